@@ -1,0 +1,94 @@
+// Package cli implements vitctl's commands. Every command reads and writes
+// only through the streams it is given, so tests run it on buffers.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// Version is the converter and tool version recorded in model files.
+const Version = "0.1.0"
+
+// streams bundles the I/O a command may touch.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// usageError marks an error caused by bad flags or arguments (exit 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// errPartial reports that some inputs failed but the command finished (exit 1).
+var errPartial = errors.New("some inputs failed")
+
+// newRootCmd builds the command tree.
+func newRootCmd(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "vitctl",
+		Short:         "Run Vision Transformers (ViT, DeiT) on the CPU",
+		Long:          "vitctl converts ViT checkpoints to GGUF model files and classifies images with a pure-Go engine.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, add := range subcommands {
+		root.AddCommand(add(s))
+	}
+	return root
+}
+
+// subcommands is filled by each command's file in its init function.
+var subcommands []func(streams) *cobra.Command
+
+// Main runs vitctl with args and returns the process exit code.
+func Main(args []string, in io.Reader, out, errw io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(streams{in: in, out: out, err: errw})
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return exitCode(ctx, err, errw)
+}
+
+// exitCode maps an error to an exit code and prints it; the one place that does.
+func exitCode(ctx context.Context, err error, errw io.Writer) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		fmt.Fprintln(errw, "vitctl: interrupted")
+		return ExitInterrupted
+	case errors.Is(err, errPartial):
+		return ExitFailed
+	}
+	fmt.Fprintf(errw, "vitctl: %v\n", err)
+	var u usageError
+	if errors.As(err, &u) || isCobraUsage(err) {
+		return ExitUsage
+	}
+	return ExitFailed
+}

@@ -1,0 +1,132 @@
+// Package kernels holds vitctl's compute kernels: GEMM for the shapes a ViT
+// uses and the row operations around it (LayerNorm, softmax, activations).
+//
+// This file is the contract the model is written against. Every exported
+// function here is used by internal/model; implementations may change,
+// signatures are stable.
+package kernels
+
+import "runtime"
+
+// Act selects the activation applied in a GEMM epilogue.
+type Act uint8
+
+// Activations, named as Hugging Face's hidden_act values.
+const (
+	ActNone      Act = iota
+	ActGELU          // gelu: x/2·(1+erf(x/√2)), exact
+	ActGELUTanh      // gelu_new, gelu_pytorch_tanh, gelu_fast
+	ActReLU          // relu
+	ActQuickGELU     // quick_gelu: x·sigmoid(1.702x)
+)
+
+// Pool runs compute on a fixed number of goroutines. It is the one place
+// that starts goroutines for compute.
+type Pool struct{ threads int }
+
+// NewPool returns a pool using threads goroutines (<= 0 means all cores).
+func NewPool(threads int) *Pool {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	return &Pool{threads: threads}
+}
+
+// Threads reports the number of goroutines the pool uses.
+func (p *Pool) Threads() int { return p.threads }
+
+// Epilogue is applied to each output element after the product:
+// c = act(a·bᵀ + bias) + residual. Nil slices are skipped.
+type Epilogue struct {
+	Bias     []float32 // (N)
+	Act      Act
+	Residual []float32 // (M, N) with the output's leading dimension
+}
+
+// PackedB is a weight matrix W of shape (N, K), PyTorch's (out, in) layout,
+// prepared once at model load for repeated products x·Wᵀ.
+type PackedB struct {
+	N, K int
+	w    []float32 // (N, K) row-major; the kernels issue replaces this with packed panels
+}
+
+// PackB prepares w, shaped (n, k) row-major, for Linear. w is copied.
+func PackB(w []float32, n, k int) *PackedB {
+	if len(w) < n*k {
+		panic("kernels: PackB: weight shorter than n*k")
+	}
+	return &PackedB{N: n, K: k, w: append([]float32(nil), w[:n*k]...)}
+}
+
+// Linear computes y = act(x·Wᵀ + bias) + residual for x (m, K) with leading
+// dimension ldx and y (m, N) with leading dimension ldy. The residual, when
+// given, has leading dimension ldy and may alias y.
+func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *PackedB, ep Epilogue) {
+	p.For(m, func(i int) {
+		xi := x[i*ldx : i*ldx+w.K]
+		yi := y[i*ldy : i*ldy+w.N]
+		for j := 0; j < w.N; j++ {
+			wj := w.w[j*w.K : (j+1)*w.K]
+			var s float32
+			for k, v := range xi {
+				s += v * wj[k]
+			}
+			if ep.Bias != nil {
+				s += ep.Bias[j]
+			}
+			s = activate(ep.Act, s)
+			if ep.Residual != nil {
+				s += ep.Residual[i*ldy+j]
+			}
+			yi[j] = s
+		}
+	})
+}
+
+// Attention computes, for every image b and head h, softmax(Q·Kᵀ·scale)·V,
+// reading Q, K and V from the fused qkv buffer and writing the heads side by
+// side into out.
+//
+//	qkv:   (B*T, 3*H*hd) row-major; columns [0,D) are Q, [D,2D) K, [2D,3D) V,
+//	       head h occupying columns h*hd..(h+1)*hd of each part (D = H*hd)
+//	out:   (B*T, D) row-major
+//	probs: nil, or (B, H, T, T) to receive the attention probabilities
+func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
+	D := H * hd
+	p.For(B*H, func(bh int) {
+		b, h := bh/H, bh%H
+		scores := make([]float32, T)
+		for i := 0; i < T; i++ {
+			q := qkv[(b*T+i)*3*D+h*hd:][:hd]
+			for j := 0; j < T; j++ {
+				k := qkv[(b*T+j)*3*D+D+h*hd:][:hd]
+				var s float32
+				for t := range q {
+					s += q[t] * k[t]
+				}
+				scores[j] = s * scale
+			}
+			Softmax(scores)
+			if probs != nil {
+				copy(probs[((bh)*T+i)*T:][:T], scores)
+			}
+			o := out[(b*T+i)*D+h*hd:][:hd]
+			clear(o)
+			for j := 0; j < T; j++ {
+				v := qkv[(b*T+j)*3*D+2*D+h*hd:][:hd]
+				pj := scores[j]
+				for t := range o {
+					o[t] += pj * v[t]
+				}
+			}
+		}
+	})
+}
+
+// LayerNorm normalises each of the rows of x (rows, D) over D with a
+// two-pass mean and variance and writes gamma·x̂ + beta to dst. dst may alias x.
+func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
+	p.For(rows, func(r int) {
+		layerNormRow(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
+	})
+}

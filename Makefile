@@ -1,0 +1,30 @@
+# vitctl build and test entry points. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: build test test-purego vet race fuzz bench
+
+build:
+	$(GO) build -o bin/vitctl ./cmd/vitctl
+
+test: vet
+	$(GO) test ./...
+	$(GO) test -tags purego ./...
+
+vet:
+	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags purego ./...
+
+race:
+	$(GO) test -race -short ./internal/kernels ./internal/model ./internal/cli
+
+# Brief runs of every fuzz target; long runs are done by hand with -fuzztime=10m.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 5s $$pkg || exit 1; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./...

@@ -1,0 +1,116 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+// Model is a loaded ViT: its config and weights. It is immutable and safe
+// for concurrent use by several Runners.
+type Model struct {
+	Config Config
+	act    kernels.Act
+	w      *weights
+}
+
+// New builds a model from cfg and a tensor source holding exactly the
+// tensors named by TensorShapes(cfg).
+func New(cfg Config, names []string, get Getter) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := CheckNames(&cfg, names); err != nil {
+		return nil, err
+	}
+	act, _ := ActivationOf(cfg.HiddenAct)
+	w, err := loadWeights(&cfg, get)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: cfg, act: act, w: w}, nil
+}
+
+// NumParams is the number of parameters loaded.
+func (m *Model) NumParams() int { return m.w.nParams }
+
+// Hooks observe the forward pass; nil fields cost nothing.
+type Hooks struct {
+	// Attention receives layer i's attention probabilities, (B, H, T, T).
+	// The slice is reused after the call returns.
+	Attention func(layer int, probs []float32)
+	// Stage receives the hidden states after "embeddings", each block
+	// ("block_00", …) and "final_norm", (B, T, D); reused after the call.
+	Stage func(name string, x []float32)
+}
+
+// Runner runs the forward pass for batches of up to MaxBatch images with
+// buffers allocated once. A Runner is not safe for concurrent use.
+type Runner struct {
+	m        *Model
+	pool     *kernels.Pool
+	MaxBatch int
+	Hooks    Hooks
+	ws       workspace
+}
+
+// workspace holds every activation buffer, sized for MaxBatch images.
+type workspace struct {
+	patches []float32 // (B*Np, C*P*P) unfolded pixels
+	pemb    []float32 // (B*Np, D) patch embeddings
+	x       []float32 // (B*T, D) residual stream
+	h       []float32 // (B*T, D) normalised stream
+	qkv     []float32 // (B*T, 3D)
+	ctx     []float32 // (B*T, D) attention output before projection
+	up      []float32 // (B*T, I)
+	cls     []float32 // (B, D) final CLS rows
+	logits  []float32 // (B, L)
+	probs   []float32 // (B, H, T, T), only with an attention hook
+}
+
+// NewRunner returns a Runner using pool for batches of up to maxBatch.
+func (m *Model) NewRunner(pool *kernels.Pool, maxBatch int) *Runner {
+	c := &m.Config
+	B, T, D, Np := maxBatch, c.Tokens(), c.HiddenSize, c.NumPatches()
+	cpp := c.NumChannels * c.PatchSize * c.PatchSize
+	return &Runner{m: m, pool: pool, MaxBatch: maxBatch, ws: workspace{
+		patches: make([]float32, B*Np*cpp),
+		pemb:    make([]float32, B*Np*D),
+		x:       make([]float32, B*T*D),
+		h:       make([]float32, B*T*D),
+		qkv:     make([]float32, B*T*3*D),
+		ctx:     make([]float32, B*T*D),
+		up:      make([]float32, B*T*c.IntermediateSize),
+		cls:     make([]float32, B*D),
+		logits:  make([]float32, B*len(c.Labels)),
+	}}
+}
+
+// PixelsPerImage is C*H*W, the length of one image's input.
+func (c *Config) PixelsPerImage() int { return c.NumChannels * c.ImageSize * c.ImageSize }
+
+// Forward classifies B images given as normalised pixels (B, C, H, W) and
+// returns the logits (B, L). The result is reused by the next call.
+func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
+	c := &r.m.Config
+	if B < 1 || B > r.MaxBatch {
+		return nil, fmt.Errorf("batch %d outside 1..%d", B, r.MaxBatch)
+	}
+	if want := B * c.PixelsPerImage(); len(pixels) != want {
+		return nil, fmt.Errorf("pixels: got %d values, want %d (B=%d, C=%d, %dx%d)", len(pixels), want, B, c.NumChannels, c.ImageSize, c.ImageSize)
+	}
+	r.embed(pixels, B)
+	r.stage("embeddings", B)
+	for i := range r.m.w.layers {
+		r.block(i, B)
+		r.stage(fmt.Sprintf("block_%02d", i), B)
+	}
+	return r.head(B), nil
+}
+
+func (r *Runner) stage(name string, B int) {
+	if r.Hooks.Stage != nil {
+		c := &r.m.Config
+		r.Hooks.Stage(name, r.ws.x[:B*c.Tokens()*c.HiddenSize])
+	}
+}

@@ -1,6 +1,10 @@
 package cli
 
-import "strings"
+import (
+	"errors"
+	"io/fs"
+	"strings"
+)
 
 // isCobraUsage recognises cobra's own argument errors, which it does not type.
 func isCobraUsage(err error) bool {
@@ -12,3 +16,5 @@ func isCobraUsage(err error) bool {
 	}
 	return false
 }
+
+func asPathError(err error, pe **fs.PathError) bool { return errors.As(err, pe) }

@@ -73,5 +73,23 @@ func (c *Config) Validate() error {
 	if _, err := ActivationOf(c.HiddenAct); err != nil {
 		return err
 	}
+	return c.validatePreprocess()
+}
+
+func (c *Config) validatePreprocess() error {
+	p := &c.Preprocess
+	if p.DoResize && (p.Height != c.ImageSize || p.Width != c.ImageSize) {
+		return fmt.Errorf("preprocess: resize to %dx%d but the model takes %dx%d images", p.Width, p.Height, c.ImageSize, c.ImageSize)
+	}
+	if p.DoNormalize {
+		if len(p.Mean) != c.NumChannels || len(p.Std) != c.NumChannels {
+			return fmt.Errorf("preprocess: image_mean has %d and image_std %d values, want %d (one per channel)", len(p.Mean), len(p.Std), c.NumChannels)
+		}
+		for _, s := range p.Std {
+			if s == 0 {
+				return fmt.Errorf("preprocess: image_std %v has a zero", p.Std)
+			}
+		}
+	}
 	return nil
 }

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+)
+
+// prediction is one of an image's top-k classes; field names are stable.
+type prediction struct {
+	Index int     `json:"index"`
+	Label string  `json:"label"`
+	Prob  float64 `json:"prob"`
+	Logit float64 `json:"logit"`
+}
+
+// record is one image's line of output: its top-k, or why it failed.
+type record struct {
+	Path  string       `json:"path"`
+	TopK  []prediction `json:"top_k,omitempty"`
+	Error string       `json:"error,omitempty"`
+}
+
+// topK returns the k most probable classes, probabilities from a softmax in
+// float64, ties broken by class index.
+func topK(logits []float32, labels []string, k int) []prediction {
+	m := math.Inf(-1)
+	for _, z := range logits {
+		m = math.Max(m, float64(z))
+	}
+	var sum float64
+	for _, z := range logits {
+		sum += math.Exp(float64(z) - m)
+	}
+	idx := make([]int, len(logits))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return logits[idx[a]] > logits[idx[b]] })
+	k = min(k, len(idx))
+	out := make([]prediction, k)
+	for r, i := range idx[:k] {
+		z := float64(logits[i])
+		out[r] = prediction{Index: i, Label: labels[i], Prob: math.Exp(z-m) / sum, Logit: z}
+	}
+	return out
+}
+
+// reporter writes records in one output format.
+type reporter interface {
+	add(r record) error
+	close() error
+}
+
+func newReporter(format string, w io.Writer) (reporter, error) {
+	switch format {
+	case "text":
+		return &textReporter{w: w}, nil
+	case "json":
+		return &jsonReporter{w: w, all: []record{}}, nil
+	case "jsonl":
+		return &jsonlReporter{enc: json.NewEncoder(w)}, nil
+	case "csv":
+		c := csv.NewWriter(w)
+		return &csvReporter{w: c}, c.Write([]string{"path", "rank", "index", "label", "prob", "logit", "error"})
+	}
+	return nil, usagef("-o %q: want text, json, jsonl or csv", format)
+}
+
+// textReporter prints a small table per image; failures go to stderr only.
+type textReporter struct{ w io.Writer }
+
+func (t *textReporter) add(r record) error {
+	if r.Error != "" {
+		return nil
+	}
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\n", r.Path)
+	for i, p := range r.TopK {
+		fmt.Fprintf(tw, "  %d\t%s\t%6.2f%%\t(class %d, logit %.4f)\n", i+1, p.Label, 100*p.Prob, p.Index, p.Logit)
+	}
+	return tw.Flush()
+}
+
+func (t *textReporter) close() error { return nil }
+
+// jsonReporter prints one JSON array when the run ends.
+type jsonReporter struct {
+	w   io.Writer
+	all []record
+}
+
+func (j *jsonReporter) add(r record) error { j.all = append(j.all, r); return nil }
+
+func (j *jsonReporter) close() error {
+	enc := json.NewEncoder(j.w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j.all)
+}
+
+// jsonlReporter prints one complete JSON object per line as images finish.
+type jsonlReporter struct{ enc *json.Encoder }
+
+func (j *jsonlReporter) add(r record) error { return j.enc.Encode(r) }
+func (j *jsonlReporter) close() error       { return nil }
+
+// csvReporter prints one row per prediction, or one row with the error.
+type csvReporter struct{ w *csv.Writer }
+
+func (c *csvReporter) add(r record) error {
+	if r.Error != "" {
+		c.w.Write([]string{r.Path, "", "", "", "", "", r.Error})
+	}
+	for i, p := range r.TopK {
+		c.w.Write([]string{r.Path, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
+			strconv.FormatFloat(p.Prob, 'g', 8, 64), strconv.FormatFloat(p.Logit, 'g', 8, 64), ""})
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func (c *csvReporter) close() error { c.w.Flush(); return c.w.Error() }

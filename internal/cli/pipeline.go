@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+// decoded is one input after decoding and preprocessing.
+type decoded struct {
+	idx    int
+	path   string
+	pixels []float32 // (C, H, W), nil when err is set
+	err    error
+}
+
+// result is what the pipeline reports for one input, in input order.
+type result struct {
+	path   string
+	logits []float32 // (L), nil when err is set
+	err    error
+}
+
+// pipeline decodes inputs on worker goroutines while batches run through
+// the model, and delivers results strictly in input order.
+type pipeline struct {
+	decode  func(path string) ([]float32, error)
+	infer   func(pixels [][]float32) ([][]float32, error) // one logits row per image
+	workers int
+	batch   int
+}
+
+// run processes inputs and calls emit for each result in input order. It
+// stops early, returning ctx's error, when ctx is cancelled.
+func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out, tickets := pl.startDecoders(ctx, inputs)
+	pending := make(map[int]decoded)
+	var group []decoded // consecutive inputs waiting for a batch
+	nOK, next := 0, 0
+	flush := func() error {
+		if err := pl.inferGroup(group, emit); err != nil {
+			return err
+		}
+		group, nOK = group[:0], 0
+		return nil
+	}
+	for next < len(inputs) {
+		var d decoded
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case d = <-out:
+		}
+		pending[d.idx] = d
+		for ; ; next++ {
+			d, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			<-tickets // the image left the reorder window
+			group = append(group, d)
+			if d.err == nil {
+				nOK++
+			}
+			if nOK == pl.batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// inferGroup runs the images of group as one batch and emits every member,
+// failed ones included, in order.
+func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
+	var px [][]float32
+	for _, d := range group {
+		if d.err == nil {
+			px = append(px, d.pixels)
+		}
+	}
+	var logits [][]float32
+	if len(px) > 0 {
+		var err error
+		if logits, err = pl.infer(px); err != nil {
+			return fmt.Errorf("inference: %w", err)
+		}
+	}
+	j := 0
+	for _, d := range group {
+		if d.err != nil {
+			emit(result{path: d.path, err: d.err})
+			continue
+		}
+		emit(result{path: d.path, logits: logits[j]})
+		j++
+	}
+	return nil
+}
+
+// startDecoders decodes inputs on pl.workers goroutines. At most a bounded
+// number of inputs are between being handed out and being consumed in
+// order (each holds a ticket until then), so memory stays flat on any folder
+// even when one slow file holds up the order.
+func (pl *pipeline) startDecoders(ctx context.Context, inputs []input) (<-chan decoded, chan struct{}) {
+	window := 2*pl.batch + 2*pl.workers
+	tickets := make(chan struct{}, window)
+	jobs := make(chan int)
+	out := make(chan decoded, window)
+	go func() {
+		defer close(jobs)
+		for i := range inputs {
+			select {
+			case tickets <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for w := 0; w < pl.workers; w++ {
+		go func() {
+			for i := range jobs {
+				in := inputs[i]
+				d := decoded{idx: i, path: in.path, err: in.err}
+				if d.err == nil {
+					d.pixels, d.err = pl.decode(in.path)
+				}
+				select {
+				case out <- d:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	return out, tickets
+}

@@ -46,6 +46,9 @@ func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) 
 		return nil
 	}
 	for next < len(inputs) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		var d decoded
 		select {
 		case <-ctx.Done():

@@ -23,7 +23,6 @@ byte-identical from run to run (fixed seeds, one thread).
 """
 
 import argparse
-import collections
 import functools
 import json
 import math

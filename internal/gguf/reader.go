@@ -1,0 +1,559 @@
+package gguf
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"unsafe"
+)
+
+// Metadata value types (GGUF spec).
+const (
+	tUint8 uint32 = iota
+	tInt8
+	tUint16
+	tInt16
+	tUint32
+	tInt32
+	tFloat32
+	tBool
+	tString
+	tArray
+	tUint64
+	tInt64
+	tFloat64
+)
+
+var typeNames = [...]string{"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "bool", "string", "array", "uint64", "int64", "float64"}
+
+func typeName(t uint32) string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("type %d", t)
+}
+
+// scalarSize is the encoded size of a fixed-size value type, 0 for others.
+func scalarSize(t uint32) int {
+	switch t {
+	case tUint8, tInt8, tBool:
+		return 1
+	case tUint16, tInt16:
+		return 2
+	case tUint32, tInt32, tFloat32:
+		return 4
+	case tUint64, tInt64, tFloat64:
+		return 8
+	}
+	return 0
+}
+
+// value is one metadata value: a scalar (uint64, int64, float64, bool or
+// string) or an array of them.
+type value struct {
+	typ  uint32 // value type; for arrays, tArray
+	elem uint32 // element type of an array
+	v    any    // scalar, or []any for arrays
+}
+
+// File is an open GGUF file. Its data may be memory-mapped: slices returned
+// by Float32s may alias it and are invalid after Close.
+type File struct {
+	path      string
+	data      []byte
+	unmap     func() error
+	kv        map[string]value
+	tensors   []TensorInfo
+	byName    map[string]int
+	dataStart int64
+}
+
+// Open memory-maps path (or reads it when mapping fails) and parses the
+// header, metadata and tensor table, checking every count, length and offset
+// against the file size.
+func Open(path string) (*File, error) {
+	data, unmap, err := mapFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parse(data)
+	if err != nil {
+		if unmap != nil {
+			unmap()
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.path, f.unmap = path, unmap
+	return f, nil
+}
+
+// Close releases the mapping; tensor slices that alias it become invalid.
+func (f *File) Close() error {
+	f.data = nil
+	if f.unmap == nil {
+		return nil
+	}
+	u := f.unmap
+	f.unmap = nil
+	return u()
+}
+
+// decoder reads little-endian values from a byte slice; the first error sticks.
+type decoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (d *decoder) fail(format string, a ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf(format, a...)
+	}
+}
+
+func (d *decoder) left() int { return len(d.b) - d.off }
+
+func (d *decoder) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > d.left() {
+		d.fail("truncated at byte %d (need %d more bytes, file has %d)", d.off, n, d.left())
+		return nil
+	}
+	b := d.b[d.off : d.off+n]
+	d.off += n
+	return b
+}
+
+func (d *decoder) u32() uint32 {
+	if b := d.bytes(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (d *decoder) u64() uint64 {
+	if b := d.bytes(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+// count reads a uint64 count of items of at least min bytes each and
+// refuses one the rest of the file could not hold.
+func (d *decoder) count(what string, min int) int {
+	n := d.u64()
+	if d.err == nil && n > uint64(d.left()/min) {
+		d.fail("%s count %d at byte %d exceeds what the file can hold (truncated or corrupt file)", what, n, d.off-8)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) str() string {
+	n := d.count("string length", 1)
+	return string(d.bytes(n))
+}
+
+func (d *decoder) scalar(t uint32) any {
+	switch t {
+	case tString:
+		return d.str()
+	case tBool:
+		b := d.bytes(1)
+		if b != nil && b[0] > 1 {
+			d.fail("bool value %d at byte %d", b[0], d.off-1)
+		}
+		return b != nil && b[0] == 1
+	}
+	n := scalarSize(t)
+	if n == 0 {
+		d.fail("unknown value type %d at byte %d", t, d.off-4)
+		return nil
+	}
+	b := d.bytes(n)
+	if b == nil {
+		return nil
+	}
+	var u uint64
+	for i := n - 1; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	switch t {
+	case tInt8:
+		return int64(int8(u))
+	case tInt16:
+		return int64(int16(u))
+	case tInt32:
+		return int64(int32(u))
+	case tInt64:
+		return int64(u)
+	case tFloat32:
+		return float64(math.Float32frombits(uint32(u)))
+	case tFloat64:
+		return math.Float64frombits(u)
+	}
+	return u
+}
+
+func (d *decoder) value() value {
+	t := d.u32()
+	if t != tArray {
+		return value{typ: t, v: d.scalar(t)}
+	}
+	et := d.u32()
+	min := scalarSize(et)
+	if et == tString {
+		min = 8
+	}
+	if d.err == nil && min == 0 {
+		d.fail("array of %s at byte %d is not supported", typeName(et), d.off-4)
+		return value{}
+	}
+	n := d.count("array length", min)
+	arr := make([]any, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		arr = append(arr, d.scalar(et))
+	}
+	return value{typ: tArray, elem: et, v: arr}
+}
+
+// parse reads a whole GGUF file held in data.
+func parse(data []byte) (*File, error) {
+	d := &decoder{b: data}
+	if m := d.bytes(4); d.err != nil || string(m) != magic {
+		return nil, errors.New("not a GGUF file (bad magic); convert the checkpoint with vitctl convert")
+	}
+	if v := d.u32(); d.err == nil && v != Version {
+		return nil, fmt.Errorf("GGUF version %d, vitctl reads version %d (re-run vitctl convert)", v, Version)
+	}
+	nt := d.count("tensor", 8+4+4+8)
+	nkv := d.count("metadata key", 8+4+1)
+	f := &File{data: data, kv: make(map[string]value, nkv), byName: make(map[string]int, nt)}
+	for i := 0; i < nkv && d.err == nil; i++ {
+		k := d.str()
+		v := d.value()
+		if _, dup := f.kv[k]; dup && d.err == nil {
+			d.fail("metadata key %q appears twice", k)
+		}
+		f.kv[k] = v
+	}
+	align := int64(DefaultAlignment)
+	if v, ok := f.kv[KeyAlignment]; ok && d.err == nil {
+		a, isU := v.v.(uint64)
+		if v.typ != tUint32 || !isU || a < 8 || a > 1<<20 || a&(a-1) != 0 {
+			return nil, fmt.Errorf("%s must be a uint32 power of two from 8 to 1048576, got %s %v", KeyAlignment, typeName(v.typ), v.v)
+		}
+		align = int64(a)
+	}
+	f.tensors = make([]TensorInfo, 0, nt)
+	for i := 0; i < nt && d.err == nil; i++ {
+		f.readTensorInfo(d)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	f.dataStart = (int64(d.off) + align - 1) / align * align
+	if err := f.checkLayout(align, int64(len(data))); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *File) readTensorInfo(d *decoder) {
+	name := d.str()
+	nd := d.u32()
+	if d.err == nil && (nd == 0 || nd > 4) {
+		d.fail("tensor %q has %d dimensions (want 1 to 4)", name, nd)
+		return
+	}
+	shape := make([]int, nd)
+	for i := range shape { // GGUF lists ne[0] (innermost) first
+		n := d.u64()
+		if n > maxElems {
+			d.fail("tensor %q: dimension %d is too large", name, n)
+		}
+		shape[int(nd)-1-i] = int(n)
+	}
+	t := Type(d.u32())
+	off := d.u64()
+	if d.err != nil {
+		return
+	}
+	size, err := tensorSize(shape, t)
+	switch {
+	case err != nil:
+		d.fail("tensor %q: %v", name, err)
+	case off > maxElems*8:
+		d.fail("tensor %q: offset %d is past the end of the file", name, off)
+	}
+	if _, dup := f.byName[name]; dup {
+		d.fail("tensor %q appears twice", name)
+	}
+	f.byName[name] = len(f.tensors)
+	f.tensors = append(f.tensors, TensorInfo{Name: name, Shape: shape, Type: t, Offset: int64(off), Size: size})
+}
+
+// checkLayout refuses misaligned, overlapping and out-of-file tensor data.
+func (f *File) checkLayout(align, fileSize int64) error {
+	byOff := make([]*TensorInfo, len(f.tensors))
+	for i := range f.tensors {
+		byOff[i] = &f.tensors[i]
+	}
+	sort.Slice(byOff, func(i, j int) bool { return byOff[i].Offset < byOff[j].Offset })
+	end := int64(0)
+	for _, t := range byOff {
+		switch {
+		case t.Offset%align != 0:
+			return fmt.Errorf("tensor %q: offset %d is not a multiple of the alignment %d", t.Name, t.Offset, align)
+		case t.Offset < end:
+			return fmt.Errorf("tensor %q overlaps the tensor before it", t.Name)
+		case f.dataStart+t.Offset+t.Size > fileSize:
+			return fmt.Errorf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? re-run vitctl convert)",
+				t.Name, f.dataStart+t.Offset+t.Size, fileSize)
+		}
+		end = t.Offset + t.Size
+	}
+	return nil
+}
+
+// Tensors lists the tensor table in file order.
+func (f *File) Tensors() []TensorInfo { return f.tensors }
+
+// Arch is general.architecture, or "" when it is absent.
+func (f *File) Arch() string {
+	s, _ := f.String("general.architecture")
+	return s
+}
+
+// Has reports whether key is present.
+func (f *File) Has(key string) bool {
+	_, ok := f.kv[key]
+	return ok
+}
+
+func (f *File) get(key string) (value, error) {
+	v, ok := f.kv[key]
+	if !ok {
+		return v, fmt.Errorf("%s: metadata key %q is missing (re-run vitctl convert)", f.path, key)
+	}
+	return v, nil
+}
+
+func (f *File) wrongType(key string, v value, want string) error {
+	got := typeName(v.typ)
+	if v.typ == tArray {
+		got = "array of " + typeName(v.elem)
+	}
+	return fmt.Errorf("%s: metadata key %q is %s, want %s (re-run vitctl convert)", f.path, key, got, want)
+}
+
+// Uint returns an unsigned integer key (or a non-negative signed one).
+func (f *File) Uint(key string) (uint64, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.v.(type) {
+	case uint64:
+		return x, nil
+	case int64:
+		if x >= 0 {
+			return uint64(x), nil
+		}
+	}
+	return 0, f.wrongType(key, v, "a non-negative integer")
+}
+
+// Int returns an integer key that fits an int.
+func (f *File) Int(key string) (int, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.v.(type) {
+	case uint64:
+		if x <= math.MaxInt {
+			return int(x), nil
+		}
+	case int64:
+		return int(x), nil
+	}
+	return 0, f.wrongType(key, v, "an integer")
+}
+
+// Float returns a float32 or float64 key.
+func (f *File) Float(key string) (float64, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return 0, err
+	}
+	if x, ok := v.v.(float64); ok {
+		return x, nil
+	}
+	return 0, f.wrongType(key, v, "float32 or float64")
+}
+
+// Bool returns a bool key.
+func (f *File) Bool(key string) (bool, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return false, err
+	}
+	if x, ok := v.v.(bool); ok {
+		return x, nil
+	}
+	return false, f.wrongType(key, v, "bool")
+}
+
+// String returns a string key.
+func (f *File) String(key string) (string, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return "", err
+	}
+	if x, ok := v.v.(string); ok {
+		return x, nil
+	}
+	return "", f.wrongType(key, v, "string")
+}
+
+// Strings returns an array-of-strings key.
+func (f *File) Strings(key string) ([]string, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return nil, err
+	}
+	if v.typ != tArray || v.elem != tString {
+		return nil, f.wrongType(key, v, "array of string")
+	}
+	arr := v.v.([]any)
+	out := make([]string, len(arr))
+	for i, x := range arr {
+		out[i] = x.(string)
+	}
+	return out, nil
+}
+
+// Floats returns an array of float32 or float64 as float64.
+func (f *File) Floats(key string) ([]float64, error) {
+	v, err := f.get(key)
+	if err != nil {
+		return nil, err
+	}
+	if v.typ != tArray || v.elem != tFloat32 && v.elem != tFloat64 {
+		return nil, f.wrongType(key, v, "array of float32 or float64")
+	}
+	arr := v.v.([]any)
+	out := make([]float64, len(arr))
+	for i, x := range arr {
+		out[i] = x.(float64)
+	}
+	return out, nil
+}
+
+// Float32s decodes tensor name to float32 and returns it with its row-major
+// shape. An aligned F32 tensor on a little-endian machine aliases the file's
+// memory: the caller must not write to it, nor use it after Close.
+func (f *File) Float32s(name string) ([]float32, []int, error) {
+	i, ok := f.byName[name]
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: tensor %q is missing (re-run vitctl convert)", f.path, name)
+	}
+	if f.data == nil {
+		return nil, nil, fmt.Errorf("%s: file is closed", f.path)
+	}
+	t := f.tensors[i]
+	b := f.data[f.dataStart+t.Offset : f.dataStart+t.Offset+t.Size]
+	n := int(t.Elems())
+	shape := append([]int(nil), t.Shape...)
+	switch t.Type {
+	case F32:
+		if littleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4 == 0 {
+			return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n), shape, nil
+		}
+		out := make([]float32, n)
+		for j := range out {
+			out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+		return out, shape, nil
+	case F16, BF16:
+		conv := F16ToF32
+		if t.Type == BF16 {
+			conv = BF16ToF32
+		}
+		out := make([]float32, n)
+		for j := range out {
+			out[j] = conv(binary.LittleEndian.Uint16(b[2*j:]))
+		}
+		return out, shape, nil
+	case Q8_0:
+		return decodeQ8(b, n), shape, nil
+	}
+	return nil, nil, fmt.Errorf("%s: tensor %q has type %v, which vitctl cannot read (re-run vitctl convert)", f.path, name, t.Type)
+}
+
+// decodeQ8 expands Q8_0 blocks: an f16 scale d, then 32 int8 q; x = d*q.
+func decodeQ8(b []byte, n int) []float32 {
+	out := make([]float32, n)
+	for blk := 0; blk < n/q8Block; blk++ {
+		p := b[blk*(2+q8Block):]
+		d := F16ToF32(binary.LittleEndian.Uint16(p))
+		for j, q := range p[2 : 2+q8Block] {
+			out[blk*q8Block+j] = d * float32(int8(q))
+		}
+	}
+	return out
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// Verify recomputes the SHA-256 of the tensor data and compares it with
+// the one recorded at conversion.
+func (f *File) Verify() error {
+	want, err := f.String(KeyTensorDataSHA256)
+	if err != nil {
+		return err
+	}
+	if f.data == nil {
+		return fmt.Errorf("%s: file is closed", f.path)
+	}
+	sum := sha256.Sum256(f.data[min(f.dataStart, int64(len(f.data))):])
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return fmt.Errorf("%s: tensor data checksum mismatch (file is corrupt; convert or download it again)", f.path)
+	}
+	return nil
+}
+
+// mapFile maps path read-only, falling back to reading it whole.
+func mapFile(path string) ([]byte, func() error, error) {
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fd.Close()
+	st, err := fd.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() == 0 {
+		return nil, nil, fmt.Errorf("%s: empty file (convert the checkpoint again)", path)
+	}
+	if data, unmap, err := mmap(fd, st.Size()); err == nil {
+		return data, unmap, nil
+	}
+	data, err := os.ReadFile(path)
+	return data, nil, err
+}

@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 // finite returns the non-negative finite values of a 16-bit format in
 // increasing pattern order.
 func finite(dec func(uint16) float32, expMask uint16) ([]float64, []uint16) {

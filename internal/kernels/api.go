@@ -6,7 +6,10 @@
 // signatures are stable.
 package kernels
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+)
 
 // Act selects the activation applied in a GEMM epilogue.
 type Act uint8
@@ -22,7 +25,12 @@ const (
 
 // Pool runs compute on a fixed number of goroutines. It is the one place
 // that starts goroutines for compute.
-type Pool struct{ threads int }
+type Pool struct {
+	threads int
+	ws      workers
+	mu      sync.Mutex
+	free    []*scratch // reusable per-worker memory
+}
 
 // NewPool returns a pool using threads goroutines (<= 0 means all cores).
 func NewPool(threads int) *Pool {
@@ -47,7 +55,7 @@ type Epilogue struct {
 // prepared once at model load for repeated products x·Wᵀ.
 type PackedB struct {
 	N, K int
-	w    []float32 // (N, K) row-major; the kernels issue replaces this with packed panels
+	w    []float32 // panels of 64 columns of Wᵀ, see packB
 }
 
 // PackB prepares w, shaped (n, k) row-major, for Linear. w is copied.
@@ -55,32 +63,34 @@ func PackB(w []float32, n, k int) *PackedB {
 	if len(w) < n*k {
 		panic("kernels: PackB: weight shorter than n*k")
 	}
-	return &PackedB{N: n, K: k, w: append([]float32(nil), w[:n*k]...)}
+	p := &PackedB{N: n, K: k, w: make([]float32, ceilDiv(n, nr)*nr*k)}
+	packB(p.w, w, k, n, k)
+	return p
 }
 
 // Linear computes y = act(x·Wᵀ + bias) + residual for x (m, K) with leading
 // dimension ldx and y (m, N) with leading dimension ldy. The residual, when
 // given, has leading dimension ldy and may alias y.
 func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *PackedB, ep Epilogue) {
-	p.For(m, func(i int) {
-		xi := x[i*ldx : i*ldx+w.K]
-		yi := y[i*ldy : i*ldy+w.N]
-		for j := 0; j < w.N; j++ {
-			wj := w.w[j*w.K : (j+1)*w.K]
-			var s float32
-			for k, v := range xi {
-				s += v * wj[k]
-			}
-			if ep.Bias != nil {
-				s += ep.Bias[j]
-			}
-			s = activate(ep.Act, s)
-			if ep.Residual != nil {
-				s += ep.Residual[i*ldy+j]
-			}
-			yi[j] = s
-		}
-	})
+	if m == 0 || w.N == 0 {
+		return
+	}
+	checkMatrix("Linear: x", x, m, w.K, ldx)
+	checkMatrix("Linear: y", y, m, w.N, ldy)
+	if ep.Residual != nil {
+		checkMatrix("Linear: residual", ep.Residual, m, w.N, ldy)
+	}
+	if ep.Bias != nil && len(ep.Bias) < w.N {
+		panic("kernels: Linear: bias shorter than N")
+	}
+	s := p.getScratch()
+	g := &s.g
+	g.set(m, w.N, w.K, x, ldx, w.w, y, ldy, ep, cur)
+	g.p = p
+	g.plan(p.threads)
+	p.run(min(p.threads, g.items()), g, &g.wg)
+	g.release()
+	p.putScratch(s)
 }
 
 // Attention computes, for every image b and head h, softmax(Q·Kᵀ·scale)·V,
@@ -93,34 +103,19 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 //	probs: nil, or (B, H, T, T) to receive the attention probabilities
 func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
 	D := H * hd
-	p.For(B*H, func(bh int) {
-		b, h := bh/H, bh%H
-		scores := make([]float32, T)
-		for i := 0; i < T; i++ {
-			q := qkv[(b*T+i)*3*D+h*hd:][:hd]
-			for j := 0; j < T; j++ {
-				k := qkv[(b*T+j)*3*D+D+h*hd:][:hd]
-				var s float32
-				for t := range q {
-					s += q[t] * k[t]
-				}
-				scores[j] = s * scale
-			}
-			Softmax(scores)
-			if probs != nil {
-				copy(probs[((bh)*T+i)*T:][:T], scores)
-			}
-			o := out[(b*T+i)*D+h*hd:][:hd]
-			clear(o)
-			for j := 0; j < T; j++ {
-				v := qkv[(b*T+j)*3*D+2*D+h*hd:][:hd]
-				pj := scores[j]
-				for t := range o {
-					o[t] += pj * v[t]
-				}
-			}
-		}
-	})
+	checkMatrix("Attention: qkv", qkv, B*T, 3*D, 3*D)
+	checkMatrix("Attention: out", out, B*T, D, D)
+	if probs != nil && len(probs) < B*H*T*T {
+		panic("kernels: Attention: probs shorter than B·H·T·T")
+	}
+	s := p.getScratch()
+	j := &s.aj
+	j.p, j.im, j.out, j.qkv, j.probs = p, cur, out, qkv, probs
+	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
+	j.next.next.Store(0)
+	p.run(min(p.threads, B*H), j, &j.wg)
+	j.out, j.qkv, j.probs = nil, nil, nil
+	p.putScratch(s)
 }
 
 // LayerNorm normalises each of the rows of x (rows, D) over D with a

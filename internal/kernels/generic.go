@@ -1,51 +1,89 @@
 package kernels
 
-import (
-	"math"
-	"sync"
-)
+import "math"
 
-// For runs fn(i) for every i in [0, n), spread over the pool's goroutines.
-func (p *Pool) For(n int, fn func(i int)) {
-	workers := min(p.threads, n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*n/workers, (w+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				fn(i)
+// tileGeneric is the micro-kernel specification:
+//
+//	for i < 6, j < 64: c[i·ldc+j] = [c[i·ldc+j] +] Σ_{k<kc} a[i·lda+k]·b[k·64+j]
+//
+// with the sum taken in order of k, starting from zero.
+func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool) {
+	var t [mr][nr]float32
+	for k := range kc {
+		bk := b[k*nr : k*nr+nr]
+		for i := range mr {
+			ai := a[i*lda+k]
+			ti := &t[i]
+			for j, bv := range bk {
+				ti[j] += ai * bv
 			}
-		}()
+		}
 	}
-	wg.Wait()
+	for i := range mr {
+		ci := c[i*ldc : i*ldc+nr]
+		if acc {
+			for j := range ci {
+				ci[j] += t[i][j]
+			}
+		} else {
+			copy(ci, t[i][:])
+		}
+	}
 }
 
-// Softmax replaces x by exp(x - max x) / Σ exp(x - max x).
-func Softmax(x []float32) {
+// epiGeneric writes dst[j] = act(src[j] + bias[j]) + res[j].
+func epiGeneric(dst, src, bias, res []float32, act Act) {
+	for j, v := range src {
+		if bias != nil {
+			v += bias[j]
+		}
+		v = act32(act, v)
+		if res != nil {
+			v += res[j]
+		}
+		dst[j] = v
+	}
+}
+
+// expSumGeneric replaces x[j] by exp(scale·(x[j]−m)) and returns the sum.
+func expSumGeneric(x []float32, m, scale float32) float32 {
+	var s float32
+	for j, v := range x {
+		e := exp32((v - m) * scale)
+		x[j] = e
+		s += e
+	}
+	return s
+}
+
+func maxGeneric(x []float32) float32 {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
-	var s float32
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		x[i] = e
-		s += e
-	}
-	inv := 1 / s
-	for i := range x {
-		x[i] *= inv
+	return m
+}
+
+func scaleGeneric(x []float32, s float32) {
+	for j := range x {
+		x[j] *= s
 	}
 }
 
+// Softmax replaces x by exp(x − max x) / Σ exp(x − max x).
+func Softmax(x []float32) { softmax(cur, x, 1) }
+
+// softmax replaces x by the softmax of scale·x (scale > 0).
+func softmax(im *impl, x []float32, scale float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := im.max(x)
+	s := im.expSum(x, m, scale)
+	im.scale(x, 1/s)
+}
+
+// layerNormRow normalises x with a two-pass mean and variance.
 func layerNormRow(dst, x, gamma, beta []float32, eps float32) {
 	var mean float32
 	for _, v := range x {
@@ -61,20 +99,4 @@ func layerNormRow(dst, x, gamma, beta []float32, eps float32) {
 	for i, v := range x {
 		dst[i] = (v-mean)*inv*gamma[i] + beta[i]
 	}
-}
-
-// activate applies a to one value.
-func activate(a Act, v float32) float32 {
-	switch a {
-	case ActGELU:
-		return float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
-	case ActGELUTanh:
-		x := float64(v)
-		return float32(0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x))))
-	case ActReLU:
-		return max(v, 0)
-	case ActQuickGELU:
-		return float32(float64(v) / (1 + math.Exp(-1.702*float64(v))))
-	}
-	return v
 }

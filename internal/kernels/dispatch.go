@@ -1,0 +1,96 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// impl is one implementation of the kernels' inner loops. The generic one
+// is the specification; the others must agree with it within the derived
+// error bounds.
+type impl struct {
+	name string
+	// tile computes c = [c +] a·b for a 6×kc block of A (row stride lda) and
+	// a packed kc×64 panel of B, into a 6×64 tile of c (row stride ldc).
+	tile func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
+	// epi writes dst[j] = act(src[j] + bias[j]) + res[j]; nil bias and res
+	// are skipped, dst may alias src and res.
+	epi func(dst, src, bias, res []float32, act Act)
+	// expSum replaces x[j] by exp(scale·(x[j]−m)) and returns their sum.
+	expSum func(x []float32, m, scale float32) float32
+	// max returns the largest element of x (−Inf for empty x).
+	max func(x []float32) float32
+	// scale multiplies x by s.
+	scale func(x []float32, s float32)
+}
+
+var generic = &impl{
+	name:   "generic",
+	tile:   tileGeneric,
+	epi:    epiGeneric,
+	expSum: expSumGeneric,
+	max:    maxGeneric,
+	scale:  scaleGeneric,
+}
+
+// impls lists the implementations this build and CPU can run, best first;
+// the assembly ones are added by the amd64 files' init.
+var impls = []*impl{generic}
+
+// cur is the implementation in use.
+var cur = generic
+
+// Names of every implementation this build knows, runnable or not.
+var known = []string{"generic", "avx2", "avx512"}
+
+func init() {
+	cur = impls[0]
+	if name := os.Getenv("VITCTL_KERNEL"); name != "" {
+		if err := Select(name); err != nil {
+			envErr = fmt.Errorf("VITCTL_KERNEL: %w", err)
+		}
+	}
+}
+
+var envErr error
+
+// EnvError reports a VITCTL_KERNEL value that could not be honoured at
+// start (the best available implementation is used instead), for the CLI
+// to print.
+func EnvError() error { return envErr }
+
+// Select chooses the implementation: "auto" (the best this CPU runs),
+// "generic" (pure Go), "avx2" or "avx512". It fails if the CPU or the build
+// (-tags purego) cannot run the one named. Select is not safe to call while
+// kernels are running.
+func Select(name string) error {
+	if name == "auto" || name == "" {
+		cur = impls[0]
+		return nil
+	}
+	for _, im := range impls {
+		if im.name == name {
+			cur = im
+			return nil
+		}
+	}
+	for _, k := range known {
+		if k == name {
+			return fmt.Errorf("kernel %q cannot run on this CPU or build (available: %s)", name, Available())
+		}
+	}
+	return fmt.Errorf("unknown kernel %q (want auto or one of %s)", name, strings.Join(known, ", "))
+}
+
+// Selected names the implementation in use.
+func Selected() string { return cur.name }
+
+// Available lists the implementations this CPU and build can run, best first.
+func Available() string {
+	names := make([]string, len(impls))
+	for i, im := range impls {
+		names[i] = im.name
+	}
+	return strings.Join(names, ", ")
+}

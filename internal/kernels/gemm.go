@@ -1,0 +1,189 @@
+package kernels
+
+import "sync"
+
+// Register tile and packed panel sizes, shared by every implementation so
+// that packed weights do not depend on the one selected.
+const (
+	mr = 6  // rows of a register tile: M = 197 wastes 0.5 % (CPU-NOTES)
+	nr = 64 // columns of a register tile and of a packed B panel
+)
+
+// Cache blocking. Each work item loops pc (K, step kcBlock) → panel → row
+// tile, so one kc×64 B panel is reused from L1 by every row tile, and the
+// item's A block (≤ 6·mcTiles rows × kcBlock) stays in L2.
+//
+// Measured with BenchmarkBlocking (avx512, 1 thread, medians of 5, busy
+// host) on qkv 197×2304×768, GFLOP/s:
+//
+//	see the table in blocking_test.go
+var (
+	kcBlock  = 128 // B micro-panel 128·64·4 B = 32 KiB of the 48 KiB L1
+	mcTiles  = 34  // ≤ 204 rows: one block for M = 197
+	ncPanels = 4   // ≤ 256 columns per work item: the accumulator block is ≤ 204 KiB
+)
+
+// packB writes w (n, k) row-major with row stride ldw into dst as panels of
+// nr columns: panel q holds columns q·nr…, row kk of it at dst[(q·k+kk)·nr:],
+// columns past n zero.
+func packB(dst, w []float32, ldw, n, k int) {
+	for q := 0; q*nr < n; q++ {
+		panel := dst[q*k*nr : (q+1)*k*nr]
+		for j := range nr {
+			col := q*nr + j
+			if col >= n {
+				for kk := range k {
+					panel[kk*nr+j] = 0
+				}
+				continue
+			}
+			row := w[col*ldw : col*ldw+k]
+			for kk, v := range row {
+				panel[kk*nr+j] = v
+			}
+		}
+	}
+}
+
+// packBT is packB for a matrix stored transposed: v is (k, n) row-major
+// with row stride ldv, and dst gets the panels of vᵀ.
+func packBT(dst, v []float32, ldv, k, n int) {
+	for q := 0; q*nr < n; q++ {
+		cols := min(nr, n-q*nr)
+		for kk := range k {
+			d := dst[(q*k+kk)*nr : (q*k+kk+1)*nr]
+			copy(d, v[kk*ldv+q*nr:][:cols])
+			clear(d[cols:])
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// gemm is one product c = act(a·bᵀ + bias) + residual with b packed. Its
+// output is cut into items of whole register tiles; each item has one
+// writer and sums K in the same fixed order, so the bits of c do not depend
+// on how many goroutines share the items.
+type gemm struct {
+	m, n, k   int
+	a         []float32 // (m, k), row stride lda
+	lda       int
+	b         []float32 // packed, see packB
+	c         []float32 // (m, n), row stride ldc
+	ldc       int
+	ep        Epilogue
+	im        *impl
+	p         *Pool
+	rowsPer   int // rows per item, a multiple of mr
+	panelsPer int
+	rb, cb    int // items: rb row blocks × cb column blocks
+	next      counter
+	wg        sync.WaitGroup
+}
+
+// plan cuts the output into items: at least one row block per thread when
+// M allows, column blocks of at most ncPanels panels.
+func (g *gemm) plan(threads int) {
+	mt, nt := ceilDiv(g.m, mr), ceilDiv(g.n, nr)
+	rb := ceilDiv(mt, mcTiles)
+	if threads > 1 {
+		rb = max(rb, min(mt, threads))
+	}
+	g.rowsPer = ceilDiv(mt, rb) * mr
+	g.rb = ceilDiv(g.m, g.rowsPer)
+	g.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
+	g.cb = ceilDiv(nt, g.panelsPer)
+	g.next.next.Store(0)
+}
+
+// set describes the product; plan must follow before items are run.
+func (g *gemm) set(m, n, k int, a []float32, lda int, b, c []float32, ldc int, ep Epilogue, im *impl) {
+	g.m, g.n, g.k = m, n, k
+	g.a, g.lda, g.b, g.c, g.ldc = a, lda, b, c, ldc
+	g.ep, g.im = ep, im
+}
+
+// release drops the references to the caller's memory.
+func (g *gemm) release() { g.a, g.b, g.c, g.ep = nil, nil, nil, Epilogue{} }
+
+// serial runs every item on the calling goroutine.
+func (g *gemm) serial(s *scratch) {
+	g.plan(1)
+	for it := range g.items() {
+		g.item(s, it)
+	}
+}
+
+func (g *gemm) items() int { return g.rb * g.cb }
+
+// do is worker w's share: items taken in turn until none is left.
+func (g *gemm) do(int) {
+	s := g.p.getScratch()
+	for it := g.next.take(); it < g.items(); it = g.next.take() {
+		g.item(s, it)
+	}
+	g.p.putScratch(s)
+}
+
+// item computes one block of rows × panels of c.
+func (g *gemm) item(s *scratch, it int) {
+	r0 := it / g.cb * g.rowsPer
+	r1 := min(r0+g.rowsPer, g.m)
+	p0 := it % g.cb * g.panelsPer
+	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
+	tiles, full := ceilDiv(r1-r0, mr), (r1-r0)/mr
+	ldb := (p1 - p0) * nr
+	s.buf = grow(s.buf, tiles*mr*ldb)
+	for pc := 0; ; pc += kcBlock {
+		kc := min(kcBlock, g.k-pc)
+		last := pc+kc == g.k
+		if full < tiles { // the last rows: copy them into a zero-padded tile
+			s.apad = grow(s.apad, mr*kc)
+			clear(s.apad)
+			for r := r0 + full*mr; r < r1; r++ {
+				copy(s.apad[(r-r0-full*mr)*kc:][:kc], g.a[r*g.lda+pc:][:kc])
+			}
+		}
+		for q := p0; q < p1; q++ {
+			bp := g.b[(q*g.k+pc)*nr:][:kc*nr]
+			for t := range tiles {
+				a, lda := g.a[(r0+t*mr)*g.lda+pc:], g.lda
+				if t == full {
+					a, lda = s.apad, kc
+				}
+				ct := s.buf[t*mr*ldb+(q-p0)*nr:]
+				g.im.tile(kc, a, lda, bp, ct, ldb, pc > 0)
+				if last {
+					g.store(ct, ldb, r0+t*mr, q*nr)
+				}
+			}
+		}
+		if last {
+			return
+		}
+	}
+}
+
+// store applies the epilogue to one accumulated tile and writes its valid
+// rows and columns to c.
+func (g *gemm) store(ct []float32, ldb, row0, col0 int) {
+	rows, cols := min(mr, g.m-row0), min(nr, g.n-col0)
+	var bias, res []float32
+	if g.ep.Bias != nil {
+		bias = g.ep.Bias[col0 : col0+cols]
+	}
+	for r := range rows {
+		i := (row0+r)*g.ldc + col0
+		if g.ep.Residual != nil {
+			res = g.ep.Residual[i : i+cols]
+		}
+		g.im.epi(g.c[i:i+cols], ct[r*ldb:r*ldb+cols], bias, res, g.ep.Act)
+	}
+}
+
+// checkMatrix panics unless s holds rows×cols with row stride ld.
+func checkMatrix(what string, s []float32, rows, cols, ld int) {
+	if rows > 0 && cols > 0 && (ld < cols || len(s) < (rows-1)*ld+cols) {
+		panic("kernels: " + what + " too short for its shape and leading dimension")
+	}
+}

@@ -1,0 +1,251 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const eps32 = 1.0 / (1 << 24) // float32 unit roundoff
+
+// guarded returns a slice of n random values in [-1, 1) with NaN guard
+// bands of pad values on each side, and the whole backing slice.
+func guarded(r *rand.Rand, n, pad int) (mid, all []float32) {
+	all = make([]float32, n+2*pad)
+	for i := range all {
+		all[i] = float32(math.NaN())
+	}
+	mid = all[pad : pad+n]
+	for i := range mid {
+		mid[i] = 2*r.Float32() - 1
+	}
+	return mid, all
+}
+
+// guardedMatrix is guarded for a rows×cols matrix with row stride ld: the
+// gaps between rows are NaN too.
+func guardedMatrix(r *rand.Rand, rows, cols, ld int) (mid, all []float32) {
+	mid, all = guarded(r, max(0, (rows-1)*ld+cols), pad)
+	for i := range mid {
+		if i%ld >= cols {
+			mid[i] = float32(math.NaN())
+		}
+	}
+	return mid, all
+}
+
+// checkGuards checks that only rows×cols (stride ld) of the buffer that
+// starts pad values into all changed from NaN.
+func checkGuards(t *testing.T, what string, all []float32, pad, rows, cols, ld int) {
+	t.Helper()
+	for i, v := range all {
+		j := i - pad
+		inside := j >= 0 && j/ld < rows && j%ld < cols && rows > 0
+		if !inside && !math.IsNaN(float64(v)) {
+			t.Fatalf("%s: element %d outside the output was written (%v)", what, j, v)
+		}
+	}
+}
+
+// refAct is the float64 activation and its largest slope.
+func refAct(a Act, x float64) float64 {
+	switch a {
+	case ActGELU:
+		return 0.5 * x * math.Erfc(-x/math.Sqrt2)
+	case ActGELUTanh:
+		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	case ActReLU:
+		return max(x, 0)
+	case ActQuickGELU:
+		return x / (1 + math.Exp(-1.702*x))
+	}
+	return x
+}
+
+const actSlope = 1.13 // max |act'| over the activations above
+
+// linearCase is one Linear problem with its NaN-guarded buffers.
+type linearCase struct {
+	m, n, k, ldx, ldy int
+	x, xAll           []float32
+	w                 []float32
+	bias, res         []float32
+	act               Act
+	pb                *PackedB
+}
+
+const pad = 37
+
+func newLinearCase(r *rand.Rand, m, n, k, ldx, ldy int, bias, res bool, act Act) *linearCase {
+	c := &linearCase{m: m, n: n, k: k, ldx: ldx, ldy: ldy, act: act}
+	c.x, c.xAll = guardedMatrix(r, m, k, ldx)
+	c.w, _ = guarded(r, n*k, 0)
+	if bias {
+		c.bias, _ = guarded(r, n, 0)
+	}
+	if res {
+		c.res, _ = guardedMatrix(r, m, n, ldy)
+	}
+	c.pb = PackB(c.w, n, k)
+	return c
+}
+
+// run computes the product with the current implementation on p into a
+// fresh guarded output (the residual, if any, is aliased to the output,
+// as the model does) and returns the output buffer.
+func (c *linearCase) run(p *Pool) (y, all []float32) {
+	y, all = guardedMatrix(rand.New(rand.NewPCG(9, 9)), c.m, c.n, c.ldy)
+	ep := Epilogue{Bias: c.bias, Act: c.act}
+	if c.res != nil {
+		copy(y, c.res)
+		ep.Residual = y
+	}
+	Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep)
+	return y, all
+}
+
+// check compares y(i, j) with the float64 reference and the derived bound
+// |c − c_ref| ≤ 2·k·eps·Σ|a||b| (plus the bias, activation and residual
+// roundings).
+func (c *linearCase) check(t *testing.T, y []float32, i, j int) {
+	var s, sa float64
+	for kk := range c.k {
+		a, b := float64(c.x[i*c.ldx+kk]), float64(c.w[j*c.k+kk])
+		s += a * b
+		sa += math.Abs(a * b)
+	}
+	if c.bias != nil {
+		s += float64(c.bias[j])
+		sa += math.Abs(float64(c.bias[j]))
+	}
+	tol := 2 * float64(c.k+2) * eps32 * sa
+	ref := refAct(c.act, s)
+	if c.act != ActNone {
+		tol = actSlope*tol + 8*eps32*math.Abs(s)
+	}
+	if c.res != nil {
+		r := float64(c.res[i*c.ldy+j])
+		ref += r
+		tol += 2 * eps32 * (math.Abs(ref) + math.Abs(r))
+	}
+	got := float64(y[i*c.ldy+j])
+	if !(math.Abs(got-ref) <= tol) {
+		t.Fatalf("%dx%dx%d act %d: y[%d,%d] = %v, want %v ± %.3g", c.m, c.n, c.k, c.act, i, j, got, ref, tol)
+	}
+}
+
+// withImpl runs f with im selected.
+func withImpl(im *impl, f func()) {
+	old := cur
+	cur = im
+	defer func() { cur = old }()
+	f()
+}
+
+func TestLinearShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	type shape struct{ m, n, k int }
+	shapes := []shape{
+		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {7, 65, 129}, {12, 128, 128},
+		{13, 130, kcBlock + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kcBlock - 1},
+		{2*mr*mcTiles + 5, 70, 3*kcBlock - 2}, {197, 197, 64}, {31, 300, 17},
+	}
+	for _, im := range impls {
+		for si, s := range shapes {
+			if testing.Short() && s.m*s.n*s.k > 1e6 {
+				continue
+			}
+			act := Act(si % 5)
+			c := newLinearCase(r, s.m, s.n, s.k, s.k+si%3, s.n+2*(si%2), si%2 == 0, si%3 == 0, act)
+			withImpl(im, func() {
+				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
+					y, all := c.run(NewPool(2))
+					checkGuards(t, "y", all, pad, s.m, s.n, c.ldy)
+					checkGuards(t, "x", c.xAll, pad, s.m, s.k, c.ldx)
+					for i := range s.m {
+						for j := range s.n {
+							c.check(t, y, i, j)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestLinearViT checks the real ViT-B/16 shapes on the best implementation,
+// on a sample of outputs.
+func TestLinearViT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
+		c := newLinearCase(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
+		t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", impls[0].name, s.m, s.n, s.k), func(t *testing.T) {
+			y, _ := c.run(NewPool(2))
+			for range 400 {
+				c.check(t, y, r.IntN(s.m), r.IntN(s.n))
+			}
+			c.check(t, y, s.m-1, s.n-1)
+		})
+	}
+}
+
+// TestLinearThreads: the bits of the output do not depend on the number of
+// threads.
+func TestLinearThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	c := newLinearCase(r, 197, 200, 2*kcBlock+3, 2*kcBlock+3, 200, true, true, ActGELU)
+	for _, im := range impls {
+		withImpl(im, func() {
+			want, _ := c.run(NewPool(1))
+			for _, th := range []int{2, 3} {
+				got, _ := c.run(NewPool(th))
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("impl=%s threads=%d: y[%d] = %v, 1 thread gave %v", im.name, th, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestLinearNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	c := newLinearCase(r, 50, 130, 70, 70, 130, true, true, ActGELU)
+	p := NewPool(2)
+	y, _ := c.run(p)
+	ep := Epilogue{Bias: c.bias, Act: c.act, Residual: y}
+	n := testing.AllocsPerRun(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
+	if n != 0 {
+		t.Errorf("Linear allocates %v times per call after warm-up", n)
+	}
+}
+
+func TestActivations(t *testing.T) {
+	for _, im := range impls {
+		for _, a := range []Act{ActNone, ActGELU, ActGELUTanh, ActReLU, ActQuickGELU} {
+			const n = 4099
+			src, dst := make([]float32, n), make([]float32, n+1)
+			for i := range src {
+				src[i] = float32(i-n/2) / 150 // −13.7 … 13.7
+			}
+			src[0], src[1] = -90, 90
+			dst[n] = 7
+			im.epi(dst[:n], src, nil, nil, a)
+			if dst[n] != 7 {
+				t.Fatalf("impl=%s act %d wrote past the end", im.name, a)
+			}
+			for i, x := range src {
+				ref := refAct(a, float64(x))
+				tol := 4*eps32*math.Abs(float64(x)) + 1e-40
+				if got := float64(dst[i]); !(math.Abs(got-ref) <= tol) {
+					t.Fatalf("impl=%s act %d (%v) = %v, want %v ± %.3g", im.name, a, x, got, ref, tol)
+				}
+			}
+		}
+	}
+}

@@ -34,9 +34,8 @@ var generic = &impl{
 	scale:  scaleGeneric,
 }
 
-// impls lists the implementations this build and CPU can run, best first;
-// the assembly ones are added by the amd64 files' init.
-var impls = []*impl{generic}
+// impls lists the implementations this build and CPU can run, best first.
+var impls = append(asmImpls(), generic)
 
 // cur is the implementation in use.
 var cur = generic

@@ -1,0 +1,72 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// tile6x64AVX512 is tileGeneric for the whole 6×64 tile in AVX-512F.
+//
+//go:noescape
+func tile6x64AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+
+// tile6x16AVX2 is tileGeneric for 16 of the 64 columns in AVX2+FMA, with
+// B rows ldb floats apart.
+//
+//go:noescape
+func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
+
+// checkTile panics unless the slices hold what a tile call reads and writes.
+func checkTile(kc int, a []float32, lda int, b, c []float32, ldc int) {
+	if kc > 0 && len(a) < (mr-1)*lda+kc || len(b) < kc*nr || len(c) < (mr-1)*ldc+nr {
+		panic("kernels: tile: slice too short")
+	}
+}
+
+func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+	checkTile(kc, a, lda, b, c, ldc)
+	tile6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), &c[0], ldc, acc)
+}
+
+func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+	checkTile(kc, a, lda, b, c, ldc)
+	for j := 0; j < nr; j += 16 {
+		var bj *float32
+		if kc > 0 {
+			bj = &b[j]
+		}
+		tile6x16AVX2(kc, unsafeData(a), lda, bj, nr, &c[j], ldc, acc)
+	}
+}
+
+// unsafeData is &s[0], or nil for an empty s (then kc is 0 and the
+// assembly reads nothing).
+func unsafeData(s []float32) *float32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return &s[0]
+}
+
+// The CPU's features are read here and nowhere else.
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
+// asmImpls lists the assembly implementations this CPU runs, best first.
+func asmImpls() []*impl {
+	var l []*impl
+	if hasAVX512 {
+		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric})
+	}
+	if hasAVX2 {
+		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric})
+	}
+	return l
+}
+
+// fmaProbeAVX512 runs n iterations of 24 independent FMAs on zmm
+// registers, 768 flops each; BenchmarkFMAPeak uses it to measure the peak.
+//
+//go:noescape
+func fmaProbeAVX512(n int)

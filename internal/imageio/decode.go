@@ -1,0 +1,226 @@
+// Package imageio turns image files into the pixel tensors a ViT expects,
+// matching the Hugging Face reference (Pillow's decoders, exif_transpose,
+// convert("RGB"), Image.resize and ViTImageProcessor's rescale and
+// normalise). Decoding does I/O; Preprocess and Resize are pure.
+package imageio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+)
+
+// DefaultMaxPixels is the largest image (width × height) decoded by default.
+const DefaultMaxPixels = 100_000_000
+
+// Errors callers may test for with errors.Is.
+var (
+	ErrEmpty    = errors.New("empty file")
+	ErrFormat   = errors.New("not a supported image (JPEG, PNG, GIF, BMP, TIFF or WebP)")
+	ErrTooLarge = errors.New("image too large")
+	ErrTruncate = errors.New("truncated or corrupt image data")
+)
+
+// formats maps a sniffed format name to its decoders. Registering with the
+// image package would also work, but an explicit table keeps DecodeConfig
+// and Decode on the same decoder and the list visible.
+var formats = []struct {
+	name   string
+	magic  func([]byte) bool
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	{"jpeg", prefix("\xff\xd8"), jpeg.DecodeConfig, jpeg.Decode},
+	{"png", prefix("\x89PNG\r\n\x1a\n"), png.DecodeConfig, png.Decode},
+	{"gif", func(b []byte) bool { return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a")) }, gif.DecodeConfig, gif.Decode},
+	{"bmp", prefix("BM"), bmp.DecodeConfig, bmp.Decode},
+	{"tiff", func(b []byte) bool { return bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*")) }, tiff.DecodeConfig, tiff.Decode},
+	{"webp", func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }, webp.DecodeConfig, webp.Decode},
+}
+
+func prefix(p string) func([]byte) bool {
+	return func(b []byte) bool { return bytes.HasPrefix(b, []byte(p)) }
+}
+
+// DecodeFile reads and decodes the image at path; see Decode. Errors start
+// with the path.
+func DecodeFile(path string, maxPixels int) (*RGB8, error) {
+	data, err := readFile(path, maxPixels)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	img, format, err := decode(data, maxPixels)
+	if err != nil {
+		if ext := extFormat(path); format != "" && ext != "" && ext != format {
+			err = fmt.Errorf("%w (the content is %s although the name says %s)", err, strings.ToUpper(format), strings.ToUpper(ext))
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, nil
+}
+
+// Decode reads one image from r and returns it as 8-bit RGB, upright
+// (EXIF orientation applied) and converted as Pillow's convert("RGB") does.
+// The size is read from the header first: an image of more than maxPixels
+// pixels (0 means DefaultMaxPixels) is refused before any pixel is decoded.
+// The format is recognised by content, not by name, as Pillow does.
+func Decode(r io.Reader, maxPixels int) (*RGB8, error) {
+	data, err := readAll(r, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	img, _, err := decode(data, maxPixels)
+	return img, err
+}
+
+func decode(data []byte, maxPixels int) (*RGB8, string, error) {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	if len(data) == 0 {
+		return nil, "", ErrEmpty
+	}
+	f := -1
+	for i := range formats {
+		if formats[i].magic(data) {
+			f = i
+			break
+		}
+	}
+	if f < 0 {
+		return nil, "", ErrFormat
+	}
+	name := formats[f].name
+	cfg, err := formats[f].config(bytes.NewReader(data))
+	if err != nil {
+		return nil, name, decodeErr(name, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, name, fmt.Errorf("%w: %s header declares %d×%d pixels", ErrTruncate, strings.ToUpper(name), cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return nil, name, fmt.Errorf("%w: %d×%d = %d pixels is over the limit of %d (raise --max-pixels to allow it)",
+			ErrTooLarge, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), maxPixels)
+	}
+	m, err := safeDecode(formats[f].decode, data)
+	if err != nil {
+		return nil, name, decodeErr(name, err)
+	}
+	var rgb *RGB8
+	switch y := m.(type) {
+	case *image.YCbCr:
+		if name == "jpeg" {
+			rgb = jpegToRGB(y)
+		} else {
+			rgb = webpToRGB(y)
+		}
+	case *image.NYCbCrA:
+		rgb = webpToRGB(&y.YCbCr)
+	case *image.Paletted:
+		if name == "gif" {
+			restorePalette(y, gifPalette(data))
+		}
+		rgb = toRGB(m)
+	default:
+		rgb = toRGB(m)
+	}
+	return orient(rgb, orientation(name, data)), name, nil
+}
+
+// safeDecode turns a decoder panic on hostile input into an error.
+func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.Image, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			m, err = nil, fmt.Errorf("decoder failed: %v", p)
+		}
+	}()
+	return dec(bytes.NewReader(data))
+}
+
+func decodeErr(format string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: %s data ends early", ErrTruncate, strings.ToUpper(format))
+	}
+	return fmt.Errorf("%w: %s: %v", ErrTruncate, strings.ToUpper(format), err)
+}
+
+// maxBytes bounds what is read for an image of at most maxPixels pixels:
+// 8 bytes a pixel (16-bit RGBA, uncompressed) plus room for metadata.
+func maxBytes(maxPixels int) int64 {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	return 8*int64(maxPixels) + 64<<20
+}
+
+func readAll(r io.Reader, maxPixels int) ([]byte, error) {
+	limit := maxBytes(maxPixels)
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+func readFile(path string, maxPixels int) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
+	}
+	if st.IsDir() {
+		return nil, errors.New("is a directory, not an image file")
+	}
+	if !st.Mode().IsRegular() && st.Mode()&fs.ModeNamedPipe == 0 {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
+	}
+	defer f.Close()
+	return readAll(f, maxPixels)
+}
+
+// unwrapPath drops the *fs.PathError wrapper, whose text repeats the path.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// extFormat names the format a file's extension claims, or "".
+func extFormat(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jpg", ".jpeg", ".jpe", ".jfif":
+		return "jpeg"
+	case ".png":
+		return "png"
+	case ".gif":
+		return "gif"
+	case ".bmp", ".dib":
+		return "bmp"
+	case ".tif", ".tiff":
+		return "tiff"
+	case ".webp":
+		return "webp"
+	}
+	return ""
+}

@@ -1,0 +1,163 @@
+package imageio
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// orientation returns the EXIF Orientation (1–8) stored in an image file, or
+// 1. Hugging Face's load_image calls PIL.ImageOps.exif_transpose, which reads
+// the tag from Image.getexif(): the first APP1 "Exif" segment of a JPEG, the
+// eXIf chunk of a PNG, the EXIF chunk of a WebP, and a TIFF's own first IFD.
+func orientation(format string, data []byte) int {
+	var tiffData []byte
+	switch format {
+	case "jpeg":
+		tiffData = jpegExif(data)
+	case "png":
+		tiffData = pngExif(data)
+	case "webp":
+		tiffData = webpExif(data)
+	case "tiff":
+		tiffData = data
+	}
+	o := ifd0Orientation(tiffData)
+	if o < 1 || o > 8 {
+		return 1
+	}
+	return o
+}
+
+// jpegExif returns the TIFF structure inside the first APP1 Exif segment.
+func jpegExif(d []byte) []byte {
+	i := 2
+	for i+4 <= len(d) {
+		if d[i] != 0xff {
+			return nil
+		}
+		marker := d[i+1]
+		if marker == 0xff { // fill byte
+			i++
+			continue
+		}
+		if marker == 0xda || marker == 0xd9 { // start of scan, end of image
+			return nil
+		}
+		n := int(binary.BigEndian.Uint16(d[i+2:]))
+		if n < 2 || i+2+n > len(d) {
+			return nil
+		}
+		seg := d[i+4 : i+2+n]
+		// Pillow checks the first five bytes only ("Exif\0").
+		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00")) {
+			return bytes.TrimPrefix(seg, []byte("Exif\x00\x00"))
+		}
+		i += 2 + n
+	}
+	return nil
+}
+
+// pngExif returns the payload of the first eXIf chunk.
+func pngExif(d []byte) []byte {
+	for i := 8; i+12 <= len(d); {
+		n := int(binary.BigEndian.Uint32(d[i:]))
+		if n < 0 || n > len(d)-i-12 {
+			return nil
+		}
+		if string(d[i+4:i+8]) == "eXIf" {
+			return bytes.TrimPrefix(d[i+8:i+8+n], []byte("Exif\x00\x00"))
+		}
+		i += 12 + n
+	}
+	return nil
+}
+
+// webpExif returns the payload of the RIFF EXIF chunk.
+func webpExif(d []byte) []byte {
+	for i := 12; i+8 <= len(d); {
+		n := int(binary.LittleEndian.Uint32(d[i+4:]))
+		if n < 0 || n > len(d)-i-8 {
+			return nil
+		}
+		if string(d[i:i+4]) == "EXIF" {
+			return bytes.TrimPrefix(d[i+8:i+8+n], []byte("Exif\x00\x00"))
+		}
+		i += 8 + n + n&1
+	}
+	return nil
+}
+
+// ifd0Orientation reads tag 0x0112 from the first IFD of a TIFF structure.
+func ifd0Orientation(t []byte) int {
+	if len(t) < 8 {
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(t[:4]) {
+	case "II*\x00":
+		bo = binary.LittleEndian
+	case "MM\x00*":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	off := int64(bo.Uint32(t[4:]))
+	if off+2 > int64(len(t)) {
+		return 1
+	}
+	n := int64(bo.Uint16(t[off:]))
+	for e := off + 2; e+12 <= int64(len(t)) && n > 0; e, n = e+12, n-1 {
+		if bo.Uint16(t[e:]) != 0x0112 {
+			continue
+		}
+		switch bo.Uint16(t[e+2:]) { // type
+		case 3: // SHORT
+			return int(bo.Uint16(t[e+8:]))
+		case 4: // LONG
+			return int(bo.Uint32(t[e+8:]))
+		}
+		return 1
+	}
+	return 1
+}
+
+// orient applies an EXIF orientation as exif_transpose does: 2 mirror,
+// 3 rotate 180°, 4 flip, 5 transpose, 6 rotate 90° clockwise,
+// 7 transverse, 8 rotate 90° counter-clockwise.
+func orient(m *RGB8, o int) *RGB8 {
+	if o <= 1 || o > 8 {
+		return m
+	}
+	w, h := m.W, m.H
+	ow, oh := w, h
+	if o >= 5 {
+		ow, oh = h, w
+	}
+	// src maps an output pixel to the input pixel it shows.
+	src := func(x, y int) (int, int) {
+		switch o {
+		case 2:
+			return w - 1 - x, y
+		case 3:
+			return w - 1 - x, h - 1 - y
+		case 4:
+			return x, h - 1 - y
+		case 5:
+			return y, x
+		case 6:
+			return y, h - 1 - x
+		case 7:
+			return w - 1 - y, h - 1 - x
+		default: // 8
+			return w - 1 - y, x
+		}
+	}
+	out := NewRGB8(ow, oh)
+	for y := range oh {
+		for x := range ow {
+			sx, sy := src(x, y)
+			copy(out.Pix[3*(y*ow+x):3*(y*ow+x)+3], m.Pix[3*(sy*w+sx):])
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+package imageio
+
+import (
+	"fmt"
+
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// Preprocess turns an RGB image into the model's input, a (3, H, W) float32
+// tensor in CHW order, as Hugging Face's ViTImageProcessor does: resize the
+// uint8 image with Pillow's filter, then rescale (uint8 → float64 × factor →
+// float32) and normalise in float32 ((x - mean) / std with mean and std cast
+// to float32), in that order and dtype, so the result is bit-identical for
+// identical resized pixels.
+func Preprocess(img *RGB8, p model.Preprocess) ([]float32, error) {
+	if p.DoNormalize && (len(p.Mean) != 3 || len(p.Std) != 3) {
+		return nil, fmt.Errorf("preprocess: mean and std need 3 values each, got %d and %d", len(p.Mean), len(p.Std))
+	}
+	if p.DoResize {
+		var err error
+		if img, err = Resize(img, p.Width, p.Height, p.Resample); err != nil {
+			return nil, err
+		}
+	}
+	n := img.W * img.H
+	out := make([]float32, 3*n)
+	for c := range 3 {
+		var mean, std float32
+		if p.DoNormalize {
+			mean, std = float32(p.Mean[c]), float32(p.Std[c])
+		}
+		plane := out[c*n : (c+1)*n]
+		for i := range plane {
+			v := float32(img.Pix[3*i+c])
+			if p.DoRescale {
+				v = float32(float64(img.Pix[3*i+c]) * p.RescaleFactor)
+			}
+			if p.DoNormalize {
+				v = float32(v-mean) / std
+			}
+			plane[i] = v
+		}
+	}
+	return out, nil
+}

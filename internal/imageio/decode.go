@@ -45,9 +45,13 @@ var formats = []struct {
 }{
 	{"jpeg", prefix("\xff\xd8"), jpeg.DecodeConfig, jpeg.Decode},
 	{"png", prefix("\x89PNG\r\n\x1a\n"), png.DecodeConfig, png.Decode},
-	{"gif", func(b []byte) bool { return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a")) }, gif.DecodeConfig, gif.Decode},
+	{"gif", func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
+	}, gif.DecodeConfig, gif.Decode},
 	{"bmp", prefix("BM"), bmp.DecodeConfig, bmp.Decode},
-	{"tiff", func(b []byte) bool { return bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*")) }, tiff.DecodeConfig, tiff.Decode},
+	{"tiff", func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*"))
+	}, tiff.DecodeConfig, tiff.Decode},
 	{"webp", func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }, webp.DecodeConfig, webp.Decode},
 }
 

@@ -31,7 +31,7 @@ const (
 )
 
 type goldenCase struct {
-	golden, image string
+	golden, image  string
 	w, h, resample int
 }
 

@@ -1,0 +1,87 @@
+package attention
+
+import (
+	"image"
+	"image/png"
+	"io"
+	"math"
+)
+
+// Unnormalize turns a model input back into the picture the model saw:
+// (C, H, W) normalised pixels, x = (p*scale - mean[c]) / std[c], become an
+// RGB image, p = (x*std[c] + mean[c]) / scale, rounded and clamped to 0..255.
+// One channel is shown as gray; nil mean or std mean 0 and 1.
+func Unnormalize(px []float32, C, H, W int, mean, std []float64, scale float64) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	for c := 0; c < 3; c++ {
+		src := min(c, C-1)
+		m, s := 0.0, 1.0
+		if mean != nil {
+			m, s = mean[src], std[src]
+		}
+		plane := px[src*H*W : (src+1)*H*W]
+		for i, x := range plane {
+			v := (float64(x)*s + m) / scale
+			img.Pix[4*i+c] = uint8(math.Max(0, math.Min(255, math.Round(v))))
+		}
+	}
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	return img
+}
+
+// Resize scales an RGBA image to w×h with r, channel by channel.
+func Resize(img *image.RGBA, w, h int, r Resample) *image.RGBA {
+	b := img.Bounds()
+	iw, ih := b.Dx(), b.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	plane := make([]float64, iw*ih)
+	for c := 0; c < 4; c++ {
+		for y := 0; y < ih; y++ {
+			row := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < iw; x++ {
+				plane[y*iw+x] = float64(row[4*x+c])
+			}
+		}
+		for i, v := range Upsample(plane, ih, iw, h, w, r) {
+			out.Pix[4*i+c] = uint8(math.Max(0, math.Min(255, math.Round(v))))
+		}
+	}
+	return out
+}
+
+// Overlay colours m, a (h, w) map with values in [0, 1] for an image of
+// base's size, with cm and blends it over base: out = (1-alpha)*base +
+// alpha*colour. alpha 1 shows the map alone.
+func Overlay(base *image.RGBA, m []float64, cm Colormap, alpha float64) *image.RGBA {
+	b := base.Bounds()
+	w := b.Dx()
+	out := image.NewRGBA(image.Rect(0, 0, w, b.Dy()))
+	for i, v := range m {
+		c := cm.At(v)
+		src := base.Pix[base.PixOffset(b.Min.X+i%w, b.Min.Y+i/w):]
+		dst := out.Pix[4*i : 4*i+4]
+		for k, cv := range [3]uint8{c.R, c.G, c.B} {
+			dst[k] = uint8(math.Round((1-alpha)*float64(src[k]) + alpha*float64(cv)))
+		}
+		dst[3] = 255
+	}
+	return out
+}
+
+// Render draws a patch map over base: the (gh, gw) map is min-max
+// normalised, upsampled with r to base's size, coloured with cm and blended
+// with alpha. m is not changed.
+func Render(base *image.RGBA, m []float64, gh, gw int, r Resample, cm Colormap, alpha float64) *image.RGBA {
+	n := append([]float64(nil), m...)
+	Normalize(n)
+	b := base.Bounds()
+	return Overlay(base, Upsample(n, gh, gw, b.Dy(), b.Dx(), r), cm, alpha)
+}
+
+// EncodePNG writes img to w as PNG.
+func EncodePNG(w io.Writer, img image.Image) error {
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	return enc.Encode(w, img)
+}

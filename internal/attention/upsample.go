@@ -1,0 +1,90 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+)
+
+// Resample is how a patch map is enlarged to the picture's size.
+type Resample int
+
+// Resampling modes. Bilinear uses pixel centres (PyTorch's
+// align_corners=False, OpenCV's INTER_LINEAR) and clamps at the border;
+// Nearest shows every patch as a flat square.
+const (
+	Bilinear Resample = iota
+	Nearest
+)
+
+var resampleNames = []string{"bilinear", "nearest"}
+
+func (r Resample) String() string { return resampleNames[r] }
+
+// ParseResample reads a resampling mode by name: bilinear or nearest.
+func ParseResample(s string) (Resample, error) {
+	for i, n := range resampleNames {
+		if s == n {
+			return Resample(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown upsampling %q: want bilinear or nearest", s)
+}
+
+// Upsample resizes a (gh, gw) row-major map to (h, w).
+func Upsample(m []float64, gh, gw, h, w int, r Resample) []float64 {
+	out := make([]float64, h*w)
+	ys, xs := taps(gh, h, r), taps(gw, w, r)
+	for y, ty := range ys {
+		r0, r1 := m[ty.i0*gw:(ty.i0+1)*gw], m[ty.i1*gw:(ty.i1+1)*gw]
+		row := out[y*w : (y+1)*w]
+		for x, tx := range xs {
+			top := r0[tx.i0] + tx.f*(r0[tx.i1]-r0[tx.i0])
+			bot := r1[tx.i0] + tx.f*(r1[tx.i1]-r1[tx.i0])
+			row[x] = top + ty.f*(bot-top)
+		}
+	}
+	return out
+}
+
+// tap is where one output coordinate samples the source: between i0 and i1
+// with weight f on i1.
+type tap struct {
+	i0, i1 int
+	f      float64
+}
+
+// taps maps each of n output coordinates to a source of length src.
+func taps(src, n int, r Resample) []tap {
+	out := make([]tap, n)
+	scale := float64(src) / float64(n)
+	for o := range out {
+		if r == Nearest {
+			i := min(int(float64(o)*scale), src-1)
+			out[o] = tap{i, i, 0}
+			continue
+		}
+		s := (float64(o)+0.5)*scale - 0.5
+		s = math.Max(0, math.Min(s, float64(src-1)))
+		i0 := int(s)
+		i1 := min(i0+1, src-1)
+		out[o] = tap{i0, i1, s - float64(i0)}
+	}
+	return out
+}
+
+// Normalize scales m in place to [0, 1] by its minimum and maximum; a
+// constant map becomes all zeros.
+func Normalize(m []float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range m {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	d := hi - lo
+	for i, v := range m {
+		if d > 0 {
+			m[i] = (v - lo) / d
+		} else {
+			m[i] = 0
+		}
+	}
+}

@@ -1,7 +1,14 @@
 package gguf
 
+import "fmt"
+
 // FromBytes parses a GGUF file held in memory, such as an embedded model.
-// data must stay unchanged while the File is in use.
+// data must stay unchanged while the File is in use; F32 tensors may alias it.
 func FromBytes(data []byte) (*File, error) {
-	return parse(data)
+	f, err := parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("in-memory model file: %w", err)
+	}
+	f.path = "in-memory model file"
+	return f, nil
 }

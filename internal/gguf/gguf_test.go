@@ -241,7 +241,7 @@ func TestReadFallback(t *testing.T) {
 	// A file opened without mmap (as on failure) reads the same.
 	path := writeSample(t)
 	b, _ := os.ReadFile(path)
-	f, err := parse(b)
+	f, err := FromBytes(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,156 @@
+package imageio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func readImage(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(imagesDir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pngHeader returns a PNG whose IHDR declares w×h 8-bit RGB pixels, followed
+// by an empty IDAT: a decompression bomb's shape at no size.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(tag string, data []byte) {
+		binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.WriteString(tag)
+		b.Write(data)
+		binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(tag), data...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	chunk("IHDR", append(ihdr, 8, 2, 0, 0, 0))
+	chunk("IDAT", nil)
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+func TestDecompressionBombRefusedCheaply(t *testing.T) {
+	data := pngHeader(50000, 50000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Decode(bytes.NewReader(data), DefaultMaxPixels)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+	if !strings.Contains(err.Error(), "50000×50000") {
+		t.Errorf("message %q does not give the size", err)
+	}
+	// Decoding would need 7.5 GB; refusing must cost next to nothing.
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("refusing the bomb allocated %d bytes", n)
+	}
+}
+
+func TestMaxPixels(t *testing.T) {
+	data := readImage(t, "formats/png_rgb.png") // 61×41 = 2501 pixels
+	if _, err := Decode(bytes.NewReader(data), 2501); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+	if _, err := Decode(bytes.NewReader(data), 2500); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("over the limit: got %v, want ErrTooLarge", err)
+	}
+}
+
+func TestDecodeFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	png := readImage(t, "formats/png_rgb.png")
+	jpg := readImage(t, "formats/jpeg_420.jpg")
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	loop := filepath.Join(dir, "loop.jpg")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		is   error  // nil: any error
+		msg  string // substring of the message after the path
+	}{
+		{write("empty.jpg", nil), ErrEmpty, "empty file"},
+		{write("notes.png", []byte("just some text, not pixels\n")), ErrFormat, "not a supported image"},
+		{write("cut.png", png[:len(png)/2]), ErrTruncate, "PNG"},
+		{write("cut.jpg", jpg[:len(jpg)/2]), ErrTruncate, "JPEG"},
+		{write("cut-png.jpg", png[:len(png)/2]), ErrTruncate, "the content is PNG although the name says JPEG"},
+		{write("bomb.png", pngHeader(50000, 50000)), ErrTooLarge, "50000×50000"},
+		{write("zero.png", pngHeader(0, 10)), nil, "PNG"},
+		{filepath.Join(imagesDir, "formats/tiff_cmyk.tif"), ErrTruncate, "unsupported"},
+		{dir, nil, "is a directory"},
+		{filepath.Join(dir, "missing.jpg"), nil, "no such file"},
+		{loop, nil, "too many levels of symbolic links"},
+	} {
+		_, err := DecodeFile(c.path, 0)
+		if err == nil {
+			t.Errorf("%s: no error", c.path)
+			continue
+		}
+		if c.is != nil && !errors.Is(err, c.is) {
+			t.Errorf("%s: got %v, want %v", c.path, err, c.is)
+		}
+		if !strings.HasPrefix(err.Error(), c.path+": ") || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: message %q should start with the path and say %q", c.path, err, c.msg)
+		}
+		if strings.Count(err.Error(), c.path) != 1 || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: message %q should be one line naming the path once", c.path, err)
+		}
+	}
+	if os.Geteuid() != 0 { // root reads anything
+		p := write("secret.png", png)
+		os.Chmod(p, 0)
+		if _, err := DecodeFile(p, 0); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("unreadable file: got %v", err)
+		}
+	}
+}
+
+// A file is decoded by its content, as Pillow does: a PNG named .jpg works.
+func TestWrongExtensionDecodesByContent(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "photo.jpg")
+	if err := os.WriteFile(p, readImage(t, "formats/png_rgb.png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := DecodeFile(p, 0)
+	if err != nil || img.W != 61 || img.H != 41 {
+		t.Fatalf("got %v, %v", img, err)
+	}
+}
+
+func TestOrientationsAgree(t *testing.T) {
+	// Every EXIF orientation of the same picture shows the same upright
+	// image as orientation 1 (png_rgb holds the pixels jpeg_orientN stores).
+	ref, err := DecodeFile(filepath.Join(imagesDir, "formats/webp_lossless.webp"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for o := 1; o <= 8; o++ {
+		got := orient(ref, o)
+		back := orient(got, inverse[o])
+		if !bytes.Equal(back.Pix, ref.Pix) || back.W != ref.W {
+			t.Errorf("orientation %d then its inverse does not give the image back", o)
+		}
+	}
+}
+
+// inverse[o] undoes orientation o.
+var inverse = [9]int{0, 1, 2, 3, 4, 5, 8, 7, 6}

@@ -14,9 +14,10 @@ type impl struct {
 	// tile computes c = [c +] a·b for a 6×kc block of A (row stride lda) and
 	// a packed kc×64 panel of B, into a 6×64 tile of c (row stride ldc).
 	tile func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
-	// epi writes dst[j] = act(src[j] + bias[j]) + res[j]; nil bias and res
-	// are skipped, dst may alias src and res.
-	epi func(dst, src, bias, res []float32, act Act)
+	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
+	// for i < rows, j < cols; nil bias and res are skipped, dst may alias
+	// res.
+	epi func(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act)
 	// expSum replaces x[j] by exp(scale·(x[j]−m)) and returns their sum.
 	expSum func(x []float32, m, scale float32) float32
 	// max returns the largest element of x (−Inf for empty x).

@@ -170,15 +170,13 @@ func (g *gemm) store(ct []float32, ldb, row0, col0 int) {
 	rows, cols := min(mr, g.m-row0), min(nr, g.n-col0)
 	var bias, res []float32
 	if g.ep.Bias != nil {
-		bias = g.ep.Bias[col0 : col0+cols]
+		bias = g.ep.Bias[col0:]
 	}
-	for r := range rows {
-		i := (row0+r)*g.ldc + col0
-		if g.ep.Residual != nil {
-			res = g.ep.Residual[i : i+cols]
-		}
-		g.im.epi(g.c[i:i+cols], ct[r*ldb:r*ldb+cols], bias, res, g.ep.Act)
+	i := row0*g.ldc + col0
+	if g.ep.Residual != nil {
+		res = g.ep.Residual[i:]
 	}
+	g.im.epi(g.c[i:], g.ldc, ct, ldb, bias, res, rows, cols, g.ep.Act)
 }
 
 // checkMatrix panics unless s holds rows×cols with row stride ld.

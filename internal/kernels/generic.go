@@ -31,17 +31,35 @@ func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int
 	}
 }
 
-// epiGeneric writes dst[j] = act(src[j] + bias[j]) + res[j].
-func epiGeneric(dst, src, bias, res []float32, act Act) {
-	for j, v := range src {
-		if bias != nil {
-			v += bias[j]
+// epiGeneric writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j].
+func epiGeneric(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act) {
+	checkEpi(dst, ldd, src, lds, bias, res, rows, cols)
+	for i := range rows {
+		for j, v := range src[i*lds : i*lds+cols] {
+			if bias != nil {
+				v += bias[j]
+			}
+			v = act32(act, v)
+			if res != nil {
+				v += res[i*ldd+j]
+			}
+			dst[i*ldd+j] = v
 		}
-		v = act32(act, v)
-		if res != nil {
-			v += res[j]
-		}
-		dst[j] = v
+	}
+}
+
+// checkEpi panics unless the slices hold what an epi call touches.
+func checkEpi(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkMatrix("epilogue: dst", dst, rows, cols, ldd)
+	checkMatrix("epilogue: src", src, rows, cols, lds)
+	if bias != nil && len(bias) < cols {
+		panic("kernels: epilogue: bias too short")
+	}
+	if res != nil {
+		checkMatrix("epilogue: res", res, rows, cols, ldd)
 	}
 }
 

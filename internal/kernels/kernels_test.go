@@ -235,7 +235,7 @@ func TestActivations(t *testing.T) {
 			}
 			src[0], src[1] = -90, 90
 			dst[n] = 7
-			im.epi(dst[:n], src, nil, nil, a)
+			im.epi(dst[:n], n, src, n, nil, nil, 1, n, a)
 			if dst[n] != 7 {
 				t.Fatalf("impl=%s act %d wrote past the end", im.name, a)
 			}

@@ -1,0 +1,36 @@
+//go:build !purego
+
+package kernels
+
+// epiAVX512 is epiGeneric over rows×cols in AVX-512F, 16 columns at a
+// time; res has dst's row stride ldd.
+//
+//go:noescape
+func epiAVX512(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
+
+// expSumAVX512 is expSumGeneric in AVX-512F (the sum in 16 lanes).
+//
+//go:noescape
+func expSumAVX512(x *float32, n int, m, scale float32) float32
+
+// maxAVX512 is maxGeneric in AVX-512F.
+//
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+// scaleAVX512 is scaleGeneric in AVX-512F.
+//
+//go:noescape
+func scaleAVX512(x *float32, n int, s float32)
+
+func epi512(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act) {
+	checkEpi(dst, ldd, src, lds, bias, res, rows, cols)
+	if rows == 0 || cols == 0 {
+		return
+	}
+	epiAVX512(&dst[0], ldd, &src[0], lds, unsafeData(bias), unsafeData(res), rows, cols, act)
+}
+
+func expSum512(x []float32, m, scale float32) float32 { return expSumAVX512(unsafeData(x), len(x), m, scale) }
+func max512(x []float32) float32                      { return maxAVX512(unsafeData(x), len(x)) }
+func scale512(x []float32, s float32)                 { scaleAVX512(unsafeData(x), len(x), s) }

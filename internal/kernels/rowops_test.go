@@ -1,0 +1,158 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestSoftmax(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, im := range impls {
+		for _, n := range []int{1, 2, 15, 16, 17, 197, 1000} {
+			x, all := guarded(r, n, pad)
+			for i := range x {
+				x[i] *= 30
+			}
+			want := make([]float64, n)
+			m := math.Inf(-1)
+			for _, v := range x {
+				m = max(m, float64(v))
+			}
+			var s float64
+			for i, v := range x {
+				want[i] = math.Exp(float64(v) - m)
+				s += want[i]
+			}
+			x0 := append([]float32(nil), x...)
+			softmax(im, x, 1)
+			checkGuards(t, "softmax", all, pad, 1, n, n)
+			for i := range x {
+				ref := want[i] / s
+				// x − m rounds by eps·|x − m|, which exp turns into a
+				// relative error of the same size.
+				if tol := (float64(n+8) + 2*(m-float64(x0[i]))) * eps32 * ref; !(math.Abs(float64(x[i])-ref) <= tol) {
+					t.Fatalf("impl=%s n=%d: p[%d] = %v, want %v ± %.3g", im.name, n, i, x[i], ref, tol)
+				}
+			}
+		}
+	}
+}
+
+func TestLayerNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const rows, D = 5, 768
+	x, _ := guarded(r, rows*D, 0)
+	gamma, _ := guarded(r, D, 0)
+	beta, _ := guarded(r, D, 0)
+	for i := range x {
+		x[i] = 3 + 2*x[i] // a mean far from zero, as in residual streams
+	}
+	dst, all := guarded(r, rows*D, pad)
+	LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6)
+	checkGuards(t, "layernorm", all, pad, rows, D, D)
+	for i := range rows {
+		row := x[i*D : (i+1)*D]
+		var mean, v float64
+		for _, a := range row {
+			mean += float64(a)
+		}
+		mean /= D
+		for _, a := range row {
+			v += (float64(a) - mean) * (float64(a) - mean)
+		}
+		inv := 1 / math.Sqrt(v/D+1e-6)
+		for j, a := range row {
+			xh := (float64(a) - mean) * inv
+			ref := xh*float64(gamma[j]) + float64(beta[j])
+			tol := 4 * float64(D) * eps32 * (math.Abs(xh*float64(gamma[j])) + math.Abs(float64(beta[j])) + 1)
+			if got := float64(dst[i*D+j]); !(math.Abs(got-ref) <= tol) {
+				t.Fatalf("layernorm[%d,%d] = %v, want %v ± %.3g", i, j, got, ref, tol)
+			}
+		}
+	}
+}
+
+// refAttention is Attention in float64 for one output element's row.
+func refAttention(qkv []float32, B, T, H, hd int, scale float64, b, h, i int) (out, p []float64) {
+	D := H * hd
+	row := func(t, part int) []float32 { return qkv[(b*T+t)*3*D+part*D+h*hd:][:hd] }
+	s := make([]float64, T)
+	m := math.Inf(-1)
+	for j := range T {
+		for d := range hd {
+			s[j] += float64(row(i, 0)[d]) * float64(row(j, 1)[d])
+		}
+		s[j] *= scale
+		m = max(m, s[j])
+	}
+	var sum float64
+	for j := range s {
+		s[j] = math.Exp(s[j] - m)
+		sum += s[j]
+	}
+	out = make([]float64, hd)
+	for j := range s {
+		s[j] /= sum
+		for d := range hd {
+			out[d] += s[j] * float64(row(j, 2)[d])
+		}
+	}
+	return out, s
+}
+
+func TestAttention(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range []struct{ B, T, H, hd int }{{1, 1, 1, 1}, {2, 7, 3, 5}, {1, 70, 2, 64}, {2, 197, 2, 64}, {1, 13, 1, 80}} {
+		D := c.H * c.hd
+		qkv, _ := guarded(r, c.B*c.T*3*D, 0)
+		for i := range qkv {
+			qkv[i] *= 3
+		}
+		scale := 1 / math.Sqrt(float64(c.hd))
+		for _, im := range impls {
+			t.Run(fmt.Sprintf("impl=%s/B=%d,T=%d,H=%d,hd=%d", im.name, c.B, c.T, c.H, c.hd), func(t *testing.T) {
+				out, oall := guarded(r, c.B*c.T*D, pad)
+				probs, pall := guarded(r, c.B*c.H*c.T*c.T, pad)
+				withImpl(im, func() { Attention(NewPool(3), out, qkv, c.B, c.T, c.H, c.hd, float32(scale), probs) })
+				checkGuards(t, "out", oall, pad, 1, len(out), len(out))
+				checkGuards(t, "probs", pall, pad, 1, len(probs), len(probs))
+				// Scores err by ≤ δ = 2·hd·eps·scale·Σ|q||k| ≤ 2·hd·eps·scale·hd·9,
+				// which moves each probability by a factor ≤ e^(2δ); the
+				// softmax and P·V add (T+hd+8)·eps relative to Σp|v| ≤ 3.
+				delta := 2 * float64(c.hd) * eps32 * scale * float64(c.hd) * 9
+				tol := 3 * (4*delta + 2*float64(c.T+c.hd+8)*eps32)
+				for b := range c.B {
+					for h := range c.H {
+						for i := range c.T {
+							ref, p := refAttention(qkv, c.B, c.T, c.H, c.hd, scale, b, h, i)
+							for d, v := range ref {
+								if got := float64(out[(b*c.T+i)*D+h*c.hd+d]); !(math.Abs(got-v) <= tol) {
+									t.Fatalf("out[b=%d,t=%d,h=%d,d=%d] = %v, want %v ± %.3g", b, i, h, d, got, v, tol)
+								}
+							}
+							for j, v := range p {
+								if got := float64(probs[((b*c.H+h)*c.T+i)*c.T+j]); !(math.Abs(got-v) <= tol/3) {
+									t.Fatalf("probs[b=%d,h=%d,%d,%d] = %v, want %v", b, h, i, j, got, v)
+								}
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestAttentionNoAllocs(t *testing.T) {
+	const B, T, H, hd = 1, 50, 4, 64
+	r := rand.New(rand.NewPCG(17, 18))
+	qkv, _ := guarded(r, B*T*3*H*hd, 0)
+	out := make([]float32, B*T*H*hd)
+	p := NewPool(2)
+	Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
+	if n := testing.AllocsPerRun(10, func() { Attention(p, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
+		t.Errorf("Attention allocates %v times per call after warm-up", n)
+	}
+}

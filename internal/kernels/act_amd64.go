@@ -31,6 +31,8 @@ func epi512(dst []float32, ldd int, src []float32, lds int, bias, res []float32,
 	epiAVX512(&dst[0], ldd, &src[0], lds, unsafeData(bias), unsafeData(res), rows, cols, act)
 }
 
-func expSum512(x []float32, m, scale float32) float32 { return expSumAVX512(unsafeData(x), len(x), m, scale) }
-func max512(x []float32) float32                      { return maxAVX512(unsafeData(x), len(x)) }
-func scale512(x []float32, s float32)                 { scaleAVX512(unsafeData(x), len(x), s) }
+func expSum512(x []float32, m, scale float32) float32 {
+	return expSumAVX512(unsafeData(x), len(x), m, scale)
+}
+func max512(x []float32) float32      { return maxAVX512(unsafeData(x), len(x)) }
+func scale512(x []float32, s float32) { scaleAVX512(unsafeData(x), len(x), s) }

@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	imgdraw "image/draw"
+	"image/png"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// chartDPI sets the size of text and lines relative to the pixels.
+const chartDPI = 96
+
+// WriteChart draws rows as a PNG of width×height pixels: p50 latency per
+// image and throughput against tokens per image, both on log scales, one
+// line per architecture, thread count and batch size (colour = architecture,
+// dashes = threads, marker = batch), with a legend on the right.
+func WriteChart(w io.Writer, rows []Row, title string, width, height int) error {
+	if width < 300 || height < 200 {
+		return fmt.Errorf("chart size %dx%d: want at least 300x200 pixels", width, height)
+	}
+	ss := seriesOf(rows)
+	if len(ss) == 0 {
+		return fmt.Errorf("no measured rows to chart")
+	}
+	lat, thr := newPanel("latency per image, p50 [ms]"), newPanel("throughput [images/s]")
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	leg.Padding = vg.Points(3)
+	ticks := tokenTicks(rows)
+	lat.X.Tick.Marker, thr.X.Tick.Marker = ticks, ticks
+	for _, s := range ss {
+		var latXY, thrXY plotter.XYs
+		for _, r := range s.rows {
+			latXY = append(latXY, plotter.XY{X: float64(r.Tokens), Y: r.ImageP50ms})
+			thrXY = append(thrXY, plotter.XY{X: float64(r.Tokens), Y: r.ImagesPerSec})
+		}
+		var thumbs []plot.Thumbnailer
+		for _, pan := range []struct {
+			p   *plot.Plot
+			xys plotter.XYs
+		}{{lat, latXY}, {thr, thrXY}} {
+			l, sc, err := plotter.NewLinePoints(pan.xys)
+			if err != nil {
+				return err
+			}
+			l.Color, sc.Color = s.color, s.color
+			l.Width = vg.Points(1.5)
+			l.Dashes = s.dashes
+			sc.Shape, sc.Radius = s.shape, vg.Points(3)
+			pan.p.Add(l, sc)
+			thumbs = []plot.Thumbnailer{l, sc}
+		}
+		leg.Add(s.label, thumbs...)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	imgdraw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, imgdraw.Src)
+	cv := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(chartDPI))
+	dc := draw.New(cv)
+	legW := legendWidth(&leg, dc)
+	plots := draw.Crop(dc, 0, -legW, 0, 0)
+	head := vg.Points(20)
+	plots = draw.Crop(plots, 0, 0, 0, -head)
+	tiles := draw.Tiles{Cols: 2, Rows: 1, PadX: vg.Points(24), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4)}
+	grid := [][]*plot.Plot{{lat, thr}}
+	for i, c := range plot.Align(grid, tiles, plots)[0] {
+		grid[0][i].Draw(c)
+	}
+	ts := lat.Title.TextStyle
+	ts.Font.Size = vg.Points(13)
+	ts.XAlign, ts.YAlign = text.XLeft, text.YCenter
+	dc.FillText(ts, vg.Point{X: dc.Min.X + vg.Points(8), Y: dc.Max.Y - head/2}, title)
+	legArea := draw.Crop(dc, dc.Max.X-dc.Min.X-legW, -vg.Points(6), 0, -head-vg.Points(12))
+	leg.Draw(legArea)
+	return png.Encode(w, cv.Image())
+}
+
+// newPanel is a log–log plot of ylabel against tokens.
+func newPanel(ylabel string) *plot.Plot {
+	p := plot.New()
+	p.X.Label.Text = "tokens per image (patches + CLS)"
+	p.Y.Label.Text = ylabel
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// logTicks labels 1, 2 and 5 of every decade and marks the other integers
+// unlabelled, so a log axis can be read without counting gridlines.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * dec
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', 4, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// tokenTicks marks each token count that occurs.
+func tokenTicks(rows []Row) plot.ConstantTicks {
+	var ts []int
+	for _, r := range rows {
+		if !slices.Contains(ts, r.Tokens) {
+			ts = append(ts, r.Tokens)
+		}
+	}
+	slices.Sort(ts)
+	ticks := make(plot.ConstantTicks, len(ts))
+	for i, t := range ts {
+		ticks[i] = plot.Tick{Value: float64(t), Label: strconv.Itoa(t)}
+	}
+	return ticks
+}
+
+// legendWidth is the width the legend needs, plus a margin.
+func legendWidth(l *plot.Legend, c draw.Canvas) vg.Length {
+	r := l.Rectangle(c)
+	return r.Max.X - r.Min.X + vg.Points(16)
+}
+
+// series is one line of the chart.
+type series struct {
+	label  string
+	rows   []Row // by tokens
+	color  color.Color
+	dashes []vg.Length
+	shape  draw.GlyphDrawer
+}
+
+// seriesOf groups rows by architecture, threads and batch, in first-seen
+// order, and gives each group its style.
+func seriesOf(rows []Row) []series {
+	type key struct {
+		arch           string
+		threads, batch int
+	}
+	var keys []key
+	groups := map[key][]Row{}
+	var archs []string
+	var threads, batches []int
+	for _, r := range rows {
+		k := key{r.Arch, r.Threads, r.Batch}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r)
+		archs = appendNew(archs, r.Arch)
+		threads = appendNew(threads, r.Threads)
+		batches = appendNew(batches, r.Batch)
+	}
+	out := make([]series, len(keys))
+	for i, k := range keys {
+		g := groups[k]
+		slices.SortStableFunc(g, func(a, b Row) int { return a.Tokens - b.Tokens })
+		out[i] = series{
+			label:  fmt.Sprintf("%s, %d thr, batch %d", k.arch, k.threads, k.batch),
+			rows:   g,
+			color:  plotutil.DarkColors[slices.Index(archs, k.arch)%len(plotutil.DarkColors)],
+			dashes: plotutil.Dashes(slices.Index(threads, k.threads)),
+			shape:  plotutil.Shape(slices.Index(batches, k.batch)),
+		}
+	}
+	return out
+}
+
+func appendNew[T comparable](s []T, v T) []T {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}

@@ -1,0 +1,174 @@
+package bench
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// Row is one measured combination. JSON and CSV names are stable.
+type Row struct {
+	Arch      string `json:"arch"`  // preset name, or the model file's name
+	Model     string `json:"model"` // "synthetic" or the model file's path
+	Patch     int    `json:"patch"`
+	ImageSize int    `json:"image_size"`
+	Tokens    int    `json:"tokens"` // patches + CLS
+	Batch     int    `json:"batch"`
+	Threads   int    `json:"threads"`
+	Kernel    string `json:"kernel"`
+
+	Params         int64   `json:"params"`
+	GFLOPsPerImage float64 `json:"gflops_per_image"` // multiply-add = 2, see Cost
+	LoadSeconds    float64 `json:"load_seconds"`
+
+	Runs           int     `json:"runs"` // timed forward passes after warm-up
+	BatchP50ms     float64 `json:"latency_p50_ms"`
+	BatchP90ms     float64 `json:"latency_p90_ms"`
+	ImageP50ms     float64 `json:"per_image_p50_ms"`
+	ImageP90ms     float64 `json:"per_image_p90_ms"`
+	ImagesPerSec   float64 `json:"images_per_second"` // batch·runs / time of the timed runs
+	GFLOPsPerSec   float64 `json:"gflops_per_second"` // gflops_per_image · images_per_second
+	PeakRSSBytes   int64   `json:"peak_rss_bytes"`    // 0 when unknown
+	PeakRSSScope   string  `json:"peak_rss_scope"`    // "row", "process" or "unknown"
+	BatchMeanms    float64 `json:"latency_mean_ms"`
+	BatchMinms     float64 `json:"latency_min_ms"`
+	BatchMaxms     float64 `json:"latency_max_ms"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"` // wall time of the row, warm-up included
+}
+
+// SetTimes fills the latency and throughput fields from the timed runs'
+// statistics; Batch and GFLOPsPerImage must be set.
+func (r *Row) SetTimes(st Stats) {
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	b := float64(r.Batch)
+	r.Runs = st.N
+	r.BatchP50ms, r.BatchP90ms = ms(st.P50), ms(st.P90)
+	r.ImageP50ms, r.ImageP90ms = ms(st.P50)/b, ms(st.P90)/b
+	r.BatchMeanms, r.BatchMinms, r.BatchMaxms = ms(st.Mean), ms(st.Min), ms(st.Max)
+	if st.Mean > 0 {
+		r.ImagesPerSec = b / st.Mean.Seconds()
+	}
+	r.GFLOPsPerSec = r.GFLOPsPerImage * r.ImagesPerSec
+}
+
+// Report is the whole output of one benchmark run.
+type Report struct {
+	Version    string  `json:"vitctl_version"`
+	GoVersion  string  `json:"go_version"`
+	OS         string  `json:"os"`
+	GoArch     string  `json:"goarch"`
+	CPU        string  `json:"cpu_model"`
+	NumCPU     int     `json:"num_cpu"`
+	TimeBudget float64 `json:"time_budget_seconds"` // per row
+	Rows       []Row   `json:"rows"`
+}
+
+// WriteJSON writes the report as one indented JSON object.
+func WriteJSON(w io.Writer, rep *Report) error {
+	if rep.Rows == nil {
+		rep.Rows = []Row{}
+	}
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(rep)
+}
+
+// column is one CSV column: its name (the Row's JSON name) and value.
+type column struct {
+	name string
+	val  func(*Row) string
+}
+
+func itoa(i int) string            { return strconv.Itoa(i) }
+func ftoa(f float64, p int) string { return strconv.FormatFloat(f, 'f', p, 64) }
+
+// columns lists every Row field in declaration order.
+var columns = []column{
+	{"arch", func(r *Row) string { return r.Arch }},
+	{"model", func(r *Row) string { return r.Model }},
+	{"patch", func(r *Row) string { return itoa(r.Patch) }},
+	{"image_size", func(r *Row) string { return itoa(r.ImageSize) }},
+	{"tokens", func(r *Row) string { return itoa(r.Tokens) }},
+	{"batch", func(r *Row) string { return itoa(r.Batch) }},
+	{"threads", func(r *Row) string { return itoa(r.Threads) }},
+	{"kernel", func(r *Row) string { return r.Kernel }},
+	{"params", func(r *Row) string { return strconv.FormatInt(r.Params, 10) }},
+	{"gflops_per_image", func(r *Row) string { return ftoa(r.GFLOPsPerImage, 4) }},
+	{"load_seconds", func(r *Row) string { return ftoa(r.LoadSeconds, 4) }},
+	{"runs", func(r *Row) string { return itoa(r.Runs) }},
+	{"latency_p50_ms", func(r *Row) string { return ftoa(r.BatchP50ms, 3) }},
+	{"latency_p90_ms", func(r *Row) string { return ftoa(r.BatchP90ms, 3) }},
+	{"per_image_p50_ms", func(r *Row) string { return ftoa(r.ImageP50ms, 3) }},
+	{"per_image_p90_ms", func(r *Row) string { return ftoa(r.ImageP90ms, 3) }},
+	{"images_per_second", func(r *Row) string { return ftoa(r.ImagesPerSec, 3) }},
+	{"gflops_per_second", func(r *Row) string { return ftoa(r.GFLOPsPerSec, 3) }},
+	{"peak_rss_bytes", func(r *Row) string { return strconv.FormatInt(r.PeakRSSBytes, 10) }},
+	{"peak_rss_scope", func(r *Row) string { return r.PeakRSSScope }},
+	{"latency_mean_ms", func(r *Row) string { return ftoa(r.BatchMeanms, 3) }},
+	{"latency_min_ms", func(r *Row) string { return ftoa(r.BatchMinms, 3) }},
+	{"latency_max_ms", func(r *Row) string { return ftoa(r.BatchMaxms, 3) }},
+	{"elapsed_seconds", func(r *Row) string { return ftoa(r.ElapsedSeconds, 3) }},
+}
+
+// WriteCSV writes a header line of the Row's JSON names, then one line per row.
+func WriteCSV(w io.Writer, rows []Row) error {
+	c := csv.NewWriter(w)
+	rec := make([]string, len(columns))
+	for i, col := range columns {
+		rec[i] = col.name
+	}
+	if err := c.Write(rec); err != nil {
+		return err
+	}
+	for i := range rows {
+		for j, col := range columns {
+			rec[j] = col.val(&rows[i])
+		}
+		if err := c.Write(rec); err != nil {
+			return err
+		}
+	}
+	c.Flush()
+	return c.Error()
+}
+
+// WriteText writes an aligned table for people; JSON and CSV carry more.
+func WriteText(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tpeak RSS\tkernel\t")
+	for i := range rows {
+		r := &rows[i]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1fM\t%.2f\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%s\t%s\t\n",
+			r.Arch, r.Patch, r.ImageSize, r.Tokens, r.Batch, r.Threads,
+			float64(r.Params)/1e6, r.GFLOPsPerImage, r.LoadSeconds,
+			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
+			r.ImagesPerSec, r.GFLOPsPerSec, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), r.Kernel)
+	}
+	return tw.Flush()
+}
+
+// fmtMS prints milliseconds with three significant digits or more.
+func fmtMS(ms float64) string {
+	switch {
+	case ms >= 100:
+		return fmt.Sprintf("%.0fms", ms)
+	case ms >= 10:
+		return fmt.Sprintf("%.1fms", ms)
+	}
+	return fmt.Sprintf("%.2fms", ms)
+}
+
+func fmtRSS(b int64, scope string) string {
+	if b <= 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.0fMiB", float64(b)/(1<<20))
+	if scope == "process" {
+		s += "*" // the peak of the whole run so far, see docs/benchmark.md
+	}
+	return s
+}

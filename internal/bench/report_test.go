@@ -1,0 +1,173 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"image/png"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rowKeys is the JSON and CSV schema of a row. Changing it breaks users'
+// scripts: add fields at the end, never rename or remove one.
+var rowKeys = []string{
+	"arch", "model", "patch", "image_size", "tokens", "batch", "threads", "kernel",
+	"params", "gflops_per_image", "load_seconds",
+	"runs", "latency_p50_ms", "latency_p90_ms", "per_image_p50_ms", "per_image_p90_ms",
+	"images_per_second", "gflops_per_second", "peak_rss_bytes", "peak_rss_scope",
+	"latency_mean_ms", "latency_min_ms", "latency_max_ms", "elapsed_seconds",
+}
+
+var reportKeys = []string{"vitctl_version", "go_version", "os", "goarch", "cpu_model", "num_cpu", "time_budget_seconds", "rows"}
+
+func sampleRows() []Row {
+	var rows []Row
+	for _, c := range costCases[:6] {
+		for _, th := range []int{1, 2} {
+			for _, b := range []int{1, 8} {
+				cfg := Archs[c.arch].Config(c.patch, c.size)
+				r := Row{Arch: c.arch, Model: "synthetic", Patch: c.patch, ImageSize: c.size, Tokens: cfg.Tokens(),
+					Batch: b, Threads: th, Kernel: "generic", Params: c.params, GFLOPsPerImage: float64(2*c.macs) / 1e9,
+					PeakRSSBytes: 400 << 20, PeakRSSScope: "row"}
+				per := time.Duration(float64(c.macs) / float64(th) / 10) // 20 GFLOP/s per thread
+				r.SetTimes(Summarize([]time.Duration{per * time.Duration(b), per * time.Duration(b) * 11 / 10}))
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows
+}
+
+// jsonKeys returns the keys of a JSON object in the order they appear.
+func jsonKeys(t *testing.T, data []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var keys []string
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		case string:
+			if depth == 1 { // a key; its value is a scalar or, last, the rows
+				keys = append(keys, v)
+				if v == "rows" {
+					return keys
+				}
+				dec.Token() // the value
+			}
+		}
+	}
+	return keys
+}
+
+func TestRowSchema(t *testing.T) {
+	r := sampleRows()[0]
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	var tags []string
+	rt := reflect.TypeOf(r)
+	for i := 0; i < rt.NumField(); i++ {
+		tags = append(tags, strings.Split(rt.Field(i).Tag.Get("json"), ",")[0])
+	}
+	if !reflect.DeepEqual(tags, rowKeys) || len(m) != len(rowKeys) {
+		t.Errorf("row JSON fields changed:\n got %v\nwant %v", tags, rowKeys)
+	}
+	var names []string
+	for _, c := range columns {
+		names = append(names, c.name)
+	}
+	if !reflect.DeepEqual(names, rowKeys) {
+		t.Errorf("CSV columns differ from the JSON fields:\n got %v\nwant %v", names, rowKeys)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	var buf bytes.Buffer
+	rep := &Report{Version: "0.1.0", GoVersion: "go1.26", OS: "linux", GoArch: "amd64", NumCPU: 2, TimeBudget: 3}
+	if err := WriteJSON(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := jsonKeys(t, buf.Bytes()); !reflect.DeepEqual(got, reportKeys) {
+		t.Errorf("report keys %v, want %v", got, reportKeys)
+	}
+	if !strings.Contains(buf.String(), `"rows": []`) {
+		t.Errorf("no rows should print as [], got\n%s", buf.String())
+	}
+	rep.Rows = sampleRows()
+	buf.Reset()
+	WriteJSON(&buf, rep)
+	var back Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || !reflect.DeepEqual(back.Rows, rep.Rows) {
+		t.Errorf("JSON does not round-trip: %v", err)
+	}
+}
+
+func TestCSVAndText(t *testing.T) {
+	rows := sampleRows()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(recs) != len(rows)+1 || !reflect.DeepEqual(recs[0], rowKeys) {
+		t.Fatalf("CSV: %d records, header %v, %v", len(recs), recs[0], err)
+	}
+	if recs[1][0] != "vit-b" || recs[1][9] != "35.1277" {
+		t.Errorf("CSV first row %v", recs[1])
+	}
+	buf.Reset()
+	if err := WriteText(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != len(rows)+1 || !strings.Contains(lines[1], "86.6M") || !strings.Contains(lines[1], "35.13") {
+		t.Errorf("text table:\n%s", buf.String())
+	}
+}
+
+func TestSetTimes(t *testing.T) {
+	r := Row{Batch: 8, GFLOPsPerImage: 35}
+	r.SetTimes(Summarize([]time.Duration{600 * time.Millisecond, 1000 * time.Millisecond, 700 * time.Millisecond, 900 * time.Millisecond}))
+	// p50 800 ms per batch of 8 → 100 ms per image; mean 800 ms → 10 img/s → 350 GFLOP/s
+	if r.BatchP50ms != 800 || r.ImageP50ms != 100 || r.Runs != 4 || r.ImagesPerSec != 10 || r.GFLOPsPerSec != 350 {
+		t.Errorf("SetTimes: %+v", r)
+	}
+}
+
+func TestChartPNG(t *testing.T) {
+	for _, size := range [][2]int{{1400, 600}, {640, 400}} {
+		var buf bytes.Buffer
+		if err := WriteChart(&buf, sampleRows(), "vitctl benchmark (test)", size[0], size[1]); err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("not a PNG: %v", err)
+		}
+		if b := img.Bounds(); b.Dx() != size[0] || b.Dy() != size[1] {
+			t.Errorf("chart is %dx%d, want %dx%d", b.Dx(), b.Dy(), size[0], size[1])
+		}
+	}
+	if err := WriteChart(&bytes.Buffer{}, nil, "", 100, 100); err == nil {
+		t.Error("tiny chart: no error")
+	}
+	if err := WriteChart(&bytes.Buffer{}, nil, "empty", 800, 400); err == nil {
+		t.Error("chart of no rows: no error")
+	}
+}

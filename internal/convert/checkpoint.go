@@ -1,0 +1,152 @@
+package convert
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// maxJSON bounds config and index files.
+const maxJSON = 16 << 20
+
+// Checkpoint file names in the order Hugging Face prefers them.
+var checkpointNames = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
+
+// checkpoint is every tensor of a model folder's weights.
+type checkpoint struct {
+	path    string // the file named on the command line or found in the folder
+	tensors map[string]*tensor
+	closers []io.Closer
+}
+
+func (c *checkpoint) Close() error {
+	var errs []error
+	for _, cl := range c.closers {
+		errs = append(errs, cl.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// findCheckpoint picks the weights file of folder dir.
+func findCheckpoint(dir string) (string, error) {
+	for _, n := range checkpointNames {
+		p := filepath.Join(dir, n)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	for _, n := range []string{"tf_model.h5", "flax_model.msgpack", "model.onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return "", fmt.Errorf("%s: only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", dir, n)
+		}
+	}
+	return "", fmt.Errorf("%s: no checkpoint found (want one of %s)", dir, strings.Join(checkpointNames, ", "))
+}
+
+// openCheckpoint opens path: one safetensors or PyTorch file, or an index of
+// shards of either.
+func openCheckpoint(path string) (*checkpoint, error) {
+	c := &checkpoint{path: path, tensors: map[string]*tensor{}}
+	var err error
+	if strings.HasSuffix(path, ".index.json") {
+		err = c.addIndex(path)
+	} else {
+		err = c.addFile(path)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *checkpoint) addFile(path string) error {
+	open := openPyTorch
+	if strings.HasSuffix(path, ".safetensors") {
+		open = openSafetensors
+	}
+	ts, cl, err := open(path)
+	if err != nil {
+		return err
+	}
+	c.closers = append(c.closers, cl)
+	for _, t := range ts {
+		if prev, dup := c.tensors[t.name]; dup {
+			return fmt.Errorf("tensor %q is in both %s and %s", t.name, prev.file, t.file)
+		}
+		c.tensors[t.name] = t
+	}
+	return nil
+}
+
+// addIndex opens every shard a model.safetensors.index.json (or
+// pytorch_model.bin.index.json) names and checks that the shards hold
+// exactly the tensors of its weight_map.
+func (c *checkpoint) addIndex(path string) error {
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := readJSON(path, &idx); err != nil {
+		return err
+	}
+	if len(idx.WeightMap) == 0 {
+		return fmt.Errorf("%s: empty weight_map", path)
+	}
+	dir := filepath.Dir(path)
+	shards := map[string]bool{}
+	for name, shard := range idx.WeightMap {
+		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." {
+			return fmt.Errorf("%s: tensor %q: shard %q must be a file name in the same folder", path, name, shard)
+		}
+		shards[shard] = true
+	}
+	var names []string
+	for s := range shards {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, s := range names {
+		if err := c.addFile(filepath.Join(dir, s)); err != nil {
+			return err
+		}
+	}
+	var errs []string
+	for name, shard := range idx.WeightMap {
+		if t, ok := c.tensors[name]; !ok || filepath.Base(t.file) != shard {
+			errs = append(errs, fmt.Sprintf("tensor %q is not in %s", name, shard))
+		}
+	}
+	for name, t := range c.tensors {
+		if _, ok := idx.WeightMap[name]; !ok {
+			errs = append(errs, fmt.Sprintf("tensor %q of %s is not in the weight_map", name, filepath.Base(t.file)))
+		}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return fmt.Errorf("%s does not match its shards: %s (download the model again)", path, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// readJSON decodes a small JSON file, naming it in errors.
+func readJSON(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return err
+	} else if st.Size() > maxJSON {
+		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
+	}
+	if err := json.NewDecoder(f).Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

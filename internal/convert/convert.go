@@ -1,0 +1,301 @@
+// Package convert turns a Hugging Face ViTForImageClassification folder
+// (config.json, preprocessor_config.json and safetensors or PyTorch
+// weights) into a vitctl GGUF model file. Every checkpoint byte is
+// untrusted: headers, pickles and indexes are bounds-checked before use.
+package convert
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// Options tune Convert.
+type Options struct {
+	DType    gguf.Type // matrices and patch weights: F32, F16 or BF16; vectors and embeddings stay F32
+	Version  string    // converter version recorded in the file
+	Progress func(done, total int64)
+}
+
+// Result summarises a conversion.
+type Result struct {
+	Source   string // the checkpoint file read
+	Params   int64
+	DType    gguf.Type
+	Bytes    int64 // size of the model file
+	Ignored  []string
+	Warnings []string
+}
+
+// Convert reads the model folder (or checkpoint file) src and writes the
+// model file out through a temporary file, so a failure leaves nothing.
+func Convert(ctx context.Context, src, out string, opt Options) (*Result, error) {
+	if opt.DType != gguf.F32 && opt.DType != gguf.F16 && opt.DType != gguf.BF16 {
+		return nil, fmt.Errorf("dtype %v cannot be written (want f32, f16 or bf16)", opt.DType)
+	}
+	dir, ckPath, err := locate(src)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.json")
+	cfg, hc, err := readConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	ck, err := openCheckpoint(ckPath)
+	if err != nil {
+		return nil, err
+	}
+	defer ck.Close()
+	if err := checkOutput(out, ck); err != nil {
+		return nil, err
+	}
+	rows := 0
+	if t := ck.tensors[hfGlobal[model.TensorClassW]]; t != nil && len(t.shape) == 2 {
+		rows = t.shape[0]
+	}
+	if cfg.Labels, err = labels(cfgPath, hc, rows); err != nil {
+		return nil, err
+	}
+	res := &Result{Source: ckPath, DType: opt.DType}
+	if cfg.Preprocess, res.Warnings, err = readPreprocess(filepath.Join(dir, "preprocessor_config.json"), cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	}
+	plan, err := planTensors(cfg, ck, res)
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(dir)
+	w := gguf.NewWriter()
+	writeMetadata(w, cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(ckPath), opt.Version)
+	var total int64
+	for _, p := range plan {
+		t := opt.DType
+		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos {
+			t = gguf.F32
+		}
+		if err := w.AddTensor(p.name, p.shape, t); err != nil {
+			return nil, err
+		}
+		total += int64(dtypeSize["F32"]) * p.src.elems()
+		res.Params += p.src.elems()
+	}
+	bySrc := make(map[string]*tensor, len(plan))
+	for _, p := range plan {
+		bySrc[p.name] = p.src
+	}
+	var done int64
+	var buf []byte
+	err = w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		src := bySrc[ti.Name]
+		x, err := src.float32s()
+		if err != nil {
+			return err
+		}
+		if buf, err = encode(buf[:0], x, ti.Type, src); err != nil {
+			return err
+		}
+		if _, err := dst.Write(buf); err != nil {
+			return err
+		}
+		if done += 4 * int64(len(x)); opt.Progress != nil {
+			opt.Progress(done, total)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(out); err == nil {
+		res.Bytes = st.Size()
+	}
+	return res, nil
+}
+
+// locate splits src into the model folder and its checkpoint file.
+func locate(src string) (dir, ck string, err error) {
+	st, err := os.Stat(src)
+	if err != nil {
+		return "", "", err
+	}
+	if st.IsDir() {
+		ck, err := findCheckpoint(src)
+		return src, ck, err
+	}
+	for _, suf := range []string{".safetensors", ".bin", ".index.json"} {
+		if strings.HasSuffix(src, suf) {
+			return filepath.Dir(src), src, nil
+		}
+	}
+	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin or .index.json file", src)
+}
+
+// checkOutput refuses an output that would replace one of the inputs.
+func checkOutput(out string, ck *checkpoint) error {
+	ost, err := os.Stat(out)
+	if err != nil {
+		return nil
+	}
+	if ost.IsDir() {
+		return fmt.Errorf("%s is a folder; give the model file's name, e.g. %s", out, filepath.Join(out, "model.gguf"))
+	}
+	for _, t := range ck.tensors {
+		if st, err := os.Stat(t.file); err == nil && os.SameFile(st, ost) {
+			return fmt.Errorf("%s is the checkpoint being converted; choose another output name", out)
+		}
+	}
+	return nil
+}
+
+type planned struct {
+	name  string // model-file name
+	shape []int
+	src   *tensor
+}
+
+// planTensors matches checkpoint tensors to the model file's, reporting
+// every missing, unused, mis-shaped and unconvertible tensor at once.
+func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, error) {
+	want := model.TensorShapes(cfg)
+	var plan []planned
+	var missing, problems []string
+	used := map[string]bool{}
+	for name, shape := range want {
+		hf := hfName(name)
+		if hf == "" {
+			return nil, fmt.Errorf("internal error: no Hugging Face name for tensor %s", name)
+		}
+		t, ok := ck.tensors[hf]
+		if !ok {
+			missing = append(missing, hf)
+			continue
+		}
+		used[hf] = true
+		if hs := hfShape(name, shape); !slices.Equal(t.shape, hs) {
+			problems = append(problems, fmt.Sprintf("%v has shape %v, config.json implies %v", t, t.shape, hs))
+		} else if t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16" {
+			problems = append(problems, fmt.Sprintf("%v has dtype %s (want F32, F16 or BF16)", t, t.dtype))
+		}
+		plan = append(plan, planned{name: name, shape: shape, src: t})
+	}
+	var unused []string
+	for hf := range ck.tensors {
+		switch {
+		case used[hf]:
+		case slices.Contains(ignoredTensors, hf):
+			res.Ignored = append(res.Ignored, hf)
+		default:
+			unused = append(unused, hf)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unused)
+	sort.Strings(problems)
+	sort.Strings(res.Ignored)
+	var msgs []string
+	if len(missing) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d missing tensors: %s", len(missing), strings.Join(missing, ", ")))
+	}
+	if len(unused) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d tensors ViTForImageClassification does not use: %s", len(unused), strings.Join(unused, ", ")))
+	}
+	msgs = append(msgs, problems...)
+	if len(msgs) > 0 {
+		hint := "check that config.json belongs to these weights"
+		if len(used) == 0 {
+			hint = "none of the expected names is present: is this a Hugging Face ViTForImageClassification checkpoint?"
+		}
+		return nil, fmt.Errorf("%s does not match config.json (%s):\n  %s", ck.path, hint, strings.Join(msgs, "\n  "))
+	}
+	sort.Slice(plan, func(i, j int) bool { return tensorLess(plan[i].name, plan[j].name) })
+	return plan, nil
+}
+
+// tensorLess orders the file: embeddings, blocks by index, then the rest.
+func tensorLess(a, b string) bool {
+	ga, ia := tensorGroup(a)
+	gb, ib := tensorGroup(b)
+	if ga != gb || ia != ib {
+		return ga < gb || ga == gb && ia < ib
+	}
+	return a < b
+}
+
+func tensorGroup(name string) (group, index int) {
+	if rest, ok := strings.CutPrefix(name, "blk."); ok {
+		i, _, _ := strings.Cut(rest, ".")
+		n, _ := strconv.Atoi(i)
+		return 1, n
+	}
+	switch name {
+	case model.TensorCLS, model.TensorPos, model.TensorPatchW, model.TensorPatchB:
+		return 0, 0
+	}
+	return 2, 0
+}
+
+// encode appends x in type t, refusing values the type cannot hold.
+func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
+	start := len(dst)
+	dst, err := gguf.PutF32(dst, x, t)
+	if err != nil || t == gguf.F32 {
+		return dst, err
+	}
+	inf := uint16(0x7c00)
+	if t == gguf.BF16 {
+		inf = 0x7f80
+	}
+	for i := range x {
+		if h := uint16(dst[start+2*i]) | uint16(dst[start+2*i+1])<<8; h&0x7fff == inf {
+			return nil, fmt.Errorf("%v: value %g at element %d overflows %v (convert with --dtype f32)", src, x[i], i, t)
+		}
+	}
+	return dst, nil
+}
+
+// writeMetadata records the config, labels, preprocessing and provenance
+// under the model.Key* names.
+func writeMetadata(w *gguf.Writer, cfg *model.Config, name, source, version string) {
+	u32 := func(k string, v int) { w.AddUint32(k, uint32(v)) }
+	w.AddString(model.KeyArch, model.Arch)
+	w.AddString(model.KeyName, name)
+	w.AddString(model.KeySource, source)
+	w.AddString(model.KeyConverterVersion, version)
+	w.AddString(model.KeyModelType, "vit")
+	u32(model.KeyHiddenSize, cfg.HiddenSize)
+	u32(model.KeyLayers, cfg.NumHiddenLayers)
+	u32(model.KeyHeads, cfg.NumAttentionHeads)
+	u32(model.KeyIntermediate, cfg.IntermediateSize)
+	w.AddString(model.KeyHiddenAct, cfg.HiddenAct)
+	w.AddFloat64(model.KeyLayerNormEps, cfg.LayerNormEps)
+	u32(model.KeyImageSize, cfg.ImageSize)
+	u32(model.KeyPatchSize, cfg.PatchSize)
+	u32(model.KeyChannels, cfg.NumChannels)
+	w.AddBool(model.KeyQKVBias, cfg.QKVBias)
+	w.AddStrings(model.KeyLabels, cfg.Labels)
+	p := cfg.Preprocess
+	w.AddBool(model.KeyDoResize, p.DoResize)
+	u32(model.KeyHeight, p.Height)
+	u32(model.KeyWidth, p.Width)
+	u32(model.KeyResample, p.Resample)
+	w.AddBool(model.KeyDoRescale, p.DoRescale)
+	w.AddFloat64(model.KeyRescaleFactor, p.RescaleFactor)
+	w.AddBool(model.KeyDoNormalize, p.DoNormalize)
+	w.AddFloat64s(model.KeyMean, p.Mean)
+	w.AddFloat64s(model.KeyStd, p.Std)
+}

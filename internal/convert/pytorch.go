@@ -1,0 +1,293 @@
+package convert
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// maxPickle bounds data.pkl; a state dict's pickle is kilobytes.
+const maxPickle = 64 << 20
+
+// storageDType maps torch.*Storage classes to element types.
+var storageDType = map[string]string{
+	"FloatStorage": "F32", "HalfStorage": "F16", "BFloat16Storage": "BF16", "DoubleStorage": "F64",
+	"LongStorage": "I64", "IntStorage": "I32", "ShortStorage": "I16", "CharStorage": "I8",
+	"ByteStorage": "U8", "BoolStorage": "BOOL",
+}
+
+type storageType string // dtype name of a torch.*Storage global
+
+// ptStorage is one data/<key> record of the archive.
+type ptStorage struct {
+	key   string
+	dtype string
+	numel int64
+	off   int64 // of the record's bytes in the archive file
+}
+
+// ptTensor is a view: offset and strides in elements over its storage.
+type ptTensor struct {
+	st     *ptStorage
+	offset int64
+	size   []int
+	stride []int64
+}
+
+// openPyTorch reads a torch.save zip archive's pickle; tensor data is read on
+// demand from the (uncompressed) storage records.
+func openPyTorch(path string) ([]*tensor, io.Closer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := readPyTorch(f, path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return ts, f, nil
+}
+
+func readPyTorch(f *os.File, path string) ([]*tensor, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	z, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		var magic [2]byte
+		f.ReadAt(magic[:], 0)
+		if magic == [2]byte{0x80, 0x02} {
+			return nil, fmt.Errorf("%s: legacy (pre-1.6) PyTorch format; re-save it with a recent torch.save or as safetensors", path)
+		}
+		return nil, fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
+	}
+	sd, err := readStateDict(z, f, path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sd, nil
+}
+
+// readStateDict unpickles data.pkl and resolves its storages.
+func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, error) {
+	var pkl *zip.File
+	records := map[string]*zip.File{}
+	for _, zf := range z.File {
+		dir, name, ok := strings.Cut(zf.Name, "/")
+		if !ok {
+			continue
+		}
+		switch {
+		case name == "data.pkl":
+			if pkl != nil {
+				return nil, errors.New("archive holds more than one data.pkl")
+			}
+			pkl = zf
+		case strings.HasPrefix(name, "data/"):
+			records[dir+"/"+strings.TrimPrefix(name, "data/")] = zf
+		case name == "byteorder":
+			if b, err := readSmall(zf, 16); err != nil || string(b) != "little" {
+				return nil, fmt.Errorf("byteorder %q is not supported (want little)", b)
+			}
+		}
+	}
+	if pkl == nil {
+		return nil, errors.New("no data.pkl: not a torch.save archive")
+	}
+	prefix, _, _ := strings.Cut(pkl.Name, "/")
+	data, err := readSmall(pkl, maxPickle)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
+	}
+	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records) }
+	obj, err := unpickle(data, torchGlobal, persid)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
+	}
+	return stateDictTensors(obj, ra, path)
+}
+
+func readSmall(zf *zip.File, max uint64) ([]byte, error) {
+	if zf.UncompressedSize64 > max {
+		return nil, fmt.Errorf("%d bytes is more than the %d allowed", zf.UncompressedSize64, max)
+	}
+	r, err := zf.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, int64(max)))
+}
+
+// torchGlobal is the whitelist of classes and functions a state dict uses.
+func torchGlobal(mod, name string) (any, error) {
+	switch mod + "." + name {
+	case "collections.OrderedDict":
+		return pickleFunc(func(args pickleTuple) (any, error) {
+			if len(args) != 0 {
+				return nil, errors.New("OrderedDict with arguments")
+			}
+			return newPickleDict(), nil
+		}), nil
+	case "torch._utils._rebuild_tensor_v2":
+		return pickleFunc(rebuildTensor), nil
+	case "torch._utils._rebuild_parameter":
+		return pickleFunc(func(args pickleTuple) (any, error) {
+			if len(args) != 3 {
+				return nil, errors.New("_rebuild_parameter arguments")
+			}
+			t, ok := args[0].(*ptTensor)
+			if !ok {
+				return nil, errors.New("_rebuild_parameter of a non-tensor")
+			}
+			return t, nil
+		}), nil
+	}
+	if dt, ok := storageDType[name]; ok && mod == "torch" {
+		return storageType(dt), nil
+	}
+	return nil, fmt.Errorf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", mod, name)
+}
+
+// loadStorage resolves ('storage', type, key, location, numel).
+func loadStorage(pid any, prefix string, records map[string]*zip.File) (any, error) {
+	t, ok := pid.(pickleTuple)
+	if !ok || len(t) != 5 || t[0] != "storage" {
+		return nil, fmt.Errorf("persistent id %v is not a storage", pid)
+	}
+	dt, ok1 := t[1].(storageType)
+	key, ok2 := t[2].(string)
+	n, ok3 := t[4].(int64)
+	if !ok1 || !ok2 || !ok3 || n < 0 || n > maxElems {
+		return nil, fmt.Errorf("malformed storage reference %v", pid)
+	}
+	zf, ok := records[prefix+"/"+key]
+	if !ok {
+		return nil, fmt.Errorf("storage data/%s is missing from the archive (truncated?)", key)
+	}
+	want := uint64(n) * uint64(dtypeSize[string(dt)])
+	if zf.UncompressedSize64 != want {
+		return nil, fmt.Errorf("storage data/%s holds %d bytes, the pickle says %d", key, zf.UncompressedSize64, want)
+	}
+	if zf.Method != zip.Store {
+		return nil, fmt.Errorf("storage data/%s is compressed; re-save the model with torch.save", key)
+	}
+	off, err := zf.DataOffset()
+	if err != nil {
+		return nil, fmt.Errorf("storage data/%s: %w", key, err)
+	}
+	return &ptStorage{key: key, dtype: string(dt), numel: n, off: off}, nil
+}
+
+// rebuildTensor is torch._utils._rebuild_tensor_v2(storage, storage_offset,
+// size, stride, requires_grad, backward_hooks[, metadata]), checked so that
+// every element the view addresses lies inside its storage.
+func rebuildTensor(args pickleTuple) (any, error) {
+	if len(args) < 4 || len(args) > 7 {
+		return nil, fmt.Errorf("_rebuild_tensor_v2 with %d arguments", len(args))
+	}
+	st, ok1 := args[0].(*ptStorage)
+	off, ok2 := args[1].(int64)
+	size, ok3 := args[2].(pickleTuple)
+	stride, ok4 := args[3].(pickleTuple)
+	if !ok1 || !ok2 || !ok3 || !ok4 || len(size) != len(stride) || len(size) > 8 || off < 0 {
+		return nil, errors.New("malformed _rebuild_tensor_v2 arguments")
+	}
+	t := &ptTensor{st: st, offset: off, size: make([]int, len(size)), stride: make([]int64, len(size))}
+	dims := make([]int64, len(size))
+	last := off // highest element index addressed
+	for i := range size {
+		d, ok1 := size[i].(int64)
+		s, ok2 := stride[i].(int64)
+		if !ok1 || !ok2 || d < 0 || s < 0 {
+			return nil, errors.New("malformed tensor size or stride")
+		}
+		dims[i], t.size[i], t.stride[i] = d, int(d), s
+		if d > 1 && s > 0 {
+			if s > st.numel/(d-1) {
+				return nil, fmt.Errorf("view %v/%v runs past storage data/%s", size, stride, st.key)
+			}
+			last += (d - 1) * s
+		}
+	}
+	n, err := numel(dims)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 && last >= st.numel {
+		return nil, fmt.Errorf("view of %d elements at offset %d runs past storage data/%s of %d", n, off, st.key, st.numel)
+	}
+	return t, nil
+}
+
+// stateDictTensors turns the unpickled dict into tensors.
+func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, error) {
+	d, ok := obj.(*pickleDict)
+	if !ok {
+		return nil, fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
+	}
+	var out []*tensor
+	for _, k := range d.keys {
+		name, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("state dict key %v is not a string", k)
+		}
+		pt, ok := d.m[k].(*ptTensor)
+		if !ok {
+			return nil, fmt.Errorf("state dict entry %q is a %T, not a tensor", name, d.m[k])
+		}
+		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+// read returns the view's elements in row-major order, gathering them when
+// the strides are not contiguous.
+func (t *ptTensor) read(ra io.ReaderAt) ([]byte, error) {
+	esz := int64(dtypeSize[t.st.dtype])
+	n, contiguous, last := int64(1), true, t.offset
+	for i := len(t.size) - 1; i >= 0; i-- {
+		if t.size[i] != 1 && t.stride[i] != n {
+			contiguous = false
+		}
+		n *= int64(t.size[i])
+		if t.size[i] > 0 {
+			last += int64(t.size[i]-1) * t.stride[i]
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if contiguous {
+		b := make([]byte, n*esz)
+		_, err := ra.ReadAt(b, t.st.off+t.offset*esz)
+		return b, err
+	}
+	span := make([]byte, (last-t.offset+1)*esz)
+	if _, err := ra.ReadAt(span, t.st.off+t.offset*esz); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, n*esz)
+	idx := make([]int, len(t.size))
+	for range n {
+		var at int64
+		for i, j := range idx {
+			at += int64(j) * t.stride[i]
+		}
+		out = append(out, span[at*esz:(at+1)*esz]...)
+		for i := len(idx) - 1; i >= 0; i-- { // odometer, innermost fastest
+			if idx[i]++; idx[i] < t.size[i] {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	return out, nil
+}

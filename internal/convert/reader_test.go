@@ -1,0 +1,140 @@
+package convert
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+)
+
+func openOrFail(t *testing.T, path string) *checkpoint {
+	t.Helper()
+	ck, err := openCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ck.Close() })
+	return ck
+}
+
+// TestRoundingMatchesPyTorch checks f32 -> f16/bf16 against the bit
+// patterns torch's Tensor.to produced (scripts/gen_convert_fixtures.py).
+func TestRoundingMatchesPyTorch(t *testing.T) {
+	ck := openOrFail(t, "../../testdata/convert/rounding.safetensors")
+	xb, _ := ck.tensors["x"].read()
+	for _, tc := range []struct {
+		name string
+		conv func(float32) uint16
+	}{{"x_f16", gguf.F32ToF16}, {"x_bf16", gguf.F32ToBF16}} {
+		want, err := ck.tensors[tc.name].read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range len(want) / 2 {
+			x := math.Float32frombits(binary.LittleEndian.Uint32(xb[4*i:]))
+			w := binary.LittleEndian.Uint16(want[2*i:])
+			if got := tc.conv(x); got != w {
+				t.Errorf("%s: %g (%#08x) -> %#04x, torch gives %#04x", tc.name, x, math.Float32bits(x), got, w)
+			}
+		}
+	}
+}
+
+// TestViews reads non-contiguous PyTorch views (transpose, storage offset,
+// stride, expand, shared storage) and compares them with the contiguous
+// copies torch wrote to safetensors.
+func TestViews(t *testing.T) {
+	pt := openOrFail(t, "../../testdata/convert/views.bin")
+	st := openOrFail(t, "../../testdata/convert/views.safetensors")
+	if len(pt.tensors) != len(st.tensors) {
+		t.Fatalf("%d tensors in views.bin, %d in views.safetensors", len(pt.tensors), len(st.tensors))
+	}
+	for name, want := range st.tensors {
+		got := pt.tensors[name]
+		if got == nil {
+			t.Fatalf("views.bin lacks %s", name)
+		}
+		if got.dtype != want.dtype || !slices.Equal(got.shape, want.shape) {
+			t.Errorf("%s: %s %v, want %s %v", name, got.dtype, got.shape, want.dtype, want.shape)
+		}
+		g, err1 := got.read()
+		w, err2 := want.read()
+		if err1 != nil || err2 != nil || string(g) != string(w) {
+			t.Errorf("%s: data differs (%v, %v)", name, err1, err2)
+		}
+	}
+}
+
+func TestLegacyRefused(t *testing.T) {
+	_, err := openCheckpoint("../../testdata/convert/legacy.bin")
+	if err == nil || !strings.Contains(err.Error(), "legacy.bin: legacy (pre-1.6) PyTorch format") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSafetensorsHeaderErrors(t *testing.T) {
+	for _, tc := range []struct {
+		hdr  string
+		want string
+	}{
+		{`[]`, "not a JSON object"},
+		{`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, `"a" and "b" overlap`},
+		{`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, `tensor "a": 8 bytes for shape [3] of F32, want 12`},
+		{`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, `data ends at byte 16 of 8 (truncated download?`},
+		{`{"a":{"dtype":"Q9","shape":[2],"data_offsets":[0,8]}}`, `unknown dtype "Q9"`},
+		{`{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, `bad shape`},
+		{`{"a":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,8]}}`, `bad shape`},
+		{`{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}`, `bad data_offsets`},
+		{`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}}`, `bad data_offsets`},
+	} {
+		_, err := parseSafetensorsHeader([]byte(tc.hdr), 8)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.hdr, err, tc.want)
+		}
+	}
+}
+
+func TestSafetensorsFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"short.safetensors", []byte{1, 2}, "too short"},
+		{"huge.safetensors", binary.LittleEndian.AppendUint64(nil, 1<<60), "header length 1152921504606846976 does not fit"},
+		{"notjson.safetensors", append(binary.LittleEndian.AppendUint64(nil, 2), "xx"...), "not a JSON object"},
+	} {
+		p := dir + "/" + tc.name
+		os.WriteFile(p, tc.data, 0o644)
+		_, err := openCheckpoint(p)
+		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func FuzzSafetensorsHeader(f *testing.F) {
+	b, err := os.ReadFile("../../testdata/convert/views.safetensors")
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	f.Add(b[8:8+n], int64(len(b))-8-int64(n))
+	f.Add([]byte(`{"__metadata__":{"format":"pt"}}`), int64(0))
+	f.Fuzz(func(t *testing.T, hdr []byte, dataLen int64) {
+		es, err := parseSafetensorsHeader(hdr, dataLen)
+		if err != nil {
+			return
+		}
+		for _, e := range es {
+			if e.begin < 0 || e.end > dataLen || e.end < e.begin {
+				t.Fatalf("accepted %+v with %d data bytes", e, dataLen)
+			}
+		}
+	})
+}

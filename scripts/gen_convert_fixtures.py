@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Writes testdata/convert/: independent PyTorch references for vitctl's
+checkpoint readers and its f32 -> f16/bf16 rounding.
+
+  rounding.safetensors  x (f32) with ties, subnormals and overflow, and
+                        x.to(float16), x.to(bfloat16) as PyTorch rounds them
+  views.bin             torch.save of non-contiguous views (transpose, slice
+                        with storage offset, expand, shared storage)
+  views.safetensors     the same tensors made contiguous: what views.bin must read as
+  legacy.bin            the pre-1.6 (non-zip) torch.save format, which vitctl refuses
+
+Run: /usr/bin/python3 scripts/gen_convert_fixtures.py  (needs python3-torch)
+"""
+import json
+import os
+import struct
+
+import torch
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "testdata", "convert")
+DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+
+
+def save_safetensors(path, tensors):
+    """Minimal safetensors writer (the format is a JSON header and raw bytes)."""
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        t = t.contiguous()
+        raw = t.view(torch.int16).numpy().tobytes() if t.dtype in (torch.float16, torch.bfloat16) else t.numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def rounding():
+    g = torch.Generator().manual_seed(0)
+    vals = [0.0, -0.0, 1.0, 65504.0, 65519.0, 65520.0, 1e5, -1e5, 3.4e38, 1e-10,
+            2.0 ** -24, 2.0 ** -25, 3 * 2.0 ** -26, 2.0 ** -14 - 2.0 ** -25, 1.0 + 2.0 ** -11,
+            1.0 + 3 * 2.0 ** -11, 1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8]
+    x = torch.tensor(vals, dtype=torch.float32)
+    # Random bit patterns over the whole finite range, and exact midpoints.
+    bits = torch.randint(-2 ** 31, 2 ** 31 - 1, (4000,), generator=g, dtype=torch.int64).to(torch.int32)
+    r = bits.view(torch.float32)
+    r = r[torch.isfinite(r)]
+    hb = torch.randint(0, 0x7bff, (500,), generator=g).to(torch.int16)
+    mid16 = (hb.view(torch.float16).float() + (hb + 1).view(torch.float16).float()) / 2
+    bb = torch.randint(0, 0x7f7f, (500,), generator=g).to(torch.int16)
+    midbf = (bb.view(torch.bfloat16).float() + (bb + 1).view(torch.bfloat16).float()) / 2
+    y = torch.randn(2000, generator=g) * torch.logspace(-30, 30, 2000)
+    x = torch.cat([x, -x, r, mid16, -mid16, midbf, y]).float()
+    save_safetensors(os.path.join(OUT, "rounding.safetensors"),
+                     {"x": x, "x_f16": x.to(torch.float16), "x_bf16": x.to(torch.bfloat16)})
+
+
+def views():
+    g = torch.Generator().manual_seed(1)
+    base = torch.randn(6, 5, generator=g)
+    big = torch.randn(40, generator=g)
+    half = torch.randn(4, 3, generator=g).half()
+    t = {
+        "transposed": base.t(),                       # strides (1, 5)
+        "sliced": big[7:19].view(3, 4),               # storage offset 7
+        "strided": big[::3][:10],                     # stride 3
+        "expanded": big[:4].view(4, 1).expand(4, 3),  # stride 0
+        "shared": big[7:19],                          # same storage as "sliced"
+        "half_t": half.t(),
+        "plain": base,
+    }
+    torch.save(t, os.path.join(OUT, "views.bin"))
+    save_safetensors(os.path.join(OUT, "views.safetensors"), {k: v.contiguous() for k, v in t.items()})
+    torch.save({"w": base}, os.path.join(OUT, "legacy.bin"), _use_new_zipfile_serialization=False)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    rounding()
+    views()

@@ -61,7 +61,9 @@ func parseSafetensorsHeader(hdr []byte, dataLen int64) ([]stEntry, error) {
 		}
 		out = append(out, stEntry{name: name, dtype: e.DType, shape: shape, begin: e.Offsets[0], end: e.Offsets[1]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].begin < out[j].begin || out[i].begin == out[j].begin && out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].begin < out[j].begin || out[i].begin == out[j].begin && out[i].name < out[j].name
+	})
 	for i := 1; i < len(out); i++ {
 		if out[i].begin < out[i-1].end {
 			return nil, fmt.Errorf("tensors %q and %q overlap", out[i-1].name, out[i].name)

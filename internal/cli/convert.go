@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/gguf"
+)
+
+func init() { subcommands = append(subcommands, newConvertCmd) }
+
+type convertOptions struct {
+	src, out string
+	dtype    string
+	verify   bool
+}
+
+func newConvertCmd(s streams) *cobra.Command {
+	opts := &convertOptions{}
+	cmd := &cobra.Command{
+		Use:   "convert SRC -o OUT.gguf",
+		Short: "Convert a Hugging Face ViT checkpoint to a vitctl model file",
+		Long: `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
+preprocessor_config.json when present, and model.safetensors, sharded
+safetensors with their index, or pytorch_model.bin) and writes one GGUF model
+file holding the config, labels, preprocessing and weights.
+
+SRC may also name the checkpoint file itself. Every tensor's name, shape and
+dtype is checked; missing or unused tensors are listed and refused. The
+output is written to a temporary file and renamed, so a failed conversion
+leaves nothing behind.`,
+		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
+  # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
+  vitctl convert vit-base-patch16-224 -o vit-base-patch16-224.gguf
+  vitctl convert vit-base-patch16-224 -o vit-b16-f16.gguf --dtype f16 --verify`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.src = args[0]
+			return runConvert(cmd.Context(), s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.out, "output", "o", "", "model file to write (required), e.g. model.gguf")
+	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of matrices and patch weights: f32, f16 or bf16 (vectors and embeddings stay f32)")
+	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
+	return cmd
+}
+
+func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
+	if opts.out == "" {
+		return usagef("convert: -o OUT.gguf is required (the model file to write)")
+	}
+	dt, err := gguf.ParseType(opts.dtype)
+	if err != nil || dt == gguf.Q8_0 {
+		return usagef("convert: --dtype %q: want f32, f16 or bf16", opts.dtype)
+	}
+	start := time.Now()
+	var bar *progressbar.ProgressBar
+	progress := func(done, total int64) {
+		if bar == nil {
+			bar = progressbar.NewOptions64(total,
+				progressbar.OptionSetWriter(s.err),
+				progressbar.OptionSetDescription("converting"),
+				progressbar.OptionShowBytes(true),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		bar.Set64(done)
+	}
+	o := convert.Options{DType: dt, Version: Version}
+	if f, ok := s.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		o.Progress = progress
+	}
+	res, err := convert.Convert(ctx, opts.src, opts.out, o)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
+	}
+	if len(res.Ignored) > 0 {
+		fmt.Fprintf(s.err, "vitctl: ignored %d tensors ViTForImageClassification does not use (as Hugging Face does): %v\n", len(res.Ignored), res.Ignored)
+	}
+	if opts.verify {
+		f, err := gguf.Open(opts.out)
+		if err != nil {
+			return err
+		}
+		err = f.Verify()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)\n",
+		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source)
+	return nil
+}
+
+// humanCount prints 86567656 as 86.6M.
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fG", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+// humanBytes prints sizes in decimal megabytes, as model sizes are quoted.
+func humanBytes(n int64) string {
+	if n >= 1e6 {
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+}

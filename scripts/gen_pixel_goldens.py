@@ -30,6 +30,7 @@ import zlib
 
 import numpy as np
 from PIL import Image, ImageOps
+from PIL.PngImagePlugin import PngInfo
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 IMAGES = os.path.join(ROOT, "testdata", "images")
@@ -108,6 +109,17 @@ def make_formats():
     png16(out("png_gray_alpha16.png"), np.dstack([g16, al16]), 4)
     Image.fromarray(g16, mode="I;16").save(out("png_gray16.png"))
     rgb.save(out("png_orient6.png"), exif=exif(6))
+    # ImageMagick's way: the EXIF block as hex in a text chunk.
+    raw = exif(3).hex()  # tobytes() starts with "Exif\0\0"
+    info = PngInfo()
+    info.add_text("Raw profile type exif", "\nexif\n%8d\n" % (len(raw) // 2) +
+                  "\n".join(raw[i:i + 72] for i in range(0, len(raw), 72)) + "\n", zip=True)
+    rgb.save(out("png_orient3_rawprofile.png"), pnginfo=info)
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+                  'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+                  'xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="8"/></rdf:RDF></x:xmpmeta>')
+    rgb.save(out("png_orient8_xmp.png"), pnginfo=info)
 
     pal.save(out("gif_palette.gif"))
     pal.save(out("gif_trns.gif"), transparency=5)

@@ -2,26 +2,32 @@ package imageio
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
+	"encoding/hex"
+	"io"
+	"regexp"
+	"strings"
 )
 
 // orientation returns the EXIF Orientation (1–8) stored in an image file, or
 // 1. Hugging Face's load_image calls PIL.ImageOps.exif_transpose, which reads
-// the tag from Image.getexif(): the first APP1 "Exif" segment of a JPEG, the
-// eXIf chunk of a PNG, the EXIF chunk of a WebP, and a TIFF's own first IFD.
+// the tag from Image.getexif(): the first APP1 "Exif" segment of a JPEG; the
+// eXIf chunk of a PNG, else its "Raw profile type exif" text, else
+// tiff:Orientation in its XMP; the EXIF chunk of a WebP; a TIFF's own first
+// IFD.
 func orientation(format string, data []byte) int {
-	var tiffData []byte
+	var o int
 	switch format {
 	case "jpeg":
-		tiffData = jpegExif(data)
+		o = ifd0Orientation(jpegExif(data))
 	case "png":
-		tiffData = pngExif(data)
+		o = pngOrientation(data)
 	case "webp":
-		tiffData = webpExif(data)
+		o = ifd0Orientation(webpExif(data))
 	case "tiff":
-		tiffData = data
+		o = ifd0Orientation(data)
 	}
-	o := ifd0Orientation(tiffData)
 	if o < 1 || o > 8 {
 		return 1
 	}
@@ -57,19 +63,85 @@ func jpegExif(d []byte) []byte {
 	return nil
 }
 
-// pngExif returns the payload of the first eXIf chunk.
-func pngExif(d []byte) []byte {
+// pngOrientation reads the orientation from a PNG's metadata chunks, with
+// Pillow's precedence; when a key repeats, the last chunk wins as in
+// Pillow's info dict.
+func pngOrientation(d []byte) int {
+	var exif []byte
+	text := map[string][]byte{}
 	for i := 8; i+12 <= len(d); {
 		n := int(binary.BigEndian.Uint32(d[i:]))
 		if n < 0 || n > len(d)-i-12 {
-			return nil
+			break
 		}
-		if string(d[i+4:i+8]) == "eXIf" {
-			return bytes.TrimPrefix(d[i+8:i+8+n], []byte("Exif\x00\x00"))
+		body := d[i+8 : i+8+n]
+		switch string(d[i+4 : i+8]) {
+		case "eXIf":
+			exif = body
+		case "tEXt", "zTXt", "iTXt":
+			if k, v, ok := pngText(string(d[i+4:i+8]), body); ok {
+				text[k] = v
+			}
 		}
 		i += 12 + n
 	}
-	return nil
+	if exif == nil {
+		if raw, ok := text["Raw profile type exif"]; ok {
+			// "\nexif\n  <length>\n<hex lines>": Pillow joins the lines
+			// from the fourth on and decodes them as hex.
+			lines := strings.Split(string(raw), "\n")
+			if len(lines) > 3 {
+				exif, _ = hex.DecodeString(strings.Join(strings.Fields(strings.Join(lines[3:], "")), ""))
+			}
+		}
+	}
+	if o := ifd0Orientation(bytes.TrimPrefix(exif, []byte("Exif\x00\x00"))); o != 0 {
+		return o
+	}
+	if m := xmpOrientation.FindSubmatch(text["XML:com.adobe.xmp"]); m != nil {
+		return int(m[2][0] - '0')
+	}
+	return 0
+}
+
+var xmpOrientation = regexp.MustCompile(`tiff:Orientation(="|>)([0-9])`)
+
+// pngText returns the keyword and text of a tEXt, zTXt or iTXt chunk.
+func pngText(kind string, b []byte) (string, []byte, bool) {
+	k, rest, ok := bytes.Cut(b, []byte{0})
+	if !ok {
+		return "", nil, false
+	}
+	compressed := kind == "zTXt"
+	switch kind {
+	case "zTXt":
+		if len(rest) < 1 {
+			return "", nil, false
+		}
+		rest = rest[1:]
+	case "iTXt":
+		if len(rest) < 2 {
+			return "", nil, false
+		}
+		compressed = rest[0] == 1
+		rest = rest[2:]
+		for range 2 { // language tag, translated keyword
+			if _, rest, ok = bytes.Cut(rest, []byte{0}); !ok {
+				return "", nil, false
+			}
+		}
+	}
+	if compressed {
+		zr, err := zlib.NewReader(bytes.NewReader(rest))
+		if err != nil {
+			return "", nil, false
+		}
+		// Pillow's limit on decompressed text (ImageFile.SAFEBLOCK).
+		if rest, err = io.ReadAll(io.LimitReader(zr, 1<<20)); err != nil {
+			return "", nil, false
+		}
+	}
+	return string(k), rest, true
 }
 
 // webpExif returns the payload of the RIFF EXIF chunk.
@@ -87,10 +159,11 @@ func webpExif(d []byte) []byte {
 	return nil
 }
 
-// ifd0Orientation reads tag 0x0112 from the first IFD of a TIFF structure.
+// ifd0Orientation reads tag 0x0112 from the first IFD of a TIFF structure,
+// or returns 0.
 func ifd0Orientation(t []byte) int {
 	if len(t) < 8 {
-		return 1
+		return 0
 	}
 	var bo binary.ByteOrder
 	switch string(t[:4]) {
@@ -99,11 +172,11 @@ func ifd0Orientation(t []byte) int {
 	case "MM\x00*":
 		bo = binary.BigEndian
 	default:
-		return 1
+		return 0
 	}
 	off := int64(bo.Uint32(t[4:]))
 	if off+2 > int64(len(t)) {
-		return 1
+		return 0
 	}
 	n := int64(bo.Uint16(t[off:]))
 	for e := off + 2; e+12 <= int64(len(t)) && n > 0; e, n = e+12, n-1 {
@@ -116,9 +189,9 @@ func ifd0Orientation(t []byte) int {
 		case 4: // LONG
 			return int(bo.Uint32(t[e+8:]))
 		}
-		return 1
+		return 0
 	}
-	return 1
+	return 0
 }
 
 // orient applies an EXIF orientation as exif_transpose does: 2 mirror,

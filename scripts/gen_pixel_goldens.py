@@ -69,6 +69,40 @@ def png16(path, arr, color_type):
         f.write(chunk(b"IEND", b""))
 
 
+def gif_offset_frame(path, pal, canvas, box, transparency=None):
+    """Writes a GIF whose only frame covers part of the canvas (Pillow never
+    writes one): uncompressed LZW, a clear code every 250 literals keeps
+    codes 9 bits wide."""
+    w, h = canvas
+    x0, y0, x1, y1 = box
+    pix = np.asarray(pal)[: y1 - y0, : x1 - x0].tobytes()
+    codes = []
+    for i in range(0, len(pix), 250):
+        codes += [256] + list(pix[i:i + 250])
+    codes.append(257)
+    acc = nbits = 0
+    data = bytearray()
+    for c in codes:
+        acc |= c << nbits
+        nbits += 9
+        while nbits >= 8:
+            data.append(acc & 0xFF)
+            acc >>= 8
+            nbits -= 8
+    if nbits:
+        data.append(acc)
+    table = bytes(pal.getpalette()[:768]).ljust(768, b"\0")
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", w, h, 0xF7, 0, 0) + table)
+    if transparency is not None:
+        out += bytes([0x21, 0xF9, 4, 1, 0, 0, transparency, 0])
+    out += b"\x2c" + struct.pack("<HHHHB", x0, y0, x1 - x0, y1 - y0, 0) + b"\x08"
+    for i in range(0, len(data), 255):
+        out += bytes([len(data[i:i + 255])]) + data[i:i + 255]
+    out += b"\x00\x3b"
+    with open(path, "wb") as f:
+        f.write(out)
+
+
 def exif(orientation):
     e = Image.Exif()
     e[0x0112] = orientation
@@ -123,6 +157,8 @@ def make_formats():
 
     pal.save(out("gif_palette.gif"))
     pal.save(out("gif_trns.gif"), transparency=5)
+    gif_offset_frame(out("gif_offset.gif"), pal, (61, 41), (10, 5, 50, 35))
+    gif_offset_frame(out("gif_offset_trns.gif"), pal, (61, 41), (10, 5, 50, 35), transparency=9)
     frames = [pal, rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT).quantize(colors=64)]
     frames[0].save(out("gif_anim.gif"), save_all=True, append_images=frames[1:], duration=100, loop=0)
 

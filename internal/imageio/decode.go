@@ -136,8 +136,9 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 	case *image.Paletted:
 		if name == "gif" {
 			restorePalette(y, gifPalette(data))
+			y = gifCanvas(y, cfg.Width, cfg.Height)
 		}
-		rgb = toRGB(m)
+		rgb = toRGB(y)
 	default:
 		rgb = toRGB(m)
 	}

@@ -173,6 +173,30 @@ func restorePalette(m *image.Paletted, raw []uint8) {
 	}
 }
 
+// gifCanvas places a GIF's first frame on the full logical screen, as
+// Pillow does: Go returns the frame alone, at its own bounds. Pillow fills
+// the rest with the transparent index when there is one, else index 0.
+func gifCanvas(m *image.Paletted, w, h int) *image.Paletted {
+	canvas := image.Rect(0, 0, w, h)
+	if m.Rect == canvas {
+		return m
+	}
+	out := image.NewPaletted(canvas, m.Palette)
+	for i, c := range m.Palette {
+		if _, _, _, a := c.RGBA(); a == 0 {
+			for j := range out.Pix {
+				out.Pix[j] = uint8(i)
+			}
+			break
+		}
+	}
+	r := m.Rect.Intersect(canvas)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(out.Pix[out.PixOffset(r.Min.X, y):][:r.Dx()], m.Pix[m.PixOffset(r.Min.X, y):][:r.Dx()])
+	}
+	return out
+}
+
 // gifPalette returns the colour table the first frame of a GIF uses (its
 // local table, else the global one) as RGB triples. Go's decoder blanks the
 // transparent entry to (0,0,0,0); Pillow keeps its colour, which

@@ -98,23 +98,28 @@ func newPanel(ylabel string) *plot.Plot {
 	return p
 }
 
-// logTicks labels 1, 2 and 5 of every decade and marks the other integers
-// unlabelled, so a log axis can be read without counting gridlines.
+// logTicks marks 1…9 of every decade and labels 1, 2 and 5 (all of them
+// when the axis spans less than a decade), so a log axis can be read
+// without counting gridlines.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
+	labelled := 0
 	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
 		for m := 1; m <= 9; m++ {
-			v := float64(m) * dec
-			if v < lo || v > hi {
-				continue
+			if v := float64(m) * dec; v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v})
+				if m == 1 || m == 2 || m == 5 {
+					ts[len(ts)-1].Label = strconv.FormatFloat(v, 'g', 4, 64)
+					labelled++
+				}
 			}
-			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
-				t.Label = strconv.FormatFloat(v, 'g', 4, 64)
-			}
-			ts = append(ts, t)
+		}
+	}
+	for i := range ts {
+		if labelled < 3 {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 4, 64)
 		}
 	}
 	return ts

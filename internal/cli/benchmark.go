@@ -1,0 +1,335 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/bench"
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+func init() { subcommands = append(subcommands, newBenchmarkCmd) }
+
+// benchmarkOptions are benchmark's flags.
+type benchmarkOptions struct {
+	model    string
+	archs    []string
+	patches  []int
+	sizes    []int
+	batches  []int
+	threads  []int
+	time     time.Duration
+	warmup   time.Duration
+	minRuns  int
+	format   string
+	plot     string
+	plotSize string
+	kernel   string
+}
+
+func newBenchmarkCmd(s streams) *cobra.Command {
+	o := &benchmarkOptions{}
+	cmd := &cobra.Command{
+		Use:   "benchmark [flags]",
+		Short: "Measure speed and memory across architectures, patch sizes, resolutions, batches and threads",
+		Long: `Benchmark runs the forward pass of ViTs with random weights (no checkpoint
+needed), or of a model file with -m, for every combination of the lists
+given, and prints one row per combination: tokens, parameters, GFLOPs per
+image (multiply-add = 2; every matrix product, see docs/benchmark.md), load
+time, p50/p90 latency per batch and per image, images/s, achieved GFLOP/s,
+peak RSS and the kernel that ran.
+
+Each row runs untimed warm-up passes first, then timed passes until --time
+is spent (at least --min-runs). Close other programs for stable numbers, and
+compare engines side by side in one session (scripts/compare_pytorch.sh).`,
+		Example: `  vitctl benchmark
+  vitctl benchmark --arch vit-ti,vit-s,vit-b --patch 8,16,32 --batch 1,8 --threads 1,2 --plot vit.png
+  vitctl benchmark --arch vit-b --patch 16 --image-size 224,384 -o csv > vit-b.csv
+  vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.model, "model", "m", "", "benchmark this model file (.gguf) instead of random-weight architectures")
+	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
+	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
+	f.IntSliceVar(&o.sizes, "image-size", []int{224}, "image sizes in pixels (each a multiple of the patch size)")
+	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
+	f.IntSliceVar(&o.threads, "threads", []int{runtime.NumCPU()}, "compute thread counts")
+	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
+	f.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "untimed warm-up per row (at least one run)")
+	f.IntVar(&o.minRuns, "min-runs", 3, "timed runs per row even when --time is exceeded")
+	f.StringVarP(&o.format, "output", "o", "text", "output format: text, json or csv")
+	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file")
+	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
+	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	return cmd
+}
+
+// shape is one model configuration to load; rows vary batch and threads.
+type shape struct {
+	arch  bench.Arch
+	patch int
+	size  int
+}
+
+func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
+	for _, l := range []struct {
+		flag string
+		vals []int
+	}{{"--patch", o.patches}, {"--image-size", o.sizes}, {"--batch", o.batches}, {"--threads", o.threads}} {
+		if len(l.vals) == 0 {
+			return usagef("%s: give at least one value", l.flag)
+		}
+		for _, v := range l.vals {
+			if v < 1 {
+				return usagef("%s %d: must be at least 1", l.flag, v)
+			}
+		}
+	}
+	switch {
+	case o.time <= 0:
+		return usagef("--time %v: must be positive", o.time)
+	case o.warmup < 0:
+		return usagef("--warmup %v: must not be negative", o.warmup)
+	case o.minRuns < 1:
+		return usagef("--min-runs %d: must be at least 1", o.minRuns)
+	case o.format != "text" && o.format != "json" && o.format != "csv":
+		return usagef("-o %q: want text, json or csv", o.format)
+	}
+	if o.model != "" {
+		for _, name := range []string{"arch", "patch", "image-size"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s: not with -m; the model file fixes the architecture, patch and image size", name)
+			}
+		}
+	}
+	if _, _, err := parseSize(o.plotSize); err != nil {
+		return usagef("--plot-size: %v", err)
+	}
+	if err := kernels.Select(o.kernel); err != nil {
+		return usagef("--kernel: %v", err)
+	}
+	return nil
+}
+
+// shapes lists the architecture × patch × size combinations, skipping
+// (with a note on stderr) sizes that are not a multiple of the patch.
+func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
+	var out []shape
+	for _, name := range o.archs {
+		a, err := bench.LookupArch(name)
+		if err != nil {
+			return nil, usagef("--arch: %v", err)
+		}
+		for _, p := range o.patches {
+			for _, sz := range o.sizes {
+				if sz%p != 0 {
+					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %d: %d is not a multiple of the patch size\n", a.Name, p, sz, sz)
+					continue
+				}
+				out = append(out, shape{a, p, sz})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no combination of --patch and --image-size fits: each image size must be a multiple of a patch size")
+	}
+	return out, nil
+}
+
+// parseSize reads "WIDTHxHEIGHT".
+func parseSize(s string) (w, h int, err error) {
+	if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil || w < 300 || h < 200 {
+		return 0, 0, fmt.Errorf("%q: want WIDTHxHEIGHT in pixels, at least 300x200", s)
+	}
+	return w, h, nil
+}
+
+func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
+	if err := o.validate(cmd); err != nil {
+		return err
+	}
+	var shapes []shape
+	if o.model == "" {
+		var err error
+		if shapes, err = o.shapes(s.err); err != nil {
+			return err
+		}
+	} else {
+		shapes = []shape{{}} // the file's own
+	}
+	ctx := cmd.Context()
+	rep := &bench.Report{
+		Version: Version, GoVersion: runtime.Version(), OS: runtime.GOOS, GoArch: runtime.GOARCH,
+		CPU: bench.CPUModel(), NumCPU: runtime.NumCPU(), TimeBudget: o.time.Seconds(),
+	}
+	bar := newProgress(s.err, len(shapes)*len(o.batches)*len(o.threads), "benchmark")
+	var runErr error
+	for _, sh := range shapes {
+		if runErr = o.runShape(ctx, sh, rep, bar); runErr != nil {
+			break
+		}
+	}
+	bar.finish()
+	if err := o.write(s.out, rep); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if o.plot != "" {
+		w, h, _ := parseSize(o.plotSize)
+		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
+		err := replaceFile(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
+		if err != nil {
+			return fmt.Errorf("--plot %s: %w", o.plot, err)
+		}
+	}
+	return nil
+}
+
+// benchModel is a model ready to run and how it was obtained.
+type benchModel struct {
+	m      *model.Model
+	arch   string
+	source string
+	load   time.Duration
+	close  func() error
+}
+
+// load builds sh's model with random weights, or opens -m.
+func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
+	if o.model != "" {
+		lm, err := loadModel(o.model)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
+		return &benchModel{lm.Model, name, lm.Source, lm.LoadTime, lm.Close}, nil
+	}
+	start := time.Now()
+	cfg := sh.arch.Config(sh.patch, sh.size)
+	names, get := bench.Synthetic(&cfg)
+	m, err := model.New(cfg, names, get)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%d at %d: %w", sh.arch.Name, sh.patch, sh.size, err)
+	}
+	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start), func() error { return nil }}, nil
+}
+
+// runShape loads one model and measures it at every batch size and thread
+// count, appending a row for each.
+func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Report, bar *progress) error {
+	freeMemory()
+	bm, err := o.load(sh)
+	if err != nil {
+		return err
+	}
+	defer bm.close()
+	cfg := &bm.m.Config
+	for _, B := range o.batches {
+		pixels := bench.Pixels(cfg, B)
+		for _, th := range o.threads {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			row := bench.Row{
+				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
+				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.Selected(),
+				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
+				LoadSeconds: bm.load.Seconds(),
+			}
+			if err := o.measure(ctx, bm.m, pixels, &row); err != nil {
+				return err
+			}
+			rep.Rows = append(rep.Rows, row)
+			bar.message(fmt.Sprintf("%s/%d@%d batch %d, threads %d: p50 %.1f ms/image, %.2f images/s (%d runs)",
+				row.Arch, row.Patch, row.ImageSize, B, th, row.ImageP50ms, row.ImagesPerSec, row.Runs))
+			bar.add()
+		}
+	}
+	return nil
+}
+
+// measure times one row's forward passes and records its peak RSS. The
+// peak is reset (where Linux allows) once the model is loaded, so it covers
+// the weights, this row's workspace and the Go heap's slack.
+func (o *benchmarkOptions) measure(ctx context.Context, m *model.Model, pixels []float32, row *bench.Row) error {
+	freeMemory()
+	row.PeakRSSScope = "row"
+	if bench.ResetPeakRSS() != nil {
+		row.PeakRSSScope = "process"
+	}
+	start := time.Now()
+	r := m.NewRunner(kernels.NewPool(row.Threads), row.Batch)
+	forward := func() error { _, err := r.Forward(pixels, row.Batch); return err }
+	b := bench.Budget{Time: o.time, MinRuns: o.minRuns, Warmup: o.warmup}
+	samples, err := bench.Measure(forward, b, time.Now, func() bool { return ctx.Err() != nil })
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	row.ElapsedSeconds = time.Since(start).Seconds()
+	row.SetTimes(bench.Summarize(samples))
+	if peak, err := bench.PeakRSS(); err == nil {
+		row.PeakRSSBytes = peak
+	} else {
+		row.PeakRSSScope = "unknown"
+	}
+	return nil
+}
+
+// freeMemory returns the previous row's memory to the OS, so one row's
+// peak RSS does not carry another's garbage.
+func freeMemory() {
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+func (o *benchmarkOptions) write(w io.Writer, rep *bench.Report) error {
+	switch o.format {
+	case "json":
+		return bench.WriteJSON(w, rep)
+	case "csv":
+		return bench.WriteCSV(w, rep.Rows)
+	}
+	return bench.WriteText(w, rep.Rows)
+}
+
+// replaceFile writes path through a temporary file in the same folder and
+// renames it into place, so readers never see a partial file.
+func replaceFile(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,463 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/npy"
+)
+
+func init() { subcommands = append(subcommands, newInspectCmd) }
+
+// inspectOptions are inspect-attention's flags, and what they parse to.
+type inspectOptions struct {
+	model     string
+	out       string
+	layers    string
+	heads     string
+	fuse      string
+	discard   float64
+	upsample  string
+	colormap  string
+	alpha     float64
+	size      int
+	raw       bool
+	topK      int
+	format    string
+	threads   int
+	kernel    string
+	maxPixels int
+
+	fusion   attention.Fusion
+	resample attention.Resample
+	cm       attention.Colormap
+}
+
+func newInspectCmd(s streams) *cobra.Command {
+	o := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect-attention [flags] IMAGE... --out DIR",
+		Short: "Draw where the model looks: attention maps per layer and head, and rollout",
+		Long: `inspect-attention runs each image through the model, captures the attention
+probabilities of every layer and head, and writes pictures of the CLS token's
+attention to the patches, blended over the image as the model saw it, into
+one sub-folder of DIR per image (named after the image file):
+
+  input.png               the image as the model saw it
+  layerLL_headHH.png      one head of one layer
+  layerLL_fused_MODE.png  the layer's selected heads fused (--fuse)
+  layerLL_grid.png        every selected head of the layer, and the fusion, labelled
+  rollout.png             attention rollout through all layers (Abnar & Zuidema 2020)
+  rollout_grid.png        the rollout through each selected layer
+  attentions.npy          with --raw: float32 (layers, heads, T, T) probabilities
+  summary.json            the top-k prediction, the settings and the file list
+
+Every map is scaled to its own range, low to high, before colouring. Rollout
+fuses the selected heads of each layer, drops the lowest --discard-ratio of
+each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
+and multiplies through the layers. Layers and heads count from 0. The top-k
+prediction is printed as classify prints it.`,
+		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
+  vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
+  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf from vitctl convert); default: the embedded model")
+	f.StringVar(&o.out, "out", "", "folder to write the pictures into (required; created if missing)")
+	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
+	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
+	f.StringVar(&o.fuse, "fuse", "mean", "head fusion for the fused maps and rollout: mean, max or min")
+	f.Float64Var(&o.discard, "discard-ratio", 0, "rollout: fraction of each fused map's lowest entries to drop, 0 to 1")
+	f.StringVar(&o.upsample, "upsample", "bilinear", "how patch maps are enlarged: bilinear or nearest")
+	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
+	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
+	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
+	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
+	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print and record per image")
+	f.StringVarP(&o.format, "output", "o", "text", "output format of the predictions: text, json, jsonl or csv")
+	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
+	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
+	return cmd
+}
+
+func (o *inspectOptions) validate() error {
+	var err error
+	switch {
+	case o.out == "":
+		return usagef("--out DIR is required: the folder to write the pictures into")
+	case !(o.discard >= 0 && o.discard <= 1):
+		return usagef("--discard-ratio %g: must be between 0 and 1", o.discard)
+	case !(o.alpha >= 0 && o.alpha <= 1):
+		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
+	case o.size != 0 && (o.size < 16 || o.size > 4096):
+		return usagef("--size %d: must be between 16 and 4096", o.size)
+	case o.topK < 1:
+		return usagef("-k %d: must be at least 1", o.topK)
+	case o.threads < 1:
+		return usagef("--threads %d: must be at least 1", o.threads)
+	case o.maxPixels < 1:
+		return usagef("--max-pixels %d: must be at least 1", o.maxPixels)
+	}
+	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
+		return usagef("--fuse: %v", err)
+	}
+	if o.resample, err = attention.ParseResample(o.upsample); err != nil {
+		return usagef("--upsample: %v", err)
+	}
+	if o.cm, err = attention.ParseColormap(o.colormap); err != nil {
+		return usagef("--colormap: %v", err)
+	}
+	if err := kernels.Select(o.kernel); err != nil {
+		return usagef("--kernel: %v", err)
+	}
+	return nil
+}
+
+// parseIndexList reads "all" or a comma-separated list of indices and
+// ranges ("0,3-5") below n, sorted and without repeats.
+func parseIndexList(flag, s string, n int, what string) ([]int, error) {
+	if s == "all" {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	seen := make([]bool, n)
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, errA := strconv.Atoi(lo)
+		b, errB := a, error(nil)
+		if isRange {
+			b, errB = strconv.Atoi(hi)
+		}
+		if errA != nil || errB != nil || a > b {
+			return nil, usagef("--%s %q: want \"all\" or a list like 0,3,5-7", flag, s)
+		}
+		if a < 0 || b >= n {
+			return nil, usagef("--%s %q: the model has %d %s, numbered 0 to %d", flag, s, n, what, n-1)
+		}
+		for i := a; i <= b; i++ {
+			seen[i] = true
+		}
+	}
+	var out []int
+	for i, ok := range seen {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// attentionCapture copies each layer's probabilities out of the runner's
+// hook, which reuses its buffer.
+type attentionCapture struct {
+	layers [][]float32 // per layer, (B, H, T, T)
+}
+
+func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
+	c := &attentionCapture{layers: make([][]float32, nLayers)}
+	r.Hooks.Attention = func(l int, p []float32) { c.layers[l] = append(c.layers[l][:0], p...) }
+	return c
+}
+
+// inspectSummary is summary.json; field names are stable.
+type inspectSummary struct {
+	Path         string       `json:"path"`
+	Model        string       `json:"model"`
+	ImageSize    int          `json:"image_size"`
+	PatchSize    int          `json:"patch_size"`
+	Grid         int          `json:"grid"`
+	Layers       []int        `json:"layers"`
+	Heads        []int        `json:"heads"`
+	Fuse         string       `json:"fuse"`
+	DiscardRatio float64      `json:"discard_ratio"`
+	Upsample     string       `json:"upsample"`
+	Colormap     string       `json:"colormap"`
+	Alpha        float64      `json:"alpha"`
+	TopK         []prediction `json:"top_k"`
+	Files        []string     `json:"files"`
+}
+
+func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	rep, err := newReporter(o.format, s.out)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(o.model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	cfg := &m.Config
+	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
+	if err != nil {
+		return err
+	}
+	heads, err := parseIndexList("heads", o.heads, cfg.NumAttentionHeads, "heads")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	runner := m.NewRunner(kernels.NewPool(o.threads), 1)
+	capture := captureAttention(runner, cfg.NumHiddenLayers)
+	inputs := expandInputs(args, false, s.in)
+	dirs := subfolderNames(inputs)
+	bar := newProgress(s.err, len(inputs), "inspecting")
+	var failed int
+	start := time.Now()
+	for i, in := range inputs {
+		if err := cmd.Context().Err(); err != nil {
+			bar.finish()
+			return err
+		}
+		sum := &inspectSummary{
+			Path: in.path, Model: m.Source, ImageSize: cfg.ImageSize, PatchSize: cfg.PatchSize,
+			Grid: cfg.ImageSize / cfg.PatchSize, Layers: layers, Heads: heads, Fuse: o.fuse,
+			DiscardRatio: o.discard, Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
+		}
+		err := in.err
+		if err == nil {
+			err = inspectOne(runner, capture, cfg, o, filepath.Join(o.out, dirs[i]), sum)
+		}
+		rec := record{Path: in.path, TopK: sum.TopK}
+		if err != nil {
+			failed++
+			rec = record{Path: in.path, Error: err.Error()}
+			bar.message(withPath(in.path, err))
+		}
+		if err := rep.add(rec); err != nil {
+			bar.message(fmt.Sprintf("writing output: %v", err))
+		}
+		bar.add()
+	}
+	bar.finish()
+	if err := rep.close(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start))
+}
+
+func summarizeInspect(s streams, n, failed int, out string, took time.Duration) error {
+	if n == 0 {
+		return fmt.Errorf("no images found in the given paths")
+	}
+	fmt.Fprintf(s.err, "inspected %d of %d images in %.2fs, pictures in %s\n", n-failed, n, took.Seconds(), out)
+	if failed > 0 {
+		return errPartial
+	}
+	return nil
+}
+
+// withPath is err's message starting with path, once.
+func withPath(path string, err error) string {
+	if msg := err.Error(); strings.HasPrefix(msg, path) {
+		return msg
+	}
+	return path + ": " + err.Error()
+}
+
+// subfolderNames gives each input a sub-folder named after its file,
+// without the extension; repeated names get -2, -3, … in input order.
+func subfolderNames(inputs []input) []string {
+	used := map[string]bool{}
+	out := make([]string, len(inputs))
+	for i, in := range inputs {
+		base := filepath.Base(in.path)
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+		if base == "" || base == "." || base == ".." || base == string(filepath.Separator) {
+			base = "image"
+		}
+		name := base
+		for k := 2; used[name]; k++ {
+			name = fmt.Sprintf("%s-%d", base, k)
+		}
+		used[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+// inspectOne runs one image and writes its pictures into dir, filling sum.
+func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, o *inspectOptions, dir string, sum *inspectSummary) error {
+	px, err := imageio.LoadInput(sum.Path, cfg.Preprocess, o.maxPixels)
+	if err != nil {
+		return err
+	}
+	logits, err := r.Forward(px, 1)
+	if err != nil {
+		return fmt.Errorf("inference: %w", err)
+	}
+	sum.TopK = topK(logits, cfg.Labels, o.topK)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	w := &pictureWriter{dir: dir}
+	pics := newPictures(cfg, o, px)
+	w.png("input.png", pics.base)
+	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
+	pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+	if o.raw {
+		w.file("attentions.npy", func(f io.Writer) error {
+			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, cfg.Tokens()))
+		})
+	}
+	sum.Files = append(w.files, "summary.json")
+	w.file("summary.json", func(f io.Writer) error {
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	})
+	return w.err
+}
+
+// pictures draws maps over the image as the model saw it.
+type pictures struct {
+	o    *inspectOptions
+	base *image.RGBA // the model's input at the display size
+	g, T int         // patch grid side, tokens
+}
+
+func newPictures(cfg *model.Config, o *inspectOptions, px []float32) *pictures {
+	p := cfg.Preprocess
+	mean, std, scale := p.Mean, p.Std, 1.0
+	if !p.DoNormalize {
+		mean, std = nil, nil
+	}
+	if p.DoRescale {
+		scale = p.RescaleFactor
+	}
+	S := cfg.ImageSize
+	base := attention.Unnormalize(px, cfg.NumChannels, S, S, mean, std, scale)
+	size := o.size
+	if size == 0 {
+		size = max(S, 224)
+	}
+	if size != S {
+		base = attention.Resize(base, size, size, attention.Bilinear)
+	}
+	return &pictures{o: o, base: base, g: S / cfg.PatchSize, T: cfg.Tokens()}
+}
+
+func (p *pictures) render(m []float64) *image.RGBA {
+	return attention.Render(p.base, m, p.g, p.g, p.o.resample, p.o.cm, p.o.alpha)
+}
+
+// drawLayers writes each selected head of each selected layer, the fused
+// map and the layer's grid.
+func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads []int) {
+	cols := int(math.Ceil(math.Sqrt(float64(len(heads) + 1))))
+	for _, l := range layers {
+		var tiles []attention.Tile
+		for _, h := range heads {
+			img := p.render(attention.CLS(attention.Head(probs[l], p.T, h), p.T))
+			w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
+			tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
+		}
+		fused := p.render(attention.CLS(attention.Fuse(probs[l], p.T, heads, p.o.fusion), p.T))
+		w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
+		tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
+		title := fmt.Sprintf("layer %d: CLS attention to patches", l)
+		w.png(fmt.Sprintf("layer%02d_grid.png", l), attention.Grid(tiles, cols, title, p.o.cm))
+	}
+}
+
+// drawRollout writes the rollout through all layers and a grid of the
+// rollout through each selected layer.
+func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, heads []int) {
+	fused := make([][]float64, len(probs))
+	for l := range probs {
+		fused[l] = attention.Fuse(probs[l], p.T, heads, p.o.fusion)
+	}
+	steps := attention.Rollout(fused, p.T, p.o.discard)
+	w.png("rollout.png", p.render(attention.CLS(steps[len(steps)-1], p.T)))
+	var tiles []attention.Tile
+	for _, l := range layers {
+		img := p.render(attention.CLS(steps[l], p.T))
+		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("through layer %d", l)})
+	}
+	title := fmt.Sprintf("rollout, heads fused by %s, discard ratio %g", p.o.fusion, p.o.discard)
+	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
+	w.png("rollout_grid.png", attention.Grid(tiles, cols, title, p.o.cm))
+}
+
+// rawAttention gathers the selected layers and heads of a B=1 capture into
+// one (layers, heads, T, T) array.
+func rawAttention(probs [][]float32, layers, heads []int, T int) *npy.Array {
+	a := &npy.Array{Shape: []int{len(layers), len(heads), T, T}}
+	for _, l := range layers {
+		for _, h := range heads {
+			a.Data = append(a.Data, probs[l][h*T*T:(h+1)*T*T]...)
+		}
+	}
+	return a
+}
+
+// pictureWriter writes files into dir, each through a temporary file in
+// the same folder and a rename, so a reader never sees half a file. It
+// keeps the first error and writes nothing after it.
+type pictureWriter struct {
+	dir   string
+	files []string
+	err   error
+}
+
+func (w *pictureWriter) png(name string, img image.Image) {
+	w.file(name, func(f io.Writer) error { return attention.EncodePNG(f, img) })
+}
+
+func (w *pictureWriter) file(name string, write func(io.Writer) error) {
+	if w.err != nil {
+		return
+	}
+	if w.err = writeFileAtomic(filepath.Join(w.dir, name), write); w.err == nil {
+		w.files = append(w.files, name)
+	}
+}
+
+// writeFileAtomic writes path through a temporary file beside it.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -166,6 +166,7 @@ def make_formats():
     pal.save(out("bmp_pal8.bmp"))
     gray.save(out("bmp_gray8.bmp"))
     rgba.save(out("bmp_rgba32.bmp"))
+    rgb.convert("1").save(out("bmp_bilevel.bmp"))
 
     rgb.save(out("tiff_rgb.tif"))
     rgb.save(out("tiff_lzw.tif"), compression="tiff_lzw")
@@ -181,6 +182,7 @@ def make_formats():
     rgb.save(out("webp_lossless.webp"), lossless=True)
     rgba.save(out("webp_lossless_alpha.webp"), lossless=True)
     rgb.save(out("webp_lossy.webp"), quality=80)
+    rgba.save(out("webp_lossy_alpha.webp"), quality=80)
     rgb.save(out("webp_orient8.webp"), quality=80, exif=exif(8))
 
     # JPEG: the chroma subsamplings, progressive, grayscale, CMYK (Pillow

@@ -34,29 +34,42 @@ var (
 	ErrTruncate = errors.New("truncated or corrupt image data")
 )
 
-// formats maps a sniffed format name to its decoders. Registering with the
-// image package would also work, but an explicit table keeps DecodeConfig
-// and Decode on the same decoder and the list visible.
+// formats lists the decoders, recognised by their magic bytes. Registering
+// with the image package would also work, but an explicit table keeps
+// DecodeConfig and Decode on the same decoder and the list visible.
 var formats = []struct {
 	name   string
-	magic  func([]byte) bool
+	magic  []string // any of these prefixes; '?' matches any byte
 	config func(io.Reader) (image.Config, error)
 	decode func(io.Reader) (image.Image, error)
 }{
-	{"jpeg", prefix("\xff\xd8"), jpeg.DecodeConfig, jpeg.Decode},
-	{"png", prefix("\x89PNG\r\n\x1a\n"), png.DecodeConfig, png.Decode},
-	{"gif", func(b []byte) bool {
-		return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
-	}, gif.DecodeConfig, gif.Decode},
-	{"bmp", prefix("BM"), bmp.DecodeConfig, bmp.Decode},
-	{"tiff", func(b []byte) bool {
-		return bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*"))
-	}, tiff.DecodeConfig, tiff.Decode},
-	{"webp", func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }, webp.DecodeConfig, webp.Decode},
+	{"jpeg", []string{"\xff\xd8"}, jpeg.DecodeConfig, jpeg.Decode},
+	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
+	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
+	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
+	{"tiff", []string{"II*\x00", "MM\x00*"}, tiff.DecodeConfig, tiff.Decode},
+	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webp.Decode},
 }
 
-func prefix(p string) func([]byte) bool {
-	return func(b []byte) bool { return bytes.HasPrefix(b, []byte(p)) }
+// sniff returns the index in formats of data's format, or -1.
+func sniff(data []byte) int {
+	for i, f := range formats {
+		for _, m := range f.magic {
+			if len(data) >= len(m) && matches(data, m) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func matches(data []byte, magic string) bool {
+	for i := range len(magic) {
+		if magic[i] != '?' && magic[i] != data[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeFile reads and decodes the image at path; see Decode. Errors start
@@ -97,13 +110,7 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 	if len(data) == 0 {
 		return nil, "", ErrEmpty
 	}
-	f := -1
-	for i := range formats {
-		if formats[i].magic(data) {
-			f = i
-			break
-		}
-	}
+	f := sniff(data)
 	if f < 0 {
 		return nil, "", ErrFormat
 	}

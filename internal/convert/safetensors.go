@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 )
 
@@ -28,7 +30,8 @@ func parseSafetensorsHeader(hdr []byte, dataLen int64) ([]stEntry, error) {
 		return nil, fmt.Errorf("header is not a JSON object: %w", err)
 	}
 	var out []stEntry
-	for name, msg := range raw {
+	for _, name := range slices.Sorted(maps.Keys(raw)) { // first error deterministic
+		msg := raw[name]
 		if name == "__metadata__" {
 			continue
 		}

@@ -1,0 +1,136 @@
+package convert
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+)
+
+// The checkpoints under testdata/models are written by PyTorch and
+// Hugging Face (scripts/gen_goldens.py), in both formats.
+const modelsDir = "../../testdata/models"
+
+// TestSafetensorsEqualsPyTorch converts each committed model from
+// model.safetensors and from pytorch_model.bin and requires identical
+// tensor data (same checksum) and identical tensor tables.
+func TestSafetensorsEqualsPyTorch(t *testing.T) {
+	ents, err := os.ReadDir(modelsDir)
+	if err != nil {
+		t.Skip("no testdata/models")
+	}
+	n := 0
+	for _, e := range ents {
+		dir := filepath.Join(modelsDir, e.Name())
+		bin := filepath.Join(dir, "pytorch_model.bin")
+		if _, err := os.Stat(bin); err != nil {
+			continue
+		}
+		n++
+		for _, dt := range []gguf.Type{gguf.F32, gguf.F16, gguf.BF16} {
+			a, _, err := convertTo(t, filepath.Join(dir, "model.safetensors"), dt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _, err := convertTo(t, bin, dt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sa, _ := a.String(gguf.KeyTensorDataSHA256)
+			sb, _ := b.String(gguf.KeyTensorDataSHA256)
+			if sa != sb || sa == "" {
+				t.Errorf("%s %v: tensor data differ between safetensors and pytorch_model.bin", e.Name(), dt)
+			}
+			ta, tb := a.Tensors(), b.Tensors()
+			if !slices.EqualFunc(ta, tb, func(x, y gguf.TensorInfo) bool {
+				return x.Name == y.Name && slices.Equal(x.Shape, y.Shape) && x.Type == y.Type && x.Offset == y.Offset && x.Size == y.Size
+			}) {
+				t.Errorf("%s %v: tensor tables differ", e.Name(), dt)
+			}
+		}
+	}
+	if n == 0 {
+		t.Skip("no model with both formats")
+	}
+}
+
+func TestShardedModel(t *testing.T) {
+	dir := filepath.Join(modelsDir, "vit-p8-quickgelu-sharded")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("no sharded model")
+	}
+	f, res, err := convertTo(t, dir, gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(res.Source, "model.safetensors.index.json") {
+		t.Errorf("source %s", res.Source)
+	}
+	if act, _ := f.String("vit.hidden_act"); act != "quick_gelu" {
+		t.Errorf("hidden_act %q", act)
+	}
+}
+
+// copyModel copies a committed model folder so a test can damage it.
+func copyModel(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join(modelsDir, name)
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Skip("no testdata/models/" + name)
+	}
+	dst := t.TempDir()
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
+	}
+	return dst
+}
+
+// TestDamagedPyTorch: truncated, mis-shaped and foreign pytorch_model.bin
+// checkpoints give errors naming the file and, where it survives, the tensor.
+func TestDamagedPyTorch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(dir string)
+		want []string
+	}{
+		{"truncated", func(dir string) {
+			p := filepath.Join(dir, "pytorch_model.bin")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)*2/3], 0o644)
+		}, []string{"pytorch_model.bin: not a PyTorch zip archive", "truncated download?"}},
+		{"mis-shaped", func(dir string) {
+			p := filepath.Join(dir, "config.json")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.Replace(string(b), `"intermediate_size": 128`, `"intermediate_size": 96`, 1)), 0o644)
+		}, []string{`pytorch_model.bin: tensor "vit.encoder.layer.0.intermediate.dense.weight" has shape [128 64], config.json implies [96 64]`}},
+		{"foreign", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), []byte("PK\x03\x04 this is not torch"), 0o644)
+		}, []string{"pytorch_model.bin: not a PyTorch zip archive"}},
+		{"a zip without data.pkl", func(dir string) {
+			b, _ := os.ReadFile("../../testdata/convert/views.bin")
+			os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), []byte(strings.ReplaceAll(string(b), "data.pkl", "data.xyz")), 0o644)
+		}, []string{"pytorch_model.bin: no data.pkl"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyModel(t, "vit-p16-gelu")
+			tc.edit(dir)
+			_, _, err := convertTo(t, filepath.Join(dir, "pytorch_model.bin"), gguf.F32)
+			if err == nil {
+				t.Fatal("converted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error\n%v\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -73,13 +73,19 @@ func newReporter(format string, w io.Writer) (reporter, error) {
 }
 
 // textReporter prints a small table per image; failures go to stderr only.
-type textReporter struct{ w io.Writer }
+type textReporter struct {
+	w io.Writer
+	n int
+}
 
 func (t *textReporter) add(r record) error {
 	if r.Error != "" {
 		return nil
 	}
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	if t.n++; t.n > 1 {
+		fmt.Fprintln(tw)
+	}
 	fmt.Fprintf(tw, "%s\n", r.Path)
 	for i, p := range r.TopK {
 		fmt.Fprintf(tw, "  %d\t%s\t%6.2f%%\t(class %d, logit %.4f)\n", i+1, p.Label, 100*p.Prob, p.Index, p.Logit)

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+func init() { subcommands = append(subcommands, newClassifyCmd) }
+
+// classifyOptions are classify's flags.
+type classifyOptions struct {
+	model     string
+	topK      int
+	format    string
+	recursive bool
+	batch     int
+	threads   int
+	workers   int
+	kernel    string
+	maxPixels int
+}
+
+func newClassifyCmd(s streams) *cobra.Command {
+	o := &classifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "classify [flags] PATH...",
+		Short: "Classify images and folders of images",
+		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
+a .npy file of preprocessed float32 pixels (3,H,W) or (1,3,H,W), a folder
+(its image files; -r for sub-folders too), or - to read paths from stdin.
+A file that cannot be read is reported and skipped; the exit status is 1
+if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
+		Example: `  vitctl classify testdata/images/fashion
+  vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
+  find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf from vitctl convert); default: the embedded model")
+	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print per image")
+	f.StringVarP(&o.format, "output", "o", "text", "output format: text, json, jsonl or csv")
+	f.BoolVarP(&o.recursive, "recursive", "r", false, "descend into sub-folders")
+	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
+	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
+	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
+	return cmd
+}
+
+func (o *classifyOptions) validate() error {
+	switch {
+	case o.topK < 1:
+		return usagef("-k %d: must be at least 1", o.topK)
+	case o.batch < 1:
+		return usagef("--batch %d: must be at least 1", o.batch)
+	case o.threads < 1:
+		return usagef("--threads %d: must be at least 1", o.threads)
+	case o.workers < 1:
+		return usagef("--decoders %d: must be at least 1", o.workers)
+	case o.maxPixels < 1:
+		return usagef("--max-pixels %d: must be at least 1", o.maxPixels)
+	}
+	if err := kernels.Select(o.kernel); err != nil {
+		return usagef("--kernel: %v", err)
+	}
+	return nil
+}
+
+func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	rep, err := newReporter(o.format, s.out)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(o.model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	inputs := expandInputs(args, o.recursive, s.in)
+	runner := m.NewRunner(kernels.NewPool(o.threads), o.batch)
+	cfg := &m.Config
+	pl := &pipeline{
+		decode: func(path string) ([]float32, error) {
+			return imageio.LoadInput(path, cfg.Preprocess, o.maxPixels)
+		},
+		infer:   batchInfer(runner, cfg.PixelsPerImage(), len(cfg.Labels)),
+		workers: o.workers,
+		batch:   o.batch,
+	}
+	bar := newProgress(s.err, len(inputs), "classifying")
+	var failed int
+	var writeErr error
+	start := time.Now()
+	runErr := pl.run(cmd.Context(), inputs, func(r result) {
+		rec := record{Path: r.path}
+		if r.err != nil {
+			failed++
+			rec.Error = r.err.Error()
+			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
+		} else {
+			rec.TopK = topK(r.logits, cfg.Labels, o.topK)
+		}
+		if err := rep.add(rec); err != nil && writeErr == nil {
+			writeErr = fmt.Errorf("writing output: %w", err)
+		}
+		bar.add()
+	})
+	bar.finish()
+	if err := rep.close(); err != nil && writeErr == nil {
+		writeErr = fmt.Errorf("writing output: %w", err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if writeErr != nil {
+		return writeErr
+	}
+	return summarize(s, len(inputs), failed, time.Since(start))
+}
+
+// summarize prints the one-line summary and decides the exit status.
+func summarize(s streams, n, failed int, took time.Duration) error {
+	if n == 0 {
+		return fmt.Errorf("no images found in the given paths")
+	}
+	if n > 1 || failed > 0 {
+		fmt.Fprintf(s.err, "classified %d of %d images in %.2fs (%.1f img/s), %d failed\n",
+			n-failed, n, took.Seconds(), float64(n-failed)/took.Seconds(), failed)
+	}
+	if failed > 0 {
+		return errPartial
+	}
+	return nil
+}
+
+// batchInfer adapts a runner to the pipeline: images in, logits rows out.
+func batchInfer(r interface {
+	Forward([]float32, int) ([]float32, error)
+}, per, L int) func([][]float32) ([][]float32, error) {
+	buf := make([]float32, 0)
+	return func(px [][]float32) ([][]float32, error) {
+		buf = buf[:0]
+		for _, p := range px {
+			if len(p) != per {
+				return nil, fmt.Errorf("image has %d values, want %d", len(p), per)
+			}
+			buf = append(buf, p...)
+		}
+		logits, err := r.Forward(buf, len(px))
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]float32, len(px))
+		for i := range out {
+			out[i] = append([]float32(nil), logits[i*L:(i+1)*L]...)
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakePipeline decodes "N" to the one-pixel image {N} after a random delay
+// and fails for paths starting with "bad"; inference echoes the pixel.
+func fakePipeline(batch, workers int, batches *[]int) *pipeline {
+	return &pipeline{
+		decode: func(path string) ([]float32, error) {
+			time.Sleep(time.Duration(rand.Intn(300)) * time.Microsecond)
+			if strings.HasPrefix(path, "bad") {
+				return nil, errors.New("cannot decode")
+			}
+			v, err := strconv.Atoi(path)
+			return []float32{float32(v)}, err
+		},
+		infer: func(px [][]float32) ([][]float32, error) {
+			*batches = append(*batches, len(px))
+			out := make([][]float32, len(px))
+			for i, p := range px {
+				out[i] = []float32{p[0]}
+			}
+			return out, nil
+		},
+		workers: workers, batch: batch,
+	}
+}
+
+func TestPipelineOrderAndBatching(t *testing.T) {
+	for _, tc := range []struct{ n, batch, workers, badEvery int }{
+		{1, 1, 1, 0}, {10, 3, 2, 0}, {50, 8, 4, 7}, {17, 4, 3, 1}, {100, 16, 8, 5},
+	} {
+		t.Run(fmt.Sprintf("n=%d/batch=%d/workers=%d/bad=%d", tc.n, tc.batch, tc.workers, tc.badEvery), func(t *testing.T) {
+			var inputs []input
+			for i := 0; i < tc.n; i++ {
+				p := strconv.Itoa(i)
+				if tc.badEvery > 0 && i%tc.badEvery == 0 {
+					p = "bad" + p
+				}
+				inputs = append(inputs, input{path: p})
+			}
+			var batches []int
+			var got []result
+			err := fakePipeline(tc.batch, tc.workers, &batches).run(context.Background(), inputs, func(r result) { got = append(got, r) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.n {
+				t.Fatalf("got %d results, want %d", len(got), tc.n)
+			}
+			for i, r := range got {
+				if r.path != inputs[i].path {
+					t.Fatalf("result %d is %q, want %q (order lost)", i, r.path, inputs[i].path)
+				}
+				bad := strings.HasPrefix(r.path, "bad")
+				if bad != (r.err != nil) || (!bad && r.logits[0] != float32(i)) {
+					t.Fatalf("result %d = %+v", i, r)
+				}
+			}
+			for i, b := range batches {
+				if b > tc.batch || (b < tc.batch && i != len(batches)-1) {
+					t.Fatalf("batch sizes %v: only the last may be short, none over %d", batches, tc.batch)
+				}
+			}
+		})
+	}
+}
+
+func TestPipelineCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	inputs := make([]input, 1000)
+	for i := range inputs {
+		inputs[i] = input{path: strconv.Itoa(i)}
+	}
+	var batches []int
+	n := 0
+	err := fakePipeline(2, 2, &batches).run(ctx, inputs, func(result) {
+		if n++; n == 10 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n >= len(inputs) {
+		t.Fatalf("all %d inputs ran after cancel", n)
+	}
+}
+
+func TestTopK(t *testing.T) {
+	labels := []string{"a", "b", "c", "d"}
+	got := topK([]float32{1, 3, 3, -2}, labels, 10)
+	if len(got) != 4 {
+		t.Fatalf("k larger than classes gave %d, want 4", len(got))
+	}
+	order := []int{1, 2, 0, 3}
+	var sum float64
+	for i, p := range got {
+		if p.Index != order[i] || p.Label != labels[order[i]] {
+			t.Fatalf("rank %d = %+v, want class %d", i, p, order[i])
+		}
+		sum += p.Prob
+	}
+	if d := sum - 1; d > 1e-12 || d < -1e-12 {
+		t.Fatalf("probabilities sum to %v", sum)
+	}
+}

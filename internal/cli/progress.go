@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress is a progress bar on stderr when it is a terminal and there is
+// more than one item; otherwise messages are plain lines and counting is
+// silent.
+type progress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(w io.Writer, n int, what string) *progress {
+	p := &progress{w: w}
+	if n > 1 && isTerminal(w) {
+		p.bar = progressbar.NewOptions(n,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("img"),
+			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+func (p *progress) add() {
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+}
+
+// message prints a line without breaking the bar.
+func (p *progress) message(s string) {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+	fmt.Fprintf(p.w, "vitctl: %s\n", s)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +85,8 @@ type shape struct {
 }
 
 func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
+	o.archs, o.patches, o.sizes = uniq(o.archs), uniq(o.patches), uniq(o.sizes)
+	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
 	for _, l := range []struct {
 		flag string
 		vals []int
@@ -121,6 +124,17 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		return usagef("--kernel: %v", err)
 	}
 	return nil
+}
+
+// uniq drops repeated values, keeping the first of each.
+func uniq[T comparable](s []T) []T {
+	var out []T
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // shapes lists the architecture × patch × size combinations, skipping

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// tinyBench returns the arguments of a benchmark that finishes in well
+// under a second, with flags in extra (given as pairs) replacing the
+// defaults: list flags given twice would append.
+func tinyBench(extra ...string) []string {
+	args := []string{"benchmark"}
+	flags := [][2]string{{"--arch", "vit-ti"}, {"--patch", "32"}, {"--image-size", "64"},
+		{"--batch", "1,2"}, {"--threads", "1"}, {"--time", "1ms"}, {"--warmup", "0"}, {"--min-runs", "2"}}
+	for _, f := range flags {
+		if !slices.Contains(extra, f[0]) {
+			args = append(args, f[0], f[1])
+		}
+	}
+	return append(args, extra...)
+}
+
+func runBench(args ...string) (code int, out, errs string) {
+	var o, e bytes.Buffer
+	code = Main(args, strings.NewReader(""), &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestBenchmarkJSON(t *testing.T) {
+	code, out, errs := runBench(tinyBench("-o", "json")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(rep.Rows) != 2 {
+		t.Fatalf("%d rows, want 2 (batch 1 and 2)", len(rep.Rows))
+	}
+	r := rep.Rows[1]
+	// vit-ti/32 at 64: 4 patches + CLS.
+	if r["arch"] != "vit-ti" || r["tokens"] != 5.0 || r["batch"] != 2.0 || r["runs"].(float64) < 2 || r["model"] != "synthetic" {
+		t.Errorf("row %v", r)
+	}
+	if r["images_per_second"].(float64) <= 0 || r["gflops_per_second"].(float64) <= 0 || r["kernel"] == "" {
+		t.Errorf("row not measured: %v", r)
+	}
+}
+
+func TestBenchmarkCSVAndPlot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chart.png")
+	code, out, errs := runBench(tinyBench("--patch", "16,32", "-o", "csv", "--plot", path, "--plot-size", "800x400")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != 5 || recs[0][0] != "arch" {
+		t.Fatalf("CSV: %d records, %v\n%s", len(recs), err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width != 800 || cfg.Height != 400 {
+		t.Errorf("chart: %dx%d, %v", cfg.Width, cfg.Height, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func TestBenchmarkText(t *testing.T) {
+	code, out, errs := runBench(tinyBench("--image-size", "64,96")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// 96 is a multiple of 32: four rows.
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[0], "GFLOP/s") {
+		t.Errorf("text output:\n%s", out)
+	}
+	code, _, errs = runBench(tinyBench("--patch", "16,48")...)
+	if code != ExitOK || !strings.Contains(errs, "skipping vit-ti/48 at 64") {
+		t.Errorf("exit %d, want a skip note on stderr: %s", code, errs)
+	}
+}
+
+func TestBenchmarkUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", "xml"}, "-o"},
+		{[]string{"--patch", "0"}, "--patch"},
+		{[]string{"--batch", "1,-2"}, "--batch"},
+		{[]string{"--arch", "vit-x"}, "unknown architecture"},
+		{[]string{"--image-size", "50"}, "multiple"},
+		{[]string{"--time", "0s"}, "--time"},
+		{[]string{"--plot-size", "big"}, "--plot-size"},
+		{[]string{"--kernel", "sse"}, "--kernel"},
+		{[]string{"-m", "x.gguf", "--arch", "vit-b"}, "not with -m"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		code, _, errs := runBench(tinyBench(tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errs, tc.want)
+		}
+	}
+	code, _, errs := runBench("benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
+	if code != ExitFailed || !strings.Contains(errs, "missing.gguf") {
+		t.Errorf("missing model: exit %d, %q", code, errs)
+	}
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+)
+
+func TestConvertCmd(t *testing.T) {
+	src := filepath.Join(testdataDir, "models", "vit-p16-gelu")
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("no testdata/models/vit-p16-gelu")
+	}
+	for _, tc := range []struct {
+		name     string
+		args     []string // "OUT" is replaced by the output path
+		code     int
+		stdout   string // regexp
+		stderr   string
+		wantFile bool
+	}{
+		{"f32", []string{"convert", src, "-o", "OUT"}, ExitOK,
+			`^wrote .*m\.gguf: 118\.1k parameters, f32, 473\.\d kB, \d+\.\ds \(from .*vit-p16-gelu/model\.safetensors\)\n$`, "", true},
+		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "-o", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
+			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
+		{"no -o", []string{"convert", src}, ExitUsage, "", "-o OUT.gguf is required", false},
+		{"bad dtype", []string{"convert", src, "-o", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16 or bf16`, false},
+		{"two sources", []string{"convert", src, src, "-o", "OUT"}, ExitUsage, "", "accepts 1 arg", false},
+		{"missing source", []string{"convert", "no/such/dir", "-o", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
+		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "-o", "OUT"}, ExitFailed, "", "not a model folder", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "m.gguf")
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "OUT", out)
+			}
+			var stdout, stderr bytes.Buffer
+			code := Main(args, nil, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !regexp.MustCompile(tc.stdout).MatchString(stdout.String()) {
+				t.Errorf("stdout %q does not match %q", stdout.String(), tc.stdout)
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) || tc.stderr == "" && stderr.Len() > 0 {
+				t.Errorf("stderr %q, want %q", stderr.String(), tc.stderr)
+			}
+			ents, _ := os.ReadDir(dir)
+			if tc.wantFile != (len(ents) == 1) || len(ents) > 1 {
+				t.Fatalf("output folder holds %v", ents)
+			}
+			if tc.wantFile {
+				f, err := gguf.Open(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if f.Arch() != "vit" {
+					t.Errorf("arch %q", f.Arch())
+				}
+			}
+		})
+	}
+}

@@ -168,3 +168,4 @@ func batchInfer(r interface {
 		return out, nil
 	}
 }
+

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/npy"
+)
+
+const imagesDir = "../../testdata/images"
+
+// run executes vitctl with args on buffers.
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// folderWithBrokenFile makes a folder of two good images and three bad ones.
+func folderWithBrokenFile(t *testing.T) string {
+	dir := t.TempDir()
+	for _, name := range []string{"chelsea.png", "rocket.jpg"} {
+		b, err := os.ReadFile(filepath.Join(imagesDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.jpg"), []byte("\xff\xd8\xff\xe0 not really a jpeg"), 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not picked up: not an image extension"), 0o644)
+	return dir
+}
+
+func TestClassifyJSONL(t *testing.T) {
+	dir := folderWithBrokenFile(t)
+	code, out, errs := run(t, "", "classify", "-o", "jsonl", "-k", "3", "--batch", "2", dir)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want 1 (some files failed); stderr:\n%s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	wantOrder := []string{"broken.jpg", "chelsea.png", "empty.png", "rocket.jpg"}
+	if len(lines) != len(wantOrder) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(wantOrder), out)
+	}
+	for i, line := range lines {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d not JSON: %v", i, err)
+		}
+		if filepath.Base(r.Path) != wantOrder[i] {
+			t.Errorf("line %d is %s, want %s (input order)", i, r.Path, wantOrder[i])
+		}
+		bad := strings.HasPrefix(wantOrder[i], "broken") || strings.HasPrefix(wantOrder[i], "empty")
+		if bad != (r.Error != "") || (!bad && len(r.TopK) != 3) {
+			t.Errorf("line %d: %s", i, line)
+		}
+		if bad && !strings.Contains(errs, r.Path) {
+			t.Errorf("stderr does not name %s:\n%s", r.Path, errs)
+		}
+	}
+	if !strings.Contains(errs, "classified 2 of 4 images") {
+		t.Errorf("summary missing from stderr:\n%s", errs)
+	}
+}
+
+func TestClassifyFormats(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	_, jsonOut, _ := run(t, "", "classify", "-o", "json", "-k", "100", img)
+	var recs []record
+	if err := json.Unmarshal([]byte(jsonOut), &recs); err != nil || len(recs) != 1 {
+		t.Fatalf("json: %v, %d records:\n%s", err, len(recs), jsonOut)
+	}
+	top := recs[0].TopK
+	_, csvOut, _ := run(t, "", "classify", "-o", "csv", "-k", "100", img)
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if err != nil || len(rows) != len(top)+1 || rows[0][0] != "path" {
+		t.Fatalf("csv: %v, %d rows:\n%s", err, len(rows), csvOut)
+	}
+	for i, p := range top {
+		if rows[i+1][3] != p.Label {
+			t.Errorf("csv row %d label %q, json %q", i+1, rows[i+1][3], p.Label)
+		}
+	}
+	code, text, _ := run(t, "", "classify", "-k", "2", img)
+	if code != 0 || !strings.Contains(text, top[0].Label) || !strings.HasPrefix(text, img) {
+		t.Errorf("text output (exit %d):\n%s", code, text)
+	}
+}
+
+// TestClassifyNpyMatchesImage feeds the preprocessed tensor of an image as
+// .npy and expects the same logits as the image itself.
+func TestClassifyNpyMatchesImage(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	m, err := loadModel("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	px, err := imageio.LoadInput(img, m.Config.Preprocess, 100_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	S := m.Config.ImageSize
+	path := filepath.Join(t.TempDir(), "chelsea.npy")
+	var buf bytes.Buffer
+	npy.Write(&buf, &npy.Array{Shape: []int{1, 3, S, S}, Data: px})
+	os.WriteFile(path, buf.Bytes(), 0o644)
+	_, a, _ := run(t, "", "classify", "-o", "jsonl", "-k", "3", img)
+	_, b, _ := run(t, path+"\n", "classify", "-o", "jsonl", "-k", "3", "-")
+	var ra, rb record
+	json.Unmarshal([]byte(a), &ra)
+	json.Unmarshal([]byte(b), &rb)
+	if len(ra.TopK) != 3 || len(rb.TopK) != 3 {
+		t.Fatalf("image: %s\nnpy via stdin: %s", a, b)
+	}
+	for i := range ra.TopK {
+		if ra.TopK[i].Logit != rb.TopK[i].Logit {
+			t.Errorf("rank %d: image logit %v, npy logit %v", i, ra.TopK[i].Logit, rb.TopK[i].Logit)
+		}
+	}
+}
+
+func TestClassifyExitCodes(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		args []string
+		want int
+		msg  string
+	}{
+		{[]string{"classify", img}, ExitOK, ""},
+		{[]string{"classify"}, ExitUsage, "requires at least 1 arg"},
+		{[]string{"classify", "-k", "0", img}, ExitUsage, "-k 0"},
+		{[]string{"classify", "-o", "xml", img}, ExitUsage, `-o "xml"`},
+		{[]string{"classify", "--bogus", img}, ExitUsage, "unknown flag"},
+		{[]string{"classify", "--kernel", "sse9", img}, ExitUsage, "--kernel"},
+		{[]string{"classify", "does/not/exist.png"}, ExitFailed, "does/not/exist.png: no such file"},
+		{[]string{"classify", "-m", "missing.gguf", img}, ExitFailed, "missing.gguf"},
+		{[]string{"nosuchcommand"}, ExitUsage, "unknown command"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != tc.want || !strings.Contains(errs, tc.msg) {
+			t.Errorf("%v: exit %d, want %d; stderr %q should contain %q", tc.args, code, tc.want, errs, tc.msg)
+		}
+	}
+}

@@ -168,4 +168,3 @@ func batchInfer(r interface {
 		return out, nil
 	}
 }
-

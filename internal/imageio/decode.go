@@ -28,10 +28,11 @@ const DefaultMaxPixels = 100_000_000
 
 // Errors callers may test for with errors.Is.
 var (
-	ErrEmpty    = errors.New("empty file")
-	ErrFormat   = errors.New("not a supported image (JPEG, PNG, GIF, BMP, TIFF or WebP)")
-	ErrTooLarge = errors.New("image too large")
-	ErrTruncate = errors.New("truncated or corrupt image data")
+	ErrEmpty       = errors.New("empty file")
+	ErrFormat      = errors.New("not a supported image (JPEG, PNG, GIF, BMP, TIFF or WebP)")
+	ErrTooLarge    = errors.New("image too large")
+	ErrCorrupt     = errors.New("truncated or corrupt image data")
+	ErrUnsupported = errors.New("unsupported image variant")
 )
 
 // formats lists the decoders, recognised by their magic bytes. Registering
@@ -120,7 +121,7 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 		return nil, name, decodeErr(name, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, name, fmt.Errorf("%w: %s header declares %d×%d pixels", ErrTruncate, strings.ToUpper(name), cfg.Width, cfg.Height)
+		return nil, name, fmt.Errorf("%w: %s header declares %d×%d pixels", ErrCorrupt, strings.ToUpper(name), cfg.Width, cfg.Height)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
 		return nil, name, fmt.Errorf("%w: %d×%d = %d pixels is over the limit of %d (raise --max-pixels to allow it)",
@@ -163,10 +164,15 @@ func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.
 }
 
 func decodeErr(format string, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: %s data ends early", ErrTruncate, strings.ToUpper(format))
+	f := strings.ToUpper(format)
+	msg := strings.TrimPrefix(err.Error(), format+": ") // Go's decoders prefix their name
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fmt.Errorf("%w: %s data ends early", ErrCorrupt, f)
+	case strings.Contains(msg, "unsupported"):
+		return fmt.Errorf("%w: %s: %s", ErrUnsupported, f, msg)
 	}
-	return fmt.Errorf("%w: %s: %v", ErrTruncate, strings.ToUpper(format), err)
+	return fmt.Errorf("%w: %s: %s", ErrCorrupt, f, msg)
 }
 
 // maxBytes bounds what is read for an image of at most maxPixels pixels:

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"golang.org/x/sys/unix"
 	"syscall"
 	"time"
 )
@@ -14,4 +15,13 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// threadTime is the CPU time of the calling OS thread, to the nanosecond.
+func threadTime() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }

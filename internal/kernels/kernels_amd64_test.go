@@ -3,6 +3,10 @@
 package kernels
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/cpu"
@@ -37,4 +41,57 @@ func BenchmarkFMAPeak(b *testing.B) {
 		fmaProbeAVX512(iters)
 	}
 	reportFlops(b, iters*768, cpuTime()-c0)
+}
+
+// BenchmarkPeakFraction runs one-thread GEMMs interleaved with the FMA
+// probe, each timed by the thread's CPU time, and reports the median of
+// their ratio: the fraction of the measured peak, robust to neighbours that
+// slow both alike.
+func BenchmarkPeakFraction(b *testing.B) {
+	for _, s := range vitShapes {
+		b.Run("shape="+s.name+"/impl="+cur.name+"/threads=1", func(b *testing.B) { peakFraction(b, s.m, s.n, s.k) })
+	}
+}
+
+// BenchmarkBlocking measures the fraction of peak for K blockings.
+func BenchmarkBlocking(b *testing.B) {
+	defer func(kc int) { kcBlock = kc }(kcBlock)
+	for _, s := range []int{0, 3} {
+		for _, kc := range []int{64, 96, 128, 160, 192, 256, 384} {
+			kcBlock = kc
+			sh := vitShapes[s]
+			b.Run(fmt.Sprintf("shape=%s/kc=%d", sh.name, kc), func(b *testing.B) { peakFraction(b, sh.m, sh.n, sh.k) })
+		}
+	}
+}
+
+func peakFraction(b *testing.B, m, n, k int) {
+	if !hasAVX512 {
+		b.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	x, _ := guarded(r, m*k, 0)
+	w, _ := guarded(r, n*k, 0)
+	bias, _ := guarded(r, n, 0)
+	y := make([]float32, m*n)
+	pb := PackB(w, n, k)
+	p := NewPool(1)
+	flops := 2 * float64(m*n*k)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const probe = 1 << 13 // ≈ 35 µs
+	var ratios []float64
+	for b.Loop() {
+		t0 := threadTime()
+		for range 100 {
+			fmaProbeAVX512(probe)
+		}
+		t1 := threadTime()
+		Linear(p, y, n, x, k, m, pb, Epilogue{Bias: bias})
+		t2 := threadTime()
+		peak := 100 * probe * 768 / (t1 - t0).Seconds()
+		ratios = append(ratios, flops/(t2-t1).Seconds()/peak)
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(100*ratios[len(ratios)/2], "%peak")
 }

@@ -1,0 +1,55 @@
+package npy
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRoundTrip(t *testing.T) {
+	for _, shape := range [][]int{{3}, {2, 3}, {1, 3, 2, 2}, {0, 4}} {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		a := &Array{Shape: shape, Data: make([]float32, n)}
+		for i := range a.Data {
+			a.Data[i] = float32(i) - 0.5
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, a); err != nil {
+			t.Fatal(err)
+		}
+		if (buf.Len()-4*n)%64 != 0 {
+			t.Errorf("shape %v: header not padded to 64 bytes", shape)
+		}
+		b, err := Read(&buf)
+		if err != nil {
+			t.Fatalf("shape %v: %v", shape, err)
+		}
+		if !slices.Equal(a.Shape, b.Shape) || !slices.Equal(a.Data, b.Data) {
+			t.Errorf("shape %v: got %v %v", shape, b.Shape, b.Data)
+		}
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	hdr := func(h string) string {
+		return "\x93NUMPY\x01\x00" + string([]byte{byte(len(h)), 0}) + h
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"", "reading magic"},
+		{"PK\x03\x04zipfile", "bad magic"},
+		{hdr("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }"), `dtype "<i4"`},
+		{hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }"), "Fortran"},
+		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + "\x00\x00\x80\x3f", "truncated"},
+		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }"), "too large"},
+		{hdr("{'descr': '<f4'}"), "malformed header"},
+	} {
+		_, err := Read(strings.NewReader(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.want, err, tc.want)
+		}
+	}
+}

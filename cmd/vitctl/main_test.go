@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// vitctl is the binary built once for these end-to-end tests.
+var vitctl string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vitctl-e2e")
+	if err != nil {
+		panic(err)
+	}
+	vitctl = filepath.Join(dir, "vitctl")
+	if out, err := exec.Command("go", "build", "-o", vitctl, ".").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func TestBinaryExitCodes(t *testing.T) {
+	img := "../../testdata/images/chelsea.png"
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"classify", img}, 0},
+		{[]string{"classify", img, "missing.png"}, 1},
+		{[]string{"classify", "-k", "-1", img}, 2},
+		{[]string{"--version"}, 0},
+	} {
+		out, err := exec.Command(vitctl, tc.args...).CombinedOutput()
+		if got := exitCode(err); got != tc.want {
+			t.Errorf("vitctl %v: exit %d, want %d\n%s", tc.args, got, tc.want, out)
+		}
+	}
+}
+
+// TestInterruptedFolderRun sends SIGINT during a long folder run: the exit
+// status is 130 and every JSONL line already printed is complete.
+func TestInterruptedFolderRun(t *testing.T) {
+	src, err := os.ReadFile("../../testdata/images/chelsea.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i := 0; i < 2000; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.png", i)), src, 0o644)
+	}
+	cmd := exec.Command(vitctl, "classify", "-o", "jsonl", "--batch", "1", "--decoders", "1", dir)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	lines := 0
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Errorf("line %d is not complete JSON: %q", lines, sc.Text())
+		}
+		if lines++; lines == 3 {
+			cmd.Process.Signal(syscall.SIGINT)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if got := exitCode(err); got != 130 {
+			t.Fatalf("exit %d after SIGINT, want 130", got)
+		}
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("vitctl did not stop within 60 s of SIGINT")
+	}
+	if lines >= 2000 {
+		t.Errorf("all %d images ran despite SIGINT", lines)
+	}
+}

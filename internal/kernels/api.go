@@ -121,7 +121,8 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 // LayerNorm normalises each of the rows of x (rows, D) over D with a
 // two-pass mean and variance and writes gamma·x̂ + beta to dst. dst may alias x.
 func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
+	im := cur
 	p.For(rows, func(r int) {
-		layerNormRow(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
+		im.layerNorm(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
 	})
 }

@@ -56,3 +56,44 @@ func reportFlops(b *testing.B, flops float64, cpu time.Duration) {
 		b.ReportMetric(total/cpu.Seconds()/1e9, "GFLOP/cpu-s")
 	}
 }
+
+// BenchmarkAttention is ViT-B/16's attention at batch 1: 12 heads of 64
+// over 197 tokens.
+func BenchmarkAttention(b *testing.B) {
+	const B, T, H, hd = 1, 197, 12, 64
+	r := rand.New(rand.NewPCG(2, 2))
+	qkv, _ := guarded(r, B*T*3*H*hd, 0)
+	out := make([]float32, B*T*H*hd)
+	for _, im := range impls {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("shape=vit_b16_197x12x64/impl=%s/threads=%d", im.name, th), func(b *testing.B) {
+				p := NewPool(th)
+				withImpl(im, func() {
+					Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
+					c0 := cpuTime()
+					for b.Loop() {
+						Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
+					}
+					reportFlops(b, 4*B*H*T*T*hd, cpuTime()-c0)
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkLayerNorm is ViT-B/16's LayerNorm at batch 1.
+func BenchmarkLayerNorm(b *testing.B) {
+	const rows, D = 197, 768
+	r := rand.New(rand.NewPCG(3, 3))
+	x, _ := guarded(r, rows*D, 0)
+	g, _ := guarded(r, D, 0)
+	dst := make([]float32, rows*D)
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("shape=%dx%d/threads=%d", rows, D, th), func(b *testing.B) {
+			p := NewPool(th)
+			for b.Loop() {
+				LayerNorm(p, dst, x, rows, D, g, g, 1e-6)
+			}
+		})
+	}
+}

@@ -24,6 +24,8 @@ type impl struct {
 	max func(x []float32) float32
 	// scale multiplies x by s.
 	scale func(x []float32, s float32)
+	// layerNorm is layerNormRow.
+	layerNorm func(dst, x, gamma, beta []float32, eps float32)
 }
 
 var generic = &impl{
@@ -33,6 +35,8 @@ var generic = &impl{
 	expSum: expSumGeneric,
 	max:    maxGeneric,
 	scale:  scaleGeneric,
+
+	layerNorm: layerNormRow,
 }
 
 // impls lists the implementations this build and CPU can run, best first.

@@ -49,26 +49,32 @@ func TestLayerNorm(t *testing.T) {
 	for i := range x {
 		x[i] = 3 + 2*x[i] // a mean far from zero, as in residual streams
 	}
-	dst, all := guarded(r, rows*D, pad)
-	LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6)
-	checkGuards(t, "layernorm", all, pad, rows, D, D)
+	for _, im := range impls {
+		dst, all := guarded(r, rows*D, pad)
+		withImpl(im, func() { LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6) })
+		checkGuards(t, "layernorm", all, pad, rows, D, D)
+		checkLayerNorm(t, im.name, dst, x, gamma, beta, rows, D)
+	}
+}
+
+func checkLayerNorm(t *testing.T, name string, dst, x, gamma, beta []float32, rows, D int) {
 	for i := range rows {
 		row := x[i*D : (i+1)*D]
 		var mean, v float64
 		for _, a := range row {
 			mean += float64(a)
 		}
-		mean /= D
+		mean /= float64(D)
 		for _, a := range row {
 			v += (float64(a) - mean) * (float64(a) - mean)
 		}
-		inv := 1 / math.Sqrt(v/D+1e-6)
+		inv := 1 / math.Sqrt(v/float64(D)+1e-6)
 		for j, a := range row {
 			xh := (float64(a) - mean) * inv
 			ref := xh*float64(gamma[j]) + float64(beta[j])
 			tol := 4 * float64(D) * eps32 * (math.Abs(xh*float64(gamma[j])) + math.Abs(float64(beta[j])) + 1)
 			if got := float64(dst[i*D+j]); !(math.Abs(got-ref) <= tol) {
-				t.Fatalf("layernorm[%d,%d] = %v, want %v ± %.3g", i, j, got, ref, tol)
+				t.Fatalf("impl=%s: layernorm[%d,%d] = %v, want %v ± %.3g", name, i, j, got, ref, tol)
 			}
 		}
 	}

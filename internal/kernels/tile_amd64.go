@@ -57,10 +57,10 @@ var (
 func asmImpls() []*impl {
 	var l []*impl
 	if hasAVX512 {
-		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epi512, expSum: expSum512, max: max512, scale: scale512})
+		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epi512, expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512})
 	}
 	if hasAVX2 {
-		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric})
+		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow})
 	}
 	return l
 }

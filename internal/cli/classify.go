@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,7 +107,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		rec := record{Path: r.path}
 		if r.err != nil {
 			failed++
-			rec.Error = r.err.Error()
+			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
 			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
 		} else {
 			rec.TopK = topK(r.logits, cfg.Labels, o.topK)

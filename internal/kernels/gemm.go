@@ -18,7 +18,7 @@ const (
 //
 //	see the table in blocking_test.go
 var (
-	kcBlock  = 128 // B micro-panel 128·64·4 B = 32 KiB of the 48 KiB L1
+	kcBlock  = 256 // B micro-panel 256·64·4 B = 64 KiB: from L1 and L2
 	mcTiles  = 34  // ≤ 204 rows: one block for M = 197
 	ncPanels = 4   // ≤ 256 columns per work item: the accumulator block is ≤ 204 KiB
 )
@@ -134,6 +134,8 @@ func (g *gemm) item(s *scratch, it int) {
 	tiles, full := ceilDiv(r1-r0, mr), (r1-r0)/mr
 	ldb := (p1 - p0) * nr
 	s.buf = grow(s.buf, tiles*mr*ldb)
+	// One pass over K and nothing to add: full tiles go straight to c.
+	direct := g.k <= kcBlock && g.ep.Bias == nil && g.ep.Residual == nil && g.ep.Act == ActNone
 	for pc := 0; ; pc += kcBlock {
 		kc := min(kcBlock, g.k-pc)
 		last := pc+kc == g.k
@@ -151,10 +153,15 @@ func (g *gemm) item(s *scratch, it int) {
 				if t == full {
 					a, lda = s.apad, kc
 				}
+				row0, col0 := r0+t*mr, q*nr
+				if direct && row0+mr <= g.m && col0+nr <= g.n {
+					g.im.tile(kc, a, lda, bp, g.c[row0*g.ldc+col0:], g.ldc, false)
+					continue
+				}
 				ct := s.buf[t*mr*ldb+(q-p0)*nr:]
 				g.im.tile(kc, a, lda, bp, ct, ldb, pc > 0)
 				if last {
-					g.store(ct, ldb, r0+t*mr, q*nr)
+					g.store(ct, ldb, row0, col0)
 				}
 			}
 		}

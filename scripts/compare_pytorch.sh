@@ -86,7 +86,7 @@ run_vitctl() { # arch patch size batch threads
 		--time "${budget}s" -o csv 2>/dev/null | sed 1d >>"$dir/vitctl.csv"
 }
 run_torch() { # arch patch size batch threads
-	OMP_NUM_THREADS=$5 OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=Cooperlake \
+	OMP_NUM_THREADS=$5 OPENBLAS_NUM_THREADS=$5 OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=Cooperlake \
 		/usr/bin/python3 "$here/compare_pytorch.py" measure --arch "$1" --patch "$2" --image-size "$3" \
 		--batch "$4" --threads "$5" --time "$budget" --header | sed 1d >>"$dir/pytorch.csv"
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -22,4 +23,20 @@ func CPUModel() string {
 		}
 	}
 	return ""
+}
+
+// LoadAverage is the one-minute load average from /proc/loadavg: the number
+// of threads running or waiting for a CPU. Above the number of CPUs, other
+// programs compete with the benchmark.
+func LoadAverage() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return v, err == nil
 }

@@ -38,6 +38,10 @@ type Row struct {
 	BatchMinms     float64 `json:"latency_min_ms"`
 	BatchMaxms     float64 `json:"latency_max_ms"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"` // wall time of the row, warm-up included
+	// CPUShare is the CPU time the process got while the row ran (warm-up
+	// included) ÷ (its wall time × threads); well below 1 means the threads
+	// waited for a CPU (a busy machine) or for each other. 0 when unknown.
+	CPUShare float64 `json:"cpu_share"`
 }
 
 // SetTimes fills the latency and throughput fields from the timed runs'
@@ -64,6 +68,7 @@ type Report struct {
 	CPU        string  `json:"cpu_model"`
 	NumCPU     int     `json:"num_cpu"`
 	TimeBudget float64 `json:"time_budget_seconds"` // per row
+	LoadAvg    float64 `json:"load_average"`        // one-minute load average at the start; -1 unknown
 	Rows       []Row   `json:"rows"`
 }
 
@@ -112,6 +117,7 @@ var columns = []column{
 	{"latency_min_ms", func(r *Row) string { return ftoa(r.BatchMinms, 3) }},
 	{"latency_max_ms", func(r *Row) string { return ftoa(r.BatchMaxms, 3) }},
 	{"elapsed_seconds", func(r *Row) string { return ftoa(r.ElapsedSeconds, 3) }},
+	{"cpu_share", func(r *Row) string { return ftoa(r.CPUShare, 3) }},
 }
 
 // WriteCSV writes a header line of the Row's JSON names, then one line per row.
@@ -139,14 +145,14 @@ func WriteCSV(w io.Writer, rows []Row) error {
 // WriteText writes an aligned table for people; JSON and CSV carry more.
 func WriteText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tpeak RSS\tkernel\t")
+	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tCPU\tpeak RSS\tkernel\t")
 	for i := range rows {
 		r := &rows[i]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1fM\t%.2f\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1fM\t%.2f\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
 			r.Arch, r.Patch, r.ImageSize, r.Tokens, r.Batch, r.Threads,
 			float64(r.Params)/1e6, r.GFLOPsPerImage, r.LoadSeconds,
 			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
-			r.ImagesPerSec, r.GFLOPsPerSec, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), r.Kernel)
+			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), r.Kernel)
 	}
 	return tw.Flush()
 }

@@ -186,7 +186,13 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	ctx := cmd.Context()
 	rep := &bench.Report{
 		Version: Version, GoVersion: runtime.Version(), OS: runtime.GOOS, GoArch: runtime.GOARCH,
-		CPU: bench.CPUModel(), NumCPU: runtime.NumCPU(), TimeBudget: o.time.Seconds(),
+		CPU: bench.CPUModel(), NumCPU: runtime.NumCPU(), TimeBudget: o.time.Seconds(), LoadAvg: -1,
+	}
+	if l, ok := bench.LoadAverage(); ok {
+		rep.LoadAvg = l
+		if l > float64(rep.NumCPU) {
+			fmt.Fprintf(s.err, "vitctl: load average %.1f on %d CPUs: other programs compete for the CPUs, expect noisy numbers (see the CPU column)\n", l, rep.NumCPU)
+		}
 	}
 	bar := newProgress(s.err, len(shapes)*len(o.batches)*len(o.threads), "benchmark")
 	var runErr error
@@ -286,6 +292,7 @@ func (o *benchmarkOptions) measure(ctx context.Context, m *model.Model, pixels [
 		row.PeakRSSScope = "process"
 	}
 	start := time.Now()
+	cpu0, cpuOK := bench.CPUTime()
 	r := m.NewRunner(kernels.NewPool(row.Threads), row.Batch)
 	forward := func() error { _, err := r.Forward(pixels, row.Batch); return err }
 	b := bench.Budget{Time: o.time, MinRuns: o.minRuns, Warmup: o.warmup}
@@ -297,6 +304,9 @@ func (o *benchmarkOptions) measure(ctx context.Context, m *model.Model, pixels [
 		return err
 	}
 	row.ElapsedSeconds = time.Since(start).Seconds()
+	if cpu1, ok := bench.CPUTime(); ok && cpuOK {
+		row.CPUShare = (cpu1 - cpu0).Seconds() / (row.ElapsedSeconds * float64(row.Threads))
+	}
 	row.SetTimes(bench.Summarize(samples))
 	if peak, err := bench.PeakRSS(); err == nil {
 		row.PeakRSSBytes = peak

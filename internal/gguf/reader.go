@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"sync"
 	"unsafe"
 )
 
@@ -483,14 +484,17 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 			out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
 		}
 		return out, shape, nil
-	case F16, BF16:
-		conv := F16ToF32
-		if t.Type == BF16 {
-			conv = BF16ToF32
-		}
+	case F16:
+		tab := f16Table()
 		out := make([]float32, n)
 		for j := range out {
-			out[j] = conv(binary.LittleEndian.Uint16(b[2*j:]))
+			out[j] = tab[binary.LittleEndian.Uint16(b[2*j:])]
+		}
+		return out, shape, nil
+	case BF16:
+		out := make([]float32, n)
+		for j := range out {
+			out[j] = BF16ToF32(binary.LittleEndian.Uint16(b[2*j:]))
 		}
 		return out, shape, nil
 	case Q8_0:
@@ -511,6 +515,16 @@ func decodeQ8(b []byte, n int) []float32 {
 	}
 	return out
 }
+
+// f16Table widens every binary16 pattern; a lookup is several times faster
+// than F16ToF32's branches when loading an f16 model.
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for i := range t {
+		t[i] = F16ToF32(uint16(i))
+	}
+	return &t
+})
 
 var littleEndian = func() bool {
 	x := uint16(1)

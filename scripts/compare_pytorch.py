@@ -15,6 +15,7 @@ attention, exact GELU MLP, final LayerNorm and a 1000-class head on CLS.
 import argparse
 import csv
 import math
+import resource
 import sys
 import time
 
@@ -79,6 +80,11 @@ def quantile(s, q):
     return s[i] + (r - i) * (s[i + 1] - s[i])
 
 
+def cpu_seconds():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def measure(a):
     import torch
 
@@ -89,6 +95,7 @@ def measure(a):
     load = time.perf_counter() - t0
     px = torch.rand(a.batch, 3, a.image_size, a.image_size) * 2 - 1
     with torch.inference_mode():
+        cpu0 = cpu_seconds()
         start = time.perf_counter()
         while True:  # warm-up: at least one run
             m(px)
@@ -99,6 +106,7 @@ def measure(a):
             t = time.perf_counter()
             m(px)
             samples.append(time.perf_counter() - t)
+        share = (cpu_seconds() - cpu0) / ((time.perf_counter() - start) * a.threads)
     s = sorted(samples)
     mean = sum(s) / len(s)
     row = {
@@ -117,11 +125,17 @@ def measure(a):
         "per_image_p50_ms": f"{quantile(s, 0.5) * 1e3 / a.batch:.3f}",
         "per_image_p90_ms": f"{quantile(s, 0.9) * 1e3 / a.batch:.3f}",
         "images_per_second": f"{a.batch / mean:.3f}",
+        "cpu_share": f"{share:.3f}",
     }
     w = csv.DictWriter(sys.stdout, fieldnames=list(row), lineterminator="\n")
     if a.header:
         w.writeheader()
     w.writerow(row)
+
+
+def pct(row):
+    """CPU share as a percentage: below ~90 % the engine waited for a CPU."""
+    return f"{100 * float(row.get('cpu_share') or 0):.0f} %"
 
 
 def report(a):
@@ -137,8 +151,8 @@ def report(a):
     kernel = next(iter(ours.values()), {}).get("kernel", "?")
     print(f"vitctl (kernel {kernel}) vs {engine}; ratio = PyTorch p50 ÷ vitctl p50 per image (> 1: vitctl faster)")
     print()
-    print("| arch | patch | size | tokens | batch | threads | vitctl ms/img | vitctl img/s | PyTorch ms/img | PyTorch img/s | ratio |")
-    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("| arch | patch | size | tokens | batch | threads | vitctl ms/img | vitctl img/s | vitctl CPU | PyTorch ms/img | PyTorch img/s | PyTorch CPU | ratio |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for k, r in ours.items():
         t = theirs.get(k)
         if t is None:
@@ -147,8 +161,8 @@ def report(a):
             print(f"warning: {k}: vitctl counts {r['params']} parameters, PyTorch {t['params']}", file=sys.stderr)
         ratio = float(t["per_image_p50_ms"]) / float(r["per_image_p50_ms"])
         print(f"| {r['arch']} | {r['patch']} | {r['image_size']} | {r['tokens']} | {r['batch']} | {r['threads']} "
-              f"| {float(r['per_image_p50_ms']):.1f} | {float(r['images_per_second']):.2f} "
-              f"| {float(t['per_image_p50_ms']):.1f} | {float(t['images_per_second']):.2f} | {ratio:.2f} |")
+              f"| {float(r['per_image_p50_ms']):.1f} | {float(r['images_per_second']):.2f} | {pct(r)} "
+              f"| {float(t['per_image_p50_ms']):.1f} | {float(t['images_per_second']):.2f} | {pct(t)} | {ratio:.2f} |")
     if ours:
         logs = [math.log(float(theirs[k]["per_image_p50_ms"]) / float(r["per_image_p50_ms"])) for k, r in ours.items() if k in theirs]
         if logs:

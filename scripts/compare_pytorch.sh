@@ -19,10 +19,13 @@
 #   --out DIR          keep both engines' CSV files there
 #
 # Debian's python3-torch is installed when missing (apt-get, with sudo when
-# not root). PyTorch runs with OMP_WAIT_POLICY=PASSIVE, so its idle threads
-# do not spin into vitctl's turn, and OPENBLAS_CORETYPE=Cooperlake, so
-# Debian's OpenBLAS picks its AVX-512 kernels inside a VM that hides the
-# CPU model.
+# not root). PyTorch runs with torch.set_num_threads(N) and OMP_NUM_THREADS
+# and OPENBLAS_NUM_THREADS set to N (Debian's torch calls the system
+# OpenBLAS, which otherwise starts a thread per core), OMP_WAIT_POLICY=PASSIVE
+# so its idle threads do not spin, and OPENBLAS_CORETYPE=Cooperlake so
+# OpenBLAS picks its AVX-512 kernels inside a VM that hides the CPU model.
+# The CPU columns show the share of its threads' CPU time each engine got:
+# well under 90 % means the machine was busy and that row is not a fair one.
 set -eu
 
 shapes="" archs="vit-ti,vit-s,vit-b" patches="8,16,32" sizes="224"

@@ -109,6 +109,8 @@ func TestViewOutOfStorage(t *testing.T) {
 		{9, pickleTuple{int64(0), int64(5)}, pickleTuple{int64(5), int64(1)}, true},
 		{0, pickleTuple{int64(-1)}, pickleTuple{int64(1)}, false},
 		{0, pickleTuple{int64(4)}, pickleTuple{int64(-1)}, false},
+		{0, pickleTuple{int64(5), int64(2)}, pickleTuple{int64(0), int64(1)}, true},
+		{0, pickleTuple{int64(1 << 20), int64(1 << 20)}, pickleTuple{int64(0), int64(0)}, false},
 	} {
 		_, err := rebuildTensor(pickleTuple{st, tc.off, tc.size, tc.stride, false, nil})
 		if (err == nil) != tc.ok {

@@ -220,8 +220,11 @@ func rebuildTensor(args pickleTuple) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > 0 && last >= st.numel {
+	switch {
+	case n > 0 && last >= st.numel:
 		return nil, fmt.Errorf("view of %d elements at offset %d runs past storage data/%s of %d", n, off, st.key, st.numel)
+	case n > st.numel: // an expanded view: bound what reading it allocates
+		return nil, fmt.Errorf("view of %d elements repeats storage data/%s of %d; save the tensor with .contiguous()", n, st.key, st.numel)
 	}
 	return t, nil
 }

@@ -148,9 +148,9 @@ func WriteText(w io.Writer, rows []Row) error {
 	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tCPU\tpeak RSS\tkernel\t")
 	for i := range rows {
 		r := &rows[i]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1fM\t%.2f\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
 			r.Arch, r.Patch, r.ImageSize, r.Tokens, r.Batch, r.Threads,
-			float64(r.Params)/1e6, r.GFLOPsPerImage, r.LoadSeconds,
+			fmtCount(r.Params), fmtG(r.GFLOPsPerImage), r.LoadSeconds,
 			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
 			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), r.Kernel)
 	}
@@ -166,6 +166,22 @@ func fmtMS(ms float64) string {
 		return fmt.Sprintf("%.1fms", ms)
 	}
 	return fmt.Sprintf("%.2fms", ms)
+}
+
+// fmtCount prints a parameter count in k or M.
+func fmtCount(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1fM", float64(n)/1e6)
+}
+
+// fmtG prints x with one decimal, or three significant digits below 10.
+func fmtG(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.1f", x)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
 func fmtRSS(b int64, scope string) string {

@@ -136,7 +136,7 @@ func TestCSVAndText(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != len(rows)+1 || !strings.Contains(lines[1], "86.6M") || !strings.Contains(lines[1], "35.13") {
+	if len(lines) != len(rows)+1 || !strings.Contains(lines[1], "86.6M") || !strings.Contains(lines[1], " 35.1 ") {
 		t.Errorf("text table:\n%s", buf.String())
 	}
 }

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,5 +133,26 @@ func TestDamagedPyTorch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPyTorchIndex reads pytorch_model.bin through a
+// pytorch_model.bin.index.json, as sharded PyTorch checkpoints come.
+func TestPyTorchIndex(t *testing.T) {
+	dir := copyModel(t, "vit-p16-gelu")
+	os.Remove(filepath.Join(dir, "model.safetensors"))
+	ck := openOrFail(t, filepath.Join(dir, "pytorch_model.bin"))
+	wm := map[string]string{}
+	for name := range ck.tensors {
+		wm[name] = "pytorch_model.bin"
+	}
+	j, _ := json.Marshal(map[string]any{"weight_map": wm})
+	os.WriteFile(filepath.Join(dir, "pytorch_model.bin.index.json"), j, 0o644)
+	_, res, err := convertTo(t, filepath.Join(dir, "pytorch_model.bin.index.json"), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Params != 118090 {
+		t.Errorf("%d parameters", res.Params)
 	}
 }

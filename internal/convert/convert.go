@@ -80,51 +80,54 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	abs, _ := filepath.Abs(dir)
 	w := gguf.NewWriter()
 	writeMetadata(w, cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(ckPath), opt.Version)
-	var total int64
-	for _, p := range plan {
-		t := opt.DType
-		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos {
-			t = gguf.F32
-		}
-		if err := w.AddTensor(p.name, p.shape, t); err != nil {
-			return nil, err
-		}
-		total += int64(dtypeSize["F32"]) * p.src.elems()
-		res.Params += p.src.elems()
-	}
-	bySrc := make(map[string]*tensor, len(plan))
-	for _, p := range plan {
-		bySrc[p.name] = p.src
-	}
-	var done int64
-	var buf []byte
-	err = w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		src := bySrc[ti.Name]
-		x, err := src.float32s()
-		if err != nil {
-			return err
-		}
-		if buf, err = encode(buf[:0], x, ti.Type, src); err != nil {
-			return err
-		}
-		if _, err := dst.Write(buf); err != nil {
-			return err
-		}
-		if done += 4 * int64(len(x)); opt.Progress != nil {
-			opt.Progress(done, total)
-		}
-		return nil
-	})
-	if err != nil {
+	if res.Params, err = writeTensors(ctx, w, out, plan, opt); err != nil {
 		return nil, err
 	}
 	if st, err := os.Stat(out); err == nil {
 		res.Bytes = st.Size()
 	}
 	return res, nil
+}
+
+// writeTensors declares the planned tensors, vectors and embeddings in f32
+// and the rest in opt.DType, and writes the file, converting one tensor at
+// a time. It returns the number of parameters.
+func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planned, opt Options) (int64, error) {
+	var params int64
+	src := make(map[string]*tensor, len(plan))
+	for _, p := range plan {
+		t := opt.DType
+		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos {
+			t = gguf.F32
+		}
+		if err := w.AddTensor(p.name, p.shape, t); err != nil {
+			return 0, err
+		}
+		src[p.name] = p.src
+		params += p.src.elems()
+	}
+	var done int64
+	var buf []byte
+	err := w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x, err := src[ti.Name].float32s()
+		if err != nil {
+			return err
+		}
+		if buf, err = encode(buf[:0], x, ti.Type, src[ti.Name]); err != nil {
+			return err
+		}
+		if _, err := dst.Write(buf); err != nil {
+			return err
+		}
+		if done += int64(len(x)); opt.Progress != nil {
+			opt.Progress(4*done, 4*params) // f32 bytes: the bar's unit whatever the stored type
+		}
+		return nil
+	})
+	return params, err
 }
 
 // locate splits src into the model folder and its checkpoint file.

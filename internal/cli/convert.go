@@ -33,9 +33,10 @@ safetensors with their index, or pytorch_model.bin) and writes one GGUF model
 file holding the config, labels, preprocessing and weights.
 
 SRC may also name the checkpoint file itself. Every tensor's name, shape and
-dtype is checked; missing or unused tensors are listed and refused. The
-output is written to a temporary file and renamed, so a failed conversion
-leaves nothing behind.`,
+dtype is checked; missing or unused tensors are listed and refused, except
+vit.pooler.*, which ViTForImageClassification does not use and Hugging Face
+also skips. NaN or Inf weights are refused. The output is written to a
+temporary file and renamed, so a failed conversion leaves nothing behind.`,
 		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 -o vit-base-patch16-224.gguf

@@ -9,18 +9,29 @@ const (
 	nr = 64 // columns of a register tile and of a packed B panel
 )
 
-// Cache blocking. Each work item loops pc (K, step kcBlock) → panel → row
-// tile, so one kc×64 B panel is reused from L1 by every row tile, and the
-// item's A block (≤ 6·mcTiles rows × kcBlock) stays in L2.
+// Cache blocking. A work item is rows × panels of the output; for each
+// 64-column panel it walks K in blocks of kcBlock and, per block, every
+// 6-row tile, so a kc×64 block of B is reused by all the item's row tiles
+// while the item's A rows stay in L2 and B streams once, in order.
 //
-// Measured with BenchmarkBlocking (avx512, 1 thread, medians of 5, busy
-// host) on qkv 197×2304×768, GFLOP/s:
-//
-//	see the table in blocking_test.go
+// Measured on this machine (avx512, 1 thread, interleaved A/B runs timed by
+// thread CPU time, medians; the ViT-B/16 shapes of bench_test.go):
+//   - the micro-kernel alone, data in L1: 99–102 % of the FMA probe's peak;
+//     33 row tiles against one B block: 92–94 %.
+//   - loop order panel → K block → row tile against K block → panel → row
+//     tile: 1.2–9 % faster on all four shapes (B streams in order, the
+//     accumulators of a panel stay in L1).
+//   - kcBlock: 128, 192, 384 and 512 are within ±2–4 % of 256 with no
+//     consistent winner; 768 is 1–3 % slower on three shapes. 256 also
+//     makes attention's P·V (K = T = 197) a single pass.
+//   - mcTiles: 8, 12 and 17 tiles per block instead of 34 were 4–12 %
+//     slower on fc2 (K = 3072): B read from memory more often costs more
+//     than A spilling from L2.
+//   - whole GEMM at 34/256: 81–90 % of peak (BenchmarkPeakFraction).
 var (
-	kcBlock  = 256 // B micro-panel 256·64·4 B = 64 KiB: from L1 and L2
-	mcTiles  = 34  // ≤ 204 rows: one block for M = 197
-	ncPanels = 4   // ≤ 256 columns per work item: the accumulator block is ≤ 204 KiB
+	kcBlock  = 256 // K block: a 64 KiB B block, from L1 and L2
+	mcTiles  = 34  // ≤ 204 rows per item: one block for M = 197
+	ncPanels = 4   // ≤ 256 columns per item: the grain of work for threads
 )
 
 // packB writes w (n, k) row-major with row stride ldw into dst as panels of
@@ -126,47 +137,50 @@ func (g *gemm) do(int) {
 }
 
 // item computes one block of rows × panels of c.
+// item computes one block of rows × panels of c: for each panel, K in
+// blocks of kcBlock, each block over every row tile. The panel's K rows
+// are contiguous, so B streams in order; the item's A rows stay in L2.
 func (g *gemm) item(s *scratch, it int) {
 	r0 := it / g.cb * g.rowsPer
 	r1 := min(r0+g.rowsPer, g.m)
 	p0 := it % g.cb * g.panelsPer
 	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
 	tiles, full := ceilDiv(r1-r0, mr), (r1-r0)/mr
-	ldb := (p1 - p0) * nr
-	s.buf = grow(s.buf, tiles*mr*ldb)
+	s.buf = grow(s.buf, tiles*mr*nr)
+	if full < tiles { // the last rows: copy them into a zero-padded tile
+		s.apad = grow(s.apad, mr*g.k)
+		clear(s.apad)
+		for r := r0 + full*mr; r < r1; r++ {
+			copy(s.apad[(r-r0-full*mr)*g.k:][:g.k], g.a[r*g.lda:][:g.k])
+		}
+	}
 	// One pass over K and nothing to add: full tiles go straight to c.
 	direct := g.k <= kcBlock && g.ep.Bias == nil && g.ep.Residual == nil && g.ep.Act == ActNone
-	for pc := 0; ; pc += kcBlock {
-		kc := min(kcBlock, g.k-pc)
-		last := pc+kc == g.k
-		if full < tiles { // the last rows: copy them into a zero-padded tile
-			s.apad = grow(s.apad, mr*kc)
-			clear(s.apad)
-			for r := r0 + full*mr; r < r1; r++ {
-				copy(s.apad[(r-r0-full*mr)*kc:][:kc], g.a[r*g.lda+pc:][:kc])
-			}
-		}
-		for q := p0; q < p1; q++ {
+	for q := p0; q < p1; q++ {
+		col0 := q * nr
+		for pc := 0; ; pc += kcBlock {
+			kc := min(kcBlock, g.k-pc)
+			last := pc+kc == g.k
 			bp := g.b[(q*g.k+pc)*nr:][:kc*nr]
 			for t := range tiles {
 				a, lda := g.a[(r0+t*mr)*g.lda+pc:], g.lda
 				if t == full {
-					a, lda = s.apad, kc
+					a, lda = s.apad[pc:], g.k
 				}
-				row0, col0 := r0+t*mr, q*nr
+				row0 := r0 + t*mr
 				if direct && row0+mr <= g.m && col0+nr <= g.n {
 					g.im.tile(kc, a, lda, bp, g.c[row0*g.ldc+col0:], g.ldc, false)
 					continue
 				}
-				ct := s.buf[t*mr*ldb+(q-p0)*nr:]
-				g.im.tile(kc, a, lda, bp, ct, ldb, pc > 0)
+				ct := s.buf[t*mr*nr:]
+				g.im.tile(kc, a, lda, bp, ct, nr, pc > 0)
 				if last {
-					g.store(ct, ldb, row0, col0)
+					g.store(ct, nr, row0, col0)
 				}
 			}
-		}
-		if last {
-			return
+			if last {
+				break
+			}
 		}
 	}
 }

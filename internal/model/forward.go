@@ -10,37 +10,36 @@ import (
 // The stride-P convolution is one GEMM over the unfolded patches.
 func (r *Runner) embed(pixels []float32, B int) {
 	c, w, ws := &r.m.Config, r.m.w, &r.ws
-	D, T, Np := c.HiddenSize, c.Tokens(), c.NumPatches()
+	D, T, Np := c.HiddenSize, r.Tokens(), r.gh*r.gw
 	cpp := c.NumChannels * c.PatchSize * c.PatchSize
-	unfold(ws.patches, pixels, B, c.NumChannels, c.ImageSize, c.PatchSize)
+	unfold(ws.patches, pixels, B, c.NumChannels, r.height, r.width, c.PatchSize)
 	// pemb: (B*Np, D) = patches (B*Np, C*P*P) · Wᵀ + bias
 	kernels.Linear(r.pool, ws.pemb, D, ws.patches, cpp, B*Np, w.patch, kernels.Epilogue{Bias: w.patchB})
 	for b := 0; b < B; b++ {
 		x := ws.x[b*T*D : (b+1)*T*D]
 		for d := 0; d < D; d++ {
-			x[d] = w.cls[d] + w.pos[d]
+			x[d] = w.cls[d] + r.pos[d]
 		}
 		pe := ws.pemb[b*Np*D : (b+1)*Np*D]
 		for i, v := range pe {
-			x[D+i] = v + w.pos[D+i]
+			x[D+i] = v + r.pos[D+i]
 		}
 	}
 }
 
-// unfold copies each P×P patch of pixels (B, C, S, S) into one row of dst
+// unfold copies each P×P patch of pixels (B, C, H, W) into one row of dst
 // (B*Np, C*P*P), patches in row-major grid order, values in (c, y, x) order
 // to match the convolution weight (D, C, P, P).
-func unfold(dst, pixels []float32, B, C, S, P int) {
-	g := S / P
+func unfold(dst, pixels []float32, B, C, H, W, P int) {
 	row := 0
 	for b := 0; b < B; b++ {
-		img := pixels[b*C*S*S : (b+1)*C*S*S]
-		for gy := 0; gy < g; gy++ {
-			for gx := 0; gx < g; gx++ {
+		img := pixels[b*C*H*W : (b+1)*C*H*W]
+		for gy := 0; gy < H/P; gy++ {
+			for gx := 0; gx < W/P; gx++ {
 				out := dst[row*C*P*P : (row+1)*C*P*P]
 				for ch := 0; ch < C; ch++ {
 					for y := 0; y < P; y++ {
-						src := img[ch*S*S+(gy*P+y)*S+gx*P:]
+						src := img[ch*H*W+(gy*P+y)*W+gx*P:]
 						copy(out[(ch*P+y)*P:(ch*P+y+1)*P], src[:P])
 					}
 				}
@@ -53,7 +52,7 @@ func unfold(dst, pixels []float32, B, C, S, P int) {
 // block runs encoder layer i on the residual stream x (B*T, D), in place.
 func (r *Runner) block(i, B int) {
 	c, ly, ws, p := &r.m.Config, &r.m.w.layers[i], &r.ws, r.pool
-	D, T, H, I := c.HiddenSize, c.Tokens(), c.NumAttentionHeads, c.IntermediateSize
+	D, T, H, I := c.HiddenSize, r.Tokens(), c.NumAttentionHeads, c.IntermediateSize
 	M, eps := B*T, float32(c.LayerNormEps)
 	x, h := ws.x[:M*D], ws.h[:M*D]
 
@@ -82,7 +81,7 @@ func (r *Runner) block(i, B int) {
 // head applies the final LayerNorm and the classifier on the CLS tokens.
 func (r *Runner) head(B int) []float32 {
 	c, w, ws, p := &r.m.Config, r.m.w, &r.ws, r.pool
-	D, T, L := c.HiddenSize, c.Tokens(), len(c.Labels)
+	D, T, L := c.HiddenSize, r.Tokens(), len(c.Labels)
 	eps := float32(c.LayerNormEps)
 	if r.Hooks.Stage != nil {
 		// The reference normalises every token; only CLS feeds the classifier.

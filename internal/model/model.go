@@ -52,6 +52,10 @@ type Runner struct {
 	MaxBatch int
 	Hooks    Hooks
 	ws       workspace
+
+	height, width int       // input pixels
+	gh, gw        int       // patch grid
+	pos           []float32 // (T, D) position embeddings for this grid
 }
 
 // workspace holds every activation buffer, sized for MaxBatch images.
@@ -68,12 +72,34 @@ type workspace struct {
 	probs   []float32 // (B, H, T, T), only with an attention hook
 }
 
-// NewRunner returns a Runner using pool for batches of up to maxBatch.
+// NewRunner returns a Runner using pool for batches of up to maxBatch
+// images of the model's own size; maxBatch must be at least 1.
 func (m *Model) NewRunner(pool *kernels.Pool, maxBatch int) *Runner {
+	r, err := m.NewRunnerAt(pool, maxBatch, m.Config.ImageSize, m.Config.ImageSize)
+	if err != nil {
+		panic("model: " + err.Error())
+	}
+	return r
+}
+
+// NewRunnerAt returns a Runner for images of height×width pixels, which
+// must be multiples of the patch size; position embeddings are interpolated
+// once here when the size differs from the model's.
+func (m *Model) NewRunnerAt(pool *kernels.Pool, maxBatch, height, width int) (*Runner, error) {
 	c := &m.Config
-	B, T, D, Np := maxBatch, c.Tokens(), c.HiddenSize, c.NumPatches()
-	cpp := c.NumChannels * c.PatchSize * c.PatchSize
-	return &Runner{m: m, pool: pool, MaxBatch: maxBatch, ws: workspace{
+	P := c.PatchSize
+	if height <= 0 || width <= 0 || height%P != 0 || width%P != 0 {
+		return nil, fmt.Errorf("image size %dx%d: width and height must be positive multiples of the patch size %d", width, height, P)
+	}
+	if maxBatch < 1 {
+		return nil, fmt.Errorf("batch %d: must be at least 1", maxBatch)
+	}
+	gh, gw := height/P, width/P
+	B, T, D, Np := maxBatch, 1+gh*gw, c.HiddenSize, gh*gw
+	cpp := c.NumChannels * P * P
+	g := c.ImageSize / P
+	pos := InterpolatePos(m.w.pos, D, g, gh, gw)
+	return &Runner{m: m, pool: pool, MaxBatch: maxBatch, height: height, width: width, gh: gh, gw: gw, pos: pos, ws: workspace{
 		patches: make([]float32, B*Np*cpp),
 		pemb:    make([]float32, B*Np*D),
 		x:       make([]float32, B*T*D),
@@ -83,11 +109,24 @@ func (m *Model) NewRunner(pool *kernels.Pool, maxBatch int) *Runner {
 		up:      make([]float32, B*T*c.IntermediateSize),
 		cls:     make([]float32, B*D),
 		logits:  make([]float32, B*len(c.Labels)),
-	}}
+	}}, nil
 }
 
-// PixelsPerImage is C*H*W, the length of one image's input.
+// PixelsPerImage is C*H*W, the length of one image's input at the model's size.
 func (c *Config) PixelsPerImage() int { return c.NumChannels * c.ImageSize * c.ImageSize }
+
+// PixelsPerImage is C*H*W, the length of one image's input for this runner.
+func (r *Runner) PixelsPerImage() int { return r.m.Config.NumChannels * r.height * r.width }
+
+// Tokens is T for this runner's image size: patches plus the CLS token.
+func (r *Runner) Tokens() int { return 1 + r.gh*r.gw }
+
+// PositionEmbeddings are the (T, D) position embeddings this runner adds,
+// interpolated for its image size.
+func (r *Runner) PositionEmbeddings() []float32 { return r.pos }
+
+// Grid is the patch grid (rows, columns) for this runner's image size.
+func (r *Runner) Grid() (int, int) { return r.gh, r.gw }
 
 // Forward classifies B images given as normalised pixels (B, C, H, W) and
 // returns the logits (B, L). The result is reused by the next call.
@@ -96,8 +135,8 @@ func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
 	if B < 1 || B > r.MaxBatch {
 		return nil, fmt.Errorf("batch %d outside 1..%d", B, r.MaxBatch)
 	}
-	if want := B * c.PixelsPerImage(); len(pixels) != want {
-		return nil, fmt.Errorf("pixels: got %d values, want %d (B=%d, C=%d, %dx%d)", len(pixels), want, B, c.NumChannels, c.ImageSize, c.ImageSize)
+	if want := B * r.PixelsPerImage(); len(pixels) != want {
+		return nil, fmt.Errorf("pixels: got %d values, want %d (B=%d, C=%d, %dx%d)", len(pixels), want, B, c.NumChannels, r.width, r.height)
 	}
 	r.embed(pixels, B)
 	r.stage("embeddings", B)
@@ -111,6 +150,6 @@ func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
 func (r *Runner) stage(name string, B int) {
 	if r.Hooks.Stage != nil {
 		c := &r.m.Config
-		r.Hooks.Stage(name, r.ws.x[:B*c.Tokens()*c.HiddenSize])
+		r.Hooks.Stage(name, r.ws.x[:B*r.Tokens()*c.HiddenSize])
 	}
 }

@@ -206,30 +206,33 @@ func orient(m *RGB8, o int) *RGB8 {
 	if o >= 5 {
 		ow, oh = h, w
 	}
-	// src maps an output pixel to the input pixel it shows.
-	src := func(x, y int) (int, int) {
-		switch o {
-		case 2:
-			return w - 1 - x, y
-		case 3:
-			return w - 1 - x, h - 1 - y
-		case 4:
-			return x, h - 1 - y
-		case 5:
-			return y, x
-		case 6:
-			return y, h - 1 - x
-		case 7:
-			return w - 1 - y, h - 1 - x
-		default: // 8
-			return w - 1 - y, x
-		}
+	// The source pixel of output (x, y) starts at Pix[first + x*dx + y*dy].
+	right, down, last := 3, 3*w, 3*(w-1) // steps in the source; last column
+	bottom := 3 * (h - 1) * w            // first pixel of the last row
+	var first, dx, dy int
+	switch o {
+	case 2: // (w-1-x, y)
+		first, dx, dy = last, -right, down
+	case 3: // (w-1-x, h-1-y)
+		first, dx, dy = bottom+last, -right, -down
+	case 4: // (x, h-1-y)
+		first, dx, dy = bottom, right, -down
+	case 5: // (y, x)
+		first, dx, dy = 0, down, right
+	case 6: // (y, h-1-x)
+		first, dx, dy = bottom, -down, right
+	case 7: // (w-1-y, h-1-x)
+		first, dx, dy = bottom+last, -down, -right
+	case 8: // (w-1-y, x)
+		first, dx, dy = last, down, -right
 	}
 	out := NewRGB8(ow, oh)
 	for y := range oh {
-		for x := range ow {
-			sx, sy := src(x, y)
-			copy(out.Pix[3*(y*ow+x):3*(y*ow+x)+3], m.Pix[3*(sy*w+sx):])
+		src := first + y*dy
+		dst := out.Pix[3*y*ow:][:3*ow]
+		for x := 0; x < len(dst); x += 3 {
+			copy(dst[x:x+3], m.Pix[src:src+3])
+			src += dx
 		}
 	}
 	return out

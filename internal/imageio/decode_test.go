@@ -155,3 +155,23 @@ func TestOrientationsAgree(t *testing.T) {
 
 // inverse[o] undoes orientation o.
 var inverse = [9]int{0, 1, 2, 3, 4, 5, 8, 7, 6}
+
+func TestIFD0Orientation(t *testing.T) {
+	// One IFD entry: tag 0x0112, type SHORT, count 1, value 6.
+	le := []byte("II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00")
+	be := []byte("MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00")
+	for name, c := range map[string]struct {
+		data []byte
+		want int
+	}{
+		"little-endian": {le, 6},
+		"big-endian":    {be, 6},
+		"truncated":     {le[:15], 0},
+		"bad offset":    {append([]byte("II*\x00\xff\xff\x00\x00"), le[8:]...), 0},
+		"not TIFF":      {[]byte("hello world, no tiff"), 0},
+	} {
+		if got := ifd0Orientation(c.data); got != c.want {
+			t.Errorf("%s: got %d, want %d", name, got, c.want)
+		}
+	}
+}

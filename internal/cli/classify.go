@@ -25,6 +25,7 @@ type classifyOptions struct {
 	workers   int
 	kernel    string
 	maxPixels int
+	imageSize string
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -53,6 +54,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
 	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
+	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
 	return cmd
 }
 
@@ -88,14 +90,23 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	defer m.Close()
-	inputs := expandInputs(args, o.recursive, s.in)
-	runner := m.NewRunner(kernels.NewPool(o.threads), o.batch)
 	cfg := &m.Config
+	h, w, err := parseImageSize(o.imageSize, cfg.ImageSize)
+	if err != nil {
+		return err
+	}
+	runner, err := m.NewRunnerAt(kernels.NewPool(o.threads), o.batch, h, w)
+	if err != nil {
+		return usagef("--image-size: %v", err)
+	}
+	pre := cfg.Preprocess
+	pre.Height, pre.Width = h, w
+	inputs := expandInputs(args, o.recursive, s.in)
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
-			return imageio.LoadInput(path, cfg.Preprocess, o.maxPixels)
+			return imageio.LoadInput(path, pre, o.maxPixels)
 		},
-		infer:   batchInfer(runner, cfg.PixelsPerImage(), len(cfg.Labels)),
+		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,
 		batch:   o.batch,
 	}

@@ -315,7 +315,7 @@ func (u *unpickler) step(op byte) (bool, error) {
 		u.push(v)
 		return false, err
 	default:
-		return false, errors.New("not allowed in a state dict")
+		return false, errors.New("not allowed in a state dict (re-save the model as safetensors)")
 	}
 	return false, nil
 }

@@ -48,6 +48,8 @@ func toRGB(m image.Image) *RGB8 {
 			}
 		}
 	case *image.RGBA:
+		// Opaque except for TIFFs with associated alpha, which Pillow
+		// reads as "RGBa" and unpremultiplies.
 		for y := 0; y < out.H; y++ {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
 			for x := 0; x < w; x++ {

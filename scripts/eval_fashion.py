@@ -29,6 +29,7 @@ import time
 import numpy as np
 from PIL import Image
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/ from the import below
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train_fashion as tf  # noqa: E402 (also sets OPENBLAS_NUM_THREADS before torch loads)
 import torch  # noqa: E402

@@ -149,10 +149,10 @@ def main():
     args = ap.parse_args()
 
     images, y = tf.load_split(args.data, "t10k")
-    model, _, pp, names = tf.load_model(args.model)
     if args.samples:
-        write_samples(args.samples, images, y, names)
+        write_samples(args.samples, images, y, tf.LABELS)
         return
+    model, _, pp, names = tf.load_model(args.model)
     torch.set_num_threads(args.threads)
     args.num_labels = len(names)
     ref = torch_logits(model, tf.preprocess(images, pp))

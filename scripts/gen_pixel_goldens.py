@@ -103,6 +103,18 @@ def gif_offset_frame(path, pal, canvas, box, transparency=None):
         f.write(out)
 
 
+def associate_alpha(src, dst):
+    """Copies a little-endian RGBA TIFF, marking its alpha as associated
+    (ExtraSamples = 1), which Pillow will not write itself."""
+    d = bytearray(open(src, "rb").read())
+    ifd = struct.unpack_from("<I", d, 4)[0]
+    for i in range(struct.unpack_from("<H", d, ifd)[0]):
+        e = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", d, e)[0] == 338:
+            struct.pack_into("<H", d, e + 8, 1)
+    open(dst, "wb").write(d)
+
+
 def exif(orientation):
     e = Image.Exif()
     e[0x0112] = orientation
@@ -174,6 +186,7 @@ def make_formats():
     rgb.save(out("tiff_packbits.tif"), compression="packbits")
     gray.save(out("tiff_gray.tif"))
     rgba.save(out("tiff_rgba.tif"))
+    associate_alpha(out("tiff_rgba.tif"), out("tiff_rgba_associated.tif"))
     pal.save(out("tiff_palette.tif"))
     rgb.convert("CMYK").save(out("tiff_cmyk.tif"))
     Image.fromarray(g16, mode="I;16").save(out("tiff_gray16.tif"))

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -121,5 +123,22 @@ func TestBenchmarkUsage(t *testing.T) {
 	code, _, errs := runBench("benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
 	if code != ExitFailed || !strings.Contains(errs, "missing.gguf") {
 		t.Errorf("missing model: exit %d, %q", code, errs)
+	}
+}
+
+func TestReplaceFileLeavesNothingOnError(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "chart.png")
+	os.WriteFile(path, []byte("old"), 0o644)
+	err := replaceFile(path, func(w io.Writer) error {
+		w.Write([]byte("partial"))
+		return errors.New("draw failed")
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	entries, _ := os.ReadDir(dir)
+	if b, _ := os.ReadFile(path); len(entries) != 1 || string(b) != "old" {
+		t.Errorf("after a failed write: %d files, chart.png = %q", len(entries), b)
 	}
 }

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Compares vitctl's GEMM (internal/kernels BenchmarkLinear) with PyTorch's
 # fp32 linear layer (Debian python3-torch, OpenBLAS) on ViT-B/16's shapes,
+# and a ViT-B/16 forward pass at batch 1 (BenchmarkViTB16, ms per image),
 # at the same thread counts. Each row alternates the two engines ROUNDS
-# times and prints medians and their ratio: on a shared 2-vCPU host only
-# side-by-side ratios mean much.
+# times and prints medians and their ratio (higher favours vitctl): on a
+# shared 2-vCPU host only side-by-side ratios mean much.
 #
 #   scripts/compare_gemm_pytorch.sh [impl] [threads...]    e.g.  avx512 1 2
 #
@@ -41,4 +42,17 @@ for shape in qkv_197x2304x768 proj_197x768x768 fc1_197x3072x768 fc2_197x768x3072
 		pm=$(echo "$p" | tr ' ' '\n' | grep . | median)
 		printf '%-20s %7s %12s %12s %7.2f\n' "$shape" "$t" "$vm" "$pm" "$(echo "$vm $pm" | awk '{print $1 / $2}')"
 	done
+done
+
+printf '%-20s %7s %12s %12s %7s\n' model threads vitctl_ms torch_ms ratio
+for t in $threads; do
+	v="" p=""
+	for _ in $(seq "$rounds"); do
+		v="$v $("$bin" -test.run '^$' -test.bench "^BenchmarkViTB16/shape=vit_b16_224/impl=$impl/threads=$t\$" -test.benchtime 5x |
+			awk '/ms\/img/ {for (i = 1; i < NF; i++) if ($(i+1) == "ms/img") print $i}')"
+		p="$p $(OMP_NUM_THREADS=$t "$py" scripts/compare_gemm_pytorch.py --vit --threads "$t" --iters 3 --rounds 3)"
+	done
+	vm=$(echo "$v" | tr ' ' '\n' | grep . | median)
+	pm=$(echo "$p" | tr ' ' '\n' | grep . | median)
+	printf '%-20s %7s %12s %12s %7.2f\n' vit_b16_224 "$t" "$vm" "$pm" "$(echo "$vm $pm" | awk '{print $2 / $1}')"
 done

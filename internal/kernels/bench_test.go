@@ -97,3 +97,64 @@ func BenchmarkLayerNorm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkViTB16 runs the kernels of a ViT-B/16 forward pass at batch 1
+// (patch embedding, 12 encoder blocks of random weights, final LayerNorm),
+// as internal/model calls them, and reports ms per image and GFLOP/s.
+func BenchmarkViTB16(b *testing.B) {
+	const T, D, H, I, L, P = 197, 768, 12, 3072, 12, 768 // P = 3·16·16
+	r := rand.New(rand.NewPCG(4, 4))
+	rnd := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = 0.04 * (2*r.Float32() - 1)
+		}
+		return s
+	}
+	type layer struct {
+		qkv, out, up, down     *PackedB
+		qkvB, outB, upB, downB []float32
+		ln1W, ln1B, ln2W, ln2B []float32
+	}
+	patch, patchB := PackB(rnd(D*P), D, P), rnd(D)
+	layers := make([]layer, L)
+	for i := range layers {
+		layers[i] = layer{
+			qkv: PackB(rnd(3*D*D), 3*D, D), out: PackB(rnd(D*D), D, D),
+			up: PackB(rnd(I*D), I, D), down: PackB(rnd(D*I), D, I),
+			qkvB: rnd(3 * D), outB: rnd(D), upB: rnd(I), downB: rnd(D),
+			ln1W: rnd(D), ln1B: rnd(D), ln2W: rnd(D), ln2B: rnd(D),
+		}
+	}
+	pixels := rnd((T - 1) * P)
+	x, h := make([]float32, T*D), make([]float32, T*D)
+	qkv, ctx, up := make([]float32, T*3*D), make([]float32, T*D), make([]float32, T*I)
+	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*(3*D+D+2*I)+4*float64(T*T*D))
+	forward := func(p *Pool) {
+		Linear(p, x[D:], D, pixels, P, T-1, patch, Epilogue{Bias: patchB})
+		for _, ly := range layers {
+			LayerNorm(p, h, x, T, D, ly.ln1W, ly.ln1B, 1e-12)
+			Linear(p, qkv, 3*D, h, D, T, ly.qkv, Epilogue{Bias: ly.qkvB})
+			Attention(p, ctx, qkv, 1, T, H, D/H, 0.125, nil)
+			Linear(p, x, D, ctx, D, T, ly.out, Epilogue{Bias: ly.outB, Residual: x})
+			LayerNorm(p, h, x, T, D, ly.ln2W, ly.ln2B, 1e-12)
+			Linear(p, up, I, h, D, T, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU})
+			Linear(p, x, D, up, I, T, ly.down, Epilogue{Bias: ly.downB, Residual: x})
+		}
+		LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12)
+	}
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("shape=vit_b16_224/impl=%s/threads=%d", cur.name, th), func(b *testing.B) {
+			p := NewPool(th)
+			clear(x)
+			forward(p)
+			c0 := cpuTime()
+			for b.Loop() {
+				clear(x)
+				forward(p)
+			}
+			reportFlops(b, flops, cpuTime()-c0)
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+		})
+	}
+}

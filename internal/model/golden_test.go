@@ -85,33 +85,47 @@ func maxAbsDiff(a, b []float32) float64 {
 func TestGoldens(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
-			m := convertAndLoad(t, filepath.Join("..", "..", "testdata", "models", name))
-			gdir := filepath.Join("..", "..", "testdata", "golden", name)
-			px := readNpy(t, filepath.Join(gdir, "pixels.npy"))
-			B := px.Shape[0]
-			r := m.NewRunner(kernels.NewPool(2), B)
-			worst := map[string]float64{}
-			check := func(kind, file string, got []float32, tol float64) {
-				want := readNpy(t, filepath.Join(gdir, file))
-				if len(want.Data) != len(got) {
-					t.Fatalf("%s: %d values, golden has %d", file, len(got), len(want.Data))
-				}
-				d := maxAbsDiff(got, want.Data)
-				worst[kind] = math.Max(worst[kind], d)
-				if !(d <= tol) {
-					t.Errorf("%s: max |Δ| = %.3g > %.0e", file, d, tol)
-				}
-			}
-			r.Hooks.Stage = func(stage string, x []float32) { check("stages", stage+".npy", x, stageTol) }
-			r.Hooks.Attention = func(l int, p []float32) { check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol) }
-			logits, err := r.Forward(px.Data, B)
-			if err != nil {
-				t.Fatal(err)
-			}
-			check("logits", "logits.npy", logits, logitsTol)
-			t.Logf("max |Δ|: logits %.2g, stages %.2g, attention %.2g (kernel %s)", worst["logits"], worst["stages"], worst["attention"], kernels.Selected())
+			checkGolden(t, filepath.Join("..", "..", "testdata", "models", name), filepath.Join("..", "..", "testdata", "golden", name))
 		})
 	}
+}
+
+// TestViTBaseGolden is opt-in: VITCTL_VIT_BASE_DIR names the folder that
+// `scripts/gen_goldens.sh --vit-base DIR` filled with a ViT-B/16-shaped
+// random checkpoint (DIR/model) and its goldens (DIR/golden).
+func TestViTBaseGolden(t *testing.T) {
+	dir := os.Getenv("VITCTL_VIT_BASE_DIR")
+	if dir == "" {
+		t.Skip("set VITCTL_VIT_BASE_DIR to run (see scripts/gen_goldens.sh --vit-base)")
+	}
+	checkGolden(t, filepath.Join(dir, "model"), filepath.Join(dir, "golden"))
+}
+
+func checkGolden(t *testing.T, modelDir, gdir string) {
+	m := convertAndLoad(t, modelDir)
+	px := readNpy(t, filepath.Join(gdir, "pixels.npy"))
+	B := px.Shape[0]
+	r := m.NewRunner(kernels.NewPool(2), B)
+	worst := map[string]float64{}
+	check := func(kind, file string, got []float32, tol float64) {
+		want := readNpy(t, filepath.Join(gdir, file))
+		if len(want.Data) != len(got) {
+			t.Fatalf("%s: %d values, golden has %d", file, len(got), len(want.Data))
+		}
+		d := maxAbsDiff(got, want.Data)
+		worst[kind] = math.Max(worst[kind], d)
+		if !(d <= tol) {
+			t.Errorf("%s: max |Δ| = %.3g > %.0e", file, d, tol)
+		}
+	}
+	r.Hooks.Stage = func(stage string, x []float32) { check("stages", stage+".npy", x, stageTol) }
+	r.Hooks.Attention = func(l int, p []float32) { check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol) }
+	logits, err := r.Forward(px.Data, B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("logits", "logits.npy", logits, logitsTol)
+	t.Logf("max |Δ|: logits %.2g, stages %.2g, attention %.2g (kernel %s)", worst["logits"], worst["stages"], worst["attention"], kernels.Selected())
 }
 
 // TestSafetensorsAndBinAgree converts the same weights from both formats.

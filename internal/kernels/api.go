@@ -121,8 +121,13 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 // LayerNorm normalises each of the rows of x (rows, D) over D with a
 // two-pass mean and variance and writes gamma·x̂ + beta to dst. dst may alias x.
 func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
-	im := cur
-	p.For(rows, func(r int) {
-		im.layerNorm(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
-	})
+	checkMatrix("LayerNorm: x", x, rows, D, D)
+	checkMatrix("LayerNorm: dst", dst, rows, D, D)
+	s := p.getScratch()
+	j := &s.ln
+	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur, dst, x, gamma, beta, rows, D, eps
+	j.next.next.Store(0)
+	p.run(min(p.threads, ceilDiv(rows, lnRows)), j, &j.wg)
+	j.dst, j.x, j.gamma, j.beta = nil, nil, nil, nil
+	p.putScratch(s)
 }

@@ -72,6 +72,27 @@ type scratch struct {
 	att  attScratch
 	g    gemm   // a Linear call, when this scratch is its caller's
 	aj   attJob // an Attention call, likewise
+	ln   lnJob  // a LayerNorm call, likewise
+}
+
+// lnJob is one LayerNorm call; its items are runs of lnRows rows.
+type lnJob struct {
+	im                  *impl
+	dst, x, gamma, beta []float32
+	rows, D             int
+	eps                 float32
+	next                counter
+	wg                  sync.WaitGroup
+}
+
+const lnRows = 8
+
+func (j *lnJob) do(int) {
+	for it := j.next.take(); it*lnRows < j.rows; it = j.next.take() {
+		for r := it * lnRows; r < min((it+1)*lnRows, j.rows); r++ {
+			j.im.layerNorm(j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D], j.gamma, j.beta, j.eps)
+		}
+	}
 }
 
 // getScratch takes a scratch from the pool's free list.

@@ -57,6 +57,16 @@ func TestLayerNorm(t *testing.T) {
 	}
 }
 
+func TestLayerNormNoAllocs(t *testing.T) {
+	const rows, D = 20, 64
+	x, g := make([]float32, rows*D), make([]float32, D)
+	p := NewPool(2)
+	LayerNorm(p, x, x, rows, D, g, g, 1e-6)
+	if n := testing.AllocsPerRun(20, func() { LayerNorm(p, x, x, rows, D, g, g, 1e-6) }); n != 0 {
+		t.Errorf("LayerNorm allocates %v times per call after warm-up", n)
+	}
+}
+
 func checkLayerNorm(t *testing.T, name string, dst, x, gamma, beta []float32, rows, D int) {
 	for i := range rows {
 		row := x[i*D : (i+1)*D]

@@ -49,7 +49,7 @@ temporary file and renamed, so a failed conversion leaves nothing behind.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.out, "output", "o", "", "model file to write (required), e.g. model.gguf")
-	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of matrices and patch weights: f32, f16 or bf16 (vectors and embeddings stay f32)")
+	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32)")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	return cmd
 }
@@ -59,8 +59,8 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return usagef("convert: -o OUT.gguf is required (the model file to write)")
 	}
 	dt, err := gguf.ParseType(opts.dtype)
-	if err != nil || dt == gguf.Q8_0 {
-		return usagef("convert: --dtype %q: want f32, f16 or bf16", opts.dtype)
+	if err != nil {
+		return usagef("convert: --dtype %q: want f32, f16, bf16 or q8_0", opts.dtype)
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar

@@ -29,7 +29,7 @@ func TestConvertCmd(t *testing.T) {
 		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "-o", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
 			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
 		{"no -o", []string{"convert", src}, ExitUsage, "", "-o OUT.gguf is required", false},
-		{"bad dtype", []string{"convert", src, "-o", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16 or bf16`, false},
+		{"bad dtype", []string{"convert", src, "-o", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
 		{"two sources", []string{"convert", src, src, "-o", "OUT"}, ExitUsage, "", "accepts 1 arg", false},
 		{"missing source", []string{"convert", "no/such/dir", "-o", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
 		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "-o", "OUT"}, ExitFailed, "", "not a model folder", false},

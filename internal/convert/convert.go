@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +22,7 @@ import (
 
 // Options tune Convert.
 type Options struct {
-	DType    gguf.Type // matrices and patch weights: F32, F16 or BF16; vectors and embeddings stay F32
+	DType    gguf.Type // matrices and patch weights: F32, F16, BF16 or Q8_0; vectors and embeddings stay F32
 	Version  string    // converter version recorded in the file
 	Progress func(done, total int64)
 }
@@ -39,8 +40,8 @@ type Result struct {
 // Convert reads the model folder (or checkpoint file) src and writes the
 // model file out through a temporary file, so a failure leaves nothing.
 func Convert(ctx context.Context, src, out string, opt Options) (*Result, error) {
-	if opt.DType != gguf.F32 && opt.DType != gguf.F16 && opt.DType != gguf.BF16 {
-		return nil, fmt.Errorf("dtype %v cannot be written (want f32, f16 or bf16)", opt.DType)
+	if opt.DType != gguf.F32 && opt.DType != gguf.F16 && opt.DType != gguf.BF16 && opt.DType != gguf.Q8_0 {
+		return nil, fmt.Errorf("dtype %v cannot be written (want f32, f16, bf16 or q8_0)", opt.DType)
 	}
 	dir, ckPath, err := locate(src)
 	if err != nil {
@@ -91,13 +92,16 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 
 // writeTensors declares the planned tensors, vectors and embeddings in f32
 // and the rest in opt.DType, and writes the file, converting one tensor at
-// a time. It returns the number of parameters.
+// a time. It returns the number of parameters. Q8_0 blocks run along rows,
+// so tensors whose rows are not a multiple of 32 (the patch weights'
+// innermost dimension is P) stay f32.
 func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planned, opt Options) (int64, error) {
 	var params int64
 	src := make(map[string]*tensor, len(plan))
 	for _, p := range plan {
 		t := opt.DType
-		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos {
+		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos ||
+			t == gguf.Q8_0 && p.shape[len(p.shape)-1]%32 != 0 {
 			t = gguf.F32
 		}
 		if err := w.AddTensor(p.name, p.shape, t); err != nil {
@@ -259,13 +263,23 @@ func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
 	if err != nil || t == gguf.F32 {
 		return dst, err
 	}
-	inf := uint16(0x7c00)
-	if t == gguf.BF16 {
+	// Check each stored f16/bf16 value, or each Q8_0 block's f16 scale.
+	inf, stride, per := uint16(0x7c00), 2, 1
+	switch t {
+	case gguf.BF16:
 		inf = 0x7f80
+	case gguf.Q8_0:
+		stride, per = 34, 32
 	}
-	for i := range x {
-		if h := uint16(dst[start+2*i]) | uint16(dst[start+2*i+1])<<8; h&0x7fff == inf {
-			return nil, fmt.Errorf("%v: value %g at element %d overflows %v (convert with --dtype f32)", src, x[i], i, t)
+	for i := start; i < len(dst); i += stride {
+		if h := uint16(dst[i]) | uint16(dst[i+1])<<8; h&0x7fff == inf {
+			j := (i - start) / stride * per
+			for k := j; k < j+per; k++ { // the block's largest value sets its scale
+				if math.Abs(float64(x[k])) > math.Abs(float64(x[j])) {
+					j = k
+				}
+			}
+			return nil, fmt.Errorf("%v: value %g at element %d overflows %v (convert with --dtype f32)", src, x[j], j, t)
 		}
 	}
 	return dst, nil

@@ -1,7 +1,9 @@
 package convert
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,5 +156,63 @@ func TestPyTorchIndex(t *testing.T) {
 	}
 	if res.Params != 118090 {
 		t.Errorf("%d parameters", res.Params)
+	}
+}
+
+// TestQ8_0 converts a committed model to Q8_0: matrices in blocks, the patch
+// weights (rows of P=16) and vectors in f32, values within one step.
+func TestQ8_0(t *testing.T) {
+	dir := filepath.Join(modelsDir, "vit-p16-gelu")
+	f32, _, err := convertTo(t, dir, gguf.F32)
+	if err != nil {
+		t.Skip(err)
+	}
+	q8, _, err := convertTo(t, dir, gguf.Q8_0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range q8.Tensors() {
+		want := gguf.Q8_0
+		if len(ti.Shape) == 1 || ti.Name == "pos_embd" || ti.Name == "patch_embd.weight" {
+			want = gguf.F32
+		}
+		if ti.Type != want {
+			t.Errorf("%s stored as %v, want %v", ti.Name, ti.Type, want)
+		}
+		x, _, _ := f32.Float32s(ti.Name)
+		y, _, _ := q8.Float32s(ti.Name)
+		for i := 0; i < len(x); i += 32 {
+			blk := x[i:min(i+32, len(x))]
+			var amax float64
+			for _, v := range blk {
+				amax = max(amax, math.Abs(float64(v)))
+			}
+			for j := range blk {
+				if e := math.Abs(float64(y[i+j] - x[i+j])); e > amax/127*0.57 {
+					t.Fatalf("%s[%d] = %g, f32 %g", ti.Name, i+j, y[i+j], x[i+j])
+				}
+			}
+		}
+	}
+}
+
+func TestQ8_0ScaleOverflow(t *testing.T) {
+	dir := copyModel(t, "vit-p16-gelu")
+	p := filepath.Join(dir, "model.safetensors")
+	b, _ := os.ReadFile(p)
+	n := binary.LittleEndian.Uint64(b)
+	es, err := parseSafetensorsHeader(b[8:8+n], int64(len(b))-8-int64(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.name == "vit.encoder.layer.1.intermediate.dense.weight" {
+			binary.LittleEndian.PutUint32(b[8+int64(n)+e.begin+4*37:], math.Float32bits(-1e7))
+		}
+	}
+	os.WriteFile(p, b, 0o644)
+	_, _, err = convertTo(t, dir, gguf.Q8_0)
+	if err == nil || !strings.Contains(err.Error(), `tensor "vit.encoder.layer.1.intermediate.dense.weight": value -1e+07 at element 37 overflows q8_0`) {
+		t.Fatalf("err = %v", err)
 	}
 }

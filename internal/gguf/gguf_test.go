@@ -274,3 +274,38 @@ func FuzzParse(f *testing.F) {
 		g.Verify()
 	})
 }
+
+func TestQ8RoundTrip(t *testing.T) {
+	x := make([]float32, 64)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i))) * float32(i+1)
+	}
+	x[40] = 0.5 * x[33] // values away from the block maximum
+	b, err := PutF32(nil, x, Q8_0)
+	if err != nil || len(b) != 68 {
+		t.Fatal(len(b), err)
+	}
+	y := decodeQ8(b, 64)
+	for blk := range 2 {
+		var amax float64
+		for _, v := range x[32*blk : 32*blk+32] {
+			amax = max(amax, math.Abs(float64(v)))
+		}
+		d := float64(F16ToF32(binary.LittleEndian.Uint16(b[34*blk:])))
+		if math.Abs(d-amax/127) > amax/127/1024 {
+			t.Errorf("block %d: scale %g, want %g", blk, d, amax/127)
+		}
+		for j := 32 * blk; j < 32*blk+32; j++ {
+			// Half a step, plus the f16 rounding of d applied to up to 127 steps.
+			if e := math.Abs(float64(y[j] - x[j])); e > d/2+127*d/2048+1e-6 {
+				t.Errorf("x[%d] = %g decodes to %g (step %g)", j, x[j], y[j], d)
+			}
+		}
+	}
+	if q, _ := PutF32(nil, make([]float32, 32), Q8_0); F16ToF32(binary.LittleEndian.Uint16(q)) != 0 || decodeQ8(q, 32)[5] != 0 {
+		t.Error("zero block")
+	}
+	if _, err := PutF32(nil, x[:40], Q8_0); err == nil {
+		t.Error("accepted 40 values")
+	}
+}

@@ -208,9 +208,16 @@ func syncDir(dir string) {
 }
 
 // PutF32 appends x as little-endian F32, F16 or BF16 (rounded to nearest
-// even) to dst. Q8_0 is read-only.
+// even), or as Q8_0 blocks when len(x) is a multiple of 32.
 func PutF32(dst []byte, x []float32, t Type) ([]byte, error) {
 	switch t {
+	case Q8_0:
+		if len(x)%q8Block != 0 {
+			return dst, fmt.Errorf("gguf: q8_0 needs a multiple of %d values, got %d", q8Block, len(x))
+		}
+		for i := 0; i < len(x); i += q8Block {
+			dst = putQ8Block(dst, x[i:i+q8Block])
+		}
 	case F32:
 		for _, v := range x {
 			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
@@ -227,4 +234,24 @@ func PutF32(dst []byte, x []float32, t Type) ([]byte, error) {
 		return dst, fmt.Errorf("gguf: cannot write type %v", t)
 	}
 	return dst, nil
+}
+
+// putQ8Block quantises 32 values as ggml's reference does: d = max|x|/127
+// stored as f16, q = round(x/d) half away from zero, computed in float32
+// with the unrounded 1/d.
+func putQ8Block(dst []byte, x []float32) []byte {
+	var amax float32
+	for _, v := range x {
+		amax = max(amax, float32(math.Abs(float64(v))))
+	}
+	d := amax / 127
+	var id float32
+	if d != 0 {
+		id = 1 / d
+	}
+	dst = binary.LittleEndian.AppendUint16(dst, F32ToF16(d))
+	for _, v := range x {
+		dst = append(dst, byte(int8(math.Round(float64(v*id)))))
+	}
+	return dst
 }

@@ -15,7 +15,10 @@ import (
 // TestImplsAvailable fails, rather than skips, when the CPU offers the
 // instructions of an implementation that cannot be selected.
 func TestImplsAvailable(t *testing.T) {
-	want := map[string]bool{"avx512": cpu.X86.HasAVX512F, "avx2": cpu.X86.HasAVX2 && cpu.X86.HasFMA}
+	want := map[string]bool{
+		"avx512": cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2,
+		"avx2":   cpu.X86.HasAVX2 && cpu.X86.HasFMA,
+	}
 	for name, has := range want {
 		if err := Select(name); has && err != nil {
 			t.Errorf("CPU has the instructions for %s but: %v", name, err)

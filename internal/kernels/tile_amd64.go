@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // tile6x64AVX512 is tileGeneric for the whole 6×64 tile in AVX-512F.
 //
 //go:noescape
@@ -45,24 +43,6 @@ func unsafeData(s []float32) *float32 {
 		return nil
 	}
 	return &s[0]
-}
-
-// The CPU's features are read here and nowhere else.
-var (
-	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
-	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-)
-
-// asmImpls lists the assembly implementations this CPU runs, best first.
-func asmImpls() []*impl {
-	var l []*impl
-	if hasAVX512 {
-		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epi512, expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512})
-	}
-	if hasAVX2 {
-		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow})
-	}
-	return l
 }
 
 // fmaProbeAVX512 runs n iterations of 24 independent FMAs on zmm

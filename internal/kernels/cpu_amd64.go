@@ -1,0 +1,25 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// The CPU's features are read here and nowhere else; x/sys/cpu also checks
+// that the OS saves the zmm and ymm state. Besides AVX-512F the AVX-512 code
+// uses AVX512DQ (VEXTRACTF32X8) and BMI2 (BZHI for tail masks).
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
+// asmImpls lists the assembly implementations this CPU runs, best first.
+func asmImpls() []*impl {
+	var l []*impl
+	if hasAVX512 {
+		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epi512, expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512})
+	}
+	if hasAVX2 {
+		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow})
+	}
+	return l
+}

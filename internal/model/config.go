@@ -19,17 +19,51 @@ type Config struct {
 	QKVBias           bool    `json:"qkv_bias"`
 	Labels            []string
 	Preprocess        Preprocess
+
+	// Family options. Their zero values are Hugging Face ViT's, so a
+	// ViTForImageClassification config sets none of them.
+	ModelType         string // source layout: "vit" (also ""), "deit" or "timm"
+	NoClassToken      bool   // timm class_token=False: no CLS token
+	DistillationToken bool   // DeiT: a distillation token follows CLS
+	DistillationHead  bool   // DeiTForImageClassificationWithTeacher: a second classifier on the distillation token, logits averaged
+	RegisterTokens    int    // timm reg_tokens: learned tokens after CLS, before the patches
+	NoEmbedClass      bool   // timm no_embed_class: position embeddings cover the patches only
+	PreNorm           bool   // timm norm_pre: a LayerNorm on the embeddings before the first block
+	NoPatchBias       bool   // the patch projection has no bias (timm pre_norm models)
+	LayerScale        bool   // timm init_values: learned per-channel scales on both residual branches
+	Pooling           string // what the classifier sees: "cls" (also "") the first token, "avg" the mean of the patch tokens
+	FCNorm            bool   // timm fc_norm: the final LayerNorm is applied after pooling instead of to every token
 }
 
-// Preprocess holds the Hugging Face ViTImageProcessor parameters.
+// Pooling values.
+const (
+	PoolCLS = "cls"
+	PoolAvg = "avg"
+)
+
+// Preprocess holds the Hugging Face ViTImageProcessor parameters, plus the
+// center crop of DeiT's and timm's evaluation transforms.
 type Preprocess struct {
 	DoResize      bool
-	Height, Width int
+	Height, Width int // the model's input: the resize target, or the crop when resizing first to a larger size
 	Resample      int // PIL filter id: 0 nearest, 2 bilinear, 3 bicubic, 1 lanczos, 4 box, 5 hamming
 	DoRescale     bool
 	RescaleFactor float64
 	DoNormalize   bool
 	Mean, Std     []float64 // per channel
+
+	// Resize-then-crop (both zero: resize straight to Height×Width). With
+	// ResizeShortest the image is resized so its shorter side has that many
+	// pixels, the other side int(ResizeShortest·long/short) as torchvision's
+	// Resize(int) computes it (timm: floor(size/crop_pct)); with
+	// ResizeHeight×ResizeWidth to exactly that (Hugging Face DeiT's size).
+	// Then the central Height×Width is cut out, offsets
+	// round((in−out)/2) half to even as torchvision's CenterCrop does (Hugging
+	// Face floors them; the converter only accepts even margins there, where
+	// both agree).
+	ResizeShortest            int
+	ResizeHeight, ResizeWidth int
+	CropPct                   float64 // timm's crop_pct the sizes came from (0 otherwise), for display
 }
 
 // DefaultPreprocess is ViTImageProcessor's default for a model of this size.
@@ -50,8 +84,30 @@ func (c *Config) NumPatches() int {
 	return g * g
 }
 
-// Tokens is T: the patches plus the CLS token.
-func (c *Config) Tokens() int { return c.NumPatches() + 1 }
+// PrefixTokens is the number of tokens before the patches: CLS,
+// distillation and register tokens, in that order.
+func (c *Config) PrefixTokens() int {
+	n := c.RegisterTokens
+	if !c.NoClassToken {
+		n++
+	}
+	if c.DistillationToken {
+		n++
+	}
+	return n
+}
+
+// PosPrefix is the number of prefix tokens with a position embedding: all of
+// them, or none with no_embed_class.
+func (c *Config) PosPrefix() int {
+	if c.NoEmbedClass {
+		return 0
+	}
+	return c.PrefixTokens()
+}
+
+// Tokens is T: the prefix tokens plus the patches.
+func (c *Config) Tokens() int { return c.PrefixTokens() + c.NumPatches() }
 
 // Validate reports the first inconsistency in c.
 func (c *Config) Validate() error {
@@ -73,13 +129,38 @@ func (c *Config) Validate() error {
 	if _, err := ActivationOf(c.HiddenAct); err != nil {
 		return err
 	}
+	if err := c.validateFamily(); err != nil {
+		return err
+	}
 	return c.validatePreprocess()
+}
+
+func (c *Config) validateFamily() error {
+	switch {
+	case c.ModelType != "" && c.ModelType != "vit" && c.ModelType != "deit" && c.ModelType != "timm":
+		return fmt.Errorf("config: model type %q is not vit, deit or timm (re-run vitctl convert with this version)", c.ModelType)
+	case c.Pooling != "" && c.Pooling != PoolCLS && c.Pooling != PoolAvg:
+		return fmt.Errorf("config: pooling %q is not %q or %q", c.Pooling, PoolCLS, PoolAvg)
+	case c.Pooling != PoolAvg && c.NoClassToken:
+		return fmt.Errorf("config: no class token, so pooling must be %q", PoolAvg)
+	case c.DistillationHead && (!c.DistillationToken || c.Pooling == PoolAvg || c.FCNorm):
+		return fmt.Errorf("config: a distillation head needs a distillation token, CLS pooling and no fc_norm")
+	case c.RegisterTokens < 0 || c.RegisterTokens > 1<<10:
+		return fmt.Errorf("config: %d register tokens", c.RegisterTokens)
+	}
+	return nil
 }
 
 func (c *Config) validatePreprocess() error {
 	p := &c.Preprocess
 	if p.DoResize && (p.Height != c.ImageSize || p.Width != c.ImageSize) {
 		return fmt.Errorf("preprocess: resize to %dx%d but the model takes %dx%d images", p.Width, p.Height, c.ImageSize, c.ImageSize)
+	}
+	if p.ResizeShortest < 0 || p.ResizeHeight < 0 || p.ResizeWidth < 0 ||
+		p.ResizeShortest > 0 && (p.ResizeHeight > 0 || p.ResizeWidth > 0 || p.ResizeShortest < max(p.Height, p.Width)) ||
+		(p.ResizeHeight > 0 || p.ResizeWidth > 0) && (p.ResizeHeight < p.Height || p.ResizeWidth < p.Width) {
+		return fmt.Errorf("preprocess: resize (shortest side %d, or %dx%d) does not leave a %dx%d center crop",
+			p.ResizeShortest, p.ResizeWidth, p.ResizeHeight, p.Width, p.Height)
 	}
 	if p.DoNormalize {
 		if len(p.Mean) != c.NumChannels || len(p.Std) != c.NumChannels {

@@ -6,24 +6,32 @@ import (
 	"github.com/vitctl/vitctl/internal/kernels"
 )
 
-// embed fills the residual stream x (B*T, D) with [CLS; patches] + pos.
-// The stride-P convolution is one GEMM over the unfolded patches.
+// embed fills the residual stream x (B*T, D) with [prefix; patches] + pos,
+// the prefix being CLS, distillation and register tokens as the config has
+// them, and applies norm_pre when there is one. The stride-P convolution is
+// one GEMM over the unfolded patches.
 func (r *Runner) embed(pixels []float32, B int) {
 	c, w, ws := &r.m.Config, r.m.w, &r.ws
 	D, T, Np := c.HiddenSize, r.Tokens(), r.gh*r.gw
+	Pf, pp := c.PrefixTokens(), c.PosPrefix()
 	cpp := c.NumChannels * c.PatchSize * c.PatchSize
 	unfold(ws.patches, pixels, B, c.NumChannels, r.height, r.width, c.PatchSize)
 	// pemb: (B*Np, D) = patches (B*Np, C*P*P) · Wᵀ + bias
 	kernels.Linear(r.pool, ws.pemb, D, ws.patches, cpp, B*Np, w.patch, kernels.Epilogue{Bias: w.patchB})
 	for b := 0; b < B; b++ {
 		x := ws.x[b*T*D : (b+1)*T*D]
-		for d := 0; d < D; d++ {
-			x[d] = w.cls[d] + r.pos[d]
+		copy(x, w.prefix)
+		for i := range pp * D {
+			x[i] += r.pos[i]
 		}
 		pe := ws.pemb[b*Np*D : (b+1)*Np*D]
 		for i, v := range pe {
-			x[D+i] = v + r.pos[D+i]
+			x[Pf*D+i] = v + r.pos[pp*D+i]
 		}
+	}
+	if c.PreNorm {
+		x := ws.x[:B*T*D]
+		kernels.LayerNorm(r.pool, x, x, B*T, D, w.preW, w.preB, float32(c.LayerNormEps))
 	}
 }
 
@@ -71,30 +79,94 @@ func (r *Runner) block(i, B int) {
 	if probs != nil {
 		r.Hooks.Attention(i, probs)
 	}
-	kernels.Linear(p, x, D, ws.ctx, D, M, ly.out, kernels.Epilogue{Bias: ly.outB, Residual: x})
+	r.residual(x, h, ws.ctx, D, M, ly.out, ly.outB, ly.ls1)
 
 	kernels.LayerNorm(p, h, x, M, D, ly.ln2W, ly.ln2B, eps)
-	kernels.Linear(p, ws.up, I, h, D, M, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act})    // (M, I)
-	kernels.Linear(p, x, D, ws.up, I, M, ly.down, kernels.Epilogue{Bias: ly.downB, Residual: x}) // (M, D)
+	kernels.Linear(p, ws.up, I, h, D, M, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act}) // (M, I)
+	r.residual(x, h, ws.up, I, M, ly.down, ly.downB, ly.ls2)
 }
 
-// head applies the final LayerNorm and the classifier on the CLS tokens.
+// residual adds a branch's output projection to x (M, D): x += in·Wᵀ + b,
+// or with layer scale x += gamma ⊙ (in·Wᵀ + b), using tmp (M, D).
+func (r *Runner) residual(x, tmp, in []float32, K, M int, w *kernels.PackedB, b, gamma []float32) {
+	D := len(x) / M
+	if gamma == nil {
+		kernels.Linear(r.pool, x, D, in, K, M, w, kernels.Epilogue{Bias: b, Residual: x})
+		return
+	}
+	kernels.Linear(r.pool, tmp, D, in, K, M, w, kernels.Epilogue{Bias: b})
+	for i := 0; i < M; i++ {
+		xr, tr := x[i*D:(i+1)*D], tmp[i*D:(i+1)*D]
+		for d, g := range gamma {
+			xr[d] += g * tr[d]
+		}
+	}
+}
+
+// head applies the final LayerNorm, pools and classifies: the CLS token,
+// or the mean of the patch tokens; with fc_norm the LayerNorm comes after
+// pooling; with a distillation head the logits are the mean of both heads'.
 func (r *Runner) head(B int) []float32 {
 	c, w, ws, p := &r.m.Config, r.m.w, &r.ws, r.pool
 	D, T, L := c.HiddenSize, r.Tokens(), len(c.Labels)
 	eps := float32(c.LayerNormEps)
-	if r.Hooks.Stage != nil {
-		// The reference normalises every token; only CLS feeds the classifier.
-		kernels.LayerNorm(p, ws.h, ws.x, B*T, D, w.normW, w.normB, eps)
-		r.Hooks.Stage("final_norm", ws.h[:B*T*D])
-		for b := 0; b < B; b++ {
-			copy(ws.cls[b*D:(b+1)*D], ws.h[b*T*D:])
+	switch {
+	case c.FCNorm:
+		r.poolTokens(ws.x, B)
+		kernels.LayerNorm(p, ws.cls, ws.cls, B, D, w.normW, w.normB, eps)
+		if r.Hooks.Stage != nil {
+			r.Hooks.Stage("fc_norm", ws.cls[:B*D])
 		}
-	} else {
+	case r.Hooks.Stage != nil || c.Pooling == PoolAvg:
+		// The reference normalises every token; the pooled ones feed the classifier.
+		kernels.LayerNorm(p, ws.h, ws.x, B*T, D, w.normW, w.normB, eps)
+		if r.Hooks.Stage != nil {
+			r.Hooks.Stage("final_norm", ws.h[:B*T*D])
+		}
+		r.poolTokens(ws.h, B)
+	default:
 		for b := 0; b < B; b++ {
 			kernels.LayerNorm(p, ws.cls[b*D:(b+1)*D], ws.x[b*T*D:b*T*D+D], 1, D, w.normW, w.normB, eps)
+			if ws.dist != nil {
+				kernels.LayerNorm(p, ws.dist[b*D:(b+1)*D], ws.x[(b*T+1)*D:(b*T+2)*D], 1, D, w.normW, w.normB, eps)
+			}
 		}
 	}
-	kernels.Linear(p, ws.logits, L, ws.cls, D, B, w.head, kernels.Epilogue{Bias: w.headB})
-	return ws.logits[:B*L]
+	logits := ws.logits[:B*L]
+	kernels.Linear(p, logits, L, ws.cls, D, B, w.head, kernels.Epilogue{Bias: w.headB})
+	if ws.dist != nil {
+		kernels.Linear(p, ws.dlogits, L, ws.dist, D, B, w.distH, kernels.Epilogue{Bias: w.distHB})
+		for i := range logits {
+			logits[i] = (logits[i] + ws.dlogits[i]) / 2
+		}
+	}
+	return logits
+}
+
+// poolTokens fills ws.cls (B, D) from hidden states h (B*T, D): each
+// image's first token, or the mean of its patch tokens (prefix tokens
+// excluded, as timm's global_pool="avg" does); ws.dist gets token 1.
+func (r *Runner) poolTokens(h []float32, B int) {
+	c, ws := &r.m.Config, &r.ws
+	D, T, Pf := c.HiddenSize, r.Tokens(), c.PrefixTokens()
+	acc := make([]float64, D)
+	for b := 0; b < B; b++ {
+		img, dst := h[b*T*D:(b+1)*T*D], ws.cls[b*D:(b+1)*D]
+		if ws.dist != nil {
+			copy(ws.dist[b*D:(b+1)*D], img[D:2*D])
+		}
+		if c.Pooling != PoolAvg {
+			copy(dst, img[:D])
+			continue
+		}
+		clear(acc)
+		for t := Pf; t < T; t++ {
+			for d, v := range img[t*D : (t+1)*D] {
+				acc[d] += float64(v)
+			}
+		}
+		for d := range dst {
+			dst[d] = float32(acc[d] / float64(T-Pf))
+		}
+	}
 }

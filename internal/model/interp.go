@@ -40,12 +40,20 @@ func cubicTaps(in, out int) ([][4]int, [][4]float64) {
 // slightly different numbers; vitctl matches the current behaviour.) The
 // same grid size returns pos unchanged, as the reference does.
 func InterpolatePos(pos []float32, D, g, gh, gw int) []float32 {
+	return InterpolatePosPrefix(pos, D, 1, g, gh, gw)
+}
+
+// InterpolatePosPrefix is InterpolatePos for position embeddings with
+// prefix leading entries that are kept as they are: 2 for DeiT's CLS and
+// distillation tokens (Hugging Face DeiT), CLS plus registers in timm
+// (resample_abs_pos_embed with num_prefix_tokens), 0 with no_embed_class.
+func InterpolatePosPrefix(pos []float32, D, prefix, g, gh, gw int) []float32 {
 	if gh == g && gw == g {
 		return pos
 	}
-	out := make([]float32, (1+gh*gw)*D)
-	copy(out[:D], pos[:D])
-	grid := pos[D:]
+	out := make([]float32, (prefix+gh*gw)*D)
+	copy(out[:prefix*D], pos[:prefix*D])
+	grid := pos[prefix*D:]
 	ry, wy := cubicTaps(g, gh)
 	rx, wx := cubicTaps(g, gw)
 	acc := make([]float64, D)
@@ -61,7 +69,7 @@ func InterpolatePos(pos []float32, D, g, gh, gw int) []float32 {
 					}
 				}
 			}
-			dst := out[(1+y*gw+x)*D:][:D]
+			dst := out[(prefix+y*gw+x)*D:][:D]
 			for d, v := range acc {
 				dst[d] = float32(v)
 			}

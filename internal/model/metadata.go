@@ -56,6 +56,14 @@ func (r *mdReader) floats(key string, dst *[]float64) {
 	}
 }
 
+// opt reads key through get only when the file has it, so files written
+// before a key existed keep the zero value.
+func opt[T any](r *mdReader, key string, dst *T, get func(*mdReader, string, *T)) {
+	if r.err == nil && r.md.Has(key) {
+		get(r, key, dst)
+	}
+}
+
 // ConfigFrom reads a model's Config from model-file metadata.
 func ConfigFrom(md Metadata) (*Config, error) {
 	var arch string
@@ -86,6 +94,21 @@ func ConfigFrom(md Metadata) (*Config, error) {
 	r.bool(KeyDoNormalize, &p.DoNormalize)
 	r.floats(KeyMean, &p.Mean)
 	r.floats(KeyStd, &p.Std)
+	opt(r, KeyResizeShortest, &p.ResizeShortest, (*mdReader).int)
+	opt(r, KeyResizeHeight, &p.ResizeHeight, (*mdReader).int)
+	opt(r, KeyResizeWidth, &p.ResizeWidth, (*mdReader).int)
+	opt(r, KeyCropPct, &p.CropPct, (*mdReader).float)
+	opt(r, KeyModelType, &c.ModelType, (*mdReader).str)
+	opt(r, KeyNoClassToken, &c.NoClassToken, (*mdReader).bool)
+	opt(r, KeyDistillationToken, &c.DistillationToken, (*mdReader).bool)
+	opt(r, KeyDistillationHead, &c.DistillationHead, (*mdReader).bool)
+	opt(r, KeyRegisterTokens, &c.RegisterTokens, (*mdReader).int)
+	opt(r, KeyNoEmbedClass, &c.NoEmbedClass, (*mdReader).bool)
+	opt(r, KeyPreNorm, &c.PreNorm, (*mdReader).bool)
+	opt(r, KeyNoPatchBias, &c.NoPatchBias, (*mdReader).bool)
+	opt(r, KeyLayerScale, &c.LayerScale, (*mdReader).bool)
+	opt(r, KeyPooling, &c.Pooling, (*mdReader).str)
+	opt(r, KeyFCNorm, &c.FCNorm, (*mdReader).bool)
 	if r.err != nil {
 		return nil, fmt.Errorf("model metadata: %w (re-run vitctl convert)", r.err)
 	}

@@ -67,8 +67,10 @@ type workspace struct {
 	qkv     []float32 // (B*T, 3D)
 	ctx     []float32 // (B*T, D) attention output before projection
 	up      []float32 // (B*T, I)
-	cls     []float32 // (B, D) final CLS rows
+	cls     []float32 // (B, D) pooled rows the classifier sees
+	dist    []float32 // (B, D) distillation rows, only with a distillation head
 	logits  []float32 // (B, L)
+	dlogits []float32 // (B, L) distillation head, only with one
 	probs   []float32 // (B, H, T, T), only with an attention hook
 }
 
@@ -95,11 +97,11 @@ func (m *Model) NewRunnerAt(pool *kernels.Pool, maxBatch, height, width int) (*R
 		return nil, fmt.Errorf("batch %d: must be at least 1", maxBatch)
 	}
 	gh, gw := height/P, width/P
-	B, T, D, Np := maxBatch, 1+gh*gw, c.HiddenSize, gh*gw
+	B, T, D, Np := maxBatch, c.PrefixTokens()+gh*gw, c.HiddenSize, gh*gw
 	cpp := c.NumChannels * P * P
 	g := c.ImageSize / P
-	pos := InterpolatePos(m.w.pos, D, g, gh, gw)
-	return &Runner{m: m, pool: pool, MaxBatch: maxBatch, height: height, width: width, gh: gh, gw: gw, pos: pos, ws: workspace{
+	pos := InterpolatePosPrefix(m.w.pos, D, c.PosPrefix(), g, gh, gw)
+	r := &Runner{m: m, pool: pool, MaxBatch: maxBatch, height: height, width: width, gh: gh, gw: gw, pos: pos, ws: workspace{
 		patches: make([]float32, B*Np*cpp),
 		pemb:    make([]float32, B*Np*D),
 		x:       make([]float32, B*T*D),
@@ -109,7 +111,12 @@ func (m *Model) NewRunnerAt(pool *kernels.Pool, maxBatch, height, width int) (*R
 		up:      make([]float32, B*T*c.IntermediateSize),
 		cls:     make([]float32, B*D),
 		logits:  make([]float32, B*len(c.Labels)),
-	}}, nil
+	}}
+	if c.DistillationHead {
+		r.ws.dist = make([]float32, B*D)
+		r.ws.dlogits = make([]float32, B*len(c.Labels))
+	}
+	return r, nil
 }
 
 // PixelsPerImage is C*H*W, the length of one image's input at the model's size.
@@ -118,11 +125,17 @@ func (c *Config) PixelsPerImage() int { return c.NumChannels * c.ImageSize * c.I
 // PixelsPerImage is C*H*W, the length of one image's input for this runner.
 func (r *Runner) PixelsPerImage() int { return r.m.Config.NumChannels * r.height * r.width }
 
-// Tokens is T for this runner's image size: patches plus the CLS token.
-func (r *Runner) Tokens() int { return 1 + r.gh*r.gw }
+// Tokens is T for this runner's image size: the prefix tokens (CLS,
+// distillation, registers) plus the patches.
+func (r *Runner) Tokens() int { return r.PrefixTokens() + r.gh*r.gw }
 
-// PositionEmbeddings are the (T, D) position embeddings this runner adds,
-// interpolated for its image size.
+// PrefixTokens is the number of tokens before the patches; token
+// PrefixTokens()+y*gw+x is patch (y, x) of the grid, in attention maps too.
+func (r *Runner) PrefixTokens() int { return r.m.Config.PrefixTokens() }
+
+// PositionEmbeddings are the position embeddings this runner adds,
+// interpolated for its image size: (T, D), or (patches, D) with
+// no_embed_class.
 func (r *Runner) PositionEmbeddings() []float32 { return r.pos }
 
 // Grid is the patch grid (rows, columns) for this runner's image size.

@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+)
 
 // Model-file vocabulary shared by the converter and the loader. Tensor names
 // follow the ggml convention (short, "blk.N." per layer); shapes are given
@@ -12,7 +15,7 @@ const (
 	KeyName             = "general.name"
 	KeySource           = "general.source"
 	KeyConverterVersion = "vitctl.converter_version"
-	KeyModelType        = "vit.model_type" // Hugging Face model_type of the source ("vit")
+	KeyModelType        = "vit.model_type" // source layout: "vit", "deit" (Hugging Face model_type) or "timm"
 
 	KeyHiddenSize   = "vit.hidden_size"
 	KeyLayers       = "vit.num_hidden_layers"
@@ -25,6 +28,23 @@ const (
 	KeyChannels     = "vit.num_channels"
 	KeyQKVBias      = "vit.qkv_bias"
 	KeyLabels       = "vit.labels" // array of strings, index = class id
+
+	// Family options; absent keys take the zero value (Hugging Face ViT).
+	KeyNoClassToken      = "vit.no_class_token"
+	KeyDistillationToken = "vit.distillation_token"
+	KeyDistillationHead  = "vit.distillation_head"
+	KeyRegisterTokens    = "vit.register_tokens"
+	KeyNoEmbedClass      = "vit.no_embed_class"
+	KeyPreNorm           = "vit.pre_norm"
+	KeyNoPatchBias       = "vit.no_patch_bias"
+	KeyLayerScale        = "vit.layer_scale"
+	KeyPooling           = "vit.pooling" // "cls" or "avg"
+	KeyFCNorm            = "vit.fc_norm"
+
+	KeyResizeShortest = "vit.preprocess.resize_shortest"
+	KeyResizeHeight   = "vit.preprocess.resize_height"
+	KeyResizeWidth    = "vit.preprocess.resize_width"
+	KeyCropPct        = "vit.preprocess.crop_pct" // float64
 
 	KeyDoResize      = "vit.preprocess.do_resize"
 	KeyHeight        = "vit.preprocess.height"
@@ -47,6 +67,15 @@ const (
 	TensorPostNormB = "post_norm.bias"    // (D)
 	TensorClassW    = "cls_head.weight"   // (L, D)
 	TensorClassB    = "cls_head.bias"     // (L)
+
+	TensorDist      = "dist_token"       // (D), with a distillation token
+	TensorReg       = "reg_tokens"       // (R, D), with register tokens
+	TensorPreNormW  = "pre_norm.weight"  // (D), with pre_norm
+	TensorPreNormB  = "pre_norm.bias"    // (D)
+	TensorFCNormW   = "fc_norm.weight"   // (D), with fc_norm, instead of post_norm
+	TensorFCNormB   = "fc_norm.bias"     // (D)
+	TensorDistHeadW = "dist_head.weight" // (L, D), with a distillation head
+	TensorDistHeadB = "dist_head.bias"   // (L)
 )
 
 // Per-layer tensor suffixes; the full name is BlockTensor(i, suffix).
@@ -67,6 +96,8 @@ const (
 	FFNUpB   = "ffn_up.bias"     // (I)
 	FFNDownW = "ffn_down.weight" // (D, I)
 	FFNDownB = "ffn_down.bias"   // (D)
+	AttnLS   = "attn_ls.weight"  // (D), only with layer scale
+	FFNLS    = "ffn_ls.weight"   // (D), only with layer scale
 )
 
 // BlockTensor names tensor suffix of encoder layer i.
@@ -78,11 +109,23 @@ func TensorShapes(c *Config) map[string][]int {
 	D, I, L := c.HiddenSize, c.IntermediateSize, len(c.Labels)
 	P, C := c.PatchSize, c.NumChannels
 	m := map[string][]int{
-		TensorCLS: {D}, TensorPos: {c.Tokens(), D},
-		TensorPatchW: {D, C, P, P}, TensorPatchB: {D},
-		TensorPostNormW: {D}, TensorPostNormB: {D},
+		TensorPos:    {c.PosPrefix() + c.NumPatches(), D},
+		TensorPatchW: {D, C, P, P},
 		TensorClassW: {L, D}, TensorClassB: {L},
 	}
+	opt := func(on bool, shapes map[string][]int) {
+		if on {
+			maps.Copy(m, shapes)
+		}
+	}
+	opt(!c.NoClassToken, map[string][]int{TensorCLS: {D}})
+	opt(!c.NoPatchBias, map[string][]int{TensorPatchB: {D}})
+	opt(!c.FCNorm, map[string][]int{TensorPostNormW: {D}, TensorPostNormB: {D}})
+	opt(c.FCNorm, map[string][]int{TensorFCNormW: {D}, TensorFCNormB: {D}})
+	opt(c.DistillationToken, map[string][]int{TensorDist: {D}})
+	opt(c.DistillationHead, map[string][]int{TensorDistHeadW: {L, D}, TensorDistHeadB: {L}})
+	opt(c.RegisterTokens > 0, map[string][]int{TensorReg: {c.RegisterTokens, D}})
+	opt(c.PreNorm, map[string][]int{TensorPreNormW: {D}, TensorPreNormB: {D}})
 	for i := 0; i < c.NumHiddenLayers; i++ {
 		for s, shape := range map[string][]int{
 			Norm1W: {D}, Norm1B: {D}, AttnQW: {D, D}, AttnKW: {D, D}, AttnVW: {D, D},
@@ -95,6 +138,10 @@ func TensorShapes(c *Config) map[string][]int {
 			for _, s := range []string{AttnQB, AttnKB, AttnVB} {
 				m[BlockTensor(i, s)] = []int{D}
 			}
+		}
+		if c.LayerScale {
+			m[BlockTensor(i, AttnLS)] = []int{D}
+			m[BlockTensor(i, FFNLS)] = []int{D}
 		}
 	}
 	return m

@@ -24,19 +24,27 @@ type layer struct {
 	upB        []float32
 	down       *kernels.PackedB // (D, I)
 	downB      []float32
+	ls1, ls2   []float32 // (D) layer scales, nil without
 }
 
 // weights is the whole network's parameters.
 type weights struct {
-	cls     []float32        // (D)
-	pos     []float32        // (T, D)
+	cls     []float32        // (D), nil without a class token
+	dist    []float32        // (D), nil without a distillation token
+	reg     []float32        // (R, D), nil without register tokens
+	prefix  []float32        // (PrefixTokens, D): cls, dist and reg rows in token order
+	pos     []float32        // (PosPrefix+Np, D)
 	patch   *kernels.PackedB // (D, C*P*P)
-	patchB  []float32        // (D)
+	patchB  []float32        // (D), nil without a bias
+	preW    []float32        // norm_pre, nil without
+	preB    []float32
 	layers  []layer
-	normW   []float32 // final LayerNorm
+	normW   []float32 // final LayerNorm (or fc_norm after pooling)
 	normB   []float32
 	head    *kernels.PackedB // (L, D)
 	headB   []float32
+	distH   *kernels.PackedB // (L, D), nil without a distillation head
+	distHB  []float32
 	nParams int
 }
 
@@ -98,8 +106,16 @@ func (l *loader) tensor(name string) []float32 {
 	return data
 }
 
+// optional fetches a tensor the config may not have, nil when it has not.
+func (l *loader) optional(name string) []float32 {
+	if _, ok := l.shapes[name]; !ok {
+		return nil
+	}
+	return l.tensor(name)
+}
+
 func (l *loader) packed(name string) *kernels.PackedB {
-	w := l.tensor(name)
+	w := l.optional(name)
 	if w == nil {
 		return nil
 	}
@@ -130,6 +146,7 @@ func (l *loader) block(i int, c *Config) layer {
 		ln2W: t(Norm2W), ln2B: t(Norm2B),
 		up: l.packed(BlockTensor(i, FFNUpW)), upB: t(FFNUpB),
 		down: l.packed(BlockTensor(i, FFNDownW)), downB: t(FFNDownB),
+		ls1: l.optional(BlockTensor(i, AttnLS)), ls2: l.optional(BlockTensor(i, FFNLS)),
 	}
 	if l.err == nil {
 		ly.qkv = kernels.PackB(qkv, 3*D, D)
@@ -141,10 +158,17 @@ func (l *loader) block(i int, c *Config) layer {
 func loadWeights(c *Config, get Getter) (*weights, error) {
 	l := &loader{get: get, shapes: TensorShapes(c)}
 	w := &weights{
-		cls: l.tensor(TensorCLS), pos: l.tensor(TensorPos),
-		patch: l.packed(TensorPatchW), patchB: l.tensor(TensorPatchB),
-		normW: l.tensor(TensorPostNormW), normB: l.tensor(TensorPostNormB),
+		cls: l.optional(TensorCLS), dist: l.optional(TensorDist), reg: l.optional(TensorReg),
+		pos:   l.tensor(TensorPos),
+		patch: l.packed(TensorPatchW), patchB: l.optional(TensorPatchB),
+		preW: l.optional(TensorPreNormW), preB: l.optional(TensorPreNormB),
 		head: l.packed(TensorClassW), headB: l.tensor(TensorClassB),
+		distH: l.packed(TensorDistHeadW), distHB: l.optional(TensorDistHeadB),
+	}
+	if c.FCNorm {
+		w.normW, w.normB = l.tensor(TensorFCNormW), l.tensor(TensorFCNormB)
+	} else {
+		w.normW, w.normB = l.tensor(TensorPostNormW), l.tensor(TensorPostNormB)
 	}
 	for i := 0; i < c.NumHiddenLayers && l.err == nil; i++ {
 		w.layers = append(w.layers, l.block(i, c))
@@ -152,6 +176,7 @@ func loadWeights(c *Config, get Getter) (*weights, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
+	w.prefix = slices.Concat(w.cls, w.dist, w.reg)
 	w.nParams = l.n
 	return w, nil
 }

@@ -66,3 +66,26 @@ func FuzzEpilogue(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLinear runs Linear on fuzzed shapes, strides, epilogues and thread
+// counts with every implementation and checks every output against the
+// float64 reference and the guard bands.
+func FuzzLinear(f *testing.F) {
+	f.Add(uint8(7), uint8(65), uint16(129), uint8(3), uint8(0x1f))
+	f.Fuzz(func(t *testing.T, m8, n8 uint8, k16 uint16, ld8, flags uint8) {
+		m, n, k := int(m8%40), int(n8)%150, int(k16%600)
+		r := rand.New(rand.NewPCG(uint64(m)<<32|uint64(n), uint64(k)))
+		c := newLinearCase(r, m, n, k, k+int(ld8%4), n+int(ld8/4%4), flags&1 != 0, flags&2 != 0, Act(flags/4%5))
+		for _, im := range impls {
+			withImpl(im, func() {
+				y, all := c.run(NewPool(1 + int(flags/32%3)))
+				checkGuards(t, "y", all, pad, m, n, c.ldy)
+				for i := range m {
+					for j := range n {
+						c.check(t, y, i, j)
+					}
+				}
+			})
+		}
+	})
+}

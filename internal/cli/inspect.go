@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -326,7 +328,7 @@ func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, o *insp
 			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, cfg.Tokens()))
 		})
 	}
-	sum.Files = append(w.files, "summary.json")
+	sum.Files = append(slices.Sorted(slices.Values(w.files)), "summary.json")
 	w.file("summary.json", func(f io.Writer) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
@@ -368,22 +370,35 @@ func (p *pictures) render(m []float64) *image.RGBA {
 }
 
 // drawLayers writes each selected head of each selected layer, the fused
-// map and the layer's grid.
+// map and the layer's grid, rendering up to p.o.threads layers at once
+// (PNG encoding is most of an image's time after the forward pass).
 func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads []int) {
-	cols := int(math.Ceil(math.Sqrt(float64(len(heads) + 1))))
+	sem := make(chan struct{}, p.o.threads)
+	var wg sync.WaitGroup
 	for _, l := range layers {
-		var tiles []attention.Tile
-		for _, h := range heads {
-			img := p.render(attention.CLS(attention.Head(probs[l], p.T, h), p.T))
-			w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
-			tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
-		}
-		fused := p.render(attention.CLS(attention.Fuse(probs[l], p.T, heads, p.o.fusion), p.T))
-		w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
-		tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
-		title := fmt.Sprintf("layer %d: CLS attention to patches", l)
-		w.png(fmt.Sprintf("layer%02d_grid.png", l), attention.Grid(tiles, cols, title, p.o.cm))
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			p.drawLayer(w, probs[l], l, heads)
+		}()
 	}
+	wg.Wait()
+}
+
+func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []int) {
+	var tiles []attention.Tile
+	for _, h := range heads {
+		img := p.render(attention.CLS(attention.Head(probs, p.T, h), p.T))
+		w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
+		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
+	}
+	fused := p.render(attention.CLS(attention.Fuse(probs, p.T, heads, p.o.fusion), p.T))
+	w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
+	tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
+	title := fmt.Sprintf("layer %d: CLS attention to patches", l)
+	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
+	w.png(fmt.Sprintf("layer%02d_grid.png", l), attention.Grid(tiles, cols, title, p.o.cm))
 }
 
 // drawRollout writes the rollout through all layers and a grid of the
@@ -418,10 +433,12 @@ func rawAttention(probs [][]float32, layers, heads []int, T int) *npy.Array {
 }
 
 // pictureWriter writes files into dir, each through a temporary file in
-// the same folder and a rename, so a reader never sees half a file. It
-// keeps the first error and writes nothing after it.
+// the same folder and a rename, so a reader never sees half a file. It is
+// safe for concurrent use, keeps the first error and starts no write after
+// it.
 type pictureWriter struct {
 	dir   string
+	mu    sync.Mutex
 	files []string
 	err   error
 }
@@ -431,12 +448,24 @@ func (w *pictureWriter) png(name string, img image.Image) {
 }
 
 func (w *pictureWriter) file(name string, write func(io.Writer) error) {
-	if w.err != nil {
+	if w.failed() {
 		return
 	}
-	if w.err = writeFileAtomic(filepath.Join(w.dir, name), write); w.err == nil {
+	err := writeFileAtomic(filepath.Join(w.dir, name), write)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	if err == nil {
 		w.files = append(w.files, name)
 	}
+}
+
+func (w *pictureWriter) failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err != nil
 }
 
 // writeFileAtomic writes path through a temporary file beside it.

@@ -1,0 +1,173 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Precision is the number format a PackedB's weights are stored in and its
+// products are computed in. Accumulation is fp32 in every precision, and
+// everything outside Linear (LayerNorm, softmax, attention, the residual
+// stream) stays fp32.
+type Precision uint8
+
+const (
+	FP32 Precision = iota // fp32 weights and activations
+	// BF16: weights rounded to bfloat16 once at packing, activations
+	// rounded to bfloat16 (to nearest, ties to even) as each Linear packs
+	// them; every product of two bf16 values is exact in fp32.
+	BF16
+)
+
+var precisionNames = []string{FP32: "fp32", BF16: "bf16"}
+
+func (p Precision) String() string {
+	if int(p) < len(precisionNames) {
+		return precisionNames[p]
+	}
+	return fmt.Sprintf("Precision(%d)", p)
+}
+
+// ParsePrecision maps "fp32" or "bf16" to a Precision.
+func ParsePrecision(s string) (Precision, error) {
+	for p, name := range precisionNames {
+		if s == name {
+			return Precision(p), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown precision %q (want %s)", s, strings.Join(precisionNames, " or "))
+}
+
+// Precision reports the format w's weights are stored in.
+func (w *PackedB) Precision() Precision {
+	if w.bf != nil {
+		return BF16
+	}
+	return FP32
+}
+
+// PackBPrecision is PackB for weights stored in precision p.
+func PackBPrecision(w []float32, n, k int, p Precision) *PackedB {
+	return PackB(w, n, k).To(p)
+}
+
+// To returns w stored in precision p: w itself when it already is, else a
+// new PackedB (fp32 → bf16 rounds each weight to nearest, ties to even;
+// bf16 → fp32 widens exactly).
+func (w *PackedB) To(p Precision) *PackedB {
+	if w.Precision() == p {
+		return w
+	}
+	switch p {
+	case FP32:
+		q := &PackedB{N: w.N, K: w.K, w: make([]float32, ceilDiv(w.N, nr)*nr*w.K)}
+		unpackBF16(q.w, w.bf, w.N, w.K)
+		return q
+	case BF16:
+		q := &PackedB{N: w.N, K: w.K, bf: make([]uint32, ceilDiv(w.N, nr)*nr*ceilDiv(w.K, 2))}
+		packBF16(q.bf, w.w, w.N, w.K)
+		return q
+	}
+	panic("kernels: PackedB.To: unknown precision " + p.String())
+}
+
+// packBF16 turns fp32 panels of packB into bf16 VNNI panels: panel q, pair
+// row k2 holds at dst[(q·K2+k2)·nr+j] the two bf16 values of column j at
+// rows 2k2 (low half) and 2k2+1 (high half, zero past K) of W's column j,
+// K2 = ⌈K/2⌉, for the n columns of src (K = k). This
+// is the B layout of both VDPBF16PS and AMX's TDPBF16PS.
+func packBF16(dst []uint32, src []float32, n, k int) {
+	k2 := ceilDiv(k, 2)
+	for q := range ceilDiv(n, nr) {
+		panel := src[q*k*nr : (q+1)*k*nr]
+		for r := range k2 {
+			d := dst[(q*k2+r)*nr : (q*k2+r+1)*nr]
+			lo := panel[2*r*nr : (2*r+1)*nr]
+			var hi []float32
+			if 2*r+1 < k {
+				hi = panel[(2*r+1)*nr : (2*r+2)*nr]
+			}
+			for j := range d {
+				d[j] = uint32(toBF16(lo[j]))
+				if hi != nil {
+					d[j] |= uint32(toBF16(hi[j])) << 16
+				}
+			}
+		}
+	}
+}
+
+// unpackBF16 is the inverse of packBF16, exact.
+func unpackBF16(dst []float32, src []uint32, n, k int) {
+	k2 := ceilDiv(k, 2)
+	for q := range ceilDiv(n, nr) {
+		for kk := range k {
+			d := dst[(q*k+kk)*nr : (q*k+kk+1)*nr]
+			s := src[(q*k2+kk/2)*nr : (q*k2+kk/2+1)*nr]
+			for j, v := range s {
+				d[j] = fromBF16(uint16(v >> (16 * (kk % 2))))
+			}
+		}
+	}
+}
+
+// toBF16 rounds f to the nearest bfloat16, ties to even; NaN stays NaN.
+func toBF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if b&0x7fffffff > 0x7f800000 {
+		return uint16(b>>16) | 0x40 // quiet NaN, sign kept
+	}
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
+
+// fromBF16 widens a bfloat16 value exactly.
+func fromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// packABF16 writes rows of x (m, k), row stride ldx, into dst as bf16 pairs,
+// row i at dst[i·⌈k/2⌉:], the high half of the last pair zero for odd k.
+func packABF16(dst []uint32, x []float32, ldx, m, k int) {
+	k2 := ceilDiv(k, 2)
+	for i := range m {
+		row, d := x[i*ldx:i*ldx+k], dst[i*k2:(i+1)*k2]
+		for r := range k / 2 {
+			d[r] = uint32(toBF16(row[2*r])) | uint32(toBF16(row[2*r+1]))<<16
+		}
+		if k%2 == 1 {
+			d[k2-1] = uint32(toBF16(row[k-1]))
+		}
+	}
+}
+
+// tileBF16Generic is the bf16 micro-kernel specification, VDPBF16PS's
+// order of operations:
+//
+//	for i < 6, j < 64: t = acc ? c[i·ldc+j] : 0
+//	  for k2 < kc2: t += hi(a[i·lda+k2])·hi(b[k2·64+j]); t += lo(a[i·lda+k2])·lo(b[k2·64+j])
+//	  c[i·ldc+j] = t
+//
+// lo and hi are the bf16 halves of a pair, widened to fp32; each product is
+// exact in fp32, each sum rounded to nearest.
+func tileBF16Generic(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
+	var t [mr][nr]float32
+	if acc {
+		for i := range mr {
+			copy(t[i][:], c[i*ldc:i*ldc+nr])
+		}
+	}
+	for k := range kc2 {
+		bk := b[k*nr : k*nr+nr]
+		for i := range mr {
+			ap := a[i*lda+k]
+			ah, al := fromBF16(uint16(ap>>16)), fromBF16(uint16(ap))
+			ti := &t[i]
+			for j, bv := range bk {
+				ti[j] += ah * fromBF16(uint16(bv>>16))
+				ti[j] += al * fromBF16(uint16(bv))
+			}
+		}
+	}
+	for i := range mr {
+		copy(c[i*ldc:i*ldc+nr], t[i][:])
+	}
+}

@@ -1,0 +1,33 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// tileBF16AVX512 is tileBF16Generic in AVX512_BF16 (VDPBF16PS).
+//
+//go:noescape
+func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int, acc bool)
+
+var hasAVX512BF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
+
+func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
+	if kc2 > 0 && len(a) < (mr-1)*lda+kc2 || len(b) < kc2*nr || len(c) < (mr-1)*ldc+nr {
+		panic("kernels: bf16 tile: slice too short")
+	}
+	var ap, bp *uint32
+	if kc2 > 0 {
+		ap, bp = &a[0], &b[0]
+	}
+	tileBF16AVX512(kc2, ap, lda, bp, &c[0], ldc, acc)
+}
+
+// bf16AsmImpls lists the bf16 assembly implementations this CPU runs, best
+// first.
+func bf16AsmImpls() []*bf16Impl {
+	var l []*bf16Impl
+	if hasAVX512BF16 {
+		l = append(l, &bf16Impl{name: "avx512bf16", tile: tileBF16AVX512Go})
+	}
+	return l
+}

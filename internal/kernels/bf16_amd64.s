@@ -1,0 +1,192 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Go's assembler has no VDPBF16PS (AVX512_BF16), so each form used is
+// encoded with BYTE directives; the bytes are GNU as's for the mnemonic
+// in the comment above each. VDPBF16PS zA, zB, zC adds, in each fp32 lane
+// of zA, hi(zB)·hi(zC) and then lo(zB)·lo(zC) for the lane's two bf16
+// halves (Intel SDM order; DAZ, FTZ, round to nearest even).
+// vdpbf16ps zmm0,zmm24,zmm28
+#define VDP_0_24_28 BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+// vdpbf16ps zmm1,zmm25,zmm28
+#define VDP_1_25_28 BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+// vdpbf16ps zmm2,zmm26,zmm28
+#define VDP_2_26_28 BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd4
+// vdpbf16ps zmm3,zmm27,zmm28
+#define VDP_3_27_28 BYTE $0x62; BYTE $0x92; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xdc
+// vdpbf16ps zmm4,zmm24,zmm29
+#define VDP_4_24_29 BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe5
+// vdpbf16ps zmm5,zmm25,zmm29
+#define VDP_5_25_29 BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xed
+// vdpbf16ps zmm6,zmm26,zmm29
+#define VDP_6_26_29 BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+// vdpbf16ps zmm7,zmm27,zmm29
+#define VDP_7_27_29 BYTE $0x62; BYTE $0x92; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+// vdpbf16ps zmm8,zmm24,zmm30
+#define VDP_8_24_30 BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+// vdpbf16ps zmm9,zmm25,zmm30
+#define VDP_9_25_30 BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+// vdpbf16ps zmm10,zmm26,zmm30
+#define VDP_10_26_30 BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+// vdpbf16ps zmm11,zmm27,zmm30
+#define VDP_11_27_30 BYTE $0x62; BYTE $0x12; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xde
+// vdpbf16ps zmm12,zmm24,zmm31
+#define VDP_12_24_31 BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe7
+// vdpbf16ps zmm13,zmm25,zmm31
+#define VDP_13_25_31 BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xef
+// vdpbf16ps zmm14,zmm26,zmm31
+#define VDP_14_26_31 BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+// vdpbf16ps zmm15,zmm27,zmm31
+#define VDP_15_27_31 BYTE $0x62; BYTE $0x12; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xff
+// vdpbf16ps zmm16,zmm24,zmm28
+#define VDP_16_24_28 BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+// vdpbf16ps zmm17,zmm25,zmm28
+#define VDP_17_25_28 BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+// vdpbf16ps zmm18,zmm26,zmm28
+#define VDP_18_26_28 BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd4
+// vdpbf16ps zmm19,zmm27,zmm28
+#define VDP_19_27_28 BYTE $0x62; BYTE $0x82; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xdc
+// vdpbf16ps zmm20,zmm24,zmm29
+#define VDP_20_24_29 BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe5
+// vdpbf16ps zmm21,zmm25,zmm29
+#define VDP_21_25_29 BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xed
+// vdpbf16ps zmm22,zmm26,zmm29
+#define VDP_22_26_29 BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+// vdpbf16ps zmm23,zmm27,zmm29
+#define VDP_23_27_29 BYTE $0x62; BYTE $0x82; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+
+// BF16STEP does one pair row k2: it loads the 64 B pairs of the row at
+// boff(SI) into Z24–Z27, broadcasts each row's A pair at aoff from its row
+// pointer and adds the 24 dot products into Z0–Z23.
+#define BF16STEP(aoff, b0, b1, b2, b3) \
+	VMOVUPS b0(SI), Z24; \
+	VMOVUPS b1(SI), Z25; \
+	VMOVUPS b2(SI), Z26; \
+	VMOVUPS b3(SI), Z27; \
+	VBROADCASTSS aoff(AX), Z28; \
+	VBROADCASTSS aoff(AX)(BX*1), Z29; \
+	VBROADCASTSS aoff(AX)(BX*2), Z30; \
+	VBROADCASTSS aoff(R8), Z31; \
+	VDP_0_24_28; VDP_1_25_28; VDP_2_26_28; VDP_3_27_28; \
+	VDP_4_24_29; VDP_5_25_29; VDP_6_26_29; VDP_7_27_29; \
+	VDP_8_24_30; VDP_9_25_30; VDP_10_26_30; VDP_11_27_30; \
+	VDP_12_24_31; VDP_13_25_31; VDP_14_26_31; VDP_15_27_31; \
+	VBROADCASTSS aoff(R8)(BX*1), Z28; \
+	VBROADCASTSS aoff(R8)(BX*2), Z29; \
+	VDP_16_24_28; VDP_17_25_28; VDP_18_26_28; VDP_19_27_28; \
+	VDP_20_24_29; VDP_21_25_29; VDP_22_26_29; VDP_23_27_29
+
+// func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int, acc bool)
+//
+// tileBF16Generic for the whole 6×64 tile: Z0–Z23 hold the accumulators
+// (row i in Z4i…Z4i+3), started from c when acc is set, else from zero.
+TEXT ·tileBF16AVX512(SB), NOSPLIT, $0-49
+	MOVQ kc2+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ lda+16(FP), BX
+	SHLQ $2, BX
+	MOVQ b+24(FP), SI
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), DX
+	SHLQ $2, DX
+	LEAQ (AX)(BX*2), R8
+	ADDQ BX, R8 // R8 = a + 3·lda
+	LEAQ (DI)(DX*2), R10
+	ADDQ DX, R10 // R10 = c + 3·ldc
+	MOVBLZX acc+48(FP), R9
+	TESTQ R9, R9
+	JNE load
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	JMP body
+load:
+	VMOVUPS 0(DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VMOVUPS 0(DI)(DX*1), Z4
+	VMOVUPS 64(DI)(DX*1), Z5
+	VMOVUPS 128(DI)(DX*1), Z6
+	VMOVUPS 192(DI)(DX*1), Z7
+	VMOVUPS 0(DI)(DX*2), Z8
+	VMOVUPS 64(DI)(DX*2), Z9
+	VMOVUPS 128(DI)(DX*2), Z10
+	VMOVUPS 192(DI)(DX*2), Z11
+	VMOVUPS 0(R10), Z12
+	VMOVUPS 64(R10), Z13
+	VMOVUPS 128(R10), Z14
+	VMOVUPS 192(R10), Z15
+	VMOVUPS 0(R10)(DX*1), Z16
+	VMOVUPS 64(R10)(DX*1), Z17
+	VMOVUPS 128(R10)(DX*1), Z18
+	VMOVUPS 192(R10)(DX*1), Z19
+	VMOVUPS 0(R10)(DX*2), Z20
+	VMOVUPS 64(R10)(DX*2), Z21
+	VMOVUPS 128(R10)(DX*2), Z22
+	VMOVUPS 192(R10)(DX*2), Z23
+body:
+	MOVQ CX, R11
+	SHRQ $1, R11 // steps of 2 pairs
+	JEQ tail
+loop2:
+	BF16STEP(0, 0, 64, 128, 192)
+	BF16STEP(4, 256, 320, 384, 448)
+	ADDQ $8, AX
+	ADDQ $8, R8
+	ADDQ $512, SI
+	DECQ R11
+	JNE loop2
+tail:
+	TESTQ $1, CX
+	JEQ store
+	BF16STEP(0, 0, 64, 128, 192)
+store:
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 0(DI)(DX*1)
+	VMOVUPS Z5, 64(DI)(DX*1)
+	VMOVUPS Z6, 128(DI)(DX*1)
+	VMOVUPS Z7, 192(DI)(DX*1)
+	VMOVUPS Z8, 0(DI)(DX*2)
+	VMOVUPS Z9, 64(DI)(DX*2)
+	VMOVUPS Z10, 128(DI)(DX*2)
+	VMOVUPS Z11, 192(DI)(DX*2)
+	VMOVUPS Z12, 0(R10)
+	VMOVUPS Z13, 64(R10)
+	VMOVUPS Z14, 128(R10)
+	VMOVUPS Z15, 192(R10)
+	VMOVUPS Z16, 0(R10)(DX*1)
+	VMOVUPS Z17, 64(R10)(DX*1)
+	VMOVUPS Z18, 128(R10)(DX*1)
+	VMOVUPS Z19, 192(R10)(DX*1)
+	VMOVUPS Z20, 0(R10)(DX*2)
+	VMOVUPS Z21, 64(R10)(DX*2)
+	VMOVUPS Z22, 128(R10)(DX*2)
+	VMOVUPS Z23, 192(R10)(DX*2)
+	VZEROUPPER
+	RET

@@ -1,0 +1,244 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const epsBF16 = 1.0 / (1 << 8) // bfloat16 unit roundoff (8-bit significand)
+
+func TestToBF16(t *testing.T) {
+	for _, c := range []struct {
+		in   uint32
+		want uint16
+	}{
+		{0x3f800000, 0x3f80}, // 1
+		{0x3f808000, 0x3f80}, // 1 + 2⁻⁸: tie, to even (down)
+		{0x3f818000, 0x3f82}, // 1 + 3·2⁻⁸: tie, to even (up)
+		{0x3f808001, 0x3f81}, // just above the tie
+		{0xbf80ffff, 0xbf81}, // negative, rounds away from zero
+		{0x80000000, 0x8000}, // −0
+		{0x7f7fffff, 0x7f80}, // max float32 overflows to +Inf
+		{0xff800000, 0xff80}, // −Inf
+		{0x7f800001, 0x7fc0}, // signalling NaN becomes a quiet NaN, not Inf
+		{0xffc00000, 0xffc0}, // NaN keeps its sign
+	} {
+		if got := toBF16(math.Float32frombits(c.in)); got != c.want {
+			t.Errorf("toBF16(%#08x) = %#04x, want %#04x", c.in, got, c.want)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 100000 {
+		f := float32(r.NormFloat64() * math.Exp(20*r.NormFloat64()))
+		got := float64(fromBF16(toBF16(f)))
+		// Subnormal bf16 values are 2⁻¹³³ apart.
+		if err := math.Abs(got - float64(f)); !(err <= max(epsBF16*math.Abs(float64(f)), 0x1p-134)) {
+			t.Fatalf("toBF16(%v) = %v: error %v above max(2⁻⁸·|x|, 2⁻¹³⁴)", f, got, err)
+		}
+	}
+}
+
+// roundedBF16 is x with every value rounded to bf16, as the kernels see it.
+func roundedBF16(x []float32) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = fromBF16(toBF16(v))
+	}
+	return out
+}
+
+func TestPackedBTo(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, s := range []struct{ n, k int }{{1, 1}, {3, 5}, {65, 7}, {130, 64}} {
+		w, _ := guarded(r, s.n*s.k, 0)
+		bf := PackBPrecision(w, s.n, s.k, BF16)
+		if bf.Precision() != BF16 || bf.w != nil || bf.To(BF16) != bf {
+			t.Fatalf("%dx%d: not a bf16 PackedB", s.n, s.k)
+		}
+		back, want := bf.To(FP32), PackB(roundedBF16(w), s.n, s.k)
+		for i := range want.w {
+			if back.w[i] != want.w[i] {
+				t.Fatalf("%dx%d: fp32 → bf16 → fp32 gave %v at %d, want %v", s.n, s.k, back.w[i], i, want.w[i])
+			}
+		}
+	}
+}
+
+// bf16Case is a linearCase with bf16 weights and the bf16-rounded inputs.
+type bf16Case struct {
+	*linearCase
+	xr, wr []float32
+}
+
+func newBF16Case(r *rand.Rand, m, n, k, ldx, ldy int, bias, res bool, act Act) *bf16Case {
+	c := newLinearCase(r, m, n, k, ldx, ldy, bias, res, act)
+	c.pb = c.pb.To(BF16)
+	return &bf16Case{linearCase: c, xr: roundedBF16(c.x), wr: roundedBF16(c.w)}
+}
+
+// check compares y(i, j) with two float64 references.
+//
+// Against the bf16-rounded inputs a′, b′ the products are exact in fp32, so
+// only the fp32 accumulation errs: |c − c′_ref| ≤ 2·(k+2)·eps32·Σ|a′b′|
+// (the +2 for the bias), as for fp32. Against the exact inputs each product
+// also carries |a′b′ − ab| ≤ (2u + u²)|ab| with u = 2⁻⁸, and Σ|a′b′| ≤
+// (1+u)²·Σ|ab|. The activation and residual add what linearCase.check adds.
+func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
+	t.Helper()
+	for _, exact := range []bool{false, true} {
+		x, w := c.xr, c.wr
+		if exact {
+			x, w = c.x, c.w
+		}
+		var s, sa float64
+		for kk := range c.k {
+			a, b := float64(x[i*c.ldx+kk]), float64(w[j*c.k+kk])
+			s += a * b
+			sa += math.Abs(a * b)
+		}
+		tol := 2 * float64(c.k+2) * eps32 * sa
+		if exact {
+			tol = (2*epsBF16+epsBF16*epsBF16)*sa + (1+epsBF16)*(1+epsBF16)*tol
+		}
+		if c.bias != nil {
+			s += float64(c.bias[j])
+			tol += 2 * float64(c.k+2) * eps32 * math.Abs(float64(c.bias[j]))
+		}
+		ref := refAct(c.act, s)
+		if c.act != ActNone {
+			tol = actSlope*tol + 8*eps32*math.Abs(s)
+		}
+		if c.res != nil {
+			r := float64(c.res[i*c.ldy+j])
+			ref += r
+			tol += 2 * eps32 * (math.Abs(ref) + math.Abs(r))
+		}
+		if got := float64(y[i*c.ldy+j]); !(math.Abs(got-ref) <= tol) {
+			t.Fatalf("%dx%dx%d act %d (exact inputs %v): y[%d,%d] = %v, want %v ± %.3g",
+				c.m, c.n, c.k, c.act, exact, i, j, got, ref, tol)
+		}
+	}
+}
+
+// withBF16 runs f with im as the bf16 implementation.
+func withBF16(im *bf16Impl, f func()) {
+	old := bf16Cur
+	bf16Cur = im
+	defer func() { bf16Cur = old }()
+	f()
+}
+
+func TestLinearBF16Shapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	kc := 2 * kc2Block // K per block in values
+	shapes := []struct{ m, n, k int }{
+		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {6, 64, 2}, {7, 65, 129},
+		{12, 128, 128}, {13, 130, kc + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kc - 1},
+		{2*mr*mcTiles + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
+	}
+	for _, im := range bf16Impls {
+		for si, s := range shapes {
+			if testing.Short() && s.m*s.n*s.k > 1e6 {
+				continue
+			}
+			c := newBF16Case(r, s.m, s.n, s.k, s.k+si%3, s.n+2*(si%2), si%2 == 0, si%3 == 0, Act(si%5))
+			withBF16(im, func() {
+				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
+					y, all := c.run(NewPool(2))
+					checkGuards(t, "y", all, pad, s.m, s.n, c.ldy)
+					checkGuards(t, "x", c.xAll, pad, s.m, s.k, c.ldx)
+					for i := range s.m {
+						for j := range s.n {
+							c.check(t, y, i, j)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestLinearBF16ViT checks the real ViT-B/16 shapes on every bf16
+// implementation, on a sample of outputs.
+func TestLinearBF16ViT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
+		c := newBF16Case(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
+		for _, im := range bf16Impls {
+			withBF16(im, func() {
+				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
+					y, _ := c.run(NewPool(2))
+					for range 400 {
+						c.check(t, y, r.IntN(s.m), r.IntN(s.n))
+					}
+					c.check(t, y, s.m-1, s.n-1)
+				})
+			})
+		}
+	}
+}
+
+// TestLinearBF16Threads: the bits of the output do not depend on the
+// number of threads.
+func TestLinearBF16Threads(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	k := 4*kc2Block + 3
+	c := newBF16Case(r, 197, 200, k, k, 200, true, true, ActGELU)
+	for _, im := range bf16Impls {
+		withBF16(im, func() {
+			want, _ := c.run(NewPool(1))
+			for _, th := range []int{2, 3} {
+				got, _ := c.run(NewPool(th))
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("impl=%s threads=%d: y[%d] = %v, 1 thread gave %v", im.name, th, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTileBF16Exact feeds every implementation's micro-kernel small
+// integers, whose sums are exact in any order, so each must give the
+// generic twin's bits: this pins the pair layout, the rows and columns and
+// the acc flag independently of rounding.
+func TestTileBF16Exact(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	small := func() uint32 {
+		return uint32(toBF16(float32(r.IntN(17)-8))) | uint32(toBF16(float32(r.IntN(17)-8)))<<16
+	}
+	for _, kc2 := range []int{0, 1, 2, 3, 17, 128} {
+		const lda, ldc = 131, 70
+		a := make([]uint32, (mr-1)*lda+kc2)
+		b := make([]uint32, kc2*nr)
+		for i := range a {
+			a[i] = small()
+		}
+		for i := range b {
+			b[i] = small()
+		}
+		c0 := make([]float32, (mr-1)*ldc+nr)
+		for i := range c0 {
+			c0[i] = float32(r.IntN(100))
+		}
+		for _, acc := range []bool{false, true} {
+			want := append([]float32(nil), c0...)
+			tileBF16Generic(kc2, a, lda, b, want, ldc, acc)
+			for _, im := range bf16Impls {
+				got := append([]float32(nil), c0...)
+				im.tile(kc2, a, lda, b, got, ldc, acc)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("impl=%s kc2=%d acc=%v: c[%d] = %v, generic gave %v", im.name, kc2, acc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

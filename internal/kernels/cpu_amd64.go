@@ -19,7 +19,7 @@ func asmImpls() []*impl {
 		l = append(l, &impl{name: "avx512", tile: tileAVX512, epi: epi512, expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512})
 	}
 	if hasAVX2 {
-		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epiGeneric, expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow})
+		l = append(l, &impl{name: "avx2", tile: tileAVX2, epi: epi2, expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow})
 	}
 	return l
 }

@@ -269,9 +269,9 @@ MODELS = [
          config=timm_config("vit_tiny_reg4_random", L[:10], "token",
                             dict(img_size=32, patch_size=8, embed_dim=48, depth=2, num_heads=4,
                                  reg_tokens=4, no_embed_class=True, init_values=1e-5), 32, 0.875)),
-    dict(name="timm-p8-avg-fcnorm-prenorm", seed=2804, family="timm", files=("bin",),
+    dict(name="timm-p8-avg-fcnorm-prenorm", seed=2804, family="timm", files=("safetensors", "bin"),
          covers="timm: global_pool avg + fc_norm (no final norm), norm_pre with a bias-free patch projection, "
-                "no qkv bias, mlp_ratio 3; pytorch_model.bin",
+                "no qkv bias, mlp_ratio 3; also as pytorch_model.bin",
          config=timm_config("vit_tiny_gap_random", L[1:11], "avg",
                             dict(img_size=40, patch_size=8, embed_dim=60, depth=2, num_heads=5,
                                  pre_norm=True, qkv_bias=False, mlp_ratio=3.0), 40, 0.9)),

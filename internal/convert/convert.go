@@ -5,6 +5,7 @@
 package convert
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
+	if isTimmConfig(cfgPath) {
+		return convertTimm(ctx, dir, ckPath, out, opt)
+	}
 	cfg, hc, err := readConfig(cfgPath)
 	if err != nil {
 		return nil, err
@@ -61,7 +65,7 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		return nil, err
 	}
 	rows := 0
-	if t := ck.tensors[hfGlobal[model.TensorClassW]]; t != nil && len(t.shape) == 2 {
+	if t := ck.tensors[layoutOf(cfg).name(model.TensorClassW)]; t != nil && len(t.shape) == 2 {
 		rows = t.shape[0]
 	}
 	if cfg.Labels, err = labels(cfgPath, hc, rows); err != nil {
@@ -100,7 +104,7 @@ func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planne
 	src := make(map[string]*tensor, len(plan))
 	for _, p := range plan {
 		t := opt.DType
-		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos ||
+		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos || p.name == model.TensorReg ||
 			t == gguf.Q8_0 && p.shape[len(p.shape)-1]%32 != 0 {
 			t = gguf.F32
 		}
@@ -178,12 +182,12 @@ type planned struct {
 // planTensors matches checkpoint tensors to the model file's, reporting
 // every missing, unused, mis-shaped and unconvertible tensor at once.
 func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, error) {
-	want := model.TensorShapes(cfg)
+	want, lay := model.TensorShapes(cfg), layoutOf(cfg)
 	var plan []planned
 	var missing, problems []string
 	used := map[string]bool{}
 	for name, shape := range want {
-		hf := hfName(name)
+		hf := lay.name(name)
 		if hf == "" {
 			return nil, fmt.Errorf("internal error: no Hugging Face name for tensor %s", name)
 		}
@@ -193,7 +197,7 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 			continue
 		}
 		used[hf] = true
-		if hs := hfShape(name, shape); !slices.Equal(t.shape, hs) {
+		if hs := ckShape(name, shape); !slices.Equal(t.shape, hs) {
 			problems = append(problems, fmt.Sprintf("%v has shape %v, config.json implies %v", t, t.shape, hs))
 		} else if t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16" {
 			problems = append(problems, fmt.Sprintf("%v has dtype %s (want F32, F16 or BF16)", t, t.dtype))
@@ -204,7 +208,7 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 	for hf := range ck.tensors {
 		switch {
 		case used[hf]:
-		case slices.Contains(ignoredTensors, hf):
+		case slices.Contains(lay.ignored, hf):
 			res.Ignored = append(res.Ignored, hf)
 		default:
 			unused = append(unused, hf)
@@ -219,13 +223,13 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 		msgs = append(msgs, fmt.Sprintf("%d missing tensors: %s", len(missing), strings.Join(missing, ", ")))
 	}
 	if len(unused) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d tensors ViTForImageClassification does not use: %s", len(unused), strings.Join(unused, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d tensors %s does not use: %s", len(unused), lay.arch, strings.Join(unused, ", ")))
 	}
 	msgs = append(msgs, problems...)
 	if len(msgs) > 0 {
 		hint := "check that config.json belongs to these weights"
 		if len(used) == 0 {
-			hint = "none of the expected names is present: is this a Hugging Face ViTForImageClassification checkpoint?"
+			hint = "none of the expected names is present: is this a " + lay.from + " " + lay.arch + " checkpoint?"
 		}
 		return nil, fmt.Errorf("%s does not match config.json (%s):\n  %s", ck.path, hint, strings.Join(msgs, "\n  "))
 	}
@@ -293,7 +297,7 @@ func writeMetadata(w *gguf.Writer, cfg *model.Config, name, source, version stri
 	w.AddString(model.KeyName, name)
 	w.AddString(model.KeySource, source)
 	w.AddString(model.KeyConverterVersion, version)
-	w.AddString(model.KeyModelType, "vit")
+	w.AddString(model.KeyModelType, cmp.Or(cfg.ModelType, "vit"))
 	u32(model.KeyHiddenSize, cfg.HiddenSize)
 	u32(model.KeyLayers, cfg.NumHiddenLayers)
 	u32(model.KeyHeads, cfg.NumAttentionHeads)
@@ -315,4 +319,5 @@ func writeMetadata(w *gguf.Writer, cfg *model.Config, name, source, version stri
 	w.AddBool(model.KeyDoNormalize, p.DoNormalize)
 	w.AddFloat64s(model.KeyMean, p.Mean)
 	w.AddFloat64s(model.KeyStd, p.Std)
+	writeFamilyMetadata(w, cfg)
 }

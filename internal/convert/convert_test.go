@@ -377,7 +377,7 @@ func TestConvertErrors(t *testing.T) {
 			binary.LittleEndian.PutUint32(x.data[20:], math.Float32bits(70000))
 			m.weights["vit.encoder.layer.0.attention.attention.key.weight"] = x
 		}, gguf.F16, []string{`tensor "vit.encoder.layer.0.attention.attention.key.weight": value 70000 at element 5 overflows f16`}},
-		{"model_type", func(m *tiny) { m.cfg["model_type"] = "deit" }, gguf.F32, []string{`config.json: model_type "deit" is not supported`}},
+		{"model_type", func(m *tiny) { m.cfg["model_type"] = "swin" }, gguf.F32, []string{`config.json: model_type "swin" is not supported`}},
 		{"architecture", func(m *tiny) { m.cfg["architectures"] = []string{"ViTModel"} }, gguf.F32, []string{"config.json: architectures [ViTModel]"}},
 		{"activation", func(m *tiny) { m.cfg["hidden_act"] = "swish" }, gguf.F32, []string{`config.json: config: hidden_act "swish" is not supported`}},
 		{"heads", func(m *tiny) { m.cfg["num_attention_heads"] = 3 }, gguf.F32, []string{"config.json: config: hidden_size 8 is not a multiple of num_attention_heads 3"}},
@@ -386,7 +386,7 @@ func TestConvertErrors(t *testing.T) {
 		{"id2label gap", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "3": "b", "1": "c"} }, gguf.F32, []string{`config.json: id2label key "3" is not a class id from 0 to 2`}},
 		{"id2label leading zero", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "01": "b", "2": "c"} }, gguf.F32, []string{`id2label key "01"`}},
 		{"labels vs classifier", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "1": "b"} }, gguf.F32, []string{`"classifier.weight" has shape [3 8], config.json implies [2 8]`}},
-		{"center crop", func(m *tiny) { m.pre["do_center_crop"] = true }, gguf.F32, []string{"preprocessor_config.json: do_center_crop is not supported"}},
+		{"center crop", func(m *tiny) { m.pre["do_center_crop"] = true }, gguf.F32, []string{"preprocessor_config.json: do_center_crop is set but crop_size is missing"}},
 		{"size mismatch", func(m *tiny) { m.pre["size"] = 16 }, gguf.F32, []string{"preprocessor_config.json: size 16x16 differs from image_size 8"}},
 		{"size shape", func(m *tiny) { m.pre["size"] = map[string]int{"longest_edge": 8} }, gguf.F32, []string{"preprocessor_config.json: size: {\"longest_edge\":8} has neither"}},
 		{"mean channels", func(m *tiny) { m.pre["image_mean"] = []float64{0.5, 0.5} }, gguf.F32, []string{"preprocessor_config.json: image_mean: 2 values for 3 channels"}},

@@ -48,10 +48,13 @@ func readConfig(path string) (*model.Config, *hfConfig, error) {
 	if err := readJSON(path, &hc); err != nil {
 		return nil, nil, err
 	}
-	if hc.ModelType != "vit" {
-		return nil, nil, fmt.Errorf("%s: model_type %q is not supported (vitctl converts model_type \"vit\")", path, hc.ModelType)
-	}
-	if len(hc.Architectures) > 0 && !slices.Contains(hc.Architectures, "ViTForImageClassification") {
+	if hc.ModelType == "deit" {
+		if err := checkDeiTArchitecture(path, &hc); err != nil {
+			return nil, nil, err
+		}
+	} else if hc.ModelType != "vit" {
+		return nil, nil, fmt.Errorf("%s: model_type %q is not supported (vitctl converts model_type \"vit\" and \"deit\", and timm checkpoints)", path, hc.ModelType)
+	} else if len(hc.Architectures) > 0 && !slices.Contains(hc.Architectures, "ViTForImageClassification") {
 		return nil, nil, fmt.Errorf("%s: architectures %v: vitctl runs ViTForImageClassification checkpoints only (a classifier head is needed)", path, hc.Architectures)
 	}
 	img, err := squareSize(hc.ImageSize, 224)
@@ -73,6 +76,9 @@ func readConfig(path string) (*model.Config, *hfConfig, error) {
 		PatchSize:         patch,
 		NumChannels:       or(hc.NumChannels, 3),
 		QKVBias:           or(hc.QKVBias, true),
+	}
+	if hc.ModelType == "deit" {
+		deitOptions(cfg, &hc)
 	}
 	const maxDim = 1 << 20 // keeps products of sizes far from overflow
 	for _, v := range []int{cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize, cfg.ImageSize, cfg.PatchSize, cfg.NumChannels} {
@@ -143,6 +149,7 @@ type hfPreprocess struct {
 	ImageMean     json.RawMessage `json:"image_mean"`
 	ImageStd      json.RawMessage `json:"image_std"`
 	DoCenterCrop  *bool           `json:"do_center_crop"`
+	CropSize      json.RawMessage `json:"crop_size"`
 	ProcessorType string          `json:"image_processor_type"`
 	ExtractorType string          `json:"feature_extractor_type"`
 }
@@ -164,12 +171,10 @@ func readPreprocess(path string, cfg *model.Config) (model.Preprocess, []string,
 	}
 	kind := hp.ProcessorType + hp.ExtractorType
 	switch kind {
-	case "", "ViTImageProcessor", "ViTImageProcessorFast", "ViTFeatureExtractor":
+	case "", "ViTImageProcessor", "ViTImageProcessorFast", "ViTFeatureExtractor",
+		"DeiTImageProcessor", "DeiTImageProcessorFast", "DeiTFeatureExtractor":
 	default:
 		warn = append(warn, fmt.Sprintf("%s: processor %s; vitctl applies ViTImageProcessor's steps (resize, rescale, normalize)", path, kind))
-	}
-	if or(hp.DoCenterCrop, false) {
-		return p, nil, bad("do_center_crop is not supported (vitctl resizes straight to the model's size)")
 	}
 	p.DoResize = or(hp.DoResize, p.DoResize)
 	p.Resample = or(hp.Resample, p.Resample)
@@ -183,6 +188,11 @@ func readPreprocess(path string, cfg *model.Config) (model.Preprocess, []string,
 		}
 		if w != "" {
 			warn = append(warn, fmt.Sprintf("%s: %s", path, w))
+		}
+	}
+	if or(hp.DoCenterCrop, false) {
+		if err := centerCrop(&p, hp.CropSize); err != nil {
+			return p, nil, bad("%v", err)
 		}
 	}
 	var err error

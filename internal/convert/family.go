@@ -1,0 +1,76 @@
+package convert
+
+import (
+	"slices"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// layout is how one family names the model file's tensors in its
+// checkpoints.
+type layout struct {
+	from    string              // "Hugging Face" or "timm"
+	arch    string              // the class refusals name
+	name    func(string) string // model-file name to checkpoint name, "" if unknown
+	ignored []string            // checkpoint tensors skipped, as the reference does
+}
+
+// layoutOf gives cfg's checkpoint layout.
+func layoutOf(cfg *model.Config) layout {
+	switch cfg.ModelType {
+	case "deit":
+		return deitLayout(cfg)
+	case "timm":
+		return timmLayout()
+	}
+	return layout{from: "Hugging Face", arch: "ViTForImageClassification", name: hfName, ignored: ignoredTensors}
+}
+
+// ckShape is the checkpoint shape of a model-file tensor in every family:
+// the embeddings keep their leading batch dimensions of 1.
+func ckShape(name string, shape []int) []int {
+	switch name {
+	case model.TensorCLS, model.TensorDist:
+		return append([]int{1, 1}, shape...)
+	case model.TensorPos, model.TensorReg:
+		return append([]int{1}, shape...)
+	}
+	return slices.Clone(shape)
+}
+
+// writeFamilyMetadata records the family options that differ from Hugging
+// Face ViT's (model.ConfigFrom reads absent keys as zero).
+func writeFamilyMetadata(w *gguf.Writer, cfg *model.Config) {
+	p := &cfg.Preprocess
+	for _, kv := range []struct {
+		k string
+		v bool
+	}{
+		{model.KeyNoClassToken, cfg.NoClassToken}, {model.KeyDistillationToken, cfg.DistillationToken},
+		{model.KeyDistillationHead, cfg.DistillationHead}, {model.KeyNoEmbedClass, cfg.NoEmbedClass},
+		{model.KeyPreNorm, cfg.PreNorm}, {model.KeyNoPatchBias, cfg.NoPatchBias},
+		{model.KeyLayerScale, cfg.LayerScale}, {model.KeyFCNorm, cfg.FCNorm},
+	} {
+		if kv.v {
+			w.AddBool(kv.k, true)
+		}
+	}
+	for _, kv := range []struct {
+		k string
+		v int
+	}{
+		{model.KeyRegisterTokens, cfg.RegisterTokens}, {model.KeyResizeShortest, p.ResizeShortest},
+		{model.KeyResizeHeight, p.ResizeHeight}, {model.KeyResizeWidth, p.ResizeWidth},
+	} {
+		if kv.v != 0 {
+			w.AddUint32(kv.k, uint32(kv.v))
+		}
+	}
+	if cfg.Pooling != "" {
+		w.AddString(model.KeyPooling, cfg.Pooling)
+	}
+	if p.CropPct != 0 {
+		w.AddFloat64(model.KeyCropPct, p.CropPct)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/kernels"
 )
@@ -24,6 +25,7 @@ type classifyOptions struct {
 	threads   int
 	workers   int
 	kernel    string
+	precision string
 	maxPixels int
 	imageSize string
 }
@@ -53,6 +55,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32 or bf16 (weights and activations rounded to bfloat16, fp32 accumulation); default: bf16 if the model file stores bf16 tensors, else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
 	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
 	return cmd
@@ -74,6 +77,9 @@ func (o *classifyOptions) validate() error {
 	if err := kernels.Select(o.kernel); err != nil {
 		return usagef("--kernel: %v", err)
 	}
+	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
+		return usagef("--precision: %v", err)
+	}
 	return nil
 }
 
@@ -90,6 +96,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	defer m.Close()
+	m.Model = m.WithPrecision(precisionFor(m, o.precision))
 	cfg := &m.Config
 	h, w, err := parseImageSize(o.imageSize, cfg.ImageSize)
 	if err != nil {
@@ -179,4 +186,18 @@ func batchInfer(r interface {
 		}
 		return out, nil
 	}
+}
+
+// precisionFor is the --precision named, or without one bf16 when the
+// model file stores any tensor in bf16, else fp32.
+func precisionFor(m *loadedModel, name string) kernels.Precision {
+	if p, err := kernels.ParsePrecision(name); err == nil {
+		return p
+	}
+	for _, t := range m.file.Tensors() {
+		if t.Type == gguf.BF16 {
+			return kernels.BF16
+		}
+	}
+	return kernels.FP32
 }

@@ -1,0 +1,84 @@
+package model_test
+
+import (
+	"math"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// TestBF16Accuracy runs every golden model in fp32 and in bf16 on the
+// reference's pixels and bounds the logits' difference.
+//
+// Bound: each of the 4·L bf16 Linear layers in series perturbs its output
+// by at most 2·2⁻⁸ relative to Σ|a||b| (both operands rounded), and
+// LayerNorm renormalises the stream before each block, so to first order
+// the perturbations add up through the residual stream instead of
+// compounding. With logits of size S = max(1, max|logit|) that gives
+// |Δ| ≤ 4·L·2·2⁻⁸·S·c; c = 4 allows for Σ|a||b| exceeding |Σab| and for
+// softmax amplifying a perturbed attention score. The figures are logged.
+func TestBF16Accuracy(t *testing.T) {
+	for _, name := range goldenModels {
+		t.Run(name, func(t *testing.T) {
+			m := convertAndLoad(t, filepath.Join("..", "..", "testdata", "models", name))
+			gdir := filepath.Join("..", "..", "testdata", "golden", name)
+			px := readNpy(t, filepath.Join(gdir, "pixels.npy"))
+			gold := readNpy(t, filepath.Join(gdir, "logits.npy")).Data
+			B := px.Shape[0]
+			bm := m.WithPrecision(kernels.BF16)
+			if m.Precision() != kernels.FP32 || bm.Precision() != kernels.BF16 {
+				t.Fatalf("precisions: %v → %v", m.Precision(), bm.Precision())
+			}
+			fp, bf := forward(t, m, px.Data, B), forward(t, bm, px.Data, B)
+			var maxD, sumD, scale float64
+			for i := range fp {
+				d := math.Abs(float64(bf[i]) - float64(fp[i]))
+				maxD, sumD = max(maxD, d), sumD+d
+				scale = max(scale, math.Abs(float64(fp[i])))
+			}
+			L := m.Config.NumHiddenLayers
+			tol := 4 * float64(L) * 2 * 0x1p-8 * max(1, scale) * 4
+			t.Logf("bf16 vs fp32 logits: max |Δ| %.3g, mean |Δ| %.3g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); bf16 vs PyTorch: max |Δ| %.3g",
+				maxD, sumD/float64(len(fp)), tol, scale, L, top1Agree(fp, bf, B), B, maxAbsDiff(bf, gold))
+			if !(maxD <= tol) {
+				t.Errorf("bf16 logits differ from fp32 by up to %.3g > %.3g", maxD, tol)
+			}
+			// Back to fp32 widens the rounded weights: a third answer, but
+			// still within the bound, and bf16 → bf16 is the same model.
+			if bm.WithPrecision(kernels.BF16).Precision() != kernels.BF16 {
+				t.Error("WithPrecision(BF16) of a bf16 model is not bf16")
+			}
+			if w := forward(t, bm.WithPrecision(kernels.FP32), px.Data, B); !(maxAbsDiff(w, fp) <= tol) {
+				t.Errorf("widened bf16 weights: logits differ from fp32 by %.3g", maxAbsDiff(w, fp))
+			}
+			// The fp32 model is untouched.
+			if again := forward(t, m, px.Data, B); !slices.Equal(again, fp) {
+				t.Error("WithPrecision changed the fp32 model's logits")
+			}
+		})
+	}
+}
+
+func forward(t *testing.T, m *model.Model, px []float32, B int) []float32 {
+	t.Helper()
+	logits, err := m.NewRunner(kernels.NewPool(2), B).Forward(px, B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Clone(logits)
+}
+
+// top1Agree counts the images whose largest logit is the same in a and b.
+func top1Agree(a, b []float32, B int) int {
+	L, n := len(a)/B, 0
+	for i := range B {
+		ra, rb := a[i*L:(i+1)*L], b[i*L:(i+1)*L]
+		if slices.Index(ra, slices.Max(ra)) == slices.Index(rb, slices.Max(rb)) {
+			n++
+		}
+	}
+	return n
+}

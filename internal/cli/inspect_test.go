@@ -14,9 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
 
@@ -338,6 +340,66 @@ func TestParseIndexList(t *testing.T) {
 	for _, s := range []string{"", "4", "-1", "1-", "a", "2-1", "1,,2"} {
 		if _, err := parseIndexList("heads", s, 4, "heads"); err == nil {
 			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
+// TestPicturesOnePatch feeds the drawing code a synthetic capture in which
+// CLS attends only to the patch at grid row 1, column 2 (token 1+1*4+2), and
+// every other token to itself, and checks that the head, fused, rollout
+// pictures are bright there and dark two patches away: the CLS row, not a
+// column, is drawn, and the grid is row-major.
+func TestPicturesOnePatch(t *testing.T) {
+	const S, P, H, L, size = 32, 8, 2, 3, 64
+	g, T := S/P, (S/P)*(S/P)+1
+	cfg := &model.Config{ImageSize: S, PatchSize: P, NumChannels: 3, NumAttentionHeads: H, NumHiddenLayers: L}
+	o := &inspectOptions{alpha: 1, size: size, threads: 2, fusion: attention.FuseMean}
+	o.cm, _ = attention.ParseColormap("gray")
+	px := make([]float32, 3*S*S) // black, with no rescaling or normalisation
+	probs := make([][]float32, L)
+	target := 1 + 1*g + 2
+	for l := range probs {
+		probs[l] = make([]float32, H*T*T)
+		for h := 0; h < H; h++ {
+			for i := 0; i < T; i++ {
+				j := i
+				if i == 0 {
+					j = target
+				}
+				probs[l][(h*T+i)*T+j] = 1
+			}
+		}
+	}
+	dir := t.TempDir()
+	w := &pictureWriter{dir: dir}
+	pics := newPictures(cfg, o, px)
+	pics.drawLayers(w, probs, []int{0, 2}, []int{0, 1})
+	pics.drawRollout(w, probs, []int{0, 2}, []int{0, 1})
+	if w.err != nil {
+		t.Fatal(w.err)
+	}
+	cell := size / g
+	for _, name := range []string{"layer00_head00.png", "layer02_head01.png", "layer02_fused_mean.png", "rollout.png"} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b := img.Bounds(); b.Dx() != size || b.Dy() != size {
+			t.Fatalf("%s is %v, want %dx%d", name, b, size, size)
+		}
+		lum := func(x, y int) uint32 { r, _, _, _ := img.At(x, y).RGBA(); return r >> 8 }
+		if v := lum(2*cell+cell/2, 1*cell+cell/2); v < 200 {
+			t.Errorf("%s: centre of patch (1,2) = %d, want bright", name, v)
+		}
+		for _, p := range [][2]int{{3, 0}, {3, 1}, {0, 0}} { // (row, col) two patches away
+			if v := lum(p[1]*cell+cell/2, p[0]*cell+cell/2); v != 0 {
+				t.Errorf("%s: centre of patch %v = %d, want 0", name, p, v)
+			}
 		}
 	}
 }

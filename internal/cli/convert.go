@@ -20,13 +20,14 @@ type convertOptions struct {
 	src, out string
 	dtype    string
 	verify   bool
+	info     bool
 }
 
 func newConvertCmd(s streams) *cobra.Command {
 	opts := &convertOptions{}
 	cmd := &cobra.Command{
-		Use:   "convert SRC -o OUT.gguf",
-		Short: "Convert a Hugging Face ViT checkpoint to a vitctl model file",
+		Use:   "convert SRC -o OUT.gguf | convert --info SRC",
+		Short: "Convert a Hugging Face ViT or DeiT, or a timm ViT checkpoint to a vitctl model file",
 		Long: `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
 preprocessor_config.json when present, and model.safetensors, sharded
 safetensors with their index, or pytorch_model.bin) and writes one GGUF model
@@ -36,11 +37,18 @@ SRC may also name the checkpoint file itself. Every tensor's name, shape and
 dtype is checked; missing or unused tensors are listed and refused, except
 vit.pooler.*, which ViTForImageClassification does not use and Hugging Face
 also skips. NaN or Inf weights are refused. The output is written to a
-temporary file and renamed, so a failed conversion leaves nothing behind.`,
+temporary file and renamed, so a failed conversion leaves nothing behind.
+
+DeiTForImageClassification(WithTeacher) folders and timm VisionTransformer
+folders (config.json with "architecture", pretrained_cfg) convert the same
+way; docs/families.md lists the options supported. --info prints what SRC
+holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
 		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 -o vit-base-patch16-224.gguf
-  vitctl convert vit-base-patch16-224 -o vit-b16-f16.gguf --dtype f16 --verify`,
+  vitctl convert vit-base-patch16-224 -o vit-b16-f16.gguf --dtype f16 --verify
+  vitctl convert --info vit-base-patch16-224
+  vitctl convert --info vit-base-patch16-224.gguf`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
@@ -51,10 +59,14 @@ temporary file and renamed, so a failed conversion leaves nothing behind.`,
 	f.StringVarP(&opts.out, "output", "o", "", "model file to write (required), e.g. model.gguf")
 	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32)")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
+	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, or a .gguf) holds and write nothing")
 	return cmd
 }
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
+	if opts.info {
+		return runConvertInfo(s, opts.src)
+	}
 	if opts.out == "" {
 		return usagef("convert: -o OUT.gguf is required (the model file to write)")
 	}

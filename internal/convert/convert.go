@@ -44,13 +44,45 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	if opt.DType != gguf.F32 && opt.DType != gguf.F16 && opt.DType != gguf.BF16 && opt.DType != gguf.Q8_0 {
 		return nil, fmt.Errorf("dtype %v cannot be written (want f32, f16, bf16 or q8_0)", opt.DType)
 	}
+	s, err := prepare(src, out)
+	if err != nil {
+		return nil, err
+	}
+	defer s.ck.Close()
+	res := s.res
+	res.DType = opt.DType
+	abs, _ := filepath.Abs(s.dir)
+	w := gguf.NewWriter()
+	writeMetadata(w, s.cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(res.Source), opt.Version)
+	if res.Params, err = writeTensors(ctx, w, out, s.plan, opt); err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(out); err == nil {
+		res.Bytes = st.Size()
+	}
+	return res, nil
+}
+
+// prepared is a checkpoint whose config is read and whose tensors are
+// matched to the model file's; ck stays open for writing.
+type prepared struct {
+	dir  string
+	cfg  *model.Config
+	ck   *checkpoint
+	plan []planned
+	res  *Result
+}
+
+// prepare reads src's config and checkpoint and plans the model file,
+// refusing an output out that would replace an input ("" for none).
+func prepare(src, out string) (*prepared, error) {
 	dir, ckPath, err := locate(src)
 	if err != nil {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
 	if isTimmConfig(cfgPath) {
-		return convertTimm(ctx, dir, ckPath, out, opt)
+		return prepareTimm(dir, ckPath, out)
 	}
 	cfg, hc, err := readConfig(cfgPath)
 	if err != nil {
@@ -60,38 +92,36 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	defer ck.Close()
-	if err := checkOutput(out, ck); err != nil {
+	s := &prepared{dir: dir, cfg: cfg, ck: ck, res: &Result{Source: ckPath}}
+	if err := s.hf(cfgPath, hc, out); err != nil {
+		ck.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// hf finishes prepare for a Hugging Face folder.
+func (s *prepared) hf(cfgPath string, hc *hfConfig, out string) error {
+	cfg, ck, res := s.cfg, s.ck, s.res
+	if err := checkOutput(out, ck); err != nil {
+		return err
 	}
 	rows := 0
 	if t := ck.tensors[layoutOf(cfg).name(model.TensorClassW)]; t != nil && len(t.shape) == 2 {
 		rows = t.shape[0]
 	}
+	var err error
 	if cfg.Labels, err = labels(cfgPath, hc, rows); err != nil {
-		return nil, err
+		return err
 	}
-	res := &Result{Source: ckPath, DType: opt.DType}
-	if cfg.Preprocess, res.Warnings, err = readPreprocess(filepath.Join(dir, "preprocessor_config.json"), cfg); err != nil {
-		return nil, err
+	if cfg.Preprocess, res.Warnings, err = readPreprocess(filepath.Join(s.dir, "preprocessor_config.json"), cfg); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+		return fmt.Errorf("%s: %w", cfgPath, err)
 	}
-	plan, err := planTensors(cfg, ck, res)
-	if err != nil {
-		return nil, err
-	}
-	abs, _ := filepath.Abs(dir)
-	w := gguf.NewWriter()
-	writeMetadata(w, cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(ckPath), opt.Version)
-	if res.Params, err = writeTensors(ctx, w, out, plan, opt); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(out); err == nil {
-		res.Bytes = st.Size()
-	}
-	return res, nil
+	s.plan, err = planTensors(cfg, ck, res)
+	return err
 }
 
 // writeTensors declares the planned tensors, vectors and embeddings in f32

@@ -1,11 +1,9 @@
 package convert
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
 
@@ -107,8 +104,8 @@ func timmLayout() layout {
 	return layout{from: "timm", arch: "VisionTransformer", name: name}
 }
 
-// convertTimm is Convert for a timm folder.
-func convertTimm(ctx context.Context, dir, ckPath, out string, opt Options) (*Result, error) {
+// prepareTimm is prepare for a timm folder.
+func prepareTimm(dir, ckPath, out string) (*prepared, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	var tc timmConfig
 	if err := readJSON(cfgPath, &tc); err != nil {
@@ -118,35 +115,30 @@ func convertTimm(ctx context.Context, dir, ckPath, out string, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	defer ck.Close()
-	if err := checkOutput(out, ck); err != nil {
+	s := &prepared{dir: dir, ck: ck, res: &Result{Source: ckPath}}
+	if err := s.timm(cfgPath, &tc, out); err != nil {
+		ck.Close()
 		return nil, err
 	}
-	if err := splitQKV(ck); err != nil {
-		return nil, err
+	return s, nil
+}
+
+func (s *prepared) timm(cfgPath string, tc *timmConfig, out string) error {
+	if err := checkOutput(out, s.ck); err != nil {
+		return err
 	}
-	res := &Result{Source: ckPath, DType: opt.DType}
-	cfg, err := timmModelConfig(cfgPath, &tc, ck, res)
-	if err != nil {
-		return nil, err
+	if err := splitQKV(s.ck); err != nil {
+		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	var err error
+	if s.cfg, err = timmModelConfig(cfgPath, tc, s.ck, s.res); err != nil {
+		return err
 	}
-	plan, err := planTensors(cfg, ck, res)
-	if err != nil {
-		return nil, err
+	if err := s.cfg.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", cfgPath, err)
 	}
-	abs, _ := filepath.Abs(dir)
-	w := gguf.NewWriter()
-	writeMetadata(w, cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(ckPath), opt.Version)
-	if res.Params, err = writeTensors(ctx, w, out, plan, opt); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(out); err == nil {
-		res.Bytes = st.Size()
-	}
-	return res, nil
+	s.plan, err = planTensors(s.cfg, s.ck, s.res)
+	return err
 }
 
 var qkvName = regexp.MustCompile(`^blocks\.\d+\.attn\.qkv\.(weight|bias)$`)

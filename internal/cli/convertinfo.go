@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// runConvertInfo prints what a checkpoint or model file holds.
+func runConvertInfo(s streams, src string) error {
+	info, err := convert.Describe(src)
+	if err != nil {
+		return err
+	}
+	for _, w := range info.Warnings {
+		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
+	}
+	writeInfo(s.out, info)
+	return nil
+}
+
+func writeInfo(w io.Writer, info *convert.Info) {
+	c := info.Config
+	row := func(k, format string, a ...any) { fmt.Fprintf(w, "%-14s %s\n", k+":", fmt.Sprintf(format, a...)) }
+	row("source", "%s", info.Source)
+	row("format", "%s", info.Format)
+	row("architecture", "%s", architecture(c))
+	row("sizes", "hidden %d, layers %d, heads %d (head dim %d), mlp %d, patch %d, image %dx%d, tokens %d (%d prefix + %d patches)",
+		c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.HeadDim(), c.IntermediateSize, c.PatchSize,
+		c.ImageSize, c.ImageSize, c.Tokens(), c.PrefixTokens(), c.NumPatches())
+	row("blocks", "%s, layer_norm_eps %g, qkv bias %v", c.HiddenAct, c.LayerNormEps, c.QKVBias)
+	row("parameters", "%s", humanCount(info.Params))
+	row("labels", "%d (%s)", len(c.Labels), firstLabels(c.Labels, 3))
+	row("preprocess", "%s", preprocessing(&c.Preprocess))
+	row("dtype", "%s", strings.Join(info.DTypes, ", "))
+}
+
+// architecture says which tokens, blocks and head the model has.
+func architecture(c *model.Config) string {
+	parts := []string{c.ModelType}
+	if c.ModelType == "" {
+		parts[0] = "vit"
+	}
+	add := func(on bool, s string) {
+		if on {
+			parts = append(parts, s)
+		}
+	}
+	add(!c.NoClassToken, "class token")
+	add(c.DistillationToken, "distillation token")
+	add(c.RegisterTokens > 0, fmt.Sprintf("%d register tokens", c.RegisterTokens))
+	add(c.NoEmbedClass, "no position embedding on prefix tokens")
+	add(c.PreNorm, "norm_pre")
+	add(c.LayerScale, "LayerScale")
+	pool := "CLS pooling"
+	if c.Pooling == model.PoolAvg {
+		pool = "average pooling"
+	}
+	if c.FCNorm {
+		pool += " + fc_norm"
+	}
+	parts = append(parts, pool)
+	add(c.DistillationHead, "CLS and distillation heads averaged")
+	return strings.Join(parts, ", ")
+}
+
+func firstLabels(ls []string, n int) string {
+	if len(ls) <= n {
+		return strings.Join(ls, ", ")
+	}
+	return strings.Join(ls[:n], ", ") + ", …"
+}
+
+var resampleNames = map[int]string{0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
+
+func preprocessing(p *model.Preprocess) string {
+	var steps []string
+	switch {
+	case !p.DoResize:
+		steps = append(steps, fmt.Sprintf("no resize (%dx%d input)", p.Width, p.Height))
+	case p.ResizeShortest > 0:
+		steps = append(steps, fmt.Sprintf("resize shorter side to %d (%s), center crop %dx%d", p.ResizeShortest, resampleNames[p.Resample], p.Width, p.Height))
+		if p.CropPct > 0 {
+			steps[len(steps)-1] += fmt.Sprintf(" (crop_pct %g)", p.CropPct)
+		}
+	case p.ResizeHeight > 0:
+		steps = append(steps, fmt.Sprintf("resize %dx%d (%s), center crop %dx%d", p.ResizeWidth, p.ResizeHeight, resampleNames[p.Resample], p.Width, p.Height))
+	default:
+		steps = append(steps, fmt.Sprintf("resize %dx%d (%s)", p.Width, p.Height, resampleNames[p.Resample]))
+	}
+	if p.DoRescale {
+		steps = append(steps, fmt.Sprintf("rescale ×%.6g", p.RescaleFactor))
+	}
+	if p.DoNormalize {
+		steps = append(steps, fmt.Sprintf("normalize mean %v std %v", p.Mean, p.Std))
+	}
+	return strings.Join(steps, ", ")
+}

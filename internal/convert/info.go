@@ -1,0 +1,79 @@
+package convert
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// Info is what a checkpoint or a model file holds, for convert --info.
+type Info struct {
+	Source   string // the file read
+	Format   string // e.g. "Hugging Face DeiTForImageClassificationWithTeacher", "timm VisionTransformer", "vitctl model file"
+	Config   *model.Config
+	Params   int64
+	DTypes   []string // stored types of the tensors, sorted
+	Warnings []string
+}
+
+// Describe reads a model folder, a checkpoint file or a .gguf model file
+// and says what it is, checking it as Convert (or the loader) would,
+// without writing anything.
+func Describe(src string) (*Info, error) {
+	if strings.HasSuffix(src, ".gguf") {
+		return describeModelFile(src)
+	}
+	s, err := prepare(src, "")
+	if err != nil {
+		return nil, err
+	}
+	defer s.ck.Close()
+	lay := layoutOf(s.cfg)
+	info := &Info{Source: s.res.Source, Format: lay.from + " " + lay.arch, Config: s.cfg, Warnings: s.res.Warnings}
+	types := map[string]bool{}
+	for _, p := range s.plan {
+		info.Params += p.src.elems()
+		types[p.src.dtype] = true
+	}
+	info.DTypes = sortedKeys(types)
+	return info, nil
+}
+
+func describeModelFile(path string) (*Info, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cfg, err := model.ConfigFrom(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	info := &Info{Source: path, Format: "vitctl model file (GGUF)", Config: cfg}
+	if src, err := f.String(model.KeySource); err == nil {
+		info.Format += ", converted from " + src
+	}
+	types := map[string]bool{}
+	for _, t := range f.Tensors() {
+		n := int64(1)
+		for _, d := range t.Shape {
+			n *= int64(d)
+		}
+		info.Params += n
+		types[t.Type.String()] = true
+	}
+	info.DTypes = sortedKeys(types)
+	return info, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

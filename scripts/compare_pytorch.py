@@ -147,6 +147,9 @@ def report(a):
         return tuple(r[k] for k in ("arch", "patch", "image_size", "batch", "threads"))
 
     ours, theirs = load(a.vitctl_csv), load(a.torch_csv)
+    for k in ours.keys() ^ theirs.keys():
+        who = "PyTorch" if k in ours else "vitctl"
+        print(f"warning: no {who} result for {'/'.join(k)} (see the .log files with --out)", file=sys.stderr)
     engine = next(iter(theirs.values()), {}).get("engine", "pytorch")
     kernel = next(iter(ours.values()), {}).get("kernel", "?")
     print(f"vitctl (kernel {kernel}) vs {engine}; ratio = PyTorch p50 ÷ vitctl p50 per image (> 1: vitctl faster)")

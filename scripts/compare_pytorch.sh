@@ -16,7 +16,7 @@
 #   --threads LIST     default 1,2
 #   --time SECONDS     timed runs per row and engine, default 3
 #   --vitctl PATH      vitctl binary (default: built from this checkout)
-#   --out DIR          keep both engines' CSV files there
+#   --out DIR          keep both engines' CSV files and logs there
 #
 # Debian's python3-torch is installed when missing (apt-get, with sudo when
 # not root). PyTorch runs with torch.set_num_threads(N) and OMP_NUM_THREADS
@@ -86,12 +86,12 @@ fi
 
 run_vitctl() { # arch patch size batch threads
 	"$vitctl" benchmark --arch "$1" --patch "$2" --image-size "$3" --batch "$4" --threads "$5" \
-		--time "${budget}s" -o csv 2>/dev/null | sed 1d >>"$dir/vitctl.csv"
+		--time "${budget}s" -o csv 2>>"$dir/vitctl.log" | sed 1d >>"$dir/vitctl.csv"
 }
 run_torch() { # arch patch size batch threads
 	OMP_NUM_THREADS=$5 OPENBLAS_NUM_THREADS=$5 OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=Cooperlake \
 		/usr/bin/python3 "$here/compare_pytorch.py" measure --arch "$1" --patch "$2" --image-size "$3" \
-		--batch "$4" --threads "$5" --time "$budget" --header | sed 1d >>"$dir/pytorch.csv"
+		--batch "$4" --threads "$5" --time "$budget" --header 2>>"$dir/pytorch.log" | sed 1d >>"$dir/pytorch.csv"
 }
 
 # Headers first, from one tiny run of each, so the files are plain CSV.

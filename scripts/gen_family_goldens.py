@@ -138,13 +138,15 @@ class TimmAttention(nn.Module):
 
 
 class Mlp(nn.Module):
-    def __init__(self, D, I):
+    def __init__(self, D, I, act):
         super().__init__()
         self.fc1 = nn.Linear(D, I)
         self.fc2 = nn.Linear(I, D)
+        self.act = {"gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+                    "quick_gelu": lambda x: x * torch.sigmoid(1.702 * x)}[act]
 
     def forward(self, x):
-        return self.fc2(F.gelu(self.fc1(x)))
+        return self.fc2(self.act(self.fc1(x)))
 
 
 class TimmBlock(nn.Module):
@@ -155,7 +157,7 @@ class TimmBlock(nn.Module):
         self.attn = TimmAttention(D, a["num_heads"], a.get("qkv_bias", True))
         self.ls1 = LayerScale(D) if a.get("init_values") else nn.Identity()
         self.norm2 = nn.LayerNorm(D, eps=1e-6)
-        self.mlp = Mlp(D, int(D * a.get("mlp_ratio", 4.0)))
+        self.mlp = Mlp(D, int(D * a.get("mlp_ratio", 4.0)), a.get("act_layer", "gelu"))
         self.ls2 = LayerScale(D) if a.get("init_values") else nn.Identity()
 
     def forward(self, x):
@@ -172,18 +174,24 @@ class PatchEmbed(nn.Module):
 
 
 class TimmViT(nn.Module):
-    def __init__(self, a, num_classes, global_pool):
+    """VisionTransformer; distilled=True is VisionTransformerDistilled (timm's
+    DeiT): a dist_token after CLS, head_dist on it, eval logits the mean."""
+
+    def __init__(self, a, num_classes, global_pool, distilled=False):
         super().__init__()
         D = a["embed_dim"]
         self.class_token = a.get("class_token", True)
+        self.distilled = distilled
         self.reg = a.get("reg_tokens", 0)
         self.no_embed_class = a.get("no_embed_class", False)
         self.global_pool = global_pool
-        self.prefix = int(self.class_token) + self.reg
+        self.prefix = int(self.class_token) + int(distilled) + self.reg
         n = (a["img_size"] // a["patch_size"]) ** 2
         self.patch_embed = PatchEmbed(a)
         if self.class_token:
             self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
+        if distilled:
+            self.dist_token = nn.Parameter(torch.zeros(1, 1, D))
         if self.reg:
             self.reg_token = nn.Parameter(torch.zeros(1, self.reg, D))
         self.pos_embed = nn.Parameter(torch.zeros(1, n if self.no_embed_class else n + self.prefix, D))
@@ -195,11 +203,14 @@ class TimmViT(nn.Module):
         self.fc_norm = nn.LayerNorm(D, eps=1e-6) if use_fc_norm else nn.Identity()
         self.use_fc_norm = use_fc_norm
         self.head = nn.Linear(D, num_classes)
+        if distilled:
+            self.head_dist = nn.Linear(D, num_classes)
 
     def forward(self, pixels):
         x = self.patch_embed.proj(pixels).flatten(2).transpose(1, 2)
         B = x.shape[0]
         prefix = ([self.cls_token.expand(B, -1, -1)] if self.class_token else []) + \
+                 ([self.dist_token.expand(B, -1, -1)] if self.distilled else []) + \
                  ([self.reg_token.expand(B, -1, -1)] if self.reg else [])
         if self.no_embed_class:  # position embeddings for the patches only, then the prefix
             x = torch.cat(prefix + [x + self.pos_embed], dim=1)
@@ -214,11 +225,14 @@ class TimmViT(nn.Module):
         x = self.norm(x)
         if not self.use_fc_norm:
             out["final_norm"] = x
+        h = x
         x = x[:, 0] if self.global_pool == "token" else x[:, self.prefix:].mean(dim=1)
         x = self.fc_norm(x)
         if self.use_fc_norm:
             out["fc_norm"] = x
         out["logits"] = self.head(x)
+        if self.distilled:
+            out["logits"] = (out["logits"] + self.head_dist(h[:, 1])) / 2
         return out
 
 
@@ -283,6 +297,14 @@ MODELS = [
                                  class_token=False, fc_norm=False), 32, 1.0)),
 ]
 
+MODELS.append(
+    dict(name="timm-p8-deit-distilled", seed=2806, family="timm", distilled=True, files=("safetensors",),
+         covers="timm VisionTransformerDistilled (deit_*_distilled_*): dist_token after CLS, head_dist on it, "
+                "eval logits the mean of both heads; act gelu_tanh",
+         config=timm_config("deit_tiny_distilled_random", L[3:12], "token",
+                            dict(img_size=24, patch_size=8, embed_dim=36, depth=2, num_heads=3,
+                                 act_layer="gelu_tanh"), 24, 0.875)))
+
 DEIT_INTERP = dict(model="deit-p8-teacher", sizes=[(48, 24), (40, 40)])
 
 
@@ -337,7 +359,7 @@ def build(spec):
     if spec["family"] == "deit":
         return DeiTClassifier(c, spec["teacher"]).eval(), c["image_size"]
     a = c["model_args"]
-    return TimmViT(a, c["num_classes"], c["global_pool"]).eval(), a["img_size"]
+    return TimmViT(a, c["num_classes"], c["global_pool"], spec.get("distilled", False)).eval(), a["img_size"]
 
 
 def generate(spec, root):

@@ -73,6 +73,7 @@ var timmGlobal = map[string]string{
 	model.TensorPostNormW: "norm.weight", model.TensorPostNormB: "norm.bias",
 	model.TensorFCNormW: "fc_norm.weight", model.TensorFCNormB: "fc_norm.bias",
 	model.TensorClassW: "head.weight", model.TensorClassB: "head.bias",
+	model.TensorDist: "dist_token", model.TensorDistHeadW: "head_dist.weight", model.TensorDistHeadB: "head_dist.bias",
 }
 
 var timmBlock = map[string]string{
@@ -204,11 +205,14 @@ func timmModelConfig(path string, tc *timmConfig, ck *checkpoint, res *Result) (
 		HiddenAct: "gelu", LayerNormEps: timmEps, PatchSize: P, NumChannels: C,
 		QKVBias:      has("blocks.0.attn.qkv.bias[q]"),
 		NoClassToken: !has("cls_token"),
-		PreNorm:      has("norm_pre.weight"),
-		NoPatchBias:  !has("patch_embed.proj.bias"),
-		LayerScale:   has("blocks.0.ls1.gamma"),
-		FCNorm:       has("fc_norm.weight"),
-		Pooling:      model.PoolCLS,
+		// VisionTransformerDistilled (timm's DeiT): eval logits are the mean of head and head_dist.
+		DistillationToken: has("dist_token"),
+		DistillationHead:  has("head_dist.weight"),
+		PreNorm:           has("norm_pre.weight"),
+		NoPatchBias:       !has("patch_embed.proj.bias"),
+		LayerScale:        has("blocks.0.ls1.gamma"),
+		FCNorm:            has("fc_norm.weight"),
+		Pooling:           model.PoolCLS,
 	}
 	if r := shape("reg_token"); len(r) == 3 {
 		cfg.RegisterTokens = r[1]

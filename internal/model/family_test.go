@@ -17,6 +17,7 @@ var familyModels = []struct {
 }{
 	{"deit-p8-distilled", 2}, {"deit-p8-teacher", 2},
 	{"timm-p8-reg-ls", 5}, {"timm-p8-avg-fcnorm-prenorm", 1}, {"timm-p8-noclass-avg", 0},
+	{"timm-p8-deit-distilled", 2},
 }
 
 // TestFamilyGoldens runs each DeiT and timm model on the reference's pixels

@@ -2,7 +2,10 @@
 // computation, over preallocated workspaces. It never touches files.
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Config mirrors the Hugging Face ViTConfig fields that change the numbers,
 // plus the preprocessing parameters of its image processor.
@@ -173,4 +176,29 @@ func (c *Config) validatePreprocess() error {
 		}
 	}
 	return nil
+}
+
+// At is p for a model run at height×width instead of its own size: the
+// input becomes height×width, and a resize-then-crop keeps its proportions
+// as timm's eval transform does for an (h, w) input: the resize is
+// floor(side/crop_pct) per side (the shorter-side form when the two agree),
+// or, for a fixed Hugging Face resize, scaled by the same factor as the
+// crop.
+func (p Preprocess) At(height, width int) Preprocess {
+	switch {
+	case p.ResizeShortest > 0 && p.CropPct > 0:
+		rh := int(math.Floor(float64(height) / p.CropPct))
+		rw := int(math.Floor(float64(width) / p.CropPct))
+		p.ResizeShortest, p.ResizeHeight, p.ResizeWidth = 0, rh, rw
+		if rh == rw {
+			p.ResizeShortest, p.ResizeHeight, p.ResizeWidth = rh, 0, 0
+		}
+	case p.ResizeShortest > 0:
+		p.ResizeShortest = p.ResizeShortest * min(height, width) / min(p.Height, p.Width)
+	case p.ResizeHeight > 0:
+		p.ResizeHeight = p.ResizeHeight * height / p.Height
+		p.ResizeWidth = p.ResizeWidth * width / p.Width
+	}
+	p.Height, p.Width = height, width
+	return p
 }

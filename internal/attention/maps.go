@@ -6,8 +6,9 @@
 //
 // A layer's probabilities for one image are (H, T, T) row-major float32, as
 // the model's attention hook delivers them: row i of head h holds how token
-// i attends to every token. Token 0 is CLS, then the patches in row-major
-// grid order. Maps are float64.
+// i attends to every token. The prefix tokens (CLS, distillation, registers)
+// come first, then the patches in row-major grid order; a Layout says which
+// is which. Maps are float64.
 package attention
 
 import (
@@ -76,24 +77,62 @@ func Fuse(probs []float32, T int, heads []int, f Fusion) []float64 {
 	return out
 }
 
-// CLS returns the CLS token's attention to the patches: row 0 of a (T, T)
-// map without its first entry, (T-1) values in grid order.
-func CLS(m []float64, T int) []float64 {
-	return append([]float64(nil), m[1:T]...)
+// Layout says where a model's patches are among its T tokens and which
+// tokens' attention the maps show.
+type Layout struct {
+	T      int  // tokens
+	Prefix int  // tokens before the patches: CLS, distillation, registers
+	GH, GW int  // patch grid; token Prefix+y*GW+x is patch (y, x)
+	HasCLS bool // token 0 is CLS, whose entry (0, 0) Discard keeps
+	// Pooled: the classifier reads the mean of the patch tokens, not CLS.
+	// Maps then show the patch tokens' mean attention (what the pooled
+	// output attends to) instead of CLS's.
+	Pooled bool
+}
+
+// PatchMap returns a (T, T) map's attention to the patches, (GH, GW) in
+// grid order: row 0 (CLS) or, when pooled, the mean of the patch rows.
+func (lo Layout) PatchMap(m []float64) []float64 {
+	T, P := lo.T, lo.Prefix
+	if !lo.Pooled {
+		return append([]float64(nil), m[P:T]...)
+	}
+	out := make([]float64, T-P)
+	for i := P; i < T; i++ {
+		for j, v := range m[i*T+P : (i+1)*T] {
+			out[j] += v
+		}
+	}
+	for j := range out {
+		out[j] /= float64(T - P)
+	}
+	return out
+}
+
+// Query names the tokens whose attention PatchMap shows, for titles.
+func (lo Layout) Query() string {
+	if lo.Pooled {
+		return "mean patch-token attention"
+	}
+	return "CLS attention"
 }
 
 // Discard zeroes, in place, the lowest fraction ratio of a (T, T) map's
-// entries, never entry (0, 0), where CLS attends to itself. Of the T*T-1
-// other entries the floor(ratio*(T*T-1)) smallest go; ties go in index order,
-// so the result is deterministic.
-func Discard(m []float64, T int, ratio float64) {
-	n := int(math.Floor(ratio * float64(T*T-1)))
+// entries; with keepCLS never entry (0, 0), where CLS attends to itself. Of
+// the candidate entries the floor(ratio*count) smallest go; ties go in index
+// order, so the result is deterministic.
+func Discard(m []float64, T int, ratio float64, keepCLS bool) {
+	first := 0
+	if keepCLS {
+		first = 1
+	}
+	n := int(math.Floor(ratio * float64(T*T-first)))
 	if n <= 0 {
 		return
 	}
-	idx := make([]int, T*T-1)
+	idx := make([]int, T*T-first)
 	for i := range idx {
-		idx[i] = i + 1
+		idx[i] = i + first
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return m[idx[a]] < m[idx[b]] })
 	for _, i := range idx[:n] {
@@ -103,15 +142,16 @@ func Discard(m []float64, T int, ratio float64) {
 
 // Rollout returns the attention rollout through the given layers' fused
 // (T, T) maps, first layer first: steps[l] is the rollout through layers
-// 0..l. Each map, after Discard with discardRatio, gets the identity added
-// (the residual connection) and its rows renormalised to sum to 1; the
-// rollout is the product A_l · … · A_1 · A_0. The fused maps are not changed.
-func Rollout(fused [][]float64, T int, discardRatio float64) [][]float64 {
+// 0..l. Each map, after Discard with discardRatio and keepCLS, gets the
+// identity added (the residual connection) and its rows renormalised to sum
+// to 1; the rollout is the product A_l · … · A_1 · A_0. The fused maps are
+// not changed.
+func Rollout(fused [][]float64, T int, discardRatio float64, keepCLS bool) [][]float64 {
 	steps := make([][]float64, len(fused))
 	var acc []float64
 	for l, f := range fused {
 		a := append([]float64(nil), f...)
-		Discard(a, T, discardRatio)
+		Discard(a, T, discardRatio, keepCLS)
 		addIdentityNormalize(a, T)
 		if acc == nil {
 			acc = a

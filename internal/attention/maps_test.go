@@ -70,9 +70,9 @@ func refFuse(probs []float32, heads []int, f Fusion) [][]float64 {
 }
 
 // refRollout is the textbook rollout over matrices. The discard sorts the
-// entries other than (0,0) by value, then row, then column, and zeroes the
-// first floor(ratio*count).
-func refRollout(fused [][][]float64, ratio float64) [][]float64 {
+// entries (but (0,0) with keepCLS) by value, then row, then column, and
+// zeroes the first floor(ratio*count).
+func refRollout(fused [][][]float64, ratio float64, keepCLS bool) [][]float64 {
 	n := len(fused[0])
 	var acc [][]float64
 	for _, f := range fused {
@@ -81,7 +81,7 @@ func refRollout(fused [][][]float64, ratio float64) [][]float64 {
 		for i := range f {
 			a[i] = append([]float64(nil), f[i]...)
 			for j := range f[i] {
-				if i != 0 || j != 0 {
+				if !keepCLS || i != 0 || j != 0 {
 					rest = append(rest, [2]int{i, j})
 				}
 			}
@@ -146,7 +146,11 @@ func TestFuse(t *testing.T) {
 
 func TestRolloutMatchesReference(t *testing.T) {
 	for _, f := range []Fusion{FuseMean, FuseMax, FuseMin} {
-		for _, ratio := range []float64{0, 0.1, 0.5, 0.9, 1} {
+		for _, c := range []struct {
+			ratio   float64
+			keepCLS bool
+		}{{0, true}, {0.1, true}, {0.5, true}, {0.9, true}, {1, true}, {0.5, false}, {1, false}} {
+			ratio := c.ratio
 			var fused [][]float64
 			var ref [][][]float64
 			for l := range handLayers {
@@ -154,16 +158,16 @@ func TestRolloutMatchesReference(t *testing.T) {
 				fused = append(fused, Fuse(p, handT, []int{0, 1}, f))
 				ref = append(ref, refFuse(p, []int{0, 1}, f))
 			}
-			steps := Rollout(fused, handT, ratio)
+			steps := Rollout(fused, handT, ratio, c.keepCLS)
 			for l := range steps {
-				want := refRollout(ref[:l+1], ratio)
+				want := refRollout(ref[:l+1], ratio, c.keepCLS)
 				for i := 0; i < handT; i++ {
 					var rowSum float64
 					for j := 0; j < handT; j++ {
 						g := steps[l][i*handT+j]
 						rowSum += g
 						if d := math.Abs(g - want[i][j]); d > 1e-14 {
-							t.Fatalf("%v ratio %g through layer %d: (%d,%d) = %.17g, want %.17g", f, ratio, l, i, j, g, want[i][j])
+							t.Fatalf("%v ratio %g (keep CLS %v) through layer %d: (%d,%d) = %.17g, want %.17g", f, ratio, c.keepCLS, l, i, j, g, want[i][j])
 						}
 					}
 					if math.Abs(rowSum-1) > 1e-14 {
@@ -181,7 +185,7 @@ func TestRolloutByHand(t *testing.T) {
 	b := []float64{0.9, 0.1, 0.6, 0.4}
 	// (a+I) row-normalised: [.75 .25; .125 .875]; (b+I): [.95 .05; .3 .7].
 	// Through both: (b+I)'·(a+I)' = [.71875 .28125; .3125 .6875].
-	steps := Rollout([][]float64{a, b}, 2, 0)
+	steps := Rollout([][]float64{a, b}, 2, 0, true)
 	want := [][]float64{{0.75, 0.25, 0.125, 0.875}, {0.71875, 0.28125, 0.3125, 0.6875}}
 	for l := range want {
 		for i := range want[l] {
@@ -193,7 +197,7 @@ func TestRolloutByHand(t *testing.T) {
 	}
 	// Discard 1/2 of the 3 entries other than (0,0): floor(1.5) = 1, the
 	// 0.25 at (1,0). Row 1 becomes [0, .75] + I -> [0, 1].
-	steps = Rollout([][]float64{a}, 2, 0.5)
+	steps = Rollout([][]float64{a}, 2, 0.5, true)
 	if got, want := steps[0], []float64{0.75, 0.25, 0, 1}; !near(got, want) {
 		t.Errorf("discard 0.5: got %v, want %v", got, want)
 	}
@@ -204,24 +208,48 @@ func TestRolloutByHand(t *testing.T) {
 
 func TestDiscardKeepsCLS(t *testing.T) {
 	m := []float64{0.01, 0.5, 0.2, 0.3, 0.02, 0.4, 0.9, 0.1, 0.6}
-	Discard(m, 3, 1)
+	Discard(m, 3, 1, true)
 	want := []float64{0.01, 0, 0, 0, 0, 0, 0, 0, 0}
 	if !near(m, want) {
 		t.Errorf("ratio 1: got %v, want %v", m, want)
 	}
+	// Without a CLS token (0, 0) is an entry like the others: the smallest
+	// two of 0.01, 0.5, 0.2, 0.3 go.
+	m = []float64{0.01, 0.5, 0.2, 0.3}
+	Discard(m, 2, 0.5, false)
+	if want := []float64{0, 0.5, 0, 0.3}; !near(m, want) {
+		t.Errorf("no CLS: got %v, want %v", m, want)
+	}
 	// Ties go in index order: of three equal lowest values the first two go.
 	m = []float64{0.5, 0.1, 0.1, 0.1}
-	Discard(m, 2, 0.67) // floor(0.67*3) = 2
+	Discard(m, 2, 0.67, true) // floor(0.67*3) = 2
 	if want := []float64{0.5, 0, 0, 0.1}; !near(m, want) {
 		t.Errorf("ties: got %v, want %v", m, want)
 	}
 }
 
-func TestCLSAndParse(t *testing.T) {
-	m := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}
-	if got := CLS(m, 3); !near(got, []float64{2, 3}) {
-		t.Errorf("CLS = %v", got)
+func TestPatchMap(t *testing.T) {
+	// T=4: CLS, a distillation token, then a 1×2 grid.
+	m := []float64{
+		1, 2, 3, 4,
+		5, 6, 7, 8,
+		9, 10, 11, 12,
+		13, 14, 15, 16,
 	}
+	lo := Layout{T: 4, Prefix: 2, GH: 1, GW: 2, HasCLS: true}
+	if got := lo.PatchMap(m); !near(got, []float64{3, 4}) {
+		t.Errorf("CLS row: %v, want [3 4]", got)
+	}
+	lo.Pooled = true // mean of rows 2 and 3, columns 2 and 3
+	if got := lo.PatchMap(m); !near(got, []float64{13, 14}) {
+		t.Errorf("pooled: %v, want [13 14]", got)
+	}
+	if m[2] != 3 {
+		t.Error("PatchMap changed its input")
+	}
+}
+
+func TestParseFusion(t *testing.T) {
 	for _, s := range []string{"mean", "max", "min"} {
 		if f, err := ParseFusion(s); err != nil || f.String() != s {
 			t.Errorf("ParseFusion(%q) = %v, %v", s, f, err)

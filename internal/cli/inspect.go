@@ -43,7 +43,9 @@ type inspectOptions struct {
 	format    string
 	threads   int
 	kernel    string
+	precision string
 	maxPixels int
+	imageSize string
 
 	fusion   attention.Fusion
 	resample attention.Resample
@@ -72,7 +74,9 @@ one sub-folder of DIR per image (named after the image file):
 Every map is scaled to its own range, low to high, before colouring. Rollout
 fuses the selected heads of each layer, drops the lowest --discard-ratio of
 each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
-and multiplies through the layers. Layers and heads count from 0. The top-k
+and multiplies through the layers. Models that classify from the mean of the
+patch tokens (timm avg pooling, no CLS token) show the patch tokens' mean
+attention instead of CLS's. Layers and heads count from 0. The top-k
 prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
@@ -96,7 +100,9 @@ prediction is printed as classify prints it.`,
 	f.StringVarP(&o.format, "output", "o", "text", "output format of the predictions: text, json, jsonl or csv")
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32 or bf16, as for classify; default: bf16 if the model file stores bf16 tensors, else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
+	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size); default: the model's size")
 	return cmd
 }
 
@@ -129,6 +135,9 @@ func (o *inspectOptions) validate() error {
 	}
 	if err := kernels.Select(o.kernel); err != nil {
 		return usagef("--kernel: %v", err)
+	}
+	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
+		return usagef("--precision: %v", err)
 	}
 	return nil
 }
@@ -186,9 +195,14 @@ func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
 type inspectSummary struct {
 	Path         string       `json:"path"`
 	Model        string       `json:"model"`
-	ImageSize    int          `json:"image_size"`
+	Height       int          `json:"height"` // the model's input, pixels
+	Width        int          `json:"width"`
 	PatchSize    int          `json:"patch_size"`
-	Grid         int          `json:"grid"`
+	GridRows     int          `json:"grid_rows"`
+	GridCols     int          `json:"grid_cols"`
+	Tokens       int          `json:"tokens"`        // T
+	PrefixTokens int          `json:"prefix_tokens"` // tokens before the patches
+	Query        string       `json:"query"`         // whose attention the maps show
 	Layers       []int        `json:"layers"`
 	Heads        []int        `json:"heads"`
 	Fuse         string       `json:"fuse"`
@@ -213,7 +227,16 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	defer m.Close()
+	m.Model = m.WithPrecision(precisionFor(m, o.precision))
 	cfg := &m.Config
+	h, w, err := parseImageSize(o.imageSize, cfg.ImageSize)
+	if err != nil {
+		return err
+	}
+	runner, err := m.NewRunnerAt(kernels.NewPool(o.threads), 1, h, w)
+	if err != nil {
+		return usagef("--image-size: %v", err)
+	}
 	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
 	if err != nil {
 		return err
@@ -225,8 +248,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	runner := m.NewRunner(kernels.NewPool(o.threads), 1)
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
+	lo := layoutOf(runner, cfg)
 	inputs := expandInputs(args, false, s.in)
 	dirs := subfolderNames(inputs)
 	bar := newProgress(s.err, len(inputs), "inspecting")
@@ -238,13 +261,14 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			return err
 		}
 		sum := &inspectSummary{
-			Path: in.path, Model: m.Source, ImageSize: cfg.ImageSize, PatchSize: cfg.PatchSize,
-			Grid: cfg.ImageSize / cfg.PatchSize, Layers: layers, Heads: heads, Fuse: o.fuse,
-			DiscardRatio: o.discard, Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
+			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
+			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
+			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
+			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(runner, capture, cfg, o, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
 		}
 		rec := record{Path: in.path, TopK: sum.TopK}
 		if err != nil {
@@ -304,9 +328,21 @@ func subfolderNames(inputs []input) []string {
 	return out
 }
 
+// layoutOf says where the runner's patches are and whose attention to show.
+func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
+	gh, gw := r.Grid()
+	return attention.Layout{
+		T: r.Tokens(), Prefix: r.PrefixTokens(), GH: gh, GW: gw,
+		HasCLS: !cfg.NoClassToken,
+		Pooled: cfg.NoClassToken || cfg.Pooling == model.PoolAvg,
+	}
+}
+
 // inspectOne runs one image and writes its pictures into dir, filling sum.
-func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, o *inspectOptions, dir string, sum *inspectSummary) error {
-	px, err := imageio.LoadInput(sum.Path, cfg.Preprocess, o.maxPixels)
+func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
+	pre := cfg.Preprocess
+	pre.Height, pre.Width = sum.Height, sum.Width
+	px, err := imageio.LoadInput(sum.Path, pre, o.maxPixels)
 	if err != nil {
 		return err
 	}
@@ -319,13 +355,13 @@ func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, o *insp
 		return err
 	}
 	w := &pictureWriter{dir: dir}
-	pics := newPictures(cfg, o, px)
+	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
 	pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
-			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, cfg.Tokens()))
+			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, lo.T))
 		})
 	}
 	sum.Files = append(slices.Sorted(slices.Values(w.files)), "summary.json")
@@ -340,11 +376,13 @@ func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, o *insp
 // pictures draws maps over the image as the model saw it.
 type pictures struct {
 	o    *inspectOptions
+	lo   attention.Layout
 	base *image.RGBA // the model's input at the display size
-	g, T int         // patch grid side, tokens
 }
 
-func newPictures(cfg *model.Config, o *inspectOptions, px []float32) *pictures {
+// newPictures prepares the background: the model's (C, h, w) input px
+// turned back into an image and scaled so its longer side is --size.
+func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px []float32, h, w int) *pictures {
 	p := cfg.Preprocess
 	mean, std, scale := p.Mean, p.Std, 1.0
 	if !p.DoNormalize {
@@ -353,20 +391,21 @@ func newPictures(cfg *model.Config, o *inspectOptions, px []float32) *pictures {
 	if p.DoRescale {
 		scale = p.RescaleFactor
 	}
-	S := cfg.ImageSize
-	base := attention.Unnormalize(px, cfg.NumChannels, S, S, mean, std, scale)
-	size := o.size
-	if size == 0 {
-		size = max(S, 224)
+	base := attention.Unnormalize(px, cfg.NumChannels, h, w, mean, std, scale)
+	long := o.size
+	if long == 0 {
+		long = max(h, w, 224)
 	}
-	if size != S {
-		base = attention.Resize(base, size, size, attention.Bilinear)
+	dh, dw := max(1, h*long/max(h, w)), max(1, w*long/max(h, w))
+	if dh != h || dw != w {
+		base = attention.Resize(base, dw, dh, attention.Bilinear)
 	}
-	return &pictures{o: o, base: base, g: S / cfg.PatchSize, T: cfg.Tokens()}
+	return &pictures{o: o, lo: lo, base: base}
 }
 
+// render draws a (T, T) map's attention to the patches.
 func (p *pictures) render(m []float64) *image.RGBA {
-	return attention.Render(p.base, m, p.g, p.g, p.o.resample, p.o.cm, p.o.alpha)
+	return attention.Render(p.base, p.lo.PatchMap(m), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
 }
 
 // drawLayers writes each selected head of each selected layer, the fused
@@ -389,14 +428,14 @@ func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads
 func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []int) {
 	var tiles []attention.Tile
 	for _, h := range heads {
-		img := p.render(attention.CLS(attention.Head(probs, p.T, h), p.T))
+		img := p.render(attention.Head(probs, p.lo.T, h))
 		w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
 		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
 	}
-	fused := p.render(attention.CLS(attention.Fuse(probs, p.T, heads, p.o.fusion), p.T))
+	fused := p.render(attention.Fuse(probs, p.lo.T, heads, p.o.fusion))
 	w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
 	tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
-	title := fmt.Sprintf("layer %d: CLS attention to patches", l)
+	title := fmt.Sprintf("layer %d: %s to patches", l, p.lo.Query())
 	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
 	w.png(fmt.Sprintf("layer%02d_grid.png", l), attention.Grid(tiles, cols, title, p.o.cm))
 }
@@ -406,13 +445,13 @@ func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []i
 func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, heads []int) {
 	fused := make([][]float64, len(probs))
 	for l := range probs {
-		fused[l] = attention.Fuse(probs[l], p.T, heads, p.o.fusion)
+		fused[l] = attention.Fuse(probs[l], p.lo.T, heads, p.o.fusion)
 	}
-	steps := attention.Rollout(fused, p.T, p.o.discard)
-	w.png("rollout.png", p.render(attention.CLS(steps[len(steps)-1], p.T)))
+	steps := attention.Rollout(fused, p.lo.T, p.o.discard, p.lo.HasCLS)
+	w.png("rollout.png", p.render(steps[len(steps)-1]))
 	var tiles []attention.Tile
 	for _, l := range layers {
-		img := p.render(attention.CLS(steps[l], p.T))
+		img := p.render(steps[l])
 		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("through layer %d", l)})
 	}
 	title := fmt.Sprintf("rollout, heads fused by %s, discard ratio %g", p.o.fusion, p.o.discard)

@@ -24,10 +24,14 @@ import (
 
 const testdataDir = "../../testdata"
 
-// goldenModels are the small checkpoints with PyTorch attention goldens.
+// goldenModels are the small checkpoints with PyTorch attention goldens:
+// Hugging Face ViT, DeiT (CLS and distillation tokens) and timm (registers,
+// average pooling, no CLS token).
 var goldenModels = []string{
 	"vit-p16-gelu", "vit-p8-h6-eps6", "vit-p8-relu-noqkvbias",
 	"vit-p16-gelunew-bf16", "vit-p8-quickgelu-sharded", "vit-p8-f16",
+	"deit-p8-distilled", "deit-p8-teacher",
+	"timm-p8-reg-ls", "timm-p8-avg-fcnorm-prenorm", "timm-p8-noclass-avg",
 }
 
 // convertTestModel converts testdata/models/name to a model file in a
@@ -100,7 +104,7 @@ func TestCaptureMatchesReference(t *testing.T) {
 			if _, err := r.Forward(px.Data, B); err != nil {
 				t.Fatal(err)
 			}
-			T := m.Config.Tokens()
+			T := r.Tokens()
 			for l := range c.layers {
 				want := readNpy(t, filepath.Join(gold, fmt.Sprintf("attn_%02d.npy", l)))
 				if s := []int{B, m.Config.NumAttentionHeads, T, T}; !slices.Equal(want.Shape, s) {
@@ -166,15 +170,26 @@ func runMain(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestInspectCommand(t *testing.T) {
-	fx := newInspectFixture(t, "vit-p8-h6-eps6", 1)
+	fixtures := map[string]*inspectFixture{}
 	for _, tc := range []struct {
-		name          string
+		name, model   string
 		flags         []string
 		layers, heads []int
+		query         string
 	}{
-		{"all", nil, []int{0, 1, 2}, []int{0, 1, 2, 3, 4, 5}},
-		{"subset", []string{"--layers", "2,0", "--heads", "1,3-4", "--fuse", "max", "--discard-ratio", "0.9", "--upsample", "nearest", "--colormap", "magma", "--size", "40"}, []int{0, 2}, []int{1, 3, 4}},
+		{"all", "vit-p8-h6-eps6", nil, []int{0, 1, 2}, []int{0, 1, 2, 3, 4, 5}, "CLS attention"},
+		{"subset", "vit-p8-h6-eps6", []string{"--layers", "2,0", "--heads", "1,3-4", "--fuse", "max", "--discard-ratio", "0.9", "--upsample", "nearest", "--colormap", "magma", "--size", "40"}, []int{0, 2}, []int{1, 3, 4}, "CLS attention"},
+		{"deit", "deit-p8-distilled", []string{"--discard-ratio", "0.5"}, nil, nil, "CLS attention"},
+		{"no-cls", "timm-p8-noclass-avg", []string{"--discard-ratio", "0.5", "--fuse", "min"}, nil, nil, "mean patch-token attention"},
 	} {
+		fx := fixtures[tc.model]
+		if fx == nil {
+			fx = newInspectFixture(t, tc.model, 1)
+			fixtures[tc.model] = fx
+		}
+		if tc.layers == nil {
+			tc.layers, tc.heads = seq(fx.layers), seq(fx.H)
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
 			args := append([]string{"inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "-o", "json"}, tc.flags...)
@@ -199,14 +214,26 @@ func TestInspectCommand(t *testing.T) {
 			if best := printed[0].TopK[0].Index; row[best] != slices.Max(row) {
 				t.Errorf("top-1 is class %d, the reference's logits %v disagree", best, row)
 			}
-			checkSummary(t, dir, tc.layers, tc.heads, printed[0].TopK)
+			sum := checkSummary(t, dir, tc.layers, tc.heads, printed[0].TopK)
+			if sum.Query != tc.query || sum.Tokens != fx.T || sum.GridRows*sum.GridCols+sum.PrefixTokens != fx.T {
+				t.Errorf("summary: query %q, T %d, grid %dx%d, prefix %d; want query %q, T %d",
+					sum.Query, sum.Tokens, sum.GridRows, sum.GridCols, sum.PrefixTokens, tc.query, fx.T)
+			}
 		})
 	}
 }
 
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 // checkSummary reads summary.json and checks that the files it lists are
 // exactly the folder's, that every PNG decodes, and the picture sizes.
-func checkSummary(t *testing.T, dir string, layers, heads []int, top []prediction) {
+func checkSummary(t *testing.T, dir string, layers, heads []int, top []prediction) *inspectSummary {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
@@ -260,6 +287,7 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 			t.Errorf("%s is %dx%d, want %dx%d", name, cfg.Width, cfg.Height, side, side)
 		}
 	}
+	return &sum
 }
 
 func TestInspectUsageErrors(t *testing.T) {
@@ -344,41 +372,55 @@ func TestParseIndexList(t *testing.T) {
 	}
 }
 
-// TestPicturesOnePatch feeds the drawing code a synthetic capture in which
-// CLS attends only to the patch at grid row 1, column 2 (token 1+1*4+2), and
-// every other token to itself, and checks that the head, fused, rollout
-// pictures are bright there and dark two patches away: the CLS row, not a
-// column, is drawn, and the grid is row-major.
+// TestPicturesOnePatch feeds the drawing code synthetic captures in which
+// the shown tokens attend only to the patch at grid row 1, column 2, and
+// checks that the head, fused and rollout pictures are bright there and
+// dark two patches away: the right row is drawn, not a column, the prefix
+// tokens are skipped, and the grid is row-major. With a CLS token (and a
+// distillation token) only CLS attends to the patch, every other token to
+// itself; pooled without CLS, every token attends to the patch.
 func TestPicturesOnePatch(t *testing.T) {
 	const S, P, H, L, size = 32, 8, 2, 3, 64
-	g, T := S/P, (S/P)*(S/P)+1
-	cfg := &model.Config{ImageSize: S, PatchSize: P, NumChannels: 3, NumAttentionHeads: H, NumHiddenLayers: L}
+	g := S / P
+	for _, lo := range []attention.Layout{
+		{T: g*g + 2, Prefix: 2, GH: g, GW: g, HasCLS: true},
+		{T: g * g, Prefix: 0, GH: g, GW: g, Pooled: true},
+	} {
+		t.Run(lo.Query(), func(t *testing.T) {
+			T := lo.T
+			target := lo.Prefix + 1*g + 2
+			probs := make([][]float32, L)
+			for l := range probs {
+				probs[l] = make([]float32, H*T*T)
+				for h := 0; h < H; h++ {
+					for i := 0; i < T; i++ {
+						j := i
+						if i == 0 || lo.Pooled {
+							j = target
+						}
+						probs[l][(h*T+i)*T+j] = 1
+					}
+				}
+			}
+			checkOnePatch(t, lo, probs, S, size, [2]int{1, 2})
+		})
+	}
+}
+
+func checkOnePatch(t *testing.T, lo attention.Layout, probs [][]float32, S, size int, at [2]int) {
+	cfg := &model.Config{ImageSize: S, PatchSize: S / lo.GH, NumChannels: 3}
 	o := &inspectOptions{alpha: 1, size: size, threads: 2, fusion: attention.FuseMean}
 	o.cm, _ = attention.ParseColormap("gray")
 	px := make([]float32, 3*S*S) // black, with no rescaling or normalisation
-	probs := make([][]float32, L)
-	target := 1 + 1*g + 2
-	for l := range probs {
-		probs[l] = make([]float32, H*T*T)
-		for h := 0; h < H; h++ {
-			for i := 0; i < T; i++ {
-				j := i
-				if i == 0 {
-					j = target
-				}
-				probs[l][(h*T+i)*T+j] = 1
-			}
-		}
-	}
 	dir := t.TempDir()
 	w := &pictureWriter{dir: dir}
-	pics := newPictures(cfg, o, px)
+	pics := newPictures(cfg, lo, o, px, S, S)
 	pics.drawLayers(w, probs, []int{0, 2}, []int{0, 1})
 	pics.drawRollout(w, probs, []int{0, 2}, []int{0, 1})
 	if w.err != nil {
 		t.Fatal(w.err)
 	}
-	cell := size / g
+	cell := size / lo.GH
 	for _, name := range []string{"layer00_head00.png", "layer02_head01.png", "layer02_fused_mean.png", "rollout.png"} {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
@@ -393,13 +435,43 @@ func TestPicturesOnePatch(t *testing.T) {
 			t.Fatalf("%s is %v, want %dx%d", name, b, size, size)
 		}
 		lum := func(x, y int) uint32 { r, _, _, _ := img.At(x, y).RGBA(); return r >> 8 }
-		if v := lum(2*cell+cell/2, 1*cell+cell/2); v < 200 {
-			t.Errorf("%s: centre of patch (1,2) = %d, want bright", name, v)
+		if v := lum(at[1]*cell+cell/2, at[0]*cell+cell/2); v < 200 {
+			t.Errorf("%s: centre of patch %v = %d, want bright", name, at, v)
 		}
-		for _, p := range [][2]int{{3, 0}, {3, 1}, {0, 0}} { // (row, col) two patches away
-			if v := lum(p[1]*cell+cell/2, p[0]*cell+cell/2); v != 0 {
-				t.Errorf("%s: centre of patch %v = %d, want 0", name, p, v)
+		for _, p := range [][2]int{{3, 0}, {3, 1}, {0, 0}, {at[1], at[0]}} { // two patches away, or transposed
+			if v := lum(p[1]*cell+cell/2, p[0]*cell+cell/2); v > 10 {
+				t.Errorf("%s: centre of patch %v = %d, want dark", name, p, v)
 			}
+		}
+	}
+}
+
+// TestInspectNonSquare runs a photo at 48×24 pixels (a 3×6 grid; position
+// embeddings interpolated) and checks the shapes of what is written.
+func TestInspectNonSquare(t *testing.T) {
+	gguf := convertTestModel(t, "deit-p8-teacher")
+	out := t.TempDir()
+	photo := filepath.Join(testdataDir, "images", "chelsea.png")
+	code, _, stderr := runMain("inspect-attention", "-m", gguf, photo, "--out", out, "--raw", "--image-size", "48x24")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	dir := filepath.Join(out, "chelsea")
+	raw := readNpy(t, filepath.Join(dir, "attentions.npy"))
+	T := 2 + 3*6
+	if raw.Shape[2] != T || raw.Shape[3] != T {
+		t.Fatalf("attentions.npy is %v, want T = %d", raw.Shape, T)
+	}
+	checkProbs(t, "rows", raw.Data, raw.Data, T)
+	for name, want := range map[string][2]int{"input.png": {224, 112}, "rollout.png": {224, 112}, "layer01_head00.png": {224, 112}} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != want[0] || cfg.Height != want[1] {
+			t.Errorf("%s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
 		}
 	}
 }

@@ -2,7 +2,5 @@
 
 package kernels
 
-// Without assembly only the generic implementation runs.
-const hasAVX512, hasAVX2 = false, false
-
+// asmImpls: without assembly only the generic implementation runs.
 func asmImpls() []*impl { return nil }

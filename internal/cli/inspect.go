@@ -340,8 +340,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 
 // inspectOne runs one image and writes its pictures into dir, filling sum.
 func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
-	pre := cfg.Preprocess
-	pre.Height, pre.Width = sum.Height, sum.Width
+	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, err := imageio.LoadInput(sum.Path, pre, o.maxPixels)
 	if err != nil {
 		return err

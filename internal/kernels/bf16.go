@@ -124,18 +124,15 @@ func toBF16(f float32) uint16 {
 // fromBF16 widens a bfloat16 value exactly.
 func fromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 
-// packABF16 writes rows of x (m, k), row stride ldx, into dst as bf16 pairs,
-// row i at dst[i·⌈k/2⌉:], the high half of the last pair zero for odd k.
-func packABF16(dst []uint32, x []float32, ldx, m, k int) {
-	k2 := ceilDiv(k, 2)
-	for i := range m {
-		row, d := x[i*ldx:i*ldx+k], dst[i*k2:(i+1)*k2]
-		for r := range k / 2 {
-			d[r] = uint32(toBF16(row[2*r])) | uint32(toBF16(row[2*r+1]))<<16
-		}
-		if k%2 == 1 {
-			d[k2-1] = uint32(toBF16(row[k-1]))
-		}
+// packRowBF16 writes the values of x rounded to bf16 into dst as pairs,
+// dst[r] = x[2r] | x[2r+1]<<16, the high half of the last pair zero when
+// len(x) is odd.
+func packRowBF16(dst []uint32, x []float32) {
+	for r := range len(x) / 2 {
+		dst[r] = uint32(toBF16(x[2*r])) | uint32(toBF16(x[2*r+1]))<<16
+	}
+	if len(x)%2 == 1 {
+		dst[len(x)/2] = uint32(toBF16(x[len(x)-1]))
 	}
 }
 

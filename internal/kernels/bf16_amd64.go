@@ -9,6 +9,21 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int, acc bool)
 
+// cvtBF16AVX512 is packRowBF16 for n pairs, n a multiple of 16, except
+// that denormal inputs read as zero.
+//
+//go:noescape
+func cvtBF16AVX512(dst *uint32, src *float32, n int)
+
+func packRowBF16AVX512(dst []uint32, x []float32) {
+	n := len(x) / 32 * 16
+	if n > 0 {
+		_ = dst[n-1]
+		cvtBF16AVX512(&dst[0], &x[0], n)
+	}
+	packRowBF16(dst[n:], x[2*n:])
+}
+
 var hasAVX512BF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
 
 func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
@@ -27,7 +42,7 @@ func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc
 func bf16AsmImpls() []*bf16Impl {
 	var l []*bf16Impl
 	if hasAVX512BF16 {
-		l = append(l, &bf16Impl{name: "avx512bf16", tile: tileBF16AVX512Go})
+		l = append(l, &bf16Impl{name: "avx512bf16", tile: tileBF16AVX512Go, pack: packRowBF16AVX512})
 	}
 	return l
 }

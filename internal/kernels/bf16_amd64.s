@@ -190,3 +190,30 @@ store:
 	VMOVUPS Z23, 192(R10)(DX*2)
 	VZEROUPPER
 	RET
+
+// vcvtne2ps2bf16 zmm0, zmm2, zmm1: Z0's low 16 words from Z1, high from Z2
+#define VCVTNE2PS2BF16_Z0_Z2_Z1 BYTE $0x62; BYTE $0xf2; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xc1
+
+// func cvtBF16AVX512(dst *uint32, src *float32, n int)
+//
+// Rounds 2n floats of src to bf16 pairs in dst, 32 floats a step (n is a
+// multiple of 16): round to nearest even, NaN made quiet, denormal inputs
+// read as zero (DAZ).
+TEXT ·cvtBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JEQ done
+loop:
+	VMOVUPS 0(SI), Z1
+	VMOVUPS 64(SI), Z2
+	VCVTNE2PS2BF16_Z0_Z2_Z1
+	VMOVUPS Z0, 0(DI)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE loop
+done:
+	VZEROUPPER
+	RET

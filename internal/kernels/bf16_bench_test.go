@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -56,10 +57,41 @@ func BenchmarkTileBF16(b *testing.B) {
 	c := make([]float32, mr*nr)
 	for _, im := range bf16Impls {
 		b.Run("impl="+im.name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := threadTime()
 			for b.Loop() {
 				im.tile(kc2, a, kc2, bp, c, nr, true)
 			}
-			reportFlops(b, 2*mr*nr*2*kc2, 0)
+			reportFlops(b, 2*mr*nr*2*kc2, threadTime()-t0)
 		})
+	}
+}
+
+// BenchmarkBF16Blocking measures one-thread bf16 GEMMs for K blockings, in
+// GFLOP per CPU second of the thread.
+func BenchmarkBF16Blocking(b *testing.B) {
+	defer func(kc int) { kc2Block = kc }(kc2Block)
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []int{0, 3} {
+		sh := vitShapes[s]
+		x, _ := guarded(r, sh.m*sh.k, 0)
+		w, _ := guarded(r, sh.n*sh.k, 0)
+		bias, _ := guarded(r, sh.n, 0)
+		y := make([]float32, sh.m*sh.n)
+		pb := PackBPrecision(w, sh.n, sh.k, BF16)
+		for _, kc2 := range []int{64, 96, 128, 192, 256, 384} {
+			kc2Block = kc2
+			b.Run(fmt.Sprintf("shape=%s/kc2=%d", sh.name, kc2), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				p := NewPool(1)
+				t0 := threadTime()
+				for b.Loop() {
+					Linear(p, y, sh.n, x, sh.k, sh.m, pb, Epilogue{Bias: bias})
+				}
+				reportFlops(b, 2*float64(sh.m*sh.n*sh.k), threadTime()-t0)
+			})
+		}
 	}
 }

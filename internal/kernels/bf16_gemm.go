@@ -14,9 +14,11 @@ type bf16Impl struct {
 	// A (row stride lda pairs) and a packed bf16 panel of B (packBF16),
 	// continuing from c's values when acc is set.
 	tile func(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
+	// pack is packRowBF16.
+	pack func(dst []uint32, x []float32)
 }
 
-var bf16Generic = &bf16Impl{name: "generic", tile: tileBF16Generic}
+var bf16Generic = &bf16Impl{name: "generic", tile: tileBF16Generic, pack: packRowBF16}
 
 // bf16Impls lists the bf16 implementations this build and CPU run, best
 // first; bf16Cur is the one in use unless the fp32 kernels are "generic",
@@ -71,7 +73,7 @@ func AvailableBF16() string {
 
 // kc2Block is the K block of the bf16 GEMM in pairs: 128 pairs × 64
 // columns × 4 bytes is a 32 KiB block of B, the fp32 path's K = 256.
-var kc2Block = 128
+var kc2Block = 192
 
 // bf16Gemm is one Linear call with bf16 weights. Like gemm, its output is
 // cut into items of whole 6×64 tiles, each with one writer and a fixed
@@ -108,9 +110,12 @@ func linearBF16(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packe
 		*ab = make([]uint32, mp*k2)
 	}
 	a := (*ab)[:mp*k2]
-	packABF16(a, x, ldx, m, w.K)
+	im := bf16Selected()
+	for i := range m {
+		im.pack(a[i*k2:(i+1)*k2], x[i*ldx:i*ldx+w.K])
+	}
 	clear(a[m*k2:])
-	g := &bf16Gemm{m: m, n: w.N, k2: k2, a: a, b: w.bf, c: y, ldc: ldy, ep: ep, im: bf16Selected(), epi: cur}
+	g := &bf16Gemm{m: m, n: w.N, k2: k2, a: a, b: w.bf, c: y, ldc: ldy, ep: ep, im: im, epi: cur}
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items), g, &g.wg)
 	bf16A.Put(ab)

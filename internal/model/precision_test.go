@@ -1,10 +1,14 @@
 package model_test
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
@@ -81,4 +85,71 @@ func top1Agree(a, b []float32, B int) int {
 		}
 	}
 	return n
+}
+
+// BenchmarkForwardPrecision is a ViT-B/16-shaped model of random weights at
+// batch 1, fp32 against bf16 in one run (interleave with -count and compare
+// with benchstat: neighbours slow both alike).
+func BenchmarkForwardPrecision(b *testing.B) {
+	cfg := model.Config{
+		HiddenSize: 768, NumHiddenLayers: 12, NumAttentionHeads: 12, IntermediateSize: 3072,
+		HiddenAct: "gelu", LayerNormEps: 1e-12, ImageSize: 224, PatchSize: 16, NumChannels: 3,
+		QKVBias: true, Labels: make([]string, 1000), Preprocess: model.DefaultPreprocess(224),
+	}
+	for i := range cfg.Labels {
+		cfg.Labels[i] = fmt.Sprint(i)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	shapes := model.TensorShapes(&cfg)
+	var names []string
+	for name := range shapes {
+		names = append(names, name)
+	}
+	get := func(name string) ([]float32, []int, error) {
+		n := 1
+		for _, d := range shapes[name] {
+			n *= d
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.NormFloat64() * 0.02)
+		}
+		return v, shapes[name], nil
+	}
+	fp, err := model.New(cfg, names, get)
+	if err != nil {
+		b.Fatal(err)
+	}
+	px := make([]float32, cfg.PixelsPerImage())
+	for i := range px {
+		px[i] = float32(r.NormFloat64())
+	}
+	for _, p := range []kernels.Precision{kernels.FP32, kernels.BF16} {
+		m := fp.WithPrecision(p)
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("model=vit_b16_224/precision=%v/threads=%d", p, th), func(b *testing.B) {
+				run := m.NewRunner(kernels.NewPool(th), 1)
+				run.Forward(px, 1)
+				c0 := cpuTime()
+				for b.Loop() {
+					if _, err := run.Forward(px, 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+				b.ReportMetric((cpuTime()-c0).Seconds()*1e3/float64(b.N), "cpu-ms/img")
+			})
+		}
+	}
+}
+
+// cpuTime is the CPU time the process has used: on a shared host, CPU
+// milliseconds per image measure the code, wall milliseconds also the
+// neighbours.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -273,8 +273,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		rec := record{Path: in.path, TopK: sum.TopK}
 		if err != nil {
 			failed++
-			rec = record{Path: in.path, Error: err.Error()}
-			bar.message(withPath(in.path, err))
+			msg := strings.TrimPrefix(err.Error(), in.path+": ")
+			rec = record{Path: in.path, Error: msg}
+			bar.message(in.path + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {
 			bar.message(fmt.Sprintf("writing output: %v", err))
@@ -297,14 +298,6 @@ func summarizeInspect(s streams, n, failed int, out string, took time.Duration) 
 		return errPartial
 	}
 	return nil
-}
-
-// withPath is err's message starting with path, once.
-func withPath(path string, err error) string {
-	if msg := err.Error(); strings.HasPrefix(msg, path) {
-		return msg
-	}
-	return path + ": " + err.Error()
 }
 
 // subfolderNames gives each input a sub-folder named after its file,

@@ -65,12 +65,19 @@ func deitLayout(cfg *model.Config) layout {
 }
 
 // centerCrop applies a Hugging Face processor's do_center_crop with
-// crop_size: the model sees the crop, the resize goes first. Margins must be
+// crop_size after a resize to size: the model sees the crop. Margins must be
 // even, where Hugging Face's floored offset and torchvision's rounded one
 // (model.Preprocess) agree.
-func centerCrop(p *model.Preprocess, raw json.RawMessage) error {
+func centerCrop(p *model.Preprocess, size, raw json.RawMessage) error {
 	if !p.DoResize {
 		return fmt.Errorf("do_center_crop without do_resize is not supported (vitctl crops a resized image)")
+	}
+	var se struct {
+		ShortestEdge *int `json:"shortest_edge"`
+	}
+	if json.Unmarshal(size, &se) == nil && se.ShortestEdge != nil {
+		// The long side's margin depends on the image and may be odd.
+		return fmt.Errorf("size {shortest_edge} with do_center_crop is not supported (give size as height and width)")
 	}
 	var crop model.Preprocess
 	if len(raw) == 0 {

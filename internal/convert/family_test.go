@@ -143,4 +143,9 @@ func TestFamilyPreprocess(t *testing.T) {
 	if _, err := Describe(dir); err == nil || !strings.Contains(err.Error(), "crop_size 32x32 from size 35x35: vitctl needs a crop no larger than the resize with even margins") {
 		t.Errorf("odd crop margin: %v", err)
 	}
+	pre = `{"do_resize": true, "size": {"shortest_edge": 36}, "do_center_crop": true, "crop_size": {"height": 32, "width": 32}}`
+	os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), []byte(pre), 0o644)
+	if _, err := Describe(dir); err == nil || !strings.Contains(err.Error(), "size {shortest_edge} with do_center_crop is not supported") {
+		t.Errorf("shortest_edge crop: %v", err)
+	}
 }

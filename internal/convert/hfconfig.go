@@ -191,7 +191,7 @@ func readPreprocess(path string, cfg *model.Config) (model.Preprocess, []string,
 		}
 	}
 	if or(hp.DoCenterCrop, false) {
-		if err := centerCrop(&p, hp.CropSize); err != nil {
+		if err := centerCrop(&p, hp.Size, hp.CropSize); err != nil {
 			return p, nil, bad("%v", err)
 		}
 	}

@@ -223,6 +223,9 @@ func timmModelConfig(path string, tc *timmConfig, ck *checkpoint, res *Result) (
 	if err := timmArgs(path, tc, cfg, res); err != nil {
 		return nil, err
 	}
+	if cfg.ImageSize <= 0 || cfg.ImageSize > 1<<16 {
+		return nil, fmt.Errorf("%s: image size %d is not usable", path, cfg.ImageSize)
+	}
 	if pos := shape("pos_embed"); len(pos) == 3 {
 		switch np := cfg.NumPatches(); pos[1] {
 		case np:

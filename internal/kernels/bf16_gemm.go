@@ -115,11 +115,16 @@ func linearBF16(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packe
 		im.pack(a[i*k2:(i+1)*k2], x[i*ldx:i*ldx+w.K])
 	}
 	clear(a[m*k2:])
-	g := &bf16Gemm{m: m, n: w.N, k2: k2, a: a, b: w.bf, c: y, ldc: ldy, ep: ep, im: im, epi: cur}
+	g := bf16Gemms.Get().(*bf16Gemm)
+	g.m, g.n, g.k2, g.a, g.b, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, k2, a, w.bf, y, ldy, ep, im, cur
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items), g, &g.wg)
+	g.a, g.b, g.c, g.ep = nil, nil, nil, Epilogue{}
+	bf16Gemms.Put(g)
 	bf16A.Put(ab)
 }
+
+var bf16Gemms = sync.Pool{New: func() any { return new(bf16Gemm) }}
 
 // plan cuts the output as gemm.plan does.
 func (g *bf16Gemm) plan(threads int) {
@@ -132,6 +137,7 @@ func (g *bf16Gemm) plan(threads int) {
 	g.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
 	g.cb = ceilDiv(nt, g.panelsPer)
 	g.items = ceilDiv(g.m, g.rowsPer) * g.cb
+	g.next.next.Store(0)
 }
 
 func (g *bf16Gemm) do(int) {

@@ -280,3 +280,15 @@ func TestPackRowBF16(t *testing.T) {
 		}
 	}
 }
+
+func TestLinearBF16NoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	c := newBF16Case(r, 50, 130, 70, 70, 130, true, true, ActGELU)
+	p := NewPool(2)
+	y, _ := c.run(p)
+	ep := Epilogue{Bias: c.bias, Act: c.act, Residual: y}
+	n := testing.AllocsPerRun(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
+	if n != 0 {
+		t.Errorf("Linear with bf16 weights allocates %v times per call after warm-up", n)
+	}
+}

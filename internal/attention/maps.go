@@ -14,7 +14,7 @@ package attention
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Fusion says how a layer's heads are combined into one (T, T) map.
@@ -126,17 +126,24 @@ func Discard(m []float64, T int, ratio float64, keepCLS bool) {
 	if keepCLS {
 		first = 1
 	}
-	n := int(math.Floor(ratio * float64(T*T-first)))
+	cand := m[first:]
+	n := int(math.Floor(ratio * float64(len(cand))))
 	if n <= 0 {
 		return
 	}
-	idx := make([]int, T*T-first)
-	for i := range idx {
-		idx[i] = i + first
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return m[idx[a]] < m[idx[b]] })
-	for _, i := range idx[:n] {
-		m[i] = 0
+	sorted := slices.Clone(cand)
+	slices.Sort(sorted)
+	cut := sorted[n-1]
+	below, _ := slices.BinarySearch(sorted, cut) // entries smaller than cut
+	ties := n - below                            // entries equal to cut that go, first first
+	for i, v := range cand {
+		switch {
+		case v < cut:
+			cand[i] = 0
+		case v == cut && ties > 0:
+			cand[i] = 0
+			ties--
+		}
 	}
 }
 

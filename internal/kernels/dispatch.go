@@ -12,8 +12,9 @@ import (
 type impl struct {
 	name string
 	// tile computes c = [c +] a·b for a 6×kc block of A (row stride lda) and
-	// a packed kc×64 panel of B, into a 6×64 tile of c (row stride ldc).
-	tile func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
+	// a packed kc×64 panel of B, into a 6×64 tile of c (row stride ldc); pf
+	// (possibly nil) is memory later calls will read, to prefetch.
+	tile func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, pf []float32)
 	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
 	// for i < rows, j < cols; nil bias and res are skipped, dst may alias
 	// res.

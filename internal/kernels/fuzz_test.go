@@ -19,10 +19,10 @@ func FuzzTile(f *testing.F) {
 		b, _ := guarded(r, kc*nr, 0)
 		c0, _ := guarded(r, (mr-1)*ldc+nr, 0)
 		want := append([]float32(nil), c0...)
-		tileGeneric(kc, a, lda, b, want, ldc, acc)
+		tileGeneric(kc, a, lda, b, want, ldc, acc, nil)
 		for _, im := range impls {
 			got := append([]float32(nil), c0...)
-			im.tile(kc, a, lda, b, got, ldc, acc)
+			im.tile(kc, a, lda, b, got, ldc, acc, b)
 			for i := range mr {
 				for j := range nr {
 					var sa float64

@@ -6,8 +6,9 @@ import "math"
 //
 //	for i < 6, j < 64: c[i·ldc+j] = [c[i·ldc+j] +] Σ_{k<kc} a[i·lda+k]·b[k·64+j]
 //
-// with the sum taken in order of k, starting from zero.
-func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool) {
+// with the sum taken in order of k, starting from zero. pf, memory that
+// later calls will read, is only a hint for the assembly to prefetch.
+func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, _ []float32) {
 	var t [mr][nr]float32
 	for k := range kc {
 		bk := b[k*nr : k*nr+nr]

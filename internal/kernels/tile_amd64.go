@@ -5,7 +5,7 @@ package kernels
 // tile6x64AVX512 is tileGeneric for the whole 6×64 tile in AVX-512F.
 //
 //go:noescape
-func tile6x64AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+func tile6x64AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool, pf *float32)
 
 // tile6x16AVX2 is tileGeneric for 16 of the 64 columns in AVX2+FMA, with
 // B rows ldb floats apart.
@@ -20,12 +20,16 @@ func checkTile(kc int, a []float32, lda int, b, c []float32, ldc int) {
 	}
 }
 
-func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, pf []float32) {
 	checkTile(kc, a, lda, b, c, ldc)
-	tile6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), &c[0], ldc, acc)
+	p := unsafeData(b) // prefetching what is read anyway costs nothing
+	if kc > 0 && len(pf) >= kc*16 {
+		p = &pf[0] // one line per 4 steps: kc·16 floats
+	}
+	tile6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), &c[0], ldc, acc, p)
 }
 
-func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, _ []float32) {
 	checkTile(kc, a, lda, b, c, ldc)
 	for j := 0; j < nr; j += 16 {
 		var bj *float32

@@ -29,8 +29,8 @@ func (j *attJob) do(int) {
 	j.p.putScratch(s)
 }
 
-// head computes one image's head: S = Q·Kᵀ, P = softmax(scale·S) by rows,
-// out = P·V. Q is read in place from qkv; K and V are packed once each (the
+// head computes one image's head: S = Q·Kᵀ, P = softmax(scale·S) by rows
+// (scale > 0, so the row maximum of S gives that of scale·S), out = P·V. Q is read in place from qkv; K and V are packed once each (the
 // one copy the micro-kernel needs), so both products run on the GEMM tiles.
 func (j *attJob) head(s *scratch, bh int) {
 	b, h := bh/j.H, bh%j.H

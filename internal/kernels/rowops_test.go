@@ -120,7 +120,7 @@ func refAttention(qkv []float32, B, T, H, hd int, scale float64, b, h, i int) (o
 
 func TestAttention(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	for _, c := range []struct{ B, T, H, hd int }{{1, 1, 1, 1}, {2, 7, 3, 5}, {1, 70, 2, 64}, {2, 197, 2, 64}, {1, 13, 1, 80}} {
+	for _, c := range []struct{ B, T, H, hd int }{{1, 1, 1, 1}, {2, 7, 3, 5}, {1, 70, 2, 64}, {2, 197, 2, 64}, {1, 13, 1, 80}, {1, kcBlock + 44, 1, 64}} {
 		D := c.H * c.hd
 		qkv, _ := guarded(r, c.B*c.T*3*D, 0)
 		for i := range qkv {

@@ -149,3 +149,28 @@ func TestFamilyPreprocess(t *testing.T) {
 		t.Errorf("shortest_edge crop: %v", err)
 	}
 }
+
+// FuzzFamilyConfig feeds arbitrary config.json and preprocessor_config.json
+// bytes next to a real DeiT and timm checkpoint: errors, never panics.
+func FuzzFamilyConfig(f *testing.F) {
+	for _, m := range []string{"timm-p8-reg-ls", "deit-p8-teacher"} {
+		c, err := os.ReadFile(filepath.Join(modelsDir, m, "config.json"))
+		if err != nil {
+			f.Skip("no testdata models")
+		}
+		p, _ := os.ReadFile(filepath.Join(modelsDir, m, "preprocessor_config.json"))
+		f.Add(c, p)
+	}
+	f.Add([]byte(`{"architecture": "x", "model_args": {"num_heads": 0, "img_size": [40, 41]}, "pretrained_cfg": {"crop_pct": 0}}`), []byte(`{}`))
+	st, err := os.ReadFile(filepath.Join(modelsDir, "timm-p8-reg-ls", "model.safetensors"))
+	if err != nil {
+		f.Skip("no testdata models")
+	}
+	f.Fuzz(func(t *testing.T, cfg, pre []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+		os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), pre, 0o644)
+		os.WriteFile(filepath.Join(dir, "model.safetensors"), st, 0o644)
+		Describe(dir)
+	})
+}

@@ -33,7 +33,7 @@ func writeViTB16(b *testing.B, dir string) {
 	var off int64
 	names := slices.Sorted(maps.Keys(shapes))
 	for _, n := range names {
-		s := hfShape(n, shapes[n])
+		s := ckShape(n, shapes[n])
 		size := int64(4)
 		for _, d := range s {
 			size *= int64(d)

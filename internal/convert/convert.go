@@ -284,7 +284,8 @@ func tensorGroup(name string) (group, index int) {
 		return 1, n
 	}
 	switch name {
-	case model.TensorCLS, model.TensorPos, model.TensorPatchW, model.TensorPatchB:
+	case model.TensorCLS, model.TensorDist, model.TensorReg, model.TensorPos, model.TensorPatchW, model.TensorPatchB,
+		model.TensorPreNormW, model.TensorPreNormB:
 		return 0, 0
 	}
 	return 2, 0

@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
@@ -59,16 +58,4 @@ func hfName(name string) string {
 		return "vit.encoder.layer." + i + "." + n
 	}
 	return ""
-}
-
-// hfShape is the Hugging Face shape of a model-file tensor: the embeddings
-// keep their leading batch dimensions of 1.
-func hfShape(name string, shape []int) []int {
-	switch name {
-	case model.TensorCLS:
-		return append([]int{1, 1}, shape...)
-	case model.TensorPos:
-		return append([]int{1}, shape...)
-	}
-	return slices.Clone(shape)
 }

@@ -45,8 +45,10 @@ func InterpolatePos(pos []float32, D, g, gh, gw int) []float32 {
 
 // InterpolatePosPrefix is InterpolatePos for position embeddings with
 // prefix leading entries that are kept as they are: 2 for DeiT's CLS and
-// distillation tokens (Hugging Face DeiT), CLS plus registers in timm
-// (resample_abs_pos_embed with num_prefix_tokens), 0 with no_embed_class.
+// distillation tokens (as Hugging Face DeiT does), CLS plus registers in
+// timm, 0 with no_embed_class. The grid is resized as Hugging Face does for
+// every family; timm's own resample_abs_pos_embed antialiases by default,
+// which gives slightly different numbers away from the trained size.
 func InterpolatePosPrefix(pos []float32, D, prefix, g, gh, gw int) []float32 {
 	if gh == g && gw == g {
 		return pos

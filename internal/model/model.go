@@ -39,8 +39,10 @@ type Hooks struct {
 	// Attention receives layer i's attention probabilities, (B, H, T, T).
 	// The slice is reused after the call returns.
 	Attention func(layer int, probs []float32)
-	// Stage receives the hidden states after "embeddings", each block
-	// ("block_00", …) and "final_norm", (B, T, D); reused after the call.
+	// Stage receives the hidden states after "embeddings" (and norm_pre),
+	// each block ("block_00", …) and "final_norm", (B, T, D); models with
+	// fc_norm have no per-token final norm and report "fc_norm", the
+	// pooled features after it, (B, D). Reused after the call.
 	Stage func(name string, x []float32)
 }
 

@@ -37,11 +37,14 @@ const (
 //   - the micro-kernel prefetching the next B block into L2 while the row
 //     tiles run on this one: time without/with 1.035, 1.042 (qkv), 0.999,
 //     1.027 (proj), 1.028, 1.031 (fc1), 1.032, 1.020 (fc2).
+//   - ncPanels 1 or 2 instead of 4: within ±2.4 % on one thread, no
+//     consistent sign; 2 gives two threads twice as many items (12 for
+//     N = 768), so the last item leaves the other thread idle half as long.
 //   - whole GEMM at 34/256: 81–90 % of peak (BenchmarkPeakFraction).
 var (
 	kcBlock  = 256 // K block: a 64 KiB B block, from L1 and L2
 	mcTiles  = 34  // ≤ 204 rows per item: one block for M = 197
-	ncPanels = 4   // ≤ 256 columns per item: the grain of work for threads
+	ncPanels = 2   // ≤ 128 columns per item: the grain of work for threads
 )
 
 // packB writes w (n, k) row-major with row stride ldw into dst as panels of

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,19 +24,23 @@ func init() { subcommands = append(subcommands, newBenchmarkCmd) }
 
 // benchmarkOptions are benchmark's flags.
 type benchmarkOptions struct {
-	model    string
-	archs    []string
-	patches  []int
-	sizes    []int
-	batches  []int
-	threads  []int
-	time     time.Duration
-	warmup   time.Duration
-	minRuns  int
-	format   string
-	plot     string
-	plotSize string
-	kernel   string
+	model string
+	archs []string
+	extra []string
+	// gridGiven is set when --arch, --patch or --image-size was given; with
+	// --shape alone only the --shape rows run.
+	gridGiven bool
+	patches   []int
+	sizes     []int
+	batches   []int
+	threads   []int
+	time      time.Duration
+	warmup    time.Duration
+	minRuns   int
+	format    string
+	plot      string
+	plotSize  string
+	kernel    string
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
@@ -56,6 +61,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 		Example: `  vitctl benchmark
   vitctl benchmark --arch vit-ti,vit-s,vit-b --patch 8,16,32 --batch 1,8 --threads 1,2 --plot vit.png
   vitctl benchmark --arch vit-b --patch 16 --image-size 224,384 -o csv > vit-b.csv
+  vitctl benchmark --shape vit-b/16@384,vit-l/16@224 --batch 8
   vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
@@ -63,6 +69,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f := cmd.Flags()
 	f.StringVarP(&o.model, "model", "m", "", "benchmark this model file (.gguf) instead of random-weight architectures")
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
+	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE, e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
 	f.IntSliceVar(&o.sizes, "image-size", []int{224}, "image sizes in pixels (each a multiple of the patch size)")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
@@ -85,7 +92,8 @@ type shape struct {
 }
 
 func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
-	o.archs, o.patches, o.sizes = uniq(o.archs), uniq(o.patches), uniq(o.sizes)
+	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
+	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
 	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
 	for _, l := range []struct {
 		flag string
@@ -111,7 +119,7 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		return usagef("-o %q: want text, json or csv", o.format)
 	}
 	if o.model != "" {
-		for _, name := range []string{"arch", "patch", "image-size"} {
+		for _, name := range []string{"arch", "shape", "patch", "image-size"} {
 			if cmd.Flags().Changed(name) {
 				return usagef("--%s: not with -m; the model file fixes the architecture, patch and image size", name)
 			}
@@ -138,10 +146,15 @@ func uniq[T comparable](s []T) []T {
 }
 
 // shapes lists the architecture × patch × size combinations, skipping
-// (with a note on stderr) sizes that are not a multiple of the patch.
+// (with a note on stderr) sizes that are not a multiple of the patch, then
+// the --shape ones.
 func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 	var out []shape
-	for _, name := range o.archs {
+	archs := o.archs
+	if len(o.extra) > 0 && !o.gridGiven {
+		archs = nil // --shape alone: only those rows
+	}
+	for _, name := range archs {
 		a, err := bench.LookupArch(name)
 		if err != nil {
 			return nil, usagef("--arch: %v", err)
@@ -156,10 +169,41 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 			}
 		}
 	}
+	for _, e := range o.extra {
+		sh, err := parseShape(e)
+		if err != nil {
+			return nil, usagef("--shape: %v", err)
+		}
+		if !slices.Contains(out, sh) {
+			out = append(out, sh)
+		}
+	}
 	if len(out) == 0 {
 		return nil, usagef("no combination of --patch and --image-size fits: each image size must be a multiple of a patch size")
 	}
 	return out, nil
+}
+
+// parseShape reads ARCH/PATCH@SIZE, e.g. vit-b/16@384.
+func parseShape(s string) (shape, error) {
+	name, rest, ok1 := strings.Cut(s, "/")
+	p, sz, ok2 := strings.Cut(rest, "@")
+	var sh shape
+	var err error
+	if !ok1 || !ok2 {
+		return sh, fmt.Errorf("%q: want ARCH/PATCH@SIZE, e.g. vit-b/16@384", s)
+	}
+	if sh.arch, err = bench.LookupArch(name); err != nil {
+		return sh, err
+	}
+	sh.patch, err = strconv.Atoi(p)
+	if err == nil {
+		sh.size, err = strconv.Atoi(sz)
+	}
+	if err != nil || sh.patch < 1 || sh.size < 1 || sh.size%sh.patch != 0 {
+		return sh, fmt.Errorf("%q: want a positive patch and an image size that is a multiple of it", s)
+	}
+	return sh, nil
 }
 
 // parseSize reads "WIDTHxHEIGHT".

@@ -99,6 +99,19 @@ func TestBenchmarkText(t *testing.T) {
 	}
 }
 
+func TestBenchmarkShapes(t *testing.T) {
+	// The grid (vit-ti/32@64) plus one --shape row, each at batch 1 and 2.
+	code, out, errs := runBench(tinyBench("--shape", "vit-ti/16@32", "-o", "csv")...)
+	if code != ExitOK || strings.Count(out, "\nvit-ti,synthetic,16,32,") != 2 || strings.Count(out, "\n") != 5 {
+		t.Errorf("grid + --shape: exit %d\n%s%s", code, out, errs)
+	}
+	// --shape alone runs only its rows.
+	code, out, errs = runBench("benchmark", "--shape", "vit-ti/16@32,vit-ti/8@32", "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
+	if code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(out, "\nvit-ti,synthetic,8,32,") {
+		t.Errorf("--shape alone: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestBenchmarkUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -114,6 +127,9 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"--kernel", "sse"}, "--kernel"},
 		{[]string{"-m", "x.gguf", "--arch", "vit-b"}, "not with -m"},
 		{[]string{"extra"}, "unknown command"},
+		{[]string{"--shape", "vit-b/16"}, "ARCH/PATCH@SIZE"},
+		{[]string{"--shape", "vit-b/16@100"}, "multiple"},
+		{[]string{"--shape", "vit-q/16@224"}, "unknown architecture"},
 	} {
 		code, _, errs := runBench(tinyBench(tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {

@@ -106,8 +106,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return usagef("--image-size: %v", err)
 	}
-	pre := cfg.Preprocess
-	pre.Height, pre.Width = h, w
+	pre := cfg.Preprocess.At(h, w)
 	inputs := expandInputs(args, o.recursive, s.in)
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {

@@ -8,7 +8,8 @@ import (
 
 // Preprocess turns an RGB image into the model's input, a (3, H, W) float32
 // tensor in CHW order, as Hugging Face's ViTImageProcessor does: resize the
-// uint8 image with Pillow's filter, then rescale (uint8 → float64 × factor →
+// uint8 image with Pillow's filter (then center-crop it for DeiT and timm,
+// see crop.go), then rescale (uint8 → float64 × factor →
 // float32) and normalise in float32 ((x - mean) / std with mean and std cast
 // to float32), in that order and dtype, so the result is bit-identical for
 // identical resized pixels.
@@ -18,7 +19,7 @@ func Preprocess(img *RGB8, p model.Preprocess) ([]float32, error) {
 	}
 	if p.DoResize {
 		var err error
-		if img, err = Resize(img, p.Width, p.Height, p.Resample); err != nil {
+		if img, err = resize(img, p); err != nil {
 			return nil, err
 		}
 	}

@@ -56,7 +56,7 @@ type Epilogue struct {
 type PackedB struct {
 	N, K int
 	w    []float32 // panels of 64 columns of Wᵀ, see packB
-	bf   []uint32  // instead of w for bf16 weights, see packBF16
+	lp   *lowPrec  // instead of w for bf16 and int8 weights, see PackedB.To
 }
 
 // PackB prepares w, shaped (n, k) row-major, for Linear. w is copied.
@@ -84,8 +84,8 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	if ep.Bias != nil && len(ep.Bias) < w.N {
 		panic("kernels: Linear: bias shorter than N")
 	}
-	if w.bf != nil {
-		linearBF16(p, y, ldy, x, ldx, m, w, ep)
+	if w.lp != nil {
+		linearLow(p, y, ldy, x, ldx, m, w, ep)
 		return
 	}
 	s := p.getScratch()

@@ -18,9 +18,13 @@ const (
 	// rounded to bfloat16 (to nearest, ties to even) as each Linear packs
 	// them; every product of two bf16 values is exact in fp32.
 	BF16
+	// INT8: weights quantised once at packing to int8 with one scale per
+	// output column (max |w|/127), activations quantised as each Linear
+	// packs them with one scale per row (max |x|/127), int32 accumulation.
+	INT8
 )
 
-var precisionNames = []string{FP32: "fp32", BF16: "bf16"}
+var precisionNames = []string{FP32: "fp32", BF16: "bf16", INT8: "int8"}
 
 func (p Precision) String() string {
 	if int(p) < len(precisionNames) {
@@ -29,20 +33,20 @@ func (p Precision) String() string {
 	return fmt.Sprintf("Precision(%d)", p)
 }
 
-// ParsePrecision maps "fp32" or "bf16" to a Precision.
+// ParsePrecision maps "fp32", "bf16" or "int8" to a Precision.
 func ParsePrecision(s string) (Precision, error) {
 	for p, name := range precisionNames {
 		if s == name {
 			return Precision(p), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown precision %q (want %s)", s, strings.Join(precisionNames, " or "))
+	return 0, fmt.Errorf("unknown precision %q (want %s)", s, strings.Join(precisionNames, ", "))
 }
 
 // Precision reports the format w's weights are stored in.
 func (w *PackedB) Precision() Precision {
-	if w.bf != nil {
-		return BF16
+	if w.lp != nil {
+		return w.lp.p
 	}
 	return FP32
 }
@@ -53,23 +57,37 @@ func PackBPrecision(w []float32, n, k int, p Precision) *PackedB {
 }
 
 // To returns w stored in precision p: w itself when it already is, else a
-// new PackedB (fp32 → bf16 rounds each weight to nearest, ties to even;
-// bf16 → fp32 widens exactly).
+// new PackedB. fp32 → bf16 rounds each weight to nearest, ties to even;
+// fp32 → int8 quantises each column; to fp32 widens exactly what is stored
+// (it cannot restore the original weights); bf16 ↔ int8 goes through fp32.
 func (w *PackedB) To(p Precision) *PackedB {
 	if w.Precision() == p {
 		return w
 	}
-	switch p {
-	case FP32:
-		q := &PackedB{N: w.N, K: w.K, w: make([]float32, ceilDiv(w.N, nr)*nr*w.K)}
-		unpackBF16(q.w, w.bf, w.N, w.K)
-		return q
-	case BF16:
-		q := &PackedB{N: w.N, K: w.K, bf: make([]uint32, ceilDiv(w.N, nr)*nr*ceilDiv(w.K, 2))}
-		packBF16(q.bf, w.w, w.N, w.K)
-		return q
+	if w.lp != nil {
+		f := &PackedB{N: w.N, K: w.K, w: make([]float32, ceilDiv(w.N, nr)*nr*w.K)}
+		if w.lp.p == BF16 {
+			unpackBF16(f.w, w.lp.b, w.N, w.K)
+		} else {
+			unpackI8(f.w, w.lp, w.N, w.K)
+		}
+		if p == FP32 {
+			return f
+		}
+		w = f
 	}
-	panic("kernels: PackedB.To: unknown precision " + p.String())
+	np := ceilDiv(w.N, nr) * nr
+	lp := &lowPrec{p: p, b: make([]uint32, np*ceilDiv(w.K, p.group()))}
+	switch p {
+	case BF16:
+		packBF16(lp.b, w.w, w.N, w.K)
+	case INT8:
+		lp.scale, lp.colsum = make([]float32, np), make([]int32, np)
+		packI8(lp, w.w, w.N, w.K)
+	default:
+		panic("kernels: PackedB.To: unknown precision " + p.String())
+	}
+	return &PackedB{N: w.N, K: w.K, lp: lp}
 }
 
 // packBF16 turns fp32 panels of packB into bf16 VNNI panels: panel q, pair

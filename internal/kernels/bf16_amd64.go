@@ -37,12 +37,14 @@ func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc
 	tileBF16AVX512(kc2, ap, lda, bp, &c[0], ldc, acc)
 }
 
-// bf16AsmImpls lists the bf16 assembly implementations this CPU runs, best
-// first.
-func bf16AsmImpls() []*bf16Impl {
-	var l []*bf16Impl
-	if hasAVX512BF16 {
-		l = append(l, &bf16Impl{name: "avx512bf16", tile: tileBF16AVX512Go, pack: packRowBF16AVX512})
+// lowAsmImpls lists the assembly implementations for precision p this CPU
+// runs, best first.
+func lowAsmImpls(p Precision) []*lowImpl {
+	switch {
+	case p == BF16 && hasAVX512BF16:
+		return []*lowImpl{{name: "avx512bf16", tileBF16: tileBF16AVX512Go, packBF16: packRowBF16AVX512}}
+	case p == INT8 && hasAVX512VNNI:
+		return []*lowImpl{{name: "avx512vnni", tileI8: tileI8AVX512Go, packI8: packRowI8}}
 	}
-	return l
+	return nil
 }

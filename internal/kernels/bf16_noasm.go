@@ -2,7 +2,7 @@
 
 package kernels
 
-// Without assembly only the generic bf16 implementation runs.
-const hasAVX512BF16 = false
+// Without assembly only the generic low-precision implementation runs.
+const hasAVX512BF16, hasAVX512VNNI = false, false
 
-func bf16AsmImpls() []*bf16Impl { return nil }
+func lowAsmImpls(Precision) []*lowImpl { return nil }

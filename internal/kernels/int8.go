@@ -1,0 +1,119 @@
+package kernels
+
+import "math"
+
+// packI8 quantises the fp32 panels of packB to int8 quad panels in lp:
+// column j gets the scale s = max_k |W[j][k]|/127 and the values
+// q = round(W[j][k]/s) (ties to even, in −127…127); panel q, quad row k4
+// holds at b[(q·K4+k4)·nr+j] the bytes q[j][4k4+t] for t < 4 (zero past K),
+// K4 = ⌈K/4⌉, VPDPBUSD's layout. colsum[j] = Σ_k q[j][k].
+func packI8(lp *lowPrec, src []float32, n, k int) {
+	k4 := ceilDiv(k, 4)
+	for p := range ceilDiv(n, nr) {
+		panel := src[p*k*nr : (p+1)*k*nr]
+		for j := range nr {
+			var m float32
+			for kk := range k {
+				m = max(m, abs32(panel[kk*nr+j]))
+			}
+			s := m / 127
+			lp.scale[p*nr+j] = s
+			var sum int32
+			for kk := range k {
+				q := quantI8(panel[kk*nr+j], s)
+				sum += int32(q)
+				lp.b[(p*k4+kk/4)*nr+j] |= uint32(uint8(q)) << (8 * (kk % 4))
+			}
+			lp.colsum[p*nr+j] = sum
+		}
+	}
+}
+
+// unpackI8 writes the dequantised weights s·q as fp32 panels of packB.
+func unpackI8(dst []float32, lp *lowPrec, n, k int) {
+	k4 := ceilDiv(k, 4)
+	for p := range ceilDiv(n, nr) {
+		for kk := range k {
+			d := dst[(p*k+kk)*nr : (p*k+kk+1)*nr]
+			for j := range d {
+				q := int8(lp.b[(p*k4+kk/4)*nr+j] >> (8 * (kk % 4)))
+				d[j] = lp.scale[p*nr+j] * float32(q)
+			}
+		}
+	}
+}
+
+// quantI8 is round(v/s) to nearest, ties to even, clamped to ±127; 0 when
+// s is 0.
+func quantI8(v, s float32) int8 {
+	if s == 0 {
+		return 0
+	}
+	return int8(max(-127, min(127, math.RoundToEven(float64(v)/float64(s)))))
+}
+
+// packRowI8 quantises one row of activations, which must be finite: it
+// returns s = max |x|/127 and writes the bytes u = round(x/s) + 128
+// (0…254) as quads, dst[r] holding x[4r…4r+3] from the low byte up, bytes
+// past len(x) 128 (zero).
+func packRowI8(dst []uint32, x []float32) float32 {
+	var m float32
+	for _, v := range x {
+		m = max(m, abs32(v))
+	}
+	s := m / 127
+	for r := range dst[:ceilDiv(len(x), 4)] {
+		var g uint32
+		for t := range 4 {
+			u := uint32(128)
+			if i := 4*r + t; i < len(x) {
+				u = uint32(int32(quantI8(x[i], s)) + 128)
+			}
+			g |= u << (8 * t)
+		}
+		dst[r] = g
+	}
+	return s
+}
+
+// tileI8Generic is the int8 micro-kernel specification, VPDPBUSD's:
+//
+//	for i < 6, j < 64: c[i·ldc+j] = [c[i·ldc+j] +] Σ_{k4<kc4} Σ_{t<4} u8(a[i·lda+k4], t)·s8(b[k4·64+j], t)
+//
+// byte t of a group read unsigned from A and signed from B; the int32 sums
+// are exact (|Σ| ≤ 4·kc4·255·128 < 2³¹ for the K of a ViT).
+func tileI8Generic(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {
+	var t [mr][nr]int32
+	if acc {
+		for i := range mr {
+			copy(t[i][:], c[i*ldc:i*ldc+nr])
+		}
+	}
+	for k := range kc4 {
+		bk := b[k*nr : k*nr+nr]
+		for i := range mr {
+			ag := a[i*lda+k]
+			a0, a1, a2, a3 := int32(uint8(ag)), int32(uint8(ag>>8)), int32(uint8(ag>>16)), int32(uint8(ag>>24))
+			ti := &t[i]
+			for j, bg := range bk {
+				ti[j] += a0*int32(int8(bg)) + a1*int32(int8(bg>>8)) + a2*int32(int8(bg>>16)) + a3*int32(int8(bg>>24))
+			}
+		}
+	}
+	for i := range mr {
+		copy(c[i*ldc:i*ldc+nr], t[i][:])
+	}
+}
+
+// dequantI8 turns a 6×64 int32 tile of Σ u·q into fp32: with u = q_x + 128,
+// Σ q_x·q_w = Σ u·q_w − 128·colsum, so
+//
+//	dst[i·64+j] = float32(src[i·64+j] − 128·colsum[j]) · (sa[i]·sw[j])
+func dequantI8(dst []float32, src []int32, sa, sw []float32, colsum []int32) {
+	for i := range mr {
+		d, s := dst[i*nr:(i+1)*nr], src[i*nr:(i+1)*nr]
+		for j := range d {
+			d[j] = float32(s[j]-128*colsum[j]) * (sa[i] * sw[j])
+		}
+	}
+}

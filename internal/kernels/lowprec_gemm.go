@@ -1,0 +1,264 @@
+package kernels
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// lowPrec is a PackedB's weights in a precision below fp32, packed in
+// panels of nr columns whose rows are 32-bit groups along K: bf16 pairs
+// (packBF16) or int8 quads (packI8).
+type lowPrec struct {
+	p      Precision
+	b      []uint32
+	scale  []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
+	colsum []int32   // int8: Σ_k of each quantised column, for the u8 offset
+}
+
+// group is the number of K values in one 32-bit group of precision p.
+func (p Precision) group() int {
+	if p == INT8 {
+		return 4
+	}
+	return 2
+}
+
+// lowImpl is one implementation of the low-precision micro-kernels;
+// tileBF16Generic, packRowBF16, tileI8Generic and packRowI8 are their
+// specification. A nil field means the implementation lacks that precision.
+type lowImpl struct {
+	name string
+	// tileBF16 computes a 6×64 fp32 tile of c from kc groups of 6 bf16 rows
+	// of A (row stride lda groups) and a packed bf16 panel of B, continuing
+	// from c's values when acc is set.
+	tileBF16 func(kc int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
+	packBF16 func(dst []uint32, x []float32)
+	// tileI8 is tileBF16 for u8 activations and s8 weights into int32.
+	tileI8 func(kc int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
+	packI8 func(dst []uint32, x []float32) float32
+}
+
+var lowGeneric = &lowImpl{name: "generic", tileBF16: tileBF16Generic, packBF16: packRowBF16, tileI8: tileI8Generic, packI8: packRowI8}
+
+// lowImpls lists, per precision, the implementations this build and CPU
+// run, best first; lowCur holds the ones in use unless the fp32 kernels
+// are "generic", which makes every kernel pure Go.
+var (
+	lowImpls = map[Precision][]*lowImpl{
+		BF16: append(lowAsmImpls(BF16), lowGeneric),
+		INT8: append(lowAsmImpls(INT8), lowGeneric),
+	}
+	lowCur   = map[Precision]*lowImpl{BF16: lowImpls[BF16][0], INT8: lowImpls[INT8][0]}
+	lowKnown = map[Precision][]string{BF16: {"generic", "avx512bf16"}, INT8: {"generic", "avx512vnni"}}
+)
+
+// SelectLow chooses the implementation for precision p (BF16 or INT8):
+// "auto" (the best this CPU runs), "generic", or "avx512bf16" for bf16 and
+// "avx512vnni" for int8. Like Select, it fails for one the CPU or build
+// cannot run and is not safe to call while kernels are running.
+func SelectLow(p Precision, name string) error {
+	list, ok := lowImpls[p]
+	if !ok {
+		return fmt.Errorf("no kernels for precision %v", p)
+	}
+	if name == "auto" || name == "" {
+		lowCur[p] = list[0]
+		return nil
+	}
+	for _, im := range list {
+		if im.name == name {
+			lowCur[p] = im
+			return nil
+		}
+	}
+	for _, k := range lowKnown[p] {
+		if k == name {
+			return fmt.Errorf("%v kernel %q cannot run on this CPU or build (available: %s)", p, name, AvailableLow(p))
+		}
+	}
+	return fmt.Errorf("unknown %v kernel %q (want auto or one of %s)", p, name, strings.Join(lowKnown[p], ", "))
+}
+
+// SelectedLow names the implementation Linear uses for weights in p.
+func SelectedLow(p Precision) string { return lowSelected(p).name }
+
+func lowSelected(p Precision) *lowImpl {
+	if cur == generic {
+		return lowGeneric
+	}
+	return lowCur[p]
+}
+
+// AvailableLow lists the implementations for precision p this CPU and
+// build run, best first.
+func AvailableLow(p Precision) string {
+	var names []string
+	for _, im := range lowImpls[p] {
+		names = append(names, im.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// kcGroups is the K block in 32-bit groups: 192 × 64 columns × 4 bytes is
+// a 48 KiB block of B. Measured with bf16 (BenchmarkLowBlocking, 1 thread,
+// GFLOP per CPU second): 192 and 256 beat 64–128 by 15–25 % on qkv and
+// 0–10 % on fc2; 384 was no better.
+var kcGroups = 192
+
+// lowGemm is one Linear call with low-precision weights. Like gemm, its
+// output is cut into items of whole 6×64 tiles, each with one writer and a
+// fixed order over K, so the result does not depend on the number of
+// threads.
+type lowGemm struct {
+	m, n, kg  int // kg: groups along K
+	a         []uint32
+	sa        []float32 // int8: each row's scale
+	w         *lowPrec
+	c         []float32
+	ldc       int
+	ep        Epilogue
+	im        *lowImpl
+	epi       *impl // whose epilogue runs on the fp32 tiles
+	rowsPer   int
+	panelsPer int
+	cb        int // column blocks
+	items     int
+	next      counter
+	wg        sync.WaitGroup
+}
+
+// lowScratch is a worker's accumulator blocks, kept across calls.
+type lowScratch struct {
+	f []float32
+	i []int32
+}
+
+var (
+	lowScratches = sync.Pool{New: func() any { return new(lowScratch) }}
+	lowAs        = sync.Pool{New: func() any { return new(lowA) }}
+	lowGemms     = sync.Pool{New: func() any { return new(lowGemm) }}
+)
+
+// lowA holds the packed activations of a call and their row scales.
+type lowA struct {
+	a  []uint32
+	sa []float32
+}
+
+// linearLow is Linear for bf16 or int8 weights; the arguments have been
+// checked. The activations are packed once per call: rounded to bf16, or
+// quantised per row to int8 and offset to u8.
+func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue) {
+	prec := w.lp.p
+	kg := ceilDiv(w.K, prec.group())
+	mp := ceilDiv(m, mr) * mr
+	la := lowAs.Get().(*lowA)
+	if cap(la.a) < mp*kg {
+		la.a = make([]uint32, mp*kg)
+	}
+	a := la.a[:mp*kg]
+	im := lowSelected(prec)
+	if prec == INT8 {
+		la.sa = grow(la.sa, mp)
+		for i := range m {
+			la.sa[i] = im.packI8(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
+		}
+		clear(la.sa[m:])
+	} else {
+		for i := range m {
+			im.packBF16(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
+		}
+	}
+	clear(a[m*kg:])
+	g := lowGemms.Get().(*lowGemm)
+	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur
+	g.plan(p.threads)
+	p.run(min(p.threads, g.items), g, &g.wg)
+	g.a, g.sa, g.w, g.c, g.ep = nil, nil, nil, nil, Epilogue{}
+	lowGemms.Put(g)
+	lowAs.Put(la)
+}
+
+// plan cuts the output as gemm.plan does.
+func (g *lowGemm) plan(threads int) {
+	mt, nt := ceilDiv(g.m, mr), ceilDiv(g.n, nr)
+	rb := ceilDiv(mt, mcTiles)
+	if threads > 1 {
+		rb = max(rb, min(mt, threads))
+	}
+	g.rowsPer = ceilDiv(mt, rb) * mr
+	g.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
+	g.cb = ceilDiv(nt, g.panelsPer)
+	g.items = ceilDiv(g.m, g.rowsPer) * g.cb
+	g.next.next.Store(0)
+}
+
+func (g *lowGemm) do(int) {
+	s := lowScratches.Get().(*lowScratch)
+	for it := g.next.take(); it < g.items; it = g.next.take() {
+		g.item(s, it)
+	}
+	lowScratches.Put(s)
+}
+
+// item computes one block of rows × panels: per panel, K in blocks of
+// kcGroups, each block over every row tile, as gemm.item.
+func (g *lowGemm) item(s *lowScratch, it int) {
+	r0 := it / g.cb * g.rowsPer
+	r1 := min(r0+g.rowsPer, g.m)
+	p0 := it % g.cb * g.panelsPer
+	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
+	tiles := ceilDiv(r1-r0, mr)
+	int8 := g.w.p == INT8
+	if int8 {
+		s.f = grow(s.f, mr*nr)
+		if cap(s.i) < tiles*mr*nr {
+			s.i = make([]int32, tiles*mr*nr)
+		}
+		s.i = s.i[:tiles*mr*nr]
+	} else {
+		s.f = grow(s.f, tiles*mr*nr)
+	}
+	if g.kg == 0 { // no products: the epilogue sees zeros
+		clear(s.f)
+		clear(s.i)
+	}
+	for q := p0; q < p1; q++ {
+		for pc := 0; pc < g.kg; pc += kcGroups {
+			kc := min(kcGroups, g.kg-pc)
+			bp := g.w.b[(q*g.kg+pc)*nr:][:kc*nr]
+			for t := range tiles {
+				a := g.a[(r0+t*mr)*g.kg+pc:]
+				if int8 {
+					g.im.tileI8(kc, a, g.kg, bp, s.i[t*mr*nr:], nr, pc > 0)
+				} else {
+					g.im.tileBF16(kc, a, g.kg, bp, s.f[t*mr*nr:], nr, pc > 0)
+				}
+			}
+		}
+		for t := range tiles {
+			row0, ct := r0+t*mr, s.f
+			if !int8 {
+				ct = s.f[t*mr*nr:]
+			} else {
+				dequantI8(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.colsum[q*nr:(q+1)*nr])
+			}
+			g.store(ct, row0, q*nr)
+		}
+	}
+}
+
+// store applies the epilogue to one fp32 tile, as gemm.store.
+func (g *lowGemm) store(ct []float32, row0, col0 int) {
+	rows, cols := min(mr, g.m-row0), min(nr, g.n-col0)
+	var bias, res []float32
+	if g.ep.Bias != nil {
+		bias = g.ep.Bias[col0:]
+	}
+	i := row0*g.ldc + col0
+	if g.ep.Residual != nil {
+		res = g.ep.Residual[i:]
+	}
+	g.epi.epi(g.c[i:], g.ldc, ct, nr, bias, res, rows, cols, g.ep.Act)
+}

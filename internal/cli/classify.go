@@ -55,7 +55,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
-	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32 or bf16 (weights and activations rounded to bfloat16, fp32 accumulation); default: bf16 if the model file stores bf16 tensors, else fp32")
+	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); default: the model file's (bf16 or q8_0 tensors), else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
 	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
 	return cmd
@@ -187,15 +187,18 @@ func batchInfer(r interface {
 	}
 }
 
-// precisionFor is the --precision named, or without one bf16 when the
-// model file stores any tensor in bf16, else fp32.
+// precisionFor is the --precision named, or without one bf16 or int8 when
+// the model file stores tensors in bf16 or q8_0, else fp32.
 func precisionFor(m *loadedModel, name string) kernels.Precision {
 	if p, err := kernels.ParsePrecision(name); err == nil {
 		return p
 	}
 	for _, t := range m.file.Tensors() {
-		if t.Type == gguf.BF16 {
+		switch t.Type {
+		case gguf.BF16:
 			return kernels.BF16
+		case gguf.Q8_0:
+			return kernels.INT8
 		}
 	}
 	return kernels.FP32

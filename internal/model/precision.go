@@ -10,8 +10,8 @@ import (
 // layers (qkv, attention output, FFN up and down; 95 % of ViT-B/16's
 // FLOPs) with weights in precision p, sharing every other tensor with m.
 // The patch embedding, the head, LayerNorm, attention and the residual
-// stream stay fp32. Weights already in p are shared; bf16 → fp32 widens
-// the rounded weights, it cannot restore the originals.
+// stream stay fp32. Weights already in p are shared; going back to fp32
+// widens the stored weights, it cannot restore the originals.
 func (m *Model) WithPrecision(p kernels.Precision) *Model {
 	w := *m.w
 	w.layers = slices.Clone(m.w.layers)

@@ -14,17 +14,20 @@ import (
 	"github.com/vitctl/vitctl/internal/model"
 )
 
-// TestBF16Accuracy runs every golden model in fp32 and in bf16 on the
-// reference's pixels and bounds the logits' difference.
+// TestLowPrecisionAccuracy runs every golden model in fp32, bf16 and int8
+// on the reference's pixels and bounds the logits' difference from fp32.
 //
-// Bound: each of the 4·L bf16 Linear layers in series perturbs its output
-// by at most 2·2⁻⁸ relative to Σ|a||b| (both operands rounded), and
-// LayerNorm renormalises the stream before each block, so to first order
-// the perturbations add up through the residual stream instead of
-// compounding. With logits of size S = max(1, max|logit|) that gives
-// |Δ| ≤ 4·L·2·2⁻⁸·S·c; c = 4 allows for Σ|a||b| exceeding |Σab| and for
-// softmax amplifying a perturbed attention score. The figures are logged.
-func TestBF16Accuracy(t *testing.T) {
+// Bound: each of the 4·L Linear layers in series perturbs its output by at
+// most 2·u relative to Σ|a||b|, u the unit roundoff of the format (2⁻⁸ for
+// bf16; for int8 each value moves by at most half a step, max|row|/254,
+// which is 1/254 relative to the row's largest value, so u = 1/127 leaves
+// room for rows with outliers). LayerNorm renormalises the stream before
+// each block, so to first order the perturbations add up through the
+// residual stream instead of compounding. With logits of size
+// S = max(1, max|logit|) that gives |Δ| ≤ 4·L·2·u·S·c; c = 4 allows for
+// Σ|a||b| exceeding |Σab| and for softmax amplifying a perturbed attention
+// score. The figures are logged (go test -v -run LowPrecision).
+func TestLowPrecisionAccuracy(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
 			m := convertAndLoad(t, filepath.Join("..", "..", "testdata", "models", name))
@@ -32,31 +35,38 @@ func TestBF16Accuracy(t *testing.T) {
 			px := readNpy(t, filepath.Join(gdir, "pixels.npy"))
 			gold := readNpy(t, filepath.Join(gdir, "logits.npy")).Data
 			B := px.Shape[0]
-			bm := m.WithPrecision(kernels.BF16)
-			if m.Precision() != kernels.FP32 || bm.Precision() != kernels.BF16 {
-				t.Fatalf("precisions: %v → %v", m.Precision(), bm.Precision())
-			}
-			fp, bf := forward(t, m, px.Data, B), forward(t, bm, px.Data, B)
-			var maxD, sumD, scale float64
-			for i := range fp {
-				d := math.Abs(float64(bf[i]) - float64(fp[i]))
-				maxD, sumD = max(maxD, d), sumD+d
-				scale = max(scale, math.Abs(float64(fp[i])))
-			}
-			L := m.Config.NumHiddenLayers
-			tol := 4 * float64(L) * 2 * 0x1p-8 * max(1, scale) * 4
-			t.Logf("bf16 vs fp32 logits: max |Δ| %.3g, mean |Δ| %.3g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); bf16 vs PyTorch: max |Δ| %.3g",
-				maxD, sumD/float64(len(fp)), tol, scale, L, top1Agree(fp, bf, B), B, maxAbsDiff(bf, gold))
-			if !(maxD <= tol) {
-				t.Errorf("bf16 logits differ from fp32 by up to %.3g > %.3g", maxD, tol)
-			}
-			// Back to fp32 widens the rounded weights: a third answer, but
-			// still within the bound, and bf16 → bf16 is the same model.
-			if bm.WithPrecision(kernels.BF16).Precision() != kernels.BF16 {
-				t.Error("WithPrecision(BF16) of a bf16 model is not bf16")
-			}
-			if w := forward(t, bm.WithPrecision(kernels.FP32), px.Data, B); !(maxAbsDiff(w, fp) <= tol) {
-				t.Errorf("widened bf16 weights: logits differ from fp32 by %.3g", maxAbsDiff(w, fp))
+			fp := forward(t, m, px.Data, B)
+			for _, p := range []kernels.Precision{kernels.BF16, kernels.INT8} {
+				lm := m.WithPrecision(p)
+				if m.Precision() != kernels.FP32 || lm.Precision() != p {
+					t.Fatalf("precisions: %v → %v, want %v", m.Precision(), lm.Precision(), p)
+				}
+				got := forward(t, lm, px.Data, B)
+				var maxD, sumD, scale float64
+				for i := range fp {
+					d := math.Abs(float64(got[i]) - float64(fp[i]))
+					maxD, sumD = max(maxD, d), sumD+d
+					scale = max(scale, math.Abs(float64(fp[i])))
+				}
+				u := 0x1p-8
+				if p == kernels.INT8 {
+					u = 1.0 / 127
+				}
+				L := m.Config.NumHiddenLayers
+				tol := 4 * float64(L) * 2 * u * max(1, scale) * 4
+				t.Logf("%v vs fp32 logits: max |Δ| %.3g, mean |Δ| %.3g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); vs PyTorch: max |Δ| %.3g",
+					p, maxD, sumD/float64(len(fp)), tol, scale, L, top1Agree(fp, got, B), B, maxAbsDiff(got, gold))
+				if !(maxD <= tol) {
+					t.Errorf("%v logits differ from fp32 by up to %.3g > %.3g", p, maxD, tol)
+				}
+				// Back to fp32 widens the stored weights: a third answer, but
+				// still within the bound, and p → p is the same model.
+				if lm.WithPrecision(p).Precision() != p {
+					t.Errorf("WithPrecision(%v) of a %v model is not %v", p, p, p)
+				}
+				if w := forward(t, lm.WithPrecision(kernels.FP32), px.Data, B); !(maxAbsDiff(w, fp) <= tol) {
+					t.Errorf("widened %v weights: logits differ from fp32 by %.3g", p, maxAbsDiff(w, fp))
+				}
 			}
 			// The fp32 model is untouched.
 			if again := forward(t, m, px.Data, B); !slices.Equal(again, fp) {
@@ -88,7 +98,7 @@ func top1Agree(a, b []float32, B int) int {
 }
 
 // BenchmarkForwardPrecision is a ViT-B/16-shaped model of random weights at
-// batch 1, fp32 against bf16 in one run (interleave with -count and compare
+// batch 1, fp32 against bf16 and int8 in one run (interleave with -count and compare
 // with benchstat: neighbours slow both alike).
 func BenchmarkForwardPrecision(b *testing.B) {
 	cfg := model.Config{
@@ -124,7 +134,7 @@ func BenchmarkForwardPrecision(b *testing.B) {
 	for i := range px {
 		px[i] = float32(r.NormFloat64())
 	}
-	for _, p := range []kernels.Precision{kernels.FP32, kernels.BF16} {
+	for _, p := range []kernels.Precision{kernels.FP32, kernels.BF16, kernels.INT8} {
 		m := fp.WithPrecision(p)
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("model=vit_b16_224/precision=%v/threads=%d", p, th), func(b *testing.B) {

@@ -179,8 +179,8 @@ func TestInspectCommand(t *testing.T) {
 	}{
 		{"all", "vit-p8-h6-eps6", nil, []int{0, 1, 2}, []int{0, 1, 2, 3, 4, 5}, "CLS attention"},
 		{"subset", "vit-p8-h6-eps6", []string{"--layers", "2,0", "--heads", "1,3-4", "--fuse", "max", "--discard-ratio", "0.9", "--upsample", "nearest", "--colormap", "magma", "--size", "40"}, []int{0, 2}, []int{1, 3, 4}, "CLS attention"},
-		{"deit", "deit-p8-distilled", []string{"--discard-ratio", "0.5"}, nil, nil, "CLS attention"},
-		{"no-cls", "timm-p8-noclass-avg", []string{"--discard-ratio", "0.5", "--fuse", "min"}, nil, nil, "mean patch-token attention"},
+		{"deit", "deit-p8-distilled", []string{"--discard-ratio", "0.5", "--size", "32"}, nil, nil, "CLS attention"},
+		{"no-cls", "timm-p8-noclass-avg", []string{"--discard-ratio", "0.5", "--fuse", "min", "--size", "32"}, nil, nil, "mean patch-token attention"},
 	} {
 		fx := fixtures[tc.model]
 		if fx == nil {
@@ -322,7 +322,7 @@ func TestInspectSomeFail(t *testing.T) {
 	fx := newInspectFixture(t, "vit-p16-gelu", 2)
 	out := t.TempDir()
 	missing := filepath.Join(t.TempDir(), "missing.png")
-	code, stdout, stderr := runMain("inspect-attention", "-m", fx.model, missing, fx.input, fx.input, "--out", out, "-o", "jsonl")
+	code, stdout, stderr := runMain("inspect-attention", "-m", fx.model, missing, fx.input, fx.input, "--out", out, "-o", "jsonl", "--size", "16")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
 	}
@@ -452,7 +452,7 @@ func TestInspectNonSquare(t *testing.T) {
 	gguf := convertTestModel(t, "deit-p8-teacher")
 	out := t.TempDir()
 	photo := filepath.Join(testdataDir, "images", "chelsea.png")
-	code, _, stderr := runMain("inspect-attention", "-m", gguf, photo, "--out", out, "--raw", "--image-size", "48x24")
+	code, _, stderr := runMain("inspect-attention", "-m", gguf, photo, "--out", out, "--raw", "--image-size", "48x24", "--layers", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

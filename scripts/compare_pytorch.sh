@@ -15,6 +15,7 @@
 #   --batch LIST       default 1,8
 #   --threads LIST     default 1,2
 #   --time SECONDS     timed runs per row and engine, default 3
+#   --min-runs N       timed runs per row and engine even past --time, default 3
 #   --vitctl PATH      vitctl binary (default: built from this checkout)
 #   --out DIR          keep both engines' CSV files and logs there
 #
@@ -29,7 +30,7 @@
 set -eu
 
 shapes="" archs="vit-ti,vit-s,vit-b" patches="8,16,32" sizes="224"
-batches="1,8" threads="1,2" budget=3 vitctl="" out=""
+batches="1,8" threads="1,2" budget=3 minruns=3 vitctl="" out=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--shapes) shapes=$2 ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--batch) batches=$2 ;;
 	--threads) threads=$2 ;;
 	--time) budget=$2 ;;
+	--min-runs) minruns=$2 ;;
 	--vitctl) vitctl=$2 ;;
 	--out) out=$2 ;;
 	-h | --help)
@@ -86,12 +88,12 @@ fi
 
 run_vitctl() { # arch patch size batch threads
 	"$vitctl" benchmark --arch "$1" --patch "$2" --image-size "$3" --batch "$4" --threads "$5" \
-		--time "${budget}s" -o csv 2>>"$dir/vitctl.log" | sed 1d >>"$dir/vitctl.csv"
+		--time "${budget}s" --min-runs "$minruns" -o csv 2>>"$dir/vitctl.log" | sed 1d >>"$dir/vitctl.csv"
 }
 run_torch() { # arch patch size batch threads
 	OMP_NUM_THREADS=$5 OPENBLAS_NUM_THREADS=$5 OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=Cooperlake \
 		/usr/bin/python3 "$here/compare_pytorch.py" measure --arch "$1" --patch "$2" --image-size "$3" \
-		--batch "$4" --threads "$5" --time "$budget" --header 2>>"$dir/pytorch.log" | sed 1d >>"$dir/pytorch.csv"
+		--batch "$4" --threads "$5" --time "$budget" --min-runs "$minruns" --header 2>>"$dir/pytorch.log" | sed 1d >>"$dir/pytorch.csv"
 }
 
 # Headers first, from one tiny run of each, so the files are plain CSV.

@@ -68,7 +68,8 @@ one sub-folder of DIR per image (named after the image file):
   layerLL_grid.png        every selected head of the layer, and the fusion, labelled
   rollout.png             attention rollout through all layers (Abnar & Zuidema 2020)
   rollout_grid.png        the rollout through each selected layer
-  attentions.npy          with --raw: float32 (layers, heads, T, T) probabilities
+  attentions.npy          with --raw: the selected layers' and heads' probabilities,
+                          float32 (layers, heads, T, T)
   summary.json            the top-k prediction, the settings and the file list
 
 Every map is scaled to its own range, low to high, before colouring. Rollout
@@ -109,6 +110,8 @@ prediction is printed as classify prints it.`,
 func (o *inspectOptions) validate() error {
 	var err error
 	switch {
+	case !slices.Contains([]string{"text", "json", "jsonl", "csv"}, o.format):
+		return usagef("-o %q: want text, json, jsonl or csv (-o is the output format; the pictures go to --out DIR)", o.format)
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
 	case !(o.discard >= 0 && o.discard <= 1):

@@ -307,6 +307,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, "unknown colormap"},
 		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
 		{[]string{"--out", out}, "requires at least 1 arg"},
+		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
 		code, _, stderr := runMain(args...)

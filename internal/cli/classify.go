@@ -28,6 +28,7 @@ type classifyOptions struct {
 	precision string
 	maxPixels int
 	imageSize string
+	verify    bool
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -57,6 +58,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
 	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); default: the model file's (bf16 or q8_0 tensors), else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
+	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
 	return cmd
 }
@@ -91,7 +93,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(o.model)
+	m, err := openModel(o.model, o.verify)
 	if err != nil {
 		return err
 	}

@@ -151,3 +151,24 @@ func TestClassifyExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyVerifyModel flips one byte of tensor data: the run succeeds
+// silently without --verify-model and fails with it.
+func TestClassifyVerifyModel(t *testing.T) {
+	good, err := os.ReadFile("../defaultmodel/fashion-vit.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), good...)
+	bad[len(bad)-100] ^= 0x40
+	path := filepath.Join(t.TempDir(), "corrupt.gguf")
+	os.WriteFile(path, bad, 0o644)
+	img := filepath.Join(imagesDir, "chelsea.png")
+	if code, _, errs := run(t, "", "classify", "-m", path, img); code != 0 {
+		t.Fatalf("without --verify-model: exit %d: %s", code, errs)
+	}
+	code, _, errs := run(t, "", "classify", "--verify-model", "-m", path, img)
+	if code != ExitFailed || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
+		t.Fatalf("with --verify-model: exit %d: %s", code, errs)
+	}
+}

@@ -22,7 +22,11 @@ func (m *loadedModel) Close() error { return m.file.Close() }
 
 // loadModel opens the model file at path, or the embedded default model
 // when path is empty.
-func loadModel(path string) (*loadedModel, error) {
+func loadModel(path string) (*loadedModel, error) { return openModel(path, false) }
+
+// openModel is loadModel that, with verify, first checks the file's tensor
+// data against the checksum recorded when it was written.
+func openModel(path string, verify bool) (*loadedModel, error) {
 	start := time.Now()
 	var f *gguf.File
 	var err error
@@ -35,6 +39,12 @@ func loadModel(path string) (*loadedModel, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
+	if verify {
+		if err := f.Verify(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("model %s: %w", src, err)
+		}
 	}
 	m, err := modelFromFile(f)
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 // Colormap maps a value in [0, 1] to a colour.
 type Colormap struct {
 	name  string
-	stops [][3]float64 // evenly spaced over [0, 1], 0..255
+	stops [][3]float64   // evenly spaced over [0, 1], 0..255
+	lut   *[256][3]uint8 // At(i/255), for drawing
 }
 
 func (c Colormap) String() string { return c.name }
@@ -43,10 +44,29 @@ const (
 
 // Colormaps by name; viridis is the default.
 var colormaps = map[string]Colormap{
-	"viridis": fromHex("viridis", viridisHex),
-	"magma":   fromHex("magma", magmaHex),
-	"jet":     jet(),
-	"gray":    {"gray", [][3]float64{{0, 0, 0}, {255, 255, 255}}},
+	"viridis": withLUT(fromHex("viridis", viridisHex)),
+	"magma":   withLUT(fromHex("magma", magmaHex)),
+	"jet":     withLUT(jet()),
+	"gray":    withLUT(Colormap{name: "gray", stops: [][3]float64{{0, 0, 0}, {255, 255, 255}}}),
+}
+
+// withLUT tabulates c at 256 levels, as matplotlib draws a colormap.
+func withLUT(c Colormap) Colormap {
+	c.lut = new([256][3]uint8)
+	for i := range c.lut {
+		rgb := c.At(float64(i) / 255)
+		c.lut[i] = [3]uint8{rgb.R, rgb.G, rgb.B}
+	}
+	return c
+}
+
+// level is v's entry in the table: v clamped to [0, 1] and rounded to the
+// nearest of 256 levels; NaN is the lowest.
+func level(v float64) int {
+	if !(v > 0) {
+		return 0
+	}
+	return int(math.Min(v, 1)*255 + 0.5)
 }
 
 // ColormapNames lists the colormaps ParseColormap knows, default first.

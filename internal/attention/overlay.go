@@ -52,18 +52,20 @@ func Resize(img *image.RGBA, w, h int, r Resample) *image.RGBA {
 }
 
 // Overlay colours m, a (h, w) map with values in [0, 1] for an image of
-// base's size, with cm and blends it over base: out = (1-alpha)*base +
-// alpha*colour. alpha 1 shows the map alone.
+// base's size, with cm at 256 levels and blends it over base: out =
+// (1-alpha)*base + alpha*colour, in 8-bit fixed point (alpha in steps of
+// 1/256, rounded to nearest). alpha 1 shows the map alone.
 func Overlay(base *image.RGBA, m []float64, cm Colormap, alpha float64) *image.RGBA {
 	b := base.Bounds()
 	w := b.Dx()
 	out := image.NewRGBA(image.Rect(0, 0, w, b.Dy()))
+	a := uint32(math.Round(alpha * 256))
 	for i, v := range m {
-		c := cm.At(v)
+		c := &cm.lut[level(v)]
 		src := base.Pix[base.PixOffset(b.Min.X+i%w, b.Min.Y+i/w):]
 		dst := out.Pix[4*i : 4*i+4]
-		for k, cv := range [3]uint8{c.R, c.G, c.B} {
-			dst[k] = uint8(math.Round((1-alpha)*float64(src[k]) + alpha*float64(cv)))
+		for k, cv := range c {
+			dst[k] = uint8(((256-a)*uint32(src[k]) + a*uint32(cv) + 128) >> 8)
 		}
 		dst[3] = 255
 	}

@@ -37,9 +37,12 @@ var goldenModels = []string{
 // convertTestModel converts testdata/models/name to a model file in a
 // temporary folder and returns its path.
 func convertTestModel(t *testing.T, name string) string {
+	return convertModelDir(t, filepath.Join(testdataDir, "models", name))
+}
+
+func convertModelDir(t *testing.T, src string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name+".gguf")
-	src := filepath.Join(testdataDir, "models", name)
+	out := filepath.Join(t.TempDir(), "model.gguf")
 	if _, err := convert.Convert(context.Background(), src, out, convert.Options{DType: gguf.F32, Version: Version}); err != nil {
 		t.Fatalf("converting %s: %v", src, err)
 	}
@@ -126,8 +129,12 @@ type inspectFixture struct {
 }
 
 func newInspectFixture(t *testing.T, name string, b int) *inspectFixture {
+	return newFixtureFrom(t, filepath.Join(testdataDir, "models", name), filepath.Join(testdataDir, "golden", name), b)
+}
+
+func newFixtureFrom(t *testing.T, modelDir, goldDir string, b int) *inspectFixture {
 	t.Helper()
-	fx := &inspectFixture{model: convertTestModel(t, name), gold: filepath.Join(testdataDir, "golden", name), b: b}
+	fx := &inspectFixture{model: convertModelDir(t, modelDir), gold: goldDir, b: b}
 	px := readNpy(t, filepath.Join(fx.gold, "pixels.npy"))
 	per := len(px.Data) / px.Shape[0]
 	one := &npy.Array{Shape: px.Shape[1:], Data: px.Data[b*per : (b+1)*per]}
@@ -229,6 +236,25 @@ func seq(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// TestInspectViTBase is opt-in: VITCTL_VIT_BASE_DIR names the folder that
+// `scripts/gen_goldens.sh --vit-base DIR` filled with a ViT-B/16-shaped
+// random checkpoint and its goldens. It checks the command's attentions.npy
+// at the real shape (12 layers, 12 heads, T = 197).
+func TestInspectViTBase(t *testing.T) {
+	dir := os.Getenv("VITCTL_VIT_BASE_DIR")
+	if dir == "" {
+		t.Skip("set VITCTL_VIT_BASE_DIR to run (see scripts/gen_goldens.sh --vit-base)")
+	}
+	fx := newFixtureFrom(t, filepath.Join(dir, "model"), filepath.Join(dir, "golden"), 1)
+	out := t.TempDir()
+	code, _, stderr := runMain("inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "--size", "32")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw := readNpy(t, filepath.Join(out, "img", "attentions.npy"))
+	checkProbs(t, "attentions.npy", raw.Data, fx.goldenHeads(t, seq(fx.layers), seq(fx.H)), fx.T)
 }
 
 // checkSummary reads summary.json and checks that the files it lists are

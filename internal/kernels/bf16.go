@@ -82,7 +82,7 @@ func (w *PackedB) To(p Precision) *PackedB {
 	case BF16:
 		packBF16(lp.b, w.w, w.N, w.K)
 	case INT8:
-		lp.scale, lp.colsum = make([]float32, np), make([]int32, np)
+		lp.scale, lp.off = make([]float32, np), make([]int32, np)
 		packI8(lp, w.w, w.N, w.K)
 	default:
 		panic("kernels: PackedB.To: unknown precision " + p.String())

@@ -44,7 +44,7 @@ func lowAsmImpls(p Precision) []*lowImpl {
 	case p == BF16 && hasAVX512BF16:
 		return []*lowImpl{{name: "avx512bf16", tileBF16: tileBF16AVX512Go, packBF16: packRowBF16AVX512}}
 	case p == INT8 && hasAVX512VNNI:
-		return []*lowImpl{{name: "avx512vnni", tileI8: tileI8AVX512Go, packI8: packRowI8}}
+		return []*lowImpl{{name: "avx512vnni", tileI8: tileI8AVX512Go, packI8: packRowI8AVX512, dequantI8: dequantI8AVX512Go}}
 	}
 	return nil
 }

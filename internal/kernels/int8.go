@@ -6,7 +6,7 @@ import "math"
 // column j gets the scale s = max_k |W[j][k]|/127 and the values
 // q = round(W[j][k]/s) (ties to even, in −127…127); panel q, quad row k4
 // holds at b[(q·K4+k4)·nr+j] the bytes q[j][4k4+t] for t < 4 (zero past K),
-// K4 = ⌈K/4⌉, VPDPBUSD's layout. colsum[j] = Σ_k q[j][k].
+// K4 = ⌈K/4⌉, VPDPBUSD's layout. off[j] = 128·Σ_k q[j][k].
 func packI8(lp *lowPrec, src []float32, n, k int) {
 	k4 := ceilDiv(k, 4)
 	for p := range ceilDiv(n, nr) {
@@ -24,7 +24,7 @@ func packI8(lp *lowPrec, src []float32, n, k int) {
 				sum += int32(q)
 				lp.b[(p*k4+kk/4)*nr+j] |= uint32(uint8(q)) << (8 * (kk % 4))
 			}
-			lp.colsum[p*nr+j] = sum
+			lp.off[p*nr+j] = 128 * sum
 		}
 	}
 }
@@ -53,27 +53,44 @@ func quantI8(v, s float32) int8 {
 }
 
 // packRowI8 quantises one row of activations, which must be finite: it
-// returns s = max |x|/127 and writes the bytes u = round(x/s) + 128
-// (0…254) as quads, dst[r] holding x[4r…4r+3] from the low byte up, bytes
-// past len(x) 128 (zero).
+// returns s = max|x|/127 and writes the bytes u = q + 128 (1…255) of
+// q = round(x·(127/max|x|)) (the product in fp32, rounded to nearest even)
+// as quads, dst[r] holding x[4r…4r+3] from the low byte up, bytes past
+// len(x) 128 (zero). |q| ≤ 127 because the product is at most 127·(1+2⁻²³).
 func packRowI8(dst []uint32, x []float32) float32 {
+	m := maxAbs(x)
+	if m == 0 {
+		for r := range dst[:ceilDiv(len(x), 4)] {
+			dst[r] = 0x80808080
+		}
+		return 0
+	}
+	quantRowI8(dst, x, 127/m)
+	return m / 127
+}
+
+// maxAbs is max |x| (0 for empty x).
+func maxAbs(x []float32) float32 {
 	var m float32
 	for _, v := range x {
 		m = max(m, abs32(v))
 	}
-	s := m / 127
+	return m
+}
+
+// quantRowI8 writes the bytes round(x·inv)+128 as quads, padding with 128.
+func quantRowI8(dst []uint32, x []float32, inv float32) {
 	for r := range dst[:ceilDiv(len(x), 4)] {
 		var g uint32
 		for t := range 4 {
 			u := uint32(128)
 			if i := 4*r + t; i < len(x) {
-				u = uint32(int32(quantI8(x[i], s)) + 128)
+				u = uint32(int32(math.RoundToEven(float64(x[i]*inv))) + 128)
 			}
 			g |= u << (8 * t)
 		}
 		dst[r] = g
 	}
-	return s
 }
 
 // tileI8Generic is the int8 micro-kernel specification, VPDPBUSD's:
@@ -105,15 +122,15 @@ func tileI8Generic(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int,
 	}
 }
 
-// dequantI8 turns a 6×64 int32 tile of Σ u·q into fp32: with u = q_x + 128,
-// Σ q_x·q_w = Σ u·q_w − 128·colsum, so
+// dequantI8 turns a 6×64 int32 tile of Σ u·q_w into fp32: with
+// u = q_x + 128, Σ q_x·q_w = Σ u·q_w − off with off = 128·Σ q_w, so
 //
-//	dst[i·64+j] = float32(src[i·64+j] − 128·colsum[j]) · (sa[i]·sw[j])
-func dequantI8(dst []float32, src []int32, sa, sw []float32, colsum []int32) {
+//	dst[i·64+j] = float32(src[i·64+j] − off[j]) · (sa[i]·sw[j])
+func dequantI8(dst []float32, src []int32, sa, sw []float32, off []int32) {
 	for i := range mr {
 		d, s := dst[i*nr:(i+1)*nr], src[i*nr:(i+1)*nr]
 		for j := range d {
-			d[j] = float32(s[j]-128*colsum[j]) * (sa[i] * sw[j])
+			d[j] = float32(s[j]-off[j]) * (sa[i] * sw[j])
 		}
 	}
 }

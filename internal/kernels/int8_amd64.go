@@ -9,6 +9,47 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func tileI8AVX512(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)
 
+// maxAbsAVX512 is maxAbs for n > 0 floats, n a multiple of 16.
+//
+//go:noescape
+func maxAbsAVX512(x *float32, n int) float32
+
+// quantI8AVX512 is quantRowI8 for n floats, n a multiple of 16.
+//
+//go:noescape
+func quantI8AVX512(dst *uint32, x *float32, n int, inv float32)
+
+// dequantI8AVX512 is dequantI8 with off[j] = 128·colsum[j].
+//
+//go:noescape
+func dequantI8AVX512(dst *float32, src *int32, sa *float32, sw *float32, off *int32)
+
+func packRowI8AVX512(dst []uint32, x []float32) float32 {
+	n := len(x) &^ 15
+	var m float32
+	if n > 0 {
+		m = maxAbsAVX512(&x[0], n)
+	}
+	m = max(m, maxAbs(x[n:]))
+	if m == 0 {
+		return packRowI8(dst, x)
+	}
+	inv := 127 / m
+	if n > 0 {
+		_ = dst[n/4-1]
+		quantI8AVX512(&dst[0], &x[0], n, inv)
+	}
+	quantRowI8(dst[n/4:], x[n:], inv)
+	return m / 127
+}
+
+func dequantI8AVX512Go(dst []float32, src []int32, sa, sw []float32, off []int32) {
+	if len(dst) < mr*nr || len(src) < mr*nr || len(sa) < mr || len(sw) < nr || len(off) < nr {
+		panic("kernels: dequant: slice too short")
+	}
+	dequantI8AVX512(&dst[0], &src[0], &sa[0], &sw[0], &off[0])
+}
+
 var hasAVX512VNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
 
 func tileI8AVX512Go(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {

@@ -156,3 +156,110 @@ store:
 	VMOVDQU32 Z23, 192(R10)(DX*2)
 	VZEROUPPER
 	RET
+
+// func maxAbsAVX512(x *float32, n int) float32
+//
+// maxAbs for n a multiple of 16 (n > 0).
+TEXT ·maxAbsAVX512(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $4, CX
+	VPXORD Z0, Z0, Z0
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z1
+maxloop:
+	VPANDD (SI), Z1, Z2
+	VMAXPS Z2, Z0, Z0
+	ADDQ $64, SI
+	DECQ CX
+	JNE maxloop
+	VEXTRACTF64X4 $1, Z0, Y2
+	VMAXPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS X2, X0, X0
+	VPSHUFD $0x4e, X0, X2
+	VMAXPS X2, X0, X0
+	VPSHUFD $0xb1, X0, X2
+	VMAXPS X2, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+16(FP)
+	RET
+
+// func quantI8AVX512(dst *uint32, x *float32, n int, inv float32)
+//
+// quantRowI8 for n a multiple of 16: q = x·inv rounded to nearest even
+// (VCVTPS2DQ with {rn-sae}), saturated to int8, +128 as XOR 0x80.
+TEXT ·quantI8AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JEQ qdone
+	VBROADCASTSS inv+24(FP), Z1
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, X3
+qloop:
+	VMULPS (SI), Z1, Z2
+	VCVTPS2DQ.RN_SAE Z2, Z2
+	VPMOVSDB Z2, X2
+	VPXOR X3, X2, X2
+	VMOVDQU X2, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNE qloop
+qdone:
+	VZEROUPPER
+	RET
+
+// func dequantI8AVX512(dst *float32, src *int32, sa *float32, sw *float32, off *int32)
+//
+// dequantI8 for the 6×64 tile: dst = float32(src − off[j])·(sa[i]·sw[j]).
+TEXT ·dequantI8AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ sa+16(FP), AX
+	MOVQ sw+24(FP), BX
+	MOVQ off+32(FP), DX
+	VMOVUPS 0(BX), Z4
+	VMOVUPS 64(BX), Z5
+	VMOVUPS 128(BX), Z6
+	VMOVUPS 192(BX), Z7
+	VMOVDQU32 0(DX), Z8
+	VMOVDQU32 64(DX), Z9
+	VMOVDQU32 128(DX), Z10
+	VMOVDQU32 192(DX), Z11
+	MOVQ $6, CX
+dqloop:
+	VBROADCASTSS (AX), Z12
+	VMULPS Z4, Z12, Z13
+	VMULPS Z5, Z12, Z14
+	VMULPS Z6, Z12, Z15
+	VMULPS Z7, Z12, Z16
+	VMOVDQU32 0(SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VMOVDQU32 192(SI), Z3
+	VPSUBD Z8, Z0, Z0
+	VPSUBD Z9, Z1, Z1
+	VPSUBD Z10, Z2, Z2
+	VPSUBD Z11, Z3, Z3
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VMULPS Z13, Z0, Z0
+	VMULPS Z14, Z1, Z1
+	VMULPS Z15, Z2, Z2
+	VMULPS Z16, Z3, Z3
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $4, AX
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNE dqloop
+	VZEROUPPER
+	RET

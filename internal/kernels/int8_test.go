@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -46,7 +47,7 @@ func TestTileI8Exact(t *testing.T) {
 // in float64: scale max|x|/127, bytes round(x/scale)+128, padding 128.
 func TestPackRowI8(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
-	for _, n := range []int{0, 1, 3, 4, 5, 64, 767, 768} {
+	for _, n := range []int{0, 1, 3, 4, 5, 15, 16, 17, 31, 64, 67, 767, 768} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(r.NormFloat64() * 3)
@@ -65,14 +66,19 @@ func TestPackRowI8(t *testing.T) {
 				t.Fatalf("impl=%s n=%d: scale %v, want %v", im.name, n, s, want)
 			}
 			for i := range 4 * ceilDiv(n, 4) {
-				got := int(uint8(dst[i/4] >> (8 * (i % 4))))
-				want := 128
+				got := float64(uint8(dst[i/4]>>(8*(i%4)))) - 128
+				want := 0.0
 				if i < n && s != 0 {
-					want = int(math.RoundToEven(float64(x[i])/float64(s))) + 128
+					want = float64(x[i]) / float64(s)
 				}
-				if got != want {
-					t.Fatalf("impl=%s n=%d: byte %d = %d, want %d (x = %v)", im.name, n, i, got, want, x[i])
+				// The quotient is formed as x·(127/max) in fp32.
+				if !(math.Abs(got-want) <= 0.5+1e-4) || math.Abs(got) > 127 {
+					t.Fatalf("impl=%s n=%d: byte %d is %v+128, want round(%v)+128 (x = %v)", im.name, n, i, got, want, x[i])
 				}
+			}
+			gen := make([]uint32, len(dst))
+			if packRowI8(gen, x) != s || !slices.Equal(gen, dst) {
+				t.Fatalf("impl=%s n=%d: differs from the generic twin's bits", im.name, n)
 			}
 			if dst[len(dst)-1] != 0 {
 				t.Fatalf("impl=%s n=%d: wrote past ⌈n/4⌉ groups", im.name, n)
@@ -111,8 +117,8 @@ func TestPackedBToI8(t *testing.T) {
 					t.Fatalf("%dx%d: w[%d,%d] → %v, want %v", s.n, s.k, j, kk, got, want)
 				}
 			}
-			if q.lp.colsum[j] != sum {
-				t.Fatalf("%dx%d: colsum[%d] = %d, want %d", s.n, s.k, j, q.lp.colsum[j], sum)
+			if q.lp.off[j] != 128*sum {
+				t.Fatalf("%dx%d: off[%d] = %d, want 128·%d", s.n, s.k, j, q.lp.off[j], sum)
 			}
 		}
 	}
@@ -243,5 +249,33 @@ func TestLinearI8NoAllocs(t *testing.T) {
 	n := testing.AllocsPerRun(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
 	if n != 0 {
 		t.Errorf("Linear with int8 weights allocates %v times per call after warm-up", n)
+	}
+}
+
+// TestDequantI8 checks every implementation's dequantisation against the
+// generic twin's bits (one conversion and two roundings, in one order).
+func TestDequantI8(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	src, off := make([]int32, mr*nr), make([]int32, nr)
+	sa, sw := make([]float32, mr), make([]float32, nr)
+	for i := range src {
+		src[i] = r.Int32() >> r.IntN(31) // all magnitudes, beyond 2²⁴ too
+	}
+	for j := range off {
+		off[j], sw[j] = 128*(r.Int32N(1<<16)-1<<15), r.Float32()/127
+	}
+	for i := range sa {
+		sa[i] = 3 * r.Float32() / 127
+	}
+	want := make([]float32, mr*nr)
+	dequantI8(want, src, sa, sw, off)
+	for _, im := range lowImpls[INT8] {
+		got := make([]float32, mr*nr)
+		im.dequantI8(got, src, sa, sw, off)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("impl=%s: dst[%d] = %v, generic gave %v", im.name, i, got[i], want[i])
+			}
+		}
 	}
 }

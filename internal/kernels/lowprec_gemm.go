@@ -10,10 +10,10 @@ import (
 // panels of nr columns whose rows are 32-bit groups along K: bf16 pairs
 // (packBF16) or int8 quads (packI8).
 type lowPrec struct {
-	p      Precision
-	b      []uint32
-	scale  []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
-	colsum []int32   // int8: Σ_k of each quantised column, for the u8 offset
+	p     Precision
+	b     []uint32
+	scale []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
+	off   []int32   // int8: 128·Σ_k of each quantised column, the u8 offset
 }
 
 // group is the number of K values in one 32-bit group of precision p.
@@ -26,7 +26,7 @@ func (p Precision) group() int {
 
 // lowImpl is one implementation of the low-precision micro-kernels;
 // tileBF16Generic, packRowBF16, tileI8Generic and packRowI8 are their
-// specification. A nil field means the implementation lacks that precision.
+// specification, with dequantI8. A nil field means the implementation lacks that precision.
 type lowImpl struct {
 	name string
 	// tileBF16 computes a 6×64 fp32 tile of c from kc groups of 6 bf16 rows
@@ -35,11 +35,12 @@ type lowImpl struct {
 	tileBF16 func(kc int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
 	packBF16 func(dst []uint32, x []float32)
 	// tileI8 is tileBF16 for u8 activations and s8 weights into int32.
-	tileI8 func(kc int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
-	packI8 func(dst []uint32, x []float32) float32
+	tileI8    func(kc int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
+	packI8    func(dst []uint32, x []float32) float32
+	dequantI8 func(dst []float32, src []int32, sa, sw []float32, off []int32)
 }
 
-var lowGeneric = &lowImpl{name: "generic", tileBF16: tileBF16Generic, packBF16: packRowBF16, tileI8: tileI8Generic, packI8: packRowI8}
+var lowGeneric = &lowImpl{name: "generic", tileBF16: tileBF16Generic, packBF16: packRowBF16, tileI8: tileI8Generic, packI8: packRowI8, dequantI8: dequantI8}
 
 // lowImpls lists, per precision, the implementations this build and CPU
 // run, best first; lowCur holds the ones in use unless the fp32 kernels
@@ -242,7 +243,7 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 			if !int8 {
 				ct = s.f[t*mr*nr:]
 			} else {
-				dequantI8(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.colsum[q*nr:(q+1)*nr])
+				g.im.dequantI8(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr])
 			}
 			g.store(ct, row0, q*nr)
 		}

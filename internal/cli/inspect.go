@@ -39,6 +39,7 @@ type inspectOptions struct {
 	alpha     float64
 	size      int
 	raw       bool
+	recursive bool
 	topK      int
 	format    string
 	threads   int
@@ -60,7 +61,10 @@ func newInspectCmd(s streams) *cobra.Command {
 		Long: `inspect-attention runs each image through the model, captures the attention
 probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it, into
-one sub-folder of DIR per image (named after the image file):
+one sub-folder of DIR per image (named after the image file; -2, -3, … when
+names repeat). IMAGE may be an image file, a .npy file of preprocessed
+pixels, a folder (its image files; -r for sub-folders too) or - to read
+paths from stdin. Each sub-folder holds:
 
   input.png               the image as the model saw it
   layerLL_headHH.png      one head of one layer
@@ -97,6 +101,7 @@ prediction is printed as classify prints it.`,
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
+	f.BoolVarP(&o.recursive, "recursive", "r", false, "descend into sub-folders of folders given as IMAGE")
 	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print and record per image")
 	f.StringVarP(&o.format, "output", "o", "text", "output format of the predictions: text, json, jsonl or csv")
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
@@ -253,7 +258,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
-	inputs := expandInputs(args, false, s.in)
+	inputs := expandInputs(args, o.recursive, s.in)
 	dirs := subfolderNames(inputs)
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int

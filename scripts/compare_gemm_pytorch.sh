@@ -8,7 +8,9 @@
 #
 #   scripts/compare_gemm_pytorch.sh [impl] [threads...]    e.g.  avx512 1 2
 #
-# Environment: ROUNDS (default 3).
+# Environment: ROUNDS (default 3); SHAPES, a subset of the GEMM rows (default
+# all four: qkv_197x2304x768 proj_197x768x768 fc1_197x3072x768
+# fc2_197x768x3072); VIT=0 skips the ViT-B/16 rows.
 set -eu
 cd "$(dirname "$0")/.."
 impl=${1:-avx512}
@@ -28,7 +30,7 @@ go test -c -o "$bin" ./internal/kernels
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 printf '%-20s %7s %12s %12s %7s\n' shape threads vitctl_GF/s torch_GF/s ratio
-for shape in qkv_197x2304x768 proj_197x768x768 fc1_197x3072x768 fc2_197x768x3072; do
+for shape in ${SHAPES:-qkv_197x2304x768 proj_197x768x768 fc1_197x3072x768 fc2_197x768x3072}; do
 	dims=${shape#*_}
 	m=${dims%%x*}; rest=${dims#*x}; n=${rest%%x*}; k=${rest#*x}
 	for t in $threads; do
@@ -44,6 +46,7 @@ for shape in qkv_197x2304x768 proj_197x768x768 fc1_197x3072x768 fc2_197x768x3072
 	done
 done
 
+[ "${VIT:-1}" = 0 ] && exit 0
 printf '%-20s %7s %12s %12s %7s\n' model threads vitctl_ms torch_ms ratio
 for t in $threads; do
 	v="" p=""

@@ -29,15 +29,19 @@ var (
 	gridText = color.RGBA{20, 20, 20, 255}
 )
 
-// Grid lays tiles of equal size out in rows of cols, each under its label,
-// with title on top and a colour bar for cm ("low … high", each tile
+// Grid lays tiles of equal size out in rows of cols, each under its label
+// (a cell is as wide as the tile or its longest label), with title on top and a colour bar for cm ("low … high", each tile
 // normalised on its own) at the bottom.
 func Grid(tiles []Tile, cols int, title string, cm Colormap) *image.RGBA {
 	tb := tiles[0].Image.Bounds()
 	tw, th := tb.Dx(), tb.Dy()
 	cols = max(1, min(cols, len(tiles)))
 	rows := (len(tiles) + cols - 1) / cols
-	cellW, cellH := tw+gridPad, lineH+th+gridPad
+	labelW := 0
+	for _, t := range tiles {
+		labelW = max(labelW, textWidth(t.Label))
+	}
+	cellW, cellH := max(tw, labelW)+gridPad, lineH+th+gridPad
 	top := gridPad + lineH + gridPad
 	w := max(gridPad+cols*cellW, gridPad+textWidth(title)+gridPad)
 	h := top + rows*cellH + lineH + gridPad

@@ -193,6 +193,12 @@ func TestGridAndPNG(t *testing.T) {
 	if !ink {
 		t.Error("label strip is blank")
 	}
+	// Labels wider than the tiles widen the cells instead of overlapping.
+	small := image.NewRGBA(image.Rect(0, 0, 10, 10))
+	narrow := []Tile{{small, "through layer 11"}, {small, "x"}}
+	if w, want := Grid(narrow, 2, "", viridis).Bounds().Dx(), gridPad+2*(textWidth("through layer 11")+gridPad); w != want {
+		t.Errorf("grid of narrow tiles is %d wide, want %d", w, want)
+	}
 	var buf bytes.Buffer
 	if err := EncodePNG(&buf, g); err != nil {
 		t.Fatal(err)

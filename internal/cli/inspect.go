@@ -3,16 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"image"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -371,161 +368,4 @@ func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo atte
 		return enc.Encode(sum)
 	})
 	return w.err
-}
-
-// pictures draws maps over the image as the model saw it.
-type pictures struct {
-	o    *inspectOptions
-	lo   attention.Layout
-	base *image.RGBA // the model's input at the display size
-}
-
-// newPictures prepares the background: the model's (C, h, w) input px
-// turned back into an image and scaled so its longer side is --size.
-func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px []float32, h, w int) *pictures {
-	p := cfg.Preprocess
-	mean, std, scale := p.Mean, p.Std, 1.0
-	if !p.DoNormalize {
-		mean, std = nil, nil
-	}
-	if p.DoRescale {
-		scale = p.RescaleFactor
-	}
-	base := attention.Unnormalize(px, cfg.NumChannels, h, w, mean, std, scale)
-	long := o.size
-	if long == 0 {
-		long = max(h, w, 224)
-	}
-	dh, dw := max(1, h*long/max(h, w)), max(1, w*long/max(h, w))
-	if dh != h || dw != w {
-		base = attention.Resize(base, dw, dh, attention.Bilinear)
-	}
-	return &pictures{o: o, lo: lo, base: base}
-}
-
-// render draws a (T, T) map's attention to the patches.
-func (p *pictures) render(m []float64) *image.RGBA {
-	return attention.Render(p.base, p.lo.PatchMap(m), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
-}
-
-// drawLayers writes each selected head of each selected layer, the fused
-// map and the layer's grid, rendering up to p.o.threads layers at once
-// (PNG encoding is most of an image's time after the forward pass).
-func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads []int) {
-	sem := make(chan struct{}, p.o.threads)
-	var wg sync.WaitGroup
-	for _, l := range layers {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			p.drawLayer(w, probs[l], l, heads)
-		}()
-	}
-	wg.Wait()
-}
-
-func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []int) {
-	var tiles []attention.Tile
-	for _, h := range heads {
-		img := p.render(attention.Head(probs, p.lo.T, h))
-		w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
-		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
-	}
-	fused := p.render(attention.Fuse(probs, p.lo.T, heads, p.o.fusion))
-	w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
-	tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
-	title := fmt.Sprintf("layer %d: %s to patches", l, p.lo.Query())
-	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
-	w.png(fmt.Sprintf("layer%02d_grid.png", l), attention.Grid(tiles, cols, title, p.o.cm))
-}
-
-// drawRollout writes the rollout through all layers and a grid of the
-// rollout through each selected layer.
-func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, heads []int) {
-	fused := make([][]float64, len(probs))
-	for l := range probs {
-		fused[l] = attention.Fuse(probs[l], p.lo.T, heads, p.o.fusion)
-	}
-	steps := attention.Rollout(fused, p.lo.T, p.o.discard, p.lo.HasCLS)
-	w.png("rollout.png", p.render(steps[len(steps)-1]))
-	var tiles []attention.Tile
-	for _, l := range layers {
-		img := p.render(steps[l])
-		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("through layer %d", l)})
-	}
-	title := fmt.Sprintf("rollout, heads fused by %s, discard ratio %g", p.o.fusion, p.o.discard)
-	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
-	w.png("rollout_grid.png", attention.Grid(tiles, cols, title, p.o.cm))
-}
-
-// rawAttention gathers the selected layers and heads of a B=1 capture into
-// one (layers, heads, T, T) array.
-func rawAttention(probs [][]float32, layers, heads []int, T int) *npy.Array {
-	a := &npy.Array{Shape: []int{len(layers), len(heads), T, T}}
-	for _, l := range layers {
-		for _, h := range heads {
-			a.Data = append(a.Data, probs[l][h*T*T:(h+1)*T*T]...)
-		}
-	}
-	return a
-}
-
-// pictureWriter writes files into dir, each through a temporary file in
-// the same folder and a rename, so a reader never sees half a file. It is
-// safe for concurrent use, keeps the first error and starts no write after
-// it.
-type pictureWriter struct {
-	dir   string
-	mu    sync.Mutex
-	files []string
-	err   error
-}
-
-func (w *pictureWriter) png(name string, img image.Image) {
-	w.file(name, func(f io.Writer) error { return attention.EncodePNG(f, img) })
-}
-
-func (w *pictureWriter) file(name string, write func(io.Writer) error) {
-	if w.failed() {
-		return
-	}
-	err := writeFileAtomic(filepath.Join(w.dir, name), write)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	if err == nil {
-		w.files = append(w.files, name)
-	}
-}
-
-func (w *pictureWriter) failed() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.err != nil
-}
-
-// writeFileAtomic writes path through a temporary file beside it.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -499,6 +501,45 @@ func TestInspectNonSquare(t *testing.T) {
 		f.Close()
 		if err != nil || cfg.Width != want[0] || cfg.Height != want[1] {
 			t.Errorf("%s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
+		}
+	}
+}
+
+// TestInspectInputPicture: with the embedded 28×28 model and --size 28 the
+// picture of what the model saw is the Fashion-MNIST image itself, gray
+// replicated, exactly: unnormalising undoes the rescale and normalisation.
+func TestInspectInputPicture(t *testing.T) {
+	src := filepath.Join(testdataDir, "images", "fashion", "0000_ankle_boot.png")
+	out := t.TempDir()
+	code, _, stderr := runMain("inspect-attention", src, "--out", out, "--size", "28", "--layers", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	read := func(path string) image.Image {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return img
+	}
+	want, got := read(src), read(filepath.Join(out, "0000_ankle_boot", "input.png"))
+	if got.Bounds() != want.Bounds() {
+		t.Fatalf("input.png is %v, the image %v", got.Bounds(), want.Bounds())
+	}
+	for y := 0; y < 28; y++ {
+		for x := 0; x < 28; x++ {
+			g := color.GrayModel.Convert(want.At(x, y)).(color.Gray).Y
+			r, gg, b, _ := got.At(x, y).RGBA()
+			for _, c := range []uint32{r >> 8, gg >> 8, b >> 8} {
+				if d := int(c) - int(g); d != 0 {
+					t.Fatalf("(%d,%d): input.png has %d, the image %d", x, y, c, g)
+				}
+			}
 		}
 	}
 }

@@ -332,6 +332,12 @@ def accuracy(model, x, y, batch=1000):
     return (pred == y).double().mean().item(), pred
 
 
+def hflip(xb):
+    """Mirror a random half of the batch left-right (garments are symmetric)."""
+    flip = torch.rand(xb.shape[0]) < 0.5
+    return torch.where(flip[:, None, None, None], xb.flip(3), xb)
+
+
 def train(args):
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -366,7 +372,8 @@ def train(args):
         running = 0.0
         for step in range(steps_per_epoch):
             idx = perm[step * args.batch:(step + 1) * args.batch]
-            loss = loss_fn(model(xtr_t[idx]), ytr_t[idx])
+            xb = hflip(xtr_t[idx]) if args.augment else xtr_t[idx]
+            loss = loss_fn(model(xb), ytr_t[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -403,15 +410,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=DATA_DIR, help="folder with the Fashion-MNIST *-ubyte.gz files")
     ap.add_argument("--out", default=OUT_DIR, help="output folder (Hugging Face layout)")
-    ap.add_argument("--epochs", type=int, default=5, help="passes over the 60,000 training images")
-    ap.add_argument("--batch", type=int, default=64, help="images per optimiser step")
-    ap.add_argument("--lr", type=float, default=2e-3, help="AdamW peak learning rate (half-epoch warm-up, cosine decay)")
-    ap.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay of the weight matrices")
-    ap.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing")
-    ap.add_argument("--seed", type=int, default=0, help="seed of initialisation and shuffling")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--no-augment", dest="augment", action="store_false", help="no random horizontal flips")
+    ap.add_argument("--seed", type=int, default=0)
     # One thread: on a shared 2-core machine a second OpenMP thread waits at
     # every barrier for a core someone else holds, and steps get 2-20x slower.
-    ap.add_argument("--threads", type=int, default=1, help="PyTorch threads")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
 
     model, pp, acc, n_params, seconds = train(args)

@@ -410,16 +410,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=DATA_DIR, help="folder with the Fashion-MNIST *-ubyte.gz files")
     ap.add_argument("--out", default=OUT_DIR, help="output folder (Hugging Face layout)")
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.05)
-    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--epochs", type=int, default=5, help="passes over the 60,000 training images")
+    ap.add_argument("--batch", type=int, default=128, help="images per optimiser step")
+    ap.add_argument("--lr", type=float, default=2e-3, help="AdamW peak learning rate (half-epoch warm-up, cosine decay)")
+    ap.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay of the weight matrices")
+    ap.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing")
     ap.add_argument("--no-augment", dest="augment", action="store_false", help="no random horizontal flips")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and flips")
     # One thread: on a shared 2-core machine a second OpenMP thread waits at
     # every barrier for a core someone else holds, and steps get 2-20x slower.
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="PyTorch threads")
     args = ap.parse_args()
 
     model, pp, acc, n_params, seconds = train(args)

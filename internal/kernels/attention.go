@@ -30,8 +30,9 @@ func (j *attJob) do(int) {
 }
 
 // head computes one image's head: S = Q·Kᵀ, P = softmax(scale·S) by rows
-// (scale > 0, so the row maximum of S gives that of scale·S), out = P·V. Q is read in place from qkv; K and V are packed once each (the
-// one copy the micro-kernel needs), so both products run on the GEMM tiles.
+// (scale > 0, so the row maximum of S gives that of scale·S), out = P·V.
+// Q is read in place from qkv; K and V are packed once each (the one copy
+// the micro-kernel needs), so both products run on the GEMM tiles.
 func (j *attJob) head(s *scratch, bh int) {
 	b, h := bh/j.H, bh%j.H
 	T, hd, D := j.T, j.hd, j.H*j.hd

@@ -249,3 +249,16 @@ func TestActivations(t *testing.T) {
 		}
 	}
 }
+
+func TestSelect(t *testing.T) {
+	defer func(old *impl) { cur = old }(cur)
+	if err := Select("generic"); err != nil || Selected() != "generic" {
+		t.Fatalf("Select(generic) = %v, Selected() = %s", err, Selected())
+	}
+	if err := Select("nope"); err == nil {
+		t.Error("Select(nope) succeeded")
+	}
+	if err := Select("auto"); err != nil || Selected() != impls[0].name {
+		t.Errorf("Select(auto) = %v, Selected() = %s, want %s", err, Selected(), impls[0].name)
+	}
+}

@@ -55,7 +55,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
-	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
 	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); default: the model file's (bf16 or q8_0 tensors), else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
 	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
@@ -76,8 +76,8 @@ func (o *classifyOptions) validate() error {
 	case o.maxPixels < 1:
 		return usagef("--max-pixels %d: must be at least 1", o.maxPixels)
 	}
-	if err := kernels.Select(o.kernel); err != nil {
-		return usagef("--kernel: %v", err)
+	if err := selectKernel(o.kernel); err != nil {
+		return err
 	}
 	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
 		return usagef("--precision: %v", err)

@@ -102,7 +102,7 @@ prediction is printed as classify prints it.`,
 	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print and record per image")
 	f.StringVarP(&o.format, "output", "o", "text", "output format of the predictions: text, json, jsonl or csv")
 	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
-	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
 	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32 or bf16, as for classify; default: bf16 if the model file stores bf16 tensors, else fp32")
 	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
 	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size); default: the model's size")
@@ -138,8 +138,8 @@ func (o *inspectOptions) validate() error {
 	if o.cm, err = attention.ParseColormap(o.colormap); err != nil {
 		return usagef("--colormap: %v", err)
 	}
-	if err := kernels.Select(o.kernel); err != nil {
-		return usagef("--kernel: %v", err)
+	if err := selectKernel(o.kernel); err != nil {
+		return err
 	}
 	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
 		return usagef("--precision: %v", err)

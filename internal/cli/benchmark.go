@@ -80,7 +80,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.StringVarP(&o.format, "output", "o", "text", "output format: text, json or csv")
 	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file")
 	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
-	f.StringVar(&o.kernel, "kernel", "auto", "GEMM kernel: auto, generic, avx2 or avx512")
+	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
 	return cmd
 }
 
@@ -128,10 +128,7 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
 	}
-	if err := kernels.Select(o.kernel); err != nil {
-		return usagef("--kernel: %v", err)
-	}
-	return nil
+	return selectKernel(o.kernel)
 }
 
 // uniq drops repeated values, keeping the first of each.

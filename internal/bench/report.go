@@ -42,6 +42,8 @@ type Row struct {
 	// included) ÷ (its wall time × threads); well below 1 means the threads
 	// waited for a CPU (a busy machine) or for each other. 0 when unknown.
 	CPUShare float64 `json:"cpu_share"`
+	// Precision of the encoder's Linear layers: fp32, bf16 or int8.
+	Precision string `json:"precision"`
 }
 
 // SetTimes fills the latency and throughput fields from the timed runs'
@@ -118,6 +120,7 @@ var columns = []column{
 	{"latency_max_ms", func(r *Row) string { return ftoa(r.BatchMaxms, 3) }},
 	{"elapsed_seconds", func(r *Row) string { return ftoa(r.ElapsedSeconds, 3) }},
 	{"cpu_share", func(r *Row) string { return ftoa(r.CPUShare, 3) }},
+	{"precision", func(r *Row) string { return r.Precision }},
 }
 
 // WriteCSV writes a header line of the Row's JSON names, then one line per row.
@@ -152,7 +155,7 @@ func WriteText(w io.Writer, rows []Row) error {
 			r.Arch, r.Patch, r.ImageSize, r.Tokens, r.Batch, r.Threads,
 			fmtCount(r.Params), fmtG(r.GFLOPsPerImage), r.LoadSeconds,
 			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
-			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), r.Kernel)
+			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), kernelText(r))
 	}
 	return tw.Flush()
 }
@@ -193,4 +196,13 @@ func fmtRSS(b int64, scope string) string {
 		s += "*" // the peak of the whole run so far, see docs/benchmark.md
 	}
 	return s
+}
+
+// kernelText is the text table's kernel column: the GEMM implementation,
+// and the precision when it is not fp32.
+func kernelText(r *Row) string {
+	if r.Precision == "" || r.Precision == "fp32" {
+		return r.Kernel
+	}
+	return r.Kernel + " " + r.Precision
 }

@@ -41,6 +41,7 @@ type benchmarkOptions struct {
 	plot      string
 	plotSize  string
 	kernel    string
+	precision string
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
@@ -81,6 +82,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file")
 	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
 	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
+	f.StringVar(&o.precision, "precision", "", "precision of the encoder's Linear layers: fp32, bf16 or int8 (default: the model file's, fp32 for --arch)")
 	return cmd
 }
 
@@ -127,6 +129,9 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	}
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
+	}
+	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
+		return usagef("--precision: %v", err)
 	}
 	return selectKernel(o.kernel)
 }
@@ -277,7 +282,8 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 			return nil, err
 		}
 		name := strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
-		return &benchModel{lm.Model, name, lm.Source, lm.LoadTime, lm.Close}, nil
+		m := lm.Model.WithPrecision(precisionFor(lm, o.precision))
+		return &benchModel{m, name, lm.Source, lm.LoadTime, lm.Close}, nil
 	}
 	start := time.Now()
 	cfg := sh.arch.Config(sh.patch, sh.size)
@@ -285,6 +291,9 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	m, err := model.New(cfg, names, get)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%d at %d: %w", sh.arch.Name, sh.patch, sh.size, err)
+	}
+	if p, err := kernels.ParsePrecision(o.precision); err == nil {
+		m = m.WithPrecision(p)
 	}
 	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start), func() error { return nil }}, nil
 }
@@ -307,7 +316,7 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 			}
 			row := bench.Row{
 				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
-				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.Selected(),
+				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.Selected(), Precision: bm.m.Precision().String(),
 				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),
 			}

@@ -157,7 +157,9 @@ func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
 	r.stage("embeddings", B)
 	for i := range r.m.w.layers {
 		r.block(i, B)
-		r.stage(fmt.Sprintf("block_%02d", i), B)
+		if r.Hooks.Stage != nil {
+			r.stage(fmt.Sprintf("block_%02d", i), B)
+		}
 	}
 	return r.head(B), nil
 }

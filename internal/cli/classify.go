@@ -98,17 +98,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	defer m.Close()
-	m.Model = m.WithPrecision(precisionFor(m, o.precision))
-	cfg := &m.Config
-	h, w, err := parseImageSize(o.imageSize, cfg.ImageSize)
+	runner, pre, err := m.runnerFor(o.precision, o.imageSize, o.threads, o.batch)
 	if err != nil {
 		return err
 	}
-	runner, err := m.NewRunnerAt(kernels.NewPool(o.threads), o.batch, h, w)
-	if err != nil {
-		return usagef("--image-size: %v", err)
-	}
-	pre := cfg.Preprocess.At(h, w)
+	cfg := &m.Config
 	inputs := expandInputs(args, o.recursive, s.in)
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {

@@ -232,16 +232,12 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	defer m.Close()
-	m.Model = m.WithPrecision(precisionFor(m, o.precision))
-	cfg := &m.Config
-	h, w, err := parseImageSize(o.imageSize, cfg.ImageSize)
+	runner, _, err := m.runnerFor(o.precision, o.imageSize, o.threads, 1)
 	if err != nil {
 		return err
 	}
-	runner, err := m.NewRunnerAt(kernels.NewPool(o.threads), 1, h, w)
-	if err != nil {
-		return usagef("--image-size: %v", err)
-	}
+	cfg := &m.Config
+	h, w := runner.Size()
 	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/defaultmodel"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 )
 
@@ -65,4 +66,21 @@ func modelFromFile(f *gguf.File) (*model.Model, error) {
 		names = append(names, t.Name)
 	}
 	return model.New(*cfg, names, f.Float32s)
+}
+
+// runnerFor sets the model's precision (--precision; empty means the file's)
+// and returns a runner for --image-size (empty means the model's size) with
+// the preprocessing that goes with that size.
+func (m *loadedModel) runnerFor(precision, imageSize string, threads, batch int) (*model.Runner, model.Preprocess, error) {
+	m.Model = m.WithPrecision(precisionFor(m, precision))
+	cfg := &m.Config
+	h, w, err := parseImageSize(imageSize, cfg.ImageSize)
+	if err != nil {
+		return nil, model.Preprocess{}, err
+	}
+	r, err := m.NewRunnerAt(kernels.NewPool(threads), batch, h, w)
+	if err != nil {
+		return nil, model.Preprocess{}, usagef("--image-size: %v", err)
+	}
+	return r, cfg.Preprocess.At(h, w), nil
 }

@@ -140,6 +140,9 @@ func (r *Runner) PrefixTokens() int { return r.m.Config.PrefixTokens() }
 // no_embed_class.
 func (r *Runner) PositionEmbeddings() []float32 { return r.pos }
 
+// Size is the input image size (height, width) in pixels this runner takes.
+func (r *Runner) Size() (int, int) { return r.height, r.width }
+
 // Grid is the patch grid (rows, columns) for this runner's image size.
 func (r *Runner) Grid() (int, int) { return r.gh, r.gw }
 

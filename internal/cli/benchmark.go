@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -257,7 +256,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if o.plot != "" {
 		w, h, _ := parseSize(o.plotSize)
 		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
-		err := replaceFile(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
+		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
 		if err != nil {
 			return fmt.Errorf("--plot %s: %w", o.plot, err)
 		}
@@ -381,29 +380,4 @@ func (o *benchmarkOptions) write(w io.Writer, rep *bench.Report) error {
 		return bench.WriteCSV(w, rep.Rows)
 	}
 	return bench.WriteText(w, rep.Rows)
-}
-
-// replaceFile writes path through a temporary file in the same folder and
-// renames it into place, so readers never see a partial file.
-func replaceFile(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

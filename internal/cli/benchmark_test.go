@@ -146,7 +146,7 @@ func TestReplaceFileLeavesNothingOnError(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "chart.png")
 	os.WriteFile(path, []byte("old"), 0o644)
-	err := replaceFile(path, func(w io.Writer) error {
+	err := writeFileAtomic(path, func(w io.Writer) error {
 		w.Write([]byte("partial"))
 		return errors.New("draw failed")
 	})

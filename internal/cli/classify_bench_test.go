@@ -91,6 +91,10 @@ func BenchmarkSoak(b *testing.B) {
 				b.Fatalf("exit %d", code)
 			}
 			b.ReportMetric(peakRSS(), fmt.Sprintf("MiB-peak-RSS@%d", n))
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), fmt.Sprintf("MiB-heap-after-GC@%d", n))
 		}
 	}
 	b.ReportMetric(float64(6000*b.N)/b.Elapsed().Seconds(), "img/s")

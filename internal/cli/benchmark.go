@@ -270,7 +270,6 @@ type benchModel struct {
 	arch   string
 	source string
 	load   time.Duration
-	close  func() error
 }
 
 // load builds sh's model with random weights, or opens -m.
@@ -282,7 +281,7 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 		}
 		name := strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
 		m := lm.Model.WithPrecision(precisionFor(lm, o.precision))
-		return &benchModel{m, name, lm.Source, lm.LoadTime, lm.Close}, nil
+		return &benchModel{m, name, lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	cfg := sh.arch.Config(sh.patch, sh.size)
@@ -294,7 +293,7 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	if p, err := kernels.ParsePrecision(o.precision); err == nil {
 		m = m.WithPrecision(p)
 	}
-	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start), func() error { return nil }}, nil
+	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start)}, nil
 }
 
 // runShape loads one model and measures it at every batch size and thread
@@ -305,7 +304,6 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 	if err != nil {
 		return err
 	}
-	defer bm.close()
 	cfg := &bm.m.Config
 	for _, B := range o.batches {
 		pixels := bench.Pixels(cfg, B)

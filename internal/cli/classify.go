@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/kernels"
 )
@@ -93,11 +92,10 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	m, err := openModel(o.model, o.verify)
+	m, err := openModel(o.model, o.verify, o.precision)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
 	runner, pre, err := m.runnerFor(o.precision, o.imageSize, o.threads, o.batch)
 	if err != nil {
 		return err
@@ -181,21 +179,4 @@ func batchInfer(r interface {
 		}
 		return out, nil
 	}
-}
-
-// precisionFor is the --precision named, or without one bf16 or int8 when
-// the model file stores tensors in bf16 or q8_0, else fp32.
-func precisionFor(m *loadedModel, name string) kernels.Precision {
-	if p, err := kernels.ParsePrecision(name); err == nil {
-		return p
-	}
-	for _, t := range m.file.Tensors() {
-		switch t.Type {
-		case gguf.BF16:
-			return kernels.BF16
-		case gguf.Q8_0:
-			return kernels.INT8
-		}
-	}
-	return kernels.FP32
 }

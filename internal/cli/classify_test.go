@@ -103,7 +103,6 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
 	px, err := imageio.LoadInput(img, m.Config.Preprocess, 100_000_000)
 	if err != nil {
 		t.Fatal(err)

@@ -231,7 +231,6 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
 	runner, _, err := m.runnerFor(o.precision, o.imageSize, o.threads, 1)
 	if err != nil {
 		return err

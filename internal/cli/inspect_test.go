@@ -100,7 +100,6 @@ func TestCaptureMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer m.Close()
 			gold := filepath.Join(testdataDir, "golden", name)
 			px := readNpy(t, filepath.Join(gold, "pixels.npy"))
 			B := px.Shape[0]

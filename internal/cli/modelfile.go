@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/vitctl/vitctl/internal/defaultmodel"
@@ -11,23 +12,24 @@ import (
 )
 
 // loadedModel is a model with where it came from and how long loading took.
+// It holds copies of every tensor it uses; the file is closed by then.
 type loadedModel struct {
 	*model.Model
 	Source   string
 	LoadTime time.Duration
-	file     *gguf.File
+	// filePrecision is what the file's tensor types suggest: bf16 for bf16
+	// tensors, int8 for q8_0, else fp32 — the default of --precision.
+	filePrecision kernels.Precision
 }
 
-// Close releases the model file's mapping.
-func (m *loadedModel) Close() error { return m.file.Close() }
-
-// loadModel opens the model file at path, or the embedded default model
-// when path is empty.
-func loadModel(path string) (*loadedModel, error) { return openModel(path, false) }
+// loadModel loads the model file at path, or the embedded default model
+// when path is empty, at the file's own precision.
+func loadModel(path string) (*loadedModel, error) { return openModel(path, false, "") }
 
 // openModel is loadModel that, with verify, first checks the file's tensor
-// data against the checksum recorded when it was written.
-func openModel(path string, verify bool) (*loadedModel, error) {
+// data against the checksum recorded when it was written, and packs the
+// encoder's Linear weights straight into precision (empty: the file's).
+func openModel(path string, verify bool, precision string) (*loadedModel, error) {
 	start := time.Now()
 	var f *gguf.File
 	var err error
@@ -41,22 +43,25 @@ func openModel(path string, verify bool) (*loadedModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
+	defer f.Close()
 	if verify {
 		if err := f.Verify(); err != nil {
-			f.Close()
 			return nil, fmt.Errorf("model %s: %w", src, err)
 		}
 	}
-	m, err := modelFromFile(f)
-	if err != nil {
-		f.Close()
+	lm := &loadedModel{Source: src, filePrecision: fileprecision(f)}
+	if lm.Model, err = modelFromFile(f, precisionFor(lm, precision)); err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
-	return &loadedModel{Model: m, Source: src, LoadTime: time.Since(start), file: f}, nil
+	// Decoding and packing left garbage the size of the weights; give it
+	// back now rather than carry it through a long run.
+	debug.FreeOSMemory()
+	lm.LoadTime = time.Since(start)
+	return lm, nil
 }
 
 // modelFromFile builds the network from an open model file.
-func modelFromFile(f *gguf.File) (*model.Model, error) {
+func modelFromFile(f *gguf.File, p kernels.Precision) (*model.Model, error) {
 	cfg, err := model.ConfigFrom(f)
 	if err != nil {
 		return nil, err
@@ -65,7 +70,28 @@ func modelFromFile(f *gguf.File) (*model.Model, error) {
 	for _, t := range f.Tensors() {
 		names = append(names, t.Name)
 	}
-	return model.New(*cfg, names, f.Float32s)
+	return model.NewAt(*cfg, names, f.Float32s, p)
+}
+
+// fileprecision is bf16 when f stores bf16 tensors, int8 for q8_0, else fp32.
+func fileprecision(f *gguf.File) kernels.Precision {
+	for _, t := range f.Tensors() {
+		switch t.Type {
+		case gguf.BF16:
+			return kernels.BF16
+		case gguf.Q8_0:
+			return kernels.INT8
+		}
+	}
+	return kernels.FP32
+}
+
+// precisionFor is the --precision named, or without one the file's.
+func precisionFor(m *loadedModel, name string) kernels.Precision {
+	if p, err := kernels.ParsePrecision(name); err == nil {
+		return p
+	}
+	return m.filePrecision
 }
 
 // runnerFor sets the model's precision (--precision; empty means the file's)

@@ -17,6 +17,13 @@ type Model struct {
 // New builds a model from cfg and a tensor source holding exactly the
 // tensors named by TensorShapes(cfg).
 func New(cfg Config, names []string, get Getter) (*Model, error) {
+	return NewAt(cfg, names, get, kernels.FP32)
+}
+
+// NewAt is New with the encoder blocks' Linear weights packed straight into
+// precision p (see WithPrecision), so a low-precision model never holds an
+// fp32 copy of them. The model keeps no reference to get's data.
+func NewAt(cfg Config, names []string, get Getter, p kernels.Precision) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -24,7 +31,7 @@ func New(cfg Config, names []string, get Getter) (*Model, error) {
 		return nil, err
 	}
 	act, _ := ActivationOf(cfg.HiddenAct)
-	w, err := loadWeights(&cfg, get)
+	w, err := loadWeights(&cfg, get, p)
 	if err != nil {
 		return nil, err
 	}

@@ -80,15 +80,22 @@ func CheckNames(cfg *Config, have []string) error {
 	return nil
 }
 
-// loader fetches tensors and checks each shape against the config.
+// loader fetches tensors and checks each shape against the config. Every
+// tensor it keeps is a copy, so the source (a memory-mapped file) can be
+// closed once the model is built.
 type loader struct {
 	get    Getter
 	shapes map[string][]int
+	prec   kernels.Precision // of the encoder blocks' Linear weights
 	n      int
 	err    error
 }
 
-func (l *loader) tensor(name string) []float32 {
+// tensor returns a copy of the named tensor.
+func (l *loader) tensor(name string) []float32 { return slices.Clone(l.raw(name)) }
+
+// raw returns the named tensor as the source holds it, possibly aliased.
+func (l *loader) raw(name string) []float32 {
 	if l.err != nil {
 		return nil
 	}
@@ -114,17 +121,20 @@ func (l *loader) optional(name string) []float32 {
 	return l.tensor(name)
 }
 
-func (l *loader) packed(name string) *kernels.PackedB {
-	w := l.optional(name)
+// packed packs the named matrix (N, K…) in fp32; nil when the config has none.
+func (l *loader) packed(name string) *kernels.PackedB { return l.packedAt(name, kernels.FP32) }
+
+// packedAt packs the named matrix in precision p.
+func (l *loader) packedAt(name string, p kernels.Precision) *kernels.PackedB {
+	if _, ok := l.shapes[name]; !ok {
+		return nil
+	}
+	w := l.raw(name)
 	if w == nil {
 		return nil
 	}
 	s := l.shapes[name]
-	k := 1
-	for _, d := range s[1:] {
-		k *= d
-	}
-	return kernels.PackB(w, s[0], k)
+	return kernels.PackBPrecision(w, s[0], len(w)/s[0], p)
 }
 
 func (l *loader) block(i int, c *Config) layer {
@@ -132,7 +142,7 @@ func (l *loader) block(i int, c *Config) layer {
 	D := c.HiddenSize
 	qkv := make([]float32, 0, 3*D*D)
 	for _, s := range []string{AttnQW, AttnKW, AttnVW} {
-		qkv = append(qkv, t(s)...)
+		qkv = append(qkv, l.raw(BlockTensor(i, s))...)
 	}
 	var qkvB []float32
 	if c.QKVBias {
@@ -142,21 +152,22 @@ func (l *loader) block(i int, c *Config) layer {
 	}
 	ly := layer{
 		ln1W: t(Norm1W), ln1B: t(Norm1B), qkvB: qkvB,
-		out: l.packed(BlockTensor(i, AttnOutW)), outB: t(AttnOutB),
+		out: l.packedAt(BlockTensor(i, AttnOutW), l.prec), outB: t(AttnOutB),
 		ln2W: t(Norm2W), ln2B: t(Norm2B),
-		up: l.packed(BlockTensor(i, FFNUpW)), upB: t(FFNUpB),
-		down: l.packed(BlockTensor(i, FFNDownW)), downB: t(FFNDownB),
+		up: l.packedAt(BlockTensor(i, FFNUpW), l.prec), upB: t(FFNUpB),
+		down: l.packedAt(BlockTensor(i, FFNDownW), l.prec), downB: t(FFNDownB),
 		ls1: l.optional(BlockTensor(i, AttnLS)), ls2: l.optional(BlockTensor(i, FFNLS)),
 	}
 	if l.err == nil {
-		ly.qkv = kernels.PackB(qkv, 3*D, D)
+		ly.qkv = kernels.PackBPrecision(qkv, 3*D, D, l.prec)
 	}
 	return ly
 }
 
-// loadWeights reads every tensor cfg needs through get.
-func loadWeights(c *Config, get Getter) (*weights, error) {
-	l := &loader{get: get, shapes: TensorShapes(c)}
+// loadWeights reads every tensor cfg needs through get, packing the encoder
+// blocks' Linear weights in precision p.
+func loadWeights(c *Config, get Getter, p kernels.Precision) (*weights, error) {
+	l := &loader{get: get, shapes: TensorShapes(c), prec: p}
 	w := &weights{
 		cls: l.optional(TensorCLS), dist: l.optional(TensorDist), reg: l.optional(TensorReg),
 		pos:   l.tensor(TensorPos),

@@ -210,16 +210,23 @@ func (g *gemm) item(s *scratch, it int) {
 // store applies the epilogue to one accumulated tile and writes its valid
 // rows and columns to c.
 func (g *gemm) store(ct []float32, ldb, row0, col0 int) {
-	rows, cols := min(mr, g.m-row0), min(nr, g.n-col0)
+	storeTile(g.im, &g.ep, g.c, g.ldc, g.m, g.n, ct, ldb, row0, col0)
+}
+
+// storeTile runs im's epilogue ep on the mr×nr tile ct (row stride ldt) of
+// an m×n product and writes its valid part to c at (row0, col0). Every GEMM
+// path ends here, so bias, activation and residual mean the same in each.
+func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32, ldt, row0, col0 int) {
+	rows, cols := min(mr, m-row0), min(nr, n-col0)
 	var bias, res []float32
-	if g.ep.Bias != nil {
-		bias = g.ep.Bias[col0:]
+	if ep.Bias != nil {
+		bias = ep.Bias[col0:]
 	}
-	i := row0*g.ldc + col0
-	if g.ep.Residual != nil {
-		res = g.ep.Residual[i:]
+	i := row0*ldc + col0
+	if ep.Residual != nil {
+		res = ep.Residual[i:]
 	}
-	g.im.epi(g.c[i:], g.ldc, ct, ldb, bias, res, rows, cols, g.ep.Act)
+	im.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, ep.Act)
 }
 
 // checkMatrix panics unless s holds rows×cols with row stride ld.

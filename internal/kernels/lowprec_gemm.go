@@ -252,14 +252,5 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 
 // store applies the epilogue to one fp32 tile, as gemm.store.
 func (g *lowGemm) store(ct []float32, row0, col0 int) {
-	rows, cols := min(mr, g.m-row0), min(nr, g.n-col0)
-	var bias, res []float32
-	if g.ep.Bias != nil {
-		bias = g.ep.Bias[col0:]
-	}
-	i := row0*g.ldc + col0
-	if g.ep.Residual != nil {
-		res = g.ep.Residual[i:]
-	}
-	g.epi.epi(g.c[i:], g.ldc, ct, nr, bias, res, rows, cols, g.ep.Act)
+	storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, ct, nr, row0, col0)
 }

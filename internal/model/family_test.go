@@ -2,7 +2,6 @@ package model_test
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"testing"
 
@@ -38,39 +37,28 @@ func TestFamilyGoldens(t *testing.T) {
 			if r.PrefixTokens() != fm.prefix || r.Tokens() != fm.prefix+gh*gw || m.Config.Tokens() != r.Tokens() {
 				t.Fatalf("prefix %d, T %d (config %d), grid %dx%d; want prefix %d", r.PrefixTokens(), r.Tokens(), m.Config.Tokens(), gh, gw, fm.prefix)
 			}
-			worst := map[string]float64{}
-			check := func(kind, file string, got []float32, tol float64) {
-				want := readNpy(t, filepath.Join(gdir, file))
-				if len(want.Data) != len(got) {
-					t.Fatalf("%s: %d values, golden has %d", file, len(got), len(want.Data))
-				}
-				d := maxAbsDiff(got, want.Data)
-				worst[kind] = math.Max(worst[kind], d)
-				if !(d <= tol) {
-					t.Errorf("%s: max |Δ| = %.3g > %.0e", file, d, tol)
-				}
-			}
+			g := &goldenCmp{t: t, dir: gdir}
 			stages := 0
-			r.Hooks.Stage = func(stage string, x []float32) { stages++; check("stages", stage+".npy", x, stageTol) }
+			r.Hooks.Stage = func(stage string, x []float32) { stages++; g.check("stages", stage+".npy", x, stageTol) }
 			r.Hooks.Attention = func(l int, p []float32) {
 				if T := r.Tokens(); len(p) != B*m.Config.NumAttentionHeads*T*T {
 					t.Fatalf("attention hook: %d values, want B*H*T*T with T = %d", len(p), T)
 				}
-				check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol)
+				g.check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol)
 			}
 			logits, err := r.Forward(px.Data, B)
 			if err != nil {
 				t.Fatal(err)
 			}
-			check("logits", "logits.npy", logits, logitsTol)
+			g.check("logits", "logits.npy", logits, logitsTol)
 			if want := m.Config.NumHiddenLayers + 2; stages != want {
 				t.Errorf("%d stages compared, want %d", stages, want)
 			}
 			// The same logits without hooks (the classifier's fast path).
 			r.Hooks.Stage, r.Hooks.Attention = nil, nil
 			fast, _ := r.Forward(px.Data, B)
-			check("logits", "logits.npy", fast, logitsTol)
-			t.Logf("max |Δ|: logits %.2g, stages %.2g, attention %.2g (kernel %s)", worst["logits"], worst["stages"], worst["attention"], kernels.Selected())
+			g.check("logits", "logits.npy", fast, logitsTol)
+			g.log()
 		})
 	}
 }
@@ -94,23 +82,7 @@ func TestDeiTInterpolatedSizes(t *testing.T) {
 			if want := 2 + (H/8)*(W/8); r.Tokens() != want {
 				t.Fatalf("T = %d, want %d", r.Tokens(), want)
 			}
-			pos := readNpy(t, filepath.Join(gdir, "pos_"+tag+".npy"))
-			got := r.PositionEmbeddings()
-			dp := maxAbsDiff(got, pos.Data)
-			if len(got) != len(pos.Data) || dp > 1e-6 {
-				t.Fatalf("position embeddings: %d values (want %d), max |Δ| %.3g", len(got), len(pos.Data), dp)
-			}
-			px := readNpy(t, filepath.Join(gdir, "pixels_"+tag+".npy"))
-			logits, err := r.Forward(px.Data, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := readNpy(t, filepath.Join(gdir, "logits_"+tag+".npy"))
-			if d := maxAbsDiff(logits, want.Data); d > logitsTol {
-				t.Errorf("logits max |Δ| %.3g > %.0e", d, logitsTol)
-			} else {
-				t.Logf("%s: pos max |Δ| %.2g, logits max |Δ| %.2g", tag, dp, d)
-			}
+			checkInterpolated(t, r, gdir, tag)
 		})
 	}
 }

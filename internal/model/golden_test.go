@@ -106,26 +106,43 @@ func checkGolden(t *testing.T, modelDir, gdir string) {
 	px := readNpy(t, filepath.Join(gdir, "pixels.npy"))
 	B := px.Shape[0]
 	r := m.NewRunner(kernels.NewPool(2), B)
-	worst := map[string]float64{}
-	check := func(kind, file string, got []float32, tol float64) {
-		want := readNpy(t, filepath.Join(gdir, file))
-		if len(want.Data) != len(got) {
-			t.Fatalf("%s: %d values, golden has %d", file, len(got), len(want.Data))
-		}
-		d := maxAbsDiff(got, want.Data)
-		worst[kind] = math.Max(worst[kind], d)
-		if !(d <= tol) {
-			t.Errorf("%s: max |Δ| = %.3g > %.0e", file, d, tol)
-		}
-	}
-	r.Hooks.Stage = func(stage string, x []float32) { check("stages", stage+".npy", x, stageTol) }
-	r.Hooks.Attention = func(l int, p []float32) { check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol) }
+	g := &goldenCmp{t: t, dir: gdir}
+	r.Hooks.Stage = func(stage string, x []float32) { g.check("stages", stage+".npy", x, stageTol) }
+	r.Hooks.Attention = func(l int, p []float32) { g.check("attention", fmt.Sprintf("attn_%02d.npy", l), p, attnTol) }
 	logits, err := r.Forward(px.Data, B)
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("logits", "logits.npy", logits, logitsTol)
-	t.Logf("max |Δ|: logits %.2g, stages %.2g, attention %.2g (kernel %s)", worst["logits"], worst["stages"], worst["attention"], kernels.Selected())
+	g.check("logits", "logits.npy", logits, logitsTol)
+	g.log()
+}
+
+// goldenCmp compares outputs with the .npy goldens in dir and keeps the
+// worst difference seen per kind (stages, attention, logits).
+type goldenCmp struct {
+	t     *testing.T
+	dir   string
+	worst map[string]float64
+}
+
+func (g *goldenCmp) check(kind, file string, got []float32, tol float64) {
+	g.t.Helper()
+	want := readNpy(g.t, filepath.Join(g.dir, file))
+	if len(want.Data) != len(got) {
+		g.t.Fatalf("%s: %d values, golden has %d", file, len(got), len(want.Data))
+	}
+	d := maxAbsDiff(got, want.Data)
+	if g.worst == nil {
+		g.worst = map[string]float64{}
+	}
+	g.worst[kind] = math.Max(g.worst[kind], d)
+	if !(d <= tol) {
+		g.t.Errorf("%s: max |Δ| = %.3g > %.0e", file, d, tol)
+	}
+}
+
+func (g *goldenCmp) log() {
+	g.t.Logf("max |Δ|: logits %.2g, stages %.2g, attention %.2g (kernel %s)", g.worst["logits"], g.worst["stages"], g.worst["attention"], kernels.Selected())
 }
 
 // TestSafetensorsAndBinAgree converts the same weights from both formats.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
 )
 
 // TestInterpolatedSizes runs vit-p16-gelu (64×64, 4×4 grid) at other sizes
@@ -23,22 +24,30 @@ func TestInterpolatedSizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pos := readNpy(t, filepath.Join(gdir, "pos_"+tag+".npy"))
-			got := r.PositionEmbeddings()
-			if d := maxAbsDiff(got, pos.Data); len(got) != len(pos.Data) || d > 1e-6 {
-				t.Fatalf("position embeddings: %d values (want %d), max |Δ| %.3g", len(got), len(pos.Data), d)
-			}
-			px := readNpy(t, filepath.Join(gdir, "pixels_"+tag+".npy"))
-			logits, err := r.Forward(px.Data, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := readNpy(t, filepath.Join(gdir, "logits_"+tag+".npy"))
-			d := maxAbsDiff(logits, want.Data)
-			if d > logitsTol {
-				t.Errorf("logits max |Δ| %.3g > %.0e", d, logitsTol)
-			}
-			t.Logf("%s: pos max |Δ| %.2g, logits max |Δ| %.2g", tag, maxAbsDiff(got, pos.Data), d)
+			checkInterpolated(t, r, gdir, tag)
 		})
 	}
+}
+
+// checkInterpolated compares r's position embeddings (≤ 1e-6) and its
+// logits on the golden pixels (≤ logitsTol) with gdir's *_<tag>.npy files.
+func checkInterpolated(t *testing.T, r *model.Runner, gdir, tag string) {
+	t.Helper()
+	pos := readNpy(t, filepath.Join(gdir, "pos_"+tag+".npy"))
+	got := r.PositionEmbeddings()
+	dp := maxAbsDiff(got, pos.Data)
+	if len(got) != len(pos.Data) || dp > 1e-6 {
+		t.Fatalf("position embeddings: %d values (want %d), max |Δ| %.3g", len(got), len(pos.Data), dp)
+	}
+	px := readNpy(t, filepath.Join(gdir, "pixels_"+tag+".npy"))
+	logits, err := r.Forward(px.Data, px.Shape[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readNpy(t, filepath.Join(gdir, "logits_"+tag+".npy"))
+	d := maxAbsDiff(logits, want.Data)
+	if len(logits) != len(want.Data) || d > logitsTol {
+		t.Errorf("logits: %d values (want %d), max |Δ| %.3g > %.0e", len(logits), len(want.Data), d, logitsTol)
+	}
+	t.Logf("%s: pos max |Δ| %.2g, logits max |Δ| %.2g", tag, dp, d)
 }

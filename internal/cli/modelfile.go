@@ -50,7 +50,7 @@ func openModel(path string, verify bool, precision string) (*loadedModel, error)
 		}
 	}
 	lm := &loadedModel{Source: src, filePrecision: fileprecision(f)}
-	if lm.Model, err = modelFromFile(f, precisionFor(lm, precision)); err != nil {
+	if lm.Model, err = model.Load(f, precisionFor(lm, precision)); err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
 	// Decoding and packing left garbage the size of the weights; give it
@@ -58,19 +58,6 @@ func openModel(path string, verify bool, precision string) (*loadedModel, error)
 	debug.FreeOSMemory()
 	lm.LoadTime = time.Since(start)
 	return lm, nil
-}
-
-// modelFromFile builds the network from an open model file.
-func modelFromFile(f *gguf.File, p kernels.Precision) (*model.Model, error) {
-	cfg, err := model.ConfigFrom(f)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, t := range f.Tensors() {
-		names = append(names, t.Name)
-	}
-	return model.NewAt(*cfg, names, f.Float32s, p)
 }
 
 // fileprecision is bf16 when f stores bf16 tensors, int8 for q8_0, else fp32.

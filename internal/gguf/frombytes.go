@@ -12,3 +12,12 @@ func FromBytes(data []byte) (*File, error) {
 	f.path = "in-memory model file"
 	return f, nil
 }
+
+// TensorNames lists the file's tensor names in table order.
+func (f *File) TensorNames() []string {
+	names := make([]string, len(f.tensors))
+	for i, t := range f.tensors {
+		names[i] = t.Name
+	}
+	return names
+}

@@ -42,16 +42,8 @@ func convertAndLoad(t *testing.T, dir string) *model.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	cfg, err := model.ConfigFrom(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, ti := range f.Tensors() {
-		names = append(names, ti.Name)
-	}
-	m, err := model.New(*cfg, names, f.Float32s)
+	defer f.Close() // the model keeps copies, not views of the file
+	m, err := model.Load(f, kernels.FP32)
 	if err != nil {
 		t.Fatal(err)
 	}

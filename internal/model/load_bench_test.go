@@ -21,15 +21,7 @@ func BenchmarkLoadModelFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg, err := model.ConfigFrom(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var names []string
-		for _, t := range f.Tensors() {
-			names = append(names, t.Name)
-		}
-		if _, err := model.NewAt(*cfg, names, f.Float32s, kernels.FP32); err != nil {
+		if _, err := model.Load(f, kernels.FP32); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+)
 
 // Metadata is the typed key-value store of a model file (a *gguf.File).
 // Getters fail with an error naming the key when it is missing or mistyped.
@@ -116,4 +120,21 @@ func ConfigFrom(md Metadata) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// Source is a model file: its metadata and its tensors (a *gguf.File).
+type Source interface {
+	Metadata
+	TensorNames() []string
+	Float32s(name string) ([]float32, []int, error)
+}
+
+// Load builds the model src describes, with the encoder's Linear weights
+// packed in precision p (see NewAt).
+func Load(src Source, p kernels.Precision) (*Model, error) {
+	cfg, err := ConfigFrom(src)
+	if err != nil {
+		return nil, err
+	}
+	return NewAt(*cfg, src.TensorNames(), src.Float32s, p)
 }

@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // attScratch is one worker's memory for one head at a time.
 type attScratch struct {
 	s  []float32 // (T, T) scores, then probabilities
@@ -18,7 +16,7 @@ type attJob struct {
 	B, T, H, hd     int
 	scale           float32
 	next            counter
-	wg              sync.WaitGroup
+	done            latch
 }
 
 func (j *attJob) do(int) {

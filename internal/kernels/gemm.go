@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // Register tile and packed panel sizes, shared by every implementation so
 // that packed weights do not depend on the one selected.
 const (
@@ -38,14 +36,20 @@ const (
 //     tiles run on this one: time without/with 1.035, 1.042 (qkv), 0.999,
 //     1.027 (proj), 1.028, 1.031 (fc1), 1.032, 1.020 (fc2).
 //   - ncPanels 1 or 2 instead of 4: within ±2.4 % on one thread, no
-//     consistent sign; 2 gives two threads twice as many items (12 for
-//     N = 768), so the last item leaves the other thread idle half as long.
+//     consistent sign. With two threads, 1 instead of 2 gives twice as many
+//     items (12 for N = 768), so the last item leaves the other thread idle
+//     half as long: ViT-B/16 batch 1 on 2 threads, medians of 5 interleaved
+//     runs of 8 passes, 116.5 → 114.9 ms.
+//   - threads split the columns, not the rows, when there are enough
+//     column blocks (2 per thread): each thread then streams its half of B
+//     once instead of all of B, against the same A. Same runs: 124.4 →
+//     114.9 ms (rows split 2 ways before, whatever N).
 //   - whole GEMM as committed, BenchmarkPeakFraction, medians of 5: qkv
 //     84.8 %, proj 86.8 %, fc1 85.3 %, fc2 85.8 % of the probe's peak.
 var (
 	kcBlock  = 256 // K block: a 64 KiB B block, from L1 and L2
 	mcTiles  = 34  // ≤ 204 rows per item: one block for M = 197
-	ncPanels = 2   // ≤ 128 columns per item: the grain of work for threads
+	ncPanels = 1   // ≤ 64 columns per item: the grain of work for threads
 )
 
 // packB writes w (n, k) row-major with row stride ldw into dst as panels of
@@ -90,34 +94,50 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // writer and sums K in the same fixed order, so the bits of c do not depend
 // on how many goroutines share the items.
 type gemm struct {
-	m, n, k   int
-	a         []float32 // (m, k), row stride lda
-	lda       int
-	b         []float32 // packed, see packB
-	c         []float32 // (m, n), row stride ldc
-	ldc       int
-	ep        Epilogue
-	im        *impl
-	p         *Pool
-	rowsPer   int // rows per item, a multiple of mr
-	panelsPer int
-	rb, cb    int // items: rb row blocks × cb column blocks
-	next      counter
-	wg        sync.WaitGroup
+	m, n, k int
+	a       []float32 // (m, k), row stride lda
+	lda     int
+	b       []float32 // packed, see packB
+	c       []float32 // (m, n), row stride ldc
+	ldc     int
+	ep      Epilogue
+	im      *impl
+	p       *Pool
+	blocking
+	next counter
+	done latch
 }
 
-// plan cuts the output into items: at least one row block per thread when
-// M allows, column blocks of at most ncPanels panels.
-func (g *gemm) plan(threads int) {
-	mt, nt := ceilDiv(g.m, mr), ceilDiv(g.n, nr)
+// blocking is how a product's output is cut into items of whole register
+// tiles: rb row blocks × cb column blocks, item it = row block it/cb.
+type blocking struct {
+	rowsPer   int // rows per item, a multiple of mr
+	panelsPer int // nr-column panels per item
+	rb, cb    int
+}
+
+// cut cuts an m×n output: column blocks of at most ncPanels panels, row
+// blocks of at most mcTiles tiles; when that makes fewer than 2 items per
+// thread, at least one row block per thread as M allows.
+func cut(m, n, threads int) blocking {
+	mt, nt := ceilDiv(m, mr), ceilDiv(n, nr)
+	var b blocking
 	rb := ceilDiv(mt, mcTiles)
-	if threads > 1 {
+	b.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
+	b.cb = ceilDiv(nt, b.panelsPer)
+	if threads > 1 && rb*b.cb < 2*threads {
 		rb = max(rb, min(mt, threads))
 	}
-	g.rowsPer = ceilDiv(mt, rb) * mr
-	g.rb = ceilDiv(g.m, g.rowsPer)
-	g.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
-	g.cb = ceilDiv(nt, g.panelsPer)
+	b.rowsPer = ceilDiv(mt, rb) * mr
+	b.rb = ceilDiv(m, b.rowsPer)
+	return b
+}
+
+func (b *blocking) items() int { return b.rb * b.cb }
+
+// plan cuts the output into items for threads goroutines.
+func (g *gemm) plan(threads int) {
+	g.blocking = cut(g.m, g.n, threads)
 	g.next.next.Store(0)
 }
 
@@ -138,8 +158,6 @@ func (g *gemm) serial(s *scratch) {
 		g.item(s, it)
 	}
 }
-
-func (g *gemm) items() int { return g.rb * g.cb }
 
 // do is worker w's share: items taken in turn until none is left.
 func (g *gemm) do(int) {

@@ -112,21 +112,18 @@ var kcGroups = 192
 // fixed order over K, so the result does not depend on the number of
 // threads.
 type lowGemm struct {
-	m, n, kg  int // kg: groups along K
-	a         []uint32
-	sa        []float32 // int8: each row's scale
-	w         *lowPrec
-	c         []float32
-	ldc       int
-	ep        Epilogue
-	im        *lowImpl
-	epi       *impl // whose epilogue runs on the fp32 tiles
-	rowsPer   int
-	panelsPer int
-	cb        int // column blocks
-	items     int
-	next      counter
-	wg        sync.WaitGroup
+	m, n, kg int // kg: groups along K
+	a        []uint32
+	sa       []float32 // int8: each row's scale
+	w        *lowPrec
+	c        []float32
+	ldc      int
+	ep       Epilogue
+	im       *lowImpl
+	epi      *impl // whose epilogue runs on the fp32 tiles
+	blocking
+	next counter
+	done latch
 }
 
 // lowScratch is a worker's accumulator blocks, kept across calls.
@@ -175,7 +172,7 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 	g := lowGemms.Get().(*lowGemm)
 	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur
 	g.plan(p.threads)
-	p.run(min(p.threads, g.items), g, &g.wg)
+	p.run(min(p.threads, g.items()), g, &g.done)
 	g.a, g.sa, g.w, g.c, g.ep = nil, nil, nil, nil, Epilogue{}
 	lowGemms.Put(g)
 	lowAs.Put(la)
@@ -183,21 +180,13 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 
 // plan cuts the output as gemm.plan does.
 func (g *lowGemm) plan(threads int) {
-	mt, nt := ceilDiv(g.m, mr), ceilDiv(g.n, nr)
-	rb := ceilDiv(mt, mcTiles)
-	if threads > 1 {
-		rb = max(rb, min(mt, threads))
-	}
-	g.rowsPer = ceilDiv(mt, rb) * mr
-	g.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
-	g.cb = ceilDiv(nt, g.panelsPer)
-	g.items = ceilDiv(g.m, g.rowsPer) * g.cb
+	g.blocking = cut(g.m, g.n, threads)
 	g.next.next.Store(0)
 }
 
 func (g *lowGemm) do(int) {
 	s := lowScratches.Get().(*lowScratch)
-	for it := g.next.take(); it < g.items; it = g.next.take() {
+	for it := g.next.take(); it < g.items(); it = g.next.take() {
 		g.item(s, it)
 	}
 	lowScratches.Put(s)

@@ -1,68 +1,8 @@
 package kernels
 
 import (
-	"runtime"
-	"sync"
 	"sync/atomic"
 )
-
-// job is a unit of parallel work: do(w) runs the share of worker w. Jobs
-// are passed as interfaces holding pointers, so dispatch does not allocate.
-type job interface{ do(w int) }
-
-// task is what a worker goroutine receives.
-type task struct {
-	j  job
-	w  int
-	wg *sync.WaitGroup
-}
-
-// workers are the pool's long-lived goroutines. They hold only the channel,
-// so an unreachable Pool can be collected; its cleanup closes the channel.
-type workers struct {
-	once sync.Once
-	ch   chan task
-}
-
-func (ws *workers) start(n int) {
-	ws.ch = make(chan task)
-	for range n {
-		go func(ch <-chan task) {
-			for t := range ch {
-				t.j.do(t.w)
-				t.wg.Done()
-			}
-		}(ws.ch)
-	}
-}
-
-// run calls j.do(w) for w in [0, n): w = 0 on the calling goroutine, the
-// others on idle workers. A share no worker is free to take runs on the
-// caller, so nested use cannot deadlock; results never depend on who runs
-// which share.
-func (p *Pool) run(n int, j job, wg *sync.WaitGroup) {
-	if n <= 1 || p.threads <= 1 {
-		for w := range n {
-			j.do(w)
-		}
-		return
-	}
-	p.ws.once.Do(func() {
-		p.ws.start(p.threads - 1)
-		runtime.AddCleanup(p, func(ch chan task) { close(ch) }, p.ws.ch)
-	})
-	for w := 1; w < n; w++ {
-		wg.Add(1)
-		select {
-		case p.ws.ch <- task{j, w, wg}:
-		default:
-			wg.Done()
-			j.do(w)
-		}
-	}
-	j.do(0)
-	wg.Wait()
-}
 
 // scratch is one worker's reusable memory. Scratch buffers are kept on the
 // pool and reused, so no call allocates after the first few.
@@ -82,7 +22,7 @@ type lnJob struct {
 	rows, D             int
 	eps                 float32
 	next                counter
-	wg                  sync.WaitGroup
+	done                latch
 }
 
 const lnRows = 8
@@ -136,8 +76,8 @@ func (f *forJob) do(w int) {
 // For runs fn(i) for every i in [0, n), spread over the pool's goroutines.
 func (p *Pool) For(n int, fn func(i int)) {
 	workers := min(p.threads, n)
-	var wg sync.WaitGroup
-	p.run(workers, &forJob{n: n, workers: workers, fn: fn}, &wg)
+	var done latch
+	p.run(workers, &forJob{n: n, workers: workers, fn: fn}, &done)
 }
 
 // counter hands out work items in order to whichever worker asks first.

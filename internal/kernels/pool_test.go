@@ -3,8 +3,10 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestPoolShared: calls from several goroutines on one pool, and calls
@@ -33,5 +35,45 @@ func TestPoolShared(t *testing.T) {
 	p.For(len(nested), func(i int) { nested[i], _ = c.run(p) })
 	for _, y := range append(outs, nested...) {
 		check(y)
+	}
+}
+
+// TestPoolParked: shares reach workers that have stopped spinning and
+// parked, and give the same bits as workers still spinning.
+func TestPoolParked(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	c := newLinearCase(r, 50, 200, 90, 90, 200, true, false, ActGELU)
+	p := NewPool(3)
+	want, _ := c.run(p)
+	for range 3 {
+		time.Sleep(20 * spinFor) // every worker parks
+		got, _ := c.run(p)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("after parking y[%d] = %v, spinning %v", i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestPoolStops: the workers of a pool nobody references end.
+func TestPoolStops(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		r := rand.New(rand.NewPCG(25, 26))
+		c := newLinearCase(r, 30, 130, 40, 40, 130, false, false, ActNone)
+		p := NewPool(4)
+		c.run(p)
+		if n := runtime.NumGoroutine(); n < before+3 {
+			t.Fatalf("%d goroutines with a 4-thread pool, %d before", n, before)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left, %d before the pool", runtime.NumGoroutine(), before)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -87,6 +87,12 @@ func packBT(dst, v []float32, ldv, k, n int) {
 	}
 }
 
+// pfSpan is how many floats of pf a tile call of kc steps prefetches: a
+// 16-float line every 4 steps. (It was kc·16 until this was found: the
+// tiles then prefetched only the first line of every four of the next B
+// block.)
+func pfSpan(kc int) int { return kc / 4 * 16 }
+
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // gemm is one product c = act(a·bᵀ + bias) + residual with b packed. Its
@@ -200,8 +206,8 @@ func (g *gemm) item(s *scratch, it int) {
 			next := g.b[min((q*g.k+pc+kc)*nr, len(g.b)):]
 			for t := range tiles {
 				var pf []float32
-				if o := t * kc * 16; o+kc*16 <= min(len(next), kcBlock*nr) {
-					pf = next[o : o+kc*16]
+				if o := t * pfSpan(kc); o+pfSpan(kc) <= min(len(next), kcBlock*nr) {
+					pf = next[o : o+pfSpan(kc)]
 				}
 				a, lda := g.a[(r0+t*mr)*g.lda+pc:], g.lda
 				if t == full {

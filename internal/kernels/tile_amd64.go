@@ -23,7 +23,7 @@ func checkTile(kc int, a []float32, lda int, b, c []float32, ldc int) {
 func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, pf []float32) {
 	checkTile(kc, a, lda, b, c, ldc)
 	p := unsafeData(b) // prefetching what is read anyway costs nothing
-	if kc > 0 && len(pf) >= pfSpan(kc) {
+	if n := pfSpan(kc); n > 0 && len(pf) >= n {
 		p = &pf[0]
 	}
 	tile6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), &c[0], ldc, acc, p)

@@ -15,6 +15,10 @@ type impl struct {
 	// a packed kc×64 panel of B, into a 6×64 tile of c (row stride ldc); pf
 	// (possibly nil) is memory later calls will read, to prefetch.
 	tile func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, pf []float32)
+	// tile16 is tile for the first 16 columns only, for panels with no
+	// more valid columns than that; the rest of the tile of c is left as
+	// it was.
+	tile16 func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
 	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
 	// for i < rows, j < cols; nil bias and res are skipped, dst may alias
 	// res.
@@ -32,6 +36,7 @@ type impl struct {
 var generic = &impl{
 	name:   "generic",
 	tile:   tileGeneric,
+	tile16: tile16Generic,
 	epi:    epiGeneric,
 	expSum: expSumGeneric,
 	max:    maxGeneric,

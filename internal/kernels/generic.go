@@ -9,25 +9,35 @@ import "math"
 // with the sum taken in order of k, starting from zero. pf, memory that
 // later calls will read, is only a hint for the assembly to prefetch.
 func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, _ []float32) {
+	tileCols(kc, a, lda, b, c, ldc, acc, nr)
+}
+
+// tile16Generic is tileGeneric for the first 16 columns only.
+func tile16Generic(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool) {
+	tileCols(kc, a, lda, b, c, ldc, acc, 16)
+}
+
+// tileCols is tileGeneric for the first w columns of the tile.
+func tileCols(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, w int) {
 	var t [mr][nr]float32
 	for k := range kc {
-		bk := b[k*nr : k*nr+nr]
+		bk := b[k*nr : k*nr+w]
 		for i := range mr {
 			ai := a[i*lda+k]
-			ti := &t[i]
+			ti := t[i][:w]
 			for j, bv := range bk {
 				ti[j] += ai * bv
 			}
 		}
 	}
 	for i := range mr {
-		ci := c[i*ldc : i*ldc+nr]
+		ci := c[i*ldc : i*ldc+w]
 		if acc {
 			for j := range ci {
 				ci[j] += t[i][j]
 			}
 		} else {
-			copy(ci, t[i][:])
+			copy(ci, t[i][:w])
 		}
 	}
 }

@@ -29,6 +29,12 @@ func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool,
 	tile6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), &c[0], ldc, acc, p)
 }
 
+// tile16AVX2 is tile16Generic in AVX2+FMA.
+func tile16AVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
+	checkTile(kc, a, lda, b, c, ldc)
+	tile6x16AVX2(kc, unsafeData(a), lda, unsafeData(b), nr, &c[0], ldc, acc)
+}
+
 func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, _ []float32) {
 	checkTile(kc, a, lda, b, c, ldc)
 	for j := 0; j < nr; j += 16 {

@@ -34,7 +34,13 @@ const (
 //     than A spilling from L2.
 //   - the micro-kernel prefetching the next B block into L2 while the row
 //     tiles run on this one: time without/with 1.035, 1.042 (qkv), 0.999,
-//     1.027 (proj), 1.028, 1.031 (fc1), 1.032, 1.020 (fc2).
+//     1.027 (proj), 1.028, 1.031 (fc1), 1.032, 1.020 (fc2) — measured
+//     when a slip (see pfSpan) prefetched only a quarter of the block;
+//     the whole block took ViT-B/16 batch 1 from 205.4, 215.8, 221.7 to
+//     202.6, 212.1, 208.2 ms on 1 thread (three interleaved pairs).
+//   - a 12×32 tile (24 accumulators too, B block half as wide so it fits
+//     L1) against 6×64 on 48 streamed B blocks: 191–201 against 197–203
+//     GFLOP/s, so 6×64 stays.
 //   - ncPanels 1 or 2 instead of 4: within ±2.4 % on one thread, no
 //     consistent sign. With two threads, 1 instead of 2 gives twice as many
 //     items (12 for N = 768), so the last item leaves the other thread idle
@@ -44,8 +50,9 @@ const (
 //     column blocks (2 per thread): each thread then streams its half of B
 //     once instead of all of B, against the same A. Same runs: 124.4 →
 //     114.9 ms (rows split 2 ways before, whatever N).
-//   - whole GEMM as committed, BenchmarkPeakFraction, medians of 5: qkv
-//     84.8 %, proj 86.8 %, fc1 85.3 %, fc2 85.8 % of the probe's peak.
+//   - whole GEMM as committed, BenchmarkPeakFraction, median of 30: qkv
+//     89.2 %, proj 86.0 %, fc1 91.1 %, fc2 92.7 % of the probe's peak
+//     (84.8–86.8 % before the whole next block was prefetched).
 var (
 	kcBlock  = 256 // K block: a 64 KiB B block, from L1 and L2
 	mcTiles  = 34  // ≤ 204 rows per item: one block for M = 197

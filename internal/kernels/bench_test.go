@@ -100,7 +100,8 @@ func BenchmarkLayerNorm(b *testing.B) {
 
 // BenchmarkViTB16 runs the kernels of a ViT-B/16 forward pass at batch 1
 // (patch embedding, 12 encoder blocks of random weights, final LayerNorm),
-// as internal/model calls them, and reports ms per image and GFLOP/s.
+// as internal/model calls them, and reports ms per image and GFLOP/s, and
+// ms per image spent in each kind of call.
 func BenchmarkViTB16(b *testing.B) {
 	const T, D, H, I, L, P = 197, 768, 12, 3072, 12, 768 // P = 3·16·16
 	r := rand.New(rand.NewPCG(4, 4))
@@ -130,24 +131,34 @@ func BenchmarkViTB16(b *testing.B) {
 	x, h := make([]float32, T*D), make([]float32, T*D)
 	qkv, ctx, up := make([]float32, T*3*D), make([]float32, T*D), make([]float32, T*I)
 	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*(3*D+D+2*I)+4*float64(T*T*D))
+	// Each call is timed, for where the time goes: ms per image of the
+	// patch embedding, the LayerNorms, the four Linear layers and attention.
+	ops := []string{"patch", "ln", "qkv", "att", "proj", "fc1", "fc2"}
+	var spent [7]time.Duration
+	timed := func(op int, f func()) {
+		t0 := time.Now()
+		f()
+		spent[op] += time.Since(t0)
+	}
 	forward := func(p *Pool) {
-		Linear(p, x[D:], D, pixels, P, T-1, patch, Epilogue{Bias: patchB})
+		timed(0, func() { Linear(p, x[D:], D, pixels, P, T-1, patch, Epilogue{Bias: patchB}) })
 		for _, ly := range layers {
-			LayerNorm(p, h, x, T, D, ly.ln1W, ly.ln1B, 1e-12)
-			Linear(p, qkv, 3*D, h, D, T, ly.qkv, Epilogue{Bias: ly.qkvB})
-			Attention(p, ctx, qkv, 1, T, H, D/H, 0.125, nil)
-			Linear(p, x, D, ctx, D, T, ly.out, Epilogue{Bias: ly.outB, Residual: x})
-			LayerNorm(p, h, x, T, D, ly.ln2W, ly.ln2B, 1e-12)
-			Linear(p, up, I, h, D, T, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU})
-			Linear(p, x, D, up, I, T, ly.down, Epilogue{Bias: ly.downB, Residual: x})
+			timed(1, func() { LayerNorm(p, h, x, T, D, ly.ln1W, ly.ln1B, 1e-12) })
+			timed(2, func() { Linear(p, qkv, 3*D, h, D, T, ly.qkv, Epilogue{Bias: ly.qkvB}) })
+			timed(3, func() { Attention(p, ctx, qkv, 1, T, H, D/H, 0.125, nil) })
+			timed(4, func() { Linear(p, x, D, ctx, D, T, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
+			timed(1, func() { LayerNorm(p, h, x, T, D, ly.ln2W, ly.ln2B, 1e-12) })
+			timed(5, func() { Linear(p, up, I, h, D, T, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU}) })
+			timed(6, func() { Linear(p, x, D, up, I, T, ly.down, Epilogue{Bias: ly.downB, Residual: x}) })
 		}
-		LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12)
+		timed(1, func() { LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
 	for _, th := range []int{1, 2} {
 		b.Run(fmt.Sprintf("shape=vit_b16_224/impl=%s/threads=%d", cur.name, th), func(b *testing.B) {
 			p := NewPool(th)
 			clear(x)
 			forward(p)
+			spent = [7]time.Duration{}
 			c0 := cpuTime()
 			for b.Loop() {
 				clear(x)
@@ -155,6 +166,9 @@ func BenchmarkViTB16(b *testing.B) {
 			}
 			reportFlops(b, flops, cpuTime()-c0)
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+			for i, op := range ops {
+				b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
+			}
 		})
 	}
 }

@@ -172,3 +172,35 @@ func TestAttentionNoAllocs(t *testing.T) {
 		t.Errorf("Attention allocates %v times per call after warm-up", n)
 	}
 }
+
+// TestAttentionBits: the output's bits depend neither on the thread count
+// nor on whether the probabilities are captured.
+func TestAttentionBits(t *testing.T) {
+	const B, T, H, hd = 2, 197, 3, 64
+	r := rand.New(rand.NewPCG(19, 20))
+	qkv, _ := guarded(r, B*T*3*H*hd, 0)
+	run := func(threads int, capture bool) []float32 {
+		out := make([]float32, B*T*H*hd)
+		var probs []float32
+		if capture {
+			probs = make([]float32, B*H*T*T)
+		}
+		Attention(NewPool(threads), out, qkv, B, T, H, hd, 0.125, probs)
+		return out
+	}
+	for _, im := range impls {
+		withImpl(im, func() {
+			want := run(1, false)
+			for _, th := range []int{1, 2, 3} {
+				for _, capture := range []bool{false, true} {
+					got := run(th, capture)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("impl=%s threads=%d capture=%v: out[%d] = %v, alone %v", im.name, th, capture, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -161,6 +161,22 @@ func cut(m, n, threads int) blocking {
 
 func (b *blocking) items() int { return b.rb * b.cb }
 
+// nextBlock is where, in a packed B of k rows per panel, the block to
+// prefetch while the K block at pc (kc rows) of panel q runs, in an item of
+// panels p0 ≤ q < p1: the next block in memory (the next K block of this
+// panel, or the next panel); but after the item's last block, with items
+// of whole columns shared by several threads, the next panel is most
+// likely being taken by another thread, so the first block of the item
+// threads further on, the one this thread most likely takes next
+// (ViT-B/16 batch 1 on 2 threads, medians of 7 interleaved passes, two
+// runs: 116.7 → 108.1 and 107.1 → 106.0 ms).
+func (b *blocking) nextBlock(q, p0, p1, k, pc, kc int) int {
+	if pc+kc == k && q == p1-1 && b.rb == 1 && b.threads > 1 {
+		return (p0 + b.threads*b.panelsPer) * k * nr
+	}
+	return (q*k + pc + kc) * nr
+}
+
 // plan cuts the output into items for threads goroutines.
 func (g *gemm) plan(threads int) {
 	g.blocking = cut(g.m, g.n, threads)
@@ -221,21 +237,9 @@ func (g *gemm) item(s *scratch, it int) {
 			kc := min(kcBlock, g.k-pc)
 			last := pc+kc == g.k
 			bp := g.b[(q*g.k+pc)*nr:][:kc*nr]
-			// The next B block follows this one in memory (the next K
-			// block of this panel, or the next panel); the first row tiles
-			// each prefetch a part of it, as far as it goes. After an
-			// item's last block, with items of whole columns shared by
-			// several threads, the next panel is most likely being taken
-			// by another thread: prefetch the first block of the item
-			// threads further on, the one this thread most likely takes
-			// next (ViT-B/16 batch 1 on 2 threads, medians of 7
-			// interleaved passes, two runs: 116.7 → 108.1 and 107.1 →
-			// 106.0 ms).
-			off := (q*g.k + pc + kc) * nr
-			if last && q == p1-1 && g.rb == 1 && g.threads > 1 {
-				off = (p0 + g.threads*g.panelsPer) * g.k * nr
-			}
-			next := g.b[min(off, len(g.b)):]
+			// The first row tiles each prefetch a part of the next
+			// block, as far as it goes.
+			next := g.b[min(g.nextBlock(q, p0, p1, g.k, pc, kc), len(g.b)):]
 			for t := range tiles {
 				var pf []float32
 				if o := t * pfSpan(kc); o+pfSpan(kc) <= min(len(next), kcBlock*nr) {

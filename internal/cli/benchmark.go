@@ -63,7 +63,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
   vitctl benchmark --arch vit-b --patch 16 --image-size 224,384 -o csv > vit-b.csv
   vitctl benchmark --shape vit-b/16@384,vit-l/16@224 --batch 8
   vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json`,
-		Args: cobra.NoArgs,
+		Args: noArgs("benchmark takes only flags; a model file goes after -m"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
 	}
 	f := cmd.Flags()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -29,14 +28,8 @@ func tinyBench(extra ...string) []string {
 	return append(args, extra...)
 }
 
-func runBench(args ...string) (code int, out, errs string) {
-	var o, e bytes.Buffer
-	code = Main(args, strings.NewReader(""), &o, &e)
-	return code, o.String(), e.String()
-}
-
 func TestBenchmarkJSON(t *testing.T) {
-	code, out, errs := runBench(tinyBench("-o", "json")...)
+	code, out, errs := run(t, "", tinyBench("-o", "json")...)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -61,7 +54,7 @@ func TestBenchmarkJSON(t *testing.T) {
 
 func TestBenchmarkCSVAndPlot(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chart.png")
-	code, out, errs := runBench(tinyBench("--patch", "16,32", "-o", "csv", "--plot", path, "--plot-size", "800x400")...)
+	code, out, errs := run(t, "", tinyBench("--patch", "16,32", "-o", "csv", "--plot", path, "--plot-size", "800x400")...)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -85,7 +78,7 @@ func TestBenchmarkCSVAndPlot(t *testing.T) {
 }
 
 func TestBenchmarkText(t *testing.T) {
-	code, out, errs := runBench(tinyBench("--image-size", "64,96")...)
+	code, out, errs := run(t, "", tinyBench("--image-size", "64,96")...)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -93,7 +86,7 @@ func TestBenchmarkText(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[0], "GFLOP/s") {
 		t.Errorf("text output:\n%s", out)
 	}
-	code, _, errs = runBench(tinyBench("--patch", "16,48")...)
+	code, _, errs = run(t, "", tinyBench("--patch", "16,48")...)
 	if code != ExitOK || !strings.Contains(errs, "skipping vit-ti/48 at 64") {
 		t.Errorf("exit %d, want a skip note on stderr: %s", code, errs)
 	}
@@ -101,12 +94,12 @@ func TestBenchmarkText(t *testing.T) {
 
 func TestBenchmarkShapes(t *testing.T) {
 	// The grid (vit-ti/32@64) plus one --shape row, each at batch 1 and 2.
-	code, out, errs := runBench(tinyBench("--shape", "vit-ti/16@32", "-o", "csv")...)
+	code, out, errs := run(t, "", tinyBench("--shape", "vit-ti/16@32", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\nvit-ti,synthetic,16,32,") != 2 || strings.Count(out, "\n") != 5 {
 		t.Errorf("grid + --shape: exit %d\n%s%s", code, out, errs)
 	}
 	// --shape alone runs only its rows.
-	code, out, errs = runBench("benchmark", "--shape", "vit-ti/16@32,vit-ti/8@32", "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
+	code, out, errs = run(t, "", "benchmark", "--shape", "vit-ti/16@32,vit-ti/8@32", "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
 	if code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(out, "\nvit-ti,synthetic,8,32,") {
 		t.Errorf("--shape alone: exit %d\n%s%s", code, out, errs)
 	}
@@ -131,12 +124,12 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"--shape", "vit-b/16@100"}, "multiple"},
 		{[]string{"--shape", "vit-q/16@224"}, "unknown architecture"},
 	} {
-		code, _, errs := runBench(tinyBench(tc.args...)...)
+		code, _, errs := run(t, "", tinyBench(tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errs, tc.want)
 		}
 	}
-	code, _, errs := runBench("benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
+	code, _, errs := run(t, "", "benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
 	if code != ExitFailed || !strings.Contains(errs, "missing.gguf") {
 		t.Errorf("missing model: exit %d, %q", code, errs)
 	}

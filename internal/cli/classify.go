@@ -43,7 +43,7 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 		Example: `  vitctl classify testdata/images/fashion
   vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
   find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
 	}
 	f := cmd.Flags()

@@ -15,14 +15,6 @@ import (
 
 const imagesDir = "../../testdata/images"
 
-// run executes vitctl with args on buffers.
-func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = Main(args, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 // folderWithBrokenFile makes a folder of two good images and three bad ones.
 func folderWithBrokenFile(t *testing.T) string {
 	dir := t.TempDir()

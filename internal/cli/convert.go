@@ -49,7 +49,7 @@ holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
   vitctl convert vit-base-patch16-224 -o vit-b16-f16.gguf --dtype f16 --verify
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one checkpoint folder or file (or a .gguf with --info)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
 			return runConvert(cmd.Context(), s, opts)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,16 +40,15 @@ func TestConvertCmd(t *testing.T) {
 			for i, a := range tc.args {
 				args[i] = strings.ReplaceAll(a, "OUT", out)
 			}
-			var stdout, stderr bytes.Buffer
-			code := Main(args, nil, &stdout, &stderr)
+			code, stdout, stderr := run(t, "", args...)
 			if code != tc.code {
-				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
 			}
-			if !regexp.MustCompile(tc.stdout).MatchString(stdout.String()) {
-				t.Errorf("stdout %q does not match %q", stdout.String(), tc.stdout)
+			if !regexp.MustCompile(tc.stdout).MatchString(stdout) {
+				t.Errorf("stdout %q does not match %q", stdout, tc.stdout)
 			}
-			if !strings.Contains(stderr.String(), tc.stderr) || tc.stderr == "" && stderr.Len() > 0 {
-				t.Errorf("stderr %q, want %q", stderr.String(), tc.stderr)
+			if !strings.Contains(stderr, tc.stderr) || tc.stderr == "" && stderr != "" {
+				t.Errorf("stderr %q, want %q", stderr, tc.stderr)
 			}
 			ents, _ := os.ReadDir(dir)
 			if tc.wantFile != (len(ents) == 1) || len(ents) > 1 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +16,7 @@ func TestConvertInfo(t *testing.T) {
 		t.Skip("no family testdata models")
 	}
 	gguf := filepath.Join(t.TempDir(), "t.gguf")
-	if code := Main([]string{"convert", timm, "-o", gguf}, nil, new(bytes.Buffer), new(bytes.Buffer)); code != ExitOK {
+	if code, _, _ := run(t, "", "convert", timm, "-o", gguf); code != ExitOK {
 		t.Fatalf("convert: exit %d", code)
 	}
 	for _, tc := range []struct {
@@ -32,13 +31,13 @@ func TestConvertInfo(t *testing.T) {
 		{gguf, []string{"vitctl model file (GGUF), converted from timm-p8-reg-ls/model.safetensors",
 			"4 register tokens", "crop_pct 0.875", "dtype:         f32"}},
 	} {
-		var stdout, stderr bytes.Buffer
-		if code := Main([]string{"convert", "--info", tc.src}, nil, &stdout, &stderr); code != ExitOK {
-			t.Fatalf("%s: exit %d: %s", tc.src, code, stderr.String())
+		code, stdout, stderr := run(t, "", "convert", "--info", tc.src)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", tc.src, code, stderr)
 		}
 		for _, w := range tc.want {
-			if !strings.Contains(stdout.String(), w) {
-				t.Errorf("%s: output lacks %q:\n%s", tc.src, w, stdout.String())
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.src, w, stdout)
 			}
 		}
 	}

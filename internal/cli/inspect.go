@@ -83,7 +83,7 @@ prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
   vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
 	f := cmd.Flags()

@@ -171,12 +171,6 @@ func (fx *inspectFixture) goldenHeads(t *testing.T, layers, heads []int) []float
 	return out
 }
 
-func runMain(args ...string) (code int, stdout, stderr string) {
-	var out, errw bytes.Buffer
-	code = Main(args, strings.NewReader(""), &out, &errw)
-	return code, out.String(), errw.String()
-}
-
 func TestInspectCommand(t *testing.T) {
 	fixtures := map[string]*inspectFixture{}
 	for _, tc := range []struct {
@@ -201,7 +195,7 @@ func TestInspectCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
 			args := append([]string{"inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "-o", "json"}, tc.flags...)
-			code, stdout, stderr := runMain(args...)
+			code, stdout, stderr := run(t, "", args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -250,7 +244,7 @@ func TestInspectViTBase(t *testing.T) {
 	}
 	fx := newFixtureFrom(t, filepath.Join(dir, "model"), filepath.Join(dir, "golden"), 1)
 	out := t.TempDir()
-	code, _, stderr := runMain("inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "--size", "32")
+	code, _, stderr := run(t, "", "inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "--size", "32")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -337,7 +331,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
-		code, _, stderr := runMain(args...)
+		code, _, stderr := run(t, "", args...)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, stderr, tc.want)
 		}
@@ -350,7 +344,7 @@ func TestInspectSomeFail(t *testing.T) {
 	fx := newInspectFixture(t, "vit-p16-gelu", 2)
 	out := t.TempDir()
 	missing := filepath.Join(t.TempDir(), "missing.png")
-	code, stdout, stderr := runMain("inspect-attention", "-m", fx.model, missing, fx.input, fx.input, "--out", out, "-o", "jsonl", "--size", "16")
+	code, stdout, stderr := run(t, "", "inspect-attention", "-m", fx.model, missing, fx.input, fx.input, "--out", out, "-o", "jsonl", "--size", "16")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
 	}
@@ -480,7 +474,7 @@ func TestInspectNonSquare(t *testing.T) {
 	gguf := convertTestModel(t, "deit-p8-teacher")
 	out := t.TempDir()
 	photo := filepath.Join(testdataDir, "images", "chelsea.png")
-	code, _, stderr := runMain("inspect-attention", "-m", gguf, photo, "--out", out, "--raw", "--image-size", "48x24", "--layers", "1")
+	code, _, stderr := run(t, "", "inspect-attention", "-m", gguf, photo, "--out", out, "--raw", "--image-size", "48x24", "--layers", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -510,7 +504,7 @@ func TestInspectNonSquare(t *testing.T) {
 func TestInspectInputPicture(t *testing.T) {
 	src := filepath.Join(testdataDir, "images", "fashion", "0000_ankle_boot.png")
 	out := t.TempDir()
-	code, _, stderr := runMain("inspect-attention", src, "--out", out, "--size", "28", "--layers", "0")
+	code, _, stderr := run(t, "", "inspect-attention", src, "--out", out, "--size", "28", "--layers", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -50,6 +50,12 @@ func newRootCmd(s streams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
+
+		SuggestionsMinimumDistance: 2,
+		// Runnable, so that an unknown command reaches runRoot rather
+		// than cobra's untyped error.
+		Args: cobra.ArbitraryArgs,
+		RunE: runRoot,
 	}
 	root.SetIn(s.in)
 	root.SetOut(s.out)
@@ -58,6 +64,9 @@ func newRootCmd(s streams) *cobra.Command {
 	for _, add := range subcommands {
 		root.AddCommand(add(s))
 	}
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	typeArgErrors(root)
 	return root
 }
 
@@ -87,7 +96,7 @@ func exitCode(ctx context.Context, err error, errw io.Writer) int {
 	}
 	fmt.Fprintf(errw, "vitctl: %v\n", err)
 	var u usageError
-	if errors.As(err, &u) || isCobraUsage(err) {
+	if errors.As(err, &u) {
 		return ExitUsage
 	}
 	return ExitFailed

@@ -2,19 +2,80 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
-// isCobraUsage recognises cobra's own argument errors, which it does not type.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
+// Argument checks. Each returns a usageError saying what the command wants,
+// so the exit code never depends on the text of an error (a path may well
+// contain "accepts" or "invalid argument").
+
+// minArgs wants at least n arguments; what says what they are, e.g.
+// "an image, a folder, or - to read paths from stdin".
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("%s: missing argument: give %s (see vitctl %s --help)", cmd.Name(), what, cmd.Name())
+		}
+		return nil
+	}
+}
+
+// exactArgs wants exactly n arguments, described by what.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < n:
+			return usagef("%s: missing argument: give %s (see vitctl %s --help)", cmd.Name(), what, cmd.Name())
+		case len(args) > n:
+			return usagef("%s: unexpected argument %q: give only %s (see vitctl %s --help)", cmd.Name(), args[n], what, cmd.Name())
+		}
+		return nil
+	}
+}
+
+// noArgs refuses arguments; hint says how to give what the user may have
+// meant, e.g. "the model goes after -m".
+func noArgs(hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("%s: unexpected argument %q: %s (see vitctl %s --help)", cmd.Name(), args[0], hint, cmd.Name())
+		}
+		return nil
+	}
+}
+
+// runRoot runs for "vitctl WORD" when WORD names no command.
+func runRoot(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usagef("%s (see vitctl --help)", msg)
+}
+
+// typeArgErrors makes every argument check in the tree, cobra's own ones
+// included (completion, help), return a usageError.
+func typeArgErrors(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var u usageError
+			if err != nil && !errors.As(err, &u) {
+				return usageError{err}
+			}
+			return err
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }
 
 func asPathError(err error, pe **fs.PathError) bool { return errors.As(err, pe) }

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestExitCodes checks that usage errors exit 2 because of what went wrong,
+// not because of their text: a model path containing cobra's words exits 1
+// like any missing file.
+func TestExitCodes(t *testing.T) {
+	img := imagesDir + "/chelsea.png"
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{[]string{"classify", "-m", "no such dir/what accepts this.gguf", img}, ExitFailed, "what accepts this.gguf"},
+		{[]string{"classify", "-m", "no such dir/invalid argument.gguf", img}, ExitFailed, "invalid argument.gguf"},
+		{[]string{"classify", "-m", "no such dir/missing.gguf", img}, ExitFailed, "missing.gguf"},
+		{[]string{"classify", "-m", "unknown command required flag.gguf", img}, ExitFailed, "unknown command"},
+		{[]string{"classify"}, ExitUsage, "missing argument: give an image"},
+		{[]string{"inspect-attention", "--out", "x"}, ExitUsage, "missing argument: give an image"},
+		{[]string{"convert"}, ExitUsage, "missing argument: give one checkpoint"},
+		{[]string{"convert", "a", "b"}, ExitUsage, `unexpected argument "b"`},
+		{[]string{"benchmark", "model.gguf"}, ExitUsage, "after -m"},
+		{[]string{"clasify", img}, ExitUsage, "did you mean classify?"},
+		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},
+		{[]string{"classify", "-k"}, ExitUsage, "flag needs an argument"},
+		{[]string{"completion", "bash", "extra"}, ExitUsage, "extra"},
+		{[]string{}, ExitOK, ""},
+	} {
+		code, _, stderr := run(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}

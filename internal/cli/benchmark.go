@@ -23,9 +23,12 @@ func init() { subcommands = append(subcommands, newBenchmarkCmd) }
 
 // benchmarkOptions are benchmark's flags.
 type benchmarkOptions struct {
-	model string
-	archs []string
-	extra []string
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	output    *outputFlags
+	archs     []string
+	extra     []string
 	// gridGiven is set when --arch, --patch or --image-size was given; with
 	// --shape alone only the --shape rows run.
 	gridGiven bool
@@ -36,15 +39,17 @@ type benchmarkOptions struct {
 	time      time.Duration
 	warmup    time.Duration
 	minRuns   int
-	format    string
 	plot      string
 	plotSize  string
-	kernel    string
-	precision string
+}
+
+func (o *benchmarkOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, o.output}
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
-	o := &benchmarkOptions{}
+	o := &benchmarkOptions{output: newOutputFlags("text", "json", "csv")}
+	o.model.help = "benchmark this model file (.gguf) instead of random-weight architectures"
 	cmd := &cobra.Command{
 		Use:   "benchmark [flags]",
 		Short: "Measure speed and memory across architectures, patch sizes, resolutions, batches and threads",
@@ -67,7 +72,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.model, "model", "m", "", "benchmark this model file (.gguf) instead of random-weight architectures")
+	o.groups().register(f)
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
 	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE, e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
@@ -77,11 +82,8 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
 	f.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "untimed warm-up per row (at least one run)")
 	f.IntVar(&o.minRuns, "min-runs", 3, "timed runs per row even when --time is exceeded")
-	f.StringVarP(&o.format, "output", "o", "text", "output format: text, json or csv")
 	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file")
 	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
-	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
-	f.StringVar(&o.precision, "precision", "", "precision of the encoder's Linear layers: fp32, bf16 or int8 (default: the model file's, fp32 for --arch)")
 	return cmd
 }
 
@@ -93,6 +95,9 @@ type shape struct {
 }
 
 func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
+	if err := o.groups().validate(); err != nil {
+		return err
+	}
 	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
 	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
@@ -116,10 +121,8 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		return usagef("--warmup %v: must not be negative", o.warmup)
 	case o.minRuns < 1:
 		return usagef("--min-runs %d: must be at least 1", o.minRuns)
-	case o.format != "text" && o.format != "json" && o.format != "csv":
-		return usagef("-o %q: want text, json or csv", o.format)
 	}
-	if o.model != "" {
+	if o.model.path != "" {
 		for _, name := range []string{"arch", "shape", "patch", "image-size"} {
 			if cmd.Flags().Changed(name) {
 				return usagef("--%s: not with -m; the model file fixes the architecture, patch and image size", name)
@@ -129,10 +132,7 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
 	}
-	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
-		return usagef("--precision: %v", err)
-	}
-	return selectKernel(o.kernel)
+	return nil
 }
 
 // uniq drops repeated values, keeping the first of each.
@@ -219,8 +219,11 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := o.validate(cmd); err != nil {
 		return err
 	}
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
 	var shapes []shape
-	if o.model == "" {
+	if o.model.path == "" {
 		var err error
 		if shapes, err = o.shapes(s.err); err != nil {
 			return err
@@ -274,14 +277,13 @@ type benchModel struct {
 
 // load builds sh's model with random weights, or opens -m.
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
-	if o.model != "" {
-		lm, err := loadModel(o.model)
+	if path := o.model.path; path != "" {
+		lm, err := openModel(path, false, &o.precision)
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
-		m := lm.Model.WithPrecision(precisionFor(lm, o.precision))
-		return &benchModel{m, name, lm.Source, lm.LoadTime}, nil
+		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		return &benchModel{lm.Model, name, lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	cfg := sh.arch.Config(sh.patch, sh.size)
@@ -290,7 +292,7 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s/%d at %d: %w", sh.arch.Name, sh.patch, sh.size, err)
 	}
-	if p, err := kernels.ParsePrecision(o.precision); err == nil {
+	if p := o.precision.or(kernels.FP32); p != kernels.FP32 {
 		m = m.WithPrecision(p)
 	}
 	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start)}, nil
@@ -371,7 +373,7 @@ func freeMemory() {
 }
 
 func (o *benchmarkOptions) write(w io.Writer, rep *bench.Report) error {
-	switch o.format {
+	switch o.output.format.val {
 	case "json":
 		return bench.WriteJSON(w, rep)
 	case "csv":

@@ -110,7 +110,7 @@ func TestBenchmarkUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-o", "xml"}, "-o"},
+		{[]string{"-o", "xml"}, `--output "xml": want text, json or csv`},
 		{[]string{"--patch", "0"}, "--patch"},
 		{[]string{"--batch", "1,-2"}, "--batch"},
 		{[]string{"--arch", "vit-x"}, "unknown architecture"},
@@ -119,7 +119,7 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"--plot-size", "big"}, "--plot-size"},
 		{[]string{"--kernel", "sse"}, "--kernel"},
 		{[]string{"-m", "x.gguf", "--arch", "vit-b"}, "not with -m"},
-		{[]string{"extra"}, "unknown command"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--shape", "vit-b/16"}, "ARCH/PATCH@SIZE"},
 		{[]string{"--shape", "vit-b/16@100"}, "multiple"},
 		{[]string{"--shape", "vit-q/16@224"}, "unknown architecture"},

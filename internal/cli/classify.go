@@ -9,29 +9,31 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/imageio"
-	"github.com/vitctl/vitctl/internal/kernels"
 )
 
 func init() { subcommands = append(subcommands, newClassifyCmd) }
 
 // classifyOptions are classify's flags.
 type classifyOptions struct {
-	model     string
-	topK      int
-	format    string
-	recursive bool
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	threads   threadsFlags
+	imageSize imageSizeFlags
+	input     inputFlags
+	topK      topKFlags
+	output    *outputFlags
 	batch     int
-	threads   int
 	workers   int
-	kernel    string
-	precision string
-	maxPixels int
-	imageSize string
 	verify    bool
 }
 
+func (o *classifyOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output}
+}
+
 func newClassifyCmd(s streams) *cobra.Command {
-	o := &classifyOptions{}
+	o := &classifyOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
 	cmd := &cobra.Command{
 		Use:   "classify [flags] PATH...",
 		Short: "Classify images and folders of images",
@@ -47,64 +49,47 @@ if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf from vitctl convert); default: the embedded model")
-	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print per image")
-	f.StringVarP(&o.format, "output", "o", "text", "output format: text, json, jsonl or csv")
-	f.BoolVarP(&o.recursive, "recursive", "r", false, "descend into sub-folders")
+	o.groups().register(f)
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
-	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
-	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); default: the model file's (bf16 or q8_0 tensors), else fp32")
-	f.IntVar(&o.maxPixels, "max-pixels", 100_000_000, "refuse images with more pixels than this")
 	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
-	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
 	return cmd
 }
 
 func (o *classifyOptions) validate() error {
-	switch {
-	case o.topK < 1:
-		return usagef("-k %d: must be at least 1", o.topK)
-	case o.batch < 1:
-		return usagef("--batch %d: must be at least 1", o.batch)
-	case o.threads < 1:
-		return usagef("--threads %d: must be at least 1", o.threads)
-	case o.workers < 1:
-		return usagef("--decoders %d: must be at least 1", o.workers)
-	case o.maxPixels < 1:
-		return usagef("--max-pixels %d: must be at least 1", o.maxPixels)
-	}
-	if err := selectKernel(o.kernel); err != nil {
+	if err := o.groups().validate(); err != nil {
 		return err
 	}
-	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
-		return usagef("--precision: %v", err)
+	if err := atLeast1("--batch", o.batch); err != nil {
+		return err
 	}
-	return nil
+	return atLeast1("--decoders", o.workers)
 }
 
 func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	rep, err := newReporter(o.format, s.out)
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
+	rep, err := newReporter(o.output.format.val, s.out)
 	if err != nil {
 		return err
 	}
-	m, err := openModel(o.model, o.verify, o.precision)
+	m, err := openModel(o.model.path, o.verify, &o.precision)
 	if err != nil {
 		return err
 	}
-	runner, pre, err := m.runnerFor(o.precision, o.imageSize, o.threads, o.batch)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, o.threads.n, o.batch)
 	if err != nil {
 		return err
 	}
 	cfg := &m.Config
-	inputs := expandInputs(args, o.recursive, s.in)
+	inputs := expandInputs(args, o.input.recursive, s.in)
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
-			return imageio.LoadInput(path, pre, o.maxPixels)
+			return imageio.LoadInput(path, pre, o.input.maxPixels)
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,
@@ -121,7 +106,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
 			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
 		} else {
-			rec.TopK = topK(r.logits, cfg.Labels, o.topK)
+			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
 		}
 		if err := rep.add(rec); err != nil && writeErr == nil {
 			writeErr = fmt.Errorf("writing output: %w", err)

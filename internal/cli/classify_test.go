@@ -91,7 +91,7 @@ func TestClassifyFormats(t *testing.T) {
 // .npy and expects the same logits as the image itself.
 func TestClassifyNpyMatchesImage(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
-	m, err := loadModel("")
+	m, err := openModel("", false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,9 +127,9 @@ func TestClassifyExitCodes(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"classify", img}, ExitOK, ""},
-		{[]string{"classify"}, ExitUsage, "requires at least 1 arg"},
+		{[]string{"classify"}, ExitUsage, "missing argument"},
 		{[]string{"classify", "-k", "0", img}, ExitUsage, "-k 0"},
-		{[]string{"classify", "-o", "xml", img}, ExitUsage, `-o "xml"`},
+		{[]string{"classify", "-o", "xml", img}, ExitUsage, `--output "xml": want text, json, jsonl or csv`},
 		{[]string{"classify", "--bogus", img}, ExitUsage, "unknown flag"},
 		{[]string{"classify", "--kernel", "sse9", img}, ExitUsage, "--kernel"},
 		{[]string{"classify", "does/not/exist.png"}, ExitFailed, "does/not/exist.png: no such file"},

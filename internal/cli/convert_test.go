@@ -29,7 +29,7 @@ func TestConvertCmd(t *testing.T) {
 			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
 		{"no -o", []string{"convert", src}, ExitUsage, "", "-o OUT.gguf is required", false},
 		{"bad dtype", []string{"convert", src, "-o", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
-		{"two sources", []string{"convert", src, src, "-o", "OUT"}, ExitUsage, "", "accepts 1 arg", false},
+		{"two sources", []string{"convert", src, src, "-o", "OUT"}, ExitUsage, "", "unexpected argument", false},
 		{"missing source", []string{"convert", "no/such/dir", "-o", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
 		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "-o", "OUT"}, ExitFailed, "", "not a model folder", false},
 	} {

@@ -1,24 +1,54 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
 
-// parseImageSize reads --image-size: "" (the model's own size), "N" for
-// N×N, or "WxH" (width × height). It returns height and width.
-func parseImageSize(s string, defaultSize int) (h, w int, err error) {
-	if s == "" {
-		return defaultSize, defaultSize, nil
+// imageSize is a --image-size value: "N" for N×N or "WxH" (width ×
+// height); zero until set, meaning the model's own size.
+type imageSize struct{ h, w int }
+
+func (s *imageSize) Set(v string) error {
+	h, w, err := parseImageSize(v)
+	if err != nil {
+		return err
 	}
-	ws, hs, found := strings.Cut(strings.ToLower(s), "x")
+	s.h, s.w = h, w
+	return nil
+}
+
+func (s *imageSize) String() string {
+	switch {
+	case s.h == 0:
+		return ""
+	case s.h == s.w:
+		return strconv.Itoa(s.h)
+	}
+	return fmt.Sprintf("%dx%d", s.w, s.h)
+}
+
+func (s *imageSize) Type() string { return "N|WxH" }
+
+// or returns the size set, or def×def.
+func (s *imageSize) or(def int) (h, w int) {
+	if s.h == 0 {
+		return def, def
+	}
+	return s.h, s.w
+}
+
+// parseImageSize reads "N" or "WxH" and returns height and width.
+func parseImageSize(v string) (h, w int, err error) {
+	ws, hs, found := strings.Cut(strings.ToLower(v), "x")
 	if !found {
 		hs = ws
 	}
 	w, err1 := strconv.Atoi(ws)
 	h, err2 := strconv.Atoi(hs)
 	if err1 != nil || err2 != nil || w <= 0 || h <= 0 {
-		return 0, 0, usagef("--image-size %q: want N or WIDTHxHEIGHT in pixels, e.g. 384 or 320x240", s)
+		return 0, 0, fmt.Errorf("%q: want N or WIDTHxHEIGHT in pixels, e.g. 384 or 320x240", v)
 	}
 	return h, w, nil
 }

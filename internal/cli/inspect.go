@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/imageio"
-	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -25,7 +23,14 @@ func init() { subcommands = append(subcommands, newInspectCmd) }
 
 // inspectOptions are inspect-attention's flags, and what they parse to.
 type inspectOptions struct {
-	model     string
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	threads   threadsFlags
+	imageSize imageSizeFlags
+	input     inputFlags
+	topK      topKFlags
+	output    *outputFlags
 	out       string
 	layers    string
 	heads     string
@@ -36,22 +41,19 @@ type inspectOptions struct {
 	alpha     float64
 	size      int
 	raw       bool
-	recursive bool
-	topK      int
-	format    string
-	threads   int
-	kernel    string
-	precision string
-	maxPixels int
-	imageSize string
 
 	fusion   attention.Fusion
 	resample attention.Resample
 	cm       attention.Colormap
 }
 
+func (o *inspectOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output}
+}
+
 func newInspectCmd(s streams) *cobra.Command {
-	o := &inspectOptions{}
+	o := &inspectOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
+	o.output.format.hint = "-o is the format of the predictions; the pictures go to --out DIR"
 	cmd := &cobra.Command{
 		Use:   "inspect-attention [flags] IMAGE... --out DIR",
 		Short: "Draw where the model looks: attention maps per layer and head, and rollout",
@@ -87,7 +89,7 @@ prediction is printed as classify prints it.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf from vitctl convert); default: the embedded model")
+	o.groups().register(f)
 	f.StringVar(&o.out, "out", "", "folder to write the pictures into (required; created if missing)")
 	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
 	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
@@ -98,22 +100,15 @@ prediction is printed as classify prints it.`,
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
-	f.BoolVarP(&o.recursive, "recursive", "r", false, "descend into sub-folders of folders given as IMAGE")
-	f.IntVarP(&o.topK, "top-k", "k", 5, "number of labels to print and record per image")
-	f.StringVarP(&o.format, "output", "o", "text", "output format of the predictions: text, json, jsonl or csv")
-	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
-	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
-	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32 or bf16, as for classify; default: bf16 if the model file stores bf16 tensors, else fp32")
-	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
-	f.StringVar(&o.imageSize, "image-size", "", "run at N or WIDTHxHEIGHT pixels (multiples of the patch size); default: the model's size")
 	return cmd
 }
 
 func (o *inspectOptions) validate() error {
+	if err := o.groups().validate(); err != nil {
+		return err
+	}
 	var err error
 	switch {
-	case !slices.Contains([]string{"text", "json", "jsonl", "csv"}, o.format):
-		return usagef("-o %q: want text, json, jsonl or csv (-o is the output format; the pictures go to --out DIR)", o.format)
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
 	case !(o.discard >= 0 && o.discard <= 1):
@@ -122,12 +117,6 @@ func (o *inspectOptions) validate() error {
 		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
 	case o.size != 0 && (o.size < 16 || o.size > 4096):
 		return usagef("--size %d: must be between 16 and 4096", o.size)
-	case o.topK < 1:
-		return usagef("-k %d: must be at least 1", o.topK)
-	case o.threads < 1:
-		return usagef("--threads %d: must be at least 1", o.threads)
-	case o.maxPixels < 1:
-		return usagef("--max-pixels %d: must be at least 1", o.maxPixels)
 	}
 	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
 		return usagef("--fuse: %v", err)
@@ -137,12 +126,6 @@ func (o *inspectOptions) validate() error {
 	}
 	if o.cm, err = attention.ParseColormap(o.colormap); err != nil {
 		return usagef("--colormap: %v", err)
-	}
-	if err := selectKernel(o.kernel); err != nil {
-		return err
-	}
-	if _, err := kernels.ParsePrecision(o.precision); o.precision != "" && err != nil {
-		return usagef("--precision: %v", err)
 	}
 	return nil
 }
@@ -223,15 +206,18 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := o.validate(); err != nil {
 		return err
 	}
-	rep, err := newReporter(o.format, s.out)
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
+	rep, err := newReporter(o.output.format.val, s.out)
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(o.model)
+	m, err := openModel(o.model.path, false, &o.precision)
 	if err != nil {
 		return err
 	}
-	runner, _, err := m.runnerFor(o.precision, o.imageSize, o.threads, 1)
+	runner, _, err := m.runnerFor(&o.imageSize.size, o.threads.n, 1)
 	if err != nil {
 		return err
 	}
@@ -250,7 +236,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
-	inputs := expandInputs(args, o.recursive, s.in)
+	inputs := expandInputs(args, o.input.recursive, s.in)
 	dirs := subfolderNames(inputs)
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
@@ -334,7 +320,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // inspectOne runs one image and writes its pictures into dir, filling sum.
 func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := imageio.LoadInput(sum.Path, pre, o.maxPixels)
+	px, err := imageio.LoadInput(sum.Path, pre, o.input.maxPixels)
 	if err != nil {
 		return err
 	}
@@ -342,7 +328,7 @@ func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo atte
 	if err != nil {
 		return fmt.Errorf("inference: %w", err)
 	}
-	sum.TopK = topK(logits, cfg.Labels, o.topK)
+	sum.TopK = topK(logits, cfg.Labels, o.topK.k)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (p *pictures) render(m []float64) *image.RGBA {
 // map and the layer's grid, rendering up to p.o.threads layers at once
 // (PNG encoding is most of an image's time after the forward pass).
 func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads []int) {
-	sem := make(chan struct{}, p.o.threads)
+	sem := make(chan struct{}, p.o.threads.n)
 	var wg sync.WaitGroup
 	for _, l := range layers {
 		sem <- struct{}{}

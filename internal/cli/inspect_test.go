@@ -96,7 +96,7 @@ func checkProbs(t *testing.T, what string, got, want []float32, T int) {
 func TestCaptureMatchesReference(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
-			m, err := loadModel(convertTestModel(t, name))
+			m, err := openModel(convertTestModel(t, name), false, &precisionFlags{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,7 +327,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--alpha", "-1"}, "--alpha -1"},
 		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, "unknown colormap"},
 		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
-		{[]string{"--out", out}, "requires at least 1 arg"},
+		{[]string{"--out", out}, "missing argument"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
@@ -431,7 +431,7 @@ func TestPicturesOnePatch(t *testing.T) {
 
 func checkOnePatch(t *testing.T, lo attention.Layout, probs [][]float32, S, size int, at [2]int) {
 	cfg := &model.Config{ImageSize: S, PatchSize: S / lo.GH, NumChannels: 3}
-	o := &inspectOptions{alpha: 1, size: size, threads: 2, fusion: attention.FuseMean}
+	o := &inspectOptions{alpha: 1, size: size, threads: threadsFlags{2}, fusion: attention.FuseMean}
 	o.cm, _ = attention.ParseColormap("gray")
 	px := make([]float32, 3*S*S) // black, with no rescaling or normalisation
 	dir := t.TempDir()

@@ -17,19 +17,14 @@ type loadedModel struct {
 	*model.Model
 	Source   string
 	LoadTime time.Duration
-	// filePrecision is what the file's tensor types suggest: bf16 for bf16
-	// tensors, int8 for q8_0, else fp32 — the default of --precision.
-	filePrecision kernels.Precision
 }
 
-// loadModel loads the model file at path, or the embedded default model
-// when path is empty, at the file's own precision.
-func loadModel(path string) (*loadedModel, error) { return openModel(path, false, "") }
-
-// openModel is loadModel that, with verify, first checks the file's tensor
-// data against the checksum recorded when it was written, and packs the
-// encoder's Linear weights straight into precision (empty: the file's).
-func openModel(path string, verify bool, precision string) (*loadedModel, error) {
+// openModel loads the model file at path, or the embedded default model
+// when path is empty, with the encoder's Linear weights packed straight
+// into the precision prec names (none: the file's). With verify it first
+// checks the file's tensor data against the checksum recorded when it was
+// written.
+func openModel(path string, verify bool, prec *precisionFlags) (*loadedModel, error) {
 	start := time.Now()
 	var f *gguf.File
 	var err error
@@ -49,8 +44,8 @@ func openModel(path string, verify bool, precision string) (*loadedModel, error)
 			return nil, fmt.Errorf("model %s: %w", src, err)
 		}
 	}
-	lm := &loadedModel{Source: src, filePrecision: fileprecision(f)}
-	if lm.Model, err = model.Load(f, precisionFor(lm, precision)); err != nil {
+	lm := &loadedModel{Source: src}
+	if lm.Model, err = model.Load(f, prec.or(fileprecision(f))); err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
 	// Decoding and packing left garbage the size of the weights; give it
@@ -60,7 +55,8 @@ func openModel(path string, verify bool, precision string) (*loadedModel, error)
 	return lm, nil
 }
 
-// fileprecision is bf16 when f stores bf16 tensors, int8 for q8_0, else fp32.
+// fileprecision is bf16 when f stores bf16 tensors, int8 for q8_0, else
+// fp32: the default of --precision.
 func fileprecision(f *gguf.File) kernels.Precision {
 	for _, t := range f.Tensors() {
 		switch t.Type {
@@ -73,24 +69,11 @@ func fileprecision(f *gguf.File) kernels.Precision {
 	return kernels.FP32
 }
 
-// precisionFor is the --precision named, or without one the file's.
-func precisionFor(m *loadedModel, name string) kernels.Precision {
-	if p, err := kernels.ParsePrecision(name); err == nil {
-		return p
-	}
-	return m.filePrecision
-}
-
-// runnerFor sets the model's precision (--precision; empty means the file's)
-// and returns a runner for --image-size (empty means the model's size) with
-// the preprocessing that goes with that size.
-func (m *loadedModel) runnerFor(precision, imageSize string, threads, batch int) (*model.Runner, model.Preprocess, error) {
-	m.Model = m.WithPrecision(precisionFor(m, precision))
+// runnerFor returns a runner at size (unset: the model's size) and the
+// preprocessing that goes with that size.
+func (m *loadedModel) runnerFor(size *imageSize, threads, batch int) (*model.Runner, model.Preprocess, error) {
 	cfg := &m.Config
-	h, w, err := parseImageSize(imageSize, cfg.ImageSize)
-	if err != nil {
-		return nil, model.Preprocess{}, err
-	}
+	h, w := size.or(cfg.ImageSize)
 	r, err := m.NewRunnerAt(kernels.NewPool(threads), batch, h, w)
 	if err != nil {
 		return nil, model.Preprocess{}, usagef("--image-size: %v", err)

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Argument checks. Each returns a usageError saying what the command wants,
@@ -76,6 +78,28 @@ func typeArgErrors(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		typeArgErrors(sub)
 	}
+}
+
+// flagError types a flag parsing error as a usage error, naming the flag
+// and the value first: --threads "x": want a whole number.
+func flagError(err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return usageError{err}
+	}
+	name := "--" + iv.GetFlag().Name
+	cause := iv.Unwrap()
+	var ne *strconv.NumError
+	if errors.As(cause, &ne) {
+		cause = errors.New("want a number")
+		if iv.GetFlag().Value.Type() != "float64" {
+			cause = errors.New("want a whole number")
+		}
+		if errors.Is(ne.Err, strconv.ErrRange) {
+			cause = errors.New("out of range")
+		}
+	}
+	return usagef("%s %q: %v", name, iv.GetValue(), cause)
 }
 
 func asPathError(err error, pe **fs.PathError) bool { return errors.As(err, pe) }

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+// A flagGroup is flags that several commands share, defined once: register
+// adds them to a command, validate checks their values after parsing and
+// changes no global state (whatever they select is applied in the run).
+type flagGroup interface {
+	register(f *pflag.FlagSet)
+	validate() error
+}
+
+// flagGroups registers and validates its groups in order.
+type flagGroups []flagGroup
+
+func (gs flagGroups) register(f *pflag.FlagSet) {
+	for _, g := range gs {
+		g.register(f)
+	}
+}
+
+func (gs flagGroups) validate() error {
+	for _, g := range gs {
+		if err := g.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// atLeast1 is the check of every count flag.
+func atLeast1(flag string, v int) error {
+	if v < 1 {
+		return usagef("%s %d: must be at least 1", flag, v)
+	}
+	return nil
+}
+
+// modelFlags is -m: the model file, empty for the embedded model.
+type modelFlags struct {
+	path string
+	help string // the flag's help line; empty: the common one
+}
+
+func (m *modelFlags) register(f *pflag.FlagSet) {
+	help := m.help
+	if help == "" {
+		help = "model file (.gguf from vitctl convert); default: the embedded Fashion-MNIST model"
+	}
+	f.StringVarP(&m.path, "model", "m", "", help)
+}
+
+func (m *modelFlags) validate() error { return nil }
+
+// precisionFlags is --precision of the encoder's Linear layers; empty
+// means the model file's.
+type precisionFlags struct{ value enumValue }
+
+func (p *precisionFlags) register(f *pflag.FlagSet) {
+	p.value = enumValue{names: precisionNames, aliases: precisionAliases}
+	f.Var(&p.value, "precision", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); f32 and q8_0, convert's --dtype names, also work; default: the model file's (bf16 for bf16 tensors, int8 for q8_0), else fp32")
+}
+
+// precisionNames are the precisions the engine runs.
+var precisionNames = []string{kernels.FP32.String(), kernels.BF16.String(), kernels.INT8.String()}
+
+// precisionAliases lets --precision take convert's --dtype spellings.
+var precisionAliases = map[string]string{"f32": "fp32", "q8_0": "int8"}
+
+func (p *precisionFlags) validate() error { return nil }
+
+// or returns the precision named, or def when none was.
+func (p *precisionFlags) or(def kernels.Precision) kernels.Precision {
+	if pr, err := kernels.ParsePrecision(p.value.val); err == nil {
+		return pr
+	}
+	return def
+}
+
+// threadsFlags is --threads, the compute threads of one forward pass.
+type threadsFlags struct{ n int }
+
+func (t *threadsFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&t.n, "threads", runtime.NumCPU(), "compute threads")
+}
+
+func (t *threadsFlags) validate() error { return atLeast1("--threads", t.n) }
+
+// imageSizeFlags is --image-size: the model's own size, or N, or WxH.
+type imageSizeFlags struct{ size imageSize }
+
+func (s *imageSizeFlags) register(f *pflag.FlagSet) {
+	f.Var(&s.size, "image-size", "run at N×N or WIDTHxHEIGHT pixels (multiples of the patch size; position embeddings are interpolated); default: the model's size")
+}
+
+func (s *imageSizeFlags) validate() error { return nil }
+
+// inputFlags say which files a run reads and how big they may be.
+type inputFlags struct {
+	recursive bool
+	maxPixels int
+}
+
+func (in *inputFlags) register(f *pflag.FlagSet) {
+	f.BoolVarP(&in.recursive, "recursive", "r", false, "descend into sub-folders of the folders given")
+	f.IntVar(&in.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
+}
+
+func (in *inputFlags) validate() error { return atLeast1("--max-pixels", in.maxPixels) }
+
+// topKFlags is -k, the labels printed per image.
+type topKFlags struct{ k int }
+
+func (t *topKFlags) register(f *pflag.FlagSet) {
+	f.IntVarP(&t.k, "top-k", "k", 5, "number of labels to print per image")
+}
+
+func (t *topKFlags) validate() error { return atLeast1("-k", t.k) }
+
+// outputFlags is -o, the format of the results printed on stdout. Files
+// and folders a command writes are named with --out.
+type outputFlags struct{ format enumValue }
+
+// newOutputFlags accepts the formats given, the first being the default.
+func newOutputFlags(formats ...string) *outputFlags {
+	hint := "-o is the format of the results on stdout; redirect them (> FILE) to keep them"
+	return &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint}}
+}
+
+func (o *outputFlags) register(f *pflag.FlagSet) {
+	f.VarP(&o.format, "output", "o", "output format: "+orList(o.format.names))
+}
+
+func (o *outputFlags) validate() error { return nil }
+
+// enumValue is a flag whose value is one of names (or an alias of one),
+// refused when parsed otherwise. It starts as val, which may be empty.
+type enumValue struct {
+	val     string
+	names   []string
+	aliases map[string]string
+	hint    string // added to the error, e.g. what the user may have meant
+}
+
+func (e *enumValue) Set(s string) error {
+	if a, ok := e.aliases[s]; ok {
+		s = a
+	}
+	if !slices.Contains(e.names, s) {
+		if e.hint != "" {
+			return fmt.Errorf("want %s (%s)", orList(e.names), e.hint)
+		}
+		return fmt.Errorf("want %s", orList(e.names))
+	}
+	e.val = s
+	return nil
+}
+
+func (e *enumValue) String() string { return e.val }
+func (e *enumValue) Type() string   { return strings.Join(e.names, "|") }
+
+// orList writes a, b or c.
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}

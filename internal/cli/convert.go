@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -89,7 +87,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		bar.Set64(done)
 	}
 	o := convert.Options{DType: dt, Version: Version}
-	if f, ok := s.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(s.err) {
 		o.Progress = progress
 	}
 	res, err := convert.Convert(ctx, opts.src, opts.out, o)

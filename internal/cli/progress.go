@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -23,15 +24,21 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newProgress(w io.Writer, n int, what string) *progress {
+	return newProgressOn(w, isTerminal(w), n, what)
+}
+
+// newProgressOn is newProgress with the terminal test done, so that tests
+// can draw the bar into a buffer.
+func newProgressOn(w io.Writer, terminal bool, n int, what string) *progress {
 	p := &progress{w: w}
-	if n > 1 && isTerminal(w) {
+	if n > 1 && terminal {
 		p.bar = progressbar.NewOptions(n,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("img"),
-			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
 	}

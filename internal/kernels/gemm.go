@@ -3,7 +3,7 @@ package kernels
 // Register tile and packed panel sizes, shared by every implementation so
 // that packed weights do not depend on the one selected.
 const (
-	mr = 6  // rows of a register tile: M = 197 wastes 0.5 % (CPU-NOTES)
+	mr = 6  // rows of a register tile: M = 197 fills 33 tiles, 1 row of 198 (0.5 %) wasted
 	nr = 64 // columns of a register tile and of a packed B panel
 )
 
@@ -210,7 +210,6 @@ func (g *gemm) do(int) {
 	g.p.putScratch(s)
 }
 
-// item computes one block of rows × panels of c.
 // item computes one block of rows × panels of c: for each panel, K in
 // blocks of kcBlock, each block over every row tile. The panel's K rows
 // are contiguous, so B streams in order; the item's A rows stay in L2.

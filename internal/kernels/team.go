@@ -65,7 +65,7 @@ func (tm *team) start(n int) {
 	}
 }
 
-// stop ends every worker; no dispatcher may use the team afterwards.
+// stopTeam ends every worker; no dispatcher may use the team afterwards.
 func stopTeam(ws []*worker) {
 	for _, k := range ws {
 		k.quit.Store(true)

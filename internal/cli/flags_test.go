@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+// TestValidationSelectsNothing: a run refused by validation leaves the
+// kernel selection as it was, even when --kernel names another one.
+func TestValidationSelectsNothing(t *testing.T) {
+	before := kernels.Selected()
+	if before == "generic" {
+		t.Skip("the generic kernel is already selected")
+	}
+	code, _, errs := run(t, "", "classify", "--kernel", "generic", "--batch", "0", imagesDir+"/chelsea.png")
+	if code != ExitUsage || !strings.Contains(errs, "--batch 0") {
+		t.Fatalf("exit %d, stderr %q; want the --batch usage error", code, errs)
+	}
+	if got := kernels.Selected(); got != before {
+		t.Errorf("a refused run selected kernel %s (was %s)", got, before)
+	}
+}
+
+// TestEnumFlags: enum flags take their names and aliases and refuse the
+// rest when parsed, with the flag and the choices in one line.
+func TestEnumFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // the value, or the error
+	}{
+		{[]string{"--precision", "bf16"}, "bf16"},
+		{[]string{"--precision", "q8_0"}, "int8"},
+		{[]string{"--precision", "f32"}, "fp32"},
+		{[]string{"--precision", "fp16"}, `want fp32, bf16 or int8`},
+		{[]string{"-o", "jsonl"}, "jsonl"},
+		{[]string{"-o", "xml"}, "want text, json, jsonl or csv"},
+	} {
+		var o classifyOptions
+		o.output = newOutputFlags("text", "json", "jsonl", "csv")
+		f := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		o.groups().register(f)
+		err := f.Parse(tc.args)
+		got := o.precision.value.val
+		if tc.args[0] == "-o" {
+			got = o.output.format.val
+		}
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%v: got %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

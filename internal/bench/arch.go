@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Arch is a ViT architecture's size, independent of patch and image size.
@@ -85,6 +86,6 @@ func (a Arch) Config(patch, imageSize int) model.Config {
 		NumChannels:       3,
 		QKVBias:           true,
 		Labels:            labels,
-		Preprocess:        model.DefaultPreprocess(imageSize),
+		Preprocess:        prep.Default(imageSize),
 	}
 }

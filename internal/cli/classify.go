@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vitctl/vitctl/internal/imageio"
 )
 
 func init() { subcommands = append(subcommands, newClassifyCmd) }
@@ -89,7 +87,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	inputs := expandInputs(args, o.input.recursive, s.in)
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
-			return imageio.LoadInput(path, pre, o.input.maxPixels)
+			return loadInput(path, pre, o.input.maxPixels)
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/npy"
 )
 
@@ -95,7 +94,7 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := imageio.LoadInput(img, m.Config.Preprocess, 100_000_000)
+	px, err := loadInput(img, m.Config.Preprocess, 100_000_000)
 	if err != nil {
 		t.Fatal(err)
 	}

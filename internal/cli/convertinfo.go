@@ -7,6 +7,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // runConvertInfo prints what a checkpoint or model file holds.
@@ -74,22 +75,20 @@ func firstLabels(ls []string, n int) string {
 	return strings.Join(ls[:n], ", ") + ", …"
 }
 
-var resampleNames = map[int]string{0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
-
-func preprocessing(p *model.Preprocess) string {
+func preprocessing(p *prep.Params) string {
 	var steps []string
 	switch {
 	case !p.DoResize:
 		steps = append(steps, fmt.Sprintf("no resize (%dx%d input)", p.Width, p.Height))
 	case p.ResizeShortest > 0:
-		steps = append(steps, fmt.Sprintf("resize shorter side to %d (%s), center crop %dx%d", p.ResizeShortest, resampleNames[p.Resample], p.Width, p.Height))
+		steps = append(steps, fmt.Sprintf("resize shorter side to %d (%s), center crop %dx%d", p.ResizeShortest, p.Resample, p.Width, p.Height))
 		if p.CropPct > 0 {
 			steps[len(steps)-1] += fmt.Sprintf(" (crop_pct %g)", p.CropPct)
 		}
 	case p.ResizeHeight > 0:
-		steps = append(steps, fmt.Sprintf("resize %dx%d (%s), center crop %dx%d", p.ResizeWidth, p.ResizeHeight, resampleNames[p.Resample], p.Width, p.Height))
+		steps = append(steps, fmt.Sprintf("resize %dx%d (%s), center crop %dx%d", p.ResizeWidth, p.ResizeHeight, p.Resample, p.Width, p.Height))
 	default:
-		steps = append(steps, fmt.Sprintf("resize %dx%d (%s)", p.Width, p.Height, resampleNames[p.Resample]))
+		steps = append(steps, fmt.Sprintf("resize %dx%d (%s)", p.Width, p.Height, p.Resample))
 	}
 	if p.DoRescale {
 		steps = append(steps, fmt.Sprintf("rescale ×%.6g", p.RescaleFactor))

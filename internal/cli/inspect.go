@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/attention"
-	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -320,7 +319,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // inspectOne runs one image and writes its pictures into dir, filling sum.
 func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := imageio.LoadInput(sum.Path, pre, o.input.maxPixels)
+	px, err := loadInput(sum.Path, pre, o.input.maxPixels)
 	if err != nil {
 		return err
 	}

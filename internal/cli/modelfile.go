@@ -9,6 +9,7 @@ import (
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // loadedModel is a model with where it came from and how long loading took.
@@ -71,12 +72,12 @@ func fileprecision(f *gguf.File) kernels.Precision {
 
 // runnerFor returns a runner at size (unset: the model's size) and the
 // preprocessing that goes with that size.
-func (m *loadedModel) runnerFor(size *imageSize, threads, batch int) (*model.Runner, model.Preprocess, error) {
+func (m *loadedModel) runnerFor(size *imageSize, threads, batch int) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
 	h, w := size.or(cfg.ImageSize)
 	r, err := m.NewRunnerAt(kernels.NewPool(threads), batch, h, w)
 	if err != nil {
-		return nil, model.Preprocess{}, usagef("--image-size: %v", err)
+		return nil, prep.Params{}, usagef("--image-size: %v", err)
 	}
 	return r, cfg.Preprocess.At(h, w), nil
 }

@@ -5,7 +5,6 @@
 package convert
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -53,7 +52,7 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	res.DType = opt.DType
 	abs, _ := filepath.Abs(s.dir)
 	w := gguf.NewWriter()
-	writeMetadata(w, s.cfg, filepath.Base(abs), filepath.Base(abs)+"/"+filepath.Base(res.Source), opt.Version)
+	model.WriteMetadata(w, s.cfg, model.Provenance{Name: filepath.Base(abs), Source: filepath.Base(abs) + "/" + filepath.Base(res.Source), ConverterVersion: opt.Version})
 	if res.Params, err = writeTensors(ctx, w, out, s.plan, opt); err != nil {
 		return nil, err
 	}
@@ -318,37 +317,4 @@ func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
 		}
 	}
 	return dst, nil
-}
-
-// writeMetadata records the config, labels, preprocessing and provenance
-// under the model.Key* names.
-func writeMetadata(w *gguf.Writer, cfg *model.Config, name, source, version string) {
-	u32 := func(k string, v int) { w.AddUint32(k, uint32(v)) }
-	w.AddString(model.KeyArch, model.Arch)
-	w.AddString(model.KeyName, name)
-	w.AddString(model.KeySource, source)
-	w.AddString(model.KeyConverterVersion, version)
-	w.AddString(model.KeyModelType, cmp.Or(cfg.ModelType, "vit"))
-	u32(model.KeyHiddenSize, cfg.HiddenSize)
-	u32(model.KeyLayers, cfg.NumHiddenLayers)
-	u32(model.KeyHeads, cfg.NumAttentionHeads)
-	u32(model.KeyIntermediate, cfg.IntermediateSize)
-	w.AddString(model.KeyHiddenAct, cfg.HiddenAct)
-	w.AddFloat64(model.KeyLayerNormEps, cfg.LayerNormEps)
-	u32(model.KeyImageSize, cfg.ImageSize)
-	u32(model.KeyPatchSize, cfg.PatchSize)
-	u32(model.KeyChannels, cfg.NumChannels)
-	w.AddBool(model.KeyQKVBias, cfg.QKVBias)
-	w.AddStrings(model.KeyLabels, cfg.Labels)
-	p := cfg.Preprocess
-	w.AddBool(model.KeyDoResize, p.DoResize)
-	u32(model.KeyHeight, p.Height)
-	u32(model.KeyWidth, p.Width)
-	u32(model.KeyResample, p.Resample)
-	w.AddBool(model.KeyDoRescale, p.DoRescale)
-	w.AddFloat64(model.KeyRescaleFactor, p.RescaleFactor)
-	w.AddBool(model.KeyDoNormalize, p.DoNormalize)
-	w.AddFloat64s(model.KeyMean, p.Mean)
-	w.AddFloat64s(model.KeyStd, p.Std)
-	writeFamilyMetadata(w, cfg)
 }

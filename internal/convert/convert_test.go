@@ -390,8 +390,8 @@ func TestConvertErrors(t *testing.T) {
 		{"size mismatch", func(m *tiny) { m.pre["size"] = 16 }, gguf.F32, []string{"preprocessor_config.json: size 16x16 differs from image_size 8"}},
 		{"size shape", func(m *tiny) { m.pre["size"] = map[string]int{"longest_edge": 8} }, gguf.F32, []string{"preprocessor_config.json: size: {\"longest_edge\":8} has neither"}},
 		{"mean channels", func(m *tiny) { m.pre["image_mean"] = []float64{0.5, 0.5} }, gguf.F32, []string{"preprocessor_config.json: image_mean: 2 values for 3 channels"}},
-		{"std zero", func(m *tiny) { m.pre["image_std"] = 0 }, gguf.F32, []string{"image_std holds 0"}},
-		{"resample", func(m *tiny) { m.pre["resample"] = 7 }, gguf.F32, []string{"resample 7 is not a PIL filter"}},
+		{"std zero", func(m *tiny) { m.pre["image_std"] = 0 }, gguf.F32, []string{"image_std [0 0 0] has a zero"}},
+		{"resample", func(m *tiny) { m.pre["resample"] = 7 }, gguf.F32, []string{"unknown resample filter 7"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newTiny()

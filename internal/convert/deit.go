@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Hugging Face DeiT (model_type "deit"): ViT's encoder under "deit.", a
@@ -67,8 +68,8 @@ func deitLayout(cfg *model.Config) layout {
 // centerCrop applies a Hugging Face processor's do_center_crop with
 // crop_size after a resize to size: the model sees the crop. Margins must be
 // even, where Hugging Face's floored offset and torchvision's rounded one
-// (model.Preprocess) agree.
-func centerCrop(p *model.Preprocess, size, raw json.RawMessage) error {
+// (prep.Params) agree.
+func centerCrop(p *prep.Params, size, raw json.RawMessage) error {
 	if !p.DoResize {
 		return fmt.Errorf("do_center_crop without do_resize is not supported (vitctl crops a resized image)")
 	}
@@ -79,7 +80,7 @@ func centerCrop(p *model.Preprocess, size, raw json.RawMessage) error {
 		// The long side's margin depends on the image and may be odd.
 		return fmt.Errorf("size {shortest_edge} with do_center_crop is not supported (give size as height and width)")
 	}
-	var crop model.Preprocess
+	var crop prep.Params
 	if len(raw) == 0 {
 		return fmt.Errorf("do_center_crop is set but crop_size is missing")
 	}

@@ -3,7 +3,6 @@ package convert
 import (
 	"slices"
 
-	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
 
@@ -37,40 +36,4 @@ func ckShape(name string, shape []int) []int {
 		return append([]int{1}, shape...)
 	}
 	return slices.Clone(shape)
-}
-
-// writeFamilyMetadata records the family options that differ from Hugging
-// Face ViT's (model.ConfigFrom reads absent keys as zero).
-func writeFamilyMetadata(w *gguf.Writer, cfg *model.Config) {
-	p := &cfg.Preprocess
-	for _, kv := range []struct {
-		k string
-		v bool
-	}{
-		{model.KeyNoClassToken, cfg.NoClassToken}, {model.KeyDistillationToken, cfg.DistillationToken},
-		{model.KeyDistillationHead, cfg.DistillationHead}, {model.KeyNoEmbedClass, cfg.NoEmbedClass},
-		{model.KeyPreNorm, cfg.PreNorm}, {model.KeyNoPatchBias, cfg.NoPatchBias},
-		{model.KeyLayerScale, cfg.LayerScale}, {model.KeyFCNorm, cfg.FCNorm},
-	} {
-		if kv.v {
-			w.AddBool(kv.k, true)
-		}
-	}
-	for _, kv := range []struct {
-		k string
-		v int
-	}{
-		{model.KeyRegisterTokens, cfg.RegisterTokens}, {model.KeyResizeShortest, p.ResizeShortest},
-		{model.KeyResizeHeight, p.ResizeHeight}, {model.KeyResizeWidth, p.ResizeWidth},
-	} {
-		if kv.v != 0 {
-			w.AddUint32(kv.k, uint32(kv.v))
-		}
-	}
-	if cfg.Pooling != "" {
-		w.AddString(model.KeyPooling, cfg.Pooling)
-	}
-	if p.CropPct != 0 {
-		w.AddFloat64(model.KeyCropPct, p.CropPct)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // familyFolder copies testdata model name into a temporary folder as
@@ -118,7 +119,7 @@ func TestFamilyPreprocess(t *testing.T) {
 	for _, tc := range []struct {
 		model                  string
 		shortest, rh, rw, size int
-		resample               int
+		resample               prep.Resample
 		cropPct                float64
 	}{
 		{"deit-p8-teacher", 0, 36, 36, 32, 3, 0},

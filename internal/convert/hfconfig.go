@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // maxLabels bounds a label count taken from a config.
@@ -142,7 +143,7 @@ func labels(path string, hc *hfConfig, n int) ([]string, error) {
 type hfPreprocess struct {
 	DoResize      *bool           `json:"do_resize"`
 	Size          json.RawMessage `json:"size"`
-	Resample      *int            `json:"resample"`
+	Resample      *prep.Resample  `json:"resample"`
 	DoRescale     *bool           `json:"do_rescale"`
 	RescaleFactor *float64        `json:"rescale_factor"`
 	DoNormalize   *bool           `json:"do_normalize"`
@@ -157,8 +158,8 @@ type hfPreprocess struct {
 // readPreprocess reads preprocessor_config.json, or returns
 // ViTImageProcessor's defaults when the file is absent. Warnings say where
 // vitctl's preprocessing may differ from the processor's.
-func readPreprocess(path string, cfg *model.Config) (model.Preprocess, []string, error) {
-	p := model.DefaultPreprocess(cfg.ImageSize)
+func readPreprocess(path string, cfg *model.Config) (prep.Params, []string, error) {
+	p := prep.Default(cfg.ImageSize)
 	var hp hfPreprocess
 	if err := readJSON(path, &hp); errors.Is(err, os.ErrNotExist) {
 		return p, []string{fmt.Sprintf("%s not found: using ViTImageProcessor defaults", filepath.Base(path))}, nil
@@ -203,24 +204,20 @@ func readPreprocess(path string, cfg *model.Config) (model.Preprocess, []string,
 		return p, nil, bad("image_std: %v", err)
 	}
 	switch {
-	case p.Resample < 0 || p.Resample > 5:
-		return p, nil, bad("resample %d is not a PIL filter (0 to 5)", p.Resample)
 	case p.DoRescale && !(p.RescaleFactor > 0):
 		return p, nil, bad("rescale_factor %g must be positive", p.RescaleFactor)
 	case p.DoResize && (p.Height != cfg.ImageSize || p.Width != cfg.ImageSize):
 		return p, nil, bad("size %dx%d differs from image_size %d in config.json; the model only accepts %dx%d images (fix one of the two files)",
 			p.Height, p.Width, cfg.ImageSize, cfg.ImageSize, cfg.ImageSize)
 	}
-	for _, s := range p.Std {
-		if s == 0 {
-			return p, nil, bad("image_std holds 0")
-		}
+	if err := p.Validate(); err != nil {
+		return p, nil, bad("%v", err)
 	}
 	return p, warn, nil
 }
 
 // readSize accepts an int, {"height", "width"} or {"shortest_edge"}.
-func readSize(raw json.RawMessage, p *model.Preprocess) (warning string, err error) {
+func readSize(raw json.RawMessage, p *prep.Params) (warning string, err error) {
 	var n int
 	var hw struct {
 		Height       *int `json:"height"`

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // timm VisionTransformer checkpoints: timm's key names, fused qkv, and the
@@ -411,22 +412,19 @@ func timmLabels(path string, tc *timmConfig, L int) ([]string, error) {
 	return out, nil
 }
 
-// timmInterpolation maps pretrained_cfg.interpolation to a PIL filter id.
-var timmInterpolation = map[string]int{"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5}
-
 // timmPreprocess is timm's evaluation transform for pretrained_cfg: resize
 // the shorter side to floor(size/crop_pct), center crop size×size,
 // rescale by 1/255, normalize with mean and std.
-func timmPreprocess(path string, tc *timmConfig, size int) (model.Preprocess, error) {
+func timmPreprocess(path string, tc *timmConfig, size int) (prep.Params, error) {
 	pc := &tc.PretrainedCfg
-	p := model.Preprocess{
-		DoResize: true, Height: size, Width: size, Resample: 3,
+	p := prep.Params{
+		DoResize: true, Height: size, Width: size, Resample: prep.Bicubic,
 		DoRescale: true, RescaleFactor: 1.0 / 255, DoNormalize: true, Mean: timmMean, Std: timmStd,
 		CropPct: timmCropPct,
 	}
 	if pc.Interpolation != "" {
-		r, ok := timmInterpolation[pc.Interpolation]
-		if !ok {
+		r, err := prep.ParseResample(pc.Interpolation)
+		if err != nil {
 			return p, fmt.Errorf("%s: pretrained_cfg.interpolation %q is not supported", path, pc.Interpolation)
 		}
 		p.Resample = r

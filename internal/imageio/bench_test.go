@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // BenchmarkDecodePreprocess measures one image from file bytes to the
@@ -17,10 +17,10 @@ func BenchmarkDecodePreprocess(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, resample := range []int{Bilinear, Bicubic} {
-			p := model.DefaultPreprocess(224)
+		for _, resample := range []prep.Resample{prep.Bilinear, prep.Bicubic} {
+			p := prep.Default(224)
 			p.Resample = resample
-			b.Run("src="+filepath.Base(src)+"/resample="+[]string{Bilinear: "bilinear", Bicubic: "bicubic"}[resample], func(b *testing.B) {
+			b.Run("src="+filepath.Base(src)+"/resample="+resample.String(), func(b *testing.B) {
 				for b.Loop() {
 					img, err := Decode(bytes.NewReader(data), 0)
 					if err != nil {

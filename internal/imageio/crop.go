@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // resize brings img to the model's p.Width×p.Height: straight, or, for
 // DeiT's and timm's evaluation transforms, by resizing first (the shorter
 // side to p.ResizeShortest, or to exactly p.ResizeWidth×p.ResizeHeight)
 // and cutting out the center.
-func resize(img *RGB8, p model.Preprocess) (*RGB8, error) {
+func resize(img *RGB8, p prep.Params) (*RGB8, error) {
 	w, h := p.ResizeWidth, p.ResizeHeight
 	if p.ResizeShortest > 0 {
 		w, h = shortestSide(img.W, img.H, p.ResizeShortest)

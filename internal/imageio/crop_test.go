@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // TestCropParity runs resize-then-center-crop against torchvision's
@@ -33,8 +33,8 @@ func TestCropParity(t *testing.T) {
 		for i := range n {
 			n[i], _ = strconv.Atoi(col[2+i])
 		}
-		p := model.Preprocess{DoResize: true, ResizeShortest: n[0], ResizeWidth: n[1], ResizeHeight: n[2],
-			Width: n[3], Height: n[4], Resample: n[5], DoRescale: true, RescaleFactor: 1.0 / 255}
+		p := prep.Params{DoResize: true, ResizeShortest: n[0], ResizeWidth: n[1], ResizeHeight: n[2],
+			Width: n[3], Height: n[4], Resample: prep.Resample(n[5]), DoRescale: true, RescaleFactor: 1.0 / 255}
 		img, err := DecodeFile(filepath.Join(imagesDir, col[1]), 0)
 		if err != nil {
 			t.Fatalf("%s: %v", col[0], err)

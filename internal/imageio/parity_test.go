@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 const (
@@ -35,8 +35,9 @@ const (
 )
 
 type goldenCase struct {
-	golden, image  string
-	w, h, resample int
+	golden, image string
+	w, h          int
+	resample      prep.Resample
 }
 
 func readManifest(t *testing.T) []goldenCase {
@@ -60,7 +61,7 @@ func readManifest(t *testing.T) []goldenCase {
 				t.Fatalf("manifest line %q: %v", sc.Text(), err)
 			}
 		}
-		cases = append(cases, goldenCase{c[0], c[1], n[0], n[1], n[2]})
+		cases = append(cases, goldenCase{c[0], c[1], n[0], n[1], prep.Resample(n[2])})
 	}
 	return cases
 }
@@ -81,8 +82,8 @@ func loadGolden(t *testing.T, name string) *npy.Array {
 
 // unitPreprocess is ViTImageProcessor without normalisation: the goldens'
 // units.
-func unitPreprocess(w, h, resample int) model.Preprocess {
-	return model.Preprocess{DoResize: w > 0, Width: w, Height: h, Resample: resample, DoRescale: true, RescaleFactor: 1.0 / 255}
+func unitPreprocess(w, h int, resample prep.Resample) prep.Params {
+	return prep.Params{DoResize: w > 0, Width: w, Height: h, Resample: resample, DoRescale: true, RescaleFactor: 1.0 / 255}
 }
 
 func TestPixelParity(t *testing.T) {

@@ -3,7 +3,7 @@ package imageio
 import (
 	"fmt"
 
-	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Preprocess turns an RGB image into the model's input, a (3, H, W) float32
@@ -13,9 +13,9 @@ import (
 // float32) and normalise in float32 ((x - mean) / std with mean and std cast
 // to float32), in that order and dtype, so the result is bit-identical for
 // identical resized pixels.
-func Preprocess(img *RGB8, p model.Preprocess) ([]float32, error) {
-	if p.DoNormalize && (len(p.Mean) != 3 || len(p.Std) != 3) {
-		return nil, fmt.Errorf("preprocess: mean and std need 3 values each, got %d and %d", len(p.Mean), len(p.Std))
+func Preprocess(img *RGB8, p prep.Params) ([]float32, error) {
+	if p.DoNormalize && (len(p.Mean) != prep.Channels || len(p.Std) != prep.Channels) {
+		return nil, fmt.Errorf("preprocess: mean and std need %d values each, got %d and %d", prep.Channels, len(p.Mean), len(p.Std))
 	}
 	if p.DoResize {
 		var err error
@@ -24,8 +24,8 @@ func Preprocess(img *RGB8, p model.Preprocess) ([]float32, error) {
 		}
 	}
 	n := img.W * img.H
-	out := make([]float32, 3*n)
-	for c := range 3 {
+	out := make([]float32, prep.Channels*n)
+	for c := range prep.Channels {
 		var mean, std float32
 		if p.DoNormalize {
 			mean, std = float32(p.Mean[c]), float32(p.Std[c])

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/model"
-	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Normalisation is ViTImageProcessor's: (x - mean) / std in float32 on the
@@ -26,8 +25,8 @@ func TestNormaliseBitExact(t *testing.T) {
 		{{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}},
 		{{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}},
 	} {
-		p := model.DefaultPreprocess(224)
-		p.Resample = Bicubic
+		p := prep.Default(224)
+		p.Resample = prep.Bicubic
 		p.Mean, p.Std = ms[0], ms[1]
 		got, err := Preprocess(img, p)
 		if err != nil {
@@ -46,66 +45,26 @@ func TestNormaliseBitExact(t *testing.T) {
 
 func TestPreprocessErrors(t *testing.T) {
 	img := NewRGB8(4, 4)
-	p := model.DefaultPreprocess(8)
+	p := prep.Default(8)
 	p.Resample = 7
 	if _, err := Preprocess(img, p); err == nil || !strings.Contains(err.Error(), "filter 7") {
 		t.Errorf("unknown filter: %v", err)
 	}
-	p = model.DefaultPreprocess(8)
+	p = prep.Default(8)
 	p.Mean = p.Mean[:2]
 	if _, err := Preprocess(img, p); err == nil {
 		t.Error("two means accepted")
 	}
 }
 
-func writeNpy(t *testing.T, path string, shape []int) []float32 {
-	t.Helper()
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	data := make([]float32, n)
-	for i := range data {
-		data[i] = float32(i) / float32(n)
-	}
-	var b bytes.Buffer
-	if err := npy.Write(&b, &npy.Array{Shape: shape, Data: data}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func TestLoadInput(t *testing.T) {
-	dir := t.TempDir()
-	p := model.DefaultPreprocess(16)
-	for _, shape := range [][]int{{3, 16, 16}, {1, 3, 16, 16}} {
-		path := filepath.Join(dir, "x.npy")
-		want := writeNpy(t, path, shape)
-		got, err := LoadInput(path, p, 0)
-		if err != nil {
-			t.Fatalf("%v: %v", shape, err)
-		}
-		if len(got) != len(want) || got[5] != want[5] {
-			t.Errorf("%v: data not passed through", shape)
-		}
-	}
-	for _, shape := range [][]int{{3, 16, 15}, {16, 16, 3}, {2, 3, 16, 16}, {768}} {
-		path := filepath.Join(dir, "bad.npy")
-		writeNpy(t, path, shape)
-		_, err := LoadInput(path, p, 0)
-		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "(3, 16, 16)") {
-			t.Errorf("%v: got %v", shape, err)
-		}
-	}
-	got, err := LoadInput(filepath.Join(imagesDir, "rocket.jpg"), p, 0)
+func TestLoadImage(t *testing.T) {
+	p := prep.Default(16)
+	got, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0)
 	if err != nil || len(got) != 3*16*16 {
 		t.Fatalf("image input: %d values, %v", len(got), err)
 	}
 	p.DoResize = false
-	if _, err := LoadInput(filepath.Join(imagesDir, "rocket.jpg"), p, 0); err == nil || !strings.Contains(err.Error(), "does not resize") {
+	if _, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0); err == nil || !strings.Contains(err.Error(), "does not resize") {
 		t.Errorf("size mismatch without resize: %v", err)
 	}
 }
@@ -113,12 +72,12 @@ func TestLoadInput(t *testing.T) {
 func TestResizeIdentityAndErrors(t *testing.T) {
 	img := &RGB8{W: 2, H: 1, Pix: []uint8{1, 2, 3, 4, 5, 6}}
 	for f := range 6 {
-		got, err := Resize(img, 2, 1, f)
+		got, err := Resize(img, 2, 1, prep.Resample(f))
 		if err != nil || !bytes.Equal(got.Pix, img.Pix) {
 			t.Errorf("filter %d: identity resize changed pixels: %v %v", f, got, err)
 		}
 	}
-	if _, err := Resize(img, 0, 3, Bilinear); err == nil {
+	if _, err := Resize(img, 0, 3, prep.Bilinear); err == nil {
 		t.Error("zero width accepted")
 	}
 }
@@ -132,7 +91,7 @@ func FuzzDecodePreprocess(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(pngHeader(1, 1))
-	p := model.DefaultPreprocess(8)
+	p := prep.Default(8)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, err := Decode(bytes.NewReader(data), 1<<20)
 		if err != nil {

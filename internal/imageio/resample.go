@@ -3,6 +3,8 @@ package imageio
 import (
 	"fmt"
 	"math"
+
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Resize returns img resized to w×h exactly as Pillow's Image.resize(size,
@@ -21,7 +23,7 @@ import (
 // normalised to sum to 1 and quantised to 22-bit fixed point, applied
 // horizontally into a uint8 image, then vertically, rounding and clipping
 // after each pass.
-func Resize(img *RGB8, w, h, resample int) (*RGB8, error) {
+func Resize(img *RGB8, w, h int, resample prep.Resample) (*RGB8, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("resize: target size %d×%d must be positive", w, h)
 	}
@@ -31,13 +33,13 @@ func Resize(img *RGB8, w, h, resample int) (*RGB8, error) {
 	if w == img.W && h == img.H {
 		return &RGB8{W: w, H: h, Pix: append([]uint8(nil), img.Pix...)}, nil
 	}
-	if resample == Nearest {
+	if err := resample.Check(); err != nil {
+		return nil, fmt.Errorf("resize: %w", err)
+	}
+	if resample == prep.Nearest {
 		return resizeNearest(img, w, h), nil
 	}
-	f, ok := filters[resample]
-	if !ok {
-		return nil, fmt.Errorf("resize: unknown resample filter %d (want 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box or 5 hamming)", resample)
-	}
+	f := filters[resample]
 	vb, vk, vsize := coeffs(img.H, h, f)
 	if w == img.W {
 		return vertical(img, h, vb, vk, vsize), nil
@@ -56,16 +58,6 @@ func Resize(img *RGB8, w, h, resample int) (*RGB8, error) {
 	return vertical(tmp, h, vb, vk, vsize), nil
 }
 
-// Pillow's filter ids (PIL.Image.Resampling).
-const (
-	Nearest  = 0
-	Lanczos  = 1
-	Bilinear = 2
-	Bicubic  = 3
-	Box      = 4
-	Hamming  = 5
-)
-
 type filter struct {
 	fn      func(float64) float64
 	support float64
@@ -74,21 +66,21 @@ type filter struct {
 // The kernels as Resample.c writes them. Each product is wrapped in an
 // explicit float64 conversion so the compiler cannot fuse it into an FMA,
 // which Pillow's C (built without contraction on x86-64) does not do.
-var filters = map[int]filter{
-	Box: {func(x float64) float64 {
+var filters = map[prep.Resample]filter{
+	prep.Box: {func(x float64) float64 {
 		if x > -0.5 && x <= 0.5 {
 			return 1
 		}
 		return 0
 	}, 0.5},
-	Bilinear: {func(x float64) float64 {
+	prep.Bilinear: {func(x float64) float64 {
 		x = math.Abs(x)
 		if x < 1 {
 			return 1 - x
 		}
 		return 0
 	}, 1},
-	Hamming: {func(x float64) float64 {
+	prep.Hamming: {func(x float64) float64 {
 		x = math.Abs(x)
 		if x == 0 {
 			return 1
@@ -100,7 +92,7 @@ var filters = map[int]filter{
 		// Pillow writes the constants as C floats (0.54f, 0.46f).
 		return float64(math.Sin(x)/x) * float64(float64(float32(0.54))+float64(float64(float32(0.46))*math.Cos(x)))
 	}, 1},
-	Bicubic: {func(x float64) float64 {
+	prep.Bicubic: {func(x float64) float64 {
 		const a = -0.5
 		x = math.Abs(x)
 		if x < 1 {
@@ -111,7 +103,7 @@ var filters = map[int]filter{
 		}
 		return 0
 	}, 2},
-	Lanczos: {func(x float64) float64 {
+	prep.Lanczos: {func(x float64) float64 {
 		if -3 <= x && x < 3 {
 			return float64(sinc(x) * sinc(x/3))
 		}

@@ -4,7 +4,8 @@ package model
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // Config mirrors the Hugging Face ViTConfig fields that change the numbers,
@@ -21,7 +22,7 @@ type Config struct {
 	NumChannels       int     `json:"num_channels"`
 	QKVBias           bool    `json:"qkv_bias"`
 	Labels            []string
-	Preprocess        Preprocess
+	Preprocess        prep.Params
 
 	// Family options. Their zero values are Hugging Face ViT's, so a
 	// ViTForImageClassification config sets none of them.
@@ -43,40 +44,6 @@ const (
 	PoolCLS = "cls"
 	PoolAvg = "avg"
 )
-
-// Preprocess holds the Hugging Face ViTImageProcessor parameters, plus the
-// center crop of DeiT's and timm's evaluation transforms.
-type Preprocess struct {
-	DoResize      bool
-	Height, Width int // the model's input: the resize target, or the crop when resizing first to a larger size
-	Resample      int // PIL filter id: 0 nearest, 2 bilinear, 3 bicubic, 1 lanczos, 4 box, 5 hamming
-	DoRescale     bool
-	RescaleFactor float64
-	DoNormalize   bool
-	Mean, Std     []float64 // per channel
-
-	// Resize-then-crop (both zero: resize straight to Height×Width). With
-	// ResizeShortest the image is resized so its shorter side has that many
-	// pixels, the other side int(ResizeShortest·long/short) as torchvision's
-	// Resize(int) computes it (timm: floor(size/crop_pct)); with
-	// ResizeHeight×ResizeWidth to exactly that (Hugging Face DeiT's size).
-	// Then the central Height×Width is cut out, offsets
-	// round((in−out)/2) half to even as torchvision's CenterCrop does (Hugging
-	// Face floors them; the converter only accepts even margins there, where
-	// both agree).
-	ResizeShortest            int
-	ResizeHeight, ResizeWidth int
-	CropPct                   float64 // timm's crop_pct the sizes came from (0 otherwise), for display
-}
-
-// DefaultPreprocess is ViTImageProcessor's default for a model of this size.
-func DefaultPreprocess(size int) Preprocess {
-	return Preprocess{
-		DoResize: true, Height: size, Width: size, Resample: 2,
-		DoRescale: true, RescaleFactor: 1.0 / 255,
-		DoNormalize: true, Mean: []float64{0.5, 0.5, 0.5}, Std: []float64{0.5, 0.5, 0.5},
-	}
-}
 
 // HeadDim is the per-head width hd = D / H.
 func (c *Config) HeadDim() int { return c.HiddenSize / c.NumAttentionHeads }
@@ -122,8 +89,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: hidden_size %d is not a multiple of num_attention_heads %d", c.HiddenSize, c.NumAttentionHeads)
 	case c.PatchSize <= 0 || c.ImageSize <= 0 || c.ImageSize%c.PatchSize != 0:
 		return fmt.Errorf("config: image_size %d is not a positive multiple of patch_size %d", c.ImageSize, c.PatchSize)
-	case c.NumChannels <= 0:
-		return fmt.Errorf("config: num_channels %d must be positive", c.NumChannels)
+	case c.NumChannels != prep.Channels:
+		return fmt.Errorf("config: num_channels %d: vitctl feeds models RGB images (%d channels)", c.NumChannels, prep.Channels)
 	case c.LayerNormEps <= 0:
 		return fmt.Errorf("config: layer_norm_eps %g must be positive", c.LayerNormEps)
 	case len(c.Labels) == 0:
@@ -159,46 +126,5 @@ func (c *Config) validatePreprocess() error {
 	if p.DoResize && (p.Height != c.ImageSize || p.Width != c.ImageSize) {
 		return fmt.Errorf("preprocess: resize to %dx%d but the model takes %dx%d images", p.Width, p.Height, c.ImageSize, c.ImageSize)
 	}
-	if p.ResizeShortest < 0 || p.ResizeHeight < 0 || p.ResizeWidth < 0 ||
-		p.ResizeShortest > 0 && (p.ResizeHeight > 0 || p.ResizeWidth > 0 || p.ResizeShortest < max(p.Height, p.Width)) ||
-		(p.ResizeHeight > 0 || p.ResizeWidth > 0) && (p.ResizeHeight < p.Height || p.ResizeWidth < p.Width) {
-		return fmt.Errorf("preprocess: resize (shortest side %d, or %dx%d) does not leave a %dx%d center crop",
-			p.ResizeShortest, p.ResizeWidth, p.ResizeHeight, p.Width, p.Height)
-	}
-	if p.DoNormalize {
-		if len(p.Mean) != c.NumChannels || len(p.Std) != c.NumChannels {
-			return fmt.Errorf("preprocess: image_mean has %d and image_std %d values, want %d (one per channel)", len(p.Mean), len(p.Std), c.NumChannels)
-		}
-		for _, s := range p.Std {
-			if s == 0 {
-				return fmt.Errorf("preprocess: image_std %v has a zero", p.Std)
-			}
-		}
-	}
-	return nil
-}
-
-// At is p for a model run at height×width instead of its own size: the
-// input becomes height×width, and a resize-then-crop keeps its proportions
-// as timm's eval transform does for an (h, w) input: the resize is
-// floor(side/crop_pct) per side (the shorter-side form when the two agree),
-// or, for a fixed Hugging Face resize, scaled by the same factor as the
-// crop.
-func (p Preprocess) At(height, width int) Preprocess {
-	switch {
-	case p.ResizeShortest > 0 && p.CropPct > 0:
-		rh := int(math.Floor(float64(height) / p.CropPct))
-		rw := int(math.Floor(float64(width) / p.CropPct))
-		p.ResizeShortest, p.ResizeHeight, p.ResizeWidth = 0, rh, rw
-		if rh == rw {
-			p.ResizeShortest, p.ResizeHeight, p.ResizeWidth = rh, 0, 0
-		}
-	case p.ResizeShortest > 0:
-		p.ResizeShortest = p.ResizeShortest * min(height, width) / min(p.Height, p.Width)
-	case p.ResizeHeight > 0:
-		p.ResizeHeight = p.ResizeHeight * height / p.Height
-		p.ResizeWidth = p.ResizeWidth * width / p.Width
-	}
-	p.Height, p.Width = height, width
-	return p
+	return p.Validate()
 }

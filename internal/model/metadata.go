@@ -1,9 +1,63 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
+	"reflect"
 
 	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/prep"
+)
+
+// Metadata keys of the model file (its schema: fields, WriteMetadata and
+// ConfigFrom below).
+const (
+	Arch = "vit" // general.architecture
+
+	KeyArch             = "general.architecture"
+	KeyName             = "general.name"
+	KeySource           = "general.source"
+	KeyConverterVersion = "vitctl.converter_version"
+	KeyModelType        = "vit.model_type" // source layout: "vit", "deit" (Hugging Face model_type) or "timm"
+
+	KeyHiddenSize   = "vit.hidden_size"
+	KeyLayers       = "vit.num_hidden_layers"
+	KeyHeads        = "vit.num_attention_heads"
+	KeyIntermediate = "vit.intermediate_size"
+	KeyHiddenAct    = "vit.hidden_act"
+	KeyLayerNormEps = "vit.layer_norm_eps" // float64
+	KeyImageSize    = "vit.image_size"
+	KeyPatchSize    = "vit.patch_size"
+	KeyChannels     = "vit.num_channels"
+	KeyQKVBias      = "vit.qkv_bias"
+	KeyLabels       = "vit.labels" // array of strings, index = class id
+
+	// Family options; absent keys take the zero value (Hugging Face ViT).
+	KeyNoClassToken      = "vit.no_class_token"
+	KeyDistillationToken = "vit.distillation_token"
+	KeyDistillationHead  = "vit.distillation_head"
+	KeyRegisterTokens    = "vit.register_tokens"
+	KeyNoEmbedClass      = "vit.no_embed_class"
+	KeyPreNorm           = "vit.pre_norm"
+	KeyNoPatchBias       = "vit.no_patch_bias"
+	KeyLayerScale        = "vit.layer_scale"
+	KeyPooling           = "vit.pooling" // "cls" or "avg"
+	KeyFCNorm            = "vit.fc_norm"
+
+	KeyResizeShortest = "vit.preprocess.resize_shortest"
+	KeyResizeHeight   = "vit.preprocess.resize_height"
+	KeyResizeWidth    = "vit.preprocess.resize_width"
+	KeyCropPct        = "vit.preprocess.crop_pct" // float64
+
+	KeyDoResize      = "vit.preprocess.do_resize"
+	KeyHeight        = "vit.preprocess.height"
+	KeyWidth         = "vit.preprocess.width"
+	KeyResample      = "vit.preprocess.resample"
+	KeyDoRescale     = "vit.preprocess.do_rescale"
+	KeyRescaleFactor = "vit.preprocess.rescale_factor" // float64
+	KeyDoNormalize   = "vit.preprocess.do_normalize"
+	KeyMean          = "vit.preprocess.image_mean" // array of float64
+	KeyStd           = "vit.preprocess.image_std"  // array of float64
 )
 
 // Metadata is the typed key-value store of a model file (a *gguf.File).
@@ -18,108 +72,158 @@ type Metadata interface {
 	Floats(key string) ([]float64, error)
 }
 
-// mdReader collects the first error while reading many keys.
-type mdReader struct {
-	md  Metadata
-	err error
+// MetadataWriter adds typed keys to a model file (a *gguf.Writer).
+type MetadataWriter interface {
+	AddUint32(key string, v uint32)
+	AddFloat64(key string, v float64)
+	AddBool(key string, v bool)
+	AddString(key, v string)
+	AddStrings(key string, v []string)
+	AddFloat64s(key string, v []float64)
 }
 
-func (r *mdReader) int(key string, dst *int) {
-	if r.err == nil {
-		*dst, r.err = r.md.Int(key)
+// Provenance says where a model file came from.
+type Provenance struct {
+	Name             string // general.name
+	Source           string // the checkpoint, general.source
+	ConverterVersion string
+}
+
+// field is one metadata key and the Config field that holds its value.
+type field struct {
+	key string
+	dst any  // *int, *prep.Resample, *bool, *float64, *string, *[]string or *[]float64
+	opt bool // newer than the first files: written only when not zero, read as zero when absent
+}
+
+// fields is the schema of a model's config in its file, in writing order.
+func fields(c *Config) []field {
+	p := &c.Preprocess
+	return []field{
+		{KeyModelType, &c.ModelType, true},
+		{KeyHiddenSize, &c.HiddenSize, false},
+		{KeyLayers, &c.NumHiddenLayers, false},
+		{KeyHeads, &c.NumAttentionHeads, false},
+		{KeyIntermediate, &c.IntermediateSize, false},
+		{KeyHiddenAct, &c.HiddenAct, false},
+		{KeyLayerNormEps, &c.LayerNormEps, false},
+		{KeyImageSize, &c.ImageSize, false},
+		{KeyPatchSize, &c.PatchSize, false},
+		{KeyChannels, &c.NumChannels, false},
+		{KeyQKVBias, &c.QKVBias, false},
+		{KeyLabels, &c.Labels, false},
+		{KeyDoResize, &p.DoResize, false},
+		{KeyHeight, &p.Height, false},
+		{KeyWidth, &p.Width, false},
+		{KeyResample, &p.Resample, false},
+		{KeyDoRescale, &p.DoRescale, false},
+		{KeyRescaleFactor, &p.RescaleFactor, false},
+		{KeyDoNormalize, &p.DoNormalize, false},
+		{KeyMean, &p.Mean, false},
+		{KeyStd, &p.Std, false},
+		{KeyNoClassToken, &c.NoClassToken, true},
+		{KeyDistillationToken, &c.DistillationToken, true},
+		{KeyDistillationHead, &c.DistillationHead, true},
+		{KeyNoEmbedClass, &c.NoEmbedClass, true},
+		{KeyPreNorm, &c.PreNorm, true},
+		{KeyNoPatchBias, &c.NoPatchBias, true},
+		{KeyLayerScale, &c.LayerScale, true},
+		{KeyFCNorm, &c.FCNorm, true},
+		{KeyRegisterTokens, &c.RegisterTokens, true},
+		{KeyResizeShortest, &p.ResizeShortest, true},
+		{KeyResizeHeight, &p.ResizeHeight, true},
+		{KeyResizeWidth, &p.ResizeWidth, true},
+		{KeyPooling, &c.Pooling, true},
+		{KeyCropPct, &p.CropPct, true},
 	}
 }
 
-func (r *mdReader) float(key string, dst *float64) {
-	if r.err == nil {
-		*dst, r.err = r.md.Float(key)
-	}
-}
-
-func (r *mdReader) bool(key string, dst *bool) {
-	if r.err == nil {
-		*dst, r.err = r.md.Bool(key)
-	}
-}
-
-func (r *mdReader) str(key string, dst *string) {
-	if r.err == nil {
-		*dst, r.err = r.md.String(key)
-	}
-}
-
-func (r *mdReader) strs(key string, dst *[]string) {
-	if r.err == nil {
-		*dst, r.err = r.md.Strings(key)
-	}
-}
-
-func (r *mdReader) floats(key string, dst *[]float64) {
-	if r.err == nil {
-		*dst, r.err = r.md.Floats(key)
-	}
-}
-
-// opt reads key through get only when the file has it, so files written
-// before a key existed keep the zero value.
-func opt[T any](r *mdReader, key string, dst *T, get func(*mdReader, string, *T)) {
-	if r.err == nil && r.md.Has(key) {
-		get(r, key, dst)
+// WriteMetadata records c and where it came from; ConfigFrom reads it back.
+func WriteMetadata(w MetadataWriter, c *Config, prov Provenance) {
+	w.AddString(KeyArch, Arch)
+	w.AddString(KeyName, prov.Name)
+	w.AddString(KeySource, prov.Source)
+	w.AddString(KeyConverterVersion, prov.ConverterVersion)
+	cc := *c
+	cc.ModelType = cmp.Or(c.ModelType, "vit")
+	for _, f := range fields(&cc) {
+		if f.opt && reflect.ValueOf(f.dst).Elem().IsZero() {
+			continue
+		}
+		switch v := f.dst.(type) {
+		case *int:
+			w.AddUint32(f.key, uint32(*v))
+		case *prep.Resample:
+			w.AddUint32(f.key, uint32(*v))
+		case *bool:
+			w.AddBool(f.key, *v)
+		case *float64:
+			w.AddFloat64(f.key, *v)
+		case *string:
+			w.AddString(f.key, *v)
+		case *[]string:
+			w.AddStrings(f.key, *v)
+		case *[]float64:
+			w.AddFloat64s(f.key, *v)
+		default:
+			panic(fmt.Sprintf("model: metadata field %s has type %T", f.key, f.dst))
+		}
 	}
 }
 
 // ConfigFrom reads a model's Config from model-file metadata.
 func ConfigFrom(md Metadata) (*Config, error) {
-	var arch string
-	r := &mdReader{md: md}
-	r.str(KeyArch, &arch)
-	if r.err == nil && arch != Arch {
-		return nil, fmt.Errorf("architecture %q is not %q (not a vitctl ViT model file)", arch, Arch)
-	}
 	c := &Config{}
-	r.int(KeyHiddenSize, &c.HiddenSize)
-	r.int(KeyLayers, &c.NumHiddenLayers)
-	r.int(KeyHeads, &c.NumAttentionHeads)
-	r.int(KeyIntermediate, &c.IntermediateSize)
-	r.str(KeyHiddenAct, &c.HiddenAct)
-	r.float(KeyLayerNormEps, &c.LayerNormEps)
-	r.int(KeyImageSize, &c.ImageSize)
-	r.int(KeyPatchSize, &c.PatchSize)
-	r.int(KeyChannels, &c.NumChannels)
-	r.bool(KeyQKVBias, &c.QKVBias)
-	r.strs(KeyLabels, &c.Labels)
-	p := &c.Preprocess
-	r.bool(KeyDoResize, &p.DoResize)
-	r.int(KeyHeight, &p.Height)
-	r.int(KeyWidth, &p.Width)
-	r.int(KeyResample, &p.Resample)
-	r.bool(KeyDoRescale, &p.DoRescale)
-	r.float(KeyRescaleFactor, &p.RescaleFactor)
-	r.bool(KeyDoNormalize, &p.DoNormalize)
-	r.floats(KeyMean, &p.Mean)
-	r.floats(KeyStd, &p.Std)
-	opt(r, KeyResizeShortest, &p.ResizeShortest, (*mdReader).int)
-	opt(r, KeyResizeHeight, &p.ResizeHeight, (*mdReader).int)
-	opt(r, KeyResizeWidth, &p.ResizeWidth, (*mdReader).int)
-	opt(r, KeyCropPct, &p.CropPct, (*mdReader).float)
-	opt(r, KeyModelType, &c.ModelType, (*mdReader).str)
-	opt(r, KeyNoClassToken, &c.NoClassToken, (*mdReader).bool)
-	opt(r, KeyDistillationToken, &c.DistillationToken, (*mdReader).bool)
-	opt(r, KeyDistillationHead, &c.DistillationHead, (*mdReader).bool)
-	opt(r, KeyRegisterTokens, &c.RegisterTokens, (*mdReader).int)
-	opt(r, KeyNoEmbedClass, &c.NoEmbedClass, (*mdReader).bool)
-	opt(r, KeyPreNorm, &c.PreNorm, (*mdReader).bool)
-	opt(r, KeyNoPatchBias, &c.NoPatchBias, (*mdReader).bool)
-	opt(r, KeyLayerScale, &c.LayerScale, (*mdReader).bool)
-	opt(r, KeyPooling, &c.Pooling, (*mdReader).str)
-	opt(r, KeyFCNorm, &c.FCNorm, (*mdReader).bool)
-	if r.err != nil {
-		return nil, fmt.Errorf("model metadata: %w (re-run vitctl convert)", r.err)
+	if err := readMetadata(md, c); err != nil {
+		return nil, fmt.Errorf("model metadata: %w (re-run vitctl convert)", err)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+func readMetadata(md Metadata, c *Config) error {
+	arch, err := md.String(KeyArch)
+	if err != nil {
+		return err
+	}
+	if arch != Arch {
+		return fmt.Errorf("architecture %q is not %q (not a vitctl ViT model file)", arch, Arch)
+	}
+	for _, f := range fields(c) {
+		if f.opt && !md.Has(f.key) {
+			continue
+		}
+		if err := readField(md, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readField(md Metadata, f field) (err error) {
+	switch v := f.dst.(type) {
+	case *int:
+		*v, err = md.Int(f.key)
+	case *prep.Resample:
+		var n int
+		n, err = md.Int(f.key)
+		*v = prep.Resample(n)
+	case *bool:
+		*v, err = md.Bool(f.key)
+	case *float64:
+		*v, err = md.Float(f.key)
+	case *string:
+		*v, err = md.String(f.key)
+	case *[]string:
+		*v, err = md.Strings(f.key)
+	case *[]float64:
+		*v, err = md.Floats(f.key)
+	default:
+		panic(fmt.Sprintf("model: metadata field %s has type %T", f.key, f.dst))
+	}
+	return err
 }
 
 // Source is a model file: its metadata and its tensors (a *gguf.File).

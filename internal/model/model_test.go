@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // tinyConfig is a small but complete model: 2 layers, 3 heads, patch 4.
@@ -14,7 +15,7 @@ func tinyConfig() Config {
 	return Config{
 		HiddenSize: 24, NumHiddenLayers: 2, NumAttentionHeads: 3, IntermediateSize: 40,
 		HiddenAct: "gelu", LayerNormEps: 1e-12, ImageSize: 16, PatchSize: 4, NumChannels: 3,
-		QKVBias: true, Labels: []string{"a", "b", "c", "d", "e"}, Preprocess: DefaultPreprocess(16),
+		QKVBias: true, Labels: []string{"a", "b", "c", "d", "e"}, Preprocess: prep.Default(16),
 	}
 }
 

@@ -5,57 +5,10 @@ import (
 	"maps"
 )
 
-// Model-file vocabulary shared by the converter and the loader. Tensor names
+// Model-file tensor names, shared by the converter and the loader. They
 // follow the ggml convention (short, "blk.N." per layer); shapes are given
-// row-major, outermost first, as PyTorch prints them.
-const (
-	Arch = "vit" // general.architecture
-
-	KeyArch             = "general.architecture"
-	KeyName             = "general.name"
-	KeySource           = "general.source"
-	KeyConverterVersion = "vitctl.converter_version"
-	KeyModelType        = "vit.model_type" // source layout: "vit", "deit" (Hugging Face model_type) or "timm"
-
-	KeyHiddenSize   = "vit.hidden_size"
-	KeyLayers       = "vit.num_hidden_layers"
-	KeyHeads        = "vit.num_attention_heads"
-	KeyIntermediate = "vit.intermediate_size"
-	KeyHiddenAct    = "vit.hidden_act"
-	KeyLayerNormEps = "vit.layer_norm_eps" // float64
-	KeyImageSize    = "vit.image_size"
-	KeyPatchSize    = "vit.patch_size"
-	KeyChannels     = "vit.num_channels"
-	KeyQKVBias      = "vit.qkv_bias"
-	KeyLabels       = "vit.labels" // array of strings, index = class id
-
-	// Family options; absent keys take the zero value (Hugging Face ViT).
-	KeyNoClassToken      = "vit.no_class_token"
-	KeyDistillationToken = "vit.distillation_token"
-	KeyDistillationHead  = "vit.distillation_head"
-	KeyRegisterTokens    = "vit.register_tokens"
-	KeyNoEmbedClass      = "vit.no_embed_class"
-	KeyPreNorm           = "vit.pre_norm"
-	KeyNoPatchBias       = "vit.no_patch_bias"
-	KeyLayerScale        = "vit.layer_scale"
-	KeyPooling           = "vit.pooling" // "cls" or "avg"
-	KeyFCNorm            = "vit.fc_norm"
-
-	KeyResizeShortest = "vit.preprocess.resize_shortest"
-	KeyResizeHeight   = "vit.preprocess.resize_height"
-	KeyResizeWidth    = "vit.preprocess.resize_width"
-	KeyCropPct        = "vit.preprocess.crop_pct" // float64
-
-	KeyDoResize      = "vit.preprocess.do_resize"
-	KeyHeight        = "vit.preprocess.height"
-	KeyWidth         = "vit.preprocess.width"
-	KeyResample      = "vit.preprocess.resample"
-	KeyDoRescale     = "vit.preprocess.do_rescale"
-	KeyRescaleFactor = "vit.preprocess.rescale_factor" // float64
-	KeyDoNormalize   = "vit.preprocess.do_normalize"
-	KeyMean          = "vit.preprocess.image_mean" // array of float64
-	KeyStd           = "vit.preprocess.image_std"  // array of float64
-)
+// row-major, outermost first, as PyTorch prints them. The metadata keys are
+// in metadata.go.
 
 // Global tensors.
 const (

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // TestLowPrecisionAccuracy runs every golden model in fp32, bf16 and int8
@@ -104,7 +105,7 @@ func BenchmarkForwardPrecision(b *testing.B) {
 	cfg := model.Config{
 		HiddenSize: 768, NumHiddenLayers: 12, NumAttentionHeads: 12, IntermediateSize: 3072,
 		HiddenAct: "gelu", LayerNormEps: 1e-12, ImageSize: 224, PatchSize: 16, NumChannels: 3,
-		QKVBias: true, Labels: make([]string, 1000), Preprocess: model.DefaultPreprocess(224),
+		QKVBias: true, Labels: make([]string, 1000), Preprocess: prep.Default(224),
 	}
 	for i := range cfg.Labels {
 		cfg.Labels[i] = fmt.Sprint(i)

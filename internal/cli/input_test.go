@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
+)
+
+func writeNpy(t *testing.T, path string, shape []int) []float32 {
+	t.Helper()
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32(i) / float32(n)
+	}
+	var b bytes.Buffer
+	if err := npy.Write(&b, &npy.Array{Shape: shape, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestLoadInput: a .npy passes through when shaped as the model's input, an
+// image is decoded and preprocessed.
+func TestLoadInput(t *testing.T) {
+	dir := t.TempDir()
+	p := prep.Default(16)
+	for _, shape := range [][]int{{3, 16, 16}, {1, 3, 16, 16}} {
+		path := filepath.Join(dir, "x.npy")
+		want := writeNpy(t, path, shape)
+		got, err := loadInput(path, p, 0)
+		if err != nil {
+			t.Fatalf("%v: %v", shape, err)
+		}
+		if len(got) != len(want) || got[5] != want[5] {
+			t.Errorf("%v: data not passed through", shape)
+		}
+	}
+	for _, shape := range [][]int{{3, 16, 15}, {16, 16, 3}, {2, 3, 16, 16}, {768}} {
+		path := filepath.Join(dir, "bad.NPY")
+		writeNpy(t, path, shape)
+		_, err := loadInput(path, p, 0)
+		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "(3, 16, 16) or (1, 3, 16, 16)") {
+			t.Errorf("%v: got %v", shape, err)
+		}
+	}
+	if _, err := loadInput(filepath.Join(dir, "missing.npy"), p, 0); err == nil || strings.Count(err.Error(), "missing.npy") != 1 {
+		t.Errorf("missing file: %v", err)
+	}
+	got, err := loadInput(filepath.Join(imagesDir, "rocket.jpg"), p, 0)
+	if err != nil || len(got) != 3*16*16 {
+		t.Fatalf("image input: %d values, %v", len(got), err)
+	}
+}

@@ -24,10 +24,11 @@ type classifyOptions struct {
 	batch     int
 	workers   int
 	verify    bool
+	scale     scaleFlags
 }
 
 func (o *classifyOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output}
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -37,13 +38,20 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
 a .npy file of preprocessed float32 pixels (3,H,W) or (1,3,H,W), a folder
-(its image files; -r for sub-folders too), or - to read paths from stdin.
-A file that cannot be read is reported and skipped; the exit status is 1
-if any file failed. Without -m the embedded Fashion-MNIST model is used.`,
+(its image files; -r for sub-folders too), or - to read paths from stdin;
+--from-file reads them from a list. A file that cannot be read is reported
+and skipped; the exit status is 1 if any file failed. Without -m the
+embedded Fashion-MNIST model is used.
+
+--shard I/N splits the inputs between N processes that share nothing but
+the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
+--resume with -o jsonl --out FILE finishes a killed run.`,
 		Example: `  vitctl classify testdata/images/fashion
   vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
-  find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -`,
-		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
+  find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
+  find photos -name '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
+  vitctl classify -m vit-base.gguf -r --shard 2/8 -o jsonl --out shard-2.jsonl --resume photos/`,
+		Args: cobra.ArbitraryArgs, // PATHs or --from-file: scaleFlags.check
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
@@ -68,11 +76,10 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if err := o.kernel.apply(); err != nil {
+	if err := o.scale.check(o.output.format.val, args); err != nil {
 		return err
 	}
-	rep, err := newReporter(o.output.format.val, s.out)
-	if err != nil {
+	if err := o.kernel.apply(); err != nil {
 		return err
 	}
 	m, err := openModel(o.model.path, o.verify, &o.precision)
@@ -84,7 +91,16 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	cfg := &m.Config
-	inputs := expandInputs(args, o.input.recursive, s.in)
+	sc, err := o.scale.start(args, o.input.recursive, s)
+	if err != nil {
+		return err
+	}
+	rep, err := newReporter(o.output.format.val, sc.w)
+	if err != nil {
+		sc.finish(false)
+		return err
+	}
+	inputs := sc.inputs
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
 			return loadInput(path, pre, o.input.maxPixels)
@@ -115,11 +131,17 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := rep.close(); err != nil && writeErr == nil {
 		writeErr = fmt.Errorf("writing output: %w", err)
 	}
+	if err := sc.finish(runErr == nil && writeErr == nil); err != nil && writeErr == nil {
+		writeErr = err
+	}
 	if runErr != nil {
 		return runErr
 	}
 	if writeErr != nil {
 		return writeErr
+	}
+	if len(inputs) == 0 && sc.listed > 0 {
+		return nil // this shard's share is empty, or all of it was done before
 	}
 	return summarize(s, len(inputs), failed, time.Since(start))
 }

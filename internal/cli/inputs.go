@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,7 +15,14 @@ import (
 // input is one item to classify: a path, or the reason it cannot be used.
 type input struct {
 	path string
+	key  string // the path relative to the folder named, slash-separated, as --shard hashes it
 	err  error
+}
+
+// fileInput is a path named on its own (an argument, a line of a list): its
+// key is the path as given, cleaned.
+func fileInput(p string, err error) input {
+	return input{path: p, key: filepath.ToSlash(filepath.Clean(p)), err: err}
 }
 
 // imageExts are the file names a folder walk picks up; files named on the
@@ -28,10 +36,15 @@ var imageExts = map[string]bool{
 // given, folders as their image files in name order (recursively with
 // recursive), and "-" as newline-separated paths read from stdin.
 func expandInputs(args []string, recursive bool, stdin io.Reader) []input {
+	return expand(args, recursive, stdin, '\n')
+}
+
+// expand is expandInputs with the separator of the paths read from stdin.
+func expand(args []string, recursive bool, stdin io.Reader, sep byte) []input {
 	var out []input
 	for _, a := range args {
 		if a == "-" {
-			out = append(out, readList(stdin)...)
+			out = append(out, readList(stdin, "stdin", sep)...)
 			continue
 		}
 		out = append(out, expandPath(a, recursive)...)
@@ -39,28 +52,49 @@ func expandInputs(args []string, recursive bool, stdin io.Reader) []input {
 	return out
 }
 
-func readList(r io.Reader) []input {
+// readList reads the paths of a list named name: one per line, surrounding
+// spaces trimmed, or, with sep 0, separated by NUL bytes and taken as they
+// are (find -print0). Empty entries are skipped.
+func readList(r io.Reader, name string, sep byte) []input {
 	var out []input
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	if sep == 0 {
+		sc.Split(splitNUL)
+	}
 	for sc.Scan() {
-		if p := strings.TrimSpace(sc.Text()); p != "" {
-			out = append(out, input{path: p})
+		p := sc.Text()
+		if sep != 0 {
+			p = strings.TrimSpace(p)
+		}
+		if p != "" {
+			out = append(out, fileInput(p, nil))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		out = append(out, input{path: "-", err: fmt.Errorf("reading paths from stdin: %w", err)})
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, err)})
 	}
 	return out
+}
+
+// splitNUL is a bufio.SplitFunc for NUL-terminated entries.
+func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 func expandPath(p string, recursive bool) []input {
 	st, err := os.Stat(p)
 	if err != nil {
-		return []input{{path: p, err: statError(err)}}
+		return []input{fileInput(p, statError(err))}
 	}
 	if !st.IsDir() {
-		return []input{{path: p}}
+		return []input{fileInput(p, nil)}
 	}
 	if !recursive {
 		return listDir(p)
@@ -68,16 +102,16 @@ func expandPath(p string, recursive bool) []input {
 	var out []input
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			out = append(out, input{path: path, err: statError(err)})
+			out = append(out, input{path: path, key: relKey(p, path), err: statError(err)})
 			return nil
 		}
 		if !d.IsDir() && imageExts[strings.ToLower(filepath.Ext(path))] {
-			out = append(out, input{path: path})
+			out = append(out, input{path: path, key: relKey(p, path)})
 		}
 		return nil
 	})
 	if err != nil {
-		out = append(out, input{path: p, err: err})
+		out = append(out, fileInput(p, err))
 	}
 	return out
 }
@@ -86,7 +120,7 @@ func expandPath(p string, recursive bool) []input {
 func listDir(dir string) []input {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return []input{{path: dir, err: statError(err)}}
+		return []input{fileInput(dir, statError(err))}
 	}
 	var names []string
 	for _, e := range entries {
@@ -97,9 +131,18 @@ func listDir(dir string) []input {
 	sort.Strings(names)
 	out := make([]input, len(names))
 	for i, n := range names {
-		out[i] = input{path: filepath.Join(dir, n)}
+		out[i] = input{path: filepath.Join(dir, n), key: n}
 	}
 	return out
+}
+
+// relKey is the key of path found in the folder root: its path below root.
+func relKey(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		rel = path
+	}
+	return filepath.ToSlash(rel)
 }
 
 // statError shortens os errors to their reason; the path is printed beside it.

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vitctl/vitctl/internal/shard"
+)
+
+// scaleFlags split a run across machines and let a killed run resume:
+// --shard, --from-file and -0 choose the inputs, --out and --resume where
+// the records go. A command that writes one record per input registers
+// the group, calls start for its inputs and writer, and finish at the end.
+type scaleFlags struct {
+	shard    string
+	fromFile string
+	null     bool
+	out      string
+	resume   bool
+
+	spec shard.Spec // from shard, set by validate
+}
+
+func (f *scaleFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.shard, "shard", "", "take only shard I of N of the inputs: I/N (0-based), or auto or auto/N for the index of a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm array (SLURM_ARRAY_TASK_ID) and the count N, JOB_COMPLETION_COUNT or SLURM_ARRAY_TASK_COUNT; an input's shard is a hash of its path below the folder given")
+	fs.StringVar(&f.fromFile, "from-file", "", "read input paths from this file too, one per line (- for stdin)")
+	fs.BoolVarP(&f.null, "null", "0", false, "paths read from --from-file or - are separated by NUL bytes, as find -print0 writes them")
+	fs.StringVar(&f.out, "out", "", "write the results to this file instead of stdout (through a temporary file renamed when the run ends; appended to with --resume)")
+	fs.BoolVar(&f.resume, "resume", false, "with -o jsonl --out FILE: skip the inputs FILE has a record for and append a record for each other input as soon as it is done, so a killed run is finished by running it again")
+}
+
+// validate parses --shard, reading the scheduler's variables for auto.
+func (f *scaleFlags) validate() error {
+	if f.shard == "" {
+		return nil
+	}
+	spec, err := shard.Parse(f.shard, os.Getenv)
+	if err != nil {
+		return usagef("--shard %v", err)
+	}
+	f.spec = spec
+	return nil
+}
+
+// check relates the group to the command's output format and arguments.
+func (f *scaleFlags) check(format string, args []string) error {
+	switch {
+	case f.resume && (format != "jsonl" || f.out == ""):
+		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
+	case len(args) == 0 && f.fromFile == "":
+		return usagef("no inputs: give images, folders, - (paths on stdin) or --from-file LIST")
+	}
+	return nil
+}
+
+// scaleRun is one run's inputs and where its records go.
+type scaleRun struct {
+	inputs  []input   // this shard's inputs still to do, in listing order
+	listed  int       // inputs listed, all shards together
+	skipped int       // inputs the --resume file already has
+	w       io.Writer // the records' destination
+	log     *shard.Log
+	tmp     *atomicFile
+}
+
+// start lists the inputs of args and --from-file (folders with recursive),
+// keeps this shard's, opens --out and drops the inputs it already has.
+func (f *scaleFlags) start(args []string, recursive bool, s streams) (*scaleRun, error) {
+	sep := byte('\n')
+	if f.null {
+		sep = 0
+	}
+	all := expand(args, recursive, s.in, sep)
+	if f.fromFile != "" {
+		list, err := f.readFromFile(s.in, sep)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, list...)
+	}
+	r := &scaleRun{listed: len(all), w: s.out}
+	var err error
+	switch {
+	case f.resume:
+		if r.log, err = shard.Resume(f.out); err != nil {
+			return nil, fmt.Errorf("--resume: %w", err)
+		}
+		r.w = r.log
+		if r.log.Dropped > 0 {
+			fmt.Fprintf(s.err, "%s: dropped a torn last line (%d bytes), its input is done again\n", f.out, r.log.Dropped)
+		}
+	case f.out != "":
+		if r.tmp, err = createAtomic(f.out); err != nil {
+			return nil, fmt.Errorf("--out: %w", err)
+		}
+		r.w = r.tmp
+	}
+	seen := map[string]bool{}
+	for _, in := range all {
+		switch {
+		case !f.spec.Owns(in.key):
+		case f.resume && (r.log.Done(in.path) || seen[in.path]):
+			r.skipped++
+		default:
+			seen[in.path] = true
+			r.inputs = append(r.inputs, in)
+		}
+	}
+	f.describe(s.err, r)
+	return r, nil
+}
+
+func (f *scaleFlags) readFromFile(stdin io.Reader, sep byte) ([]input, error) {
+	if f.fromFile == "-" {
+		return readList(stdin, "stdin", sep), nil
+	}
+	fh, err := os.Open(f.fromFile)
+	if err != nil {
+		return nil, fmt.Errorf("--from-file: %w", err)
+	}
+	defer fh.Close()
+	return readList(fh, f.fromFile, sep), nil
+}
+
+// describe says on stderr what sharding and resuming left to do.
+func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
+	if f.shard != "" {
+		fmt.Fprintf(w, "shard %v: %d of %d inputs\n", f.spec, len(r.inputs)+r.skipped, r.listed)
+	}
+	if f.resume {
+		fmt.Fprintf(w, "%s: %d records kept, %d inputs to do\n", f.out, r.log.Len(), len(r.inputs))
+	}
+}
+
+// finish closes the destination: the --resume file is synced, the --out
+// file renamed into place when ok, removed otherwise.
+func (r *scaleRun) finish(ok bool) error {
+	switch {
+	case r.log != nil:
+		return r.log.Close()
+	case r.tmp != nil && ok:
+		return r.tmp.commit()
+	case r.tmp != nil:
+		r.tmp.abort()
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// jsonlPaths parses JSONL output into its lines and the path of each.
+func jsonlPaths(t *testing.T, out string) (lines, paths []string) {
+	t.Helper()
+	for line := range strings.SplitSeq(strings.TrimSuffix(out, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("not a JSON record: %q", line)
+		}
+		lines, paths = append(lines, line), append(paths, r.Path)
+	}
+	return lines, paths
+}
+
+// TestShardsTogetherAreTheWhole: for N = 1, 3, 7 the N shards of a folder
+// run print, between them, exactly the records of the unsharded run, each
+// input once (failures included).
+func TestShardsTogetherAreTheWhole(t *testing.T) {
+	args := []string{"classify", "-o", "jsonl", "-k", "2", "-r", imagesDir}
+	_, out, _ := run(t, "", args...)
+	whole, _ := jsonlPaths(t, out)
+	if len(whole) < 50 {
+		t.Fatalf("only %d records in the whole run", len(whole))
+	}
+	slices.Sort(whole)
+	for _, n := range []int{1, 3, 7} {
+		var got []string
+		seen := map[string]int{}
+		for i := range n {
+			code, out, errs := run(t, "", append(args, "--shard", fmt.Sprintf("%d/%d", i, n))...)
+			if code == ExitUsage || !strings.Contains(errs, fmt.Sprintf("shard %d/%d: ", i, n)) {
+				t.Fatalf("shard %d/%d: exit %d\n%s", i, n, code, errs)
+			}
+			lines, paths := jsonlPaths(t, out)
+			got = append(got, lines...)
+			for _, p := range paths {
+				seen[p]++
+			}
+		}
+		for p, c := range seen {
+			if c != 1 {
+				t.Errorf("N=%d: %s in %d shards", n, p, c)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, whole) {
+			t.Errorf("N=%d: the shards' %d records differ from the whole run's %d", n, len(got), len(whole))
+		}
+	}
+}
+
+// shardFolder makes a folder tree of small images with awkward names.
+func shardFolder(t *testing.T) (root string, rel []string) {
+	src, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root = t.TempDir()
+	for i := range 40 {
+		name := fmt.Sprintf("img %02d.png", i)
+		switch i % 4 {
+		case 1:
+			name = filepath.Join("sub", name)
+		case 2:
+			name = filepath.Join("sub", "deeper", fmt.Sprintf("line\nbreak %02d.png", i))
+		}
+		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rel = append(rel, filepath.ToSlash(name))
+	}
+	return root, rel
+}
+
+// TestShardIgnoresListing: an input's shard depends only on its path below
+// the input root: a folder named by an absolute path, the same folder as
+// ".", and NUL-separated lists of its files in two orders give each shard
+// the same inputs.
+func TestShardIgnoresListing(t *testing.T) {
+	root, rel := shardFolder(t)
+	t.Chdir(root)
+	rng := rand.New(rand.NewSource(1))
+	var lists []string
+	for k := range 2 {
+		rng.Shuffle(len(rel), func(i, j int) { rel[i], rel[j] = rel[j], rel[i] })
+		name := filepath.Join(t.TempDir(), fmt.Sprintf("list%d", k))
+		os.WriteFile(name, []byte(strings.Join(rel, "\x00")+"\x00"), 0o644)
+		lists = append(lists, name)
+	}
+	const n = 3
+	total := 0
+	for i := range n {
+		shard := fmt.Sprintf("%d/%d", i, n)
+		var sets [][]string
+		for _, src := range [][]string{{"-r", root}, {"-r", "."}, {"--from-file", lists[0], "-0"}, {"--from-file", lists[1], "-0"}} {
+			args := append([]string{"classify", "-o", "jsonl", "--shard", shard}, src...)
+			code, out, errs := run(t, "", args...)
+			if code != ExitOK {
+				t.Fatalf("%v: exit %d\n%s", args, code, errs)
+			}
+			_, paths := jsonlPaths(t, out)
+			for j, p := range paths {
+				paths[j] = filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator)))
+			}
+			slices.Sort(paths)
+			sets = append(sets, paths)
+		}
+		for _, s := range sets[1:] {
+			if !slices.Equal(s, sets[0]) {
+				t.Errorf("shard %s: %q, but %q from another listing", shard, s, sets[0])
+			}
+		}
+		total += len(sets[0])
+	}
+	if total != len(rel) {
+		t.Errorf("the shards hold %d inputs, want %d", total, len(rel))
+	}
+}
+
+// TestResumeDropsTornLine: a rerun with --resume keeps the complete
+// records, drops a torn last line, and adds exactly the missing ones.
+func TestResumeDropsTornLine(t *testing.T) {
+	root, rel := shardFolder(t)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"classify", "-o", "jsonl", "-r", "--resume", "--out", out, root}
+	if code, stdout, errs := run(t, "", args...); code != ExitOK || stdout != "" {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, errs)
+	}
+	full, _ := os.ReadFile(out)
+	lines := strings.SplitAfter(string(full), "\n")
+	if len(lines) != len(rel)+1 { // the last is ""
+		t.Fatalf("%d lines for %d inputs", len(lines)-1, len(rel))
+	}
+	torn := strings.Join(lines[:25], "") + lines[25][:len(lines[25])/2]
+	os.WriteFile(out, []byte(torn), 0o644)
+	code, _, errs := run(t, "", args...)
+	if code != ExitOK || !strings.Contains(errs, "dropped a torn last line") || !strings.Contains(errs, "25 records kept, 15 inputs to do") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	again, _ := os.ReadFile(out)
+	if string(again) != string(full) {
+		t.Errorf("resumed file differs from the uninterrupted one")
+	}
+	code, _, errs = run(t, "", args...)
+	if again2, _ := os.ReadFile(out); code != ExitOK || string(again2) != string(full) || !strings.Contains(errs, "0 inputs to do") {
+		t.Errorf("a run with nothing left: exit %d, file changed: %v\n%s", code, string(again2) != string(full), errs)
+	}
+}
+
+// TestOutFile: --out writes the results to a file, not stdout, and an empty
+// shard writes an empty file and succeeds.
+func TestOutFile(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "chelsea.png")
+	out := filepath.Join(dir, "r.csv")
+	if code, stdout, errs := run(t, "", "classify", "-o", "csv", "--out", out, img); code != ExitOK || stdout != "" {
+		t.Fatalf("exit %d stdout %q\n%s", code, stdout, errs)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "path,rank,") || !strings.Contains(string(b), "chelsea.png") {
+		t.Errorf("--out file: %q", b)
+	}
+	owner := 0
+	for i := range 2 {
+		if code, stdout, _ := run(t, "", "classify", "-o", "jsonl", "--shard", fmt.Sprintf("%d/2", i), img); code == ExitOK && stdout != "" {
+			owner = i
+		}
+	}
+	out = filepath.Join(dir, "empty.jsonl")
+	code, _, errs := run(t, "", "classify", "-o", "jsonl", "--out", out, "--shard", fmt.Sprintf("%d/2", 1-owner), img)
+	if b, err := os.ReadFile(out); code != ExitOK || err != nil || len(b) != 0 {
+		t.Errorf("empty shard: exit %d, file %q %v\n%s", code, b, err, errs)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, ".*tmp")); len(matches) != 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}
+
+func TestScaleFlagErrors(t *testing.T) {
+	t.Setenv("JOB_COMPLETION_INDEX", "")
+	t.Setenv("SLURM_ARRAY_TASK_ID", "")
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--resume", img}, "--resume needs -o jsonl and --out FILE"},
+		{[]string{"--resume", "-o", "json", "--out", "x.json", img}, "--resume needs -o jsonl"},
+		{[]string{"--shard", "3/3", img}, "--shard \"3/3\""},
+		{[]string{"--shard", "auto", img}, "neither JOB_COMPLETION_INDEX"},
+		{nil, "no inputs"},
+	} {
+		code, _, errs := run(t, "", append([]string{"classify"}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, want 2 and %q\n%s", tc.args, code, tc.want, errs)
+		}
+	}
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("JOB_COMPLETION_COUNT", "2")
+	if code, _, errs := run(t, "", "classify", "--shard", "auto", img); code != ExitOK || !strings.Contains(errs, "shard 1/2: ") {
+		t.Errorf("--shard auto from JOB_COMPLETION_*: exit %d\n%s", code, errs)
+	}
+}
+
+func TestFromFileMissing(t *testing.T) {
+	code, _, errs := run(t, "", "classify", "--from-file", filepath.Join(t.TempDir(), "nope"))
+	if code != ExitFailed || !strings.Contains(errs, "--from-file: ") || !strings.Contains(errs, "nope") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+}
+
+// TestFromFileStdinLines: --from-file - reads newline-separated paths from
+// stdin, as a "-" argument does.
+func TestFromFileStdinLines(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	code, out, errs := run(t, "  "+img+"  \n\n"+img+"\n", "classify", "-o", "jsonl", "--from-file", "-")
+	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img {
+		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
+	}
+}

@@ -1,0 +1,109 @@
+package shard
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ScanRecords reads JSONL records, calling fn with each complete line's
+// "path" and the line itself (with its newline). It returns the length of
+// the complete lines; a last line without its newline is torn (a run was
+// killed while writing it) and is not passed to fn. A complete line that
+// is not a JSON object with a non-empty "path" is an error naming its line.
+func ScanRecords(r io.Reader, fn func(path string, line []byte) error) (complete int64, err error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return complete, nil // a torn last line, or none
+		}
+		if err != nil {
+			return complete, err
+		}
+		var rec struct {
+			Path *string `json:"path"`
+		}
+		if json.Unmarshal(line, &rec) != nil || rec.Path == nil || *rec.Path == "" {
+			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
+		}
+		if err := fn(*rec.Path, line); err != nil {
+			return complete, fmt.Errorf("line %d: %w", n, err)
+		}
+		complete += int64(len(line))
+	}
+}
+
+// Log is a JSONL output file that a killed run resumes. Each record is
+// appended with one write as soon as it is added, so a run killed at any
+// moment (kill -9 included) leaves complete records and at most one torn
+// last line, which the next Resume drops.
+type Log struct {
+	f       *os.File
+	done    map[string]bool
+	Dropped int64 // bytes of a torn last line removed by Resume
+}
+
+// Resume opens the JSONL file at path for appending (creating it if it is
+// missing), reads the paths of the records it holds and truncates a torn
+// last line. One process at a time may resume a file.
+func Resume(path string) (*Log, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{f: f, done: map[string]bool{}}
+	complete, err := ScanRecords(f, func(p string, _ []byte) error {
+		if l.done[p] {
+			return fmt.Errorf("a second record for %s", p)
+		}
+		l.done[p] = true
+		return nil
+	})
+	if err == nil {
+		err = l.dropTorn(complete)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (cannot resume: move the file away or fix it)", path, err)
+	}
+	return l, nil
+}
+
+func (l *Log) dropTorn(complete int64) error {
+	st, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	if l.Dropped = st.Size() - complete; l.Dropped > 0 {
+		return l.f.Truncate(complete)
+	}
+	return nil
+}
+
+// Done says whether the file holds a record for path.
+func (l *Log) Done(path string) bool { return l.done[path] }
+
+// Len is the number of records in the file.
+func (l *Log) Len() int { return len(l.done) }
+
+// Write appends one record: a complete line, newline included.
+func (l *Log) Write(line []byte) (int, error) {
+	if len(line) == 0 || line[len(line)-1] != '\n' {
+		return 0, fmt.Errorf("shard: a record must be one complete line")
+	}
+	return l.f.Write(line)
+}
+
+// Close syncs the file to storage and closes it.
+func (l *Log) Close() error {
+	err := l.f.Sync()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

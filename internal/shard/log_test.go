@@ -1,0 +1,61 @@
+package shard
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestResume(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		done          []string
+		keep          string // the file after Resume
+		err           string
+	}{
+		{"missing", "", nil, "", ""},
+		{"complete", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", []string{"a", "b"}, "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", ""},
+		{"torn", "{\"path\":\"a\"}\n{\"path\":\"b\",\"to", []string{"a"}, "{\"path\":\"a\"}\n", ""},
+		{"torn nul", "{\"path\":\"a\"}\n\x00\x00\x00", []string{"a"}, "{\"path\":\"a\"}\n", ""},
+		{"bad middle", "{\"path\":\"a\"}\nhello\n{\"path\":\"b\"}\n", nil, "", "line 2 is not a JSON record"},
+		{"no path", "{\"file\":\"a\"}\n", nil, "", "line 1 is not a JSON record"},
+		{"twice", "{\"path\":\"a\"}\n{\"path\":\"a\"}\n", nil, "", "a second record for a"},
+	} {
+		path := filepath.Join(t.TempDir(), "out.jsonl")
+		if tc.name != "missing" {
+			os.WriteFile(path, []byte(tc.content), 0o644)
+		}
+		l, err := Resume(path)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), path+": ") {
+				t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if l.Len() != len(tc.done) {
+			t.Errorf("%s: %d records, want %d", tc.name, l.Len(), len(tc.done))
+		}
+		for _, p := range tc.done {
+			if !l.Done(p) {
+				t.Errorf("%s: %s not done", tc.name, p)
+			}
+		}
+		if _, err := l.Write([]byte("{\"path\":\"c\"}\n")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Write([]byte("{\"path\":\"d\"}")); err == nil {
+			t.Errorf("%s: a line without its newline was written", tc.name)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if want := tc.keep + "{\"path\":\"c\"}\n"; string(got) != want {
+			t.Errorf("%s: file %q, want %q", tc.name, got, want)
+		}
+	}
+}

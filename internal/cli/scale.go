@@ -51,7 +51,7 @@ func (f *scaleFlags) check(format string, args []string) error {
 	case f.resume && (format != "jsonl" || f.out == ""):
 		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
 	case len(args) == 0 && f.fromFile == "":
-		return usagef("no inputs: give images, folders, - (paths on stdin) or --from-file LIST")
+		return usagef("missing argument: give images, folders, - (paths on stdin) or --from-file LIST")
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"classify", "-m", "no such dir/invalid argument.gguf", img}, ExitFailed, "invalid argument.gguf"},
 		{[]string{"classify", "-m", "no such dir/missing.gguf", img}, ExitFailed, "missing.gguf"},
 		{[]string{"classify", "-m", "unknown command required flag.gguf", img}, ExitFailed, "unknown command"},
-		{[]string{"classify"}, ExitUsage, "missing argument: give an image"},
+		{[]string{"classify"}, ExitUsage, "missing argument: give images"},
 		{[]string{"inspect-attention", "--out", "x"}, ExitUsage, "missing argument: give an image"},
 		{[]string{"convert"}, ExitUsage, "missing argument: give one checkpoint"},
 		{[]string{"convert", "a", "b"}, ExitUsage, `unexpected argument "b"`},

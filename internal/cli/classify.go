@@ -82,7 +82,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModel(o.model.path, o.verify, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify, &o.precision)
 	if err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	m, err := openModel(o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
 	if err != nil {
 		return err
 	}

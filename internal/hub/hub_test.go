@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,6 +325,41 @@ func TestParseRef(t *testing.T) {
 		r, err := ParseRef(tt.in)
 		if (err == nil) != tt.ok || tt.ok && (r.Repo != tt.repo || r.Revision != tt.rv) {
 			t.Errorf("ParseRef(%q) = %+v, %v", tt.in, r, err)
+		}
+	}
+}
+
+// TestNotAHub points the client at a server that answers 200 without the
+// Hub's headers: nothing may be cached under a made-up name.
+func TestNotAHub(t *testing.T) {
+	tests := []struct {
+		headers map[string]string
+		want    string
+	}{
+		{nil, "is HF_ENDPOINT a Hugging Face Hub?"},
+		{map[string]string{"X-Repo-Commit": commitA}, "no usable ETag"},
+		{map[string]string{"X-Repo-Commit": commitA, "ETag": `"../../x"`}, "no usable ETag"},
+	}
+	for _, tt := range tests {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for k, v := range tt.headers {
+				w.Header().Set(k, v)
+			}
+			w.Write([]byte("hello"))
+		}))
+		c := &Client{Endpoint: srv.URL, CacheDir: t.TempDir()}
+		_, _, err := c.File(context.Background(), mustRef(t, "org/x"), "config.json")
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "org/x@main: config.json") {
+			t.Errorf("headers %v: error %v, want %q", tt.headers, err, tt.want)
+		}
+		if blobs, _ := os.ReadDir(filepath.Join(c.CacheDir, "models--org--x", "blobs")); len(blobs) != 0 {
+			t.Errorf("headers %v: cached %v", tt.headers, blobs)
+		}
+	}
+	for in, want := range map[string]string{`"abc"`: "abc", `W/"abc"`: "abc", "abc": "abc", "": ""} {
+		if got := normalizeEtag(in); got != want {
+			t.Errorf("normalizeEtag(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

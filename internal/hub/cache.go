@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // repoDir is the cache folder of repo.
@@ -95,8 +96,7 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", dst, os.Getpid())
-	os.Remove(tmp)
+	tmp := tempName(dst)
 	if err := os.Symlink(rel, tmp); err != nil {
 		return "", fmt.Errorf("linking %s: %w", dst, err)
 	}
@@ -111,7 +111,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	tmp := tempName(path)
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return err
 	}
@@ -120,4 +120,12 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+var tempSeq atomic.Int64
+
+// tempName is a name beside path that no other writer, in this process or
+// another, uses at the same time.
+func tempName(path string) string {
+	return fmt.Sprintf("%s.%d-%d.tmp", path, os.Getpid(), tempSeq.Add(1))
 }

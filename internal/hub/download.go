@@ -51,6 +51,11 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 	if p := c.snapshotPath(ref.Repo, m.commit, file); isFile(p) {
 		return p, m.commit, nil
 	}
+	unlock, err := c.lockBlob(ctx, ref.Repo, m.etag)
+	if err != nil {
+		return "", "", c.wrap(ref, file, err)
+	}
+	defer unlock()
 	if !isFile(c.blobPath(ref.Repo, m.etag)) {
 		if err := c.download(ctx, ref, file, m); err != nil {
 			return "", "", c.wrap(ref, file, err)

@@ -363,3 +363,37 @@ func TestNotAHub(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentDownloads fetches one file from several goroutines into
+// one cache: the blob lock lets one download it, the others wait and link.
+func TestConcurrentDownloads(t *testing.T) {
+	h := newFake(t)
+	dir := t.TempDir()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			c := &Client{Endpoint: h.URL(), CacheDir: dir, Attempts: 1}
+			p, _, err := c.File(context.Background(), mustRef(t, "org/public"), "model.safetensors")
+			if err == nil {
+				if b, _ := os.ReadFile(p); !bytes.Equal(b, weights) {
+					err = errors.New("content differs")
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	gets := 0
+	for _, r := range h.Requests() {
+		if r.Method == "GET" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d downloads of one blob, want 1", gets)
+	}
+}

@@ -11,9 +11,10 @@ import (
 // repoDir is the cache folder of repo.
 func (c *Client) repoDir(repo string) string { return filepath.Join(c.CacheDir, folderName(repo)) }
 
-// commitFor is the commit a revision stands for in the cache: the revision
-// itself when it is a commit hash, else the content of refs/REVISION.
-func (c *Client) commitFor(repo, revision string) (string, bool) {
+// CachedCommit is the commit a revision stands for in the cache: the
+// revision itself when it is a commit hash, else the content of
+// refs/REVISION.
+func (c *Client) CachedCommit(repo, revision string) (string, bool) {
 	if IsCommit(revision) {
 		return revision, true
 	}
@@ -31,7 +32,7 @@ func (c *Client) Cached(repo, revision, file string) (path, commit string, ok bo
 	if !validFile(file) {
 		return "", "", false
 	}
-	commit, ok = c.commitFor(repo, revision)
+	commit, ok = c.CachedCommit(repo, revision)
 	if !ok {
 		return "", "", false
 	}

@@ -32,7 +32,7 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 		return p, commit, nil
 	}
 	if c.Offline {
-		if commit, ok := c.commitFor(ref.Repo, ref.Revision); ok && c.KnownMissing(ref.Repo, commit, file) {
+		if commit, ok := c.CachedCommit(ref.Repo, ref.Revision); ok && c.KnownMissing(ref.Repo, commit, file) {
 			return "", "", c.wrap(ref, file, ErrEntryNotFound)
 		}
 		return "", "", c.wrap(ref, file, fmt.Errorf("%w (cache: %s)", ErrOffline, c.CacheDir))

@@ -28,17 +28,27 @@ const (
 // first: a repository fetched before, by vitctl or by Python, needs no
 // network. Otherwise the files are downloaded into that cache.
 func (c *Cache) FromHub(ctx context.Context, ref hub.Ref, dtype gguf.Type) (*Model, error) {
+	if commit, ok := c.Hub.CachedCommit(ref.Repo, ref.Revision); ok {
+		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); isFile(p) {
+			return &Model{Path: p, Name: Entry{Repo: ref.Repo, Commit: commit}.Name()}, nil
+		}
+	}
 	snap, commit, err := c.snapshot(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(c.dir(), "hub", "models--"+strings.ReplaceAll(ref.Repo, "/", "--"), commit)
+	dir := c.hubDir(ref.Repo, commit)
 	e := Entry{Repo: ref.Repo, Revision: ref.Revision, Commit: commit}
 	path, err := c.ensure(ctx, snap, dir, dtype, e)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	return &Model{Path: path, Name: e.Name()}, nil
+}
+
+// hubDir is where the model files of repo at commit are kept.
+func (c *Cache) hubDir(repo, commit string) string {
+	return filepath.Join(c.dir(), "hub", "models--"+strings.ReplaceAll(repo, "/", "--"), commit)
 }
 
 // snapshot returns the snapshot folder holding ref's config, weights and

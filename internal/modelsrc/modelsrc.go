@@ -80,7 +80,7 @@ func (c *Cache) notify(format string, a ...any) {
 // records e beside it.
 func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e Entry) (string, error) {
 	out := filepath.Join(dir, dtype.String()+".gguf")
-	if st, err := os.Stat(out); err == nil && st.Mode().IsRegular() {
+	if isFile(out) {
 		return out, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -135,4 +135,9 @@ func List(dir string) ([]Entry, error) {
 		return nil, fmt.Errorf("model cache %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }

@@ -121,6 +121,15 @@ func TestFromHubOnce(t *testing.T) {
 	if r := h.Requests(); len(r) != 0 {
 		t.Errorf("second use went to the Hub: %v", paths(r))
 	}
+	// The converted file is enough once the commit is known, even after
+	// the Hugging Face cache lost its files (huggingface-cli delete-cache).
+	repo := filepath.Join(c.Hub.CacheDir, "models--org--sharded")
+	os.RemoveAll(filepath.Join(repo, "snapshots"))
+	os.RemoveAll(filepath.Join(repo, "blobs"))
+	c.Hub.Offline = true
+	if m3, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32); err != nil || m3.Path != m.Path {
+		t.Errorf("without the Hugging Face files: %v %v", m3, err)
+	}
 }
 
 // TestFileChoice checks that the weights are picked as transformers picks

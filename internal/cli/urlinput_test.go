@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/npy"
 )
 
 // photoServer serves testdata/images under /img/, and a web page.
@@ -42,6 +46,30 @@ func TestClassifyURL(t *testing.T) {
 		if !strings.Contains(errs, "vitctl: "+w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errs)
 		}
+	}
+}
+
+// TestClassifyNpyURL: a URL whose path ends in .npy is read as
+// preprocessed pixels, as a .npy file is.
+func TestClassifyNpyURL(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	m, err := openModel("", false, &precisionFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	npy.Write(&buf, &npy.Array{Shape: []int{3, m.Config.ImageSize, m.Config.ImageSize}, Data: px})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(buf.Bytes()) }))
+	defer srv.Close()
+	_, want, _ := run(t, "", "classify", "-o", "csv", img)
+	u := srv.URL + "/px/chelsea.npy?v=1"
+	code, got, errs := run(t, "", "classify", "-o", "csv", u)
+	if code != ExitOK || got != strings.ReplaceAll(want, img, u) {
+		t.Errorf("exit %d %s\n%s\nwant\n%s", code, errs, got, want)
 	}
 }
 

@@ -49,7 +49,7 @@ func (o *benchmarkOptions) groups() flagGroups {
 
 func newBenchmarkCmd(s streams) *cobra.Command {
 	o := &benchmarkOptions{output: newOutputFlags("text", "json", "csv")}
-	o.model.help = "benchmark this model file (.gguf) instead of random-weight architectures"
+	o.model.help = "benchmark this model (a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]) instead of random-weight architectures"
 	cmd := &cobra.Command{
 		Use:   "benchmark [flags]",
 		Short: "Measure speed and memory across architectures, patch sizes, resolutions, batches and threads",
@@ -276,9 +276,9 @@ type benchModel struct {
 }
 
 // load builds sh's model with random weights, or opens -m.
-func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
+func (o *benchmarkOptions) load(ctx context.Context, errw io.Writer, sh shape) (*benchModel, error) {
 	if path := o.model.path; path != "" {
-		lm, err := openModel(path, false, &o.precision)
+		lm, err := openModelRef(ctx, errw, path, false, &o.precision)
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +302,7 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 // count, appending a row for each.
 func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Report, bar *progress) error {
 	freeMemory()
-	bm, err := o.load(sh)
+	bm, err := o.load(ctx, bar.w, sh)
 	if err != nil {
 		return err
 	}

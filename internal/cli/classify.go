@@ -37,8 +37,9 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Use:   "classify [flags] PATH...",
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
-a .npy file of preprocessed float32 pixels (3,H,W) or (1,3,H,W), a folder
-(its image files; -r for sub-folders too), or - to read paths from stdin;
+an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
+of preprocessed float32 pixels (3,H,W) or (1,3,H,W), a folder (its image
+files; -r for sub-folders too), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A file that cannot be read is reported
 and skipped; the exit status is 1 if any file failed. Without -m the
 embedded Fashion-MNIST model is used.
@@ -82,7 +83,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModel(o.model.path, o.verify, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	inputs := sc.inputs
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
-			return loadInput(path, pre, o.input.maxPixels)
+			return loadInput(cmd.Context(), path, pre, o.input.maxPixels)
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,

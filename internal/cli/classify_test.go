@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -94,7 +95,7 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := loadInput(img, m.Config.Preprocess, 100_000_000)
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, 100_000_000)
 	if err != nil {
 		t.Fatal(err)
 	}

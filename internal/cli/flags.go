@@ -55,7 +55,7 @@ type modelFlags struct {
 func (m *modelFlags) register(f *pflag.FlagSet) {
 	help := m.help
 	if help == "" {
-		help = "model file (.gguf from vitctl convert); default: the embedded Fashion-MNIST model"
+		help = "model: a .gguf file, a checkpoint folder, or ORG/NAME[@REVISION] on the Hugging Face Hub (converted once, cached); default: the embedded Fashion-MNIST model"
 	}
 	f.StringVarP(&m.path, "model", "m", "", help)
 }

@@ -1,41 +1,75 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/prep"
 )
 
-// loadInput reads one model input: a .npy file of float32 pixel values
-// shaped (3, H, W) or (1, 3, H, W) is taken as already preprocessed;
-// anything else is decoded as an image (at most maxPixels pixels) and
-// preprocessed with p. The result is (3, p.Height, p.Width) in CHW order.
-// Errors start with the path.
-func loadInput(path string, p prep.Params, maxPixels int) ([]float32, error) {
+// loadInput reads one model input, a file or an http(s) URL: a .npy file
+// of float32 pixel values shaped (3, H, W) or (1, 3, H, W) is taken as
+// already preprocessed; anything else is decoded as an image (at most
+// maxPixels pixels) and preprocessed with p. The result is
+// (3, p.Height, p.Width) in CHW order. Errors start with the path.
+func loadInput(ctx context.Context, path string, p prep.Params, maxPixels int) ([]float32, error) {
+	if fetch.IsURL(path) {
+		return loadURL(ctx, path, p, maxPixels)
+	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		return loadNpy(path, p)
+		f, err := os.Open(path)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) { // its text repeats the path
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("%s: cannot read: %w", path, err)
+		}
+		defer f.Close()
+		return loadNpy(path, f, p)
 	}
 	return imageio.LoadImage(path, p, maxPixels)
 }
 
-func loadNpy(path string, p prep.Params) ([]float32, error) {
-	f, err := os.Open(path)
+// urls fetches inputs named by URLs: each within a minute and 128 MB.
+var urls = &fetch.Getter{Timeout: fetch.DefaultTimeout, MaxBytes: fetch.DefaultMaxBytes}
+
+// loadURL is loadInput for a URL: the extension of its path says .npy.
+func loadURL(ctx context.Context, u string, p prep.Params, maxPixels int) ([]float32, error) {
+	data, err := urls.Get(ctx, u)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) { // its text repeats the path
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: cannot read: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", u, err)
 	}
-	defer f.Close()
+	if strings.EqualFold(path.Ext(baseName(u)), ".npy") {
+		return loadNpy(u, bytes.NewReader(data), p)
+	}
+	return imageio.LoadImageData(u, data, p, maxPixels)
+}
+
+// baseName is the last element of a file path, or of a URL's path.
+func baseName(p string) string {
+	if fetch.IsURL(p) {
+		if u, err := url.Parse(p); err == nil {
+			return path.Base(u.Path)
+		}
+	}
+	return filepath.Base(p)
+}
+
+func loadNpy(path string, f io.Reader, p prep.Params) ([]float32, error) {
 	a, err := npy.Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

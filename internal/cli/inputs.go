@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/fetch"
 )
 
 // input is one item to classify: a path, or the reason it cannot be used.
@@ -20,8 +22,11 @@ type input struct {
 }
 
 // fileInput is a path named on its own (an argument, a line of a list): its
-// key is the path as given, cleaned.
+// key is the path as given, cleaned (a URL as given).
 func fileInput(p string, err error) input {
+	if fetch.IsURL(p) {
+		return input{path: p, key: p, err: err}
+	}
 	return input{path: p, key: filepath.ToSlash(filepath.Clean(p)), err: err}
 }
 
@@ -32,9 +37,10 @@ var imageExts = map[string]bool{
 	".tif": true, ".tiff": true, ".webp": true, ".npy": true,
 }
 
-// expandInputs turns arguments into the ordered list of inputs: files as
-// given, folders as their image files in name order (recursively with
-// recursive), and "-" as newline-separated paths read from stdin.
+// expandInputs turns arguments into the ordered list of inputs: files and
+// http(s) URLs as given, folders as their image files in name order
+// (recursively with recursive), and "-" as newline-separated paths or URLs
+// read from stdin.
 func expandInputs(args []string, recursive bool, stdin io.Reader) []input {
 	return expand(args, recursive, stdin, '\n')
 }
@@ -45,6 +51,10 @@ func expand(args []string, recursive bool, stdin io.Reader, sep byte) []input {
 	for _, a := range args {
 		if a == "-" {
 			out = append(out, readList(stdin, "stdin", sep)...)
+			continue
+		}
+		if fetch.IsURL(a) {
+			out = append(out, fileInput(a, nil))
 			continue
 		}
 		out = append(out, expandPath(a, recursive)...)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,9 +61,9 @@ func newInspectCmd(s streams) *cobra.Command {
 probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it, into
 one sub-folder of DIR per image (named after the image file; -2, -3, … when
-names repeat). IMAGE may be an image file, a .npy file of preprocessed
-pixels, a folder (its image files; -r for sub-folders too) or - to read
-paths from stdin. Each sub-folder holds:
+names repeat). IMAGE may be an image file, an http(s):// URL of one, a .npy
+file of preprocessed pixels, a folder (its image files; -r for sub-folders
+too) or - to read paths from stdin. Each sub-folder holds:
 
   input.png               the image as the model saw it
   layerLL_headHH.png      one head of one layer
@@ -212,7 +213,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	m, err := openModel(o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -253,7 +254,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
 		}
 		rec := record{Path: in.path, TopK: sum.TopK}
 		if err != nil {
@@ -291,7 +292,7 @@ func subfolderNames(inputs []input) []string {
 	used := map[string]bool{}
 	out := make([]string, len(inputs))
 	for i, in := range inputs {
-		base := filepath.Base(in.path)
+		base := baseName(in.path)
 		base = strings.TrimSuffix(base, filepath.Ext(base))
 		if base == "" || base == "." || base == ".." || base == string(filepath.Separator) {
 			base = "image"
@@ -317,9 +318,9 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 }
 
 // inspectOne runs one image and writes its pictures into dir, filling sum.
-func inspectOne(r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
+func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := loadInput(sum.Path, pre, o.input.maxPixels)
+	px, err := loadInput(ctx, sum.Path, pre, o.input.maxPixels)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,9 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -80,12 +82,22 @@ func DecodeFile(path string, maxPixels int) (*RGB8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return DecodeData(path, data, maxPixels)
+}
+
+// DecodeData decodes data read from name (a file or URL), as DecodeFile
+// does; errors start with name. The format comes from the content; the
+// name's extension only explains a failure.
+func DecodeData(name string, data []byte, maxPixels int) (*RGB8, error) {
+	if limit := maxBytes(maxPixels); int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes", name, ErrTooLarge, limit)
+	}
 	img, format, err := decode(data, maxPixels)
 	if err != nil {
-		if ext := extFormat(path); format != "" && ext != "" && ext != format {
+		if ext := extFormat(name); format != "" && ext != "" && ext != format {
 			err = fmt.Errorf("%w (the content is %s although the name says %s)", err, strings.ToUpper(format), strings.ToUpper(ext))
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return img, nil
 }
@@ -226,7 +238,7 @@ func unwrapPath(err error) error {
 
 // extFormat names the format a file's extension claims, or "".
 func extFormat(path string) string {
-	switch strings.ToLower(filepath.Ext(path)) {
+	switch strings.ToLower(nameExt(path)) {
 	case ".jpg", ".jpeg", ".jpe", ".jfif":
 		return "jpeg"
 	case ".png":
@@ -241,4 +253,13 @@ func extFormat(path string) string {
 		return "webp"
 	}
 	return ""
+}
+
+// nameExt is the extension of a file name, or of a URL's path, so that
+// https://host/cat.jpg?size=large is a .jpg.
+func nameExt(name string) string {
+	if u, err := url.Parse(name); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+		return path.Ext(u.Path)
+	}
+	return filepath.Ext(name)
 }

@@ -14,6 +14,21 @@ func LoadImage(path string, p prep.Params, maxPixels int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
+	return preprocessImage(path, img, p)
+}
+
+// LoadImageData is LoadImage for bytes already read, such as a download
+// named by a URL; errors start with name.
+func LoadImageData(name string, data []byte, p prep.Params, maxPixels int) ([]float32, error) {
+	img, err := DecodeData(name, data, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	return preprocessImage(name, img, p)
+}
+
+// preprocessImage checks img against p and preprocesses it.
+func preprocessImage(path string, img *RGB8, p prep.Params) ([]float32, error) {
 	if !p.DoResize && (img.W != p.Width || img.H != p.Height) {
 		return nil, fmt.Errorf("%s: image is %d×%d but the model takes %d×%d and its preprocessing does not resize",
 			path, img.W, img.H, p.Width, p.Height)

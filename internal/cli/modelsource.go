@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/hub"
+	"github.com/vitctl/vitctl/internal/modelsrc"
+)
+
+// sourceModel resolves the -m forms that are not a model file: a
+// checkpoint folder, converted on first use, and ORG/NAME[@REVISION], a
+// Hugging Face repository fetched (Hugging Face cache first) and converted
+// on first use. Both land in vitctl's cache as f32 model files. It returns
+// the model file and the name to show; ok is false when name is neither
+// form (a model file, or a path that does not exist).
+func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
+	st, statErr := os.Stat(name)
+	isDir := statErr == nil && st.IsDir()
+	isRef := os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") && hub.LooksLikeRef(name)
+	if !isDir && !isRef {
+		return "", "", false, nil
+	}
+	c := newModelCache(errw)
+	var m *modelsrc.Model
+	if isDir {
+		m, err = c.FromDir(ctx, name, gguf.F32)
+	} else {
+		ref, _ := hub.ParseRef(name)
+		m, err = c.FromHub(ctx, ref, gguf.F32)
+		if err != nil {
+			err = fmt.Errorf("-m %s: no such file or folder, so looked for on the Hugging Face Hub: %w", name, err)
+		}
+	}
+	if err != nil {
+		return "", "", true, err
+	}
+	return m.Path, m.Name, true, nil
+}
+
+// newModelCache is vitctl's model cache configured from the environment,
+// with one-line notes and, on a terminal, progress bars on errw.
+func newModelCache(errw io.Writer) *modelsrc.Cache {
+	c := &modelsrc.Cache{
+		Dir:     modelsrc.DefaultDir(),
+		Hub:     hub.FromEnv(),
+		Version: Version,
+		Notify:  func(msg string) { fmt.Fprintf(errw, "vitctl: %s\n", msg) },
+	}
+	if isTerminal(errw) {
+		c.Hub.Progress = byteBars(errw, "downloading")
+		c.Progress = byteBars(errw, "converting")
+	}
+	return c
+}
+
+// byteBars returns a progress callback that draws one byte-count bar per
+// file on w, ending each when it completes.
+func byteBars(w io.Writer, verb string) func(file string, done, total int64) {
+	var bar *progressbar.ProgressBar
+	var current string
+	return func(file string, done, total int64) {
+		if bar == nil || file != current {
+			if bar != nil {
+				bar.Finish()
+			}
+			current = file
+			bar = progressbar.NewOptions64(total,
+				progressbar.OptionSetWriter(w),
+				progressbar.OptionSetDescription(verb+" "+file),
+				progressbar.OptionShowBytes(true),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		bar.Set64(done)
+		if done == total {
+			bar.Finish()
+		}
+	}
+}
+
+// openModelRef is openModel for any -m value: a model file, the embedded
+// model (""), a checkpoint folder or ORG/NAME[@REVISION].
+func openModelRef(ctx context.Context, errw io.Writer, name string, verify bool, prec *precisionFlags) (*loadedModel, error) {
+	path, shown, ok, err := sourceModel(ctx, errw, name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return openModel(name, verify, prec)
+	}
+	m, err := openModel(path, verify, prec)
+	if err != nil {
+		return nil, err
+	}
+	m.Source = shown
+	return m, nil
+}

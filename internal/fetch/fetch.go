@@ -1,0 +1,101 @@
+// Package fetch reads inputs named by http:// and https:// URLs, with a
+// time limit and a size cap, so a slow or endless server cannot hold a run
+// or fill its memory. What the bytes are is for the caller to find out.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of Getter.
+const (
+	DefaultTimeout  = 60 * time.Second
+	DefaultMaxBytes = 128 << 20
+)
+
+// IsURL reports whether s names an http or https URL.
+func IsURL(s string) bool {
+	scheme, rest, ok := strings.Cut(s, "://")
+	return ok && rest != "" && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
+}
+
+// Getter downloads whole resources.
+type Getter struct {
+	HTTP     *http.Client  // http.DefaultClient's transport when nil
+	Timeout  time.Duration // for the whole request; DefaultTimeout when 0
+	MaxBytes int64         // largest body accepted; DefaultMaxBytes when 0
+}
+
+// ErrTooLarge: the resource is bigger than MaxBytes.
+var ErrTooLarge = errors.New("too large")
+
+// Get returns the body of a 2xx response to a GET of rawURL. Errors do not
+// repeat the URL; callers put it first, as they do for file paths.
+func (g *Getter) Get(ctx context.Context, rawURL string) ([]byte, error) {
+	if !IsURL(rawURL) {
+		return nil, errors.New("not an http:// or https:// URL")
+	}
+	timeout := g.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	limit := g.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bad URL: %w", unwrap(err))
+	}
+	hc := g.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, describe(ctx, timeout, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("server answered %s", resp.Status)
+	}
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %d bytes, over the limit of %d", ErrTooLarge, resp.ContentLength, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, describe(ctx, timeout, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// describe turns transport errors into a reason without the URL.
+func describe(ctx context.Context, timeout time.Duration, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no complete answer within %v", timeout)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("connection closed before the whole body arrived")
+	}
+	return fmt.Errorf("cannot download: %w", unwrap(err))
+}
+
+func unwrap(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,113 @@
+package hub
+
+import (
+	"cmp"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DefaultEndpoint is the Hub's address when HF_ENDPOINT is not set.
+const DefaultEndpoint = "https://huggingface.co"
+
+// Client fetches repository files into a Hugging Face cache folder.
+type Client struct {
+	Endpoint string // scheme://host[/prefix], no trailing slash
+	Token    string // sent as "Authorization: Bearer" to Endpoint only
+	Offline  bool   // use the cache only (HF_HUB_OFFLINE=1)
+	CacheDir string // the hub cache: models--ORG--NAME folders
+
+	HTTP *http.Client
+	// MetaTimeout bounds each HEAD request; IdleTimeout bounds the wait for
+	// the next bytes of a download (the whole download has no limit).
+	MetaTimeout, IdleTimeout time.Duration
+	// Attempts is how many times a dropped download is resumed before
+	// giving up (at least 1).
+	Attempts int
+	// Progress, when set, is called as a file's bytes arrive; total is -1
+	// when unknown.
+	Progress func(file string, done, total int64)
+}
+
+// FromEnv returns a Client configured the way huggingface_hub configures
+// itself: HF_ENDPOINT, HF_TOKEN (else the token file huggingface-cli login
+// writes), HF_HUB_OFFLINE, and the cache folder of CacheDirFromEnv.
+func FromEnv() *Client {
+	return &Client{
+		Endpoint: strings.TrimRight(cmp.Or(os.Getenv("HF_ENDPOINT"), DefaultEndpoint), "/"),
+		Token:    tokenFromEnv(),
+		Offline:  envTrue(os.Getenv("HF_HUB_OFFLINE")),
+		CacheDir: CacheDirFromEnv(),
+	}
+}
+
+// CacheDirFromEnv is $HF_HUB_CACHE, else $HF_HOME/hub, else
+// ~/.cache/huggingface/hub (with $XDG_CACHE_HOME for ~/.cache), as in
+// huggingface_hub's constants.
+func CacheDirFromEnv() string {
+	if d := os.Getenv("HF_HUB_CACHE"); d != "" {
+		return d
+	}
+	return filepath.Join(hfHome(), "hub")
+}
+
+func hfHome() string {
+	if d := os.Getenv("HF_HOME"); d != "" {
+		return d
+	}
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "huggingface")
+}
+
+// tokenFromEnv is $HF_TOKEN, else the file at $HF_TOKEN_PATH or
+// $HF_HOME/token that `huggingface-cli login` writes.
+func tokenFromEnv() string {
+	if t := strings.TrimSpace(os.Getenv("HF_TOKEN")); t != "" {
+		return t
+	}
+	path := cmp.Or(os.Getenv("HF_TOKEN_PATH"), filepath.Join(hfHome(), "token"))
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 4096 {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func envTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "on", "yes", "true":
+		return true
+	}
+	return false
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return defaultHTTP
+}
+
+// defaultHTTP bounds connecting and waiting for headers; bodies are bounded
+// by the idle timeout of each download instead, so large files may take as
+// long as they need while a stalled one fails.
+var defaultHTTP = &http.Client{
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		MaxIdleConnsPerHost:   4,
+	},
+}
+
+func (c *Client) metaTimeout() time.Duration { return cmp.Or(c.MetaTimeout, 30*time.Second) }
+func (c *Client) idleTimeout() time.Duration { return cmp.Or(c.IdleTimeout, 60*time.Second) }
+func (c *Client) attempts() int              { return max(cmp.Or(c.Attempts, 3), 1) }

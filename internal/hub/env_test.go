@@ -1,0 +1,47 @@
+package hub
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestFromEnv checks huggingface_hub's environment: where the cache is,
+// which token, which endpoint, offline or not.
+func TestFromEnv(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	tests := []struct {
+		env              map[string]string
+		cache, token, ep string
+		offline          bool
+	}{
+		{map[string]string{}, filepath.Join(home, ".cache", "huggingface", "hub"), "", DefaultEndpoint, false},
+		{map[string]string{"XDG_CACHE_HOME": "/x"}, "/x/huggingface/hub", "", DefaultEndpoint, false},
+		{map[string]string{"XDG_CACHE_HOME": "/x", "HF_HOME": "/h"}, "/h/hub", "", DefaultEndpoint, false},
+		{map[string]string{"HF_HOME": "/h", "HF_HUB_CACHE": "/c"}, "/c", "", DefaultEndpoint, false},
+		{map[string]string{"HF_HOME": "TOKENDIR"}, "TOKENDIR/hub", "hf_fromfile", DefaultEndpoint, false},
+		{map[string]string{"HF_HOME": "TOKENDIR", "HF_TOKEN": "hf_env"}, "TOKENDIR/hub", "hf_env", DefaultEndpoint, false},
+		{map[string]string{"HF_ENDPOINT": "http://mirror:8080/", "HF_HUB_OFFLINE": "1"}, "", "", "http://mirror:8080", true},
+		{map[string]string{"HF_HUB_OFFLINE": "0"}, "", "", DefaultEndpoint, false},
+	}
+	tokenDir := t.TempDir()
+	os.WriteFile(filepath.Join(tokenDir, "token"), []byte("hf_fromfile\n"), 0o600)
+	for _, tt := range tests {
+		for _, k := range []string{"XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HUB_OFFLINE"} {
+			v := tt.env[k]
+			if v == "TOKENDIR" {
+				v = tokenDir
+			}
+			t.Setenv(k, v)
+		}
+		c := FromEnv()
+		cache := tt.cache
+		if len(cache) > 8 && cache[:8] == "TOKENDIR" {
+			cache = tokenDir + cache[8:]
+		}
+		if tt.cache != "" && c.CacheDir != filepath.FromSlash(cache) || c.Token != tt.token || c.Endpoint != tt.ep || c.Offline != tt.offline {
+			t.Errorf("%v: got cache %q token %q endpoint %q offline %v", tt.env, c.CacheDir, c.Token, c.Endpoint, c.Offline)
+		}
+	}
+}

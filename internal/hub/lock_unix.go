@@ -1,0 +1,44 @@
+//go:build unix
+
+package hub
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// lockBlob takes the lock huggingface_hub takes before writing a blob,
+// .locks/models--ORG--NAME/ETAG.lock under the cache (flock, as Python's
+// filelock does on Unix), so vitctl and Python processes never write the
+// same blob at once. It waits for ctx; the returned function unlocks.
+func (c *Client) lockBlob(ctx context.Context, repo, etag string) (func(), error) {
+	path := filepath.Join(c.CacheDir, ".locks", folderName(repo), etag+".lock")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

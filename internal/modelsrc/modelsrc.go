@@ -1,0 +1,143 @@
+// Package modelsrc turns a model reference that is not a vitctl model file
+// (a Hugging Face repository name, or a checkpoint folder) into one: it
+// fetches the checkpoint with package hub, converts it once with package
+// convert, and keeps the result in vitctl's cache, keyed by commit (or the
+// folder's files) and dtype, for every later run.
+package modelsrc
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/hub"
+)
+
+// Cache is vitctl's folder of converted models.
+type Cache struct {
+	Dir     string      // DefaultDir() unless set
+	Hub     *hub.Client // where Hugging Face repositories come from
+	Version string      // converter version recorded in the files
+	// Progress, when set, follows conversions (Hub.Progress follows
+	// downloads).
+	Progress func(file string, done, total int64)
+	// Notify, when set, is told of slow first-use steps in one line each.
+	Notify func(msg string)
+}
+
+// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl.
+func DefaultDir() string {
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "vitctl")
+}
+
+// Model is a converted model file and the name to show for it.
+type Model struct {
+	Path string // the .gguf file in the cache
+	Name string // ORG/NAME@COMMIT7, or the checkpoint folder
+}
+
+// Entry is one converted model in the cache, described by the small JSON
+// file written beside it.
+type Entry struct {
+	Repo     string `json:"repo,omitempty"`     // ORG/NAME for Hub models
+	Revision string `json:"revision,omitempty"` // as asked for: main, a tag, a commit
+	Commit   string `json:"commit,omitempty"`
+	Source   string `json:"source,omitempty"` // the checkpoint folder for -m DIR
+	DType    string `json:"dtype"`
+	Path     string `json:"-"`
+	Size     int64  `json:"-"`
+}
+
+// Name is how an entry is shown: ORG/NAME@COMMIT7 or its folder.
+func (e Entry) Name() string {
+	if e.Repo != "" {
+		return e.Repo + "@" + e.Commit[:min(7, len(e.Commit))]
+	}
+	return e.Source
+}
+
+func (c *Cache) dir() string { return cmp.Or(c.Dir, DefaultDir()) }
+
+func (c *Cache) notify(format string, a ...any) {
+	if c.Notify != nil {
+		c.Notify(fmt.Sprintf(format, a...))
+	}
+}
+
+// ensure converts src into dir/DTYPE.gguf unless it is there already, and
+// records e beside it.
+func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e Entry) (string, error) {
+	out := filepath.Join(dir, dtype.String()+".gguf")
+	if isFile(out) {
+		return out, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("model cache: %w", err)
+	}
+	c.notify("converting %s to %s (once; cached in %s)", cmp.Or(e.Repo, e.Source), dtype, dir)
+	opt := convert.Options{DType: dtype, Version: c.Version}
+	if c.Progress != nil {
+		opt.Progress = func(done, total int64) { c.Progress(filepath.Base(src), done, total) }
+	}
+	if _, err := convert.Convert(ctx, src, out, opt); err != nil {
+		return "", err
+	}
+	e.DType = dtype.String()
+	b, _ := json.MarshalIndent(e, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, dtype.String()+".json"), append(b, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("model cache: %w", err)
+	}
+	return out, nil
+}
+
+// List returns the converted models in the cache folder dir ("" for
+// DefaultDir), in name order. A missing folder is an empty cache.
+func List(dir string) ([]Entry, error) {
+	dir = cmp.Or(dir, DefaultDir())
+	var out []Entry
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) && path == dir {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		var e Entry
+		gg := strings.TrimSuffix(path, ".json") + ".gguf"
+		st, err := os.Stat(gg)
+		if json.Unmarshal(b, &e) != nil || err != nil {
+			return nil // a conversion in progress, or not ours
+		}
+		e.Path, e.Size = gg, st.Size()
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model cache %s: %w", dir, err)
+	}
+	return out, nil
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}

@@ -1,0 +1,302 @@
+package modelsrc
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/hub"
+	"github.com/vitctl/vitctl/internal/hub/hubtest"
+)
+
+const (
+	models  = "../../testdata/models"
+	commitA = "1111111111111111111111111111111111111111"
+	commitB = "2222222222222222222222222222222222222222"
+)
+
+// repoFrom serves a committed checkpoint folder as a Hub repository,
+// weights as LFS files, leaving out the files named in skip.
+func repoFrom(t *testing.T, name, commit string, skip ...string) *hubtest.Repo {
+	t.Helper()
+	r := &hubtest.Repo{Commit: commit, Files: map[string][]byte{}, LFS: map[string]bool{}}
+	ents, err := os.ReadDir(filepath.Join(models, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if slices.Contains(skip, e.Name()) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(models, name, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Files[e.Name()] = b
+		r.LFS[e.Name()] = !strings.HasSuffix(e.Name(), ".json")
+	}
+	return r
+}
+
+func newCache(t *testing.T, endpoint string) *Cache {
+	t.Setenv("HF_HUB_OFFLINE", "")
+	return &Cache{
+		Dir:     t.TempDir(),
+		Hub:     &hub.Client{Endpoint: endpoint, CacheDir: t.TempDir(), Attempts: 1},
+		Version: "test",
+	}
+}
+
+// checksum is the tensor data hash of a model file, or of the conversion
+// of a checkpoint folder.
+func checksum(t *testing.T, path string) string {
+	t.Helper()
+	if st, _ := os.Stat(path); st != nil && st.IsDir() {
+		out := filepath.Join(t.TempDir(), "ref.gguf")
+		if _, err := convert.Convert(context.Background(), path, out, convert.Options{DType: gguf.F32}); err != nil {
+			t.Fatal(err)
+		}
+		path = out
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, _ := f.String(gguf.KeyTensorDataSHA256)
+	return s
+}
+
+func ref(t *testing.T, s string) hub.Ref {
+	r, err := hub.ParseRef(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func paths(reqs []hubtest.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+func TestFromHubOnce(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/sharded": repoFrom(t, "vit-p8-quickgelu-sharded", commitA)})
+	defer h.Close()
+	c := newCache(t, h.URL())
+	m, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := checksum(t, m.Path), checksum(t, filepath.Join(models, "vit-p8-quickgelu-sharded")); got != want {
+		t.Errorf("converted tensors %s, want those of the folder %s", got, want)
+	}
+	if m.Name != "org/sharded@1111111" {
+		t.Errorf("name %q", m.Name)
+	}
+	got := paths(h.Requests())
+	for _, f := range []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "preprocessor_config.json"} {
+		if !slices.ContainsFunc(got, func(p string) bool { return strings.HasSuffix(p, "/"+f) }) {
+			t.Errorf("%s not fetched: %v", f, got)
+		}
+	}
+	st, _ := os.Stat(m.Path)
+	m2, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32)
+	if err != nil || m2.Path != m.Path {
+		t.Fatalf("second use: %v %v", m2, err)
+	}
+	if st2, _ := os.Stat(m.Path); !st2.ModTime().Equal(st.ModTime()) {
+		t.Error("second use converted again")
+	}
+	if r := h.Requests(); len(r) != 0 {
+		t.Errorf("second use went to the Hub: %v", paths(r))
+	}
+	// The converted file is enough once the commit is known, even after
+	// the Hugging Face cache lost its files (huggingface-cli delete-cache).
+	repo := filepath.Join(c.Hub.CacheDir, "models--org--sharded")
+	os.RemoveAll(filepath.Join(repo, "snapshots"))
+	os.RemoveAll(filepath.Join(repo, "blobs"))
+	c.Hub.Offline = true
+	if m3, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32); err != nil || m3.Path != m.Path {
+		t.Errorf("without the Hugging Face files: %v %v", m3, err)
+	}
+}
+
+// TestFileChoice checks that the weights are picked as transformers picks
+// them and nothing else is downloaded: the snapshot holds exactly what was
+// fetched.
+func TestFileChoice(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{
+		"org/both":    repoFrom(t, "vit-p16-gelu", commitA),
+		"org/pickle":  repoFrom(t, "vit-p16-gelu", commitA, "model.safetensors"),
+		"org/noprep":  repoFrom(t, "timm-p8-noclass-avg", commitB),
+		"org/noweigh": repoFrom(t, "vit-p16-gelu", commitA, "model.safetensors", "pytorch_model.bin"),
+	})
+	defer h.Close()
+	tests := []struct {
+		repo, commit string
+		want         []string
+		err          string
+	}{
+		{"org/both", commitA, []string{"config.json", "model.safetensors", "preprocessor_config.json"}, ""},
+		{"org/pickle", commitA, []string{"config.json", "preprocessor_config.json", "pytorch_model.bin"}, ""},
+		{"org/noprep", commitB, []string{"config.json", "model.safetensors"}, ""},
+		{"org/noweigh", commitA, nil, "has none of model.safetensors"},
+	}
+	for _, tt := range tests {
+		c := newCache(t, h.URL())
+		_, err := c.FromHub(context.Background(), ref(t, tt.repo), gguf.F32)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), tt.repo) {
+				t.Errorf("%s: error %v, want %q", tt.repo, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.repo, err)
+		}
+		ents, _ := os.ReadDir(filepath.Join(c.Hub.CacheDir, "models--"+strings.ReplaceAll(tt.repo, "/", "--"), "snapshots", tt.commit))
+		var got []string
+		for _, e := range ents {
+			got = append(got, e.Name())
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: snapshot holds %v, want %v", tt.repo, got, tt.want)
+		}
+		if noPrep := !slices.Contains(tt.want, preprocessFile); noPrep != c.Hub.KnownMissing(tt.repo, tt.commit, preprocessFile) {
+			t.Errorf("%s: .no_exist marker for %s should be %v", tt.repo, preprocessFile, noPrep)
+		}
+	}
+}
+
+// TestPythonCacheNoNetwork lays out a Hugging Face cache by hand as
+// huggingface_hub does (refs/main, blobs, relative snapshot links) and
+// converts from it with nothing listening at the endpoint.
+func TestPythonCacheNoNetwork(t *testing.T) {
+	c := newCache(t, "http://127.0.0.1:1")
+	repo := filepath.Join(c.Hub.CacheDir, "models--google--vit-base-patch16-224")
+	snap := filepath.Join(repo, "snapshots", commitA)
+	for _, d := range []string{filepath.Join(repo, "refs"), filepath.Join(repo, "blobs"), snap} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commitA), 0o644)
+	src := filepath.Join(models, "vit-p16-gelu")
+	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		etag := hubtest.SHA256(b)
+		os.WriteFile(filepath.Join(repo, "blobs", etag), b, 0o644)
+		if err := os.Symlink(filepath.Join("..", "..", "blobs", etag), filepath.Join(snap, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := c.FromHub(context.Background(), ref(t, "google/vit-base-patch16-224"), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checksum(t, m.Path) != checksum(t, src) {
+		t.Error("conversion of the cached snapshot differs from the folder's")
+	}
+}
+
+func TestOffline(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/timm": repoFrom(t, "timm-p8-noclass-avg", commitB)})
+	defer h.Close()
+	c := newCache(t, h.URL())
+	if _, err := c.FromHub(context.Background(), ref(t, "org/timm"), gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	h.Requests()
+	c.Hub.Offline = true
+	// Another dtype: a fresh conversion from the Hugging Face cache alone,
+	// which also records that the repository has no preprocessor_config.json.
+	if _, err := c.FromHub(context.Background(), ref(t, "org/timm"), gguf.BF16); err != nil {
+		t.Errorf("offline, cached: %v", err)
+	}
+	_, err := c.FromHub(context.Background(), ref(t, "org/other"), gguf.F32)
+	if !errors.Is(err, hub.ErrOffline) || !strings.Contains(err.Error(), "org/other@main: config.json") {
+		t.Errorf("offline, not cached: %v", err)
+	}
+	if r := h.Requests(); len(r) != 0 {
+		t.Errorf("offline run went to the Hub: %v", paths(r))
+	}
+}
+
+func TestFromDir(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "ckpt")
+	os.MkdirAll(src, 0o755)
+	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
+		b, _ := os.ReadFile(filepath.Join(models, "vit-p16-gelu", f))
+		os.WriteFile(filepath.Join(src, f), b, 0o644)
+	}
+	c := newCache(t, "http://127.0.0.1:1")
+	m, err := c.FromDir(context.Background(), src, gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checksum(t, m.Path) != checksum(t, src) || m.Name != src {
+		t.Errorf("FromDir: %+v", m)
+	}
+	m2, err := c.FromDir(context.Background(), src, gguf.F32)
+	if err != nil || m2.Path != m.Path {
+		t.Errorf("same folder, other file: %v %v", m2, err)
+	}
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(src, "config.json"), later, later)
+	m3, err := c.FromDir(context.Background(), src, gguf.F32)
+	if err != nil || m3.Path == m.Path {
+		t.Errorf("changed folder reused the old conversion: %v %v", m3, err)
+	}
+	if _, err := c.FromDir(context.Background(), t.TempDir(), gguf.F32); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+		t.Errorf("empty folder: %v", err)
+	}
+}
+
+func TestList(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/vit": repoFrom(t, "vit-p16-gelu", commitA, "pytorch_model.bin")})
+	defer h.Close()
+	c := newCache(t, h.URL())
+	if es, err := List(c.Dir); err != nil || len(es) != 0 {
+		t.Fatalf("empty cache: %v %v", es, err)
+	}
+	if es, err := List(filepath.Join(c.Dir, "missing")); err != nil || len(es) != 0 {
+		t.Fatalf("missing cache: %v %v", es, err)
+	}
+	if _, err := c.FromHub(context.Background(), ref(t, "org/vit@main"), gguf.F16); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(models, "vit-p16-gelu")
+	if _, err := c.FromDir(context.Background(), dir, gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	es, err := List(c.Dir)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("List: %+v %v", es, err)
+	}
+	abs, _ := filepath.Abs(dir)
+	for _, e := range es {
+		if e.Size <= 0 || !strings.HasSuffix(e.Path, e.DType+".gguf") {
+			t.Errorf("entry %+v", e)
+		}
+		switch {
+		case e.Repo == "org/vit":
+			if e.Revision != "main" || e.Commit != commitA || e.DType != "f16" || e.Name() != "org/vit@1111111" {
+				t.Errorf("hub entry %+v", e)
+			}
+		case e.Source != abs || e.DType != "f32":
+			t.Errorf("folder entry %+v", e)
+		}
+	}
+}

@@ -90,7 +90,7 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	}
 	s := p.getScratch()
 	g := &s.g
-	g.set(m, w.N, w.K, x, ldx, w.w, y, ldy, ep, cur)
+	g.set(m, w.N, w.K, x, ldx, w.w, y, ldy, ep, cur())
 	g.p = p
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items()), g, &g.done)
@@ -115,7 +115,7 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 	}
 	s := p.getScratch()
 	j := &s.aj
-	j.p, j.im, j.out, j.qkv, j.probs = p, cur, out, qkv, probs
+	j.p, j.im, j.out, j.qkv, j.probs = p, cur(), out, qkv, probs
 	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
 	j.next.next.Store(0)
 	p.run(min(p.threads, B*H), j, &j.done)
@@ -130,7 +130,7 @@ func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, ep
 	checkMatrix("LayerNorm: dst", dst, rows, D, D)
 	s := p.getScratch()
 	j := &s.ln
-	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur, dst, x, gamma, beta, rows, D, eps
+	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur(), dst, x, gamma, beta, rows, D, eps
 	j.next.next.Store(0)
 	p.run(min(p.threads, ceilDiv(rows, lnRows)), j, &j.done)
 	j.dst, j.x, j.gamma, j.beta = nil, nil, nil, nil

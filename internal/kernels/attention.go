@@ -51,13 +51,13 @@ func (j *attJob) head(s *scratch, bh int) {
 	a.g.serial(s)
 	for i := range T {
 		row := a.s[i*ts : i*ts+T]
-		a.inv[i] = 1 / j.im.expSum(row, j.im.max(row), j.scale)
+		a.inv[i] = 1 / j.im.fp32.expSum(row, j.im.fp32.max(row), j.scale)
 	}
 	if j.probs != nil {
 		for i := range T {
 			p := j.probs[(bh*T+i)*T : (bh*T+i+1)*T]
 			copy(p, a.s[i*ts:i*ts+T])
-			j.im.scale(p, a.inv[i])
+			j.im.fp32.scale(p, a.inv[i])
 		}
 	}
 	packBT(a.vp, j.qkv[base+2*D:], ld, T, hd)
@@ -66,6 +66,6 @@ func (j *attJob) head(s *scratch, bh int) {
 	a.g.serial(s)
 	a.g.release()
 	for i := range T {
-		j.im.scale(out[i*D:i*D+hd], a.inv[i])
+		j.im.fp32.scale(out[i*D:i*D+hd], a.inv[i])
 	}
 }

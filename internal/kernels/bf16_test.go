@@ -124,12 +124,12 @@ func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
 
 // withLow runs f with im as the implementation for precision p (nil: no
 // change).
-func withLow(p Precision, im *lowImpl, f func()) {
-	old := lowCur[p]
+func withLow(p Precision, im *impl, f func()) {
+	old := sel[p]
 	if im != nil {
-		lowCur[p] = im
+		sel[p] = im
 	}
-	defer func() { lowCur[p] = old }()
+	defer func() { sel[p] = old }()
 	f()
 }
 
@@ -138,10 +138,10 @@ func TestLinearBF16Shapes(t *testing.T) {
 	kc := 2 * kcGroups // K per block in values
 	shapes := []struct{ m, n, k int }{
 		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {6, 64, 2}, {7, 65, 129},
-		{12, 128, 128}, {13, 130, kc + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kc - 1},
-		{2*mr*mcTiles + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
+		{12, 128, 128}, {13, 130, kc + 1}, {mcRows + 5, nr*ncPanels + 3, 2*kc - 1},
+		{2*mcRows + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
 	}
-	for _, im := range lowImpls[BF16] {
+	for _, im := range impls(BF16) {
 		for si, s := range shapes {
 			if testing.Short() && s.m*s.n*s.k > 1e6 {
 				continue
@@ -172,7 +172,7 @@ func TestLinearBF16ViT(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
 		c := newBF16Case(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
-		for _, im := range lowImpls[BF16] {
+		for _, im := range impls(BF16) {
 			withLow(BF16, im, func() {
 				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
 					y, _ := c.run(NewPool(2))
@@ -192,7 +192,7 @@ func TestLinearBF16Threads(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	k := 4*kcGroups + 3
 	c := newBF16Case(r, 197, 200, k, k, 200, true, true, ActGELU)
-	for _, im := range lowImpls[BF16] {
+	for _, im := range impls(BF16) {
 		withLow(BF16, im, func() {
 			want, _ := c.run(NewPool(1))
 			for _, th := range []int{2, 3} {
@@ -218,7 +218,7 @@ func TestTileBF16Exact(t *testing.T) {
 	}
 	for _, kc2 := range []int{0, 1, 2, 3, 17, 128} {
 		const lda, ldc = 131, 70
-		a := make([]uint32, (mr-1)*lda+kc2)
+		a := make([]uint32, (mr6-1)*lda+kc2)
 		b := make([]uint32, kc2*nr)
 		for i := range a {
 			a[i] = small()
@@ -226,16 +226,16 @@ func TestTileBF16Exact(t *testing.T) {
 		for i := range b {
 			b[i] = small()
 		}
-		c0 := make([]float32, (mr-1)*ldc+nr)
+		c0 := make([]float32, (mr6-1)*ldc+nr)
 		for i := range c0 {
 			c0[i] = float32(r.IntN(100))
 		}
 		for _, acc := range []bool{false, true} {
 			want := append([]float32(nil), c0...)
 			tileBF16Generic(kc2, a, lda, b, want, ldc, acc)
-			for _, im := range lowImpls[BF16] {
+			for _, im := range impls(BF16) {
 				got := append([]float32(nil), c0...)
-				im.tileBF16(kc2, a, lda, b, got, ldc, acc)
+				im.bf16.tile(kc2, a, lda, b, got, ldc, acc)
 				for i := range want {
 					if got[i] != want[i] {
 						t.Fatalf("impl=%s kc2=%d acc=%v: c[%d] = %v, generic gave %v", im.name, kc2, acc, i, got[i], want[i])
@@ -264,9 +264,9 @@ func TestPackRowBF16(t *testing.T) {
 		}
 		want := make([]uint32, (n+1)/2+1)
 		packRowBF16(want, x)
-		for _, im := range lowImpls[BF16] {
+		for _, im := range impls(BF16) {
 			got := make([]uint32, len(want))
-			im.packBF16(got, x)
+			im.bf16.pack(got, x)
 			for i := range want {
 				for h := 0; h < 32; h += 16 {
 					g, w := uint16(got[i]>>h), uint16(want[i]>>h)

@@ -30,7 +30,7 @@ const lnRows = 8
 func (j *lnJob) do(int) {
 	for it := j.next.take(); it*lnRows < j.rows; it = j.next.take() {
 		for r := it * lnRows; r < min((it+1)*lnRows, j.rows); r++ {
-			j.im.layerNorm(j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D], j.gamma, j.beta, j.eps)
+			j.im.fp32.layerNorm(j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D], j.gamma, j.beta, j.eps)
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 func TestSoftmax(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		for _, n := range []int{1, 2, 15, 16, 17, 197, 1000} {
 			x, all := guarded(r, n, pad)
 			for i := range x {
@@ -49,7 +49,7 @@ func TestLayerNorm(t *testing.T) {
 	for i := range x {
 		x[i] = 3 + 2*x[i] // a mean far from zero, as in residual streams
 	}
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		dst, all := guarded(r, rows*D, pad)
 		withImpl(im, func() { LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6) })
 		checkGuards(t, "layernorm", all, pad, rows, D, D)
@@ -127,7 +127,7 @@ func TestAttention(t *testing.T) {
 			qkv[i] *= 3
 		}
 		scale := 1 / math.Sqrt(float64(c.hd))
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			t.Run(fmt.Sprintf("impl=%s/B=%d,T=%d,H=%d,hd=%d", im.name, c.B, c.T, c.H, c.hd), func(t *testing.T) {
 				out, oall := guarded(r, c.B*c.T*D, pad)
 				probs, pall := guarded(r, c.B*c.H*c.T*c.T, pad)
@@ -188,7 +188,7 @@ func TestAttentionBits(t *testing.T) {
 		Attention(NewPool(threads), out, qkv, B, T, H, hd, 0.125, probs)
 		return out
 	}
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		withImpl(im, func() {
 			want := run(1, false)
 			for _, th := range []int{1, 2, 3} {

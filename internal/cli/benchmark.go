@@ -315,7 +315,7 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 			}
 			row := bench.Row{
 				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
-				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.Selected(), Precision: bm.m.Precision().String(),
+				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
 				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),
 			}

@@ -84,13 +84,21 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	if ep.Bias != nil && len(ep.Bias) < w.N {
 		panic("kernels: Linear: bias shorter than N")
 	}
-	if w.lp != nil {
+	switch {
+	case w.lp == nil:
+		linearFP32(p, y, ldy, x, ldx, m, w.N, w.K, w.w, ep, cur())
+	case w.lp.p == BF16 && sel[BF16].bf16.viaFP32():
+		linearViaFP32(p, y, ldy, x, ldx, m, w, ep, sel[BF16])
+	default:
 		linearLow(p, y, ldy, x, ldx, m, w, ep)
-		return
 	}
+}
+
+// linearFP32 is Linear for fp32 weights b packed by packB, on im's tiles.
+func linearFP32(p *Pool, y []float32, ldy int, x []float32, ldx, m, n, k int, b []float32, ep Epilogue, im *impl) {
 	s := p.getScratch()
 	g := &s.g
-	g.set(m, w.N, w.K, x, ldx, w.w, y, ldy, ep, cur())
+	g.set(m, n, k, x, ldx, b, y, ldy, ep, im)
 	g.p = p
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items()), g, &g.done)

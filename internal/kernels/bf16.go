@@ -154,6 +154,14 @@ func packRowBF16(dst []uint32, x []float32) {
 	}
 }
 
+// roundRowBF16 writes the values of x rounded to bf16 as packRowBF16
+// does, widened back to fp32, into dst: the activations of linearViaFP32.
+func roundRowBF16(dst, x []float32) {
+	for j, v := range x {
+		dst[j] = fromBF16(toBF16(v))
+	}
+}
+
 // tileBF16Generic is the bf16 micro-kernel specification, VDPBF16PS's
 // order of operations:
 //

@@ -13,6 +13,20 @@ func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int,
 //go:noescape
 func cvtBF16AVX512(dst *uint32, src *float32, n int)
 
+// roundBF16AVX512 is roundRowBF16 for n floats, n a multiple of 16.
+//
+//go:noescape
+func roundBF16AVX512(dst, src *float32, n int)
+
+func roundRowBF16AVX512(dst, x []float32) {
+	n := len(x) &^ 15
+	if n > 0 {
+		_ = dst[n-1]
+		roundBF16AVX512(&dst[0], &x[0], n)
+	}
+	roundRowBF16(dst[n:], x[n:])
+}
+
 func packRowBF16AVX512(dst []uint32, x []float32) {
 	n := len(x) / 32 * 16
 	if n > 0 {

@@ -149,3 +149,43 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func roundBF16AVX512(dst, src *float32, n int)
+//
+// roundRowBF16 for n floats, 16 a step (n a multiple of 16), in integer
+// lanes as toBF16 does: b + 0x7fff + (b>>16 & 1), the low half cleared;
+// NaN keeps its high half with the quiet bit set. Denormals are rounded
+// like any other value (no DAZ).
+TEXT ·roundBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JEQ rdone
+	MOVL $1, AX
+	VPBROADCASTD AX, Z4
+	MOVL $0x7fff, AX
+	VPBROADCASTD AX, Z5
+	MOVL $0xffff0000, AX
+	VPBROADCASTD AX, Z6
+	MOVL $0x00400000, AX
+	VPBROADCASTD AX, Z7
+rloop:
+	VMOVUPS (SI), Z0
+	VPSRLD $16, Z0, Z1
+	VPANDD Z4, Z1, Z1
+	VPADDD Z5, Z1, Z1
+	VPADDD Z0, Z1, Z1
+	VPANDD Z6, Z1, Z1
+	VCMPPS $3, Z0, Z0, K1 // unordered: NaN
+	VPORD Z7, Z0, Z2
+	VPANDD Z6, Z2, Z2
+	VMOVDQU32 Z2, K1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE rloop
+rdone:
+	VZEROUPPER
+	RET

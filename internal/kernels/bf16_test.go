@@ -233,7 +233,7 @@ func TestTileBF16Exact(t *testing.T) {
 		for _, acc := range []bool{false, true} {
 			want := append([]float32(nil), c0...)
 			tileBF16Generic(kc2, a, lda, b, want, ldc, acc)
-			for _, im := range impls(BF16) {
+			for _, im := range bf16Tiles() {
 				got := append([]float32(nil), c0...)
 				im.bf16.tile(kc2, a, lda, b, got, ldc, acc)
 				for i := range want {
@@ -246,25 +246,104 @@ func TestTileBF16Exact(t *testing.T) {
 	}
 }
 
+// bf16Tiles lists the bf16 implementations with tiles of their own, not
+// running on fp32 ones.
+func bf16Tiles() []*impl {
+	var l []*impl
+	for _, im := range impls(BF16) {
+		if !im.bf16.viaFP32() {
+			l = append(l, im)
+		}
+	}
+	return l
+}
+
+// TestRoundRowBF16 checks every rounding of activations to bf16 values in
+// fp32 against toBF16's bits, denormals included, on the inputs of
+// TestPackRowBF16.
+func TestRoundRowBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 15, 16, 17, 33, 768, 771} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * math.Exp(10*r.NormFloat64()))
+			if r.IntN(3) == 0 {
+				x[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
+			}
+		}
+		for _, im := range impls(BF16) {
+			if !im.bf16.viaFP32() {
+				continue
+			}
+			got := make([]float32, n+1)
+			got[n] = 7
+			im.bf16.round(got[:n], x)
+			for i, v := range x {
+				if w := uint32(toBF16(v)) << 16; math.Float32bits(got[i]) != w {
+					t.Fatalf("impl=%s n=%d: round(%#08x) = %#08x, want %#08x", im.name, n, math.Float32bits(v), math.Float32bits(got[i]), w)
+				}
+			}
+			if got[n] != 7 {
+				t.Fatalf("impl=%s n=%d: wrote past the end", im.name, n)
+			}
+		}
+	}
+}
+
+// TestLinearBF16ViaFP32 checks the bits of the bf16 path on fp32 tiles:
+// those of the fp32 GEMM over the bf16-rounded weights and activations.
+func TestLinearBF16ViaFP32(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, im := range impls(BF16) {
+		if !im.bf16.viaFP32() {
+			continue
+		}
+		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 2*kcBlock + 5}} {
+			c := newLinearCase(r, s.m, s.n, s.k, s.k+1, s.n, true, true, ActGELU)
+			rounded := func(v []float32) []float32 {
+				o := make([]float32, len(v))
+				for i, x := range v {
+					o[i] = fromBF16(toBF16(x))
+				}
+				return o
+			}
+			want := append([]float32(nil), c.res...)
+			linearFP32(NewPool(1), want, c.ldy, rounded(c.x), c.ldx, s.m, s.n, s.k, PackB(rounded(c.w), s.n, s.k).w, Epilogue{Bias: c.bias, Act: c.act, Residual: want}, im)
+			c.pb = c.pb.To(BF16)
+			var got []float32
+			withLow(BF16, im, func() { got, _ = c.run(NewPool(2)) })
+			for i := range s.m {
+				for j := range s.n {
+					if g, w := got[i*c.ldy+j], want[i*c.ldy+j]; math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("impl=%s %dx%dx%d: y[%d,%d] = %v, fp32 GEMM of the rounded inputs gave %v", im.name, s.m, s.n, s.k, i, j, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// bf16Specials are rounding ties, NaN, ±Inf, overflow and denormals.
+var bf16Specials = []uint32{0x3f808000, 0x3f818000, 0xbf80ffff, 0x7f7fffff, 0x7f800000, 0xff800000,
+	0x7f800001, 0xffc00000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000, 0xff800001, 0x7fffffff}
+
 // TestPackRowBF16 checks every implementation's rounding of activations
 // against the generic twin's bits, on rounding ties, NaN, ±Inf, overflow
 // and odd lengths. Denormal inputs may read as zero (VCVTNE2PS2BF16 has
 // DAZ), keeping their sign.
 func TestPackRowBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	special := []uint32{0x3f808000, 0x3f818000, 0xbf80ffff, 0x7f7fffff, 0x7f800000, 0xff800000,
-		0x7f800001, 0xffc00000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000}
 	for _, n := range []int{0, 1, 2, 31, 32, 33, 63, 64, 65, 768, 769} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(r.NormFloat64() * math.Exp(10*r.NormFloat64()))
 			if r.IntN(4) == 0 {
-				x[i] = math.Float32frombits(special[r.IntN(len(special))])
+				x[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
 			}
 		}
 		want := make([]uint32, (n+1)/2+1)
 		packRowBF16(want, x)
-		for _, im := range impls(BF16) {
+		for _, im := range bf16Tiles() {
 			got := make([]uint32, len(want))
 			im.bf16.pack(got, x)
 			for i := range want {

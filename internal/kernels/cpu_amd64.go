@@ -17,5 +17,20 @@ func readFeatures() cpuFeatures {
 	f.avx512 = x.HasAVX512F && x.HasAVX512DQ && x.HasBMI2 && f.avx2
 	f.avx512BF16 = x.HasAVX512F && x.HasAVX512BF16
 	f.avx512VNNI = x.HasAVX512F && x.HasAVX512VNNI
+	f.slowBF16 = vendor() == "GenuineIntel"
 	return f
 }
+
+// vendor is CPUID leaf 0's vendor string ("GenuineIntel", "AuthenticAMD"),
+// which x/sys/cpu does not report.
+func vendor() string {
+	_, b, c, d := cpuid(0, 0)
+	var s [12]byte
+	for i, r := range [3]uint32{b, d, c} {
+		s[4*i], s[4*i+1], s[4*i+2], s[4*i+3] = byte(r), byte(r>>8), byte(r>>16), byte(r>>24)
+	}
+	return string(s[:])
+}
+
+// cpuid executes CPUID with EAX = leaf and ECX = sub.
+func cpuid(leaf, sub uint32) (a, b, c, d uint32)

@@ -7,7 +7,7 @@ var features cpuFeatures
 
 // The assembly kernel sets of the registry do not exist in this build.
 var (
-	fp32AVX512, fp32AVX2 *fp32Kernels
-	bf16AVX512           *bf16Kernels
-	int8AVX512           *int8Kernels
+	fp32AVX512, fp32AVX2      *fp32Kernels
+	bf16AVX512, bf16ViaAVX512 *bf16Kernels
+	int8AVX512                *int8Kernels
 )

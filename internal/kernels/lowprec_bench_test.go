@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkLinearLow(b *testing.B) {
 				if im == generic && s.m*s.n*s.k > 197*768*768 {
 					continue // minutes per run
 				}
-				runs = append(runs, run{fmt.Sprintf("%v-%s", p, im.name), p, pb, im})
+				runs = append(runs, run{fmt.Sprintf("%v-%s", p, strings.ReplaceAll(im.path(p), " ", "-")), p, pb, im})
 			}
 		}
 		for _, ru := range runs {
@@ -61,6 +62,9 @@ func BenchmarkTileLow(b *testing.B) {
 	cf, ci := make([]float32, mr6*nr), make([]int32, mr6*nr)
 	for _, p := range []Precision{BF16, INT8} {
 		for _, im := range impls(p) {
+			if p == BF16 && im.bf16.viaFP32() {
+				continue // the fp32 tile: BenchmarkFMAPeak
+			}
 			b.Run(fmt.Sprintf("precision=%v/impl=%s", p, im.name), func(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()

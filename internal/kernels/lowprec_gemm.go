@@ -10,6 +10,9 @@ type lowPrec struct {
 	b     []uint32
 	scale []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
 	off   []int32   // int8: 128·Σ_k of each quantised column, the u8 offset
+
+	wideOnce sync.Once
+	wide     []float32 // bf16: the weights widened to fp32, see widened
 }
 
 // group is the number of K values in one 32-bit group of precision p.

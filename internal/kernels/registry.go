@@ -12,6 +12,9 @@ import (
 type impl struct {
 	name string
 	ok   bool // this CPU and build run it
+	// slow: it runs, but slower than an entry further down for the same
+	// precisions, so auto takes that one.
+	slow bool
 	// mr×nr is the register tile of its GEMM micro-kernels: the drivers
 	// cut the output into tiles of mr rows. nr is the packed panel width
 	// for every implementation, so packed weights do not depend on the one
@@ -50,14 +53,24 @@ type fp32Kernels struct {
 
 // bf16Kernels are an implementation's bf16 GEMM micro-kernel and the
 // packing of activations it reads; tileBF16Generic and packRowBF16 are
-// their specification.
+// their specification. Or, where round is set instead, the bf16 weights
+// widened to fp32 and the activations rounded by round run on the
+// implementation's fp32 tiles (linearViaFP32): the same exact products of
+// bf16 values, summed in fp32 in the fp32 tile's order, for CPUs whose
+// VDPBF16PS is slower than their FMA.
 type bf16Kernels struct {
 	// tile computes an mr×nr fp32 tile of c from kc2 groups of mr bf16
 	// rows of A (row stride lda groups) and a packed bf16 panel of B,
 	// continuing from c's values when acc is set.
 	tile func(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
 	pack func(dst []uint32, x []float32)
+	// round is roundRowBF16.
+	round func(dst, x []float32)
 }
+
+// bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
+// activations rounded in Go.
+var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
 
 // int8Kernels are bf16Kernels for u8 activations and s8 weights into
 // int32, and the conversion of an int32 tile to fp32; tileI8Generic,
@@ -82,10 +95,10 @@ var generic = &impl{
 // table of kernels. The assembly kernel sets are nil, and features false,
 // where the build has no assembly (-tags purego, other architectures).
 var registry = []*impl{
-	{name: "avx512bf16", ok: features.avx512BF16, mr: mr6, nr: nr, bf16: bf16AVX512},
+	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
-	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512},
-	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2},
+	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
+	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaFP32},
 	generic,
 }
 
@@ -96,6 +109,9 @@ type cpuFeatures struct {
 	avx512     bool // AVX-512F, DQ (VEXTRACTF32X8), BMI2 (BZHI for tail masks), and avx2 for narrow panels
 	avx512BF16 bool // AVX512_BF16 (VDPBF16PS)
 	avx512VNNI bool // AVX512_VNNI (VPDPBUSD)
+	// slowBF16: VDPBF16PS runs at about half the fp32 FMA rate in FLOPs
+	// (Intel), against twice it on AMD's Zen 4 and 5 (CPU-NOTES).
+	slowBF16 bool
 }
 
 // has reports whether im has kernels for precision p.
@@ -124,8 +140,15 @@ func impls(p Precision) []*impl {
 }
 
 // best is the implementation auto chooses for precision p: the first that
-// runs (generic runs them all).
-func best(p Precision) *impl { return impls(p)[0] }
+// runs and is not slow (generic runs them all).
+func best(p Precision) *impl {
+	for _, im := range impls(p) {
+		if !im.slow {
+			return im
+		}
+	}
+	return generic // not reached: generic runs every precision and is not slow
+}
 
 // sel holds, per precision, the implementation in use.
 var sel = [...]*impl{FP32: best(FP32), BF16: best(BF16), INT8: best(INT8)}
@@ -182,8 +205,21 @@ func lookup(name string) (*impl, error) {
 // Selected names the fp32 implementation in use.
 func Selected() string { return cur().name }
 
-// SelectedFor names the implementation Linear uses for weights in p.
-func SelectedFor(p Precision) string { return sel[p].name }
+// SelectedFor names the implementation Linear uses for weights in p, and
+// for bf16 whether it runs them on its fp32 tiles ("avx512 via fp32").
+func SelectedFor(p Precision) string { return sel[p].path(p) }
+
+// path is im's name, with " via fp32" when it runs bf16 weights on its
+// fp32 tiles.
+func (im *impl) path(p Precision) string {
+	if p == BF16 && im.bf16.viaFP32() {
+		return im.name + " via fp32"
+	}
+	return im.name
+}
+
+// viaFP32 reports whether k runs on the fp32 tiles.
+func (k *bf16Kernels) viaFP32() bool { return k != nil && k.round != nil }
 
 // Known lists every implementation this build knows, runnable or not.
 func Known() []string {

@@ -72,3 +72,22 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Available() = %s lacks generic", Available())
 	}
 }
+
+// TestBestSkipsSlow: auto takes the first runnable entry that is not slow
+// for a precision, so a CPU with slow VDPBF16PS runs bf16 on fp32 tiles.
+func TestBestSkipsSlow(t *testing.T) {
+	defer func(old []*impl) { registry = old }(registry)
+	dp := &impl{name: "dp", ok: true, slow: true, mr: mr6, nr: nr, bf16: generic.bf16}
+	via := &impl{name: "via", ok: true, mr: mr6, nr: nr, fp32: generic.fp32, bf16: bf16ViaFP32}
+	registry = []*impl{dp, via, generic}
+	if got := best(BF16); got != via {
+		t.Errorf("best(bf16) = %s, want via", got.name)
+	}
+	if got := via.path(BF16); got != "via via fp32" {
+		t.Errorf("path = %q", got)
+	}
+	registry = []*impl{dp, generic}
+	if got := best(BF16); got != generic {
+		t.Errorf("best(bf16) = %s, want generic", got.name)
+	}
+}

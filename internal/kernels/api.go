@@ -32,13 +32,19 @@ type Pool struct {
 	free    []*scratch // reusable per-worker memory
 }
 
-// NewPool returns a pool using threads goroutines (<= 0 means all cores).
+// NewPool returns a pool using threads goroutines (<= 0: DefaultThreads).
 func NewPool(threads int) *Pool {
 	if threads <= 0 {
-		threads = runtime.NumCPU()
+		threads = DefaultThreads()
 	}
 	return &Pool{threads: threads}
 }
+
+// DefaultThreads is the number of CPUs this process may use: the Go
+// runtime's GOMAXPROCS, which since Go 1.25 is the smaller of the CPUs in
+// the process's affinity mask (sched_getaffinity) and its cgroup's CPU
+// quota rounded up, unless $GOMAXPROCS sets it.
+func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // Threads reports the number of goroutines the pool uses.
 func (p *Pool) Threads() int { return p.threads }

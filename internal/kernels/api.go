@@ -131,8 +131,14 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 	j := &s.aj
 	j.p, j.im, j.out, j.qkv, j.probs = p, cur(), out, qkv, probs
 	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
+	j.plan(p.threads)
+	if j.packing {
+		j.next.next.Store(0)
+		p.run(min(p.threads, j.items()), j, &j.done)
+		j.packing = false
+	}
 	j.next.next.Store(0)
-	p.run(min(p.threads, B*H), j, &j.done)
+	p.run(min(p.threads, j.items()), j, &j.done)
 	j.out, j.qkv, j.probs = nil, nil, nil
 	p.putScratch(s)
 }

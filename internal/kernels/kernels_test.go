@@ -244,3 +244,19 @@ func TestActivations(t *testing.T) {
 		}
 	}
 }
+
+// TestCut: the blocking of ViT-B/16's batch-1 GEMMs, and that more threads
+// than column blocks split the rows until the items keep them busy.
+func TestCut(t *testing.T) {
+	for _, c := range []struct{ m, n, threads, rb, cb int }{
+		{197, 2304, 1, 1, 36}, {197, 2304, 2, 1, 36}, {197, 768, 2, 1, 12}, {197, 3072, 2, 1, 48},
+		{197, 2304, 16, 2, 36}, {197, 768, 16, 11, 12}, {197, 3072, 16, 1, 48},
+		{197, 320, 2, 2, 5}, {5, 64, 16, 1, 1},
+	} {
+		b := cut(c.m, c.n, mr6, c.threads)
+		if b.rb != c.rb || b.cb != c.cb || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
+			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, want %d × %d",
+				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, c.rb, c.cb)
+		}
+	}
+}

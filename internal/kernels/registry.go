@@ -1,5 +1,9 @@
 package kernels
 
+// The amd64 assembly (*_amd64.s) is generated; TestGeneratedAssembly
+// checks that it is up to date.
+//go:generate go -C _asm run . -out ..
+
 import (
 	"fmt"
 	"strings"

@@ -18,9 +18,13 @@ import (
 
 // files maps each generated file to the function that prints it.
 var files = map[string]func(*asm){
-	"tile_amd64.s": tileFile,
-	"bf16_amd64.s": bf16File,
-	"int8_amd64.s": int8File,
+	"tile_amd64.s":      tileFile,
+	"bf16_amd64.s":      bf16File,
+	"int8_amd64.s":      int8File,
+	"act_amd64.s":       actFile,
+	"act2_amd64.s":      act2File,
+	"layernorm_amd64.s": layerNormFile,
+	"cpu_amd64.s":       cpuFile,
 }
 
 func main() {

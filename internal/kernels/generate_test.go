@@ -2,9 +2,12 @@ package kernels
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,6 +52,49 @@ func TestGeneratedAssembly(t *testing.T) {
 		b, _ := os.ReadFile(name)
 		if strings.HasPrefix(string(b), generatedMark) && !printed[name] {
 			t.Errorf("%s is marked generated, but _asm does not print it", name)
+		}
+	}
+}
+
+// TestAssemblyConstants: the constant tables the generator prints hold
+// mathf.go's constants, by name (the AVX2 exp has its own clamp, see
+// act2_amd64.s).
+func TestAssemblyConstants(t *testing.T) {
+	want := map[string]float32{
+		"expHi": expHi, "expLo": expLo, "log2e": log2e, "ln2Hi": ln2Hi, "ln2Lo": ln2Lo,
+		"C7": expC7, "C6": expC6, "C5": expC5, "C4": expC4, "C3": expC3,
+		"half": 0.5, "one": 1, "sqrt1_2": sqrt1_2, "ten": 10, "p04": 0.4,
+		"c044715": 0.044715, "tanhC": geluTanhC, "m1702": -1.702,
+	}
+	for i, c := range erfcxC {
+		want[fmt.Sprintf("e%d", i)] = c
+	}
+	for _, c := range []struct {
+		file string
+		skip []string
+	}{{"act_amd64.s", nil}, {"act2_amd64.s", []string{"expHi", "expLo"}}} {
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			var sym, name string
+			var bits uint32
+			if n, _ := fmt.Sscanf(line, "DATA %s $0x%x // %s =", &sym, &bits, &name); n < 3 || slices.Contains(c.skip, name) {
+				continue
+			}
+			w, ok := want[name]
+			if !ok {
+				continue
+			}
+			seen++
+			if bits != math.Float32bits(w) {
+				t.Errorf("%s: %s = %#08x, mathf.go has %#08x (%v)", c.file, name, bits, math.Float32bits(w), w)
+			}
+		}
+		if seen != len(want)-len(c.skip) {
+			t.Errorf("%s: %d of mathf.go's %d constants found", c.file, seen, len(want)-len(c.skip))
 		}
 	}
 }

@@ -151,8 +151,8 @@ func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, ep
 	s := p.getScratch()
 	j := &s.ln
 	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur(), dst, x, gamma, beta, rows, D, eps
-	j.next.next.Store(0)
-	p.run(min(p.threads, ceilDiv(rows, lnRows)), j, &j.done)
+	j.plan(p.threads)
+	p.run(min(p.threads, ceilDiv(rows, j.per)), j, &j.done)
 	j.dst, j.x, j.gamma, j.beta = nil, nil, nil, nil
 	p.putScratch(s)
 }

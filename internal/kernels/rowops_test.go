@@ -57,6 +57,31 @@ func TestLayerNorm(t *testing.T) {
 	}
 }
 
+// TestLayerNormThreads: every row is normalised, with the bits of one
+// thread, however the rows are cut for the threads.
+func TestLayerNormThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const D = 40
+	gamma, _ := guarded(r, D, 0)
+	beta, _ := guarded(r, D, 0)
+	for _, rows := range []int{1, 7, 197} {
+		x, _ := guarded(r, rows*D, 0)
+		want := make([]float32, rows*D)
+		LayerNorm(NewPool(1), want, x, rows, D, gamma, beta, 1e-6)
+		checkLayerNorm(t, cur().name, want, x, gamma, beta, rows, D)
+		for _, th := range []int{2, 3, 16, 64} {
+			got, all := guarded(r, rows*D, pad)
+			LayerNorm(NewPool(th), got, x, rows, D, gamma, beta, 1e-6)
+			checkGuards(t, "layernorm", all, pad, rows, D, D)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("rows=%d threads=%d: dst[%d] = %v, 1 thread gave %v", rows, th, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 func TestLayerNormNoAllocs(t *testing.T) {
 	const rows, D = 20, 64
 	x, g := make([]float32, rows*D), make([]float32, D)

@@ -78,7 +78,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
 	f.IntSliceVar(&o.sizes, "image-size", []int{224}, "image sizes in pixels (each a multiple of the patch size)")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
-	f.IntSliceVar(&o.threads, "threads", []int{runtime.NumCPU()}, "compute thread counts")
+	f.IntSliceVar(&o.threads, "threads", []int{kernels.DefaultThreads()}, "compute thread counts (default: the CPUs this process may use: affinity mask and cgroup quota)")
 	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
 	f.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "untimed warm-up per row (at least one run)")
 	f.IntVar(&o.minRuns, "min-runs", 3, "timed runs per row even when --time is exceeded")
@@ -315,7 +315,7 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 			}
 			row := bench.Row{
 				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
-				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.Selected(), Precision: bm.m.Precision().String(),
+				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
 				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),
 			}

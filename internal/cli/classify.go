@@ -2,11 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/kernels"
 )
 
 func init() { subcommands = append(subcommands, newClassifyCmd) }
@@ -58,7 +59,7 @@ the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	f.IntVar(&o.workers, "decoders", kernels.DefaultThreads(), "image decoding goroutines")
 	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	return cmd
 }

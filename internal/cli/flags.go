@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -91,7 +90,7 @@ func (p *precisionFlags) or(def kernels.Precision) kernels.Precision {
 type threadsFlags struct{ n int }
 
 func (t *threadsFlags) register(f *pflag.FlagSet) {
-	f.IntVar(&t.n, "threads", runtime.NumCPU(), "compute threads")
+	f.IntVar(&t.n, "threads", kernels.DefaultThreads(), "compute threads (default: the CPUs this process may use: affinity mask and cgroup quota)")
 }
 
 func (t *threadsFlags) validate() error { return atLeast1("--threads", t.n) }

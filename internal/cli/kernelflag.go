@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"slices"
+	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -9,32 +9,43 @@ import (
 	"github.com/vitctl/vitctl/internal/kernels"
 )
 
-// kernelFlags is --kernel, the GEMM implementation; empty keeps the choice
-// made at start from VITCTL_KERNEL or the CPU's features.
+// kernelEnv names the environment variable that chooses the kernels when
+// no --kernel flag is given.
+const kernelEnv = "VITCTL_KERNEL"
+
+// kernelFlags is --kernel, the kernel implementation; empty takes
+// $VITCTL_KERNEL, and neither the best this CPU runs for each precision.
 type kernelFlags struct{ name string }
 
 func (k *kernelFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&k.name, "kernel", "", "GEMM kernel: auto, generic, avx2 or avx512 (default: $VITCTL_KERNEL, else the best this CPU runs)")
+	f.StringVar(&k.name, "kernel", "", "kernels: auto or one of "+strings.Join(kernels.Known(), ", ")+
+		" (default: $"+kernelEnv+", else the best this CPU runs for each precision)")
 }
 
-// validate checks that this machine runs the kernel named, selecting nothing.
+// choice is the implementation asked for and where: the flag, else the
+// environment.
+func (k *kernelFlags) choice() (name, from string) {
+	if k.name != "" {
+		return k.name, "--kernel"
+	}
+	return os.Getenv(kernelEnv), "$" + kernelEnv
+}
+
+// validate checks that this machine runs the kernel asked for, selecting
+// nothing.
 func (k *kernelFlags) validate() error {
-	if err := kernels.EnvError(); err != nil {
-		return usageError{err}
+	name, from := k.choice()
+	if err := kernels.Check(name); err != nil {
+		return usagef("%s: %v", from, err)
 	}
-	if k.name == "" || k.name == "auto" || slices.Contains(strings.Split(kernels.Available(), ", "), k.name) {
-		return nil
-	}
-	return usagef("--kernel %q: this machine runs %s (or auto)", k.name, kernels.Available())
+	return nil
 }
 
 // apply selects the kernel for the run.
 func (k *kernelFlags) apply() error {
-	if k.name == "" {
-		return nil
-	}
-	if err := kernels.Select(k.name); err != nil {
-		return usagef("--kernel: %v (this machine runs: %s)", err, kernels.Available())
+	name, from := k.choice()
+	if err := kernels.Select(name); err != nil {
+		return usagef("%s: %v", from, err)
 	}
 	return nil
 }

@@ -32,13 +32,19 @@ type Pool struct {
 	free    []*scratch // reusable per-worker memory
 }
 
-// NewPool returns a pool using threads goroutines (<= 0 means all cores).
+// NewPool returns a pool using threads goroutines (<= 0: DefaultThreads).
 func NewPool(threads int) *Pool {
 	if threads <= 0 {
-		threads = runtime.NumCPU()
+		threads = DefaultThreads()
 	}
 	return &Pool{threads: threads}
 }
+
+// DefaultThreads is the number of CPUs this process may use: the Go
+// runtime's GOMAXPROCS, which since Go 1.25 is the smaller of the CPUs in
+// the process's affinity mask (sched_getaffinity) and its cgroup's CPU
+// quota rounded up, unless $GOMAXPROCS sets it.
+func DefaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // Threads reports the number of goroutines the pool uses.
 func (p *Pool) Threads() int { return p.threads }
@@ -84,13 +90,21 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	if ep.Bias != nil && len(ep.Bias) < w.N {
 		panic("kernels: Linear: bias shorter than N")
 	}
-	if w.lp != nil {
+	switch {
+	case w.lp == nil:
+		linearFP32(p, y, ldy, x, ldx, m, w.N, w.K, w.w, ep, cur())
+	case w.lp.p == BF16 && sel[BF16].bf16.viaFP32():
+		linearViaFP32(p, y, ldy, x, ldx, m, w, ep, sel[BF16])
+	default:
 		linearLow(p, y, ldy, x, ldx, m, w, ep)
-		return
 	}
+}
+
+// linearFP32 is Linear for fp32 weights b packed by packB, on im's tiles.
+func linearFP32(p *Pool, y []float32, ldy int, x []float32, ldx, m, n, k int, b []float32, ep Epilogue, im *impl) {
 	s := p.getScratch()
 	g := &s.g
-	g.set(m, w.N, w.K, x, ldx, w.w, y, ldy, ep, cur)
+	g.set(m, n, k, x, ldx, b, y, ldy, ep, im)
 	g.p = p
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items()), g, &g.done)
@@ -115,10 +129,16 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 	}
 	s := p.getScratch()
 	j := &s.aj
-	j.p, j.im, j.out, j.qkv, j.probs = p, cur, out, qkv, probs
+	j.p, j.im, j.out, j.qkv, j.probs = p, cur(), out, qkv, probs
 	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
+	j.plan(p.threads)
+	if j.packing {
+		j.next.next.Store(0)
+		p.run(min(p.threads, j.items()), j, &j.done)
+		j.packing = false
+	}
 	j.next.next.Store(0)
-	p.run(min(p.threads, B*H), j, &j.done)
+	p.run(min(p.threads, j.items()), j, &j.done)
 	j.out, j.qkv, j.probs = nil, nil, nil
 	p.putScratch(s)
 }
@@ -130,9 +150,9 @@ func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, ep
 	checkMatrix("LayerNorm: dst", dst, rows, D, D)
 	s := p.getScratch()
 	j := &s.ln
-	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur, dst, x, gamma, beta, rows, D, eps
-	j.next.next.Store(0)
-	p.run(min(p.threads, ceilDiv(rows, lnRows)), j, &j.done)
+	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur(), dst, x, gamma, beta, rows, D, eps
+	j.plan(p.threads)
+	p.run(min(p.threads, ceilDiv(rows, j.per)), j, &j.done)
 	j.dst, j.x, j.gamma, j.beta = nil, nil, nil, nil
 	p.putScratch(s)
 }

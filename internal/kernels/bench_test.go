@@ -26,7 +26,7 @@ func BenchmarkLinear(b *testing.B) {
 		bias, _ := guarded(r, s.n, 0)
 		y := make([]float32, s.m*s.n)
 		pb := PackB(w, s.n, s.k)
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			if im == generic && s.m*s.n*s.k > 197*768*768 {
 				continue // minutes per run
 			}
@@ -64,7 +64,7 @@ func BenchmarkAttention(b *testing.B) {
 	r := rand.New(rand.NewPCG(2, 2))
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
 	out := make([]float32, B*T*H*hd)
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("shape=vit_b16_197x12x64/impl=%s/threads=%d", im.name, th), func(b *testing.B) {
 				p := NewPool(th)
@@ -154,7 +154,7 @@ func BenchmarkViTB16(b *testing.B) {
 		timed(1, func() { LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
 	for _, th := range []int{1, 2} {
-		b.Run(fmt.Sprintf("shape=vit_b16_224/impl=%s/threads=%d", cur.name, th), func(b *testing.B) {
+		b.Run(fmt.Sprintf("shape=vit_b16_224/impl=%s/threads=%d", cur().name, th), func(b *testing.B) {
 			p := NewPool(th)
 			clear(x)
 			forward(p)

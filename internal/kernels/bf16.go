@@ -154,6 +154,14 @@ func packRowBF16(dst []uint32, x []float32) {
 	}
 }
 
+// roundRowBF16 writes the values of x rounded to bf16 as packRowBF16
+// does, widened back to fp32, into dst: the activations of linearViaFP32.
+func roundRowBF16(dst, x []float32) {
+	for j, v := range x {
+		dst[j] = fromBF16(toBF16(v))
+	}
+}
+
 // tileBF16Generic is the bf16 micro-kernel specification, VDPBF16PS's
 // order of operations:
 //
@@ -164,15 +172,15 @@ func packRowBF16(dst []uint32, x []float32) {
 // lo and hi are the bf16 halves of a pair, widened to fp32; each product is
 // exact in fp32, each sum rounded to nearest.
 func tileBF16Generic(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
-	var t [mr][nr]float32
+	var t [mr6][nr]float32
 	if acc {
-		for i := range mr {
+		for i := range mr6 {
 			copy(t[i][:], c[i*ldc:i*ldc+nr])
 		}
 	}
 	for k := range kc2 {
 		bk := b[k*nr : k*nr+nr]
-		for i := range mr {
+		for i := range mr6 {
 			ap := a[i*lda+k]
 			ah, al := fromBF16(uint16(ap>>16)), fromBF16(uint16(ap))
 			ti := &t[i]
@@ -182,7 +190,7 @@ func tileBF16Generic(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc 
 			}
 		}
 	}
-	for i := range mr {
+	for i := range mr6 {
 		copy(c[i*ldc:i*ldc+nr], t[i][:])
 	}
 }

@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // tileBF16AVX512 is tileBF16Generic in AVX512_BF16 (VDPBF16PS).
 //
 //go:noescape
@@ -15,6 +13,20 @@ func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int,
 //go:noescape
 func cvtBF16AVX512(dst *uint32, src *float32, n int)
 
+// roundBF16AVX512 is roundRowBF16 for n floats, n a multiple of 16.
+//
+//go:noescape
+func roundBF16AVX512(dst, src *float32, n int)
+
+func roundRowBF16AVX512(dst, x []float32) {
+	n := len(x) &^ 15
+	if n > 0 {
+		_ = dst[n-1]
+		roundBF16AVX512(&dst[0], &x[0], n)
+	}
+	roundRowBF16(dst[n:], x[n:])
+}
+
 func packRowBF16AVX512(dst []uint32, x []float32) {
 	n := len(x) / 32 * 16
 	if n > 0 {
@@ -24,10 +36,8 @@ func packRowBF16AVX512(dst []uint32, x []float32) {
 	packRowBF16(dst[n:], x[2*n:])
 }
 
-var hasAVX512BF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
-
 func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
-	if kc2 > 0 && len(a) < (mr-1)*lda+kc2 || len(b) < kc2*nr || len(c) < (mr-1)*ldc+nr {
+	if kc2 > 0 && len(a) < (mr6-1)*lda+kc2 || len(b) < kc2*nr || len(c) < (mr6-1)*ldc+nr {
 		panic("kernels: bf16 tile: slice too short")
 	}
 	var ap, bp *uint32
@@ -35,16 +45,4 @@ func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc
 		ap, bp = &a[0], &b[0]
 	}
 	tileBF16AVX512(kc2, ap, lda, bp, &c[0], ldc, acc)
-}
-
-// lowAsmImpls lists the assembly implementations for precision p this CPU
-// runs, best first.
-func lowAsmImpls(p Precision) []*lowImpl {
-	switch {
-	case p == BF16 && hasAVX512BF16:
-		return []*lowImpl{{name: "avx512bf16", tileBF16: tileBF16AVX512Go, packBF16: packRowBF16AVX512}}
-	case p == INT8 && hasAVX512VNNI:
-		return []*lowImpl{{name: "avx512vnni", tileI8: tileI8AVX512Go, packI8: packRowI8AVX512, dequantI8: dequantI8AVX512Go}}
-	}
-	return nil
 }

@@ -124,12 +124,12 @@ func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
 
 // withLow runs f with im as the implementation for precision p (nil: no
 // change).
-func withLow(p Precision, im *lowImpl, f func()) {
-	old := lowCur[p]
+func withLow(p Precision, im *impl, f func()) {
+	old := sel[p]
 	if im != nil {
-		lowCur[p] = im
+		sel[p] = im
 	}
-	defer func() { lowCur[p] = old }()
+	defer func() { sel[p] = old }()
 	f()
 }
 
@@ -138,10 +138,10 @@ func TestLinearBF16Shapes(t *testing.T) {
 	kc := 2 * kcGroups // K per block in values
 	shapes := []struct{ m, n, k int }{
 		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {6, 64, 2}, {7, 65, 129},
-		{12, 128, 128}, {13, 130, kc + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kc - 1},
-		{2*mr*mcTiles + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
+		{12, 128, 128}, {13, 130, kc + 1}, {mcRows + 5, nr*ncPanels + 3, 2*kc - 1},
+		{2*mcRows + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
 	}
-	for _, im := range lowImpls[BF16] {
+	for _, im := range impls(BF16) {
 		for si, s := range shapes {
 			if testing.Short() && s.m*s.n*s.k > 1e6 {
 				continue
@@ -172,7 +172,7 @@ func TestLinearBF16ViT(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
 		c := newBF16Case(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
-		for _, im := range lowImpls[BF16] {
+		for _, im := range impls(BF16) {
 			withLow(BF16, im, func() {
 				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
 					y, _ := c.run(NewPool(2))
@@ -192,7 +192,7 @@ func TestLinearBF16Threads(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	k := 4*kcGroups + 3
 	c := newBF16Case(r, 197, 200, k, k, 200, true, true, ActGELU)
-	for _, im := range lowImpls[BF16] {
+	for _, im := range impls(BF16) {
 		withLow(BF16, im, func() {
 			want, _ := c.run(NewPool(1))
 			for _, th := range []int{2, 3} {
@@ -218,7 +218,7 @@ func TestTileBF16Exact(t *testing.T) {
 	}
 	for _, kc2 := range []int{0, 1, 2, 3, 17, 128} {
 		const lda, ldc = 131, 70
-		a := make([]uint32, (mr-1)*lda+kc2)
+		a := make([]uint32, (mr6-1)*lda+kc2)
 		b := make([]uint32, kc2*nr)
 		for i := range a {
 			a[i] = small()
@@ -226,16 +226,16 @@ func TestTileBF16Exact(t *testing.T) {
 		for i := range b {
 			b[i] = small()
 		}
-		c0 := make([]float32, (mr-1)*ldc+nr)
+		c0 := make([]float32, (mr6-1)*ldc+nr)
 		for i := range c0 {
 			c0[i] = float32(r.IntN(100))
 		}
 		for _, acc := range []bool{false, true} {
 			want := append([]float32(nil), c0...)
 			tileBF16Generic(kc2, a, lda, b, want, ldc, acc)
-			for _, im := range lowImpls[BF16] {
+			for _, im := range bf16Tiles() {
 				got := append([]float32(nil), c0...)
-				im.tileBF16(kc2, a, lda, b, got, ldc, acc)
+				im.bf16.tile(kc2, a, lda, b, got, ldc, acc)
 				for i := range want {
 					if got[i] != want[i] {
 						t.Fatalf("impl=%s kc2=%d acc=%v: c[%d] = %v, generic gave %v", im.name, kc2, acc, i, got[i], want[i])
@@ -246,27 +246,106 @@ func TestTileBF16Exact(t *testing.T) {
 	}
 }
 
+// bf16Tiles lists the bf16 implementations with tiles of their own, not
+// running on fp32 ones.
+func bf16Tiles() []*impl {
+	var l []*impl
+	for _, im := range impls(BF16) {
+		if !im.bf16.viaFP32() {
+			l = append(l, im)
+		}
+	}
+	return l
+}
+
+// TestRoundRowBF16 checks every rounding of activations to bf16 values in
+// fp32 against toBF16's bits, denormals included, on the inputs of
+// TestPackRowBF16.
+func TestRoundRowBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 15, 16, 17, 33, 768, 771} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * math.Exp(10*r.NormFloat64()))
+			if r.IntN(3) == 0 {
+				x[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
+			}
+		}
+		for _, im := range impls(BF16) {
+			if !im.bf16.viaFP32() {
+				continue
+			}
+			got := make([]float32, n+1)
+			got[n] = 7
+			im.bf16.round(got[:n], x)
+			for i, v := range x {
+				if w := uint32(toBF16(v)) << 16; math.Float32bits(got[i]) != w {
+					t.Fatalf("impl=%s n=%d: round(%#08x) = %#08x, want %#08x", im.name, n, math.Float32bits(v), math.Float32bits(got[i]), w)
+				}
+			}
+			if got[n] != 7 {
+				t.Fatalf("impl=%s n=%d: wrote past the end", im.name, n)
+			}
+		}
+	}
+}
+
+// TestLinearBF16ViaFP32 checks the bits of the bf16 path on fp32 tiles:
+// those of the fp32 GEMM over the bf16-rounded weights and activations.
+func TestLinearBF16ViaFP32(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, im := range impls(BF16) {
+		if !im.bf16.viaFP32() {
+			continue
+		}
+		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 2*kcBlock + 5}} {
+			c := newLinearCase(r, s.m, s.n, s.k, s.k+1, s.n, true, true, ActGELU)
+			rounded := func(v []float32) []float32 {
+				o := make([]float32, len(v))
+				for i, x := range v {
+					o[i] = fromBF16(toBF16(x))
+				}
+				return o
+			}
+			want := append([]float32(nil), c.res...)
+			linearFP32(NewPool(1), want, c.ldy, rounded(c.x), c.ldx, s.m, s.n, s.k, PackB(rounded(c.w), s.n, s.k).w, Epilogue{Bias: c.bias, Act: c.act, Residual: want}, im)
+			c.pb = c.pb.To(BF16)
+			var got []float32
+			withLow(BF16, im, func() { got, _ = c.run(NewPool(2)) })
+			for i := range s.m {
+				for j := range s.n {
+					if g, w := got[i*c.ldy+j], want[i*c.ldy+j]; math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("impl=%s %dx%dx%d: y[%d,%d] = %v, fp32 GEMM of the rounded inputs gave %v", im.name, s.m, s.n, s.k, i, j, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// bf16Specials are rounding ties, NaN, ±Inf, overflow and denormals.
+var bf16Specials = []uint32{0x3f808000, 0x3f818000, 0xbf80ffff, 0x7f7fffff, 0x7f800000, 0xff800000,
+	0x7f800001, 0xffc00000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000, 0xff800001, 0x7fffffff}
+
 // TestPackRowBF16 checks every implementation's rounding of activations
 // against the generic twin's bits, on rounding ties, NaN, ±Inf, overflow
 // and odd lengths. Denormal inputs may read as zero (VCVTNE2PS2BF16 has
 // DAZ), keeping their sign.
 func TestPackRowBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	special := []uint32{0x3f808000, 0x3f818000, 0xbf80ffff, 0x7f7fffff, 0x7f800000, 0xff800000,
-		0x7f800001, 0xffc00000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000}
 	for _, n := range []int{0, 1, 2, 31, 32, 33, 63, 64, 65, 768, 769} {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(r.NormFloat64() * math.Exp(10*r.NormFloat64()))
 			if r.IntN(4) == 0 {
-				x[i] = math.Float32frombits(special[r.IntN(len(special))])
+				x[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
 			}
 		}
 		want := make([]uint32, (n+1)/2+1)
 		packRowBF16(want, x)
-		for _, im := range lowImpls[BF16] {
+		for _, im := range bf16Tiles() {
 			got := make([]uint32, len(want))
-			im.packBF16(got, x)
+			im.bf16.pack(got, x)
 			for i := range want {
 				for h := 0; h < 32; h += 16 {
 					g, w := uint16(got[i]>>h), uint16(want[i]>>h)

@@ -4,23 +4,33 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// The CPU's features are read here and nowhere else; x/sys/cpu also checks
-// that the OS saves the zmm and ymm state. Besides AVX-512F the AVX-512 code
-// uses AVX512DQ (VEXTRACTF32X8) and BMI2 (BZHI for tail masks), and the
-// AVX2 tile for narrow panels.
-var (
-	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2 && hasAVX2
-	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-)
+// features are read here and nowhere else, once at start. x/sys/cpu also
+// checks that the OS saves the ymm and zmm state (XCR0). The OS checks AMX
+// needs besides CPUID (XCR0 bits 17 and 18, and Linux's per-process
+// permission, arch_prctl(ARCH_REQ_XCOMP_PERM)) belong here too.
+var features = readFeatures()
 
-// asmImpls lists the assembly implementations this CPU runs, best first.
-func asmImpls() []*impl {
-	var l []*impl
-	if hasAVX512 {
-		l = append(l, &impl{name: "avx512", tile: tileAVX512, tile16: tile16AVX2, epi: epi512, expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512})
-	}
-	if hasAVX2 {
-		l = append(l, &impl{name: "avx2", tile: tileAVX2, tile16: tile16AVX2, epi: epi2, expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow})
-	}
-	return l
+func readFeatures() cpuFeatures {
+	var f cpuFeatures
+	x := &cpu.X86
+	f.avx2 = x.HasAVX2 && x.HasFMA
+	f.avx512 = x.HasAVX512F && x.HasAVX512DQ && x.HasBMI2 && f.avx2
+	f.avx512BF16 = x.HasAVX512F && x.HasAVX512BF16
+	f.avx512VNNI = x.HasAVX512F && x.HasAVX512VNNI
+	f.slowBF16 = vendor() == "GenuineIntel"
+	return f
 }
+
+// vendor is CPUID leaf 0's vendor string ("GenuineIntel", "AuthenticAMD"),
+// which x/sys/cpu does not report.
+func vendor() string {
+	_, b, c, d := cpuid(0, 0)
+	var s [12]byte
+	for i, r := range [3]uint32{b, d, c} {
+		s[4*i], s[4*i+1], s[4*i+2], s[4*i+3] = byte(r), byte(r>>8), byte(r>>16), byte(r>>24)
+	}
+	return string(s[:])
+}
+
+// cpuid executes CPUID with EAX = leaf and ECX = sub.
+func cpuid(leaf, sub uint32) (a, b, c, d uint32)

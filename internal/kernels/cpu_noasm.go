@@ -2,5 +2,12 @@
 
 package kernels
 
-// asmImpls: without assembly only the generic implementation runs.
-func asmImpls() []*impl { return nil }
+// Without assembly there is nothing to detect.
+var features cpuFeatures
+
+// The assembly kernel sets of the registry do not exist in this build.
+var (
+	fp32AVX512, fp32AVX2      *fp32Kernels
+	bf16AVX512, bf16ViaAVX512 *bf16Kernels
+	int8AVX512                *int8Kernels
+)

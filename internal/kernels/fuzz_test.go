@@ -15,15 +15,15 @@ func FuzzTile(f *testing.F) {
 		kc := int(kc16 % 600)
 		lda, ldc := kc+int(extra%5), nr+int(extra/5%7)
 		r := rand.New(rand.NewPCG(seed, 1))
-		a, _ := guarded(r, (mr-1)*lda+kc, 0)
+		a, _ := guarded(r, (mr6-1)*lda+kc, 0)
 		b, _ := guarded(r, kc*nr, 0)
-		c0, _ := guarded(r, (mr-1)*ldc+nr, 0)
+		c0, _ := guarded(r, (mr6-1)*ldc+nr, 0)
 		want := append([]float32(nil), c0...)
 		tileGeneric(kc, a, lda, b, want, ldc, acc, nil)
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			got := append([]float32(nil), c0...)
-			im.tile(kc, a, lda, b, got, ldc, acc, b)
-			for i := range mr {
+			im.fp32.tile(kc, a, lda, b, got, ldc, acc, b)
+			for i := range mr6 {
 				for j := range nr {
 					var sa float64
 					for k := range kc {
@@ -47,8 +47,8 @@ func FuzzTile(f *testing.F) {
 // columns and leaves the others as they were.
 func checkTile16(t *testing.T, im *impl, kc int, a []float32, lda int, b, c0 []float32, ldc int, acc bool, full []float32) {
 	got := append([]float32(nil), c0...)
-	im.tile16(kc, a, lda, b, got, ldc, acc)
-	for i := range mr {
+	im.fp32.tile16(kc, a, lda, b, got, ldc, acc)
+	for i := range mr6 {
 		for j := range nr {
 			want := full[i*ldc+j]
 			if j >= 16 {
@@ -72,9 +72,9 @@ func FuzzEpilogue(f *testing.F) {
 		bs := []float32{bias, x, 0, 1}
 		want := make([]float32, 4)
 		epiGeneric(want, 4, src, 4, bs, nil, 1, 4, a)
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			got := make([]float32, 4)
-			im.epi(got, 4, src, 4, bs, nil, 1, 4, a)
+			im.fp32.epi(got, 4, src, 4, bs, nil, 1, 4, a)
 			for i := range got {
 				g, w := float64(got[i]), float64(want[i])
 				z := math.Abs(float64(src[i] + bs[i]))
@@ -95,7 +95,7 @@ func FuzzLinear(f *testing.F) {
 		m, n, k := int(m8%40), int(n8)%150, int(k16%600)
 		r := rand.New(rand.NewPCG(uint64(m)<<32|uint64(n), uint64(k)))
 		c := newLinearCase(r, m, n, k, k+int(ld8%4), n+int(ld8/4%4), flags&1 != 0, flags&2 != 0, Act(flags/4%5))
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			withImpl(im, func() {
 				y, all := c.run(NewPool(1 + int(flags/32%3)))
 				checkGuards(t, "y", all, pad, m, n, c.ldy)

@@ -1,10 +1,12 @@
 package kernels
 
-// Register tile and packed panel sizes, shared by every implementation so
-// that packed weights do not depend on the one selected.
+// Register tile and packed panel sizes. nr is shared by every
+// implementation, so that packed weights do not depend on the one selected;
+// the GEMM drivers cut rows by their implementation's impl.mr, which is mr6
+// for the generic, AVX2 and AVX-512 tiles.
 const (
-	mr = 6  // rows of a register tile: M = 197 fills 33 tiles, 1 row of 198 (0.5 %) wasted
-	nr = 64 // columns of a register tile and of a packed B panel
+	mr6 = 6  // rows of the 6×64 tiles: M = 197 fills 33 tiles, 1 row of 198 (0.5 %) wasted
+	nr  = 64 // columns of a register tile and of a packed B panel
 )
 
 // Cache blocking. A work item is rows × panels of the output; for each
@@ -29,7 +31,7 @@ const (
 //   - kcBlock: 128, 192, 384 and 512 are within ±2–4 % of 256 with no
 //     consistent winner; 768 is 1–3 % slower on three shapes. 256 also
 //     makes attention's P·V (K = T = 197) a single pass.
-//   - mcTiles: 8, 12 and 17 tiles per block instead of 34 were 4–12 %
+//   - mcRows: 48, 72 and 102 rows per block instead of 204 were 4–12 %
 //     slower on fc2 (K = 3072): B read from memory more often costs more
 //     than A spilling from L2.
 //   - the micro-kernel prefetching the next B block into L2 while the row
@@ -55,7 +57,7 @@ const (
 //     (84.8–86.8 % before the whole next block was prefetched).
 var (
 	kcBlock  = 256 // K block: a 64 KiB B block, from L1 and L2
-	mcTiles  = 34  // ≤ 204 rows per item: one block for M = 197
+	mcRows   = 204 // rows per item at most: one block for M = 197
 	ncPanels = 1   // ≤ 64 columns per item: the grain of work for threads
 )
 
@@ -135,26 +137,35 @@ type gemm struct {
 // blocking is how a product's output is cut into items of whole register
 // tiles: rb row blocks × cb column blocks, item it = row block it/cb.
 type blocking struct {
-	rowsPer   int // rows per item, a multiple of mr
+	rowsPer   int // rows per item, a multiple of the tile's rows
 	panelsPer int // nr-column panels per item
 	rb, cb    int
 	threads   int // the goroutines sharing the items
 }
 
-// cut cuts an m×n output: column blocks of at most ncPanels panels, row
-// blocks of at most mcTiles tiles; when that makes fewer than 2 items per
-// thread, at least one row block per thread as M allows.
-func cut(m, n, threads int) blocking {
+// cut cuts an m×n output into tiles of mr rows: column blocks of at most
+// ncPanels panels, row blocks of at most mcRows rows (whole tiles); when
+// that makes fewer than 2 items per thread, at least one row block per
+// thread as M allows; then more row blocks, as M allows, until the items
+// keep the threads busy (balanced: 36 column blocks, qkv at batch 1, on 16
+// threads would leave 12 of them idle in the third round).
+func cut(m, n, mr, threads int) blocking {
 	mt, nt := ceilDiv(m, mr), ceilDiv(n, nr)
 	var b blocking
-	rb := ceilDiv(mt, mcTiles)
+	rb := ceilDiv(mt, max(1, mcRows/mr))
 	b.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
 	b.cb = ceilDiv(nt, b.panelsPer)
 	if threads > 1 && rb*b.cb < 2*threads {
 		rb = max(rb, min(mt, threads))
 	}
-	b.rowsPer = ceilDiv(mt, rb) * mr
-	b.rb = ceilDiv(m, b.rowsPer)
+	for {
+		b.rowsPer = ceilDiv(mt, rb) * mr
+		b.rb = ceilDiv(m, b.rowsPer)
+		if rb >= mt || balanced(b.rb*b.cb, threads) {
+			break
+		}
+		rb++
+	}
 	b.threads = threads
 	return b
 }
@@ -179,7 +190,7 @@ func (b *blocking) nextBlock(q, p0, p1, k, pc, kc int) int {
 
 // plan cuts the output into items for threads goroutines.
 func (g *gemm) plan(threads int) {
-	g.blocking = cut(g.m, g.n, threads)
+	g.blocking = cut(g.m, g.n, g.im.mr, threads)
 	g.next.next.Store(0)
 }
 
@@ -218,6 +229,7 @@ func (g *gemm) item(s *scratch, it int) {
 	r1 := min(r0+g.rowsPer, g.m)
 	p0 := it % g.cb * g.panelsPer
 	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
+	mr, k32 := g.im.mr, g.im.fp32
 	tiles, full := ceilDiv(r1-r0, mr), (r1-r0)/mr
 	s.buf = grow(s.buf, tiles*mr*nr)
 	if full < tiles { // the last rows: copy them into a zero-padded tile
@@ -231,7 +243,7 @@ func (g *gemm) item(s *scratch, it int) {
 	direct := g.k <= kcBlock && g.ep.Bias == nil && g.ep.Residual == nil && g.ep.Act == ActNone
 	for q := p0; q < p1; q++ {
 		col0 := q * nr
-		narrow := g.n-col0 <= 16 && g.im.tile16 != nil // e.g. T = 197 in Q·Kᵀ: 5
+		narrow := g.n-col0 <= 16 && k32.tile16 != nil // e.g. T = 197 in Q·Kᵀ: 5
 		for pc := 0; ; pc += kcBlock {
 			kc := min(kcBlock, g.k-pc)
 			last := pc+kc == g.k
@@ -250,14 +262,14 @@ func (g *gemm) item(s *scratch, it int) {
 				}
 				row0 := r0 + t*mr
 				if direct && row0+mr <= g.m && col0+nr <= g.n {
-					g.im.tile(kc, a, lda, bp, g.c[row0*g.ldc+col0:], g.ldc, false, pf)
+					k32.tile(kc, a, lda, bp, g.c[row0*g.ldc+col0:], g.ldc, false, pf)
 					continue
 				}
 				ct := s.buf[t*mr*nr:]
 				if narrow {
-					g.im.tile16(kc, a, lda, bp, ct, nr, pc > 0)
+					k32.tile16(kc, a, lda, bp, ct, nr, pc > 0)
 				} else {
-					g.im.tile(kc, a, lda, bp, ct, nr, pc > 0, pf)
+					k32.tile(kc, a, lda, bp, ct, nr, pc > 0, pf)
 				}
 				if last {
 					g.store(ct, nr, row0, col0)
@@ -273,13 +285,13 @@ func (g *gemm) item(s *scratch, it int) {
 // store applies the epilogue to one accumulated tile and writes its valid
 // rows and columns to c.
 func (g *gemm) store(ct []float32, ldb, row0, col0 int) {
-	storeTile(g.im, &g.ep, g.c, g.ldc, g.m, g.n, ct, ldb, row0, col0)
+	storeTile(g.im, &g.ep, g.c, g.ldc, g.m, g.n, ct, ldb, g.im.mr, row0, col0)
 }
 
 // storeTile runs im's epilogue ep on the mr×nr tile ct (row stride ldt) of
 // an m×n product and writes its valid part to c at (row0, col0). Every GEMM
 // path ends here, so bias, activation and residual mean the same in each.
-func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32, ldt, row0, col0 int) {
+func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32, ldt, mr, row0, col0 int) {
 	rows, cols := min(mr, m-row0), min(nr, n-col0)
 	var bias, res []float32
 	if ep.Bias != nil {
@@ -289,7 +301,7 @@ func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32,
 	if ep.Residual != nil {
 		res = ep.Residual[i:]
 	}
-	im.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, ep.Act)
+	im.fp32.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, ep.Act)
 }
 
 // checkMatrix panics unless s holds rows×cols with row stride ld.

@@ -19,10 +19,10 @@ func tile16Generic(kc int, a []float32, lda int, b []float32, c []float32, ldc i
 
 // tileCols is tileGeneric for the first w columns of the tile.
 func tileCols(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool, w int) {
-	var t [mr][nr]float32
+	var t [mr6][nr]float32
 	for k := range kc {
 		bk := b[k*nr : k*nr+w]
-		for i := range mr {
+		for i := range mr6 {
 			ai := a[i*lda+k]
 			ti := t[i][:w]
 			for j, bv := range bk {
@@ -30,7 +30,7 @@ func tileCols(kc int, a []float32, lda int, b []float32, c []float32, ldc int, a
 			}
 		}
 	}
-	for i := range mr {
+	for i := range mr6 {
 		ci := c[i*ldc : i*ldc+w]
 		if acc {
 			for j := range ci {
@@ -100,16 +100,17 @@ func scaleGeneric(x []float32, s float32) {
 }
 
 // Softmax replaces x by exp(x − max x) / Σ exp(x − max x).
-func Softmax(x []float32) { softmax(cur, x, 1) }
+func Softmax(x []float32) { softmax(cur(), x, 1) }
 
 // softmax replaces x by the softmax of scale·x (scale > 0).
 func softmax(im *impl, x []float32, scale float32) {
 	if len(x) == 0 {
 		return
 	}
-	m := im.max(x)
-	s := im.expSum(x, m, scale)
-	im.scale(x, 1/s)
+	k := im.fp32
+	m := k.max(x)
+	s := k.expSum(x, m, scale)
+	k.scale(x, 1/s)
 }
 
 // layerNormRow normalises x with a two-pass mean and variance.

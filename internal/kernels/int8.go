@@ -100,15 +100,15 @@ func quantRowI8(dst []uint32, x []float32, inv float32) {
 // byte t of a group read unsigned from A and signed from B; the int32 sums
 // are exact (|Σ| ≤ 4·kc4·255·128 < 2³¹ for the K of a ViT).
 func tileI8Generic(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {
-	var t [mr][nr]int32
+	var t [mr6][nr]int32
 	if acc {
-		for i := range mr {
+		for i := range mr6 {
 			copy(t[i][:], c[i*ldc:i*ldc+nr])
 		}
 	}
 	for k := range kc4 {
 		bk := b[k*nr : k*nr+nr]
-		for i := range mr {
+		for i := range mr6 {
 			ag := a[i*lda+k]
 			a0, a1, a2, a3 := int32(uint8(ag)), int32(uint8(ag>>8)), int32(uint8(ag>>16)), int32(uint8(ag>>24))
 			ti := &t[i]
@@ -117,7 +117,7 @@ func tileI8Generic(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int,
 			}
 		}
 	}
-	for i := range mr {
+	for i := range mr6 {
 		copy(c[i*ldc:i*ldc+nr], t[i][:])
 	}
 }
@@ -127,7 +127,7 @@ func tileI8Generic(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int,
 //
 //	dst[i·64+j] = float32(src[i·64+j] − off[j]) · (sa[i]·sw[j])
 func dequantI8(dst []float32, src []int32, sa, sw []float32, off []int32) {
-	for i := range mr {
+	for i := range mr6 {
 		d, s := dst[i*nr:(i+1)*nr], src[i*nr:(i+1)*nr]
 		for j := range d {
 			d[j] = float32(s[j]-off[j]) * (sa[i] * sw[j])

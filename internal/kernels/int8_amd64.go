@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // tileI8AVX512 is tileI8Generic in AVX512_VNNI (VPDPBUSD).
 //
 //go:noescape
@@ -44,16 +42,14 @@ func packRowI8AVX512(dst []uint32, x []float32) float32 {
 }
 
 func dequantI8AVX512Go(dst []float32, src []int32, sa, sw []float32, off []int32) {
-	if len(dst) < mr*nr || len(src) < mr*nr || len(sa) < mr || len(sw) < nr || len(off) < nr {
+	if len(dst) < mr6*nr || len(src) < mr6*nr || len(sa) < mr6 || len(sw) < nr || len(off) < nr {
 		panic("kernels: dequant: slice too short")
 	}
 	dequantI8AVX512(&dst[0], &src[0], &sa[0], &sw[0], &off[0])
 }
 
-var hasAVX512VNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI
-
 func tileI8AVX512Go(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {
-	if kc4 > 0 && len(a) < (mr-1)*lda+kc4 || len(b) < kc4*nr || len(c) < (mr-1)*ldc+nr {
+	if kc4 > 0 && len(a) < (mr6-1)*lda+kc4 || len(b) < kc4*nr || len(c) < (mr6-1)*ldc+nr {
 		panic("kernels: int8 tile: slice too short")
 	}
 	var ap, bp *uint32

@@ -15,7 +15,7 @@ func TestTileI8Exact(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, kc4 := range []int{0, 1, 2, 3, 17, 128, 769} {
 		const lda, ldc = 131, 70
-		a := make([]uint32, (mr-1)*lda+kc4)
+		a := make([]uint32, (mr6-1)*lda+kc4)
 		b := make([]uint32, kc4*nr)
 		for i := range a {
 			a[i] = r.Uint32()
@@ -23,16 +23,16 @@ func TestTileI8Exact(t *testing.T) {
 		for i := range b {
 			b[i] = r.Uint32()
 		}
-		c0 := make([]int32, (mr-1)*ldc+nr)
+		c0 := make([]int32, (mr6-1)*ldc+nr)
 		for i := range c0 {
 			c0[i] = r.Int32N(1<<20) - 1<<19
 		}
 		for _, acc := range []bool{false, true} {
 			want := append([]int32(nil), c0...)
 			tileI8Generic(kc4, a, lda, b, want, ldc, acc)
-			for _, im := range lowImpls[INT8] {
+			for _, im := range impls(INT8) {
 				got := append([]int32(nil), c0...)
-				im.tileI8(kc4, a, lda, b, got, ldc, acc)
+				im.int8.tile(kc4, a, lda, b, got, ldc, acc)
 				for i := range want {
 					if got[i] != want[i] {
 						t.Fatalf("impl=%s kc4=%d acc=%v: c[%d] = %d, generic gave %d", im.name, kc4, acc, i, got[i], want[i])
@@ -55,9 +55,9 @@ func TestPackRowI8(t *testing.T) {
 		if n == 3 {
 			clear(x) // all zero: scale 0, every byte 128
 		}
-		for _, im := range lowImpls[INT8] {
+		for _, im := range impls(INT8) {
 			dst := make([]uint32, ceilDiv(n, 4)+1)
-			s := im.packI8(dst, x)
+			s := im.int8.pack(dst, x)
 			var m float64
 			for _, v := range x {
 				m = math.Max(m, math.Abs(float64(v)))
@@ -167,10 +167,10 @@ func TestLinearI8Shapes(t *testing.T) {
 	kc := 4 * kcGroups // K per block in values
 	shapes := []struct{ m, n, k int }{
 		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {6, 64, 4}, {7, 65, 129},
-		{12, 128, 128}, {13, 130, kc + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kc - 1},
-		{2*mr*mcTiles + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
+		{12, 128, 128}, {13, 130, kc + 1}, {mcRows + 5, nr*ncPanels + 3, 2*kc - 1},
+		{2*mcRows + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
 	}
-	for _, im := range lowImpls[INT8] {
+	for _, im := range impls(INT8) {
 		for si, s := range shapes {
 			if testing.Short() && s.m*s.n*s.k > 1e6 {
 				continue
@@ -203,7 +203,7 @@ func TestLinearI8ViT(t *testing.T) {
 	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
 		c := newLinearCase(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
 		c.pb = c.pb.To(INT8)
-		for _, im := range lowImpls[INT8] {
+		for _, im := range impls(INT8) {
 			withLow(INT8, im, func() {
 				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
 					y, _ := c.run(NewPool(2))
@@ -224,7 +224,7 @@ func TestLinearI8Threads(t *testing.T) {
 	k := 8*kcGroups + 3
 	c := newLinearCase(r, 197, 200, k, k, 200, true, true, ActGELU)
 	c.pb = c.pb.To(INT8)
-	for _, im := range lowImpls[INT8] {
+	for _, im := range impls(INT8) {
 		withLow(INT8, im, func() {
 			want, _ := c.run(NewPool(1))
 			for _, th := range []int{2, 3} {
@@ -259,8 +259,8 @@ func TestLinearI8NoAllocs(t *testing.T) {
 // generic twin's bits (one conversion and two roundings, in one order).
 func TestDequantI8(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
-	src, off := make([]int32, mr*nr), make([]int32, nr)
-	sa, sw := make([]float32, mr), make([]float32, nr)
+	src, off := make([]int32, mr6*nr), make([]int32, nr)
+	sa, sw := make([]float32, mr6), make([]float32, nr)
 	for i := range src {
 		src[i] = r.Int32() >> r.IntN(31) // all magnitudes, beyond 2²⁴ too
 	}
@@ -270,11 +270,11 @@ func TestDequantI8(t *testing.T) {
 	for i := range sa {
 		sa[i] = 3 * r.Float32() / 127
 	}
-	want := make([]float32, mr*nr)
+	want := make([]float32, mr6*nr)
 	dequantI8(want, src, sa, sw, off)
-	for _, im := range lowImpls[INT8] {
-		got := make([]float32, mr*nr)
-		im.dequantI8(got, src, sa, sw, off)
+	for _, im := range impls(INT8) {
+		got := make([]float32, mr6*nr)
+		im.int8.dequant(got, src, sa, sw, off)
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("impl=%s: dst[%d] = %v, generic gave %v", im.name, i, got[i], want[i])

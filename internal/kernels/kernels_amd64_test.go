@@ -14,30 +14,46 @@ import (
 )
 
 // TestImplsAvailable fails, rather than skips, when the CPU offers the
-// instructions of an implementation that cannot be selected.
+// instructions of an implementation that cannot be selected, or auto does
+// not choose the best one for each precision. The expectations come from
+// x/sys/cpu directly, not from the registry's features.
 func TestImplsAvailable(t *testing.T) {
-	want := map[string]bool{
-		"avx512": cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2,
-		"avx2":   cpu.X86.HasAVX2 && cpu.X86.HasFMA,
+	defer func(old [len(sel)]*impl) { sel = old }(sel)
+	x := &cpu.X86
+	want := []struct {
+		name string
+		has  bool
+	}{
+		{"avx512bf16", x.HasAVX512F && x.HasAVX512BF16},
+		{"avx512vnni", x.HasAVX512F && x.HasAVX512VNNI},
+		{"avx512", x.HasAVX512F && x.HasAVX512DQ && x.HasBMI2 && x.HasAVX2 && x.HasFMA},
+		{"avx2", x.HasAVX2 && x.HasFMA},
 	}
-	for name, has := range want {
-		if err := Select(name); has && err != nil {
-			t.Errorf("CPU has the instructions for %s but: %v", name, err)
+	for _, w := range want {
+		if err := Select(w.name); w.has && err != nil {
+			t.Errorf("CPU has the instructions for %s but: %v", w.name, err)
 		}
 	}
 	if err := Select("auto"); err != nil {
 		t.Fatal(err)
 	}
-	if cpu.X86.HasAVX512F && Selected() != "avx512" {
-		t.Errorf("auto selected %s on an AVX-512 CPU", Selected())
+	auto := map[Precision]string{FP32: "avx512", INT8: "avx512vnni", BF16: "avx512bf16"}
+	if vendor() == "GenuineIntel" { // VDPBF16PS at half the FMA rate
+		auto[BF16] = "avx512 via fp32"
 	}
+	for p, name := range auto {
+		if x.HasAVX512F && SelectedFor(p) != name {
+			t.Errorf("auto selected %s for %v on an AVX-512 CPU, want %s", SelectedFor(p), p, name)
+		}
+	}
+	t.Logf("CPU %s; kernels: fp32 %s, bf16 %s, int8 %s", vendor(), SelectedFor(FP32), SelectedFor(BF16), SelectedFor(INT8))
 }
 
 // BenchmarkFMAPeak measures the fp32 FMA peak, the 100 % that GEMM figures
 // are quoted against: per core with threads=1, and with threads=2 what two
 // goroutines get together (the host may give the two vCPUs one core).
 func BenchmarkFMAPeak(b *testing.B) {
-	if !hasAVX512 {
+	if !features.avx512 {
 		b.Skip("no AVX-512")
 	}
 	const iters = 1 << 16
@@ -62,7 +78,7 @@ func BenchmarkFMAPeak(b *testing.B) {
 // slow both alike.
 func BenchmarkPeakFraction(b *testing.B) {
 	for _, s := range vitShapes {
-		b.Run("shape="+s.name+"/impl="+cur.name+"/threads=1", func(b *testing.B) { peakFraction(b, s.m, s.n, s.k) })
+		b.Run("shape="+s.name+"/impl="+cur().name+"/threads=1", func(b *testing.B) { peakFraction(b, s.m, s.n, s.k) })
 	}
 }
 
@@ -79,7 +95,7 @@ func BenchmarkBlocking(b *testing.B) {
 }
 
 func peakFraction(b *testing.B, m, n, k int) {
-	if !hasAVX512 {
+	if !features.avx512 {
 		b.Skip("no AVX-512")
 	}
 	r := rand.New(rand.NewPCG(1, 1))

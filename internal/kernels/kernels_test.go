@@ -135,23 +135,18 @@ func (c *linearCase) check(t *testing.T, y []float32, i, j int) {
 	}
 }
 
-// withImpl runs f with im selected.
-func withImpl(im *impl, f func()) {
-	old := cur
-	cur = im
-	defer func() { cur = old }()
-	f()
-}
+// withImpl runs f with im as the fp32 implementation.
+func withImpl(im *impl, f func()) { withLow(FP32, im, f) }
 
 func TestLinearShapes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	type shape struct{ m, n, k int }
 	shapes := []shape{
 		{1, 1, 1}, {1, 1, 0}, {2, 3, 5}, {5, 7, 3}, {6, 64, 1}, {7, 65, 129}, {12, 128, 128},
-		{13, 130, kcBlock + 1}, {mr*mcTiles + 5, nr*ncPanels + 3, 2*kcBlock - 1},
-		{2*mr*mcTiles + 5, 70, 3*kcBlock - 2}, {197, 197, 64}, {31, 300, 17},
+		{13, 130, kcBlock + 1}, {mcRows + 5, nr*ncPanels + 3, 2*kcBlock - 1},
+		{2*mcRows + 5, 70, 3*kcBlock - 2}, {197, 197, 64}, {31, 300, 17},
 	}
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		for si, s := range shapes {
 			if testing.Short() && s.m*s.n*s.k > 1e6 {
 				continue
@@ -183,7 +178,7 @@ func TestLinearViT(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
 		c := newLinearCase(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
-		t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", impls[0].name, s.m, s.n, s.k), func(t *testing.T) {
+		t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", best(FP32).name, s.m, s.n, s.k), func(t *testing.T) {
 			y, _ := c.run(NewPool(2))
 			for range 400 {
 				c.check(t, y, r.IntN(s.m), r.IntN(s.n))
@@ -198,7 +193,7 @@ func TestLinearViT(t *testing.T) {
 func TestLinearThreads(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	c := newLinearCase(r, 197, 200, 2*kcBlock+3, 2*kcBlock+3, 200, true, true, ActGELU)
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		withImpl(im, func() {
 			want, _ := c.run(NewPool(1))
 			for _, th := range []int{2, 3} {
@@ -226,7 +221,7 @@ func TestLinearNoAllocs(t *testing.T) {
 }
 
 func TestActivations(t *testing.T) {
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		for _, a := range []Act{ActNone, ActGELU, ActGELUTanh, ActReLU, ActQuickGELU} {
 			const n = 4099
 			src, dst := make([]float32, n), make([]float32, n+1)
@@ -235,7 +230,7 @@ func TestActivations(t *testing.T) {
 			}
 			src[0], src[1] = -90, 90
 			dst[n] = 7
-			im.epi(dst[:n], n, src, n, nil, nil, 1, n, a)
+			im.fp32.epi(dst[:n], n, src, n, nil, nil, 1, n, a)
 			if dst[n] != 7 {
 				t.Fatalf("impl=%s act %d wrote past the end", im.name, a)
 			}
@@ -250,15 +245,18 @@ func TestActivations(t *testing.T) {
 	}
 }
 
-func TestSelect(t *testing.T) {
-	defer func(old *impl) { cur = old }(cur)
-	if err := Select("generic"); err != nil || Selected() != "generic" {
-		t.Fatalf("Select(generic) = %v, Selected() = %s", err, Selected())
-	}
-	if err := Select("nope"); err == nil {
-		t.Error("Select(nope) succeeded")
-	}
-	if err := Select("auto"); err != nil || Selected() != impls[0].name {
-		t.Errorf("Select(auto) = %v, Selected() = %s, want %s", err, Selected(), impls[0].name)
+// TestCut: the blocking of ViT-B/16's batch-1 GEMMs, and that more threads
+// than column blocks split the rows until the items keep them busy.
+func TestCut(t *testing.T) {
+	for _, c := range []struct{ m, n, threads, rb, cb int }{
+		{197, 2304, 1, 1, 36}, {197, 2304, 2, 1, 36}, {197, 768, 2, 1, 12}, {197, 3072, 2, 1, 48},
+		{197, 2304, 16, 2, 36}, {197, 768, 16, 11, 12}, {197, 3072, 16, 1, 48},
+		{197, 320, 2, 2, 5}, {5, 64, 16, 1, 1},
+	} {
+		b := cut(c.m, c.n, mr6, c.threads)
+		if b.rb != c.rb || b.cb != c.cb || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
+			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, want %d × %d",
+				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, c.rb, c.cb)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -21,17 +22,17 @@ func BenchmarkLinearLow(b *testing.B) {
 			name string
 			p    Precision
 			pb   *PackedB
-			im   *lowImpl
+			im   *impl
 		}
 		fp := PackB(w, s.n, s.k)
-		runs := []run{{"fp32-" + impls[0].name, FP32, fp, nil}}
+		runs := []run{{"fp32-" + best(FP32).name, FP32, fp, nil}}
 		for _, p := range []Precision{BF16, INT8} {
 			pb := fp.To(p)
-			for _, im := range lowImpls[p] {
-				if im == lowGeneric && s.m*s.n*s.k > 197*768*768 {
+			for _, im := range impls(p) {
+				if im == generic && s.m*s.n*s.k > 197*768*768 {
 					continue // minutes per run
 				}
-				runs = append(runs, run{fmt.Sprintf("%v-%s", p, im.name), p, pb, im})
+				runs = append(runs, run{fmt.Sprintf("%v-%s", p, strings.ReplaceAll(im.path(p), " ", "-")), p, pb, im})
 			}
 		}
 		for _, ru := range runs {
@@ -56,23 +57,26 @@ func BenchmarkLinearLow(b *testing.B) {
 // tile over 128 groups of K, the ceiling for the whole GEMM.
 func BenchmarkTileLow(b *testing.B) {
 	const kc = 128
-	a := make([]uint32, mr*kc)
+	a := make([]uint32, mr6*kc)
 	bp := make([]uint32, kc*nr)
-	cf, ci := make([]float32, mr*nr), make([]int32, mr*nr)
+	cf, ci := make([]float32, mr6*nr), make([]int32, mr6*nr)
 	for _, p := range []Precision{BF16, INT8} {
-		for _, im := range lowImpls[p] {
+		for _, im := range impls(p) {
+			if p == BF16 && im.bf16.viaFP32() {
+				continue // the fp32 tile: BenchmarkFMAPeak
+			}
 			b.Run(fmt.Sprintf("precision=%v/impl=%s", p, im.name), func(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
 				t0 := threadTime()
 				for b.Loop() {
 					if p == BF16 {
-						im.tileBF16(kc, a, kc, bp, cf, nr, true)
+						im.bf16.tile(kc, a, kc, bp, cf, nr, true)
 					} else {
-						im.tileI8(kc, a, kc, bp, ci, nr, true)
+						im.int8.tile(kc, a, kc, bp, ci, nr, true)
 					}
 				}
-				reportFlops(b, float64(2*mr*nr*p.group()*kc), threadTime()-t0)
+				reportFlops(b, float64(2*mr6*nr*p.group()*kc), threadTime()-t0)
 			})
 		}
 	}

@@ -21,8 +21,8 @@ func FuzzLinearLow(f *testing.F) {
 		for _, p := range []Precision{BF16, INT8} {
 			c.pb = fp.To(p)
 			var want []float32
-			withLow(p, lowGeneric, func() { want, _ = c.run(NewPool(1)) })
-			for _, im := range lowImpls[p] {
+			withLow(p, generic, func() { want, _ = c.run(NewPool(1)) })
+			for _, im := range impls(p) {
 				var got []float32
 				withLow(p, im, func() { got, _ = c.run(NewPool(2)) })
 				for i := range m {

@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"strings"
-	"sync"
-)
+import "sync"
 
 // lowPrec is a PackedB's weights in a precision below fp32, packed in
 // panels of nr columns whose rows are 32-bit groups along K: bf16 pairs
@@ -14,6 +10,9 @@ type lowPrec struct {
 	b     []uint32
 	scale []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
 	off   []int32   // int8: 128·Σ_k of each quantised column, the u8 offset
+
+	wideOnce sync.Once
+	wide     []float32 // bf16: the weights widened to fp32, see widened
 }
 
 // group is the number of K values in one 32-bit group of precision p.
@@ -24,83 +23,6 @@ func (p Precision) group() int {
 	return 2
 }
 
-// lowImpl is one implementation of the low-precision micro-kernels;
-// tileBF16Generic, packRowBF16, tileI8Generic and packRowI8 are their
-// specification, with dequantI8. A nil field means the implementation lacks that precision.
-type lowImpl struct {
-	name string
-	// tileBF16 computes a 6×64 fp32 tile of c from kc groups of 6 bf16 rows
-	// of A (row stride lda groups) and a packed bf16 panel of B, continuing
-	// from c's values when acc is set.
-	tileBF16 func(kc int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
-	packBF16 func(dst []uint32, x []float32)
-	// tileI8 is tileBF16 for u8 activations and s8 weights into int32.
-	tileI8    func(kc int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
-	packI8    func(dst []uint32, x []float32) float32
-	dequantI8 func(dst []float32, src []int32, sa, sw []float32, off []int32)
-}
-
-var lowGeneric = &lowImpl{name: "generic", tileBF16: tileBF16Generic, packBF16: packRowBF16, tileI8: tileI8Generic, packI8: packRowI8, dequantI8: dequantI8}
-
-// lowImpls lists, per precision, the implementations this build and CPU
-// run, best first; lowCur holds the ones in use unless the fp32 kernels
-// are "generic", which makes every kernel pure Go.
-var (
-	lowImpls = map[Precision][]*lowImpl{
-		BF16: append(lowAsmImpls(BF16), lowGeneric),
-		INT8: append(lowAsmImpls(INT8), lowGeneric),
-	}
-	lowCur   = map[Precision]*lowImpl{BF16: lowImpls[BF16][0], INT8: lowImpls[INT8][0]}
-	lowKnown = map[Precision][]string{BF16: {"generic", "avx512bf16"}, INT8: {"generic", "avx512vnni"}}
-)
-
-// SelectLow chooses the implementation for precision p (BF16 or INT8):
-// "auto" (the best this CPU runs), "generic", or "avx512bf16" for bf16 and
-// "avx512vnni" for int8. Like Select, it fails for one the CPU or build
-// cannot run and is not safe to call while kernels are running.
-func SelectLow(p Precision, name string) error {
-	list, ok := lowImpls[p]
-	if !ok {
-		return fmt.Errorf("no kernels for precision %v", p)
-	}
-	if name == "auto" || name == "" {
-		lowCur[p] = list[0]
-		return nil
-	}
-	for _, im := range list {
-		if im.name == name {
-			lowCur[p] = im
-			return nil
-		}
-	}
-	for _, k := range lowKnown[p] {
-		if k == name {
-			return fmt.Errorf("%v kernel %q cannot run on this CPU or build (available: %s)", p, name, AvailableLow(p))
-		}
-	}
-	return fmt.Errorf("unknown %v kernel %q (want auto or one of %s)", p, name, strings.Join(lowKnown[p], ", "))
-}
-
-// SelectedLow names the implementation Linear uses for weights in p.
-func SelectedLow(p Precision) string { return lowSelected(p).name }
-
-func lowSelected(p Precision) *lowImpl {
-	if cur == generic {
-		return lowGeneric
-	}
-	return lowCur[p]
-}
-
-// AvailableLow lists the implementations for precision p this CPU and
-// build run, best first.
-func AvailableLow(p Precision) string {
-	var names []string
-	for _, im := range lowImpls[p] {
-		names = append(names, im.name)
-	}
-	return strings.Join(names, ", ")
-}
-
 // kcGroups is the K block in 32-bit groups: 192 × 64 columns × 4 bytes is
 // a 48 KiB block of B. Measured with bf16 (BenchmarkLowBlocking, 1 thread,
 // GFLOP per CPU second): 192 and 256 beat 64–128 by 15–25 % on qkv and
@@ -108,7 +30,7 @@ func AvailableLow(p Precision) string {
 var kcGroups = 192
 
 // lowGemm is one Linear call with low-precision weights. Like gemm, its
-// output is cut into items of whole 6×64 tiles, each with one writer and a
+// output is cut into items of whole tiles, each with one writer and a
 // fixed order over K, so the result does not depend on the number of
 // threads.
 type lowGemm struct {
@@ -119,7 +41,7 @@ type lowGemm struct {
 	c        []float32
 	ldc      int
 	ep       Epilogue
-	im       *lowImpl
+	im       *impl // whose tiles of precision w.p run
 	epi      *impl // whose epilogue runs on the fp32 tiles
 	blocking
 	next counter
@@ -150,27 +72,27 @@ type lowA struct {
 func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue) {
 	prec := w.lp.p
 	kg := ceilDiv(w.K, prec.group())
-	mp := ceilDiv(m, mr) * mr
+	im := sel[prec]
+	mp := ceilDiv(m, im.mr) * im.mr
 	la := lowAs.Get().(*lowA)
 	if cap(la.a) < mp*kg {
 		la.a = make([]uint32, mp*kg)
 	}
 	a := la.a[:mp*kg]
-	im := lowSelected(prec)
 	if prec == INT8 {
 		la.sa = grow(la.sa, mp)
 		for i := range m {
-			la.sa[i] = im.packI8(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
+			la.sa[i] = im.int8.pack(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
 		}
 		clear(la.sa[m:])
 	} else {
 		for i := range m {
-			im.packBF16(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
+			im.bf16.pack(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
 		}
 	}
 	clear(a[m*kg:])
 	g := lowGemms.Get().(*lowGemm)
-	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur
+	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur()
 	g.plan(p.threads)
 	p.run(min(p.threads, g.items()), g, &g.done)
 	g.a, g.sa, g.w, g.c, g.ep = nil, nil, nil, nil, Epilogue{}
@@ -180,7 +102,7 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 
 // plan cuts the output as gemm.plan does.
 func (g *lowGemm) plan(threads int) {
-	g.blocking = cut(g.m, g.n, threads)
+	g.blocking = cut(g.m, g.n, g.im.mr, threads)
 	g.next.next.Store(0)
 }
 
@@ -199,6 +121,7 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 	r1 := min(r0+g.rowsPer, g.m)
 	p0 := it % g.cb * g.panelsPer
 	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
+	mr := g.im.mr
 	tiles := ceilDiv(r1-r0, mr)
 	int8 := g.w.p == INT8
 	if int8 {
@@ -221,9 +144,9 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 			for t := range tiles {
 				a := g.a[(r0+t*mr)*g.kg+pc:]
 				if int8 {
-					g.im.tileI8(kc, a, g.kg, bp, s.i[t*mr*nr:], nr, pc > 0)
+					g.im.int8.tile(kc, a, g.kg, bp, s.i[t*mr*nr:], nr, pc > 0)
 				} else {
-					g.im.tileBF16(kc, a, g.kg, bp, s.f[t*mr*nr:], nr, pc > 0)
+					g.im.bf16.tile(kc, a, g.kg, bp, s.f[t*mr*nr:], nr, pc > 0)
 				}
 			}
 		}
@@ -232,14 +155,9 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 			if !int8 {
 				ct = s.f[t*mr*nr:]
 			} else {
-				g.im.dequantI8(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr])
+				g.im.int8.dequant(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr])
 			}
-			g.store(ct, row0, q*nr)
+			storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, ct, nr, mr, row0, q*nr)
 		}
 	}
-}
-
-// store applies the epilogue to one fp32 tile, as gemm.store.
-func (g *lowGemm) store(ct []float32, row0, col0 int) {
-	storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, ct, nr, row0, col0)
 }

@@ -9,7 +9,7 @@ import (
 
 func TestSoftmax(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		for _, n := range []int{1, 2, 15, 16, 17, 197, 1000} {
 			x, all := guarded(r, n, pad)
 			for i := range x {
@@ -49,11 +49,36 @@ func TestLayerNorm(t *testing.T) {
 	for i := range x {
 		x[i] = 3 + 2*x[i] // a mean far from zero, as in residual streams
 	}
-	for _, im := range impls {
+	for _, im := range impls(FP32) {
 		dst, all := guarded(r, rows*D, pad)
 		withImpl(im, func() { LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6) })
 		checkGuards(t, "layernorm", all, pad, rows, D, D)
 		checkLayerNorm(t, im.name, dst, x, gamma, beta, rows, D)
+	}
+}
+
+// TestLayerNormThreads: every row is normalised, with the bits of one
+// thread, however the rows are cut for the threads.
+func TestLayerNormThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const D = 40
+	gamma, _ := guarded(r, D, 0)
+	beta, _ := guarded(r, D, 0)
+	for _, rows := range []int{1, 7, 197} {
+		x, _ := guarded(r, rows*D, 0)
+		want := make([]float32, rows*D)
+		LayerNorm(NewPool(1), want, x, rows, D, gamma, beta, 1e-6)
+		checkLayerNorm(t, cur().name, want, x, gamma, beta, rows, D)
+		for _, th := range []int{2, 3, 16, 64} {
+			got, all := guarded(r, rows*D, pad)
+			LayerNorm(NewPool(th), got, x, rows, D, gamma, beta, 1e-6)
+			checkGuards(t, "layernorm", all, pad, rows, D, D)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("rows=%d threads=%d: dst[%d] = %v, 1 thread gave %v", rows, th, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }
 
@@ -127,7 +152,7 @@ func TestAttention(t *testing.T) {
 			qkv[i] *= 3
 		}
 		scale := 1 / math.Sqrt(float64(c.hd))
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			t.Run(fmt.Sprintf("impl=%s/B=%d,T=%d,H=%d,hd=%d", im.name, c.B, c.T, c.H, c.hd), func(t *testing.T) {
 				out, oall := guarded(r, c.B*c.T*D, pad)
 				probs, pall := guarded(r, c.B*c.H*c.T*c.T, pad)
@@ -173,34 +198,57 @@ func TestAttentionNoAllocs(t *testing.T) {
 	}
 }
 
-// TestAttentionBits: the output's bits depend neither on the thread count
-// nor on whether the probabilities are captured.
+// TestAttentionBits: the bits of the output and of the probabilities depend
+// neither on the thread count, which splits the heads' queries into blocks
+// when there are more threads than heads, nor on whether the probabilities
+// are captured.
 func TestAttentionBits(t *testing.T) {
 	const B, T, H, hd = 2, 197, 3, 64
 	r := rand.New(rand.NewPCG(19, 20))
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
-	run := func(threads int, capture bool) []float32 {
-		out := make([]float32, B*T*H*hd)
-		var probs []float32
+	run := func(threads int, capture bool) (out, probs []float32) {
+		out = make([]float32, B*T*H*hd)
 		if capture {
 			probs = make([]float32, B*H*T*T)
 		}
 		Attention(NewPool(threads), out, qkv, B, T, H, hd, 0.125, probs)
-		return out
+		return out, probs
 	}
-	for _, im := range impls {
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s[%d] = %v, alone %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	for _, im := range impls(FP32) {
 		withImpl(im, func() {
-			want := run(1, false)
-			for _, th := range []int{1, 2, 3} {
+			want, wantP := run(1, true)
+			for _, th := range []int{1, 2, 3, 5, 8, 16} {
 				for _, capture := range []bool{false, true} {
-					got := run(th, capture)
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("impl=%s threads=%d capture=%v: out[%d] = %v, alone %v", im.name, th, capture, i, got[i], want[i])
-						}
+					got, p := run(th, capture)
+					same(fmt.Sprintf("impl=%s threads=%d capture=%v: out", im.name, th, capture), got, want)
+					if capture {
+						same(fmt.Sprintf("impl=%s threads=%d: probs", im.name, th), p, wantP)
 					}
 				}
 			}
 		})
+	}
+}
+
+// TestAttentionPlan: query blocks only when the heads are too few for the
+// threads, of whole row tiles, covering T.
+func TestAttentionPlan(t *testing.T) {
+	for _, c := range []struct{ B, H, T, threads, qb int }{
+		{1, 12, 197, 1, 1}, {1, 12, 197, 2, 1}, {1, 12, 197, 4, 1}, {1, 12, 197, 8, 2},
+		{1, 12, 197, 16, 4}, {1, 3, 197, 64, 9}, {16, 12, 197, 16, 1}, {1, 1, 5, 16, 1},
+	} {
+		j := &attJob{im: cur(), B: c.B, H: c.H, T: c.T}
+		j.plan(c.threads)
+		if j.qb != c.qb || j.qRows%j.im.mr != 0 && j.qb > 1 || j.qb*j.qRows < c.T || (j.qb-1)*j.qRows >= c.T {
+			t.Errorf("B=%d H=%d T=%d threads=%d: %d blocks of %d rows, want %d blocks", c.B, c.H, c.T, c.threads, j.qb, j.qRows, c.qb)
+		}
 	}
 }

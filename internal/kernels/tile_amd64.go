@@ -15,7 +15,7 @@ func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, 
 
 // checkTile panics unless the slices hold what a tile call reads and writes.
 func checkTile(kc int, a []float32, lda int, b, c []float32, ldc int) {
-	if kc > 0 && len(a) < (mr-1)*lda+kc || len(b) < kc*nr || len(c) < (mr-1)*ldc+nr {
+	if kc > 0 && len(a) < (mr6-1)*lda+kc || len(b) < kc*nr || len(c) < (mr6-1)*ldc+nr {
 		panic("kernels: tile: slice too short")
 	}
 }

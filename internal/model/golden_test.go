@@ -16,6 +16,16 @@ import (
 	"github.com/vitctl/vitctl/internal/npy"
 )
 
+// TestMain honours VITCTL_KERNEL as the CLI does, so that the goldens can
+// be checked on each implementation.
+func TestMain(m *testing.M) {
+	if err := kernels.Select(os.Getenv("VITCTL_KERNEL")); err != nil {
+		fmt.Fprintln(os.Stderr, "VITCTL_KERNEL:", err)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
+
 // Bounds against the PyTorch goldens (float64 reference stored as float32).
 // Observed worst over the six models (go test -v -run Goldens, with
 // VITCTL_KERNEL=avx512|avx2 and -tags purego): logits 2.3e-6, hidden states

@@ -1,0 +1,373 @@
+package main
+
+import "fmt"
+
+// The AVX-512 row operations keep exp's constants in registers: the first
+// 15 of the table (expHi … p04) in Z8–Z22.
+var act512 = &table{sym: "actC", lanes: 1, k: mathConsts(88.8, -104)}
+
+// kz is the register holding constant name.
+func kz(name string) string {
+	for i, k := range act512.k[:15] {
+		if k.name == name {
+			return fmt.Sprintf("Z%d", 8+i)
+		}
+	}
+	panic("constant " + name + " is not kept in a register")
+}
+
+// loadConsts broadcasts the constants kept in registers.
+func loadConsts(a *asm) {
+	for _, k := range act512.k[:15] {
+		a.ins("VBROADCASTSS %s, %s", act512.at(k.name), kz(k.name))
+	}
+}
+
+// exp512 replaces x by exp(x) as exp32 does; n and p are clobbered.
+func exp512(a *asm, x, n, p string) {
+	a.ins("VMINPS %s, %s, %s", x, kz("expHi"), x)
+	a.ins("VMAXPS %s, %s, %s", x, kz("expLo"), x)
+	a.ins("VMULPS %s, %s, %s", kz("log2e"), x, n)
+	a.ins("VRNDSCALEPS $0, %s, %s", n, n)
+	a.ins("VFNMADD231PS %s, %s, %s", kz("ln2Hi"), n, x)
+	a.ins("VFNMADD231PS %s, %s, %s", kz("ln2Lo"), n, x)
+	a.ins("VMOVAPS %s, %s", kz("C7"), p)
+	for _, c := range []string{"C6", "C5", "C4", "C3", "half", "one", "one"} {
+		a.ins("VFMADD213PS %s, %s, %s", kz(c), x, p)
+	}
+	a.ins("VSCALEFPS %s, %s, %s", n, p, x)
+}
+
+// act512 applies act (R10) to Z1 (Z0 = 0; K2 and Z2–Z7 clobbered), as
+// act32 does, and goes on at done.
+func applyAct512(a *asm, done string) {
+	t := act512
+	a.raw(`
+		CMPQ R10, $1
+		JEQ gelu
+		CMPQ R10, $2
+		JEQ tanh
+		CMPQ R10, $3
+		JEQ relu
+		CMPQ R10, $4
+		JEQ quick
+	`)
+	a.ins("JMP %s", done)
+	a.label("gelu") // x/2·(1 + erf(x/√2)), erfc from erfcx (geluErf32)
+	a.ins("VPANDD.BCST %s, Z1, Z2", t.at("absmask"))
+	a.ins("VMULPS %s, Z2, Z2", kz("sqrt1_2"))
+	a.ins("VMINPS Z2, %s, Z2", kz("ten"))
+	a.ins("VFMADD213PS %s, %s, Z2", kz("one"), kz("p04"))
+	a.ins("VDIVPS Z2, %s, Z3", kz("one"))
+	a.ins("VBROADCASTSS %s, Z4", t.at("e9"))
+	for i := 8; i >= 0; i-- {
+		a.ins("VFMADD213PS.BCST %s, Z3, Z4", t.at(fmt.Sprintf("e%d", i)))
+	}
+	a.raw(`
+		VMULPS Z3, Z4, Z4
+		VMULPS Z1, Z1, Z5
+		VMOVAPS Z5, Z6
+		VFMSUB231PS Z1, Z1, Z6
+	`)
+	a.ins("VMULPS %s, Z5, Z5", kz("half"))
+	a.ins("VMULPS %s, Z6, Z6", kz("half"))
+	a.ins("VSUBPS Z5, Z0, Z5")
+	exp512(a, "Z5", "Z7", "Z2")
+	a.ins("VFNMADD231PS Z5, Z6, Z5")
+	a.ins("VMULPS %s, Z5, Z5", kz("half"))
+	a.ins("VMULPS Z4, Z5, Z5")
+	a.ins("VSUBPS Z5, %s, Z6", kz("one"))
+	a.raw(`
+		VCMPPS $13, Z0, Z1, K2
+		VMOVAPS Z6, K2, Z5
+		VMULPS Z5, Z1, Z1
+	`)
+	a.ins("JMP %s", done)
+	a.label("tanh") // x / (1 + exp(−2·√(2/π)·(x + 0.044715x³)))
+	a.ins("VMULPS.BCST %s, Z1, Z2", t.at("c044715"))
+	a.ins("VFMADD213PS %s, Z1, Z2", kz("one"))
+	a.ins("VMULPS.BCST %s, Z1, Z3", t.at("tanhC"))
+	a.ins("VMULPS Z2, Z3, Z3")
+	exp512(a, "Z3", "Z4", "Z5")
+	a.ins("VADDPS %s, Z3, Z3", kz("one"))
+	a.ins("VDIVPS Z3, Z1, Z1")
+	a.ins("JMP %s", done)
+	a.label("relu")
+	a.ins("VMAXPS Z1, Z0, Z1")
+	a.ins("JMP %s", done)
+	a.label("quick") // x / (1 + exp(−1.702x))
+	a.ins("VMULPS.BCST %s, Z1, Z3", t.at("m1702"))
+	exp512(a, "Z3", "Z4", "Z5")
+	a.ins("VADDPS %s, Z3, Z3", kz("one"))
+	a.ins("VDIVPS Z3, Z1, Z1")
+}
+
+// mask16 sets K1 to the first min(DX, 16) lanes (R12 = 0xffff).
+func mask16(a *asm) {
+	a.raw(`
+		CMPQ DX, $16
+		JLE  2(PC)
+		MOVQ $16, DX
+		BZHIQ DX, R12, R11
+		KMOVW R11, K1
+	`)
+}
+
+// hsum512 leaves the horizontal op (VADDPS or VMAXPS; VADDSS or VMAXSS
+// for the last) of Z's 16 lanes in X1's low lane (Z1, Z2 clobbered).
+func hsum512(a *asm, z, op, opss string) {
+	a.ins("VMOVAPS %s, Z1", z)
+	a.ins("VEXTRACTF32X8 $1, Z1, Y2")
+	a.ins("%s Y2, Y1, Y1", op)
+	a.ins("VEXTRACTF128 $1, Y1, X2")
+	a.ins("%s X2, X1, X1", op)
+	a.ins("VMOVHLPS X1, X2, X2")
+	a.ins("%s X2, X1, X1", op)
+	a.ins("VMOVSHDUP X1, X2")
+	a.ins("%s X2, X1, X1", opss)
+}
+
+func actFile(a *asm) {
+	a.comment("The constants of exp32, geluErf32, geluTanh32 and quickGELU32 (mathf.go), as float32 bits.")
+	act512.data(a)
+
+	a.text("epiAVX512", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
+		For each of rows rows and cols columns: dst = act(src + bias) + res, res
+		with dst's row stride ldd; 16 columns at a time, the last ones masked.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ ldd+8(FP), R13
+		SHLQ $2, R13
+		MOVQ src+16(FP), SI
+		MOVQ lds+24(FP), R14
+		SHLQ $2, R14
+		MOVQ bias+32(FP), R8
+		MOVQ res+40(FP), R9
+		MOVQ rows+48(FP), BX
+		MOVBQZX act+64(FP), R10
+		MOVQ $0xffff, R12
+		VPXORD Z0, Z0, Z0
+	`)
+	loadConsts(a)
+	a.raw(`
+		TESTQ BX, BX
+		JEQ epidone
+	row:
+		XORQ AX, AX
+	col:
+		MOVQ cols+56(FP), DX
+		SUBQ AX, DX
+		JLE nextrow
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z1
+		TESTQ R8, R8
+		JEQ nobias
+		VADDPS.Z (R8)(AX*4), Z1, K1, Z1
+	nobias:
+	`)
+	applyAct512(a, "actdone")
+	a.raw(`
+	actdone:
+		TESTQ R9, R9
+		JEQ nores
+		VADDPS.Z (R9)(AX*4), Z1, K1, Z1
+	nores:
+		VMOVUPS Z1, K1, (DI)(AX*4)
+		ADDQ $16, AX
+		JMP col
+	nextrow:
+		ADDQ R13, DI
+		ADDQ R14, SI
+		TESTQ R9, R9
+		JEQ 2(PC)
+		ADDQ R13, R9
+		DECQ BX
+		JNZ row
+	epidone:
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("expSumAVX512", "(x *float32, n int, m, scale float32) float32", 28, "")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS m+16(FP), Z24
+		VBROADCASTSS scale+20(FP), Z25
+		VPXORD Z26, Z26, Z26
+		MOVQ $0xffff, R12
+	`)
+	loadConsts(a)
+	a.raw(`
+		XORQ AX, AX
+	expl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE expdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z1
+		VSUBPS Z24, Z1, Z1
+		VMULPS Z25, Z1, Z1
+	`)
+	exp512(a, "Z1", "Z2", "Z3")
+	a.raw(`
+		VMOVUPS Z1, K1, (SI)(AX*4)
+		VADDPS Z1, Z26, K1, Z26
+		ADDQ $16, AX
+		JMP expl
+	expdone:
+	`)
+	hsum512(a, "Z26", "VADDPS", "VADDSS")
+	a.raw(`
+		VMOVSS X1, ret+24(FP)
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("maxAVX512", "(x *float32, n int) float32", 20, "")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		MOVL $0xff800000, R11 // -Inf
+		MOVQ R11, X1
+		VBROADCASTSS X1, Z26
+		MOVQ $0xffff, R12
+		XORQ AX, AX
+	maxl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE maxdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMAXPS (SI)(AX*4), Z26, K1, Z26
+		ADDQ $16, AX
+		JMP maxl
+	maxdone:
+	`)
+	hsum512(a, "Z26", "VMAXPS", "VMAXSS")
+	a.raw(`
+		VMOVSS X1, ret+16(FP)
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("scaleAVX512", "(x *float32, n int, s float32)", 20, "")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS s+16(FP), Z24
+		MOVQ $0xffff, R12
+		XORQ AX, AX
+	scl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE scdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMULPS.Z (SI)(AX*4), Z24, K1, Z1
+		VMOVUPS Z1, K1, (SI)(AX*4)
+		ADDQ $16, AX
+		JMP scl
+	scdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+func layerNormFile(a *asm) {
+	a.text("layerNormAVX512", "(dst, x, gamma, beta *float32, n int, eps float32)", 44, `
+		layerNormRow in AVX-512F: the mean, then the mean of squared deviations,
+		each summed in 16 lanes; then dst = (x − mean)·inv·gamma + beta. K1 is
+		the first min(n − AX, 16) lanes (R12 = 0xffff).`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ x+8(FP), SI
+		MOVQ gamma+16(FP), R8
+		MOVQ beta+24(FP), R9
+		MOVQ n+32(FP), CX
+		MOVQ $0xffff, R12
+		VPXORD Z20, Z20, Z20
+		XORQ AX, AX
+	sum:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE sumdone
+	`)
+	mask16(a)
+	a.raw(`
+		VADDPS (SI)(AX*4), Z20, K1, Z20
+		ADDQ $16, AX
+		JMP sum
+	sumdone:
+	`)
+	hsum512(a, "Z20", "VADDPS", "VADDSS")
+	a.raw(`
+		CVTSQ2SS CX, X3
+		VDIVSS X3, X1, X1
+		VBROADCASTSS X1, Z21 // mean
+		VPXORD Z20, Z20, Z20
+		XORQ AX, AX
+	dev:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE devdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z4
+		VSUBPS Z21, Z4, K1, Z4
+		VFMADD231PS Z4, Z4, Z20
+		ADDQ $16, AX
+		JMP dev
+	devdone:
+	`)
+	hsum512(a, "Z20", "VADDPS", "VADDSS")
+	a.raw(`
+		VDIVSS X3, X1, X1
+		VADDSS eps+40(FP), X1, X1
+		VSQRTSS X1, X1, X1
+		MOVL $0x3f800000, R11
+		MOVQ R11, X2
+		VDIVSS X1, X2, X1
+		VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
+		XORQ AX, AX
+	norm:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE normdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z4
+		VSUBPS Z21, Z4, Z4
+		VMULPS Z22, Z4, Z4
+		VMOVUPS.Z (R9)(AX*4), K1, Z5
+		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
+		VMOVUPS Z4, K1, (DI)(AX*4)
+		ADDQ $16, AX
+		JMP norm
+	normdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+func cpuFile(a *asm) {
+	a.text("cpuid", "(leaf, sub uint32) (a, b, c, d uint32)", 24, "")
+	a.raw(`
+		MOVL leaf+0(FP), AX
+		MOVL sub+4(FP), CX
+		CPUID
+		MOVL AX, a+8(FP)
+		MOVL BX, b+12(FP)
+		MOVL CX, c+16(FP)
+		MOVL DX, d+20(FP)
+		RET
+	`)
+}

@@ -1,0 +1,240 @@
+package main
+
+import "fmt"
+
+// The AVX2 row operations read exp's constants from memory, 8 lanes each
+// (ymm operands). AVX2 has no VSCALEFPS: exp clamps its argument to
+// [-87.3, 88.7], where 2ⁿ is a normal float built from its exponent bits,
+// and returns 0 below.
+var act2 = &table{sym: "avx2C", lanes: 8, k: append(mathConsts(88.7, -87.3), konst{"i127", 127, "int 127"})}
+
+// exp2 replaces x by exp(x); n, p and m are clobbered.
+func exp2(a *asm, x, n, p, m string) {
+	t := act2
+	a.ins("VCMPPS $5, %s, %s, %s", t.at("expLo"), x, m)
+	a.ins("VMOVUPS %s, %s", t.at("expHi"), n)
+	a.ins("VMINPS %s, %s, %s", x, n, x)
+	a.ins("VMOVUPS %s, %s", t.at("expLo"), n)
+	a.ins("VMAXPS %s, %s, %s", x, n, x)
+	a.ins("VMULPS %s, %s, %s", t.at("log2e"), x, n)
+	a.ins("VROUNDPS $0, %s, %s", n, n)
+	a.ins("VFNMADD231PS %s, %s, %s", t.at("ln2Hi"), n, x)
+	a.ins("VFNMADD231PS %s, %s, %s", t.at("ln2Lo"), n, x)
+	a.ins("VMOVUPS %s, %s", t.at("C7"), p)
+	for _, c := range []string{"C6", "C5", "C4", "C3", "half", "one", "one"} {
+		a.ins("VFMADD213PS %s, %s, %s", t.at(c), x, p)
+	}
+	a.ins("VCVTPS2DQ %s, %s", n, n)
+	a.ins("VPADDD %s, %s, %s", t.at("i127"), n, n)
+	a.ins("VPSLLD $23, %s, %s", n, n)
+	a.ins("VMULPS %s, %s, %s", n, p, x)
+	a.ins("VANDPS %s, %s, %s", m, x, x)
+}
+
+// applyAct2 applies act (R10) to Y1 (Y0 = 0; Y2–Y7 clobbered) and goes on
+// at done.
+func applyAct2(a *asm, done string) {
+	t := act2
+	a.raw(`
+		CMPQ R10, $1
+		JEQ gelu
+		CMPQ R10, $2
+		JEQ tanh
+		CMPQ R10, $3
+		JEQ relu
+		CMPQ R10, $4
+		JEQ quick
+	`)
+	a.ins("JMP %s", done)
+	a.label("gelu")
+	a.ins("VANDPS %s, Y1, Y2", t.at("absmask"))
+	a.ins("VMULPS %s, Y2, Y2", t.at("sqrt1_2"))
+	a.ins("VMOVUPS %s, Y3", t.at("ten"))
+	a.ins("VMINPS Y2, Y3, Y2")
+	a.ins("VMOVUPS %s, Y3", t.at("p04"))
+	a.ins("VFMADD213PS %s, Y3, Y2", t.at("one"))
+	a.ins("VMOVUPS %s, Y3", t.at("one"))
+	a.ins("VDIVPS Y2, Y3, Y3")
+	a.ins("VMOVUPS %s, Y4", t.at("e9"))
+	for i := 8; i >= 0; i-- {
+		a.ins("VFMADD213PS %s, Y3, Y4", t.at(fmt.Sprintf("e%d", i)))
+	}
+	a.raw(`
+		VMULPS Y3, Y4, Y4
+		VMULPS Y1, Y1, Y5
+		VMOVAPS Y5, Y6
+		VFMSUB231PS Y1, Y1, Y6
+	`)
+	a.ins("VMULPS %s, Y5, Y5", t.at("half"))
+	a.ins("VMULPS %s, Y6, Y6", t.at("half"))
+	a.ins("VSUBPS Y5, Y0, Y5")
+	exp2(a, "Y5", "Y7", "Y2", "Y3")
+	a.ins("VFNMADD231PS Y5, Y6, Y5")
+	a.ins("VMULPS %s, Y5, Y5", t.at("half"))
+	a.ins("VMULPS Y4, Y5, Y5")
+	a.ins("VMOVUPS %s, Y6", t.at("one"))
+	a.raw(`
+		VSUBPS Y5, Y6, Y6
+		VCMPPS $13, Y0, Y1, Y2
+		VBLENDVPS Y2, Y6, Y5, Y5
+		VMULPS Y5, Y1, Y1
+	`)
+	a.ins("JMP %s", done)
+	a.label("tanh")
+	a.ins("VMULPS %s, Y1, Y2", t.at("c044715"))
+	a.ins("VFMADD213PS %s, Y1, Y2", t.at("one"))
+	a.ins("VMULPS %s, Y1, Y3", t.at("tanhC"))
+	a.ins("VMULPS Y2, Y3, Y3")
+	exp2(a, "Y3", "Y4", "Y5", "Y6")
+	a.ins("VADDPS %s, Y3, Y3", t.at("one"))
+	a.ins("VDIVPS Y3, Y1, Y1")
+	a.ins("JMP %s", done)
+	a.label("relu")
+	a.ins("VMAXPS Y1, Y0, Y1")
+	a.ins("JMP %s", done)
+	a.label("quick")
+	a.ins("VMULPS %s, Y1, Y3", t.at("m1702"))
+	exp2(a, "Y3", "Y4", "Y5", "Y6")
+	a.ins("VADDPS %s, Y3, Y3", t.at("one"))
+	a.ins("VDIVPS Y3, Y1, Y1")
+}
+
+// hsum2 leaves op (VADDPS or VMAXPS; opss for the last lane) over Y's 8
+// lanes in X1's low lane (X2 clobbered).
+func hsum2(a *asm, y int, op, opss string) {
+	a.ins("VEXTRACTF128 $1, Y%d, X2", y)
+	a.ins("%s X2, X%d, X1", op, y)
+	a.ins("VMOVHLPS X1, X2, X2")
+	a.ins("%s X2, X1, X1", op)
+	a.ins("VMOVSHDUP X1, X2")
+	a.ins("%s X2, X1, X1", opss)
+}
+
+func act2File(a *asm) {
+	a.comment(`
+		The constants of mathf.go, each as 8 float32 lanes (32 bytes), so that
+		they are ymm memory operands. AVX2 has no VSCALEFPS: exp clamps its
+		argument to [-87.3, 88.7], where 2ⁿ is a normal float built from its
+		exponent bits, and returns 0 below.`)
+	act2.data(a)
+
+	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65,
+		"epiGeneric in AVX2 for cols a multiple of 8.")
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ ldd+8(FP), R13
+		SHLQ $2, R13
+		MOVQ src+16(FP), SI
+		MOVQ lds+24(FP), R14
+		SHLQ $2, R14
+		MOVQ bias+32(FP), R8
+		MOVQ res+40(FP), R9
+		MOVQ rows+48(FP), BX
+		MOVQ cols+56(FP), CX
+		MOVBQZX act+64(FP), R10
+		VXORPS Y0, Y0, Y0
+		TESTQ BX, BX
+		JEQ epidone
+	row:
+		XORQ AX, AX
+	col:
+		CMPQ AX, CX
+		JGE nextrow
+		VMOVUPS (SI)(AX*4), Y1
+		TESTQ R8, R8
+		JEQ nobias
+		VADDPS (R8)(AX*4), Y1, Y1
+	nobias:
+	`)
+	applyAct2(a, "actdone")
+	a.raw(`
+	actdone:
+		TESTQ R9, R9
+		JEQ nores
+		VADDPS (R9)(AX*4), Y1, Y1
+	nores:
+		VMOVUPS Y1, (DI)(AX*4)
+		ADDQ $8, AX
+		JMP col
+	nextrow:
+		ADDQ R13, DI
+		ADDQ R14, SI
+		TESTQ R9, R9
+		JEQ 2(PC)
+		ADDQ R13, R9
+		DECQ BX
+		JNZ row
+	epidone:
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("expSumAVX2", "(x *float32, n int, m, scale float32) float32", 28, "expSumGeneric in AVX2 for n a multiple of 8.")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS m+16(FP), Y8
+		VBROADCASTSS scale+20(FP), Y9
+		VXORPS Y10, Y10, Y10
+		XORQ AX, AX
+	expl:
+		CMPQ AX, CX
+		JGE expdone
+		VMOVUPS (SI)(AX*4), Y1
+		VSUBPS Y8, Y1, Y1
+		VMULPS Y9, Y1, Y1
+	`)
+	exp2(a, "Y1", "Y2", "Y3", "Y4")
+	a.raw(`
+		VMOVUPS Y1, (SI)(AX*4)
+		VADDPS Y1, Y10, Y10
+		ADDQ $8, AX
+		JMP expl
+	expdone:
+	`)
+	hsum2(a, 10, "VADDPS", "VADDSS")
+	a.raw(`
+		VMOVSS X1, ret+24(FP)
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("maxAVX2", "(x *float32, n int) float32", 20, "maxGeneric in AVX2 for n a multiple of 8, n ≥ 8.")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VMOVUPS (SI), Y10
+		MOVQ $8, AX
+	maxl:
+		CMPQ AX, CX
+		JGE maxdone
+		VMAXPS (SI)(AX*4), Y10, Y10
+		ADDQ $8, AX
+		JMP maxl
+	maxdone:
+	`)
+	hsum2(a, 10, "VMAXPS", "VMAXSS")
+	a.raw(`
+		VMOVSS X1, ret+16(FP)
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("scaleAVX2", "(x *float32, n int, s float32)", 20, "scaleGeneric in AVX2 for n a multiple of 8.")
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS s+16(FP), Y8
+		XORQ AX, AX
+	scl:
+		CMPQ AX, CX
+		JGE scdone
+		VMULPS (SI)(AX*4), Y8, Y1
+		VMOVUPS Y1, (SI)(AX*4)
+		ADDQ $8, AX
+		JMP scl
+	scdone:
+		VZEROUPPER
+		RET
+	`)
+}

@@ -1,0 +1,223 @@
+package main
+
+import "fmt"
+
+// The 6×64 micro-kernels (fp32, bf16, int8) keep the tile's accumulators
+// in Z0–Z23, row i in Z4i…Z4i+3, and load a row of the B panel into
+// Z24–Z27; A's rows 0–2 are read from AX (row stride BX bytes), rows 3–5
+// from R8 = AX + 3·BX.
+
+// aRow is the address of A's row i at byte offset off.
+func aRow(i, off int) string {
+	base := "AX"
+	if i >= 3 {
+		base = "R8"
+	}
+	return fmt.Sprintf("%d(%s)%s", off, base, [3]string{"", "(BX*1)", "(BX*2)"}[i%3])
+}
+
+// cRow is the address of the tile's row i at byte offset off: rows 0–2
+// from c, 3–5 from c3 = c + 3·ld.
+func cRow(i, off int, c, c3, ld string) string {
+	base := c
+	if i >= 3 {
+		base = c3
+	}
+	return fmt.Sprintf("%d(%s)%s", off, base, [3]string{"", "(" + ld + "*1)", "(" + ld + "*2)"}[i%3])
+}
+
+// zero24 clears the accumulators.
+func zero24(a *asm) {
+	for z := range 24 {
+		a.ins("VPXORD Z%d, Z%d, Z%d", z, z, z)
+	}
+}
+
+// load24 loads the accumulators from the tile at c (c3 = c + 3·ld) with
+// mov; store24 stores them; add24 adds the tile to them with add.
+func load24(a *asm, mov, c, c3, ld string) {
+	for z := range 24 {
+		a.ins("%s %s, Z%d", mov, cRow(z/4, 64*(z%4), c, c3, ld), z)
+	}
+}
+
+func store24(a *asm, mov, c, c3, ld string) {
+	for z := range 24 {
+		a.ins("%s Z%d, %s", mov, z, cRow(z/4, 64*(z%4), c, c3, ld))
+	}
+}
+
+func add24(a *asm, add, c, c3, ld string) {
+	for z := range 24 {
+		a.ins("%s %s, Z%d, Z%d", add, cRow(z/4, 64*(z%4), c, c3, ld), z, z)
+	}
+}
+
+// tileArgs loads the arguments common to the 6×64 tiles: kc (CX), A (AX,
+// row stride BX bytes, R8 = row 3), the B panel (SI), c (DI, row stride DX
+// bytes).
+func tileArgs(a *asm, kc string) {
+	a.ins("MOVQ %s+0(FP), CX", kc)
+	a.raw(`
+		MOVQ a+8(FP), AX
+		MOVQ lda+16(FP), BX
+		SHLQ $2, BX
+		MOVQ b+24(FP), SI
+		MOVQ c+32(FP), DI
+		MOVQ ldc+40(FP), DX
+		SHLQ $2, DX
+		LEAQ (AX)(BX*2), R8
+		ADDQ BX, R8 // R8 = a + 3·lda
+	`)
+}
+
+// fstep does one step k of the fp32 tile: B's row k at boff(SI) into
+// Z24–Z27, each row's a[i][k] at aoff broadcast into Z28–Z31 in turn, 24
+// FMAs.
+func fstep(a *asm, aoff, boff int) {
+	for j := range 4 {
+		a.ins("VMOVUPS %d(SI), Z%d", boff+64*j, 24+j)
+	}
+	for i := range 6 {
+		a.ins("VBROADCASTSS %s, Z%d", aRow(i, aoff), 28+i%4)
+		for j := range 4 {
+			a.ins("VFMADD231PS Z%d, Z%d, Z%d", 24+j, 28+i%4, 4*i+j)
+		}
+	}
+}
+
+func tileFile(a *asm) {
+	a.text("tile6x64AVX512", "(kc int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool, pf *float32)", 64, `
+		Z0–Z23 hold the 6×64 accumulators (row i in Z4i…Z4i+3); each k loads
+		one 64-float row of the B panel into Z24–Z27 and broadcasts the six
+		a[i][k], so a step is 10 loads for 24 FMAs. Every 4 steps one cache line
+		at pf is prefetched into L2: part of the B block the next calls read.`)
+	a.ins("MOVQ pf+56(FP), R11")
+	tileArgs(a, "kc")
+	zero24(a)
+	a.raw(`
+		TESTQ CX, CX
+		JEQ store
+		MOVQ CX, R10
+		SHRQ $2, R10 // steps of 4
+		JEQ tail
+	loop4:
+		PREFETCHT1 (R11)
+		ADDQ $64, R11
+	`)
+	for s := range 4 {
+		fstep(a, 4*s, 256*s)
+	}
+	a.raw(`
+		ADDQ $1024, SI
+		ADDQ $16, AX
+		ADDQ $16, R8
+		DECQ R10
+		JNZ loop4
+	tail:
+		ANDQ $3, CX
+		JEQ store
+	loop:
+	`)
+	fstep(a, 0, 0)
+	a.raw(`
+		ADDQ $256, SI
+		ADDQ $4, AX
+		ADDQ $4, R8
+		DECQ CX
+		JNZ loop
+	store:
+		LEAQ (DI)(DX*2), R9
+		ADDQ DX, R9 // R9 = c + 3·ldc
+		CMPB acc+48(FP), $0
+		JEQ write
+	`)
+	add24(a, "VADDPS", "DI", "R9", "DX")
+	a.label("write")
+	store24(a, "VMOVUPS", "DI", "R9", "DX")
+	a.raw(`
+		VZEROUPPER
+		RET
+	`)
+	tile6x16AVX2(a)
+	fmaProbe(a)
+}
+
+// tile6x16AVX2 keeps a 6×16 tile in Y0–Y11 (row i in Y2i, Y2i+1).
+func tile6x16AVX2(a *asm) {
+	a.text("tile6x16AVX2", "(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)", 57,
+		"Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1); B rows are ldb floats apart.")
+	a.raw(`
+		MOVQ kc+0(FP), CX
+		MOVQ a+8(FP), AX
+		MOVQ lda+16(FP), BX
+		SHLQ $2, BX
+		MOVQ b+24(FP), SI
+		MOVQ ldb+32(FP), R10
+		SHLQ $2, R10
+		MOVQ c+40(FP), DI
+		MOVQ ldc+48(FP), DX
+		SHLQ $2, DX
+		LEAQ (AX)(BX*2), R8
+		ADDQ BX, R8
+	`)
+	for y := range 12 {
+		a.ins("VXORPS Y%d, Y%d, Y%d", y, y, y)
+	}
+	a.raw(`
+		TESTQ CX, CX
+		JEQ store2
+	loop2:
+		VMOVUPS (SI), Y12
+		VMOVUPS 32(SI), Y13
+	`)
+	for i := range 6 {
+		b := 14 + i%2
+		a.ins("VBROADCASTSS %s, Y%d", aRow(i, 0), b)
+		a.ins("VFMADD231PS Y12, Y%d, Y%d", b, 2*i)
+		a.ins("VFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
+	}
+	a.raw(`
+		ADDQ R10, SI
+		ADDQ $4, AX
+		ADDQ $4, R8
+		DECQ CX
+		JNZ loop2
+	store2:
+		LEAQ (DI)(DX*2), R9
+		ADDQ DX, R9
+		CMPB acc+56(FP), $0
+		JEQ write2
+	`)
+	for y := range 12 {
+		a.ins("VADDPS %s, Y%d, Y%d", cRow(y/2, 32*(y%2), "DI", "R9", "DX"), y, y)
+	}
+	a.label("write2")
+	for y := range 12 {
+		a.ins("VMOVUPS Y%d, %s", y, cRow(y/2, 32*(y%2), "DI", "R9", "DX"))
+	}
+	a.raw(`
+		VZEROUPPER
+		RET
+	`)
+}
+
+// fmaProbe is BenchmarkFMAPeak's loop.
+func fmaProbe(a *asm) {
+	a.text("fmaProbeAVX512", "(n int)", 8, "n iterations of 24 independent zmm FMAs (768 flops): the core's fp32 peak.")
+	a.raw(`
+		MOVQ n+0(FP), CX
+		VPXORD Z24, Z24, Z24
+		VPXORD Z25, Z25, Z25
+	probe:
+	`)
+	for z := range 24 {
+		a.ins("VFMADD231PS Z24, Z25, Z%d", z)
+	}
+	a.raw(`
+		DECQ CX
+		JNZ probe
+		VZEROUPPER
+		RET
+	`)
+}

@@ -372,7 +372,7 @@ func TestLinearBF16NoAllocs(t *testing.T) {
 	p := NewPool(2)
 	y, _ := c.run(p)
 	ep := Epilogue{Bias: c.bias, Act: c.act, Residual: y}
-	n := testing.AllocsPerRun(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
+	n := steadyAllocs(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
 	if n != 0 {
 		t.Errorf("Linear with bf16 weights allocates %v times per call after warm-up", n)
 	}

@@ -87,7 +87,7 @@ func TestLayerNormNoAllocs(t *testing.T) {
 	x, g := make([]float32, rows*D), make([]float32, D)
 	p := NewPool(2)
 	LayerNorm(p, x, x, rows, D, g, g, 1e-6)
-	if n := testing.AllocsPerRun(20, func() { LayerNorm(p, x, x, rows, D, g, g, 1e-6) }); n != 0 {
+	if n := steadyAllocs(20, func() { LayerNorm(p, x, x, rows, D, g, g, 1e-6) }); n != 0 {
 		t.Errorf("LayerNorm allocates %v times per call after warm-up", n)
 	}
 }
@@ -193,7 +193,7 @@ func TestAttentionNoAllocs(t *testing.T) {
 	out := make([]float32, B*T*H*hd)
 	p := NewPool(2)
 	Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
-	if n := testing.AllocsPerRun(10, func() { Attention(p, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
+	if n := steadyAllocs(10, func() { Attention(p, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
 		t.Errorf("Attention allocates %v times per call after warm-up", n)
 	}
 }

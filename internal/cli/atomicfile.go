@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // writeFileAtomic writes path through a temporary file beside it, renamed
 // into place only when complete: an interrupt or a full disk never leaves
-// a partial file under the real name.
+// a partial file under the real name. Errors name path, never the
+// temporary file.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	f, err := createAtomic(path)
 	if err != nil {
@@ -17,7 +21,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	}
 	if err := write(f); err != nil {
 		f.abort()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return hideTemp(err, path)
 	}
 	return f.commit()
 }
@@ -31,7 +35,7 @@ type atomicFile struct {
 func createAtomic(path string) (*atomicFile, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, err)
+		return nil, hideTemp(err, path)
 	}
 	return &atomicFile{File: f, path: path}, nil
 }
@@ -47,7 +51,7 @@ func (f *atomicFile) commit() error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", f.path, err)
+		return hideTemp(err, f.path)
 	}
 	return nil
 }
@@ -56,4 +60,48 @@ func (f *atomicFile) commit() error {
 func (f *atomicFile) abort() {
 	f.Close()
 	os.Remove(f.Name())
+}
+
+// hideTemp rewrites an error about path's temporary file (".NAME.…",
+// beside it) as one about path itself.
+func hideTemp(err error, path string) error {
+	isTemp := func(p string) bool {
+		return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
+	}
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe) && isTemp(pe.Path):
+		return fmt.Errorf("writing %s: %w", path, pe.Err)
+	case errors.As(err, &le) && isTemp(le.Old):
+		return fmt.Errorf("writing %s: %w", path, le.Err)
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
+}
+
+// checkOutputFile checks, before any work, that path (given with flag) can
+// be written: its folder exists and takes new files, and path is not a
+// folder. Empty paths pass.
+func checkOutputFile(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("%s %s: is a folder; give a file name", flag, path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return usagef("%s %s: folder %s does not exist", flag, path, dir)
+	case !st.IsDir():
+		return usagef("%s %s: %s is not a folder", flag, path, dir)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot write into %s: %w", flag, path, dir, statError(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }

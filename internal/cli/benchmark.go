@@ -27,13 +27,15 @@ type benchmarkOptions struct {
 	precision precisionFlags
 	kernel    kernelFlags
 	output    *outputFlags
+	memory    memoryFlags
 	archs     []string
 	extra     []string
 	// gridGiven is set when --arch, --patch or --image-size was given; with
 	// --shape alone only the --shape rows run.
 	gridGiven bool
 	patches   []int
-	sizes     []int
+	sizeList  imageSizeList
+	sizes     []int // sizeList's sides; empty with -m: the file's own
 	batches   []int
 	threads   []int
 	time      time.Duration
@@ -41,10 +43,12 @@ type benchmarkOptions struct {
 	minRuns   int
 	plot      string
 	plotSize  string
+
+	loaded *loadedModel // -m, opened once
 }
 
 func (o *benchmarkOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, o.output}
+	return flagGroups{&o.model, &o.precision, &o.kernel, o.output, &o.memory}
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
@@ -76,13 +80,13 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
 	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE, e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
-	f.IntSliceVar(&o.sizes, "image-size", []int{224}, "image sizes in pixels (each a multiple of the patch size)")
+	f.Var(&o.sizeList, "image-size", "image sizes N (N×N pixels, a multiple of the patch size), comma-separated; default: 224, or the model file's size with -m")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
 	f.IntSliceVar(&o.threads, "threads", []int{kernels.DefaultThreads()}, "compute thread counts (default: the CPUs this process may use: affinity mask and cgroup quota)")
 	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
 	f.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "untimed warm-up per row (at least one run)")
 	f.IntVar(&o.minRuns, "min-runs", 3, "timed runs per row even when --time is exceeded")
-	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file")
+	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file (.png)")
 	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
 	return cmd
 }
@@ -98,13 +102,16 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
+	if err := o.squareSizes(); err != nil {
+		return err
+	}
 	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
 	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
 	for _, l := range []struct {
 		flag string
 		vals []int
-	}{{"--patch", o.patches}, {"--image-size", o.sizes}, {"--batch", o.batches}, {"--threads", o.threads}} {
+	}{{"--patch", o.patches}, {"--batch", o.batches}, {"--threads", o.threads}} {
 		if len(l.vals) == 0 {
 			return usagef("%s: give at least one value", l.flag)
 		}
@@ -123,14 +130,32 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		return usagef("--min-runs %d: must be at least 1", o.minRuns)
 	}
 	if o.model.path != "" {
-		for _, name := range []string{"arch", "shape", "patch", "image-size"} {
+		for _, name := range []string{"arch", "shape", "patch"} {
 			if cmd.Flags().Changed(name) {
-				return usagef("--%s: not with -m; the model file fixes the architecture, patch and image size", name)
+				return usagef("--%s: not with -m; the model file fixes the architecture and patch (--image-size may change the size)", name)
 			}
 		}
 	}
+	if ext := strings.ToLower(filepath.Ext(o.plot)); o.plot != "" && ext != ".png" {
+		return usagef("--plot %s: the chart is a PNG image; give a name ending in .png", o.plot)
+	}
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
+	}
+	return nil
+}
+
+// squareSizes reads --image-size into sizes: benchmark rows are square.
+func (o *benchmarkOptions) squareSizes() error {
+	o.sizes = nil
+	for _, sz := range o.sizeList.sizes {
+		if sz.h != sz.w {
+			return usagef("--image-size %s: benchmark measures square images; give N for N×N pixels", sz.String())
+		}
+		o.sizes = append(o.sizes, sz.h)
+	}
+	if len(o.sizes) == 0 && o.model.path == "" {
+		o.sizes = []int{224}
 	}
 	return nil
 }
@@ -222,16 +247,14 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	var shapes []shape
-	if o.model.path == "" {
-		var err error
-		if shapes, err = o.shapes(s.err); err != nil {
-			return err
-		}
-	} else {
-		shapes = []shape{{}} // the file's own
+	if err := checkOutputFile("--plot", o.plot); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
+	shapes, err := o.plan(ctx, s.err)
+	if err != nil {
+		return err
+	}
 	rep := &bench.Report{
 		Version: Version, GoVersion: runtime.Version(), OS: runtime.GOOS, GoArch: runtime.GOARCH,
 		CPU: bench.CPUModel(), NumCPU: runtime.NumCPU(), TimeBudget: o.time.Seconds(), LoadAvg: -1,
@@ -250,8 +273,10 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		}
 	}
 	bar.finish()
-	if err := o.write(s.out, rep); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+	if runErr == nil || len(rep.Rows) > 0 {
+		if err := o.write(s.out, rep); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
 	}
 	if runErr != nil {
 		return runErr
@@ -261,52 +286,102 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
 		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
 		if err != nil {
-			return fmt.Errorf("--plot %s: %w", o.plot, err)
+			return fmt.Errorf("--plot: %w", err)
 		}
 	}
 	return nil
 }
 
+// plan lists the shapes to run and checks, before anything runs, that each
+// row fits in memory. With -m it opens the model file (once) and runs it
+// at its own size or at each --image-size.
+func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, error) {
+	var shapes []shape
+	if o.model.path == "" {
+		var err error
+		if shapes, err = o.shapes(errw); err != nil {
+			return nil, err
+		}
+	} else {
+		lm, err := openModelRef(ctx, errw, o.model.path, false, &o.precision)
+		if err != nil {
+			return nil, err
+		}
+		o.loaded = lm
+		shapes = []shape{{}} // the file's own size
+		if len(o.sizes) > 0 {
+			shapes = nil
+		}
+		for _, sz := range o.sizes {
+			if P := lm.Config.PatchSize; sz%P != 0 {
+				return nil, usagef("--image-size %d: not a multiple of the model's patch size %d", sz, P)
+			}
+			shapes = append(shapes, shape{size: sz})
+		}
+	}
+	for _, sh := range shapes {
+		cfg, p := o.configOf(sh)
+		for _, B := range o.batches {
+			for _, th := range o.threads {
+				rs := runShape{h: cfg.ImageSize, w: cfg.ImageSize, batch: B, threads: th, window: B}
+				if err := o.memory.check(rs.String(), estimateMemory(&cfg, p, rs)); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return shapes, nil
+}
+
+// configOf is the config and precision a shape runs at.
+func (o *benchmarkOptions) configOf(sh shape) (model.Config, kernels.Precision) {
+	if o.loaded == nil {
+		return sh.arch.Config(sh.patch, sh.size), o.precision.or(kernels.FP32)
+	}
+	cfg := o.loaded.Config
+	if sh.size != 0 {
+		cfg.ImageSize = sh.size
+	}
+	return cfg, o.loaded.Precision()
+}
+
 // benchModel is a model ready to run and how it was obtained.
 type benchModel struct {
 	m      *model.Model
+	cfg    model.Config // the model's config at the size measured
 	arch   string
 	source string
 	load   time.Duration
 }
 
-// load builds sh's model with random weights, or opens -m.
-func (o *benchmarkOptions) load(ctx context.Context, errw io.Writer, sh shape) (*benchModel, error) {
-	if path := o.model.path; path != "" {
-		lm, err := openModelRef(ctx, errw, path, false, &o.precision)
-		if err != nil {
-			return nil, err
-		}
-		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		return &benchModel{lm.Model, name, lm.Source, lm.LoadTime}, nil
+// load builds sh's model with random weights, or returns -m's.
+func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
+	cfg, p := o.configOf(sh)
+	if lm := o.loaded; lm != nil {
+		name := strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
+		return &benchModel{lm.Model, cfg, name, lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
-	cfg := sh.arch.Config(sh.patch, sh.size)
 	names, get := bench.Synthetic(&cfg)
 	m, err := model.New(cfg, names, get)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%d at %d: %w", sh.arch.Name, sh.patch, sh.size, err)
 	}
-	if p := o.precision.or(kernels.FP32); p != kernels.FP32 {
+	if p != kernels.FP32 {
 		m = m.WithPrecision(p)
 	}
-	return &benchModel{m, sh.arch.Name, "synthetic", time.Since(start)}, nil
+	return &benchModel{m, cfg, sh.arch.Name, "synthetic", time.Since(start)}, nil
 }
 
 // runShape loads one model and measures it at every batch size and thread
 // count, appending a row for each.
 func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Report, bar *progress) error {
 	freeMemory()
-	bm, err := o.load(ctx, bar.w, sh)
+	bm, err := o.load(sh)
 	if err != nil {
 		return err
 	}
-	cfg := &bm.m.Config
+	cfg := &bm.cfg
 	for _, B := range o.batches {
 		pixels := bench.Pixels(cfg, B)
 		for _, th := range o.threads {
@@ -316,19 +391,27 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 			row := bench.Row{
 				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
 				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
-				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
+				Params: bench.Params(&bm.m.Config), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),
 			}
 			if err := o.measure(ctx, bm.m, pixels, &row); err != nil {
 				return err
 			}
 			rep.Rows = append(rep.Rows, row)
-			bar.message(fmt.Sprintf("%s/%d@%d batch %d, threads %d: p50 %.1f ms/image, %.2f images/s (%d runs)",
-				row.Arch, row.Patch, row.ImageSize, B, th, row.ImageP50ms, row.ImagesPerSec, row.Runs))
+			bar.message(fmt.Sprintf("%s/%d@%d batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%d runs)",
+				row.Arch, row.Patch, row.ImageSize, B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, row.Runs))
 			bar.add()
 		}
 	}
 	return nil
+}
+
+// fmtDuration prints milliseconds with three significant digits or more.
+func fmtDuration(ms float64) string {
+	if ms >= 100 {
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.3g ms", ms)
 }
 
 // measure times one row's forward passes and records its peak RSS. The
@@ -342,7 +425,10 @@ func (o *benchmarkOptions) measure(ctx context.Context, m *model.Model, pixels [
 	}
 	start := time.Now()
 	cpu0, cpuOK := bench.CPUTime()
-	r := m.NewRunner(kernels.NewPool(row.Threads), row.Batch)
+	r, err := m.NewRunnerAt(kernels.NewPool(row.Threads), row.Batch, row.ImageSize, row.ImageSize)
+	if err != nil {
+		return usagef("--image-size: %v", err)
+	}
 	forward := func() error { _, err := r.Forward(pixels, row.Batch); return err }
 	b := bench.Budget{Time: o.time, MinRuns: o.minRuns, Warmup: o.warmup}
 	samples, err := bench.Measure(forward, b, time.Now, func() bool { return ctx.Err() != nil })

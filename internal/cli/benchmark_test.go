@@ -129,9 +129,51 @@ func TestBenchmarkUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errs, tc.want)
 		}
 	}
-	code, _, errs := run(t, "", "benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
-	if code != ExitFailed || !strings.Contains(errs, "missing.gguf") {
-		t.Errorf("missing model: exit %d, %q", code, errs)
+	code, out, errs := run(t, "", "benchmark", "-m", filepath.Join(t.TempDir(), "missing.gguf"), "--time", "1ms")
+	if code != ExitFailed || !strings.Contains(errs, "missing.gguf") || out != "" {
+		t.Errorf("missing model: exit %d, stdout %q (want nothing), stderr %q", code, out, errs)
+	}
+}
+
+// TestBenchmarkModelImageSize runs a model file at its own size and at
+// another, as classify's --image-size does.
+func TestBenchmarkModelImageSize(t *testing.T) {
+	gguf := convertTestModel(t, "vit-p16-gelu")
+	code, out, errs := run(t, "", "benchmark", "-m", gguf, "--image-size", "32,48", "--threads", "1",
+		"--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("%d records (%v):\n%s", len(recs), err, out)
+	}
+	col := slices.Index(recs[0], "tokens")
+	if recs[1][col] != "5" || recs[2][col] != "10" {
+		t.Errorf("tokens %s and %s, want 5 (CLS + 2×2) and 10 (CLS + 3×3)", recs[1][col], recs[2][col])
+	}
+	if !strings.Contains(errs, "images/s at that p50") {
+		t.Errorf("stderr pairs p50 with another rate:\n%s", errs)
+	}
+	code, _, errs = run(t, "", "benchmark", "-m", gguf, "--image-size", "40", "--time", "1ms")
+	if code != ExitUsage || !strings.Contains(errs, "multiple of the model's patch size 16") {
+		t.Errorf("--image-size 40: exit %d, %q", code, errs)
+	}
+}
+
+// TestBenchmarkOutputChecks: --plot is checked before any row runs.
+func TestBenchmarkOutputChecks(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "d.png"), 0o755)
+	for _, tc := range []struct{ plot, want string }{
+		{filepath.Join(dir, "c.jpg"), "ending in .png"},
+		{filepath.Join(dir, "nodir", "c.png"), "does not exist"},
+		{filepath.Join(dir, "d.png"), "is a folder"},
+	} {
+		code, out, errs := run(t, "", tinyBench("--plot", tc.plot)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) || out != "" || strings.Contains(errs, ".tmp") {
+			t.Errorf("--plot %s: exit %d, stdout %q, stderr %q; want exit 2 before any row, mentioning %q", tc.plot, code, out, errs, tc.want)
+		}
 	}
 }
 

@@ -22,6 +22,7 @@ type classifyOptions struct {
 	input     inputFlags
 	topK      topKFlags
 	output    *outputFlags
+	memory    memoryFlags
 	batch     int
 	workers   int
 	verify    bool
@@ -29,7 +30,7 @@ type classifyOptions struct {
 }
 
 func (o *classifyOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory}
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -88,7 +89,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, o.threads.n, o.batch)
+	// The decode window and the batch being gathered hold preprocessed images.
+	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	runner, pre, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
 	if err != nil {
 		return err
 	}

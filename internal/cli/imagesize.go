@@ -52,3 +52,34 @@ func parseImageSize(v string) (h, w int, err error) {
 	}
 	return h, w, nil
 }
+
+// imageSizeList is a list of --image-size values, comma-separated or
+// given by repeating the flag; the first one given replaces the default.
+type imageSizeList struct {
+	sizes   []imageSize
+	changed bool
+}
+
+func (l *imageSizeList) Set(v string) error {
+	if !l.changed {
+		l.sizes, l.changed = nil, true
+	}
+	for _, part := range strings.Split(v, ",") {
+		var s imageSize
+		if err := s.Set(strings.TrimSpace(part)); err != nil {
+			return err
+		}
+		l.sizes = append(l.sizes, s)
+	}
+	return nil
+}
+
+func (l *imageSizeList) String() string {
+	parts := make([]string, len(l.sizes))
+	for i := range l.sizes {
+		parts[i] = l.sizes[i].String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *imageSizeList) Type() string { return "N|WxH,..." }

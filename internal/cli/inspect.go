@@ -31,6 +31,7 @@ type inspectOptions struct {
 	input     inputFlags
 	topK      topKFlags
 	output    *outputFlags
+	memory    memoryFlags
 	out       string
 	layers    string
 	heads     string
@@ -48,7 +49,7 @@ type inspectOptions struct {
 }
 
 func (o *inspectOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output, &o.memory}
 }
 
 func newInspectCmd(s streams) *cobra.Command {
@@ -217,7 +218,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	runner, _, err := m.runnerFor(&o.imageSize.size, o.threads.n, 1)
+	shape := runShape{batch: 1, threads: o.threads.n, window: 1, keptLayers: m.Config.NumHiddenLayers + 1}
+	runner, _, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
 	if err != nil {
 		return err
 	}

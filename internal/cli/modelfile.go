@@ -71,13 +71,17 @@ func fileprecision(f *gguf.File) kernels.Precision {
 }
 
 // runnerFor returns a runner at size (unset: the model's size) and the
-// preprocessing that goes with that size.
-func (m *loadedModel) runnerFor(size *imageSize, threads, batch int) (*model.Runner, prep.Params, error) {
+// preprocessing that goes with that size, after checking that the run
+// (shaped by s; its size is filled in here) fits in memory.
+func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
-	h, w := size.or(cfg.ImageSize)
-	r, err := m.NewRunnerAt(kernels.NewPool(threads), batch, h, w)
+	s.h, s.w = size.or(cfg.ImageSize)
+	if err := mem.check(s.String(), estimateMemory(cfg, m.Precision(), s)); err != nil {
+		return nil, prep.Params{}, err
+	}
+	r, err := m.NewRunnerAt(kernels.NewPool(s.threads), s.batch, s.h, s.w)
 	if err != nil {
 		return nil, prep.Params{}, usagef("--image-size: %v", err)
 	}
-	return r, cfg.Preprocess.At(h, w), nil
+	return r, cfg.Preprocess.At(s.h, s.w), nil
 }

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vitctl/vitctl/internal/bench"
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// runShape is what a run's memory depends on besides the model: the input
+// size, the batch, the compute threads, the preprocessed images waiting in
+// the decode window, and how many layers of attention probabilities are
+// kept (inspect-attention keeps every layer's; a plain run none).
+type runShape struct {
+	h, w, batch, threads int
+	window               int // preprocessed images held besides the batch
+	keptLayers           int // layers of (B, H, T, T) probabilities kept; 0: no attention hook
+}
+
+func (s runShape) String() string {
+	return fmt.Sprintf("a run at %dx%d pixels with batch %d and %d threads", s.w, s.h, s.batch, s.threads)
+}
+
+// memNeed is an estimate of the bytes a run holds at its peak, by part.
+// Counts are float64 so that absurd sizes do not overflow.
+type memNeed struct {
+	weights, activations, attention, inputs float64
+}
+
+func (n memNeed) total() float64 { return n.weights + n.activations + n.attention + n.inputs }
+
+// estimateMemory adds up the weights at precision p, the runner's workspace
+// (model.NewRunnerAt's buffers and the interpolated position embeddings),
+// each thread's attention scratch (kernels.Attention's scores of one head,
+// T × T rounded up to 16, and its packed K and V), the attention probabilities kept, and the input images.
+func estimateMemory(c *model.Config, p kernels.Precision, s runShape) memNeed {
+	f := func(i int) float64 { return float64(i) }
+	P, D, I, H := f(c.PatchSize), f(c.HiddenSize), f(c.IntermediateSize), f(c.NumAttentionHeads)
+	L, B, C := f(c.NumHiddenLayers), f(s.batch), f(c.NumChannels)
+	Np := math.Floor(f(s.h)/P) * math.Floor(f(s.w)/P)
+	T := f(c.PrefixTokens()) + Np
+	const f32 = 4
+	linear := L * (4*D*D + 2*D*I) // the encoder's Linear weights, packed at p
+	perWeight := map[kernels.Precision]float64{kernels.FP32: 4, kernels.BF16: 2, kernels.INT8: 1}[p]
+	hd := D / H
+	return memNeed{
+		weights:     (f(int(bench.Params(c)))-linear)*f32 + linear*perWeight,
+		activations: f32 * (B*(Np*C*P*P+Np*D+T*(7*D+I)) + T*D),
+		attention:   f32 * (f(s.threads)*(T*(T+16)+T+(T+64)*hd+math.Ceil(hd/64)*64*T) + f(s.keptLayers)*B*H*T*T),
+		inputs:      f32 * f(s.window) * C * f(s.h) * f(s.w),
+	}
+}
+
+// memoryFlags is --max-memory, the most a run may need.
+type memoryFlags struct{ max byteSize }
+
+func (m *memoryFlags) register(f *pflag.FlagSet) {
+	f.Var(&m.max, "max-memory", "refuse runs estimated to need more memory than this, e.g. 8G or 512M; default: the machine's memory, or the cgroup's or ulimit -v's limit when lower")
+}
+
+func (m *memoryFlags) validate() error { return nil }
+
+// check refuses a run whose estimate exceeds --max-memory or the machine's
+// limit, in one line naming the size, the need and the limit.
+func (m *memoryFlags) check(what string, n memNeed) error {
+	limit, source := float64(m.max), "--max-memory"
+	if limit == 0 {
+		lim, src, ok := memoryLimit()
+		if !ok { // no limit readable here: at least the 128 TiB of a 64-bit address space
+			lim, src = 1<<47, "the address space"
+		}
+		limit, source = float64(lim), src
+	}
+	if n.total() <= limit {
+		return nil
+	}
+	return usagef("%s needs about %s of memory (weights %s, activations %s, attention %s, images %s), more than the %s allowed by %s; use a smaller --image-size or --batch, or set --max-memory",
+		what, humanSize(n.total()), humanSize(n.weights), humanSize(n.activations), humanSize(n.attention), humanSize(n.inputs), humanSize(limit), source)
+}
+
+// byteSize is a size flag: a number of bytes with an optional K, M, G or T
+// (powers of 1024) and an optional B.
+type byteSize int64
+
+func (b *byteSize) Set(s string) error {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := 1.0
+	if i := strings.IndexAny(t, "KMGT"); i >= 0 && i == len(t)-1 {
+		mult = math.Pow(1024, float64(strings.IndexByte("KMGT", t[i])+1))
+		t = t[:i]
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || !(v*mult >= 1) || v*mult > math.MaxInt64/2 {
+		return fmt.Errorf("want a size such as 8G, 512M or 1.5GiB")
+	}
+	*b = byteSize(v * mult)
+	return nil
+}
+
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return ""
+	}
+	return humanSize(float64(*b))
+}
+
+func (b *byteSize) Type() string { return "SIZE" }
+
+// humanSize prints bytes in binary units: 1.5 GiB.
+func humanSize(n float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for ; n >= 1024 && i < len(units)-1; i++ {
+		n /= 1024
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", n)
+	}
+	return fmt.Sprintf("%.1f %s", n, units[i])
+}

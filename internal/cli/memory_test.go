@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/bench"
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+// TestEstimateMemory checks the estimate of ViT-Ti/16 at 224, batch 2, one
+// thread, against the buffers counted by hand (T = 197, D = 192, I = 768,
+// H = 3, hd = 64, 196 patches of 768 values).
+func TestEstimateMemory(t *testing.T) {
+	a, err := bench.LookupArch("vit-ti")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := a.Config(16, 224)
+	n := estimateMemory(&cfg, kernels.FP32, runShape{h: 224, w: 224, batch: 2, threads: 1, window: 5})
+	const T, D, I, Np = 197, 192, 768, 196
+	want := memNeed{
+		weights:     4 * float64(bench.Params(&cfg)),
+		activations: 4 * (2*(Np*768+Np*D+T*(7*D+I)) + T*D),
+		attention:   4 * (T*(T+16) + T + (T+64)*64 + 64*T),
+		inputs:      4 * 5 * 3 * 224 * 224,
+	}
+	if n != want {
+		t.Errorf("estimate %+v, want %+v", n, want)
+	}
+	// int8 stores the encoder's Linear weights in a quarter of the bytes.
+	q := estimateMemory(&cfg, kernels.INT8, runShape{h: 224, w: 224, batch: 2, threads: 1, window: 5})
+	linear := 12.0 * (4*D*D + 2*D*I)
+	if q.weights != want.weights-3*linear {
+		t.Errorf("int8 weights %g, want %g", q.weights, want.weights-3*linear)
+	}
+	// Kept attention probabilities grow with the square of the tokens.
+	k := estimateMemory(&cfg, kernels.FP32, runShape{h: 224, w: 224, batch: 1, threads: 1, keptLayers: 13})
+	if got := k.attention - want.attention; got != 4*13*3*T*T {
+		t.Errorf("kept probabilities %g bytes, want %d", got, 4*13*3*T*T)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64 // 0: an error
+	}{
+		{"512", 512}, {"8G", 8 << 30}, {"8g", 8 << 30}, {"512M", 512 << 20}, {"1.5GiB", 3 << 29},
+		{"2TB", 2 << 40}, {"64k", 64 << 10}, {"0", 0}, {"-1G", 0}, {"8Q", 0}, {"", 0}, {"1e30", 0},
+	} {
+		var b byteSize
+		err := b.Set(tc.in)
+		if (err != nil) != (tc.want == 0) || int64(b) != tc.want {
+			t.Errorf("%q: %d, err %v; want %d", tc.in, b, err, tc.want)
+		}
+	}
+}
+
+// TestMemoryRefusal: runs past --max-memory or past any machine's memory
+// stop before allocating, with one line naming the need and the limit.
+func TestMemoryRefusal(t *testing.T) {
+	img := imagesDir + "/chelsea.png"
+	for _, args := range [][]string{
+		{"classify", "--max-memory", "1M", img},
+		{"classify", "--image-size", "700000", img},
+		{"classify", "--batch", "100000000", img},
+		{"inspect-attention", "--image-size", "28000", "--out", t.TempDir(), img},
+		{"benchmark", "--arch", "vit-ti", "--batch", "100000"},
+		{"benchmark", "--arch", "vit-ti", "--image-size", "100000"},
+	} {
+		code, out, errs := run(t, "", args...)
+		if code != ExitUsage || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "needs about") || out != "" {
+			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, out, errs)
+		}
+	}
+}

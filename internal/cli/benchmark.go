@@ -120,6 +120,11 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 				return usagef("%s %d: must be at least 1", l.flag, v)
 			}
 		}
+		if l.flag == "--threads" {
+			if err := checkThreads(l.flag, slices.Max(l.vals)); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
 	case o.time <= 0:
@@ -234,8 +239,8 @@ func parseShape(s string) (shape, error) {
 
 // parseSize reads "WIDTHxHEIGHT".
 func parseSize(s string) (w, h int, err error) {
-	if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil || w < 300 || h < 200 {
-		return 0, 0, fmt.Errorf("%q: want WIDTHxHEIGHT in pixels, at least 300x200", s)
+	if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil || w < 300 || h < 200 || w > 8000 || h > 8000 {
+		return 0, 0, fmt.Errorf("%q: want WIDTHxHEIGHT in pixels, from 300x200 to 8000x8000", s)
 	}
 	return w, h, nil
 }

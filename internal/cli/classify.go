@@ -72,7 +72,7 @@ func (o *classifyOptions) validate() error {
 	if err := atLeast1("--batch", o.batch); err != nil {
 		return err
 	}
-	return atLeast1("--decoders", o.workers)
+	return checkThreads("--decoders", o.workers)
 }
 
 func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {

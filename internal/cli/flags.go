@@ -93,7 +93,18 @@ func (t *threadsFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&t.n, "threads", kernels.DefaultThreads(), "compute threads (default: the CPUs this process may use: affinity mask and cgroup quota)")
 }
 
-func (t *threadsFlags) validate() error { return atLeast1("--threads", t.n) }
+func (t *threadsFlags) validate() error { return checkThreads("--threads", t.n) }
+
+// maxThreads bounds --threads and --decoders: each thread holds its own
+// scratch, and a typo (--threads 1000000) should not start a million.
+const maxThreads = 1024
+
+func checkThreads(flag string, n int) error {
+	if n > maxThreads {
+		return usagef("%s %d: at most %d (this machine has %d CPUs)", flag, n, maxThreads, runtime.NumCPU())
+	}
+	return atLeast1(flag, n)
+}
 
 // imageSizeFlags is --image-size: the model's own size, or N, or WxH.
 type imageSizeFlags struct{ size imageSize }

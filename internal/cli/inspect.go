@@ -95,7 +95,7 @@ prediction is printed as classify prints it.`,
 	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
 	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
 	f.StringVar(&o.fuse, "fuse", "mean", "head fusion for the fused maps and rollout: mean, max or min")
-	f.Float64Var(&o.discard, "discard-ratio", 0, "rollout: fraction of each fused map's lowest entries to drop, 0 to 1")
+	f.Float64Var(&o.discard, "discard-ratio", 0, "rollout: fraction of each fused map's lowest entries to drop, from 0 up to (not including) 1")
 	f.StringVar(&o.upsample, "upsample", "bilinear", "how patch maps are enlarged: bilinear or nearest")
 	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
@@ -112,8 +112,8 @@ func (o *inspectOptions) validate() error {
 	switch {
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
-	case !(o.discard >= 0 && o.discard <= 1):
-		return usagef("--discard-ratio %g: must be between 0 and 1", o.discard)
+	case !(o.discard >= 0 && o.discard < 1):
+		return usagef("--discard-ratio %g: must be at least 0 and below 1 (1 would drop every entry and draw blank maps)", o.discard)
 	case !(o.alpha >= 0 && o.alpha <= 1):
 		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
 	case o.size != 0 && (o.size < 16 || o.size > 4096):

@@ -101,7 +101,7 @@ const maxThreads = 1024
 
 func checkThreads(flag string, n int) error {
 	if n > maxThreads {
-		return usagef("%s %d: at most %d (this machine has %d CPUs)", flag, n, maxThreads, runtime.NumCPU())
+		return usagef("%s %d: at most %d (this process may use %d CPUs)", flag, n, maxThreads, kernels.DefaultThreads())
 	}
 	return atLeast1(flag, n)
 }

@@ -44,7 +44,7 @@ var hostileFlags = map[string][][]string{
 		{"--max-memory", "-5G"}, {"stray-argument"},
 	},
 	"convert": {
-		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {},
+		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {}, {"--out", "/no/such/dir/m.gguf", "x"},
 	},
 }
 
@@ -65,7 +65,7 @@ func TestHostileFlags(t *testing.T) {
 				args = append(args, "--arch", "vit-ti", "--patch", "32", "--image-size", "64", "--time", "1ms", "--warmup", "0", "--min-runs", "1")
 			case "convert":
 				if len(flags) == 2 && flags[0] == "--dtype" {
-					args = append(args, "../../testdata/models/vit-p16-gelu", "-o", out+"/m.gguf")
+					args = append(args, "../../testdata/models/vit-p16-gelu", "--out", out+"/m.gguf")
 				}
 			}
 			args = append(args, flags...)

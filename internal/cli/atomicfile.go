@@ -62,9 +62,18 @@ func (f *atomicFile) abort() {
 	os.Remove(f.Name())
 }
 
-// hideTemp rewrites an error about path's temporary file (".NAME.…",
-// beside it) as one about path itself.
+// hideTemp rewrites an error in writing path as one naming path, never
+// its temporary file.
 func hideTemp(err error, path string) error {
+	if cause, ok := tempCause(err, path); ok {
+		err = cause
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
+}
+
+// tempCause finds, in an error about path's temporary file (".NAME.…"
+// beside it, as createAtomic and the gguf writer name them), the reason.
+func tempCause(err error, path string) (error, bool) {
 	isTemp := func(p string) bool {
 		return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
 	}
@@ -72,11 +81,11 @@ func hideTemp(err error, path string) error {
 	var le *os.LinkError
 	switch {
 	case errors.As(err, &pe) && isTemp(pe.Path):
-		return fmt.Errorf("writing %s: %w", path, pe.Err)
+		return pe.Err, true
 	case errors.As(err, &le) && isTemp(le.Old):
-		return fmt.Errorf("writing %s: %w", path, le.Err)
+		return le.Err, true
 	}
-	return fmt.Errorf("writing %s: %w", path, err)
+	return err, false
 }
 
 // checkOutputFile checks, before any work, that path (given with flag) can

@@ -16,6 +16,7 @@ func init() { subcommands = append(subcommands, newConvertCmd) }
 
 type convertOptions struct {
 	src, out string
+	oldOut   string // -o, the spelling of --out before -o meant a format everywhere
 	dtype    string
 	verify   bool
 	info     bool
@@ -24,7 +25,7 @@ type convertOptions struct {
 func newConvertCmd(s streams) *cobra.Command {
 	opts := &convertOptions{}
 	cmd := &cobra.Command{
-		Use:   "convert SRC -o OUT.gguf | convert --info SRC",
+		Use:   "convert SRC --out OUT.gguf | convert --info SRC",
 		Short: "Convert a Hugging Face ViT or DeiT, or a timm ViT checkpoint to a vitctl model file",
 		Long: `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
 preprocessor_config.json when present, and model.safetensors, sharded
@@ -43,18 +44,27 @@ way; docs/families.md lists the options supported. --info prints what SRC
 holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
 		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
-  vitctl convert vit-base-patch16-224 -o vit-base-patch16-224.gguf
-  vitctl convert vit-base-patch16-224 -o vit-b16-f16.gguf --dtype f16 --verify
+  vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
+  vitctl convert vit-base-patch16-224 --out vit-b16-f16.gguf --dtype f16 --verify
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf`,
 		Args: exactArgs(1, "one checkpoint folder or file (or a .gguf with --info)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
+			if opts.oldOut != "" {
+				if opts.out != "" {
+					return usagef("convert: give the model file once, with --out (-o is its old spelling)")
+				}
+				fmt.Fprintf(s.err, "vitctl: note: convert -o FILE is now --out FILE (-o names the output format in the other commands); -o still works here\n")
+				opts.out = opts.oldOut
+			}
 			return runConvert(cmd.Context(), s, opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.out, "output", "o", "", "model file to write (required), e.g. model.gguf")
+	f.StringVar(&opts.out, "out", "", "model file to write (required), e.g. model.gguf")
+	f.StringVarP(&opts.oldOut, "output", "o", "", "old spelling of --out")
+	f.MarkHidden("output")
 	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32)")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, or a .gguf) holds and write nothing")
@@ -66,11 +76,14 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return runConvertInfo(s, opts.src)
 	}
 	if opts.out == "" {
-		return usagef("convert: -o OUT.gguf is required (the model file to write)")
+		return usagef("convert: --out OUT.gguf is required (the model file to write)")
 	}
 	dt, err := gguf.ParseType(opts.dtype)
 	if err != nil {
 		return usagef("convert: --dtype %q: want f32, f16, bf16 or q8_0", opts.dtype)
+	}
+	if err := checkOutputFile("--out", opts.out); err != nil {
+		return err
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar
@@ -93,6 +106,9 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	res, err := convert.Convert(ctx, opts.src, opts.out, o)
 	if bar != nil {
 		bar.Finish()
+	}
+	if cause, ok := tempCause(err, opts.out); ok {
+		return fmt.Errorf("writing %s: %w", opts.out, cause)
 	}
 	if err != nil {
 		return err

@@ -23,15 +23,18 @@ func TestConvertCmd(t *testing.T) {
 		stderr   string
 		wantFile bool
 	}{
-		{"f32", []string{"convert", src, "-o", "OUT"}, ExitOK,
+		{"f32", []string{"convert", src, "--out", "OUT"}, ExitOK,
 			`^wrote .*m\.gguf: 118\.1k parameters, f32, \d+\.\d kB, \d+\.\ds \(from .*vit-p16-gelu/model\.safetensors\)\n$`, "", true},
-		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "-o", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
+		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "--out", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
 			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
-		{"no -o", []string{"convert", src}, ExitUsage, "", "-o OUT.gguf is required", false},
-		{"bad dtype", []string{"convert", src, "-o", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
-		{"two sources", []string{"convert", src, src, "-o", "OUT"}, ExitUsage, "", "unexpected argument", false},
-		{"missing source", []string{"convert", "no/such/dir", "-o", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
-		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "-o", "OUT"}, ExitFailed, "", "not a model folder", false},
+		{"no --out", []string{"convert", src}, ExitUsage, "", "--out OUT.gguf is required", false},
+		{"old -o spelling", []string{"convert", src, "-o", "OUT"}, ExitOK, `^wrote .*m\.gguf`, "note: convert -o FILE is now --out FILE", true},
+		{"both spellings", []string{"convert", src, "-o", "OUT", "--out", "OUT"}, ExitUsage, "", "give the model file once", false},
+		{"missing folder", []string{"convert", src, "--out", "OUT/../nodir/m.gguf"}, ExitUsage, "", "does not exist", false},
+		{"bad dtype", []string{"convert", src, "--out", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
+		{"two sources", []string{"convert", src, src, "--out", "OUT"}, ExitUsage, "", "unexpected argument", false},
+		{"missing source", []string{"convert", "no/such/dir", "--out", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
+		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

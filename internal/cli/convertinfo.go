@@ -36,7 +36,7 @@ func writeInfo(w io.Writer, info *convert.Info) {
 	row("parameters", "%s", humanCount(info.Params))
 	row("labels", "%d (%s)", len(c.Labels), firstLabels(c.Labels, 3))
 	row("preprocess", "%s", preprocessing(&c.Preprocess))
-	row("dtype", "%s", strings.Join(info.DTypes, ", "))
+	row("dtype", "%s", strings.ToLower(strings.Join(info.DTypes, ", "))) // safetensors' F32 as the model file's f32
 }
 
 // architecture says which tokens, blocks and head the model has.

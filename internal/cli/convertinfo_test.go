@@ -16,7 +16,7 @@ func TestConvertInfo(t *testing.T) {
 		t.Skip("no family testdata models")
 	}
 	gguf := filepath.Join(t.TempDir(), "t.gguf")
-	if code, _, _ := run(t, "", "convert", timm, "-o", gguf); code != ExitOK {
+	if code, _, _ := run(t, "", "convert", timm, "--out", gguf); code != ExitOK {
 		t.Fatalf("convert: exit %d", code)
 	}
 	for _, tc := range []struct {
@@ -25,7 +25,7 @@ func TestConvertInfo(t *testing.T) {
 	}{
 		{deit, []string{"format:        Hugging Face DeiTForImageClassificationWithTeacher",
 			"distillation token", "CLS and distillation heads averaged", "tokens 18 (2 prefix + 16 patches)",
-			"labels:        10 (goldfish,", "resize 36x36 (bicubic), center crop 32x32", "dtype:         F32"}},
+			"labels:        10 (goldfish,", "resize 36x36 (bicubic), center crop 32x32", "dtype:         f32"}},
 		{timm, []string{"format:        timm VisionTransformer", "4 register tokens", "LayerScale",
 			"tokens 21 (5 prefix + 16 patches)", "resize shorter side to 36 (bicubic), center crop 32x32 (crop_pct 0.875)"}},
 		{gguf, []string{"vitctl model file (GGUF), converted from timm-p8-reg-ls/model.safetensors",

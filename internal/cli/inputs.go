@@ -62,9 +62,10 @@ func expand(args []string, recursive bool, stdin io.Reader, sep byte) []input {
 	return out
 }
 
-// readList reads the paths of a list named name: one per line, surrounding
-// spaces trimmed, or, with sep 0, separated by NUL bytes and taken as they
-// are (find -print0). Empty entries are skipped.
+// readList reads the paths of a list named name: one per line (a "\r"
+// before the "\n" dropped), or, with sep 0, separated by NUL bytes (find
+// -print0). Paths are taken as they are: file names may begin or end with
+// spaces. Empty entries, and lines of spaces only, are skipped.
 func readList(r io.Reader, name string, sep byte) []input {
 	var out []input
 	sc := bufio.NewScanner(r)
@@ -75,9 +76,9 @@ func readList(r io.Reader, name string, sep byte) []input {
 	for sc.Scan() {
 		p := sc.Text()
 		if sep != 0 {
-			p = strings.TrimSpace(p)
+			p = strings.TrimSuffix(p, "\r")
 		}
-		if p != "" {
+		if strings.TrimSpace(p) != "" {
 			out = append(out, fileInput(p, nil))
 		}
 	}

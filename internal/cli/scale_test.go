@@ -225,11 +225,19 @@ func TestFromFileMissing(t *testing.T) {
 }
 
 // TestFromFileStdinLines: --from-file - reads newline-separated paths from
-// stdin, as a "-" argument does.
+// stdin, as a "-" argument does: CRLF line ends and blank lines are fine,
+// and a name ending in a space is taken as it is.
 func TestFromFileStdinLines(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
-	code, out, errs := run(t, "  "+img+"  \n\n"+img+"\n", "classify", "-o", "jsonl", "--from-file", "-")
-	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img {
+	dir := t.TempDir()
+	spaced := filepath.Join(dir, "trailing space.png ")
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(spaced, b, 0o644)
+	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-o", "jsonl", "--from-file", "-")
+	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img || paths[1] != spaced {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
 	}
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,6 +75,8 @@ func TestInterruptedFolderRun(t *testing.T) {
 	}
 	cmd := exec.Command(vitctl, "classify", "-o", "jsonl", "--batch", "1", "--decoders", "1", dir)
 	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +104,8 @@ func TestInterruptedFolderRun(t *testing.T) {
 	}
 	if lines >= 2000 {
 		t.Errorf("all %d images ran despite SIGINT", lines)
+	}
+	if want := fmt.Sprintf("vitctl: interrupted after %d of 2000 images\n", lines); !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr ends %q, want %q", stderr.String(), want)
 	}
 }

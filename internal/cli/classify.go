@@ -96,7 +96,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	cfg := &m.Config
-	sc, err := o.scale.start(args, o.input.recursive, s)
+	lst := o.input.listing()
+	sc, err := o.scale.start(args, lst, s)
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		batch:   o.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
-	var failed int
+	var done, failed int
 	var writeErr error
 	start := time.Now()
 	runErr := pl.run(cmd.Context(), inputs, func(r result) {
@@ -130,6 +131,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		if err := rep.add(rec); err != nil && writeErr == nil {
 			writeErr = fmt.Errorf("writing output: %w", err)
 		}
+		done++
 		bar.add()
 	})
 	bar.finish()
@@ -140,7 +142,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		writeErr = err
 	}
 	if runErr != nil {
-		return runErr
+		return interruptedAfter(runErr, done, len(inputs))
 	}
 	if writeErr != nil {
 		return writeErr
@@ -148,18 +150,17 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if len(inputs) == 0 && sc.listed > 0 {
 		return nil // this shard's share is empty, or all of it was done before
 	}
-	return summarize(s, len(inputs), failed, time.Since(start))
+	return summarize(s, len(inputs), failed, time.Since(start), lst.skippedNote())
 }
 
-// summarize prints the one-line summary and decides the exit status.
-func summarize(s streams, n, failed int, took time.Duration) error {
+// summarize prints the one-line summary, with note (what the listing left
+// out), and decides the exit status.
+func summarize(s streams, n, failed int, took time.Duration, note string) error {
 	if n == 0 {
-		return fmt.Errorf("no images found in the given paths")
+		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	if n > 1 || failed > 0 {
-		fmt.Fprintf(s.err, "classified %d of %d images in %.2fs (%.1f img/s), %d failed\n",
-			n-failed, n, took.Seconds(), float64(n-failed)/took.Seconds(), failed)
-	}
+	fmt.Fprintf(s.err, "classified %d of %d images in %.2fs (%.1f img/s), %d failed%s\n",
+		n-failed, n, took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
 	if failed > 0 {
 		return errPartial
 	}

@@ -118,11 +118,18 @@ func (s *imageSizeFlags) validate() error { return nil }
 // inputFlags say which files a run reads and how big they may be.
 type inputFlags struct {
 	recursive bool
+	allFiles  bool
 	maxPixels int
+}
+
+// listing starts a listing of folders as the flags say.
+func (in *inputFlags) listing() *listing {
+	return &listing{recursive: in.recursive, allFiles: in.allFiles}
 }
 
 func (in *inputFlags) register(f *pflag.FlagSet) {
 	f.BoolVarP(&in.recursive, "recursive", "r", false, "descend into sub-folders of the folders given")
+	f.BoolVar(&in.allFiles, "all-files", false, "in folders, take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
 	f.IntVar(&in.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
 }
 

@@ -30,23 +30,41 @@ func fileInput(p string, err error) input {
 	return input{path: p, key: filepath.ToSlash(filepath.Clean(p)), err: err}
 }
 
-// imageExts are the file names a folder walk picks up; files named on the
-// command line are tried whatever their extension.
+// imageExts are the file names a folder walk picks up (without
+// --all-files); files named on the command line are tried whatever their
+// extension.
 var imageExts = map[string]bool{
 	".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true,
 	".tif": true, ".tiff": true, ".webp": true, ".npy": true,
 }
 
+// listing says how folders are listed, and counts what it passed over.
+type listing struct {
+	recursive bool // descend into sub-folders
+	allFiles  bool // take every file, decoded by content, not only imageExts
+	skipped   int  // files in folders left out for their names
+}
+
+// takes reports whether a file found in a folder is an input, counting
+// those it leaves out.
+func (l *listing) takes(name string) bool {
+	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(name))] {
+		return true
+	}
+	l.skipped++
+	return false
+}
+
 // expandInputs turns arguments into the ordered list of inputs: files and
 // http(s) URLs as given, folders as their image files in name order
-// (recursively with recursive), and "-" as newline-separated paths or URLs
-// read from stdin.
-func expandInputs(args []string, recursive bool, stdin io.Reader) []input {
-	return expand(args, recursive, stdin, '\n')
+// (listed as l says), and "-" as newline-separated paths or URLs read
+// from stdin.
+func expandInputs(args []string, l *listing, stdin io.Reader) []input {
+	return expand(args, l, stdin, '\n')
 }
 
 // expand is expandInputs with the separator of the paths read from stdin.
-func expand(args []string, recursive bool, stdin io.Reader, sep byte) []input {
+func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 	var out []input
 	for _, a := range args {
 		if a == "-" {
@@ -57,7 +75,7 @@ func expand(args []string, recursive bool, stdin io.Reader, sep byte) []input {
 			out = append(out, fileInput(a, nil))
 			continue
 		}
-		out = append(out, expandPath(a, recursive)...)
+		out = append(out, l.expandPath(a)...)
 	}
 	return out
 }
@@ -99,7 +117,7 @@ func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	return 0, nil, nil
 }
 
-func expandPath(p string, recursive bool) []input {
+func (l *listing) expandPath(p string) []input {
 	st, err := os.Stat(p)
 	if err != nil {
 		return []input{fileInput(p, statError(err))}
@@ -107,8 +125,8 @@ func expandPath(p string, recursive bool) []input {
 	if !st.IsDir() {
 		return []input{fileInput(p, nil)}
 	}
-	if !recursive {
-		return listDir(p)
+	if !l.recursive {
+		return l.listDir(p)
 	}
 	var out []input
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -116,7 +134,7 @@ func expandPath(p string, recursive bool) []input {
 			out = append(out, input{path: path, key: relKey(p, path), err: statError(err)})
 			return nil
 		}
-		if !d.IsDir() && imageExts[strings.ToLower(filepath.Ext(path))] {
+		if !d.IsDir() && l.takes(path) {
 			out = append(out, input{path: path, key: relKey(p, path)})
 		}
 		return nil
@@ -128,14 +146,14 @@ func expandPath(p string, recursive bool) []input {
 }
 
 // listDir lists the image files directly inside dir, sorted by name.
-func listDir(dir string) []input {
+func (l *listing) listDir(dir string) []input {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return []input{fileInput(dir, statError(err))}
 	}
 	var names []string
 	for _, e := range entries {
-		if imageExts[strings.ToLower(filepath.Ext(e.Name()))] && !e.IsDir() {
+		if !e.IsDir() && l.takes(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -145,6 +163,15 @@ func listDir(dir string) []input {
 		out[i] = input{path: filepath.Join(dir, n), key: n}
 	}
 	return out
+}
+
+// skippedNote says what the listing left out, for a run's summary; empty
+// when nothing was.
+func (l *listing) skippedNote() string {
+	if l.skipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d files in folders skipped for their names (--all-files tries every file)", l.skipped)
 }
 
 // relKey is the key of path found in the folder root: its path below root.

@@ -238,7 +238,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
-	inputs := expandInputs(args, o.input.recursive, s.in)
+	lst := o.input.listing()
+	inputs := expandInputs(args, lst, s.in)
 	dirs := subfolderNames(inputs)
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
@@ -246,7 +247,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	for i, in := range inputs {
 		if err := cmd.Context().Err(); err != nil {
 			bar.finish()
-			return err
+			return interruptedAfter(err, i, len(inputs))
 		}
 		sum := &inspectSummary{
 			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
@@ -274,14 +275,14 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := rep.close(); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
-	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start))
+	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start), lst.skippedNote())
 }
 
-func summarizeInspect(s streams, n, failed int, out string, took time.Duration) error {
+func summarizeInspect(s streams, n, failed int, out string, took time.Duration, note string) error {
 	if n == 0 {
-		return fmt.Errorf("no images found in the given paths")
+		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	fmt.Fprintf(s.err, "inspected %d of %d images in %.2fs, pictures in %s\n", n-failed, n, took.Seconds(), out)
+	fmt.Fprintf(s.err, "inspected %d of %d images in %.2fs, pictures in %s%s\n", n-failed, n, took.Seconds(), out, note)
 	if failed > 0 {
 		return errPartial
 	}

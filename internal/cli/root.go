@@ -38,6 +38,24 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// interrupted reports a run stopped by a signal, and how far it got.
+type interrupted struct{ done, total int }
+
+func (i interrupted) Error() string {
+	return fmt.Sprintf("interrupted after %d of %d images", i.done, i.total)
+}
+
+func (i interrupted) Unwrap() error { return context.Canceled }
+
+// interruptedAfter gives a cancelled run's error the count of images done;
+// other errors pass unchanged.
+func interruptedAfter(err error, done, total int) error {
+	if errors.Is(err, context.Canceled) {
+		return interrupted{done, total}
+	}
+	return err
+}
+
 // errPartial reports that some inputs failed but the command finished (exit 1).
 var errPartial = errors.New("some inputs failed")
 
@@ -89,7 +107,12 @@ func exitCode(ctx context.Context, err error, errw io.Writer) int {
 	case err == nil:
 		return ExitOK
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		fmt.Fprintln(errw, "vitctl: interrupted")
+		var ie interrupted
+		if errors.As(err, &ie) {
+			fmt.Fprintf(errw, "vitctl: %v\n", ie)
+		} else {
+			fmt.Fprintln(errw, "vitctl: interrupted")
+		}
 		return ExitInterrupted
 	case errors.Is(err, errPartial):
 		return ExitFailed

@@ -66,14 +66,14 @@ type scaleRun struct {
 	tmp     *atomicFile
 }
 
-// start lists the inputs of args and --from-file (folders with recursive),
+// start lists the inputs of args and --from-file (folders as l says),
 // keeps this shard's, opens --out and drops the inputs it already has.
-func (f *scaleFlags) start(args []string, recursive bool, s streams) (*scaleRun, error) {
+func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, error) {
 	sep := byte('\n')
 	if f.null {
 		sep = 0
 	}
-	all := expand(args, recursive, s.in, sep)
+	all := expand(args, l, s.in, sep)
 	if f.fromFile != "" {
 		list, err := f.readFromFile(s.in, sep)
 		if err != nil {

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFolderSkipsCounted: files a folder walk leaves out for their names
+// are counted in the summary, and --all-files decodes them by content.
+func TestFolderSkipsCounted(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(dir, "photo"), png, 0o644) // a PNG without an extension
+	os.WriteFile(filepath.Join(dir, "boot.dat"), []byte("not an image"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "notes.txt"), []byte("x"), 0o644)
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{dir}, ExitOK, "classified 1 of 1 images"},
+		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (--all-files tries every file)"},
+		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped"},
+		{[]string{"--all-files", dir}, ExitFailed, "classified 2 of 3 images"},
+		{[]string{"--all-files", "-r", dir}, ExitFailed, "classified 2 of 4 images in"},
+	} {
+		code, _, errs := run(t, "", append([]string{"classify", "-k", "1"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "boot.dat"), nil, 0o644)
+	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in the given paths; 1 files in folders skipped") {
+		t.Errorf("folder without images: exit %d, %q", code, errs)
+	}
+}
+
+// TestSingleFileSummary: one image gets its summary line too.
+func TestSingleFileSummary(t *testing.T) {
+	code, _, errs := run(t, "", "classify", filepath.Join(imagesDir, "chelsea.png"))
+	if code != ExitOK || !strings.HasPrefix(errs, "classified 1 of 1 images in ") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -61,8 +61,17 @@ func newBenchmarkCmd(s streams) *cobra.Command {
 needed), or of a model file with -m, for every combination of the lists
 given, and prints one row per combination: tokens, parameters, GFLOPs per
 image (multiply-add = 2; every matrix product, see docs/benchmark.md), load
-time, p50/p90 latency per batch and per image, images/s, achieved GFLOP/s,
-peak RSS and the kernel that ran.
+time, p50/p90 latency per batch and per image, images/s (batch × runs ÷
+the timed runs' time), achieved GFLOP/s, CPU, peak RSS and the kernel that
+ran.
+
+CPU is the CPU time the process got while the row ran ÷ (its wall time ×
+threads). Near 100 % the threads had their CPUs; well below, the row waited
+for CPUs another program held, and its numbers say more about the machine
+than about vitctl: re-run it. Idle workers poll for up to 200 µs before they
+sleep, and polling counts as CPU time, so the column does not show threads
+waiting for each other. Peak RSS marked * is the whole process's so far
+(docs/benchmark.md).
 
 Each row runs untimed warm-up passes first, then timed passes until --time
 is spent (at least --min-runs). Close other programs for stable numbers, and

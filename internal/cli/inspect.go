@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -351,5 +352,31 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	})
-	return w.err
+	if w.err != nil {
+		return w.err
+	}
+	return removeStale(dir, sum.Files)
+}
+
+// pictureName matches the files inspect-attention writes into an image's
+// folder, and the temporary names a killed run may have left of them.
+var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|rollout(_grid)?\.png|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+
+// removeStale removes the files of an earlier run into dir (other layers,
+// heads or fusion) that this run did not write, so the folder holds what
+// summary.json lists; files of other names are left alone.
+func removeStale(dir string, written []string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.Type().IsRegular() && pictureName.MatchString(name) && !slices.Contains(written, name) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("removing the earlier run's %s: %w", name, statError(err))
+			}
+		}
+	}
+	return nil
 }

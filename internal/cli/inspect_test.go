@@ -536,3 +536,33 @@ func TestInspectInputPicture(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectRemovesStaleFiles: a second run into the same folder leaves
+// exactly the files its summary.json lists, and files of other names.
+func TestInspectRemovesStaleFiles(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	out := t.TempDir()
+	if code, _, errs := run(t, "", "inspect-attention", img, "--out", out, "--size", "28", "--layers", "0,1", "--raw"); code != ExitOK {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	dir := filepath.Join(out, "chelsea")
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if code, _, errs := run(t, "", "inspect-attention", img, "--out", out, "--size", "28", "--layers", "1", "--fuse", "max"); code != ExitOK {
+		t.Fatalf("second run: exit %d: %s", code, errs)
+	}
+	var sum inspectSummary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := append(slices.Clone(sum.Files), "notes.txt")
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("folder holds %q, want summary.json's files and notes.txt: %q", names, want)
+	}
+}

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/vitctl/vitctl/internal/defaultmodel"
@@ -37,17 +39,17 @@ func openModel(path string, verify bool, prec *precisionFlags) (*loadedModel, er
 		f, err = gguf.Open(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", src, err)
+		return nil, modelError(src, err)
 	}
 	defer f.Close()
 	if verify {
 		if err := f.Verify(); err != nil {
-			return nil, fmt.Errorf("model %s: %w", src, err)
+			return nil, modelError(src, err)
 		}
 	}
 	lm := &loadedModel{Source: src}
 	if lm.Model, err = model.Load(f, prec.or(fileprecision(f))); err != nil {
-		return nil, fmt.Errorf("model %s: %w", src, err)
+		return nil, modelError(src, err)
 	}
 	// Decoding and packing left garbage the size of the weights; give it
 	// back now rather than carry it through a long run.
@@ -84,4 +86,16 @@ func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (
 		return nil, prep.Params{}, usagef("--image-size: %v", err)
 	}
 	return r, cfg.Preprocess.At(s.h, s.w), nil
+}
+
+// modelError names the model once: "model m.gguf: not a GGUF file", not
+// "model m.gguf: m.gguf: …" nor "model m.gguf: open m.gguf: …".
+func modelError(src string, err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		err = pe.Err
+	}
+	if strings.HasPrefix(err.Error(), src+": ") {
+		return fmt.Errorf("model %w", err)
+	}
+	return fmt.Errorf("model %s: %w", src, err)
 }

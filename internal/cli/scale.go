@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/shard"
@@ -45,15 +46,22 @@ func (f *scaleFlags) validate() error {
 	return nil
 }
 
-// check relates the group to the command's output format and arguments.
-func (f *scaleFlags) check(format string, args []string) error {
-	switch {
-	case f.resume && (format != "jsonl" || f.out == ""):
+// check relates the group to the command's output format.
+func (f *scaleFlags) check(format string) error {
+	if f.resume && (format != "jsonl" || f.out == "") {
 		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
-	case len(args) == 0 && f.fromFile == "":
-		return usagef("missing argument: give images, folders, - (paths on stdin) or --from-file LIST")
 	}
 	return nil
+}
+
+// minArgs is the command's minArgs, or none when --from-file names the inputs.
+func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if f.fromFile != "" {
+			return nil
+		}
+		return minArgs(n, what)(cmd, args)
+	}
 }
 
 // scaleRun is one run's inputs and where its records go.

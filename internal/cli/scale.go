@@ -83,7 +83,7 @@ func (f *scaleFlags) start(args []string, recursive bool, s streams) (*scaleRun,
 	}
 	all := expand(args, recursive, s.in, sep)
 	if f.fromFile != "" {
-		list, err := f.readFromFile(s.in, sep)
+		list, err := readListFile(f.fromFile, s.in, sep)
 		if err != nil {
 			return nil, err
 		}
@@ -121,16 +121,18 @@ func (f *scaleFlags) start(args []string, recursive bool, s streams) (*scaleRun,
 	return r, nil
 }
 
-func (f *scaleFlags) readFromFile(stdin io.Reader, sep byte) ([]input, error) {
-	if f.fromFile == "-" {
+// readListFile reads the paths listed in the file called name ("-":
+// stdin), separated by sep (readList).
+func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
+	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
-	fh, err := os.Open(f.fromFile)
+	fh, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}
 	defer fh.Close()
-	return readList(fh, f.fromFile, sep), nil
+	return readList(fh, name, sep), nil
 }
 
 // describe says on stderr what sharding and resuming left to do.

@@ -54,7 +54,7 @@ the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
   find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
   find photos -name '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
   vitctl classify -m vit-base.gguf -r --shard 2/8 -o jsonl --out shard-2.jsonl --resume photos/`,
-		Args: cobra.ArbitraryArgs, // PATHs or --from-file: scaleFlags.check
+		Args: o.scale.minArgs(1, "images, .npy files, folders, - (paths on stdin) or --from-file LIST"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
@@ -79,7 +79,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if err := o.scale.check(o.output.format.val, args); err != nil {
+	if err := o.scale.check(o.output.format.val); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {

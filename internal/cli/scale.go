@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/shard"
@@ -45,15 +46,22 @@ func (f *scaleFlags) validate() error {
 	return nil
 }
 
-// check relates the group to the command's output format and arguments.
-func (f *scaleFlags) check(format string, args []string) error {
-	switch {
-	case f.resume && (format != "jsonl" || f.out == ""):
+// check relates the group to the command's output format.
+func (f *scaleFlags) check(format string) error {
+	if f.resume && (format != "jsonl" || f.out == "") {
 		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
-	case len(args) == 0 && f.fromFile == "":
-		return usagef("missing argument: give images, folders, - (paths on stdin) or --from-file LIST")
 	}
 	return nil
+}
+
+// minArgs is the command's minArgs, or none when --from-file names the inputs.
+func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if f.fromFile != "" {
+			return nil
+		}
+		return minArgs(n, what)(cmd, args)
+	}
 }
 
 // scaleRun is one run's inputs and where its records go.
@@ -75,7 +83,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, err
 	}
 	all := expand(args, l, s.in, sep)
 	if f.fromFile != "" {
-		list, err := f.readFromFile(s.in, sep)
+		list, err := readListFile(f.fromFile, s.in, sep)
 		if err != nil {
 			return nil, err
 		}
@@ -113,16 +121,18 @@ func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, err
 	return r, nil
 }
 
-func (f *scaleFlags) readFromFile(stdin io.Reader, sep byte) ([]input, error) {
-	if f.fromFile == "-" {
+// readListFile reads the paths listed in the file called name ("-":
+// stdin), separated by sep (readList).
+func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
+	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
-	fh, err := os.Open(f.fromFile)
+	fh, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}
 	defer fh.Close()
-	return readList(fh, f.fromFile, sep), nil
+	return readList(fh, name, sep), nil
 }
 
 // describe says on stderr what sharding and resuming left to do.

@@ -203,7 +203,7 @@ func TestScaleFlagErrors(t *testing.T) {
 		{[]string{"--resume", "-o", "json", "--out", "x.json", img}, "--resume needs -o jsonl"},
 		{[]string{"--shard", "3/3", img}, "--shard \"3/3\""},
 		{[]string{"--shard", "auto", img}, "neither JOB_COMPLETION_INDEX"},
-		{nil, "missing argument"},
+		{nil, "missing argument: give images"},
 	} {
 		code, _, errs := run(t, "", append([]string{"classify"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {

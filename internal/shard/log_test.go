@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,4 +59,25 @@ func TestResume(t *testing.T) {
 			t.Errorf("%s: file %q, want %q", tc.name, got, want)
 		}
 	}
+}
+
+// FuzzScanRecords: any bytes give records or an error, never a panic; the
+// complete part ends at a line's end and holds exactly the lines passed on.
+func FuzzScanRecords(f *testing.F) {
+	f.Add([]byte("{\"path\":\"a\"}\n{\"path\":\"b\"}\n{\"pa"))
+	f.Add([]byte("\n\x00{}\n"))
+	f.Add([]byte("{\"path\":\"\\u00e9\",\"top_k\":[{\"index\":1}]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got []byte
+		complete, err := ScanRecords(bytes.NewReader(data), func(_ string, line []byte) error {
+			got = append(got, line...)
+			return nil
+		})
+		if complete != int64(len(got)) || !bytes.Equal(got, data[:complete]) {
+			t.Fatalf("complete %d, lines passed on %q", complete, got)
+		}
+		if err == nil && complete > 0 && data[complete-1] != '\n' {
+			t.Fatalf("complete part %q does not end a line", data[:complete])
+		}
+	})
 }

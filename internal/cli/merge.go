@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/shard"
+)
+
+func init() { subcommands = append(subcommands, newMergeCmd) }
+
+// mergeOptions are merge's flags.
+type mergeOptions struct {
+	out       string
+	inputs    []string
+	recursive bool
+	fromFile  string
+	null      bool
+}
+
+func newMergeCmd(s streams) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge [flags] SHARD.jsonl...",
+		Short: "Join the JSONL files of a sharded run, checking each input has one record",
+		Long: `Merge copies the records of the JSONL files written by the shards of a
+run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
+after file. It fails, naming the files, when a path has two records or a
+file ends with a torn line (its shard was killed: run it again with
+--resume). With the run's inputs (--inputs, -r, --from-file, as given to
+classify) it also checks that every input has a record and that no record
+is for another path. docs/scale.md shows a whole sharded run.`,
+		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl
+  vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
+		Args: minArgs(1, "the JSONL files of the shards"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(s, o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
+	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
+	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
+	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record")
+	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
+	return cmd
+}
+
+func runMerge(s streams, o *mergeOptions, files []string) error {
+	w, tmp := s.out, (*atomicFile)(nil)
+	if o.out != "" {
+		var err error
+		if tmp, err = createAtomic(o.out); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		w = tmp
+	}
+	m, err := mergeFiles(files, w)
+	if err == nil {
+		err = o.checkInputs(s, m)
+	}
+	if tmp != nil {
+		if err != nil {
+			tmp.abort()
+			return err
+		}
+		err = tmp.commit()
+	}
+	if err == nil {
+		fmt.Fprintf(s.err, "merged %d records from %d files\n", m.Len(), len(files))
+	}
+	return err
+}
+
+func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
+	m := shard.NewMerger()
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		err = m.Add(name, f, w)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// checkInputs compares the merged records with the run's inputs, if given.
+func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
+	if len(o.inputs) == 0 && o.fromFile == "" {
+		return nil
+	}
+	sep := byte('\n')
+	if o.null {
+		sep = 0
+	}
+	inputs := expand(o.inputs, o.recursive, s.in, sep)
+	if o.fromFile != "" {
+		list, err := readListFile(o.fromFile, s.in, sep)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, list...)
+	}
+	want := map[string]bool{}
+	var missing, extra []string
+	for _, in := range inputs {
+		if want[in.path] = true; !m.Has(in.path) {
+			missing = append(missing, in.path)
+		}
+	}
+	m.Paths(func(p string) {
+		if !want[p] {
+			extra = append(extra, p)
+		}
+	})
+	slices.Sort(extra)
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("%d of %d inputs have no record (%s): run their shards again with --resume", len(missing), len(want), firstFew(missing))
+	case len(extra) > 0:
+		return fmt.Errorf("%d records are for paths that are not inputs (%s): were the shards given other inputs?", len(extra), firstFew(extra))
+	}
+	fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
+	return nil
+}
+
+// firstFew names up to three paths.
+func firstFew(paths []string) string {
+	if len(paths) > 3 {
+		return strings.Join(paths[:3], ", ") + ", …"
+	}
+	return strings.Join(paths, ", ")
+}

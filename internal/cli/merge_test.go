@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestMerge: the shards' files merge into the whole run's records, checked
+// against the inputs; a missing record, a duplicate, a torn line and a
+// record for another path are errors, and --out is then not written.
+func TestMerge(t *testing.T) {
+	root, rel := shardFolder(t)
+	dir := t.TempDir()
+	var files []string
+	for i := range 3 {
+		f := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
+		if code, _, errs := run(t, "", "classify", "-o", "jsonl", "-r", "--shard", fmt.Sprintf("%d/3", i), "--out", f, root); code != ExitOK {
+			t.Fatalf("shard %d: exit %d\n%s", i, code, errs)
+		}
+		files = append(files, f)
+	}
+	_, whole, _ := run(t, "", "classify", "-o", "jsonl", "-r", root)
+	out := filepath.Join(dir, "all.jsonl")
+	code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, files...)...)
+	got, _ := os.ReadFile(out)
+	g, w := strings.SplitAfter(string(got), "\n"), strings.SplitAfter(whole, "\n")
+	slices.Sort(g)
+	slices.Sort(w)
+	if code != ExitOK || !slices.Equal(g, w) || !strings.Contains(errs, fmt.Sprintf("every one of the %d inputs has one record", len(rel))) {
+		t.Fatalf("merge: exit %d, %d lines for %d\n%s", code, len(g)-1, len(w)-1, errs)
+	}
+
+	b, _ := os.ReadFile(files[1])
+	lines := strings.SplitAfter(string(b), "\n")
+	short := filepath.Join(dir, "short.jsonl")
+	os.WriteFile(short, []byte(strings.Join(lines[1:], "")), 0o644)
+	torn := filepath.Join(dir, "torn.jsonl")
+	os.WriteFile(torn, append(b, `{"path":"x`...), 0o644)
+	other := filepath.Join(dir, "other.jsonl")
+	os.WriteFile(other, []byte(`{"path":"elsewhere.png"}`+"\n"), 0o644)
+	for _, tc := range []struct {
+		files []string
+		want  string
+	}{
+		{[]string{files[0], short, files[2]}, fmt.Sprintf("1 of %d inputs have no record", len(rel))},
+		{[]string{files[0], files[1], files[1], files[2]}, "a second record for"},
+		{[]string{files[0], torn, files[2]}, "torn.jsonl: ends with a torn line"},
+		{append(slices.Clone(files), other), "1 records are for paths that are not inputs (elsewhere.png)"},
+	} {
+		os.Remove(out)
+		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)
+		if _, err := os.Stat(out); code != ExitFailed || !strings.Contains(errs, tc.want) || err == nil {
+			t.Errorf("%v: exit %d, --out written: %v\n%s", tc.files, code, err == nil, errs)
+		}
+	}
+	if code, _, errs := run(t, "", "merge"); code != ExitUsage || !strings.Contains(errs, "missing argument") {
+		t.Errorf("merge without files: exit %d\n%s", code, errs)
+	}
+}

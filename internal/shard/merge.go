@@ -1,0 +1,60 @@
+package shard
+
+import (
+	"fmt"
+	"io"
+)
+
+// Merger joins the JSONL files of a sharded run, copying every record once.
+// A path with records in two files, or in one file twice, and a file whose
+// last line is torn are errors that name the files.
+type Merger struct {
+	from map[string]string // path → the file holding its record
+}
+
+// NewMerger starts an empty merge.
+func NewMerger() *Merger { return &Merger{from: map[string]string{}} }
+
+// Add copies the records of the file called name, read from r, to w.
+func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
+	cr := &countingReader{r: r}
+	complete, err := ScanRecords(cr, func(p string, line []byte) error {
+		if prev, ok := m.from[p]; ok {
+			return fmt.Errorf("a second record for %s (the first is in %s)", p, prev)
+		}
+		m.from[p] = name
+		_, err := w.Write(line)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if cr.n > complete {
+		return fmt.Errorf("%s: ends with a torn line (its run was killed): run that shard again with --resume", name)
+	}
+	return nil
+}
+
+// Has says whether a record for path was merged.
+func (m *Merger) Has(path string) bool { _, ok := m.from[path]; return ok }
+
+// Paths calls fn with the path of every merged record, in no order.
+func (m *Merger) Paths(fn func(path string)) {
+	for p := range m.from {
+		fn(p)
+	}
+}
+
+// Len is the number of records merged.
+func (m *Merger) Len() int { return len(m.from) }
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

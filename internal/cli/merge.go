@@ -100,7 +100,7 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 	if o.null {
 		sep = 0
 	}
-	inputs := expand(o.inputs, o.recursive, s.in, sep)
+	inputs := expand(o.inputs, &listing{recursive: o.recursive}, s.in, sep)
 	if o.fromFile != "" {
 		list, err := readListFile(o.fromFile, s.in, sep)
 		if err != nil {

@@ -86,14 +86,14 @@ type Options struct {
 }
 
 type component struct {
-	id     uint8
-	h, v   int // sampling factors
-	idx     int // index in the frame
-	tq      int // quantization table
+	id      uint8
+	h, v    int        // sampling factors
+	idx     int        // index in the frame
+	tq      int        // quantization table
 	q       [64]uint16 // its values, natural order, from the first scan on
 	latched bool
-	td, ta int // Huffman tables of the current scan
-	pred   int32
+	td, ta  int // Huffman tables of the current scan
+	pred    int32
 	// Blocks: bw×bh cover whole MCUs; cw×ch are those inside the image
 	// (what a non-interleaved scan codes).
 	bw, bh, cw, ch int

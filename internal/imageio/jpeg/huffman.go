@@ -54,6 +54,9 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 	for l := 1; l <= 16; l++ {
 		t.valptr[l] = k - code
 		for range counts[l] {
+			if code >= 1<<l {
+				return corrupt("DHT code lengths overflow")
+			}
 			if l <= lookBits {
 				lo := code << (lookBits - l)
 				for i := lo; i < lo+1<<(lookBits-l); i++ {
@@ -63,7 +66,7 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 			code++
 			k++
 		}
-		if code >= 1<<l && counts[l] > 0 { // libjpeg: no all-ones code
+		if code >= 1<<l { // libjpeg: the last code of a length is not all ones
 			return corrupt("DHT code lengths overflow")
 		}
 		t.maxcode[l] = code - 1

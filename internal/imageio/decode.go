@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"image"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"io/fs"
@@ -46,7 +45,7 @@ var formats = []struct {
 	config func(io.Reader) (image.Config, error)
 	decode func(io.Reader) (image.Image, error)
 }{
-	{"jpeg", []string{"\xff\xd8"}, jpeg.DecodeConfig, jpeg.Decode},
+	{"jpeg", []string{"\xff\xd8"}, nil, nil}, // internal/imageio/jpeg, see jpeg.go
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
 	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
@@ -128,9 +127,15 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 		return nil, "", ErrFormat
 	}
 	name := formats[f].name
-	cfg, err := formats[f].config(bytes.NewReader(data))
+	var cfg image.Config
+	var err error
+	if name == "jpeg" {
+		cfg.Width, cfg.Height, err = jpegConfig(data)
+	} else if cfg, err = formats[f].config(bytes.NewReader(data)); err != nil {
+		err = decodeErr(name, err)
+	}
 	if err != nil {
-		return nil, name, decodeErr(name, err)
+		return nil, name, err
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, name, fmt.Errorf("%w: %s header declares %d×%d pixels", ErrCorrupt, strings.ToUpper(name), cfg.Width, cfg.Height)
@@ -139,6 +144,13 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 		return nil, name, fmt.Errorf("%w: %d×%d = %d pixels is over the limit of %d (raise --max-pixels to allow it)",
 			ErrTooLarge, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), maxPixels)
 	}
+	if name == "jpeg" {
+		rgb, err := decodeJPEG(data, maxPixels, 1)
+		if err != nil {
+			return nil, name, err
+		}
+		return orient(rgb, orientation(name, data)), name, nil
+	}
 	m, err := safeDecode(formats[f].decode, data)
 	if err != nil {
 		return nil, name, decodeErr(name, err)
@@ -146,11 +158,7 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 	var rgb *RGB8
 	switch y := m.(type) {
 	case *image.YCbCr:
-		if name == "jpeg" {
-			rgb = jpegToRGB(y)
-		} else {
-			rgb = webpToRGB(y)
-		}
+		rgb = webpToRGB(y)
 	case *image.NYCbCrA:
 		rgb = webpToRGB(&y.YCbCr)
 	case *image.Paletted:

@@ -24,12 +24,22 @@ var (
 	ErrTooLarge    = errors.New("JPEG too large")
 )
 
+// Error is a corrupt or unsupported file: Kind is ErrCorrupt or
+// ErrUnsupported, Detail says what is wrong.
+type Error struct {
+	Kind   error
+	Detail string
+}
+
+func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Detail }
+func (e *Error) Unwrap() error { return e.Kind }
+
 func corrupt(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, a...))
+	return &Error{ErrCorrupt, fmt.Sprintf(format, a...)}
 }
 
 func unsupported(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, a...))
+	return &Error{ErrUnsupported, fmt.Sprintf(format, a...)}
 }
 
 // Markers (T.81 table B.1).

@@ -1,39 +1,20 @@
 package jpeg
 
 // Colour conversion as libjpeg's jdcolor.c, with its 16-bit fixed-point
-// tables (build_ycc_rgb_table):
+// constants (build_ycc_rgb_table: FIX(1.402) = 91881, FIX(1.772) = 116130,
+// FIX(0.71414) = 46802, FIX(0.34414) = 22554):
 //
-//	R = Y + round(1.402·(Cr−128))
-//	G = Y + ((−0.34414·2^16·(Cb−128) + 2^15 − 0.71414·2^16·(Cr−128)) >> 16)
-//	B = Y + round(1.772·(Cb−128))
+//	R = Y + ((91881·(Cr−128) + 2^15) >> 16)
+//	G = Y + ((−22554·(Cb−128) + 2^15 − 46802·(Cr−128)) >> 16)
+//	B = Y + ((116130·(Cb−128) + 2^15) >> 16)
 //
-// each clamped to 0..255 (the constants themselves rounded to 16 bits).
-
-var crR, cbB [256]int
-var crG, cbG [256]int
-
-func init() {
-	const scaleBits = 16
-	const half = 1 << (scaleBits - 1)
-	fix := func(x float64) int { return int(x*(1<<scaleBits) + 0.5) }
-	for i := range 256 {
-		x := i - 128
-		crR[i] = (fix(1.40200)*x + half) >> scaleBits
-		cbB[i] = (fix(1.77200)*x + half) >> scaleBits
-		crG[i] = -fix(0.71414) * x
-		cbG[i] = -fix(0.34414)*x + half
-	}
-}
-
-func clamp(v int) uint8 {
-	if uint(v) > 255 {
-		if v < 0 {
-			return 0
-		}
-		return 255
-	}
-	return uint8(v)
-}
+// each clamped to 0..255; libjpeg tabulates the terms, the sums are equal.
+const (
+	fixCrR = 91881
+	fixCbB = 116130
+	fixCrG = 46802
+	fixCbG = 22554
+)
 
 // colorSpace is the JPEG's own colour space, found as libjpeg-turbo's
 // default_decompress_parms finds it.
@@ -71,20 +52,39 @@ func (d *decoder) colorSpace() colorSpace {
 	return csCMYK
 }
 
-// output upsamples and converts the planes into the image.
-func (d *decoder) output() *Image {
+// startOutput allocates the image and its upsamplers.
+func (d *decoder) startOutput() {
 	w, h := ceilDiv(d.width, d.opt.Scale), ceilDiv(d.height, d.opt.Scale)
-	m := &Image{W: w, H: h, Color: d.color()}
-	n := int(m.Color)
-	m.Pix = make([]uint8, n*w*h)
-	ups := make([]*upsampler, len(d.comps))
-	for i := range d.comps {
-		ups[i] = newUpsampler(d, &d.comps[i], w)
+	d.out = &Image{W: w, H: h, Color: d.color()}
+	n := int(d.out.Color) * w * h
+	if cap(d.opt.Dst) >= n {
+		d.out.Pix = d.opt.Dst[:n]
+	} else {
+		d.out.Pix = make([]uint8, n)
 	}
+	d.ups = make([]*upsampler, len(d.comps))
+	for i := range d.comps {
+		d.ups[i] = newUpsampler(d, &d.comps[i], w)
+	}
+}
+
+// emitMCURow converts the output rows of MCU row my.
+func (d *decoder) emitMCURow(my int) {
+	rows := d.vmax * 8 / d.opt.Scale
+	d.emit(min((my+1)*rows, d.out.H))
+}
+
+// emitRest converts the rows not yet converted.
+func (d *decoder) emitRest() { d.emit(d.out.H) }
+
+// emit upsamples and converts output rows up to y1.
+func (d *decoder) emit(y1 int) {
+	m, w := d.out, d.out.W
+	n := int(m.Color)
 	cs := d.colorSpace()
 	var rows [4][]uint8
-	for y := range h {
-		for i, u := range ups {
+	for y := d.emitted; y < y1; y++ {
+		for i, u := range d.ups {
 			rows[i] = u.row(y)[:w]
 		}
 		dst := m.Pix[n*w*y : n*w*(y+1)]
@@ -112,21 +112,27 @@ func (d *decoder) output() *Image {
 			}
 		}
 	}
-	return m
+	d.emitted = max(d.emitted, y1)
 }
 
-// yccToRGB converts one row of Y, Cb, Cr samples to packed RGB.
-func yccToRGB(dst, y, cb, cr []uint8) {
-	yccToRGBStride(dst, y, cb, cr, 3)
-}
-
+// yccToRGBStride converts a row of Y, Cb, Cr samples to RGB triples
+// stride bytes apart.
 func yccToRGBStride(dst, yr, cbr, crr []uint8, stride int) {
 	cbr, crr = cbr[:len(yr)], crr[:len(yr)]
 	for x, yv := range yr {
-		Y, b, r := int(yv), cbr[x], crr[x]
 		o := dst[stride*x : stride*x+3 : stride*x+3]
-		o[0] = clamp(Y + crR[r])
-		o[1] = clamp(Y + (cbG[b]+crG[r])>>16)
-		o[2] = clamp(Y + cbB[b])
+		o[0], o[1], o[2] = ycc(yv, cbr[x], crr[x])
 	}
+}
+
+// yccToRGBGo is the spec of yccToRGB: packed RGB from one row of Y, Cb, Cr.
+func yccToRGBGo(dst, yr, cbr, crr []uint8) {
+	yccToRGBStride(dst, yr, cbr, crr, 3)
+}
+
+func ycc(yv, cb, cr uint8) (r, g, b uint8) {
+	Y, b32, r32 := int32(yv), int32(cb)-128, int32(cr)-128
+	return clamp32(Y + (fixCrR*r32+1<<15)>>16),
+		clamp32(Y + (-fixCbG*b32+1<<15-fixCrG*r32)>>16),
+		clamp32(Y + (fixCbB*b32+1<<15)>>16)
 }

@@ -1,5 +1,7 @@
 package jpeg
 
+import "encoding/binary"
+
 // lookBits is how many bits one table lookup decodes: codes up to this
 // length (nearly all of them) take one load; longer ones a short search.
 const lookBits = 9
@@ -14,6 +16,9 @@ type huffTable struct {
 	maxcode [17]int32
 	valptr  [17]int32
 	vals    [256]uint8
+	// fastAC[next lookBits bits], for an AC code whose run/size symbol and
+	// value bits all fit: value<<8 | run<<4 | bits used; else 0.
+	fastAC [1 << lookBits]int32
 }
 
 func (d *decoder) readDHT(s []byte) error {
@@ -75,6 +80,18 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 		}
 		code <<= 1
 	}
+	for i, v := range t.look {
+		l, rs := uint(v>>8), uint8(v)
+		r, s := int32(rs>>4), uint(rs&15)
+		if l == 0 || s == 0 || l+s > lookBits {
+			continue
+		}
+		x := int32(i>>(lookBits-l-s)) & (1<<s - 1)
+		if x < 1<<(s-1) {
+			x += -1<<s + 1
+		}
+		t.fastAC[i] = x<<8 | r<<4 | int32(l+s)
+	}
 	if dc {
 		for _, v := range vals {
 			if v > 15 {
@@ -99,6 +116,20 @@ type bitReader struct {
 // fill tops the buffer up to at least 57 bits.
 func (d *decoder) fill() {
 	b := &d.bits
+	if !b.marker && d.pos+8 <= len(d.data) {
+		// Fast path: the next 8 bytes hold no 0xff (no stuffing, no marker).
+		x := binary.BigEndian.Uint64(d.data[d.pos:])
+		if v := ^x; (v-0x0101010101010101)&^v&0x8080808080808080 == 0 {
+			nb := (64 - b.n) >> 3
+			b.acc |= x >> b.n
+			b.n += 8 * nb
+			d.pos += int(nb)
+			if b.n < 64 {
+				b.acc &^= ^uint64(0) >> b.n
+			}
+			return
+		}
+	}
 	for b.n <= 56 {
 		if b.marker || d.pos >= len(d.data) {
 			b.marker = true

@@ -58,7 +58,7 @@ func sample(x int) uint8 {
 
 // idct transforms block (bx, by) of c into its plane at c.size pixels a side.
 func (d *decoder) idct(c *component, blk *[64]int16, bx, by int) {
-	off := by*c.size*c.stride + bx*c.size
+	off := c.offset(bx, by)
 	switch c.size {
 	case 8:
 		idct8(blk, &c.q, c.plane[off:], c.stride)
@@ -71,56 +71,65 @@ func (d *decoder) idct(c *component, blk *[64]int16, bx, by int) {
 	}
 }
 
-// idct8 is jidctint.c's jpeg_idct_islow: dequantize, 8-point IDCT of each
-// column into ws (scaled by 2^pass1Bits), then of each row into dst.
-func idct8(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
-	var ws [64]int
-	for x := range 8 {
-		if in[8+x] == 0 && in[16+x] == 0 && in[24+x] == 0 && in[32+x] == 0 &&
-			in[40+x] == 0 && in[48+x] == 0 && in[56+x] == 0 {
-			dc := int(in[x]) * int(q[x]) << pass1Bits
-			for y := range 8 {
-				ws[8*y+x] = dc
-			}
-			continue
-		}
-		var v [8]int
-		for y := range 8 {
-			v[y] = int(in[8*y+x]) * int(q[8*y+x])
-		}
-		o := idct8Points(v, constBits-pass1Bits)
-		for y := range 8 {
-			ws[8*y+x] = o[y]
-		}
+// offset is where block (bx, by) starts in the plane.
+func (c *component) offset(bx, by int) int {
+	y := by * c.size
+	if c.ring > 0 {
+		y %= c.ring
 	}
-	for y := range 8 {
-		row := ws[8*y : 8*y+8 : 8*y+8]
-		out := dst[y*stride : y*stride+8 : y*stride+8]
-		if row[1] == 0 && row[2] == 0 && row[3] == 0 && row[4] == 0 &&
-			row[5] == 0 && row[6] == 0 && row[7] == 0 {
-			p := sample(descale(row[0], pass1Bits+3))
-			for i := range out {
-				out[i] = p
-			}
-			continue
-		}
-		o := idct8Points([8]int(row), constBits+pass1Bits+3)
-		for i := range out {
-			out[i] = sample(o[i])
+	return y*c.stride + bx*c.size
+}
+
+// flat fills the block of a DC-only block: every IDCT above takes its
+// short cuts then and gives (DC·q + 4) >> 3 + 128 everywhere.
+func (d *decoder) flat(c *component, dc int16, bx, by int) {
+	p := sample(descale(int(dc)*int(c.q[0]), 3))
+	off := c.offset(bx, by)
+	for y := range c.size {
+		row := c.plane[off+y*c.stride : off+y*c.stride+c.size]
+		for i := range row {
+			row[i] = p
 		}
 	}
 }
 
-// idct8Points is the 1-D 8-point IDCT of both passes, descaled by 2^shift.
-func idct8Points(v [8]int, shift uint) [8]int {
+// idct8Go is jidctint.c's jpeg_idct_islow: dequantize, 8-point IDCT of
+// each column into ws (scaled by 2^pass1Bits), then of each row, level
+// shift and clamp into dst. It is the spec of the assembly: int32
+// arithmetic throughout and none of libjpeg's all-zero short cuts, which
+// give the same values (the +128 is folded into the row pass's rounding).
+func idct8Go(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
+	var ws [64]int32
+	for x := range 8 {
+		var v [8]int32
+		for y := range 8 {
+			v[y] = int32(in[8*y+x]) * int32(q[8*y+x])
+		}
+		o := idct8Points(&v, 1<<(constBits-pass1Bits-1), constBits-pass1Bits)
+		for y := range 8 {
+			ws[8*y+x] = o[y]
+		}
+	}
+	_ = dst[7*stride+7]
+	for y := range 8 {
+		o := idct8Points((*[8]int32)(ws[8*y:]), 1<<(constBits+pass1Bits+2)+128<<(constBits+pass1Bits+3), constBits+pass1Bits+3)
+		out := dst[y*stride : y*stride+8 : y*stride+8]
+		for i := range out {
+			out[i] = clamp32(o[i])
+		}
+	}
+}
+
+// idct8Points is the 1-D 8-point IDCT of both passes: (x + round) >> shift.
+func idct8Points(v *[8]int32, round int32, shift uint) [8]int32 {
 	// Even part: the rotator is sqrt(2)·c(-6).
 	z1 := (v[2] + v[6]) * fix0_541196100
 	tmp2 := z1 - v[6]*fix1_847759065
 	tmp3 := z1 + v[2]*fix0_765366865
 	tmp0 := (v[0] + v[4]) << constBits
 	tmp1 := (v[0] - v[4]) << constBits
-	tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
-	tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+	tmp10, tmp13 := tmp0+tmp3+round, tmp0-tmp3+round
+	tmp11, tmp12 := tmp1+tmp2+round, tmp1-tmp2+round
 
 	// Odd part (LL&M figure 8).
 	tmp0, tmp1, tmp2, tmp3 = v[7], v[5], v[3], v[1]
@@ -142,12 +151,17 @@ func idct8Points(v [8]int, shift uint) [8]int {
 	tmp2 += z2 + z3
 	tmp3 += z1 + z4
 
-	return [8]int{
-		descale(tmp10+tmp3, shift), descale(tmp11+tmp2, shift),
-		descale(tmp12+tmp1, shift), descale(tmp13+tmp0, shift),
-		descale(tmp13-tmp0, shift), descale(tmp12-tmp1, shift),
-		descale(tmp11-tmp2, shift), descale(tmp10-tmp3, shift),
+	return [8]int32{
+		(tmp10 + tmp3) >> shift, (tmp11 + tmp2) >> shift,
+		(tmp12 + tmp1) >> shift, (tmp13 + tmp0) >> shift,
+		(tmp13 - tmp0) >> shift, (tmp12 - tmp1) >> shift,
+		(tmp11 - tmp2) >> shift, (tmp10 - tmp3) >> shift,
 	}
+}
+
+// clamp32 saturates as the assembly's packs do.
+func clamp32(x int32) uint8 {
+	return uint8(min(max(x, 0), 255))
 }
 
 // idct4 is jidctred.c's jpeg_idct_4x4: each output is the mean of a 2×2

@@ -93,6 +93,10 @@ type Options struct {
 	// MaxPixels refuses images of more pixels (at full size) before any
 	// buffer is allocated; 0 means no limit.
 	MaxPixels int
+	// Dst, when large enough, holds the decoded pixels instead of a new
+	// buffer: a caller decoding many files saves the first touch of fresh
+	// memory, which costs more than the decoding on some VMs.
+	Dst []uint8
 }
 
 type component struct {
@@ -112,6 +116,7 @@ type component struct {
 	size   int // output pixels per block side (libjpeg's DCT_scaled_size)
 	plane  []uint8
 	stride int
+	ring   int // plane rows kept (a ring of 3 MCU rows), or 0: all
 	dw, dh int // libjpeg's downsampled_width/height at the output scale
 }
 
@@ -135,6 +140,12 @@ type decoder struct {
 	jfif           bool
 	adobe          bool
 	adobeTransform int
+
+	// Output: the image, its upsamplers, and how many rows are done.
+	strip   bool // converted MCU row by MCU row while decoding
+	out     *Image
+	ups     []*upsampler
+	emitted int
 
 	bits  bitReader
 	block [64]int16
@@ -173,7 +184,7 @@ func Decode(data []byte, opt Options) (*Image, error) {
 	if err := d.decodeScans(); err != nil {
 		return nil, err
 	}
-	return d.output(), nil
+	return d.out, nil
 }
 
 // color is the colour model of the output, as Pillow names the mode.

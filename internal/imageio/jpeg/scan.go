@@ -9,12 +9,12 @@ type scan struct {
 
 // decodeScans reads everything from the first SOS to EOI.
 func (d *decoder) decodeScans() error {
-	d.allocate()
 	for {
 		m, err := d.nextMarker()
 		if err != nil {
 			if err == ErrTruncated && d.complete() {
-				return nil // sequential data all there, only EOI missing
+				d.emitRest() // sequential data all there, only EOI missing
+				return nil
 			}
 			return err
 		}
@@ -23,6 +23,10 @@ func (d *decoder) decodeScans() error {
 			if d.progressive {
 				d.idctAll()
 			}
+			if d.out == nil {
+				return corrupt("no scan")
+			}
+			d.emitRest()
 			return nil
 		case mSOS:
 			s, err := d.segment()
@@ -32,6 +36,11 @@ func (d *decoder) decodeScans() error {
 			sc, err := d.readSOS(s)
 			if err != nil {
 				return err
+			}
+			if d.out == nil {
+				d.allocate(sc)
+			} else if d.strip {
+				return corrupt("a further scan after a complete sequential one")
 			}
 			if err := d.decodeScan(sc); err != nil {
 				return err
@@ -63,7 +72,12 @@ func (d *decoder) complete() bool {
 // allocate sizes each component's output plane at the requested scale,
 // choosing each component's IDCT size as libjpeg does (jdmaster.c): chroma
 // is scaled up in the IDCT instead of upsampled where the factors allow.
-func (d *decoder) allocate() {
+// A sequential image whose first scan holds every component is converted
+// while it is decoded, one MCU row behind, so each plane only holds three
+// MCU rows (the one converted and its neighbours for context); otherwise
+// the planes hold the whole image, converted at the end.
+func (d *decoder) allocate(first *scan) {
+	d.strip = !d.progressive && len(first.comps) == len(d.comps)
 	minSize := 8 / d.opt.Scale
 	for i := range d.comps {
 		c := &d.comps[i]
@@ -73,13 +87,19 @@ func (d *decoder) allocate() {
 		}
 		c.size = size
 		c.stride = c.cw * size
-		c.plane = make([]uint8, c.stride*c.ch*size)
+		rows := c.ch * size
+		if d.strip {
+			c.ring = 3 * c.v * size
+			rows = min(rows, c.ring)
+		}
+		c.plane = make([]uint8, c.stride*rows)
 		c.dw = ceilDiv(d.width*c.h*size, d.hmax*8)
 		c.dh = ceilDiv(d.height*c.v*size, d.vmax*8)
 		if d.progressive {
 			c.coef = make([]int16, 64*c.bw*c.bh)
 		}
 	}
+	d.startOutput()
 }
 
 func (d *decoder) readSOS(s []byte) (*scan, error) {
@@ -184,6 +204,9 @@ func (d *decoder) decodeScan(sc *scan) error {
 		if d.bits.overrun() {
 			return ErrTruncated
 		}
+		if d.strip && y > 0 {
+			d.emitMCURow(y - 1)
+		}
 	}
 	for _, c := range sc.comps {
 		d.done[c.idx] = true
@@ -232,11 +255,16 @@ func (d *decoder) decodeBlock(sc *scan, c *component, bx, by int) error {
 	if !d.progressive {
 		blk := &d.block
 		*blk = [64]int16{}
-		if err := d.decodeSequential(c, blk); err != nil {
+		last, err := d.decodeSequential(c, blk)
+		if err != nil {
 			return err
 		}
 		if bx < c.cw && by < c.ch {
-			d.idct(c, blk, bx, by)
+			if last == 0 {
+				d.flat(c, blk[0], bx, by)
+			} else {
+				d.idct(c, blk, bx, by)
+			}
 		}
 		return nil
 	}
@@ -255,25 +283,39 @@ func (d *decoder) decodeBlock(sc *scan, c *component, bx, by int) error {
 	return d.decodeACRefine(c, blk, sc)
 }
 
-// decodeSequential decodes one baseline block's 64 coefficients.
-func (d *decoder) decodeSequential(c *component, blk *[64]int16) error {
-	if d.bits.n < 32 {
+// decodeSequential decodes one baseline block's 64 coefficients and
+// returns the zigzag index of the last one coded (0: DC only).
+func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
+	b := &d.bits
+	if b.n < 32 {
 		d.fill()
 	}
 	s, err := d.decodeHuff(&d.dc[c.td])
 	if err != nil {
-		return err
+		return 0, err
 	}
 	c.pred += d.receiveExtend(s)
 	blk[0] = int16(c.pred)
 	ac := &d.ac[c.ta]
+	last := 0
 	for k := 1; k < 64; k++ {
-		if d.bits.n < 32 {
+		if b.n < 32 {
 			d.fill()
+		}
+		if f := ac.fastAC[b.acc>>(64-lookBits)]; f != 0 {
+			k += int(f>>4) & 15
+			b.acc <<= uint(f & 15)
+			b.n -= uint(f & 15)
+			if k > 63 {
+				return 0, corrupt("AC coefficients run past the block")
+			}
+			blk[zigzag[k]] = int16(f >> 8)
+			last = k
+			continue
 		}
 		rs, err := d.decodeHuff(ac)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		r, s := int(rs>>4), rs&15
 		if s == 0 {
@@ -285,11 +327,12 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) error {
 		}
 		k += r
 		if k > 63 {
-			return corrupt("AC coefficients run past the block")
+			return 0, corrupt("AC coefficients run past the block")
 		}
 		blk[zigzag[k]] = int16(d.receiveExtend(s))
+		last = k
 	}
-	return nil
+	return last, nil
 }
 
 func (d *decoder) decodeDCFirst(c *component, blk *[64]int16, al int) error {
@@ -416,8 +459,22 @@ func (d *decoder) idctAll() {
 		c := &d.comps[i]
 		for by := range c.ch {
 			for bx := range c.cw {
-				d.idct(c, (*[64]int16)(c.coef[64*(by*c.bw+bx):]), bx, by)
+				blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])
+				if dcOnly(blk) {
+					d.flat(c, blk[0], bx, by)
+				} else {
+					d.idct(c, blk, bx, by)
+				}
 			}
 		}
 	}
+}
+
+func dcOnly(blk *[64]int16) bool {
+	for _, v := range blk[1:] {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }

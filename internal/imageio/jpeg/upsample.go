@@ -17,6 +17,7 @@ type upsampler struct {
 	hf, vf int  // horizontal and vertical expansion
 	fancy  bool // triangle filter (else replication)
 	buf    []uint8
+	cs     []int16 // h2v2: column sums, one repeated at each end
 }
 
 func newUpsampler(d *decoder, c *component, w int) *upsampler {
@@ -30,6 +31,7 @@ func newUpsampler(d *decoder, c *component, w int) *upsampler {
 		u.fancy = fancy
 	}
 	u.buf = make([]uint8, max(u.hf*c.stride, 2*c.dw, w))
+	u.cs = make([]int16, c.dw+2)
 	return u
 }
 
@@ -37,6 +39,9 @@ func newUpsampler(d *decoder, c *component, w int) *upsampler {
 // holds as context.
 func (c *component) prow(y int) []uint8 {
 	y = max(0, min(y, c.dh-1))
+	if c.ring > 0 {
+		y %= c.ring
+	}
 	return c.plane[y*c.stride : (y+1)*c.stride]
 }
 
@@ -57,7 +62,7 @@ func (u *upsampler) row(y int) []uint8 {
 		}
 	default: // h2v2
 		near, far, _ := u.vertical(y)
-		h2v2Fancy(near, far, c.dw, u.buf)
+		h2v2Fancy(near, far, u.cs, u.buf)
 	}
 	return u.buf
 }
@@ -104,22 +109,34 @@ func h2v1Fancy(in []uint8, n int, out []uint8) {
 	out[2*n-2] = uint8((3*int(in[n-1]) + int(in[n-2]) + 1) >> 2)
 }
 
-// h2v2Fancy is h2v2_fancy_upsample for one output row: vertical sums
+// h2v2Fancy is h2v2_fancy_upsample for one output row: column sums
 // s = 3·near + far, then out[2i] = (3·s[i] + s[i-1] + 8)/16 and
-// out[2i+1] = (3·s[i] + s[i+1] + 7)/16, the ends (4·s + 8)/16, (4·s + 7)/16.
-func h2v2Fancy(near, far []uint8, n int, out []uint8) {
-	near, far, out = near[:n], far[:n], out[:2*n]
-	prev := 3*int(near[0]) + int(far[0])
-	this := prev
-	out[0] = uint8((4*this + 8) >> 4)
-	for i := range n - 1 {
-		next := 3*int(near[i+1]) + int(far[i+1])
-		if i > 0 {
-			out[2*i] = uint8((3*this + prev + 8) >> 4)
-		}
-		out[2*i+1] = uint8((3*this + next + 7) >> 4)
-		prev, this = this, next
+// out[2i+1] = (3·s[i] + s[i+1] + 7)/16. libjpeg's special first and last
+// columns, (4·s + 8)/16 and (4·s + 7)/16, are these with s[-1] = s[0] and
+// s[n] = s[n-1], which is how cs (n+2 long) is padded.
+func h2v2Fancy(near, far []uint8, cs []int16, out []uint8) {
+	n := len(cs) - 2
+	colsum(near[:n], far[:n], cs[1:n+1])
+	cs[0], cs[n+1] = cs[1], cs[n]
+	h2v2Row(cs, out[:2*n])
+}
+
+// colsumGo is the spec of colsum: cs[i] = 3·near[i] + far[i].
+func colsumGo(near, far []uint8, cs []int16) {
+	far, cs = far[:len(near)], cs[:len(near)]
+	for i, v := range near {
+		cs[i] = 3*int16(v) + int16(far[i])
 	}
-	out[2*n-2] = uint8((3*this + prev + 8) >> 4)
-	out[2*n-1] = uint8((4*this + 7) >> 4)
+}
+
+// h2v2RowGo is the spec of h2v2Row: out[2i], out[2i+1] from the padded
+// column sums cs[i], cs[i+1], cs[i+2].
+func h2v2RowGo(cs []int16, out []uint8) {
+	n := len(out) / 2
+	cs = cs[:n+2]
+	for i := range n {
+		t := 3 * int32(cs[i+1])
+		out[2*i] = uint8((t + int32(cs[i]) + 8) >> 4)
+		out[2*i+1] = uint8((t + int32(cs[i+2]) + 7) >> 4)
+	}
 }

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 IMAGES = os.path.join(ROOT, "testdata", "images")
@@ -134,6 +134,26 @@ def make_refused(tmp):
     return ["refuse_arithmetic.jpg", "refuse_12bit.jpg", "refuse_lossless.jpg"]
 
 
+def pipeline_goldens():
+    """Draft decoding as vitctl's --decode draft does it: Image.draft("RGB",
+    the resize size in the file's stored orientation), exif_transpose,
+    convert("RGB"), resize. Listed in testdata/jpeg/pipeline.tsv."""
+    rows = ["golden\timage\twidth\theight\tresample"]
+    for rel, (w, h), resample in [("rocket.jpg", (112, 112), Image.Resampling.BILINEAR),
+                                  ("rocket.jpg", (100, 52), Image.Resampling.BICUBIC),
+                                  ("formats/jpeg_orient6.jpg", (20, 30), Image.Resampling.BILINEAR),
+                                  ("formats/jpeg_420.jpg", (18, 12), Image.Resampling.BICUBIC)]:
+        im = Image.open(os.path.join(IMAGES, rel))
+        turned = im.getexif().get(0x0112, 1) >= 5
+        im.draft("RGB", (h, w) if turned else (w, h))
+        im = ImageOps.exif_transpose(im).convert("RGB").resize((w, h), resample=resample)
+        name = "pipeline_" + rel.replace("/", "_").rsplit(".", 1)[0] + f"_{w}x{h}.png"
+        im.save(os.path.join(OUT, name), optimize=True)
+        rows.append(f"{name}\t{rel}\t{w}\t{h}\t{int(resample)}")
+    with open(os.path.join(OUT, "pipeline.tsv"), "w") as f:
+        f.write("\n".join(rows) + "\n")
+
+
 def save_golden(im, name):
     if im.mode == "CMYK":
         im = Image.frombytes("RGBA", im.size, im.tobytes())
@@ -164,6 +184,7 @@ def main():
             rows.append(f"{stem}_draft{s}.png\t{name}\t{s}\t{im.mode}")
     with open(os.path.join(OUT, "manifest.tsv"), "w") as f:
         f.write("\n".join(rows) + "\n")
+    pipeline_goldens()
     for name in refused:
         try:
             Image.open(os.path.join(OUT, name)).load()

@@ -11,11 +11,20 @@ import (
 // pixels Pillow (libjpeg-turbo) gives, in the mode Pillow opens the file
 // in; convert("RGB") follows here.
 
-// decodeJPEG decodes data at 1/scale size (1 for full size).
-func decodeJPEG(data []byte, maxPixels, scale int) (*RGB8, error) {
-	m, err := jpeg.Decode(data, jpeg.Options{Scale: scale, MaxPixels: maxPixels})
+// decodeJPEG decodes data at 1/scale size (1 for full size), into *buf
+// when buf is set and the buffer large enough; *buf is set to the buffer
+// used.
+func decodeJPEG(data []byte, maxPixels, scale int, buf *[]uint8) (*RGB8, error) {
+	opt := jpeg.Options{Scale: scale, MaxPixels: maxPixels}
+	if buf != nil {
+		opt.Dst = *buf
+	}
+	m, err := jpeg.Decode(data, opt)
 	if err != nil {
 		return nil, jpegErr(err)
+	}
+	if buf != nil {
+		*buf = m.Pix
 	}
 	switch m.Color {
 	case jpeg.RGB:
@@ -33,6 +42,30 @@ func decodeJPEG(data []byte, maxPixels, scale int) (*RGB8, error) {
 		out.Pix[3*i], out.Pix[3*i+1], out.Pix[3*i+2] = cmykToRGB(p[0], p[1], p[2], p[3])
 	}
 	return out, nil
+}
+
+// draftScale is the scale Pillow's draft("RGB", size) picks for a W×H
+// JPEG (as stored) when size is target's for the upright image: the
+// largest of 8, 4, 2 that keeps both sides at least size's.
+func draftScale(W, H, orientation int, target func(w, h int) (int, int)) int {
+	turned := orientation >= 5 // EXIF 5–8 swap width and height
+	if turned {
+		W, H = H, W
+	}
+	w, h := target(W, H)
+	if turned {
+		W, H, w, h = H, W, h, w
+	}
+	if w <= 0 || h <= 0 {
+		return 1
+	}
+	s := min(W/w, H/h)
+	for _, k := range []int{8, 4, 2} {
+		if s >= k {
+			return k
+		}
+	}
+	return 1
 }
 
 func jpegConfig(data []byte) (w, h int, err error) {

@@ -2,10 +2,12 @@ package imageio
 
 import (
 	"bufio"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,4 +91,41 @@ func readPNG(t *testing.T, path string) []uint8 {
 		pix = append(pix, rgba.Pix[i:i+3]...)
 	}
 	return pix
+}
+
+// TestLoadImageReusesBuffers: decoding into recycled buffers, in turn with
+// other images and in parallel, gives the same inputs every time.
+func TestLoadImageReusesBuffers(t *testing.T) {
+	p := prep.Default(32)
+	names := []string{"rocket.jpg", "formats/jpeg_gray.jpg", "formats/jpeg_cmyk.jpg", "formats/jpeg_orient6.jpg"}
+	want := map[string][]float32{}
+	for _, n := range names {
+		x, err := LoadImage(filepath.Join(imagesDir, n), p, 0, Exact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[n] = x
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 12 {
+				n := names[(g+i)%len(names)]
+				x, err := LoadImage(filepath.Join(imagesDir, n), p, 0, Exact)
+				if err == nil && !slices.Equal(x, want[n]) {
+					err = fmt.Errorf("%s: differs on a reused buffer", n)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

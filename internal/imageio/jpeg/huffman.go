@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // lookBits is how many bits one table lookup decodes: codes up to this
 // length (nearly all of them) take one load; longer ones a short search.
-const lookBits = 9
+const lookBits = 10
 
 // huffTable is one DHT table (T.81 annex C) in decoding form.
 type huffTable struct {
@@ -17,7 +17,8 @@ type huffTable struct {
 	valptr  [17]int32
 	vals    [256]uint8
 	// fastAC[next lookBits bits], for an AC code whose run/size symbol and
-	// value bits all fit: value<<8 | run<<4 | bits used; else 0.
+	// value bits all fit: value<<8 | run<<4 | bits used (value 0: EOB for
+	// run 0, ZRL for run 15); else 0.
 	fastAC [1 << lookBits]int32
 }
 
@@ -83,6 +84,9 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 	for i, v := range t.look {
 		l, rs := uint(v>>8), uint8(v)
 		r, s := int32(rs>>4), uint(rs&15)
+		if l > 0 && s == 0 && (r == 0 || r == 15) {
+			t.fastAC[i] = r<<4 | int32(l)
+		}
 		if l == 0 || s == 0 || l+s > lookBits {
 			continue
 		}

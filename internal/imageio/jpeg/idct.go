@@ -214,34 +214,32 @@ func idct4Points(v [8]int, shift uint) [4]int {
 // idct2 is jidctred.c's jpeg_idct_2x2: means of 4×4 patches, from the
 // odd coefficients and the DC term only.
 func idct2(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
-	var ws [16]int // 2 rows of 8
+	var ws [16]int // 2 rows of 8; columns 2, 4, 6 unused
+	deq := func(i int) int { return int(in[i]) * int(q[i]) }
 	for _, x := range [...]int{0, 1, 3, 5, 7} {
 		if in[8+x] == 0 && in[24+x] == 0 && in[40+x] == 0 && in[56+x] == 0 {
-			dc := int(in[x]) * int(q[x]) << pass1Bits
+			dc := deq(x) << pass1Bits
 			ws[x], ws[8+x] = dc, dc
 			continue
 		}
-		var v [8]int
-		for _, y := range [...]int{0, 1, 3, 5, 7} {
-			v[y] = int(in[8*y+x]) * int(q[8*y+x])
-		}
-		ws[x], ws[8+x] = idct2Points(v, constBits-pass1Bits+2)
+		ws[x], ws[8+x] = idct2Points(deq(x), deq(8+x), deq(24+x), deq(40+x), deq(56+x), constBits-pass1Bits+2)
 	}
+	_ = dst[stride+1]
 	for y := range 2 {
-		row := [8]int(ws[8*y : 8*y+8])
-		out := dst[y*stride : y*stride+2 : y*stride+2]
-		if row[1] == 0 && row[3] == 0 && row[5] == 0 && row[7] == 0 {
-			p := sample(descale(row[0], pass1Bits+3))
-			out[0], out[1] = p, p
+		r := ws[8*y : 8*y+8 : 8*y+8]
+		if r[1] == 0 && r[3] == 0 && r[5] == 0 && r[7] == 0 {
+			p := sample(descale(r[0], pass1Bits+3))
+			dst[y*stride], dst[y*stride+1] = p, p
 			continue
 		}
-		a, b := idct2Points(row, constBits+pass1Bits+3+2)
-		out[0], out[1] = sample(a), sample(b)
+		a, b := idct2Points(r[0], r[1], r[3], r[5], r[7], constBits+pass1Bits+3+2)
+		dst[y*stride], dst[y*stride+1] = sample(a), sample(b)
 	}
 }
 
-func idct2Points(v [8]int, shift uint) (int, int) {
-	tmp10 := v[0] << (constBits + 2)
-	tmp0 := -v[7]*fix0_720959822 + v[5]*fix0_850430095 - v[3]*fix1_272758580 + v[1]*fix3_624509785
+// idct2Points is the 8-to-2 point step from v0 and the odd v1, v3, v5, v7.
+func idct2Points(v0, v1, v3, v5, v7 int, shift uint) (int, int) {
+	tmp10 := v0 << (constBits + 2)
+	tmp0 := -v7*fix0_720959822 + v5*fix0_850430095 - v3*fix1_272758580 + v1*fix3_624509785
 	return descale(tmp10+tmp0, shift), descale(tmp10-tmp0, shift)
 }

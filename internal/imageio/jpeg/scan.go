@@ -303,9 +303,17 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
 			d.fill()
 		}
 		if f := ac.fastAC[b.acc>>(64-lookBits)]; f != 0 {
-			k += int(f>>4) & 15
+			r := int(f>>4) & 15
 			b.acc <<= uint(f & 15)
 			b.n -= uint(f & 15)
+			if f>>8 == 0 { // EOB or ZRL
+				if r == 0 {
+					break
+				}
+				k += 15
+				continue
+			}
+			k += r
 			if k > 63 {
 				return 0, corrupt("AC coefficients run past the block")
 			}

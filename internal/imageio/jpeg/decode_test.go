@@ -132,3 +132,19 @@ func TestRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncated: a file cut anywhere, even just before its EOI marker, is
+// ErrTruncated, as Pillow calls it "truncated".
+func TestTruncated(t *testing.T) {
+	for _, name := range []string{"cat_420.jpg", "cj_restart_rows.jpg", "cat_progressive.jpg"} {
+		data, err := os.ReadFile(filepath.Join(testDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{len(data) / 3, len(data) / 2, len(data) - 40, len(data) - 2} {
+			if _, err := Decode(data[:n], Options{}); !errors.Is(err, ErrTruncated) {
+				t.Errorf("%s cut at %d of %d bytes: got %v, want ErrTruncated", name, n, len(data), err)
+			}
+		}
+	}
+}

@@ -151,8 +151,6 @@ type decoder struct {
 	block [64]int16
 	// eobrun counts the blocks left in a progressive AC end-of-band run.
 	eobrun int
-	// done[i] says component i received its coefficients (sequential).
-	done [4]bool
 }
 
 // DecodeConfig reads the headers up to the first frame header.

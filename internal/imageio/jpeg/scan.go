@@ -12,11 +12,7 @@ func (d *decoder) decodeScans() error {
 	for {
 		m, err := d.nextMarker()
 		if err != nil {
-			if err == ErrTruncated && d.complete() {
-				d.emitRest() // sequential data all there, only EOI missing
-				return nil
-			}
-			return err
+			return err // no EOI: Pillow too calls the file truncated
 		}
 		switch m {
 		case mEOI:
@@ -54,19 +50,6 @@ func (d *decoder) decodeScans() error {
 			}
 		}
 	}
-}
-
-// complete says whether a sequential image has had all its components.
-func (d *decoder) complete() bool {
-	if d.progressive {
-		return false
-	}
-	for i := range d.comps {
-		if !d.done[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // allocate sizes each component's output plane at the requested scale,
@@ -207,9 +190,6 @@ func (d *decoder) decodeScan(sc *scan) error {
 		if d.strip && y > 0 {
 			d.emitMCURow(y - 1)
 		}
-	}
-	for _, c := range sc.comps {
-		d.done[c.idx] = true
 	}
 	d.bits.reset() // the reader stopped at the next marker
 	return nil

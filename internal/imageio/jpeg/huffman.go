@@ -169,23 +169,35 @@ func (b *bitReader) overrun() bool { return b.n < b.virt }
 func (b *bitReader) reset() { *b = bitReader{} }
 
 // decodeHuff decodes one symbol. The buffer must hold at least 16 bits.
-func (d *decoder) decodeHuff(t *huffTable) (uint8, error) {
-	b := &d.bits
-	if v := t.look[b.acc>>(64-lookBits)]; v != 0 {
-		l := uint(v >> 8)
-		b.acc <<= l
-		b.n -= l
-		return uint8(v), nil
+// Short codes take one lookup; longer ones decodeLong. A bad
+// code sets d.err and reads as symbol 0 (a zero DC difference, an EOB), so
+// the block ends and the scan stops at its row's check.
+func (d *decoder) decodeHuff(t *huffTable) uint8 {
+	v := t.look[d.bits.acc>>(64-lookBits)]
+	if v == 0 {
+		return d.decodeLong(t)
 	}
+	l := v >> 8
+	d.bits.acc <<= l
+	d.bits.n -= uint(l)
+	return uint8(v)
+}
+
+// decodeLong decodes a code longer than lookBits (T.81 F.2.2.3).
+func (d *decoder) decodeLong(t *huffTable) uint8 {
+	b := &d.bits
 	code := int32(b.acc >> (64 - 16))
 	for l := lookBits + 1; l <= 16; l++ {
 		if c := code >> (16 - l); c <= t.maxcode[l] {
 			b.acc <<= uint(l)
 			b.n -= uint(l)
-			return t.vals[(t.valptr[l]+c)&255], nil
+			return t.vals[(t.valptr[l]+c)&255]
 		}
 	}
-	return 0, corrupt("bad Huffman code")
+	if d.err == nil {
+		d.err = corrupt("bad Huffman code")
+	}
+	return 0
 }
 
 // receiveExtend reads an s-bit magnitude category value and sign-extends it

@@ -148,6 +148,7 @@ type decoder struct {
 	emitted int
 
 	bits  bitReader
+	err   error // a bad Huffman code, reported at the end of the MCU row
 	block [64]int16
 	// eobrun counts the blocks left in a progressive AC end-of-band run.
 	eobrun int

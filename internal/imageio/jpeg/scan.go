@@ -184,6 +184,9 @@ func (d *decoder) decodeScan(sc *scan) error {
 				return err
 			}
 		}
+		if d.err != nil {
+			return d.err
+		}
 		if d.bits.overrun() {
 			return ErrTruncated
 		}
@@ -270,9 +273,15 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
 	if b.n < 32 {
 		d.fill()
 	}
-	s, err := d.decodeHuff(&d.dc[c.td])
-	if err != nil {
-		return 0, err
+	// decodeHuff by hand: the compiler does not inline it.
+	dc := &d.dc[c.td]
+	var s uint8
+	if v := dc.look[b.acc>>(64-lookBits)]; v != 0 {
+		b.acc <<= v >> 8
+		b.n -= uint(v >> 8)
+		s = uint8(v)
+	} else {
+		s = d.decodeLong(dc)
 	}
 	c.pred += d.receiveExtend(s)
 	blk[0] = int16(c.pred)
@@ -301,10 +310,7 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
 			last = k
 			continue
 		}
-		rs, err := d.decodeHuff(ac)
-		if err != nil {
-			return 0, err
-		}
+		rs := d.decodeHuff(ac)
 		r, s := int(rs>>4), rs&15
 		if s == 0 {
 			if r != 15 {
@@ -327,11 +333,7 @@ func (d *decoder) decodeDCFirst(c *component, blk *[64]int16, al int) error {
 	if d.bits.n < 32 {
 		d.fill()
 	}
-	s, err := d.decodeHuff(&d.dc[c.td])
-	if err != nil {
-		return err
-	}
-	c.pred += d.receiveExtend(s)
+	c.pred += d.receiveExtend(d.decodeHuff(&d.dc[c.td]))
 	blk[0] = int16(c.pred << al)
 	return nil
 }
@@ -346,10 +348,7 @@ func (d *decoder) decodeACFirst(c *component, blk *[64]int16, sc *scan) error {
 		if d.bits.n < 32 {
 			d.fill()
 		}
-		rs, err := d.decodeHuff(ac)
-		if err != nil {
-			return err
-		}
+		rs := d.decodeHuff(ac)
 		r, s := int(rs>>4), rs&15
 		if s == 0 {
 			if r != 15 {
@@ -383,10 +382,7 @@ func (d *decoder) decodeACRefine(c *component, blk *[64]int16, sc *scan) error {
 			if d.bits.n < 32 {
 				d.fill()
 			}
-			rs, err := d.decodeHuff(ac)
-			if err != nil {
-				return err
-			}
+			rs := d.decodeHuff(ac)
 			r, s := int(rs>>4), int16(rs&15)
 			if s != 0 {
 				// The size of a new coefficient is always 1: its sign follows.

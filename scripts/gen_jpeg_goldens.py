@@ -7,7 +7,7 @@ libjpeg-turbo's cjpeg/jpegtran (Debian's libjpeg-turbo-progs) into
 testdata/jpeg/, covering: 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 sampling, odd and
 tiny sizes (chroma 1 or 2 samples wide, where libjpeg stops interpolating),
 baseline and progressive, restart intervals, non-interleaved sequential
-scans, optimized Huffman tables, grayscale, RGB-coded and Adobe CMYK files,
+scans, optimized Huffman tables, grayscale, RGB-coded, Adobe CMYK and YCCK files,
 low and high quality. For each file it stores what Pillow decodes,
 np.asarray(Image.open(f)) in the file's own mode (L, RGB or CMYK, no
 conversion), and for some Image.draft("RGB", size) at 1/2, 1/4 and 1/8
@@ -76,6 +76,14 @@ def make_files(tmp):
     cat.convert("CMYK").save(out("cat_cmyk.jpg"), quality=85)
     files += [("pil_gray.jpg", []), ("cat_gray_progressive.jpg", [4]), ("pil_cmyk.jpg", []),
               ("cat_cmyk.jpg", [2])]
+    # YCCK: the same coded data with the Adobe marker's transform set to 2,
+    # so libjpeg converts the first three components from YCbCr.
+    cmyk = bytearray(open(out("pil_cmyk.jpg"), "rb").read())
+    adobe = cmyk.index(b"Adobe")  # APP14 payload: "Adobe", version, flags0, flags1, transform
+    assert cmyk[adobe - 4:adobe - 2] == b"\xff\xee" and cmyk[adobe + 11] == 0
+    cmyk[adobe + 11] = 2
+    open(out("pil_ycck.jpg"), "wb").write(bytes(cmyk))
+    files.append(("pil_ycck.jpg", []))
 
     # Odd and tiny sizes: partial MCUs, chroma 1-2 samples wide or tall.
     for w, h in [(1, 1), (2, 2), (3, 11), (4, 3), (5, 4), (7, 5), (17, 9), (33, 1), (1, 33)]:

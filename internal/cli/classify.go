@@ -109,7 +109,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	inputs := sc.inputs
 	pl := &pipeline{
 		decode: func(path string) ([]float32, error) {
-			return loadInput(cmd.Context(), path, pre, o.input.maxPixels)
+			return loadInput(cmd.Context(), path, pre, o.input)
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,

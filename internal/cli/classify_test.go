@@ -95,7 +95,7 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := loadInput(context.Background(), img, m.Config.Preprocess, 100_000_000)
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, inputFlags{maxPixels: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}

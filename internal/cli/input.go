@@ -22,12 +22,12 @@ import (
 
 // loadInput reads one model input, a file or an http(s) URL: a .npy file
 // of float32 pixel values shaped (3, H, W) or (1, 3, H, W) is taken as
-// already preprocessed; anything else is decoded as an image (at most
-// maxPixels pixels) and preprocessed with p. The result is
-// (3, p.Height, p.Width) in CHW order. Errors start with the path.
-func loadInput(ctx context.Context, path string, p prep.Params, maxPixels int) ([]float32, error) {
+// already preprocessed; anything else is decoded as an image as in says
+// and preprocessed with p. The result is (3, p.Height, p.Width) in CHW
+// order. Errors start with the path.
+func loadInput(ctx context.Context, path string, p prep.Params, in inputFlags) ([]float32, error) {
 	if fetch.IsURL(path) {
-		return loadURL(ctx, path, p, maxPixels)
+		return loadURL(ctx, path, p, in)
 	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		f, err := os.Open(path)
@@ -41,14 +41,14 @@ func loadInput(ctx context.Context, path string, p prep.Params, maxPixels int) (
 		defer f.Close()
 		return loadNpy(path, f, p)
 	}
-	return imageio.LoadImage(path, p, maxPixels)
+	return imageio.LoadImage(path, p, in.maxPixels, in.decoding())
 }
 
 // urls fetches inputs named by URLs: each within a minute and 128 MB.
 var urls = &fetch.Getter{Timeout: fetch.DefaultTimeout, MaxBytes: fetch.DefaultMaxBytes}
 
 // loadURL is loadInput for a URL: the extension of its path says .npy.
-func loadURL(ctx context.Context, u string, p prep.Params, maxPixels int) ([]float32, error) {
+func loadURL(ctx context.Context, u string, p prep.Params, in inputFlags) ([]float32, error) {
 	data, err := urls.Get(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
@@ -56,7 +56,7 @@ func loadURL(ctx context.Context, u string, p prep.Params, maxPixels int) ([]flo
 	if strings.EqualFold(path.Ext(baseName(u)), ".npy") {
 		return loadNpy(u, bytes.NewReader(data), p)
 	}
-	return imageio.LoadImageData(u, data, p, maxPixels)
+	return imageio.LoadImageData(u, data, p, in.maxPixels, in.decoding())
 }
 
 // baseName is the last element of a file path, or of a URL's path.

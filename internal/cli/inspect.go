@@ -324,7 +324,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // inspectOne runs one image and writes its pictures into dir, filling sum.
 func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := loadInput(ctx, sum.Path, pre, o.input.maxPixels)
+	px, err := loadInput(ctx, sum.Path, pre, o.input)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestClassifyNpyURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := loadInput(context.Background(), img, m.Config.Preprocess, 0)
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, inputFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}

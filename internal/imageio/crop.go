@@ -12,12 +12,9 @@ import (
 // side to p.ResizeShortest, or to exactly p.ResizeWidth×p.ResizeHeight)
 // and cutting out the center.
 func resize(img *RGB8, p prep.Params) (*RGB8, error) {
-	w, h := p.ResizeWidth, p.ResizeHeight
-	if p.ResizeShortest > 0 {
-		w, h = shortestSide(img.W, img.H, p.ResizeShortest)
-	}
-	if w == 0 && h == 0 {
-		return Resize(img, p.Width, p.Height, p.Resample)
+	w, h, crop := resizeSize(img.W, img.H, p)
+	if !crop {
+		return Resize(img, w, h, p.Resample)
 	}
 	if w < p.Width || h < p.Height {
 		return nil, fmt.Errorf("preprocess: a %d×%d resize cannot be cropped to %d×%d", w, h, p.Width, p.Height)
@@ -27,6 +24,19 @@ func resize(img *RGB8, p prep.Params) (*RGB8, error) {
 		return nil, err
 	}
 	return CenterCrop(img, p.Width, p.Height), nil
+}
+
+// resizeSize is the size p resizes a W×H image to, and whether a center
+// crop to p.Width×p.Height follows.
+func resizeSize(W, H int, p prep.Params) (w, h int, crop bool) {
+	switch {
+	case p.ResizeShortest > 0:
+		w, h = shortestSide(W, H, p.ResizeShortest)
+		return w, h, true
+	case p.ResizeWidth > 0 || p.ResizeHeight > 0:
+		return p.ResizeWidth, p.ResizeHeight, true
+	}
+	return p.Width, p.Height, false
 }
 
 // shortestSide is torchvision's Resize(s) output size for a W×H image: the

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"image"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"io/fs"
@@ -46,7 +45,7 @@ var formats = []struct {
 	config func(io.Reader) (image.Config, error)
 	decode func(io.Reader) (image.Image, error)
 }{
-	{"jpeg", []string{"\xff\xd8"}, jpeg.DecodeConfig, jpeg.Decode},
+	{"jpeg", []string{"\xff\xd8"}, nil, nil}, // internal/imageio/jpeg, see jpeg.go
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
 	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
@@ -78,21 +77,41 @@ func matches(data []byte, magic string) bool {
 // DecodeFile reads and decodes the image at path; see Decode. Errors start
 // with the path.
 func DecodeFile(path string, maxPixels int) (*RGB8, error) {
-	data, err := readFile(path, maxPixels)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return DecodeData(path, data, maxPixels)
+	return decodeFile(path, decodeOptions{maxPixels: maxPixels})
 }
 
 // DecodeData decodes data read from name (a file or URL), as DecodeFile
 // does; errors start with name. The format comes from the content; the
 // name's extension only explains a failure.
 func DecodeData(name string, data []byte, maxPixels int) (*RGB8, error) {
-	if limit := maxBytes(maxPixels); int64(len(data)) > limit {
+	return decodeData(name, data, decodeOptions{maxPixels: maxPixels})
+}
+
+// decodeOptions are decode's: the pixel limit, and for JPEG draft decoding
+// and a reused buffer.
+type decodeOptions struct {
+	maxPixels int
+	// target, when set, gives the size an image of the upright size w×h
+	// will be resized to: a JPEG is decoded at the draft scale for it.
+	target func(w, h int) (int, int)
+	// buf, when set, is a buffer a JPEG may be decoded into; it is set to
+	// the buffer used, which the caller may reuse once done with the image.
+	buf *[]uint8
+}
+
+func decodeFile(path string, o decodeOptions) (*RGB8, error) {
+	data, err := readFile(path, o.maxPixels)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return decodeData(path, data, o)
+}
+
+func decodeData(name string, data []byte, o decodeOptions) (*RGB8, error) {
+	if limit := maxBytes(o.maxPixels); int64(len(data)) > limit {
 		return nil, fmt.Errorf("%s: %w: more than %d bytes", name, ErrTooLarge, limit)
 	}
-	img, format, err := decode(data, maxPixels)
+	img, format, err := decode(data, o)
 	if err != nil {
 		if ext := extFormat(name); format != "" && ext != "" && ext != format {
 			err = fmt.Errorf("%w (the content is %s although the name says %s)", err, strings.ToUpper(format), strings.ToUpper(ext))
@@ -112,11 +131,12 @@ func Decode(r io.Reader, maxPixels int) (*RGB8, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, _, err := decode(data, maxPixels)
+	img, _, err := decode(data, decodeOptions{maxPixels: maxPixels})
 	return img, err
 }
 
-func decode(data []byte, maxPixels int) (*RGB8, string, error) {
+func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
+	maxPixels := o.maxPixels
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
 	}
@@ -128,9 +148,15 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 		return nil, "", ErrFormat
 	}
 	name := formats[f].name
-	cfg, err := formats[f].config(bytes.NewReader(data))
+	var cfg image.Config
+	var err error
+	if name == "jpeg" {
+		cfg.Width, cfg.Height, err = jpegConfig(data)
+	} else if cfg, err = formats[f].config(bytes.NewReader(data)); err != nil {
+		err = decodeErr(name, err)
+	}
 	if err != nil {
-		return nil, name, decodeErr(name, err)
+		return nil, name, err
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, name, fmt.Errorf("%w: %s header declares %d×%d pixels", ErrCorrupt, strings.ToUpper(name), cfg.Width, cfg.Height)
@@ -139,6 +165,18 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 		return nil, name, fmt.Errorf("%w: %d×%d = %d pixels is over the limit of %d (raise --max-pixels to allow it)",
 			ErrTooLarge, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), maxPixels)
 	}
+	if name == "jpeg" {
+		orn := orientation(name, data)
+		scale := 1
+		if o.target != nil {
+			scale = draftScale(cfg.Width, cfg.Height, orn, o.target)
+		}
+		rgb, err := decodeJPEG(data, maxPixels, scale, o.buf)
+		if err != nil {
+			return nil, name, err
+		}
+		return orient(rgb, orn), name, nil
+	}
 	m, err := safeDecode(formats[f].decode, data)
 	if err != nil {
 		return nil, name, decodeErr(name, err)
@@ -146,11 +184,7 @@ func decode(data []byte, maxPixels int) (*RGB8, string, error) {
 	var rgb *RGB8
 	switch y := m.(type) {
 	case *image.YCbCr:
-		if name == "jpeg" {
-			rgb = jpegToRGB(y)
-		} else {
-			rgb = webpToRGB(y)
-		}
+		rgb = webpToRGB(y)
 	case *image.NYCbCrA:
 		rgb = webpToRGB(&y.YCbCr)
 	case *image.Paletted:

@@ -21,11 +21,11 @@ func TestLoadImageData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := LoadImage(file, p, 0)
+	want, err := LoadImage(file, p, 0, Exact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadImageData("https://example.com/cats/chelsea.png?w=1", data, p, 0)
+	got, err := LoadImageData("https://example.com/cats/chelsea.png?w=1", data, p, 0, Exact)
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("from bytes: %v", err)
 	}
@@ -39,7 +39,7 @@ func TestLoadImageData(t *testing.T) {
 		{"http://example.com/empty.png", nil, "http://example.com/empty.png: empty file"},
 	}
 	for _, tt := range tests {
-		_, err := LoadImageData(tt.name, tt.data, p, 0)
+		_, err := LoadImageData(tt.name, tt.data, p, 0, Exact)
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
 		}

@@ -23,16 +23,10 @@ const (
 // Observed with `go test -tags purego ./internal/imageio -run TestPixelParity
 // -v` on the goldens of scripts/gen_pixel_goldens.py (Pillow 9.4.0 with
 // libjpeg-turbo 2.1.5 and libwebp 1.2.4, Debian 12), 122 goldens:
-const (
-	// PNG (43 goldens), BMP (10), TIFF (20), GIF (10) and WebP (10, lossy
-	// included): observed max |Δ| = 0, bit-exact.
-	exactMax = 1.0 / 255
-	// JPEG (29 goldens): observed worst mean |Δ| = 0.071/255 and worst max
-	// |Δ| = 3/255 (native size; 2/255 after resizing). Only the IDCT differs:
-	// chroma upsampling and colour conversion replay libjpeg-turbo's.
-	jpegMean = 0.5 / 255
-	jpegMax  = 4.0 / 255
-)
+// PNG (43 goldens), BMP (10), TIFF (20), GIF (10), WebP (10, lossy
+// included) and JPEG (29, decoded by internal/imageio/jpeg): bit-exact,
+// max |Δ| = 0 required.
+const exactMax = 0
 
 type goldenCase struct {
 	golden, image string
@@ -126,12 +120,8 @@ func TestPixelParity(t *testing.T) {
 		}
 		s.max, s.mean, s.n = max(s.max, maxd), max(s.mean, mean), s.n+1
 		t.Logf("%-50s max %.3f/255 mean %.4f/255", c.golden, maxd*255, mean*255)
-		if kind == "jpeg" {
-			if mean > jpegMean || maxd > jpegMax {
-				t.Errorf("%s: mean |Δ| %.4f/255 (bound %.1f/255), max |Δ| %.3f/255 (bound %.0f/255)", c.golden, mean*255, jpegMean*255, maxd*255, jpegMax*255)
-			}
-		} else if maxd > exactMax {
-			t.Errorf("%s: max |Δ| %.3f/255, bound %.0f/255", c.golden, maxd*255, exactMax*255)
+		if maxd > exactMax {
+			t.Errorf("%s: max |Δ| %.3f/255, want 0", c.golden, maxd*255)
 		}
 	}
 	kinds := make([]string, 0, len(worst))

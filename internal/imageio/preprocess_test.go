@@ -59,12 +59,12 @@ func TestPreprocessErrors(t *testing.T) {
 
 func TestLoadImage(t *testing.T) {
 	p := prep.Default(16)
-	got, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0)
+	got, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0, Exact)
 	if err != nil || len(got) != 3*16*16 {
 		t.Fatalf("image input: %d values, %v", len(got), err)
 	}
 	p.DoResize = false
-	if _, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0); err == nil || !strings.Contains(err.Error(), "does not resize") {
+	if _, err := LoadImage(filepath.Join(imagesDir, "rocket.jpg"), p, 0, Exact); err == nil || !strings.Contains(err.Error(), "does not resize") {
 		t.Errorf("size mismatch without resize: %v", err)
 	}
 }

@@ -1,0 +1,38 @@
+package jpeg
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzJPEG feeds the decoder mutated test files: it must return an image of
+// the size DecodeConfig promised, or an error, never panic or hang.
+func FuzzJPEG(f *testing.F) {
+	names, err := filepath.Glob(filepath.Join(testDir, "*.jpg"))
+	if err != nil || len(names) == 0 {
+		f.Fatalf("no seeds in %s: %v", testDir, err)
+	}
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, scale uint8) {
+		s := 1 << (scale % 4)
+		cfg, cerr := DecodeConfig(data)
+		m, err := Decode(data, Options{Scale: s, MaxPixels: 1 << 20})
+		if err != nil {
+			return
+		}
+		if cerr != nil {
+			t.Fatalf("Decode succeeded but DecodeConfig failed: %v", cerr)
+		}
+		w, h := ceilDiv(cfg.Width, s), ceilDiv(cfg.Height, s)
+		if m.W != w || m.H != h || m.Color != cfg.Color || len(m.Pix) != w*h*int(m.Color) {
+			t.Fatalf("decoded %d×%d %d (%d samples), config %d×%d %d at 1/%d", m.W, m.H, m.Color, len(m.Pix), cfg.Width, cfg.Height, cfg.Color, s)
+		}
+	})
+}

@@ -1,0 +1,291 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// idct8AVX2 is idct8Go (idct.go) with the 8 columns, then the 8 rows, of a
+// block in the 8 int32 lanes of a YMM register each: one 1-D IDCT per pass
+// computes all of them, with a transpose between and after the passes.
+
+DATA c0541<>+0(SB)/4, $0x1151
+DATA c0541<>+4(SB)/4, $0x1151
+DATA c0541<>+8(SB)/4, $0x1151
+DATA c0541<>+12(SB)/4, $0x1151
+DATA c0541<>+16(SB)/4, $0x1151
+DATA c0541<>+20(SB)/4, $0x1151
+DATA c0541<>+24(SB)/4, $0x1151
+DATA c0541<>+28(SB)/4, $0x1151
+GLOBL c0541<>(SB), RODATA|NOPTR, $32
+DATA c1847n<>+0(SB)/4, $0xffffc4df
+DATA c1847n<>+4(SB)/4, $0xffffc4df
+DATA c1847n<>+8(SB)/4, $0xffffc4df
+DATA c1847n<>+12(SB)/4, $0xffffc4df
+DATA c1847n<>+16(SB)/4, $0xffffc4df
+DATA c1847n<>+20(SB)/4, $0xffffc4df
+DATA c1847n<>+24(SB)/4, $0xffffc4df
+DATA c1847n<>+28(SB)/4, $0xffffc4df
+GLOBL c1847n<>(SB), RODATA|NOPTR, $32
+DATA c0765<>+0(SB)/4, $0x187e
+DATA c0765<>+4(SB)/4, $0x187e
+DATA c0765<>+8(SB)/4, $0x187e
+DATA c0765<>+12(SB)/4, $0x187e
+DATA c0765<>+16(SB)/4, $0x187e
+DATA c0765<>+20(SB)/4, $0x187e
+DATA c0765<>+24(SB)/4, $0x187e
+DATA c0765<>+28(SB)/4, $0x187e
+GLOBL c0765<>(SB), RODATA|NOPTR, $32
+DATA c1175<>+0(SB)/4, $0x25a1
+DATA c1175<>+4(SB)/4, $0x25a1
+DATA c1175<>+8(SB)/4, $0x25a1
+DATA c1175<>+12(SB)/4, $0x25a1
+DATA c1175<>+16(SB)/4, $0x25a1
+DATA c1175<>+20(SB)/4, $0x25a1
+DATA c1175<>+24(SB)/4, $0x25a1
+DATA c1175<>+28(SB)/4, $0x25a1
+GLOBL c1175<>(SB), RODATA|NOPTR, $32
+DATA c0298<>+0(SB)/4, $0x98e
+DATA c0298<>+4(SB)/4, $0x98e
+DATA c0298<>+8(SB)/4, $0x98e
+DATA c0298<>+12(SB)/4, $0x98e
+DATA c0298<>+16(SB)/4, $0x98e
+DATA c0298<>+20(SB)/4, $0x98e
+DATA c0298<>+24(SB)/4, $0x98e
+DATA c0298<>+28(SB)/4, $0x98e
+GLOBL c0298<>(SB), RODATA|NOPTR, $32
+DATA c2053<>+0(SB)/4, $0x41b3
+DATA c2053<>+4(SB)/4, $0x41b3
+DATA c2053<>+8(SB)/4, $0x41b3
+DATA c2053<>+12(SB)/4, $0x41b3
+DATA c2053<>+16(SB)/4, $0x41b3
+DATA c2053<>+20(SB)/4, $0x41b3
+DATA c2053<>+24(SB)/4, $0x41b3
+DATA c2053<>+28(SB)/4, $0x41b3
+GLOBL c2053<>(SB), RODATA|NOPTR, $32
+DATA c3072<>+0(SB)/4, $0x6254
+DATA c3072<>+4(SB)/4, $0x6254
+DATA c3072<>+8(SB)/4, $0x6254
+DATA c3072<>+12(SB)/4, $0x6254
+DATA c3072<>+16(SB)/4, $0x6254
+DATA c3072<>+20(SB)/4, $0x6254
+DATA c3072<>+24(SB)/4, $0x6254
+DATA c3072<>+28(SB)/4, $0x6254
+GLOBL c3072<>(SB), RODATA|NOPTR, $32
+DATA c1501<>+0(SB)/4, $0x300b
+DATA c1501<>+4(SB)/4, $0x300b
+DATA c1501<>+8(SB)/4, $0x300b
+DATA c1501<>+12(SB)/4, $0x300b
+DATA c1501<>+16(SB)/4, $0x300b
+DATA c1501<>+20(SB)/4, $0x300b
+DATA c1501<>+24(SB)/4, $0x300b
+DATA c1501<>+28(SB)/4, $0x300b
+GLOBL c1501<>(SB), RODATA|NOPTR, $32
+DATA c0899n<>+0(SB)/4, $0xffffe333
+DATA c0899n<>+4(SB)/4, $0xffffe333
+DATA c0899n<>+8(SB)/4, $0xffffe333
+DATA c0899n<>+12(SB)/4, $0xffffe333
+DATA c0899n<>+16(SB)/4, $0xffffe333
+DATA c0899n<>+20(SB)/4, $0xffffe333
+DATA c0899n<>+24(SB)/4, $0xffffe333
+DATA c0899n<>+28(SB)/4, $0xffffe333
+GLOBL c0899n<>(SB), RODATA|NOPTR, $32
+DATA c2562n<>+0(SB)/4, $0xffffadfd
+DATA c2562n<>+4(SB)/4, $0xffffadfd
+DATA c2562n<>+8(SB)/4, $0xffffadfd
+DATA c2562n<>+12(SB)/4, $0xffffadfd
+DATA c2562n<>+16(SB)/4, $0xffffadfd
+DATA c2562n<>+20(SB)/4, $0xffffadfd
+DATA c2562n<>+24(SB)/4, $0xffffadfd
+DATA c2562n<>+28(SB)/4, $0xffffadfd
+GLOBL c2562n<>(SB), RODATA|NOPTR, $32
+DATA c1961n<>+0(SB)/4, $0xffffc13b
+DATA c1961n<>+4(SB)/4, $0xffffc13b
+DATA c1961n<>+8(SB)/4, $0xffffc13b
+DATA c1961n<>+12(SB)/4, $0xffffc13b
+DATA c1961n<>+16(SB)/4, $0xffffc13b
+DATA c1961n<>+20(SB)/4, $0xffffc13b
+DATA c1961n<>+24(SB)/4, $0xffffc13b
+DATA c1961n<>+28(SB)/4, $0xffffc13b
+GLOBL c1961n<>(SB), RODATA|NOPTR, $32
+DATA c0390n<>+0(SB)/4, $0xfffff384
+DATA c0390n<>+4(SB)/4, $0xfffff384
+DATA c0390n<>+8(SB)/4, $0xfffff384
+DATA c0390n<>+12(SB)/4, $0xfffff384
+DATA c0390n<>+16(SB)/4, $0xfffff384
+DATA c0390n<>+20(SB)/4, $0xfffff384
+DATA c0390n<>+24(SB)/4, $0xfffff384
+DATA c0390n<>+28(SB)/4, $0xfffff384
+GLOBL c0390n<>(SB), RODATA|NOPTR, $32
+DATA rnd1<>+0(SB)/4, $0x400
+DATA rnd1<>+4(SB)/4, $0x400
+DATA rnd1<>+8(SB)/4, $0x400
+DATA rnd1<>+12(SB)/4, $0x400
+DATA rnd1<>+16(SB)/4, $0x400
+DATA rnd1<>+20(SB)/4, $0x400
+DATA rnd1<>+24(SB)/4, $0x400
+DATA rnd1<>+28(SB)/4, $0x400
+GLOBL rnd1<>(SB), RODATA|NOPTR, $32
+DATA rnd2<>+0(SB)/4, $0x2020000
+DATA rnd2<>+4(SB)/4, $0x2020000
+DATA rnd2<>+8(SB)/4, $0x2020000
+DATA rnd2<>+12(SB)/4, $0x2020000
+DATA rnd2<>+16(SB)/4, $0x2020000
+DATA rnd2<>+20(SB)/4, $0x2020000
+DATA rnd2<>+24(SB)/4, $0x2020000
+DATA rnd2<>+28(SB)/4, $0x2020000
+GLOBL rnd2<>(SB), RODATA|NOPTR, $32
+DATA perm<>+0(SB)/4, $0
+DATA perm<>+4(SB)/4, $4
+DATA perm<>+8(SB)/4, $1
+DATA perm<>+12(SB)/4, $5
+DATA perm<>+16(SB)/4, $2
+DATA perm<>+20(SB)/4, $6
+DATA perm<>+24(SB)/4, $3
+DATA perm<>+28(SB)/4, $7
+GLOBL perm<>(SB), RODATA|NOPTR, $32
+
+// IDCT1D: the 1-D IDCT of idct8Points on Y0..Y7 (inputs v[0..7]), rounding
+// constant RND, shift S; outputs back in Y0..Y7. Uses Y8..Y15.
+#define IDCT1D(RND, S) \
+	VPADDD Y2, Y6, Y8 \
+	VPMULLD c0541<>(SB), Y8, Y8 \
+	VPMULLD c1847n<>(SB), Y6, Y9 \
+	VPADDD Y8, Y9, Y9 \
+	VPMULLD c0765<>(SB), Y2, Y10 \
+	VPADDD Y10, Y8, Y8 \
+	VPADDD Y0, Y4, Y2 \
+	VPSLLD $13, Y2, Y2 \
+	VPSUBD Y4, Y0, Y6 \
+	VPSLLD $13, Y6, Y6 \
+	VMOVDQU RND, Y15 \
+	VPADDD Y15, Y2, Y2 \
+	VPADDD Y15, Y6, Y6 \
+	VPADDD Y8, Y2, Y0 \
+	VPSUBD Y8, Y2, Y4 \
+	VPADDD Y9, Y6, Y2 \
+	VPSUBD Y9, Y6, Y6 \
+	VPADDD Y7, Y1, Y8 \
+	VPADDD Y5, Y3, Y9 \
+	VPADDD Y7, Y3, Y10 \
+	VPADDD Y5, Y1, Y11 \
+	VPADDD Y10, Y11, Y12 \
+	VPMULLD c1175<>(SB), Y12, Y12 \
+	VPMULLD c0298<>(SB), Y7, Y7 \
+	VPMULLD c2053<>(SB), Y5, Y5 \
+	VPMULLD c3072<>(SB), Y3, Y3 \
+	VPMULLD c1501<>(SB), Y1, Y1 \
+	VPMULLD c0899n<>(SB), Y8, Y8 \
+	VPMULLD c2562n<>(SB), Y9, Y9 \
+	VPMULLD c1961n<>(SB), Y10, Y10 \
+	VPADDD Y12, Y10, Y10 \
+	VPMULLD c0390n<>(SB), Y11, Y11 \
+	VPADDD Y12, Y11, Y11 \
+	VPADDD Y8, Y7, Y7 \
+	VPADDD Y10, Y7, Y7 \
+	VPADDD Y9, Y5, Y5 \
+	VPADDD Y11, Y5, Y5 \
+	VPADDD Y9, Y3, Y3 \
+	VPADDD Y10, Y3, Y3 \
+	VPADDD Y8, Y1, Y1 \
+	VPADDD Y11, Y1, Y1 \
+	VPADDD Y1, Y0, Y8 \
+	VPSUBD Y1, Y0, Y9 \
+	VPADDD Y3, Y2, Y10 \
+	VPSUBD Y3, Y2, Y11 \
+	VPADDD Y5, Y6, Y12 \
+	VPSUBD Y5, Y6, Y13 \
+	VPADDD Y7, Y4, Y14 \
+	VPSUBD Y7, Y4, Y4 \
+	VPSRAD $S, Y8, Y0 \
+	VPSRAD $S, Y9, Y7 \
+	VPSRAD $S, Y10, Y1 \
+	VPSRAD $S, Y11, Y6 \
+	VPSRAD $S, Y12, Y2 \
+	VPSRAD $S, Y13, Y5 \
+	VPSRAD $S, Y14, Y3 \
+	VPSRAD $S, Y4, Y4
+
+// TRANSPOSE: Y0..Y7 as an 8×8 int32 matrix, transposed in place.
+#define TRANSPOSE \
+	VPUNPCKLDQ Y1, Y0, Y8 \
+	VPUNPCKHDQ Y1, Y0, Y9 \
+	VPUNPCKLDQ Y3, Y2, Y10 \
+	VPUNPCKHDQ Y3, Y2, Y11 \
+	VPUNPCKLDQ Y5, Y4, Y12 \
+	VPUNPCKHDQ Y5, Y4, Y13 \
+	VPUNPCKLDQ Y7, Y6, Y14 \
+	VPUNPCKHDQ Y7, Y6, Y15 \
+	VPUNPCKLQDQ Y10, Y8, Y0 \
+	VPUNPCKHQDQ Y10, Y8, Y1 \
+	VPUNPCKLQDQ Y11, Y9, Y2 \
+	VPUNPCKHQDQ Y11, Y9, Y3 \
+	VPUNPCKLQDQ Y14, Y12, Y4 \
+	VPUNPCKHQDQ Y14, Y12, Y5 \
+	VPUNPCKLQDQ Y15, Y13, Y6 \
+	VPUNPCKHQDQ Y15, Y13, Y7 \
+	VPERM2I128 $0x20, Y4, Y0, Y8 \
+	VPERM2I128 $0x31, Y4, Y0, Y12 \
+	VPERM2I128 $0x20, Y5, Y1, Y9 \
+	VPERM2I128 $0x31, Y5, Y1, Y13 \
+	VPERM2I128 $0x20, Y6, Y2, Y10 \
+	VPERM2I128 $0x31, Y6, Y2, Y14 \
+	VPERM2I128 $0x20, Y7, Y3, Y11 \
+	VPERM2I128 $0x31, Y7, Y3, Y15 \
+	VMOVDQA Y8, Y0 \
+	VMOVDQA Y9, Y1 \
+	VMOVDQA Y10, Y2 \
+	VMOVDQA Y11, Y3 \
+	VMOVDQA Y12, Y4 \
+	VMOVDQA Y13, Y5 \
+	VMOVDQA Y14, Y6 \
+	VMOVDQA Y15, Y7
+
+#define LOADROW(I, Y) \
+	VPMOVSXWD (16*I)(SI), Y \
+	VPMOVZXWD (16*I)(DX), Y15 \
+	VPMULLD Y15, Y, Y
+
+// func idct8AVX2(in *[64]int16, q *[64]uint16, dst *uint8, stride int)
+TEXT ·idct8AVX2(SB), NOSPLIT, $0-32
+	MOVQ in+0(FP), SI
+	MOVQ q+8(FP), DX
+	MOVQ dst+16(FP), DI
+	MOVQ stride+24(FP), BX
+	LOADROW(0, Y0)
+	LOADROW(1, Y1)
+	LOADROW(2, Y2)
+	LOADROW(3, Y3)
+	LOADROW(4, Y4)
+	LOADROW(5, Y5)
+	LOADROW(6, Y6)
+	LOADROW(7, Y7)
+	IDCT1D(rnd1<>(SB), 11)
+	TRANSPOSE
+	IDCT1D(rnd2<>(SB), 18)
+	TRANSPOSE
+	// Rows to bytes with saturation, then rows 0-3 and 4-7 in order.
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSDW Y5, Y4, Y4
+	VPACKSSDW Y7, Y6, Y6
+	VPACKUSWB Y2, Y0, Y0
+	VPACKUSWB Y6, Y4, Y4
+	VMOVDQU perm<>(SB), Y15
+	VPERMD Y0, Y15, Y0
+	VPERMD Y4, Y15, Y4
+	LEAQ (BX)(BX*2), CX
+	MOVQ X0, (DI)
+	VPEXTRQ $1, X0, AX
+	MOVQ AX, (DI)(BX*1)
+	VEXTRACTI128 $1, Y0, X1
+	MOVQ X1, (DI)(BX*2)
+	VPEXTRQ $1, X1, AX
+	MOVQ AX, (DI)(CX*1)
+	LEAQ (DI)(BX*4), DI
+	MOVQ X4, (DI)
+	VPEXTRQ $1, X4, AX
+	MOVQ AX, (DI)(BX*1)
+	VEXTRACTI128 $1, Y4, X5
+	MOVQ X5, (DI)(BX*2)
+	VPEXTRQ $1, X5, AX
+	MOVQ AX, (DI)(CX*1)
+	VZEROUPPER
+	RET

@@ -1,0 +1,464 @@
+package jpeg
+
+// scan is one SOS header: the components it codes and, for progressive
+// JPEG, the spectral band Ss..Se and successive-approximation bits Ah, Al.
+type scan struct {
+	comps          []*component
+	ss, se, ah, al int
+}
+
+// decodeScans reads everything from the first SOS to EOI.
+func (d *decoder) decodeScans() error {
+	for {
+		m, err := d.nextMarker()
+		if err != nil {
+			return err // no EOI: Pillow too calls the file truncated
+		}
+		switch m {
+		case mEOI:
+			if d.progressive {
+				d.idctAll()
+			}
+			if d.out == nil {
+				return corrupt("no scan")
+			}
+			d.emitRest()
+			return nil
+		case mSOS:
+			s, err := d.segment()
+			if err != nil {
+				return err
+			}
+			sc, err := d.readSOS(s)
+			if err != nil {
+				return err
+			}
+			if d.out == nil {
+				d.allocate(sc)
+			} else if d.strip {
+				return corrupt("a further scan after a complete sequential one")
+			}
+			if err := d.decodeScan(sc); err != nil {
+				return err
+			}
+		default:
+			if m == mSOF0 || m == mSOF1 || m == mSOF2 {
+				return corrupt("second frame header")
+			}
+			if err := d.marker(m); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// allocate sizes each component's output plane at the requested scale,
+// choosing each component's IDCT size as libjpeg does (jdmaster.c): chroma
+// is scaled up in the IDCT instead of upsampled where the factors allow.
+// A sequential image whose first scan holds every component is converted
+// while it is decoded, one MCU row behind, so each plane only holds three
+// MCU rows (the one converted and its neighbours for context); otherwise
+// the planes hold the whole image, converted at the end.
+func (d *decoder) allocate(first *scan) {
+	d.strip = !d.progressive && len(first.comps) == len(d.comps)
+	minSize := 8 / d.opt.Scale
+	for i := range d.comps {
+		c := &d.comps[i]
+		size := minSize
+		for size < 8 && (d.hmax*minSize)%(c.h*size*2) == 0 && (d.vmax*minSize)%(c.v*size*2) == 0 {
+			size *= 2
+		}
+		c.size = size
+		c.stride = c.cw * size
+		rows := c.ch * size
+		if d.strip {
+			c.ring = 3 * c.v * size
+			rows = min(rows, c.ring)
+		}
+		c.plane = make([]uint8, c.stride*rows)
+		c.dw = ceilDiv(d.width*c.h*size, d.hmax*8)
+		c.dh = ceilDiv(d.height*c.v*size, d.vmax*8)
+		if d.progressive {
+			c.coef = make([]int16, 64*c.bw*c.bh)
+		}
+	}
+	d.startOutput()
+}
+
+func (d *decoder) readSOS(s []byte) (*scan, error) {
+	if len(s) < 1 {
+		return nil, corrupt("SOS too short")
+	}
+	n := int(s[0])
+	if n < 1 || n > 4 || len(s) != 4+2*n {
+		return nil, corrupt("SOS with %d components, length %d", n, len(s))
+	}
+	sc := &scan{ss: int(s[1+2*n]), se: int(s[2+2*n]), ah: int(s[3+2*n] >> 4), al: int(s[3+2*n] & 15)}
+	last := -1
+	blocks := 0
+	for i := range n {
+		id, tables := s[1+2*i], s[2+2*i]
+		ci := -1
+		for j := range d.comps {
+			if d.comps[j].id == id {
+				ci = j
+			}
+		}
+		if ci <= last { // unknown, repeated or out of frame order
+			return nil, corrupt("scan component id %d", id)
+		}
+		last = ci
+		c := &d.comps[ci]
+		c.td, c.ta = int(tables>>4), int(tables&15)
+		if c.td > 3 || c.ta > 3 {
+			return nil, corrupt("scan Huffman tables %d/%d", c.td, c.ta)
+		}
+		if !c.latched {
+			// libjpeg copies the table when the component's first scan
+			// starts; a later DQT does not change it.
+			if !d.qtDefined[c.tq] {
+				return nil, corrupt("quantization table %d not defined", c.tq)
+			}
+			c.q, c.latched = d.qt[c.tq], true
+		}
+		blocks += c.h * c.v
+		sc.comps = append(sc.comps, c)
+	}
+	if n > 1 && blocks > 10 {
+		return nil, corrupt("%d blocks per MCU", blocks)
+	}
+	if d.progressive {
+		switch {
+		case sc.se > 63 || sc.ss > sc.se || sc.al > 13:
+			return nil, corrupt("progressive scan band %d..%d, Al %d", sc.ss, sc.se, sc.al)
+		case sc.ss == 0 && sc.se != 0:
+			return nil, corrupt("progressive DC scan with AC band end %d", sc.se)
+		case sc.ss > 0 && n != 1:
+			return nil, corrupt("progressive AC scan with %d components", n)
+		case sc.ah != 0 && sc.ah != sc.al+1:
+			return nil, corrupt("successive approximation Ah %d Al %d", sc.ah, sc.al)
+		}
+	} else {
+		sc.ss, sc.se, sc.ah, sc.al = 0, 63, 0, 0
+	}
+	for _, c := range sc.comps {
+		if sc.ss == 0 && sc.ah == 0 && !d.dc[c.td].defined {
+			return nil, corrupt("DC Huffman table %d not defined", c.td)
+		}
+		if sc.se > 0 && !d.ac[c.ta].defined {
+			return nil, corrupt("AC Huffman table %d not defined", c.ta)
+		}
+	}
+	return sc, nil
+}
+
+// decodeScan decodes one scan's MCUs, handling restart markers.
+func (d *decoder) decodeScan(sc *scan) error {
+	d.bits.reset()
+	d.eobrun = 0
+	for _, c := range sc.comps {
+		c.pred = 0
+	}
+	// A scan of one component codes its blocks inside the image, one per
+	// MCU; an interleaved scan codes whole MCUs (T.81 A.2).
+	mx, my := d.mcusX, d.mcusY
+	if len(sc.comps) == 1 {
+		mx, my = sc.comps[0].cw, sc.comps[0].ch
+	}
+	mcu := 0
+	for y := range my {
+		for x := range mx {
+			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+				if err := d.restart(sc); err != nil {
+					return err
+				}
+			}
+			mcu++
+			var err error
+			if len(sc.comps) == 1 {
+				err = d.decodeBlock(sc, sc.comps[0], x, y)
+			} else {
+				err = d.decodeMCU(sc, x, y)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if d.err != nil {
+			return d.err
+		}
+		if d.bits.overrun() {
+			return ErrTruncated
+		}
+		if d.strip && y > 0 {
+			d.emitMCURow(y - 1)
+		}
+	}
+	d.bits.reset() // the reader stopped at the next marker
+	return nil
+}
+
+func (d *decoder) decodeMCU(sc *scan, mx, my int) error {
+	for _, c := range sc.comps {
+		for by := range c.v {
+			for bx := range c.h {
+				if err := d.decodeBlock(sc, c, mx*c.h+bx, my*c.v+by); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// restart expects a restart marker: the bit buffer is dropped, the DC
+// predictions and the end-of-band run start again (T.81 F.2.1.3.1).
+func (d *decoder) restart(sc *scan) error {
+	if d.bits.overrun() {
+		return ErrTruncated
+	}
+	d.bits.reset()
+	m, err := d.nextMarker()
+	if err != nil {
+		return err
+	}
+	if m < mRST0 || m > mRST7 {
+		return corrupt("marker 0x%02x where a restart marker belongs", m)
+	}
+	for _, c := range sc.comps {
+		c.pred = 0
+	}
+	d.eobrun = 0
+	return nil
+}
+
+// decodeBlock decodes block (bx, by) of component c: a sequential block is
+// transformed into the plane at once, a progressive one refined in place.
+func (d *decoder) decodeBlock(sc *scan, c *component, bx, by int) error {
+	if !d.progressive {
+		blk := &d.block
+		*blk = [64]int16{}
+		last, err := d.decodeSequential(c, blk)
+		if err != nil {
+			return err
+		}
+		if bx < c.cw && by < c.ch {
+			if last == 0 {
+				d.flat(c, blk[0], bx, by)
+			} else {
+				d.idct(c, blk, bx, by)
+			}
+		}
+		return nil
+	}
+	blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])
+	switch {
+	case sc.ss == 0 && sc.ah == 0:
+		return d.decodeDCFirst(c, blk, sc.al)
+	case sc.ss == 0:
+		if d.getBits(1) != 0 {
+			blk[0] |= 1 << sc.al
+		}
+		return nil
+	case sc.ah == 0:
+		return d.decodeACFirst(c, blk, sc)
+	}
+	return d.decodeACRefine(c, blk, sc)
+}
+
+// decodeSequential decodes one baseline block's 64 coefficients and
+// returns the zigzag index of the last one coded (0: DC only).
+func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
+	b := &d.bits
+	if b.n < 32 {
+		d.fill()
+	}
+	// decodeHuff by hand: the compiler does not inline it.
+	dc := &d.dc[c.td]
+	var s uint8
+	if v := dc.look[b.acc>>(64-lookBits)]; v != 0 {
+		b.acc <<= v >> 8
+		b.n -= uint(v >> 8)
+		s = uint8(v)
+	} else {
+		s = d.decodeLong(dc)
+	}
+	c.pred += d.receiveExtend(s)
+	blk[0] = int16(c.pred)
+	ac := &d.ac[c.ta]
+	last := 0
+	for k := 1; k < 64; k++ {
+		if b.n < 32 {
+			d.fill()
+		}
+		if f := ac.fastAC[b.acc>>(64-lookBits)]; f != 0 {
+			r := int(f>>4) & 15
+			b.acc <<= uint(f & 15)
+			b.n -= uint(f & 15)
+			if f>>8 == 0 { // EOB or ZRL
+				if r == 0 {
+					break
+				}
+				k += 15
+				continue
+			}
+			k += r
+			if k > 63 {
+				return 0, corrupt("AC coefficients run past the block")
+			}
+			blk[zigzag[k]] = int16(f >> 8)
+			last = k
+			continue
+		}
+		rs := d.decodeHuff(ac)
+		r, s := int(rs>>4), rs&15
+		if s == 0 {
+			if r != 15 {
+				break // EOB
+			}
+			k += 15 // ZRL
+			continue
+		}
+		k += r
+		if k > 63 {
+			return 0, corrupt("AC coefficients run past the block")
+		}
+		blk[zigzag[k]] = int16(d.receiveExtend(s))
+		last = k
+	}
+	return last, nil
+}
+
+func (d *decoder) decodeDCFirst(c *component, blk *[64]int16, al int) error {
+	if d.bits.n < 32 {
+		d.fill()
+	}
+	c.pred += d.receiveExtend(d.decodeHuff(&d.dc[c.td]))
+	blk[0] = int16(c.pred << al)
+	return nil
+}
+
+func (d *decoder) decodeACFirst(c *component, blk *[64]int16, sc *scan) error {
+	if d.eobrun > 0 {
+		d.eobrun--
+		return nil
+	}
+	ac := &d.ac[c.ta]
+	for k := sc.ss; k <= sc.se; k++ {
+		if d.bits.n < 32 {
+			d.fill()
+		}
+		rs := d.decodeHuff(ac)
+		r, s := int(rs>>4), rs&15
+		if s == 0 {
+			if r != 15 {
+				d.eobrun = 1<<r - 1
+				if r > 0 {
+					d.eobrun += int(d.getBits(uint(r)))
+				}
+				break
+			}
+			k += 15
+			continue
+		}
+		k += r
+		if k > 63 {
+			return corrupt("AC coefficients run past the block")
+		}
+		blk[zigzag[k]] = int16(d.receiveExtend(s) << sc.al)
+	}
+	return nil
+}
+
+// decodeACRefine adds one bit of precision to the band's coefficients
+// (T.81 G.1.2.3): a correction bit for each already nonzero one, new ±1<<Al
+// coefficients placed by zero runs, and end-of-band runs.
+func (d *decoder) decodeACRefine(c *component, blk *[64]int16, sc *scan) error {
+	p1, m1 := int16(1)<<sc.al, int16(-1)<<sc.al
+	k := sc.ss
+	if d.eobrun == 0 {
+		ac := &d.ac[c.ta]
+		for ; k <= sc.se; k++ {
+			if d.bits.n < 32 {
+				d.fill()
+			}
+			rs := d.decodeHuff(ac)
+			r, s := int(rs>>4), int16(rs&15)
+			if s != 0 {
+				// The size of a new coefficient is always 1: its sign follows.
+				if d.getBits(1) != 0 {
+					s = p1
+				} else {
+					s = m1
+				}
+			} else if r != 15 {
+				d.eobrun = 1 << r
+				if r > 0 {
+					d.eobrun += int(d.getBits(uint(r)))
+				}
+				break
+			}
+			// Skip r zero coefficients, refining the nonzero ones passed.
+			for ; k <= sc.se; k++ {
+				z := &blk[zigzag[k]]
+				if *z != 0 {
+					d.refine(z, p1, m1)
+				} else {
+					if r == 0 {
+						break
+					}
+					r--
+				}
+			}
+			if s != 0 && k <= sc.se {
+				blk[zigzag[k]] = s
+			}
+		}
+	}
+	if d.eobrun > 0 {
+		for ; k <= sc.se; k++ {
+			if z := &blk[zigzag[k]]; *z != 0 {
+				d.refine(z, p1, m1)
+			}
+		}
+		d.eobrun--
+	}
+	return nil
+}
+
+// refine reads the correction bit of a nonzero coefficient.
+func (d *decoder) refine(z *int16, p1, m1 int16) {
+	if d.getBits(1) != 0 && *z&p1 == 0 {
+		if *z >= 0 {
+			*z += p1
+		} else {
+			*z += m1
+		}
+	}
+}
+
+// idctAll transforms a progressive image's coefficients once all scans are in.
+func (d *decoder) idctAll() {
+	for i := range d.comps {
+		c := &d.comps[i]
+		for by := range c.ch {
+			for bx := range c.cw {
+				blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])
+				if dcOnly(blk) {
+					d.flat(c, blk[0], bx, by)
+				} else {
+					d.idct(c, blk, bx, by)
+				}
+			}
+		}
+	}
+}
+
+func dcOnly(blk *[64]int16) bool {
+	for _, v := range blk[1:] {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""JPEG decoding speed, Pillow side: makes the benchmark JPEGs (a
+scikit-image photo upscaled to 1024×768 and 4000×3000, Pillow quality 90,
+4:2:0) in the given folder and prints Pillow's decode times, full size and
+draft 1/8, as CPU milliseconds per image (median) on one core.
+
+Used by scripts/bench_jpeg.sh, which runs Go's side in the same session.
+"""
+import io
+import os
+import statistics
+import sys
+import time
+
+from PIL import Image
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SIZES = [(1024, 768), (4000, 3000)]
+
+
+def make(folder):
+    src = Image.open(os.path.join(ROOT, "testdata", "images", "astronaut.png")).convert("RGB")
+    for w, h in SIZES:
+        src.resize((w, h), Image.Resampling.BICUBIC).save(os.path.join(folder, f"photo_{w}x{h}.jpg"), quality=90)
+
+
+def decode(data, scale):
+    im = Image.open(io.BytesIO(data))
+    if scale > 1:
+        im.draft("RGB", (im.size[0] // scale, im.size[1] // scale))
+    im.load()
+
+
+def main():
+    folder = sys.argv[1]
+    make(folder)
+    for w, h in SIZES:
+        data = open(os.path.join(folder, f"photo_{w}x{h}.jpg"), "rb").read()
+        for scale in (1, 8):
+            n = max(5, int(2e7 / (w * h / scale / scale)))
+            n = min(n, 60)
+            cpu, wall = [], []
+            for _ in range(n):
+                c, t = time.process_time(), time.perf_counter()
+                decode(data, scale)
+                cpu.append(time.process_time() - c)
+                wall.append(time.perf_counter() - t)
+            print(f"pillow\tphoto_{w}x{h}\t1/{scale}\t{statistics.median(cpu) * 1e3:.2f}\t{statistics.median(wall) * 1e3:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# --decode draft against exact decoding on large JPEGs: top-1 agreement,
+# images/s and CPU ms per image of `vitctl classify` with the real ViT-Ti/16
+# (ImageNet) on 2 threads, for a 1024×768 and a 4000×3000 folder made from
+# real photos by scripts/draft_agreement.py. On a shared machine the CPU
+# time says more than images/s. Usage: scripts/draft_agreement.sh [vitctl]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vitctl=${1:-bin/vitctl}
+[ -x "$vitctl" ] || make build
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$vitctl" convert ../shared/models/vit-tiny-in1k -o "$dir/vit-ti.gguf" >/dev/null
+/usr/bin/python3 scripts/draft_agreement.py make "$dir"
+echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD)"
+for size in 1024x768 4000x3000; do
+	n=$(ls "$dir/$size" | wc -l)
+	for mode in exact draft; do
+		/usr/bin/time -o "$dir/time" -f "%e %U %S" "$vitctl" classify -m "$dir/vit-ti.gguf" --threads 2 -k 1 -o jsonl \
+			--decode "$mode" "$dir/$size" >"$dir/$size.$mode.jsonl" 2>/dev/null
+		read -r wall user sys <"$dir/time"
+		echo "$size $mode: $n images, $(echo "$n / $wall" | bc -l | xargs printf '%.1f') images/s," \
+			"$(echo "1000 * ($user + $sys) / $n" | bc -l | xargs printf '%.1f') CPU ms per image"
+	done
+	echo -n "$size draft vs exact: "
+	/usr/bin/python3 scripts/draft_agreement.py compare "$dir/$size.exact.jsonl" "$dir/$size.draft.jsonl"
+done

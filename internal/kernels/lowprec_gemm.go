@@ -80,7 +80,7 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 	}
 	a := la.a[:mp*kg]
 	if prec == INT8 {
-		la.sa = grow(la.sa, mp)
+		la.sa = grow(la.sa, mp+mr6) // + mr6: amxGemm's 6-row steps start at any row
 		for i := range m {
 			la.sa[i] = im.int8.pack(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
 		}
@@ -91,6 +91,11 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 		}
 	}
 	clear(a[m*kg:])
+	if im.amx(prec) && m >= amxMinRows {
+		linearAMX(p, y, ldy, a, la.sa, m, w, ep, im)
+		lowAs.Put(la)
+		return
+	}
 	g := lowGemms.Get().(*lowGemm)
 	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur()
 	g.plan(p.threads)

@@ -51,7 +51,7 @@ printf '%-20s %7s %12s %12s %7s\n' model threads vitctl_ms torch_ms ratio
 for t in $threads; do
 	v="" p=""
 	for _ in $(seq "$rounds"); do
-		v="$v $("$bin" -test.run '^$' -test.bench "^BenchmarkViTB16/shape=vit_b16_224/impl=$impl/threads=$t\$" -test.benchtime 5x |
+		v="$v $("$bin" -test.run '^$' -test.bench "^BenchmarkViTB16/shape=vit_b16_224/precision=fp32/impl=$impl/threads=$t\$" -test.benchtime 5x |
 			awk '/ms\/img/ {for (i = 1; i < NF; i++) if ($(i+1) == "ms/img") print $i}')"
 		p="$p $(OMP_NUM_THREADS=$t "$py" scripts/compare_gemm_pytorch.py --vit --threads "$t" --iters 3 --rounds 3)"
 	done

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -153,22 +154,34 @@ func BenchmarkViTB16(b *testing.B) {
 		}
 		timed(1, func() { LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
-	for _, th := range []int{1, 2} {
-		b.Run(fmt.Sprintf("shape=vit_b16_224/impl=%s/threads=%d", cur().name, th), func(b *testing.B) {
-			p := NewPool(th)
-			clear(x)
-			forward(p)
-			spent = [7]time.Duration{}
-			c0 := cpuTime()
-			for b.Loop() {
+	threads := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		threads = append(threads, n)
+	}
+	for _, prec := range []Precision{FP32, BF16, INT8} {
+		if prec != FP32 {
+			for i := range layers {
+				ly := &layers[i]
+				ly.qkv, ly.out, ly.up, ly.down = ly.qkv.To(prec), ly.out.To(prec), ly.up.To(prec), ly.down.To(prec)
+			}
+		}
+		for _, th := range threads {
+			b.Run(fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, SelectedFor(prec), th), func(b *testing.B) {
+				p := NewPool(th)
 				clear(x)
 				forward(p)
-			}
-			reportFlops(b, flops, cpuTime()-c0)
-			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
-			for i, op := range ops {
-				b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
-			}
-		})
+				spent = [7]time.Duration{}
+				c0 := cpuTime()
+				for b.Loop() {
+					clear(x)
+					forward(p)
+				}
+				reportFlops(b, flops, cpuTime()-c0)
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+				for i, op := range ops {
+					b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
+				}
+			})
+		}
 	}
 }

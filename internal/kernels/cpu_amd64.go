@@ -5,9 +5,10 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 // features are read here and nowhere else, once at start. x/sys/cpu also
-// checks that the OS saves the ymm and zmm state (XCR0). The OS checks AMX
-// needs besides CPUID (XCR0 bits 17 and 18, and Linux's per-process
-// permission, arch_prctl(ARCH_REQ_XCOMP_PERM)) belong here too.
+// checks that the OS saves the ymm and zmm state (XCR0). AMX needs besides
+// CPUID that the OS saves the tile state (XCR0 bits 17 XTILECFG and 18
+// XTILEDATA) and Linux's permission for this process (amxPermit, asked
+// here, once).
 var features = readFeatures()
 
 func readFeatures() cpuFeatures {
@@ -18,6 +19,8 @@ func readFeatures() cpuFeatures {
 	f.avx512BF16 = x.HasAVX512F && x.HasAVX512BF16
 	f.avx512VNNI = x.HasAVX512F && x.HasAVX512VNNI
 	f.slowBF16 = vendor() == "GenuineIntel"
+	f.amx = x.HasAMXTile && x.HasAMXBF16 && x.HasAMXInt8 && f.avx512BF16 && f.avx512VNNI &&
+		x.HasOSXSAVE && xgetbv0()&(1<<17|1<<18) == 1<<17|1<<18 && amxPermit()
 	return f
 }
 
@@ -31,6 +34,9 @@ func vendor() string {
 	}
 	return string(s[:])
 }
+
+// xgetbv0 returns XCR0, the state components the OS saves (amx_amd64.s).
+func xgetbv0() uint64
 
 // cpuid executes CPUID with EAX = leaf and ECX = sub.
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)

@@ -15,3 +15,15 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL DX, d+20(FP)
 	RET
 
+
+// func xgetbv0() uint64
+//
+// XCR0, the state components the OS saves (XGETBV with ECX = 0).
+TEXT ·xgetbv0(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	BYTE $0x0f; BYTE $0x01; BYTE $0xd0 // xgetbv
+	SHLQ $32, DX
+	ORQ DX, AX
+	MOVQ AX, ret+0(FP)
+	RET
+

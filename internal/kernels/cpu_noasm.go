@@ -10,4 +10,6 @@ var (
 	fp32AVX512, fp32AVX2      *fp32Kernels
 	bf16AVX512, bf16ViaAVX512 *bf16Kernels
 	int8AVX512                *int8Kernels
+	bf16AMX                   *bf16Kernels
+	int8AMX                   *int8Kernels
 )

@@ -41,6 +41,9 @@ func TestImplsAvailable(t *testing.T) {
 	if vendor() == "GenuineIntel" { // VDPBF16PS at half the FMA rate
 		auto[BF16] = "avx512 via fp32"
 	}
+	if features.amx { // TestAMXAvailable fails under VITCTL_REQUIRE_AMX=1 if not
+		auto[BF16], auto[INT8] = "amx", "amx"
+	}
 	for p, name := range auto {
 		if x.HasAVX512F && SelectedFor(p) != name {
 			t.Errorf("auto selected %s for %v on an AVX-512 CPU, want %s", SelectedFor(p), p, name)

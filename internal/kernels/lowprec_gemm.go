@@ -60,10 +60,12 @@ var (
 	lowGemms     = sync.Pool{New: func() any { return new(lowGemm) }}
 )
 
-// lowA holds the packed activations of a call and their row scales.
+// lowA holds the packed activations of a call, their row scales and the
+// job packing them.
 type lowA struct {
-	a  []uint32
-	sa []float32
+	a    []uint32
+	sa   []float32
+	pack packJob
 }
 
 // linearLow is Linear for bf16 or int8 weights; the arguments have been
@@ -79,18 +81,22 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 		la.a = make([]uint32, mp*kg)
 	}
 	a := la.a[:mp*kg]
+	pj := &la.pack
+	pj.x, pj.ldx, pj.k, pj.a, pj.kg, pj.m = x, ldx, w.K, a, kg, m
 	if prec == INT8 {
-		la.sa = grow(la.sa, mp)
-		for i := range m {
-			la.sa[i] = im.int8.pack(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
-		}
+		la.sa = grow(la.sa, mp+mr6) // + mr6: amxGemm's 6-row steps start at any row
+		pj.sa, pj.int8 = la.sa, im.int8.pack
 		clear(la.sa[m:])
 	} else {
-		for i := range m {
-			im.bf16.pack(a[i*kg:(i+1)*kg], x[i*ldx:i*ldx+w.K])
-		}
+		pj.bf16 = im.bf16.pack
 	}
+	pj.run(p)
 	clear(a[m*kg:])
+	if im.amx(prec) && m >= amxMinRows {
+		linearAMX(p, y, ldy, a, la.sa, m, w, ep, im)
+		lowAs.Put(la)
+		return
+	}
 	g := lowGemms.Get().(*lowGemm)
 	g.m, g.n, g.kg, g.a, g.sa, g.w, g.c, g.ldc, g.ep, g.im, g.epi = m, w.N, kg, a, la.sa, w.lp, y, ldy, ep, im, cur()
 	g.plan(p.threads)

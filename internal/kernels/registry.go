@@ -70,6 +70,9 @@ type bf16Kernels struct {
 	pack func(dst []uint32, x []float32)
 	// round is roundRowBF16.
 	round func(dst, x []float32)
+	// amx, when set, is an AMX call (amxBF16Generic): products of at least
+	// amxMinRows rows run on AMX tiles (amxGemm), fewer on tile.
+	amx func(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
 }
 
 // bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
@@ -83,6 +86,8 @@ type int8Kernels struct {
 	tile    func(kc4 int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
 	pack    func(dst []uint32, x []float32) float32
 	dequant func(dst []float32, src []int32, sa, sw []float32, off []int32)
+	// amx is bf16Kernels.amx for int8 (amxI8Generic).
+	amx func(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
 }
 
 var generic = &impl{
@@ -99,6 +104,7 @@ var generic = &impl{
 // table of kernels. The assembly kernel sets are nil, and features false,
 // where the build has no assembly (-tags purego, other architectures).
 var registry = []*impl{
+	{name: "amx", ok: features.amx, mr: mr6, nr: nr, bf16: bf16AMX, int8: int8AMX},
 	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
 	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
@@ -113,9 +119,25 @@ type cpuFeatures struct {
 	avx512     bool // AVX-512F, DQ (VEXTRACTF32X8), BMI2 (BZHI for tail masks), and avx2 for narrow panels
 	avx512BF16 bool // AVX512_BF16 (VDPBF16PS)
 	avx512VNNI bool // AVX512_VNNI (VPDPBUSD)
+	// amx: AMX tiles with BF16 and INT8 (TDPBF16PS, TDPBUSD), the OS
+	// saving the tile state and letting this process use it; the AMX
+	// kernel sets pack activations with the AVX-512 code, so amx implies
+	// avx512BF16 and avx512VNNI.
+	amx bool
 	// slowBF16: VDPBF16PS runs at about half the fp32 FMA rate in FLOPs
 	// (Intel), against twice it on AMD's Zen 4 and 5 (CPU-NOTES).
 	slowBF16 bool
+}
+
+// amx reports whether im runs precision p's products on AMX tiles.
+func (im *impl) amx(p Precision) bool {
+	switch p {
+	case BF16:
+		return im.bf16 != nil && im.bf16.amx != nil
+	case INT8:
+		return im.int8 != nil && im.int8.amx != nil
+	}
+	return false
 }
 
 // has reports whether im has kernels for precision p.

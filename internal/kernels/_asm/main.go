@@ -25,6 +25,7 @@ var files = map[string]func(*asm){
 	"act2_amd64.s":      act2File,
 	"layernorm_amd64.s": layerNormFile,
 	"cpu_amd64.s":       cpuFile,
+	"amx_amd64.s":       amxFile,
 }
 
 func main() {

@@ -315,7 +315,7 @@ func (t *run) validate(ctx context.Context) (float64, error) {
 		e := min(s+t.r.Batch, len(f.labels))
 		logits := t.net.HeadForward(f.x[s*D:e*D], e-s)
 		for i, y := range f.labels[s:e] {
-			if rank(logits[i*L:(i+1)*L])[0] == y {
+			if rank(logits[i*L : (i+1)*L])[0] == y {
 				correct++
 			}
 		}

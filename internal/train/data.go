@@ -80,7 +80,7 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 	for _, p := range pairs {
 		i, ok := id[p[1]]
 		if !ok {
-			return nil, fmt.Errorf("%s: %s: label %q is not one of the training labels %v", path, p[0], p[1], labels)
+			return nil, fmt.Errorf("%s: %s: label %q is not one of the labels %v", path, p[0], p[1], labels)
 		}
 		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
 	}

@@ -26,6 +26,20 @@ type Options struct {
 	Warn func(error)
 	// Features, when set, is called as features are extracted (head mode).
 	Features func(done, total int)
+	// Save, when set, is called after every epoch (after Epoch) with the
+	// state to resume from and the current weights. An error stops the run.
+	Save func(Checkpoint, *model.Params) error
+	// Resume continues a run from a checkpoint; p must hold its weights
+	// (with its classifier), and the recipe must be the one it was made with.
+	Resume *Checkpoint
+}
+
+// Checkpoint is what resuming a run needs besides the weights.
+type Checkpoint struct {
+	Epoch   int         // epochs done
+	Step    int         // optimizer steps done
+	History []EpochInfo // of the epochs done
+	Opt     optim.State
 }
 
 // StepInfo describes one optimizer step.
@@ -55,7 +69,9 @@ func Run(ctx context.Context, cfg *model.Config, p *model.Params, train, val *Da
 		return nil, err
 	}
 	cfg.Labels = train.Labels
-	p.ResetHead(len(train.Labels), cfg.HiddenSize)
+	if o.Resume == nil {
+		p.ResetHead(len(train.Labels), cfg.HiddenSize)
+	}
 	pool := kernels.NewPool(o.Threads)
 	net, err := model.NewNet(*cfg, p, first, pool, r.Batch)
 	if err != nil {
@@ -74,6 +90,10 @@ func Run(ctx context.Context, cfg *model.Config, p *model.Params, train, val *Da
 			}
 			t.opt.Add(name, params[name], grads[name], wd)
 		}
+	}
+	if o.Resume != nil {
+		t.opt.SetState(o.Resume.Opt)
+		t.step = o.Resume.Step
 	}
 	return t.loop(ctx)
 }
@@ -146,8 +166,14 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	perEpoch := (n + t.r.Batch - 1) / t.r.Batch
 	t.sched = t.r.schedule(perEpoch * t.r.Epochs)
 	var hist []EpochInfo
-	best := -2.0
-	for e := 1; e <= t.r.Epochs; e++ {
+	best, start := -2.0, 1
+	if c := t.o.Resume; c != nil {
+		hist, start = slices.Clone(c.History), c.Epoch+1
+		for _, h := range hist {
+			best = max(best, h.ValAcc)
+		}
+	}
+	for e := start; e <= t.r.Epochs; e++ {
 		loss, err := t.epoch(ctx, e, perEpoch*t.r.Epochs)
 		if err != nil {
 			return hist, err
@@ -158,13 +184,19 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 				return hist, err
 			}
 		}
-		info := EpochInfo{Epoch: e, TrainLoss: loss, ValAcc: acc, Best: acc > best || t.val == nil}
+		info := EpochInfo{Epoch: e, TrainLoss: loss, ValAcc: acc, Best: acc >= best || t.val == nil}
 		if info.Best {
 			best = acc
 		}
 		hist = append(hist, info)
 		if t.o.Epoch != nil {
 			if err := t.o.Epoch(info, t.net.P); err != nil {
+				return hist, err
+			}
+		}
+		if t.o.Save != nil {
+			c := Checkpoint{Epoch: e, Step: t.step, History: hist, Opt: t.opt.State()}
+			if err := t.o.Save(c, t.net.P); err != nil {
 				return hist, err
 			}
 		}

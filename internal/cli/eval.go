@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/train"
+)
+
+func init() { subcommands = append(subcommands, newEvalCmd) }
+
+// evalOptions are eval's flags.
+type evalOptions struct {
+	model, format, plot, kernel, precision string
+	batch, threads, workers                int
+}
+
+func newEvalCmd(s streams) *cobra.Command {
+	o := &evalOptions{}
+	cmd := &cobra.Command{
+		Use:   "eval [flags] DATA",
+		Short: "Measure a model's accuracy on labelled images",
+		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy,
+per-class precision, recall and F1, and the confusion matrix (rows: true
+class, columns: predicted). DATA is a folder with one sub-folder per class
+or a .csv or .jsonl file of path,label, as for finetune; every label must be
+one of the model's. Images that cannot be read are reported and skipped
+(exit status 1).`,
+		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
+  vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf); default: the embedded model")
+	f.StringVarP(&o.format, "output", "o", "text", "output format: text or json")
+	f.StringVar(&o.plot, "plot", "", "draw the confusion matrix to this PNG")
+	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
+	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
+	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
+	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 or int8; default: the model file's")
+	return cmd
+}
+
+func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
+	switch {
+	case o.format != "text" && o.format != "json":
+		return usagef("-o %q: want text or json", o.format)
+	case o.batch < 1 || o.threads < 1 || o.workers < 1:
+		return usagef("--batch, --threads and --decoders must be at least 1")
+	}
+	if err := selectKernel(o.kernel); err != nil {
+		return err
+	}
+	m, err := openModel(o.model, false, o.precision)
+	if err != nil {
+		return err
+	}
+	ds, err := train.Open(data, m.Config.Labels)
+	if err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	runner, pre, err := m.runnerFor(o.precision, "", o.threads, o.batch)
+	if err != nil {
+		return err
+	}
+	inputs := make([]input, len(ds.Examples))
+	for i, e := range ds.Examples {
+		inputs[i] = input{path: e.Path}
+	}
+	pl := &pipeline{
+		decode:  func(path string) ([]float32, error) { return imageio.LoadInput(path, pre, 1<<26) },
+		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
+		workers: o.workers, batch: o.batch,
+	}
+	bar := newProgress(s.err, len(inputs), "evaluating")
+	var truth []int
+	var logits [][]float32
+	i, failed := 0, 0
+	err = pl.run(cmd.Context(), inputs, func(r result) {
+		if r.err != nil {
+			failed++
+			bar.message(r.err.Error())
+		} else {
+			truth = append(truth, ds.Examples[i].Label)
+			logits = append(logits, r.logits)
+		}
+		i++
+		bar.add()
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	if len(truth) == 0 {
+		return fmt.Errorf("data %s: no readable images", data)
+	}
+	rep := train.Score(m.Config.Labels, truth, logits)
+	if err := writeReport(s.out, o.format, rep); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if o.plot != "" {
+		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.err, "vitctl: %d of %d images could not be read\n", failed, len(inputs))
+		return errPartial
+	}
+	return nil
+}
+
+// writeReport prints the scores as text tables or one JSON object.
+func writeReport(w io.Writer, format string, r train.Report) error {
+	if format == "json" {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(r)
+	}
+	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\ntop-5   %.2f %%\n\n", r.N, 100*r.Top1, 100*r.Top5)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
+	for _, c := range r.PerClass {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Precision, c.Recall, c.F1)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(r.Labels, "\t"))
+	for i, row := range r.Confusion {
+		cells := make([]string, len(row))
+		for j, v := range row {
+			cells[j] = fmt.Sprint(v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t\n", r.Labels[i], strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}

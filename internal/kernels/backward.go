@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // The products and row operations of backpropagation, on the same packed
 // GEMM as the forward pass. For a Linear layer y = x·Wᵀ (x (M, K), W (N, K)):
 //
@@ -94,11 +96,23 @@ func Activate(p *Pool, dst, src []float32, act Act) {
 }
 
 // ActBackward writes dx = dy·act'(pre) elementwise, pre being the
-// activation's input; dx may alias dy.
-func ActBackward(p *Pool, dx, dy, pre []float32, act Act) {
+// activation's input and post, when not nil, its output; dx may alias dy.
+// With post, erf GELU's Φ(x) is post/x (the forward's x·Φ(x), absolute
+// error ≤ 3.1·2⁻²⁴·|x|, so Φ to 2e-7) instead of a second erf.
+func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
 	const chunk = 1 << 14
 	p.For(ceilDiv(len(pre), chunk), func(c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, len(pre))
+		if act == ActGELU && post != nil {
+			for i, x := range pre[lo:hi] {
+				phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
+				if abs32(x) > 1e-3 {
+					phi = post[lo+i] / x
+				}
+				dx[lo+i] = dy[lo+i] * (phi + x*expFast32(-0.5*x*x)*invSqrt2Pi)
+			}
+			return
+		}
 		for i, u := range pre[lo:hi] {
 			dx[lo+i] = dy[lo+i] * actGrad32(act, u)
 		}
@@ -112,40 +126,58 @@ func actGrad32(a Act, x float32) float32 {
 		return geluErfGrad32(x)
 	case ActGELUTanh: // ½(1+tanh u) + ½x(1−tanh²u)·u′, u = √(2/π)(x + 0.044715x³)
 		const c = 0.7978845608
-		u := c * x * fma(0.044715*x, x, 1)
-		t := 1 - 2/(1+exp32(2*u))
-		return 0.5*(1+t) + 0.5*x*(1-t*t)*c*fma(3*0.044715*x, x, 1)
+		u := c * x * (0.044715*x*x + 1)
+		t := 1 - 2/(1+expFast32(2*u))
+		return 0.5*(1+t) + 0.5*x*(1-t*t)*c*(3*0.044715*x*x+1)
 	case ActReLU: // PyTorch's: 0 at 0
 		if x > 0 {
 			return 1
 		}
 		return 0
 	case ActQuickGELU: // s + 1.702·x·s·(1−s), s = sigmoid(1.702x)
-		s := 1 / (1 + exp32(-1.702*x))
+		s := 1 / (1 + expFast32(-1.702*x))
 		return s + 1.702*x*s*(1-s)
 	}
 	return 1
 }
 
-// geluErfGrad32 is Φ(x) + x·φ(x), Φ and exp(−x²/2) computed as geluErf32
-// computes them.
+// geluErfGrad32 is Φ(x) + x·φ(x), with Φ from the same erfcx fit as
+// geluErf32 but in plain float32 arithmetic and expFast32: the backward
+// pass runs it on every hidden unit, and math.FMA and math.Ldexp made it
+// as slow as all the GEMMs of the step together.
 func geluErfGrad32(x float32) float32 {
 	z := min(abs32(x)*sqrt1_2, 10)
-	t := 1 / fma(z, 0.4, 1)
+	t := 1 / (z*0.4 + 1)
 	p := erfcxC[9]
 	for i := 8; i >= 0; i-- {
-		p = fma(p, t, erfcxC[i])
+		p = p*t + erfcxC[i]
 	}
 	p *= t
-	xx := x * x
-	lo := 0.5 * fma(x, x, -xx)
-	e := exp32(-0.5 * xx)
-	e = fma(-lo, e, e)
+	e := expFast32(-0.5 * x * x)
 	h := 0.5 * e * p
 	if x >= 0 {
 		h = 1 - h
 	}
 	return h + x*e*invSqrt2Pi
+}
+
+// expFast32 is exp(x) to a few ulp for the backward pass: 2ⁿ·e^r with n
+// the nearest integer to x/ln2, |r| ≤ ln2/2, a degree-7 Taylor polynomial
+// (truncation 5e-9), 2ⁿ built from its bits; 0 below −87.
+func expFast32(x float32) float32 {
+	if x < -87 {
+		return 0
+	}
+	x = min(x, 88)
+	t := x*log2e + 0.5
+	n := int32(t)
+	if t < float32(n) {
+		n--
+	}
+	nf := float32(n)
+	r := x - nf*ln2Hi - nf*ln2Lo
+	p := 1 + r*(1+r*(0.5+r*(expC3+r*(expC4+r*(expC5+r*(expC6+r*expC7))))))
+	return p * math.Float32frombits(uint32(n+127)<<23)
 }
 
 const invSqrt2Pi = 0.398942280

@@ -221,9 +221,11 @@ func TestActBackward(t *testing.T) {
 		y := make([]float32, len(x))
 		kernels.Activate(p, y, x, act)
 		checkRel(t, name+" y", y, opFile(t, op, "y"), 1e-6)
-		dx := make([]float32, len(x))
-		kernels.ActBackward(p, dx, dy, x, act)
-		checkRel(t, name+" dx", dx, opFile(t, op, "dx"), gradTol)
+		for _, post := range [][]float32{nil, y} {
+			dx := make([]float32, len(x))
+			kernels.ActBackward(p, dx, dy, x, post, act)
+			checkRel(t, name+" dx", dx, opFile(t, op, "dx"), gradTol)
+		}
 	}
 }
 

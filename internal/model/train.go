@@ -27,6 +27,7 @@ type Net struct {
 	g          grads
 	gbuf       kernels.GradBuf
 	out        []float32 // (B*T, D) the last block's output
+	actBuf     []float32 // (B*T, I) a trained layer's activation, recomputed when needed
 	embedState embedActs
 	headState  headActs
 }
@@ -45,7 +46,7 @@ type acts struct {
 	mean1, rstd1, mean2, rstd2   []float32 // (M)
 	qkv                          []float32 // (M, 3D)
 	probs                        []float32 // (B, H, T, T)
-	pre, a                       []float32 // (M, I)
+	pre, a                       []float32 // (M, I); a only in frozen layers (it is pre)
 }
 
 type embedActs struct {
@@ -91,6 +92,9 @@ func NewNet(c Config, p *Params, first int, pool *kernels.Pool, maxB int) (*Net,
 	for i := max(first, 0); i < c.NumHiddenLayers; i++ {
 		n.trained = append(n.trained, newActs(&c, maxB, true))
 	}
+	if len(n.trained) > 0 {
+		n.actBuf = make([]float32, M*I)
+	}
 	z := func(k int) []float32 { return make([]float32, k) }
 	n.out = z(M * D)
 	n.embedState = embedActs{patches: z(maxB * c.NumPatches() * c.NumChannels * c.PatchSize * c.PatchSize)}
@@ -120,7 +124,7 @@ func newActs(c *Config, B int, full bool) acts {
 		a.o1, a.o2 = z(M*D), z(M*D)
 	}
 	if full {
-		a.probs, a.a = z(B*H*T*T), z(M*I)
+		a.probs = z(B * H * T * T) // a is Net.actBuf, recomputed by the backward pass
 	} else {
 		a.a = a.pre // the activation in place: nothing is kept
 	}
@@ -278,8 +282,12 @@ func (n *Net) block(i int, x []float32, B int) []float32 {
 	layernormForward(pool, a.h2, a.mean2, a.rstd2, a.xmid, ly.ln2W, ly.ln2B, M, D, eps)
 	I := c.IntermediateSize
 	linearForward(pool, a.pre[:M*I], a.h2[:M*D], M, n.fwd.up[i], ly.upB, nil)
-	kernels.Activate(pool, a.a[:M*I], a.pre[:M*I], n.act)
-	n.residual(out[:M*D], a.xmid[:M*D], a.a[:M*I], a.o2, M, n.fwd.down[i], ly.downB, ly.ls2)
+	act := a.a
+	if act == nil {
+		act = n.actBuf
+	}
+	kernels.Activate(pool, act[:M*I], a.pre[:M*I], n.act)
+	n.residual(out[:M*D], a.xmid[:M*D], act[:M*I], a.o2, M, n.fwd.down[i], ly.downB, ly.ls2)
 	return out
 }
 

@@ -90,8 +90,10 @@ func (n *Net) blockBackward(i int, dx []float32, B int) {
 		dO = g.dtmp[:M*D]
 		scaleBackward(dO, gl.ls2, dx, a.o2, ly.ls2, M, D)
 	}
-	linearBackward(pool, da, gl.downW, gl.downB, dO, a.a[:M*I], M, n.bwd.down[i], false, &n.gbuf)
-	kernels.ActBackward(pool, da, da, a.pre[:M*I], n.act)
+	act := n.actBuf[:M*I]
+	kernels.Activate(pool, act, a.pre[:M*I], n.act) // not kept by the forward pass: 4·M·I bytes a layer
+	linearBackward(pool, da, gl.downW, gl.downB, dO, act, M, n.bwd.down[i], false, &n.gbuf)
+	kernels.ActBackward(pool, da, da, a.pre[:M*I], act, n.act)
 	linearBackward(pool, dh, gl.upW, gl.upB, da, a.h2[:M*D], M, n.bwd.up[i], false, &n.gbuf)
 	layernormBackward(pool, dx, gl.ln2W, gl.ln2B, dh, a.xmid, a.mean2, a.rstd2, ly.ln2W, M, D, g.part)
 	// Attention branch: xmid = x + [ls1 ⊙] (attn(h1·Wqkvᵀ + bqkv)·Woutᵀ + bout)

@@ -1,0 +1,65 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+)
+
+// vitTiny is ViT-Ti/16's config (timm vit_tiny_patch16_224).
+func vitTiny() Config {
+	c := Config{HiddenSize: 192, NumHiddenLayers: 12, NumAttentionHeads: 3, IntermediateSize: 768, HiddenAct: "gelu",
+		LayerNormEps: 1e-6, ImageSize: 224, PatchSize: 16, NumChannels: 3, QKVBias: true,
+		Labels: []string{"a", "b", "c", "d", "e"}, ModelType: "timm"}
+	return c
+}
+
+func randomParams(c *Config, seed uint64) *Params {
+	r := rand.New(rand.NewPCG(seed, 1))
+	p := newParams(c)
+	for _, t := range p.Tensors(c) {
+		for i := range t {
+			t[i] = float32(r.NormFloat64() * 0.02)
+		}
+	}
+	return p
+}
+
+// BenchmarkTrainStep is one training step (forward, cross-entropy,
+// backward; no optimizer) of ViT-Ti/16 on B images, every layer trained.
+//
+//	go test ./internal/model -run - -bench TrainStep -benchtime 3x
+func BenchmarkTrainStep(b *testing.B) {
+	c := vitTiny()
+	for _, B := range []int{8, 32} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("model=vit-ti16/batch=%d/threads=%d", B, threads), func(b *testing.B) {
+				n, err := NewNet(c, randomParams(&c, 1), -1, kernels.NewPool(threads), B)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r := rand.New(rand.NewPCG(2, 3))
+				px := make([]float32, B*c.PixelsPerImage())
+				for i := range px {
+					px[i] = float32(r.NormFloat64())
+				}
+				labels := make([]int, B)
+				for i := range labels {
+					labels[i] = i % 5
+				}
+				dl := make([]float32, B*5)
+				b.ResetTimer()
+				for range b.N {
+					n.ZeroGrad()
+					logits, _ := n.Forward(px, B)
+					CrossEntropy(dl, logits, labels, 5, 0.1)
+					n.Backward(dl, B)
+					n.Pack()
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*B), "ms/img")
+			})
+		}
+	}
+}

@@ -83,6 +83,7 @@ type finetuneJob struct {
 	steps      []train.StepInfo
 	bar        *progress
 	start      time.Time
+	lastStep   time.Time
 }
 
 func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
@@ -94,6 +95,12 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		Threads: j.o.threads, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) { j.bar.message("skipped: " + err.Error()) },
 		Features: func(done, total int) {
+			if !isTerminal(j.s.err) {
+				if tenth := 10 * done / total; total >= 200 && (tenth > 10*(done-j.r.Batch)/total || done == total) {
+					fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
+				}
+				return
+			}
 			if j.bar.bar == nil {
 				j.bar = newProgress(j.s.err, total, "features")
 			}
@@ -137,7 +144,13 @@ func (j *finetuneJob) step(s train.StepInfo) {
 	if j.bar.bar != nil {
 		j.bar.bar.Describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
 		j.bar.add()
+		return
 	}
+	// Not a terminal: a line every 10 % of the run's steps.
+	if now := time.Now(); 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
+		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g, %.1f img/s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, float64(s.Images)/now.Sub(j.lastStep).Seconds())
+	}
+	j.lastStep = time.Now()
 }
 
 // write saves the model (ck nil) or a checkpoint with the optimizer state.

@@ -1,11 +1,13 @@
-package model
+package model_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/vitctl/vitctl/internal/bench"
 	"github.com/vitctl/vitctl/internal/kernels"
+	. "github.com/vitctl/vitctl/internal/model"
 )
 
 // vitTiny is ViT-Ti/16's config (timm vit_tiny_patch16_224).
@@ -18,11 +20,24 @@ func vitTiny() Config {
 
 func randomParams(c *Config, seed uint64) *Params {
 	r := rand.New(rand.NewPCG(seed, 1))
-	p := newParams(c)
-	for _, t := range p.Tensors(c) {
-		for i := range t {
-			t[i] = float32(r.NormFloat64() * 0.02)
+	shapes := TensorShapes(c)
+	var names []string
+	for n := range shapes {
+		names = append(names, n)
+	}
+	p, err := LoadParams(c, names, func(name string) ([]float32, []int, error) {
+		k := 1
+		for _, d := range shapes[name] {
+			k *= d
 		}
+		x := make([]float32, k)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 0.02)
+		}
+		return x, shapes[name], nil
+	})
+	if err != nil {
+		panic(err)
 	}
 	return p
 }
@@ -51,6 +66,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 				dl := make([]float32, B*5)
 				b.ResetTimer()
+				cpu0, cpuOK := bench.CPUTime()
 				for range b.N {
 					n.ZeroGrad()
 					logits, _ := n.Forward(px, B)
@@ -59,6 +75,9 @@ func BenchmarkTrainStep(b *testing.B) {
 					n.Pack()
 				}
 				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*B), "ms/img")
+				if cpu1, ok := bench.CPUTime(); ok && cpuOK {
+					b.ReportMetric(float64((cpu1-cpu0).Milliseconds())/float64(b.N*B), "cpu-ms/img")
+				}
 			})
 		}
 	}

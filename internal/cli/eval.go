@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/imageio"
+
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -18,12 +19,23 @@ func init() { subcommands = append(subcommands, newEvalCmd) }
 
 // evalOptions are eval's flags.
 type evalOptions struct {
-	model, format, plot, kernel, precision string
-	batch, threads, workers                int
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	threads   threadsFlags
+	output    *outputFlags
+	maxPixels int
+	plot      string
+	batch     int
+	workers   int
+}
+
+func (o *evalOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output}
 }
 
 func newEvalCmd(s streams) *cobra.Command {
-	o := &evalOptions{}
+	o := &evalOptions{output: newOutputFlags("text", "json")}
 	cmd := &cobra.Command{
 		Use:   "eval [flags] DATA",
 		Short: "Measure a model's accuracy on labelled images",
@@ -35,32 +47,35 @@ one of the model's. Images that cannot be read are reported and skipped
 (exit status 1).`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.model, "model", "m", "", "model file (.gguf); default: the embedded model")
-	f.StringVarP(&o.format, "output", "o", "text", "output format: text or json")
+	o.groups().register(f)
 	f.StringVar(&o.plot, "plot", "", "draw the confusion matrix to this PNG")
+	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
-	f.StringVar(&o.kernel, "kernel", "", kernelHelp)
-	f.StringVar(&o.precision, "precision", "", "Linear layers in fp32, bf16 or int8; default: the model file's")
 	return cmd
 }
 
 func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
-	switch {
-	case o.format != "text" && o.format != "json":
-		return usagef("-o %q: want text or json", o.format)
-	case o.batch < 1 || o.threads < 1 || o.workers < 1:
-		return usagef("--batch, --threads and --decoders must be at least 1")
-	}
-	if err := selectKernel(o.kernel); err != nil {
+	if err := o.groups().validate(); err != nil {
 		return err
 	}
-	m, err := openModel(o.model, false, o.precision)
+	if err := atLeast1("--batch", o.batch); err != nil {
+		return err
+	}
+	if err := atLeast1("--max-pixels", o.maxPixels); err != nil {
+		return err
+	}
+	if err := atLeast1("--decoders", o.workers); err != nil {
+		return err
+	}
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
+	m, err := openModel(o.model.path, false, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -68,7 +83,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
-	runner, pre, err := m.runnerFor(o.precision, "", o.threads, o.batch)
+	runner, pre, err := m.runnerFor(&imageSize{}, o.threads.n, o.batch)
 	if err != nil {
 		return err
 	}
@@ -77,7 +92,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		inputs[i] = input{path: e.Path}
 	}
 	pl := &pipeline{
-		decode:  func(path string) ([]float32, error) { return imageio.LoadInput(path, pre, 1<<26) },
+		decode:  func(path string) ([]float32, error) { return loadInput(path, pre, o.maxPixels) },
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.workers, batch: o.batch,
 	}
@@ -104,7 +119,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data %s: no readable images", data)
 	}
 	rep := train.Score(m.Config.Labels, truth, logits)
-	if err := writeReport(s.out, o.format, rep); err != nil {
+	if err := writeReport(s.out, o.output.format.val, rep); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if o.plot != "" {

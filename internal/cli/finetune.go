@@ -15,17 +15,20 @@ func init() { subcommands = append(subcommands, newFinetuneCmd) }
 
 // finetuneOptions are finetune's flags.
 type finetuneOptions struct {
-	out, model, val, trainMode, plot, format string
-	data                                     string // the DATA argument
-	valSplit                                 float64
-	epochs, batch, threads, workers          int
-	lr, weightDecay, smoothing, warmup       float64
-	seed                                     uint64
-	noAugment, resume                        bool
+	model                              modelFlags
+	kernel                             kernelFlags
+	threads                            threadsFlags
+	out, val, trainMode, plot, format  string
+	data                               string // the DATA argument
+	valSplit                           float64
+	epochs, batch, workers             int
+	lr, weightDecay, smoothing, warmup float64
+	seed                               uint64
+	noAugment, resume                  bool
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
-	o := &finetuneOptions{}
+	o := &finetuneOptions{model: modelFlags{help: "base model (.gguf from vitctl convert); default: the embedded model"}}
 	cmd := &cobra.Command{
 		Use:   "finetune [flags] DATA -o OUT.gguf",
 		Short: "Teach a model your own classes (training on the CPU)",
@@ -54,12 +57,12 @@ the last epoch's state for --resume.`,
 		Example: `  vitctl finetune ~/photos/flowers -o flowers.gguf --plot curve.png
   vitctl finetune labels.csv -o mine.gguf -m vit-small.gguf --train last:2 --epochs 3
   vitctl classify -m flowers.gguf garden.jpg`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runFinetune(cmd, s, o, args[0]) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "model file to write (required), e.g. mine.gguf")
-	f.StringVarP(&o.model, "model", "m", "", "base model (.gguf from vitctl convert); default: the embedded model")
+	flagGroups{&o.model, &o.kernel, &o.threads}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
 	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", "head", "what to train: head (linear probe on frozen features), last:N (the last N encoder layers too) or all")
@@ -71,7 +74,6 @@ the last epoch's state for --resume.`,
 	f.Float64Var(&o.warmup, "warmup", 0.1, "fraction of the steps warming up (one-cycle schedule)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the split, the shuffling and the augmentation")
 	f.BoolVar(&o.noAugment, "no-augment", false, "no random crops and flips (last:N and all)")
-	f.IntVar(&o.threads, "threads", runtime.NumCPU(), "compute threads")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.plot, "plot", "", "draw the loss and accuracy curves to this PNG")
 	f.BoolVar(&o.resume, "resume", false, "continue the run whose state is in OUT.ckpt")
@@ -97,8 +99,8 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		return r, usagef("-o OUT.gguf is required")
 	case o.valSplit < 0 || o.valSplit >= 1:
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
-	case o.threads < 1 || o.workers < 1:
-		return r, usagef("--threads and --decoders must be at least 1")
+	case o.workers < 1:
+		return r, usagef("--decoders %d: must be at least 1", o.workers)
 	case o.format != "text" && o.format != "json":
 		return r, usagef("--format %q: want text or json", o.format)
 	}
@@ -110,8 +112,14 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
+	if err := (flagGroups{&o.model, &o.kernel, &o.threads}).validate(); err != nil {
+		return err
+	}
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
 	o.data = data
-	base, err := openBase(o.model)
+	base, err := openBase(o.model.path)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %d images, %d classes (%d for validation): %s\n",
 		j.base.source, len(j.train.Examples), len(j.train.Labels), valCount(j.val), j.r.String())
 	opts := train.Options{
-		Threads: j.o.threads, Workers: j.o.workers, Resume: j.resume,
+		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) { j.bar.message("skipped: " + err.Error()) },
 		Features: func(done, total int) {
 			if !isTerminal(j.s.err) {

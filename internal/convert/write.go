@@ -25,7 +25,7 @@ type Written struct {
 // model, for example). The file appears at path only once complete.
 func WriteModel(path string, cfg *model.Config, get model.Getter, wr Written) error {
 	w := gguf.NewWriter()
-	writeMetadata(w, cfg, wr.Name, wr.Source, wr.Version)
+	model.WriteMetadata(w, cfg, model.Provenance{Name: wr.Name, Source: wr.Source, ConverterVersion: wr.Version})
 	if wr.Extra != nil {
 		wr.Extra(w)
 	}

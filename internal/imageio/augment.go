@@ -1,6 +1,8 @@
 package imageio
 
 import (
+	"github.com/vitctl/vitctl/internal/prep"
+
 	"math"
 	"math/rand/v2"
 )
@@ -11,7 +13,7 @@ import (
 // clamped ratio, resized to w×h with filter resample; then, with
 // probability ½ when flip is set, mirrored left to right. All randomness
 // comes from r.
-func RandomResizedCrop(img *RGB8, r *rand.Rand, w, h int, scaleMin, scaleMax float64, resample int, flip bool) (*RGB8, error) {
+func RandomResizedCrop(img *RGB8, r *rand.Rand, w, h int, scaleMin, scaleMax float64, resample prep.Resample, flip bool) (*RGB8, error) {
 	x0, y0, cw, ch := cropBox(img.W, img.H, r, scaleMin, scaleMax)
 	c := NewRGB8(cw, ch)
 	for y := range ch {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // gradTol bounds ‖g − g_ref‖ / ‖g_ref‖ against PyTorch autograd in float64
@@ -81,6 +82,7 @@ func loadGradModel(t *testing.T, dir, params string) (*Config, *Params) {
 	t.Helper()
 	var c Config
 	loadJSON(t, filepath.Join(dir, "config.json"), &c)
+	c.Preprocess = prep.Default(c.ImageSize) // the goldens feed pixels, not images
 	names := slices.Sorted(func(yield func(string) bool) {
 		for n := range TensorShapes(&c) {
 			if !yield(n) {

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/vitctl/vitctl/internal/imageio"
-	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // maxPixels bounds a decoded image, as classify does.
@@ -23,7 +23,7 @@ type batch struct {
 // consumer, with augmentation seeded per (epoch, example) so the pixels do
 // not depend on which goroutine decoded them.
 type loader struct {
-	pre     model.Preprocess
+	pre     prep.Params
 	workers int
 	seed    uint64
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/optim"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // tinySetup is the cls-gelu gradient-golden model (16×16 images) with
@@ -33,7 +34,7 @@ func tinySetup(t *testing.T) (*model.Config, *model.Params, *Dataset) {
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Preprocess = model.DefaultPreprocess(cfg.ImageSize)
+	cfg.Preprocess = prep.Default(cfg.ImageSize)
 	shapes := model.TensorShapes(&cfg)
 	p, err := model.LoadParams(&cfg, slices.Collect(maps.Keys(shapes)), func(n string) ([]float32, []int, error) {
 		return readNpy(t, filepath.Join(dir, "params", n+".npy")), shapes[n], nil

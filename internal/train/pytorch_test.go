@@ -14,6 +14,7 @@ import (
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/optim"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 const goldenDir = "../../testdata/grad"
@@ -66,6 +67,7 @@ func TestTrainingMatchesPyTorch(t *testing.T) {
 	if err := json.Unmarshal(cb, &cfg); err != nil {
 		t.Fatal(err)
 	}
+	cfg.Preprocess = prep.Default(cfg.ImageSize) // the goldens feed pixels, not images
 	shapes := model.TensorShapes(&cfg)
 	names := slices.Sorted(maps.Keys(shapes))
 	p, err := model.LoadParams(&cfg, names, func(n string) ([]float32, []int, error) {

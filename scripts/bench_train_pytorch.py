@@ -8,7 +8,7 @@ random weights and pixels: forward, cross-entropy with label smoothing 0.1,
 backward, AdamW step. Prints the median wall and process CPU time per image
 over the timed steps (after one warm-up step).
 
-    OMP_WAIT_POLICY=PASSIVE scripts/bench_train_pytorch.py --threads 2 --batch 32 --steps 3
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/bench_train_pytorch.py --threads 2 --batch 32 --steps 3
 """
 
 import argparse

@@ -24,7 +24,8 @@ type finetuneOptions struct {
 	epochs, batch, workers             int
 	lr, weightDecay, smoothing, warmup float64
 	seed                               uint64
-	noAugment, resume                  bool
+	resume                             bool
+	augment                            string
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
@@ -73,7 +74,7 @@ the last epoch's state for --resume.`,
 	f.Float64Var(&o.smoothing, "label-smoothing", 0.1, "label smoothing of the cross-entropy")
 	f.Float64Var(&o.warmup, "warmup", 0.1, "fraction of the steps warming up (one-cycle schedule)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the split, the shuffling and the augmentation")
-	f.BoolVar(&o.noAugment, "no-augment", false, "no random crops and flips (last:N and all)")
+	f.StringVar(&o.augment, "augment", "auto", "random resized crops (scale 0.5–1) and flips: on, off or auto (on for last:N and all; off for head, whose features are then computed once instead of every epoch)")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.plot, "plot", "", "draw the loss and accuracy curves to this PNG")
 	f.BoolVar(&o.resume, "resume", false, "continue the run whose state is in OUT.ckpt")
@@ -90,7 +91,13 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		r.LR = o.lr
 	}
 	r.Batch, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Seed = o.batch, o.weightDecay, o.smoothing, o.warmup, o.seed
-	r.Augment = !o.noAugment && o.trainMode != "head"
+	switch o.augment {
+	case "on", "off":
+		r.Augment = o.augment == "on"
+	case "auto":
+	default:
+		return r, usagef("--augment %q: want on, off or auto", o.augment)
+	}
 	if err := r.Validate(); err != nil {
 		return r, usageError{err}
 	}

@@ -146,6 +146,17 @@ func TestFinetuneAllResume(t *testing.T) {
 	}
 }
 
+// TestFinetuneHeadAugment trains the head on augmented images, features
+// recomputed every epoch.
+func TestFinetuneHeadAugment(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "aug.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "-o", out, "--augment", "on", "--epochs", "2", "--batch", "8", "--threads", "2")
+	if code != 0 || !strings.Contains(errs, "augment=true") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+}
+
 func TestFinetuneErrors(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	one := t.TempDir()
@@ -165,6 +176,7 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{one, "-m", base, "-o", out}, ExitFailed, "need at least 2"},
 		{[]string{filepath.Join(data, "nope"), "-m", base, "-o", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "-o", out, "--resume"}, ExitFailed, "x.gguf.ckpt"},
+		{[]string{data, "-m", base, "-o", out, "--augment", "maybe"}, ExitUsage, "--augment"},
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.msg) || strings.Contains(errs, "goroutine") {

@@ -142,13 +142,20 @@ type features struct {
 	labels []int
 }
 
+// head says whether only the classifier is trained.
 func (t *run) head() bool { return t.first >= t.net.Config.NumHiddenLayers }
+
+// cached says whether the training features are computed once: head mode
+// without augmentation.
+func (t *run) cached() bool { return t.head() && !t.r.Augment }
 
 func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	if t.head() {
 		var err error
-		if t.trainFeat, err = t.extract(ctx, t.train.Examples); err != nil {
-			return nil, err
+		if t.cached() {
+			if t.trainFeat, err = t.extract(ctx, t.train.Examples); err != nil {
+				return nil, err
+			}
 		}
 		if t.val != nil {
 			if t.valFeat, err = t.extract(ctx, t.val.Examples); err != nil {
@@ -228,7 +235,7 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 			t.o.Step(StepInfo{Epoch: e, Step: t.step, Steps: steps, Loss: loss, LR: lr, Images: images})
 		}
 	}
-	if t.head() {
+	if t.cached() {
 		f := t.trainFeat
 		D := t.net.Config.HiddenSize
 		idx := t.order(e, len(f.labels))
@@ -265,7 +272,11 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 			return 0, err
 		}
 		stepFn(loss, len(b.labels))
-		t.net.Pack()
+		if t.head() {
+			t.net.PackHead()
+		} else {
+			t.net.Pack()
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err

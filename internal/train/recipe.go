@@ -19,13 +19,13 @@ type Recipe struct {
 	Smoothing   float64 // label smoothing
 	WarmupPct   float64 // fraction of the steps spent warming up (one-cycle)
 	Seed        uint64  // shuffling and augmentation
-	Augment     bool    // random resized crop (scale 0.5–1) + horizontal flip; not in head mode
+	Augment     bool    // random resized crop (scale 0.5–1) + horizontal flip; in head mode the features are then recomputed every epoch instead of cached
 }
 
 // DefaultRecipe returns the defaults for mode: head, lr 1e-2; last:N and
 // all, lr 1e-4 (PyTorch's figures for ViT-Ti, SOURCE.md of flowers5).
 func DefaultRecipe(mode string) Recipe {
-	r := Recipe{Train: mode, Epochs: 10, Batch: 32, LR: 1e-2, WeightDecay: 0.05, Smoothing: 0.1, WarmupPct: 0.1, Augment: true}
+	r := Recipe{Train: mode, Epochs: 10, Batch: 32, LR: 1e-2, WeightDecay: 0.05, Smoothing: 0.1, WarmupPct: 0.1, Augment: mode != "head"}
 	if mode != "head" {
 		r.LR, r.Epochs = 1e-4, 6
 	}
@@ -72,5 +72,5 @@ func (r *Recipe) schedule(steps int) optim.Schedule {
 
 func (r *Recipe) String() string {
 	return fmt.Sprintf("train=%s epochs=%d batch=%d lr=%g weight_decay=%g label_smoothing=%g schedule=onecycle(warmup=%g) augment=%t seed=%d",
-		r.Train, r.Epochs, r.Batch, r.LR, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Augment && r.Train != "head", r.Seed)
+		r.Train, r.Epochs, r.Batch, r.LR, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Augment, r.Seed)
 }

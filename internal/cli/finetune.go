@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"time"
 
@@ -152,7 +153,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if o.plot != "" {
-		if err := writeFileAtomic(o.plot, func(w ioWriter) error { return plotCurves(w, hist, job.steps) }); err != nil {
+		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotCurves(w, hist, job.steps) }); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -17,8 +16,6 @@ import (
 	"github.com/vitctl/vitctl/internal/optim"
 	"github.com/vitctl/vitctl/internal/train"
 )
-
-type ioWriter = io.Writer
 
 // Metadata a fine-tuned model file carries besides the model's own.
 const (

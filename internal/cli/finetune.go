@@ -138,7 +138,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now()}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -157,7 +157,14 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 			return err
 		}
 	}
-	return job.summary(hist)
+	if err := job.summary(hist); err != nil {
+		return err
+	}
+	if len(job.skipped) > 0 {
+		fmt.Fprintf(s.err, "vitctl: %d images could not be read and were skipped\n", len(job.skipped))
+		return errPartial
+	}
+	return nil
 }
 
 // datasets opens DATA and the validation set (--val, or --val-split of DATA).

@@ -80,6 +80,7 @@ type finetuneJob struct {
 	steps      []train.StepInfo
 	bar        *progress
 	start      time.Time
+	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
 	lastStep   time.Time
 }
 
@@ -90,7 +91,10 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		j.base.source, len(j.train.Examples), len(j.train.Labels), valCount(j.val), j.r.String())
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
-		Warn: func(err error) { j.bar.message("skipped: " + err.Error()) },
+		Warn: func(err error) {
+			j.skipped[err.Error()] = true
+			j.bar.message("skipped: " + err.Error())
+		},
 		Features: func(done, total int) {
 			if !isTerminal(j.s.err) {
 				if tenth := 10 * done / total; total >= 200 && (tenth > 10*(done-j.r.Batch)/total || done == total) {

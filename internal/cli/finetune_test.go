@@ -157,6 +157,21 @@ func TestFinetuneHeadAugment(t *testing.T) {
 	}
 }
 
+// TestFinetuneSkipsBrokenImages: an unreadable image is reported by name
+// and skipped; the model is still written; the exit status is 1.
+func TestFinetuneSkipsBrokenImages(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
+	out := filepath.Join(t.TempDir(), "b.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "-o", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
+	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 images could not be read") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestFinetuneErrors(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	one := t.TempDir()

@@ -75,7 +75,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModel(o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		inputs[i] = input{path: e.Path}
 	}
 	pl := &pipeline{
-		decode:  func(path string) ([]float32, error) { return loadInput(path, pre, o.maxPixels) },
+		decode:  func(path string) ([]float32, error) { return loadInput(cmd.Context(), path, pre, o.maxPixels) },
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.workers, batch: o.batch,
 	}

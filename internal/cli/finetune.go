@@ -127,7 +127,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	o.data = data
-	base, err := openBase(o.model.path)
+	base, err := openBase(cmd.Context(), s.err, o.model.path)
 	if err != nil {
 		return err
 	}

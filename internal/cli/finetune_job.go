@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -40,9 +41,15 @@ type baseModel struct {
 	name   string
 }
 
-// openBase reads a model file (or the embedded default) into Params.
-func openBase(path string) (*baseModel, error) {
+// openBase reads a model (a model file, a checkpoint folder or
+// ORG/NAME[@REVISION] as -m takes them, or the embedded default) into Params.
+func openBase(ctx context.Context, errw io.Writer, path string) (*baseModel, error) {
 	src := path
+	if file, shown, ok, err := sourceModel(ctx, errw, path); err != nil {
+		return nil, err
+	} else if ok {
+		path, src = file, shown
+	}
 	var f *gguf.File
 	var err error
 	if path == "" {
@@ -199,7 +206,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 	if rec, err := f.String(keyFTRecipe); err != nil || rec != j.r.String() {
 		return fmt.Errorf("--resume: %s was made with %q, not %q: use the same flags", path, rec, j.r.String())
 	}
-	ck, err := openBase(path)
+	ck, err := openBase(context.Background(), io.Discard, path)
 	if err != nil {
 		return fmt.Errorf("--resume: %w", err)
 	}

@@ -98,18 +98,26 @@ func Activate(p *Pool, dst, src []float32, act Act) {
 // ActBackward writes dx = dy·act'(pre) elementwise, pre being the
 // activation's input and post, when not nil, its output; dx may alias dy.
 // With post, erf GELU's Φ(x) is post/x (the forward's x·Φ(x), absolute
-// error ≤ 3.1·2⁻²⁴·|x|, so Φ to 2e-7) instead of a second erf.
+// error ≤ 3.1·2⁻²⁴·|x|, so Φ to 2e-7) and φ(x) = exp(−x²/2)/√(2π) comes
+// from the vectorised exp of the softmax (expSum), chunk by chunk.
 func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
-	const chunk = 1 << 14
+	const chunk = 1 << 12
+	im := cur
 	p.For(ceilDiv(len(pre), chunk), func(c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, len(pre))
 		if act == ActGELU && post != nil {
-			for i, x := range pre[lo:hi] {
+			var e [chunk]float32
+			xs, es := pre[lo:hi], e[:hi-lo]
+			for i, x := range xs {
+				es[i] = x * x
+			}
+			im.expSum(es, 0, -0.5) // exp(−x²/2)
+			for i, x := range xs {
 				phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
 				if abs32(x) > 1e-3 {
 					phi = post[lo+i] / x
 				}
-				dx[lo+i] = dy[lo+i] * (phi + x*expFast32(-0.5*x*x)*invSqrt2Pi)
+				dx[lo+i] = dy[lo+i] * (phi + x*es[i]*invSqrt2Pi)
 			}
 			return
 		}

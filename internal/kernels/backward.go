@@ -91,7 +91,7 @@ func Activate(p *Pool, dst, src []float32, act Act) {
 	const chunk = 1 << 14
 	p.For(ceilDiv(len(src), chunk), func(c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, len(src))
-		cur.epi(dst[lo:hi], hi-lo, src[lo:hi], hi-lo, nil, nil, 1, hi-lo, act)
+		cur().fp32.epi(dst[lo:hi], hi-lo, src[lo:hi], hi-lo, nil, nil, 1, hi-lo, act)
 	})
 }
 
@@ -102,7 +102,7 @@ func Activate(p *Pool, dst, src []float32, act Act) {
 // from the vectorised exp of the softmax (expSum), chunk by chunk.
 func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
 	const chunk = 1 << 12
-	im := cur
+	im := cur().fp32
 	p.For(ceilDiv(len(pre), chunk), func(c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, len(pre))
 		if act == ActGELU && post != nil {
@@ -205,7 +205,7 @@ func AttentionBackward(p *Pool, dqkv, dout, qkv, probs []float32, B, T, H, hd in
 	if len(probs) < B*H*T*T {
 		panic("kernels: AttentionBackward: probs shorter than B·H·T·T")
 	}
-	j := &attBwdJob{p: p, im: cur, dqkv: dqkv, dout: dout, qkv: qkv, probs: probs, B: B, T: T, H: H, hd: hd, scale: scale}
+	j := &attBwdJob{p: p, im: cur(), dqkv: dqkv, dout: dout, qkv: qkv, probs: probs, B: B, T: T, H: H, hd: hd, scale: scale}
 	var done latch
 	p.run(min(p.threads, B*H), j, &done)
 }

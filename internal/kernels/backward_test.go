@@ -20,7 +20,7 @@ func TestWeightGrad(t *testing.T) {
 		x, _ := guarded(r, M*K, 0)
 		dw0, _ := guarded(r, N*K, 0)
 		db0, _ := guarded(r, N, 0)
-		for _, im := range impls {
+		for _, im := range impls(FP32) {
 			withImpl(im, func() {
 				var want []float32
 				for _, threads := range []int{1, 2, 3} {

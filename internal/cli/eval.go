@@ -24,6 +24,7 @@ type evalOptions struct {
 	kernel    kernelFlags
 	threads   threadsFlags
 	output    *outputFlags
+	memory    memoryFlags
 	maxPixels int
 	plot      string
 	batch     int
@@ -31,7 +32,7 @@ type evalOptions struct {
 }
 
 func (o *evalOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory}
 }
 
 func newEvalCmd(s streams) *cobra.Command {
@@ -83,7 +84,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
-	runner, pre, err := m.runnerFor(&imageSize{}, o.threads.n, o.batch)
+	// The decode window and the batch being gathered hold preprocessed images.
+	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	runner, pre, err := m.runnerFor(&imageSize{}, shape, &o.memory)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,8 @@ type finetuneOptions struct {
 	model                              modelFlags
 	kernel                             kernelFlags
 	threads                            threadsFlags
-	out, val, trainMode, plot, format  string
+	output                             *outputFlags
+	out, val, trainMode, plot          string
 	data                               string // the DATA argument
 	valSplit                           float64
 	epochs, batch, workers             int
@@ -30,9 +31,9 @@ type finetuneOptions struct {
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
-	o := &finetuneOptions{model: modelFlags{help: "base model (.gguf from vitctl convert); default: the embedded model"}}
+	o := &finetuneOptions{model: modelFlags{help: "base model (.gguf from vitctl convert, a checkpoint folder or ORG/NAME); default: the embedded model"}, output: newOutputFlags("text", "json")}
 	cmd := &cobra.Command{
-		Use:   "finetune [flags] DATA -o OUT.gguf",
+		Use:   "finetune [flags] DATA --out OUT.gguf",
 		Short: "Teach a model your own classes (training on the CPU)",
 		Long: `Finetune trains a new classifier, and with --train last:N or all the encoder
 too, on labelled images, and writes an ordinary model file with the new
@@ -56,15 +57,15 @@ matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 validation accuracy is kept: OUT is written after each epoch that improves
 it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
 the last epoch's state for --resume.`,
-		Example: `  vitctl finetune ~/photos/flowers -o flowers.gguf --plot curve.png
-  vitctl finetune labels.csv -o mine.gguf -m vit-small.gguf --train last:2 --epochs 3
+		Example: `  vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
+  vitctl finetune labels.csv --out mine.gguf -m vit-small.gguf --train last:2 --epochs 3 -o json
   vitctl classify -m flowers.gguf garden.jpg`,
 		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runFinetune(cmd, s, o, args[0]) },
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.out, "output", "o", "", "model file to write (required), e.g. mine.gguf")
-	flagGroups{&o.model, &o.kernel, &o.threads}.register(f)
+	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
+	flagGroups{&o.model, &o.kernel, &o.threads, o.output}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
 	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", "head", "what to train: head (linear probe on frozen features), last:N (the last N encoder layers too) or all")
@@ -79,7 +80,6 @@ the last epoch's state for --resume.`,
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	f.StringVar(&o.plot, "plot", "", "draw the loss and accuracy curves to this PNG")
 	f.BoolVar(&o.resume, "resume", false, "continue the run whose state is in OUT.ckpt")
-	f.StringVar(&o.format, "format", "text", "summary on stdout: text or json")
 	return cmd
 }
 
@@ -104,13 +104,11 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	}
 	switch {
 	case o.out == "":
-		return r, usagef("-o OUT.gguf is required")
+		return r, usagef("--out OUT.gguf is required: the model file to write")
 	case o.valSplit < 0 || o.valSplit >= 1:
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
 	case o.workers < 1:
 		return r, usagef("--decoders %d: must be at least 1", o.workers)
-	case o.format != "text" && o.format != "json":
-		return r, usagef("--format %q: want text or json", o.format)
 	}
 	return r, nil
 }
@@ -120,7 +118,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if err := (flagGroups{&o.model, &o.kernel, &o.threads}).validate(); err != nil {
+	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output}).validate(); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {
@@ -195,7 +193,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 
 // summary prints the epochs and the kept model on stdout.
 func (j *finetuneJob) summary(hist []train.EpochInfo) error {
-	if j.o.format == "json" {
+	if j.o.output.format.val == "json" {
 		e := json.NewEncoder(j.s.out)
 		e.SetIndent("", "  ")
 		return e.Encode(map[string]any{"model": j.o.out, "base_model": j.base.source, "recipe": j.r.String(),

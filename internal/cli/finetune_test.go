@@ -29,7 +29,7 @@ func fashionGGUF(t *testing.T) string {
 			return
 		}
 		fashionModel = filepath.Join(dir, "fashion.gguf")
-		if code, _, errs := run(t, "", "convert", "../../testdata/models/fashion-vit", "-o", fashionModel); code != 0 {
+		if code, _, errs := run(t, "", "convert", "../../testdata/models/fashion-vit", "--out", fashionModel); code != 0 {
 			fashionErr = errs
 		}
 	})
@@ -73,8 +73,8 @@ func fashionTree(t *testing.T) string {
 func TestFinetuneHeadAndEval(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "ft.gguf")
-	code, stdout, errs := run(t, "", "finetune", data, "-m", base, "-o", out, "--val-split", "0",
-		"--epochs", "15", "--batch", "8", "--lr", "3e-2", "--threads", "2", "--format", "json")
+	code, stdout, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
+		"--epochs", "15", "--batch", "8", "--lr", "3e-2", "--threads", "2", "-o", "json")
 	if code != 0 {
 		t.Fatalf("finetune: exit %d\n%s", code, errs)
 	}
@@ -130,7 +130,7 @@ func TestFinetuneAllResume(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "all.gguf")
-	args := []string{"finetune", data, "-m", base, "-o", out, "--train", "all", "--batch", "16", "--threads", "2", "--plot", filepath.Join(dir, "curve.png")}
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "all", "--batch", "16", "--threads", "2", "--plot", filepath.Join(dir, "curve.png")}
 	code, _, errs := run(t, "", append(args, "--epochs", "1")...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
@@ -151,7 +151,7 @@ func TestFinetuneAllResume(t *testing.T) {
 func TestFinetuneHeadAugment(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "aug.gguf")
-	code, _, errs := run(t, "", "finetune", data, "-m", base, "-o", out, "--augment", "on", "--epochs", "2", "--batch", "8", "--threads", "2")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--augment", "on", "--epochs", "2", "--batch", "8", "--threads", "2")
 	if code != 0 || !strings.Contains(errs, "augment=true") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -163,7 +163,7 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
 	out := filepath.Join(t.TempDir(), "b.gguf")
-	code, _, errs := run(t, "", "finetune", data, "-m", base, "-o", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
 	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 images could not be read") {
 		t.Errorf("exit %d\n%s", code, errs)
 	}
@@ -184,14 +184,14 @@ func TestFinetuneErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{data, "-m", base}, ExitUsage, "-o OUT.gguf is required"},
-		{[]string{data, "-m", base, "-o", out, "--train", "last:9"}, ExitUsage, "--train last:9"},
-		{[]string{data, "-m", base, "-o", out, "--train", "some"}, ExitUsage, "want head, last:N or all"},
-		{[]string{data, "-m", base, "-o", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},
-		{[]string{one, "-m", base, "-o", out}, ExitFailed, "need at least 2"},
-		{[]string{filepath.Join(data, "nope"), "-m", base, "-o", out}, ExitFailed, "nope"},
-		{[]string{data, "-m", base, "-o", out, "--resume"}, ExitFailed, "x.gguf.ckpt"},
-		{[]string{data, "-m", base, "-o", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+		{[]string{data, "-m", base}, ExitUsage, "--out OUT.gguf is required"},
+		{[]string{data, "-m", base, "--out", out, "--train", "last:9"}, ExitUsage, "--train last:9"},
+		{[]string{data, "-m", base, "--out", out, "--train", "some"}, ExitUsage, "want head, last:N or all"},
+		{[]string{data, "-m", base, "--out", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},
+		{[]string{one, "-m", base, "--out", out}, ExitFailed, "need at least 2"},
+		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
+		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "x.gguf.ckpt"},
+		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.msg) || strings.Contains(errs, "goroutine") {

@@ -24,7 +24,7 @@ vet:
 	$(GO) -C internal/kernels/_asm vet ./...
 
 race:
-	$(GO) test -race -short ./internal/kernels ./internal/model ./internal/cli
+	$(GO) test -race -short ./internal/kernels ./internal/model ./internal/train ./internal/cli
 
 # Brief runs of every fuzz target; long runs are done by hand with -fuzztime=10m.
 fuzz:

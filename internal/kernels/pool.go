@@ -10,9 +10,10 @@ type scratch struct {
 	buf  []float32 // GEMM accumulator block
 	apad []float32 // the last, partial row tile of A, zero-padded
 	att  attScratch
-	g    gemm   // a Linear call, when this scratch is its caller's
-	aj   attJob // an Attention call, likewise
-	ln   lnJob  // a LayerNorm call, likewise
+	g    gemm          // a Linear call, when this scratch is its caller's
+	aj   attJob        // an Attention call, likewise
+	ln   lnJob         // a LayerNorm call, likewise
+	ab   attBwdScratch // AttentionBackward, one head at a time
 }
 
 // lnJob is one LayerNorm call; its items are runs of per rows.

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+
+	"github.com/vitctl/vitctl/internal/train"
+)
+
+func init() { subcommands = append(subcommands, newEvalCmd) }
+
+// evalOptions are eval's flags.
+type evalOptions struct {
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	threads   threadsFlags
+	output    *outputFlags
+	memory    memoryFlags
+	maxPixels int
+	plot      string
+	batch     int
+	workers   int
+}
+
+func (o *evalOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory}
+}
+
+func newEvalCmd(s streams) *cobra.Command {
+	o := &evalOptions{output: newOutputFlags("text", "json")}
+	cmd := &cobra.Command{
+		Use:   "eval [flags] DATA",
+		Short: "Measure a model's accuracy on labelled images",
+		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy,
+per-class precision, recall and F1, and the confusion matrix (rows: true
+class, columns: predicted). DATA is a folder with one sub-folder per class
+or a .csv or .jsonl file of path,label, as for finetune; every label must be
+one of the model's. Images that cannot be read are reported and skipped
+(exit status 1).`,
+		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
+  vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
+		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },
+	}
+	f := cmd.Flags()
+	o.groups().register(f)
+	f.StringVar(&o.plot, "plot", "", "draw the confusion matrix to this PNG")
+	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
+	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
+	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	return cmd
+}
+
+func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
+	if err := o.groups().validate(); err != nil {
+		return err
+	}
+	if err := atLeast1("--batch", o.batch); err != nil {
+		return err
+	}
+	if err := atLeast1("--max-pixels", o.maxPixels); err != nil {
+		return err
+	}
+	if err := atLeast1("--decoders", o.workers); err != nil {
+		return err
+	}
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	if err != nil {
+		return err
+	}
+	ds, err := train.Open(data, m.Config.Labels)
+	if err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	// The decode window and the batch being gathered hold preprocessed images.
+	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	runner, pre, err := m.runnerFor(&imageSize{}, shape, &o.memory)
+	if err != nil {
+		return err
+	}
+	inputs := make([]input, len(ds.Examples))
+	for i, e := range ds.Examples {
+		inputs[i] = input{path: e.Path}
+	}
+	pl := &pipeline{
+		decode:  func(path string) ([]float32, error) { return loadInput(cmd.Context(), path, pre, o.maxPixels) },
+		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
+		workers: o.workers, batch: o.batch,
+	}
+	bar := newProgress(s.err, len(inputs), "evaluating")
+	var truth []int
+	var logits [][]float32
+	i, failed := 0, 0
+	err = pl.run(cmd.Context(), inputs, func(r result) {
+		if r.err != nil {
+			failed++
+			bar.message(r.err.Error())
+		} else {
+			truth = append(truth, ds.Examples[i].Label)
+			logits = append(logits, r.logits)
+		}
+		i++
+		bar.add()
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	if len(truth) == 0 {
+		return fmt.Errorf("data %s: no readable images", data)
+	}
+	rep := train.Score(m.Config.Labels, truth, logits)
+	if err := writeReport(s.out, o.output.format.val, rep); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if o.plot != "" {
+		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.err, "vitctl: %d of %d images could not be read\n", failed, len(inputs))
+		return errPartial
+	}
+	return nil
+}
+
+// writeReport prints the scores as text tables or one JSON object.
+func writeReport(w io.Writer, format string, r train.Report) error {
+	if format == "json" {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(r)
+	}
+	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\ntop-5   %.2f %%\n\n", r.N, 100*r.Top1, 100*r.Top5)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
+	for _, c := range r.PerClass {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Precision, c.Recall, c.F1)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(r.Labels, "\t"))
+	for i, row := range r.Confusion {
+		cells := make([]string, len(row))
+		for j, v := range row {
+			cells[j] = fmt.Sprint(v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t\n", r.Labels[i], strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/defaultmodel"
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/optim"
+	"github.com/vitctl/vitctl/internal/train"
+)
+
+// Metadata a fine-tuned model file carries besides the model's own.
+const (
+	keyFTBase    = "vitctl.finetune.base_model"
+	keyFTRecipe  = "vitctl.finetune.recipe"
+	keyFTValAcc  = "vitctl.finetune.val_accuracy" // float64, −1 without a validation set
+	keyFTEpoch   = "vitctl.finetune.epoch"        // the epoch kept
+	keyFTHistory = "vitctl.finetune.history"      // JSON array of epochs
+	keyFTImages  = "vitctl.finetune.train_images"
+	keyFTData    = "vitctl.finetune.labels_from"
+	// Checkpoint (OUT.ckpt) only.
+	keyCkEpoch = "vitctl.checkpoint.epoch"
+	keyCkStep  = "vitctl.checkpoint.step"
+	ckM, ckV   = "adamw.m.", "adamw.v."
+)
+
+// baseModel is the model fine-tuning starts from, as trainable parameters.
+type baseModel struct {
+	cfg    *model.Config
+	params *model.Params
+	source string
+	name   string
+}
+
+// openBase reads a model (a model file, a checkpoint folder or
+// ORG/NAME[@REVISION] as -m takes them, or the embedded default) into Params.
+func openBase(ctx context.Context, errw io.Writer, path string) (*baseModel, error) {
+	src := path
+	if file, shown, ok, err := sourceModel(ctx, errw, path); err != nil {
+		return nil, err
+	} else if ok {
+		path, src = file, shown
+	}
+	var f *gguf.File
+	var err error
+	if path == "" {
+		src = "embedded default model (" + defaultmodel.Name + ")"
+		f, err = gguf.FromBytes(defaultmodel.GGUF)
+	} else {
+		f, err = gguf.Open(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
+	defer f.Close()
+	cfg, err := model.ConfigFrom(f)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
+	names := slices.DeleteFunc(f.TensorNames(), func(n string) bool { return strings.HasPrefix(n, "adamw.") })
+	p, err := model.LoadParams(cfg, names, f.Float32s)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
+	name, _ := f.String(model.KeyName)
+	return &baseModel{cfg: cfg, params: p, source: src, name: name}, nil
+}
+
+// finetuneJob is one finetune run: its inputs and what it has written.
+type finetuneJob struct {
+	o          *finetuneOptions
+	s          streams
+	r          train.Recipe
+	base       *baseModel
+	train, val *train.Dataset
+	resume     *train.Checkpoint
+	best       *train.EpochInfo
+	steps      []train.StepInfo
+	bar        *progress
+	start      time.Time
+	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
+	lastStep   time.Time
+}
+
+func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
+	j.bar = &progress{w: j.s.err}
+	cfg := *j.base.cfg
+	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %d images, %d classes (%d for validation): %s\n",
+		j.base.source, len(j.train.Examples), len(j.train.Labels), valCount(j.val), j.r.String())
+	opts := train.Options{
+		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
+		Warn: func(err error) {
+			j.skipped[err.Error()] = true
+			j.bar.message("skipped: " + err.Error())
+		},
+		Features: func(done, total int) {
+			if !isTerminal(j.s.err) {
+				if tenth := 10 * done / total; total >= 200 && (tenth > 10*(done-j.r.Batch)/total || done == total) {
+					fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
+				}
+				return
+			}
+			if j.bar.bar == nil {
+				j.bar = newProgress(j.s.err, total, "features")
+			}
+			j.bar.add()
+			if done == total {
+				j.bar.finish()
+				j.bar = &progress{w: j.s.err}
+			}
+		},
+		Step: j.step,
+		Epoch: func(e train.EpochInfo, p *model.Params) error {
+			j.bar.finish()
+			j.bar = &progress{w: j.s.err}
+			fmt.Fprintf(j.s.err, "vitctl: epoch %d/%d: train loss %.4f, %s%s\n", e.Epoch, j.r.Epochs, e.TrainLoss, accText(e), map[bool]string{true: " (best, saved)"}[e.Best])
+			if !e.Best {
+				return nil
+			}
+			j.best = &e
+			return j.write(j.o.out, &cfg, p, e, nil)
+		},
+		Save: func(c train.Checkpoint, p *model.Params) error {
+			return j.write(j.o.out+".ckpt", &cfg, p, train.EpochInfo{}, &c)
+		},
+	}
+	if j.resume != nil {
+		for i := range j.resume.History {
+			if h := j.resume.History[i]; j.best == nil || h.ValAcc > j.best.ValAcc {
+				j.best = &h
+			}
+		}
+	}
+	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// step updates the progress bar: loss and images per second.
+func (j *finetuneJob) step(s train.StepInfo) {
+	j.steps = append(j.steps, s)
+	if j.bar.bar == nil && isTerminal(j.s.err) {
+		j.bar = newProgress(j.s.err, s.Steps-s.Step+1, "")
+	}
+	if j.bar.bar != nil {
+		j.bar.bar.Describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
+		j.bar.add()
+		return
+	}
+	// Not a terminal: a line every 10 % of the run's steps.
+	if now := time.Now(); 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
+		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g, %.1f img/s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, float64(s.Images)/now.Sub(j.lastStep).Seconds())
+	}
+	j.lastStep = time.Now()
+}
+
+// write saves the model (ck nil) or a checkpoint with the optimizer state.
+func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e train.EpochInfo, ck *train.Checkpoint) error {
+	hist, _ := json.Marshal([]train.EpochInfo{e})
+	wr := convert.Written{Name: j.base.name + " fine-tuned", Source: j.base.source, Version: Version,
+		Extra: func(w *gguf.Writer) {
+			w.AddString(keyFTBase, j.base.source)
+			w.AddString(keyFTRecipe, j.r.String())
+			w.AddFloat64(keyFTValAcc, e.ValAcc)
+			w.AddUint32(keyFTEpoch, uint32(e.Epoch))
+			w.AddUint32(keyFTImages, uint32(len(j.train.Examples)))
+			w.AddString(keyFTData, j.o.data)
+			if ck == nil {
+				w.AddString(keyFTHistory, string(hist))
+			} else {
+				all, _ := json.Marshal(ck.History)
+				w.AddString(keyFTHistory, string(all))
+				w.AddUint32(keyCkEpoch, uint32(ck.Epoch))
+				w.AddUint32(keyCkStep, uint32(ck.Step))
+			}
+		}}
+	if ck != nil {
+		wr.Tensors = map[string][]float32{}
+		for n, m := range ck.Opt.M {
+			wr.Tensors[ckM+n] = m
+			wr.Tensors[ckV+n] = ck.Opt.V[n]
+		}
+	}
+	if err := convert.WriteModel(path, cfg, p.Getter(cfg), wr); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// loadCheckpoint reads OUT.ckpt for --resume: the weights, the optimizer
+// state and the epochs done; the recipe must be the same.
+func (j *finetuneJob) loadCheckpoint() error {
+	path := j.o.out + ".ckpt"
+	f, err := gguf.Open(path)
+	if err != nil {
+		return fmt.Errorf("--resume: %w", err)
+	}
+	defer f.Close()
+	if rec, err := f.String(keyFTRecipe); err != nil || rec != j.r.String() {
+		return fmt.Errorf("--resume: %s was made with %q, not %q: use the same flags", path, rec, j.r.String())
+	}
+	ck, err := openBase(context.Background(), io.Discard, path)
+	if err != nil {
+		return fmt.Errorf("--resume: %w", err)
+	}
+	if !slices.Equal(ck.cfg.Labels, j.train.Labels) {
+		return fmt.Errorf("--resume: %s has labels %v, the data %v", path, ck.cfg.Labels, j.train.Labels)
+	}
+	c := &train.Checkpoint{Opt: optim.State{M: map[string][]float32{}, V: map[string][]float32{}}}
+	var hist string
+	for _, err := range []error{
+		get(f.Int, keyCkEpoch, &c.Epoch), get(f.Int, keyCkStep, &c.Step), get(f.String, keyFTHistory, &hist),
+	} {
+		if err != nil {
+			return fmt.Errorf("--resume: %s: %w", path, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
+		return fmt.Errorf("--resume: %s: history: %w", path, err)
+	}
+	c.Opt.Step = c.Step
+	for _, n := range f.TensorNames() {
+		for prefix, dst := range map[string]map[string][]float32{ckM: c.Opt.M, ckV: c.Opt.V} {
+			if name, ok := strings.CutPrefix(n, prefix); ok {
+				x, _, err := f.Float32s(n)
+				if err != nil {
+					return fmt.Errorf("--resume: %s: %w", path, err)
+				}
+				dst[name] = slices.Clone(x)
+			}
+		}
+	}
+	j.base.params, j.resume = ck.params, c
+	fmt.Fprintf(j.s.err, "vitctl: resuming after epoch %d of %d (%d tensors of optimizer state)\n", c.Epoch, j.r.Epochs, len(slices.Collect(maps.Keys(c.Opt.M))))
+	return nil
+}
+
+func get[T any](fn func(string) (T, error), key string, dst *T) error {
+	v, err := fn(key)
+	*dst = v
+	return err
+}

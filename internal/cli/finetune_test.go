@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+var (
+	fashionOnce  sync.Once
+	fashionModel string
+	fashionErr   string
+)
+
+// fashionGGUF converts testdata/models/fashion-vit (a 6-layer ViT trained
+// on Fashion-MNIST, 28×28) once for the package's tests.
+func fashionGGUF(t *testing.T) string {
+	t.Helper()
+	fashionOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vitctl-finetune-test-")
+		if err != nil {
+			fashionErr = err.Error()
+			return
+		}
+		fashionModel = filepath.Join(dir, "fashion.gguf")
+		if code, _, errs := run(t, "", "convert", "../../testdata/models/fashion-vit", "--out", fashionModel); code != 0 {
+			fashionErr = errs
+		}
+	})
+	if fashionErr != "" {
+		t.Fatal(fashionErr)
+	}
+	return fashionModel
+}
+
+// fashionTree lays out testdata/images/fashion as an ImageFolder tree of
+// three new classes (shoes, bags, clothes) and returns its root.
+func fashionTree(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(imagesDir, "fashion", "*.png"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("fashion images: %v (%d files)", err, len(files))
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		class := "clothes"
+		switch {
+		case strings.Contains(name, "sandal"), strings.Contains(name, "sneaker"), strings.Contains(name, "boot"):
+			class = "shoes"
+		case strings.Contains(name, "bag"):
+			class = "bags"
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(root, class), 0o755)
+		os.WriteFile(filepath.Join(root, class, name), b, 0o644)
+	}
+	return root
+}
+
+// TestFinetuneHeadAndEval trains a linear probe on the shipped Fashion-MNIST
+// PNGs, then checks that the file is an ordinary model with the new labels
+// and its recipe, that classify and eval use it, and that it learned.
+func TestFinetuneHeadAndEval(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "ft.gguf")
+	code, stdout, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
+		"--epochs", "15", "--batch", "8", "--lr", "3e-2", "--threads", "2", "-o", "json")
+	if code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	var sum struct {
+		Epochs []struct {
+			TrainLoss float64 `json:"train_loss"`
+		}
+		TrainImages int `json:"train_images"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s", err, stdout)
+	}
+	first, last := sum.Epochs[0].TrainLoss, sum.Epochs[len(sum.Epochs)-1].TrainLoss
+	if len(sum.Epochs) != 15 || !(last < 0.7*first) {
+		t.Errorf("%d epochs, loss %.3f → %.3f: want 15 epochs and the loss down by 30 %%", len(sum.Epochs), first, last)
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, _ := f.Strings(model.KeyLabels)
+	recipe, _ := f.String(keyFTRecipe)
+	f.Close()
+	if strings.Join(labels, ",") != "bags,clothes,shoes" || !strings.Contains(recipe, "train=head") {
+		t.Errorf("labels %v, recipe %q", labels, recipe)
+	}
+	code, stdout, errs = run(t, "", "eval", "-m", out, "-o", "json", data)
+	if code != 0 {
+		t.Fatalf("eval: exit %d\n%s", code, errs)
+	}
+	var rep struct {
+		N         int
+		Top1      float64
+		Confusion [][]int
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	// The training set itself: the probe must beat the majority class
+	// (clothes, 18 of 30).
+	if rep.N != sum.TrainImages || rep.Top1 < 0.8 || len(rep.Confusion) != 3 {
+		t.Errorf("eval on the training images: %d images, top-1 %.2f, %d confusion rows", rep.N, rep.Top1, len(rep.Confusion))
+	}
+	code, stdout, _ = run(t, "", "classify", "-m", out, "-k", "1", filepath.Join(data, "shoes"))
+	if code != 0 || !strings.Contains(stdout, "shoes") {
+		t.Errorf("classify with the fine-tuned model: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestFinetuneAllResume trains every layer for one epoch, then resumes
+// the same run for a second from OUT.ckpt.
+func TestFinetuneAllResume(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "all.gguf")
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "all", "--batch", "16", "--threads", "2", "--plot", filepath.Join(dir, "curve.png")}
+	code, _, errs := run(t, "", append(args, "--epochs", "1")...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	// A different recipe may not resume this run.
+	if code, _, errs = run(t, "", append(args, "--epochs", "2", "--resume")...); code == 0 || !strings.Contains(errs, "use the same flags") {
+		t.Errorf("resume with other flags: exit %d\n%s", code, errs)
+	}
+	for _, p := range []string{out, out + ".ckpt", filepath.Join(dir, "curve.png")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestFinetuneHeadAugment trains the head on augmented images, features
+// recomputed every epoch.
+func TestFinetuneHeadAugment(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "aug.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--augment", "on", "--epochs", "2", "--batch", "8", "--threads", "2")
+	if code != 0 || !strings.Contains(errs, "augment=true") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+}
+
+// TestFinetuneSkipsBrokenImages: an unreadable image is reported by name
+// and skipped; the model is still written; the exit status is 1.
+func TestFinetuneSkipsBrokenImages(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
+	out := filepath.Join(t.TempDir(), "b.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
+	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 images could not be read") {
+		t.Errorf("exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestFinetuneErrors(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	one := t.TempDir()
+	os.MkdirAll(filepath.Join(one, "only"), 0o755)
+	b, _ := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	os.WriteFile(filepath.Join(one, "only", "a.png"), b, 0o644)
+	out := filepath.Join(t.TempDir(), "x.gguf")
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{data, "-m", base}, ExitUsage, "--out OUT.gguf is required"},
+		{[]string{data, "-m", base, "--out", out, "--train", "last:9"}, ExitUsage, "--train last:9"},
+		{[]string{data, "-m", base, "--out", out, "--train", "some"}, ExitUsage, "want head, last:N or all"},
+		{[]string{data, "-m", base, "--out", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},
+		{[]string{one, "-m", base, "--out", out}, ExitFailed, "need at least 2"},
+		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
+		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "x.gguf.ckpt"},
+		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+	} {
+		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)
+		if code != c.code || !strings.Contains(errs, c.msg) || strings.Contains(errs, "goroutine") {
+			t.Errorf("finetune %v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s written by a failed run", out)
+	}
+}

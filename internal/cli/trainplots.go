@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/vitctl/vitctl/internal/train"
+)
+
+// plotCurves draws the training loss of every step and each epoch's mean
+// loss (left) and validation accuracy (right) as a PNG.
+func plotCurves(w io.Writer, hist []train.EpochInfo, steps []train.StepInfo) error {
+	if len(hist) == 0 {
+		return fmt.Errorf("no epoch to plot")
+	}
+	loss := plot.New()
+	loss.Title.Text, loss.X.Label.Text, loss.Y.Label.Text = "training loss", "epoch", "cross-entropy"
+	acc := plot.New()
+	acc.Title.Text, acc.X.Label.Text, acc.Y.Label.Text = "validation accuracy", "epoch", "top-1 [%]"
+	var sx, ex, ax plotter.XYs
+	perEpoch := map[int]int{}
+	for _, s := range steps {
+		perEpoch[s.Epoch]++
+	}
+	seen := map[int]int{}
+	for _, s := range steps {
+		seen[s.Epoch]++
+		sx = append(sx, plotter.XY{X: float64(s.Epoch-1) + float64(seen[s.Epoch])/float64(perEpoch[s.Epoch]), Y: s.Loss})
+	}
+	for _, h := range hist {
+		ex = append(ex, plotter.XY{X: float64(h.Epoch), Y: h.TrainLoss})
+		if h.ValAcc >= 0 {
+			ax = append(ax, plotter.XY{X: float64(h.Epoch), Y: 100 * h.ValAcc})
+		}
+	}
+	if len(sx) > 0 {
+		l, err := plotter.NewLine(sx)
+		if err != nil {
+			return err
+		}
+		l.Color = color.RGBA{R: 160, G: 190, B: 230, A: 255}
+		loss.Add(l)
+		loss.Legend.Add("step", l)
+	}
+	for _, c := range []struct {
+		p   *plot.Plot
+		xys plotter.XYs
+		lbl string
+	}{{loss, ex, "epoch mean"}, {acc, ax, "validation"}} {
+		if len(c.xys) == 0 {
+			continue
+		}
+		l, sc, err := plotter.NewLinePoints(c.xys)
+		if err != nil {
+			return err
+		}
+		l.Color, sc.Color = color.RGBA{R: 20, G: 70, B: 160, A: 255}, color.RGBA{R: 20, G: 70, B: 160, A: 255}
+		l.Width = vg.Points(1.5)
+		c.p.Add(l, sc)
+		c.p.Legend.Add(c.lbl, l, sc)
+	}
+	loss.Legend.Top = true
+	return drawPanels(w, []*plot.Plot{loss, acc}, 1100, 420)
+}
+
+// drawPanels draws plots side by side into a width×height PNG.
+func drawPanels(w io.Writer, plots []*plot.Plot, width, height int) error {
+	cv := vgimg.New(vg.Length(width)*vg.Inch/96, vg.Length(height)*vg.Inch/96)
+	dc := draw.New(cv)
+	tiles := draw.Tiles{Cols: len(plots), Rows: 1, PadX: vg.Points(16), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	grid := [][]*plot.Plot{plots}
+	for i, c := range plot.Align(grid, tiles, dc)[0] {
+		plots[i].Draw(c)
+	}
+	_, err := vgimg.PngCanvas{Canvas: cv}.WriteTo(w)
+	return err
+}
+
+// plotConfusion draws the confusion matrix as a heat map: rows true
+// classes, columns predicted, each row shaded by its share of the row.
+func plotConfusion(w io.Writer, r train.Report) error {
+	L := len(r.Labels)
+	cell := max(24, min(60, 900/max(L, 1)))
+	margin := 140
+	size := margin + cell*L + 20
+	cv := vgimg.New(vg.Length(size)*vg.Inch/96, vg.Length(size)*vg.Inch/96)
+	dc := draw.New(cv)
+	pt := func(px int) vg.Length { return vg.Length(px) * vg.Inch / 96 }
+	top := dc.Max.Y - pt(margin)
+	font := plot.DefaultFont
+	font.Size = vg.Points(9)
+	sty := draw.TextStyle{Color: color.Black, Font: font, Handler: plot.DefaultTextHandler}
+	for i, row := range r.Confusion {
+		total := 0
+		for _, v := range row {
+			total += v
+		}
+		for j, v := range row {
+			share := 0.0
+			if total > 0 {
+				share = float64(v) / float64(total)
+			}
+			g := uint8(255 - 200*share)
+			x0, y0 := dc.Min.X+pt(margin+j*cell), top-pt((i+1)*cell)
+			dc.SetColor(color.RGBA{R: g, G: g, B: 255, A: 255})
+			dc.Fill(vg.Path{{Type: vg.MoveComp, Pos: vg.Point{X: x0, Y: y0}}, {Type: vg.LineComp, Pos: vg.Point{X: x0 + pt(cell), Y: y0}},
+				{Type: vg.LineComp, Pos: vg.Point{X: x0 + pt(cell), Y: y0 + pt(cell)}}, {Type: vg.LineComp, Pos: vg.Point{X: x0, Y: y0 + pt(cell)}}, {Type: vg.CloseComp}})
+			s := sty
+			s.XAlign, s.YAlign = draw.XCenter, draw.YCenter
+			dc.FillText(s, vg.Point{X: x0 + pt(cell)/2, Y: y0 + pt(cell)/2}, fmt.Sprint(v))
+		}
+		s := sty
+		s.XAlign, s.YAlign = draw.XRight, draw.YCenter
+		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin-6), Y: top - pt(i*cell+cell/2)}, r.Labels[i])
+		s.Rotation, s.XAlign = 1.5708, draw.XLeft
+		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin+i*cell+cell/2), Y: top + pt(6)}, r.Labels[i])
+	}
+	s := sty
+	s.XAlign = draw.XLeft
+	dc.FillText(s, vg.Point{X: dc.Min.X + pt(6), Y: dc.Max.Y - pt(16)}, fmt.Sprintf("rows: true, columns: predicted; top-1 %.1f %%", 100*r.Top1))
+	_, err := vgimg.PngCanvas{Canvas: cv}.WriteTo(w)
+	return err
+}

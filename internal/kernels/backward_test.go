@@ -1,0 +1,136 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestWeightGrad checks dw += dyᵀ·x and db += Σ dy against float64 on
+// shapes around the tile edges and a ViT-Ti one, with the derived bound
+// |Δ| ≤ 2·M·eps32·Σ|dy||x| (the sum over M rows), for every
+// implementation, and that the bits do not depend on the thread count.
+func TestWeightGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}} {
+		M, N, K := s[0], s[1], s[2]
+		dy, _ := guarded(r, M*N, 0)
+		x, _ := guarded(r, M*K, 0)
+		dw0, _ := guarded(r, N*K, 0)
+		db0, _ := guarded(r, N, 0)
+		for _, im := range impls(FP32) {
+			withImpl(im, func() {
+				var want []float32
+				for _, threads := range []int{1, 2, 3} {
+					dw, db := slices.Clone(dw0), slices.Clone(db0)
+					var buf GradBuf
+					WeightGrad(NewPool(threads), dw, db, dy, x, M, N, K, &buf)
+					name := fmt.Sprintf("%s/%dx%dx%d/threads=%d", im.name, M, N, K, threads)
+					if want == nil {
+						want = dw
+						checkWeightGrad(t, name, dw, db, dw0, db0, dy, x, M, N, K)
+					} else if !slices.Equal(dw, want) {
+						t.Errorf("%s: bits differ from 1 thread", name)
+					}
+				}
+			})
+		}
+	}
+}
+
+func checkWeightGrad(t *testing.T, name string, dw, db, dw0, db0, dy, x []float32, M, N, K int) {
+	t.Helper()
+	for n := range N {
+		for k := range K {
+			ref, abs := float64(dw0[n*K+k]), math.Abs(float64(dw0[n*K+k]))
+			for m := range M {
+				p := float64(dy[m*N+n]) * float64(x[m*K+k])
+				ref += p
+				abs += math.Abs(p)
+			}
+			if d := math.Abs(float64(dw[n*K+k]) - ref); d > 2*float64(M+1)*eps32*abs {
+				t.Fatalf("%s: dw[%d,%d] = %v, want %v", name, n, k, dw[n*K+k], ref)
+			}
+		}
+		ref, abs := float64(db0[n]), math.Abs(float64(db0[n]))
+		for m := range M {
+			ref += float64(dy[m*N+n])
+			abs += math.Abs(float64(dy[m*N+n]))
+		}
+		if d := math.Abs(float64(db[n]) - ref); d > 2*float64(M+1)*eps32*abs {
+			t.Fatalf("%s: db[%d] = %v, want %v", name, n, db[n], ref)
+		}
+	}
+}
+
+// TestPackT checks that Linear with PackT(v) computes x·v, and Repack
+// reuses memory and equals PackB.
+func TestPackT(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	M, K, N := 9, 70, 130
+	x, _ := guarded(r, M*K, 0)
+	v, _ := guarded(r, K*N, 0)
+	y := make([]float32, M*N)
+	p := NewPool(2)
+	pt := PackT(nil, v, K, N)
+	Linear(p, y, N, x, K, M, pt, Epilogue{})
+	for i := range M {
+		for j := range N {
+			var ref, abs float64
+			for k := range K {
+				ref += float64(x[i*K+k]) * float64(v[k*N+j])
+				abs += math.Abs(float64(x[i*K+k]) * float64(v[k*N+j]))
+			}
+			if d := math.Abs(float64(y[i*N+j]) - ref); d > 2*float64(K)*eps32*abs {
+				t.Fatalf("y[%d,%d] = %v, want %v", i, j, y[i*N+j], ref)
+			}
+		}
+	}
+	w, _ := guarded(r, N*K, 0)
+	old := &pt.w[0]
+	rp := Repack(pt, w, N, K)
+	if &rp.w[0] != old || !slices.Equal(rp.w, PackB(w, N, K).w) {
+		t.Error("Repack: not the same panels as PackB in the same memory")
+	}
+}
+
+// TestActBackward checks each activation's derivative against a central
+// difference of the float64 reference.
+func TestActBackward(t *testing.T) {
+	for _, a := range []Act{ActGELU, ActGELUTanh, ActReLU, ActQuickGELU} {
+		for x := -9.0; x <= 9; x += 0.0625 {
+			if a == ActReLU && x == 0 {
+				continue
+			}
+			const h = 1e-6
+			ref := (refAct(a, x+h) - refAct(a, x-h)) / (2 * h)
+			got := float64(actGrad32(a, float32(x)))
+			if math.Abs(got-ref) > 1e-6*(1+math.Abs(ref))*8 {
+				t.Errorf("act %d at %g: derivative %v, want %v", a, x, got, ref)
+			}
+		}
+	}
+}
+
+// TestAttentionBackwardThreads: the bits of dqkv do not depend on threads.
+func TestAttentionBackwardThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	B, T, H, hd := 2, 197, 3, 64
+	D := H * hd
+	qkv, _ := guarded(r, B*T*3*D, 0)
+	dout, _ := guarded(r, B*T*D, 0)
+	out, probs := make([]float32, B*T*D), make([]float32, B*H*T*T)
+	Attention(NewPool(1), out, qkv, B, T, H, hd, 0.125, probs)
+	var want []float32
+	for _, threads := range []int{1, 2, 4} {
+		d := make([]float32, len(qkv))
+		AttentionBackward(NewPool(threads), d, dout, qkv, probs, B, T, H, hd, 0.125)
+		if want == nil {
+			want = d
+		} else if !slices.Equal(d, want) {
+			t.Errorf("threads=%d: bits differ from 1 thread", threads)
+		}
+	}
+}

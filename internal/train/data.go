@@ -1,0 +1,205 @@
+// Package train fine-tunes a ViT on labelled images: the dataset, the
+// split, the loop (batches, shuffling, AdamW, schedule, label smoothing,
+// augmentation) and evaluation. It never prints; progress goes through
+// callbacks.
+package train
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Example is one labelled image.
+type Example struct {
+	Path  string
+	Label int
+}
+
+// Dataset is a list of examples and the label names, index = class id.
+type Dataset struct {
+	Labels   []string
+	Examples []Example
+}
+
+// imageExts are the file types an ImageFolder tree contributes.
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true,
+	".tif": true, ".tiff": true, ".webp": true}
+
+// Open reads a dataset: a folder with one sub-folder per class (folder name
+// = label, as torchvision's ImageFolder: classes sorted, files sorted by
+// path), or a .csv or .jsonl file of path,label (relative paths are taken
+// from the file's folder; labels sorted). labels, when not nil, fixes the
+// class order (a validation set must use the training set's).
+func Open(path string, labels []string) (*Dataset, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][2]string
+	switch {
+	case st.IsDir():
+		pairs, err = readFolder(path)
+	case strings.EqualFold(filepath.Ext(path), ".csv"):
+		pairs, err = readCSV(path)
+	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
+		pairs, err = readJSONL(path)
+	default:
+		return nil, fmt.Errorf("%s: not a folder, .csv or .jsonl file", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
+	}
+	return build(path, pairs, labels)
+}
+
+func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
+	if labels == nil {
+		for _, p := range pairs {
+			labels = append(labels, p[1])
+		}
+		slices.Sort(labels)
+		labels = slices.Compact(labels)
+	}
+	id := make(map[string]int, len(labels))
+	for i, l := range labels {
+		id[l] = i
+	}
+	d := &Dataset{Labels: labels}
+	for _, p := range pairs {
+		i, ok := id[p[1]]
+		if !ok {
+			return nil, fmt.Errorf("%s: %s: label %q is not one of the labels %v", path, p[0], p[1], labels)
+		}
+		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
+	}
+	return d, nil
+}
+
+func readFolder(dir string) ([][2]string, error) {
+	classes, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][2]string
+	for _, c := range classes { // ReadDir sorts by name
+		if !c.IsDir() || strings.HasPrefix(c.Name(), ".") {
+			continue
+		}
+		var files []string
+		err := filepath.WalkDir(filepath.Join(dir, c.Name()), func(p string, e os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(p))] {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			pairs = append(pairs, [2]string{f, c.Name()})
+		}
+	}
+	return pairs, nil
+}
+
+func readCSV(path string) ([][2]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	var pairs [][2]string
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(rec) < 2 {
+			return nil, fmt.Errorf("%s:%d: want path,label", path, line)
+		}
+		if line == 1 && strings.EqualFold(rec[0], "path") && strings.EqualFold(rec[1], "label") {
+			continue // header
+		}
+		pairs = append(pairs, [2]string{relTo(path, rec[0]), rec[1]})
+	}
+	return pairs, nil
+}
+
+func readJSONL(path string) ([][2]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][2]string
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var rec struct {
+			Path  string `json:"path"`
+			Label string `json:"label"`
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Path == "" || rec.Label == "" {
+			return nil, fmt.Errorf("%s:%d: want {\"path\": ..., \"label\": ...}", path, i+1)
+		}
+		pairs = append(pairs, [2]string{relTo(path, rec.Path), rec.Label})
+	}
+	return pairs, nil
+}
+
+func relTo(list, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(list), p)
+}
+
+// Split shuffles the examples with seed and moves the first fraction frac
+// to a validation set, returning (train, val). The shuffle is Python's
+// random.Random(seed).shuffle, so a split made in PyTorch with the same
+// seed over the same sorted paths is the same split.
+func (d *Dataset) Split(frac float64, seed uint64) (*Dataset, *Dataset) {
+	ex := slices.Clone(d.Examples)
+	NewPyRandom(seed).Shuffle(len(ex), func(i, j int) { ex[i], ex[j] = ex[j], ex[i] })
+	nv := int(frac * float64(len(ex)))
+	return &Dataset{Labels: d.Labels, Examples: ex[nv:]}, &Dataset{Labels: d.Labels, Examples: ex[:nv]}
+}
+
+// Counts is the number of examples per class.
+func (d *Dataset) Counts() []int {
+	n := make([]int, len(d.Labels))
+	for _, e := range d.Examples {
+		n[e.Label]++
+	}
+	return n
+}
+
+// rng returns a generator for one purpose of one run.
+func rng(seed uint64, stream ...uint64) *rand.Rand {
+	s := seed
+	for _, x := range stream {
+		s = s*0x9e3779b97f4a7c15 + x + 1
+	}
+	return rand.New(rand.NewPCG(seed, s))
+}

@@ -1,0 +1,70 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOpenLists(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	for _, c := range []struct {
+		name, body string
+		labels     []string
+		paths      []string
+		err        string
+	}{
+		{"a.csv", "path,label\nx/1.png,cat\n/abs/2.png,dog\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "x/1.png"), "/abs/2.png"}, ""},
+		{"b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n", []string{"a", "b"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
+		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: want path,label"},
+		{"d.jsonl", "{\"path\": 3}\n", nil, nil, "d.jsonl:1"},
+		{"e.csv", "", nil, nil, "no images found"},
+		{"f.txt", "x", nil, nil, "not a folder, .csv or .jsonl"},
+	} {
+		d, err := Open(write(c.name, c.body), nil)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if strings.Join(d.Labels, ",") != strings.Join(c.labels, ",") || len(d.Examples) != len(c.paths) {
+			t.Fatalf("%s: labels %v, %d examples", c.name, d.Labels, len(d.Examples))
+		}
+		for i, e := range d.Examples {
+			if e.Path != c.paths[i] {
+				t.Errorf("%s: example %d path %s, want %s", c.name, i, e.Path, c.paths[i])
+			}
+		}
+	}
+	if _, err := Open(write("g.csv", "1.png,zebra\n"), []string{"cat"}); err == nil || !strings.Contains(err.Error(), `label "zebra"`) {
+		t.Errorf("unknown label: %v", err)
+	}
+}
+
+// FuzzOpenList: any bytes as a CSV or JSONL list give a dataset or an
+// error, never a panic.
+func FuzzOpenList(f *testing.F) {
+	f.Add([]byte("path,label\na.png,x\n"))
+	f.Add([]byte("{\"path\":\"a.png\",\"label\":\"x\"}\n"))
+	f.Add([]byte("\"unterminated,x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		for _, name := range []string{"l.csv", "l.jsonl"} {
+			p := filepath.Join(dir, name)
+			os.WriteFile(p, b, 0o644)
+			if d, err := Open(p, nil); err == nil && len(d.Examples) == 0 {
+				t.Fatalf("%s: no error and no examples", name)
+			}
+		}
+	})
+}

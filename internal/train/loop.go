@@ -1,0 +1,370 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/optim"
+)
+
+// Options are how a run executes, not what it computes.
+type Options struct {
+	Threads int // compute goroutines
+	Workers int // decoding goroutines
+	// Step, when set, is called after every optimizer step.
+	Step func(StepInfo)
+	// Epoch, when set, is called after every epoch with its validation
+	// result; when Best is set, Params are the best weights so far (valid
+	// during the call). An error stops the run.
+	Epoch func(EpochInfo, *model.Params) error
+	// Warn receives each example that could not be read (it is skipped).
+	Warn func(error)
+	// Features, when set, is called as features are extracted (head mode).
+	Features func(done, total int)
+	// Save, when set, is called after every epoch (after Epoch) with the
+	// state to resume from and the current weights. An error stops the run.
+	Save func(Checkpoint, *model.Params) error
+	// Resume continues a run from a checkpoint; p must hold its weights
+	// (with its classifier), and the recipe must be the one it was made with.
+	Resume *Checkpoint
+}
+
+// Checkpoint is what resuming a run needs besides the weights.
+type Checkpoint struct {
+	Epoch   int         // epochs done
+	Step    int         // optimizer steps done
+	History []EpochInfo // of the epochs done
+	Opt     optim.State
+}
+
+// StepInfo describes one optimizer step.
+type StepInfo struct {
+	Epoch, Step, Steps int // Step counts from 1 over the whole run
+	Loss, LR           float64
+	Images             int
+}
+
+// EpochInfo is one epoch's outcome.
+type EpochInfo struct {
+	Epoch     int     `json:"epoch"` // from 1
+	TrainLoss float64 `json:"train_loss"`
+	ValAcc    float64 `json:"val_accuracy"` // top-1, −1 without a validation set
+	Best      bool    `json:"best"`
+}
+
+// Run fine-tunes the model (cfg, p) on train, validating on val (may be
+// nil) after every epoch. The classifier is replaced by a zeroed one for
+// train's labels; cfg.Labels becomes them. p is updated in place.
+func Run(ctx context.Context, cfg *model.Config, p *model.Params, train, val *Dataset, r Recipe, o Options) ([]EpochInfo, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	first, err := r.FirstLayer(cfg.NumHiddenLayers)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Labels = train.Labels
+	if o.Resume == nil {
+		p.ResetHead(len(train.Labels), cfg.HiddenSize)
+	}
+	pool := kernels.NewPool(o.Threads)
+	net, err := model.NewNet(*cfg, p, first, pool, r.Batch)
+	if err != nil {
+		return nil, err
+	}
+	t := &run{net: net, r: r, o: o, train: train, val: val, first: first,
+		ld: &loader{pre: cfg.Preprocess, workers: max(o.Workers, 1), seed: r.Seed}}
+	t.opt = optim.NewAdamW()
+	grads := net.G.Tensors(cfg)
+	params := p.Tensors(cfg)
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if trained(name, first, cfg.NumHiddenLayers) {
+			wd := 0.0
+			if decays(name, model.TensorShapes(cfg)[name]) {
+				wd = r.WeightDecay
+			}
+			t.opt.Add(name, params[name], grads[name], wd)
+		}
+	}
+	if o.Resume != nil {
+		t.opt.SetState(o.Resume.Opt)
+		t.step = o.Resume.Step
+	}
+	return t.loop(ctx)
+}
+
+// trained says whether tensor name is trained when layers first.. are.
+func trained(name string, first, L int) bool {
+	switch {
+	case strings.HasPrefix(name, "cls_head."):
+		return true
+	case first >= L:
+		return false
+	case strings.HasPrefix(name, "post_norm.") || strings.HasPrefix(name, "fc_norm."):
+		return true
+	case strings.HasPrefix(name, "blk."):
+		var i int
+		fmt.Sscanf(name, "blk.%d.", &i)
+		return i >= first
+	}
+	return first < 0
+}
+
+// decays is timm's rule: weight decay on matrices, not on biases, norms,
+// tokens or position embeddings.
+func decays(name string, shape []int) bool {
+	return len(shape) >= 2 && name != model.TensorPos && name != model.TensorReg
+}
+
+type run struct {
+	net       *model.Net
+	r         Recipe
+	o         Options
+	train     *Dataset
+	val       *Dataset
+	first     int
+	ld        *loader
+	opt       *optim.AdamW
+	sched     optim.Schedule
+	step      int
+	trainFeat *features // head mode: cached
+	valFeat   *features
+}
+
+// features are cached classifier inputs (N, D) and labels.
+type features struct {
+	x      []float32
+	labels []int
+}
+
+// head says whether only the classifier is trained.
+func (t *run) head() bool { return t.first >= t.net.Config.NumHiddenLayers }
+
+// cached says whether the training features are computed once: head mode
+// without augmentation.
+func (t *run) cached() bool { return t.head() && !t.r.Augment }
+
+func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
+	if t.head() {
+		var err error
+		if t.cached() {
+			if t.trainFeat, err = t.extract(ctx, t.train.Examples); err != nil {
+				return nil, err
+			}
+		}
+		if t.val != nil {
+			if t.valFeat, err = t.extract(ctx, t.val.Examples); err != nil {
+				return nil, err
+			}
+		}
+	}
+	n := len(t.train.Examples)
+	if t.trainFeat != nil {
+		n = len(t.trainFeat.labels)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("no readable training images")
+	}
+	perEpoch := (n + t.r.Batch - 1) / t.r.Batch
+	t.sched = t.r.schedule(perEpoch * t.r.Epochs)
+	var hist []EpochInfo
+	best, start := -2.0, 1
+	if c := t.o.Resume; c != nil {
+		hist, start = slices.Clone(c.History), c.Epoch+1
+		for _, h := range hist {
+			best = max(best, h.ValAcc)
+		}
+	}
+	for e := start; e <= t.r.Epochs; e++ {
+		loss, err := t.epoch(ctx, e, perEpoch*t.r.Epochs)
+		if err != nil {
+			return hist, err
+		}
+		acc := -1.0
+		if t.val != nil {
+			if acc, err = t.validate(ctx); err != nil {
+				return hist, err
+			}
+		}
+		info := EpochInfo{Epoch: e, TrainLoss: loss, ValAcc: acc, Best: acc >= best || t.val == nil}
+		if info.Best {
+			best = acc
+		}
+		hist = append(hist, info)
+		if t.o.Epoch != nil {
+			if err := t.o.Epoch(info, t.net.P); err != nil {
+				return hist, err
+			}
+		}
+		if t.o.Save != nil {
+			c := Checkpoint{Epoch: e, Step: t.step, History: hist, Opt: t.opt.State()}
+			if err := t.o.Save(c, t.net.P); err != nil {
+				return hist, err
+			}
+		}
+	}
+	return hist, nil
+}
+
+// order is the epoch's shuffled example order.
+func (t *run) order(epoch, n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	rng(t.r.Seed, 0, uint64(epoch)).Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+	return idx
+}
+
+// epoch runs one pass over the training set and returns its mean loss.
+func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
+	var sum float64
+	var count int
+	stepFn := func(loss float64, images int) {
+		lr := t.sched.LR(t.step)
+		t.opt.Step(lr)
+		t.step++
+		sum += loss * float64(images)
+		count += images
+		if t.o.Step != nil {
+			t.o.Step(StepInfo{Epoch: e, Step: t.step, Steps: steps, Loss: loss, LR: lr, Images: images})
+		}
+	}
+	if t.cached() {
+		f := t.trainFeat
+		D := t.net.Config.HiddenSize
+		idx := t.order(e, len(f.labels))
+		for s := 0; s < len(idx); s += t.r.Batch {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			part := idx[s:min(s+t.r.Batch, len(idx))]
+			x, y := make([]float32, 0, len(part)*D), make([]int, len(part))
+			for i, k := range part {
+				x = append(x, f.x[k*D:(k+1)*D]...)
+				y[i] = f.labels[k]
+			}
+			stepFn(t.headStep(x, y), len(y))
+			t.net.PackHead()
+		}
+		return sum / float64(count), nil
+	}
+	idx := t.order(e, len(t.train.Examples))
+	ex := make([]Example, len(idx))
+	for i, k := range idx {
+		ex[i] = t.train.Examples[k]
+	}
+	for b := range t.ld.batches(ctx, ex, t.r.Batch, e, t.r.Augment) {
+		t.warn(b.failed)
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if len(b.labels) == 0 {
+			continue
+		}
+		loss, err := t.fullStep(b)
+		if err != nil {
+			return 0, err
+		}
+		stepFn(loss, len(b.labels))
+		if t.head() {
+			t.net.PackHead()
+		} else {
+			t.net.Pack()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return sum / float64(max(count, 1)), nil
+}
+
+func (t *run) warn(errs []error) {
+	if t.o.Warn != nil {
+		for _, err := range errs {
+			t.o.Warn(err)
+		}
+	}
+}
+
+// headStep computes the loss and gradients of the classifier alone on
+// features x (B, D).
+func (t *run) headStep(x []float32, y []int) float64 {
+	n := t.net
+	n.ZeroGrad()
+	logits := n.HeadForward(x, len(y))
+	dl := make([]float32, len(logits))
+	loss := model.CrossEntropy(dl, logits, y, len(n.Config.Labels), t.r.Smoothing)
+	n.HeadBackward(dl, x, len(y))
+	return loss
+}
+
+// fullStep is one forward and backward pass through the trained layers.
+func (t *run) fullStep(b batch) (float64, error) {
+	n := t.net
+	n.ZeroGrad()
+	logits, err := n.Forward(b.pixels, len(b.labels))
+	if err != nil {
+		return 0, err
+	}
+	dl := make([]float32, len(logits))
+	loss := model.CrossEntropy(dl, logits, b.labels, len(n.Config.Labels), t.r.Smoothing)
+	n.Backward(dl, len(b.labels))
+	return loss, nil
+}
+
+// extract computes the frozen features of examples once.
+func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
+	f := &features{}
+	done := 0
+	for b := range t.ld.batches(ctx, ex, t.r.Batch, 0, false) {
+		t.warn(b.failed)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		done += len(b.labels) + len(b.failed)
+		if len(b.labels) > 0 {
+			x, err := t.net.Features(b.pixels, len(b.labels))
+			if err != nil {
+				return nil, err
+			}
+			f.x = append(f.x, x...)
+			f.labels = append(f.labels, b.labels...)
+		}
+		if t.o.Features != nil {
+			t.o.Features(done, len(ex))
+		}
+	}
+	return f, ctx.Err()
+}
+
+// validate is top-1 accuracy on the validation set.
+func (t *run) validate(ctx context.Context) (float64, error) {
+	f := t.valFeat
+	if f == nil {
+		var err error
+		if f, err = t.extract(ctx, t.val.Examples); err != nil {
+			return 0, err
+		}
+	}
+	D, L := t.net.Config.HiddenSize, len(t.net.Config.Labels)
+	correct := 0
+	for s := 0; s < len(f.labels); s += t.r.Batch {
+		e := min(s+t.r.Batch, len(f.labels))
+		logits := t.net.HeadForward(f.x[s*D:e*D], e-s)
+		for i, y := range f.labels[s:e] {
+			if rank(logits[i*L : (i+1)*L])[0] == y {
+				correct++
+			}
+		}
+	}
+	if len(f.labels) == 0 {
+		return 0, fmt.Errorf("no readable validation images")
+	}
+	return float64(correct) / float64(len(f.labels)), nil
+}

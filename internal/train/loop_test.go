@@ -1,0 +1,142 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/optim"
+	"github.com/vitctl/vitctl/internal/prep"
+)
+
+// tinySetup is the cls-gelu gradient-golden model (16×16 images) with
+// its preprocessing, and an ImageFolder of 12 random images in 3 classes
+// whose class sets the mean colour.
+func tinySetup(t *testing.T) (*model.Config, *model.Params, *Dataset) {
+	t.Helper()
+	dir := filepath.Join(goldenDir, "cls-gelu")
+	var cfg model.Config
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Preprocess = prep.Default(cfg.ImageSize)
+	shapes := model.TensorShapes(&cfg)
+	p, err := model.LoadParams(&cfg, slices.Collect(maps.Keys(shapes)), func(n string) ([]float32, []int, error) {
+		return readNpy(t, filepath.Join(dir, "params", n+".npy")), shapes[n], nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	r := rand.New(rand.NewPCG(9, 9))
+	for c, class := range []string{"red", "green", "blue"} {
+		os.MkdirAll(filepath.Join(root, class), 0o755)
+		for i := range 4 {
+			img := image.NewRGBA(image.Rect(0, 0, 20, 18))
+			for y := range 18 {
+				for x := range 20 {
+					v := [3]uint8{uint8(r.IntN(128)), uint8(r.IntN(128)), uint8(r.IntN(128))}
+					v[c] += 100
+					img.Set(x, y, color.RGBA{v[0], v[1], v[2], 255})
+				}
+			}
+			f, _ := os.Create(filepath.Join(root, class, fmt.Sprintf("%d.png", i)))
+			png.Encode(f, img)
+			f.Close()
+		}
+	}
+	ds, err := Open(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cfg, p, ds
+}
+
+func cloneParams(t *testing.T, cfg *model.Config, p *model.Params) *model.Params {
+	names := p.Names(cfg)
+	q, err := model.LoadParams(cfg, names, p.Getter(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func equalParams(cfg *model.Config, a, b *model.Params) bool {
+	ta, tb := a.Tensors(cfg), b.Tensors(cfg)
+	for n, x := range ta {
+		if !slices.Equal(x, tb[n]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRunResumeAndThreads: a run stopped after epoch 1 and resumed from
+// its checkpoint ends with the same bits as an uninterrupted one, and the
+// bits do not depend on the number of threads.
+func TestRunResumeAndThreads(t *testing.T) {
+	cfg0, p0, ds := tinySetup(t)
+	tr, val := ds.Split(0.25, 1)
+	r := DefaultRecipe("all")
+	r.Epochs, r.Batch, r.LR, r.Seed = 3, 4, 1e-3, 5
+	train := func(threads int, p *model.Params, o Options) (*model.Config, []EpochInfo, error) {
+		cfg := *cfg0
+		o.Threads, o.Workers = threads, 2
+		h, err := Run(context.Background(), &cfg, p, tr, val, r, o)
+		return &cfg, h, err
+	}
+	full := cloneParams(t, cfg0, p0)
+	cfg, hist, err := train(1, full, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 3 || !(hist[2].TrainLoss < hist[0].TrainLoss) {
+		t.Errorf("history %+v: want 3 epochs, the loss going down", hist)
+	}
+	threaded := cloneParams(t, cfg0, p0)
+	if _, _, err := train(3, threaded, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !equalParams(cfg, full, threaded) {
+		t.Error("3 threads: weights differ from 1 thread")
+	}
+	stopped := errors.New("stop")
+	var ck Checkpoint
+	var saved *model.Params
+	part := cloneParams(t, cfg0, p0)
+	_, _, err = train(2, part, Options{Save: func(c Checkpoint, p *model.Params) error {
+		ck = Checkpoint{Epoch: c.Epoch, Step: c.Step, History: slices.Clone(c.History),
+			Opt: optim.State{Step: c.Opt.Step, M: maps.Clone(c.Opt.M), V: maps.Clone(c.Opt.V)}}
+		for n := range ck.Opt.M {
+			ck.Opt.M[n], ck.Opt.V[n] = slices.Clone(ck.Opt.M[n]), slices.Clone(ck.Opt.V[n])
+		}
+		pc := *cfg0
+		pc.Labels = ds.Labels
+		saved = cloneParams(t, &pc, p)
+		return stopped
+	}})
+	if !errors.Is(err, stopped) || ck.Epoch != 1 {
+		t.Fatalf("stop after epoch 1: %v, checkpoint of epoch %d", err, ck.Epoch)
+	}
+	if _, hist2, err := train(2, saved, Options{Resume: &ck}); err != nil || len(hist2) != 3 {
+		t.Fatalf("resume: %v, %d epochs in the history", err, len(hist2))
+	}
+	if !equalParams(cfg, full, saved) {
+		t.Error("resumed run: weights differ from the uninterrupted run")
+	}
+}

@@ -95,7 +95,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		inputs[i] = input{path: e.Path}
 	}
 	pl := &pipeline{
-		decode:  func(path string) ([]float32, error) { return loadInput(cmd.Context(), path, pre, inputFlags{maxPixels: o.maxPixels}) },
+		decode: func(path string) ([]float32, error) {
+			return loadInput(cmd.Context(), path, pre, inputFlags{maxPixels: o.maxPixels})
+		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.workers, batch: o.batch,
 	}

@@ -32,7 +32,7 @@ var hostileFlags = map[string][][]string{
 		{"--layers", "99"}, {"--layers", "5-1"}, {"--layers", "a"}, {"--heads", "99"},
 		{"--fuse", "median"}, {"--colormap", "rainbow"}, {"--upsample", "cubic"},
 		{"--image-size", "700000"}, {"--image-size", "28000"}, {"--threads", "0"}, {"-k", "0"},
-		{"--precision", "fp16"}, {"-o", "png"},
+		{"--precision", "fp16"}, {"-o", "png"}, {"--max-memory", "1K"}, {"--max-pixels", "0"},
 	},
 	"benchmark": {
 		{"--batch", "0"}, {"--batch", "100000", "--image-size", "224"}, {"--threads", "0"}, {"--threads", "1000000"},

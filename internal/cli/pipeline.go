@@ -24,7 +24,7 @@ type result struct {
 // pipeline decodes inputs on worker goroutines while batches run through
 // the model, and delivers results strictly in input order.
 type pipeline struct {
-	decode  func(path string) ([][]float32, error) // one input's images
+	decode  func(path string) ([][]float32, error)        // one input's images
 	infer   func(pixels [][]float32) ([][]float32, error) // one logits row per image
 	workers int
 	batch   int

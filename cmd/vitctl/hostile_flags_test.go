@@ -43,6 +43,9 @@ var hostileFlags = map[string][][]string{
 		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},
 		{"--max-memory", "-5G"}, {"stray-argument"},
 	},
+	"merge": {
+		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"},
+	},
 	"convert": {
 		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {}, {"--out", "/no/such/dir/m.gguf", "x"},
 	},

@@ -32,7 +32,7 @@ var hostileFlags = map[string][][]string{
 		{"--layers", "99"}, {"--layers", "5-1"}, {"--layers", "a"}, {"--heads", "99"},
 		{"--fuse", "median"}, {"--colormap", "rainbow"}, {"--upsample", "cubic"},
 		{"--image-size", "700000"}, {"--image-size", "28000"}, {"--threads", "0"}, {"-k", "0"},
-		{"--precision", "fp16"}, {"-o", "png"},
+		{"--precision", "fp16"}, {"-o", "png"}, {"--max-memory", "1K"}, {"--max-pixels", "0"},
 	},
 	"benchmark": {
 		{"--batch", "0"}, {"--batch", "100000", "--image-size", "224"}, {"--threads", "0"}, {"--threads", "1000000"},
@@ -42,6 +42,9 @@ var hostileFlags = map[string][][]string{
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
 		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},
 		{"--max-memory", "-5G"}, {"stray-argument"},
+	},
+	"merge": {
+		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"},
 	},
 	"convert": {
 		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {}, {"--out", "/no/such/dir/m.gguf", "x"},

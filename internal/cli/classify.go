@@ -40,8 +40,9 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
 an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
-of preprocessed float32 pixels (3,H,W) or (1,3,H,W), a folder (its image
-files; -r for sub-folders too), or - to read paths or URLs from stdin;
+of preprocessed float32 pixels (3,H,W), or (N,3,H,W) for N images named
+FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
+--all-files for every file), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A file that cannot be read is reported
 and skipped; the exit status is 1 if any file failed. Without -m the
 embedded Fashion-MNIST model is used.
@@ -108,8 +109,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	inputs := sc.inputs
 	pl := &pipeline{
-		decode: func(path string) ([]float32, error) {
-			return loadInput(cmd.Context(), path, pre, o.input)
+		decode: func(path string) ([][]float32, error) {
+			px, err := loadInput(cmd.Context(), path, pre, o.input)
+			return splitImages(px, runner.PixelsPerImage()), err
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,
@@ -165,6 +167,15 @@ func summarize(s streams, n, failed int, took time.Duration, note string) error 
 		return errPartial
 	}
 	return nil
+}
+
+// splitImages cuts the pixels of n images into n slices of per values.
+func splitImages(px []float32, per int) [][]float32 {
+	var out [][]float32
+	for len(px) >= per && per > 0 {
+		out, px = append(out, px[:per:per]), px[per:]
+	}
+	return out
 }
 
 // batchInfer adapts a runner to the pipeline: images in, logits rows out.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,48 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 		if ra.TopK[i].Logit != rb.TopK[i].Logit {
 			t.Errorf("rank %d: image logit %v, npy logit %v", i, ra.TopK[i].Logit, rb.TopK[i].Logit)
 		}
+	}
+}
+
+// TestClassifyBatchedNpy: a .npy of N preprocessed images gives N records,
+// FILE[0] … FILE[N-1], each with the logits of the image run alone;
+// inspect-attention refuses such a file with one line.
+func TestClassifyBatchedNpy(t *testing.T) {
+	m, err := openModel("", false, &precisionFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"chelsea.png", "rocket.jpg", "chelsea.png"}
+	var px []float32
+	for _, n := range names {
+		p, err := loadInput(context.Background(), filepath.Join(imagesDir, n), m.Config.Preprocess, inputFlags{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		px = append(px, p...)
+	}
+	S := m.Config.ImageSize
+	path := filepath.Join(t.TempDir(), "three.npy")
+	var buf bytes.Buffer
+	npy.Write(&buf, &npy.Array{Shape: []int{3, 3, S, S}, Data: px})
+	os.WriteFile(path, buf.Bytes(), 0o644)
+	code, out, errs := run(t, "", "classify", "-o", "jsonl", "-k", "1", "--batch", "2", path)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitOK || len(lines) != 3 {
+		t.Fatalf("exit %d, %d records:\n%s\n%s", code, len(lines), out, errs)
+	}
+	for i, line := range lines {
+		var batched, alone record
+		json.Unmarshal([]byte(line), &batched)
+		_, a, _ := run(t, "", "classify", "-o", "jsonl", "-k", "1", filepath.Join(imagesDir, names[i]))
+		json.Unmarshal([]byte(a), &alone)
+		if want := fmt.Sprintf("%s[%d]", path, i); batched.Path != want || len(batched.TopK) != 1 || batched.TopK[0] != alone.TopK[0] {
+			t.Errorf("record %d: %s, want %s with %+v", i, line, want, alone.TopK)
+		}
+	}
+	code, _, errs = run(t, "", "inspect-attention", "--out", t.TempDir(), path)
+	if code != ExitFailed || !strings.Contains(errs, "holds 3 images") {
+		t.Errorf("inspect-attention: exit %d, %q", code, errs)
 	}
 }
 

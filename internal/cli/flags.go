@@ -67,7 +67,7 @@ type precisionFlags struct{ value enumValue }
 
 func (p *precisionFlags) register(f *pflag.FlagSet) {
 	p.value = enumValue{names: precisionNames, aliases: precisionAliases}
-	f.Var(&p.value, "precision", "Linear layers in fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); f32 and q8_0, convert's --dtype names, also work; default: the model file's (bf16 for bf16 tensors, int8 for q8_0), else fp32")
+	f.Var(&p.value, "precision", "precision of the encoder's Linear layers: fp32, bf16 (weights and activations rounded to bfloat16, fp32 sums) or int8 (per-channel weights, per-row activations, int32 sums); f32 and q8_0, convert's --dtype names, also work; default: the model file's (bf16 for bf16 tensors, int8 for q8_0), else fp32")
 }
 
 // precisionNames are the precisions the engine runs.

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"io"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -54,5 +56,25 @@ func TestEnumFlags(t *testing.T) {
 		if !strings.Contains(got, tc.want) {
 			t.Errorf("%v: got %q, want %q", tc.args, got, tc.want)
 		}
+	}
+}
+
+// TestFlagHelp: every flag of every command has a help line, in the house
+// style: lower case first (acronyms such as GEMM aside), no full stop.
+func TestFlagHelp(t *testing.T) {
+	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	for _, cmd := range root.Commands() {
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			u := []rune(f.Usage)
+			switch {
+			case f.Hidden:
+			case len(u) < 2:
+				t.Errorf("%s --%s: no help line", cmd.Name(), f.Name)
+			case unicode.IsUpper(u[0]) && unicode.IsLower(u[1]):
+				t.Errorf("%s --%s: help starts with a capital: %q", cmd.Name(), f.Name, f.Usage)
+			case strings.HasSuffix(f.Usage, "."):
+				t.Errorf("%s --%s: help ends with a full stop: %q", cmd.Name(), f.Name, f.Usage)
+			}
+		})
 	}
 }

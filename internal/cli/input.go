@@ -21,10 +21,11 @@ import (
 )
 
 // loadInput reads one model input, a file or an http(s) URL: a .npy file
-// of float32 pixel values shaped (3, H, W) or (1, 3, H, W) is taken as
-// already preprocessed; anything else is decoded as an image as in says
-// and preprocessed with p. The result is (3, p.Height, p.Width) in CHW
-// order. Errors start with the path.
+// of float32 pixel values shaped (3, H, W) or (N, 3, H, W) is taken as
+// N images already preprocessed, returned one after the other; anything
+// else is decoded as an image as in says and preprocessed with p. The
+// result is (N·3, p.Height, p.Width) in CHW order. Errors start with the
+// path.
 func loadInput(ctx context.Context, path string, p prep.Params, in inputFlags) ([]float32, error) {
 	if fetch.IsURL(path) {
 		return loadURL(ctx, path, p, in)
@@ -76,11 +77,11 @@ func loadNpy(path string, f io.Reader, p prep.Params) ([]float32, error) {
 	}
 	want := []int{prep.Channels, p.Height, p.Width}
 	shape := a.Shape
-	if len(shape) == 4 && shape[0] == 1 {
+	if len(shape) == 4 && shape[0] >= 1 {
 		shape = shape[1:]
 	}
 	if !slices.Equal(shape, want) {
-		return nil, fmt.Errorf("%s: array shape %v does not fit the model: want preprocessed pixels shaped (%d, %d, %d) or (1, %[3]d, %[4]d, %[5]d)",
+		return nil, fmt.Errorf("%s: array shape %v does not fit the model: want preprocessed pixels shaped (%d, %d, %d), or (N, %[3]d, %[4]d, %[5]d) for N images",
 			path, a.Shape, prep.Channels, p.Height, p.Width)
 	}
 	return a.Data, nil

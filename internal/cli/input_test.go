@@ -32,12 +32,12 @@ func writeNpy(t *testing.T, path string, shape []int) []float32 {
 	return data
 }
 
-// TestLoadInput: a .npy passes through when shaped as the model's input, an
-// image is decoded and preprocessed.
+// TestLoadInput: a .npy passes through when shaped as the model's input or
+// a batch of them, an image is decoded and preprocessed.
 func TestLoadInput(t *testing.T) {
 	dir := t.TempDir()
 	p := prep.Default(16)
-	for _, shape := range [][]int{{3, 16, 16}, {1, 3, 16, 16}} {
+	for _, shape := range [][]int{{3, 16, 16}, {1, 3, 16, 16}, {2, 3, 16, 16}} {
 		path := filepath.Join(dir, "x.npy")
 		want := writeNpy(t, path, shape)
 		got, err := loadInput(context.Background(), path, p, inputFlags{})
@@ -48,11 +48,11 @@ func TestLoadInput(t *testing.T) {
 			t.Errorf("%v: data not passed through", shape)
 		}
 	}
-	for _, shape := range [][]int{{3, 16, 15}, {16, 16, 3}, {2, 3, 16, 16}, {768}} {
+	for _, shape := range [][]int{{3, 16, 15}, {16, 16, 3}, {2, 16, 16, 3}, {0, 3, 16, 16}, {768}} {
 		path := filepath.Join(dir, "bad.NPY")
 		writeNpy(t, path, shape)
 		_, err := loadInput(context.Background(), path, p, inputFlags{})
-		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "(3, 16, 16) or (1, 3, 16, 16)") {
+		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "(3, 16, 16), or (N, 3, 16, 16) for N images") {
 			t.Errorf("%v: got %v", shape, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 func init() { subcommands = append(subcommands, newInspectCmd) }
@@ -327,6 +328,9 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	px, err := loadInput(ctx, sum.Path, pre, o.input)
 	if err != nil {
 		return err
+	}
+	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
+		return fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
 	}
 	logits, err := r.Forward(px, 1)
 	if err != nil {

@@ -5,11 +5,12 @@ import (
 	"fmt"
 )
 
-// decoded is one input after decoding and preprocessing.
+// decoded is one input after decoding and preprocessing: one image, or
+// several from a batched .npy file.
 type decoded struct {
 	idx    int
 	path   string
-	pixels []float32 // (C, H, W), nil when err is set
+	images [][]float32 // each (C, H, W); nil when err is set
 	err    error
 }
 
@@ -23,7 +24,7 @@ type result struct {
 // pipeline decodes inputs on worker goroutines while batches run through
 // the model, and delivers results strictly in input order.
 type pipeline struct {
-	decode  func(path string) ([]float32, error)
+	decode  func(path string) ([][]float32, error)        // one input's images
 	infer   func(pixels [][]float32) ([][]float32, error) // one logits row per image
 	workers int
 	batch   int
@@ -64,10 +65,8 @@ func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) 
 			delete(pending, next)
 			<-tickets // the image left the reorder window
 			group = append(group, d)
-			if d.err == nil {
-				nOK++
-			}
-			if nOK == pl.batch {
+			nOK += len(d.images)
+			if nOK >= pl.batch {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -77,21 +76,22 @@ func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) 
 	return flush()
 }
 
-// inferGroup runs the images of group as one batch and emits every member,
-// failed ones included, in order.
+// inferGroup runs the images of group in batches of at most pl.batch and
+// emits every member, failed ones included, in order; the images of a
+// batched .npy file are named FILE[i].
 func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 	var px [][]float32
 	for _, d := range group {
-		if d.err == nil {
-			px = append(px, d.pixels)
-		}
+		px = append(px, d.images...)
 	}
 	var logits [][]float32
-	if len(px) > 0 {
-		var err error
-		if logits, err = pl.infer(px); err != nil {
+	for len(px) > 0 {
+		n := min(len(px), pl.batch)
+		l, err := pl.infer(px[:n])
+		if err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
+		logits, px = append(logits, l...), px[n:]
 	}
 	j := 0
 	for _, d := range group {
@@ -99,8 +99,14 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 			emit(result{path: d.path, err: d.err})
 			continue
 		}
-		emit(result{path: d.path, logits: logits[j]})
-		j++
+		for i := range d.images {
+			path := d.path
+			if len(d.images) > 1 {
+				path = fmt.Sprintf("%s[%d]", d.path, i)
+			}
+			emit(result{path: path, logits: logits[j]})
+			j++
+		}
 	}
 	return nil
 }
@@ -135,7 +141,7 @@ func (pl *pipeline) startDecoders(ctx context.Context, inputs []input) (<-chan d
 				in := inputs[i]
 				d := decoded{idx: i, path: in.path, err: in.err}
 				if d.err == nil {
-					d.pixels, d.err = pl.decode(in.path)
+					d.images, d.err = pl.decode(in.path)
 				}
 				select {
 				case out <- d:

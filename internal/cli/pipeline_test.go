@@ -15,13 +15,21 @@ import (
 // and fails for paths starting with "bad"; inference echoes the pixel.
 func fakePipeline(batch, workers int, batches *[]int) *pipeline {
 	return &pipeline{
-		decode: func(path string) ([]float32, error) {
+		decode: func(path string) ([][]float32, error) {
 			time.Sleep(time.Duration(rand.Intn(300)) * time.Microsecond)
 			if strings.HasPrefix(path, "bad") {
 				return nil, errors.New("cannot decode")
 			}
+			if many, ok := strings.CutPrefix(path, "many"); ok { // "manyN": N images, 100·N+i
+				n, err := strconv.Atoi(many)
+				var imgs [][]float32
+				for i := range n {
+					imgs = append(imgs, []float32{float32(100*n + i)})
+				}
+				return imgs, err
+			}
 			v, err := strconv.Atoi(path)
-			return []float32{float32(v)}, err
+			return [][]float32{{float32(v)}}, err
 		},
 		infer: func(px [][]float32) ([][]float32, error) {
 			*batches = append(*batches, len(px))
@@ -112,5 +120,38 @@ func TestTopK(t *testing.T) {
 	}
 	if d := sum - 1; d > 1e-12 || d < -1e-12 {
 		t.Fatalf("probabilities sum to %v", sum)
+	}
+}
+
+// TestPipelineManyImagesPerInput: an input of several images (a batched
+// .npy) gives one result per image, named PATH[i], in order, and no batch
+// is larger than the pipeline's.
+func TestPipelineManyImagesPerInput(t *testing.T) {
+	inputs := []input{{path: "1"}, {path: "many3"}, {path: "bad"}, {path: "many1"}, {path: "many5"}, {path: "2"}}
+	want := []string{"1", "many3[0]", "many3[1]", "many3[2]", "bad", "many1", "many5[0]", "many5[1]", "many5[2]", "many5[3]", "many5[4]", "2"}
+	for _, batch := range []int{1, 2, 4, 16} {
+		var batches []int
+		var got []string
+		err := fakePipeline(batch, 3, &batches).run(context.Background(), inputs, func(r result) {
+			got = append(got, r.path)
+			if r.err == nil && strings.Contains(r.path, "[") {
+				n, _ := strconv.Atoi(r.path[4:strings.Index(r.path, "[")])
+				i, _ := strconv.Atoi(r.path[strings.Index(r.path, "[")+1 : len(r.path)-1])
+				if r.logits[0] != float32(100*n+i) {
+					t.Errorf("batch %d: %s got image %g", batch, r.path, r.logits[0])
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("batch %d: results %q, want %q", batch, got, want)
+		}
+		for _, b := range batches {
+			if b > batch {
+				t.Errorf("batch %d: a forward pass of %d images", batch, b)
+			}
+		}
 	}
 }

@@ -95,8 +95,12 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		inputs[i] = input{path: e.Path}
 	}
 	pl := &pipeline{
-		decode: func(path string) ([]float32, error) {
-			return loadInput(cmd.Context(), path, pre, inputFlags{maxPixels: o.maxPixels})
+		decode: func(path string) ([][]float32, error) {
+			px, err := loadInput(cmd.Context(), path, pre, inputFlags{maxPixels: o.maxPixels})
+			if err == nil && len(px) != runner.PixelsPerImage() {
+				return nil, fmt.Errorf("%s: holds %d images; eval takes one image per labelled path", path, len(px)/runner.PixelsPerImage())
+			}
+			return [][]float32{px}, err
 		},
 		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.workers, batch: o.batch,

@@ -72,7 +72,7 @@ the last epoch's state for --resume.`,
 	f.IntVar(&o.epochs, "epochs", 0, "passes over the training set (default: 10 for head, 6 otherwise)")
 	f.IntVar(&o.batch, "batch", 32, "images per optimizer step")
 	f.Float64Var(&o.lr, "lr", 0, "peak learning rate (default: 1e-2 for head, 1e-4 otherwise)")
-	f.Float64Var(&o.weightDecay, "weight-decay", 0.05, "AdamW weight decay (matrices only)")
+	f.Float64Var(&o.weightDecay, "weight-decay", 0.05, "weight decay of AdamW (matrices only)")
 	f.Float64Var(&o.smoothing, "label-smoothing", 0.1, "label smoothing of the cross-entropy")
 	f.Float64Var(&o.warmup, "warmup", 0.1, "fraction of the steps warming up (one-cycle schedule)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the split, the shuffling and the augmentation")

@@ -141,7 +141,8 @@ def main():
     ap.add_argument("--data", default=tf.DATA_DIR, help="folder with the Fashion-MNIST *-ubyte.gz files")
     ap.add_argument("--model", default=tf.OUT_DIR, help="the reference model, Hugging Face folder")
     ap.add_argument("--vitctl", help="vitctl binary to compare against PyTorch")
-    ap.add_argument("-m", dest="model_file", help="model file for vitctl (default: its embedded model)")
+    ap.add_argument("-m", dest="model_file", default="fashion-vit",
+                    help="model for vitctl: a file or built-in name (default: the built-in fashion-vit)")
     ap.add_argument("--batch", type=int, help="vitctl --batch")
     ap.add_argument("--tolerance", type=float, default=0.1, help="allowed accuracy difference, percentage points")
     ap.add_argument("--samples", metavar="DIR", help="write the sample images and labels.csv to DIR and stop")

@@ -53,7 +53,7 @@ func (o *benchmarkOptions) groups() flagGroups {
 
 func newBenchmarkCmd(s streams) *cobra.Command {
 	o := &benchmarkOptions{output: newOutputFlags("text", "json", "csv")}
-	o.model.help = "benchmark this model (a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]) instead of random-weight architectures"
+	o.model.help = "benchmark this model (a built-in name, a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]) instead of random-weight architectures"
 	cmd := &cobra.Command{
 		Use:   "benchmark [flags]",
 		Short: "Measure speed and memory across architectures, patch sizes, resolutions, batches and threads",

@@ -45,12 +45,14 @@ FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 --all-files for every file), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A file that cannot be read is reported
 and skipped; the exit status is 1 if any file failed. Without -m the
-embedded Fashion-MNIST model is used.
+built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models lists the
+built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
 --resume with -o jsonl --out FILE finishes a killed run.`,
-		Example: `  vitctl classify testdata/images/fashion
+		Example: `  vitctl classify testdata/images/chelsea.png testdata/images/coffee.png
+  vitctl classify -m fashion-vit testdata/images/fashion
   vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
   find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
   find photos -name '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
@@ -96,6 +98,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
+	if o.output.format.val == "text" {
+		fmt.Fprintln(s.err, m.banner(runner.Size()))
+	}
 	cfg := &m.Config
 	lst := o.input.listing()
 	sc, err := o.scale.start(args, lst, s)
@@ -122,7 +127,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	var writeErr error
 	start := time.Now()
 	runErr := pl.run(cmd.Context(), inputs, func(r result) {
-		rec := record{Path: r.path}
+		rec := record{Path: r.path, Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
 			failed++
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")

@@ -41,14 +41,14 @@ func jpegFolder(b *testing.B, n int) string {
 	return dir
 }
 
-// BenchmarkClassifyFolder classifies 500 640×480 JPEGs with the embedded
+// BenchmarkClassifyFolder classifies 500 640×480 JPEGs with the built-in fashion-vit
 // model: decoding on worker goroutines must keep up with inference.
 func BenchmarkClassifyFolder(b *testing.B) {
 	dir := jpegFolder(b, 500)
 	for _, threads := range []int{1, runtime.NumCPU()} {
 		b.Run(fmt.Sprintf("images=500/threads=%d", threads), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				code := Main([]string{"classify", "-o", "jsonl", "--threads", strconv.Itoa(threads),
+				code := Main([]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--threads", strconv.Itoa(threads),
 					"--decoders", strconv.Itoa(threads), dir}, strings.NewReader(""), io.Discard, io.Discard)
 				if code != 0 {
 					b.Fatalf("exit %d", code)
@@ -87,7 +87,7 @@ func BenchmarkSoak(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		for _, n := range []int{1000, 5000} {
-			if code := Main([]string{"classify", "-o", "jsonl", "-"}, strings.NewReader(list(n)), io.Discard, io.Discard); code != 0 {
+			if code := Main([]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-"}, strings.NewReader(list(n)), io.Discard, io.Discard); code != 0 {
 				b.Fatalf("exit %d", code)
 			}
 			b.ReportMetric(peakRSS(), fmt.Sprintf("MiB-peak-RSS@%d", n))

@@ -34,7 +34,7 @@ func folderWithBrokenFile(t *testing.T) string {
 
 func TestClassifyJSONL(t *testing.T) {
 	dir := folderWithBrokenFile(t)
-	code, out, errs := run(t, "", "classify", "-o", "jsonl", "-k", "3", "--batch", "2", dir)
+	code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "3", "--batch", "2", dir)
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1 (some files failed); stderr:\n%s", code, errs)
 	}
@@ -78,13 +78,24 @@ func TestClassifyFormats(t *testing.T) {
 		t.Fatalf("csv: %v, %d rows:\n%s", err, len(rows), csvOut)
 	}
 	for i, p := range top {
-		if rows[i+1][3] != p.Label {
-			t.Errorf("csv row %d label %q, json %q", i+1, rows[i+1][3], p.Label)
+		if rows[i+1][5] != p.Label {
+			t.Errorf("csv row %d label %q, json %q", i+1, rows[i+1][5], p.Label)
 		}
 	}
-	code, text, _ := run(t, "", "classify", "-k", "2", img)
+	// Every record names the model that answered and its weights' checksum.
+	if m := recs[0]; m.Model != "vit-tiny-in1k" || len(m.ModelSHA256) != 12 {
+		t.Errorf("json record: model %q sha256 %q", m.Model, m.ModelSHA256)
+	}
+	if rows[1][1] != recs[0].Model || rows[1][2] != recs[0].ModelSHA256 {
+		t.Errorf("csv row 1 model %q sha256 %q, json %q %q", rows[1][1], rows[1][2], recs[0].Model, recs[0].ModelSHA256)
+	}
+	code, text, errs := run(t, "", "classify", "-k", "2", img)
 	if code != 0 || !strings.Contains(text, top[0].Label) || !strings.HasPrefix(text, img) {
 		t.Errorf("text output (exit %d):\n%s", code, text)
+	}
+	banner := "model vit-tiny-in1k (sha256 " + recs[0].ModelSHA256 + "): 1000 labels, input 224x224, precision fp32\n"
+	if !strings.HasPrefix(errs, banner) {
+		t.Errorf("stderr should start with %q:\n%s", banner, errs)
 	}
 }
 
@@ -92,7 +103,7 @@ func TestClassifyFormats(t *testing.T) {
 // .npy and expects the same logits as the image itself.
 func TestClassifyNpyMatchesImage(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
-	m, err := openModel("", false, &precisionFlags{})
+	m, err := openModel("fashion-vit", false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +116,8 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	var buf bytes.Buffer
 	npy.Write(&buf, &npy.Array{Shape: []int{1, 3, S, S}, Data: px})
 	os.WriteFile(path, buf.Bytes(), 0o644)
-	_, a, _ := run(t, "", "classify", "-o", "jsonl", "-k", "3", img)
-	_, b, _ := run(t, path+"\n", "classify", "-o", "jsonl", "-k", "3", "-")
+	_, a, _ := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "3", img)
+	_, b, _ := run(t, path+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "3", "-")
 	var ra, rb record
 	json.Unmarshal([]byte(a), &ra)
 	json.Unmarshal([]byte(b), &rb)
@@ -169,7 +180,7 @@ func TestClassifyExitCodes(t *testing.T) {
 		want int
 		msg  string
 	}{
-		{[]string{"classify", img}, ExitOK, ""},
+		{[]string{"classify", "-m", "fashion-vit", img}, ExitOK, ""},
 		{[]string{"classify"}, ExitUsage, "missing argument"},
 		{[]string{"classify", "-k", "0", img}, ExitUsage, "-k 0"},
 		{[]string{"classify", "-o", "xml", img}, ExitUsage, `--output "xml": want text, json, jsonl or csv`},
@@ -189,7 +200,7 @@ func TestClassifyExitCodes(t *testing.T) {
 // TestClassifyVerifyModel flips one byte of tensor data: the run succeeds
 // silently without --verify-model and fails with it.
 func TestClassifyVerifyModel(t *testing.T) {
-	good, err := os.ReadFile("../defaultmodel/fashion-vit.gguf")
+	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,8 @@ func atLeast1(flag string, v int) error {
 	return nil
 }
 
-// modelFlags is -m: the model file, empty for the embedded model.
+// modelFlags is -m: a built-in model's name or a model file (resolveModel
+// says which); empty for the default built-in model.
 type modelFlags struct {
 	path string
 	help string // the flag's help line; empty: the common one
@@ -54,7 +55,7 @@ type modelFlags struct {
 func (m *modelFlags) register(f *pflag.FlagSet) {
 	help := m.help
 	if help == "" {
-		help = "model: a .gguf file, a checkpoint folder, or ORG/NAME[@REVISION] on the Hugging Face Hub (converted once, cached); default: the embedded Fashion-MNIST model"
+		help = modelHelp
 	}
 	f.StringVarP(&m.path, "model", "m", "", help)
 }

@@ -70,7 +70,7 @@ func TestHostileFolder(t *testing.T) {
 	for _, c := range cases {
 		list.WriteString(c.path + "\n")
 	}
-	code, out, errs := run(t, list.String(), "classify", "-o", "jsonl", "-")
+	code, out, errs := run(t, list.String(), "classify", "-m", "fashion-vit", "-o", "jsonl", "-")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errs)
 	}

@@ -185,8 +185,9 @@ func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
 // inspectSummary is summary.json; field names are stable.
 type inspectSummary struct {
 	Path         string       `json:"path"`
-	Model        string       `json:"model"`
-	Height       int          `json:"height"` // the model's input, pixels
+	Model        string       `json:"model"`        // built-in name or model file path
+	ModelSHA256  string       `json:"model_sha256"` // short SHA-256 of its tensor data
+	Height       int          `json:"height"`       // the model's input, pixels
 	Width        int          `json:"width"`
 	PatchSize    int          `json:"patch_size"`
 	GridRows     int          `json:"grid_rows"`
@@ -227,6 +228,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	cfg := &m.Config
 	h, w := runner.Size()
+	if o.output.format.val == "text" {
+		fmt.Fprintln(s.err, m.banner(h, w))
+	}
 	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
 	if err != nil {
 		return err
@@ -252,7 +256,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			return interruptedAfter(err, i, len(inputs))
 		}
 		sum := &inspectSummary{
-			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
+			Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
 			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
@@ -261,11 +265,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		if err == nil {
 			err = inspectOne(cmd.Context(), runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
 		}
-		rec := record{Path: in.path, TopK: sum.TopK}
+		rec := record{Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
 			failed++
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
-			rec = record{Path: in.path, Error: msg}
+			rec.TopK, rec.Error = nil, msg
 			bar.message(in.path + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {

@@ -498,13 +498,13 @@ func TestInspectNonSquare(t *testing.T) {
 	}
 }
 
-// TestInspectInputPicture: with the embedded 28×28 model and --size 28 the
+// TestInspectInputPicture: with the built-in 28×28 fashion-vit and --size 28 the
 // picture of what the model saw is the Fashion-MNIST image itself, gray
 // replicated, exactly: unnormalising undoes the rescale and normalisation.
 func TestInspectInputPicture(t *testing.T) {
 	src := filepath.Join(testdataDir, "images", "fashion", "0000_ankle_boot.png")
 	out := t.TempDir()
-	code, _, stderr := run(t, "", "inspect-attention", src, "--out", out, "--size", "28", "--layers", "0")
+	code, _, stderr := run(t, "", "inspect-attention", "-m", "fashion-vit", src, "--out", out, "--size", "28", "--layers", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -1,55 +1,92 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/vitctl/vitctl/internal/defaultmodel"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/prep"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // loadedModel is a model with where it came from and how long loading took.
 // It holds copies of every tensor it uses; the file is closed by then.
 type loadedModel struct {
 	*model.Model
-	Source   string
+	Source   string // for messages: the built-in name and what it is, or the path
+	Name     string // for records: the built-in name or the path
+	SHA256   string // hex SHA-256 of the file's tensor data: names the weights
 	LoadTime time.Duration
 }
 
-// openModel loads the model file at path, or the embedded default model
-// when path is empty, with the encoder's Linear weights packed straight
-// into the precision prec names (none: the file's). With verify it first
-// checks the file's tensor data against the checksum recorded when it was
-// written.
-func openModel(path string, verify bool, prec *precisionFlags) (*loadedModel, error) {
-	start := time.Now()
-	var f *gguf.File
-	var err error
-	src := path
-	if path == "" {
-		src = "embedded default model (" + defaultmodel.Name + ")"
-		f, err = gguf.FromBytes(defaultmodel.GGUF)
-	} else {
-		f, err = gguf.Open(path)
+// ShortSHA is the first 12 hex digits of the tensor data's SHA-256, enough
+// to tell two models' weights apart in output records.
+func (m *loadedModel) ShortSHA() string { return m.SHA256[:min(12, len(m.SHA256))] }
+
+// modelHelp is the help line of every -m flag.
+const modelHelp = "model: a built-in name (vitctl models), a .gguf file, a checkpoint folder, or ORG/NAME[@REVISION] on the Hugging Face Hub (converted once, cached); default: " + zoo.Default
+
+// modelSource is a model file to open: built-in bytes or a path.
+type modelSource struct {
+	name, desc string
+	builtin    []byte
+	path       string
+}
+
+// resolveModel says what -m REF means once openModelRef has turned
+// checkpoint folders and Hub references into model files: empty is the
+// default built-in model, a built-in name (vitctl models) that model,
+// anything else the path of a model file.
+func resolveModel(ref string) modelSource {
+	if ref == "" {
+		ref = zoo.Default
 	}
+	if z, ok := zoo.Lookup(ref); ok {
+		return modelSource{name: z.Name, desc: "built-in model " + z.Name, builtin: z.GGUF}
+	}
+	return modelSource{name: ref, desc: ref, path: ref}
+}
+
+func (s modelSource) open() (*gguf.File, error) {
+	if s.builtin != nil {
+		return gguf.FromBytes(s.builtin)
+	}
+	f, err := gguf.Open(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no such file, and no built-in model of that name (vitctl models lists them)")
+	}
+	return f, err
+}
+
+// openModel loads the model -m REF names (see resolveModel) with the
+// encoder's Linear weights packed straight into the precision prec names
+// (none: the file's). With verify it first checks the file's tensor data
+// against the checksum recorded when it was written.
+func openModel(ref string, verify bool, prec *precisionFlags) (*loadedModel, error) {
+	start := time.Now()
+	src := resolveModel(ref)
+	f, err := src.open()
 	if err != nil {
-		return nil, modelError(src, err)
+		return nil, modelError(src.desc, err)
 	}
 	defer f.Close()
 	if verify {
 		if err := f.Verify(); err != nil {
-			return nil, modelError(src, err)
+			return nil, modelError(src.desc, err)
 		}
 	}
-	lm := &loadedModel{Source: src}
+	lm := &loadedModel{Source: src.desc, Name: src.name}
+	if lm.SHA256, err = f.TensorDataSHA256(); err != nil {
+		return nil, modelError(src.desc, err)
+	}
 	if lm.Model, err = model.Load(f, prec.or(fileprecision(f))); err != nil {
-		return nil, modelError(src, err)
+		return nil, modelError(src.desc, err)
 	}
 	// Decoding and packing left garbage the size of the weights; give it
 	// back now rather than carry it through a long run.
@@ -98,4 +135,11 @@ func modelError(src string, err error) error {
 		return fmt.Errorf("model %w", err)
 	}
 	return fmt.Errorf("model %s: %w", src, err)
+}
+
+// banner is the line text output prints on stderr before any result: which
+// model answers, at what input size (width×height) and precision.
+func (m *loadedModel) banner(h, w int) string {
+	return fmt.Sprintf("model %s (sha256 %s): %d labels, input %dx%d, precision %s",
+		m.Name, m.ShortSHA(), len(m.Config.Labels), w, h, m.Precision())
 }

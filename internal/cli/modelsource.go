@@ -13,6 +13,7 @@ import (
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
 	"github.com/vitctl/vitctl/internal/modelsrc"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // sourceModel resolves the -m forms that are not a model file: a
@@ -87,9 +88,13 @@ func byteBars(w io.Writer, verb string) func(file string, done, total int64) {
 	}
 }
 
-// openModelRef is openModel for any -m value: a model file, the embedded
-// model (""), a checkpoint folder or ORG/NAME[@REVISION].
+// openModelRef is the one place that resolves -m, in this order: a
+// built-in model's name, or "" for the default (resolveModel); a model
+// file; a checkpoint folder or ORG/NAME[@REVISION] (sourceModel).
 func openModelRef(ctx context.Context, errw io.Writer, name string, verify bool, prec *precisionFlags) (*loadedModel, error) {
+	if _, builtin := zoo.Lookup(name); builtin || name == "" {
+		return openModel(name, verify, prec)
+	}
 	path, shown, ok, err := sourceModel(ctx, errw, name)
 	if err != nil {
 		return nil, err
@@ -101,6 +106,6 @@ func openModelRef(ctx context.Context, errw io.Writer, name string, verify bool,
 	if err != nil {
 		return nil, err
 	}
-	m.Source = shown
+	m.Source, m.Name = shown, shown
 	return m, nil
 }

@@ -19,11 +19,14 @@ type prediction struct {
 	Logit float64 `json:"logit"`
 }
 
-// record is one image's line of output: its top-k, or why it failed.
+// record is one image's line of output: its top-k, or why it failed, and
+// the model that answered.
 type record struct {
-	Path  string       `json:"path"`
-	TopK  []prediction `json:"top_k,omitempty"`
-	Error string       `json:"error,omitempty"`
+	Path        string       `json:"path"`
+	Model       string       `json:"model"`        // built-in name or model file path
+	ModelSHA256 string       `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	TopK        []prediction `json:"top_k,omitempty"`
+	Error       string       `json:"error,omitempty"`
 }
 
 // topK returns the k most probable classes, probabilities from a softmax in
@@ -67,7 +70,7 @@ func newReporter(format string, w io.Writer) (reporter, error) {
 		return &jsonlReporter{enc: json.NewEncoder(w)}, nil
 	case "csv":
 		c := csv.NewWriter(w)
-		return &csvReporter{w: c}, c.Write([]string{"path", "rank", "index", "label", "prob", "logit", "error"})
+		return &csvReporter{w: c}, c.Write([]string{"path", "model", "model_sha256", "rank", "index", "label", "prob", "logit", "error"})
 	}
 	return nil, usagef("-o %q: want text, json, jsonl or csv", format)
 }
@@ -120,10 +123,10 @@ type csvReporter struct{ w *csv.Writer }
 
 func (c *csvReporter) add(r record) error {
 	if r.Error != "" {
-		c.w.Write([]string{r.Path, "", "", "", "", "", r.Error})
+		c.w.Write([]string{r.Path, r.Model, r.ModelSHA256, "", "", "", "", "", r.Error})
 	}
 	for i, p := range r.TopK {
-		c.w.Write([]string{r.Path, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
+		c.w.Write([]string{r.Path, r.Model, r.ModelSHA256, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
 			strconv.FormatFloat(p.Prob, 'g', 8, 64), strconv.FormatFloat(p.Logit, 'g', 8, 64), ""})
 	}
 	c.w.Flush()

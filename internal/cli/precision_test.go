@@ -7,14 +7,14 @@ import (
 	"testing"
 )
 
-// TestClassifyPrecision runs the embedded Fashion-MNIST model on the 30
+// TestClassifyPrecision runs the built-in fashion-vit model on the 30
 // test images in each precision: bf16 and int8 must agree with fp32 on the
 // top-1 label of at least 29 (all 30 when measured), and an unknown
 // precision is a usage error.
 func TestClassifyPrecision(t *testing.T) {
 	dir := filepath.Join(imagesDir, "fashion")
 	top1 := func(p string) []string {
-		code, out, errs := run(t, "", "classify", "--precision", p, "-k", "1", "-o", "csv", dir)
+		code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "--precision", p, "-k", "1", "-o", "csv", dir)
 		if code != 0 {
 			t.Fatalf("--precision %s: exit %d; stderr:\n%s", p, code, errs)
 		}
@@ -24,7 +24,7 @@ func TestClassifyPrecision(t *testing.T) {
 		}
 		var labels []string
 		for _, r := range recs[1:] {
-			labels = append(labels, r[0]+" "+r[3])
+			labels = append(labels, r[0]+" "+r[5])
 		}
 		return labels
 	}

@@ -103,6 +103,11 @@ func TestRoundTrip(t *testing.T) {
 	if err := f.Verify(); err != nil {
 		t.Error(err)
 	}
+	recorded, err1 := f.TensorDataSHA256()
+	computed, err2 := f.computeSHA256()
+	if recorded != computed || len(recorded) != 64 || err1 != nil || err2 != nil {
+		t.Errorf("TensorDataSHA256 %q (%v), computed %q (%v)", recorded, err1, computed, err2)
+	}
 	want := []float32{1, -2, 0.5, 3.25, 65504, -1e-3}
 	for name, shape := range map[string][]int{"a.f32": {2, 3}, "b.f16": {3, 2}, "c.bf16": {6}, "d.f32": {1, 2, 1, 3}} {
 		x, s, err := f.Float32s(name)

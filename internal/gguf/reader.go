@@ -538,14 +538,33 @@ func (f *File) Verify() error {
 	if err != nil {
 		return err
 	}
-	if f.data == nil {
-		return fmt.Errorf("%s: file is closed", f.path)
+	got, err := f.computeSHA256()
+	if err != nil {
+		return err
 	}
-	sum := sha256.Sum256(f.data[min(f.dataStart, int64(len(f.data))):])
-	if got := hex.EncodeToString(sum[:]); got != want {
+	if got != want {
 		return fmt.Errorf("%s: tensor data checksum mismatch (file is corrupt; convert or download it again)", f.path)
 	}
 	return nil
+}
+
+// TensorDataSHA256 is the hex SHA-256 of the tensor data: the one recorded
+// at conversion, or computed now for a file written without it. It names
+// the weights; two files with the same weights have the same sum whatever
+// their metadata.
+func (f *File) TensorDataSHA256() (string, error) {
+	if sum, err := f.String(KeyTensorDataSHA256); err == nil {
+		return sum, nil
+	}
+	return f.computeSHA256()
+}
+
+func (f *File) computeSHA256() (string, error) {
+	if f.data == nil {
+		return "", fmt.Errorf("%s: file is closed", f.path)
+	}
+	sum := sha256.Sum256(f.data[min(f.dataStart, int64(len(f.data))):])
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // mapFile maps path read-only, falling back to reading it whole.

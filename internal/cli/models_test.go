@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestModelsList(t *testing.T) {
+	code, out, errs := run(t, "", "models", "-o", "json")
+	var entries []modelEntry
+	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if len(entries) < 2 || entries[0].Name != "vit-tiny-in1k" || !entries[0].Default || entries[0].Labels != 1000 {
+		t.Fatalf("first entry should be the default vit-tiny-in1k with 1000 labels: %+v", entries)
+	}
+	// The checksum models prints is the one classify's records carry.
+	_, rec, _ := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "1", imagesDir+"/chelsea.png")
+	var r record
+	json.Unmarshal([]byte(rec), &r)
+	if e := entries[1]; e.Name != "fashion-vit" || e.Default || e.Labels != 10 || e.SHA256 != r.ModelSHA256 || r.Model != "fashion-vit" {
+		t.Errorf("fashion-vit entry %+v, classify record %+v", e, r)
+	}
+	code, out, _ = run(t, "", "models")
+	if code != 0 || !strings.Contains(out, "vit-tiny-in1k *") || !strings.Contains(out, "fashion-vit") {
+		t.Errorf("text listing (exit %d):\n%s", code, out)
+	}
+	code, out, _ = run(t, "", "models", "--notices")
+	if code != 0 || !strings.Contains(out, "Apache License") || !strings.Contains(out, "AugReg") {
+		t.Errorf("--notices (exit %d) lacks the Apache-2.0 notice:\n%.300s", code, out)
+	}
+	if code, _, errs := run(t, "", "models", "-o", "csv"); code != ExitUsage || !strings.Contains(errs, "-o") {
+		t.Errorf("-o csv: exit %d, %s", code, errs)
+	}
+}
+
+// TestResolveModel: built-in names first, then paths; a name that is
+// neither says where to look.
+func TestResolveModel(t *testing.T) {
+	for _, tc := range []struct{ ref, name, desc string }{
+		{"", "vit-tiny-in1k", "built-in model vit-tiny-in1k"},
+		{"fashion-vit", "fashion-vit", "built-in model fashion-vit"},
+		{"models/x.gguf", "models/x.gguf", "models/x.gguf"},
+	} {
+		s := resolveModel(tc.ref)
+		if s.name != tc.name || s.desc != tc.desc || (s.builtin == nil) != (s.path != "") {
+			t.Errorf("resolveModel(%q) = %+v", tc.ref, s)
+		}
+	}
+	code, _, errs := run(t, "", "classify", "-m", "vit-giant", imagesDir+"/chelsea.png")
+	if code != ExitFailed || !strings.Contains(errs, "model vit-giant: no such file, and no built-in model of that name") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -360,7 +360,7 @@ def read_safetensors(path):
         buf = f.read()
     (n,) = struct.unpack("<Q", buf[:8])
     header, data, out, end = json.loads(buf[8:8 + n]), buf[8 + n:], {}, 0
-    header.pop("__metadata__")
+    header.pop("__metadata__", None)
     np_dtype = {"F32": np.float32, "F16": np.float16, "BF16": np.int16}
     for name, h in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"]):
         a, b = h["data_offsets"]

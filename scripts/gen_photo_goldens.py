@@ -54,7 +54,8 @@ def main():
         name = os.path.basename(mdir)
         with open(os.path.join(mdir, "config.json")) as f:
             c = json.load(f)
-        if c.get("model_type") != "vit" or not glob.glob(os.path.join(mdir, "*.safetensors")):
+        if c.get("model_type") != "vit" or "ViTModel" in c.get("architectures", []) or \
+                not glob.glob(os.path.join(mdir, "*.safetensors")):
             continue
         with open(os.path.join(mdir, "preprocessor_config.json")) as f:
             pre = json.load(f)

@@ -40,7 +40,9 @@ temporary file and renamed, so a failed conversion leaves nothing behind.
 
 DeiTForImageClassification(WithTeacher) folders and timm VisionTransformer
 folders (config.json with "architecture", pretrained_cfg) convert the same
-way; docs/families.md lists the options supported. --info prints what SRC
+way; docs/families.md lists the options supported. Backbones without a
+classifier (Hugging Face ViTModel, timm num_classes=0) convert too: vitctl
+embed gives their feature vectors. --info prints what SRC
 holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
 		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
@@ -117,7 +119,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
 	if len(res.Ignored) > 0 {
-		fmt.Fprintf(s.err, "vitctl: ignored %d tensors ViTForImageClassification does not use (as Hugging Face does): %v\n", len(res.Ignored), res.Ignored)
+		fmt.Fprintf(s.err, "vitctl: ignored %d tensors the model does not use (as Hugging Face does): %v\n", len(res.Ignored), res.Ignored)
 	}
 	if opts.verify {
 		f, err := gguf.Open(opts.out)

@@ -34,7 +34,11 @@ func writeInfo(w io.Writer, info *convert.Info) {
 		c.ImageSize, c.ImageSize, c.Tokens(), c.PrefixTokens(), c.NumPatches())
 	row("blocks", "%s, layer_norm_eps %g, qkv bias %v", c.HiddenAct, c.LayerNormEps, c.QKVBias)
 	row("parameters", "%s", humanCount(info.Params))
-	row("labels", "%d (%s)", len(c.Labels), firstLabels(c.Labels, 3))
+	if c.HasHead() {
+		row("labels", "%d (%s)", len(c.Labels), firstLabels(c.Labels, 3))
+	} else {
+		row("labels", "none")
+	}
 	row("preprocess", "%s", preprocessing(&c.Preprocess))
 	row("dtype", "%s", strings.ToLower(strings.Join(info.DTypes, ", "))) // safetensors' F32 as the model file's f32
 }
@@ -65,6 +69,7 @@ func architecture(c *model.Config) string {
 	}
 	parts = append(parts, pool)
 	add(c.DistillationHead, "CLS and distillation heads averaged")
+	add(!c.HasHead(), "no classifier (a backbone: vitctl embed)")
 	return strings.Join(parts, ", ")
 }
 

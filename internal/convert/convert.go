@@ -105,13 +105,17 @@ func (s *prepared) hf(cfgPath string, hc *hfConfig, out string) error {
 	if err := checkOutput(out, ck); err != nil {
 		return err
 	}
-	rows := 0
-	if t := ck.tensors[layoutOf(cfg).name(model.TensorClassW)]; t != nil && len(t.shape) == 2 {
-		rows = t.shape[0]
-	}
 	var err error
-	if cfg.Labels, err = labels(cfgPath, hc, rows); err != nil {
-		return err
+	if hc.backbone() {
+		ck.tensors = withPrefix(ck.tensors, "vit.")
+	} else {
+		rows := 0
+		if t := ck.tensors[layoutOf(cfg).name(model.TensorClassW)]; t != nil && len(t.shape) == 2 {
+			rows = t.shape[0]
+		}
+		if cfg.Labels, err = labels(cfgPath, hc, rows); err != nil {
+			return err
+		}
 	}
 	if cfg.Preprocess, res.Warnings, err = readPreprocess(filepath.Join(s.dir, "preprocessor_config.json"), cfg); err != nil {
 		return err
@@ -121,6 +125,20 @@ func (s *prepared) hf(cfgPath string, hc *hfConfig, out string) error {
 	}
 	s.plan, err = planTensors(cfg, ck, res)
 	return err
+}
+
+// withPrefix puts prefix before every name that lacks it: a ViTModel saved
+// on its own has no "vit." before the names ViTForImageClassification
+// gives the same tensors. Messages keep naming each tensor as its file does.
+func withPrefix(tensors map[string]*tensor, prefix string) map[string]*tensor {
+	out := make(map[string]*tensor, len(tensors))
+	for name, t := range tensors {
+		if !strings.HasPrefix(name, prefix) {
+			name = prefix + name
+		}
+		out[name] = t
+	}
+	return out
 }
 
 // writeTensors declares the planned tensors, vectors and embeddings in f32
@@ -238,9 +256,9 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 		switch {
 		case used[hf]:
 		case slices.Contains(lay.ignored, hf):
-			res.Ignored = append(res.Ignored, hf)
+			res.Ignored = append(res.Ignored, ck.tensors[hf].name)
 		default:
-			unused = append(unused, hf)
+			unused = append(unused, ck.tensors[hf].name)
 		}
 	}
 	sort.Strings(missing)

@@ -378,7 +378,8 @@ func TestConvertErrors(t *testing.T) {
 			m.weights["vit.encoder.layer.0.attention.attention.key.weight"] = x
 		}, gguf.F16, []string{`tensor "vit.encoder.layer.0.attention.attention.key.weight": value 70000 at element 5 overflows f16`}},
 		{"model_type", func(m *tiny) { m.cfg["model_type"] = "swin" }, gguf.F32, []string{`config.json: model_type "swin" is not supported`}},
-		{"architecture", func(m *tiny) { m.cfg["architectures"] = []string{"ViTModel"} }, gguf.F32, []string{"config.json: architectures [ViTModel]"}},
+		{"architecture", func(m *tiny) { m.cfg["architectures"] = []string{"ViTForMaskedImageModeling"} }, gguf.F32, []string{"config.json: architectures [ViTForMaskedImageModeling]"}},
+		{"backbone with a classifier", func(m *tiny) { m.cfg["architectures"] = []string{"ViTModel"} }, gguf.F32, []string{"2 tensors ViTModel does not use: classifier.bias, classifier.weight"}},
 		{"activation", func(m *tiny) { m.cfg["hidden_act"] = "swish" }, gguf.F32, []string{`config.json: config: hidden_act "swish" is not supported`}},
 		{"heads", func(m *tiny) { m.cfg["num_attention_heads"] = 3 }, gguf.F32, []string{"config.json: config: hidden_size 8 is not a multiple of num_attention_heads 3"}},
 		{"hidden_size type", func(m *tiny) { m.cfg["hidden_size"] = "8" }, gguf.F32, []string{"config.json: json: cannot unmarshal string"}},

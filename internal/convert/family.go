@@ -23,7 +23,11 @@ func layoutOf(cfg *model.Config) layout {
 	case "timm":
 		return timmLayout()
 	}
-	return layout{from: "Hugging Face", arch: "ViTForImageClassification", name: hfName, ignored: ignoredTensors}
+	arch := "ViTForImageClassification"
+	if !cfg.HasHead() {
+		arch = "ViTModel"
+	}
+	return layout{from: "Hugging Face", arch: arch, name: hfName, ignored: ignoredTensors}
 }
 
 // ckShape is the checkpoint shape of a model-file tensor in every family:

@@ -35,6 +35,12 @@ type hfConfig struct {
 	NumLabels         *int              `json:"num_labels"`
 }
 
+// backbone reports a Hugging Face ViTModel: an encoder without a
+// classifier, whose features vitctl embed gives.
+func (hc *hfConfig) backbone() bool {
+	return hc.ModelType == "vit" && slices.Contains(hc.Architectures, "ViTModel")
+}
+
 func or[T any](p *T, def T) T {
 	if p != nil {
 		return *p
@@ -55,8 +61,8 @@ func readConfig(path string) (*model.Config, *hfConfig, error) {
 		}
 	} else if hc.ModelType != "vit" {
 		return nil, nil, fmt.Errorf("%s: model_type %q is not supported (vitctl converts model_type \"vit\" and \"deit\", and timm checkpoints)", path, hc.ModelType)
-	} else if len(hc.Architectures) > 0 && !slices.Contains(hc.Architectures, "ViTForImageClassification") {
-		return nil, nil, fmt.Errorf("%s: architectures %v: vitctl runs ViTForImageClassification checkpoints only (a classifier head is needed)", path, hc.Architectures)
+	} else if len(hc.Architectures) > 0 && !slices.Contains(hc.Architectures, "ViTForImageClassification") && !hc.backbone() {
+		return nil, nil, fmt.Errorf("%s: architectures %v: vitctl converts ViTForImageClassification and ViTModel checkpoints", path, hc.Architectures)
 	}
 	img, err := squareSize(hc.ImageSize, 224)
 	if err != nil {

@@ -396,8 +396,11 @@ func timmLabels(path string, tc *timmConfig, L int) ([]string, error) {
 	if tc.NumClasses != nil && *tc.NumClasses != L {
 		return nil, fmt.Errorf("%s: num_classes %d but head.weight has %d rows", path, *tc.NumClasses, L)
 	}
-	if L <= 0 || L > maxLabels {
-		return nil, fmt.Errorf("%s: %d classes (no head.weight?): vitctl needs a classifier head", path, L)
+	if L == 0 { // num_classes=0: a backbone, head = Identity
+		return nil, nil
+	}
+	if L < 0 || L > maxLabels {
+		return nil, fmt.Errorf("%s: %d classes", path, L)
 	}
 	if len(tc.LabelNames) > 0 {
 		if len(tc.LabelNames) != L {

@@ -45,6 +45,11 @@ const (
 	PoolAvg = "avg"
 )
 
+// HasHead reports whether the model has a classifier. Without labels it is
+// a backbone (Hugging Face ViTModel, timm num_classes=0) that only gives
+// feature vectors.
+func (c *Config) HasHead() bool { return len(c.Labels) > 0 }
+
 // HeadDim is the per-head width hd = D / H.
 func (c *Config) HeadDim() int { return c.HiddenSize / c.NumAttentionHeads }
 
@@ -93,8 +98,6 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: num_channels %d: vitctl feeds models RGB images (%d channels)", c.NumChannels, prep.Channels)
 	case c.LayerNormEps <= 0:
 		return fmt.Errorf("config: layer_norm_eps %g must be positive", c.LayerNormEps)
-	case len(c.Labels) == 0:
-		return fmt.Errorf("config: no labels (num_labels is 0)")
 	}
 	if _, err := ActivationOf(c.HiddenAct); err != nil {
 		return err
@@ -113,8 +116,8 @@ func (c *Config) validateFamily() error {
 		return fmt.Errorf("config: pooling %q is not %q or %q", c.Pooling, PoolCLS, PoolAvg)
 	case c.Pooling != PoolAvg && c.NoClassToken:
 		return fmt.Errorf("config: no class token, so pooling must be %q", PoolAvg)
-	case c.DistillationHead && (!c.DistillationToken || c.Pooling == PoolAvg || c.FCNorm):
-		return fmt.Errorf("config: a distillation head needs a distillation token, CLS pooling and no fc_norm")
+	case c.DistillationHead && (!c.DistillationToken || c.Pooling == PoolAvg || c.FCNorm || !c.HasHead()):
+		return fmt.Errorf("config: a distillation head needs a classifier, a distillation token, CLS pooling and no fc_norm")
 	case c.RegisterTokens < 0 || c.RegisterTokens > 1<<10:
 		return fmt.Errorf("config: %d register tokens", c.RegisterTokens)
 	}

@@ -159,14 +159,21 @@ func (r *Runner) poolTokens(h []float32, B int) {
 			copy(dst, img[:D])
 			continue
 		}
-		clear(acc)
-		for t := Pf; t < T; t++ {
-			for d, v := range img[t*D : (t+1)*D] {
-				acc[d] += float64(v)
-			}
+		meanRows(dst, img[Pf*D:], acc)
+	}
+}
+
+// meanRows sets dst (D) to the mean of the rows of x (n, D), summed in
+// float64 in acc (D).
+func meanRows(dst, x []float32, acc []float64) {
+	D := len(dst)
+	clear(acc)
+	for t := 0; t < len(x)/D; t++ {
+		for d, v := range x[t*D : (t+1)*D] {
+			acc[d] += float64(v)
 		}
-		for d := range dst {
-			dst[d] = float32(acc[d] / float64(T-Pf))
-		}
+	}
+	for d := range dst {
+		dst[d] = float32(acc[d] / float64(len(x)/D))
 	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/vitctl/vitctl/internal/kernels"
@@ -153,15 +154,30 @@ func (r *Runner) Size() (int, int) { return r.height, r.width }
 // Grid is the patch grid (rows, columns) for this runner's image size.
 func (r *Runner) Grid() (int, int) { return r.gh, r.gw }
 
+// ErrNoHead is Forward's error for a model without a classifier.
+var ErrNoHead = errors.New("the model has no classifier head (a backbone: it gives feature vectors, not labels)")
+
 // Forward classifies B images given as normalised pixels (B, C, H, W) and
 // returns the logits (B, L). The result is reused by the next call.
 func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
+	if !r.m.Config.HasHead() {
+		return nil, ErrNoHead
+	}
+	if err := r.encode(pixels, B); err != nil {
+		return nil, err
+	}
+	return r.head(B), nil
+}
+
+// encode runs the embeddings and every block on B images, leaving the
+// residual stream (B*T, D) in ws.x.
+func (r *Runner) encode(pixels []float32, B int) error {
 	c := &r.m.Config
 	if B < 1 || B > r.MaxBatch {
-		return nil, fmt.Errorf("batch %d outside 1..%d", B, r.MaxBatch)
+		return fmt.Errorf("batch %d outside 1..%d", B, r.MaxBatch)
 	}
 	if want := B * r.PixelsPerImage(); len(pixels) != want {
-		return nil, fmt.Errorf("pixels: got %d values, want %d (B=%d, C=%d, %dx%d)", len(pixels), want, B, c.NumChannels, r.width, r.height)
+		return fmt.Errorf("pixels: got %d values, want %d (B=%d, C=%d, %dx%d)", len(pixels), want, B, c.NumChannels, r.width, r.height)
 	}
 	r.embed(pixels, B)
 	r.stage("embeddings", B)
@@ -171,7 +187,7 @@ func (r *Runner) Forward(pixels []float32, B int) ([]float32, error) {
 			r.stage(fmt.Sprintf("block_%02d", i), B)
 		}
 	}
-	return r.head(B), nil
+	return nil
 }
 
 func (r *Runner) stage(name string, B int) {

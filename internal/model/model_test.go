@@ -132,7 +132,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.HiddenSize = 25 }, "not a multiple"},
 		{func(c *Config) { c.ImageSize = 18 }, "not a positive multiple"},
 		{func(c *Config) { c.HiddenAct = "swish" }, `hidden_act "swish"`},
-		{func(c *Config) { c.Labels = nil }, "no labels"},
+		{func(c *Config) { c.Labels, c.DistillationToken, c.DistillationHead = nil, true, true }, "needs a classifier"},
 		{func(c *Config) { c.LayerNormEps = 0 }, "layer_norm_eps"},
 		{func(c *Config) { c.Preprocess.Std = []float64{1, 0, 1} }, "zero"},
 		{func(c *Config) { c.Preprocess.Height = 32 }, "resize to"},

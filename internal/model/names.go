@@ -64,13 +64,13 @@ func TensorShapes(c *Config) map[string][]int {
 	m := map[string][]int{
 		TensorPos:    {c.PosPrefix() + c.NumPatches(), D},
 		TensorPatchW: {D, C, P, P},
-		TensorClassW: {L, D}, TensorClassB: {L},
 	}
 	opt := func(on bool, shapes map[string][]int) {
 		if on {
 			maps.Copy(m, shapes)
 		}
 	}
+	opt(c.HasHead(), map[string][]int{TensorClassW: {L, D}, TensorClassB: {L}})
 	opt(!c.NoClassToken, map[string][]int{TensorCLS: {D}})
 	opt(!c.NoPatchBias, map[string][]int{TensorPatchB: {D}})
 	opt(!c.FCNorm, map[string][]int{TensorPostNormW: {D}, TensorPostNormB: {D}})

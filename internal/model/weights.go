@@ -41,7 +41,7 @@ type weights struct {
 	layers  []layer
 	normW   []float32 // final LayerNorm (or fc_norm after pooling)
 	normB   []float32
-	head    *kernels.PackedB // (L, D)
+	head    *kernels.PackedB // (L, D), nil without a classifier
 	headB   []float32
 	distH   *kernels.PackedB // (L, D), nil without a distillation head
 	distHB  []float32
@@ -173,7 +173,7 @@ func loadWeights(c *Config, get Getter, p kernels.Precision) (*weights, error) {
 		pos:   l.tensor(TensorPos),
 		patch: l.packed(TensorPatchW), patchB: l.optional(TensorPatchB),
 		preW: l.optional(TensorPreNormW), preB: l.optional(TensorPreNormB),
-		head: l.packed(TensorClassW), headB: l.tensor(TensorClassB),
+		head: l.packed(TensorClassW), headB: l.optional(TensorClassB),
 		distH: l.packed(TensorDistHeadW), distHB: l.optional(TensorDistHeadB),
 	}
 	if c.FCNorm {

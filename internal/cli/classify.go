@@ -92,6 +92,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
+	if !m.Config.HasHead() {
+		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
+	}
 	// The decode window and the batch being gathered hold preprocessed images.
 	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
 	runner, pre, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
@@ -118,7 +121,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			px, err := loadInput(cmd.Context(), path, pre, o.input)
 			return splitImages(px, runner.PixelsPerImage()), err
 		},
-		infer:   batchInfer(runner, runner.PixelsPerImage(), len(cfg.Labels)),
+		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(cfg.Labels)),
 		workers: o.workers,
 		batch:   o.batch,
 	}
@@ -183,10 +186,9 @@ func splitImages(px []float32, per int) [][]float32 {
 	return out
 }
 
-// batchInfer adapts a runner to the pipeline: images in, logits rows out.
-func batchInfer(r interface {
-	Forward([]float32, int) ([]float32, error)
-}, per, L int) func([][]float32) ([][]float32, error) {
+// batchInfer adapts a batched forward pass (a runner's Forward or
+// Features) to the pipeline: images of per values in, rows of L values out.
+func batchInfer(forward func([]float32, int) ([]float32, error), per, L int) func([][]float32) ([][]float32, error) {
 	buf := make([]float32, 0)
 	return func(px [][]float32) ([][]float32, error) {
 		buf = buf[:0]
@@ -196,7 +198,7 @@ func batchInfer(r interface {
 			}
 			buf = append(buf, p...)
 		}
-		logits, err := r.Forward(buf, len(px))
+		logits, err := forward(buf, len(px))
 		if err != nil {
 			return nil, err
 		}

@@ -336,11 +336,15 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
 		return fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
 	}
-	logits, err := r.Forward(px, 1)
-	if err != nil {
+	if cfg.HasHead() {
+		logits, err := r.Forward(px, 1)
+		if err != nil {
+			return fmt.Errorf("inference: %w", err)
+		}
+		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
+	} else if _, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
 	}
-	sum.TopK = topK(logits, cfg.Labels, o.topK.k)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

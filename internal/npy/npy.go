@@ -139,24 +139,95 @@ func readN(r io.Reader, n int) ([]byte, error) {
 
 // Write encodes a as a version 1.0 float32 .npy stream.
 func Write(w io.Writer, a *Array) error {
-	dims := make([]string, len(a.Shape))
-	for i, d := range a.Shape {
-		dims[i] = strconv.Itoa(d)
-	}
-	shape := strings.Join(dims, ", ")
-	if len(dims) == 1 {
-		shape += ","
-	}
-	h := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape)
-	pad := 64 - (10+len(h)+1)%64
-	h += strings.Repeat(" ", pad%64) + "\n"
 	var buf bytes.Buffer
-	buf.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&buf, binary.LittleEndian, uint16(len(h)))
-	buf.WriteString(h)
+	buf.WriteString(header(a.Shape, 64))
 	for _, v := range a.Data {
 		binary.Write(&buf, binary.LittleEndian, math.Float32bits(v))
 	}
 	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// header is the magic, version, length and dict of a float32 array of
+// shape, padded with spaces so that the whole is a multiple of align bytes.
+func header(shape []int, align int) string {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	s := strings.Join(dims, ", ")
+	if len(dims) == 1 {
+		s += ","
+	}
+	h := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", s)
+	h += strings.Repeat(" ", (align-(10+len(h)+1)%align)%align) + "\n"
+	return "\x93NUMPY\x01\x00" + string([]byte{byte(len(h)), byte(len(h) >> 8)}) + h
+}
+
+// streamHeader is the fixed size of a Stream's header: room for any count
+// of rows of any plausible row shape, so the final header fits in place.
+const streamHeader = 128
+
+// Stream writes an array of rows whose number is known only at the end,
+// e.g. one row per image of a folder: Finish writes the header with the
+// count over a placeholder of the same size.
+type Stream struct {
+	w     io.WriteSeeker
+	row   []int // the shape of one row
+	per   int   // values per row
+	n     int   // rows written
+	buf   []byte
+	ended bool
+}
+
+// NewStream starts an array of rows shaped row (a row of shape [D] makes
+// an (N, D) array) at the current offset 0 of w.
+func NewStream(w io.WriteSeeker, row []int) (*Stream, error) {
+	per := 1
+	for _, d := range row {
+		per *= d
+	}
+	s := &Stream{w: w, row: append([]int(nil), row...), per: per}
+	if len(header(s.shape(math.MaxInt32), streamHeader)) != streamHeader {
+		return nil, fmt.Errorf("npy: row shape %v too long for the header", row)
+	}
+	_, err := io.WriteString(w, header(s.shape(0), streamHeader))
+	return s, err
+}
+
+func (s *Stream) shape(n int) []int { return append([]int{n}, s.row...) }
+
+// Append writes one row, which must hold exactly the row shape's values.
+func (s *Stream) Append(x []float32) error {
+	if len(x) != s.per {
+		return fmt.Errorf("npy: row of %d values, want %d (shape %v)", len(x), s.per, s.row)
+	}
+	s.buf = s.buf[:0]
+	for _, v := range x {
+		s.buf = binary.LittleEndian.AppendUint32(s.buf, math.Float32bits(v))
+	}
+	if _, err := s.w.Write(s.buf); err != nil {
+		return err
+	}
+	s.n++
+	return nil
+}
+
+// Rows is the number of rows appended so far.
+func (s *Stream) Rows() int { return s.n }
+
+// Finish writes the header with the final row count.
+func (s *Stream) Finish() error {
+	if s.ended {
+		return nil
+	}
+	s.ended = true
+	if _, err := s.w.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(s.w, header(s.shape(s.n), streamHeader)); err != nil {
+		return err
+	}
+	_, err := s.w.Seek(0, io.SeekEnd)
 	return err
 }

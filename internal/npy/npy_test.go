@@ -2,6 +2,9 @@ package npy
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -83,4 +86,43 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("round trip of shape %v: %v", a.Shape, err)
 		}
 	})
+}
+
+// TestStream appends rows to a file and reads back the array Write would
+// have written, header count included; Python's numpy.load reads it too
+// (checked by hand: np.load(path).shape == (N, 2, 3)).
+func TestStream(t *testing.T) {
+	for _, rows := range []int{0, 1, 5} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "rows.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewStream(f, []int{2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []float32
+		for r := 0; r < rows; r++ {
+			row := []float32{float32(r), 1, 2, 3, 4, -float32(r) / 3}
+			want = append(want, row...)
+			if err := s.Append(row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Append(make([]float32, 5)); err == nil {
+			t.Error("a row of 5 values was accepted for shape [2 3]")
+		}
+		if err := s.Finish(); err != nil || s.Rows() != rows {
+			t.Fatalf("Finish: %v, %d rows", err, s.Rows())
+		}
+		f.Seek(0, io.SeekStart)
+		a, err := Read(f)
+		f.Close()
+		if err != nil || !slices.Equal(a.Shape, []int{rows, 2, 3}) || !slices.Equal(a.Data, want) && rows > 0 {
+			t.Errorf("%d rows: read back %v %v (%v)", rows, a.Shape, a.Data, err)
+		}
+	}
+	if _, err := NewStream(nil, make([]int, 30)); err == nil {
+		t.Error("a 31-dimensional array's header fitted in 128 bytes")
+	}
 }

@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/npy"
+)
+
+func init() { subcommands = append(subcommands, newEmbedCmd) }
+
+// embedOptions are embed's flags.
+type embedOptions struct {
+	model     modelFlags
+	precision precisionFlags
+	kernel    kernelFlags
+	threads   threadsFlags
+	imageSize imageSizeFlags
+	input     inputFlags
+	output    *outputFlags
+	memory    memoryFlags
+	pool      enumValue
+	out       string
+	batch     int
+	workers   int
+}
+
+func (o *embedOptions) groups() flagGroups {
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, o.output, &o.memory}
+}
+
+func newEmbedCmd(s streams) *cobra.Command {
+	o := &embedOptions{
+		output: newOutputFlags("jsonl", "csv"),
+		pool:   enumValue{names: []string{model.FeatCLS, model.FeatMean, model.FeatTokens}},
+	}
+	cmd := &cobra.Command{
+		Use:   "embed [flags] PATH...",
+		Short: "Feature vectors of images, for search, deduplication and clustering",
+		Long: `embed runs each image through the model's encoder and gives what a
+classifier head sees, before the head: the hidden states after the final
+LayerNorm, pooled by --pool: cls (the class token, D values), mean (the mean
+of the patch tokens, D values) or tokens (every token, T×D values). Models
+with fc_norm normalise after pooling, as their head does. Backbones without
+a classifier (Hugging Face ViTModel, timm num_classes=0) work like
+classifiers. PATH is taken as classify takes it.
+
+Without --out each image is one JSON line with its vector inline
+("embedding", "shape"). With --out FILE.npy the vectors go to one float32
+array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
+the paths in the same order with their row ("row"), as JSONL or CSV. Failed
+images are reported, get no row, and make the exit status 1.`,
+		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
+  vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
+  vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,
+		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(cmd, s, o, args) },
+	}
+	f := cmd.Flags()
+	o.groups().register(f)
+	f.Var(&o.pool, "pool", "features per image: cls (the class token), mean (the mean of the patch tokens) or tokens (every token); default: what the model's classifier pools")
+	f.StringVar(&o.out, "out", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout")
+	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
+	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	return cmd
+}
+
+func (o *embedOptions) validate() error {
+	if err := o.groups().validate(); err != nil {
+		return err
+	}
+	if err := atLeast1("--batch", o.batch); err != nil {
+		return err
+	}
+	if err := atLeast1("--decoders", o.workers); err != nil {
+		return err
+	}
+	if o.output.format.val == "csv" && o.out == "" {
+		return usagef("-o csv lists the rows of --out FILE.npy; without --out, -o jsonl prints each vector inline")
+	}
+	return nil
+}
+
+// embedRecord is one image's line of embed's output; field names are stable.
+type embedRecord struct {
+	Path        string    `json:"path"`
+	Model       string    `json:"model"`        // built-in name or model file path
+	ModelSHA256 string    `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	Pool        string    `json:"pool"`
+	Row         *int      `json:"row,omitempty"`       // with --out: the image's row in the .npy file
+	Shape       []int     `json:"shape,omitempty"`     // without --out: [D] or [T, D]
+	Embedding   []float32 `json:"embedding,omitempty"` // without --out: the vector, row-major
+	Error       string    `json:"error,omitempty"`
+}
+
+func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if err := o.kernel.apply(); err != nil {
+		return err
+	}
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	if err != nil {
+		return err
+	}
+	pool := o.pool.val
+	if pool == "" {
+		pool = defaultPool(&m.Config)
+	}
+	if err := m.Config.CheckPool(pool); err != nil {
+		return usagef("--pool: model %s: %v", m.Name, err)
+	}
+	// The decode window and the batch being gathered hold preprocessed images.
+	rs := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	runner, pre, err := m.runnerFor(&o.imageSize.size, rs, &o.memory)
+	if err != nil {
+		return err
+	}
+	shape := []int{m.Config.HiddenSize}
+	if pool == model.FeatTokens {
+		shape = []int{runner.Tokens(), m.Config.HiddenSize}
+	}
+	lst := o.input.listing()
+	e := &embedding{
+		pl: &pipeline{
+			decode: func(path string) ([][]float32, error) {
+				px, err := loadInput(cmd.Context(), path, pre, o.input)
+				return splitImages(px, runner.PixelsPerImage()), err
+			},
+			infer: batchInfer(func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) },
+				runner.PixelsPerImage(), runner.FeatureSize(pool)),
+			workers: o.workers,
+			batch:   o.batch,
+		},
+		inputs: expandInputs(args, lst, s.in),
+		lst:    lst,
+		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
+		shape:  shape,
+	}
+	start := time.Now()
+	if o.out == "" {
+		err = e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), nil)
+	} else {
+		err = writeFileAtomic(o.out, func(f io.Writer) error {
+			st, err := npy.NewStream(f.(io.WriteSeeker), shape) // writeFileAtomic's file seeks
+			if err != nil {
+				return err
+			}
+			if err := e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), st); err != nil {
+				return err
+			}
+			return st.Finish()
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return e.summarize(s, o.out, time.Since(start))
+}
+
+// defaultPool is what the model's classifier pools: the class token, or
+// the mean of the patch tokens.
+func defaultPool(c *model.Config) string {
+	if c.Pooling == model.PoolAvg {
+		return model.FeatMean
+	}
+	return model.FeatCLS
+}
+
+// embedding is one run of embed over its inputs.
+type embedding struct {
+	pl     *pipeline
+	inputs []input
+	lst    *listing    // says what the folder listing left out
+	base   embedRecord // model and pool, the same on every record
+	shape  []int       // of one image's vector
+	done   int         // images embedded
+	failed int
+}
+
+// run embeds every input, writing its record to w, and its vector to st
+// (with --out) or inline (without).
+func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
+	if len(e.inputs) == 0 {
+		return fmt.Errorf("no images found in the given paths%s", e.lst.skippedNote())
+	}
+	bar := newProgress(s.err, len(e.inputs), "embedding")
+	var outErr error
+	runErr := e.pl.run(cmd.Context(), e.inputs, func(r result) {
+		rec := e.base
+		rec.Path = r.path
+		switch {
+		case r.err != nil:
+			e.failed++
+			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
+			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
+		case st != nil:
+			row := st.Rows()
+			if err := st.Append(r.logits); err != nil && outErr == nil {
+				outErr = fmt.Errorf("writing vectors: %w", err)
+			}
+			rec.Row = &row
+			e.done++
+		default:
+			rec.Shape, rec.Embedding = e.shape, r.logits
+			e.done++
+		}
+		if err := w.add(rec); err != nil && outErr == nil {
+			outErr = fmt.Errorf("writing output: %w", err)
+		}
+		bar.add()
+	})
+	bar.finish()
+	if err := w.close(); err != nil && outErr == nil {
+		outErr = fmt.Errorf("writing output: %w", err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return outErr
+}
+
+// summarize prints one line on stderr and decides the exit status.
+func (e *embedding) summarize(s streams, out string, took time.Duration) error {
+	dims := make([]string, len(e.shape))
+	for i, d := range e.shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	msg := fmt.Sprintf("embedded %d of %d images in %.2fs (%.1f img/s), %d failed; %s pooling, %s values each",
+		e.done, len(e.inputs), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
+	if out != "" {
+		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
+	}
+	fmt.Fprintln(s.err, msg+e.lst.skippedNote())
+	if e.failed > 0 {
+		return errPartial
+	}
+	return nil
+}
+
+// embedWriter writes embed's records as JSON lines or CSV rows.
+type embedWriter struct {
+	jsonl *json.Encoder
+	csv   *csv.Writer
+}
+
+func newEmbedWriter(format string, w io.Writer) *embedWriter {
+	if format == "csv" {
+		c := csv.NewWriter(w)
+		c.Write([]string{"path", "model", "model_sha256", "pool", "row", "error"})
+		return &embedWriter{csv: c}
+	}
+	return &embedWriter{jsonl: json.NewEncoder(w)}
+}
+
+func (w *embedWriter) add(r embedRecord) error {
+	if w.jsonl != nil {
+		return w.jsonl.Encode(r)
+	}
+	row := ""
+	if r.Row != nil {
+		row = strconv.Itoa(*r.Row)
+	}
+	w.csv.Write([]string{r.Path, r.Model, r.ModelSHA256, r.Pool, row, r.Error})
+	w.csv.Flush()
+	return w.csv.Error()
+}
+
+func (w *embedWriter) close() error {
+	if w.csv != nil {
+		w.csv.Flush()
+		return w.csv.Error()
+	}
+	return nil
+}

@@ -56,12 +56,20 @@ func TestBuiltinModelGolden(t *testing.T) {
 	if len(golden.Photos) == 0 || l16.Shape[0] != len(golden.Photos) || l16.Shape[1] != L || len(l32.Data) != len(l16.Data) {
 		t.Fatalf("goldens: %d photos, logits %v and %v", len(golden.Photos), l16.Shape, l32.Shape)
 	}
+	args := []string{"classify", "-o", "jsonl", "-k", "1000"}
+	for _, g := range golden.Photos {
+		args = append(args, filepath.Join(imagesDir, g.Photo))
+	}
+	code, out, errs := run(t, "", args...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != len(golden.Photos) {
+		t.Fatalf("exit %d, %d lines: %s", code, len(lines), errs)
+	}
 	var worstPNG, worstJPEG, worstF32 float64
 	for i, g := range golden.Photos {
-		code, out, errs := run(t, "", "classify", "-o", "jsonl", "-k", "1000", filepath.Join(imagesDir, g.Photo))
 		var rec record
-		if code != 0 || json.Unmarshal([]byte(out), &rec) != nil || len(rec.TopK) != L {
-			t.Fatalf("%s: exit %d: %.200s %s", g.Photo, code, out, errs)
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil || len(rec.TopK) != L || filepath.Base(rec.Path) != g.Photo {
+			t.Fatalf("%s: %v: %.200s", g.Photo, err, lines[i])
 		}
 		if got := rec.TopK[0].Index; got != g.Top1 || got != g.Top1F32 {
 			t.Errorf("%s: top-1 %d, reference %d (f32 weights %d; margin %.3g)", g.Photo, got, g.Top1, g.Top1F32, g.Margin)
@@ -86,18 +94,27 @@ func TestBuiltinModelGolden(t *testing.T) {
 // TestDefaultModelKnowsPhotos: with no -m, photos get the answer a person
 // would give.
 func TestDefaultModelKnowsPhotos(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		photo string
 		want  []string // any of these top-1 labels
 	}{
 		{"chelsea.png", []string{"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}},
 		{"coffee.png", []string{"espresso", "cup", "coffee mug"}},
 		{"camera.png", []string{"tripod", "reflex camera", "Polaroid camera"}},
-	} {
-		code, out, errs := run(t, "", "classify", "-o", "jsonl", "-k", "1", filepath.Join(imagesDir, tc.photo))
+	}
+	args := []string{"classify", "-o", "jsonl", "-k", "1"}
+	for _, tc := range cases {
+		args = append(args, filepath.Join(imagesDir, tc.photo))
+	}
+	code, out, errs := run(t, "", args...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != len(cases) {
+		t.Fatalf("exit %d, %d lines: %s", code, len(lines), errs)
+	}
+	for i, tc := range cases {
 		var rec record
-		if code != 0 || json.Unmarshal([]byte(out), &rec) != nil || len(rec.TopK) != 1 {
-			t.Fatalf("%s: exit %d: %s %s", tc.photo, code, out, errs)
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil || len(rec.TopK) != 1 {
+			t.Fatalf("%s: %v: %s", tc.photo, err, lines[i])
 		}
 		if got := rec.TopK[0].Label; !slices.Contains(tc.want, got) {
 			t.Errorf("%s: %q (%.0f %%), want one of %q", tc.photo, got, 100*rec.TopK[0].Prob, tc.want)

@@ -29,7 +29,7 @@ type embedOptions struct {
 	output    *outputFlags
 	memory    memoryFlags
 	pool      enumValue
-	out       string
+	npy       string
 	batch     int
 	workers   int
 }
@@ -54,21 +54,21 @@ with fc_norm normalise after pooling, as their head does. Backbones without
 a classifier (Hugging Face ViTModel, timm num_classes=0) work like
 classifiers. PATH is taken as classify takes it.
 
-Without --out each image is one JSON line with its vector inline
-("embedding", "shape"). With --out FILE.npy the vectors go to one float32
+Without --npy each image is one JSON line with its vector inline
+("embedding", "shape"). With --npy FILE the vectors go to one float32
 array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
 the paths in the same order with their row ("row"), as JSONL or CSV. Failed
 images are reported, get no row, and make the exit status 1.`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
-  vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
-  vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,
+  vitctl embed -r --npy photos.npy -o csv photos/ > photos.csv
+  vitctl embed -m dino.gguf --pool tokens --npy tokens.npy photos/ > tokens.jsonl`,
 		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.Var(&o.pool, "pool", "features per image: cls (the class token), mean (the mean of the patch tokens) or tokens (every token); default: what the model's classifier pools")
-	f.StringVar(&o.out, "out", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout")
+	f.StringVar(&o.npy, "npy", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout in row order")
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
 	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	return cmd
@@ -84,8 +84,8 @@ func (o *embedOptions) validate() error {
 	if err := atLeast1("--decoders", o.workers); err != nil {
 		return err
 	}
-	if o.output.format.val == "csv" && o.out == "" {
-		return usagef("-o csv lists the rows of --out FILE.npy; without --out, -o jsonl prints each vector inline")
+	if o.output.format.val == "csv" && o.npy == "" {
+		return usagef("-o csv lists the rows of --npy FILE; without --npy, -o jsonl prints each vector inline")
 	}
 	return nil
 }
@@ -96,9 +96,9 @@ type embedRecord struct {
 	Model       string    `json:"model"`        // built-in name or model file path
 	ModelSHA256 string    `json:"model_sha256"` // short SHA-256 of the model's tensor data
 	Pool        string    `json:"pool"`
-	Row         *int      `json:"row,omitempty"`       // with --out: the image's row in the .npy file
-	Shape       []int     `json:"shape,omitempty"`     // without --out: [D] or [T, D]
-	Embedding   []float32 `json:"embedding,omitempty"` // without --out: the vector, row-major
+	Row         *int      `json:"row,omitempty"`       // with --npy: the image's row in the .npy file
+	Shape       []int     `json:"shape,omitempty"`     // without --npy: [D] or [T, D]
+	Embedding   []float32 `json:"embedding,omitempty"` // without --npy: the vector, row-major
 	Error       string    `json:"error,omitempty"`
 }
 
@@ -148,10 +148,10 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		shape:  shape,
 	}
 	start := time.Now()
-	if o.out == "" {
+	if o.npy == "" {
 		err = e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), nil)
 	} else {
-		err = writeFileAtomic(o.out, func(f io.Writer) error {
+		err = writeFileAtomic(o.npy, func(f io.Writer) error {
 			st, err := npy.NewStream(f.(io.WriteSeeker), shape) // writeFileAtomic's file seeks
 			if err != nil {
 				return err
@@ -165,7 +165,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	return e.summarize(s, o.out, time.Since(start))
+	return e.summarize(s, o.npy, time.Since(start))
 }
 
 // defaultPool is what the model's classifier pools: the class token, or
@@ -189,7 +189,7 @@ type embedding struct {
 }
 
 // run embeds every input, writing its record to w, and its vector to st
-// (with --out) or inline (without).
+// (with --npy) or inline (without).
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
 	if len(e.inputs) == 0 {
 		return fmt.Errorf("no images found in the given paths%s", e.lst.skippedNote())

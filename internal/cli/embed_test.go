@@ -68,7 +68,7 @@ func TestEmbedBackboneGolden(t *testing.T) {
 			ref := goldenFeatures(t, golden, tc.prefix)
 			for _, pool := range []string{"cls", "mean", "tokens"} {
 				out := filepath.Join(t.TempDir(), pool+".npy")
-				args := append([]string{"embed", "-m", mfile, "--pool", pool, "--out", out, "-o", "csv"}, inputs...)
+				args := append([]string{"embed", "-m", mfile, "--pool", pool, "--npy", out, "-o", "csv"}, inputs...)
 				code, stdout, errs := run(t, "", args...)
 				if code != 0 {
 					t.Fatalf("%s: exit %d: %s", pool, code, errs)
@@ -112,7 +112,7 @@ func maxDiff(a, b []float32) float64 {
 func TestEmbedRowsSkipFailures(t *testing.T) {
 	dir := folderWithBrokenFile(t) // broken.jpg, chelsea.png, empty.png, rocket.jpg
 	out := filepath.Join(t.TempDir(), "v.npy")
-	code, stdout, errs := run(t, "", "embed", "-m", "fashion-vit", "--out", out, dir)
+	code, stdout, errs := run(t, "", "embed", "-m", "fashion-vit", "--npy", out, dir)
 	if code != ExitFailed || !strings.Contains(errs, "embedded 2 of 4 images") {
 		t.Fatalf("exit %d, want 1: %s", code, errs)
 	}
@@ -148,7 +148,7 @@ func TestEmbedRefusals(t *testing.T) {
 		{[]string{"embed", "-m", convertTestModel(t, "timm-p8-avg-fcnorm-prenorm"), "--pool", "tokens", img}, ExitUsage, "--pool: model"},
 		{[]string{"embed", "-m", convertTestModel(t, "timm-p8-noclass-avg"), "--pool", "cls", img}, ExitUsage, "no class token"},
 		{[]string{"embed", "--pool", "max", img}, ExitUsage, "want cls, mean or tokens"},
-		{[]string{"embed", "-o", "csv", img}, ExitUsage, "-o csv lists the rows of --out"},
+		{[]string{"embed", "-o", "csv", img}, ExitUsage, "-o csv lists the rows of --npy"},
 		{[]string{"embed"}, ExitUsage, "missing argument"},
 	} {
 		code, _, errs := run(t, "", tc.args...)

@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/modelsrc"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
@@ -26,8 +28,10 @@ func newModelsCmd(s streams) *cobra.Command {
 		Use:   "models",
 		Short: "List the models -m accepts by name",
 		Long: `models lists the models that -m takes by name, without a path: the ones
-built into vitctl (the first is the default). --notices prints the licence
-notices that come with them.`,
+built into vitctl (the first is the default), then those in vitctl's cache
+($XDG_CACHE_HOME/vitctl), converted on first use from a Hugging Face
+repository (-m ORG/NAME) or a checkpoint folder (-m DIR). --notices prints
+the licence notices that come with the built-in models.`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices`,
@@ -43,7 +47,7 @@ notices that come with them.`,
 // modelEntry is one model vitctl models lists; field names are stable.
 type modelEntry struct {
 	Name        string `json:"name"`    // what -m takes
-	Where       string `json:"where"`   // "built-in"
+	Where       string `json:"where"`   // "built-in" or "cache"
 	Default     bool   `json:"default"` // used without -m
 	Labels      int    `json:"labels"`  // number of classes
 	Bytes       int    `json:"bytes"`   // size of the model file
@@ -51,8 +55,8 @@ type modelEntry struct {
 	Description string `json:"description"`
 }
 
-// modelEntries lists the models -m can name without a path. Model caches
-// add their entries here.
+// modelEntries lists the models -m can name without a model file: the
+// built-in ones, then vitctl's cache of converted ones.
 func modelEntries() ([]modelEntry, error) {
 	var out []modelEntry
 	for _, z := range zoo.All() {
@@ -68,7 +72,36 @@ func modelEntries() ([]modelEntry, error) {
 		out = append(out, modelEntry{Name: z.Name, Where: "built-in", Default: z.Name == zoo.Default,
 			Labels: z.Labels, Bytes: len(z.GGUF), SHA256: sum[:12], Description: z.Description})
 	}
+	cached, err := modelsrc.List("")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range cached {
+		if m, ok := cachedEntry(e); ok {
+			out = append(out, m)
+		}
+	}
 	return out, nil
+}
+
+// cachedEntry describes a converted model in the cache; ok is false for a
+// file that cannot be read (left out, as a conversion in progress is).
+func cachedEntry(e modelsrc.Entry) (modelEntry, bool) {
+	f, err := gguf.Open(e.Path)
+	if err != nil {
+		return modelEntry{}, false
+	}
+	defer f.Close()
+	sum, err1 := f.TensorDataSHA256()
+	labels, err2 := f.Strings(model.KeyLabels)
+	if err1 != nil || err2 != nil {
+		return modelEntry{}, false
+	}
+	desc := fmt.Sprintf("%s, converted from this checkpoint folder", e.DType)
+	if e.Repo != "" {
+		desc = fmt.Sprintf("%s, from Hugging Face %s at commit %s", e.DType, e.Repo, e.Commit)
+	}
+	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc}, true
 }
 
 func runModels(s streams, o *modelsOptions) error {

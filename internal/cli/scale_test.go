@@ -31,7 +31,7 @@ func jsonlPaths(t *testing.T, out string) (lines, paths []string) {
 // run print, between them, exactly the records of the unsharded run, each
 // input once (failures included).
 func TestShardsTogetherAreTheWhole(t *testing.T) {
-	args := []string{"classify", "-o", "jsonl", "-k", "2", "-r", imagesDir}
+	args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "2", "-r", imagesDir}
 	_, out, _ := run(t, "", args...)
 	whole, _ := jsonlPaths(t, out)
 	if len(whole) < 50 {
@@ -109,7 +109,7 @@ func TestShardIgnoresListing(t *testing.T) {
 		shard := fmt.Sprintf("%d/%d", i, n)
 		var sets [][]string
 		for _, src := range [][]string{{"-r", root}, {"-r", "."}, {"--from-file", lists[0], "-0"}, {"--from-file", lists[1], "-0"}} {
-			args := append([]string{"classify", "-o", "jsonl", "--shard", shard}, src...)
+			args := append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--shard", shard}, src...)
 			code, out, errs := run(t, "", args...)
 			if code != ExitOK {
 				t.Fatalf("%v: exit %d\n%s", args, code, errs)
@@ -138,7 +138,7 @@ func TestShardIgnoresListing(t *testing.T) {
 func TestResumeDropsTornLine(t *testing.T) {
 	root, rel := shardFolder(t)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	args := []string{"classify", "-o", "jsonl", "-r", "--resume", "--out", out, root}
+	args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-r", "--resume", "--out", out, root}
 	if code, stdout, errs := run(t, "", args...); code != ExitOK || stdout != "" {
 		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, errs)
 	}
@@ -169,20 +169,20 @@ func TestOutFile(t *testing.T) {
 	dir := t.TempDir()
 	img := filepath.Join(imagesDir, "chelsea.png")
 	out := filepath.Join(dir, "r.csv")
-	if code, stdout, errs := run(t, "", "classify", "-o", "csv", "--out", out, img); code != ExitOK || stdout != "" {
+	if code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "csv", "--out", out, img); code != ExitOK || stdout != "" {
 		t.Fatalf("exit %d stdout %q\n%s", code, stdout, errs)
 	}
-	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "path,rank,") || !strings.Contains(string(b), "chelsea.png") {
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "path,model,model_sha256,rank,") || !strings.Contains(string(b), "chelsea.png") {
 		t.Errorf("--out file: %q", b)
 	}
 	owner := 0
 	for i := range 2 {
-		if code, stdout, _ := run(t, "", "classify", "-o", "jsonl", "--shard", fmt.Sprintf("%d/2", i), img); code == ExitOK && stdout != "" {
+		if code, stdout, _ := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--shard", fmt.Sprintf("%d/2", i), img); code == ExitOK && stdout != "" {
 			owner = i
 		}
 	}
 	out = filepath.Join(dir, "empty.jsonl")
-	code, _, errs := run(t, "", "classify", "-o", "jsonl", "--out", out, "--shard", fmt.Sprintf("%d/2", 1-owner), img)
+	code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", out, "--shard", fmt.Sprintf("%d/2", 1-owner), img)
 	if b, err := os.ReadFile(out); code != ExitOK || err != nil || len(b) != 0 {
 		t.Errorf("empty shard: exit %d, file %q %v\n%s", code, b, err, errs)
 	}
@@ -236,7 +236,7 @@ func TestFromFileStdinLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(spaced, b, 0o644)
-	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-o", "jsonl", "--from-file", "-")
+	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--from-file", "-")
 	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img || paths[1] != spaced {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
 	}

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -70,7 +70,7 @@ images are reported, get no row, and make the exit status 1.`,
 	f.Var(&o.pool, "pool", "features per image: cls (the class token), mean (the mean of the patch tokens) or tokens (every token); default: what the model's classifier pools")
 	f.StringVar(&o.npy, "npy", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout in row order")
 	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	f.IntVar(&o.workers, "decoders", kernels.DefaultThreads(), "image decoding goroutines")
 	return cmd
 }
 

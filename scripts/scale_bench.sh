@@ -5,16 +5,17 @@
 # seconds all shards used, and the input MB per CPU second (decoding speed
 # per core when the model is negligible).
 #
-#   scripts/scale_bench.sh VITCTL FOLDER [MODEL.gguf] [P...]
+#   scripts/scale_bench.sh VITCTL FOLDER [MODEL] [P...]
 #
-# Without MODEL the embedded 28×28 Fashion-MNIST model is used, whose
-# forward pass is negligible next to decoding and resizing.
+# MODEL is a .gguf file or a built-in name; without it the built-in 28×28
+# fashion-vit is used, whose forward pass is negligible next to decoding and
+# resizing.
 set -euo pipefail
-V=$1 DIR=$2 MODEL=${3:-} ; shift 2; [ $# -gt 0 ] && shift
+V=$1 DIR=$2 MODEL=${3:-fashion-vit} ; shift 2; [ $# -gt 0 ] && shift
 PS=${*:-1 2}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 MB=$(find "$DIR" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.2f", s/1e6}')
-echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); $DIR: $MB MB; model ${MODEL:-embedded}"
+echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); $DIR: $MB MB; model $MODEL"
 printf '%3s %8s %8s %8s %8s %10s\n' P records wall_s img/s cpu_s MB/cpu_s
 for P in $PS; do
   rm -f "$W"/*

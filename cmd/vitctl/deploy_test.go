@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/vitctl/vitctl/internal/defaultmodel"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // The deployment files of docs/scale.md are run here: their command lines,
@@ -199,7 +199,8 @@ func newPod(t *testing.T, args []string) pod {
 		t.Fatalf("%q: no -m", args)
 	}
 	os.MkdirAll(filepath.Dir(p.model), 0o755)
-	os.WriteFile(p.model, defaultmodel.GGUF, 0o644)
+	fashion, _ := zoo.Lookup("fashion-vit")
+	os.WriteFile(p.model, fashion.GGUF, 0o644)
 	src, err := os.ReadFile("../../testdata/images/fashion/0001_pullover.png")
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func TestFolderSkipsCounted(t *testing.T) {
 // TestSingleFileSummary: one image gets its summary line too.
 func TestSingleFileSummary(t *testing.T) {
 	code, _, errs := run(t, "", "classify", filepath.Join(imagesDir, "chelsea.png"))
-	if code != ExitOK || !strings.HasPrefix(errs, "classified 1 of 1 images in ") {
+	if code != ExitOK || !strings.Contains(errs, "\nclassified 1 of 1 images in ") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

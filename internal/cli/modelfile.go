@@ -58,7 +58,8 @@ func (s modelSource) open() (*gguf.File, error) {
 		return gguf.FromBytes(s.builtin)
 	}
 	f, err := gguf.Open(s.path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(s.path, `/\.`) {
+		// A bare word was more likely meant as a built-in model's name.
 		return nil, fmt.Errorf("no such file, and no built-in model of that name (vitctl models lists them)")
 	}
 	return f, err

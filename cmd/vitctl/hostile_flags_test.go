@@ -46,6 +46,14 @@ var hostileFlags = map[string][][]string{
 	"merge": {
 		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"},
 	},
+	"embed": {
+		{"--pool", "max"}, {"--pool", ""}, {"-o", "csv"}, {"-o", "text"}, {"--batch", "0"}, {"--decoders", "0"},
+		{"--threads", "0"}, {"--image-size", "30"}, {"--max-pixels", "0"}, {"--max-memory", "1K"}, {"--precision", "fp16"},
+		{"-m", "fashion-vit", "--pool", "mean", "--image-size", "700000"}, {"--no-such-flag"},
+	},
+	"models": {
+		{"-o", "csv"}, {"stray-argument"}, {"--notices=maybe"},
+	},
 	"convert": {
 		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {}, {"--out", "/no/such/dir/m.gguf", "x"},
 	},
@@ -60,7 +68,7 @@ func TestHostileFlags(t *testing.T) {
 			// Harmless defaults first: the flag under test, given later, wins.
 			args := []string{cmd}
 			switch cmd {
-			case "classify":
+			case "classify", "embed":
 				args = append(args, img)
 			case "inspect-attention":
 				args = append(args, "--out", out, img)

@@ -101,9 +101,6 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	if o.output.format.val == "text" {
-		fmt.Fprintln(s.err, m.banner(runner.Size()))
-	}
 	cfg := &m.Config
 	lst := o.input.listing()
 	sc, err := o.scale.start(args, lst, s)
@@ -116,6 +113,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	inputs := sc.inputs
+	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
+		fmt.Fprintln(s.err, m.banner(runner.Size()))
+	}
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
 			px, err := loadInput(cmd.Context(), path, pre, o.input)

@@ -228,9 +228,6 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	cfg := &m.Config
 	h, w := runner.Size()
-	if o.output.format.val == "text" {
-		fmt.Fprintln(s.err, m.banner(h, w))
-	}
 	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
 	if err != nil {
 		return err
@@ -247,6 +244,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	lst := o.input.listing()
 	inputs := expandInputs(args, lst, s.in)
 	dirs := subfolderNames(inputs)
+	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
+		fmt.Fprintln(s.err, m.banner(h, w))
+	}
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
 	start := time.Now()

@@ -80,6 +80,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return err
 	}
+	if !m.Config.HasHead() {
+		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
+	}
 	ds, err := train.Open(data, m.Config.Labels)
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
@@ -102,7 +105,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 			}
 			return [][]float32{px}, err
 		},
-		infer:   batchInfer(runner, runner.PixelsPerImage(), len(m.Config.Labels)),
+		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.workers, batch: o.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "evaluating")

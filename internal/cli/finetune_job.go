@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/vitctl/vitctl/internal/convert"
-	"github.com/vitctl/vitctl/internal/defaultmodel"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/optim"
@@ -42,22 +41,18 @@ type baseModel struct {
 }
 
 // openBase reads a model (a model file, a checkpoint folder or
-// ORG/NAME[@REVISION] as -m takes them, or the embedded default) into Params.
+// ORG/NAME[@REVISION] as -m takes them, or a built-in model) into Params.
 func openBase(ctx context.Context, errw io.Writer, path string) (*baseModel, error) {
-	src := path
-	if file, shown, ok, err := sourceModel(ctx, errw, path); err != nil {
-		return nil, err
-	} else if ok {
-		path, src = file, shown
+	ms := resolveModel(path)
+	if ms.builtin == nil {
+		if file, shown, ok, err := sourceModel(ctx, errw, path); err != nil {
+			return nil, err
+		} else if ok {
+			ms = modelSource{name: shown, desc: shown, path: file}
+		}
 	}
-	var f *gguf.File
-	var err error
-	if path == "" {
-		src = "embedded default model (" + defaultmodel.Name + ")"
-		f, err = gguf.FromBytes(defaultmodel.GGUF)
-	} else {
-		f, err = gguf.Open(path)
-	}
+	src := ms.desc
+	f, err := ms.open()
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}

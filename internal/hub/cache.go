@@ -13,17 +13,40 @@ func (c *Client) repoDir(repo string) string { return filepath.Join(c.CacheDir, 
 
 // CachedCommit is the commit a revision stands for in the cache: the
 // revision itself when it is a commit hash, else the content of
-// refs/REVISION.
+// refs/REVISION, else, for a short hash such as the 7 digits vitctl shows,
+// the one snapshot whose commit starts with it.
 func (c *Client) CachedCommit(repo, revision string) (string, bool) {
 	if IsCommit(revision) {
 		return revision, true
 	}
 	b, err := os.ReadFile(filepath.Join(c.repoDir(repo), "refs", filepath.FromSlash(revision)))
+	if err == nil {
+		commit := strings.TrimSpace(string(b))
+		return commit, IsCommit(commit)
+	}
+	return c.commitByPrefix(repo, revision)
+}
+
+// commitByPrefix finds the snapshot whose commit starts with prefix (at
+// least 7 hex digits), when exactly one does.
+func (c *Client) commitByPrefix(repo, prefix string) (string, bool) {
+	if len(prefix) < 7 || !isHex(prefix) || strings.ToLower(prefix) != prefix {
+		return "", false
+	}
+	ents, err := os.ReadDir(filepath.Join(c.repoDir(repo), "snapshots"))
 	if err != nil {
 		return "", false
 	}
-	commit := strings.TrimSpace(string(b))
-	return commit, IsCommit(commit)
+	found := ""
+	for _, e := range ents {
+		if IsCommit(e.Name()) && strings.HasPrefix(e.Name(), prefix) {
+			if found != "" {
+				return "", false
+			}
+			found = e.Name()
+		}
+	}
+	return found, found != ""
 }
 
 // Cached returns the local path of file in repo at revision and the commit

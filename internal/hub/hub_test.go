@@ -293,6 +293,14 @@ func TestPythonCache(t *testing.T) {
 	if b, _ := os.ReadFile(p); string(b) != `{"c":3}` {
 		t.Errorf("read %q", b)
 	}
+	if _, commit, ok := c.Cached("google/vit-base-patch16-224", commitB[:7], "config.json"); !ok || commit != commitB {
+		t.Errorf("short commit %s: %q %v", commitB[:7], commit, ok)
+	}
+	for _, short := range []string{commitB[:6], strings.ToUpper(commitB[:7]), commitA[:7]} {
+		if _, _, ok := c.Cached("google/vit-base-patch16-224", short, "config.json"); ok {
+			t.Errorf("revision %s found a snapshot", short)
+		}
+	}
 	if _, _, ok := c.Cached("google/vit-base-patch16-224", "refs/pr/1", "config.json"); ok {
 		t.Error("refs/pr/1's commit has no snapshot, yet Cached found one")
 	}

@@ -121,6 +121,12 @@ func TestFromHubOnce(t *testing.T) {
 	if r := h.Requests(); len(r) != 0 {
 		t.Errorf("second use went to the Hub: %v", paths(r))
 	}
+	// The name shown (ORG/NAME@COMMIT7) is itself a reference that works,
+	// from the cache.
+	c.Hub.Offline = true
+	if m4, err := c.FromHub(context.Background(), ref(t, m.Name), gguf.F32); err != nil || m4.Path != m.Path {
+		t.Errorf("-m %s: %v %v", m.Name, m4, err)
+	}
 	// The converted file is enough once the commit is known, even after
 	// the Hugging Face cache lost its files (huggingface-cli delete-cache).
 	repo := filepath.Join(c.Hub.CacheDir, "models--org--sharded")

@@ -54,23 +54,21 @@ func TestGradMapsGolden(t *testing.T) {
 		for _, class := range meta.Classes {
 			cd := filepath.Join(dir, fmt.Sprintf("class%d", class))
 			grads := readNpy(t, filepath.Join(cd, "grads.npy"))
-			{
-				var weighted, fused [][]float64
-				heads := make([]int, H)
-				for h := range heads {
-					heads[h] = h
-				}
-				for l := range L {
-					p, g := probs[l*H*T*T:(l+1)*H*T*T], grads[l*H*T*T:(l+1)*H*T*T]
-					weighted = append(weighted, WeightedFuse(p, g, T, heads))
-					fused = append(fused, GradFuse(p, g, T, heads))
-				}
-				rel := Relevance(weighted, T)
-				roll := Rollout(fused, T, meta.DiscardRatio, lo.HasCLS)
-				what := fmt.Sprintf("%s/class%d", name, class)
-				closeTo(t, what+"/relevance", lo.PatchMap(rel[len(rel)-1]), readNpy(t, filepath.Join(cd, "relevance.npy")))
-				closeTo(t, what+"/grad_rollout", lo.PatchMap(roll[len(roll)-1]), readNpy(t, filepath.Join(cd, "grad_rollout.npy")))
+			var weighted, fused [][]float64
+			heads := make([]int, H)
+			for h := range heads {
+				heads[h] = h
 			}
+			for l := range L {
+				p, g := probs[l*H*T*T:(l+1)*H*T*T], grads[l*H*T*T:(l+1)*H*T*T]
+				weighted = append(weighted, WeightedFuse(p, g, T, heads))
+				fused = append(fused, GradFuse(p, g, T, heads))
+			}
+			rel := Relevance(weighted, T)
+			roll := Rollout(fused, T, meta.DiscardRatio, lo.HasCLS)
+			what := fmt.Sprintf("%s/class%d", name, class)
+			closeTo(t, what+"/relevance", lo.PatchMap(rel[len(rel)-1]), readNpy(t, filepath.Join(cd, "relevance.npy")))
+			closeTo(t, what+"/grad_rollout", lo.PatchMap(roll[len(roll)-1]), readNpy(t, filepath.Join(cd, "grad_rollout.npy")))
 		}
 	}
 }

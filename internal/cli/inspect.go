@@ -44,7 +44,10 @@ type inspectOptions struct {
 	alpha     float64
 	size      int
 	raw       bool
+	method    string
+	class     string
 
+	methods  []string
 	fusion   attention.Fusion
 	resample attention.Resample
 	cm       attention.Colormap
@@ -74,6 +77,14 @@ too) or - to read paths from stdin. Each sub-folder holds:
   layerLL_grid.png        every selected head of the layer, and the fusion, labelled
   rollout.png             attention rollout through all layers (Abnar & Zuidema 2020)
   rollout_grid.png        the rollout through each selected layer
+  relevance.png           with --method relevance: class-specific relevance (Chefer,
+                          Gur & Wolf 2021): R = I, then per layer R += mean over
+                          heads of (dA ⊙ A)⁺ · R, dA the gradient of the class's
+                          logit with respect to the attention A
+  relevance_grid.png      the relevance through each selected layer
+  grad_rollout.png        with --method grad-rollout: rollout of each layer's
+                          max(mean over heads of (A ⊙ dA), 0) (as jacobgil/vit-explain)
+  grad_rollout_grid.png   the grad-rollout through each selected layer
   attentions.npy          with --raw: the selected layers' and heads' probabilities,
                           float32 (layers, heads, T, T)
   summary.json            the top-k prediction, the settings and the file list
@@ -81,13 +92,16 @@ too) or - to read paths from stdin. Each sub-folder holds:
 Every map is scaled to its own range, low to high, before colouring. Rollout
 fuses the selected heads of each layer, drops the lowest --discard-ratio of
 each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
-and multiplies through the layers. Models that classify from the mean of the
+and multiplies through the layers. relevance and grad-rollout explain the
+predicted class, or the one --class names, with the gradient of its logit
+(a float32 backward pass at the model's own image size). Models that classify from the mean of the
 patch tokens (timm avg pooling, no CLS token) show the patch tokens' mean
 attention instead of CLS's. Layers and heads count from 0. The top-k
 prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
-  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma`,
+  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma
+  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --method rollout,relevance --class 281`,
 		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
@@ -103,6 +117,8 @@ prediction is printed as classify prints it.`,
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
+	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
+	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class)")
 	return cmd
 }
 
@@ -120,6 +136,12 @@ func (o *inspectOptions) validate() error {
 		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
 	case o.size != 0 && (o.size < 16 || o.size > 4096):
 		return usagef("--size %d: must be between 16 and 4096", o.size)
+	}
+	if o.methods, err = parseMethods(o.method); err != nil {
+		return err
+	}
+	if o.class != "" && !needsGrads(o.methods) {
+		return usagef("--class %q: only relevance and grad-rollout explain a class (add --method relevance)", o.class)
 	}
 	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
 		return usagef("--fuse: %v", err)
@@ -201,6 +223,8 @@ type inspectSummary struct {
 	Upsample     string       `json:"upsample"`
 	Colormap     string       `json:"colormap"`
 	Alpha        float64      `json:"alpha"`
+	Methods      []string     `json:"methods"`
+	Class        *prediction  `json:"class,omitempty"` // the class relevance and grad-rollout explain
 	TopK         []prediction `json:"top_k"`
 	Files        []string     `json:"files"`
 }
@@ -238,6 +262,16 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	var grads *gradPass
+	class := -1
+	if needsGrads(o.methods) {
+		if class, err = parseClass(o.class, cfg.Labels); err != nil {
+			return err
+		}
+		if grads, err = newGradPass(cmd.Context(), s.err, o, h, w); err != nil {
+			return err
+		}
+	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	lst := o.input.listing()
@@ -255,11 +289,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
+			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha, Methods: o.methods,
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, filepath.Join(o.out, dirs[i]), sum)
 		}
 		rec := record{Path: in.path, TopK: sum.TopK}
 		if err != nil {
@@ -323,7 +357,9 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 }
 
 // inspectOne runs one image and writes its pictures into dir, filling sum.
-func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
+// With grads (the gradient methods), class is the one to explain, −1 the
+// predicted one.
+func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, err := loadInput(ctx, sum.Path, pre, o.input)
 	if err != nil {
@@ -337,6 +373,17 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		return fmt.Errorf("inference: %w", err)
 	}
 	sum.TopK = topK(logits, cfg.Labels, o.topK.k)
+	var gm *gradMaps
+	if grads != nil {
+		if class < 0 {
+			class = topK(logits, cfg.Labels, 1)[0].Index
+		}
+		if gm, err = grads.run(px, class); err != nil {
+			return err
+		}
+		all := topK(logits, cfg.Labels, len(logits))
+		sum.Class = &all[slices.IndexFunc(all, func(p prediction) bool { return p.Index == class })]
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -344,7 +391,13 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
-	pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+	for _, m := range o.methods {
+		if m == "rollout" {
+			pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+		} else {
+			pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+		}
+	}
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
 			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, lo.T))
@@ -364,7 +417,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 
 // pictureName matches the files inspect-attention writes into an image's
 // folder, and the temporary names a killed run may have left of them.
-var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|rollout(_grid)?\.png|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid)?\.png|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
 
 // removeStale removes the files of an earlier run into dir (other layers,
 // heads or fusion) that this run did not write, so the folder holds what

@@ -328,6 +328,10 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, "unknown colormap"},
 		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
 		{[]string{"--out", out}, "missing argument"},
+		{[]string{fx.input, "--out", out, "--method", "rollout,saliency"}, `--method "rollout,saliency"`},
+		{[]string{fx.input, "--out", out, "--class", "1"}, "only relevance and grad-rollout explain a class"},
+		{[]string{fx.input, "--out", out, "--method", "relevance", "--class", "99"}, "--class 99: the model has"},
+		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's labels`},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)

@@ -46,8 +46,10 @@ type inspectOptions struct {
 	raw       bool
 	method    string
 	class     string
+	scaleName string
 
 	methods  []string
+	scale    attention.Scale
 	fusion   attention.Fusion
 	resample attention.Resample
 	cm       attention.Colormap
@@ -87,9 +89,16 @@ too) or - to read paths from stdin. Each sub-folder holds:
   grad_rollout_grid.png   the grad-rollout through each selected layer
   attentions.npy          with --raw: the selected layers' and heads' probabilities,
                           float32 (layers, heads, T, T)
+  NAME.npy                with --raw: each map NAME.png shows (heads, fused layers,
+                          rollout, relevance, grad_rollout) unscaled, float32
+                          (grid rows, grid columns)
   summary.json            the top-k prediction, the settings and the file list
 
-Every map is scaled to its own range, low to high, before colouring. Rollout
+Every map is scaled to its own range, low to high, before colouring; by
+default (--scale robust) its values above its 99th percentile are clipped
+first, so that the few high-norm "artifact" patches supervised ViTs grow
+(often in the corners) do not leave the rest dark; --scale minmax does not
+clip. Rollout
 fuses the selected heads of each layer, drops the lowest --discard-ratio of
 each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
 and multiplies through the layers. relevance and grad-rollout explain the
@@ -116,7 +125,8 @@ prediction is printed as classify prints it.`,
 	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
-	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
+	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
+	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
 	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class)")
 	return cmd
@@ -142,6 +152,9 @@ func (o *inspectOptions) validate() error {
 	}
 	if o.class != "" && !needsGrads(o.methods) {
 		return usagef("--class %q: only relevance and grad-rollout explain a class (add --method relevance)", o.class)
+	}
+	if o.scale, err = attention.ParseScale(o.scaleName); err != nil {
+		return usagef("--scale: %v", err)
 	}
 	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
 		return usagef("--fuse: %v", err)
@@ -222,6 +235,7 @@ type inspectSummary struct {
 	DiscardRatio float64      `json:"discard_ratio"`
 	Upsample     string       `json:"upsample"`
 	Colormap     string       `json:"colormap"`
+	Scale        string       `json:"scale"`
 	Alpha        float64      `json:"alpha"`
 	Methods      []string     `json:"methods"`
 	Class        *prediction  `json:"class,omitempty"` // the class relevance and grad-rollout explain
@@ -289,7 +303,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha, Methods: o.methods,
+			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods,
 		}
 		err := in.err
 		if err == nil {
@@ -417,7 +431,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 
 // pictureName matches the files inspect-attention writes into an image's
 // folder, and the temporary names a killed run may have left of them.
-var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid)?\.png|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
 
 // removeStale removes the files of an earlier run into dir (other layers,
 // heads or fusion) that this run did not write, so the folder holds what

@@ -116,7 +116,7 @@ func (p *pictures) drawGradMethod(w *pictureWriter, method string, g *gradMaps, 
 	}
 	name := strings.ReplaceAll(method, "-", "_")
 	final := steps[len(steps)-1]
-	w.png(name+".png", p.render(final))
+	p.draw(w, name, final)
 	var tiles []attention.Tile
 	for _, l := range layers {
 		tiles = append(tiles, attention.Tile{Image: p.render(steps[l]), Label: fmt.Sprintf("through layer %d", l)})

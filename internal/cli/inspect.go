@@ -44,6 +44,7 @@ type inspectOptions struct {
 	alpha     float64
 	size      int
 	raw       bool
+	maskOut   bool
 	method    string
 	class     string
 	scaleName string
@@ -92,7 +93,10 @@ too) or - to read paths from stdin. Each sub-folder holds:
   NAME.npy                with --raw: each map NAME.png shows (heads, fused layers,
                           rollout, relevance, grad_rollout) unscaled, float32
                           (grid rows, grid columns)
-  summary.json            the top-k prediction, the settings and the file list
+  summary.json            the top-k prediction, the settings, the file list and the
+                          artifact tokens: patches whose last-block output norm is
+                          over 5 times the median patch's (the high-norm tokens of
+                          Darcet et al. 2023; --mask-outliers draws them as zero)
 
 Every map is scaled to its own range, low to high, before colouring; by
 default (--scale robust) its values above its 99th percentile are clipped
@@ -126,6 +130,7 @@ prediction is printed as classify prints it.`,
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
+	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
 	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
 	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class)")
@@ -207,13 +212,22 @@ func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 
 // attentionCapture copies each layer's probabilities out of the runner's
 // hook, which reuses its buffer.
+// It also keeps the last block's output, whose token norms show the
+// artifact tokens.
 type attentionCapture struct {
 	layers [][]float32 // per layer, (B, H, T, T)
+	last   []float32   // (B, T, D) the last block's output
 }
 
 func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
 	c := &attentionCapture{layers: make([][]float32, nLayers)}
 	r.Hooks.Attention = func(l int, p []float32) { c.layers[l] = append(c.layers[l][:0], p...) }
+	lastBlock := fmt.Sprintf("block_%02d", nLayers-1)
+	r.Hooks.Stage = func(name string, x []float32) {
+		if name == lastBlock {
+			c.last = append(c.last[:0], x...)
+		}
+	}
 	return c
 }
 
@@ -240,7 +254,12 @@ type inspectSummary struct {
 	Methods      []string     `json:"methods"`
 	Class        *prediction  `json:"class,omitempty"` // the class relevance and grad-rollout explain
 	TopK         []prediction `json:"top_k"`
-	Files        []string     `json:"files"`
+	// ArtifactTokens are the patches whose last-block output norm exceeds
+	// ArtifactFactor times the median patch's (PatchNormMedian).
+	ArtifactTokens  []attention.Artifact `json:"artifact_tokens"`
+	PatchNormMedian float64              `json:"patch_norm_median"`
+	MaskOutliers    bool                 `json:"mask_outliers"`
+	Files           []string             `json:"files"`
 }
 
 func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string) error {
@@ -303,7 +322,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			Path: in.path, Model: m.Source, Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods,
+			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
 		}
 		err := in.err
 		if err == nil {
@@ -387,6 +406,10 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		return fmt.Errorf("inference: %w", err)
 	}
 	sum.TopK = topK(logits, cfg.Labels, o.topK.k)
+	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
+	if sum.ArtifactTokens == nil {
+		sum.ArtifactTokens = []attention.Artifact{}
+	}
 	var gm *gradMaps
 	if grads != nil {
 		if class < 0 {
@@ -403,6 +426,9 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	}
 	w := &pictureWriter{dir: dir}
 	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
+	if o.maskOut {
+		pics.mask = sum.ArtifactTokens
+	}
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
 	for _, m := range o.methods {

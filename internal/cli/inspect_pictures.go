@@ -17,7 +17,8 @@ import (
 type pictures struct {
 	o    *inspectOptions
 	lo   attention.Layout
-	base *image.RGBA // the model's input at the display size
+	base *image.RGBA          // the model's input at the display size
+	mask []attention.Artifact // patches drawn as zero (--mask-outliers)
 }
 
 // newPictures prepares the background: the model's (C, h, w) input px
@@ -43,9 +44,14 @@ func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px [
 	return &pictures{o: o, lo: lo, base: base}
 }
 
-// render draws a (T, T) map's attention to the patches, scaled by --scale.
+// render draws a (T, T) map's attention to the patches, scaled by --scale,
+// the masked patches set to zero.
 func (p *pictures) render(m []float64) *image.RGBA {
-	return attention.Render(p.base, p.o.scale.Apply(p.lo.PatchMap(m)), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+	pm := p.lo.PatchMap(m)
+	for _, a := range p.mask {
+		pm[a.Row*p.lo.GW+a.Col] = 0
+	}
+	return attention.Render(p.base, p.o.scale.Apply(pm), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
 }
 
 // draw writes a (T, T) map as NAME.png and, with --raw, its attention to

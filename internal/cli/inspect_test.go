@@ -621,6 +621,9 @@ func TestInspectGradMethods(t *testing.T) {
 		return &sum, maps
 	}
 	sum, pred := runMaps("")
+	if sum.ArtifactTokens == nil || !(sum.PatchNormMedian > 0) {
+		t.Errorf("summary: artifact tokens %v, median patch norm %g", sum.ArtifactTokens, sum.PatchNormMedian)
+	}
 	if sum.Class == nil || *sum.Class != sum.TopK[0] || !slices.Equal(sum.Methods, []string{"relevance", "grad-rollout"}) {
 		t.Fatalf("summary: class %v, methods %v; want the top-1 %v", sum.Class, sum.Methods, sum.TopK[0])
 	}

@@ -44,7 +44,13 @@ type inspectOptions struct {
 	alpha     float64
 	size      int
 	raw       bool
+	maskOut   bool
+	method    string
+	class     string
+	scaleName string
 
+	methods  []string
+	scale    attention.Scale
 	fusion   attention.Fusion
 	resample attention.Resample
 	cm       attention.Colormap
@@ -74,20 +80,41 @@ too) or - to read paths from stdin. Each sub-folder holds:
   layerLL_grid.png        every selected head of the layer, and the fusion, labelled
   rollout.png             attention rollout through all layers (Abnar & Zuidema 2020)
   rollout_grid.png        the rollout through each selected layer
+  relevance.png           with --method relevance: class-specific relevance (Chefer,
+                          Gur & Wolf 2021): R = I, then per layer R += mean over
+                          heads of (dA ⊙ A)⁺ · R, dA the gradient of the class's
+                          logit with respect to the attention A
+  relevance_grid.png      the relevance through each selected layer
+  grad_rollout.png        with --method grad-rollout: rollout of each layer's
+                          max(mean over heads of (A ⊙ dA), 0) (as jacobgil/vit-explain)
+  grad_rollout_grid.png   the grad-rollout through each selected layer
   attentions.npy          with --raw: the selected layers' and heads' probabilities,
                           float32 (layers, heads, T, T)
-  summary.json            the top-k prediction, the settings and the file list
+  NAME.npy                with --raw: each map NAME.png shows (heads, fused layers,
+                          rollout, relevance, grad_rollout) unscaled, float32
+                          (grid rows, grid columns)
+  summary.json            the top-k prediction, the settings, the file list and the
+                          artifact tokens: patches whose last-block output norm is
+                          over 5 times the median patch's (the high-norm tokens of
+                          Darcet et al. 2023; --mask-outliers draws them as zero)
 
-Every map is scaled to its own range, low to high, before colouring. Rollout
+Every map is scaled to its own range, low to high, before colouring; by
+default (--scale robust) its values above its 99th percentile are clipped
+first, so that the few high-norm "artifact" patches supervised ViTs grow
+(often in the corners) do not leave the rest dark; --scale minmax does not
+clip. Rollout
 fuses the selected heads of each layer, drops the lowest --discard-ratio of
 each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
-and multiplies through the layers. Models that classify from the mean of the
+and multiplies through the layers. relevance and grad-rollout explain the
+predicted class, or the one --class names, with the gradient of its logit
+(a float32 backward pass at the model's own image size). Models that classify from the mean of the
 patch tokens (timm avg pooling, no CLS token) show the patch tokens' mean
 attention instead of CLS's. Layers and heads count from 0. The top-k
 prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
-  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma`,
+  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma
+  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --method rollout,relevance --class 281`,
 		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
@@ -102,7 +129,11 @@ prediction is printed as classify prints it.`,
 	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
-	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy")
+	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
+	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
+	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
+	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
+	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class)")
 	return cmd
 }
 
@@ -120,6 +151,15 @@ func (o *inspectOptions) validate() error {
 		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
 	case o.size != 0 && (o.size < 16 || o.size > 4096):
 		return usagef("--size %d: must be between 16 and 4096", o.size)
+	}
+	if o.methods, err = parseMethods(o.method); err != nil {
+		return err
+	}
+	if o.class != "" && !needsGrads(o.methods) {
+		return usagef("--class %q: only relevance and grad-rollout explain a class (add --method relevance)", o.class)
+	}
+	if o.scale, err = attention.ParseScale(o.scaleName); err != nil {
+		return usagef("--scale: %v", err)
 	}
 	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
 		return usagef("--fuse: %v", err)
@@ -172,13 +212,22 @@ func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 
 // attentionCapture copies each layer's probabilities out of the runner's
 // hook, which reuses its buffer.
+// It also keeps the last block's output, whose token norms show the
+// artifact tokens.
 type attentionCapture struct {
 	layers [][]float32 // per layer, (B, H, T, T)
+	last   []float32   // (B, T, D) the last block's output
 }
 
 func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
 	c := &attentionCapture{layers: make([][]float32, nLayers)}
 	r.Hooks.Attention = func(l int, p []float32) { c.layers[l] = append(c.layers[l][:0], p...) }
+	lastBlock := fmt.Sprintf("block_%02d", nLayers-1)
+	r.Hooks.Stage = func(name string, x []float32) {
+		if name == lastBlock {
+			c.last = append(c.last[:0], x...)
+		}
+	}
 	return c
 }
 
@@ -201,9 +250,17 @@ type inspectSummary struct {
 	DiscardRatio float64      `json:"discard_ratio"`
 	Upsample     string       `json:"upsample"`
 	Colormap     string       `json:"colormap"`
+	Scale        string       `json:"scale"`
 	Alpha        float64      `json:"alpha"`
+	Methods      []string     `json:"methods"`
+	Class        *prediction  `json:"class,omitempty"` // the class relevance and grad-rollout explain
 	TopK         []prediction `json:"top_k"`
-	Files        []string     `json:"files"`
+	// ArtifactTokens are the patches whose last-block output norm exceeds
+	// ArtifactFactor times the median patch's (PatchNormMedian).
+	ArtifactTokens  []attention.Artifact `json:"artifact_tokens"`
+	PatchNormMedian float64              `json:"patch_norm_median"`
+	MaskOutliers    bool                 `json:"mask_outliers"`
+	Files           []string             `json:"files"`
 }
 
 func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string) error {
@@ -239,6 +296,16 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	var grads *gradPass
+	class := -1
+	if needsGrads(o.methods) {
+		if class, err = parseClass(o.class, cfg.Labels); err != nil {
+			return err
+		}
+		if grads, err = newGradPass(cmd.Context(), s.err, o, h, w); err != nil {
+			return err
+		}
+	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	lst := o.input.listing()
@@ -259,11 +326,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Alpha: o.alpha,
+			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, lo, o, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, filepath.Join(o.out, dirs[i]), sum)
 		}
 		rec := record{Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
@@ -327,7 +394,9 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 }
 
 // inspectOne runs one image and writes its pictures into dir, filling sum.
-func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
+// With grads (the gradient methods), class is the one to explain, −1 the
+// predicted one.
+func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, err := loadInput(ctx, sum.Path, pre, o.input)
 	if err != nil {
@@ -336,23 +405,50 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
 		return fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
 	}
+	var logits []float32
 	if cfg.HasHead() {
-		logits, err := r.Forward(px, 1)
-		if err != nil {
+		if logits, err = r.Forward(px, 1); err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if _, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
+	} else if _, err = r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
+	}
+	if grads != nil && logits == nil {
+		return fmt.Errorf("%s: --method relevance and grad-rollout need a classifier; this model has no head", sum.Path)
+	}
+	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
+	if sum.ArtifactTokens == nil {
+		sum.ArtifactTokens = []attention.Artifact{}
+	}
+	var gm *gradMaps
+	if grads != nil {
+		if class < 0 {
+			class = topK(logits, cfg.Labels, 1)[0].Index
+		}
+		if gm, err = grads.run(px, class); err != nil {
+			return err
+		}
+		all := topK(logits, cfg.Labels, len(logits))
+		sum.Class = &all[slices.IndexFunc(all, func(p prediction) bool { return p.Index == class })]
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	w := &pictureWriter{dir: dir}
 	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
+	if o.maskOut {
+		pics.mask = sum.ArtifactTokens
+	}
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
-	pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+	for _, m := range o.methods {
+		if m == "rollout" {
+			pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+		} else {
+			pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+		}
+	}
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
 			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, lo.T))
@@ -372,7 +468,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 
 // pictureName matches the files inspect-attention writes into an image's
 // folder, and the temporary names a killed run may have left of them.
-var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|rollout(_grid)?\.png|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
 
 // removeStale removes the files of an earlier run into dir (other layers,
 // heads or fusion) that this run did not write, so the folder holds what

@@ -17,7 +17,8 @@ import (
 type pictures struct {
 	o    *inspectOptions
 	lo   attention.Layout
-	base *image.RGBA // the model's input at the display size
+	base *image.RGBA          // the model's input at the display size
+	mask []attention.Artifact // patches drawn as zero (--mask-outliers)
 }
 
 // newPictures prepares the background: the model's (C, h, w) input px
@@ -43,9 +44,30 @@ func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px [
 	return &pictures{o: o, lo: lo, base: base}
 }
 
-// render draws a (T, T) map's attention to the patches.
+// render draws a (T, T) map's attention to the patches, scaled by --scale,
+// the masked patches set to zero.
 func (p *pictures) render(m []float64) *image.RGBA {
-	return attention.Render(p.base, p.lo.PatchMap(m), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+	pm := p.lo.PatchMap(m)
+	for _, a := range p.mask {
+		pm[a.Row*p.lo.GW+a.Col] = 0
+	}
+	return attention.Render(p.base, p.o.scale.Apply(pm), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+}
+
+// draw writes a (T, T) map as NAME.png and, with --raw, its attention to
+// the patches as NAME.npy, float32 (grid rows, grid columns), unscaled.
+func (p *pictures) draw(w *pictureWriter, name string, m []float64) *image.RGBA {
+	img := p.render(m)
+	w.png(name+".png", img)
+	if p.o.raw {
+		pm := p.lo.PatchMap(m)
+		a := &npy.Array{Shape: []int{p.lo.GH, p.lo.GW}, Data: make([]float32, len(pm))}
+		for i, v := range pm {
+			a.Data[i] = float32(v)
+		}
+		w.file(name+".npy", func(f io.Writer) error { return npy.Write(f, a) })
+	}
+	return img
 }
 
 // drawLayers writes each selected head of each selected layer, the fused
@@ -68,12 +90,10 @@ func (p *pictures) drawLayers(w *pictureWriter, probs [][]float32, layers, heads
 func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []int) {
 	var tiles []attention.Tile
 	for _, h := range heads {
-		img := p.render(attention.Head(probs, p.lo.T, h))
-		w.png(fmt.Sprintf("layer%02d_head%02d.png", l, h), img)
+		img := p.draw(w, fmt.Sprintf("layer%02d_head%02d", l, h), attention.Head(probs, p.lo.T, h))
 		tiles = append(tiles, attention.Tile{Image: img, Label: fmt.Sprintf("head %d", h)})
 	}
-	fused := p.render(attention.Fuse(probs, p.lo.T, heads, p.o.fusion))
-	w.png(fmt.Sprintf("layer%02d_fused_%s.png", l, p.o.fusion), fused)
+	fused := p.draw(w, fmt.Sprintf("layer%02d_fused_%s", l, p.o.fusion), attention.Fuse(probs, p.lo.T, heads, p.o.fusion))
 	tiles = append(tiles, attention.Tile{Image: fused, Label: p.o.fusion.String() + " of heads"})
 	title := fmt.Sprintf("layer %d: %s to patches", l, p.lo.Query())
 	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
@@ -88,7 +108,7 @@ func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, head
 		fused[l] = attention.Fuse(probs[l], p.lo.T, heads, p.o.fusion)
 	}
 	steps := attention.Rollout(fused, p.lo.T, p.o.discard, p.lo.HasCLS)
-	w.png("rollout.png", p.render(steps[len(steps)-1]))
+	p.draw(w, "rollout", steps[len(steps)-1])
 	var tiles []attention.Tile
 	for _, l := range layers {
 		img := p.render(steps[l])

@@ -267,12 +267,17 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 	if !slices.Equal(sum.Layers, layers) || !slices.Equal(sum.Heads, heads) || !slices.Equal(sum.TopK, top) {
 		t.Errorf("summary.json: layers %v heads %v top %v", sum.Layers, sum.Heads, sum.TopK)
 	}
-	want := []string{"input.png", "rollout.png", "rollout_grid.png", "attentions.npy", "summary.json"}
+	// With --raw every single map comes as NAME.png and NAME.npy.
+	want := []string{"input.png", "rollout.png", "rollout.npy", "rollout_grid.png", "attentions.npy", "summary.json"}
 	for _, l := range layers {
 		for _, h := range heads {
-			want = append(want, fmt.Sprintf("layer%02d_head%02d.png", l, h))
+			want = append(want, fmt.Sprintf("layer%02d_head%02d.png", l, h), fmt.Sprintf("layer%02d_head%02d.npy", l, h))
 		}
-		want = append(want, fmt.Sprintf("layer%02d_fused_%s.png", l, sum.Fuse), fmt.Sprintf("layer%02d_grid.png", l))
+		want = append(want, fmt.Sprintf("layer%02d_fused_%s.png", l, sum.Fuse), fmt.Sprintf("layer%02d_fused_%s.npy", l, sum.Fuse),
+			fmt.Sprintf("layer%02d_grid.png", l))
+	}
+	if a := readNpy(t, filepath.Join(dir, "rollout.npy")); !slices.Equal(a.Shape, []int{sum.GridRows, sum.GridCols}) {
+		t.Errorf("rollout.npy is %v, want the grid %dx%d", a.Shape, sum.GridRows, sum.GridCols)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -328,6 +333,12 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, "unknown colormap"},
 		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
 		{[]string{"--out", out}, "missing argument"},
+		{[]string{fx.input, "--out", out, "--method", "rollout,saliency"}, `--method "rollout,saliency"`},
+		{[]string{fx.input, "--out", out, "--class", "1"}, "only relevance and grad-rollout explain a class"},
+		{[]string{fx.input, "--out", out, "--method", "relevance", "--class", "99"}, "--class 99: the model has"},
+		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's labels`},
+		{[]string{fx.input, "--out", out, "--method", "relevance", "--image-size", "96"}, "gradients need the model's own image size"},
+		{[]string{fx.input, "--out", out, "--scale", "log"}, "unknown colour scale"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
@@ -564,5 +575,70 @@ func TestInspectRemovesStaleFiles(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("folder holds %q, want summary.json's files and notes.txt: %q", names, want)
+	}
+}
+
+// TestInspectGradMethods: relevance and grad-rollout explain the predicted
+// class by default, the --class one (by index or label) otherwise, with
+// maps that depend on the class; rollout is drawn only when asked for.
+func TestInspectGradMethods(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p8-h6-eps6", 1)
+	runMaps := func(class string) (*inspectSummary, map[string][]float32) {
+		t.Helper()
+		out := t.TempDir()
+		args := []string{"inspect-attention", "-m", fx.model, fx.input, "--out", out, "--raw", "--size", "32",
+			"--layers", "2", "--heads", "0", "--method", "relevance,grad-rollout", "--discard-ratio", "0.5"}
+		if class != "" {
+			args = append(args, "--class", class)
+		}
+		code, _, stderr := run(t, "", args...)
+		if code != 0 {
+			t.Fatalf("--class %q: exit %d: %s", class, code, stderr)
+		}
+		dir := filepath.Join(out, "img")
+		var sum inspectSummary
+		b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if err != nil || json.Unmarshal(b, &sum) != nil {
+			t.Fatalf("summary.json: %v", err)
+		}
+		want := []string{"attentions.npy", "grad_rollout.npy", "grad_rollout.png", "grad_rollout_grid.png", "input.png",
+			"layer02_fused_mean.npy", "layer02_fused_mean.png", "layer02_grid.png", "layer02_head00.npy", "layer02_head00.png",
+			"relevance.npy", "relevance.png", "relevance_grid.png", "summary.json"}
+		if !slices.Equal(sum.Files, want) {
+			t.Fatalf("files %v, want %v", sum.Files, want)
+		}
+		maps := map[string][]float32{}
+		for _, name := range []string{"relevance", "grad_rollout"} {
+			a := readNpy(t, filepath.Join(dir, name+".npy"))
+			if !slices.Equal(a.Shape, []int{sum.GridRows, sum.GridCols}) {
+				t.Fatalf("%s.npy is %v", name, a.Shape)
+			}
+			if slices.Min(a.Data) < 0 || slices.Max(a.Data) <= 0 {
+				t.Errorf("%s.npy: values from %g to %g, want non-negative and not all zero", name, slices.Min(a.Data), slices.Max(a.Data))
+			}
+			maps[name] = a.Data
+		}
+		return &sum, maps
+	}
+	sum, pred := runMaps("")
+	if sum.ArtifactTokens == nil || !(sum.PatchNormMedian > 0) {
+		t.Errorf("summary: artifact tokens %v, median patch norm %g", sum.ArtifactTokens, sum.PatchNormMedian)
+	}
+	if sum.Class == nil || *sum.Class != sum.TopK[0] || !slices.Equal(sum.Methods, []string{"relevance", "grad-rollout"}) {
+		t.Fatalf("summary: class %v, methods %v; want the top-1 %v", sum.Class, sum.Methods, sum.TopK[0])
+	}
+	other := sum.TopK[1]
+	byIndex, a := runMaps(fmt.Sprint(other.Index))
+	byLabel, b := runMaps(other.Label)
+	if *byIndex.Class != other || *byLabel.Class != other {
+		t.Errorf("--class %d gave %v, --class %q gave %v; want %v", other.Index, byIndex.Class, other.Label, byLabel.Class, other)
+	}
+	for _, name := range []string{"relevance", "grad_rollout"} {
+		if !slices.Equal(a[name], b[name]) {
+			t.Errorf("%s: --class by index and by label differ", name)
+		}
+		if slices.Equal(a[name], pred[name]) {
+			t.Errorf("%s: the same map for classes %d and %d", name, other.Index, sum.TopK[0].Index)
+		}
 	}
 }

@@ -198,6 +198,13 @@ const invSqrt2Pi = 0.398942280
 //	dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P))·scale,
 //	dQ = dS·K,   dK = dSᵀ·Q
 func AttentionBackward(p *Pool, dqkv, dout, qkv, probs []float32, B, T, H, hd int, scale float32) {
+	AttentionBackwardDP(p, dqkv, nil, dout, qkv, probs, B, T, H, hd, scale)
+}
+
+// AttentionBackwardDP is AttentionBackward that, when dprobs is not nil,
+// also writes dP (B, H, T, T), the gradient with respect to the
+// probabilities, which attention explanations weight the maps with.
+func AttentionBackwardDP(p *Pool, dqkv, dprobs, dout, qkv, probs []float32, B, T, H, hd int, scale float32) {
 	D := H * hd
 	checkMatrix("AttentionBackward: qkv", qkv, B*T, 3*D, 3*D)
 	checkMatrix("AttentionBackward: dqkv", dqkv, B*T, 3*D, 3*D)
@@ -205,7 +212,10 @@ func AttentionBackward(p *Pool, dqkv, dout, qkv, probs []float32, B, T, H, hd in
 	if len(probs) < B*H*T*T {
 		panic("kernels: AttentionBackward: probs shorter than B·H·T·T")
 	}
-	j := &attBwdJob{p: p, im: cur(), dqkv: dqkv, dout: dout, qkv: qkv, probs: probs, B: B, T: T, H: H, hd: hd, scale: scale}
+	if dprobs != nil && len(dprobs) < B*H*T*T {
+		panic("kernels: AttentionBackward: dprobs shorter than B·H·T·T")
+	}
+	j := &attBwdJob{p: p, im: cur(), dqkv: dqkv, dprobs: dprobs, dout: dout, qkv: qkv, probs: probs, B: B, T: T, H: H, hd: hd, scale: scale}
 	var done latch
 	p.run(min(p.threads, B*H), j, &done)
 }
@@ -215,6 +225,7 @@ type attBwdJob struct {
 	p                      *Pool
 	im                     *impl
 	dqkv, dout, qkv, probs []float32
+	dprobs                 []float32 // nil, or (B, H, T, T) dP
 	B, T, H, hd            int
 	scale                  float32
 	next                   counter
@@ -260,6 +271,9 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	// dP = dO·Vᵀ
 	packB(a.bp, v, ld, T, hd)
 	mul(T, T, hd, do, D, a.ds, T)
+	if j.dprobs != nil {
+		copy(j.dprobs[bh*T*T:(bh+1)*T*T], a.ds[:T*T])
+	}
 	// dS = P ⊙ (dP − Σ dP⊙P)·scale
 	for i := range T {
 		pr, dr := P[i*T:(i+1)*T], a.ds[i*T:(i+1)*T]

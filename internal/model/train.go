@@ -18,6 +18,11 @@ type Net struct {
 	P, G   *Params
 	First  int
 
+	// AttentionGrad, when set, is called by Backward for every trained
+	// layer with its attention probabilities P and dP, the gradient with
+	// respect to them, both (B, H, T, T) and reused after the call.
+	AttentionGrad func(layer int, probs, dprobs []float32)
+
 	act        kernels.Act
 	pool       *kernels.Pool
 	maxB       int
@@ -30,6 +35,7 @@ type Net struct {
 	actBuf     []float32 // (B*T, I) a trained layer's activation, recomputed when needed
 	embedState embedActs
 	headState  headActs
+	dprobs     []float32 // (B, H, T, T) for AttentionGrad
 }
 
 // packs are one direction's packed Linear weights: W for the forward

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 
 	"github.com/vitctl/vitctl/internal/kernels"
 )
@@ -105,7 +106,15 @@ func (n *Net) blockBackward(i int, dx []float32, B int) {
 	dctx, dqkv := g.dctx[:M*D], g.dqkv[:M*3*D]
 	linearBackward(pool, dctx, gl.outW, gl.outB, dO, a.ctx[:M*D], M, n.bwd.out[i], false, &n.gbuf)
 	scale := float32(1 / math.Sqrt(float64(hd)))
-	kernels.AttentionBackward(pool, dqkv, dctx, a.qkv, a.probs, B, T, H, hd, scale)
+	var dP []float32
+	if n.AttentionGrad != nil {
+		n.dprobs = slices.Grow(n.dprobs[:0], B*H*T*T)[:B*H*T*T]
+		dP = n.dprobs
+	}
+	kernels.AttentionBackwardDP(pool, dqkv, dP, dctx, a.qkv, a.probs, B, T, H, hd, scale)
+	if dP != nil {
+		n.AttentionGrad(i, a.probs[:B*H*T*T], dP)
+	}
 	linearBackward(pool, dh, gl.qkvW, gl.qkvB, dqkv, a.h1[:M*D], M, n.bwd.qkv[i], false, &n.gbuf)
 	layernormBackward(pool, dx, gl.ln1W, gl.ln1B, dh, a.x, a.mean1, a.rstd1, ly.ln1W, M, D, g.part)
 }

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// inspectMethods are --method's maps through all layers; the gradient
+// ones need the backward pass.
+var inspectMethods = []string{"rollout", "relevance", "grad-rollout"}
+
+// parseMethods reads --method: a comma-separated list of inspectMethods,
+// kept in the order given, without repeats.
+func parseMethods(s string) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(s, ",") {
+		m = strings.TrimSpace(m)
+		if !slices.Contains(inspectMethods, m) {
+			return nil, usagef("--method %q: want a list of %s", s, strings.Join(inspectMethods, ", "))
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// needsGrads says whether any method weights the attention by its gradient.
+func needsGrads(methods []string) bool {
+	return slices.Contains(methods, "relevance") || slices.Contains(methods, "grad-rollout")
+}
+
+// parseClass reads --class: a label (exact, then ignoring case) or a class
+// index; "" is the predicted class (−1).
+func parseClass(s string, labels []string) (int, error) {
+	if s == "" {
+		return -1, nil
+	}
+	if i := slices.Index(labels, s); i >= 0 {
+		return i, nil
+	}
+	if i := slices.IndexFunc(labels, func(l string) bool { return strings.EqualFold(l, s) }); i >= 0 {
+		return i, nil
+	}
+	if i, err := strconv.Atoi(s); err == nil {
+		if i < 0 || i >= len(labels) {
+			return 0, usagef("--class %d: the model has %d classes, numbered 0 to %d", i, len(labels), len(labels)-1)
+		}
+		return i, nil
+	}
+	return 0, usagef("--class %q: not one of the model's labels nor a class index (see vitctl convert-info)", s)
+}
+
+// gradPass computes, for the gradient methods, each layer's attention and
+// its gradient from one class logit with the fp32 training pass over the
+// model's parameters (the runner may run at a lower precision).
+type gradPass struct{ net *model.Net }
+
+func newGradPass(ctx context.Context, errw io.Writer, o *inspectOptions, h, w int) (*gradPass, error) {
+	base, err := openBase(ctx, errw, o.model.path)
+	if err != nil {
+		return nil, err
+	}
+	if s := base.cfg.ImageSize; h != s || w != s {
+		return nil, usagef("--method %s: gradients need the model's own image size, %d×%d, not %d×%d (drop --image-size)", o.method, s, s, h, w)
+	}
+	net, err := model.NewNet(*base.cfg, base.params, 0, kernels.NewPool(o.threads.n), 1)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", base.source, err)
+	}
+	return &gradPass{net: net}, nil
+}
+
+// gradMaps is one image's attention and gradients, per layer (H, T, T).
+type gradMaps struct {
+	class        int
+	probs, grads [][]float32
+}
+
+func (g *gradPass) run(px []float32, class int) (*gradMaps, error) {
+	_, cls, probs, grads, err := g.net.AttentionGrads(px, class)
+	if err != nil {
+		return nil, fmt.Errorf("attention gradients: %w", err)
+	}
+	return &gradMaps{class: cls, probs: probs, grads: grads}, nil
+}
+
+// drawGradMethod writes a gradient method's map through all layers
+// (NAME.png, NAME being relevance or grad_rollout) and a grid of it
+// through each selected layer, and returns the final (T, T) map.
+func (p *pictures) drawGradMethod(w *pictureWriter, method string, g *gradMaps, layers, heads []int, label string) []float64 {
+	T := p.lo.T
+	fused := make([][]float64, len(g.probs))
+	var steps [][]float64
+	title := fmt.Sprintf("relevance for %q (Chefer et al. 2021)", label)
+	if method == "relevance" {
+		for l := range fused {
+			fused[l] = attention.WeightedFuse(g.probs[l], g.grads[l], T, heads)
+		}
+		steps = attention.Relevance(fused, T)
+	} else {
+		for l := range fused {
+			fused[l] = attention.GradFuse(g.probs[l], g.grads[l], T, heads)
+		}
+		steps = attention.Rollout(fused, T, p.o.discard, p.lo.HasCLS)
+		title = fmt.Sprintf("grad-rollout for %q, discard ratio %g", label, p.o.discard)
+	}
+	name := strings.ReplaceAll(method, "-", "_")
+	final := steps[len(steps)-1]
+	p.draw(w, name, final)
+	var tiles []attention.Tile
+	for _, l := range layers {
+		tiles = append(tiles, attention.Tile{Image: p.render(steps[l]), Label: fmt.Sprintf("through layer %d", l)})
+	}
+	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
+	w.png(name+"_grid.png", attention.Grid(tiles, cols, title, p.o.cm))
+	return final
+}

@@ -315,7 +315,7 @@ func (f *File) checkLayout(align, fileSize int64) error {
 			return fmt.Errorf("tensor %q: offset %d is not a multiple of the alignment %d", t.Name, t.Offset, align)
 		case t.Offset < end:
 			return fmt.Errorf("tensor %q overlaps the tensor before it", t.Name)
-		case f.dataStart+t.Offset+t.Size > fileSize:
+		case t.Offset < 0 || t.Size < 0 || t.Size > fileSize || f.dataStart+t.Offset > fileSize-t.Size:
 			return fmt.Errorf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? re-run vitctl convert)",
 				t.Name, f.dataStart+t.Offset+t.Size, fileSize)
 		}

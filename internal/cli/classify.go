@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vitctl/vitctl/internal/kernels"
 )
 
 func init() { subcommands = append(subcommands, newClassifyCmd) }
@@ -23,14 +21,13 @@ type classifyOptions struct {
 	topK      topKFlags
 	output    *outputFlags
 	memory    memoryFlags
-	batch     int
-	workers   int
+	pipeline  pipelineFlags
 	verify    bool
 	scale     scaleFlags
 }
 
 func (o *classifyOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory, &o.pipeline}
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -62,21 +59,11 @@ the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
 	}
 	f := cmd.Flags()
 	o.groups().register(f)
-	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.workers, "decoders", kernels.DefaultThreads(), "image decoding goroutines")
 	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	return cmd
 }
 
-func (o *classifyOptions) validate() error {
-	if err := o.groups().validate(); err != nil {
-		return err
-	}
-	if err := atLeast1("--batch", o.batch); err != nil {
-		return err
-	}
-	return checkThreads("--decoders", o.workers)
-}
+func (o *classifyOptions) validate() error { return o.groups().validate() }
 
 func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {
 	if err := o.validate(); err != nil {
@@ -96,7 +83,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
 	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
 	runner, pre, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
 	if err != nil {
 		return err
@@ -118,12 +105,12 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
-			px, err := loadInput(cmd.Context(), path, pre, o.input)
+			px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
 			return splitImages(px, runner.PixelsPerImage()), err
 		},
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(cfg.Labels)),
-		workers: o.workers,
-		batch:   o.batch,
+		workers: o.pipeline.decoders,
+		batch:   o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
 	var done, failed int

@@ -103,11 +103,11 @@ func TestClassifyFormats(t *testing.T) {
 // .npy and expects the same logits as the image itself.
 func TestClassifyNpyMatchesImage(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
-	m, err := openModel("fashion-vit", false, &precisionFlags{})
+	m, err := loadModel(resolveModel("fashion-vit"), false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := loadInput(context.Background(), img, m.Config.Preprocess, inputFlags{maxPixels: 100_000_000})
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, decodeFlags{maxPixels: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +135,14 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 // FILE[0] … FILE[N-1], each with the logits of the image run alone;
 // inspect-attention refuses such a file with one line.
 func TestClassifyBatchedNpy(t *testing.T) {
-	m, err := openModel("", false, &precisionFlags{})
+	m, err := loadModel(resolveModel(""), false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"chelsea.png", "rocket.jpg", "chelsea.png"}
 	var px []float32
 	for _, n := range names {
-		p, err := loadInput(context.Background(), filepath.Join(imagesDir, n), m.Config.Preprocess, inputFlags{})
+		p, err := loadInput(context.Background(), filepath.Join(imagesDir, n), m.Config.Preprocess, decodeFlags{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -30,12 +29,11 @@ type embedOptions struct {
 	memory    memoryFlags
 	pool      enumValue
 	npy       string
-	batch     int
-	workers   int
+	pipeline  pipelineFlags
 }
 
 func (o *embedOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, o.output, &o.memory, &o.pipeline}
 }
 
 func newEmbedCmd(s streams) *cobra.Command {
@@ -69,19 +67,11 @@ images are reported, get no row, and make the exit status 1.`,
 	o.groups().register(f)
 	f.Var(&o.pool, "pool", "features per image: cls (the class token), mean (the mean of the patch tokens) or tokens (every token); default: what the model's classifier pools")
 	f.StringVar(&o.npy, "npy", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout in row order")
-	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.workers, "decoders", kernels.DefaultThreads(), "image decoding goroutines")
 	return cmd
 }
 
 func (o *embedOptions) validate() error {
 	if err := o.groups().validate(); err != nil {
-		return err
-	}
-	if err := atLeast1("--batch", o.batch); err != nil {
-		return err
-	}
-	if err := atLeast1("--decoders", o.workers); err != nil {
 		return err
 	}
 	if o.output.format.val == "csv" && o.npy == "" {
@@ -121,7 +111,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		return usagef("--pool: model %s: %v", m.Name, err)
 	}
 	// The decode window and the batch being gathered hold preprocessed images.
-	rs := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	rs := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
 	runner, pre, err := m.runnerFor(&o.imageSize.size, rs, &o.memory)
 	if err != nil {
 		return err
@@ -134,13 +124,13 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	e := &embedding{
 		pl: &pipeline{
 			decode: func(path string) ([][]float32, error) {
-				px, err := loadInput(cmd.Context(), path, pre, o.input)
+				px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
 				return splitImages(px, runner.PixelsPerImage()), err
 			},
 			infer: batchInfer(func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) },
 				runner.PixelsPerImage(), runner.FeatureSize(pool)),
-			workers: o.workers,
-			batch:   o.batch,
+			workers: o.pipeline.decoders,
+			batch:   o.pipeline.batch,
 		},
 		inputs: expandInputs(args, lst, s.in),
 		lst:    lst,

@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vitctl/vitctl/internal/imageio"
 
 	"github.com/vitctl/vitctl/internal/train"
 )
@@ -25,14 +22,13 @@ type evalOptions struct {
 	threads   threadsFlags
 	output    *outputFlags
 	memory    memoryFlags
-	maxPixels int
+	decode    decodeFlags
+	pipeline  pipelineFlags
 	plot      string
-	batch     int
-	workers   int
 }
 
 func (o *evalOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory, &o.decode, &o.pipeline}
 }
 
 func newEvalCmd(s streams) *cobra.Command {
@@ -54,23 +50,11 @@ one of the model's. Images that cannot be read are reported and skipped
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.StringVar(&o.plot, "plot", "", "draw the confusion matrix to this PNG")
-	f.IntVar(&o.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
-	f.IntVar(&o.batch, "batch", 8, "images per forward pass")
-	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
 	return cmd
 }
 
 func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.groups().validate(); err != nil {
-		return err
-	}
-	if err := atLeast1("--batch", o.batch); err != nil {
-		return err
-	}
-	if err := atLeast1("--max-pixels", o.maxPixels); err != nil {
-		return err
-	}
-	if err := atLeast1("--decoders", o.workers); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {
@@ -88,7 +72,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data: %w", err)
 	}
 	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.batch, threads: o.threads.n, window: 3*o.batch + 2*o.workers}
+	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
 	runner, pre, err := m.runnerFor(&imageSize{}, shape, &o.memory)
 	if err != nil {
 		return err
@@ -99,14 +83,14 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	}
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
-			px, err := loadInput(cmd.Context(), path, pre, inputFlags{maxPixels: o.maxPixels})
+			px, err := loadInput(cmd.Context(), path, pre, o.decode)
 			if err == nil && len(px) != runner.PixelsPerImage() {
 				return nil, fmt.Errorf("%s: holds %d images; eval takes one image per labelled path", path, len(px)/runner.PixelsPerImage())
 			}
 			return [][]float32{px}, err
 		},
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(m.Config.Labels)),
-		workers: o.workers, batch: o.batch,
+		workers: o.pipeline.decoders, batch: o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "evaluating")
 	var truth []int

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +26,7 @@ type finetuneOptions struct {
 	lr, weightDecay, smoothing, warmup float64
 	seed                               uint64
 	resume                             bool
-	augment                            string
+	augment                            enumValue
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
@@ -76,8 +75,9 @@ the last epoch's state for --resume.`,
 	f.Float64Var(&o.smoothing, "label-smoothing", 0.1, "label smoothing of the cross-entropy")
 	f.Float64Var(&o.warmup, "warmup", 0.1, "fraction of the steps warming up (one-cycle schedule)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the split, the shuffling and the augmentation")
-	f.StringVar(&o.augment, "augment", "auto", "random resized crops (scale 0.5–1) and flips: on, off or auto (on for last:N and all; off for head, whose features are then computed once instead of every epoch)")
-	f.IntVar(&o.workers, "decoders", runtime.NumCPU(), "image decoding goroutines")
+	o.augment = enumValue{val: "auto", names: []string{"on", "off", "auto"}}
+	f.Var(&o.augment, "augment", "random resized crops (scale 0.5–1) and flips: on, off or auto (on for last:N and all; off for head, whose features are then computed once instead of every epoch)")
+	registerDecoders(f, &o.workers)
 	f.StringVar(&o.plot, "plot", "", "draw the loss and accuracy curves to this PNG")
 	f.BoolVar(&o.resume, "resume", false, "continue the run whose state is in OUT.ckpt")
 	return cmd
@@ -92,12 +92,8 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		r.LR = o.lr
 	}
 	r.Batch, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Seed = o.batch, o.weightDecay, o.smoothing, o.warmup, o.seed
-	switch o.augment {
-	case "on", "off":
-		r.Augment = o.augment == "on"
-	case "auto":
-	default:
-		return r, usagef("--augment %q: want on, off or auto", o.augment)
+	if o.augment.val != "auto" {
+		r.Augment = o.augment.val == "on"
 	}
 	if err := r.Validate(); err != nil {
 		return r, usageError{err}
@@ -107,10 +103,8 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		return r, usagef("--out OUT.gguf is required: the model file to write")
 	case o.valSplit < 0 || o.valSplit >= 1:
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
-	case o.workers < 1:
-		return r, usagef("--decoders %d: must be at least 1", o.workers)
 	}
-	return r, nil
+	return r, checkThreads("--decoders", o.workers)
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
@@ -125,7 +119,11 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	o.data = data
-	base, err := openBase(cmd.Context(), s.err, o.model.path)
+	ms, err := findModel(cmd.Context(), s.err, o.model.path)
+	if err != nil {
+		return err
+	}
+	base, err := openBase(ms)
 	if err != nil {
 		return err
 	}

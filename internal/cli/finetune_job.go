@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -40,17 +39,8 @@ type baseModel struct {
 	name   string
 }
 
-// openBase reads a model (a model file, a checkpoint folder or
-// ORG/NAME[@REVISION] as -m takes them, or a built-in model) into Params.
-func openBase(ctx context.Context, errw io.Writer, path string) (*baseModel, error) {
-	ms := resolveModel(path)
-	if ms.builtin == nil {
-		if file, shown, ok, err := sourceModel(ctx, errw, path); err != nil {
-			return nil, err
-		} else if ok {
-			ms = modelSource{name: shown, desc: shown, path: file}
-		}
-	}
+// openBase reads the model file ms (see findModel) into fp32 Params.
+func openBase(ms modelSource) (*baseModel, error) {
 	src := ms.desc
 	f, err := ms.open()
 	if err != nil {
@@ -201,7 +191,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 	if rec, err := f.String(keyFTRecipe); err != nil || rec != j.r.String() {
 		return fmt.Errorf("--resume: %s was made with %q, not %q: use the same flags", path, rec, j.r.String())
 	}
-	ck, err := openBase(context.Background(), io.Discard, path)
+	ck, err := openBase(modelSource{name: path, desc: path, path: path})
 	if err != nil {
 		return fmt.Errorf("--resume: %w", err)
 	}

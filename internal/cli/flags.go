@@ -121,8 +121,7 @@ func (s *imageSizeFlags) validate() error { return nil }
 type inputFlags struct {
 	recursive bool
 	allFiles  bool
-	maxPixels int
-	decode    enumValue
+	decodeFlags
 }
 
 // listing starts a listing of folders as the flags say.
@@ -133,19 +132,51 @@ func (in *inputFlags) listing() *listing {
 func (in *inputFlags) register(f *pflag.FlagSet) {
 	f.BoolVarP(&in.recursive, "recursive", "r", false, "descend into sub-folders of the folders given")
 	f.BoolVar(&in.allFiles, "all-files", false, "in folders, take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
-	f.IntVar(&in.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
-	in.decode = enumValue{val: "exact", names: []string{"exact", "draft"}}
-	f.Var(&in.decode, "decode", "JPEG decoding: exact (full size, Pillow's pixels) or draft (1/2, 1/4 or 1/8 size in the DCT domain, still at least the model's resize size, as Pillow's Image.draft; much faster on large photos, slightly different pixels)")
+	in.decodeFlags.register(f)
 }
 
-func (in *inputFlags) decoding() imageio.Decoding {
-	if in.decode.val == "draft" {
+// decodeFlags say how big an image may be and how JPEGs are decoded: what
+// loadInput needs of the flags.
+type decodeFlags struct {
+	maxPixels int
+	decode    enumValue
+}
+
+func (d *decodeFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&d.maxPixels, "max-pixels", imageio.DefaultMaxPixels, "refuse images with more pixels than this")
+	d.decode = enumValue{val: "exact", names: []string{"exact", "draft"}}
+	f.Var(&d.decode, "decode", "JPEG decoding: exact (full size, Pillow's pixels) or draft (1/2, 1/4 or 1/8 size in the DCT domain, still at least the model's resize size, as Pillow's Image.draft; much faster on large photos, slightly different pixels)")
+}
+
+func (d *decodeFlags) decoding() imageio.Decoding {
+	if d.decode.val == "draft" {
 		return imageio.Draft
 	}
 	return imageio.Exact
 }
 
-func (in *inputFlags) validate() error { return atLeast1("--max-pixels", in.maxPixels) }
+func (d *decodeFlags) validate() error { return atLeast1("--max-pixels", d.maxPixels) }
+
+// pipelineFlags are --batch and --decoders of the commands that run images
+// through the model as a pipeline (classify, embed, eval).
+type pipelineFlags struct{ batch, decoders int }
+
+func (p *pipelineFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&p.batch, "batch", 8, "images per forward pass")
+	registerDecoders(f, &p.decoders)
+}
+
+func (p *pipelineFlags) validate() error {
+	if err := atLeast1("--batch", p.batch); err != nil {
+		return err
+	}
+	return checkThreads("--decoders", p.decoders)
+}
+
+// registerDecoders defines --decoders, the image decoding goroutines.
+func registerDecoders(f *pflag.FlagSet, n *int) {
+	f.IntVar(n, "decoders", kernels.DefaultThreads(), "image decoding goroutines")
+}
 
 // topKFlags is -k, the labels printed per image.
 type topKFlags struct{ k int }

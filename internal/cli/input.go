@@ -26,7 +26,7 @@ import (
 // else is decoded as an image as in says and preprocessed with p. The
 // result is (N·3, p.Height, p.Width) in CHW order. Errors start with the
 // path.
-func loadInput(ctx context.Context, path string, p prep.Params, in inputFlags) ([]float32, error) {
+func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	if fetch.IsURL(path) {
 		return loadURL(ctx, path, p, in)
 	}
@@ -49,7 +49,7 @@ func loadInput(ctx context.Context, path string, p prep.Params, in inputFlags) (
 var urls = &fetch.Getter{Timeout: fetch.DefaultTimeout, MaxBytes: fetch.DefaultMaxBytes}
 
 // loadURL is loadInput for a URL: the extension of its path says .npy.
-func loadURL(ctx context.Context, u string, p prep.Params, in inputFlags) ([]float32, error) {
+func loadURL(ctx context.Context, u string, p prep.Params, in decodeFlags) ([]float32, error) {
 	data, err := urls.Get(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)

@@ -40,7 +40,7 @@ func TestLoadInput(t *testing.T) {
 	for _, shape := range [][]int{{3, 16, 16}, {1, 3, 16, 16}, {2, 3, 16, 16}} {
 		path := filepath.Join(dir, "x.npy")
 		want := writeNpy(t, path, shape)
-		got, err := loadInput(context.Background(), path, p, inputFlags{})
+		got, err := loadInput(context.Background(), path, p, decodeFlags{})
 		if err != nil {
 			t.Fatalf("%v: %v", shape, err)
 		}
@@ -51,15 +51,15 @@ func TestLoadInput(t *testing.T) {
 	for _, shape := range [][]int{{3, 16, 15}, {16, 16, 3}, {2, 16, 16, 3}, {0, 3, 16, 16}, {768}} {
 		path := filepath.Join(dir, "bad.NPY")
 		writeNpy(t, path, shape)
-		_, err := loadInput(context.Background(), path, p, inputFlags{})
+		_, err := loadInput(context.Background(), path, p, decodeFlags{})
 		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "(3, 16, 16), or (N, 3, 16, 16) for N images") {
 			t.Errorf("%v: got %v", shape, err)
 		}
 	}
-	if _, err := loadInput(context.Background(), filepath.Join(dir, "missing.npy"), p, inputFlags{}); err == nil || strings.Count(err.Error(), "missing.npy") != 1 {
+	if _, err := loadInput(context.Background(), filepath.Join(dir, "missing.npy"), p, decodeFlags{}); err == nil || strings.Count(err.Error(), "missing.npy") != 1 {
 		t.Errorf("missing file: %v", err)
 	}
-	got, err := loadInput(context.Background(), filepath.Join(imagesDir, "rocket.jpg"), p, inputFlags{})
+	got, err := loadInput(context.Background(), filepath.Join(imagesDir, "rocket.jpg"), p, decodeFlags{})
 	if err != nil || len(got) != 3*16*16 {
 		t.Fatalf("image input: %d values, %v", len(got), err)
 	}

@@ -302,7 +302,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		if class, err = parseClass(o.class, cfg.Labels); err != nil {
 			return err
 		}
-		if grads, err = newGradPass(cmd.Context(), s.err, o, h, w); err != nil {
+		if grads, err = newGradPass(m.File, o, h, w); err != nil {
 			return err
 		}
 	}
@@ -398,7 +398,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // predicted one.
 func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := loadInput(ctx, sum.Path, pre, o.input)
+	px, err := loadInput(ctx, sum.Path, pre, o.input.decodeFlags)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -65,8 +63,8 @@ func parseClass(s string, labels []string) (int, error) {
 // model's parameters (the runner may run at a lower precision).
 type gradPass struct{ net *model.Net }
 
-func newGradPass(ctx context.Context, errw io.Writer, o *inspectOptions, h, w int) (*gradPass, error) {
-	base, err := openBase(ctx, errw, o.model.path)
+func newGradPass(src modelSource, o *inspectOptions, h, w int) (*gradPass, error) {
+	base, err := openBase(src)
 	if err != nil {
 		return nil, err
 	}

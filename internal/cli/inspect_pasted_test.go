@@ -47,7 +47,7 @@ func TestPastedObject(t *testing.T) {
 		t.Skip("-short: 45 images through the real ViT-Ti")
 	}
 	path := convertModelDir(t, src)
-	m, err := openModel(path, false, &precisionFlags{})
+	m, err := loadModel(resolveModel(path), false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func checkProbs(t *testing.T, what string, got, want []float32, T int) {
 func TestCaptureMatchesReference(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
-			m, err := openModel(convertTestModel(t, name), false, &precisionFlags{})
+			m, err := loadModel(resolveModel(convertTestModel(t, name)), false, &precisionFlags{})
 			if err != nil {
 				t.Fatal(err)
 			}

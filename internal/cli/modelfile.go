@@ -19,9 +19,10 @@ import (
 // It holds copies of every tensor it uses; the file is closed by then.
 type loadedModel struct {
 	*model.Model
-	Source   string // for messages: the built-in name and what it is, or the path
-	Name     string // for records: the built-in name or the path
-	SHA256   string // hex SHA-256 of the file's tensor data: names the weights
+	File     modelSource // the file it was read from, to read again (e.g. as fp32 parameters)
+	Source   string      // for messages: the built-in name and what it is, or the path
+	Name     string      // for records: the built-in name or the path
+	SHA256   string      // hex SHA-256 of the file's tensor data: names the weights
 	LoadTime time.Duration
 }
 
@@ -65,13 +66,12 @@ func (s modelSource) open() (*gguf.File, error) {
 	return f, err
 }
 
-// openModel loads the model -m REF names (see resolveModel) with the
-// encoder's Linear weights packed straight into the precision prec names
-// (none: the file's). With verify it first checks the file's tensor data
-// against the checksum recorded when it was written.
-func openModel(ref string, verify bool, prec *precisionFlags) (*loadedModel, error) {
+// loadModel loads the model file src with the encoder's Linear weights
+// packed straight into the precision prec names (none: the file's). With
+// verify it first checks the file's tensor data against the checksum
+// recorded when it was written.
+func loadModel(src modelSource, verify bool, prec *precisionFlags) (*loadedModel, error) {
 	start := time.Now()
-	src := resolveModel(ref)
 	f, err := src.open()
 	if err != nil {
 		return nil, modelError(src.desc, err)
@@ -82,7 +82,7 @@ func openModel(ref string, verify bool, prec *precisionFlags) (*loadedModel, err
 			return nil, modelError(src.desc, err)
 		}
 	}
-	lm := &loadedModel{Source: src.desc, Name: src.name}
+	lm := &loadedModel{File: src, Source: src.desc, Name: src.name}
 	if lm.SHA256, err = f.TensorDataSHA256(); err != nil {
 		return nil, modelError(src.desc, err)
 	}

@@ -88,24 +88,26 @@ func byteBars(w io.Writer, verb string) func(file string, done, total int64) {
 	}
 }
 
-// openModelRef is the one place that resolves -m, in this order: a
-// built-in model's name, or "" for the default (resolveModel); a model
-// file; a checkpoint folder or ORG/NAME[@REVISION] (sourceModel).
-func openModelRef(ctx context.Context, errw io.Writer, name string, verify bool, prec *precisionFlags) (*loadedModel, error) {
-	if _, builtin := zoo.Lookup(name); builtin || name == "" {
-		return openModel(name, verify, prec)
+// findModel resolves -m REF to the model file to open: a built-in name
+// (or "" for the default), a checkpoint folder or ORG/NAME[@REVISION]
+// (converted once into vitctl's cache), else the path of a model file.
+// Every command that takes -m resolves it here, once.
+func findModel(ctx context.Context, errw io.Writer, ref string) (modelSource, error) {
+	if _, builtin := zoo.Lookup(ref); builtin || ref == "" {
+		return resolveModel(ref), nil
 	}
-	path, shown, ok, err := sourceModel(ctx, errw, name)
+	path, shown, ok, err := sourceModel(ctx, errw, ref)
+	if err != nil || !ok {
+		return resolveModel(ref), err
+	}
+	return modelSource{name: shown, desc: shown, path: path}, nil
+}
+
+// openModelRef loads the model -m REF names (see findModel).
+func openModelRef(ctx context.Context, errw io.Writer, ref string, verify bool, prec *precisionFlags) (*loadedModel, error) {
+	src, err := findModel(ctx, errw, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return openModel(name, verify, prec)
-	}
-	m, err := openModel(path, verify, prec)
-	if err != nil {
-		return nil, err
-	}
-	m.Source, m.Name = shown, shown
-	return m, nil
+	return loadModel(src, verify, prec)
 }

@@ -53,11 +53,11 @@ func TestClassifyURL(t *testing.T) {
 // preprocessed pixels, as a .npy file is.
 func TestClassifyNpyURL(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
-	m, err := openModel("", false, &precisionFlags{})
+	m, err := loadModel(resolveModel(""), false, &precisionFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := loadInput(context.Background(), img, m.Config.Preprocess, inputFlags{})
+	px, err := loadInput(context.Background(), img, m.Config.Preprocess, decodeFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 // train every layer (First 0 or −1), and back from the logit of class (−1:
 // the highest). It returns the logits, the class, and per layer the
 // attention probabilities A and ∂logit/∂A, (H, T, T) each: what
-// gradient-weighted attention maps are made of. n.G accumulates the
-// parameter gradients on the way; they are not used.
+// gradient-weighted attention maps are made of. The Linear weights'
+// gradients, which these maps do not use, are not computed.
 func (n *Net) AttentionGrads(pixels []float32, class int) (logits []float32, cls int, probs, grads [][]float32, err error) {
 	if n.First > 0 {
 		return nil, 0, nil, nil, fmt.Errorf("attention gradients need every layer trained, not layers %d..", n.First)
@@ -31,7 +31,8 @@ func (n *Net) AttentionGrads(pixels []float32, class int) (logits []float32, cls
 	n.AttentionGrad = func(l int, p, dp []float32) {
 		probs[l], grads[l] = slices.Clone(p), slices.Clone(dp)
 	}
-	defer func() { n.AttentionGrad = nil }()
+	n.noWeights = true
+	defer func() { n.AttentionGrad, n.noWeights = nil, false }()
 	dlogits := make([]float32, len(logits))
 	dlogits[cls] = 1
 	n.Backward(dlogits, 1)

@@ -42,8 +42,11 @@ func TestAttentionGrads(t *testing.T) {
 				t.Logf("class %d: relative error of A %.2g, of dA %.2g", class,
 					relErr(slices.Concat(probs...), wantProbs), relErr(slices.Concat(grads...), wantGrads))
 			}
-			if n.AttentionGrad != nil {
-				t.Error("AttentionGrads left its hook set")
+			if n.AttentionGrad != nil || n.noWeights {
+				t.Error("AttentionGrads left its hook or noWeights set")
+			}
+			if slices.ContainsFunc(n.G.layers[0].qkvW, func(v float32) bool { return v != 0 }) {
+				t.Error("AttentionGrads computed the Linear weights' gradients")
 			}
 		})
 	}

@@ -36,6 +36,7 @@ type Net struct {
 	embedState embedActs
 	headState  headActs
 	dprobs     []float32 // (B, H, T, T) for AttentionGrad
+	noWeights  bool      // Backward leaves the Linear weights' gradients out (AttentionGrads)
 }
 
 // packs are one direction's packed Linear weights: W for the forward

@@ -18,7 +18,7 @@ func (n *Net) Backward(dlogits []float32, B int) {
 	if n.First < c.NumHiddenLayers {
 		dfeat = n.g.dfeat[:B*D]
 	}
-	linearBackward(n.pool, dfeat, n.G.headW, n.G.headB, dlogits, feat, B, n.bwd.head, false, &n.gbuf)
+	linearBackward(n.pool, dfeat, n.wg(n.G.headW), n.wg(n.G.headB), dlogits, feat, B, n.bwd.head, false, &n.gbuf)
 	if dfeat == nil {
 		return
 	}
@@ -93,9 +93,9 @@ func (n *Net) blockBackward(i int, dx []float32, B int) {
 	}
 	act := n.actBuf[:M*I]
 	kernels.Activate(pool, act, a.pre[:M*I], n.act) // not kept by the forward pass: 4·M·I bytes a layer
-	linearBackward(pool, da, gl.downW, gl.downB, dO, act, M, n.bwd.down[i], false, &n.gbuf)
+	linearBackward(pool, da, n.wg(gl.downW), n.wg(gl.downB), dO, act, M, n.bwd.down[i], false, &n.gbuf)
 	kernels.ActBackward(pool, da, da, a.pre[:M*I], act, n.act)
-	linearBackward(pool, dh, gl.upW, gl.upB, da, a.h2[:M*D], M, n.bwd.up[i], false, &n.gbuf)
+	linearBackward(pool, dh, n.wg(gl.upW), n.wg(gl.upB), da, a.h2[:M*D], M, n.bwd.up[i], false, &n.gbuf)
 	layernormBackward(pool, dx, gl.ln2W, gl.ln2B, dh, a.xmid, a.mean2, a.rstd2, ly.ln2W, M, D, g.part)
 	// Attention branch: xmid = x + [ls1 ⊙] (attn(h1·Wqkvᵀ + bqkv)·Woutᵀ + bout)
 	dO = dx
@@ -104,7 +104,7 @@ func (n *Net) blockBackward(i int, dx []float32, B int) {
 		scaleBackward(dO, gl.ls1, dx, a.o1, ly.ls1, M, D)
 	}
 	dctx, dqkv := g.dctx[:M*D], g.dqkv[:M*3*D]
-	linearBackward(pool, dctx, gl.outW, gl.outB, dO, a.ctx[:M*D], M, n.bwd.out[i], false, &n.gbuf)
+	linearBackward(pool, dctx, n.wg(gl.outW), n.wg(gl.outB), dO, a.ctx[:M*D], M, n.bwd.out[i], false, &n.gbuf)
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	var dP []float32
 	if n.AttentionGrad != nil {
@@ -115,7 +115,7 @@ func (n *Net) blockBackward(i int, dx []float32, B int) {
 	if dP != nil {
 		n.AttentionGrad(i, a.probs[:B*H*T*T], dP)
 	}
-	linearBackward(pool, dh, gl.qkvW, gl.qkvB, dqkv, a.h1[:M*D], M, n.bwd.qkv[i], false, &n.gbuf)
+	linearBackward(pool, dh, n.wg(gl.qkvW), n.wg(gl.qkvB), dqkv, a.h1[:M*D], M, n.bwd.qkv[i], false, &n.gbuf)
 	layernormBackward(pool, dx, gl.ln1W, gl.ln1B, dh, a.x, a.mean1, a.rstd1, ly.ln1W, M, D, g.part)
 }
 
@@ -147,4 +147,14 @@ func (n *Net) embedBackward(dx []float32, B int) {
 	}
 	cpp := c.NumChannels * c.PatchSize * c.PatchSize
 	kernels.WeightGrad(n.pool, g.patchW, g.patchB, dpemb, e.patches[:B*Np*cpp], B*Np, D, cpp, &n.gbuf)
+}
+
+// wg is where a Linear's weight gradient g accumulates: g itself, or nil
+// (not computed) when only the gradients with respect to the activations
+// are wanted.
+func (n *Net) wg(g []float32) []float32 {
+	if n.noWeights {
+		return nil
+	}
+	return g
 }

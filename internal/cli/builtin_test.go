@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/vitctl/vitctl/internal/npy"
 )
 
 const builtinGolden = "../../testdata/golden/vit-tiny-in1k"
@@ -20,20 +18,6 @@ type builtinPhoto struct {
 	Top1    int     `json:"top1"`     // reference with the f16-rounded weights vitctl embeds
 	Top1F32 int     `json:"top1_f32"` // reference with the original f32 weights
 	Margin  float64 `json:"margin"`
-}
-
-func readGoldenLogits(t *testing.T, name string) *npy.Array {
-	t.Helper()
-	f, err := os.Open(filepath.Join(builtinGolden, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := npy.Read(f)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return a
 }
 
 // TestBuiltinModelGolden classifies the photos with no -m, end to end, and
@@ -51,7 +35,7 @@ func TestBuiltinModelGolden(t *testing.T) {
 	if err := json.Unmarshal(raw, &golden); err != nil {
 		t.Fatal(err)
 	}
-	l16, l32 := readGoldenLogits(t, "logits_f16.npy"), readGoldenLogits(t, "logits_f32.npy")
+	l16, l32 := readNpy(t, filepath.Join(builtinGolden, "logits_f16.npy")), readNpy(t, filepath.Join(builtinGolden, "logits_f32.npy"))
 	L := 1000
 	if len(golden.Photos) == 0 || l16.Shape[0] != len(golden.Photos) || l16.Shape[1] != L || len(l32.Data) != len(l16.Data) {
 		t.Fatalf("goldens: %d photos, logits %v and %v", len(golden.Photos), l16.Shape, l32.Shape)

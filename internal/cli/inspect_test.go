@@ -53,14 +53,9 @@ func convertModelDir(t *testing.T, src string) string {
 
 func readNpy(t *testing.T, path string) *npy.Array {
 	t.Helper()
-	f, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := npy.Read(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return a
 }

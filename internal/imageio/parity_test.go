@@ -62,14 +62,9 @@ func readManifest(t *testing.T) []goldenCase {
 
 func loadGolden(t *testing.T, name string) *npy.Array {
 	t.Helper()
-	f, err := os.Open(filepath.Join(pixelsDir, name))
+	a, err := npy.ReadFile(filepath.Join(pixelsDir, name))
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := npy.Read(f)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
 	}
 	return a
 }

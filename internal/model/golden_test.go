@@ -62,14 +62,9 @@ func convertAndLoad(t *testing.T, dir string) *model.Model {
 
 func readNpy(t *testing.T, path string) *npy.Array {
 	t.Helper()
-	fh, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer fh.Close()
-	a, err := npy.Read(fh)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return a
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +29,20 @@ var (
 	reFortran = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
 	reShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
+
+// ReadFile reads the .npy file at path (see Read); errors name the file.
+func ReadFile(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
 
 // Read decodes a float32 (or float64, converted) .npy stream.
 func Read(r io.Reader) (*Array, error) {

@@ -126,3 +126,27 @@ func TestStream(t *testing.T) {
 		t.Error("a 31-dimensional array's header fitted in 128 bytes")
 	}
 }
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
+	var buf bytes.Buffer
+	if err := Write(&buf, &Array{Shape: []int{2}, Data: []float32{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("not npy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := ReadFile(good); err != nil || !slices.Equal(a.Data, []float32{1, 2}) {
+		t.Errorf("ReadFile(good) = %v, %v", a, err)
+	}
+	if _, err := ReadFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("ReadFile(bad): %v, want an error naming the file", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "missing.npy")); err == nil {
+		t.Error("ReadFile(missing): no error")
+	}
+}

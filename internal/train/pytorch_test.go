@@ -21,14 +21,9 @@ const goldenDir = "../../testdata/grad"
 
 func readNpy(t *testing.T, path string) []float32 {
 	t.Helper()
-	f, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := npy.Read(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return a.Data
 }

@@ -123,6 +123,27 @@ def make_files(tmp):
     subprocess.run(["jpegtran", "-scans", script, "-outfile", out("jt_successive.jpg"),
                     out("pil_420.jpg")], check=True)
     files.append(("jt_successive.jpg", []))
+
+    # Progressive files that stop short of full precision (jpegtran takes
+    # scan scripts that send only part of the coefficients, as a cut-off
+    # download of a progressive file looks): libjpeg smooths their blocks
+    # from the neighbours' DC values (5x5 blocks; the DC too when a component
+    # has no AC data). Small and 4:2:0 sources reach the window's clamping
+    # at iMCU-row and right edges.
+    partial = [
+        ("jt_dc_only.jpg", "cat_420.jpg", "0 1 2: 0 0 0 0;\n", [2, 8]),
+        ("jt_dc_approx.jpg", "cat_422.jpg", "0 1 2: 0 0 0 2;\n", []),
+        ("jt_low_ac.jpg", "cat_420.jpg", "0 1 2: 0 0 0 0;\n0: 1 5 0 0;\n", [4]),
+        ("jt_unrefined.jpg", "cat_444.jpg", "0 1 2: 0 0 0 1;\n0: 1 63 0 2;\n1: 1 63 0 1;\n"
+         "2: 1 63 0 1;\n0: 1 63 2 1;\n", []),
+        ("jt_partial_tiny.jpg", "tiny_17x9_420.jpg", "0 1 2: 0 0 0 0;\n0: 1 2 0 1;\n", []),
+        ("jt_partial_narrow.jpg", "tiny_3x11_422.jpg", "0 1 2: 0 0 0 0;\n", []),
+        ("jt_partial_gray.jpg", "pil_gray.jpg", "0: 0 0 0 1;\n0: 1 9 0 0;\n", [2]),
+    ]
+    for name, src, text, scales in partial:
+        subprocess.run(["jpegtran", "-scans", scans_file(tmp, text), "-outfile", out(name),
+                        out(src)], check=True)
+        files.append((name, scales))
     return files
 
 

@@ -2,7 +2,9 @@
 // samples, Huffman coding, any integral sampling factors and restart
 // markers, giving exactly the pixels libjpeg-turbo gives Pillow: the
 // "islow" integer IDCT, "fancy" (triangle) chroma upsampling and libjpeg's
-// fixed-point YCbCr→RGB conversion, its defaults. With Options.Scale it
+// fixed-point YCbCr→RGB conversion, its defaults, and its block smoothing
+// of progressive files that leave coefficients short of full precision.
+// With Options.Scale it
 // decodes at 1/2, 1/4 or 1/8 size in the DCT domain, as Pillow's
 // Image.draft does (libjpeg's scale_denom).
 //
@@ -112,6 +114,9 @@ type component struct {
 	// (what a non-interleaved scan codes).
 	bw, bh, cw, ch int
 	coef           []int16 // progressive: 64 per block, row-major blocks
+	// bits: how precisely the progressive scans so far coded each of the
+	// first smoothCoefs coefficients (see noteScan).
+	bits [smoothCoefs]int8
 
 	size   int // output pixels per block side (libjpeg's DCT_scaled_size)
 	plane  []uint8
@@ -347,6 +352,7 @@ func (d *decoder) readSOF(s []byte, progressive bool) error {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.id, c.idx = s[6+3*i], i
+		c.bits = [smoothCoefs]int8{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 		c.h, c.v = int(s[7+3*i]>>4), int(s[7+3*i]&15)
 		c.tq = int(s[8+3*i])
 		if c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 {

@@ -33,6 +33,9 @@ func (d *decoder) decodeScans() error {
 			if err != nil {
 				return err
 			}
+			if d.progressive {
+				d.noteScan(sc)
+			}
 			if d.out == nil {
 				d.allocate(sc)
 			} else if d.strip {
@@ -439,8 +442,13 @@ func (d *decoder) refine(z *int16, p1, m1 int16) {
 
 // idctAll transforms a progressive image's coefficients once all scans are in.
 func (d *decoder) idctAll() {
+	smooth := d.smoothing()
 	for i := range d.comps {
 		c := &d.comps[i]
+		if smooth {
+			d.idctSmoothed(c)
+			continue
+		}
 		for by := range c.ch {
 			for bx := range c.cw {
 				blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])

@@ -76,10 +76,37 @@ func Overlay(base *image.RGBA, m []float64, cm Colormap, alpha float64) *image.R
 // normalised, upsampled with r to base's size, coloured with cm and blended
 // with alpha. m is not changed.
 func Render(base *image.RGBA, m []float64, gh, gw int, r Resample, cm Colormap, alpha float64) *image.RGBA {
+	b := base.Bounds()
+	return RenderIn(base, m, gh, gw, Frame{0, 0, float64(b.Dx()), float64(b.Dy())}, r, cm, alpha)
+}
+
+// OutsideDim is the brightness, in 256ths, that RenderIn leaves to the
+// picture outside the map's frame.
+const OutsideDim = 90
+
+// RenderIn draws a patch map over a picture of which the map covers only
+// f (the model's input inside a whole photo): as Render inside f, the
+// picture dimmed to OutsideDim/256 of its brightness outside, where the
+// model saw nothing. m is not changed.
+func RenderIn(pic *image.RGBA, m []float64, gh, gw int, f Frame, r Resample, cm Colormap, alpha float64) *image.RGBA {
 	n := append([]float64(nil), m...)
 	Normalize(n)
-	b := base.Bounds()
-	return Overlay(base, Upsample(n, gh, gw, b.Dy(), b.Dx(), r), cm, alpha)
+	b := pic.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := Overlay(pic, UpsampleIn(n, gh, gw, h, w, f, r), cm, alpha)
+	for y := range h {
+		for x := range w {
+			if f.Inside(x, y) {
+				continue
+			}
+			src := pic.Pix[pic.PixOffset(b.Min.X+x, b.Min.Y+y):]
+			dst := out.Pix[4*(y*w+x):]
+			for k := range 3 {
+				dst[k] = uint8((OutsideDim*uint32(src[k]) + 128) >> 8)
+			}
+		}
+	}
+	return out
 }
 
 // EncodePNG writes img to w as PNG. It favours speed: a model with 12

@@ -9,16 +9,38 @@ import (
 	"sync"
 
 	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
-// pictures draws maps over the image as the model saw it.
+// pictures draws maps over the image as the model saw it, and the maps
+// through all layers over the whole photo.
 type pictures struct {
-	o    *inspectOptions
-	lo   attention.Layout
-	base *image.RGBA          // the model's input at the display size
-	mask []attention.Artifact // patches drawn as zero (--mask-outliers)
+	o     *inspectOptions
+	lo    attention.Layout
+	base  *image.RGBA          // the model's input at the display size
+	mask  []attention.Artifact // patches drawn as zero (--mask-outliers)
+	photo *image.RGBA          // the photo at --photo-size; nil for .npy inputs
+	frame attention.Frame      // where the model's input lies in photo
+}
+
+// setPhoto keeps img, shrunk to --photo-size if larger, to draw over, and
+// where box, the model's input in img's pixels, lies in it.
+func (p *pictures) setPhoto(img *imageio.RGB8, box imageio.Box) error {
+	long := max(img.W, img.H)
+	if s := p.o.photoSize; s > 0 && long > s {
+		w, h := max(1, int(math.Round(float64(img.W*s)/float64(long)))), max(1, int(math.Round(float64(img.H*s)/float64(long))))
+		sx, sy := float64(w)/float64(img.W), float64(h)/float64(img.H)
+		var err error
+		if img, err = imageio.Resize(img, w, h, prep.Bilinear); err != nil {
+			return err
+		}
+		box = imageio.Box{X0: box.X0 * sx, Y0: box.Y0 * sy, X1: box.X1 * sx, Y1: box.Y1 * sy}
+	}
+	p.photo, p.frame = img.RGBA(), attention.Frame(box)
+	return nil
 }
 
 // newPictures prepares the background: the model's (C, h, w) input px
@@ -47,11 +69,25 @@ func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px [
 // render draws a (T, T) map's attention to the patches, scaled by --scale,
 // the masked patches set to zero.
 func (p *pictures) render(m []float64) *image.RGBA {
+	return attention.Render(p.base, p.patches(m), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+}
+
+// patches is a (T, T) map's attention to the patches, scaled by --scale,
+// the masked patches set to zero.
+func (p *pictures) patches(m []float64) []float64 {
 	pm := p.lo.PatchMap(m)
 	for _, a := range p.mask {
 		pm[a.Row*p.lo.GW+a.Col] = 0
 	}
-	return attention.Render(p.base, p.o.scale.Apply(pm), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+	return p.o.scale.Apply(pm)
+}
+
+// drawOnPhoto writes a (T, T) map over the whole photo as NAME_photo.png,
+// when there is a photo.
+func (p *pictures) drawOnPhoto(w *pictureWriter, name string, m []float64) {
+	if p.photo != nil {
+		w.png(name+"_photo.png", attention.RenderIn(p.photo, p.patches(m), p.lo.GH, p.lo.GW, p.frame, p.o.resample, p.o.cm, p.o.alpha))
+	}
 }
 
 // draw writes a (T, T) map as NAME.png and, with --raw, its attention to
@@ -109,6 +145,7 @@ func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, head
 	}
 	steps := attention.Rollout(fused, p.lo.T, p.o.discard, p.lo.HasCLS)
 	p.draw(w, "rollout", steps[len(steps)-1])
+	p.drawOnPhoto(w, "rollout", steps[len(steps)-1])
 	var tiles []attention.Tile
 	for _, l := range layers {
 		img := p.render(steps[l])

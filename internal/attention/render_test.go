@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -281,5 +282,37 @@ func TestRenderInDimsOutside(t *testing.T) {
 				t.Errorf("(%d, %d) = %v, want gray %d", x, y, c, want[x])
 			}
 		}
+	}
+}
+
+// TestBars measures the bars: as long as the probability makes of the room
+// left of the percentage, the longest label cut to its column.
+func TestBars(t *testing.T) {
+	const w = 200
+	labels := []string{"tabby", "a label far too long to fit in its column"}
+	h := BarsMinHeight(len(labels))
+	img := Bars(labels, []float64{1, 0.25}, w, h)
+	if img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Fatalf("size %v, want %d×%d", img.Bounds(), w, h)
+	}
+	labelW := (w - 2*gridPad) * 9 / 20
+	room := w - (gridPad + labelW + gridPad) - gridPad - textWidth("100.0%") - gridPad
+	for i, want := range []int{room, int(0.25*float64(room) + 0.5)} {
+		y := gridPad + i*lineH + lineH/2
+		n := 0
+		for x := range w {
+			if img.RGBAAt(x, y) == barColour {
+				n++
+			}
+		}
+		if n != want {
+			t.Errorf("bar %d: %d pixels long, want %d", i, n, want)
+		}
+	}
+	if got := fitText(labels[1], labelW); textWidth(got) > labelW || !strings.HasSuffix(got, "..") || !strings.HasPrefix(labels[1], strings.TrimSuffix(got, "..")) {
+		t.Errorf("fitText(%q, %d) = %q (%d pixels)", labels[1], labelW, got, textWidth(got))
+	}
+	if got := fitText("tabby", labelW); got != "tabby" {
+		t.Errorf("fitText cut %q, which fits", got)
 	}
 }

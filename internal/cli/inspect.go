@@ -104,6 +104,8 @@ too) or - to read paths from stdin. Each sub-folder holds:
   NAME.npy                with --raw: each map NAME.png shows (heads, fused layers,
                           rollout, relevance, grad_rollout) unscaled, float32
                           (grid rows, grid columns)
+  summary.png             one page: the photo, a bar chart of the top 5 classes
+                          and each --method's map over the photo, titled
   summary.json            the top-k prediction, the settings, the file list and the
                           artifact tokens: patches whose last-block output norm is
                           over 5 times the median patch's (the high-norm tokens of
@@ -472,12 +474,23 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	}
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
+	var shown []shownMap
 	for _, m := range o.methods {
 		if m == "rollout" {
-			pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+			shown = append(shown, shownMap{"rollout", pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)})
 		} else {
-			pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+			final := pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+			shown = append(shown, shownMap{fmt.Sprintf("%s for %q", m, sum.Class.Label), final})
 		}
+	}
+	title := fmt.Sprintf("%s, model %s", baseName(sum.Path), sum.Model)
+	var top []prediction
+	if logits != nil {
+		top = topK(logits, cfg.Labels, summaryBars)
+		title = fmt.Sprintf("%s: %s %.1f%% (model %s)", baseName(sum.Path), top[0].Label, 100*top[0].Prob, sum.Model)
+	}
+	if err := pics.drawSummary(w, title, top, len(cfg.Labels), shown); err != nil {
+		return fmt.Errorf("%s: %w", sum.Path, err)
 	}
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
@@ -498,7 +511,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 
 // pictureName matches the files inspect-attention writes into an image's
 // folder, and the temporary names a killed run may have left of them.
-var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid|_photo)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+var pictureName = regexp.MustCompile(`^\.?(input\.png|summary\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid|_photo)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
 
 // removeStale removes the files of an earlier run into dir (other layers,
 // heads or fusion) that this run did not write, so the folder holds what

@@ -264,7 +264,7 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 		t.Errorf("summary.json: layers %v heads %v top %v", sum.Layers, sum.Heads, sum.TopK)
 	}
 	// With --raw every single map comes as NAME.png and NAME.npy.
-	want := []string{"input.png", "rollout.png", "rollout.npy", "rollout_grid.png", "attentions.npy", "summary.json"}
+	want := []string{"input.png", "rollout.png", "rollout.npy", "rollout_grid.png", "attentions.npy", "summary.json", "summary.png"}
 	for _, l := range layers {
 		for _, h := range heads {
 			want = append(want, fmt.Sprintf("layer%02d_head%02d.png", l, h), fmt.Sprintf("layer%02d_head%02d.npy", l, h))
@@ -305,7 +305,7 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 		if name == "input.png" {
 			side = cfg.Width
 		}
-		if !strings.Contains(name, "grid") && (cfg.Width != side || cfg.Height != side) {
+		if !strings.Contains(name, "grid") && name != "summary.png" && (cfg.Width != side || cfg.Height != side) {
 			t.Errorf("%s is %dx%d, want %dx%d", name, cfg.Width, cfg.Height, side, side)
 		}
 	}
@@ -600,7 +600,7 @@ func TestInspectGradMethods(t *testing.T) {
 		}
 		want := []string{"attentions.npy", "grad_rollout.npy", "grad_rollout.png", "grad_rollout_grid.png", "input.png",
 			"layer02_fused_mean.npy", "layer02_fused_mean.png", "layer02_grid.png", "layer02_head00.npy", "layer02_head00.png",
-			"relevance.npy", "relevance.png", "relevance_grid.png", "summary.json"}
+			"relevance.npy", "relevance.png", "relevance_grid.png", "summary.png", "summary.json"}
 		if !slices.Equal(sum.Files, want) {
 			t.Fatalf("files %v, want %v", sum.Files, want)
 		}
@@ -714,6 +714,63 @@ func TestInspectPhotoOverlay(t *testing.T) {
 			// x 90..360, y 15..284, 271×270 pixels.
 			if inside != 271*270 || outside != 451*300-inside || dimmed > inside/10 {
 				t.Errorf("%d pixels inside the box (want %d), %d of them look dimmed", inside, 271*270, dimmed)
+			}
+		})
+	}
+}
+
+// TestInspectSummaryPage: summary.png is the page of the photo, the top-5
+// bars and each method's map, tiles with the photo's aspect, the longer
+// side at --size (more when the bars need the height).
+func TestInspectSummaryPage(t *testing.T) {
+	chelsea := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		w, h   int
+		labels []string
+	}{
+		{"default model, rollout and relevance", []string{chelsea, "--method", "rollout,relevance"}, 224, 149,
+			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout", `relevance for "Egyptian cat"`}},
+		{"--size 64: the bars need 87 rows", []string{chelsea, "--size", "64"}, 131, 87,
+			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout"}},
+		{"straight resize: nothing dimmed", []string{"-m", "fashion-vit", chelsea}, 224, 149,
+			[]string{"photo 451x300", "top 5 of 10 classes", "rollout"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"inspect-attention", "--out", out, "--layers", "0"}, tc.args...)
+			if code, _, errs := run(t, "", args...); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			dir := filepath.Join(out, "chelsea")
+			var sum inspectSummary
+			b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			if err != nil || json.Unmarshal(b, &sum) != nil {
+				t.Fatalf("summary.json: %v", err)
+			}
+			if !slices.Contains(sum.Files, "summary.png") {
+				t.Errorf("summary.json lists %v, no summary.png", sum.Files)
+			}
+			f, err := os.Open(filepath.Join(dir, "summary.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := png.DecodeConfig(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same layout drawn from blank tiles of the expected size.
+			var tiles []attention.Tile
+			for _, l := range tc.labels {
+				tiles = append(tiles, attention.Tile{Image: image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), Label: l})
+			}
+			title := fmt.Sprintf("chelsea.png: %s %.1f%% (model %s)", sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
+			cm, _ := attention.ParseColormap("viridis")
+			want := attention.Grid(tiles, 2, title, cm).Bounds()
+			if cfg.Width != want.Dx() || cfg.Height != want.Dy() {
+				t.Errorf("summary.png is %d×%d, want %d×%d: tiles %d×%d labelled %q", cfg.Width, cfg.Height, want.Dx(), want.Dy(), tc.w, tc.h, tc.labels)
 			}
 		})
 	}

@@ -52,15 +52,20 @@ func UpsampleIn(m []float64, gh, gw, h, w int, f Frame, r Resample) []float64 {
 	out := make([]float64, h*w)
 	ys, xs := taps(gh, h, f.Y0, f.Y1, r), taps(gw, w, f.X0, f.X1, r)
 	for y, ty := range ys {
-		r0, r1 := m[ty.i0*gw:(ty.i0+1)*gw], m[ty.i1*gw:(ty.i1+1)*gw]
-		row := out[y*w : (y+1)*w]
-		for x, tx := range xs {
-			top := r0[tx.i0] + tx.f*(r0[tx.i1]-r0[tx.i0])
-			bot := r1[tx.i0] + tx.f*(r1[tx.i1]-r1[tx.i0])
-			row[x] = top + ty.f*(bot-top)
-		}
+		sampleRow(out[y*w:(y+1)*w], m, gw, ty, xs)
 	}
 	return out
+}
+
+// sampleRow fills row with the (·, gw) map m sampled between its rows as
+// ty says and along them as xs say.
+func sampleRow(row, m []float64, gw int, ty tap, xs []tap) {
+	r0, r1 := m[ty.i0*gw:(ty.i0+1)*gw], m[ty.i1*gw:(ty.i1+1)*gw]
+	for x, tx := range xs {
+		top := r0[tx.i0] + tx.f*(r0[tx.i1]-r0[tx.i0])
+		bot := r1[tx.i0] + tx.f*(r1[tx.i1]-r1[tx.i0])
+		row[x] = top + ty.f*(bot-top)
+	}
 }
 
 // tap is where one output coordinate samples the source: between i0 and i1

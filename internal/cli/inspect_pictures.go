@@ -188,7 +188,7 @@ func (p *pictures) drawSummary(w *pictureWriter, title string, top []prediction,
 		return err
 	}
 	b := pic.Bounds()
-	label := fmt.Sprintf("photo %dx%d", b.Dx(), b.Dy())
+	label := "the model's input"
 	if p.src != nil {
 		label = fmt.Sprintf("photo %dx%d", p.src.W, p.src.H)
 		if p.box != (imageio.Box{X1: float64(p.src.W), Y1: float64(p.src.H)}) {

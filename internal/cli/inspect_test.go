@@ -724,18 +724,25 @@ func TestInspectPhotoOverlay(t *testing.T) {
 // side at --size (more when the bars need the height).
 func TestInspectSummaryPage(t *testing.T) {
 	chelsea := filepath.Join(imagesDir, "chelsea.png")
+	fx := newInspectFixture(t, "vit-p8-h6-eps6", 0)
+	backbone := convertTestModel(t, "vit-p8-backbone")
 	for _, tc := range []struct {
 		name   string
 		args   []string
+		dir    string // the image's sub-folder
 		w, h   int
 		labels []string
 	}{
-		{"default model, rollout and relevance", []string{chelsea, "--method", "rollout,relevance"}, 224, 149,
+		{"default model, rollout and relevance", []string{chelsea, "--method", "rollout,relevance"}, "chelsea", 224, 149,
 			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout", `relevance for "Egyptian cat"`}},
-		{"--size 64: the bars need 87 rows", []string{chelsea, "--size", "64"}, 131, 87,
+		{"--size 64: the bars need 87 rows", []string{chelsea, "--size", "64"}, "chelsea", 131, 87,
 			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout"}},
-		{"straight resize: nothing dimmed", []string{"-m", "fashion-vit", chelsea}, 224, 149,
+		{"straight resize: nothing dimmed", []string{"-m", "fashion-vit", chelsea}, "chelsea", 224, 149,
 			[]string{"photo 451x300", "top 5 of 10 classes", "rollout"}},
+		{".npy: the model's input, no photo", []string{"-m", fx.model, fx.input}, "img", 224, 224,
+			[]string{"the model's input", "top 5 of 10 classes", "rollout"}},
+		{"a backbone: no bars", []string{"-m", backbone, chelsea}, "chelsea", 224, 149,
+			[]string{"photo 451x300", "rollout"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -743,7 +750,7 @@ func TestInspectSummaryPage(t *testing.T) {
 			if code, _, errs := run(t, "", args...); code != ExitOK {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
-			dir := filepath.Join(out, "chelsea")
+			dir := filepath.Join(out, tc.dir)
 			var sum inspectSummary
 			b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 			if err != nil || json.Unmarshal(b, &sum) != nil {
@@ -766,7 +773,10 @@ func TestInspectSummaryPage(t *testing.T) {
 			for _, l := range tc.labels {
 				tiles = append(tiles, attention.Tile{Image: image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), Label: l})
 			}
-			title := fmt.Sprintf("chelsea.png: %s %.1f%% (model %s)", sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
+			title := fmt.Sprintf("%s, model %s", filepath.Base(sum.Path), sum.Model)
+			if len(sum.TopK) > 0 {
+				title = fmt.Sprintf("%s: %s %.1f%% (model %s)", filepath.Base(sum.Path), sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
+			}
 			cm, _ := attention.ParseColormap("viridis")
 			want := attention.Grid(tiles, 2, title, cm).Bounds()
 			if cfg.Width != want.Dx() || cfg.Height != want.Dy() {

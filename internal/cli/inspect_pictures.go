@@ -195,7 +195,9 @@ func (p *pictures) drawSummary(w *pictureWriter, title string, top []prediction,
 			label += ", crop dimmed"
 		}
 	}
-	tiles := []attention.Tile{{Image: attention.RenderIn(pic, make([]float64, p.lo.GH*p.lo.GW), p.lo.GH, p.lo.GW, frame, p.o.resample, p.o.cm, 0), Label: label}}
+	// alpha 0: the photo itself inside the frame, dimmed outside.
+	plain := attention.RenderIn(pic, make([]float64, p.lo.GH*p.lo.GW), p.lo.GH, p.lo.GW, frame, p.o.resample, p.o.cm, 0)
+	tiles := []attention.Tile{{Image: plain, Label: label}}
 	if len(top) > 0 {
 		labels, probs := make([]string, len(top)), make([]float64, len(top))
 		for i, t := range top {

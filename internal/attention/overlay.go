@@ -60,26 +60,63 @@ func Overlay(base *image.RGBA, m []float64, cm Colormap, alpha float64) *image.R
 	w := b.Dx()
 	out := image.NewRGBA(image.Rect(0, 0, w, b.Dy()))
 	a := uint32(math.Round(alpha * 256))
-	for i, v := range m {
-		c := &cm.lut[level(v)]
-		src := base.Pix[base.PixOffset(b.Min.X+i%w, b.Min.Y+i/w):]
-		dst := out.Pix[4*i : 4*i+4]
-		for k, cv := range c {
-			dst[k] = uint8(((256-a)*uint32(src[k]) + a*uint32(cv) + 128) >> 8)
-		}
-		dst[3] = 255
+	for y := range len(m) / w {
+		blendRow(out.Pix[4*y*w:4*(y+1)*w], base.Pix[base.PixOffset(b.Min.X, b.Min.Y+y):], m[y*w:(y+1)*w], cm, a)
 	}
 	return out
+}
+
+// blendRow writes into dst (RGBA) the row of values m coloured with cm and
+// blended over src (RGBA) with a/256 of the colour.
+func blendRow(dst, src []uint8, m []float64, cm Colormap, a uint32) {
+	for i, v := range m {
+		c := &cm.lut[level(v)]
+		for k, cv := range c {
+			dst[4*i+k] = uint8(((256-a)*uint32(src[4*i+k]) + a*uint32(cv) + 128) >> 8)
+		}
+		dst[4*i+3] = 255
+	}
 }
 
 // Render draws a patch map over base: the (gh, gw) map is min-max
 // normalised, upsampled with r to base's size, coloured with cm and blended
 // with alpha. m is not changed.
 func Render(base *image.RGBA, m []float64, gh, gw int, r Resample, cm Colormap, alpha float64) *image.RGBA {
+	b := base.Bounds()
+	return RenderIn(base, m, gh, gw, Frame{0, 0, float64(b.Dx()), float64(b.Dy())}, r, cm, alpha)
+}
+
+// OutsideDim is the brightness, in 256ths, that RenderIn leaves to the
+// picture outside the map's frame.
+const OutsideDim = 90
+
+// RenderIn draws a patch map over a picture of which the map covers only
+// f (the model's input inside a whole photo): as Render inside f, the
+// picture dimmed to OutsideDim/256 of its brightness outside, where the
+// model saw nothing. m is not changed.
+func RenderIn(pic *image.RGBA, m []float64, gh, gw int, f Frame, r Resample, cm Colormap, alpha float64) *image.RGBA {
 	n := append([]float64(nil), m...)
 	Normalize(n)
-	b := base.Bounds()
-	return Overlay(base, Upsample(n, gh, gw, b.Dy(), b.Dx(), r), cm, alpha)
+	b := pic.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	a := uint32(math.Round(alpha * 256))
+	ys, xs := taps(gh, h, f.Y0, f.Y1, r), taps(gw, w, f.X0, f.X1, r)
+	row := make([]float64, w) // one row at a time: photos can be large
+	for y, ty := range ys {
+		sampleRow(row, n, gw, ty, xs)
+		src := pic.Pix[pic.PixOffset(b.Min.X, b.Min.Y+y):]
+		dst := out.Pix[4*y*w : 4*(y+1)*w]
+		blendRow(dst, src, row, cm, a)
+		for x := range w {
+			if !f.Inside(x, y) {
+				for k := range 3 {
+					dst[4*x+k] = uint8((OutsideDim*uint32(src[4*x+k]) + 128) >> 8)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // EncodePNG writes img to w as PNG. It favours speed: a model with 12

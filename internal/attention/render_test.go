@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -221,5 +223,96 @@ func TestResize(t *testing.T) {
 	}
 	if got := out.RGBAAt(1, 1); got != (color.RGBA{50, 25, 10, 255}) {
 		t.Errorf("(1,1) = %v, want {50 25 10 255}", got)
+	}
+}
+
+// TestUpsampleIn stretches small maps over frames with whole and
+// fractional edges; values worked out by hand from pixel centres.
+func TestUpsampleIn(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		m      []float64
+		gh, gw int
+		h, w   int
+		f      Frame
+		r      Resample
+		want   []float64
+	}{
+		// scale 2/4: x samples (x+0.5−1)/2 − 0.5, clamped to [0, 1].
+		{"bilinear, frame [1, 5) of 6", []float64{0, 1}, 1, 2, 1, 6, Frame{1, 0, 5, 1}, Bilinear, []float64{0, 0, 0.25, 0.75, 1, 1}},
+		{"bilinear, fractional frame [0.5, 2.5)", []float64{0, 1}, 1, 2, 1, 3, Frame{0.5, 0, 2.5, 1}, Bilinear, []float64{0, 0.5, 1}},
+		{"nearest, frame [2, 4) of 6", []float64{0, 1}, 1, 2, 1, 6, Frame{2, 0, 4, 1}, Nearest, []float64{0, 0, 0, 1, 1, 1}},
+		{"bilinear, rows: frame [1, 3) of 4", []float64{0, 1}, 2, 1, 4, 1, Frame{0, 1, 1, 3}, Bilinear, []float64{0, 0, 1, 1}},
+		{"whole picture is Upsample", []float64{0, 1, 2, 3}, 2, 2, 4, 4, Frame{0, 0, 4, 4}, Bilinear,
+			Upsample([]float64{0, 1, 2, 3}, 2, 2, 4, 4, Bilinear)},
+	} {
+		got := UpsampleIn(tc.m, tc.gh, tc.gw, tc.h, tc.w, tc.f, tc.r)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestFrameInside(t *testing.T) {
+	f := Frame{62.5, 12.5, 237.5, 187.5}
+	for _, tc := range []struct {
+		x, y int
+		in   bool
+	}{{62, 12, true}, {61, 12, false}, {62, 11, false}, {236, 186, true}, {237, 186, false}, {236, 187, false}} {
+		if got := f.Inside(tc.x, tc.y); got != tc.in {
+			t.Errorf("(%d, %d) inside %+v: %v, want %v", tc.x, tc.y, f, got, tc.in)
+		}
+	}
+}
+
+// TestRenderInDimsOutside: inside the frame the map alone (alpha 1), the
+// photo outside it at OutsideDim/256 of its brightness.
+func TestRenderInDimsOutside(t *testing.T) {
+	pic := image.NewRGBA(image.Rect(0, 0, 4, 2))
+	for i := range pic.Pix {
+		pic.Pix[i] = 200
+	}
+	gray, _ := ParseColormap("gray")
+	out := RenderIn(pic, []float64{0, 1}, 1, 2, Frame{1, 0, 3, 2}, Bilinear, gray, 1)
+	dim := uint8((OutsideDim*200 + 128) >> 8) // 70
+	want := []uint8{dim, 0, 255, dim}
+	for y := range 2 {
+		for x := range 4 {
+			if c := out.RGBAAt(x, y); c.R != want[x] || c.G != want[x] || c.B != want[x] || c.A != 255 {
+				t.Errorf("(%d, %d) = %v, want gray %d", x, y, c, want[x])
+			}
+		}
+	}
+}
+
+// TestBars measures the bars: as long as the probability makes of the room
+// left of the percentage, the longest label cut to its column.
+func TestBars(t *testing.T) {
+	const w = 200
+	labels := []string{"tabby", "a label far too long to fit in its column"}
+	h := BarsMinHeight(len(labels))
+	img := Bars(labels, []float64{1, 0.25}, w, h)
+	if img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Fatalf("size %v, want %d×%d", img.Bounds(), w, h)
+	}
+	labelW := (w - 2*gridPad) * 9 / 20
+	room := w - (gridPad + labelW + gridPad) - gridPad - textWidth("100.0%") - gridPad
+	for i, want := range []int{room, int(0.25*float64(room) + 0.5)} {
+		y := gridPad + i*lineH + lineH/2
+		n := 0
+		for x := range w {
+			if img.RGBAAt(x, y) == barColour {
+				n++
+			}
+		}
+		if n != want {
+			t.Errorf("bar %d: %d pixels long, want %d", i, n, want)
+		}
+	}
+	if got := fitText(labels[1], labelW); textWidth(got) > labelW || !strings.HasSuffix(got, "..") || !strings.HasPrefix(labels[1], strings.TrimSuffix(got, "..")) {
+		t.Errorf("fitText(%q, %d) = %q (%d pixels)", labels[1], labelW, got, textWidth(got))
+	}
+	if got := fitText("tabby", labelW); got != "tabby" {
+		t.Errorf("fitText cut %q, which fits", got)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/fetch"
+	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/prep"
@@ -43,6 +46,7 @@ type inspectOptions struct {
 	colormap  string
 	alpha     float64
 	size      int
+	photoSize int
 	raw       bool
 	maskOut   bool
 	method    string
@@ -68,8 +72,9 @@ func newInspectCmd(s streams) *cobra.Command {
 		Short: "Draw where the model looks: attention maps per layer and head, and rollout",
 		Long: `inspect-attention runs each image through the model, captures the attention
 probabilities of every layer and head, and writes pictures of the CLS token's
-attention to the patches, blended over the image as the model saw it, into
-one sub-folder of DIR per image (named after the image file; -2, -3, … when
+attention to the patches, blended over the image as the model saw it (and
+the maps through all layers over the whole photo too), into one sub-folder
+of DIR per image (named after the image file; -2, -3, … when
 names repeat). IMAGE may be an image file, an http(s):// URL of one, a .npy
 file of preprocessed pixels, a folder (its image files; -r for sub-folders
 too) or - to read paths from stdin. Each sub-folder holds:
@@ -80,23 +85,35 @@ too) or - to read paths from stdin. Each sub-folder holds:
   layerLL_grid.png        every selected head of the layer, and the fusion, labelled
   rollout.png             attention rollout through all layers (Abnar & Zuidema 2020)
   rollout_grid.png        the rollout through each selected layer
+  rollout_photo.png       the rollout over the whole photo, at the photo's own
+                          size and aspect (--photo-size shrinks it): the map
+                          fills the part the model saw (the center crop, for
+                          models that resize and crop), the rest is dimmed
   relevance.png           with --method relevance: class-specific relevance (Chefer,
                           Gur & Wolf 2021): R = I, then per layer R += mean over
                           heads of (dA ⊙ A)⁺ · R, dA the gradient of the class's
                           logit with respect to the attention A
   relevance_grid.png      the relevance through each selected layer
+  relevance_photo.png     the relevance over the whole photo
   grad_rollout.png        with --method grad-rollout: rollout of each layer's
                           max(mean over heads of (A ⊙ dA), 0) (as jacobgil/vit-explain)
   grad_rollout_grid.png   the grad-rollout through each selected layer
+  grad_rollout_photo.png  the grad-rollout over the whole photo
   attentions.npy          with --raw: the selected layers' and heads' probabilities,
                           float32 (layers, heads, T, T)
   NAME.npy                with --raw: each map NAME.png shows (heads, fused layers,
                           rollout, relevance, grad_rollout) unscaled, float32
                           (grid rows, grid columns)
+  summary.png             one page: the photo, a bar chart of the top 5 classes
+                          and each --method's map over the photo, titled
   summary.json            the top-k prediction, the settings, the file list and the
                           artifact tokens: patches whose last-block output norm is
                           over 5 times the median patch's (the high-norm tokens of
-                          Darcet et al. 2023; --mask-outliers draws them as zero)
+                          Darcet et al. 2023; --mask-outliers draws them as zero),
+                          and the photo's size and the box of it the model saw
+
+The NAME_photo.png pictures need an image file: a .npy input has no photo
+behind it.
 
 Every map is scaled to its own range, low to high, before colouring; by
 default (--scale robust) its values above its 99th percentile are clipped
@@ -129,6 +146,7 @@ prediction is printed as classify prints it.`,
 	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
+	f.IntVar(&o.photoSize, "photo-size", 0, "longer side of the NAME_photo.png pictures in pixels, if the photo is larger; default: the photo's own size")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
 	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
 	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
@@ -151,6 +169,8 @@ func (o *inspectOptions) validate() error {
 		return usagef("--alpha %g: must be between 0 and 1", o.alpha)
 	case o.size != 0 && (o.size < 16 || o.size > 4096):
 		return usagef("--size %d: must be between 16 and 4096", o.size)
+	case o.photoSize != 0 && (o.photoSize < 16 || o.photoSize > 16384):
+		return usagef("--photo-size %d: must be between 16 and 16384 (or 0, the photo's own size)", o.photoSize)
 	}
 	if o.methods, err = parseMethods(o.method); err != nil {
 		return err
@@ -260,7 +280,12 @@ type inspectSummary struct {
 	ArtifactTokens  []attention.Artifact `json:"artifact_tokens"`
 	PatchNormMedian float64              `json:"patch_norm_median"`
 	MaskOutliers    bool                 `json:"mask_outliers"`
-	Files           []string             `json:"files"`
+	// The decoded photo (upright) and the part of it the model's input
+	// shows, in its pixels; absent for .npy inputs.
+	PhotoWidth  int       `json:"photo_width,omitempty"`
+	PhotoHeight int       `json:"photo_height,omitempty"`
+	InputBox    *inputBox `json:"input_box,omitempty"`
+	Files       []string  `json:"files"`
 }
 
 func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string) error {
@@ -398,7 +423,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // predicted one.
 func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, err := loadInput(ctx, sum.Path, pre, o.input.decodeFlags)
+	px, photo, err := loadInputPhoto(ctx, sum.Path, pre, o.input.decodeFlags)
 	if err != nil {
 		return err
 	}
@@ -437,17 +462,35 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	}
 	w := &pictureWriter{dir: dir}
 	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
+	if photo != nil {
+		box := imageio.InputBox(photo.W, photo.H, pre)
+		sum.PhotoWidth, sum.PhotoHeight, sum.InputBox = photo.W, photo.H, (*inputBox)(&box)
+		if err := pics.setPhoto(photo, box); err != nil {
+			return fmt.Errorf("%s: %w", sum.Path, err)
+		}
+	}
 	if o.maskOut {
 		pics.mask = sum.ArtifactTokens
 	}
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
+	var shown []shownMap
 	for _, m := range o.methods {
 		if m == "rollout" {
-			pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)
+			shown = append(shown, shownMap{"rollout", pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)})
 		} else {
-			pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+			final := pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+			shown = append(shown, shownMap{fmt.Sprintf("%s for %q", m, sum.Class.Label), final})
 		}
+	}
+	title := fmt.Sprintf("%s, model %s", baseName(sum.Path), sum.Model)
+	var top []prediction
+	if logits != nil {
+		top = topK(logits, cfg.Labels, summaryBars)
+		title = fmt.Sprintf("%s: %s %.1f%% (model %s)", baseName(sum.Path), top[0].Label, 100*top[0].Prob, sum.Model)
+	}
+	if err := pics.drawSummary(w, title, top, len(cfg.Labels), shown); err != nil {
+		return fmt.Errorf("%s: %w", sum.Path, err)
 	}
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
@@ -468,7 +511,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 
 // pictureName matches the files inspect-attention writes into an image's
 // folder, and the temporary names a killed run may have left of them.
-var pictureName = regexp.MustCompile(`^\.?(input\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
+var pictureName = regexp.MustCompile(`^\.?(input\.png|summary\.png|layer\d{2,}_(head\d{2,}|fused_[a-z]+|grid)\.png|(rollout|relevance|grad_rollout)(_grid|_photo)?\.png|(layer\d{2,}_(head\d{2,}|fused_[a-z]+)|rollout|relevance|grad_rollout)\.npy|attentions\.npy|summary\.json)(\.\d+\.tmp)?$`)
 
 // removeStale removes the files of an earlier run into dir (other layers,
 // heads or fusion) that this run did not write, so the folder holds what
@@ -487,4 +530,41 @@ func removeStale(dir string, written []string) error {
 		}
 	}
 	return nil
+}
+
+// inputBox is the rectangle [x0, x1) × [y0, y1) of the photo, in its pixels
+// (edges not necessarily whole), that the model's input shows.
+type inputBox struct {
+	X0 float64 `json:"x0"`
+	Y0 float64 `json:"y0"`
+	X1 float64 `json:"x1"`
+	Y1 float64 `json:"y1"`
+}
+
+// loadInputPhoto is loadInput for one image that also returns the photo,
+// decoded whole and upright, to draw the maps over; nil for .npy inputs.
+func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, *imageio.RGB8, error) {
+	isNpy := strings.EqualFold(filepath.Ext(baseName(path)), ".npy")
+	if !fetch.IsURL(path) {
+		px, err := loadInput(ctx, path, p, in)
+		if err != nil || isNpy {
+			return px, nil, err
+		}
+		photo, err := imageio.DecodeFile(path, in.maxPixels)
+		return px, photo, err
+	}
+	data, err := urls.Get(ctx, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if isNpy {
+		px, err := loadNpy(path, bytes.NewReader(data), p)
+		return px, nil, err
+	}
+	px, err := imageio.LoadImageData(path, data, p, in.maxPixels, in.decoding())
+	if err != nil {
+		return nil, nil, err
+	}
+	photo, err := imageio.DecodeData(path, data, in.maxPixels)
+	return px, photo, err
 }

@@ -115,6 +115,7 @@ func (p *pictures) drawGradMethod(w *pictureWriter, method string, g *gradMaps, 
 	name := strings.ReplaceAll(method, "-", "_")
 	final := steps[len(steps)-1]
 	p.draw(w, name, final)
+	p.drawOnPhoto(w, name, final)
 	var tiles []attention.Tile
 	for _, l := range layers {
 		tiles = append(tiles, attention.Tile{Image: p.render(steps[l]), Label: fmt.Sprintf("through layer %d", l)})

@@ -9,16 +9,50 @@ import (
 	"sync"
 
 	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
-// pictures draws maps over the image as the model saw it.
+// pictures draws maps over the image as the model saw it, and the maps
+// through all layers over the whole photo.
 type pictures struct {
-	o    *inspectOptions
-	lo   attention.Layout
-	base *image.RGBA          // the model's input at the display size
-	mask []attention.Artifact // patches drawn as zero (--mask-outliers)
+	o     *inspectOptions
+	lo    attention.Layout
+	base  *image.RGBA          // the model's input at the display size
+	mask  []attention.Artifact // patches drawn as zero (--mask-outliers)
+	long  int                  // the longer side of base
+	src   *imageio.RGB8        // the photo as decoded; nil for .npy inputs
+	box   imageio.Box          // where the model's input lies in src
+	photo *image.RGBA          // src at --photo-size
+	frame attention.Frame      // box in photo
+}
+
+// setPhoto keeps img and box, the model's input in img's pixels, and img
+// shrunk to --photo-size if larger, to draw over.
+func (p *pictures) setPhoto(img *imageio.RGB8, box imageio.Box) error {
+	p.src, p.box = img, box
+	long := max(img.W, img.H)
+	if s := p.o.photoSize; s == 0 || long <= s {
+		p.photo, p.frame = img.RGBA(), attention.Frame(box)
+		return nil
+	}
+	var err error
+	p.photo, p.frame, err = scalePhoto(img, box, float64(p.o.photoSize)/float64(long))
+	return err
+}
+
+// scalePhoto resizes img by s (Pillow's bilinear filter, antialiased when
+// shrinking) and box with it.
+func scalePhoto(img *imageio.RGB8, box imageio.Box, s float64) (*image.RGBA, attention.Frame, error) {
+	w, h := max(1, int(math.Round(float64(img.W)*s))), max(1, int(math.Round(float64(img.H)*s)))
+	small, err := imageio.Resize(img, w, h, prep.Bilinear)
+	if err != nil {
+		return nil, attention.Frame{}, err
+	}
+	sx, sy := float64(w)/float64(img.W), float64(h)/float64(img.H)
+	return small.RGBA(), attention.Frame{X0: box.X0 * sx, Y0: box.Y0 * sy, X1: box.X1 * sx, Y1: box.Y1 * sy}, nil
 }
 
 // newPictures prepares the background: the model's (C, h, w) input px
@@ -41,17 +75,31 @@ func newPictures(cfg *model.Config, lo attention.Layout, o *inspectOptions, px [
 	if dh != h || dw != w {
 		base = attention.Resize(base, dw, dh, attention.Bilinear)
 	}
-	return &pictures{o: o, lo: lo, base: base}
+	return &pictures{o: o, lo: lo, base: base, long: long}
 }
 
 // render draws a (T, T) map's attention to the patches, scaled by --scale,
 // the masked patches set to zero.
 func (p *pictures) render(m []float64) *image.RGBA {
+	return attention.Render(p.base, p.patches(m), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+}
+
+// patches is a (T, T) map's attention to the patches, scaled by --scale,
+// the masked patches set to zero.
+func (p *pictures) patches(m []float64) []float64 {
 	pm := p.lo.PatchMap(m)
 	for _, a := range p.mask {
 		pm[a.Row*p.lo.GW+a.Col] = 0
 	}
-	return attention.Render(p.base, p.o.scale.Apply(pm), p.lo.GH, p.lo.GW, p.o.resample, p.o.cm, p.o.alpha)
+	return p.o.scale.Apply(pm)
+}
+
+// drawOnPhoto writes a (T, T) map over the whole photo as NAME_photo.png,
+// when there is a photo.
+func (p *pictures) drawOnPhoto(w *pictureWriter, name string, m []float64) {
+	if p.photo != nil {
+		w.png(name+"_photo.png", attention.RenderIn(p.photo, p.patches(m), p.lo.GH, p.lo.GW, p.frame, p.o.resample, p.o.cm, p.o.alpha))
+	}
 }
 
 // draw writes a (T, T) map as NAME.png and, with --raw, its attention to
@@ -101,14 +149,15 @@ func (p *pictures) drawLayer(w *pictureWriter, probs []float32, l int, heads []i
 }
 
 // drawRollout writes the rollout through all layers and a grid of the
-// rollout through each selected layer.
-func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, heads []int) {
+// rollout through each selected layer, and returns the final (T, T) map.
+func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, heads []int) []float64 {
 	fused := make([][]float64, len(probs))
 	for l := range probs {
 		fused[l] = attention.Fuse(probs[l], p.lo.T, heads, p.o.fusion)
 	}
 	steps := attention.Rollout(fused, p.lo.T, p.o.discard, p.lo.HasCLS)
 	p.draw(w, "rollout", steps[len(steps)-1])
+	p.drawOnPhoto(w, "rollout", steps[len(steps)-1])
 	var tiles []attention.Tile
 	for _, l := range layers {
 		img := p.render(steps[l])
@@ -117,6 +166,71 @@ func (p *pictures) drawRollout(w *pictureWriter, probs [][]float32, layers, head
 	title := fmt.Sprintf("rollout, heads fused by %s, discard ratio %g", p.o.fusion, p.o.discard)
 	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
 	w.png("rollout_grid.png", attention.Grid(tiles, cols, title, p.o.cm))
+	return steps[len(steps)-1]
+}
+
+// summaryBars is how many classes summary.png's bar chart shows.
+const summaryBars = 5
+
+// shownMap is a map through all layers and its name on summary.png.
+type shownMap struct {
+	label string
+	m     []float64 // (T, T)
+}
+
+// drawSummary writes summary.png, one page under title: the photo (the
+// part the model did not see dimmed), the bar chart of top (if the model
+// classifies) and each of maps over the photo, two tiles a row, each with
+// its longer side at --size (more if the bars need it).
+func (p *pictures) drawSummary(w *pictureWriter, title string, top []prediction, classes int, maps []shownMap) error {
+	pic, frame, err := p.summaryPhoto()
+	if err != nil {
+		return err
+	}
+	b := pic.Bounds()
+	label := "the model's input"
+	if p.src != nil {
+		label = fmt.Sprintf("photo %dx%d", p.src.W, p.src.H)
+		if p.box != (imageio.Box{X1: float64(p.src.W), Y1: float64(p.src.H)}) {
+			label += ", crop dimmed"
+		}
+	}
+	// alpha 0: the photo itself inside the frame, dimmed outside.
+	plain := attention.RenderIn(pic, make([]float64, p.lo.GH*p.lo.GW), p.lo.GH, p.lo.GW, frame, p.o.resample, p.o.cm, 0)
+	tiles := []attention.Tile{{Image: plain, Label: label}}
+	if len(top) > 0 {
+		labels, probs := make([]string, len(top)), make([]float64, len(top))
+		for i, t := range top {
+			labels[i], probs[i] = t.Label, t.Prob
+		}
+		tiles = append(tiles, attention.Tile{Image: attention.Bars(labels, probs, b.Dx(), b.Dy()), Label: fmt.Sprintf("top %d of %d classes", len(top), classes)})
+	}
+	for _, m := range maps {
+		img := attention.RenderIn(pic, p.patches(m.m), p.lo.GH, p.lo.GW, frame, p.o.resample, p.o.cm, p.o.alpha)
+		tiles = append(tiles, attention.Tile{Image: img, Label: m.label})
+	}
+	w.png("summary.png", attention.Grid(tiles, 2, title, p.o.cm))
+	return nil
+}
+
+// summaryPhoto is the photo (the model's input for .npy inputs) with its
+// longer side at --size, or larger so the shorter side holds the bar
+// chart, and where the model's input lies in it.
+func (p *pictures) summaryPhoto() (*image.RGBA, attention.Frame, error) {
+	minShort := float64(attention.BarsMinHeight(summaryBars))
+	if p.src == nil {
+		b := p.base.Bounds()
+		W, H := b.Dx(), b.Dy()
+		s := max(1, minShort/float64(min(W, H)))
+		w, h := int(math.Round(float64(W)*s)), int(math.Round(float64(H)*s))
+		if s > 1 {
+			return attention.Resize(p.base, w, h, attention.Bilinear), attention.Frame{X1: float64(w), Y1: float64(h)}, nil
+		}
+		return p.base, attention.Frame{X1: float64(W), Y1: float64(H)}, nil
+	}
+	W, H := p.src.W, p.src.H
+	s := max(float64(p.long)/float64(max(W, H)), minShort/float64(min(W, H)))
+	return scalePhoto(p.src, p.box, s)
 }
 
 // rawAttention gathers the selected layers and heads of a B=1 capture into

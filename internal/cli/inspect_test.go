@@ -19,6 +19,7 @@ import (
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
@@ -263,7 +264,7 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 		t.Errorf("summary.json: layers %v heads %v top %v", sum.Layers, sum.Heads, sum.TopK)
 	}
 	// With --raw every single map comes as NAME.png and NAME.npy.
-	want := []string{"input.png", "rollout.png", "rollout.npy", "rollout_grid.png", "attentions.npy", "summary.json"}
+	want := []string{"input.png", "rollout.png", "rollout.npy", "rollout_grid.png", "attentions.npy", "summary.json", "summary.png"}
 	for _, l := range layers {
 		for _, h := range heads {
 			want = append(want, fmt.Sprintf("layer%02d_head%02d.png", l, h), fmt.Sprintf("layer%02d_head%02d.npy", l, h))
@@ -304,7 +305,7 @@ func checkSummary(t *testing.T, dir string, layers, heads []int, top []predictio
 		if name == "input.png" {
 			side = cfg.Width
 		}
-		if !strings.Contains(name, "grid") && (cfg.Width != side || cfg.Height != side) {
+		if !strings.Contains(name, "grid") && name != "summary.png" && (cfg.Width != side || cfg.Height != side) {
 			t.Errorf("%s is %dx%d, want %dx%d", name, cfg.Width, cfg.Height, side, side)
 		}
 	}
@@ -334,6 +335,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's labels`},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--image-size", "96"}, "gradients need the model's own image size"},
 		{[]string{fx.input, "--out", out, "--scale", "log"}, "unknown colour scale"},
+		{[]string{fx.input, "--out", out, "--photo-size", "8"}, "--photo-size 8: must be between 16 and 16384"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
@@ -598,7 +600,7 @@ func TestInspectGradMethods(t *testing.T) {
 		}
 		want := []string{"attentions.npy", "grad_rollout.npy", "grad_rollout.png", "grad_rollout_grid.png", "input.png",
 			"layer02_fused_mean.npy", "layer02_fused_mean.png", "layer02_grid.png", "layer02_head00.npy", "layer02_head00.png",
-			"relevance.npy", "relevance.png", "relevance_grid.png", "summary.json"}
+			"relevance.npy", "relevance.png", "relevance_grid.png", "summary.png", "summary.json"}
 		if !slices.Equal(sum.Files, want) {
 			t.Fatalf("files %v, want %v", sum.Files, want)
 		}
@@ -635,5 +637,151 @@ func TestInspectGradMethods(t *testing.T) {
 		if slices.Equal(a[name], pred[name]) {
 			t.Errorf("%s: the same map for classes %d and %d", name, other.Index, sum.TopK[0].Index)
 		}
+	}
+}
+
+// TestInspectPhotoOverlay: with the default model (shorter side to 248,
+// center crop 224), chelsea.png (451×300) is resized to 372×248 and cut at
+// (74, 12); the maps over the photo keep its size and aspect, fill the box
+// that crop comes from, and leave the photo outside it dimmed.
+func TestInspectPhotoOverlay(t *testing.T) {
+	src := filepath.Join(imagesDir, "chelsea.png")
+	photo, err := imageio.DecodeFile(src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := photoServer(t)
+	for _, tc := range []struct {
+		name, src string
+		flags     []string
+		w, h      int
+	}{
+		{"own size", src, nil, 451, 300},
+		{"from a URL", srv.URL + "/img/chelsea.png", nil, 451, 300},
+		{"--photo-size 200", src, []string{"--photo-size", "200"}, 200, 133},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"inspect-attention", tc.src, "--out", out, "--size", "32", "--layers", "11", "--alpha", "1"}, tc.flags...)
+			if code, _, errs := run(t, "", args...); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			dir := filepath.Join(out, "chelsea")
+			var sum inspectSummary
+			b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			if err != nil || json.Unmarshal(b, &sum) != nil {
+				t.Fatalf("summary.json: %v", err)
+			}
+			want := inputBox{74.0 * 451 / 372, 12.0 * 300 / 248, 298.0 * 451 / 372, 236.0 * 300 / 248}
+			if sum.PhotoWidth != 451 || sum.PhotoHeight != 300 || sum.InputBox == nil || *sum.InputBox != want {
+				t.Fatalf("summary: photo %d×%d, input box %+v; want 451×300, %+v", sum.PhotoWidth, sum.PhotoHeight, sum.InputBox, want)
+			}
+			if !slices.Contains(sum.Files, "rollout_photo.png") {
+				t.Fatalf("summary.json lists %v, no rollout_photo.png", sum.Files)
+			}
+			f, err := os.Open(filepath.Join(dir, "rollout_photo.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Bounds().Dx() != tc.w || img.Bounds().Dy() != tc.h {
+				t.Fatalf("rollout_photo.png is %v, want %d×%d", img.Bounds(), tc.w, tc.h)
+			}
+			if tc.w != photo.W {
+				return // the dimming is checked against the photo at its own size
+			}
+			frame := attention.Frame(want)
+			var inside, outside, dimmed int
+			for y := range tc.h {
+				for x := range tc.w {
+					r, _, _, _ := img.At(x, y).RGBA()
+					dim := (attention.OutsideDim*uint32(photo.Pix[3*(y*photo.W+x)]) + 128) >> 8
+					if frame.Inside(x, y) {
+						inside++
+						if r>>8 == dim {
+							dimmed++
+						}
+					} else if outside++; r>>8 != dim {
+						t.Fatalf("(%d, %d) outside the box: red %d, want the photo's dimmed, %d", x, y, r>>8, dim)
+					}
+				}
+			}
+			// Pixel centres x+0.5 in [89.7, 361.3), y+0.5 in [14.5, 285.5):
+			// x 90..360, y 15..284, 271×270 pixels.
+			if inside != 271*270 || outside != 451*300-inside || dimmed > inside/10 {
+				t.Errorf("%d pixels inside the box (want %d), %d of them look dimmed", inside, 271*270, dimmed)
+			}
+		})
+	}
+}
+
+// TestInspectSummaryPage: summary.png is the page of the photo, the top-5
+// bars and each method's map, tiles with the photo's aspect, the longer
+// side at --size (more when the bars need the height).
+func TestInspectSummaryPage(t *testing.T) {
+	chelsea := filepath.Join(imagesDir, "chelsea.png")
+	fx := newInspectFixture(t, "vit-p8-h6-eps6", 0)
+	backbone := convertTestModel(t, "vit-p8-backbone")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		dir    string // the image's sub-folder
+		w, h   int
+		labels []string
+	}{
+		{"default model, rollout and relevance", []string{chelsea, "--method", "rollout,relevance"}, "chelsea", 224, 149,
+			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout", `relevance for "Egyptian cat"`}},
+		{"--size 64: the bars need 87 rows", []string{chelsea, "--size", "64"}, "chelsea", 131, 87,
+			[]string{"photo 451x300, crop dimmed", "top 5 of 1000 classes", "rollout"}},
+		{"straight resize: nothing dimmed", []string{"-m", "fashion-vit", chelsea}, "chelsea", 224, 149,
+			[]string{"photo 451x300", "top 5 of 10 classes", "rollout"}},
+		{".npy: the model's input, no photo", []string{"-m", fx.model, fx.input}, "img", 224, 224,
+			[]string{"the model's input", "top 5 of 10 classes", "rollout"}},
+		{"a backbone: no bars", []string{"-m", backbone, chelsea}, "chelsea", 224, 149,
+			[]string{"photo 451x300", "rollout"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"inspect-attention", "--out", out, "--layers", "0"}, tc.args...)
+			if code, _, errs := run(t, "", args...); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			dir := filepath.Join(out, tc.dir)
+			var sum inspectSummary
+			b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			if err != nil || json.Unmarshal(b, &sum) != nil {
+				t.Fatalf("summary.json: %v", err)
+			}
+			if !slices.Contains(sum.Files, "summary.png") {
+				t.Errorf("summary.json lists %v, no summary.png", sum.Files)
+			}
+			f, err := os.Open(filepath.Join(dir, "summary.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := png.DecodeConfig(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same layout drawn from blank tiles of the expected size.
+			var tiles []attention.Tile
+			for _, l := range tc.labels {
+				tiles = append(tiles, attention.Tile{Image: image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), Label: l})
+			}
+			title := fmt.Sprintf("%s, model %s", filepath.Base(sum.Path), sum.Model)
+			if len(sum.TopK) > 0 {
+				title = fmt.Sprintf("%s: %s %.1f%% (model %s)", filepath.Base(sum.Path), sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
+			}
+			cm, _ := attention.ParseColormap("viridis")
+			want := attention.Grid(tiles, 2, title, cm).Bounds()
+			if cfg.Width != want.Dx() || cfg.Height != want.Dy() {
+				t.Errorf("summary.png is %d×%d, want %d×%d: tiles %d×%d labelled %q", cfg.Width, cfg.Height, want.Dx(), want.Dy(), tc.w, tc.h, tc.labels)
+			}
+		})
 	}
 }

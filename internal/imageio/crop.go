@@ -52,11 +52,38 @@ func shortestSide(W, H, s int) (w, h int) {
 // large. The offsets are torchvision's CenterCrop: round((in−out)/2), half
 // to even as Python rounds, so an odd margin of 2k+1 starts at k or k+1.
 func CenterCrop(img *RGB8, w, h int) *RGB8 {
-	x0 := int(math.RoundToEven(float64(img.W-w) / 2))
-	y0 := int(math.RoundToEven(float64(img.H-h) / 2))
+	x0, y0 := cropOffset(img.W, w), cropOffset(img.H, h)
 	out := NewRGB8(w, h)
 	for y := range h {
 		copy(out.Pix[3*y*w:3*(y+1)*w], img.Pix[3*((y0+y)*img.W+x0):])
 	}
 	return out
+}
+
+// cropOffset is where CenterCrop's out pixels start in in.
+func cropOffset(in, out int) int { return int(math.RoundToEven(float64(in-out) / 2)) }
+
+// Box is a rectangle in an image's continuous pixel coordinates, pixel
+// (x, y) covering [x, x+1) × [y, y+1): it spans [X0, X1) × [Y0, Y1).
+type Box struct{ X0, Y0, X1, Y1 float64 }
+
+// InputBox is the part of a W×H image that Preprocess with p turns into
+// the model's input: the whole image when p resizes straight to the
+// model's size (or does not resize), else the center crop's rectangle
+// taken back through the resize, which maps the resized [0, w) onto the
+// image's [0, W) (so does Pillow's resize, by pixel centres). A draft
+// JPEG decode resizes from a smaller image of the same aspect, up to the
+// rounding of its size.
+func InputBox(W, H int, p prep.Params) Box {
+	full := Box{0, 0, float64(W), float64(H)}
+	if !p.DoResize {
+		return full
+	}
+	w, h, crop := resizeSize(W, H, p)
+	if !crop {
+		return full
+	}
+	x0, y0 := cropOffset(w, p.Width), cropOffset(h, p.Height)
+	back := func(v, in, out int) float64 { return float64(v*in) / float64(out) }
+	return Box{back(x0, W, w), back(y0, H, h), back(x0+p.Width, W, w), back(y0+p.Height, H, h)}
 }

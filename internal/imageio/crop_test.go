@@ -73,3 +73,78 @@ func TestCenterCropOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestInputBox checks the rectangle of the source image that becomes the
+// model's input on small cases worked out by hand.
+func TestInputBox(t *testing.T) {
+	timm := func(short, crop int) prep.Params {
+		return prep.Params{DoResize: true, ResizeShortest: short, Width: crop, Height: crop}
+	}
+	for _, tc := range []struct {
+		name string
+		W, H int
+		p    prep.Params
+		want Box
+	}{
+		// 300×200 → 384×256 (int(256·300/200)), crop 224 at (80, 16):
+		// 80·300/384 = 62.5, 304·300/384 = 237.5, 16·200/256 = 12.5, 240·200/256 = 187.5.
+		{"landscape, shorter side 256, crop 224", 300, 200, timm(256, 224), Box{62.5, 12.5, 237.5, 187.5}},
+		// 10×20 → 8×16, crop 8 at (0, 4): y 4·20/16 = 5 to 12·20/16 = 15.
+		{"portrait", 10, 20, timm(8, 8), Box{0, 5, 10, 15}},
+		// 12×10 → 6×5, crop 4: margins 2 and 1; round(0.5) = 0 (half to even).
+		{"odd margin 1 starts at 0", 12, 10, timm(5, 4), Box{2, 0, 10, 8}},
+		// 14×14 → 7×7, crop 4: margin 3, round(1.5) = 2, ×2 back.
+		{"odd margin 3 starts at 2", 14, 14, timm(7, 4), Box{4, 4, 12, 12}},
+		// DeiT: 512×384 → 256×256, crop 224 at (16, 16): x ×2, y ×1.5.
+		{"fixed resize then crop", 512, 384, prep.Params{DoResize: true, ResizeWidth: 256, ResizeHeight: 256, Width: 224, Height: 224}, Box{32, 24, 480, 360}},
+		{"straight resize: all of it", 451, 300, prep.Default(224), Box{0, 0, 451, 300}},
+		{"no resize: all of it", 224, 224, prep.Params{Width: 224, Height: 224}, Box{0, 0, 224, 224}},
+	} {
+		if got := InputBox(tc.W, tc.H, tc.p); got != tc.want {
+			t.Errorf("%s: %d×%d gives %+v, want %+v", tc.name, tc.W, tc.H, got, tc.want)
+		}
+	}
+}
+
+// TestInputBoxMatchesPixels preprocesses images whose pixels hold their own
+// coordinates with nearest resampling: the model's input pixel (i, j) must
+// come from source pixel floor(X0 + (i+0.5)·(X1−X0)/width), and likewise
+// for rows, for the box InputBox gives.
+func TestInputBoxMatchesPixels(t *testing.T) {
+	for _, tc := range []struct {
+		W, H int
+		p    prep.Params
+	}{
+		{300, 200, prep.Params{DoResize: true, ResizeShortest: 256, Width: 224, Height: 224}},
+		{451, 300, prep.Params{DoResize: true, ResizeShortest: 248, Width: 224, Height: 224}},
+		{333, 517, prep.Params{DoResize: true, ResizeShortest: 40, Width: 32, Height: 32}},
+		{512, 384, prep.Params{DoResize: true, ResizeWidth: 256, ResizeHeight: 256, Width: 224, Height: 224}},
+		{451, 300, prep.Params{DoResize: true, Width: 96, Height: 64}},
+	} {
+		img := NewRGB8(tc.W, tc.H)
+		for y := range tc.H {
+			for x := range tc.W {
+				img.Pix[3*(y*tc.W+x)], img.Pix[3*(y*tc.W+x)+1], img.Pix[3*(y*tc.W+x)+2] = uint8(x%256), uint8(x/256), uint8(y%256)
+			}
+		}
+		tc.p.Resample = prep.Nearest
+		px, err := Preprocess(img, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := InputBox(tc.W, tc.H, tc.p)
+		w, h := tc.p.Width, tc.p.Height
+		for j := range h {
+			for i := range w {
+				x := int(px[j*w+i]) + 256*int(px[w*h+j*w+i])
+				y := int(px[2*w*h+j*w+i])
+				wantX := int(b.X0 + (float64(i)+0.5)*(b.X1-b.X0)/float64(w))
+				wantY := int(b.Y0+(float64(j)+0.5)*(b.Y1-b.Y0)/float64(h)) % 256
+				if x != wantX || y != wantY {
+					t.Fatalf("%d×%d, %+v: input pixel (%d, %d) is source (%d, %d), the box %+v says (%d, %d)",
+						tc.W, tc.H, tc.p, i, j, x, y, b, wantX, wantY)
+				}
+			}
+		}
+	}
+}

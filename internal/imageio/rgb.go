@@ -240,3 +240,13 @@ func gifPalette(d []byte) []uint8 {
 	}
 	return global
 }
+
+// RGBA returns img as an opaque *image.RGBA.
+func (img *RGB8) RGBA() *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, img.W, img.H))
+	for i := range img.W * img.H {
+		copy(out.Pix[4*i:4*i+3], img.Pix[3*i:3*i+3])
+		out.Pix[4*i+3] = 255
+	}
+	return out
+}

@@ -37,7 +37,8 @@ var hostileFlags = map[string][][]string{
 	"benchmark": {
 		{"--batch", "0"}, {"--batch", "100000", "--image-size", "224"}, {"--threads", "0"}, {"--threads", "1000000"},
 		{"--patch", "0"}, {"--patch", "-16"}, {"--image-size", "100000"}, {"--image-size", "0"},
-		{"--image-size", "320x240"}, {"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
+		{"--image-size", "64x10000000"}, {"--image-size", "64x"}, {"--shape", "vit-ti/32@64x0"}, {"--shape", "vit-ti/32@64x50"},
+		{"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
 		{"--warmup", "-1s"}, {"--min-runs", "0"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
 		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},

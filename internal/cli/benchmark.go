@@ -422,8 +422,8 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 				return err
 			}
 			rep.Rows = append(rep.Rows, row)
-			bar.message(fmt.Sprintf("%s/%d@%s batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%d runs)",
-				row.Arch, row.Patch, row.Size(), B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, row.Runs))
+			bar.message(fmt.Sprintf("%s/%d@%s batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%s)",
+				row.Arch, row.Patch, row.Size(), B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, nouns(row.Runs, "run")))
 			bar.add()
 		}
 	}

@@ -156,8 +156,8 @@ func summarize(s streams, n, failed int, took time.Duration, note string) error 
 	if n == 0 {
 		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	fmt.Fprintf(s.err, "classified %d of %d images in %.2fs (%.1f img/s), %d failed%s\n",
-		n-failed, n, took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
+	fmt.Fprintf(s.err, "classified %d of %s in %.2fs (%.1f img/s), %d failed%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
 	if failed > 0 {
 		return errPartial
 	}

@@ -119,7 +119,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
 	if len(res.Ignored) > 0 {
-		fmt.Fprintf(s.err, "vitctl: ignored %d tensors the model does not use (as Hugging Face does): %v\n", len(res.Ignored), res.Ignored)
+		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(res.Ignored), "tensor"), res.Ignored)
 	}
 	if opts.verify {
 		f, err := gguf.Open(opts.out)

@@ -157,7 +157,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if len(job.skipped) > 0 {
-		fmt.Fprintf(s.err, "vitctl: %d images could not be read and were skipped\n", len(job.skipped))
+		n := len(job.skipped)
+		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
 		return errPartial
 	}
 	return nil
@@ -170,7 +171,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		return nil, nil, fmt.Errorf("data: %w", err)
 	}
 	if len(all.Labels) < 2 {
-		return nil, nil, fmt.Errorf("data %s: %d class; need at least 2 (one sub-folder per class)", data, len(all.Labels))
+		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
 	if o.val != "" {
 		val, err := train.Open(o.val, all.Labels)
@@ -184,7 +185,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 	}
 	tr, val := all.Split(o.valSplit, o.seed)
 	if len(val.Examples) == 0 || len(tr.Examples) == 0 {
-		return nil, nil, fmt.Errorf("data %s: %d images is too few to hold out %g for validation", data, len(all.Examples), o.valSplit)
+		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
 	return tr, val, nil
 }

@@ -164,7 +164,7 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
 	out := filepath.Join(t.TempDir(), "b.gguf")
 	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
-	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 images could not be read") {
+	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 image could not be read and was skipped") {
 		t.Errorf("exit %d\n%s", code, errs)
 	}
 	if _, err := os.Stat(out); err != nil {

@@ -171,7 +171,7 @@ func (l *listing) skippedNote() string {
 	if l.skipped == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d files in folders skipped for their names (--all-files tries every file)", l.skipped)
+	return fmt.Sprintf("; %s in folders skipped for %s (--all-files tries every file)", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"))
 }
 
 // relKey is the key of path found in the folder root: its path below root.

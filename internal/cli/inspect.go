@@ -355,7 +355,7 @@ func summarizeInspect(s streams, n, failed int, out string, took time.Duration, 
 	if n == 0 {
 		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	fmt.Fprintf(s.err, "inspected %d of %d images in %.2fs, pictures in %s%s\n", n-failed, n, took.Seconds(), out, note)
+	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, pictures in %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), out, note)
 	if failed > 0 {
 		return errPartial
 	}

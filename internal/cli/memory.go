@@ -24,7 +24,7 @@ type runShape struct {
 }
 
 func (s runShape) String() string {
-	return fmt.Sprintf("a run at %dx%d pixels with batch %d and %d threads", s.w, s.h, s.batch, s.threads)
+	return fmt.Sprintf("a run at %dx%d pixels with batch %d and %s", s.w, s.h, s.batch, nouns(s.threads, "thread"))
 }
 
 // memNeed is an estimate of the bytes a run holds at its peak, by part.

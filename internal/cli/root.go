@@ -42,7 +42,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 type interrupted struct{ done, total int }
 
 func (i interrupted) Error() string {
-	return fmt.Sprintf("interrupted after %d of %d images", i.done, i.total)
+	return fmt.Sprintf("interrupted after %d of %s", i.done, nouns(i.total, "image"))
 }
 
 func (i interrupted) Unwrap() error { return context.Canceled }

@@ -192,8 +192,11 @@ func locate(src string) (dir, ck string, err error) {
 		return "", "", err
 	}
 	if st.IsDir() {
-		ck, err := findCheckpoint(src)
-		return src, ck, err
+		ck, err := FindCheckpoint(src)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: %w", src, err)
+		}
+		return src, ck, nil
 	}
 	for _, suf := range []string{".safetensors", ".bin", ".index.json"} {
 		if strings.HasSuffix(src, suf) {

@@ -24,7 +24,7 @@ var hostileFlags = map[string][][]string{
 		{"--image-size", "30"},
 		{"--precision", "fp16"}, {"--kernel", "sse9"}, {"-o", "xml"},
 		{"--max-memory", "0"}, {"--max-memory", "lots"}, {"--max-memory", "1K"},
-		{"--no-such-flag"}, {"-k"},
+		{"--no-such-flag"}, {"-k"}, {"--out", "/no/such/dir/r.jsonl"},
 	},
 	"inspect-attention": {
 		{"--discard-ratio", "1"}, {"--discard-ratio", "-0.1"}, {"--discard-ratio", "NaN"},
@@ -45,12 +45,23 @@ var hostileFlags = map[string][][]string{
 		{"--max-memory", "-5G"}, {"stray-argument"},
 	},
 	"merge": {
-		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"},
+		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"}, {"--out", "/no/such/dir/m.jsonl", "a.jsonl"},
+	},
+	"eval": {
+		{"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"}, {"--batch", "0"}, {"--threads", "0"}, {"-o", "csv"},
+		{"--decode", "fast"}, {"--precision", "fp16"},
+	},
+	"finetune": {
+		{"--out", "/no/such/dir/m.gguf"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
+		{"--epochs", "-1"}, {"--lr", "NaN"}, {"--batch", "0"},
+		{"--train", "last:0"}, {"--train", "last:99"}, {"--train", "legs"}, {"--augment", "maybe"},
+		{"--val-split", "1"}, {"--warmup", "2"}, {"--label-smoothing", "1"}, {"--weight-decay", "-1"},
+		{"--threads", "0"}, {"--decoders", "0"}, {"-o", "csv"},
 	},
 	"embed": {
 		{"--pool", "max"}, {"--pool", ""}, {"-o", "csv"}, {"-o", "text"}, {"--batch", "0"}, {"--decoders", "0"},
 		{"--threads", "0"}, {"--image-size", "30"}, {"--max-pixels", "0"}, {"--max-memory", "1K"}, {"--precision", "fp16"},
-		{"-m", "fashion-vit", "--pool", "mean", "--image-size", "700000"}, {"--no-such-flag"},
+		{"-m", "fashion-vit", "--pool", "mean", "--image-size", "700000"}, {"--no-such-flag"}, {"--npy", "/no/such/dir/e.npy"},
 	},
 	"models": {
 		{"-o", "csv"}, {"stray-argument"}, {"--notices=maybe"},
@@ -73,6 +84,10 @@ func TestHostileFlags(t *testing.T) {
 				args = append(args, img)
 			case "inspect-attention":
 				args = append(args, "--out", out, img)
+			case "eval":
+				args = append(args, "-m", "fashion-vit", "../../testdata/images/fashion")
+			case "finetune":
+				args = append(args, "-m", "fashion-vit", "../../testdata/images/fashion", "--out", out+"/ft.gguf")
 			case "benchmark":
 				args = append(args, "--arch", "vit-ti", "--patch", "32", "--image-size", "64", "--time", "1ms", "--warmup", "0", "--min-runs", "1")
 			case "convert":

@@ -157,9 +157,6 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 			}
 		}
 	}
-	if ext := strings.ToLower(filepath.Ext(o.plot)); o.plot != "" && ext != ".png" {
-		return usagef("--plot %s: the chart is a PNG image; give a name ending in .png", o.plot)
-	}
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
 	}
@@ -267,7 +264,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	if err := checkOutputFile("--plot", o.plot); err != nil {
+	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
 	ctx := cmd.Context()

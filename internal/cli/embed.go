@@ -96,6 +96,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if err := checkOutputFile("--npy", o.npy); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}

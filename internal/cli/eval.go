@@ -57,6 +57,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
+	if err := checkPlotFile("--plot", o.plot); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}

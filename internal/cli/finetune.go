@@ -115,6 +115,13 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output}).validate(); err != nil {
 		return err
 	}
+	// Both are written after the training: check them before it.
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkPlotFile("--plot", o.plot); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}

@@ -174,7 +174,7 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 		}
 	}
 	if err := convert.WriteModel(path, cfg, p.Getter(cfg), wr); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return hideTemp(err, path)
 	}
 	return nil
 }

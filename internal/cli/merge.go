@@ -50,6 +50,9 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 }
 
 func runMerge(s streams, o *mergeOptions, files []string) error {
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
 	w, tmp := s.out, (*atomicFile)(nil)
 	if o.out != "" {
 		var err error

@@ -35,6 +35,9 @@ func (f *scaleFlags) register(fs *pflag.FlagSet) {
 
 // validate parses --shard, reading the scheduler's variables for auto.
 func (f *scaleFlags) validate() error {
+	if err := checkOutputFile("--out", f.out); err != nil {
+		return err
+	}
 	if f.shard == "" {
 		return nil
 	}

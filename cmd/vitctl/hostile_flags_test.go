@@ -53,9 +53,9 @@ var hostileFlags = map[string][][]string{
 	},
 	"finetune": {
 		{"--out", "/no/such/dir/m.gguf"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
-		{"--epochs", "-1"}, {"--lr", "NaN"}, {"--batch", "0"},
+		{"--epochs", "0"}, {"--epochs", "-1"}, {"--lr", "0"}, {"--lr", "NaN"}, {"--batch", "0"},
 		{"--train", "last:0"}, {"--train", "last:99"}, {"--train", "legs"}, {"--augment", "maybe"},
-		{"--val-split", "1"}, {"--warmup", "2"}, {"--label-smoothing", "1"}, {"--weight-decay", "-1"},
+		{"--val-split", "1"}, {"--warmup", "2"}, {"--label-smoothing", "1"}, {"--weight-decay", "-1"}, {"--weight-decay", "NaN"},
 		{"--threads", "0"}, {"--decoders", "0"}, {"-o", "csv"},
 	},
 	"embed": {

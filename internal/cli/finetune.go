@@ -27,6 +27,7 @@ type finetuneOptions struct {
 	seed                               uint64
 	resume                             bool
 	augment                            enumValue
+	epochsSet, lrSet                   bool // given on the command line: 0 is then refused, not the default
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
@@ -85,10 +86,10 @@ the last epoch's state for --resume.`,
 
 func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	r := train.DefaultRecipe(o.trainMode)
-	if o.epochs != 0 {
+	if o.epochs != 0 || o.epochsSet {
 		r.Epochs = o.epochs
 	}
-	if o.lr != 0 {
+	if o.lr != 0 || o.lrSet {
 		r.LR = o.lr
 	}
 	r.Batch, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Seed = o.batch, o.weightDecay, o.smoothing, o.warmup, o.seed
@@ -108,6 +109,7 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
+	o.epochsSet, o.lrSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr")
 	r, err := o.recipe()
 	if err != nil {
 		return err

@@ -172,13 +172,14 @@ func defaultPool(c *model.Config) string {
 
 // embedding is one run of embed over its inputs.
 type embedding struct {
-	pl     *pipeline
-	inputs []input
-	lst    *listing    // says what the folder listing left out
-	base   embedRecord // model and pool, the same on every record
-	shape  []int       // of one image's vector
-	done   int         // images embedded
-	failed int
+	pl         *pipeline
+	inputs     []input
+	lst        *listing    // says what the folder listing left out
+	base       embedRecord // model and pool, the same on every record
+	shape      []int       // of one image's vector
+	done       int         // images embedded
+	failed     int         // inputs that failed (one result each)
+	inputsDone int         // inputs whose every result was written
 }
 
 // run embeds every input, writing its record to w, and its vector to st
@@ -211,14 +212,17 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 		if err := w.add(rec); err != nil && outErr == nil {
 			outErr = fmt.Errorf("writing output: %w", err)
 		}
-		bar.add()
+		if r.last {
+			e.inputsDone++
+			bar.add()
+		}
 	})
 	bar.finish()
 	if err := w.close(); err != nil && outErr == nil {
 		outErr = fmt.Errorf("writing output: %w", err)
 	}
 	if runErr != nil {
-		return runErr
+		return interruptedAfter(runErr, e.inputsDone, len(e.inputs), e.done+e.failed)
 	}
 	return outErr
 }
@@ -230,7 +234,7 @@ func (e *embedding) summarize(s streams, out string, took time.Duration) error {
 		dims[i] = strconv.Itoa(d)
 	}
 	msg := fmt.Sprintf("embedded %d of %s in %.2fs (%.1f img/s), %d failed; %s pooling, %s values each",
-		e.done, nouns(len(e.inputs), "image"), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
+		e.done, nouns(e.done+e.failed, "image"), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
 	if out != "" {
 		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
 	}

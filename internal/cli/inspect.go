@@ -320,7 +320,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	for i, in := range inputs {
 		if err := cmd.Context().Err(); err != nil {
 			bar.finish()
-			return interruptedAfter(err, i, len(inputs))
+			return interruptedAfter(err, i, len(inputs), i)
 		}
 		sum := &inspectSummary{
 			Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,

@@ -25,6 +25,7 @@ type embedOptions struct {
 	threads   threadsFlags
 	imageSize imageSizeFlags
 	input     inputFlags
+	stdin     stdinFlags
 	output    *outputFlags
 	memory    memoryFlags
 	pool      enumValue
@@ -33,7 +34,7 @@ type embedOptions struct {
 }
 
 func (o *embedOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline}
 }
 
 func newEmbedCmd(s streams) *cobra.Command {
@@ -135,7 +136,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 			workers: o.pipeline.decoders,
 			batch:   o.pipeline.batch,
 		},
-		inputs: expandInputs(args, lst, s.in),
+		inputs: expand(args, lst, s.in, o.stdin.sep()),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,

@@ -31,6 +31,7 @@ type inspectOptions struct {
 	threads   threadsFlags
 	imageSize imageSizeFlags
 	input     inputFlags
+	stdin     stdinFlags
 	topK      topKFlags
 	output    *outputFlags
 	memory    memoryFlags
@@ -57,7 +58,7 @@ type inspectOptions struct {
 }
 
 func (o *inspectOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, &o.topK, o.output, &o.memory}
 }
 
 func newInspectCmd(s streams) *cobra.Command {
@@ -309,7 +310,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	lst := o.input.listing()
-	inputs := expandInputs(args, lst, s.in)
+	inputs := expand(args, lst, s.in, o.stdin.sep())
 	dirs := subfolderNames(inputs)
 	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
 		fmt.Fprintln(s.err, m.banner(h, w))

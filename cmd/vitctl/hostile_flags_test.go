@@ -42,7 +42,7 @@ var hostileFlags = map[string][][]string{
 		{"--warmup", "-1s"}, {"--min-runs", "0"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
 		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},
-		{"--max-memory", "-5G"}, {"stray-argument"},
+		{"--max-memory", "-5G"}, {"stray-argument"}, {"--shape", "vit-ti/300000000@300000000"},
 	},
 	"merge": {
 		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"}, {"--out", "/no/such/dir/m.jsonl", "a.jsonl"},

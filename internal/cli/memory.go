@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/vitctl/vitctl/internal/bench"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -53,11 +52,26 @@ func estimateMemory(c *model.Config, p kernels.Precision, s runShape) memNeed {
 	perWeight := map[kernels.Precision]float64{kernels.FP32: 4, kernels.BF16: 2, kernels.INT8: 1}[p]
 	hd := D / H
 	return memNeed{
-		weights:     (f(int(bench.Params(c)))-linear)*f32 + linear*perWeight,
+		weights:     (paramCount(c)-linear)*f32 + linear*perWeight,
 		activations: f32 * (B*(Np*C*P*P+Np*D+T*(7*D+I)) + T*D),
 		attention:   f32 * (f(s.threads)*(T*(T+16)+T+(T+64)*hd+math.Ceil(hd/64)*64*T) + f(s.keptLayers)*B*H*T*T),
 		inputs:      f32 * f(s.window) * C * f(s.h) * f(s.w),
 	}
+}
+
+// paramCount is bench.Params in float64: a patch of 300000000 pixels
+// overflows int64 there (D·C·P²), and a wrapped count let such a run past
+// the check and into a makeslice panic.
+func paramCount(c *model.Config) float64 {
+	var n float64
+	for _, shape := range model.TensorShapes(c) {
+		size := 1.0
+		for _, d := range shape {
+			size *= float64(d)
+		}
+		n += size
+	}
+	return n
 }
 
 // memoryFlags is --max-memory, the most a run may need.

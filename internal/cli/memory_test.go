@@ -41,6 +41,18 @@ func TestEstimateMemory(t *testing.T) {
 	}
 }
 
+// TestEstimateMemoryHugePatch: at patch 300000000 the parameter count
+// (the patch embedding's D·C·P² alone is 5.2e19) does not fit in int64; the
+// estimate must still be that large, not a wrapped small or negative number.
+func TestEstimateMemoryHugePatch(t *testing.T) {
+	const P = 300_000_000
+	cfg := bench.Archs["vit-ti"].Config(P, P)
+	n := estimateMemory(&cfg, kernels.FP32, runShape{h: P, w: P, batch: 1, threads: 1})
+	if patchW := 4 * 192 * 3 * float64(P) * P; n.weights < patchW || n.total() < patchW {
+		t.Errorf("weights %g bytes, total %g; want at least the patch embedding's %g", n.weights, n.total(), patchW)
+	}
+}
+
 func TestByteSize(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

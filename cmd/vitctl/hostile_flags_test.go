@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +58,7 @@ var hostileFlags = map[string][][]string{
 		{"--epochs", "0"}, {"--epochs", "-1"}, {"--lr", "0"}, {"--lr", "NaN"}, {"--batch", "0"},
 		{"--train", "last:0"}, {"--train", "last:99"}, {"--train", "legs"}, {"--augment", "maybe"},
 		{"--val-split", "1"}, {"--warmup", "2"}, {"--label-smoothing", "1"}, {"--weight-decay", "-1"}, {"--weight-decay", "NaN"},
-		{"--threads", "0"}, {"--decoders", "0"}, {"-o", "csv"},
+		{"--threads", "0"}, {"--decoders", "0"}, {"-o", "csv"}, {"--max-memory", "1K"},
 	},
 	"embed": {
 		{"--pool", "max"}, {"--pool", ""}, {"-o", "csv"}, {"-o", "text"}, {"--batch", "0"}, {"--decoders", "0"},
@@ -75,6 +77,18 @@ var hostileFlags = map[string][][]string{
 func TestHostileFlags(t *testing.T) {
 	img := "../../testdata/images/chelsea.png"
 	out := t.TempDir()
+	// finetune's DATA: a labelled list of real images, so that checks made
+	// after reading it (--max-memory) are reached.
+	list := "path,label\n"
+	pngs, _ := filepath.Glob("../../testdata/images/fashion/*.png")
+	for i, f := range pngs {
+		abs, _ := filepath.Abs(f)
+		list += abs + "," + []string{"a", "b"}[i%2] + "\n"
+	}
+	data := filepath.Join(out, "data.csv")
+	if err := os.WriteFile(data, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for cmd, cases := range hostileFlags {
 		for _, flags := range cases {
 			// Harmless defaults first: the flag under test, given later, wins.
@@ -87,7 +101,7 @@ func TestHostileFlags(t *testing.T) {
 			case "eval":
 				args = append(args, "-m", "fashion-vit", "../../testdata/images/fashion")
 			case "finetune":
-				args = append(args, "-m", "fashion-vit", "../../testdata/images/fashion", "--out", out+"/ft.gguf")
+				args = append(args, "-m", "fashion-vit", data, "--out", out+"/ft.gguf")
 			case "benchmark":
 				args = append(args, "--arch", "vit-ti", "--patch", "32", "--image-size", "64", "--time", "1ms", "--warmup", "0", "--min-runs", "1")
 			case "convert":

@@ -19,6 +19,7 @@ type finetuneOptions struct {
 	kernel                             kernelFlags
 	threads                            threadsFlags
 	output                             *outputFlags
+	memory                             memoryFlags
 	out, val, trainMode, plot          string
 	data                               string // the DATA argument
 	valSplit                           float64
@@ -65,7 +66,7 @@ the last epoch's state for --resume.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
-	flagGroups{&o.model, &o.kernel, &o.threads, o.output}.register(f)
+	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
 	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", "head", "what to train: head (linear probe on frozen features), last:N (the last N encoder layers too) or all")
@@ -114,7 +115,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output}).validate(); err != nil {
+	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}).validate(); err != nil {
 		return err
 	}
 	// Both are written after the training: check them before it.
@@ -136,11 +137,21 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if _, err := r.FirstLayer(base.cfg.NumHiddenLayers); err != nil {
+	first, err := r.FirstLayer(base.cfg.NumHiddenLayers)
+	if err != nil {
 		return usageError{err}
 	}
 	trainSet, valSet, err := o.datasets(data)
 	if err != nil {
+		return err
+	}
+	L, B := base.cfg.NumHiddenLayers, r.NetBatch(len(trainSet.Examples), valCount(valSet))
+	trained := 0
+	if first < L {
+		trained = L - max(first, 0)
+	}
+	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, base.cfg.ImageSize, base.cfg.ImageSize, B, nouns(o.threads.n, "thread"))
+	if err := o.memory.checkHint(what, "--batch (or --train head)", estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
 	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}}

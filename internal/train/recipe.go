@@ -69,6 +69,13 @@ func (r *Recipe) Validate() error {
 	return nil
 }
 
+// NetBatch is the most images one pass of the network holds: the batch,
+// or the larger data set when it is smaller (--batch 1000000000 on a
+// hundred images needs buffers for a hundred).
+func (r *Recipe) NetBatch(nTrain, nVal int) int {
+	return max(1, min(r.Batch, max(nTrain, nVal)))
+}
+
 // schedule is the one-cycle schedule over the run's steps.
 func (r *Recipe) schedule(steps int) optim.Schedule {
 	return optim.NewOneCycle(r.LR, steps, r.WarmupPct)

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +26,7 @@ var hostileFlags = map[string][][]string{
 		{"--image-size", "30"},
 		{"--precision", "fp16"}, {"--kernel", "sse9"}, {"-o", "xml"},
 		{"--max-memory", "0"}, {"--max-memory", "lots"}, {"--max-memory", "1K"},
-		{"--no-such-flag"}, {"-k"},
+		{"--no-such-flag"}, {"-k"}, {"--out", "/no/such/dir/r.jsonl"},
 	},
 	"inspect-attention": {
 		{"--discard-ratio", "1"}, {"--discard-ratio", "-0.1"}, {"--discard-ratio", "NaN"},
@@ -37,19 +39,31 @@ var hostileFlags = map[string][][]string{
 	"benchmark": {
 		{"--batch", "0"}, {"--batch", "100000", "--image-size", "224"}, {"--threads", "0"}, {"--threads", "1000000"},
 		{"--patch", "0"}, {"--patch", "-16"}, {"--image-size", "100000"}, {"--image-size", "0"},
-		{"--image-size", "320x240"}, {"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
+		{"--image-size", "64x10000000"}, {"--image-size", "64x"}, {"--shape", "vit-ti/32@64x0"}, {"--shape", "vit-ti/32@64x50"},
+		{"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
 		{"--warmup", "-1s"}, {"--min-runs", "0"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
 		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},
-		{"--max-memory", "-5G"}, {"stray-argument"},
+		{"--max-memory", "-5G"}, {"stray-argument"}, {"--shape", "vit-ti/300000000@300000000"},
 	},
 	"merge": {
-		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"},
+		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"}, {"--out", "/no/such/dir/m.jsonl", "a.jsonl"},
+	},
+	"eval": {
+		{"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"}, {"--batch", "0"}, {"--threads", "0"}, {"-o", "csv"},
+		{"--decode", "fast"}, {"--precision", "fp16"},
+	},
+	"finetune": {
+		{"--out", "/no/such/dir/m.gguf"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
+		{"--epochs", "0"}, {"--epochs", "-1"}, {"--lr", "0"}, {"--lr", "NaN"}, {"--batch", "0"},
+		{"--train", "last:0"}, {"--train", "last:99"}, {"--train", "legs"}, {"--augment", "maybe"},
+		{"--val-split", "1"}, {"--warmup", "2"}, {"--label-smoothing", "1"}, {"--weight-decay", "-1"}, {"--weight-decay", "NaN"},
+		{"--threads", "0"}, {"--decoders", "0"}, {"-o", "csv"}, {"--max-memory", "1K"},
 	},
 	"embed": {
 		{"--pool", "max"}, {"--pool", ""}, {"-o", "csv"}, {"-o", "text"}, {"--batch", "0"}, {"--decoders", "0"},
 		{"--threads", "0"}, {"--image-size", "30"}, {"--max-pixels", "0"}, {"--max-memory", "1K"}, {"--precision", "fp16"},
-		{"-m", "fashion-vit", "--pool", "mean", "--image-size", "700000"}, {"--no-such-flag"},
+		{"-m", "fashion-vit", "--pool", "mean", "--image-size", "700000"}, {"--no-such-flag"}, {"--npy", "/no/such/dir/e.npy"},
 	},
 	"models": {
 		{"-o", "csv"}, {"stray-argument"}, {"--notices=maybe"},
@@ -63,6 +77,18 @@ var hostileFlags = map[string][][]string{
 func TestHostileFlags(t *testing.T) {
 	img := "../../testdata/images/chelsea.png"
 	out := t.TempDir()
+	// finetune's DATA: a labelled list of real images, so that checks made
+	// after reading it (--max-memory) are reached.
+	list := "path,label\n"
+	pngs, _ := filepath.Glob("../../testdata/images/fashion/*.png")
+	for i, f := range pngs {
+		abs, _ := filepath.Abs(f)
+		list += abs + "," + []string{"a", "b"}[i%2] + "\n"
+	}
+	data := filepath.Join(out, "data.csv")
+	if err := os.WriteFile(data, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for cmd, cases := range hostileFlags {
 		for _, flags := range cases {
 			// Harmless defaults first: the flag under test, given later, wins.
@@ -72,6 +98,10 @@ func TestHostileFlags(t *testing.T) {
 				args = append(args, img)
 			case "inspect-attention":
 				args = append(args, "--out", out, img)
+			case "eval":
+				args = append(args, "-m", "fashion-vit", "../../testdata/images/fashion")
+			case "finetune":
+				args = append(args, "-m", "fashion-vit", data, "--out", out+"/ft.gguf")
 			case "benchmark":
 				args = append(args, "--arch", "vit-ti", "--patch", "32", "--image-size", "64", "--time", "1ms", "--warmup", "0", "--min-runs", "1")
 			case "convert":

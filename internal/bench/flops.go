@@ -24,11 +24,20 @@ type Cost struct {
 	Classifier int64 // D·L, the CLS token only
 }
 
-// CostOf returns the multiply-adds per image of a model with config c.
-func CostOf(c *model.Config) Cost {
-	T, D, I := int64(c.Tokens()), int64(c.HiddenSize), int64(c.IntermediateSize)
+// CostOf returns the multiply-adds per image of a model with config c at
+// its own image size.
+func CostOf(c *model.Config) Cost { return CostAt(c, c.ImageSize, c.ImageSize) }
+
+// CostAt returns the multiply-adds per image of a model with config c run
+// on images of height×width pixels (multiples of the patch size, as
+// model.NewRunnerAt takes them): Np = (height/P)·(width/P) patches and
+// T = Np + the prefix tokens.
+func CostAt(c *model.Config, height, width int) Cost {
+	P := int64(c.PatchSize)
+	Np := (int64(height) / P) * (int64(width) / P)
+	T, D, I := Np+int64(c.PrefixTokens()), int64(c.HiddenSize), int64(c.IntermediateSize)
 	H, hd := int64(c.NumAttentionHeads), int64(c.HeadDim())
-	Np, P, C := int64(c.NumPatches()), int64(c.PatchSize), int64(c.NumChannels)
+	C := int64(c.NumChannels)
 	n := int64(c.NumHiddenLayers)
 	return Cost{
 		PatchEmbed: Np * C * P * P * D,

@@ -81,6 +81,41 @@ func TestCostParts(t *testing.T) {
 	}
 }
 
+// TestCostAtNonSquare checks CostAt on images wider than high, by hand:
+//
+// ViT-B/16 at 384 wide × 224 high: Np = 24·14 = 336, T = 337:
+//
+//	MACs = 336·768·768 + 12·(337·768·2304 + 2·12·337²·64 + 337·768² + 2·337·768·3072) + 768·1000
+//	     = 198,180,864 + 12·(596,312,064 + 174,441,984 + 198,770,688 + 1,590,165,504) + 768,000
+//	     = 30,915,231,744
+//
+// ViT-Ti/32 at 224 wide × 128 high: Np = 7·4 = 28, T = 29: 174,526,464 MACs.
+// A non-square size's cost does not depend on the config's own image size,
+// and swapping width and height changes nothing.
+func TestCostAtNonSquare(t *testing.T) {
+	for _, c := range []struct {
+		arch                    string
+		patch, width, height, T int
+		macs                    int64
+	}{
+		{"vit-b", 16, 384, 224, 337, 30_915_231_744},
+		{"vit-ti", 32, 224, 128, 29, 174_526_464},
+	} {
+		for _, own := range []int{c.width, c.height, 32 * c.patch} {
+			cfg := Archs[c.arch].Config(c.patch, own)
+			if got := cfg.TokensAt(c.height, c.width); got != c.T {
+				t.Errorf("%s/%d@%dx%d: TokensAt %d, want %d", c.arch, c.patch, c.width, c.height, got, c.T)
+			}
+			if got := CostAt(&cfg, c.height, c.width).MACs(); got != c.macs {
+				t.Errorf("%s/%d@%dx%d (config at %d): MACs %d, want %d", c.arch, c.patch, c.width, c.height, own, got, c.macs)
+			}
+			if a, b := CostAt(&cfg, c.height, c.width), CostAt(&cfg, c.width, c.height); a != b {
+				t.Errorf("%s/%d: %dx%d costs %+v, %dx%d %+v", c.arch, c.patch, c.width, c.height, a, c.height, c.width, b)
+			}
+		}
+	}
+}
+
 // TestParamsMatchModel builds small synthetic models and compares Params
 // with what the loader counted.
 func TestParamsMatchModel(t *testing.T) {

@@ -15,8 +15,8 @@ type Row struct {
 	Arch      string `json:"arch"`  // preset name, or the model file's name
 	Model     string `json:"model"` // "synthetic" or the model file's path
 	Patch     int    `json:"patch"`
-	ImageSize int    `json:"image_size"`
-	Tokens    int    `json:"tokens"` // patches + CLS
+	ImageSize int    `json:"image_size"` // N for N×N images; 0 when width ≠ height (see ImageWidth, ImageHeight)
+	Tokens    int    `json:"tokens"`     // patches + CLS
 	Batch     int    `json:"batch"`
 	Threads   int    `json:"threads"`
 	Kernel    string `json:"kernel"`
@@ -44,6 +44,28 @@ type Row struct {
 	CPUShare float64 `json:"cpu_share"`
 	// Precision of the encoder's Linear layers: fp32, bf16 or int8.
 	Precision string `json:"precision"`
+	// ImageWidth and ImageHeight are the input's size in pixels, set for
+	// square and non-square rows alike.
+	ImageWidth  int `json:"image_width"`
+	ImageHeight int `json:"image_height"`
+}
+
+// SetSize sets the image size fields for images of width×height pixels.
+func (r *Row) SetSize(width, height int) {
+	r.ImageWidth, r.ImageHeight, r.ImageSize = width, height, 0
+	if width == height {
+		r.ImageSize = width
+	}
+}
+
+// Size is the image size as people write it: "224" for 224×224, "384x224"
+// for 384 wide and 224 high.
+func (r *Row) Size() string {
+	w, h := r.ImageWidth, r.ImageHeight
+	if w == h {
+		return strconv.Itoa(w)
+	}
+	return fmt.Sprintf("%dx%d", w, h)
 }
 
 // SetTimes fills the latency and throughput fields from the timed runs'
@@ -121,6 +143,8 @@ var columns = []column{
 	{"elapsed_seconds", func(r *Row) string { return ftoa(r.ElapsedSeconds, 3) }},
 	{"cpu_share", func(r *Row) string { return ftoa(r.CPUShare, 3) }},
 	{"precision", func(r *Row) string { return r.Precision }},
+	{"image_width", func(r *Row) string { return itoa(r.ImageWidth) }},
+	{"image_height", func(r *Row) string { return itoa(r.ImageHeight) }},
 }
 
 // WriteCSV writes a header line of the Row's JSON names, then one line per row.
@@ -151,8 +175,8 @@ func WriteText(w io.Writer, rows []Row) error {
 	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tCPU\tpeak RSS\tkernel\t")
 	for i := range rows {
 		r := &rows[i]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
-			r.Arch, r.Patch, r.ImageSize, r.Tokens, r.Batch, r.Threads,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
+			r.Arch, r.Patch, r.Size(), r.Tokens, r.Batch, r.Threads,
 			fmtCount(r.Params), fmtG(r.GFLOPsPerImage), r.LoadSeconds,
 			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
 			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), kernelText(r))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ var rowKeys = []string{
 	"runs", "latency_p50_ms", "latency_p90_ms", "per_image_p50_ms", "per_image_p90_ms",
 	"images_per_second", "gflops_per_second", "peak_rss_bytes", "peak_rss_scope",
 	"latency_mean_ms", "latency_min_ms", "latency_max_ms", "elapsed_seconds", "cpu_share", "precision",
+	"image_width", "image_height",
 }
 
 var reportKeys = []string{"vitctl_version", "go_version", "os", "goarch", "cpu_model", "num_cpu", "time_budget_seconds", "load_average", "rows"}
@@ -29,9 +31,10 @@ func sampleRows() []Row {
 		for _, th := range []int{1, 2} {
 			for _, b := range []int{1, 8} {
 				cfg := Archs[c.arch].Config(c.patch, c.size)
-				r := Row{Arch: c.arch, Model: "synthetic", Patch: c.patch, ImageSize: c.size, Tokens: cfg.Tokens(),
+				r := Row{Arch: c.arch, Model: "synthetic", Patch: c.patch, Tokens: cfg.Tokens(),
 					Batch: b, Threads: th, Kernel: "generic", Params: c.params, GFLOPsPerImage: float64(2*c.macs) / 1e9,
 					PeakRSSBytes: 400 << 20, PeakRSSScope: "row"}
+				r.SetSize(c.size, c.size)
 				per := time.Duration(float64(c.macs) / float64(th) / 10) // 20 GFLOP/s per thread
 				r.SetTimes(Summarize([]time.Duration{per * time.Duration(b), per * time.Duration(b) * 11 / 10}))
 				rows = append(rows, r)
@@ -138,6 +141,31 @@ func TestCSVAndText(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != len(rows)+1 || !strings.Contains(lines[1], "86.6M") || !strings.Contains(lines[1], " 35.1 ") {
 		t.Errorf("text table:\n%s", buf.String())
+	}
+}
+
+// TestNonSquareRow: a 384×224 row has image_size 0, its width and height in
+// their own fields, and "384x224" in the text table's size column.
+func TestNonSquareRow(t *testing.T) {
+	rows := sampleRows()[:1]
+	rows[0].SetSize(384, 224)
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := csv.NewReader(&buf).ReadAll()
+	col := func(name string) string { return recs[1][slices.Index(recs[0], name)] }
+	if col("image_size") != "0" || col("image_width") != "384" || col("image_height") != "224" {
+		t.Errorf("CSV sizes: image_size %s, image_width %s, image_height %s", col("image_size"), col("image_width"), col("image_height"))
+	}
+	buf.Reset()
+	WriteText(&buf, rows)
+	if fields := strings.Fields(strings.Split(buf.String(), "\n")[1]); fields[2] != "384x224" {
+		t.Errorf("text size column %q, want 384x224:\n%s", fields[2], buf.String())
+	}
+	rows[0].SetSize(224, 224)
+	if rows[0].ImageSize != 224 || rows[0].Size() != "224" {
+		t.Errorf("square row: image_size %d, Size %q", rows[0].ImageSize, rows[0].Size())
 	}
 }
 

@@ -68,9 +68,12 @@ func fillUniform(x []float32, name string, std float64) {
 }
 
 // Pixels returns B images of deterministic random normalised pixels in
-// [-1, 1), the range of the default preprocessing.
-func Pixels(c *model.Config, B int) []float32 {
-	px := make([]float32, B*c.PixelsPerImage())
+// [-1, 1), the range of the default preprocessing, at c's image size.
+func Pixels(c *model.Config, B int) []float32 { return PixelsAt(c, B, c.ImageSize, c.ImageSize) }
+
+// PixelsAt is Pixels for images of height×width pixels.
+func PixelsAt(c *model.Config, B, height, width int) []float32 {
+	px := make([]float32, B*c.NumChannels*height*width)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range px {
 		px[i] = 2*r.Float32() - 1

@@ -114,3 +114,12 @@ func checkOutputFile(flag, path string) error {
 	os.Remove(f.Name())
 	return nil
 }
+
+// checkPlotFile is checkOutputFile for a chart, which is a PNG image: the
+// name must end in .png, so that no PNG bytes land under a .jpg name.
+func checkPlotFile(flag, path string) error {
+	if ext := strings.ToLower(filepath.Ext(path)); path != "" && ext != ".png" {
+		return usagef("%s %s: the chart is a PNG image; give a name ending in .png", flag, path)
+	}
+	return checkOutputFile(flag, path)
+}

@@ -35,7 +35,7 @@ type benchmarkOptions struct {
 	gridGiven bool
 	patches   []int
 	sizeList  imageSizeList
-	sizes     []int // sizeList's sides; empty with -m: the file's own
+	sizes     []imageSize // sizeList's; empty with -m: the file's own
 	batches   []int
 	threads   []int
 	time      time.Duration
@@ -78,7 +78,7 @@ is spent (at least --min-runs). Close other programs for stable numbers, and
 compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 		Example: `  vitctl benchmark
   vitctl benchmark --arch vit-ti,vit-s,vit-b --patch 8,16,32 --batch 1,8 --threads 1,2 --plot vit.png
-  vitctl benchmark --arch vit-b --patch 16 --image-size 224,384 -o csv > vit-b.csv
+  vitctl benchmark --arch vit-b --patch 16 --image-size 224,384,384x224 -o csv > vit-b.csv
   vitctl benchmark --shape vit-b/16@384,vit-l/16@224 --batch 8
   vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json`,
 		Args: noArgs("benchmark takes only flags; a model file goes after -m"),
@@ -87,9 +87,9 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
-	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE, e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
+	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
-	f.Var(&o.sizeList, "image-size", "image sizes N (N×N pixels, a multiple of the patch size), comma-separated; default: 224, or the model file's size with -m")
+	f.Var(&o.sizeList, "image-size", "image sizes, N for N×N pixels or WxH (width × height), multiples of the patch size, comma-separated; default: 224, or the model file's size with -m")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
 	f.IntSliceVar(&o.threads, "threads", []int{kernels.DefaultThreads()}, "compute thread counts (default: the CPUs this process may use: affinity mask and cgroup quota)")
 	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
@@ -100,19 +100,26 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	return cmd
 }
 
-// shape is one model configuration to load; rows vary batch and threads.
+// shape is one model configuration to load, and the image size it runs
+// at (h×w; zero with -m: the file's own); rows vary batch and threads.
 type shape struct {
 	arch  bench.Arch
 	patch int
-	size  int
+	size  imageSize
+}
+
+// label names a shape as --shape writes it: vit-b/16@384x224.
+func (sh shape) label() string {
+	return fmt.Sprintf("%s/%d@%s", sh.arch.Name, sh.patch, sh.size.String())
 }
 
 func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
-	if err := o.squareSizes(); err != nil {
-		return err
+	o.sizes = o.sizeList.sizes
+	if len(o.sizes) == 0 && o.model.path == "" {
+		o.sizes = []imageSize{{224, 224}}
 	}
 	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
@@ -150,26 +157,8 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 			}
 		}
 	}
-	if ext := strings.ToLower(filepath.Ext(o.plot)); o.plot != "" && ext != ".png" {
-		return usagef("--plot %s: the chart is a PNG image; give a name ending in .png", o.plot)
-	}
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
-	}
-	return nil
-}
-
-// squareSizes reads --image-size into sizes: benchmark rows are square.
-func (o *benchmarkOptions) squareSizes() error {
-	o.sizes = nil
-	for _, sz := range o.sizeList.sizes {
-		if sz.h != sz.w {
-			return usagef("--image-size %s: benchmark measures square images; give N for N×N pixels", sz.String())
-		}
-		o.sizes = append(o.sizes, sz.h)
-	}
-	if len(o.sizes) == 0 && o.model.path == "" {
-		o.sizes = []int{224}
 	}
 	return nil
 }
@@ -201,8 +190,8 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 		}
 		for _, p := range o.patches {
 			for _, sz := range o.sizes {
-				if sz%p != 0 {
-					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %d: %d is not a multiple of the patch size\n", a.Name, p, sz, sz)
+				if sz.h%p != 0 || sz.w%p != 0 {
+					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %s: %s is not a multiple of the patch size\n", a.Name, p, sz.String(), notMultiple(sz, p))
 					continue
 				}
 				out = append(out, shape{a, p, sz})
@@ -224,7 +213,21 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 	return out, nil
 }
 
-// parseShape reads ARCH/PATCH@SIZE, e.g. vit-b/16@384.
+// notMultiple names the side of sz (or the size, when both) that is not a
+// multiple of p.
+func notMultiple(sz imageSize, p int) string {
+	switch {
+	case sz.h == sz.w:
+		return strconv.Itoa(sz.h)
+	case sz.w%p != 0 && sz.h%p != 0:
+		return fmt.Sprintf("neither %d nor %d", sz.w, sz.h)
+	case sz.w%p != 0:
+		return fmt.Sprintf("the width %d", sz.w)
+	}
+	return fmt.Sprintf("the height %d", sz.h)
+}
+
+// parseShape reads ARCH/PATCH@SIZE, e.g. vit-b/16@384 or vit-b/16@384x224.
 func parseShape(s string) (shape, error) {
 	name, rest, ok1 := strings.Cut(s, "/")
 	p, sz, ok2 := strings.Cut(rest, "@")
@@ -238,10 +241,10 @@ func parseShape(s string) (shape, error) {
 	}
 	sh.patch, err = strconv.Atoi(p)
 	if err == nil {
-		sh.size, err = strconv.Atoi(sz)
+		err = sh.size.Set(sz)
 	}
-	if err != nil || sh.patch < 1 || sh.size < 1 || sh.size%sh.patch != 0 {
-		return sh, fmt.Errorf("%q: want a positive patch and an image size that is a multiple of it", s)
+	if err != nil || sh.patch < 1 || sh.size.h%sh.patch != 0 || sh.size.w%sh.patch != 0 {
+		return sh, fmt.Errorf("%q: want a positive patch and an image size (N or WxH) that is a multiple of it", s)
 	}
 	return sh, nil
 }
@@ -261,7 +264,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	if err := checkOutputFile("--plot", o.plot); err != nil {
+	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
@@ -327,17 +330,17 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 			shapes = nil
 		}
 		for _, sz := range o.sizes {
-			if P := lm.Config.PatchSize; sz%P != 0 {
-				return nil, usagef("--image-size %d: not a multiple of the model's patch size %d", sz, P)
+			if P := lm.Config.PatchSize; sz.h%P != 0 || sz.w%P != 0 {
+				return nil, usagef("--image-size %s: not a multiple of the model's patch size %d", sz.String(), P)
 			}
 			shapes = append(shapes, shape{size: sz})
 		}
 	}
 	for _, sh := range shapes {
-		cfg, p := o.configOf(sh)
+		cfg, p, h, w := o.configOf(sh)
 		for _, B := range o.batches {
 			for _, th := range o.threads {
-				rs := runShape{h: cfg.ImageSize, w: cfg.ImageSize, batch: B, threads: th, window: B}
+				rs := runShape{h: h, w: w, batch: B, threads: th, window: B}
 				if err := o.memory.check(rs.String(), estimateMemory(&cfg, p, rs)); err != nil {
 					return nil, err
 				}
@@ -347,22 +350,25 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 	return shapes, nil
 }
 
-// configOf is the config and precision a shape runs at.
-func (o *benchmarkOptions) configOf(sh shape) (model.Config, kernels.Precision) {
+// configOf is the config and precision of the model a shape runs, and the
+// image height and width it runs at. A synthetic model's weights are made
+// for square images of the shorter side (its position embeddings cover
+// that grid, so a long thin size does not make a huge table) and are
+// interpolated to a non-square size, as a model file's are when -m runs it
+// at another --image-size.
+func (o *benchmarkOptions) configOf(sh shape) (cfg model.Config, p kernels.Precision, h, w int) {
 	if o.loaded == nil {
-		return sh.arch.Config(sh.patch, sh.size), o.precision.or(kernels.FP32)
+		return sh.arch.Config(sh.patch, min(sh.size.h, sh.size.w)), o.precision.or(kernels.FP32), sh.size.h, sh.size.w
 	}
-	cfg := o.loaded.Config
-	if sh.size != 0 {
-		cfg.ImageSize = sh.size
-	}
-	return cfg, o.loaded.Precision()
+	cfg = o.loaded.Config
+	h, w = sh.size.or(cfg.ImageSize)
+	return cfg, o.loaded.Precision(), h, w
 }
 
 // benchModel is a model ready to run and how it was obtained.
 type benchModel struct {
 	m      *model.Model
-	cfg    model.Config // the model's config at the size measured
+	h, w   int // the image size measured
 	arch   string
 	source string
 	load   time.Duration
@@ -370,21 +376,21 @@ type benchModel struct {
 
 // load builds sh's model with random weights, or returns -m's.
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
-	cfg, p := o.configOf(sh)
+	cfg, p, h, w := o.configOf(sh)
 	if lm := o.loaded; lm != nil {
 		name := strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
-		return &benchModel{lm.Model, cfg, name, lm.Source, lm.LoadTime}, nil
+		return &benchModel{lm.Model, h, w, name, lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	names, get := bench.Synthetic(&cfg)
 	m, err := model.New(cfg, names, get)
 	if err != nil {
-		return nil, fmt.Errorf("%s/%d at %d: %w", sh.arch.Name, sh.patch, sh.size, err)
+		return nil, fmt.Errorf("%s: %w", sh.label(), err)
 	}
 	if p != kernels.FP32 {
 		m = m.WithPrecision(p)
 	}
-	return &benchModel{m, cfg, sh.arch.Name, "synthetic", time.Since(start)}, nil
+	return &benchModel{m, h, w, sh.arch.Name, "synthetic", time.Since(start)}, nil
 }
 
 // runShape loads one model and measures it at every batch size and thread
@@ -395,25 +401,26 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 	if err != nil {
 		return err
 	}
-	cfg := &bm.cfg
+	cfg := &bm.m.Config
 	for _, B := range o.batches {
-		pixels := bench.Pixels(cfg, B)
+		pixels := bench.PixelsAt(cfg, B, bm.h, bm.w)
 		for _, th := range o.threads {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			row := bench.Row{
-				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize, ImageSize: cfg.ImageSize,
-				Tokens: cfg.Tokens(), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
-				Params: bench.Params(&bm.m.Config), GFLOPsPerImage: float64(bench.CostOf(cfg).FLOPs()) / 1e9,
+				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize,
+				Tokens: cfg.TokensAt(bm.h, bm.w), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
+				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostAt(cfg, bm.h, bm.w).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),
 			}
+			row.SetSize(bm.w, bm.h)
 			if err := o.measure(ctx, bm.m, pixels, &row); err != nil {
 				return err
 			}
 			rep.Rows = append(rep.Rows, row)
-			bar.message(fmt.Sprintf("%s/%d@%d batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%d runs)",
-				row.Arch, row.Patch, row.ImageSize, B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, row.Runs))
+			bar.message(fmt.Sprintf("%s/%d@%s batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%s)",
+				row.Arch, row.Patch, row.Size(), B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, nouns(row.Runs, "run")))
 			bar.add()
 		}
 	}
@@ -439,7 +446,7 @@ func (o *benchmarkOptions) measure(ctx context.Context, m *model.Model, pixels [
 	}
 	start := time.Now()
 	cpu0, cpuOK := bench.CPUTime()
-	r, err := m.NewRunnerAt(kernels.NewPool(row.Threads), row.Batch, row.ImageSize, row.ImageSize)
+	r, err := m.NewRunnerAt(kernels.NewPool(row.Threads), row.Batch, row.ImageHeight, row.ImageWidth)
 	if err != nil {
 		return usagef("--image-size: %v", err)
 	}

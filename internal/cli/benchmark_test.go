@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/bench"
 )
 
 // tinyBench returns the arguments of a benchmark that finishes in well
@@ -92,6 +94,39 @@ func TestBenchmarkText(t *testing.T) {
 	}
 }
 
+// TestBenchmarkNonSquare runs WxH sizes from --image-size and --shape:
+// tokens are CLS + (W/P)·(H/P), GFLOPs those of bench.CostAt, and the JSON
+// row has image_size 0 with the width and height in their own fields.
+func TestBenchmarkNonSquare(t *testing.T) {
+	code, out, errs := run(t, "", tinyBench("--image-size", "96x64,64x50", "--batch", "2", "--shape", "vit-ti/16@32x48", "-o", "json")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "skipping vit-ti/32 at 64x50: the height 50 is not a multiple of the patch size") {
+		t.Errorf("no skip note for 64x50:\n%s", errs)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	want := []struct{ patch, w, h, tokens int }{{32, 96, 64, 7}, {16, 32, 48, 7}}
+	if len(rep.Rows) != len(want) {
+		t.Fatalf("%d rows, want %d:\n%s", len(rep.Rows), len(want), out)
+	}
+	for i, w := range want {
+		r := rep.Rows[i]
+		cfg := bench.Archs["vit-ti"].Config(w.patch, min(w.w, w.h)) // synthetic weights for the shorter side
+		gflops := float64(bench.CostAt(&cfg, w.h, w.w).FLOPs()) / 1e9
+		if r.Params != bench.Params(&cfg) {
+			t.Errorf("row %d: %d params, want %d (position embeddings for %d×%d)", i, r.Params, bench.Params(&cfg), min(w.w, w.h), min(w.w, w.h))
+		}
+		if r.Patch != w.patch || r.ImageWidth != w.w || r.ImageHeight != w.h || r.ImageSize != 0 || r.Tokens != w.tokens ||
+			r.GFLOPsPerImage != gflops || r.Batch != 2 || r.Runs < 2 || r.ImagesPerSec <= 0 {
+			t.Errorf("row %d: %+v; want patch %d, %dx%d, %d tokens, %g GFLOP/image", i, r, w.patch, w.w, w.h, w.tokens, gflops)
+		}
+	}
+}
+
 func TestBenchmarkShapes(t *testing.T) {
 	// The grid (vit-ti/32@64) plus one --shape row, each at batch 1 and 2.
 	code, out, errs := run(t, "", tinyBench("--shape", "vit-ti/16@32", "-o", "csv")...)
@@ -139,18 +174,18 @@ func TestBenchmarkUsage(t *testing.T) {
 // another, as classify's --image-size does.
 func TestBenchmarkModelImageSize(t *testing.T) {
 	gguf := convertTestModel(t, "vit-p16-gelu")
-	code, out, errs := run(t, "", "benchmark", "-m", gguf, "--image-size", "32,48", "--threads", "1",
+	code, out, errs := run(t, "", "benchmark", "-m", gguf, "--image-size", "32,48,48x32", "--threads", "1",
 		"--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || len(recs) != 3 {
+	if err != nil || len(recs) != 4 {
 		t.Fatalf("%d records (%v):\n%s", len(recs), err, out)
 	}
 	col := slices.Index(recs[0], "tokens")
-	if recs[1][col] != "5" || recs[2][col] != "10" {
-		t.Errorf("tokens %s and %s, want 5 (CLS + 2×2) and 10 (CLS + 3×3)", recs[1][col], recs[2][col])
+	if recs[1][col] != "5" || recs[2][col] != "10" || recs[3][col] != "7" {
+		t.Errorf("tokens %s, %s and %s, want 5 (CLS + 2×2), 10 (CLS + 3×3) and 7 (CLS + 3 wide × 2 high)", recs[1][col], recs[2][col], recs[3][col])
 	}
 	if !strings.Contains(errs, "images/s at that p50") {
 		t.Errorf("stderr pairs p50 with another rate:\n%s", errs)

@@ -113,7 +113,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		batch:   o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
-	var done, failed int
+	var done, inputsDone, failed int // done and failed count images, inputsDone inputs
 	var writeErr error
 	start := time.Now()
 	runErr := pl.run(cmd.Context(), inputs, func(r result) {
@@ -129,7 +129,10 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			writeErr = fmt.Errorf("writing output: %w", err)
 		}
 		done++
-		bar.add()
+		if r.last {
+			inputsDone++
+			bar.add()
+		}
 	})
 	bar.finish()
 	if err := rep.close(); err != nil && writeErr == nil {
@@ -139,7 +142,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		writeErr = err
 	}
 	if runErr != nil {
-		return interruptedAfter(runErr, done, len(inputs))
+		return interruptedAfter(runErr, inputsDone, len(inputs), done)
 	}
 	if writeErr != nil {
 		return writeErr
@@ -147,7 +150,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if len(inputs) == 0 && sc.listed > 0 {
 		return nil // this shard's share is empty, or all of it was done before
 	}
-	return summarize(s, len(inputs), failed, time.Since(start), lst.skippedNote())
+	return summarize(s, done, failed, time.Since(start), lst.skippedNote())
 }
 
 // summarize prints the one-line summary, with note (what the listing left
@@ -156,8 +159,8 @@ func summarize(s streams, n, failed int, took time.Duration, note string) error 
 	if n == 0 {
 		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	fmt.Fprintf(s.err, "classified %d of %d images in %.2fs (%.1f img/s), %d failed%s\n",
-		n-failed, n, took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
+	fmt.Fprintf(s.err, "classified %d of %s in %.2fs (%.1f img/s), %d failed%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
 	if failed > 0 {
 		return errPartial
 	}

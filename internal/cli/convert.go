@@ -67,11 +67,15 @@ holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
 	f.StringVar(&opts.out, "out", "", "model file to write (required), e.g. model.gguf")
 	f.StringVarP(&opts.oldOut, "output", "o", "", "old spelling of --out")
 	f.MarkHidden("output")
-	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32)")
+	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32); fp32, fp16 and int8, the --precision names, also work")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, or a .gguf) holds and write nothing")
 	return cmd
 }
+
+// dtypeAliases lets --dtype take the run commands' --precision spellings
+// (the reverse of precisionAliases).
+var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if opts.info {
@@ -80,7 +84,11 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if opts.out == "" {
 		return usagef("convert: --out OUT.gguf is required (the model file to write)")
 	}
-	dt, err := gguf.ParseType(opts.dtype)
+	name := opts.dtype
+	if n, ok := dtypeAliases[name]; ok {
+		name = n
+	}
+	dt, err := gguf.ParseType(name)
 	if err != nil {
 		return usagef("convert: --dtype %q: want f32, f16, bf16 or q8_0", opts.dtype)
 	}
@@ -119,7 +127,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
 	if len(res.Ignored) > 0 {
-		fmt.Fprintf(s.err, "vitctl: ignored %d tensors the model does not use (as Hugging Face does): %v\n", len(res.Ignored), res.Ignored)
+		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(res.Ignored), "tensor"), res.Ignored)
 	}
 	if opts.verify {
 		f, err := gguf.Open(opts.out)

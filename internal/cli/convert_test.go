@@ -27,6 +27,8 @@ func TestConvertCmd(t *testing.T) {
 			`^wrote .*m\.gguf: 118\.1k parameters, f32, \d+\.\d kB, \d+\.\ds \(from .*vit-p16-gelu/model\.safetensors\)\n$`, "", true},
 		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "--out", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
 			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
+		{"int8, the --precision name of q8_0", []string{"convert", src, "--out", "OUT", "--dtype", "int8"}, ExitOK,
+			`parameters, q8_0, `, "", true},
 		{"no --out", []string{"convert", src}, ExitUsage, "", "--out OUT.gguf is required", false},
 		{"old -o spelling", []string{"convert", src, "-o", "OUT"}, ExitOK, `^wrote .*m\.gguf`, "note: convert -o FILE is now --out FILE", true},
 		{"both spellings", []string{"convert", src, "-o", "OUT", "--out", "OUT"}, ExitUsage, "", "give the model file once", false},

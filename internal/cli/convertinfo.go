@@ -29,9 +29,9 @@ func writeInfo(w io.Writer, info *convert.Info) {
 	row("source", "%s", info.Source)
 	row("format", "%s", info.Format)
 	row("architecture", "%s", architecture(c))
-	row("sizes", "hidden %d, layers %d, heads %d (head dim %d), mlp %d, patch %d, image %dx%d, tokens %d (%d prefix + %d patches)",
+	row("sizes", "hidden %d, layers %d, heads %d (head dim %d), mlp %d, patch %d, image %dx%d, tokens %d (%d prefix + %s)",
 		c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.HeadDim(), c.IntermediateSize, c.PatchSize,
-		c.ImageSize, c.ImageSize, c.Tokens(), c.PrefixTokens(), c.NumPatches())
+		c.ImageSize, c.ImageSize, c.Tokens(), c.PrefixTokens(), nouns(c.NumPatches(), "patch"))
 	row("blocks", "%s, layer_norm_eps %g, qkv bias %v", c.HiddenAct, c.LayerNormEps, c.QKVBias)
 	row("parameters", "%s", humanCount(info.Params))
 	if c.HasHead() {

@@ -25,6 +25,7 @@ type embedOptions struct {
 	threads   threadsFlags
 	imageSize imageSizeFlags
 	input     inputFlags
+	stdin     stdinFlags
 	output    *outputFlags
 	memory    memoryFlags
 	pool      enumValue
@@ -33,7 +34,7 @@ type embedOptions struct {
 }
 
 func (o *embedOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline}
 }
 
 func newEmbedCmd(s streams) *cobra.Command {
@@ -96,6 +97,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if err := checkOutputFile("--npy", o.npy); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
@@ -132,7 +136,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 			workers: o.pipeline.decoders,
 			batch:   o.pipeline.batch,
 		},
-		inputs: expandInputs(args, lst, s.in),
+		inputs: expand(args, lst, s.in, o.stdin.sep()),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,
@@ -169,13 +173,14 @@ func defaultPool(c *model.Config) string {
 
 // embedding is one run of embed over its inputs.
 type embedding struct {
-	pl     *pipeline
-	inputs []input
-	lst    *listing    // says what the folder listing left out
-	base   embedRecord // model and pool, the same on every record
-	shape  []int       // of one image's vector
-	done   int         // images embedded
-	failed int
+	pl         *pipeline
+	inputs     []input
+	lst        *listing    // says what the folder listing left out
+	base       embedRecord // model and pool, the same on every record
+	shape      []int       // of one image's vector
+	done       int         // images embedded
+	failed     int         // inputs that failed (one result each)
+	inputsDone int         // inputs whose every result was written
 }
 
 // run embeds every input, writing its record to w, and its vector to st
@@ -208,14 +213,17 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 		if err := w.add(rec); err != nil && outErr == nil {
 			outErr = fmt.Errorf("writing output: %w", err)
 		}
-		bar.add()
+		if r.last {
+			e.inputsDone++
+			bar.add()
+		}
 	})
 	bar.finish()
 	if err := w.close(); err != nil && outErr == nil {
 		outErr = fmt.Errorf("writing output: %w", err)
 	}
 	if runErr != nil {
-		return runErr
+		return interruptedAfter(runErr, e.inputsDone, len(e.inputs), e.done+e.failed)
 	}
 	return outErr
 }
@@ -226,8 +234,8 @@ func (e *embedding) summarize(s streams, out string, took time.Duration) error {
 	for i, d := range e.shape {
 		dims[i] = strconv.Itoa(d)
 	}
-	msg := fmt.Sprintf("embedded %d of %d images in %.2fs (%.1f img/s), %d failed; %s pooling, %s values each",
-		e.done, len(e.inputs), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
+	msg := fmt.Sprintf("embedded %d of %s in %.2fs (%.1f img/s), %d failed; %s pooling, %s values each",
+		e.done, nouns(e.done+e.failed, "image"), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
 	if out != "" {
 		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
 	}

@@ -57,6 +57,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
+	if err := checkPlotFile("--plot", o.plot); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
@@ -124,7 +127,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(s.err, "vitctl: %d of %d images could not be read\n", failed, len(inputs))
+		fmt.Fprintf(s.err, "vitctl: %d of %s could not be read\n", failed, nouns(len(inputs), "image"))
 		return errPartial
 	}
 	return nil

@@ -19,6 +19,7 @@ type finetuneOptions struct {
 	kernel                             kernelFlags
 	threads                            threadsFlags
 	output                             *outputFlags
+	memory                             memoryFlags
 	out, val, trainMode, plot          string
 	data                               string // the DATA argument
 	valSplit                           float64
@@ -27,6 +28,7 @@ type finetuneOptions struct {
 	seed                               uint64
 	resume                             bool
 	augment                            enumValue
+	epochsSet, lrSet                   bool // given on the command line: 0 is then refused, not the default
 }
 
 func newFinetuneCmd(s streams) *cobra.Command {
@@ -64,7 +66,7 @@ the last epoch's state for --resume.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
-	flagGroups{&o.model, &o.kernel, &o.threads, o.output}.register(f)
+	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
 	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", "head", "what to train: head (linear probe on frozen features), last:N (the last N encoder layers too) or all")
@@ -85,10 +87,10 @@ the last epoch's state for --resume.`,
 
 func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	r := train.DefaultRecipe(o.trainMode)
-	if o.epochs != 0 {
+	if o.epochs != 0 || o.epochsSet {
 		r.Epochs = o.epochs
 	}
-	if o.lr != 0 {
+	if o.lr != 0 || o.lrSet {
 		r.LR = o.lr
 	}
 	r.Batch, r.WeightDecay, r.Smoothing, r.WarmupPct, r.Seed = o.batch, o.weightDecay, o.smoothing, o.warmup, o.seed
@@ -108,11 +110,19 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
+	o.epochsSet, o.lrSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr")
 	r, err := o.recipe()
 	if err != nil {
 		return err
 	}
-	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output}).validate(); err != nil {
+	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}).validate(); err != nil {
+		return err
+	}
+	// Both are written after the training: check them before it.
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {
@@ -127,11 +137,21 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if _, err := r.FirstLayer(base.cfg.NumHiddenLayers); err != nil {
+	first, err := r.FirstLayer(base.cfg.NumHiddenLayers)
+	if err != nil {
 		return usageError{err}
 	}
 	trainSet, valSet, err := o.datasets(data)
 	if err != nil {
+		return err
+	}
+	L, B := base.cfg.NumHiddenLayers, r.NetBatch(len(trainSet.Examples), valCount(valSet))
+	trained := 0
+	if first < L {
+		trained = L - max(first, 0)
+	}
+	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, base.cfg.ImageSize, base.cfg.ImageSize, B, nouns(o.threads.n, "thread"))
+	if err := o.memory.checkHint(what, "--batch (or --train head)", estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
 	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}}
@@ -157,7 +177,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if len(job.skipped) > 0 {
-		fmt.Fprintf(s.err, "vitctl: %d images could not be read and were skipped\n", len(job.skipped))
+		n := len(job.skipped)
+		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
 		return errPartial
 	}
 	return nil
@@ -170,7 +191,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		return nil, nil, fmt.Errorf("data: %w", err)
 	}
 	if len(all.Labels) < 2 {
-		return nil, nil, fmt.Errorf("data %s: %d class; need at least 2 (one sub-folder per class)", data, len(all.Labels))
+		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
 	if o.val != "" {
 		val, err := train.Open(o.val, all.Labels)
@@ -184,7 +205,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 	}
 	tr, val := all.Split(o.valSplit, o.seed)
 	if len(val.Examples) == 0 || len(tr.Examples) == 0 {
-		return nil, nil, fmt.Errorf("data %s: %d images is too few to hold out %g for validation", data, len(all.Examples), o.valSplit)
+		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
 	return tr, val, nil
 }

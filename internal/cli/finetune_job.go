@@ -79,8 +79,8 @@ type finetuneJob struct {
 func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	j.bar = &progress{w: j.s.err}
 	cfg := *j.base.cfg
-	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %d images, %d classes (%d for validation): %s\n",
-		j.base.source, len(j.train.Examples), len(j.train.Labels), valCount(j.val), j.r.String())
+	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (%d for validation): %s\n",
+		j.base.source, nouns(len(j.train.Examples), "image"), nouns(len(j.train.Labels), "class"), valCount(j.val), j.r.String())
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
@@ -174,7 +174,7 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 		}
 	}
 	if err := convert.WriteModel(path, cfg, p.Getter(cfg), wr); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return hideTemp(err, path)
 	}
 	return nil
 }

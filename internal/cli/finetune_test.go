@@ -164,7 +164,7 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
 	out := filepath.Join(t.TempDir(), "b.gguf")
 	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--epochs", "1", "--val-split", "0", "--threads", "2")
-	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 images could not be read") {
+	if code != ExitFailed || !strings.Contains(errs, "broken.png") || !strings.Contains(errs, "1 image could not be read and was skipped") {
 		t.Errorf("exit %d\n%s", code, errs)
 	}
 	if _, err := os.Stat(out); err != nil {
@@ -200,5 +200,24 @@ func TestFinetuneErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("%s written by a failed run", out)
+	}
+}
+
+// TestFinetuneRecipeFlags: each bad number names its flag, and an explicit
+// --epochs 0 or --lr 0 is refused rather than read as "the default".
+func TestFinetuneRecipeFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	for _, tc := range [][3]string{
+		{"--epochs", "0", "--epochs 0: must be at least 1"},
+		{"--lr", "0", "--lr 0: must be positive"},
+		{"--weight-decay", "-1", "--weight-decay -1: must not be negative"},
+		{"--weight-decay", "NaN", "--weight-decay NaN"},
+		{"--label-smoothing", "1", "--label-smoothing 1: want 0 ≤ S < 1"},
+		{"--warmup", "1", "--warmup 1: want a fraction of the steps"},
+	} {
+		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
+		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s %s: exit %d, stderr %q; want exit 2 saying %q", tc[0], tc[1], code, errs, tc[2])
+		}
 	}
 }

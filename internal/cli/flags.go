@@ -135,6 +135,24 @@ func (in *inputFlags) register(f *pflag.FlagSet) {
 	in.decodeFlags.register(f)
 }
 
+// stdinFlags is -0 for the commands that read paths from - but have no
+// --from-file (classify's -0 is in scaleFlags, with --from-file).
+type stdinFlags struct{ null bool }
+
+func (n *stdinFlags) register(f *pflag.FlagSet) {
+	f.BoolVarP(&n.null, "null", "0", false, "paths read from - are separated by NUL bytes, as find -print0 writes them")
+}
+
+func (n *stdinFlags) validate() error { return nil }
+
+// sep is the separator of the paths read from stdin.
+func (n *stdinFlags) sep() byte {
+	if n.null {
+		return 0
+	}
+	return '\n'
+}
+
 // decodeFlags say how big an image may be and how JPEGs are decoded: what
 // loadInput needs of the flags.
 type decodeFlags struct {

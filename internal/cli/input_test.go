@@ -64,3 +64,29 @@ func TestLoadInput(t *testing.T) {
 		t.Fatalf("image input: %d values, %v", len(got), err)
 	}
 }
+
+// TestNullSeparatedStdin: classify, embed and inspect-attention all take
+// -0 for paths on stdin, with a file name that begins with a space kept as
+// it is.
+func TestNullSeparatedStdin(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := filepath.Join(dir, " cat\nwith a newline.png")
+	if err := os.WriteFile(odd, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin := odd + "\x00" + filepath.Join(imagesDir, "coffee.png") + "\x00"
+	for _, args := range [][]string{
+		{"classify", "-m", "fashion-vit", "-0", "-"},
+		{"embed", "-m", "fashion-vit", "-0", "-"},
+		{"inspect-attention", "-m", "fashion-vit", "--layers", "0", "--out", t.TempDir(), "-0", "-"},
+	} {
+		code, _, errs := run(t, stdin, args...)
+		if code != ExitOK || !strings.Contains(errs, " 2 of 2 images") {
+			t.Errorf("%s -0: exit %d, stderr %q", args[0], code, errs)
+		}
+	}
+}

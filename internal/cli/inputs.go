@@ -55,15 +55,10 @@ func (l *listing) takes(name string) bool {
 	return false
 }
 
-// expandInputs turns arguments into the ordered list of inputs: files and
+// expand turns arguments into the ordered list of inputs: files and
 // http(s) URLs as given, folders as their image files in name order
-// (listed as l says), and "-" as newline-separated paths or URLs read
-// from stdin.
-func expandInputs(args []string, l *listing, stdin io.Reader) []input {
-	return expand(args, l, stdin, '\n')
-}
-
-// expand is expandInputs with the separator of the paths read from stdin.
+// (listed as l says), and "-" as the paths or URLs read from stdin,
+// separated by sep ('\n', or 0 for -0).
 func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 	var out []input
 	for _, a := range args {
@@ -171,7 +166,7 @@ func (l *listing) skippedNote() string {
 	if l.skipped == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d files in folders skipped for their names (--all-files tries every file)", l.skipped)
+	return fmt.Sprintf("; %s in folders skipped for %s (--all-files tries every file)", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"))
 }
 
 // relKey is the key of path found in the folder root: its path below root.

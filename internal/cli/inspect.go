@@ -34,6 +34,7 @@ type inspectOptions struct {
 	threads   threadsFlags
 	imageSize imageSizeFlags
 	input     inputFlags
+	stdin     stdinFlags
 	topK      topKFlags
 	output    *outputFlags
 	memory    memoryFlags
@@ -61,7 +62,7 @@ type inspectOptions struct {
 }
 
 func (o *inspectOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.topK, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, &o.topK, o.output, &o.memory}
 }
 
 func newInspectCmd(s streams) *cobra.Command {
@@ -334,7 +335,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	lst := o.input.listing()
-	inputs := expandInputs(args, lst, s.in)
+	inputs := expand(args, lst, s.in, o.stdin.sep())
 	dirs := subfolderNames(inputs)
 	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
 		fmt.Fprintln(s.err, m.banner(h, w))
@@ -345,7 +346,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	for i, in := range inputs {
 		if err := cmd.Context().Err(); err != nil {
 			bar.finish()
-			return interruptedAfter(err, i, len(inputs))
+			return interruptedAfter(err, i, len(inputs), i)
 		}
 		sum := &inspectSummary{
 			Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
@@ -380,7 +381,7 @@ func summarizeInspect(s streams, n, failed int, out string, took time.Duration, 
 	if n == 0 {
 		return fmt.Errorf("no images found in the given paths%s", note)
 	}
-	fmt.Fprintf(s.err, "inspected %d of %d images in %.2fs, pictures in %s%s\n", n-failed, n, took.Seconds(), out, note)
+	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, pictures in %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), out, note)
 	if failed > 0 {
 		return errPartial
 	}

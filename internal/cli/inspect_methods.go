@@ -51,7 +51,7 @@ func parseClass(s string, labels []string) (int, error) {
 	}
 	if i, err := strconv.Atoi(s); err == nil {
 		if i < 0 || i >= len(labels) {
-			return 0, usagef("--class %d: the model has %d classes, numbered 0 to %d", i, len(labels), len(labels)-1)
+			return 0, usagef("--class %d: the model has %s, numbered 0 to %d", i, nouns(len(labels), "class"), len(labels)-1)
 		}
 		return i, nil
 	}

@@ -26,7 +26,7 @@ func TestFolderSkipsCounted(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{dir}, ExitOK, "classified 1 of 1 images"},
+		{[]string{dir}, ExitOK, "classified 1 of 1 image"},
 		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (--all-files tries every file)"},
 		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped"},
 		{[]string{"--all-files", dir}, ExitFailed, "classified 2 of 3 images"},
@@ -39,7 +39,7 @@ func TestFolderSkipsCounted(t *testing.T) {
 	}
 	empty := t.TempDir()
 	os.WriteFile(filepath.Join(empty, "boot.dat"), nil, 0o644)
-	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in the given paths; 1 files in folders skipped") {
+	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in the given paths; 1 file in folders skipped for its name") {
 		t.Errorf("folder without images: exit %d, %q", code, errs)
 	}
 }
@@ -47,7 +47,7 @@ func TestFolderSkipsCounted(t *testing.T) {
 // TestSingleFileSummary: one image gets its summary line too.
 func TestSingleFileSummary(t *testing.T) {
 	code, _, errs := run(t, "", "classify", filepath.Join(imagesDir, "chelsea.png"))
-	if code != ExitOK || !strings.Contains(errs, "\nclassified 1 of 1 images in ") {
+	if code != ExitOK || !strings.Contains(errs, "\nclassified 1 of 1 image in ") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

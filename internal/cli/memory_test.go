@@ -41,6 +41,37 @@ func TestEstimateMemory(t *testing.T) {
 	}
 }
 
+// TestEstimateMemoryHugePatch: at patch 300000000 the parameter count
+// (the patch embedding's D·C·P² alone is 5.2e19) does not fit in int64; the
+// estimate must still be that large, not a wrapped small or negative number.
+func TestEstimateMemoryHugePatch(t *testing.T) {
+	const P = 300_000_000
+	cfg := bench.Archs["vit-ti"].Config(P, P)
+	n := estimateMemory(&cfg, kernels.FP32, runShape{h: P, w: P, batch: 1, threads: 1})
+	if patchW := 4 * 192 * 3 * float64(P) * P; n.weights < patchW || n.total() < patchW {
+		t.Errorf("weights %g bytes, total %g; want at least the patch embedding's %g", n.weights, n.total(), patchW)
+	}
+}
+
+// TestEstimateTraining: the batch's share grows with B, the kept
+// attention probabilities with the trained layers, and an absurd batch is
+// far over any machine (it was a "fatal error: runtime: out of memory").
+func TestEstimateTraining(t *testing.T) {
+	cfg := bench.Archs["vit-ti"].Config(16, 224)
+	head := estimateTraining(&cfg, 0, 16, 2, 100)
+	all := estimateTraining(&cfg, 12, 16, 2, 100)
+	const T, H = 197, 3
+	if got := all.attention - head.attention; got != 4*12*16*H*T*T {
+		t.Errorf("kept probabilities of 12 layers: %g bytes, want %d", got, 4*12*16*H*T*T)
+	}
+	if all.weights != 2*head.weights || all.total() <= head.total() {
+		t.Errorf("weights: head %g, all %g (want twice: gradients, moments and backward packing)", head.weights, all.weights)
+	}
+	if huge := estimateTraining(&cfg, 12, 1_000_000_000, 2, 0); huge.total() < 1<<50 {
+		t.Errorf("batch 1e9: %g bytes", huge.total())
+	}
+}
+
 func TestByteSize(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

@@ -50,6 +50,9 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 }
 
 func runMerge(s streams, o *mergeOptions, files []string) error {
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
 	w, tmp := s.out, (*atomicFile)(nil)
 	if o.out != "" {
 		var err error
@@ -70,7 +73,7 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		err = tmp.commit()
 	}
 	if err == nil {
-		fmt.Fprintf(s.err, "merged %d records from %d files\n", m.Len(), len(files))
+		fmt.Fprintf(s.err, "merged %s from %s\n", nouns(m.Len(), "record"), nouns(len(files), "file"))
 	}
 	return err
 }
@@ -123,11 +126,17 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 	slices.Sort(extra)
 	switch {
 	case len(missing) > 0:
-		return fmt.Errorf("%d of %d inputs have no record (%s): run their shards again with --resume", len(missing), len(want), firstFew(missing))
+		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
+			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
 	case len(extra) > 0:
-		return fmt.Errorf("%d records are for paths that are not inputs (%s): were the shards given other inputs?", len(extra), firstFew(extra))
+		return fmt.Errorf("%s %s (%s): were the shards given other inputs?",
+			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra))
 	}
-	fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
+	if len(want) == 1 {
+		fmt.Fprintln(s.err, "the one input has one record")
+	} else {
+		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
+	}
 	return nil
 }
 

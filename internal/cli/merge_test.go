@@ -46,10 +46,10 @@ func TestMerge(t *testing.T) {
 		files []string
 		want  string
 	}{
-		{[]string{files[0], short, files[2]}, fmt.Sprintf("1 of %d inputs have no record", len(rel))},
+		{[]string{files[0], short, files[2]}, fmt.Sprintf("1 of %d inputs has no record", len(rel))},
 		{[]string{files[0], files[1], files[1], files[2]}, "a second record for"},
 		{[]string{files[0], torn, files[2]}, "torn.jsonl: ends with a torn line"},
-		{append(slices.Clone(files), other), "1 records are for paths that are not inputs (elsewhere.png)"},
+		{append(slices.Clone(files), other), "1 record is for a path that is not an input (elsewhere.png)"},
 	} {
 		os.Remove(out)
 		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)

@@ -141,6 +141,6 @@ func modelError(src string, err error) error {
 // banner is the line text output prints on stderr before any result: which
 // model answers, at what input size (width×height) and precision.
 func (m *loadedModel) banner(h, w int) string {
-	return fmt.Sprintf("model %s (sha256 %s): %d labels, input %dx%d, precision %s",
-		m.Name, m.ShortSHA(), len(m.Config.Labels), w, h, m.Precision())
+	return fmt.Sprintf("model %s (sha256 %s): %s, input %dx%d, precision %s",
+		m.Name, m.ShortSHA(), nouns(len(m.Config.Labels), "label"), w, h, m.Precision())
 }

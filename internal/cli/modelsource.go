@@ -10,6 +10,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
 	"github.com/vitctl/vitctl/internal/modelsrc"
@@ -32,6 +33,9 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 	c := newModelCache(errw)
 	var m *modelsrc.Model
 	if isDir {
+		if _, err := convert.FindCheckpoint(name); err != nil {
+			return "", "", true, fmt.Errorf("-m %s: a folder, but %w; -m takes a checkpoint folder, a .gguf file, a built-in name (vitctl models) or ORG/NAME", name, err)
+		}
 		m, err = c.FromDir(ctx, name, gguf.F32)
 	} else {
 		ref, _ := hub.ParseRef(name)

@@ -131,3 +131,25 @@ func TestModelFromHubErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestModelFolderWithoutCheckpoint: -m naming a folder of images (or an
+// empty one) is one line naming the folder once, saying what it lacks and
+// what -m takes, before any "converting" note or cache folder.
+func TestModelFolderWithoutCheckpoint(t *testing.T) {
+	hubEnv(t)
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "chelsea.png")
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "cat.png"), b, 0o644)
+	code, out, errs := run(t, "", "classify", "-m", dir, img)
+	if code != ExitFailed || out != "" || strings.Count(errs, "\n") != 1 || strings.Count(errs, dir) != 1 ||
+		!strings.Contains(errs, "no checkpoint found (want one of model.safetensors") || !strings.Contains(errs, "-m takes a checkpoint folder, a .gguf file") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "dirs")); len(ents) != 0 {
+		t.Errorf("cache folders made for a folder with no checkpoint: %v", ents)
+	}
+}

@@ -19,6 +19,7 @@ type result struct {
 	path   string
 	logits []float32 // (L), nil when err is set
 	err    error
+	last   bool // the last result of its input (a batched .npy gives several)
 }
 
 // pipeline decodes inputs on worker goroutines while batches run through
@@ -96,7 +97,7 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 	j := 0
 	for _, d := range group {
 		if d.err != nil {
-			emit(result{path: d.path, err: d.err})
+			emit(result{path: d.path, err: d.err, last: true})
 			continue
 		}
 		for i := range d.images {
@@ -104,7 +105,7 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 			if len(d.images) > 1 {
 				path = fmt.Sprintf("%s[%d]", d.path, i)
 			}
-			emit(result{path: path, logits: logits[j]})
+			emit(result{path: path, logits: logits[j], last: i == len(d.images)-1})
 			j++
 		}
 	}

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/npy"
 )
 
 // fakePipeline decodes "N" to the one-pixel image {N} after a random delay
@@ -131,9 +135,12 @@ func TestPipelineManyImagesPerInput(t *testing.T) {
 	want := []string{"1", "many3[0]", "many3[1]", "many3[2]", "bad", "many1", "many5[0]", "many5[1]", "many5[2]", "many5[3]", "many5[4]", "2"}
 	for _, batch := range []int{1, 2, 4, 16} {
 		var batches []int
-		var got []string
+		var got, lasts []string
 		err := fakePipeline(batch, 3, &batches).run(context.Background(), inputs, func(r result) {
 			got = append(got, r.path)
+			if r.last {
+				lasts = append(lasts, r.path)
+			}
 			if r.err == nil && strings.Contains(r.path, "[") {
 				n, _ := strconv.Atoi(r.path[4:strings.Index(r.path, "[")])
 				i, _ := strconv.Atoi(r.path[strings.Index(r.path, "[")+1 : len(r.path)-1])
@@ -148,10 +155,43 @@ func TestPipelineManyImagesPerInput(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("batch %d: results %q, want %q", batch, got, want)
 		}
+		// One result closes each input: its only one, or its last image.
+		if wantLast := "1 many3[2] bad many1 many5[4] 2"; strings.Join(lasts, " ") != wantLast {
+			t.Errorf("batch %d: last results %q, want %q", batch, lasts, wantLast)
+		}
 		for _, b := range batches {
 			if b > batch {
 				t.Errorf("batch %d: a forward pass of %d images", batch, b)
 			}
 		}
+	}
+}
+
+// TestBatchedNpyCounts: the summary counts images, not inputs, when a
+// batched .npy holds several; an interrupt names both.
+func TestBatchedNpyCounts(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "three.npy")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.Write(f, &npy.Array{Shape: []int{3, 3, 28, 28}, Data: make([]float32, 3*3*28*28)}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, cmd := range []string{"classify", "embed"} {
+		code, _, errs := run(t, "", cmd, "-m", "fashion-vit", path, img)
+		verb := map[string]string{"classify": "classified", "embed": "embedded"}[cmd]
+		if code != ExitOK || !strings.Contains(errs, verb+" 4 of 4 images") {
+			t.Errorf("%s: exit %d, stderr %q; want %q", cmd, code, errs, verb+" 4 of 4 images")
+		}
+	}
+	if got := (interrupted{done: 2, total: 5, images: 4}).Error(); got != "interrupted after 2 of 5 inputs (4 images)" {
+		t.Errorf("batched interrupt: %q", got)
+	}
+	if got := (interrupted{done: 1, total: 1, images: 1}).Error(); got != "interrupted after 1 of 1 image" {
+		t.Errorf("interrupt: %q", got)
 	}
 }

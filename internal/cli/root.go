@@ -38,20 +38,25 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// interrupted reports a run stopped by a signal, and how far it got.
-type interrupted struct{ done, total int }
+// interrupted reports a run stopped by a signal, and how far it got: done
+// of total inputs, which gave images results (more than done when a
+// batched .npy input holds several images).
+type interrupted struct{ done, total, images int }
 
 func (i interrupted) Error() string {
-	return fmt.Sprintf("interrupted after %d of %d images", i.done, i.total)
+	if i.images != i.done {
+		return fmt.Sprintf("interrupted after %d of %s (%s)", i.done, nouns(i.total, "input"), nouns(i.images, "image"))
+	}
+	return fmt.Sprintf("interrupted after %d of %s", i.done, nouns(i.total, "image"))
 }
 
 func (i interrupted) Unwrap() error { return context.Canceled }
 
 // interruptedAfter gives a cancelled run's error the count of images done;
 // other errors pass unchanged.
-func interruptedAfter(err error, done, total int) error {
+func interruptedAfter(err error, done, total, images int) error {
 	if errors.Is(err, context.Canceled) {
-		return interrupted{done, total}
+		return interrupted{done, total, images}
 	}
 	return err
 }

@@ -35,6 +35,9 @@ func (f *scaleFlags) register(fs *pflag.FlagSet) {
 
 // validate parses --shard, reading the scheduler's variables for auto.
 func (f *scaleFlags) validate() error {
+	if err := checkOutputFile("--out", f.out); err != nil {
+		return err
+	}
 	if f.shard == "" {
 		return nil
 	}
@@ -138,10 +141,10 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 // describe says on stderr what sharding and resuming left to do.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 	if f.shard != "" {
-		fmt.Fprintf(w, "shard %v: %d of %d inputs\n", f.spec, len(r.inputs)+r.skipped, r.listed)
+		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped, nouns(r.listed, "input"))
 	}
 	if f.resume {
-		fmt.Fprintf(w, "%s: %d records kept, %d inputs to do\n", f.out, r.log.Len(), len(r.inputs))
+		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))
 	}
 }
 

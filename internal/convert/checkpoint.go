@@ -32,8 +32,10 @@ func (c *checkpoint) Close() error {
 	return errors.Join(errs...)
 }
 
-// findCheckpoint picks the weights file of folder dir.
-func findCheckpoint(dir string) (string, error) {
+// FindCheckpoint returns the weights file Convert would read in folder dir,
+// or an error saying what the folder lacks (without naming dir). It reads
+// no file.
+func FindCheckpoint(dir string) (string, error) {
 	for _, n := range checkpointNames {
 		p := filepath.Join(dir, n)
 		if _, err := os.Stat(p); err == nil {
@@ -42,10 +44,10 @@ func findCheckpoint(dir string) (string, error) {
 	}
 	for _, n := range []string{"tf_model.h5", "flax_model.msgpack", "model.onnx"} {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			return "", fmt.Errorf("%s: only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", dir, n)
+			return "", fmt.Errorf("only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", n)
 		}
 	}
-	return "", fmt.Errorf("%s: no checkpoint found (want one of %s)", dir, strings.Join(checkpointNames, ", "))
+	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
 }
 
 // openCheckpoint opens path: one safetensors or PyTorch file, or an index of

@@ -192,8 +192,11 @@ func locate(src string) (dir, ck string, err error) {
 		return "", "", err
 	}
 	if st.IsDir() {
-		ck, err := findCheckpoint(src)
-		return src, ck, err
+		ck, err := FindCheckpoint(src)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: %w", src, err)
+		}
+		return src, ck, nil
 	}
 	for _, suf := range []string{".safetensors", ".bin", ".index.json"} {
 		if strings.HasSuffix(src, suf) {
@@ -267,10 +270,10 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 	sort.Strings(res.Ignored)
 	var msgs []string
 	if len(missing) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d missing tensors: %s", len(missing), strings.Join(missing, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d missing %s: %s", len(missing), plural(len(missing), "tensor"), strings.Join(missing, ", ")))
 	}
 	if len(unused) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d tensors %s does not use: %s", len(unused), lay.arch, strings.Join(unused, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, strings.Join(unused, ", ")))
 	}
 	msgs = append(msgs, problems...)
 	if len(msgs) > 0 {
@@ -335,4 +338,12 @@ func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// plural is noun with an s, unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }

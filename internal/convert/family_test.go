@@ -66,7 +66,7 @@ func TestFamilyRefusals(t *testing.T) {
 	}{
 		{"qk_norm tensors", "timm-p8-reg-ls", nil, func(ts map[string]stTensor) {
 			ts["blocks.0.attn.q_norm.weight"] = f32Tensor([]int{12}, 1)
-		}, []string{"1 tensors VisionTransformer does not use: blocks.0.attn.q_norm.weight"}},
+		}, []string{"1 tensor VisionTransformer does not use: blocks.0.attn.q_norm.weight"}},
 		{"attention pooling tensors", "timm-p8-reg-ls", nil, func(ts map[string]stTensor) {
 			ts["attn_pool.latent"] = f32Tensor([]int{1, 1, 48}, 1)
 		}, []string{"VisionTransformer does not use: attn_pool.latent"}},

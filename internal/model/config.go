@@ -84,6 +84,12 @@ func (c *Config) PosPrefix() int {
 // Tokens is T: the prefix tokens plus the patches.
 func (c *Config) Tokens() int { return c.PrefixTokens() + c.NumPatches() }
 
+// TokensAt is T for images of height×width pixels (multiples of the patch
+// size): the prefix tokens plus (height/P)·(width/P) patches.
+func (c *Config) TokensAt(height, width int) int {
+	return c.PrefixTokens() + (height/c.PatchSize)*(width/c.PatchSize)
+}
+
 // Validate reports the first inconsistency in c.
 func (c *Config) Validate() error {
 	switch {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
 )
 
@@ -20,6 +21,11 @@ func (c *Cache) FromDir(ctx context.Context, dir string, dtype gguf.Type) (*Mode
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
+	}
+	// A folder with no checkpoint is refused before anything is announced
+	// or created in the cache.
+	if _, err := convert.FindCheckpoint(dir); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	key, err := folderKey(abs)
 	if err != nil {

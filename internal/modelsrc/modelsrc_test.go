@@ -265,8 +265,15 @@ func TestFromDir(t *testing.T) {
 	if err != nil || m3.Path == m.Path {
 		t.Errorf("changed folder reused the old conversion: %v %v", m3, err)
 	}
+	var notes []string
+	c.Notify = func(msg string) { notes = append(notes, msg) }
+	before, _ := os.ReadDir(filepath.Join(c.Dir, "dirs"))
 	if _, err := c.FromDir(context.Background(), t.TempDir(), gguf.F32); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
 		t.Errorf("empty folder: %v", err)
+	}
+	// Refused before the "converting" note and before a cache folder is made.
+	if after, _ := os.ReadDir(filepath.Join(c.Dir, "dirs")); len(notes) != 0 || len(after) != len(before) {
+		t.Errorf("empty folder: notes %q, cache folders %d before, %d after", notes, len(before), len(after))
 	}
 }
 

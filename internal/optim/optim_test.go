@@ -46,4 +46,11 @@ func TestSchedules(t *testing.T) {
 	if lr := NewOneCycle(1, 5, 0.1).LR(0); math.IsNaN(lr) || lr <= 0 {
 		t.Errorf("one-cycle with no warm-up step: lr %g", lr)
 	}
+	// One step in all (finetune --epochs 1 on fewer images than a batch)
+	// was 0/0 = NaN, and NaN weights were saved.
+	for _, pct := range []float64{0, 0.1, 0.5, 0.99} {
+		if lr := NewOneCycle(1e-2, 1, pct).LR(0); lr != 1e-2 {
+			t.Errorf("one-cycle of one step, warm-up %g: lr %g, want the peak 0.01", pct, lr)
+		}
+	}
 }

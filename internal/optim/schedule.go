@@ -34,6 +34,12 @@ func (o OneCycle) LR(s int) float64 {
 	} else if x <= end1 {
 		return cosAnneal(initial, o.Max, x/end1)
 	}
+	if end2 <= end1 {
+		// One step: nothing to anneal over (0/0 below). It takes the peak
+		// rate, as the first step does when there is no warm-up step;
+		// PyTorch gives the final rate, Max/250000, which learns nothing.
+		return o.Max
+	}
 	return cosAnneal(o.Max, final, (x-end1)/(end2-end1))
 }
 

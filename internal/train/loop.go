@@ -73,7 +73,7 @@ func Run(ctx context.Context, cfg *model.Config, p *model.Params, train, val *Da
 		p.ResetHead(len(train.Labels), cfg.HiddenSize)
 	}
 	pool := kernels.NewPool(o.Threads)
-	net, err := model.NewNet(*cfg, p, first, pool, r.Batch)
+	net, err := model.NewNet(*cfg, p, first, pool, r.NetBatch(len(train.Examples), valLen(val)))
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +96,14 @@ func Run(ctx context.Context, cfg *model.Config, p *model.Params, train, val *Da
 		t.step = o.Resume.Step
 	}
 	return t.loop(ctx)
+}
+
+// valLen is the size of the validation set, 0 without one.
+func valLen(val *Dataset) int {
+	if val == nil {
+		return 0
+	}
+	return len(val.Examples)
 }
 
 // trained says whether tensor name is trained when layers first.. are.

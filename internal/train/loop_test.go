@@ -140,3 +140,16 @@ func TestRunResumeAndThreads(t *testing.T) {
 		t.Error("resumed run: weights differ from the uninterrupted run")
 	}
 }
+
+// TestNetBatch: the network is sized for the batch, or for the larger data
+// set when that is smaller.
+func TestNetBatch(t *testing.T) {
+	for _, c := range []struct{ batch, train, val, want int }{
+		{32, 1000, 100, 32}, {1_000_000_000, 6, 2, 6}, {32, 5, 40, 32}, {64, 5, 40, 40}, {8, 0, 0, 1},
+	} {
+		r := Recipe{Batch: c.batch}
+		if got := r.NetBatch(c.train, c.val); got != c.want {
+			t.Errorf("batch %d, %d train, %d val: %d, want %d", c.batch, c.train, c.val, got, c.want)
+		}
+	}
+}

@@ -59,10 +59,21 @@ func (r *Recipe) Validate() error {
 		return fmt.Errorf("--batch %d: must be at least 1", r.Batch)
 	case !(r.LR > 0):
 		return fmt.Errorf("--lr %g: must be positive", r.LR)
-	case r.WeightDecay < 0 || r.Smoothing < 0 || r.Smoothing >= 1 || r.WarmupPct < 0 || r.WarmupPct >= 1:
-		return fmt.Errorf("recipe: weight decay %g, smoothing %g, warm-up %g out of range", r.WeightDecay, r.Smoothing, r.WarmupPct)
+	case !(r.WeightDecay >= 0):
+		return fmt.Errorf("--weight-decay %g: must not be negative", r.WeightDecay)
+	case !(r.Smoothing >= 0 && r.Smoothing < 1):
+		return fmt.Errorf("--label-smoothing %g: want 0 ≤ S < 1", r.Smoothing)
+	case !(r.WarmupPct >= 0 && r.WarmupPct < 1):
+		return fmt.Errorf("--warmup %g: want a fraction of the steps, 0 ≤ F < 1", r.WarmupPct)
 	}
 	return nil
+}
+
+// NetBatch is the most images one pass of the network holds: the batch,
+// or the larger data set when it is smaller (--batch 1000000000 on a
+// hundred images needs buffers for a hundred).
+func (r *Recipe) NetBatch(nTrain, nVal int) int {
+	return max(1, min(r.Batch, max(nTrain, nVal)))
 }
 
 // schedule is the one-cycle schedule over the run's steps.

@@ -14,6 +14,7 @@ type scratch struct {
 	aj   attJob        // an Attention call, likewise
 	ln   lnJob         // a LayerNorm call, likewise
 	ab   attBwdScratch // AttentionBackward, one head at a time
+	e    []float32     // ActBackward's exponentials
 }
 
 // lnJob is one LayerNorm call; its items are runs of per rows.

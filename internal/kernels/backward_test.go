@@ -9,12 +9,13 @@ import (
 )
 
 // TestWeightGrad checks dw += dyᵀ·x and db += Σ dy against float64 on
-// shapes around the tile edges and a ViT-Ti one, with the derived bound
+// shapes around the tile edges and ViT-Ti ones, N ≤ K (dyᵀ·x) and N > K
+// ((xᵀ·dy)ᵀ, B blocks at the edges of M, N and kcBlock), with the derived bound
 // |Δ| ≤ 2·M·eps32·Σ|dy||x| (the sum over M rows), for every
 // implementation, and that the bits do not depend on the thread count.
 func TestWeightGrad(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}} {
+	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}} {
 		M, N, K := s[0], s[1], s[2]
 		dy, _ := guarded(r, M*N, 0)
 		x, _ := guarded(r, M*K, 0)

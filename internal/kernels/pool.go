@@ -7,14 +7,15 @@ import (
 // scratch is one worker's reusable memory. Scratch buffers are kept on the
 // pool and reused, so no call allocates after the first few.
 type scratch struct {
-	buf  []float32 // GEMM accumulator block
-	apad []float32 // the last, partial row tile of A, zero-padded
-	att  attScratch
-	g    gemm          // a Linear call, when this scratch is its caller's
-	aj   attJob        // an Attention call, likewise
-	ln   lnJob         // a LayerNorm call, likewise
-	ab   attBwdScratch // AttentionBackward, one head at a time
-	e    []float32     // ActBackward's exponentials
+	buf   []float32 // GEMM accumulator block
+	apad  []float32 // the last, partial row tile of A, zero-padded
+	att   attScratch
+	g     gemm          // a Linear call, when this scratch is its caller's
+	aj    attJob        // an Attention call, likewise
+	ln    lnJob         // a LayerNorm call, likewise
+	ab    attBwdScratch // AttentionBackward, one head at a time
+	e     []float32     // ActBackward's exponentials
+	bpack []float32     // a GEMM's B block, packed as used (gemm.ldb > 0)
 }
 
 // lnJob is one LayerNorm call; its items are runs of per rows.

@@ -176,21 +176,50 @@ func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
 		s.e = grow(s.e, chunk)
 		for c := c0; c < c1; c++ {
 			lo, hi := c*chunk, min((c+1)*chunk, len(pre))
-			xs, es := pre[lo:hi], s.e[:hi-lo]
-			for i, x := range xs {
-				es[i] = x * x
-			}
-			im.expSum(es, 0, -0.5) // exp(−x²/2)
-			for i, x := range xs {
-				phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
-				if abs32(x) > 1e-3 {
-					phi = post[lo+i] / x
-				}
-				dx[lo+i] = dy[lo+i] * (phi + x*es[i]*invSqrt2Pi)
-			}
+			im.geluGrad(dx[lo:hi], dy[lo:hi], pre[lo:hi], post[lo:hi], s.e[:hi-lo])
 		}
 		p.putScratch(s)
 	})
+}
+
+// geluGradEps is where erf GELU's derivative takes Φ(x) as 0.5 + x/√(2π)
+// instead of post/x.
+const geluGradEps = 1e-3
+
+// geluGradGeneric writes dx = dy·(Φ(x) + x·φ(x)), erf GELU's derivative,
+// for x = pre and post = x·Φ(x), the forward's output:
+//
+//	e = exp32(x·x·(−0.5)), phi = post/x, or 0.5 + x·invSqrt2Pi where |x| ≤ geluGradEps
+//	dx = dy·(phi + x·e·invSqrt2Pi)
+//
+// each operation rounded to float32 in this order; e is scratch as long as
+// pre. dx may alias dy.
+func geluGradGeneric(dx, dy, pre, post, e []float32) {
+	geluGradVia(expSumGeneric, dx, dy, pre, post, e)
+}
+
+// geluGradVia is geluGradGeneric with expSum's exp.
+func geluGradVia(expSum func(x []float32, m, scale float32) float32, dx, dy, pre, post, e []float32) {
+	checkGeluGrad(dx, dy, pre, post)
+	e = e[:len(pre)]
+	for i, x := range pre {
+		e[i] = x * x
+	}
+	expSum(e, 0, -0.5)
+	for i, x := range pre {
+		phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
+		if abs32(x) > geluGradEps {
+			phi = post[i] / x
+		}
+		dx[i] = dy[i] * (phi + x*e[i]*invSqrt2Pi)
+	}
+}
+
+// checkGeluGrad panics unless dx, dy and post are as long as pre.
+func checkGeluGrad(dx, dy, pre, post []float32) {
+	if len(dx) < len(pre) || len(dy) < len(pre) || len(post) < len(pre) {
+		panic("kernels: geluGrad: slices shorter than pre")
+	}
 }
 
 // actGrad32 is the derivative of act at x.

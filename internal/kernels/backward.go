@@ -161,23 +161,17 @@ func Activate(p *Pool, dst, src []float32, act Act) {
 func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
 	const chunk = 1 << 12
 	im := cur().fp32
-	chunks := ceilDiv(len(pre), chunk)
-	workers := min(p.threads, chunks)
-	p.For(workers, func(w int) {
-		c0, c1 := w*chunks/workers, (w+1)*chunks/workers
+	p.For(ceilDiv(len(pre), chunk), func(c int) {
+		lo, hi := c*chunk, min((c+1)*chunk, len(pre))
 		if act != ActGELU || post == nil {
-			for i, u := range pre[c0*chunk : min(c1*chunk, len(pre))] {
-				i += c0 * chunk
-				dx[i] = dy[i] * actGrad32(act, u)
+			for i, u := range pre[lo:hi] {
+				dx[lo+i] = dy[lo+i] * actGrad32(act, u)
 			}
 			return
 		}
 		s := p.getScratch() // the exponentials: a stack array would escape to the heap
 		s.e = grow(s.e, chunk)
-		for c := c0; c < c1; c++ {
-			lo, hi := c*chunk, min((c+1)*chunk, len(pre))
-			im.geluGrad(dx[lo:hi], dy[lo:hi], pre[lo:hi], post[lo:hi], s.e[:hi-lo])
-		}
+		im.geluGrad(dx[lo:hi], dy[lo:hi], pre[lo:hi], post[lo:hi], s.e[:hi-lo])
 		p.putScratch(s)
 	})
 }

@@ -37,6 +37,9 @@ func epi2(dst []float32, ldd int, src []float32, lds int, bias, res []float32, r
 	}
 }
 
+// geluGrad2 is geluGradGeneric with AVX2's exp.
+func geluGrad2(dx, dy, pre, post, e []float32) { geluGradVia(expSum2, dx, dy, pre, post, e) }
+
 func expSum2(x []float32, m, scale float32) float32 {
 	n8 := len(x) &^ 7
 	s := expSumGeneric(x[n8:], m, scale)

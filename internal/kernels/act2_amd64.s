@@ -240,15 +240,31 @@ DATA avx2C<>+912(SB)/4, $0x7fffffff
 DATA avx2C<>+916(SB)/4, $0x7fffffff
 DATA avx2C<>+920(SB)/4, $0x7fffffff
 DATA avx2C<>+924(SB)/4, $0x7fffffff
-DATA avx2C<>+928(SB)/4, $0x0000007f // i127 = int 127
-DATA avx2C<>+932(SB)/4, $0x0000007f
-DATA avx2C<>+936(SB)/4, $0x0000007f
-DATA avx2C<>+940(SB)/4, $0x0000007f
-DATA avx2C<>+944(SB)/4, $0x0000007f
-DATA avx2C<>+948(SB)/4, $0x0000007f
-DATA avx2C<>+952(SB)/4, $0x0000007f
-DATA avx2C<>+956(SB)/4, $0x0000007f
-GLOBL avx2C<>(SB), RODATA|NOPTR, $960
+DATA avx2C<>+928(SB)/4, $0x3ecc422a // invSqrt2Pi = 0.3989423
+DATA avx2C<>+932(SB)/4, $0x3ecc422a
+DATA avx2C<>+936(SB)/4, $0x3ecc422a
+DATA avx2C<>+940(SB)/4, $0x3ecc422a
+DATA avx2C<>+944(SB)/4, $0x3ecc422a
+DATA avx2C<>+948(SB)/4, $0x3ecc422a
+DATA avx2C<>+952(SB)/4, $0x3ecc422a
+DATA avx2C<>+956(SB)/4, $0x3ecc422a
+DATA avx2C<>+960(SB)/4, $0x3a83126f // geluGradEps = 0.001
+DATA avx2C<>+964(SB)/4, $0x3a83126f
+DATA avx2C<>+968(SB)/4, $0x3a83126f
+DATA avx2C<>+972(SB)/4, $0x3a83126f
+DATA avx2C<>+976(SB)/4, $0x3a83126f
+DATA avx2C<>+980(SB)/4, $0x3a83126f
+DATA avx2C<>+984(SB)/4, $0x3a83126f
+DATA avx2C<>+988(SB)/4, $0x3a83126f
+DATA avx2C<>+992(SB)/4, $0x0000007f // i127 = int 127
+DATA avx2C<>+996(SB)/4, $0x0000007f
+DATA avx2C<>+1000(SB)/4, $0x0000007f
+DATA avx2C<>+1004(SB)/4, $0x0000007f
+DATA avx2C<>+1008(SB)/4, $0x0000007f
+DATA avx2C<>+1012(SB)/4, $0x0000007f
+DATA avx2C<>+1016(SB)/4, $0x0000007f
+DATA avx2C<>+1020(SB)/4, $0x0000007f
+GLOBL avx2C<>(SB), RODATA|NOPTR, $1024
 
 // func epiAVX2(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
 //
@@ -334,7 +350,7 @@ gelu:
 	VFMADD213PS avx2C<>+352(SB), Y5, Y2
 	VFMADD213PS avx2C<>+352(SB), Y5, Y2
 	VCVTPS2DQ Y7, Y7
-	VPADDD avx2C<>+928(SB), Y7, Y7
+	VPADDD avx2C<>+992(SB), Y7, Y7
 	VPSLLD $23, Y7, Y7
 	VMULPS Y7, Y2, Y5
 	VANDPS Y3, Y5, Y5
@@ -371,7 +387,7 @@ tanh:
 	VFMADD213PS avx2C<>+352(SB), Y3, Y5
 	VFMADD213PS avx2C<>+352(SB), Y3, Y5
 	VCVTPS2DQ Y4, Y4
-	VPADDD avx2C<>+928(SB), Y4, Y4
+	VPADDD avx2C<>+992(SB), Y4, Y4
 	VPSLLD $23, Y4, Y4
 	VMULPS Y4, Y5, Y3
 	VANDPS Y6, Y3, Y3
@@ -401,7 +417,7 @@ quick:
 	VFMADD213PS avx2C<>+352(SB), Y3, Y5
 	VFMADD213PS avx2C<>+352(SB), Y3, Y5
 	VCVTPS2DQ Y4, Y4
-	VPADDD avx2C<>+928(SB), Y4, Y4
+	VPADDD avx2C<>+992(SB), Y4, Y4
 	VPSLLD $23, Y4, Y4
 	VMULPS Y4, Y5, Y3
 	VANDPS Y6, Y3, Y3
@@ -463,7 +479,7 @@ expl:
 	VFMADD213PS avx2C<>+352(SB), Y1, Y3
 	VFMADD213PS avx2C<>+352(SB), Y1, Y3
 	VCVTPS2DQ Y2, Y2
-	VPADDD avx2C<>+928(SB), Y2, Y2
+	VPADDD avx2C<>+992(SB), Y2, Y2
 	VPSLLD $23, Y2, Y2
 	VMULPS Y2, Y3, Y1
 	VANDPS Y4, Y1, Y1

@@ -31,6 +31,16 @@ func epi512(dst []float32, ldd int, src []float32, lds int, bias, res []float32,
 	epiAVX512(&dst[0], ldd, &src[0], lds, unsafeData(bias), unsafeData(res), rows, cols, act)
 }
 
+// geluGradAVX512 is geluGradGeneric in AVX-512F, 16 lanes at a time.
+//
+//go:noescape
+func geluGradAVX512(dx, dy, pre, post *float32, n int)
+
+func geluGrad512(dx, dy, pre, post, _ []float32) {
+	checkGeluGrad(dx, dy, pre, post)
+	geluGradAVX512(unsafeData(dx), unsafeData(dy), unsafeData(pre), unsafeData(post), len(pre))
+}
+
 func expSum512(x []float32, m, scale float32) float32 {
 	return expSumAVX512(unsafeData(x), len(x), m, scale)
 }

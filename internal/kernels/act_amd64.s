@@ -34,7 +34,9 @@ DATA actC<>+100(SB)/4, $0x3d372713 // c044715 = 0.044715
 DATA actC<>+104(SB)/4, $0xbfcc422a // tanhC = -1.5957692
 DATA actC<>+108(SB)/4, $0xbfd9db23 // m1702 = -1.702
 DATA actC<>+112(SB)/4, $0x7fffffff // absmask = abs mask
-GLOBL actC<>(SB), RODATA|NOPTR, $116
+DATA actC<>+116(SB)/4, $0x3ecc422a // invSqrt2Pi = 0.3989423
+DATA actC<>+120(SB)/4, $0x3a83126f // geluGradEps = 0.001
+GLOBL actC<>(SB), RODATA|NOPTR, $124
 
 // func epiAVX512(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
 //
@@ -285,6 +287,88 @@ expdone:
 	VMOVSHDUP X1, X2
 	VADDSS X2, X1, X1
 	VMOVSS X1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+
+// func geluGradAVX512(dx, dy, pre, post *float32, n int)
+//
+// dx = dy·(phi + x·e·invSqrt2Pi) for x = pre, e = exp(−x²/2), phi = post/x,
+// or 0.5 + x·invSqrt2Pi where |x| ≤ geluGradEps: erf GELU's derivative.
+TEXT ·geluGradAVX512(SB), NOSPLIT, $0-40
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ pre+16(FP), R8
+	MOVQ post+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ $0xffff, R12
+	VPXORD Z0, Z0, Z0
+
+	VBROADCASTSS actC<>+0(SB), Z8
+	VBROADCASTSS actC<>+4(SB), Z9
+	VBROADCASTSS actC<>+8(SB), Z10
+	VBROADCASTSS actC<>+12(SB), Z11
+	VBROADCASTSS actC<>+16(SB), Z12
+	VBROADCASTSS actC<>+20(SB), Z13
+	VBROADCASTSS actC<>+24(SB), Z14
+	VBROADCASTSS actC<>+28(SB), Z15
+	VBROADCASTSS actC<>+32(SB), Z16
+	VBROADCASTSS actC<>+36(SB), Z17
+	VBROADCASTSS actC<>+40(SB), Z18
+	VBROADCASTSS actC<>+44(SB), Z19
+	VBROADCASTSS actC<>+48(SB), Z20
+	VBROADCASTSS actC<>+52(SB), Z21
+	VBROADCASTSS actC<>+56(SB), Z22
+	VBROADCASTSS actC<>+116(SB), Z24
+	VBROADCASTSS actC<>+120(SB), Z25
+	XORQ AX, AX
+ggl:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	JLE ggdone
+
+	CMPQ DX, $16
+	JLE  2(PC)
+	MOVQ $16, DX
+	BZHIQ DX, R12, R11
+	KMOVW R11, K1
+
+	VMOVUPS.Z (R8)(AX*4), K1, Z1
+	VMULPS Z1, Z1, Z2
+
+	VMULPS Z18, Z2, Z2
+	VSUBPS Z2, Z0, Z2
+	VMINPS Z2, Z8, Z2
+	VMAXPS Z2, Z9, Z2
+	VMULPS Z10, Z2, Z3
+	VRNDSCALEPS $0, Z3, Z3
+	VFNMADD231PS Z11, Z3, Z2
+	VFNMADD231PS Z12, Z3, Z2
+	VMOVAPS Z13, Z4
+	VFMADD213PS Z14, Z2, Z4
+	VFMADD213PS Z15, Z2, Z4
+	VFMADD213PS Z16, Z2, Z4
+	VFMADD213PS Z17, Z2, Z4
+	VFMADD213PS Z18, Z2, Z4
+	VFMADD213PS Z19, Z2, Z4
+	VFMADD213PS Z19, Z2, Z4
+	VSCALEFPS Z3, Z4, Z2
+	VMOVUPS.Z (R9)(AX*4), K1, Z5
+	VDIVPS Z1, Z5, Z5
+	VMULPS Z24, Z1, Z6
+
+	VADDPS Z18, Z6, Z6
+	VPANDD.BCST actC<>+112(SB), Z1, Z7
+	VCMPPS $14, Z25, Z7, K2
+	VMOVAPS Z5, K2, Z6
+	VMULPS Z2, Z1, Z7
+	VMULPS Z24, Z7, Z7
+	VADDPS Z7, Z6, Z7
+	VMULPS.Z (SI)(AX*4), Z7, K1, Z7
+	VMOVUPS Z7, K1, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP ggl
+ggdone:
 	VZEROUPPER
 	RET
 

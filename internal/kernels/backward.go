@@ -6,7 +6,8 @@ import "math"
 // GEMM as the forward pass. For a Linear layer y = x·Wᵀ (x (M, K), W (N, K)):
 //
 //	dX = dY·W    Linear with W packed transposed (PackT), dX as residual
-//	dW = dYᵀ·X   WeightGrad: dYᵀ copied once, X packed transposed
+//	dW = dYᵀ·X   WeightGrad: the narrower of dY and X transposed once, the
+//	             other read in place, its blocks packed as the tiles use them
 //
 // so both run on the blocked, threaded tiles that Linear uses.
 
@@ -43,30 +44,87 @@ func reusePacked(p *PackedB, n, k int) *PackedB {
 
 // GradBuf is reusable memory for WeightGrad.
 type GradBuf struct {
-	dyT []float32
-	x   PackedB
+	t    []float32 // the transposed operand
+	dwT  []float32 // dwᵀ, when that is the product
+	bsum []float32 // dy's column sums
 }
 
 // WeightGrad accumulates dw (N, K) += dyᵀ·x for dy (M, N) and x (M, K),
 // both row-major and contiguous: the weight gradient of a Linear layer.
 // When db is not nil it also accumulates db (N) += the column sums of dy.
+//
+// The narrower operand is transposed (a copy of M·min(N, K) floats); the
+// other is the product's B, read in place and packed a block at a time in
+// the worker's cache, so no copy of it goes through memory:
+//
+//	N ≤ K: dw += (dyᵀ)·x as a GEMM of N×K over M, added into dw;
+//	N > K: dwᵀ = (xᵀ)·dy, K×N over M, then dw += (dwᵀ)ᵀ; db from the
+//	       column sums of dy, taken while its blocks are packed.
+//
+// Every sum over M runs in order of the rows within one writer, so the bits
+// do not depend on the thread count.
 func WeightGrad(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf) {
 	checkMatrix("WeightGrad: dy", dy, M, N, N)
 	checkMatrix("WeightGrad: x", x, M, K, K)
 	checkMatrix("WeightGrad: dw", dw, N, K, K)
-	buf.dyT = grow(buf.dyT, N*M)
-	transpose(p, buf.dyT, dy, M, N)
-	PackT(&buf.x, x, M, K)
-	Linear(p, dw, K, buf.dyT, M, N, &buf.x, Epilogue{Residual: dw})
-	if db != nil {
-		p.For(N, func(j int) {
-			var s float32
-			for _, v := range buf.dyT[j*M : (j+1)*M] {
-				s += v
-			}
-			db[j] += s
-		})
+	if M == 0 || N == 0 || K == 0 {
+		return
 	}
+	im := cur()
+	if N <= K {
+		buf.t = grow(buf.t, N*M)
+		transpose(p, buf.t, dy, M, N)
+		linearStrided(p, dw, K, buf.t, M, N, K, M, x, K, Epilogue{Residual: dw}, nil, im)
+		if db != nil {
+			p.For(N, func(j int) {
+				var s float32
+				for _, v := range buf.t[j*M : (j+1)*M] {
+					s += v
+				}
+				db[j] += s
+			})
+		}
+		return
+	}
+	buf.t = grow(buf.t, K*M)
+	transpose(p, buf.t, x, M, K)
+	buf.dwT = grow(buf.dwT, K*N)
+	var bsum []float32
+	if db != nil {
+		buf.bsum = grow(buf.bsum, N)
+		bsum = buf.bsum
+		clear(bsum)
+	}
+	linearStrided(p, buf.dwT, N, buf.t, M, K, N, M, dy, N, Epilogue{}, bsum, im)
+	const bs = 16
+	p.For(ceilDiv(N, bs), func(jb int) {
+		for j := jb * bs; j < min((jb+1)*bs, N); j++ {
+			row := dw[j*K : (j+1)*K]
+			for k := range row {
+				row[k] += buf.dwT[k*N+j]
+			}
+			if db != nil {
+				db[j] += bsum[j]
+			}
+		}
+	})
+}
+
+// linearStrided is linearFP32 for c (m, n) = a (m, k)·b + ep with b an
+// unpacked (k, n) matrix of row stride ldb, its kcBlock×nr blocks packed by
+// the items as they use them; bsum, when not nil, gets b's column sums
+// added.
+func linearStrided(p *Pool, c []float32, ldc int, a []float32, lda, m, n, k int, b []float32, ldb int, ep Epilogue, bsum []float32, im *impl) {
+	checkMatrix("linearStrided: b", b, k, n, ldb)
+	s := p.getScratch()
+	g := &s.g
+	g.set(m, n, k, a, lda, b, c, ldc, ep, im)
+	g.ldb, g.bsum = ldb, bsum
+	g.p = p
+	g.plan(p.threads)
+	p.run(min(p.threads, g.items()), g, &g.done)
+	g.release()
+	p.putScratch(s)
 }
 
 // transpose writes dst (n, m) = srcᵀ for src (m, n), in 64×64 blocks.
@@ -105,26 +163,57 @@ func ActBackward(p *Pool, dx, dy, pre, post []float32, act Act) {
 	im := cur().fp32
 	p.For(ceilDiv(len(pre), chunk), func(c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, len(pre))
-		if act == ActGELU && post != nil {
-			var e [chunk]float32
-			xs, es := pre[lo:hi], e[:hi-lo]
-			for i, x := range xs {
-				es[i] = x * x
-			}
-			im.expSum(es, 0, -0.5) // exp(−x²/2)
-			for i, x := range xs {
-				phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
-				if abs32(x) > 1e-3 {
-					phi = post[lo+i] / x
-				}
-				dx[lo+i] = dy[lo+i] * (phi + x*es[i]*invSqrt2Pi)
+		if act != ActGELU || post == nil {
+			for i, u := range pre[lo:hi] {
+				dx[lo+i] = dy[lo+i] * actGrad32(act, u)
 			}
 			return
 		}
-		for i, u := range pre[lo:hi] {
-			dx[lo+i] = dy[lo+i] * actGrad32(act, u)
-		}
+		s := p.getScratch() // the exponentials: a stack array would escape to the heap
+		s.e = grow(s.e, chunk)
+		im.geluGrad(dx[lo:hi], dy[lo:hi], pre[lo:hi], post[lo:hi], s.e[:hi-lo])
+		p.putScratch(s)
 	})
+}
+
+// geluGradEps is where erf GELU's derivative takes Φ(x) as 0.5 + x/√(2π)
+// instead of post/x.
+const geluGradEps = 1e-3
+
+// geluGradGeneric writes dx = dy·(Φ(x) + x·φ(x)), erf GELU's derivative,
+// for x = pre and post = x·Φ(x), the forward's output:
+//
+//	e = exp32(x·x·(−0.5)), phi = post/x, or 0.5 + x·invSqrt2Pi where |x| ≤ geluGradEps
+//	dx = dy·(phi + x·e·invSqrt2Pi)
+//
+// each operation rounded to float32 in this order; e is scratch as long as
+// pre. dx may alias dy.
+func geluGradGeneric(dx, dy, pre, post, e []float32) {
+	geluGradVia(expSumGeneric, dx, dy, pre, post, e)
+}
+
+// geluGradVia is geluGradGeneric with expSum's exp.
+func geluGradVia(expSum func(x []float32, m, scale float32) float32, dx, dy, pre, post, e []float32) {
+	checkGeluGrad(dx, dy, pre, post)
+	e = e[:len(pre)]
+	for i, x := range pre {
+		e[i] = x * x
+	}
+	expSum(e, 0, -0.5)
+	for i, x := range pre {
+		phi := 0.5 + x*invSqrt2Pi // Φ near 0, to O(x³)
+		if abs32(x) > geluGradEps {
+			phi = post[i] / x
+		}
+		dx[i] = dy[i] * (phi + x*e[i]*invSqrt2Pi)
+	}
+}
+
+// checkGeluGrad panics unless dx, dy and post are as long as pre.
+func checkGeluGrad(dx, dy, pre, post []float32) {
+	if len(dx) < len(pre) || len(dy) < len(pre) || len(post) < len(pre) {
+		panic("kernels: geluGrad: slices shorter than pre")
+	}
 }
 
 // actGrad32 is the derivative of act at x.

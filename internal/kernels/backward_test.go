@@ -9,12 +9,13 @@ import (
 )
 
 // TestWeightGrad checks dw += dyᵀ·x and db += Σ dy against float64 on
-// shapes around the tile edges and a ViT-Ti one, with the derived bound
+// shapes around the tile edges and ViT-Ti ones, N ≤ K (dyᵀ·x) and N > K
+// ((xᵀ·dy)ᵀ, B blocks at the edges of M, N and kcBlock), with the derived bound
 // |Δ| ≤ 2·M·eps32·Σ|dy||x| (the sum over M rows), for every
 // implementation, and that the bits do not depend on the thread count.
 func TestWeightGrad(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}} {
+	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}} {
 		M, N, K := s[0], s[1], s[2]
 		dy, _ := guarded(r, M*N, 0)
 		x, _ := guarded(r, M*K, 0)
@@ -111,6 +112,53 @@ func TestActBackward(t *testing.T) {
 				t.Errorf("act %d at %g: derivative %v, want %v", a, x, got, ref)
 			}
 		}
+	}
+}
+
+// TestGeluGrad checks erf GELU's derivative through ActBackward, with the
+// forward's output as post, for every implementation against float64
+// (Φ(x) + x·φ(x) times dy), on x around the Φ ≈ 0.5 + x/√(2π) switch, 0,
+// the tails and a length that leaves a partial chunk and partial vector.
+// post/x carries post's rounding, 2⁻²⁴ relative, divided by x; the bound
+// takes that, exp's few ulp and the rest's rounding.
+func TestGeluGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	n := 1<<12 + 1013
+	pre, dy, post := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range pre {
+		switch i % 4 {
+		case 0:
+			pre[i] = float32(r.NormFloat64() * 3)
+		case 1:
+			pre[i] = float32(r.NormFloat64() * 2e-3)
+		case 2:
+			pre[i] = float32((r.Float64()*2 - 1) * 12)
+		default:
+			pre[i] = float32(r.NormFloat64())
+		}
+		dy[i] = float32(r.NormFloat64())
+	}
+	pre[0], pre[4], pre[8] = 0, 1e-3, -1e-3
+	for i, x := range pre {
+		post[i] = float32(refAct(ActGELU, float64(x)))
+	}
+	for _, im := range impls(FP32) {
+		withImpl(im, func() {
+			dx := make([]float32, n)
+			ActBackward(NewPool(2), dx, dy, pre, post, ActGELU)
+			for i, x := range pre {
+				xf := float64(x)
+				phi := 0.5 * math.Erfc(-xf/math.Sqrt2)
+				ref := float64(dy[i]) * (phi + xf*math.Exp(-xf*xf/2)/math.Sqrt(2*math.Pi))
+				tol := math.Abs(float64(dy[i])) * (1e-6 + 2e-7*math.Abs(xf))
+				if math.Abs(xf) <= geluGradEps { // Φ to O(x³): x³/(6√(2π)) ≤ 7e-11
+					tol += math.Abs(float64(dy[i])) * 1e-10
+				}
+				if d := math.Abs(float64(dx[i]) - ref); !(d <= tol) {
+					t.Fatalf("impl=%s x=%v: dx = %v, want %v ± %.3g", im.name, x, dx[i], ref, tol)
+				}
+			}
+		})
 	}
 }
 

@@ -65,6 +65,7 @@ func TestAssemblyConstants(t *testing.T) {
 		"C7": expC7, "C6": expC6, "C5": expC5, "C4": expC4, "C3": expC3,
 		"half": 0.5, "one": 1, "sqrt1_2": sqrt1_2, "ten": 10, "p04": 0.4,
 		"c044715": 0.044715, "tanhC": geluTanhC, "m1702": -1.702,
+		"invSqrt2Pi": invSqrt2Pi, "geluGradEps": geluGradEps,
 	}
 	for i, c := range erfcxC {
 		want[fmt.Sprintf("e%d", i)] = c

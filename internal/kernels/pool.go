@@ -7,13 +7,15 @@ import (
 // scratch is one worker's reusable memory. Scratch buffers are kept on the
 // pool and reused, so no call allocates after the first few.
 type scratch struct {
-	buf  []float32 // GEMM accumulator block
-	apad []float32 // the last, partial row tile of A, zero-padded
-	att  attScratch
-	g    gemm          // a Linear call, when this scratch is its caller's
-	aj   attJob        // an Attention call, likewise
-	ln   lnJob         // a LayerNorm call, likewise
-	ab   attBwdScratch // AttentionBackward, one head at a time
+	buf   []float32 // GEMM accumulator block
+	apad  []float32 // the last, partial row tile of A, zero-padded
+	att   attScratch
+	g     gemm          // a Linear call, when this scratch is its caller's
+	aj    attJob        // an Attention call, likewise
+	ln    lnJob         // a LayerNorm call, likewise
+	ab    attBwdScratch // AttentionBackward, one head at a time
+	e     []float32     // ActBackward's exponentials
+	bpack []float32     // a GEMM's B block, packed as used (gemm.ldb > 0)
 }
 
 // lnJob is one LayerNorm call; its items are runs of per rows.
@@ -72,23 +74,37 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// forJob adapts Pool.For to a job: worker w runs a contiguous range.
+// forJob adapts Pool.For to a job: runs of per consecutive indices, taken
+// in turn by whichever goroutine asks first.
 type forJob struct {
-	n, workers int
-	fn         func(i int)
+	n, per int
+	fn     func(i int)
+	next   counter
 }
 
-func (f *forJob) do(w int) {
-	for i := w * f.n / f.workers; i < (w+1)*f.n/f.workers; i++ {
-		f.fn(i)
+func (f *forJob) do(int) {
+	for c := f.next.take(); c*f.per < f.n; c = f.next.take() {
+		for i := c * f.per; i < min((c+1)*f.per, f.n); i++ {
+			f.fn(i)
+		}
 	}
 }
 
-// For runs fn(i) for every i in [0, n), spread over the pool's goroutines.
+// forRuns is how many runs of indices Pool.For makes per goroutine: a
+// goroutine that starts late, or that the OS deschedules on a loaded
+// machine, leaves its runs to the others instead of making them wait.
+const forRuns = 8
+
+// For runs fn(i) for every i in [0, n), spread over the pool's goroutines;
+// which goroutine runs which i varies from call to call, so fn(i) must not
+// depend on it.
 func (p *Pool) For(n int, fn func(i int)) {
+	if n <= 0 {
+		return
+	}
 	workers := min(p.threads, n)
 	var done latch
-	p.run(workers, &forJob{n: n, workers: workers, fn: fn}, &done)
+	p.run(workers, &forJob{n: n, per: max(1, n/(workers*forRuns)), fn: fn}, &done)
 }
 
 // counter hands out work items in order to whichever worker asks first.

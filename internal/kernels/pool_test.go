@@ -94,3 +94,20 @@ func settledGoroutines() int {
 	}
 	return n
 }
+
+// TestPoolFor: For runs every index exactly once, for counts below, at and
+// past the runs its goroutines share.
+func TestPoolFor(t *testing.T) {
+	for _, threads := range []int{1, 2, 3} {
+		p := NewPool(threads)
+		for _, n := range []int{0, 1, 2, 5, 16, 17, 48, 49, 1000} {
+			seen := make([]int32, n)
+			p.For(n, func(i int) { seen[i]++ })
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("threads=%d n=%d: index %d ran %d times", threads, n, i, c)
+				}
+			}
+		}
+	}
+}

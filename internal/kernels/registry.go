@@ -53,6 +53,9 @@ type fp32Kernels struct {
 	scale func(x []float32, s float32)
 	// layerNorm is layerNormRow.
 	layerNorm func(dst, x, gamma, beta []float32, eps float32)
+	// geluGrad is geluGradGeneric; e is scratch as long as pre, which
+	// the assembly does not need.
+	geluGrad func(dx, dy, pre, post, e []float32)
 }
 
 // bf16Kernels are an implementation's bf16 GEMM micro-kernel and the
@@ -94,7 +97,7 @@ var generic = &impl{
 	name: "generic", ok: true, mr: mr6, nr: nr,
 	fp32: &fp32Kernels{
 		tile: tileGeneric, tile16: tile16Generic, epi: epiGeneric,
-		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow,
+		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, geluGrad: geluGradGeneric,
 	},
 	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},

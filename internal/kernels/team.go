@@ -131,7 +131,8 @@ func (tm *team) claim() (k *worker, parked bool) {
 // others on idle workers. A share no worker is free to take runs on the
 // caller, so nested and concurrent use cannot deadlock; results never
 // depend on who runs which share. The caller waits for its shares by
-// polling, since they end within one work item of its own.
+// polling, since they end within one work item of its own, then, past
+// spinFor, by sleeping polls.
 func (p *Pool) run(n int, j job, done *latch) {
 	if n <= 1 || p.threads <= 1 {
 		for w := range n {
@@ -157,9 +158,25 @@ func (p *Pool) run(n int, j job, done *latch) {
 		}
 	}
 	j.do(0)
+	var deadline time.Time
 	for i := 0; done.n.Load() != 0; i++ {
-		if i%64 == 63 {
-			runtime.Gosched()
+		if i%64 != 63 {
+			continue
 		}
+		now := time.Now()
+		switch {
+		case deadline.IsZero():
+			deadline = now.Add(spinFor)
+		case now.After(deadline):
+			time.Sleep(waitPoll)
+			continue
+		}
+		runtime.Gosched()
 	}
 }
+
+// waitPoll is how often a caller whose shares are still running after
+// spinFor looks again, sleeping in between: on a loaded machine the OS
+// deschedules a worker in the middle of a share for milliseconds, and
+// spinning all that time doubled the CPU time the wait cost.
+var waitPoll = 20 * time.Microsecond

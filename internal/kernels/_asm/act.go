@@ -228,6 +228,8 @@ func actFile(a *asm) {
 		RET
 	`)
 
+	geluGrad512(a)
+
 	a.text("maxAVX512", "(x *float32, n int) float32", 20, "")
 	a.raw(`
 		MOVQ x+0(FP), SI
@@ -353,6 +355,62 @@ func layerNormFile(a *asm) {
 		ADDQ $16, AX
 		JMP norm
 	normdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+// geluGrad512 is geluGradGeneric, 16 lanes at a time, the last ones masked.
+func geluGrad512(a *asm) {
+	t := act512
+	a.text("geluGradAVX512", "(dx, dy, pre, post *float32, n int)", 40, `
+		dx = dy·(phi + x·e·invSqrt2Pi) for x = pre, e = exp(−x²/2), phi = post/x,
+		or 0.5 + x·invSqrt2Pi where |x| ≤ geluGradEps: erf GELU's derivative.`)
+	a.raw(`
+		MOVQ dx+0(FP), DI
+		MOVQ dy+8(FP), SI
+		MOVQ pre+16(FP), R8
+		MOVQ post+24(FP), R9
+		MOVQ n+32(FP), CX
+		MOVQ $0xffff, R12
+		VPXORD Z0, Z0, Z0
+	`)
+	loadConsts(a)
+	a.ins("VBROADCASTSS %s, Z24", t.at("invSqrt2Pi"))
+	a.ins("VBROADCASTSS %s, Z25", t.at("geluGradEps"))
+	a.raw(`
+		XORQ AX, AX
+	ggl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE ggdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (R8)(AX*4), K1, Z1
+		VMULPS Z1, Z1, Z2
+	`)
+	a.ins("VMULPS %s, Z2, Z2", kz("half"))
+	a.ins("VSUBPS Z2, Z0, Z2") // −x²/2, exactly x·x·(−0.5)
+	exp512(a, "Z2", "Z3", "Z4")
+	a.raw(`
+		VMOVUPS.Z (R9)(AX*4), K1, Z5
+		VDIVPS Z1, Z5, Z5
+		VMULPS Z24, Z1, Z6
+	`)
+	a.ins("VADDPS %s, Z6, Z6", kz("half"))
+	a.ins("VPANDD.BCST %s, Z1, Z7", t.at("absmask"))
+	a.raw(`
+		VCMPPS $14, Z25, Z7, K2
+		VMOVAPS Z5, K2, Z6
+		VMULPS Z2, Z1, Z7
+		VMULPS Z24, Z7, Z7
+		VADDPS Z7, Z6, Z7
+		VMULPS.Z (SI)(AX*4), Z7, K1, Z7
+		VMOVUPS Z7, K1, (DI)(AX*4)
+		ADDQ $16, AX
+		JMP ggl
+	ggdone:
 		VZEROUPPER
 		RET
 	`)

@@ -33,7 +33,7 @@ func mathConsts(expHi, expLo float32) []konst {
 		l = append(l, f32(fmt.Sprintf("e%d", i), v))
 	}
 	return append(l, f32("c044715", 0.044715), f32("tanhC", -2*0.7978845608), f32("m1702", -1.702),
-		konst{"absmask", 0x7fffffff, "abs mask"})
+		konst{"absmask", 0x7fffffff, "abs mask"}, f32("invSqrt2Pi", 0.398942280), f32("geluGradEps", 1e-3))
 }
 
 // table is a read-only symbol holding constants, each repeated in lanes

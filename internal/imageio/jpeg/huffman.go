@@ -162,6 +162,31 @@ func (d *decoder) fill() {
 	}
 }
 
+// refill is fill for a caller that keeps the buffer in acc and n; the
+// caller inlines the common case, 8 bytes without 0xff (refillFast).
+func (d *decoder) refill(acc uint64, n uint) (uint64, uint) {
+	d.bits.acc, d.bits.n = acc, n
+	d.fill()
+	return d.bits.acc, d.bits.n
+}
+
+// refillFast tops acc up to at least 56 bits when the next 8 bytes hold no
+// 0xff (no stuffing, no marker); ok is false when they do.
+func (d *decoder) refillFast(acc uint64, n uint) (uint64, uint, bool) {
+	if d.pos+8 > len(d.data) || d.bits.marker {
+		return acc, n, false
+	}
+	x := binary.BigEndian.Uint64(d.data[d.pos:])
+	if (^x-0x0101010101010101)&x&0x8080808080808080 != 0 {
+		return acc, n, false
+	}
+	nb := (63 - n) >> 3
+	d.pos += int(nb)
+	acc |= x >> n
+	n += 8 * nb
+	return acc &^ (^uint64(0) >> n), n, true
+}
+
 // overrun says whether bits past the segment's end were consumed.
 func (b *bitReader) overrun() bool { return b.n < b.virt }
 
@@ -210,6 +235,12 @@ func (d *decoder) receiveExtend(s uint8) int32 {
 	v := int32(b.acc >> (64 - uint(s)))
 	b.acc <<= uint(s)
 	b.n -= uint(s)
+	return extend(v, uint(s))
+}
+
+// extend is T.81's EXTEND: v, s bits read as a magnitude category value,
+// sign-extended (s ≥ 1).
+func extend(v int32, s uint) int32 {
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}

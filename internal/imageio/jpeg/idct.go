@@ -56,9 +56,8 @@ func sample(x int) uint8 {
 	return uint8(x)
 }
 
-// idct transforms block (bx, by) of c into its plane at c.size pixels a side.
-func (d *decoder) idct(c *component, blk *[64]int16, bx, by int) {
-	off := c.offset(bx, by)
+// idct transforms a block of c into its plane at off, c.size pixels a side.
+func (d *decoder) idct(c *component, blk *[64]int16, off int) {
 	switch c.size {
 	case 8:
 		idct8(blk, &c.q, c.plane[off:], c.stride)
@@ -82,9 +81,8 @@ func (c *component) offset(bx, by int) int {
 
 // flat fills the block of a DC-only block: every IDCT above takes its
 // short cuts then and gives (DC·q + 4) >> 3 + 128 everywhere.
-func (d *decoder) flat(c *component, dc int16, bx, by int) {
+func (d *decoder) flat(c *component, dc int16, off int) {
 	p := sample(descale(int(dc)*int(c.q[0]), 3))
-	off := c.offset(bx, by)
 	for y := range c.size {
 		row := c.plane[off+y*c.stride : off+y*c.stride+c.size]
 		for i := range row {

@@ -351,7 +351,10 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 	ac := &d.ac[c.ta]
 	last := 0
 	for k := 1; k < 64; k++ {
-		if n < 32 {
+		// A fast code takes at most lookBits bits, a slow one with its
+		// value bits up to 31: refilling only for those makes the
+		// refills, each of 3 to 7 bytes, half as frequent.
+		if n < 16 {
 			var ok bool
 			if acc, n, ok = d.refillFast(acc, n); !ok {
 				acc, n = d.refill(acc, n)
@@ -378,6 +381,12 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 			}
 			last = k
 			continue
+		}
+		if n < 32 {
+			var ok bool
+			if acc, n, ok = d.refillFast(acc, n); !ok {
+				acc, n = d.refill(acc, n)
+			}
 		}
 		var rs uint8
 		if v := ac.look[acc>>(64-lookBits)]; v != 0 {

@@ -1,5 +1,8 @@
 package imageio
 
+// The assembly of this package and of jpeg is printed by _asm.
+//go:generate go -C _asm run . -out ..
+
 import (
 	"fmt"
 	"math"

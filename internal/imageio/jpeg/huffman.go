@@ -6,6 +6,16 @@ import "encoding/binary"
 // length (nearly all of them) take one load; longer ones a short search.
 const lookBits = 10
 
+// skipBits is how many bits one lookup in a skip table reads.
+const skipBits = 12
+
+// skipMinBlocks is how many blocks a component needs for its skip table
+// to be built (see prepareSkip); tests change it.
+var skipMinBlocks = 1 << skipBits
+
+// skipEOB marks a skip table entry whose last symbol is an end of block.
+const skipEOB = 1 << 4
+
 // huffTable is one DHT table (T.81 annex C) in decoding form.
 type huffTable struct {
 	defined bool
@@ -20,6 +30,13 @@ type huffTable struct {
 	// value bits all fit: value<<8 | run<<4 | bits used (value 0: EOB for
 	// run 0, ZRL for run 15); else 0.
 	fastAC [1 << lookBits]int32
+	// skip[next skipBits bits], for an AC table at 1/8 scale, where only
+	// the DC term is used: the whole codes (and value bits) those bits
+	// hold, up to an end of block, as positions advanced (an EOB counts
+	// one)<<8 | skipEOB if it ended the block | bits used; 0 when not even
+	// one code fits.
+	skip      [1 << skipBits]uint16
+	skipBuilt bool
 }
 
 func (d *decoder) readDHT(s []byte) error {
@@ -104,6 +121,61 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 		}
 	}
 	return nil
+}
+
+// prepareSkip builds the skip tables of a sequential scan's 1×1
+// components, if the component has at least as many blocks as a table has
+// entries: building one costs about as much as reading that many blocks
+// code by code, and a file of many small scans must not make the decoder
+// build a table for each.
+func (d *decoder) prepareSkip(sc *scan) {
+	for _, c := range sc.comps {
+		t := &d.ac[c.ta]
+		if c.size == 1 && !t.skipBuilt && c.cw*c.ch >= skipMinBlocks {
+			t.buildSkip()
+			t.skipBuilt = true
+		}
+	}
+}
+
+// buildSkip fills t.skip: each index's codes decoded one after the other
+// as decodeLong does, until the bits run out or a code ends the block.
+func (t *huffTable) buildSkip() {
+	for i := range t.skip {
+		pos, adv := 0, 0
+		e := uint16(0)
+		for {
+			rs, l, ok := t.peek(uint32(i), skipBits-pos)
+			r, s := int(rs>>4), int(rs&15)
+			if !ok || pos+l+s > skipBits {
+				break
+			}
+			pos += l + s
+			if s == 0 && r != 15 {
+				// Counted as a position: a block whose 63rd coefficient
+				// is coded ends there, and the bits after it are not an
+				// EOB but the next block's DC code.
+				e = skipEOB
+				adv++
+				break
+			}
+			adv += r + 1 // ZRL (r = 15): 16 zeros
+		}
+		if pos > 0 {
+			t.skip[i] = uint16(adv)<<8 | e | uint16(pos)
+		}
+	}
+}
+
+// peek decodes the code at the top of the low m bits of x: its symbol and
+// length, ok false when those bits hold no whole code.
+func (t *huffTable) peek(x uint32, m int) (rs uint8, l int, ok bool) {
+	for l = 1; l <= min(m, 16); l++ {
+		if c := int32(x>>(m-l)) & (1<<l - 1); c <= t.maxcode[l] {
+			return t.vals[(t.valptr[l]+c)&255], l, true
+		}
+	}
+	return 0, 0, false
 }
 
 // bitReader reads the entropy-coded segment MSB first from a left-aligned

@@ -167,6 +167,9 @@ func (d *decoder) decodeScan(sc *scan) error {
 	if len(sc.comps) == 1 {
 		mx, my = sc.comps[0].cw, sc.comps[0].ch
 	}
+	if !d.progressive && d.opt.Scale == 8 {
+		d.prepareSkip(sc)
+	}
 	mcu := 0
 	for y := range my {
 		if !d.progressive {
@@ -358,6 +361,20 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 			var ok bool
 			if acc, n, ok = d.refillFast(acc, n); !ok {
 				acc, n = d.refill(acc, n)
+			}
+		}
+		if dcOnly {
+			// Skip several codes at once when they cannot run past the
+			// block; the loop below sees the same codes one by one.
+			if e := ac.skip[acc>>(64-skipBits)]; e != 0 && k+int(e>>8) <= 64 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				if e&skipEOB != 0 {
+					break
+				}
+				k += int(e>>8) - 1
+				continue
 			}
 		}
 		if f := ac.fastAC[acc>>(64-lookBits)]; f != 0 {

@@ -5,16 +5,25 @@ import (
 	"testing"
 )
 
-// TestIDCTConstants: fix gives jidctint.c's tabulated FIX_x values
-// (CONST_BITS 13), the numbers libjpeg-turbo's SIMD code uses too.
+// TestIDCTConstants: fix gives jidctint.c's and jidctred.c's tabulated
+// FIX_x values (CONST_BITS 13).
 func TestIDCTConstants(t *testing.T) {
 	want := map[string]int32{
 		"c0541": 4433, "c1847n": -15137, "c0765": 6270, "c1175": 9633,
 		"c0298": 2446, "c2053": 16819, "c3072": 25172, "c1501": 12299,
 		"c0899n": -7373, "c2562n": -20995, "c1961n": -16069, "c0390n": -3196,
 	}
-	if len(idctConsts) != len(want) {
-		t.Fatalf("%d constants, want %d", len(idctConsts), len(want))
+	want4 := map[string]int32{
+		"c1847": 15137, "c0765n": -6270, "c0211n": -1730, "c1451": 11893, "c2172n": -17799,
+		"c1061": 8697, "c0509n": -4176, "c0601n": -4926, "c0899": 7373, "c2562": 20995,
+	}
+	if len(idctConsts) != len(want) || len(idct4Consts) != len(want4) {
+		t.Fatalf("%d and %d constants, want %d and %d", len(idctConsts), len(idct4Consts), len(want), len(want4))
+	}
+	for _, c := range idct4Consts {
+		if w, ok := want4[c.name]; !ok || c.v != w {
+			t.Errorf("%s = %d, want %d", c.name, c.v, w)
+		}
 	}
 	for _, c := range idctConsts {
 		if w, ok := want[c.name]; !ok || c.v != w {
@@ -78,7 +87,7 @@ func TestRGBMasks(t *testing.T) {
 func TestFilesPrint(t *testing.T) {
 	funcs := map[string][]string{
 		"resample_amd64.s":   {"hrowAVX2", "vrowAVX2"},
-		"jpeg/idct_amd64.s":  {"idct8AVX2"},
+		"jpeg/idct_amd64.s":  {"idct8AVX2", "idct4AVX2"},
 		"jpeg/color_amd64.s": {"colsumAVX2", "h2v2RowAVX2", "yccAVX2"},
 	}
 	for name, gen := range files {

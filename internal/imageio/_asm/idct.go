@@ -51,6 +51,12 @@ func idctFile(a *asm) {
 	a.broadcast32("rnd2", 1<<(constBits+pass1Bits+2)+128<<(constBits+pass1Bits+3))
 	a.comment("The rows' dword order after the packs: [0 4 1 5 2 6 3 7].")
 	a.table32("perm", 0, 4, 1, 5, 2, 6, 3, 7)
+	a.comment("idct4AVX2's multipliers (jidctred.c's jpeg_idct_4x4), signs folded in, and roundings.")
+	for _, c := range idct4Consts {
+		a.broadcast32(c.name, c.v)
+	}
+	a.broadcast32("rnd4a", 1<<(constBits-pass1Bits))
+	a.broadcast32("rnd4b", 1<<(constBits+pass1Bits+3)+128<<(constBits+pass1Bits+3+1))
 
 	a.text("idct8AVX2", "(in *[64]int16, q *[64]uint16, dst *uint8, stride int)", 32, "")
 	a.args("in:SI", "q:DX", "dst:DI", "stride:BX")
@@ -94,6 +100,116 @@ func idctFile(a *asm) {
 		VZEROUPPER
 		RET
 	`)
+	idct4File(a)
+}
+
+// idct4Consts are the multipliers of idct4Points (jpeg/idct.go), with the
+// signs it applies folded in.
+var idct4Consts = []struct {
+	name string
+	v    int32
+}{
+	{"c1847", fix(1.847759065)},
+	{"c0765n", -fix(0.765366865)},
+	{"c0211n", -fix(0.211164243)},
+	{"c1451", fix(1.451774981)},
+	{"c2172n", -fix(2.172734803)},
+	{"c1061", fix(1.061594337)},
+	{"c0509n", -fix(0.509795579)},
+	{"c0601n", -fix(0.601344887)},
+	{"c0899", fix(0.899976223)},
+	{"c2562", fix(2.562915447)},
+}
+
+// idct4File prints idct4AVX2 (jpeg/idct.go's idct4Go): the column pass on
+// the 8 columns in the lanes of YMM registers, a transpose of its 4 output
+// rows into 8 XMM vectors of 4, the row pass on the 4 rows in their lanes,
+// and a 4×4 transpose back.
+func idct4File(a *asm) {
+	a.text("idct4AVX2", "(in *[64]int16, q *[64]uint16, dst *uint8, stride int)", 32, "")
+	a.args("in:SI", "q:DX", "dst:DI", "stride:BX")
+	a.note("Row i of the block, dequantized, in Yi; row 4 does not contribute.")
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 7} {
+		a.ins("VPMOVSXWD %d(SI), Y%d", 16*i, i)
+		a.ins("VPMOVZXWD %d(DX), Y15", 16*i)
+		a.ins("VPMULLD Y15, Y%d, Y%d", i, i)
+	}
+	idct4Points(a, "Y", [8]int{0, 1, 2, 3, -1, 5, 6, 7}, [4]int{0, 1, 2, 3}, [6]int{8, 9, 10, 11, 12, 13}, "rnd4a", constBits-pass1Bits+1)
+	a.note("Transpose: the 4 rows of 8 to column vectors v0..v7 of 4 (v4 unused).")
+	a.raw(`
+		VPUNPCKLDQ Y1, Y0, Y4
+		VPUNPCKHDQ Y1, Y0, Y5
+		VPUNPCKLDQ Y3, Y2, Y6
+		VPUNPCKHDQ Y3, Y2, Y7
+		VPUNPCKLQDQ Y6, Y4, Y8
+		VPUNPCKHQDQ Y6, Y4, Y9
+		VPUNPCKLQDQ Y7, Y5, Y10
+		VPUNPCKHQDQ Y7, Y5, Y11
+		VEXTRACTI128 $1, Y9, X13
+		VEXTRACTI128 $1, Y10, X14
+		VEXTRACTI128 $1, Y11, X15
+	`)
+	idct4Points(a, "X", [8]int{8, 9, 10, 11, -1, 13, 14, 15}, [4]int{6, 7, 3, 2}, [6]int{0, 1, 2, 3, 4, 5}, "rnd4b", constBits+pass1Bits+3+1)
+	a.note("Transpose the 4×4 outputs (X6, X7, X3, X2 are columns 0-3) to rows, saturate to bytes.")
+	a.raw(`
+		VPUNPCKLDQ X7, X6, X0
+		VPUNPCKHDQ X7, X6, X1
+		VPUNPCKLDQ X2, X3, X4
+		VPUNPCKHDQ X2, X3, X5
+		VPUNPCKLQDQ X4, X0, X6
+		VPUNPCKHQDQ X4, X0, X7
+		VPUNPCKLQDQ X5, X1, X8
+		VPUNPCKHQDQ X5, X1, X9
+		VPACKSSDW X7, X6, X6
+		VPACKSSDW X9, X8, X8
+		VPACKUSWB X8, X6, X6
+		VMOVD X6, AX
+		MOVL AX, (DI)
+		VPEXTRD $1, X6, AX
+		MOVL AX, (DI)(BX*1)
+		VPEXTRD $2, X6, AX
+		MOVL AX, (DI)(BX*2)
+		LEAQ (BX)(BX*2), CX
+		VPEXTRD $3, X6, AX
+		MOVL AX, (DI)(CX*1)
+		VZEROUPPER
+		RET
+	`)
+}
+
+// idct4Points prints idct4Points on registers of kind k (Y or X): inputs
+// v[0..7] in registers in (in[4] unused), outputs 0..3 into out, using the
+// six scratch registers t; rounding constant rnd, shift s.
+func idct4Points(a *asm, k string, in [8]int, out [4]int, t [6]int, rnd string, s int) {
+	r := func(i int) string { return fmt.Sprintf("%s%d", k, i) }
+	v := func(i int) string { return r(in[i]) }
+	a.note(fmt.Sprintf("8-to-4 point IDCT, rounding %s, shift %d. Even part:", rnd, s))
+	a.ins("VPSLLD $%d, %s, %s", constBits+1, v(0), r(t[0]))
+	a.ins("VPADDD %s<>(SB), %s, %s", rnd, r(t[0]), r(t[0]))
+	a.ins("VPMULLD c1847<>(SB), %s, %s", v(2), r(t[1]))
+	a.ins("VPMULLD c0765n<>(SB), %s, %s", v(6), r(t[2]))
+	a.ins("VPADDD %s, %s, %s", r(t[2]), r(t[1]), r(t[1]))
+	a.ins("VPADDD %s, %s, %s", r(t[1]), r(t[0]), r(t[2])) // tmp10
+	a.ins("VPSUBD %s, %s, %s", r(t[1]), r(t[0]), r(t[3])) // tmp12
+	a.note("Odd part: tmp0, tmp2 of idct4Points.")
+	odd := func(dst, tmp int, c7, c5, c3, c1 string) {
+		a.ins("VPMULLD %s<>(SB), %s, %s", c7, v(7), r(dst))
+		for _, p := range [][2]string{{c5, v(5)}, {c3, v(3)}, {c1, v(1)}} {
+			a.ins("VPMULLD %s<>(SB), %s, %s", p[0], p[1], r(tmp))
+			a.ins("VPADDD %s, %s, %s", r(tmp), r(dst), r(dst))
+		}
+	}
+	odd(t[4], t[0], "c0211n", "c1451", "c2172n", "c1061")
+	odd(t[5], t[0], "c0509n", "c0601n", "c0899", "c2562")
+	// out0 = tmp10 + tmp2, out1 = tmp12 + tmp0, out2 = tmp12 - tmp0,
+	// out3 = tmp10 - tmp2 (t2 = tmp10, t3 = tmp12, t4 = tmp0, t5 = tmp2).
+	a.ins("VPADDD %s, %s, %s", r(t[5]), r(t[2]), r(out[0]))
+	a.ins("VPADDD %s, %s, %s", r(t[4]), r(t[3]), r(out[1]))
+	a.ins("VPSUBD %s, %s, %s", r(t[4]), r(t[3]), r(out[2]))
+	a.ins("VPSUBD %s, %s, %s", r(t[5]), r(t[2]), r(out[3]))
+	for _, o := range out {
+		a.ins("VPSRAD $%d, %s, %s", s, r(o), r(o))
+	}
 }
 
 // idct1D prints idct8Points on Y0..Y7 (inputs v[0..7]) with rounding

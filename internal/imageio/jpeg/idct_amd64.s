@@ -160,6 +160,128 @@ DATA perm<>+24(SB)/4, $0x3
 DATA perm<>+28(SB)/4, $0x7
 GLOBL perm<>(SB), RODATA|NOPTR, $32
 
+// idct4AVX2's multipliers (jidctred.c's jpeg_idct_4x4), signs folded in, and roundings.
+
+DATA c1847<>+0(SB)/4, $0x3b21
+DATA c1847<>+4(SB)/4, $0x3b21
+DATA c1847<>+8(SB)/4, $0x3b21
+DATA c1847<>+12(SB)/4, $0x3b21
+DATA c1847<>+16(SB)/4, $0x3b21
+DATA c1847<>+20(SB)/4, $0x3b21
+DATA c1847<>+24(SB)/4, $0x3b21
+DATA c1847<>+28(SB)/4, $0x3b21
+GLOBL c1847<>(SB), RODATA|NOPTR, $32
+
+DATA c0765n<>+0(SB)/4, $0xffffe782
+DATA c0765n<>+4(SB)/4, $0xffffe782
+DATA c0765n<>+8(SB)/4, $0xffffe782
+DATA c0765n<>+12(SB)/4, $0xffffe782
+DATA c0765n<>+16(SB)/4, $0xffffe782
+DATA c0765n<>+20(SB)/4, $0xffffe782
+DATA c0765n<>+24(SB)/4, $0xffffe782
+DATA c0765n<>+28(SB)/4, $0xffffe782
+GLOBL c0765n<>(SB), RODATA|NOPTR, $32
+
+DATA c0211n<>+0(SB)/4, $0xfffff93e
+DATA c0211n<>+4(SB)/4, $0xfffff93e
+DATA c0211n<>+8(SB)/4, $0xfffff93e
+DATA c0211n<>+12(SB)/4, $0xfffff93e
+DATA c0211n<>+16(SB)/4, $0xfffff93e
+DATA c0211n<>+20(SB)/4, $0xfffff93e
+DATA c0211n<>+24(SB)/4, $0xfffff93e
+DATA c0211n<>+28(SB)/4, $0xfffff93e
+GLOBL c0211n<>(SB), RODATA|NOPTR, $32
+
+DATA c1451<>+0(SB)/4, $0x2e75
+DATA c1451<>+4(SB)/4, $0x2e75
+DATA c1451<>+8(SB)/4, $0x2e75
+DATA c1451<>+12(SB)/4, $0x2e75
+DATA c1451<>+16(SB)/4, $0x2e75
+DATA c1451<>+20(SB)/4, $0x2e75
+DATA c1451<>+24(SB)/4, $0x2e75
+DATA c1451<>+28(SB)/4, $0x2e75
+GLOBL c1451<>(SB), RODATA|NOPTR, $32
+
+DATA c2172n<>+0(SB)/4, $0xffffba79
+DATA c2172n<>+4(SB)/4, $0xffffba79
+DATA c2172n<>+8(SB)/4, $0xffffba79
+DATA c2172n<>+12(SB)/4, $0xffffba79
+DATA c2172n<>+16(SB)/4, $0xffffba79
+DATA c2172n<>+20(SB)/4, $0xffffba79
+DATA c2172n<>+24(SB)/4, $0xffffba79
+DATA c2172n<>+28(SB)/4, $0xffffba79
+GLOBL c2172n<>(SB), RODATA|NOPTR, $32
+
+DATA c1061<>+0(SB)/4, $0x21f9
+DATA c1061<>+4(SB)/4, $0x21f9
+DATA c1061<>+8(SB)/4, $0x21f9
+DATA c1061<>+12(SB)/4, $0x21f9
+DATA c1061<>+16(SB)/4, $0x21f9
+DATA c1061<>+20(SB)/4, $0x21f9
+DATA c1061<>+24(SB)/4, $0x21f9
+DATA c1061<>+28(SB)/4, $0x21f9
+GLOBL c1061<>(SB), RODATA|NOPTR, $32
+
+DATA c0509n<>+0(SB)/4, $0xffffefb0
+DATA c0509n<>+4(SB)/4, $0xffffefb0
+DATA c0509n<>+8(SB)/4, $0xffffefb0
+DATA c0509n<>+12(SB)/4, $0xffffefb0
+DATA c0509n<>+16(SB)/4, $0xffffefb0
+DATA c0509n<>+20(SB)/4, $0xffffefb0
+DATA c0509n<>+24(SB)/4, $0xffffefb0
+DATA c0509n<>+28(SB)/4, $0xffffefb0
+GLOBL c0509n<>(SB), RODATA|NOPTR, $32
+
+DATA c0601n<>+0(SB)/4, $0xffffecc2
+DATA c0601n<>+4(SB)/4, $0xffffecc2
+DATA c0601n<>+8(SB)/4, $0xffffecc2
+DATA c0601n<>+12(SB)/4, $0xffffecc2
+DATA c0601n<>+16(SB)/4, $0xffffecc2
+DATA c0601n<>+20(SB)/4, $0xffffecc2
+DATA c0601n<>+24(SB)/4, $0xffffecc2
+DATA c0601n<>+28(SB)/4, $0xffffecc2
+GLOBL c0601n<>(SB), RODATA|NOPTR, $32
+
+DATA c0899<>+0(SB)/4, $0x1ccd
+DATA c0899<>+4(SB)/4, $0x1ccd
+DATA c0899<>+8(SB)/4, $0x1ccd
+DATA c0899<>+12(SB)/4, $0x1ccd
+DATA c0899<>+16(SB)/4, $0x1ccd
+DATA c0899<>+20(SB)/4, $0x1ccd
+DATA c0899<>+24(SB)/4, $0x1ccd
+DATA c0899<>+28(SB)/4, $0x1ccd
+GLOBL c0899<>(SB), RODATA|NOPTR, $32
+
+DATA c2562<>+0(SB)/4, $0x5203
+DATA c2562<>+4(SB)/4, $0x5203
+DATA c2562<>+8(SB)/4, $0x5203
+DATA c2562<>+12(SB)/4, $0x5203
+DATA c2562<>+16(SB)/4, $0x5203
+DATA c2562<>+20(SB)/4, $0x5203
+DATA c2562<>+24(SB)/4, $0x5203
+DATA c2562<>+28(SB)/4, $0x5203
+GLOBL c2562<>(SB), RODATA|NOPTR, $32
+
+DATA rnd4a<>+0(SB)/4, $0x800
+DATA rnd4a<>+4(SB)/4, $0x800
+DATA rnd4a<>+8(SB)/4, $0x800
+DATA rnd4a<>+12(SB)/4, $0x800
+DATA rnd4a<>+16(SB)/4, $0x800
+DATA rnd4a<>+20(SB)/4, $0x800
+DATA rnd4a<>+24(SB)/4, $0x800
+DATA rnd4a<>+28(SB)/4, $0x800
+GLOBL rnd4a<>(SB), RODATA|NOPTR, $32
+
+DATA rnd4b<>+0(SB)/4, $0x4040000
+DATA rnd4b<>+4(SB)/4, $0x4040000
+DATA rnd4b<>+8(SB)/4, $0x4040000
+DATA rnd4b<>+12(SB)/4, $0x4040000
+DATA rnd4b<>+16(SB)/4, $0x4040000
+DATA rnd4b<>+20(SB)/4, $0x4040000
+DATA rnd4b<>+24(SB)/4, $0x4040000
+DATA rnd4b<>+28(SB)/4, $0x4040000
+GLOBL rnd4b<>(SB), RODATA|NOPTR, $32
+
 // func idct8AVX2(in *[64]int16, q *[64]uint16, dst *uint8, stride int)
 TEXT ·idct8AVX2(SB), NOSPLIT, $0-32
 	MOVQ in+0(FP), SI
@@ -401,5 +523,131 @@ TEXT ·idct8AVX2(SB), NOSPLIT, $0-32
 	MOVQ X5, (DI)(BX*2)
 	VPEXTRQ $1, X5, AX
 	MOVQ AX, (DI)(CX*1)
+	VZEROUPPER
+	RET
+
+// func idct4AVX2(in *[64]int16, q *[64]uint16, dst *uint8, stride int)
+TEXT ·idct4AVX2(SB), NOSPLIT, $0-32
+	MOVQ in+0(FP), SI
+	MOVQ q+8(FP), DX
+	MOVQ dst+16(FP), DI
+	MOVQ stride+24(FP), BX
+	// Row i of the block, dequantized, in Yi; row 4 does not contribute.
+	VPMOVSXWD 0(SI), Y0
+	VPMOVZXWD 0(DX), Y15
+	VPMULLD Y15, Y0, Y0
+	VPMOVSXWD 16(SI), Y1
+	VPMOVZXWD 16(DX), Y15
+	VPMULLD Y15, Y1, Y1
+	VPMOVSXWD 32(SI), Y2
+	VPMOVZXWD 32(DX), Y15
+	VPMULLD Y15, Y2, Y2
+	VPMOVSXWD 48(SI), Y3
+	VPMOVZXWD 48(DX), Y15
+	VPMULLD Y15, Y3, Y3
+	VPMOVSXWD 80(SI), Y5
+	VPMOVZXWD 80(DX), Y15
+	VPMULLD Y15, Y5, Y5
+	VPMOVSXWD 96(SI), Y6
+	VPMOVZXWD 96(DX), Y15
+	VPMULLD Y15, Y6, Y6
+	VPMOVSXWD 112(SI), Y7
+	VPMOVZXWD 112(DX), Y15
+	VPMULLD Y15, Y7, Y7
+	// 8-to-4 point IDCT, rounding rnd4a, shift 12. Even part:
+	VPSLLD $14, Y0, Y8
+	VPADDD rnd4a<>(SB), Y8, Y8
+	VPMULLD c1847<>(SB), Y2, Y9
+	VPMULLD c0765n<>(SB), Y6, Y10
+	VPADDD Y10, Y9, Y9
+	VPADDD Y9, Y8, Y10
+	VPSUBD Y9, Y8, Y11
+	// Odd part: tmp0, tmp2 of idct4Points.
+	VPMULLD c0211n<>(SB), Y7, Y12
+	VPMULLD c1451<>(SB), Y5, Y8
+	VPADDD Y8, Y12, Y12
+	VPMULLD c2172n<>(SB), Y3, Y8
+	VPADDD Y8, Y12, Y12
+	VPMULLD c1061<>(SB), Y1, Y8
+	VPADDD Y8, Y12, Y12
+	VPMULLD c0509n<>(SB), Y7, Y13
+	VPMULLD c0601n<>(SB), Y5, Y8
+	VPADDD Y8, Y13, Y13
+	VPMULLD c0899<>(SB), Y3, Y8
+	VPADDD Y8, Y13, Y13
+	VPMULLD c2562<>(SB), Y1, Y8
+	VPADDD Y8, Y13, Y13
+	VPADDD Y13, Y10, Y0
+	VPADDD Y12, Y11, Y1
+	VPSUBD Y12, Y11, Y2
+	VPSUBD Y13, Y10, Y3
+	VPSRAD $12, Y0, Y0
+	VPSRAD $12, Y1, Y1
+	VPSRAD $12, Y2, Y2
+	VPSRAD $12, Y3, Y3
+	// Transpose: the 4 rows of 8 to column vectors v0..v7 of 4 (v4 unused).
+	VPUNPCKLDQ Y1, Y0, Y4
+	VPUNPCKHDQ Y1, Y0, Y5
+	VPUNPCKLDQ Y3, Y2, Y6
+	VPUNPCKHDQ Y3, Y2, Y7
+	VPUNPCKLQDQ Y6, Y4, Y8
+	VPUNPCKHQDQ Y6, Y4, Y9
+	VPUNPCKLQDQ Y7, Y5, Y10
+	VPUNPCKHQDQ Y7, Y5, Y11
+	VEXTRACTI128 $1, Y9, X13
+	VEXTRACTI128 $1, Y10, X14
+	VEXTRACTI128 $1, Y11, X15
+	// 8-to-4 point IDCT, rounding rnd4b, shift 19. Even part:
+	VPSLLD $14, X8, X0
+	VPADDD rnd4b<>(SB), X0, X0
+	VPMULLD c1847<>(SB), X10, X1
+	VPMULLD c0765n<>(SB), X14, X2
+	VPADDD X2, X1, X1
+	VPADDD X1, X0, X2
+	VPSUBD X1, X0, X3
+	// Odd part: tmp0, tmp2 of idct4Points.
+	VPMULLD c0211n<>(SB), X15, X4
+	VPMULLD c1451<>(SB), X13, X0
+	VPADDD X0, X4, X4
+	VPMULLD c2172n<>(SB), X11, X0
+	VPADDD X0, X4, X4
+	VPMULLD c1061<>(SB), X9, X0
+	VPADDD X0, X4, X4
+	VPMULLD c0509n<>(SB), X15, X5
+	VPMULLD c0601n<>(SB), X13, X0
+	VPADDD X0, X5, X5
+	VPMULLD c0899<>(SB), X11, X0
+	VPADDD X0, X5, X5
+	VPMULLD c2562<>(SB), X9, X0
+	VPADDD X0, X5, X5
+	VPADDD X5, X2, X6
+	VPADDD X4, X3, X7
+	VPSUBD X4, X3, X3
+	VPSUBD X5, X2, X2
+	VPSRAD $19, X6, X6
+	VPSRAD $19, X7, X7
+	VPSRAD $19, X3, X3
+	VPSRAD $19, X2, X2
+	// Transpose the 4×4 outputs (X6, X7, X3, X2 are columns 0-3) to rows, saturate to bytes.
+	VPUNPCKLDQ X7, X6, X0
+	VPUNPCKHDQ X7, X6, X1
+	VPUNPCKLDQ X2, X3, X4
+	VPUNPCKHDQ X2, X3, X5
+	VPUNPCKLQDQ X4, X0, X6
+	VPUNPCKHQDQ X4, X0, X7
+	VPUNPCKLQDQ X5, X1, X8
+	VPUNPCKHQDQ X5, X1, X9
+	VPACKSSDW X7, X6, X6
+	VPACKSSDW X9, X8, X8
+	VPACKUSWB X8, X6, X6
+	VMOVD X6, AX
+	MOVL AX, (DI)
+	VPEXTRD $1, X6, AX
+	MOVL AX, (DI)(BX*1)
+	VPEXTRD $2, X6, AX
+	MOVL AX, (DI)(BX*2)
+	LEAQ (BX)(BX*2), CX
+	VPEXTRD $3, X6, AX
+	MOVL AX, (DI)(CX*1)
 	VZEROUPPER
 	RET

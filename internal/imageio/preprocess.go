@@ -26,20 +26,27 @@ func Preprocess(img *RGB8, p prep.Params) ([]float32, error) {
 	n := img.W * img.H
 	out := make([]float32, prep.Channels*n)
 	for c := range prep.Channels {
+		// A sample's value depends only on its byte: each of the 256 is
+		// computed once, as below, and looked up.
 		var mean, std float32
 		if p.DoNormalize {
 			mean, std = float32(p.Mean[c]), float32(p.Std[c])
 		}
-		plane := out[c*n : (c+1)*n]
-		for i := range plane {
-			v := float32(img.Pix[3*i+c])
+		var lut [256]float32
+		for b := range lut {
+			v := float32(b)
 			if p.DoRescale {
-				v = float32(float64(img.Pix[3*i+c]) * p.RescaleFactor)
+				v = float32(float64(b) * p.RescaleFactor)
 			}
 			if p.DoNormalize {
 				v = float32(v-mean) / std
 			}
-			plane[i] = v
+			lut[b] = v
+		}
+		plane := out[c*n : (c+1)*n]
+		pix := img.Pix[c:]
+		for i := range plane {
+			plane[i] = lut[pix[3*i]]
 		}
 	}
 	return out, nil

@@ -1,8 +1,12 @@
 package imageio
 
+// The assembly of this package and of jpeg is printed by _asm.
+//go:generate go -C _asm run . -out ..
+
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/vitctl/vitctl/internal/prep"
 )
@@ -48,15 +52,20 @@ func Resize(img *RGB8, w, h int, resample prep.Resample) (*RGB8, error) {
 	// horizontal pass (ybox_first..ybox_last in Pillow).
 	first, last := vb[0], vb[2*h-2]+vb[2*h-1]
 	hb, hk, hsize := coeffs(img.W, w, f)
-	tmp := horizontal(img, first, last, w, hb, hk, hsize)
 	if h == img.H {
-		return tmp, nil
+		return horizontal(img, first, last, w, hb, hk, hsize, nil), nil
 	}
+	buf := tmpBufs.Get().(*[]uint8)
+	defer tmpBufs.Put(buf)
+	tmp := horizontal(img, first, last, w, hb, hk, hsize, buf)
 	for i := range h {
 		vb[2*i] -= first
 	}
 	return vertical(tmp, h, vb, vk, vsize), nil
 }
+
+// tmpBufs holds the images between the two passes for the next Resize.
+var tmpBufs = sync.Pool{New: func() any { return new([]uint8) }}
 
 type filter struct {
 	fn      func(float64) float64
@@ -174,9 +183,24 @@ func clipFixed(ss int32) uint8 {
 	return uint8(v)
 }
 
-// horizontal resamples rows first..last-1 of img to width w.
-func horizontal(img *RGB8, first, last, w int, bounds []int, kk []int32, ksize int) *RGB8 {
-	out := NewRGB8(w, last-first)
+// horizontal resamples rows first..last-1 of img to width w, into *buf
+// when buf is set (growing it as needed; every byte is written).
+func horizontal(img *RGB8, first, last, w int, bounds []int, kk []int32, ksize int, buf *[]uint8) *RGB8 {
+	out := &RGB8{W: w, H: last - first}
+	if buf == nil {
+		out.Pix = make([]uint8, 3*w*out.H)
+	} else {
+		if cap(*buf) < 3*w*out.H {
+			*buf = make([]uint8, 3*w*out.H)
+		}
+		out.Pix = (*buf)[:3*w*out.H]
+	}
+	if win, ok := newWindows(img.W, w, bounds, kk, ksize); ok && windowed() {
+		for yy := range out.H {
+			hrow(out.Pix[3*yy*w:][:3*w], img.Pix[3*(yy+first)*img.W:][:3*img.W], win)
+		}
+		return out
+	}
 	for yy := range out.H {
 		row := img.Pix[3*(yy+first)*img.W:][:3*img.W]
 		dst := out.Pix[3*yy*w:][:3*w]
@@ -196,23 +220,81 @@ func horizontal(img *RGB8, first, last, w int, bounds []int, kk []int32, ksize i
 	return out
 }
 
+// windows lays the horizontal taps out for a vector unit: each output
+// pixel reads a window of m bytes (a multiple of 24, 8 pixels of 3
+// channels) of the source row from byte off[xx], with one weight per byte,
+// k3[xx*m:][:m], zero outside the pixel's taps. Windows that would run past
+// the row's end start earlier, so every read stays inside the row.
+type windows struct {
+	m   int
+	off []int32
+	k3  []int32
+	end int // the end of the last window, in bytes
+}
+
+// newWindows lays out the taps (bounds, kk, ksize as coeffs returns them)
+// for rows of W pixels resampled to w; ok is false when the row is
+// narrower than a window.
+func newWindows(W, w int, bounds []int, kk []int32, ksize int) (win windows, ok bool) {
+	n := 0
+	for xx := range w {
+		n = max(n, bounds[2*xx+1])
+	}
+	m := (3*n + 23) / 24 * 24
+	if m > 3*W {
+		return windows{}, false
+	}
+	win = windows{m: m, off: make([]int32, w), k3: make([]int32, w*m)}
+	for xx := range w {
+		xmin := bounds[2*xx]
+		start := min(xmin, W-m/3)
+		win.off[xx] = int32(3 * start)
+		win.end = max(win.end, 3*start+m)
+		k3 := win.k3[xx*m+3*(xmin-start):]
+		for t, c := range kk[xx*ksize:][:bounds[2*xx+1]] {
+			k3[3*t], k3[3*t+1], k3[3*t+2] = c, c, c
+		}
+	}
+	return win, true
+}
+
+// hrowGo is the spec of hrow: each output pixel's channel c sums the
+// window's bytes of that channel times their weights, from one half, as
+// Pillow's loop does over the taps alone (the sums are exact int32 values,
+// whatever the order).
+func hrowGo(dst, src []uint8, win windows) {
+	m := win.m
+	for xx, off := range win.off {
+		s := [3]int32{1 << (precisionBits - 1), 1 << (precisionBits - 1), 1 << (precisionBits - 1)}
+		k := win.k3[xx*m:][:m]
+		for j, v := range src[off:][:m] {
+			s[j%3] += int32(v) * k[j]
+		}
+		dst[3*xx], dst[3*xx+1], dst[3*xx+2] = clipFixed(s[0]), clipFixed(s[1]), clipFixed(s[2])
+	}
+}
+
 // vertical resamples img to height h.
 func vertical(img *RGB8, h int, bounds []int, kk []int32, ksize int) *RGB8 {
 	w := img.W
 	out := NewRGB8(w, h)
 	for yy := range h {
 		ymin, n := bounds[2*yy], bounds[2*yy+1]
-		k := kk[yy*ksize:][:n]
-		dst := out.Pix[3*yy*w:][:3*w]
-		for i := range dst {
-			s := int32(1 << (precisionBits - 1))
-			for y, c := range k {
-				s += int32(img.Pix[3*(ymin+y)*w+i]) * c
-			}
-			dst[i] = clipFixed(s)
-		}
+		vrow(out.Pix[3*yy*w:][:3*w], img.Pix[3*ymin*w:], 3*w, kk[yy*ksize:][:n])
 	}
 	return out
+}
+
+// vrowGo is the spec of vrow: dst[i] sums column i of the len(k) rows of
+// src, stride bytes apart, times k, from one half.
+func vrowGo(dst, src []uint8, stride int, k []int32) {
+	for i := range dst {
+		s := int32(1 << (precisionBits - 1))
+		for y, c := range k {
+			s += int32(src[y*stride+i]) * c
+		}
+		dst[i] = clipFixed(s)
+	}
 }
 
 // resizeNearest is Pillow's nearest-neighbour path (ImagingScaleAffine):

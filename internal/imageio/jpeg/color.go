@@ -64,7 +64,7 @@ func (d *decoder) startOutput() {
 	}
 	d.ups = make([]*upsampler, len(d.comps))
 	for i := range d.comps {
-		d.ups[i] = newUpsampler(d, &d.comps[i], w)
+		d.ups[i] = d.bufs.ups[i].init(d, &d.comps[i], w)
 	}
 }
 

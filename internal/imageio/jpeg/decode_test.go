@@ -2,10 +2,12 @@ package jpeg
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,9 +85,16 @@ func goldenPixels(t *testing.T, name, mode string) (w, h int, pix []uint8) {
 }
 
 // TestPillowGoldens requires every pixel to equal Pillow's, at full size and
-// at each draft scale.
+// at each draft scale. The files are decoded in order and again in reverse
+// order, each into the scratch the one before left in the decoder pool, so
+// that stale planes or tables of another size or layout would show.
 func TestPillowGoldens(t *testing.T) {
-	for _, g := range readManifest(t) {
+	gs := readManifest(t)
+	for i := range 2 * len(gs) {
+		g := gs[i%len(gs)]
+		if i >= len(gs) {
+			g = gs[2*len(gs)-1-i]
+		}
 		t.Run(g.png, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(testDir, g.jpeg))
 			if err != nil {
@@ -144,6 +153,32 @@ func TestTruncated(t *testing.T) {
 		for _, n := range []int{len(data) / 3, len(data) / 2, len(data) - 40, len(data) - 2} {
 			if _, err := Decode(data[:n], Options{}); !errors.Is(err, ErrTruncated) {
 				t.Errorf("%s cut at %d of %d bytes: got %v, want ErrTruncated", name, n, len(data), err)
+			}
+		}
+	}
+}
+
+// TestSkipTables decodes every test JPEG, and each cut short, at 1/8 with
+// skip tables (built whatever the image's size) and with the codes read one
+// by one: the same pixels and the same error.
+func TestSkipTables(t *testing.T) {
+	names, _ := filepath.Glob(filepath.Join(testDir, "*.jpg"))
+	if len(names) == 0 {
+		t.Fatal("no test JPEGs")
+	}
+	defer func(n int) { skipMinBlocks = n }(skipMinBlocks)
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{len(data), len(data) / 2, len(data) - 3} {
+			skipMinBlocks = 0
+			a, errA := Decode(data[:n], Options{Scale: 8})
+			skipMinBlocks = math.MaxInt
+			b, errB := Decode(data[:n], Options{Scale: 8})
+			if fmt.Sprint(errA) != fmt.Sprint(errB) || (a == nil) != (b == nil) || a != nil && !bytes.Equal(a.Pix, b.Pix) {
+				t.Errorf("%s cut at %d: skipping gives %v, one by one %v, or other pixels", filepath.Base(name), n, errA, errB)
 			}
 		}
 	}

@@ -1,13 +1,17 @@
 package jpeg
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
 // FuzzJPEG feeds the decoder mutated test files: it must return an image of
-// the size DecodeConfig promised, or an error, never panic or hang.
+// the size DecodeConfig promised, or an error, never panic or hang. At 1/8
+// it decodes again with skip tables for every component, however small,
+// and wants the same pixels and error.
 func FuzzJPEG(f *testing.F) {
 	names, err := filepath.Glob(filepath.Join(testDir, "*.jpg"))
 	if err != nil || len(names) == 0 {
@@ -24,6 +28,14 @@ func FuzzJPEG(f *testing.F) {
 		s := 1 << (scale % 4)
 		cfg, cerr := DecodeConfig(data)
 		m, err := Decode(data, Options{Scale: s, MaxPixels: 1 << 20})
+		if s == 8 {
+			defer func(n int) { skipMinBlocks = n }(skipMinBlocks)
+			skipMinBlocks = 0
+			k, kerr := Decode(data, Options{Scale: s, MaxPixels: 1 << 20})
+			if fmt.Sprint(err) != fmt.Sprint(kerr) || (m == nil) != (k == nil) || m != nil && !bytes.Equal(m.Pix, k.Pix) {
+				t.Fatalf("with skip tables: %v, without: %v, or other pixels", kerr, err)
+			}
+		}
 		if err != nil {
 			return
 		}

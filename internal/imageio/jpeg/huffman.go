@@ -6,6 +6,16 @@ import "encoding/binary"
 // length (nearly all of them) take one load; longer ones a short search.
 const lookBits = 10
 
+// skipBits is how many bits one lookup in a skip table reads.
+const skipBits = 12
+
+// skipMinBlocks is how many blocks a component needs for its skip table
+// to be built (see prepareSkip); tests change it.
+var skipMinBlocks = 1 << skipBits
+
+// skipEOB marks a skip table entry whose last symbol is an end of block.
+const skipEOB = 1 << 4
+
 // huffTable is one DHT table (T.81 annex C) in decoding form.
 type huffTable struct {
 	defined bool
@@ -20,6 +30,13 @@ type huffTable struct {
 	// value bits all fit: value<<8 | run<<4 | bits used (value 0: EOB for
 	// run 0, ZRL for run 15); else 0.
 	fastAC [1 << lookBits]int32
+	// skip[next skipBits bits], for an AC table at 1/8 scale, where only
+	// the DC term is used: the whole codes (and value bits) those bits
+	// hold, up to an end of block, as positions advanced (an EOB counts
+	// one)<<8 | skipEOB if it ended the block | bits used; 0 when not even
+	// one code fits.
+	skip      [1 << skipBits]uint16
+	skipBuilt bool
 }
 
 func (d *decoder) readDHT(s []byte) error {
@@ -106,6 +123,61 @@ func (t *huffTable) build(counts *[17]int, vals []byte, dc bool) error {
 	return nil
 }
 
+// prepareSkip builds the skip tables of a sequential scan's 1×1
+// components, if the component has at least as many blocks as a table has
+// entries: building one costs about as much as reading that many blocks
+// code by code, and a file of many small scans must not make the decoder
+// build a table for each.
+func (d *decoder) prepareSkip(sc *scan) {
+	for _, c := range sc.comps {
+		t := &d.ac[c.ta]
+		if c.size == 1 && !t.skipBuilt && c.cw*c.ch >= skipMinBlocks {
+			t.buildSkip()
+			t.skipBuilt = true
+		}
+	}
+}
+
+// buildSkip fills t.skip: each index's codes decoded one after the other
+// as decodeLong does, until the bits run out or a code ends the block.
+func (t *huffTable) buildSkip() {
+	for i := range t.skip {
+		pos, adv := 0, 0
+		e := uint16(0)
+		for {
+			rs, l, ok := t.peek(uint32(i), skipBits-pos)
+			r, s := int(rs>>4), int(rs&15)
+			if !ok || pos+l+s > skipBits {
+				break
+			}
+			pos += l + s
+			if s == 0 && r != 15 {
+				// Counted as a position: a block whose 63rd coefficient
+				// is coded ends there, and the bits after it are not an
+				// EOB but the next block's DC code.
+				e = skipEOB
+				adv++
+				break
+			}
+			adv += r + 1 // ZRL (r = 15): 16 zeros
+		}
+		if pos > 0 {
+			t.skip[i] = uint16(adv)<<8 | e | uint16(pos)
+		}
+	}
+}
+
+// peek decodes the code at the top of the low m bits of x: its symbol and
+// length, ok false when those bits hold no whole code.
+func (t *huffTable) peek(x uint32, m int) (rs uint8, l int, ok bool) {
+	for l = 1; l <= min(m, 16); l++ {
+		if c := int32(x>>(m-l)) & (1<<l - 1); c <= t.maxcode[l] {
+			return t.vals[(t.valptr[l]+c)&255], l, true
+		}
+	}
+	return 0, 0, false
+}
+
 // bitReader reads the entropy-coded segment MSB first from a left-aligned
 // 64-bit buffer. At a marker or the end of the data it appends zero bytes,
 // as libjpeg does, and counts them: a decoder that consumes them has run
@@ -162,6 +234,31 @@ func (d *decoder) fill() {
 	}
 }
 
+// refill is fill for a caller that keeps the buffer in acc and n; the
+// caller inlines the common case, 8 bytes without 0xff (refillFast).
+func (d *decoder) refill(acc uint64, n uint) (uint64, uint) {
+	d.bits.acc, d.bits.n = acc, n
+	d.fill()
+	return d.bits.acc, d.bits.n
+}
+
+// refillFast tops acc up to at least 56 bits when the next 8 bytes hold no
+// 0xff (no stuffing, no marker); ok is false when they do.
+func (d *decoder) refillFast(acc uint64, n uint) (uint64, uint, bool) {
+	if d.pos+8 > len(d.data) || d.bits.marker {
+		return acc, n, false
+	}
+	x := binary.BigEndian.Uint64(d.data[d.pos:])
+	if (^x-0x0101010101010101)&x&0x8080808080808080 != 0 {
+		return acc, n, false
+	}
+	nb := (63 - n) >> 3
+	d.pos += int(nb)
+	acc |= x >> n
+	n += 8 * nb
+	return acc &^ (^uint64(0) >> n), n, true
+}
+
 // overrun says whether bits past the segment's end were consumed.
 func (b *bitReader) overrun() bool { return b.n < b.virt }
 
@@ -210,6 +307,12 @@ func (d *decoder) receiveExtend(s uint8) int32 {
 	v := int32(b.acc >> (64 - uint(s)))
 	b.acc <<= uint(s)
 	b.n -= uint(s)
+	return extend(v, uint(s))
+}
+
+// extend is T.81's EXTEND: v, s bits read as a magnitude category value,
+// sign-extended (s ≥ 1).
+func extend(v int32, s uint) int32 {
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}

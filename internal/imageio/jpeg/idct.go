@@ -56,9 +56,8 @@ func sample(x int) uint8 {
 	return uint8(x)
 }
 
-// idct transforms block (bx, by) of c into its plane at c.size pixels a side.
-func (d *decoder) idct(c *component, blk *[64]int16, bx, by int) {
-	off := c.offset(bx, by)
+// idct transforms a block of c into its plane at off, c.size pixels a side.
+func (d *decoder) idct(c *component, blk *[64]int16, off int) {
 	switch c.size {
 	case 8:
 		idct8(blk, &c.q, c.plane[off:], c.stride)
@@ -82,9 +81,8 @@ func (c *component) offset(bx, by int) int {
 
 // flat fills the block of a DC-only block: every IDCT above takes its
 // short cuts then and gives (DC·q + 4) >> 3 + 128 everywhere.
-func (d *decoder) flat(c *component, dc int16, bx, by int) {
+func (d *decoder) flat(c *component, dc int16, off int) {
 	p := sample(descale(int(dc)*int(c.q[0]), 3))
-	off := c.offset(bx, by)
 	for y := range c.size {
 		row := c.plane[off+y*c.stride : off+y*c.stride+c.size]
 		for i := range row {
@@ -164,50 +162,40 @@ func clamp32(x int32) uint8 {
 	return uint8(min(max(x, 0), 255))
 }
 
-// idct4 is jidctred.c's jpeg_idct_4x4: each output is the mean of a 2×2
-// patch of the full IDCT; coefficient row and column 4 do not contribute.
-func idct4(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
-	var ws [32]int // 4 rows of 8
+// idct4Go is jidctred.c's jpeg_idct_4x4, the spec of the assembly: each
+// output is the mean of a 2×2 patch of the full IDCT; coefficient row and
+// column 4 do not contribute. Like idct8Go it computes in int32, without
+// libjpeg's all-zero short cuts (they give the same values), and with the
+// level shift folded into the row pass's rounding.
+func idct4Go(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
+	var ws [32]int32 // 4 rows of 8
 	for x := range 8 {
-		if x == 4 {
-			continue
-		}
-		if in[8+x] == 0 && in[16+x] == 0 && in[24+x] == 0 &&
-			in[40+x] == 0 && in[48+x] == 0 && in[56+x] == 0 {
-			dc := int(in[x]) * int(q[x]) << pass1Bits
-			ws[x], ws[8+x], ws[16+x], ws[24+x] = dc, dc, dc, dc
-			continue
-		}
-		var v [8]int
+		var v [8]int32
 		for y := range 8 {
-			v[y] = int(in[8*y+x]) * int(q[8*y+x])
+			v[y] = int32(in[8*y+x]) * int32(q[8*y+x])
 		}
-		o := idct4Points(v, constBits-pass1Bits+1)
+		o := idct4Points(&v, 1<<(constBits-pass1Bits), constBits-pass1Bits+1)
 		ws[x], ws[8+x], ws[16+x], ws[24+x] = o[0], o[1], o[2], o[3]
 	}
+	_ = dst[3*stride+3]
 	for y := range 4 {
-		row := [8]int(ws[8*y : 8*y+8])
+		o := idct4Points((*[8]int32)(ws[8*y:]), 1<<(constBits+pass1Bits+3)+128<<(constBits+pass1Bits+3+1), constBits+pass1Bits+3+1)
 		out := dst[y*stride : y*stride+4 : y*stride+4]
-		if row[1] == 0 && row[2] == 0 && row[3] == 0 && row[5] == 0 && row[6] == 0 && row[7] == 0 {
-			p := sample(descale(row[0], pass1Bits+3))
-			out[0], out[1], out[2], out[3] = p, p, p, p
-			continue
-		}
-		o := idct4Points(row, constBits+pass1Bits+3+1)
-		out[0], out[1], out[2], out[3] = sample(o[0]), sample(o[1]), sample(o[2]), sample(o[3])
+		out[0], out[1], out[2], out[3] = clamp32(o[0]), clamp32(o[1]), clamp32(o[2]), clamp32(o[3])
 	}
 }
 
-func idct4Points(v [8]int, shift uint) [4]int {
-	tmp0 := v[0] << (constBits + 1)
+// idct4Points is the 8-to-4 point step of both passes: (x + round) >> shift.
+func idct4Points(v *[8]int32, round int32, shift uint) [4]int32 {
+	tmp0 := v[0]<<(constBits+1) + round
 	tmp2 := v[2]*fix1_847759065 - v[6]*fix0_765366865
 	tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
 	z1, z2, z3, z4 := v[7], v[5], v[3], v[1]
 	tmp0 = -z1*fix0_211164243 + z2*fix1_451774981 - z3*fix2_172734803 + z4*fix1_061594337
 	tmp2 = -z1*fix0_509795579 - z2*fix0_601344887 + z3*fix0_899976223 + z4*fix2_562915447
-	return [4]int{
-		descale(tmp10+tmp2, shift), descale(tmp12+tmp0, shift),
-		descale(tmp12-tmp0, shift), descale(tmp10-tmp2, shift),
+	return [4]int32{
+		(tmp10 + tmp2) >> shift, (tmp12 + tmp0) >> shift,
+		(tmp12 - tmp0) >> shift, (tmp10 - tmp2) >> shift,
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Errors callers may test for with errors.Is.
@@ -122,6 +123,7 @@ type component struct {
 	plane  []uint8
 	stride int
 	ring   int // plane rows kept (a ring of 3 MCU rows), or 0: all
+	rowOff int // sequential: plane offset of the current MCU row's blocks
 	dw, dh int // libjpeg's downsampled_width/height at the output scale
 }
 
@@ -157,6 +159,30 @@ type decoder struct {
 	block [64]int16
 	// eobrun counts the blocks left in a progressive AC end-of-band run.
 	eobrun int
+
+	bufs scratch
+}
+
+// scratch is the memory a decoder keeps for the next image: the planes,
+// progressive coefficients and upsampler rows. Folder runs decode many
+// images of one size, and memory already touched saves the page faults
+// and garbage collections of fresh buffers, which cost as much as the
+// decoding itself.
+type scratch struct {
+	plane [4][]uint8
+	coef  [4][]int16
+	ups   [4]upsampler
+}
+
+// decoders holds decoders between Decode calls, each with its scratch.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+// grow returns (*buf)[:n], reallocating *buf when it is too short.
+func grow[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	return (*buf)[:n]
 }
 
 // DecodeConfig reads the headers up to the first frame header.
@@ -178,7 +204,11 @@ func Decode(data []byte, opt Options) (*Image, error) {
 	default:
 		return nil, fmt.Errorf("jpeg: scale 1/%d: want 1, 2, 4 or 8", opt.Scale)
 	}
-	d := &decoder{data: data, opt: opt}
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
+	*d = decoder{data: data, opt: opt, bufs: d.bufs}
+	// The decoder goes back to the pool: only its scratch may stay.
+	defer func() { *d = decoder{bufs: d.bufs} }()
 	if err := d.readHeaders(); err != nil {
 		return nil, err
 	}

@@ -78,11 +78,13 @@ func (d *decoder) allocate(first *scan) {
 			c.ring = 3 * c.v * size
 			rows = min(rows, c.ring)
 		}
-		c.plane = make([]uint8, c.stride*rows)
+		// Every sample of the plane is written before it is read.
+		c.plane = grow(&d.bufs.plane[i], c.stride*rows)
 		c.dw = ceilDiv(d.width*c.h*size, d.hmax*8)
 		c.dh = ceilDiv(d.height*c.v*size, d.vmax*8)
 		if d.progressive {
-			c.coef = make([]int16, 64*c.bw*c.bh)
+			c.coef = grow(&d.bufs.coef[i], 64*c.bw*c.bh)
+			clear(c.coef)
 		}
 	}
 	d.startOutput()
@@ -168,8 +170,16 @@ func (d *decoder) decodeScan(sc *scan) error {
 	if len(sc.comps) == 1 {
 		mx, my = sc.comps[0].cw, sc.comps[0].ch
 	}
+	if !d.progressive && d.opt.Scale == 8 {
+		d.prepareSkip(sc)
+	}
 	mcu := 0
 	for y := range my {
+		if !d.progressive {
+			for _, c := range sc.comps {
+				c.rowOff = c.offset(0, y*mcuRows(sc, c))
+			}
+		}
 		for x := range mx {
 			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
 				if err := d.restart(sc); err != nil {
@@ -178,9 +188,12 @@ func (d *decoder) decodeScan(sc *scan) error {
 			}
 			mcu++
 			var err error
-			if len(sc.comps) == 1 {
+			switch {
+			case !d.progressive:
+				err = d.decodeSequentialMCU(sc, x, y)
+			case len(sc.comps) == 1:
 				err = d.decodeBlock(sc, sc.comps[0], x, y)
-			} else {
+			default:
 				err = d.decodeMCU(sc, x, y)
 			}
 			if err != nil {
@@ -201,6 +214,64 @@ func (d *decoder) decodeScan(sc *scan) error {
 	return nil
 }
 
+// mcuRows is how many block rows of c one MCU row of scan sc holds.
+func mcuRows(sc *scan, c *component) int {
+	if len(sc.comps) == 1 {
+		return 1
+	}
+	return c.v
+}
+
+// decodeSequentialMCU decodes and transforms the blocks of MCU (mx, my) of
+// a sequential scan into the planes, from c.rowOff, the plane offset of the
+// MCU row's first block row.
+func (d *decoder) decodeSequentialMCU(sc *scan, mx, my int) error {
+	for _, c := range sc.comps {
+		h, v := c.h, c.v
+		if len(sc.comps) == 1 {
+			h, v = 1, 1
+		}
+		for byy := range v {
+			by := my*v + byy
+			off := c.rowOff + byy*c.size*c.stride
+			for bxx := range h {
+				bx := mx*h + bxx
+				if err := d.sequentialBlock(c, bx < c.cw && by < c.ch, off+bx*c.size); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// sequentialBlock decodes one block and, when it lies inside the image,
+// transforms it into c's plane at off.
+func (d *decoder) sequentialBlock(c *component, inside bool, off int) error {
+	blk := &d.block
+	if c.size == 1 {
+		if _, err := d.decodeSequential(c, blk, true); err != nil {
+			return err
+		}
+		if inside {
+			c.plane[off] = sample(descale(int(blk[0])*int(c.q[0]), 3))
+		}
+		return nil
+	}
+	*blk = [64]int16{}
+	last, err := d.decodeSequential(c, blk, false)
+	if err != nil || !inside {
+		return err
+	}
+	if last == 0 {
+		d.flat(c, blk[0], off)
+	} else {
+		d.idct(c, blk, off)
+	}
+	return nil
+}
+
+// decodeMCU decodes MCU (mx, my) of a progressive scan.
 func (d *decoder) decodeMCU(sc *scan, mx, my int) error {
 	for _, c := range sc.comps {
 		for by := range c.v {
@@ -235,25 +306,9 @@ func (d *decoder) restart(sc *scan) error {
 	return nil
 }
 
-// decodeBlock decodes block (bx, by) of component c: a sequential block is
-// transformed into the plane at once, a progressive one refined in place.
+// decodeBlock refines block (bx, by) of component c of a progressive image
+// in place.
 func (d *decoder) decodeBlock(sc *scan, c *component, bx, by int) error {
-	if !d.progressive {
-		blk := &d.block
-		*blk = [64]int16{}
-		last, err := d.decodeSequential(c, blk)
-		if err != nil {
-			return err
-		}
-		if bx < c.cw && by < c.ch {
-			if last == 0 {
-				d.flat(c, blk[0], bx, by)
-			} else {
-				d.idct(c, blk, bx, by)
-			}
-		}
-		return nil
-	}
 	blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])
 	switch {
 	case sc.ss == 0 && sc.ah == 0:
@@ -270,34 +325,66 @@ func (d *decoder) decodeBlock(sc *scan, c *component, bx, by int) error {
 }
 
 // decodeSequential decodes one baseline block's 64 coefficients and
-// returns the zigzag index of the last one coded (0: DC only).
-func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
-	b := &d.bits
-	if b.n < 32 {
-		d.fill()
+// returns the zigzag index of the last one coded (0: DC only). With dcOnly
+// (a block drawn at 1×1, draft 1/8) the AC coefficients are only skipped.
+// The bit buffer lives in local variables, which stay in registers, and is
+// written back at the end.
+func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (int, error) {
+	acc, n := d.bits.acc, d.bits.n
+	if n < 32 {
+		var ok bool
+		if acc, n, ok = d.refillFast(acc, n); !ok {
+			acc, n = d.refill(acc, n)
+		}
 	}
-	// decodeHuff by hand: the compiler does not inline it.
 	dc := &d.dc[c.td]
-	var s uint8
-	if v := dc.look[b.acc>>(64-lookBits)]; v != 0 {
-		b.acc <<= v >> 8
-		b.n -= uint(v >> 8)
-		s = uint8(v)
+	var s uint
+	if v := dc.look[acc>>(64-lookBits)]; v != 0 {
+		acc <<= v >> 8
+		n -= uint(v >> 8)
+		s = uint(v & 0xff)
 	} else {
-		s = d.decodeLong(dc)
+		d.bits.acc, d.bits.n = acc, n
+		s = uint(d.decodeLong(dc))
+		acc, n = d.bits.acc, d.bits.n
 	}
-	c.pred += d.receiveExtend(s)
+	if s != 0 {
+		c.pred += extend(int32(acc>>(64-s)), s)
+		acc <<= s
+		n -= s
+	}
 	blk[0] = int16(c.pred)
 	ac := &d.ac[c.ta]
 	last := 0
 	for k := 1; k < 64; k++ {
-		if b.n < 32 {
-			d.fill()
+		// A fast code takes at most lookBits bits, a slow one with its
+		// value bits up to 31: refilling only for those makes the
+		// refills, each of 3 to 7 bytes, half as frequent.
+		if n < 16 {
+			var ok bool
+			if acc, n, ok = d.refillFast(acc, n); !ok {
+				acc, n = d.refill(acc, n)
+			}
 		}
-		if f := ac.fastAC[b.acc>>(64-lookBits)]; f != 0 {
+		if dcOnly {
+			// Skip several codes at once when they cannot run past the
+			// block; the loop below sees the same codes one by one.
+			if e := ac.skip[acc>>(64-skipBits)]; e != 0 && k+int(e>>8) <= 64 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				if e&skipEOB != 0 {
+					break
+				}
+				k += int(e>>8) - 1
+				continue
+			}
+		}
+		if f := ac.fastAC[acc>>(64-lookBits)]; f != 0 {
+			l := uint(f & 15)
+			acc <<= l
+			n -= l
 			r := int(f>>4) & 15
-			b.acc <<= uint(f & 15)
-			b.n -= uint(f & 15)
 			if f>>8 == 0 { // EOB or ZRL
 				if r == 0 {
 					break
@@ -309,12 +396,29 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
 			if k > 63 {
 				return 0, corrupt("AC coefficients run past the block")
 			}
-			blk[zigzag[k]] = int16(f >> 8)
+			if !dcOnly {
+				blk[zigzag[k]] = int16(f >> 8)
+			}
 			last = k
 			continue
 		}
-		rs := d.decodeHuff(ac)
-		r, s := int(rs>>4), rs&15
+		if n < 32 {
+			var ok bool
+			if acc, n, ok = d.refillFast(acc, n); !ok {
+				acc, n = d.refill(acc, n)
+			}
+		}
+		var rs uint8
+		if v := ac.look[acc>>(64-lookBits)]; v != 0 {
+			acc <<= v >> 8
+			n -= uint(v >> 8)
+			rs = uint8(v)
+		} else {
+			d.bits.acc, d.bits.n = acc, n
+			rs = d.decodeLong(ac)
+			acc, n = d.bits.acc, d.bits.n
+		}
+		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r != 15 {
 				break // EOB
@@ -326,9 +430,14 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16) (int, error) {
 		if k > 63 {
 			return 0, corrupt("AC coefficients run past the block")
 		}
-		blk[zigzag[k]] = int16(d.receiveExtend(s))
+		if !dcOnly {
+			blk[zigzag[k]] = int16(extend(int32(acc>>(64-s)), s))
+		}
+		acc <<= s
+		n -= s
 		last = k
 	}
+	d.bits.acc, d.bits.n = acc, n
 	return last, nil
 }
 
@@ -453,9 +562,9 @@ func (d *decoder) idctAll() {
 			for bx := range c.cw {
 				blk := (*[64]int16)(c.coef[64*(by*c.bw+bx):])
 				if dcOnly(blk) {
-					d.flat(c, blk[0], bx, by)
+					d.flat(c, blk[0], c.offset(bx, by))
 				} else {
-					d.idct(c, blk, bx, by)
+					d.idct(c, blk, c.offset(bx, by))
 				}
 			}
 		}

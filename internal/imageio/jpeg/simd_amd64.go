@@ -11,6 +11,9 @@ var useAVX2 = cpu.X86.HasAVX2
 func idct8AVX2(in *[64]int16, q *[64]uint16, dst *uint8, stride int)
 
 //go:noescape
+func idct4AVX2(in *[64]int16, q *[64]uint16, dst *uint8, stride int)
+
+//go:noescape
 func colsumAVX2(near, far *uint8, cs *int16, n int)
 
 //go:noescape
@@ -26,6 +29,15 @@ func idct8(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
 	}
 	_ = dst[7*stride+7]
 	idct8AVX2(in, q, &dst[0], stride)
+}
+
+func idct4(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
+	if !useAVX2 {
+		idct4Go(in, q, dst, stride)
+		return
+	}
+	_ = dst[3*stride+3]
+	idct4AVX2(in, q, &dst[0], stride)
 }
 
 // The row kernels run the assembly on whole groups of 16 and the Go twin

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// TestIDCT8AVX2MatchesGo runs the assembly and its Go twin on random
+// TestIDCT8AVX2MatchesGo runs the assemblies (8×8 and 4×4) and their Go twins on random
 // blocks: typical coefficients, sparse ones, and the whole int16 × uint16
 // range (where int32 arithmetic wraps), and requires equal bytes.
 func TestIDCT8AVX2MatchesGo(t *testing.T) {
@@ -38,15 +38,22 @@ func TestIDCT8AVX2MatchesGo(t *testing.T) {
 				q[k] = uint16(rng.Uint32())
 			}
 		}
-		want := make([]uint8, 8*stride)
-		got := make([]uint8, 8*stride)
-		for j := range got {
-			want[j], got[j] = 0x5a, 0x5a // bytes between rows stay untouched
-		}
-		idct8Go(&in, &q, want, stride)
-		idct8AVX2(&in, &q, &got[0], stride)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("block %d: assembly\n%v\nGo\n%v", i, got, want)
+		for _, size := range []int{8, 4} {
+			want := make([]uint8, 8*stride)
+			got := make([]uint8, 8*stride)
+			for j := range got {
+				want[j], got[j] = 0x5a, 0x5a // bytes between rows stay untouched
+			}
+			if size == 8 {
+				idct8Go(&in, &q, want, stride)
+				idct8AVX2(&in, &q, &got[0], stride)
+			} else {
+				idct4Go(&in, &q, want, stride)
+				idct4AVX2(&in, &q, &got[0], stride)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("block %d, %d×%d: assembly\n%v\nGo\n%v", i, size, size, got, want)
+			}
 		}
 	}
 }

@@ -20,9 +20,11 @@ type upsampler struct {
 	cs     []int16 // h2v2: column sums, one repeated at each end
 }
 
-func newUpsampler(d *decoder, c *component, w int) *upsampler {
+// init sets u up for component c of an output w pixels wide, keeping its
+// buffers' memory.
+func (u *upsampler) init(d *decoder, c *component, w int) *upsampler {
 	minSize := 8 / d.opt.Scale
-	u := &upsampler{c: c, hf: d.hmax * minSize / (c.h * c.size), vf: d.vmax * minSize / (c.v * c.size)}
+	*u = upsampler{c: c, hf: d.hmax * minSize / (c.h * c.size), vf: d.vmax * minSize / (c.v * c.size), buf: u.buf, cs: u.cs}
 	fancy := minSize > 1 // jdsample.c: no fancy upsampling at 1/8
 	switch {
 	case u.hf == 2 && u.vf == 1, u.hf == 2 && u.vf == 2:
@@ -30,8 +32,8 @@ func newUpsampler(d *decoder, c *component, w int) *upsampler {
 	case u.hf == 1 && u.vf == 2:
 		u.fancy = fancy
 	}
-	u.buf = make([]uint8, max(u.hf*c.stride, 2*c.dw, w))
-	u.cs = make([]int16, c.dw+2)
+	u.buf = grow(&u.buf, max(u.hf*c.stride, 2*c.dw, w))
+	u.cs = grow(&u.cs, c.dw+2)
 	return u
 }
 

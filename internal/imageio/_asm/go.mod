@@ -1,0 +1,3 @@
+module github.com/vitctl/vitctl/internal/imageio/_asm
+
+go 1.26.0

@@ -148,9 +148,9 @@ func (d *decoder) idctSmoothed(c *component) {
 			blk := *(*[64]int16)(c.coef[64*(by*c.bw+bx):])
 			c.estimate(&blk, &win, changeDC)
 			if dcOnly(&blk) {
-				d.flat(c, blk[0], bx, by)
+				d.flat(c, blk[0], c.offset(bx, by))
 			} else {
-				d.idct(c, &blk, bx, by)
+				d.idct(c, &blk, c.offset(bx, by))
 			}
 			for i := range win {
 				copy(win[i][:4], win[i][1:])

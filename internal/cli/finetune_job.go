@@ -73,7 +73,11 @@ type finetuneJob struct {
 	bar        *progress
 	start      time.Time
 	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
+	// The rate printed with each progress line: images and time of the
+	// steps since the previous line, each step timed from the one before.
 	lastStep   time.Time
+	lineImages int
+	lineTime   time.Duration
 }
 
 func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
@@ -140,10 +144,20 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		return
 	}
 	// Not a terminal: a line every 10 % of the run's steps.
-	if now := time.Now(); 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
-		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g, %.1f img/s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, float64(s.Images)/now.Sub(j.lastStep).Seconds())
+	now := time.Now()
+	if !j.lastStep.IsZero() {
+		j.lineImages += s.Images
+		j.lineTime += now.Sub(j.lastStep)
 	}
-	j.lastStep = time.Now()
+	j.lastStep = now
+	if 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
+		rate := ""
+		if j.lineTime > 0 {
+			rate = fmt.Sprintf(", %.1f img/s", float64(j.lineImages)/j.lineTime.Seconds())
+		}
+		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g%s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, rate)
+		j.lineImages, j.lineTime = 0, 0
+	}
 }
 
 // write saves the model (ck nil) or a checkpoint with the optimizer state.

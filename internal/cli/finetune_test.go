@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -219,5 +220,24 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%s %s: exit %d, stderr %q; want exit 2 saying %q", tc[0], tc[1], code, errs, tc[2])
 		}
+	}
+}
+
+// TestFinetuneProgressRate: without a terminal, a progress line every 10 %
+// of the steps with the images per second since the line before; a run of
+// fewer than ten steps prints every step, and its first (no step before it
+// to time from) printed "0.0 img/s" and now no rate.
+func TestFinetuneProgressRate(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "ft.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
+		"--epochs", "1", "--batch", "8", "--threads", "2")
+	if code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	lines := regexp.MustCompile(`vitctl: step \d+/\d+, .*`).FindAllString(errs, -1)
+	if len(lines) < 2 || strings.Contains(lines[0], "img/s") || !strings.Contains(lines[1], "img/s") ||
+		strings.Contains(errs, " 0.0 img/s") {
+		t.Errorf("progress lines %q: want every step, the first without a rate, the others with a nonzero one", lines)
 	}
 }

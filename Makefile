@@ -9,7 +9,8 @@ build:
 	CGO_ENABLED=0 $(GO) build -o bin/vitctl ./cmd/vitctl
 
 # The purego leg runs -short: it checks the assembly-free build and the Go
-# twins; the long real-model runs (45 images through ViT-Ti) stay in the first.
+# twins; the long real-model runs (75 pasted-object canvases through ViT-Ti)
+# stay in the first.
 test: vet
 	$(GO) test -timeout 30m ./...
 	$(GO) test -timeout 30m -short -tags purego ./...

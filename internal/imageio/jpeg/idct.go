@@ -225,6 +225,36 @@ func idct2(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
 	}
 }
 
+// idct2LowLast is the last zigzag index idct2Low reads: of the
+// coefficients up to it, (0,0), (0,1), (1,0) and (1,1) are the ones idct2
+// uses ((2,0) and (0,2) are not among its rows and columns 0, 1, 3, 5, 7).
+const idct2LowLast = 5
+
+// idct2Low is idct2 for a block whose coefficients after zigzag index
+// idct2LowLast are zero: the same arithmetic with columns and rows 3, 5
+// and 7 left out, as idct2's zero short cuts leave them.
+func idct2Low(in *[64]int16, q *[64]uint16, dst []uint8, stride int) {
+	var ws [4]int // rows 0 and 1 of columns 0 and 1
+	for x := range 2 {
+		dc := int(in[x]) * int(q[x])
+		if in[8+x] == 0 {
+			ws[x], ws[2+x] = dc<<pass1Bits, dc<<pass1Bits
+			continue
+		}
+		ws[x], ws[2+x] = idct2Points(dc, int(in[8+x])*int(q[8+x]), 0, 0, 0, constBits-pass1Bits+2)
+	}
+	_ = dst[stride+1]
+	for y := range 2 {
+		if ws[2*y+1] == 0 {
+			p := sample(descale(ws[2*y], pass1Bits+3))
+			dst[y*stride], dst[y*stride+1] = p, p
+			continue
+		}
+		a, b := idct2Points(ws[2*y], ws[2*y+1], 0, 0, 0, constBits+pass1Bits+3+2)
+		dst[y*stride], dst[y*stride+1] = sample(a), sample(b)
+	}
+}
+
 // idct2Points is the 8-to-2 point step from v0 and the odd v1, v3, v5, v7.
 func idct2Points(v0, v1, v3, v5, v7 int, shift uint) (int, int) {
 	tmp10 := v0 << (constBits + 2)

@@ -258,17 +258,35 @@ func (d *decoder) sequentialBlock(c *component, inside bool, off int) error {
 		}
 		return nil
 	}
-	*blk = [64]int16{}
 	last, err := d.decodeSequential(c, blk, false)
-	if err != nil || !inside {
+	switch {
+	case err != nil:
+		*blk = [64]int16{}
 		return err
-	}
-	if last == 0 {
+	case !inside:
+	case last == 0:
 		d.flat(c, blk[0], off)
-	} else {
+	case c.size == 2 && last <= idct2LowLast:
+		idct2Low(blk, &c.q, c.plane[off:], c.stride)
+	default:
 		d.idct(c, blk, off)
 	}
+	clearCoefficients(blk, last)
 	return nil
+}
+
+// clearCoefficients zeroes the AC coefficients a block decoded up to
+// zigzag index last: d.block is all zeros but its DC term between blocks,
+// which is cheaper than clearing it whole before each (chroma at draft
+// scale mostly codes a handful).
+func clearCoefficients(blk *[64]int16, last int) {
+	if last > 16 {
+		*blk = [64]int16{}
+		return
+	}
+	for _, z := range zigzag[1 : last+1] {
+		blk[z] = 0
+	}
 }
 
 // decodeMCU decodes MCU (mx, my) of a progressive scan.
@@ -355,6 +373,12 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 	}
 	blk[0] = int16(c.pred)
 	ac := &d.ac[c.ta]
+	if dcOnly {
+		var err error
+		acc, n, err = d.skipAC(ac, acc, n)
+		d.bits.acc, d.bits.n = acc, n
+		return 0, err
+	}
 	last := 0
 	for k := 1; k < 64; k++ {
 		// A fast code takes at most lookBits bits, a slow one with its
@@ -364,20 +388,6 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 			var ok bool
 			if acc, n, ok = d.refillFast(acc, n); !ok {
 				acc, n = d.refill(acc, n)
-			}
-		}
-		if dcOnly {
-			// Skip several codes at once when they cannot run past the
-			// block; the loop below sees the same codes one by one.
-			if e := ac.skip[acc>>(64-skipBits)]; e != 0 && k+int(e>>8) <= 64 {
-				l := uint(e & 15)
-				acc <<= l
-				n -= l
-				if e&skipEOB != 0 {
-					break
-				}
-				k += int(e>>8) - 1
-				continue
 			}
 		}
 		if f := ac.fastAC[acc>>(64-lookBits)]; f != 0 {
@@ -396,28 +406,12 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 			if k > 63 {
 				return 0, corrupt("AC coefficients run past the block")
 			}
-			if !dcOnly {
-				blk[zigzag[k]] = int16(f >> 8)
-			}
+			blk[zigzag[k]] = int16(f >> 8)
 			last = k
 			continue
 		}
-		if n < 32 {
-			var ok bool
-			if acc, n, ok = d.refillFast(acc, n); !ok {
-				acc, n = d.refill(acc, n)
-			}
-		}
 		var rs uint8
-		if v := ac.look[acc>>(64-lookBits)]; v != 0 {
-			acc <<= v >> 8
-			n -= uint(v >> 8)
-			rs = uint8(v)
-		} else {
-			d.bits.acc, d.bits.n = acc, n
-			rs = d.decodeLong(ac)
-			acc, n = d.bits.acc, d.bits.n
-		}
+		rs, acc, n = d.slowAC(ac, acc, n)
 		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r != 15 {
@@ -430,15 +424,93 @@ func (d *decoder) decodeSequential(c *component, blk *[64]int16, dcOnly bool) (i
 		if k > 63 {
 			return 0, corrupt("AC coefficients run past the block")
 		}
-		if !dcOnly {
-			blk[zigzag[k]] = int16(extend(int32(acc>>(64-s)), s))
-		}
+		blk[zigzag[k]] = int16(extend(int32(acc>>(64-s)), s))
 		acc <<= s
 		n -= s
 		last = k
 	}
 	d.bits.acc, d.bits.n = acc, n
 	return last, nil
+}
+
+// skipAC reads past the AC codes of a block drawn at 1×1 (draft 1/8),
+// where only the DC term is used: a lookup in the skip table consumes
+// every whole code its skipBits hold while they cannot run past the
+// block, and the codes it cannot take are read one by one. It reads the
+// same bits, and fails in the same way, as decodeSequential's loop.
+func (d *decoder) skipAC(ac *huffTable, acc uint64, n uint) (uint64, uint, error) {
+	for k := 1; k < 64; {
+		if n < 16 {
+			var ok bool
+			if acc, n, ok = d.refillFast(acc, n); !ok {
+				acc, n = d.refill(acc, n)
+			}
+		}
+		if e := ac.skip[acc>>(64-skipBits)]; e != 0 && k+int(e>>8) <= 64 {
+			l := uint(e & 15)
+			acc <<= l
+			n -= l
+			if e&skipEOB != 0 {
+				return acc, n, nil
+			}
+			k += int(e >> 8)
+			continue
+		}
+		if f := ac.fastAC[acc>>(64-lookBits)]; f != 0 {
+			l := uint(f & 15)
+			acc <<= l
+			n -= l
+			r := int(f>>4) & 15
+			switch {
+			case f>>8 != 0:
+				k += r + 1
+			case r == 0:
+				return acc, n, nil // EOB
+			default:
+				k += 16 // ZRL
+				continue
+			}
+			if k > 64 {
+				return acc, n, corrupt("AC coefficients run past the block")
+			}
+			continue
+		}
+		var rs uint8
+		rs, acc, n = d.slowAC(ac, acc, n)
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
+				return acc, n, nil // EOB
+			}
+			k += 16 // ZRL
+			continue
+		}
+		if k += r; k > 63 {
+			return acc, n, corrupt("AC coefficients run past the block")
+		}
+		acc <<= s
+		n -= s
+		k++
+	}
+	return acc, n, nil
+}
+
+// slowAC decodes an AC symbol that fastAC does not hold (a long code, or
+// one whose value bits do not fit lookBits) and leaves its value bits in
+// the buffer, refilled to at least 32 bits first.
+func (d *decoder) slowAC(ac *huffTable, acc uint64, n uint) (uint8, uint64, uint) {
+	if n < 32 {
+		var ok bool
+		if acc, n, ok = d.refillFast(acc, n); !ok {
+			acc, n = d.refill(acc, n)
+		}
+	}
+	if v := ac.look[acc>>(64-lookBits)]; v != 0 {
+		return uint8(v), acc << (v >> 8), n - uint(v>>8)
+	}
+	d.bits.acc, d.bits.n = acc, n
+	rs := d.decodeLong(ac)
+	return rs, d.bits.acc, d.bits.n
 }
 
 func (d *decoder) decodeDCFirst(c *component, blk *[64]int16, al int) error {

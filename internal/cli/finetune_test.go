@@ -74,7 +74,7 @@ func fashionTree(t *testing.T) string {
 func TestFinetuneHeadAndEval(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "ft.gguf")
-	code, stdout, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
+	code, stdout, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", "head",
 		"--epochs", "15", "--batch", "8", "--lr", "3e-2", "--threads", "2", "-o", "json")
 	if code != 0 {
 		t.Fatalf("finetune: exit %d\n%s", code, errs)
@@ -239,5 +239,30 @@ func TestFinetuneProgressRate(t *testing.T) {
 	if len(lines) < 2 || strings.Contains(lines[0], "img/s") || !strings.Contains(lines[1], "img/s") ||
 		strings.Contains(errs, " 0.0 img/s") {
 		t.Errorf("progress lines %q: want every step, the first without a rate, the others with a nonzero one", lines)
+	}
+}
+
+// TestFinetuneDefaultTrain: without --train the last two layers are
+// trained (one on a one-layer model), and the recipe in the file says so.
+func TestFinetuneDefaultTrain(t *testing.T) {
+	for L, want := range map[int]string{1: "last:1", 2: "last:2", 12: "last:2"} {
+		if got := defaultTrainMode(L); got != want {
+			t.Errorf("defaultTrainMode(%d) = %q, want %q", L, got, want)
+		}
+	}
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "d.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
+		"--epochs", "1", "--batch", "16", "--threads", "2")
+	if code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if recipe, _ := f.String(keyFTRecipe); !strings.Contains(recipe, "train=last:2 ") || !strings.Contains(recipe, "augment=true") {
+		t.Errorf("default recipe %q: want train=last:2 with augmentation", recipe)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Recipe is what a fine-tuning run does. The defaults (DefaultRecipe) are
-// the linear-probe recipe measured on flowers5 (docs/finetune.md).
+// the recipes measured on flowers5 (docs/finetune.md).
 type Recipe struct {
 	Train       string  // "head", "last:N" or "all"
 	Epochs      int     // passes over the training set

@@ -23,6 +23,19 @@ func maxAVX512(x *float32, n int) float32
 //go:noescape
 func scaleAVX512(x *float32, n int, s float32)
 
+// sumRowsAVX512 is sumRowsGeneric in AVX-512F, 64 columns at a time.
+//
+//go:noescape
+func sumRowsAVX512(dst, src *float32, lds, rows, cols int)
+
+func sumRows512(dst, src []float32, lds, rows, cols int) {
+	checkSumRows(dst, src, lds, rows, cols)
+	if rows == 0 || cols == 0 {
+		return
+	}
+	sumRowsAVX512(&dst[0], &src[0], lds, rows, cols)
+}
+
 func epi512(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act) {
 	checkEpi(dst, ldd, src, lds, bias, res, rows, cols)
 	if rows == 0 || cols == 0 {

@@ -412,6 +412,83 @@ maxdone:
 	RET
 
 
+// func sumRowsAVX512(dst, src *float32, lds, rows, cols int)
+//
+// dst[j] += src[0·lds+j] + src[1·lds+j] + … for j < cols, the rows added
+// to dst's value one at a time in order.
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+24(FP), R9
+	MOVQ cols+32(FP), DX
+	MOVQ $0xffff, R12
+	XORQ R14, R14 // 0
+	MOVQ $16, R13
+sumchunk:
+	TESTQ DX, DX
+	JLE sumdone
+
+	MOVQ DX, R11
+	CMOVQLT R14, R11
+	CMPQ R11, $16
+	CMOVQGT R13, R11
+	BZHIQ R11, R12, R11
+	KMOVW R11, K1
+	VMOVUPS.Z 0(DI), K1, Z0
+	MOVQ DX, R11
+	SUBQ $16, R11
+	CMOVQLT R14, R11
+	CMPQ R11, $16
+	CMOVQGT R13, R11
+	BZHIQ R11, R12, R11
+	KMOVW R11, K2
+	VMOVUPS.Z 64(DI), K2, Z1
+	MOVQ DX, R11
+	SUBQ $32, R11
+	CMOVQLT R14, R11
+	CMPQ R11, $16
+	CMOVQGT R13, R11
+	BZHIQ R11, R12, R11
+	KMOVW R11, K3
+	VMOVUPS.Z 128(DI), K3, Z2
+	MOVQ DX, R11
+	SUBQ $48, R11
+	CMOVQLT R14, R11
+	CMPQ R11, $16
+	CMOVQGT R13, R11
+	BZHIQ R11, R12, R11
+	KMOVW R11, K4
+	VMOVUPS.Z 192(DI), K4, Z3
+	MOVQ SI, AX
+	MOVQ R9, CX
+	TESTQ CX, CX
+	JEQ sumstore
+sumrow:
+
+	VADDPS.Z 0(AX), Z0, K1, Z0
+	VADDPS.Z 64(AX), Z1, K2, Z1
+	VADDPS.Z 128(AX), Z2, K3, Z2
+	VADDPS.Z 192(AX), Z3, K4, Z3
+	ADDQ BX, AX
+	DECQ CX
+	JNZ sumrow
+sumstore:
+
+	VMOVUPS Z0, K1, 0(DI)
+	VMOVUPS Z1, K2, 64(DI)
+	VMOVUPS Z2, K3, 128(DI)
+	VMOVUPS Z3, K4, 192(DI)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	SUBQ $64, DX
+	JMP sumchunk
+sumdone:
+	VZEROUPPER
+	RET
+
+
 // func scaleAVX512(x *float32, n int, s float32)
 TEXT ·scaleAVX512(SB), NOSPLIT, $0-20
 	MOVQ x+0(FP), SI

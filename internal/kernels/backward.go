@@ -6,10 +6,12 @@ import "math"
 // GEMM as the forward pass. For a Linear layer y = x·Wᵀ (x (M, K), W (N, K)):
 //
 //	dX = dY·W    Linear with W packed transposed (PackT), dX as residual
-//	dW = dYᵀ·X   WeightGrad: the narrower of dY and X transposed once, the
-//	             other read in place, its blocks packed as the tiles use them
+//	dW = dYᵀ·X   WeightGrad: on the transposed tile (tileT), dY and X both
+//	             read in place (wgrad.go); where an implementation has none,
+//	             the narrower of them transposed once and the other packed
+//	             a block at a time as the tiles use it
 //
-// so both run on the blocked, threaded tiles that Linear uses.
+// so both run on blocked, threaded tiles of the forward pass's shape.
 
 // PackT prepares the transpose of v, shaped (k, n) row-major, as a weight of
 // shape (n, k): Linear(x, PackT(v)) computes x·v. dst is reused when its
@@ -53,7 +55,8 @@ type GradBuf struct {
 // both row-major and contiguous: the weight gradient of a Linear layer.
 // When db is not nil it also accumulates db (N) += the column sums of dy.
 //
-// The narrower operand is transposed (a copy of M·min(N, K) floats); the
+// With the implementation's tileT (AVX-512, generic) it runs as weightGradT.
+// Otherwise the narrower operand is transposed (a copy of M·min(N, K) floats); the
 // other is the product's B, read in place and packed a block at a time in
 // the worker's cache, so no copy of it goes through memory:
 //
@@ -71,6 +74,10 @@ func WeightGrad(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf) {
 		return
 	}
 	im := cur()
+	if im.fp32.tileT != nil {
+		weightGradT(p, dw, db, dy, x, M, N, K, buf, im)
+		return
+	}
 	if N <= K {
 		buf.t = grow(buf.t, N*M)
 		transpose(p, buf.t, dy, M, N)

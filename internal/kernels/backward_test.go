@@ -15,7 +15,7 @@ import (
 // implementation, and that the bits do not depend on the thread count.
 func TestWeightGrad(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}} {
+	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}, {520, 20, 300}, {300, 1100, 70}} {
 		M, N, K := s[0], s[1], s[2]
 		dy, _ := guarded(r, M*N, 0)
 		x, _ := guarded(r, M*K, 0)

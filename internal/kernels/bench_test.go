@@ -185,3 +185,49 @@ func BenchmarkViTB16(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWeightGrad is dW += dYᵀ·X of ViT-Ti/16's four Linear layers at
+// batch 32 (M = 32·197 rows), on the selected implementation's transposed
+// tile (path=tileT) and, side by side, on the transpose-and-pack path that
+// implementations without one take (path=transpose).
+//
+//	go test ./internal/kernels -run - -bench WeightGrad -benchtime 24x
+func BenchmarkWeightGrad(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const M = 32 * 197
+	noT := *cur()
+	k := *noT.fp32
+	k.tileT = nil
+	noT.fp32 = &k
+	for _, s := range []struct {
+		name string
+		n, k int
+	}{{"qkv", 576, 192}, {"proj", 192, 192}, {"fc1", 768, 192}, {"fc2", 192, 768}} {
+		dy, _ := guarded(r, M*s.n, 0)
+		x, _ := guarded(r, M*s.k, 0)
+		dw := make([]float32, s.n*s.k)
+		db := make([]float32, s.n)
+		var buf GradBuf
+		for _, path := range []string{"tileT", "transpose"} {
+			im := cur()
+			if path == "transpose" {
+				im = &noT
+			} else if im.fp32.tileT == nil {
+				continue
+			}
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("layer=%s/path=%s/threads=%d", s.name, path, th), func(b *testing.B) {
+					p := NewPool(th)
+					withImpl(im, func() {
+						WeightGrad(p, dw, db, dy, x, M, s.n, s.k, &buf)
+						c0 := cpuTime()
+						for b.Loop() {
+							WeightGrad(p, dw, db, dy, x, M, s.n, s.k, &buf)
+						}
+						reportFlops(b, 2*float64(M*s.n*s.k), cpuTime()-c0)
+					})
+				})
+			}
+		}
+	}
+}

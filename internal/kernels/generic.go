@@ -12,6 +12,37 @@ func tileGeneric(kc int, a []float32, lda int, b []float32, c []float32, ldc int
 	tileCols(kc, a, lda, b, c, ldc, acc, nr)
 }
 
+// tileTGeneric is the transposed micro-kernel specification, for products
+// whose operands both lie unpacked with the reduction along their rows
+// (the weight gradient dyᵀ·x):
+//
+//	for i < 6, j < 64: c[i·ldc+j] = [c[i·ldc+j] +] Σ_{k<kc} a[k·lda+i]·b[k·ldb+j]
+//
+// with the sum taken in order of k, starting from zero.
+func tileTGeneric(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	var t [mr6][nr]float32
+	for k := range kc {
+		bk := b[k*ldb : k*ldb+nr]
+		ak := a[k*lda : k*lda+mr6]
+		for i, ai := range ak {
+			ti := t[i][:]
+			for j, bv := range bk {
+				ti[j] += ai * bv
+			}
+		}
+	}
+	for i := range mr6 {
+		ci := c[i*ldc : i*ldc+nr]
+		if acc {
+			for j := range ci {
+				ci[j] += t[i][j]
+			}
+		} else {
+			copy(ci, t[i][:])
+		}
+	}
+}
+
 // tile16Generic is tileGeneric for the first 16 columns only.
 func tile16Generic(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool) {
 	tileCols(kc, a, lda, b, c, ldc, acc, 16)
@@ -57,6 +88,25 @@ func epiGeneric(dst []float32, ldd int, src []float32, lds int, bias, res []floa
 			dst[i*ldd+j] = v
 		}
 	}
+}
+
+// sumRowsGeneric adds the rows of src (rows×cols, row stride lds) to dst,
+// one at a time in order: dst[j] += src[0·lds+j], then src[1·lds+j], ….
+func sumRowsGeneric(dst, src []float32, lds, rows, cols int) {
+	checkSumRows(dst, src, lds, rows, cols)
+	d := dst[:cols]
+	for i := range rows {
+		for j, v := range src[i*lds : i*lds+cols] {
+			d[j] += v
+		}
+	}
+}
+
+func checkSumRows(dst, src []float32, lds, rows, cols int) {
+	if len(dst) < cols {
+		panic("kernels: sumRows: dst shorter than cols")
+	}
+	checkMatrix("sumRows: src", src, rows, cols, lds)
 }
 
 // checkEpi panics unless the slices hold what an epi call touches.

@@ -5,7 +5,7 @@ package kernels
 // The assembly kernel sets of the registry.
 var (
 	fp32AVX512 = &fp32Kernels{
-		tile: tileAVX512, tile16: tile16AVX2, epi: epi512,
+		tile: tileAVX512, tile16: tile16AVX2, tileT: tileTAVX512, epi: epi512, sumRows: sumRows512,
 		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, geluGrad: geluGrad512,
 	}
 	fp32AVX2 = &fp32Kernels{

@@ -13,6 +13,7 @@ type scratch struct {
 	g     gemm          // a Linear call, when this scratch is its caller's
 	aj    attJob        // an Attention call, likewise
 	ln    lnJob         // a LayerNorm call, likewise
+	wg    wgJob         // a WeightGrad call on tileT, likewise
 	ab    attBwdScratch // AttentionBackward, one head at a time
 	e     []float32     // ActBackward's exponentials
 	bpack []float32     // a GEMM's B block, packed as used (gemm.ldb > 0)

@@ -41,10 +41,15 @@ type fp32Kernels struct {
 	// more valid columns than that; the rest of the tile of c is left as
 	// it was.
 	tile16 func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
+	// tileT computes an mr×nr tile c = [c +] aᵀ·b of operands read in
+	// place (tileTGeneric); nil: WeightGrad transposes and packs instead.
+	tileT func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
 	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
 	// for i < rows, j < cols; nil bias and res are skipped, dst may alias
 	// res.
 	epi func(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act)
+	// sumRows is sumRowsGeneric (the column sums of a bias gradient).
+	sumRows func(dst, src []float32, lds, rows, cols int)
 	// expSum replaces x[j] by exp(scale·(x[j]−m)) and returns their sum.
 	expSum func(x []float32, m, scale float32) float32
 	// max returns the largest element of x (−Inf for empty x).
@@ -96,7 +101,7 @@ type int8Kernels struct {
 var generic = &impl{
 	name: "generic", ok: true, mr: mr6, nr: nr,
 	fp32: &fp32Kernels{
-		tile: tileGeneric, tile16: tile16Generic, epi: epiGeneric,
+		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
 		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, geluGrad: geluGradGeneric,
 	},
 	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16},

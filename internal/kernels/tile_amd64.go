@@ -13,6 +13,18 @@ func tile6x64AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int
 //go:noescape
 func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
 
+// tileT6x64AVX512 is tileTGeneric in AVX-512F.
+//
+//go:noescape
+func tileT6x64AVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
+
+func tileTAVX512(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	if kc > 0 && (len(a) < (kc-1)*lda+mr6 || len(b) < (kc-1)*ldb+nr) || len(c) < (mr6-1)*ldc+nr {
+		panic("kernels: tileT: slice too short")
+	}
+	tileT6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), ldb, &c[0], ldc, acc)
+}
+
 // checkTile panics unless the slices hold what a tile call reads and writes.
 func checkTile(kc int, a []float32, lda int, b, c []float32, ldc int) {
 	if kc > 0 && len(a) < (mr6-1)*lda+kc || len(b) < kc*nr || len(c) < (mr6-1)*ldc+nr {

@@ -258,6 +258,8 @@ func actFile(a *asm) {
 		RET
 	`)
 
+	sumRows512(a)
+
 	a.text("scaleAVX512", "(x *float32, n int, s float32)", 20, "")
 	a.raw(`
 		MOVQ x+0(FP), SI
@@ -277,6 +279,69 @@ func actFile(a *asm) {
 		ADDQ $16, AX
 		JMP scl
 	scdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+// sumRows512 prints sumRowsAVX512: 64 columns at a time in Z0–Z3 (K1–K4
+// their lanes in range), each adding the rows in order.
+func sumRows512(a *asm) {
+	a.text("sumRowsAVX512", "(dst, src *float32, lds, rows, cols int)", 40, `
+		dst[j] += src[0·lds+j] + src[1·lds+j] + … for j < cols, the rows added
+		to dst's value one at a time in order.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ src+8(FP), SI
+		MOVQ lds+16(FP), BX
+		SHLQ $2, BX
+		MOVQ rows+24(FP), R9
+		MOVQ cols+32(FP), DX
+		MOVQ $0xffff, R12
+		XORQ R14, R14 // 0
+		MOVQ $16, R13
+	sumchunk:
+		TESTQ DX, DX
+		JLE sumdone
+	`)
+	for s := range 4 {
+		// lanes of part s: min(max(DX − 16s, 0), 16)
+		a.ins("MOVQ DX, R11")
+		if s > 0 {
+			a.ins("SUBQ $%d, R11", 16*s)
+		}
+		a.ins("CMOVQLT R14, R11")
+		a.ins("CMPQ R11, $16")
+		a.ins("CMOVQGT R13, R11")
+		a.ins("BZHIQ R11, R12, R11")
+		a.ins("KMOVW R11, K%d", s+1)
+		a.ins("VMOVUPS.Z %d(DI), K%d, Z%d", 64*s, s+1, s)
+	}
+	a.raw(`
+		MOVQ SI, AX
+		MOVQ R9, CX
+		TESTQ CX, CX
+		JEQ sumstore
+	sumrow:
+	`)
+	for s := range 4 {
+		a.ins("VADDPS.Z %d(AX), Z%d, K%d, Z%d", 64*s, s, s+1, s)
+	}
+	a.raw(`
+		ADDQ BX, AX
+		DECQ CX
+		JNZ sumrow
+	sumstore:
+	`)
+	for s := range 4 {
+		a.ins("VMOVUPS Z%d, K%d, %d(DI)", s, s+1, 64*s)
+	}
+	a.raw(`
+		ADDQ $256, DI
+		ADDQ $256, SI
+		SUBQ $64, DX
+		JMP sumchunk
+	sumdone:
 		VZEROUPPER
 		RET
 	`)

@@ -140,7 +140,93 @@ func tileFile(a *asm) {
 		RET
 	`)
 	tile6x16AVX2(a)
+	tileT6x64(a)
 	fmaProbe(a)
+}
+
+// tstep does step s (0–3) of the transposed tile: B's row s at bRow(s)
+// into Z24–Z27, then a[s][i] for i < 6 broadcast from A's row s, six
+// consecutive floats.
+func tstep(a *asm, s int) {
+	rows := [4]string{"(SI)", "(SI)(R10*1)", "(SI)(R10*2)", "(R12)"}
+	arows := [4]string{"(AX)", "(AX)(BX*1)", "(AX)(BX*2)", "(R8)"}
+	for j := range 4 {
+		a.ins("VMOVUPS %d%s, Z%d", 64*j, rows[s], 24+j)
+	}
+	for i := range 6 {
+		a.ins("VBROADCASTSS %d%s, Z%d", 4*i, arows[s], 28+i%4)
+		for j := range 4 {
+			a.ins("VFMADD231PS Z%d, Z%d, Z%d", 24+j, 28+i%4, 4*i+j)
+		}
+	}
+}
+
+// tileT6x64 is the 6×64 tile of a product whose A is read transposed, k
+// steps lda floats apart with the tile's six rows side by side in each,
+// and whose B rows are ldb floats apart: both operands of a weight
+// gradient dyᵀ·x read where they lie, unpacked.
+func tileT6x64(a *asm) {
+	a.text("tileT6x64AVX512", "(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)", 57, `
+		Z0–Z23 hold the 6×64 accumulators as in tile6x64AVX512; step k
+		broadcasts a[k·lda+i] for i < 6 and loads b[k·ldb…+63], four steps at a
+		time (AX, SI at step 0; R8, R12 at step 3).`)
+	a.raw(`
+		MOVQ kc+0(FP), CX
+		MOVQ a+8(FP), AX
+		MOVQ lda+16(FP), BX
+		SHLQ $2, BX
+		MOVQ b+24(FP), SI
+		MOVQ ldb+32(FP), R10
+		SHLQ $2, R10
+		MOVQ c+40(FP), DI
+		MOVQ ldc+48(FP), DX
+		SHLQ $2, DX
+	`)
+	zero24(a)
+	a.raw(`
+		TESTQ CX, CX
+		JEQ storeT
+		MOVQ CX, R11
+		SHRQ $2, R11 // steps of 4
+		JEQ tailT
+	loopT4:
+		LEAQ (AX)(BX*2), R8
+		ADDQ BX, R8
+		LEAQ (SI)(R10*2), R12
+		ADDQ R10, R12
+	`)
+	for s := range 4 {
+		tstep(a, s)
+	}
+	a.raw(`
+		LEAQ (AX)(BX*4), AX
+		LEAQ (SI)(R10*4), SI
+		DECQ R11
+		JNZ loopT4
+	tailT:
+		ANDQ $3, CX
+		JEQ storeT
+	loopT:
+	`)
+	tstep(a, 0)
+	a.raw(`
+		ADDQ BX, AX
+		ADDQ R10, SI
+		DECQ CX
+		JNZ loopT
+	storeT:
+		LEAQ (DI)(DX*2), R9
+		ADDQ DX, R9 // R9 = c + 3·ldc
+		CMPB acc+56(FP), $0
+		JEQ writeT
+	`)
+	add24(a, "VADDPS", "DI", "R9", "DX")
+	a.label("writeT")
+	store24(a, "VMOVUPS", "DI", "R9", "DX")
+	a.raw(`
+		VZEROUPPER
+		RET
+	`)
 }
 
 // tile6x16AVX2 keeps a 6×16 tile in Y0–Y11 (row i in Y2i, Y2i+1).

@@ -146,13 +146,24 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 // LayerNorm normalises each of the rows of x (rows, D) over D with a
 // two-pass mean and variance and writes gamma·x̂ + beta to dst. dst may alias x.
 func LayerNorm(p *Pool, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
+	LayerNormStats(p, dst, nil, nil, x, rows, D, gamma, beta, eps)
+}
+
+// LayerNormStats is LayerNorm that also writes each row's mean and
+// 1/sqrt(var + eps) to mean and rstd (rows), for the backward pass; both
+// nil skips them.
+func LayerNormStats(p *Pool, dst, mean, rstd, x []float32, rows, D int, gamma, beta []float32, eps float32) {
 	checkMatrix("LayerNorm: x", x, rows, D, D)
 	checkMatrix("LayerNorm: dst", dst, rows, D, D)
+	if (mean == nil) != (rstd == nil) || mean != nil && (len(mean) < rows || len(rstd) < rows) {
+		panic("kernels: LayerNormStats: mean and rstd must both hold rows values, or both be nil")
+	}
 	s := p.getScratch()
 	j := &s.ln
 	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur(), dst, x, gamma, beta, rows, D, eps
+	j.mean, j.rstd = mean, rstd
 	j.plan(p.threads)
 	p.run(min(p.threads, ceilDiv(rows, j.per)), j, &j.done)
-	j.dst, j.x, j.gamma, j.beta = nil, nil, nil, nil
+	j.dst, j.x, j.gamma, j.beta, j.mean, j.rstd = nil, nil, nil, nil, nil, nil
 	p.putScratch(s)
 }

@@ -165,7 +165,12 @@ func softmax(im *impl, x []float32, scale float32) {
 
 // layerNormRow normalises x with a two-pass mean and variance.
 func layerNormRow(dst, x, gamma, beta []float32, eps float32) {
-	var mean float32
+	layerNormRowStats(dst, x, gamma, beta, eps)
+}
+
+// layerNormRowStats is layerNormRow that returns the mean and
+// 1/sqrt(var + eps) it used, which a backward pass needs.
+func layerNormRowStats(dst, x, gamma, beta []float32, eps float32) (mean, inv float32) {
 	for _, v := range x {
 		mean += v
 	}
@@ -175,8 +180,9 @@ func layerNormRow(dst, x, gamma, beta []float32, eps float32) {
 		d := v - mean
 		varsum += d * d
 	}
-	inv := float32(1 / math.Sqrt(float64(varsum/float32(len(x))+eps)))
+	inv = float32(1 / math.Sqrt(float64(varsum/float32(len(x))+eps)))
 	for i, v := range x {
 		dst[i] = (v-mean)*inv*gamma[i] + beta[i]
 	}
+	return mean, inv
 }

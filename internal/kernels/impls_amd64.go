@@ -6,11 +6,11 @@ package kernels
 var (
 	fp32AVX512 = &fp32Kernels{
 		tile: tileAVX512, tile16: tile16AVX2, tileT: tileTAVX512, epi: epi512, sumRows: sumRows512,
-		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, geluGrad: geluGrad512,
+		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, layerNormStats: layerNormStats512, geluGrad: geluGrad512,
 	}
 	fp32AVX2 = &fp32Kernels{
 		tile: tileAVX2, tile16: tile16AVX2, epi: epi2,
-		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow, geluGrad: geluGrad2,
+		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGrad2,
 	}
 	bf16AVX512    = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512}
 	bf16ViaAVX512 = &bf16Kernels{round: roundRowBF16AVX512}

@@ -7,6 +7,25 @@ package kernels
 //go:noescape
 func layerNormAVX512(dst, x, gamma, beta *float32, n int, eps float32)
 
+// layerNormStatsAVX512 is layerNormAVX512 that also stores the mean and
+// 1/sqrt(var + eps).
+//
+//go:noescape
+func layerNormStatsAVX512(dst, x, gamma, beta *float32, n int, eps float32, mean, rstd *float32)
+
+// layerNormStats512 is layerNormRowStats in AVX-512F.
+func layerNormStats512(dst, x, gamma, beta []float32, eps float32) (mean, rstd float32) {
+	n := len(x)
+	if n == 0 {
+		return 0, 0
+	}
+	if len(dst) < n || len(gamma) < n || len(beta) < n {
+		panic("kernels: LayerNorm: dst, gamma or beta shorter than the row")
+	}
+	layerNormStatsAVX512(&dst[0], &x[0], &gamma[0], &beta[0], n, eps, &mean, &rstd)
+	return mean, rstd
+}
+
 func layerNorm512(dst, x, gamma, beta []float32, eps float32) {
 	n := len(x)
 	if n == 0 {

@@ -23,6 +23,7 @@ type scratch struct {
 type lnJob struct {
 	im                  *impl
 	dst, x, gamma, beta []float32
+	mean, rstd          []float32 // nil, or each row's statistics
 	rows, D, per        int
 	eps                 float32
 	next                counter
@@ -44,7 +45,12 @@ func (j *lnJob) plan(threads int) {
 func (j *lnJob) do(int) {
 	for it := j.next.take(); it*j.per < j.rows; it = j.next.take() {
 		for r := it * j.per; r < min((it+1)*j.per, j.rows); r++ {
-			j.im.fp32.layerNorm(j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D], j.gamma, j.beta, j.eps)
+			dst, x := j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D]
+			if j.mean == nil {
+				j.im.fp32.layerNorm(dst, x, j.gamma, j.beta, j.eps)
+				continue
+			}
+			j.mean[r], j.rstd[r] = j.im.fp32.layerNormStats(dst, x, j.gamma, j.beta, j.eps)
 		}
 	}
 }

@@ -56,8 +56,9 @@ type fp32Kernels struct {
 	max func(x []float32) float32
 	// scale multiplies x by s.
 	scale func(x []float32, s float32)
-	// layerNorm is layerNormRow.
-	layerNorm func(dst, x, gamma, beta []float32, eps float32)
+	// layerNorm is layerNormRow; layerNormStats is layerNormRowStats.
+	layerNorm      func(dst, x, gamma, beta []float32, eps float32)
+	layerNormStats func(dst, x, gamma, beta []float32, eps float32) (mean, rstd float32)
 	// geluGrad is geluGradGeneric; e is scratch as long as pre, which
 	// the assembly does not need.
 	geluGrad func(dx, dy, pre, post, e []float32)
@@ -102,7 +103,7 @@ var generic = &impl{
 	name: "generic", ok: true, mr: mr6, nr: nr,
 	fp32: &fp32Kernels{
 		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
-		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, geluGrad: geluGradGeneric,
+		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGradGeneric,
 	},
 	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -54,6 +55,54 @@ func TestLayerNorm(t *testing.T) {
 		withImpl(im, func() { LayerNorm(NewPool(2), dst, x, rows, D, gamma, beta, 1e-6) })
 		checkGuards(t, "layernorm", all, pad, rows, D, D)
 		checkLayerNorm(t, im.name, dst, x, gamma, beta, rows, D)
+	}
+}
+
+// TestLayerNormStats checks that LayerNormStats writes LayerNorm's bits and
+// each row's mean and 1/sqrt(var + eps) within float32 rounding of float64.
+func TestLayerNormStats(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, D := range []int{1, 17, 192, 768} {
+		const rows = 7
+		x, _ := guarded(r, rows*D, 0)
+		gamma, _ := guarded(r, D, 0)
+		beta, _ := guarded(r, D, 0)
+		for i := range x {
+			x[i] = 3 + 2*x[i]
+		}
+		for _, im := range impls(FP32) {
+			want := make([]float32, rows*D)
+			dst := make([]float32, rows*D)
+			mean, mAll := guarded(r, rows, pad)
+			rstd, rAll := guarded(r, rows, pad)
+			withImpl(im, func() {
+				LayerNorm(NewPool(2), want, x, rows, D, gamma, beta, 1e-6)
+				LayerNormStats(NewPool(2), dst, mean, rstd, x, rows, D, gamma, beta, 1e-6)
+			})
+			name := fmt.Sprintf("impl=%s/D=%d", im.name, D)
+			checkGuards(t, name+"/mean", mAll, pad, 1, rows, rows)
+			checkGuards(t, name+"/rstd", rAll, pad, 1, rows, rows)
+			if !slices.Equal(dst, want) {
+				t.Fatalf("%s: LayerNormStats's output differs from LayerNorm's", name)
+			}
+			for i := range rows {
+				var m, v float64
+				for _, a := range x[i*D : (i+1)*D] {
+					m += float64(a)
+				}
+				m /= float64(D)
+				for _, a := range x[i*D : (i+1)*D] {
+					v += (float64(a) - m) * (float64(a) - m)
+				}
+				inv := 1 / math.Sqrt(v/float64(D)+1e-6)
+				if d := math.Abs(float64(mean[i]) - m); d > 2*float64(D)*eps32*5 {
+					t.Fatalf("%s: mean[%d] = %v, want %v", name, i, mean[i], m)
+				}
+				if d := math.Abs(float64(rstd[i]) - inv); d > 4*float64(D)*eps32*inv {
+					t.Fatalf("%s: rstd[%d] = %v, want %v", name, i, rstd[i], inv)
+				}
+			}
+		}
 	}
 }
 

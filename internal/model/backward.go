@@ -16,27 +16,10 @@ import (
 const lnChunk = 64
 
 // layernormForward writes out (rows, D) = LN(x)·w + b and keeps each row's
-// mean and 1/std for the backward pass.
+// mean and 1/std for the backward pass, on the inference pass's LayerNorm
+// kernel (kernels.LayerNormStats).
 func layernormForward(p *kernels.Pool, out, mean, rstd, x, w, b []float32, rows, D int, eps float32) {
-	p.For(rows, func(r int) {
-		xr := x[r*D : (r+1)*D]
-		var m float64
-		for _, v := range xr {
-			m += float64(v)
-		}
-		m /= float64(D)
-		var s float64
-		for _, v := range xr {
-			d := float64(v) - m
-			s += d * d
-		}
-		rs := 1 / math.Sqrt(s/float64(D)+float64(eps))
-		mean[r], rstd[r] = float32(m), float32(rs)
-		o := out[r*D : (r+1)*D]
-		for i, v := range xr {
-			o[i] = float32((float64(v)-m)*rs)*w[i] + b[i]
-		}
-	})
+	kernels.LayerNormStats(p, out, mean[:rows], rstd[:rows], x, rows, D, w, b, eps)
 }
 
 // layernormBackward accumulates dx (rows, D) from dout through the

@@ -348,10 +348,22 @@ func sumRows512(a *asm) {
 }
 
 func layerNormFile(a *asm) {
-	a.text("layerNormAVX512", "(dst, x, gamma, beta *float32, n int, eps float32)", 44, `
+	layerNorm512(a, false)
+	layerNorm512(a, true)
+}
+
+// layerNorm512 prints layerNormAVX512, or with stats layerNormStatsAVX512,
+// which also stores the mean and 1/sqrt(var + eps) it used.
+func layerNorm512(a *asm, stats bool) {
+	if stats {
+		a.text("layerNormStatsAVX512", "(dst, x, gamma, beta *float32, n int, eps float32, mean, rstd *float32)", 64,
+			"layerNormAVX512 that also stores the mean and 1/sqrt(var + eps) it used.")
+	} else {
+		a.text("layerNormAVX512", "(dst, x, gamma, beta *float32, n int, eps float32)", 44, `
 		layerNormRow in AVX-512F: the mean, then the mean of squared deviations,
 		each summed in 16 lanes; then dst = (x − mean)·inv·gamma + beta. K1 is
 		the first min(n − AX, 16) lanes (R12 = 0xffff).`)
+	}
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ x+8(FP), SI
@@ -377,6 +389,12 @@ func layerNormFile(a *asm) {
 	a.raw(`
 		CVTSQ2SS CX, X3
 		VDIVSS X3, X1, X1
+	`)
+	if stats {
+		a.ins("MOVQ mean+48(FP), R10")
+		a.ins("VMOVSS X1, (R10)")
+	}
+	a.raw(`
 		VBROADCASTSS X1, Z21 // mean
 		VPXORD Z20, Z20, Z20
 		XORQ AX, AX
@@ -402,6 +420,12 @@ func layerNormFile(a *asm) {
 		MOVL $0x3f800000, R11
 		MOVQ R11, X2
 		VDIVSS X1, X2, X1
+	`)
+	if stats {
+		a.ins("MOVQ rstd+56(FP), R10")
+		a.ins("VMOVSS X1, (R10)")
+	}
+	a.raw(`
 		VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
 		XORQ AX, AX
 	norm:

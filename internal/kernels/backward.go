@@ -352,18 +352,25 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	do := j.dout[b*T*D+h*hd:]
 	P := j.probs[bh*T*T : (bh+1)*T*T]
 	a := &s.ab
-	a.pt = grow(a.pt, T*T)
 	a.ds = grow(a.ds, T*T)
-	a.dst = grow(a.dst, T*T)
+	if j.im.fp32.tileT == nil {
+		a.pt = grow(a.pt, T*T)
+		a.dst = grow(a.dst, T*T)
+	}
 	a.bp = grow(a.bp, ceilDiv(max(T, hd), nr)*nr*max(T, hd))
 	mul := func(m, n, kk int, x []float32, ldx int, c []float32, ldc int) {
 		a.g.set(m, n, kk, x, ldx, a.bp, c, ldc, Epilogue{}, j.im)
 		a.g.serial(s)
 	}
 	// dV = Pᵀ·dO
-	transposeSerial(a.pt, P, T, T)
-	packBT(a.bp, do, D, T, hd)
-	mul(T, hd, T, a.pt, T, dv, ld)
+	tiled := j.im.fp32.tileT != nil
+	if tiled {
+		mulT(s, j.im, dv, ld, P, T, do, D, T, T, hd, false)
+	} else {
+		transposeSerial(a.pt, P, T, T)
+		packBT(a.bp, do, D, T, hd)
+		mul(T, hd, T, a.pt, T, dv, ld)
+	}
 	// dP = dO·Vᵀ
 	packB(a.bp, v, ld, T, hd)
 	mul(T, T, hd, do, D, a.ds, T)
@@ -385,9 +392,13 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	packBT(a.bp, k, ld, T, hd)
 	mul(T, hd, T, a.ds, T, dq, ld)
 	// dK = dSᵀ·Q
-	transposeSerial(a.dst, a.ds, T, T)
-	packBT(a.bp, q, ld, T, hd)
-	mul(T, hd, T, a.dst, T, dk, ld)
+	if tiled {
+		mulT(s, j.im, dk, ld, a.ds, T, q, ld, T, T, hd, false)
+	} else {
+		transposeSerial(a.dst, a.ds, T, T)
+		packBT(a.bp, q, ld, T, hd)
+		mul(T, hd, T, a.dst, T, dk, ld)
+	}
 	a.g.release()
 }
 

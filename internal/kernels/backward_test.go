@@ -182,3 +182,73 @@ func TestAttentionBackwardThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionBackwardRef checks every implementation's dqkv against
+// float64 on the same probabilities (dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙
+// (dP − Σ dP⊙P)·scale, dQ = dS·K, dK = dSᵀ·Q), T off the tile's 6 rows
+// and head sizes off its 64 columns, to 1e-5 of the largest gradient.
+func TestAttentionBackwardRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	for _, s := range [][4]int{{1, 13, 2, 64}, {2, 197, 3, 64}, {1, 50, 2, 40}} {
+		B, T, H, hd := s[0], s[1], s[2], s[3]
+		D, scale := H*hd, float32(1/math.Sqrt(float64(hd)))
+		qkv, _ := guarded(r, B*T*3*D, 0)
+		dout, _ := guarded(r, B*T*D, 0)
+		out, probs := make([]float32, B*T*D), make([]float32, B*H*T*T)
+		Attention(NewPool(1), out, qkv, B, T, H, hd, scale, probs)
+		want := refAttentionBackward(dout, qkv, probs, B, T, H, hd, float64(scale))
+		var big float64
+		for _, v := range want {
+			big = max(big, math.Abs(v))
+		}
+		for _, im := range impls(FP32) {
+			d := make([]float32, len(qkv))
+			withImpl(im, func() { AttentionBackward(NewPool(2), d, dout, qkv, probs, B, T, H, hd, scale) })
+			for i, v := range d {
+				if math.Abs(float64(v)-want[i]) > 1e-5*big {
+					t.Fatalf("%s/B=%d/T=%d/H=%d/hd=%d: dqkv[%d] = %v, want %v", im.name, B, T, H, hd, i, v, want[i])
+				}
+			}
+		}
+	}
+}
+
+// refAttentionBackward is AttentionBackward in float64.
+func refAttentionBackward(dout, qkv, probs []float32, B, T, H, hd int, scale float64) []float64 {
+	D := H * hd
+	d := make([]float64, B*T*3*D)
+	at := func(b, t, part, h, i int) int { return (b*T+t)*3*D + part*D + h*hd + i }
+	for b := range B {
+		for h := range H {
+			P := probs[(b*H+h)*T*T:]
+			dO := func(t, i int) float64 { return float64(dout[(b*T+t)*D+h*hd+i]) }
+			ds := make([]float64, T*T)
+			for i := range T {
+				var dot float64
+				for j := range T {
+					var dp float64
+					for c := range hd {
+						dp += dO(i, c) * float64(qkv[at(b, j, 2, h, c)])
+					}
+					ds[i*T+j] = dp
+					dot += dp * float64(P[i*T+j])
+				}
+				for j := range T {
+					ds[i*T+j] = float64(P[i*T+j]) * (ds[i*T+j] - dot) * scale
+				}
+			}
+			for i := range T {
+				for c := range hd {
+					var dv, dq, dk float64
+					for t := range T {
+						dv += float64(P[t*T+i]) * dO(t, c)
+						dq += ds[i*T+t] * float64(qkv[at(b, t, 1, h, c)])
+						dk += ds[t*T+i] * float64(qkv[at(b, t, 0, h, c)])
+					}
+					d[at(b, i, 0, h, c)], d[at(b, i, 1, h, c)], d[at(b, i, 2, h, c)] = dq, dk, dv
+				}
+			}
+		}
+	}
+	return d
+}

@@ -5,11 +5,11 @@ package kernels
 func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im *impl) {
 	s := p.getScratch()
 	j := &s.wg
-	j.im, j.p, j.dw, j.dy, j.x, j.m, j.n, j.k = im, p, dw, dy, x, M, N, K
-	j.ep = Epilogue{Residual: dw}
+	j.set(im, dw, K, dy, N, x, K, M, N, K, true)
+	j.p = p
 	j.plan(p.threads)
 	p.run(min(p.threads, j.items()), j, &j.done)
-	j.p, j.dw, j.dy, j.x, j.ep = nil, nil, nil, nil, Epilogue{}
+	j.release()
 	p.putScratch(s)
 	if db == nil {
 		return
@@ -26,6 +26,19 @@ func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im
 	}
 }
 
+// mulT writes c (n, k) = aᵀ·b, or adds it to c with add, for a (m, n) and
+// b (m, k) of row strides lda and ldb, on the calling goroutine: wgJob's
+// items in turn, with s's buffers.
+func mulT(s *scratch, im *impl, c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int, add bool) {
+	j := &s.wg
+	j.set(im, c, ldc, a, lda, b, ldb, m, n, k, add)
+	j.plan(1)
+	for it := range j.items() {
+		j.item(s, it)
+	}
+	j.release()
+}
+
 // wgJob is one weight gradient dw (N, K) += dyᵀ·x on an implementation's
 // transposed tile (tileT), which reads dy and x where they lie: no
 // transpose, no packing, the reduction over M running down their rows.
@@ -39,14 +52,31 @@ type wgJob struct {
 	im             *impl
 	p              *Pool
 	dw, dy, x      []float32
+	ldw, ldy, ldx  int // their row strides
 	m, n, k        int
-	ep             Epilogue // the residual dw
+	ep             Epilogue // the residual dw, or none: dw overwritten
 	tilesPer, rb   int      // row tiles per item, row blocks
 	panelsPer, cb  int      // column panels per item, column blocks
 	rowTiles, pans int
 	next           counter
 	done           latch
 }
+
+// set describes dw (n, k) [+]= dyᵀ·x for dy (m, n) and x (m, k), with
+// their row strides; plan must follow.
+func (j *wgJob) set(im *impl, dw []float32, ldw int, dy []float32, ldy int, x []float32, ldx int, m, n, k int, add bool) {
+	checkMatrix("WeightGrad: dy", dy, m, n, ldy)
+	checkMatrix("WeightGrad: x", x, m, k, ldx)
+	checkMatrix("WeightGrad: dw", dw, n, k, ldw)
+	j.im, j.dw, j.dy, j.x, j.ldw, j.ldy, j.ldx, j.m, j.n, j.k = im, dw, dy, x, ldw, ldy, ldx, m, n, k
+	j.ep = Epilogue{}
+	if add {
+		j.ep.Residual = dw
+	}
+}
+
+// release drops the references to the caller's memory.
+func (j *wgJob) release() { j.p, j.dw, j.dy, j.x, j.ep = nil, nil, nil, nil, Epilogue{} }
 
 // wgBlock is the most accumulators of one item: 256 KiB, held in L2.
 const wgBlock = 64 << 10
@@ -107,7 +137,7 @@ func (j *wgJob) item(s *scratch, it int) {
 	for q := q0; q < q1; q++ {
 		for t := t0; t < t1; t++ {
 			ct := s.buf[((q-q0)*nt+t-t0)*tile:]
-			storeTile(j.im, &j.ep, j.dw, j.k, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
+			storeTile(j.im, &j.ep, j.dw, j.ldw, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
 		}
 	}
 }
@@ -117,10 +147,10 @@ func (j *wgJob) item(s *scratch, it int) {
 func (j *wgJob) panel(s *scratch, pc, kc, q int) ([]float32, int) {
 	col0 := q * nr
 	if col0+nr <= j.k {
-		return j.x[pc*j.k+col0:], j.k
+		return j.x[pc*j.ldx+col0:], j.ldx
 	}
 	s.bpack = grow(s.bpack, kcBlock*nr)
-	packBT(s.bpack[:kc*nr], j.x[pc*j.k+col0:], j.k, kc, j.k-col0)
+	packBT(s.bpack[:kc*nr], j.x[pc*j.ldx+col0:], j.ldx, kc, j.k-col0)
 	return s.bpack, nr
 }
 
@@ -129,12 +159,13 @@ func (j *wgJob) panel(s *scratch, pc, kc, q int) ([]float32, int) {
 func (j *wgJob) rows(s *scratch, pc, kc, t int) ([]float32, int) {
 	row0 := t * mr6
 	if row0+mr6 <= j.n {
-		return j.dy[pc*j.n+row0:], j.n
+		return j.dy[pc*j.ldy+row0:], j.ldy
 	}
 	s.apad = grow(s.apad, kcBlock*mr6)
 	for kk := range kc {
+		r := (pc + kk) * j.ldy
 		d := s.apad[kk*mr6 : (kk+1)*mr6]
-		clear(d[copy(d, j.dy[(pc+kk)*j.n+row0:(pc+kk+1)*j.n]):])
+		clear(d[copy(d, j.dy[r+row0:r+j.n]):])
 	}
 	return s.apad, mr6
 }

@@ -31,19 +31,11 @@ type finetuneOptions struct {
 	epochsSet, lrSet                   bool // given on the command line: 0 is then refused, not the default
 }
 
-// defaultTrain is --train's default: on flowers5 the last two layers reach
-// 84 % where the linear probe stops at 79 % (docs/finetune.md), at about a
-// sixth of the cost of training all of them.
-const defaultTrain = "last:2"
-
-// defaultTrainMode is --train's default for a model of L encoder layers:
-// defaultTrain, or all of them when it has fewer.
-func defaultTrainMode(L int) string {
-	if L < 2 {
-		return fmt.Sprintf("last:%d", max(L, 1))
-	}
-	return defaultTrain
-}
+// defaultTrain is --train's default: every layer. On flowers5 it reaches
+// 86.1 % where the last two layers stop at 83.4 % and the linear probe at
+// 78.9 %, and on a 1,000-photo folder 82.0 % against 78.5 and 76.5 %, for
+// about twice the time of last:2 (docs/finetune.md).
+const defaultTrain = "all"
 
 func newFinetuneCmd(s streams) *cobra.Command {
 	o := &finetuneOptions{model: modelFlags{help: "base model (.gguf from vitctl convert, a checkpoint folder or ORG/NAME); default: the embedded model"}, output: newOutputFlags("text", "json")}
@@ -60,11 +52,12 @@ the label, as torchvision's ImageFolder), or a .csv or .jsonl file of
 path,label. Validation: --val DIR, or --val-split F of DATA (default 0.2,
 shuffled with Python's random.Random(--seed) over the sorted paths).
 
---train last:2 (the default) trains the last two encoder layers with the new
-classifier, backpropagating through them, with augmentation (random resized
-crop, flip); all trains every layer. head is a linear probe: the frozen
-model's features are computed once, then the classifier is trained on them,
-which takes seconds per epoch but is less accurate (docs/finetune.md).
+--train all (the default) trains every encoder layer with the new
+classifier, with augmentation (random resized crop, flip); last:N trains only
+the last N layers (about half the time for N = 2, a few points less
+accurate). head is a linear probe: the frozen model's features are computed
+once, then the classifier is trained on them, which takes seconds per epoch
+but is less accurate still (docs/finetune.md).
 
 Defaults, for a few hundred to a few thousand photos: last:N and all: 6
 epochs, lr 1e-4; head: 10 epochs, lr 1e-2; AdamW (weight decay 0.05 on the
@@ -151,10 +144,6 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	base, err := openBase(ms)
 	if err != nil {
 		return err
-	}
-	if !cmd.Flags().Changed("train") {
-		r.Train = defaultTrainMode(base.cfg.NumHiddenLayers)
-		o.trainMode = r.Train
 	}
 	first, err := r.FirstLayer(base.cfg.NumHiddenLayers)
 	if err != nil {

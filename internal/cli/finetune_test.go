@@ -242,14 +242,9 @@ func TestFinetuneProgressRate(t *testing.T) {
 	}
 }
 
-// TestFinetuneDefaultTrain: without --train the last two layers are
-// trained (one on a one-layer model), and the recipe in the file says so.
+// TestFinetuneDefaultTrain: without --train every layer is trained, with
+// augmentation, and the recipe in the file says so.
 func TestFinetuneDefaultTrain(t *testing.T) {
-	for L, want := range map[int]string{1: "last:1", 2: "last:2", 12: "last:2"} {
-		if got := defaultTrainMode(L); got != want {
-			t.Errorf("defaultTrainMode(%d) = %q, want %q", L, got, want)
-		}
-	}
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "d.gguf")
 	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0",
@@ -262,7 +257,7 @@ func TestFinetuneDefaultTrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if recipe, _ := f.String(keyFTRecipe); !strings.Contains(recipe, "train=last:2 ") || !strings.Contains(recipe, "augment=true") {
-		t.Errorf("default recipe %q: want train=last:2 with augmentation", recipe)
+	if recipe, _ := f.String(keyFTRecipe); !strings.Contains(recipe, "train=all ") || !strings.Contains(recipe, "augment=true") {
+		t.Errorf("default recipe %q: want train=all with augmentation", recipe)
 	}
 }

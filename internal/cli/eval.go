@@ -40,7 +40,8 @@ func newEvalCmd(s streams) *cobra.Command {
 per-class precision, recall and F1, and the confusion matrix (rows: true
 class, columns: predicted). DATA is a folder with one sub-folder per class
 or a .csv or .jsonl file of path,label, as for finetune; every label must be
-one of the model's. Images that cannot be read are reported and skipped
+one of the model's (letter case and underscores for spaces aside, where that
+leaves one label). Images that cannot be read are reported and skipped
 (exit status 1).`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,

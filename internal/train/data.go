@@ -73,18 +73,37 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 		labels = slices.Compact(labels)
 	}
 	id := make(map[string]int, len(labels))
+	loose := make(map[string]int, len(labels)) // -1: more than one label
 	for i, l := range labels {
 		id[l] = i
+		if _, dup := loose[foldLabel(l)]; dup {
+			loose[foldLabel(l)] = -1
+		} else {
+			loose[foldLabel(l)] = i
+		}
 	}
 	d := &Dataset{Labels: labels}
 	for _, p := range pairs {
 		i, ok := id[p[1]]
+		if !ok {
+			if j, found := loose[foldLabel(p[1])]; found && j >= 0 {
+				i, ok = j, true
+			}
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: %s: label %q is not one of the labels %v", path, p[0], p[1], labels)
 		}
 		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
 	}
 	return d, nil
+}
+
+// foldLabel is how a data set's label may differ from a model's and still
+// name it: letter case, underscores for spaces ("Golden_Retriever" for
+// "golden retriever") and surrounding space. build accepts such a match
+// only when exactly one label folds to it.
+func foldLabel(s string) string {
+	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", " ")))
 }
 
 func readFolder(dir string) ([][2]string, error) {

@@ -3,6 +3,7 @@ package train
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,23 @@ func TestOpenLists(t *testing.T) {
 	}
 	if _, err := Open(write("g.csv", "1.png,zebra\n"), []string{"cat"}); err == nil || !strings.Contains(err.Error(), `label "zebra"`) {
 		t.Errorf("unknown label: %v", err)
+	}
+}
+
+// TestOpenLabelCase: a list's labels name a model's despite letter case
+// and underscores for spaces, when only one label matches that way.
+func TestOpenLabelCase(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(p, []byte("1.png,Daisy\n2.png,golden_retriever\n3.png,tulip\n"), 0o644)
+	d, err := Open(p, []string{"daisy", "Golden retriever", "tulip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{d.Examples[0].Label, d.Examples[1].Label, d.Examples[2].Label}; !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("labels %v, want [0 1 2]", got)
+	}
+	if _, err := Open(p, []string{"daisy", "DAISY", "golden retriever", "tulip"}); err == nil || !strings.Contains(err.Error(), `label "Daisy"`) {
+		t.Errorf("two labels fold to Daisy: error %v, want one naming it", err)
 	}
 }
 

@@ -2,8 +2,10 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -229,11 +231,19 @@ func (t *run) order(epoch, n int) []int {
 	return idx
 }
 
+// ErrDiverged is the error of a run whose loss stopped being a finite
+// number: the weights can only get worse, so it stops, and the best epoch
+// written so far stays as it is.
+var ErrDiverged = errors.New("training diverged")
+
 // epoch runs one pass over the training set and returns its mean loss.
 func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 	var sum float64
 	var count int
-	stepFn := func(loss float64, images int) {
+	stepFn := func(loss float64, images int) error {
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("%w: the loss of step %d is %v (a lower --lr may help)", ErrDiverged, t.step+1, loss)
+		}
 		lr := t.sched.LR(t.step)
 		t.opt.Step(lr)
 		t.step++
@@ -242,6 +252,7 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 		if t.o.Step != nil {
 			t.o.Step(StepInfo{Epoch: e, Step: t.step, Steps: steps, Loss: loss, LR: lr, Images: images})
 		}
+		return nil
 	}
 	if t.cached() {
 		f := t.trainFeat
@@ -257,7 +268,9 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 				x = append(x, f.x[k*D:(k+1)*D]...)
 				y[i] = f.labels[k]
 			}
-			stepFn(t.headStep(x, y), len(y))
+			if err := stepFn(t.headStep(x, y), len(y)); err != nil {
+				return 0, err
+			}
 			t.net.PackHead()
 		}
 		return sum / float64(count), nil
@@ -279,7 +292,9 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		stepFn(loss, len(b.labels))
+		if err := stepFn(loss, len(b.labels)); err != nil {
+			return 0, err
+		}
 		if t.head() {
 			t.net.PackHead()
 		} else {

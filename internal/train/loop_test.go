@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/model"
@@ -150,6 +151,25 @@ func TestNetBatch(t *testing.T) {
 		r := Recipe{Batch: c.batch}
 		if got := r.NetBatch(c.train, c.val); got != c.want {
 			t.Errorf("batch %d, %d train, %d val: %d, want %d", c.batch, c.train, c.val, got, c.want)
+		}
+	}
+}
+
+// TestRunDiverges: a learning rate that blows the weights up ends the run
+// with ErrDiverged at the first loss that is not finite, instead of
+// training on NaN and keeping it as a model.
+func TestRunDiverges(t *testing.T) {
+	cfg0, p0, ds := tinySetup(t)
+	tr, val := ds.Split(0.25, 1)
+	for _, mode := range []string{"all", "head"} {
+		r := DefaultRecipe(mode)
+		r.Epochs, r.Batch, r.LR, r.Seed = 2, 4, 1e30, 5
+		cfg := *cfg0
+		var steps int
+		_, err := Run(context.Background(), &cfg, cloneParams(t, cfg0, p0), tr, val, r,
+			Options{Threads: 1, Workers: 1, Step: func(StepInfo) { steps++ }})
+		if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "--lr") {
+			t.Errorf("%s, lr 1e30: error %v after %d steps, want ErrDiverged", mode, err, steps)
 		}
 	}
 }

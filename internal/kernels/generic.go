@@ -31,16 +31,7 @@ func tileTGeneric(kc int, a []float32, lda int, b []float32, ldb int, c []float3
 			}
 		}
 	}
-	for i := range mr6 {
-		ci := c[i*ldc : i*ldc+nr]
-		if acc {
-			for j := range ci {
-				ci[j] += t[i][j]
-			}
-		} else {
-			copy(ci, t[i][:])
-		}
-	}
+	putTile(&t, c, ldc, nr, acc)
 }
 
 // tile16Generic is tileGeneric for the first 16 columns only.
@@ -61,6 +52,12 @@ func tileCols(kc int, a []float32, lda int, b []float32, c []float32, ldc int, a
 			}
 		}
 	}
+	putTile(&t, c, ldc, w, acc)
+}
+
+// putTile writes the first w columns of the accumulated tile t to c (row
+// stride ldc), or adds them to it with acc.
+func putTile(t *[mr6][nr]float32, c []float32, ldc, w int, acc bool) {
 	for i := range mr6 {
 		ci := c[i*ldc : i*ldc+w]
 		if acc {

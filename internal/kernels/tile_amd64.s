@@ -241,12 +241,13 @@ loop:
 	ADDQ $4, R8
 	DECQ CX
 	JNZ loop
+
 store:
 	LEAQ (DI)(DX*2), R9
 	ADDQ DX, R9 // R9 = c + 3·ldc
+
 	CMPB acc+48(FP), $0
 	JEQ write
-
 	VADDPS 0(DI), Z0, Z0
 	VADDPS 64(DI), Z1, Z1
 	VADDPS 128(DI), Z2, Z2
@@ -628,12 +629,13 @@ loopT:
 	ADDQ R10, SI
 	DECQ CX
 	JNZ loopT
+
 storeT:
 	LEAQ (DI)(DX*2), R9
 	ADDQ DX, R9 // R9 = c + 3·ldc
+
 	CMPB acc+56(FP), $0
 	JEQ writeT
-
 	VADDPS 0(DI), Z0, Z0
 	VADDPS 64(DI), Z1, Z1
 	VADDPS 128(DI), Z2, Z2

@@ -126,19 +126,8 @@ func tileFile(a *asm) {
 		ADDQ $4, R8
 		DECQ CX
 		JNZ loop
-	store:
-		LEAQ (DI)(DX*2), R9
-		ADDQ DX, R9 // R9 = c + 3·ldc
-		CMPB acc+48(FP), $0
-		JEQ write
 	`)
-	add24(a, "VADDPS", "DI", "R9", "DX")
-	a.label("write")
-	store24(a, "VMOVUPS", "DI", "R9", "DX")
-	a.raw(`
-		VZEROUPPER
-		RET
-	`)
+	putTile24(a, "store", "write", "acc+48(FP)")
 	tile6x16AVX2(a)
 	tileT6x64(a)
 	fmaProbe(a)
@@ -214,14 +203,22 @@ func tileT6x64(a *asm) {
 		ADDQ R10, SI
 		DECQ CX
 		JNZ loopT
-	storeT:
+	`)
+	putTile24(a, "storeT", "writeT", "acc+56(FP)")
+}
+
+// putTile24 ends a 6×64 fp32 tile at label store: Z0–Z23 written to c (DI,
+// row stride DX bytes), or added to it when the bool argument acc is set.
+func putTile24(a *asm, store, write, acc string) {
+	a.label(store)
+	a.raw(`
 		LEAQ (DI)(DX*2), R9
 		ADDQ DX, R9 // R9 = c + 3·ldc
-		CMPB acc+56(FP), $0
-		JEQ writeT
 	`)
+	a.ins("CMPB %s, $0", acc)
+	a.ins("JEQ %s", write)
 	add24(a, "VADDPS", "DI", "R9", "DX")
-	a.label("writeT")
+	a.label(write)
 	store24(a, "VMOVUPS", "DI", "R9", "DX")
 	a.raw(`
 		VZEROUPPER

@@ -353,7 +353,8 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	P := j.probs[bh*T*T : (bh+1)*T*T]
 	a := &s.ab
 	a.ds = grow(a.ds, T*T)
-	if j.im.fp32.tileT == nil {
+	tiled := j.im.fp32.tileT != nil // dV and dK without transposes
+	if !tiled {
 		a.pt = grow(a.pt, T*T)
 		a.dst = grow(a.dst, T*T)
 	}
@@ -363,7 +364,6 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 		a.g.serial(s)
 	}
 	// dV = Pᵀ·dO
-	tiled := j.im.fp32.tileT != nil
 	if tiled {
 		mulT(s, j.im, dv, ld, P, T, do, D, T, T, hd, false)
 	} else {

@@ -16,6 +16,28 @@ const (
 	amxCols = 2 * amxTile // columns of a call
 )
 
+// amxA is where a call finds A, in 32-bit groups: group k of step st of
+// row r of block blk is a[blk·block + r·row + st·step + k] (k < 16).
+// Packed rows of kg groups are amxA{kg, 16, 32·kg}; packed tiles, each
+// step of a block its 32 rows of 16 groups together, are amxA{16, 512,
+// steps·512} (amxTiled).
+type amxA struct{ row, step, block int }
+
+// amxRowsA is the layout of rows of kg groups.
+func amxRowsA(kg int) amxA { return amxA{kg, amxTile, amxRows * kg} }
+
+// amxTilesA is the layout of tiles for rows of kg groups.
+func amxTilesA(kg int) amxA {
+	step := amxRows * amxTile
+	return amxA{amxTile, step, ceilDiv(kg, amxTile) * step}
+}
+
+// at is the index in A of group g of row r, for g a multiple of 16 and r
+// of 32, or r < 32 and any g.
+func (l amxA) at(r, g int) int {
+	return r/amxRows*l.block + r%amxRows*l.row + g/amxTile*l.step + g%amxTile
+}
+
 // amxShape is the geometry of one call: rows0 rows in a block's first
 // row tile and rows1 (0 for none, else rows0 is 16) in its second, kg
 // groups of K per step (1…16).
@@ -47,15 +69,15 @@ func (s amxShape) config() amxConfig {
 }
 
 // amxCheck panics unless a, b and c hold what a call of shape s reads and
-// writes: row r < rows0+rows1 of block blk is a[(blk·32+r)·lda:] and
-// c[(blk·32+r)·ldc:], step st reads groups st·16… of it and pair (quad)
-// rows st·16… of b, 64 groups apart.
-func amxCheck(s amxShape, nblk, steps int, la, lda, lb, lc, ldc int) {
+// writes: rows r < rows0+rows1 of nblk blocks of A (laid out as l), their
+// rows (blk·32+r) of c, and for step st pair (quad) rows st·16… of b, 64
+// groups apart.
+func amxCheck(s amxShape, nblk, steps int, la int, l amxA, lb, lc, ldc int) {
 	rows := s.rows0 + s.rows1
 	ok := nblk > 0 && steps > 0 && s.kg >= 1 && s.kg <= amxTile &&
 		s.rows0 >= 1 && s.rows0 <= amxTile && s.rows1 >= 0 && s.rows1 <= amxTile &&
-		(s.rows1 == 0 || s.rows0 == amxTile) &&
-		la >= ((nblk-1)*amxRows+rows-1)*lda+(steps-1)*amxTile+s.kg &&
+		(s.rows1 == 0 || s.rows0 == amxTile) && l.row > 0 && l.step > 0 && l.block > 0 &&
+		la >= (nblk-1)*l.block+(rows-1)*l.row+(steps-1)*l.step+s.kg &&
 		lb >= ((steps-1)*amxTile+s.kg-1)*nr+amxCols &&
 		lc >= ((nblk-1)*amxRows+rows-1)*ldc+amxCols
 	if !ok {
@@ -66,19 +88,20 @@ func amxCheck(s amxShape, nblk, steps int, la, lda, lb, lc, ldc int) {
 // amxBF16Generic is the specification of the bf16 AMX call, TDPBF16PS's
 // order of operations (Intel SDM) once per step:
 //
-//	for blk < nblk, row r of the block, j < 32: t = acc ? c[r·ldc+j] : 0
+//	for blk < nblk, row r of the block, j < 32: t = acc ? c[(blk·32+r)·ldc+j] : 0
 //	  for st < steps: e, o = 0, 0
-//	    for k < kg: e += lo(a[r·lda+g])·lo(b[g·64+j]); o += hi(a[r·lda+g])·hi(b[g·64+j]), g = st·16+k
+//	    for k < kg: p = a[blk·block + r·row + st·step + k], q = b[(st·16+k)·64+j]
+//	      e += lo(p)·lo(q); o += hi(p)·hi(q)
 //	    t += e + o
-//	  c[r·ldc+j] = t
+//	  c[(blk·32+r)·ldc+j] = t
 //
-// with r counted from the block's first row. Inputs and results are
-// flushed: denormal bf16 values read as zero and denormal sums become zero.
-func amxBF16Generic(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
-	amxCheck(s, nblk, steps, len(a), lda, len(b), len(c), ldc)
+// Inputs and results are flushed: denormal bf16 values read as zero and
+// denormal sums become zero.
+func amxBF16Generic(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool) {
+	amxCheck(s, nblk, steps, len(a), l, len(b), len(c), ldc)
 	for blk := range nblk {
 		for r := range s.rows0 + s.rows1 {
-			ar := a[(blk*amxRows+r)*lda:]
+			ar := a[blk*l.block+r*l.row:]
 			cr := c[(blk*amxRows+r)*ldc:][:amxCols]
 			for j := range cr {
 				var t float32
@@ -88,8 +111,7 @@ func amxBF16Generic(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32
 				for st := range steps {
 					var e, o float32
 					for k := range s.kg {
-						g := st*amxTile + k
-						ap, bp := ar[g], b[g*nr+j]
+						ap, bp := ar[st*l.step+k], b[(st*amxTile+k)*nr+j]
 						e = ftz(e + daz(uint16(ap))*daz(uint16(bp)))
 						o = ftz(o + daz(uint16(ap>>16))*daz(uint16(bp>>16)))
 					}
@@ -103,15 +125,16 @@ func amxBF16Generic(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32
 
 // amxI8Generic is the specification of the int8 AMX call, TDPBUSD's:
 //
-//	c[r·ldc+j] = [c[r·ldc+j] +] Σ_{st<steps} Σ_{k<kg} Σ_{t<4} u8(a[r·lda+g], t)·s8(b[g·64+j], t), g = st·16+k,
+//	c[i·ldc+j] = [c[i·ldc+j] +] Σ_{st<steps} Σ_{k<kg} Σ_{t<4} u8(p, t)·s8(q, t),
+//	i = blk·32+r, p = a[blk·block + r·row + st·step + k], q = b[(st·16+k)·64+j],
 //
 // for each block's rows r and j < 32, as tileI8Generic; the int32 sums
 // are exact.
-func amxI8Generic(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {
-	amxCheck(s, nblk, steps, len(a), lda, len(b), len(c), ldc)
+func amxI8Generic(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []int32, ldc int, acc bool) {
+	amxCheck(s, nblk, steps, len(a), l, len(b), len(c), ldc)
 	for blk := range nblk {
 		for r := range s.rows0 + s.rows1 {
-			ar := a[(blk*amxRows+r)*lda:]
+			ar := a[blk*l.block+r*l.row:]
 			cr := c[(blk*amxRows+r)*ldc:][:amxCols]
 			for j := range cr {
 				var t int32
@@ -120,8 +143,7 @@ func amxI8Generic(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, 
 				}
 				for st := range steps {
 					for k := range s.kg {
-						g := st*amxTile + k
-						ag, bg := ar[g], b[g*nr+j]
+						ag, bg := ar[st*l.step+k], b[(st*amxTile+k)*nr+j]
 						for q := range 4 {
 							t += int32(uint8(ag>>(8*q))) * int32(int8(bg>>(8*q)))
 						}

@@ -8,10 +8,10 @@ package kernels
 // goroutine may move to another thread between calls.
 //
 //go:noescape
-func amxBF16Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c *float32, ldc int, acc, two bool)
+func amxBF16Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda, astep, ablk int, b *uint32, c *float32, ldc int, acc, two bool)
 
 //go:noescape
-func amxI8Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc, two bool)
+func amxI8Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda, astep, ablk int, b *uint32, c *int32, ldc int, acc, two bool)
 
 // amxPeakAsm runs n steps of the bf16 call's four dot products on zeroed
 // tiles, no loads (BenchmarkAMXPeak).
@@ -19,16 +19,16 @@ func amxI8Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c 
 //go:noescape
 func amxPeakAsm(cfg *amxConfig, n int)
 
-func amxBF16(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool) {
-	amxCheck(s, nblk, steps, len(a), lda, len(b), len(c), ldc)
+func amxBF16(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool) {
+	amxCheck(s, nblk, steps, len(a), l, len(b), len(c), ldc)
 	cfg := s.config()
-	amxBF16Asm(&cfg, nblk, steps, &a[0], lda, &b[0], &c[0], ldc, acc, s.rows1 > 0)
+	amxBF16Asm(&cfg, nblk, steps, &a[0], l.row, l.step, l.block, &b[0], &c[0], ldc, acc, s.rows1 > 0)
 }
 
-func amxI8(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool) {
-	amxCheck(s, nblk, steps, len(a), lda, len(b), len(c), ldc)
+func amxI8(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []int32, ldc int, acc bool) {
+	amxCheck(s, nblk, steps, len(a), l, len(b), len(c), ldc)
 	cfg := s.config()
-	amxI8Asm(&cfg, nblk, steps, &a[0], lda, &b[0], &c[0], ldc, acc, s.rows1 > 0)
+	amxI8Asm(&cfg, nblk, steps, &a[0], l.row, l.step, l.block, &b[0], &c[0], ldc, acc, s.rows1 > 0)
 }
 
 // The AMX kernel sets of the registry: activations packed by the AVX-512

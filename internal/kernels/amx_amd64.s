@@ -9,25 +9,32 @@
 // computes nblk blocks of 32 rows × 32 columns as 2×2 tiles of 16×16
 // accumulators, tmm0–tmm3, each step adding tmm4 (rows 0–15 of A) and
 // tmm5 (rows 16–31) times tmm6 and tmm7 (columns 0–15 and 16–31 of B).
-// Registers: AX, R8 the step's A tiles, BX lda in bytes; SI the step's B
-// tiles, CX 256 (B's row stride); DI, R9 the block's C tiles, DX ldc in
-// bytes; R10 steps left, R11 blocks left, R12 b, R13 the block's A.
+// Registers: AX, R8 the step's A tiles, BX lda in bytes, R14 and R15 the
+// bytes from one step's A to the next's and from one block's to the
+// next's; SI the step's B tiles, CX 256 (B's row stride); DI, R9 the
+// block's C tiles, DX ldc in bytes; R10 steps left, R11 blocks left, R12
+// b, R13 the block's A. (R14 is g in Go's register ABI: the wrapper of
+// an ABI0 function restores it.)
 // Tiles are not renamed: a load waits for the products still reading its
 // tile, so each load comes just before its first use.
 
-// func amxBF16Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c *float32, ldc int, acc, two bool)
+// func amxBF16Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda, astep, ablk int, b *uint32, c *float32, ldc int, acc, two bool)
 //
 // amxBF16Generic in AMX (TDPBF16PS).
-TEXT ·amxBF16Asm(SB), NOSPLIT, $0-66
+TEXT ·amxBF16Asm(SB), NOSPLIT, $0-82
 	MOVQ cfg+0(FP), AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // ldtilecfg [rax]
 	MOVQ nblk+8(FP), R11
 	MOVQ a+24(FP), R13
 	MOVQ lda+32(FP), BX
 	SHLQ $2, BX
-	MOVQ b+40(FP), R12
-	MOVQ c+48(FP), DI
-	MOVQ ldc+56(FP), DX
+	MOVQ astep+40(FP), R14
+	SHLQ $2, R14
+	MOVQ ablk+48(FP), R15
+	SHLQ $2, R15
+	MOVQ b+56(FP), R12
+	MOVQ c+64(FP), DI
+	MOVQ ldc+72(FP), DX
 	SHLQ $2, DX
 	MOVQ $256, CX
 block:
@@ -40,10 +47,10 @@ block:
 	ADDQ DI, R9
 	MOVQ R12, SI
 	MOVQ steps+16(FP), R10
-	CMPB two+65(FP), $0
+	CMPB two+81(FP), $0
 	JEQ one
 
-	CMPB acc+64(FP), $0
+	CMPB acc+80(FP), $0
 	JEQ zero2
 
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tileloadd tmm0, [rdi+rdx*1]
@@ -65,8 +72,8 @@ loop2:
 	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x18 // tileloadd tmm5, [r8+rbx*1]
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // tdpbf16ps tmm2, tmm5, tmm6
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // tdpbf16ps tmm3, tmm5, tmm7
-	ADDQ $64, AX
-	ADDQ $64, R8
+	ADDQ R14, AX
+	ADDQ R14, R8
 	ADDQ $4096, SI
 	DECQ R10
 	JNE loop2
@@ -77,7 +84,7 @@ loop2:
 	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x5c; BYTE $0x11; BYTE $0x40 // tilestored [r9+rdx*1+64], tmm3
 	JMP next
 one:
-	CMPB acc+64(FP), $0
+	CMPB acc+80(FP), $0
 	JEQ zero1
 
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tileloadd tmm0, [rdi+rdx*1]
@@ -92,7 +99,7 @@ loop1:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // tdpbf16ps tmm0, tmm4, tmm6
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x7c; BYTE $0x0e; BYTE $0x40 // tileloadd tmm7, [rsi+rcx*1+64]
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc // tdpbf16ps tmm1, tmm4, tmm7
-	ADDQ $64, AX
+	ADDQ R14, AX
 	ADDQ $4096, SI
 	DECQ R10
 	JNE loop1
@@ -100,9 +107,7 @@ loop1:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tilestored [rdi+rdx*1], tmm0
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x17; BYTE $0x40 // tilestored [rdi+rdx*1+64], tmm1
 next:
-	MOVQ BX, R8
-	SHLQ $5, R8
-	ADDQ R8, R13
+	ADDQ R15, R13
 	MOVQ DX, R9
 	SHLQ $5, R9
 	ADDQ R9, DI
@@ -112,19 +117,23 @@ next:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // tilerelease
 	RET
 
-// func amxI8Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc, two bool)
+// func amxI8Asm(cfg *amxConfig, nblk, steps int, a *uint32, lda, astep, ablk int, b *uint32, c *int32, ldc int, acc, two bool)
 //
 // amxI8Generic in AMX (TDPBUSD: u8 A, s8 B, int32 sums).
-TEXT ·amxI8Asm(SB), NOSPLIT, $0-66
+TEXT ·amxI8Asm(SB), NOSPLIT, $0-82
 	MOVQ cfg+0(FP), AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // ldtilecfg [rax]
 	MOVQ nblk+8(FP), R11
 	MOVQ a+24(FP), R13
 	MOVQ lda+32(FP), BX
 	SHLQ $2, BX
-	MOVQ b+40(FP), R12
-	MOVQ c+48(FP), DI
-	MOVQ ldc+56(FP), DX
+	MOVQ astep+40(FP), R14
+	SHLQ $2, R14
+	MOVQ ablk+48(FP), R15
+	SHLQ $2, R15
+	MOVQ b+56(FP), R12
+	MOVQ c+64(FP), DI
+	MOVQ ldc+72(FP), DX
 	SHLQ $2, DX
 	MOVQ $256, CX
 block:
@@ -137,10 +146,10 @@ block:
 	ADDQ DI, R9
 	MOVQ R12, SI
 	MOVQ steps+16(FP), R10
-	CMPB two+65(FP), $0
+	CMPB two+81(FP), $0
 	JEQ one
 
-	CMPB acc+64(FP), $0
+	CMPB acc+80(FP), $0
 	JEQ zero2
 
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tileloadd tmm0, [rdi+rdx*1]
@@ -162,8 +171,8 @@ loop2:
 	BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x18 // tileloadd tmm5, [r8+rbx*1]
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xd5 // tdpbusd tmm2, tmm5, tmm6
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xdd // tdpbusd tmm3, tmm5, tmm7
-	ADDQ $64, AX
-	ADDQ $64, R8
+	ADDQ R14, AX
+	ADDQ R14, R8
 	ADDQ $4096, SI
 	DECQ R10
 	JNE loop2
@@ -174,7 +183,7 @@ loop2:
 	BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x5c; BYTE $0x11; BYTE $0x40 // tilestored [r9+rdx*1+64], tmm3
 	JMP next
 one:
-	CMPB acc+64(FP), $0
+	CMPB acc+80(FP), $0
 	JEQ zero1
 
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tileloadd tmm0, [rdi+rdx*1]
@@ -189,7 +198,7 @@ loop1:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // tdpbusd tmm0, tmm4, tmm6
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x7c; BYTE $0x0e; BYTE $0x40 // tileloadd tmm7, [rsi+rcx*1+64]
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xcc // tdpbusd tmm1, tmm4, tmm7
-	ADDQ $64, AX
+	ADDQ R14, AX
 	ADDQ $4096, SI
 	DECQ R10
 	JNE loop1
@@ -197,9 +206,7 @@ loop1:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x17 // tilestored [rdi+rdx*1], tmm0
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x17; BYTE $0x40 // tilestored [rdi+rdx*1+64], tmm1
 next:
-	MOVQ BX, R8
-	SHLQ $5, R8
-	ADDQ R8, R13
+	ADDQ R15, R13
 	MOVQ DX, R9
 	SHLQ $5, R9
 	ADDQ R9, DI

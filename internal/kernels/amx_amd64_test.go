@@ -65,6 +65,7 @@ func named(name string) *impl {
 type amxCallCase struct {
 	s                amxShape
 	nblk, steps, lda int
+	l                amxA // a's layout: rows of lda groups, or after relaid any
 	a, b             []uint32
 	c0               []float32
 	ci0              []int32
@@ -73,6 +74,7 @@ type amxCallCase struct {
 
 func newAMXCallCase(r *rand.Rand, s amxShape, nblk, steps int, acc bool, small bool) *amxCallCase {
 	c := &amxCallCase{s: s, nblk: nblk, steps: steps, lda: steps*amxTile + 3, acc: acc}
+	c.l = amxA{c.lda, amxTile, amxRows * c.lda}
 	rows := (nblk-1)*amxRows + s.rows0 + s.rows1
 	c.a = make([]uint32, rows*c.lda)
 	c.b = make([]uint32, ((steps-1)*amxTile+s.kg)*nr)
@@ -93,6 +95,27 @@ func newAMXCallCase(r *rand.Rand, s amxShape, nblk, steps int, acc bool, small b
 		c.c0[i], c.ci0[i] = val(), int32(r.Uint32())>>8
 	}
 	return c
+}
+
+// relaid is c with A copied into layout l, the gaps filled with NaN
+// (which no call may read).
+func (c *amxCallCase) relaid(l amxA) *amxCallCase {
+	d := *c
+	d.l = l
+	d.a = make([]uint32, (c.nblk-1)*l.block+(amxRows-1)*l.row+(c.steps-1)*l.step+amxTile)
+	for i := range d.a {
+		d.a[i] = 0x7fc07fc0
+	}
+	for blk := range c.nblk {
+		for r := range c.s.rows0 + c.s.rows1 {
+			for st := range c.steps {
+				for k := range c.s.kg {
+					d.a[blk*l.block+r*l.row+st*l.step+k] = c.a[blk*c.l.block+r*c.l.row+st*c.l.step+k]
+				}
+			}
+		}
+	}
+	return &d
 }
 
 // amxCallShapes: both row-tile counts, row and K tails, several blocks
@@ -117,14 +140,14 @@ func TestAMXCallsExact(t *testing.T) {
 			c := newAMXCallCase(r, sh.s, sh.nblk, sh.steps, acc, true)
 			name := fmt.Sprintf("%+v nblk=%d steps=%d acc=%v", sh.s, sh.nblk, sh.steps, acc)
 			want, got := slicesClone(c.c0), slicesClone(c.c0)
-			amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.lda, c.b, want, nr, acc)
-			amxBF16(c.s, c.nblk, c.steps, c.a, c.lda, c.b, got, nr, acc)
+			amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, want, nr, acc)
+			amxBF16(c.s, c.nblk, c.steps, c.a, c.l, c.b, got, nr, acc)
 			if i := firstDiff(got, want); i >= 0 {
 				t.Fatalf("bf16 %s: c[%d] = %v, twin gave %v", name, i, got[i], want[i])
 			}
 			wi, gi := slicesClone(c.ci0), slicesClone(c.ci0)
-			amxI8Generic(c.s, c.nblk, c.steps, c.a, c.lda, c.b, wi, nr, acc)
-			amxI8(c.s, c.nblk, c.steps, c.a, c.lda, c.b, gi, nr, acc)
+			amxI8Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, wi, nr, acc)
+			amxI8(c.s, c.nblk, c.steps, c.a, c.l, c.b, gi, nr, acc)
 			for i := range wi {
 				if gi[i] != wi[i] {
 					t.Fatalf("int8 %s: c[%d] = %d, twin gave %d", name, i, gi[i], wi[i])
@@ -145,8 +168,8 @@ func TestAMXCallsBF16Rounded(t *testing.T) {
 	for _, sh := range amxCallShapes {
 		c := newAMXCallCase(r, sh.s, sh.nblk, sh.steps, true, false)
 		want, got := slicesClone(c.c0), slicesClone(c.c0)
-		amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.lda, c.b, want, nr, true)
-		amxBF16(c.s, c.nblk, c.steps, c.a, c.lda, c.b, got, nr, true)
+		amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, want, nr, true)
+		amxBF16(c.s, c.nblk, c.steps, c.a, c.l, c.b, got, nr, true)
 		k := 2 * ((c.steps-1)*amxTile + c.s.kg)
 		for blk := range c.nblk {
 			for rr := range c.s.rows0 + c.s.rows1 {
@@ -187,23 +210,28 @@ func TestAMXLinearMatchesTwin(t *testing.T) {
 			c := newLinearCase(r, s.m, s.n, s.k, s.k, s.n, true, true, ActGELU)
 			bc := &bf16Case{linearCase: c, xr: roundedBF16(c.x), wr: roundedBF16(c.w)}
 			c.pb = c.pb.To(p)
-			var want, got []float32
+			var want []float32
 			withLow(p, amxTwin, func() { want, _ = c.run(NewPool(4)) })
-			withLow(p, named("amx"), func() { got, _ = c.run(NewPool(4)) })
-			same := 0
-			for i := range want {
-				if math.Float32bits(got[i]) == math.Float32bits(want[i]) {
-					same++
-				} else if p == INT8 {
-					t.Fatalf("int8 %dx%dx%d: y[%d] = %v, twin gave %v", s.m, s.n, s.k, i, got[i], want[i])
+			for _, tiled := range []bool{false, true} {
+				var got []float32
+				withTiled(tiled, func() {
+					withLow(p, named("amx"), func() { got, _ = c.run(NewPool(4)) })
+				})
+				same := 0
+				for i := range want {
+					if math.Float32bits(got[i]) == math.Float32bits(want[i]) {
+						same++
+					} else if p == INT8 {
+						t.Fatalf("int8 %dx%dx%d tiled=%v: y[%d] = %v, twin gave %v", s.m, s.n, s.k, tiled, i, got[i], want[i])
+					}
 				}
-			}
-			if p == BF16 {
-				for range 2000 {
-					bc.check(t, got, r.IntN(s.m), r.IntN(s.n))
+				if p == BF16 {
+					for range 2000 {
+						bc.check(t, got, r.IntN(s.m), r.IntN(s.n))
+					}
 				}
+				t.Logf("%v %dx%dx%d tiled=%v: %d of %d outputs bitwise the twin's", p, s.m, s.n, s.k, tiled, same, len(want))
 			}
-			t.Logf("%v %dx%dx%d: %d of %d outputs bitwise the twin's", p, s.m, s.n, s.k, same, len(want))
 		}
 	}
 }
@@ -220,9 +248,9 @@ func TestAMXStress(t *testing.T) {
 	r := rand.New(rand.NewPCG(57, 58))
 	c := newAMXCallCase(r, amxShape{16, 16, 16}, 2, 8, false, false)
 	want := slicesClone(c.c0)
-	amxBF16(c.s, c.nblk, c.steps, c.a, c.lda, c.b, want, nr, false)
+	amxBF16(c.s, c.nblk, c.steps, c.a, c.l, c.b, want, nr, false)
 	wantI := slicesClone(c.ci0)
-	amxI8(c.s, c.nblk, c.steps, c.a, c.lda, c.b, wantI, nr, false)
+	amxI8(c.s, c.nblk, c.steps, c.a, c.l, c.b, wantI, nr, false)
 	stop := time.Now().Add(d)
 	var wg sync.WaitGroup
 	errs := make(chan string, 1)
@@ -231,7 +259,7 @@ func TestAMXStress(t *testing.T) {
 			got, gotI := slicesClone(c.c0), slicesClone(c.ci0) // columns 32… are not written
 			for n := 0; time.Now().Before(stop); n++ {
 				if w%2 == 0 {
-					amxBF16(c.s, c.nblk, c.steps, c.a, c.lda, c.b, got, nr, false)
+					amxBF16(c.s, c.nblk, c.steps, c.a, c.l, c.b, got, nr, false)
 					if i := firstDiff(got, want); i >= 0 {
 						select {
 						case errs <- fmt.Sprintf("goroutine %d call %d: bf16 c[%d] = %v, want %v", w, n, i, got[i], want[i]):
@@ -240,7 +268,7 @@ func TestAMXStress(t *testing.T) {
 						return
 					}
 				} else {
-					amxI8(c.s, c.nblk, c.steps, c.a, c.lda, c.b, gotI, nr, false)
+					amxI8(c.s, c.nblk, c.steps, c.a, c.l, c.b, gotI, nr, false)
 					for i := range gotI {
 						if gotI[i] != wantI[i] {
 							select {

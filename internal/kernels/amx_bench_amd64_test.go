@@ -39,9 +39,9 @@ func BenchmarkAMXCall(b *testing.B) {
 				t0 := threadTime()
 				for b.Loop() {
 					if p == BF16 {
-						amxBF16(c.s, sh.nblk, sh.steps, c.a, c.lda, c.b, c.c0, nr, false)
+						amxBF16(c.s, sh.nblk, sh.steps, c.a, c.l, c.b, c.c0, nr, false)
 					} else {
-						amxI8(c.s, sh.nblk, sh.steps, c.a, c.lda, c.b, c.ci0, nr, false)
+						amxI8(c.s, sh.nblk, sh.steps, c.a, c.l, c.b, c.ci0, nr, false)
 					}
 				}
 				reportFlops(b, float64(2*sh.nblk*amxRows*amxCols*sh.steps*amxTile*p.group()), threadTime()-t0)
@@ -52,7 +52,8 @@ func BenchmarkAMXCall(b *testing.B) {
 
 // BenchmarkAMXLinear is ViT-B/16's GEMMs at batch 1 in bf16 and int8, on
 // AMX and on the AVX-512 tiles, one thread and 16, and on AMX for K blocks
-// (amxKc) around the default.
+// (amxKc) around the default, with A laid out as rows and as tiles
+// (amxTiled).
 func BenchmarkAMXLinear(b *testing.B) {
 	needAMX(b)
 	r := rand.New(rand.NewPCG(1, 1))
@@ -68,10 +69,10 @@ func BenchmarkAMXLinear(b *testing.B) {
 			if p == INT8 {
 				avx = named("avx512vnni")
 			}
-			run := func(name string, im *impl, kc, threads int) {
+			run := func(name string, im *impl, kc int, tiled bool, threads int) {
 				b.Run(fmt.Sprintf("shape=%s/precision=%v/impl=%s/threads=%d", s.name, p, name, threads), func(b *testing.B) {
-					defer func(kc int) { amxKc = kc }(amxKc)
-					amxKc = kc
+					defer func(kc int, tiled bool) { amxKc, amxTiled = kc, tiled }(amxKc, amxTiled)
+					amxKc, amxTiled = kc, tiled
 					pool := NewPool(threads)
 					withLow(p, im, func() {
 						c0 := cpuTime()
@@ -82,12 +83,15 @@ func BenchmarkAMXLinear(b *testing.B) {
 					})
 				})
 			}
-			run(avx.name, avx, amxKc, 1)
-			for _, kc := range []int{128, 192, 384, 768} {
-				run(fmt.Sprintf("amx-kc%d", kc), amx, kc, 1)
+			run(avx.name, avx, amxKc, amxTiled, 1)
+			for _, tiled := range []bool{false, true} {
+				layout := map[bool]string{false: "rows", true: "tiles"}[tiled]
+				for _, kc := range []int{128, 192, 384, 768} {
+					run(fmt.Sprintf("amx-kc%d-%s", kc, layout), amx, kc, tiled, 1)
+				}
+				run("amx-"+layout, amx, amxKc, tiled, 16)
 			}
-			run(avx.name, avx, amxKc, 16)
-			run("amx", amx, amxKc, 16)
+			run(avx.name, avx, amxKc, amxTiled, 16)
 		}
 	}
 }

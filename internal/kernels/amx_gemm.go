@@ -14,6 +14,13 @@ const amxMinRows = amxTile
 // 768: bf16 qkv 622 / 728 / 749, fc2 (K = 3072) 282 / 308 / 318.
 var amxKc = 384
 
+// amxTiled lays A out as tiles (amxTilesA: each step of a 32-row block
+// one contiguous 2 KiB) instead of rows of K (amxRowsA, where a tile's 16
+// rows lie a row of K apart: 1.5 KiB for K = 768, 6 KiB for 3072). Not yet
+// measured on an AMX CPU, so off; BenchmarkAMXLinear's layout=tiles rows
+// compare the two (scripts/device_amx.sh).
+var amxTiled = false
+
 // amxGemm is lowGemm for AMX tiles: items are blocks of rows × one panel of
 // 64 columns, each with one writer and one order over K (blocks of amxKc
 // groups, steps of 16, the last step of a block shorter), so the result
@@ -21,6 +28,7 @@ var amxKc = 384
 type amxGemm struct {
 	m, n, kg int
 	a        []uint32
+	la       amxA      // a's layout
 	sa       []float32 // int8: each row's scale
 	w        *lowPrec
 	c        []float32
@@ -36,11 +44,11 @@ type amxGemm struct {
 
 var amxGemms = sync.Pool{New: func() any { return new(amxGemm) }}
 
-// linearAMX is linearLow's product for im's AMX calls, on the packed rows
-// a (kg groups each) and their scales sa.
-func linearAMX(p *Pool, y []float32, ldy int, a []uint32, sa []float32, m int, w *PackedB, ep Epilogue, im *impl) {
+// linearAMX is linearLow's product for im's AMX calls, on the packed
+// activations a (kg groups a row, laid out as la) and their scales sa.
+func linearAMX(p *Pool, y []float32, ldy int, a []uint32, la amxA, sa []float32, m int, w *PackedB, ep Epilogue, im *impl) {
 	g := amxGemms.Get().(*amxGemm)
-	g.m, g.n, g.kg, g.a, g.sa, g.w = m, w.N, ceilDiv(w.K, w.lp.p.group()), a, sa, w.lp
+	g.m, g.n, g.kg, g.a, g.la, g.sa, g.w = m, w.N, ceilDiv(w.K, w.lp.p.group()), a, la, sa, w.lp
 	g.c, g.ldc, g.ep, g.im, g.epi = y, ldy, ep, im, cur()
 	g.plan(p.threads)
 	p.run(min(p.threads, g.rb*g.cb), g, &g.done)
@@ -90,10 +98,10 @@ func (g *amxGemm) do(int) {
 func (g *amxGemm) item(s *lowScratch, it int) {
 	r0, q := it/g.cb*g.rowsPer, it%g.cb
 	rows := min(g.rowsPer, g.m-r0)
-	a, b := g.a[r0*g.kg:], g.w.b[q*g.kg*nr:]
+	b := g.w.b[q*g.kg*nr:]
 	if g.w.p != INT8 {
 		s.f = grow(s.f, rows*nr)
-		amxProduct(g.im.bf16.amx, rows, g.kg, a, b, s.f)
+		amxProduct(g.im.bf16.amx, rows, g.kg, g.a, g.la, r0, b, s.f)
 		storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, s.f, nr, rows, r0, q*nr)
 		return
 	}
@@ -102,7 +110,7 @@ func (g *amxGemm) item(s *lowScratch, it int) {
 		s.i = make([]int32, n)
 	}
 	s.i, s.f = s.i[:n], grow(s.f, mr6*nr)
-	amxProduct(g.im.int8.amx, rows, g.kg, a, b, s.i)
+	amxProduct(g.im.int8.amx, rows, g.kg, g.a, g.la, r0, b, s.i)
 	sw, off := g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr]
 	for i := 0; i < rows; i += mr6 { // rows past m have scale 0
 		g.im.int8.dequant(s.f, s.i[i*nr:], g.sa[r0+i:], sw, off)
@@ -111,11 +119,12 @@ func (g *amxGemm) item(s *lowScratch, it int) {
 }
 
 // amxProduct computes the rows×64 block c (row stride nr) of the product
-// of rows packed rows a (kg groups each) and one packed panel b: K in
+// of rows r0… of the packed activations a (kg groups each, laid out as l;
+// r0 a multiple of 32) and one packed panel b: K in
 // blocks of amxKc groups, each block against each 32-column half of the
 // panel for all rows, in calls of whole 32-row blocks, then one call for
 // the last rows; a block's last step takes the groups left (kc mod 16).
-func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, int, []uint32, []T, int, bool), rows, kg int, a, b []uint32, c []T) {
+func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, amxA, []uint32, []T, int, bool), rows, kg int, a []uint32, l amxA, r0 int, b []uint32, c []T) {
 	if kg == 0 { // no products: the epilogue sees zeros
 		clear(c)
 		return
@@ -127,12 +136,12 @@ func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, int, 
 		for h := 0; h < nr; h += amxCols {
 			bh := b[pc*nr+h:]
 			run := func(rows0, rows1, nblk, r int) {
-				ar, cr := a[r*kg+pc:], c[r*nr+h:]
+				cr := c[r*nr+h:]
 				if steps > 0 {
-					call(amxShape{rows0, rows1, amxTile}, nblk, steps, ar, kg, bh, cr, nr, pc > 0)
+					call(amxShape{rows0, rows1, amxTile}, nblk, steps, a[l.at(r0+r, pc):], l, bh, cr, nr, pc > 0)
 				}
 				if kt > 0 {
-					call(amxShape{rows0, rows1, kt}, nblk, 1, ar[steps*amxTile:], kg, bh[steps*amxTile*nr:], cr, nr, pc > 0 || steps > 0)
+					call(amxShape{rows0, rows1, kt}, nblk, 1, a[l.at(r0+r, pc+steps*amxTile):], l, bh[steps*amxTile*nr:], cr, nr, pc > 0 || steps > 0)
 				}
 			}
 			if nb > 0 {

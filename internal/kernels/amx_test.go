@@ -56,6 +56,74 @@ func TestAMXGenericLinear(t *testing.T) {
 	}
 }
 
+// withTiled runs f with amxTiled set to tiled.
+func withTiled(tiled bool, f func()) {
+	defer func(old bool) { amxTiled = old }(amxTiled)
+	amxTiled = tiled
+	f()
+}
+
+// TestAMXGenericTilesMatchRows: the layout of A changes where the calls
+// read it, not what they sum, so amxGemm with A as tiles gives the bits of
+// A as rows, on every edge shape and with threads sharing the row blocks.
+func TestAMXGenericTilesMatchRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	for _, p := range []Precision{BF16, INT8} {
+		for si, s := range amxShapes {
+			if testing.Short() && s.m*s.n*s.k > 2e6 {
+				continue
+			}
+			c := newLinearCase(r, s.m, s.n, s.k, s.k+si%3, s.n, si%2 == 0, si%3 == 0, Act(si%5))
+			c.pb = c.pb.To(p)
+			var want, got []float32
+			withLow(p, amxTwin, func() {
+				withTiled(false, func() { want, _ = c.run(NewPool(1)) })
+				withTiled(true, func() { got, _ = c.run(NewPool(1 + si%3)) })
+			})
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v %dx%dx%d: y[%d] = %v as tiles, %v as rows", p, s.m, s.n, s.k, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestPackTiles: activations packed as tiles are those packed as rows,
+// relaid, the padding rows and groups zero.
+func TestPackTiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(57, 58))
+	for _, s := range []struct{ m, k int }{{1, 1}, {16, 32}, {31, 70}, {32, 64}, {33, 129}, {197, 768}} {
+		for _, p := range []Precision{BF16, INT8} {
+			x := make([]float32, s.m*s.k)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			kg := ceilDiv(s.k, p.group())
+			var rows, tiles lowA
+			ra, _ := rows.packed(NewPool(1), x, s.k, s.m, s.k, kg, amxTwin, p, false)
+			ta, l := tiles.packed(NewPool(3), x, s.k, s.m, s.k, kg, amxTwin, p, true)
+			if want := ceilDiv(s.m, amxRows) * l.block; len(ta) != want {
+				t.Fatalf("%v %dx%d: %d groups as tiles, want %d", p, s.m, s.k, len(ta), want)
+			}
+			for i := range ceilDiv(s.m, amxRows) * amxRows {
+				for g := range ceilDiv(kg, amxTile) * amxTile {
+					var want uint32
+					if i < s.m && g < kg {
+						want = ra[i*kg+g]
+					}
+					if got := ta[l.at(i, g-g%amxTile)+g%amxTile]; got != want {
+						t.Fatalf("%v %dx%d: row %d group %d = %#x, want %#x", p, s.m, s.k, i, g, got, want)
+					}
+				}
+				if p == INT8 && i < s.m && tiles.sa[i] != rows.sa[i] {
+					t.Fatalf("%dx%d: row %d's scale %v, want %v", s.m, s.k, i, tiles.sa[i], rows.sa[i])
+				}
+			}
+		}
+	}
+}
+
 // TestAMXGenericI8MatchesTiles: the int32 sums are exact, so amxGemm with
 // the twin calls gives the bits of the 6×64 generic tiles.
 func TestAMXGenericI8MatchesTiles(t *testing.T) {
@@ -106,7 +174,7 @@ func TestAMXGenericFlush(t *testing.T) {
 	a[0], b[0] = tiny, one                                               // denormal input: 0
 	a[lda], b[1] = p64|p64<<16, p64|p64<<16                              // 2⁻¹²⁸ twice: denormal sums, 0
 	a[2*lda], b[2] = one, toBF16Bits(0x1p-120)                           // normal: kept
-	amxBF16Generic(amxShape{3, 0, 1}, 1, 1, a, lda, b, c, nr, false)
+	amxBF16Generic(amxShape{3, 0, 1}, 1, 1, a, amxA{lda, amxTile, amxRows * lda}, b, c, nr, false)
 	for i, want := range []float32{0, 0, 0x1p-120} {
 		if got := c[i*nr+i]; got != want {
 			t.Errorf("row %d: c = %v, want %v", i, got, want)
@@ -154,12 +222,16 @@ func TestAMXGenericNoAllocs(t *testing.T) {
 		c := newLinearCase(r, 50, 130, 70, 70, 130, true, true, ActGELU)
 		c.pb = c.pb.To(p)
 		pool := NewPool(2)
-		withLow(p, amxTwin, func() {
-			y, _ := c.run(pool)
-			ep := Epilogue{Bias: c.bias, Act: c.act, Residual: y}
-			if n := testing.AllocsPerRun(10, func() { Linear(pool, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) }); n != 0 {
-				t.Errorf("%v: Linear on amxGemm allocates %v times per call after warm-up", p, n)
-			}
-		})
+		for _, tiled := range []bool{false, true} {
+			withTiled(tiled, func() {
+				withLow(p, amxTwin, func() {
+					y, _ := c.run(pool)
+					ep := Epilogue{Bias: c.bias, Act: c.act, Residual: y}
+					if n := testing.AllocsPerRun(10, func() { Linear(pool, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) }); n != 0 {
+						t.Errorf("%v tiled=%v: Linear on amxGemm allocates %v times per call after warm-up", p, tiled, n)
+					}
+				})
+			})
+		}
 	}
 }

@@ -485,53 +485,65 @@ func emuFrame(args ...any) []byte {
 }
 
 // TestAMXAsmEmulated runs amxBF16Asm and amxI8Asm in the emulator on the
-// shapes of TestAMXCallsExact with normal random values, and wants the
-// twins' bits, including every float of c outside the call's tiles (it
-// must stay as it was); the emulator fails on any read or write outside
-// a, b, c and the tile configuration.
+// shapes of TestAMXCallsExact with normal random values, A as rows with
+// a padded stride, as tiles, and in an odd layout, and wants the twins'
+// bits, including every float of c outside the call's tiles (it must stay
+// as it was); the emulator fails on any read or write outside a, b, c and
+// the tile configuration.
 func TestAMXAsmEmulated(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	for _, sh := range amxCallShapes {
 		for _, acc := range []bool{false, true} {
-			c := newAMXCallCase(r, sh.s, sh.nblk, sh.steps, acc, false)
-			name := fmt.Sprintf("%+v nblk=%d steps=%d acc=%v", sh.s, sh.nblk, sh.steps, acc)
-			cfg := c.s.config()
-			ldc := nr + 8
-			rows := len(c.c0) / nr
-			want := make([]float32, rows*ldc)
-			for i := range want {
-				want[i] = float32(r.NormFloat64())
+			c0 := newAMXCallCase(r, sh.s, sh.nblk, sh.steps, acc, false)
+			tiles := amxTilesA(sh.steps * amxTile)
+			for _, c := range []*amxCallCase{c0, c0.relaid(tiles), c0.relaid(amxA{21, 700, 20000})} {
+				name := fmt.Sprintf("%+v nblk=%d steps=%d acc=%v layout=%+v", sh.s, sh.nblk, sh.steps, acc, c.l)
+				emuCheckCall(t, r, c, name)
 			}
-			got := slicesClone(want)
-			amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.lda, c.b, want, ldc, acc)
-			emuRun(t, amxBF16Asm, emuFrame(unsafe.Pointer(&cfg), c.nblk, c.steps, unsafe.Pointer(&c.a[0]), c.lda,
-				unsafe.Pointer(&c.b[0]), unsafe.Pointer(&got[0]), ldc, acc, c.s.rows1 > 0),
-				emuRegion{uintptr(unsafe.Pointer(&cfg)), cfg[:], "cfg"},
-				emuRegion{uintptr(unsafe.Pointer(&c.a[0])), bytesOf(c.a), "a"},
-				emuRegion{uintptr(unsafe.Pointer(&c.b[0])), bytesOf(c.b), "b"},
-				emuRegion{uintptr(unsafe.Pointer(&got[0])), bytesOf(got), "c"})
-			for i := range want {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("bf16 %s: c[%d] = %v, twin gave %v", name, i, got[i], want[i])
-				}
-			}
-			wi := make([]int32, rows*ldc)
-			for i := range wi {
-				wi[i] = int32(r.Uint32())
-			}
-			gi := slicesClone(wi)
-			amxI8Generic(c.s, c.nblk, c.steps, c.a, c.lda, c.b, wi, ldc, acc)
-			emuRun(t, amxI8Asm, emuFrame(unsafe.Pointer(&cfg), c.nblk, c.steps, unsafe.Pointer(&c.a[0]), c.lda,
-				unsafe.Pointer(&c.b[0]), unsafe.Pointer(&gi[0]), ldc, acc, c.s.rows1 > 0),
-				emuRegion{uintptr(unsafe.Pointer(&cfg)), cfg[:], "cfg"},
-				emuRegion{uintptr(unsafe.Pointer(&c.a[0])), bytesOf(c.a), "a"},
-				emuRegion{uintptr(unsafe.Pointer(&c.b[0])), bytesOf(c.b), "b"},
-				emuRegion{uintptr(unsafe.Pointer(&gi[0])), bytesOf(gi), "c"})
-			for i := range wi {
-				if gi[i] != wi[i] {
-					t.Fatalf("int8 %s: c[%d] = %d, twin gave %d", name, i, gi[i], wi[i])
-				}
-			}
+		}
+	}
+}
+
+// emuCheckCall compares one bf16 and one int8 call in the emulator with the twins.
+func emuCheckCall(t *testing.T, r *rand.Rand, c *amxCallCase, name string) {
+	t.Helper()
+	cfg := c.s.config()
+	ldc := nr + 8
+	rows := len(c.c0) / nr
+	frame := func(c0 unsafe.Pointer) []byte {
+		return emuFrame(unsafe.Pointer(&cfg), c.nblk, c.steps, unsafe.Pointer(&c.a[0]), c.l.row, c.l.step, c.l.block,
+			unsafe.Pointer(&c.b[0]), c0, ldc, c.acc, c.s.rows1 > 0)
+	}
+	regions := func(cb []byte) []emuRegion {
+		return []emuRegion{
+			{uintptr(unsafe.Pointer(&cfg)), cfg[:], "cfg"},
+			{uintptr(unsafe.Pointer(&c.a[0])), bytesOf(c.a), "a"},
+			{uintptr(unsafe.Pointer(&c.b[0])), bytesOf(c.b), "b"},
+			{uintptr(unsafe.Pointer(&cb[0])), cb, "c"},
+		}
+	}
+	want := make([]float32, rows*ldc)
+	for i := range want {
+		want[i] = float32(r.NormFloat64())
+	}
+	got := slicesClone(want)
+	amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, want, ldc, c.acc)
+	emuRun(t, amxBF16Asm, frame(unsafe.Pointer(&got[0])), regions(bytesOf(got))...)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("bf16 %s: c[%d] = %v, twin gave %v", name, i, got[i], want[i])
+		}
+	}
+	wi := make([]int32, rows*ldc)
+	for i := range wi {
+		wi[i] = int32(r.Uint32())
+	}
+	gi := slicesClone(wi)
+	amxI8Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, wi, ldc, c.acc)
+	emuRun(t, amxI8Asm, frame(unsafe.Pointer(&gi[0])), regions(bytesOf(gi))...)
+	for i := range wi {
+		if gi[i] != wi[i] {
+			t.Fatalf("int8 %s: c[%d] = %d, twin gave %d", name, i, gi[i], wi[i])
 		}
 	}
 }

@@ -165,23 +165,35 @@ func BenchmarkViTB16(b *testing.B) {
 				ly.qkv, ly.out, ly.up, ly.down = ly.qkv.To(prec), ly.out.To(prec), ly.up.To(prec), ly.down.To(prec)
 			}
 		}
-		for _, th := range threads {
-			b.Run(fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, SelectedFor(prec), th), func(b *testing.B) {
-				p := NewPool(th)
-				clear(x)
-				forward(p)
-				spent = [7]time.Duration{}
-				c0 := cpuTime()
-				for b.Loop() {
+		layouts := []bool{amxTiled}
+		if sel[prec].amx(prec) {
+			layouts = []bool{false, true} // A as rows, then as tiles (amxTiled)
+		}
+		for _, tiled := range layouts {
+			impl := SelectedFor(prec)
+			if tiled {
+				impl += "-tiles"
+			}
+			for _, th := range threads {
+				b.Run(fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, impl, th), func(b *testing.B) {
+					defer func(old bool) { amxTiled = old }(amxTiled)
+					amxTiled = tiled
+					p := NewPool(th)
 					clear(x)
 					forward(p)
-				}
-				reportFlops(b, flops, cpuTime()-c0)
-				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
-				for i, op := range ops {
-					b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
-				}
-			})
+					spent = [7]time.Duration{}
+					c0 := cpuTime()
+					for b.Loop() {
+						clear(x)
+						forward(p)
+					}
+					reportFlops(b, flops, cpuTime()-c0)
+					b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+					for i, op := range ops {
+						b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
+					}
+				})
+			}
 		}
 	}
 }

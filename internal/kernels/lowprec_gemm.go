@@ -75,26 +75,12 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 	prec := w.lp.p
 	kg := ceilDiv(w.K, prec.group())
 	im := sel[prec]
-	mp := ceilDiv(m, im.mr) * im.mr
+	amx := im.amx(prec) && m >= amxMinRows
 	la := lowAs.Get().(*lowA)
-	if cap(la.a) < mp*kg {
-		la.a = make([]uint32, mp*kg)
-	}
-	a := la.a[:mp*kg]
-	pj := &la.pack
-	pj.x, pj.ldx, pj.k, pj.a, pj.kg, pj.m = x, ldx, w.K, a, kg, m
-	if prec == INT8 {
-		la.sa = grow(la.sa, mp+mr6) // + mr6: amxGemm's 6-row steps start at any row
-		pj.sa, pj.int8 = la.sa, im.int8.pack
-		clear(la.sa[m:])
-	} else {
-		pj.bf16 = im.bf16.pack
-	}
-	pj.run(p)
-	clear(a[m*kg:])
-	if im.amx(prec) && m >= amxMinRows {
-		linearAMX(p, y, ldy, a, la.sa, m, w, ep, im)
-		lowAs.Put(la)
+	defer lowAs.Put(la)
+	a, lay := la.packed(p, x, ldx, m, w.K, kg, im, prec, amx && amxTiled)
+	if amx {
+		linearAMX(p, y, ldy, a, lay, la.sa, m, w, ep, im)
 		return
 	}
 	g := lowGemms.Get().(*lowGemm)
@@ -103,7 +89,43 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 	p.run(min(p.threads, g.items()), g, &g.done)
 	g.a, g.sa, g.w, g.c, g.ep = nil, nil, nil, nil, Epilogue{}
 	lowGemms.Put(g)
-	lowAs.Put(la)
+}
+
+// packed packs the m rows of x (k values each, row stride ldx) for im's
+// products of precision prec: as rows of kg groups, m rounded up to whole
+// row tiles, or with tiles as AMX tiles (amxTilesA), m rounded up to 32;
+// the padding rows are zero. It returns the packed rows and their layout.
+func (la *lowA) packed(p *Pool, x []float32, ldx, m, k, kg int, im *impl, prec Precision, tiles bool) ([]uint32, amxA) {
+	mp, lay := ceilDiv(m, im.mr)*im.mr, amxRowsA(kg)
+	n := mp * kg
+	if tiles {
+		mp, lay = ceilDiv(m, amxRows)*amxRows, amxTilesA(kg)
+		n = mp / amxRows * lay.block
+	}
+	if cap(la.a) < n {
+		la.a = make([]uint32, n)
+	}
+	a := la.a[:n]
+	pj := &la.pack
+	pj.x, pj.ldx, pj.k, pj.a, pj.kg, pj.m, pj.tiles = x, ldx, k, a, kg, m, tiles
+	if prec == INT8 {
+		la.sa = grow(la.sa, mp+mr6) // + mr6: amxGemm's 6-row steps start at any row
+		pj.sa, pj.int8 = la.sa, im.int8.pack
+		clear(la.sa[m:])
+	} else {
+		pj.bf16 = im.bf16.pack
+	}
+	pj.run(p)
+	if !tiles {
+		clear(a[m*kg:])
+		return a, lay
+	}
+	for r := m; r < mp; r++ {
+		for g := 0; g < kg; g += amxTile {
+			clear(a[lay.at(r, g):][:amxTile])
+		}
+	}
+	return a, lay
 }
 
 // plan cuts the output as gemm.plan does.

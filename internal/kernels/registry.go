@@ -81,7 +81,7 @@ type bf16Kernels struct {
 	round func(dst, x []float32)
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least
 	// amxMinRows rows run on AMX tiles (amxGemm), fewer on tile.
-	amx func(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
+	amx func(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool)
 }
 
 // bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
@@ -96,7 +96,7 @@ type int8Kernels struct {
 	pack    func(dst []uint32, x []float32) float32
 	dequant func(dst []float32, src []int32, sa, sw []float32, off []int32)
 	// amx is bf16Kernels.amx for int8 (amxI8Generic).
-	amx func(s amxShape, nblk, steps int, a []uint32, lda int, b []uint32, c []int32, ldc int, acc bool)
+	amx func(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []int32, ldc int, acc bool)
 }
 
 var generic = &impl{

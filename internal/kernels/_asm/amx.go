@@ -73,9 +73,12 @@ func amxFile(a *asm) {
 		computes nblk blocks of 32 rows × 32 columns as 2×2 tiles of 16×16
 		accumulators, tmm0–tmm3, each step adding tmm4 (rows 0–15 of A) and
 		tmm5 (rows 16–31) times tmm6 and tmm7 (columns 0–15 and 16–31 of B).
-		Registers: AX, R8 the step's A tiles, BX lda in bytes; SI the step's B
-		tiles, CX 256 (B's row stride); DI, R9 the block's C tiles, DX ldc in
-		bytes; R10 steps left, R11 blocks left, R12 b, R13 the block's A.
+		Registers: AX, R8 the step's A tiles, BX lda in bytes, R14 and R15 the
+		bytes from one step's A to the next's and from one block's to the
+		next's; SI the step's B tiles, CX 256 (B's row stride); DI, R9 the
+		block's C tiles, DX ldc in bytes; R10 steps left, R11 blocks left, R12
+		b, R13 the block's A. (R14 is g in Go's register ABI: the wrapper of
+		an ABI0 function restores it.)
 		Tiles are not renamed: a load waits for the products still reading its
 		tile, so each load comes just before its first use.`)
 	for _, bf16 := range []bool{true, false} {
@@ -83,7 +86,7 @@ func amxFile(a *asm) {
 		if bf16 {
 			name, ctype, doc = "amxBF16Asm", "float32", "amxBF16Generic in AMX (TDPBF16PS)."
 		}
-		a.text(name, "(cfg *amxConfig, nblk, steps int, a *uint32, lda int, b *uint32, c *"+ctype+", ldc int, acc, two bool)", 66, doc)
+		a.text(name, "(cfg *amxConfig, nblk, steps int, a *uint32, lda, astep, ablk int, b *uint32, c *"+ctype+", ldc int, acc, two bool)", 82, doc)
 		amxCall(a, bf16)
 	}
 	a.text("amxPeakAsm", "(cfg *amxConfig, n int)", 16, `
@@ -118,9 +121,13 @@ func amxCall(a *asm, bf16 bool) {
 		MOVQ a+24(FP), R13
 		MOVQ lda+32(FP), BX
 		SHLQ $2, BX
-		MOVQ b+40(FP), R12
-		MOVQ c+48(FP), DI
-		MOVQ ldc+56(FP), DX
+		MOVQ astep+40(FP), R14
+		SHLQ $2, R14
+		MOVQ ablk+48(FP), R15
+		SHLQ $2, R15
+		MOVQ b+56(FP), R12
+		MOVQ c+64(FP), DI
+		MOVQ ldc+72(FP), DX
 		SHLQ $2, DX
 		MOVQ $256, CX
 	block:
@@ -133,7 +140,7 @@ func amxCall(a *asm, bf16 bool) {
 		ADDQ DI, R9
 		MOVQ R12, SI
 		MOVQ steps+16(FP), R10
-		CMPB two+65(FP), $0
+		CMPB two+81(FP), $0
 		JEQ one
 	`)
 	for _, two := range []bool{true, false} {
@@ -143,7 +150,7 @@ func amxCall(a *asm, bf16 bool) {
 			sfx, cRegs = "1", cRegs[:2]
 		}
 		a.raw(`
-			CMPB acc+64(FP), $0
+			CMPB acc+80(FP), $0
 			JEQ zero` + sfx + `
 		`)
 		for t, base := range cRegs {
@@ -165,9 +172,9 @@ func amxCall(a *asm, bf16 bool) {
 			a.encoded(tdp(bf16, 2, 5, 6))
 			a.encoded(tdp(bf16, 3, 5, 7))
 		}
-		a.ins("ADDQ $64, AX")
+		a.ins("ADDQ R14, AX")
 		if two {
-			a.ins("ADDQ $64, R8")
+			a.ins("ADDQ R14, R8")
 		}
 		a.raw(`
 			ADDQ $4096, SI
@@ -183,9 +190,7 @@ func amxCall(a *asm, bf16 bool) {
 	}
 	a.raw(`
 	next:
-		MOVQ BX, R8
-		SHLQ $5, R8
-		ADDQ R8, R13
+		ADDQ R15, R13
 		MOVQ DX, R9
 		SHLQ $5, R9
 		ADDQ R9, DI

@@ -113,18 +113,29 @@ func (k *worker) await() bool {
 	}
 }
 
-// claim takes an idle or parked worker for one task, or returns nil when
-// all are busy (another caller's shares, or a nested run).
-func (tm *team) claim() (k *worker, parked bool) {
-	for _, k := range tm.ws {
-		if k.state.CompareAndSwap(wIdle, wClaimed) {
-			return k, false
-		}
-		if k.state.CompareAndSwap(wParked, wClaimed) {
-			return k, true
+// claim takes an idle or parked worker for one task, looking from index
+// from on, or returns nil when all are busy (another caller's shares, or
+// a nested run). The state is read before it is swapped: a failed
+// compare-and-swap still takes the cache line from the worker polling
+// it, and a run's dispatch would make Σw of them (120 at 16 threads)
+// when it scanned from the first worker for each share.
+func (tm *team) claim(from int) (k *worker, parked bool, at int) {
+	n := len(tm.ws)
+	for i := range n {
+		at = (from + i) % n
+		k := tm.ws[at]
+		switch k.state.Load() {
+		case wIdle:
+			if k.state.CompareAndSwap(wIdle, wClaimed) {
+				return k, false, at
+			}
+		case wParked:
+			if k.state.CompareAndSwap(wParked, wClaimed) {
+				return k, true, at
+			}
 		}
 	}
-	return nil, false
+	return nil, false, 0
 }
 
 // run calls j.do(w) for w in [0, n): w = 0 on the calling goroutine, the
@@ -144,8 +155,10 @@ func (p *Pool) run(n int, j job, done *latch) {
 		p.tm.start(p.threads - 1)
 		runtime.AddCleanup(p, stopTeam, p.tm.ws)
 	})
+	from := 0
 	for w := 1; w < n; w++ {
-		k, parked := p.tm.claim()
+		k, parked, at := p.tm.claim(from)
+		from = at + 1
 		if k == nil {
 			j.do(w)
 			continue

@@ -175,24 +175,35 @@ func BenchmarkViTB16(b *testing.B) {
 				impl += "-tiles"
 			}
 			for _, th := range threads {
-				b.Run(fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, impl, th), func(b *testing.B) {
-					defer func(old bool) { amxTiled = old }(amxTiled)
-					amxTiled = tiled
-					p := NewPool(th)
-					clear(x)
-					forward(p)
-					spent = [7]time.Duration{}
-					c0 := cpuTime()
-					for b.Loop() {
+				spins := []time.Duration{spinFor}
+				if th > 2 {
+					spins = append(spins, 10*spinFor) // do workers that park cost?
+				}
+				for _, spin := range spins {
+					name := fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, impl, th)
+					if spin != spinFor {
+						name += fmt.Sprintf("/spin=%v", spin)
+					}
+					b.Run(name, func(b *testing.B) {
+						defer func(tiled bool, spin time.Duration) { amxTiled, spinFor = tiled, spin }(amxTiled, spinFor)
+						amxTiled, spinFor = tiled, spin
+						p := NewPool(th)
 						clear(x)
 						forward(p)
-					}
-					reportFlops(b, flops, cpuTime()-c0)
-					b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
-					for i, op := range ops {
-						b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
-					}
-				})
+						spent = [7]time.Duration{}
+						c0, w0 := cpuTime(), p.tm.wakes.Load()
+						for b.Loop() {
+							clear(x)
+							forward(p)
+						}
+						reportFlops(b, flops, cpuTime()-c0)
+						b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
+						b.ReportMetric(float64(p.tm.wakes.Load()-w0)/float64(b.N), "wakes/img")
+						for i, op := range ops {
+							b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
+						}
+					})
+				}
 			}
 		}
 	}

@@ -52,8 +52,9 @@ type task struct {
 // team is a pool's workers. It holds no reference to the Pool, so an
 // unreachable Pool is collected and its cleanup stops the team.
 type team struct {
-	once sync.Once
-	ws   []*worker
+	once  sync.Once
+	ws    []*worker
+	wakes atomic.Int64 // parked workers woken for a share, for benchmarks
 }
 
 func (tm *team) start(n int) {
@@ -167,6 +168,7 @@ func (p *Pool) run(n int, j job, done *latch) {
 		k.t = task{j, w, done}
 		k.ready.Store(true)
 		if parked {
+			p.tm.wakes.Add(1)
 			k.wake <- struct{}{}
 		}
 	}

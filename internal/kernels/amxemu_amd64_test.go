@@ -507,43 +507,33 @@ func TestAMXAsmEmulated(t *testing.T) {
 // emuCheckCall compares one bf16 and one int8 call in the emulator with the twins.
 func emuCheckCall(t *testing.T, r *rand.Rand, c *amxCallCase, name string) {
 	t.Helper()
+	emuCheckOne(t, c, "bf16 "+name, amxBF16Asm, func(f []float32) { amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, f, nr+8, c.acc) },
+		func() float32 { return float32(r.NormFloat64()) })
+	emuCheckOne(t, c, "int8 "+name, amxI8Asm, func(f []int32) { amxI8Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, f, nr+8, c.acc) },
+		func() int32 { return int32(r.Uint32()) })
+}
+
+// emuCheckOne runs the assembly fn in the emulator and its twin on copies
+// of one c of row stride nr+8 filled by val, and wants the same bits.
+func emuCheckOne[T float32 | int32](t *testing.T, c *amxCallCase, name string, fn any, twin func([]T), val func() T) {
+	t.Helper()
 	cfg := c.s.config()
-	ldc := nr + 8
-	rows := len(c.c0) / nr
-	frame := func(c0 unsafe.Pointer) []byte {
-		return emuFrame(unsafe.Pointer(&cfg), c.nblk, c.steps, unsafe.Pointer(&c.a[0]), c.l.row, c.l.step, c.l.block,
-			unsafe.Pointer(&c.b[0]), c0, ldc, c.acc, c.s.rows1 > 0)
-	}
-	regions := func(cb []byte) []emuRegion {
-		return []emuRegion{
-			{uintptr(unsafe.Pointer(&cfg)), cfg[:], "cfg"},
-			{uintptr(unsafe.Pointer(&c.a[0])), bytesOf(c.a), "a"},
-			{uintptr(unsafe.Pointer(&c.b[0])), bytesOf(c.b), "b"},
-			{uintptr(unsafe.Pointer(&cb[0])), cb, "c"},
-		}
-	}
-	want := make([]float32, rows*ldc)
+	want := make([]T, len(c.c0)/nr*(nr+8))
 	for i := range want {
-		want[i] = float32(r.NormFloat64())
+		want[i] = val()
 	}
 	got := slicesClone(want)
-	amxBF16Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, want, ldc, c.acc)
-	emuRun(t, amxBF16Asm, frame(unsafe.Pointer(&got[0])), regions(bytesOf(got))...)
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("bf16 %s: c[%d] = %v, twin gave %v", name, i, got[i], want[i])
-		}
-	}
-	wi := make([]int32, rows*ldc)
-	for i := range wi {
-		wi[i] = int32(r.Uint32())
-	}
-	gi := slicesClone(wi)
-	amxI8Generic(c.s, c.nblk, c.steps, c.a, c.l, c.b, wi, ldc, c.acc)
-	emuRun(t, amxI8Asm, frame(unsafe.Pointer(&gi[0])), regions(bytesOf(gi))...)
-	for i := range wi {
-		if gi[i] != wi[i] {
-			t.Fatalf("int8 %s: c[%d] = %d, twin gave %d", name, i, gi[i], wi[i])
+	twin(want)
+	emuRun(t, fn, emuFrame(unsafe.Pointer(&cfg), c.nblk, c.steps, unsafe.Pointer(&c.a[0]), c.l.row, c.l.step, c.l.block,
+		unsafe.Pointer(&c.b[0]), unsafe.Pointer(&got[0]), nr+8, c.acc, c.s.rows1 > 0),
+		emuRegion{uintptr(unsafe.Pointer(&cfg)), cfg[:], "cfg"},
+		emuRegion{uintptr(unsafe.Pointer(&c.a[0])), bytesOf(c.a), "a"},
+		emuRegion{uintptr(unsafe.Pointer(&c.b[0])), bytesOf(c.b), "b"},
+		emuRegion{uintptr(unsafe.Pointer(&got[0])), bytesOf(got), "c"})
+	gb, wb := bytesOf(got), bytesOf(want)
+	for i := 0; i < len(gb); i += 4 {
+		if string(gb[i:i+4]) != string(wb[i:i+4]) {
+			t.Fatalf("%s: c[%d] = %v, twin gave %v", name, i/4, got[i/4], want[i/4])
 		}
 	}
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,6 +195,44 @@ func TestClassifyExitCodes(t *testing.T) {
 		code, _, errs := run(t, "", tc.args...)
 		if code != tc.want || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%v: exit %d, want %d; stderr %q should contain %q", tc.args, code, tc.want, errs, tc.msg)
+		}
+	}
+}
+
+// TestClassifyRefusesBrokenWeights: a model file with a NaN or Inf weight
+// is refused at load, naming the file and the tensor, in every command
+// that loads a model, instead of answering NaN for every image.
+func TestClassifyRefusesBrokenWeights(t *testing.T) {
+	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name string
+		bits uint32
+		want string
+	}{
+		{"nan", 0x7fc00000, "tensor post_norm.weight holds 1 NaN or Inf values (first NaN at element 63)"},
+		{"inf", 0xff800000, "tensor post_norm.weight holds 1 NaN or Inf values (first -Inf at element 63)"},
+	} {
+		bad := slices.Clone(good)
+		// The last tensor in the file is post_norm.weight, f32: its last value.
+		binary.LittleEndian.PutUint32(bad[len(bad)-4:], tc.bits)
+		path := filepath.Join(t.TempDir(), tc.name+".gguf")
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"classify", "-m", path, img},
+			{"classify", "-o", "jsonl", "-m", path, img},
+			{"embed", "-m", path, img},
+			{"inspect-attention", "-m", path, "--out", t.TempDir(), img},
+		} {
+			code, out, errs := run(t, "", args...)
+			if code != ExitFailed || out != "" || !strings.Contains(errs, "model "+path+": "+tc.want) {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, code, out, errs, tc.want)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,6 +130,67 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	for i := range ra.TopK {
 		if ra.TopK[i].Logit != rb.TopK[i].Logit {
 			t.Errorf("rank %d: image logit %v, npy logit %v", i, ra.TopK[i].Logit, rb.TopK[i].Logit)
+		}
+	}
+}
+
+// TestNonFiniteNpy: a .npy of NaN or Inf pixels is refused by name, and
+// finite pixels so large that the model's output overflows fail that image
+// alone: the run goes on, every record is written (JSON has no NaN), and
+// the exit status is 1.
+func TestNonFiniteNpy(t *testing.T) {
+	const S = 28 // fashion-vit's input
+	dir := t.TempDir()
+	write := func(name string, set func(px []float32)) {
+		px := make([]float32, 3*S*S)
+		set(px)
+		var buf bytes.Buffer
+		npy.Write(&buf, &npy.Array{Shape: []int{3, S, S}, Data: px})
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	write("a_good.npy", func(px []float32) {})
+	write("b_nan.npy", func(px []float32) { px[7] = nan })
+	write("c_inf.npy", func(px []float32) { px[0], px[9] = -inf, inf })
+	write("d_huge.npy", func(px []float32) {
+		for i := range px {
+			px[i] = math.MaxFloat32
+		}
+	})
+	wantErr := map[string]string{
+		"a_good.npy": "",
+		"b_nan.npy":  "the array holds 1 NaN or Inf values (first NaN at element 7); preprocessed pixels must be finite numbers",
+		"c_inf.npy":  "the array holds 2 NaN or Inf values (first -Inf at element 0)",
+		"d_huge.npy": "the model's output holds",
+	}
+	for _, args := range [][]string{
+		{"classify", "-m", "fashion-vit", "-o", "jsonl", dir},
+		{"classify", "-m", "fashion-vit", "-o", "json", dir},
+		{"embed", "-m", "fashion-vit", dir},
+		{"embed", "-m", "fashion-vit", "--npy", filepath.Join(t.TempDir(), "e.npy"), dir},
+	} {
+		code, out, errs := run(t, "", args...)
+		var recs []record
+		if slices.Contains(args, "json") {
+			json.Unmarshal([]byte(out), &recs)
+		} else {
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var r record
+				json.Unmarshal([]byte(line), &r)
+				recs = append(recs, r)
+			}
+		}
+		if code != ExitFailed || len(recs) != len(wantErr) || strings.Contains(errs, "writing output") {
+			t.Errorf("%v: exit %d, %d records, want 1 and %d:\n%s\n%s", args, code, len(recs), len(wantErr), out, errs)
+			continue
+		}
+		for _, r := range recs {
+			want := wantErr[filepath.Base(r.Path)]
+			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, r.Path+": "+want) {
+				t.Errorf("%v: %s: error %q, want %q (stderr %q)", args, r.Path, r.Error, want, errs)
+			}
 		}
 	}
 }

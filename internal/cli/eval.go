@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -72,6 +73,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
 	}
 	ds, err := train.Open(data, m.Config.Labels)
+	if le := (*train.LabelError)(nil); errors.As(err, &le) {
+		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
 	}

@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/train"
 )
 
 // TestEvalLabels: a data set whose class folders are not the model's
@@ -37,5 +42,87 @@ func TestEvalLabels(t *testing.T) {
 		if code != tc.want || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%s: exit %d, want %d; stderr %q should contain %q", tc.name, code, tc.want, errs, tc.msg)
 		}
+	}
+}
+
+// TestEvalView: eval's text and plot show every class of a model of at
+// most 30, else only the data set's classes, the predictions outside them
+// in one "other" column (a 1000-class model printed a 1000×1000 matrix for
+// a folder of daisies and asked --plot for a 24,160-pixel square).
+func TestEvalView(t *testing.T) {
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = fmt.Sprint("c", i)
+	}
+	logit := func(L, c int) []float32 {
+		l := make([]float32, L)
+		l[c] = 1
+		return l
+	}
+	for _, tc := range []struct {
+		name       string
+		labels     []string
+		truth      []int
+		pred       []int
+		rows, cols []string
+		confusion  [][]int
+	}{
+		{"few classes: all shown", []string{"a", "b", "c"}, []int{0, 0}, []int{0, 2},
+			[]string{"a", "b", "c"}, []string{"a", "b", "c"}, [][]int{{1, 0, 1}, {0, 0, 0}, {0, 0, 0}}},
+		{"many: the data's classes", many, []int{3, 3, 7}, []int{3, 7, 7},
+			[]string{"c3", "c7"}, []string{"c3", "c7"}, [][]int{{1, 1}, {0, 1}}},
+		{"many: other", many, []int{3, 3, 7, 7}, []int{3, 39, 0, 7},
+			[]string{"c3", "c7"}, []string{"c3", "c7", "other"}, [][]int{{1, 0, 1}, {0, 1, 1}}},
+	} {
+		var logits [][]float32
+		for _, p := range tc.pred {
+			logits = append(logits, logit(len(tc.labels), p))
+		}
+		v := viewOf(train.Score(tc.labels, tc.truth, logits))
+		if !slices.Equal(v.rows, tc.rows) || !slices.Equal(v.cols, tc.cols) || len(v.perClass) != len(tc.rows) ||
+			!slices.EqualFunc(v.confusion, tc.confusion, slices.Equal) {
+			t.Errorf("%s: rows %v cols %v confusion %v, want %v %v %v", tc.name, v.rows, v.cols, v.confusion, tc.rows, tc.cols, tc.confusion)
+		}
+	}
+}
+
+// TestEvalManyClasses: the default 1000-class model on two images prints
+// their classes only and draws a small --plot; data with more than 100 of
+// its classes is refused with --plot before any image is read.
+func TestEvalManyClasses(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "two.csv")
+	images, err := filepath.Abs(imagesDir) // a list's relative paths start at its folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := filepath.Join(images, "chelsea.png") + ",Egyptian cat\n" + filepath.Join(images, "coffee.png") + ",espresso\n"
+	os.WriteFile(list, []byte(body), 0o644)
+	plot := filepath.Join(dir, "cm.png")
+	code, out, errs := run(t, "", "eval", "--plot", plot, list)
+	if code != ExitOK || strings.Contains(out, "tench") || !strings.Contains(out, "the model's other 998 classes") || !strings.Contains(out, "Egyptian cat  espresso") {
+		t.Fatalf("exit %d: %s\n%s", code, out, errs)
+	}
+	f, err := os.Open(plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width > 500 || cfg.Height > 500 {
+		t.Errorf("--plot: %+v, %v; want at most 500×500", cfg, err)
+	}
+	m, err := loadModel(resolveModel(""), false, &precisionFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i, l := range m.Config.Labels[:101] {
+		fmt.Fprintf(&b, "%d.png,%q\n", i, l)
+	}
+	big := filepath.Join(dir, "big.csv")
+	os.WriteFile(big, []byte(b.String()), 0o644)
+	code, _, errs = run(t, "", "eval", "--plot", plot, big)
+	if code != ExitUsage || !strings.Contains(errs, "--plot: the confusion matrix would have 101 rows; the picture draws at most 100") {
+		t.Errorf("101 classes: exit %d, %s", code, errs)
 	}
 }

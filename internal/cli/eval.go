@@ -100,10 +100,13 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
 			px, err := loadInput(cmd.Context(), path, pre, o.decode)
-			if err == nil && len(px) != runner.PixelsPerImage() {
+			if err != nil {
+				return nil, err // no image: a nil one in the batch stopped the run
+			}
+			if len(px) != runner.PixelsPerImage() {
 				return nil, fmt.Errorf("%s: holds %d images; eval takes one image per labelled path", path, len(px)/runner.PixelsPerImage())
 			}
-			return [][]float32{px}, err
+			return [][]float32{px}, nil
 		},
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.pipeline.decoders, batch: o.pipeline.batch,

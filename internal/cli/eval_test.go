@@ -126,3 +126,38 @@ func TestEvalManyClasses(t *testing.T) {
 		t.Errorf("101 classes: exit %d, %s", code, errs)
 	}
 }
+
+// TestEvalSkipsUnreadable: images that cannot be read are reported by
+// path and skipped, the others scored, exit 1, as eval's help says; a
+// missing or broken file stopped the run with "inference: image has 0
+// values, want 150528".
+func TestEvalSkipsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	boot := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	good, err := os.ReadFile(boot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "good.png"), good, 0o644)
+	os.WriteFile(filepath.Join(dir, "cut.png"), good[:len(good)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644)
+	for _, tc := range []struct {
+		name, list string
+		bad        []string
+	}{
+		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"missing.png: cannot read: no such file"}},
+		{"truncated and empty", "cut.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", []string{"cut.png: ", "empty.png: empty file"}},
+	} {
+		list := filepath.Join(dir, "l.csv")
+		os.WriteFile(list, []byte(tc.list), 0o644)
+		code, out, errs := run(t, "", "eval", "-m", "fashion-vit", list)
+		if code != ExitFailed || !strings.Contains(out, "images  1\ntop-1   100.00 %") || strings.Contains(errs, "inference") {
+			t.Errorf("%s: exit %d, want 1 with the good image scored:\n%s\n%s", tc.name, code, out, errs)
+		}
+		for _, b := range tc.bad {
+			if !strings.Contains(errs, filepath.Join(dir, b)) {
+				t.Errorf("%s: stderr %q does not report %q", tc.name, errs, b)
+			}
+		}
+	}
+}

@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,6 +134,67 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	}
 }
 
+// TestNonFiniteNpy: a .npy of NaN or Inf pixels is refused by name, and
+// finite pixels so large that the model's output overflows fail that image
+// alone: the run goes on, every record is written (JSON has no NaN), and
+// the exit status is 1.
+func TestNonFiniteNpy(t *testing.T) {
+	const S = 28 // fashion-vit's input
+	dir := t.TempDir()
+	write := func(name string, set func(px []float32)) {
+		px := make([]float32, 3*S*S)
+		set(px)
+		var buf bytes.Buffer
+		npy.Write(&buf, &npy.Array{Shape: []int{3, S, S}, Data: px})
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	write("a_good.npy", func(px []float32) {})
+	write("b_nan.npy", func(px []float32) { px[7] = nan })
+	write("c_inf.npy", func(px []float32) { px[0], px[9] = -inf, inf })
+	write("d_huge.npy", func(px []float32) {
+		for i := range px {
+			px[i] = math.MaxFloat32
+		}
+	})
+	wantErr := map[string]string{
+		"a_good.npy": "",
+		"b_nan.npy":  "the array holds 1 NaN or Inf values (first NaN at element 7); preprocessed pixels must be finite numbers",
+		"c_inf.npy":  "the array holds 2 NaN or Inf values (first -Inf at element 0)",
+		"d_huge.npy": "the model's output holds",
+	}
+	for _, args := range [][]string{
+		{"classify", "-m", "fashion-vit", "-o", "jsonl", dir},
+		{"classify", "-m", "fashion-vit", "-o", "json", dir},
+		{"embed", "-m", "fashion-vit", dir},
+		{"embed", "-m", "fashion-vit", "--npy", filepath.Join(t.TempDir(), "e.npy"), dir},
+	} {
+		code, out, errs := run(t, "", args...)
+		var recs []record
+		if slices.Contains(args, "json") {
+			json.Unmarshal([]byte(out), &recs)
+		} else {
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var r record
+				json.Unmarshal([]byte(line), &r)
+				recs = append(recs, r)
+			}
+		}
+		if code != ExitFailed || len(recs) != len(wantErr) || strings.Contains(errs, "writing output") {
+			t.Errorf("%v: exit %d, %d records, want 1 and %d:\n%s\n%s", args, code, len(recs), len(wantErr), out, errs)
+			continue
+		}
+		for _, r := range recs {
+			want := wantErr[filepath.Base(r.Path)]
+			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, r.Path+": "+want) {
+				t.Errorf("%v: %s: error %q, want %q (stderr %q)", args, r.Path, r.Error, want, errs)
+			}
+		}
+	}
+}
+
 // TestClassifyBatchedNpy: a .npy of N preprocessed images gives N records,
 // FILE[0] … FILE[N-1], each with the logits of the image run alone;
 // inspect-attention refuses such a file with one line.
@@ -193,6 +257,44 @@ func TestClassifyExitCodes(t *testing.T) {
 		code, _, errs := run(t, "", tc.args...)
 		if code != tc.want || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%v: exit %d, want %d; stderr %q should contain %q", tc.args, code, tc.want, errs, tc.msg)
+		}
+	}
+}
+
+// TestClassifyRefusesBrokenWeights: a model file with a NaN or Inf weight
+// is refused at load, naming the file and the tensor, in every command
+// that loads a model, instead of answering NaN for every image.
+func TestClassifyRefusesBrokenWeights(t *testing.T) {
+	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name string
+		bits uint32
+		want string
+	}{
+		{"nan", 0x7fc00000, "tensor post_norm.weight holds 1 NaN or Inf values (first NaN at element 63)"},
+		{"inf", 0xff800000, "tensor post_norm.weight holds 1 NaN or Inf values (first -Inf at element 63)"},
+	} {
+		bad := slices.Clone(good)
+		// The last tensor in the file is post_norm.weight, f32: its last value.
+		binary.LittleEndian.PutUint32(bad[len(bad)-4:], tc.bits)
+		path := filepath.Join(t.TempDir(), tc.name+".gguf")
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"classify", "-m", path, img},
+			{"classify", "-o", "jsonl", "-m", path, img},
+			{"embed", "-m", path, img},
+			{"inspect-attention", "-m", path, "--out", t.TempDir(), img},
+		} {
+			code, out, errs := run(t, "", args...)
+			if code != ExitFailed || out != "" || !strings.Contains(errs, "model "+path+": "+tc.want) {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, code, out, errs, tc.want)
+			}
 		}
 	}
 }

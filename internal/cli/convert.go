@@ -42,14 +42,16 @@ DeiTForImageClassification(WithTeacher) folders and timm VisionTransformer
 folders (config.json with "architecture", pretrained_cfg) convert the same
 way; docs/families.md lists the options supported. Backbones without a
 classifier (Hugging Face ViTModel, timm num_classes=0) convert too: vitctl
-embed gives their feature vectors. --info prints what SRC
-holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
+embed gives their feature vectors. --info prints what SRC (also a .gguf
+model file, or a built-in model's name) holds (architecture, sizes, labels,
+preprocessing, dtype) without writing.`,
 		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert vit-base-patch16-224 --out vit-b16-f16.gguf --dtype f16 --verify
   vitctl convert --info vit-base-patch16-224
-  vitctl convert --info vit-base-patch16-224.gguf`,
+  vitctl convert --info vit-base-patch16-224.gguf
+  vitctl convert --info vit-tiny-in1k`,
 		Args: exactArgs(1, "one checkpoint folder or file (or a .gguf with --info)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
@@ -69,7 +71,7 @@ holds (architecture, sizes, labels, preprocessing, dtype) without writing.`,
 	f.MarkHidden("output")
 	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32); fp32, fp16 and int8, the --precision names, also work")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
-	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, or a .gguf) holds and write nothing")
+	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
 	return cmd
 }
 

@@ -6,13 +6,16 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/prep"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
-// runConvertInfo prints what a checkpoint or model file holds.
+// runConvertInfo prints what a checkpoint, a model file or a built-in
+// model holds.
 func runConvertInfo(s streams, src string) error {
-	info, err := convert.Describe(src)
+	info, err := describe(src)
 	if err != nil {
 		return err
 	}
@@ -21,6 +24,21 @@ func runConvertInfo(s streams, src string) error {
 	}
 	writeInfo(s.out, info)
 	return nil
+}
+
+// describe is convert.Describe that also takes a built-in model's name, as
+// -m does (a built-in name wins over a file of the same name).
+func describe(src string) (*convert.Info, error) {
+	z, ok := zoo.Lookup(src)
+	if !ok {
+		return convert.Describe(src)
+	}
+	f, err := gguf.FromBytes(z.GGUF)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return convert.DescribeModelFile(f, "built-in model "+z.Name)
 }
 
 func writeInfo(w io.Writer, info *convert.Info) {

@@ -42,3 +42,32 @@ func TestConvertInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertInfoNames: --info takes a built-in model's name, as -m does,
+// and a path that does not exist is one line naming it, not "stat PATH".
+func TestConvertInfoNames(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nosuch")
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{[]string{"convert", "--info", "fashion-vit"}, ExitOK,
+			[]string{"source:        built-in model fashion-vit", "labels:        10 (T-shirt/top,", "image 28x28"}, ""},
+		{[]string{"convert", "--info", "vit-tiny-in1k"}, ExitOK,
+			[]string{"source:        built-in model vit-tiny-in1k", "labels:        1000 (tench,", "dtype:         f16, f32"}, ""},
+		{[]string{"convert", "--info", missing}, ExitFailed, nil, "vitctl: " + missing + ": no such file or folder\n"},
+		{[]string{"convert", missing, "--out", missing + ".gguf"}, ExitFailed, nil, "vitctl: " + missing + ": no such file or folder\n"},
+	} {
+		code, stdout, stderr := run(t, "", tc.args...)
+		if code != tc.code || !strings.HasSuffix(stderr, tc.stderr) || tc.stderr != "" && strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, want %d; stderr %q, want %q", tc.args, code, tc.code, stderr, tc.stderr)
+		}
+		for _, w := range tc.stdout {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%v: output lacks %q:\n%s", tc.args, w, stdout)
+			}
+		}
+	}
+}

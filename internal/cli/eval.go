@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -42,7 +44,11 @@ class, columns: predicted). DATA is a folder with one sub-folder per class
 or a .csv or .jsonl file of path,label, as for finetune; every label must be
 one of the model's (letter case and underscores for spaces aside, where that
 leaves one label). Images that cannot be read are reported and skipped
-(exit status 1).`,
+(exit status 1).
+
+For a model of more than 30 classes, the text tables and --plot show only
+the data set's classes, and the predictions of any other class in one
+"other" column; -o json has every class.`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
 		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
@@ -72,8 +78,14 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
 	}
 	ds, err := train.Open(data, m.Config.Labels)
+	if le := (*train.LabelError)(nil); errors.As(err, &le) {
+		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
+	}
+	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
+		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}
 	// The decode window and the batch being gathered hold preprocessed images.
 	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
@@ -88,10 +100,13 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
 			px, err := loadInput(cmd.Context(), path, pre, o.decode)
-			if err == nil && len(px) != runner.PixelsPerImage() {
+			if err != nil {
+				return nil, err // no image: a nil one in the batch stopped the run
+			}
+			if len(px) != runner.PixelsPerImage() {
 				return nil, fmt.Errorf("%s: holds %d images; eval takes one image per labelled path", path, len(px)/runner.PixelsPerImage())
 			}
-			return [][]float32{px}, err
+			return [][]float32{px}, nil
 		},
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(m.Config.Labels)),
 		workers: o.pipeline.decoders, batch: o.pipeline.batch,
@@ -123,7 +138,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if o.plot != "" {
-		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, rep) }); err != nil {
+		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, viewOf(rep), rep.Top1) }); err != nil {
 			return err
 		}
 	}
@@ -141,24 +156,91 @@ func writeReport(w io.Writer, format string, r train.Report) error {
 		e.SetIndent("", "  ")
 		return e.Encode(r)
 	}
+	v := viewOf(r)
 	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\ntop-5   %.2f %%\n\n", r.N, 100*r.Top1, 100*r.Top5)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
-	for _, c := range r.PerClass {
+	for _, c := range v.perClass {
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Precision, c.Recall, c.F1)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if hidden := len(r.Labels) - len(v.rows); hidden > 0 {
+		fmt.Fprintf(w, "(the model's other %s, none in the data set, are left out; -o json has them)\n", nouns(hidden, "class"))
+	}
 	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(r.Labels, "\t"))
-	for i, row := range r.Confusion {
+	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(v.cols, "\t"))
+	for i, row := range v.confusion {
 		cells := make([]string, len(row))
-		for j, v := range row {
-			cells[j] = fmt.Sprint(v)
+		for j, n := range row {
+			cells[j] = fmt.Sprint(n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t\n", r.Labels[i], strings.Join(cells, "\t"))
+		fmt.Fprintf(tw, "%s\t%s\t\n", v.rows[i], strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
+}
+
+// viewAll is the most classes a model may have for eval's text and plot
+// to show every one; past it they show the data set's classes only.
+const viewAll = 30
+
+// maxPlotClasses bounds the confusion picture (24 pixels a cell at most
+// classes: 2,600 pixels a side), where 1000 classes asked for 24,160.
+const maxPlotClasses = 100
+
+// evalView is what eval's text and --plot show of a report: the rows and
+// per-class scores of shownClasses, and as columns the same classes plus,
+// when some prediction fell outside them, "other".
+type evalView struct {
+	rows, cols []string
+	confusion  [][]int // (rows, cols)
+	perClass   []train.ClassScore
+}
+
+func viewOf(r train.Report) evalView {
+	var idx []int
+	for c, s := range r.PerClass {
+		if len(r.Labels) <= viewAll || s.Support > 0 {
+			idx = append(idx, c)
+		}
+	}
+	var v evalView
+	other := false
+	for _, c := range idx {
+		v.rows = append(v.rows, r.Labels[c])
+		v.perClass = append(v.perClass, r.PerClass[c])
+		row, rest := make([]int, len(idx)+1), r.PerClass[c].Support
+		for j, k := range idx {
+			row[j] = r.Confusion[c][k]
+			rest -= row[j]
+		}
+		row[len(idx)] = rest
+		other = other || rest > 0
+		v.confusion = append(v.confusion, row)
+	}
+	v.cols = slices.Clone(v.rows)
+	if other {
+		v.cols = append(v.cols, "other")
+	} else {
+		for i := range v.confusion {
+			v.confusion[i] = v.confusion[i][:len(idx)]
+		}
+	}
+	return v
+}
+
+// plotRows is how many rows evalView will have for a data set of
+// examples: the model's classes when it has at most viewAll, else the
+// classes the examples have (fewer if all of a class's images fail).
+func plotRows(labels []string, examples []train.Example) int {
+	if len(labels) <= viewAll {
+		return len(labels)
+	}
+	have := map[int]bool{}
+	for _, e := range examples {
+		have[e.Label] = true
+	}
+	return len(have)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/prep"
 )
@@ -83,6 +84,9 @@ func loadNpy(path string, f io.Reader, p prep.Params) ([]float32, error) {
 	if !slices.Equal(shape, want) {
 		return nil, fmt.Errorf("%s: array shape %v does not fit the model: want preprocessed pixels shaped (%d, %d, %d), or (N, %[3]d, %[4]d, %[5]d) for N images",
 			path, a.Shape, prep.Channels, p.Height, p.Width)
+	}
+	if err := model.CheckFinite(a.Data); err != nil {
+		return nil, fmt.Errorf("%s: the array %w; preprocessed pixels must be finite numbers", path, err)
 	}
 	return a.Data, nil
 }

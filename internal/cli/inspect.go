@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -311,6 +310,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	cfg := &m.Config
 	h, w := runner.Size()
+	shape.h, shape.w = h, w
+	need := estimateMemory(cfg, m.Precision(), shape) // each photo adds to it
 	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
 	if err != nil {
 		return err
@@ -356,7 +357,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, filepath.Join(o.out, dirs[i]), sum)
 		}
 		rec := record{Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
@@ -421,12 +422,18 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 
 // inspectOne runs one image and writes its pictures into dir, filling sum.
 // With grads (the gradient methods), class is the one to explain, −1 the
-// predicted one.
-func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, dir string, sum *inspectSummary) error {
+// predicted one. need is the run's memory estimate without the photo.
+func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, need memNeed, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, photo, err := loadInputPhoto(ctx, sum.Path, pre, o.input.decodeFlags)
 	if err != nil {
 		return err
+	}
+	if photo != nil {
+		need.inputs += photoMemory(photo.W, photo.H, o.photoSize)
+		if err := o.memory.checkHint(fmt.Sprintf("drawing over the %dx%d photo", photo.W, photo.H), "--photo-size", need); err != nil {
+			return fmt.Errorf("%s: %w", sum.Path, err)
+		}
 	}
 	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
 		return fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
@@ -544,28 +551,35 @@ type inputBox struct {
 
 // loadInputPhoto is loadInput for one image that also returns the photo,
 // decoded whole and upright, to draw the maps over; nil for .npy inputs.
+// With exact decoding the model's input is preprocessed from that photo,
+// decoded once.
 func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, *imageio.RGB8, error) {
-	isNpy := strings.EqualFold(filepath.Ext(baseName(path)), ".npy")
-	if !fetch.IsURL(path) {
+	if strings.EqualFold(filepath.Ext(baseName(path)), ".npy") {
 		px, err := loadInput(ctx, path, p, in)
-		if err != nil || isNpy {
-			return px, nil, err
-		}
-		photo, err := imageio.DecodeFile(path, in.maxPixels)
-		return px, photo, err
-	}
-	data, err := urls.Get(ctx, path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if isNpy {
-		px, err := loadNpy(path, bytes.NewReader(data), p)
 		return px, nil, err
 	}
-	px, err := imageio.LoadImageData(path, data, p, in.maxPixels, in.decoding())
+	var data []byte
+	var photo *imageio.RGB8
+	var err error
+	if fetch.IsURL(path) {
+		if data, err = urls.Get(ctx, path); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		photo, err = imageio.DecodeData(path, data, in.maxPixels)
+	} else {
+		photo, err = imageio.DecodeFile(path, in.maxPixels)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	photo, err := imageio.DecodeData(path, data, in.maxPixels)
+	var px []float32
+	switch {
+	case in.decoding() == imageio.Exact:
+		px, err = imageio.PreprocessImage(path, photo, p)
+	case data != nil:
+		px, err = imageio.LoadImageData(path, data, p, in.maxPixels, in.decoding())
+	default:
+		px, err = imageio.LoadImage(path, p, in.maxPixels, in.decoding())
+	}
 	return px, photo, err
 }

@@ -785,3 +785,51 @@ func TestInspectSummaryPage(t *testing.T) {
 		})
 	}
 }
+
+// TestInspectPhotoMemory: the photo NAME_photo.png is drawn over counts in
+// the memory check, photo by photo: a 1200×900 photo (about 11 MiB to
+// draw over at its size) fails alone under --max-memory 8M, and the run
+// goes on; --photo-size makes it fit.
+func TestInspectPhotoMemory(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.png")
+	img := image.NewGray(image.Rect(0, 0, 1200, 900))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i / 1200)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  int
+		msg   string
+	}{
+		{"over the limit", []string{"--max-memory", "8M"}, ExitFailed,
+			"big.png: drawing over the 1200x900 photo needs about 12.6 MiB of memory (weights 1.2 MiB, activations 64.2 KiB, attention 54.8 KiB, images 11.3 MiB), more than the 8.0 MiB allowed by --max-memory; use a smaller --photo-size"},
+		{"--photo-size", []string{"--max-memory", "8M", "--photo-size", "300"}, ExitOK, ""},
+		{"no limit", nil, ExitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl", big, small}, tc.flags...)
+			code, stdout, errs := run(t, "", args...)
+			if code != tc.want || !strings.Contains(errs, tc.msg) || strings.Count(stdout, "\n") != 2 {
+				t.Fatalf("exit %d, want %d; stderr %q should contain %q; stdout %s", code, tc.want, errs, tc.msg, stdout)
+			}
+			if _, err := os.Stat(filepath.Join(out, "0000_ankle_boot", "rollout_photo.png")); err != nil {
+				t.Errorf("the image after the failed one: %v", err)
+			}
+			_, err := os.Stat(filepath.Join(out, "big", "rollout_photo.png"))
+			if tc.want == ExitOK && err != nil || tc.want != ExitOK && err == nil {
+				t.Errorf("big/rollout_photo.png: %v (exit %d)", err, code)
+			}
+		})
+	}
+}

@@ -53,3 +53,22 @@ func TestResolveModel(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// TestModelNameSuggestions: a bare word that is no file and no built-in
+// model names the built-in models it may have meant.
+func TestModelNameSuggestions(t *testing.T) {
+	for _, tc := range []struct{ ref, want string }{
+		{"vit-tiny", "; did you mean vit-tiny-in1k? (vitctl models lists them)"},
+		{"fashion", "; did you mean fashion-vit?"},
+		{"fashon-vit", "; did you mean fashion-vit?"},
+		{"VIT_TINY_IN1K", "; did you mean vit-tiny-in1k?"},
+		{"vit", "; did you mean vit-tiny-in1k or fashion-vit?"},
+		{"resnet50", "no built-in model of that name (vitctl models lists them)"},
+		{"vi", "no built-in model of that name (vitctl models lists them)"},
+	} {
+		code, _, errs := run(t, "", "classify", "-m", tc.ref, imagesDir+"/chelsea.png")
+		if code != ExitFailed || !strings.Contains(errs, "model "+tc.ref+": no such file") || !strings.Contains(errs, tc.want) {
+			t.Errorf("-m %s: exit %d, stderr %q, want %q", tc.ref, code, errs, tc.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+
+	"github.com/vitctl/vitctl/internal/model"
 )
 
 // decoded is one input after decoding and preprocessing: one image, or
@@ -105,7 +107,13 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 			if len(d.images) > 1 {
 				path = fmt.Sprintf("%s[%d]", d.path, i)
 			}
-			emit(result{path: path, logits: logits[j], last: i == len(d.images)-1})
+			r := result{path: path, logits: logits[j], last: i == len(d.images)-1}
+			if err := model.CheckFinite(r.logits); err != nil {
+				// Finite pixels far out of range can overflow; one image's
+				// NaN must not stop the run nor reach a JSON encoder.
+				r.logits, r.err = nil, fmt.Errorf("%s: the model's output %w; the pixel values are probably far out of range", path, err)
+			}
+			emit(r)
 			j++
 		}
 	}

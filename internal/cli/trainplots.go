@@ -85,27 +85,27 @@ func drawPanels(w io.Writer, plots []*plot.Plot, width, height int) error {
 
 // plotConfusion draws the confusion matrix as a heat map: rows true
 // classes, columns predicted, each row shaded by its share of the row.
-func plotConfusion(w io.Writer, r train.Report) error {
-	L := len(r.Labels)
-	cell := max(24, min(60, 900/max(L, 1)))
+func plotConfusion(w io.Writer, v evalView, top1 float64) error {
+	R, C := len(v.rows), len(v.cols)
+	cell := max(24, min(60, 900/max(R, C, 1)))
 	margin := 140
-	size := margin + cell*L + 20
-	cv := vgimg.New(vg.Length(size)*vg.Inch/96, vg.Length(size)*vg.Inch/96)
+	width, height := margin+cell*C+20, margin+cell*R+20
+	cv := vgimg.New(vg.Length(width)*vg.Inch/96, vg.Length(height)*vg.Inch/96)
 	dc := draw.New(cv)
 	pt := func(px int) vg.Length { return vg.Length(px) * vg.Inch / 96 }
 	top := dc.Max.Y - pt(margin)
 	font := plot.DefaultFont
 	font.Size = vg.Points(9)
 	sty := draw.TextStyle{Color: color.Black, Font: font, Handler: plot.DefaultTextHandler}
-	for i, row := range r.Confusion {
+	for i, row := range v.confusion {
 		total := 0
-		for _, v := range row {
-			total += v
+		for _, n := range row {
+			total += n
 		}
-		for j, v := range row {
+		for j, n := range row {
 			share := 0.0
 			if total > 0 {
-				share = float64(v) / float64(total)
+				share = float64(n) / float64(total)
 			}
 			g := uint8(255 - 200*share)
 			x0, y0 := dc.Min.X+pt(margin+j*cell), top-pt((i+1)*cell)
@@ -114,17 +114,20 @@ func plotConfusion(w io.Writer, r train.Report) error {
 				{Type: vg.LineComp, Pos: vg.Point{X: x0 + pt(cell), Y: y0 + pt(cell)}}, {Type: vg.LineComp, Pos: vg.Point{X: x0, Y: y0 + pt(cell)}}, {Type: vg.CloseComp}})
 			s := sty
 			s.XAlign, s.YAlign = draw.XCenter, draw.YCenter
-			dc.FillText(s, vg.Point{X: x0 + pt(cell)/2, Y: y0 + pt(cell)/2}, fmt.Sprint(v))
+			dc.FillText(s, vg.Point{X: x0 + pt(cell)/2, Y: y0 + pt(cell)/2}, fmt.Sprint(n))
 		}
 		s := sty
 		s.XAlign, s.YAlign = draw.XRight, draw.YCenter
-		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin-6), Y: top - pt(i*cell+cell/2)}, r.Labels[i])
-		s.Rotation, s.XAlign = 1.5708, draw.XLeft
-		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin+i*cell+cell/2), Y: top + pt(6)}, r.Labels[i])
+		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin-6), Y: top - pt(i*cell+cell/2)}, v.rows[i])
+	}
+	for j, label := range v.cols {
+		s := sty
+		s.Rotation, s.XAlign, s.YAlign = 1.5708, draw.XLeft, draw.YCenter
+		dc.FillText(s, vg.Point{X: dc.Min.X + pt(margin+j*cell+cell/2), Y: top + pt(6)}, label)
 	}
 	s := sty
 	s.XAlign = draw.XLeft
-	dc.FillText(s, vg.Point{X: dc.Min.X + pt(6), Y: dc.Max.Y - pt(16)}, fmt.Sprintf("rows: true, columns: predicted; top-1 %.1f %%", 100*r.Top1))
+	dc.FillText(s, vg.Point{X: dc.Min.X + pt(6), Y: dc.Max.Y - pt(16)}, fmt.Sprintf("rows: true, columns: predicted; top-1 %.1f %%", 100*top1))
 	_, err := vgimg.PngCanvas{Canvas: cv}.WriteTo(w)
 	return err
 }

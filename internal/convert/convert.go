@@ -6,8 +6,10 @@ package convert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -188,6 +190,12 @@ func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planne
 // locate splits src into the model folder and its checkpoint file.
 func locate(src string) (dir, ck string, err error) {
 	st, err := os.Stat(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("%s: no such file or folder", src)
+	}
+	if pe, ok := err.(*fs.PathError); ok { // "stat SRC: …" names the call
+		return "", "", fmt.Errorf("%s: %w", src, pe.Err)
+	}
 	if err != nil {
 		return "", "", err
 	}

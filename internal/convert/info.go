@@ -48,11 +48,17 @@ func describeModelFile(path string) (*Info, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return DescribeModelFile(f, path)
+}
+
+// DescribeModelFile is Describe for a model file already open, named by
+// source in the result and in errors.
+func DescribeModelFile(f *gguf.File, source string) (*Info, error) {
 	cfg, err := model.ConfigFrom(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	info := &Info{Source: path, Format: "vitctl model file (GGUF)", Config: cfg}
+	info := &Info{Source: source, Format: "vitctl model file (GGUF)", Config: cfg}
 	if src, err := f.String(model.KeySource); err == nil {
 		info.Format += ", converted from " + src
 	}

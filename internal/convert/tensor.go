@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
 )
 
 // dtypeSize gives element sizes by safetensors dtype name; PyTorch storages
@@ -81,16 +82,8 @@ func (t *tensor) float32s() ([]float32, error) {
 	default:
 		return nil, fmt.Errorf("%v: dtype %s cannot be converted (want F32, F16 or BF16)", t, t.dtype)
 	}
-	bad, first := 0, -1
-	for i, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			if bad++; first < 0 {
-				first = i
-			}
-		}
-	}
-	if bad > 0 {
-		return nil, fmt.Errorf("%v holds %d NaN or Inf values (first %v at element %d); the checkpoint is broken", t, bad, x[first], first)
+	if err := model.CheckFinite(x); err != nil {
+		return nil, fmt.Errorf("%v %w; the checkpoint is broken", t, err)
 	}
 	return x, nil
 }

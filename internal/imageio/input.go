@@ -37,7 +37,7 @@ func LoadImage(path string, p prep.Params, maxPixels int, dec Decoding) ([]float
 	if err != nil {
 		return nil, err
 	}
-	return preprocessImage(path, img, p)
+	return PreprocessImage(path, img, p)
 }
 
 // LoadImageData is LoadImage for bytes already read, such as a download
@@ -49,7 +49,7 @@ func LoadImageData(name string, data []byte, p prep.Params, maxPixels int, dec D
 	if err != nil {
 		return nil, err
 	}
-	return preprocessImage(name, img, p)
+	return PreprocessImage(name, img, p)
 }
 
 // loadOptions decodes into a pooled buffer and, for Draft, at the scale
@@ -65,8 +65,10 @@ func loadOptions(p prep.Params, maxPixels int, dec Decoding) decodeOptions {
 	return o
 }
 
-// preprocessImage checks img against p and preprocesses it.
-func preprocessImage(path string, img *RGB8, p prep.Params) ([]float32, error) {
+// PreprocessImage checks img, decoded from path (a file or URL), against p
+// and preprocesses it, as LoadImage does after decoding; errors start with
+// the path.
+func PreprocessImage(path string, img *RGB8, p prep.Params) ([]float32, error) {
 	if !p.DoResize && (img.W != p.Width || img.H != p.Height) {
 		return nil, fmt.Errorf("%s: image is %d×%d but the model takes %d×%d and its preprocessing does not resize",
 			path, img.W, img.H, p.Width, p.Height)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"math/rand"
 	"slices"
 	"strings"
@@ -94,21 +95,37 @@ func TestLoaderRefuses(t *testing.T) {
 		{"missing", func(m map[string][]float32) { delete(m, "blk.1.ffn_up.bias") }, "missing tensors: blk.1.ffn_up.bias"},
 		{"unused", func(m map[string][]float32) { m["blk.9.extra"] = []float32{1} }, "does not use: blk.9.extra"},
 		{"misshaped", func(m map[string][]float32) { m[TensorClassB] = m[TensorClassB][:3] }, "tensor cls_head.bias"},
+		// One NaN weight makes every logit NaN: refused at load, by name.
+		{"nan in a packed matrix", func(m map[string][]float32) { m[BlockTensor(1, AttnKW)][100] = nan },
+			"tensor blk.1.attn_k.weight holds 1 NaN or Inf values (first NaN at element 100)"},
+		{"inf in a vector", func(m map[string][]float32) {
+			m[TensorPostNormB][3], m[TensorPostNormB][5] = inf, -inf
+		}, "tensor post_norm.bias holds 2 NaN or Inf values (first +Inf at element 3)"},
+		{"nan in the position embeddings", func(m map[string][]float32) { m[TensorPos][0] = nan },
+			"tensor pos_embd holds 1 NaN or Inf values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tensors := randomTensors(&cfg, 1)
 			tc.change(tensors)
-			_, err := buildModelShaped(cfg, tensors)
+			names, get := shapedGetter(cfg, tensors)
+			_, err := New(cfg, names, get)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+				t.Fatalf("New: err = %v, want it to mention %q", err, tc.want)
+			}
+			// The training parameters (finetune's base model) load the same checks.
+			_, err = LoadParams(&cfg, names, get)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("LoadParams: err = %v, want it to mention %q", err, tc.want)
 			}
 		})
 	}
 }
 
-// buildModelShaped reports each tensor's shape from its length, so a short
+var nan, inf = float32(math.NaN()), float32(math.Inf(1))
+
+// shapedGetter reports each tensor's shape from its length, so a short
 // tensor shows up as a wrong shape.
-func buildModelShaped(cfg Config, tensors map[string][]float32) (*Model, error) {
+func shapedGetter(cfg Config, tensors map[string][]float32) ([]string, Getter) {
 	shapes := TensorShapes(&cfg)
 	var names []string
 	for n := range tensors {
@@ -121,7 +138,7 @@ func buildModelShaped(cfg Config, tensors map[string][]float32) (*Model, error) 
 		}
 		return tensors[name], s, nil
 	}
-	return New(cfg, names, get)
+	return names, get
 }
 
 func TestConfigValidate(t *testing.T) {

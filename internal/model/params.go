@@ -133,6 +133,9 @@ func LoadParams(c *Config, names []string, get Getter) (*Params, error) {
 		if !slices.Equal(shape, shapes[name]) || len(data) != len(dst) {
 			return nil, fmt.Errorf("tensor %s: shape %v, want %v for this config (re-run vitctl convert)", name, shape, shapes[name])
 		}
+		if err := CheckFinite(data); err != nil {
+			return nil, fmt.Errorf("tensor %s %w: the weights are broken (convert the checkpoint again)", name, err)
+		}
 		copy(dst, data)
 	}
 	return p, nil

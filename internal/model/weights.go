@@ -109,6 +109,10 @@ func (l *loader) raw(name string) []float32 {
 		l.err = fmt.Errorf("tensor %s: shape %v, want %v for this config (re-run vitctl convert)", name, shape, want)
 		return nil
 	}
+	if err := CheckFinite(data); err != nil {
+		l.err = fmt.Errorf("tensor %s %w: the weights are broken (convert the checkpoint again)", name, err)
+		return nil
+	}
 	l.n += len(data)
 	return data
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -83,6 +84,8 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 		}
 	}
 	d := &Dataset{Labels: labels}
+	var unknown []string // distinct, in the order met
+	var first string     // the first example with one
 	for _, p := range pairs {
 		i, ok := id[p[1]]
 		if !ok {
@@ -91,11 +94,52 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s: %s: label %q is not one of the labels %v", path, p[0], p[1], labels)
+			if first == "" {
+				first = p[0]
+			}
+			if !slices.Contains(unknown, p[1]) {
+				unknown = append(unknown, p[1])
+			}
+			continue
 		}
 		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
 	}
+	if len(unknown) > 0 {
+		return nil, unknownLabels(path, first, unknown, labels)
+	}
 	return d, nil
+}
+
+// LabelError is Open's error for labels that the labels it was given lack.
+type LabelError struct{ msg string }
+
+func (e *LabelError) Error() string { return e.msg }
+
+// unknownLabels names every label of a data set that labels lacks and the
+// first example with one, and only a few of labels: a model's 1000 would
+// bury the message.
+func unknownLabels(path, example string, unknown, labels []string) error {
+	what := fmt.Sprintf("label %q is not one of", unknown[0])
+	if len(unknown) > 1 {
+		what = fmt.Sprintf("%d labels (%s) are not among", len(unknown), quoteSome(unknown, 8))
+	}
+	n := fmt.Sprintf("%d labels", len(labels))
+	if len(labels) == 1 {
+		n = "1 label"
+	}
+	return &LabelError{fmt.Sprintf("%s: %s: %s the %s: %s", path, example, what, n, quoteSome(labels, 8))}
+}
+
+// quoteSome quotes the first n of s and says how many more there are.
+func quoteSome(s []string, n int) string {
+	q := make([]string, 0, n+1)
+	for _, x := range s[:min(n, len(s))] {
+		q = append(q, strconv.Quote(x))
+	}
+	if len(s) > n {
+		q = append(q, fmt.Sprintf("… %d more", len(s)-n))
+	}
+	return strings.Join(q, ", ")
 }
 
 // foldLabel is how a data set's label may differ from a model's and still

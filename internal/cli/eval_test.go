@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/train"
+)
+
+// TestEvalLabels: a data set whose class folders are not the model's
+// labels fails in one line naming them and a few of the model's, and says
+// that finetune teaches new labels; folders named by the model's labels
+// (letter case and underscores aside) are evaluated.
+func TestEvalLabels(t *testing.T) {
+	boot, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		classes []string
+		want    int
+		msg     string
+	}{
+		{"the model's", []string{"ankle_boot", "Trouser"}, ExitOK, ""},
+		{"others", []string{"ankle_boot", "rose", "tulip"}, ExitFailed,
+			`2 labels ("rose", "tulip") are not among the 10 labels: "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", … 2 more (eval measures a model on its own labels; vitctl finetune teaches it new ones)`},
+	} {
+		data := t.TempDir()
+		for _, c := range tc.classes {
+			os.Mkdir(filepath.Join(data, c), 0o755)
+			if err := os.WriteFile(filepath.Join(data, c, "1.png"), boot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, _, errs := run(t, "", "eval", "-m", "fashion-vit", data)
+		if code != tc.want || !strings.Contains(errs, tc.msg) {
+			t.Errorf("%s: exit %d, want %d; stderr %q should contain %q", tc.name, code, tc.want, errs, tc.msg)
+		}
+	}
+}
+
+// TestEvalView: eval's text and plot show every class of a model of at
+// most 30, else only the data set's classes, the predictions outside them
+// in one "other" column (a 1000-class model printed a 1000×1000 matrix for
+// a folder of daisies and asked --plot for a 24,160-pixel square).
+func TestEvalView(t *testing.T) {
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = fmt.Sprint("c", i)
+	}
+	logit := func(L, c int) []float32 {
+		l := make([]float32, L)
+		l[c] = 1
+		return l
+	}
+	for _, tc := range []struct {
+		name       string
+		labels     []string
+		truth      []int
+		pred       []int
+		rows, cols []string
+		confusion  [][]int
+	}{
+		{"few classes: all shown", []string{"a", "b", "c"}, []int{0, 0}, []int{0, 2},
+			[]string{"a", "b", "c"}, []string{"a", "b", "c"}, [][]int{{1, 0, 1}, {0, 0, 0}, {0, 0, 0}}},
+		{"many: the data's classes", many, []int{3, 3, 7}, []int{3, 7, 7},
+			[]string{"c3", "c7"}, []string{"c3", "c7"}, [][]int{{1, 1}, {0, 1}}},
+		{"many: other", many, []int{3, 3, 7, 7}, []int{3, 39, 0, 7},
+			[]string{"c3", "c7"}, []string{"c3", "c7", "other"}, [][]int{{1, 0, 1}, {0, 1, 1}}},
+	} {
+		var logits [][]float32
+		for _, p := range tc.pred {
+			logits = append(logits, logit(len(tc.labels), p))
+		}
+		v := viewOf(train.Score(tc.labels, tc.truth, logits))
+		if !slices.Equal(v.rows, tc.rows) || !slices.Equal(v.cols, tc.cols) || len(v.perClass) != len(tc.rows) ||
+			!slices.EqualFunc(v.confusion, tc.confusion, slices.Equal) {
+			t.Errorf("%s: rows %v cols %v confusion %v, want %v %v %v", tc.name, v.rows, v.cols, v.confusion, tc.rows, tc.cols, tc.confusion)
+		}
+	}
+}
+
+// TestEvalManyClasses: the default 1000-class model on two images prints
+// their classes only and draws a small --plot; data with more than 100 of
+// its classes is refused with --plot before any image is read.
+func TestEvalManyClasses(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "two.csv")
+	images, err := filepath.Abs(imagesDir) // a list's relative paths start at its folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := filepath.Join(images, "chelsea.png") + ",Egyptian cat\n" + filepath.Join(images, "coffee.png") + ",espresso\n"
+	os.WriteFile(list, []byte(body), 0o644)
+	plot := filepath.Join(dir, "cm.png")
+	code, out, errs := run(t, "", "eval", "--plot", plot, list)
+	if code != ExitOK || strings.Contains(out, "tench") || !strings.Contains(out, "the model's other 998 classes") || !strings.Contains(out, "Egyptian cat  espresso") {
+		t.Fatalf("exit %d: %s\n%s", code, out, errs)
+	}
+	f, err := os.Open(plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width > 500 || cfg.Height > 500 {
+		t.Errorf("--plot: %+v, %v; want at most 500×500", cfg, err)
+	}
+	m, err := loadModel(resolveModel(""), false, &precisionFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i, l := range m.Config.Labels[:101] {
+		fmt.Fprintf(&b, "%d.png,%q\n", i, l)
+	}
+	big := filepath.Join(dir, "big.csv")
+	os.WriteFile(big, []byte(b.String()), 0o644)
+	code, _, errs = run(t, "", "eval", "--plot", plot, big)
+	if code != ExitUsage || !strings.Contains(errs, "--plot: the confusion matrix would have 101 rows; the picture draws at most 100") {
+		t.Errorf("101 classes: exit %d, %s", code, errs)
+	}
+}
+
+// TestEvalSkipsUnreadable: images that cannot be read are reported by
+// path and skipped, the others scored, exit 1, as eval's help says; a
+// missing or broken file stopped the run with "inference: image has 0
+// values, want 150528".
+func TestEvalSkipsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	boot := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	good, err := os.ReadFile(boot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "good.png"), good, 0o644)
+	os.WriteFile(filepath.Join(dir, "cut.png"), good[:len(good)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644)
+	for _, tc := range []struct {
+		name, list string
+		bad        []string
+	}{
+		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"missing.png: cannot read: no such file"}},
+		{"truncated and empty", "cut.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", []string{"cut.png: ", "empty.png: empty file"}},
+	} {
+		list := filepath.Join(dir, "l.csv")
+		os.WriteFile(list, []byte(tc.list), 0o644)
+		code, out, errs := run(t, "", "eval", "-m", "fashion-vit", list)
+		if code != ExitFailed || !strings.Contains(out, "images  1\ntop-1   100.00 %") || strings.Contains(errs, "inference") {
+			t.Errorf("%s: exit %d, want 1 with the good image scored:\n%s\n%s", tc.name, code, out, errs)
+		}
+		for _, b := range tc.bad {
+			if !strings.Contains(errs, filepath.Join(dir, b)) {
+				t.Errorf("%s: stderr %q does not report %q", tc.name, errs, b)
+			}
+		}
+	}
+}

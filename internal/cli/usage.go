@@ -80,9 +80,18 @@ func typeArgErrors(c *cobra.Command) {
 	}
 }
 
-// flagError types a flag parsing error as a usage error, naming the flag
-// and the value first: --threads "x": want a whole number.
-func flagError(err error) error {
+// flagError types a flag parsing error of cmd as a usage error, naming
+// the flag and the value first: --threads "x": want a whole number; an
+// unknown flag gets the flags of cmd it may have meant.
+func flagError(cmd *cobra.Command, err error) error {
+	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) && unknown.GetSpecifiedShortnames() == "" {
+		msg := err.Error()
+		if s := similarFlags(cmd, unknown.GetSpecifiedName()); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usagef("%s (see vitctl %s --help)", msg, cmd.Name())
+	}
 	var iv *pflag.InvalidValueError
 	if !errors.As(err, &iv) {
 		return usageError{err}
@@ -100,6 +109,26 @@ func flagError(err error) error {
 		}
 	}
 	return usagef("%s %q: %v", name, iv.GetValue(), cause)
+}
+
+// similarFlags are cmd's flags (its own and inherited, hidden ones
+// aside) that name may have meant: the same but for dashes, underscores
+// and letter case ("topk", "TOP_K"), one holding the other ("thread"), or
+// at most two edits apart ("presicion").
+func similarFlags(cmd *cobra.Command, name string) []string {
+	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s)) }
+	n := norm(name)
+	var out []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		fn := norm(f.Name)
+		if f.Hidden || len(n) < 2 {
+			return
+		}
+		if fn == n || len(n) >= 4 && strings.Contains(fn, n) || len(fn) >= 4 && strings.Contains(n, fn) || editDistance(n, fn) <= 2 {
+			out = append(out, "--"+f.Name)
+		}
+	})
+	return out
 }
 
 func asPathError(err error, pe **fs.PathError) bool { return errors.As(err, pe) }

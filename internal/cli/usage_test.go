@@ -38,3 +38,21 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownFlagSuggestions: an unknown flag is a usage error naming the
+// command's flags it may have meant, and the command's help.
+func TestUnknownFlagSuggestions(t *testing.T) {
+	for _, tc := range []struct{ cmd, flag, want string }{
+		{"classify", "--topk", "unknown flag: --topk; did you mean --top-k? (see vitctl classify --help)"},
+		{"classify", "--TOP_K", "did you mean --top-k?"},
+		{"classify", "--thread", "did you mean --threads?"},
+		{"benchmark", "--presicion", "did you mean --precision?"},
+		{"finetune", "--epoch", "did you mean --epochs?"},
+		{"embed", "--xyz", "unknown flag: --xyz (see vitctl embed --help)"},
+	} {
+		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s %s: exit %d, stderr %q, want %q", tc.cmd, tc.flag, code, errs, tc.want)
+		}
+	}
+}

@@ -143,7 +143,11 @@ func (g *lowGemm) do(int) {
 }
 
 // item computes one block of rows × panels: per panel, K in blocks of
-// kcGroups, each block over every row tile, as gemm.item.
+// kcGroups, each block over every row tile, as gemm.item; with a single K
+// block each tile is stored (dequantised) as soon as it is computed, so the
+// accumulators are one tile, in L1, instead of the item's whole column of
+// tiles (int8 ViT-B proj on 2 threads: the column's 50 KiB, written by the
+// tiles and read back by the dequantisation, made 1.44× of one thread).
 func (g *lowGemm) item(s *lowScratch, it int) {
 	r0 := it / g.cb * g.rowsPer
 	r1 := min(r0+g.rowsPer, g.m)
@@ -151,41 +155,68 @@ func (g *lowGemm) item(s *lowScratch, it int) {
 	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
 	mr := g.im.mr
 	tiles := ceilDiv(r1-r0, mr)
-	int8 := g.w.p == INT8
-	if int8 {
+	acc := tiles // tiles of accumulators: all of the column, or one
+	if g.kg <= kcGroups {
+		acc = 1
+	}
+	if g.w.p == INT8 {
 		s.f = grow(s.f, mr*nr)
-		if cap(s.i) < tiles*mr*nr {
-			s.i = make([]int32, tiles*mr*nr)
+		if cap(s.i) < acc*mr*nr {
+			s.i = make([]int32, acc*mr*nr)
 		}
-		s.i = s.i[:tiles*mr*nr]
+		s.i = s.i[:acc*mr*nr]
 	} else {
-		s.f = grow(s.f, tiles*mr*nr)
+		s.f = grow(s.f, acc*mr*nr)
 	}
 	if g.kg == 0 { // no products: the epilogue sees zeros
 		clear(s.f)
 		clear(s.i)
 	}
 	for q := p0; q < p1; q++ {
-		for pc := 0; pc < g.kg; pc += kcGroups {
-			kc := min(kcGroups, g.kg-pc)
-			bp := g.w.b[(q*g.kg+pc)*nr:][:kc*nr]
+		if acc == 1 {
 			for t := range tiles {
-				a := g.a[(r0+t*mr)*g.kg+pc:]
-				if int8 {
-					g.im.int8.tile(kc, a, g.kg, bp, s.i[t*mr*nr:], nr, pc > 0)
-				} else {
-					g.im.bf16.tile(kc, a, g.kg, bp, s.f[t*mr*nr:], nr, pc > 0)
-				}
+				g.tile(s, q, 0, g.kg, r0+t*mr, 0)
+				g.store(s, q, r0+t*mr, 0)
+			}
+			continue
+		}
+		for pc := 0; pc < g.kg; pc += kcGroups {
+			for t := range tiles {
+				g.tile(s, q, pc, min(kcGroups, g.kg-pc), r0+t*mr, t)
 			}
 		}
 		for t := range tiles {
-			row0, ct := r0+t*mr, s.f
-			if !int8 {
-				ct = s.f[t*mr*nr:]
-			} else {
-				g.im.int8.dequant(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr])
-			}
-			storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, ct, nr, mr, row0, q*nr)
+			g.store(s, q, r0+t*mr, t)
 		}
 	}
+}
+
+// tile runs one row tile's product over kc groups from pc, rows row0…,
+// panel q, into accumulator tile t of s.
+func (g *lowGemm) tile(s *lowScratch, q, pc, kc, row0, t int) {
+	if kc == 0 {
+		return
+	}
+	mr := g.im.mr
+	a := g.a[row0*g.kg+pc:]
+	bp := g.w.b[(q*g.kg+pc)*nr:][:kc*nr]
+	if g.w.p == INT8 {
+		g.im.int8.tile(kc, a, g.kg, bp, s.i[t*mr*nr:], nr, pc > 0)
+	} else {
+		g.im.bf16.tile(kc, a, g.kg, bp, s.f[t*mr*nr:], nr, pc > 0)
+	}
+}
+
+// store writes accumulator tile t of s, rows row0… of panel q, through the
+// epilogue, dequantised first for int8.
+func (g *lowGemm) store(s *lowScratch, q, row0, t int) {
+	mr := g.im.mr
+	var ct []float32
+	if g.w.p == INT8 {
+		ct = s.f
+		g.im.int8.dequant(ct, s.i[t*mr*nr:], g.sa[row0:row0+mr], g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr])
+	} else {
+		ct = s.f[t*mr*nr:]
+	}
+	storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, ct, nr, mr, row0, q*nr)
 }

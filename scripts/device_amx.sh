@@ -17,7 +17,9 @@
 # bf16 and int8 with A as rows and as tiles, 1, 2 and 16 threads; three rounds
 # so the layouts alternate), vitctl benchmark in bf16 and int8 at 1–16 threads,
 # and scaling.py (vitctl vs ONNX Runtime vs PyTorch, about two minutes).
-# About six minutes in all; PART picks fewer.
+# About six minutes in all; PART picks fewer. Back here,
+# scripts/bench_summary.py OUT/kernels_bench.txt prints its benchmarks as
+# Markdown tables (medians over the rounds).
 #
 # The device tool sends the checkout its session started in (the lead's), not a
 # helper's worktree: copy .device/ and this script there, into its ignored .device/,

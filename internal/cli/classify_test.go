@@ -161,7 +161,7 @@ func TestNonFiniteNpy(t *testing.T) {
 	})
 	wantErr := map[string]string{
 		"a_good.npy": "",
-		"b_nan.npy":  "the array holds 1 NaN or Inf values (first NaN at element 7); preprocessed pixels must be finite numbers",
+		"b_nan.npy":  "the array holds 1 NaN or Inf value (first NaN at element 7); preprocessed pixels must be finite numbers",
 		"c_inf.npy":  "the array holds 2 NaN or Inf values (first -Inf at element 0)",
 		"d_huge.npy": "the model's output holds",
 	}
@@ -275,8 +275,8 @@ func TestClassifyRefusesBrokenWeights(t *testing.T) {
 		bits uint32
 		want string
 	}{
-		{"nan", 0x7fc00000, "tensor post_norm.weight holds 1 NaN or Inf values (first NaN at element 63)"},
-		{"inf", 0xff800000, "tensor post_norm.weight holds 1 NaN or Inf values (first -Inf at element 63)"},
+		{"nan", 0x7fc00000, "tensor post_norm.weight holds 1 NaN or Inf value (first NaN at element 63)"},
+		{"inf", 0xff800000, "tensor post_norm.weight holds 1 NaN or Inf value (first -Inf at element 63)"},
 	} {
 		bad := slices.Clone(good)
 		// The last tensor in the file is post_norm.weight, f32: its last value.

@@ -371,7 +371,7 @@ func TestConvertErrors(t *testing.T) {
 		{"dtype", func(m *tiny) { m.weights["vit.layernorm.bias"] = stTensor{"F64", []int{8}, make([]byte, 64)} }, gguf.F32,
 			[]string{`tensor "vit.layernorm.bias" has dtype F64`}},
 		{"NaN", func(m *tiny) { m.weights["vit.encoder.layer.1.intermediate.dense.bias"] = nanTensor }, gguf.F32,
-			[]string{`model.safetensors: tensor "vit.encoder.layer.1.intermediate.dense.bias" holds 1 NaN or Inf values (first NaN at element 3)`}},
+			[]string{`model.safetensors: tensor "vit.encoder.layer.1.intermediate.dense.bias" holds 1 NaN or Inf value (first NaN at element 3)`}},
 		{"f16 overflow", func(m *tiny) {
 			x := f32Tensor([]int{8, 8}, 3)
 			binary.LittleEndian.PutUint32(x.data[20:], math.Float32bits(70000))

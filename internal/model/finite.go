@@ -6,7 +6,8 @@ import (
 )
 
 // CheckFinite returns an error when x holds NaN or Inf, counting them and
-// naming the first: "holds 2 NaN or Inf values (first NaN at element 7)".
+// naming the first: "holds 2 NaN or Inf values (first NaN at element 7)",
+// "holds 1 NaN or Inf value (…)".
 // One NaN weight turns every output into NaN, so loaders refuse it instead.
 func CheckFinite(x []float32) error {
 	for i, v := range x {
@@ -28,5 +29,9 @@ func nonFinite(x []float32, first int) error {
 			bad++
 		}
 	}
-	return fmt.Errorf("holds %d NaN or Inf values (first %v at element %d)", bad, x[first], first)
+	noun := "values"
+	if bad == 1 {
+		noun = "value"
+	}
+	return fmt.Errorf("holds %d NaN or Inf %s (first %v at element %d)", bad, noun, x[first], first)
 }

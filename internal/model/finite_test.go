@@ -13,9 +13,9 @@ func TestCheckFinite(t *testing.T) {
 	}{
 		{"empty", nil, ""},
 		{"finite", []float32{0, -1, 3.4e38, -3.4e38, 1e-45}, ""},
-		{"nan", []float32{1, nan, 2}, "holds 1 NaN or Inf values (first NaN at element 1)"},
+		{"nan", []float32{1, nan, 2}, "holds 1 NaN or Inf value (first NaN at element 1)"},
 		{"inf and nan", []float32{1, 2, -inf, nan, inf}, "holds 3 NaN or Inf values (first -Inf at element 2)"},
-		{"last", []float32{0, 0, 0, inf}, "holds 1 NaN or Inf values (first +Inf at element 3)"},
+		{"last", []float32{0, 0, 0, inf}, "holds 1 NaN or Inf value (first +Inf at element 3)"},
 	} {
 		err := CheckFinite(tc.x)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {

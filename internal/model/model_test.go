@@ -97,12 +97,12 @@ func TestLoaderRefuses(t *testing.T) {
 		{"misshaped", func(m map[string][]float32) { m[TensorClassB] = m[TensorClassB][:3] }, "tensor cls_head.bias"},
 		// One NaN weight makes every logit NaN: refused at load, by name.
 		{"nan in a packed matrix", func(m map[string][]float32) { m[BlockTensor(1, AttnKW)][100] = nan },
-			"tensor blk.1.attn_k.weight holds 1 NaN or Inf values (first NaN at element 100)"},
+			"tensor blk.1.attn_k.weight holds 1 NaN or Inf value (first NaN at element 100)"},
 		{"inf in a vector", func(m map[string][]float32) {
 			m[TensorPostNormB][3], m[TensorPostNormB][5] = inf, -inf
 		}, "tensor post_norm.bias holds 2 NaN or Inf values (first +Inf at element 3)"},
 		{"nan in the position embeddings", func(m map[string][]float32) { m[TensorPos][0] = nan },
-			"tensor pos_embd holds 1 NaN or Inf values"},
+			"tensor pos_embd holds 1 NaN or Inf value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tensors := randomTensors(&cfg, 1)

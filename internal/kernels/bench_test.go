@@ -102,9 +102,10 @@ func BenchmarkLayerNorm(b *testing.B) {
 // BenchmarkViTB16 runs the kernels of a ViT-B/16 forward pass at batch 1
 // (patch embedding, 12 encoder blocks of random weights, final LayerNorm),
 // as internal/model calls them, and reports ms per image and GFLOP/s, and
-// ms per image spent in each kind of call.
+// ms per image spent in each kind of call. Where there are more than 2
+// CPUs it also runs fp32 at batch 16 on all of them.
 func BenchmarkViTB16(b *testing.B) {
-	const T, D, H, I, L, P = 197, 768, 12, 3072, 12, 768 // P = 3·16·16
+	const T, D, H, I, L, P, maxB = 197, 768, 12, 3072, 12, 768, 16 // P = 3·16·16
 	r := rand.New(rand.NewPCG(4, 4))
 	rnd := func(n int) []float32 {
 		s := make([]float32, n)
@@ -128,10 +129,18 @@ func BenchmarkViTB16(b *testing.B) {
 			ln1W: rnd(D), ln1B: rnd(D), ln2W: rnd(D), ln2B: rnd(D),
 		}
 	}
-	pixels := rnd((T - 1) * P)
-	x, h := make([]float32, T*D), make([]float32, T*D)
-	qkv, ctx, up := make([]float32, T*3*D), make([]float32, T*D), make([]float32, T*I)
-	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*(3*D+D+2*I)+4*float64(T*T*D))
+	threads := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		threads = append(threads, n)
+	}
+	bmax := 1
+	if len(threads) > 2 {
+		bmax = maxB
+	}
+	pixels, pemb := rnd(bmax*(T-1)*P), make([]float32, bmax*(T-1)*D)
+	x, h := make([]float32, bmax*T*D), make([]float32, bmax*T*D)
+	qkv, ctx, up := make([]float32, bmax*T*3*D), make([]float32, bmax*T*D), make([]float32, bmax*T*I)
+	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*(3*D+D+2*I)+4*float64(T*T*D)) // per image
 	// Each call is timed, for where the time goes: ms per image of the
 	// patch embedding, the LayerNorms, the four Linear layers and attention.
 	ops := []string{"patch", "ln", "qkv", "att", "proj", "fc1", "fc2"}
@@ -141,22 +150,32 @@ func BenchmarkViTB16(b *testing.B) {
 		f()
 		spent[op] += time.Since(t0)
 	}
-	forward := func(p *Pool) {
-		timed(0, func() { Linear(p, x[D:], D, pixels, P, T-1, patch, Epilogue{Bias: patchB}) })
+	forward := func(p *Pool, B int) {
+		M := B * T
+		timed(0, func() {
+			Linear(p, pemb, D, pixels, P, B*(T-1), patch, Epilogue{Bias: patchB})
+			for i := range B {
+				copy(x[(i*T+1)*D:(i+1)*T*D], pemb[i*(T-1)*D:])
+			}
+		})
 		for _, ly := range layers {
-			timed(1, func() { LayerNorm(p, h, x, T, D, ly.ln1W, ly.ln1B, 1e-12) })
-			timed(2, func() { Linear(p, qkv, 3*D, h, D, T, ly.qkv, Epilogue{Bias: ly.qkvB}) })
-			timed(3, func() { Attention(p, ctx, qkv, 1, T, H, D/H, 0.125, nil) })
-			timed(4, func() { Linear(p, x, D, ctx, D, T, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
-			timed(1, func() { LayerNorm(p, h, x, T, D, ly.ln2W, ly.ln2B, 1e-12) })
-			timed(5, func() { Linear(p, up, I, h, D, T, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU}) })
-			timed(6, func() { Linear(p, x, D, up, I, T, ly.down, Epilogue{Bias: ly.downB, Residual: x}) })
+			timed(1, func() { LayerNorm(p, h, x, M, D, ly.ln1W, ly.ln1B, 1e-12) })
+			timed(2, func() { Linear(p, qkv, 3*D, h, D, M, ly.qkv, Epilogue{Bias: ly.qkvB}) })
+			timed(3, func() { Attention(p, ctx, qkv, B, T, H, D/H, 0.125, nil) })
+			timed(4, func() { Linear(p, x, D, ctx, D, M, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
+			timed(1, func() { LayerNorm(p, h, x, M, D, ly.ln2W, ly.ln2B, 1e-12) })
+			timed(5, func() { Linear(p, up, I, h, D, M, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU}) })
+			timed(6, func() { Linear(p, x, D, up, I, M, ly.down, Epilogue{Bias: ly.downB, Residual: x}) })
 		}
-		timed(1, func() { LayerNorm(p, h, x, T, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
+		timed(1, func() { LayerNorm(p, h, x, M, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
-	threads := []int{1, 2}
-	if n := runtime.NumCPU(); n > 2 {
-		threads = append(threads, n)
+	// vitRun is one case: the threads, the batch, workers' spinFor and A's layout.
+	type vitRun struct {
+		impl   string
+		tiled  bool
+		th, B  int
+		spin   time.Duration
+		suffix string
 	}
 	for _, prec := range []Precision{FP32, BF16, INT8} {
 		if prec != FP32 {
@@ -165,6 +184,7 @@ func BenchmarkViTB16(b *testing.B) {
 				ly.qkv, ly.out, ly.up, ly.down = ly.qkv.To(prec), ly.out.To(prec), ly.up.To(prec), ly.down.To(prec)
 			}
 		}
+		var runs []vitRun
 		layouts := []bool{amxTiled}
 		if sel[prec].amx(prec) {
 			layouts = []bool{false, true} // A as rows, then as tiles (amxTiled)
@@ -175,36 +195,37 @@ func BenchmarkViTB16(b *testing.B) {
 				impl += "-tiles"
 			}
 			for _, th := range threads {
-				spins := []time.Duration{spinFor}
-				if th > 2 {
-					spins = append(spins, 10*spinFor) // do workers that park cost?
-				}
-				for _, spin := range spins {
-					name := fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d", prec, impl, th)
-					if spin != spinFor {
-						name += fmt.Sprintf("/spin=%v", spin)
-					}
-					b.Run(name, func(b *testing.B) {
-						defer func(tiled bool, spin time.Duration) { amxTiled, spinFor = tiled, spin }(amxTiled, spinFor)
-						amxTiled, spinFor = tiled, spin
-						p := NewPool(th)
-						clear(x)
-						forward(p)
-						spent = [7]time.Duration{}
-						c0, w0 := cpuTime(), p.tm.wakes.Load()
-						for b.Loop() {
-							clear(x)
-							forward(p)
-						}
-						reportFlops(b, flops, cpuTime()-c0)
-						b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/img")
-						b.ReportMetric(float64(p.tm.wakes.Load()-w0)/float64(b.N), "wakes/img")
-						for i, op := range ops {
-							b.ReportMetric(spent[i].Seconds()*1e3/float64(b.N), op+"-ms/img")
-						}
-					})
+				runs = append(runs, vitRun{impl, tiled, th, 1, spinFor, ""})
+				if th > 2 { // do workers that park cost?
+					runs = append(runs, vitRun{impl, tiled, th, 1, 10 * spinFor, fmt.Sprintf("/spin=%v", 10*spinFor)})
 				}
 			}
+		}
+		if prec == FP32 && bmax > 1 {
+			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, threads[len(threads)-1], bmax, spinFor, fmt.Sprintf("/batch=%d", bmax)})
+		}
+		for _, ru := range runs {
+			name := fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d%s", prec, ru.impl, ru.th, ru.suffix)
+			b.Run(name, func(b *testing.B) {
+				defer func(tiled bool, spin time.Duration) { amxTiled, spinFor = tiled, spin }(amxTiled, spinFor)
+				amxTiled, spinFor = ru.tiled, ru.spin
+				p := NewPool(ru.th)
+				clear(x)
+				forward(p, ru.B)
+				spent = [7]time.Duration{}
+				c0, w0 := cpuTime(), p.tm.wakes.Load()
+				for b.Loop() {
+					clear(x)
+					forward(p, ru.B)
+				}
+				imgs := float64(b.N * ru.B)
+				reportFlops(b, flops*float64(ru.B), cpuTime()-c0)
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/imgs, "ms/img")
+				b.ReportMetric(float64(p.tm.wakes.Load()-w0)/imgs, "wakes/img")
+				for i, op := range ops {
+					b.ReportMetric(spent[i].Seconds()*1e3/imgs, op+"-ms/img")
+				}
+			})
 		}
 	}
 }

@@ -14,8 +14,9 @@
 # test, BenchmarkAMXPeak/AMXCall/AMXLinear (ViT-B/16's GEMMs, A packed as rows
 # and as tiles, K blocks 128–768), BenchmarkPoolRun (one run's dispatch and
 # wait at 16 threads) and BenchmarkViTB16 (time per kind of call, fp32/bf16/int8,
-# bf16 and int8 with A as rows and as tiles, 1, 2 and 16 threads; three rounds
-# so the layouts alternate), vitctl benchmark in bf16 and int8 at 1–16 threads,
+# bf16 and int8 with A as rows and as tiles, 1, 2 and 16 threads, 16 threads
+# again with workers spinning 2 ms before they park, fp32 batch 16; three
+# rounds so the layouts alternate), vitctl benchmark in bf16 and int8 at 1–16 threads,
 # and scaling.py (vitctl vs ONNX Runtime vs PyTorch, about two minutes).
 # About six minutes in all; PART picks fewer. Back here,
 # scripts/bench_summary.py OUT/kernels_bench.txt prints its benchmarks as

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vitctl/vitctl/internal/shard"
 )
 
 func init() { subcommands = append(subcommands, newClassifyCmd) }
@@ -90,7 +92,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	cfg := &m.Config
 	lst := o.input.listing()
-	sc, err := o.scale.start(args, lst, s)
+	sc, err := o.scale.start(args, lst, s, shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA()})
 	if err != nil {
 		return err
 	}
@@ -113,10 +115,18 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		batch:   o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
-	var done, inputsDone, failed int // done and failed count images, inputsDone inputs
+	var done, kept, inputsDone, failed int // done, kept (in the --resume file) and failed count images, inputsDone inputs
 	var writeErr error
 	start := time.Now()
 	runErr := pl.run(cmd.Context(), inputs, func(r result) {
+		if r.last {
+			inputsDone++
+			defer bar.add()
+		}
+		if sc.has(r.path) { // resumed: the file holds this image's record
+			kept++
+			return
+		}
 		rec := record{Path: r.path, Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
 			failed++
@@ -129,10 +139,6 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			writeErr = fmt.Errorf("writing output: %w", err)
 		}
 		done++
-		if r.last {
-			inputsDone++
-			bar.add()
-		}
 	})
 	bar.finish()
 	if err := rep.close(); err != nil && writeErr == nil {
@@ -147,7 +153,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if writeErr != nil {
 		return writeErr
 	}
-	if len(inputs) == 0 && sc.listed > 0 {
+	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		return nil // this shard's share is empty, or all of it was done before
 	}
 	return summarize(s, done, failed, time.Since(start), lst.skippedNote())

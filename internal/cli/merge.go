@@ -30,9 +30,9 @@ func newMergeCmd(s streams) *cobra.Command {
 		Short: "Join the JSONL files of a sharded run, checking each input has one record",
 		Long: `Merge copies the records of the JSONL files written by the shards of a
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
-after file. It fails, naming the files, when a path has two records or a
-file ends with a torn line (its shard was killed: run it again with
---resume). With the run's inputs (--inputs, -r, --from-file, as given to
+after file. It fails, naming the files, when a path has two records, the
+records are from two models (model_sha256), or a file ends with a torn
+line (its shard was killed: run it again with --resume). With the run's inputs (--inputs, -r, --from-file, as given to
 classify) it also checks that every input has a record and that no record
 is for another path. docs/scale.md shows a whole sharded run.`,
 		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl

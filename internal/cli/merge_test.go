@@ -40,6 +40,10 @@ func TestMerge(t *testing.T) {
 	os.WriteFile(short, []byte(strings.Join(lines[1:], "")), 0o644)
 	torn := filepath.Join(dir, "torn.jsonl")
 	os.WriteFile(torn, append(b, `{"path":"x`...), 0o644)
+	fashion := filepath.Join(dir, "fashion-1.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-r", "--shard", "1/3", "--out", fashion, root); code != ExitOK {
+		t.Fatalf("shard 1 with fashion-vit: exit %d\n%s", code, errs)
+	}
 	other := filepath.Join(dir, "other.jsonl")
 	os.WriteFile(other, []byte(`{"path":"elsewhere.png"}`+"\n"), 0o644)
 	for _, tc := range []struct {
@@ -50,6 +54,7 @@ func TestMerge(t *testing.T) {
 		{[]string{files[0], files[1], files[1], files[2]}, "a second record for"},
 		{[]string{files[0], torn, files[2]}, "torn.jsonl: ends with a torn line"},
 		{append(slices.Clone(files), other), "1 record is for a path that is not an input (elsewhere.png)"},
+		{[]string{files[0], fashion, files[2]}, "is from model fashion-vit (sha256 d4b0f5fc13d8), but " + files[0] + " holds records from vit-tiny-in1k (sha256 89d044742132): were the runs given different -m?"},
 	} {
 		os.Remove(out)
 		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)

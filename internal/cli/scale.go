@@ -79,7 +79,9 @@ type scaleRun struct {
 
 // start lists the inputs of args and --from-file (folders as l says),
 // keeps this shard's, opens --out and drops the inputs it already has.
-func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, error) {
+// A --resume file must hold records of the run's model (id's SHA-256) and
+// for some of its inputs: anything else was another run's.
+func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record) (*scaleRun, error) {
 	sep := byte('\n')
 	if f.null {
 		sep = 0
@@ -100,6 +102,10 @@ func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, err
 			return nil, fmt.Errorf("--resume: %w", err)
 		}
 		r.w = r.log
+		if err := r.checkResumed(f.out, all, id); err != nil {
+			r.log.Close()
+			return nil, err
+		}
 		if r.log.Dropped > 0 {
 			fmt.Fprintf(s.err, "%s: dropped a torn last line (%d bytes), its input is done again\n", f.out, r.log.Dropped)
 		}
@@ -123,6 +129,33 @@ func (f *scaleFlags) start(args []string, l *listing, s streams) (*scaleRun, err
 	f.describe(s.err, r)
 	return r, nil
 }
+
+// checkResumed refuses a --resume file of another run: one whose records
+// are another model's, or none of whose records is for one of all, the
+// run's inputs in every shard (the same folder named another way, say
+// photos/ and then $PWD/photos, would be done again, each input twice).
+func (r *scaleRun) checkResumed(name string, all []input, id shard.Record) error {
+	first := r.log.First
+	if r.log.Len() == 0 || len(all) == 0 {
+		return nil
+	}
+	if first.ModelSHA256 != "" && first.ModelSHA256 != id.ModelSHA256 {
+		return usagef("--resume: %s holds records from model %s (sha256 %s), and this run's model is %s (sha256 %s): give -m %s, or another --out",
+			name, first.Model, first.ModelSHA256, id.Model, id.ModelSHA256, first.Model)
+	}
+	for _, in := range all {
+		if r.log.Done(in.path) || r.log.Done(in.path+"[0]") {
+			return nil
+		}
+	}
+	return usagef("--resume: none of the %s in %s is for an input of this run (it holds %s; this run's first input is %s): name the inputs as the run that wrote it did, or give another --out",
+		nouns(r.log.Len(), "record"), name, first.Path, all[0].path)
+}
+
+// has says whether the --resume file already holds a record for path, as
+// it may for an image of an input that holds several (FILE[i] of a .npy
+// file of N images), which is done again when one of them is missing.
+func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(path) }
 
 // readListFile reads the paths listed in the file called name ("-":
 // stdin), separated by sep (readList).

@@ -163,6 +163,50 @@ func TestResumeDropsTornLine(t *testing.T) {
 	}
 }
 
+// TestResumeRefusesAnotherRun: --resume refuses, with exit status 2 and
+// the file left as it was, a file whose records are from another model
+// or for none of the run's inputs (the same folder named another way);
+// the images of a .npy file of several are resumed without a second record.
+func TestResumeRefusesAnotherRun(t *testing.T) {
+	root, _ := shardFolder(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	first := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", out, "-r", root}
+	if code, _, errs := run(t, "", first...); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	before, _ := os.ReadFile(out)
+	t.Chdir(root)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another model", []string{"-m", "vit-tiny-in1k", "-r", root}, "holds records from model fashion-vit (sha256 d4b0f5fc13d8), and this run's model is vit-tiny-in1k (sha256 89d044742132): give -m fashion-vit"},
+		{"folder named another way", []string{"-m", "fashion-vit", "-r", "."}, "none of the 40 records in " + out + " is for an input of this run"},
+	} {
+		code, _, errs := run(t, "", append([]string{"classify", "-o", "jsonl", "--resume", "--out", out}, tc.args...)...)
+		after, _ := os.ReadFile(out)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) || string(after) != string(before) {
+			t.Errorf("%s: exit %d, file changed: %v, want 2 and %q\n%s", tc.name, code, string(after) != string(before), tc.want, errs)
+		}
+	}
+
+	batch := filepath.Join(dir, "batch.npy")
+	writeNpy(t, batch, []int{3, 3, 28, 28})
+	out = filepath.Join(dir, "npy.jsonl")
+	args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", out, batch}
+	run(t, "", args...)
+	full, _ := os.ReadFile(out)
+	os.WriteFile(out, full[:strings.Index(string(full), "\n")+1], 0o644) // killed after FILE[0]
+	for i := range 2 {
+		code, _, errs := run(t, "", args...)
+		if got, _ := os.ReadFile(out); code != ExitOK || string(got) != string(full) {
+			t.Errorf("resumed .npy of 3 images, run %d: exit %d\n%s\nfile:\n%s", i+1, code, errs, got)
+		}
+	}
+}
+
 // TestOutFile: --out writes the results to a file, not stdout, and an empty
 // shard writes an empty file and succeeds.
 func TestOutFile(t *testing.T) {

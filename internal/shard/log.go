@@ -10,12 +10,30 @@ import (
 	"os"
 )
 
+// Record is what a JSONL record says of itself: the input it is for and
+// the model that answered (empty in records that do not name one).
+type Record struct {
+	Path        string `json:"path"`
+	Model       string `json:"model"`
+	ModelSHA256 string `json:"model_sha256"`
+}
+
+// sameModel says why rec, from file, cannot join first, from firstFile:
+// two models answered. Records that name no model's SHA-256 join any.
+func sameModel(first Record, firstFile string, rec Record) error {
+	if first.ModelSHA256 == "" || rec.ModelSHA256 == "" || rec.ModelSHA256 == first.ModelSHA256 {
+		return nil
+	}
+	return fmt.Errorf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
+		rec.Path, rec.Model, rec.ModelSHA256, firstFile, first.Model, first.ModelSHA256)
+}
+
 // ScanRecords reads JSONL records, calling fn with each complete line's
-// "path" and the line itself (with its newline). It returns the length of
+// record and the line itself (with its newline). It returns the length of
 // the complete lines; a last line without its newline is torn (a run was
 // killed while writing it) and is not passed to fn. A complete line that
 // is not a JSON object with a non-empty "path" is an error naming its line.
-func ScanRecords(r io.Reader, fn func(path string, line []byte) error) (complete int64, err error) {
+func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete int64, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -25,13 +43,11 @@ func ScanRecords(r io.Reader, fn func(path string, line []byte) error) (complete
 		if err != nil {
 			return complete, err
 		}
-		var rec struct {
-			Path *string `json:"path"`
-		}
-		if json.Unmarshal(line, &rec) != nil || rec.Path == nil || *rec.Path == "" {
+		var rec Record
+		if json.Unmarshal(line, &rec) != nil || rec.Path == "" {
 			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
 		}
-		if err := fn(*rec.Path, line); err != nil {
+		if err := fn(rec, line); err != nil {
 			return complete, fmt.Errorf("line %d: %w", n, err)
 		}
 		complete += int64(len(line))
@@ -45,23 +61,31 @@ func ScanRecords(r io.Reader, fn func(path string, line []byte) error) (complete
 type Log struct {
 	f       *os.File
 	done    map[string]bool
-	Dropped int64 // bytes of a torn last line removed by Resume
+	First   Record // the file's first record naming a model, else its first; zero when it has none
+	Dropped int64  // bytes of a torn last line removed by Resume
 }
 
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
-// last line. One process at a time may resume a file.
+// last line. A file with two records for a path, or records of two models,
+// is refused. One process at a time may resume a file.
 func Resume(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	l := &Log{f: f, done: map[string]bool{}}
-	complete, err := ScanRecords(f, func(p string, _ []byte) error {
-		if l.done[p] {
-			return fmt.Errorf("a second record for %s", p)
+	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
+		if l.done[rec.Path] {
+			return fmt.Errorf("a second record for %s", rec.Path)
 		}
-		l.done[p] = true
+		if len(l.done) == 0 || l.First.ModelSHA256 == "" && rec.ModelSHA256 != "" {
+			l.First = rec
+		}
+		if err := sameModel(l.First, "the file", rec); err != nil {
+			return err
+		}
+		l.done[rec.Path] = true
 		return nil
 	})
 	if err == nil {

@@ -22,6 +22,8 @@ func TestResume(t *testing.T) {
 		{"bad middle", "{\"path\":\"a\"}\nhello\n{\"path\":\"b\"}\n", nil, "", "line 2 is not a JSON record"},
 		{"no path", "{\"file\":\"a\"}\n", nil, "", "line 1 is not a JSON record"},
 		{"twice", "{\"path\":\"a\"}\n{\"path\":\"a\"}\n", nil, "", "a second record for a"},
+		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\"}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\"}\n", nil, "",
+			"line 2: the record for b is from model n (sha256 22), but the file holds records from m (sha256 11)"},
 	} {
 		path := filepath.Join(t.TempDir(), "out.jsonl")
 		if tc.name != "missing" {
@@ -44,6 +46,9 @@ func TestResume(t *testing.T) {
 			if !l.Done(p) {
 				t.Errorf("%s: %s not done", tc.name, p)
 			}
+		}
+		if len(tc.done) > 0 && l.First.Path != tc.done[0] {
+			t.Errorf("%s: First is %+v, want the record for %s", tc.name, l.First, tc.done[0])
 		}
 		if _, err := l.Write([]byte("{\"path\":\"c\"}\n")); err != nil {
 			t.Fatal(err)
@@ -69,7 +74,7 @@ func FuzzScanRecords(f *testing.F) {
 	f.Add([]byte("{\"path\":\"\\u00e9\",\"top_k\":[{\"index\":1}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got []byte
-		complete, err := ScanRecords(bytes.NewReader(data), func(_ string, line []byte) error {
+		complete, err := ScanRecords(bytes.NewReader(data), func(_ Record, line []byte) error {
 			got = append(got, line...)
 			return nil
 		})

@@ -6,10 +6,12 @@ import (
 )
 
 // Merger joins the JSONL files of a sharded run, copying every record once.
-// A path with records in two files, or in one file twice, and a file whose
-// last line is torn are errors that name the files.
+// A path with records in two files, or in one file twice, records of two
+// models, and a file whose last line is torn are errors that name the files.
 type Merger struct {
-	from map[string]string // path → the file holding its record
+	from      map[string]string // path → the file holding its record
+	first     Record            // the first record naming its model
+	firstFile string            // the file holding it
 }
 
 // NewMerger starts an empty merge.
@@ -18,11 +20,17 @@ func NewMerger() *Merger { return &Merger{from: map[string]string{}} }
 // Add copies the records of the file called name, read from r, to w.
 func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 	cr := &countingReader{r: r}
-	complete, err := ScanRecords(cr, func(p string, line []byte) error {
-		if prev, ok := m.from[p]; ok {
-			return fmt.Errorf("a second record for %s (the first is in %s)", p, prev)
+	complete, err := ScanRecords(cr, func(rec Record, line []byte) error {
+		if prev, ok := m.from[rec.Path]; ok {
+			return fmt.Errorf("a second record for %s (the first is in %s)", rec.Path, prev)
 		}
-		m.from[p] = name
+		if m.first.ModelSHA256 == "" {
+			m.first, m.firstFile = rec, name
+		}
+		if err := sameModel(m.first, m.firstFile, rec); err != nil {
+			return err
+		}
+		m.from[rec.Path] = name
 		_, err := w.Write(line)
 		return err
 	})

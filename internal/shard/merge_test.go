@@ -20,6 +20,10 @@ func TestMerger(t *testing.T) {
 		{"twice", []string{a, "{\"path\":\"y\"}\n"}, "", "f1: line 1: a second record for y (the first is in f0)"},
 		{"torn", []string{a, b + "{\"path\":\"w"}, "", "f1: ends with a torn line"},
 		{"garbage", []string{"oops\n"}, "", "f0: line 1 is not a JSON record"},
+		{"one model", []string{"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\"}\n", "{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\"}\n"},
+			"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\"}\n{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\"}\n", ""},
+		{"two models", []string{a, "{\"path\":\"w\",\"model\":\"a\",\"model_sha256\":\"aa\"}\n", "{\"path\":\"v\",\"model\":\"b\",\"model_sha256\":\"bb\"}\n"}, "",
+			"f2: line 1: the record for v is from model b (sha256 bb), but f1 holds records from a (sha256 aa)"},
 	} {
 		m := NewMerger()
 		var out bytes.Buffer

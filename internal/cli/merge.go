@@ -32,7 +32,8 @@ func newMergeCmd(s streams) *cobra.Command {
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file. It fails, naming the files, when a path has two records, the
 records are from two models (model_sha256), or a file ends with a torn
-line (its shard was killed: run it again with --resume). With the run's inputs (--inputs, -r, --from-file, as given to
+line (its shard was killed: run it again with --resume). A file named
+twice, or the --out file among the files, is a usage error. With the run's inputs (--inputs, -r, --from-file, as given to
 classify) it also checks that every input has a record and that no record
 is for another path. docs/scale.md shows a whole sharded run.`,
 		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl
@@ -51,6 +52,9 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 
 func runMerge(s streams, o *mergeOptions, files []string) error {
 	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkMergeFiles(files, o.out); err != nil {
 		return err
 	}
 	w, tmp := s.out, (*atomicFile)(nil)
@@ -76,6 +80,33 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		fmt.Fprintf(s.err, "merged %s from %s\n", nouns(m.Len(), "record"), nouns(len(files), "file"))
 	}
 	return err
+}
+
+// checkMergeFiles refuses a file named twice and --out among the files, as
+// a glob rerun after a first merge into the same folder names it
+// (results/*.jsonl with --out results/all.jsonl): each would read as every
+// record twice.
+func checkMergeFiles(files []string, out string) error {
+	seen := make([]os.FileInfo, len(files)) // nil: cannot stat, mergeFiles says why
+	outSt, _ := os.Stat(out)
+	for i, name := range files {
+		if seen[i], _ = os.Stat(name); seen[i] == nil {
+			continue
+		}
+		if outSt != nil && os.SameFile(seen[i], outSt) {
+			return usagef("%s is --out %s, the merged file: leave it out of the files to merge", name, out)
+		}
+		for j, prev := range seen[:i] {
+			switch {
+			case prev == nil || !os.SameFile(seen[i], prev):
+			case files[j] == name:
+				return usagef("%s is named twice: give each shard's file once", name)
+			default:
+				return usagef("%s is named twice (as %s and %s): give each shard's file once", name, files[j], name)
+			}
+		}
+	}
+	return nil
 }
 
 func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {

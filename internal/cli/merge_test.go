@@ -51,7 +51,7 @@ func TestMerge(t *testing.T) {
 		want  string
 	}{
 		{[]string{files[0], short, files[2]}, fmt.Sprintf("1 of %d inputs has no record", len(rel))},
-		{[]string{files[0], files[1], files[1], files[2]}, "a second record for"},
+		{[]string{files[0], files[1], short, files[2]}, "short.jsonl: line 1: a second record for"},
 		{[]string{files[0], torn, files[2]}, "torn.jsonl: ends with a torn line"},
 		{append(slices.Clone(files), other), "1 record is for a path that is not an input (elsewhere.png)"},
 		{[]string{files[0], fashion, files[2]}, "is from model fashion-vit (sha256 d4b0f5fc13d8), but " + files[0] + " holds records from vit-tiny-in1k (sha256 89d044742132): were the runs given different -m?"},
@@ -60,6 +60,21 @@ func TestMerge(t *testing.T) {
 		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)
 		if _, err := os.Stat(out); code != ExitFailed || !strings.Contains(errs, tc.want) || err == nil {
 			t.Errorf("%v: exit %d, --out written: %v\n%s", tc.files, code, err == nil, errs)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{files[0], files[1], files[1]}, files[1] + " is named twice: give each shard's file once"},
+		{[]string{files[0], files[1], dir + "/./shard-1.jsonl"}, dir + "/./shard-1.jsonl is named twice (as " + files[1] + " and " + dir + "/./shard-1.jsonl)"},
+		{[]string{"--out", files[2], files[0], files[1], files[2]}, files[2] + " is --out " + files[2] + ", the merged file"},
+	} {
+		before, _ := os.ReadFile(files[2])
+		code, _, errs := run(t, "", append([]string{"merge"}, tc.args...)...)
+		after, _ := os.ReadFile(files[2])
+		if code != ExitUsage || !strings.Contains(errs, tc.want) || string(before) != string(after) {
+			t.Errorf("%v: exit %d, want 2 and %q\n%s", tc.args, code, tc.want, errs)
 		}
 	}
 	if code, _, errs := run(t, "", "merge"); code != ExitUsage || !strings.Contains(errs, "missing argument") {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -30,8 +31,10 @@ func newModelsCmd(s streams) *cobra.Command {
 		Long: `models lists the models that -m takes by name, without a path: the ones
 built into vitctl (the first is the default), then those in vitctl's cache
 ($XDG_CACHE_HOME/vitctl), converted on first use from a Hugging Face
-repository (-m ORG/NAME) or a checkpoint folder (-m DIR). --notices prints
-the licence notices that come with the built-in models.`,
+repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The conversion
+of a folder that is gone, or has changed since (-m DIR converts it again),
+is marked stale with the cache folder to delete. --notices prints the
+licence notices that come with the built-in models.`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices`,
@@ -53,6 +56,7 @@ type modelEntry struct {
 	Bytes       int    `json:"bytes"`   // size of the model file
 	SHA256      string `json:"sha256"`  // short SHA-256 of its tensor data, as in classify's records
 	Description string `json:"description"`
+	Stale       string `json:"stale,omitempty"` // a cached folder's conversion -m DIR no longer picks: why
 }
 
 // modelEntries lists the models -m can name without a model file: the
@@ -101,7 +105,10 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, bool) {
 	if e.Repo != "" {
 		desc = fmt.Sprintf("%s, from Hugging Face %s at commit %s", e.DType, e.Repo, e.Commit)
 	}
-	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc}, true
+	if e.Stale != "" {
+		desc += fmt.Sprintf("; stale: %s (delete %s)", e.Stale, filepath.Dir(e.Path))
+	}
+	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc, Stale: e.Stale}, true
 }
 
 func runModels(s streams, o *modelsOptions) error {

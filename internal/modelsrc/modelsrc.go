@@ -58,6 +58,9 @@ type Entry struct {
 	DType    string `json:"dtype"`
 	Path     string `json:"-"`
 	Size     int64  `json:"-"`
+	// Stale says why -m Source no longer picks this conversion ("" when
+	// it does): the folder is gone, or a file in it changed since.
+	Stale string `json:"-"`
 }
 
 // Name is how an entry is shown: ORG/NAME@COMMIT7 or its folder.
@@ -128,6 +131,7 @@ func List(dir string) ([]Entry, error) {
 			return nil // a conversion in progress, or not ours
 		}
 		e.Path, e.Size = gg, st.Size()
+		e.Stale = staleness(e)
 		out = append(out, e)
 		return nil
 	})
@@ -135,6 +139,22 @@ func List(dir string) ([]Entry, error) {
 		return nil, fmt.Errorf("model cache %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// staleness says why the conversion of a folder at e.Path is no longer
+// the one FromDir picks for it ("" when it is, and for Hub models).
+func staleness(e Entry) string {
+	if e.Source == "" {
+		return ""
+	}
+	key, err := folderKey(e.Source)
+	switch {
+	case err != nil:
+		return "the folder is gone"
+	case key != filepath.Base(filepath.Dir(e.Path)):
+		return "a file in the folder changed since"
+	}
+	return ""
 }
 
 func isFile(path string) bool {

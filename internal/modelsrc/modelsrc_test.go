@@ -265,6 +265,26 @@ func TestFromDir(t *testing.T) {
 	if err != nil || m3.Path == m.Path {
 		t.Errorf("changed folder reused the old conversion: %v %v", m3, err)
 	}
+	// List marks the conversions -m src no longer picks, and why.
+	stale := func() map[string]string {
+		es, err := List(c.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, e := range es {
+			got[e.Path] = e.Stale
+		}
+		return got
+	}
+	if got := stale(); len(got) != 2 || got[m.Path] != "a file in the folder changed since" || got[m3.Path] != "" {
+		t.Errorf("after a change, List's staleness: %q", got)
+	}
+	os.Rename(src, src+".moved")
+	if got := stale(); got[m.Path] != "the folder is gone" || got[m3.Path] != "the folder is gone" {
+		t.Errorf("after the folder moved, List's staleness: %q", got)
+	}
+	os.Rename(src+".moved", src)
 	var notes []string
 	c.Notify = func(msg string) { notes = append(notes, msg) }
 	before, _ := os.ReadDir(filepath.Join(c.Dir, "dirs"))

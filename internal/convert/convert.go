@@ -82,6 +82,9 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
+	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no config.json beside %s: the checkpoint's shape, labels and architecture are read from it; fetch it with the weights (every Hugging Face and timm repository has one)", dir, filepath.Base(ckPath))
+	}
 	if isTimmConfig(cfgPath) {
 		return prepareTimm(dir, ckPath, out)
 	}

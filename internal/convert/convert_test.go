@@ -471,6 +471,19 @@ func TestNoCheckpoint(t *testing.T) {
 	}
 }
 
+// TestNoConfig: a folder or a weights file without config.json beside it
+// is refused naming the folder and the missing file.
+func TestNoConfig(t *testing.T) {
+	dir := newTiny().write(t)
+	os.Remove(filepath.Join(dir, "config.json"))
+	for _, src := range []string{dir, filepath.Join(dir, "model.safetensors")} {
+		_, err := Convert(context.Background(), src, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		if want := dir + ": no config.json beside model.safetensors"; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", src, err, want)
+		}
+	}
+}
+
 func TestShardIndexErrors(t *testing.T) {
 	m := newTiny()
 	dir := m.write(t)

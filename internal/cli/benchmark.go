@@ -191,7 +191,7 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 		for _, p := range o.patches {
 			for _, sz := range o.sizes {
 				if sz.h%p != 0 || sz.w%p != 0 {
-					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %s: %s is not a multiple of the patch size\n", a.Name, p, sz.String(), notMultiple(sz, p))
+					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %s: %s of the patch size (%s would be)\n", a.Name, p, sz.String(), notMultiple(sz, p), nearestFit(sz, p))
 					continue
 				}
 				out = append(out, shape{a, p, sz})
@@ -213,18 +213,19 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 	return out, nil
 }
 
-// notMultiple names the side of sz (or the size, when both) that is not a
-// multiple of p.
+// notMultiple says which side of sz (or the size, when square) is not a
+// multiple of p: "100 is not a multiple", "neither 230 nor 100 is a
+// multiple", "the width 230 is not a multiple".
 func notMultiple(sz imageSize, p int) string {
 	switch {
 	case sz.h == sz.w:
-		return strconv.Itoa(sz.h)
+		return fmt.Sprintf("%d is not a multiple", sz.h)
 	case sz.w%p != 0 && sz.h%p != 0:
-		return fmt.Sprintf("neither %d nor %d", sz.w, sz.h)
+		return fmt.Sprintf("neither %d nor %d is a multiple", sz.w, sz.h)
 	case sz.w%p != 0:
-		return fmt.Sprintf("the width %d", sz.w)
+		return fmt.Sprintf("the width %d is not a multiple", sz.w)
 	}
-	return fmt.Sprintf("the height %d", sz.h)
+	return fmt.Sprintf("the height %d is not a multiple", sz.h)
 }
 
 // parseShape reads ARCH/PATCH@SIZE, e.g. vit-b/16@384 or vit-b/16@384x224.
@@ -331,7 +332,7 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 		}
 		for _, sz := range o.sizes {
 			if P := lm.Config.PatchSize; sz.h%P != 0 || sz.w%P != 0 {
-				return nil, usagef("--image-size %s: not a multiple of the model's patch size %d", sz.String(), P)
+				return nil, usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, P), P, nearestFit(sz, P))
 			}
 			shapes = append(shapes, shape{size: sz})
 		}

@@ -48,7 +48,7 @@ func parseImageSize(v string) (h, w int, err error) {
 	w, err1 := strconv.Atoi(ws)
 	h, err2 := strconv.Atoi(hs)
 	if err1 != nil || err2 != nil || w <= 0 || h <= 0 {
-		return 0, 0, fmt.Errorf("%q: want N or WIDTHxHEIGHT in pixels, e.g. 384 or 320x240", v)
+		return 0, 0, fmt.Errorf("want N or WIDTHxHEIGHT in pixels, e.g. 384 or 320x240")
 	}
 	return h, w, nil
 }
@@ -67,6 +67,9 @@ func (l *imageSizeList) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
 		var s imageSize
 		if err := s.Set(strings.TrimSpace(part)); err != nil {
+			if strings.Contains(v, ",") { // name the bad one of the list
+				return fmt.Errorf("%q: %w", part, err)
+			}
 			return err
 		}
 		l.sizes = append(l.sizes, s)
@@ -83,3 +86,16 @@ func (l *imageSizeList) String() string {
 }
 
 func (l *imageSizeList) Type() string { return "N|WxH,..." }
+
+// nearestFit names the sizes nearest sz whose sides are multiples of the
+// patch size p, below and above: "224 or 240", "224x160 or 240x176".
+func nearestFit(sz imageSize, p int) string {
+	down := func(n int) int { return max(p, n/p*p) }
+	up := func(n int) int { return (n + p - 1) / p * p }
+	lo := imageSize{h: down(sz.h), w: down(sz.w)}
+	hi := imageSize{h: up(sz.h), w: up(sz.w)}
+	if lo == hi {
+		return lo.String()
+	}
+	return lo.String() + " or " + hi.String()
+}

@@ -154,6 +154,10 @@ func fileprecision(f *gguf.File) kernels.Precision {
 func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
 	s.h, s.w = size.or(cfg.ImageSize)
+	if P := cfg.PatchSize; s.h%P != 0 || s.w%P != 0 {
+		sz := imageSize{h: s.h, w: s.w}
+		return nil, prep.Params{}, usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, P), P, nearestFit(sz, P))
+	}
 	if err := mem.check(s.String(), estimateMemory(cfg, m.Precision(), s)); err != nil {
 		return nil, prep.Params{}, err
 	}

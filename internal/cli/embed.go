@@ -29,7 +29,8 @@ type embedOptions struct {
 	output    *outputFlags
 	memory    memoryFlags
 	pool      enumValue
-	npy       string
+	npy       string // --out, or its earlier name --npy
+	npyOld    string
 	pipeline  pipelineFlags
 }
 
@@ -53,21 +54,23 @@ with fc_norm normalise after pooling, as their head does. Backbones without
 a classifier (Hugging Face ViTModel, timm num_classes=0) work like
 classifiers. PATH is taken as classify takes it.
 
-Without --npy each image is one JSON line with its vector inline
-("embedding", "shape"). With --npy FILE the vectors go to one float32
+Without --out each image is one JSON line with its vector inline
+("embedding", "shape"). With --out FILE.npy the vectors go to one float32
 array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
 the paths in the same order with their row ("row"), as JSONL or CSV. Failed
-images are reported, get no row, and make the exit status 1.`,
+images are reported, get no row, and make the exit status 1. (--npy FILE,
+the earlier name of --out, still works.)`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
-  vitctl embed -r --npy photos.npy -o csv photos/ > photos.csv
-  vitctl embed -m dino.gguf --pool tokens --npy tokens.npy photos/ > tokens.jsonl`,
+  vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
+  vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,
 		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.Var(&o.pool, "pool", "features per image: cls (the class token), mean (the mean of the patch tokens) or tokens (every token); default: what the model's classifier pools")
-	f.StringVar(&o.npy, "npy", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout in row order")
+	f.StringVar(&o.npy, "out", "", "write the vectors to this .npy file, (N, D) or (N, T, D), and list the paths on stdout in row order")
+	f.StringVar(&o.npyOld, "npy", "", "the same as --out (its earlier name)")
 	return cmd
 }
 
@@ -75,8 +78,14 @@ func (o *embedOptions) validate() error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
+	switch {
+	case o.npyOld != "" && o.npy != "" && o.npyOld != o.npy:
+		return usagef("--out %q and --npy %q: --npy is the earlier name of --out; give one", o.npy, o.npyOld)
+	case o.npyOld != "":
+		o.npy = o.npyOld
+	}
 	if o.output.format.val == "csv" && o.npy == "" {
-		return usagef("-o csv lists the rows of --npy FILE; without --npy, -o jsonl prints each vector inline")
+		return usagef("-o csv lists the rows of --out FILE.npy; without --out, -o jsonl prints each vector inline")
 	}
 	return nil
 }
@@ -87,9 +96,9 @@ type embedRecord struct {
 	Model       string    `json:"model"`        // built-in name or model file path
 	ModelSHA256 string    `json:"model_sha256"` // short SHA-256 of the model's tensor data
 	Pool        string    `json:"pool"`
-	Row         *int      `json:"row,omitempty"`       // with --npy: the image's row in the .npy file
-	Shape       []int     `json:"shape,omitempty"`     // without --npy: [D] or [T, D]
-	Embedding   []float32 `json:"embedding,omitempty"` // without --npy: the vector, row-major
+	Row         *int      `json:"row,omitempty"`       // with --out: the image's row in the .npy file
+	Shape       []int     `json:"shape,omitempty"`     // without --out: [D] or [T, D]
+	Embedding   []float32 `json:"embedding,omitempty"` // without --out: the vector, row-major
 	Error       string    `json:"error,omitempty"`
 }
 
@@ -97,7 +106,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if err := checkOutputFile("--npy", o.npy); err != nil {
+	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {
@@ -184,7 +193,7 @@ type embedding struct {
 }
 
 // run embeds every input, writing its record to w, and its vector to st
-// (with --npy) or inline (without).
+// (with --out) or inline (without).
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
 	if len(e.inputs) == 0 {
 		return fmt.Errorf("no images found in the given paths%s", e.lst.skippedNote())

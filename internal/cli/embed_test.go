@@ -68,7 +68,7 @@ func TestEmbedBackboneGolden(t *testing.T) {
 			ref := goldenFeatures(t, golden, tc.prefix)
 			for _, pool := range []string{"cls", "mean", "tokens"} {
 				out := filepath.Join(t.TempDir(), pool+".npy")
-				args := append([]string{"embed", "-m", mfile, "--pool", pool, "--npy", out, "-o", "csv"}, inputs...)
+				args := append([]string{"embed", "-m", mfile, "--pool", pool, "--out", out, "-o", "csv"}, inputs...)
 				code, stdout, errs := run(t, "", args...)
 				if code != 0 {
 					t.Fatalf("%s: exit %d: %s", pool, code, errs)
@@ -148,7 +148,8 @@ func TestEmbedRefusals(t *testing.T) {
 		{[]string{"embed", "-m", convertTestModel(t, "timm-p8-avg-fcnorm-prenorm"), "--pool", "tokens", img}, ExitUsage, "--pool: model"},
 		{[]string{"embed", "-m", convertTestModel(t, "timm-p8-noclass-avg"), "--pool", "cls", img}, ExitUsage, "no class token"},
 		{[]string{"embed", "--pool", "max", img}, ExitUsage, "want cls, mean or tokens"},
-		{[]string{"embed", "-o", "csv", img}, ExitUsage, "-o csv lists the rows of --npy"},
+		{[]string{"embed", "-o", "csv", img}, ExitUsage, "-o csv lists the rows of --out FILE.npy"},
+		{[]string{"embed", "--out", "a.npy", "--npy", "b.npy", img}, ExitUsage, "--npy is the earlier name of --out; give one"},
 		{[]string{"embed"}, ExitUsage, "missing argument"},
 	} {
 		code, _, errs := run(t, "", tc.args...)

@@ -283,6 +283,9 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 			fmt.Fprintf(s.err, "vitctl: load average %.1f on %d CPUs: other programs compete for the CPUs, expect noisy numbers (see the CPU column)\n", l, rep.NumCPU)
 		}
 	}
+	if th, cpus := slices.Max(o.threads), kernels.DefaultThreads(); th > cpus {
+		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
+	}
 	bar := newProgress(s.err, len(shapes)*len(o.batches)*len(o.threads), "benchmark")
 	var runErr error
 	for _, sh := range shapes {

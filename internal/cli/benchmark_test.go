@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/bench"
+	"github.com/vitctl/vitctl/internal/kernels"
 )
 
 // tinyBench returns the arguments of a benchmark that finishes in well
@@ -226,5 +228,19 @@ func TestReplaceFileLeavesNothingOnError(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if b, _ := os.ReadFile(path); len(entries) != 1 || string(b) != "old" {
 		t.Errorf("after a failed write: %d files, chart.png = %q", len(entries), b)
+	}
+}
+
+// TestBenchmarkOversubscribed: more threads than the process's CPUs runs,
+// with a note that those rows time threads taking turns.
+func TestBenchmarkOversubscribed(t *testing.T) {
+	th := kernels.DefaultThreads() + 1
+	code, _, errs := run(t, "", tinyBench("--threads", fmt.Sprint(th))...)
+	want := fmt.Sprintf("note: --threads %d is more than the %d CPUs this process may use", th, th-1)
+	if code != ExitOK || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr %q; want %q", code, errs, want)
+	}
+	if _, _, errs := run(t, "", tinyBench("--threads", "1")...); strings.Contains(errs, "note: --threads") {
+		t.Errorf("1 thread: %q", errs)
 	}
 }

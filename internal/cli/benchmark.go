@@ -213,21 +213,6 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 	return out, nil
 }
 
-// notMultiple says which side of sz (or the size, when square) is not a
-// multiple of p: "100 is not a multiple", "neither 230 nor 100 is a
-// multiple", "the width 230 is not a multiple".
-func notMultiple(sz imageSize, p int) string {
-	switch {
-	case sz.h == sz.w:
-		return fmt.Sprintf("%d is not a multiple", sz.h)
-	case sz.w%p != 0 && sz.h%p != 0:
-		return fmt.Sprintf("neither %d nor %d is a multiple", sz.w, sz.h)
-	case sz.w%p != 0:
-		return fmt.Sprintf("the width %d is not a multiple", sz.w)
-	}
-	return fmt.Sprintf("the height %d is not a multiple", sz.h)
-}
-
 // parseShape reads ARCH/PATCH@SIZE, e.g. vit-b/16@384 or vit-b/16@384x224.
 func parseShape(s string) (shape, error) {
 	name, rest, ok1 := strings.Cut(s, "/")
@@ -334,8 +319,8 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 			shapes = nil
 		}
 		for _, sz := range o.sizes {
-			if P := lm.Config.PatchSize; sz.h%P != 0 || sz.w%P != 0 {
-				return nil, usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, P), P, nearestFit(sz, P))
+			if err := checkPatchMultiple(sz, lm.Config.PatchSize); err != nil {
+				return nil, err
 			}
 			shapes = append(shapes, shape{size: sz})
 		}

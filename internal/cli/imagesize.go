@@ -99,3 +99,27 @@ func nearestFit(sz imageSize, p int) string {
 	}
 	return lo.String() + " or " + hi.String()
 }
+
+// checkPatchMultiple refuses --image-size sz for a model of patch size p
+// unless both sides are multiples of p, naming the nearest sizes that are.
+func checkPatchMultiple(sz imageSize, p int) error {
+	if sz.h%p == 0 && sz.w%p == 0 {
+		return nil
+	}
+	return usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, p), p, nearestFit(sz, p))
+}
+
+// notMultiple says which side of sz (or the size, when square) is not a
+// multiple of p: "100 is not a multiple", "neither 230 nor 100 is a
+// multiple", "the width 230 is not a multiple".
+func notMultiple(sz imageSize, p int) string {
+	switch {
+	case sz.h == sz.w:
+		return fmt.Sprintf("%d is not a multiple", sz.h)
+	case sz.w%p != 0 && sz.h%p != 0:
+		return fmt.Sprintf("neither %d nor %d is a multiple", sz.w, sz.h)
+	case sz.w%p != 0:
+		return fmt.Sprintf("the width %d is not a multiple", sz.w)
+	}
+	return fmt.Sprintf("the height %d is not a multiple", sz.h)
+}

@@ -61,47 +61,20 @@ func (s modelSource) open() (*gguf.File, error) {
 	f, err := gguf.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(s.path, `/\.`) {
 		// A bare word was more likely meant as a built-in model's name.
-		msg := "no such file, and no built-in model of that name"
-		if alt := similarModels(s.path); len(alt) > 0 {
-			msg += "; did you mean " + strings.Join(alt, " or ") + "?"
-		}
-		return nil, fmt.Errorf("%s (vitctl models lists them)", msg)
+		return nil, fmt.Errorf("no such file, and no built-in model of that name%s (vitctl models lists them)", didYouMean(similarModels(s.path)))
 	}
 	return f, err
 }
 
-// similarModels are the built-in models name may have meant: one name
-// holds the other ("vit-tiny", "fashion"), or they are at most two edits
-// apart, letter case aside ("fashon-vit", "VIT_TINY_IN1K").
+// similarModels are the built-in models name may have meant (similar).
 func similarModels(name string) []string {
-	name = strings.ToLower(name)
 	var out []string
 	for _, m := range zoo.All() {
-		if len(name) >= 3 && strings.Contains(m.Name, name) || strings.Contains(name, m.Name) || editDistance(name, m.Name) <= 2 {
+		if similar(name, m.Name) {
 			out = append(out, m.Name)
 		}
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // loadModel loads the model file src with the encoder's Linear weights
@@ -154,9 +127,8 @@ func fileprecision(f *gguf.File) kernels.Precision {
 func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
 	s.h, s.w = size.or(cfg.ImageSize)
-	if P := cfg.PatchSize; s.h%P != 0 || s.w%P != 0 {
-		sz := imageSize{h: s.h, w: s.w}
-		return nil, prep.Params{}, usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, P), P, nearestFit(sz, P))
+	if err := checkPatchMultiple(imageSize{h: s.h, w: s.w}, cfg.PatchSize); err != nil {
+		return nil, prep.Params{}, err
 	}
 	if err := mem.check(s.String(), estimateMemory(cfg, m.Precision(), s)); err != nil {
 		return nil, prep.Params{}, err

@@ -135,7 +135,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 // run's inputs in every shard (the same folder named another way, say
 // photos/ and then $PWD/photos, would be done again, each input twice).
 func (r *scaleRun) checkResumed(name string, all []input, id shard.Record) error {
-	first := r.log.First
+	first := r.log.First()
 	if r.log.Len() == 0 || len(all) == 0 {
 		return nil
 	}

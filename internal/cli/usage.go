@@ -2,10 +2,8 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -55,11 +53,7 @@ func runRoot(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cmd.Help()
 	}
-	msg := fmt.Sprintf("unknown command %q", args[0])
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += "; did you mean " + strings.Join(s, " or ") + "?"
-	}
-	return usagef("%s (see vitctl --help)", msg)
+	return usagef("unknown command %q%s (see vitctl --help)", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
 }
 
 // typeArgErrors makes every argument check in the tree, cobra's own ones
@@ -86,11 +80,7 @@ func typeArgErrors(c *cobra.Command) {
 func flagError(cmd *cobra.Command, err error) error {
 	var unknown *pflag.NotExistError
 	if errors.As(err, &unknown) && unknown.GetSpecifiedShortnames() == "" {
-		msg := err.Error()
-		if s := similarFlags(cmd, unknown.GetSpecifiedName()); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, " or ") + "?"
-		}
-		return usagef("%s (see vitctl %s --help)", msg, cmd.Name())
+		return usagef("%v%s (see vitctl %s --help)", err, didYouMean(similarFlags(cmd, unknown.GetSpecifiedName())), cmd.Name())
 	}
 	var iv *pflag.InvalidValueError
 	if !errors.As(err, &iv) {
@@ -112,19 +102,11 @@ func flagError(cmd *cobra.Command, err error) error {
 }
 
 // similarFlags are cmd's flags (its own and inherited, hidden ones
-// aside) that name may have meant: the same but for dashes, underscores
-// and letter case ("topk", "TOP_K"), one holding the other ("thread"), or
-// at most two edits apart ("presicion").
+// aside) that name may have meant (similar), with their dashes.
 func similarFlags(cmd *cobra.Command, name string) []string {
-	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s)) }
-	n := norm(name)
 	var out []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		fn := norm(f.Name)
-		if f.Hidden || len(n) < 2 {
-			return
-		}
-		if fn == n || len(n) >= 4 && strings.Contains(fn, n) || len(fn) >= 4 && strings.Contains(n, fn) || editDistance(n, fn) <= 2 {
+		if !f.Hidden && similar(name, f.Name) {
 			out = append(out, "--"+f.Name)
 		}
 	})

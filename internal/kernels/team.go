@@ -125,15 +125,8 @@ func (tm *team) claim(from int) (k *worker, parked bool, at int) {
 	for i := range n {
 		at = (from + i) % n
 		k := tm.ws[at]
-		switch k.state.Load() {
-		case wIdle:
-			if k.state.CompareAndSwap(wIdle, wClaimed) {
-				return k, false, at
-			}
-		case wParked:
-			if k.state.CompareAndSwap(wParked, wClaimed) {
-				return k, true, at
-			}
+		if st := k.state.Load(); (st == wIdle || st == wParked) && k.state.CompareAndSwap(st, wClaimed) {
+			return k, st == wParked, at
 		}
 	}
 	return nil, false, 0

@@ -18,14 +18,24 @@ type Record struct {
 	ModelSHA256 string `json:"model_sha256"`
 }
 
-// sameModel says why rec, from file, cannot join first, from firstFile:
-// two models answered. Records that name no model's SHA-256 join any.
-func sameModel(first Record, firstFile string, rec Record) error {
-	if first.ModelSHA256 == "" || rec.ModelSHA256 == "" || rec.ModelSHA256 == first.ModelSHA256 {
+// oneModel checks that records name one model: the first record naming
+// its model's SHA-256 sets it, and records that name none join any.
+type oneModel struct {
+	first Record // the first record naming its model, else the first record
+	file  string // the file holding first
+	seen  bool
+}
+
+// add checks rec, read from file, against the records before it.
+func (o *oneModel) add(rec Record, file string) error {
+	if !o.seen || o.first.ModelSHA256 == "" && rec.ModelSHA256 != "" {
+		o.first, o.file, o.seen = rec, file, true
+	}
+	if rec.ModelSHA256 == "" || rec.ModelSHA256 == o.first.ModelSHA256 {
 		return nil
 	}
 	return fmt.Errorf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
-		rec.Path, rec.Model, rec.ModelSHA256, firstFile, first.Model, first.ModelSHA256)
+		rec.Path, rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)
 }
 
 // ScanRecords reads JSONL records, calling fn with each complete line's
@@ -61,9 +71,13 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 type Log struct {
 	f       *os.File
 	done    map[string]bool
-	First   Record // the file's first record naming a model, else its first; zero when it has none
-	Dropped int64  // bytes of a torn last line removed by Resume
+	model   oneModel
+	Dropped int64 // bytes of a torn last line removed by Resume
 }
+
+// First is the file's first record naming a model, else its first; zero
+// when it has none.
+func (l *Log) First() Record { return l.model.first }
 
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
@@ -79,10 +93,7 @@ func Resume(path string) (*Log, error) {
 		if l.done[rec.Path] {
 			return fmt.Errorf("a second record for %s", rec.Path)
 		}
-		if len(l.done) == 0 || l.First.ModelSHA256 == "" && rec.ModelSHA256 != "" {
-			l.First = rec
-		}
-		if err := sameModel(l.First, "the file", rec); err != nil {
+		if err := l.model.add(rec, "the file"); err != nil {
 			return err
 		}
 		l.done[rec.Path] = true

@@ -47,8 +47,8 @@ func TestResume(t *testing.T) {
 				t.Errorf("%s: %s not done", tc.name, p)
 			}
 		}
-		if len(tc.done) > 0 && l.First.Path != tc.done[0] {
-			t.Errorf("%s: First is %+v, want the record for %s", tc.name, l.First, tc.done[0])
+		if len(tc.done) > 0 && l.First().Path != tc.done[0] {
+			t.Errorf("%s: First is %+v, want the record for %s", tc.name, l.First(), tc.done[0])
 		}
 		if _, err := l.Write([]byte("{\"path\":\"c\"}\n")); err != nil {
 			t.Fatal(err)

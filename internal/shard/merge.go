@@ -9,9 +9,8 @@ import (
 // A path with records in two files, or in one file twice, records of two
 // models, and a file whose last line is torn are errors that name the files.
 type Merger struct {
-	from      map[string]string // path → the file holding its record
-	first     Record            // the first record naming its model
-	firstFile string            // the file holding it
+	from  map[string]string // path → the file holding its record
+	model oneModel
 }
 
 // NewMerger starts an empty merge.
@@ -24,10 +23,7 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 		if prev, ok := m.from[rec.Path]; ok {
 			return fmt.Errorf("a second record for %s (the first is in %s)", rec.Path, prev)
 		}
-		if m.first.ModelSHA256 == "" {
-			m.first, m.firstFile = rec, name
-		}
-		if err := sameModel(m.first, m.firstFile, rec); err != nil {
+		if err := m.model.add(rec, name); err != nil {
 			return err
 		}
 		m.from[rec.Path] = name

@@ -77,10 +77,11 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 	loose := make(map[string]int, len(labels)) // -1: more than one label
 	for i, l := range labels {
 		id[l] = i
-		if _, dup := loose[foldLabel(l)]; dup {
-			loose[foldLabel(l)] = -1
+		k := foldLabel(l)
+		if _, dup := loose[k]; dup {
+			loose[k] = -1
 		} else {
-			loose[foldLabel(l)] = i
+			loose[k] = i
 		}
 	}
 	d := &Dataset{Labels: labels}

@@ -83,6 +83,44 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 		return
 	}
 	checkMatrix("Linear: x", x, m, w.K, ldx)
+	checkLinear(y, ldy, m, w, ep)
+	linear(p, y, ldy, x, ldx, m, w, ep, nil)
+}
+
+// Norm is a LayerNorm's parameters: each row becomes Gamma·x̂ + Beta, x̂
+// the row less its mean over its standard deviation, √(var + Eps).
+type Norm struct {
+	Gamma, Beta []float32
+	Eps         float32
+}
+
+// LinearNorm is Linear on LayerNorm(x): x (m, K) row-major, normalised
+// with n, then y = act(x̂·Wᵀ + bias) + residual, with the bits of
+// LayerNorm into h followed by Linear from h. For bf16 and int8 weights
+// the normalised rows go straight into the packed activations (one pass
+// over x instead of LayerNorm's write and the packing's read, and one
+// dispatch less) and h is not written; otherwise h (m, K) receives them.
+// Either way h's contents afterwards are unspecified.
+func LinearNorm(p *Pool, y []float32, ldy int, x []float32, m int, n Norm, h []float32, w *PackedB, ep Epilogue) {
+	if m == 0 || w.N == 0 {
+		return
+	}
+	checkMatrix("LinearNorm: x", x, m, w.K, w.K)
+	checkMatrix("LinearNorm: h", h, m, w.K, w.K)
+	checkLinear(y, ldy, m, w, ep)
+	if len(n.Gamma) < w.K || len(n.Beta) < w.K {
+		panic("kernels: LinearNorm: gamma or beta shorter than K")
+	}
+	if w.lp == nil {
+		LayerNorm(p, h, x, m, w.K, n.Gamma, n.Beta, n.Eps)
+		linearFP32(p, y, ldy, h, w.K, m, w.N, w.K, w.w, ep, cur())
+		return
+	}
+	linear(p, y, ldy, x, w.K, m, w, ep, &n)
+}
+
+// checkLinear panics unless y and the epilogue fit an m-row product with w.
+func checkLinear(y []float32, ldy, m int, w *PackedB, ep Epilogue) {
 	checkMatrix("Linear: y", y, m, w.N, ldy)
 	if ep.Residual != nil {
 		checkMatrix("Linear: residual", ep.Residual, m, w.N, ldy)
@@ -90,13 +128,19 @@ func Linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	if ep.Bias != nil && len(ep.Bias) < w.N {
 		panic("kernels: Linear: bias shorter than N")
 	}
+}
+
+// linear runs a checked product on the kernels for w's precision; norm,
+// when not nil (low precisions only), normalises x's rows as they are
+// packed.
+func linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *PackedB, ep Epilogue, norm *Norm) {
 	switch {
 	case w.lp == nil:
 		linearFP32(p, y, ldy, x, ldx, m, w.N, w.K, w.w, ep, cur())
 	case w.lp.p == BF16 && sel[BF16].bf16.viaFP32():
-		linearViaFP32(p, y, ldy, x, ldx, m, w, ep, sel[BF16])
+		linearViaFP32(p, y, ldy, x, ldx, m, w, ep, sel[BF16], norm)
 	default:
-		linearLow(p, y, ldy, x, ldx, m, w, ep)
+		linearLow(p, y, ldy, x, ldx, m, w, ep, norm)
 	}
 }
 

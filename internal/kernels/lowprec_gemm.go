@@ -69,15 +69,16 @@ type lowA struct {
 }
 
 // linearLow is Linear for bf16 or int8 weights; the arguments have been
-// checked. The activations are packed once per call: rounded to bf16, or
-// quantised per row to int8 and offset to u8.
-func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue) {
+// checked. The activations are packed once per call (normalised first with
+// a norm): rounded to bf16, or quantised per row to int8 and offset to u8.
+func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue, norm *Norm) {
 	prec := w.lp.p
 	kg := ceilDiv(w.K, prec.group())
 	im := sel[prec]
 	amx := im.amx(prec) && m >= amxMinRows
 	la := lowAs.Get().(*lowA)
 	defer lowAs.Put(la)
+	la.pack.setNorm(norm)
 	a, lay := la.packed(p, x, ldx, m, w.K, kg, im, prec, amx && amxTiled)
 	if amx {
 		linearAMX(p, y, ldy, a, lay, la.sa, m, w, ep, im)
@@ -92,7 +93,7 @@ func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *Packed
 }
 
 // packed packs the m rows of x (k values each, row stride ldx) for im's
-// products of precision prec: as rows of kg groups, m rounded up to whole
+// products of precision prec, normalised first as la.pack's norm says: as rows of kg groups, m rounded up to whole
 // row tiles, or with tiles as AMX tiles (amxTilesA), m rounded up to 32;
 // the padding rows are zero. It returns the packed rows and their layout.
 func (la *lowA) packed(p *Pool, x []float32, ldx, m, k, kg int, im *impl, prec Precision, tiles bool) ([]uint32, amxA) {

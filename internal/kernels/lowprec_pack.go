@@ -4,17 +4,24 @@ import "sync"
 
 // packJob packs a low-precision Linear's activations, rows in items of
 // packRows taken in turn by the pool's threads: rounded to bf16 pairs, or
-// quantised per row to u8 quads with their scales. Each row is packed
-// alone, so the bits do not depend on the threads.
+// quantised per row to u8 quads with their scales, or rounded to bf16 and
+// kept as fp32 rows (linearViaFP32). With a norm, each row is first
+// normalised into a buffer of the worker's, by the kernel LayerNorm runs,
+// so one pass over x replaces LayerNorm's write and the packing's read.
+// Each row is packed alone, so the bits do not depend on the threads.
 type packJob struct {
 	x      []float32 // (m, k), row stride ldx
 	ldx, k int
+	norm   *Norm // nil: the rows of x as they are
+	ln     func(dst, x, gamma, beta []float32, eps float32)
 	a      []uint32 // (m, kg), or with tiles as AMX tiles (amxTilesA)
 	kg, m  int
 	tiles  bool
 	sa     []float32 // int8: each row's scale
 	bf16   func(dst []uint32, x []float32)
 	int8   func(dst []uint32, x []float32) float32
+	round  func(dst, x []float32) // via fp32: into r
+	r      []float32              // (m, k), the rounded rows
 	next   counter
 	done   latch
 }
@@ -30,14 +37,26 @@ func (j *packJob) do(int) {
 	var row *[]uint32
 	if j.tiles {
 		row = packRowBufs.Get().(*[]uint32)
-		if cap(*row) < j.kg {
-			*row = make([]uint32, j.kg)
-		}
+		*row = grow(*row, j.kg)
 		defer packRowBufs.Put(row)
+	}
+	var nrow *[]float32
+	if j.norm != nil {
+		nrow = normRowBufs.Get().(*[]float32)
+		*nrow = grow(*nrow, j.k)
+		defer normRowBufs.Put(nrow)
 	}
 	for it := j.next.take(); it*packRows < j.m; it = j.next.take() {
 		for i := it * packRows; i < min((it+1)*packRows, j.m); i++ {
 			x := j.x[i*j.ldx : i*j.ldx+j.k]
+			if j.norm != nil {
+				j.ln(*nrow, x, j.norm.Gamma, j.norm.Beta, j.norm.Eps)
+				x = *nrow
+			}
+			if j.round != nil {
+				j.round(j.r[i*j.k:(i+1)*j.k], x)
+				continue
+			}
 			var dst []uint32
 			if j.tiles {
 				dst = (*row)[:j.kg]
@@ -56,8 +75,12 @@ func (j *packJob) do(int) {
 	}
 }
 
-// packRowBufs holds a row of groups for packing into tiles.
-var packRowBufs = sync.Pool{New: func() any { return new([]uint32) }}
+// packRowBufs holds a row of groups for packing into tiles; normRowBufs a
+// normalised row.
+var (
+	packRowBufs = sync.Pool{New: func() any { return new([]uint32) }}
+	normRowBufs = sync.Pool{New: func() any { return new([]float32) }}
+)
 
 // toTiles copies row i's groups into the tiles of amxTilesA, the last
 // step's groups past kg zero.
@@ -69,6 +92,15 @@ func (j *packJob) toTiles(i int, row []uint32) {
 	}
 }
 
+// setNorm makes the job normalise each row with n (nil: none) by the
+// kernel LayerNorm runs.
+func (j *packJob) setNorm(n *Norm) {
+	j.norm, j.ln = n, nil
+	if n != nil {
+		j.ln = cur().fp32.layerNorm
+	}
+}
+
 // run packs the m rows on p's threads, or on the caller when they are few.
 func (j *packJob) run(p *Pool) {
 	j.next.next.Store(0)
@@ -77,5 +109,6 @@ func (j *packJob) run(p *Pool) {
 		threads = min(p.threads, ceilDiv(j.m, packRows))
 	}
 	p.run(threads, j, &j.done)
-	j.x, j.a, j.sa, j.bf16, j.int8 = nil, nil, nil, nil, nil
+	j.x, j.a, j.sa, j.r, j.norm = nil, nil, nil, nil, nil
+	j.ln, j.bf16, j.int8, j.round = nil, nil, nil, nil
 }

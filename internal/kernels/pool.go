@@ -74,9 +74,9 @@ func (p *Pool) putScratch(s *scratch) {
 }
 
 // grow returns s resized to n, reallocating only when it is too short.
-func grow(s []float32, n int) []float32 {
+func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }

@@ -64,8 +64,8 @@ func (r *Runner) block(i, B int) {
 	M, eps := B*T, float32(c.LayerNormEps)
 	x, h := ws.x[:M*D], ws.h[:M*D]
 
-	kernels.LayerNorm(p, h, x, M, D, ly.ln1W, ly.ln1B, eps)
-	kernels.Linear(p, ws.qkv, 3*D, h, D, M, ly.qkv, kernels.Epilogue{Bias: ly.qkvB}) // (M, 3D)
+	ln1 := kernels.Norm{Gamma: ly.ln1W, Beta: ly.ln1B, Eps: eps}
+	kernels.LinearNorm(p, ws.qkv, 3*D, x, M, ln1, h, ly.qkv, kernels.Epilogue{Bias: ly.qkvB}) // (M, 3D)
 	var probs []float32
 	if r.Hooks.Attention != nil {
 		n := B * H * T * T
@@ -81,8 +81,8 @@ func (r *Runner) block(i, B int) {
 	}
 	r.residual(x, h, ws.ctx, D, M, ly.out, ly.outB, ly.ls1)
 
-	kernels.LayerNorm(p, h, x, M, D, ly.ln2W, ly.ln2B, eps)
-	kernels.Linear(p, ws.up, I, h, D, M, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act}) // (M, I)
+	ln2 := kernels.Norm{Gamma: ly.ln2W, Beta: ly.ln2B, Eps: eps}
+	kernels.LinearNorm(p, ws.up, I, x, M, ln2, h, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act}) // (M, I)
 	r.residual(x, h, ws.up, I, M, ly.down, ly.downB, ly.ls2)
 }
 

@@ -9,7 +9,8 @@ import (
 	"github.com/vitctl/vitctl/internal/kernels"
 )
 
-// Getter returns a tensor's data as float32 and its row-major shape.
+// Getter returns a tensor's data as float32 and its row-major shape. A
+// model's loader calls it from several goroutines at once.
 type Getter func(name string) ([]float32, []int, error)
 
 // layer holds one encoder block's weights, ready for the kernels.
@@ -168,11 +169,31 @@ func (l *loader) block(i int, c *Config) layer {
 	return ly
 }
 
+// blocks loads the encoder blocks, several at a time on the CPUs this
+// process may use: decoding, checking and packing ViT-B/16's 85M weights
+// is most of the time a model takes to load. The first error in block
+// order is returned.
+func (l *loader) blocks(c *Config) ([]layer, error) {
+	L := c.NumHiddenLayers
+	layers, subs := make([]layer, L), make([]loader, L)
+	kernels.NewPool(0).For(L, func(i int) {
+		subs[i] = loader{get: l.get, shapes: l.shapes, prec: l.prec}
+		layers[i] = subs[i].block(i, c)
+	})
+	for i := range subs {
+		if subs[i].err != nil {
+			return nil, subs[i].err
+		}
+		l.n += subs[i].n
+	}
+	return layers, nil
+}
+
 // loadWeights reads every tensor cfg needs through get, packing the encoder
 // blocks' Linear weights in precision p.
-func loadWeights(c *Config, get Getter, p kernels.Precision) (*weights, error) {
+func loadWeights(c *Config, get Getter, p kernels.Precision) (w *weights, err error) {
 	l := &loader{get: get, shapes: TensorShapes(c), prec: p}
-	w := &weights{
+	w = &weights{
 		cls: l.optional(TensorCLS), dist: l.optional(TensorDist), reg: l.optional(TensorReg),
 		pos:   l.tensor(TensorPos),
 		patch: l.packed(TensorPatchW), patchB: l.optional(TensorPatchB),
@@ -185,11 +206,11 @@ func loadWeights(c *Config, get Getter, p kernels.Precision) (*weights, error) {
 	} else {
 		w.normW, w.normB = l.tensor(TensorPostNormW), l.tensor(TensorPostNormB)
 	}
-	for i := 0; i < c.NumHiddenLayers && l.err == nil; i++ {
-		w.layers = append(w.layers, l.block(i, c))
-	}
 	if l.err != nil {
 		return nil, l.err
+	}
+	if w.layers, err = l.blocks(c); err != nil {
+		return nil, err
 	}
 	w.prefix = slices.Concat(w.cls, w.dist, w.reg)
 	w.nParams = l.n

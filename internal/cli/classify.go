@@ -92,7 +92,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	cfg := &m.Config
 	lst := o.input.listing()
-	sc, err := o.scale.start(args, lst, s, shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA()})
+	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}
+	sc, err := o.scale.start(args, lst, s, id, o.topK.k)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	DType    gguf.Type // matrices and patch weights: F32, F16, BF16 or Q8_0; vectors and embeddings stay F32
 	Version  string    // converter version recorded in the file
 	Progress func(done, total int64)
+	// Started, when set, is called once the checkpoint is read and its
+	// tensors matched, before the model file is written: a folder that
+	// cannot be converted fails before it.
+	Started func()
 }
 
 // Result summarises a conversion.
@@ -50,6 +54,9 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		return nil, err
 	}
 	defer s.ck.Close()
+	if opt.Started != nil {
+		opt.Started()
+	}
 	res := s.res
 	res.DType = opt.DType
 	abs, _ := filepath.Abs(s.dir)

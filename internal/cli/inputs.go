@@ -75,6 +75,41 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 	return out
 }
 
+// noImages is the error of a run that found no image in its inputs: the
+// arguments args ("-": the paths read from stdin) and the --from-file list
+// fromFile ("" for none), named (the first three); note is the listing's
+// skippedNote.
+func noImages(args []string, fromFile, note string) error {
+	var names []string
+	for _, a := range args {
+		names = append(names, inputsName(a, "%s"))
+	}
+	if fromFile != "" {
+		names = append(names, inputsName(fromFile, "the paths listed in %s"))
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
+	}
+	return fmt.Errorf("no images found in %s%s", andList(names), note)
+}
+
+// inputsName names the inputs of the argument or list a, as format puts
+// it, or stdin when a is "-".
+func inputsName(a, format string) string {
+	if a == "-" {
+		return "the paths read from stdin"
+	}
+	return fmt.Sprintf(format, a)
+}
+
+// andList joins s as a, b and c.
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 // readList reads the paths of a list named name: one per line (a "\r"
 // before the "\n" dropped), or, with sep 0, separated by NUL bytes (find
 // -print0). Paths are taken as they are: file names may begin or end with

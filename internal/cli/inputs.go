@@ -131,7 +131,7 @@ func readList(r io.Reader, name string, sep byte) []input {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, err)})
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, statError(err))})
 	}
 	return out
 }
@@ -211,6 +211,32 @@ func relKey(root, path string) string {
 		rel = path
 	}
 	return filepath.ToSlash(rel)
+}
+
+// openUserFile opens for reading a file the user named, its errors in
+// the user's terms: "reading NAME: REASON", where os.Open says "open
+// NAME: REASON", naming the system call; a folder is refused at once
+// (reading one would fail later, as "read NAME: is a directory").
+func openUserFile(name string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, readError(err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("reading %s: is a folder, not a file", name)
+	}
+	return f, nil
+}
+
+// readError words an *fs.PathError from reading a file the user named
+// ("open NAME: REASON", "stat NAME: REASON") as "reading NAME: REASON";
+// other errors, which say what they were doing, are kept.
+func readError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return fmt.Errorf("reading %s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // statError shortens os errors to their reason; the path is printed beside it.

@@ -101,7 +101,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 	switch {
 	case f.resume:
 		if r.log, err = shard.Resume(f.out); err != nil {
-			return nil, fmt.Errorf("--resume: %w", err)
+			return nil, fmt.Errorf("--resume: %w", readError(err))
 		}
 		r.w = r.log
 		if err := r.checkResumed(f.out, all, id, k); err != nil {
@@ -170,7 +170,7 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
-	fh, err := os.Open(name)
+	fh, err := openUserFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}

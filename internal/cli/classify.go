@@ -92,9 +92,14 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	cfg := &m.Config
 	lst := o.input.listing()
-	sc, err := o.scale.start(args, lst, s, shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA()})
+	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}
+	sc, err := o.scale.start(args, lst, s, id, o.topK.k)
 	if err != nil {
 		return err
+	}
+	if sc.listed == 0 { // no --out file is written
+		sc.finish(false)
+		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
 	rep, err := newReporter(o.output.format.val, sc.w)
 	if err != nil {
@@ -156,15 +161,15 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		return nil // this shard's share is empty, or all of it was done before
 	}
+	if done == 0 {
+		return noImages(args, o.scale.fromFile, lst.skippedNote())
+	}
 	return summarize(s, done, failed, time.Since(start), lst.skippedNote())
 }
 
-// summarize prints the one-line summary, with note (what the listing left
-// out), and decides the exit status.
+// summarize prints the one-line summary of n images, with note (what the
+// listing left out), and decides the exit status.
 func summarize(s streams, n, failed int, took time.Duration, note string) error {
-	if n == 0 {
-		return fmt.Errorf("no images found in the given paths%s", note)
-	}
 	fmt.Fprintf(s.err, "classified %d of %s in %.2fs (%.1f img/s), %d failed%s\n",
 		n-failed, nouns(n, "image"), took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
 	if failed > 0 {

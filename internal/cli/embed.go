@@ -150,6 +150,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,
 	}
+	if len(e.inputs) == 0 { // before --out is created: nothing is written
+		return noImages(args, "", lst.skippedNote())
+	}
 	start := time.Now()
 	if o.npy == "" {
 		err = e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), nil)
@@ -195,9 +198,6 @@ type embedding struct {
 // run embeds every input, writing its record to w, and its vector to st
 // (with --out) or inline (without).
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
-	if len(e.inputs) == 0 {
-		return fmt.Errorf("no images found in the given paths%s", e.lst.skippedNote())
-	}
 	bar := newProgress(s.err, len(e.inputs), "embedding")
 	var outErr error
 	runErr := e.pl.run(cmd.Context(), e.inputs, func(r result) {

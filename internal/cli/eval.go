@@ -82,7 +82,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
 	}
 	if err != nil {
-		return fmt.Errorf("data: %w", err)
+		return fmt.Errorf("data: %w", readError(err))
 	}
 	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
 		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)

@@ -196,7 +196,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := train.Open(data, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data: %w", err)
+		return nil, nil, fmt.Errorf("data: %w", readError(err))
 	}
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
@@ -204,7 +204,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 	if o.val != "" {
 		val, err := train.Open(o.val, all.Labels)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--val: %w", err)
+			return nil, nil, fmt.Errorf("--val: %w", readError(err))
 		}
 		return all, val, nil
 	}

@@ -199,7 +199,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 	path := j.o.out + ".ckpt"
 	f, err := gguf.Open(path)
 	if err != nil {
-		return fmt.Errorf("--resume: %w", err)
+		return fmt.Errorf("--resume: %w", readError(err))
 	}
 	defer f.Close()
 	if rec, err := f.String(keyFTRecipe); err != nil || rec != j.r.String() {

@@ -75,6 +75,41 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 	return out
 }
 
+// noImages is the error of a run that found no image in its inputs: the
+// arguments args ("-": the paths read from stdin) and the --from-file list
+// fromFile ("" for none), named (the first three); note is the listing's
+// skippedNote.
+func noImages(args []string, fromFile, note string) error {
+	var names []string
+	for _, a := range args {
+		names = append(names, inputsName(a, "%s"))
+	}
+	if fromFile != "" {
+		names = append(names, inputsName(fromFile, "the paths listed in %s"))
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
+	}
+	return fmt.Errorf("no images found in %s%s", andList(names), note)
+}
+
+// inputsName names the inputs of the argument or list a, as format puts
+// it, or stdin when a is "-".
+func inputsName(a, format string) string {
+	if a == "-" {
+		return "the paths read from stdin"
+	}
+	return fmt.Sprintf(format, a)
+}
+
+// andList joins s as a, b and c.
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 // readList reads the paths of a list named name: one per line (a "\r"
 // before the "\n" dropped), or, with sep 0, separated by NUL bytes (find
 // -print0). Paths are taken as they are: file names may begin or end with
@@ -96,7 +131,7 @@ func readList(r io.Reader, name string, sep byte) []input {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, err)})
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, statError(err))})
 	}
 	return out
 }
@@ -176,6 +211,32 @@ func relKey(root, path string) string {
 		rel = path
 	}
 	return filepath.ToSlash(rel)
+}
+
+// openUserFile opens for reading a file the user named, its errors in
+// the user's terms: "reading NAME: REASON", where os.Open says "open
+// NAME: REASON", naming the system call; a folder is refused at once
+// (reading one would fail later, as "read NAME: is a directory").
+func openUserFile(name string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, readError(err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("reading %s: is a folder, not a file", name)
+	}
+	return f, nil
+}
+
+// readError words an *fs.PathError from reading a file the user named
+// ("open NAME: REASON", "stat NAME: REASON") as "reading NAME: REASON";
+// other errors, which say what they were doing, are kept.
+func readError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return fmt.Errorf("reading %s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // statError shortens os errors to their reason; the path is printed beside it.

@@ -320,6 +320,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
+	lst := o.input.listing()
+	inputs := expand(args, lst, s.in, o.stdin.sep())
+	if len(inputs) == 0 { // before --out is made: no empty folder is left
+		return noImages(args, "", lst.skippedNote())
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
@@ -335,8 +340,6 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
-	lst := o.input.listing()
-	inputs := expand(args, lst, s.in, o.stdin.sep())
 	dirs := subfolderNames(inputs)
 	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
 		fmt.Fprintln(s.err, m.banner(h, w))
@@ -379,9 +382,6 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 }
 
 func summarizeInspect(s streams, n, failed int, out string, took time.Duration, note string) error {
-	if n == 0 {
-		return fmt.Errorf("no images found in the given paths%s", note)
-	}
 	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, pictures in %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), out, note)
 	if failed > 0 {
 		return errPartial

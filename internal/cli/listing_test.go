@@ -39,8 +39,40 @@ func TestFolderSkipsCounted(t *testing.T) {
 	}
 	empty := t.TempDir()
 	os.WriteFile(filepath.Join(empty, "boot.dat"), nil, 0o644)
-	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in the given paths; 1 file in folders skipped for its name") {
+	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in "+empty+"; 1 file in folders skipped for its name") {
 		t.Errorf("folder without images: exit %d, %q", code, errs)
+	}
+}
+
+// TestNoImages: classify, embed and inspect-attention given inputs that
+// hold no image say so, naming them (stdin and a --from-file list by what
+// they are), exit 1, and write no --out file or folder.
+func TestNoImages(t *testing.T) {
+	empty := t.TempDir()
+	list := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(list, nil, 0o644)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "X.npy")
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"embed --out", "", []string{"embed", "--out", out, empty}, "vitctl: no images found in " + empty + "\n"},
+		{"embed stdin", "", []string{"embed", "-o", "csv", "--out", out, "-"}, "vitctl: no images found in the paths read from stdin\n"},
+		{"embed inline", "", []string{"embed", empty, empty, empty, empty, empty}, "vitctl: no images found in " + empty + ", " + empty + ", " + empty + " and 2 more\n"},
+		{"classify", "", []string{"classify", "-o", "jsonl", "--out", out, empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n"},
+		{"classify --from-file", "", []string{"classify", "--from-file", list}, "vitctl: no images found in the paths listed in " + list + "\n"},
+		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n"},
+	} {
+		code, stdout, errs := run(t, tc.stdin, tc.args...)
+		if code != ExitFailed || stdout != "" || errs != tc.want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q, want exit 1 and %q", tc.name, code, stdout, errs, tc.want)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("%s: left %v in the --out folder", tc.name, ents)
+		}
 	}
 }
 

@@ -112,9 +112,9 @@ func checkMergeFiles(files []string, out string) error {
 func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 	m := shard.NewMerger()
 	for _, name := range files {
-		f, err := os.Open(name)
+		f, err := openUserFile(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("merge: %w", err)
 		}
 		err = m.Add(name, f, w)
 		f.Close()

@@ -153,3 +153,39 @@ func TestModelFolderWithoutCheckpoint(t *testing.T) {
 		t.Errorf("cache folders made for a folder with no checkpoint: %v", ents)
 	}
 }
+
+// TestModelFolderFailedConversion: -m naming a checkpoint folder that
+// cannot be converted (config.json broken or of another model type,
+// weights cut short or of another model) fails with the error naming the
+// folder's file and what is wrong, with no "converting" note before it
+// and no folder left in the cache.
+func TestModelFolderFailedConversion(t *testing.T) {
+	hubEnv(t)
+	src := "../../testdata/models/vit-p16-gelu"
+	config, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	weights, _ := os.ReadFile(filepath.Join(src, "model.safetensors"))
+	other, _ := os.ReadFile("../../testdata/models/deit-p8-distilled/model.safetensors")
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name            string
+		config, weights []byte
+		file, want      string
+	}{
+		{"config not JSON", []byte("{broken"), weights, "config.json", "invalid character"},
+		{"model_type bert", []byte(`{"model_type":"bert"}`), weights, "config.json", `model_type "bert" is not supported`},
+		{"weights cut short", config, weights[:1000], "model.safetensors", "does not fit the file's 1000 bytes"},
+		{"weights of another model", config, other, "model.safetensors", "does not match config.json"},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "config.json"), tc.config, 0o644)
+		os.WriteFile(filepath.Join(dir, "model.safetensors"), tc.weights, 0o644)
+		code, out, errs := run(t, "", "classify", "-m", dir, img)
+		if code != ExitFailed || out != "" || strings.Contains(errs, "converting") ||
+			!strings.Contains(errs, filepath.Join(dir, tc.file)) || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q, want exit 1 and only %q", tc.name, code, out, errs, tc.want)
+		}
+		if ents, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "dirs")); len(ents) != 0 {
+			t.Errorf("%s: cache folders left by a failed conversion: %v", tc.name, ents)
+		}
+	}
+}

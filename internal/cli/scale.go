@@ -79,9 +79,11 @@ type scaleRun struct {
 
 // start lists the inputs of args and --from-file (folders as l says),
 // keeps this shard's, opens --out and drops the inputs it already has.
-// A --resume file must hold records of the run's model (id's SHA-256) and
-// for some of its inputs: anything else was another run's.
-func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record) (*scaleRun, error) {
+// A --resume file must hold records of the run's model (id's SHA-256),
+// with id.TopK labels each (the run's -k is k; id.TopK is 0 for records
+// without a top_k), and for some of its inputs: anything else was
+// another run's.
+func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record, k int) (*scaleRun, error) {
 	sep := byte('\n')
 	if f.null {
 		sep = 0
@@ -99,10 +101,10 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 	switch {
 	case f.resume:
 		if r.log, err = shard.Resume(f.out); err != nil {
-			return nil, fmt.Errorf("--resume: %w", err)
+			return nil, fmt.Errorf("--resume: %w", readError(err))
 		}
 		r.w = r.log
-		if err := r.checkResumed(f.out, all, id); err != nil {
+		if err := r.checkResumed(f.out, all, id, k); err != nil {
 			r.log.Close()
 			return nil, err
 		}
@@ -131,10 +133,11 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 }
 
 // checkResumed refuses a --resume file of another run: one whose records
-// are another model's, or none of whose records is for one of all, the
-// run's inputs in every shard (the same folder named another way, say
-// photos/ and then $PWD/photos, would be done again, each input twice).
-func (r *scaleRun) checkResumed(name string, all []input, id shard.Record) error {
+// are another model's, or hold another number of labels than -k k gives
+// (id.TopK), or none of whose records is for one of all, the run's inputs
+// in every shard (the same folder named another way, say photos/ and then
+// $PWD/photos, would be done again, each input twice).
+func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int) error {
 	first := r.log.First()
 	if r.log.Len() == 0 || len(all) == 0 {
 		return nil
@@ -142,6 +145,10 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record) error
 	if first.ModelSHA256 != "" && first.ModelSHA256 != id.ModelSHA256 {
 		return usagef("--resume: %s holds records from model %s (sha256 %s), and this run's model is %s (sha256 %s): give -m %s, or another --out",
 			name, first.Model, first.ModelSHA256, id.Model, id.ModelSHA256, first.Model)
+	}
+	if n := r.log.FirstTopK().TopK; n > 0 && id.TopK > 0 && n != id.TopK {
+		return usagef("--resume: %s holds the top %s of each image, and this run asks for -k %d: give -k %d to finish it, or another --out",
+			name, nouns(n, "label"), k, n)
 	}
 	for _, in := range all {
 		if r.log.Done(in.path) || r.log.Done(in.path+"[0]") {
@@ -163,7 +170,7 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
-	fh, err := os.Open(name)
+	fh, err := openUserFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}

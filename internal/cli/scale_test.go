@@ -164,8 +164,9 @@ func TestResumeDropsTornLine(t *testing.T) {
 }
 
 // TestResumeRefusesAnotherRun: --resume refuses, with exit status 2 and
-// the file left as it was, a file whose records are from another model
-// or for none of the run's inputs (the same folder named another way);
+// the file left as it was, a file whose records are from another model,
+// of another -k (top-k lists of two lengths in one file), or for none of
+// the run's inputs (the same folder named another way);
 // the images of a .npy file of several are resumed without a second record.
 func TestResumeRefusesAnotherRun(t *testing.T) {
 	root, _ := shardFolder(t)
@@ -183,6 +184,7 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		want string
 	}{
 		{"another model", []string{"-m", "vit-tiny-in1k", "-r", root}, "holds records from model fashion-vit (sha256 d4b0f5fc13d8), and this run's model is vit-tiny-in1k (sha256 89d044742132): give -m fashion-vit"},
+		{"another -k", []string{"-m", "fashion-vit", "-k", "3", "-r", root}, "--resume: " + out + " holds the top 5 labels of each image, and this run asks for -k 3: give -k 5 to finish it, or another --out"},
 		{"folder named another way", []string{"-m", "fashion-vit", "-r", "."}, "none of the 40 records in " + out + " is for an input of this run"},
 	} {
 		code, _, errs := run(t, "", append([]string{"classify", "-o", "jsonl", "--resume", "--out", out}, tc.args...)...)

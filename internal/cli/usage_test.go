@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,46 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("%s %s: exit %d, stderr %q, want %q", tc.cmd, tc.flag, code, errs, tc.want)
+		}
+	}
+}
+
+// TestReadErrors: a file the user named that cannot be read (missing, a
+// folder, a symlink loop) is one error saying what the command was doing
+// ("merge: reading F: …", "--from-file: reading F: …"), the file's name and
+// the system's reason, without the system call ("open F: …", "stat F: …").
+func TestReadErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nosuch")
+	folder := filepath.Join(dir, "folder")
+	os.Mkdir(folder, 0o755)
+	loop := filepath.Join(dir, "loop.jsonl")
+	os.Symlink(loop, loop)
+	empty := filepath.Join(dir, "empty.jsonl")
+	os.WriteFile(empty, nil, 0o644)
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	tree := fashionTree(t)
+	out := filepath.Join(dir, "ft.gguf")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"merge", missing + ".jsonl"}, "merge: reading " + missing + ".jsonl: no such file or directory"},
+		{[]string{"merge", empty, folder}, "merge: reading " + folder + ": is a folder, not a file"},
+		{[]string{"merge", loop}, "merge: reading " + loop + ": too many levels of symbolic links"},
+		{[]string{"merge", "--from-file", missing + ".txt", empty}, "--from-file: reading " + missing + ".txt: no such file or directory"},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", missing + ".txt"}, "--from-file: reading " + missing + ".txt: no such file or directory"},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", folder}, "--from-file: reading " + folder + ": is a folder, not a file"},
+		{[]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--out", loop, "--resume", img}, "--resume: reading " + loop + ": too many levels of symbolic links"},
+		{[]string{"eval", "-m", "fashion-vit", missing + ".csv"}, "data: reading " + missing + ".csv: no such file or directory"},
+		{[]string{"finetune", "-m", "fashion-vit", missing + ".csv", "--out", out}, "data: reading " + missing + ".csv: no such file or directory"},
+		{[]string{"finetune", "-m", "fashion-vit", tree, "--val", missing + ".csv", "--out", out}, "--val: reading " + missing + ".csv: no such file or directory"},
+		{[]string{"finetune", "-m", "fashion-vit", tree, "--val", tree, "--out", out, "--resume"}, "--resume: reading " + out + ".ckpt: no such file or directory"},
+		{[]string{"convert", "--info", missing + ".gguf"}, missing + ".gguf: no such file or folder"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitFailed || !strings.Contains(errs, "vitctl: "+tc.want+"\n") || strings.Contains(errs, "open ") || strings.Contains(errs, "stat ") {
+			t.Errorf("%q: exit %d, stderr %q, want exit 1 and %q", tc.args, code, errs, tc.want)
 		}
 	}
 }

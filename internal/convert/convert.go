@@ -27,6 +27,10 @@ type Options struct {
 	DType    gguf.Type // matrices and patch weights: F32, F16, BF16 or Q8_0; vectors and embeddings stay F32
 	Version  string    // converter version recorded in the file
 	Progress func(done, total int64)
+	// Started, when set, is called once the checkpoint is read and its
+	// tensors matched, before the model file is written: a folder that
+	// cannot be converted fails before it.
+	Started func()
 }
 
 // Result summarises a conversion.
@@ -50,6 +54,9 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		return nil, err
 	}
 	defer s.ck.Close()
+	if opt.Started != nil {
+		opt.Started()
+	}
 	res := s.res
 	res.DType = opt.DType
 	abs, _ := filepath.Abs(s.dir)
@@ -190,17 +197,24 @@ func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planne
 	return params, err
 }
 
+// sourceError words a failure to open or stat src, the file or folder
+// given: "SRC: no such file or folder", else "SRC: REASON" without the
+// system call ("stat SRC: …", "open SRC: …"); other errors are kept.
+func sourceError(src string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: no such file or folder", src)
+	}
+	if pe, ok := err.(*fs.PathError); ok {
+		return fmt.Errorf("%s: %w", src, pe.Err)
+	}
+	return err
+}
+
 // locate splits src into the model folder and its checkpoint file.
 func locate(src string) (dir, ck string, err error) {
 	st, err := os.Stat(src)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", fmt.Errorf("%s: no such file or folder", src)
-	}
-	if pe, ok := err.(*fs.PathError); ok { // "stat SRC: …" names the call
-		return "", "", fmt.Errorf("%s: %w", src, pe.Err)
-	}
 	if err != nil {
-		return "", "", err
+		return "", "", sourceError(src, err)
 	}
 	if st.IsDir() {
 		ck, err := FindCheckpoint(src)

@@ -45,7 +45,7 @@ func Describe(src string) (*Info, error) {
 func describeModelFile(path string) (*Info, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, sourceError(path, err)
 	}
 	defer f.Close()
 	return DescribeModelFile(f, path)

@@ -80,7 +80,9 @@ func (c *Cache) notify(format string, a ...any) {
 }
 
 // ensure converts src into dir/DTYPE.gguf unless it is there already, and
-// records e beside it.
+// records e beside it. The "converting" note comes once src is read and
+// its tensors matched; a source that cannot be converted gets no note and
+// leaves no empty folder in the cache.
 func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e Entry) (string, error) {
 	out := filepath.Join(dir, dtype.String()+".gguf")
 	if isFile(out) {
@@ -89,12 +91,15 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("model cache: %w", err)
 	}
-	c.notify("converting %s to %s (once; cached in %s)", cmp.Or(e.Repo, e.Source), dtype, dir)
 	opt := convert.Options{DType: dtype, Version: c.Version}
+	opt.Started = func() {
+		c.notify("converting %s to %s (once; cached in %s)", cmp.Or(e.Repo, e.Source), dtype, dir)
+	}
 	if c.Progress != nil {
 		opt.Progress = func(done, total int64) { c.Progress(filepath.Base(src), done, total) }
 	}
 	if _, err := convert.Convert(ctx, src, out, opt); err != nil {
+		os.Remove(dir) // only when empty: another dtype's file may be there
 		return "", err
 	}
 	e.DType = dtype.String()

@@ -10,12 +10,20 @@ import (
 	"os"
 )
 
-// Record is what a JSONL record says of itself: the input it is for and
-// the model that answered (empty in records that do not name one).
+// Record is what a JSONL record says of itself: the input it is for, the
+// model that answered (empty in records that do not name one) and how many
+// labels its top_k holds (0 in a record without one, as a failed input's).
 type Record struct {
 	Path        string `json:"path"`
 	Model       string `json:"model"`
 	ModelSHA256 string `json:"model_sha256"`
+	TopK        int    `json:"-"`
+}
+
+// wireRecord is a Record as a line holds it: top_k's entries are counted.
+type wireRecord struct {
+	Record
+	Labels []json.RawMessage `json:"top_k"`
 }
 
 // oneModel checks that records name one model: the first record naming
@@ -53,10 +61,12 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 		if err != nil {
 			return complete, err
 		}
-		var rec Record
-		if json.Unmarshal(line, &rec) != nil || rec.Path == "" {
+		var w wireRecord
+		if json.Unmarshal(line, &w) != nil || w.Path == "" {
 			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
 		}
+		rec := w.Record
+		rec.TopK = len(w.Labels)
 		if err := fn(rec, line); err != nil {
 			return complete, fmt.Errorf("line %d: %w", n, err)
 		}
@@ -72,12 +82,16 @@ type Log struct {
 	f       *os.File
 	done    map[string]bool
 	model   oneModel
-	Dropped int64 // bytes of a torn last line removed by Resume
+	topK    Record // the first record with a top_k
+	Dropped int64  // bytes of a torn last line removed by Resume
 }
 
 // First is the file's first record naming a model, else its first; zero
 // when it has none.
 func (l *Log) First() Record { return l.model.first }
+
+// FirstTopK is the file's first record with a top_k; zero when it has none.
+func (l *Log) FirstTopK() Record { return l.topK }
 
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
@@ -95,6 +109,9 @@ func Resume(path string) (*Log, error) {
 		}
 		if err := l.model.add(rec, "the file"); err != nil {
 			return err
+		}
+		if l.topK.TopK == 0 && rec.TopK > 0 {
+			l.topK = rec
 		}
 		l.done[rec.Path] = true
 		return nil

@@ -66,6 +66,31 @@ func TestResume(t *testing.T) {
 	}
 }
 
+// TestResumeFirstTopK: FirstTopK is the first record with a non-empty
+// top_k, with TopK its length; records without one (failed inputs) and
+// with an empty one are passed over.
+func TestResumeFirstTopK(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		path          string
+		n             int
+	}{
+		{"none", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", "", 0},
+		{"after a failure", "{\"path\":\"a\",\"error\":\"x\"}\n{\"path\":\"b\",\"top_k\":[{},{}]}\n{\"path\":\"c\",\"top_k\":[{}]}\n", "b", 2},
+	} {
+		path := filepath.Join(t.TempDir(), "out.jsonl")
+		os.WriteFile(path, []byte(tc.content), 0o644)
+		l, err := Resume(path)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := l.FirstTopK(); got.Path != tc.path || got.TopK != tc.n {
+			t.Errorf("%s: FirstTopK is %+v, want the record for %q with %d labels", tc.name, got, tc.path, tc.n)
+		}
+		l.Close()
+	}
+}
+
 // FuzzScanRecords: any bytes give records or an error, never a panic; the
 // complete part ends at a line's end and holds exactly the lines passed on.
 func FuzzScanRecords(f *testing.F) {

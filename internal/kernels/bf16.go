@@ -51,11 +51,6 @@ func (w *PackedB) Precision() Precision {
 	return FP32
 }
 
-// PackBPrecision is PackB for weights stored in precision p.
-func PackBPrecision(w []float32, n, k int, p Precision) *PackedB {
-	return PackB(w, n, k).To(p)
-}
-
 // To returns w stored in precision p: w itself when it already is, else a
 // new PackedB. fp32 → bf16 rounds each weight to nearest, ties to even;
 // fp32 → int8 quantises each column; to fp32 widens exactly what is stored

@@ -145,9 +145,9 @@ func (l *loader) packedAt(name string, p kernels.Precision) *kernels.PackedB {
 func (l *loader) block(i int, c *Config) layer {
 	t := func(s string) []float32 { return l.tensor(BlockTensor(i, s)) }
 	D := c.HiddenSize
-	qkv := make([]float32, 0, 3*D*D)
+	var qkv [][]float32
 	for _, s := range []string{AttnQW, AttnKW, AttnVW} {
-		qkv = append(qkv, l.raw(BlockTensor(i, s))...)
+		qkv = append(qkv, l.raw(BlockTensor(i, s)))
 	}
 	var qkvB []float32
 	if c.QKVBias {
@@ -164,7 +164,7 @@ func (l *loader) block(i int, c *Config) layer {
 		ls1: l.optional(BlockTensor(i, AttnLS)), ls2: l.optional(BlockTensor(i, FFNLS)),
 	}
 	if l.err == nil {
-		ly.qkv = kernels.PackBPrecision(qkv, 3*D, D, l.prec)
+		ly.qkv = kernels.PackBStack(qkv, D, l.prec)
 	}
 	return ly
 }

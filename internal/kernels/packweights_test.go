@@ -1,0 +1,63 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestPackBStack: packing panel by panel, from one matrix or from parts
+// stacked along N (panels that span parts included), gives the bits of
+// PackB on the concatenation followed by To, in every precision.
+func TestPackBStack(t *testing.T) {
+	r := rand.New(rand.NewPCG(71, 72))
+	cases := []struct {
+		rows []int
+		k    int
+	}{{[]int{1}, 1}, {[]int{64}, 5}, {[]int{65}, 7}, {[]int{50, 70, 1}, 9}, {[]int{64, 64, 64}, 33},
+		{[]int{0, 3, 0, 200}, 12}, {[]int{130, 2}, 3}}
+	for _, c := range cases {
+		var parts [][]float32
+		for _, n := range c.rows {
+			p := make([]float32, n*c.k)
+			for i := range p {
+				p[i] = float32(r.NormFloat64())
+			}
+			parts = append(parts, p)
+		}
+		all := slices.Concat(parts...)
+		n := len(all) / c.k
+		for _, p := range []Precision{FP32, BF16, INT8} {
+			t.Run(fmt.Sprintf("rows=%v/k=%d/%v", c.rows, c.k, p), func(t *testing.T) {
+				want := PackB(all, n, c.k).To(p)
+				for _, got := range []*PackedB{PackBStack(parts, c.k, p), PackBPrecision(all, n, c.k, p)} {
+					if got.N != n || got.K != c.k || got.Precision() != p {
+						t.Fatalf("got %dx%d %v, want %dx%d %v", got.N, got.K, got.Precision(), n, c.k, p)
+					}
+					if p == FP32 {
+						sameBits(t, "w", got.w, want.w)
+						continue
+					}
+					if !slices.Equal(got.lp.b, want.lp.b) || !slices.Equal(got.lp.off, want.lp.off) {
+						t.Fatal("packed groups or offsets differ")
+					}
+					sameBits(t, "scale", got.lp.scale, want.lp.scale)
+				}
+			})
+		}
+	}
+}
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}

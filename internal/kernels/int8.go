@@ -11,20 +11,31 @@ func packI8(lp *lowPrec, src []float32, n, k int) {
 	k4 := ceilDiv(k, 4)
 	for p := range ceilDiv(n, nr) {
 		panel := src[p*k*nr : (p+1)*k*nr]
-		for j := range nr {
-			var m float32
-			for kk := range k {
-				m = max(m, abs32(panel[kk*nr+j]))
+		// Row by row of the panel, 64 columns at a time, so the panel is
+		// read in order: column by column, ViT-B/16's int8 load took
+		// 0.94-0.97 s on 2 cores, row by row 0.62-0.66 s.
+		var sc [nr]float32
+		for kk := range k {
+			for j, v := range panel[kk*nr : (kk+1)*nr] {
+				sc[j] = max(sc[j], abs32(v))
 			}
-			s := m / 127
-			lp.scale[p*nr+j] = s
-			var sum int32
-			for kk := range k {
-				q := quantI8(panel[kk*nr+j], s)
-				sum += int32(q)
-				lp.b[(p*k4+kk/4)*nr+j] |= uint32(uint8(q)) << (8 * (kk % 4))
+		}
+		for j := range sc {
+			sc[j] /= 127
+		}
+		copy(lp.scale[p*nr:(p+1)*nr], sc[:])
+		var sum [nr]int32
+		for kk := range k {
+			d := lp.b[(p*k4+kk/4)*nr : (p*k4+kk/4+1)*nr]
+			sh := 8 * (kk % 4)
+			for j, v := range panel[kk*nr : (kk+1)*nr] {
+				q := quantI8(v, sc[j])
+				sum[j] += int32(q)
+				d[j] |= uint32(uint8(q)) << sh
 			}
-			lp.off[p*nr+j] = 128 * sum
+		}
+		for j, s := range sum {
+			lp.off[p*nr+j] = 128 * s
 		}
 	}
 }

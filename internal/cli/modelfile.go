@@ -97,7 +97,6 @@ func loadModel(src modelSource, verify bool, prec *precisionFlags) (*loadedModel
 	if lm.SHA256, err = f.TensorDataSHA256(); err != nil {
 		return nil, modelError(src.desc, err)
 	}
-	f.Populate()
 	if lm.Model, err = model.Load(f, prec.or(fileprecision(f))); err != nil {
 		return nil, modelError(src.desc, err)
 	}

@@ -93,17 +93,6 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
-// Populate brings the whole tensor data of a mapped file into memory now,
-// where the system can do that in one call (Linux), instead of page by
-// page as Float32s reads it: loading every tensor faults in each 4 KiB
-// page of the file otherwise. It is for a caller about to read every
-// tensor; a file read whole rather than mapped is already in memory.
-func (f *File) Populate() {
-	if f.unmap != nil && f.data != nil {
-		populate(f.data[min(f.dataStart, int64(len(f.data))):])
-	}
-}
-
 // Close releases the mapping; tensor slices that alias it become invalid.
 func (f *File) Close() error {
 	f.data = nil

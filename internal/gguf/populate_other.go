@@ -1,5 +1,0 @@
-//go:build !linux
-
-package gguf
-
-func populate([]byte) {}

@@ -290,7 +290,8 @@ func TestQ8RoundTrip(t *testing.T) {
 	if err != nil || len(b) != 68 {
 		t.Fatal(len(b), err)
 	}
-	y := decodeQ8(b, 64)
+	y := make([]float32, 64)
+	decodeQ8(y, b)
 	for blk := range 2 {
 		var amax float64
 		for _, v := range x[32*blk : 32*blk+32] {
@@ -307,10 +308,45 @@ func TestQ8RoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if q, _ := PutF32(nil, make([]float32, 32), Q8_0); F16ToF32(binary.LittleEndian.Uint16(q)) != 0 || decodeQ8(q, 32)[5] != 0 {
+	if q, _ := PutF32(nil, make([]float32, 32), Q8_0); F16ToF32(binary.LittleEndian.Uint16(q)) != 0 || q8Value(q, 5) != 0 {
 		t.Error("zero block")
 	}
 	if _, err := PutF32(nil, x[:40], Q8_0); err == nil {
 		t.Error("accepted 40 values")
+	}
+}
+
+// q8Value is value i of the Q8_0 blocks b.
+func q8Value(b []byte, i int) float32 {
+	out := make([]float32, len(b)/(2+q8Block)*q8Block)
+	decodeQ8(out, b)
+	return out[i]
+}
+
+// TestFloat32sInto: decoding into a buffer with room uses it and gives
+// Float32s's values; a short or nil buffer gets new memory; an aligned
+// F32 tensor aliases the file either way.
+func TestFloat32sInto(t *testing.T) {
+	f, err := Open(writeSample(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, name := range []string{"a.f32", "b.f16", "c.bf16", "e.q8"} {
+		want, wshape, err := f.Float32s(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int{0, len(want) - 1, len(want), 2 * len(want)} {
+			buf := make([]float32, size)
+			got, shape, err := f.Float32sInto(name, buf)
+			if err != nil || !slices.Equal(shape, wshape) || !slices.Equal(got, want) {
+				t.Fatalf("%s, buffer of %d: %v %v %v, want %v %v", name, size, got, shape, err, want, wshape)
+			}
+			inBuf := size >= len(want) && &got[0] == &buf[0]
+			if wantInBuf := size >= len(want) && name != "a.f32"; inBuf != wantInBuf {
+				t.Errorf("%s, buffer of %d: decoded into the buffer %v, want %v", name, size, inBuf, wantInBuf)
+			}
+		}
 	}
 }

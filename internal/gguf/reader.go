@@ -463,6 +463,13 @@ func (f *File) Floats(key string) ([]float64, error) {
 // shape. An aligned F32 tensor on a little-endian machine aliases the file's
 // memory: the caller must not write to it, nor use it after Close.
 func (f *File) Float32s(name string) ([]float32, []int, error) {
+	return f.Float32sInto(name, nil)
+}
+
+// Float32sInto is Float32s decoding into buf when it has the capacity (a
+// loader's scratch, reused from tensor to tensor), else into new memory.
+// The result aliases buf or the file's memory, or is new.
+func (f *File) Float32sInto(name string, buf []float32) ([]float32, []int, error) {
 	i, ok := f.byName[name]
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: tensor %q is missing (re-run vitctl convert)", f.path, name)
@@ -474,46 +481,54 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 	b := f.data[f.dataStart+t.Offset : f.dataStart+t.Offset+t.Size]
 	n := int(t.Elems())
 	shape := append([]int(nil), t.Shape...)
+	if t.Type == F32 && littleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4 == 0 {
+		return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n), shape, nil
+	}
 	switch t.Type {
+	case F32, F16, BF16, Q8_0:
+	default:
+		return nil, nil, fmt.Errorf("%s: tensor %q has type %v, which vitctl cannot read (re-run vitctl convert)", f.path, name, t.Type)
+	}
+	out := buf[:0]
+	if cap(out) < n {
+		out = make([]float32, n)
+	}
+	out = out[:n]
+	decode(out, b, t.Type)
+	return out, shape, nil
+}
+
+// decode widens the values b holds in type t into out.
+func decode(out []float32, b []byte, t Type) {
+	switch t {
 	case F32:
-		if littleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4 == 0 {
-			return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n), shape, nil
-		}
-		out := make([]float32, n)
 		for j := range out {
 			out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
 		}
-		return out, shape, nil
 	case F16:
 		tab := f16Table()
-		out := make([]float32, n)
 		for j := range out {
 			out[j] = tab[binary.LittleEndian.Uint16(b[2*j:])]
 		}
-		return out, shape, nil
 	case BF16:
-		out := make([]float32, n)
 		for j := range out {
 			out[j] = BF16ToF32(binary.LittleEndian.Uint16(b[2*j:]))
 		}
-		return out, shape, nil
 	case Q8_0:
-		return decodeQ8(b, n), shape, nil
+		decodeQ8(out, b)
 	}
-	return nil, nil, fmt.Errorf("%s: tensor %q has type %v, which vitctl cannot read (re-run vitctl convert)", f.path, name, t.Type)
 }
 
-// decodeQ8 expands Q8_0 blocks: an f16 scale d, then 32 int8 q; x = d*q.
-func decodeQ8(b []byte, n int) []float32 {
-	out := make([]float32, n)
-	for blk := 0; blk < n/q8Block; blk++ {
+// decodeQ8 expands Q8_0 blocks into out: an f16 scale d, then 32 int8 q;
+// x = d*q.
+func decodeQ8(out []float32, b []byte) {
+	for blk := 0; blk < len(out)/q8Block; blk++ {
 		p := b[blk*(2+q8Block):]
 		d := F16ToF32(binary.LittleEndian.Uint16(p))
 		for j, q := range p[2 : 2+q8Block] {
 			out[blk*q8Block+j] = d * float32(int8(q))
 		}
 	}
-	return out
 }
 
 // f16Table widens every binary16 pattern; a lookup is several times faster

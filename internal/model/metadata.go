@@ -234,11 +234,19 @@ type Source interface {
 }
 
 // Load builds the model src describes, with the encoder's Linear weights
-// packed in precision p (see NewAt).
+// packed in precision p (see NewAt). A src that can decode tensors into a
+// buffer (Float32sInto, as gguf.File) has them decoded into buffers reused
+// from tensor to tensor.
 func Load(src Source, p kernels.Precision) (*Model, error) {
 	cfg, err := ConfigFrom(src)
 	if err != nil {
 		return nil, err
 	}
-	return NewAt(*cfg, src.TensorNames(), src.Float32s, p)
+	var into decodeInto
+	if d, ok := src.(interface {
+		Float32sInto(name string, buf []float32) ([]float32, []int, error)
+	}); ok {
+		into = d.Float32sInto
+	}
+	return newAt(*cfg, src.TensorNames(), src.Float32s, into, p)
 }

@@ -25,6 +25,12 @@ func New(cfg Config, names []string, get Getter) (*Model, error) {
 // precision p (see WithPrecision), so a low-precision model never holds an
 // fp32 copy of them. The model keeps no reference to get's data.
 func NewAt(cfg Config, names []string, get Getter, p kernels.Precision) (*Model, error) {
+	return newAt(cfg, names, get, nil, p)
+}
+
+// newAt is NewAt with, when into is not nil, the tensors that need
+// decoding decoded into buffers the loader reuses.
+func newAt(cfg Config, names []string, get Getter, into decodeInto, p kernels.Precision) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -32,7 +38,7 @@ func NewAt(cfg Config, names []string, get Getter, p kernels.Precision) (*Model,
 		return nil, err
 	}
 	act, _ := ActivationOf(cfg.HiddenAct)
-	w, err := loadWeights(&cfg, get, p)
+	w, err := loadWeights(&cfg, get, into, p)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/vitctl/vitctl/internal/kernels"
 )
@@ -86,26 +87,58 @@ func CheckNames(cfg *Config, have []string) error {
 // closed once the model is built.
 type loader struct {
 	get    Getter
+	into   decodeInto // nil: get
 	shapes map[string][]int
 	prec   kernels.Precision // of the encoder blocks' Linear weights
 	n      int
 	err    error
+	bufs   *[3]scratchBuf // into's buffers, reused from tensor to tensor
 }
+
+// decodeInto is a Getter that decodes into buf when it has room
+// (gguf.File.Float32sInto).
+type decodeInto func(name string, buf []float32) ([]float32, []int, error)
+
+// scratchBuf is one of a loader's decoding buffers.
+type scratchBuf []float32
 
 // tensor returns a copy of the named tensor.
 func (l *loader) tensor(name string) []float32 { return slices.Clone(l.raw(name)) }
 
-// raw returns the named tensor as the source holds it, possibly aliased.
-func (l *loader) raw(name string) []float32 {
+// raw returns the named tensor as the source holds it, possibly aliased,
+// in buffer 0: valid until the next call.
+func (l *loader) raw(name string) []float32 { return l.rawIn(name, 0) }
+
+// rawIn is raw decoding, where the source decodes, into buffer b (< 3):
+// the decoded copies of an f16 model's weights are then not new memory,
+// touched once and thrown away (ViT-B/16's would be 340 MB).
+func (l *loader) rawIn(name string, b int) []float32 {
 	if l.err != nil {
 		return nil
 	}
-	data, shape, err := l.get(name)
+	want := l.shapes[name]
+	var data []float32
+	var shape []int
+	var err error
+	if l.into != nil {
+		n := 1
+		for _, d := range want {
+			n *= d
+		}
+		if l.bufs == nil {
+			l.bufs = new([3]scratchBuf)
+		}
+		if cap(l.bufs[b]) < n {
+			l.bufs[b] = make(scratchBuf, n)
+		}
+		data, shape, err = l.into(name, l.bufs[b])
+	} else {
+		data, shape, err = l.get(name)
+	}
 	if err != nil {
 		l.err = fmt.Errorf("tensor %s: %w", name, err)
 		return nil
 	}
-	want := l.shapes[name]
 	if !slices.Equal(shape, want) {
 		l.err = fmt.Errorf("tensor %s: shape %v, want %v for this config (re-run vitctl convert)", name, shape, want)
 		return nil
@@ -146,8 +179,12 @@ func (l *loader) block(i int, c *Config) layer {
 	t := func(s string) []float32 { return l.tensor(BlockTensor(i, s)) }
 	D := c.HiddenSize
 	var qkv [][]float32
-	for _, s := range []string{AttnQW, AttnKW, AttnVW} {
-		qkv = append(qkv, l.raw(BlockTensor(i, s)))
+	for j, s := range []string{AttnQW, AttnKW, AttnVW} {
+		qkv = append(qkv, l.rawIn(BlockTensor(i, s), j))
+	}
+	var ly layer
+	if l.err == nil { // packed before the next tensor reuses the buffers
+		ly.qkv = kernels.PackBStack(qkv, D, l.prec)
 	}
 	var qkvB []float32
 	if c.QKVBias {
@@ -155,17 +192,12 @@ func (l *loader) block(i int, c *Config) layer {
 			qkvB = append(qkvB, t(s)...)
 		}
 	}
-	ly := layer{
-		ln1W: t(Norm1W), ln1B: t(Norm1B), qkvB: qkvB,
-		out: l.packedAt(BlockTensor(i, AttnOutW), l.prec), outB: t(AttnOutB),
-		ln2W: t(Norm2W), ln2B: t(Norm2B),
-		up: l.packedAt(BlockTensor(i, FFNUpW), l.prec), upB: t(FFNUpB),
-		down: l.packedAt(BlockTensor(i, FFNDownW), l.prec), downB: t(FFNDownB),
-		ls1: l.optional(BlockTensor(i, AttnLS)), ls2: l.optional(BlockTensor(i, FFNLS)),
-	}
-	if l.err == nil {
-		ly.qkv = kernels.PackBStack(qkv, D, l.prec)
-	}
+	ly.ln1W, ly.ln1B, ly.qkvB = t(Norm1W), t(Norm1B), qkvB
+	ly.out, ly.outB = l.packedAt(BlockTensor(i, AttnOutW), l.prec), t(AttnOutB)
+	ly.ln2W, ly.ln2B = t(Norm2W), t(Norm2B)
+	ly.up, ly.upB = l.packedAt(BlockTensor(i, FFNUpW), l.prec), t(FFNUpB)
+	ly.down, ly.downB = l.packedAt(BlockTensor(i, FFNDownW), l.prec), t(FFNDownB)
+	ly.ls1, ly.ls2 = l.optional(BlockTensor(i, AttnLS)), l.optional(BlockTensor(i, FFNLS))
 	return ly
 }
 
@@ -176,9 +208,12 @@ func (l *loader) block(i int, c *Config) layer {
 func (l *loader) blocks(c *Config) ([]layer, error) {
 	L := c.NumHiddenLayers
 	layers, subs := make([]layer, L), make([]loader, L)
+	var bufs sync.Pool // a set of decoding buffers per goroutine at work
 	kernels.NewPool(0).For(L, func(i int) {
-		subs[i] = loader{get: l.get, shapes: l.shapes, prec: l.prec}
+		b, _ := bufs.Get().(*[3]scratchBuf)
+		subs[i] = loader{get: l.get, into: l.into, shapes: l.shapes, prec: l.prec, bufs: b}
 		layers[i] = subs[i].block(i, c)
+		bufs.Put(subs[i].bufs)
 	})
 	for i := range subs {
 		if subs[i].err != nil {
@@ -191,8 +226,8 @@ func (l *loader) blocks(c *Config) ([]layer, error) {
 
 // loadWeights reads every tensor cfg needs through get, packing the encoder
 // blocks' Linear weights in precision p.
-func loadWeights(c *Config, get Getter, p kernels.Precision) (w *weights, err error) {
-	l := &loader{get: get, shapes: TensorShapes(c), prec: p}
+func loadWeights(c *Config, get Getter, into decodeInto, p kernels.Precision) (w *weights, err error) {
+	l := &loader{get: get, into: into, shapes: TensorShapes(c), prec: p}
 	w = &weights{
 		cls: l.optional(TensorCLS), dist: l.optional(TensorDist), reg: l.optional(TensorReg),
 		pos:   l.tensor(TensorPos),

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -198,6 +200,9 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 func (j *finetuneJob) loadCheckpoint() error {
 	path := j.o.out + ".ckpt"
 	f, err := gguf.Open(path)
+	if errors.Is(err, fs.ErrNotExist) { // no run to continue: say how to start one
+		return fmt.Errorf("--resume: %w (a run writes it after each epoch): run without --resume to start one", readError(err))
+	}
 	if err != nil {
 		return fmt.Errorf("--resume: %w", readError(err))
 	}

@@ -191,7 +191,7 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{data, "-m", base, "--out", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},
 		{[]string{one, "-m", base, "--out", out}, ExitFailed, "need at least 2"},
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
-		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "x.gguf.ckpt"},
+		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)

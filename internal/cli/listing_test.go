@@ -46,7 +46,8 @@ func TestFolderSkipsCounted(t *testing.T) {
 
 // TestNoImages: classify, embed and inspect-attention given inputs that
 // hold no image say so, naming them (stdin and a --from-file list by what
-// they are), exit 1, and write no --out file or folder.
+// they are), exit 1, and write no --out file or folder; a --resume file
+// is not created, nor one that is there changed.
 func TestNoImages(t *testing.T) {
 	empty := t.TempDir()
 	list := filepath.Join(t.TempDir(), "list.txt")
@@ -64,6 +65,7 @@ func TestNoImages(t *testing.T) {
 		{"embed inline", "", []string{"embed", empty, empty, empty, empty, empty}, "vitctl: no images found in " + empty + ", " + empty + ", " + empty + " and 2 more\n"},
 		{"classify", "", []string{"classify", "-o", "jsonl", "--out", out, empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n"},
 		{"classify --from-file", "", []string{"classify", "--from-file", list}, "vitctl: no images found in the paths listed in " + list + "\n"},
+		{"classify --resume", "", []string{"classify", "-o", "jsonl", "--resume", "--out", filepath.Join(dir, "F.jsonl"), empty}, "vitctl: no images found in " + empty + "\n"},
 		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n"},
 	} {
 		code, stdout, errs := run(t, tc.stdin, tc.args...)
@@ -73,6 +75,14 @@ func TestNoImages(t *testing.T) {
 		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 			t.Errorf("%s: left %v in the --out folder", tc.name, ents)
 		}
+	}
+	// A --resume file that is there is left as it was, torn last line included.
+	resumed := filepath.Join(t.TempDir(), "F.jsonl")
+	torn := []byte("{\"path\":\"a.png\"}\n{\"path\":\"b")
+	os.WriteFile(resumed, torn, 0o644)
+	code, _, errs := run(t, "", "classify", "-o", "jsonl", "--resume", "--out", resumed, empty)
+	if got, _ := os.ReadFile(resumed); code != ExitFailed || errs != "vitctl: no images found in "+empty+"\n" || string(got) != string(torn) {
+		t.Errorf("--resume an existing file: exit %d, stderr %q, file %q, want exit 1 and the file as it was", code, errs, got)
 	}
 }
 

@@ -31,7 +31,8 @@ func newMergeCmd(s streams) *cobra.Command {
 		Long: `Merge copies the records of the JSONL files written by the shards of a
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file. It fails, naming the files, when a path has two records, the
-records are from two models (model_sha256), or a file ends with a torn
+records are from two models (model_sha256) or hold top_k lists of two
+lengths (shards run with different -k), or a file ends with a torn
 line (its shard was killed: run it again with --resume). A file named
 twice, or the --out file among the files, is a usage error. With the run's inputs (--inputs, -r, --from-file, as given to
 classify) it also checks that every input has a record and that no record

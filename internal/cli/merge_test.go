@@ -10,8 +10,9 @@ import (
 )
 
 // TestMerge: the shards' files merge into the whole run's records, checked
-// against the inputs; a missing record, a duplicate, a torn line and a
-// record for another path are errors, and --out is then not written.
+// against the inputs; a missing record, a duplicate, a torn line, a
+// record for another path, records of two models and of two -k are
+// errors, and --out is then not written.
 func TestMerge(t *testing.T) {
 	root, rel := shardFolder(t)
 	dir := t.TempDir()
@@ -44,6 +45,10 @@ func TestMerge(t *testing.T) {
 	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-r", "--shard", "1/3", "--out", fashion, root); code != ExitOK {
 		t.Fatalf("shard 1 with fashion-vit: exit %d\n%s", code, errs)
 	}
+	top2 := filepath.Join(dir, "top2-1.jsonl")
+	if code, _, errs := run(t, "", "classify", "-k", "2", "-o", "jsonl", "-r", "--shard", "1/3", "--out", top2, root); code != ExitOK {
+		t.Fatalf("shard 1 with -k 2: exit %d\n%s", code, errs)
+	}
 	other := filepath.Join(dir, "other.jsonl")
 	os.WriteFile(other, []byte(`{"path":"elsewhere.png"}`+"\n"), 0o644)
 	for _, tc := range []struct {
@@ -55,6 +60,7 @@ func TestMerge(t *testing.T) {
 		{[]string{files[0], torn, files[2]}, "torn.jsonl: ends with a torn line"},
 		{append(slices.Clone(files), other), "1 record is for a path that is not an input (elsewhere.png)"},
 		{[]string{files[0], fashion, files[2]}, "is from model fashion-vit (sha256 d4b0f5fc13d8), but " + files[0] + " holds records from vit-tiny-in1k (sha256 89d044742132): were the runs given different -m?"},
+		{[]string{files[0], top2, files[2]}, "holds the top 2 labels, but " + files[0] + " holds the top 5 labels of each image: were the runs given different -k?"},
 	} {
 		os.Remove(out)
 		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)

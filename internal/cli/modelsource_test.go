@@ -171,7 +171,7 @@ func TestModelFolderFailedConversion(t *testing.T) {
 		config, weights []byte
 		file, want      string
 	}{
-		{"config not JSON", []byte("{broken"), weights, "config.json", "invalid character"},
+		{"config not JSON", []byte("{broken"), weights, "config.json", "not valid JSON at line 1, column 2: invalid character 'b'"},
 		{"model_type bert", []byte(`{"model_type":"bert"}`), weights, "config.json", `model_type "bert" is not supported`},
 		{"weights cut short", config, weights[:1000], "model.safetensors", "does not fit the file's 1000 bytes"},
 		{"weights of another model", config, other, "model.safetensors", "does not match config.json"},

@@ -79,6 +79,7 @@ type scaleRun struct {
 
 // start lists the inputs of args and --from-file (folders as l says),
 // keeps this shard's, opens --out and drops the inputs it already has.
+// With no inputs at all it opens nothing (the run fails, writing no file).
 // A --resume file must hold records of the run's model (id's SHA-256),
 // with id.TopK labels each (the run's -k is k; id.TopK is 0 for records
 // without a top_k), and for some of its inputs: anything else was
@@ -97,6 +98,9 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 		all = append(all, list...)
 	}
 	r := &scaleRun{listed: len(all), w: s.out}
+	if len(all) == 0 { // no images: --out is neither created nor resumed
+		return r, nil
+	}
 	var err error
 	switch {
 	case f.resume:

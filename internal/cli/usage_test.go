@@ -89,7 +89,7 @@ func TestReadErrors(t *testing.T) {
 		{[]string{"eval", "-m", "fashion-vit", missing + ".csv"}, "data: reading " + missing + ".csv: no such file or directory"},
 		{[]string{"finetune", "-m", "fashion-vit", missing + ".csv", "--out", out}, "data: reading " + missing + ".csv: no such file or directory"},
 		{[]string{"finetune", "-m", "fashion-vit", tree, "--val", missing + ".csv", "--out", out}, "--val: reading " + missing + ".csv: no such file or directory"},
-		{[]string{"finetune", "-m", "fashion-vit", tree, "--val", tree, "--out", out, "--resume"}, "--resume: reading " + out + ".ckpt: no such file or directory"},
+		{[]string{"finetune", "-m", "fashion-vit", tree, "--val", tree, "--out", out, "--resume"}, "--resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one"},
 		{[]string{"convert", "--info", missing + ".gguf"}, missing + ".gguf: no such file or folder"},
 	} {
 		code, _, errs := run(t, "", tc.args...)

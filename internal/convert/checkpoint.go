@@ -147,8 +147,12 @@ func readJSON(path string, v any) error {
 	} else if st.Size() > maxJSON {
 		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
 	}
-	if err := json.NewDecoder(f).Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return jsonError(path, data, err)
 	}
 	return nil
 }

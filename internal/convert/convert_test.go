@@ -382,7 +382,7 @@ func TestConvertErrors(t *testing.T) {
 		{"backbone with a classifier", func(m *tiny) { m.cfg["architectures"] = []string{"ViTModel"} }, gguf.F32, []string{"2 tensors ViTModel does not use: classifier.bias, classifier.weight"}},
 		{"activation", func(m *tiny) { m.cfg["hidden_act"] = "swish" }, gguf.F32, []string{`config.json: config: hidden_act "swish" is not supported`}},
 		{"heads", func(m *tiny) { m.cfg["num_attention_heads"] = 3 }, gguf.F32, []string{"config.json: config: hidden_size 8 is not a multiple of num_attention_heads 3"}},
-		{"hidden_size type", func(m *tiny) { m.cfg["hidden_size"] = "8" }, gguf.F32, []string{"config.json: json: cannot unmarshal string"}},
+		{"hidden_size type", func(m *tiny) { m.cfg["hidden_size"] = "8" }, gguf.F32, []string{`config.json: line 1: "hidden_size" is a string, expected an integer`}},
 		{"image_size not square", func(m *tiny) { m.cfg["image_size"] = []int{8, 16} }, gguf.F32, []string{"image_size: [8 16] is not square"}},
 		{"id2label gap", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "3": "b", "1": "c"} }, gguf.F32, []string{`config.json: id2label key "3" is not a class id from 0 to 2`}},
 		{"id2label leading zero", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "01": "b", "2": "c"} }, gguf.F32, []string{`id2label key "01"`}},

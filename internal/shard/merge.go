@@ -7,10 +7,12 @@ import (
 
 // Merger joins the JSONL files of a sharded run, copying every record once.
 // A path with records in two files, or in one file twice, records of two
-// models, and a file whose last line is torn are errors that name the files.
+// models or with top_k lists of two lengths (shards run with different
+// -k), and a file whose last line is torn are errors that name the files.
 type Merger struct {
 	from  map[string]string // path → the file holding its record
 	model oneModel
+	topK  oneTopK
 }
 
 // NewMerger starts an empty merge.
@@ -26,6 +28,9 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 		if err := m.model.add(rec, name); err != nil {
 			return err
 		}
+		if err := m.topK.add(rec, name); err != nil {
+			return err
+		}
 		m.from[rec.Path] = name
 		_, err := w.Write(line)
 		return err
@@ -37,6 +42,37 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 		return fmt.Errorf("%s: ends with a torn line (its run was killed): run that shard again with --resume", name)
 	}
 	return nil
+}
+
+// oneTopK checks that records hold top_k lists of one length: the first
+// record with a top_k sets it, and records without one (a failed input's,
+// embed's) join any.
+type oneTopK struct {
+	first Record // the first record with a top_k
+	file  string // the file holding first
+}
+
+// add checks rec, read from file, against the records before it.
+func (o *oneTopK) add(rec Record, file string) error {
+	switch {
+	case rec.TopK == 0:
+		return nil
+	case o.first.TopK == 0:
+		o.first, o.file = rec, file
+		return nil
+	case rec.TopK == o.first.TopK:
+		return nil
+	}
+	return fmt.Errorf("the record for %s holds the top %s, but %s holds the top %s of each image: were the runs given different -k? Run the shards again with one -k",
+		rec.Path, labels(rec.TopK), o.file, labels(o.first.TopK))
+}
+
+// labels is "1 label" or "n labels".
+func labels(n int) string {
+	if n == 1 {
+		return "1 label"
+	}
+	return fmt.Sprintf("%d labels", n)
 }
 
 // Has says whether a record for path was merged.

@@ -9,6 +9,8 @@ import (
 func TestMerger(t *testing.T) {
 	a := "{\"path\":\"x\"}\n{\"path\":\"y\"}\n"
 	b := "{\"path\":\"z\",\"top_k\":[]}\n"
+	top2 := "{\"path\":\"u\",\"top_k\":[{\"label\":\"a\"},{\"label\":\"b\"}]}\n"
+	top5 := "{\"path\":\"v\",\"top_k\":[1,2,3,4,5]}\n"
 	for _, tc := range []struct {
 		name  string
 		files []string
@@ -24,6 +26,11 @@ func TestMerger(t *testing.T) {
 			"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\"}\n{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\"}\n", ""},
 		{"two models", []string{a, "{\"path\":\"w\",\"model\":\"a\",\"model_sha256\":\"aa\"}\n", "{\"path\":\"v\",\"model\":\"b\",\"model_sha256\":\"bb\"}\n"}, "",
 			"f2: line 1: the record for v is from model b (sha256 bb), but f1 holds records from a (sha256 aa)"},
+		{"one -k, failed inputs without top_k", []string{top2 + a, "{\"path\":\"w\",\"top_k\":[1,2]}\n"}, top2 + a + "{\"path\":\"w\",\"top_k\":[1,2]}\n", ""},
+		{"another -k", []string{a, top2, top5}, "",
+			"f2: line 1: the record for v holds the top 5 labels, but f1 holds the top 2 labels of each image: were the runs given different -k?"},
+		{"another -k in one file", []string{top2 + "{\"path\":\"v\",\"top_k\":[1]}\n"}, "",
+			"f0: line 2: the record for v holds the top 1 label, but f0 holds the top 2 labels of each image"},
 	} {
 		m := NewMerger()
 		var out bytes.Buffer

@@ -24,8 +24,10 @@ func PackBStack(parts [][]float32, k int, p Precision) *PackedB {
 	switch p {
 	case FP32:
 		w.w = make([]float32, np*nr*k)
+		prefault(w.w)
 	case BF16, INT8:
 		w.lp = &lowPrec{p: p, b: make([]uint32, np*nr*ceilDiv(k, p.group()))}
+		prefault(w.lp.b)
 		if p == INT8 {
 			w.lp.scale, w.lp.off = make([]float32, np*nr), make([]int32, np*nr)
 		}

@@ -70,9 +70,7 @@ func PackB(w []float32, n, k int) *PackedB {
 	if len(w) < n*k {
 		panic("kernels: PackB: weight shorter than n*k")
 	}
-	p := &PackedB{N: n, K: k, w: make([]float32, ceilDiv(n, nr)*nr*k)}
-	packB(p.w, w, k, n, k)
-	return p
+	return packStack([][]float32{w[:n*k]}, n, k, FP32)
 }
 
 // Linear computes y = act(x·Wᵀ + bias) + residual for x (m, K) with leading

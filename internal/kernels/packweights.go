@@ -8,7 +8,7 @@ func PackBPrecision(w []float32, n, k int, p Precision) *PackedB {
 	if len(w) < n*k {
 		panic("kernels: PackBPrecision: weight shorter than n*k")
 	}
-	return PackBStack([][]float32{w[:n*k]}, k, p)
+	return packStack([][]float32{w[:n*k]}, n, k, p)
 }
 
 // PackBStack packs the matrices of parts, each (nᵢ, k) row-major with
@@ -16,8 +16,23 @@ func PackBPrecision(w []float32, n, k int, p Precision) *PackedB {
 // projection as one product), in precision p: the bits of
 // PackBPrecision on their concatenation, without making it.
 func PackBStack(parts [][]float32, k int, p Precision) *PackedB {
+	if k <= 0 {
+		panic("kernels: PackBStack: k must be positive")
+	}
+	n := 0
+	for _, q := range parts {
+		if len(q)%k != 0 {
+			panic("kernels: PackBStack: a part's length is not a multiple of k")
+		}
+		n += len(q) / k
+	}
+	return packStack(parts, n, k, p)
+}
+
+// packStack packs the n rows of k values of parts (k = 0: no values) in
+// precision p, one panel at a time.
+func packStack(parts [][]float32, n, k int, p Precision) *PackedB {
 	rs := stackRows{parts: parts, k: k}
-	n := rs.rows()
 	w := &PackedB{N: n, K: k}
 	np := ceilDiv(n, nr)
 	var panel []float32 // the fp32 panel a low precision is made from
@@ -67,21 +82,13 @@ type stackRows struct {
 	gather []float32 // a block that spans parts, copied together
 }
 
-func (s *stackRows) rows() int {
-	n := 0
-	for _, p := range s.parts {
-		if len(p)%s.k != 0 {
-			panic("kernels: PackBStack: a part's length is not a multiple of k")
-		}
-		n += len(p) / s.k
-	}
-	return n
-}
-
 // block returns rows j0… (n of them) contiguous: in place when one part
 // holds them all, else copied into gather.
 func (s *stackRows) block(j0, n int) []float32 {
 	k := s.k
+	if k == 0 {
+		return nil
+	}
 	for i, p := range s.parts {
 		if rows := len(p) / k; j0 >= rows {
 			j0 -= rows

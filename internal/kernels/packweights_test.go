@@ -31,8 +31,12 @@ func TestPackBStack(t *testing.T) {
 		n := len(all) / c.k
 		for _, p := range []Precision{FP32, BF16, INT8} {
 			t.Run(fmt.Sprintf("rows=%v/k=%d/%v", c.rows, c.k, p), func(t *testing.T) {
-				want := PackB(all, n, c.k).To(p)
-				for _, got := range []*PackedB{PackBStack(parts, c.k, p), PackBPrecision(all, n, c.k, p)} {
+				// The reference: packB over the whole matrix at once.
+				ref := &PackedB{N: n, K: c.k, w: make([]float32, ceilDiv(n, nr)*nr*c.k)}
+				packB(ref.w, all, c.k, n, c.k)
+				want := ref.To(p)
+				got3 := PackB(all, n, c.k).To(p)
+				for _, got := range []*PackedB{PackBStack(parts, c.k, p), PackBPrecision(all, n, c.k, p), got3} {
 					if got.N != n || got.K != c.k || got.Precision() != p {
 						t.Fatalf("got %dx%d %v, want %dx%d %v", got.N, got.K, got.Precision(), n, c.k, p)
 					}

@@ -92,15 +92,12 @@ type loader struct {
 	prec   kernels.Precision // of the encoder blocks' Linear weights
 	n      int
 	err    error
-	bufs   *[3]scratchBuf // into's buffers, reused from tensor to tensor
+	bufs   *[3][]float32 // into's buffers, reused from tensor to tensor
 }
 
 // decodeInto is a Getter that decodes into buf when it has room
 // (gguf.File.Float32sInto).
 type decodeInto func(name string, buf []float32) ([]float32, []int, error)
-
-// scratchBuf is one of a loader's decoding buffers.
-type scratchBuf []float32
 
 // tensor returns a copy of the named tensor.
 func (l *loader) tensor(name string) []float32 { return slices.Clone(l.raw(name)) }
@@ -126,10 +123,10 @@ func (l *loader) rawIn(name string, b int) []float32 {
 			n *= d
 		}
 		if l.bufs == nil {
-			l.bufs = new([3]scratchBuf)
+			l.bufs = new([3][]float32)
 		}
 		if cap(l.bufs[b]) < n {
-			l.bufs[b] = make(scratchBuf, n)
+			l.bufs[b] = make([]float32, n)
 		}
 		data, shape, err = l.into(name, l.bufs[b])
 	} else {
@@ -210,7 +207,7 @@ func (l *loader) blocks(c *Config) ([]layer, error) {
 	layers, subs := make([]layer, L), make([]loader, L)
 	var bufs sync.Pool // a set of decoding buffers per goroutine at work
 	kernels.NewPool(0).For(L, func(i int) {
-		b, _ := bufs.Get().(*[3]scratchBuf)
+		b, _ := bufs.Get().(*[3][]float32)
 		subs[i] = loader{get: l.get, into: l.into, shapes: l.shapes, prec: l.prec, bufs: b}
 		layers[i] = subs[i].block(i, c)
 		bufs.Put(subs[i].bufs)

@@ -10,7 +10,8 @@ import (
 
 // TestPackBStack: packing panel by panel, from one matrix or from parts
 // stacked along N (panels that span parts included), gives the bits of
-// PackB on the concatenation followed by To, in every precision.
+// packB over the whole concatenation followed by To, in every precision;
+// so does PackB, which packs panel by panel too.
 func TestPackBStack(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
 	cases := []struct {

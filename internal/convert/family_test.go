@@ -91,6 +91,10 @@ func TestFamilyRefusals(t *testing.T) {
 			c["pretrained_cfg"].(map[string]any)["input_size"] = []int{3, 40, 40}
 		},
 			nil, []string{"pos_embed has 16 positions; a 40x40 input with patch 8 and 5 prefix tokens needs 30, or 25 with no_embed_class"}},
+		{"architecture a number", "timm-p8-reg-ls", func(c map[string]any) { c["architecture"] = 3 },
+			nil, []string{`config.json: line 1: "architecture" is a number, expected a string`}},
+		{"architecture a list", "timm-p8-reg-ls", func(c map[string]any) { c["architecture"] = []string{"vit_tiny_patch16_224"} },
+			nil, []string{`config.json: line 1: "architecture" is an array, expected a string`}},
 		{"labels", "timm-p8-reg-ls", func(c map[string]any) { c["label_names"] = []string{"a", "b"} },
 			nil, []string{"2 label_names for 10 classes"}},
 		{"deit without a head", "deit-p8-distilled", func(c map[string]any) { c["architectures"] = []string{"DeiTModel"} },

@@ -39,13 +39,18 @@ type timmConfig struct {
 }
 
 // isTimmConfig tells a timm config.json (an "architecture" and no
-// "model_type") from a Hugging Face one.
+// "model_type") from a Hugging Face one. An "architecture" of the wrong
+// kind still marks timm's, so that reading it names that field.
 func isTimmConfig(path string) bool {
 	var c struct {
-		Architecture string `json:"architecture"`
-		ModelType    string `json:"model_type"`
+		Architecture json.RawMessage `json:"architecture"`
+		ModelType    json.RawMessage `json:"model_type"`
 	}
-	return readJSON(path, &c) == nil && c.Architecture != "" && c.ModelType == ""
+	given := func(v json.RawMessage) bool {
+		s := string(v)
+		return s != "" && s != "null" && s != `""`
+	}
+	return readJSON(path, &c) == nil && given(c.Architecture) && !given(c.ModelType)
 }
 
 // timm's defaults: LayerNorm eps, crop_pct and ImageNet mean/std.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -105,6 +106,9 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 	switch {
 	case f.resume:
 		if r.log, err = shard.Resume(f.out); err != nil {
+			if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
+				return nil, usagef("--resume: %w", err)
+			}
 			return nil, fmt.Errorf("--resume: %w", readError(err))
 		}
 		r.w = r.log

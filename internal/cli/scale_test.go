@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -176,21 +177,41 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	if code, _, errs := run(t, "", first...); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	before, _ := os.ReadFile(out)
+	whole, _ := os.ReadFile(out)
+	// lastRecord gives whole with its last record edited as JSON.
+	lastRecord := func(edit func(map[string]any)) string {
+		lines := strings.SplitAfter(strings.TrimSuffix(string(whole), "\n"), "\n")
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rec); err != nil {
+			t.Fatal(err)
+		}
+		edit(rec)
+		b, _ := json.Marshal(rec)
+		return strings.Join(lines[:len(lines)-1], "") + string(b) + "\n"
+	}
+	_, paths := jsonlPaths(t, string(whole))
+	lastPath := paths[len(paths)-1]
 	t.Chdir(root)
 	for _, tc := range []struct {
-		name string
-		args []string
-		want string
+		name    string
+		content string // the file resumed; whole when empty
+		args    []string
+		want    string
 	}{
-		{"another model", []string{"-m", "vit-tiny-in1k", "-r", root}, "holds records from model fashion-vit (sha256 d4b0f5fc13d8), and this run's model is vit-tiny-in1k (sha256 89d044742132): give -m fashion-vit"},
-		{"another -k", []string{"-m", "fashion-vit", "-k", "3", "-r", root}, "--resume: " + out + " holds the top 5 labels of each image, and this run asks for -k 3: give -k 5 to finish it, or another --out"},
-		{"folder named another way", []string{"-m", "fashion-vit", "-r", "."}, "none of the 40 records in " + out + " is for an input of this run"},
+		{"another model", "", []string{"-m", "vit-tiny-in1k", "-r", root}, "holds records from model fashion-vit (sha256 d4b0f5fc13d8), and this run's model is vit-tiny-in1k (sha256 89d044742132): give -m fashion-vit"},
+		{"another -k", "", []string{"-m", "fashion-vit", "-k", "3", "-r", root}, "--resume: " + out + " holds the top 5 labels of each image, and this run asks for -k 3: give -k 5 to finish it, or another --out"},
+		{"another -k in a later record", lastRecord(func(r map[string]any) { r["top_k"] = r["top_k"].([]any)[:2] }),
+			[]string{"-m", "fashion-vit", "-r", root}, "--resume: " + out + ": line 40: the record for " + lastPath + " holds the top 2 labels, but the file holds the top 5 labels of each image: were the runs given different -k? (cannot resume: move the file away or fix it)"},
+		{"another model in a later record", lastRecord(func(r map[string]any) { r["model_sha256"] = "0123456789ab" }),
+			[]string{"-m", "fashion-vit", "-r", root}, "--resume: " + out + ": line 40: the record for " + lastPath + " is from model fashion-vit (sha256 0123456789ab), but the file holds records from fashion-vit (sha256 d4b0f5fc13d8)"},
+		{"folder named another way", "", []string{"-m", "fashion-vit", "-r", "."}, "none of the 40 records in " + out + " is for an input of this run"},
 	} {
+		before := cmp.Or(tc.content, string(whole))
+		os.WriteFile(out, []byte(before), 0o644)
 		code, _, errs := run(t, "", append([]string{"classify", "-o", "jsonl", "--resume", "--out", out}, tc.args...)...)
 		after, _ := os.ReadFile(out)
-		if code != ExitUsage || !strings.Contains(errs, tc.want) || string(after) != string(before) {
-			t.Errorf("%s: exit %d, file changed: %v, want 2 and %q\n%s", tc.name, code, string(after) != string(before), tc.want, errs)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) || string(after) != before {
+			t.Errorf("%s: exit %d, file changed: %v, want 2 and %q\n%s", tc.name, code, string(after) != before, tc.want, errs)
 		}
 	}
 

@@ -26,6 +26,12 @@ type wireRecord struct {
 	Labels []json.RawMessage `json:"top_k"`
 }
 
+// MixedError reports records that one run cannot have written: records of
+// two models, or with top_k lists of two lengths.
+type MixedError struct{ msg string }
+
+func (e *MixedError) Error() string { return e.msg }
+
 // oneModel checks that records name one model: the first record naming
 // its model's SHA-256 sets it, and records that name none join any.
 type oneModel struct {
@@ -42,8 +48,8 @@ func (o *oneModel) add(rec Record, file string) error {
 	if rec.ModelSHA256 == "" || rec.ModelSHA256 == o.first.ModelSHA256 {
 		return nil
 	}
-	return fmt.Errorf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
-		rec.Path, rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)
+	return &MixedError{fmt.Sprintf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
+		rec.Path, rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)}
 }
 
 // ScanRecords reads JSONL records, calling fn with each complete line's
@@ -82,8 +88,8 @@ type Log struct {
 	f       *os.File
 	done    map[string]bool
 	model   oneModel
-	topK    Record // the first record with a top_k
-	Dropped int64  // bytes of a torn last line removed by Resume
+	topK    oneTopK
+	Dropped int64 // bytes of a torn last line removed by Resume
 }
 
 // First is the file's first record naming a model, else its first; zero
@@ -91,12 +97,12 @@ type Log struct {
 func (l *Log) First() Record { return l.model.first }
 
 // FirstTopK is the file's first record with a top_k; zero when it has none.
-func (l *Log) FirstTopK() Record { return l.topK }
+func (l *Log) FirstTopK() Record { return l.topK.first }
 
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
-// last line. A file with two records for a path, or records of two models,
-// is refused. One process at a time may resume a file.
+// last line. A file with two records for a path, or records of two models
+// or with top_k lists of two lengths (a *MixedError), is refused. One process at a time may resume a file.
 func Resume(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -110,8 +116,8 @@ func Resume(path string) (*Log, error) {
 		if err := l.model.add(rec, "the file"); err != nil {
 			return err
 		}
-		if l.topK.TopK == 0 && rec.TopK > 0 {
-			l.topK = rec
+		if err := l.topK.add(rec, "the file"); err != nil {
+			return err
 		}
 		l.done[rec.Path] = true
 		return nil

@@ -2,6 +2,7 @@ package shard
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,8 @@ func TestResume(t *testing.T) {
 		{"twice", "{\"path\":\"a\"}\n{\"path\":\"a\"}\n", nil, "", "a second record for a"},
 		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\"}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\"}\n", nil, "",
 			"line 2: the record for b is from model n (sha256 22), but the file holds records from m (sha256 11)"},
+		{"two -k", "{\"path\":\"a\",\"top_k\":[1,2]}\n{\"path\":\"b\",\"error\":\"x\"}\n{\"path\":\"c\",\"top_k\":[1]}\n", nil, "",
+			"line 3: the record for c holds the top 1 label, but the file holds the top 2 labels of each image: were the runs given different -k?"},
 	} {
 		path := filepath.Join(t.TempDir(), "out.jsonl")
 		if tc.name != "missing" {
@@ -33,6 +36,9 @@ func TestResume(t *testing.T) {
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), path+": ") {
 				t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
+			}
+			if _, mixed := errors.AsType[*MixedError](err); mixed != strings.HasPrefix(tc.name, "two ") {
+				t.Errorf("%s: %v is a *MixedError: %v", tc.name, err, mixed)
 			}
 			continue
 		}
@@ -76,7 +82,7 @@ func TestResumeFirstTopK(t *testing.T) {
 		n             int
 	}{
 		{"none", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", "", 0},
-		{"after a failure", "{\"path\":\"a\",\"error\":\"x\"}\n{\"path\":\"b\",\"top_k\":[{},{}]}\n{\"path\":\"c\",\"top_k\":[{}]}\n", "b", 2},
+		{"after a failure", "{\"path\":\"a\",\"error\":\"x\"}\n{\"path\":\"b\",\"top_k\":[{},{}]}\n{\"path\":\"c\",\"top_k\":[{},{}]}\n", "b", 2},
 	} {
 		path := filepath.Join(t.TempDir(), "out.jsonl")
 		os.WriteFile(path, []byte(tc.content), 0o644)

@@ -29,7 +29,7 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 			return err
 		}
 		if err := m.topK.add(rec, name); err != nil {
-			return err
+			return fmt.Errorf("%w Run the shards again with one -k", err)
 		}
 		m.from[rec.Path] = name
 		_, err := w.Write(line)
@@ -63,8 +63,8 @@ func (o *oneTopK) add(rec Record, file string) error {
 	case rec.TopK == o.first.TopK:
 		return nil
 	}
-	return fmt.Errorf("the record for %s holds the top %s, but %s holds the top %s of each image: were the runs given different -k? Run the shards again with one -k",
-		rec.Path, labels(rec.TopK), o.file, labels(o.first.TopK))
+	return &MixedError{fmt.Sprintf("the record for %s holds the top %s, but %s holds the top %s of each image: were the runs given different -k?",
+		rec.Path, labels(rec.TopK), o.file, labels(o.first.TopK))}
 }
 
 // labels is "1 label" or "n labels".

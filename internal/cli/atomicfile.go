@@ -115,6 +115,38 @@ func checkOutputFile(flag, path string) error {
 	return nil
 }
 
+// checkResultsName refuses a name like an image's for a results file
+// (results.ext): after "--out *.jpg" the shell hands --out the first photo,
+// which the results would replace.
+func checkResultsName(flag, path, ext string) error {
+	if e := strings.ToLower(filepath.Ext(path)); imageExts[e] && e != "."+ext {
+		return usagef("%s %s: a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)", flag, path, e, ext, e)
+	}
+	return nil
+}
+
+// checkNotInput refuses an output file that is also one of the inputs,
+// which the results would replace. Only inputs of the file's name are
+// compared, so a long listing costs no more than that.
+func checkNotInput(flag, path string, inputs []input) error {
+	if path == "" {
+		return nil
+	}
+	ost, err := os.Stat(path)
+	if err != nil {
+		return nil // not there: no input is it
+	}
+	for _, in := range inputs {
+		if in.err != nil || filepath.Base(in.path) != filepath.Base(path) {
+			continue
+		}
+		if st, err := os.Stat(in.path); err == nil && os.SameFile(st, ost) {
+			return usagef("%s %s: is also one of the inputs, which the results would replace; give another file", flag, path)
+		}
+	}
+	return nil
+}
+
 // checkPlotFile is checkOutputFile for a chart, which is a PNG image: the
 // name must end in .png, so that no PNG bytes land under a .jpg name.
 func checkPlotFile(flag, path string) error {

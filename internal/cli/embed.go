@@ -109,6 +109,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
+	if err := checkResultsName("--out", o.npy, "npy"); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
@@ -152,6 +155,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	}
 	if len(e.inputs) == 0 { // before --out is created: nothing is written
 		return noImages(args, "", lst.skippedNote())
+	}
+	if err := checkNotInput("--out", o.npy, e.inputs); err != nil {
+		return err
 	}
 	start := time.Now()
 	if o.npy == "" {

@@ -52,6 +52,13 @@ func (f *scaleFlags) validate() error {
 
 // check relates the group to the command's output format.
 func (f *scaleFlags) check(format string) error {
+	ext := format
+	if format == "text" {
+		ext = "txt"
+	}
+	if err := checkResultsName("--out", f.out, ext); err != nil {
+		return err
+	}
 	if f.resume && (format != "jsonl" || f.out == "") {
 		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
 	}
@@ -101,6 +108,9 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 	r := &scaleRun{listed: len(all), w: s.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
+	}
+	if err := checkNotInput("--out", f.out, all); err != nil {
+		return nil, err
 	}
 	var err error
 	switch {

@@ -230,6 +230,56 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}
 }
 
+// TestOutIsAPhoto: an --out file named like an image (vitctl classify
+// --out *.png: the shell hands --out the first photo), or that is one of
+// the inputs, is refused with exit status 2 and every file left as it was.
+func TestOutIsAPhoto(t *testing.T) {
+	dir := t.TempDir()
+	photo, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, dat := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png"), filepath.Join(dir, "photo.dat")
+	for _, p := range []string{a, b, dat} {
+		os.WriteFile(p, photo, 0o644)
+	}
+	batch := filepath.Join(dir, "batch.npy")
+	writeNpy(t, batch, []int{2, 3, 28, 28})
+	const named = ": a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)"
+	const input = ": is also one of the inputs, which the results would replace; give another file"
+	for _, tc := range []struct {
+		args []string
+		want string // after "--out FILE"
+	}{
+		{[]string{"classify", "--out", a, b}, fmt.Sprintf(named, ".png", "txt", ".png")},
+		{[]string{"classify", "-o", "json", "--out", a, a}, fmt.Sprintf(named, ".png", "json", ".png")},
+		{[]string{"classify", "-o", "csv", "--out", filepath.Join(dir, "c.JPG"), dir}, fmt.Sprintf(named, ".jpg", "csv", ".jpg")},
+		{[]string{"classify", "-o", "jsonl", "--resume", "--out", a, b}, fmt.Sprintf(named, ".png", "jsonl", ".png")},
+		{[]string{"classify", "--all-files", "--out", dat, dat}, input},
+		{[]string{"classify", "--all-files", "-o", "jsonl", "--resume", "--out", dat, b, filepath.Join(dir, ".", "photo.dat")}, input},
+		{[]string{"embed", "--out", batch, batch}, input},
+		{[]string{"embed", "--out", a, b}, fmt.Sprintf(named, ".png", "npy", ".png")},
+	} {
+		before := map[string]string{}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			before[e.Name()] = string(b)
+		}
+		code, _, errs := run(t, "", append([]string{tc.args[0], "-m", "fashion-vit"}, tc.args[1:]...)...)
+		want := "--out " + tc.args[slices.Index(tc.args, "--out")+1] + tc.want
+		if code != ExitUsage || !strings.Contains(errs, want) {
+			t.Errorf("%q: exit %d, want 2 and %q\n%s", tc.args, code, want, errs)
+		}
+		ents, _ = os.ReadDir(dir)
+		for _, e := range ents {
+			if b, _ := os.ReadFile(filepath.Join(dir, e.Name())); before[e.Name()] != string(b) {
+				t.Errorf("%q: %s changed", tc.args, e.Name())
+			}
+		}
+	}
+}
+
 // TestOutFile: --out writes the results to a file, not stdout, and an empty
 // shard writes an empty file and succeeds.
 func TestOutFile(t *testing.T) {

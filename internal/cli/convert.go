@@ -2,7 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -10,6 +15,8 @@ import (
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/hub"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 func init() { subcommands = append(subcommands, newConvertCmd) }
@@ -80,6 +87,9 @@ preprocessing, dtype) without writing.`,
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
+	if err := notOnDisk(opts.src, opts.info); err != nil {
+		return err
+	}
 	if opts.info {
 		return runConvertInfo(s, opts.src)
 	}
@@ -144,6 +154,27 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	}
 	fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)\n",
 		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source)
+	return nil
+}
+
+// notOnDisk explains a SRC that is no file or folder but names what -m
+// takes instead: a built-in model (which --info describes) or a Hugging
+// Face repository, which convert does not download.
+func notOnDisk(src string, info bool) error {
+	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, ok := zoo.Lookup(src); ok && !info {
+		return fmt.Errorf("%s: no such file or folder; %s is a built-in model, a model file already: give -m %s to classify, embed, eval… (convert --info %s describes it)", src, src, src, src)
+	}
+	if ref, err := hub.ParseRef(src); err == nil {
+		download := ref.Repo
+		if strings.Contains(src, "@") {
+			download += " --revision " + ref.Revision
+		}
+		return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
+			src, ref.Repo, src, download, path.Base(ref.Repo))
+	}
 	return nil
 }
 

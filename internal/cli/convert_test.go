@@ -37,6 +37,12 @@ func TestConvertCmd(t *testing.T) {
 		{"two sources", []string{"convert", src, src, "--out", "OUT"}, ExitUsage, "", "unexpected argument", false},
 		{"missing source", []string{"convert", "no/such/dir", "--out", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
 		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},
+		{"built-in name", []string{"convert", "fashion-vit", "--out", "OUT"}, ExitFailed, "",
+			"vitctl: fashion-vit: no such file or folder; fashion-vit is a built-in model, a model file already: give -m fashion-vit to classify, embed, eval… (convert --info fashion-vit describes it)\n", false},
+		{"Hugging Face id", []string{"convert", "google/vit-base-patch16-224", "--out", "OUT"}, ExitFailed, "",
+			"vitctl: google/vit-base-patch16-224: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository google/vit-base-patch16-224, -m google/vit-base-patch16-224 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224) and convert that folder\n", false},
+		{"Hugging Face id at a revision, --info", []string{"convert", "--info", "facebook/deit-tiny-patch16-224@v2"}, ExitFailed, "",
+			"-m facebook/deit-tiny-patch16-224@v2 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download facebook/deit-tiny-patch16-224 --revision v2 --local-dir deit-tiny-patch16-224)", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

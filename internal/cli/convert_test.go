@@ -37,6 +37,8 @@ func TestConvertCmd(t *testing.T) {
 		{"two sources", []string{"convert", src, src, "--out", "OUT"}, ExitUsage, "", "unexpected argument", false},
 		{"missing source", []string{"convert", "no/such/dir", "--out", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
 		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},
+		{"a model file", []string{"convert", filepath.Join("..", "zoo", "fashion-vit.gguf"), "--out", "OUT"}, ExitFailed, "",
+			"fashion-vit.gguf: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)\n", false},
 		{"built-in name", []string{"convert", "fashion-vit", "--out", "OUT"}, ExitFailed, "",
 			"vitctl: fashion-vit: no such file or folder; fashion-vit is a built-in model, a model file already: give -m fashion-vit to classify, embed, eval… (convert --info fashion-vit describes it)\n", false},
 		{"Hugging Face id", []string{"convert", "google/vit-base-patch16-224", "--out", "OUT"}, ExitFailed, "",

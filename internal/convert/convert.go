@@ -228,6 +228,9 @@ func locate(src string) (dir, ck string, err error) {
 			return filepath.Dir(src), src, nil
 		}
 	}
+	if strings.HasSuffix(strings.ToLower(src), ".gguf") {
+		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)
+	}
 	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin or .index.json file", src)
 }
 

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -42,6 +44,9 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		m, err = c.FromHub(ctx, ref, gguf.F32)
 		if err != nil {
 			err = fmt.Errorf("-m %s: no such file or folder, so looked for on the Hugging Face Hub: %w", name, err)
+		}
+		if _, ok := errors.AsType[net.Error](err); ok { // the Hub unreachable: no answer, or a timeout
+			err = fmt.Errorf("%w (no network here? Bring the model: a model file from vitctl convert, or the checkpoint folder, as -m FILE or -m DIR; or point HF_ENDPOINT at a mirror)", err)
 		}
 	}
 	if err != nil {

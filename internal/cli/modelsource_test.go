@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,19 +107,25 @@ func withoutModelName(t *testing.T, csvOut, prefix string) string {
 }
 
 func TestModelFromHubErrors(t *testing.T) {
-	hubEnv(t)
+	h := hubEnv(t)
 	img := filepath.Join(imagesDir, "fashion")
+	closed := httptest.NewServer(nil)
+	closed.Close() // nothing answers at its address
 	tests := []struct {
 		model, offline string
+		endpoint       string // HF_ENDPOINT; the test Hub when empty
 		want           []string
 	}{
-		{"org/private", "", []string{"-m org/private", "org/private@main: config.json", "401", "set HF_TOKEN or run huggingface-cli login"}},
-		{"org/fashion@v2", "", []string{"org/fashion@v2: config.json", "404", `revision "v2" not found`}},
-		{"org/other", "1", []string{"org/other@main: config.json", "HF_HUB_OFFLINE=1"}},
-		{"models/missing.gguf", "", []string{"models/missing.gguf"}},
+		{"org/private", "", "", []string{"-m org/private", "org/private@main: config.json", "401", "set HF_TOKEN or run huggingface-cli login"}},
+		{"org/fashion@v2", "", "", []string{"org/fashion@v2: config.json", "404", `revision "v2" not found`}},
+		{"org/other", "1", "", []string{"org/other@main: config.json", "HF_HUB_OFFLINE=1"}},
+		{"models/missing.gguf", "", "", []string{"models/missing.gguf"}},
+		{"org/fashion", "", closed.URL, []string{"org/fashion@main: config.json: cannot reach " + closed.URL,
+			"(no network here? Bring the model: a model file from vitctl convert, or the checkpoint folder, as -m FILE or -m DIR; or point HF_ENDPOINT at a mirror)"}},
 	}
 	for _, tt := range tests {
 		t.Setenv("HF_HUB_OFFLINE", tt.offline)
+		t.Setenv("HF_ENDPOINT", cmp.Or(tt.endpoint, h.URL()))
 		code, out, errs := run(t, "", "classify", "-m", tt.model, img)
 		lines := strings.Split(strings.TrimSpace(errs), "\n")
 		last := lines[len(lines)-1]

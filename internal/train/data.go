@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -158,11 +159,23 @@ func readFolder(dir string) ([][2]string, error) {
 	}
 	var pairs [][2]string
 	for _, c := range classes { // ReadDir sorts by name
-		if !c.IsDir() || strings.HasPrefix(c.Name(), ".") {
+		if strings.HasPrefix(c.Name(), ".") {
+			continue
+		}
+		root := filepath.Join(dir, c.Name())
+		if c.Type()&fs.ModeSymlink != 0 {
+			// A class folder may be a link to one elsewhere (a subset made
+			// with ln -s), as torchvision follows it; walking "LINK/."
+			// enters it, and the paths under it still start with LINK.
+			if st, err := os.Stat(root); err != nil || !st.IsDir() {
+				continue
+			}
+			root += string(filepath.Separator) + "."
+		} else if !c.IsDir() {
 			continue
 		}
 		var files []string
-		err := filepath.WalkDir(filepath.Join(dir, c.Name()), func(p string, e os.DirEntry, err error) error {
+		err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}

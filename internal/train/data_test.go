@@ -117,3 +117,46 @@ func FuzzOpenList(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenFolder: an ImageFolder tree's classes are its sub-folders, a
+// symbolic link to a folder among them (a subset made with ln -s) too;
+// hidden folders and files that are not images are left out.
+func TestOpenFolder(t *testing.T) {
+	elsewhere := t.TempDir()
+	os.WriteFile(filepath.Join(elsewhere, "r1.jpg"), nil, 0o644)
+	os.WriteFile(filepath.Join(elsewhere, "r2.png"), nil, 0o644)
+	for _, c := range []struct {
+		name   string
+		make   func(root string)
+		labels string
+		paths  []string
+	}{
+		{"folders", func(root string) {
+			for _, p := range []string{"daisy/a.jpg", "daisy/b.JPEG", "daisy/notes.txt", "tulip/sub/c.png", ".git/d.png"} {
+				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+				os.WriteFile(filepath.Join(root, p), nil, 0o644)
+			}
+		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}},
+		{"a linked class folder", func(root string) {
+			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
+			os.WriteFile(filepath.Join(root, "daisy", "a.jpg"), nil, 0o644)
+			os.Symlink(elsewhere, filepath.Join(root, "rose"))
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}},
+	} {
+		root := t.TempDir()
+		c.make(root)
+		d, err := Open(root, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var paths []string
+		for _, e := range d.Examples {
+			rel, _ := filepath.Rel(root, e.Path)
+			paths = append(paths, filepath.ToSlash(rel))
+		}
+		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) {
+			t.Errorf("%s: labels %v, examples %q; want %s and %q", c.name, d.Labels, paths, c.labels, c.paths)
+		}
+	}
+}

@@ -141,6 +141,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
+	if err := checkNotInput("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
+		return err
+	}
 	base, err := openBase(ms)
 	if err != nil {
 		return err

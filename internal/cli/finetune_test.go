@@ -305,3 +305,35 @@ func TestFinetuneOutIsInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneResumeNamesKeptEpoch: after --resume the summary names the
+// epoch the model file holds. Ties go to the later epoch, as in training
+// (here without a validation set every epoch ties, so the last is kept);
+// the resumed run named the earliest of the tied epochs.
+func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "r.gguf")
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "2", "--val-split", "0", "--threads", "2"}
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "wrote " + out + ": epoch 2, no validation set"},
+		{[]string{"--resume"}, out + ": epoch 2, no validation set"},
+		{[]string{"--resume", "-o", "json"}, `"best": {
+    "epoch": 2,`},
+	} {
+		code, stdout, errs := run(t, "", append(args, tc.extra...)...)
+		if code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q; want %q\n%s", tc.extra, code, stdout, tc.want, errs)
+		}
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if e, _ := f.Int(keyFTEpoch); e != 2 {
+		t.Errorf("%s holds epoch %d, want 2", out, e)
+	}
+}

@@ -61,6 +61,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	if len(pairs) == 0 {
+		if n := looseImages(path); n > 0 {
+			return nil, fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
+				path, n, filepath.Join(path, "CLASS", "…"))
+		}
 		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
 	}
 	return build(path, pairs, labels)
@@ -150,6 +154,19 @@ func quoteSome(s []string, n int) string {
 // only when exactly one label folds to it.
 func foldLabel(s string) string {
 	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", " ")))
+}
+
+// looseImages counts the images directly in dir, where an ImageFolder tree
+// has only class sub-folders (0 when dir is no folder).
+func looseImages(dir string) int {
+	entries, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			n++
+		}
+	}
+	return n
 }
 
 func readFolder(dir string) ([][2]string, error) {

@@ -118,6 +118,34 @@ func FuzzOpenList(f *testing.F) {
 	})
 }
 
+// TestOpenFolderErrors: a folder of images without class sub-folders says
+// so (it said "no images found"); an empty folder has no images.
+func TestOpenFolderErrors(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"images, no classes", []string{"a.jpg", "b.png", "notes.txt"}, ": 2 images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
+		{"empty class folders", []string{"daisy/notes.txt", "rose/"}, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
+	} {
+		root := t.TempDir()
+		for _, f := range c.files {
+			os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
+			if !strings.HasSuffix(f, "/") {
+				os.WriteFile(filepath.Join(root, f), nil, 0o644)
+			}
+		}
+		want := root + c.want
+		if strings.Contains(want, "%s") {
+			want = fmt.Sprintf(want, filepath.Join(root, "CLASS", "…"))
+		}
+		if _, err := Open(root, nil); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", c.name, err, want)
+		}
+	}
+}
+
 // TestOpenFolder: an ImageFolder tree's classes are its sub-folders, a
 // symbolic link to a folder among them (a subset made with ln -s) too;
 // hidden folders and files that are not images are left out.

@@ -155,3 +155,23 @@ func checkPlotFile(flag, path string) error {
 	}
 	return checkOutputFile(flag, path)
 }
+
+// checkNotRead refuses an output file that is one of the files a command
+// reads, each given as {what, path} (what names it: "the input x.png",
+// "-m base.gguf"): writing it would destroy it. os.SameFile, so another
+// spelling or a link to the file counts; paths that are no file pass.
+func checkNotRead(flag, out string, inputs ...[2]string) error {
+	if out == "" {
+		return nil
+	}
+	ost, err := os.Stat(out)
+	if err != nil {
+		return nil
+	}
+	for _, in := range inputs {
+		if st, err := os.Stat(in[1]); err == nil && st.Mode().IsRegular() && os.SameFile(ost, st) {
+			return usagef("%s %s: is %s; writing it would overwrite that file: give another name", flag, out, in[0])
+		}
+	}
+	return nil
+}

@@ -172,3 +172,30 @@ func TestInspectBackbone(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEmbedOutIsInput: --out naming one of the images (in any spelling)
+// is refused before any work and leaves the image as it was; it used to
+// be overwritten with the .npy array.
+func TestEmbedOutIsInput(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "cat.png")
+	b, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(img, b, 0o644)
+	other := filepath.Join(imagesDir, "coffee.png")
+	for _, tc := range []struct{ out, input string }{
+		{img, img},
+		{filepath.Join(dir, ".", "..", filepath.Base(dir), "cat.png"), img},
+	} {
+		code, _, errs := run(t, "", "embed", "-m", "fashion-vit", "--out", tc.out, other, tc.input)
+		want := "vitctl: --out " + tc.out + ": is the input " + tc.input + "; writing it would overwrite that file: give another name\n"
+		if code != ExitUsage || errs != want {
+			t.Errorf("--out %s: exit %d, stderr %q; want exit 2 and %q", tc.out, code, errs, want)
+		}
+		if got, _ := os.ReadFile(img); !bytes.Equal(got, b) {
+			t.Fatalf("--out %s: the input image was overwritten", tc.out)
+		}
+	}
+}

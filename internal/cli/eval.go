@@ -51,7 +51,7 @@ the data set's classes, and the predictions of any other class in one
 "other" column; -o json has every class.`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
-		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
+		Args: dataArg(),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },
 	}
 	f := cmd.Flags()

@@ -161,3 +161,23 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// TestDataArgModelFile: a model file given as DATA, alone or before DATA,
+// is shown after -m; it was "unexpected argument" for DATA, or "not a
+// folder, .csv or .jsonl file" for the model.
+func TestDataArgModelFile(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "flowers.gguf", "photos"}, "vitctl: eval: flowers.gguf is a model file, not labelled images: give it after -m (vitctl eval -m flowers.gguf photos)\n"},
+		{[]string{"eval", "flowers.gguf"}, "vitctl: eval: flowers.gguf is a model file, not labelled images: give it after -m (vitctl eval -m flowers.gguf DATA)\n"},
+		{[]string{"finetune", "base.GGUF", "photos", "--out", "x.gguf"}, "vitctl: finetune: base.GGUF is a model file, not labelled images: give it after -m (vitctl finetune -m base.GGUF photos)\n"},
+		{[]string{"eval", "-m", "flowers.gguf", "photos", "more"}, `vitctl: eval: unexpected argument "more"`},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -69,7 +69,7 @@ the last epoch's state for --resume.`,
 		Example: `  vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
   vitctl finetune labels.csv --out mine.gguf -m vit-small.gguf --train last:2 --epochs 3 -o json
   vitctl classify -m flowers.gguf garden.jpg`,
-		Args: exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label"),
+		Args: dataArg(),
 		RunE: func(cmd *cobra.Command, args []string) error { return runFinetune(cmd, s, o, args[0]) },
 	}
 	f := cmd.Flags()
@@ -139,6 +139,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	o.data = data
 	ms, err := findModel(cmd.Context(), s.err, o.model.path)
 	if err != nil {
+		return err
+	}
+	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
 		return err
 	}
 	base, err := openBase(ms)

@@ -125,8 +125,9 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		},
 	}
 	if j.resume != nil {
+		// The epoch OUT holds: the best, ties to the later, as train.Run keeps it.
 		for i := range j.resume.History {
-			if h := j.resume.History[i]; j.best == nil || h.ValAcc > j.best.ValAcc {
+			if h := j.resume.History[i]; j.best == nil || h.ValAcc >= j.best.ValAcc {
 				j.best = &h
 			}
 		}

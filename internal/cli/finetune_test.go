@@ -261,3 +261,79 @@ func TestFinetuneDefaultTrain(t *testing.T) {
 		t.Errorf("default recipe %q: want train=all with augmentation", recipe)
 	}
 }
+
+// TestFinetuneOutIsInput: --out naming the base model, the DATA list or
+// the --val list is refused before any training, and the file is left as
+// it was; the base model and the lists used to be overwritten by the new
+// model.
+func TestFinetuneOutIsInput(t *testing.T) {
+	data := fashionTree(t)
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.gguf")
+	b, err := os.ReadFile(fashionGGUF(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(base, b, 0o644)
+	list := "path,label\n"
+	for _, class := range []string{"bags", "clothes", "shoes"} {
+		files, _ := filepath.Glob(filepath.Join(data, class, "*.png"))
+		for _, f := range files {
+			list += f + "," + class + "\n"
+		}
+	}
+	csv, val := filepath.Join(dir, "train.csv"), filepath.Join(dir, "val.csv")
+	os.WriteFile(csv, []byte(list), 0o644)
+	os.WriteFile(val, []byte(list), 0o644)
+	for _, tc := range []struct {
+		args []string
+		out  string
+		want string
+	}{
+		{[]string{data, "-m", base}, base, "is the base model -m " + base},
+		{[]string{csv, "-m", base}, csv, "is DATA " + csv},
+		{[]string{data, "-m", base, "--val", val}, val, "is --val " + val},
+	} {
+		before, _ := os.ReadFile(tc.out)
+		args := append([]string{"finetune", "--train", "head", "--epochs", "1", "--out", tc.out}, tc.args...)
+		code, _, errs := run(t, "", args...)
+		if code != ExitUsage || !strings.Contains(errs, "--out "+tc.out+": "+tc.want+"; writing it would overwrite that file: give another name") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+		if after, _ := os.ReadFile(tc.out); string(after) != string(before) {
+			t.Errorf("%v: %s was overwritten", tc.args, tc.out)
+		}
+	}
+}
+
+// TestFinetuneResumeNamesKeptEpoch: after --resume the summary names the
+// epoch the model file holds. Ties go to the later epoch, as in training
+// (here without a validation set every epoch ties, so the last is kept);
+// the resumed run named the earliest of the tied epochs.
+func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "r.gguf")
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "2", "--val-split", "0", "--threads", "2"}
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "wrote " + out + ": epoch 2, no validation set"},
+		{[]string{"--resume"}, out + ": epoch 2, no validation set"},
+		{[]string{"--resume", "-o", "json"}, `"best": {
+    "epoch": 2,`},
+	} {
+		code, stdout, errs := run(t, "", append(args, tc.extra...)...)
+		if code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q; want %q\n%s", tc.extra, code, stdout, tc.want, errs)
+		}
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if e, _ := f.Int(keyFTEpoch); e != 2 {
+		t.Errorf("%s holds epoch %d, want 2", out, e)
+	}
+}

@@ -163,6 +163,8 @@ func (o *inspectOptions) validate() error {
 	switch {
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
+	case isFile(o.out):
+		return usagef("--out %s: is a file; give a folder to write the pictures into (created if missing)", o.out)
 	case !(o.discard >= 0 && o.discard < 1):
 		return usagef("--discard-ratio %g: must be at least 0 and below 1 (1 would drop every entry and draw blank maps)", o.discard)
 	case !(o.alpha >= 0 && o.alpha <= 1):
@@ -582,4 +584,10 @@ func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFl
 		px, err = imageio.LoadImage(path, p, in.maxPixels, in.decoding())
 	}
 	return px, photo, err
+}
+
+// isFile reports whether path exists and is not a folder.
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }

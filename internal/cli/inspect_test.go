@@ -337,6 +337,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--scale", "log"}, "unknown colour scale"},
 		{[]string{fx.input, "--out", out, "--photo-size", "8"}, "--photo-size 8: must be between 16 and 16384"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
+		{[]string{fx.input, "--out", fx.input}, "--out " + fx.input + ": is a file; give a folder to write the pictures into (created if missing)"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
 		code, _, stderr := run(t, "", args...)

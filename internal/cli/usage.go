@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -34,6 +36,23 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 			return usagef("%s: unexpected argument %q: give only %s (see vitctl %s --help)", cmd.Name(), args[n], what, cmd.Name())
 		}
 		return nil
+	}
+}
+
+// dataArg wants the one DATA argument of finetune and eval. A model file
+// in its place (vitctl eval flowers.gguf photos/, the order classify's -m
+// habit suggests) is shown where it goes: after -m.
+func dataArg() cobra.PositionalArgs {
+	one := exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label")
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 && strings.EqualFold(filepath.Ext(args[0]), ".gguf") {
+			data := "DATA"
+			if len(args) > 1 {
+				data = args[1]
+			}
+			return usagef("%s: %s is a model file, not labelled images: give it after -m (vitctl %s -m %s %s)", cmd.Name(), args[0], cmd.Name(), args[0], data)
+		}
+		return one(cmd, args)
 	}
 }
 

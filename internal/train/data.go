@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -60,6 +61,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	if len(pairs) == 0 {
+		if n := looseImages(path); n > 0 {
+			return nil, fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
+				path, n, filepath.Join(path, "CLASS", "…"))
+		}
 		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
 	}
 	return build(path, pairs, labels)
@@ -151,6 +156,19 @@ func foldLabel(s string) string {
 	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", " ")))
 }
 
+// looseImages counts the images directly in dir, where an ImageFolder tree
+// has only class sub-folders (0 when dir is no folder).
+func looseImages(dir string) int {
+	entries, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			n++
+		}
+	}
+	return n
+}
+
 func readFolder(dir string) ([][2]string, error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
@@ -158,11 +176,23 @@ func readFolder(dir string) ([][2]string, error) {
 	}
 	var pairs [][2]string
 	for _, c := range classes { // ReadDir sorts by name
-		if !c.IsDir() || strings.HasPrefix(c.Name(), ".") {
+		if strings.HasPrefix(c.Name(), ".") {
+			continue
+		}
+		root := filepath.Join(dir, c.Name())
+		if c.Type()&fs.ModeSymlink != 0 {
+			// A class folder may be a link to one elsewhere (a subset made
+			// with ln -s), as torchvision follows it; walking "LINK/."
+			// enters it, and the paths under it still start with LINK.
+			if st, err := os.Stat(root); err != nil || !st.IsDir() {
+				continue
+			}
+			root += string(filepath.Separator) + "."
+		} else if !c.IsDir() {
 			continue
 		}
 		var files []string
-		err := filepath.WalkDir(filepath.Join(dir, c.Name()), func(p string, e os.DirEntry, err error) error {
+		err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}

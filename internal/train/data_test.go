@@ -117,3 +117,74 @@ func FuzzOpenList(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenFolderErrors: a folder of images without class sub-folders says
+// so (it said "no images found"); an empty folder has no images.
+func TestOpenFolderErrors(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"images, no classes", []string{"a.jpg", "b.png", "notes.txt"}, ": 2 images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
+		{"empty class folders", []string{"daisy/notes.txt", "rose/"}, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
+	} {
+		root := t.TempDir()
+		for _, f := range c.files {
+			os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
+			if !strings.HasSuffix(f, "/") {
+				os.WriteFile(filepath.Join(root, f), nil, 0o644)
+			}
+		}
+		want := root + c.want
+		if strings.Contains(want, "%s") {
+			want = fmt.Sprintf(want, filepath.Join(root, "CLASS", "…"))
+		}
+		if _, err := Open(root, nil); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", c.name, err, want)
+		}
+	}
+}
+
+// TestOpenFolder: an ImageFolder tree's classes are its sub-folders, a
+// symbolic link to a folder among them (a subset made with ln -s) too;
+// hidden folders and files that are not images are left out.
+func TestOpenFolder(t *testing.T) {
+	elsewhere := t.TempDir()
+	os.WriteFile(filepath.Join(elsewhere, "r1.jpg"), nil, 0o644)
+	os.WriteFile(filepath.Join(elsewhere, "r2.png"), nil, 0o644)
+	for _, c := range []struct {
+		name   string
+		make   func(root string)
+		labels string
+		paths  []string
+	}{
+		{"folders", func(root string) {
+			for _, p := range []string{"daisy/a.jpg", "daisy/b.JPEG", "daisy/notes.txt", "tulip/sub/c.png", ".git/d.png"} {
+				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+				os.WriteFile(filepath.Join(root, p), nil, 0o644)
+			}
+		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}},
+		{"a linked class folder", func(root string) {
+			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
+			os.WriteFile(filepath.Join(root, "daisy", "a.jpg"), nil, 0o644)
+			os.Symlink(elsewhere, filepath.Join(root, "rose"))
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}},
+	} {
+		root := t.TempDir()
+		c.make(root)
+		d, err := Open(root, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var paths []string
+		for _, e := range d.Examples {
+			rel, _ := filepath.Rel(root, e.Path)
+			paths = append(paths, filepath.ToSlash(rel))
+		}
+		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) {
+			t.Errorf("%s: labels %v, examples %q; want %s and %q", c.name, d.Labels, paths, c.labels, c.paths)
+		}
+	}
+}

@@ -109,14 +109,14 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
-	if err := checkResultsName("--out", o.npy, "npy"); err != nil {
-		return err
-	}
 	var inputs [][2]string
 	for _, a := range args {
 		inputs = append(inputs, [2]string{"the input " + a, a})
 	}
 	if err := checkNotRead("--out", o.npy, inputs...); err != nil {
+		return err
+	}
+	if err := checkResultsName("--out", o.npy, "npy"); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {

@@ -63,7 +63,7 @@ func TestNoImages(t *testing.T) {
 		{"embed --out", "", []string{"embed", "--out", out, empty}, "vitctl: no images found in " + empty + "\n"},
 		{"embed stdin", "", []string{"embed", "-o", "csv", "--out", out, "-"}, "vitctl: no images found in the paths read from stdin\n"},
 		{"embed inline", "", []string{"embed", empty, empty, empty, empty, empty}, "vitctl: no images found in " + empty + ", " + empty + ", " + empty + " and 2 more\n"},
-		{"classify", "", []string{"classify", "-o", "jsonl", "--out", out, empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n"},
+		{"classify", "", []string{"classify", "-o", "jsonl", "--out", filepath.Join(dir, "X.jsonl"), empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n"},
 		{"classify --from-file", "", []string{"classify", "--from-file", list}, "vitctl: no images found in the paths listed in " + list + "\n"},
 		{"classify --resume", "", []string{"classify", "-o", "jsonl", "--resume", "--out", filepath.Join(dir, "F.jsonl"), empty}, "vitctl: no images found in " + empty + "\n"},
 		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n"},

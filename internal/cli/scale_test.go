@@ -257,7 +257,7 @@ func TestOutIsAPhoto(t *testing.T) {
 		{[]string{"classify", "-o", "jsonl", "--resume", "--out", a, b}, fmt.Sprintf(named, ".png", "jsonl", ".png")},
 		{[]string{"classify", "--all-files", "--out", dat, dat}, input},
 		{[]string{"classify", "--all-files", "-o", "jsonl", "--resume", "--out", dat, b, filepath.Join(dir, ".", "photo.dat")}, input},
-		{[]string{"embed", "--out", batch, batch}, input},
+		{[]string{"embed", "--out", batch, batch}, ": is the input " + batch + "; writing it would overwrite that file: give another name"},
 		{[]string{"embed", "--out", a, b}, fmt.Sprintf(named, ".png", "npy", ".png")},
 	} {
 		before := map[string]string{}

@@ -140,7 +140,7 @@ func checkNotInput(flag, path string, inputs []input) error {
 		if in.err != nil || filepath.Base(in.path) != filepath.Base(path) {
 			continue
 		}
-		if st, err := os.Stat(in.path); err == nil && os.SameFile(st, ost) {
+		if sameRegularFile(ost, in.path) {
 			return usagef("%s %s: is also one of the inputs, which the results would replace; give another file", flag, path)
 		}
 	}
@@ -169,9 +169,16 @@ func checkNotRead(flag, out string, inputs ...[2]string) error {
 		return nil
 	}
 	for _, in := range inputs {
-		if st, err := os.Stat(in[1]); err == nil && st.Mode().IsRegular() && os.SameFile(ost, st) {
+		if sameRegularFile(ost, in[1]) {
 			return usagef("%s %s: is %s; writing it would overwrite that file: give another name", flag, out, in[0])
 		}
 	}
 	return nil
+}
+
+// sameRegularFile reports whether path is the regular file out (os.SameFile: another
+// spelling or a link counts), for checkNotInput and checkNotRead.
+func sameRegularFile(out os.FileInfo, path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && os.SameFile(out, st)
 }

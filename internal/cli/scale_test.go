@@ -230,6 +230,29 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}
 }
 
+// TestResumeRefusesNotRecords: --resume into a file that is not JSONL
+// records (a text file, with or without its last newline, a JSON file) is
+// refused with exit status 2 and the file left byte for byte as it was,
+// not taken for one torn line and emptied.
+func TestResumeRefusesNotRecords(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct{ name, content, first string }{
+		{"text without its newline", "my notes", `"my notes"`},
+		{"text", "my notes\nmore notes\n", `"my notes"`},
+		{"JSON", "[\n  {\"path\": \"a.png\"}\n]\n", `"["`},
+		{"JSON object without its newline", `{"path": "a.png"}`, `"{\"path\": \"a.png\"}"`},
+	} {
+		out := filepath.Join(t.TempDir(), "notes.txt")
+		os.WriteFile(out, []byte(tc.content), 0o644)
+		code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", out, img)
+		want := "vitctl: --resume: " + out + " is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": " + tc.first +
+			"); it is left as it is: give --out the results file of the run to finish, or a new file\n"
+		if after, _ := os.ReadFile(out); code != ExitUsage || errs != want || stdout != "" || string(after) != tc.content {
+			t.Errorf("%s: exit %d, file now %q, stderr\n%s\nwant exit 2, the file as it was and\n%s", tc.name, code, after, errs, want)
+		}
+	}
+}
+
 // TestOutIsAPhoto: an --out file named like an image (vitctl classify
 // --out *.png: the shell hands --out the first photo), or that is one of
 // the inputs, is refused with exit status 2 and every file left as it was.

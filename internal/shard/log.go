@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Record is what a JSONL record says of itself: the input it is for, the
@@ -52,23 +53,51 @@ func (o *oneModel) add(rec Record, file string) error {
 		rec.Path, rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)}
 }
 
+// NotRecordsError reports a file that is not JSONL records at all: its
+// first line is not a JSON record with a path, nor, as the file's only
+// and unfinished line, the start of one.
+type NotRecordsError struct{ line []byte }
+
+func (e *NotRecordsError) Error() string {
+	return fmt.Sprintf("its first line is not a JSON record with a \"path\": %.60q", bytes.TrimSpace(e.line))
+}
+
+// recordStart is how every record a run writes begins.
+const recordStart = `{"path":"`
+
+// tornRecord says whether line, a last line without its newline, can be
+// what a killed run left: the start of a record, or NUL bytes (blocks a
+// crash left unwritten). Anything else was not written by a run.
+func tornRecord(line []byte) bool {
+	if bytes.HasPrefix(line, []byte(recordStart)) || strings.HasPrefix(recordStart, string(line)) {
+		return true
+	}
+	return len(bytes.Trim(line, "\x00")) == 0
+}
+
 // ScanRecords reads JSONL records, calling fn with each complete line's
 // record and the line itself (with its newline). It returns the length of
 // the complete lines; a last line without its newline is torn (a run was
 // killed while writing it) and is not passed to fn. A complete line that
-// is not a JSON object with a non-empty "path" is an error naming its line.
+// is not a JSON object with a non-empty "path", or a torn one that does
+// not start as a record does, is an error naming its line: a
+// *NotRecordsError when it is the first.
 func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete int64, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			return complete, nil // a torn last line, or none
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return complete, err
 		}
+		eof := err != nil
 		var w wireRecord
-		if json.Unmarshal(line, &w) != nil || w.Path == "" {
+		switch {
+		case eof && tornRecord(line):
+			return complete, nil // a torn last line, or none
+		case !eof && json.Unmarshal(line, &w) == nil && w.Path != "":
+		case n == 1:
+			return complete, &NotRecordsError{line}
+		default:
 			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
 		}
 		rec := w.Record
@@ -101,7 +130,8 @@ func (l *Log) FirstTopK() Record { return l.topK.first }
 
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
-// last line. A file with two records for a path, or records of two models
+// last line. A file that is not JSONL records (a *NotRecordsError), or
+// with two records for a path, or records of two models
 // or with top_k lists of two lengths (a *MixedError), is refused. One process at a time may resume a file.
 func Resume(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
@@ -127,6 +157,9 @@ func Resume(path string) (*Log, error) {
 	}
 	if err != nil {
 		f.Close()
+		if _, ok := errors.AsType[*NotRecordsError](err); ok {
+			return nil, fmt.Errorf("%s is not a vitctl JSONL results file (%w)", path, err)
+		}
 		return nil, fmt.Errorf("%s: %w (cannot resume: move the file away or fix it)", path, err)
 	}
 	return l, nil

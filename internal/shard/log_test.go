@@ -20,8 +20,14 @@ func TestResume(t *testing.T) {
 		{"complete", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", []string{"a", "b"}, "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", ""},
 		{"torn", "{\"path\":\"a\"}\n{\"path\":\"b\",\"to", []string{"a"}, "{\"path\":\"a\"}\n", ""},
 		{"torn nul", "{\"path\":\"a\"}\n\x00\x00\x00", []string{"a"}, "{\"path\":\"a\"}\n", ""},
+		{"torn first", "{\"path\":\"a\",\"mo", nil, "", ""},
+		{"torn in the key", "{\"pa", nil, "", ""},
 		{"bad middle", "{\"path\":\"a\"}\nhello\n{\"path\":\"b\"}\n", nil, "", "line 2 is not a JSON record"},
-		{"no path", "{\"file\":\"a\"}\n", nil, "", "line 1 is not a JSON record"},
+		{"foreign tail", "{\"path\":\"a\"}\nmy notes", nil, "", "line 2 is not a JSON record with a path: \"my notes\""},
+		{"not records: no path", "{\"file\":\"a\"}\n", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": "},
+		{"not records: text", "my notes", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"my notes\")"},
+		{"not records: text lines", "my notes\nmore\n", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"my notes\")"},
+		{"not records: a JSON object", "{\"a\": 1}", nil, "", "is not a vitctl JSONL results file"},
 		{"twice", "{\"path\":\"a\"}\n{\"path\":\"a\"}\n", nil, "", "a second record for a"},
 		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\"}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\"}\n", nil, "",
 			"line 2: the record for b is from model n (sha256 22), but the file holds records from m (sha256 11)"},
@@ -34,11 +40,17 @@ func TestResume(t *testing.T) {
 		}
 		l, err := Resume(path)
 		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), path+": ") {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), path) {
 				t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
 			}
 			if _, mixed := errors.AsType[*MixedError](err); mixed != strings.HasPrefix(tc.name, "two ") {
 				t.Errorf("%s: %v is a *MixedError: %v", tc.name, err, mixed)
+			}
+			if _, not := errors.AsType[*NotRecordsError](err); not != strings.HasPrefix(tc.name, "not records") {
+				t.Errorf("%s: %v is a *NotRecordsError: %v", tc.name, err, not)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tc.content {
+				t.Errorf("%s: the file refused is now %q", tc.name, got)
 			}
 			continue
 		}

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -35,6 +36,9 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 		_, err := w.Write(line)
 		return err
 	})
+	if _, ok := errors.AsType[*NotRecordsError](err); ok {
+		return fmt.Errorf("%s is not a vitctl JSONL results file (%w)", name, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -32,8 +32,9 @@ func newMergeCmd(s streams) *cobra.Command {
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file. It fails, naming the files, when a path has two records, the
 records are from two models (model_sha256) or hold top_k lists of two
-lengths (shards run with different -k), or a file ends with a torn
-line (its shard was killed: run it again with --resume). A file named
+lengths (shards run with different -k), a file ends with a torn
+line (its shard was killed: run it again with --resume), or the files
+hold no record at all. A file named
 twice, or the --out file among the files, is a usage error. With the run's inputs (--inputs, -r, --from-file, as given to
 classify) it also checks that every input has a record and that no record
 is for another path. docs/scale.md shows a whole sharded run.`,
@@ -67,6 +68,9 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		w = tmp
 	}
 	m, err := mergeFiles(files, w)
+	if err == nil && m.Len() == 0 {
+		err = noRecords(files)
+	}
 	if err == nil {
 		err = o.checkInputs(s, m)
 	}
@@ -81,6 +85,17 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		fmt.Fprintf(s.err, "merged %s from %s\n", nouns(m.Len(), "record"), nouns(len(files), "file"))
 	}
 	return err
+}
+
+// noRecords is the error of a merge of files that hold no record, as
+// noImages is classify's of a listing without images: there is nothing to
+// merge, and a run that wrote only empty files did no work.
+func noRecords(files []string) error {
+	names := files
+	if len(names) > 3 {
+		names = append(slices.Clone(names[:3]), fmt.Sprintf("%d more", len(names)-3))
+	}
+	return fmt.Errorf("no records found in %s: nothing to merge", andList(names))
 }
 
 // checkMergeFiles refuses a file named twice and --out among the files, as

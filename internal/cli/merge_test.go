@@ -87,3 +87,36 @@ func TestMerge(t *testing.T) {
 		t.Errorf("merge without files: exit %d\n%s", code, errs)
 	}
 }
+
+// TestMergeNoRecords: files that hold no record (empty files) are an
+// error naming them, as classify's listing without images is, and --out
+// is not written.
+func TestMergeNoRecords(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i := range 5 {
+		f := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
+		os.WriteFile(f, nil, 0o644)
+		files = append(files, f)
+	}
+	for _, tc := range []struct {
+		files []string
+		want  string
+	}{
+		{files[:1], "vitctl: no records found in " + files[0] + ": nothing to merge\n"},
+		{files[:2], "vitctl: no records found in " + files[0] + " and " + files[1] + ": nothing to merge\n"},
+		{files, "vitctl: no records found in " + files[0] + ", " + files[1] + ", " + files[2] + " and 2 more: nothing to merge\n"},
+	} {
+		for _, out := range []string{"", filepath.Join(dir, "all.jsonl")} {
+			args := append([]string{"merge"}, tc.files...)
+			if out != "" {
+				args = append(args, "--out", out)
+			}
+			code, stdout, errs := run(t, "", args...)
+			_, err := os.Stat(filepath.Join(dir, "all.jsonl"))
+			if code != ExitFailed || stdout != "" || errs != tc.want || err == nil {
+				t.Errorf("%q: exit %d, stdout %q, --out written: %v, stderr\n%s\nwant exit 1 and\n%s", args, code, stdout, err == nil, errs, tc.want)
+			}
+		}
+	}
+}

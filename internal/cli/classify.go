@@ -49,12 +49,17 @@ built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
---resume with -o jsonl --out FILE finishes a killed run.`,
+--resume with -o jsonl --out FILE finishes a killed run.
+
+Without -o, the --out name picks the format: FILE.json is written as json,
+FILE.jsonl (or .ndjson) as jsonl, FILE.csv as csv, any other name as text;
+an -o given wins over the name.`,
 		Example: `  vitctl classify testdata/images/chelsea.png testdata/images/coffee.png
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
   find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
   find photos -name '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
+  vitctl classify -m vit-base.gguf -r --out labels.csv photos/
   vitctl classify -m vit-base.gguf -r --shard 2/8 -o jsonl --out shard-2.jsonl --resume photos/`,
 		Args: o.scale.minArgs(1, "images, .npy files, folders, - (paths on stdin) or --from-file LIST"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassify(cmd, s, o, args) },
@@ -65,7 +70,10 @@ the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
 	return cmd
 }
 
-func (o *classifyOptions) validate() error { return o.groups().validate() }
+func (o *classifyOptions) validate() error {
+	o.output.follow(o.scale.out)
+	return o.groups().validate()
+}
 
 func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {
 	if err := o.validate(); err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -221,6 +222,19 @@ func (o *outputFlags) register(f *pflag.FlagSet) {
 
 func (o *outputFlags) validate() error { return nil }
 
+// formatExts are the file name endings that name an output format.
+var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+// follow makes the format the one the name of the results file path
+// says (results.json: json), when -o was not given and the command has
+// that format; an -o given wins over the name.
+func (o *outputFlags) follow(path string) {
+	f, ok := formatExts[strings.ToLower(filepath.Ext(path))]
+	if !o.format.set && ok && slices.Contains(o.format.names, f) {
+		o.format.val = f
+	}
+}
+
 // enumValue is a flag whose value is one of names (or an alias of one),
 // refused when parsed otherwise. It starts as val, which may be empty.
 type enumValue struct {
@@ -228,6 +242,7 @@ type enumValue struct {
 	names   []string
 	aliases map[string]string
 	hint    string // added to the error, e.g. what the user may have meant
+	set     bool   // parsed from the command line, not the starting val
 }
 
 func (e *enumValue) Set(s string) error {
@@ -240,7 +255,7 @@ func (e *enumValue) Set(s string) error {
 		}
 		return fmt.Errorf("want %s", orList(e.names))
 	}
-	e.val = s
+	e.val, e.set = s, true
 	return nil
 }
 

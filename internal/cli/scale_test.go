@@ -331,6 +331,36 @@ func TestOutFile(t *testing.T) {
 	}
 }
 
+// TestOutFormatFromName: without -o, classify writes --out in the format
+// its name says (.json, .jsonl, .ndjson, .csv, in any case; text for any
+// other name); an -o given wins over the name.
+func TestOutFormatFromName(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		args []string // before --out NAME
+		name string
+		want string // how the file starts
+	}{
+		{nil, "r.json", "[\n  {\n    \"path\": "},
+		{nil, "R.JSON", "[\n  {\n    \"path\": "},
+		{nil, "r.jsonl", `{"path":`},
+		{nil, "r.ndjson", `{"path":`},
+		{nil, "r.csv", "path,model,model_sha256,rank,"},
+		{nil, "r.txt", img + "\n  1  "},
+		{nil, "r.dat", img + "\n  1  "},
+		{[]string{"-o", "csv"}, "r.json", "path,model,model_sha256,rank,"},
+		{[]string{"--output", "text"}, "r.jsonl", img + "\n  1  "},
+		{[]string{"--resume"}, "r.jsonl", `{"path":`},
+	} {
+		out := filepath.Join(t.TempDir(), tc.name)
+		args := append(append([]string{"classify", "-m", "fashion-vit"}, tc.args...), "--out", out, img)
+		code, stdout, errs := run(t, "", args...)
+		if b, _ := os.ReadFile(out); code != ExitOK || stdout != "" || !strings.HasPrefix(string(b), tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, file starts %.40q, want %q\n%s", args, code, stdout, b, tc.want, errs)
+		}
+	}
+}
+
 func TestScaleFlagErrors(t *testing.T) {
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	t.Setenv("SLURM_ARRAY_TASK_ID", "")

@@ -95,11 +95,16 @@ func typeArgErrors(c *cobra.Command) {
 
 // flagError types a flag parsing error of cmd as a usage error, naming
 // the flag and the value first: --threads "x": want a whole number; an
-// unknown flag gets the flags of cmd it may have meant.
+// unknown flag, long or short, gets the flags of cmd it may have meant
+// and where to see them all.
 func flagError(cmd *cobra.Command, err error) error {
 	var unknown *pflag.NotExistError
-	if errors.As(err, &unknown) && unknown.GetSpecifiedShortnames() == "" {
-		return usagef("%v%s (see vitctl %s --help)", err, didYouMean(similarFlags(cmd, unknown.GetSpecifiedName())), cmd.Name())
+	if errors.As(err, &unknown) {
+		alts := similarFlags(cmd, unknown.GetSpecifiedName())
+		if unknown.GetSpecifiedShortnames() != "" { // -o in a command without one
+			alts = flagsStartingWith(cmd, unknown.GetSpecifiedName())
+		}
+		return usagef("%v%s (see %s --help)", err, didYouMean(alts), cmd.CommandPath())
 	}
 	var iv *pflag.InvalidValueError
 	if !errors.As(err, &iv) {
@@ -126,6 +131,19 @@ func similarFlags(cmd *cobra.Command, name string) []string {
 	var out []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if !f.Hidden && similar(name, f.Name) {
+			out = append(out, "--"+f.Name)
+		}
+	})
+	return out
+}
+
+// flagsStartingWith are cmd's flags (hidden ones aside) whose long name
+// starts with letter, the short flag the user gave: merge -o, meant as
+// merge --out.
+func flagsStartingWith(cmd *cobra.Command, letter string) []string {
+	var out []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && strings.HasPrefix(f.Name, letter) {
 			out = append(out, "--"+f.Name)
 		}
 	})

@@ -3,8 +3,11 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestExitCodes checks that usage errors exit 2 because of what went wrong,
@@ -51,10 +54,33 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		{"benchmark", "--presicion", "did you mean --precision?"},
 		{"finetune", "--epoch", "did you mean --epochs?"},
 		{"embed", "--xyz", "unknown flag: --xyz (see vitctl embed --help)"},
+		{"merge", "-o", "unknown shorthand flag: 'o' in -o; did you mean --out? (see vitctl merge --help)"},
+		{"classify", "-t", "unknown shorthand flag: 't' in -t; did you mean --threads or --top-k? (see vitctl classify --help)"},
+		{"merge", "-rx", "unknown shorthand flag: 'x' in -x (see vitctl merge --help)"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("%s %s: exit %d, stderr %q, want %q", tc.cmd, tc.flag, code, errs, tc.want)
+		}
+	}
+	// Every command, the root and nested ones included, says where its
+	// flags are for an unknown flag, short or long.
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range c.Commands() {
+			walk(sub, append(slices.Clip(path), sub.Name()))
+		}
+	}
+	walk(newRootCmd(streams{}), nil)
+	for _, path := range paths {
+		for _, flag := range []string{"-Z", "--zzz"} {
+			name := strings.Join(append([]string{"vitctl"}, path...), " ")
+			code, _, errs := run(t, "", append(slices.Clone(path), flag)...)
+			if want := " (see " + name + " --help)\n"; code != ExitUsage || !strings.HasSuffix(errs, want) {
+				t.Errorf("%s %s: exit %d, stderr %q, want 2 and %q at the end", name, flag, code, errs, want)
+			}
 		}
 	}
 }

@@ -167,6 +167,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return writeErr
 	}
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
+		sc.upToDate(s.err, kept)
 		return nil // this shard's share is empty, or all of it was done before
 	}
 	if done == 0 {

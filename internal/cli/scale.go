@@ -79,8 +79,10 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 type scaleRun struct {
 	inputs  []input   // this shard's inputs still to do, in listing order
 	listed  int       // inputs listed, all shards together
-	skipped int       // inputs the --resume file already has
+	skipped int       // inputs the --resume file already has, or listed twice
+	kept    int       // inputs the --resume file already has, each once
 	w       io.Writer // the records' destination
+	out     string    // the --out file
 	log     *shard.Log
 	tmp     *atomicFile
 }
@@ -105,7 +107,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 		}
 		all = append(all, list...)
 	}
-	r := &scaleRun{listed: len(all), w: s.out}
+	r := &scaleRun{listed: len(all), w: s.out, out: f.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
 	}
@@ -143,6 +145,10 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 		switch {
 		case !f.spec.Owns(in.key):
 		case f.resume && (r.log.Done(in.path) || seen[in.path]):
+			if !seen[in.path] {
+				r.kept++
+			}
+			seen[in.path] = true
 			r.skipped++
 		default:
 			seen[in.path] = true
@@ -204,8 +210,18 @@ func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 	if f.shard != "" {
 		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped, nouns(r.listed, "input"))
 	}
-	if f.resume {
+	if f.resume && (len(r.inputs) > 0 || r.kept == 0) { // else upToDate says so
 		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))
+	}
+}
+
+// upToDate says on stderr, for a run that found nothing to do, that the
+// --resume file already held every image of it (more, images of the
+// inputs done again, as the images of a .npy file of several are, already
+// in it); it says nothing of a run that resumed nothing.
+func (r *scaleRun) upToDate(w io.Writer, more int) {
+	if n := r.kept + more; r.log != nil && n > 0 {
+		fmt.Fprintf(w, "%s %s %s already in %s; nothing to do\n", verb(n, "the", "all"), nouns(n, "image"), verb(n, "is", "are"), r.out)
 	}
 }
 

@@ -159,8 +159,39 @@ func TestResumeDropsTornLine(t *testing.T) {
 		t.Errorf("resumed file differs from the uninterrupted one")
 	}
 	code, _, errs = run(t, "", args...)
-	if again2, _ := os.ReadFile(out); code != ExitOK || string(again2) != string(full) || !strings.Contains(errs, "0 inputs to do") {
+	if again2, _ := os.ReadFile(out); code != ExitOK || string(again2) != string(full) || errs != "all 40 images are already in "+out+"; nothing to do\n" {
 		t.Errorf("a run with nothing left: exit %d, file changed: %v\n%s", code, string(again2) != string(full), errs)
+	}
+}
+
+// TestResumeNothingToDo: --resume of a finished run (every image has a
+// record) says so in one line, claims no work and changes nothing.
+func TestResumeNothingToDo(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(imagesDir, "chelsea.png"), filepath.Join(imagesDir, "coffee.png")
+	batch := filepath.Join(dir, "batch.npy")
+	writeNpy(t, batch, []int{3, 3, 28, 28})
+	for _, tc := range []struct {
+		name   string
+		inputs []string
+		want   string // stderr of the second run; OUT is the file
+	}{
+		{"one image", []string{a}, "the 1 image is already in OUT; nothing to do\n"},
+		{"two, one listed twice", []string{a, b, a}, "all 2 images are already in OUT; nothing to do\n"},
+		{"a .npy of 3", []string{batch}, "OUT: 3 records kept, 1 input to do\nall 3 images are already in OUT; nothing to do\n"},
+		{"a .npy of 3 and an image", []string{a, batch}, "OUT: 4 records kept, 1 input to do\nall 4 images are already in OUT; nothing to do\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "out.jsonl")
+		args := append([]string{"classify", "-m", "fashion-vit", "--resume", "--out", out}, tc.inputs...)
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("%s: first run: exit %d\n%s", tc.name, code, errs)
+		}
+		before, _ := os.ReadFile(out)
+		code, stdout, errs := run(t, "", args...)
+		after, _ := os.ReadFile(out)
+		if want := strings.ReplaceAll(tc.want, "OUT", out); code != ExitOK || stdout != "" || errs != want || string(after) != string(before) {
+			t.Errorf("%s: exit %d, file changed: %v, stderr\n%s\nwant exit 0 and\n%s", tc.name, code, string(after) != string(before), errs, want)
+		}
 	}
 }
 

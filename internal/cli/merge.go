@@ -68,11 +68,11 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		w = tmp
 	}
 	m, err := mergeFiles(files, w)
+	if err == nil {
+		err = o.checkInputs(s, m) // first: its inputs without a record say more
+	}
 	if err == nil && m.Len() == 0 {
 		err = noRecords(files)
-	}
-	if err == nil {
-		err = o.checkInputs(s, m)
 	}
 	if tmp != nil {
 		if err != nil {
@@ -172,6 +172,8 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 	})
 	slices.Sort(extra)
 	switch {
+	case m.Len() == 0 && len(want) == 0:
+		return nil // no inputs, no records: runMerge says there is nothing to merge
 	case len(missing) > 0:
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))

@@ -89,10 +89,11 @@ func TestMerge(t *testing.T) {
 }
 
 // TestMergeNoRecords: files that hold no record (empty files) are an
-// error naming them, as classify's listing without images is, and --out
-// is not written.
+// error naming them, as classify's listing without images is (with the
+// run's inputs, the inputs without a record are named), and --out is not
+// written.
 func TestMergeNoRecords(t *testing.T) {
-	dir := t.TempDir()
+	dir, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
 	var files []string
 	for i := range 5 {
 		f := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
@@ -106,6 +107,7 @@ func TestMergeNoRecords(t *testing.T) {
 		{files[:1], "vitctl: no records found in " + files[0] + ": nothing to merge\n"},
 		{files[:2], "vitctl: no records found in " + files[0] + " and " + files[1] + ": nothing to merge\n"},
 		{files, "vitctl: no records found in " + files[0] + ", " + files[1] + ", " + files[2] + " and 2 more: nothing to merge\n"},
+		{[]string{"--inputs", img, files[0]}, "vitctl: 1 of 1 input has no record (" + img + "): run its shard again with --resume\n"},
 	} {
 		for _, out := range []string{"", filepath.Join(dir, "all.jsonl")} {
 			args := append([]string{"merge"}, tc.files...)

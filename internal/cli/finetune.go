@@ -29,6 +29,7 @@ type finetuneOptions struct {
 	resume                             bool
 	augment                            enumValue
 	epochsSet, lrSet                   bool // given on the command line: 0 is then refused, not the default
+	valSplitSet                        bool // given on the command line: with --val it would be ignored
 }
 
 // defaultTrain is --train's default: every layer. On flowers5 it reaches
@@ -76,7 +77,7 @@ the last epoch's state for --resume.`,
 	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
 	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
-	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
+	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation, instead of --val (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", defaultTrain, "what to train: last:N (the last N encoder layers and the classifier), all, or head (a linear probe on frozen features: fastest, least accurate)")
 	f.IntVar(&o.epochs, "epochs", 0, "passes over the training set (default: 10 for head, 6 otherwise)")
 	f.IntVar(&o.batch, "batch", 32, "images per optimizer step")
@@ -111,6 +112,8 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	switch {
 	case o.out == "":
 		return r, usagef("--out OUT.gguf is required: the model file to write")
+	case o.val != "" && o.valSplitSet:
+		return r, usagef("--val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them")
 	case o.valSplit < 0 || o.valSplit >= 1:
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
 	}
@@ -118,7 +121,7 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
-	o.epochsSet, o.lrSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr")
+	o.epochsSet, o.lrSet, o.valSplitSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr"), cmd.Flags().Changed("val-split")
 	r, err := o.recipe()
 	if err != nil {
 		return err

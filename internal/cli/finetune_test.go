@@ -223,6 +223,23 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 	}
 }
 
+// TestFinetuneValAndValSplit: --val with --val-split is refused before
+// anything is read; --val-split used to be ignored without a word.
+func TestFinetuneValAndValSplit(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	for _, args := range [][]string{
+		{"--val", "val-data", "--val-split", "0.3"},
+		{"--val-split", "0.2", "--val", "val-data"}, // the default value, given: still refused
+		{"--val", "val-data", "--val-split", "0"},
+	} {
+		code, _, errs := run(t, "", append([]string{"finetune", "no-such-data", "--out", out}, args...)...)
+		want := "vitctl: --val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them\n"
+		if code != ExitUsage || !strings.HasPrefix(errs, want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", args, code, errs, want)
+		}
+	}
+}
+
 // TestFinetuneProgressRate: without a terminal, a progress line every 10 %
 // of the steps with the images per second since the line before; a run of
 // fewer than ten steps prints every step, and its first (no step before it

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,7 +29,14 @@ import (
 func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
 	st, statErr := os.Stat(name)
 	isDir := statErr == nil && st.IsDir()
-	isRef := os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") && hub.LooksLikeRef(name)
+	var refErr error
+	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
+		_, refErr = hub.ParseRef(name)
+		if refErr != nil && meantAsRef(name) {
+			return "", "", true, fmt.Errorf("-m %s: no such file or folder, and not a Hugging Face name: %w", name, refErr)
+		}
+	}
+	isRef := os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") && refErr == nil
 	if !isDir && !isRef {
 		return "", "", false, nil
 	}
@@ -53,6 +61,17 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		return "", "", true, err
 	}
 	return m.Path, m.Name, true, nil
+}
+
+// meantAsRef says whether name, no file or folder, may have been meant as
+// ORG/NAME[@REVISION]: it has an @ or a slash and does not start like a
+// path (/, ./, ../, ~). A bare word is a built-in model's name misspelt
+// (modelSource.open says so), a path a missing file.
+func meantAsRef(name string) bool {
+	if filepath.IsAbs(name) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") || strings.Contains(name, `\`) {
+		return false
+	}
+	return strings.ContainsAny(name, "/@")
 }
 
 // newModelCache is vitctl's model cache configured from the environment,

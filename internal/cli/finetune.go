@@ -242,10 +242,10 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 }
 
 func accText(h train.EpochInfo) string {
-	if h.ValAcc < 0 {
+	if h.ValAcc == nil {
 		return "no validation set"
 	}
-	return fmt.Sprintf("val top-1 %.2f %%", 100*h.ValAcc)
+	return fmt.Sprintf("val top-1 %.2f %%", 100**h.ValAcc)
 }
 
 func valCount(d *train.Dataset) int {

@@ -326,7 +326,8 @@ func TestFinetuneOutIsInput(t *testing.T) {
 // TestFinetuneResumeNamesKeptEpoch: after --resume the summary names the
 // epoch the model file holds. Ties go to the later epoch, as in training
 // (here without a validation set every epoch ties, so the last is kept);
-// the resumed run named the earliest of the tied epochs.
+// the resumed run named the earliest of the tied epochs. Without a
+// validation set val_accuracy is null in the JSON summary (it was -1).
 func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "r.gguf")
@@ -338,10 +339,15 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 		{nil, "wrote " + out + ": epoch 2, no validation set"},
 		{[]string{"--resume"}, out + ": epoch 2, no validation set"},
 		{[]string{"--resume", "-o", "json"}, `"best": {
-    "epoch": 2,`},
+    "epoch": 2,
+    "train_loss": `},
+		{[]string{"--resume", "-o", "json"}, `"val_accuracy": null,
+    "best": true
+  },
+  "epochs": [`},
 	} {
 		code, stdout, errs := run(t, "", append(args, tc.extra...)...)
-		if code != 0 || !strings.Contains(stdout, tc.want) {
+		if code != 0 || !strings.Contains(stdout, tc.want) || strings.Contains(stdout, `"val_accuracy": -1`) {
 			t.Errorf("%v: exit %d, stdout %q; want %q\n%s", tc.extra, code, stdout, tc.want, errs)
 		}
 	}
@@ -352,5 +358,32 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 	defer f.Close()
 	if e, _ := f.Int(keyFTEpoch); e != 2 {
 		t.Errorf("%s holds epoch %d, want 2", out, e)
+	}
+}
+
+// TestFinetuneReadHistory: --resume reads the epochs of OUT.ckpt, those of
+// older files too, whose −1 meant "no validation set" (and would print as
+// "val top-1 -100.00 %"); an accuracy of 0 is one.
+func TestFinetuneReadHistory(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []float64 // -1: nil
+	}{
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":-1,"best":true}]`, []float64{-1}},
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":null,"best":true},{"epoch":2,"train_loss":0.4,"best":true}]`, []float64{-1, -1}},
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":0,"best":true},{"epoch":2,"train_loss":0.4,"val_accuracy":0.75,"best":true}]`, []float64{0, 0.75}},
+	} {
+		hist, err := readHistory(tc.in)
+		if err != nil || len(hist) != len(tc.want) {
+			t.Fatalf("%s: %v, %v", tc.in, hist, err)
+		}
+		for i, h := range hist {
+			if got := h.ValAcc; (got == nil) != (tc.want[i] < 0) || got != nil && *got != tc.want[i] {
+				t.Errorf("%s: epoch %d: val_accuracy %v, want %v (-1: nil)", tc.in, h.Epoch, got, tc.want[i])
+			}
+		}
+		if h := hist[0]; accText(h) == "val top-1 -100.00 %" {
+			t.Errorf("%s: %q", tc.in, accText(h))
+		}
 	}
 }

@@ -155,7 +155,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return usageError{err}
 	}
-	trainSet, valSet, err := o.datasets(data)
+	trainSet, valSet, err := o.datasets(s.err, data)
 	if err != nil {
 		return err
 	}
@@ -199,11 +199,12 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 }
 
 // datasets opens DATA and the validation set (--val, or --val-split of DATA).
-func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset, error) {
+func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := train.Open(data, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", readError(err))
 	}
+	warnEmpty(errw, all, "not a class")
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
@@ -212,6 +213,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", readError(err))
 		}
+		warnEmpty(errw, val, "nothing of that class validated")
 		return all, val, nil
 	}
 	if o.valSplit == 0 {
@@ -222,6 +224,15 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
 	return tr, val, nil
+}
+
+// warnEmpty names each class folder of d without an image, and what that
+// means (why), on errw: a class that silently went missing from a
+// fine-tuned model's labels, or from a measurement, would surprise.
+func warnEmpty(errw io.Writer, d *train.Dataset, why string) {
+	for _, dir := range d.Empty {
+		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+	}
 }
 
 // summary prints the epochs and the kept model on stdout.

@@ -387,3 +387,45 @@ func TestFinetuneReadHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneEmptyClassFolder: a class folder without images is named in
+// a warning, by finetune (DATA's: it gives no label; --val's) and eval,
+// and the run goes on; it used to be dropped without a word, the model
+// getting fewer labels than DATA has folders.
+func TestFinetuneEmptyClassFolder(t *testing.T) {
+	base, data, val := fashionGGUF(t), fashionTree(t), fashionTree(t)
+	os.Mkdir(filepath.Join(data, "tulip"), 0o755)
+	os.Mkdir(filepath.Join(data, ".thumbnails"), 0o755) // hidden: no class, no warning
+	os.RemoveAll(filepath.Join(val, "shoes"))
+	os.Mkdir(filepath.Join(val, "shoes"), 0o755)
+	out := filepath.Join(t.TempDir(), "ft.gguf")
+	for _, tc := range []struct {
+		args, want []string
+	}{
+		{[]string{"finetune", data, "-m", base, "--out", out, "--val", val, "--train", "head", "--epochs", "1", "--threads", "2"}, []string{
+			"vitctl: warning: " + filepath.Join(data, "tulip") + ": no images; not a class\n",
+			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class validated\n",
+		}},
+		{[]string{"eval", "-m", out, val, "--threads", "2"}, []string{
+			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class measured\n",
+		}},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != 0 || strings.Count(errs, "warning") != len(tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 0 and %d warnings", tc.args[0], code, errs, len(tc.want))
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%s: stderr %q lacks %q", tc.args[0], errs, w)
+			}
+		}
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if labels, _ := f.Strings(model.KeyLabels); strings.Join(labels, ",") != "bags,clothes,shoes" {
+		t.Errorf("labels %v, want bags,clothes,shoes", labels)
+	}
+}

@@ -25,18 +25,20 @@ import (
 // Hugging Face repository fetched (Hugging Face cache first) and converted
 // on first use. Both land in vitctl's cache as f32 model files. It returns
 // the model file and the name to show; ok is false when name is neither
-// form (a model file, or a path that does not exist).
+// form (a model file, or a path that does not exist). A name that is no
+// file or folder and looks meant as ORG/NAME[@REVISION] but is not one
+// (org/name@, a/b/c) is an error saying what is wrong with it.
 func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
 	st, statErr := os.Stat(name)
 	isDir := statErr == nil && st.IsDir()
-	var refErr error
+	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
-		_, refErr = hub.ParseRef(name)
-		if refErr != nil && meantAsRef(name) {
-			return "", "", true, fmt.Errorf("-m %s: no such file or folder, and not a Hugging Face name: %w", name, refErr)
+		_, err := hub.ParseRef(name)
+		if err != nil && meantAsRef(name) {
+			return "", "", true, fmt.Errorf("-m %s: no such file or folder, and not a Hugging Face name: %w", name, err)
 		}
+		isRef = err == nil
 	}
-	isRef := os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") && refErr == nil
 	if !isDir && !isRef {
 		return "", "", false, nil
 	}

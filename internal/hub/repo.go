@@ -50,12 +50,6 @@ func ParseRef(s string) (Ref, error) {
 	return Ref{Repo: repo, Revision: rev}, nil
 }
 
-// LooksLikeRef reports whether s has the form ORG/NAME[@REVISION].
-func LooksLikeRef(s string) bool {
-	_, err := ParseRef(s)
-	return err == nil
-}
-
 // IsCommit reports whether rev is a full commit hash.
 func IsCommit(rev string) bool { return commitHash.MatchString(rev) }
 

@@ -84,6 +84,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return fmt.Errorf("data: %w", readError(err))
 	}
+	warnEmpty(s.err, ds, "nothing of that class measured")
 	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
 		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}

@@ -29,6 +29,7 @@ type finetuneOptions struct {
 	resume                             bool
 	augment                            enumValue
 	epochsSet, lrSet                   bool // given on the command line: 0 is then refused, not the default
+	valSplitSet                        bool // given on the command line: with --val it would be ignored
 }
 
 // defaultTrain is --train's default: every layer. On flowers5 it reaches
@@ -76,7 +77,7 @@ the last epoch's state for --resume.`,
 	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
 	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
-	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation (0: none, the last epoch is kept)")
+	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation, instead of --val (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", defaultTrain, "what to train: last:N (the last N encoder layers and the classifier), all, or head (a linear probe on frozen features: fastest, least accurate)")
 	f.IntVar(&o.epochs, "epochs", 0, "passes over the training set (default: 10 for head, 6 otherwise)")
 	f.IntVar(&o.batch, "batch", 32, "images per optimizer step")
@@ -111,6 +112,8 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	switch {
 	case o.out == "":
 		return r, usagef("--out OUT.gguf is required: the model file to write")
+	case o.val != "" && o.valSplitSet:
+		return r, usagef("--val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them")
 	case o.valSplit < 0 || o.valSplit >= 1:
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
 	}
@@ -118,7 +121,7 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
-	o.epochsSet, o.lrSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr")
+	o.epochsSet, o.lrSet, o.valSplitSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr"), cmd.Flags().Changed("val-split")
 	r, err := o.recipe()
 	if err != nil {
 		return err
@@ -152,7 +155,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return usageError{err}
 	}
-	trainSet, valSet, err := o.datasets(data)
+	trainSet, valSet, err := o.datasets(s.err, data)
 	if err != nil {
 		return err
 	}
@@ -196,11 +199,12 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 }
 
 // datasets opens DATA and the validation set (--val, or --val-split of DATA).
-func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset, error) {
+func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := train.Open(data, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", readError(err))
 	}
+	warnEmpty(errw, all, "not a class")
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
@@ -209,6 +213,7 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", readError(err))
 		}
+		warnEmpty(errw, val, "nothing of that class validated")
 		return all, val, nil
 	}
 	if o.valSplit == 0 {
@@ -219,6 +224,15 @@ func (o *finetuneOptions) datasets(data string) (*train.Dataset, *train.Dataset,
 		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
 	return tr, val, nil
+}
+
+// warnEmpty names each class folder of d without an image, and what that
+// means (why), on errw: a class that silently went missing from a
+// fine-tuned model's labels, or from a measurement, would surprise.
+func warnEmpty(errw io.Writer, d *train.Dataset, why string) {
+	for _, dir := range d.Empty {
+		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+	}
 }
 
 // summary prints the epochs and the kept model on stdout.
@@ -239,10 +253,10 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 }
 
 func accText(h train.EpochInfo) string {
-	if h.ValAcc < 0 {
+	if h.ValAcc == nil {
 		return "no validation set"
 	}
-	return fmt.Sprintf("val top-1 %.2f %%", 100*h.ValAcc)
+	return fmt.Sprintf("val top-1 %.2f %%", 100**h.ValAcc)
 }
 
 func valCount(d *train.Dataset) int {

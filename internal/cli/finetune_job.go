@@ -22,7 +22,7 @@ import (
 const (
 	keyFTBase    = "vitctl.finetune.base_model"
 	keyFTRecipe  = "vitctl.finetune.recipe"
-	keyFTValAcc  = "vitctl.finetune.val_accuracy" // float64, −1 without a validation set
+	keyFTValAcc  = "vitctl.finetune.val_accuracy" // float64, absent without a validation set
 	keyFTEpoch   = "vitctl.finetune.epoch"        // the epoch kept
 	keyFTHistory = "vitctl.finetune.history"      // JSON array of epochs
 	keyFTImages  = "vitctl.finetune.train_images"
@@ -127,7 +127,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	if j.resume != nil {
 		// The epoch OUT holds: the best, ties to the later, as train.Run keeps it.
 		for i := range j.resume.History {
-			if h := j.resume.History[i]; j.best == nil || h.ValAcc >= j.best.ValAcc {
+			if h := j.resume.History[i]; j.best == nil || h.ValAcc == nil || j.best.ValAcc == nil || *h.ValAcc >= *j.best.ValAcc {
 				j.best = &h
 			}
 		}
@@ -170,7 +170,9 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 		Extra: func(w *gguf.Writer) {
 			w.AddString(keyFTBase, j.base.source)
 			w.AddString(keyFTRecipe, j.r.String())
-			w.AddFloat64(keyFTValAcc, e.ValAcc)
+			if e.ValAcc != nil {
+				w.AddFloat64(keyFTValAcc, *e.ValAcc)
+			}
 			w.AddUint32(keyFTEpoch, uint32(e.Epoch))
 			w.AddUint32(keyFTImages, uint32(len(j.train.Examples)))
 			w.AddString(keyFTData, j.o.data)
@@ -227,7 +229,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 			return fmt.Errorf("--resume: %s: %w", path, err)
 		}
 	}
-	if err := json.Unmarshal([]byte(hist), &c.History); err != nil {
+	if c.History, err = readHistory(hist); err != nil {
 		return fmt.Errorf("--resume: %s: history: %w", path, err)
 	}
 	c.Opt.Step = c.Step
@@ -245,6 +247,21 @@ func (j *finetuneJob) loadCheckpoint() error {
 	j.base.params, j.resume = ck.params, c
 	fmt.Fprintf(j.s.err, "vitctl: resuming after epoch %d of %d (%d tensors of optimizer state)\n", c.Epoch, j.r.Epochs, len(slices.Collect(maps.Keys(c.Opt.M))))
 	return nil
+}
+
+// readHistory reads the epochs of keyFTHistory. Older files say −1, not
+// null, for "no validation set".
+func readHistory(s string) ([]train.EpochInfo, error) {
+	var hist []train.EpochInfo
+	if err := json.Unmarshal([]byte(s), &hist); err != nil {
+		return nil, err
+	}
+	for i, h := range hist {
+		if h.ValAcc != nil && *h.ValAcc < 0 {
+			hist[i].ValAcc = nil
+		}
+	}
+	return hist, nil
 }
 
 func get[T any](fn func(string) (T, error), key string, dst *T) error {

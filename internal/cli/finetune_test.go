@@ -223,6 +223,23 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 	}
 }
 
+// TestFinetuneValAndValSplit: --val with --val-split is refused before
+// anything is read; --val-split used to be ignored without a word.
+func TestFinetuneValAndValSplit(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	for _, args := range [][]string{
+		{"--val", "val-data", "--val-split", "0.3"},
+		{"--val-split", "0.2", "--val", "val-data"}, // the default value, given: still refused
+		{"--val", "val-data", "--val-split", "0"},
+	} {
+		code, _, errs := run(t, "", append([]string{"finetune", "no-such-data", "--out", out}, args...)...)
+		want := "vitctl: --val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them\n"
+		if code != ExitUsage || !strings.HasPrefix(errs, want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", args, code, errs, want)
+		}
+	}
+}
+
 // TestFinetuneProgressRate: without a terminal, a progress line every 10 %
 // of the steps with the images per second since the line before; a run of
 // fewer than ten steps prints every step, and its first (no step before it
@@ -309,7 +326,8 @@ func TestFinetuneOutIsInput(t *testing.T) {
 // TestFinetuneResumeNamesKeptEpoch: after --resume the summary names the
 // epoch the model file holds. Ties go to the later epoch, as in training
 // (here without a validation set every epoch ties, so the last is kept);
-// the resumed run named the earliest of the tied epochs.
+// the resumed run named the earliest of the tied epochs. Without a
+// validation set val_accuracy is null in the JSON summary (it was -1).
 func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "r.gguf")
@@ -321,10 +339,15 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 		{nil, "wrote " + out + ": epoch 2, no validation set"},
 		{[]string{"--resume"}, out + ": epoch 2, no validation set"},
 		{[]string{"--resume", "-o", "json"}, `"best": {
-    "epoch": 2,`},
+    "epoch": 2,
+    "train_loss": `},
+		{[]string{"--resume", "-o", "json"}, `"val_accuracy": null,
+    "best": true
+  },
+  "epochs": [`},
 	} {
 		code, stdout, errs := run(t, "", append(args, tc.extra...)...)
-		if code != 0 || !strings.Contains(stdout, tc.want) {
+		if code != 0 || !strings.Contains(stdout, tc.want) || strings.Contains(stdout, `"val_accuracy": -1`) {
 			t.Errorf("%v: exit %d, stdout %q; want %q\n%s", tc.extra, code, stdout, tc.want, errs)
 		}
 	}
@@ -335,5 +358,74 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
 	defer f.Close()
 	if e, _ := f.Int(keyFTEpoch); e != 2 {
 		t.Errorf("%s holds epoch %d, want 2", out, e)
+	}
+}
+
+// TestFinetuneReadHistory: --resume reads the epochs of OUT.ckpt, those of
+// older files too, whose −1 meant "no validation set" (and would print as
+// "val top-1 -100.00 %"); an accuracy of 0 is one.
+func TestFinetuneReadHistory(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []float64 // -1: nil
+	}{
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":-1,"best":true}]`, []float64{-1}},
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":null,"best":true},{"epoch":2,"train_loss":0.4,"best":true}]`, []float64{-1, -1}},
+		{`[{"epoch":1,"train_loss":0.5,"val_accuracy":0,"best":true},{"epoch":2,"train_loss":0.4,"val_accuracy":0.75,"best":true}]`, []float64{0, 0.75}},
+	} {
+		hist, err := readHistory(tc.in)
+		if err != nil || len(hist) != len(tc.want) {
+			t.Fatalf("%s: %v, %v", tc.in, hist, err)
+		}
+		for i, h := range hist {
+			if got := h.ValAcc; (got == nil) != (tc.want[i] < 0) || got != nil && *got != tc.want[i] {
+				t.Errorf("%s: epoch %d: val_accuracy %v, want %v (-1: nil)", tc.in, h.Epoch, got, tc.want[i])
+			}
+		}
+		if h := hist[0]; accText(h) == "val top-1 -100.00 %" {
+			t.Errorf("%s: %q", tc.in, accText(h))
+		}
+	}
+}
+
+// TestFinetuneEmptyClassFolder: a class folder without images is named in
+// a warning, by finetune (DATA's: it gives no label; --val's) and eval,
+// and the run goes on; it used to be dropped without a word, the model
+// getting fewer labels than DATA has folders.
+func TestFinetuneEmptyClassFolder(t *testing.T) {
+	base, data, val := fashionGGUF(t), fashionTree(t), fashionTree(t)
+	os.Mkdir(filepath.Join(data, "tulip"), 0o755)
+	os.Mkdir(filepath.Join(data, ".thumbnails"), 0o755) // hidden: no class, no warning
+	os.RemoveAll(filepath.Join(val, "shoes"))
+	os.Mkdir(filepath.Join(val, "shoes"), 0o755)
+	out := filepath.Join(t.TempDir(), "ft.gguf")
+	for _, tc := range []struct {
+		args, want []string
+	}{
+		{[]string{"finetune", data, "-m", base, "--out", out, "--val", val, "--train", "head", "--epochs", "1", "--threads", "2"}, []string{
+			"vitctl: warning: " + filepath.Join(data, "tulip") + ": no images; not a class\n",
+			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class validated\n",
+		}},
+		{[]string{"eval", "-m", out, val, "--threads", "2"}, []string{
+			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class measured\n",
+		}},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != 0 || strings.Count(errs, "warning") != len(tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 0 and %d warnings", tc.args[0], code, errs, len(tc.want))
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%s: stderr %q lacks %q", tc.args[0], errs, w)
+			}
+		}
+	}
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if labels, _ := f.Strings(model.KeyLabels); strings.Join(labels, ",") != "bags,clothes,shoes" {
+		t.Errorf("labels %v, want bags,clothes,shoes", labels)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,11 +25,20 @@ import (
 // Hugging Face repository fetched (Hugging Face cache first) and converted
 // on first use. Both land in vitctl's cache as f32 model files. It returns
 // the model file and the name to show; ok is false when name is neither
-// form (a model file, or a path that does not exist).
+// form (a model file, or a path that does not exist). A name that is no
+// file or folder and looks meant as ORG/NAME[@REVISION] but is not one
+// (org/name@, a/b/c) is an error saying what is wrong with it.
 func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
 	st, statErr := os.Stat(name)
 	isDir := statErr == nil && st.IsDir()
-	isRef := os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") && hub.LooksLikeRef(name)
+	isRef := false
+	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
+		_, err := hub.ParseRef(name)
+		if err != nil && meantAsRef(name) {
+			return "", "", true, fmt.Errorf("-m %s: no such file or folder, and not a Hugging Face name: %w", name, err)
+		}
+		isRef = err == nil
+	}
 	if !isDir && !isRef {
 		return "", "", false, nil
 	}
@@ -53,6 +63,17 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		return "", "", true, err
 	}
 	return m.Path, m.Name, true, nil
+}
+
+// meantAsRef says whether name, no file or folder, may have been meant as
+// ORG/NAME[@REVISION]: it has an @ or a slash and does not start like a
+// path (/, ./, ../, ~). A bare word is a built-in model's name misspelt
+// (modelSource.open says so), a path a missing file.
+func meantAsRef(name string) bool {
+	if filepath.IsAbs(name) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") || strings.Contains(name, `\`) {
+		return false
+	}
+	return strings.ContainsAny(name, "/@")
 }
 
 // newModelCache is vitctl's model cache configured from the environment,

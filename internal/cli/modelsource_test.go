@@ -140,6 +140,49 @@ func TestModelFromHubErrors(t *testing.T) {
 	}
 }
 
+// TestModelRefMalformed: -m naming no file or folder, with an @ or a slash
+// but not ORG/NAME[@REVISION], says both and what is wrong with the name;
+// it was a bare "no such file or directory". Paths that exist, relative
+// ones with a slash or an @ among them, are still model files, and a
+// missing .gguf or ./path is still just missing.
+func TestModelRefMalformed(t *testing.T) {
+	hubEnv(t)
+	img, err := filepath.Abs(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(fashionGGUF(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	for _, f := range []string{"models/x.gguf", "org/name@v1"} {
+		os.MkdirAll(filepath.Dir(f), 0o755)
+		os.WriteFile(f, b, 0o644)
+	}
+	const notFound = "no such file or folder, and not a Hugging Face name: "
+	for _, tt := range []struct {
+		model string
+		code  int
+		want  string // the whole of stderr when code is 1
+	}{
+		{"org/name@", ExitFailed, "vitctl: -m org/name@: " + notFound + "empty revision after @ (a branch, tag or commit; ORG/NAME alone is @main)\n"},
+		{"a/b/c", ExitFailed, "vitctl: -m a/b/c: " + notFound + "want ORG/NAME or ORG/NAME@REVISION\n"},
+		{"name@", ExitFailed, "vitctl: -m name@: " + notFound + "want ORG/NAME or ORG/NAME@REVISION\n"},
+		{"org/name@v1..2", ExitFailed, "vitctl: -m org/name@v1..2: " + notFound + "revision \"v1..2\" is not a branch, tag or commit name\n"},
+		{"org/na me", ExitFailed, "vitctl: -m org/na me: " + notFound + "ORG and NAME are letters, digits, '.', '_' and '-', starting with a letter or digit, without \"..\" or \"--\"\n"},
+		{"models/y.gguf", ExitFailed, "vitctl: model models/y.gguf: no such file or directory\n"},
+		{"./a/b/c", ExitFailed, "vitctl: model ./a/b/c: no such file or directory\n"},
+		{"models/x.gguf", ExitOK, ""},
+		{"org/name@v1", ExitOK, ""},
+	} {
+		code, _, errs := run(t, "", "classify", "-m", tt.model, img)
+		if code != tt.code || code != ExitOK && errs != tt.want {
+			t.Errorf("-m %s: exit %d, stderr %q; want exit %d and %q", tt.model, code, errs, tt.code, tt.want)
+		}
+	}
+}
+
 // TestModelFolderWithoutCheckpoint: -m naming a folder of images (or an
 // empty one) is one line naming the folder once, saying what it lacks and
 // what -m takes, before any "converting" note or cache folder.

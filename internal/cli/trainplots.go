@@ -36,8 +36,8 @@ func plotCurves(w io.Writer, hist []train.EpochInfo, steps []train.StepInfo) err
 	}
 	for _, h := range hist {
 		ex = append(ex, plotter.XY{X: float64(h.Epoch), Y: h.TrainLoss})
-		if h.ValAcc >= 0 {
-			ax = append(ax, plotter.XY{X: float64(h.Epoch), Y: 100 * h.ValAcc})
+		if h.ValAcc != nil {
+			ax = append(ax, plotter.XY{X: float64(h.Epoch), Y: 100 * *h.ValAcc})
 		}
 	}
 	if len(sx) > 0 {

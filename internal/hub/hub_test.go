@@ -309,30 +309,39 @@ func TestPythonCache(t *testing.T) {
 	}
 }
 
+// TestParseRef: what parses, and for what does not, the error says what
+// is wrong (an empty revision after @ was only "not a model name").
 func TestParseRef(t *testing.T) {
+	const notName, chars = "want ORG/NAME or ORG/NAME@REVISION", "ORG and NAME are letters"
 	tests := []struct {
 		in       string
 		repo, rv string
-		ok       bool
+		err      string // "" when it parses
 	}{
-		{"google/vit-base-patch16-224", "google/vit-base-patch16-224", "main", true},
-		{"timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k@v1.0", "timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k", "v1.0", true},
-		{"org/name@refs/pr/3", "org/name", "refs/pr/3", true},
-		{"org/name@" + commitA, "org/name", commitA, true},
-		{"name", "", "", false},
-		{"a/b/c", "", "", false},
-		{"../x", "", "", false},
-		{"org/..", "", "", false},
-		{"org/name@", "", "", false},
-		{"org/name@../../etc", "", "", false},
-		{"org/model.gguf@main/..", "", "", false},
-		{"./model", "", "", false},
-		{"/abs/path", "", "", false},
+		{"google/vit-base-patch16-224", "google/vit-base-patch16-224", "main", ""},
+		{"timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k@v1.0", "timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k", "v1.0", ""},
+		{"org/name@refs/pr/3", "org/name", "refs/pr/3", ""},
+		{"org/name@" + commitA, "org/name", commitA, ""},
+		{"name", "", "", notName},
+		{"a/b/c", "", "", notName},
+		{"a/b/c@main", "", "", notName},
+		{"../x", "", "", chars},
+		{"org/..", "", "", chars},
+		{"org/na me", "", "", chars},
+		{"org/", "", "", chars},
+		{"org/name@", "", "", "empty revision after @ (a branch, tag or commit; ORG/NAME alone is @main)"},
+		{"org/name@../../etc", "", "", `revision "../../etc" is not a branch, tag or commit name`},
+		{"org/model.gguf@main/..", "", "", `revision "main/.." is not`},
+		{"./model", "", "", chars},
+		{"/abs/path", "", "", notName},
 	}
 	for _, tt := range tests {
 		r, err := ParseRef(tt.in)
-		if (err == nil) != tt.ok || tt.ok && (r.Repo != tt.repo || r.Revision != tt.rv) {
-			t.Errorf("ParseRef(%q) = %+v, %v", tt.in, r, err)
+		switch {
+		case tt.err == "" && (err != nil || r.Repo != tt.repo || r.Revision != tt.rv):
+			t.Errorf("ParseRef(%q) = %+v, %v; want %s@%s", tt.in, r, err, tt.repo, tt.rv)
+		case tt.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.err)):
+			t.Errorf("ParseRef(%q) = %+v, %v; want an error %q", tt.in, r, err, tt.err)
 		}
 	}
 }

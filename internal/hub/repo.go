@@ -7,6 +7,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -28,26 +29,25 @@ var (
 	commitHash = regexp.MustCompile(`^[0-9a-f]{40}$`)
 )
 
-// ParseRef parses ORG/NAME or ORG/NAME@REVISION.
+// ParseRef parses ORG/NAME or ORG/NAME@REVISION. Its error says what is
+// wrong with s, not s itself: the caller names it.
 func ParseRef(s string) (Ref, error) {
 	repo, rev, found := strings.Cut(s, "@")
 	if !found {
 		rev = DefaultRevision
 	}
 	org, name, ok := strings.Cut(repo, "/")
-	if !ok || !validPart(org) || !validPart(name) {
-		return Ref{}, fmt.Errorf("%q is not a Hugging Face model name (want ORG/NAME or ORG/NAME@REVISION)", s)
-	}
-	if !validRevision(rev) {
-		return Ref{}, fmt.Errorf("%q: revision %q is not a branch, tag or commit name", s, rev)
+	switch {
+	case !ok || strings.Contains(name, "/"):
+		return Ref{}, errors.New("want ORG/NAME or ORG/NAME@REVISION")
+	case !validPart(org) || !validPart(name):
+		return Ref{}, errors.New("ORG and NAME are letters, digits, '.', '_' and '-', starting with a letter or digit, without \"..\" or \"--\"")
+	case found && rev == "":
+		return Ref{}, fmt.Errorf("empty revision after @ (a branch, tag or commit; ORG/NAME alone is @%s)", DefaultRevision)
+	case !validRevision(rev):
+		return Ref{}, fmt.Errorf("revision %q is not a branch, tag or commit name", rev)
 	}
 	return Ref{Repo: repo, Revision: rev}, nil
-}
-
-// LooksLikeRef reports whether s has the form ORG/NAME[@REVISION].
-func LooksLikeRef(s string) bool {
-	_, err := ParseRef(s)
-	return err == nil
 }
 
 // IsCommit reports whether rev is a full commit hash.

@@ -30,6 +30,10 @@ type Example struct {
 type Dataset struct {
 	Labels   []string
 	Examples []Example
+	// Empty are the class sub-folders of an ImageFolder tree that hold no
+	// image. They give no label (torchvision's ImageFolder refuses such a
+	// tree); the caller warns.
+	Empty []string
 }
 
 // imageExts are the file types an ImageFolder tree contributes.
@@ -47,9 +51,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	var pairs [][2]string
+	var empty []string
 	switch {
 	case st.IsDir():
-		pairs, err = readFolder(path)
+		pairs, empty, err = readFolder(path)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
@@ -67,7 +72,12 @@ func Open(path string, labels []string) (*Dataset, error) {
 		}
 		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
 	}
-	return build(path, pairs, labels)
+	d, err := build(path, pairs, labels)
+	if err != nil {
+		return nil, err
+	}
+	d.Empty = empty
+	return d, nil
 }
 
 func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
@@ -169,12 +179,13 @@ func looseImages(dir string) int {
 	return n
 }
 
-func readFolder(dir string) ([][2]string, error) {
+// readFolder lists an ImageFolder tree's images with their class, and the
+// class folders without an image.
+func readFolder(dir string) (pairs [][2]string, empty []string, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var pairs [][2]string
 	for _, c := range classes { // ReadDir sorts by name
 		if strings.HasPrefix(c.Name(), ".") {
 			continue
@@ -202,14 +213,17 @@ func readFolder(dir string) ([][2]string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if len(files) == 0 {
+			empty = append(empty, filepath.Join(dir, c.Name()))
 		}
 		sort.Strings(files)
 		for _, f := range files {
 			pairs = append(pairs, [2]string{f, c.Name()})
 		}
 	}
-	return pairs, nil
+	return pairs, empty, nil
 }
 
 func readCSV(path string) ([][2]string, error) {

@@ -148,7 +148,9 @@ func TestOpenFolderErrors(t *testing.T) {
 
 // TestOpenFolder: an ImageFolder tree's classes are its sub-folders, a
 // symbolic link to a folder among them (a subset made with ln -s) too;
-// hidden folders and files that are not images are left out.
+// hidden folders and files that are not images are left out. A class
+// folder without images gives no label and is listed in Empty, for the
+// caller's warning (it was dropped without a word).
 func TestOpenFolder(t *testing.T) {
 	elsewhere := t.TempDir()
 	os.WriteFile(filepath.Join(elsewhere, "r1.jpg"), nil, 0o644)
@@ -158,18 +160,30 @@ func TestOpenFolder(t *testing.T) {
 		make   func(root string)
 		labels string
 		paths  []string
+		empty  string // Empty, relative to the root
 	}{
 		{"folders", func(root string) {
 			for _, p := range []string{"daisy/a.jpg", "daisy/b.JPEG", "daisy/notes.txt", "tulip/sub/c.png", ".git/d.png"} {
 				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
 				os.WriteFile(filepath.Join(root, p), nil, 0o644)
 			}
-		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}},
+		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}, ""},
 		{"a linked class folder", func(root string) {
 			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
 			os.WriteFile(filepath.Join(root, "daisy", "a.jpg"), nil, 0o644)
 			os.Symlink(elsewhere, filepath.Join(root, "rose"))
-		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}},
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}, ""},
+		{"empty class folders", func(root string) {
+			for _, p := range []string{"daisy/a.jpg", "rose/", "tulip/notes.txt", "lily/sub/", ".cache/", "iris/"} {
+				if strings.HasSuffix(p, "/") {
+					os.MkdirAll(filepath.Join(root, p), 0o755)
+					continue
+				}
+				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+				os.WriteFile(filepath.Join(root, p), nil, 0o644)
+			}
+			os.WriteFile(filepath.Join(root, "iris", "b.png"), nil, 0o644)
+		}, "daisy,iris", []string{"daisy/a.jpg", "iris/b.png"}, "lily,rose,tulip"},
 	} {
 		root := t.TempDir()
 		c.make(root)
@@ -183,8 +197,13 @@ func TestOpenFolder(t *testing.T) {
 			rel, _ := filepath.Rel(root, e.Path)
 			paths = append(paths, filepath.ToSlash(rel))
 		}
-		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) {
-			t.Errorf("%s: labels %v, examples %q; want %s and %q", c.name, d.Labels, paths, c.labels, c.paths)
+		var empty []string
+		for _, p := range d.Empty {
+			rel, _ := filepath.Rel(root, p)
+			empty = append(empty, filepath.ToSlash(rel))
+		}
+		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) || strings.Join(empty, ",") != c.empty {
+			t.Errorf("%s: labels %v, examples %q, empty %q; want %s, %q and %s", c.name, d.Labels, paths, empty, c.labels, c.paths, c.empty)
 		}
 	}
 }

@@ -53,10 +53,10 @@ type StepInfo struct {
 
 // EpochInfo is one epoch's outcome.
 type EpochInfo struct {
-	Epoch     int     `json:"epoch"` // from 1
-	TrainLoss float64 `json:"train_loss"`
-	ValAcc    float64 `json:"val_accuracy"` // top-1, −1 without a validation set
-	Best      bool    `json:"best"`
+	Epoch     int      `json:"epoch"` // from 1
+	TrainLoss float64  `json:"train_loss"`
+	ValAcc    *float64 `json:"val_accuracy"` // top-1; nil (null) without a validation set
+	Best      bool     `json:"best"`
 }
 
 // Run fine-tunes the model (cfg, p) on train, validating on val (may be
@@ -183,11 +183,13 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	perEpoch := (n + t.r.Batch - 1) / t.r.Batch
 	t.sched = t.r.schedule(perEpoch * t.r.Epochs)
 	var hist []EpochInfo
-	best, start := -2.0, 1
+	best, start := math.Inf(-1), 1 // the best validation accuracy so far
 	if c := t.o.Resume; c != nil {
 		hist, start = slices.Clone(c.History), c.Epoch+1
 		for _, h := range hist {
-			best = max(best, h.ValAcc)
+			if h.ValAcc != nil {
+				best = max(best, *h.ValAcc)
+			}
 		}
 	}
 	for e := start; e <= t.r.Epochs; e++ {
@@ -195,15 +197,15 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 		if err != nil {
 			return hist, err
 		}
-		acc := -1.0
+		// Without a validation set every epoch ties and the last is kept.
+		info := EpochInfo{Epoch: e, TrainLoss: loss, Best: true}
 		if t.val != nil {
-			if acc, err = t.validate(ctx); err != nil {
+			acc, err := t.validate(ctx)
+			if err != nil {
 				return hist, err
 			}
-		}
-		info := EpochInfo{Epoch: e, TrainLoss: loss, ValAcc: acc, Best: acc >= best || t.val == nil}
-		if info.Best {
-			best = acc
+			info.ValAcc, info.Best = &acc, acc >= best
+			best = max(best, acc)
 		}
 		hist = append(hist, info)
 		if t.o.Epoch != nil {

@@ -49,7 +49,7 @@ built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
---resume with -o jsonl --out FILE finishes a killed run.
+--resume with --out FILE.jsonl finishes a killed run.
 
 Without -o, the --out name picks the format: FILE.json is written as json,
 FILE.jsonl (or .ndjson) as jsonl, FILE.csv as csv, any other name as text;
@@ -66,6 +66,7 @@ an -o given wins over the name.`,
 	}
 	f := cmd.Flags()
 	o.groups().register(f)
+	o.output.followsName(f, "--out")
 	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	return cmd
 }

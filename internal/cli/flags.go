@@ -222,6 +222,21 @@ func (o *outputFlags) register(f *pflag.FlagSet) {
 
 func (o *outputFlags) validate() error { return nil }
 
+// followsName says in -o's help that, without -o, the format is the one
+// the name given to flag says (follow), and drops pflag's "(default
+// text)", which is then not always true.
+func (o *outputFlags) followsName(f *pflag.FlagSet, flag string) {
+	var exts []string
+	for _, e := range []string{".json", ".jsonl", ".ndjson", ".csv"} {
+		if slices.Contains(o.format.names, formatExts[e]) {
+			exts = append(exts, e)
+		}
+	}
+	fl := f.Lookup("output")
+	fl.Usage = fmt.Sprintf("output format: %s (default: the one the %s name ends in, %s; else %s)", orList(o.format.names), flag, strings.Join(exts, ", "), o.format.names[0])
+	fl.DefValue = ""
+}
+
 // formatExts are the file name endings that name an output format.
 var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 

@@ -30,8 +30,8 @@ func (f *scaleFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "", "take only shard I of N of the inputs: I/N (0-based), or auto or auto/N for the index of a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm array (SLURM_ARRAY_TASK_ID) and the count N, JOB_COMPLETION_COUNT or SLURM_ARRAY_TASK_COUNT; an input's shard is a hash of its path below the folder given")
 	fs.StringVar(&f.fromFile, "from-file", "", "read input paths from this file too, one per line (- for stdin)")
 	fs.BoolVarP(&f.null, "null", "0", false, "paths read from --from-file or - are separated by NUL bytes, as find -print0 writes them")
-	fs.StringVar(&f.out, "out", "", "write the results to this file instead of stdout (through a temporary file renamed when the run ends; appended to with --resume); without -o, a name ending in .json, .jsonl or .csv picks that format")
-	fs.BoolVar(&f.resume, "resume", false, "with -o jsonl --out FILE: skip the inputs FILE has a record for and append a record for each other input as soon as it is done, so a killed run is finished by running it again")
+	fs.StringVar(&f.out, "out", "", "write the results to this file instead of stdout (through a temporary file renamed when the run ends; appended to with --resume); without -o, a name ending in .json, .jsonl, .ndjson or .csv picks that format")
+	fs.BoolVar(&f.resume, "resume", false, "with --out FILE.jsonl (or -o jsonl --out FILE): skip the inputs FILE has a record for and append a record for each other input as soon as it is done, so a killed run is finished by running it again")
 }
 
 // validate parses --shard, reading the scheduler's variables for auto.
@@ -60,7 +60,7 @@ func (f *scaleFlags) check(format string) error {
 		return err
 	}
 	if f.resume && (format != "jsonl" || f.out == "") {
-		return usagef("--resume needs -o jsonl and --out FILE: the records already in FILE are kept and the rest appended")
+		return usagef("--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE); the records already in FILE are kept and the rest appended")
 	}
 	return nil
 }

@@ -392,6 +392,27 @@ func TestOutFormatFromName(t *testing.T) {
 	}
 }
 
+// TestOutputHelpFollowsOut: classify's -o help says that without -o the
+// --out name picks the format, and claims no "(default text)"; --resume's
+// help says a .jsonl name is enough.
+func TestOutputHelpFollowsOut(t *testing.T) {
+	_, help, _ := run(t, "", "classify", "--help")
+	for _, tc := range []struct{ flag, want, not string }{
+		{"-o, --output", "(default: the one the --out name ends in, .json, .jsonl, .ndjson, .csv; else text)", "(default text)"},
+		{"--out string", "a name ending in .json, .jsonl, .ndjson or .csv picks that format", ""},
+		{"    --resume", "with --out FILE.jsonl (or -o jsonl --out FILE):", ""},
+	} {
+		i := strings.Index(help, tc.flag)
+		if i < 0 {
+			t.Fatalf("no %s in classify --help:\n%s", tc.flag, help)
+		}
+		line, _, _ := strings.Cut(help[i:], "\n")
+		if !strings.Contains(line, tc.want) || tc.not != "" && strings.Contains(line, tc.not) {
+			t.Errorf("classify --help: %q\nwant %q, not %q", line, tc.want, tc.not)
+		}
+	}
+}
+
 func TestScaleFlagErrors(t *testing.T) {
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	t.Setenv("SLURM_ARRAY_TASK_ID", "")
@@ -400,8 +421,9 @@ func TestScaleFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--resume", img}, "--resume needs -o jsonl and --out FILE"},
-		{[]string{"--resume", "-o", "json", "--out", "x.json", img}, "--resume needs -o jsonl"},
+		{[]string{"--resume", img}, "--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE)"},
+		{[]string{"--resume", "-o", "json", "--out", "x.json", img}, "--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE)"},
+		{[]string{"--resume", "--out", "x.json", img}, "--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE)"},
 		{[]string{"--shard", "3/3", img}, "--shard \"3/3\""},
 		{[]string{"--shard", "auto", img}, "neither JOB_COMPLETION_INDEX"},
 		{nil, "missing argument: give images"},

@@ -20,10 +20,19 @@ import (
 func minArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return usagef("%s: missing argument: give %s (see vitctl %s --help)", cmd.Name(), what, cmd.Name())
+			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		}
 		return nil
 	}
+}
+
+// cmdName names cmd at the start of a message: its path below vitctl
+// (classify; a nested command with its parent's name).
+func cmdName(cmd *cobra.Command) string {
+	if !cmd.HasParent() {
+		return cmd.Name()
+	}
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 }
 
 // exactArgs wants exactly n arguments, described by what.
@@ -31,9 +40,9 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		switch {
 		case len(args) < n:
-			return usagef("%s: missing argument: give %s (see vitctl %s --help)", cmd.Name(), what, cmd.Name())
+			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		case len(args) > n:
-			return usagef("%s: unexpected argument %q: give only %s (see vitctl %s --help)", cmd.Name(), args[n], what, cmd.Name())
+			return usagef("%s: unexpected argument %q: give only %s (see %s --help)", cmdName(cmd), args[n], what, cmd.CommandPath())
 		}
 		return nil
 	}
@@ -50,7 +59,7 @@ func dataArg() cobra.PositionalArgs {
 			if len(args) > 1 {
 				data = args[1]
 			}
-			return usagef("%s: %s is a model file, not labelled images: give it after -m (vitctl %s -m %s %s)", cmd.Name(), args[0], cmd.Name(), args[0], data)
+			return usagef("%s: %s is a model file, not labelled images: give it after -m (%s -m %s %s)", cmdName(cmd), args[0], cmd.CommandPath(), args[0], data)
 		}
 		return one(cmd, args)
 	}
@@ -61,7 +70,7 @@ func dataArg() cobra.PositionalArgs {
 func noArgs(hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usagef("%s: unexpected argument %q: %s (see vitctl %s --help)", cmd.Name(), args[0], hint, cmd.Name())
+			return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[0], hint, cmd.CommandPath())
 		}
 		return nil
 	}
@@ -95,8 +104,9 @@ func typeArgErrors(c *cobra.Command) {
 
 // flagError types a flag parsing error of cmd as a usage error, naming
 // the flag and the value first: --threads "x": want a whole number; an
-// unknown flag, long or short, gets the flags of cmd it may have meant
-// and where to see them all.
+// unknown flag, long or short, gets the flags of cmd it may have meant,
+// and it and every other flag error but a bad value (a flag without its
+// value, bad syntax) where to see them all.
 func flagError(cmd *cobra.Command, err error) error {
 	var unknown *pflag.NotExistError
 	if errors.As(err, &unknown) {
@@ -108,7 +118,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	}
 	var iv *pflag.InvalidValueError
 	if !errors.As(err, &iv) {
-		return usageError{err}
+		return usagef("%v (see %s --help)", err, cmd.CommandPath())
 	}
 	name := "--" + iv.GetFlag().Name
 	cause := iv.Unwrap()

@@ -124,3 +124,47 @@ func TestReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagWithoutValueHint: a flag given without its value, short or long,
+// says where the command's flags are, as an unknown flag does.
+func TestFlagWithoutValueHint(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-k"}, "vitctl: flag needs an argument: 'k' in -k (see vitctl classify --help)\n"},
+		{[]string{"classify", "--top-k"}, "vitctl: flag needs an argument: --top-k (see vitctl classify --help)\n"},
+		{[]string{"eval", "--threads"}, "vitctl: flag needs an argument: --threads (see vitctl eval --help)\n"},
+		{[]string{"merge", "a.jsonl", "--out"}, "vitctl: flag needs an argument: --out (see vitctl merge --help)\n"},
+		{[]string{"classify", "---k", "3"}, "vitctl: bad flag syntax: ---k (see vitctl classify --help)\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestArgErrorsNameTheCommandPath: the argument checks name a nested
+// command with its parent, and point at its help by its full path.
+func TestArgErrorsNameTheCommandPath(t *testing.T) {
+	for _, tc := range []struct {
+		check cobra.PositionalArgs
+		args  []string
+		want  string
+	}{
+		{minArgs(1, "a thing"), nil, "outer inner: missing argument: give a thing (see vitctl outer inner --help)"},
+		{exactArgs(1, "a thing"), []string{"a", "b"}, `outer inner: unexpected argument "b": give only a thing (see vitctl outer inner --help)`},
+		{noArgs("it takes none"), []string{"a"}, `outer inner: unexpected argument "a": it takes none (see vitctl outer inner --help)`},
+		{dataArg(), []string{"m.gguf"}, "outer inner: m.gguf is a model file, not labelled images: give it after -m (vitctl outer inner -m m.gguf DATA)"},
+	} {
+		root := &cobra.Command{Use: "vitctl"}
+		outer := &cobra.Command{Use: "outer"}
+		inner := &cobra.Command{Use: "inner"}
+		root.AddCommand(outer)
+		outer.AddCommand(inner)
+		if err := tc.check(inner, tc.args); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vitctl/vitctl/internal/fetch"
+	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/shard"
 )
 
@@ -81,6 +85,7 @@ type scaleRun struct {
 	listed  int       // inputs listed, all shards together
 	skipped int       // inputs the --resume file already has, or listed twice
 	kept    int       // inputs the --resume file already has, each once
+	keptImg int       // the images of those inputs (a .npy file may hold several)
 	w       io.Writer // the records' destination
 	out     string    // the --out file
 	log     *shard.Log
@@ -144,14 +149,14 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 	for _, in := range all {
 		switch {
 		case !f.spec.Owns(in.key):
-		case f.resume && (r.log.Done(in.path) || seen[in.path]):
-			if !seen[in.path] {
-				r.kept++
-			}
-			seen[in.path] = true
+		case f.resume && seen[in.path]:
 			r.skipped++
 		default:
 			seen[in.path] = true
+			if n := r.resumed(in); n > 0 {
+				r.kept, r.keptImg, r.skipped = r.kept+1, r.keptImg+n, r.skipped+1
+				continue
+			}
 			r.inputs = append(r.inputs, in)
 		}
 	}
@@ -186,6 +191,47 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int
 		nouns(r.log.Len(), "record"), name, first.Path, all[0].path)
 }
 
+// resumed is how many images of in the --resume file holds when it holds
+// all of them: 1 for an image, N for a .npy file of N images whose N
+// records (FILE[0] … FILE[N-1]) are all there, its header read to count
+// them; 0 when any is missing, or without --resume.
+func (r *scaleRun) resumed(in input) int {
+	switch {
+	case r.log == nil:
+		return 0
+	case r.log.Done(in.path):
+		return 1
+	case in.err != nil || fetch.IsURL(in.path) || !r.log.Done(in.path+"[0]"):
+		return 0
+	}
+	n := npyImages(in.path)
+	for i := range n {
+		if !r.log.Done(fmt.Sprintf("%s[%d]", in.path, i)) {
+			return 0
+		}
+	}
+	return n
+}
+
+// npyImages is the number of images of a .npy file of several, shaped
+// (N, C, H, W), read from its header; 0 for any other file, or one that
+// cannot be read (the run then reports why).
+func npyImages(path string) int {
+	if !strings.EqualFold(filepath.Ext(path), ".npy") {
+		return 0
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	shape, err := npy.Shape(f)
+	if err != nil || len(shape) != 4 || shape[0] < 2 {
+		return 0
+	}
+	return shape[0]
+}
+
 // has says whether the --resume file already holds a record for path, as
 // it may for an image of an input that holds several (FILE[i] of a .npy
 // file of N images), which is done again when one of them is missing.
@@ -216,11 +262,11 @@ func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 }
 
 // upToDate says on stderr, for a run that found nothing to do, that the
-// --resume file already held every image of it (more, images of the
-// inputs done again, as the images of a .npy file of several are, already
-// in it); it says nothing of a run that resumed nothing.
+// --resume file already held every image of it (more: images of inputs
+// run again though all their records were in it, as a .npy URL's of
+// several images are); it says nothing of a run that resumed nothing.
 func (r *scaleRun) upToDate(w io.Writer, more int) {
-	if n := r.kept + more; r.log != nil && n > 0 {
+	if n := r.keptImg + more; r.log != nil && n > 0 {
 		fmt.Fprintf(w, "%s %s %s already in %s; nothing to do\n", verb(n, "the", "all"), nouns(n, "image"), verb(n, "is", "are"), r.out)
 	}
 }

@@ -165,7 +165,8 @@ func TestResumeDropsTornLine(t *testing.T) {
 }
 
 // TestResumeNothingToDo: --resume of a finished run (every image has a
-// record) says so in one line, claims no work and changes nothing.
+// record) says so in one line, claims no work and changes nothing; a .npy
+// input of several images all in the file is done before its images run.
 func TestResumeNothingToDo(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(imagesDir, "chelsea.png"), filepath.Join(imagesDir, "coffee.png")
@@ -178,8 +179,8 @@ func TestResumeNothingToDo(t *testing.T) {
 	}{
 		{"one image", []string{a}, "the 1 image is already in OUT; nothing to do\n"},
 		{"two, one listed twice", []string{a, b, a}, "all 2 images are already in OUT; nothing to do\n"},
-		{"a .npy of 3", []string{batch}, "OUT: 3 records kept, 1 input to do\nall 3 images are already in OUT; nothing to do\n"},
-		{"a .npy of 3 and an image", []string{a, batch}, "OUT: 4 records kept, 1 input to do\nall 4 images are already in OUT; nothing to do\n"},
+		{"a .npy of 3", []string{batch}, "all 3 images are already in OUT; nothing to do\n"},
+		{"a .npy of 3 and an image", []string{a, batch}, "all 4 images are already in OUT; nothing to do\n"},
 	} {
 		out := filepath.Join(t.TempDir(), "out.jsonl")
 		args := append([]string{"classify", "-m", "fashion-vit", "--resume", "--out", out}, tc.inputs...)
@@ -257,6 +258,42 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		code, _, errs := run(t, "", args...)
 		if got, _ := os.ReadFile(out); code != ExitOK || string(got) != string(full) {
 			t.Errorf("resumed .npy of 3 images, run %d: exit %d\n%s\nfile:\n%s", i+1, code, errs, got)
+		}
+	}
+}
+
+// TestResumeNpyAlreadyDone: a .npy input of several images whose records
+// are all in the --resume file counts as done once however often it is
+// listed; one of whose records is missing is done again, that record
+// alone (TestResumeNothingToDo has the plain cases).
+func TestResumeNpyAlreadyDone(t *testing.T) {
+	dir := t.TempDir()
+	batch := filepath.Join(dir, "batch.npy")
+	writeNpy(t, batch, []int{3, 3, 28, 28})
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		name   string
+		inputs []string
+		cut    int    // records left in the file before the second run; all when 0
+		want   string // the second run's stderr
+	}{
+		{"npy listed twice", []string{batch, batch}, 0, "all 3 images are already in OUT; nothing to do\n"},
+		{"npy missing a record", []string{img, batch}, 3, "OUT: 3 records kept, 1 input to do\nclassified 1 of 1 image"},
+	} {
+		out := filepath.Join(t.TempDir(), "out.jsonl")
+		args := append([]string{"classify", "-m", "fashion-vit", "--resume", "--out", out}, tc.inputs...)
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("%s: first run: exit %d\n%s", tc.name, code, errs)
+		}
+		full, _ := os.ReadFile(out)
+		if tc.cut > 0 {
+			lines := strings.SplitAfter(string(full), "\n")
+			os.WriteFile(out, []byte(strings.Join(lines[:tc.cut], "")), 0o644)
+		}
+		code, stdout, errs := run(t, "", args...)
+		want := strings.ReplaceAll(tc.want, "OUT", out)
+		if got, _ := os.ReadFile(out); code != ExitOK || stdout != "" || !strings.HasPrefix(errs, want) || string(got) != string(full) {
+			t.Errorf("%s: second run: exit %d, file the same: %v, stderr\n%s\nwant exit 0, the same file and\n%s", tc.name, code, string(got) == string(full), errs, want)
 		}
 	}
 }

@@ -44,40 +44,52 @@ func ReadFile(path string) (*Array, error) {
 	return a, nil
 }
 
-// Read decodes a float32 (or float64, converted) .npy stream.
-func Read(r io.Reader) (*Array, error) {
+// Shape reads the shape of the array in a .npy stream from its header
+// alone: the data is not read.
+func Shape(r io.Reader) ([]int, error) {
+	_, shape, err := readHeader(r)
+	return shape, err
+}
+
+// readHeader reads a .npy stream up to its data: the dtype and the shape.
+func readHeader(r io.Reader) (string, []int, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return nil, fmt.Errorf("npy: reading magic: %w", err)
+		return "", nil, fmt.Errorf("npy: reading magic: %w", err)
 	}
 	if !bytes.Equal(pre[:6], []byte("\x93NUMPY")) {
-		return nil, errors.New("npy: not a .npy file (bad magic)")
+		return "", nil, errors.New("npy: not a .npy file (bad magic)")
 	}
 	var hlen int
 	switch pre[6] {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("npy: reading header length: %w", err)
+			return "", nil, fmt.Errorf("npy: reading header length: %w", err)
 		}
 		hlen = int(binary.LittleEndian.Uint16(b[:]))
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("npy: reading header length: %w", err)
+			return "", nil, fmt.Errorf("npy: reading header length: %w", err)
 		}
 		hlen = int(binary.LittleEndian.Uint32(b[:]))
 	default:
-		return nil, fmt.Errorf("npy: unsupported version %d", pre[6])
+		return "", nil, fmt.Errorf("npy: unsupported version %d", pre[6])
 	}
 	if hlen > 1<<16 {
-		return nil, fmt.Errorf("npy: header length %d too large", hlen)
+		return "", nil, fmt.Errorf("npy: header length %d too large", hlen)
 	}
 	hdr := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, fmt.Errorf("npy: reading header: %w", err)
+		return "", nil, fmt.Errorf("npy: reading header: %w", err)
 	}
-	descr, shape, err := parseHeader(string(hdr))
+	return parseHeader(string(hdr))
+}
+
+// Read decodes a float32 (or float64, converted) .npy stream.
+func Read(r io.Reader) (*Array, error) {
+	descr, shape, err := readHeader(r)
 	if err != nil {
 		return nil, err
 	}

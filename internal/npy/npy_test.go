@@ -150,3 +150,25 @@ func TestReadFile(t *testing.T) {
 		t.Error("ReadFile(missing): no error")
 	}
 }
+
+// TestShape: Shape reads the shape from the header alone, so a file cut
+// short in its data still gives it; a bad header is still an error.
+func TestShape(t *testing.T) {
+	for _, shape := range [][]int{{3, 2, 2}, {4, 3, 2, 2}, {0, 4}} {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, &Array{Shape: shape, Data: make([]float32, n)}); err != nil {
+			t.Fatal(err)
+		}
+		head := buf.Bytes()[:buf.Len()-4*n]
+		if got, err := Shape(bytes.NewReader(head)); err != nil || !slices.Equal(got, shape) {
+			t.Errorf("Shape of %v without its data: %v, %v", shape, got, err)
+		}
+	}
+	if _, err := Shape(strings.NewReader("not npy")); err == nil {
+		t.Error("Shape of a file that is not .npy: no error")
+	}
+}

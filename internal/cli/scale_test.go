@@ -321,6 +321,29 @@ func TestResumeRefusesNotRecords(t *testing.T) {
 	}
 }
 
+// TestResumeRefusesNotResults: --resume into JSONL records that classify
+// did not write (a path,label list such as finetune reads; records without
+// a model_sha256, or with neither top_k nor error) is refused with exit
+// status 2 and the file left as it was, not appended to.
+func TestResumeRefusesNotResults(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct{ name, content, want string }{
+		{"path,label list", "{\"path\":\"a.jpg\",\"label\":\"daisy\"}\n{\"path\":\"" + img + "\",\"label\":\"cat\"}\n",
+			`line 1: the record for a.jpg has no "model_sha256" and no "top_k" nor "error": "{\"path\":\"a.jpg\",\"label\":\"daisy\"}"`},
+		{"embeddings", "{\"path\":\"" + img + "\",\"model\":\"m\",\"model_sha256\":\"89d044742132\",\"shape\":[1],\"embedding\":[0.5]}\n",
+			`line 1: the record for ` + img + ` has no "top_k" nor "error": `},
+	} {
+		out := filepath.Join(t.TempDir(), "labels.jsonl")
+		os.WriteFile(out, []byte(tc.content), 0o644)
+		code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "--resume", "--out", out, img)
+		want := "vitctl: --resume: " + out + " does not hold classify results (" + tc.want
+		end := "; it is left as it is: give --out the results file of the run to finish, or a new file\n"
+		if after, _ := os.ReadFile(out); code != ExitUsage || !strings.HasPrefix(errs, want) || !strings.HasSuffix(errs, end) || stdout != "" || string(after) != tc.content {
+			t.Errorf("%s: exit %d, file now %q, stderr\n%s\nwant exit 2, the file as it was and\n%s…%s", tc.name, code, after, errs, want, end)
+		}
+	}
+}
+
 // TestOutIsAPhoto: an --out file named like an image (vitctl classify
 // --out *.png: the shell hands --out the first photo), or that is one of
 // the inputs, is refused with exit status 2 and every file left as it was.

@@ -12,19 +12,47 @@ import (
 )
 
 // Record is what a JSONL record says of itself: the input it is for, the
-// model that answered (empty in records that do not name one) and how many
-// labels its top_k holds (0 in a record without one, as a failed input's).
+// model that answered (empty in records that do not name one), how many
+// labels its top_k holds (0 in a record without one, as a failed input's)
+// and whether it has an error (a failed input's).
 type Record struct {
 	Path        string `json:"path"`
 	Model       string `json:"model"`
 	ModelSHA256 string `json:"model_sha256"`
 	TopK        int    `json:"-"`
+	Failed      bool   `json:"-"`
+}
+
+// classified says whether rec is what classify writes: a record naming
+// its model's SHA-256, with a top_k or an error.
+func (rec Record) classified() bool {
+	return rec.ModelSHA256 != "" && (rec.TopK > 0 || rec.Failed)
 }
 
 // wireRecord is a Record as a line holds it: top_k's entries are counted.
 type wireRecord struct {
 	Record
 	Labels []json.RawMessage `json:"top_k"`
+	Error  string            `json:"error"`
+}
+
+// NotResultsError reports a record that classify did not write: one
+// without a "model_sha256", or with neither a "top_k" nor an "error" (a
+// path,label list, say, which finetune reads).
+type NotResultsError struct {
+	line []byte
+	rec  Record
+}
+
+func (e *NotResultsError) Error() string {
+	var no []string
+	if e.rec.ModelSHA256 == "" {
+		no = append(no, `no "model_sha256"`)
+	}
+	if e.rec.TopK == 0 && !e.rec.Failed {
+		no = append(no, `no "top_k" nor "error"`)
+	}
+	return fmt.Sprintf("the record for %s has %s: %.60q", e.rec.Path, strings.Join(no, " and "), bytes.TrimSpace(e.line))
 }
 
 // MixedError reports records that one run cannot have written: records of
@@ -101,7 +129,7 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
 		}
 		rec := w.Record
-		rec.TopK = len(w.Labels)
+		rec.TopK, rec.Failed = len(w.Labels), w.Error != ""
 		if err := fn(rec, line); err != nil {
 			return complete, fmt.Errorf("line %d: %w", n, err)
 		}
@@ -131,15 +159,20 @@ func (l *Log) FirstTopK() Record { return l.topK.first }
 // Resume opens the JSONL file at path for appending (creating it if it is
 // missing), reads the paths of the records it holds and truncates a torn
 // last line. A file that is not JSONL records (a *NotRecordsError), or
-// with two records for a path, or records of two models
-// or with top_k lists of two lengths (a *MixedError), is refused. One process at a time may resume a file.
+// with a record classify did not write (a *NotResultsError), or two
+// records for a path, or records of two models or with top_k lists of two
+// lengths (a *MixedError), is refused. One process at a time may resume a
+// file.
 func Resume(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	l := &Log{f: f, done: map[string]bool{}}
-	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
+	complete, err := ScanRecords(f, func(rec Record, line []byte) error {
+		if !rec.classified() {
+			return &NotResultsError{line, rec}
+		}
 		if l.done[rec.Path] {
 			return fmt.Errorf("a second record for %s", rec.Path)
 		}
@@ -159,6 +192,9 @@ func Resume(path string) (*Log, error) {
 		f.Close()
 		if _, ok := errors.AsType[*NotRecordsError](err); ok {
 			return nil, fmt.Errorf("%s is not a vitctl JSONL results file (%w)", path, err)
+		}
+		if _, ok := errors.AsType[*NotResultsError](err); ok {
+			return nil, fmt.Errorf("%s does not hold classify results (%w)", path, err)
 		}
 		return nil, fmt.Errorf("%s: %w (cannot resume: move the file away or fix it)", path, err)
 	}

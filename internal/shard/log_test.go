@@ -17,21 +17,26 @@ func TestResume(t *testing.T) {
 		err           string
 	}{
 		{"missing", "", nil, "", ""},
-		{"complete", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", []string{"a", "b"}, "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", ""},
-		{"torn", "{\"path\":\"a\"}\n{\"path\":\"b\",\"to", []string{"a"}, "{\"path\":\"a\"}\n", ""},
-		{"torn nul", "{\"path\":\"a\"}\n\x00\x00\x00", []string{"a"}, "{\"path\":\"a\"}\n", ""},
+		{"complete", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", []string{"a", "b"}, "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", ""},
+		{"torn", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"to", []string{"a"}, "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", ""},
+		{"torn nul", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n\x00\x00\x00", []string{"a"}, "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", ""},
 		{"torn first", "{\"path\":\"a\",\"mo", nil, "", ""},
 		{"torn in the key", "{\"pa", nil, "", ""},
-		{"bad middle", "{\"path\":\"a\"}\nhello\n{\"path\":\"b\"}\n", nil, "", "line 2 is not a JSON record"},
-		{"foreign tail", "{\"path\":\"a\"}\nmy notes", nil, "", "line 2 is not a JSON record with a path: \"my notes\""},
+		{"bad middle", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\nhello\n{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", nil, "", "line 2 is not a JSON record"},
+		{"foreign tail", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\nmy notes", nil, "", "line 2 is not a JSON record with a path: \"my notes\""},
 		{"not records: no path", "{\"file\":\"a\"}\n", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": "},
 		{"not records: text", "my notes", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"my notes\")"},
 		{"not records: text lines", "my notes\nmore\n", nil, "", "is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"my notes\")"},
 		{"not records: a JSON object", "{\"a\": 1}", nil, "", "is not a vitctl JSONL results file"},
-		{"twice", "{\"path\":\"a\"}\n{\"path\":\"a\"}\n", nil, "", "a second record for a"},
-		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\"}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\"}\n", nil, "",
+		{"not results: a path,label list", "{\"path\":\"a.jpg\",\"label\":\"daisy\"}\n", nil, "",
+			"does not hold classify results (line 1: the record for a.jpg has no \"model_sha256\" and no \"top_k\" nor \"error\": \"{\\\"path\\\":\\\"a.jpg\\\",\\\"label\\\":\\\"daisy\\\"}\")"},
+		{"not results: no model", "{\"path\":\"a\",\"top_k\":[{}]}\n", nil, "", "(line 1: the record for a has no \"model_sha256\": "},
+		{"not results: no top_k", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[]}\n", nil, "", "(line 1: the record for a has no \"top_k\" nor \"error\": "},
+		{"not results: a later line", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"label\":\"rose\"}\n", nil, "", "(line 2: the record for b has no \"model_sha256\" and no \"top_k\" nor \"error\": "},
+		{"twice", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", nil, "", "a second record for a"},
+		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\",\"top_k\":[{}]}\n", nil, "",
 			"line 2: the record for b is from model n (sha256 22), but the file holds records from m (sha256 11)"},
-		{"two -k", "{\"path\":\"a\",\"top_k\":[1,2]}\n{\"path\":\"b\",\"error\":\"x\"}\n{\"path\":\"c\",\"top_k\":[1]}\n", nil, "",
+		{"two -k", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[1,2]}\n{\"path\":\"b\",\"model_sha256\":\"11\",\"error\":\"x\"}\n{\"path\":\"c\",\"model_sha256\":\"11\",\"top_k\":[1]}\n", nil, "",
 			"line 3: the record for c holds the top 1 label, but the file holds the top 2 labels of each image: were the runs given different -k?"},
 	} {
 		path := filepath.Join(t.TempDir(), "out.jsonl")
@@ -48,6 +53,9 @@ func TestResume(t *testing.T) {
 			}
 			if _, not := errors.AsType[*NotRecordsError](err); not != strings.HasPrefix(tc.name, "not records") {
 				t.Errorf("%s: %v is a *NotRecordsError: %v", tc.name, err, not)
+			}
+			if _, not := errors.AsType[*NotResultsError](err); not != strings.HasPrefix(tc.name, "not results") {
+				t.Errorf("%s: %v is a *NotResultsError: %v", tc.name, err, not)
 			}
 			if got, _ := os.ReadFile(path); string(got) != tc.content {
 				t.Errorf("%s: the file refused is now %q", tc.name, got)
@@ -68,7 +76,7 @@ func TestResume(t *testing.T) {
 		if len(tc.done) > 0 && l.First().Path != tc.done[0] {
 			t.Errorf("%s: First is %+v, want the record for %s", tc.name, l.First(), tc.done[0])
 		}
-		if _, err := l.Write([]byte("{\"path\":\"c\"}\n")); err != nil {
+		if _, err := l.Write([]byte("{\"path\":\"c\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := l.Write([]byte("{\"path\":\"d\"}")); err == nil {
@@ -78,23 +86,23 @@ func TestResume(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(path)
-		if want := tc.keep + "{\"path\":\"c\"}\n"; string(got) != want {
+		if want := tc.keep + "{\"path\":\"c\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"; string(got) != want {
 			t.Errorf("%s: file %q, want %q", tc.name, got, want)
 		}
 	}
 }
 
 // TestResumeFirstTopK: FirstTopK is the first record with a non-empty
-// top_k, with TopK its length; records without one (failed inputs) and
-// with an empty one are passed over.
+// top_k, with TopK its length; records without one (failed inputs) are
+// passed over.
 func TestResumeFirstTopK(t *testing.T) {
 	for _, tc := range []struct {
 		name, content string
 		path          string
 		n             int
 	}{
-		{"none", "{\"path\":\"a\"}\n{\"path\":\"b\",\"top_k\":[]}\n", "", 0},
-		{"after a failure", "{\"path\":\"a\",\"error\":\"x\"}\n{\"path\":\"b\",\"top_k\":[{},{}]}\n{\"path\":\"c\",\"top_k\":[{},{}]}\n", "b", 2},
+		{"none", "{\"path\":\"a\",\"model_sha256\":\"11\",\"error\":\"x\"}\n", "", 0},
+		{"after a failure", "{\"path\":\"a\",\"model_sha256\":\"11\",\"error\":\"x\"}\n{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{},{}]}\n{\"path\":\"c\",\"model_sha256\":\"11\",\"top_k\":[{},{}]}\n", "b", 2},
 	} {
 		path := filepath.Join(t.TempDir(), "out.jsonl")
 		os.WriteFile(path, []byte(tc.content), 0o644)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -69,6 +70,9 @@ func Open(path string, labels []string) (*Dataset, error) {
 		if n := looseImages(path); n > 0 {
 			return nil, fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
 				path, n, filepath.Join(path, "CLASS", "…"))
+		}
+		if len(empty) > 0 {
+			return nil, noImageInClasses(path, empty)
 		}
 		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
 	}
@@ -164,6 +168,24 @@ func quoteSome(s []string, n int) string {
 // only when exactly one label folds to it.
 func foldLabel(s string) string {
 	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", " ")))
+}
+
+// noImageInClasses says that none of the class folders of the tree at
+// path, empty, holds a file with one of the extensions read.
+func noImageInClasses(path string, empty []string) error {
+	names := make([]string, len(empty))
+	for i, e := range empty {
+		names[i] = filepath.Base(e)
+	}
+	exts := slices.Sorted(maps.Keys(imageExts))
+	list := strings.Join(names[:min(8, len(names))], ", ")
+	if len(names) > 8 {
+		list += fmt.Sprintf(", … %d more", len(names)-8)
+	}
+	if len(names) == 1 {
+		return fmt.Errorf("%s: 1 class folder (%s) but it has no image (%s)", path, list, strings.Join(exts, ", "))
+	}
+	return fmt.Errorf("%s: %d class folders (%s) but none has an image (%s)", path, len(names), list, strings.Join(exts, ", "))
 }
 
 // looseImages counts the images directly in dir, where an ImageFolder tree

@@ -119,7 +119,8 @@ func FuzzOpenList(f *testing.F) {
 }
 
 // TestOpenFolderErrors: a folder of images without class sub-folders says
-// so (it said "no images found"); an empty folder has no images.
+// so (it said "no images found"); class folders none of which has an
+// image are named, with the extensions read; an empty folder has no images.
 func TestOpenFolderErrors(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -127,14 +128,20 @@ func TestOpenFolderErrors(t *testing.T) {
 		want  string
 	}{
 		{"images, no classes", []string{"a.jpg", "b.png", "notes.txt"}, ": 2 images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
-		{"empty class folders", []string{"daisy/notes.txt", "rose/"}, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
+		{"empty class folders", []string{"daisy/notes.txt", "rose/", "tulip/sub/", ".cache/a.jpg"}, ": 3 class folders (daisy, rose, tulip) but none has an image (.bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
+		{"one empty class folder", []string{"rose/"}, ": 1 class folder (rose) but it has no image (.bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
+		{"empty folder", nil, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
 	} {
 		root := t.TempDir()
 		for _, f := range c.files {
-			os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
-			if !strings.HasSuffix(f, "/") {
-				os.WriteFile(filepath.Join(root, f), nil, 0o644)
+			if strings.HasSuffix(f, "/") { // a folder: Join drops the slash
+				if err := os.MkdirAll(filepath.Join(root, f), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				continue
 			}
+			os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
+			os.WriteFile(filepath.Join(root, f), nil, 0o644)
 		}
 		want := root + c.want
 		if strings.Contains(want, "%s") {

@@ -92,7 +92,19 @@ func (p *precisionFlags) or(def kernels.Precision) kernels.Precision {
 type threadsFlags struct{ n int }
 
 func (t *threadsFlags) register(f *pflag.FlagSet) {
-	f.IntVar(&t.n, "threads", kernels.DefaultThreads(), "compute threads (default: the CPUs this process may use: affinity mask and cgroup quota)")
+	f.IntVar(&t.n, "threads", kernels.DefaultThreads(), "compute threads")
+	defaultThreadsHelp(f)
+}
+
+// defaultThreadsHelp says in --threads' help where its default comes from,
+// once (pflag's own "(default 2)" came after a "(default: …)").
+func defaultThreadsHelp(f *pflag.FlagSet) {
+	fl := f.Lookup("threads")
+	fl.Usage += fmt.Sprintf(" (default: the CPUs this process may use, by its affinity mask and cgroup quota: %d here)", kernels.DefaultThreads())
+	fl.DefValue = "0" // what pflag takes for no default, so it adds none
+	if fl.Value.Type() == "intSlice" {
+		fl.DefValue = "[]"
+	}
 }
 
 func (t *threadsFlags) validate() error { return checkThreads("--threads", t.n) }

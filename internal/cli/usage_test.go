@@ -168,3 +168,20 @@ func TestArgErrorsNameTheCommandPath(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpOneDefault: no flag's help line says its default twice (pflag
+// added "(default 2)" after --threads' own "(default: the CPUs …)").
+func TestHelpOneDefault(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for line := range strings.SplitSeq(c.Flags().FlagUsages(), "\n") {
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("%s: %s", c.CommandPath(), strings.TrimSpace(line))
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(streams{}))
+}

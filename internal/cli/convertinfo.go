@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -22,8 +23,57 @@ func runConvertInfo(s streams, src string) error {
 	for _, w := range info.Warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
+	ft := fineTuning(src)
+	if ft.base != "" {
+		info.Format = "vitctl model file (GGUF), fine-tuned from " + ft.base
+	}
 	writeInfo(s.out, info)
+	if ft.base != "" {
+		fmt.Fprintf(s.out, "%-14s %s\n", "fine-tuning:", ft.summary)
+	}
 	return nil
+}
+
+// fineTuned is what a model file that finetune wrote records of its
+// training: the base model and a line on the run.
+type fineTuned struct{ base, summary string }
+
+// fineTuning reads the finetune metadata of the model file src; zero for
+// any other source (a checkpoint, a built-in model, a converted file).
+func fineTuning(src string) fineTuned {
+	if !strings.EqualFold(filepath.Ext(src), ".gguf") {
+		return fineTuned{}
+	}
+	f, err := gguf.Open(src)
+	if err != nil {
+		return fineTuned{}
+	}
+	defer f.Close()
+	base, err := f.String(keyFTBase)
+	if err != nil {
+		return fineTuned{}
+	}
+	var parts []string
+	if n, err := f.Int(keyFTImages); err == nil {
+		data := nouns(n, "training image")
+		if d, err := f.String(keyFTData); err == nil && d != "" {
+			data += " from " + d
+		}
+		parts = append(parts, data)
+	}
+	if e, err := f.Int(keyFTEpoch); err == nil {
+		kept := fmt.Sprintf("epoch %d kept", e)
+		if acc, err := f.Float(keyFTValAcc); err == nil && acc >= 0 {
+			kept += fmt.Sprintf(", val top-1 %.2f %%", 100*acc)
+		} else {
+			kept += " (no validation set)"
+		}
+		parts = append(parts, kept)
+	}
+	if r, err := f.String(keyFTRecipe); err == nil {
+		parts = append(parts, r)
+	}
+	return fineTuned{base, strings.Join(parts, "; ")}
 }
 
 // describe is convert.Describe that also takes a built-in model's name, as

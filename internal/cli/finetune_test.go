@@ -123,6 +123,16 @@ func TestFinetuneHeadAndEval(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "shoes") {
 		t.Errorf("classify with the fine-tuned model: exit %d\n%s", code, stdout)
 	}
+	// convert --info says the file was fine-tuned, not converted, and how.
+	_, stdout, _ = run(t, "", "convert", "--info", out)
+	for _, want := range []string{
+		"format:        vitctl model file (GGUF), fine-tuned from " + base + "\n",
+		"fine-tuning:   30 training images from " + data + "; epoch 15 kept (no validation set); train=head epochs=15 batch=8 lr=0.03 ",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("convert --info %s lacks %q:\n%s", out, want, stdout)
+		}
+	}
 }
 
 // TestFinetuneAllResume trains every layer for one epoch, then resumes

@@ -79,6 +79,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	}
 	ds, err := train.Open(data, m.Config.Labels)
 	if le := (*train.LabelError)(nil); errors.As(err, &le) {
+		if o.model.path == "" { // the user may well have meant the model finetune wrote
+			return fmt.Errorf("data: %w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)
+		}
 		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
 	}
 	if err != nil {

@@ -14,8 +14,9 @@ import (
 
 // TestEvalLabels: a data set whose class folders are not the model's
 // labels fails in one line naming them and a few of the model's, and says
-// that finetune teaches new labels; folders named by the model's labels
-// (letter case and underscores aside) are evaluated.
+// that finetune teaches new labels, or, without -m, that the built-in model
+// was measured and -m names the fine-tuned one; folders named by the
+// model's labels (letter case and underscores aside) are evaluated.
 func TestEvalLabels(t *testing.T) {
 	boot, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
 	if err != nil {
@@ -23,13 +24,16 @@ func TestEvalLabels(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
+		model   []string
 		classes []string
 		want    int
 		msg     string
 	}{
-		{"the model's", []string{"ankle_boot", "Trouser"}, ExitOK, ""},
-		{"others", []string{"ankle_boot", "rose", "tulip"}, ExitFailed,
+		{"the model's", []string{"-m", "fashion-vit"}, []string{"ankle_boot", "Trouser"}, ExitOK, ""},
+		{"others", []string{"-m", "fashion-vit"}, []string{"ankle_boot", "rose", "tulip"}, ExitFailed,
 			`2 labels ("rose", "tulip") are not among the 10 labels: "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", … 2 more (eval measures a model on its own labels; vitctl finetune teaches it new ones)`},
+		{"others, no -m", nil, []string{"daisy", "rose", "tulip"}, ExitFailed,
+			`2 labels ("rose", "tulip") are not among the 1000 labels: "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", … 992 more (eval measures a model on its own labels, and without -m it measured the built-in vit-tiny-in1k: give -m OUT.gguf to measure the model vitctl finetune wrote)`},
 	} {
 		data := t.TempDir()
 		for _, c := range tc.classes {
@@ -38,7 +42,7 @@ func TestEvalLabels(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		code, _, errs := run(t, "", "eval", "-m", "fashion-vit", data)
+		code, _, errs := run(t, "", append(append([]string{"eval"}, tc.model...), data)...)
 		if code != tc.want || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%s: exit %d, want %d; stderr %q should contain %q", tc.name, code, tc.want, errs, tc.msg)
 		}

@@ -211,7 +211,8 @@ func (j *finetuneJob) loadCheckpoint() error {
 	}
 	defer f.Close()
 	if rec, err := f.String(keyFTRecipe); err != nil || rec != j.r.String() {
-		return fmt.Errorf("--resume: %s was made with %q, not %q: use the same flags", path, rec, j.r.String())
+		was, now := recipeDiff(rec, j.r.String())
+		return usagef("--resume: %s was made with %s, and this run has %s: use the same flags to continue it, or give another --out to start a new run", path, was, now)
 	}
 	ck, err := openBase(modelSource{name: path, desc: path, path: path})
 	if err != nil {
@@ -247,6 +248,27 @@ func (j *finetuneJob) loadCheckpoint() error {
 	j.base.params, j.resume = ck.params, c
 	fmt.Fprintf(j.s.err, "vitctl: resuming after epoch %d of %d (%d tensors of optimizer state)\n", c.Epoch, j.r.Epochs, len(slices.Collect(maps.Keys(c.Opt.M))))
 	return nil
+}
+
+// recipeDiff gives the settings (key=value, as Recipe.String writes
+// them) in which the recipes was and now differ, each side in its order.
+func recipeDiff(was, now string) (string, string) {
+	a, b := strings.Fields(was), strings.Fields(now)
+	var da, db []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			da = append(da, x)
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			db = append(db, x)
+		}
+	}
+	if len(da) == 0 {
+		da = []string{"no recipe"}
+	}
+	return strings.Join(da, " "), strings.Join(db, " ")
 }
 
 // readHistory reads the epochs of keyFTHistory. Older files say −1, not

@@ -147,7 +147,9 @@ func TestFinetuneAllResume(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 	// A different recipe may not resume this run.
-	if code, _, errs = run(t, "", append(args, "--epochs", "2", "--resume")...); code == 0 || !strings.Contains(errs, "use the same flags") {
+	// It names the settings that differ, and is a usage error.
+	if code, _, errs = run(t, "", append(args, "--epochs", "2", "--lr", "3e-4", "--resume")...); code != ExitUsage ||
+		errs != "vitctl: --resume: "+out+".ckpt was made with epochs=1 lr=0.0001, and this run has epochs=2 lr=0.0003: use the same flags to continue it, or give another --out to start a new run\n" {
 		t.Errorf("resume with other flags: exit %d\n%s", code, errs)
 	}
 	for _, p := range []string{out, out + ".ckpt", filepath.Join(dir, "curve.png")} {

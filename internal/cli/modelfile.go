@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -60,8 +61,14 @@ func (s modelSource) open() (*gguf.File, error) {
 	}
 	f, err := gguf.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(s.path, `/\.`) {
-		// A bare word was more likely meant as a built-in model's name.
-		return nil, fmt.Errorf("no such file, and no built-in model of that name%s (vitctl models lists them)", didYouMean(similarModels(s.path)))
+		// A bare word was more likely meant as a built-in model's name,
+		// or as the model file finetune or convert wrote (-m flowers for
+		// flowers.gguf).
+		alts := similarModels(s.path)
+		if st, err := os.Stat(s.path + ".gguf"); err == nil && st.Mode().IsRegular() {
+			alts = append([]string{s.path + ".gguf"}, alts...)
+		}
+		return nil, fmt.Errorf("no such file, and no built-in model of that name%s (vitctl models lists them)", didYouMean(alts))
 	}
 	return f, err
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,6 +70,27 @@ func TestModelNameSuggestions(t *testing.T) {
 	} {
 		code, _, errs := run(t, "", "classify", "-m", tc.ref, imagesDir+"/chelsea.png")
 		if code != ExitFailed || !strings.Contains(errs, "model "+tc.ref+": no such file") || !strings.Contains(errs, tc.want) {
+			t.Errorf("-m %s: exit %d, stderr %q, want %q", tc.ref, code, errs, tc.want)
+		}
+	}
+}
+
+// TestModelNameSuggestsFile: -m NAME, where NAME.gguf is a file (the model
+// finetune wrote), asks whether that file was meant.
+func TestModelNameSuggestsFile(t *testing.T) {
+	img, err := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	os.WriteFile("flowers.gguf", nil, 0o644)
+	os.WriteFile("fashion.gguf", nil, 0o644)
+	for _, tc := range []struct{ ref, want string }{
+		{"flowers", "vitctl: model flowers: no such file, and no built-in model of that name; did you mean flowers.gguf? (vitctl models lists them)\n"},
+		{"fashion", "vitctl: model fashion: no such file, and no built-in model of that name; did you mean fashion.gguf or fashion-vit? (vitctl models lists them)\n"},
+	} {
+		code, _, errs := run(t, "", "classify", "-m", tc.ref, img)
+		if code != ExitFailed || errs != tc.want {
 			t.Errorf("-m %s: exit %d, stderr %q, want %q", tc.ref, code, errs, tc.want)
 		}
 	}

@@ -146,6 +146,10 @@ func TestFinetuneAllResume(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
+	// The images held out are not among those it trains on.
+	if want := " on 24 training images, 3 classes (and 6 for validation): "; !strings.Contains(errs, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errs)
+	}
 	// A different recipe may not resume this run.
 	// It names the settings that differ, and is a usage error.
 	if code, _, errs = run(t, "", append(args, "--epochs", "2", "--lr", "3e-4", "--resume")...); code != ExitUsage ||

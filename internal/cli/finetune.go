@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -173,6 +174,10 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		if err := job.loadCheckpoint(); err != nil {
 			return err
 		}
+		if job.resume.Epoch >= r.Epochs {
+			return job.upToDate()
+		}
+		fmt.Fprintf(s.err, "vitctl: resuming after epoch %d of %d (%s of optimizer state)\n", job.resume.Epoch, r.Epochs, nouns(len(job.resume.Opt.M), "tensor"))
 	}
 	hist, err := job.run(cmd.Context())
 	job.bar.finish()
@@ -196,6 +201,21 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return errPartial
 	}
 	return nil
+}
+
+// upToDate ends a --resume of a run whose epochs are all done: OUT holds
+// its result, and neither it nor OUT.ckpt nor --plot is written again
+// (the run used to say "resuming after epoch 1 of 1", compute the
+// features of head mode and print "wrote OUT" for a file it left as it
+// was). The summary still goes to stdout: it is the run's result.
+func (j *finetuneJob) upToDate() error {
+	n := j.resume.Epoch
+	if _, err := os.Stat(j.o.out); err != nil {
+		return fmt.Errorf("--resume: %s: %s %s %s done, but %s, the model kept, is missing (%w): run without --resume to train again", j.o.out+".ckpt", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"), j.o.out, statError(err))
+	}
+	fmt.Fprintf(j.s.err, "vitctl: %s: %s %s %s already done; %s is the result; nothing to do\n", j.o.out+".ckpt", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"), j.o.out)
+	j.done = true
+	return j.summary(j.resume.History)
 }
 
 // datasets opens DATA and the validation set (--val, or --val-split of DATA).
@@ -235,7 +255,10 @@ func warnEmpty(errw io.Writer, d *train.Dataset, why string) {
 	}
 }
 
-// summary prints the epochs and the kept model on stdout.
+// summary prints the result on stdout: in text the kept model, in JSON
+// also every epoch. The text leaves the epochs to the progress lines on
+// stderr, which show them as they end; printed again here, a terminal
+// showed each twice.
 func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
 		e := json.NewEncoder(j.s.out)
@@ -243,10 +266,10 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		return e.Encode(map[string]any{"model": j.o.out, "base_model": j.base.source, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best})
 	}
-	for _, h := range hist {
-		fmt.Fprintf(j.s.out, "epoch %2d  train loss %.4f  %s\n", h.Epoch, h.TrainLoss, accText(h))
-	}
-	if j.best != nil {
+	switch {
+	case j.best != nil && j.done:
+		fmt.Fprintf(j.s.out, "%s: epoch %d, %s (written by the run before)\n", j.o.out, j.best.Epoch, accText(*j.best))
+	case j.best != nil:
 		fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
 	}
 	return nil

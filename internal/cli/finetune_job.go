@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +73,7 @@ type finetuneJob struct {
 	steps      []train.StepInfo
 	bar        *progress
 	start      time.Time
+	done       bool            // --resume found every epoch done: nothing was written
 	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
 	// The rate printed with each progress line: images and time of the
 	// steps since the previous line, each step timed from the one before.
@@ -123,14 +123,6 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		Save: func(c train.Checkpoint, p *model.Params) error {
 			return j.write(j.o.out+".ckpt", &cfg, p, train.EpochInfo{}, &c)
 		},
-	}
-	if j.resume != nil {
-		// The epoch OUT holds: the best, ties to the later, as train.Run keeps it.
-		for i := range j.resume.History {
-			if h := j.resume.History[i]; j.best == nil || h.ValAcc == nil || j.best.ValAcc == nil || *h.ValAcc >= *j.best.ValAcc {
-				j.best = &h
-			}
-		}
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
 }
@@ -246,7 +238,12 @@ func (j *finetuneJob) loadCheckpoint() error {
 		}
 	}
 	j.base.params, j.resume = ck.params, c
-	fmt.Fprintf(j.s.err, "vitctl: resuming after epoch %d of %d (%d tensors of optimizer state)\n", c.Epoch, j.r.Epochs, len(slices.Collect(maps.Keys(c.Opt.M))))
+	// The epoch OUT holds: the best, ties to the later, as train.Run keeps it.
+	for i := range c.History {
+		if h := c.History[i]; j.best == nil || h.ValAcc == nil || j.best.ValAcc == nil || *h.ValAcc >= *j.best.ValAcc {
+			j.best = &h
+		}
+	}
 	return nil
 }
 

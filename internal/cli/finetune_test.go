@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -443,5 +444,92 @@ func TestFinetuneEmptyClassFolder(t *testing.T) {
 	defer f.Close()
 	if labels, _ := f.Strings(model.KeyLabels); strings.Join(labels, ",") != "bags,clothes,shoes" {
 		t.Errorf("labels %v, want bags,clothes,shoes", labels)
+	}
+}
+
+// TestFinetuneResumeDone: --resume of a run whose epochs are all done says
+// so and writes nothing: OUT, OUT.ckpt and the plot keep their bytes and
+// times. It used to print "resuming after epoch 2 of 2", compute the
+// features again and say "wrote OUT". Without OUT it is an error.
+func TestFinetuneResumeDone(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out, plot := filepath.Join(dir, "d.gguf"), filepath.Join(dir, "curve.png")
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "2", "--batch", "8", "--threads", "2", "--plot", plot}
+	if code, _, errs := run(t, "", args...); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	type state struct {
+		b   string
+		mod int64
+	}
+	snapshot := func() map[string]state {
+		m := map[string]state{}
+		for _, p := range []string{out, out + ".ckpt", plot} {
+			b, err := os.ReadFile(p)
+			st, err2 := os.Stat(p)
+			if err != nil || err2 != nil {
+				t.Fatal(err, err2)
+			}
+			m[p] = state{string(b), st.ModTime().UnixNano()}
+		}
+		return m
+	}
+	before := snapshot()
+	for _, tc := range []struct {
+		extra  []string
+		stdout string // a part of it
+	}{
+		{nil, out + ": epoch 2, val top-1 "},
+		{[]string{"-o", "json"}, `"best": {
+    "epoch": 2,`},
+	} {
+		code, stdout, errs := run(t, "", append(append(args, "--resume"), tc.extra...)...)
+		want := "vitctl: " + out + ".ckpt: all 2 epochs are already done; " + out + " is the result; nothing to do\n"
+		if code != 0 || errs != want || !strings.Contains(stdout, tc.stdout) || strings.Contains(stdout, "wrote") {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 0, stderr %q and stdout with %q", tc.extra, code, errs, stdout, want, tc.stdout)
+		}
+		for p, s := range snapshot() {
+			if s != before[p] {
+				t.Errorf("%v: %s was written again", tc.extra, p)
+			}
+		}
+	}
+	os.Remove(out)
+	code, _, errs := run(t, "", append(args, "--resume")...)
+	if want := "vitctl: --resume: " + out + ".ckpt: all 2 epochs are done, but " + out + ", the model kept, is missing (no such file or directory): run without --resume to train again\n"; code != ExitFailed || errs != want {
+		t.Errorf("without OUT: exit %d, stderr %q; want exit 1 and %q", code, errs, want)
+	}
+}
+
+// TestFinetuneEpochLinesOnce: each epoch is printed once, on stderr as it
+// ends; text stdout is the result, one line. Each epoch's line was on
+// both, so a terminal showed it twice. -o json still lists the epochs.
+func TestFinetuneEpochLinesOnce(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "e.gguf")
+	args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "3", "--batch", "8", "--threads", "2"}
+	for _, format := range []string{"text", "json"} {
+		code, stdout, errs := run(t, "", append(args, "-o", format)...)
+		if code != 0 {
+			t.Fatalf("-o %s: exit %d\n%s", format, code, errs)
+		}
+		for e := 1; e <= 3; e++ {
+			line := regexp.MustCompile(fmt.Sprintf(`(?m)^(vitctl: )?epoch +%d\b.*train loss`, e))
+			if n := len(line.FindAllString(stdout+errs, -1)); n != 1 || !strings.Contains(errs, fmt.Sprintf("vitctl: epoch %d/3: train loss ", e)) {
+				t.Errorf("-o %s: epoch %d printed %d times, want once, on stderr:\nstdout:\n%s\nstderr:\n%s", format, e, n, stdout, errs)
+			}
+		}
+		switch format {
+		case "text":
+			if !strings.HasPrefix(stdout, "wrote "+out+": epoch ") || strings.Count(stdout, "\n") != 1 {
+				t.Errorf("-o text: stdout %q: want the one line \"wrote %s: epoch …\"", stdout, out)
+			}
+		case "json":
+			var sum struct{ Epochs []json.RawMessage }
+			if err := json.Unmarshal([]byte(stdout), &sum); err != nil || len(sum.Epochs) != 3 {
+				t.Errorf("-o json: %v, %d epochs:\n%s", err, len(sum.Epochs), stdout)
+			}
+		}
 	}
 }

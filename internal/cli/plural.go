@@ -8,7 +8,7 @@ import (
 // nouns writes a count and its noun, singular for 1 and plural otherwise:
 // nouns(1, "file") is "1 file", nouns(2, "class") "2 classes". The plural
 // adds -es after s, x, ch and sh, -s after anything else; every noun that
-// vitctl counts follows that rule.
+// vitctl counts follows that rule but epoch (a hard ch: epochs).
 func nouns(n int, noun string) string {
 	return strconv.Itoa(n) + " " + plural(n, noun)
 }
@@ -18,6 +18,8 @@ func plural(n int, noun string) string {
 	switch {
 	case n == 1:
 		return noun
+	case noun == "epoch":
+		return "epochs"
 	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
 		return noun + "es"
 	}

@@ -11,6 +11,7 @@ func TestNouns(t *testing.T) {
 		{1, "image", "1 image"}, {9, "image", "9 images"},
 		{1, "class", "1 class"}, {3, "class", "3 classes"},
 		{1, "patch", "1 patch"}, {4, "patch", "4 patches"},
+		{1, "epoch", "1 epoch"}, {2, "epoch", "2 epochs"}, // was "2 epoches"
 		{1, "run", "1 run"}, {-1, "run", "-1 runs"},
 	} {
 		if got := nouns(c.n, c.noun); got != c.want {

@@ -142,9 +142,12 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if o.plot != "" {
-		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, viewOf(rep), rep.Top1) }); err != nil {
+		v := viewOf(rep)
+		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, v, rep.Top1) }); err != nil {
 			return err
 		}
+		other := map[bool]string{true: ` and "other"`}[len(v.cols) > len(v.rows)]
+		fmt.Fprintf(s.err, "vitctl: wrote %s (the confusion matrix of %s%s)\n", o.plot, nouns(len(v.rows), "class"), other)
 	}
 	if failed > 0 {
 		fmt.Fprintf(s.err, "vitctl: %d of %s could not be read\n", failed, nouns(len(inputs), "image"))

@@ -185,3 +185,29 @@ func TestDataArgModelFile(t *testing.T) {
 		}
 	}
 }
+
+// TestPlotSaysWrote: finetune --plot and eval --plot say on stderr which
+// file they wrote and what it shows; they wrote it without a word.
+func TestPlotSaysWrote(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out, curve, cm := filepath.Join(dir, "p.gguf"), filepath.Join(dir, "curve.png"), filepath.Join(dir, "cm.png")
+	for _, tc := range []struct {
+		args []string
+		plot string
+		want string
+	}{
+		{[]string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--plot", curve},
+			curve, "the training loss per step and per epoch, the validation accuracy per epoch"},
+		{[]string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--val-split", "0", "--plot", curve},
+			curve, "the training loss per step and per epoch"},
+		{[]string{"eval", "-m", out, data, "--plot", cm}, cm, "the confusion matrix of 3 classes"},
+	} {
+		os.Remove(tc.plot)
+		code, _, errs := run(t, "", append(tc.args, "--threads", "2")...)
+		want := "vitctl: wrote " + tc.plot + " (" + tc.want + ")\n"
+		if _, err := os.Stat(tc.plot); code != 0 || err != nil || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, %v, stderr %q; want %q", tc.args[0], code, err, errs, want)
+		}
+	}
+}

@@ -191,6 +191,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotCurves(w, hist, job.steps) }); err != nil {
 			return err
 		}
+		fmt.Fprintf(s.err, "vitctl: wrote %s (%s)\n", o.plot, curvesText(job.val != nil))
 	}
 	if err := job.summary(hist); err != nil {
 		return err
@@ -273,6 +274,14 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
 	}
 	return nil
+}
+
+// curvesText says what plotCurves draws.
+func curvesText(val bool) string {
+	if !val {
+		return "the training loss per step and per epoch"
+	}
+	return "the training loss per step and per epoch, the validation accuracy per epoch"
 }
 
 func accText(h train.EpochInfo) string {

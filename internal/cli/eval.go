@@ -38,13 +38,13 @@ func newEvalCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval [flags] DATA",
 		Short: "Measure a model's accuracy on labelled images",
-		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy,
-per-class precision, recall and F1, and the confusion matrix (rows: true
-class, columns: predicted). DATA is a folder with one sub-folder per class
-or a .csv or .jsonl file of path,label, as for finetune; every label must be
-one of the model's (letter case and underscores for spaces aside, where that
-leaves one label). Images that cannot be read are reported and skipped
-(exit status 1).
+		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy
+(top-5 for a model of more than 5 classes), per-class precision, recall and
+F1, and the confusion matrix (rows: true class, columns: predicted). DATA is
+a folder with one sub-folder per class or a .csv or .jsonl file of
+path,label, as for finetune; every label must be one of the model's (letter
+case and underscores for spaces aside, where that leaves one label). Images
+that cannot be read are reported and skipped (exit status 1).
 
 For a model of more than 30 classes, the text tables and --plot show only
 the data set's classes, and the predictions of any other class in one
@@ -164,7 +164,11 @@ func writeReport(w io.Writer, format string, r train.Report) error {
 		return e.Encode(r)
 	}
 	v := viewOf(r)
-	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\ntop-5   %.2f %%\n\n", r.N, 100*r.Top1, 100*r.Top5)
+	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\n", r.N, 100*r.Top1)
+	if r.Top5 != nil { // a model of 5 classes or fewer has none worth printing: always 100 %
+		fmt.Fprintf(w, "top-5   %.2f %%\n", 100**r.Top5)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
 	for _, c := range v.perClass {

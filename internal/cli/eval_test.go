@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -182,6 +183,47 @@ func TestDataArgModelFile(t *testing.T) {
 		code, _, errs := run(t, "", tc.args...)
 		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestEvalTop5: eval prints top-5 accuracy for a model of more than 5
+// classes only; of 5 or fewer it is always 100 % and was printed anyway.
+// In JSON it is then null.
+func TestEvalTop5(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	three := filepath.Join(t.TempDir(), "three.gguf")
+	if code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", three, "--train", "head", "--epochs", "1", "--threads", "2"); code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	ten := t.TempDir() // two of fashion-vit's ten classes
+	for _, f := range []string{"0000_ankle_boot.png", "0002_trouser.png"} {
+		class := map[bool]string{true: "Ankle boot", false: "Trouser"}[strings.Contains(f, "boot")]
+		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(ten, class), 0o755)
+		os.WriteFile(filepath.Join(ten, class, f), b, 0o644)
+	}
+	for _, tc := range []struct {
+		name, model, data string
+		top5              bool
+	}{
+		{"3 classes", three, data, false},
+		{"10 classes", "fashion-vit", ten, true},
+	} {
+		code, out, errs := run(t, "", "eval", "-m", tc.model, tc.data, "--threads", "2")
+		if code != 0 || strings.Contains(out, "top-5") != tc.top5 || !strings.Contains(out, "top-1") {
+			t.Errorf("%s: exit %d, top-5 line %v, want %v:\n%s%s", tc.name, code, strings.Contains(out, "top-5"), tc.top5, out, errs)
+		}
+		code, out, errs = run(t, "", "eval", "-m", tc.model, tc.data, "--threads", "2", "-o", "json")
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil {
+			t.Fatalf("%s: -o json: exit %d, %v\n%s", tc.name, code, err, errs)
+		}
+		if top5, ok := rep["top5"]; !ok || (top5 != nil) != tc.top5 {
+			t.Errorf("%s: -o json: \"top5\": %v (present %v); want a number %v, else null", tc.name, top5, ok, tc.top5)
 		}
 	}
 }

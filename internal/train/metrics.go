@@ -7,7 +7,7 @@ type Report struct {
 	Labels    []string     `json:"labels"`
 	N         int          `json:"n"`
 	Top1      float64      `json:"top1"`
-	Top5      float64      `json:"top5"`
+	Top5      *float64     `json:"top5"` // nil (null) for 5 classes or fewer: it would always be 1
 	PerClass  []ClassScore `json:"per_class"`
 	Confusion [][]int      `json:"confusion"` // [true][predicted]
 }
@@ -42,7 +42,10 @@ func Score(labels []string, truth []int, logits [][]float32) Report {
 		}
 	}
 	if r.N > 0 {
-		r.Top1, r.Top5 = float64(top1)/float64(r.N), float64(top5)/float64(r.N)
+		r.Top1 = float64(top1) / float64(r.N)
+		if L > 5 {
+			r.Top5 = new(float64(top5) / float64(r.N))
+		}
 	}
 	for c := range L {
 		tp, pred, sup := r.Confusion[c][c], 0, 0

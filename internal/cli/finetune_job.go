@@ -87,6 +87,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	cfg := *j.base.cfg
 	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (and %d for validation): %s\n",
 		j.base.source, nouns(len(j.train.Examples), "training image"), nouns(len(j.train.Labels), "class"), valCount(j.val), j.r.String())
+	j.noteFewSteps()
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
@@ -125,6 +126,28 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		},
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// fewSteps is the fewest optimizer steps a run makes without a note: one
+// epoch of the default recipe on a small folder is a handful, and its
+// model is near chance.
+const fewSteps = 30
+
+// noteFewSteps says on stderr, before training, that the run makes fewer
+// than fewSteps optimizer steps, and how to make more.
+func (j *finetuneJob) noteFewSteps() {
+	perEpoch := (len(j.train.Examples) + j.r.Batch - 1) / j.r.Batch
+	steps := j.r.Epochs * perEpoch
+	if steps >= fewSteps || perEpoch == 0 {
+		return
+	}
+	head := ", or --train head for a quick look"
+	if j.o.trainMode == "head" {
+		head = ""
+	}
+	fmt.Fprintf(j.s.err, "vitctl: note: %s of %s at batch %d %s only %s, too few to learn much: give more --epochs (--epochs %d makes %d)%s\n",
+		nouns(j.r.Epochs, "epoch"), nouns(len(j.train.Examples), "training image"), j.r.Batch, verb(j.r.Epochs, "is", "are"),
+		nouns(steps, "optimizer step"), (fewSteps+perEpoch-1)/perEpoch, (fewSteps+perEpoch-1)/perEpoch*perEpoch, head)
 }
 
 // step updates the progress bar: loss and images per second.

@@ -533,3 +533,32 @@ func TestFinetuneEpochLinesOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneFewStepsNote: a run of fewer than 30 optimizer steps (epochs
+// × batches per epoch) says so on stderr before training, with the
+// --epochs that makes 30 and, unless it trains the head already,
+// --train head for a quick look; it started without a word and ended
+// near chance.
+func TestFinetuneFewStepsNote(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t) // 24 training images, 6 held out
+	out := filepath.Join(t.TempDir(), "n.gguf")
+	for _, tc := range []struct {
+		args []string
+		want string // "": no note
+	}{
+		{[]string{"--train", "last:1", "--epochs", "1", "--batch", "16"},
+			"vitctl: note: 1 epoch of 24 training images at batch 16 is only 2 optimizer steps, too few to learn much: give more --epochs (--epochs 15 makes 30), or --train head for a quick look\n"},
+		{[]string{"--train", "head", "--epochs", "2", "--batch", "7"},
+			"vitctl: note: 2 epochs of 24 training images at batch 7 are only 8 optimizer steps, too few to learn much: give more --epochs (--epochs 8 makes 32)\n"},
+		{[]string{"--train", "head", "--epochs", "10", "--batch", "8"}, ""}, // 30 steps
+	} {
+		code, _, errs := run(t, "", append([]string{"finetune", data, "-m", base, "--out", out, "--threads", "2"}, tc.args...)...)
+		note := regexp.MustCompile(`(?m)^vitctl: note: .*\n`).FindString(errs)
+		if code != 0 || note != tc.want {
+			t.Errorf("%v: exit %d, note %q; want %q", tc.args, code, note, tc.want)
+		}
+		if tc.want != "" && strings.Index(errs, note) > strings.Index(errs, "vitctl: step 1/") {
+			t.Errorf("%v: the note comes after training started:\n%s", tc.args, errs)
+		}
+	}
+}

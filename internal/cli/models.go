@@ -33,8 +33,9 @@ built into vitctl (the first is the default), then those in vitctl's cache
 ($XDG_CACHE_HOME/vitctl), converted on first use from a Hugging Face
 repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The conversion
 of a folder that is gone, or has changed since (-m DIR converts it again),
-is marked stale with the cache folder to delete. --notices prints the
-licence notices that come with the built-in models.`,
+is marked stale with the cache folder to delete; an entry whose model file
+is gone or unreadable is left out, with a note on stderr. --notices prints
+the licence notices that come with the built-in models.`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices`,
@@ -60,8 +61,11 @@ type modelEntry struct {
 }
 
 // modelEntries lists the models -m can name without a model file: the
-// built-in ones, then vitctl's cache of converted ones.
-func modelEntries() ([]modelEntry, error) {
+// built-in ones, then vitctl's cache of converted ones. A cached one whose
+// model file is gone or unreadable is left out with a note on errw: it
+// was left out without a word, and -m NAME then converted or downloaded
+// it again, or failed.
+func modelEntries(errw io.Writer) ([]modelEntry, error) {
 	var out []modelEntry
 	for _, z := range zoo.All() {
 		f, err := gguf.FromBytes(z.GGUF)
@@ -81,25 +85,34 @@ func modelEntries() ([]modelEntry, error) {
 		return nil, err
 	}
 	for _, e := range cached {
-		if m, ok := cachedEntry(e); ok {
-			out = append(out, m)
+		m, err := cachedEntry(e)
+		if err != nil {
+			fmt.Fprintf(errw, "vitctl: note: %s in the cache: %v; left out (delete %s)\n", e.Name(), err, filepath.Dir(e.Path))
+			continue
 		}
+		out = append(out, m)
 	}
 	return out, nil
 }
 
-// cachedEntry describes a converted model in the cache; ok is false for a
-// file that cannot be read (left out, as a conversion in progress is).
-func cachedEntry(e modelsrc.Entry) (modelEntry, bool) {
+// cachedEntry describes a converted model in the cache, or says why its
+// model file cannot be used.
+func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
+	if e.Missing {
+		return modelEntry{}, fmt.Errorf("%s is missing", e.Path)
+	}
 	f, err := gguf.Open(e.Path)
 	if err != nil {
-		return modelEntry{}, false
+		return modelEntry{}, readError(err)
 	}
 	defer f.Close()
-	sum, err1 := f.TensorDataSHA256()
-	labels, err2 := f.Strings(model.KeyLabels)
-	if err1 != nil || err2 != nil {
-		return modelEntry{}, false
+	sum, err := f.TensorDataSHA256()
+	if err != nil {
+		return modelEntry{}, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	labels, err := f.Strings(model.KeyLabels)
+	if err != nil {
+		return modelEntry{}, fmt.Errorf("%s: %w", e.Path, err)
 	}
 	desc := fmt.Sprintf("%s, converted from this checkpoint folder", e.DType)
 	if e.Repo != "" {
@@ -108,7 +121,7 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, bool) {
 	if e.Stale != "" {
 		desc += fmt.Sprintf("; stale: %s (delete %s)", e.Stale, filepath.Dir(e.Path))
 	}
-	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc, Stale: e.Stale}, true
+	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc, Stale: e.Stale}, nil
 }
 
 func runModels(s streams, o *modelsOptions) error {
@@ -120,7 +133,7 @@ func runModels(s streams, o *modelsOptions) error {
 		}
 		return nil
 	}
-	entries, err := modelEntries()
+	entries, err := modelEntries(s.err)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -94,4 +95,72 @@ func TestModelNameSuggestsFile(t *testing.T) {
 			t.Errorf("-m %s: exit %d, stderr %q, want %q", tc.ref, code, errs, tc.want)
 		}
 	}
+}
+
+// TestModelsCacheEntries: a cached conversion whose checkpoint folder is
+// gone is listed, marked stale with the cache folder to delete; one whose
+// model file is gone or unreadable is left out with a note naming it (it
+// was left out without a word). The cache is a temporary
+// $XDG_CACHE_HOME.
+func TestModelsCacheEntries(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/models/fashion-vit/*")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	for _, tc := range []struct {
+		name   string
+		break_ func(src, gg string)
+		listed string // a part of the entry's description; "": not listed
+		note   string // the note on stderr, after "vitctl: note: SRC in the cache: "; … stands for any text
+	}{
+		{"intact", func(src, gg string) {}, "f32, converted from this checkpoint folder", ""},
+		{"folder gone", func(src, gg string) { os.RemoveAll(src) }, "; stale: the folder is gone (delete ", ""},
+		{"model file gone", func(src, gg string) { os.Remove(gg) }, "", "GG is missing; left out (delete DIR)\n"},
+		{"model file cut", func(src, gg string) { os.Truncate(gg, 100) }, "", "GG: …(truncated or corrupt file); left out (delete DIR)\n"},
+	} {
+		t.Setenv("XDG_CACHE_HOME", t.TempDir())
+		src := filepath.Join(t.TempDir(), "fv")
+		os.Mkdir(src, 0o755)
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(filepath.Join(src, filepath.Base(f)), b, 0o644)
+		}
+		if code, _, errs := run(t, "", "classify", "-m", src, imagesDir+"/chelsea.png"); code != 0 {
+			t.Fatalf("%s: converting %s: exit %d\n%s", tc.name, src, code, errs)
+		}
+		ggs, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "dirs", "*", "f32.gguf"))
+		if len(ggs) != 1 {
+			t.Fatalf("%s: cached model files %v, want one", tc.name, ggs)
+		}
+		gg := ggs[0]
+		tc.break_(src, gg)
+		code, out, errs := run(t, "", "models", "-o", "json")
+		var entries []modelEntry
+		if code != 0 || json.Unmarshal([]byte(out), &entries) != nil {
+			t.Fatalf("%s: exit %d\n%s%s", tc.name, code, out, errs)
+		}
+		var got *modelEntry
+		for i := range entries {
+			if entries[i].Name == src {
+				got = &entries[i]
+			}
+		}
+		note := strings.NewReplacer("GG", gg, "DIR", filepath.Dir(gg)).Replace(tc.note)
+		switch {
+		case tc.listed != "" && (got == nil || !strings.Contains(got.Description, tc.listed) || errs != ""):
+			t.Errorf("%s: entry %+v, stderr %q; want it listed with %q, no note", tc.name, got, errs, tc.listed)
+		case tc.listed == "" && (got != nil || !matches(errs, "vitctl: note: "+src+" in the cache: "+note)):
+			t.Errorf("%s: entry %+v, stderr %q; want it left out, with the note %q", tc.name, got, errs, note)
+		}
+	}
+}
+
+// matches says whether s is pattern, each … in it standing for any text.
+func matches(s, pattern string) bool {
+	parts := strings.Split(pattern, "…")
+	re := make([]string, len(parts))
+	for i, p := range parts {
+		re[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile("^(?s)" + strings.Join(re, ".*") + "$").MatchString(s)
 }

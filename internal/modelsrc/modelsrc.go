@@ -61,6 +61,9 @@ type Entry struct {
 	// Stale says why -m Source no longer picks this conversion ("" when
 	// it does): the folder is gone, or a file in it changed since.
 	Stale string `json:"-"`
+	// Missing says the model file at Path is gone (deleted: the .json is
+	// written only after it); the entry is then no model to use.
+	Missing bool `json:"-"`
 }
 
 // Name is how an entry is shown: ORG/NAME@COMMIT7 or its folder.
@@ -130,12 +133,18 @@ func List(dir string) ([]Entry, error) {
 			return nil
 		}
 		var e Entry
-		gg := strings.TrimSuffix(path, ".json") + ".gguf"
-		st, err := os.Stat(gg)
-		if json.Unmarshal(b, &e) != nil || err != nil {
-			return nil // a conversion in progress, or not ours
+		if json.Unmarshal(b, &e) != nil {
+			return nil // not ours
 		}
-		e.Path, e.Size = gg, st.Size()
+		// A conversion in progress has no .json yet: one without its
+		// model file is what a deleted file left.
+		e.Path = strings.TrimSuffix(path, ".json") + ".gguf"
+		st, err := os.Stat(e.Path)
+		if err != nil {
+			e.Missing = true
+		} else {
+			e.Size = st.Size()
+		}
 		e.Stale = staleness(e)
 		out = append(out, e)
 		return nil

@@ -332,4 +332,10 @@ func TestList(t *testing.T) {
 			t.Errorf("folder entry %+v", e)
 		}
 	}
+	// A model file deleted: its entry stays, marked Missing (it was left
+	// out, as a conversion in progress is).
+	os.Remove(es[0].Path)
+	if after, err := List(c.Dir); err != nil || len(after) != 2 || after[0].Path != es[0].Path || !after[0].Missing || after[1].Missing {
+		t.Errorf("after deleting %s, List: %+v %v; want it marked missing", es[0].Path, after, err)
+	}
 }

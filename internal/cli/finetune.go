@@ -291,6 +291,15 @@ func accText(h train.EpochInfo) string {
 	return fmt.Sprintf("val top-1 %.2f %%", 100**h.ValAcc)
 }
 
+// valNote says what the run validates on, for the line that starts it:
+// "and 6 for validation", or "no validation set" (--val-split 0).
+func valNote(d *train.Dataset) string {
+	if n := valCount(d); n > 0 {
+		return fmt.Sprintf("and %d for validation", n)
+	}
+	return "no validation set"
+}
+
 func valCount(d *train.Dataset) int {
 	if d == nil {
 		return 0

@@ -85,8 +85,8 @@ type finetuneJob struct {
 func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	j.bar = &progress{w: j.s.err}
 	cfg := *j.base.cfg
-	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (and %d for validation): %s\n",
-		j.base.source, nouns(len(j.train.Examples), "training image"), nouns(len(j.train.Labels), "class"), valCount(j.val), j.r.String())
+	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (%s): %s\n",
+		j.base.source, nouns(len(j.train.Examples), "training image"), nouns(len(j.train.Labels), "class"), valNote(j.val), j.r.String())
 	j.noteFewSteps()
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,

@@ -562,3 +562,22 @@ func TestFinetuneFewStepsNote(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneValidationNote: the line that starts a run says what it
+// validates on; with --val-split 0 it said "(and 0 for validation)".
+func TestFinetuneValidationNote(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t) // 30 images
+	out := filepath.Join(t.TempDir(), "v.gguf")
+	for _, tc := range []struct {
+		split, want string
+	}{
+		{"0", " on 30 training images, 3 classes (no validation set): "},
+		{"0.2", " on 24 training images, 3 classes (and 6 for validation): "},
+	} {
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1",
+			"--threads", "2", "--val-split", tc.split)
+		if line := regexp.MustCompile(`vitctl: fine-tuning .*`).FindString(errs); code != 0 || !strings.Contains(line, tc.want) {
+			t.Errorf("--val-split %s: exit %d, %q; want it to contain %q", tc.split, code, line, tc.want)
+		}
+	}
+}

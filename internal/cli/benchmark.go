@@ -295,6 +295,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		if err != nil {
 			return fmt.Errorf("--plot: %w", err)
 		}
+		fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the throughput against tokens per image, %s)\n", o.plot, nouns(len(rep.Rows), "row"))
 	}
 	return nil
 }

@@ -75,6 +75,10 @@ func TestBenchmarkCSVAndPlot(t *testing.T) {
 	if err != nil || cfg.Width != 800 || cfg.Height != 400 {
 		t.Errorf("chart: %dx%d, %v", cfg.Width, cfg.Height, err)
 	}
+	// It says what it wrote; it wrote the chart without a word.
+	if want := "vitctl: wrote " + path + " (the p50 latency and the throughput against tokens per image, 4 rows)\n"; !strings.HasSuffix(errs, want) {
+		t.Errorf("stderr %q: want it to end with %q", errs, want)
+	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)

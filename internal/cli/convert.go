@@ -62,6 +62,12 @@ preprocessing, dtype) without writing.`,
 		Args: exactArgs(1, "one checkpoint folder or file (or a .gguf with --info)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
+			if opts.info && opts.oldOut != "" {
+				return usagef("convert --info: -o %s: --info prints text and writes no file (-o is convert's old spelling of --out)", opts.oldOut)
+			}
+			if opts.info && opts.out != "" {
+				return usagef("convert --info: --out %s: --info prints what SRC holds and writes no file; give --info or --out", opts.out)
+			}
 			if opts.oldOut != "" {
 				if opts.out != "" {
 					return usagef("convert: give the model file once, with --out (-o is its old spelling)")
@@ -152,8 +158,12 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 			return err
 		}
 	}
-	fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)\n",
-		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source)
+	verified := ""
+	if opts.verify {
+		verified = "; checksum verified"
+	}
+	fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)%s\n",
+		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source, verified)
 	return nil
 }
 

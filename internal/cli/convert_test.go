@@ -26,11 +26,16 @@ func TestConvertCmd(t *testing.T) {
 		{"f32", []string{"convert", src, "--out", "OUT"}, ExitOK,
 			`^wrote .*m\.gguf: 118\.1k parameters, f32, \d+\.\d kB, \d+\.\ds \(from .*vit-p16-gelu/model\.safetensors\)\n$`, "", true},
 		{"bf16 from pytorch_model.bin, verified", []string{"convert", filepath.Join(src, "pytorch_model.bin"), "--out", "OUT", "--dtype", "bf16", "--verify"}, ExitOK,
-			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\)`, "", true},
+			`parameters, bf16, 245\.\d kB.*pytorch_model\.bin\); checksum verified\n$`, "", true},
 		{"int8, the --precision name of q8_0", []string{"convert", src, "--out", "OUT", "--dtype", "int8"}, ExitOK,
 			`parameters, q8_0, `, "", true},
 		{"no --out", []string{"convert", src}, ExitUsage, "", "--out OUT.gguf is required", false},
 		{"old -o spelling", []string{"convert", src, "-o", "OUT"}, ExitOK, `^wrote .*m\.gguf`, "note: convert -o FILE is now --out FILE", true},
+		// --info writes nothing: -o json was taken as a file name, with a
+		// note that -o is now --out, and --out was ignored.
+		{"--info with -o json", []string{"convert", "--info", src, "-o", "json"}, ExitUsage, "^$",
+			"vitctl: convert --info: -o json: --info prints text and writes no file (-o is convert's old spelling of --out)\n", false},
+		{"--info with --out", []string{"convert", "--info", src, "--out", "OUT"}, ExitUsage, "^$", "--info prints what SRC holds and writes no file; give --info or --out\n", false},
 		{"both spellings", []string{"convert", src, "-o", "OUT", "--out", "OUT"}, ExitUsage, "", "give the model file once", false},
 		{"missing folder", []string{"convert", src, "--out", "OUT/../nodir/m.gguf"}, ExitUsage, "", "does not exist", false},
 		{"bad dtype", []string{"convert", src, "--out", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestWroteLinesStreams pins where each command says what it wrote: the
+// model file that convert (and finetune) exist to make is their result, one
+// "wrote FILE: …" line on stdout; a file written on the side (--plot) or the
+// file a run of records went to is a note on stderr, and stdout keeps only
+// the results, whole JSON when asked for.
+func TestWroteLinesStreams(t *testing.T) {
+	src := filepath.Join(testdataDir, "models", "vit-p16-gelu")
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		args   []string
+		json   bool   // stdout is JSON (or JSON lines)
+		stdout string // regexp, when not JSON
+		stderr string // regexp
+	}{
+		{[]string{"convert", src, "--out", at("m.gguf")}, false, `^wrote .*m\.gguf: 118\.1k parameters, f32, .*\n$`, `^$`},
+		{tinyBench("-o", "json", "--plot", at("b.png")), true, "", `(?m)^vitctl: wrote .*b\.png \(the p50 latency .*\)\n\z`},
+		{[]string{"embed", "-m", "fashion-vit", img, "--out", at("e.npy"), "-o", "jsonl"}, true, "", `e\.npy holds \(1, 64\)\n$`},
+		{[]string{"classify", "-m", "fashion-vit", img, "--out", at("c.jsonl")}, false, `^$`, `^classified 1 of 1 image .*\n$`},
+	} {
+		code, stdout, stderr := run(t, "", tc.args...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d\n%s", tc.args, code, stderr)
+		}
+		if tc.json {
+			for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+				if !json.Valid([]byte(line)) && !json.Valid([]byte(stdout)) {
+					t.Errorf("%v: stdout is not JSON: %q", tc.args, stdout)
+					break
+				}
+			}
+		} else if !regexp.MustCompile(tc.stdout).MatchString(stdout) {
+			t.Errorf("%v: stdout %q does not match %q", tc.args, stdout, tc.stdout)
+		}
+		if !regexp.MustCompile(tc.stderr).MatchString(stderr) {
+			t.Errorf("%v: stderr %q does not match %q", tc.args, stderr, tc.stderr)
+		}
+	}
+}

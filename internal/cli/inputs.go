@@ -43,6 +43,7 @@ type listing struct {
 	recursive bool // descend into sub-folders
 	allFiles  bool // take every file, decoded by content, not only imageExts
 	skipped   int  // files in folders left out for their names
+	subdirs   int  // sub-folders not descended into (without recursive)
 }
 
 // takes reports whether a file found in a folder is an input, counting
@@ -183,7 +184,9 @@ func (l *listing) listDir(dir string) []input {
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() && l.takes(e.Name()) {
+		if e.IsDir() {
+			l.subdirs++
+		} else if l.takes(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -198,10 +201,14 @@ func (l *listing) listDir(dir string) []input {
 // skippedNote says what the listing left out, for a run's summary; empty
 // when nothing was.
 func (l *listing) skippedNote() string {
-	if l.skipped == 0 {
-		return ""
+	note := ""
+	if l.skipped > 0 {
+		note = fmt.Sprintf("; %s in folders skipped for %s (--all-files tries every file)", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"))
 	}
-	return fmt.Sprintf("; %s in folders skipped for %s (--all-files tries every file)", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"))
+	if l.subdirs > 0 {
+		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))
+	}
+	return note
 }
 
 // relKey is the key of path found in the folder root: its path below root.

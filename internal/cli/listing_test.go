@@ -27,8 +27,8 @@ func TestFolderSkipsCounted(t *testing.T) {
 		want string
 	}{
 		{[]string{dir}, ExitOK, "classified 1 of 1 image"},
-		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (--all-files tries every file)"},
-		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped"},
+		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (--all-files tries every file); 1 sub-folder not searched (-r descends into sub-folders)\n"},
+		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped for their names (--all-files tries every file)\n"},
 		{[]string{"--all-files", dir}, ExitFailed, "classified 2 of 3 images"},
 		{[]string{"--all-files", "-r", dir}, ExitFailed, "classified 2 of 4 images in"},
 	} {
@@ -41,6 +41,15 @@ func TestFolderSkipsCounted(t *testing.T) {
 	os.WriteFile(filepath.Join(empty, "boot.dat"), nil, 0o644)
 	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in "+empty+"; 1 file in folders skipped for its name") {
 		t.Errorf("folder without images: exit %d, %q", code, errs)
+	}
+	// A folder of folders names -r; it said "no images found in DIR" only.
+	nested := t.TempDir()
+	os.MkdirAll(filepath.Join(nested, "2024", "summer"), 0o755)
+	os.WriteFile(filepath.Join(nested, "2024", "summer", "a.png"), png, 0o644)
+	os.Mkdir(filepath.Join(nested, "2025"), 0o755)
+	want := "vitctl: no images found in " + nested + "; 2 sub-folders not searched (-r descends into sub-folders)\n"
+	if code, _, errs := run(t, "", "classify", nested); code != ExitFailed || errs != want {
+		t.Errorf("folder of folders: exit %d, %q; want %q", code, errs, want)
 	}
 }
 

@@ -180,12 +180,21 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 // summarize prints the one-line summary of n images, with note (what the
 // listing left out), and decides the exit status.
 func summarize(s streams, n, failed int, took time.Duration, note string) error {
-	fmt.Fprintf(s.err, "classified %d of %s in %.2fs (%.1f img/s), %d failed%s\n",
-		n-failed, nouns(n, "image"), took.Seconds(), float64(n-failed)/took.Seconds(), failed, note)
+	fmt.Fprintf(s.err, "classified %d of %s in %.2fs%s, %d failed%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, note)
 	if failed > 0 {
 		return errPartial
 	}
 	return nil
+}
+
+// rate is " (20.5 img/s)" for done images in took, or nothing when none
+// was done (a rate of 0.0 img/s said nothing but that).
+func rate(done int, took time.Duration) string {
+	if done == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f img/s)", float64(done)/took.Seconds())
 }
 
 // splitImages cuts the pixels of n images into n slices of per values.

@@ -256,8 +256,8 @@ func (e *embedding) summarize(s streams, out string, took time.Duration) error {
 	for i, d := range e.shape {
 		dims[i] = strconv.Itoa(d)
 	}
-	msg := fmt.Sprintf("embedded %d of %s in %.2fs (%.1f img/s), %d failed; %s pooling, %s values each",
-		e.done, nouns(e.done+e.failed, "image"), took.Seconds(), float64(e.done)/took.Seconds(), e.failed, e.base.Pool, strings.Join(dims, "×"))
+	msg := fmt.Sprintf("embedded %d of %s in %.2fs%s, %d failed; %s pooling, %s values each",
+		e.done, nouns(e.done+e.failed, "image"), took.Seconds(), rate(e.done, took), e.failed, e.base.Pool, strings.Join(dims, "×"))
 	if out != "" {
 		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
 	}

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -327,6 +329,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		return noImages(args, "", lst.skippedNote())
 	}
+	_, statErr := os.Stat(o.out)
+	made := errors.Is(statErr, fs.ErrNotExist) // removed again if no picture is drawn
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
@@ -380,11 +384,18 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := rep.close(); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
+	if failed == len(inputs) && made {
+		os.Remove(o.out) // empty: every input failed before its sub-folder was made
+	}
 	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start), lst.skippedNote())
 }
 
 func summarizeInspect(s streams, n, failed int, out string, took time.Duration, note string) error {
-	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, pictures in %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), out, note)
+	where := "pictures in " + out
+	if n == failed {
+		where = "no pictures drawn"
+	}
+	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), where, note)
 	if failed > 0 {
 		return errPartial
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -100,5 +101,31 @@ func TestSingleFileSummary(t *testing.T) {
 	code, _, errs := run(t, "", "classify", filepath.Join(imagesDir, "chelsea.png"))
 	if code != ExitOK || !strings.Contains(errs, "\nclassified 1 of 1 image in ") {
 		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestAllFailedSummary: a run whose every input fails gives no rate (it
+// said "(0.0 img/s)"), and inspect-attention says no picture was drawn (it
+// said "pictures in DIR") and leaves no empty --out folder it made.
+func TestAllFailedSummary(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "notes.png")
+	os.WriteFile(bad, []byte("not an image"), 0o644)
+	attn := filepath.Join(dir, "attn")
+	for _, tc := range []struct {
+		args []string
+		want string // regexp of the summary line
+	}{
+		{[]string{"classify", "-m", "fashion-vit", bad}, `(?m)^classified 0 of 1 image in \d+\.\d\ds, 1 failed\n\z`},
+		{[]string{"embed", "-m", "fashion-vit", bad}, `(?m)^embedded 0 of 1 image in \d+\.\d\ds, 1 failed; cls pooling, 64 values each\n\z`},
+		{[]string{"inspect-attention", "-m", "fashion-vit", bad, "--out", attn}, `(?m)^inspected 0 of 1 image in \d+\.\d\ds, no pictures drawn\n\z`},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitFailed || !regexp.MustCompile(tc.want).MatchString(errs) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 1 and a summary matching %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat(attn); !os.IsNotExist(err) {
+		t.Errorf("inspect-attention left %s (%v)", attn, err)
 	}
 }

@@ -29,7 +29,7 @@ func newModelsCmd(s streams) *cobra.Command {
 		Use:   "models",
 		Short: "List the models -m accepts by name",
 		Long: `models lists the models that -m takes by name, without a path: the ones
-built into vitctl (the first is the default), then those in vitctl's cache
+built into vitctl (the first, marked *, is the default), then those in vitctl's cache
 ($XDG_CACHE_HOME/vitctl), converted on first use from a Hugging Face
 repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The conversion
 of a folder that is gone, or has changed since (-m DIR converts it again),

@@ -89,6 +89,9 @@ func newRootCmd(s streams) *cobra.Command {
 	}
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion
+	}
 	typeArgErrors(root)
 	return root
 }

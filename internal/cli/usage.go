@@ -81,7 +81,20 @@ func runRoot(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cmd.Help()
 	}
+	if args[0] == "version" {
+		return usagef("unknown command \"version\": vitctl --version prints the version")
+	}
 	return usagef("unknown command %q%s (see vitctl --help)", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
+}
+
+// runCompletion is the completion command without a shell: its help, or,
+// for a shell it does not know, a usage error (cobra printed the help and
+// exited 0).
+func runCompletion(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	return usagef("completion: unknown shell %q: want bash, zsh, fish or powershell", args[0])
 }
 
 // typeArgErrors makes every argument check in the tree, cobra's own ones

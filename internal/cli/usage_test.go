@@ -35,6 +35,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},
 		{[]string{"classify", "-k"}, ExitUsage, "flag needs an argument"},
 		{[]string{"completion", "bash", "extra"}, ExitUsage, "extra"},
+		// An unknown shell printed the help and exited 0; "version" said
+		// "unknown command" only.
+		{[]string{"completion", "zsh2"}, ExitUsage, "vitctl: completion: unknown shell \"zsh2\": want bash, zsh, fish or powershell\n"},
+		{[]string{"completion"}, ExitOK, ""},
+		{[]string{"version"}, ExitUsage, "vitctl: unknown command \"version\": vitctl --version prints the version\n"},
 		{[]string{}, ExitOK, ""},
 	} {
 		code, _, stderr := run(t, "", tc.args...)

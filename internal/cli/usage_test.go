@@ -190,3 +190,15 @@ func TestHelpOneDefault(t *testing.T) {
 	}
 	walk(newRootCmd(streams{}))
 }
+
+// TestRootHelpStarts: vitctl alone says what it does first and how to
+// start; it said it "converts ViT checkpoints to GGUF model files", which
+// a first run of classify does not need.
+func TestRootHelpStarts(t *testing.T) {
+	for _, args := range [][]string{{}, {"help"}, {"--help"}} {
+		code, stdout, _ := run(t, "", args...)
+		if code != ExitOK || !strings.HasPrefix(stdout, "vitctl runs Vision Transformers") || !strings.Contains(stdout, "\n  vitctl classify photo.jpg\n") {
+			t.Errorf("vitctl %q: exit %d\n%s", args, code, stdout)
+		}
+	}
+}

@@ -174,7 +174,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if done == 0 {
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
-	return summarize(s, done, failed, time.Since(start), lst.skippedNote())
+	note := lst.skippedNote()
+	if o.scale.out != "" {
+		note = "; results in " + o.scale.out + note
+	}
+	return summarize(s, done, failed, time.Since(start), note)
 }
 
 // summarize prints the one-line summary of n images, with note (what the

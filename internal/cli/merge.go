@@ -82,7 +82,11 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 		err = tmp.commit()
 	}
 	if err == nil {
-		fmt.Fprintf(s.err, "merged %s from %s\n", nouns(m.Len(), "record"), nouns(len(files), "file"))
+		into := ""
+		if o.out != "" {
+			into = " into " + o.out
+		}
+		fmt.Fprintf(s.err, "merged %s from %s%s\n", nouns(m.Len(), "record"), nouns(len(files), "file"), into)
 	}
 	return err
 }

@@ -27,7 +27,11 @@ func TestWroteLinesStreams(t *testing.T) {
 		{[]string{"convert", src, "--out", at("m.gguf")}, false, `^wrote .*m\.gguf: 118\.1k parameters, f32, .*\n$`, `^$`},
 		{tinyBench("-o", "json", "--plot", at("b.png")), true, "", `(?m)^vitctl: wrote .*b\.png \(the p50 latency .*\)\n\z`},
 		{[]string{"embed", "-m", "fashion-vit", img, "--out", at("e.npy"), "-o", "jsonl"}, true, "", `e\.npy holds \(1, 64\)\n$`},
-		{[]string{"classify", "-m", "fashion-vit", img, "--out", at("c.jsonl")}, false, `^$`, `^classified 1 of 1 image .*\n$`},
+		// The summary of a run whose records went to --out names the file
+		// (embed's "e.npy holds", inspect-attention's "pictures in DIR");
+		// classify and merge did not.
+		{[]string{"classify", "-m", "fashion-vit", img, "--out", at("c.jsonl")}, false, `^$`, `^classified 1 of 1 image in .*, 0 failed; results in .*c\.jsonl\n$`},
+		{[]string{"merge", at("c.jsonl"), "--out", at("all.jsonl")}, false, `^$`, `^merged 1 record from 1 file into .*all\.jsonl\n$`},
 	} {
 		code, stdout, stderr := run(t, "", tc.args...)
 		if code != ExitOK {

@@ -71,13 +71,14 @@ an -o given wins over the name.`,
 	return cmd
 }
 
-func (o *classifyOptions) validate() error {
-	o.output.follow(o.scale.out)
-	return o.groups().validate()
+func (o *classifyOptions) validate() (note string, err error) {
+	note = o.output.follow(o.scale.out)
+	return note, o.groups().validate()
 }
 
 func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []string) error {
-	if err := o.validate(); err != nil {
+	formatNote, err := o.validate()
+	if err != nil {
 		return err
 	}
 	if err := o.scale.check(o.output.format.val); err != nil {
@@ -116,7 +117,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return err
 	}
 	inputs := sc.inputs
-	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
+	fmt.Fprint(s.err, formatNote) // after every check: an error stays one line
+	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
 	pl := &pipeline{

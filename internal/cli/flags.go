@@ -254,12 +254,19 @@ var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "j
 
 // follow makes the format the one the name of the results file path
 // says (results.json: json), when -o was not given and the command has
-// that format; an -o given wins over the name.
-func (o *outputFlags) follow(path string) {
-	f, ok := formatExts[strings.ToLower(filepath.Ext(path))]
-	if !o.format.set && ok && slices.Contains(o.format.names, f) {
+// that format; an -o given wins over the name, and follow returns a note
+// saying so when the name says another format ("" otherwise).
+func (o *outputFlags) follow(path string) string {
+	ext := filepath.Ext(path)
+	f, ok := formatExts[strings.ToLower(ext)]
+	switch {
+	case !ok:
+	case !o.format.set && slices.Contains(o.format.names, f):
 		o.format.val = f
+	case o.format.set && f != o.format.val:
+		return fmt.Sprintf("vitctl: note: --out %s gets %s, not %s (-o %s wins over the name)\n", path, o.format.val, strings.TrimPrefix(ext, "."), o.format.val)
 	}
+	return ""
 }
 
 // enumValue is a flag whose value is one of names (or an alias of one),

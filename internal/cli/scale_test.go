@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -431,23 +432,30 @@ func TestOutFormatFromName(t *testing.T) {
 		args []string // before --out NAME
 		name string
 		want string // how the file starts
+		note string // on stderr: an -o that wins over the name says so
 	}{
-		{nil, "r.json", "[\n  {\n    \"path\": "},
-		{nil, "R.JSON", "[\n  {\n    \"path\": "},
-		{nil, "r.jsonl", `{"path":`},
-		{nil, "r.ndjson", `{"path":`},
-		{nil, "r.csv", "path,model,model_sha256,rank,"},
-		{nil, "r.txt", img + "\n  1  "},
-		{nil, "r.dat", img + "\n  1  "},
-		{[]string{"-o", "csv"}, "r.json", "path,model,model_sha256,rank,"},
-		{[]string{"--output", "text"}, "r.jsonl", img + "\n  1  "},
-		{[]string{"--resume"}, "r.jsonl", `{"path":`},
+		{nil, "r.json", "[\n  {\n    \"path\": ", ""},
+		{nil, "R.JSON", "[\n  {\n    \"path\": ", ""},
+		{nil, "r.jsonl", `{"path":`, ""},
+		{nil, "r.ndjson", `{"path":`, ""},
+		{nil, "r.csv", "path,model,model_sha256,rank,", ""},
+		{nil, "r.txt", img + "\n  1  ", ""},
+		{nil, "r.dat", img + "\n  1  ", ""},
+		{[]string{"-o", "csv"}, "r.json", "path,model,model_sha256,rank,", "vitctl: note: --out OUT gets csv, not json (-o csv wins over the name)\n"},
+		{[]string{"--output", "text"}, "r.jsonl", img + "\n  1  ", "vitctl: note: --out OUT gets text, not jsonl (-o text wins over the name)\n"},
+		{[]string{"-o", "jsonl"}, "r.ndjson", `{"path":`, ""},
+		{[]string{"-o", "csv"}, "r.dat", "path,model,", ""},
+		{[]string{"--resume"}, "r.jsonl", `{"path":`, ""},
 	} {
 		out := filepath.Join(t.TempDir(), tc.name)
 		args := append(append([]string{"classify", "-m", "fashion-vit"}, tc.args...), "--out", out, img)
 		code, stdout, errs := run(t, "", args...)
 		if b, _ := os.ReadFile(out); code != ExitOK || stdout != "" || !strings.HasPrefix(string(b), tc.want) {
 			t.Errorf("%q: exit %d, stdout %q, file starts %.40q, want %q\n%s", args, code, stdout, b, tc.want, errs)
+		}
+		note := regexp.MustCompile(`(?m)^vitctl: note: .*\n`).FindString(errs)
+		if want := strings.ReplaceAll(tc.note, "OUT", out); note != want {
+			t.Errorf("%q: note %q, want %q", args, note, want)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func WriteChart(w io.Writer, rows []Row, title string, width, height int) error 
 	if len(ss) == 0 {
 		return fmt.Errorf("no measured rows to chart")
 	}
-	lat, thr := newPanel("latency per image, p50 [ms]"), newPanel("throughput [images/s]")
+	lat, thr := newPanel("latency per image, p50 [ms]"), newPanel("throughput, mean [images/s]")
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
 	leg.Padding = vg.Points(3)

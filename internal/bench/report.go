@@ -30,7 +30,7 @@ type Row struct {
 	BatchP90ms     float64 `json:"latency_p90_ms"`
 	ImageP50ms     float64 `json:"per_image_p50_ms"`
 	ImageP90ms     float64 `json:"per_image_p90_ms"`
-	ImagesPerSec   float64 `json:"images_per_second"` // batch·runs / time of the timed runs
+	ImagesPerSec   float64 `json:"images_per_second"` // batch·runs / time of the timed runs: the mean's rate, not the p50's
 	GFLOPsPerSec   float64 `json:"gflops_per_second"` // gflops_per_image · images_per_second
 	PeakRSSBytes   int64   `json:"peak_rss_bytes"`    // 0 when unknown
 	PeakRSSScope   string  `json:"peak_rss_scope"`    // "row", "process" or "unknown"
@@ -170,9 +170,11 @@ func WriteCSV(w io.Writer, rows []Row) error {
 }
 
 // WriteText writes an aligned table for people; JSON and CSV carry more.
+// Its rates are the mean's (images_per_second), marked so, beside p50
+// latencies.
 func WriteText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s\tGFLOP/s\tCPU\tpeak RSS\tkernel\t")
+	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s(mean)\tGFLOP/s(mean)\tCPU\tpeak RSS\tkernel\t")
 	for i := range rows {
 		r := &rows[i]
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",

@@ -142,6 +142,14 @@ func TestCSVAndText(t *testing.T) {
 	if len(lines) != len(rows)+1 || !strings.Contains(lines[1], "86.6M") || !strings.Contains(lines[1], " 35.1 ") {
 		t.Errorf("text table:\n%s", buf.String())
 	}
+	// The rates are the mean's, not 1/p50 (the progress line's): the
+	// header says so.
+	header := strings.Fields(lines[0])
+	for _, want := range []string{"p50/img", "img/s(mean)", "GFLOP/s(mean)"} {
+		if !slices.Contains(header, want) {
+			t.Errorf("text header %q has no %q", lines[0], want)
+		}
+	}
 }
 
 // TestNonSquareRow: a 384×224 row has image_size 0, its width and height in

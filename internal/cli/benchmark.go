@@ -61,9 +61,11 @@ func newBenchmarkCmd(s streams) *cobra.Command {
 needed), or of a model file with -m, for every combination of the lists
 given, and prints one row per combination: tokens, parameters, GFLOPs per
 image (multiply-add = 2; every matrix product, see docs/benchmark.md), load
-time, p50/p90 latency per batch and per image, images/s (batch × runs ÷
-the timed runs' time), achieved GFLOP/s, CPU, peak RSS and the kernel that
-ran.
+time, p50/p90 latency per batch and per image, img/s(mean) (batch × runs ÷
+the timed runs' time: the mean run's rate, which counts slow runs, where
+the progress line's "images/s at that p50" is 1 ÷ p50 per image), achieved
+GFLOP/s(mean) (GFLOP/img × img/s(mean)), CPU, peak RSS and the kernel that
+ran. In -o json and csv they are images_per_second and gflops_per_second.
 
 CPU is the CPU time the process got while the row ran ÷ (its wall time ×
 threads). Near 100 % the threads had their CPUs; well below, the row waited
@@ -295,7 +297,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		if err != nil {
 			return fmt.Errorf("--plot: %w", err)
 		}
-		fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the throughput against tokens per image, %s)\n", o.plot, nouns(len(rep.Rows), "row"))
+		fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the mean throughput against tokens per image, %s)\n", o.plot, nouns(len(rep.Rows), "row"))
 	}
 	return nil
 }

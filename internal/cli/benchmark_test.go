@@ -76,7 +76,7 @@ func TestBenchmarkCSVAndPlot(t *testing.T) {
 		t.Errorf("chart: %dx%d, %v", cfg.Width, cfg.Height, err)
 	}
 	// It says what it wrote; it wrote the chart without a word.
-	if want := "vitctl: wrote " + path + " (the p50 latency and the throughput against tokens per image, 4 rows)\n"; !strings.HasSuffix(errs, want) {
+	if want := "vitctl: wrote " + path + " (the p50 latency and the mean throughput against tokens per image, 4 rows)\n"; !strings.HasSuffix(errs, want) {
 		t.Errorf("stderr %q: want it to end with %q", errs, want)
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*"))

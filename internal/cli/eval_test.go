@@ -150,7 +150,7 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 		name, list string
 		bad        []string
 	}{
-		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"missing.png: cannot read: no such file"}},
+		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"missing.png: no such file or directory"}},
 		{"truncated and empty", "cut.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", []string{"cut.png: ", "empty.png: empty file"}},
 	} {
 		list := filepath.Join(dir, "l.csv")

@@ -3,10 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -33,12 +31,8 @@ func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) 
 	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		f, err := os.Open(path)
-		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) { // its text repeats the path
-				err = pe.Err
-			}
-			return nil, fmt.Errorf("%s: cannot read: %w", path, err)
+		if err != nil { // worded as expand words a missing argument
+			return nil, fmt.Errorf("%s: %w", path, statError(err))
 		}
 		defer f.Close()
 		return loadNpy(path, f, p)

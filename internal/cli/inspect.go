@@ -77,7 +77,7 @@ probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it (and
 the maps through all layers over the whole photo too), into one sub-folder
 of DIR per image (named after the image file; -2, -3, … when
-names repeat). IMAGE may be an image file, an http(s):// URL of one, a .npy
+names repeat), put in place only when all its pictures are written. IMAGE may be an image file, an http(s):// URL of one, a .npy
 file of preprocessed pixels, a folder (its image files; -r for sub-folders
 too) or - to read paths from stdin. Each sub-folder holds:
 
@@ -433,7 +433,8 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 	}
 }
 
-// inspectOne runs one image and writes its pictures into dir, filling sum.
+// inspectOne runs one image and writes its pictures into dir (all or none
+// of them: see pictureFolder), filling sum.
 // With grads (the gradient methods), class is the one to explain, −1 the
 // predicted one. need is the run's memory estimate without the photo.
 func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, need memNeed, dir string, sum *inspectSummary) error {
@@ -478,10 +479,12 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		all := topK(logits, cfg.Labels, len(logits))
 		sum.Class = &all[slices.IndexFunc(all, func(p prediction) bool { return p.Index == class })]
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	folder, err := newPictureFolder(dir)
+	if err != nil {
 		return err
 	}
-	w := &pictureWriter{dir: dir}
+	defer folder.abort()
+	w := folder.writer()
 	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
 	if photo != nil {
 		box := imageio.InputBox(photo.W, photo.H, pre)
@@ -527,7 +530,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	if w.err != nil {
 		return w.err
 	}
-	return removeStale(dir, sum.Files)
+	return folder.commit(sum.Files)
 }
 
 // pictureName matches the files inspect-attention writes into an image's

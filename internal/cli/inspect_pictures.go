@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -248,9 +251,11 @@ func rawAttention(probs [][]float32, layers, heads []int, T int) *npy.Array {
 // pictureWriter writes files into dir, each through a temporary file in
 // the same folder and a rename, so a reader never sees half a file. It is
 // safe for concurrent use, keeps the first error and starts no write after
-// it.
+// it. Errors name the files as in shown (dir when empty): dir is the
+// temporary folder of a pictureFolder.
 type pictureWriter struct {
 	dir   string
+	shown string
 	mu    sync.Mutex
 	files []string
 	err   error
@@ -265,6 +270,9 @@ func (w *pictureWriter) file(name string, write func(io.Writer) error) {
 		return
 	}
 	err := writeFileAtomic(filepath.Join(w.dir, name), write)
+	if err != nil && w.shown != "" {
+		err = fmt.Errorf("writing %s: %w", filepath.Join(w.shown, name), errors.Unwrap(err))
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil && w.err == nil {
@@ -279,4 +287,78 @@ func (w *pictureWriter) failed() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err != nil
+}
+
+// pictureFolder is one image's folder of pictures, dir, written whole or
+// not at all: the pictures go into a temporary folder beside dir
+// (".NAME.*.tmp"), which commit puts in place and abort removes. A failed
+// image leaves neither a part of its pictures nor a changed dir behind.
+type pictureFolder struct {
+	dir, tmp string
+}
+
+// newPictureFolder makes the temporary folder for dir's pictures, after
+// checking that dir, if there, is a folder.
+func newPictureFolder(dir string) (*pictureFolder, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("%s: is a file, where this image's folder of pictures goes; move it or give another --out", dir)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".*.tmp")
+	if err == nil {
+		err = os.Chmod(tmp, 0o755) // MkdirTemp makes it 0700
+	}
+	if err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return nil, fmt.Errorf("making %s: %w", dir, statError(err))
+	}
+	return &pictureFolder{dir: dir, tmp: tmp}, nil
+}
+
+// writer writes into the temporary folder, naming dir in its errors.
+func (f *pictureFolder) writer() *pictureWriter {
+	return &pictureWriter{dir: f.tmp, shown: f.dir}
+}
+
+// commit puts the pictures (files, in the temporary folder) in place: the
+// temporary folder becomes dir or, when dir is there from an earlier run,
+// the files move into it and the earlier run's other pictures are removed
+// (files of other names stay). Nothing moves if one of files is a folder
+// in dir.
+func (f *pictureFolder) commit(files []string) error {
+	if _, err := os.Stat(f.dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(f.tmp, f.dir); err != nil {
+			return fmt.Errorf("moving the pictures into %s: %w", f.dir, linkCause(err))
+		}
+		f.tmp = ""
+		return nil
+	}
+	for _, name := range files {
+		if st, err := os.Lstat(filepath.Join(f.dir, name)); err == nil && st.IsDir() {
+			return fmt.Errorf("%s: is a folder, where the picture %s goes; move it away", filepath.Join(f.dir, name), name)
+		}
+	}
+	for _, name := range files {
+		if err := os.Rename(filepath.Join(f.tmp, name), filepath.Join(f.dir, name)); err != nil {
+			return fmt.Errorf("moving %s into %s: %w", name, f.dir, linkCause(err))
+		}
+	}
+	return removeStale(f.dir, files)
+}
+
+// abort removes the temporary folder, unless commit renamed it into place.
+func (f *pictureFolder) abort() {
+	if f.tmp != "" {
+		os.RemoveAll(f.tmp)
+	}
+}
+
+// linkCause is the reason of a failed rename, without the paths.
+func linkCause(err error) error {
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }

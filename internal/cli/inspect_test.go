@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -830,6 +832,142 @@ func TestInspectPhotoMemory(t *testing.T) {
 			_, err := os.Stat(filepath.Join(out, "big", "rollout_photo.png"))
 			if tc.want == ExitOK && err != nil || tc.want != ExitOK && err == nil {
 				t.Errorf("big/rollout_photo.png: %v (exit %d)", err, code)
+			}
+		})
+	}
+}
+
+// TestInspectAllOrNothing: an image that fails once its pictures are being
+// written leaves its folder as it was (no part of this run's pictures, no
+// temporary folder), and the run goes on to the next image.
+func TestInspectAllOrNothing(t *testing.T) {
+	img, next := filepath.Join(imagesDir, "chelsea.png"), filepath.Join(imagesDir, "coffee.png")
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, out string) // makes what is in the way
+		msg   string
+	}{
+		{"a picture's name is a folder", func(t *testing.T, out string) {
+			os.MkdirAll(filepath.Join(out, "chelsea", "summary.json"), 0o755)
+			os.WriteFile(filepath.Join(out, "chelsea", "rollout.png"), []byte("an earlier run's"), 0o644)
+		}, "chelsea/summary.json: is a folder, where the picture summary.json goes; move it away"},
+		{"the image's folder is a file", func(t *testing.T, out string) {
+			os.WriteFile(filepath.Join(out, "chelsea"), []byte("mine"), 0o644)
+		}, "chelsea: is a file, where this image's folder of pictures goes; move it or give another --out"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			tc.setup(t, out)
+			before := treeOf(t, out)
+			code, stdout, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--layers", "5", "--size", "28", "--out", out, "-o", "jsonl", img, next)
+			if code != ExitFailed || strings.Count(stdout, "\n") != 2 {
+				t.Fatalf("exit %d, want 1; stderr %s; stdout %s", code, errs, stdout)
+			}
+			if !strings.Contains(errs, tc.msg) {
+				t.Errorf("stderr %q should contain %q", errs, tc.msg)
+			}
+			after := treeOf(t, out)
+			for name, was := range before {
+				if after[name] != was {
+					t.Errorf("%s changed: %q, was %q", name, after[name], was)
+				}
+			}
+			for name := range after {
+				if _, ok := before[name]; !ok && !strings.HasPrefix(name, "coffee"+string(filepath.Separator)) && name != "coffee" {
+					t.Errorf("left behind: %s", name)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, "coffee", "summary.json")); err != nil {
+				t.Errorf("the image after the failed one: %v", err)
+			}
+		})
+	}
+}
+
+// treeOf maps each file and folder under dir to its content ("<dir>" for a
+// folder).
+func treeOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	tree := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			tree[rel] = "<dir>"
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		tree[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// TestPictureFolder: pictures written into a pictureFolder appear all
+// together when committed, and not at all when a write fails midway, new
+// folder or earlier run's.
+func TestPictureFolder(t *testing.T) {
+	fail := errors.New("disk full")
+	for _, tc := range []struct {
+		name    string
+		earlier []string // files already in the folder
+		failAt  int      // the write that fails; -1 none
+		want    []string // the folder's files after; nil: no folder
+	}{
+		{"new, all written", nil, -1, []string{"input.png", "rollout.png", "summary.json"}},
+		{"new, fails midway", nil, 2, nil},
+		{"earlier run, all written", []string{"layer00_grid.png", "notes.txt", "rollout.png"}, -1, []string{"input.png", "notes.txt", "rollout.png", "summary.json"}},
+		{"earlier run, fails midway", []string{"layer00_grid.png", "notes.txt", "rollout.png"}, 2, []string{"layer00_grid.png", "notes.txt", "rollout.png"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			dir := filepath.Join(out, "img")
+			for _, name := range tc.earlier {
+				os.MkdirAll(dir, 0o755)
+				os.WriteFile(filepath.Join(dir, name), []byte("earlier"), 0o644)
+			}
+			f, err := newPictureFolder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := f.writer()
+			for i, name := range []string{"input.png", "rollout.png", "summary.json"} {
+				w.file(name, func(fw io.Writer) error {
+					fw.Write([]byte("new"))
+					if i == tc.failAt {
+						return fail
+					}
+					return nil
+				})
+			}
+			if w.err == nil {
+				err = f.commit(w.files)
+			} else if !errors.Is(w.err, fail) || !strings.Contains(w.err.Error(), filepath.Join(dir, "summary.json")) {
+				t.Errorf("error %q should name %s and say why", w.err, filepath.Join(dir, "summary.json"))
+			}
+			f.abort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, _ := os.ReadDir(out)
+			if want := min(1, len(tc.want)); len(entries) != want {
+				t.Fatalf("%s holds %d entries, want %d (no temporary folder)", out, len(entries), want)
+			}
+			var got []string
+			files, _ := os.ReadDir(dir)
+			for _, e := range files {
+				got = append(got, e.Name())
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("folder holds %q, want %q", got, tc.want)
+			}
+			if st, err := os.Stat(dir); err == nil && st.Mode().Perm() != 0o755 && tc.earlier == nil {
+				t.Errorf("folder mode %v, want 0755", st.Mode().Perm())
 			}
 		})
 	}

@@ -129,3 +129,32 @@ func TestAllFailedSummary(t *testing.T) {
 		t.Errorf("inspect-attention left %s (%v)", attn, err)
 	}
 }
+
+// TestMissingInputWording: a missing file is worded the same whether it
+// was an argument, a line on stdin or a line of a --from-file list, an
+// image or a .npy file; a listed one said "NAME: cannot read: no such file
+// or directory", an argument "NAME: no such file or directory".
+func TestMissingInputWording(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"missing.jpg", "missing.npy"} {
+		p := filepath.Join(dir, name)
+		list := filepath.Join(dir, "list.txt")
+		os.WriteFile(list, []byte(p+"\n"), 0o644)
+		want := "vitctl: " + p + ": no such file or directory\n"
+		for _, tc := range []struct {
+			how, stdin string
+			args       []string
+		}{
+			{"argument", "", []string{"classify", p}},
+			{"stdin", p + "\n", []string{"classify", "-"}},
+			{"--from-file", "", []string{"classify", "--from-file", list}},
+			{"embed stdin", p + "\n", []string{"embed", "-"}},
+			{"inspect-attention stdin", p + "\n", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), "-"}},
+		} {
+			code, _, errs := run(t, tc.stdin, append(tc.args, "-m", "fashion-vit")...)
+			if code != ExitFailed || !strings.Contains(errs, want) {
+				t.Errorf("%s, %s: exit %d, stderr:\n%s\nwant exit 1 and %q", name, tc.how, code, errs, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +35,11 @@ after file. It fails, naming the files, when a path has two records, the
 records are from two models (model_sha256) or hold top_k lists of two
 lengths (shards run with different -k), a file ends with a torn
 line (its shard was killed: run it again with --resume), or the files
-hold no record at all. A file named
-twice, or the --out file among the files, is a usage error. With the run's inputs (--inputs, -r, --from-file, as given to
+hold no record at all. A file named twice, the --out file among the
+files, and a file that is not classify's records (not JSONL records, or
+records without "model_sha256" or without "top_k" or "error": a
+path,label list, embed's vectors), as classify --resume refuses it, are
+usage errors. With the run's inputs (--inputs, -r, --from-file, as given to
 classify) it also checks that every input has a record and that no record
 is for another path. docs/scale.md shows a whole sharded run.`,
 		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl
@@ -138,6 +142,10 @@ func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 		}
 		err = m.Add(name, f, w)
 		f.Close()
+		_, notResults := errors.AsType[*shard.NotResultsError](err)
+		if _, ok := errors.AsType[*shard.NotRecordsError](err); ok || notResults { // not a run's records at all, as classify --resume refuses
+			return nil, usagef("%w; merge joins the files classify -o jsonl --out wrote", err)
+		}
 		if err != nil {
 			return nil, err
 		}

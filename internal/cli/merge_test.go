@@ -50,7 +50,7 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("shard 1 with -k 2: exit %d\n%s", code, errs)
 	}
 	other := filepath.Join(dir, "other.jsonl")
-	os.WriteFile(other, []byte(`{"path":"elsewhere.png"}`+"\n"), 0o644)
+	os.WriteFile(other, []byte(`{"path":"elsewhere.png","model":"vit-tiny-in1k","model_sha256":"89d044742132","error":"no such file or directory"}`+"\n"), 0o644)
 	for _, tc := range []struct {
 		files []string
 		want  string
@@ -119,6 +119,45 @@ func TestMergeNoRecords(t *testing.T) {
 			if code != ExitFailed || stdout != "" || errs != tc.want || err == nil {
 				t.Errorf("%q: exit %d, stdout %q, --out written: %v, stderr\n%s\nwant exit 1 and\n%s", args, code, stdout, err == nil, errs, tc.want)
 			}
+		}
+	}
+}
+
+// TestMergeRefusesNotResults: records classify did not write (a path,label
+// list, embed's vectors) and files that are not records at all are
+// refused as classify --resume refuses them, naming the file and the line,
+// with exit status 2 and no --out written; merge took the first two.
+func TestMergeRefusesNotResults(t *testing.T) {
+	dir, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
+	good := filepath.Join(dir, "good.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", good, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	code, vectors, errs := run(t, "", "embed", "-m", "fashion-vit", img)
+	if code != ExitOK {
+		t.Fatalf("embed: exit %d\n%s", code, errs)
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	embed := write("embed.jsonl", vectors)
+	labels := write("labels.jsonl", `{"path":"a.png","label":"cat"}`+"\n")
+	notes := write("notes.jsonl", "some notes\n")
+	out := filepath.Join(dir, "all.jsonl")
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{labels, "vitctl: " + labels + ` does not hold classify results (line 1: the record for a.png has no "model_sha256" and no "top_k" nor "error": "{\"path\":\"a.png\",\"label\":\"cat\"}"); merge joins the files classify -o jsonl --out wrote` + "\n"},
+		{embed, "vitctl: " + embed + ` does not hold classify results (line 1: the record for ` + img + ` has no "top_k" nor "error": `},
+		{notes, "vitctl: " + notes + ` is not a vitctl JSONL results file (its first line is not a JSON record with a "path": "some notes"); merge joins the files classify -o jsonl --out wrote` + "\n"},
+	} {
+		os.Remove(out)
+		code, _, errs := run(t, "", "merge", "--out", out, good, tc.file)
+		_, err := os.Stat(out)
+		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) || err == nil {
+			t.Errorf("%s: exit %d, --out written: %v, stderr\n%s\nwant exit 2 and\n%s", filepath.Base(tc.file), code, err == nil, errs, tc.want)
 		}
 	}
 }

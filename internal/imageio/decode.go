@@ -243,9 +243,9 @@ func readAll(r io.Reader, maxPixels int) ([]byte, error) {
 }
 
 func readFile(path string, maxPixels int) ([]byte, error) {
-	st, err := os.Stat(path)
+	st, err := os.Stat(path) // its errors say the reason only, as the CLI's listing of arguments does
 	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
+		return nil, unwrapPath(err)
 	}
 	if st.IsDir() {
 		return nil, errors.New("is a directory, not an image file")
@@ -255,7 +255,7 @@ func readFile(path string, maxPixels int) ([]byte, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
+		return nil, unwrapPath(err)
 	}
 	defer f.Close()
 	return readAll(f, maxPixels)

@@ -7,7 +7,8 @@ import (
 )
 
 // Merger joins the JSONL files of a sharded run, copying every record once.
-// A path with records in two files, or in one file twice, records of two
+// A record classify did not write (a *NotResultsError, as Resume refuses),
+// a path with records in two files, or in one file twice, records of two
 // models or with top_k lists of two lengths (shards run with different
 // -k), and a file whose last line is torn are errors that name the files.
 type Merger struct {
@@ -23,6 +24,9 @@ func NewMerger() *Merger { return &Merger{from: map[string]string{}} }
 func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 	cr := &countingReader{r: r}
 	complete, err := ScanRecords(cr, func(rec Record, line []byte) error {
+		if !rec.classified() {
+			return &NotResultsError{line, rec}
+		}
 		if prev, ok := m.from[rec.Path]; ok {
 			return fmt.Errorf("a second record for %s (the first is in %s)", rec.Path, prev)
 		}
@@ -39,6 +43,9 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 	if _, ok := errors.AsType[*NotRecordsError](err); ok {
 		return fmt.Errorf("%s is not a vitctl JSONL results file (%w)", name, err)
 	}
+	if _, ok := errors.AsType[*NotResultsError](err); ok {
+		return fmt.Errorf("%s does not hold classify results (%w)", name, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -49,8 +56,8 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 }
 
 // oneTopK checks that records hold top_k lists of one length: the first
-// record with a top_k sets it, and records without one (a failed input's,
-// embed's) join any.
+// record with a top_k sets it, and records without one (a failed input's)
+// join any.
 type oneTopK struct {
 	first Record // the first record with a top_k
 	file  string // the file holding first

@@ -7,10 +7,15 @@ import (
 )
 
 func TestMerger(t *testing.T) {
-	a := "{\"path\":\"x\"}\n{\"path\":\"y\"}\n"
-	b := "{\"path\":\"z\",\"top_k\":[]}\n"
-	top2 := "{\"path\":\"u\",\"top_k\":[{\"label\":\"a\"},{\"label\":\"b\"}]}\n"
-	top5 := "{\"path\":\"v\",\"top_k\":[1,2,3,4,5]}\n"
+	// Records as classify writes them: a failed input's (an error, no
+	// top_k) and a classified one's, of model m (sha256 aa).
+	failed := func(path string) string {
+		return "{\"path\":\"" + path + "\",\"model\":\"m\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n"
+	}
+	a := failed("x") + failed("y")
+	b := failed("z")
+	top2 := "{\"path\":\"u\",\"model_sha256\":\"aa\",\"top_k\":[{\"label\":\"a\"},{\"label\":\"b\"}]}\n"
+	top5 := "{\"path\":\"v\",\"model_sha256\":\"aa\",\"top_k\":[1,2,3,4,5]}\n"
 	for _, tc := range []struct {
 		name  string
 		files []string
@@ -19,19 +24,25 @@ func TestMerger(t *testing.T) {
 	}{
 		{"disjoint", []string{a, b}, a + b, ""},
 		{"empty shard", []string{a, "", b}, a + b, ""},
-		{"twice", []string{a, "{\"path\":\"y\"}\n"}, "", "f1: line 1: a second record for y (the first is in f0)"},
+		{"twice", []string{a, failed("y")}, "", "f1: line 1: a second record for y (the first is in f0)"},
 		{"torn", []string{a, b + "{\"path\":\"w"}, "", "f1: ends with a torn line"},
 		{"garbage", []string{"oops\n"}, "", "f0 is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"oops\")"},
 		{"text without a newline", []string{a, "oops"}, "", "f1 is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"oops\")"},
 		{"garbage after records", []string{a + "oops"}, "", "f0: line 3 is not a JSON record with a path: \"oops\""},
-		{"one model", []string{"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\"}\n", "{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\"}\n"},
-			"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\"}\n{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\"}\n", ""},
-		{"two models", []string{a, "{\"path\":\"w\",\"model\":\"a\",\"model_sha256\":\"aa\"}\n", "{\"path\":\"v\",\"model\":\"b\",\"model_sha256\":\"bb\"}\n"}, "",
-			"f2: line 1: the record for v is from model b (sha256 bb), but f1 holds records from a (sha256 aa)"},
-		{"one -k, failed inputs without top_k", []string{top2 + a, "{\"path\":\"w\",\"top_k\":[1,2]}\n"}, top2 + a + "{\"path\":\"w\",\"top_k\":[1,2]}\n", ""},
+		{"not results: a path,label list", []string{a, "{\"path\":\"w\",\"label\":\"cat\"}\n"}, "",
+			"f1 does not hold classify results (line 1: the record for w has no \"model_sha256\" and no \"top_k\" nor \"error\": \"{\\\"path\\\":\\\"w\\\",\\\"label\\\":\\\"cat\\\"}\")"},
+		{"not results: embed's", []string{a + "{\"path\":\"w\",\"model\":\"m\",\"model_sha256\":\"aa\",\"shape\":[2],\"embedding\":[1,2]}\n"}, "",
+			"f0 does not hold classify results (line 3: the record for w has no \"top_k\" nor \"error\""},
+		{"not results: no model_sha256", []string{"{\"path\":\"w\",\"top_k\":[1]}\n"}, "",
+			"f0 does not hold classify results (line 1: the record for w has no \"model_sha256\":"},
+		{"one model", []string{"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", "{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n"},
+			"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", ""},
+		{"two models", []string{a, "{\"path\":\"w\",\"model\":\"a\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", "{\"path\":\"v\",\"model\":\"b\",\"model_sha256\":\"bb\",\"error\":\"e\"}\n"}, "",
+			"f2: line 1: the record for v is from model b (sha256 bb), but f0 holds records from m (sha256 aa)"},
+		{"one -k, failed inputs without top_k", []string{top2 + a, "{\"path\":\"w\",\"model_sha256\":\"aa\",\"top_k\":[1,2]}\n"}, top2 + a + "{\"path\":\"w\",\"model_sha256\":\"aa\",\"top_k\":[1,2]}\n", ""},
 		{"another -k", []string{a, top2, top5}, "",
 			"f2: line 1: the record for v holds the top 5 labels, but f1 holds the top 2 labels of each image: were the runs given different -k?"},
-		{"another -k in one file", []string{top2 + "{\"path\":\"v\",\"top_k\":[1]}\n"}, "",
+		{"another -k in one file", []string{top2 + "{\"path\":\"v\",\"model_sha256\":\"aa\",\"top_k\":[1]}\n"}, "",
 			"f0: line 2: the record for v holds the top 1 label, but f0 holds the top 2 labels of each image"},
 	} {
 		m := NewMerger()

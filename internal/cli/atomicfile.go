@@ -15,7 +15,12 @@ import (
 // a partial file under the real name. Errors name path, never the
 // temporary file.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := createAtomic(path)
+	return writeThrough(createAtomic, path, write)
+}
+
+// writeThrough is writeFileAtomic with the temporary file from create.
+func writeThrough(create func(string) (*atomicFile, error), path string, write func(io.Writer) error) error {
+	f, err := create(path)
 	if err != nil {
 		return err
 	}
@@ -27,21 +32,33 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 }
 
 // atomicFile is a temporary file beside path that commit renames to path.
+// Its lock (held until the rename or the removal) tells a later run that
+// it is not a killed run's (removeStaleTempFiles).
 type atomicFile struct {
 	*os.File
-	path string
+	path   string
+	unlock func()
 }
 
+// createAtomic makes path's temporary file, after removing those a killed
+// run left beside path.
 func createAtomic(path string) (*atomicFile, error) {
+	removeStaleTempFiles(path)
+	return createTemp(path)
+}
+
+// createTemp makes path's temporary file, ".NAME.*.tmp" beside it.
+func createTemp(path string) (*atomicFile, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return nil, hideTemp(err, path)
 	}
-	return &atomicFile{File: f, path: path}, nil
+	return &atomicFile{File: f, path: path, unlock: holdLock(f.Name())}, nil
 }
 
 // commit closes the file and renames it into place.
 func (f *atomicFile) commit() error {
+	defer f.unlock() // after the rename: an unlocked temporary may be removed
 	err := f.Close()
 	if err == nil {
 		err = os.Chmod(f.Name(), 0o644)
@@ -60,6 +77,7 @@ func (f *atomicFile) commit() error {
 func (f *atomicFile) abort() {
 	f.Close()
 	os.Remove(f.Name())
+	f.unlock()
 }
 
 // hideTemp rewrites an error in writing path as one naming path, never

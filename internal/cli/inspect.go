@@ -334,6 +334,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	removeStaleTempFolders(o.out)
 	var grads *gradPass
 	class := -1
 	if needsGrads(o.methods) {

@@ -269,7 +269,8 @@ func (w *pictureWriter) file(name string, write func(io.Writer) error) {
 	if w.failed() {
 		return
 	}
-	err := writeFileAtomic(filepath.Join(w.dir, name), write)
+	// createTemp: a new temporary folder holds no killed run's files.
+	err := writeThrough(createTemp, filepath.Join(w.dir, name), write)
 	if err != nil && w.shown != "" {
 		err = fmt.Errorf("writing %s: %w", filepath.Join(w.shown, name), errors.Unwrap(err))
 	}
@@ -295,6 +296,7 @@ func (w *pictureWriter) failed() bool {
 // image leaves neither a part of its pictures nor a changed dir behind.
 type pictureFolder struct {
 	dir, tmp string
+	unlock   func() // tmp's lock: see removeStaleTempFolders
 }
 
 // newPictureFolder makes the temporary folder for dir's pictures, after
@@ -313,7 +315,7 @@ func newPictureFolder(dir string) (*pictureFolder, error) {
 		}
 		return nil, fmt.Errorf("making %s: %w", dir, statError(err))
 	}
-	return &pictureFolder{dir: dir, tmp: tmp}, nil
+	return &pictureFolder{dir: dir, tmp: tmp, unlock: holdLock(tmp)}, nil
 }
 
 // writer writes into the temporary folder, naming dir in its errors.
@@ -347,11 +349,13 @@ func (f *pictureFolder) commit(files []string) error {
 	return removeStale(f.dir, files)
 }
 
-// abort removes the temporary folder, unless commit renamed it into place.
+// abort removes the temporary folder, unless commit renamed it into place,
+// and drops its lock: call it after commit too.
 func (f *pictureFolder) abort() {
 	if f.tmp != "" {
 		os.RemoveAll(f.tmp)
 	}
+	f.unlock()
 }
 
 // linkCause is the reason of a failed rename, without the paths.

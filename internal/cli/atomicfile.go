@@ -68,10 +68,18 @@ func (f *atomicFile) commit() error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		if st, serr := os.Lstat(f.path); serr == nil && st.IsDir() { // made after checkOutputFile looked
+			return fmt.Errorf("%s: %w", f.path, errFolderInWay)
+		}
 		return hideTemp(err, f.path)
 	}
 	return nil
 }
+
+// errFolderInWay is commit's error when a folder has the output file's
+// name (the rename says "file exists"), worded as inspect-attention's for
+// a picture's name.
+var errFolderInWay = errors.New("is a folder, where the output file goes; move it away or give another name")
 
 // abort closes and removes the temporary file.
 func (f *atomicFile) abort() {

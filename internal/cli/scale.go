@@ -175,7 +175,7 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int
 	if r.log.Len() == 0 || len(all) == 0 {
 		return nil
 	}
-	if first.ModelSHA256 != "" && first.ModelSHA256 != id.ModelSHA256 {
+	if first.ModelSHA256 != id.ModelSHA256 {
 		return usagef("--resume: %s holds records from model %s (sha256 %s), and this run's model is %s (sha256 %s): give -m %s, or another --out",
 			name, first.Model, first.ModelSHA256, id.Model, id.ModelSHA256, first.Model)
 	}

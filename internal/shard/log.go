@@ -61,20 +61,20 @@ type MixedError struct{ msg string }
 
 func (e *MixedError) Error() string { return e.msg }
 
-// oneModel checks that records name one model: the first record naming
-// its model's SHA-256 sets it, and records that name none join any.
+// oneModel checks that records name one model: the first record's SHA-256
+// sets it. Every record names its model: Resume and Merger, its only
+// users, refuse one that does not (NotResultsError) before add.
 type oneModel struct {
-	first Record // the first record naming its model, else the first record
+	first Record // the first record
 	file  string // the file holding first
-	seen  bool
 }
 
 // add checks rec, read from file, against the records before it.
 func (o *oneModel) add(rec Record, file string) error {
-	if !o.seen || o.first.ModelSHA256 == "" && rec.ModelSHA256 != "" {
-		o.first, o.file, o.seen = rec, file, true
+	if o.first.ModelSHA256 == "" {
+		o.first, o.file = rec, file
 	}
-	if rec.ModelSHA256 == "" || rec.ModelSHA256 == o.first.ModelSHA256 {
+	if rec.ModelSHA256 == o.first.ModelSHA256 {
 		return nil
 	}
 	return &MixedError{fmt.Sprintf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
@@ -149,8 +149,7 @@ type Log struct {
 	Dropped int64 // bytes of a torn last line removed by Resume
 }
 
-// First is the file's first record naming a model, else its first; zero
-// when it has none.
+// First is the file's first record; zero when it has none.
 func (l *Log) First() Record { return l.model.first }
 
 // FirstTopK is the file's first record with a top_k; zero when it has none.

@@ -33,6 +33,8 @@ func TestResume(t *testing.T) {
 		{"not results: no model", "{\"path\":\"a\",\"top_k\":[{}]}\n", nil, "", "(line 1: the record for a has no \"model_sha256\": "},
 		{"not results: no top_k", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[]}\n", nil, "", "(line 1: the record for a has no \"top_k\" nor \"error\": "},
 		{"not results: a later line", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"label\":\"rose\"}\n", nil, "", "(line 2: the record for b has no \"model_sha256\" and no \"top_k\" nor \"error\": "},
+		// oneModel lets no record without a model join: Resume refuses it first.
+		{"not results: a later record without a model", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"model\":\"m\",\"top_k\":[{}]}\n", nil, "", "(line 2: the record for b has no \"model_sha256\": "},
 		{"twice", "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n", nil, "", "a second record for a"},
 		{"two models", "{\"path\":\"a\",\"model\":\"m\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n{\"path\":\"b\",\"model\":\"n\",\"model_sha256\":\"22\",\"top_k\":[{}]}\n", nil, "",
 			"line 2: the record for b is from model n (sha256 22), but the file holds records from m (sha256 11)"},

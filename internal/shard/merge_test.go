@@ -35,6 +35,9 @@ func TestMerger(t *testing.T) {
 			"f0 does not hold classify results (line 3: the record for w has no \"top_k\" nor \"error\""},
 		{"not results: no model_sha256", []string{"{\"path\":\"w\",\"top_k\":[1]}\n"}, "",
 			"f0 does not hold classify results (line 1: the record for w has no \"model_sha256\":"},
+		// oneModel lets no record without a model join: Add refuses it first.
+		{"not results: a later shard's record without a model", []string{a, "{\"path\":\"w\",\"model\":\"m\",\"top_k\":[1]}\n"}, "",
+			"f1 does not hold classify results (line 1: the record for w has no \"model_sha256\":"},
 		{"one model", []string{"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", "{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n"},
 			"{\"path\":\"x\",\"model\":\"a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n{\"path\":\"y\",\"model\":\"/mnt/a.gguf\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", ""},
 		{"two models", []string{a, "{\"path\":\"w\",\"model\":\"a\",\"model_sha256\":\"aa\",\"error\":\"e\"}\n", "{\"path\":\"v\",\"model\":\"b\",\"model_sha256\":\"bb\",\"error\":\"e\"}\n"}, "",

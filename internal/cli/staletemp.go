@@ -17,10 +17,10 @@ import (
 //     folder until it is renamed into place or removed. The kernel drops it
 //     when the process ends, however it ends, so a lock still held means a
 //     writer is alive, in this process or another, whatever its PID
-//     namespace; on NFS the lock is the server's, so a run on another
-//     machine sharing --out keeps its temporaries too. A process ID in the
-//     name would not do: IDs are reused, and two containers sharing a
-//     folder see each other's IDs as gone.
+//     namespace; on NFS, Linux takes the lock on the server, so a run on
+//     another machine sharing --out keeps its temporaries too. A process
+//     ID in the name would not do: IDs are reused, and two containers
+//     sharing a folder see each other's IDs as gone.
 //   - The temporary was last modified over staleAfter ago: a writer locks
 //     it just after creating it, and the age keeps a cleanup from taking
 //     a temporary in that moment for a dead one.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,10 +32,10 @@ func newMergeCmd(s streams) *cobra.Command {
 		Short: "Join the JSONL files of a sharded run, checking each input has one record",
 		Long: `Merge copies the records of the JSONL files written by the shards of a
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
-after file. It fails, naming the files, when a path has two records, the
-records are from two models (model_sha256) or hold top_k lists of two
-lengths (shards run with different -k), a file ends with a torn
-line (its shard was killed: run it again with --resume), or the files
+after file, once every file is checked: a failing merge writes no record.
+It fails, naming the files, when a path has two records, the records are
+from two models (model_sha256) or hold top_k lists of two lengths (shards
+run with different -k), a file ends with a torn line (its shard was killed: run it again with --resume), or the files
 hold no record at all. A file named twice, the --out file among the
 files, and a file that is not classify's records (not JSONL records, or
 records without "model_sha256" or without "top_k" or "error": a
@@ -63,7 +64,15 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 	if err := checkMergeFiles(files, o.out); err != nil {
 		return err
 	}
-	w, tmp := s.out, (*atomicFile)(nil)
+	// Nothing reaches stdout or --out before every file and input is
+	// checked, so a failing merge writes no part of a result: --out goes
+	// through a temporary file, and the records for stdout are held in
+	// memory until then. They are small JSON lines (a few hundred bytes
+	// each, some hundred MB for a million images); reading the files twice
+	// instead would fail on a pipe (<(ssh host cat shard.jsonl)) and could
+	// copy a file changed between the two reads.
+	var held bytes.Buffer
+	w, tmp := io.Writer(&held), (*atomicFile)(nil)
 	if o.out != "" {
 		var err error
 		if tmp, err = createAtomic(o.out); err != nil {
@@ -78,12 +87,14 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 	if err == nil && m.Len() == 0 {
 		err = noRecords(files)
 	}
-	if tmp != nil {
-		if err != nil {
-			tmp.abort()
-			return err
-		}
+	switch {
+	case tmp != nil && err != nil:
+		tmp.abort()
+		return err
+	case tmp != nil:
 		err = tmp.commit()
+	case err == nil:
+		_, err = held.WriteTo(s.out)
 	}
 	if err == nil {
 		into := ""

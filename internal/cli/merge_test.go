@@ -12,7 +12,7 @@ import (
 // TestMerge: the shards' files merge into the whole run's records, checked
 // against the inputs; a missing record, a duplicate, a torn line, a
 // record for another path, records of two models and of two -k are
-// errors, and --out is then not written.
+// errors, and --out is then not written nor anything printed to stdout.
 func TestMerge(t *testing.T) {
 	root, rel := shardFolder(t)
 	dir := t.TempDir()
@@ -66,6 +66,11 @@ func TestMerge(t *testing.T) {
 		code, _, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, tc.files...)...)
 		if _, err := os.Stat(out); code != ExitFailed || !strings.Contains(errs, tc.want) || err == nil {
 			t.Errorf("%v: exit %d, --out written: %v\n%s", tc.files, code, err == nil, errs)
+		}
+		// Without --out, the good file read first must not reach stdout.
+		code, stdout, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r"}, tc.files...)...)
+		if code != ExitFailed || !strings.Contains(errs, tc.want) || stdout != "" {
+			t.Errorf("%v without --out: exit %d, %d bytes on stdout\n%s", tc.files, code, len(stdout), errs)
 		}
 	}
 	for _, tc := range []struct {
@@ -126,7 +131,8 @@ func TestMergeNoRecords(t *testing.T) {
 // TestMergeRefusesNotResults: records classify did not write (a path,label
 // list, embed's vectors) and files that are not records at all are
 // refused as classify --resume refuses them, naming the file and the line,
-// with exit status 2 and no --out written; merge took the first two.
+// with exit status 2, no --out written and nothing on stdout (the good
+// file before the refused one included); merge took the first two.
 func TestMergeRefusesNotResults(t *testing.T) {
 	dir, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
 	good := filepath.Join(dir, "good.jsonl")
@@ -158,6 +164,11 @@ func TestMergeRefusesNotResults(t *testing.T) {
 		_, err := os.Stat(out)
 		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) || err == nil {
 			t.Errorf("%s: exit %d, --out written: %v, stderr\n%s\nwant exit 2 and\n%s", filepath.Base(tc.file), code, err == nil, errs, tc.want)
+		}
+		// Without --out, good's record, read first, must not reach stdout.
+		code, stdout, errs := run(t, "", "merge", good, tc.file)
+		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) || stdout != "" {
+			t.Errorf("%s without --out: exit %d, stdout %q, stderr\n%s", filepath.Base(tc.file), code, stdout, errs)
 		}
 	}
 }

@@ -99,22 +99,27 @@ func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
 
 // WriteFile writes the file to a temporary file next to path, calling fill
 // once per tensor in declaration order to write exactly its Size bytes,
-// then syncs it and renames it to path. On error nothing is left behind.
+// then syncs it and renames it to path. On error nothing is left behind; the
+// temporaries of a writer killed with SIGKILL are removed by the next
+// WriteFile to path (see staleAfter).
 // The SHA-256 of the tensor data is recorded under KeyTensorDataSHA256.
 func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) error) (err error) {
 	hdr, sumAt := w.header()
 	if w.err != nil {
 		return w.err
 	}
+	removeStaleTemps(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
+	unlock := holdLock(tmp.Name()) // until renamed or removed: see staleAfter
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
+		unlock()
 	}()
 	h := sha256.New()
 	bw := bufio.NewWriterSize(tmp, 1<<20)

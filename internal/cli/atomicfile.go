@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // writeFileAtomic writes path through a temporary file beside it, renamed
@@ -53,7 +55,7 @@ func createTemp(path string) (*atomicFile, error) {
 	if err != nil {
 		return nil, hideTemp(err, path)
 	}
-	return &atomicFile{File: f, path: path, unlock: holdLock(f.Name())}, nil
+	return &atomicFile{File: f, path: path, unlock: filelock.Hold(f.Name())}, nil
 }
 
 // commit closes the file and renames it into place.

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
@@ -315,7 +316,7 @@ func newPictureFolder(dir string) (*pictureFolder, error) {
 		}
 		return nil, fmt.Errorf("making %s: %w", dir, statError(err))
 	}
-	return &pictureFolder{dir: dir, tmp: tmp, unlock: holdLock(tmp)}, nil
+	return &pictureFolder{dir: dir, tmp: tmp, unlock: filelock.Hold(tmp)}, nil
 }
 
 // writer writes into the temporary folder, naming dir in its errors.

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // A run killed by SIGKILL (an evicted pod, the out-of-memory killer) runs no
@@ -94,7 +96,7 @@ func removeIfDead(path string, folder bool) {
 	if folder && newerInside(path) {
 		return
 	}
-	unlock, ok := tryLock(path)
+	unlock, ok := filelock.TryLock(path)
 	if !ok {
 		return
 	}
@@ -104,15 +106,6 @@ func removeIfDead(path string, folder bool) {
 	} else {
 		os.Remove(path)
 	}
-}
-
-// holdLock takes path's lock, for as long as its writer works on it, and
-// returns what drops it (nothing to drop where no lock is taken).
-func holdLock(path string) (release func()) {
-	if release, ok := tryLock(path); ok {
-		return release
-	}
-	return func() {}
 }
 
 // newerInside reports whether a file in dir was modified within staleAfter.

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // A convert or finetune killed by SIGKILL (an evicted pod, the
@@ -55,19 +57,10 @@ func removeIfDead(path string) {
 	if err != nil || !st.Mode().IsRegular() || time.Since(st.ModTime()) < staleAfter {
 		return
 	}
-	unlock, ok := tryLock(path)
+	unlock, ok := filelock.TryLock(path)
 	if !ok {
 		return
 	}
 	defer unlock()
 	os.Remove(path)
-}
-
-// holdLock takes path's lock, for as long as its writer works on it, and
-// returns what drops it (nothing to drop where no lock is taken).
-func holdLock(path string) (release func()) {
-	if release, ok := tryLock(path); ok {
-		return release
-	}
-	return func() {}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // TestHelperKilledWriter is not a test: TestStaleTempsRemoved runs it in a
@@ -67,7 +69,7 @@ func TestStaleTempsRemoved(t *testing.T) {
 
 	live := filepath.Join(dir, ".m.gguf.tmp-111") // another writer, still working
 	os.WriteFile(live, nil, 0o600)
-	defer holdLock(live)()
+	defer filelock.Hold(live)()
 	var mine []string // not WriteFile's temporaries of m.gguf
 	for _, name := range []string{".n.gguf.tmp-333", ".m.gguf.tmp-12x", ".m.gguf.123.tmp", ".m.gguf.tmp-"} {
 		p := filepath.Join(dir, name)

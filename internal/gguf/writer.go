@@ -12,6 +12,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // Writer builds a GGUF file: add metadata and declare tensors, then
@@ -113,7 +115,7 @@ func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) e
 	if err != nil {
 		return err
 	}
-	unlock := holdLock(tmp.Name()) // until renamed or removed: see staleAfter
+	unlock := filelock.Hold(tmp.Name()) // until renamed or removed: see staleAfter
 	defer func() {
 		if err != nil {
 			tmp.Close()

@@ -1,16 +1,17 @@
 //go:build unix
 
-package cli
+package filelock
 
 import (
 	"os"
 	"syscall"
 )
 
-// tryLock takes the exclusive lock of path (a file or a folder) without
-// waiting; release drops it. ok is false when another process holds it or
-// path cannot be opened.
-func tryLock(path string) (release func(), ok bool) {
+// TryLock takes the exclusive lock of path (a file or a folder) without
+// waiting; release drops it. ok is false when another holder has it or
+// path cannot be opened. The lock belongs to the open file it takes, so a
+// second TryLock in the same process is refused too.
+func TryLock(path string) (release func(), ok bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false

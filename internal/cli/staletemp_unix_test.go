@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // TestHelperKilledWriter is not a test: TestStaleTempsRemoved runs it in a
@@ -74,7 +76,7 @@ func TestStaleTempsRemoved(t *testing.T) {
 	mine := filepath.Join(out, ".notes.123.tmp") // not vitctl's: holds another file
 	os.Mkdir(mine, 0o755)
 	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644)
-	old := time.Now().Add(-2 * staleAfter)
+	old := time.Now().Add(-2 * filelock.StaleAfter)
 	filepath.WalkDir(out, func(p string, _ os.DirEntry, _ error) error {
 		return os.Chtimes(p, old, old)
 	})

@@ -1,13 +1,36 @@
-// Package filelock takes advisory locks on whole files and folders
-// (flock), which the kernel drops when the process holding them ends,
-// however it ends. A writer holds the lock of its temporary until it is
-// renamed into place, so that a later run can tell what a killed writer
-// left behind (no lock held) from a live writer's work in progress.
+// Package filelock marks a writer's temporary file or folder as in use, so
+// that a later run can tell what a killed writer left behind (SIGKILL: an
+// evicted pod, the out-of-memory killer, which runs no cleanup) from a
+// live writer's work in progress, and remove only the former.
+//
+// A temporary is taken for a dead writer's by two tests:
+//
+//   - No one holds its lock. A writer holds an exclusive advisory lock
+//     (flock) on its temporary until it is renamed into place or removed;
+//     the kernel drops it when the process ends, however it ends, so a
+//     lock still held means a writer is alive, in this process or
+//     another, whatever its PID namespace; on NFS, Linux takes the lock on
+//     the server, so a writer on another machine keeps its temporaries
+//     too. A process ID in the name would not do: IDs are reused, and two
+//     containers sharing a folder see each other's IDs as gone.
+//   - It, and for a folder everything in it, was last modified over
+//     StaleAfter ago: a writer locks its temporary just after creating it,
+//     and the age keeps a cleanup from taking one in that moment for a
+//     dead writer's.
 //
 // Where the system has no flock, no lock is ever taken: TryLock always
-// fails and Hold holds nothing, so callers that remove only unlocked
-// files remove nothing there.
+// fails, Hold holds nothing and RemoveDead removes nothing.
 package filelock
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// StaleAfter is how long a temporary must have been left unmodified before
+// RemoveDead may take it for a dead writer's.
+const StaleAfter = time.Minute
 
 // Hold takes path's lock for as long as its writer works on it and returns
 // what drops it; where the lock cannot be taken it holds nothing and the
@@ -17,4 +40,52 @@ func Hold(path string) (release func()) {
 		return release
 	}
 	return func() {}
+}
+
+// RemoveDead removes, best effort, the entries of dir that ours accepts
+// (the names the caller's writer gives its temporaries, and for a folder
+// only what that writer puts in it) and that a dead writer left: unlocked
+// and unmodified for StaleAfter (see the package comment). The lock is
+// held while removing, so no writer can start on one then.
+func RemoveDead(dir string, ours func(os.DirEntry) bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if ours(e) {
+			removeIfDead(filepath.Join(dir, e.Name()), e.IsDir())
+		}
+	}
+}
+
+// removeIfDead removes path (a folder and what it holds when folder) when
+// it is unlocked and unmodified for StaleAfter.
+func removeIfDead(path string, folder bool) {
+	st, err := os.Lstat(path)
+	if err != nil || time.Since(st.ModTime()) < StaleAfter || folder && newerInside(path) {
+		return
+	}
+	unlock, ok := TryLock(path)
+	if !ok {
+		return
+	}
+	defer unlock()
+	if folder {
+		os.RemoveAll(path)
+	} else {
+		os.Remove(path)
+	}
+}
+
+// newerInside reports whether an entry of dir was modified within
+// StaleAfter.
+func newerInside(dir string) bool {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) < StaleAfter {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestTryLock(t *testing.T) {
@@ -38,4 +39,46 @@ func TestTryLock(t *testing.T) {
 		t.Error("TryLock succeeded while Hold holds the lock")
 	}
 	unlock()
+}
+
+// TestRemoveDead: only entries ours accepts that are unlocked and, with
+// all they hold, unmodified for StaleAfter go.
+func TestRemoveDead(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, folder bool) string {
+		p := filepath.Join(dir, name)
+		var err error
+		if folder {
+			err = os.Mkdir(p, 0o755)
+		} else {
+			err = os.WriteFile(p, []byte("x"), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	deadFile, deadFolder := mk("dead.tmp", false), mk("deadfolder.tmp", true)
+	mk(filepath.Join("deadfolder.tmp", "a.png"), false)
+	locked, notOurs := mk("locked.tmp", false), mk("notes.txt", false)
+	youngInside := mk("younginside.tmp", true)
+	inside := mk(filepath.Join("younginside.tmp", "b.png"), false)
+	old := time.Now().Add(-2 * StaleAfter)
+	filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error { return os.Chtimes(p, old, old) })
+	os.Chtimes(inside, time.Now(), time.Now())
+	os.Chtimes(youngInside, old, old)
+	young := mk("young.tmp", false)
+	defer Hold(locked)()
+
+	RemoveDead(dir, func(e os.DirEntry) bool { return filepath.Ext(e.Name()) == ".tmp" })
+	for _, p := range []string{deadFile, deadFolder} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s: a dead writer's temporary is still there", filepath.Base(p))
+		}
+	}
+	for _, p := range []string{locked, notOurs, youngInside, inside, young} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
 }

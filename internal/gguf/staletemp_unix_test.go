@@ -58,7 +58,7 @@ func TestStaleTempsRemoved(t *testing.T) {
 		helper.Process.Kill()
 		t.Fatalf("the writer made %q, want one file", killed)
 	}
-	old := time.Now().Add(-2 * staleAfter)
+	old := time.Now().Add(-2 * filelock.StaleAfter)
 	os.Chtimes(killed[0], old, old)
 	removeStaleTemps(path) // the writer is alive and holds its lock
 	if _, err := os.Stat(killed[0]); err != nil {

@@ -103,7 +103,7 @@ func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
 // once per tensor in declaration order to write exactly its Size bytes,
 // then syncs it and renames it to path. On error nothing is left behind; the
 // temporaries of a writer killed with SIGKILL are removed by the next
-// WriteFile to path (see staleAfter).
+// WriteFile to path (removeStaleTemps).
 // The SHA-256 of the tensor data is recorded under KeyTensorDataSHA256.
 func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) error) (err error) {
 	hdr, sumAt := w.header()
@@ -115,7 +115,7 @@ func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) e
 	if err != nil {
 		return err
 	}
-	unlock := filelock.Hold(tmp.Name()) // until renamed or removed: see staleAfter
+	unlock := filelock.Hold(tmp.Name()) // until renamed or removed: see removeStaleTemps
 	defer func() {
 		if err != nil {
 			tmp.Close()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -153,8 +152,7 @@ func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 		}
 		err = m.Add(name, f, w)
 		f.Close()
-		_, notResults := errors.AsType[*shard.NotResultsError](err)
-		if _, ok := errors.AsType[*shard.NotRecordsError](err); ok || notResults { // not a run's records at all, as classify --resume refuses
+		if shard.Foreign(err) { // not a run's records at all, as classify --resume refuses
 			return nil, usagef("%w; merge joins the files classify -o jsonl --out wrote", err)
 		}
 		if err != nil {

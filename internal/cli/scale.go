@@ -126,8 +126,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 			if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
 				return nil, usagef("--resume: %w", err)
 			}
-			_, notResults := errors.AsType[*shard.NotResultsError](err)
-			if _, ok := errors.AsType[*shard.NotRecordsError](err); ok || notResults { // not a run's records at all
+			if shard.Foreign(err) { // not a run's records at all
 				return nil, usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
 			}
 			return nil, fmt.Errorf("--resume: %w", readError(err))

@@ -62,8 +62,9 @@ type MixedError struct{ msg string }
 func (e *MixedError) Error() string { return e.msg }
 
 // oneModel checks that records name one model: the first record's SHA-256
-// sets it. Every record names its model: Resume and Merger, its only
-// users, refuse one that does not (NotResultsError) before add.
+// sets it. Every record names its model: ScanRecords, which reads the
+// records of its only users (Resume, Merger), refuses one that does not
+// (NotResultsError).
 type oneModel struct {
 	first Record // the first record
 	file  string // the file holding first
@@ -90,6 +91,23 @@ func (e *NotRecordsError) Error() string {
 	return fmt.Sprintf("its first line is not a JSON record with a \"path\": %.60q", bytes.TrimSpace(e.line))
 }
 
+// Foreign reports whether err, of ScanRecords, Resume or Merger.Add, says
+// that a file is not classify's records at all (a *NotRecordsError or a
+// *NotResultsError), rather than damaged or mixed ones.
+func Foreign(err error) bool {
+	_, notRecords := errors.AsType[*NotRecordsError](err)
+	_, notResults := errors.AsType[*NotResultsError](err)
+	return notRecords || notResults
+}
+
+// foreignFile words err, for which Foreign holds, for the file name.
+func foreignFile(name string, err error) error {
+	if _, ok := errors.AsType[*NotRecordsError](err); ok {
+		return fmt.Errorf("%s is not a vitctl JSONL results file (%w)", name, err)
+	}
+	return fmt.Errorf("%s does not hold classify results (%w)", name, err)
+}
+
 // recordStart is how every record a run writes begins.
 const recordStart = `{"path":"`
 
@@ -103,13 +121,14 @@ func tornRecord(line []byte) bool {
 	return len(bytes.Trim(line, "\x00")) == 0
 }
 
-// ScanRecords reads JSONL records, calling fn with each complete line's
-// record and the line itself (with its newline). It returns the length of
-// the complete lines; a last line without its newline is torn (a run was
-// killed while writing it) and is not passed to fn. A complete line that
-// is not a JSON object with a non-empty "path", or a torn one that does
-// not start as a record does, is an error naming its line: a
-// *NotRecordsError when it is the first.
+// ScanRecords reads the JSONL records classify writes, calling fn with
+// each complete line's record and the line itself (with its newline). It
+// returns the length of the complete lines; a last line without its
+// newline is torn (a run was killed while writing it) and is not passed to
+// fn. A complete line that is not a JSON object with a non-empty "path",
+// or a torn one that does not start as a record does, is an error naming
+// its line: a *NotRecordsError when it is the first; a record classify did
+// not write is a *NotResultsError.
 func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete int64, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	for n := 1; ; n++ {
@@ -130,6 +149,9 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 		}
 		rec := w.Record
 		rec.TopK, rec.Failed = len(w.Labels), w.Error != ""
+		if !rec.classified() {
+			return complete, fmt.Errorf("line %d: %w", n, &NotResultsError{line, rec})
+		}
 		if err := fn(rec, line); err != nil {
 			return complete, fmt.Errorf("line %d: %w", n, err)
 		}
@@ -168,10 +190,7 @@ func Resume(path string) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{f: f, done: map[string]bool{}}
-	complete, err := ScanRecords(f, func(rec Record, line []byte) error {
-		if !rec.classified() {
-			return &NotResultsError{line, rec}
-		}
+	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
 		if l.done[rec.Path] {
 			return fmt.Errorf("a second record for %s", rec.Path)
 		}
@@ -189,11 +208,8 @@ func Resume(path string) (*Log, error) {
 	}
 	if err != nil {
 		f.Close()
-		if _, ok := errors.AsType[*NotRecordsError](err); ok {
-			return nil, fmt.Errorf("%s is not a vitctl JSONL results file (%w)", path, err)
-		}
-		if _, ok := errors.AsType[*NotResultsError](err); ok {
-			return nil, fmt.Errorf("%s does not hold classify results (%w)", path, err)
+		if Foreign(err) {
+			return nil, foreignFile(path, err)
 		}
 		return nil, fmt.Errorf("%s: %w (cannot resume: move the file away or fix it)", path, err)
 	}

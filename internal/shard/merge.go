@@ -1,7 +1,6 @@
 package shard
 
 import (
-	"errors"
 	"fmt"
 	"io"
 )
@@ -24,9 +23,6 @@ func NewMerger() *Merger { return &Merger{from: map[string]string{}} }
 func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 	cr := &countingReader{r: r}
 	complete, err := ScanRecords(cr, func(rec Record, line []byte) error {
-		if !rec.classified() {
-			return &NotResultsError{line, rec}
-		}
 		if prev, ok := m.from[rec.Path]; ok {
 			return fmt.Errorf("a second record for %s (the first is in %s)", rec.Path, prev)
 		}
@@ -40,11 +36,8 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 		_, err := w.Write(line)
 		return err
 	})
-	if _, ok := errors.AsType[*NotRecordsError](err); ok {
-		return fmt.Errorf("%s is not a vitctl JSONL results file (%w)", name, err)
-	}
-	if _, ok := errors.AsType[*NotResultsError](err); ok {
-		return fmt.Errorf("%s does not hold classify results (%w)", name, err)
+	if Foreign(err) {
+		return foreignFile(name, err)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

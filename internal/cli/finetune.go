@@ -210,11 +210,12 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 // features of head mode and print "wrote OUT" for a file it left as it
 // was). The summary still goes to stdout: it is the run's result.
 func (j *finetuneJob) upToDate() error {
-	n := j.resume.Epoch
+	n, ckpt := j.resume.Epoch, j.o.out+".ckpt"
+	epochs := fmt.Sprintf("%s %s %s", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"))
 	if _, err := os.Stat(j.o.out); err != nil {
-		return fmt.Errorf("--resume: %s: %s %s %s done, but %s, the model kept, is missing (%w): run without --resume to train again", j.o.out+".ckpt", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"), j.o.out, statError(err))
+		return fmt.Errorf("--resume: %s: %s done, but %s, the model kept, is missing (%w): run without --resume to train again", ckpt, epochs, j.o.out, statError(err))
 	}
-	fmt.Fprintf(j.s.err, "vitctl: %s: %s %s %s already done; %s is the result; nothing to do\n", j.o.out+".ckpt", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"), j.o.out)
+	fmt.Fprintf(j.s.err, "vitctl: %s: %s already done; %s is the result; nothing to do\n", ckpt, epochs, j.o.out)
 	j.done = true
 	return j.summary(j.resume.History)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -246,11 +247,16 @@ func readError(err error) error {
 	return err
 }
 
-// statError shortens os errors to their reason; the path is printed beside it.
+// statError shortens os errors (a path's, or a rename's two) to their
+// reason; the path is printed beside it.
 func statError(err error) error {
 	var pe *fs.PathError
 	if ok := asPathError(err, &pe); ok {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

@@ -332,7 +332,7 @@ func (f *pictureFolder) writer() *pictureWriter {
 func (f *pictureFolder) commit(files []string) error {
 	if _, err := os.Stat(f.dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(f.tmp, f.dir); err != nil {
-			return fmt.Errorf("moving the pictures into %s: %w", f.dir, linkCause(err))
+			return fmt.Errorf("moving the pictures into %s: %w", f.dir, statError(err))
 		}
 		f.tmp = ""
 		return nil
@@ -344,7 +344,7 @@ func (f *pictureFolder) commit(files []string) error {
 	}
 	for _, name := range files {
 		if err := os.Rename(filepath.Join(f.tmp, name), filepath.Join(f.dir, name)); err != nil {
-			return fmt.Errorf("moving %s into %s: %w", name, f.dir, linkCause(err))
+			return fmt.Errorf("moving %s into %s: %w", name, f.dir, statError(err))
 		}
 	}
 	return removeStale(f.dir, files)
@@ -357,13 +357,4 @@ func (f *pictureFolder) abort() {
 		os.RemoveAll(f.tmp)
 	}
 	f.unlock()
-}
-
-// linkCause is the reason of a failed rename, without the paths.
-func linkCause(err error) error {
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }

@@ -103,10 +103,7 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 			continue
 		}
 		for i := range d.images {
-			path := d.path
-			if len(d.images) > 1 {
-				path = fmt.Sprintf("%s[%d]", d.path, i)
-			}
+			path := imagePath(d.path, i, len(d.images))
 			r := result{path: path, logits: logits[j], last: i == len(d.images)-1}
 			if err := model.CheckFinite(r.logits); err != nil {
 				// Finite pixels far out of range can overflow; one image's
@@ -161,4 +158,13 @@ func (pl *pipeline) startDecoders(ctx context.Context, inputs []input) (<-chan d
 		}()
 	}
 	return out, tickets
+}
+
+// imagePath names image i of the n an input at path holds: the path
+// itself for one, FILE[i] for each of a .npy file of several.
+func imagePath(path string, i, n int) string {
+	if n == 1 {
+		return path
+	}
+	return fmt.Sprintf("%s[%d]", path, i)
 }

@@ -201,12 +201,12 @@ func (r *scaleRun) resumed(in input) int {
 		return 0
 	case r.log.Done(in.path):
 		return 1
-	case in.err != nil || fetch.IsURL(in.path) || !r.log.Done(in.path+"[0]"):
+	case in.err != nil || fetch.IsURL(in.path):
 		return 0
 	}
 	n := npyImages(in.path)
 	for i := range n {
-		if !r.log.Done(fmt.Sprintf("%s[%d]", in.path, i)) {
+		if !r.log.Done(imagePath(in.path, i, n)) {
 			return 0
 		}
 	}

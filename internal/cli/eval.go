@@ -85,9 +85,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
 	}
 	if err != nil {
-		return fmt.Errorf("data: %w", readError(err))
+		return fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
-	warnEmpty(s.err, ds, "nothing of that class measured")
+	warnLeftOut(s.err, data, ds, "nothing of that class measured")
 	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
 		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}

@@ -224,18 +224,18 @@ func (j *finetuneJob) upToDate() error {
 func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := train.Open(data, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data: %w", readError(err))
+		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
-	warnEmpty(errw, all, "not a class")
+	warnLeftOut(errw, data, all, "not a class")
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
 	if o.val != "" {
 		val, err := train.Open(o.val, all.Labels)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--val: %w", readError(err))
+			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
 		}
-		warnEmpty(errw, val, "nothing of that class validated")
+		warnLeftOut(errw, o.val, val, "nothing of that class validated")
 		return all, val, nil
 	}
 	if o.valSplit == 0 {
@@ -248,12 +248,17 @@ func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset,
 	return tr, val, nil
 }
 
-// warnEmpty names each class folder of d without an image, and what that
-// means (why), on errw: a class that silently went missing from a
-// fine-tuned model's labels, or from a measurement, would surprise.
-func warnEmpty(errw io.Writer, d *train.Dataset, why string) {
+// warnLeftOut names each class folder of d (read from path) without an
+// image, and what that means (why), on errw: a class that silently went
+// missing from a fine-tuned model's labels, or from a measurement, would
+// surprise. So would photos left out for their format (HEIC), which it
+// counts.
+func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 	for _, dir := range d.Empty {
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+	}
+	if u := &d.Undecodable; u.Files > 0 {
+		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s: %s\n", path, u, convertAdvice(u))
 	}
 }
 

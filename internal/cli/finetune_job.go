@@ -91,6 +91,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
+			err = convertHint(err)
 			j.skipped[err.Error()] = true
 			j.bar.message("skipped: " + err.Error())
 		},

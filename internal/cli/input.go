@@ -24,8 +24,13 @@ import (
 // N images already preprocessed, returned one after the other; anything
 // else is decoded as an image as in says and preprocessed with p. The
 // result is (N·3, p.Height, p.Width) in CHW order. Errors start with the
-// path.
+// path; an image vitctl cannot decode (HEIC) says how to convert it.
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
+	px, err := loadInputFormat(ctx, path, p, in)
+	return px, convertHint(err)
+}
+
+func loadInputFormat(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	if fetch.IsURL(path) {
 		return loadURL(ctx, path, p, in)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/fetch"
+	"github.com/vitctl/vitctl/internal/imageio"
 )
 
 // input is one item to classify: a path, or the reason it cannot be used.
@@ -45,6 +46,9 @@ type listing struct {
 	allFiles  bool // take every file, decoded by content, not only imageExts
 	skipped   int  // files in folders left out for their names
 	subdirs   int  // sub-folders not descended into (without recursive)
+	// photos counts the skipped files named as images vitctl cannot
+	// decode (IMG_0001.HEIC): --all-files would not help with those.
+	photos imageio.NoDecoderError
 }
 
 // takes reports whether a file found in a folder is an input, counting
@@ -54,6 +58,9 @@ func (l *listing) takes(name string) bool {
 		return true
 	}
 	l.skipped++
+	if f := imageio.NoDecoderExt(name); f != "" {
+		l.photos.Add(f)
+	}
 	return false
 }
 
@@ -204,12 +211,34 @@ func (l *listing) listDir(dir string) []input {
 func (l *listing) skippedNote() string {
 	note := ""
 	if l.skipped > 0 {
-		note = fmt.Sprintf("; %s in folders skipped for %s (--all-files tries every file)", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"))
+		note = fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))
 	}
 	return note
+}
+
+// photosNote tells of the skipped files that are images vitctl cannot
+// decode, for which --all-files is no help, and says how to convert them.
+func (l *listing) photosNote() string {
+	n := l.photos.Files
+	if n == 0 {
+		return " (--all-files tries every file)"
+	}
+	note := ","
+	if n < l.skipped {
+		note = " (--all-files tries every file), 1 of them"
+	}
+	what := l.photos.Error() // "a HEIC image, which vitctl cannot decode"
+	if n > 1 {
+		note = ", all"
+		if n < l.skipped {
+			note = fmt.Sprintf(" (--all-files tries every file), %d of them", n)
+		}
+		what = strings.Join(l.photos.Formats, "/") + " images, which vitctl cannot decode"
+	}
+	return fmt.Sprintf("%s %s: %s", note, what, convertAdvice(&l.photos))
 }
 
 // relKey is the key of path found in the folder root: its path below root.

@@ -587,7 +587,7 @@ func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFl
 		photo, err = imageio.DecodeFile(path, in.maxPixels)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, convertHint(err)
 	}
 	var px []float32
 	switch {

@@ -145,6 +145,9 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	}
 	f := sniff(data)
 	if f < 0 {
+		if g := noDecoderFormat(data); g != "" {
+			return nil, "", &NoDecoderError{Formats: []string{g}}
+		}
 		return nil, "", ErrFormat
 	}
 	name := formats[f].name

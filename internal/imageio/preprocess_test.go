@@ -91,6 +91,7 @@ func FuzzDecodePreprocess(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(pngHeader(1, 1))
+	f.Add(ftyp("mif1", "miaf", "avif"))
 	p := prep.Default(8)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, err := Decode(bytes.NewReader(data), 1<<20)

@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/imageio"
 )
 
 // Example is one labelled image.
@@ -35,6 +37,10 @@ type Dataset struct {
 	// image. They give no label (torchvision's ImageFolder refuses such a
 	// tree); the caller warns.
 	Empty []string
+	// Undecodable counts the files of an ImageFolder tree passed over for
+	// being named as images vitctl cannot decode (IMG_0001.HEIC); the
+	// caller warns.
+	Undecodable imageio.NoDecoderError
 }
 
 // imageExts are the file types an ImageFolder tree contributes.
@@ -53,9 +59,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 	}
 	var pairs [][2]string
 	var empty []string
+	var photos imageio.NoDecoderError
 	switch {
 	case st.IsDir():
-		pairs, empty, err = readFolder(path)
+		pairs, empty, err = readFolder(path, &photos)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
@@ -67,21 +74,35 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	if len(pairs) == 0 {
-		if n := looseImages(path); n > 0 {
-			return nil, fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
-				path, n, filepath.Join(path, "CLASS", "…"))
-		}
-		if len(empty) > 0 {
-			return nil, noImageInClasses(path, empty)
-		}
-		return nil, fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
+		return nil, noImages(path, empty, &photos)
 	}
 	d, err := build(path, pairs, labels)
 	if err != nil {
 		return nil, err
 	}
-	d.Empty = empty
+	d.Empty, d.Undecodable = empty, photos
 	return d, nil
+}
+
+// noImages is Open's error for the folder path that gave no example:
+// images but no class folders, class folders without images, or nothing;
+// photos are the files of its class folders passed over for their format.
+func noImages(path string, empty []string, photos *imageio.NoDecoderError) error {
+	n := looseImages(path, photos)
+	var err error
+	switch {
+	case n > 0:
+		err = fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
+			path, n, filepath.Join(path, "CLASS", "…"))
+	case len(empty) > 0:
+		err = noImageInClasses(path, empty)
+	default:
+		err = fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
+	}
+	if photos.Files > 0 {
+		return fmt.Errorf("%w; it holds %w", err, photos)
+	}
+	return err
 }
 
 func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
@@ -189,21 +210,35 @@ func noImageInClasses(path string, empty []string) error {
 }
 
 // looseImages counts the images directly in dir, where an ImageFolder tree
-// has only class sub-folders (0 when dir is no folder).
-func looseImages(dir string) int {
+// has only class sub-folders (0 when dir is no folder), and adds those
+// vitctl cannot decode to photos.
+func looseImages(dir string, photos *imageio.NoDecoderError) int {
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
-		if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+		if !e.IsDir() && takes(e.Name(), photos) {
 			n++
 		}
 	}
 	return n
 }
 
+// takes reports whether a file of a data set's folder is an image to
+// read, and counts it in photos when it is one vitctl cannot decode.
+func takes(name string, photos *imageio.NoDecoderError) bool {
+	if imageExts[strings.ToLower(filepath.Ext(name))] {
+		return true
+	}
+	if f := imageio.NoDecoderExt(name); f != "" {
+		photos.Add(f)
+	}
+	return false
+}
+
 // readFolder lists an ImageFolder tree's images with their class, and the
-// class folders without an image.
-func readFolder(dir string) (pairs [][2]string, empty []string, err error) {
+// class folders without an image; it counts in photos the files passed
+// over as images vitctl cannot decode.
+func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, empty []string, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
@@ -229,7 +264,7 @@ func readFolder(dir string) (pairs [][2]string, empty []string, err error) {
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(p))] {
+			if !e.IsDir() && takes(p, photos) {
 				files = append(files, p)
 			}
 			return nil

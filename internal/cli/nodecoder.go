@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vitctl/vitctl/internal/imageio"
+)
+
+// convertHint adds to err, when it is about images in a format vitctl
+// recognises but cannot decode (an iPhone's HEIC, AVIF, JPEG XL), the
+// commands that convert them; other errors, and nil, are kept.
+func convertHint(err error) error {
+	var nd *imageio.NoDecoderError
+	if err == nil || !errors.As(err, &nd) {
+		return err
+	}
+	return fmt.Errorf("%w: %s", err, convertAdvice(nd))
+}
+
+// convertAdvice says how to turn the files nd counts into JPEGs, with the
+// converters that read their formats: libheif's heif-convert (HEIC, HEIF,
+// AVIF), libjxl's djxl (JPEG XL), ImageMagick (all, built with those
+// libraries, as distributions ship it) and macOS's sips (HEIF family).
+func convertAdvice(nd *imageio.NoDecoderError) string {
+	jxl := slices.Contains(nd.Formats, imageio.JPEGX)
+	heif := len(nd.Formats) > 1 || !jxl
+	var tools []string
+	if heif {
+		tools = append(tools, "heif-convert IN OUT.jpg")
+	}
+	if jxl {
+		tools = append(tools, "djxl IN OUT.jpg")
+	}
+	tools = append(tools, "magick IN OUT.jpg")
+	if heif {
+		tools = append(tools, "on macOS sips -s format jpeg IN --out OUT.jpg")
+	}
+	last := len(tools) - 1
+	return fmt.Sprintf("convert %s to JPEG first (%s, or %s)", verb(max(nd.Files, 1), "it", "them"), strings.Join(tools[:last], ", "), tools[last])
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// heic is the start of an iPhone photo: an ftyp box of brand heic.
+const heic = "\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+
+// hint is what a message about n HEIC/AVIF files ends with.
+func hint(it string) string {
+	return "convert " + it + " to JPEG first (heif-convert IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)"
+}
+
+// TestPhoneFormats: HEIC, AVIF and JPEG XL files are named for what they
+// are, with the commands that convert them, wherever they stop a run or
+// are left out: named on the command line or found with --all-files
+// (classify, embed, eval's lists, inspect-attention), skipped by name in a
+// folder walk, and passed over in eval's and finetune's class folders.
+// They said "not a supported image (JPEG, …)", or were only counted among
+// "files in folders skipped for their names (--all-files tries every file)".
+func TestPhoneFormats(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0002_trouser.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	img := write("mixed/a.png", string(png))
+	photo := write("mixed/IMG_0001.HEIC", heic)
+	write("mixed/b.avif", "\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf")
+	write("mixed/notes.txt", "x")
+	write("phones/IMG_0002.heic", heic)
+	write("phones/c.jxl", "\xff\x0a\x00")
+	write("one/IMG_0003.HEIC", heic)
+	write("data/Trouser/t.png", string(png))
+	write("data/Trouser/IMG_0004.HEIC", heic)
+	write("data/Shirt/IMG_0005.HEIC", heic)
+	write("heic/Trouser/IMG_0006.HEIC", heic)
+	write("heic/Shirt/IMG_0007.HEIC", heic)
+	list := write("list.csv", "path,label\nmixed/a.png,Trouser\nmixed/IMG_0001.HEIC,Shirt\n")
+	out := filepath.Join(dir, "att")
+	fileErr := "vitctl: " + photo + ": a HEIC image, which vitctl cannot decode: " + hint("it") + "\n"
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "mixed")}, ExitOK,
+			"; 3 files in folders skipped for their names (--all-files tries every file), 2 of them HEIC/AVIF images, which vitctl cannot decode: " + hint("them") + "\n"},
+		{[]string{"classify", "-m", "fashion-vit", "--all-files", filepath.Join(dir, "mixed")}, ExitFailed, fileErr},
+		{[]string{"classify", "-m", "fashion-vit", photo}, ExitFailed, fileErr},
+		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "phones")}, ExitFailed,
+			"; 2 files in folders skipped for their names, all HEIC/JPEG XL images, which vitctl cannot decode: convert them to JPEG first (heif-convert IN OUT.jpg, djxl IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)\n"},
+		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "one")}, ExitFailed,
+			"; 1 file in folders skipped for its name, a HEIC image, which vitctl cannot decode: " + hint("it") + "\n"},
+		{[]string{"embed", "-m", "fashion-vit", img, photo}, ExitFailed, fileErr},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", out, photo}, ExitFailed, fileErr},
+		{[]string{"eval", "-m", "fashion-vit", list}, ExitFailed, fileErr},
+		{[]string{"eval", "-m", "fashion-vit", filepath.Join(dir, "data")}, ExitOK,
+			"vitctl: warning: " + filepath.Join(dir, "data") + ": left out 2 HEIC images, which vitctl cannot decode: " + hint("them") + "\n"},
+		{[]string{"finetune", "-m", "fashion-vit", "--out", filepath.Join(dir, "ft.gguf"), filepath.Join(dir, "heic")}, ExitFailed,
+			"it holds 2 HEIC images, which vitctl cannot decode: " + hint("them") + "\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}

@@ -56,10 +56,10 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 		return "", "", c.wrap(ref, file, err)
 	}
 	defer unlock()
-	if !isFile(c.blobPath(ref.Repo, m.etag)) {
-		if err := c.download(ctx, ref, file, m); err != nil {
-			return "", "", c.wrap(ref, file, err)
-		}
+	if blob := c.blobPath(ref.Repo, m.etag); isFile(blob) {
+		os.Remove(blob + ".incomplete") // an orphan: the whole blob is there
+	} else if err := c.download(ctx, ref, file, m); err != nil {
+		return "", "", c.wrap(ref, file, err)
 	}
 	p, err := c.link(ref.Repo, m.commit, file, m.etag)
 	if err != nil {

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/hub/hubtest"
 )
 
@@ -196,6 +198,10 @@ func TestResumeInNextRun(t *testing.T) {
 	if st, err := os.Stat(part); err != nil || st.Size() == 0 || st.Size() >= int64(len(weights)) {
 		t.Fatalf("partial download: %v %v", st, err)
 	}
+	// However old, and unlocked, a partial download is resumed, not taken
+	// for a dead writer's litter.
+	old := time.Now().Add(-2 * filelock.StaleAfter)
+	os.Chtimes(part, old, old)
 	h.Requests()
 	p, _, err := c.File(context.Background(), ref, "model.safetensors")
 	if err != nil {

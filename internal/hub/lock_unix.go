@@ -12,6 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// blobLocks says that lockBlob locks.
+const blobLocks = true
+
 // lockBlob takes the lock huggingface_hub takes before writing a blob,
 // .locks/models--ORG--NAME/ETAG.lock under the cache (flock, as Python's
 // filelock does on Unix), so vitctl and Python processes never write the

@@ -103,7 +103,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	cfg := &m.Config
 	lst := o.input.listing()
 	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}
-	sc, err := o.scale.start(args, lst, s, id, o.topK.k)
+	sc, err := o.scale.start(cmd.Context(), args, lst, s, id, o.topK.k)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +101,7 @@ type scaleRun struct {
 // with id.TopK labels each (the run's -k is k; id.TopK is 0 for records
 // without a top_k), and for some of its inputs: anything else was
 // another run's.
-func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record, k int) (*scaleRun, error) {
+func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s streams, id shard.Record, k int) (*scaleRun, error) {
 	sep := byte('\n')
 	if f.null {
 		sep = 0
@@ -153,7 +155,7 @@ func (f *scaleFlags) start(args []string, l *listing, s streams, id shard.Record
 			r.skipped++
 		default:
 			seen[in.path] = true
-			if n := r.resumed(in); n > 0 {
+			if n := r.resumed(ctx, in); n > 0 {
 				r.kept, r.keptImg, r.skipped = r.kept+1, r.keptImg+n, r.skipped+1
 				continue
 			}
@@ -192,19 +194,20 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int
 }
 
 // resumed is how many images of in the --resume file holds when it holds
-// all of them: 1 for an image, N for a .npy file of N images whose N
+// all of them: 1 for an image, N for a .npy file or URL of N images whose N
 // records (FILE[0] … FILE[N-1]) are all there, its header read to count
-// them; 0 when any is missing, or without --resume.
-func (r *scaleRun) resumed(in input) int {
+// them (for a URL, only the header is downloaded, and only when FILE[0]
+// has a record); 0 when any is missing, or without --resume.
+func (r *scaleRun) resumed(ctx context.Context, in input) int {
 	switch {
 	case r.log == nil:
 		return 0
 	case r.log.Done(in.path):
 		return 1
-	case in.err != nil || fetch.IsURL(in.path):
+	case in.err != nil || !r.log.Done(imagePath(in.path, 0, 2)):
 		return 0
 	}
-	n := npyImages(in.path)
+	n := npyImages(ctx, in.path)
 	for i := range n {
 		if !r.log.Done(imagePath(in.path, i, n)) {
 			return 0
@@ -213,19 +216,33 @@ func (r *scaleRun) resumed(in input) int {
 	return n
 }
 
-// npyImages is the number of images of a .npy file of several, shaped
-// (N, C, H, W), read from its header; 0 for any other file, or one that
-// cannot be read (the run then reports why).
-func npyImages(path string) int {
-	if !strings.EqualFold(filepath.Ext(path), ".npy") {
+// npyHeaderBytes bounds what is read of a .npy URL to count its images:
+// the longest preamble and the longest header that npy reads.
+const npyHeaderBytes = 12 + 1<<16
+
+// npyImages is the number of images of a .npy file or URL of several,
+// shaped (N, C, H, W), read from its header; 0 for any other input, or one
+// whose header cannot be read (the run then reports why).
+func npyImages(ctx context.Context, path string) int {
+	if !strings.EqualFold(filepath.Ext(baseName(path)), ".npy") {
 		return 0
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
+	var r io.Reader
+	if fetch.IsURL(path) {
+		head, err := urls.Prefix(ctx, path, npyHeaderBytes)
+		if err != nil {
+			return 0
+		}
+		r = bytes.NewReader(head)
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return 0
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	shape, err := npy.Shape(f)
+	shape, err := npy.Shape(r)
 	if err != nil || len(shape) != 4 || shape[0] < 2 {
 		return 0
 	}
@@ -263,8 +280,9 @@ func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 
 // upToDate says on stderr, for a run that found nothing to do, that the
 // --resume file already held every image of it (more: images of inputs
-// run again though all their records were in it, as a .npy URL's of
-// several images are); it says nothing of a run that resumed nothing.
+// run again though all their records were in it, as a .npy URL's are
+// when its header could not be read); it says nothing of a run that
+// resumed nothing.
 func (r *scaleRun) upToDate(w io.Writer, more int) {
 	if n := r.keptImg + more; r.log != nil && n > 0 {
 		fmt.Fprintf(w, "%s %s %s already in %s; nothing to do\n", verb(n, "the", "all"), nouns(n, "image"), verb(n, "is", "are"), r.out)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -82,5 +84,64 @@ func TestInspectURL(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "rocket", "input.png")); err != nil {
 		t.Errorf("no pictures in a folder named after the URL's file: %v", err)
+	}
+}
+
+// TestResumeNpyURL: --resume counts the images of a .npy URL of several
+// as a .npy file's, from its header alone: one whose records are all in
+// the file is done without downloading it again (it was downloaded and
+// run again, its records then dropped as already there); one missing a
+// record is downloaded and that record appended.
+func TestResumeNpyURL(t *testing.T) {
+	dir := t.TempDir()
+	batch := filepath.Join(dir, "batch.npy")
+	writeNpy(t, batch, []int{3, 3, 28, 28})
+	data, err := os.ReadFile(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var whole, ranged int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Header.Get("Range") == "" {
+			whole++
+		} else {
+			ranged++
+		}
+		mu.Unlock()
+		http.ServeContent(w, r, "batch.npy", time.Time{}, bytes.NewReader(data))
+	}))
+	defer srv.Close()
+	u := srv.URL + "/px/batch.npy"
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		name          string
+		cut           int // records left before the second run; all when 0
+		want          string
+		whole, ranged int // requests of the second run
+	}{
+		{"all there", 0, "all 4 images are already in OUT; nothing to do\n", 0, 1},
+		{"one missing", 3, "OUT: 3 records kept, 1 input to do\nclassified 1 of 1 image", 1, 1},
+	} {
+		out := filepath.Join(t.TempDir(), "out.jsonl")
+		args := []string{"classify", "-m", "fashion-vit", "--resume", "--out", out, img, u}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("%s: first run: exit %d\n%s", tc.name, code, errs)
+		}
+		full, _ := os.ReadFile(out)
+		if tc.cut > 0 {
+			lines := strings.SplitAfter(string(full), "\n")
+			os.WriteFile(out, []byte(strings.Join(lines[:tc.cut], "")), 0o644)
+		}
+		whole, ranged = 0, 0
+		code, _, errs := run(t, "", args...)
+		want := strings.ReplaceAll(tc.want, "OUT", out)
+		if got, _ := os.ReadFile(out); code != ExitOK || !strings.HasPrefix(errs, want) || string(got) != string(full) {
+			t.Errorf("%s: second run: exit %d, file the same: %v, stderr\n%s\nwant\n%s", tc.name, code, string(got) == string(full), errs, want)
+		}
+		if whole != tc.whole || ranged != tc.ranged {
+			t.Errorf("%s: second run made %d whole and %d ranged requests, want %d and %d", tc.name, whole, ranged, tc.whole, tc.ranged)
+		}
 	}
 }

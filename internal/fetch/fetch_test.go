@@ -83,3 +83,46 @@ func TestGet(t *testing.T) {
 		t.Errorf("closed port: %v", err)
 	}
 }
+
+// TestPrefix: Prefix returns the first n bytes, from a server that honours
+// Range and from one that sends the whole body anyway, and a shorter body
+// whole.
+func TestPrefix(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 1000)
+	var ranges []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ranged", func(w http.ResponseWriter, r *http.Request) {
+		ranges = append(ranges, r.Header.Get("Range"))
+		http.ServeContent(w, r, "x.npy", time.Time{}, bytes.NewReader(body))
+	})
+	mux.HandleFunc("/whole", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	mux.HandleFunc("/short", func(w http.ResponseWriter, r *http.Request) { w.Write(body[:5]) })
+	mux.HandleFunc("/missing", http.NotFound)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	g := &Getter{Timeout: time.Second}
+	for _, tc := range []struct {
+		path string
+		want []byte
+		err  string
+	}{
+		{"/ranged", body[:128], ""},
+		{"/whole", body[:128], ""},
+		{"/short", body[:5], ""},
+		{"/missing", nil, "404 Not Found"},
+	} {
+		got, err := g.Prefix(context.Background(), srv.URL+tc.path, 128)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.path, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !bytes.Equal(got, tc.want) {
+			t.Errorf("%s: %q, %v; want %q", tc.path, got, err, tc.want)
+		}
+	}
+	if len(ranges) != 1 || ranges[0] != "bytes=0-127" {
+		t.Errorf("Range headers %q, want one bytes=0-127", ranges)
+	}
+}

@@ -16,14 +16,13 @@ import (
 // runConvertInfo prints what a checkpoint, a model file or a built-in
 // model holds.
 func runConvertInfo(s streams, src string) error {
-	info, err := describe(src)
+	info, ft, err := describe(src)
 	if err != nil {
 		return err
 	}
 	for _, w := range info.Warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
-	ft := fineTuning(src)
 	if ft.base != "" {
 		info.Format = "vitctl model file (GGUF), fine-tuned from " + ft.base
 	}
@@ -34,21 +33,47 @@ func runConvertInfo(s streams, src string) error {
 	return nil
 }
 
+// openModelFile opens a model file for --info (a variable: a test counts
+// the opens).
+var openModelFile = convert.OpenModelFile
+
+// describe is convert.Describe that also takes a built-in model's name, as
+// -m does (a built-in name wins over a file of the same name), and reads a
+// model file's fine-tuning record from the same open file: the file is
+// opened once.
+func describe(src string) (*convert.Info, fineTuned, error) {
+	var f *gguf.File
+	var err error
+	name := src
+	z, builtin := zoo.Lookup(src)
+	switch {
+	case builtin:
+		f, err = gguf.FromBytes(z.GGUF)
+		name = "built-in model " + z.Name
+	case strings.EqualFold(filepath.Ext(src), ".gguf"):
+		f, err = openModelFile(src)
+	default:
+		info, err := convert.Describe(src)
+		return info, fineTuned{}, err
+	}
+	if err != nil {
+		return nil, fineTuned{}, err
+	}
+	defer f.Close()
+	info, err := convert.DescribeModelFile(f, name)
+	if err != nil {
+		return nil, fineTuned{}, err
+	}
+	return info, fineTuning(f), nil
+}
+
 // fineTuned is what a model file that finetune wrote records of its
 // training: the base model and a line on the run.
 type fineTuned struct{ base, summary string }
 
-// fineTuning reads the finetune metadata of the model file src; zero for
-// any other source (a checkpoint, a built-in model, a converted file).
-func fineTuning(src string) fineTuned {
-	if !strings.EqualFold(filepath.Ext(src), ".gguf") {
-		return fineTuned{}
-	}
-	f, err := gguf.Open(src)
-	if err != nil {
-		return fineTuned{}
-	}
-	defer f.Close()
+// fineTuning reads the finetune metadata of the model file f; zero for
+// any other (a built-in model, a converted file).
+func fineTuning(f *gguf.File) fineTuned {
 	base, err := f.String(keyFTBase)
 	if err != nil {
 		return fineTuned{}
@@ -74,21 +99,6 @@ func fineTuning(src string) fineTuned {
 		parts = append(parts, r)
 	}
 	return fineTuned{base, strings.Join(parts, "; ")}
-}
-
-// describe is convert.Describe that also takes a built-in model's name, as
-// -m does (a built-in name wins over a file of the same name).
-func describe(src string) (*convert.Info, error) {
-	z, ok := zoo.Lookup(src)
-	if !ok {
-		return convert.Describe(src)
-	}
-	f, err := gguf.FromBytes(z.GGUF)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return convert.DescribeModelFile(f, "built-in model "+z.Name)
 }
 
 func writeInfo(w io.Writer, info *convert.Info) {

@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // TestConvertInfo prints a DeiT folder, a timm folder and the model file
@@ -68,6 +72,34 @@ func TestConvertInfoNames(t *testing.T) {
 			if !strings.Contains(stdout, w) {
 				t.Errorf("%v: output lacks %q:\n%s", tc.args, w, stdout)
 			}
+		}
+	}
+}
+
+// TestConvertInfoOpensOnce: --info FILE.gguf opens the model file once
+// (it was opened a second time for the fine-tuning record), and takes the
+// extension in any case (M.GGUF was taken for a checkpoint and refused).
+func TestConvertInfoOpensOnce(t *testing.T) {
+	z, ok := zoo.Lookup("fashion-vit")
+	if !ok {
+		t.Fatal("no fashion-vit")
+	}
+	dir := t.TempDir()
+	opens := 0
+	defer func(f func(string) (*gguf.File, error)) { openModelFile = f }(openModelFile)
+	openModelFile = func(path string) (*gguf.File, error) {
+		opens++
+		return convert.OpenModelFile(path)
+	}
+	for _, name := range []string{"m.gguf", "M.GGUF"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, z.GGUF, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opens = 0
+		code, stdout, stderr := run(t, "", "convert", "--info", path)
+		if code != ExitOK || !strings.Contains(stdout, "source:        "+path) || opens != 1 {
+			t.Errorf("%s: exit %d, %d opens, stdout\n%s\nstderr %s", name, code, opens, stdout, stderr)
 		}
 	}
 }

@@ -43,12 +43,22 @@ func Describe(src string) (*Info, error) {
 }
 
 func describeModelFile(path string) (*Info, error) {
+	f, err := OpenModelFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return DescribeModelFile(f, path)
+}
+
+// OpenModelFile opens the model file at path for DescribeModelFile, its
+// errors worded as Describe's.
+func OpenModelFile(path string) (*gguf.File, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, sourceError(path, err)
 	}
-	defer f.Close()
-	return DescribeModelFile(f, path)
+	return f, nil
 }
 
 // DescribeModelFile is Describe for a model file already open, named by

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"io"
 	"io/fs"
 	"math"
@@ -217,24 +218,59 @@ func (p *pictures) drawSummary(w *pictureWriter, title string, top []prediction,
 	return nil
 }
 
+// summaryMaxLong bounds the longer side of summary.png's photo, in
+// multiples of --size: growing a strip of a photo (5000×1) until its
+// shorter side held the bar chart made a page of 285×522090 pixels, 1.5 GB
+// and 11 s to draw; past the bound the photo is letterboxed instead.
+const summaryMaxLong = 4
+
 // summaryPhoto is the photo (the model's input for .npy inputs) with its
 // longer side at --size, or larger so the shorter side holds the bar
-// chart, and where the model's input lies in it.
+// chart (at most summaryMaxLong times --size, the rest padded), and where
+// the model's input lies in it.
 func (p *pictures) summaryPhoto() (*image.RGBA, attention.Frame, error) {
 	minShort := float64(attention.BarsMinHeight(summaryBars))
 	if p.src == nil {
 		b := p.base.Bounds()
 		W, H := b.Dx(), b.Dy()
-		s := max(1, minShort/float64(min(W, H)))
+		s := p.summaryScale(W, H, 1, minShort)
 		w, h := int(math.Round(float64(W)*s)), int(math.Round(float64(H)*s))
+		pic := p.base
 		if s > 1 {
-			return attention.Resize(p.base, w, h, attention.Bilinear), attention.Frame{X1: float64(w), Y1: float64(h)}, nil
+			pic = attention.Resize(p.base, w, h, attention.Bilinear)
 		}
-		return p.base, attention.Frame{X1: float64(W), Y1: float64(H)}, nil
+		return letterbox(pic, attention.Frame{X1: float64(w), Y1: float64(h)}, int(minShort))
 	}
 	W, H := p.src.W, p.src.H
-	s := max(float64(p.long)/float64(max(W, H)), minShort/float64(min(W, H)))
-	return scalePhoto(p.src, p.box, s)
+	pic, frame, err := scalePhoto(p.src, p.box, p.summaryScale(W, H, float64(p.long)/float64(max(W, H)), minShort))
+	if err != nil {
+		return nil, attention.Frame{}, err
+	}
+	return letterbox(pic, frame, int(minShort))
+}
+
+// summaryScale is the scale of a W×H picture on summary.png: s, or more so
+// its shorter side is minShort, but its longer side at most summaryMaxLong
+// times --size.
+func (p *pictures) summaryScale(W, H int, s, minShort float64) float64 {
+	s = max(s, minShort/float64(min(W, H)))
+	return min(s, float64(summaryMaxLong*p.long)/float64(max(W, H)))
+}
+
+// letterbox centres pic on a white page at least short pixels on each side,
+// moving frame with it; a pic as large already is returned as it is.
+func letterbox(pic *image.RGBA, frame attention.Frame, short int) (*image.RGBA, attention.Frame, error) {
+	b := pic.Bounds()
+	w, h := max(b.Dx(), short), max(b.Dy(), short)
+	if w == b.Dx() && h == b.Dy() {
+		return pic, frame, nil
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	dx, dy := (w-b.Dx())/2, (h-b.Dy())/2
+	draw.Draw(out, b.Add(image.Pt(dx, dy)).Sub(b.Min), pic, b.Min, draw.Src)
+	x, y := float64(dx), float64(dy)
+	return out, attention.Frame{X0: frame.X0 + x, Y0: frame.Y0 + y, X1: frame.X1 + x, Y1: frame.Y1 + y}, nil
 }
 
 // rawAttention gathers the selected layers and heads of a B=1 capture into

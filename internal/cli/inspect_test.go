@@ -972,3 +972,33 @@ func TestPictureFolder(t *testing.T) {
 		})
 	}
 }
+
+// TestInspectStripSummary: summary.png of a strip of a photo (3000×1,
+// 1×3000) stays a page: the photo's longer side at most summaryMaxLong
+// times --size, letterboxed so the bar chart fits beside it. Grown until
+// its shorter side held the chart, the 1×3000 strip made a page of
+// 285×522090 pixels (1 GB and 7 s to draw).
+func TestInspectStripSummary(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []image.Point{{3000, 1}, {1, 3000}, {1, 1}} {
+		name := fmt.Sprintf("strip%dx%d", size.X, size.Y)
+		img := image.NewGray(image.Rect(0, 0, size.X, size.Y))
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		path := filepath.Join(dir, name+".png")
+		os.WriteFile(path, buf.Bytes(), 0o644)
+		out := filepath.Join(dir, "out")
+		if code, _, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--out", out, path); code != ExitOK {
+			t.Fatalf("%s: exit %d\n%s", name, code, errs)
+		}
+		f, err := os.Open(filepath.Join(out, name, "summary.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if limit := 4 * summaryMaxLong * 224; err != nil || cfg.Width > limit || cfg.Height > limit {
+			t.Errorf("%s: summary.png is %dx%d (%v), want each side under %d", name, cfg.Width, cfg.Height, err, limit)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,14 @@ func (o *embedOptions) validate() error {
 	}
 	if o.output.format.val == "csv" && o.npy == "" {
 		return usagef("-o csv lists the rows of --out FILE.npy; without --out, -o jsonl prints each vector inline")
+	}
+	if f := formatExts[strings.ToLower(filepath.Ext(o.npy))]; f != "" {
+		// embed --out vecs.jsonl wrote a NumPy array under that name.
+		if f != "text" {
+			f = strings.ToUpper(f)
+		}
+		return usagef("--out %s: embed writes the vectors there as a NumPy array, not %s; give a name ending in .npy (the list of paths and rows goes to stdout), or leave --out out to print each vector inline as JSONL",
+			o.npy, f)
 	}
 	return nil
 }

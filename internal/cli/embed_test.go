@@ -199,3 +199,31 @@ func TestEmbedOutIsInput(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbedOutTextName: --out named as a results file (vecs.jsonl,
+// .json, .csv, .txt) is refused before any work, writing nothing: embed
+// wrote a NumPy array under that name, and the JSONL expected was not
+// there. A .npy name, or another, is taken.
+func TestEmbedOutTextName(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		code int
+		msg  string
+	}{
+		{"vecs.jsonl", ExitUsage, "--out DIR/vecs.jsonl: embed writes the vectors there as a NumPy array, not JSONL; give a name ending in .npy (the list of paths and rows goes to stdout), or leave --out out to print each vector inline as JSONL\n"},
+		{"vecs.CSV", ExitUsage, "not CSV; give a name ending in .npy"},
+		{"vecs.json", ExitUsage, "not JSON;"},
+		{"vecs.txt", ExitUsage, "not text;"},
+		{"vecs.npy", ExitOK, "vecs.npy holds (1, 64)"},
+		{"vecs.f32", ExitOK, "vecs.f32 holds (1, 64)"},
+	} {
+		out := filepath.Join(dir, tc.name)
+		code, _, errs := run(t, "", "embed", "-m", "fashion-vit", "--out", out, img)
+		_, err := os.Stat(out)
+		if code != tc.code || !strings.Contains(errs, strings.ReplaceAll(tc.msg, "DIR", dir)) || (err == nil) != (code == ExitOK) {
+			t.Errorf("%s: exit %d, written %v, stderr %q; want %d and %q", tc.name, code, err == nil, errs, tc.code, tc.msg)
+		}
+	}
+}

@@ -306,6 +306,9 @@ func readCSV(path string) ([][2]string, error) {
 		if line == 1 && strings.EqualFold(rec[0], "path") && strings.EqualFold(rec[1], "label") {
 			continue // header
 		}
+		if err := checkRow(rec[0], rec[1]); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
 		pairs = append(pairs, [2]string{relTo(path, rec[0]), rec[1]})
 	}
 	return pairs, nil
@@ -321,16 +324,60 @@ func readJSONL(path string) ([][2]string, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		var rec struct {
-			Path  string `json:"path"`
-			Label string `json:"label"`
+		p, label, err := jsonlRow(l)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w; want {\"path\": ..., \"label\": ...}", path, i+1, err)
 		}
-		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Path == "" || rec.Label == "" {
-			return nil, fmt.Errorf("%s:%d: want {\"path\": ..., \"label\": ...}", path, i+1)
-		}
-		pairs = append(pairs, [2]string{relTo(path, rec.Path), rec.Label})
+		pairs = append(pairs, [2]string{relTo(path, p), label})
 	}
 	return pairs, nil
+}
+
+// jsonlRow reads one line of a JSONL list: an object with a "path" and a
+// "label", both strings and neither empty.
+func jsonlRow(line string) (path, label string, err error) {
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		return "", "", errors.New("not a JSON object")
+	}
+	for _, k := range []string{"path", "label"} {
+		v, ok := rec[k]
+		if !ok {
+			return "", "", fmt.Errorf("no %q", k)
+		}
+		if _, ok := v.(string); !ok {
+			return "", "", fmt.Errorf("%q is %s, not a string", k, jsonKind(v))
+		}
+	}
+	path, label = rec["path"].(string), rec["label"].(string)
+	return path, label, checkRow(path, label)
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case float64:
+		return "a number"
+	case bool:
+		return "true or false"
+	case nil:
+		return "null"
+	case []any:
+		return "a list"
+	}
+	return "an object"
+}
+
+// checkRow refuses a list's row with an empty path (it named the list's
+// folder, "is a directory") or label (a class named "").
+func checkRow(path, label string) error {
+	switch {
+	case strings.TrimSpace(path) == "":
+		return errors.New("the path is empty")
+	case strings.TrimSpace(label) == "":
+		return fmt.Errorf("the label of %s is empty", path)
+	}
+	return nil
 }
 
 func relTo(list, p string) string {

@@ -26,7 +26,15 @@ func TestOpenLists(t *testing.T) {
 		{"a.csv", "path,label\nx/1.png,cat\n/abs/2.png,dog\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "x/1.png"), "/abs/2.png"}, ""},
 		{"b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n", []string{"a", "b"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: want path,label"},
-		{"d.jsonl", "{\"path\": 3}\n", nil, nil, "d.jsonl:1"},
+		{"d.jsonl", "{\"path\": 3}\n", nil, nil, "d.jsonl:1: \"path\" is a number, not a string; want {\"path\": ..., \"label\": ...}"},
+		// Rows that named the list's folder ("is a directory") or a class
+		// named "", or said only "want {...}" whatever was wrong.
+		{"empty-path.csv", "path,label\n,cat\n", nil, nil, "empty-path.csv:2: the path is empty"},
+		{"empty-label.csv", "1.png, \n", nil, nil, "empty-label.csv:1: the label of 1.png is empty"},
+		{"no-label.jsonl", "{\"path\": \"1.png\"}\n", nil, nil, "no-label.jsonl:1: no \"label\"; want"},
+		{"number.jsonl", "{\"path\": \"1.png\", \"label\": 3}\n", nil, nil, "number.jsonl:1: \"label\" is a number, not a string"},
+		{"empty.jsonl", "{\"path\": \"\", \"label\": \"cat\"}\n", nil, nil, "empty.jsonl:1: the path is empty"},
+		{"array.jsonl", "[\"1.png\", \"cat\"]\n", nil, nil, "array.jsonl:1: not a JSON object"},
 		{"e.csv", "", nil, nil, "no images found"},
 		{"f.txt", "x", nil, nil, "not a folder, .csv or .jsonl"},
 	} {

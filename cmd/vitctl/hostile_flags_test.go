@@ -47,7 +47,7 @@ var hostileFlags = map[string][][]string{
 		{"--max-memory", "-5G"}, {"stray-argument"}, {"--shape", "vit-ti/300000000@300000000"},
 	},
 	"merge": {
-		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"}, {"--out", "/no/such/dir/m.jsonl", "a.jsonl"},
+		{}, {"--bogus", "a.jsonl"}, {"--recursive=maybe", "a.jsonl"}, {"--all-files=maybe", "a.jsonl"}, {"--out", "/no/such/dir/m.jsonl", "a.jsonl"},
 	},
 	"eval": {
 		{"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"}, {"--batch", "0"}, {"--threads", "0"}, {"-o", "csv"},

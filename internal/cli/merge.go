@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ type mergeOptions struct {
 	out       string
 	inputs    []string
 	recursive bool
+	allFiles  bool
 	fromFile  string
 	null      bool
 }
@@ -39,24 +41,25 @@ hold no record at all. A file named twice, the --out file among the
 files, and a file that is not classify's records (not JSONL records, or
 records without "model_sha256" or without "top_k" or "error": a
 path,label list, embed's vectors), as classify --resume refuses it, are
-usage errors. With the run's inputs (--inputs, -r, --from-file, as given to
+usage errors. With the run's inputs (--inputs, -r, --all-files, --from-file, as given to
 classify) it also checks that every input has a record and that no record
 is for another path. docs/scale.md shows a whole sharded run.`,
 		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(s, o, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
+	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders, not only those named as images (classify --all-files)")
 	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record")
 	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
 	return cmd
 }
 
-func runMerge(s streams, o *mergeOptions, files []string) error {
+func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) error {
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func runMerge(s streams, o *mergeOptions, files []string) error {
 	}
 	m, err := mergeFiles(files, w)
 	if err == nil {
-		err = o.checkInputs(s, m) // first: its inputs without a record say more
+		err = o.checkInputs(ctx, s, m) // first: its inputs without a record say more
 	}
 	if err == nil && m.Len() == 0 {
 		err = noRecords(files)
@@ -162,8 +165,11 @@ func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 	return m, nil
 }
 
-// checkInputs compares the merged records with the run's inputs, if given.
-func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
+// checkInputs compares the merged records with the run's inputs, if given:
+// each has its record, or a .npy file of N images one for each image
+// (FILE[0] … FILE[N-1], counted from its header), and no record is for
+// anything else.
+func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merger) error {
 	if len(o.inputs) == 0 && o.fromFile == "" {
 		return nil
 	}
@@ -171,7 +177,8 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 	if o.null {
 		sep = 0
 	}
-	inputs := expand(o.inputs, &listing{recursive: o.recursive}, s.in, sep)
+	lst := &listing{recursive: o.recursive, allFiles: o.allFiles}
+	inputs := expand(o.inputs, lst, s.in, sep)
 	if o.fromFile != "" {
 		list, err := readListFile(o.fromFile, s.in, sep)
 		if err != nil {
@@ -179,11 +186,14 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 		}
 		inputs = append(inputs, list...)
 	}
-	want := map[string]bool{}
+	want, named := map[string]bool{}, map[string]bool{}
 	var missing, extra []string
 	for _, in := range inputs {
-		if want[in.path] = true; !m.Has(in.path) {
-			missing = append(missing, in.path)
+		named[in.path] = true
+		for _, p := range recordPaths(ctx, m, in.path) {
+			if want[p] = true; !m.Has(p) {
+				missing = append(missing, p)
+			}
 		}
 	}
 	m.Paths(func(p string) {
@@ -199,15 +209,40 @@ func (o *mergeOptions) checkInputs(s streams, m *shard.Merger) error {
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
 	case len(extra) > 0:
-		return fmt.Errorf("%s %s (%s): were the shards given other inputs?",
-			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra))
+		hint := "were the shards given other inputs?"
+		if lst.skipped > 0 {
+			hint = fmt.Sprintf("were the shards given other inputs, or run with --all-files (the --inputs folders hold %s not named as images)?", nouns(lst.skipped, "file"))
+		}
+		return fmt.Errorf("%s %s (%s): %s",
+			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
 	}
-	if len(want) == 1 {
+	switch {
+	case len(named) != len(want): // .npy files of several images
+		fmt.Fprintf(s.err, "%s has its records (%s)\n", verb(len(named), "the one input", fmt.Sprintf("every one of the %d inputs", len(named))), nouns(len(want), "image"))
+	case len(want) == 1:
 		fmt.Fprintln(s.err, "the one input has one record")
-	} else {
+	default:
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// recordPaths are the paths of the records an input gets: its own, or
+// FILE[0] … FILE[N-1] for a .npy file of N images that has no record of
+// its own (one that failed has).
+func recordPaths(ctx context.Context, m *shard.Merger, path string) []string {
+	n := 0
+	if !m.Has(path) {
+		n = npyImages(ctx, path)
+	}
+	if n == 0 {
+		return []string{path}
+	}
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = imagePath(path, i, n)
+	}
+	return paths
 }
 
 // firstFew names up to three paths.

@@ -172,3 +172,45 @@ func TestMergeRefusesNotResults(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeInputsNpyAndAllFiles: merge --inputs takes a .npy input of N
+// images as the run recorded it, FILE[0] … FILE[N-1] (it said the input
+// had no record), and takes --all-files as classify does, its folders'
+// files not named as images then being inputs (it had no such flag, and
+// said their records were for paths that are not inputs).
+func TestMergeInputsNpyAndAllFiles(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	os.WriteFile(filepath.Join(in, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(in, "scan"), png, 0o644) // a PNG without an extension
+	writeNpy(t, filepath.Join(in, "batch.npy"), []int{3, 3, 28, 28})
+	out := filepath.Join(dir, "run.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--all-files", "-o", "jsonl", "--out", out, in); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--all-files"}, ExitOK, "every one of the 3 inputs has its records (5 images)\n"},
+		{nil, ExitFailed, "1 record is for a path that is not an input (" + filepath.Join(in, "scan") + "): were the shards given other inputs, or run with --all-files (the --inputs folders hold 1 file not named as images)?\n"},
+	} {
+		code, _, errs := run(t, "", append(append([]string{"merge", "--inputs", in}, tc.args...), out)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+	// Without --all-files, the .npy file alone.
+	npyOnly := filepath.Join(dir, "npy.jsonl")
+	batch := filepath.Join(in, "batch.npy")
+	run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", npyOnly, batch)
+	if code, _, errs := run(t, "", "merge", "--inputs", batch, npyOnly); code != ExitOK || !strings.Contains(errs, "the one input has its records (3 images)") {
+		t.Errorf("a .npy of 3: exit %d\n%s", code, errs)
+	}
+}

@@ -9,8 +9,8 @@ type attScratch struct {
 	q   []float32 // bf16 on fp32 tiles: the block's Q, rounded, (rows, hd)
 	a   []uint32  // bf16 tiles: the block's Q, then its E, as rows of bf16 pairs
 	c   []float32 // bf16 tiles: the accumulators of an edge tile or of AMX rows × nr
-	two []float32 // bf16 tiles: two rows of V interleaved (packVBF16)
-	row []uint32  // bf16 tiles: a row of K as pairs (packKBF16)
+	kt  []float32 // bf16 tiles: K's last keys, zero-padded (packKBF16)
+	two []float32 // bf16 tiles: a last odd row and a zero row (pairLast)
 	g   gemm
 }
 
@@ -156,9 +156,9 @@ func (j *attJob) pack(s *scratch, bh int, kv attKV) {
 	k, v := j.qkv[base+D:], j.qkv[base+2*D:]
 	if j.mode() == attBF16 {
 		a := &s.att
-		a.row, a.two = grow(a.row, ceilDiv(j.hd, 2)), grow(a.two, 2*nr)
-		packKBF16(kv.kb, k, ld, j.T, j.hd, j.bf.bf16.pack, a.row)
-		packVBF16(kv.vb, v, ld, j.T, j.hd, j.bf.bf16.pack, a.two)
+		a.kt, a.two = grow(a.kt, 16*j.hd), grow(a.two, 2*nr)
+		packKBF16(kv.kb, k, ld, j.T, j.hd, j.bf.bf16.keys, a.kt)
+		packVBF16(kv.vb, v, ld, j.T, j.hd, j.bf.bf16.pairs, a.two)
 		return
 	}
 	packB(kv.kp, k, ld, j.T, j.hd)

@@ -53,19 +53,26 @@ func copyBlock(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 // packKBF16 packs K, T rows of hd values with row stride ld, as bf16
 // panels of nr keys for Q·Kᵀ, packBF16's layout of W = K: pair row g of
 // panel q holds at dst[(q·kg+g)·nr+j] values 2g (low half) and 2g+1 (high
-// half, zero past hd) of key q·nr+j, keys past T zero, kg = ⌈hd/2⌉. Each
-// key is rounded by pack into row (kg pairs) and spread over its panel.
-func packKBF16(dst []uint32, k []float32, ld, T, hd int, pack func([]uint32, []float32), row []uint32) {
+// half, zero past hd) of key q·nr+j, keys past T zero, kg = ⌈hd/2⌉. keys
+// packs 16 keys at a time; the last ones are copied into tail (16·hd
+// floats) first, with zero rows after them.
+func packKBF16(dst []uint32, k []float32, ld, T, hd int, keys keysFunc, tail []float32) {
 	kg := ceilDiv(hd, 2)
-	for t := range ceilDiv(T, nr) * nr {
-		if t < T {
-			pack(row, k[t*ld:][:hd])
-		} else {
-			clear(row)
-		}
+	for t := 0; t < ceilDiv(T, nr)*nr; t += 16 {
 		d := dst[t/nr*kg*nr+t%nr:]
-		for g, v := range row {
-			d[g*nr] = v
+		switch {
+		case t+16 <= T:
+			keys(d, k[t*ld:], ld, hd)
+		case t < T:
+			clear(tail)
+			for i := range T - t {
+				copy(tail[i*hd:(i+1)*hd], k[(t+i)*ld:][:hd])
+			}
+			keys(d, tail, hd, hd)
+		default:
+			for g := range kg {
+				clear(d[g*nr : g*nr+16])
+			}
 		}
 	}
 }
@@ -73,30 +80,30 @@ func packKBF16(dst []uint32, k []float32, ld, T, hd int, pack func([]uint32, []f
 // packVBF16 packs V, T rows of hd values with row stride ld, as bf16
 // panels of nr columns for E·V: pair row g of panel q holds at
 // dst[(q·kg+g)·nr+j] column q·nr+j of rows 2g (low half) and 2g+1 (high
-// half, zero past T), columns past hd zero, kg = ⌈T/2⌉. The two rows are
-// interleaved into two (2·nr floats) and rounded by pack.
-func packVBF16(dst []uint32, v []float32, ld, T, hd int, pack func([]uint32, []float32), two []float32) {
+// half, zero past T), columns past hd zero, kg = ⌈T/2⌉; two is scratch
+// of 2·nr floats.
+func packVBF16(dst []uint32, v []float32, ld, T, hd int, pairs pairsFunc, two []float32) {
 	kg := ceilDiv(T, 2)
 	for q := 0; q*nr < hd; q++ {
-		cols := min(nr, hd-q*nr)
-		if cols < nr {
-			clear(two)
+		d, cols := dst[q*kg*nr:(q+1)*kg*nr], min(nr, hd-q*nr)
+		pairs(d, nr, v[q*nr:], ld, T/2, cols)
+		if T%2 == 1 {
+			pairLast(d[T/2*nr:], v[(T-1)*ld+q*nr:], cols, pairs, two)
 		}
-		for g := range kg {
-			r0 := v[2*g*ld+q*nr:][:cols]
-			if 2*g+1 < T {
-				r1 := v[(2*g+1)*ld+q*nr:][:cols]
-				for i, x := range r0 {
-					two[2*i], two[2*i+1] = x, r1[i]
-				}
-			} else {
-				for i, x := range r0 {
-					two[2*i], two[2*i+1] = x, 0
-				}
+		if cols < nr {
+			for g := range kg {
+				clear(d[g*nr+cols : (g+1)*nr])
 			}
-			pack(dst[(q*kg+g)*nr:][:nr], two)
 		}
 	}
+}
+
+// pairLast writes the pairs of the n values of lo and zeros to dst,
+// through pairs, as every other pair row is written.
+func pairLast(dst []uint32, lo []float32, n int, pairs pairsFunc, two []float32) {
+	copy(two, lo[:n])
+	clear(two[nr:])
+	pairs(dst, nr, two, nr, 1, n)
 }
 
 // widenBF16 writes the bf16 values of the pairs src, low half first, to

@@ -196,13 +196,53 @@ func TestAttentionBF16Pack(t *testing.T) {
 			for i := range gotV {
 				gotV[i] = 0xdeadbeef
 			}
-			packKBF16(gotK, x, s.ld, s.T, s.hd, im.bf16.pack, make([]uint32, kg))
-			packVBF16(gotV, x, s.ld, s.T, s.hd, im.bf16.pack, make([]float32, 2*nr))
+			two := make([]float32, 2*nr)
+			packKBF16(gotK, x, s.ld, s.T, s.hd, im.bf16.keys, make([]float32, 16*s.hd))
+			packVBF16(gotV, x, s.ld, s.T, s.hd, im.bf16.pairs, two)
 			if i := firstDiffU32(gotK, wantK); i >= 0 {
 				t.Fatalf("impl=%s T=%d hd=%d: K pair %d = %#x, want %#x", im.name, s.T, s.hd, i, gotK[i], wantK[i])
 			}
 			if i := firstDiffU32(gotV, wantV); i >= 0 {
 				t.Fatalf("impl=%s T=%d hd=%d: V pair %d = %#x, want %#x", im.name, s.T, s.hd, i, gotV[i], wantV[i])
+			}
+		}
+	}
+}
+
+// TestPairRowsBF16 checks every implementation's pairing of rows against
+// toBF16's bits, on rounding ties, NaN, ±Inf, overflow, denormals (which
+// may read as zero, keeping their sign), widths with and without a tail
+// of 16 and strides; nothing outside the pairs is written.
+func TestPairRowsBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	for _, s := range []struct{ rows, n, lds, ldd int }{{1, 1, 1, 1}, {1, 16, 16, 16}, {3, 17, 20, 18}, {5, 64, 64, 64}, {98, 64, 2304, 64}, {2, 80, 90, 100}} {
+		src := make([]float32, (2*s.rows-1)*s.lds+s.n)
+		for i := range src {
+			src[i] = float32(r.NormFloat64() * math.Exp(10*r.NormFloat64()))
+			if r.IntN(3) == 0 {
+				src[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
+			}
+		}
+		for _, im := range bf16Tiles() {
+			dst := make([]uint32, (s.rows-1)*s.ldd+s.n+1)
+			for i := range dst {
+				dst[i] = 0xdeadbeef
+			}
+			im.bf16.pairs(dst, s.ldd, src, s.lds, s.rows, s.n)
+			for i, got := range dst {
+				row, j := i/s.ldd, i%s.ldd
+				if row >= s.rows || j >= s.n {
+					if got != 0xdeadbeef {
+						t.Fatalf("impl=%s %+v: dst[%d] outside the pairs written", im.name, s, i)
+					}
+					continue
+				}
+				for h, x := range []float32{src[2*row*s.lds+j], src[(2*row+1)*s.lds+j]} {
+					g, w, b := uint16(got>>(16*h)), toBF16(x), math.Float32bits(x)
+					if g != w && !(b&0x7f800000 == 0 && g == uint16(b>>16)&0x8000) {
+						t.Fatalf("impl=%s %+v: row %d pair %d half %d = %#04x, want %#04x", im.name, s, row, j, h, g, w)
+					}
+				}
 			}
 		}
 	}

@@ -149,6 +149,36 @@ func packRowBF16(dst []uint32, x []float32) {
 	}
 }
 
+// pairRowsBF16 writes, for r < rows and j < n, the values of rows 2r and
+// 2r+1 of src (row stride lds) rounded to bf16 as the pair
+// dst[r·ldd+j] = src[2r·lds+j] | src[(2r+1)·lds+j]<<16: two rows of V
+// become a pair row of its packed panel (packVBF16), two rows of a packed
+// fp32 panel one of the bf16 panel (packKBF16).
+func pairRowsBF16(dst []uint32, ldd int, src []float32, lds, rows, n int) {
+	for r := range rows {
+		d, lo, hi := dst[r*ldd:][:n], src[2*r*lds:][:n], src[(2*r+1)*lds:][:n]
+		for j := range d {
+			d[j] = uint32(toBF16(lo[j])) | uint32(toBF16(hi[j]))<<16
+		}
+	}
+}
+
+// keysBF16 writes the hd values of each of 16 rows of src (row stride ld)
+// rounded to bf16 as the pairs dst[g·nr+j] = src[j·ld+2g] |
+// src[j·ld+2g+1]<<16 (zero past hd), g < ⌈hd/2⌉, j < 16: 16 keys of K as
+// 16 columns of its packed bf16 panel (packKBF16).
+func keysBF16(dst []uint32, src []float32, ld, hd int) {
+	for j := range 16 {
+		row := src[j*ld:][:hd]
+		for g := range hd / 2 {
+			dst[g*nr+j] = uint32(toBF16(row[2*g])) | uint32(toBF16(row[2*g+1]))<<16
+		}
+		if hd%2 == 1 {
+			dst[hd/2*nr+j] = uint32(toBF16(row[hd-1]))
+		}
+	}
+}
+
 // roundRowBF16 writes the values of x rounded to bf16 as packRowBF16
 // does, widened back to fp32, into dst: the activations of linearViaFP32.
 func roundRowBF16(dst, x []float32) {

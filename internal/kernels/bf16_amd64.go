@@ -13,6 +13,18 @@ func tileBF16AVX512(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int,
 //go:noescape
 func cvtBF16AVX512(dst *uint32, src *float32, n int)
 
+// pairBF16AVX512 is pairRowsBF16 for n a multiple of 16 and rows, n > 0,
+// except that denormal inputs read as zero.
+//
+//go:noescape
+func pairBF16AVX512(dst *uint32, ldd int, src *float32, lds, rows, n int)
+
+// keysBF16AVX512 is keysBF16 for kg pairs, kg a multiple of 16 (kg > 0),
+// except that denormal inputs read as zero.
+//
+//go:noescape
+func keysBF16AVX512(dst *uint32, src *float32, ld, kg int)
+
 // roundBF16AVX512 is roundRowBF16 for n floats, n a multiple of 16.
 //
 //go:noescape
@@ -45,4 +57,37 @@ func tileBF16AVX512Go(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc
 		ap, bp = &a[0], &b[0]
 	}
 	tileBF16AVX512(kc2, ap, lda, bp, &c[0], ldc, acc)
+}
+
+func pairRowsBF16AVX512(dst []uint32, ldd int, src []float32, lds, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if len(dst) < (rows-1)*ldd+n || len(src) < (2*rows-1)*lds+n {
+		panic("kernels: pairRowsBF16: slice too short")
+	}
+	if m := n &^ 15; m > 0 {
+		pairBF16AVX512(&dst[0], ldd, &src[0], lds, rows, m)
+	}
+	if n%16 != 0 {
+		m := n &^ 15
+		pairRowsBF16(dst[m:], ldd, src[m:], lds, rows, n-m)
+	}
+}
+
+func keysBF16AVX512Go(dst []uint32, src []float32, ld, hd int) {
+	if hd <= 0 {
+		return
+	}
+	kg := ceilDiv(hd, 2)
+	if len(dst) < (kg-1)*nr+16 || len(src) < 15*ld+hd {
+		panic("kernels: keysBF16: slice too short")
+	}
+	m := hd / 32 * 16 // pairs the assembly does
+	if m > 0 {
+		keysBF16AVX512(&dst[0], &src[0], ld, m)
+	}
+	if m < kg {
+		keysBF16(dst[m*nr:], src[2*m:], ld, hd-2*m)
+	}
 }

@@ -77,12 +77,22 @@ type bf16Kernels struct {
 	// continuing from c's values when acc is set.
 	tile func(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
 	pack func(dst []uint32, x []float32)
+	// pairs and keys are pairRowsBF16 and keysBF16: bf16 attention's
+	// packing of V and K.
+	pairs pairsFunc
+	keys  keysFunc
 	// round is roundRowBF16.
 	round func(dst, x []float32)
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least
 	// amxMinRows rows run on AMX tiles (amxGemm), fewer on tile.
 	amx func(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool)
 }
+
+// pairsFunc and keysFunc are pairRowsBF16's and keysBF16's signatures.
+type (
+	pairsFunc func(dst []uint32, ldd int, src []float32, lds, rows, n int)
+	keysFunc  func(dst []uint32, src []float32, ld, hd int)
+)
 
 // bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
 // activations rounded in Go.
@@ -105,7 +115,7 @@ var generic = &impl{
 		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
 		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGradGeneric,
 	},
-	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16},
+	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},
 }
 

@@ -51,16 +51,6 @@ func TestAMXAvailable(t *testing.T) {
 	}
 }
 
-// named is the registry's implementation called name.
-func named(name string) *impl {
-	for _, im := range registry {
-		if im.name == name {
-			return im
-		}
-	}
-	panic("no implementation " + name)
-}
-
 // amxCallCase is one AMX call's random operands.
 type amxCallCase struct {
 	s                amxShape
@@ -294,13 +284,3 @@ func TestAMXStress(t *testing.T) {
 }
 
 func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
-
-// firstDiff is the first index where a and b differ in bits, or −1.
-func firstDiff(a, b []float32) int {
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}

@@ -187,10 +187,6 @@ func (j *attJob) rows(s *scratch, bh, i0, i1 int, kv attKV) {
 	a.inv = grow(a.inv, n)
 
 	j.scores(s, j.qkv[(b*T+i0)*ld+h*hd:], ld, n, kv)
-	for i := range n {
-		row := a.s[i*ts : i*ts+T]
-		a.inv[i] = 1 / k.expSum(row, k.max(row), j.scale)
-	}
 	j.weights(a, n)
 	if j.probs != nil {
 		for i := range n {
@@ -238,22 +234,28 @@ func (j *attJob) scores(s *scratch, q []float32, ld, n int, kv attKV) {
 	a.g.release()
 }
 
-// weights rounds the n rows of E in s.att.s for a bf16 E·V: in place for
-// the fp32 tiles, as pairs into s.att.a for bf16 tiles.
+// weights turns the n rows of scores in s.att.s into E =
+// exp(scale·(S − row max)) and s.att.inv into the inverses of their row
+// sums (fp32, before any rounding): for bf16, E is rounded in place for
+// the fp32 tiles, or written as pairs into s.att.a for bf16 tiles, as it
+// is made.
 func (j *attJob) weights(a *attScratch, n int) {
-	T, ts := j.T, ceilDiv(j.T, 16)*16
-	switch j.mode() {
-	case attViaFP32:
-		for i := range n {
-			row := a.s[i*ts : i*ts+T]
-			j.bf.bf16.round(row, row)
-		}
-	case attBF16:
+	T, ts, k := j.T, ceilDiv(j.T, 16)*16, j.im.fp32
+	if j.mode() == attBF16 {
 		kg := ceilDiv(T, 2)
 		for i := range n {
-			j.bf.bf16.pack(a.a[i*kg:(i+1)*kg], a.s[i*ts:i*ts+T])
+			row := a.s[i*ts : i*ts+T]
+			a.inv[i] = 1 / j.bf.bf16.expPairs(a.a[i*kg:(i+1)*kg], row, k.max(row), j.scale)
 		}
 		clear(a.a[n*kg : ceilDiv(n, j.bf.mr)*j.bf.mr*kg])
+		return
+	}
+	for i := range n {
+		row := a.s[i*ts : i*ts+T]
+		a.inv[i] = 1 / k.expSum(row, k.max(row), j.scale)
+		if j.mode() == attViaFP32 {
+			j.bf.bf16.round(row, row)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -242,6 +244,62 @@ func TestPairRowsBF16(t *testing.T) {
 					if g != w && !(b&0x7f800000 == 0 && g == uint16(b>>16)&0x8000) {
 						t.Fatalf("impl=%s %+v: row %d pair %d half %d = %#04x, want %#04x", im.name, s, row, j, h, g, w)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestExpPairsBF16: expPairs gives, on every implementation, the bits of the
+// same implementation family's expSum (the AVX-512 kernel sets' with
+// avx512's, the generic ones' with generic's): its sum, and its
+// exponentials rounded by toBF16 (denormals may round to zero); x is not
+// written, nor dst past the pairs, and an odd length's last high half is
+// zero.
+func TestExpPairsBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, n := range []int{0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 197, 1000} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 40)
+		}
+		m := float32(math.Inf(-1))
+		for _, v := range x {
+			m = max(m, v)
+		}
+		for _, im := range bf16Tiles() {
+			fam := generic
+			if !strings.Contains(im.name, "generic") {
+				fam = named("avx512")
+			}
+			e := slices.Clone(x)
+			want := fam.fp32.expSum(e, m, 1.3)
+			dst := make([]uint32, n/2+2)
+			for i := range dst {
+				dst[i] = 0xdeadbeef
+			}
+			x0 := slices.Clone(x)
+			got := im.bf16.expPairs(dst, x, m, 1.3)
+			if math.Float32bits(got) != math.Float32bits(want) || !slices.Equal(x, x0) {
+				t.Fatalf("impl=%s n=%d: sum %v, %s's expSum %v (x unchanged: %v)", im.name, n, got, fam.name, want, slices.Equal(x, x0))
+			}
+			for i := range 2 * len(dst) {
+				h := uint16(dst[i/2] >> (16 * (i % 2)))
+				var w uint16
+				switch {
+				case i >= n+n%2:
+					w = 0xdead
+					if i%2 == 0 {
+						w = 0xbeef
+					}
+				case i < n:
+					w = toBF16(e[i])
+					if math.Float32bits(e[i])&0x7f800000 == 0 && h == 0 {
+						w = 0
+					}
+				}
+				if h != w {
+					t.Fatalf("impl=%s n=%d: half %d = %#04x, want %#04x", im.name, n, i, h, w)
 				}
 			}
 		}

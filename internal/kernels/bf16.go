@@ -179,6 +179,25 @@ func keysBF16(dst []uint32, src []float32, ld, hd int) {
 	}
 }
 
+// expPairsGeneric writes exp(scale·(x[j]−m)) (exp32), rounded to bf16,
+// as the pairs dst[r] = e[2r] | e[2r+1]<<16, the high half of the last
+// zero for odd len(x), and returns the sum of the exponentials before
+// rounding, in expSumGeneric's order: bf16 attention's E and its row sum
+// in one pass. x is not written.
+func expPairsGeneric(dst []uint32, x []float32, m, scale float32) float32 {
+	var s float32
+	for j, v := range x {
+		e := exp32((v - m) * scale)
+		s += e
+		if h := uint32(toBF16(e)); j%2 == 0 {
+			dst[j/2] = h
+		} else {
+			dst[j/2] |= h << 16
+		}
+	}
+	return s
+}
+
 // roundRowBF16 writes the values of x rounded to bf16 as packRowBF16
 // does, widened back to fp32, into dst: the activations of linearViaFP32.
 func roundRowBF16(dst, x []float32) {

@@ -25,6 +25,21 @@ func pairBF16AVX512(dst *uint32, ldd int, src *float32, lds, rows, n int)
 //go:noescape
 func keysBF16AVX512(dst *uint32, src *float32, ld, kg int)
 
+// expPairsAVX512 is expPairsGeneric in AVX-512 and AVX512_BF16, except
+// that denormal exponentials round to zero; its sum has expSumAVX512's bits
+// (act_amd64.s, beside it, for exp's constants).
+//
+//go:noescape
+func expPairsAVX512(dst *uint32, x *float32, n int, m, scale float32) float32
+
+func expPairs512(dst []uint32, x []float32, m, scale float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = dst[(len(x)-1)/2]
+	return expPairsAVX512(&dst[0], &x[0], len(x), m, scale)
+}
+
 // roundBF16AVX512 is roundRowBF16 for n floats, n a multiple of 16.
 //
 //go:noescape

@@ -81,6 +81,9 @@ type bf16Kernels struct {
 	// packing of V and K.
 	pairs pairsFunc
 	keys  keysFunc
+	// expPairs is expPairsGeneric: bf16 attention's E, rounded as it is
+	// made.
+	expPairs func(dst []uint32, x []float32, m, scale float32) float32
 	// round is roundRowBF16.
 	round func(dst, x []float32)
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least
@@ -115,7 +118,7 @@ var generic = &impl{
 		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
 		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGradGeneric,
 	},
-	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16},
+	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},
 }
 

@@ -45,6 +45,20 @@ func expPairs512(dst []uint32, x []float32, m, scale float32) float32 {
 //go:noescape
 func roundBF16AVX512(dst, src *float32, n int)
 
+// roundBF16AVX2 is roundRowBF16 for n floats, n a multiple of 8.
+//
+//go:noescape
+func roundBF16AVX2(dst, src *float32, n int)
+
+func roundRowBF16AVX2(dst, x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		_ = dst[n-1]
+		roundBF16AVX2(&dst[0], &x[0], n)
+	}
+	roundRowBF16(dst[n:], x[n:])
+}
+
 func roundRowBF16AVX512(dst, x []float32) {
 	n := len(x) &^ 15
 	if n > 0 {

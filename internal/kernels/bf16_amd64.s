@@ -525,3 +525,47 @@ rdone:
 	VZEROUPPER
 	RET
 
+
+// func roundBF16AVX2(dst, src *float32, n int)
+//
+// roundBF16AVX512 in AVX2, 8 floats a step (n a multiple of 8): the
+// rounding of bf16 weights' activations, and of bf16 attention's
+// operands, on the AVX2 tiles.
+TEXT ·roundBF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ r2done
+	MOVL $1, AX
+	MOVQ AX, X4
+	VPBROADCASTD X4, Y4
+	MOVL $0x7fff, AX
+	MOVQ AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL $0xffff0000, AX
+	MOVQ AX, X6
+	VPBROADCASTD X6, Y6
+	MOVL $0x00400000, AX
+	MOVQ AX, X7
+	VPBROADCASTD X7, Y7
+r2loop:
+	VMOVUPS (SI), Y0
+	VPSRLD $16, Y0, Y1
+	VPAND Y4, Y1, Y1
+	VPADDD Y5, Y1, Y1
+	VPADDD Y0, Y1, Y1
+	VPAND Y6, Y1, Y1
+	VCMPPS $3, Y0, Y0, Y3 // unordered: NaN
+	VPOR Y7, Y0, Y2
+	VPAND Y6, Y2, Y2
+	VBLENDVPS Y3, Y2, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE r2loop
+r2done:
+	VZEROUPPER
+	RET
+

@@ -97,10 +97,6 @@ type (
 	keysFunc  func(dst []uint32, src []float32, ld, hd int)
 )
 
-// bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
-// activations rounded in Go.
-var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
-
 // int8Kernels are bf16Kernels for u8 activations and s8 weights into
 // int32, and the conversion of an int32 tile to fp32; tileI8Generic,
 // packRowI8 and dequantI8 are their specification.
@@ -130,7 +126,7 @@ var registry = []*impl{
 	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
 	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
-	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaFP32},
+	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaAVX2},
 	generic,
 }
 

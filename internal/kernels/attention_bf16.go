@@ -23,8 +23,9 @@ func (j *attJob) productBF16(s *attScratch, n, N, kg int, a, b []uint32, c []flo
 	if j.amx {
 		s.c = grow(s.c, n*nr)
 		for q := 0; q*nr < N; q++ {
-			amxProduct(im.bf16.amx, n, kg, a, amxRowsA(kg), 0, b[q*kg*nr:(q+1)*kg*nr], s.c)
-			copyBlock(c[q*nr:], ldc, s.c, nr, n, min(nr, N-q*nr))
+			cols := min(nr, N-q*nr)
+			amxProduct(im.bf16.amx, n, kg, a, amxRowsA(kg), 0, b[q*kg*nr:(q+1)*kg*nr], s.c, cols)
+			copyBlock(c[q*nr:], ldc, s.c, nr, n, cols)
 		}
 		return
 	}

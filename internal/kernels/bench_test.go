@@ -60,15 +60,20 @@ func reportFlops(b *testing.B, flops float64, cpu time.Duration) {
 
 // BenchmarkAttention is ViT-B/16's attention at batch 1: 12 heads of 64
 // over 197 tokens, with fp32 and with bf16 products (AttentionAt) on every
-// implementation of each.
+// implementation of each, on 1 and 2 threads and, where there are more
+// CPUs, on all of them (the heads' queries split into blocks).
 func BenchmarkAttention(b *testing.B) {
 	const B, T, H, hd = 1, 197, 12, 64
 	r := rand.New(rand.NewPCG(2, 2))
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
 	out := make([]float32, B*T*H*hd)
+	threads := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		threads = append(threads, n)
+	}
 	for _, prec := range []Precision{FP32, BF16} {
 		for _, im := range impls(prec) {
-			for _, th := range []int{1, 2} {
+			for _, th := range threads {
 				b.Run(fmt.Sprintf("shape=vit_b16_197x12x64/precision=%v/impl=%s/threads=%d", prec, im.path(prec), th), func(b *testing.B) {
 					p := NewPool(th)
 					with := withImpl

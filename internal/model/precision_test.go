@@ -57,7 +57,7 @@ func TestLowPrecisionAccuracy(t *testing.T) {
 				}
 				L := m.Config.NumHiddenLayers
 				tol := n * float64(L) * 2 * u * max(1, scale) * 4
-				t.Logf("%v vs fp32 logits: max |Δ| %.3g, mean |Δ| %.3g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); vs PyTorch: max |Δ| %.3g",
+				t.Logf("%v vs fp32 logits: max |Δ| %.4g, mean |Δ| %.4g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); vs PyTorch: max |Δ| %.3g",
 					p, maxD, sumD/float64(len(fp)), tol, scale, L, top1Agree(fp, got, B), B, maxAbsDiff(got, gold))
 				if !(maxD <= tol) {
 					t.Errorf("%v logits differ from fp32 by up to %.3g > %.3g", p, maxD, tol)

@@ -7,9 +7,9 @@ import (
 )
 
 // Precision is the number format a PackedB's weights are stored in and its
-// products are computed in. Accumulation is fp32 in every precision, and
-// everything outside Linear (LayerNorm, softmax, attention, the residual
-// stream) stays fp32.
+// products are computed in, and that of attention's products
+// (AttentionAt: fp32 or bf16). Accumulation is fp32 in every precision, and
+// everything else (LayerNorm, softmax, the residual stream) stays fp32.
 type Precision uint8
 
 const (

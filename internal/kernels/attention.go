@@ -43,16 +43,16 @@ type attJob struct {
 	done            latch
 }
 
-// mode is how the products run: fp32, bf16 on the fp32 tiles (operands
-// rounded to bf16 values), or bf16 on bf16 tiles (operands packed as pairs).
+// attMode is how an Attention call's products run.
 type attMode uint8
 
 const (
-	attFP32 attMode = iota
-	attViaFP32
-	attBF16
+	attFP32    attMode = iota // fp32
+	attViaFP32                // bf16 on the fp32 tiles: operands rounded to bf16 values
+	attBF16                   // bf16 on bf16 tiles: operands packed as bf16 pairs
 )
 
+// mode is j's attMode, from the kernels that run its products.
 func (j *attJob) mode() attMode {
 	switch {
 	case j.bf == nil:

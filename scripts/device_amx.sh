@@ -12,7 +12,8 @@
 # What runs: the AMX and low-precision kernel tests with VITCTL_REQUIRE_AMX=1 (so
 # a missing AMX fails instead of skipping), the model's low-precision accuracy
 # test, BenchmarkAMXPeak/AMXCall/AMXLinear (ViT-B/16's GEMMs, A packed as rows
-# and as tiles, K blocks 128–768), BenchmarkPoolRun (one run's dispatch and
+# and as tiles, K blocks 128–768), BenchmarkAttention (ViT-B/16's heads, fp32
+# and bf16 products, AMX and AVX-512), BenchmarkPoolRun (one run's dispatch and
 # wait at 16 threads) and BenchmarkViTB16 (time per kind of call, fp32/bf16/int8,
 # bf16 and int8 with A as rows and as tiles, 1, 2 and 16 threads, 16 threads
 # again with workers spinning 2 ms before they park, fp32 batch 16; three
@@ -70,6 +71,8 @@ run)
 			timeout 30 "$root/.device/kernels.test" -test.run '^$' -test.bench 'AMXPeak|AMXCall' -test.benchtime 200ms
 			timeout 20 "$root/.device/kernels.test" -test.run '^$' -test.bench 'PoolRun' -test.benchtime 20000x
 			timeout 120 "$root/.device/kernels.test" -test.run '^$' -test.bench 'AMXLinear' -test.benchtime 30x
+			timeout 60 "$root/.device/kernels.test" -test.run '^$' -test.bench \
+				'Attention/shape/precision/impl=(avx512|avx512_via_fp32|avx512bf16|amx)$' -test.benchtime 300x -test.count 3
 			for round in 1 2 3; do
 				echo "round $round"
 				timeout 60 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTB16' -test.benchtime 8x

@@ -36,8 +36,9 @@ func (n memNeed) total() float64 { return n.weights + n.activations + n.attentio
 
 // estimateMemory adds up the weights at precision p, the runner's workspace
 // (model.NewRunnerAt's buffers and the interpolated position embeddings),
-// each thread's attention scratch (kernels.Attention's scores of one head,
-// T × T rounded up to 16, and its packed K and V), the attention
+// each thread's attention scratch (kernels.AttentionAt's scores of one head,
+// T × T rounded up to 16, and its packed K and V; in bf16 also its E as
+// pairs, T × ⌈T/2⌉, and T × 64 accumulators or rounded queries), the attention
 // probabilities kept, and the input images. Checked against peak RSS once:
 // ViT-Ti/16 at 1392×1392, batch 1, 2 threads, estimated 717 MiB, peak RSS
 // 625 MiB (/usr/bin/time -f %M).
@@ -51,10 +52,14 @@ func estimateMemory(c *model.Config, p kernels.Precision, s runShape) memNeed {
 	linear := L * (4*D*D + 2*D*I) // the encoder's Linear weights, packed at p
 	perWeight := map[kernels.Precision]float64{kernels.FP32: 4, kernels.BF16: 2, kernels.INT8: 1}[p]
 	hd := D / H
+	var bf16Att float64 // per thread, see kernels' attScratch
+	if p == kernels.BF16 {
+		bf16Att = T*math.Ceil(T/2) + T*64 + T*hd
+	}
 	return memNeed{
 		weights:     (paramCount(c)-linear)*f32 + linear*perWeight,
 		activations: f32 * (B*(Np*C*P*P+Np*D+T*(7*D+I)) + T*D),
-		attention:   f32 * (f(s.threads)*(T*(T+16)+T+(T+64)*hd+math.Ceil(hd/64)*64*T) + f(s.keptLayers)*B*H*T*T),
+		attention:   f32 * (f(s.threads)*(T*(T+16)+T+(T+64)*hd+math.Ceil(hd/64)*64*T+bf16Att) + f(s.keptLayers)*B*H*T*T),
 		inputs:      f32 * f(s.window) * C * f(s.h) * f(s.w),
 	}
 }

@@ -34,6 +34,12 @@ func TestEstimateMemory(t *testing.T) {
 	if q.weights != want.weights-3*linear {
 		t.Errorf("int8 weights %g, want %g", q.weights, want.weights-3*linear)
 	}
+	// bf16 attention adds E as bf16 pairs and a block of accumulators or
+	// rounded queries per thread.
+	b := estimateMemory(&cfg, kernels.BF16, runShape{h: 224, w: 224, batch: 2, threads: 2, window: 5})
+	if got := b.attention - 2*want.attention; got != 2*4*(T*99+T*64+T*64) {
+		t.Errorf("bf16 attention adds %g bytes, want %d", got, 2*4*(T*99+T*64+T*64))
+	}
 	// Kept attention probabilities grow with the square of the tokens.
 	k := estimateMemory(&cfg, kernels.FP32, runShape{h: 224, w: 224, batch: 1, threads: 1, keptLayers: 13})
 	if got := k.attention - want.attention; got != 4*13*3*T*T {

@@ -34,6 +34,6 @@ func amxI8(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []int3
 // The AMX kernel sets of the registry: activations packed by the AVX-512
 // code, products of fewer than amxMinRows rows on the AVX-512 tiles.
 var (
-	bf16AMX = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512, amx: amxBF16}
+	bf16AMX = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512, pairs: pairRowsBF16AVX512, keys: keysBF16AVX512Go, expPairs: expPairs512, amx: amxBF16}
 	int8AMX = &int8Kernels{tile: tileI8AVX512Go, pack: packRowI8AVX512, dequant: dequantI8AVX512Go, amx: amxI8}
 )

@@ -51,16 +51,6 @@ func TestAMXAvailable(t *testing.T) {
 	}
 }
 
-// named is the registry's implementation called name.
-func named(name string) *impl {
-	for _, im := range registry {
-		if im.name == name {
-			return im
-		}
-	}
-	panic("no implementation " + name)
-}
-
 // amxCallCase is one AMX call's random operands.
 type amxCallCase struct {
 	s                amxShape
@@ -127,6 +117,8 @@ var amxCallShapes = []struct {
 	{amxShape{16, 16, 16}, 1, 1}, {amxShape{16, 16, 16}, 3, 5}, {amxShape{16, 0, 16}, 1, 2},
 	{amxShape{5, 0, 16}, 1, 12}, {amxShape{16, 9, 16}, 1, 3}, {amxShape{16, 16, 3}, 2, 1},
 	{amxShape{1, 0, 1}, 1, 1}, {amxShape{16, 16, 16}, 6, 12}, {amxShape{11, 0, 7}, 1, 1},
+	// bf16 attention at T = 197, hd = 64: Q·Kᵀ (32 groups) and E·V (99).
+	{amxShape{16, 16, 16}, 6, 2}, {amxShape{5, 0, 16}, 1, 2}, {amxShape{16, 16, 3}, 6, 1}, {amxShape{5, 0, 3}, 1, 1},
 }
 
 // TestAMXCallsExact: on small integers (every sum exact) the bf16 call
@@ -236,6 +228,44 @@ func TestAMXLinearMatchesTwin(t *testing.T) {
 	}
 }
 
+// TestAMXAttentionMatchesTwin: bf16 attention on AMX against the same
+// with the twin calls, on ViT-B/16's heads and with query blocks (16
+// threads): within TestAttentionBF16's bound of the float64 reference,
+// the bitwise share logged, and bitwise the same for any thread count.
+func TestAMXAttentionMatchesTwin(t *testing.T) {
+	needAMX(t)
+	const B, T, H, hd = 1, 197, 12, 64
+	r := rand.New(rand.NewPCG(59, 60))
+	qkv, _ := guarded(r, B*T*3*H*hd, 0)
+	qr := roundedBF16(qkv)
+	run := func(im *impl, threads int) []float32 {
+		out := make([]float32, B*T*H*hd)
+		withAttBF16(im, func() { AttentionAt(NewPool(threads), BF16, out, qkv, B, T, H, hd, 0.125, nil) })
+		return out
+	}
+	want, got := run(amxTwin, 4), run(named("amx"), 4)
+	if i := firstDiff(run(named("amx"), 16), got); i >= 0 {
+		t.Fatalf("out[%d] differs between 4 and 16 threads", i)
+	}
+	same := 0
+	for i := range want {
+		if math.Float32bits(got[i]) == math.Float32bits(want[i]) {
+			same++
+		}
+	}
+	for range 200 {
+		h, i := r.IntN(H), r.IntN(T)
+		ref, _, pv, delta := attBound(qr, B, T, H, hd, 0.125, 0, h, i)
+		for d, v := range ref {
+			tol := (0x1p-8+4*delta+2*float64(T+hd+8)*eps32)*pv[d] + 1e-30
+			if g := float64(got[i*H*hd+h*hd+d]); !(math.Abs(g-v) <= tol) {
+				t.Fatalf("out[t=%d,h=%d,d=%d] = %v, want %v ± %.3g", i, h, d, g, v, tol)
+			}
+		}
+	}
+	t.Logf("bf16 attention %dx%dx%d: %d of %d outputs bitwise the twin's", T, H, hd, same, len(want))
+}
+
 // TestAMXStress runs AMX calls on many goroutines while the GC and
 // asynchronous preemption move them between threads: every call loads its
 // own tile configuration, so every result must be the first one's bits.
@@ -294,13 +324,3 @@ func TestAMXStress(t *testing.T) {
 }
 
 func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
-
-// firstDiff is the first index where a and b differ in bits, or −1.
-func firstDiff(a, b []float32) int {
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}

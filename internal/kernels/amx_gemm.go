@@ -101,7 +101,7 @@ func (g *amxGemm) item(s *lowScratch, it int) {
 	b := g.w.b[q*g.kg*nr:]
 	if g.w.p != INT8 {
 		s.f = grow(s.f, rows*nr)
-		amxProduct(g.im.bf16.amx, rows, g.kg, g.a, g.la, r0, b, s.f)
+		amxProduct(g.im.bf16.amx, rows, g.kg, g.a, g.la, r0, b, s.f, min(nr, g.n-q*nr))
 		storeTile(g.epi, &g.ep, g.c, g.ldc, g.m, g.n, s.f, nr, rows, r0, q*nr)
 		return
 	}
@@ -110,7 +110,7 @@ func (g *amxGemm) item(s *lowScratch, it int) {
 		s.i = make([]int32, n)
 	}
 	s.i, s.f = s.i[:n], grow(s.f, mr6*nr)
-	amxProduct(g.im.int8.amx, rows, g.kg, g.a, g.la, r0, b, s.i)
+	amxProduct(g.im.int8.amx, rows, g.kg, g.a, g.la, r0, b, s.i, min(nr, g.n-q*nr))
 	sw, off := g.w.scale[q*nr:(q+1)*nr], g.w.off[q*nr:(q+1)*nr]
 	for i := 0; i < rows; i += mr6 { // rows past m have scale 0
 		g.im.int8.dequant(s.f, s.i[i*nr:], g.sa[r0+i:], sw, off)
@@ -124,7 +124,9 @@ func (g *amxGemm) item(s *lowScratch, it int) {
 // blocks of amxKc groups, each block against each 32-column half of the
 // panel for all rows, in calls of whole 32-row blocks, then one call for
 // the last rows; a block's last step takes the groups left (kc mod 16).
-func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, amxA, []uint32, []T, int, bool), rows, kg int, a []uint32, l amxA, r0 int, b []uint32, c []T) {
+// Only the halves holding some of the first cols columns are computed
+// (T = 197 keys leave 5 in attention's last panel of K).
+func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, amxA, []uint32, []T, int, bool), rows, kg int, a []uint32, l amxA, r0 int, b []uint32, c []T, cols int) {
 	if kg == 0 { // no products: the epilogue sees zeros
 		clear(c)
 		return
@@ -133,7 +135,7 @@ func amxProduct[T float32 | int32](call func(amxShape, int, int, []uint32, amxA,
 	for pc := 0; pc < kg; pc += amxKc {
 		kc := min(amxKc, kg-pc)
 		steps, kt := kc/amxTile, kc%amxTile
-		for h := 0; h < nr; h += amxCols {
+		for h := 0; h < cols; h += amxCols {
 			bh := b[pc*nr+h:]
 			run := func(rows0, rows1, nblk, r int) {
 				cr := c[r*nr+h:]

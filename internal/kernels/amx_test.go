@@ -12,7 +12,7 @@ import (
 // threads) is tested on every CPU; on AMX CPUs the "amx" implementation is
 // compared with it.
 var amxTwin = &impl{name: "amx-generic", ok: true, mr: mr6, nr: nr, fp32: generic.fp32,
-	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, amx: amxBF16Generic},
+	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric, amx: amxBF16Generic},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8, amx: amxI8Generic},
 }
 

@@ -156,13 +156,25 @@ func linearFP32(p *Pool, y []float32, ldy int, x []float32, ldx, m, n, k int, b 
 
 // Attention computes, for every image b and head h, softmax(Q·Kᵀ·scale)·V,
 // reading Q, K and V from the fused qkv buffer and writing the heads side by
-// side into out.
+// side into out; both products in fp32. It is AttentionAt(p, FP32, …).
 //
 //	qkv:   (B*T, 3*H*hd) row-major; columns [0,D) are Q, [D,2D) K, [2D,3D) V,
 //	       head h occupying columns h*hd..(h+1)*hd of each part (D = H*hd)
 //	out:   (B*T, D) row-major
 //	probs: nil, or (B, H, T, T) to receive the attention probabilities
 func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
+	AttentionAt(p, FP32, out, qkv, B, T, H, hd, scale, probs)
+}
+
+// AttentionAt is Attention with its two products, Q·Kᵀ and E·V (E the
+// unnormalised softmax weights, exp(scale·(s − row max))), in precision
+// prec, on the tiles a Linear with weights in prec runs on. FP32 is
+// Attention. BF16 rounds Q, K, V and E to bfloat16 (nearest, ties to even)
+// and sums their exact products in fp32; the scores, the softmax and its
+// sums (those of E before rounding) stay fp32, and probs receives the
+// probabilities E·V used: E rounded, over those sums. There is no INT8
+// attention: AttentionAt panics.
+func AttentionAt(p *Pool, prec Precision, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
 	D := H * hd
 	checkMatrix("Attention: qkv", qkv, B*T, 3*D, 3*D)
 	checkMatrix("Attention: out", out, B*T, D, D)
@@ -171,7 +183,15 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 	}
 	s := p.getScratch()
 	j := &s.aj
-	j.p, j.im, j.out, j.qkv, j.probs = p, cur(), out, qkv, probs
+	j.p, j.im, j.bf, j.amx, j.out, j.qkv, j.probs = p, cur(), nil, false, out, qkv, probs
+	switch prec {
+	case FP32:
+	case BF16:
+		j.bf = sel[BF16]
+		j.amx = j.bf.amx(BF16) && T >= amxMinRows // for every block of queries alike
+	default:
+		panic("kernels: Attention: no attention in " + prec.String())
+	}
 	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
 	j.plan(p.threads)
 	if j.packing {

@@ -59,25 +59,37 @@ func reportFlops(b *testing.B, flops float64, cpu time.Duration) {
 }
 
 // BenchmarkAttention is ViT-B/16's attention at batch 1: 12 heads of 64
-// over 197 tokens.
+// over 197 tokens, with fp32 and with bf16 products (AttentionAt) on every
+// implementation of each, on 1 and 2 threads and, where there are more
+// CPUs, on all of them (the heads' queries split into blocks).
 func BenchmarkAttention(b *testing.B) {
 	const B, T, H, hd = 1, 197, 12, 64
 	r := rand.New(rand.NewPCG(2, 2))
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
 	out := make([]float32, B*T*H*hd)
-	for _, im := range impls(FP32) {
-		for _, th := range []int{1, 2} {
-			b.Run(fmt.Sprintf("shape=vit_b16_197x12x64/impl=%s/threads=%d", im.name, th), func(b *testing.B) {
-				p := NewPool(th)
-				withImpl(im, func() {
-					Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
-					c0 := cpuTime()
-					for b.Loop() {
-						Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
+	threads := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		threads = append(threads, n)
+	}
+	for _, prec := range []Precision{FP32, BF16} {
+		for _, im := range impls(prec) {
+			for _, th := range threads {
+				b.Run(fmt.Sprintf("shape=vit_b16_197x12x64/precision=%v/impl=%s/threads=%d", prec, im.path(prec), th), func(b *testing.B) {
+					p := NewPool(th)
+					with := withImpl
+					if prec == BF16 {
+						with = withAttBF16
 					}
-					reportFlops(b, 4*B*H*T*T*hd, cpuTime()-c0)
+					with(im, func() {
+						AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil)
+						c0 := cpuTime()
+						for b.Loop() {
+							AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil)
+						}
+						reportFlops(b, 4*B*H*T*T*hd, cpuTime()-c0)
+					})
 				})
-			})
+			}
 		}
 	}
 }
@@ -152,6 +164,7 @@ func BenchmarkViTB16(b *testing.B) {
 		f()
 		spent[op] += time.Since(t0)
 	}
+	attPrec := FP32 // as the model chooses: bf16 attention for bf16 weights
 	forward := func(p *Pool, B int) {
 		M := B * T
 		timed(0, func() {
@@ -171,7 +184,7 @@ func BenchmarkViTB16(b *testing.B) {
 		}
 		for _, ly := range layers {
 			normed(2, qkv, 3*D, Norm{ly.ln1W, ly.ln1B, 1e-12}, ly.qkv, Epilogue{Bias: ly.qkvB})
-			timed(3, func() { Attention(p, ctx, qkv, B, T, H, D/H, 0.125, nil) })
+			timed(3, func() { AttentionAt(p, attPrec, ctx, qkv, B, T, H, D/H, 0.125, nil) })
 			timed(4, func() { Linear(p, x, D, ctx, D, M, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
 			normed(5, up, I, Norm{ly.ln2W, ly.ln2B, 1e-12}, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU})
 			timed(6, func() { Linear(p, x, D, up, I, M, ly.down, Epilogue{Bias: ly.downB, Residual: x}) })
@@ -187,6 +200,10 @@ func BenchmarkViTB16(b *testing.B) {
 		suffix string
 	}
 	for _, prec := range []Precision{FP32, BF16, INT8} {
+		attPrec = FP32
+		if prec == BF16 {
+			attPrec = BF16
+		}
 		if prec != FP32 {
 			for i := range layers {
 				ly := &layers[i]

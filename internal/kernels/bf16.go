@@ -7,9 +7,9 @@ import (
 )
 
 // Precision is the number format a PackedB's weights are stored in and its
-// products are computed in. Accumulation is fp32 in every precision, and
-// everything outside Linear (LayerNorm, softmax, attention, the residual
-// stream) stays fp32.
+// products are computed in, and that of attention's products
+// (AttentionAt: fp32 or bf16). Accumulation is fp32 in every precision, and
+// everything else (LayerNorm, softmax, the residual stream) stays fp32.
 type Precision uint8
 
 const (
@@ -147,6 +147,55 @@ func packRowBF16(dst []uint32, x []float32) {
 	if len(x)%2 == 1 {
 		dst[len(x)/2] = uint32(toBF16(x[len(x)-1]))
 	}
+}
+
+// pairRowsBF16 writes, for r < rows and j < n, the values of rows 2r and
+// 2r+1 of src (row stride lds) rounded to bf16 as the pair
+// dst[r·ldd+j] = src[2r·lds+j] | src[(2r+1)·lds+j]<<16: two rows of V
+// become a pair row of its packed panel (packVBF16), two rows of a packed
+// fp32 panel one of the bf16 panel (packKBF16).
+func pairRowsBF16(dst []uint32, ldd int, src []float32, lds, rows, n int) {
+	for r := range rows {
+		d, lo, hi := dst[r*ldd:][:n], src[2*r*lds:][:n], src[(2*r+1)*lds:][:n]
+		for j := range d {
+			d[j] = uint32(toBF16(lo[j])) | uint32(toBF16(hi[j]))<<16
+		}
+	}
+}
+
+// keysBF16 writes the hd values of each of 16 rows of src (row stride ld)
+// rounded to bf16 as the pairs dst[g·nr+j] = src[j·ld+2g] |
+// src[j·ld+2g+1]<<16 (zero past hd), g < ⌈hd/2⌉, j < 16: 16 keys of K as
+// 16 columns of its packed bf16 panel (packKBF16).
+func keysBF16(dst []uint32, src []float32, ld, hd int) {
+	for j := range 16 {
+		row := src[j*ld:][:hd]
+		for g := range hd / 2 {
+			dst[g*nr+j] = uint32(toBF16(row[2*g])) | uint32(toBF16(row[2*g+1]))<<16
+		}
+		if hd%2 == 1 {
+			dst[hd/2*nr+j] = uint32(toBF16(row[hd-1]))
+		}
+	}
+}
+
+// expPairsGeneric writes exp(scale·(x[j]−m)) (exp32), rounded to bf16,
+// as the pairs dst[r] = e[2r] | e[2r+1]<<16, the high half of the last
+// zero for odd len(x), and returns the sum of the exponentials before
+// rounding, in expSumGeneric's order: bf16 attention's E and its row sum
+// in one pass. x is not written.
+func expPairsGeneric(dst []uint32, x []float32, m, scale float32) float32 {
+	var s float32
+	for j, v := range x {
+		e := exp32((v - m) * scale)
+		s += e
+		if h := uint32(toBF16(e)); j%2 == 0 {
+			dst[j/2] = h
+		} else {
+			dst[j/2] |= h << 16
+		}
+	}
+	return s
 }
 
 // roundRowBF16 writes the values of x rounded to bf16 as packRowBF16

@@ -256,6 +256,235 @@ done:
 	RET
 
 
+// func pairBF16AVX512(dst *uint32, ldd int, src *float32, lds, rows, n int)
+//
+// pairRowsBF16 for n a multiple of 16 (n, rows > 0), 16 pairs a step:
+// row r of dst (row stride ldd) gets rows 2r (low halves) and 2r+1 (high
+// halves) of src (row stride lds) rounded to bf16 as cvtBF16AVX512 rounds
+// (DAZ). VCVTNE2PS2BF16 puts row 2r's 16 words in Z0's low half and row
+// 2r+1's in its high half; VPERMW interleaves them (pairIdx: word 2j is
+// word j, word 2j+1 word 16+j).
+TEXT ·pairBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	MOVQ rows+32(FP), BX
+	MOVQ n+40(FP), R10
+	SHRQ $4, R10
+	SHLQ $2, R8
+	SHLQ $2, R9
+	VMOVDQU32 pairIdx<>(SB), Z3
+prow:
+	MOVQ SI, AX
+	LEAQ (SI)(R9*1), DX
+	MOVQ DI, R11
+	MOVQ R10, CX
+pcol:
+	VMOVUPS (AX), Z1
+	VMOVUPS (DX), Z2
+
+	BYTE $0x62; BYTE $0xf2; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xc1 // vcvtne2ps2bf16 zmm0,zmm2,zmm1
+	VPERMW Z0, Z3, Z0
+	VMOVDQU32 Z0, (R11)
+	ADDQ $64, AX
+	ADDQ $64, DX
+	ADDQ $64, R11
+	DECQ CX
+	JNE pcol
+	LEAQ (SI)(R9*2), SI
+	ADDQ R8, DI
+	DECQ BX
+	JNE prow
+	VZEROUPPER
+	RET
+
+DATA pairIdx<>+0(SB)/4, $0x00100000 // w0 = words 0, 16
+DATA pairIdx<>+4(SB)/4, $0x00110001 // w1 = words 1, 17
+DATA pairIdx<>+8(SB)/4, $0x00120002 // w2 = words 2, 18
+DATA pairIdx<>+12(SB)/4, $0x00130003 // w3 = words 3, 19
+DATA pairIdx<>+16(SB)/4, $0x00140004 // w4 = words 4, 20
+DATA pairIdx<>+20(SB)/4, $0x00150005 // w5 = words 5, 21
+DATA pairIdx<>+24(SB)/4, $0x00160006 // w6 = words 6, 22
+DATA pairIdx<>+28(SB)/4, $0x00170007 // w7 = words 7, 23
+DATA pairIdx<>+32(SB)/4, $0x00180008 // w8 = words 8, 24
+DATA pairIdx<>+36(SB)/4, $0x00190009 // w9 = words 9, 25
+DATA pairIdx<>+40(SB)/4, $0x001a000a // w10 = words 10, 26
+DATA pairIdx<>+44(SB)/4, $0x001b000b // w11 = words 11, 27
+DATA pairIdx<>+48(SB)/4, $0x001c000c // w12 = words 12, 28
+DATA pairIdx<>+52(SB)/4, $0x001d000d // w13 = words 13, 29
+DATA pairIdx<>+56(SB)/4, $0x001e000e // w14 = words 14, 30
+DATA pairIdx<>+60(SB)/4, $0x001f000f // w15 = words 15, 31
+GLOBL pairIdx<>(SB), RODATA|NOPTR, $64
+
+// func keysBF16AVX512(dst *uint32, src *float32, ld, kg int)
+//
+// keysBF16 for kg a multiple of 16 (kg > 0), 16 pairs a step: each of
+// the 16 keys' 32 values (row stride ld floats) rounded into a register
+// of 16 pairs, Z0–Z15, as cvtBF16AVX512 rounds (DAZ); the 16×16 pairs
+// transposed (transpose16); each pair row of the 16 keys stored nr
+// pairs after the last.
+TEXT ·keysBF16AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	MOVQ kg+24(FP), CX
+	SHRQ $4, CX
+	SHLQ $2, DX
+kstep:
+	MOVQ SI, AX
+
+	VMOVUPS (AX), Z16
+	VMOVUPS 64(AX), Z17
+	BYTE $0x62; BYTE $0xb2; BYTE $0x77; BYTE $0x40; BYTE $0x72; BYTE $0xc0 // vcvtne2ps2bf16 zmm0,zmm17,zmm16
+	ADDQ DX, AX
+	VMOVUPS (AX), Z18
+	VMOVUPS 64(AX), Z19
+	BYTE $0x62; BYTE $0xb2; BYTE $0x67; BYTE $0x40; BYTE $0x72; BYTE $0xca // vcvtne2ps2bf16 zmm1,zmm19,zmm18
+	ADDQ DX, AX
+	VMOVUPS (AX), Z20
+	VMOVUPS 64(AX), Z21
+	BYTE $0x62; BYTE $0xb2; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xd4 // vcvtne2ps2bf16 zmm2,zmm21,zmm20
+	ADDQ DX, AX
+	VMOVUPS (AX), Z22
+	VMOVUPS 64(AX), Z23
+	BYTE $0x62; BYTE $0xb2; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xde // vcvtne2ps2bf16 zmm3,zmm23,zmm22
+	ADDQ DX, AX
+	VMOVUPS (AX), Z24
+	VMOVUPS 64(AX), Z25
+	BYTE $0x62; BYTE $0x92; BYTE $0x37; BYTE $0x40; BYTE $0x72; BYTE $0xe0 // vcvtne2ps2bf16 zmm4,zmm25,zmm24
+	ADDQ DX, AX
+	VMOVUPS (AX), Z26
+	VMOVUPS 64(AX), Z27
+	BYTE $0x62; BYTE $0x92; BYTE $0x27; BYTE $0x40; BYTE $0x72; BYTE $0xea // vcvtne2ps2bf16 zmm5,zmm27,zmm26
+	ADDQ DX, AX
+	VMOVUPS (AX), Z28
+	VMOVUPS 64(AX), Z29
+	BYTE $0x62; BYTE $0x92; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 zmm6,zmm29,zmm28
+	ADDQ DX, AX
+	VMOVUPS (AX), Z30
+	VMOVUPS 64(AX), Z31
+	BYTE $0x62; BYTE $0x92; BYTE $0x07; BYTE $0x40; BYTE $0x72; BYTE $0xfe // vcvtne2ps2bf16 zmm7,zmm31,zmm30
+	ADDQ DX, AX
+	VMOVUPS (AX), Z16
+	VMOVUPS 64(AX), Z17
+	BYTE $0x62; BYTE $0x32; BYTE $0x77; BYTE $0x40; BYTE $0x72; BYTE $0xc0 // vcvtne2ps2bf16 zmm8,zmm17,zmm16
+	ADDQ DX, AX
+	VMOVUPS (AX), Z18
+	VMOVUPS 64(AX), Z19
+	BYTE $0x62; BYTE $0x32; BYTE $0x67; BYTE $0x40; BYTE $0x72; BYTE $0xca // vcvtne2ps2bf16 zmm9,zmm19,zmm18
+	ADDQ DX, AX
+	VMOVUPS (AX), Z20
+	VMOVUPS 64(AX), Z21
+	BYTE $0x62; BYTE $0x32; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xd4 // vcvtne2ps2bf16 zmm10,zmm21,zmm20
+	ADDQ DX, AX
+	VMOVUPS (AX), Z22
+	VMOVUPS 64(AX), Z23
+	BYTE $0x62; BYTE $0x32; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xde // vcvtne2ps2bf16 zmm11,zmm23,zmm22
+	ADDQ DX, AX
+	VMOVUPS (AX), Z24
+	VMOVUPS 64(AX), Z25
+	BYTE $0x62; BYTE $0x12; BYTE $0x37; BYTE $0x40; BYTE $0x72; BYTE $0xe0 // vcvtne2ps2bf16 zmm12,zmm25,zmm24
+	ADDQ DX, AX
+	VMOVUPS (AX), Z26
+	VMOVUPS 64(AX), Z27
+	BYTE $0x62; BYTE $0x12; BYTE $0x27; BYTE $0x40; BYTE $0x72; BYTE $0xea // vcvtne2ps2bf16 zmm13,zmm27,zmm26
+	ADDQ DX, AX
+	VMOVUPS (AX), Z28
+	VMOVUPS 64(AX), Z29
+	BYTE $0x62; BYTE $0x12; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 zmm14,zmm29,zmm28
+	ADDQ DX, AX
+	VMOVUPS (AX), Z30
+	VMOVUPS 64(AX), Z31
+	BYTE $0x62; BYTE $0x12; BYTE $0x07; BYTE $0x40; BYTE $0x72; BYTE $0xfe // vcvtne2ps2bf16 zmm15,zmm31,zmm30
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	VSHUFPS $0x44, Z18, Z16, Z0
+	VSHUFPS $0xee, Z18, Z16, Z1
+	VSHUFPS $0x44, Z19, Z17, Z2
+	VSHUFPS $0xee, Z19, Z17, Z3
+	VSHUFPS $0x44, Z22, Z20, Z4
+	VSHUFPS $0xee, Z22, Z20, Z5
+	VSHUFPS $0x44, Z23, Z21, Z6
+	VSHUFPS $0xee, Z23, Z21, Z7
+	VSHUFPS $0x44, Z26, Z24, Z8
+	VSHUFPS $0xee, Z26, Z24, Z9
+	VSHUFPS $0x44, Z27, Z25, Z10
+	VSHUFPS $0xee, Z27, Z25, Z11
+	VSHUFPS $0x44, Z30, Z28, Z12
+	VSHUFPS $0xee, Z30, Z28, Z13
+	VSHUFPS $0x44, Z31, Z29, Z14
+	VSHUFPS $0xee, Z31, Z29, Z15
+	VSHUFF32X4 $0x88, Z4, Z0, Z16
+	VSHUFF32X4 $0xdd, Z4, Z0, Z17
+	VSHUFF32X4 $0x88, Z12, Z8, Z18
+	VSHUFF32X4 $0xdd, Z12, Z8, Z19
+	VSHUFF32X4 $0x88, Z5, Z1, Z20
+	VSHUFF32X4 $0xdd, Z5, Z1, Z21
+	VSHUFF32X4 $0x88, Z13, Z9, Z22
+	VSHUFF32X4 $0xdd, Z13, Z9, Z23
+	VSHUFF32X4 $0x88, Z6, Z2, Z24
+	VSHUFF32X4 $0xdd, Z6, Z2, Z25
+	VSHUFF32X4 $0x88, Z14, Z10, Z26
+	VSHUFF32X4 $0xdd, Z14, Z10, Z27
+	VSHUFF32X4 $0x88, Z7, Z3, Z28
+	VSHUFF32X4 $0xdd, Z7, Z3, Z29
+	VSHUFF32X4 $0x88, Z15, Z11, Z30
+	VSHUFF32X4 $0xdd, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z18, Z16, Z0
+	VSHUFF32X4 $0x88, Z19, Z17, Z4
+	VSHUFF32X4 $0xdd, Z18, Z16, Z8
+	VSHUFF32X4 $0xdd, Z19, Z17, Z12
+	VSHUFF32X4 $0x88, Z22, Z20, Z1
+	VSHUFF32X4 $0x88, Z23, Z21, Z5
+	VSHUFF32X4 $0xdd, Z22, Z20, Z9
+	VSHUFF32X4 $0xdd, Z23, Z21, Z13
+	VSHUFF32X4 $0x88, Z26, Z24, Z2
+	VSHUFF32X4 $0x88, Z27, Z25, Z6
+	VSHUFF32X4 $0xdd, Z26, Z24, Z10
+	VSHUFF32X4 $0xdd, Z27, Z25, Z14
+	VSHUFF32X4 $0x88, Z30, Z28, Z3
+	VSHUFF32X4 $0x88, Z31, Z29, Z7
+	VSHUFF32X4 $0xdd, Z30, Z28, Z11
+	VSHUFF32X4 $0xdd, Z31, Z29, Z15
+	VMOVDQU32 Z0, 0(DI)
+	VMOVDQU32 Z1, 256(DI)
+	VMOVDQU32 Z2, 512(DI)
+	VMOVDQU32 Z3, 768(DI)
+	VMOVDQU32 Z4, 1024(DI)
+	VMOVDQU32 Z5, 1280(DI)
+	VMOVDQU32 Z6, 1536(DI)
+	VMOVDQU32 Z7, 1792(DI)
+	VMOVDQU32 Z8, 2048(DI)
+	VMOVDQU32 Z9, 2304(DI)
+	VMOVDQU32 Z10, 2560(DI)
+	VMOVDQU32 Z11, 2816(DI)
+	VMOVDQU32 Z12, 3072(DI)
+	VMOVDQU32 Z13, 3328(DI)
+	VMOVDQU32 Z14, 3584(DI)
+	VMOVDQU32 Z15, 3840(DI)
+	ADDQ $128, SI
+	ADDQ $4096, DI
+	DECQ CX
+	JNE kstep
+	VZEROUPPER
+	RET
+
+
 // func roundBF16AVX512(dst, src *float32, n int)
 //
 // roundRowBF16 for n floats, 16 a step (n a multiple of 16), in integer
@@ -293,6 +522,50 @@ rloop:
 	DECQ CX
 	JNE rloop
 rdone:
+	VZEROUPPER
+	RET
+
+
+// func roundBF16AVX2(dst, src *float32, n int)
+//
+// roundBF16AVX512 in AVX2, 8 floats a step (n a multiple of 8): the
+// rounding of bf16 weights' activations, and of bf16 attention's
+// operands, on the AVX2 tiles.
+TEXT ·roundBF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JEQ r2done
+	MOVL $1, AX
+	MOVQ AX, X4
+	VPBROADCASTD X4, Y4
+	MOVL $0x7fff, AX
+	MOVQ AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL $0xffff0000, AX
+	MOVQ AX, X6
+	VPBROADCASTD X6, Y6
+	MOVL $0x00400000, AX
+	MOVQ AX, X7
+	VPBROADCASTD X7, Y7
+r2loop:
+	VMOVUPS (SI), Y0
+	VPSRLD $16, Y0, Y1
+	VPAND Y4, Y1, Y1
+	VPADDD Y5, Y1, Y1
+	VPADDD Y0, Y1, Y1
+	VPAND Y6, Y1, Y1
+	VCMPPS $3, Y0, Y0, Y3 // unordered: NaN
+	VPOR Y7, Y0, Y2
+	VPAND Y6, Y2, Y2
+	VBLENDVPS Y3, Y2, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE r2loop
+r2done:
 	VZEROUPPER
 	RET
 

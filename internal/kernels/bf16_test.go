@@ -122,6 +122,10 @@ func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
 	}
 }
 
+// bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
+// activations rounded in Go: the generic via-fp32 kernel set.
+var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
+
 // withLow runs f with im as the implementation for precision p (nil: no
 // change).
 func withLow(p Precision, im *impl, f func()) {

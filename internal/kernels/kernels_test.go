@@ -135,6 +135,26 @@ func (c *linearCase) check(t *testing.T, y []float32, i, j int) {
 	}
 }
 
+// named is the registry's implementation called name.
+func named(name string) *impl {
+	for _, im := range registry {
+		if im.name == name {
+			return im
+		}
+	}
+	panic("no implementation " + name)
+}
+
+// firstDiff is the first index where a and b differ in bits, or −1.
+func firstDiff(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // withImpl runs f with im as the fp32 implementation.
 func withImpl(im *impl, f func()) { withLow(FP32, im, f) }
 

@@ -77,6 +77,13 @@ type bf16Kernels struct {
 	// continuing from c's values when acc is set.
 	tile func(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc int, acc bool)
 	pack func(dst []uint32, x []float32)
+	// pairs and keys are pairRowsBF16 and keysBF16: bf16 attention's
+	// packing of V and K.
+	pairs pairsFunc
+	keys  keysFunc
+	// expPairs is expPairsGeneric: bf16 attention's E, rounded as it is
+	// made.
+	expPairs func(dst []uint32, x []float32, m, scale float32) float32
 	// round is roundRowBF16.
 	round func(dst, x []float32)
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least
@@ -84,9 +91,11 @@ type bf16Kernels struct {
 	amx func(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool)
 }
 
-// bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
-// activations rounded in Go.
-var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
+// pairsFunc and keysFunc are pairRowsBF16's and keysBF16's signatures.
+type (
+	pairsFunc func(dst []uint32, ldd int, src []float32, lds, rows, n int)
+	keysFunc  func(dst []uint32, src []float32, ld, hd int)
+)
 
 // int8Kernels are bf16Kernels for u8 activations and s8 weights into
 // int32, and the conversion of an int32 tile to fp32; tileI8Generic,
@@ -105,7 +114,7 @@ var generic = &impl{
 		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
 		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGradGeneric,
 	},
-	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16},
+	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},
 }
 
@@ -117,7 +126,7 @@ var registry = []*impl{
 	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
 	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
-	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaFP32},
+	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaAVX2},
 	generic,
 }
 

@@ -240,10 +240,14 @@ func TestAttentionNoAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
 	out := make([]float32, B*T*H*hd)
-	p := NewPool(2)
-	Attention(p, out, qkv, B, T, H, hd, 0.125, nil)
-	if n := steadyAllocs(10, func() { Attention(p, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
-		t.Errorf("Attention allocates %v times per call after warm-up", n)
+	for _, prec := range []Precision{FP32, BF16} {
+		for _, th := range []int{2, 16} { // 16: query blocks sharing K and V
+			p := NewPool(th)
+			AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil)
+			if n := steadyAllocs(10, func() { AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
+				t.Errorf("%v attention on %d threads allocates %v times per call after warm-up", prec, th, n)
+			}
+		}
 	}
 }
 

@@ -75,7 +75,7 @@ func (r *Runner) block(i, B int) {
 		probs = ws.probs[:n]
 	}
 	scale := float32(1 / math.Sqrt(float64(c.HeadDim())))
-	kernels.Attention(p, ws.ctx, ws.qkv, B, T, H, c.HeadDim(), scale, probs) // (M, D)
+	kernels.AttentionAt(p, r.m.attentionPrecision(), ws.ctx, ws.qkv, B, T, H, c.HeadDim(), scale, probs) // (M, D)
 	if probs != nil {
 		r.Hooks.Attention(i, probs)
 	}

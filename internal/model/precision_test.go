@@ -18,16 +18,18 @@ import (
 // TestLowPrecisionAccuracy runs every golden model in fp32, bf16 and int8
 // on the reference's pixels and bounds the logits' difference from fp32.
 //
-// Bound: each of the 4·L Linear layers in series perturbs its output by at
+// Bound: each of the n·L products in series perturbs its output by at
 // most 2·u relative to Σ|a||b|, u the unit roundoff of the format (2⁻⁸ for
 // bf16; for int8 each value moves by at most half a step, max|row|/254,
 // which is 1/254 relative to the row's largest value, so u = 1/127 leaves
-// room for rows with outliers). LayerNorm renormalises the stream before
-// each block, so to first order the perturbations add up through the
-// residual stream instead of compounding. With logits of size
-// S = max(1, max|logit|) that gives |Δ| ≤ 4·L·2·u·S·c; c = 4 allows for
-// Σ|a||b| exceeding |Σab| and for softmax amplifying a perturbed attention
-// score. The figures are logged (go test -v -run LowPrecision).
+// room for rows with outliers); n is 4, a block's Linear layers, and 6 for
+// bf16, whose attention also rounds both products' operands (Q, K; E, V).
+// LayerNorm renormalises the stream before each block, so to first order
+// the perturbations add up through the residual stream instead of
+// compounding. With logits of size S = max(1, max|logit|) that gives
+// |Δ| ≤ n·L·2·u·S·c; c = 4 allows for Σ|a||b| exceeding |Σab| and for
+// softmax amplifying a perturbed attention score. The figures are logged
+// (go test -v -run LowPrecision).
 func TestLowPrecisionAccuracy(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
@@ -49,13 +51,13 @@ func TestLowPrecisionAccuracy(t *testing.T) {
 					maxD, sumD = max(maxD, d), sumD+d
 					scale = max(scale, math.Abs(float64(fp[i])))
 				}
-				u := 0x1p-8
+				u, n := 0x1p-8, 6.0
 				if p == kernels.INT8 {
-					u = 1.0 / 127
+					u, n = 1.0/127, 4
 				}
 				L := m.Config.NumHiddenLayers
-				tol := 4 * float64(L) * 2 * u * max(1, scale) * 4
-				t.Logf("%v vs fp32 logits: max |Δ| %.3g, mean |Δ| %.3g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); vs PyTorch: max |Δ| %.3g",
+				tol := n * float64(L) * 2 * u * max(1, scale) * 4
+				t.Logf("%v vs fp32 logits: max |Δ| %.4g, mean |Δ| %.4g (bound %.3g, max |logit| %.3g, L %d, top-1 agree %d/%d); vs PyTorch: max |Δ| %.3g",
 					p, maxD, sumD/float64(len(fp)), tol, scale, L, top1Agree(fp, got, B), B, maxAbsDiff(got, gold))
 				if !(maxD <= tol) {
 					t.Errorf("%v logits differ from fp32 by up to %.3g > %.3g", p, maxD, tol)

@@ -228,6 +228,8 @@ func actFile(a *asm) {
 		RET
 	`)
 
+	expPairs512(a)
+
 	geluGrad512(a)
 
 	a.text("maxAVX512", "(x *float32, n int) float32", 20, "")
@@ -500,6 +502,82 @@ func geluGrad512(a *asm) {
 		ADDQ $16, AX
 		JMP ggl
 	ggdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+// expPairs512 prints expPairsAVX512: expSumAVX512 32 values a step, the
+// exponentials also rounded to bf16 pairs (VCVTNE2PS2BF16, AVX512_BF16),
+// for bf16 attention's E. The sum takes the step's first 16 lanes, then
+// its second 16, as expSumAVX512 takes them.
+func expPairs512(a *asm) {
+	a.text("expPairsAVX512", "(dst *uint32, x *float32, n int, m, scale float32) float32", 36, `
+		expPairsGeneric in AVX-512: per step K1 and K2 mask the lanes of the
+		two halves left in x and K3 the pairs left; lanes past n are zeroed
+		before rounding, so an odd n's last pair has a zero high half.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ x+8(FP), SI
+		MOVQ n+16(FP), CX
+		VBROADCASTSS m+24(FP), Z24
+		VBROADCASTSS scale+28(FP), Z25
+		VPXORD Z26, Z26, Z26
+		MOVQ $0xffff, R12
+	`)
+	loadConsts(a)
+	a.raw(`
+		XORQ AX, AX
+		XORQ BX, BX
+	epl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE epdone
+		LEAQ 1(DX), R13
+		SHRQ $1, R13
+		CMPQ R13, $16
+		JLE 2(PC)
+		MOVQ $16, R13
+		BZHIQ R13, R12, R11
+		KMOVW R11, K3
+		MOVQ DX, R13
+		SUBQ $16, R13
+		JGE 2(PC)
+		XORQ R13, R13
+		CMPQ R13, $16
+		JLE 2(PC)
+		MOVQ $16, R13
+		BZHIQ R13, R12, R11
+		KMOVW R11, K2
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z1
+		VMOVUPS.Z 64(SI)(AX*4), K2, Z4
+		VSUBPS Z24, Z1, Z1
+		VMULPS Z25, Z1, Z1
+		VSUBPS Z24, Z4, Z4
+		VMULPS Z25, Z4, Z4
+	`)
+	exp512(a, "Z1", "Z2", "Z3")
+	exp512(a, "Z4", "Z5", "Z6")
+	a.raw(`
+		VADDPS Z1, Z26, K1, Z26
+		VADDPS Z4, Z26, K2, Z26
+		VMOVAPS.Z Z1, K1, Z1
+		VMOVAPS.Z Z4, K2, Z4
+	`)
+	a.encoded(vcvtne2ps2bf16(0, 4, 1))
+	a.raw(`
+		VMOVDQU32 Z0, K3, (DI)(BX*4)
+		ADDQ $32, AX
+		ADDQ $16, BX
+		JMP epl
+	epdone:
+	`)
+	hsum512(a, "Z26", "VADDPS", "VADDSS")
+	a.raw(`
+		VMOVSS X1, ret+32(FP)
 		VZEROUPPER
 		RET
 	`)

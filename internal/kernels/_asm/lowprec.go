@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // lowTile prints the bf16 or int8 6×64 tile: started from c when acc is
 // set, else from zero; K in steps of two 32-bit groups, then one.
 func lowTile(a *asm, name, kc, mov, doc string, step func(a *asm, aoff, boff int)) {
@@ -107,6 +109,92 @@ func bf16File(a *asm) {
 		RET
 	`)
 
+	a.text("pairBF16AVX512", "(dst *uint32, ldd int, src *float32, lds, rows, n int)", 48, `
+		pairRowsBF16 for n a multiple of 16 (n, rows > 0), 16 pairs a step:
+		row r of dst (row stride ldd) gets rows 2r (low halves) and 2r+1 (high
+		halves) of src (row stride lds) rounded to bf16 as cvtBF16AVX512 rounds
+		(DAZ). VCVTNE2PS2BF16 puts row 2r's 16 words in Z0's low half and row
+		2r+1's in its high half; VPERMW interleaves them (pairIdx: word 2j is
+		word j, word 2j+1 word 16+j).`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ ldd+8(FP), R8
+		MOVQ src+16(FP), SI
+		MOVQ lds+24(FP), R9
+		MOVQ rows+32(FP), BX
+		MOVQ n+40(FP), R10
+		SHRQ $4, R10
+		SHLQ $2, R8
+		SHLQ $2, R9
+		VMOVDQU32 pairIdx<>(SB), Z3
+	prow:
+		MOVQ SI, AX
+		LEAQ (SI)(R9*1), DX
+		MOVQ DI, R11
+		MOVQ R10, CX
+	pcol:
+		VMOVUPS (AX), Z1
+		VMOVUPS (DX), Z2
+	`)
+	a.encoded(vcvtne2ps2bf16(0, 2, 1))
+	a.raw(`
+		VPERMW Z0, Z3, Z0
+		VMOVDQU32 Z0, (R11)
+		ADDQ $64, AX
+		ADDQ $64, DX
+		ADDQ $64, R11
+		DECQ CX
+		JNE pcol
+		LEAQ (SI)(R9*2), SI
+		ADDQ R8, DI
+		DECQ BX
+		JNE prow
+		VZEROUPPER
+		RET
+	`)
+	pairIdx := &table{sym: "pairIdx", lanes: 1}
+	for j := range 16 {
+		pairIdx.k = append(pairIdx.k, konst{fmt.Sprintf("w%d", j), uint32(j) | uint32(16+j)<<16, fmt.Sprintf("words %d, %d", j, 16+j)})
+	}
+	pairIdx.data(a)
+
+	a.text("keysBF16AVX512", "(dst *uint32, src *float32, ld, kg int)", 32, `
+		keysBF16 for kg a multiple of 16 (kg > 0), 16 pairs a step: each of
+		the 16 keys' 32 values (row stride ld floats) rounded into a register
+		of 16 pairs, Z0–Z15, as cvtBF16AVX512 rounds (DAZ); the 16×16 pairs
+		transposed (transpose16); each pair row of the 16 keys stored nr
+		pairs after the last.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ src+8(FP), SI
+		MOVQ ld+16(FP), DX
+		MOVQ kg+24(FP), CX
+		SHRQ $4, CX
+		SHLQ $2, DX
+	kstep:
+		MOVQ SI, AX
+	`)
+	for r := range 16 {
+		a.ins("VMOVUPS (AX), Z%d", 16+r%8*2)
+		a.ins("VMOVUPS 64(AX), Z%d", 17+r%8*2)
+		a.encoded(vcvtne2ps2bf16(r, 17+r%8*2, 16+r%8*2))
+		if r < 15 {
+			a.ins("ADDQ DX, AX")
+		}
+	}
+	transpose16(a)
+	for g := range 16 {
+		a.ins("VMOVDQU32 Z%d, %d(DI)", g, 4*nr*g)
+	}
+	a.raw(`
+		ADDQ $128, SI
+		ADDQ $4096, DI
+		DECQ CX
+		JNE kstep
+		VZEROUPPER
+		RET
+	`)
+
 	a.text("roundBF16AVX512", "(dst, src *float32, n int)", 24, `
 		roundRowBF16 for n floats, 16 a step (n a multiple of 16), in integer
 		lanes as toBF16 does: b + 0x7fff + (b>>16 & 1), the low half cleared;
@@ -143,6 +231,49 @@ func bf16File(a *asm) {
 		DECQ CX
 		JNE rloop
 	rdone:
+		VZEROUPPER
+		RET
+	`)
+
+	a.text("roundBF16AVX2", "(dst, src *float32, n int)", 24, `
+		roundBF16AVX512 in AVX2, 8 floats a step (n a multiple of 8): the
+		rounding of bf16 weights' activations, and of bf16 attention's
+		operands, on the AVX2 tiles.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ src+8(FP), SI
+		MOVQ n+16(FP), CX
+		SHRQ $3, CX
+		JEQ r2done
+		MOVL $1, AX
+		MOVQ AX, X4
+		VPBROADCASTD X4, Y4
+		MOVL $0x7fff, AX
+		MOVQ AX, X5
+		VPBROADCASTD X5, Y5
+		MOVL $0xffff0000, AX
+		MOVQ AX, X6
+		VPBROADCASTD X6, Y6
+		MOVL $0x00400000, AX
+		MOVQ AX, X7
+		VPBROADCASTD X7, Y7
+	r2loop:
+		VMOVUPS (SI), Y0
+		VPSRLD $16, Y0, Y1
+		VPAND Y4, Y1, Y1
+		VPADDD Y5, Y1, Y1
+		VPADDD Y0, Y1, Y1
+		VPAND Y6, Y1, Y1
+		VCMPPS $3, Y0, Y0, Y3 // unordered: NaN
+		VPOR Y7, Y0, Y2
+		VPAND Y6, Y2, Y2
+		VBLENDVPS Y3, Y2, Y1, Y1
+		VMOVUPS Y1, (DI)
+		ADDQ $32, SI
+		ADDQ $32, DI
+		DECQ CX
+		JNE r2loop
+	r2done:
 		VZEROUPPER
 		RET
 	`)
@@ -250,4 +381,39 @@ func int8File(a *asm) {
 		VZEROUPPER
 		RET
 	`)
+}
+
+// nr is the width of a packed panel (gemm.go).
+const nr = 64
+
+// transpose16 transposes the 16×16 dwords of Z0–Z15 (row i in Zi) in
+// place, through Z16–Z31: VUNPCKL/HPS interleave the dwords of row pairs,
+// VSHUFPS gathers each 128-bit lane's four columns of four rows (Z4i+k
+// then holds, in lane L, column 4L+k of rows 4i…4i+3), and two rounds of
+// VSHUFF32X4 transpose the 4×4 lanes of Zk, Z4+k, Z8+k, Z12+k.
+func transpose16(a *asm) {
+	for i := range 8 {
+		a.ins("VUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		a.ins("VUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 17+2*i)
+	}
+	for i := range 4 {
+		t := 16 + 4*i
+		a.ins("VSHUFPS $0x44, Z%d, Z%d, Z%d", t+2, t, 4*i)
+		a.ins("VSHUFPS $0xee, Z%d, Z%d, Z%d", t+2, t, 4*i+1)
+		a.ins("VSHUFPS $0x44, Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
+		a.ins("VSHUFPS $0xee, Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
+	}
+	for k := range 4 { // S1…S4 of column k into Z16+4k…
+		a.ins("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 4+k, k, 16+4*k)
+		a.ins("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", 4+k, k, 17+4*k)
+		a.ins("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 12+k, 8+k, 18+4*k)
+		a.ins("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", 12+k, 8+k, 19+4*k)
+	}
+	for k := range 4 {
+		s := 16 + 4*k
+		a.ins("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", s+2, s, k)
+		a.ins("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", s+3, s+1, 4+k)
+		a.ins("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", s+2, s, 8+k)
+		a.ins("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", s+3, s+1, 12+k)
+	}
 }

@@ -21,6 +21,9 @@ type input struct {
 	path string
 	key  string // the path relative to the folder named, slash-separated, as --shard hashes it
 	err  error
+	// listed: read from a list (stdin, --from-file), which names files: a
+	// folder there is passed over (listing.dropFolders), not searched.
+	listed bool
 }
 
 // fileInput is a path named on its own (an argument, a line of a list): its
@@ -49,6 +52,9 @@ type listing struct {
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
+	// folders are the folders named in lists, passed over (the first
+	// three named in the note).
+	folders []string
 }
 
 // takes reports whether a file found in a folder is an input, counting
@@ -136,7 +142,9 @@ func readList(r io.Reader, name string, sep byte) []input {
 			p = strings.TrimSuffix(p, "\r")
 		}
 		if strings.TrimSpace(p) != "" {
-			out = append(out, fileInput(p, nil))
+			in := fileInput(p, nil)
+			in.listed = true
+			out = append(out, in)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -206,12 +214,51 @@ func (l *listing) listDir(dir string) []input {
 	return out
 }
 
+// dropFolders leaves out of inputs the folders named in lists, counting
+// them for the note; only the inputs owns (this shard's; nil: all) are
+// looked at, so a shard stats its own share of a list only.
+//
+// A list names files: find DIR prints DIR and each sub-folder beside the
+// files in them, and a folder that find's tests pass (-newer, -mtime,
+// -maxdepth) is no request for all its files. Searching it would run its
+// files twice, or ones the list left out, so a folder is searched only
+// when it is an argument.
+func (l *listing) dropFolders(inputs []input, owns func(key string) bool) []input {
+	out := inputs[:0]
+	for _, in := range inputs {
+		if (owns == nil || owns(in.key)) && l.listedFolder(in) {
+			continue
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// listedFolder reports whether in, read from a list, is a folder (a link
+// to one too), and counts it; a path that cannot be read is no folder
+// here: decoding it says why.
+func (l *listing) listedFolder(in input) bool {
+	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
+		return false
+	}
+	st, err := os.Stat(in.path)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	l.folders = append(l.folders, in.path)
+	return true
+}
+
 // skippedNote says what the listing left out, for a run's summary; empty
 // when nothing was.
 func (l *listing) skippedNote() string {
 	note := ""
+	if n := len(l.folders); n > 0 {
+		note = fmt.Sprintf("; %s in the list skipped (%s): a list names files, a folder is searched for images when it is an argument",
+			nouns(n, "folder"), firstFew(l.folders))
+	}
 	if l.skipped > 0 {
-		note = fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
+		note += fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -156,5 +157,63 @@ func TestMissingInputWording(t *testing.T) {
 				t.Errorf("%s, %s: exit %d, stderr:\n%s\nwant exit 1 and %q", name, tc.how, code, errs, want)
 			}
 		}
+	}
+}
+
+// TestListedFolders: a folder named in a list (stdin, --from-file), as
+// find DIR prints DIR and its sub-folders beside their files, is passed
+// over with one note, not searched and not a failed image (it was "DIR:
+// is a directory, not an image file", exit 1), in classify, embed and
+// inspect-attention; shards and merge --inputs agree on it, and a list of
+// folders only finds no images.
+func TestListedFolders(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	photos := filepath.Join(dir, "photos")
+	sub := filepath.Join(photos, "sub")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(photos, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(sub, "b.png"), png, 0o644)
+	os.WriteFile(filepath.Join(photos, "old.png"), png, 0o644) // left out of the list, as find -newer would
+	find := strings.Join([]string{photos, filepath.Join(photos, "a.png"), sub, filepath.Join(sub, "b.png")}, "\n") + "\n"
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(find), 0o644)
+	note := "; 2 folders in the list skipped (" + photos + ", " + sub + "): a list names files, a folder is searched for images when it is an argument\n"
+	attn := filepath.Join(dir, "attn")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-"}, "classified 2 of 2 images in "},
+		{[]string{"classify", "-r", "--from-file", list}, "classified 2 of 2 images in "},
+		{[]string{"embed", "-"}, "embedded 2 of 2 images in "},
+		{[]string{"inspect-attention", "--out", attn, "-"}, "inspected 2 of 2 images in "},
+	} {
+		code, out, errs := run(t, find, append(tc.args, "-m", "fashion-vit")...)
+		if code != ExitOK || !strings.Contains(errs, tc.want) || !strings.HasSuffix(errs, note) || strings.Contains(out, "old.png") {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 0, %q and %q, and no old.png", tc.args, code, errs, tc.want, note)
+		}
+	}
+	folders := photos + "\n" + sub + "\n"
+	want := "vitctl: no images found in the paths read from stdin; 2 folders in the list skipped"
+	if code, _, errs := run(t, folders, "classify", "-m", "fashion-vit", "-"); code != ExitFailed || !strings.HasPrefix(errs, want) {
+		t.Errorf("a list of folders: exit %d, stderr %q, want exit 1 and %q", code, errs, want)
+	}
+	// The shards between them hold the two images; merge takes the same list.
+	var files []string
+	for i := range 3 {
+		out := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
+		code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--shard", fmt.Sprintf("%d/3", i), "-o", "jsonl", "--out", out, "--from-file", list)
+		if code != ExitOK || !strings.Contains(errs, fmt.Sprintf("shard %d/3: ", i)) || !strings.Contains(errs, " of 4 inputs\n") {
+			t.Fatalf("shard %d/3: exit %d\n%s", i, code, errs)
+		}
+		files = append(files, out)
+	}
+	code, _, errs := run(t, "", append([]string{"merge", "--from-file", list}, files...)...)
+	if code != ExitOK || !strings.Contains(errs, "every one of the 2 inputs has one record\n") {
+		t.Errorf("merge: exit %d\n%s", code, errs)
 	}
 }

@@ -189,6 +189,9 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	want, named := map[string]bool{}, map[string]bool{}
 	var missing, extra []string
 	for _, in := range inputs {
+		if !m.Has(in.path) && lst.listedFolder(in) {
+			continue // classify passed over it, as a folder named in a list
+		}
 		named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {
 			if want[p] = true; !m.Has(p) {

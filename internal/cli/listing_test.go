@@ -119,7 +119,7 @@ func TestAllFailedSummary(t *testing.T) {
 	}{
 		{[]string{"classify", "-m", "fashion-vit", bad}, `(?m)^classified 0 of 1 image in \d+\.\d\ds, 1 failed\n\z`},
 		{[]string{"embed", "-m", "fashion-vit", bad}, `(?m)^embedded 0 of 1 image in \d+\.\d\ds, 1 failed; cls pooling, 64 values each\n\z`},
-		{[]string{"inspect-attention", "-m", "fashion-vit", bad, "--out", attn}, `(?m)^inspected 0 of 1 image in \d+\.\d\ds, no pictures drawn\n\z`},
+		{[]string{"inspect-attention", "-m", "fashion-vit", bad, "--out", attn}, `(?m)^inspected 0 of 1 image in \d+\.\d\ds, 1 failed; no pictures drawn\n\z`},
 	} {
 		code, _, errs := run(t, "", tc.args...)
 		if code != ExitFailed || !regexp.MustCompile(tc.want).MatchString(errs) {
@@ -128,6 +128,38 @@ func TestAllFailedSummary(t *testing.T) {
 	}
 	if _, err := os.Stat(attn); !os.IsNotExist(err) {
 		t.Errorf("inspect-attention left %s (%v)", attn, err)
+	}
+}
+
+// TestSummariesAgree: classify, embed, inspect-attention and eval end a
+// run of one good and one bad image with the same summary, the failed
+// count included: inspect-attention's had no "N failed", eval's none at
+// all but "vitctl: 1 of 2 images could not be read".
+func TestSummariesAgree(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "Ankle boot")
+	os.Mkdir(data, 0o755)
+	os.WriteFile(filepath.Join(data, "a.png"), good, 0o644)
+	os.WriteFile(filepath.Join(data, "b.png"), []byte("not an image"), 0o644)
+	attn := filepath.Join(t.TempDir(), "attn")
+	const counts = ` 1 of 2 images in \d+\.\d\ds \(\d+\.\d img/s\), 1 failed`
+	for _, tc := range []struct {
+		args []string
+		want string // regexp of the summary line
+	}{
+		{[]string{"classify", data}, `classified` + counts + `\n\z`},
+		{[]string{"embed", data}, `embedded` + counts + `; cls pooling, 64 values each\n\z`},
+		{[]string{"inspect-attention", "--out", attn, data}, `inspected` + counts + `; pictures in ` + regexp.QuoteMeta(attn) + `\n\z`},
+		{[]string{"eval", dir}, `evaluated` + counts + `\n\z`},
+	} {
+		code, _, errs := run(t, "", append(tc.args, "-m", "fashion-vit")...)
+		if code != ExitFailed || !regexp.MustCompile(`(?m)^`+tc.want).MatchString(errs) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 1 and a summary matching %q", tc.args, code, errs, tc.want)
+		}
 	}
 }
 

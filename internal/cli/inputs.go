@@ -57,14 +57,19 @@ type listing struct {
 	folders []string
 }
 
-// takes reports whether a file found in a folder is an input, counting
-// those it leaves out.
-func (l *listing) takes(name string) bool {
-	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(name))] {
+// takes reports whether the file at path, found in a folder, is an input,
+// counting those it leaves out. A file named as a format vitctl cannot
+// decode (HEIC) is taken when its first bytes say it is one it decodes.
+func (l *listing) takes(path string) bool {
+	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(path))] {
+		return true
+	}
+	f := imageio.NoDecoderExt(path)
+	if f != "" && imageio.Decodable(path) {
 		return true
 	}
 	l.skipped++
-	if f := imageio.NoDecoderExt(name); f != "" {
+	if f != "" {
 		l.photos.Add(f)
 	}
 	return false
@@ -202,7 +207,7 @@ func (l *listing) listDir(dir string) []input {
 	for _, e := range entries {
 		if e.IsDir() {
 			l.subdirs++
-		} else if l.takes(e.Name()) {
+		} else if l.takes(filepath.Join(dir, e.Name())) {
 			names = append(names, e.Name())
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,7 @@ type listing struct {
 	allFiles  bool // take every file, decoded by content, not only imageExts
 	skipped   int  // files in folders left out for their names
 	subdirs   int  // sub-folders not descended into (without recursive)
+	loops     int  // links to folders that hold them, not followed (recursive)
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
@@ -181,20 +183,63 @@ func (l *listing) expandPath(p string) []input {
 		return l.listDir(p)
 	}
 	var out []input
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			out = append(out, input{path: path, key: relKey(p, path), err: statError(err)})
-			return nil
-		}
-		if !d.IsDir() && l.takes(path) {
-			out = append(out, input{path: path, key: relKey(p, path)})
+	l.walk(p, p, []string{realPath(p)}, &out)
+	return out
+}
+
+// walk appends to out the files below dir, keyed by their path below top
+// (the folder named), descending into sub-folders and into links to
+// folders, as finetune's class folders and torchvision's ImageFolder
+// follow them (a subset made with ln -s). A link to a folder that the
+// walk is already inside, or to one above it, is a loop: not followed,
+// and counted. chain holds the real paths of top and the links followed
+// on the way to dir.
+func (l *listing) walk(top, dir string, chain []string, out *[]input) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		key := relKey(top, path)
+		switch {
+		case err != nil:
+			*out = append(*out, input{path: path, key: key, err: statError(err)})
+		case d.IsDir():
+		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
+			target := realPath(path)
+			if slices.ContainsFunc(chain, func(c string) bool { return within(c, target) }) {
+				l.loops++
+				return nil
+			}
+			// Walking "LINK/." enters the folder; the paths below it
+			// are joined, so cleaned, and still start with LINK.
+			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
+		case l.takes(path):
+			*out = append(*out, input{path: path, key: key})
 		}
 		return nil
 	})
 	if err != nil {
-		out = append(out, fileInput(p, err))
+		*out = append(*out, fileInput(dir, err))
 	}
-	return out
+}
+
+// isDir reports whether path is a folder, or a link to one.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// realPath is path with its links resolved, or path when they cannot be.
+func realPath(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		if a, err := filepath.Abs(r); err == nil {
+			return a
+		}
+	}
+	return path
+}
+
+// within reports whether the folder inner is outer or below it.
+func within(inner, outer string) bool {
+	rel, err := filepath.Rel(outer, inner)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // listDir lists the image files directly inside dir, sorted by name.
@@ -205,7 +250,7 @@ func (l *listing) listDir(dir string) []input {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(filepath.Join(dir, e.Name())) {
 			l.subdirs++
 		} else if l.takes(filepath.Join(dir, e.Name())) {
 			names = append(names, e.Name())
@@ -267,6 +312,9 @@ func (l *listing) skippedNote() string {
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))
+	}
+	if l.loops > 0 {
+		note += fmt.Sprintf("; %s to a folder holding %s not followed (a loop)", nouns(l.loops, "link"), verb(l.loops, "it", "them"))
 	}
 	return note
 }

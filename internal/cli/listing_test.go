@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -247,5 +248,56 @@ func TestListedFolders(t *testing.T) {
 	code, _, errs := run(t, "", append([]string{"merge", "--from-file", list}, files...)...)
 	if code != ExitOK || !strings.Contains(errs, "every one of the 2 inputs has one record\n") {
 		t.Errorf("merge: exit %d\n%s", code, errs)
+	}
+}
+
+// TestFolderLinks: a folder walk treats a link to a folder as a folder:
+// without -r a sub-folder not searched (it was "a file skipped for its
+// name", and with --all-files "is a directory, not an image file"), with
+// -r followed as finetune's class folders are (a subset made with ln -s
+// gave "no images found"), except a link to a folder holding it, a loop;
+// merge --inputs -r lists the same images.
+func TestFolderLinks(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	root, other := filepath.Join(dir, "root"), filepath.Join(dir, "other")
+	os.MkdirAll(filepath.Join(other, "sub"), 0o755)
+	os.MkdirAll(root, 0o755)
+	os.WriteFile(filepath.Join(root, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(other, "b.png"), png, 0o644)
+	os.WriteFile(filepath.Join(other, "sub", "c.png"), png, 0o644)
+	if err := os.Symlink(other, filepath.Join(root, "link")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.Symlink("..", filepath.Join(other, "sub", "up")) // other/sub/up -> other: a loop
+	os.Symlink(dir, filepath.Join(root, "top"))         // root/top -> dir, which holds root: a loop
+	for _, tc := range []struct {
+		args  []string
+		code  int
+		want  string
+		paths []string
+	}{
+		{[]string{root}, ExitOK, "classified 1 of 1 image in ", []string{"root/a.png"}},
+		{[]string{root}, ExitOK, "; 2 sub-folders not searched (-r descends into sub-folders)\n", nil},
+		{[]string{"--all-files", root}, ExitOK, "classified 1 of 1 image in ", nil},
+		{[]string{"-r", root}, ExitOK, "classified 3 of 3 images in ", []string{"root/a.png", "root/link/b.png", "root/link/sub/c.png"}},
+		{[]string{"-r", root}, ExitOK, "; 2 links to a folder holding them not followed (a loop)\n", nil},
+	} {
+		code, out, errs := run(t, "", append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
+		_, paths := jsonlPaths(t, out)
+		for i, p := range paths {
+			paths[i] = filepath.ToSlash(strings.TrimPrefix(p, dir+string(filepath.Separator)))
+		}
+		if code != tc.code || !strings.Contains(errs, tc.want) || tc.paths != nil && !slices.Equal(paths, tc.paths) {
+			t.Errorf("%q: exit %d, records of %q, stderr:\n%s\nwant exit %d and %q", tc.args, code, paths, errs, tc.code, tc.want)
+		}
+	}
+	out := filepath.Join(dir, "run.jsonl")
+	run(t, "", "classify", "-m", "fashion-vit", "-r", "-o", "jsonl", "--out", out, root)
+	if code, _, errs := run(t, "", "merge", "-r", "--inputs", root, out); code != ExitOK || !strings.Contains(errs, "every one of the 3 inputs has one record") {
+		t.Errorf("merge -r --inputs: exit %d\n%s", code, errs)
 	}
 }

@@ -165,7 +165,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		writeErr = err
 	}
 	if runErr != nil {
-		return interruptedAfter(runErr, inputsDone, len(inputs), done)
+		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote())
 	}
 	if writeErr != nil {
 		return writeErr

@@ -191,6 +191,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		})
 	}
 	if err != nil {
+		if o.npy != "" {
+			err = noteInterrupted(err, "; "+o.npy+" is not written")
+		}
 		return err
 	}
 	return e.summarize(s, o.npy, time.Since(start))

@@ -291,6 +291,25 @@ func (r *scaleRun) upToDate(w io.Writer, more int) {
 	}
 }
 
+// interruptNote says, for an interrupted run, what became of the records
+// done: with --resume they are in the file and the same command finishes
+// the run; an --out file is not written at all, a surprise when the run
+// had been going for hours.
+func (r *scaleRun) interruptNote() string {
+	switch {
+	case r.log != nil:
+		return fmt.Sprintf("; their records are in %s: the same command finishes the run", r.out)
+	case r.tmp != nil:
+		return fmt.Sprintf("; %s is not written (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", r.out, jsonlName(r.out))
+	}
+	return ""
+}
+
+// jsonlName is name with the extension .jsonl, for a --resume file.
+func jsonlName(name string) string {
+	return strings.TrimSuffix(name, filepath.Ext(name)) + ".jsonl"
+}
+
 // finish closes the destination: the --resume file is synced, the --out
 // file renamed into place when ok, removed otherwise.
 func (r *scaleRun) finish(ok bool) error {

@@ -212,12 +212,8 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
 	case len(extra) > 0:
-		hint := "were the shards given other inputs?"
-		if lst.skipped > 0 {
-			hint = fmt.Sprintf("were the shards given other inputs, or run with --all-files (the --inputs folders hold %s not named as images)?", nouns(lst.skipped, "file"))
-		}
 		return fmt.Errorf("%s %s (%s): %s",
-			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
+			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), extraHint(lst))
 	}
 	switch {
 	case len(named) != len(want): // .npy files of several images
@@ -228,6 +224,24 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// extraHint asks, of records for paths that are not inputs, whether the
+// shards were given other inputs, or the flags that would have listed
+// what the --inputs folders hold beside their inputs: -r for their
+// sub-folders, --all-files for their files not named as images.
+func extraHint(lst *listing) string {
+	var flags, held []string
+	if lst.subdirs > 0 {
+		flags, held = append(flags, "-r"), append(held, nouns(lst.subdirs, "sub-folder")+" not searched")
+	}
+	if lst.skipped > 0 {
+		flags, held = append(flags, "--all-files"), append(held, nouns(lst.skipped, "file")+" not named as images")
+	}
+	if len(flags) == 0 {
+		return "were the shards given other inputs?"
+	}
+	return fmt.Sprintf("were the shards given other inputs, or run with %s (the --inputs folders hold %s)?", strings.Join(flags, " and "), andList(held))
 }
 
 // recordPaths are the paths of the records an input gets: its own, or

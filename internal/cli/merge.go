@@ -54,7 +54,7 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
 	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders, not only those named as images (classify --all-files)")
-	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record")
+	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it is passed over, as classify passes it over)")
 	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
 	return cmd
 }

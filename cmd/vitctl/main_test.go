@@ -109,3 +109,71 @@ func TestInterruptedFolderRun(t *testing.T) {
 		t.Errorf("stderr ends %q, want %q", stderr.String(), want)
 	}
 }
+
+// TestInterruptedOutSays: an interrupted run with --out says what became
+// of its results: an --out file is not written (it said only "interrupted
+// after N of M images", and hours of results were gone without a word),
+// a --resume file holds the records done.
+func TestInterruptedOutSays(t *testing.T) {
+	src, err := os.ReadFile("../../testdata/images/chelsea.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i := range 500 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%03d.png", i)), src, 0o644)
+	}
+	out := t.TempDir()
+	for _, tc := range []struct {
+		file, format string
+		resume       bool
+		want         string
+	}{
+		{"labels.txt", "text", false, "; " + filepath.Join(out, "labels.txt") + " is not written (with -o jsonl --out " + filepath.Join(out, "labels.jsonl") + " --resume, the records done are kept and the same command finishes the run)\n"},
+		{"labels.jsonl", "jsonl", true, "; their records are in " + filepath.Join(out, "labels.jsonl") + ": the same command finishes the run\n"},
+	} {
+		file := filepath.Join(out, tc.file)
+		args := []string{"classify", "-o", tc.format, "--out", file, "--batch", "1", "--decoders", "1", "--threads", "1", dir}
+		if tc.resume {
+			args = append(args, "--resume")
+		}
+		cmd := exec.Command(vitctl, args...)
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		var all strings.Builder
+		for sc.Scan() { // the first line comes once --out is open: the banner, or the --resume count
+			all.WriteString(sc.Text() + "\n")
+			if all.Len() == len(sc.Text())+1 {
+				cmd.Process.Signal(syscall.SIGINT)
+			}
+		}
+		if err := cmd.Wait(); exitCode(err) != 130 || !strings.HasSuffix(all.String(), tc.want) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 130 and %q", tc.file, exitCode(err), all.String(), tc.want)
+		}
+		if _, err := os.Stat(file); err == nil != tc.resume {
+			t.Errorf("%s: stat %v after the interrupt", tc.file, err)
+		}
+	}
+	// embed --out FILE.npy prints a record per image on stdout.
+	npy := filepath.Join(out, "vecs.npy")
+	cmd := exec.Command(vitctl, "embed", "--out", npy, "--batch", "1", "--decoders", "1", "--threads", "1", dir)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for lines := 0; sc.Scan(); lines++ {
+		if lines == 0 {
+			cmd.Process.Signal(syscall.SIGINT)
+		}
+	}
+	want := "; " + npy + " is not written\n"
+	if err := cmd.Wait(); exitCode(err) != 130 || !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("embed: exit %d, stderr:\n%s\nwant exit 130 and %q", exitCode(err), stderr.String(), want)
+	}
+}

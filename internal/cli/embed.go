@@ -164,7 +164,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 			workers: o.pipeline.decoders,
 			batch:   o.pipeline.batch,
 		},
-		inputs: expand(args, lst, s.in, o.stdin.sep()),
+		inputs: lst.dropFolders(expand(args, lst, s.in, o.stdin.sep()), nil),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,
@@ -191,6 +191,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		})
 	}
 	if err != nil {
+		if o.npy != "" {
+			err = noteInterrupted(err, "; "+o.npy+" is not written")
+		}
 		return err
 	}
 	return e.summarize(s, o.npy, time.Since(start))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -119,6 +120,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	var truth []int
 	var logits [][]float32
 	i, failed := 0, 0
+	start := time.Now()
 	err = pl.run(cmd.Context(), inputs, func(r result) {
 		if r.err != nil {
 			failed++
@@ -134,6 +136,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return err
 	}
+	took := time.Since(start)
 	if len(truth) == 0 {
 		return fmt.Errorf("data %s: no readable images", data)
 	}
@@ -149,8 +152,11 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		other := map[bool]string{true: ` and "other"`}[len(v.cols) > len(v.rows)]
 		fmt.Fprintf(s.err, "vitctl: wrote %s (the confusion matrix of %s%s)\n", o.plot, nouns(len(v.rows), "class"), other)
 	}
+	// The summary of classify, embed and inspect-attention; the images
+	// that failed were named above, and are left out of the scores.
+	fmt.Fprintf(s.err, "evaluated %d of %s in %.2fs%s, %d failed\n",
+		len(truth), nouns(len(inputs), "image"), took.Seconds(), rate(len(truth), took), failed)
 	if failed > 0 {
-		fmt.Fprintf(s.err, "vitctl: %d of %s could not be read\n", failed, nouns(len(inputs), "image"))
 		return errPartial
 	}
 	return nil

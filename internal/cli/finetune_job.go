@@ -171,7 +171,10 @@ func (j *finetuneJob) step(s train.StepInfo) {
 	j.lastStep = now
 	if 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
 		rate := ""
-		if j.lineTime > 0 {
+		// A head trained on cached features steps through a linear layer
+		// only: its tens of thousands of img/s said nothing of the run,
+		// whose time went to extracting the features.
+		if cached := j.o.trainMode == "head" && !j.r.Augment; j.lineTime > 0 && !cached {
 			rate = fmt.Sprintf(", %.1f img/s", float64(j.lineImages)/j.lineTime.Seconds())
 		}
 		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g%s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, rate)

@@ -276,6 +276,26 @@ func TestFinetuneProgressRate(t *testing.T) {
 	}
 }
 
+// TestFinetuneHeadNoRate: a head trained on cached features prints its
+// steps without images per second (it printed "33729.2 img/s", the speed
+// of a linear layer, not of the run); on augmented images, whose features
+// are computed at each step, the rate stays.
+func TestFinetuneHeadNoRate(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	for _, tc := range []struct {
+		augment  string
+		wantRate bool
+	}{{"off", false}, {"on", true}} {
+		out := filepath.Join(t.TempDir(), "ft.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", "head",
+			"--augment", tc.augment, "--epochs", "2", "--batch", "8", "--threads", "2")
+		lines := regexp.MustCompile(`vitctl: step \d+/\d+, .*`).FindAllString(errs, -1)
+		if code != 0 || len(lines) < 2 || strings.Contains(lines[len(lines)-1], "img/s") != tc.wantRate {
+			t.Errorf("--augment %s: exit %d, progress lines %q; want a rate: %v", tc.augment, code, lines, tc.wantRate)
+		}
+	}
+}
+
 // TestFinetuneDefaultTrain: without --train every layer is trained, with
 // augmentation, and the recipe in the file says so.
 func TestFinetuneDefaultTrain(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,6 +22,9 @@ type input struct {
 	path string
 	key  string // the path relative to the folder named, slash-separated, as --shard hashes it
 	err  error
+	// listed: read from a list (stdin, --from-file), which names files: a
+	// folder there is passed over (listing.dropFolders), not searched.
+	listed bool
 }
 
 // fileInput is a path named on its own (an argument, a line of a list): its
@@ -46,19 +50,28 @@ type listing struct {
 	allFiles  bool // take every file, decoded by content, not only imageExts
 	skipped   int  // files in folders left out for their names
 	subdirs   int  // sub-folders not descended into (without recursive)
+	loops     int  // links to folders that hold them, not followed (recursive)
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
+	// folders are the folders named in lists, passed over (the first
+	// three named in the note).
+	folders []string
 }
 
-// takes reports whether a file found in a folder is an input, counting
-// those it leaves out.
-func (l *listing) takes(name string) bool {
-	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(name))] {
+// takes reports whether the file at path, found in a folder, is an input,
+// counting those it leaves out. A file named as a format vitctl cannot
+// decode (HEIC) is taken when its first bytes say it is one it decodes.
+func (l *listing) takes(path string) bool {
+	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(path))] {
+		return true
+	}
+	f := imageio.NoDecoderExt(path)
+	if f != "" && imageio.Decodable(path) {
 		return true
 	}
 	l.skipped++
-	if f := imageio.NoDecoderExt(name); f != "" {
+	if f != "" {
 		l.photos.Add(f)
 	}
 	return false
@@ -136,7 +149,9 @@ func readList(r io.Reader, name string, sep byte) []input {
 			p = strings.TrimSuffix(p, "\r")
 		}
 		if strings.TrimSpace(p) != "" {
-			out = append(out, fileInput(p, nil))
+			in := fileInput(p, nil)
+			in.listed = true
+			out = append(out, in)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -168,20 +183,63 @@ func (l *listing) expandPath(p string) []input {
 		return l.listDir(p)
 	}
 	var out []input
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			out = append(out, input{path: path, key: relKey(p, path), err: statError(err)})
-			return nil
-		}
-		if !d.IsDir() && l.takes(path) {
-			out = append(out, input{path: path, key: relKey(p, path)})
+	l.walk(p, p, []string{realPath(p)}, &out)
+	return out
+}
+
+// walk appends to out the files below dir, keyed by their path below top
+// (the folder named), descending into sub-folders and into links to
+// folders, as finetune's class folders and torchvision's ImageFolder
+// follow them (a subset made with ln -s). A link to a folder that the
+// walk is already inside, or to one above it, is a loop: not followed,
+// and counted. chain holds the real paths of top and the links followed
+// on the way to dir.
+func (l *listing) walk(top, dir string, chain []string, out *[]input) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		key := relKey(top, path)
+		switch {
+		case err != nil:
+			*out = append(*out, input{path: path, key: key, err: statError(err)})
+		case d.IsDir():
+		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
+			target := realPath(path)
+			if slices.ContainsFunc(chain, func(c string) bool { return within(c, target) }) {
+				l.loops++
+				return nil
+			}
+			// Walking "LINK/." enters the folder; the paths below it
+			// are joined, so cleaned, and still start with LINK.
+			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
+		case l.takes(path):
+			*out = append(*out, input{path: path, key: key})
 		}
 		return nil
 	})
 	if err != nil {
-		out = append(out, fileInput(p, err))
+		*out = append(*out, fileInput(dir, err))
 	}
-	return out
+}
+
+// isDir reports whether path is a folder, or a link to one.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// realPath is path with its links resolved, or path when they cannot be.
+func realPath(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		if a, err := filepath.Abs(r); err == nil {
+			return a
+		}
+	}
+	return path
+}
+
+// within reports whether the folder inner is outer or below it.
+func within(inner, outer string) bool {
+	rel, err := filepath.Rel(outer, inner)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // listDir lists the image files directly inside dir, sorted by name.
@@ -192,9 +250,9 @@ func (l *listing) listDir(dir string) []input {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(filepath.Join(dir, e.Name())) {
 			l.subdirs++
-		} else if l.takes(e.Name()) {
+		} else if l.takes(filepath.Join(dir, e.Name())) {
 			names = append(names, e.Name())
 		}
 	}
@@ -206,15 +264,57 @@ func (l *listing) listDir(dir string) []input {
 	return out
 }
 
+// dropFolders leaves out of inputs the folders named in lists, counting
+// them for the note; only the inputs owns (this shard's; nil: all) are
+// looked at, so a shard stats its own share of a list only.
+//
+// A list names files: find DIR prints DIR and each sub-folder beside the
+// files in them, and a folder that find's tests pass (-newer, -mtime,
+// -maxdepth) is no request for all its files. Searching it would run its
+// files twice, or ones the list left out, so a folder is searched only
+// when it is an argument.
+func (l *listing) dropFolders(inputs []input, owns func(key string) bool) []input {
+	out := inputs[:0]
+	for _, in := range inputs {
+		if (owns == nil || owns(in.key)) && l.listedFolder(in) {
+			continue
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// listedFolder reports whether in, read from a list, is a folder (a link
+// to one too), and counts it; a path that cannot be read is no folder
+// here: decoding it says why.
+func (l *listing) listedFolder(in input) bool {
+	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
+		return false
+	}
+	st, err := os.Stat(in.path)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	l.folders = append(l.folders, in.path)
+	return true
+}
+
 // skippedNote says what the listing left out, for a run's summary; empty
 // when nothing was.
 func (l *listing) skippedNote() string {
 	note := ""
+	if n := len(l.folders); n > 0 {
+		note = fmt.Sprintf("; %s in the list skipped (%s): a list names files, a folder is searched for images when it is an argument",
+			nouns(n, "folder"), firstFew(l.folders))
+	}
 	if l.skipped > 0 {
-		note = fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
+		note += fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))
+	}
+	if l.loops > 0 {
+		note += fmt.Sprintf("; %s to a folder holding %s not followed (a loop)", nouns(l.loops, "link"), verb(l.loops, "it", "them"))
 	}
 	return note
 }

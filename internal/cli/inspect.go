@@ -325,7 +325,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	lst := o.input.listing()
-	inputs := expand(args, lst, s.in, o.stdin.sep())
+	inputs := lst.dropFolders(expand(args, lst, s.in, o.stdin.sep()), nil)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		return noImages(args, "", lst.skippedNote())
 	}
@@ -391,12 +391,15 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start), lst.skippedNote())
 }
 
+// summarizeInspect prints the one-line summary of n images, as classify's
+// summarize does, with where the pictures went, and decides the exit status.
 func summarizeInspect(s streams, n, failed int, out string, took time.Duration, note string) error {
 	where := "pictures in " + out
 	if n == failed {
 		where = "no pictures drawn"
 	}
-	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs, %s%s\n", n-failed, nouns(n, "image"), took.Seconds(), where, note)
+	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs%s, %d failed; %s%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, where, note)
 	if failed > 0 {
 		return errPartial
 	}

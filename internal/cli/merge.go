@@ -54,7 +54,7 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
 	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders, not only those named as images (classify --all-files)")
-	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record")
+	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it is passed over, as classify passes it over)")
 	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
 	return cmd
 }
@@ -189,6 +189,9 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	want, named := map[string]bool{}, map[string]bool{}
 	var missing, extra []string
 	for _, in := range inputs {
+		if !m.Has(in.path) && lst.listedFolder(in) {
+			continue // classify passed over it, as a folder named in a list
+		}
 		named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {
 			if want[p] = true; !m.Has(p) {
@@ -209,12 +212,8 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
 	case len(extra) > 0:
-		hint := "were the shards given other inputs?"
-		if lst.skipped > 0 {
-			hint = fmt.Sprintf("were the shards given other inputs, or run with --all-files (the --inputs folders hold %s not named as images)?", nouns(lst.skipped, "file"))
-		}
 		return fmt.Errorf("%s %s (%s): %s",
-			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
+			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), extraHint(lst))
 	}
 	switch {
 	case len(named) != len(want): // .npy files of several images
@@ -225,6 +224,24 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// extraHint asks, of records for paths that are not inputs, whether the
+// shards were given other inputs, or the flags that would have listed
+// what the --inputs folders hold beside their inputs: -r for their
+// sub-folders, --all-files for their files not named as images.
+func extraHint(lst *listing) string {
+	var flags, held []string
+	if lst.subdirs > 0 {
+		flags, held = append(flags, "-r"), append(held, nouns(lst.subdirs, "sub-folder")+" not searched")
+	}
+	if lst.skipped > 0 {
+		flags, held = append(flags, "--all-files"), append(held, nouns(lst.skipped, "file")+" not named as images")
+	}
+	if len(flags) == 0 {
+		return "were the shards given other inputs?"
+	}
+	return fmt.Sprintf("were the shards given other inputs, or run with %s (the --inputs folders hold %s)?", strings.Join(flags, " and "), andList(held))
 }
 
 // recordPaths are the paths of the records an input gets: its own, or

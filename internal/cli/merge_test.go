@@ -214,3 +214,35 @@ func TestMergeInputsNpyAndAllFiles(t *testing.T) {
 		t.Errorf("a .npy of 3: exit %d\n%s", code, errs)
 	}
 }
+
+// TestMergeInputsHintsR: records of a -r run merged with --inputs given
+// without -r are for paths that are not inputs, and the hint names -r, as
+// it names --all-files, with what the folders hold (it asked only "were the
+// shards given other inputs?").
+func TestMergeInputsHintsR(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(filepath.Join(in, "sub"), 0o755)
+	os.WriteFile(filepath.Join(in, "sub", "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(in, "scan"), png, 0o644)
+	out := filepath.Join(dir, "run.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-r", "--all-files", "-o", "jsonl", "--out", out, in); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--all-files"}, "1 record is for a path that is not an input (" + filepath.Join(in, "sub", "a.png") + "): were the shards given other inputs, or run with -r (the --inputs folders hold 1 sub-folder not searched)?\n"},
+		{nil, "2 records are for paths that are not inputs (" + filepath.Join(in, "scan") + ", " + filepath.Join(in, "sub", "a.png") + "): were the shards given other inputs, or run with -r and --all-files (the --inputs folders hold 1 sub-folder not searched and 1 file not named as images)?\n"},
+	} {
+		code, _, errs := run(t, "", append(append([]string{"merge", "--inputs", in}, tc.args...), out)...)
+		if code != ExitFailed || !strings.HasSuffix(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant exit 1 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

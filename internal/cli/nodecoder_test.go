@@ -79,3 +79,39 @@ func TestPhoneFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestMisnamedPhone: a file named as a format vitctl cannot decode that
+// holds a JPEG (some phones and converters save one as IMG_0001.HEIC) is
+// taken by a folder walk, as --all-files and a file named on its own
+// always took it, and by eval's and finetune's class folders; it was
+// skipped for its name ("1 file in folders skipped for its name, a HEIC
+// image, which vitctl cannot decode").
+func TestMisnamedPhone(t *testing.T) {
+	jpg, err := os.ReadFile(filepath.Join(imagesDir, "rocket.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"photos/IMG_0001.HEIC", "photos/sub/b.avif", "data/Trouser/IMG_0002.heic", "data/Shirt/IMG_0003.HEIC"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), jpg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "photos", "IMG_0004.HEIC"), []byte(heic), 0o644) // a real one: skipped
+	photos := filepath.Join(dir, "photos")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", photos}, "classified 1 of 1 image in "},
+		{[]string{"classify", "-r", photos}, "classified 2 of 2 images in "},
+		{[]string{"embed", "-r", photos}, "embedded 2 of 2 images in "},
+		{[]string{"eval", filepath.Join(dir, "data")}, "evaluated 2 of 2 images in "},
+	} {
+		code, _, errs := run(t, "", append(tc.args, "-m", "fashion-vit")...)
+		if code != ExitOK || !strings.Contains(errs, tc.want) || strings.Count(errs, "HEIC") > 1 {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 0, %q and only the real HEIC file skipped", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -41,13 +41,17 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // interrupted reports a run stopped by a signal, and how far it got: done
 // of total inputs, which gave images results (more than done when a
 // batched .npy input holds several images).
-type interrupted struct{ done, total, images int }
+// note, when set, says what became of the results file.
+type interrupted struct {
+	done, total, images int
+	note                string
+}
 
 func (i interrupted) Error() string {
 	if i.images != i.done {
-		return fmt.Sprintf("interrupted after %d of %s (%s)", i.done, nouns(i.total, "input"), nouns(i.images, "image"))
+		return fmt.Sprintf("interrupted after %d of %s (%s)%s", i.done, nouns(i.total, "input"), nouns(i.images, "image"), i.note)
 	}
-	return fmt.Sprintf("interrupted after %d of %s", i.done, nouns(i.total, "image"))
+	return fmt.Sprintf("interrupted after %d of %s%s", i.done, nouns(i.total, "image"), i.note)
 }
 
 func (i interrupted) Unwrap() error { return context.Canceled }
@@ -56,7 +60,17 @@ func (i interrupted) Unwrap() error { return context.Canceled }
 // other errors pass unchanged.
 func interruptedAfter(err error, done, total, images int) error {
 	if errors.Is(err, context.Canceled) {
-		return interrupted{done, total, images}
+		return interrupted{done: done, total: total, images: images}
+	}
+	return err
+}
+
+// noteInterrupted adds note to an interrupted run's error (wrapped or
+// not: exitCode prints the interrupted alone); other errors pass unchanged.
+func noteInterrupted(err error, note string) error {
+	if i, ok := errors.AsType[interrupted](err); ok {
+		i.note = note
+		return i
 	}
 	return err
 }

@@ -84,7 +84,8 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 // scaleRun is one run's inputs and where its records go.
 type scaleRun struct {
 	inputs  []input   // this shard's inputs still to do, in listing order
-	listed  int       // inputs listed, all shards together
+	listed  int       // inputs listed, all shards together, less folders (below)
+	folders int       // folders named in lists, of this shard's share, passed over
 	skipped int       // inputs the --resume file already has, or listed twice
 	kept    int       // inputs the --resume file already has, each once
 	keptImg int       // the images of those inputs (a .npy file may hold several)
@@ -114,7 +115,8 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 		all = append(all, list...)
 	}
-	r := &scaleRun{listed: len(all), w: s.out, out: f.out}
+	all = l.dropFolders(all, f.spec.Owns)
+	r := &scaleRun{listed: len(all), folders: len(l.folders), w: s.out, out: f.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
 	}
@@ -271,7 +273,7 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 // describe says on stderr what sharding and resuming left to do.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 	if f.shard != "" {
-		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped, nouns(r.listed, "input"))
+		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.folders, nouns(r.listed+r.folders, "input"))
 	}
 	if f.resume && (len(r.inputs) > 0 || r.kept == 0) { // else upToDate says so
 		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))
@@ -287,6 +289,25 @@ func (r *scaleRun) upToDate(w io.Writer, more int) {
 	if n := r.keptImg + more; r.log != nil && n > 0 {
 		fmt.Fprintf(w, "%s %s %s already in %s; nothing to do\n", verb(n, "the", "all"), nouns(n, "image"), verb(n, "is", "are"), r.out)
 	}
+}
+
+// interruptNote says, for an interrupted run, what became of the records
+// done: with --resume they are in the file and the same command finishes
+// the run; an --out file is not written at all, a surprise when the run
+// had been going for hours.
+func (r *scaleRun) interruptNote() string {
+	switch {
+	case r.log != nil:
+		return fmt.Sprintf("; their records are in %s: the same command finishes the run", r.out)
+	case r.tmp != nil:
+		return fmt.Sprintf("; %s is not written (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", r.out, jsonlName(r.out))
+	}
+	return ""
+}
+
+// jsonlName is name with the extension .jsonl, for a --resume file.
+func jsonlName(name string) string {
+	return strings.TrimSuffix(name, filepath.Ext(name)) + ".jsonl"
 }
 
 // finish closes the destination: the --resume file is synced, the --out

@@ -89,3 +89,33 @@ func TestNoDecoderExt(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodable: a file is decodable by its first bytes, whatever its
+// name: a JPEG named .heic is, a HEIC, a short or empty file, a folder and
+// a missing file are not.
+func TestDecodable(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"jpeg.heic", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), true},
+		{"png.avif", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), true},
+		{"webp.heif", []byte("RIFF\x10\x00\x00\x00WEBPVP8 "), true},
+		{"real.heic", ftyp("heic", "mif1", "heic"), false},
+		{"short.heic", []byte("RIFF\x10"), false},
+		{"empty.heic", nil, false},
+	} {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := Decodable(p); got != c.want {
+			t.Errorf("%s: Decodable %v, want %v", c.name, got, c.want)
+		}
+	}
+	if Decodable(filepath.Join(dir, "missing.heic")) || Decodable(dir) {
+		t.Error("a missing file or a folder is decodable")
+	}
+}

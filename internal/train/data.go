@@ -216,20 +216,25 @@ func looseImages(dir string, photos *imageio.NoDecoderError) int {
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
-		if !e.IsDir() && takes(e.Name(), photos) {
+		if !e.IsDir() && takes(filepath.Join(dir, e.Name()), photos) {
 			n++
 		}
 	}
 	return n
 }
 
-// takes reports whether a file of a data set's folder is an image to
-// read, and counts it in photos when it is one vitctl cannot decode.
-func takes(name string, photos *imageio.NoDecoderError) bool {
-	if imageExts[strings.ToLower(filepath.Ext(name))] {
+// takes reports whether the file at path, in a data set's folder, is an
+// image to read, and counts it in photos when it is one vitctl cannot
+// decode; one named as such (IMG_0001.HEIC) that holds a JPEG is read.
+func takes(path string, photos *imageio.NoDecoderError) bool {
+	if imageExts[strings.ToLower(filepath.Ext(path))] {
 		return true
 	}
-	if f := imageio.NoDecoderExt(name); f != "" {
+	f := imageio.NoDecoderExt(path)
+	if f != "" && imageio.Decodable(path) {
+		return true
+	}
+	if f != "" {
 		photos.Add(f)
 	}
 	return false

@@ -229,7 +229,7 @@ func TestAMXLinearMatchesTwin(t *testing.T) {
 }
 
 // TestAMXAttentionMatchesTwin: bf16 attention on AMX against the same
-// with the twin calls, on ViT-B/16's heads and with query blocks (16
+// with the twin calls, on ViT-B/16's heads and with shares of the query rows (16
 // threads): within TestAttentionBF16's bound of the float64 reference,
 // the bitwise share logged, and bitwise the same for any thread count.
 func TestAMXAttentionMatchesTwin(t *testing.T) {

@@ -194,12 +194,6 @@ func AttentionAt(p *Pool, prec Precision, out, qkv []float32, B, T, H, hd int, s
 	}
 	j.B, j.T, j.H, j.hd, j.scale = B, T, H, hd, scale
 	j.plan(p.threads)
-	if j.packing {
-		j.next.next.Store(0)
-		p.run(min(p.threads, j.items()), j, &j.done)
-		j.packing = false
-	}
-	j.next.next.Store(0)
 	p.run(min(p.threads, j.items()), j, &j.done)
 	j.out, j.qkv, j.probs = nil, nil, nil
 	p.putScratch(s)

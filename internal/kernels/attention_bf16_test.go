@@ -138,11 +138,12 @@ func TestAttentionBF16Probs(t *testing.T) {
 
 // TestAttentionBF16Bits: bf16 attention's output and probabilities have
 // the same bits for any thread count, so any split of the queries into
-// blocks (T = 100 on 16 threads leaves a last block of 4 rows, below
-// amxMinRows), and whether or not the probabilities are captured.
+// shares (3 heads of T = 40 on 16 threads: runs of a head of 6 and 16
+// rows, below and at amxMinRows), and whether or not the probabilities are
+// captured.
 func TestAttentionBF16Bits(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
-	for _, c := range []struct{ B, T, H, hd int }{{2, 197, 3, 64}, {1, 100, 1, 64}} {
+	for _, c := range []struct{ B, T, H, hd int }{{2, 197, 3, 64}, {1, 100, 1, 64}, {1, 40, 3, 64}} {
 		qkv, _ := guarded(r, c.B*c.T*3*c.H*c.hd, 0)
 		run := func(threads int, capture bool) (out, probs []float32) {
 			out = make([]float32, c.B*c.T*c.H*c.hd)

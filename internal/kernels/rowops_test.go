@@ -241,7 +241,7 @@ func TestAttentionNoAllocs(t *testing.T) {
 	qkv, _ := guarded(r, B*T*3*H*hd, 0)
 	out := make([]float32, B*T*H*hd)
 	for _, prec := range []Precision{FP32, BF16} {
-		for _, th := range []int{2, 16} { // 16: query blocks sharing K and V
+		for _, th := range []int{2, 16} { // 16: shares of the query rows
 			p := NewPool(th)
 			AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil)
 			if n := steadyAllocs(10, func() { AttentionAt(p, prec, out, qkv, B, T, H, hd, 0.125, nil) }); n != 0 {
@@ -252,8 +252,8 @@ func TestAttentionNoAllocs(t *testing.T) {
 }
 
 // TestAttentionBits: the bits of the output and of the probabilities depend
-// neither on the thread count, which splits the heads' queries into blocks
-// when there are more threads than heads, nor on whether the probabilities
+// neither on the thread count, which splits the heads' queries into shares
+// when there are too few heads for the threads, nor on whether the probabilities
 // are captured.
 func TestAttentionBits(t *testing.T) {
 	const B, T, H, hd = 2, 197, 3, 64
@@ -291,17 +291,19 @@ func TestAttentionBits(t *testing.T) {
 	}
 }
 
-// TestAttentionPlan: query blocks only when the heads are too few for the
-// threads, of whole row tiles, covering T.
+// TestAttentionPlan: shares of the query rows only when the heads are too
+// few for the threads, each of at least minQueryRows rows but for a single
+// one.
 func TestAttentionPlan(t *testing.T) {
-	for _, c := range []struct{ B, H, T, threads, qb int }{
-		{1, 12, 197, 1, 1}, {1, 12, 197, 2, 1}, {1, 12, 197, 4, 1}, {1, 12, 197, 8, 2},
-		{1, 12, 197, 16, 4}, {1, 3, 197, 64, 9}, {16, 12, 197, 16, 1}, {1, 1, 5, 16, 1},
+	for _, c := range []struct{ B, H, T, threads, shares int }{
+		{1, 12, 197, 1, 0}, {1, 12, 197, 2, 0}, {1, 12, 197, 4, 0}, {1, 12, 197, 8, 8},
+		{1, 12, 197, 16, 16}, {1, 3, 197, 2, 2}, {1, 3, 197, 64, 24}, {16, 12, 197, 16, 0},
+		{1, 1, 5, 16, 1}, {1, 1, 48, 16, 2},
 	} {
 		j := &attJob{im: cur(), B: c.B, H: c.H, T: c.T}
 		j.plan(c.threads)
-		if j.qb != c.qb || j.qRows%j.im.mr != 0 && j.qb > 1 || j.qb*j.qRows < c.T || (j.qb-1)*j.qRows >= c.T {
-			t.Errorf("B=%d H=%d T=%d threads=%d: %d blocks of %d rows, want %d blocks", c.B, c.H, c.T, c.threads, j.qb, j.qRows, c.qb)
+		if j.shares != c.shares || j.tiles*j.im.mr < c.T || (j.tiles-1)*j.im.mr >= c.T {
+			t.Errorf("B=%d H=%d T=%d threads=%d: %d shares, %d row tiles a head, want %d shares", c.B, c.H, c.T, c.threads, j.shares, j.tiles, c.shares)
 		}
 	}
 }

@@ -9,13 +9,13 @@ type attScratch struct {
 	q   []float32 // bf16 on fp32 tiles: the block's Q, rounded, (rows, hd)
 	a   []uint32  // bf16 tiles: the block's Q, then its E, as rows of bf16 pairs
 	c   []float32 // bf16 tiles: the accumulators of an edge tile or of AMX rows × nr
-	kt  []float32 // bf16 tiles: K's last keys, zero-padded (packKBF16)
+	kt  []float32 // K's last keys, zero-padded (packK, packKBF16)
 	two []float32 // bf16 tiles: a last odd row and a zero row (pairLast)
 	g   gemm
 }
 
 // attKV is a head's K and V packed as B panels for Q·Kᵀ and E·V: fp32
-// (rounded to bf16 values for bf16 on fp32 tiles) by packB and packBT, or
+// (rounded to bf16 values for bf16 on fp32 tiles) by packK and packBT, or
 // as bf16 pairs by packKBF16 and packVBF16.
 type attKV struct {
 	kp, vp []float32
@@ -147,18 +147,55 @@ func (j *attJob) pack(s *scratch, bh int, kv attKV) {
 	ld, D := 3*j.H*j.hd, j.H*j.hd
 	base := b*j.T*ld + h*j.hd
 	k, v := j.qkv[base+D:], j.qkv[base+2*D:]
+	a := &s.att
+	a.kt = grow(a.kt, 16*j.hd)
 	if j.mode() == attBF16 {
-		a := &s.att
-		a.kt, a.two = grow(a.kt, 16*j.hd), grow(a.two, 2*nr)
+		a.two = grow(a.two, 2*nr)
 		packKBF16(kv.kb, k, ld, j.T, j.hd, j.bf.bf16.keys, a.kt)
 		packVBF16(kv.vb, v, ld, j.T, j.hd, j.bf.bf16.pairs, a.two)
 		return
 	}
-	packB(kv.kp, k, ld, j.T, j.hd)
+	packK(kv.kp, k, ld, j.T, j.hd, j.im.fp32.keys, a.kt)
 	packBT(kv.vp, v, ld, j.T, j.hd)
 	if j.mode() == attViaFP32 { // rounding commutes with the packing
 		j.bf.bf16.round(kv.kp, kv.kp)
 		j.bf.bf16.round(kv.vp, kv.vp)
+	}
+}
+
+// packK packs K, T rows of hd values with row stride ld, as
+// packB(dst, k, ld, T, hd) does: panels of nr keys for Q·Kᵀ, value kk of
+// key q·nr+j at dst[(q·hd+kk)·nr+j], keys past T zero. keys packs 16 keys
+// at a time; the last ones are copied into tail (16·hd floats) first, with
+// zero rows after them.
+func packK(dst, k []float32, ld, T, hd int, keys func(dst, src []float32, ld, hd int), tail []float32) {
+	for t := 0; t < ceilDiv(T, nr)*nr; t += 16 {
+		d := dst[t/nr*hd*nr+t%nr:]
+		switch {
+		case t+16 <= T:
+			keys(d, k[t*ld:], ld, hd)
+		case t < T:
+			clear(tail)
+			for i := range T - t {
+				copy(tail[i*hd:(i+1)*hd], k[(t+i)*ld:][:hd])
+			}
+			keys(d, tail, hd, hd)
+		default:
+			for kk := range hd {
+				clear(d[kk*nr : kk*nr+16])
+			}
+		}
+	}
+}
+
+// keysGeneric writes the hd values of each of 16 rows of src (row stride
+// ld) as dst[kk·nr+j] = src[j·ld+kk], kk < hd, j < 16: 16 keys of K as 16
+// columns of its packed panel (packK).
+func keysGeneric(dst, src []float32, ld, hd int) {
+	for j := range 16 {
+		for kk, v := range src[j*ld:][:hd] {
+			dst[kk*nr+j] = v
+		}
 	}
 }
 

@@ -7,10 +7,12 @@ var (
 	fp32AVX512 = &fp32Kernels{
 		tile: tileAVX512, tile16: tile16AVX2, tileT: tileTAVX512, epi: epi512, sumRows: sumRows512,
 		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, layerNormStats: layerNormStats512, geluGrad: geluGrad512,
+		keys: keys512,
 	}
 	fp32AVX2 = &fp32Kernels{
 		tile: tileAVX2, tile16: tile16AVX2, epi: epi2,
 		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGrad2,
+		keys: keys2,
 	}
 	bf16AVX512    = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512, pairs: pairRowsBF16AVX512, keys: keysBF16AVX512Go, expPairs: expPairs512}
 	bf16ViaAVX512 = &bf16Kernels{round: roundRowBF16AVX512}

@@ -62,6 +62,9 @@ type fp32Kernels struct {
 	// geluGrad is geluGradGeneric; e is scratch as long as pre, which
 	// the assembly does not need.
 	geluGrad func(dx, dy, pre, post, e []float32)
+	// keys is keysGeneric: attention's packing of K (packK), for every
+	// precision that packs it as fp32.
+	keys func(dst, src []float32, ld, hd int)
 }
 
 // bf16Kernels are an implementation's bf16 GEMM micro-kernel and the
@@ -113,6 +116,7 @@ var generic = &impl{
 	fp32: &fp32Kernels{
 		tile: tileGeneric, tile16: tile16Generic, tileT: tileTGeneric, epi: epiGeneric, sumRows: sumRowsGeneric,
 		expSum: expSumGeneric, max: maxGeneric, scale: scaleGeneric, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGradGeneric,
+		keys: keysGeneric,
 	},
 	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric},
 	int8: &int8Kernels{tile: tileI8Generic, pack: packRowI8, dequant: dequantI8},

@@ -307,3 +307,40 @@ func TestAttentionPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionPackK: every implementation's packK writes the bits packB
+// writes, padding included, and nothing past the panels, for key counts
+// around the 16-key steps and the 64-key panels, head sizes with and
+// without a tail of 16 and of 8 values, and rows ld > hd apart; the
+// values are random bits, NaNs and denormals among them.
+func TestAttentionPackK(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	const guard = 64
+	for _, T := range []int{1, 15, 16, 17, 64, 197, 200} {
+		for _, hd := range []int{1, 5, 16, 24, 32, 64, 72, 80} {
+			ld := 3*hd + 7
+			k := make([]float32, T*ld)
+			for i := range k {
+				k[i] = math.Float32frombits(r.Uint32())
+			}
+			want := make([]float32, ceilDiv(T, nr)*nr*hd)
+			packB(want, k, ld, T, hd)
+			for _, im := range impls(FP32) {
+				got := make([]float32, len(want)+guard)
+				for i := range got {
+					got[i] = math.Float32frombits(0x7fc0dead)
+				}
+				packK(got, k, ld, T, hd, im.fp32.keys, make([]float32, 16*hd))
+				for i, g := range got {
+					w := uint32(0x7fc0dead)
+					if i < len(want) {
+						w = math.Float32bits(want[i])
+					}
+					if math.Float32bits(g) != w {
+						t.Fatalf("impl=%s T=%d hd=%d ld=%d: dst[%d] = %#08x, packB %#08x", im.name, T, hd, ld, i, math.Float32bits(g), w)
+					}
+				}
+			}
+		}
+	}
+}

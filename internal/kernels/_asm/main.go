@@ -26,6 +26,7 @@ var files = map[string]func(*asm){
 	"layernorm_amd64.s": layerNormFile,
 	"cpu_amd64.s":       cpuFile,
 	"amx_amd64.s":       amxFile,
+	"keys_amd64.s":      keysFile,
 }
 
 func main() {

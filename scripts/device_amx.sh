@@ -17,7 +17,8 @@
 # wait at 16 threads) and BenchmarkViTB16 (time per kind of call, fp32/bf16/int8,
 # bf16 and int8 with A as rows and as tiles, 1, 2 and 16 threads, 16 threads
 # again with workers spinning 2 ms before they park, fp32 batch 16; three
-# rounds so the layouts alternate), vitctl benchmark in bf16 and int8 at 1–16 threads,
+# rounds so the layouts alternate; then BenchmarkViTTi16, the same for the
+# built-in model's shape, once), vitctl benchmark in bf16 and int8 at 1–16 threads,
 # and scaling.py (vitctl vs ONNX Runtime vs PyTorch, about two minutes).
 # About six minutes in all; PART picks fewer. Back here,
 # scripts/bench_summary.py OUT/kernels_bench.txt prints its benchmarks as
@@ -77,6 +78,7 @@ run)
 				echo "round $round"
 				timeout 60 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTB16' -test.benchtime 8x
 			done
+			timeout 40 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTTi16' -test.benchtime 40x
 		} >"$out/kernels_bench.txt" 2>&1
 		echo "kernels bench: exit $?" | tee -a "$out/machine.txt"
 		cd "$root"

@@ -118,8 +118,17 @@ func BenchmarkLayerNorm(b *testing.B) {
 // block's LayerNorms run inside qkv and fc1 (LinearNorm), so ln-ms/img is
 // the final one alone. Where there are more than 2
 // CPUs it also runs fp32 at batch 16 on all of them.
-func BenchmarkViTB16(b *testing.B) {
-	const T, D, H, I, L, P, maxB = 197, 768, 12, 3072, 12, 768, 16 // P = 3·16·16
+func BenchmarkViTB16(b *testing.B) { benchViT(b, "vit_b16_224", 768, 12, 3072) }
+
+// BenchmarkViTTi16 is BenchmarkViTB16 for ViT-Ti/16 (the built-in model's
+// shape: width 192, 3 heads), whose calls are 16 times smaller: what does
+// not split well over threads shows here first.
+func BenchmarkViTTi16(b *testing.B) { benchViT(b, "vit_ti16_224", 192, 3, 768) }
+
+// benchViT is BenchmarkViTB16 for a ViT of width D, H heads and MLP width
+// I, 12 blocks, patch 16, 224 px.
+func benchViT(b *testing.B, shape string, D, H, I int) {
+	const T, L, P, maxB = 197, 12, 768, 16 // P = 3·16·16
 	r := rand.New(rand.NewPCG(4, 4))
 	rnd := func(n int) []float32 {
 		s := make([]float32, n)
@@ -154,7 +163,7 @@ func BenchmarkViTB16(b *testing.B) {
 	pixels, pemb := rnd(bmax*(T-1)*P), make([]float32, bmax*(T-1)*D)
 	x, h := make([]float32, bmax*T*D), make([]float32, bmax*T*D)
 	qkv, ctx, up := make([]float32, bmax*T*3*D), make([]float32, bmax*T*D), make([]float32, bmax*T*I)
-	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*(3*D+D+2*I)+4*float64(T*T*D)) // per image
+	flops := 2*float64((T-1)*D*P) + L*(2*float64(T*D)*float64(3*D+D+2*I)+4*float64(T*T*D)) // per image
 	// Each call is timed, for where the time goes: ms per image of the
 	// patch embedding, the LayerNorms, the four Linear layers and attention.
 	ops := []string{"patch", "ln", "qkv", "att", "proj", "fc1", "fc2"}
@@ -231,7 +240,7 @@ func BenchmarkViTB16(b *testing.B) {
 			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, threads[len(threads)-1], bmax, spinFor, fmt.Sprintf("/batch=%d", bmax)})
 		}
 		for _, ru := range runs {
-			name := fmt.Sprintf("shape=vit_b16_224/precision=%v/impl=%s/threads=%d%s", prec, ru.impl, ru.th, ru.suffix)
+			name := fmt.Sprintf("shape=%s/precision=%v/impl=%s/threads=%d%s", shape, prec, ru.impl, ru.th, ru.suffix)
 			b.Run(name, func(b *testing.B) {
 				defer func(tiled bool, spin time.Duration) { amxTiled, spinFor = tiled, spin }(amxTiled, spinFor)
 				amxTiled, spinFor = ru.tiled, ru.spin

@@ -165,12 +165,20 @@ func (j *attJob) pack(s *scratch, bh int, kv attKV) {
 
 // packK packs K, T rows of hd values with row stride ld, as
 // packB(dst, k, ld, T, hd) does: panels of nr keys for Q·Kᵀ, value kk of
-// key q·nr+j at dst[(q·hd+kk)·nr+j], keys past T zero. keys packs 16 keys
-// at a time; the last ones are copied into tail (16·hd floats) first, with
-// zero rows after them.
+// key q·nr+j at dst[(q·hd+kk)·nr+j], keys past T zero (packKeys, keys
+// packing 16 keys at a time).
 func packK(dst, k []float32, ld, T, hd int, keys func(dst, src []float32, ld, hd int), tail []float32) {
+	packKeys(dst, k, ld, T, hd, hd, keys, tail)
+}
+
+// packKeys packs K, T rows of hd values with row stride ld, into panels of
+// nr keys of rows rows each (hd values in fp32, ⌈hd/2⌉ bf16 pairs), row r
+// of key q·nr+j at dst[(q·rows+r)·nr+j], keys past T zero. keys packs 16
+// keys at a time; the last ones are copied into tail (16·hd floats) first,
+// with zero rows after them.
+func packKeys[E float32 | uint32](dst []E, k []float32, ld, T, hd, rows int, keys func([]E, []float32, int, int), tail []float32) {
 	for t := 0; t < ceilDiv(T, nr)*nr; t += 16 {
-		d := dst[t/nr*hd*nr+t%nr:]
+		d := dst[t/nr*rows*nr+t%nr:]
 		switch {
 		case t+16 <= T:
 			keys(d, k[t*ld:], ld, hd)
@@ -181,8 +189,8 @@ func packK(dst, k []float32, ld, T, hd int, keys func(dst, src []float32, ld, hd
 			}
 			keys(d, tail, hd, hd)
 		default:
-			for kk := range hd {
-				clear(d[kk*nr : kk*nr+16])
+			for r := range rows {
+				clear(d[r*nr : r*nr+16])
 			}
 		}
 	}

@@ -54,28 +54,10 @@ func copyBlock(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 // packKBF16 packs K, T rows of hd values with row stride ld, as bf16
 // panels of nr keys for Q·Kᵀ, packBF16's layout of W = K: pair row g of
 // panel q holds at dst[(q·kg+g)·nr+j] values 2g (low half) and 2g+1 (high
-// half, zero past hd) of key q·nr+j, keys past T zero, kg = ⌈hd/2⌉. keys
-// packs 16 keys at a time; the last ones are copied into tail (16·hd
-// floats) first, with zero rows after them.
+// half, zero past hd) of key q·nr+j, keys past T zero, kg = ⌈hd/2⌉
+// (packKeys, keys packing 16 keys at a time).
 func packKBF16(dst []uint32, k []float32, ld, T, hd int, keys keysFunc, tail []float32) {
-	kg := ceilDiv(hd, 2)
-	for t := 0; t < ceilDiv(T, nr)*nr; t += 16 {
-		d := dst[t/nr*kg*nr+t%nr:]
-		switch {
-		case t+16 <= T:
-			keys(d, k[t*ld:], ld, hd)
-		case t < T:
-			clear(tail)
-			for i := range T - t {
-				copy(tail[i*hd:(i+1)*hd], k[(t+i)*ld:][:hd])
-			}
-			keys(d, tail, hd, hd)
-		default:
-			for g := range kg {
-				clear(d[g*nr : g*nr+16])
-			}
-		}
-	}
+	packKeys(dst, k, ld, T, hd, ceilDiv(hd, 2), keys, tail)
 }
 
 // packVBF16 packs V, T rows of hd values with row stride ld, as bf16

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/optim"
 	"github.com/vitctl/vitctl/internal/train"
@@ -36,8 +37,16 @@ const (
 type baseModel struct {
 	cfg    *model.Config
 	params *model.Params
-	source string
-	name   string
+	source string // for messages: the built-in name and what it is, or the path
+	name   string // the file's model name (metadata)
+	ref    string // as records and banners name models: the built-in name or the path
+	sha    string // short SHA-256 of the file's tensor data
+}
+
+// banner is the model line of classify and eval for the base model, which
+// trains in fp32.
+func (b *baseModel) banner() string {
+	return modelBanner(b.ref, b.sha, len(b.cfg.Labels), b.cfg.ImageSize, b.cfg.ImageSize, kernels.FP32)
 }
 
 // openBase reads the model file ms (see findModel) into fp32 Params.
@@ -57,8 +66,12 @@ func openBase(ms modelSource) (*baseModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
+	sha, err := f.TensorDataSHA256()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
 	name, _ := f.String(model.KeyName)
-	return &baseModel{cfg: cfg, params: p, source: src, name: name}, nil
+	return &baseModel{cfg: cfg, params: p, source: src, name: name, ref: ms.name, sha: sha[:min(12, len(sha))]}, nil
 }
 
 // finetuneJob is one finetune run: its inputs and what it has written.

@@ -112,7 +112,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		sc.finish(false)
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
-	rep, err := newReporter(o.output.format.val, sc.w)
+	header := "" // stdout's model line is on stderr; a text file carries its own
+	if o.scale.out != "" {
+		header = m.banner(runner.Size())
+	}
+	rep, err := newReporter(o.output.format.val, sc.w, header)
 	if err != nil {
 		sc.finish(false)
 		return err

@@ -98,6 +98,8 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return err
 	}
+	// The report names no model: say here which one it measures.
+	fmt.Fprintln(s.err, m.banner(runner.Size()))
 	inputs := make([]input, len(ds.Examples))
 	for i, e := range ds.Examples {
 		inputs[i] = input{path: e.Path}

@@ -177,6 +177,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		if job.resume.Epoch >= r.Epochs {
 			return job.upToDate()
 		}
+	}
+	fmt.Fprintln(s.err, base.banner()) // after every check: an error stays one line
+	if job.resume != nil {
 		fmt.Fprintf(s.err, "vitctl: resuming after epoch %d of %d (%s of optimizer state)\n", job.resume.Epoch, r.Epochs, nouns(len(job.resume.Opt.M), "tensor"))
 	}
 	hist, err := job.run(cmd.Context())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/optim"
 	"github.com/vitctl/vitctl/internal/train"
@@ -36,8 +37,16 @@ const (
 type baseModel struct {
 	cfg    *model.Config
 	params *model.Params
-	source string
-	name   string
+	source string // for messages: the built-in name and what it is, or the path
+	name   string // the file's model name (metadata)
+	ref    string // as records and banners name models: the built-in name or the path
+	sha    string // short SHA-256 of the file's tensor data
+}
+
+// banner is the model line of classify and eval for the base model, which
+// trains in fp32.
+func (b *baseModel) banner() string {
+	return modelBanner(b.ref, b.sha, len(b.cfg.Labels), b.cfg.ImageSize, b.cfg.ImageSize, kernels.FP32)
 }
 
 // openBase reads the model file ms (see findModel) into fp32 Params.
@@ -57,8 +66,12 @@ func openBase(ms modelSource) (*baseModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
+	sha, err := f.TensorDataSHA256()
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", src, err)
+	}
 	name, _ := f.String(model.KeyName)
-	return &baseModel{cfg: cfg, params: p, source: src, name: name}, nil
+	return &baseModel{cfg: cfg, params: p, source: src, name: name, ref: ms.name, sha: sha[:min(12, len(sha))]}, nil
 }
 
 // finetuneJob is one finetune run: its inputs and what it has written.
@@ -88,6 +101,9 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (%s): %s\n",
 		j.base.source, nouns(len(j.train.Examples), "training image"), nouns(len(j.train.Labels), "class"), valNote(j.val), j.r.String())
 	j.noteFewSteps()
+	if !j.cached() {
+		j.startSteps()
+	}
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
@@ -95,23 +111,8 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 			j.skipped[err.Error()] = true
 			j.bar.message("skipped: " + err.Error())
 		},
-		Features: func(done, total int) {
-			if !isTerminal(j.s.err) {
-				if tenth := 10 * done / total; total >= 200 && (tenth > 10*(done-j.r.Batch)/total || done == total) {
-					fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
-				}
-				return
-			}
-			if j.bar.bar == nil {
-				j.bar = newProgress(j.s.err, total, "features")
-			}
-			j.bar.add()
-			if done == total {
-				j.bar.finish()
-				j.bar = &progress{w: j.s.err}
-			}
-		},
-		Step: j.step,
+		Features: j.features,
+		Step:     j.step,
 		Epoch: func(e train.EpochInfo, p *model.Params) error {
 			j.bar.finish()
 			j.bar = &progress{w: j.s.err}
@@ -149,6 +150,60 @@ func (j *finetuneJob) noteFewSteps() {
 	fmt.Fprintf(j.s.err, "vitctl: note: %s of %s at batch %d %s only %s, too few to learn much: give more --epochs (--epochs %d makes %d)%s\n",
 		nouns(j.r.Epochs, "epoch"), nouns(len(j.train.Examples), "training image"), j.r.Batch, verb(j.r.Epochs, "is", "are"),
 		nouns(steps, "optimizer step"), (fewSteps+perEpoch-1)/perEpoch, (fewSteps+perEpoch-1)/perEpoch*perEpoch, head)
+}
+
+// cached says whether the training set's features are computed once, before
+// training a head on them in moments: --train head without augmentation.
+func (j *finetuneJob) cached() bool { return j.o.trainMode == "head" && !j.r.Augment }
+
+// features shows the extraction of frozen features, which on a few hundred
+// images takes seconds before the first step: on a terminal a bar from the
+// start (done 0), otherwise a note of what runs, and a line every 10 % of
+// at least 200 images.
+func (j *finetuneJob) features(done, total int) {
+	if !isTerminal(j.s.err) {
+		switch {
+		case done == 0 && j.o.trainMode == "head": // at every epoch's validation otherwise, the epoch line next
+			fmt.Fprintf(j.s.err, "vitctl: computing the features of %s with the frozen model, once\n", nouns(total, "image"))
+		case done > 0 && total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total):
+			fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
+		}
+		return
+	}
+	if done == 0 {
+		j.bar.finish()
+		j.bar = newBlankProgress(j.s.err, total, "features")
+	}
+	if j.bar.bar != nil {
+		j.bar.bar.Set(done)
+	}
+	if done == total {
+		j.bar.finish()
+		j.bar = &progress{w: j.s.err}
+	}
+}
+
+// startSteps shows, before the first optimizer step (seconds away on a
+// full model), that training runs: on a terminal the bar at 0, otherwise
+// a note of the steps to come and how often a line says where they are.
+func (j *finetuneJob) startSteps() {
+	perEpoch := (len(j.train.Examples) + j.r.Batch - 1) / j.r.Batch
+	steps := j.r.Epochs * perEpoch
+	if j.resume != nil {
+		steps -= j.resume.Step
+	}
+	if steps <= 0 {
+		return
+	}
+	if isTerminal(j.s.err) {
+		j.bar = newBlankProgress(j.s.err, steps, "training")
+		return
+	}
+	often := "every 10 %"
+	if steps < 10 {
+		often = "each step"
+	}
+	fmt.Fprintf(j.s.err, "vitctl: training %s of %d images (%d an epoch), a line %s\n", nouns(steps, "optimizer step"), j.r.Batch, perEpoch, often)
 }
 
 // step updates the progress bar: loss and images per second.

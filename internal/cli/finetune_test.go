@@ -601,3 +601,28 @@ func TestFinetuneValidationNote(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneSaysWhatRuns: without a terminal, finetune says what it
+// starts before the seconds of its first step: the frozen features of
+// --train head, the optimizer steps otherwise (it printed nothing until
+// the first progress line, ~8 s on 100 photos). A terminal gets its bar at
+// 0 instead.
+func TestFinetuneSaysWhatRuns(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	for _, tc := range []struct {
+		train string
+		note  string
+	}{
+		{"head", "vitctl: computing the features of 30 images with the frozen model, once\n"},
+		{"last:1", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
+		{"all", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "ft.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", tc.train,
+			"--epochs", "1", "--batch", "8", "--threads", "2")
+		note, step := strings.Index(errs, tc.note), strings.Index(errs, "vitctl: step 1/")
+		if code != 0 || note < 0 || step < note || strings.Count(errs, tc.note) != 1 {
+			t.Errorf("--train %s: exit %d; want %q once, before the first step:\n%s", tc.train, code, tc.note, errs)
+		}
+	}
+}

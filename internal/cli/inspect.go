@@ -299,7 +299,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	rep, err := newReporter(o.output.format.val, s.out)
+	rep, err := newReporter(o.output.format.val, s.out, "")
 	if err != nil {
 		return err
 	}

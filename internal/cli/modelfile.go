@@ -159,9 +159,17 @@ func modelError(src string, err error) error {
 	return fmt.Errorf("model %s: %w", src, err)
 }
 
-// banner is the line text output prints on stderr before any result: which
-// model answers, at what input size (width×height) and precision.
+// banner is the line a command prints on stderr before any result when its
+// output does not name the model in every record (text output, eval,
+// finetune's base): which model runs, at what input size (width×height)
+// and precision.
 func (m *loadedModel) banner(h, w int) string {
+	return modelBanner(m.Name, m.ShortSHA(), len(m.Config.Labels), h, w, m.Precision())
+}
+
+// modelBanner is banner's line for a model named name whose tensor data's
+// short SHA-256 is sha.
+func modelBanner(name, sha string, labels, h, w int, prec kernels.Precision) string {
 	return fmt.Sprintf("model %s (sha256 %s): %s, input %dx%d, precision %s",
-		m.Name, m.ShortSHA(), nouns(len(m.Config.Labels), "label"), w, h, m.Precision())
+		name, sha, nouns(labels, "label"), w, h, prec)
 }

@@ -60,10 +60,13 @@ type reporter interface {
 	close() error
 }
 
-func newReporter(format string, w io.Writer) (reporter, error) {
+// newReporter writes records to w in format. A text file (not stdout)
+// begins with header, the model line, as the other formats name the model
+// in every record; "" writes none.
+func newReporter(format string, w io.Writer, header string) (reporter, error) {
 	switch format {
 	case "text":
-		return &textReporter{w: w}, nil
+		return &textReporter{w: w, header: header}, nil
 	case "json":
 		return &jsonReporter{w: w, all: []record{}}, nil
 	case "jsonl":
@@ -77,11 +80,26 @@ func newReporter(format string, w io.Writer) (reporter, error) {
 
 // textReporter prints a small table per image; failures go to stderr only.
 type textReporter struct {
-	w io.Writer
-	n int
+	w      io.Writer
+	n      int    // blocks written: the header and the tables
+	header string // the first line, until it is written
+}
+
+// begin writes the header line, once.
+func (t *textReporter) begin() error {
+	if t.header == "" {
+		return nil
+	}
+	h := t.header
+	t.header, t.n = "", t.n+1
+	_, err := fmt.Fprintln(t.w, h)
+	return err
 }
 
 func (t *textReporter) add(r record) error {
+	if err := t.begin(); err != nil {
+		return err
+	}
 	if r.Error != "" {
 		return nil
 	}
@@ -96,7 +114,7 @@ func (t *textReporter) add(r record) error {
 	return tw.Flush()
 }
 
-func (t *textReporter) close() error { return nil }
+func (t *textReporter) close() error { return t.begin() }
 
 // jsonReporter prints one JSON array when the run ends.
 type jsonReporter struct {

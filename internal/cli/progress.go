@@ -45,6 +45,16 @@ func newProgressOn(w io.Writer, terminal bool, n int, what string) *progress {
 	return p
 }
 
+// newBlankProgress is newProgress drawn at once, at 0, for a first item
+// seconds away.
+func newBlankProgress(w io.Writer, n int, what string) *progress {
+	p := newProgress(w, n, what)
+	if p.bar != nil {
+		p.bar.RenderBlank()
+	}
+	return p
+}
+
 func (p *progress) add() {
 	if p.bar != nil {
 		p.bar.Add(1)

@@ -425,9 +425,11 @@ func TestOutFile(t *testing.T) {
 
 // TestOutFormatFromName: without -o, classify writes --out in the format
 // its name says (.json, .jsonl, .ndjson, .csv, in any case; text for any
-// other name); an -o given wins over the name.
+// other name, which begins with the model line: TestTextOutHeader); an
+// -o given wins over the name.
 func TestOutFormatFromName(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
+	text := "model fashion-vit (sha256 "
 	for _, tc := range []struct {
 		args []string // before --out NAME
 		name string
@@ -439,10 +441,10 @@ func TestOutFormatFromName(t *testing.T) {
 		{nil, "r.jsonl", `{"path":`, ""},
 		{nil, "r.ndjson", `{"path":`, ""},
 		{nil, "r.csv", "path,model,model_sha256,rank,", ""},
-		{nil, "r.txt", img + "\n  1  ", ""},
-		{nil, "r.dat", img + "\n  1  ", ""},
+		{nil, "r.txt", text, ""},
+		{nil, "r.dat", text, ""},
 		{[]string{"-o", "csv"}, "r.json", "path,model,model_sha256,rank,", "vitctl: note: --out OUT gets csv, not json (-o csv wins over the name)\n"},
-		{[]string{"--output", "text"}, "r.jsonl", img + "\n  1  ", "vitctl: note: --out OUT gets text, not jsonl (-o text wins over the name)\n"},
+		{[]string{"--output", "text"}, "r.jsonl", text, "vitctl: note: --out OUT gets text, not jsonl (-o text wins over the name)\n"},
 		{[]string{"-o", "jsonl"}, "r.ndjson", `{"path":`, ""},
 		{[]string{"-o", "csv"}, "r.dat", "path,model,", ""},
 		{[]string{"--resume"}, "r.jsonl", `{"path":`, ""},

@@ -26,7 +26,10 @@ type Options struct {
 	Epoch func(EpochInfo, *model.Params) error
 	// Warn receives each example that could not be read (it is skipped).
 	Warn func(error)
-	// Features, when set, is called as features are extracted (head mode).
+	// Features, when set, is called as features are extracted (in head mode
+	// the training set's once; the validation set's once in head mode, at
+	// every epoch otherwise): with done 0 before the first batch, then after
+	// each batch with the examples done of total.
 	Features func(done, total int)
 	// Save, when set, is called after every epoch (after Epoch) with the
 	// state to resume from and the current weights. An error stops the run.
@@ -347,6 +350,9 @@ func (t *run) fullStep(b batch) (float64, error) {
 func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
 	f := &features{}
 	done := 0
+	if t.o.Features != nil { // before the first batch, which may take seconds
+		t.o.Features(0, len(ex))
+	}
 	for b := range t.ld.batches(ctx, ex, t.r.Batch, 0, false) {
 		t.warn(b.failed)
 		if err := ctx.Err(); err != nil {

@@ -143,7 +143,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data %s: no readable images", data)
 	}
 	rep := train.Score(m.Config.Labels, truth, logits)
-	if err := writeReport(s.out, o.output.format.val, rep); err != nil {
+	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA()}); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if o.plot != "" {
@@ -164,13 +164,22 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	return nil
 }
 
+// evalJSON is eval's -o json object: the report, then the model it
+// measured, named as classify's records name it.
+type evalJSON struct {
+	train.Report
+	Model       string `json:"model"`
+	ModelSHA256 string `json:"model_sha256"` // short SHA-256 of the model's tensor data
+}
+
 // writeReport prints the scores as text tables or one JSON object.
-func writeReport(w io.Writer, format string, r train.Report) error {
+func writeReport(w io.Writer, format string, j evalJSON) error {
 	if format == "json" {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return e.Encode(r)
+		return e.Encode(j)
 	}
+	r := j.Report
 	v := viewOf(r)
 	fmt.Fprintf(w, "images  %d\ntop-1   %.2f %%\n", r.N, 100*r.Top1)
 	if r.Top5 != nil { // a model of 5 classes or fewer has none worth printing: always 100 %

@@ -189,7 +189,8 @@ func TestDataArgModelFile(t *testing.T) {
 
 // TestEvalTop5: eval prints top-5 accuracy for a model of more than 5
 // classes only; of 5 or fewer it is always 100 % and was printed anyway.
-// In JSON it is then null.
+// In JSON it is then null. The JSON names the model ("model",
+// "model_sha256"), which it did not.
 func TestEvalTop5(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	three := filepath.Join(t.TempDir(), "three.gguf")
@@ -207,11 +208,11 @@ func TestEvalTop5(t *testing.T) {
 		os.WriteFile(filepath.Join(ten, class, f), b, 0o644)
 	}
 	for _, tc := range []struct {
-		name, model, data string
-		top5              bool
+		name, model, data, wantModel string
+		top5                         bool
 	}{
-		{"3 classes", three, data, false},
-		{"10 classes", "fashion-vit", ten, true},
+		{"3 classes", three, data, three, false},
+		{"10 classes", "fashion-vit", ten, "fashion-vit", true},
 	} {
 		code, out, errs := run(t, "", "eval", "-m", tc.model, tc.data, "--threads", "2")
 		if code != 0 || strings.Contains(out, "top-5") != tc.top5 || !strings.Contains(out, "top-1") {
@@ -224,6 +225,10 @@ func TestEvalTop5(t *testing.T) {
 		}
 		if top5, ok := rep["top5"]; !ok || (top5 != nil) != tc.top5 {
 			t.Errorf("%s: -o json: \"top5\": %v (present %v); want a number %v, else null", tc.name, top5, ok, tc.top5)
+		}
+		// The report names the model as classify's records do.
+		if name, sha := rep["model"], rep["model_sha256"]; name != tc.wantModel || len(fmt.Sprint(sha)) != 12 || !strings.Contains(errs, fmt.Sprint(sha)) {
+			t.Errorf("%s: -o json: model %v, model_sha256 %v; want %q and the 12 digits of the model line:\n%s", tc.name, name, sha, tc.wantModel, errs)
 		}
 	}
 }

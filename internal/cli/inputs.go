@@ -51,6 +51,7 @@ type listing struct {
 	skipped   int  // files in folders left out for their names
 	subdirs   int  // sub-folders not descended into (without recursive)
 	loops     int  // links to folders that hold them, not followed (recursive)
+	macMeta   int  // macOS metadata files (._NAME, AppleDouble) passed over
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
@@ -61,8 +62,14 @@ type listing struct {
 
 // takes reports whether the file at path, found in a folder, is an input,
 // counting those it leaves out. A file named as a format vitctl cannot
-// decode (HEIC) is taken when its first bytes say it is one it decodes.
+// decode (HEIC) is taken when its first bytes say it is one it decodes;
+// macOS's metadata beside a photo (._IMG_0001.jpg) is never taken, not
+// even with --all-files: it is no image whatever its name.
 func (l *listing) takes(path string) bool {
+	if imageio.AppleDouble(path) {
+		l.macMeta++
+		return false
+	}
 	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(path))] {
 		return true
 	}
@@ -315,6 +322,9 @@ func (l *listing) skippedNote() string {
 	}
 	if l.loops > 0 {
 		note += fmt.Sprintf("; %s to a folder holding %s not followed (a loop)", nouns(l.loops, "link"), verb(l.loops, "it", "them"))
+	}
+	if l.macMeta > 0 {
+		note += fmt.Sprintf("; %s skipped (._NAME: what macOS writes beside a file it copies, not an image)", nouns(l.macMeta, "macOS metadata file"))
 	}
 	return note
 }

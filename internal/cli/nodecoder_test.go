@@ -115,3 +115,29 @@ func TestMisnamedPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestMacMetadataSkipped: a folder copied from a Mac to a FAT or exFAT
+// drive holds ._NAME beside each photo, named as an image; a folder walk
+// passes them over with one note, even with --all-files, where each failed
+// ("not a supported image") and the run ended with exit 1. Named on its
+// own, one says what it is.
+func TestMacMetadataSkipped(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	meta := []byte("\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+	os.WriteFile(filepath.Join(dir, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(dir, "._a.png"), meta, 0o644)
+	for _, args := range [][]string{{"classify", dir}, {"classify", "--all-files", dir}, {"embed", dir}} {
+		code, _, errs := run(t, "", append(args, "-m", "fashion-vit")...)
+		if code != ExitOK || !strings.Contains(errs, "of 1 image in") || !strings.Contains(errs, "1 macOS metadata file skipped") {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit 0, one image and the metadata file skipped", args, code, errs)
+		}
+	}
+	code, _, errs := run(t, "", "classify", "-m", "fashion-vit", filepath.Join(dir, "._a.png"))
+	if code != ExitFailed || !strings.Contains(errs, "._a.png: a macOS metadata file (AppleDouble") {
+		t.Errorf("classify ._a.png: exit %d, stderr:\n%s\nwant exit 1 naming what the file is", code, errs)
+	}
+}

@@ -148,6 +148,9 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 		if g := noDecoderFormat(data); g != "" {
 			return nil, "", &NoDecoderError{Formats: []string{g}}
 		}
+		if isAppleDouble(data) {
+			return nil, "", ErrAppleDouble
+		}
 		return nil, "", ErrFormat
 	}
 	name := formats[f].name

@@ -226,7 +226,12 @@ func looseImages(dir string, photos *imageio.NoDecoderError) int {
 // takes reports whether the file at path, in a data set's folder, is an
 // image to read, and counts it in photos when it is one vitctl cannot
 // decode; one named as such (IMG_0001.HEIC) that holds a JPEG is read.
+// macOS's metadata beside a photo (._IMG_0001.jpg, AppleDouble) is no
+// image and no example: passed over.
 func takes(path string, photos *imageio.NoDecoderError) bool {
+	if imageio.AppleDouble(path) {
+		return false
+	}
 	if imageExts[strings.ToLower(filepath.Ext(path))] {
 		return true
 	}

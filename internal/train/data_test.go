@@ -199,6 +199,14 @@ func TestOpenFolder(t *testing.T) {
 			}
 			os.WriteFile(filepath.Join(root, "iris", "b.png"), nil, 0o644)
 		}, "daisy,iris", []string{"daisy/a.jpg", "iris/b.png"}, "lily,rose,tulip"},
+		{"macOS metadata beside the photos", func(root string) {
+			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
+			os.MkdirAll(filepath.Join(root, "rose"), 0o755)
+			os.WriteFile(filepath.Join(root, "daisy", "a.jpg"), nil, 0o644)
+			os.WriteFile(filepath.Join(root, "daisy", "._a.jpg"), []byte("\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X"), 0o644)
+			os.WriteFile(filepath.Join(root, "rose", "._b.jpg"), []byte("\x00\x05\x16\x07"), 0o644)
+			os.WriteFile(filepath.Join(root, "rose", "._c.jpg"), nil, 0o644) // no metadata: an image to try
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/._c.jpg"}, ""},
 	} {
 		root := t.TempDir()
 		c.make(root)

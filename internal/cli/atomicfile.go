@@ -147,7 +147,7 @@ func checkOutputFile(flag, path string) error {
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
 // which the results would replace.
 func checkResultsName(flag, path, ext string) error {
-	if e := strings.ToLower(filepath.Ext(path)); imageExts[e] && e != "."+ext {
+	if e := strings.ToLower(filepath.Ext(path)); namedAsInput(e) && e != "."+ext {
 		return usagef("%s %s: a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)", flag, path, e, ext, e)
 	}
 	return nil

@@ -36,18 +36,19 @@ func fileInput(p string, err error) input {
 	return input{path: p, key: filepath.ToSlash(filepath.Clean(p)), err: err}
 }
 
-// imageExts are the file names a folder walk picks up (without
-// --all-files); files named on the command line are tried whatever their
+// namedAsInput reports whether a folder walk takes a file by its
+// extension ext (lower case) alone: an image vitctl decodes, or a .npy
+// tensor. Files named on the command line are tried whatever their
 // extension.
-var imageExts = map[string]bool{
-	".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true,
-	".tif": true, ".tiff": true, ".webp": true, ".npy": true,
+func namedAsInput(ext string) bool {
+	_, ok := slices.BinarySearch(imageio.ImageExts, ext)
+	return ok || ext == ".npy"
 }
 
 // listing says how folders are listed, and counts what it passed over.
 type listing struct {
 	recursive bool // descend into sub-folders
-	allFiles  bool // take every file, decoded by content, not only imageExts
+	allFiles  bool // take every file, decoded by content, not only namedAsInput's
 	skipped   int  // files in folders left out for their names
 	subdirs   int  // sub-folders not descended into (without recursive)
 	loops     int  // links to folders that hold them, not followed (recursive)
@@ -61,25 +62,21 @@ type listing struct {
 }
 
 // takes reports whether the file at path, found in a folder, is an input,
-// counting those it leaves out. A file named as a format vitctl cannot
-// decode (HEIC) is taken when its first bytes say it is one it decodes;
-// macOS's metadata beside a photo (._IMG_0001.jpg) is never taken, not
-// even with --all-files: it is no image whatever its name.
+// counting those it leaves out (imageio.InFolder: a JPEG named .heic is
+// taken, a real HEIC counted; macOS's ._NAME metadata is never taken, not
+// even with --all-files: it is no image whatever its name).
 func (l *listing) takes(path string) bool {
-	if imageio.AppleDouble(path) {
+	f := imageio.InFolder(path)
+	switch {
+	case f.MacMeta:
 		l.macMeta++
 		return false
-	}
-	if l.allFiles || imageExts[strings.ToLower(filepath.Ext(path))] {
-		return true
-	}
-	f := imageio.NoDecoderExt(path)
-	if f != "" && imageio.Decodable(path) {
+	case f.Image || l.allFiles || strings.EqualFold(filepath.Ext(path), ".npy"):
 		return true
 	}
 	l.skipped++
-	if f != "" {
-		l.photos.Add(f)
+	if f.NoDecoder != "" {
+		l.photos.Add(f.NoDecoder)
 	}
 	return false
 }

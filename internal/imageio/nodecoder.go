@@ -3,8 +3,6 @@ package imageio
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 )
 
@@ -110,23 +108,4 @@ func NoDecoderExt(name string) string {
 		return JPEGX
 	}
 	return ""
-}
-
-// magicBytes is the longest signature sniff reads (WebP's RIFF????WEBP).
-const magicBytes = 12
-
-// Decodable reports whether the file at path starts as an image vitctl
-// decodes (JPEG, PNG, …), whatever its name says. A folder walk asks it of
-// files named as formats it cannot decode (NoDecoderExt): some phones and
-// converters save a JPEG as IMG_0001.HEIC, and decoding goes by content.
-// It reads the first bytes only; a file that cannot be read is not.
-func Decodable(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, magicBytes)
-	n, _ := io.ReadFull(f, head)
-	return sniff(head[:n]) >= 0
 }

@@ -90,32 +90,56 @@ func TestNoDecoderExt(t *testing.T) {
 	}
 }
 
-// TestDecodable: a file is decodable by its first bytes, whatever its
-// name: a JPEG named .heic is, a HEIC, a short or empty file, a folder and
-// a missing file are not.
-func TestDecodable(t *testing.T) {
+// TestInFolder: what a folder walk makes of a file. Named as a format
+// vitctl cannot decode, it is an image when its first bytes say so (a
+// JPEG named .heic), else counted as that format (a HEIC, a short or empty
+// file, a folder, a missing file). A ._NAME holding AppleDouble's
+// signature is macOS metadata whatever its name; one without it, and a
+// file named as an image, count as their names say.
+func TestInFolder(t *testing.T) {
 	dir := t.TempDir()
+	meta := []byte("\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+	png, err := os.ReadFile(filepath.Join("..", "..", "testdata", "images", "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, macMeta := Found{Image: true}, Found{MacMeta: true}
 	for _, c := range []struct {
 		name string
-		data []byte
-		want bool
+		data []byte // nil: not made
+		want Found
 	}{
-		{"jpeg.heic", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), true},
-		{"png.avif", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), true},
-		{"webp.heif", []byte("RIFF\x10\x00\x00\x00WEBPVP8 "), true},
-		{"real.heic", ftyp("heic", "mif1", "heic"), false},
-		{"short.heic", []byte("RIFF\x10"), false},
-		{"empty.heic", nil, false},
+		{"jpeg.heic", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), image},
+		{"png.avif", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), image},
+		{"webp.heif", []byte("RIFF\x10\x00\x00\x00WEBPVP8 "), image},
+		{"real.heic", ftyp("heic", "mif1", "heic"), Found{NoDecoder: HEIC}},
+		{"short.heic", []byte("RIFF\x10"), Found{NoDecoder: HEIC}},
+		{"empty.heic", []byte{}, Found{NoDecoder: HEIC}},
+		{"missing.heic", nil, Found{NoDecoder: HEIC}},
+		{"x.jxl", []byte("\xff\x0a"), Found{NoDecoder: JPEGX}},
+		{"._IMG_0001.jpg", meta, macMeta},
+		{"._x", meta, macMeta},
+		{"._IMG_0002.heic", meta, macMeta},
+		{"IMG_0001.jpg", meta, image},    // not named as metadata: decoding says what it is
+		{"._chelsea.png", png, image},    // named so, but a PNG
+		{"._short.jpg", meta[:3], image}, // too short for the signature
+		{"._missing.jpg", nil, image},    // cannot be read: as its name says
+		{"A.PNG", png, image},
+		{"notes.txt", []byte("notes"), Found{}},
 	} {
 		p := filepath.Join(dir, c.name)
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
+		if c.data != nil {
+			if err := os.WriteFile(p, c.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if got := Decodable(p); got != c.want {
-			t.Errorf("%s: Decodable %v, want %v", c.name, got, c.want)
+		if got := InFolder(p); got != c.want {
+			t.Errorf("InFolder(%s) = %+v, want %+v", c.name, got, c.want)
 		}
 	}
-	if Decodable(filepath.Join(dir, "missing.heic")) || Decodable(dir) {
-		t.Error("a missing file or a folder is decodable")
+	folder := filepath.Join(dir, "folder.heic")
+	os.Mkdir(folder, 0o755)
+	if got := InFolder(folder); got != (Found{NoDecoder: HEIC}) {
+		t.Errorf("InFolder of a folder named .heic = %+v, want it counted as HEIC", got)
 	}
 }

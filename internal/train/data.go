@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -42,10 +41,6 @@ type Dataset struct {
 	// caller warns.
 	Undecodable imageio.NoDecoderError
 }
-
-// imageExts are the file types an ImageFolder tree contributes.
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true,
-	".tif": true, ".tiff": true, ".webp": true}
 
 // Open reads a dataset: a folder with one sub-folder per class (folder name
 // = label, as torchvision's ImageFolder: classes sorted, files sorted by
@@ -198,7 +193,7 @@ func noImageInClasses(path string, empty []string) error {
 	for i, e := range empty {
 		names[i] = filepath.Base(e)
 	}
-	exts := slices.Sorted(maps.Keys(imageExts))
+	exts := imageio.ImageExts
 	list := strings.Join(names[:min(8, len(names))], ", ")
 	if len(names) > 8 {
 		list += fmt.Sprintf(", … %d more", len(names)-8)
@@ -224,25 +219,15 @@ func looseImages(dir string, photos *imageio.NoDecoderError) int {
 }
 
 // takes reports whether the file at path, in a data set's folder, is an
-// image to read, and counts it in photos when it is one vitctl cannot
-// decode; one named as such (IMG_0001.HEIC) that holds a JPEG is read.
-// macOS's metadata beside a photo (._IMG_0001.jpg, AppleDouble) is no
-// image and no example: passed over.
+// image to read (imageio.InFolder: a JPEG named .heic is; macOS's ._NAME
+// metadata is no image and no example), and counts it in photos when it is
+// one vitctl cannot decode.
 func takes(path string, photos *imageio.NoDecoderError) bool {
-	if imageio.AppleDouble(path) {
-		return false
+	f := imageio.InFolder(path)
+	if f.NoDecoder != "" {
+		photos.Add(f.NoDecoder)
 	}
-	if imageExts[strings.ToLower(filepath.Ext(path))] {
-		return true
-	}
-	f := imageio.NoDecoderExt(path)
-	if f != "" && imageio.Decodable(path) {
-		return true
-	}
-	if f != "" {
-		photos.Add(f)
-	}
-	return false
+	return f.Image
 }
 
 // readFolder lists an ImageFolder tree's images with their class, and the

@@ -3,10 +3,8 @@
 package cli
 
 import (
-	"bufio"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vitctl/vitctl/internal/filelock"
+	"github.com/vitctl/vitctl/internal/filelock/filelocktest"
 )
 
 // TestHelperKilledWriter is not a test: TestStaleTempsRemoved runs it in a
@@ -33,7 +32,7 @@ func TestHelperKilledWriter(t *testing.T) {
 	if _, err := createAtomic(filepath.Join(out, "res.jsonl")); err != nil {
 		t.Fatal(err)
 	}
-	os.Stdout.WriteString("ready\n")
+	filelocktest.Ready()
 	time.Sleep(time.Minute)
 }
 
@@ -43,21 +42,7 @@ func TestHelperKilledWriter(t *testing.T) {
 // young one and a folder holding files vitctl does not write are kept.
 func TestStaleTempsRemoved(t *testing.T) {
 	out := t.TempDir()
-	helper := exec.Command(os.Args[0], "-test.run=^TestHelperKilledWriter$")
-	helper.Env = append(os.Environ(), "VITCTL_KILLED_WRITER_OUT="+out)
-	stdout, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		helper.Process.Kill()
-		t.Fatalf("helper said %q", line)
-	}
-	helper.Process.Kill() // SIGKILL: no cleanup runs
-	helper.Wait()
+	filelocktest.Start(t, "TestHelperKilledWriter", "VITCTL_KILLED_WRITER_OUT="+out)() // SIGKILL: no cleanup runs
 	killed := tempsIn(t, out)
 	if len(killed) != 2 {
 		t.Fatalf("the killed run left %q, want a folder and a file", killed)

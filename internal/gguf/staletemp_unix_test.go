@@ -3,10 +3,8 @@
 package gguf
 
 import (
-	"bufio"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vitctl/vitctl/internal/filelock"
+	"github.com/vitctl/vitctl/internal/filelock/filelocktest"
 )
 
 // TestHelperKilledWriter is not a test: TestStaleTempsRemoved runs it in a
@@ -26,7 +25,7 @@ func TestHelperKilledWriter(t *testing.T) {
 	}
 	w, _ := sample(t)
 	w.WriteFile(path, func(TensorInfo, io.Writer) error {
-		os.Stdout.WriteString("ready\n")
+		filelocktest.Ready()
 		time.Sleep(time.Minute)
 		return nil
 	})
@@ -40,22 +39,10 @@ func TestHelperKilledWriter(t *testing.T) {
 func TestStaleTempsRemoved(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.gguf")
-	helper := exec.Command(os.Args[0], "-test.run=^TestHelperKilledWriter$")
-	helper.Env = append(os.Environ(), "VITCTL_KILLED_GGUF="+path)
-	stdout, err := helper.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		helper.Process.Kill()
-		t.Fatalf("helper said %q", line)
-	}
+	kill := filelocktest.Start(t, "TestHelperKilledWriter", "VITCTL_KILLED_GGUF="+path)
 	killed := tempsIn(t, dir)
 	if len(killed) != 1 {
-		helper.Process.Kill()
+		kill()
 		t.Fatalf("the writer made %q, want one file", killed)
 	}
 	old := time.Now().Add(-2 * filelock.StaleAfter)
@@ -64,8 +51,7 @@ func TestStaleTempsRemoved(t *testing.T) {
 	if _, err := os.Stat(killed[0]); err != nil {
 		t.Errorf("a live writer's temporary was removed: %v", err)
 	}
-	helper.Process.Kill() // SIGKILL: no cleanup runs
-	helper.Wait()
+	kill() // SIGKILL: no cleanup runs
 
 	live := filepath.Join(dir, ".m.gguf.tmp-111") // another writer, still working
 	os.WriteFile(live, nil, 0o600)

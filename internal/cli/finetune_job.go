@@ -71,7 +71,7 @@ func openBase(ms modelSource) (*baseModel, error) {
 		return nil, fmt.Errorf("model %s: %w", src, err)
 	}
 	name, _ := f.String(model.KeyName)
-	return &baseModel{cfg: cfg, params: p, source: src, name: name, ref: ms.name, sha: sha[:min(12, len(sha))]}, nil
+	return &baseModel{cfg: cfg, params: p, source: src, name: name, ref: ms.name, sha: shortSHA(sha)}, nil
 }
 
 // finetuneJob is one finetune run: its inputs and what it has written.
@@ -229,7 +229,7 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		// A head trained on cached features steps through a linear layer
 		// only: its tens of thousands of img/s said nothing of the run,
 		// whose time went to extracting the features.
-		if cached := j.o.trainMode == "head" && !j.r.Augment; j.lineTime > 0 && !cached {
+		if j.lineTime > 0 && !j.cached() {
 			rate = fmt.Sprintf(", %.1f img/s", float64(j.lineImages)/j.lineTime.Seconds())
 		}
 		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g%s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, rate)

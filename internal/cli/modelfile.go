@@ -29,7 +29,10 @@ type loadedModel struct {
 
 // ShortSHA is the first 12 hex digits of the tensor data's SHA-256, enough
 // to tell two models' weights apart in output records.
-func (m *loadedModel) ShortSHA() string { return m.SHA256[:min(12, len(m.SHA256))] }
+func (m *loadedModel) ShortSHA() string { return shortSHA(m.SHA256) }
+
+// shortSHA is the first 12 hex digits of a SHA-256, as records name models.
+func shortSHA(sum string) string { return sum[:min(12, len(sum))] }
 
 // modelHelp is the help line of every -m flag.
 const modelHelp = "model: a built-in name (vitctl models), a .gguf file, a checkpoint folder, or ORG/NAME[@REVISION] on the Hugging Face Hub (converted once, cached); default: " + zoo.Default

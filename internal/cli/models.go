@@ -78,7 +78,7 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 			return nil, fmt.Errorf("built-in model %s: %w", z.Name, err)
 		}
 		out = append(out, modelEntry{Name: z.Name, Where: "built-in", Default: z.Name == zoo.Default,
-			Labels: z.Labels, Bytes: len(z.GGUF), SHA256: sum[:12], Description: z.Description})
+			Labels: z.Labels, Bytes: len(z.GGUF), SHA256: shortSHA(sum), Description: z.Description})
 	}
 	cached, err := modelsrc.List("")
 	if err != nil {
@@ -121,7 +121,7 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
 	if e.Stale != "" {
 		desc += fmt.Sprintf("; stale: %s (delete %s)", e.Stale, filepath.Dir(e.Path))
 	}
-	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: sum[:min(12, len(sum))], Description: desc, Stale: e.Stale}, nil
+	return modelEntry{Name: e.Name(), Where: "cache", Labels: len(labels), Bytes: int(e.Size), SHA256: shortSHA(sum), Description: desc, Stale: e.Stale}, nil
 }
 
 func runModels(s streams, o *modelsOptions) error {

@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // keysFile prints attention's fp32 packing of K: keys in registers, one
 // per register, transposed into registers of one value of each key, each
 // stored as part of a row of the packed panel.
@@ -9,34 +11,7 @@ func keysFile(a *asm) {
 		values of each of the 16 keys (row stride ld floats) into Z0–Z15, the
 		16×16 floats transposed (transpose16), value kk of the
 		16 keys stored nr floats after value kk−1's.`)
-	a.raw(`
-		MOVQ dst+0(FP), DI
-		MOVQ src+8(FP), SI
-		MOVQ ld+16(FP), DX
-		MOVQ hd+24(FP), CX
-		SHRQ $4, CX
-		SHLQ $2, DX
-	kstep:
-		MOVQ SI, AX
-	`)
-	for r := range 16 {
-		a.ins("VMOVUPS (AX), Z%d", r)
-		if r < 15 {
-			a.ins("ADDQ DX, AX")
-		}
-	}
-	transpose16(a)
-	for kk := range 16 {
-		a.ins("VMOVUPS Z%d, %d(DI)", kk, 4*nr*kk)
-	}
-	a.raw(`
-		ADDQ $64, SI
-		ADDQ $4096, DI
-		DECQ CX
-		JNE kstep
-		VZEROUPPER
-		RET
-	`)
+	keys16(a, "hd", 64, "VMOVUPS", func(r int) { a.ins("VMOVUPS (AX), Z%d", r) })
 
 	a.text("keysAVX2", "(dst, src *float32, ld, hd int)", 32, `
 		keysGeneric for 8 of the 16 keys and hd a multiple of 8 (hd > 0), 8
@@ -88,4 +63,41 @@ func keysFile(a *asm) {
 		VZEROUPPER
 		RET
 	`)
+}
+
+// keys16 prints the loop of a 16-key packer (keysAVX512, keysBF16AVX512):
+// count (the argument at 24(FP)) ÷ 16 steps, each loading the 16 keys from
+// SI, ld floats apart, with load(r) leaving key r's step in Zr (AX at the
+// key's start), transposing them (transpose16) and storing group g of the
+// 16 keys with store nr 32-bit groups after group g−1's; src advances
+// srcStep bytes a step, dst 16 pair rows of a panel.
+func keys16(a *asm, count string, srcStep int, store string, load func(r int)) {
+	a.raw(fmt.Sprintf(`
+		MOVQ dst+0(FP), DI
+		MOVQ src+8(FP), SI
+		MOVQ ld+16(FP), DX
+		MOVQ %s+24(FP), CX
+		SHRQ $4, CX
+		SHLQ $2, DX
+	kstep:
+		MOVQ SI, AX
+	`, count))
+	for r := range 16 {
+		load(r)
+		if r < 15 {
+			a.ins("ADDQ DX, AX")
+		}
+	}
+	transpose16(a)
+	for g := range 16 {
+		a.ins("%s Z%d, %d(DI)", store, g, 4*nr*g)
+	}
+	a.raw(fmt.Sprintf(`
+		ADDQ $%d, SI
+		ADDQ $%d, DI
+		DECQ CX
+		JNE kstep
+		VZEROUPPER
+		RET
+	`, srcStep, 16*4*nr))
 }

@@ -164,36 +164,11 @@ func bf16File(a *asm) {
 		of 16 pairs, Z0–Z15, as cvtBF16AVX512 rounds (DAZ); the 16×16 pairs
 		transposed (transpose16); each pair row of the 16 keys stored nr
 		pairs after the last.`)
-	a.raw(`
-		MOVQ dst+0(FP), DI
-		MOVQ src+8(FP), SI
-		MOVQ ld+16(FP), DX
-		MOVQ kg+24(FP), CX
-		SHRQ $4, CX
-		SHLQ $2, DX
-	kstep:
-		MOVQ SI, AX
-	`)
-	for r := range 16 {
+	keys16(a, "kg", 128, "VMOVDQU32", func(r int) {
 		a.ins("VMOVUPS (AX), Z%d", 16+r%8*2)
 		a.ins("VMOVUPS 64(AX), Z%d", 17+r%8*2)
 		a.encoded(vcvtne2ps2bf16(r, 17+r%8*2, 16+r%8*2))
-		if r < 15 {
-			a.ins("ADDQ DX, AX")
-		}
-	}
-	transpose16(a)
-	for g := range 16 {
-		a.ins("VMOVDQU32 Z%d, %d(DI)", g, 4*nr*g)
-	}
-	a.raw(`
-		ADDQ $128, SI
-		ADDQ $4096, DI
-		DECQ CX
-		JNE kstep
-		VZEROUPPER
-		RET
-	`)
+	})
 
 	a.text("roundBF16AVX512", "(dst, src *float32, n int)", 24, `
 		roundRowBF16 for n floats, 16 a step (n a multiple of 16), in integer

@@ -34,7 +34,8 @@ type memNeed struct {
 
 func (n memNeed) total() float64 { return n.weights + n.activations + n.attention + n.inputs }
 
-// estimateMemory adds up the weights at precision p, the runner's workspace
+// estimateMemory adds up the weights at precision p (as the selected
+// kernels hold them: kernels.WeightBytes), the runner's workspace
 // (model.NewRunnerAt's buffers and the interpolated position embeddings),
 // each thread's attention scratch (kernels.AttentionAt's scores of one head,
 // T × T rounded up to 16, and its packed K and V; in bf16 also its E as
@@ -50,7 +51,7 @@ func estimateMemory(c *model.Config, p kernels.Precision, s runShape) memNeed {
 	T := f(c.PrefixTokens()) + Np
 	const f32 = 4
 	linear := L * (4*D*D + 2*D*I) // the encoder's Linear weights, packed at p
-	perWeight := map[kernels.Precision]float64{kernels.FP32: 4, kernels.BF16: 2, kernels.INT8: 1}[p]
+	perWeight := f(kernels.WeightBytes(p))
 	hd := D / H
 	var bf16Att float64 // per thread, see kernels' attScratch
 	if p == kernels.BF16 {

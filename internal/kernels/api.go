@@ -55,6 +55,16 @@ type Epilogue struct {
 	Bias     []float32 // (N)
 	Act      Act
 	Residual []float32 // (M, N) with the output's leading dimension
+	// RoundBF16 rounds each output to bf16 (nearest, ties to even), kept
+	// as fp32, last. For an output read only by a Linear whose weights
+	// ReadBF16: given InBF16, that Linear then reads it as it is, where it
+	// would round it in a pass of its own.
+	RoundBF16 bool
+	// InBF16 says that x holds bf16 values (a RoundBF16 output): a Linear
+	// whose weights ReadBF16 takes them without rounding them again. Other
+	// Linears ignore it. On other x, such a Linear would run on x's values
+	// unrounded.
+	InBF16 bool
 }
 
 // PackedB is a weight matrix W of shape (N, K), PyTorch's (out, in) layout,

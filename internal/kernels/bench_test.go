@@ -195,8 +195,9 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 			normed(2, qkv, 3*D, Norm{ly.ln1W, ly.ln1B, 1e-12}, ly.qkv, Epilogue{Bias: ly.qkvB})
 			timed(3, func() { AttentionAt(p, attPrec, ctx, qkv, B, T, H, D/H, 0.125, nil) })
 			timed(4, func() { Linear(p, x, D, ctx, D, M, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
-			normed(5, up, I, Norm{ly.ln2W, ly.ln2B, 1e-12}, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU})
-			timed(6, func() { Linear(p, x, D, up, I, M, ly.down, Epilogue{Bias: ly.downB, Residual: x}) })
+			bf := ly.down.ReadsBF16() // as the model: fc1 rounds what fc2 reads
+			normed(5, up, I, Norm{ly.ln2W, ly.ln2B, 1e-12}, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU, RoundBF16: bf})
+			timed(6, func() { Linear(p, x, D, up, I, M, ly.down, Epilogue{Bias: ly.downB, Residual: x, InBF16: bf}) })
 		}
 		timed(1, func() { LayerNorm(p, h, x, M, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}

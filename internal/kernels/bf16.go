@@ -62,7 +62,7 @@ func (w *PackedB) To(p Precision) *PackedB {
 	if w.lp != nil {
 		f := &PackedB{N: w.N, K: w.K, w: make([]float32, ceilDiv(w.N, nr)*nr*w.K)}
 		if w.lp.p == BF16 {
-			unpackBF16(f.w, w.lp.b, w.N, w.K)
+			copy(f.w, w.lp.widened(w.N, w.K))
 		} else {
 			unpackI8(f.w, w.lp, w.N, w.K)
 		}
@@ -72,11 +72,16 @@ func (w *PackedB) To(p Precision) *PackedB {
 		w = f
 	}
 	np := ceilDiv(w.N, nr) * nr
-	lp := &lowPrec{p: p, b: make([]uint32, np*ceilDiv(w.K, p.group()))}
-	switch p {
-	case BF16:
+	lp := &lowPrec{p: p}
+	switch {
+	case p == BF16 && packsWide(): // held widened only, as packStack does
+		lp.wide = make([]float32, len(w.w))
+		roundRowBF16(lp.wide, w.w)
+	case p == BF16:
+		lp.b = make([]uint32, np*ceilDiv(w.K, 2))
 		packBF16(lp.b, w.w, w.N, w.K)
-	case INT8:
+	case p == INT8:
+		lp.b = make([]uint32, np*ceilDiv(w.K, 4))
 		lp.scale, lp.off = make([]float32, np), make([]int32, np)
 		packI8(lp, w.w, w.N, w.K)
 	default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -379,5 +380,72 @@ func TestLinearBF16NoAllocs(t *testing.T) {
 	n := steadyAllocs(20, func() { Linear(p, y, c.ldy, c.x, c.ldx, c.m, c.pb, ep) })
 	if n != 0 {
 		t.Errorf("Linear with bf16 weights allocates %v times per call after warm-up", n)
+	}
+}
+
+// TestEpilogueRoundBF16: RoundBF16 gives the bits of the same Linear
+// without it, each output then rounded by toBF16, and writes nothing
+// else, on every implementation of every precision (the AMX calls at
+// M = 197); and a Linear whose weights ReadBF16 given such an output as x
+// with InBF16 gives the bits of rounding it itself, while the others
+// ignore InBF16.
+func TestEpilogueRoundBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, p := range []Precision{FP32, BF16, INT8} {
+		for _, im := range impls(p) {
+			for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 70}} {
+				c := newLinearCase(r, s.m, s.n, s.k, s.k+3, s.n+2, true, true, ActGELU)
+				c.pb = c.pb.To(p)
+				name := fmt.Sprintf("%v/impl=%s/%dx%dx%d", p, im.name, s.m, s.n, s.k)
+				withLow(p, im, func() {
+					roundedOutput(t, name, c)
+					if p == BF16 {
+						roundedInput(t, name, c, im.bf16.viaFP32())
+					}
+				})
+			}
+		}
+	}
+}
+
+// roundedOutput checks RoundBF16 on c with the implementations selected.
+func roundedOutput(t *testing.T, name string, c *linearCase) {
+	t.Helper()
+	want, wantAll := c.run(NewPool(2))
+	for i := range c.m {
+		row := want[i*c.ldy : i*c.ldy+c.n]
+		roundRowBF16(row, row)
+	}
+	got, gotAll := guardedMatrix(rand.New(rand.NewPCG(9, 9)), c.m, c.n, c.ldy)
+	copy(got, c.res)
+	Linear(NewPool(2), got, c.ldy, c.x, c.ldx, c.m, c.pb, Epilogue{Bias: c.bias, Act: c.act, Residual: got, RoundBF16: true})
+	if d := firstDiff(gotAll, wantAll); d >= 0 {
+		t.Fatalf("%s: RoundBF16 output [%d] = %v, want %v", name, d, gotAll[d], wantAll[d])
+	}
+}
+
+// roundedInput checks InBF16 on c's x rounded to bf16: read as it is
+// where the weights ReadBF16 (via), ignored elsewhere.
+func roundedInput(t *testing.T, name string, c *linearCase, via bool) {
+	t.Helper()
+	if c.pb.ReadsBF16() != via {
+		t.Fatalf("%s: ReadsBF16 = %v, want %v", name, !via, via)
+	}
+	x := slices.Clone(c.x)
+	for i := range c.m {
+		row := x[i*c.ldx : i*c.ldx+c.k]
+		roundRowBF16(row, row)
+	}
+	run := func(in []float32, ep Epilogue) []float32 {
+		y := make([]float32, c.m*c.ldy)
+		Linear(NewPool(2), y, c.ldy, in, c.ldx, c.m, c.pb, ep)
+		return y
+	}
+	want := run(c.x, Epilogue{Bias: c.bias})
+	if d := firstDiff(run(x, Epilogue{Bias: c.bias, InBF16: true}), want); d >= 0 {
+		t.Fatalf("%s: InBF16 on rounded x: y[%d] differs from rounding x in Linear", name, d)
+	}
+	if d := firstDiff(run(c.x, Epilogue{Bias: c.bias, InBF16: true}), want); via != (d >= 0) {
+		t.Fatalf("%s: InBF16 on unrounded x: differs %v, want %v (read as it is only on fp32 tiles)", name, d >= 0, via)
 	}
 }

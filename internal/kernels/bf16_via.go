@@ -11,6 +11,10 @@ import "sync"
 // as fast as fp32 at the cost of the widened copy's memory.
 func linearViaFP32(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue, im *impl, norm *Norm) {
 	wide := w.lp.widened(w.N, w.K)
+	if ep.InBF16 && norm == nil {
+		linearFP32(p, y, ldy, x, ldx, m, w.N, w.K, wide, ep, im)
+		return
+	}
 	xr := viaAs.Get().(*viaA)
 	xr.r = grow(xr.r, m*w.K)
 	pj := &xr.pack
@@ -30,12 +34,51 @@ type viaA struct {
 
 var viaAs = sync.Pool{New: func() any { return new(viaA) }}
 
-// widened returns the bf16 weights of lp, (n, k), as fp32 panels of packB,
-// made on the first call.
+// widened returns the bf16 weights of lp, (n, k), as fp32 panels of packB:
+// those packed so, else made from the pairs on the first call.
 func (lp *lowPrec) widened(n, k int) []float32 {
 	lp.wideOnce.Do(func() {
-		lp.wide = make([]float32, ceilDiv(n, nr)*nr*k)
-		unpackBF16(lp.wide, lp.b, n, k)
+		if lp.wide == nil {
+			lp.wide = make([]float32, ceilDiv(n, nr)*nr*k)
+			unpackBF16(lp.wide, lp.b, n, k)
+		}
 	})
 	return lp.wide
 }
+
+// pairs returns the bf16 weights of lp, (n, k), as the pairs of packBF16:
+// those packed so, else made from the widened panels on the first call.
+func (lp *lowPrec) pairs(n, k int) []uint32 {
+	lp.bOnce.Do(func() {
+		if lp.b == nil {
+			lp.b = make([]uint32, ceilDiv(n, nr)*nr*ceilDiv(k, 2))
+			packBF16(lp.b, lp.wide, n, k)
+		}
+	})
+	return lp.b
+}
+
+// ReadsBF16 reports whether a Linear with w rounds x to bf16 in a pass of
+// its own: bf16 weights on an implementation that runs them on its fp32
+// tiles. Such a Linear takes x made by an epilogue with RoundBF16 as it
+// is, when told so by InBF16.
+func (w *PackedB) ReadsBF16() bool {
+	return w.lp != nil && w.lp.p == BF16 && sel[BF16].bf16.viaFP32()
+}
+
+// WeightBytes is the memory one Linear weight packed in precision p takes
+// on the implementations selected now: bf16 takes 4 bytes where it runs
+// on fp32 tiles (held widened, see lowPrec).
+func WeightBytes(p Precision) int {
+	switch {
+	case p == FP32 || p == BF16 && packsWide():
+		return 4
+	case p == BF16:
+		return 2
+	}
+	return 1
+}
+
+// packsWide reports whether bf16 weights packed now are held widened: the
+// implementation selected for bf16 runs them on its fp32 tiles.
+func packsWide() bool { return sel[BF16].bf16.viaFP32() }

@@ -330,6 +330,16 @@ func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32,
 		res = ep.Residual[i:]
 	}
 	im.fp32.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, ep.Act)
+	if ep.RoundBF16 {
+		round := roundRowBF16
+		if im.bf16 != nil && im.bf16.round != nil {
+			round = im.bf16.round
+		}
+		for r := range rows {
+			row := c[i+r*ldc : i+r*ldc+cols]
+			round(row, row)
+		}
+	}
 }
 
 // checkMatrix panics unless s holds rows×cols with row stride ld.

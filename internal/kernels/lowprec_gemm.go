@@ -4,15 +4,19 @@ import "sync"
 
 // lowPrec is a PackedB's weights in a precision below fp32, packed in
 // panels of nr columns whose rows are 32-bit groups along K: bf16 pairs
-// (packBF16) or int8 quads (packI8).
+// (packBF16) or int8 quads (packI8). bf16 weights are held in one of two
+// forms, each made exactly from the other on first use (pairs): the pairs
+// b, which the bf16 tiles read, or, when they were packed for an
+// implementation that runs bf16 on its fp32 tiles, the same values widened
+// to fp32 (wide, see widened), so that such a CPU holds one copy.
 type lowPrec struct {
 	p     Precision
 	b     []uint32
 	scale []float32 // int8: each column's scale, (⌈N/nr⌉·nr)
 	off   []int32   // int8: 128·Σ_k of each quantised column, the u8 offset
 
-	wideOnce sync.Once
-	wide     []float32 // bf16: the weights widened to fp32, see widened
+	bOnce, wideOnce sync.Once
+	wide            []float32 // bf16: the weights widened to fp32, see widened
 }
 
 // group is the number of K values in one 32-bit group of precision p.
@@ -73,6 +77,9 @@ type lowA struct {
 // a norm): rounded to bf16, or quantised per row to int8 and offset to u8.
 func linearLow(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue, norm *Norm) {
 	prec := w.lp.p
+	if prec == BF16 {
+		w.lp.pairs(w.N, w.K)
+	}
 	kg := ceilDiv(w.K, prec.group())
 	im := sel[prec]
 	amx := im.amx(prec) && m >= amxMinRows

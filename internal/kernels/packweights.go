@@ -41,8 +41,15 @@ func packStack(parts [][]float32, n, k int, p Precision) *PackedB {
 		w.w = make([]float32, np*nr*k)
 		prefault(w.w)
 	case BF16, INT8:
-		w.lp = &lowPrec{p: p, b: make([]uint32, np*nr*ceilDiv(k, p.group()))}
-		prefault(w.lp.b)
+		w.lp = &lowPrec{p: p}
+		switch {
+		case p == BF16 && packsWide():
+			w.lp.wide = make([]float32, np*nr*k)
+			prefault(w.lp.wide)
+		default:
+			w.lp.b = make([]uint32, np*nr*ceilDiv(k, p.group()))
+			prefault(w.lp.b)
+		}
 		if p == INT8 {
 			w.lp.scale, w.lp.off = make([]float32, np*nr), make([]int32, np*nr)
 		}
@@ -65,6 +72,10 @@ func packStack(parts [][]float32, n, k int, p Precision) *PackedB {
 
 // setPanel stores panel q of lp from its fp32 panel of packB (k rows of nr).
 func (lp *lowPrec) setPanel(q int, panel []float32, k int) {
+	if lp.wide != nil {
+		roundRowBF16(lp.wide[q*nr*k:(q+1)*nr*k], panel)
+		return
+	}
 	kg := ceilDiv(k, lp.p.group())
 	b := lp.b[q*kg*nr : (q+1)*kg*nr]
 	if lp.p == BF16 {

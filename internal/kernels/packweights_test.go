@@ -45,6 +45,13 @@ func TestPackBStack(t *testing.T) {
 						sameBits(t, "w", got.w, want.w)
 						continue
 					}
+					if p == BF16 {
+						sameBits(t, "widened", got.lp.widened(n, c.k), want.lp.widened(n, c.k))
+						if !slices.Equal(got.lp.pairs(n, c.k), want.lp.pairs(n, c.k)) {
+							t.Fatal("packed pairs differ")
+						}
+						continue
+					}
 					if !slices.Equal(got.lp.b, want.lp.b) || !slices.Equal(got.lp.off, want.lp.off) {
 						t.Fatal("packed groups or offsets differ")
 					}
@@ -63,6 +70,46 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 	for i := range got {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestBF16HeldOnce: bf16 weights packed while an implementation that runs
+// them on fp32 tiles is selected are held widened only, and those packed
+// for bf16 tiles as pairs only; either form, made from the other on first
+// use, gives each implementation the bits of weights packed for it.
+func TestBF16HeldOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(73, 74))
+	via := &impl{name: "via", ok: true, mr: generic.mr, nr: nr, fp32: generic.fp32, bf16: bf16ViaFP32}
+	impls := []*impl{via, generic}
+	const m, n, k = 13, 70, 37
+	c := newLinearCase(r, m, n, k, k, n, true, false, ActNone)
+	packed := make([]*PackedB, len(impls)) // packed[i]: packed while impls[i] was selected
+	for i, im := range impls {
+		withLow(BF16, im, func() { packed[i] = PackBPrecision(c.w, n, k, BF16) })
+	}
+	if lp := packed[0].lp; lp.b != nil || lp.wide == nil {
+		t.Fatalf("packed for via fp32: pairs %v, widened %v; want widened only", lp.b != nil, lp.wide != nil)
+	}
+	if lp := packed[1].lp; lp.b == nil || lp.wide != nil {
+		t.Fatalf("packed for bf16 tiles: pairs %v, widened %v; want pairs only", lp.b != nil, lp.wide != nil)
+	}
+	for i, want := range []int{4, 2} {
+		withLow(BF16, impls[i], func() {
+			if got := WeightBytes(BF16); got != want {
+				t.Errorf("WeightBytes(bf16) on %s = %d, want %d", impls[i].name, got, want)
+			}
+		})
+	}
+	for i, im := range impls { // run on im: weights packed for im, then for the other
+		var ys [2][]float32
+		for j := range ys {
+			ys[j] = make([]float32, m*n)
+			w := packed[(i+j)%2]
+			withLow(BF16, im, func() { Linear(NewPool(1), ys[j], n, c.x, k, m, w, Epilogue{Bias: c.bias}) })
+		}
+		if d := firstDiff(ys[1], ys[0]); d >= 0 {
+			t.Errorf("on %s: y[%d] = %v from the other form, want %v", im.name, d, ys[1][d], ys[0][d])
 		}
 	}
 }

@@ -79,22 +79,25 @@ func (r *Runner) block(i, B int) {
 	if probs != nil {
 		r.Hooks.Attention(i, probs)
 	}
-	r.residual(x, h, ws.ctx, D, M, ly.out, ly.outB, ly.ls1)
+	r.residual(x, h, ws.ctx, D, M, ly.out, ly.outB, ly.ls1, false)
 
 	ln2 := kernels.Norm{Gamma: ly.ln2W, Beta: ly.ln2B, Eps: eps}
-	kernels.LinearNorm(p, ws.up, I, x, M, ln2, h, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act}) // (M, I)
-	r.residual(x, h, ws.up, I, M, ly.down, ly.downB, ly.ls2)
+	// bf16 on fp32 tiles: fc1's epilogue rounds what fc2 reads (InBF16).
+	bf := ly.down.ReadsBF16()
+	kernels.LinearNorm(p, ws.up, I, x, M, ln2, h, ly.up, kernels.Epilogue{Bias: ly.upB, Act: r.m.act, RoundBF16: bf}) // (M, I)
+	r.residual(x, h, ws.up, I, M, ly.down, ly.downB, ly.ls2, bf)
 }
 
 // residual adds a branch's output projection to x (M, D): x += in·Wᵀ + b,
-// or with layer scale x += gamma ⊙ (in·Wᵀ + b), using tmp (M, D).
-func (r *Runner) residual(x, tmp, in []float32, K, M int, w *kernels.PackedB, b, gamma []float32) {
+// or with layer scale x += gamma ⊙ (in·Wᵀ + b), using tmp (M, D); inBF16:
+// in holds bf16 values (kernels.Epilogue.InBF16).
+func (r *Runner) residual(x, tmp, in []float32, K, M int, w *kernels.PackedB, b, gamma []float32, inBF16 bool) {
 	D := len(x) / M
 	if gamma == nil {
-		kernels.Linear(r.pool, x, D, in, K, M, w, kernels.Epilogue{Bias: b, Residual: x})
+		kernels.Linear(r.pool, x, D, in, K, M, w, kernels.Epilogue{Bias: b, Residual: x, InBF16: inBF16})
 		return
 	}
-	kernels.Linear(r.pool, tmp, D, in, K, M, w, kernels.Epilogue{Bias: b})
+	kernels.Linear(r.pool, tmp, D, in, K, M, w, kernels.Epilogue{Bias: b, InBF16: inBF16})
 	for i := 0; i < M; i++ {
 		xr, tr := x[i*D:(i+1)*D], tmp[i*D:(i+1)*D]
 		for d, g := range gamma {

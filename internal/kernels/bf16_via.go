@@ -3,12 +3,13 @@ package kernels
 import "sync"
 
 // linearViaFP32 is Linear for bf16 weights on im's fp32 tiles: the weights
-// widened to fp32 (exactly, once, on first use), each row of x (normalised
-// first with a norm) rounded to bf16 by im.bf16.round, on the pool's
-// threads, then the fp32 GEMM. The products are those of the bf16 tiles,
-// exact in fp32; the sums are the fp32 tile's, in order of k. Where
-// VDPBF16PS runs at half the FMA rate (Intel without AMX), this makes bf16
-// as fast as fp32 at the cost of the widened copy's memory.
+// widened to fp32 (exactly; packed so, or widened once on first use), each
+// row of x (normalised first with a norm) rounded to bf16 by
+// im.bf16.round, on the pool's threads, unless ep.InBF16 says it is, then
+// the fp32 GEMM. The products are those of the bf16 tiles, exact in fp32;
+// the sums are the fp32 tile's, in order of k. Where VDPBF16PS runs at
+// half the FMA rate (Intel without AMX), this makes bf16 as fast as fp32,
+// with fp32's memory.
 func linearViaFP32(p *Pool, y []float32, ldy int, x []float32, ldx, m int, w *PackedB, ep Epilogue, im *impl, norm *Norm) {
 	wide := w.lp.widened(w.N, w.K)
 	if ep.InBF16 && norm == nil {

@@ -13,9 +13,11 @@ over the timed steps (after one warm-up step).
 
 import argparse
 import statistics
+import sys
 import time
 
 import torch
+from torch_blas import require_fast_blas
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -61,6 +63,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=3)
     a = ap.parse_args()
+    print(f"BLAS: {require_fast_blas()}", file=sys.stderr)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     m = ViT()

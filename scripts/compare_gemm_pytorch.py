@@ -9,9 +9,11 @@ interleaved with vitctl's benchmarks.
 """
 import argparse
 import statistics
+import sys
 import time
 
 import torch
+from torch_blas import require_fast_blas
 
 
 def vit_b16(g):
@@ -54,6 +56,7 @@ def main():
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
+    print(f"BLAS: {require_fast_blas()}", file=sys.stderr)
     torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(0)
     if a.vit:

@@ -36,7 +36,9 @@
 #   --out DIR          keep the ONNX file, every run's CSV and the logs there
 #
 # Needs Node.js (20 here), npm, Go and /usr/bin/python3 with torch (Debian's
-# python3-torch; torch.onnx.export needs no onnx package).
+# python3-torch; torch.onnx.export needs no onnx package) and, for the
+# PyTorch column, OpenBLAS (libopenblas0-pthread; on the reference BLAS the
+# script stops: scripts/torch_blas.py).
 set -eu
 
 arch=vit-b patch=16 size=224 batch=1 threads=1,2 rounds=3 budget=5 minruns=20
@@ -82,6 +84,9 @@ if [ ! -d "$ortdir/node_modules/onnxruntime-node" ]; then
 	echo "compare_onnxruntime: npm-installing onnxruntime-node into $ortdir" >&2
 	mkdir -p "$ortdir"
 	(cd "$ortdir" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund onnxruntime-node >&2)
+fi
+if [ "$pytorch" -eq 1 ]; then # PyTorch on the reference BLAS: stop (scripts/torch_blas.py)
+	(cd "$here" && /usr/bin/python3 -c 'from torch_blas import require_fast_blas; require_fast_blas()')
 fi
 if [ -z "$vitctl" ]; then
 	(cd "$here/.." && go build -o "$tmp/vitctl" ./cmd/vitctl)

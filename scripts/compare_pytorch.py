@@ -88,6 +88,9 @@ def cpu_seconds():
 def measure(a):
     import torch
 
+    from torch_blas import require_fast_blas
+
+    print(f"BLAS: {require_fast_blas()}", file=sys.stderr)
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     t0 = time.perf_counter()

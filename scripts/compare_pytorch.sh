@@ -19,8 +19,9 @@
 #   --vitctl PATH      vitctl binary (default: built from this checkout)
 #   --out DIR          keep both engines' CSV files and logs there
 #
-# Debian's python3-torch is installed when missing (apt-get, with sudo when
-# not root). PyTorch runs with torch.set_num_threads(N) and OMP_NUM_THREADS
+# Debian's python3-torch and OpenBLAS (libopenblas0-pthread) are installed
+# when missing (apt-get, with sudo when not root): without OpenBLAS, torch
+# runs on the reference BLAS, and the script stops. PyTorch runs with torch.set_num_threads(N) and OMP_NUM_THREADS
 # and OPENBLAS_NUM_THREADS set to N (Debian's torch calls the system
 # OpenBLAS, which otherwise starts a thread per core), OMP_WAIT_POLICY=PASSIVE
 # so its idle threads do not spin, and OPENBLAS_CORETYPE=Cooperlake so
@@ -57,13 +58,20 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd)
-if ! dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "ok installed"; then
-	echo "compare_pytorch: installing python3-torch" >&2
+# python3-torch only needs a libblas.so.3, which without OpenBLAS is libblas3's
+# reference BLAS (15x slower; scripts/torch_blas.py refuses to time it).
+missing=""
+for pkg in python3-torch libopenblas0-pthread; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+	echo "compare_pytorch: installing$missing" >&2
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	$sudo apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends python3-torch
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
 fi
+(cd "$here" && /usr/bin/python3 -c 'from torch_blas import require_fast_blas; require_fast_blas()')
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -53,8 +53,8 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
-	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders, not only those named as images (classify --all-files)")
-	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it is passed over, as classify passes it over)")
+	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders and lists, not only those named as images (classify --all-files)")
+	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it, or a file not named as an image without --all-files, is passed over, as classify passes it over)")
 	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
 	return cmd
 }
@@ -189,8 +189,8 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	want, named := map[string]bool{}, map[string]bool{}
 	var missing, extra []string
 	for _, in := range inputs {
-		if !m.Has(in.path) && lst.listedFolder(in) {
-			continue // classify passed over it, as a folder named in a list
+		if !m.Has(in.path) && lst.passesOver(in) {
+			continue // classify passed over it: a folder, or a file not named as an image, named in a list
 		}
 		named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {

@@ -135,6 +135,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return err
 	}
+	if err := checkModelName("--out", o.out); err != nil {
+		return err
+	}
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}

@@ -63,6 +63,9 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return err
 	}
+	if err := checkResultsName("--out", o.out, "jsonl"); err != nil {
+		return err
+	}
 	if err := checkMergeFiles(files, o.out); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -122,7 +123,8 @@ func noRecords(files []string) error {
 	return fmt.Errorf("no records found in %s: nothing to merge", andList(names))
 }
 
-// checkMergeFiles refuses a file named twice and --out among the files, as
+// checkMergeFiles refuses a folder (the shards' results/, meant for the
+// files in it), a file named twice and --out among the files, as
 // a glob rerun after a first merge into the same folder names it
 // (results/*.jsonl with --out results/all.jsonl): each would read as every
 // record twice.
@@ -132,6 +134,9 @@ func checkMergeFiles(files []string, out string) error {
 	for i, name := range files {
 		if seen[i], _ = os.Stat(name); seen[i] == nil {
 			continue
+		}
+		if seen[i].IsDir() {
+			return usagef("%s is a folder: give the shards' files in it (%s)", name, filepath.Join(name, "*.jsonl"))
 		}
 		if outSt != nil && os.SameFile(seen[i], outSt) {
 			return usagef("%s is --out %s, the merged file: leave it out of the files to merge", name, out)

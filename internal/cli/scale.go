@@ -263,6 +263,9 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
+	if isDir(name) {
+		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
+	}
 	fh, err := openUserFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)

@@ -509,6 +509,7 @@ func TestScaleFlagErrors(t *testing.T) {
 		{[]string{"--shard", "3/3", img}, "--shard \"3/3\""},
 		{[]string{"--shard", "auto", img}, "neither JOB_COMPLETION_INDEX"},
 		{nil, "missing argument: give images"},
+		{[]string{"--from-file", imagesDir}, "--from-file " + imagesDir + ": is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)"},
 	} {
 		code, _, errs := run(t, "", append([]string{"classify"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {

@@ -147,8 +147,20 @@ func checkOutputFile(flag, path string) error {
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
 // which the results would replace.
 func checkResultsName(flag, path, ext string) error {
+	return checkNotInputName(flag, path, ext, "results that are not one", "results")
+}
+
+// checkModelName refuses a name like an image's for a model file
+// (convert's and finetune's --out), as checkResultsName does for results.
+func checkModelName(flag, path string) error {
+	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
+}
+
+// checkNotInputName refuses path, a file of what (named as base.ext would
+// be), when its name is an input's (namedAsInput) other than ext's.
+func checkNotInputName(flag, path, ext, what, base string) error {
 	if e := strings.ToLower(filepath.Ext(path)); namedAsInput(e) && e != "."+ext {
-		return usagef("%s %s: a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)", flag, path, e, ext, e)
+		return usagef("%s %s: a %s name, for %s; give a name such as %s.%s (after --out, a shell pattern such as *%s hands it the first file it matches)", flag, path, e, what, base, ext, e)
 	}
 	return nil
 }

@@ -42,8 +42,11 @@ an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
 of preprocessed float32 pixels (3,H,W), or (N,3,H,W) for N images named
 FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 --all-files for every file), or - to read paths or URLs from stdin;
---from-file reads them from a list. A list names files: a folder in it (as
-find DIR prints DIR) is passed over with a note. A file that cannot be read is reported
+--from-file reads them from a list. A list is taken as a folder is: a file
+in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find
+prints beside photos) is passed over with a note unless --all-files, and so
+are macOS's ._IMG_0001.jpg metadata files and folders (find DIR prints DIR);
+a file named as an argument is tried whatever its name. A file that cannot be read is reported
 and skipped; the exit status is 1 if any file failed. Without -m the
 built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models lists the
 built-in models.
@@ -176,7 +179,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		sc.upToDate(s.err, kept)
-		if sc.folders > 0 { // the share was folders named in a list
+		if sc.passed > 0 { // the share was folders or other files named in a list
 			fmt.Fprintln(s.err, strings.TrimPrefix(lst.skippedNote(), "; "))
 		}
 		return nil // this shard's share is empty, or all of it was done before

@@ -113,6 +113,9 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err := checkOutputFile("--out", opts.out); err != nil {
 		return err
 	}
+	if err := checkModelName("--out", opts.out); err != nil {
+		return err
+	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar
 	progress := func(done, total int64) {

@@ -164,7 +164,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 			workers: o.pipeline.decoders,
 			batch:   o.pipeline.batch,
 		},
-		inputs: lst.dropFolders(expand(args, lst, s.in, o.stdin.sep()), nil),
+		inputs: lst.dropListed(expand(args, lst, s.in, o.stdin.sep()), nil),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,

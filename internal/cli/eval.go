@@ -43,7 +43,8 @@ func newEvalCmd(s streams) *cobra.Command {
 (top-5 for a model of more than 5 classes), per-class precision, recall and
 F1, and the confusion matrix (rows: true class, columns: predicted). DATA is
 a folder with one sub-folder per class or a .csv or .jsonl file of
-path,label, as for finetune; every label must be one of the model's (letter
+path,label (a CSV's header may name its columns: path, file, filename or
+image, and label or class), as for finetune; every label must be one of the model's (letter
 case and underscores for spaces aside, where that leaves one label). Images
 that cannot be read are reported and skipped (exit status 1).
 
@@ -51,6 +52,7 @@ For a model of more than 30 classes, the text tables and --plot show only
 the data set's classes, and the predictions of any other class in one
 "other" column; -o json has every class.`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
+  vitctl eval -m fashion-vit testdata/images/fashion/labels.csv
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
 		Args: dataArg(),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },

@@ -50,6 +50,17 @@ func TestEvalLabels(t *testing.T) {
 	}
 }
 
+// TestEvalCSVHeader: the Fashion-MNIST samples' labels.csv, whose header
+// (file,test_index,label_id,label) names its columns, is evaluated as
+// testdata/images/fashion/README.md shows (it was read as path,label: a
+// row of path "file", label "test_index", 31 labels not the model's).
+func TestEvalCSVHeader(t *testing.T) {
+	code, out, errs := run(t, "", "eval", "-m", "fashion-vit", filepath.Join(imagesDir, "fashion", "labels.csv"))
+	if code != ExitOK || !strings.Contains(out, "images  30\n") || !strings.Contains(errs, "evaluated 30 of 30 images") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
 // TestEvalView: eval's text and plot show every class of a model of at
 // most 30, else only the data set's classes, the predictions outside them
 // in one "other" column (a 1000-class model printed a 1000×1000 matrix for

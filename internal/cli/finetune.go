@@ -51,7 +51,8 @@ model, the recipe and the validation accuracy in the file's metadata.
 
 DATA is a folder with one sub-folder of images per class (the folder name is
 the label, as torchvision's ImageFolder), or a .csv or .jsonl file of
-path,label. Validation: --val DIR, or --val-split F of DATA (default 0.2,
+path,label (a CSV's header may name its columns: path, file, filename or
+image, and label or class). Validation: --val DIR, or --val-split F of DATA (default 0.2,
 shuffled with Python's random.Random(--seed) over the sorted paths).
 
 --train all (the default) trains every encoder layer with the new
@@ -132,6 +133,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	}
 	// Both are written after the training: check them before it.
 	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkModelName("--out", o.out); err != nil {
 		return err
 	}
 	if err := checkPlotFile("--plot", o.plot); err != nil {

@@ -23,7 +23,8 @@ type input struct {
 	key  string // the path relative to the folder named, slash-separated, as --shard hashes it
 	err  error
 	// listed: read from a list (stdin, --from-file), which names files: a
-	// folder there is passed over (listing.dropFolders), not searched.
+	// folder there, or a file a folder walk would not take, is passed over
+	// (listing.dropListed), not searched nor tried.
 	listed bool
 }
 
@@ -59,26 +60,51 @@ type listing struct {
 	// folders are the folders named in lists, passed over (the first
 	// three named in the note).
 	folders []string
+	// unlisted are the files named in lists that a folder walk would not
+	// take (notes.txt, .DS_Store), passed over; unlistedPhotos counts
+	// those of them that are images vitctl cannot decode, as photos does.
+	unlisted       []string
+	unlistedPhotos imageio.NoDecoderError
 }
 
 // takes reports whether the file at path, found in a folder, is an input,
-// counting those it leaves out (imageio.InFolder: a JPEG named .heic is
-// taken, a real HEIC counted; macOS's ._NAME metadata is never taken, not
-// even with --all-files: it is no image whatever its name).
+// counting those it leaves out.
 func (l *listing) takes(path string) bool {
+	f, ok := l.rule(path)
+	if !ok && !f.MacMeta {
+		l.skipped++
+		if f.NoDecoder != "" {
+			l.photos.Add(f.NoDecoder)
+		}
+	}
+	return ok
+}
+
+// takesListed reports whether the file at path, named in a list, is one
+// a folder walk would take, keeping the names of those it would not.
+func (l *listing) takesListed(path string) bool {
+	f, ok := l.rule(path)
+	if !ok && !f.MacMeta {
+		l.unlisted = append(l.unlisted, path)
+		if f.NoDecoder != "" {
+			l.unlistedPhotos.Add(f.NoDecoder)
+		}
+	}
+	return ok
+}
+
+// rule is the folder walk's rule for the file at path: whether it is an
+// input, and what imageio.InFolder made of it (a JPEG named .heic is
+// taken, a real HEIC not; macOS's ._NAME metadata is never taken, not even
+// with --all-files: it is no image whatever its name, and it is counted
+// here).
+func (l *listing) rule(path string) (imageio.Found, bool) {
 	f := imageio.InFolder(path)
-	switch {
-	case f.MacMeta:
+	if f.MacMeta {
 		l.macMeta++
-		return false
-	case f.Image || l.allFiles || strings.EqualFold(filepath.Ext(path), ".npy"):
-		return true
+		return f, false
 	}
-	l.skipped++
-	if f.NoDecoder != "" {
-		l.photos.Add(f.NoDecoder)
-	}
-	return false
+	return f, f.Image || l.allFiles || strings.EqualFold(filepath.Ext(path), ".npy")
 }
 
 // expand turns arguments into the ordered list of inputs: files and
@@ -268,19 +294,23 @@ func (l *listing) listDir(dir string) []input {
 	return out
 }
 
-// dropFolders leaves out of inputs the folders named in lists, counting
-// them for the note; only the inputs owns (this shard's; nil: all) are
-// looked at, so a shard stats its own share of a list only.
+// dropListed leaves out of inputs the entries of lists that a folder walk
+// would not take, counting them for the note: folders, and files not
+// named as images (listing.rule); only the inputs owns (this shard's; nil:
+// all) are looked at, so a shard stats its own share of a list only.
 //
 // A list names files: find DIR prints DIR and each sub-folder beside the
 // files in them, and a folder that find's tests pass (-newer, -mtime,
 // -maxdepth) is no request for all its files. Searching it would run its
 // files twice, or ones the list left out, so a folder is searched only
-// when it is an argument.
-func (l *listing) dropFolders(inputs []input, owns func(key string) bool) []input {
+// when it is an argument. find also prints what lies beside the photos
+// (notes.txt, .DS_Store, Thumbs.db, macOS's ._IMG_0001.jpg): a list is
+// taken as a folder walk takes a folder, and a file named as an argument
+// is tried whatever its name.
+func (l *listing) dropListed(inputs []input, owns func(key string) bool) []input {
 	out := inputs[:0]
 	for _, in := range inputs {
-		if (owns == nil || owns(in.key)) && l.listedFolder(in) {
+		if (owns == nil || owns(in.key)) && l.passesOver(in) {
 			continue
 		}
 		out = append(out, in)
@@ -288,19 +318,19 @@ func (l *listing) dropFolders(inputs []input, owns func(key string) bool) []inpu
 	return out
 }
 
-// listedFolder reports whether in, read from a list, is a folder (a link
-// to one too), and counts it; a path that cannot be read is no folder
-// here: decoding it says why.
-func (l *listing) listedFolder(in input) bool {
+// passesOver reports whether in, read from a list, is no input: a folder
+// (a link to one too), or a file a folder walk would not take; it counts
+// what it passes over. URLs are inputs whatever their names; a path that
+// cannot be read is judged by its name.
+func (l *listing) passesOver(in input) bool {
 	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
 		return false
 	}
-	st, err := os.Stat(in.path)
-	if err != nil || !st.IsDir() {
-		return false
+	if isDir(in.path) {
+		l.folders = append(l.folders, in.path)
+		return true
 	}
-	l.folders = append(l.folders, in.path)
-	return true
+	return !l.takesListed(in.path)
 }
 
 // skippedNote says what the listing left out, for a run's summary; empty
@@ -311,8 +341,13 @@ func (l *listing) skippedNote() string {
 		note = fmt.Sprintf("; %s in the list skipped (%s): a list names files, a folder is searched for images when it is an argument",
 			nouns(n, "folder"), firstFew(l.folders))
 	}
-	if l.skipped > 0 {
-		note += fmt.Sprintf("; %s in folders skipped for %s%s", nouns(l.skipped, "file"), verb(l.skipped, "its name", "their names"), l.photosNote())
+	if n := len(l.unlisted); n > 0 {
+		note += fmt.Sprintf("; %s in the list skipped for %s, as in folders (%s%s)%s", nouns(n, "file"), verb(n, "its name", "their names"),
+			firstFew(l.unlisted), allFilesHelps(n, &l.unlistedPhotos, "; ", ""), photosNote(n, &l.unlistedPhotos))
+	}
+	if n := l.skipped; n > 0 {
+		note += fmt.Sprintf("; %s in folders skipped for %s%s%s", nouns(n, "file"), verb(n, "its name", "their names"),
+			allFilesHelps(n, &l.photos, " (", ")"), photosNote(n, &l.photos))
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))
@@ -326,26 +361,34 @@ func (l *listing) skippedNote() string {
 	return note
 }
 
-// photosNote tells of the skipped files that are images vitctl cannot
-// decode, for which --all-files is no help, and says how to convert them.
-func (l *listing) photosNote() string {
-	n := l.photos.Files
+// photosNote tells, of skipped files, those that are images vitctl cannot
+// decode (photos counts them), and says how to convert them: empty when
+// there are none.
+func photosNote(skipped int, photos *imageio.NoDecoderError) string {
+	n := photos.Files
 	if n == 0 {
-		return " (--all-files tries every file)"
+		return ""
 	}
-	note := ","
-	if n < l.skipped {
-		note = " (--all-files tries every file), 1 of them"
-	}
-	what := l.photos.Error() // "a HEIC image, which vitctl cannot decode"
+	what := photos.Error() // "a HEIC image, which vitctl cannot decode"
 	if n > 1 {
-		note = ", all"
-		if n < l.skipped {
-			note = fmt.Sprintf(" (--all-files tries every file), %d of them", n)
-		}
-		what = strings.Join(l.photos.Formats, "/") + " images, which vitctl cannot decode"
+		what = strings.Join(photos.Formats, "/") + " images, which vitctl cannot decode"
 	}
-	return fmt.Sprintf("%s %s: %s", note, what, convertAdvice(&l.photos))
+	switch {
+	case n == skipped && n > 1:
+		what = "all " + what
+	case n < skipped:
+		what = fmt.Sprintf("%d of them %s", n, what)
+	}
+	return fmt.Sprintf(", %s: %s", what, convertAdvice(photos))
+}
+
+// allFilesHelps says, in parentheses, that --all-files tries the skipped
+// files, unless all of them are images vitctl cannot decode.
+func allFilesHelps(skipped int, photos *imageio.NoDecoderError, open, close string) string {
+	if photos.Files == skipped {
+		return ""
+	}
+	return open + "--all-files tries every file" + close
 }
 
 // relKey is the key of path found in the folder root: its path below root.

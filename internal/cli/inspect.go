@@ -325,7 +325,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	lst := o.input.listing()
-	inputs := lst.dropFolders(expand(args, lst, s.in, o.stdin.sep()), nil)
+	inputs := lst.dropListed(expand(args, lst, s.in, o.stdin.sep()), nil)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		return noImages(args, "", lst.skippedNote())
 	}

@@ -55,7 +55,36 @@ func parseClass(s string, labels []string) (int, error) {
 		}
 		return i, nil
 	}
-	return 0, usagef("--class %q: not one of the model's labels nor a class index (see vitctl convert-info)", s)
+	return 0, usagef("--class %q: not one of the model's %s nor a class index; %s", s, nouns(len(labels), "label"), labelsLike(s, labels))
+}
+
+// labelsLike names, for a --class that is no label, the labels holding it
+// (cat: "tiger cat", "Persian cat", …), else the first labels: a model's
+// labels were listed nowhere (the hint named a vitctl convert-info that
+// does not exist, and convert --info shows three).
+func labelsLike(s string, labels []string) string {
+	var like []string
+	for _, l := range labels {
+		if strings.Contains(strings.ToLower(l), strings.ToLower(strings.TrimSpace(s))) {
+			like = append(like, l)
+		}
+	}
+	if len(like) > 0 {
+		return verb(len(like), "the label", "labels") + " holding it: " + quoteSome(like, 8)
+	}
+	return "its labels: " + quoteSome(labels, 8)
+}
+
+// quoteSome quotes the first n of s and says how many more there are.
+func quoteSome(s []string, n int) string {
+	q := make([]string, 0, n+1)
+	for _, x := range s[:min(n, len(s))] {
+		q = append(q, strconv.Quote(x))
+	}
+	if len(s) > n {
+		q = append(q, fmt.Sprintf("… %d more", len(s)-n))
+	}
+	return strings.Join(q, ", ")
 }
 
 // gradPass computes, for the gradient methods, each layer's attention and

@@ -334,7 +334,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--method", "rollout,saliency"}, `--method "rollout,saliency"`},
 		{[]string{fx.input, "--out", out, "--class", "1"}, "only relevance and grad-rollout explain a class"},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--class", "99"}, "--class 99: the model has"},
-		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's labels`},
+		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's 10 labels nor a class index; its labels: "tabby cat"`},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--image-size", "96"}, "gradients need the model's own image size"},
 		{[]string{fx.input, "--out", out, "--scale", "log"}, "unknown colour scale"},
 		{[]string{fx.input, "--out", out, "--photo-size", "8"}, "--photo-size 8: must be between 16 and 16384"},
@@ -999,6 +999,38 @@ func TestInspectStripSummary(t *testing.T) {
 		f.Close()
 		if limit := 4 * summaryMaxLong * 224; err != nil || cfg.Width > limit || cfg.Height > limit {
 			t.Errorf("%s: summary.png is %dx%d (%v), want each side under %d", name, cfg.Width, cfg.Height, err, limit)
+		}
+	}
+}
+
+// TestParseClass: --class takes a label (in any case) or an index; a name
+// that is neither lists the labels holding it, else the first labels (it
+// said "see vitctl convert-info", a command that does not exist).
+func TestParseClass(t *testing.T) {
+	labels := []string{"tabby", "tiger cat", "Persian cat", "goldfish"}
+	for _, tc := range []struct {
+		arg  string
+		want int
+		err  string
+	}{
+		{"", -1, ""},
+		{"Persian cat", 2, ""},
+		{"TIGER CAT", 1, ""},
+		{"3", 3, ""},
+		{"4", 0, "--class 4: the model has 4 classes, numbered 0 to 3"},
+		{"Cat", 0, `--class "Cat": not one of the model's 4 labels nor a class index; labels holding it: "tiger cat", "Persian cat"`},
+		{"gold", 0, `--class "gold": not one of the model's 4 labels nor a class index; the label holding it: "goldfish"`},
+		{"dog", 0, `--class "dog": not one of the model's 4 labels nor a class index; its labels: "tabby", "tiger cat", "Persian cat", "goldfish"`},
+	} {
+		got, err := parseClass(tc.arg, labels)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%q: error %v, want %q", tc.arg, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%q: %d, %v; want %d", tc.arg, got, err, tc.want)
 		}
 	}
 }

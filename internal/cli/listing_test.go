@@ -251,6 +251,88 @@ func TestListedFolders(t *testing.T) {
 	}
 }
 
+// TestListedNonImages: a list (stdin, --from-file, -0) is taken as a
+// folder is: what find prints beside the photos (notes.txt, .DS_Store,
+// Thumbs.db, desktop.ini, macOS's ._NAME, a HEIC) is passed over with one
+// note, where each was tried and failed (exit 1), in classify, embed and
+// inspect-attention; --all-files tries them (but ._NAME), a file named as
+// an argument is tried, and shards and merge --from-file agree.
+func TestListedNonImages(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := write("a.png", string(png)), write("b.PNG", string(png))
+	others := []string{write("notes.txt", "x"), write(".DS_Store", "x"), write("Thumbs.db", "x"), write("desktop.ini", "x")}
+	meta := write("._a.png", "\x00\x05\x16\x07 metadata")
+	list := []string{dir, a, others[0], others[1], meta, others[2], b, others[3]}
+	lines, nuls := strings.Join(list, "\n")+"\n", strings.Join(list, "\x00")
+	listFile := write("list", lines) // "list" is no image name either: never in the note, as it is not in the list
+	note := "; 1 folder in the list skipped (" + dir + "): a list names files, a folder is searched for images when it is an argument" +
+		"; 4 files in the list skipped for their names, as in folders (" + others[0] + ", " + others[1] + ", " + others[2] + ", …; --all-files tries every file)" +
+		"; 1 macOS metadata file skipped (._NAME: what macOS writes beside a file it copies, not an image)\n"
+	attn := filepath.Join(t.TempDir(), "attn")
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{lines, []string{"classify", "-"}, "classified 2 of 2 images in "},
+		{nuls, []string{"classify", "-0", "-"}, "classified 2 of 2 images in "},
+		{"", []string{"classify", "--from-file", listFile}, "classified 2 of 2 images in "},
+		{lines, []string{"embed", "-"}, "embedded 2 of 2 images in "},
+		{lines, []string{"inspect-attention", "--out", attn, "-"}, "inspected 2 of 2 images in "},
+	} {
+		code, _, errs := run(t, tc.stdin, append(tc.args, "-m", "fashion-vit")...)
+		if code != ExitOK || !strings.Contains(errs, tc.want) || !strings.HasSuffix(errs, note) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 0, %q and %q", tc.args, code, errs, tc.want, note)
+		}
+	}
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{lines, []string{"classify", "--all-files", "-"}, "classified 2 of 6 images in "}, // ._a.png passed over still, as in folders
+		{"", []string{"classify", others[0]}, others[0] + ": not a supported image"},
+		{"", []string{"classify", meta}, meta + ": a macOS metadata file"},
+	} {
+		code, _, errs := run(t, tc.stdin, append(tc.args, "-m", "fashion-vit")...)
+		if code != ExitFailed || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 1 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	heic := write("IMG_0001.HEIC", heic)
+	want := "vitctl: no images found in the paths read from stdin; 2 files in the list skipped for their names, as in folders (" + others[0] + ", " + heic +
+		"; --all-files tries every file), 1 of them a HEIC image, which vitctl cannot decode: convert it to JPEG first"
+	if code, _, errs := run(t, others[0]+"\n"+heic+"\n", "classify", "-m", "fashion-vit", "-"); code != ExitFailed || !strings.HasPrefix(errs, want) {
+		t.Errorf("a list of no images: exit %d, stderr %q, want exit 1 and %q", code, errs, want)
+	}
+	// The shards between them hold the two images, counting the entries
+	// they passed over; merge takes the same list and finds no input missing.
+	var files []string
+	for i := range 3 {
+		out := filepath.Join(t.TempDir(), fmt.Sprintf("shard-%d.jsonl", i))
+		code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--shard", fmt.Sprintf("%d/3", i), "-o", "jsonl", "--out", out, "--from-file", listFile)
+		if code != ExitOK || !strings.Contains(errs, " of 8 inputs\n") {
+			t.Fatalf("shard %d/3: exit %d\n%s", i, code, errs)
+		}
+		files = append(files, out)
+	}
+	code, _, errs := run(t, "", append([]string{"merge", "--from-file", listFile}, files...)...)
+	if code != ExitOK || !strings.Contains(errs, "every one of the 2 inputs has one record\n") {
+		t.Errorf("merge: exit %d\n%s", code, errs)
+	}
+}
+
 // TestFolderLinks: a folder walk treats a link to a folder as a folder:
 // without -r a sub-folder not searched (it was "a file skipped for its
 // name", and with --all-files "is a directory, not an image file"), with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -53,14 +54,17 @@ is for another path. docs/scale.md shows a whole sharded run.`,
 	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
-	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders, not only those named as images (classify --all-files)")
-	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it is passed over, as classify passes it over)")
+	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders and lists, not only those named as images (classify --all-files)")
+	f.StringVar(&o.fromFile, "from-file", "", "the list of paths the run read with --from-file; every one must have one record (a folder in it, or a file not named as an image without --all-files, is passed over, as classify passes it over)")
 	f.BoolVarP(&o.null, "null", "0", false, "the paths of --from-file or - are separated by NUL bytes")
 	return cmd
 }
 
 func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) error {
 	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkResultsName("--out", o.out, "jsonl"); err != nil {
 		return err
 	}
 	if err := checkMergeFiles(files, o.out); err != nil {
@@ -119,7 +123,8 @@ func noRecords(files []string) error {
 	return fmt.Errorf("no records found in %s: nothing to merge", andList(names))
 }
 
-// checkMergeFiles refuses a file named twice and --out among the files, as
+// checkMergeFiles refuses a folder (the shards' results/, meant for the
+// files in it), a file named twice and --out among the files, as
 // a glob rerun after a first merge into the same folder names it
 // (results/*.jsonl with --out results/all.jsonl): each would read as every
 // record twice.
@@ -129,6 +134,9 @@ func checkMergeFiles(files []string, out string) error {
 	for i, name := range files {
 		if seen[i], _ = os.Stat(name); seen[i] == nil {
 			continue
+		}
+		if seen[i].IsDir() {
+			return usagef("%s is a folder: give the shards' files in it (%s)", name, filepath.Join(name, "*.jsonl"))
 		}
 		if outSt != nil && os.SameFile(seen[i], outSt) {
 			return usagef("%s is --out %s, the merged file: leave it out of the files to merge", name, out)
@@ -189,8 +197,8 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	want, named := map[string]bool{}, map[string]bool{}
 	var missing, extra []string
 	for _, in := range inputs {
-		if !m.Has(in.path) && lst.listedFolder(in) {
-			continue // classify passed over it, as a folder named in a list
+		if !m.Has(in.path) && lst.passesOver(in) {
+			continue // classify passed over it: a folder, or a file not named as an image, named in a list
 		}
 		named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {

@@ -132,7 +132,9 @@ func TestMergeNoRecords(t *testing.T) {
 // list, embed's vectors) and files that are not records at all are
 // refused as classify --resume refuses them, naming the file and the line,
 // with exit status 2, no --out written and nothing on stdout (the good
-// file before the refused one included); merge took the first two.
+// file before the refused one included); merge took the first two. A
+// folder (results/ for results/*.jsonl) is refused so too (it was "merge:
+// reading DIR: is a folder, not a file", exit 1).
 func TestMergeRefusesNotResults(t *testing.T) {
 	dir, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
 	good := filepath.Join(dir, "good.jsonl")
@@ -158,6 +160,7 @@ func TestMergeRefusesNotResults(t *testing.T) {
 		{labels, "vitctl: " + labels + ` does not hold classify results (line 1: the record for a.png has no "model_sha256" and no "top_k" nor "error": "{\"path\":\"a.png\",\"label\":\"cat\"}"); merge joins the files classify -o jsonl --out wrote` + "\n"},
 		{embed, "vitctl: " + embed + ` does not hold classify results (line 1: the record for ` + img + ` has no "top_k" nor "error": `},
 		{notes, "vitctl: " + notes + ` is not a vitctl JSONL results file (its first line is not a JSON record with a "path": "some notes"); merge joins the files classify -o jsonl --out wrote` + "\n"},
+		{dir, "vitctl: " + dir + " is a folder: give the shards' files in it (" + filepath.Join(dir, "*.jsonl") + ")\n"},
 	} {
 		os.Remove(out)
 		code, _, errs := run(t, "", "merge", "--out", out, good, tc.file)

@@ -34,7 +34,7 @@ type scaleFlags struct {
 
 func (f *scaleFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "", "take only shard I of N of the inputs: I/N (0-based), or auto or auto/N for the index of a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm array (SLURM_ARRAY_TASK_ID) and the count N, JOB_COMPLETION_COUNT or SLURM_ARRAY_TASK_COUNT; an input's shard is a hash of its path below the folder given")
-	fs.StringVar(&f.fromFile, "from-file", "", "read input paths from this file too, one per line (- for stdin)")
+	fs.StringVar(&f.fromFile, "from-file", "", "read input paths from this file too, one per line (- for stdin); as in a folder, files not named as images are passed over unless --all-files")
 	fs.BoolVarP(&f.null, "null", "0", false, "paths read from --from-file or - are separated by NUL bytes, as find -print0 writes them")
 	fs.StringVar(&f.out, "out", "", "write the results to this file instead of stdout (through a temporary file renamed when the run ends; appended to with --resume); without -o, a name ending in .json, .jsonl, .ndjson or .csv picks that format")
 	fs.BoolVar(&f.resume, "resume", false, "with --out FILE.jsonl (or -o jsonl --out FILE): skip the inputs FILE has a record for and append a record for each other input as soon as it is done, so a killed run is finished by running it again")
@@ -84,8 +84,8 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 // scaleRun is one run's inputs and where its records go.
 type scaleRun struct {
 	inputs  []input   // this shard's inputs still to do, in listing order
-	listed  int       // inputs listed, all shards together, less folders (below)
-	folders int       // folders named in lists, of this shard's share, passed over
+	listed  int       // inputs listed, all shards together, less those passed over (below)
+	passed  int       // folders and files named in lists, of this shard's share, passed over (listing.dropListed)
 	skipped int       // inputs the --resume file already has, or listed twice
 	kept    int       // inputs the --resume file already has, each once
 	keptImg int       // the images of those inputs (a .npy file may hold several)
@@ -115,8 +115,9 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 		all = append(all, list...)
 	}
-	all = l.dropFolders(all, f.spec.Owns)
-	r := &scaleRun{listed: len(all), folders: len(l.folders), w: s.out, out: f.out}
+	n := len(all)
+	all = l.dropListed(all, f.spec.Owns)
+	r := &scaleRun{listed: len(all), passed: n - len(all), w: s.out, out: f.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
 	}
@@ -262,6 +263,9 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
 		return readList(stdin, "stdin", sep), nil
 	}
+	if isDir(name) {
+		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
+	}
 	fh, err := openUserFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("--from-file: %w", err)
@@ -273,7 +277,7 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 // describe says on stderr what sharding and resuming left to do.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
 	if f.shard != "" {
-		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.folders, nouns(r.listed+r.folders, "input"))
+		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.passed, nouns(r.listed+r.passed, "input"))
 	}
 	if f.resume && (len(r.inputs) > 0 || r.kept == 0) { // else upToDate says so
 		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))

@@ -347,7 +347,8 @@ func TestResumeRefusesNotResults(t *testing.T) {
 
 // TestOutIsAPhoto: an --out file named like an image (vitctl classify
 // --out *.png: the shell hands --out the first photo), or that is one of
-// the inputs, is refused with exit status 2 and every file left as it was.
+// the inputs, is refused with exit status 2 and every file left as it was;
+// so is a model file (convert, finetune) or merge's records named so.
 func TestOutIsAPhoto(t *testing.T) {
 	dir := t.TempDir()
 	photo, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
@@ -361,6 +362,7 @@ func TestOutIsAPhoto(t *testing.T) {
 	batch := filepath.Join(dir, "batch.npy")
 	writeNpy(t, batch, []int{2, 3, 28, 28})
 	const named = ": a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)"
+	const model = ": a %s name, for a model file, which is not one; give a name such as model.gguf (after --out, a shell pattern such as *%s hands it the first file it matches)"
 	const input = ": is also one of the inputs, which the results would replace; give another file"
 	for _, tc := range []struct {
 		args []string
@@ -374,6 +376,12 @@ func TestOutIsAPhoto(t *testing.T) {
 		{[]string{"classify", "--all-files", "-o", "jsonl", "--resume", "--out", dat, b, filepath.Join(dir, ".", "photo.dat")}, input},
 		{[]string{"embed", "--out", batch, batch}, ": is the input " + batch + "; writing it would overwrite that file: give another name"},
 		{[]string{"embed", "--out", a, b}, fmt.Sprintf(named, ".png", "npy", ".png")},
+		// A model file or merged records under a photo's name: convert and
+		// finetune wrote a GGUF file over a.png, merge its JSONL records.
+		{[]string{"convert", "../../testdata/models/fashion-vit", "--out", a}, fmt.Sprintf(model, ".png", ".png")},
+		{[]string{"finetune", dir, "--epochs", "1", "--out", filepath.Join(dir, "m.JPG")}, fmt.Sprintf(model, ".jpg", ".jpg")},
+		{[]string{"finetune", dir, "--epochs", "1", "--out", batch}, fmt.Sprintf(model, ".npy", ".npy")},
+		{[]string{"merge", "--out", a, b}, fmt.Sprintf(named, ".png", "jsonl", ".png")},
 	} {
 		before := map[string]string{}
 		ents, _ := os.ReadDir(dir)
@@ -381,7 +389,11 @@ func TestOutIsAPhoto(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
 			before[e.Name()] = string(b)
 		}
-		code, _, errs := run(t, "", append([]string{tc.args[0], "-m", "fashion-vit"}, tc.args[1:]...)...)
+		args := tc.args
+		if args[0] != "convert" && args[0] != "merge" {
+			args = append([]string{args[0], "-m", "fashion-vit"}, args[1:]...)
+		}
+		code, _, errs := run(t, "", args...)
 		want := "--out " + tc.args[slices.Index(tc.args, "--out")+1] + tc.want
 		if code != ExitUsage || !strings.Contains(errs, want) {
 			t.Errorf("%q: exit %d, want 2 and %q\n%s", tc.args, code, want, errs)
@@ -497,6 +509,7 @@ func TestScaleFlagErrors(t *testing.T) {
 		{[]string{"--shard", "3/3", img}, "--shard \"3/3\""},
 		{[]string{"--shard", "auto", img}, "neither JOB_COMPLETION_INDEX"},
 		{nil, "missing argument: give images"},
+		{[]string{"--from-file", imagesDir}, "--from-file " + imagesDir + ": is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)"},
 	} {
 		code, _, errs := run(t, "", append([]string{"classify"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
@@ -519,7 +532,8 @@ func TestFromFileMissing(t *testing.T) {
 
 // TestFromFileStdinLines: --from-file - reads newline-separated paths from
 // stdin, as a "-" argument does: CRLF line ends and blank lines are fine,
-// and a name ending in a space is taken as it is.
+// and a name ending in a space is taken as it is (with --all-files: named
+// ".png ", it is no image name, and a folder walk would pass it over).
 func TestFromFileStdinLines(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	dir := t.TempDir()
@@ -529,7 +543,7 @@ func TestFromFileStdinLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(spaced, b, 0o644)
-	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--from-file", "-")
+	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--all-files", "--from-file", "-")
 	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img || paths[1] != spaced {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
 	}

@@ -278,6 +278,9 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, 
 	return pairs, empty, nil
 }
 
+// readCSV reads a CSV list: rows of path,label, or, after a header row
+// naming them (csvColumns), whichever columns the header names, other
+// columns aside.
 func readCSV(path string) ([][2]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -287,6 +290,7 @@ func readCSV(path string) ([][2]string, error) {
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	var pairs [][2]string
+	cols := [2]int{0, 1}
 	for line := 1; ; line++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -295,18 +299,45 @@ func readCSV(path string) ([][2]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if len(rec) < 2 {
+		if line == 1 {
+			if c, ok := csvColumns(rec); ok {
+				cols = c
+				continue // header
+			}
+		}
+		if n := max(cols[0], cols[1]) + 1; len(rec) < n && n > 2 {
+			return nil, fmt.Errorf("%s:%d: %d fields; the header names %d (the path in column %d, the label in column %d)", path, line, len(rec), n, cols[0]+1, cols[1]+1)
+		} else if len(rec) < n {
 			return nil, fmt.Errorf("%s:%d: want path,label", path, line)
 		}
-		if line == 1 && strings.EqualFold(rec[0], "path") && strings.EqualFold(rec[1], "label") {
-			continue // header
-		}
-		if err := checkRow(rec[0], rec[1]); err != nil {
+		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		pairs = append(pairs, [2]string{relTo(path, rec[0]), rec[1]})
+		pairs = append(pairs, [2]string{relTo(path, rec[cols[0]]), rec[cols[1]]})
 	}
 	return pairs, nil
+}
+
+// csvColumns reads a CSV list's header row: the columns of the path (named
+// path, file, filename or image) and of the label (label or class), in any
+// case, as lists made by others name them (file,test_index,label_id,label
+// in testdata/images/fashion); ok is false for a row naming neither, the
+// list's first row of data.
+func csvColumns(rec []string) (cols [2]int, ok bool) {
+	cols = [2]int{-1, -1}
+	for i, name := range rec {
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "path", "file", "filename", "image":
+			if cols[0] < 0 {
+				cols[0] = i
+			}
+		case "label", "class":
+			if cols[1] < 0 {
+				cols[1] = i
+			}
+		}
+	}
+	return cols, cols[0] >= 0 && cols[1] >= 0
 }
 
 func readJSONL(path string) ([][2]string, error) {

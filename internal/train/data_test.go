@@ -26,6 +26,12 @@ func TestOpenLists(t *testing.T) {
 		{"a.csv", "path,label\nx/1.png,cat\n/abs/2.png,dog\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "x/1.png"), "/abs/2.png"}, ""},
 		{"b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n", []string{"a", "b"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: want path,label"},
+		// A header names the columns: Fashion-MNIST's samples were read
+		// as a row of path "file", label "label_id", and 30 more of
+		// labels "0" to "9".
+		{"h.csv", "file,test_index,label_id,label\n1.png,0,9,Ankle boot\n2.png,1,2,Pullover\n", []string{"Ankle boot", "Pullover"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
+		{"i.csv", "Label, Image\ncat,1.png\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
+		{"j.csv", "file,test_index,label_id,label\n1.png,0,9\n", nil, nil, "j.csv:2: 3 fields; the header names 4 (the path in column 1, the label in column 4)"},
 		{"d.jsonl", "{\"path\": 3}\n", nil, nil, "d.jsonl:1: \"path\" is a number, not a string; want {\"path\": ..., \"label\": ...}"},
 		// Rows that named the list's folder ("is a directory") or a class
 		// named "", or said only "want {...}" whatever was wrong.

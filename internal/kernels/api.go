@@ -67,6 +67,11 @@ type Epilogue struct {
 	InBF16 bool
 }
 
+// none reports whether ep leaves the product as it is.
+func (ep *Epilogue) none() bool {
+	return ep.Bias == nil && ep.Residual == nil && ep.Act == ActNone && !ep.RoundBF16
+}
+
 // PackedB is a weight matrix W of shape (N, K), PyTorch's (out, in) layout,
 // prepared once at model load for repeated products x·Wᵀ.
 type PackedB struct {

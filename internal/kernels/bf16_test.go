@@ -393,8 +393,14 @@ func TestEpilogueRoundBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
 	for _, p := range []Precision{FP32, BF16, INT8} {
 		for _, im := range impls(p) {
-			for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 70}} {
-				c := newLinearCase(r, s.m, s.n, s.k, s.k+3, s.n+2, true, true, ActGELU)
+			for si, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 70}, {12, 64, 600}, {13, 70, 40}} {
+				// The last two: K over a block, and no other epilogue.
+				full := si < 4
+				act := ActNone
+				if full {
+					act = ActGELU
+				}
+				c := newLinearCase(r, s.m, s.n, s.k, s.k+3, s.n+2, full, full, act)
 				c.pb = c.pb.To(p)
 				name := fmt.Sprintf("%v/impl=%s/%dx%dx%d", p, im.name, s.m, s.n, s.k)
 				withLow(p, im, func() {
@@ -417,8 +423,12 @@ func roundedOutput(t *testing.T, name string, c *linearCase) {
 		roundRowBF16(row, row)
 	}
 	got, gotAll := guardedMatrix(rand.New(rand.NewPCG(9, 9)), c.m, c.n, c.ldy)
-	copy(got, c.res)
-	Linear(NewPool(2), got, c.ldy, c.x, c.ldx, c.m, c.pb, Epilogue{Bias: c.bias, Act: c.act, Residual: got, RoundBF16: true})
+	ep := Epilogue{Bias: c.bias, Act: c.act, RoundBF16: true}
+	if c.res != nil {
+		copy(got, c.res)
+		ep.Residual = got
+	}
+	Linear(NewPool(2), got, c.ldy, c.x, c.ldx, c.m, c.pb, ep)
 	if d := firstDiff(gotAll, wantAll); d >= 0 {
 		t.Fatalf("%s: RoundBF16 output [%d] = %v, want %v", name, d, gotAll[d], wantAll[d])
 	}

@@ -243,7 +243,7 @@ func (g *gemm) item(s *scratch, it int) {
 		}
 	}
 	// One pass over K and nothing to add: full tiles go straight to c.
-	direct := g.k <= kcBlock && g.ep.Bias == nil && g.ep.Residual == nil && g.ep.Act == ActNone
+	direct := g.k <= kcBlock && g.ep.none()
 	for q := p0; q < p1; q++ {
 		col0 := q * nr
 		narrow := g.n-col0 <= 16 && k32.tile16 != nil // e.g. T = 197 in Q·Kᵀ: 5

@@ -102,7 +102,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if opts.out == "" {
 		return usagef("convert: --out OUT.gguf is required (the model file to write)")
 	}
-	name := opts.dtype
+	name := strings.ToLower(opts.dtype)
 	if n, ok := dtypeAliases[name]; ok {
 		name = n
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,7 @@ the last epoch's state for --resume.`,
 }
 
 func (o *finetuneOptions) recipe() (train.Recipe, error) {
+	o.trainMode = strings.ToLower(o.trainMode) // HEAD, Last:2
 	r := train.DefaultRecipe(o.trainMode)
 	if o.epochs != 0 || o.epochsSet {
 		r.Epochs = o.epochs

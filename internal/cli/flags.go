@@ -270,7 +270,8 @@ func (o *outputFlags) follow(path string) string {
 }
 
 // enumValue is a flag whose value is one of names (or an alias of one),
-// refused when parsed otherwise. It starts as val, which may be empty.
+// in any letter case (names and aliases are lower case), refused when
+// parsed otherwise. It starts as val, which may be empty.
 type enumValue struct {
 	val     string
 	names   []string
@@ -280,6 +281,7 @@ type enumValue struct {
 }
 
 func (e *enumValue) Set(s string) error {
+	s = strings.ToLower(s)
 	if a, ok := e.aliases[s]; ok {
 		s = a
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -27,8 +29,9 @@ func TestValidationSelectsNothing(t *testing.T) {
 	}
 }
 
-// TestEnumFlags: enum flags take their names and aliases and refuse the
-// rest when parsed, with the flag and the choices in one line.
+// TestEnumFlags: enum flags take their names and aliases, in any letter
+// case, and refuse the rest when parsed, with the flag and the choices in
+// one line.
 func TestEnumFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -40,6 +43,9 @@ func TestEnumFlags(t *testing.T) {
 		{[]string{"--precision", "fp16"}, `want fp32, bf16 or int8`},
 		{[]string{"-o", "jsonl"}, "jsonl"},
 		{[]string{"-o", "xml"}, "want text, json, jsonl or csv"},
+		{[]string{"--precision", "BF16"}, "bf16"}, // any letter case
+		{[]string{"--precision", "Q8_0"}, "int8"},
+		{[]string{"-o", "JSON"}, "json"},
 	} {
 		var o classifyOptions
 		o.output = newOutputFlags("text", "json", "jsonl", "csv")
@@ -76,5 +82,31 @@ func TestFlagHelp(t *testing.T) {
 				t.Errorf("%s --%s: help ends with a full stop: %q", cmd.Name(), f.Name, f.Usage)
 			}
 		})
+	}
+}
+
+// TestFlagValuesIgnoreCase: the named choices of other flags are taken in
+// any letter case too: --kernel (and $VITCTL_KERNEL), convert's --dtype,
+// finetune's --train and inspect-attention's --method.
+func TestFlagValuesIgnoreCase(t *testing.T) {
+	k := kernelFlags{name: "AUTO"}
+	if err := k.validate(); err != nil {
+		t.Errorf("--kernel AUTO: %v", err)
+	}
+	t.Setenv(kernelEnv, "Generic")
+	if err := (&kernelFlags{}).validate(); err != nil {
+		t.Errorf("$%s=Generic: %v", kernelEnv, err)
+	}
+	if m, err := parseMethods("Rollout,RELEVANCE"); err != nil || !slices.Equal(m, []string{"rollout", "relevance"}) {
+		t.Errorf("--method Rollout,RELEVANCE: %v, %v", m, err)
+	}
+	o := finetuneOptions{trainMode: "Last:2", batch: 8, workers: 1, out: "m.gguf"}
+	if r, err := o.recipe(); err != nil || r.Train != "last:2" {
+		t.Errorf("--train Last:2: %q, %v", r.Train, err)
+	}
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	src := filepath.Join(testdataDir, "models", "vit-p16-gelu")
+	if code, _, errs := run(t, "", "convert", src, "--dtype", "F16", "--out", out); code != ExitOK {
+		t.Errorf("convert --dtype F16: exit %d: %s", code, errs)
 	}
 }

@@ -21,7 +21,7 @@ var inspectMethods = []string{"rollout", "relevance", "grad-rollout"}
 func parseMethods(s string) ([]string, error) {
 	var out []string
 	for _, m := range strings.Split(s, ",") {
-		m = strings.TrimSpace(m)
+		m = strings.ToLower(strings.TrimSpace(m))
 		if !slices.Contains(inspectMethods, m) {
 			return nil, usagef("--method %q: want a list of %s", s, strings.Join(inspectMethods, ", "))
 		}

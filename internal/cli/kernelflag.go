@@ -26,9 +26,9 @@ func (k *kernelFlags) register(f *pflag.FlagSet) {
 // environment.
 func (k *kernelFlags) choice() (name, from string) {
 	if k.name != "" {
-		return k.name, "--kernel"
+		return strings.ToLower(k.name), "--kernel"
 	}
-	return os.Getenv(kernelEnv), "$" + kernelEnv
+	return strings.ToLower(os.Getenv(kernelEnv)), "$" + kernelEnv
 }
 
 // validate checks that this machine runs the kernel asked for, selecting

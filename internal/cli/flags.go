@@ -117,7 +117,10 @@ func checkThreads(flag string, n int) error {
 	if n > maxThreads {
 		return usagef("%s %d: at most %d (this process may use %d CPUs)", flag, n, maxThreads, kernels.DefaultThreads())
 	}
-	return atLeast1(flag, n)
+	if n < 1 {
+		return usagef("%s %d: must be at least 1 (without %s: the %d CPUs this process may use)", flag, n, flag, kernels.DefaultThreads())
+	}
+	return nil
 }
 
 // imageSizeFlags is --image-size: the model's own size, or N, or WxH.

@@ -20,10 +20,11 @@ const (
 	DefaultMaxBytes = 128 << 20
 )
 
-// IsURL reports whether s names an http or https URL.
+// IsURL reports whether s names an http or https URL, or is meant to:
+// "https://" alone is one (without a host, which Get says), not a path.
 func IsURL(s string) bool {
-	scheme, rest, ok := strings.Cut(s, "://")
-	return ok && rest != "" && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
 }
 
 // Getter downloads whole resources.
@@ -97,6 +98,9 @@ func (g *Getter) get(ctx context.Context, rawURL, rangeSpec string) (*http.Respo
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bad URL: %w", unwrap(err))
+	}
+	if req.URL.Host == "" {
+		return nil, errors.New("bad URL: no host after //")
 	}
 	if rangeSpec != "" {
 		req.Header.Set("Range", rangeSpec)

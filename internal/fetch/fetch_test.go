@@ -13,11 +13,21 @@ import (
 
 func TestIsURL(t *testing.T) {
 	for s, want := range map[string]bool{
-		"http://x/a.jpg": true, "HTTPS://x": true, "https://": false, "ftp://x/a": false,
+		"http://x/a.jpg": true, "HTTPS://x": true, "https://": true, "ftp://x/a": false,
 		"photos/a.jpg": false, "http:/x": false, "C:\\x.png": false, "-": false,
 	} {
 		if IsURL(s) != want {
 			t.Errorf("IsURL(%q) = %v", s, !want)
+		}
+	}
+}
+
+// TestNoHost: a URL without a host is refused as such, before any request,
+// where "http://" used to be read as a file name (no such file).
+func TestNoHost(t *testing.T) {
+	for _, u := range []string{"http://", "https:///photo.jpg"} {
+		if _, err := (&Getter{}).Get(context.Background(), u); err == nil || err.Error() != "bad URL: no host after //" {
+			t.Errorf("%s: %v, want bad URL: no host after //", u, err)
 		}
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/vitctl/vitctl/internal/prep"
 	"golang.org/x/sys/cpu"
+
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // TestResampleRowsAVX2 runs the row kernels and their Go twins on random

@@ -1,9 +1,10 @@
 package kernels
 
 import (
-	"golang.org/x/sys/unix"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // cpuTime is the CPU time the process has used. On a host shared with

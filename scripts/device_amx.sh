@@ -19,6 +19,8 @@
 # again with workers spinning 2 ms before they park, fp32 batch 16; three
 # rounds so the layouts alternate; then BenchmarkViTTi16, the same for the
 # built-in model's shape, once), vitctl benchmark in bf16 and int8 at 1–16 threads,
+# fp32 and bf16 on the AVX-512 kernels at 1 and 16 threads (bf16 "via fp32", as on
+# Intel CPUs without AMX, must not be slower),
 # and scaling.py (vitctl vs ONNX Runtime vs PyTorch, about two minutes).
 # About six minutes in all; PART picks fewer. Back here,
 # scripts/bench_summary.py OUT/kernels_bench.txt prints its benchmarks as
@@ -88,6 +90,13 @@ run)
 			timeout 90 .device/vitctl benchmark --arch vit-b --patch 16 --batch 1 --threads 1,2,4,8,16 \
 				--precision $p --time 1s --warmup 300ms -o json >"$out/vitctl_$p.json" 2>>"$out/machine.txt"
 			echo "vitctl $p: exit $?" | tee -a "$out/machine.txt"
+		done
+		# bf16 on the fp32 tiles (Intel without AMX) must not be slower than
+		# fp32: both on the AVX-512 kernels, side by side.
+		for p in fp32 bf16; do
+			timeout 60 .device/vitctl benchmark --arch vit-b --patch 16 --batch 1 --threads 1,16 \
+				--precision $p --kernel avx512 --time 1s --warmup 300ms -o json >"$out/vitctl_via_$p.json" 2>>"$out/machine.txt"
+			echo "vitctl avx512 $p: exit $?" | tee -a "$out/machine.txt"
 		done
 	fi
 	if has scaling; then

@@ -46,10 +46,10 @@ FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find
 prints beside photos) is passed over with a note unless --all-files, and so
 are macOS's ._IMG_0001.jpg metadata files and folders (find DIR prints DIR);
-a file named as an argument is tried whatever its name. A file that cannot be read is reported
-and skipped; the exit status is 1 if any file failed. Without -m the
-built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models lists the
-built-in models.
+a file named as an argument is tried whatever its name. A file that cannot
+be read is reported and skipped; the exit status is 1 if any file failed.
+Without -m the built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models
+lists the built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);

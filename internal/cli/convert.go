@@ -52,7 +52,8 @@ classifier (Hugging Face ViTModel, timm num_classes=0) convert too: vitctl
 embed gives their feature vectors. --info prints what SRC (also a .gguf
 model file, or a built-in model's name) holds (architecture, sizes, labels,
 preprocessing, dtype) without writing.`,
-		Example: `  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
+		Example: `  vitctl convert testdata/models/fashion-vit --out fashion-vit.gguf
+  # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert vit-base-patch16-224 --out vit-b16-f16.gguf --dtype f16 --verify

@@ -44,9 +44,9 @@ func newEvalCmd(s streams) *cobra.Command {
 F1, and the confusion matrix (rows: true class, columns: predicted). DATA is
 a folder with one sub-folder per class or a .csv or .jsonl file of
 path,label (a CSV's header may name its columns: path, file, filename or
-image, and label or class), as for finetune; every label must be one of the model's (letter
-case and underscores for spaces aside, where that leaves one label). Images
-that cannot be read are reported and skipped (exit status 1).
+image, and label or class), as for finetune; every label must be one of the
+model's (letter case and underscores for spaces aside, where that leaves one
+label). Images that cannot be read are reported and skipped (exit status 1).
 
 For a model of more than 30 classes, the text tables and --plot show only
 the data set's classes, and the predictions of any other class in one

@@ -47,14 +47,15 @@ func newFinetuneCmd(s streams) *cobra.Command {
 		Short: "Teach a model your own classes (training on the CPU)",
 		Long: `Finetune trains a new classifier, and with --train last:N or all the encoder
 too, on labelled images, and writes an ordinary model file with the new
-labels that classify, eval and inspect use as is. It records the base
+labels that classify, eval and inspect-attention use as is. It records the base
 model, the recipe and the validation accuracy in the file's metadata.
 
 DATA is a folder with one sub-folder of images per class (the folder name is
 the label, as torchvision's ImageFolder), or a .csv or .jsonl file of
 path,label (a CSV's header may name its columns: path, file, filename or
-image, and label or class). Validation: --val DIR, or --val-split F of DATA (default 0.2,
-shuffled with Python's random.Random(--seed) over the sorted paths).
+image, and label or class). Validation: --val DIR, or --val-split F of DATA
+(default 0.2, shuffled with Python's random.Random(--seed) over the sorted
+paths).
 
 --train all (the default) trains every encoder layer with the new
 classifier, with augmentation (random resized crop, flip); last:N trains only
@@ -70,7 +71,9 @@ matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 validation accuracy is kept: OUT is written after each epoch that improves
 it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
 the last epoch's state for --resume.`,
-		Example: `  vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
+		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
+  vitctl classify -m fashion-mine.gguf testdata/images/fashion
+  vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
   vitctl finetune labels.csv --out mine.gguf -m vit-small.gguf --train last:2 --epochs 3 -o json
   vitctl classify -m flowers.gguf garden.jpg`,
 		Args: dataArg(),

@@ -147,7 +147,7 @@ func (in *inputFlags) listing() *listing {
 
 func (in *inputFlags) register(f *pflag.FlagSet) {
 	f.BoolVarP(&in.recursive, "recursive", "r", false, "descend into sub-folders of the folders given")
-	f.BoolVar(&in.allFiles, "all-files", false, "in folders and lists (-, --from-file), take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
+	f.BoolVar(&in.allFiles, "all-files", false, "in folders and in lists of paths (-, or classify's --from-file), take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
 	in.decodeFlags.register(f)
 }
 

@@ -76,10 +76,11 @@ func newInspectCmd(s streams) *cobra.Command {
 probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it (and
 the maps through all layers over the whole photo too), into one sub-folder
-of DIR per image (named after the image file; -2, -3, … when
-names repeat), put in place only when all its pictures are written. IMAGE may be an image file, an http(s):// URL of one, a .npy
-file of preprocessed pixels, a folder (its image files; -r for sub-folders
-too) or - to read paths from stdin. Each sub-folder holds:
+of DIR per image (named after the image file; -2, -3, … when names repeat),
+put in place only when all its pictures are written. IMAGE may be an image
+file, an http(s):// URL of one, a .npy file of preprocessed pixels, a folder
+(its image files; -r for sub-folders too) or - to read paths from stdin (a
+list taken as classify takes it). Each sub-folder holds:
 
   input.png               the image as the model saw it
   layerLL_headHH.png      one head of one layer
@@ -121,19 +122,20 @@ Every map is scaled to its own range, low to high, before colouring; by
 default (--scale robust) its values above its 99th percentile are clipped
 first, so that the few high-norm "artifact" patches supervised ViTs grow
 (often in the corners) do not leave the rest dark; --scale minmax does not
-clip. Rollout
-fuses the selected heads of each layer, drops the lowest --discard-ratio of
-each fused map (never CLS-to-CLS), adds the identity, renormalises the rows
-and multiplies through the layers. relevance and grad-rollout explain the
-predicted class, or the one --class names, with the gradient of its logit
-(a float32 backward pass at the model's own image size). Models that classify from the mean of the
-patch tokens (timm avg pooling, no CLS token) show the patch tokens' mean
-attention instead of CLS's. Layers and heads count from 0. The top-k
+clip. Rollout fuses the selected heads of each layer, drops the lowest
+--discard-ratio of each fused map (never CLS-to-CLS), adds the identity,
+renormalises the rows and multiplies through the layers. relevance and
+grad-rollout explain the predicted class, or the one --class names, with the
+gradient of its logit (a float32 backward pass at the model's own image
+size). Models that classify from the mean of the patch tokens (timm avg
+pooling, no CLS token) show the patch tokens' mean attention instead of
+CLS's. Layers and heads count from 0. The top-k
 prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
-  vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all
-  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --fuse max --discard-ratio 0.9 --colormap magma
-  vitctl inspect-attention -m vit-base.gguf cat.jpg --out attn --method rollout,relevance --class 281`,
+  vitctl inspect-attention testdata/images/chelsea.png testdata/images/coffee.png --out attn --layers 11 --method rollout,relevance --mask-outliers
+  vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"
+  vitctl inspect-attention -m fashion-vit testdata/images/chelsea.png --out attn --fuse max --discard-ratio 0.9 --colormap magma
+  vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all`,
 		Args: minArgs(1, "an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}

@@ -37,15 +37,19 @@ run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file, once every file is checked: a failing merge writes no record.
 It fails, naming the files, when a path has two records, the records are
 from two models (model_sha256) or hold top_k lists of two lengths (shards
-run with different -k), a file ends with a torn line (its shard was killed: run it again with --resume), or the files
-hold no record at all. A file named twice, the --out file among the
-files, and a file that is not classify's records (not JSONL records, or
-records without "model_sha256" or without "top_k" or "error": a
-path,label list, embed's vectors), as classify --resume refuses it, are
-usage errors. With the run's inputs (--inputs, -r, --all-files, --from-file, as given to
-classify) it also checks that every input has a record and that no record
-is for another path. docs/scale.md shows a whole sharded run.`,
-		Example: `  vitctl merge --out labels.jsonl results/shard-*.jsonl
+run with different -k), a file ends with a torn line (its shard was killed:
+run it again with --resume), or the files hold no record at all. A file
+named twice, the --out file among the files, and a file that is not
+classify's records (not JSONL records, or records without "model_sha256" or
+without "top_k" or "error": a path,label list, embed's vectors), as classify
+--resume refuses it, are usage errors. With the run's inputs (--inputs, -r,
+--all-files, --from-file, as given to classify) it also checks that every
+input has a record and that no record is for another path. docs/scale.md
+shows a whole sharded run.`,
+		Example: `  vitctl classify -m fashion-vit --shard 0/2 --out shard-0.jsonl testdata/images/fashion
+  vitctl classify -m fashion-vit --shard 1/2 --out shard-1.jsonl testdata/images/fashion
+  vitctl merge --inputs testdata/images/fashion --out labels.jsonl shard-0.jsonl shard-1.jsonl
+  vitctl merge --out labels.jsonl results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },

@@ -29,13 +29,13 @@ func newModelsCmd(s streams) *cobra.Command {
 		Use:   "models",
 		Short: "List the models -m accepts by name",
 		Long: `models lists the models that -m takes by name, without a path: the ones
-built into vitctl (the first, marked *, is the default), then those in vitctl's cache
-($XDG_CACHE_HOME/vitctl), converted on first use from a Hugging Face
-repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The conversion
-of a folder that is gone, or has changed since (-m DIR converts it again),
-is marked stale with the cache folder to delete; an entry whose model file
-is gone or unreadable is left out, with a note on stderr. --notices prints
-the licence notices that come with the built-in models.`,
+built into vitctl (the first, marked *, is the default), then those in
+vitctl's cache ($XDG_CACHE_HOME/vitctl), converted on first use from a
+Hugging Face repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The
+conversion of a folder that is gone, or has changed since (-m DIR converts
+it again), is marked stale with the cache folder to delete; an entry whose
+model file is gone or unreadable is left out, with a note on stderr.
+--notices prints the licence notices that come with the built-in models.`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices`,

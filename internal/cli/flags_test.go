@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/kernels"
 )
 
@@ -99,6 +100,13 @@ func TestFlagValuesIgnoreCase(t *testing.T) {
 	}
 	if m, err := parseMethods("Rollout,RELEVANCE"); err != nil || !slices.Equal(m, []string{"rollout", "relevance"}) {
 		t.Errorf("--method Rollout,RELEVANCE: %v, %v", m, err)
+	}
+	in := inspectOptions{method: "rollout", scaleName: "MinMax", fuse: "MAX", upsample: "Nearest", colormap: "JET"}
+	if err := in.parseChoices(); err != nil || in.fusion != attention.FuseMax || in.cm.String() != "jet" {
+		t.Errorf("inspect-attention --scale MinMax --fuse MAX --upsample Nearest --colormap JET: %v", err)
+	}
+	if l, err := parseIndexList("layers", "ALL", 3, "layers"); err != nil || len(l) != 3 {
+		t.Errorf("--layers ALL: %v, %v", l, err)
 	}
 	o := finetuneOptions{trainMode: "Last:2", batch: 8, workers: 1, out: "m.gguf"}
 	if r, err := o.recipe(); err != nil || r.Train != "last:2" {

@@ -163,7 +163,6 @@ func (o *inspectOptions) validate() error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
-	var err error
 	switch {
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
@@ -178,22 +177,30 @@ func (o *inspectOptions) validate() error {
 	case o.photoSize != 0 && (o.photoSize < 16 || o.photoSize > 16384):
 		return usagef("--photo-size %d: must be between 16 and 16384 (or 0, the photo's own size)", o.photoSize)
 	}
+	return o.parseChoices()
+}
+
+// parseChoices reads the flags that name choices: --method (with --class),
+// --scale, --fuse, --upsample and --colormap.
+func (o *inspectOptions) parseChoices() error {
+	var err error
 	if o.methods, err = parseMethods(o.method); err != nil {
 		return err
 	}
 	if o.class != "" && !needsGrads(o.methods) {
 		return usagef("--class %q: only relevance and grad-rollout explain a class (add --method relevance)", o.class)
 	}
-	if o.scale, err = attention.ParseScale(o.scaleName); err != nil {
+	low := strings.ToLower // choices in any letter case, as enumValue's
+	if o.scale, err = attention.ParseScale(low(o.scaleName)); err != nil {
 		return usagef("--scale: %v", err)
 	}
-	if o.fusion, err = attention.ParseFusion(o.fuse); err != nil {
+	if o.fusion, err = attention.ParseFusion(low(o.fuse)); err != nil {
 		return usagef("--fuse: %v", err)
 	}
-	if o.resample, err = attention.ParseResample(o.upsample); err != nil {
+	if o.resample, err = attention.ParseResample(low(o.upsample)); err != nil {
 		return usagef("--upsample: %v", err)
 	}
-	if o.cm, err = attention.ParseColormap(o.colormap); err != nil {
+	if o.cm, err = attention.ParseColormap(low(o.colormap)); err != nil {
 		return usagef("--colormap: %v", err)
 	}
 	return nil
@@ -202,7 +209,7 @@ func (o *inspectOptions) validate() error {
 // parseIndexList reads "all" or a comma-separated list of indices and
 // ranges ("0,3-5") below n, sorted and without repeats.
 func parseIndexList(flag, s string, n int, what string) ([]int, error) {
-	if s == "all" {
+	if strings.EqualFold(s, "all") {
 		out := make([]int, n)
 		for i := range out {
 			out[i] = i

@@ -534,6 +534,8 @@ func TestFromFileMissing(t *testing.T) {
 // stdin, as a "-" argument does: CRLF line ends and blank lines are fine,
 // and a name ending in a space is taken as it is (with --all-files: named
 // ".png ", it is no image name, and a folder walk would pass it over).
+// A byte order mark before the first path (a list saved by Notepad) is
+// dropped: the first path failed, "no such file".
 func TestFromFileStdinLines(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	dir := t.TempDir()
@@ -543,7 +545,7 @@ func TestFromFileStdinLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(spaced, b, 0o644)
-	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--all-files", "--from-file", "-")
+	code, out, errs := run(t, "\ufeff"+img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--all-files", "--from-file", "-")
 	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img || paths[1] != spaced {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
 	}

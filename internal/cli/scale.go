@@ -131,6 +131,9 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 			if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
 				return nil, usagef("--resume: %w", err)
 			}
+			if _, ok := errors.AsType[*shard.BusyError](err); ok { // another run is resuming it now
+				return nil, fmt.Errorf("--resume: %w: wait for that run to end (the same command then finishes what it left), or give this one another --out", err)
+			}
 			if shard.Foreign(err) { // not a run's records at all
 				return nil, usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
 			}

@@ -312,6 +312,20 @@ func (r *scaleRun) interruptNote() string {
 	return ""
 }
 
+// writeError words an error in writing the records, which stopped the run
+// after done of total inputs: the --out file named (not its temporary),
+// and what became of the records written before.
+func (r *scaleRun) writeError(err error, done, total int) error {
+	switch {
+	case r.log != nil:
+		return fmt.Errorf("writing %s: %w; stopped after %d of %s: the records before are kept in it, and once there is room the same command finishes the run",
+			r.out, statError(err), done, nouns(total, "input"))
+	case r.tmp != nil:
+		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s is not written", r.out, statError(err), done, nouns(total, "input"), r.out)
+	}
+	return fmt.Errorf("writing output: %w; stopped after %d of %s", err, done, nouns(total, "input"))
+}
+
 // jsonlName is name with the extension .jsonl, for a --resume file.
 func jsonlName(name string) string {
 	return strings.TrimSuffix(name, filepath.Ext(name)) + ".jsonl"

@@ -178,6 +178,7 @@ type Log struct {
 	done    map[string]bool
 	model   oneModel
 	topK    oneTopK
+	err     error // of a write that failed: no record is written after it
 	Dropped int64 // bytes of a torn last line removed by Resume
 }
 
@@ -255,7 +256,18 @@ func (l *Log) Write(line []byte) (int, error) {
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		return 0, fmt.Errorf("shard: a record must be one complete line")
 	}
-	return l.f.Write(line)
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.f.Write(line)
+	if err != nil {
+		// Part of the line may be in the file: a record written after it
+		// (a full disk with room again) would make it a corrupt line in
+		// the middle, which Resume refuses, where a torn last line is
+		// dropped.
+		l.err = err
+	}
+	return n, err
 }
 
 // Close syncs the file to storage and closes it.

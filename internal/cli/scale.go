@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,9 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 			}
 			if shard.Foreign(err) { // not a run's records at all
 				return nil, usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
+			}
+			if errors.Is(err, fs.ErrPermission) { // it would be appended to: "reading FILE" said otherwise
+				return nil, fmt.Errorf("--resume: cannot append to %s: %w: make it writable, or give another --out", f.out, statError(err))
 			}
 			return nil, fmt.Errorf("--resume: %w", readError(err))
 		}

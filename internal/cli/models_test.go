@@ -116,7 +116,7 @@ func TestModelsCacheEntries(t *testing.T) {
 		{"intact", func(src, gg string) {}, "f32, converted from this checkpoint folder", ""},
 		{"folder gone", func(src, gg string) { os.RemoveAll(src) }, "; stale: the folder is gone (delete ", ""},
 		{"model file gone", func(src, gg string) { os.Remove(gg) }, "", "GG is missing; left out (delete DIR)\n"},
-		{"model file cut", func(src, gg string) { os.Truncate(gg, 100) }, "", "GG: …(truncated or corrupt file); left out (delete DIR)\n"},
+		{"model file cut", func(src, gg string) { os.Truncate(gg, 100) }, "", "GG: …(truncated or corrupt file: copy or download it again, or re-run vitctl convert); left out (delete DIR)\n"},
 	} {
 		t.Setenv("XDG_CACHE_HOME", t.TempDir())
 		src := filepath.Join(t.TempDir(), "fv")

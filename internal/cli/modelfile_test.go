@@ -55,3 +55,24 @@ func TestDamagedModelFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointFileAsModel: -m naming a checkpoint's weights file (which
+// convert takes) says to give its folder, or to convert it, where it said
+// 'not a GGUF file (bad magic); convert the checkpoint with vitctl
+// convert', in every command that takes -m.
+func TestCheckpointFileAsModel(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	dir := filepath.Join("..", "..", "testdata", "models")
+	for _, tc := range []struct{ file, cmd string }{
+		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "classify"},
+		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "embed"},
+		{filepath.Join(dir, "vit-p8-quickgelu-sharded", "model.safetensors.index.json"), "classify"},
+	} {
+		code, _, errs := run(t, "", tc.cmd, "-m", tc.file, img)
+		want := "vitctl: -m " + tc.file + ": a checkpoint's weights, not a vitctl model file: give -m " + filepath.Dir(tc.file) +
+			", its folder (converted once, then cached), or make a model file with vitctl convert " + tc.file + " --out model.gguf\n"
+		if code != ExitFailed || errs != want {
+			t.Errorf("%s -m %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.cmd, tc.file, code, errs, want)
+		}
+	}
+}

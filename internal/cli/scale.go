@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -173,7 +174,34 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 	}
 	f.describe(s.err, r)
+	if f.resume {
+		r.noteGone(s.err, all)
+	}
 	return r, nil
+}
+
+// noteGone says on stderr which records of the --resume file are for no
+// input of this run (all, every shard's): files removed or renamed since
+// the run that wrote them. They stay in the file, where they were kept
+// without a word, and merge --inputs then refused them as "for paths that
+// are not inputs: were the shards given other inputs?".
+func (r *scaleRun) noteGone(w io.Writer, all []input) {
+	listed := make(map[string]bool, len(all))
+	for _, in := range all {
+		listed[in.path] = true
+	}
+	var gone []string
+	r.log.Paths(func(p string) {
+		if i := strings.LastIndexByte(p, '['); !listed[p] && (i < 0 || !strings.HasSuffix(p, "]") || !listed[p[:i]]) { // FILE[i]: an image of a .npy input
+			gone = append(gone, p)
+		}
+	})
+	if len(gone) == 0 {
+		return
+	}
+	slices.Sort(gone)
+	fmt.Fprintf(w, "%s: %s %s for no input of this run (%s): removed or renamed since? %s in the file, and vitctl merge --inputs will refuse %s\n",
+		r.out, nouns(len(gone), "record"), verb(len(gone), "is", "are"), firstFew(gone), verb(len(gone), "It stays", "They stay"), verb(len(gone), "it", "them"))
 }
 
 // checkResumed refuses a --resume file of another run: one whose records

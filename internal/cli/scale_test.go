@@ -550,3 +550,39 @@ func TestFromFileStdinLines(t *testing.T) {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
 	}
 }
+
+// TestResumeFolderChanged: files removed or renamed between a run and its
+// --resume: the records of the paths gone are named on stderr and stay in
+// the file (they were kept without a word), the renamed file is done
+// under its new name, and merge --inputs says why it refuses them, where
+// it asked "were the shards given other inputs?".
+func TestResumeFolderChanged(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png", "c.png"} {
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "labels.jsonl")
+	args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", out, dir}
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	os.Rename(filepath.Join(dir, "b.png"), filepath.Join(dir, "d.png"))
+	os.Remove(filepath.Join(dir, "c.png"))
+	code, _, errs := run(t, "", args...)
+	want := out + ": 2 records are for no input of this run (" + filepath.Join(dir, "b.png") + ", " + filepath.Join(dir, "c.png") +
+		"): removed or renamed since? They stay in the file, and vitctl merge --inputs will refuse them\n"
+	after, _ := os.ReadFile(out)
+	if _, paths := jsonlPaths(t, string(after)); code != ExitOK || !strings.Contains(errs, want) || len(paths) != 4 || paths[3] != filepath.Join(dir, "d.png") {
+		t.Errorf("resumed: exit %d, records of %q, stderr\n%s\nwant exit 0, d.png's record added and\n%s", code, paths, errs, want)
+	}
+	code, _, errs = run(t, "", "merge", "--inputs", dir, out)
+	want = "vitctl: 2 records are for paths that are not inputs (" + filepath.Join(dir, "b.png") + ", " + filepath.Join(dir, "c.png") +
+		"): they are no longer there, removed or renamed since the run: delete their lines from the shards' files\n"
+	if code != ExitFailed || errs != want {
+		t.Errorf("merge: exit %d, stderr\n%s\nwant exit 1 and\n%s", code, errs, want)
+	}
+}

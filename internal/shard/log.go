@@ -248,6 +248,13 @@ func (l *Log) dropTorn(complete int64) error {
 // Done says whether the file holds a record for path.
 func (l *Log) Done(path string) bool { return l.done[path] }
 
+// Paths calls fn with the path of each record in the file, in no order.
+func (l *Log) Paths(fn func(path string)) {
+	for p := range l.done {
+		fn(p)
+	}
+}
+
 // Len is the number of records in the file.
 func (l *Log) Len() int { return len(l.done) }
 

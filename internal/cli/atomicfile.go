@@ -63,7 +63,7 @@ func (f *atomicFile) commit() error {
 	defer f.unlock() // after the rename: an unlocked temporary may be removed
 	err := f.Close()
 	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
+		err = os.Chmod(f.Name(), keptMode(f.path))
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), f.path)
@@ -76,6 +76,15 @@ func (f *atomicFile) commit() error {
 		return hideTemp(err, f.path)
 	}
 	return nil
+}
+
+// keptMode is the permissions of the file path replaces: those of the file
+// there (results made private, 0600, stay private), else 0644.
+func keptMode(path string) fs.FileMode {
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		return st.Mode().Perm()
+	}
+	return 0o644
 }
 
 // errFolderInWay is commit's error when a folder has the output file's
@@ -123,11 +132,17 @@ func checkOutputFile(flag, path string) error {
 	if path == "" {
 		return nil
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
 		return usagef("%s %s: is a folder; give a file name", flag, path)
+	case err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o222 == 0:
+		// The rename would replace it all the same: a file made read-only
+		// to keep it was overwritten, and made writable.
+		return usagef("%s %s: is read-only (%v), and vitctl leaves it as it is: make it writable (chmod u+w %s) or give another name", flag, path, st.Mode().Perm(), path)
 	}
 	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
+	st, err = os.Stat(dir)
 	switch {
 	case err != nil:
 		return usagef("%s %s: folder %s does not exist", flag, path, dir)

@@ -58,3 +58,50 @@ func TestFolderInWayOfOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOnlyOut: an --out file made read-only (chmod 444, to keep it) is
+// refused with exit status 2 and left as it was, in every command that
+// writes one, where the rename of the temporary replaced it all the same,
+// and made it writable; and a file that is replaced keeps its permissions
+// (results made private, 0600, were made 0644).
+func TestReadOnlyOut(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"classify --out", []string{"classify", "-m", "fashion-vit", "-o", "jsonl", img, "--out"}},
+		{"classify --resume", []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", img, "--out"}},
+		{"embed --out", []string{"embed", "-m", "fashion-vit", img, "--out"}},
+		{"convert --out", []string{"convert", filepath.Join("..", "..", "testdata", "models", "fashion-vit"), "--out"}},
+		{"finetune --out", []string{"finetune", "-m", "fashion-vit", filepath.Join(imagesDir, "fashion"), "--out"}},
+		{"merge --out", []string{"merge", filepath.Join("..", "shard", "testdata", "nope.jsonl"), "--out"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ext := map[string]string{"embed": ".npy", "convert": ".gguf", "finetune": ".gguf"}[tc.args[0]]
+			if ext == "" {
+				ext = ".jsonl"
+			}
+			out := filepath.Join(t.TempDir(), "kept"+ext)
+			if err := os.WriteFile(out, []byte("kept\n"), 0o444); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := run(t, "", append(tc.args, out)...)
+			want := "vitctl: --out " + out + ": is read-only (-r--r--r--), and vitctl leaves it as it is: make it writable (chmod u+w " + out + ") or give another name\n"
+			st, _ := os.Stat(out)
+			if b, _ := os.ReadFile(out); code != ExitUsage || errs != want || string(b) != "kept\n" || st.Mode().Perm() != 0o444 {
+				t.Errorf("exit %d, file now %q (%v), stderr\n%s\nwant exit 2, the file as it was and\n%s", code, b, st.Mode().Perm(), errs, want)
+			}
+		})
+	}
+	out := filepath.Join(t.TempDir(), "private.jsonl")
+	if err := os.WriteFile(out, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", out, img); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() == 0 || st.Mode().Perm() != 0o600 {
+		t.Errorf("the replaced file: %v, %v; want its results, and 0600 as it was", st.Mode(), err)
+	}
+}

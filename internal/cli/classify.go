@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -141,8 +142,13 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	bar := newProgress(s.err, len(inputs), "classifying")
 	var done, kept, inputsDone, failed int // done, kept (in the --resume file) and failed count images, inputsDone inputs
 	var writeErr error
+	// A record that cannot be written (a full disk) stops the run: the
+	// images after it would be classified for nothing, and a --resume
+	// file appended to past a part-written record would be corrupt.
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
 	start := time.Now()
-	runErr := pl.run(cmd.Context(), inputs, func(r result) {
+	runErr := pl.run(ctx, inputs, func(r result) {
 		if r.last {
 			inputsDone++
 			defer bar.add()
@@ -160,22 +166,27 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
 		}
 		if err := rep.add(rec); err != nil && writeErr == nil {
-			writeErr = fmt.Errorf("writing output: %w", err)
+			before := inputsDone // the inputs whose records were written
+			if r.last {
+				before-- // counted above
+			}
+			writeErr = sc.writeError(err, before, len(inputs))
+			stop()
 		}
 		done++
 	})
 	bar.finish()
 	if err := rep.close(); err != nil && writeErr == nil {
-		writeErr = fmt.Errorf("writing output: %w", err)
+		writeErr = sc.writeError(err, inputsDone, len(inputs))
 	}
 	if err := sc.finish(runErr == nil && writeErr == nil); err != nil && writeErr == nil {
 		writeErr = err
 	}
+	if writeErr != nil { // before runErr: the run stopped for it
+		return writeErr
+	}
 	if runErr != nil {
 		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote())
-	}
-	if writeErr != nil {
-		return writeErr
 	}
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		sc.upToDate(s.err, kept)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -225,7 +226,17 @@ type embedding struct {
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
 	bar := newProgress(s.err, len(e.inputs), "embedding")
 	var outErr error
-	runErr := e.pl.run(cmd.Context(), e.inputs, func(r result) {
+	// A vector or record that cannot be written (a full disk) stops the
+	// run: the images after it would be embedded for nothing.
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	fail := func(what string, err error) {
+		if outErr == nil {
+			outErr = fmt.Errorf("%s: %w; stopped after %d of %s", what, err, e.inputsDone, nouns(len(e.inputs), "input"))
+			stop()
+		}
+	}
+	runErr := e.pl.run(ctx, e.inputs, func(r result) {
 		rec := e.base
 		rec.Path = r.path
 		switch {
@@ -235,8 +246,8 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
 		case st != nil:
 			row := st.Rows()
-			if err := st.Append(r.logits); err != nil && outErr == nil {
-				outErr = fmt.Errorf("writing vectors: %w", err)
+			if err := st.Append(r.logits); err != nil {
+				fail("writing vectors", err)
 			}
 			rec.Row = &row
 			e.done++
@@ -244,8 +255,8 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 			rec.Shape, rec.Embedding = e.shape, r.logits
 			e.done++
 		}
-		if err := w.add(rec); err != nil && outErr == nil {
-			outErr = fmt.Errorf("writing output: %w", err)
+		if err := w.add(rec); err != nil {
+			fail("writing output", err)
 		}
 		if r.last {
 			e.inputsDone++
@@ -256,7 +267,7 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 	if err := w.close(); err != nil && outErr == nil {
 		outErr = fmt.Errorf("writing output: %w", err)
 	}
-	if runErr != nil {
+	if runErr != nil && outErr == nil { // else the run stopped for outErr
 		return interruptedAfter(runErr, e.inputsDone, len(e.inputs), e.done+e.failed)
 	}
 	return outErr

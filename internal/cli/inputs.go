@@ -165,7 +165,9 @@ func andList(s []string) string {
 // readList reads the paths of a list named name: one per line (a "\r"
 // before the "\n" dropped), or, with sep 0, separated by NUL bytes (find
 // -print0). Paths are taken as they are: file names may begin or end with
-// spaces. Empty entries, and lines of spaces only, are skipped.
+// spaces. Empty entries, and lines of spaces only, are skipped. A list
+// saved by a Windows program (Notepad) may begin with a byte order mark,
+// which is no part of the first path.
 func readList(r io.Reader, name string, sep byte) []input {
 	var out []input
 	sc := bufio.NewScanner(r)
@@ -173,8 +175,11 @@ func readList(r io.Reader, name string, sep byte) []input {
 	if sep == 0 {
 		sc.Split(splitNUL)
 	}
-	for sc.Scan() {
+	for first := true; sc.Scan(); first = false {
 		p := sc.Text()
+		if first {
+			p = strings.TrimPrefix(p, "\ufeff")
+		}
 		if sep != 0 {
 			p = strings.TrimSuffix(p, "\r")
 		}

@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/shard"
 )
 
@@ -224,8 +227,16 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
 	case len(extra) > 0:
+		hint := extraHint(lst)
+		switch n := goneFiles(extra); {
+		case n == len(extra):
+			hint = verb(n, "it is no longer there, removed or renamed since the run: delete its line from its shard's file",
+				"they are no longer there, removed or renamed since the run: delete their lines from the shards' files")
+		case n > 0:
+			hint = fmt.Sprintf("%d of them are no longer there, removed or renamed since the run; %s", n, hint)
+		}
 		return fmt.Errorf("%s %s (%s): %s",
-			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), extraHint(lst))
+			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
 	}
 	switch {
 	case len(named) != len(want): // .npy files of several images
@@ -236,6 +247,19 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// goneFiles counts the paths of records that name no file there now (a
+// file removed or renamed after the run; URLs and the images of a .npy
+// file aside).
+func goneFiles(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(p) && !strings.HasSuffix(p, "]") {
+			n++
+		}
+	}
+	return n
 }
 
 // extraHint asks, of records for paths that are not inputs, whether the

@@ -85,6 +85,14 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 		return nil, err
 	}
 	for _, e := range cached {
+		if e.Unreadable != nil {
+			where := " in the cache"
+			if e.Path == modelsrc.DefaultDir() {
+				where = ", the cache"
+			}
+			fmt.Fprintf(errw, "vitctl: note: cannot read %s%s (%v); what it holds is left out: make it readable, or delete it\n", e.Path, where, statError(e.Unreadable))
+			continue
+		}
 		m, err := cachedEntry(e)
 		if err != nil {
 			fmt.Fprintf(errw, "vitctl: note: %s in the cache: %v; left out (delete %s)\n", e.Name(), err, filepath.Dir(e.Path))

@@ -116,7 +116,7 @@ func TestModelsCacheEntries(t *testing.T) {
 		{"intact", func(src, gg string) {}, "f32, converted from this checkpoint folder", ""},
 		{"folder gone", func(src, gg string) { os.RemoveAll(src) }, "; stale: the folder is gone (delete ", ""},
 		{"model file gone", func(src, gg string) { os.Remove(gg) }, "", "GG is missing; left out (delete DIR)\n"},
-		{"model file cut", func(src, gg string) { os.Truncate(gg, 100) }, "", "GG: …(truncated or corrupt file); left out (delete DIR)\n"},
+		{"model file cut", func(src, gg string) { os.Truncate(gg, 100) }, "", "GG: …(truncated or corrupt file: copy or download it again, or re-run vitctl convert); left out (delete DIR)\n"},
 	} {
 		t.Setenv("XDG_CACHE_HOME", t.TempDir())
 		src := filepath.Join(t.TempDir(), "fv")
@@ -163,4 +163,32 @@ func matches(s, pattern string) bool {
 		re[i] = regexp.QuoteMeta(p)
 	}
 	return regexp.MustCompile("^(?s)" + strings.Join(re, ".*") + "$").MatchString(s)
+}
+
+// TestModelsCacheJunk: what the cache holds beside vitctl's entries does
+// not stop vitctl models: a JSON file naming no repository nor folder is
+// not an entry (it was listed with no name, 'note:  in the cache: …'),
+// and a folder or entry file that cannot be read is a note, the rest
+// listed (it failed the whole listing, built-in models included: 'model
+// cache …: open …/dirs/abc: permission denied', exit 1).
+func TestModelsCacheJunk(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	dirs := filepath.Join(cache, "vitctl", "dirs")
+	for name, body := range map[string]string{"junk.txt": "junk", "a/f32.json": "{", "b/f32.json": `{"folder": "/nope"}`, "b/f32.gguf": "hello", "c/f32.json": "{}"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dirs, name)), 0o755)
+		os.WriteFile(filepath.Join(dirs, name), []byte(body), 0o644)
+	}
+	os.Symlink(filepath.Join(cache, "gone.json"), filepath.Join(dirs, "d.json"))
+	var want []string
+	want = append(want, "vitctl: note: cannot read "+filepath.Join(dirs, "d.json")+" in the cache (no such file or directory); what it holds is left out: make it readable, or delete it")
+	if os.Geteuid() != 0 { // root reads it all the same
+		os.Mkdir(filepath.Join(dirs, "e"), 0)
+		defer os.Chmod(filepath.Join(dirs, "e"), 0o755)
+		want = append(want, "vitctl: note: cannot read "+filepath.Join(dirs, "e")+" in the cache (permission denied); what it holds is left out: make it readable, or delete it")
+	}
+	code, out, errs := run(t, "", "models")
+	if code != ExitOK || errs != strings.Join(want, "\n")+"\n" || strings.Count(out, "\n") != 3 {
+		t.Errorf("exit %d, stdout\n%sstderr\n%s\nwant exit 0, the built-in models only and\n%s", code, out, errs, strings.Join(want, "\n"))
+	}
 }

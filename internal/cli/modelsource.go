@@ -30,6 +30,10 @@ import (
 // (org/name@, a/b/c) is an error saying what is wrong with it.
 func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
 	st, statErr := os.Stat(name)
+	if statErr == nil && st.Mode().IsRegular() && checkpointFile(name) {
+		return "", "", true, fmt.Errorf("-m %s: a checkpoint's weights, not a vitctl model file: give -m %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
+			name, filepath.Dir(name), name)
+	}
 	isDir := statErr == nil && st.IsDir()
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
@@ -63,6 +67,18 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		return "", "", true, err
 	}
 	return m.Path, m.Name, true, nil
+}
+
+// checkpointFile says whether name is named as a checkpoint's weights
+// (model.safetensors, pytorch_model.bin, a shard index), which convert
+// reads with the config.json beside it, and -m, which reads model files,
+// took for a GGUF file ("not a GGUF file (bad magic)").
+func checkpointFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".safetensors", ".bin", ".pt", ".pth":
+		return true
+	}
+	return strings.HasSuffix(strings.ToLower(name), ".index.json")
 }
 
 // meantAsRef says whether name, no file or folder, may have been meant as

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -131,8 +133,14 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 			if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
 				return nil, usagef("--resume: %w", err)
 			}
+			if _, ok := errors.AsType[*shard.BusyError](err); ok { // another run is resuming it now
+				return nil, fmt.Errorf("--resume: %w: wait for that run to end (the same command then finishes what it left), or give this one another --out", err)
+			}
 			if shard.Foreign(err) { // not a run's records at all
 				return nil, usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
+			}
+			if errors.Is(err, fs.ErrPermission) { // it would be appended to: "reading FILE" said otherwise
+				return nil, fmt.Errorf("--resume: cannot append to %s: %w: make it writable, or give another --out", f.out, statError(err))
 			}
 			return nil, fmt.Errorf("--resume: %w", readError(err))
 		}
@@ -166,7 +174,34 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 	}
 	f.describe(s.err, r)
+	if f.resume {
+		r.noteGone(s.err, all)
+	}
 	return r, nil
+}
+
+// noteGone says on stderr which records of the --resume file are for no
+// input of this run (all, every shard's): files removed or renamed since
+// the run that wrote them. They stay in the file, where they were kept
+// without a word, and merge --inputs then refused them as "for paths that
+// are not inputs: were the shards given other inputs?".
+func (r *scaleRun) noteGone(w io.Writer, all []input) {
+	listed := make(map[string]bool, len(all))
+	for _, in := range all {
+		listed[in.path] = true
+	}
+	var gone []string
+	r.log.Paths(func(p string) {
+		if i := strings.LastIndexByte(p, '['); !listed[p] && (i < 0 || !strings.HasSuffix(p, "]") || !listed[p[:i]]) { // FILE[i]: an image of a .npy input
+			gone = append(gone, p)
+		}
+	})
+	if len(gone) == 0 {
+		return
+	}
+	slices.Sort(gone)
+	fmt.Fprintf(w, "%s: %s %s for no input of this run (%s): removed or renamed since? %s in the file, and vitctl merge --inputs will refuse %s\n",
+		r.out, nouns(len(gone), "record"), verb(len(gone), "is", "are"), firstFew(gone), verb(len(gone), "It stays", "They stay"), verb(len(gone), "it", "them"))
 }
 
 // checkResumed refuses a --resume file of another run: one whose records
@@ -307,6 +342,20 @@ func (r *scaleRun) interruptNote() string {
 		return fmt.Sprintf("; %s is not written (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", r.out, jsonlName(r.out))
 	}
 	return ""
+}
+
+// writeError words an error in writing the records, which stopped the run
+// after done of total inputs: the --out file named (not its temporary),
+// and what became of the records written before.
+func (r *scaleRun) writeError(err error, done, total int) error {
+	switch {
+	case r.log != nil:
+		return fmt.Errorf("writing %s: %w; stopped after %d of %s: the records before are kept in it, and once there is room the same command finishes the run",
+			r.out, statError(err), done, nouns(total, "input"))
+	case r.tmp != nil:
+		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s is not written", r.out, statError(err), done, nouns(total, "input"), r.out)
+	}
+	return fmt.Errorf("writing output: %w; stopped after %d of %s", err, done, nouns(total, "input"))
 }
 
 // jsonlName is name with the extension .jsonl, for a --resume file.

@@ -534,6 +534,8 @@ func TestFromFileMissing(t *testing.T) {
 // stdin, as a "-" argument does: CRLF line ends and blank lines are fine,
 // and a name ending in a space is taken as it is (with --all-files: named
 // ".png ", it is no image name, and a folder walk would pass it over).
+// A byte order mark before the first path (a list saved by Notepad) is
+// dropped: the first path failed, "no such file".
 func TestFromFileStdinLines(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	dir := t.TempDir()
@@ -543,8 +545,44 @@ func TestFromFileStdinLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(spaced, b, 0o644)
-	code, out, errs := run(t, img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--all-files", "--from-file", "-")
+	code, out, errs := run(t, "\ufeff"+img+"\r\n  \n\n"+spaced+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "--all-files", "--from-file", "-")
 	if _, paths := jsonlPaths(t, out); code != ExitOK || len(paths) != 2 || paths[0] != img || paths[1] != spaced {
 		t.Errorf("exit %d, paths %q\n%s", code, paths, errs)
+	}
+}
+
+// TestResumeFolderChanged: files removed or renamed between a run and its
+// --resume: the records of the paths gone are named on stderr and stay in
+// the file (they were kept without a word), the renamed file is done
+// under its new name, and merge --inputs says why it refuses them, where
+// it asked "were the shards given other inputs?".
+func TestResumeFolderChanged(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png", "c.png"} {
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "labels.jsonl")
+	args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", out, dir}
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	os.Rename(filepath.Join(dir, "b.png"), filepath.Join(dir, "d.png"))
+	os.Remove(filepath.Join(dir, "c.png"))
+	code, _, errs := run(t, "", args...)
+	want := out + ": 2 records are for no input of this run (" + filepath.Join(dir, "b.png") + ", " + filepath.Join(dir, "c.png") +
+		"): removed or renamed since? They stay in the file, and vitctl merge --inputs will refuse them\n"
+	after, _ := os.ReadFile(out)
+	if _, paths := jsonlPaths(t, string(after)); code != ExitOK || !strings.Contains(errs, want) || len(paths) != 4 || paths[3] != filepath.Join(dir, "d.png") {
+		t.Errorf("resumed: exit %d, records of %q, stderr\n%s\nwant exit 0, d.png's record added and\n%s", code, paths, errs, want)
+	}
+	code, _, errs = run(t, "", "merge", "--inputs", dir, out)
+	want = "vitctl: 2 records are for paths that are not inputs (" + filepath.Join(dir, "b.png") + ", " + filepath.Join(dir, "c.png") +
+		"): they are no longer there, removed or renamed since the run: delete their lines from the shards' files\n"
+	if code != ExitFailed || errs != want {
+		t.Errorf("merge: exit %d, stderr\n%s\nwant exit 1 and\n%s", code, errs, want)
 	}
 }

@@ -3,6 +3,7 @@
 package filelock
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -16,18 +17,32 @@ func TryLock(path string) (release func(), ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	conn, err := f.SyscallConn()
-	if err == nil {
-		cerr := conn.Control(func(fd uintptr) {
-			err = syscall.Flock(int(fd), syscall.LOCK_EX|syscall.LOCK_NB)
-		})
-		if cerr != nil {
-			err = cerr
-		}
-	}
-	if err != nil {
+	if lock(f) != nil {
 		f.Close()
 		return nil, false
 	}
 	return func() { f.Close() }, true
+}
+
+// Busy takes the exclusive lock of the open file f, held until f is
+// closed, and reports whether another holder has it instead (in this
+// process or another). Where the file system takes no lock, it reports
+// false: f is then not locked, and not known to be busy.
+func Busy(f *os.File) bool {
+	return errors.Is(lock(f), syscall.EWOULDBLOCK)
+}
+
+// lock takes f's exclusive lock without waiting.
+func lock(f *os.File) error {
+	conn, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	cerr := conn.Control(func(fd uintptr) {
+		err = syscall.Flock(int(fd), syscall.LOCK_EX|syscall.LOCK_NB)
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
 }

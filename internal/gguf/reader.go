@@ -104,6 +104,10 @@ func (f *File) Close() error {
 	return u()
 }
 
+// again is what to do about a file cut short (a copy or download that
+// stopped) or damaged.
+const again = "copy or download it again, or re-run vitctl convert"
+
 // decoder reads little-endian values from a byte slice; the first error sticks.
 type decoder struct {
 	b   []byte
@@ -124,7 +128,7 @@ func (d *decoder) bytes(n int) []byte {
 		return nil
 	}
 	if n < 0 || n > d.left() {
-		d.fail("truncated at byte %d (need %d more bytes, file has %d)", d.off, n, d.left())
+		d.fail("truncated at byte %d (%d more bytes needed, %d left): %s", d.off, n, d.left(), again)
 		return nil
 	}
 	b := d.b[d.off : d.off+n]
@@ -151,7 +155,7 @@ func (d *decoder) u64() uint64 {
 func (d *decoder) count(what string, min int) int {
 	n := d.u64()
 	if d.err == nil && n > uint64(d.left()/min) {
-		d.fail("%s count %d at byte %d exceeds what the file can hold (truncated or corrupt file)", what, n, d.off-8)
+		d.fail("%s count %d at byte %d exceeds what the file can hold (truncated or corrupt file: %s)", what, n, d.off-8, again)
 		return 0
 	}
 	return int(n)
@@ -316,8 +320,8 @@ func (f *File) checkLayout(align, fileSize int64) error {
 		case t.Offset < end:
 			return fmt.Errorf("tensor %q overlaps the tensor before it", t.Name)
 		case t.Offset < 0 || t.Size < 0 || t.Size > fileSize || f.dataStart+t.Offset > fileSize-t.Size:
-			return fmt.Errorf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? re-run vitctl convert)",
-				t.Name, f.dataStart+t.Offset+t.Size, fileSize)
+			return fmt.Errorf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? %s)",
+				t.Name, f.dataStart+t.Offset+t.Size, fileSize, again)
 		}
 		end = t.Offset + t.Size
 	}
@@ -339,10 +343,13 @@ func (f *File) Has(key string) bool {
 	return ok
 }
 
+// get is key's value; its error names the key, not the file, which the
+// caller names (model.ConfigFrom, which also says to convert again): the
+// file was named twice, and the advice given twice.
 func (f *File) get(key string) (value, error) {
 	v, ok := f.kv[key]
 	if !ok {
-		return v, fmt.Errorf("%s: metadata key %q is missing (re-run vitctl convert)", f.path, key)
+		return v, fmt.Errorf("metadata key %q is missing", key)
 	}
 	return v, nil
 }
@@ -352,7 +359,7 @@ func (f *File) wrongType(key string, v value, want string) error {
 	if v.typ == tArray {
 		got = "array of " + typeName(v.elem)
 	}
-	return fmt.Errorf("%s: metadata key %q is %s, want %s (re-run vitctl convert)", f.path, key, got, want)
+	return fmt.Errorf("metadata key %q is %s, want %s", key, got, want)
 }
 
 // Uint returns an unsigned integer key (or a non-negative signed one).
@@ -551,7 +558,7 @@ var littleEndian = func() bool {
 func (f *File) Verify() error {
 	want, err := f.String(KeyTensorDataSHA256)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w (re-run vitctl convert)", f.path, err)
 	}
 	got, err := f.computeSHA256()
 	if err != nil {

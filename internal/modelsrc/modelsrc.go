@@ -64,6 +64,9 @@ type Entry struct {
 	// Missing says the model file at Path is gone (deleted: the .json is
 	// written only after it); the entry is then no model to use.
 	Missing bool `json:"-"`
+	// Unreadable, when set, says why the folder or file at Path (then no
+	// model file) could not be read: what it holds is not listed.
+	Unreadable error `json:"-"`
 }
 
 // Name is how an entry is shown: ORG/NAME@COMMIT7 or its folder.
@@ -114,7 +117,11 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 }
 
 // List returns the converted models in the cache folder dir ("" for
-// DefaultDir), in name order. A missing folder is an empty cache.
+// DefaultDir), in name order. A missing folder is an empty cache. A folder
+// or entry file that cannot be read is an entry with Unreadable set, and
+// the rest is listed: one such folder failed the whole listing, built-in
+// models included. A JSON file that names no repository nor folder is
+// not one of the cache's.
 func List(dir string) ([]Entry, error) {
 	dir = cmp.Or(dir, DefaultDir())
 	var out []Entry
@@ -123,17 +130,22 @@ func List(dir string) ([]Entry, error) {
 			if errors.Is(err, os.ErrNotExist) && path == dir {
 				return filepath.SkipAll
 			}
-			return err
+			out = append(out, Entry{Path: path, Unreadable: err})
+			if d == nil || d.IsDir() {
+				return filepath.SkipDir // SkipAll for dir itself
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".json") {
 			return nil
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
+			out = append(out, Entry{Path: path, Unreadable: err})
 			return nil
 		}
 		var e Entry
-		if json.Unmarshal(b, &e) != nil {
+		if json.Unmarshal(b, &e) != nil || e.Repo == "" && e.Source == "" {
 			return nil // not ours
 		}
 		// A conversion in progress has no .json yet: one without its

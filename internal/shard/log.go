@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // Record is what a JSONL record says of itself: the input it is for, the
@@ -159,6 +161,14 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 	}
 }
 
+// BusyError reports a file that another run is resuming: it holds the
+// file's lock.
+type BusyError struct{ Path string }
+
+func (e *BusyError) Error() string {
+	return e.Path + " is being written by another run, which holds its lock (one run per file)"
+}
+
 // Log is a JSONL output file that a killed run resumes. Each record is
 // appended with one write as soon as it is added, so a run killed at any
 // moment (kill -9 included) leaves complete records and at most one torn
@@ -168,6 +178,7 @@ type Log struct {
 	done    map[string]bool
 	model   oneModel
 	topK    oneTopK
+	err     error // of a write that failed: no record is written after it
 	Dropped int64 // bytes of a torn last line removed by Resume
 }
 
@@ -183,11 +194,18 @@ func (l *Log) FirstTopK() Record { return l.topK.first }
 // with a record classify did not write (a *NotResultsError), or two
 // records for a path, or records of two models or with top_k lists of two
 // lengths (a *MixedError), is refused. One process at a time may resume a
-// file.
+// file: it holds the file's lock until Close, and a file another holds is
+// refused (a *BusyError), as two runs appending to it wrote each input's
+// record twice, and the one reading it could take the other's line in
+// progress for a torn one and cut it.
 func Resume(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
+	}
+	if filelock.Busy(f) {
+		f.Close()
+		return nil, &BusyError{path}
 	}
 	l := &Log{f: f, done: map[string]bool{}}
 	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
@@ -230,6 +248,13 @@ func (l *Log) dropTorn(complete int64) error {
 // Done says whether the file holds a record for path.
 func (l *Log) Done(path string) bool { return l.done[path] }
 
+// Paths calls fn with the path of each record in the file, in no order.
+func (l *Log) Paths(fn func(path string)) {
+	for p := range l.done {
+		fn(p)
+	}
+}
+
 // Len is the number of records in the file.
 func (l *Log) Len() int { return len(l.done) }
 
@@ -238,7 +263,18 @@ func (l *Log) Write(line []byte) (int, error) {
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		return 0, fmt.Errorf("shard: a record must be one complete line")
 	}
-	return l.f.Write(line)
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.f.Write(line)
+	if err != nil {
+		// Part of the line may be in the file: a record written after it
+		// (a full disk with room again) would make it a corrupt line in
+		// the middle, which Resume refuses, where a torn last line is
+		// dropped.
+		l.err = err
+	}
+	return n, err
 }
 
 // Close syncs the file to storage and closes it.

@@ -139,3 +139,35 @@ func FuzzScanRecords(f *testing.F) {
 		}
 	})
 }
+
+// TestLogStopsAtError: after a record fails to be written (a full disk,
+// which may have taken part of it), no later record is written, even when
+// the file takes writes again: appended after a part-written line, it
+// made a corrupt line in the middle, which Resume refuses, where a torn
+// last line is dropped and its input done again.
+func TestLogStopsAtError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	l, err := Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := []byte("{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n")
+	b := []byte("{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n")
+	if _, err := l.Write(a); err != nil {
+		t.Fatal(err)
+	}
+	f := l.f
+	l.f, _ = os.Open(path) // read-only: the next write fails
+	if _, err := l.Write(b); err == nil {
+		t.Fatal("a write to a read-only file succeeded")
+	}
+	l.f.Close()
+	l.f = f // the file takes writes again
+	if _, err := l.Write(b); err == nil {
+		t.Error("a record after a failed one was written")
+	}
+	l.Close()
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, a) {
+		t.Errorf("file holds %q, want only the record before the error", got)
+	}
+}

@@ -5,6 +5,7 @@
 package train
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -287,7 +288,7 @@ func readCSV(path string) ([][2]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	r := csv.NewReader(skipBOM(f))
 	r.FieldsPerRecord = -1
 	var pairs [][2]string
 	cols := [2]int{0, 1}
@@ -318,6 +319,21 @@ func readCSV(path string) ([][2]string, error) {
 	return pairs, nil
 }
 
+// bom is the byte order mark Windows programs (Excel's "CSV UTF-8",
+// Notepad) begin a UTF-8 file with: it is no part of the first path or
+// header, which it hid ("\ufeffpath" is no column name, so the header
+// row was read as a row of data, a class named "label").
+const bom = "\ufeff"
+
+// skipBOM is r after a leading byte order mark, if any.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
+		br.Discard(len(bom))
+	}
+	return br
+}
+
 // csvColumns reads a CSV list's header row: the columns of the path (named
 // path, file, filename or image) and of the label (label or class), in any
 // case, as lists made by others name them (file,test_index,label_id,label
@@ -346,7 +362,7 @@ func readJSONL(path string) ([][2]string, error) {
 		return nil, err
 	}
 	var pairs [][2]string
-	for i, l := range strings.Split(string(b), "\n") {
+	for i, l := range strings.Split(strings.TrimPrefix(string(b), bom), "\n") {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}

@@ -41,6 +41,13 @@ func TestOpenLists(t *testing.T) {
 		{"number.jsonl", "{\"path\": \"1.png\", \"label\": 3}\n", nil, nil, "number.jsonl:1: \"label\" is a number, not a string"},
 		{"empty.jsonl", "{\"path\": \"\", \"label\": \"cat\"}\n", nil, nil, "empty.jsonl:1: the path is empty"},
 		{"array.jsonl", "[\"1.png\", \"cat\"]\n", nil, nil, "array.jsonl:1: not a JSON object"},
+		// Lists saved by Windows programs: a byte order mark hid the
+		// header (a class "label" of one image "path") or the first path
+		// ("\ufeff1.png" does not exist), or made the first JSON line
+		// "not a JSON object"; CRLF line ends were already taken.
+		{"bom-header.csv", "\ufeffpath,label\r\n1.png,cat\r\n2.png,dog\r\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
+		{"bom-rows.csv", "\ufeff1.png,cat\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
+		{"bom.jsonl", "\ufeff{\"path\": \"1.png\", \"label\": \"cat\"}\r\n\r\n{\"path\": \"2.png\", \"label\": \"cat\"}\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"e.csv", "", nil, nil, "no images found"},
 		{"f.txt", "x", nil, nil, "not a folder, .csv or .jsonl"},
 	} {

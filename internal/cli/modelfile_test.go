@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/zoo"
+)
+
+// TestDamagedModelFiles: a model file that is damaged or not one gets one
+// line naming it once, saying what is wrong and what to do, from classify
+// -m and from convert --info alike.
+func TestDamagedModelFiles(t *testing.T) {
+	z, _ := zoo.Lookup("fashion-vit")
+	good := z.GGUF
+	version := func(v uint32) []byte {
+		b := bytes.Clone(good)
+		binary.LittleEndian.PutUint32(b[4:], v)
+		return b
+	}
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want string // after "vitctl: model FILE: " (classify) or "vitctl: FILE: " (convert --info)
+	}{
+		// Named twice and told twice: "model m.gguf: model metadata:
+		// m.gguf: metadata key … is missing (re-run vitctl convert)
+		// (re-run vitctl convert)".
+		{"no-labels.gguf", bytes.Replace(good, []byte("vit.labels"), []byte("vit.labelz"), 1),
+			`model metadata: metadata key "vit.labels" is missing (re-run vitctl convert)`},
+		{"v2.gguf", version(2), "GGUF version 2, vitctl reads version 3 (re-run vitctl convert)"},
+		// "file has 0" of a file of 5000 bytes, and nothing to do.
+		{"cut-5000.gguf", good[:5000], "truncated at byte 5000 (4 more bytes needed, 0 left): copy or download it again, or re-run vitctl convert"},
+		{"cut-100.gguf", good[:100], "tensor count 104 at byte 8 exceeds what the file can hold (truncated or corrupt file: copy or download it again, or re-run vitctl convert)"},
+		{"cut-data.gguf", good[:len(good)-1], `tensor "post_norm.weight": data ends at byte 1252064 but the file has 1252063 bytes (truncated? copy or download it again, or re-run vitctl convert)`},
+		{"empty.gguf", nil, "empty file (convert the checkpoint again)"},
+		{"text.gguf", []byte("hello world\n"), "not a GGUF file (bad magic); convert the checkpoint with vitctl convert"},
+	} {
+		path := filepath.Join(t.TempDir(), tc.name)
+		if err := os.WriteFile(path, tc.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"classify", "-m", path, img}, {"convert", "--info", path}} {
+			want := "vitctl: model " + path + ": " + tc.want + "\n"
+			if args[0] == "convert" {
+				want = "vitctl: " + path + ": " + tc.want + "\n"
+			}
+			if code, _, errs := run(t, "", args...); code != ExitFailed || errs != want {
+				t.Errorf("%s %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", args[0], tc.name, code, errs, want)
+			}
+		}
+	}
+}
+
+// TestCheckpointFileAsModel: -m naming a checkpoint's weights file (which
+// convert takes) says to give its folder, or to convert it, where it said
+// 'not a GGUF file (bad magic); convert the checkpoint with vitctl
+// convert', in every command that takes -m.
+func TestCheckpointFileAsModel(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	dir := filepath.Join("..", "..", "testdata", "models")
+	for _, tc := range []struct{ file, cmd string }{
+		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "classify"},
+		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "embed"},
+		{filepath.Join(dir, "vit-p8-quickgelu-sharded", "model.safetensors.index.json"), "classify"},
+	} {
+		code, _, errs := run(t, "", tc.cmd, "-m", tc.file, img)
+		want := "vitctl: -m " + tc.file + ": a checkpoint's weights, not a vitctl model file: give -m " + filepath.Dir(tc.file) +
+			", its folder (converted once, then cached), or make a model file with vitctl convert " + tc.file + " --out model.gguf\n"
+		if code != ExitFailed || errs != want {
+			t.Errorf("%s -m %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.cmd, tc.file, code, errs, want)
+		}
+	}
+}

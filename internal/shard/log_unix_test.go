@@ -1,0 +1,40 @@
+//go:build unix
+
+package shard
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestResumeBusy: a file one Log holds is refused to a second (two runs
+// resuming it at once wrote every record twice), and taken again once the
+// first is closed, its records there.
+func TestResumeBusy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	rec := "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"
+	if err := os.WriteFile(path, []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resume(path)
+	if be, ok := errors.AsType[*BusyError](err); !ok || be.Path != path {
+		t.Fatalf("second Resume while the first holds %s: %v, want a *BusyError", path, err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Resume(path)
+	if err != nil {
+		t.Fatalf("Resume after the first closed: %v", err)
+	}
+	defer again.Close()
+	if !again.Done("a") || again.Len() != 1 {
+		t.Errorf("the file's record is lost: %d records", again.Len())
+	}
+}

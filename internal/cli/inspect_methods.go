@@ -10,6 +10,7 @@ import (
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/train"
 )
 
 // inspectMethods are --method's maps through all layers; the gradient
@@ -70,21 +71,9 @@ func labelsLike(s string, labels []string) string {
 		}
 	}
 	if len(like) > 0 {
-		return verb(len(like), "the label", "labels") + " holding it: " + quoteSome(like, 8)
+		return verb(len(like), "the label", "labels") + " holding it: " + train.QuoteSome(like, 8)
 	}
-	return "its labels: " + quoteSome(labels, 8)
-}
-
-// quoteSome quotes the first n of s and says how many more there are.
-func quoteSome(s []string, n int) string {
-	q := make([]string, 0, n+1)
-	for _, x := range s[:min(n, len(s))] {
-		q = append(q, strconv.Quote(x))
-	}
-	if len(s) > n {
-		q = append(q, fmt.Sprintf("… %d more", len(s)-n))
-	}
-	return strings.Join(q, ", ")
+	return "its labels: " + train.QuoteSome(labels, 8)
 }
 
 // gradPass computes, for the gradient methods, each layer's attention and

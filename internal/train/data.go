@@ -158,17 +158,18 @@ func (e *LabelError) Error() string { return e.msg }
 func unknownLabels(path, example string, unknown, labels []string) error {
 	what := fmt.Sprintf("label %q is not one of", unknown[0])
 	if len(unknown) > 1 {
-		what = fmt.Sprintf("%d labels (%s) are not among", len(unknown), quoteSome(unknown, 8))
+		what = fmt.Sprintf("%d labels (%s) are not among", len(unknown), QuoteSome(unknown, 8))
 	}
 	n := fmt.Sprintf("%d labels", len(labels))
 	if len(labels) == 1 {
 		n = "1 label"
 	}
-	return &LabelError{fmt.Sprintf("%s: %s: %s the %s: %s", path, example, what, n, quoteSome(labels, 8))}
+	return &LabelError{fmt.Sprintf("%s: %s: %s the %s: %s", path, example, what, n, QuoteSome(labels, 8))}
 }
 
-// quoteSome quotes the first n of s and says how many more there are.
-func quoteSome(s []string, n int) string {
+// QuoteSome quotes the first n of s and says how many more there are: a
+// message's list of labels.
+func QuoteSome(s []string, n int) string {
 	q := make([]string, 0, n+1)
 	for _, x := range s[:min(n, len(s))] {
 		q = append(q, strconv.Quote(x))

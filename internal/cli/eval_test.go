@@ -32,9 +32,9 @@ func TestEvalLabels(t *testing.T) {
 	}{
 		{"the model's", []string{"-m", "fashion-vit"}, []string{"ankle_boot", "Trouser"}, ExitOK, ""},
 		{"others", []string{"-m", "fashion-vit"}, []string{"ankle_boot", "rose", "tulip"}, ExitFailed,
-			`2 labels ("rose", "tulip") are not among the 10 labels: "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", … 2 more (eval measures a model on its own labels; vitctl finetune teaches it new ones)`},
+			`data: %[1]s: 2 class folders (%[1]s/rose, %[1]s/tulip) are not among the 10 labels: "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", … 2 more (eval measures a model on its own labels; vitctl finetune teaches it new ones)`},
 		{"others, no -m", nil, []string{"daisy", "rose", "tulip"}, ExitFailed,
-			`2 labels ("rose", "tulip") are not among the 1000 labels: "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", … 992 more (eval measures a model on its own labels, and without -m it measured the built-in vit-tiny-in1k: give -m OUT.gguf to measure the model vitctl finetune wrote)`},
+			`data: %[1]s: 2 class folders (%[1]s/rose, %[1]s/tulip) are not among the 1000 labels: "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", … 992 more (eval measures a model on its own labels, and without -m it measured the built-in vit-tiny-in1k: give -m OUT.gguf to measure the model vitctl finetune wrote)`},
 	} {
 		data := t.TempDir()
 		for _, c := range tc.classes {
@@ -44,8 +44,8 @@ func TestEvalLabels(t *testing.T) {
 			}
 		}
 		code, _, errs := run(t, "", append(append([]string{"eval"}, tc.model...), data)...)
-		if code != tc.want || !strings.Contains(errs, tc.msg) {
-			t.Errorf("%s: exit %d, want %d; stderr %q should contain %q", tc.name, code, tc.want, errs, tc.msg)
+		if msg := strings.ReplaceAll(tc.msg, "%[1]s", data); code != tc.want || !strings.Contains(errs, msg) {
+			t.Errorf("%s: exit %d, want %d; stderr %q should contain %q", tc.name, code, tc.want, errs, msg)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -244,10 +245,14 @@ func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset,
 	}
 	if o.val != "" {
 		val, err := train.Open(o.val, all.Labels)
+		if le := (*train.LabelError)(nil); errors.As(err, &le) {
+			return nil, nil, valLabelsError(data, o.val, le)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
 		}
 		warnLeftOut(errw, o.val, val, "nothing of that class validated")
+		noteUnvalidated(errw, val, func(string) string { return "--val " + o.val + " has no image of it" })
 		return all, val, nil
 	}
 	if o.valSplit == 0 {

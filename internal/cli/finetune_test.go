@@ -626,3 +626,38 @@ func TestFinetuneSaysWhatRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneValClasses: a --val set with classes DATA lacks names them,
+// as class folders in a folder, and those of DATA's it lacks besides (a
+// class spelt otherwise); it said "--val: val: val/hats/1.png: 2 labels
+// (…) are not among …", naming one file and "val" twice. A --val set
+// without some class of DATA trains, with a note that the validation
+// accuracy leaves it out.
+func TestFinetuneValClasses(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	extra, renamed, lacking := fashionTree(t), fashionTree(t), fashionTree(t)
+	os.Rename(filepath.Join(extra, "bags"), filepath.Join(extra, "hats"))
+	os.Mkdir(filepath.Join(extra, "bags"), 0o755)
+	os.Symlink(filepath.Join(extra, "hats", "0031_bag.png"), filepath.Join(extra, "bags", "1.png"))
+	os.Rename(filepath.Join(renamed, "shoes"), filepath.Join(renamed, "shoe"))
+	os.RemoveAll(filepath.Join(lacking, "clothes"))
+	list := filepath.Join(t.TempDir(), "val.csv")
+	os.WriteFile(list, []byte("path,label\n1.png,bag\n"), 0o644)
+	classes := `("bags", "clothes", "shoes")`
+	for _, tc := range []struct {
+		val, want string
+		code      int
+	}{
+		{extra, fmt.Sprintf(`vitctl: --val %[1]s: class folder %[1]s/hats is not a class of DATA %[2]s %[3]s: a validation set has the training set's classes: move that folder out of %[1]s, or add that class to %[2]s`+"\n", extra, data, classes), ExitFailed},
+		{renamed, fmt.Sprintf(`vitctl: --val %[1]s: class folder %[1]s/shoe is not a class of DATA %[2]s %[3]s, and %[1]s has no image of "shoes": a validation set`, renamed, data, classes), ExitFailed},
+		{list, fmt.Sprintf(`vitctl: --val %[1]s: label "bag" (the first at %[2]s) is not a class of DATA %[3]s %[4]s, and %[1]s has no image of "bags", "clothes", "shoes": a validation set has the training set's classes: relabel or remove those images, or add that class to %[3]s`+"\n",
+			list, filepath.Join(filepath.Dir(list), "1.png"), data, classes), ExitFailed},
+		{lacking, fmt.Sprintf("vitctl: note: class \"clothes\": --val %s has no image of it; the validation accuracy leaves the class out\n", lacking), ExitOK},
+	} {
+		out := filepath.Join(t.TempDir(), "v.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val", tc.val, "--train", "head", "--epochs", "1", "--threads", "2")
+		if code != tc.code || !strings.Contains(errs, tc.want) || (code != 0 && !strings.HasPrefix(errs, tc.want[:20])) {
+			t.Errorf("--val %s: exit %d, stderr %q; want exit %d and %q", tc.val, code, errs, tc.code, tc.want)
+		}
+	}
+}

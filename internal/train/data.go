@@ -72,7 +72,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if len(pairs) == 0 {
 		return nil, noImages(path, empty, &photos)
 	}
-	d, err := build(path, pairs, labels)
+	d, err := build(path, st.IsDir(), pairs, labels)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,9 @@ func noImages(path string, empty []string, photos *imageio.NoDecoderError) error
 	return err
 }
 
-func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
+// build numbers the examples' labels, by labels when not nil; folder says
+// that path is an ImageFolder tree, for the error naming labels it lacks.
+func build(path string, folder bool, pairs [][2]string, labels []string) (*Dataset, error) {
 	if labels == nil {
 		for _, p := range pairs {
 			labels = append(labels, p[1])
@@ -123,6 +125,7 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 	d := &Dataset{Labels: labels}
 	var unknown []string // distinct, in the order met
 	var first string     // the first example with one
+	seen := make([]bool, len(labels))
 	for _, p := range pairs {
 		i, ok := id[p[1]]
 		if !ok {
@@ -139,32 +142,65 @@ func build(path string, pairs [][2]string, labels []string) (*Dataset, error) {
 			}
 			continue
 		}
+		seen[i] = true
 		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
 	}
 	if len(unknown) > 0 {
-		return nil, unknownLabels(path, first, unknown, labels)
+		e := &LabelError{Path: path, Folder: folder, Example: first, Unknown: unknown, Labels: labels}
+		for i, l := range labels {
+			if !seen[i] {
+				e.Absent = append(e.Absent, l)
+			}
+		}
+		return nil, e
 	}
 	return d, nil
 }
 
 // LabelError is Open's error for labels that the labels it was given lack.
-type LabelError struct{ msg string }
+type LabelError struct {
+	Path    string   // the data set
+	Folder  bool     // an ImageFolder tree: each label is a sub-folder's name
+	Example string   // the first example with such a label
+	Unknown []string // the labels lacking, distinct, in the order met
+	Labels  []string // the labels given
+	Absent  []string // those of Labels that no example has
+}
 
-func (e *LabelError) Error() string { return e.msg }
-
-// unknownLabels names every label of a data set that labels lacks and the
-// first example with one, and only a few of labels: a model's 1000 would
-// bury the message.
-func unknownLabels(path, example string, unknown, labels []string) error {
-	what := fmt.Sprintf("label %q is not one of", unknown[0])
-	if len(unknown) > 1 {
-		what = fmt.Sprintf("%d labels (%s) are not among", len(unknown), QuoteSome(unknown, 8))
-	}
-	n := fmt.Sprintf("%d labels", len(labels))
-	if len(labels) == 1 {
+// Error names every label of the data set that the labels lack and, in a
+// list, the first example with one, in a folder the class folders (the
+// problem is theirs, not one file's); and only a few of the labels: a
+// model's 1000 would bury the message.
+func (e *LabelError) Error() string {
+	n := fmt.Sprintf("%d labels", len(e.Labels))
+	if len(e.Labels) == 1 {
 		n = "1 label"
 	}
-	return &LabelError{fmt.Sprintf("%s: %s: %s the %s: %s", path, example, what, n, QuoteSome(labels, 8))}
+	if e.Folder {
+		what := fmt.Sprintf("class folder %s is not one of", filepath.Join(e.Path, e.Unknown[0]))
+		if len(e.Unknown) > 1 {
+			what = fmt.Sprintf("%d class folders (%s) are not among", len(e.Unknown), e.Folders(8))
+		}
+		return fmt.Sprintf("%s: %s the %s: %s", e.Path, what, n, QuoteSome(e.Labels, 8))
+	}
+	what := fmt.Sprintf("label %q is not one of", e.Unknown[0])
+	if len(e.Unknown) > 1 {
+		what = fmt.Sprintf("%d labels (%s) are not among", len(e.Unknown), QuoteSome(e.Unknown, 8))
+	}
+	return fmt.Sprintf("%s: %s: %s the %s: %s", e.Path, e.Example, what, n, QuoteSome(e.Labels, 8))
+}
+
+// Folders names the class folders of the unknown labels, the first n of
+// them and how many more.
+func (e *LabelError) Folders(n int) string {
+	var dirs []string
+	for _, u := range e.Unknown[:min(n, len(e.Unknown))] {
+		dirs = append(dirs, filepath.Join(e.Path, u))
+	}
+	if len(e.Unknown) > n {
+		dirs = append(dirs, fmt.Sprintf("… %d more", len(e.Unknown)-n))
+	}
+	return strings.Join(dirs, ", ")
 }
 
 // QuoteSome quotes the first n of s and says how many more there are: a

@@ -121,6 +121,34 @@ func TestOpenUnknownLabels(t *testing.T) {
 	}
 }
 
+// TestOpenUnknownClassFolders: in a folder the labels lacking are class
+// folders, and the error names them, not one file in the first of them
+// ("val: val/dandelion/1.jpg: 2 labels (…)"); the error also says which
+// of the labels no example has.
+func TestOpenUnknownClassFolders(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		classes []string
+		want    string
+		absent  []string
+	}{
+		{"one", []string{"daisy", "roses"}, `%[1]s: class folder %[1]s/roses is not one of the 2 labels: "daisy", "rose"`, []string{"rose"}},
+		{"two", []string{"daisy", "dandelion", "rose", "sunflower"},
+			`%[1]s: 2 class folders (%[1]s/dandelion, %[1]s/sunflower) are not among the 2 labels: "daisy", "rose"`, nil},
+	} {
+		dir := t.TempDir()
+		for _, c := range tc.classes {
+			os.Mkdir(filepath.Join(dir, c), 0o755)
+			os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+		}
+		_, err := Open(dir, []string{"daisy", "rose"})
+		var le *LabelError
+		if want := strings.ReplaceAll(tc.want, "%[1]s", dir); !errors.As(err, &le) || err.Error() != want || !slices.Equal(le.Absent, tc.absent) {
+			t.Errorf("%s: error %v (absent %v), want a LabelError %q (absent %v)", tc.name, err, le, want, tc.absent)
+		}
+	}
+}
+
 // FuzzOpenList: any bytes as a CSV or JSONL list give a dataset or an
 // error, never a panic.
 func FuzzOpenList(f *testing.F) {

@@ -166,7 +166,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return usageError{err}
 	}
-	trainSet, valSet, err := o.datasets(s.err, data)
+	var notes strings.Builder // about the classes, said when training starts
+	trainSet, valSet, err := o.datasets(s.err, &notes, data)
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := o.memory.checkHint(what, "--batch (or --train head)", estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, notes: notes.String()}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -234,7 +235,11 @@ func (j *finetuneJob) upToDate() error {
 }
 
 // datasets opens DATA and the validation set (--val, or --val-split of DATA).
-func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
+// It warns on errw of what it leaves out, and writes to notes what the
+// training should know of the classes (noteClasses), for the line that
+// starts it: printed here, they came before an error of --resume, which
+// was then no longer one line.
+func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := train.Open(data, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
@@ -252,16 +257,18 @@ func (o *finetuneOptions) datasets(errw io.Writer, data string) (*train.Dataset,
 			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
 		}
 		warnLeftOut(errw, o.val, val, "nothing of that class validated")
-		noteUnvalidated(errw, val, func(string) string { return "--val " + o.val + " has no image of it" })
+		noteClasses(notes, data, all, val, o.valUnvalidated)
 		return all, val, nil
 	}
 	if o.valSplit == 0 {
+		noteClasses(notes, data, all, nil, nil)
 		return all, nil, nil
 	}
-	tr, val := all.Split(o.valSplit, o.seed)
+	tr, val, kept := all.Split(o.valSplit, o.seed)
 	if len(val.Examples) == 0 || len(tr.Examples) == 0 {
 		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
+	noteClasses(notes, data, all, val, o.splitUnvalidated(kept))
 	return tr, val, nil
 }
 

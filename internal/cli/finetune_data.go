@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/train"
@@ -34,20 +35,6 @@ func valLabelsError(data, val string, le *train.LabelError) error {
 		fix, verb(n, "that class", "those classes"), data)
 }
 
-// noteUnvalidated says on errw which classes the validation set val has
-// no image of, and so leaves out of the validation accuracy; why says why
-// of a class. A class whose empty folder was warned of already is not
-// named again.
-func noteUnvalidated(errw io.Writer, val *train.Dataset, why func(label string) string) {
-	for c, n := range val.Counts() {
-		l := val.Labels[c]
-		if n > 0 || emptyFolder(val, l) {
-			continue
-		}
-		fmt.Fprintf(errw, "vitctl: note: class %q: %s; the validation accuracy leaves the class out\n", l, why(l))
-	}
-}
-
 // emptyFolder says whether d has an empty class folder named label (its
 // letter case aside, as train.Open matches labels).
 func emptyFolder(d *train.Dataset, label string) bool {
@@ -57,4 +44,72 @@ func emptyFolder(d *train.Dataset, label string) bool {
 		}
 	}
 	return false
+}
+
+// fewImages is the fewest images a class of DATA has without a note:
+// Apple's Create ML and Google's AutoML Vision ask for 10 a class at least.
+const fewImages = 10
+
+// noteClasses names on errw, before training, each class of DATA (all,
+// read from data) with fewer than fewImages images, which is learnt
+// poorly, and each that the validation set val (nil: none) has no image
+// of, which the validation accuracy leaves out; unvalidated says why of
+// such a class, of n images (few: fewer than fewImages), as a clause.
+// Both used to train without a word, and looked like a failure of the
+// training.
+func noteClasses(errw io.Writer, data string, all, val *train.Dataset, unvalidated func(c, n int, few bool) string) {
+	folder := isDir(data)
+	var nv []int
+	if val != nil {
+		nv = val.Counts()
+	}
+	for c, n := range all.Counts() {
+		l := all.Labels[c]
+		unval := nv != nil && nv[c] == 0 && !emptyFolder(val, l)
+		var msg string
+		switch {
+		case n < fewImages:
+			where := "in " + data
+			if folder {
+				where = filepath.Join(data, l)
+			}
+			msg = fmt.Sprintf("only %s (%s), too few to learn it well", nouns(n, "image"), where)
+			if unval {
+				msg += ", " + unvalidated(c, n, true)
+			}
+			msg += fmt.Sprintf(": give it %d or more", fewImages)
+		case unval:
+			msg = unvalidated(c, n, false)
+		default:
+			continue
+		}
+		if unval {
+			msg += "; the validation accuracy leaves the class out"
+		}
+		fmt.Fprintf(errw, "vitctl: note: class %q: %s\n", l, msg)
+	}
+}
+
+// valUnvalidated is noteClasses's clause for a class that --val has no
+// image of.
+func (o *finetuneOptions) valUnvalidated(c, n int, few bool) string {
+	if few {
+		return "and --val " + o.val + " has none"
+	}
+	return "--val " + o.val + " has no image of it"
+}
+
+// splitUnvalidated is noteClasses's clause for a class that --val-split
+// held out no image of: the split kept them all for training (kept), or
+// the shuffle held out none.
+func (o *finetuneOptions) splitUnvalidated(kept []int) func(c, n int, few bool) string {
+	return func(c, n int, few bool) string {
+		switch {
+		case few:
+			return "and none held out for validation"
+		case slices.Contains(kept, c):
+			return fmt.Sprintf("--val-split %g would hold out all its %d images and leave none to learn it from: they all stay for training", o.valSplit, n)
+		}
+		return fmt.Sprintf("--val-split %g held out none of its %d images (--val DIR chooses them)", o.valSplit, n)
+	}
 }

@@ -88,6 +88,7 @@ type finetuneJob struct {
 	start      time.Time
 	done       bool            // --resume found every epoch done: nothing was written
 	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
+	notes      string          // about the classes (noteClasses), said as training starts
 	// The rate printed with each progress line: images and time of the
 	// steps since the previous line, each step timed from the one before.
 	lastStep   time.Time
@@ -100,6 +101,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	cfg := *j.base.cfg
 	fmt.Fprintf(j.s.err, "vitctl: fine-tuning %s on %s, %s (%s): %s\n",
 		j.base.source, nouns(len(j.train.Examples), "training image"), nouns(len(j.train.Labels), "class"), valNote(j.val), j.r.String())
+	fmt.Fprint(j.s.err, j.notes)
 	j.noteFewSteps()
 	if !j.cached() {
 		j.startSteps()

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/train"
 )
 
 var (
@@ -573,7 +575,7 @@ func TestFinetuneFewStepsNote(t *testing.T) {
 		{[]string{"--train", "head", "--epochs", "10", "--batch", "8"}, ""}, // 30 steps
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune", data, "-m", base, "--out", out, "--threads", "2"}, tc.args...)...)
-		note := regexp.MustCompile(`(?m)^vitctl: note: .*\n`).FindString(errs)
+		note := regexp.MustCompile(`(?m)^vitctl: note: \d+ epochs? of .*\n`).FindString(errs)
 		if code != 0 || note != tc.want {
 			t.Errorf("%v: exit %d, note %q; want %q", tc.args, code, note, tc.want)
 		}
@@ -658,6 +660,90 @@ func TestFinetuneValClasses(t *testing.T) {
 		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val", tc.val, "--train", "head", "--epochs", "1", "--threads", "2")
 		if code != tc.code || !strings.Contains(errs, tc.want) || (code != 0 && !strings.HasPrefix(errs, tc.want[:20])) {
 			t.Errorf("--val %s: exit %d, stderr %q; want exit %d and %q", tc.val, code, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestFinetuneClassNotes: a class of fewer than 10 images trains with a
+// note naming it, its count and its folder, and one that the validation
+// split holds out nothing of says that the validation accuracy leaves it
+// out, both as training starts (it trained without a word). A class of one
+// image stays in training whatever the seed.
+func TestFinetuneClassNotes(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t) // bags 3, clothes 18, shoes 9
+	one := fashionTree(t)
+	bags, _ := filepath.Glob(filepath.Join(one, "bags", "*.png"))
+	for _, b := range bags[1:] {
+		os.Remove(b)
+	}
+	few := func(dir, class string, n int, rest string) string {
+		return fmt.Sprintf("vitctl: note: class %q: only %d images (%s), too few to learn it well%s\n", class, n, filepath.Join(dir, class), rest)
+	}
+	for _, tc := range []struct {
+		data  string
+		args  []string
+		train int // training images
+		notes []string
+	}{
+		{data, []string{"--val-split", "0"}, 30, []string{few(data, "bags", 3, ": give it 10 or more"), few(data, "shoes", 9, ": give it 10 or more")}},
+		{data, nil, 24, []string{few(data, "bags", 3, ": give it 10 or more"),
+			few(data, "shoes", 9, ", and none held out for validation: give it 10 or more; the validation accuracy leaves the class out")}},
+		// Seed 2 holds the bag out: Python's split trains on 23 images, no bag among them.
+		{one, []string{"--seed", "2"}, 24, []string{
+			fmt.Sprintf("vitctl: note: class \"bags\": only 1 image (%s), too few to learn it well, and none held out for validation: give it 10 or more; the validation accuracy leaves the class out\n", filepath.Join(one, "bags")),
+			few(one, "shoes", 9, ": give it 10 or more")}},
+	} {
+		out := filepath.Join(t.TempDir(), "n.gguf")
+		code, stdout, errs := run(t, "", append([]string{"finetune", tc.data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2", "-o", "json"}, tc.args...)...)
+		notes := regexp.MustCompile(`(?m)^vitctl: note: class .*\n`).FindAllString(errs, -1)
+		if code != 0 || !slices.Equal(notes, tc.notes) {
+			t.Errorf("%v: exit %d, notes %q; want %q", tc.args, code, notes, tc.notes)
+		}
+		if start := strings.Index(errs, "vitctl: fine-tuning "); len(notes) > 0 && strings.Index(errs, notes[0]) < start {
+			t.Errorf("%v: the notes come before the line that starts training:\n%s", tc.args, errs)
+		}
+		var sum struct {
+			TrainImages int `json:"train_images"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.TrainImages != tc.train {
+			t.Errorf("%v: %d training images (%v), want %d", tc.args, sum.TrainImages, err, tc.train)
+		}
+	}
+}
+
+// TestNoteClasses: each clause of the notes on classes, a list's DATA
+// named as such.
+func TestNoteClasses(t *testing.T) {
+	ds := func(counts ...int) *train.Dataset {
+		d := &train.Dataset{Labels: []string{"a", "b", "c"}}
+		for c, n := range counts {
+			for range n {
+				d.Examples = append(d.Examples, train.Example{Label: c})
+			}
+		}
+		return d
+	}
+	split := &finetuneOptions{valSplit: 0.2}
+	val := &finetuneOptions{val: "v"}
+	for _, tc := range []struct {
+		name     string
+		all, val *train.Dataset
+		why      func(c, n int, few bool) string
+		want     string
+	}{
+		{"enough", ds(10, 20, 30), ds(2, 4, 6), split.splitUnvalidated(nil), ""},
+		{"no validation set", ds(10, 2, 30), nil, nil, `vitctl: note: class "b": only 2 images (in l.csv), too few to learn it well: give it 10 or more` + "\n"},
+		{"none held out", ds(10, 20, 30), ds(2, 0, 6), split.splitUnvalidated(nil),
+			`vitctl: note: class "b": --val-split 0.2 held out none of its 20 images (--val DIR chooses them); the validation accuracy leaves the class out` + "\n"},
+		{"kept", ds(10, 20, 30), ds(2, 0, 6), split.splitUnvalidated([]int{1}),
+			`vitctl: note: class "b": --val-split 0.2 would hold out all its 20 images and leave none to learn it from: they all stay for training; the validation accuracy leaves the class out` + "\n"},
+		{"--val", ds(10, 20, 1), ds(2, 4, 0), val.valUnvalidated,
+			`vitctl: note: class "c": only 1 image (in l.csv), too few to learn it well, and --val v has none: give it 10 or more; the validation accuracy leaves the class out` + "\n"},
+	} {
+		var b strings.Builder
+		noteClasses(&b, "l.csv", tc.all, tc.val, tc.why)
+		if b.String() != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, b.String(), tc.want)
 		}
 	}
 }

@@ -469,12 +469,28 @@ func relTo(list, p string) string {
 // Split shuffles the examples with seed and moves the first fraction frac
 // to a validation set, returning (train, val). The shuffle is Python's
 // random.Random(seed).shuffle, so a split made in PyTorch with the same
-// seed over the same sorted paths is the same split.
-func (d *Dataset) Split(frac float64, seed uint64) (*Dataset, *Dataset) {
+// seed over the same sorted paths is the same split; but a class that it
+// would leave without a training example keeps all its examples for
+// training (their ids in kept): held out, it is never learnt, and its
+// validation images count as errors however well the rest is learnt.
+func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int) {
 	ex := slices.Clone(d.Examples)
 	NewPyRandom(seed).Shuffle(len(ex), func(i, j int) { ex[i], ex[j] = ex[j], ex[i] })
 	nv := int(frac * float64(len(ex)))
-	return &Dataset{Labels: d.Labels, Examples: ex[nv:]}, &Dataset{Labels: d.Labels, Examples: ex[:nv]}
+	tr, val = &Dataset{Labels: d.Labels, Examples: ex[nv:]}, &Dataset{Labels: d.Labels}
+	n := tr.Counts()
+	for _, e := range ex[:nv] {
+		if n[e.Label] == 0 {
+			tr.Examples = append(tr.Examples, e)
+			if !slices.Contains(kept, e.Label) {
+				kept = append(kept, e.Label)
+			}
+			continue
+		}
+		val.Examples = append(val.Examples, e)
+	}
+	slices.Sort(kept)
+	return tr, val, kept
 }
 
 // Counts is the number of examples per class.

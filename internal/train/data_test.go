@@ -271,3 +271,38 @@ func TestOpenFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitKeepsClass: the split is Python's shuffle, the first fraction
+// held out, but a class it would leave without a training example stays
+// whole in training (a class of one image was held out for 1 seed in 5,
+// never learnt, and counted as an error in every epoch's accuracy).
+func TestSplitKeepsClass(t *testing.T) {
+	d := &Dataset{Labels: []string{"many", "one", "two"}}
+	for i := range 20 {
+		d.Examples = append(d.Examples, Example{Path: fmt.Sprintf("m%02d", i), Label: 0})
+	}
+	d.Examples = append(d.Examples, Example{Path: "o", Label: 1}, Example{Path: "t1", Label: 2}, Example{Path: "t2", Label: 2})
+	keptSeeds := 0
+	for seed := range uint64(40) {
+		ex := slices.Clone(d.Examples)
+		NewPyRandom(seed).Shuffle(len(ex), func(i, j int) { ex[i], ex[j] = ex[j], ex[i] })
+		python := ex[:int(0.2*float64(len(ex)))] // the held-out part of PyTorch's split
+		tr, val, kept := d.Split(0.2, seed)
+		if n := tr.Counts(); n[0] == 0 || n[1] != 1 || n[2] == 0 {
+			t.Fatalf("seed %d: training counts %v: a class has no training example", seed, n)
+		}
+		if len(tr.Examples)+len(val.Examples) != len(d.Examples) {
+			t.Fatalf("seed %d: %d + %d examples, want %d", seed, len(tr.Examples), len(val.Examples), len(d.Examples))
+		}
+		want := slices.DeleteFunc(slices.Clone(python), func(e Example) bool { return slices.Contains(kept, e.Label) })
+		if !slices.Equal(val.Examples, want) {
+			t.Errorf("seed %d: validation %v, want Python's %v less the classes kept %v", seed, val.Examples, python, kept)
+		}
+		if len(kept) > 0 {
+			keptSeeds++
+		}
+	}
+	if keptSeeds == 0 {
+		t.Error("no seed of 40 held out a whole class: the test tests nothing")
+	}
+}

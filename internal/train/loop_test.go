@@ -92,7 +92,7 @@ func equalParams(cfg *model.Config, a, b *model.Params) bool {
 // bits do not depend on the number of threads.
 func TestRunResumeAndThreads(t *testing.T) {
 	cfg0, p0, ds := tinySetup(t)
-	tr, val := ds.Split(0.25, 1)
+	tr, val, _ := ds.Split(0.25, 1)
 	r := DefaultRecipe("all")
 	r.Epochs, r.Batch, r.LR, r.Seed = 3, 4, 1e-3, 5
 	train := func(threads int, p *model.Params, o Options) (*model.Config, []EpochInfo, error) {
@@ -160,7 +160,7 @@ func TestNetBatch(t *testing.T) {
 // training on NaN and keeping it as a model.
 func TestRunDiverges(t *testing.T) {
 	cfg0, p0, ds := tinySetup(t)
-	tr, val := ds.Split(0.25, 1)
+	tr, val, _ := ds.Split(0.25, 1)
 	for _, mode := range []string{"all", "head"} {
 		r := DefaultRecipe(mode)
 		r.Epochs, r.Batch, r.LR, r.Seed = 2, 4, 1e30, 5

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -216,6 +217,20 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return errPartial
 	}
 	return nil
+}
+
+// validation says what the run validates on, as the model file records
+// it for --resume: --val's absolute path (a run resumed from another
+// folder is the same run), or --val-split's fraction.
+func (o *finetuneOptions) validation() string {
+	if o.val != "" {
+		abs, err := filepath.Abs(o.val)
+		if err != nil {
+			abs = o.val
+		}
+		return "--val " + abs
+	}
+	return fmt.Sprintf("--val-split %g", o.valSplit)
 }
 
 // upToDate ends a --resume of a run whose epochs are all done: OUT holds

@@ -27,6 +27,7 @@ const (
 	keyFTHistory = "vitctl.finetune.history"      // JSON array of epochs
 	keyFTImages  = "vitctl.finetune.train_images"
 	keyFTData    = "vitctl.finetune.labels_from"
+	keyFTVal     = "vitctl.finetune.validation" // "--val-split 0.2", "--val /abs/dir"; absent before 2026-12-07
 	// Checkpoint (OUT.ckpt) only.
 	keyCkEpoch = "vitctl.checkpoint.epoch"
 	keyCkStep  = "vitctl.checkpoint.step"
@@ -252,6 +253,7 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 			w.AddUint32(keyFTEpoch, uint32(e.Epoch))
 			w.AddUint32(keyFTImages, uint32(len(j.train.Examples)))
 			w.AddString(keyFTData, j.o.data)
+			w.AddString(keyFTVal, j.o.validation())
 			if ck == nil {
 				w.AddString(keyFTHistory, string(hist))
 			} else {
@@ -290,12 +292,16 @@ func (j *finetuneJob) loadCheckpoint() error {
 		was, now := recipeDiff(rec, j.r.String())
 		return usagef("--resume: %s was made with %s, and this run has %s: use the same flags to continue it, or give another --out to start a new run", path, was, now)
 	}
+	if err := j.sameData(f, path); err != nil {
+		return err
+	}
 	ck, err := openBase(modelSource{name: path, desc: path, path: path})
 	if err != nil {
 		return fmt.Errorf("--resume: %w", err)
 	}
 	if !slices.Equal(ck.cfg.Labels, j.train.Labels) {
-		return fmt.Errorf("--resume: %s has labels %v, the data %v", path, ck.cfg.Labels, j.train.Labels)
+		return usagef("--resume: %s was made for the classes %s, and DATA %s has %s: give the same DATA to continue it, or another --out to start a new run",
+			path, train.QuoteSome(ck.cfg.Labels, 8), j.o.data, train.QuoteSome(j.train.Labels, 8))
 	}
 	c := &train.Checkpoint{Opt: optim.State{M: map[string][]float32{}, V: map[string][]float32{}}}
 	var hist string
@@ -329,6 +335,27 @@ func (j *finetuneJob) loadCheckpoint() error {
 		}
 	}
 	return nil
+}
+
+// sameData refuses to resume from the checkpoint f at path a run given
+// another validation set or another number of training images: it went on
+// with the new ones, and the promise of a result bit-identical to one
+// uninterrupted run no longer held, without a word.
+func (j *finetuneJob) sameData(f *gguf.File, path string) error {
+	was, _ := f.String(keyFTVal) // absent in older files: not compared
+	n, err := f.Int(keyFTImages)
+	if err != nil {
+		return fmt.Errorf("--resume: %s: %w", path, err)
+	}
+	now := j.o.validation()
+	if (was == "" || was == now) && n == len(j.train.Examples) {
+		return nil
+	}
+	if was == "" {
+		was = "another validation set"
+	}
+	return usagef("--resume: %s was made with %s (%s), and this run has %s (%s): give the same DATA and validation to continue it, or another --out to start a new run",
+		path, was, nouns(n, "training image"), now, nouns(len(j.train.Examples), "training image"))
 }
 
 // recipeDiff gives the settings (key=value, as Recipe.String writes

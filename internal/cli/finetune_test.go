@@ -747,3 +747,31 @@ func TestNoteClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneResumeOtherData: --resume with another validation set, or
+// DATA of other images or classes, is refused as another recipe is (exit
+// 2, naming what differs); it went on with the new data (or, every epoch
+// done, called the old result this run's) without a word.
+func TestFinetuneResumeOtherData(t *testing.T) {
+	base, data, other, val := fashionGGUF(t), fashionTree(t), fashionTree(t), fashionTree(t)
+	os.Rename(filepath.Join(other, "bags"), filepath.Join(other, "bag"))
+	out := filepath.Join(t.TempDir(), "r.gguf")
+	args := []string{"finetune", "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2"}
+	if code, _, errs := run(t, "", append(args, data)...); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	ck := out + ".ckpt"
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{[]string{data, "--val-split", "0"}, ck + " was made with --val-split 0.2 (24 training images), and this run has --val-split 0 (30 training images): give the same DATA and validation to continue it, or another --out to start a new run"},
+		{[]string{data, "--val", val}, ck + " was made with --val-split 0.2 (24 training images), and this run has --val " + val + " (30 training images): "},
+		{[]string{other}, ck + ` was made for the classes "bags", "clothes", "shoes", and DATA ` + other + ` has "bag", "clothes", "shoes": give the same DATA to continue it, or another --out to start a new run`},
+	} {
+		code, _, errs := run(t, "", append(append(args, "--resume"), tc.extra...)...)
+		if code != ExitUsage || !strings.HasPrefix(errs, "vitctl: --resume: "+tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line %q", tc.extra, code, errs, tc.want)
+		}
+	}
+}

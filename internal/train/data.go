@@ -110,6 +110,9 @@ func build(path string, folder bool, pairs [][2]string, labels []string) (*Datas
 		}
 		slices.Sort(labels)
 		labels = slices.Compact(labels)
+		if err := sameClass(path, folder, labels); err != nil {
+			return nil, err
+		}
 	}
 	id := make(map[string]int, len(labels))
 	loose := make(map[string]int, len(labels)) // -1: more than one label
@@ -155,6 +158,29 @@ func build(path string, folder bool, pairs [][2]string, labels []string) (*Datas
 		return nil, e
 	}
 	return d, nil
+}
+
+// sameClass refuses a data set's labels of which two name one class but for
+// letter case or an underscore for a space (rose/ and Rose/, made on a
+// case-insensitive disk and copied): trained as two classes, the model
+// split one class's images between two names, and eval, which reads
+// labels that way, could not tell which a data set's "ROSE" meant.
+func sameClass(path string, folder bool, labels []string) error {
+	seen := make(map[string]string, len(labels))
+	for _, l := range labels {
+		k := foldLabel(l)
+		first, dup := seen[k]
+		if !dup {
+			seen[k] = l
+			continue
+		}
+		if folder {
+			return fmt.Errorf("%s: class folders %s and %s name one class but for letter case or _ for a space: merge them into one folder (or rename one)",
+				path, filepath.Join(path, first), filepath.Join(path, l))
+		}
+		return fmt.Errorf("%s: labels %q and %q name one class but for letter case or _ for a space: write it one way (or rename one)", path, first, l)
+	}
+	return nil
 }
 
 // LabelError is Open's error for labels that the labels it was given lack.

@@ -92,6 +92,30 @@ func TestOpenLabelCase(t *testing.T) {
 	}
 }
 
+// TestOpenSameClass: DATA whose labels name one class but for letter case
+// or _ for a space is refused, naming both; it trained them as two classes.
+func TestOpenSameClass(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []string{"Rose", "daisy", "rose"} {
+		os.Mkdir(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+	}
+	list := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(list, []byte("1.png,golden retriever\n2.png,Golden_Retriever\n3.png,cat\n"), 0o644)
+	for _, tc := range []struct{ path, want string }{
+		{dir, fmt.Sprintf("%s: class folders %s and %s name one class but for letter case or _ for a space: merge them into one folder (or rename one)",
+			dir, filepath.Join(dir, "Rose"), filepath.Join(dir, "rose"))},
+		{list, list + `: labels "Golden_Retriever" and "golden retriever" name one class but for letter case or _ for a space: write it one way (or rename one)`},
+	} {
+		if _, err := Open(tc.path, nil); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error %v, want %q", tc.path, err, tc.want)
+		}
+	}
+	if _, err := Open(dir, []string{"daisy", "rose"}); err != nil { // a model's labels: each folder names one
+		t.Errorf("with labels: %v", err)
+	}
+}
+
 // TestOpenUnknownLabels: every label the given labels lack is named, with
 // the first example that has one, but only a few of the labels: a model's
 // 1000 buried the message.

@@ -196,8 +196,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	}
 	hist, err := job.run(cmd.Context())
 	job.bar.finish()
-	if err != nil && cmd.Context().Err() != nil && job.best != nil {
-		fmt.Fprintf(s.err, "vitctl: interrupted; %s holds the best model so far (epoch %d)\n", o.out, job.best.Epoch)
+	if err != nil && cmd.Context().Err() != nil {
+		return job.interrupted()
 	}
 	if err != nil {
 		return err

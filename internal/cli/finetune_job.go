@@ -90,6 +90,7 @@ type finetuneJob struct {
 	done       bool            // --resume found every epoch done: nothing was written
 	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
 	notes      string          // about the classes (noteClasses), said as training starts
+	saved      int             // the epoch OUT.ckpt holds: --resume continues after it
 	// The rate printed with each progress line: images and time of the
 	// steps since the previous line, each step timed from the one before.
 	lastStep   time.Time
@@ -127,10 +128,34 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 			return j.write(j.o.out, &cfg, p, e, nil)
 		},
 		Save: func(c train.Checkpoint, p *model.Params) error {
-			return j.write(j.o.out+".ckpt", &cfg, p, train.EpochInfo{}, &c)
+			if err := j.write(j.o.out+".ckpt", &cfg, p, train.EpochInfo{}, &c); err != nil {
+				return err
+			}
+			j.saved = c.Epoch
+			return nil
 		},
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// interrupted is the error of a run stopped by a signal: in which epoch,
+// and what it leaves: the best model so far in OUT and the state
+// --resume continues from, or, before any epoch ended, nothing (it said
+// "interrupted" alone, and after an epoch said it twice).
+func (j *finetuneJob) interrupted() error {
+	if j.resume != nil && j.saved == 0 {
+		j.saved = j.resume.Epoch
+	}
+	where := fmt.Sprintf("in epoch %d of %d", j.saved+1, j.r.Epochs)
+	switch {
+	case j.best == nil:
+		where += fmt.Sprintf(", before it ended: nothing written (%s is written as each epoch ends)", j.o.out)
+	case j.saved > 0:
+		where += fmt.Sprintf(": %s holds the best model so far (epoch %d), and --resume continues after epoch %d (%s.ckpt)", j.o.out, j.best.Epoch, j.saved, j.o.out)
+	default:
+		where += fmt.Sprintf(": %s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
+	}
+	return interrupted{where: where}
 }
 
 // fewSteps is the fewest optimizer steps a run makes without a note: one

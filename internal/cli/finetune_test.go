@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -772,6 +773,35 @@ func TestFinetuneResumeOtherData(t *testing.T) {
 		code, _, errs := run(t, "", append(append(args, "--resume"), tc.extra...)...)
 		if code != ExitUsage || !strings.HasPrefix(errs, "vitctl: --resume: "+tc.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line %q", tc.extra, code, errs, tc.want)
+		}
+	}
+}
+
+// TestFinetuneInterrupted: an interrupted run says once, in the line that
+// ends it, in which epoch it stopped and what it leaves: nothing before an
+// epoch ended (it said "interrupted" alone), else the best model so far
+// and where --resume continues (it said "interrupted" twice).
+func TestFinetuneInterrupted(t *testing.T) {
+	acc := 0.5
+	best := &train.EpochInfo{Epoch: 2, ValAcc: &acc}
+	for _, tc := range []struct {
+		name   string
+		best   *train.EpochInfo
+		saved  int
+		resume *train.Checkpoint
+		want   string
+	}{
+		{"first epoch", nil, 0, nil, "vitctl: interrupted in epoch 1 of 6, before it ended: nothing written (m.gguf is written as each epoch ends)\n"},
+		{"after epoch 3", best, 3, nil, "vitctl: interrupted in epoch 4 of 6: m.gguf holds the best model so far (epoch 2), and --resume continues after epoch 3 (m.gguf.ckpt)\n"},
+		{"resumed", best, 0, &train.Checkpoint{Epoch: 4}, "vitctl: interrupted in epoch 5 of 6: m.gguf holds the best model so far (epoch 2), and --resume continues after epoch 4 (m.gguf.ckpt)\n"},
+		{"before its checkpoint", &train.EpochInfo{Epoch: 1}, 0, nil, "vitctl: interrupted in epoch 1 of 6: m.gguf holds the best model so far (epoch 1)\n"},
+	} {
+		j := &finetuneJob{o: &finetuneOptions{out: "m.gguf"}, r: train.Recipe{Epochs: 6}, best: tc.best, saved: tc.saved, resume: tc.resume}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var b strings.Builder
+		if code := exitCode(ctx, j.interrupted(), &b); code != ExitInterrupted || b.String() != tc.want {
+			t.Errorf("%s: exit %d, %q; want 130 and %q", tc.name, code, b.String(), tc.want)
 		}
 	}
 }

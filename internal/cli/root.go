@@ -41,13 +41,18 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // interrupted reports a run stopped by a signal, and how far it got: done
 // of total inputs, which gave images results (more than done when a
 // batched .npy input holds several images).
-// note, when set, says what became of the results file.
+// note, when set, says what became of the results file; where, when set,
+// says where a run that is no list of inputs (finetune) stopped, instead
+// of the counts.
 type interrupted struct {
 	done, total, images int
-	note                string
+	note, where         string
 }
 
 func (i interrupted) Error() string {
+	if i.where != "" {
+		return "interrupted " + i.where
+	}
 	if i.images != i.done {
 		return fmt.Sprintf("interrupted after %d of %s (%s)%s", i.done, nouns(i.total, "input"), nouns(i.images, "image"), i.note)
 	}

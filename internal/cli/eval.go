@@ -190,11 +190,17 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
-	for _, c := range v.perClass {
-		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t\n", c.Label, c.Support, c.Precision, c.Recall, c.F1)
+	undefined := false
+	for i, c := range v.perClass {
+		p, rec, f1 := scoreCells(c, predicted(r, v.ids[i]))
+		undefined = undefined || p == "-" || rec == "-"
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", c.Label, c.Support, p, rec, f1)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if undefined {
+		fmt.Fprintln(w, "(-: no image of the class, so no recall, or none predicted as it, so no precision)")
 	}
 	if hidden := len(r.Labels) - len(v.rows); hidden > 0 {
 		fmt.Fprintf(w, "(the model's other %s, none in the data set, are left out; -o json has them)\n", nouns(hidden, "class"))
@@ -212,6 +218,31 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 	return tw.Flush()
 }
 
+// scoreCells are the precision, recall and F1 of a class of the text
+// table: "-" where there is none to give, a precision when no image was
+// predicted as the class (pred), a recall (and F1) when it has no image.
+// They printed 0.000, as if the model failed at a class that the data set
+// has no image of (-o json keeps scikit-learn's 0).
+func scoreCells(c train.ClassScore, pred int) (p, rec, f1 string) {
+	p, rec, f1 = fmt.Sprintf("%.3f", c.Precision), fmt.Sprintf("%.3f", c.Recall), fmt.Sprintf("%.3f", c.F1)
+	if pred == 0 {
+		p = "-"
+	}
+	if c.Support == 0 {
+		rec, f1 = "-", "-"
+	}
+	return p, rec, f1
+}
+
+// predicted counts the images predicted as class c.
+func predicted(r train.Report, c int) int {
+	n := 0
+	for _, row := range r.Confusion {
+		n += row[c]
+	}
+	return n
+}
+
 // viewAll is the most classes a model may have for eval's text and plot
 // to show every one; past it they show the data set's classes only.
 const viewAll = 30
@@ -224,6 +255,7 @@ const maxPlotClasses = 100
 // per-class scores of shownClasses, and as columns the same classes plus,
 // when some prediction fell outside them, "other".
 type evalView struct {
+	ids        []int // the report's class ids of the rows
 	rows, cols []string
 	confusion  [][]int // (rows, cols)
 	perClass   []train.ClassScore
@@ -238,6 +270,7 @@ func viewOf(r train.Report) evalView {
 	}
 	var v evalView
 	other := false
+	v.ids = idx
 	for _, c := range idx {
 		v.rows = append(v.rows, r.Labels[c])
 		v.perClass = append(v.perClass, r.PerClass[c])

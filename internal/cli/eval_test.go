@@ -269,3 +269,34 @@ func TestPlotSaysWrote(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalUndefinedScores: the text table prints "-", not 0.000, for the
+// recall and F1 of a class without images and the precision of one never
+// predicted, and says what "-" means; a class the data set lacked read as
+// a class the model failed at. -o json keeps 0.
+func TestEvalUndefinedScores(t *testing.T) {
+	logits := [][]float32{{1, 0, 0}, {0, 0, 1}, {1, 0, 0}} // a→a, b→c, b→a; nothing of c, nothing predicted b
+	r := train.Score([]string{"a", "b", "c"}, []int{0, 1, 1}, logits)
+	var b strings.Builder
+	if err := writeReport(&b, "text", evalJSON{Report: r}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  a        1      0.500   1.000  0.667\n",
+		"  b        2          -   0.000  0.000\n",
+		"  c        0      0.000       -      -\n",
+		"(-: no image of the class, so no recall, or none predicted as it, so no precision)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	writeReport(&b, "json", evalJSON{Report: r})
+	if !strings.Contains(b.String(), `"label": "c",
+      "support": 0,
+      "precision": 0,
+      "recall": 0,`) {
+		t.Errorf("-o json changed:\n%s", b.String())
+	}
+}

@@ -276,6 +276,21 @@ func TestConvertVariants(t *testing.T) {
 				t.Errorf("resample %d", v)
 			}
 		}},
+		{"id2label as a list: labels in class order", func(m *tiny) { m.cfg["id2label"] = []string{"cat", "dog", "fish"} }, func(t *testing.T, f *gguf.File, _ *Result) {
+			if v, _ := f.Strings(model.KeyLabels); !slices.Equal(v, []string{"cat", "dog", "fish"}) {
+				t.Errorf("labels %q", v)
+			}
+		}},
+		{"do_resize false: size unused, the input is image_size", func(m *tiny) {
+			m.pre["do_resize"] = false
+			m.pre["size"] = map[string]int{"height": 224, "width": 224}
+		}, func(t *testing.T, f *gguf.File, _ *Result) {
+			h, _ := f.Int(model.KeyHeight)
+			w, _ := f.Int(model.KeyWidth)
+			if h != 8 || w != 8 {
+				t.Errorf("input %dx%d, want the model's 8x8", w, h)
+			}
+		}},
 		{"size as an int, scalar mean", func(m *tiny) { m.pre["size"] = 8; m.pre["image_mean"] = 0.25 }, func(t *testing.T, f *gguf.File, _ *Result) {
 			if v, _ := f.Floats(model.KeyMean); !slices.Equal(v, []float64{0.25, 0.25, 0.25}) {
 				t.Errorf("mean %v", v)
@@ -384,8 +399,15 @@ func TestConvertErrors(t *testing.T) {
 		{"heads", func(m *tiny) { m.cfg["num_attention_heads"] = 3 }, gguf.F32, []string{"config.json: config: hidden_size 8 is not a multiple of num_attention_heads 3"}},
 		{"hidden_size type", func(m *tiny) { m.cfg["hidden_size"] = "8" }, gguf.F32, []string{`config.json: line 1: "hidden_size" is a string, expected an integer`}},
 		{"image_size not square", func(m *tiny) { m.cfg["image_size"] = []int{8, 16} }, gguf.F32, []string{"image_size: [8 16] is not square"}},
-		{"id2label gap", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "3": "b", "1": "c"} }, gguf.F32, []string{`config.json: id2label key "3" is not a class id from 0 to 2`}},
-		{"id2label leading zero", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "01": "b", "2": "c"} }, gguf.F32, []string{`id2label key "01"`}},
+		{"id2label gap", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "3": "b", "1": "c"} }, gguf.F32,
+			[]string{`config.json: id2label has 3 labels with ids up to 3: id 2 has none: give every class id from 0 a label (the classifier has 3 rows)`}},
+		{"id2label gaps", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "5": "b", "2": "c"} }, gguf.F32,
+			[]string{`id2label has 3 labels with ids up to 5: ids 1, 3 and 4 have none`}},
+		{"id2label leading zero", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "01": "b", "2": "c"} }, gguf.F32, []string{`id2label key "01" is not a class id (0, 1, 2, …)`}},
+		{"num_channels 1", func(m *tiny) {
+			m.cfg["num_channels"] = 1
+			m.pre["image_mean"], m.pre["image_std"] = []float64{0.5}, []float64{0.5}
+		}, gguf.F32, []string{`config.json: num_channels 1: vitctl converts models of 3-channel (RGB) input only`}},
 		{"labels vs classifier", func(m *tiny) { m.cfg["id2label"] = map[string]string{"0": "a", "1": "b"} }, gguf.F32, []string{`"classifier.weight" has shape [3 8], config.json implies [2 8]`}},
 		{"center crop", func(m *tiny) { m.pre["do_center_crop"] = true }, gguf.F32, []string{"preprocessor_config.json: do_center_crop is set but crop_size is missing"}},
 		{"size mismatch", func(m *tiny) { m.pre["size"] = 16 }, gguf.F32, []string{"preprocessor_config.json: size 16x16 differs from image_size 8"}},

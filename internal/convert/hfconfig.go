@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/prep"
@@ -19,20 +20,20 @@ const maxLabels = 1 << 20
 // hfConfig is the part of a Hugging Face config.json vitctl reads. Pointers
 // tell absent fields, which take ViTConfig's defaults.
 type hfConfig struct {
-	ModelType         string            `json:"model_type"`
-	Architectures     []string          `json:"architectures"`
-	HiddenSize        *int              `json:"hidden_size"`
-	NumHiddenLayers   *int              `json:"num_hidden_layers"`
-	NumAttentionHeads *int              `json:"num_attention_heads"`
-	IntermediateSize  *int              `json:"intermediate_size"`
-	HiddenAct         *string           `json:"hidden_act"`
-	LayerNormEps      *float64          `json:"layer_norm_eps"`
-	ImageSize         json.RawMessage   `json:"image_size"`
-	PatchSize         json.RawMessage   `json:"patch_size"`
-	NumChannels       *int              `json:"num_channels"`
-	QKVBias           *bool             `json:"qkv_bias"`
-	ID2Label          map[string]string `json:"id2label"`
-	NumLabels         *int              `json:"num_labels"`
+	ModelType         string          `json:"model_type"`
+	Architectures     []string        `json:"architectures"`
+	HiddenSize        *int            `json:"hidden_size"`
+	NumHiddenLayers   *int            `json:"num_hidden_layers"`
+	NumAttentionHeads *int            `json:"num_attention_heads"`
+	IntermediateSize  *int            `json:"intermediate_size"`
+	HiddenAct         *string         `json:"hidden_act"`
+	LayerNormEps      *float64        `json:"layer_norm_eps"`
+	ImageSize         json.RawMessage `json:"image_size"`
+	PatchSize         json.RawMessage `json:"patch_size"`
+	NumChannels       *int            `json:"num_channels"`
+	QKVBias           *bool           `json:"qkv_bias"`
+	ID2Label          id2label        `json:"id2label"`
+	NumLabels         *int            `json:"num_labels"`
 }
 
 // backbone reports a Hugging Face ViTModel: an encoder without a
@@ -46,6 +47,27 @@ func or[T any](p *T, def T) T {
 		return *p
 	}
 	return def
+}
+
+// id2label is config.json's id2label: an object of class ids, or a list
+// of labels in class order, which some hand-written configs give.
+type id2label map[string]string
+
+func (m *id2label) UnmarshalJSON(b []byte) error {
+	var list []string
+	if json.Unmarshal(b, &list) == nil {
+		*m = make(id2label, len(list))
+		for i, s := range list {
+			(*m)[strconv.Itoa(i)] = s
+		}
+		return nil
+	}
+	var obj map[string]string
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	*m = obj
+	return nil
 }
 
 // readConfig reads config.json into a model.Config without labels: those
@@ -86,6 +108,9 @@ func readConfig(path string) (*model.Config, *hfConfig, error) {
 	}
 	if hc.ModelType == "deit" {
 		deitOptions(cfg, &hc)
+	}
+	if cfg.NumChannels != prep.Channels { // before preprocessor_config.json's per-channel lists are read
+		return nil, nil, fmt.Errorf("%s: num_channels %d: vitctl converts models of %d-channel (RGB) input only, as it feeds every image to the model in RGB", path, cfg.NumChannels, prep.Channels)
 	}
 	const maxDim = 1 << 20 // keeps products of sizes far from overflow
 	for _, v := range []int{cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize, cfg.ImageSize, cfg.PatchSize, cfg.NumChannels} {
@@ -131,18 +156,48 @@ func labels(path string, hc *hfConfig, n int) ([]string, error) {
 		return out, nil
 	}
 	out := make([]string, len(hc.ID2Label))
-	seen := make([]bool, len(out))
+	top := -1
 	for k, v := range hc.ID2Label {
 		id, err := strconv.Atoi(k)
-		if err != nil || id < 0 || id >= len(out) || strconv.Itoa(id) != k {
-			return nil, fmt.Errorf("%s: id2label key %q is not a class id from 0 to %d", path, k, len(out)-1)
+		if err != nil || id < 0 || id > maxLabels || strconv.Itoa(id) != k {
+			return nil, fmt.Errorf("%s: id2label key %q is not a class id (0, 1, 2, …): give each class its number, from 0", path, k)
 		}
-		if seen[id] {
-			return nil, fmt.Errorf("%s: id2label lists id %d twice", path, id)
+		top = max(top, id)
+		if id < len(out) {
+			out[id] = v
 		}
-		out[id], seen[id] = v, true
+	}
+	if top >= len(out) {
+		var none []string
+		for id := range top + 1 {
+			if _, ok := hc.ID2Label[strconv.Itoa(id)]; !ok {
+				none = append(none, strconv.Itoa(id))
+			}
+		}
+		rows := ""
+		if n > 0 {
+			rows = fmt.Sprintf(" (the classifier has %d rows)", n)
+		}
+		verb := "have"
+		if len(none) == 1 {
+			verb = "has"
+		}
+		return nil, fmt.Errorf("%s: id2label has %d labels with ids up to %d: %s %s %s none: give every class id from 0 a label%s",
+			path, len(out), top, plural(len(none), "id"), andList(none, 5), verb, rows)
 	}
 	return out, nil
+}
+
+// andList joins xs as "a, b and c", keeping the first max and saying how
+// many more there are.
+func andList(xs []string, max int) string {
+	if len(xs) > max {
+		return strings.Join(xs[:max], ", ") + fmt.Sprintf(" and %d more", len(xs)-max)
+	}
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // hfPreprocess is a ViTImageProcessor's preprocessor_config.json.
@@ -188,7 +243,7 @@ func readPreprocess(path string, cfg *model.Config) (prep.Params, []string, erro
 	p.DoRescale = or(hp.DoRescale, p.DoRescale)
 	p.RescaleFactor = or(hp.RescaleFactor, p.RescaleFactor)
 	p.DoNormalize = or(hp.DoNormalize, p.DoNormalize)
-	if len(hp.Size) > 0 {
+	if len(hp.Size) > 0 && p.DoResize { // without do_resize, size is not used
 		w, err := readSize(hp.Size, &p)
 		if err != nil {
 			return p, nil, bad("size: %v", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,11 +108,25 @@ func (c *checkpoint) addIndex(path string) error {
 		}
 		shards[shard] = true
 	}
-	var names []string
+	var names, absent []string
 	for s := range shards {
 		names = append(names, s)
+		if _, err := os.Stat(filepath.Join(dir, s)); errors.Is(err, fs.ErrNotExist) {
+			n := 0
+			for _, sh := range idx.WeightMap {
+				if sh == s {
+					n++
+				}
+			}
+			absent = append(absent, fmt.Sprintf("%s (%d %s)", s, n, plural(n, "tensor")))
+		}
 	}
 	sort.Strings(names)
+	sort.Strings(absent)
+	if len(absent) > 0 {
+		return fmt.Errorf("%s names %d %s not in %s: %s: download every file the index names (huggingface-cli download fetches them all)",
+			path, len(absent), plural(len(absent), "shard"), dir, andList(absent, 5))
+	}
 	for _, s := range names {
 		if err := c.addFile(filepath.Join(dir, s)); err != nil {
 			return err

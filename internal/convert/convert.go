@@ -262,7 +262,7 @@ type planned struct {
 func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, error) {
 	want, lay := model.TensorShapes(cfg), layoutOf(cfg)
 	var plan []planned
-	var missing, problems []string
+	var missing, problems, dtypes []string
 	used := map[string]bool{}
 	for name, shape := range want {
 		hf := lay.name(name)
@@ -277,8 +277,8 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 		used[hf] = true
 		if hs := ckShape(name, shape); !slices.Equal(t.shape, hs) {
 			problems = append(problems, fmt.Sprintf("%v has shape %v, config.json implies %v", t, t.shape, hs))
-		} else if t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16" {
-			problems = append(problems, fmt.Sprintf("%v has dtype %s (want F32, F16 or BF16)", t, t.dtype))
+		} else if !convertible(t.dtype) {
+			dtypes = append(dtypes, fmt.Sprintf("%q is %s", t.name, t.dtype))
 		}
 		plan = append(plan, planned{name: name, shape: shape, src: t})
 	}
@@ -304,6 +304,11 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, strings.Join(unused, ", ")))
 	}
 	msgs = append(msgs, problems...)
+	if len(msgs) == 0 && len(dtypes) > 0 {
+		sort.Strings(dtypes)
+		return nil, fmt.Errorf("%s: %d %s of a type vitctl cannot convert (%s): the weights are floating point, %s: re-save the model with float weights (model.float(), then save_pretrained or safetensors)",
+			ck.path, len(dtypes), plural(len(dtypes), "tensor"), andList(dtypes, 5), floatDTypes)
+	}
 	if len(msgs) > 0 {
 		hint := "check that config.json belongs to these weights"
 		if len(used) == 0 {

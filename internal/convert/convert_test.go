@@ -291,6 +291,22 @@ func TestConvertVariants(t *testing.T) {
 				t.Errorf("input %dx%d, want the model's 8x8", w, h)
 			}
 		}},
+		{"f64 weights narrowed to f32", func(m *tiny) {
+			x := m.weights["vit.layernorm.bias"]
+			var b []byte
+			for i := 0; i < len(x.data); i += 4 {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(math.Float32frombits(binary.LittleEndian.Uint32(x.data[i:])))))
+			}
+			m.weights["vit.layernorm.bias"] = stTensor{"F64", x.shape, b}
+		}, func(t *testing.T, f *gguf.File, _ *Result) {
+			x, _, _ := f.Float32s("post_norm.bias")
+			want := newTiny().weights["vit.layernorm.bias"].data
+			for i, v := range x {
+				if math.Float32bits(v) != binary.LittleEndian.Uint32(want[4*i:]) {
+					t.Fatalf("element %d: %g", i, v)
+				}
+			}
+		}},
 		{"size as an int, scalar mean", func(m *tiny) { m.pre["size"] = 8; m.pre["image_mean"] = 0.25 }, func(t *testing.T, f *gguf.File, _ *Result) {
 			if v, _ := f.Floats(model.KeyMean); !slices.Equal(v, []float64{0.25, 0.25, 0.25}) {
 				t.Errorf("mean %v", v)
@@ -383,8 +399,15 @@ func TestConvertErrors(t *testing.T) {
 		{"foreign names", func(m *tiny) {
 			m.weights = map[string]stTensor{"blocks.0.attn.qkv.weight": f32Tensor([]int{24, 8}, 1), "head.weight": f32Tensor([]int{3, 8}, 1)}
 		}, gguf.F32, []string{"is this a Hugging Face ViTForImageClassification checkpoint?", "blocks.0.attn.qkv.weight, head.weight"}},
-		{"dtype", func(m *tiny) { m.weights["vit.layernorm.bias"] = stTensor{"F64", []int{8}, make([]byte, 64)} }, gguf.F32,
-			[]string{`tensor "vit.layernorm.bias" has dtype F64`}},
+		{"dtype", func(m *tiny) {
+			m.weights["vit.layernorm.bias"] = stTensor{"I64", []int{8}, make([]byte, 64)}
+			m.weights["vit.layernorm.weight"] = stTensor{"U8", []int{8}, make([]byte, 8)}
+		}, gguf.F32,
+			[]string{`model.safetensors: 2 tensors of a type vitctl cannot convert ("vit.layernorm.bias" is I64 and "vit.layernorm.weight" is U8): the weights are floating point, F32, F16, BF16 or F64: re-save the model with float weights`}},
+		{"dtype and shape", func(m *tiny) {
+			m.weights["vit.layernorm.bias"] = stTensor{"I64", []int{8}, make([]byte, 64)}
+			m.weights["classifier.weight"] = f32Tensor([]int{8, 3}, 1)
+		}, gguf.F32, []string{`model.safetensors does not match config.json`, `"classifier.weight" has shape [8 3]`}},
 		{"NaN", func(m *tiny) { m.weights["vit.encoder.layer.1.intermediate.dense.bias"] = nanTensor }, gguf.F32,
 			[]string{`model.safetensors: tensor "vit.encoder.layer.1.intermediate.dense.bias" holds 1 NaN or Inf value (first NaN at element 3)`}},
 		{"f16 overflow", func(m *tiny) {
@@ -536,7 +559,8 @@ func TestShardIndexErrors(t *testing.T) {
 		{func(w map[string]string) { w["classifier.bias"] = "model-00002-of-00002.safetensors" }, `tensor "classifier.bias" is not in model-00002-of-00002.safetensors`},
 		{func(w map[string]string) { delete(w, "classifier.bias") }, `tensor "classifier.bias" of model-00001-of-00002.safetensors is not in the weight_map`},
 		{func(w map[string]string) { w["classifier.bias"] = "../x.safetensors" }, `shard "../x.safetensors" must be a file name in the same folder`},
-		{func(w map[string]string) { w["classifier.bias"] = "model-00003-of-00002.safetensors" }, "model-00003-of-00002.safetensors: no such file"},
+		{func(w map[string]string) { w["classifier.bias"] = "model-00003-of-00002.safetensors" }, "names 1 shard not in "},
+		{func(w map[string]string) { w["classifier.bias"] = "model-00003-of-00002.safetensors" }, ": model-00003-of-00002.safetensors (1 tensor): download every file the index names"},
 	} {
 		w := maps.Clone(wm)
 		tc.edit(w)

@@ -82,7 +82,7 @@ func TestSafetensorsHeaderErrors(t *testing.T) {
 		want string
 	}{
 		{`[]`, "not a JSON object"},
-		{`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, `"a" and "b" overlap`},
+		{`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, `"a" and "b" overlap (bytes 4 to 8 of the data section): a safetensors file keeps each tensor in bytes of its own`},
 		{`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, `tensor "a": 8 bytes for shape [3] of F32, want 12`},
 		{`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, `data ends at byte 16 of 8 (truncated download?`},
 		{`{"a":{"dtype":"Q9","shape":[2],"data_offsets":[0,8]}}`, `unknown dtype "Q9"`},

@@ -69,7 +69,8 @@ func parseSafetensorsHeader(hdr []byte, dataLen int64) ([]stEntry, error) {
 	})
 	for i := 1; i < len(out); i++ {
 		if out[i].begin < out[i-1].end {
-			return nil, fmt.Errorf("tensors %q and %q overlap", out[i-1].name, out[i].name)
+			return nil, fmt.Errorf("tensors %q and %q overlap (bytes %d to %d of the data section): a safetensors file keeps each tensor in bytes of its own, so it is damaged or was not written by the safetensors library: download it again, or re-save it with safetensors.torch.save_model",
+				out[i-1].name, out[i].name, out[i].begin, min(out[i].end, out[i-1].end))
 		}
 	}
 	return out, nil

@@ -10,12 +10,20 @@ import (
 )
 
 // dtypeSize gives element sizes by safetensors dtype name; PyTorch storages
-// map onto the same names. Only F32, F16 and BF16 can be converted; the
-// others are known so errors can name them.
+// map onto the same names. Only floatDTypes can be converted; the others
+// are known so errors can name them.
 var dtypeSize = map[string]int{
 	"F64": 8, "F32": 4, "F16": 2, "BF16": 2,
 	"I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1,
 	"F8_E4M3": 1, "F8_E5M2": 1,
+}
+
+// floatDTypes are the checkpoint dtypes vitctl converts, for messages.
+const floatDTypes = "F32, F16, BF16 or F64"
+
+// convertible reports whether tensors of dtype can be converted.
+func convertible(dtype string) bool {
+	return dtype == "F32" || dtype == "F16" || dtype == "BF16" || dtype == "F64"
 }
 
 // maxElems bounds any declared element count so byte sizes never overflow.
@@ -79,8 +87,12 @@ func (t *tensor) float32s() ([]float32, error) {
 		for i := range x {
 			x[i] = gguf.BF16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
 		}
+	case "F64": // narrowed as load_state_dict does into a float32 model; overflow is refused below
+		for i := range x {
+			x[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		}
 	default:
-		return nil, fmt.Errorf("%v: dtype %s cannot be converted (want F32, F16 or BF16)", t, t.dtype)
+		return nil, fmt.Errorf("%v: dtype %s cannot be converted (want %s)", t, t.dtype, floatDTypes)
 	}
 	if err := model.CheckFinite(x); err != nil {
 		return nil, fmt.Errorf("%v %w; the checkpoint is broken", t, err)

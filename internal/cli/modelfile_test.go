@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
@@ -39,6 +41,13 @@ func TestDamagedModelFiles(t *testing.T) {
 		{"cut-data.gguf", good[:len(good)-1], `tensor "post_norm.weight": data ends at byte 1252064 but the file has 1252063 bytes (truncated? copy or download it again, or re-run vitctl convert)`},
 		{"empty.gguf", nil, "empty file (convert the checkpoint again)"},
 		{"text.gguf", []byte("hello world\n"), "not a GGUF file (bad magic); convert the checkpoint with vitctl convert"},
+		// Another tool's GGUF was told to "re-run vitctl convert", which
+		// made no such file: "architecture "clip" is not "vit" (not a
+		// vitctl ViT model file) (re-run vitctl convert)".
+		{"mmproj.gguf", foreignGGUF(t, "clip", "mmproj"),
+			`model metadata: general.architecture is "clip", not "vit" (general.name "mmproj"): a GGUF file of another tool, not a vitctl model file: vitctl runs the files vitctl convert writes, so convert the checkpoint this one came from (a Hugging Face or timm folder)`},
+		{"noarch.gguf", foreignGGUF(t, "", ""),
+			`model metadata: no general.architecture key: a GGUF file of another tool, not a vitctl model file: vitctl runs the files vitctl convert writes, so convert the checkpoint this one came from (a Hugging Face or timm folder)`},
 	} {
 		path := filepath.Join(t.TempDir(), tc.name)
 		if err := os.WriteFile(path, tc.body, 0o644); err != nil {
@@ -75,4 +84,31 @@ func TestCheckpointFileAsModel(t *testing.T) {
 			t.Errorf("%s -m %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.cmd, tc.file, code, errs, want)
 		}
 	}
+}
+
+// foreignGGUF is a GGUF file as another tool writes one: general.*
+// metadata of its own (none where arch is ""), one f32 tensor.
+func foreignGGUF(t *testing.T, arch, name string) []byte {
+	t.Helper()
+	w := gguf.NewWriter()
+	if arch != "" {
+		w.AddString("general.architecture", arch)
+		w.AddString("general.name", name)
+		w.AddUint32(arch+".block_count", 2)
+	}
+	if err := w.AddTensor("v.blk.0.attn_q.weight", []int{4, 4}, gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "f.gguf")
+	if err := w.WriteFile(path, func(ti gguf.TensorInfo, dst io.Writer) error {
+		_, err := dst.Write(make([]byte, 4*ti.Elems()))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -174,6 +174,9 @@ func WriteMetadata(w MetadataWriter, c *Config, prov Provenance) {
 // ConfigFrom reads a model's Config from model-file metadata.
 func ConfigFrom(md Metadata) (*Config, error) {
 	c := &Config{}
+	if err := foreign(md); err != nil {
+		return nil, err
+	}
 	if err := readMetadata(md, c); err != nil {
 		return nil, fmt.Errorf("model metadata: %w (re-run vitctl convert)", err)
 	}
@@ -181,6 +184,24 @@ func ConfigFrom(md Metadata) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// foreign refuses a GGUF file that is not a vitctl model file (no
+// general.architecture, or another's: llama.cpp's "clip", "llama"), which
+// no conversion of vitctl's made: "re-run vitctl convert" would not do.
+func foreign(md Metadata) error {
+	arch, err := md.String(KeyArch)
+	if err == nil && arch == Arch {
+		return nil
+	}
+	what := fmt.Sprintf("no %s key", KeyArch)
+	if err == nil {
+		what = fmt.Sprintf("%s is %q, not %q", KeyArch, arch, Arch)
+		if name, err := md.String("general.name"); err == nil && name != "" {
+			what += fmt.Sprintf(" (general.name %q)", name)
+		}
+	}
+	return fmt.Errorf("model metadata: %s: a GGUF file of another tool, not a vitctl model file: vitctl runs the files vitctl convert writes, so convert the checkpoint this one came from (a Hugging Face or timm folder)", what)
 }
 
 func readMetadata(md Metadata, c *Config) error {

@@ -3,9 +3,11 @@
 package filelock
 
 import (
+	"context"
 	"errors"
 	"os"
 	"syscall"
+	"time"
 )
 
 // TryLock takes the exclusive lock of path (a file or a folder) without
@@ -45,4 +47,34 @@ func lock(f *os.File) error {
 		return cerr
 	}
 	return err
+}
+
+// Wait takes the exclusive lock of path (a file or a folder), waiting
+// while another holder has it: busy, when set, is called once, as the wait
+// begins. It returns ctx's error if ctx ends first. Where the lock cannot
+// be taken (path cannot be opened, the file system takes none) it holds
+// nothing and the returned release does nothing.
+func Wait(ctx context.Context, path string, busy func()) (release func(), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return func() {}, nil
+	}
+	for waited := false; ; waited = true {
+		switch err := lock(f); {
+		case err == nil:
+			return func() { f.Close() }, nil
+		case !errors.Is(err, syscall.EWOULDBLOCK):
+			f.Close()
+			return func() {}, nil
+		}
+		if !waited && busy != nil {
+			busy()
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
 )
@@ -95,6 +96,21 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 		return out, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("model cache: %w", err)
+	}
+	// One conversion of a model at a time: the processes started together
+	// (the shards of a job) wait for the first, then load its file.
+	unlock, err := filelock.Wait(ctx, dir, func() {
+		c.notify("waiting for another vitctl converting %s into %s", cmp.Or(e.Repo, e.Source), dir)
+	})
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if isFile(out) {
+		return out, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil { // again: removed by a conversion that failed
 		return "", fmt.Errorf("model cache: %w", err)
 	}
 	opt := convert.Options{DType: dtype, Version: c.Version}

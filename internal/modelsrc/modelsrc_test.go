@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
 	"github.com/vitctl/vitctl/internal/hub/hubtest"
@@ -294,6 +295,64 @@ func TestFromDir(t *testing.T) {
 	// Refused before the "converting" note and before a cache folder is made.
 	if after, _ := os.ReadDir(filepath.Join(c.Dir, "dirs")); len(notes) != 0 || len(after) != len(before) {
 		t.Errorf("empty folder: notes %q, cache folders %d before, %d after", notes, len(before), len(after))
+	}
+}
+
+// TestConvertOnceAtATime: a process that finds another converting the same
+// model waits for it, says so, and loads its file, where every process
+// started together (the shards of a job) converted the model itself, each
+// saying "converting … (once; …)".
+func TestConvertOnceAtATime(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "ckpt")
+	os.MkdirAll(src, 0o755)
+	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
+		b, _ := os.ReadFile(filepath.Join(models, "vit-p16-gelu", f))
+		os.WriteFile(filepath.Join(src, f), b, 0o644)
+	}
+	c := newCache(t, "http://127.0.0.1:1")
+	key, err := folderKey(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(c.Dir, "dirs", key)
+	os.MkdirAll(dir, 0o755)
+	release, ok := filelock.TryLock(dir) // the other process, converting
+	if !ok {
+		t.Skip("no flock here")
+	}
+	notes := make(chan string, 10)
+	c.Notify = func(msg string) { notes <- msg }
+	type result struct {
+		m   *Model
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := c.FromDir(context.Background(), src, gguf.F32)
+		done <- result{m, err}
+	}()
+	select {
+	case n := <-notes:
+		if want := "waiting for another vitctl converting " + src + " into " + dir; n != want {
+			t.Errorf("note %q, want %q", n, want)
+		}
+	case r := <-done:
+		t.Fatalf("did not wait for the other conversion: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no note after 10s")
+	}
+	out := filepath.Join(dir, "f32.gguf")
+	if _, err := convert.Convert(context.Background(), src, out, convert.Options{DType: gguf.F32}); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	r := <-done
+	if r.err != nil || r.m.Path != out {
+		t.Fatalf("after the wait: %+v, want %s", r, out)
+	}
+	close(notes)
+	for n := range notes {
+		t.Errorf("converted again: note %q", n)
 	}
 }
 

@@ -8,12 +8,18 @@ checkpoint readers and its f32 -> f16/bf16 rounding.
                         with storage offset, expand, shared storage)
   views.safetensors     the same tensors made contiguous: what views.bin must read as
   legacy.bin            the pre-1.6 (non-zip) torch.save format, which vitctl refuses
+  train.pth.tar         a timm training checkpoint of views.bin's tensors: state_dict
+                        under DataParallel's "module." names, state_dict_ema (doubled),
+                        optimizer state, argparse args and a numpy metric beside them
 
 Run: /usr/bin/python3 scripts/gen_convert_fixtures.py  (needs python3-torch)
 """
+import argparse
 import json
 import os
 import struct
+
+import numpy as np
 
 import torch
 
@@ -75,7 +81,24 @@ def views():
     torch.save({"w": base}, os.path.join(OUT, "legacy.bin"), _use_new_zipfile_serialization=False)
 
 
+def training():
+    t = torch.load(os.path.join(OUT, "views.bin"))
+    p = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = torch.ones(3)
+    opt.step()  # a momentum buffer: a tensor outside the state dict
+    torch.save({
+        "epoch": 3, "arch": "vit_tiny_patch16_224",
+        "state_dict": {"module." + k: v for k, v in t.items()},
+        "optimizer": opt.state_dict(), "version": 2,
+        "args": argparse.Namespace(model="vit_tiny_patch16_224", lr=0.1, epochs=3),
+        "state_dict_ema": {"module." + k: v * 2 for k, v in t.items()},
+        "metric": np.float64(71.5),
+    }, os.path.join(OUT, "train.pth.tar"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     rounding()
     views()
+    training()

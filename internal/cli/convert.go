@@ -37,7 +37,9 @@ func newConvertCmd(s streams) *cobra.Command {
 		Long: `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
 preprocessor_config.json when present, and model.safetensors, sharded
 safetensors with their index, or pytorch_model.bin) and writes one GGUF model
-file holding the config, labels, preprocessing and weights.
+file holding the config, labels, preprocessing and weights. A timm training
+checkpoint (model_best.pth.tar, any .pth, .pt or .ckpt) converts with a timm
+config.json beside it.
 
 SRC may also name the checkpoint file itself. Every tensor's name, shape and
 dtype is checked; missing or unused tensors are listed and refused, except

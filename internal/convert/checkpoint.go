@@ -43,12 +43,54 @@ func FindCheckpoint(dir string) (string, error) {
 			return p, nil
 		}
 	}
+	if p, err := torchFile(dir); p != "" || err != nil {
+		return p, err
+	}
 	for _, n := range []string{"tf_model.h5", "flax_model.msgpack", "model.onnx"} {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 			return "", fmt.Errorf("only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", n)
 		}
 	}
 	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
+}
+
+// torchSuffixes name the files torch.save writes outside Hugging Face's
+// names: timm's training outputs (model_best.pth.tar, checkpoint-9.pth.tar),
+// DataParallel and Lightning checkpoints.
+var torchSuffixes = []string{".pth", ".pt", ".pth.tar", ".ckpt"}
+
+// isTorchFile reports a torch.save file of a name other than Hugging
+// Face's.
+func isTorchFile(path string) bool {
+	for _, suf := range torchSuffixes {
+		if strings.HasSuffix(path, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// torchFile finds the one torch.save file in dir ("" when there is none),
+// refusing a choice between several.
+func torchFile(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	for _, e := range ents {
+		if isTorchFile(e.Name()) && e.Type().IsRegular() {
+			found = append(found, e.Name())
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return filepath.Join(dir, found[0]), nil
+	}
+	return "", fmt.Errorf("%d PyTorch files (%s), and no model.safetensors nor pytorch_model.bin: give the one to convert, e.g. vitctl convert %s",
+		len(found), andList(found, 5), filepath.Join(dir, found[0]))
 }
 
 // openCheckpoint opens path: one safetensors or PyTorch file, or an index of

@@ -89,7 +89,11 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
-	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && isTorchFile(ckPath) {
+		return nil, fmt.Errorf("%s: no config.json beside %s: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. "+
+			`{"architecture": "vit_small_patch16_224", "num_classes": 3, "label_names": ["cat", "dog", "fish"], "model_args": {"num_heads": 6}, `+
+			`"pretrained_cfg": {"input_size": [3, 224, 224], "interpolation": "bicubic", "crop_pct": 0.9, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}}`, dir, filepath.Base(ckPath))
+	} else if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: the checkpoint's shape, labels and architecture are read from it; fetch it with the weights (every Hugging Face and timm repository has one)", dir, filepath.Base(ckPath))
 	}
 	if isTimmConfig(cfgPath) {
@@ -223,7 +227,7 @@ func locate(src string) (dir, ck string, err error) {
 		}
 		return src, ck, nil
 	}
-	for _, suf := range []string{".safetensors", ".bin", ".index.json"} {
+	for _, suf := range append([]string{".safetensors", ".bin", ".index.json"}, torchSuffixes...) {
 		if strings.HasSuffix(src, suf) {
 			return filepath.Dir(src), src, nil
 		}
@@ -231,7 +235,7 @@ func locate(src string) (dir, ck string, err error) {
 	if strings.HasSuffix(strings.ToLower(src), ".gguf") {
 		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)
 	}
-	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin or .index.json file", src)
+	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin, .pth, .pt, .ckpt or .index.json file", src)
 }
 
 // checkOutput refuses an output that would replace one of the inputs.

@@ -37,6 +37,11 @@ func (d *pickleDict) set(k, v any) error {
 	return nil
 }
 
+// pickleOpaque is an object of a whitelisted class that a training
+// checkpoint keeps beside the state dict (its argparse.Namespace, a numpy
+// scalar metric): built from nothing, its state dropped, never a tensor.
+type pickleOpaque string
+
 // pickleFunc is a whitelisted callable; REDUCE applies it to its arguments.
 type pickleFunc func(args pickleTuple) (any, error)
 
@@ -237,6 +242,10 @@ func (u *unpickler) step(op byte) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		if o, ok := v[0].(pickleOpaque); ok {
+			u.push(o)
+			return false, nil
+		}
 		f, ok1 := v[0].(pickleFunc)
 		args, ok2 := v[1].(pickleTuple)
 		if !ok1 || !ok2 {
@@ -254,12 +263,25 @@ func (u *unpickler) step(op byte) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		if _, ok := obj.(pickleOpaque); ok {
+			return false, nil
+		}
 		if _, ok := obj.(*pickleDict); !ok {
 			return false, fmt.Errorf("BUILD on %T", obj)
 		}
 		if _, ok := state.(*pickleDict); !ok {
 			return false, fmt.Errorf("BUILD with state %T", state)
 		}
+	case 0x81: // NEWOBJ: only of an opaque class
+		v, err := u.popN(2)
+		if err != nil {
+			return false, err
+		}
+		o, ok := v[0].(pickleOpaque)
+		if !ok {
+			return false, fmt.Errorf("NEWOBJ of %T", v[0])
+		}
+		u.push(o)
 	case 'a': // APPEND
 		v, err := u.pop()
 		if err != nil {

@@ -149,6 +149,10 @@ func torchGlobal(mod, name string) (any, error) {
 			return t, nil
 		}), nil
 	}
+	switch mod + "." + name {
+	case "argparse.Namespace", "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype", "_codecs.encode":
+		return pickleOpaque(mod + "." + name), nil
+	}
 	if dt, ok := storageDType[name]; ok && mod == "torch" {
 		return storageType(dt), nil
 	}
@@ -229,12 +233,40 @@ func rebuildTensor(args pickleTuple) (any, error) {
 	return t, nil
 }
 
+// wrappers are the keys under which training checkpoints keep the model's
+// state dict, in the order timm's load_state_dict takes them (EMA weights
+// only when the checkpoint has nothing else).
+var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "state_dict_ema", "model_ema"}
+
+// unwrap finds the state dict in a training checkpoint, {"state_dict": …,
+// "optimizer": …, "epoch": …} (timm, DeiT, Lightning), and drops the
+// "module." that DataParallel puts before every name.
+func unwrap(d *pickleDict) *pickleDict {
+	for _, k := range wrappers {
+		if sd, ok := d.m[k].(*pickleDict); ok {
+			d = sd
+			break
+		}
+	}
+	for _, k := range d.keys {
+		if s, ok := k.(string); !ok || !strings.HasPrefix(s, "module.") {
+			return d
+		}
+	}
+	out := newPickleDict()
+	for _, k := range d.keys {
+		out.set(strings.TrimPrefix(k.(string), "module."), d.m[k])
+	}
+	return out
+}
+
 // stateDictTensors turns the unpickled dict into tensors.
 func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, error) {
 	d, ok := obj.(*pickleDict)
 	if !ok {
 		return nil, fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
 	}
+	d = unwrap(d)
 	var out []*tensor
 	for _, k := range d.keys {
 		name, ok := k.(string)

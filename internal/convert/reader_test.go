@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,26 +47,75 @@ func TestRoundingMatchesPyTorch(t *testing.T) {
 
 // TestViews reads non-contiguous PyTorch views (transpose, storage offset,
 // stride, expand, shared storage) and compares them with the contiguous
-// copies torch wrote to safetensors.
+// copies torch wrote to safetensors; also from a timm training checkpoint
+// (train.pth.tar: the state_dict under "module." names, not the EMA copy,
+// beside an optimizer's tensors, argparse args and a numpy metric), which
+// was refused ('refusing global argparse.Namespace'), and whose names
+// kept DataParallel's "module.".
 func TestViews(t *testing.T) {
-	pt := openOrFail(t, "../../testdata/convert/views.bin")
 	st := openOrFail(t, "../../testdata/convert/views.safetensors")
-	if len(pt.tensors) != len(st.tensors) {
-		t.Fatalf("%d tensors in views.bin, %d in views.safetensors", len(pt.tensors), len(st.tensors))
+	for _, file := range []string{"views.bin", "train.pth.tar"} {
+		pt := openOrFail(t, "../../testdata/convert/"+file)
+		if len(pt.tensors) != len(st.tensors) {
+			t.Fatalf("%d tensors in %s, %d in views.safetensors", len(pt.tensors), file, len(st.tensors))
+		}
+		for name, want := range st.tensors {
+			got := pt.tensors[name]
+			if got == nil {
+				t.Fatalf("%s lacks %s", file, name)
+			}
+			if got.dtype != want.dtype || !slices.Equal(got.shape, want.shape) {
+				t.Errorf("%s: %s: %s %v, want %s %v", file, name, got.dtype, got.shape, want.dtype, want.shape)
+			}
+			g, err1 := got.read()
+			w, err2 := want.read()
+			if err1 != nil || err2 != nil || string(g) != string(w) {
+				t.Errorf("%s: %s: data differs (%v, %v)", file, name, err1, err2)
+			}
+		}
 	}
-	for name, want := range st.tensors {
-		got := pt.tensors[name]
-		if got == nil {
-			t.Fatalf("views.bin lacks %s", name)
+}
+
+// TestTorchFiles: a folder whose only weights are one torch.save file of
+// another name (timm's model_best.pth.tar) converts from it, where it said
+// 'no checkpoint found'; two are a choice for the user to make.
+func TestTorchFiles(t *testing.T) {
+	train, _ := os.ReadFile("../../testdata/convert/train.pth.tar")
+	for _, tc := range []struct {
+		files []string
+		want  string // the file found, or the error
+	}{
+		{[]string{"model_best.pth.tar", "args.yaml"}, "model_best.pth.tar"},
+		{[]string{"vit.pth"}, "vit.pth"},
+		{[]string{"last.ckpt"}, "last.ckpt"},
+		{[]string{"pytorch_model.bin", "model_best.pth.tar"}, "pytorch_model.bin"},
+		{[]string{"model_best.pth.tar", "checkpoint-9.pth.tar"}, "2 PyTorch files (checkpoint-9.pth.tar and model_best.pth.tar), and no model.safetensors nor pytorch_model.bin: give the one to convert, e.g. vitctl convert "},
+	} {
+		dir := t.TempDir()
+		for _, f := range tc.files {
+			os.WriteFile(filepath.Join(dir, f), train, 0o644)
 		}
-		if got.dtype != want.dtype || !slices.Equal(got.shape, want.shape) {
-			t.Errorf("%s: %s %v, want %s %v", name, got.dtype, got.shape, want.dtype, want.shape)
+		got, err := FindCheckpoint(dir)
+		if err != nil {
+			got = err.Error()
 		}
-		g, err1 := got.read()
-		w, err2 := want.read()
-		if err1 != nil || err2 != nil || string(g) != string(w) {
-			t.Errorf("%s: data differs (%v, %v)", name, err1, err2)
+		if !strings.HasSuffix(got, tc.want) && !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%v: %q, want %q", tc.files, got, tc.want)
 		}
+	}
+}
+
+// TestTorchFileNoConfig: a training checkpoint alone is told what
+// config.json to write beside it, where it was told to fetch one "with
+// the weights (every Hugging Face and timm repository has one)".
+func TestTorchFileNoConfig(t *testing.T) {
+	dir := t.TempDir()
+	train, _ := os.ReadFile("../../testdata/convert/train.pth.tar")
+	os.WriteFile(filepath.Join(dir, "model_best.pth.tar"), train, 0o644)
+	_, err := Describe(dir)
+	want := dir + `: no config.json beside model_best.pth.tar: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. {"architecture": "vit_small_patch16_224", `
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err %v, want %q…", err, want)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -151,11 +153,40 @@ func architecture(c *model.Config) string {
 	return strings.Join(parts, ", ")
 }
 
+// firstLabels shows the first n labels, quoting one that would read as
+// something else (empty, with a comma, a quote, a newline or other control
+// character, or space at an end), and names the labels several classes
+// share, which the results cannot tell apart.
 func firstLabels(ls []string, n int) string {
-	if len(ls) <= n {
-		return strings.Join(ls, ", ")
+	shown := make([]string, 0, n+1)
+	for _, l := range ls[:min(n, len(ls))] {
+		shown = append(shown, showLabel(l))
 	}
-	return strings.Join(ls[:n], ", ") + ", …"
+	if len(ls) > n {
+		shown = append(shown, "…")
+	}
+	out := strings.Join(shown, ", ")
+	count := map[string]int{}
+	var shared []string
+	for _, l := range ls {
+		if count[l]++; count[l] == 2 {
+			shared = append(shared, strconv.Quote(l))
+		}
+	}
+	if len(shared) > 0 {
+		out += fmt.Sprintf("; %d %s more than one class: %s", len(shared), map[bool]string{true: "label names", false: "labels name"}[len(shared) == 1], strings.Join(shared[:min(5, len(shared))], ", "))
+		if len(shared) > 5 {
+			out += ", …"
+		}
+	}
+	return out
+}
+
+func showLabel(l string) string {
+	if l == "" || strings.TrimSpace(l) != l || strings.ContainsAny(l, ",\"") || strings.ContainsFunc(l, unicode.IsControl) {
+		return strconv.Quote(l)
+	}
+	return l
 }
 
 func preprocessing(p *prep.Params) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
@@ -100,6 +101,28 @@ func TestConvertInfoOpensOnce(t *testing.T) {
 		code, stdout, stderr := run(t, "", "convert", "--info", path)
 		if code != ExitOK || !strings.Contains(stdout, "source:        "+path) || opens != 1 {
 			t.Errorf("%s: exit %d, %d opens, stdout\n%s\nstderr %s", name, code, opens, stdout, stderr)
+		}
+	}
+}
+
+// TestInfoLabels: convert --info quotes a label that would read as
+// something else, where a newline in one broke the line and a comma in one
+// read as two labels, and names the labels several classes share
+// (ImageNet's "crane" and "maillot"), where it said nothing.
+func TestInfoLabels(t *testing.T) {
+	for _, tc := range []struct {
+		labels []string
+		want   string
+	}{
+		{[]string{"cat", "dog", "fish"}, "labels:        3 (cat, dog, fish)\n"},
+		{[]string{"a,b", `q"t`, "new\nline", "x"}, `labels:        4 ("a,b", "q\"t", "new\nline", …)` + "\n"},
+		{[]string{"", " sp", "猫", "ünï"}, `labels:        4 ("", " sp", 猫, …)` + "\n"},
+		{[]string{"crane", "maillot", "crane", "maillot", "crane"}, `labels:        5 (crane, maillot, crane, …; 2 labels name more than one class: "crane", "maillot")` + "\n"},
+	} {
+		var b strings.Builder
+		writeInfo(&b, &convert.Info{Config: &model.Config{HiddenSize: 8, NumAttentionHeads: 1, ImageSize: 8, PatchSize: 8, Labels: tc.labels}})
+		if got := b.String(); !strings.Contains(got, tc.want) {
+			t.Errorf("%q:\n%s\nwant the line\n%s", tc.labels, got, tc.want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/shard"
 )
 
@@ -157,11 +158,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			kept++
 			return
 		}
-		rec := record{Path: r.path, Model: m.Name, ModelSHA256: m.ShortSHA()}
+		rec := record{Path: bytestr.String(r.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
 			failed++
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
+			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
 		} else {
 			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
 		}

@@ -51,14 +51,14 @@ func TestClassifyJSONL(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %d not JSON: %v", i, err)
 		}
-		if filepath.Base(r.Path) != wantOrder[i] {
+		if filepath.Base(string(r.Path)) != wantOrder[i] {
 			t.Errorf("line %d is %s, want %s (input order)", i, r.Path, wantOrder[i])
 		}
 		bad := strings.HasPrefix(wantOrder[i], "broken") || strings.HasPrefix(wantOrder[i], "empty")
 		if bad != (r.Error != "") || (!bad && len(r.TopK) != 3) {
 			t.Errorf("line %d: %s", i, line)
 		}
-		if bad && !strings.Contains(errs, r.Path) {
+		if bad && !strings.Contains(errs, string(r.Path)) {
 			t.Errorf("stderr does not name %s:\n%s", r.Path, errs)
 		}
 	}
@@ -187,8 +187,8 @@ func TestNonFiniteNpy(t *testing.T) {
 			continue
 		}
 		for _, r := range recs {
-			want := wantErr[filepath.Base(r.Path)]
-			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, r.Path+": "+want) {
+			want := wantErr[filepath.Base(string(r.Path))]
+			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, string(r.Path)+": "+want) {
 				t.Errorf("%v: %s: error %q, want %q (stderr %q)", args, r.Path, r.Error, want, errs)
 			}
 		}
@@ -227,7 +227,7 @@ func TestClassifyBatchedNpy(t *testing.T) {
 		json.Unmarshal([]byte(line), &batched)
 		_, a, _ := run(t, "", "classify", "-o", "jsonl", "-k", "1", filepath.Join(imagesDir, names[i]))
 		json.Unmarshal([]byte(a), &alone)
-		if want := fmt.Sprintf("%s[%d]", path, i); batched.Path != want || len(batched.TopK) != 1 || batched.TopK[0] != alone.TopK[0] {
+		if want := fmt.Sprintf("%s[%d]", path, i); string(batched.Path) != want || len(batched.TopK) != 1 || batched.TopK[0] != alone.TopK[0] {
 			t.Errorf("record %d: %s, want %s with %+v", i, line, want, alone.TopK)
 		}
 	}

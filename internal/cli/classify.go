@@ -41,8 +41,8 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
 an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
-of preprocessed float32 pixels (3,H,W), or (N,3,H,W) for N images named
-FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
+of preprocessed float32 (or float64) pixels (3,H,W), or (N,3,H,W) for N
+images named FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 --all-files for every file), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A list is taken as a folder is: a file
 in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find

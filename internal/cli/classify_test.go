@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +84,12 @@ func TestClassifyFormats(t *testing.T) {
 	for i, p := range top {
 		if rows[i+1][5] != p.Label {
 			t.Errorf("csv row %d label %q, json %q", i+1, rows[i+1][5], p.Label)
+		}
+		// The same numbers as JSON's, to the last digit (8 digits lost a logit's).
+		prob, _ := strconv.ParseFloat(rows[i+1][6], 64)
+		logit, _ := strconv.ParseFloat(rows[i+1][7], 64)
+		if rows[i+1][4] != strconv.Itoa(p.Index) || prob != p.Prob || logit != p.Logit {
+			t.Errorf("csv row %d: index, prob, logit %q, json %d %v %v", i+1, rows[i+1][4:8], p.Index, p.Prob, p.Logit)
 		}
 	}
 	// Every record names the model that answered and its weights' checksum.

@@ -163,10 +163,18 @@ func (c *csvReporter) add(r record) error {
 	}
 	for i, p := range r.TopK {
 		c.w.Write([]string{string(r.Path), r.Model, r.ModelSHA256, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
-			strconv.FormatFloat(p.Prob, 'g', 8, 64), strconv.FormatFloat(p.Logit, 'g', 8, 64), ""})
+			csvFloat(p.Prob), csvFloat(p.Logit), ""})
 	}
 	c.w.Flush()
 	return c.w.Error()
 }
 
 func (c *csvReporter) close() error { c.w.Flush(); return c.w.Error() }
+
+// csvFloat writes x as JSON does, the shortest digits that read back as
+// x, so that a CSV and a JSON record of one run hold the same numbers
+// (8 digits lost logits' last float32 digit: 4.0716796 for 4.071679592132568).
+func csvFloat(x float64) string {
+	b, _ := json.Marshal(x) // finite: topK's probabilities and logits are checked
+	return string(b)
+}

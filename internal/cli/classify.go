@@ -128,6 +128,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	inputs := sc.inputs
 	fmt.Fprint(s.err, formatNote) // after every check: an error stays one line
+	fmt.Fprint(s.err, o.topK.note(m.Name, len(cfg.Labels)))
 	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}

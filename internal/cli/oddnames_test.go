@@ -197,3 +197,40 @@ func pythonReads(t *testing.T, what, script, out string) {
 		t.Errorf("%s: python3 cannot read it: %v\n%s", what, err, b)
 	}
 }
+
+// TestTopKBeyondClasses: -k past the model's classes gives every class,
+// the CSV header the same whatever -k, with a note saying so, where the
+// records were shorter than -k asked without a word; -k 0 is a usage error.
+func TestTopKBeyondClasses(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	const note = "vitctl: note: -k 11: model fashion-vit has 10 classes, and each image gets them all\n"
+	for _, c := range []struct {
+		k, format string
+		rows      int
+		note      bool
+	}{
+		{"1", "csv", 1, false}, {"10", "csv", 10, false}, {"11", "csv", 10, true}, {"11", "jsonl", 10, true}, {"11", "text", 10, true},
+	} {
+		code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-k", c.k, "-o", c.format, img)
+		n := strings.Count(out, "\n")
+		switch c.format {
+		case "csv":
+			if !strings.HasPrefix(out, "path,model,model_sha256,rank,index,label,prob,logit,error\n") {
+				t.Errorf("-k %s: header %q", c.k, strings.SplitN(out, "\n", 2)[0])
+			}
+			n--
+		case "jsonl":
+			var r record
+			json.Unmarshal([]byte(out), &r)
+			n = len(r.TopK)
+		case "text":
+			n--
+		}
+		if code != ExitOK || n != c.rows || strings.Contains(errs, note) != c.note {
+			t.Errorf("-k %s -o %s: exit %d, %d labels, want %d, note %v:\n%s\n%s", c.k, c.format, code, n, c.rows, c.note, out, errs)
+		}
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-k", "0", img); code != ExitUsage || !strings.Contains(errs, "-k 0") {
+		t.Errorf("-k 0: exit %d, %s", code, errs)
+	}
+}

@@ -99,7 +99,7 @@ func fitsModel(shape []int, p prep.Params) error {
 	chw := fmt.Sprintf("(%d, %d, %d)", prep.Channels, p.Height, p.Width)
 	switch {
 	case len(shape) == 4 && shape[0] == 0:
-		return fmt.Errorf("the array %s holds no image", npy.Tuple(shape))
+		return fmt.Errorf("the array %s holds no image: want %s, or (N, %d, %d, %d) for N ≥ 1 images", npy.Tuple(shape), chw, prep.Channels, p.Height, p.Width)
 	case slices.Equal(img, want):
 		return nil
 	case len(img) == 3 && slices.Equal(img, []int{p.Height, p.Width, prep.Channels}):

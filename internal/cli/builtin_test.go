@@ -52,7 +52,7 @@ func TestBuiltinModelGolden(t *testing.T) {
 	var worstPNG, worstJPEG, worstF32 float64
 	for i, g := range golden.Photos {
 		var rec record
-		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil || len(rec.TopK) != L || filepath.Base(rec.Path) != g.Photo {
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil || len(rec.TopK) != L || filepath.Base(string(rec.Path)) != g.Photo {
 			t.Fatalf("%s: %v: %.200s", g.Photo, err, lines[i])
 		}
 		if got := rec.TopK[0].Index; got != g.Top1 || got != g.Top1F32 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/shard"
 )
 
@@ -40,8 +41,8 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
 an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
-of preprocessed float32 pixels (3,H,W), or (N,3,H,W) for N images named
-FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
+of preprocessed float32 (or float64) pixels (3,H,W), or (N,3,H,W) for N
+images named FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 --all-files for every file), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A list is taken as a folder is: a file
 in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find
@@ -127,6 +128,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	inputs := sc.inputs
 	fmt.Fprint(s.err, formatNote) // after every check: an error stays one line
+	fmt.Fprint(s.err, o.topK.note(m.Name, len(cfg.Labels)))
 	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
@@ -157,11 +159,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			kept++
 			return
 		}
-		rec := record{Path: r.path, Model: m.Name, ModelSHA256: m.ShortSHA()}
+		rec := record{Path: bytestr.String(r.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
 			failed++
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
+			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
 		} else {
 			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,14 +52,14 @@ func TestClassifyJSONL(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %d not JSON: %v", i, err)
 		}
-		if filepath.Base(r.Path) != wantOrder[i] {
+		if filepath.Base(string(r.Path)) != wantOrder[i] {
 			t.Errorf("line %d is %s, want %s (input order)", i, r.Path, wantOrder[i])
 		}
 		bad := strings.HasPrefix(wantOrder[i], "broken") || strings.HasPrefix(wantOrder[i], "empty")
 		if bad != (r.Error != "") || (!bad && len(r.TopK) != 3) {
 			t.Errorf("line %d: %s", i, line)
 		}
-		if bad && !strings.Contains(errs, r.Path) {
+		if bad && !strings.Contains(errs, string(r.Path)) {
 			t.Errorf("stderr does not name %s:\n%s", r.Path, errs)
 		}
 	}
@@ -83,6 +84,12 @@ func TestClassifyFormats(t *testing.T) {
 	for i, p := range top {
 		if rows[i+1][5] != p.Label {
 			t.Errorf("csv row %d label %q, json %q", i+1, rows[i+1][5], p.Label)
+		}
+		// The same numbers as JSON's, to the last digit (8 digits lost a logit's).
+		prob, _ := strconv.ParseFloat(rows[i+1][6], 64)
+		logit, _ := strconv.ParseFloat(rows[i+1][7], 64)
+		if rows[i+1][4] != strconv.Itoa(p.Index) || prob != p.Prob || logit != p.Logit {
+			t.Errorf("csv row %d: index, prob, logit %q, json %d %v %v", i+1, rows[i+1][4:8], p.Index, p.Prob, p.Logit)
 		}
 	}
 	// Every record names the model that answered and its weights' checksum.
@@ -187,8 +194,8 @@ func TestNonFiniteNpy(t *testing.T) {
 			continue
 		}
 		for _, r := range recs {
-			want := wantErr[filepath.Base(r.Path)]
-			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, r.Path+": "+want) {
+			want := wantErr[filepath.Base(string(r.Path))]
+			if want == "" && r.Error != "" || !strings.Contains(r.Error, want) || want != "" && !strings.Contains(errs, string(r.Path)+": "+want) {
 				t.Errorf("%v: %s: error %q, want %q (stderr %q)", args, r.Path, r.Error, want, errs)
 			}
 		}
@@ -227,7 +234,7 @@ func TestClassifyBatchedNpy(t *testing.T) {
 		json.Unmarshal([]byte(line), &batched)
 		_, a, _ := run(t, "", "classify", "-o", "jsonl", "-k", "1", filepath.Join(imagesDir, names[i]))
 		json.Unmarshal([]byte(a), &alone)
-		if want := fmt.Sprintf("%s[%d]", path, i); batched.Path != want || len(batched.TopK) != 1 || batched.TopK[0] != alone.TopK[0] {
+		if want := fmt.Sprintf("%s[%d]", path, i); string(batched.Path) != want || len(batched.TopK) != 1 || batched.TopK[0] != alone.TopK[0] {
 			t.Errorf("record %d: %s, want %s with %+v", i, line, want, alone.TopK)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 )
@@ -102,14 +103,14 @@ func (o *embedOptions) validate() error {
 
 // embedRecord is one image's line of embed's output; field names are stable.
 type embedRecord struct {
-	Path        string    `json:"path"`
-	Model       string    `json:"model"`        // built-in name or model file path
-	ModelSHA256 string    `json:"model_sha256"` // short SHA-256 of the model's tensor data
-	Pool        string    `json:"pool"`
-	Row         *int      `json:"row,omitempty"`       // with --out: the image's row in the .npy file
-	Shape       []int     `json:"shape,omitempty"`     // without --out: [D] or [T, D]
-	Embedding   []float32 `json:"embedding,omitempty"` // without --out: the vector, row-major
-	Error       string    `json:"error,omitempty"`
+	Path        bytestr.String `json:"path"`         // the bytes of the name, not UTF-8 ones as \udcXX
+	Model       string         `json:"model"`        // built-in name or model file path
+	ModelSHA256 string         `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	Pool        string         `json:"pool"`
+	Row         *int           `json:"row,omitempty"`       // with --out: the image's row in the .npy file
+	Shape       []int          `json:"shape,omitempty"`     // without --out: [D] or [T, D]
+	Embedding   []float32      `json:"embedding,omitempty"` // without --out: the vector, row-major
+	Error       string         `json:"error,omitempty"`
 }
 
 func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) error {
@@ -238,12 +239,12 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 	}
 	runErr := e.pl.run(ctx, e.inputs, func(r result) {
 		rec := e.base
-		rec.Path = r.path
+		rec.Path = bytestr.String(r.path)
 		switch {
 		case r.err != nil:
 			e.failed++
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-			bar.message(fmt.Sprintf("%s: %s", r.path, rec.Error))
+			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
 		case st != nil:
 			row := st.Rows()
 			if err := st.Append(r.logits); err != nil {
@@ -314,7 +315,7 @@ func (w *embedWriter) add(r embedRecord) error {
 	if r.Row != nil {
 		row = strconv.Itoa(*r.Row)
 	}
-	w.csv.Write([]string{r.Path, r.Model, r.ModelSHA256, r.Pool, row, r.Error})
+	w.csv.Write([]string{string(r.Path), r.Model, r.ModelSHA256, r.Pool, row, r.Error})
 	w.csv.Flush()
 	return w.csv.Error()
 }

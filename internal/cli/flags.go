@@ -221,6 +221,15 @@ func (t *topKFlags) register(f *pflag.FlagSet) {
 
 func (t *topKFlags) validate() error { return atLeast1("-k", t.k) }
 
+// note says, when -k asks for more labels than the model has, that each
+// image gets them all: a record's top_k is shorter than -k said.
+func (t *topKFlags) note(model string, labels int) string {
+	if t.k <= labels {
+		return ""
+	}
+	return fmt.Sprintf("vitctl: note: -k %d: model %s has %s, and each image gets them all\n", t.k, model, nouns(labels, "class"))
+}
+
 // outputFlags is -o, the format of the results printed on stdout. Files
 // and folders a command writes are named with --out.
 type outputFlags struct{ format enumValue }

@@ -82,7 +82,7 @@ func TestHostileFolder(t *testing.T) {
 		var r record
 		json.Unmarshal([]byte(lines[i]), &r)
 		switch {
-		case r.Path != c.path:
+		case string(r.Path) != c.path:
 			t.Errorf("result %d is for %s, want %s", i, r.Path, c.path)
 		case c.want == "" && (r.Error != "" || len(r.TopK) == 0):
 			t.Errorf("%s should classify: %s", c.path, lines[i])

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -72,20 +73,47 @@ func baseName(p string) string {
 
 func loadNpy(path string, f io.Reader, p prep.Params) ([]float32, error) {
 	a, err := npy.Read(f)
+	if de, ok := errors.AsType[*npy.DtypeError](err); ok && de.Integer() {
+		return nil, fmt.Errorf("%s: %w; integers are raw pixels, and a .npy input is pixels already preprocessed: give the image file (PNG, JPEG) instead, or resize, rescale and normalise them as the model does and save them as float32", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	want := []int{prep.Channels, p.Height, p.Width}
-	shape := a.Shape
-	if len(shape) == 4 && shape[0] >= 1 {
-		shape = shape[1:]
-	}
-	if !slices.Equal(shape, want) {
-		return nil, fmt.Errorf("%s: array shape %v does not fit the model: want preprocessed pixels shaped (%d, %d, %d), or (N, %[3]d, %[4]d, %[5]d) for N images",
-			path, a.Shape, prep.Channels, p.Height, p.Width)
+	if err := fitsModel(a.Shape, p); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := model.CheckFinite(a.Data); err != nil {
 		return nil, fmt.Errorf("%s: the array %w; preprocessed pixels must be finite numbers", path, err)
 	}
 	return a.Data, nil
+}
+
+// fitsModel checks that a .npy input's shape is (3, H, W) or (N, 3, H, W)
+// at the model's H and W, and says what is wrong with one that is not.
+func fitsModel(shape []int, p prep.Params) error {
+	want := []int{prep.Channels, p.Height, p.Width}
+	img := shape
+	if len(shape) == 4 {
+		img = shape[1:]
+	}
+	chw := fmt.Sprintf("(%d, %d, %d)", prep.Channels, p.Height, p.Width)
+	switch {
+	case len(shape) == 4 && shape[0] == 0:
+		return fmt.Errorf("the array %s holds no image: want %s, or (N, %d, %d, %d) for N ≥ 1 images", npy.Tuple(shape), chw, prep.Channels, p.Height, p.Width)
+	case slices.Equal(img, want):
+		return nil
+	case len(img) == 3 && slices.Equal(img, []int{p.Height, p.Width, prep.Channels}):
+		t := "a.transpose(2, 0, 1)"
+		if len(shape) == 4 {
+			t = "a.transpose(0, 3, 1, 2)"
+		}
+		return fmt.Errorf("the array %s is channels last (height, width, channels); the model takes channels first, %s: save %s", npy.Tuple(shape), chw, t)
+	case len(img) == 3 && img[1] == p.Height && img[2] == p.Width:
+		return fmt.Errorf("the array %s has %s; the model takes %d (RGB), %s", npy.Tuple(shape), nouns(img[0], "channel"), prep.Channels, chw)
+	case len(img) == 3 && img[0] == prep.Channels:
+		return fmt.Errorf("the array %s is %d×%d pixels; the model takes %d×%d, %s: preprocess to that size, or give the image file, which vitctl resizes",
+			npy.Tuple(shape), img[2], img[1], p.Width, p.Height, chw)
+	}
+	return fmt.Errorf("array shape %s does not fit the model: want preprocessed pixels shaped %s, or (N, %d, %d, %d) for N images",
+		npy.Tuple(shape), chw, prep.Channels, p.Height, p.Width)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
@@ -266,28 +267,28 @@ func captureAttention(r *model.Runner, nLayers int) *attentionCapture {
 
 // inspectSummary is summary.json; field names are stable.
 type inspectSummary struct {
-	Path         string       `json:"path"`
-	Model        string       `json:"model"`        // built-in name or model file path
-	ModelSHA256  string       `json:"model_sha256"` // short SHA-256 of its tensor data
-	Height       int          `json:"height"`       // the model's input, pixels
-	Width        int          `json:"width"`
-	PatchSize    int          `json:"patch_size"`
-	GridRows     int          `json:"grid_rows"`
-	GridCols     int          `json:"grid_cols"`
-	Tokens       int          `json:"tokens"`        // T
-	PrefixTokens int          `json:"prefix_tokens"` // tokens before the patches
-	Query        string       `json:"query"`         // whose attention the maps show
-	Layers       []int        `json:"layers"`
-	Heads        []int        `json:"heads"`
-	Fuse         string       `json:"fuse"`
-	DiscardRatio float64      `json:"discard_ratio"`
-	Upsample     string       `json:"upsample"`
-	Colormap     string       `json:"colormap"`
-	Scale        string       `json:"scale"`
-	Alpha        float64      `json:"alpha"`
-	Methods      []string     `json:"methods"`
-	Class        *prediction  `json:"class,omitempty"` // the class relevance and grad-rollout explain
-	TopK         []prediction `json:"top_k"`
+	Path         bytestr.String `json:"path"`         // the bytes of the name, not UTF-8 ones as \udcXX
+	Model        string         `json:"model"`        // built-in name or model file path
+	ModelSHA256  string         `json:"model_sha256"` // short SHA-256 of its tensor data
+	Height       int            `json:"height"`       // the model's input, pixels
+	Width        int            `json:"width"`
+	PatchSize    int            `json:"patch_size"`
+	GridRows     int            `json:"grid_rows"`
+	GridCols     int            `json:"grid_cols"`
+	Tokens       int            `json:"tokens"`        // T
+	PrefixTokens int            `json:"prefix_tokens"` // tokens before the patches
+	Query        string         `json:"query"`         // whose attention the maps show
+	Layers       []int          `json:"layers"`
+	Heads        []int          `json:"heads"`
+	Fuse         string         `json:"fuse"`
+	DiscardRatio float64        `json:"discard_ratio"`
+	Upsample     string         `json:"upsample"`
+	Colormap     string         `json:"colormap"`
+	Scale        string         `json:"scale"`
+	Alpha        float64        `json:"alpha"`
+	Methods      []string       `json:"methods"`
+	Class        *prediction    `json:"class,omitempty"` // the class relevance and grad-rollout explain
+	TopK         []prediction   `json:"top_k"`
 	// ArtifactTokens are the patches whose last-block output norm exceeds
 	// ArtifactFactor times the median patch's (PatchNormMedian).
 	ArtifactTokens  []attention.Artifact `json:"artifact_tokens"`
@@ -369,7 +370,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			return interruptedAfter(err, i, len(inputs), i)
 		}
 		sum := &inspectSummary{
-			Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
+			Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
 			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
@@ -378,7 +379,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		if err == nil {
 			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, filepath.Join(o.out, dirs[i]), sum)
 		}
-		rec := record{Path: in.path, Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
+		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
 			failed++
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
@@ -452,7 +453,7 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // predicted one. need is the run's memory estimate without the photo.
 func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, need memNeed, dir string, sum *inspectSummary) error {
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, photo, err := loadInputPhoto(ctx, sum.Path, pre, o.input.decodeFlags)
+	px, photo, err := loadInputPhoto(ctx, string(sum.Path), pre, o.input.decodeFlags)
 	if err != nil {
 		return err
 	}
@@ -520,11 +521,11 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 			shown = append(shown, shownMap{fmt.Sprintf("%s for %q", m, sum.Class.Label), final})
 		}
 	}
-	title := fmt.Sprintf("%s, model %s", baseName(sum.Path), sum.Model)
+	title := fmt.Sprintf("%s, model %s", baseName(string(sum.Path)), sum.Model)
 	var top []prediction
 	if logits != nil {
 		top = topK(logits, cfg.Labels, summaryBars)
-		title = fmt.Sprintf("%s: %s %.1f%% (model %s)", baseName(sum.Path), top[0].Label, 100*top[0].Prob, sum.Model)
+		title = fmt.Sprintf("%s: %s %.1f%% (model %s)", baseName(string(sum.Path)), top[0].Label, 100*top[0].Prob, sum.Model)
 	}
 	if err := pics.drawSummary(w, title, top, len(cfg.Labels), shown); err != nil {
 		return fmt.Errorf("%s: %w", sum.Path, err)

@@ -776,9 +776,9 @@ func TestInspectSummaryPage(t *testing.T) {
 			for _, l := range tc.labels {
 				tiles = append(tiles, attention.Tile{Image: image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), Label: l})
 			}
-			title := fmt.Sprintf("%s, model %s", filepath.Base(sum.Path), sum.Model)
+			title := fmt.Sprintf("%s, model %s", filepath.Base(string(sum.Path)), sum.Model)
 			if len(sum.TopK) > 0 {
-				title = fmt.Sprintf("%s: %s %.1f%% (model %s)", filepath.Base(sum.Path), sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
+				title = fmt.Sprintf("%s: %s %.1f%% (model %s)", filepath.Base(string(sum.Path)), sum.TopK[0].Label, 100*sum.TopK[0].Prob, sum.Model)
 			}
 			cm, _ := attention.ParseColormap("viridis")
 			want := attention.Grid(tiles, 2, title, cm).Bounds()

@@ -8,7 +8,12 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // prediction is one of an image's top-k classes; field names are stable.
@@ -22,11 +27,11 @@ type prediction struct {
 // record is one image's line of output: its top-k, or why it failed, and
 // the model that answered.
 type record struct {
-	Path        string       `json:"path"`
-	Model       string       `json:"model"`        // built-in name or model file path
-	ModelSHA256 string       `json:"model_sha256"` // short SHA-256 of the model's tensor data
-	TopK        []prediction `json:"top_k,omitempty"`
-	Error       string       `json:"error,omitempty"`
+	Path        bytestr.String `json:"path"`         // the bytes of the name, not UTF-8 ones as \udcXX
+	Model       string         `json:"model"`        // built-in name or model file path
+	ModelSHA256 string         `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	TopK        []prediction   `json:"top_k,omitempty"`
+	Error       string         `json:"error,omitempty"`
 }
 
 // topK returns the k most probable classes, probabilities from a softmax in
@@ -107,7 +112,7 @@ func (t *textReporter) add(r record) error {
 	if t.n++; t.n > 1 {
 		fmt.Fprintln(tw)
 	}
-	fmt.Fprintf(tw, "%s\n", r.Path)
+	fmt.Fprintf(tw, "%s\n", textPath(string(r.Path)))
 	for i, p := range r.TopK {
 		fmt.Fprintf(tw, "  %d\t%s\t%6.2f%%\t(class %d, logit %.4f)\n", i+1, p.Label, 100*p.Prob, p.Index, p.Logit)
 	}
@@ -115,6 +120,19 @@ func (t *textReporter) add(r record) error {
 }
 
 func (t *textReporter) close() error { return t.begin() }
+
+// textPath is path as text output prints it: as it is, or quoted as Go
+// and JSON quote strings ("new\nline.jpg", "bad\xff.jpg") when it would
+// not read back as one name on one line: with a control character (a
+// newline, a tab), bytes that are not UTF-8, a space at either end, or a
+// double quote first.
+func textPath(path string) string {
+	if !utf8.ValidString(path) || strings.TrimSpace(path) != path || strings.HasPrefix(path, `"`) ||
+		strings.ContainsFunc(path, unicode.IsControl) {
+		return strconv.Quote(path)
+	}
+	return path
+}
 
 // jsonReporter prints one JSON array when the run ends.
 type jsonReporter struct {
@@ -141,14 +159,22 @@ type csvReporter struct{ w *csv.Writer }
 
 func (c *csvReporter) add(r record) error {
 	if r.Error != "" {
-		c.w.Write([]string{r.Path, r.Model, r.ModelSHA256, "", "", "", "", "", r.Error})
+		c.w.Write([]string{string(r.Path), r.Model, r.ModelSHA256, "", "", "", "", "", r.Error})
 	}
 	for i, p := range r.TopK {
-		c.w.Write([]string{r.Path, r.Model, r.ModelSHA256, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
-			strconv.FormatFloat(p.Prob, 'g', 8, 64), strconv.FormatFloat(p.Logit, 'g', 8, 64), ""})
+		c.w.Write([]string{string(r.Path), r.Model, r.ModelSHA256, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
+			csvFloat(p.Prob), csvFloat(p.Logit), ""})
 	}
 	c.w.Flush()
 	return c.w.Error()
 }
 
 func (c *csvReporter) close() error { c.w.Flush(); return c.w.Error() }
+
+// csvFloat writes x as JSON does, the shortest digits that read back as
+// x, so that a CSV and a JSON record of one run hold the same numbers
+// (8 digits lost logits' last float32 digit: 4.0716796 for 4.071679592132568).
+func csvFloat(x float64) string {
+	b, _ := json.Marshal(x) // finite: topK's probabilities and logits are checked
+	return string(b)
+}

@@ -24,7 +24,7 @@ func jsonlPaths(t *testing.T, out string) (lines, paths []string) {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("not a JSON record: %q", line)
 		}
-		lines, paths = append(lines, line), append(paths, r.Path)
+		lines, paths = append(lines, line), append(paths, string(r.Path))
 	}
 	return lines, paths
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -42,11 +44,85 @@ func TestClassifyURL(t *testing.T) {
 	}
 	for _, w := range []string{
 		srv.URL + "/img/missing.png: server answered 404 Not Found",
-		srv.URL + "/page: not a supported image",
+		srv.URL + "/page: a web page (HTML), not an image",
 		"http://127.0.0.1:1/x.png: cannot download",
 	} {
 		if !strings.Contains(errs, "vitctl: "+w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errs)
+		}
+	}
+}
+
+// TestURLKinds: a URL answered by a redirect, gzip, a Content-Type that
+// lies, or a path without an extension gives the image's record under the
+// URL as given; one answered with a web page (HTML with a 200, the page
+// that shows the photo), an SVG or a .npy array at a path not ending in
+// .npy fails saying what it is and what to do, where each was "not a
+// supported image (JPEG, PNG, …)"; so does a web page saved as a photo.
+func TestURLKinds(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arr bytes.Buffer
+	npy.Write(&arr, &npy.Array{Shape: []int{3, 28, 28}, Data: make([]float32, 3*28*28)})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(png)
+	zw.Close()
+	page := "\xef\xbb\xbf\n  <!DOCTYPE html>\n<html><body><img src=\"/photo.png\"></body></html>"
+	serve := func(ctype, enc string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			if enc != "" {
+				w.Header().Set("Content-Encoding", enc)
+			}
+			w.Write(body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/photo.png", serve("image/png", "", png))
+	mux.Handle("/moved", http.RedirectHandler("/photo.png", http.StatusFound))
+	mux.HandleFunc("/gz.png", serve("image/png", "gzip", gz.Bytes()))
+	mux.HandleFunc("/lie.jpg", serve("image/jpeg", "", png))
+	mux.HandleFunc("/get", serve("application/octet-stream", "", png))
+	mux.HandleFunc("/view/photo.jpg", serve("text/html; charset=utf-8", "", []byte(page)))
+	mux.HandleFunc("/logo.png", serve("image/png", "", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`)))
+	mux.HandleFunc("/download", serve("application/octet-stream", "", arr.Bytes()))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	saved := filepath.Join(t.TempDir(), "photo.jpg")
+	os.WriteFile(saved, []byte(page), 0o644)
+
+	cases := []struct{ in, want string }{
+		{srv.URL + "/moved", ""},
+		{srv.URL + "/gz.png", ""},
+		{srv.URL + "/lie.jpg", ""},
+		{srv.URL + "/get?id=7&size=full", ""},
+		{srv.URL + "/view/photo.jpg", "a web page (HTML), not an image"},
+		{saved, "a web page (HTML), not an image"},
+		{srv.URL + "/logo.png", "an SVG drawing, which vitctl cannot decode: convert it to PNG first"},
+		{srv.URL + "/download?id=3", "a NumPy array (.npy) by its content, in a file or URL whose name does not end in .npy"},
+	}
+	var args []string
+	for _, c := range cases {
+		args = append(args, c.in)
+	}
+	code, out, errs := run(t, "", append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-k", "1"}, args...)...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitFailed || len(lines) != len(cases) {
+		t.Fatalf("exit %d, %d records:\n%s\n%s", code, len(lines), out, errs)
+	}
+	for i, c := range cases {
+		var r record
+		json.Unmarshal([]byte(lines[i]), &r)
+		switch {
+		case string(r.Path) != c.in:
+			t.Errorf("record %d is for %q, want %q", i, r.Path, c.in)
+		case c.want == "" && (r.Error != "" || len(r.TopK) != 1 || r.TopK[0].Label != "Ankle boot"):
+			t.Errorf("%s: %s", c.in, lines[i])
+		case c.want != "" && (!strings.HasPrefix(r.Error, c.want) || !strings.Contains(errs, "vitctl: "+c.in+": "+c.want)):
+			t.Errorf("%s: error %q, want %q on stderr too:\n%s", c.in, r.Error, c.want, errs)
 		}
 	}
 }

@@ -151,6 +151,9 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 		if isAppleDouble(data) {
 			return nil, "", ErrAppleDouble
 		}
+		if err := notImage(data); err != nil {
+			return nil, "", err
+		}
 		return nil, "", ErrFormat
 	}
 	name := formats[f].name

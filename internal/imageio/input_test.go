@@ -35,7 +35,11 @@ func TestLoadImageData(t *testing.T) {
 		want string
 	}{
 		{"https://example.com/a.jpg?v=2", data[:len(data)/2], "https://example.com/a.jpg?v=2: truncated or corrupt image data: PNG: invalid format: not enough pixel data (the content is PNG although the name says JPEG)"},
-		{"http://example.com/page", []byte("<html>"), "http://example.com/page: not a supported image"},
+		{"http://example.com/page", []byte("<html>"), "http://example.com/page: a web page (HTML), not an image"},
+		{"http://example.com/page2", []byte("\n<!-- saved -->\n<html lang=en>"), "http://example.com/page2: a web page (HTML)"},
+		{"logo.png", []byte("<svg xmlns='http://www.w3.org/2000/svg'/>"), "logo.png: an SVG drawing"},
+		{"dl", []byte("\x93NUMPY\x01\x00"), "dl: a NumPy array (.npy) by its content"},
+		{"notes.png", []byte("<p>hello</p>"), "notes.png: not a supported image"},
 		{"http://example.com/empty.png", nil, "http://example.com/empty.png: empty file"},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,7 @@
-// Package npy reads and writes NumPy .npy arrays of float32 (little-endian,
-// C order), the exchange format of vitctl's goldens and pre-processed inputs.
+// Package npy reads and writes NumPy .npy arrays of float32, the exchange
+// format of vitctl's goldens and pre-processed inputs. It writes
+// little-endian C order, and reads float32 and float64 of either byte
+// order, in C or Fortran order.
 package npy
 
 import (
@@ -47,75 +49,95 @@ func ReadFile(path string) (*Array, error) {
 // Shape reads the shape of the array in a .npy stream from its header
 // alone: the data is not read.
 func Shape(r io.Reader) ([]int, error) {
-	_, shape, err := readHeader(r)
-	return shape, err
+	h, err := readHeader(r)
+	return h.shape, err
 }
 
-// readHeader reads a .npy stream up to its data: the dtype and the shape.
-func readHeader(r io.Reader) (string, []int, error) {
+// meta is what a .npy header says of its array.
+type meta struct {
+	descr   string // the dtype, '<f4'
+	fortran bool   // column-major
+	shape   []int
+}
+
+// readHeader reads a .npy stream up to its data.
+func readHeader(r io.Reader) (meta, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return "", nil, fmt.Errorf("npy: reading magic: %w", err)
+		return meta{}, cutShort("magic", err)
 	}
 	if !bytes.Equal(pre[:6], []byte("\x93NUMPY")) {
-		return "", nil, errors.New("npy: not a .npy file (bad magic)")
+		return meta{}, errors.New("npy: not a .npy file (bad magic)")
 	}
 	var hlen int
 	switch pre[6] {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return "", nil, fmt.Errorf("npy: reading header length: %w", err)
+			return meta{}, cutShort("header length", err)
 		}
 		hlen = int(binary.LittleEndian.Uint16(b[:]))
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return "", nil, fmt.Errorf("npy: reading header length: %w", err)
+			return meta{}, cutShort("header length", err)
 		}
 		hlen = int(binary.LittleEndian.Uint32(b[:]))
 	default:
-		return "", nil, fmt.Errorf("npy: unsupported version %d", pre[6])
+		return meta{}, fmt.Errorf("npy: unsupported version %d", pre[6])
 	}
 	if hlen > 1<<16 {
-		return "", nil, fmt.Errorf("npy: header length %d too large", hlen)
+		return meta{}, fmt.Errorf("npy: header length %d too large", hlen)
 	}
 	hdr := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return "", nil, fmt.Errorf("npy: reading header: %w", err)
+		return meta{}, cutShort("header", err)
 	}
 	return parseHeader(string(hdr))
 }
 
-// Read decodes a float32 (or float64, converted) .npy stream.
+// cutShort words a read of the header's part what that ended early.
+func cutShort(what string, err error) error {
+	if what == "magic" && errors.Is(err, io.EOF) {
+		return errors.New("npy: the file is empty")
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("npy: the file is cut short in its %s: copy or write it again", what)
+	}
+	return fmt.Errorf("npy: reading the %s: %w", what, err)
+}
+
+// Read decodes a .npy stream of float32 or float64 values (converted),
+// little- or big-endian, in C or Fortran order: the array returned is
+// float32 in C order (row-major).
 func Read(r io.Reader) (*Array, error) {
-	descr, shape, err := readHeader(r)
+	h, err := readHeader(r)
 	if err != nil {
 		return nil, err
 	}
 	n := 1
-	for _, d := range shape {
+	for _, d := range h.shape {
 		if d < 0 || (d > 0 && n > maxElems/d) {
-			return nil, fmt.Errorf("npy: shape %v too large", shape)
+			return nil, fmt.Errorf("npy: shape %v too large", h.shape)
 		}
 		n *= d
 	}
-	data, err := readData(r, descr, n)
+	data, err := readData(r, h, n)
 	if err != nil {
 		return nil, err
 	}
-	return &Array{Shape: shape, Data: data}, nil
+	if h.fortran {
+		data = cOrder(data, h.shape)
+	}
+	return &Array{Shape: h.shape, Data: data}, nil
 }
 
-func parseHeader(h string) (string, []int, error) {
+func parseHeader(h string) (meta, error) {
 	d := reDescr.FindStringSubmatch(h)
 	f := reFortran.FindStringSubmatch(h)
 	s := reShape.FindStringSubmatch(h)
 	if d == nil || f == nil || s == nil {
-		return "", nil, fmt.Errorf("npy: malformed header %q", h)
-	}
-	if f[1] == "True" {
-		return "", nil, errors.New("npy: Fortran-order arrays are not supported")
+		return meta{}, fmt.Errorf("npy: malformed header %q", h)
 	}
 	var shape []int
 	for _, part := range strings.Split(s[1], ",") {
@@ -125,31 +147,96 @@ func parseHeader(h string) (string, []int, error) {
 		}
 		v, err := strconv.Atoi(strings.TrimSuffix(part, "L"))
 		if err != nil {
-			return "", nil, fmt.Errorf("npy: bad shape %q", s[1])
+			return meta{}, fmt.Errorf("npy: bad shape %q", s[1])
 		}
 		shape = append(shape, v)
 	}
-	return d[1], shape, nil
+	return meta{descr: d[1], fortran: f[1] == "True", shape: shape}, nil
 }
 
-func readData(r io.Reader, descr string, n int) ([]float32, error) {
-	size := map[string]int{"<f4": 4, "<f8": 8}[descr]
-	if size == 0 {
-		return nil, fmt.Errorf("npy: dtype %q not supported (want little-endian float32 '<f4' or float64 '<f8')", descr)
+// DtypeError reports an array of a dtype other than float32 and float64.
+type DtypeError struct {
+	Descr string // as the header has it: '|u1', '<i2'
+}
+
+func (e *DtypeError) Error() string {
+	name := ""
+	if k := dtypeKinds[strings.TrimLeft(e.Descr, "<>|=")]; k != "" {
+		name = " (" + k + ")"
+	}
+	return fmt.Sprintf("npy: dtype %q%s is not supported: want float32 ('<f4') or float64 ('<f8')", e.Descr, name)
+}
+
+// Integer says whether the array holds integers (raw pixels, often).
+func (e *DtypeError) Integer() bool {
+	k := strings.TrimLeft(e.Descr, "<>|=")
+	return k != "" && (k[0] == 'u' || k[0] == 'i')
+}
+
+var dtypeKinds = map[string]string{
+	"u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+	"f2": "float16", "b1": "bool", "c8": "complex64", "c16": "complex128",
+}
+
+// readData reads n values of the header's dtype as float32.
+func readData(r io.Reader, h meta, n int) ([]float32, error) {
+	var order binary.ByteOrder = binary.LittleEndian
+	if strings.HasPrefix(h.descr, ">") {
+		order = binary.BigEndian
+	}
+	size := map[string]int{"f4": 4, "f8": 8}[strings.TrimLeft(h.descr, "<>=")]
+	if size == 0 || strings.HasPrefix(h.descr, "|") {
+		return nil, &DtypeError{h.descr}
 	}
 	buf, err := readN(r, n*size)
 	if err != nil {
-		return nil, fmt.Errorf("npy: data: %w (want %d values)", err, n)
+		return nil, fmt.Errorf("npy: the file is cut short: %w (shape %s of %s values): copy or write it again", err, Tuple(h.shape), dtypeNames[size])
 	}
 	out := make([]float32, n)
 	for i := range out {
 		if size == 4 {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+			out[i] = math.Float32frombits(order.Uint32(buf[4*i:]))
 		} else {
-			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:])))
+			out[i] = float32(math.Float64frombits(order.Uint64(buf[8*i:])))
 		}
 	}
 	return out, nil
+}
+
+var dtypeNames = map[int]string{4: "float32", 8: "float64"}
+
+// cOrder is the values of a Fortran-order (column-major) array of shape
+// in C order (row-major): the first index varies fastest in x.
+func cOrder(x []float32, shape []int) []float32 {
+	out := make([]float32, len(x))
+	idx := make([]int, len(shape))
+	for c := range out { // c walks C order; f is the same element's offset in x
+		f, stride := 0, 1
+		for k, i := range idx {
+			f += i * stride
+			stride *= shape[k]
+		}
+		out[c] = x[f]
+		for k := len(idx) - 1; k >= 0; k-- {
+			if idx[k]++; idx[k] < shape[k] {
+				break
+			}
+			idx[k] = 0
+		}
+	}
+	return out
+}
+
+// Tuple writes shape as Python does: (3, 224, 224), (5,).
+func Tuple(shape []int) string {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	if len(dims) == 1 {
+		return "(" + dims[0] + ",)"
+	}
+	return "(" + strings.Join(dims, ", ") + ")"
 }
 
 // readN reads exactly n bytes, growing buf as data arrives so a lying header
@@ -159,7 +246,7 @@ func readN(r io.Reader, n int) ([]byte, error) {
 	b.Grow(min(n, 1<<20))
 	got, err := io.CopyN(&b, r, int64(n))
 	if err != nil {
-		return nil, fmt.Errorf("truncated after %d of %d bytes", got, n)
+		return nil, fmt.Errorf("its data holds %d of the %d bytes its header declares", got, n)
 	}
 	return b.Bytes(), nil
 }

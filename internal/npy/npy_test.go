@@ -2,7 +2,10 @@ package npy
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,17 +45,67 @@ func TestReadErrors(t *testing.T) {
 		return "\x93NUMPY\x01\x00" + string([]byte{byte(len(h)), 0}) + h
 	}
 	for _, tc := range []struct{ in, want string }{
-		{"", "reading magic"},
+		{"", "the file is empty"},
+		{"\x93NUM", "cut short in its magic"},
+		{"\x93NUMPY\x01\x00\x64\x00{'descr': '<f4', 'fortr", "cut short in its header"},
 		{"PK\x03\x04zipfile", "bad magic"},
-		{hdr("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }"), `dtype "<i4"`},
-		{hdr("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }"), "Fortran"},
-		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + "\x00\x00\x80\x3f", "truncated"},
+		{hdr("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }"), `dtype "<i4" (int32) is not supported`},
+		{hdr("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"), `dtype "|u1" (uint8)`},
+		{hdr("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }"), `dtype "<f2" (float16)`},
+		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + "\x00\x00\x80\x3f", "cut short: its data holds 4 of the 16 bytes its header declares (shape (4,) of float32 values)"},
 		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }"), "too large"},
 		{hdr("{'descr': '<f4'}"), "malformed header"},
 	} {
 		_, err := Read(strings.NewReader(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want %q", tc.want, err, tc.want)
+		}
+	}
+}
+
+// TestReadOrders: big-endian arrays and Fortran-order ones, which NumPy
+// writes for a transposed array (np.save(f, a.T)), read as the same
+// float32 values in C order, where they were refused.
+func TestReadOrders(t *testing.T) {
+	shape := []int{2, 3, 4}
+	want := make([]float32, 24) // C order: want[i*12+j*4+k] = 100i+10j+k
+	for i := range 2 {
+		for j := range 3 {
+			for k := range 4 {
+				want[i*12+j*4+k] = float32(100*i + 10*j + k)
+			}
+		}
+	}
+	file := func(descr string, fortran bool, put func(b []byte, v float64) []byte) []byte {
+		h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': (2, 3, 4), }\n", descr, map[bool]string{false: "False", true: "True"}[fortran])
+		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), 0)
+		b = append(b, h...)
+		for n := range 24 {
+			i, j, k := n/12, n/4%3, n%4
+			if fortran { // k slowest, i fastest
+				i, j, k = n%2, n/2%3, n/6
+			}
+			b = put(b, float64(100*i+10*j+k))
+		}
+		return b
+	}
+	f4 := func(o binary.AppendByteOrder) func([]byte, float64) []byte {
+		return func(b []byte, v float64) []byte { return o.AppendUint32(b, math.Float32bits(float32(v))) }
+	}
+	f8 := func(o binary.AppendByteOrder) func([]byte, float64) []byte {
+		return func(b []byte, v float64) []byte { return o.AppendUint64(b, math.Float64bits(v)) }
+	}
+	for _, c := range []struct {
+		descr   string
+		fortran bool
+		put     func([]byte, float64) []byte
+	}{
+		{"<f4", false, f4(binary.LittleEndian)}, {">f4", false, f4(binary.BigEndian)}, {">f8", false, f8(binary.BigEndian)},
+		{"<f4", true, f4(binary.LittleEndian)}, {"<f8", true, f8(binary.LittleEndian)}, {">f4", true, f4(binary.BigEndian)},
+	} {
+		a, err := Read(bytes.NewReader(file(c.descr, c.fortran, c.put)))
+		if err != nil || !slices.Equal(a.Shape, shape) || !slices.Equal(a.Data, want) {
+			t.Errorf("%s, fortran %v: %v %v, %v; want %v", c.descr, c.fortran, a.Shape, a.Data, err, want)
 		}
 	}
 }

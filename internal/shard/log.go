@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/filelock"
 )
 
@@ -34,6 +35,7 @@ func (rec Record) classified() bool {
 // wireRecord is a Record as a line holds it: top_k's entries are counted.
 type wireRecord struct {
 	Record
+	Name   bytestr.String    `json:"path"` // Record.Path, every byte of it
 	Labels []json.RawMessage `json:"top_k"`
 	Error  string            `json:"error"`
 }
@@ -143,13 +145,14 @@ func ScanRecords(r io.Reader, fn func(rec Record, line []byte) error) (complete 
 		switch {
 		case eof && tornRecord(line):
 			return complete, nil // a torn last line, or none
-		case !eof && json.Unmarshal(line, &w) == nil && w.Path != "":
+		case !eof && json.Unmarshal(line, &w) == nil && w.Name != "":
 		case n == 1:
 			return complete, &NotRecordsError{line}
 		default:
 			return complete, fmt.Errorf("line %d is not a JSON record with a path: %.60q", n, bytes.TrimSpace(line))
 		}
 		rec := w.Record
+		rec.Path = string(w.Name)
 		rec.TopK, rec.Failed = len(w.Labels), w.Error != ""
 		if !rec.classified() {
 			return complete, fmt.Errorf("line %d: %w", n, &NotResultsError{line, rec})

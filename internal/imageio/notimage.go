@@ -1,0 +1,40 @@
+package imageio
+
+import (
+	"bytes"
+)
+
+// Files that users take for images and are not: a web page saved under the
+// photo's name (a browser's Save Page As, or a URL of the page that shows
+// the photo, which servers answer with a 200 and HTML), an SVG drawing, and
+// a NumPy array named without .npy (a download URL). Each is an ErrFormat
+// that says what the file is and what to do.
+var (
+	ErrWebPage = notImageError("a web page (HTML), not an image: the address of the page that shows the image, or a browser's Save Page As; give the image itself (right-click it: Copy Image Address, or Save Image As)")
+	ErrSVG     = notImageError("an SVG drawing, which vitctl cannot decode: convert it to PNG first (rsvg-convert -o OUT.png IN, or magick IN OUT.png)")
+	ErrNpyName = notImageError("a NumPy array (.npy) by its content, in a file or URL whose name does not end in .npy, which is how vitctl knows a .npy input: save it as NAME.npy and give that")
+)
+
+type notImageError string
+
+func (e notImageError) Error() string      { return string(e) }
+func (notImageError) Is(target error) bool { return target == ErrFormat }
+
+// notImage says what data is when it is one of these, else nil.
+func notImage(data []byte) error {
+	if bytes.HasPrefix(data, []byte("\x93NUMPY")) {
+		return ErrNpyName
+	}
+	head := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(data[:min(len(data), 1024)], []byte("\xef\xbb\xbf")), " \t\r\n"))
+	switch {
+	case bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) || bytes.HasPrefix(head, []byte("<head")):
+		return ErrWebPage
+	case bytes.HasPrefix(head, []byte("<svg")) || bytes.HasPrefix(head, []byte("<?xml")) && bytes.Contains(head, []byte("<svg")):
+		return ErrSVG
+	case bytes.HasPrefix(head, []byte("<!")) || bytes.HasPrefix(head, []byte("<?xml")):
+		if bytes.Contains(head, []byte("<html")) {
+			return ErrWebPage
+		}
+	}
+	return nil
+}

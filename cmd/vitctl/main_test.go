@@ -177,3 +177,27 @@ func TestInterruptedOutSays(t *testing.T) {
 		t.Errorf("embed: exit %d, stderr:\n%s\nwant exit 130 and %q", exitCode(err), stderr.String(), want)
 	}
 }
+
+// TestClosedStdout runs embed --out into a pipe whose reader has gone, as
+// "vitctl embed --out e.npy -o csv DIR | head -1" leaves it: the run ends
+// with exit 141 and nothing on stderr, leaving no e.npy and no temporary
+// (SIGPIPE killed it, leaving .e.npy.NNN.tmp).
+func TestClosedStdout(t *testing.T) {
+	img := "../../testdata/images/fashion/0000_ankle_boot.png"
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command(vitctl, "embed", "-m", "fashion-vit", "-o", "csv", "--out", filepath.Join(dir, "e.npy"), img, img, img)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Run(); exitCode(err) != 141 || stderr.Len() > 0 {
+		t.Errorf("exit %d (%v), want 141, stderr:\n%s", exitCode(err), err, stderr.String())
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("left %s beside --out", left[0].Name())
+	}
+}

@@ -19,6 +19,9 @@ type progress struct {
 }
 
 func isTerminal(w io.Writer) bool {
+	if h, ok := w.(stderrHush); ok {
+		w = h.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

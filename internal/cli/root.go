@@ -19,6 +19,10 @@ const (
 	ExitFailed      = 1
 	ExitUsage       = 2
 	ExitInterrupted = 130
+	// ExitBrokenPipe is a run whose stdout was closed by its reader
+	// (vitctl embed … | head -1): 128+SIGPIPE, what the shell reports of
+	// a tool that SIGPIPE ended, but after removing any --out temporary.
+	ExitBrokenPipe = 141
 )
 
 // Version is the converter and tool version recorded in model files.
@@ -128,6 +132,8 @@ var subcommands []func(streams) *cobra.Command
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	ctx, out, errw, release := watchStdout(ctx, out, errw)
+	defer release()
 	root := newRootCmd(streams{in: in, out: out, err: errw})
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -137,6 +143,8 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 // exitCode maps an error to an exit code and prints it; the one place that does.
 func exitCode(ctx context.Context, err error, errw io.Writer) int {
 	switch {
+	case context.Cause(ctx) == errBrokenPipe:
+		return ExitBrokenPipe // quietly, as cat or grep: whoever reads has what it wanted
 	case err == nil:
 		return ExitOK
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):

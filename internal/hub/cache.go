@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,6 +52,36 @@ func (c *Client) commitByPrefix(repo, prefix string) (string, bool) {
 		}
 	}
 	return found, found != ""
+}
+
+// cachedRevisions lists the revisions of repo the cache knows, for an
+// offline run asking for another: each ref ("main (1a2b3c4)", sorted),
+// then each snapshot no ref points at, by its first 7 digits (which
+// CachedCommit takes).
+func (c *Client) cachedRevisions(repo string) []string {
+	var revs []string
+	named := map[string]bool{}
+	refs := filepath.Join(c.repoDir(repo), "refs")
+	filepath.WalkDir(refs, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(path)
+		commit := strings.TrimSpace(string(b))
+		rel, _ := filepath.Rel(refs, path)
+		if IsCommit(commit) {
+			revs = append(revs, fmt.Sprintf("%s (%s)", filepath.ToSlash(rel), commit[:7]))
+			named[commit] = true
+		}
+		return nil
+	})
+	ents, _ := os.ReadDir(filepath.Join(c.repoDir(repo), "snapshots"))
+	for _, e := range ents {
+		if IsCommit(e.Name()) && !named[e.Name()] {
+			revs = append(revs, e.Name()[:7])
+		}
+	}
+	return revs
 }
 
 // Cached returns the local path of file in repo at revision and the commit

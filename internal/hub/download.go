@@ -32,10 +32,15 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 		return p, commit, nil
 	}
 	if c.Offline {
-		if commit, ok := c.CachedCommit(ref.Repo, ref.Revision); ok && c.KnownMissing(ref.Repo, commit, file) {
+		commit, ok := c.CachedCommit(ref.Repo, ref.Revision)
+		if ok && c.KnownMissing(ref.Repo, commit, file) {
 			return "", "", c.wrap(ref, file, ErrEntryNotFound)
 		}
-		return "", "", c.wrap(ref, file, fmt.Errorf("%w (cache: %s)", ErrOffline, c.CacheDir))
+		err := fmt.Errorf("%w (cache: %s)", ErrOffline, c.CacheDir)
+		if revs := c.cachedRevisions(ref.Repo); !ok && len(revs) > 0 {
+			err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])
+		}
+		return "", "", c.wrap(ref, file, err)
 	}
 	m, err := c.head(ctx, ref, file)
 	if err != nil {

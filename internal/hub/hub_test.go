@@ -265,6 +265,12 @@ func TestOffline(t *testing.T) {
 	if !errors.Is(err, ErrOffline) || !strings.Contains(err.Error(), "org/public@main: model.safetensors") {
 		t.Errorf("offline miss: %v", err)
 	}
+	// A revision the cache does not know: those it knows are named (it
+	// said no more than "not in the Hugging Face cache").
+	_, _, err = c.File(context.Background(), mustRef(t, "org/public@v2"), "config.json")
+	if want := "; it knows no revision v2 of org/public, only main (0123456): give one of those, as org/public@main"; !errors.Is(err, ErrOffline) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("offline, unknown revision: %v\nwant it to end %q", err, want)
+	}
 	if r := h.Requests(); len(r) != 0 {
 		t.Errorf("offline client sent %v", r)
 	}

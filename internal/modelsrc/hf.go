@@ -118,6 +118,9 @@ func (c *Cache) cachedWeights(repo, commit, f string) bool {
 // fetchWeights downloads the first checkpoint the repository has, in
 // weightFiles' order, with its shards.
 func (c *Cache) fetchWeights(ctx context.Context, at hub.Ref) error {
+	if c.Hub.Offline {
+		return c.missingWeights(at)
+	}
 	for _, f := range weightFiles {
 		p, _, err := c.Hub.File(ctx, at, f)
 		if errors.Is(err, hub.ErrEntryNotFound) {
@@ -139,6 +142,40 @@ func (c *Cache) fetchWeights(ctx context.Context, at hub.Ref) error {
 	}
 	return fmt.Errorf("%s has none of %s: vitctl reads PyTorch weights (safetensors or pytorch_model.bin)", at, strings.Join(weightFiles, ", "))
 }
+
+// missingWeights says, offline, what the cache lacks of at's weights
+// (cachedSnapshot found them incomplete): the shards a cached index names
+// that are not there, or every checkpoint name when none is there.
+func (c *Cache) missingWeights(at hub.Ref) error {
+	hint := fmt.Sprintf("(cache: %s); download them once online (HF_HUB_OFFLINE unset), or copy them into the cache", c.Hub.CacheDir)
+	for _, f := range weightFiles {
+		p, _, ok := c.Hub.Cached(at.Repo, at.Revision, f)
+		if !ok || !strings.HasSuffix(f, ".index.json") {
+			continue
+		}
+		shards, err := readShards(p)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", at, f, err)
+		}
+		var missing []string
+		for _, s := range shards {
+			if _, _, ok := c.Hub.Cached(at.Repo, at.Revision, s); !ok {
+				missing = append(missing, s)
+			}
+		}
+		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and HF_HUB_OFFLINE=1 forbids downloading %s",
+			at, strings.Join(missing, ", "), len(missing), len(shards), f, hint))
+	}
+	return offlineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and HF_HUB_OFFLINE=1 forbids downloading %s",
+		at, configFile, strings.Join(weightFiles, ", "), hint))
+}
+
+// offlineError is an error that errors.Is takes for hub.ErrOffline, in
+// other words than its.
+type offlineError string
+
+func (e offlineError) Error() string        { return string(e) }
+func (e offlineError) Is(target error) bool { return target == hub.ErrOffline }
 
 // readShards lists the files a sharded checkpoint's index names, sorted.
 func readShards(index string) ([]string, error) {

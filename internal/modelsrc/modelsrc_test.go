@@ -241,6 +241,41 @@ func TestOffline(t *testing.T) {
 	}
 }
 
+// TestOfflinePartialCache names what an offline run lacks of a repository
+// cached in part: each said "model.safetensors: not in the Hugging Face
+// cache", a file the sharded repository has not.
+func TestOfflinePartialCache(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/sharded": repoFrom(t, "vit-p8-quickgelu-sharded", commitA)})
+	defer h.Close()
+	at := "org/sharded@" + commitA + ": "
+	for _, tc := range []struct {
+		name   string
+		cached []string
+		want   string
+	}{
+		{"config alone", []string{"config.json"},
+			at + "no weights in the Hugging Face cache, only config.json (none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json), and HF_HUB_OFFLINE=1 forbids downloading"},
+		{"one shard of two", []string{"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors"},
+			at + "model-00002-of-00002.safetensors, 1 of the 2 shards model.safetensors.index.json names: not in the Hugging Face cache"},
+		{"no shard", []string{"config.json", "model.safetensors.index.json"},
+			at + "model-00001-of-00002.safetensors, model-00002-of-00002.safetensors, 2 of the 2 shards"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCache(t, h.URL())
+			for _, f := range tc.cached {
+				if _, _, err := c.Hub.File(context.Background(), ref(t, "org/sharded"), f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.Hub.Offline = true
+			_, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32)
+			if !errors.Is(err, hub.ErrOffline) || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v\nwant %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestFromDir(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "ckpt")
 	os.MkdirAll(src, 0o755)

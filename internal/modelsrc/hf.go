@@ -140,6 +140,11 @@ func (c *Cache) fetchWeights(ctx context.Context, at hub.Ref) error {
 		}
 		return nil
 	}
+	return noWeights(at)
+}
+
+// noWeights is the error of a repository with no checkpoint vitctl reads.
+func noWeights(at hub.Ref) error {
 	return fmt.Errorf("%s has none of %s: vitctl reads PyTorch weights (safetensors or pytorch_model.bin)", at, strings.Join(weightFiles, ", "))
 }
 
@@ -165,6 +170,9 @@ func (c *Cache) missingWeights(at hub.Ref) error {
 		}
 		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and HF_HUB_OFFLINE=1 forbids downloading %s",
 			at, strings.Join(missing, ", "), len(missing), len(shards), f, hint))
+	}
+	if !slices.ContainsFunc(weightFiles, func(f string) bool { return !c.Hub.KnownMissing(at.Repo, at.Revision, f) }) {
+		return noWeights(at) // as an online run found
 	}
 	return offlineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and HF_HUB_OFFLINE=1 forbids downloading %s",
 		at, configFile, strings.Join(weightFiles, ", "), hint))

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -86,11 +88,7 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 	}
 	for _, e := range cached {
 		if e.Unreadable != nil {
-			where := " in the cache"
-			if e.Path == modelsrc.DefaultDir() {
-				where = ", the cache"
-			}
-			fmt.Fprintf(errw, "vitctl: note: cannot read %s%s (%v); what it holds is left out: make it readable, or delete it\n", e.Path, where, statError(e.Unreadable))
+			fmt.Fprintln(errw, unreadableNote(e))
 			continue
 		}
 		m, err := cachedEntry(e)
@@ -101,6 +99,22 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// unreadableNote says that the cache, or a folder or file in it, cannot
+// be read, and what to do. The cache's own folder is named with where it
+// comes from: under XDG_CACHE_HOME=/dev/null it said "cannot read
+// /dev/null/vitctl, the cache (not a directory); …: make it readable,
+// or delete it".
+func unreadableNote(e modelsrc.Entry) string {
+	if e.Path != modelsrc.DefaultDir() {
+		return fmt.Sprintf("vitctl: note: cannot read %s in the cache (%v); what it holds is left out: make it readable, or delete it", e.Path, statError(e.Unreadable))
+	}
+	why, fix := statError(e.Unreadable).Error(), "make it readable"
+	if p := modelsrc.NotFolder(e.Path); p != "" && errors.Is(e.Unreadable, syscall.ENOTDIR) {
+		why, fix = p+" is not a folder", modelsrc.DirFix()
+	}
+	return fmt.Sprintf("vitctl: note: cannot read %s, the cache of converted models (%s): %s; none is listed: %s", e.Path, modelsrc.DirFrom(), why, fix)
 }
 
 // cachedEntry describes a converted model in the cache, or says why its

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -59,7 +60,9 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		if err != nil {
 			err = fmt.Errorf("-m %s: no such file or folder, so looked for on the Hugging Face Hub: %w", name, err)
 		}
-		if _, ok := errors.AsType[net.Error](err); ok { // the Hub unreachable: no answer, or a timeout
+		// The Hub unreachable: no answer, or a timeout. A bare errno is
+		// also a net.Error, but one of files (a cache that is no folder).
+		if ne, ok := errors.AsType[net.Error](err); ok && !isErrno(ne) {
 			err = fmt.Errorf("%w (no network here? Bring the model: a model file from vitctl convert, or the checkpoint folder, as -m FILE or -m DIR; or point HF_ENDPOINT at a mirror)", err)
 		}
 	}
@@ -67,6 +70,12 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 		return "", "", true, err
 	}
 	return m.Path, m.Name, true, nil
+}
+
+// isErrno says whether err is a bare system error number.
+func isErrno(err error) bool {
+	_, ok := err.(syscall.Errno)
+	return ok
 }
 
 // checkpointFile says whether name is named as a checkpoint's weights

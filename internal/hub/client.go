@@ -2,11 +2,15 @@ package hub
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -52,6 +56,34 @@ func CacheDirFromEnv() string {
 		return d
 	}
 	return filepath.Join(hfHome(), "hub")
+}
+
+// cacheFrom says where CacheDirFromEnv's folder comes from, for
+// messages, with what to set to change it.
+func cacheFrom() (from, fix string) {
+	for _, v := range []string{"HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"} {
+		if d := os.Getenv(v); d != "" {
+			return v + "=" + d, "point " + v + " at a folder you can write into"
+		}
+	}
+	return "~/.cache", "make ~/.cache a folder you can write into, or point HF_HUB_CACHE at one"
+}
+
+// cacheError is err in writing into the cache, said with where the cache
+// is, where that comes from and what to do: it was "mkdir /x: not a
+// directory", of XDG_CACHE_HOME=/x.
+func (c *Client) cacheError(err error) error {
+	from, fix := "", "make it a folder you can write into"
+	if c.CacheDir == CacheDirFromEnv() {
+		f, x := cacheFrom()
+		from, fix = " ("+f+")", x
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok && errors.Is(err, syscall.ENOTDIR) {
+		err = fmt.Errorf("%s is not a folder (%w)", pe.Path, pe.Err)
+	} else if ok {
+		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return fmt.Errorf("Hugging Face cache %s%s: %w: %s", c.CacheDir, from, err, fix)
 }
 
 func hfHome() string {

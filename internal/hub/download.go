@@ -51,14 +51,14 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 		return "", "", c.wrap(ref, file, err)
 	}
 	if err := c.writeRef(ref.Repo, ref.Revision, m.commit); err != nil {
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.wrap(ref, file, c.cacheError(err))
 	}
 	if p := c.snapshotPath(ref.Repo, m.commit, file); isFile(p) {
 		return p, m.commit, nil
 	}
 	unlock, err := c.lockBlob(ctx, ref.Repo, m.etag)
 	if err != nil {
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.wrap(ref, file, c.cacheError(err))
 	}
 	defer unlock()
 	if blob := c.blobPath(ref.Repo, m.etag); isFile(blob) {

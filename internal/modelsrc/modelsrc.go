@@ -11,9 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/filelock"
@@ -41,6 +43,54 @@ func DefaultDir() string {
 		base = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(base, "vitctl")
+}
+
+// DirFrom says where DefaultDir's folder comes from, for messages:
+// "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset.
+func DirFrom() string {
+	if base := os.Getenv("XDG_CACHE_HOME"); base != "" {
+		return "XDG_CACHE_HOME=" + base
+	}
+	return "~/.cache"
+}
+
+// DirFix says what to do when DefaultDir's folder cannot be made or
+// written.
+func DirFix() string {
+	if os.Getenv("XDG_CACHE_HOME") == "" {
+		return "make ~/.cache a folder you can write into, or point XDG_CACHE_HOME at one"
+	}
+	return "point XDG_CACHE_HOME at a folder you can write into"
+}
+
+// NotFolder is the nearest of path's parents that is there and is no
+// folder, which made using path fail with ENOTDIR; "" when none is.
+func NotFolder(path string) string {
+	for p := filepath.Dir(path); p != filepath.Dir(p); p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil {
+			if !st.IsDir() {
+				return p
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// cacheError is err in making the cache's folders or files, said with
+// where the cache is, where that comes from, and what to do: it was
+// "model cache: mkdir /dev/null: not a directory".
+func (c *Cache) cacheError(err error) error {
+	dir, from, fix := c.dir(), "", "make it a folder you can write into"
+	if dir == DefaultDir() {
+		from, fix = " ("+DirFrom()+")", DirFix()
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok && errors.Is(err, syscall.ENOTDIR) {
+		err = fmt.Errorf("%s is not a folder (%w)", pe.Path, pe.Err)
+	} else if ok {
+		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return fmt.Errorf("model cache %s%s: %w: -m DIR and -m ORG/NAME convert the model into it once: %s; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", dir, from, err, fix)
 }
 
 // Model is a converted model file and the name to show for it.
@@ -96,7 +146,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 		return out, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("model cache: %w", err)
+		return "", c.cacheError(err)
 	}
 	// One conversion of a model at a time: the processes started together
 	// (the shards of a job) wait for the first, then load its file.
@@ -111,7 +161,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 		return out, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil { // again: removed by a conversion that failed
-		return "", fmt.Errorf("model cache: %w", err)
+		return "", c.cacheError(err)
 	}
 	opt := convert.Options{DType: dtype, Version: c.Version}
 	opt.Started = func() {
@@ -127,7 +177,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	e.DType = dtype.String()
 	b, _ := json.MarshalIndent(e, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, dtype.String()+".json"), append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("model cache: %w", err)
+		return "", c.cacheError(err)
 	}
 	return out, nil
 }

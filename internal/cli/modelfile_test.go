@@ -72,10 +72,16 @@ func TestDamagedModelFiles(t *testing.T) {
 func TestCheckpointFileAsModel(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	dir := filepath.Join("..", "..", "testdata", "models")
+	ckpt := filepath.Join(t.TempDir(), "last.ckpt") // a Lightning checkpoint's name
+	os.WriteFile(ckpt, []byte("PK\x03\x04"), 0o644)
 	for _, tc := range []struct{ file, cmd string }{
 		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "classify"},
 		{filepath.Join(dir, "fashion-vit", "model.safetensors"), "embed"},
 		{filepath.Join(dir, "vit-p8-quickgelu-sharded", "model.safetensors.index.json"), "classify"},
+		// timm training checkpoints said "not a GGUF file (bad magic); convert
+		// the checkpoint with vitctl convert", naming no folder nor command.
+		{filepath.Join(testdataDir, "convert", "train.pth.tar"), "classify"},
+		{ckpt, "classify"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, "-m", tc.file, img)
 		want := "vitctl: -m " + tc.file + ": a checkpoint's weights, not a vitctl model file: give -m " + filepath.Dir(tc.file) +

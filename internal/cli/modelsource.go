@@ -79,15 +79,17 @@ func isErrno(err error) bool {
 }
 
 // checkpointFile says whether name is named as a checkpoint's weights
-// (model.safetensors, pytorch_model.bin, a shard index), which convert
+// (model.safetensors, pytorch_model.bin, a shard index, a timm training
+// checkpoint: .pth, .pt, .pth.tar, .ckpt), which convert
 // reads with the config.json beside it, and -m, which reads model files,
 // took for a GGUF file ("not a GGUF file (bad magic)").
 func checkpointFile(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".safetensors", ".bin", ".pt", ".pth":
+	case ".safetensors", ".bin", ".pt", ".pth", ".ckpt":
 		return true
 	}
-	return strings.HasSuffix(strings.ToLower(name), ".index.json")
+	lower := strings.ToLower(name)
+	return strings.HasSuffix(lower, ".index.json") || strings.HasSuffix(lower, ".pth.tar")
 }
 
 // meantAsRef says whether name, no file or folder, may have been meant as

@@ -85,7 +85,7 @@ preprocessing, dtype) without writing.`,
 	f.StringVar(&opts.out, "out", "", "model file to write (required), e.g. model.gguf")
 	f.StringVarP(&opts.oldOut, "output", "o", "", "old spelling of --out")
 	f.MarkHidden("output")
-	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32); fp32, fp16 and int8, the --precision names, also work")
+	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
 	return cmd

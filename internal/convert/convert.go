@@ -65,6 +65,9 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	if res.Params, err = writeTensors(ctx, w, out, s.plan, opt); err != nil {
 		return nil, err
 	}
+	if msg := q8Fallback(s.plan, opt.DType); msg != "" {
+		res.Warnings = append(res.Warnings, msg)
+	}
 	if st, err := os.Stat(out); err == nil {
 		res.Bytes = st.Size()
 	}
@@ -157,6 +160,55 @@ func withPrefix(tensors map[string]*tensor, prefix string) map[string]*tensor {
 	return out
 }
 
+// q8Block is the number of values in a Q8_0 block (gguf's).
+const q8Block = 32
+
+// storedType is the type p is written in for dt: f32 for vectors and
+// embeddings, and under q8_0 for rows that are no whole number of blocks.
+func storedType(p planned, dt gguf.Type) gguf.Type {
+	if !isMatrix(p) || dt == gguf.Q8_0 && p.shape[len(p.shape)-1]%q8Block != 0 {
+		return gguf.F32
+	}
+	return dt
+}
+
+// isMatrix says whether p is stored in the chosen dtype when it can be:
+// not a vector nor an embedding.
+func isMatrix(p planned) bool {
+	return len(p.shape) > 1 && p.name != model.TensorCLS && p.name != model.TensorPos && p.name != model.TensorReg
+}
+
+// q8Fallback warns, for q8_0, of the weight matrices that stay f32 as
+// their rows are no whole number of q8_0 blocks (hidden_size 48: most of
+// them), which "wrote …: q8_0" said nothing of. The patch weights, whose
+// rows are P values, are left out: the --dtype help says they stay f32.
+func q8Fallback(plan []planned, dt gguf.Type) string {
+	var n, kept int
+	var rows []int
+	for _, p := range plan {
+		if dt != gguf.Q8_0 || !isMatrix(p) || p.name == model.TensorPatchW {
+			continue
+		}
+		n++
+		if storedType(p, dt) == gguf.F32 {
+			kept++
+			if r := p.shape[len(p.shape)-1]; !slices.Contains(rows, r) {
+				rows = append(rows, r)
+			}
+		}
+	}
+	if kept == 0 {
+		return ""
+	}
+	slices.Sort(rows)
+	var rs []string
+	for _, r := range rows {
+		rs = append(rs, strconv.Itoa(r))
+	}
+	return fmt.Sprintf("q8_0: %d of the %d weight matrices stay f32, as q8_0 stores rows in blocks of %d values and theirs have %s; f16 or bf16 halves every matrix",
+		kept, n, q8Block, strings.Join(rs, " or "))
+}
+
 // writeTensors declares the planned tensors, vectors and embeddings in f32
 // and the rest in opt.DType, and writes the file, converting one tensor at
 // a time. It returns the number of parameters. Q8_0 blocks run along rows,
@@ -166,12 +218,7 @@ func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planne
 	var params int64
 	src := make(map[string]*tensor, len(plan))
 	for _, p := range plan {
-		t := opt.DType
-		if len(p.shape) == 1 || p.name == model.TensorCLS || p.name == model.TensorPos || p.name == model.TensorReg ||
-			t == gguf.Q8_0 && p.shape[len(p.shape)-1]%32 != 0 {
-			t = gguf.F32
-		}
-		if err := w.AddTensor(p.name, p.shape, t); err != nil {
+		if err := w.AddTensor(p.name, p.shape, storedType(p, opt.DType)); err != nil {
 			return 0, err
 		}
 		src[p.name] = p.src

@@ -3,6 +3,7 @@ package convert
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -192,6 +193,40 @@ func TestQ8_0(t *testing.T) {
 					t.Fatalf("%s[%d] = %g, f32 %g", ti.Name, i+j, y[i+j], x[i+j])
 				}
 			}
+		}
+	}
+}
+
+// TestQ8_0Fallback: the weight matrices q8_0 leaves f32, rows that are no
+// whole number of blocks, are counted in a warning, where "wrote …: q8_0"
+// said nothing of the most of them a hidden size of 48 or 60 keeps f32.
+func TestQ8_0Fallback(t *testing.T) {
+	for _, tc := range []struct {
+		model string
+		dt    gguf.Type
+		want  string // "" for no warning
+	}{
+		{"vit-p8-h6-eps6", gguf.Q8_0, "q8_0: 16 of the 19 weight matrices stay f32, as q8_0 stores rows in blocks of 32 values and theirs have 48; f16 or bf16 halves every matrix"},
+		{"vit-p8-relu-noqkvbias", gguf.Q8_0, "q8_0: 13 of the 13 weight matrices stay f32, as q8_0 stores rows in blocks of 32 values and theirs have 60 or 100; "},
+		{"vit-p16-gelu", gguf.Q8_0, ""}, // hidden 64: only the patch weights (P=16), as --dtype's help says
+		{"vit-p8-h6-eps6", gguf.F16, ""},
+	} {
+		f, res, err := convertTo(t, filepath.Join(modelsDir, tc.model), tc.dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f32 int
+		for _, ti := range f.Tensors() {
+			if ti.Type == gguf.F32 && len(ti.Shape) > 1 && ti.Name != "pos_embd" && ti.Name != "patch_embd.weight" {
+				f32++
+			}
+		}
+		got := strings.Join(res.Warnings, "\n")
+		if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s %v: warnings %q, want %q", tc.model, tc.dt, got, tc.want)
+		}
+		if n := fmt.Sprintf("%d of the", f32); tc.want != "" && !strings.Contains(got, n) || tc.want == "" && tc.dt == gguf.Q8_0 && f32 > 0 {
+			t.Errorf("%s %v: %d matrices stored f32, warnings %q", tc.model, tc.dt, f32, got)
 		}
 	}
 }

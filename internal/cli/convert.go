@@ -147,6 +147,9 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
+	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}

@@ -23,6 +23,7 @@ type checkpoint struct {
 	path    string // the file named on the command line or found in the folder
 	tensors map[string]*tensor
 	closers []io.Closer
+	notes   []string // which state dict a training checkpoint gave (unwrap)
 }
 
 func (c *checkpoint) Close() error {
@@ -111,13 +112,20 @@ func openCheckpoint(path string) (*checkpoint, error) {
 }
 
 func (c *checkpoint) addFile(path string) error {
-	open := openPyTorch
+	var ts []*tensor
+	var cl io.Closer
+	var note string
+	var err error
 	if strings.HasSuffix(path, ".safetensors") {
-		open = openSafetensors
+		ts, cl, err = openSafetensors(path)
+	} else {
+		ts, cl, note, err = openPyTorch(path)
 	}
-	ts, cl, err := open(path)
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		c.notes = append(c.notes, filepath.Base(path)+": "+strings.ReplaceAll(note, "CKPT", path))
 	}
 	c.closers = append(c.closers, cl)
 	for _, t := range ts {

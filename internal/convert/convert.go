@@ -41,6 +41,7 @@ type Result struct {
 	Bytes    int64 // size of the model file
 	Ignored  []string
 	Warnings []string
+	Notes    []string // what was chosen for the user: the state dict a training checkpoint gave
 }
 
 // Convert reads the model folder (or checkpoint file) src and writes the
@@ -58,7 +59,7 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		opt.Started()
 	}
 	res := s.res
-	res.DType = opt.DType
+	res.DType, res.Notes = opt.DType, s.ck.notes
 	abs, _ := filepath.Abs(s.dir)
 	w := gguf.NewWriter()
 	model.WriteMetadata(w, s.cfg, model.Provenance{Name: filepath.Base(abs), Source: filepath.Base(abs) + "/" + filepath.Base(res.Source), ConverterVersion: opt.Version})

@@ -157,7 +157,7 @@ func FuzzPickle(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ts, err := stateDictTensors(obj, bytes.NewReader(make([]byte, 64)), "fuzz"); err == nil {
+		if ts, _, err := stateDictTensors(obj, bytes.NewReader(make([]byte, 64)), "fuzz"); err == nil {
 			for _, x := range ts {
 				x.read() // must stay inside the storage: never panic
 			}

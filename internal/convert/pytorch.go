@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -40,42 +41,44 @@ type ptTensor struct {
 
 // openPyTorch reads a torch.save zip archive's pickle; tensor data is read on
 // demand from the (uncompressed) storage records.
-func openPyTorch(path string) ([]*tensor, io.Closer, error) {
+// note, when set, says which of a training checkpoint's state dicts was
+// taken where it holds an EMA copy beside (unwrap).
+func openPyTorch(path string) (_ []*tensor, _ io.Closer, note string, _ error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	ts, err := readPyTorch(f, path)
+	ts, note, err := readPyTorch(f, path)
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return ts, f, nil
+	return ts, f, note, nil
 }
 
-func readPyTorch(f *os.File, path string) ([]*tensor, error) {
+func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	z, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		var magic [2]byte
 		f.ReadAt(magic[:], 0)
 		if magic == [2]byte{0x80, 0x02} {
-			return nil, fmt.Errorf("%s: legacy (pre-1.6) PyTorch format; re-save it with a recent torch.save or as safetensors", path)
+			return nil, "", fmt.Errorf("%s: legacy (pre-1.6) PyTorch format; re-save it with a recent torch.save or as safetensors", path)
 		}
-		return nil, fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
+		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
-	sd, err := readStateDict(z, f, path)
+	sd, note, err := readStateDict(z, f, path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	return sd, nil
+	return sd, note, nil
 }
 
 // readStateDict unpickles data.pkl and resolves its storages.
-func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, error) {
+func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, string, error) {
 	var pkl *zip.File
 	records := map[string]*zip.File{}
 	for _, zf := range z.File {
@@ -86,29 +89,29 @@ func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, error
 		switch {
 		case name == "data.pkl":
 			if pkl != nil {
-				return nil, errors.New("archive holds more than one data.pkl")
+				return nil, "", errors.New("archive holds more than one data.pkl")
 			}
 			pkl = zf
 		case strings.HasPrefix(name, "data/"):
 			records[dir+"/"+strings.TrimPrefix(name, "data/")] = zf
 		case name == "byteorder":
 			if b, err := readSmall(zf, 16); err != nil || string(b) != "little" {
-				return nil, fmt.Errorf("byteorder %q is not supported (want little)", b)
+				return nil, "", fmt.Errorf("byteorder %q is not supported (want little)", b)
 			}
 		}
 	}
 	if pkl == nil {
-		return nil, errors.New("no data.pkl: not a torch.save archive")
+		return nil, "", errors.New("no data.pkl: not a torch.save archive")
 	}
 	prefix, _, _ := strings.Cut(pkl.Name, "/")
 	data, err := readSmall(pkl, maxPickle)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records) }
 	obj, err := unpickle(data, torchGlobal, persid)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	return stateDictTensors(obj, ra, path)
 }
@@ -241,46 +244,67 @@ var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "st
 // unwrap finds the state dict in a training checkpoint, {"state_dict": …,
 // "optimizer": …, "epoch": …} (timm, DeiT, Lightning), and drops the
 // "module." that DataParallel puts before every name.
-func unwrap(d *pickleDict) *pickleDict {
+// note says which wrapper was taken when the checkpoint also holds an
+// EMA copy (timm users often want it), or that the EMA copy was taken.
+func unwrap(d *pickleDict) (_ *pickleDict, note string) {
 	for _, k := range wrappers {
 		if sd, ok := d.m[k].(*pickleDict); ok {
-			d = sd
+			d, note = sd, emaNote(d, k)
 			break
 		}
 	}
 	for _, k := range d.keys {
 		if s, ok := k.(string); !ok || !strings.HasPrefix(s, "module.") {
-			return d
+			return d, note
 		}
 	}
 	out := newPickleDict()
 	for _, k := range d.keys {
 		out.set(strings.TrimPrefix(k.(string), "module."), d.m[k])
 	}
-	return out
+	return out, note
+}
+
+// emaWrappers are the keys of wrappers that hold EMA weights.
+var emaWrappers = []string{"state_dict_ema", "model_ema"}
+
+// emaNote says, of a checkpoint d whose state dict under took was taken,
+// which of its state dicts that is beside an EMA copy, where the EMA
+// weights were passed over without a word; "" with no EMA copy.
+func emaNote(d *pickleDict, took string) string {
+	if slices.Contains(emaWrappers, took) {
+		return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
+	}
+	for _, k := range emaWrappers {
+		if _, ok := d.m[k].(*pickleDict); ok {
+			return fmt.Sprintf("took %q, as timm's load_state_dict does, not %q, the EMA weights, which the checkpoint also holds; to convert those, save them alone: "+
+				`python -c "import torch; torch.save(torch.load('CKPT', weights_only=False)['%s'], 'ema.pth')"`, took, k, k)
+		}
+	}
+	return ""
 }
 
 // stateDictTensors turns the unpickled dict into tensors.
-func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, error) {
+func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, error) {
 	d, ok := obj.(*pickleDict)
 	if !ok {
-		return nil, fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
+		return nil, "", fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
 	}
-	d = unwrap(d)
+	d, note := unwrap(d)
 	var out []*tensor
 	for _, k := range d.keys {
 		name, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("state dict key %v is not a string", k)
+			return nil, "", fmt.Errorf("state dict key %v is not a string", k)
 		}
 		pt, ok := d.m[k].(*ptTensor)
 		if !ok {
-			return nil, fmt.Errorf("state dict entry %q is a %T, not a tensor", name, d.m[k])
+			return nil, "", fmt.Errorf("state dict entry %q is a %T, not a tensor", name, d.m[k])
 		}
 		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, nil
+	return out, note, nil
 }
 
 // read returns the view's elements in row-major order, gathering them when

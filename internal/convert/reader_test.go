@@ -188,3 +188,35 @@ func FuzzSafetensorsHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestEMANote: a training checkpoint with an EMA copy beside its state
+// dict says which it gave (one note, printed by convert), where the EMA
+// weights were passed over without a word.
+func TestEMANote(t *testing.T) {
+	ck := openOrFail(t, "../../testdata/convert/train.pth.tar")
+	path := "../../testdata/convert/train.pth.tar"
+	want := `train.pth.tar: took "state_dict", as timm's load_state_dict does, not "state_dict_ema", the EMA weights, which the checkpoint also holds; to convert those, save them alone: ` +
+		`python -c "import torch; torch.save(torch.load('` + path + `', weights_only=False)['state_dict_ema'], 'ema.pth')"`
+	if len(ck.notes) != 1 || ck.notes[0] != want {
+		t.Errorf("notes %q\nwant %q", ck.notes, want)
+	}
+	dict := func(keys ...string) *pickleDict {
+		d := newPickleDict()
+		for _, k := range keys {
+			d.set(k, newPickleDict())
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"state_dict", "optimizer"}, ""},
+		{[]string{"model", "model_ema"}, `took "model", as timm's load_state_dict does, not "model_ema", the EMA weights`},
+		{[]string{"state_dict_ema", "epoch"}, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`},
+	} {
+		if _, note := unwrap(dict(tc.keys...)); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
+			t.Errorf("%v: note %q, want %q", tc.keys, note, tc.want)
+		}
+	}
+}

@@ -170,9 +170,13 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	if c.Progress != nil {
 		opt.Progress = func(done, total int64) { c.Progress(filepath.Base(src), done, total) }
 	}
-	if _, err := convert.Convert(ctx, src, out, opt); err != nil {
+	res, err := convert.Convert(ctx, src, out, opt)
+	if err != nil {
 		os.Remove(dir) // only when empty: another dtype's file may be there
 		return "", err
+	}
+	for _, n := range res.Notes {
+		c.notify("note: %s", n)
 	}
 	e.DType = dtype.String()
 	b, _ := json.MarshalIndent(e, "", "  ")

@@ -309,8 +309,15 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
 		e := json.NewEncoder(j.s.out)
 		e.SetIndent("", "  ")
+		// An epoch's "best" says it was kept when it ended, so ties mark
+		// several: "kept_epoch" is the one the model file holds.
+		var kept *int
+		if j.best != nil {
+			kept = &j.best.Epoch
+		}
 		return e.Encode(map[string]any{"model": j.o.out, "base_model": j.base.source, "recipe": j.r.String(),
-			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best})
+			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
+			"kept_epoch": kept, "labels": j.train.Labels})
 	}
 	switch {
 	case j.best != nil && j.done:

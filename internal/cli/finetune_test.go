@@ -86,8 +86,11 @@ func TestFinetuneHeadAndEval(t *testing.T) {
 	var sum struct {
 		Epochs []struct {
 			TrainLoss float64 `json:"train_loss"`
+			Best      bool    `json:"best"`
 		}
-		TrainImages int `json:"train_images"`
+		TrainImages int      `json:"train_images"`
+		KeptEpoch   *int     `json:"kept_epoch"`
+		Labels      []string `json:"labels"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary: %v\n%s", err, stdout)
@@ -95,6 +98,11 @@ func TestFinetuneHeadAndEval(t *testing.T) {
 	first, last := sum.Epochs[0].TrainLoss, sum.Epochs[len(sum.Epochs)-1].TrainLoss
 	if len(sum.Epochs) != 15 || !(last < 0.7*first) {
 		t.Errorf("%d epochs, loss %.3f → %.3f: want 15 epochs and the loss down by 30 %%", len(sum.Epochs), first, last)
+	}
+	// Without a validation set every epoch is "best" when it ends (a tie):
+	// kept_epoch names the one written, the last; labels the classes.
+	if sum.KeptEpoch == nil || *sum.KeptEpoch != 15 || strings.Join(sum.Labels, ",") != "bags,clothes,shoes" || !sum.Epochs[0].Best {
+		t.Errorf("kept_epoch %v, labels %q, epoch 1 best %v: want 15, bags, clothes, shoes, and every epoch best", sum.KeptEpoch, sum.Labels, sum.Epochs[0].Best)
 	}
 	f, err := gguf.Open(out)
 	if err != nil {

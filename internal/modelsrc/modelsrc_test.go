@@ -276,6 +276,21 @@ func TestOfflinePartialCache(t *testing.T) {
 	}
 }
 
+// TestOfflineNoWeights: offline, a repository an online run found to have
+// no weights is said to have none, not the cache to lack them.
+func TestOfflineNoWeights(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/bare": repoFrom(t, "vit-p16-gelu", commitA, "model.safetensors", "pytorch_model.bin")})
+	defer h.Close()
+	c := newCache(t, h.URL())
+	_, online := c.FromHub(context.Background(), ref(t, "org/bare"), gguf.F32)
+	c.Hub.Offline = true
+	_, offline := c.FromHub(context.Background(), ref(t, "org/bare"), gguf.F32)
+	want := "org/bare@" + commitA + " has none of model.safetensors"
+	if online == nil || offline == nil || !strings.HasPrefix(online.Error(), want) || offline.Error() != online.Error() {
+		t.Errorf("online %v\noffline %v\nwant both %q…", online, offline, want)
+	}
+}
+
 func TestFromDir(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "ckpt")
 	os.MkdirAll(src, 0o755)

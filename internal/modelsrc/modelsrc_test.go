@@ -292,12 +292,7 @@ func TestOfflineNoWeights(t *testing.T) {
 }
 
 func TestFromDir(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "ckpt")
-	os.MkdirAll(src, 0o755)
-	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
-		b, _ := os.ReadFile(filepath.Join(models, "vit-p16-gelu", f))
-		os.WriteFile(filepath.Join(src, f), b, 0o644)
-	}
+	src := copyCheckpoint(t)
 	c := newCache(t, "http://127.0.0.1:1")
 	m, err := c.FromDir(context.Background(), src, gguf.F32)
 	if err != nil {
@@ -353,12 +348,7 @@ func TestFromDir(t *testing.T) {
 // started together (the shards of a job) converted the model itself, each
 // saying "converting … (once; …)".
 func TestConvertOnceAtATime(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "ckpt")
-	os.MkdirAll(src, 0o755)
-	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
-		b, _ := os.ReadFile(filepath.Join(models, "vit-p16-gelu", f))
-		os.WriteFile(filepath.Join(src, f), b, 0o644)
-	}
+	src := copyCheckpoint(t)
 	c := newCache(t, "http://127.0.0.1:1")
 	key, err := folderKey(src)
 	if err != nil {
@@ -447,4 +437,17 @@ func TestList(t *testing.T) {
 	if after, err := List(c.Dir); err != nil || len(after) != 2 || after[0].Path != es[0].Path || !after[0].Missing || after[1].Missing {
 		t.Errorf("after deleting %s, List: %+v %v; want it marked missing", es[0].Path, after, err)
 	}
+}
+
+// copyCheckpoint copies the vit-p16-gelu checkpoint into a temporary
+// folder and returns it.
+func copyCheckpoint(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "ckpt")
+	os.MkdirAll(src, 0o755)
+	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
+		b, _ := os.ReadFile(filepath.Join(models, "vit-p16-gelu", f))
+		os.WriteFile(filepath.Join(src, f), b, 0o644)
+	}
+	return src
 }

@@ -334,13 +334,23 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 		for _, B := range o.batches {
 			for _, th := range o.threads {
 				rs := runShape{h: h, w: w, batch: B, threads: th, window: B}
-				if err := o.memory.check(rs.String(), estimateMemory(&cfg, p, rs)); err != nil {
+				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, strings.TrimPrefix(rs.String(), "a run at "))
+				if err := o.memory.checkHint(what, "--image-size, --batch or --threads (each combination of the lists runs)", estimateMemory(&cfg, p, rs)); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	return shapes, nil
+}
+
+// archOf names the architecture a shape runs: the --arch preset, or the
+// -m model's name.
+func (o *benchmarkOptions) archOf(sh shape) string {
+	if o.loaded == nil {
+		return sh.arch.Name
+	}
+	return strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
 }
 
 // configOf is the config and precision of the model a shape runs, and the
@@ -371,8 +381,7 @@ type benchModel struct {
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	cfg, p, h, w := o.configOf(sh)
 	if lm := o.loaded; lm != nil {
-		name := strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
-		return &benchModel{lm.Model, h, w, name, lm.Source, lm.LoadTime}, nil
+		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	names, get := bench.Synthetic(&cfg)

@@ -248,3 +248,26 @@ func TestBenchmarkOversubscribed(t *testing.T) {
 		t.Errorf("1 thread: %q", errs)
 	}
 }
+
+// TestBenchmarkMemoryRefusal: a row past --max-memory is refused before any
+// row runs, naming the architecture and patch of that row (of several
+// --arch, the first too large need not be the largest) and the flags that
+// make it smaller.
+func TestBenchmarkMemoryRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--arch", "vit-ti,vit-l", "--patch", "16", "--image-size", "224,2048", "--max-memory", "1G"},
+			"vitctl: vit-ti/16 at 2048x2048 pixels with batch 1 and 1 thread needs about 1.3 GiB of memory"},
+		{[]string{"-m", "fashion-vit", "--image-size", "2800", "--max-memory", "2G"},
+			"vitctl: fashion-vit/7 at 2800x2800 pixels with batch 1 and 1 thread needs about"},
+	} {
+		args := append([]string{"benchmark", "--threads", "1", "--time", "1ms"}, tc.args...)
+		code, out, errs := run(t, "", args...)
+		hint := "use a smaller --image-size, --batch or --threads (each combination of the lists runs), or set --max-memory\n"
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, tc.want) || !strings.HasSuffix(errs, hint) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, %q … %q", tc.args, code, out, errs, tc.want, hint)
+		}
+	}
+}

@@ -70,6 +70,7 @@ func (o *inspectOptions) groups() flagGroups {
 func newInspectCmd(s streams) *cobra.Command {
 	o := &inspectOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
 	o.output.format.hint = "-o is the format of the predictions; the pictures go to --out DIR"
+	o.memory.smaller = "--image-size" // one image at a time: no --batch
 	cmd := &cobra.Command{
 		Use:   "inspect-attention [flags] IMAGE... --out DIR",
 		Short: "Draw where the model looks: attention maps per layer and head, and rollout",

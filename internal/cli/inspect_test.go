@@ -837,6 +837,19 @@ func TestInspectPhotoMemory(t *testing.T) {
 	}
 }
 
+// TestInspectRunMemory: a run whose kept attention is past --max-memory is
+// refused saying what is kept, and naming the flag that makes it smaller:
+// --image-size, not the --batch inspect-attention does not have.
+func TestInspectRunMemory(t *testing.T) {
+	code, out, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--threads", "1", "--image-size", "700", "--max-memory", "100M",
+		"--out", t.TempDir(), filepath.Join(imagesDir, "chelsea.png"))
+	want := "vitctl: keeping every layer's attention of an image at 700x700 pixels, with 1 thread, needs about"
+	hint := "use a smaller --image-size, or set --max-memory\n"
+	if code != ExitUsage || out != "" || !strings.HasPrefix(errs, want) || !strings.HasSuffix(errs, hint) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, %q … %q", code, out, errs, want, hint)
+	}
+}
+
 // TestInspectAllOrNothing: an image that fails once its pictures are being
 // written leaves its folder as it was (no part of this run's pictures, no
 // temporary folder), and the run goes on to the next image.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -274,7 +275,8 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if th, cpus := slices.Max(o.threads), kernels.DefaultThreads(); th > cpus {
 		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
 	}
-	bar := newProgress(s.err, len(shapes)*len(o.batches)*len(o.threads), "benchmark")
+	total := len(shapes) * len(o.batches) * len(o.threads)
+	bar := newProgress(s.err, total, "benchmark")
 	var runErr error
 	for _, sh := range shapes {
 		if runErr = o.runShape(ctx, sh, rep, bar); runErr != nil {
@@ -282,22 +284,47 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		}
 	}
 	bar.finish()
-	if runErr == nil || len(rep.Rows) > 0 {
+	return o.finish(s, rep, runErr, total)
+}
+
+// finish prints the rows measured and draws --plot, for a run interrupted
+// midway too (the chart's title then says so), and words an interruption:
+// how many of the total rows ran, and where they are.
+func (o *benchmarkOptions) finish(s streams, rep *bench.Report, runErr error, total int) error {
+	n := len(rep.Rows)
+	if runErr == nil || n > 0 {
 		if err := o.write(s.out, rep); err != nil {
 			return fmt.Errorf("writing output: %w", err)
 		}
 	}
-	if runErr != nil {
+	stopped := errors.Is(runErr, context.Canceled)
+	switch {
+	case runErr != nil && !stopped:
 		return runErr
+	case stopped && n == 0:
+		return interrupted{where: fmt.Sprintf("in the first of %s: nothing measured, nothing written", nouns(total, "row"))}
 	}
+	where := fmt.Sprintf("after %d of %s: the output holds only the rows measured", n, nouns(total, "row"))
 	if o.plot != "" {
-		w, h, _ := parseSize(o.plotSize)
 		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
-		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
-		if err != nil {
-			return fmt.Errorf("--plot: %w", err)
+		if stopped {
+			title += fmt.Sprintf(" (interrupted after %d of %d rows)", n, total)
 		}
-		fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the mean throughput against tokens per image, %s)\n", o.plot, nouns(len(rep.Rows), "row"))
+		w, h, _ := parseSize(o.plotSize)
+		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
+		switch {
+		case err != nil && stopped:
+			return interrupted{where: fmt.Sprintf("%s, and --plot %s is not written: %v", where, o.plot, err)}
+		case err != nil:
+			return fmt.Errorf("--plot: %w", err)
+		case stopped:
+			where += ", and " + o.plot + " charts them"
+		default:
+			fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the mean throughput against tokens per image, %s)\n", o.plot, nouns(n, "row"))
+		}
+	}
+	if stopped {
+		return interrupted{where: where}
 	}
 	return nil
 }

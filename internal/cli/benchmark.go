@@ -262,6 +262,9 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.checkChart(shapes); err != nil {
+		return err
+	}
 	rep := &bench.Report{
 		Version: Version, GoVersion: runtime.Version(), OS: runtime.GOOS, GoArch: runtime.GOARCH,
 		CPU: bench.CPUModel(), NumCPU: runtime.NumCPU(), TimeBudget: o.time.Seconds(), LoadAvg: -1,
@@ -325,6 +328,27 @@ func (o *benchmarkOptions) finish(s streams, rep *bench.Report, runErr error, to
 	}
 	if stopped {
 		return interrupted{where: where}
+	}
+	return nil
+}
+
+// checkChart refuses, before any row runs, a --plot whose legend would
+// not fit the --plot-size chart.
+func (o *benchmarkOptions) checkChart(shapes []shape) error {
+	if o.plot == "" {
+		return nil
+	}
+	var rows []bench.Row
+	for _, sh := range shapes {
+		for _, B := range o.batches {
+			for _, th := range o.threads {
+				rows = append(rows, bench.Row{Arch: o.archOf(sh), Batch: B, Threads: th})
+			}
+		}
+	}
+	w, h, _ := parseSize(o.plotSize)
+	if err := bench.CheckChart(rows, w, h); err != nil {
+		return usagef("--plot: %v: give a taller --plot-size, or fewer --arch, --batch or --threads values", err)
 	}
 	return nil
 }

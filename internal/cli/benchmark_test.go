@@ -202,16 +202,24 @@ func TestBenchmarkModelImageSize(t *testing.T) {
 	}
 }
 
-// TestBenchmarkOutputChecks: --plot is checked before any row runs.
+// TestBenchmarkOutputChecks: --plot is checked before any row runs, its
+// legend's size too.
 func TestBenchmarkOutputChecks(t *testing.T) {
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "d.png"), 0o755)
-	for _, tc := range []struct{ plot, want string }{
-		{filepath.Join(dir, "c.jpg"), "ending in .png"},
-		{filepath.Join(dir, "nodir", "c.png"), "does not exist"},
-		{filepath.Join(dir, "d.png"), "is a folder"},
+	for _, tc := range []struct {
+		plot, want string
+		extra      []string
+	}{
+		{filepath.Join(dir, "c.jpg"), "ending in .png", nil},
+		{filepath.Join(dir, "nodir", "c.png"), "does not exist", nil},
+		{filepath.Join(dir, "d.png"), "is a folder", nil},
+		// 100 lines of legend in a 300x200 chart: the legend ran off its
+		// edge, drawn after every row had run.
+		{filepath.Join(dir, "c.png"), "--plot: a 300x200 chart's legend has room for about 6 lines, and these rows make 100 (one per architecture, thread count and batch size): give a taller --plot-size, or fewer --arch, --batch or --threads values",
+			[]string{"--plot-size", "300x200", "--batch", "1,2,3,4,5,6,7,8,9,10", "--threads", "1,2,3,4,5,6,7,8,9,10"}},
 	} {
-		code, out, errs := run(t, "", tinyBench("--plot", tc.plot)...)
+		code, out, errs := run(t, "", tinyBench(append([]string{"--plot", tc.plot}, tc.extra...)...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) || out != "" || strings.Contains(errs, ".tmp") {
 			t.Errorf("--plot %s: exit %d, stdout %q, stderr %q; want exit 2 before any row, mentioning %q", tc.plot, code, out, errs, tc.want)
 		}

@@ -59,6 +59,10 @@ func WriteChart(w io.Writer, rows []Row, title string, width, height int) error 
 			entries[i] = []plot.Thumbnailer{l, sc}
 		}
 	}
+	for _, p := range []*plot.Plot{lat, thr} {
+		widenLog(&p.X)
+		widenLog(&p.Y)
+	}
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	imgdraw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, imgdraw.Src)
 	cv := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(chartDPI))
@@ -149,6 +153,16 @@ func newPanel(ylabel string) *plot.Plot {
 	return p
 }
 
+// widenLog gives an axis whose data is one value (one row, or rows that
+// all took as long) a range from half to twice it: plot pads such a range
+// by ±1, which on a log scale starts at 0 (at 1 image/s: a tick loop
+// that never ended) or below (under 1 image/s: a panic).
+func widenLog(a *plot.Axis) {
+	if a.Min == a.Max && a.Min > 0 {
+		a.Min, a.Max = a.Min/2, a.Max*2
+	}
+}
+
 // logTicks marks 1…9 of every decade and labels 1, 2 and 5 (all of them
 // when the axis spans less than a decade), so a log axis can be read
 // without counting gridlines.
@@ -156,6 +170,9 @@ type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
+	if !(lo > 0) {
+		return nil
+	}
 	labelled := 0
 	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
 		for m := 1; m <= 9; m++ {

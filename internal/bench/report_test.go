@@ -267,3 +267,29 @@ func TestChartLegend(t *testing.T) {
 		}
 	}
 }
+
+// TestChartOneValue: a chart whose rows give an axis one value, as one row
+// does, draws at any value: under 1 image/s it panicked ("Values must be
+// greater than 0 for a log scale"), at exactly 1 it never ended.
+func TestChartOneValue(t *testing.T) {
+	for _, v := range []float64{0.05, 0.5, 1, 19.7, 2000} {
+		rows := []Row{{Arch: "vit-l", Tokens: 577, Threads: 1, Batch: 1, ImageP50ms: 1000 / v, ImagesPerSec: v}}
+		if v == 1 {
+			rows = append(rows, Row{Arch: "vit-l", Tokens: 577, Threads: 2, Batch: 1, ImageP50ms: 1000, ImagesPerSec: 1})
+		}
+		var buf bytes.Buffer
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%g images/s: panic: %v", v, r)
+				}
+			}()
+			if err := WriteChart(&buf, rows, "one value", 800, 400); err != nil {
+				t.Errorf("%g images/s: %v", v, err)
+			}
+		}()
+		if _, err := png.Decode(&buf); err != nil && buf.Len() > 0 {
+			t.Errorf("%g images/s: not a PNG: %v", v, err)
+		}
+	}
+}

@@ -837,6 +837,37 @@ func TestInspectPhotoMemory(t *testing.T) {
 	}
 }
 
+// TestInspectSameNames: photos of one file name in two folders get img
+// and img-2, and a later run of the second alone goes to img-2 again, each
+// time saying so, where it replaced img (the first photo's pictures from
+// the run before) with the second's, and said nothing of img-2.
+func TestInspectSameNames(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	var photos []string
+	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
+		dir := filepath.Join(src, fmt.Sprint("ab"[i:i+1]))
+		os.Mkdir(dir, 0o755)
+		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, filepath.Join(dir, "img.png"))
+		os.WriteFile(photos[i], b, 0o644)
+	}
+	note := "vitctl: note: " + photos[1] + ": pictures in " + filepath.Join(out, "img-2") + ", as " + filepath.Join(out, "img") + " holds those of " + photos[0] + "\n"
+	for _, args := range [][]string{photos, photos[1:], photos[:1]} {
+		code, _, errs := run(t, "", append([]string{"inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl"}, args...)...)
+		if code != ExitOK || strings.Contains(errs, photos[1]) != strings.Contains(errs, note) {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and the note %q", args, code, errs, note)
+		}
+		for i, dir := range []string{"img", "img-2"} {
+			if got := folderImage(filepath.Join(out, dir)); got != photos[i] {
+				t.Errorf("%v: %s holds %q, want %q", args, dir, got, photos[i])
+			}
+		}
+	}
+}
+
 // TestInspectRunMemory: a run whose kept attention is past --max-memory is
 // refused saying what is kept, and naming the flag that makes it smaller:
 // --image-size, not the --batch inspect-attention does not have.

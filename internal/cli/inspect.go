@@ -207,6 +207,8 @@ func (o *inspectOptions) parseChoices() error {
 	if o.cm, err = attention.ParseColormap(low(o.colormap)); err != nil {
 		return usagef("--colormap: %v", err)
 	}
+	// summary.json records, and the labels draw, each choice's own name.
+	o.scaleName, o.fuse, o.upsample, o.colormap = low(o.scaleName), low(o.fuse), low(o.upsample), low(o.colormap)
 	return nil
 }
 

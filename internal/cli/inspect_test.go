@@ -868,6 +868,29 @@ func TestInspectSameNames(t *testing.T) {
 	}
 }
 
+// TestInspectChoiceCase: choices given in any letter case are recorded in
+// summary.json by their names ("fuse": "max"), where they were recorded as
+// typed ("MAX", "Magma"), unlike the files they named (layer05_fused_max.png).
+func TestInspectChoiceCase(t *testing.T) {
+	out := t.TempDir()
+	code, _, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl",
+		"--fuse", "MAX", "--scale", "MinMax", "--colormap", "Magma", "--upsample", "NEAREST", filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "0000_ankle_boot", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum inspectSummary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Fuse != "max" || sum.Scale != "minmax" || sum.Colormap != "magma" || sum.Upsample != "nearest" {
+		t.Errorf("summary.json: fuse %q, scale %q, colormap %q, upsample %q; want max, minmax, magma, nearest", sum.Fuse, sum.Scale, sum.Colormap, sum.Upsample)
+	}
+}
+
 // TestInspectRunMemory: a run whose kept attention is past --max-memory is
 // refused saying what is kept, and naming the flag that makes it smaller:
 // --image-size, not the --batch inspect-attention does not have.

@@ -118,6 +118,7 @@ list taken as classify takes it). Each sub-folder holds:
                           over 5 times the median patch's (the high-norm tokens of
                           Darcet et al. 2023; --mask-outliers draws them as zero),
                           and the photo's size and the box of it the model saw
+                          (each field: docs/attention/README.md)
 
 The NAME_photo.png pictures need an image file: a .npy input has no photo
 behind it.

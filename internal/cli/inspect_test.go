@@ -891,6 +891,30 @@ func TestInspectChoiceCase(t *testing.T) {
 	}
 }
 
+// TestInspectSummaryDocumented: every field summary.json can hold is in
+// docs/attention/README.md's table, where none was documented anywhere
+// but in the code.
+func TestInspectSummaryDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "attention", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := inspectSummary{Class: &prediction{}, InputBox: &inputBox{}, PhotoWidth: 1, PhotoHeight: 1}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for name := range fields {
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("summary.json field %q is not in docs/attention/README.md", name)
+		}
+	}
+}
+
 // TestInspectRunMemory: a run whose kept attention is past --max-memory is
 // refused saying what is kept, and naming the flag that makes it smaller:
 // --image-size, not the --batch inspect-attention does not have.

@@ -46,6 +46,7 @@ type benchmarkOptions struct {
 	plotSize  string
 
 	loaded *loadedModel // -m, opened once
+	notes  []string     // printed on stderr once the flags are checked
 }
 
 func (o *benchmarkOptions) groups() flagGroups {
@@ -125,9 +126,11 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if len(o.sizes) == 0 && o.model.path == "" {
 		o.sizes = []imageSize{{224, 224}}
 	}
-	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
+	o.notes = nil
+	o.archs, o.extra = uniqNoted(o, "--arch", o.archs), uniqNoted(o, "--shape", o.extra)
+	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
-	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
+	o.batches, o.threads = uniqNoted(o, "--batch", o.batches), uniqNoted(o, "--threads", o.threads)
 	for _, l := range []struct {
 		flag string
 		vals []int
@@ -167,13 +170,27 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// uniq drops repeated values, keeping the first of each.
-func uniq[T comparable](s []T) []T {
-	var out []T
+// uniqNoted drops repeated values of a list flag, keeping the first of
+// each, with a note (printed as the run starts) that those run once.
+func uniqNoted[T comparable](o *benchmarkOptions, flag string, s []T) []T {
+	var out, twice []T
 	for _, v := range s {
-		if !slices.Contains(out, v) {
+		switch {
+		case !slices.Contains(out, v):
 			out = append(out, v)
+		case !slices.Contains(twice, v):
+			twice = append(twice, v)
 		}
+	}
+	if len(twice) > 0 {
+		vals := make([]string, len(twice))
+		for i := range twice {
+			vals[i] = fmt.Sprint(twice[i])
+			if st, ok := any(&twice[i]).(fmt.Stringer); ok { // imageSize's String has a pointer receiver
+				vals[i] = st.String()
+			}
+		}
+		o.notes = append(o.notes, fmt.Sprintf("note: %s %s given more than once: each combination runs once", flag, strings.Join(vals, ", ")))
 	}
 	return out
 }
@@ -256,6 +273,9 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	}
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
+	}
+	for _, n := range o.notes {
+		fmt.Fprintln(s.err, "vitctl: "+n)
 	}
 	ctx := cmd.Context()
 	shapes, err := o.plan(ctx, s.err)

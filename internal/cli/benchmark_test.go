@@ -279,3 +279,25 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchmarkRepeatedValues: a value given twice in a list flag runs
+// once, with a note saying so, where the row count fell short of what the
+// lists multiply to without a word.
+func TestBenchmarkRepeatedValues(t *testing.T) {
+	code, out, errs := run(t, "", tinyBench("--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	if code != ExitOK || strings.Count(out, "\n") != 3 {
+		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"vitctl: note: --batch 1 given more than once: each combination runs once\n",
+		"vitctl: note: --threads 1 given more than once: each combination runs once\n",
+		"vitctl: note: --image-size 64 given more than once: each combination runs once\n",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q: want %q", errs, want)
+		}
+	}
+	if _, _, errs := run(t, "", tinyBench()...); strings.Contains(errs, "more than once") {
+		t.Errorf("no repeats: %q", errs)
+	}
+}

@@ -91,7 +91,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
-	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
+	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid; without --arch, --patch and --image-size, only these rows run")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
 	f.Var(&o.sizeList, "image-size", "image sizes, N for N×N pixels or WxH (width × height), multiples of the patch size, comma-separated; default: 224, or the model file's size with -m")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")

@@ -139,7 +139,11 @@ func TestBenchmarkShapes(t *testing.T) {
 	if code != ExitOK || strings.Count(out, "\nvit-ti,synthetic,16,32,") != 2 || strings.Count(out, "\n") != 5 {
 		t.Errorf("grid + --shape: exit %d\n%s%s", code, out, errs)
 	}
-	// --shape alone runs only its rows.
+	// --shape alone runs only its rows, as its help says (it said the
+	// rows were outside the grid, as if the default grid ran too).
+	if _, help, _ := run(t, "", "benchmark", "--help"); !strings.Contains(help, "without --arch, --patch and --image-size, only these rows run") {
+		t.Errorf("--shape's help does not say it runs alone:\n%s", help)
+	}
 	code, out, errs = run(t, "", "benchmark", "--shape", "vit-ti/16@32,vit-ti/8@32", "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
 	if code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(out, "\nvit-ti,synthetic,8,32,") {
 		t.Errorf("--shape alone: exit %d\n%s%s", code, out, errs)

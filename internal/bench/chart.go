@@ -26,28 +26,23 @@ const chartDPI = 96
 // WriteChart draws rows as a PNG of width×height pixels: p50 latency per
 // image and throughput against tokens per image, both on log scales, one
 // line per architecture, thread count and batch size (colour = architecture,
-// dashes = threads, marker = batch), with a legend on the right.
+// dashes = threads, marker = batch), with a legend on the right, in as many
+// columns as its lines need (CheckChart).
 func WriteChart(w io.Writer, rows []Row, title string, width, height int) error {
-	if width < 300 || height < 200 {
-		return fmt.Errorf("chart size %dx%d: want at least 300x200 pixels", width, height)
+	if err := CheckChart(rows, width, height); err != nil {
+		return err
 	}
 	ss := seriesOf(rows)
-	if len(ss) == 0 {
-		return fmt.Errorf("no measured rows to chart")
-	}
 	lat, thr := newPanel("latency per image, p50 [ms]"), newPanel("throughput, mean [images/s]")
-	leg := plot.NewLegend()
-	leg.Top, leg.Left = true, true
-	leg.Padding = vg.Points(3)
 	ticks := tokenTicks(rows)
 	lat.X.Tick.Marker, thr.X.Tick.Marker = ticks, ticks
-	for _, s := range ss {
+	entries := make([][]plot.Thumbnailer, len(ss))
+	for i, s := range ss {
 		var latXY, thrXY plotter.XYs
 		for _, r := range s.rows {
 			latXY = append(latXY, plotter.XY{X: float64(r.Tokens), Y: r.ImageP50ms})
 			thrXY = append(thrXY, plotter.XY{X: float64(r.Tokens), Y: r.ImagesPerSec})
 		}
-		var thumbs []plot.Thumbnailer
 		for _, pan := range []struct {
 			p   *plot.Plot
 			xys plotter.XYs
@@ -61,18 +56,20 @@ func WriteChart(w io.Writer, rows []Row, title string, width, height int) error 
 			l.Dashes = s.dashes
 			sc.Shape, sc.Radius = s.shape, vg.Points(3)
 			pan.p.Add(l, sc)
-			thumbs = []plot.Thumbnailer{l, sc}
+			entries[i] = []plot.Thumbnailer{l, sc}
 		}
-		leg.Add(s.label, thumbs...)
+	}
+	for _, p := range []*plot.Plot{lat, thr} {
+		widenLog(&p.X)
+		widenLog(&p.Y)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	imgdraw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, imgdraw.Src)
 	cv := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(chartDPI))
 	dc := draw.New(cv)
-	legW := legendWidth(&leg, dc)
+	legs, legW := legendColumns(ss, entries, dc.Max.Y-dc.Min.Y)
 	plots := draw.Crop(dc, 0, -legW, 0, 0)
-	head := vg.Points(20)
-	plots = draw.Crop(plots, 0, 0, 0, -head)
+	plots = draw.Crop(plots, 0, 0, 0, -chartHead)
 	tiles := draw.Tiles{Cols: 2, Rows: 1, PadX: vg.Points(24), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4)}
 	grid := [][]*plot.Plot{{lat, thr}}
 	for i, c := range plot.Align(grid, tiles, plots)[0] {
@@ -81,10 +78,68 @@ func WriteChart(w io.Writer, rows []Row, title string, width, height int) error 
 	ts := lat.Title.TextStyle
 	ts.Font.Size = vg.Points(13)
 	ts.XAlign, ts.YAlign = text.XLeft, text.YCenter
-	dc.FillText(ts, vg.Point{X: dc.Min.X + vg.Points(8), Y: dc.Max.Y - head/2}, title)
-	legArea := draw.Crop(dc, dc.Max.X-dc.Min.X-legW, -vg.Points(6), 0, -head-vg.Points(12))
-	leg.Draw(legArea)
+	dc.FillText(ts, vg.Point{X: dc.Min.X + vg.Points(8), Y: dc.Max.Y - chartHead/2}, title)
+	x := dc.Max.X - dc.Min.X - legW
+	for _, l := range legs {
+		colW := legendWidth(&l, dc)
+		l.Draw(draw.Crop(dc, x, -(dc.Max.X - dc.Min.X - x - colW), 0, -chartHead-vg.Points(12)))
+		x += colW
+	}
 	return png.Encode(w, cv.Image())
+}
+
+// chartHead is the height of the title line.
+var chartHead = vg.Points(20)
+
+// CheckChart says whether rows can be charted at width×height pixels: the
+// legend's lines, one per architecture, thread count and batch size, go
+// into as many columns as the height needs, and those may take at most
+// half the width. The rows need only Arch, Threads and Batch set, so a run
+// can be checked before it measures anything.
+func CheckChart(rows []Row, width, height int) error {
+	if width < 300 || height < 200 {
+		return fmt.Errorf("chart size %dx%d: want at least 300x200 pixels", width, height)
+	}
+	ss := seriesOf(rows)
+	if len(ss) == 0 {
+		return fmt.Errorf("no measured rows to chart")
+	}
+	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / chartDPI }
+	_, legW := legendColumns(ss, make([][]plot.Thumbnailer, len(ss)), px(height))
+	if legW > px(width)/2 {
+		return fmt.Errorf("a %dx%d chart's legend has room for about %d lines, and these rows make %d (one per architecture, thread count and batch size)",
+			width, height, len(ss)*int(px(width)/2)/int(legW), len(ss))
+	}
+	return nil
+}
+
+// legendColumns lays the series' legend entries out in columns, top to
+// bottom and then left to right, each as tall as a chart of height allows,
+// and returns them with their total width.
+func legendColumns(ss []series, thumbs [][]plot.Thumbnailer, height vg.Length) ([]plot.Legend, vg.Length) {
+	newLeg := func() plot.Legend {
+		l := plot.NewLegend()
+		l.Top, l.Left = true, true
+		l.Padding = vg.Points(3)
+		return l
+	}
+	probe := newLeg()
+	var lineH vg.Length
+	for _, s := range ss {
+		lineH = max(lineH, probe.TextStyle.Rectangle(s.label).Max.Y)
+	}
+	perCol := max(1, int((height-chartHead-vg.Points(12)+probe.Padding)/(lineH+probe.Padding)))
+	var legs []plot.Legend
+	var total vg.Length
+	for i := 0; i < len(ss); i += perCol {
+		l := newLeg()
+		for j := i; j < min(i+perCol, len(ss)); j++ {
+			l.Add(ss[j].label, thumbs[j]...)
+		}
+		legs = append(legs, l)
+		total += legendWidth(&l, draw.Canvas{})
+	}
+	return legs, total
 }
 
 // newPanel is a log–log plot of ylabel against tokens.
@@ -98,6 +153,16 @@ func newPanel(ylabel string) *plot.Plot {
 	return p
 }
 
+// widenLog gives an axis whose data is one value (one row, or rows that
+// all took as long) a range from half to twice it: plot pads such a range
+// by ±1, which on a log scale starts at 0 (at 1 image/s: a tick loop
+// that never ended) or below (under 1 image/s: a panic).
+func widenLog(a *plot.Axis) {
+	if a.Min == a.Max && a.Min > 0 {
+		a.Min, a.Max = a.Min/2, a.Max*2
+	}
+}
+
 // logTicks marks 1…9 of every decade and labels 1, 2 and 5 (all of them
 // when the axis spans less than a decade), so a log axis can be read
 // without counting gridlines.
@@ -105,6 +170,9 @@ type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
+	if !(lo > 0) {
+		return nil
+	}
 	labelled := 0
 	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
 		for m := 1; m <= 9; m++ {

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // rowKeys is the JSON and CSV schema of a row. Changing it breaks users'
@@ -205,5 +210,86 @@ func TestChartPNG(t *testing.T) {
 	}
 	if err := WriteChart(&bytes.Buffer{}, nil, "empty", 800, 400); err == nil {
 		t.Error("chart of no rows: no error")
+	}
+}
+
+// TestChartLegend: a legend longer than the chart is tall goes into
+// columns, each no taller than the room beside the panels (36 lines in a
+// 600-pixel chart ran off its bottom edge, the last 6 undrawn); one
+// whose columns would take more than half the width is refused.
+func TestChartLegend(t *testing.T) {
+	rowsOf := func(archs, threads, batches int) []Row {
+		var rows []Row
+		for a := range archs {
+			for th := 1; th <= threads; th++ {
+				for b := 1; b <= batches; b++ {
+					rows = append(rows, Row{Arch: ArchNames()[a], Threads: th, Batch: b, Tokens: 197 + 100*b, ImageP50ms: float64(th + b), ImagesPerSec: float64(10 * th)})
+				}
+			}
+		}
+		return rows
+	}
+	for _, tc := range []struct {
+		rows          []Row
+		width, height int
+		cols          int // 0: refused
+	}{
+		{rowsOf(1, 1, 1), 1400, 600, 1},
+		{rowsOf(4, 3, 3), 1400, 600, 2},
+		{rowsOf(4, 5, 6), 1400, 600, 4},
+		{rowsOf(4, 6, 6), 1400, 600, 0},
+		{rowsOf(4, 6, 6), 1400, 2000, 2},
+		{rowsOf(1, 10, 10), 300, 200, 0},
+	} {
+		n := len(seriesOf(tc.rows))
+		err := CheckChart(tc.rows, tc.width, tc.height)
+		if (err == nil) != (tc.cols > 0) {
+			t.Errorf("%d lines at %dx%d: %v, want refused %v", n, tc.width, tc.height, err, tc.cols == 0)
+		}
+		if err != nil {
+			if want := fmt.Sprintf("and these rows make %d (one per architecture, thread count and batch size)", n); !strings.HasSuffix(err.Error(), want) {
+				t.Errorf("%d lines: %q, want it to end %q", n, err, want)
+			}
+			continue
+		}
+		room := vg.Length(tc.height)*vg.Inch/chartDPI - chartHead - vg.Points(12)
+		legs, _ := legendColumns(seriesOf(tc.rows), make([][]plot.Thumbnailer, n), vg.Length(tc.height)*vg.Inch/chartDPI)
+		if len(legs) != tc.cols {
+			t.Errorf("%d lines at %dx%d: %d columns, want %d", n, tc.width, tc.height, len(legs), tc.cols)
+		}
+		for i := range legs {
+			if r := legs[i].Rectangle(draw.Canvas{}); r.Max.Y-r.Min.Y > room {
+				t.Errorf("%d lines at %dx%d: column %d is %v tall, room for %v", n, tc.width, tc.height, i, r.Max.Y-r.Min.Y, room)
+			}
+		}
+		if err := WriteChart(&bytes.Buffer{}, tc.rows, "t", tc.width, tc.height); err != nil {
+			t.Errorf("%d lines at %dx%d: %v", n, tc.width, tc.height, err)
+		}
+	}
+}
+
+// TestChartOneValue: a chart whose rows give an axis one value, as one row
+// does, draws at any value: under 1 image/s it panicked ("Values must be
+// greater than 0 for a log scale"), at exactly 1 it never ended.
+func TestChartOneValue(t *testing.T) {
+	for _, v := range []float64{0.05, 0.5, 1, 19.7, 2000} {
+		rows := []Row{{Arch: "vit-l", Tokens: 577, Threads: 1, Batch: 1, ImageP50ms: 1000 / v, ImagesPerSec: v}}
+		if v == 1 {
+			rows = append(rows, Row{Arch: "vit-l", Tokens: 577, Threads: 2, Batch: 1, ImageP50ms: 1000, ImagesPerSec: 1})
+		}
+		var buf bytes.Buffer
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%g images/s: panic: %v", v, r)
+				}
+			}()
+			if err := WriteChart(&buf, rows, "one value", 800, 400); err != nil {
+				t.Errorf("%g images/s: %v", v, err)
+			}
+		}()
+		if _, err := png.Decode(&buf); err != nil && buf.Len() > 0 {
+			t.Errorf("%g images/s: not a PNG: %v", v, err)
+		}
 	}
 }

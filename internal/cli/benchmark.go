@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -45,6 +46,7 @@ type benchmarkOptions struct {
 	plotSize  string
 
 	loaded *loadedModel // -m, opened once
+	notes  []string     // printed on stderr once the flags are checked
 }
 
 func (o *benchmarkOptions) groups() flagGroups {
@@ -89,7 +91,7 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f := cmd.Flags()
 	o.groups().register(f)
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
-	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid")
+	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid; without --arch, --patch and --image-size, only these rows run")
 	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
 	f.Var(&o.sizeList, "image-size", "image sizes, N for N×N pixels or WxH (width × height), multiples of the patch size, comma-separated; default: 224, or the model file's size with -m")
 	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
@@ -124,9 +126,11 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	if len(o.sizes) == 0 && o.model.path == "" {
 		o.sizes = []imageSize{{224, 224}}
 	}
-	o.archs, o.extra, o.patches, o.sizes = uniq(o.archs), uniq(o.extra), uniq(o.patches), uniq(o.sizes)
+	o.notes = nil
+	o.archs, o.extra = uniqNoted(o, "--arch", o.archs), uniqNoted(o, "--shape", o.extra)
+	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
-	o.batches, o.threads = uniq(o.batches), uniq(o.threads)
+	o.batches, o.threads = uniqNoted(o, "--batch", o.batches), uniqNoted(o, "--threads", o.threads)
 	for _, l := range []struct {
 		flag string
 		vals []int
@@ -166,13 +170,27 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// uniq drops repeated values, keeping the first of each.
-func uniq[T comparable](s []T) []T {
-	var out []T
+// uniqNoted drops repeated values of a list flag, keeping the first of
+// each, with a note (printed as the run starts) that those run once.
+func uniqNoted[T comparable](o *benchmarkOptions, flag string, s []T) []T {
+	var out, twice []T
 	for _, v := range s {
-		if !slices.Contains(out, v) {
+		switch {
+		case !slices.Contains(out, v):
 			out = append(out, v)
+		case !slices.Contains(twice, v):
+			twice = append(twice, v)
 		}
+	}
+	if len(twice) > 0 {
+		vals := make([]string, len(twice))
+		for i := range twice {
+			vals[i] = fmt.Sprint(twice[i])
+			if st, ok := any(&twice[i]).(fmt.Stringer); ok { // imageSize's String has a pointer receiver
+				vals[i] = st.String()
+			}
+		}
+		o.notes = append(o.notes, fmt.Sprintf("note: %s %s given more than once: each combination runs once", flag, strings.Join(vals, ", ")))
 	}
 	return out
 }
@@ -256,9 +274,15 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
+	for _, n := range o.notes {
+		fmt.Fprintln(s.err, "vitctl: "+n)
+	}
 	ctx := cmd.Context()
 	shapes, err := o.plan(ctx, s.err)
 	if err != nil {
+		return err
+	}
+	if err := o.checkChart(shapes); err != nil {
 		return err
 	}
 	rep := &bench.Report{
@@ -274,7 +298,8 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if th, cpus := slices.Max(o.threads), kernels.DefaultThreads(); th > cpus {
 		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
 	}
-	bar := newProgress(s.err, len(shapes)*len(o.batches)*len(o.threads), "benchmark")
+	total := len(shapes) * len(o.batches) * len(o.threads)
+	bar := newProgress(s.err, total, "benchmark")
 	var runErr error
 	for _, sh := range shapes {
 		if runErr = o.runShape(ctx, sh, rep, bar); runErr != nil {
@@ -282,22 +307,68 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		}
 	}
 	bar.finish()
-	if runErr == nil || len(rep.Rows) > 0 {
+	return o.finish(s, rep, runErr, total)
+}
+
+// finish prints the rows measured and draws --plot, for a run interrupted
+// midway too (the chart's title then says so), and words an interruption:
+// how many of the total rows ran, and where they are.
+func (o *benchmarkOptions) finish(s streams, rep *bench.Report, runErr error, total int) error {
+	n := len(rep.Rows)
+	if runErr == nil || n > 0 {
 		if err := o.write(s.out, rep); err != nil {
 			return fmt.Errorf("writing output: %w", err)
 		}
 	}
-	if runErr != nil {
+	stopped := errors.Is(runErr, context.Canceled)
+	switch {
+	case runErr != nil && !stopped:
 		return runErr
+	case stopped && n == 0:
+		return interrupted{where: fmt.Sprintf("in the first of %s: nothing measured, nothing written", nouns(total, "row"))}
 	}
+	where := fmt.Sprintf("after %d of %s: the output holds only the rows measured", n, nouns(total, "row"))
 	if o.plot != "" {
-		w, h, _ := parseSize(o.plotSize)
 		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
-		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
-		if err != nil {
-			return fmt.Errorf("--plot: %w", err)
+		if stopped {
+			title += fmt.Sprintf(" (interrupted after %d of %d rows)", n, total)
 		}
-		fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the mean throughput against tokens per image, %s)\n", o.plot, nouns(len(rep.Rows), "row"))
+		w, h, _ := parseSize(o.plotSize)
+		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
+		switch {
+		case err != nil && stopped:
+			return interrupted{where: fmt.Sprintf("%s, and --plot %s is not written: %v", where, o.plot, err)}
+		case err != nil:
+			return fmt.Errorf("--plot: %w", err)
+		case stopped:
+			where += ", and " + o.plot + " charts them"
+		default:
+			fmt.Fprintf(s.err, "vitctl: wrote %s (the p50 latency and the mean throughput against tokens per image, %s)\n", o.plot, nouns(n, "row"))
+		}
+	}
+	if stopped {
+		return interrupted{where: where}
+	}
+	return nil
+}
+
+// checkChart refuses, before any row runs, a --plot whose legend would
+// not fit the --plot-size chart.
+func (o *benchmarkOptions) checkChart(shapes []shape) error {
+	if o.plot == "" {
+		return nil
+	}
+	var rows []bench.Row
+	for _, sh := range shapes {
+		for _, B := range o.batches {
+			for _, th := range o.threads {
+				rows = append(rows, bench.Row{Arch: o.archOf(sh), Batch: B, Threads: th})
+			}
+		}
+	}
+	w, h, _ := parseSize(o.plotSize)
+	if err := bench.CheckChart(rows, w, h); err != nil {
+		return usagef("--plot: %v: give a taller --plot-size, or fewer --arch, --batch or --threads values", err)
 	}
 	return nil
 }
@@ -334,13 +405,23 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 		for _, B := range o.batches {
 			for _, th := range o.threads {
 				rs := runShape{h: h, w: w, batch: B, threads: th, window: B}
-				if err := o.memory.check(rs.String(), estimateMemory(&cfg, p, rs)); err != nil {
+				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, strings.TrimPrefix(rs.String(), "a run at "))
+				if err := o.memory.checkHint(what, "--image-size, --batch or --threads (each combination of the lists runs)", estimateMemory(&cfg, p, rs)); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	return shapes, nil
+}
+
+// archOf names the architecture a shape runs: the --arch preset, or the
+// -m model's name.
+func (o *benchmarkOptions) archOf(sh shape) string {
+	if o.loaded == nil {
+		return sh.arch.Name
+	}
+	return strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
 }
 
 // configOf is the config and precision of the model a shape runs, and the
@@ -371,8 +452,7 @@ type benchModel struct {
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	cfg, p, h, w := o.configOf(sh)
 	if lm := o.loaded; lm != nil {
-		name := strings.TrimSuffix(filepath.Base(o.model.path), filepath.Ext(o.model.path))
-		return &benchModel{lm.Model, h, w, name, lm.Source, lm.LoadTime}, nil
+		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Source, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	names, get := bench.Synthetic(&cfg)

@@ -139,7 +139,11 @@ func TestBenchmarkShapes(t *testing.T) {
 	if code != ExitOK || strings.Count(out, "\nvit-ti,synthetic,16,32,") != 2 || strings.Count(out, "\n") != 5 {
 		t.Errorf("grid + --shape: exit %d\n%s%s", code, out, errs)
 	}
-	// --shape alone runs only its rows.
+	// --shape alone runs only its rows, as its help says (it said the
+	// rows were outside the grid, as if the default grid ran too).
+	if _, help, _ := run(t, "", "benchmark", "--help"); !strings.Contains(help, "without --arch, --patch and --image-size, only these rows run") {
+		t.Errorf("--shape's help does not say it runs alone:\n%s", help)
+	}
 	code, out, errs = run(t, "", "benchmark", "--shape", "vit-ti/16@32,vit-ti/8@32", "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "csv")
 	if code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(out, "\nvit-ti,synthetic,8,32,") {
 		t.Errorf("--shape alone: exit %d\n%s%s", code, out, errs)
@@ -202,16 +206,24 @@ func TestBenchmarkModelImageSize(t *testing.T) {
 	}
 }
 
-// TestBenchmarkOutputChecks: --plot is checked before any row runs.
+// TestBenchmarkOutputChecks: --plot is checked before any row runs, its
+// legend's size too.
 func TestBenchmarkOutputChecks(t *testing.T) {
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "d.png"), 0o755)
-	for _, tc := range []struct{ plot, want string }{
-		{filepath.Join(dir, "c.jpg"), "ending in .png"},
-		{filepath.Join(dir, "nodir", "c.png"), "does not exist"},
-		{filepath.Join(dir, "d.png"), "is a folder"},
+	for _, tc := range []struct {
+		plot, want string
+		extra      []string
+	}{
+		{filepath.Join(dir, "c.jpg"), "ending in .png", nil},
+		{filepath.Join(dir, "nodir", "c.png"), "does not exist", nil},
+		{filepath.Join(dir, "d.png"), "is a folder", nil},
+		// 100 lines of legend in a 300x200 chart: the legend ran off its
+		// edge, drawn after every row had run.
+		{filepath.Join(dir, "c.png"), "--plot: a 300x200 chart's legend has room for about 6 lines, and these rows make 100 (one per architecture, thread count and batch size): give a taller --plot-size, or fewer --arch, --batch or --threads values",
+			[]string{"--plot-size", "300x200", "--batch", "1,2,3,4,5,6,7,8,9,10", "--threads", "1,2,3,4,5,6,7,8,9,10"}},
 	} {
-		code, out, errs := run(t, "", tinyBench("--plot", tc.plot)...)
+		code, out, errs := run(t, "", tinyBench(append([]string{"--plot", tc.plot}, tc.extra...)...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) || out != "" || strings.Contains(errs, ".tmp") {
 			t.Errorf("--plot %s: exit %d, stdout %q, stderr %q; want exit 2 before any row, mentioning %q", tc.plot, code, out, errs, tc.want)
 		}
@@ -246,5 +258,50 @@ func TestBenchmarkOversubscribed(t *testing.T) {
 	}
 	if _, _, errs := run(t, "", tinyBench("--threads", "1")...); strings.Contains(errs, "note: --threads") {
 		t.Errorf("1 thread: %q", errs)
+	}
+}
+
+// TestBenchmarkMemoryRefusal: a row past --max-memory is refused before any
+// row runs, naming the architecture and patch of that row (of several
+// --arch, the first too large need not be the largest) and the flags that
+// make it smaller.
+func TestBenchmarkMemoryRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--arch", "vit-ti,vit-l", "--patch", "16", "--image-size", "224,2048", "--max-memory", "1G"},
+			"vitctl: vit-ti/16 at 2048x2048 pixels with batch 1 and 1 thread needs about 1.3 GiB of memory"},
+		{[]string{"-m", "fashion-vit", "--image-size", "2800", "--max-memory", "2G"},
+			"vitctl: fashion-vit/7 at 2800x2800 pixels with batch 1 and 1 thread needs about"},
+	} {
+		args := append([]string{"benchmark", "--threads", "1", "--time", "1ms"}, tc.args...)
+		code, out, errs := run(t, "", args...)
+		hint := "use a smaller --image-size, --batch or --threads (each combination of the lists runs), or set --max-memory\n"
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, tc.want) || !strings.HasSuffix(errs, hint) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, %q … %q", tc.args, code, out, errs, tc.want, hint)
+		}
+	}
+}
+
+// TestBenchmarkRepeatedValues: a value given twice in a list flag runs
+// once, with a note saying so, where the row count fell short of what the
+// lists multiply to without a word.
+func TestBenchmarkRepeatedValues(t *testing.T) {
+	code, out, errs := run(t, "", tinyBench("--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	if code != ExitOK || strings.Count(out, "\n") != 3 {
+		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"vitctl: note: --batch 1 given more than once: each combination runs once\n",
+		"vitctl: note: --threads 1 given more than once: each combination runs once\n",
+		"vitctl: note: --image-size 64 given more than once: each combination runs once\n",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q: want %q", errs, want)
+		}
+	}
+	if _, _, errs := run(t, "", tinyBench()...); strings.Contains(errs, "more than once") {
+		t.Errorf("no repeats: %q", errs)
 	}
 }

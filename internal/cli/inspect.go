@@ -70,6 +70,7 @@ func (o *inspectOptions) groups() flagGroups {
 func newInspectCmd(s streams) *cobra.Command {
 	o := &inspectOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
 	o.output.format.hint = "-o is the format of the predictions; the pictures go to --out DIR"
+	o.memory.smaller = "--image-size" // one image at a time: no --batch
 	cmd := &cobra.Command{
 		Use:   "inspect-attention [flags] IMAGE... --out DIR",
 		Short: "Draw where the model looks: attention maps per layer and head, and rollout",
@@ -77,8 +78,10 @@ func newInspectCmd(s streams) *cobra.Command {
 probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it (and
 the maps through all layers over the whole photo too), into one sub-folder
-of DIR per image (named after the image file; -2, -3, … when names repeat),
-put in place only when all its pictures are written. IMAGE may be an image
+of DIR per image (named after the image file; -2, -3, … when another image
+of the run, or of an earlier run into DIR, has that name: a run replaces
+the pictures of the same image only), put in place only when all its
+pictures are written. IMAGE may be an image
 file, an http(s):// URL of one, a .npy file of preprocessed pixels, a folder
 (its image files; -r for sub-folders too) or - to read paths from stdin (a
 list taken as classify takes it). Each sub-folder holds:
@@ -115,6 +118,7 @@ list taken as classify takes it). Each sub-folder holds:
                           over 5 times the median patch's (the high-norm tokens of
                           Darcet et al. 2023; --mask-outliers draws them as zero),
                           and the photo's size and the box of it the model saw
+                          (each field: docs/attention/README.md)
 
 The NAME_photo.png pictures need an image file: a .npy input has no photo
 behind it.
@@ -204,6 +208,8 @@ func (o *inspectOptions) parseChoices() error {
 	if o.cm, err = attention.ParseColormap(low(o.colormap)); err != nil {
 		return usagef("--colormap: %v", err)
 	}
+	// summary.json records, and the labels draw, each choice's own name.
+	o.scaleName, o.fuse, o.upsample, o.colormap = low(o.scaleName), low(o.fuse), low(o.upsample), low(o.colormap)
 	return nil
 }
 
@@ -357,7 +363,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
-	dirs := subfolderNames(inputs)
+	dirs := subfolderNames(o.out, inputs)
 	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
 		fmt.Fprintln(s.err, m.banner(h, w))
 	}
@@ -377,7 +383,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, filepath.Join(o.out, dirs[i]), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, filepath.Join(o.out, dirs[i].name), sum)
+		}
+		if d := dirs[i]; err == nil && d.taken != "" {
+			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
+				textPath(in.path), textPath(filepath.Join(o.out, d.name)), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
 		}
 		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
@@ -416,25 +426,63 @@ func summarizeInspect(s streams, n, failed int, out string, took time.Duration, 
 	return nil
 }
 
-// subfolderNames gives each input a sub-folder named after its file,
-// without the extension; repeated names get -2, -3, … in input order.
-func subfolderNames(inputs []input) []string {
-	used := map[string]bool{}
-	out := make([]string, len(inputs))
+// subfolder is where an input's pictures go: name, a folder of --out; and,
+// when that is not base, the input's file name, why: the folder base holds
+// another image's pictures (taken, its path).
+type subfolder struct{ name, base, taken string }
+
+// subfolderNames gives each input a sub-folder of out named after its
+// file, without the extension. A name another input of this run has, or
+// whose folder holds an earlier run's pictures of another image (its
+// summary.json names another path), gets -2, -3, …: a run replaces the
+// pictures of the same image only.
+func subfolderNames(out string, inputs []input) []subfolder {
+	owner := map[string]string{} // folder name → the path of the image it holds
+	dirs := make([]subfolder, len(inputs))
 	for i, in := range inputs {
 		base := baseName(in.path)
 		base = strings.TrimSuffix(base, filepath.Ext(base))
 		if base == "" || base == "." || base == ".." || base == string(filepath.Separator) {
 			base = "image"
 		}
+		taken := func(name string) (string, bool) {
+			if p, ok := owner[name]; ok {
+				return p, true
+			}
+			p := folderImage(filepath.Join(out, name))
+			return p, p != "" && filepath.Clean(p) != filepath.Clean(in.path)
+		}
 		name := base
-		for k := 2; used[name]; k++ {
+		for k := 2; ; k++ {
+			p, ok := taken(name)
+			if !ok {
+				break
+			}
+			if name == base {
+				dirs[i].taken = p
+			}
 			name = fmt.Sprintf("%s-%d", base, k)
 		}
-		used[name] = true
-		out[i] = name
+		owner[name] = in.path
+		dirs[i].name, dirs[i].base = name, base
 	}
-	return out
+	return dirs
+}
+
+// folderImage is the path of the image whose pictures dir holds, from its
+// summary.json; "" when it has none.
+func folderImage(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return ""
+	}
+	var sum struct {
+		Path bytestr.String `json:"path"`
+	}
+	if json.Unmarshal(b, &sum) != nil {
+		return ""
+	}
+	return string(sum.Path)
 }
 
 // layoutOf says where the runner's patches are and whose attention to show.

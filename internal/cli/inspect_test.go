@@ -837,6 +837,97 @@ func TestInspectPhotoMemory(t *testing.T) {
 	}
 }
 
+// TestInspectSameNames: photos of one file name in two folders get img
+// and img-2, and a later run of the second alone goes to img-2 again, each
+// time saying so, where it replaced img (the first photo's pictures from
+// the run before) with the second's, and said nothing of img-2.
+func TestInspectSameNames(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	var photos []string
+	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
+		dir := filepath.Join(src, fmt.Sprint("ab"[i:i+1]))
+		os.Mkdir(dir, 0o755)
+		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, filepath.Join(dir, "img.png"))
+		os.WriteFile(photos[i], b, 0o644)
+	}
+	note := "vitctl: note: " + photos[1] + ": pictures in " + filepath.Join(out, "img-2") + ", as " + filepath.Join(out, "img") + " holds those of " + photos[0] + "\n"
+	for _, args := range [][]string{photos, photos[1:], photos[:1]} {
+		code, _, errs := run(t, "", append([]string{"inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl"}, args...)...)
+		if code != ExitOK || strings.Contains(errs, photos[1]) != strings.Contains(errs, note) {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and the note %q", args, code, errs, note)
+		}
+		for i, dir := range []string{"img", "img-2"} {
+			if got := folderImage(filepath.Join(out, dir)); got != photos[i] {
+				t.Errorf("%v: %s holds %q, want %q", args, dir, got, photos[i])
+			}
+		}
+	}
+}
+
+// TestInspectChoiceCase: choices given in any letter case are recorded in
+// summary.json by their names ("fuse": "max"), where they were recorded as
+// typed ("MAX", "Magma"), unlike the files they named (layer05_fused_max.png).
+func TestInspectChoiceCase(t *testing.T) {
+	out := t.TempDir()
+	code, _, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl",
+		"--fuse", "MAX", "--scale", "MinMax", "--colormap", "Magma", "--upsample", "NEAREST", filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "0000_ankle_boot", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum inspectSummary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Fuse != "max" || sum.Scale != "minmax" || sum.Colormap != "magma" || sum.Upsample != "nearest" {
+		t.Errorf("summary.json: fuse %q, scale %q, colormap %q, upsample %q; want max, minmax, magma, nearest", sum.Fuse, sum.Scale, sum.Colormap, sum.Upsample)
+	}
+}
+
+// TestInspectSummaryDocumented: every field summary.json can hold is in
+// docs/attention/README.md's table, where none was documented anywhere
+// but in the code.
+func TestInspectSummaryDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "attention", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := inspectSummary{Class: &prediction{}, InputBox: &inputBox{}, PhotoWidth: 1, PhotoHeight: 1}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for name := range fields {
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("summary.json field %q is not in docs/attention/README.md", name)
+		}
+	}
+}
+
+// TestInspectRunMemory: a run whose kept attention is past --max-memory is
+// refused saying what is kept, and naming the flag that makes it smaller:
+// --image-size, not the --batch inspect-attention does not have.
+func TestInspectRunMemory(t *testing.T) {
+	code, out, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--threads", "1", "--image-size", "700", "--max-memory", "100M",
+		"--out", t.TempDir(), filepath.Join(imagesDir, "chelsea.png"))
+	want := "vitctl: keeping every layer's attention of an image at 700x700 pixels, with 1 thread, needs about"
+	hint := "use a smaller --image-size, or set --max-memory\n"
+	if code != ExitUsage || out != "" || !strings.HasPrefix(errs, want) || !strings.HasSuffix(errs, hint) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, %q … %q", code, out, errs, want, hint)
+	}
+}
+
 // TestInspectAllOrNothing: an image that fails once its pictures are being
 // written leaves its folder as it was (no part of this run's pictures, no
 // temporary folder), and the run goes on to the next image.

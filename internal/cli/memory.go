@@ -23,6 +23,9 @@ type runShape struct {
 }
 
 func (s runShape) String() string {
+	if s.keptLayers > 0 {
+		return fmt.Sprintf("keeping every layer's attention of an image at %dx%d pixels, with %s,", s.w, s.h, nouns(s.threads, "thread"))
+	}
 	return fmt.Sprintf("a run at %dx%d pixels with batch %d and %s", s.w, s.h, s.batch, nouns(s.threads, "thread"))
 }
 
@@ -125,8 +128,13 @@ func paramCount(c *model.Config) float64 {
 	return n
 }
 
-// memoryFlags is --max-memory, the most a run may need.
-type memoryFlags struct{ max byteSize }
+// memoryFlags is --max-memory, the most a run may need. smaller names the
+// flags that make a command's run smaller, when they are not --image-size
+// and --batch (inspect-attention has no --batch).
+type memoryFlags struct {
+	max     byteSize
+	smaller string
+}
 
 func (m *memoryFlags) register(f *pflag.FlagSet) {
 	f.Var(&m.max, "max-memory", "refuse runs estimated to need more memory than this, e.g. 8G or 512M; default: the machine's memory, or the cgroup's or ulimit -v's limit when lower")
@@ -137,6 +145,9 @@ func (m *memoryFlags) validate() error { return nil }
 // check refuses a run whose estimate exceeds --max-memory or the machine's
 // limit, in one line naming the size, the need and the limit.
 func (m *memoryFlags) check(what string, n memNeed) error {
+	if m.smaller != "" {
+		return m.checkHint(what, m.smaller, n)
+	}
 	return m.checkHint(what, "--image-size or --batch", n)
 }
 

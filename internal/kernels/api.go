@@ -150,7 +150,7 @@ func linear(p *Pool, y []float32, ldy int, x []float32, ldx int, m int, w *Packe
 	switch {
 	case w.lp == nil:
 		linearFP32(p, y, ldy, x, ldx, m, w.N, w.K, w.w, ep, cur())
-	case w.lp.p == BF16 && sel[BF16].bf16.viaFP32():
+	case w.lp.p == BF16 && bf16OnFP32():
 		linearViaFP32(p, y, ldy, x, ldx, m, w, ep, sel[BF16], norm)
 	default:
 		linearLow(p, y, ldy, x, ldx, m, w, ep, norm)

@@ -62,7 +62,7 @@ func (w *PackedB) To(p Precision) *PackedB {
 	if w.lp != nil {
 		f := &PackedB{N: w.N, K: w.K, w: make([]float32, ceilDiv(w.N, nr)*nr*w.K)}
 		if w.lp.p == BF16 {
-			copy(f.w, w.lp.widened(w.N, w.K))
+			w.lp.widenInto(f.w, w.N, w.K)
 		} else {
 			unpackI8(f.w, w.lp, w.N, w.K)
 		}
@@ -74,7 +74,7 @@ func (w *PackedB) To(p Precision) *PackedB {
 	np := ceilDiv(w.N, nr) * nr
 	lp := &lowPrec{p: p}
 	switch {
-	case p == BF16 && packsWide(): // held widened only, as packStack does
+	case p == BF16 && bf16OnFP32(): // held widened only, as packStack does
 		lp.wide = make([]float32, len(w.w))
 		roundRowBF16(lp.wide, w.w)
 	case p == BF16:

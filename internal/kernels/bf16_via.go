@@ -40,8 +40,9 @@ var viaAs = sync.Pool{New: func() any { return new(viaA) }}
 func (lp *lowPrec) widened(n, k int) []float32 {
 	lp.wideOnce.Do(func() {
 		if lp.wide == nil {
-			lp.wide = make([]float32, ceilDiv(n, nr)*nr*k)
-			unpackBF16(lp.wide, lp.b, n, k)
+			wide := make([]float32, ceilDiv(n, nr)*nr*k)
+			lp.widenInto(wide, n, k)
+			lp.wide = wide
 		}
 	})
 	return lp.wide
@@ -63,16 +64,14 @@ func (lp *lowPrec) pairs(n, k int) []uint32 {
 // its own: bf16 weights on an implementation that runs them on its fp32
 // tiles. Such a Linear takes x made by an epilogue with RoundBF16 as it
 // is, when told so by InBF16.
-func (w *PackedB) ReadsBF16() bool {
-	return w.lp != nil && w.lp.p == BF16 && sel[BF16].bf16.viaFP32()
-}
+func (w *PackedB) ReadsBF16() bool { return w.lp != nil && w.lp.p == BF16 && bf16OnFP32() }
 
 // WeightBytes is the memory one Linear weight packed in precision p takes
 // on the implementations selected now: bf16 takes 4 bytes where it runs
 // on fp32 tiles (held widened, see lowPrec).
 func WeightBytes(p Precision) int {
 	switch {
-	case p == FP32 || p == BF16 && packsWide():
+	case p == FP32 || p == BF16 && bf16OnFP32():
 		return 4
 	case p == BF16:
 		return 2
@@ -80,6 +79,17 @@ func WeightBytes(p Precision) int {
 	return 1
 }
 
-// packsWide reports whether bf16 weights packed now are held widened: the
-// implementation selected for bf16 runs them on its fp32 tiles.
-func packsWide() bool { return sel[BF16].bf16.viaFP32() }
+// bf16OnFP32 reports whether the implementation selected for bf16 runs it
+// on its fp32 tiles (linearViaFP32): bf16 weights packed now are then held
+// widened.
+func bf16OnFP32() bool { return sel[BF16].bf16.viaFP32() }
+
+// widenInto writes the bf16 weights of lp, (n, k), to dst as fp32 panels
+// of packB, from whichever form lp holds, keeping no copy.
+func (lp *lowPrec) widenInto(dst []float32, n, k int) {
+	if lp.wide != nil {
+		copy(dst, lp.wide)
+		return
+	}
+	unpackBF16(dst, lp.b, n, k)
+}

@@ -43,7 +43,7 @@ func packStack(parts [][]float32, n, k int, p Precision) *PackedB {
 	case BF16, INT8:
 		w.lp = &lowPrec{p: p}
 		switch {
-		case p == BF16 && packsWide():
+		case p == BF16 && bf16OnFP32():
 			w.lp.wide = make([]float32, np*nr*k)
 			prefault(w.lp.wide)
 		default:

@@ -94,6 +94,13 @@ func TestBF16HeldOnce(t *testing.T) {
 	if lp := packed[1].lp; lp.b == nil || lp.wide != nil {
 		t.Fatalf("packed for bf16 tiles: pairs %v, widened %v; want pairs only", lp.b != nil, lp.wide != nil)
 	}
+	for i, w := range packed { // To(FP32) reads either form and keeps no other
+		f := w.To(FP32)
+		sameBits(t, "To(fp32)", f.w, packed[1-i].To(FP32).w)
+		if (w.lp.b == nil) != (i == 0) || (w.lp.wide == nil) != (i == 1) {
+			t.Fatalf("%s: To(fp32) left the weights in another form", impls[i].name)
+		}
+	}
 	for i, want := range []int{4, 2} {
 		withLow(BF16, impls[i], func() {
 			if got := WeightBytes(BF16); got != want {

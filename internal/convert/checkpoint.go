@@ -80,7 +80,11 @@ func torchFile(dir string) (string, error) {
 	}
 	var found []string
 	for _, e := range ents {
-		if isTorchFile(e.Name()) && e.Type().IsRegular() {
+		if !isTorchFile(e.Name()) {
+			continue
+		}
+		// Stat follows links: a Hugging Face snapshot's files are links to blobs.
+		if st, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && st.Mode().IsRegular() {
 			found = append(found, e.Name())
 		}
 	}

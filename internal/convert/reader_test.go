@@ -103,6 +103,15 @@ func TestTorchFiles(t *testing.T) {
 			t.Errorf("%v: %q, want %q", tc.files, got, tc.want)
 		}
 	}
+	// A Hugging Face snapshot holds links to its blobs.
+	dir, blobs := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(blobs, "abc123"), train, 0o644)
+	if err := os.Symlink(filepath.Join(blobs, "abc123"), filepath.Join(dir, "vit.pth")); err != nil {
+		t.Skip(err)
+	}
+	if got, err := FindCheckpoint(dir); err != nil || filepath.Base(got) != "vit.pth" {
+		t.Errorf("a link to a .pth: %q, %v, want vit.pth", got, err)
+	}
 }
 
 // TestTorchFileNoConfig: a training checkpoint alone is told what

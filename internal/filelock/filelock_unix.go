@@ -59,13 +59,25 @@ func Wait(ctx context.Context, path string, busy func()) (release func(), err er
 	if err != nil {
 		return func() {}, nil
 	}
+	release, err = WaitFile(ctx, f, busy)
+	if err != nil && ctx.Err() == nil { // no lock on this file system
+		return func() {}, nil
+	}
+	return release, err
+}
+
+// WaitFile takes the exclusive lock of the open file f, waiting while
+// another holder has it: busy, when set, is called once, as the wait
+// begins. It returns ctx's error if ctx ends first, and the lock's error
+// where the file system refuses it; f is then closed. release closes f.
+func WaitFile(ctx context.Context, f *os.File, busy func()) (release func(), err error) {
 	for waited := false; ; waited = true {
 		switch err := lock(f); {
 		case err == nil:
 			return func() { f.Close() }, nil
-		case !errors.Is(err, syscall.EWOULDBLOCK):
+		case !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR):
 			f.Close()
-			return func() {}, nil
+			return nil, err
 		}
 		if !waited && busy != nil {
 			busy()
@@ -74,7 +86,7 @@ func Wait(ctx context.Context, path string, busy func()) (release func(), err er
 		case <-ctx.Done():
 			f.Close()
 			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

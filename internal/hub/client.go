@@ -72,18 +72,33 @@ func cacheFrom() (from, fix string) {
 // cacheError is err in writing into the cache, said with where the cache
 // is, where that comes from and what to do: it was "mkdir /x: not a
 // directory", of XDG_CACHE_HOME=/x.
+// Other errors (a wait for a lock cancelled) are returned as they are.
 func (c *Client) cacheError(err error) error {
+	ok, err := PathProblem(err)
+	if !ok {
+		return err
+	}
 	from, fix := "", "make it a folder you can write into"
 	if c.CacheDir == CacheDirFromEnv() {
 		f, x := cacheFrom()
 		from, fix = " ("+f+")", x
 	}
-	if pe, ok := errors.AsType[*fs.PathError](err); ok && errors.Is(err, syscall.ENOTDIR) {
-		err = fmt.Errorf("%s is not a folder (%w)", pe.Path, pe.Err)
-	} else if ok {
-		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
-	}
 	return fmt.Errorf("Hugging Face cache %s%s: %w: %s", c.CacheDir, from, err, fix)
+}
+
+// PathProblem words err, a failed mkdir, open or write in a cache, for a
+// message: "P is not a folder (not a directory)", else "PATH: REASON". ok
+// is false, and err returned as it is, for an error of no path (a
+// cancelled wait), which is no fault of the cache's.
+func PathProblem(err error) (ok bool, reworded error) {
+	pe, ok := errors.AsType[*fs.PathError](err)
+	switch {
+	case !ok:
+		return false, err
+	case errors.Is(err, syscall.ENOTDIR):
+		return true, fmt.Errorf("%s is not a folder (%w)", pe.Path, pe.Err)
+	}
+	return true, fmt.Errorf("%s: %w", pe.Path, pe.Err)
 }
 
 func hfHome() string {

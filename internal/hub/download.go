@@ -37,8 +37,10 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 			return "", "", c.wrap(ref, file, ErrEntryNotFound)
 		}
 		err := fmt.Errorf("%w (cache: %s)", ErrOffline, c.CacheDir)
-		if revs := c.cachedRevisions(ref.Repo); !ok && len(revs) > 0 {
-			err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])
+		if !ok { // the revision is unknown: say which the cache knows
+			if revs := c.cachedRevisions(ref.Repo); len(revs) > 0 {
+				err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])
+			}
 		}
 		return "", "", c.wrap(ref, file, err)
 	}

@@ -4,12 +4,10 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
-	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/vitctl/vitctl/internal/filelock"
 )
 
 // blobLocks says that lockBlob locks.
@@ -28,20 +26,5 @@ func (c *Client) lockBlob(ctx context.Context, repo, etag string) (func(), error
 	if err != nil {
 		return nil, err
 	}
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return filelock.WaitFile(ctx, f, nil)
 }

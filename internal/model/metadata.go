@@ -204,14 +204,8 @@ func foreign(md Metadata) error {
 	return fmt.Errorf("model metadata: %s: a GGUF file of another tool, not a vitctl model file: vitctl runs the files vitctl convert writes, so convert the checkpoint this one came from (a Hugging Face or timm folder)", what)
 }
 
+// readMetadata fills c from md, whose architecture foreign has checked.
 func readMetadata(md Metadata, c *Config) error {
-	arch, err := md.String(KeyArch)
-	if err != nil {
-		return err
-	}
-	if arch != Arch {
-		return fmt.Errorf("architecture %q is not %q (not a vitctl ViT model file)", arch, Arch)
-	}
 	for _, f := range fields(c) {
 		if f.opt && !md.Has(f.key) {
 			continue

@@ -11,11 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/filelock"
@@ -80,15 +78,15 @@ func NotFolder(path string) string {
 // cacheError is err in making the cache's folders or files, said with
 // where the cache is, where that comes from, and what to do: it was
 // "model cache: mkdir /dev/null: not a directory".
+// Other errors are returned as they are (hub.PathProblem).
 func (c *Cache) cacheError(err error) error {
+	ok, err := hub.PathProblem(err)
+	if !ok {
+		return err
+	}
 	dir, from, fix := c.dir(), "", "make it a folder you can write into"
 	if dir == DefaultDir() {
 		from, fix = " ("+DirFrom()+")", DirFix()
-	}
-	if pe, ok := errors.AsType[*fs.PathError](err); ok && errors.Is(err, syscall.ENOTDIR) {
-		err = fmt.Errorf("%s is not a folder (%w)", pe.Path, pe.Err)
-	} else if ok {
-		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return fmt.Errorf("model cache %s%s: %w: -m DIR and -m ORG/NAME convert the model into it once: %s; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", dir, from, err, fix)
 }
@@ -145,12 +143,15 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	if isFile(out) {
 		return out, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// One conversion at a time: the processes started together (the
+	// shards of a job) wait for the first, then load its file. The lock is
+	// the parent folder's, which a failed conversion does not remove (it
+	// removes dir).
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", c.cacheError(err)
 	}
-	// One conversion of a model at a time: the processes started together
-	// (the shards of a job) wait for the first, then load its file.
-	unlock, err := filelock.Wait(ctx, dir, func() {
+	unlock, err := filelock.Wait(ctx, parent, func() {
 		c.notify("waiting for another vitctl converting %s into %s", cmp.Or(e.Repo, e.Source), dir)
 	})
 	if err != nil {
@@ -160,7 +161,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	if isFile(out) {
 		return out, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil { // again: removed by a conversion that failed
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", c.cacheError(err)
 	}
 	opt := convert.Options{DType: dtype, Version: c.Version}

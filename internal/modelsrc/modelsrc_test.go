@@ -356,7 +356,7 @@ func TestConvertOnceAtATime(t *testing.T) {
 	}
 	dir := filepath.Join(c.Dir, "dirs", key)
 	os.MkdirAll(dir, 0o755)
-	release, ok := filelock.TryLock(dir) // the other process, converting
+	release, ok := filelock.TryLock(filepath.Dir(dir)) // the other process, converting
 	if !ok {
 		t.Skip("no flock here")
 	}

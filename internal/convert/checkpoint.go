@@ -129,7 +129,7 @@ func (c *checkpoint) addFile(path string) error {
 		return err
 	}
 	if note != "" {
-		c.notes = append(c.notes, filepath.Base(path)+": "+strings.ReplaceAll(note, "CKPT", path))
+		c.notes = append(c.notes, filepath.Base(path)+": "+note)
 	}
 	c.closers = append(c.closers, cl)
 	for _, t := range ts {
@@ -155,23 +155,17 @@ func (c *checkpoint) addIndex(path string) error {
 		return fmt.Errorf("%s: empty weight_map", path)
 	}
 	dir := filepath.Dir(path)
-	shards := map[string]bool{}
+	shards := map[string]int{} // each shard's tensors
 	for name, shard := range idx.WeightMap {
 		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." {
 			return fmt.Errorf("%s: tensor %q: shard %q must be a file name in the same folder", path, name, shard)
 		}
-		shards[shard] = true
+		shards[shard]++
 	}
 	var names, absent []string
-	for s := range shards {
+	for s, n := range shards {
 		names = append(names, s)
 		if _, err := os.Stat(filepath.Join(dir, s)); errors.Is(err, fs.ErrNotExist) {
-			n := 0
-			for _, sh := range idx.WeightMap {
-				if sh == s {
-					n++
-				}
-			}
 			absent = append(absent, fmt.Sprintf("%s (%d %s)", s, n, plural(n, "tensor")))
 		}
 	}

@@ -161,13 +161,10 @@ func withPrefix(tensors map[string]*tensor, prefix string) map[string]*tensor {
 	return out
 }
 
-// q8Block is the number of values in a Q8_0 block (gguf's).
-const q8Block = 32
-
 // storedType is the type p is written in for dt: f32 for vectors and
 // embeddings, and under q8_0 for rows that are no whole number of blocks.
 func storedType(p planned, dt gguf.Type) gguf.Type {
-	if !isMatrix(p) || dt == gguf.Q8_0 && p.shape[len(p.shape)-1]%q8Block != 0 {
+	if !isMatrix(p) || dt == gguf.Q8_0 && p.shape[len(p.shape)-1]%gguf.Q8Block != 0 {
 		return gguf.F32
 	}
 	return dt
@@ -207,7 +204,7 @@ func q8Fallback(plan []planned, dt gguf.Type) string {
 		rs = append(rs, strconv.Itoa(r))
 	}
 	return fmt.Sprintf("q8_0: %d of the %d weight matrices stay f32, as q8_0 stores rows in blocks of %d values and theirs have %s; f16 or bf16 halves every matrix",
-		kept, n, q8Block, strings.Join(rs, " or "))
+		kept, n, gguf.Q8Block, strings.Join(rs, " or "))
 }
 
 // writeTensors declares the planned tensors, vectors and embeddings in f32

@@ -246,10 +246,10 @@ var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "st
 // "module." that DataParallel puts before every name.
 // note says which wrapper was taken when the checkpoint also holds an
 // EMA copy (timm users often want it), or that the EMA copy was taken.
-func unwrap(d *pickleDict) (_ *pickleDict, note string) {
+func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
 	for _, k := range wrappers {
 		if sd, ok := d.m[k].(*pickleDict); ok {
-			d, note = sd, emaNote(d, k)
+			d, note = sd, emaNote(d, k, path)
 			break
 		}
 	}
@@ -271,14 +271,14 @@ var emaWrappers = []string{"state_dict_ema", "model_ema"}
 // emaNote says, of a checkpoint d whose state dict under took was taken,
 // which of its state dicts that is beside an EMA copy, where the EMA
 // weights were passed over without a word; "" with no EMA copy.
-func emaNote(d *pickleDict, took string) string {
+func emaNote(d *pickleDict, took, path string) string {
 	if slices.Contains(emaWrappers, took) {
 		return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
 	}
 	for _, k := range emaWrappers {
 		if _, ok := d.m[k].(*pickleDict); ok {
 			return fmt.Sprintf("took %q, as timm's load_state_dict does, not %q, the EMA weights, which the checkpoint also holds; to convert those, save them alone: "+
-				`python -c "import torch; torch.save(torch.load('CKPT', weights_only=False)['%s'], 'ema.pth')"`, took, k, k)
+				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'ema.pth')"`, took, k, path, k)
 		}
 	}
 	return ""
@@ -290,7 +290,7 @@ func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, 
 	if !ok {
 		return nil, "", fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
 	}
-	d, note := unwrap(d)
+	d, note := unwrap(d, path)
 	var out []*tensor
 	for _, k := range d.keys {
 		name, ok := k.(string)

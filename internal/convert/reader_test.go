@@ -224,7 +224,7 @@ func TestEMANote(t *testing.T) {
 		{[]string{"model", "model_ema"}, `took "model", as timm's load_state_dict does, not "model_ema", the EMA weights`},
 		{[]string{"state_dict_ema", "epoch"}, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`},
 	} {
-		if _, note := unwrap(dict(tc.keys...)); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
+		if _, note := unwrap(dict(tc.keys...), "c.pth"); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
 			t.Errorf("%v: note %q, want %q", tc.keys, note, tc.want)
 		}
 	}

@@ -35,8 +35,8 @@ const (
 	BF16 Type = 30
 )
 
-// q8Block is the number of weights sharing one scale in Q8_0.
-const q8Block = 32
+// Q8Block is the number of weights sharing one scale in Q8_0.
+const Q8Block = 32
 
 func (t Type) String() string {
 	switch t {
@@ -71,10 +71,10 @@ func (t Type) rowBytes(n int64) int64 {
 	case F16, BF16:
 		return 2 * n
 	case Q8_0:
-		if n%q8Block != 0 {
+		if n%Q8Block != 0 {
 			return -1
 		}
-		return n / q8Block * (2 + q8Block)
+		return n / Q8Block * (2 + Q8Block)
 	}
 	return -1
 }

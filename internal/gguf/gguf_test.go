@@ -318,7 +318,7 @@ func TestQ8RoundTrip(t *testing.T) {
 
 // q8Value is value i of the Q8_0 blocks b.
 func q8Value(b []byte, i int) float32 {
-	out := make([]float32, len(b)/(2+q8Block)*q8Block)
+	out := make([]float32, len(b)/(2+Q8Block)*Q8Block)
 	decodeQ8(out, b)
 	return out[i]
 }

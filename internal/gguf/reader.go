@@ -529,11 +529,11 @@ func decode(out []float32, b []byte, t Type) {
 // decodeQ8 expands Q8_0 blocks into out: an f16 scale d, then 32 int8 q;
 // x = d*q.
 func decodeQ8(out []float32, b []byte) {
-	for blk := 0; blk < len(out)/q8Block; blk++ {
-		p := b[blk*(2+q8Block):]
+	for blk := 0; blk < len(out)/Q8Block; blk++ {
+		p := b[blk*(2+Q8Block):]
 		d := F16ToF32(binary.LittleEndian.Uint16(p))
-		for j, q := range p[2 : 2+q8Block] {
-			out[blk*q8Block+j] = d * float32(int8(q))
+		for j, q := range p[2 : 2+Q8Block] {
+			out[blk*Q8Block+j] = d * float32(int8(q))
 		}
 	}
 }

@@ -219,11 +219,11 @@ func syncDir(dir string) {
 func PutF32(dst []byte, x []float32, t Type) ([]byte, error) {
 	switch t {
 	case Q8_0:
-		if len(x)%q8Block != 0 {
-			return dst, fmt.Errorf("gguf: q8_0 needs a multiple of %d values, got %d", q8Block, len(x))
+		if len(x)%Q8Block != 0 {
+			return dst, fmt.Errorf("gguf: q8_0 needs a multiple of %d values, got %d", Q8Block, len(x))
 		}
-		for i := 0; i < len(x); i += q8Block {
-			dst = putQ8Block(dst, x[i:i+q8Block])
+		for i := 0; i < len(x); i += Q8Block {
+			dst = putQ8Block(dst, x[i:i+Q8Block])
 		}
 	case F32:
 		for _, v := range x {

@@ -265,15 +265,7 @@ func Write(w io.Writer, a *Array) error {
 // header is the magic, version, length and dict of a float32 array of
 // shape, padded with spaces so that the whole is a multiple of align bytes.
 func header(shape []int, align int) string {
-	dims := make([]string, len(shape))
-	for i, d := range shape {
-		dims[i] = strconv.Itoa(d)
-	}
-	s := strings.Join(dims, ", ")
-	if len(dims) == 1 {
-		s += ","
-	}
-	h := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", s)
+	h := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", Tuple(shape))
 	h += strings.Repeat(" ", (align-(10+len(h)+1)%align)%align) + "\n"
 	return "\x93NUMPY\x01\x00" + string([]byte{byte(len(h)), byte(len(h) >> 8)}) + h
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -143,21 +142,19 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
 	var done, kept, inputsDone, failed int // done, kept (in the --resume file) and failed count images, inputsDone inputs
-	var writeErr error
-	// A record that cannot be written (a full disk) stops the run: the
-	// images after it would be classified for nothing, and a --resume
-	// file appended to past a part-written record would be corrupt.
-	ctx, stop := context.WithCancel(cmd.Context())
-	defer stop()
-	start := time.Now()
-	runErr := pl.run(ctx, inputs, func(r result) {
+	inputDone := func(r result) error {    // after an input's last image
 		if r.last {
 			inputsDone++
-			defer bar.add()
+			bar.add()
 		}
+		return nil
+	}
+	var writeErr error
+	start := time.Now()
+	runErr := pl.run(cmd.Context(), inputs, func(r result) error {
 		if sc.has(r.path) { // resumed: the file holds this image's record
 			kept++
-			return
+			return inputDone(r)
 		}
 		rec := record{Path: bytestr.String(r.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
@@ -167,15 +164,16 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		} else {
 			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
 		}
-		if err := rep.add(rec); err != nil && writeErr == nil {
-			before := inputsDone // the inputs whose records were written
-			if r.last {
-				before-- // counted above
-			}
-			writeErr = sc.writeError(err, before, len(inputs))
-			stop()
+		if err := rep.add(rec); err != nil {
+			// A record that cannot be written (a full disk) stops the
+			// run: the images after it would be classified for nothing,
+			// and a --resume file appended to past a part-written record
+			// would be corrupt. inputsDone counts the inputs written.
+			writeErr = sc.writeError(err, inputsDone, len(inputs))
+			return writeErr
 		}
 		done++
+		return inputDone(r)
 	})
 	bar.finish()
 	if err := rep.close(); err != nil && writeErr == nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -229,15 +228,11 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 	var outErr error
 	// A vector or record that cannot be written (a full disk) stops the
 	// run: the images after it would be embedded for nothing.
-	ctx, stop := context.WithCancel(cmd.Context())
-	defer stop()
-	fail := func(what string, err error) {
-		if outErr == nil {
-			outErr = fmt.Errorf("%s: %w; stopped after %d of %s", what, err, e.inputsDone, nouns(len(e.inputs), "input"))
-			stop()
-		}
+	fail := func(what string, err error) error {
+		outErr = fmt.Errorf("%s: %w; stopped after %d of %s", what, err, e.inputsDone, nouns(len(e.inputs), "input"))
+		return outErr
 	}
-	runErr := e.pl.run(ctx, e.inputs, func(r result) {
+	runErr := e.pl.run(cmd.Context(), e.inputs, func(r result) error {
 		rec := e.base
 		rec.Path = bytestr.String(r.path)
 		switch {
@@ -248,7 +243,7 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 		case st != nil:
 			row := st.Rows()
 			if err := st.Append(r.logits); err != nil {
-				fail("writing vectors", err)
+				return fail("writing vectors", err)
 			}
 			rec.Row = &row
 			e.done++
@@ -257,12 +252,13 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 			e.done++
 		}
 		if err := w.add(rec); err != nil {
-			fail("writing output", err)
+			return fail("writing output", err)
 		}
 		if r.last {
 			e.inputsDone++
 			bar.add()
 		}
+		return nil
 	})
 	bar.finish()
 	if err := w.close(); err != nil && outErr == nil {

@@ -125,7 +125,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	var logits [][]float32
 	i, failed := 0, 0
 	start := time.Now()
-	err = pl.run(cmd.Context(), inputs, func(r result) {
+	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
 			failed++
 			bar.message(r.err.Error())
@@ -135,6 +135,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		}
 		i++
 		bar.add()
+		return nil
 	})
 	bar.finish()
 	if err != nil {

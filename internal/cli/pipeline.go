@@ -34,8 +34,9 @@ type pipeline struct {
 }
 
 // run processes inputs and calls emit for each result in input order. It
-// stops early, returning ctx's error, when ctx is cancelled.
-func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) error {
+// stops early, returning ctx's error, when ctx is cancelled, and emit's
+// when emit fails (a record that cannot be written).
+func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out, tickets := pl.startDecoders(ctx, inputs)
@@ -82,7 +83,7 @@ func (pl *pipeline) run(ctx context.Context, inputs []input, emit func(result)) 
 // inferGroup runs the images of group in batches of at most pl.batch and
 // emits every member, failed ones included, in order; the images of a
 // batched .npy file are named FILE[i].
-func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
+func (pl *pipeline) inferGroup(group []decoded, emit func(result) error) error {
 	var px [][]float32
 	for _, d := range group {
 		px = append(px, d.images...)
@@ -99,7 +100,9 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 	j := 0
 	for _, d := range group {
 		if d.err != nil {
-			emit(result{path: d.path, err: d.err, last: true})
+			if err := emit(result{path: d.path, err: d.err, last: true}); err != nil {
+				return err
+			}
 			continue
 		}
 		for i := range d.images {
@@ -110,7 +113,9 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result)) error {
 				// NaN must not stop the run nor reach a JSON encoder.
 				r.logits, r.err = nil, fmt.Errorf("%s: the model's output %w; the pixel values are probably far out of range", path, err)
 			}
-			emit(r)
+			if err := emit(r); err != nil {
+				return err
+			}
 			j++
 		}
 	}

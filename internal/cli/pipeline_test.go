@@ -62,7 +62,7 @@ func TestPipelineOrderAndBatching(t *testing.T) {
 			}
 			var batches []int
 			var got []result
-			err := fakePipeline(tc.batch, tc.workers, &batches).run(context.Background(), inputs, func(r result) { got = append(got, r) })
+			err := fakePipeline(tc.batch, tc.workers, &batches).run(context.Background(), inputs, func(r result) error { got = append(got, r); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,10 +95,11 @@ func TestPipelineCancel(t *testing.T) {
 	}
 	var batches []int
 	n := 0
-	err := fakePipeline(2, 2, &batches).run(ctx, inputs, func(result) {
+	err := fakePipeline(2, 2, &batches).run(ctx, inputs, func(result) error {
 		if n++; n == 10 {
 			cancel()
 		}
+		return nil
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
@@ -136,7 +137,7 @@ func TestPipelineManyImagesPerInput(t *testing.T) {
 	for _, batch := range []int{1, 2, 4, 16} {
 		var batches []int
 		var got, lasts []string
-		err := fakePipeline(batch, 3, &batches).run(context.Background(), inputs, func(r result) {
+		err := fakePipeline(batch, 3, &batches).run(context.Background(), inputs, func(r result) error {
 			got = append(got, r.path)
 			if r.last {
 				lasts = append(lasts, r.path)
@@ -148,6 +149,7 @@ func TestPipelineManyImagesPerInput(t *testing.T) {
 					t.Errorf("batch %d: %s got image %g", batch, r.path, r.logits[0])
 				}
 			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -193,5 +195,27 @@ func TestBatchedNpyCounts(t *testing.T) {
 	}
 	if got := (interrupted{done: 1, total: 1, images: 1}).Error(); got != "interrupted after 1 of 1 image" {
 		t.Errorf("interrupt: %q", got)
+	}
+}
+
+// TestPipelineEmitError: an emit that fails (a record that cannot be
+// written) stops the run at once with its error: no result after it is
+// emitted, not even the rest of its batch.
+func TestPipelineEmitError(t *testing.T) {
+	var inputs []input
+	for i := range 40 {
+		inputs = append(inputs, input{path: strconv.Itoa(i)})
+	}
+	full := errors.New("no space left on device")
+	var batches []int
+	n := 0
+	err := fakePipeline(8, 2, &batches).run(context.Background(), inputs, func(result) error {
+		if n++; n == 3 {
+			return full
+		}
+		return nil
+	})
+	if err != full || n != 3 {
+		t.Fatalf("err %v after %d results, want %v after 3", err, n, full)
 	}
 }

@@ -172,7 +172,7 @@ func (j *finetuneJob) noteFewSteps() {
 		return
 	}
 	head := ", or --train head for a quick look"
-	if j.o.trainMode == "head" {
+	if j.r.HeadOnly() {
 		head = ""
 	}
 	fmt.Fprintf(j.s.err, "vitctl: note: %s of %s at batch %d %s only %s, too few to learn much: give more --epochs (--epochs %d makes %d)%s\n",
@@ -182,7 +182,7 @@ func (j *finetuneJob) noteFewSteps() {
 
 // cached says whether the training set's features are computed once, before
 // training a head on them in moments: --train head without augmentation.
-func (j *finetuneJob) cached() bool { return j.o.trainMode == "head" && !j.r.Augment }
+func (j *finetuneJob) cached() bool { return j.r.CachesFeatures() }
 
 // features shows the extraction of frozen features, which on a few hundred
 // images takes seconds before the first step: on a terminal a bar from the
@@ -191,7 +191,7 @@ func (j *finetuneJob) cached() bool { return j.o.trainMode == "head" && !j.r.Aug
 func (j *finetuneJob) features(done, total int) {
 	if !isTerminal(j.s.err) {
 		switch {
-		case done == 0 && j.o.trainMode == "head": // at every epoch's validation otherwise, the epoch line next
+		case done == 0 && j.r.HeadOnly(): // at every epoch's validation otherwise, the epoch line next
 			fmt.Fprintf(j.s.err, "vitctl: computing the features of %s with the frozen model, once\n", nouns(total, "image"))
 		case done > 0 && total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total):
 			fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))

@@ -160,7 +160,7 @@ func (t *run) head() bool { return t.first >= t.net.Config.NumHiddenLayers }
 
 // cached says whether the training features are computed once: head mode
 // without augmentation.
-func (t *run) cached() bool { return t.head() && !t.r.Augment }
+func (t *run) cached() bool { return t.r.CachesFeatures() }
 
 func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	if t.head() {

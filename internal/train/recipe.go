@@ -32,11 +32,19 @@ func DefaultRecipe(mode string) Recipe {
 	return r
 }
 
+// HeadOnly says whether only the classifier trains (head: FirstLayer is
+// the model's layer count).
+func (r *Recipe) HeadOnly() bool { return r.Train == "head" }
+
+// CachesFeatures says whether the frozen features of the training images
+// are computed once, not every epoch: head only, without augmentation.
+func (r *Recipe) CachesFeatures() bool { return r.HeadOnly() && !r.Augment }
+
 // FirstLayer is the first trained encoder layer of a model of L layers:
 // L for head, L−N for last:N, −1 (the embeddings too) for all.
 func (r *Recipe) FirstLayer(L int) (int, error) {
 	switch {
-	case r.Train == "head":
+	case r.HeadOnly():
 		return L, nil
 	case r.Train == "all":
 		return -1, nil

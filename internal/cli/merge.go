@@ -250,12 +250,12 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 }
 
 // goneFiles counts the paths of records that name no file there now (a
-// file removed or renamed after the run; URLs and the images of a .npy
-// file aside).
+// file removed or renamed after the run, a .npy file's images by that
+// file; URLs aside).
 func goneFiles(paths []string) int {
 	n := 0
 	for _, p := range paths {
-		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(p) && !strings.HasSuffix(p, "]") {
+		if _, err := os.Lstat(inputOf(p)); errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(p) {
 			n++
 		}
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -172,4 +174,15 @@ func imagePath(path string, i, n int) string {
 		return path
 	}
 	return fmt.Sprintf("%s[%d]", path, i)
+}
+
+// inputOf is the input a record's path is for, imagePath's inverse: FILE
+// for FILE[i], else the path itself.
+func inputOf(p string) string {
+	if i := strings.LastIndexByte(p, '['); i > 0 && strings.HasSuffix(p, "]") {
+		if _, err := strconv.Atoi(p[i+1 : len(p)-1]); err == nil {
+			return p[:i]
+		}
+	}
+	return p
 }

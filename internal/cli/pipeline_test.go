@@ -219,3 +219,22 @@ func TestPipelineEmitError(t *testing.T) {
 		t.Fatalf("err %v after %d results, want %v after 3", err, n, full)
 	}
 }
+
+// TestInputOf: inputOf undoes imagePath, and takes other names as they are.
+func TestInputOf(t *testing.T) {
+	for p, want := range map[string]string{
+		imagePath("a.npy", 3, 5): "a.npy", "a.npy": "a.npy", "x[y].png": "x[y].png",
+		"[1]": "[1]", "b.npy[12]": "b.npy", "c[]": "c[]", "https://h/i.png": "https://h/i.png",
+	} {
+		if got := inputOf(p); got != want {
+			t.Errorf("inputOf(%q) = %q, want %q", p, got, want)
+		}
+	}
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept.npy")
+	os.WriteFile(kept, nil, 0o644)
+	gone := filepath.Join(dir, "gone.npy")
+	if n := goneFiles([]string{kept + "[0]", gone + "[0]", gone + "[1]", "https://h/x.png"}); n != 2 {
+		t.Errorf("goneFiles: %d, want 2 (the images of the removed .npy)", n)
+	}
+}

@@ -192,7 +192,7 @@ func (r *scaleRun) noteGone(w io.Writer, all []input) {
 	}
 	var gone []string
 	r.log.Paths(func(p string) {
-		if i := strings.LastIndexByte(p, '['); !listed[p] && (i < 0 || !strings.HasSuffix(p, "]") || !listed[p[:i]]) { // FILE[i]: an image of a .npy input
+		if !listed[p] && !listed[inputOf(p)] { // FILE[i]: an image of a .npy input
 			gone = append(gone, p)
 		}
 	})
@@ -223,7 +223,7 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int
 			name, nouns(n, "label"), k, n)
 	}
 	for _, in := range all {
-		if r.log.Done(in.path) || r.log.Done(in.path+"[0]") {
+		if r.log.Done(in.path) || r.log.Done(imagePath(in.path, 0, 2)) {
 			return nil
 		}
 	}

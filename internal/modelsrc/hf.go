@@ -99,20 +99,25 @@ func (c *Cache) cachedSnapshot(ctx context.Context, ref hub.Ref) (string, string
 // cachedWeights reports whether weight file f, and its shards when it is
 // an index, are in the cache at commit.
 func (c *Cache) cachedWeights(repo, commit, f string) bool {
+	missing, _, ok, err := c.missingShards(repo, commit, f)
+	return ok && err == nil && len(missing) == 0
+}
+
+// missingShards says what the cache lacks of weight file f at commit: ok
+// is false when f itself is not there; else missing are the shards that
+// are not, of all those an index f names (none for a single file).
+func (c *Cache) missingShards(repo, commit, f string) (missing, all []string, ok bool, err error) {
 	p, _, ok := c.Hub.Cached(repo, commit, f)
 	if !ok || !strings.HasSuffix(f, ".index.json") {
-		return ok
+		return nil, nil, ok, nil
 	}
-	shards, err := readShards(p)
-	if err != nil {
-		return false
-	}
-	for _, s := range shards {
+	all, err = readShards(p)
+	for _, s := range all {
 		if _, _, ok := c.Hub.Cached(repo, commit, s); !ok {
-			return false
+			missing = append(missing, s)
 		}
 	}
-	return true
+	return missing, all, true, err
 }
 
 // fetchWeights downloads the first checkpoint the repository has, in
@@ -154,19 +159,12 @@ func noWeights(at hub.Ref) error {
 func (c *Cache) missingWeights(at hub.Ref) error {
 	hint := fmt.Sprintf("(cache: %s); download them once online (HF_HUB_OFFLINE unset), or copy them into the cache", c.Hub.CacheDir)
 	for _, f := range weightFiles {
-		p, _, ok := c.Hub.Cached(at.Repo, at.Revision, f)
-		if !ok || !strings.HasSuffix(f, ".index.json") {
-			continue
-		}
-		shards, err := readShards(p)
-		if err != nil {
+		missing, shards, ok, err := c.missingShards(at.Repo, at.Revision, f)
+		switch {
+		case err != nil:
 			return fmt.Errorf("%s: %s: %w", at, f, err)
-		}
-		var missing []string
-		for _, s := range shards {
-			if _, _, ok := c.Hub.Cached(at.Repo, at.Revision, s); !ok {
-				missing = append(missing, s)
-			}
+		case !ok || len(shards) == 0:
+			continue
 		}
 		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and HF_HUB_OFFLINE=1 forbids downloading %s",
 			at, strings.Join(missing, ", "), len(missing), len(shards), f, hint))

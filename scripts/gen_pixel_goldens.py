@@ -41,8 +41,9 @@ PHOTOS = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "camera.pn
 
 NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX, HAMMING = 0, 1, 2, 3, 4, 5
 # Files Pillow reads but vitctl refuses with an error (x/image/tiff has no
-# CMYK); they stay in formats/ for the error tests.
-UNSUPPORTED = {"tiff_cmyk.tif"}
+# CMYK; x/image/bmp reads no bare DIB); they stay in formats/ for the
+# error tests.
+UNSUPPORTED = {"tiff_cmyk.tif", "bmp_bare.dib"}
 FILTER_NAMES = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
 
 
@@ -179,6 +180,8 @@ def make_formats():
     gray.save(out("bmp_gray8.bmp"))
     rgba.save(out("bmp_rgba32.bmp"))
     rgb.convert("1").save(out("bmp_bilevel.bmp"))
+    # Pillow saves a .dib as a bare DIB: the info header, no "BM" file header.
+    rgb.save(out("bmp_bare.dib"))
 
     rgb.save(out("tiff_rgb.tif"))
     rgb.save(out("tiff_lzw.tif"), compression="tiff_lzw")

@@ -279,24 +279,9 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// extFormat names the format a file's extension claims, or "".
-func extFormat(path string) string {
-	switch strings.ToLower(nameExt(path)) {
-	case ".jpg", ".jpeg", ".jpe", ".jfif":
-		return "jpeg"
-	case ".png":
-		return "png"
-	case ".gif":
-		return "gif"
-	case ".bmp", ".dib":
-		return "bmp"
-	case ".tif", ".tiff":
-		return "tiff"
-	case ".webp":
-		return "webp"
-	}
-	return ""
-}
+// extFormat names the format a file's (or a URL path's) extension
+// claims, or "" (extFormats).
+func extFormat(path string) string { return extFormats[strings.ToLower(nameExt(path))] }
 
 // nameExt is the extension of a file name, or of a URL's path, so that
 // https://host/cat.jpg?size=large is a .jpg.

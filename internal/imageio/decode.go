@@ -20,7 +20,6 @@ import (
 	"strings"
 
 	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 )
 
@@ -49,7 +48,7 @@ var formats = []struct {
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
 	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
-	{"tiff", []string{"II*\x00", "MM\x00*"}, tiff.DecodeConfig, tiff.Decode},
+	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode}, // x/image/tiff, and CMYK: tiffcmyk.go
 	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webp.Decode},
 }
 
@@ -219,6 +218,9 @@ func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.
 }
 
 func decodeErr(format string, err error) error {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go)
+		return err
+	}
 	f := strings.ToUpper(format)
 	msg := strings.TrimPrefix(err.Error(), format+": ") // Go's decoders prefix their name
 	switch {

@@ -15,12 +15,12 @@ import (
 // one plane in strips is, byte for byte, an 8-bit gray image four times
 // as wide: each CMYK pixel is four gray ones. tiffConfig and tiffDecode
 // have x/image decode it so, through a view of the file whose first IFD
-// says gray (cmykAsGray), and hand on the pixels as an *image.CMYK,
+// says gray (cmykView), and hand on the pixels as an *image.CMYK,
 // which toRGB converts as Pillow's convert("RGB") does (cmykToRGB: with
-// the black composited, not 255 - C). Strips, not tiles: a tile's width
+// the black composited, not 255 - C - K). Strips, not tiles: a tile's width
 // would be four times as wide too, past x/image's bound on tile padding.
 
-// TIFF tags and values that cmykAsGray reads or writes.
+// TIFF tags and values that cmykView reads or writes.
 const (
 	tagImageWidth      = 256
 	tagBitsPerSample   = 258
@@ -30,7 +30,6 @@ const (
 	tagPredictor       = 317
 	tagTileWidth       = 322
 	tagInkSet          = 332
-	tagExtraSamples    = 338
 
 	photometricGray = 1 // BlackIsZero
 	photometricCMYK = 5 // Separated, with InkSet 1 (the default): CMYK
@@ -44,11 +43,11 @@ const errCMYKHint = "vitctl reads CMYK TIFFs of 8-bit samples in one plane, in s
 // tiffConfig is tiff.DecodeConfig, for 8-bit CMYK too.
 func tiffConfig(r io.Reader) (image.Config, error) {
 	g, _, err := cmykView(r)
-	if err != nil || g == nil {
-		if err == nil {
-			return tiff.DecodeConfig(r)
-		}
+	switch {
+	case err != nil:
 		return image.Config{}, err
+	case g == nil:
+		return tiff.DecodeConfig(r)
 	}
 	cfg, err := tiff.DecodeConfig(g)
 	cfg.Width /= 4
@@ -59,11 +58,11 @@ func tiffConfig(r io.Reader) (image.Config, error) {
 // tiffDecode is tiff.Decode, for 8-bit CMYK too: an *image.CMYK.
 func tiffDecode(r io.Reader) (image.Image, error) {
 	g, predictor, err := cmykView(r)
-	if err != nil || g == nil {
-		if err == nil {
-			return tiff.Decode(r)
-		}
+	switch {
+	case err != nil:
 		return nil, err
+	case g == nil:
+		return tiff.Decode(r)
 	}
 	m, err := tiff.Decode(g)
 	if err != nil {
@@ -81,8 +80,8 @@ func tiffDecode(r io.Reader) (image.Image, error) {
 }
 
 // undoPredictor adds each sample of rows of w CMYK pixels to the same
-// sample of the pixel before it (TIFF's horizontal predictor, which
-// x/image undid one gray pixel apart: it was told predictor 1).
+// sample of the pixel before it: TIFF's horizontal predictor, which the
+// view hides from x/image (it would add gray samples, one byte apart).
 func undoPredictor(pix []uint8, stride, w, h int) {
 	for y := range h {
 		row := pix[y*stride : y*stride+4*w]

@@ -40,9 +40,9 @@ SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
 PHOTOS = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "camera.png"]
 
 NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX, HAMMING = 0, 1, 2, 3, 4, 5
-# Files Pillow reads but vitctl refuses with an error (x/image/tiff has no
-# CMYK); they stay in formats/ for the error tests.
-UNSUPPORTED = {"tiff_cmyk.tif"}
+# Files Pillow reads but vitctl refuses with an error (x/image/bmp reads
+# no bare DIB); they stay in formats/ for the error tests.
+UNSUPPORTED = {"bmp_bare.dib"}
 FILTER_NAMES = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
 
 
@@ -179,6 +179,8 @@ def make_formats():
     gray.save(out("bmp_gray8.bmp"))
     rgba.save(out("bmp_rgba32.bmp"))
     rgb.convert("1").save(out("bmp_bilevel.bmp"))
+    # Pillow saves a .dib as a bare DIB: the info header, no "BM" file header.
+    rgb.save(out("bmp_bare.dib"))
 
     rgb.save(out("tiff_rgb.tif"))
     rgb.save(out("tiff_lzw.tif"), compression="tiff_lzw")
@@ -188,7 +190,11 @@ def make_formats():
     rgba.save(out("tiff_rgba.tif"))
     associate_alpha(out("tiff_rgba.tif"), out("tiff_rgba_associated.tif"))
     pal.save(out("tiff_palette.tif"))
+    # CMYK: Pillow's convert("RGB") composites the black (cmyk2rgb: R =
+    # (255-K) - C*(255-K)/255), which the goldens hold; LZW with the
+    # horizontal predictor, which vitctl undoes on the CMYK samples itself.
     rgb.convert("CMYK").save(out("tiff_cmyk.tif"))
+    rgb.convert("CMYK").save(out("tiff_cmyk_predictor.tif"), compression="tiff_lzw", tiffinfo={317: 2})
     Image.fromarray(g16, mode="I;16").save(out("tiff_gray16.tif"))
     rgb.save(out("tiff_orient6.tif"), tiffinfo={0x0112: 6})
 

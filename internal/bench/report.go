@@ -106,6 +106,18 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return e.Encode(rep)
 }
 
+// WriteJSONLRow writes r as one line of JSON (the fields of a WriteJSON
+// row) in a single Write, so that output cut off between rows, by Ctrl-C
+// or a kill, holds only whole lines.
+func WriteJSONLRow(w io.Writer, r *Row) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
 // column is one CSV column: its name (the Row's JSON name) and value.
 type column struct {
 	name string

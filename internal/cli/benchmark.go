@@ -54,7 +54,7 @@ func (o *benchmarkOptions) groups() flagGroups {
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
-	o := &benchmarkOptions{output: newOutputFlags("text", "json", "csv")}
+	o := &benchmarkOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
 	o.model.help = "benchmark this model (a built-in name, a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]) instead of random-weight architectures"
 	cmd := &cobra.Command{
 		Use:   "benchmark [flags]",
@@ -67,7 +67,11 @@ time, p50/p90 latency per batch and per image, img/s(mean) (batch × runs ÷
 the timed runs' time: the mean run's rate, which counts slow runs, where
 the progress line's "images/s at that p50" is 1 ÷ p50 per image), achieved
 GFLOP/s(mean) (GFLOP/img × img/s(mean)), CPU, peak RSS and the kernel that
-ran. In -o json and csv they are images_per_second and gflops_per_second.
+ran. In -o json, jsonl and csv they are images_per_second and
+gflops_per_second. -o jsonl writes each row as one line of JSON as soon as
+it is measured (the fields of -o json's rows; the versions, CPU model and
+load average are in -o json only), so a long sweep can be watched, and a
+run stopped midway leaves the rows done as whole lines.
 
 CPU is the CPU time the process got while the row ran ÷ (its wall time ×
 threads). Near 100 % the threads had their CPUs; well below, the row waited
@@ -84,7 +88,8 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
   vitctl benchmark --arch vit-ti,vit-s,vit-b --patch 8,16,32 --batch 1,8 --threads 1,2 --plot vit.png
   vitctl benchmark --arch vit-b --patch 16 --image-size 224,384,384x224 -o csv > vit-b.csv
   vitctl benchmark --shape vit-b/16@384,vit-l/16@224 --batch 8
-  vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json`,
+  vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json
+  vitctl benchmark --arch vit-s,vit-b --patch 8,16 --batch 1,8,32 -o jsonl > sweep.jsonl`,
 		Args: noArgs("benchmark takes only flags; a model file goes after -m"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
 	}
@@ -301,8 +306,9 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	total := len(shapes) * len(o.batches) * len(o.threads)
 	bar := newProgress(s.err, total, "benchmark")
 	var runErr error
+	emit := o.emitter(s.out, rep)
 	for _, sh := range shapes {
-		if runErr = o.runShape(ctx, sh, rep, bar); runErr != nil {
+		if runErr = o.runShape(ctx, sh, emit, bar); runErr != nil {
 			break
 		}
 	}
@@ -466,9 +472,25 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	return &benchModel{m, h, w, sh.arch.Name, "synthetic", time.Since(start)}, nil
 }
 
+// emitter returns what is done with each row measured: it is added to
+// rep, which the other formats print once the run ends, and with -o jsonl
+// also written to w at once, a line per row. A row that cannot be written
+// (stdout's reader gone, a full disk) stops the run.
+func (o *benchmarkOptions) emitter(w io.Writer, rep *bench.Report) func(bench.Row) error {
+	return func(row bench.Row) error {
+		if o.output.format.val == "jsonl" {
+			if err := bench.WriteJSONLRow(w, &row); err != nil {
+				return fmt.Errorf("writing output: %w; stopped after writing %s", err, nouns(len(rep.Rows), "row"))
+			}
+		}
+		rep.Rows = append(rep.Rows, row)
+		return nil
+	}
+}
+
 // runShape loads one model and measures it at every batch size and thread
-// count, appending a row for each.
-func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Report, bar *progress) error {
+// count, passing each row to emit.
+func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, emit func(bench.Row) error, bar *progress) error {
 	freeMemory()
 	bm, err := o.load(sh)
 	if err != nil {
@@ -491,7 +513,9 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, rep *bench.Re
 			if err := o.measure(ctx, bm.m, pixels, &row); err != nil {
 				return err
 			}
-			rep.Rows = append(rep.Rows, row)
+			if err := emit(row); err != nil {
+				return err
+			}
 			bar.message(fmt.Sprintf("%s/%d@%s batch %d, threads %d: p50 %s/image, %.2f images/s at that p50 (%s)",
 				row.Arch, row.Patch, row.Size(), B, th, fmtDuration(row.ImageP50ms), 1000/row.ImageP50ms, nouns(row.Runs, "run")))
 			bar.add()
@@ -552,8 +576,12 @@ func freeMemory() {
 	debug.FreeOSMemory()
 }
 
+// write prints the rows measured once the run ends; -o jsonl wrote each
+// as it was measured.
 func (o *benchmarkOptions) write(w io.Writer, rep *bench.Report) error {
 	switch o.output.format.val {
+	case "jsonl":
+		return nil
 	case "json":
 		return bench.WriteJSON(w, rep)
 	case "csv":

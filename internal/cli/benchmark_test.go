@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,7 +157,7 @@ func TestBenchmarkUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-o", "xml"}, `--output "xml": want text, json or csv`},
+		{[]string{"-o", "xml"}, `--output "xml": want text, json, jsonl or csv`},
 		{[]string{"--patch", "0"}, "--patch"},
 		{[]string{"--batch", "1,-2"}, "--batch"},
 		{[]string{"--arch", "vit-x"}, "unknown architecture"},
@@ -303,5 +305,77 @@ func TestBenchmarkRepeatedValues(t *testing.T) {
 	}
 	if _, _, errs := run(t, "", tinyBench()...); strings.Contains(errs, "more than once") {
 		t.Errorf("no repeats: %q", errs)
+	}
+}
+
+// writeLog is a stdout that keeps each Write apart.
+type writeLog struct{ writes []string }
+
+func (w *writeLog) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
+
+// progressSeen is a stderr that notes, at each row's progress line, how
+// many writes stdout had had by then.
+type progressSeen struct {
+	out  *writeLog
+	seen []int
+}
+
+func (w *progressSeen) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), ": p50 ") {
+		w.seen = append(w.seen, len(w.out.writes))
+	}
+	return len(p), nil
+}
+
+// TestBenchmarkJSONL: -o jsonl writes each row as one whole line of JSON,
+// in one Write, before the row's progress line (as it is measured, not
+// when the run ends), with the fields of -o json's rows.
+func TestBenchmarkJSONL(t *testing.T) {
+	out := &writeLog{}
+	errw := &progressSeen{out: out}
+	if code := Main(tinyBench("--patch", "16,32", "-o", "jsonl"), strings.NewReader(""), out, errw); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if len(out.writes) != 4 || !slices.Equal(errw.seen, []int{1, 2, 3, 4}) {
+		t.Fatalf("%d writes, %v at the progress lines; want 4 rows, each written before its progress line:\n%q", len(out.writes), errw.seen, out.writes)
+	}
+	_, js, _ := run(t, "", tinyBench("-o", "json")...)
+	var rep struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(js), &rep); err != nil || len(rep.Rows) == 0 {
+		t.Fatalf("-o json: %v\n%s", err, js)
+	}
+	for i, line := range out.writes {
+		var row map[string]any
+		if err := json.Unmarshal([]byte(line), &row); err != nil || !strings.HasSuffix(line, "}\n") || strings.Count(line, "\n") != 1 {
+			t.Fatalf("write %d %q: want one line of JSON (%v)", i, line, err)
+		}
+		if !slices.Equal(slices.Sorted(maps.Keys(row)), slices.Sorted(maps.Keys(rep.Rows[0]))) {
+			t.Errorf("row %d has fields %v, -o json's rows %v", i, slices.Sorted(maps.Keys(row)), slices.Sorted(maps.Keys(rep.Rows[0])))
+		}
+		if row["arch"] != "vit-ti" || row["runs"].(float64) < 2 {
+			t.Errorf("row %d: %v", i, row)
+		}
+	}
+}
+
+// failWriter is a stdout whose every write fails, as on a full disk.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestBenchmarkJSONLWriteError: a row -o jsonl cannot write stops the
+// run there (the rows after it would be measured for nothing), exit 1.
+func TestBenchmarkJSONLWriteError(t *testing.T) {
+	errw := &progressSeen{out: &writeLog{}}
+	var msg bytes.Buffer
+	code := Main(tinyBench("--patch", "16,32", "-o", "jsonl"), strings.NewReader(""), failWriter{}, io.MultiWriter(errw, &msg))
+	want := "vitctl: writing output: no space left on device; stopped after writing 0 rows\n"
+	if code != ExitFailed || !strings.HasSuffix(msg.String(), want) || len(errw.seen) != 0 {
+		t.Errorf("exit %d, %d rows run, stderr %q; want 1, none run past the first, and %q", code, len(errw.seen), msg.String(), want)
 	}
 }

@@ -5,10 +5,13 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,28 +44,35 @@ func (w *interruptAfter) Write(p []byte) (int, error) {
 // charts it in --plot (titled as interrupted) and says how far the run got
 // and where its rows are, exit 130; it said "vitctl: interrupted" alone and
 // drew no chart. In the first row nothing is written, and it says so.
+// -o jsonl has written the rows done, each a whole line.
 func TestBenchmarkInterrupted(t *testing.T) {
 	for _, tc := range []struct {
-		name, mark, threads string
-		rows                int
-		want                string
+		name, mark, threads, format string
+		rows                        int
+		want                        string
 	}{
-		{"second row", "batch 1, threads 1: p50", "1", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n"},
+		{"second row", "batch 1, threads 1: p50", "1", "csv", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n"},
 		// The note on too many threads comes before the first row.
-		{"first row", "note: --threads", fmt.Sprint(kernels.DefaultThreads() + 1), 0, "vitctl: interrupted in the first of 2 rows: nothing measured, nothing written\n"},
+		{"first row", "note: --threads", fmt.Sprint(kernels.DefaultThreads() + 1), "csv", 0, "vitctl: interrupted in the first of 2 rows: nothing measured, nothing written\n"},
+		{"second row jsonl", "batch 1, threads 1: p50", "1", "jsonl", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plot := filepath.Join(t.TempDir(), "chart.png")
 			errw := &interruptAfter{mark: tc.mark}
 			var out bytes.Buffer
-			args := tinyBench("--time", "500ms", "--min-runs", "1", "--threads", tc.threads, "-o", "csv", "--plot", plot)
+			args := tinyBench("--time", "500ms", "--min-runs", "1", "--threads", tc.threads, "-o", tc.format, "--plot", plot)
 			code := Main(args, strings.NewReader(""), &out, errw)
 			errs := errw.buf.String()
 			want := strings.ReplaceAll(tc.want, "PLOT", plot)
 			if code != ExitInterrupted || !strings.HasSuffix(errs, want) {
 				t.Fatalf("exit %d, stderr %q; want 130 and %q", code, errs, want)
 			}
+			text := out.String()
 			recs, err := csv.NewReader(&out).ReadAll()
+			if tc.format == "jsonl" {
+				recs, err = jsonLines(text)
+				recs = append([][]string{nil}, recs...) // as if a header
+			}
 			if tc.rows == 0 {
 				if out.Len() != 0 {
 					t.Errorf("stdout %q, want nothing", out.String())
@@ -73,7 +83,7 @@ func TestBenchmarkInterrupted(t *testing.T) {
 				return
 			}
 			if err != nil || len(recs) != 1+tc.rows {
-				t.Errorf("CSV: %d records, %v, want a header and %d rows", len(recs), err, tc.rows)
+				t.Errorf("%s: %d records, %v, want a header and %d rows:\n%s", tc.format, len(recs), err, tc.rows, text)
 			}
 			f, err := os.Open(plot)
 			if err != nil {
@@ -85,4 +95,24 @@ func TestBenchmarkInterrupted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jsonLines reads JSON Lines, each line's fields' names (an error for a
+// line that is not a whole JSON object, or for text not ending in a newline).
+func jsonLines(text string) ([][]string, error) {
+	if text == "" {
+		return nil, nil
+	}
+	if !strings.HasSuffix(text, "\n") {
+		return nil, fmt.Errorf("%q does not end in a newline", text)
+	}
+	var recs [][]string
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			return nil, fmt.Errorf("line %q: %w", line, err)
+		}
+		recs = append(recs, slices.Sorted(maps.Keys(m)))
+	}
+	return recs, nil
 }

@@ -42,8 +42,7 @@ func fileInput(p string, err error) input {
 // tensor. Files named on the command line are tried whatever their
 // extension.
 func namedAsInput(ext string) bool {
-	_, ok := slices.BinarySearch(imageio.ImageExts, ext)
-	return ok || ext == ".npy"
+	return imageio.IsImageExt(ext) || ext == ".npy"
 }
 
 // listing says how folders are listed, and counts what it passed over.

@@ -383,3 +383,44 @@ func TestFolderLinks(t *testing.T) {
 		t.Errorf("merge -r --inputs: exit %d\n%s", code, errs)
 	}
 }
+
+// TestImageExtensionsListed: a folder walk and a list of paths take
+// .jfif and .jpe files as the JPEGs they are (both passed them over), and
+// pass over .dib (Pillow's is a bare DIB, which vitctl cannot decode),
+// while a .dib named as an argument is tried, and refused saying what it is.
+func TestImageExtensionsListed(t *testing.T) {
+	jpg, err := os.ReadFile(filepath.Join(imagesDir, "formats", "jpeg_420.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dib, err := os.ReadFile(filepath.Join(imagesDir, "formats", "bmp_bare.dib"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var list []string
+	for name, data := range map[string][]byte{"a.jfif": jpg, "b.JPE": jpg, "c.dib": dib} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, p)
+	}
+	slices.Sort(list)
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		code  int
+		want  string
+	}{
+		{"", []string{dir}, ExitOK, "classified 2 of 2 images in "},
+		{"", []string{dir}, ExitOK, "1 file in folders skipped for its name"},
+		{strings.Join(list, "\n") + "\n", []string{"-"}, ExitOK, "classified 2 of 2 images in "},
+		{"", []string{list[2]}, ExitFailed, list[2] + ": a bare DIB (a BMP without its 14-byte \"BM\" file header"},
+	} {
+		code, _, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-k", "1"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}

@@ -20,7 +20,6 @@ import (
 	"strings"
 
 	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
 )
 
@@ -49,7 +48,7 @@ var formats = []struct {
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
 	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
-	{"tiff", []string{"II*\x00", "MM\x00*"}, tiff.DecodeConfig, tiff.Decode},
+	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode}, // x/image/tiff, and CMYK: tiffcmyk.go
 	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webp.Decode},
 }
 
@@ -219,6 +218,9 @@ func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.
 }
 
 func decodeErr(format string, err error) error {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go)
+		return err
+	}
 	f := strings.ToUpper(format)
 	msg := strings.TrimPrefix(err.Error(), format+": ") // Go's decoders prefix their name
 	switch {
@@ -279,24 +281,9 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// extFormat names the format a file's extension claims, or "".
-func extFormat(path string) string {
-	switch strings.ToLower(nameExt(path)) {
-	case ".jpg", ".jpeg", ".jpe", ".jfif":
-		return "jpeg"
-	case ".png":
-		return "png"
-	case ".gif":
-		return "gif"
-	case ".bmp", ".dib":
-		return "bmp"
-	case ".tif", ".tiff":
-		return "tiff"
-	case ".webp":
-		return "webp"
-	}
-	return ""
-}
+// extFormat names the format a file's (or a URL path's) extension
+// claims, or "" (extFormats).
+func extFormat(path string) string { return extFormats[strings.ToLower(nameExt(path))] }
 
 // nameExt is the extension of a file name, or of a URL's path, so that
 // https://host/cat.jpg?size=large is a .jpg.

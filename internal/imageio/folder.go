@@ -2,22 +2,43 @@ package imageio
 
 import (
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 )
 
-// ImageExts are the file name extensions, lower case, of the formats
-// vitctl decodes, sorted: the files a folder walk takes by their name.
-var ImageExts = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
+// extFormats maps the file name extensions, lower case, of the images
+// vitctl decodes to their format's name in formats. It is the one list
+// that a folder walk and a list of paths take files by (NamedAsImage,
+// IsImageExt) and that a decoding error compares the content with (the
+// name's claim, extFormat). .jfif and .jpe are JPEG's own extensions, which
+// Pillow opens as JPEG. .dib is left out: Pillow (and the Windows
+// clipboard) write a .dib as a bare DIB, the BMP's info header without
+// its 14-byte "BM" file header, which x/image/bmp cannot read (ErrBareDIB
+// says so); a .dib that is a whole BMP is decoded, by its content, when
+// named as an argument or with --all-files.
+var extFormats = map[string]string{
+	".bmp": "bmp", ".gif": "gif",
+	".jfif": "jpeg", ".jpe": "jpeg", ".jpeg": "jpeg", ".jpg": "jpeg",
+	".png": "png", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp",
+}
+
+// ImageExts are extFormats' extensions, sorted, for messages that list
+// them.
+var ImageExts = slices.Sorted(maps.Keys(extFormats))
+
+// IsImageExt reports whether ext (".jpg", in any case) names an image
+// vitctl decodes: one of ImageExts.
+func IsImageExt(ext string) bool {
+	_, ok := extFormats[strings.ToLower(ext)]
+	return ok
+}
 
 // NamedAsImage reports whether the extension of path, in any case, is one
 // of ImageExts.
-func NamedAsImage(path string) bool {
-	_, ok := slices.BinarySearch(ImageExts, strings.ToLower(filepath.Ext(path)))
-	return ok
-}
+func NamedAsImage(path string) bool { return IsImageExt(filepath.Ext(path)) }
 
 // Found is what a folder walk makes of a file it finds there.
 type Found struct {

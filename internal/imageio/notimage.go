@@ -2,16 +2,20 @@ package imageio
 
 import (
 	"bytes"
+	"encoding/binary"
+	"slices"
 )
 
 // Files that users take for images and are not: a web page saved under the
 // photo's name (a browser's Save Page As, or a URL of the page that shows
 // the photo, which servers answer with a 200 and HTML), an SVG drawing, and
-// a NumPy array named without .npy (a download URL). Each is an ErrFormat
+// a NumPy array named without .npy (a download URL), a .dib saved without
+// the BMP file header. Each is an ErrFormat
 // that says what the file is and what to do.
 var (
 	ErrWebPage = notImageError("a web page (HTML), not an image: the address of the page that shows the image, or a browser's Save Page As; give the image itself (right-click it: Copy Image Address, or Save Image As)")
 	ErrSVG     = notImageError("an SVG drawing, which vitctl cannot decode: convert it to PNG first (rsvg-convert -o OUT.png IN, or magick IN OUT.png)")
+	ErrBareDIB = notImageError("a bare DIB (a BMP without its 14-byte \"BM\" file header, as Pillow and the Windows clipboard write .dib files), which vitctl cannot decode: save it as a BMP or PNG first (Image.open(IN).save(\"OUT.png\") in Pillow, or magick IN OUT.png)")
 	ErrNpyName = notImageError("a NumPy array (.npy) by its content, in a file or URL whose name does not end in .npy, which is how vitctl knows a .npy input: save it as NAME.npy and give that")
 )
 
@@ -25,6 +29,9 @@ func notImage(data []byte) error {
 	if bytes.HasPrefix(data, []byte("\x93NUMPY")) {
 		return ErrNpyName
 	}
+	if isBareDIB(data) {
+		return ErrBareDIB
+	}
 	head := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(data[:min(len(data), 1024)], []byte("\xef\xbb\xbf")), " \t\r\n"))
 	switch {
 	case bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) || bytes.HasPrefix(head, []byte("<head")):
@@ -37,4 +44,16 @@ func notImage(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// isBareDIB reports whether data starts as a BMP's info header with no
+// file header before it: one of the sizes of BITMAPINFOHEADER and its
+// successors (40 to 124 bytes), then width and height, one plane and a
+// bit depth BMP has. Only data no decoder took is asked.
+func isBareDIB(data []byte) bool {
+	if len(data) < 16 || !slices.Contains([]uint32{40, 52, 56, 64, 108, 124}, binary.LittleEndian.Uint32(data)) {
+		return false
+	}
+	planes, bpp := binary.LittleEndian.Uint16(data[12:]), binary.LittleEndian.Uint16(data[14:])
+	return planes == 1 && slices.Contains([]uint16{1, 2, 4, 8, 16, 24, 32}, bpp)
 }

@@ -83,7 +83,7 @@ func TestResizeIdentityAndErrors(t *testing.T) {
 }
 
 func FuzzDecodePreprocess(f *testing.F) {
-	for _, name := range []string{"png_palette.png", "gif_trns.gif", "bmp_pal8.bmp", "tiff_lzw.tif", "webp_lossy.webp", "jpeg_orient6.jpg"} {
+	for _, name := range []string{"png_palette.png", "gif_trns.gif", "bmp_pal8.bmp", "tiff_lzw.tif", "tiff_cmyk_predictor.tif", "webp_lossy.webp", "jpeg_orient6.jpg"} {
 		b, err := os.ReadFile(filepath.Join(imagesDir, "formats", name))
 		if err != nil {
 			f.Fatal(err)

@@ -201,8 +201,8 @@ func TestOpenFolderErrors(t *testing.T) {
 		want  string
 	}{
 		{"images, no classes", []string{"a.jpg", "b.png", "notes.txt"}, ": 2 images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
-		{"empty class folders", []string{"daisy/notes.txt", "rose/", "tulip/sub/", ".cache/a.jpg"}, ": 3 class folders (daisy, rose, tulip) but none has an image (.bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
-		{"one empty class folder", []string{"rose/"}, ": 1 class folder (rose) but it has no image (.bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
+		{"empty class folders", []string{"daisy/notes.txt", "rose/", "tulip/sub/", ".cache/a.jpg"}, ": 3 class folders (daisy, rose, tulip) but none has an image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
+		{"one empty class folder", []string{"rose/"}, ": 1 class folder (rose) but it has no image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
 		{"empty folder", nil, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
 	} {
 		root := t.TempDir()

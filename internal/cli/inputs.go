@@ -228,7 +228,9 @@ func (l *listing) expandPath(p string) []input {
 // follow them (a subset made with ln -s). A link to a folder that the
 // walk is already inside, or to one above it, is a loop: not followed,
 // and counted. chain holds the real paths of top and the links followed
-// on the way to dir.
+// on the way to dir; the folder holding the link counts too, as a walk
+// that came down to it by plain sub-folders is inside it (TOP/a/b/up ->
+// TOP/a) but holds no link to it in chain.
 func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		key := relKey(top, path)
@@ -238,7 +240,8 @@ func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 		case d.IsDir():
 		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
 			target := realPath(path)
-			if slices.ContainsFunc(chain, func(c string) bool { return within(c, target) }) {
+			inside := func(c string) bool { return within(c, target) }
+			if inside(realPath(filepath.Dir(path))) || slices.ContainsFunc(chain, inside) {
 				l.loops++
 				return nil
 			}

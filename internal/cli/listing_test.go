@@ -383,3 +383,31 @@ func TestFolderLinks(t *testing.T) {
 		t.Errorf("merge -r --inputs: exit %d\n%s", code, errs)
 	}
 }
+
+// TestFolderLinkToParent: a link to a folder above it, reached by plain
+// sub-folders below the folder named (root/a/b/up -> root/a), is a loop,
+// not followed: its folder's images were classified twice, once more as
+// root/a/b/up/…, before the walk noticed the loop one level further down.
+func TestFolderLinkToParent(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "a", "b"), 0o755)
+	os.WriteFile(filepath.Join(root, "a", "x.png"), png, 0o644)
+	os.WriteFile(filepath.Join(root, "a", "b", "y.png"), png, 0o644)
+	if err := os.Symlink("..", filepath.Join(root, "a", "b", "up")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.Symlink(".", filepath.Join(root, "a", "self")) // root/a/self -> root/a
+	code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-r", root)
+	_, paths := jsonlPaths(t, out)
+	for i, p := range paths {
+		paths[i] = filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator)))
+	}
+	if want := []string{"a/b/y.png", "a/x.png"}; code != ExitOK || !slices.Equal(paths, want) ||
+		!strings.Contains(errs, "; 2 links to a folder holding them not followed (a loop)\n") {
+		t.Errorf("exit %d, records of %q, stderr:\n%s\nwant %q and the 2 links counted as loops", code, paths, errs, want)
+	}
+}

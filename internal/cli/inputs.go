@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
 )
@@ -125,6 +127,27 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 		out = append(out, l.expandPath(a)...)
 	}
 	return out
+}
+
+// stdinOnce refuses stdin ("-") named more than once among names, the
+// arguments and lists of a command (where says where it may be named):
+// the first reads it to its end, and the others silently gave no path.
+func stdinOnce(where string, names ...string) error {
+	if n := slices.Index(names, "-"); n >= 0 && slices.Contains(names[n+1:], "-") {
+		return usagef("- (stdin) is named more than once %s: stdin is read once, to its end, so name it once", where)
+	}
+	return nil
+}
+
+// inputArgs wants at least one input argument, what says what they are,
+// and stdin named once among them.
+func inputArgs(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := minArgs(1, what)(cmd, args); err != nil {
+			return err
+		}
+		return stdinOnce("as an argument", args...)
+	}
 }
 
 // noImages is the error of a run that found no image in its inputs: the

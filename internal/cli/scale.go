@@ -73,9 +73,13 @@ func (f *scaleFlags) check(format string) error {
 	return nil
 }
 
-// minArgs is the command's minArgs, or none when --from-file names the inputs.
+// minArgs is the command's minArgs, or none when --from-file names the
+// inputs; stdin is named once, as an argument or --from-file -.
 func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := stdinOnce("as an argument or --from-file", append(slices.Clone(args), f.fromFile)...); err != nil {
+			return err
+		}
 		if f.fromFile != "" {
 			return nil
 		}

@@ -67,7 +67,7 @@ func (f *scaleFlags) check(format string) error {
 	if err := checkResultsName("--out", f.out, ext); err != nil {
 		return err
 	}
-	if f.resume && (format != "jsonl" || f.out == "") {
+	if f.resume && (format != "jsonl" || f.out == "" || isStream(f.out)) {
 		return usagef("--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE); the records already in FILE are kept and the rest appended")
 	}
 	return nil

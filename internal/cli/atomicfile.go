@@ -51,8 +51,31 @@ func createAtomic(path string) (*atomicFile, error) {
 	if isStream(path) {
 		return createStreamTemp(path)
 	}
+	path = linkTarget(path)
 	removeStaleTempFiles(path)
 	return createTemp(path)
+}
+
+// linkTarget is the file that path's links lead to, there or not yet
+// (a dangling link names the file to make), or path when it is no link:
+// the file a write through path replaces, beside which its temporary
+// goes. Renamed onto, a link (results.jsonl -> runs/7/results.jsonl)
+// became a file of its own, and the file it named kept the old results.
+func linkTarget(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	for range 40 { // dangling: follow by hand as far as the links go
+		to, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
 }
 
 // isStream reports whether path is no file a rename may replace: a device,
@@ -218,6 +241,7 @@ func checkOutputFile(flag, path string) error {
 	if path == "" || isStream(path) {
 		return nil
 	}
+	path = linkTarget(path) // the file written, and the folder its temporary goes in
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():

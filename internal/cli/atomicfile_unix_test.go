@@ -4,6 +4,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,47 @@ func TestIsStream(t *testing.T) {
 	} {
 		if got := isStream(tc.path); got != tc.want {
 			t.Errorf("isStream(%q) = %v, want %v", strings.TrimPrefix(tc.path, dir), got, tc.want)
+		}
+	}
+}
+
+// TestOutThroughLink: an --out that is a link (results.jsonl ->
+// runs/7/results.jsonl) stays one, and the file it names, there or not
+// yet, gets the output, where the temporary file was renamed onto the
+// link: it became a file of its own and the file it named kept the old
+// results.
+func TestOutThroughLink(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	dir := t.TempDir()
+	shardFile := filepath.Join(dir, "s.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shardFile, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	os.Mkdir(filepath.Join(dir, "runs"), 0o755)
+	for i, tc := range []struct {
+		args []string
+		name string // of the --out file
+		want string // the start of what it gets
+	}{
+		{[]string{"classify", "-m", "fashion-vit", img}, "c.jsonl", `{"path":`},
+		{[]string{"embed", "-m", "fashion-vit", img}, "e.npy", "\x93NUMPY"},
+		{[]string{"merge", shardFile}, "m.jsonl", `{"path":`},
+	} {
+		for _, there := range []bool{true, false} {
+			target := filepath.Join(dir, "runs", fmt.Sprintf("%d-%v-%s", i, there, tc.name))
+			if there {
+				os.WriteFile(target, []byte("old"), 0o644)
+			}
+			link := filepath.Join(dir, fmt.Sprintf("%d-%v-%s", i, there, tc.name))
+			if err := os.Symlink(filepath.Join("runs", filepath.Base(target)), link); err != nil {
+				t.Skip("no symbolic links here:", err)
+			}
+			code, _, errs := run(t, "", append(tc.args, "--out", link)...)
+			st, err := os.Lstat(link)
+			got, _ := os.ReadFile(target)
+			if code != ExitOK || err != nil || st.Mode()&os.ModeSymlink == 0 || !bytes.HasPrefix(got, []byte(tc.want)) {
+				t.Errorf("%q --out LINK (its file there: %v): exit %d, the link is %v, its file holds %q…\n%s", tc.args, there, code, st.Mode(), got[:min(len(got), 20)], errs)
+			}
 		}
 	}
 }

@@ -232,7 +232,7 @@ func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
 func (l *listing) expandPath(p string) []input {
 	st, err := os.Stat(p)
 	if err != nil {
-		return []input{fileInput(p, statError(err))}
+		return []input{fileInput(p, notThere(p, statError(err)))}
 	}
 	if !st.IsDir() {
 		return []input{fileInput(p, nil)}

@@ -411,3 +411,31 @@ func TestFolderLinkToParent(t *testing.T) {
 		t.Errorf("exit %d, records of %q, stderr:\n%s\nwant %q and the 2 links counted as loops", code, paths, errs, want)
 	}
 }
+
+// TestBrokenLink: a link whose file is gone says so, and where it leads,
+// named as an argument, found in a folder or read from a list, where each
+// said "no such file or directory" of a name ls lists; a missing file
+// says what it said.
+func TestBrokenLink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "gone.png")
+	if err := os.Symlink("photos/cat.png", link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	const want = `"error":"a link to photos/cat.png, which is not there (no such file or directory)"`
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{link}, "", want},
+		{[]string{dir}, "", want},
+		{[]string{"-"}, link + "\n", want},
+		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+	} {
+		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
+		if code != ExitFailed || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		}
+	}
+}

@@ -35,18 +35,124 @@ func writeThrough(create func(string) (*atomicFile, error), path string, write f
 
 // atomicFile is a temporary file beside path that commit renames to path.
 // Its lock (held until the rename or the removal) tells a later run that
-// it is not a killed run's (removeStaleTempFiles).
+// it is not a killed run's (removeStaleTempFiles). For a stream (isStream:
+// --out /dev/stdout) it is in the system's temporary folder, and commit
+// copies it to path.
 type atomicFile struct {
 	*os.File
 	path   string
 	unlock func()
+	stream bool
 }
 
 // createAtomic makes path's temporary file, after removing those a killed
 // run left beside path.
 func createAtomic(path string) (*atomicFile, error) {
+	if isStream(path) {
+		return createStreamTemp(path)
+	}
+	path = linkTarget(path)
 	removeStaleTempFiles(path)
 	return createTemp(path)
+}
+
+// linkTarget is the file that path's links lead to, there or not yet
+// (a dangling link names the file to make), or path when it is no link:
+// the file a write through path replaces, beside which its temporary
+// goes. Renamed onto, a link (results.jsonl -> runs/7/results.jsonl)
+// became a file of its own, and the file it named kept the old results.
+func linkTarget(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	for range 40 { // dangling: follow by hand as far as the links go
+		to, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
+}
+
+// isStream reports whether path is no file a rename may replace: a device,
+// a pipe or a socket, or a name under /dev or /proc (/dev/stdout, a link
+// to /proc/self/fd/1, is one even when the shell sent stdout to a file).
+// Renamed onto, /dev/stdout became a file of results, for every process
+// after, where vitctl runs as root (in a container); as another user
+// --out /dev/stdout was refused as a folder it cannot write into.
+func isStream(path string) bool {
+	if abs, err := filepath.Abs(path); err == nil {
+		for _, dir := range []string{"/dev/", "/proc/"} {
+			if strings.HasPrefix(abs, dir) {
+				return true
+			}
+		}
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode()&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe|fs.ModeSocket) != 0
+}
+
+// createStreamTemp makes the temporary file of the stream path, which
+// commit copies to it whole (nothing when the run fails, as for a file):
+// writing it as the run goes would leave half the results there, and a
+// .npy's header is written last.
+func createStreamTemp(path string) (*atomicFile, error) {
+	f, err := os.CreateTemp("", "vitctl-out-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return &atomicFile{File: f, path: path, unlock: func() {}, stream: true}, nil
+}
+
+// copyOut copies the stream's temporary file to it and removes the file.
+func (f *atomicFile) copyOut() error {
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("writing %s: %w", f.path, err)
+	}
+	if std := inherited(f.path); std != nil {
+		_, err := io.Copy(std, f.File)
+		return wrapWriting(f.path, err)
+	}
+	// Appended to: a file that is a stream's end is one stdout was sent
+	// to with >> (its content kept) or > (empty).
+	dst, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return wrapWriting(f.path, err)
+	}
+	_, err = io.Copy(dst, f.File)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	return wrapWriting(f.path, err)
+}
+
+// inherited is the process's stdout or stderr when path names it
+// (/dev/stdout, /dev/fd/1, /proc/self/fd/1), else nil: written through the
+// descriptor the shell gave, the results land where the shell's next
+// writes follow them (opened anew, a file's offset is its own, and
+// "{ vitctl … --out /dev/stdout; echo done; } > log" wrote done over them).
+func inherited(path string) *os.File {
+	switch filepath.Clean(path) {
+	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return os.Stdout
+	case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2":
+		return os.Stderr
+	}
+	return nil
+}
+
+// wrapWriting names path in a non-nil err.
+func wrapWriting(path string, err error) error {
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 // createTemp makes path's temporary file, ".NAME.*.tmp" beside it.
@@ -60,6 +166,9 @@ func createTemp(path string) (*atomicFile, error) {
 
 // commit closes the file and renames it into place.
 func (f *atomicFile) commit() error {
+	if f.stream {
+		return f.copyOut()
+	}
 	defer f.unlock() // after the rename: an unlocked temporary may be removed
 	err := f.Close()
 	if err == nil {
@@ -129,9 +238,10 @@ func tempCause(err error, path string) (error, bool) {
 // be written: its folder exists and takes new files, and path is not a
 // folder. Empty paths pass.
 func checkOutputFile(flag, path string) error {
-	if path == "" {
+	if path == "" || isStream(path) {
 		return nil
 	}
+	path = linkTarget(path) // the file written, and the folder its temporary goes in
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():
@@ -168,6 +278,9 @@ func checkResultsName(flag, path, ext string) error {
 // checkModelName refuses a name like an image's for a model file
 // (convert's and finetune's --out), as checkResultsName does for results.
 func checkModelName(flag, path string) error {
+	if isStream(path) {
+		return usagef("%s %s: is no file but a device or a pipe, and a model file is written beside its name and renamed: give a file name", flag, path)
+	}
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
 }
 

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
@@ -28,7 +30,27 @@ import (
 // path; an image vitctl cannot decode (HEIC) says how to convert it.
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	px, err := loadInputFormat(ctx, path, p, in)
+	var errno syscall.Errno // imageio's error names the path: its cause alone
+	if errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(path) && errors.As(err, &errno) {
+		if e := notThere(path, errno); e != errno {
+			err = fmt.Errorf("%s: %w", path, e)
+		}
+	}
 	return px, convertHint(err)
+}
+
+// notThere is the error of a path that is not there (err, ENOENT): a link
+// whose file is gone says so, and where it leads, where it read "no such
+// file or directory" while ls lists it.
+func notThere(path string, err error) error {
+	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return err
+	}
+	to, lerr := os.Readlink(path)
+	if lerr != nil {
+		return err
+	}
+	return fmt.Errorf("a link to %s, which is not there (%w)", textPath(to), err)
 }
 
 func loadInputFormat(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {

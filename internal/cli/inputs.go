@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
 )
@@ -126,6 +128,27 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 	return out
 }
 
+// stdinOnce refuses stdin ("-") named more than once among names, the
+// arguments and lists of a command (where says where it may be named):
+// the first reads it to its end, and the others silently gave no path.
+func stdinOnce(where string, names ...string) error {
+	if n := slices.Index(names, "-"); n >= 0 && slices.Contains(names[n+1:], "-") {
+		return usagef("- (stdin) is named more than once %s: stdin is read once, to its end, so name it once", where)
+	}
+	return nil
+}
+
+// inputArgs wants at least one input argument, what says what they are,
+// and stdin named once among them.
+func inputArgs(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := minArgs(1, what)(cmd, args); err != nil {
+			return err
+		}
+		return stdinOnce("as an argument", args...)
+	}
+}
+
 // noImages is the error of a run that found no image in its inputs: the
 // arguments args ("-": the paths read from stdin) and the --from-file list
 // fromFile ("" for none), named (the first three); note is the listing's
@@ -208,7 +231,7 @@ func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
 func (l *listing) expandPath(p string) []input {
 	st, err := os.Stat(p)
 	if err != nil {
-		return []input{fileInput(p, statError(err))}
+		return []input{fileInput(p, notThere(p, statError(err)))}
 	}
 	if !st.IsDir() {
 		return []input{fileInput(p, nil)}
@@ -227,7 +250,9 @@ func (l *listing) expandPath(p string) []input {
 // follow them (a subset made with ln -s). A link to a folder that the
 // walk is already inside, or to one above it, is a loop: not followed,
 // and counted. chain holds the real paths of top and the links followed
-// on the way to dir.
+// on the way to dir; the folder holding the link counts too, as a walk
+// that came down to it by plain sub-folders is inside it (TOP/a/b/up ->
+// TOP/a) but holds no link to it in chain.
 func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		key := relKey(top, path)
@@ -237,7 +262,8 @@ func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 		case d.IsDir():
 		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
 			target := realPath(path)
-			if slices.ContainsFunc(chain, func(c string) bool { return within(c, target) }) {
+			inside := func(c string) bool { return within(c, target) }
+			if inside(realPath(filepath.Dir(path))) || slices.ContainsFunc(chain, inside) {
 				l.loops++
 				return nil
 			}

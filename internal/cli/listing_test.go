@@ -424,3 +424,59 @@ func TestImageExtensionsListed(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderLinkToParent: a link to a folder above it, reached by plain
+// sub-folders below the folder named (root/a/b/up -> root/a), is a loop,
+// not followed: its folder's images were classified twice, once more as
+// root/a/b/up/…, before the walk noticed the loop one level further down.
+func TestFolderLinkToParent(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "a", "b"), 0o755)
+	os.WriteFile(filepath.Join(root, "a", "x.png"), png, 0o644)
+	os.WriteFile(filepath.Join(root, "a", "b", "y.png"), png, 0o644)
+	if err := os.Symlink("..", filepath.Join(root, "a", "b", "up")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.Symlink(".", filepath.Join(root, "a", "self")) // root/a/self -> root/a
+	code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-r", root)
+	_, paths := jsonlPaths(t, out)
+	for i, p := range paths {
+		paths[i] = filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator)))
+	}
+	if want := []string{"a/b/y.png", "a/x.png"}; code != ExitOK || !slices.Equal(paths, want) ||
+		!strings.Contains(errs, "; 2 links to a folder holding them not followed (a loop)\n") {
+		t.Errorf("exit %d, records of %q, stderr:\n%s\nwant %q and the 2 links counted as loops", code, paths, errs, want)
+	}
+}
+
+// TestBrokenLink: a link whose file is gone says so, and where it leads,
+// named as an argument, found in a folder or read from a list, where each
+// said "no such file or directory" of a name ls lists; a missing file
+// says what it said.
+func TestBrokenLink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "gone.png")
+	if err := os.Symlink("photos/cat.png", link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	const want = `"error":"a link to photos/cat.png, which is not there (no such file or directory)"`
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{link}, "", want},
+		{[]string{dir}, "", want},
+		{[]string{"-"}, link + "\n", want},
+		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+	} {
+		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
+		if code != ExitFailed || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		}
+	}
+}

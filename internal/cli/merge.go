@@ -77,6 +77,9 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := checkMergeFiles(files, o.out); err != nil {
 		return err
 	}
+	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
+		return err
+	}
 	// Nothing reaches stdout or --out before every file and input is
 	// checked, so a failing merge writes no part of a result: --out goes
 	// through a temporary file, and the records for stdout are held in

@@ -67,15 +67,19 @@ func (f *scaleFlags) check(format string) error {
 	if err := checkResultsName("--out", f.out, ext); err != nil {
 		return err
 	}
-	if f.resume && (format != "jsonl" || f.out == "") {
+	if f.resume && (format != "jsonl" || f.out == "" || isStream(f.out)) {
 		return usagef("--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE); the records already in FILE are kept and the rest appended")
 	}
 	return nil
 }
 
-// minArgs is the command's minArgs, or none when --from-file names the inputs.
+// minArgs is the command's minArgs, or none when --from-file names the
+// inputs; stdin is named once, as an argument or --from-file -.
 func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := stdinOnce("as an argument or --from-file", append(slices.Clone(args), f.fromFile)...); err != nil {
+			return err
+		}
 		if f.fromFile != "" {
 			return nil
 		}

@@ -308,7 +308,7 @@ func TestResumeRefusesNotRecords(t *testing.T) {
 	for _, tc := range []struct{ name, content, first string }{
 		{"text without its newline", "my notes", `"my notes"`},
 		{"text", "my notes\nmore notes\n", `"my notes"`},
-		{"JSON", "[\n  {\"path\": \"a.png\"}\n]\n", `"["`},
+		{"JSON", "[\n  {\"path\": \"a.png\"}\n]\n", `"["; it is one JSON array, as classify -o json writes, not -o jsonl's records, one a line (jq -c '.[]' FILE turns the array into them)`},
 		{"JSON object without its newline", `{"path": "a.png"}`, `"{\"path\": \"a.png\"}"`},
 	} {
 		out := filepath.Join(t.TempDir(), "notes.txt")

@@ -52,3 +52,32 @@ func TestWroteLinesStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinOnce: stdin named twice (- - , - and --from-file -, merge's
+// --inputs - and --from-file -) is a usage error, where the first read it
+// to its end and the second silently gave no path; once is fine.
+func TestStdinOnce(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	shardFile := filepath.Join(t.TempDir(), "s.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shardFile, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "-", "-"}, ExitUsage},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", "-", "-"}, ExitUsage},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", "-", img}, ExitOK},
+		{[]string{"embed", "-m", "fashion-vit", "-", img, "-"}, ExitUsage},
+		{[]string{"embed", "-m", "fashion-vit", "-", img}, ExitOK},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", t.TempDir(), "-", "-"}, ExitUsage},
+		{[]string{"merge", "--inputs", "-", "--from-file", "-", shardFile}, ExitUsage},
+		{[]string{"merge", "--inputs", "-", shardFile}, ExitOK},
+	} {
+		code, _, errs := run(t, img+"\n", tc.args...)
+		if code != tc.code || tc.code == ExitUsage && !strings.Contains(errs, "- (stdin) is named more than once") {
+			t.Errorf("%q: exit %d, want %d\n%s", tc.args, code, tc.code, errs)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -48,20 +49,45 @@ func FromEnv() *Client {
 	}
 }
 
-// CacheDirFromEnv is $HF_HUB_CACHE, else $HF_HOME/hub, else
-// ~/.cache/huggingface/hub (with $XDG_CACHE_HOME for ~/.cache), as in
-// huggingface_hub's constants.
+// CacheDirFromEnv is $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE (its
+// older name), else $HF_HOME/hub, else ~/.cache/huggingface/hub (with
+// $XDG_CACHE_HOME for ~/.cache), as in huggingface_hub's constants, and
+// expanded as they are (EnvPath).
 func CacheDirFromEnv() string {
-	if d := os.Getenv("HF_HUB_CACHE"); d != "" {
-		return d
+	if d := cmp.Or(os.Getenv("HF_HUB_CACHE"), os.Getenv("HUGGINGFACE_HUB_CACHE")); d != "" {
+		return EnvPath(d)
 	}
 	return filepath.Join(hfHome(), "hub")
 }
 
+// EnvPath is a path from the environment as huggingface_hub takes it,
+// os.path.expandvars(os.path.expanduser(p)): a leading ~ is $HOME, and
+// $NAME and ${NAME} the variables set (others stay as written). A path
+// set where no shell expands it (a Dockerfile's ENV HF_HOME=~/hf, a
+// systemd unit, a .env file) named a folder "~" in the working folder,
+// where Python found its models.
+func EnvPath(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = home + p[1:]
+		}
+	}
+	return envVar.ReplaceAllStringFunc(p, func(m string) string {
+		name := strings.Trim(m[1:], "{}")
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return m
+	})
+}
+
+// envVar is what Python's posixpath.expandvars replaces.
+var envVar = regexp.MustCompile(`\$(\w+|\{[^}]*\})`)
+
 // cacheFrom says where CacheDirFromEnv's folder comes from, for
 // messages, with what to set to change it.
 func cacheFrom() (from, fix string) {
-	for _, v := range []string{"HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"} {
+	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"} {
 		if d := os.Getenv(v); d != "" {
 			return v + "=" + d, "point " + v + " at a folder you can write into"
 		}
@@ -103,14 +129,14 @@ func PathProblem(err error) (ok bool, reworded error) {
 
 func hfHome() string {
 	if d := os.Getenv("HF_HOME"); d != "" {
-		return d
+		return EnvPath(d)
 	}
 	base := os.Getenv("XDG_CACHE_HOME")
 	if base == "" {
 		home, _ := os.UserHomeDir()
 		base = filepath.Join(home, ".cache")
 	}
-	return filepath.Join(base, "huggingface")
+	return EnvPath(filepath.Join(base, "huggingface"))
 }
 
 // tokenFromEnv is $HF_TOKEN, else the file at $HF_TOKEN_PATH or
@@ -119,7 +145,7 @@ func tokenFromEnv() string {
 	if t := strings.TrimSpace(os.Getenv("HF_TOKEN")); t != "" {
 		return t
 	}
-	path := cmp.Or(os.Getenv("HF_TOKEN_PATH"), filepath.Join(hfHome(), "token"))
+	path := cmp.Or(EnvPath(os.Getenv("HF_TOKEN_PATH")), filepath.Join(hfHome(), "token"))
 	b, err := os.ReadFile(path)
 	if err != nil || len(b) > 4096 {
 		return ""

@@ -24,11 +24,21 @@ func TestFromEnv(t *testing.T) {
 		{map[string]string{"HF_HOME": "TOKENDIR", "HF_TOKEN": "hf_env"}, "TOKENDIR/hub", "hf_env", DefaultEndpoint, false},
 		{map[string]string{"HF_ENDPOINT": "http://mirror:8080/", "HF_HUB_OFFLINE": "1"}, "", "", "http://mirror:8080", true},
 		{map[string]string{"HF_HUB_OFFLINE": "0"}, "", "", DefaultEndpoint, false},
+		// Expanded as huggingface_hub expands them (expanduser, expandvars):
+		// they were taken as written, "~" a folder in the working folder.
+		{map[string]string{"HF_HOME": "~/hf"}, filepath.Join(home, "hf", "hub"), "", DefaultEndpoint, false},
+		{map[string]string{"XDG_CACHE_HOME": "~"}, filepath.Join(home, "huggingface", "hub"), "", DefaultEndpoint, false},
+		{map[string]string{"HF_HUB_CACHE": "$ROOT/c", "ROOT": "/r"}, "/r/c", "", DefaultEndpoint, false},
+		{map[string]string{"HF_HUB_CACHE": "${ROOT}/c/$VITCTL_NEVER_SET", "ROOT": "/r"}, "/r/c/$VITCTL_NEVER_SET", "", DefaultEndpoint, false},
+		{map[string]string{"HF_HOME": "/h", "HUGGINGFACE_HUB_CACHE": "/old"}, "/old", "", DefaultEndpoint, false},
+		{map[string]string{"HF_HUB_CACHE": "/c", "HUGGINGFACE_HUB_CACHE": "/old"}, "/c", "", DefaultEndpoint, false},
+		{map[string]string{"HF_TOKEN_PATH": "~/tok"}, "", "hf_home", DefaultEndpoint, false},
 	}
+	os.WriteFile(filepath.Join(home, "tok"), []byte("hf_home\n"), 0o600)
 	tokenDir := t.TempDir()
 	os.WriteFile(filepath.Join(tokenDir, "token"), []byte("hf_fromfile\n"), 0o600)
 	for _, tt := range tests {
-		for _, k := range []string{"XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HUB_OFFLINE"} {
+		for _, k := range []string{"XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HUGGINGFACE_HUB_CACHE", "ROOT"} {
 			v := tt.env[k]
 			if v == "TOKENDIR" {
 				v = tokenDir

@@ -2,6 +2,7 @@ package imageio
 
 import (
 	"fmt"
+	"image"
 	"math"
 
 	"github.com/vitctl/vitctl/internal/prep"
@@ -19,11 +20,8 @@ func resize(img *RGB8, p prep.Params) (*RGB8, error) {
 	if w < p.Width || h < p.Height {
 		return nil, fmt.Errorf("preprocess: a %d×%d resize cannot be cropped to %d×%d", w, h, p.Width, p.Height)
 	}
-	img, err := Resize(img, w, h, p.Resample)
-	if err != nil {
-		return nil, err
-	}
-	return CenterCrop(img, p.Width, p.Height), nil
+	x0, y0 := cropOffset(w, p.Width), cropOffset(h, p.Height)
+	return resizePart(img, w, h, image.Rect(x0, y0, x0+p.Width, y0+p.Height), p.Resample)
 }
 
 // resizeSize is the size p resizes a W×H image to, and whether a center
@@ -53,9 +51,15 @@ func shortestSide(W, H, s int) (w, h int) {
 // to even as Python rounds, so an odd margin of 2k+1 starts at k or k+1.
 func CenterCrop(img *RGB8, w, h int) *RGB8 {
 	x0, y0 := cropOffset(img.W, w), cropOffset(img.H, h)
-	out := NewRGB8(w, h)
-	for y := range h {
-		copy(out.Pix[3*y*w:3*(y+1)*w], img.Pix[3*((y0+y)*img.W+x0):])
+	return crop(img, image.Rect(x0, y0, x0+w, y0+h))
+}
+
+// crop copies the part r of img, which must hold it.
+func crop(img *RGB8, r image.Rectangle) *RGB8 {
+	w := r.Dx()
+	out := NewRGB8(w, r.Dy())
+	for y := range out.H {
+		copy(out.Pix[3*y*w:3*(y+1)*w], img.Pix[3*((r.Min.Y+y)*img.W+r.Min.X):])
 	}
 	return out
 }

@@ -2,9 +2,13 @@ package imageio
 
 import (
 	"bufio"
+	"bytes"
+	"image"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,5 +150,63 @@ func TestInputBoxMatchesPixels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestResizePart: resizing only the part a center crop keeps gives the
+// pixels of the whole resize cut down to that part, for every filter and
+// for parts at the edges, and when one side keeps its size.
+func TestResizePart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, f := range []prep.Resample{prep.Nearest, prep.Box, prep.Bilinear, prep.Hamming, prep.Bicubic, prep.Lanczos} {
+		for _, tc := range []struct {
+			W, H, w, h int
+			r          image.Rectangle
+		}{
+			{40, 30, 64, 48, image.Rect(10, 7, 50, 41)},
+			{40, 30, 17, 13, image.Rect(0, 0, 5, 13)},
+			{40, 30, 17, 13, image.Rect(12, 9, 17, 13)},
+			{40, 30, 40, 90, image.Rect(3, 20, 33, 70)}, // width kept: the vertical pass alone
+			{40, 30, 90, 30, image.Rect(20, 3, 70, 27)}, // height kept: the horizontal pass alone
+			{40, 30, 40, 30, image.Rect(1, 2, 39, 28)},  // no resize: a crop
+			{300, 1, 744, 3, image.Rect(260, 1, 484, 2)},
+		} {
+			img := NewRGB8(tc.W, tc.H)
+			for i := range img.Pix {
+				img.Pix[i] = uint8(rng.IntN(256))
+			}
+			whole, err := Resize(img, tc.w, tc.h, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			part, err := resizePart(img, tc.w, tc.h, tc.r, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := crop(whole, tc.r); part.W != want.W || part.H != want.H || !bytes.Equal(part.Pix, want.Pix) {
+				t.Errorf("%v %d×%d → %d×%d, part %v: not the whole resize's pixels there", f, tc.W, tc.H, tc.w, tc.h, tc.r)
+			}
+		}
+	}
+}
+
+// TestThinImageResize: an image of extreme aspect (a 100000×1 banner,
+// 182 bytes as PNG) resized by its shorter side before the center crop
+// costs the crop's memory, where the whole resize was made first (at a
+// shorter side of 248, 24800000×248 pixels: 18 GB, and vitctl died with a
+// Go runtime dump). Here the shorter side becomes 8: the whole resize
+// would take 19 MB.
+func TestThinImageResize(t *testing.T) {
+	img := NewRGB8(100000, 1)
+	p := prep.Params{DoResize: true, ResizeShortest: 8, Width: 4, Height: 4, Resample: prep.Bicubic}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	x, err := Preprocess(img, p)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(x) != 3*4*4 {
+		t.Fatalf("got %d values, %v", len(x), err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
+		t.Errorf("preprocessing a 100000×1 image to 4×4 allocated %d bytes", n)
 	}
 }

@@ -5,6 +5,7 @@ package imageio
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"sync"
 
@@ -28,40 +29,57 @@ import (
 // horizontally into a uint8 image, then vertically, rounding and clipping
 // after each pass.
 func Resize(img *RGB8, w, h int, resample prep.Resample) (*RGB8, error) {
+	return resizePart(img, w, h, image.Rect(0, 0, w, h), resample)
+}
+
+// resizePart returns the part r (in the resized image's pixels) of img
+// resized to w×h, bit for bit what Resize and a crop to r give, computing
+// only the pixels in r: each output pixel's taps depend on its index
+// alone. A resize before a center crop can be far larger than the crop (a
+// 100000×1 banner's shorter side brought to 248 is 24800000×248 pixels,
+// 18 GB), and costs the crop's memory here.
+func resizePart(img *RGB8, w, h int, r image.Rectangle, resample prep.Resample) (*RGB8, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("resize: target size %d×%d must be positive", w, h)
 	}
 	if img.W <= 0 || img.H <= 0 {
 		return nil, fmt.Errorf("resize: source image is empty (%d×%d)", img.W, img.H)
 	}
+	if !r.In(image.Rect(0, 0, w, h)) || r.Empty() {
+		return nil, fmt.Errorf("resize: the part %v is not inside the %d×%d resize", r, w, h)
+	}
 	if w == img.W && h == img.H {
-		return &RGB8{W: w, H: h, Pix: append([]uint8(nil), img.Pix...)}, nil
+		return crop(img, r), nil
 	}
 	if err := resample.Check(); err != nil {
 		return nil, fmt.Errorf("resize: %w", err)
 	}
 	if resample == prep.Nearest {
-		return resizeNearest(img, w, h), nil
+		return resizeNearest(img, w, h, r), nil
 	}
 	f := filters[resample]
-	vb, vk, vsize := coeffs(img.H, h, f)
+	vb, vk, vsize := coeffs(img.H, h, r.Min.Y, r.Dy(), f)
 	if w == img.W {
-		return vertical(img, h, vb, vk, vsize), nil
+		if r.Dx() < w {
+			img = crop(img, image.Rect(r.Min.X, 0, r.Max.X, img.H))
+		}
+		return vertical(img, r.Dy(), vb, vk, vsize), nil
+	}
+	hb, hk, hsize := coeffs(img.W, w, r.Min.X, r.Dx(), f)
+	if h == img.H {
+		return horizontal(img, r.Min.Y, r.Max.Y, r.Dx(), hb, hk, hsize, nil), nil
 	}
 	// Only the source rows the vertical pass reads go through the
 	// horizontal pass (ybox_first..ybox_last in Pillow).
-	first, last := vb[0], vb[2*h-2]+vb[2*h-1]
-	hb, hk, hsize := coeffs(img.W, w, f)
-	if h == img.H {
-		return horizontal(img, first, last, w, hb, hk, hsize, nil), nil
-	}
+	n := r.Dy()
+	first, last := vb[0], vb[2*n-2]+vb[2*n-1]
 	buf := tmpBufs.Get().(*[]uint8)
 	defer tmpBufs.Put(buf)
-	tmp := horizontal(img, first, last, w, hb, hk, hsize, buf)
-	for i := range h {
+	tmp := horizontal(img, first, last, r.Dx(), hb, hk, hsize, buf)
+	for i := range n {
 		vb[2*i] -= first
 	}
-	return vertical(tmp, h, vb, vk, vsize), nil
+	return vertical(tmp, n, vb, vk, vsize), nil
 }
 
 // tmpBufs holds the images between the two passes for the next Resize.
@@ -132,20 +150,21 @@ func sinc(x float64) float64 {
 // of headroom for negative lobes.
 const precisionBits = 32 - 8 - 2
 
-// coeffs is Pillow's precompute_coeffs followed by normalize_coeffs_8bpc.
-// For each output index it returns the first input index and the tap count
-// in bounds, and ksize fixed-point taps in kk.
-func coeffs(inSize, outSize int, f filter) (bounds []int, kk []int32, ksize int) {
+// coeffs is Pillow's precompute_coeffs followed by normalize_coeffs_8bpc,
+// for the n output indices from lo of outSize. For each it returns the
+// first input index and the tap count in bounds, and ksize fixed-point taps
+// in kk.
+func coeffs(inSize, outSize, lo, n int, f filter) (bounds []int, kk []int32, ksize int) {
 	scale := float64(inSize) / float64(outSize)
 	filterscale := max(scale, 1)
 	support := float64(f.support * filterscale)
 	ksize = int(math.Ceil(support))*2 + 1
-	bounds = make([]int, 2*outSize)
-	kk = make([]int32, outSize*ksize)
+	bounds = make([]int, 2*n)
+	kk = make([]int32, n*ksize)
 	k := make([]float64, ksize)
 	ss := 1 / filterscale
-	for xx := range outSize {
-		center := float64((float64(xx) + 0.5) * scale)
+	for xx := range n {
+		center := float64((float64(lo+xx) + 0.5) * scale)
 		xmin := max(int(center-support+0.5), 0)
 		xmax := min(int(center+support+0.5), inSize) - xmin
 		ww := 0.0
@@ -297,25 +316,32 @@ func vrowGo(dst, src []uint8, stride int, k []int32) {
 	}
 }
 
-// resizeNearest is Pillow's nearest-neighbour path (ImagingScaleAffine):
-// the source coordinate starts half a step in and accumulates the step in
-// double precision, truncated per pixel.
-func resizeNearest(img *RGB8, w, h int) *RGB8 {
-	xin := nearestTable(img.W, w)
-	yin := nearestTable(img.H, h)
-	out := NewRGB8(w, h)
+// resizeNearest is Pillow's nearest-neighbour path (ImagingScaleAffine),
+// for the part r of the w×h result: the source coordinate starts half a
+// step in and accumulates the step in double precision, truncated per
+// pixel.
+func resizeNearest(img *RGB8, w, h int, r image.Rectangle) *RGB8 {
+	xin := nearestTable(img.W, w, r.Min.X, r.Dx())
+	yin := nearestTable(img.H, h, r.Min.Y, r.Dy())
+	out := NewRGB8(r.Dx(), r.Dy())
 	for y, sy := range yin {
 		for x, sx := range xin {
-			copy(out.Pix[3*(y*w+x):3*(y*w+x)+3], img.Pix[3*(sy*img.W+sx):])
+			i := 3 * (y*out.W + x)
+			copy(out.Pix[i:i+3], img.Pix[3*(sy*img.W+sx):])
 		}
 	}
 	return out
 }
 
-func nearestTable(in, out int) []int {
+// nearestTable is the source index of the n output indices from lo of
+// out; the coordinate is accumulated from the first, as Pillow does.
+func nearestTable(in, out, lo, n int) []int {
 	step := float64(in) / float64(out)
-	t := make([]int, out)
 	o := float64(step * 0.5)
+	for range lo {
+		o += step
+	}
+	t := make([]int, n)
 	for i := range t {
 		t[i] = min(int(o), in-1)
 		o += step

@@ -25,7 +25,7 @@ func TestResampleRowsAVX2(t *testing.T) {
 		for _, sz := range [][2]int{{1024, 224}, {4000, 224}, {375, 224}, {97, 224}, {9, 31}, {224, 224 + 37}} {
 			in, out := sz[0], sz[1]
 			t.Run(fmt.Sprintf("%v/%d_to_%d", f, in, out), func(t *testing.T) {
-				bounds, kk, ksize := coeffs(in, out, filters[f])
+				bounds, kk, ksize := coeffs(in, out, 0, out, filters[f])
 				src := make([]uint8, 3*in)
 				for i := range src {
 					src[i] = uint8(rng.IntN(256))

@@ -451,3 +451,22 @@ func copyCheckpoint(t *testing.T) string {
 	}
 	return src
 }
+
+// TestDefaultDir: vitctl's cache is under XDG_CACHE_HOME expanded as the
+// Hugging Face cache's is (a ~ where no shell expanded it made a folder
+// "~" in the working folder), else under ~/.cache.
+func TestDefaultDir(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, tc := range []struct{ xdg, want string }{
+		{"", filepath.Join(home, ".cache", "vitctl")},
+		{"/x", filepath.Join("/x", "vitctl")},
+		{"~/c", filepath.Join(home, "c", "vitctl")},
+		{"$HOME/d", filepath.Join(home, "d", "vitctl")},
+	} {
+		t.Setenv("XDG_CACHE_HOME", tc.xdg)
+		if got := DefaultDir(); got != tc.want {
+			t.Errorf("XDG_CACHE_HOME=%q: %q, want %q", tc.xdg, got, tc.want)
+		}
+	}
+}

@@ -92,7 +92,45 @@ func (o *oneModel) add(rec Record, file string) error {
 type NotRecordsError struct{ line []byte }
 
 func (e *NotRecordsError) Error() string {
-	return fmt.Sprintf("its first line is not a JSON record with a \"path\": %.60q", bytes.TrimSpace(e.line))
+	if c := compressed(e.line); c != "" {
+		return c // its bytes, quoted, are noise
+	}
+	msg := fmt.Sprintf("its first line is not a JSON record with a \"path\": %.60q", bytes.TrimSpace(e.line))
+	if kind := otherFormat(e.line); kind != "" {
+		msg += "; " + kind
+	}
+	return msg
+}
+
+// compressed says how a file beginning with line is compressed, with what
+// to do; "" when it is not.
+func compressed(line []byte) string {
+	switch {
+	case bytes.HasPrefix(line, []byte("\x1f\x8b")):
+		return "it is gzip-compressed: gunzip it first (or give <(gunzip -c FILE))"
+	case bytes.HasPrefix(line, []byte("\x28\xb5\x2f\xfd")):
+		return "it is zstd-compressed: unzstd it first (or give <(zstd -dc FILE))"
+	}
+	return ""
+}
+
+// otherFormat says what a file beginning with line is, when it is one of
+// the files a run's records are often mistaken for or turned into, with
+// what to do; "" for anything else, where only its first bytes were
+// quoted.
+func otherFormat(line []byte) string {
+	t := bytes.TrimSpace(line)
+	switch {
+	case bytes.HasPrefix(t, []byte("\ufeff")):
+		return "it begins with a byte order mark, as a Windows editor saves it: save it as UTF-8 without one"
+	case bytes.HasPrefix(t, []byte("[")):
+		return "it is one JSON array, as classify -o json writes, not -o jsonl's records, one a line (jq -c '.[]' FILE turns the array into them)"
+	case bytes.HasPrefix(t, []byte("path,model,")):
+		return "it is CSV, as classify -o csv writes, not -o jsonl's records"
+	case bytes.HasPrefix(t, []byte("model ")) && bytes.Contains(t, []byte("(sha256 ")):
+		return "it is text, as classify writes without -o, not -o jsonl's records"
+	}
+	return ""
 }
 
 // Foreign reports whether err, of ScanRecords, Resume or Merger.Add, says

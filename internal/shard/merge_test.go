@@ -28,6 +28,13 @@ func TestMerger(t *testing.T) {
 		{"torn", []string{a, b + "{\"path\":\"w"}, "", "f1: ends with a torn line"},
 		{"garbage", []string{"oops\n"}, "", "f0 is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"oops\")"},
 		{"text without a newline", []string{a, "oops"}, "", "f1 is not a vitctl JSONL results file (its first line is not a JSON record with a \"path\": \"oops\")"},
+		// Files a run's records are turned into say what they are.
+		{"a JSON array", []string{"[\n  {\n"}, "", `f0 is not a vitctl JSONL results file (its first line is not a JSON record with a "path": "["; it is one JSON array, as classify -o json writes`},
+		{"CSV", []string{"path,model,model_sha256,rank\n"}, "", "; it is CSV, as classify -o csv writes"},
+		{"text", []string{"model vit-tiny-in1k (sha256 89d044742132): 1000 labels\n"}, "", "; it is text, as classify writes without -o"},
+		{"gzip", []string{"\x1f\x8b\b\b\xbd.\x16k\x00\x03a.jsonl\n"}, "", "f0 is not a vitctl JSONL results file (it is gzip-compressed: gunzip it first (or give <(gunzip -c FILE)))"},
+		{"zstd", []string{"\x28\xb5\x2f\xfd\x00\n"}, "", "f0 is not a vitctl JSONL results file (it is zstd-compressed: "},
+		{"a byte order mark", []string{"\ufeff" + b}, "", "; it begins with a byte order mark"},
 		{"garbage after records", []string{a + "oops"}, "", "f0: line 3 is not a JSON record with a path: \"oops\""},
 		{"not results: a path,label list", []string{a, "{\"path\":\"w\",\"label\":\"cat\"}\n"}, "",
 			"f1 does not hold classify results (line 1: the record for w has no \"model_sha256\" and no \"top_k\" nor \"error\": \"{\\\"path\\\":\\\"w\\\",\\\"label\\\":\\\"cat\\\"}\")"},

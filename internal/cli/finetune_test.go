@@ -813,3 +813,22 @@ func TestFinetuneInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneBackbone fine-tunes a model without a classifier (eval
+// sends one there: "vitctl finetune -m BACKBONE trains one"), which
+// failed with "tensor cls_head.weight is missing", then classifies with
+// the result.
+func TestFinetuneBackbone(t *testing.T) {
+	dir, data := t.TempDir(), fashionTree(t)
+	base, out := filepath.Join(dir, "bb.gguf"), filepath.Join(dir, "ft.gguf")
+	if code, _, errs := run(t, "", "convert", "../../testdata/models/vit-p8-backbone", "--out", base); code != 0 {
+		t.Fatalf("convert: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2"); code != 0 {
+		t.Fatalf("finetune -m %s: exit %d\n%s", base, code, errs)
+	}
+	code, stdout, errs := run(t, "", "classify", "-m", out, "-k", "1", filepath.Join(data, "bags"))
+	if code != 0 || !strings.Contains(stdout, "(class ") {
+		t.Errorf("classify -m %s: exit %d\n%s%s", out, code, stdout, errs)
+	}
+}

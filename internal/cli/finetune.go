@@ -72,7 +72,8 @@ matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 0.1 (the recipe measured on flowers5 in docs/finetune.md). The best epoch by
 validation accuracy is kept: OUT is written after each epoch that improves
 it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
-the last epoch's state for --resume.`,
+the last epoch's state for --resume; a run without --resume does not
+replace that of a run with epochs left.`,
 		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
   vitctl classify -m fashion-mine.gguf testdata/images/fashion
   vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
@@ -144,6 +145,11 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	}
 	if err := checkModelName("--out", o.out); err != nil {
 		return err
+	}
+	if !o.resume {
+		if err := checkUnfinished(o.out); err != nil {
+			return err
+		}
 	}
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err

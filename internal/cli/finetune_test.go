@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -830,5 +831,50 @@ func TestFinetuneBackbone(t *testing.T) {
 	code, stdout, errs := run(t, "", "classify", "-m", out, "-k", "1", filepath.Join(data, "bags"))
 	if code != 0 || !strings.Contains(stdout, "(class ") {
 		t.Errorf("classify -m %s: exit %d\n%s%s", out, code, stdout, errs)
+	}
+}
+
+// TestFinetuneKeepsUnfinishedCheckpoint: a run without --resume over
+// OUT.ckpt of a run with epochs left is refused (it overwrote OUT.ckpt,
+// and OUT, when its first epoch ended, and the interrupted run was lost);
+// over a finished run's, or an unreadable one, it starts.
+func TestFinetuneKeepsUnfinishedCheckpoint(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	ckpt := func(t *testing.T, path string, done int, recipe string) {
+		w := gguf.NewWriter()
+		w.AddString(keyFTRecipe, recipe)
+		w.AddUint32(keyCkEpoch, uint32(done))
+		if err := w.AddTensor("pos_embd", []int{1}, gguf.F32); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFile(path, func(_ gguf.TensorInfo, dst io.Writer) error { _, err := dst.Write(make([]byte, 4)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const recipe = "train=head epochs=3 batch=8 lr=0.01 weight_decay=0.05 label_smoothing=0.1 schedule=onecycle(warmup=0.1) augment=false seed=0"
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, path string)
+		code  int
+		errs  string // stderr's first line, where code is not 0
+	}{
+		{"interrupted after epoch 1 of 3", func(t *testing.T, p string) { ckpt(t, p, 1, recipe) }, ExitUsage,
+			"vitctl: --out OUT: OUT.ckpt holds a run interrupted after epoch 1 of 3: give --resume and that run's recipe (" + recipe + ") to continue it, or remove OUT.ckpt or give another --out to start a new run\n"},
+		{"finished", func(t *testing.T, p string) { ckpt(t, p, 3, recipe) }, ExitOK, ""},
+		{"not a checkpoint", func(t *testing.T, p string) { os.WriteFile(p, []byte("junk"), 0o644) }, ExitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "m.gguf")
+			tc.write(t, out+".ckpt")
+			before, _ := os.ReadFile(out + ".ckpt")
+			code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+			if want := strings.ReplaceAll(tc.errs, "OUT", out); code != tc.code || (code != ExitOK && errs != want) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errs, tc.code, want)
+			}
+			after, _ := os.ReadFile(out + ".ckpt")
+			if kept := string(after) == string(before); kept != (code != ExitOK) {
+				t.Errorf("exit %d: OUT.ckpt kept %v", code, kept)
+			}
+		})
 	}
 }

@@ -279,6 +279,7 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		}
 		warnLeftOut(errw, o.val, val, "nothing of that class validated")
 		noteClasses(notes, data, all, val, o.valUnvalidated)
+		noteShared(notes, o.val, all.Shared(val), len(val.Examples))
 		return all, val, nil
 	}
 	if o.valSplit == 0 {

@@ -878,3 +878,29 @@ func TestFinetuneKeepsUnfinishedCheckpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestFinetuneValSharesTraining: a --val set holding training images
+// (--val DATA, or a folder of some of the same files) is noted before
+// training: its accuracy measured what was learnt, and it said nothing.
+func TestFinetuneValSharesTraining(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t) // 30 images
+	other := t.TempDir()
+	for _, class := range []string{"bags", "shoes"} {
+		os.MkdirAll(filepath.Join(other, class), 0o755)
+		ents, _ := os.ReadDir(filepath.Join(data, class))
+		b, _ := os.ReadFile(filepath.Join(data, class, ents[0].Name()))
+		os.WriteFile(filepath.Join(other, class, "copy.png"), b, 0o644) // a copy: another file
+	}
+	for _, tc := range []struct {
+		name, val, want string
+	}{
+		{"DATA itself", data + string(filepath.Separator), "vitctl: note: --val " + data + string(filepath.Separator) + ": 30 of its 30 images are training images too: "},
+		{"other files", other, ""},
+	} {
+		out := filepath.Join(t.TempDir(), "v.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2", "--val", tc.val)
+		if line := regexp.MustCompile(`vitctl: note: --val .*`).FindString(errs); code != 0 || !strings.HasPrefix(line, tc.want) || (tc.want == "") != (line == "") {
+			t.Errorf("%s: exit %d, note %q; want %q", tc.name, code, line, tc.want)
+		}
+	}
+}

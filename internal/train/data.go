@@ -519,6 +519,32 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 	return tr, val, kept
 }
 
+// Shared counts the examples of o whose image is also one of d's (the
+// same path, however written): a validation set that shares the training
+// set's images measures how well they were learnt, not new photos.
+func (d *Dataset) Shared(o *Dataset) int {
+	seen := make(map[string]bool, len(d.Examples))
+	for _, e := range d.Examples {
+		seen[absPath(e.Path)] = true
+	}
+	n := 0
+	for _, e := range o.Examples {
+		if seen[absPath(e.Path)] {
+			n++
+		}
+	}
+	return n
+}
+
+// absPath is p made absolute and clean, or p cleaned where the working
+// folder cannot be read.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
+}
+
 // Counts is the number of examples per class.
 func (d *Dataset) Counts() []int {
 	n := make([]int, len(d.Labels))

@@ -330,3 +330,34 @@ func TestSplitKeepsClass(t *testing.T) {
 		t.Error("no seed of 40 held out a whole class: the test tests nothing")
 	}
 }
+
+// TestShared counts the validation images that are training images, by
+// path however written (relative, absolute, with ./ or ..).
+func TestShared(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := func(paths ...string) *Dataset {
+		d := &Dataset{Labels: []string{"a"}}
+		for _, p := range paths {
+			d.Examples = append(d.Examples, Example{Path: p})
+		}
+		return d
+	}
+	tr := ds("data/a/1.jpg", "data/a/2.jpg", "data/a/3.jpg")
+	for _, tc := range []struct {
+		name string
+		val  *Dataset
+		want int
+	}{
+		{"other images", ds("val/a/1.jpg", "val/a/2.jpg"), 0},
+		{"the same folder", ds("data/a/1.jpg", "data/a/2.jpg", "data/a/3.jpg"), 3},
+		{"written otherwise", ds("./data/a/1.jpg", filepath.Join(wd, "data", "a", "2.jpg"), "val/../data/a/3.jpg", "val/a/4.jpg"), 3},
+		{"none", ds(), 0},
+	} {
+		if got := tr.Shared(tc.val); got != tc.want {
+			t.Errorf("%s: %d shared, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -904,3 +904,30 @@ func TestFinetuneValSharesTraining(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneStateNotAModel: OUT.ckpt, given where a model or a
+// checkpoint goes, says it is finetune's training state and names OUT.
+// -m took it for a timm checkpoint ("give -m ., its folder"), and convert
+// asked for the config.json of one.
+func TestFinetuneStateNotAModel(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.gguf")
+	if code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2"); code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	state := "finetune's training state for --resume (the last epoch's weights and AdamW moments)"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", out + ".ckpt", data}, "vitctl: -m " + out + ".ckpt: " + state + ", not a model file: give -m " + out + ", the model the run kept\n"},
+		{[]string{"eval", "-m", out + ".ckpt", data}, "vitctl: -m " + out + ".ckpt: " + state + ", not a model file: give -m " + out + ", the model the run kept\n"},
+		{[]string{"convert", "--info", out + ".ckpt"}, "vitctl: " + out + ".ckpt: " + state + ", not a checkpoint to convert: " + out + " is the model the run kept, a model file already (convert --info " + out + " describes it)\n"},
+		{[]string{"convert", out + ".ckpt", "--out", filepath.Join(dir, "c.gguf")}, "vitctl: " + out + ".ckpt: " + state + ", not a checkpoint to convert: " + out + " is the model the run kept, a model file already (convert --info " + out + " describes it)\n"},
+	} {
+		if code, _, errs := run(t, "", tc.args...); code != ExitFailed || errs != tc.want {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -184,7 +184,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		trained = L - max(first, 0)
 	}
 	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, base.cfg.ImageSize, base.cfg.ImageSize, B, nouns(o.threads.n, "thread"))
-	if err := o.memory.checkHint(what, "--batch (or --train head)", estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
+	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
 	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, notes: notes.String()}
@@ -223,6 +223,16 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return errPartial
 	}
 	return nil
+}
+
+// smallerRun says, for a run over --max-memory, what makes it smaller: a
+// smaller --batch, or --train head, which keeps no activations of the
+// encoder for its backward pass (said to runs of --train head too).
+func smallerRun(r train.Recipe) string {
+	if r.HeadOnly() {
+		return "--batch"
+	}
+	return "--batch (or --train head)"
 }
 
 // validation says what the run validates on, as the model file records

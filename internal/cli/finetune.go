@@ -308,10 +308,19 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 // image, and what that means (why), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
-// counts.
+// counts, and images beside the class folders, which have no class
+// (ImageFolder leaves them out too, but said nothing).
 func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 	for _, dir := range d.Empty {
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+	}
+	if n := len(d.Loose); n > 0 {
+		names := make([]string, len(d.Loose))
+		for i, p := range d.Loose {
+			names[i] = filepath.Base(p)
+		}
+		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s outside the class folders (%s): %s no class; move %s into %s\n",
+			path, nouns(n, "image"), train.QuoteSome(names, 3), verb(n, "it has", "they have"), verb(n, "it", "them"), filepath.Join(path, "CLASS"))
 	}
 	if u := &d.Undecodable; u.Files > 0 {
 		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s: %s\n", path, u, convertAdvice(u))

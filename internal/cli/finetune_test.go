@@ -947,3 +947,21 @@ func TestFinetuneMemoryHint(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneLooseImages: images beside DATA's class folders have no
+// class and are left out, with a warning naming them; they were left out
+// without a word.
+func TestFinetuneLooseImages(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(data, "boot.png"), b, 0o644)
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+	want := "vitctl: warning: " + data + `: left out 1 image outside the class folders ("boot.png"): it has no class; move it into ` + filepath.Join(data, "CLASS") + "\n"
+	if code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+}

@@ -276,10 +276,15 @@ func checkResultsName(flag, path, ext string) error {
 }
 
 // checkModelName refuses a name like an image's for a model file
-// (convert's and finetune's --out), as checkResultsName does for results.
+// (convert's and finetune's --out), as checkResultsName does for results,
+// and a checkpoint's (model.safetensors, x.bin, x.pth): -m reads a file so
+// named as a checkpoint, and refused the model file written under it.
 func checkModelName(flag, path string) error {
 	if isStream(path) {
 		return usagef("%s %s: is no file but a device or a pipe, and a model file is written beside its name and renamed: give a file name", flag, path)
+	}
+	if checkpointFile(path) {
+		return usagef("%s %s: a checkpoint's name, and -m would take the model file written under it for one; give a name such as model.gguf", flag, path)
 	}
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
 }

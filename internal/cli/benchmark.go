@@ -136,6 +136,9 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
 	o.batches, o.threads = uniqNoted(o, "--batch", o.batches), uniqNoted(o, "--threads", o.threads)
+	if err := o.checkNamesGiven(cmd); err != nil {
+		return err
+	}
 	for _, l := range []struct {
 		flag string
 		vals []int
@@ -171,6 +174,20 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	}
 	if _, _, err := parseSize(o.plotSize); err != nil {
 		return usagef("--plot-size: %v", err)
+	}
+	return nil
+}
+
+// checkNamesGiven refuses an empty --arch or --shape (--arch "", as a
+// script with an unset variable gives it): --arch "" ended in "no
+// combination of --patch and --image-size fits", and --shape "" ran the
+// whole default grid, minutes of it, instead of the rows asked for.
+func (o *benchmarkOptions) checkNamesGiven(cmd *cobra.Command) error {
+	switch {
+	case cmd.Flags().Changed("arch") && len(o.archs) == 0:
+		return usagef("--arch: give at least one architecture: %s", strings.Join(bench.ArchNames(), ", "))
+	case cmd.Flags().Changed("shape") && len(o.extra) == 0:
+		return usagef("--shape: give at least one row as ARCH/PATCH@SIZE, e.g. vit-b/16@384")
 	}
 	return nil
 }

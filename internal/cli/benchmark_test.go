@@ -170,6 +170,10 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"--shape", "vit-b/16"}, "ARCH/PATCH@SIZE"},
 		{[]string{"--shape", "vit-b/16@100"}, "multiple"},
 		{[]string{"--shape", "vit-q/16@224"}, "unknown architecture"},
+		// Empty lists: --arch "" said no --patch and --image-size fit, and
+		// --shape "" ran the whole default grid.
+		{[]string{"--arch", ""}, "vitctl: --arch: give at least one architecture: vit-ti, vit-s, vit-b, vit-l\n"},
+		{[]string{"--shape", ""}, "vitctl: --shape: give at least one row as ARCH/PATCH@SIZE, e.g. vit-b/16@384\n"},
 	} {
 		code, _, errs := run(t, "", tinyBench(tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {

@@ -99,6 +99,10 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err := notOnDisk(opts.src, opts.info); err != nil {
 		return err
 	}
+	if trainingState(opts.src) {
+		m := keptModel(opts.src)
+		return fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", opts.src, trainingStateText, m, m)
+	}
 	if opts.info {
 		return runConvertInfo(s, opts.src)
 	}

@@ -41,7 +41,12 @@ func TestConvertCmd(t *testing.T) {
 		{"bad dtype", []string{"convert", src, "--out", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
 		{"two sources", []string{"convert", src, src, "--out", "OUT"}, ExitUsage, "", "unexpected argument", false},
 		{"missing source", []string{"convert", "no/such/dir", "--out", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
-		{"not a model", []string{"convert", filepath.Join(src, "config.json"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},
+		{"not a model", []string{"convert", filepath.Join(imagesDir, "chelsea.png"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},
+		// The config names the model, but the weights are beside it.
+		{"its config", []string{"convert", filepath.Join(src, "config.json"), "--out", "OUT"}, ExitFailed, "",
+			"vitctl: " + filepath.Join(src, "config.json") + ": a model's settings, not its weights: give its folder, " + src + ", which holds the checkpoint too\n", false},
+		{"its config, --info", []string{"convert", "--info", filepath.Join(src, "preprocessor_config.json")}, ExitFailed, "",
+			"vitctl: " + filepath.Join(src, "preprocessor_config.json") + ": a model's settings, not its weights: give its folder, " + src + ", which holds the checkpoint too\n", false},
 		{"a model file", []string{"convert", filepath.Join("..", "zoo", "fashion-vit.gguf"), "--out", "OUT"}, ExitFailed, "",
 			"fashion-vit.gguf: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)\n", false},
 		{"built-in name", []string{"convert", "fashion-vit", "--out", "OUT"}, ExitFailed, "",

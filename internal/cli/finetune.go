@@ -72,7 +72,8 @@ matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 0.1 (the recipe measured on flowers5 in docs/finetune.md). The best epoch by
 validation accuracy is kept: OUT is written after each epoch that improves
 it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
-the last epoch's state for --resume.`,
+the last epoch's state for --resume; a run without --resume does not
+replace that of a run with epochs left.`,
 		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
   vitctl classify -m fashion-mine.gguf testdata/images/fashion
   vitctl finetune ~/photos/flowers --out flowers.gguf --plot curve.png
@@ -145,6 +146,11 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkModelName("--out", o.out); err != nil {
 		return err
 	}
+	if !o.resume {
+		if err := checkUnfinished(o.out); err != nil {
+			return err
+		}
+	}
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
@@ -178,7 +184,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		trained = L - max(first, 0)
 	}
 	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, base.cfg.ImageSize, base.cfg.ImageSize, B, nouns(o.threads.n, "thread"))
-	if err := o.memory.checkHint(what, "--batch (or --train head)", estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
+	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
 	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, notes: notes.String()}
@@ -217,6 +223,16 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return errPartial
 	}
 	return nil
+}
+
+// smallerRun says, for a run over --max-memory, what makes it smaller: a
+// smaller --batch, or --train head, which keeps no activations of the
+// encoder for its backward pass (said to runs of --train head too).
+func smallerRun(r train.Recipe) string {
+	if r.HeadOnly() {
+		return "--batch"
+	}
+	return "--batch (or --train head)"
 }
 
 // validation says what the run validates on, as the model file records
@@ -273,6 +289,7 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		}
 		warnLeftOut(errw, o.val, val, "nothing of that class validated")
 		noteClasses(notes, data, all, val, o.valUnvalidated)
+		noteShared(notes, o.val, all.Shared(val), len(val.Examples))
 		return all, val, nil
 	}
 	if o.valSplit == 0 {
@@ -291,10 +308,19 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 // image, and what that means (why), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
-// counts.
+// counts, and images beside the class folders, which have no class
+// (ImageFolder leaves them out too, but said nothing).
 func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 	for _, dir := range d.Empty {
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+	}
+	if n := len(d.Loose); n > 0 {
+		names := make([]string, len(d.Loose))
+		for i, p := range d.Loose {
+			names[i] = filepath.Base(p)
+		}
+		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s outside the class folders (%s): %s no class; move %s into %s\n",
+			path, nouns(n, "image"), train.QuoteSome(names, 3), verb(n, "it has", "they have"), verb(n, "it", "them"), filepath.Join(path, "CLASS"))
 	}
 	if u := &d.Undecodable; u.Files > 0 {
 		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s: %s\n", path, u, convertAdvice(u))

@@ -113,3 +113,16 @@ func (o *finetuneOptions) splitUnvalidated(kept []int) func(c, n int, few bool) 
 		return fmt.Sprintf("--val-split %g held out none of its %d images (--val DIR chooses them)", o.valSplit, n)
 	}
 }
+
+// noteShared says on notes, before training, that n of the total images
+// of the validation set val are training images too: its accuracy then
+// measures how well they were learnt, not how the model does on new
+// photos, and picks the epoch kept by it (--val DATA gave 100 % without a
+// word).
+func noteShared(notes io.Writer, val string, n, total int) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(notes, "vitctl: note: --val %s: %d of its %s %s training images too: the validation accuracy measures how well they were learnt, not new photos; give images held out of DATA, or --val-split F instead of --val\n",
+		val, n, nouns(total, "image"), verb(n, "is", "are"))
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -360,6 +361,43 @@ func (j *finetuneJob) loadCheckpoint() error {
 		}
 	}
 	return nil
+}
+
+// checkUnfinished refuses a new run (no --resume) over OUT.ckpt of a run
+// with epochs left: the new run overwrote it, and OUT, as its first epoch
+// ended, so a rerun that forgot --resume lost the interrupted run's
+// epochs without a word. A checkpoint that cannot be read, or of a
+// finished run, is no state to keep.
+func checkUnfinished(out string) error {
+	path := out + ".ckpt"
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	done, err := f.Int(keyCkEpoch)
+	if err != nil {
+		return nil
+	}
+	rec, _ := f.String(keyFTRecipe)
+	total := recipeEpochs(rec)
+	if done >= total {
+		return nil
+	}
+	return usagef("--out %s: %s holds a run interrupted after epoch %d of %d: give --resume and that run's recipe (%s) to continue it, or remove %s or give another --out to start a new run",
+		out, path, done, total, rec, path)
+}
+
+// recipeEpochs reads epochs=N of a recipe as Recipe.String writes it; 0
+// when it has none.
+func recipeEpochs(rec string) int {
+	for _, f := range strings.Fields(rec) {
+		if v, ok := strings.CutPrefix(f, "epochs="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
 
 // sameData refuses to resume from the checkpoint f at path a run given

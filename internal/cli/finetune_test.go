@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -811,5 +812,156 @@ func TestFinetuneInterrupted(t *testing.T) {
 		if code := exitCode(ctx, j.interrupted(), &b); code != ExitInterrupted || b.String() != tc.want {
 			t.Errorf("%s: exit %d, %q; want 130 and %q", tc.name, code, b.String(), tc.want)
 		}
+	}
+}
+
+// TestFinetuneBackbone fine-tunes a model without a classifier (eval
+// sends one there: "vitctl finetune -m BACKBONE trains one"), which
+// failed with "tensor cls_head.weight is missing", then classifies with
+// the result.
+func TestFinetuneBackbone(t *testing.T) {
+	dir, data := t.TempDir(), fashionTree(t)
+	base, out := filepath.Join(dir, "bb.gguf"), filepath.Join(dir, "ft.gguf")
+	if code, _, errs := run(t, "", "convert", "../../testdata/models/vit-p8-backbone", "--out", base); code != 0 {
+		t.Fatalf("convert: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2"); code != 0 {
+		t.Fatalf("finetune -m %s: exit %d\n%s", base, code, errs)
+	}
+	code, stdout, errs := run(t, "", "classify", "-m", out, "-k", "1", filepath.Join(data, "bags"))
+	if code != 0 || !strings.Contains(stdout, "(class ") {
+		t.Errorf("classify -m %s: exit %d\n%s%s", out, code, stdout, errs)
+	}
+}
+
+// TestFinetuneKeepsUnfinishedCheckpoint: a run without --resume over
+// OUT.ckpt of a run with epochs left is refused (it overwrote OUT.ckpt,
+// and OUT, when its first epoch ended, and the interrupted run was lost);
+// over a finished run's, or an unreadable one, it starts.
+func TestFinetuneKeepsUnfinishedCheckpoint(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	ckpt := func(t *testing.T, path string, done int, recipe string) {
+		w := gguf.NewWriter()
+		w.AddString(keyFTRecipe, recipe)
+		w.AddUint32(keyCkEpoch, uint32(done))
+		if err := w.AddTensor("pos_embd", []int{1}, gguf.F32); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFile(path, func(_ gguf.TensorInfo, dst io.Writer) error { _, err := dst.Write(make([]byte, 4)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const recipe = "train=head epochs=3 batch=8 lr=0.01 weight_decay=0.05 label_smoothing=0.1 schedule=onecycle(warmup=0.1) augment=false seed=0"
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, path string)
+		code  int
+		errs  string // stderr's first line, where code is not 0
+	}{
+		{"interrupted after epoch 1 of 3", func(t *testing.T, p string) { ckpt(t, p, 1, recipe) }, ExitUsage,
+			"vitctl: --out OUT: OUT.ckpt holds a run interrupted after epoch 1 of 3: give --resume and that run's recipe (" + recipe + ") to continue it, or remove OUT.ckpt or give another --out to start a new run\n"},
+		{"finished", func(t *testing.T, p string) { ckpt(t, p, 3, recipe) }, ExitOK, ""},
+		{"not a checkpoint", func(t *testing.T, p string) { os.WriteFile(p, []byte("junk"), 0o644) }, ExitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "m.gguf")
+			tc.write(t, out+".ckpt")
+			before, _ := os.ReadFile(out + ".ckpt")
+			code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+			if want := strings.ReplaceAll(tc.errs, "OUT", out); code != tc.code || (code != ExitOK && errs != want) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errs, tc.code, want)
+			}
+			after, _ := os.ReadFile(out + ".ckpt")
+			if kept := string(after) == string(before); kept != (code != ExitOK) {
+				t.Errorf("exit %d: OUT.ckpt kept %v", code, kept)
+			}
+		})
+	}
+}
+
+// TestFinetuneValSharesTraining: a --val set holding training images
+// (--val DATA, or a folder of some of the same files) is noted before
+// training: its accuracy measured what was learnt, and it said nothing.
+func TestFinetuneValSharesTraining(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t) // 30 images
+	other := t.TempDir()
+	for _, class := range []string{"bags", "shoes"} {
+		os.MkdirAll(filepath.Join(other, class), 0o755)
+		ents, _ := os.ReadDir(filepath.Join(data, class))
+		b, _ := os.ReadFile(filepath.Join(data, class, ents[0].Name()))
+		os.WriteFile(filepath.Join(other, class, "copy.png"), b, 0o644) // a copy: another file
+	}
+	for _, tc := range []struct {
+		name, val, want string
+	}{
+		{"DATA itself", data + string(filepath.Separator), "vitctl: note: --val " + data + string(filepath.Separator) + ": 30 of its 30 images are training images too: "},
+		{"other files", other, ""},
+	} {
+		out := filepath.Join(t.TempDir(), "v.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2", "--val", tc.val)
+		if line := regexp.MustCompile(`vitctl: note: --val .*`).FindString(errs); code != 0 || !strings.HasPrefix(line, tc.want) || (tc.want == "") != (line == "") {
+			t.Errorf("%s: exit %d, note %q; want %q", tc.name, code, line, tc.want)
+		}
+	}
+}
+
+// TestFinetuneStateNotAModel: OUT.ckpt, given where a model or a
+// checkpoint goes, says it is finetune's training state and names OUT.
+// -m took it for a timm checkpoint ("give -m ., its folder"), and convert
+// asked for the config.json of one.
+func TestFinetuneStateNotAModel(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.gguf")
+	if code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2"); code != 0 {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	state := "finetune's training state for --resume (the last epoch's weights and AdamW moments)"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", out + ".ckpt", data}, "vitctl: -m " + out + ".ckpt: " + state + ", not a model file: give -m " + out + ", the model the run kept\n"},
+		{[]string{"eval", "-m", out + ".ckpt", data}, "vitctl: -m " + out + ".ckpt: " + state + ", not a model file: give -m " + out + ", the model the run kept\n"},
+		{[]string{"convert", "--info", out + ".ckpt"}, "vitctl: " + out + ".ckpt: " + state + ", not a checkpoint to convert: " + out + " is the model the run kept, a model file already (convert --info " + out + " describes it)\n"},
+		{[]string{"convert", out + ".ckpt", "--out", filepath.Join(dir, "c.gguf")}, "vitctl: " + out + ".ckpt: " + state + ", not a checkpoint to convert: " + out + " is the model the run kept, a model file already (convert --info " + out + " describes it)\n"},
+	} {
+		if code, _, errs := run(t, "", tc.args...); code != ExitFailed || errs != tc.want {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestFinetuneMemoryHint: a run over --max-memory is told what makes it
+// smaller; --train head was told to use --train head.
+func TestFinetuneMemoryHint(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	for _, tc := range []struct{ train, want string }{
+		{"head", "; use a smaller --batch, or set --max-memory\n"},
+		{"all", "; use a smaller --batch (or --train head), or set --max-memory\n"},
+	} {
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", tc.train, "--max-memory", "1K")
+		if code != ExitUsage || !strings.HasPrefix(errs, "vitctl: fine-tuning "+tc.train+" at ") || !strings.HasSuffix(errs, tc.want) {
+			t.Errorf("--train %s: exit %d, stderr %q; want exit 2 ending %q", tc.train, code, errs, tc.want)
+		}
+	}
+}
+
+// TestFinetuneLooseImages: images beside DATA's class folders have no
+// class and are left out, with a warning naming them; they were left out
+// without a word.
+func TestFinetuneLooseImages(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(data, "boot.png"), b, 0o644)
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+	want := "vitctl: warning: " + data + `: left out 1 image outside the class folders ("boot.png"): it has no class; move it into ` + filepath.Join(data, "CLASS") + "\n"
+	if code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
 	}
 }

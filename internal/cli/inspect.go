@@ -329,6 +329,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	cfg := &m.Config
+	if err := checkExplainable(o.methods, m.Name, cfg); err != nil {
+		return err
+	}
 	h, w := runner.Size()
 	shape.h, shape.w = h, w
 	need := estimateMemory(cfg, m.Precision(), shape) // each photo adds to it
@@ -522,9 +525,6 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
 	} else if _, err = r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
-	}
-	if grads != nil && logits == nil {
-		return fmt.Errorf("%s: --method relevance and grad-rollout need a classifier; this model has no head", sum.Path)
 	}
 	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
 	if sum.ArtifactTokens == nil {

@@ -38,6 +38,17 @@ func needsGrads(methods []string) bool {
 	return slices.Contains(methods, "relevance") || slices.Contains(methods, "grad-rollout")
 }
 
+// checkExplainable refuses, before any image, the gradient methods for a
+// model without a classifier: they explain a class's logit, and a
+// backbone has none (each image failed on its own, and an empty --out
+// folder was made and removed).
+func checkExplainable(methods []string, name string, cfg *model.Config) error {
+	if !needsGrads(methods) || cfg.HasHead() {
+		return nil
+	}
+	return usagef("--method %s: model %s has no classifier (a backbone without labels), and relevance and grad-rollout explain a class's logit: give --method rollout, or train a classifier with vitctl finetune -m %s", strings.Join(methods, ","), name, name)
+}
+
 // parseClass reads --class: a label (exact, then ignoring case) or a class
 // index; "" is the predicted class (−1).
 func parseClass(s string, labels []string) (int, error) {

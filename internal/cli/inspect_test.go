@@ -1125,3 +1125,25 @@ func TestParseClass(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectBackboneGradMethods: relevance and grad-rollout explain a
+// class, which a backbone lacks. Each image used to fail on its own
+// ("this model has no head") after --out was made; now the run is refused
+// at once, with what to do, and --out is not made.
+func TestInspectBackboneGradMethods(t *testing.T) {
+	backbone := convertTestModel(t, "vit-p8-backbone")
+	chelsea := filepath.Join(imagesDir, "chelsea.png")
+	for _, method := range []string{"relevance", "grad-rollout", "rollout,relevance"} {
+		t.Run(method, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "attn")
+			code, _, errs := run(t, "", "inspect-attention", "-m", backbone, "--method", method, "--out", out, chelsea, chelsea)
+			want := "vitctl: --method " + method + ": model " + backbone + " has no classifier (a backbone without labels), "
+			if code != ExitUsage || !strings.HasPrefix(errs, want) || strings.Count(errs, "\n") != 1 {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and one line starting %q", code, errs, ExitUsage, want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("--out %s made by a refused run", out)
+			}
+		})
+	}
+}

@@ -31,6 +31,9 @@ import (
 // (org/name@, a/b/c) is an error saying what is wrong with it.
 func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
 	st, statErr := os.Stat(name)
+	if statErr == nil && st.Mode().IsRegular() && trainingState(name) {
+		return "", "", true, fmt.Errorf("-m %s: %s, not a model file: give -m %s, the model the run kept", name, trainingStateText, keptModel(name))
+	}
 	if statErr == nil && st.Mode().IsRegular() && checkpointFile(name) {
 		return "", "", true, fmt.Errorf("-m %s: a checkpoint's weights, not a vitctl model file: give -m %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
 			name, filepath.Dir(name), name)
@@ -77,6 +80,30 @@ func isErrno(err error) bool {
 	_, ok := err.(syscall.Errno)
 	return ok
 }
+
+// trainingStateText says what finetune's OUT.ckpt holds.
+const trainingStateText = "finetune's training state for --resume (the last epoch's weights and AdamW moments)"
+
+// trainingState says whether path is finetune's OUT.ckpt: a GGUF file
+// under a checkpoint's name. -m took it for a timm checkpoint ("give -m
+// ., its folder"), and convert looked for the config.json of one.
+func trainingState(path string) bool {
+	if strings.ToLower(filepath.Ext(path)) != ".ckpt" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 4)
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == "GGUF"
+}
+
+// keptModel is the model file beside finetune's training state path:
+// OUT of OUT.ckpt.
+func keptModel(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
 
 // checkpointFile says whether name is named as a checkpoint's weights
 // (model.safetensors, pytorch_model.bin, a shard index, a timm training

@@ -348,7 +348,8 @@ func TestResumeRefusesNotResults(t *testing.T) {
 // TestOutIsAPhoto: an --out file named like an image (vitctl classify
 // --out *.png: the shell hands --out the first photo), or that is one of
 // the inputs, is refused with exit status 2 and every file left as it was;
-// so is a model file (convert, finetune) or merge's records named so.
+// so is a model file (convert, finetune) or merge's records named so, and
+// a model file named as a checkpoint.
 func TestOutIsAPhoto(t *testing.T) {
 	dir := t.TempDir()
 	photo, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
@@ -364,6 +365,7 @@ func TestOutIsAPhoto(t *testing.T) {
 	const named = ": a %s name, for results that are not one; give a name such as results.%s (after --out, a shell pattern such as *%s hands it the first file it matches)"
 	const model = ": a %s name, for a model file, which is not one; give a name such as model.gguf (after --out, a shell pattern such as *%s hands it the first file it matches)"
 	const input = ": is also one of the inputs, which the results would replace; give another file"
+	const ckpt = ": a checkpoint's name, and -m would take the model file written under it for one; give a name such as model.gguf"
 	for _, tc := range []struct {
 		args []string
 		want string // after "--out FILE"
@@ -382,6 +384,12 @@ func TestOutIsAPhoto(t *testing.T) {
 		{[]string{"finetune", dir, "--epochs", "1", "--out", filepath.Join(dir, "m.JPG")}, fmt.Sprintf(model, ".jpg", ".jpg")},
 		{[]string{"finetune", dir, "--epochs", "1", "--out", batch}, fmt.Sprintf(model, ".npy", ".npy")},
 		{[]string{"merge", "--out", a, b}, fmt.Sprintf(named, ".png", "jsonl", ".png")},
+		// A model file under a checkpoint's name, which -m then refused as
+		// "a checkpoint's weights, not a vitctl model file".
+		{[]string{"convert", "../../testdata/models/fashion-vit", "--out", filepath.Join(dir, "model.safetensors")}, ckpt},
+		{[]string{"convert", "../../testdata/models/fashion-vit", "--out", filepath.Join(dir, "m.BIN")}, ckpt},
+		{[]string{"finetune", dir, "--epochs", "1", "--out", filepath.Join(dir, "m.pth.tar")}, ckpt},
+		{[]string{"finetune", dir, "--epochs", "1", "--out", filepath.Join(dir, "m.ckpt")}, ckpt},
 	} {
 		before := map[string]string{}
 		ents, _ := os.ReadDir(dir)

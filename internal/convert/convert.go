@@ -280,6 +280,9 @@ func locate(src string) (dir, ck string, err error) {
 	if strings.HasSuffix(strings.ToLower(src), ".gguf") {
 		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)
 	}
+	if strings.HasSuffix(strings.ToLower(src), ".json") {
+		return "", "", fmt.Errorf("%s: a model's settings, not its weights: give its folder, %s, which holds the checkpoint too", src, filepath.Dir(src))
+	}
 	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin, .pth, .pt, .ckpt or .index.json file", src)
 }
 

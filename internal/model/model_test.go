@@ -165,3 +165,31 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLoadParamsBackbone loads the training parameters of models with and
+// without a classifier: a backbone (no labels) has no cls_head.* tensors,
+// and LoadParams used to ask for them, so finetune -m BACKBONE failed with
+// "tensor cls_head.weight is missing" although finetune replaces the
+// classifier anyway.
+func TestLoadParamsBackbone(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		labels []string
+	}{
+		{"classifier", []string{"a", "b", "c"}},
+		{"backbone", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			cfg.Labels = tc.labels
+			names, get := shapedGetter(cfg, randomTensors(&cfg, 1))
+			p, err := LoadParams(&cfg, names, get)
+			if err != nil {
+				t.Fatalf("LoadParams: %v", err)
+			}
+			if got, want := p.Names(&cfg), slices.Sorted(slices.Values(names)); !slices.Equal(got, want) {
+				t.Errorf("Params.Names %v, want the file's %v", got, want)
+			}
+		})
+	}
+}

@@ -63,12 +63,16 @@ func newParams(c *Config) *Params {
 // Tensors maps every model-file tensor name of c to its slice of p.
 func (p *Params) Tensors(c *Config) map[string][]float32 {
 	D := c.HiddenSize
-	m := map[string][]float32{TensorPos: p.pos, TensorPatchW: p.patchW, TensorClassW: p.headW, TensorClassB: p.headB}
+	m := map[string][]float32{TensorPos: p.pos, TensorPatchW: p.patchW}
 	set := func(on bool, name string, s []float32) {
 		if on {
 			m[name] = s
 		}
 	}
+	// A backbone (no labels) has no classifier to load: fine-tuning one
+	// failed on its "missing" cls_head.* before ResetHead could add it.
+	set(c.HasHead(), TensorClassW, p.headW)
+	set(c.HasHead(), TensorClassB, p.headB)
 	off := 0
 	token := func(on bool, name string, rows int) {
 		if on {

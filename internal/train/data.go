@@ -37,6 +37,10 @@ type Dataset struct {
 	// image. They give no label (torchvision's ImageFolder refuses such a
 	// tree); the caller warns.
 	Empty []string
+	// Loose are the images directly in an ImageFolder tree's root, outside
+	// the class folders: no class, so no example (as torchvision's
+	// ImageFolder); the caller warns.
+	Loose []string
 	// Undecodable counts the files of an ImageFolder tree passed over for
 	// being named as images vitctl cannot decode (IMG_0001.HEIC); the
 	// caller warns.
@@ -54,11 +58,11 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	var pairs [][2]string
-	var empty []string
+	var empty, loose []string
 	var photos imageio.NoDecoderError
 	switch {
 	case st.IsDir():
-		pairs, empty, err = readFolder(path, &photos)
+		pairs, empty, loose, err = readFolder(path, &photos)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
@@ -70,21 +74,21 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	if len(pairs) == 0 {
-		return nil, noImages(path, empty, &photos)
+		return nil, noImages(path, empty, len(loose), &photos)
 	}
 	d, err := build(path, st.IsDir(), pairs, labels)
 	if err != nil {
 		return nil, err
 	}
-	d.Empty, d.Undecodable = empty, photos
+	d.Empty, d.Loose, d.Undecodable = empty, loose, photos
 	return d, nil
 }
 
 // noImages is Open's error for the folder path that gave no example:
-// images but no class folders, class folders without images, or nothing;
-// photos are the files of its class folders passed over for their format.
-func noImages(path string, empty []string, photos *imageio.NoDecoderError) error {
-	n := looseImages(path, photos)
+// n images but no class folders, class folders without images, or
+// nothing; photos are the files of its class folders passed over for
+// their format.
+func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError) error {
 	var err error
 	switch {
 	case n > 0:
@@ -268,20 +272,6 @@ func noImageInClasses(path string, empty []string) error {
 	return fmt.Errorf("%s: %d class folders (%s) but none has an image (%s)", path, len(names), list, strings.Join(exts, ", "))
 }
 
-// looseImages counts the images directly in dir, where an ImageFolder tree
-// has only class sub-folders (0 when dir is no folder), and adds those
-// vitctl cannot decode to photos.
-func looseImages(dir string, photos *imageio.NoDecoderError) int {
-	entries, _ := os.ReadDir(dir)
-	n := 0
-	for _, e := range entries {
-		if !e.IsDir() && takes(filepath.Join(dir, e.Name()), photos) {
-			n++
-		}
-	}
-	return n
-}
-
 // takes reports whether the file at path, in a data set's folder, is an
 // image to read (imageio.InFolder: a JPEG named .heic is; macOS's ._NAME
 // metadata is no image and no example), and counts it in photos when it is
@@ -294,13 +284,14 @@ func takes(path string, photos *imageio.NoDecoderError) bool {
 	return f.Image
 }
 
-// readFolder lists an ImageFolder tree's images with their class, and the
-// class folders without an image; it counts in photos the files passed
-// over as images vitctl cannot decode.
-func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, empty []string, err error) {
+// readFolder lists an ImageFolder tree's images with their class, the
+// class folders without an image, and the images outside the class
+// folders; it counts in photos the files passed over as images vitctl
+// cannot decode.
+func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, empty, loose []string, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, c := range classes { // ReadDir sorts by name
 		if strings.HasPrefix(c.Name(), ".") {
@@ -312,10 +303,12 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, 
 			// with ln -s), as torchvision follows it; walking "LINK/."
 			// enters it, and the paths under it still start with LINK.
 			if st, err := os.Stat(root); err != nil || !st.IsDir() {
+				loose = appendImage(loose, root, photos)
 				continue
 			}
 			root += string(filepath.Separator) + "."
 		} else if !c.IsDir() {
+			loose = appendImage(loose, root, photos)
 			continue
 		}
 		var files []string
@@ -329,7 +322,7 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, 
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if len(files) == 0 {
 			empty = append(empty, filepath.Join(dir, c.Name()))
@@ -339,7 +332,15 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, 
 			pairs = append(pairs, [2]string{f, c.Name()})
 		}
 	}
-	return pairs, empty, nil
+	return pairs, empty, loose, nil
+}
+
+// appendImage appends path to list when it is an image to read (takes).
+func appendImage(list []string, path string, photos *imageio.NoDecoderError) []string {
+	if takes(path, photos) {
+		return append(list, path)
+	}
+	return list
 }
 
 // readCSV reads a CSV list: rows of path,label, or, after a header row
@@ -517,6 +518,32 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 	}
 	slices.Sort(kept)
 	return tr, val, kept
+}
+
+// Shared counts the examples of o whose image is also one of d's (the
+// same path, however written): a validation set that shares the training
+// set's images measures how well they were learnt, not new photos.
+func (d *Dataset) Shared(o *Dataset) int {
+	seen := make(map[string]bool, len(d.Examples))
+	for _, e := range d.Examples {
+		seen[absPath(e.Path)] = true
+	}
+	n := 0
+	for _, e := range o.Examples {
+		if seen[absPath(e.Path)] {
+			n++
+		}
+	}
+	return n
+}
+
+// absPath is p made absolute and clean, or p cleaned where the working
+// folder cannot be read.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // Counts is the number of examples per class.

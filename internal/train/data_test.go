@@ -230,7 +230,8 @@ func TestOpenFolderErrors(t *testing.T) {
 // symbolic link to a folder among them (a subset made with ln -s) too;
 // hidden folders and files that are not images are left out. A class
 // folder without images gives no label and is listed in Empty, for the
-// caller's warning (it was dropped without a word).
+// caller's warning (it was dropped without a word); so are the images
+// beside the class folders, in Loose.
 func TestOpenFolder(t *testing.T) {
 	elsewhere := t.TempDir()
 	os.WriteFile(filepath.Join(elsewhere, "r1.jpg"), nil, 0o644)
@@ -241,18 +242,26 @@ func TestOpenFolder(t *testing.T) {
 		labels string
 		paths  []string
 		empty  string // Empty, relative to the root
+		loose  string // Loose, relative to the root
 	}{
 		{"folders", func(root string) {
 			for _, p := range []string{"daisy/a.jpg", "daisy/b.JPEG", "daisy/notes.txt", "tulip/sub/c.png", ".git/d.png"} {
 				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
 				os.WriteFile(filepath.Join(root, p), nil, 0o644)
 			}
-		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}, ""},
+		}, "daisy,tulip", []string{"daisy/a.jpg", "daisy/b.JPEG", "tulip/sub/c.png"}, "", ""},
+		{"images beside the class folders", func(root string) {
+			for _, p := range []string{"daisy/a.jpg", "b.png", "notes.txt", ".c.jpg"} {
+				os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+				os.WriteFile(filepath.Join(root, p), nil, 0o644)
+			}
+			os.Symlink(filepath.Join(elsewhere, "r1.jpg"), filepath.Join(root, "linked.jpg"))
+		}, "daisy", []string{"daisy/a.jpg"}, "", "b.png,linked.jpg"},
 		{"a linked class folder", func(root string) {
 			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
 			os.WriteFile(filepath.Join(root, "daisy", "a.jpg"), nil, 0o644)
 			os.Symlink(elsewhere, filepath.Join(root, "rose"))
-		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}, ""},
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/r1.jpg", "rose/r2.png"}, "", ""},
 		{"empty class folders", func(root string) {
 			for _, p := range []string{"daisy/a.jpg", "rose/", "tulip/notes.txt", "lily/sub/", ".cache/", "iris/"} {
 				if strings.HasSuffix(p, "/") {
@@ -263,7 +272,7 @@ func TestOpenFolder(t *testing.T) {
 				os.WriteFile(filepath.Join(root, p), nil, 0o644)
 			}
 			os.WriteFile(filepath.Join(root, "iris", "b.png"), nil, 0o644)
-		}, "daisy,iris", []string{"daisy/a.jpg", "iris/b.png"}, "lily,rose,tulip"},
+		}, "daisy,iris", []string{"daisy/a.jpg", "iris/b.png"}, "lily,rose,tulip", ""},
 		{"macOS metadata beside the photos", func(root string) {
 			os.MkdirAll(filepath.Join(root, "daisy"), 0o755)
 			os.MkdirAll(filepath.Join(root, "rose"), 0o755)
@@ -271,7 +280,7 @@ func TestOpenFolder(t *testing.T) {
 			os.WriteFile(filepath.Join(root, "daisy", "._a.jpg"), []byte("\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X"), 0o644)
 			os.WriteFile(filepath.Join(root, "rose", "._b.jpg"), []byte("\x00\x05\x16\x07"), 0o644)
 			os.WriteFile(filepath.Join(root, "rose", "._c.jpg"), nil, 0o644) // no metadata: an image to try
-		}, "daisy,rose", []string{"daisy/a.jpg", "rose/._c.jpg"}, ""},
+		}, "daisy,rose", []string{"daisy/a.jpg", "rose/._c.jpg"}, "", ""},
 	} {
 		root := t.TempDir()
 		c.make(root)
@@ -290,8 +299,13 @@ func TestOpenFolder(t *testing.T) {
 			rel, _ := filepath.Rel(root, p)
 			empty = append(empty, filepath.ToSlash(rel))
 		}
-		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) || strings.Join(empty, ",") != c.empty {
-			t.Errorf("%s: labels %v, examples %q, empty %q; want %s, %q and %s", c.name, d.Labels, paths, empty, c.labels, c.paths, c.empty)
+		var loose []string
+		for _, p := range d.Loose {
+			rel, _ := filepath.Rel(root, p)
+			loose = append(loose, filepath.ToSlash(rel))
+		}
+		if strings.Join(d.Labels, ",") != c.labels || !slices.Equal(paths, c.paths) || strings.Join(empty, ",") != c.empty || strings.Join(loose, ",") != c.loose {
+			t.Errorf("%s: labels %v, examples %q, empty %q, loose %q; want %s, %q, %s and %s", c.name, d.Labels, paths, empty, loose, c.labels, c.paths, c.empty, c.loose)
 		}
 	}
 }
@@ -328,5 +342,36 @@ func TestSplitKeepsClass(t *testing.T) {
 	}
 	if keptSeeds == 0 {
 		t.Error("no seed of 40 held out a whole class: the test tests nothing")
+	}
+}
+
+// TestShared counts the validation images that are training images, by
+// path however written (relative, absolute, with ./ or ..).
+func TestShared(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := func(paths ...string) *Dataset {
+		d := &Dataset{Labels: []string{"a"}}
+		for _, p := range paths {
+			d.Examples = append(d.Examples, Example{Path: p})
+		}
+		return d
+	}
+	tr := ds("data/a/1.jpg", "data/a/2.jpg", "data/a/3.jpg")
+	for _, tc := range []struct {
+		name string
+		val  *Dataset
+		want int
+	}{
+		{"other images", ds("val/a/1.jpg", "val/a/2.jpg"), 0},
+		{"the same folder", ds("data/a/1.jpg", "data/a/2.jpg", "data/a/3.jpg"), 3},
+		{"written otherwise", ds("./data/a/1.jpg", filepath.Join(wd, "data", "a", "2.jpg"), "val/../data/a/3.jpg", "val/a/4.jpg"), 3},
+		{"none", ds(), 0},
+	} {
+		if got := tr.Shared(tc.val); got != tc.want {
+			t.Errorf("%s: %d shared, want %d", tc.name, got, tc.want)
+		}
 	}
 }

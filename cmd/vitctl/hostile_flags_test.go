@@ -43,7 +43,7 @@ var hostileFlags = map[string][][]string{
 		{"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
 		{"--warmup", "-1s"}, {"--min-runs", "0"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
-		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "jsonl"},
+		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "ndjson"},
 		{"--max-memory", "-5G"}, {"stray-argument"}, {"--shape", "vit-ti/300000000@300000000"},
 	},
 	"merge": {

@@ -43,7 +43,7 @@ type finetuneOptions struct {
 const defaultTrain = "all"
 
 func newFinetuneCmd(s streams) *cobra.Command {
-	o := &finetuneOptions{model: modelFlags{help: "base model (.gguf from vitctl convert, a checkpoint folder or ORG/NAME); default: the embedded model"}, output: newOutputFlags("text", "json")}
+	o := &finetuneOptions{model: modelFlags{help: "base model: a built-in name (vitctl models), a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]; default: vit-tiny-in1k"}, output: newOutputFlags("text", "json")}
 	cmd := &cobra.Command{
 		Use:   "finetune [flags] DATA --out OUT.gguf",
 		Short: "Teach a model your own classes (training on the CPU)",

@@ -70,8 +70,11 @@ Defaults, for a few hundred to a few thousand photos: last:N and all: 6
 epochs, lr 1e-4; head: 10 epochs, lr 1e-2; AdamW (weight decay 0.05 on the
 matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 0.1 (the recipe measured on flowers5 in docs/finetune.md). The best epoch by
-validation accuracy is kept: OUT is written after each epoch that improves
-it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
+validation accuracy is kept, a tie going to the lower validation loss: OUT
+is written after each epoch that improves on the best so far (a higher
+accuracy, or the same with a lower loss; without a validation set after
+every epoch, so the last is kept), and an interrupt (Ctrl-C) leaves the
+best model so far. OUT.ckpt holds
 the last epoch's state for --resume; a run without --resume does not
 replace that of a run with epochs left.`,
 		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
@@ -335,8 +338,8 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
 		e := json.NewEncoder(j.s.out)
 		e.SetIndent("", "  ")
-		// An epoch's "best" says it was kept when it ended, so ties mark
-		// several: "kept_epoch" is the one the model file holds.
+		// An epoch's "best" says it was kept when it ended, so several
+		// are: "kept_epoch" is the one the model file holds.
 		var kept *int
 		if j.best != nil {
 			kept = &j.best.Epoch

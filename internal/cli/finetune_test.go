@@ -391,6 +391,7 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
     "epoch": 2,
     "train_loss": `},
 		{[]string{"--resume", "-o", "json"}, `"val_accuracy": null,
+    "val_loss": null,
     "best": true
   },
   "epochs": [`},
@@ -963,5 +964,30 @@ func TestFinetuneLooseImages(t *testing.T) {
 	want := "vitctl: warning: " + data + `: left out 1 image outside the class folders ("boot.png"): it has no class; move it into ` + filepath.Join(data, "CLASS") + "\n"
 	if code != 0 || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+}
+
+// TestFinetuneKeptText: an epoch line says "(best, saved)" only of an
+// epoch with a higher validation accuracy, the tie of one with a lower
+// loss, "(saved)" without a validation set, and nothing of an epoch not
+// kept (it said "(best, saved)" of every tie).
+func TestFinetuneKeptText(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	prev := &train.EpochInfo{Epoch: 2, ValAcc: f(0.5), ValLoss: f(1)}
+	for _, tc := range []struct {
+		name string
+		e    train.EpochInfo
+		best *train.EpochInfo
+		want string
+	}{
+		{"first", train.EpochInfo{Epoch: 1, ValAcc: f(0.5), ValLoss: f(1), Best: true}, nil, " (best, saved)"},
+		{"higher accuracy", train.EpochInfo{Epoch: 3, ValAcc: f(0.75), ValLoss: f(2), Best: true}, prev, " (best, saved)"},
+		{"tie, lower loss", train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(0.5), Best: true}, prev, " (best: the top-1 of epoch 2, with a lower val loss; saved)"},
+		{"tie, higher loss", train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(2)}, prev, ""},
+		{"no validation set", train.EpochInfo{Epoch: 3, Best: true}, &train.EpochInfo{Epoch: 2, Best: true}, " (saved)"},
+	} {
+		if got := keptText(tc.e, tc.best); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

@@ -520,21 +520,52 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 	return tr, val, kept
 }
 
-// Shared counts the examples of o whose image is also one of d's (the
-// same path, however written): a validation set that shares the training
-// set's images measures how well they were learnt, not new photos.
+// Shared counts the examples of o whose image is also one of d's: the
+// same path, however written, or the same file under another name (a
+// symbolic or hard link; it compared paths alone, and missed a --val
+// folder of links to the training images). A validation set that shares
+// the training set's images measures how well they were learnt, not new
+// photos.
 func (d *Dataset) Shared(o *Dataset) int {
-	seen := make(map[string]bool, len(d.Examples))
+	paths := make(map[string]bool, len(d.Examples))
+	files := make(map[fileKey][]fs.FileInfo, len(d.Examples))
 	for _, e := range d.Examples {
-		seen[absPath(e.Path)] = true
+		paths[absPath(e.Path)] = true
+		if fi, err := os.Stat(e.Path); err == nil {
+			k := keyOf(fi)
+			files[k] = append(files[k], fi)
+		}
 	}
 	n := 0
 	for _, e := range o.Examples {
-		if seen[absPath(e.Path)] {
+		if paths[absPath(e.Path)] || sameFileIn(e.Path, files) {
 			n++
 		}
 	}
 	return n
+}
+
+// fileKey narrows the files os.SameFile compares a file with to those of
+// its size and modification time: the same file has the same.
+type fileKey struct {
+	size int64
+	mod  int64
+}
+
+func keyOf(fi fs.FileInfo) fileKey { return fileKey{fi.Size(), fi.ModTime().UnixNano()} }
+
+// sameFileIn says whether the file at path (links followed) is one of files.
+func sameFileIn(path string, files map[fileKey][]fs.FileInfo) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, f := range files[keyOf(fi)] {
+		if os.SameFile(fi, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // absPath is p made absolute and clean, or p cleaned where the working

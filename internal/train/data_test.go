@@ -375,3 +375,51 @@ func TestShared(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedFiles counts the validation images that are training images
+// under another name: a symbolic link or a hard link to one (a --val
+// folder of links was not caught); a copy is another file.
+func TestSharedFiles(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := mk("data/a/1.jpg", "one"), mk("data/a/2.jpg", "two")
+	other := mk("val/a/3.jpg", "one") // the same bytes, another file
+	os.MkdirAll(filepath.Join(dir, "links/a"), 0o755)
+	sym, hard := filepath.Join(dir, "links/a/x.jpg"), filepath.Join(dir, "links/a/y.jpg")
+	if err := os.Symlink(a, sym); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Link(b, hard); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	ds := func(paths ...string) *Dataset {
+		d := &Dataset{Labels: []string{"a"}}
+		for _, p := range paths {
+			d.Examples = append(d.Examples, Example{Path: p})
+		}
+		return d
+	}
+	tr := ds(a, b)
+	for _, tc := range []struct {
+		name string
+		val  *Dataset
+		want int
+	}{
+		{"symbolic link", ds(sym, other), 1},
+		{"hard link", ds(hard), 1},
+		{"both", ds(sym, hard), 2},
+		{"a copy", ds(other), 0},
+		{"missing", ds(filepath.Join(dir, "val/a/gone.jpg")), 0},
+	} {
+		if got := tr.Shared(tc.val); got != tc.want {
+			t.Errorf("%s: %d shared, want %d", tc.name, got, tc.want)
+		}
+	}
+}

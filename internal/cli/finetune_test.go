@@ -698,10 +698,10 @@ func TestFinetuneClassNotes(t *testing.T) {
 	}{
 		{data, []string{"--val-split", "0"}, 30, []string{few(data, "bags", 3, ": give it 10 or more"), few(data, "shoes", 9, ": give it 10 or more")}},
 		{data, nil, 24, []string{few(data, "bags", 3, ": give it 10 or more"),
-			few(data, "shoes", 9, ", and none held out for validation: give it 10 or more; the validation accuracy leaves the class out")}},
+			few(data, "shoes", 9, ", and too few for --val-split 0.2 to hold one out for sure (1.8 on average; this split held out none; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out")}},
 		// Seed 2 holds the bag out: Python's split trains on 23 images, no bag among them.
 		{one, []string{"--seed", "2"}, 24, []string{
-			fmt.Sprintf("vitctl: note: class \"bags\": only 1 image (%s), too few to learn it well, and none held out for validation: give it 10 or more; the validation accuracy leaves the class out\n", filepath.Join(one, "bags")),
+			fmt.Sprintf("vitctl: note: class \"bags\": only 1 image (%s), too few to learn it well, and too few to hold any out for validation (--val-split 0.2 would hold it out and leave none to learn it from, so it stays for training; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out\n", filepath.Join(one, "bags")),
 			few(one, "shoes", 9, ": give it 10 or more")}},
 	} {
 		out := filepath.Join(t.TempDir(), "n.gguf")
@@ -748,6 +748,11 @@ func TestNoteClasses(t *testing.T) {
 			`vitctl: note: class "b": --val-split 0.2 held out none of its 20 images (--val DIR chooses them); the validation accuracy leaves the class out` + "\n"},
 		{"kept", ds(10, 20, 30), ds(2, 0, 6), split.splitUnvalidated([]int{1}),
 			`vitctl: note: class "b": --val-split 0.2 would hold out all its 20 images and leave none to learn it from: they all stay for training; the validation accuracy leaves the class out` + "\n"},
+		// A small class: why none is held out, and what to do.
+		{"few, none held out", ds(10, 3, 30), ds(2, 0, 6), split.splitUnvalidated(nil),
+			`vitctl: note: class "b": only 3 images (in l.csv), too few to learn it well, and too few for --val-split 0.2 to hold one out for sure (0.6 on average; this split held out none; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out` + "\n"},
+		{"few, kept", ds(10, 2, 30), ds(2, 0, 6), split.splitUnvalidated([]int{1}),
+			`vitctl: note: class "b": only 2 images (in l.csv), too few to learn it well, and too few to hold any out for validation (--val-split 0.2 would hold both out and leave none to learn it from, so they stay for training; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out` + "\n"},
 		{"--val", ds(10, 20, 1), ds(2, 4, 0), val.valUnvalidated,
 			`vitctl: note: class "c": only 1 image (in l.csv), too few to learn it well, and --val v has none: give it 10 or more; the validation accuracy leaves the class out` + "\n"},
 	} {

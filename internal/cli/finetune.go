@@ -278,7 +278,7 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
-	warnLeftOut(errw, data, all, "not a class")
+	warnLeftOut(errw, data, all, func(string) string { return "not a class" })
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
@@ -290,7 +290,8 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
 		}
-		warnLeftOut(errw, o.val, val, "nothing of that class validated")
+		warnLeftOut(errw, o.val, val, emptyWhy(all.Labels, "nothing of that class validated",
+			"a folder in --val that is not one of the training classes ("+train.QuoteSome(all.Labels, 8)+")"))
 		noteClasses(notes, data, all, val, o.valUnvalidated)
 		noteShared(notes, o.val, all.Shared(val), len(val.Examples))
 		return all, val, nil
@@ -308,14 +309,14 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 }
 
 // warnLeftOut names each class folder of d (read from path) without an
-// image, and what that means (why), on errw: a class that silently went
+// image, and what that means (why of the folder), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
 // counts, and images beside the class folders, which have no class
 // (ImageFolder leaves them out too, but said nothing).
-func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
+func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir string) string) {
 	for _, dir := range d.Empty {
-		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why(dir))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))
@@ -327,6 +328,22 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 	}
 	if u := &d.Undecodable; u.Files > 0 {
 		fmt.Fprintf(errw, "vitctl: warning: %s: left out %s: %s\n", path, u, convertAdvice(u))
+	}
+}
+
+// emptyWhy is warnLeftOut's why for a set read against labels: of an empty
+// folder named after one of them (letter case aside, as train.Open
+// matches), class; of another, other, which says what the folder is not
+// (an empty folder in --val that was no class of DATA was said to leave
+// "nothing of that class validated", as if it were one).
+func emptyWhy(labels []string, class, other string) func(string) string {
+	return func(dir string) string {
+		for _, l := range labels {
+			if strings.EqualFold(filepath.Base(dir), l) {
+				return class
+			}
+		}
+		return other
 	}
 }
 

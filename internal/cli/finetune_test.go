@@ -441,13 +441,16 @@ func TestFinetuneReadHistory(t *testing.T) {
 // TestFinetuneEmptyClassFolder: a class folder without images is named in
 // a warning, by finetune (DATA's: it gives no label; --val's) and eval,
 // and the run goes on; it used to be dropped without a word, the model
-// getting fewer labels than DATA has folders.
+// getting fewer labels than DATA has folders. One in --val or eval's DATA
+// that is no class is said to be none (it was said to leave "nothing of
+// that class validated").
 func TestFinetuneEmptyClassFolder(t *testing.T) {
 	base, data, val := fashionGGUF(t), fashionTree(t), fashionTree(t)
 	os.Mkdir(filepath.Join(data, "tulip"), 0o755)
 	os.Mkdir(filepath.Join(data, ".thumbnails"), 0o755) // hidden: no class, no warning
 	os.RemoveAll(filepath.Join(val, "shoes"))
 	os.Mkdir(filepath.Join(val, "shoes"), 0o755)
+	os.Mkdir(filepath.Join(val, "hats"), 0o755) // no class of DATA, nor of the model
 	out := filepath.Join(t.TempDir(), "ft.gguf")
 	for _, tc := range []struct {
 		args, want []string
@@ -455,9 +458,11 @@ func TestFinetuneEmptyClassFolder(t *testing.T) {
 		{[]string{"finetune", data, "-m", base, "--out", out, "--val", val, "--train", "head", "--epochs", "1", "--threads", "2"}, []string{
 			"vitctl: warning: " + filepath.Join(data, "tulip") + ": no images; not a class\n",
 			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class validated\n",
+			"vitctl: warning: " + filepath.Join(val, "hats") + `: no images; a folder in --val that is not one of the training classes ("bags", "clothes", "shoes")` + "\n",
 		}},
 		{[]string{"eval", "-m", out, val, "--threads", "2"}, []string{
 			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class measured\n",
+			"vitctl: warning: " + filepath.Join(val, "hats") + ": no images; a folder in DATA that is not one of the model's labels\n",
 		}},
 	} {
 		code, _, errs := run(t, "", tc.args...)

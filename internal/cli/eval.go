@@ -129,7 +129,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
 			failed++
-			bar.message(r.err.Error())
+			bar.message(ds.Examples[i].Err(r.err).Error())
 		} else {
 			truth = append(truth, ds.Examples[i].Label)
 			logits = append(logits, r.logits)

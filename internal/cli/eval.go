@@ -90,7 +90,8 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
-	warnLeftOut(s.err, data, ds, "nothing of that class measured")
+	warnLeftOut(s.err, data, ds, emptyWhy(m.Config.Labels, "nothing of that class measured",
+		"a folder in DATA that is not one of the model's labels"))
 	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
 		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}
@@ -128,7 +129,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
 			failed++
-			bar.message(r.err.Error())
+			bar.message(ds.Examples[i].Err(r.err).Error())
 		} else {
 			truth = append(truth, ds.Examples[i].Label)
 			logits = append(logits, r.logits)

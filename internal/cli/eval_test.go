@@ -144,9 +144,10 @@ func TestEvalManyClasses(t *testing.T) {
 }
 
 // TestEvalSkipsUnreadable: images that cannot be read are reported by
-// path and skipped, the others scored, exit 1, as eval's help says; a
-// missing or broken file stopped the run with "inference: image has 0
-// values, want 150528".
+// path, after the list file and line that name them, and skipped, the
+// others scored, exit 1, as eval's help says; a missing or broken file
+// stopped the run with "inference: image has 0 values, want 150528", and
+// then was named by its path alone.
 func TestEvalSkipsUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	boot := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
@@ -159,10 +160,10 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644)
 	for _, tc := range []struct {
 		name, list string
-		bad        []string
+		bad        []string // line:path and what is wrong
 	}{
-		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"missing.png: no such file or directory"}},
-		{"truncated and empty", "cut.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", []string{"cut.png: ", "empty.png: empty file"}},
+		{"missing", "good.png,Ankle boot\nmissing.png,Bag\n", []string{"2:missing.png: no such file or directory"}},
+		{"truncated and empty", "cut.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", []string{"1:cut.png: ", "3:empty.png: empty file"}},
 	} {
 		list := filepath.Join(dir, "l.csv")
 		os.WriteFile(list, []byte(tc.list), 0o644)
@@ -171,8 +172,9 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 			t.Errorf("%s: exit %d, want 1 with the good image scored:\n%s\n%s", tc.name, code, out, errs)
 		}
 		for _, b := range tc.bad {
-			if !strings.Contains(errs, filepath.Join(dir, b)) {
-				t.Errorf("%s: stderr %q does not report %q", tc.name, errs, b)
+			line, name, _ := strings.Cut(b, ":")
+			if want := list + ":" + line + ": " + filepath.Join(dir, name); !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr %q does not report %q", tc.name, errs, want)
 			}
 		}
 	}

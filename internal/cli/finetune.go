@@ -70,8 +70,11 @@ Defaults, for a few hundred to a few thousand photos: last:N and all: 6
 epochs, lr 1e-4; head: 10 epochs, lr 1e-2; AdamW (weight decay 0.05 on the
 matrices), batch 32, one-cycle schedule with 10 % warm-up, label smoothing
 0.1 (the recipe measured on flowers5 in docs/finetune.md). The best epoch by
-validation accuracy is kept: OUT is written after each epoch that improves
-it, so an interrupt (Ctrl-C) leaves the best model so far. OUT.ckpt holds
+validation accuracy is kept, a tie going to the lower validation loss: OUT
+is written after each epoch that improves on the best so far (a higher
+accuracy, or the same with a lower loss; without a validation set after
+every epoch, so the last is kept), and an interrupt (Ctrl-C) leaves the
+best model so far. OUT.ckpt holds
 the last epoch's state for --resume; a run without --resume does not
 replace that of a run with epochs left.`,
 		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
@@ -275,7 +278,7 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
-	warnLeftOut(errw, data, all, "not a class")
+	warnLeftOut(errw, data, all, func(string) string { return "not a class" })
 	if len(all.Labels) < 2 {
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
@@ -287,7 +290,8 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
 		}
-		warnLeftOut(errw, o.val, val, "nothing of that class validated")
+		warnLeftOut(errw, o.val, val, emptyWhy(all.Labels, "nothing of that class validated",
+			"a folder in --val that is not one of the training classes ("+train.QuoteSome(all.Labels, 8)+")"))
 		noteClasses(notes, data, all, val, o.valUnvalidated)
 		noteShared(notes, o.val, all.Shared(val), len(val.Examples))
 		return all, val, nil
@@ -305,14 +309,14 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 }
 
 // warnLeftOut names each class folder of d (read from path) without an
-// image, and what that means (why), on errw: a class that silently went
+// image, and what that means (why of the folder), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
 // counts, and images beside the class folders, which have no class
 // (ImageFolder leaves them out too, but said nothing).
-func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
+func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir string) string) {
 	for _, dir := range d.Empty {
-		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why)
+		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why(dir))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))
@@ -327,6 +331,22 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 	}
 }
 
+// emptyWhy is warnLeftOut's why for a set read against labels: of an empty
+// folder named after one of them (letter case aside, as train.Open
+// matches), class; of another, other, which says what the folder is not
+// (an empty folder in --val that was no class of DATA was said to leave
+// "nothing of that class validated", as if it were one).
+func emptyWhy(labels []string, class, other string) func(string) string {
+	return func(dir string) string {
+		for _, l := range labels {
+			if strings.EqualFold(filepath.Base(dir), l) {
+				return class
+			}
+		}
+		return other
+	}
+}
+
 // summary prints the result on stdout: in text the kept model, in JSON
 // also every epoch. The text leaves the epochs to the progress lines on
 // stderr, which show them as they end; printed again here, a terminal
@@ -335,8 +355,8 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
 		e := json.NewEncoder(j.s.out)
 		e.SetIndent("", "  ")
-		// An epoch's "best" says it was kept when it ended, so ties mark
-		// several: "kept_epoch" is the one the model file holds.
+		// An epoch's "best" says it was kept when it ended, so several
+		// are: "kept_epoch" is the one the model file holds.
 		var kept *int
 		if j.best != nil {
 			kept = &j.best.Epoch

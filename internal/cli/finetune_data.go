@@ -101,17 +101,34 @@ func (o *finetuneOptions) valUnvalidated(c, n int, few bool) string {
 
 // splitUnvalidated is noteClasses's clause for a class that --val-split
 // held out no image of: the split kept them all for training (kept), or
-// the shuffle held out none.
+// the shuffle held out none. Of a class of few images it says that they
+// are too few for the fraction, and how to validate it (it said "and none
+// held out for validation", without why).
 func (o *finetuneOptions) splitUnvalidated(kept []int) func(c, n int, few bool) string {
 	return func(c, n int, few bool) string {
 		switch {
+		case few && slices.Contains(kept, c):
+			return fmt.Sprintf("and too few to hold any out for validation (--val-split %g would hold %s out and leave none to learn it from, so %s for training; --val DIR chooses validation images)",
+				o.valSplit, allOf(n), verb(n, "it stays", "they stay"))
 		case few:
-			return "and none held out for validation"
+			return fmt.Sprintf("and too few for --val-split %g to hold one out for sure (%.2g on average; this split held out none; --val DIR chooses validation images)",
+				o.valSplit, o.valSplit*float64(n))
 		case slices.Contains(kept, c):
 			return fmt.Sprintf("--val-split %g would hold out all its %d images and leave none to learn it from: they all stay for training", o.valSplit, n)
 		}
 		return fmt.Sprintf("--val-split %g held out none of its %d images (--val DIR chooses them)", o.valSplit, n)
 	}
+}
+
+// allOf names all of n things: "it", "both" or "all of them".
+func allOf(n int) string {
+	switch n {
+	case 1:
+		return "it"
+	case 2:
+		return "both"
+	}
+	return "all of them"
 }
 
 // noteShared says on notes, before training, that n of the total images

@@ -121,7 +121,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		Epoch: func(e train.EpochInfo, p *model.Params) error {
 			j.bar.finish()
 			j.bar = &progress{w: j.s.err}
-			fmt.Fprintf(j.s.err, "vitctl: epoch %d/%d: train loss %.4f, %s%s\n", e.Epoch, j.r.Epochs, e.TrainLoss, accText(e), map[bool]string{true: " (best, saved)"}[e.Best])
+			fmt.Fprintf(j.s.err, "vitctl: epoch %d/%d: train loss %.4f, %s%s\n", e.Epoch, j.r.Epochs, e.TrainLoss, epochText(e), keptText(e, j.best))
 			if !e.Best {
 				return nil
 			}
@@ -137,6 +137,33 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		},
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// epochText is an epoch line's validation result: its accuracy and loss.
+func epochText(e train.EpochInfo) string {
+	if e.ValLoss == nil {
+		return accText(e)
+	}
+	return fmt.Sprintf("%s, val loss %.4f", accText(e), *e.ValLoss)
+}
+
+// keptText says at the end of an epoch line whether the epoch was written
+// to OUT, and why, over best, the epoch kept before it (nil: none):
+// "(best, saved)" for a higher validation accuracy, the tie for the same
+// one with a lower loss, "(saved)" without a validation set, where every
+// epoch is written and none is the best. The line said "(best, saved)" of
+// every epoch that tied the best accuracy, which help said was kept only
+// when it improved.
+func keptText(e train.EpochInfo, best *train.EpochInfo) string {
+	switch {
+	case !e.Best:
+		return ""
+	case e.ValAcc == nil:
+		return " (saved)"
+	case best != nil && best.ValAcc != nil && *best.ValAcc == *e.ValAcc:
+		return fmt.Sprintf(" (best: the top-1 of epoch %d, with a lower val loss; saved)", best.Epoch)
+	}
+	return " (best, saved)"
 }
 
 // interrupted is the error of a run stopped by a signal: in which epoch,
@@ -354,12 +381,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 		}
 	}
 	j.base.params, j.resume = ck.params, c
-	// The epoch OUT holds: the best, ties to the later, as train.Run keeps it.
-	for i := range c.History {
-		if h := c.History[i]; j.best == nil || h.ValAcc == nil || j.best.ValAcc == nil || *h.ValAcc >= *j.best.ValAcc {
-			j.best = &h
-		}
-	}
+	j.best = train.Kept(c.History) // the epoch OUT holds, as train.Run keeps it
 	return nil
 }
 

@@ -391,6 +391,7 @@ func TestFinetuneResumeNamesKeptEpoch(t *testing.T) {
     "epoch": 2,
     "train_loss": `},
 		{[]string{"--resume", "-o", "json"}, `"val_accuracy": null,
+    "val_loss": null,
     "best": true
   },
   "epochs": [`},
@@ -440,13 +441,16 @@ func TestFinetuneReadHistory(t *testing.T) {
 // TestFinetuneEmptyClassFolder: a class folder without images is named in
 // a warning, by finetune (DATA's: it gives no label; --val's) and eval,
 // and the run goes on; it used to be dropped without a word, the model
-// getting fewer labels than DATA has folders.
+// getting fewer labels than DATA has folders. One in --val or eval's DATA
+// that is no class is said to be none (it was said to leave "nothing of
+// that class validated").
 func TestFinetuneEmptyClassFolder(t *testing.T) {
 	base, data, val := fashionGGUF(t), fashionTree(t), fashionTree(t)
 	os.Mkdir(filepath.Join(data, "tulip"), 0o755)
 	os.Mkdir(filepath.Join(data, ".thumbnails"), 0o755) // hidden: no class, no warning
 	os.RemoveAll(filepath.Join(val, "shoes"))
 	os.Mkdir(filepath.Join(val, "shoes"), 0o755)
+	os.Mkdir(filepath.Join(val, "hats"), 0o755) // no class of DATA, nor of the model
 	out := filepath.Join(t.TempDir(), "ft.gguf")
 	for _, tc := range []struct {
 		args, want []string
@@ -454,9 +458,11 @@ func TestFinetuneEmptyClassFolder(t *testing.T) {
 		{[]string{"finetune", data, "-m", base, "--out", out, "--val", val, "--train", "head", "--epochs", "1", "--threads", "2"}, []string{
 			"vitctl: warning: " + filepath.Join(data, "tulip") + ": no images; not a class\n",
 			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class validated\n",
+			"vitctl: warning: " + filepath.Join(val, "hats") + `: no images; a folder in --val that is not one of the training classes ("bags", "clothes", "shoes")` + "\n",
 		}},
 		{[]string{"eval", "-m", out, val, "--threads", "2"}, []string{
 			"vitctl: warning: " + filepath.Join(val, "shoes") + ": no images; nothing of that class measured\n",
+			"vitctl: warning: " + filepath.Join(val, "hats") + ": no images; a folder in DATA that is not one of the model's labels\n",
 		}},
 	} {
 		code, _, errs := run(t, "", tc.args...)
@@ -697,10 +703,10 @@ func TestFinetuneClassNotes(t *testing.T) {
 	}{
 		{data, []string{"--val-split", "0"}, 30, []string{few(data, "bags", 3, ": give it 10 or more"), few(data, "shoes", 9, ": give it 10 or more")}},
 		{data, nil, 24, []string{few(data, "bags", 3, ": give it 10 or more"),
-			few(data, "shoes", 9, ", and none held out for validation: give it 10 or more; the validation accuracy leaves the class out")}},
+			few(data, "shoes", 9, ", and too few for --val-split 0.2 to hold one out for sure (1.8 on average; this split held out none; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out")}},
 		// Seed 2 holds the bag out: Python's split trains on 23 images, no bag among them.
 		{one, []string{"--seed", "2"}, 24, []string{
-			fmt.Sprintf("vitctl: note: class \"bags\": only 1 image (%s), too few to learn it well, and none held out for validation: give it 10 or more; the validation accuracy leaves the class out\n", filepath.Join(one, "bags")),
+			fmt.Sprintf("vitctl: note: class \"bags\": only 1 image (%s), too few to learn it well, and too few to hold any out for validation (--val-split 0.2 would hold it out and leave none to learn it from, so it stays for training; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out\n", filepath.Join(one, "bags")),
 			few(one, "shoes", 9, ": give it 10 or more")}},
 	} {
 		out := filepath.Join(t.TempDir(), "n.gguf")
@@ -747,6 +753,11 @@ func TestNoteClasses(t *testing.T) {
 			`vitctl: note: class "b": --val-split 0.2 held out none of its 20 images (--val DIR chooses them); the validation accuracy leaves the class out` + "\n"},
 		{"kept", ds(10, 20, 30), ds(2, 0, 6), split.splitUnvalidated([]int{1}),
 			`vitctl: note: class "b": --val-split 0.2 would hold out all its 20 images and leave none to learn it from: they all stay for training; the validation accuracy leaves the class out` + "\n"},
+		// A small class: why none is held out, and what to do.
+		{"few, none held out", ds(10, 3, 30), ds(2, 0, 6), split.splitUnvalidated(nil),
+			`vitctl: note: class "b": only 3 images (in l.csv), too few to learn it well, and too few for --val-split 0.2 to hold one out for sure (0.6 on average; this split held out none; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out` + "\n"},
+		{"few, kept", ds(10, 2, 30), ds(2, 0, 6), split.splitUnvalidated([]int{1}),
+			`vitctl: note: class "b": only 2 images (in l.csv), too few to learn it well, and too few to hold any out for validation (--val-split 0.2 would hold both out and leave none to learn it from, so they stay for training; --val DIR chooses validation images): give it 10 or more; the validation accuracy leaves the class out` + "\n"},
 		{"--val", ds(10, 20, 1), ds(2, 4, 0), val.valUnvalidated,
 			`vitctl: note: class "c": only 1 image (in l.csv), too few to learn it well, and --val v has none: give it 10 or more; the validation accuracy leaves the class out` + "\n"},
 	} {
@@ -963,5 +974,30 @@ func TestFinetuneLooseImages(t *testing.T) {
 	want := "vitctl: warning: " + data + `: left out 1 image outside the class folders ("boot.png"): it has no class; move it into ` + filepath.Join(data, "CLASS") + "\n"
 	if code != 0 || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+}
+
+// TestFinetuneKeptText: an epoch line says "(best, saved)" only of an
+// epoch with a higher validation accuracy, the tie of one with a lower
+// loss, "(saved)" without a validation set, and nothing of an epoch not
+// kept (it said "(best, saved)" of every tie).
+func TestFinetuneKeptText(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	prev := &train.EpochInfo{Epoch: 2, ValAcc: f(0.5), ValLoss: f(1)}
+	for _, tc := range []struct {
+		name string
+		e    train.EpochInfo
+		best *train.EpochInfo
+		want string
+	}{
+		{"first", train.EpochInfo{Epoch: 1, ValAcc: f(0.5), ValLoss: f(1), Best: true}, nil, " (best, saved)"},
+		{"higher accuracy", train.EpochInfo{Epoch: 3, ValAcc: f(0.75), ValLoss: f(2), Best: true}, prev, " (best, saved)"},
+		{"tie, lower loss", train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(0.5), Best: true}, prev, " (best: the top-1 of epoch 2, with a lower val loss; saved)"},
+		{"tie, higher loss", train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(2)}, prev, ""},
+		{"no validation set", train.EpochInfo{Epoch: 3, Best: true}, &train.EpochInfo{Epoch: 2, Best: true}, " (saved)"},
+	} {
+		if got := keptText(tc.e, tc.best); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

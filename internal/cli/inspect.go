@@ -214,7 +214,9 @@ func (o *inspectOptions) parseChoices() error {
 }
 
 // parseIndexList reads "all" or a comma-separated list of indices and
-// ranges ("0,3-5") below n, sorted and without repeats.
+// ranges ("0,3-5") below n, sorted and without repeats. A range from high
+// to low is refused saying so (it was told only "want a list like
+// 0,3,5-7", which 3-1 looks like).
 func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 	if strings.EqualFold(s, "all") {
 		out := make([]int, n)
@@ -231,8 +233,11 @@ func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 		if isRange {
 			b, errB = strconv.Atoi(hi)
 		}
-		if errA != nil || errB != nil || a > b {
+		if errA != nil || errB != nil {
 			return nil, usagef("--%s %q: want \"all\" or a list like 0,3,5-7", flag, s)
+		}
+		if a > b {
+			return nil, usagef("--%s %q: the range %d-%d runs from high to low: write %d-%d (a range runs from low to high)", flag, s, a, b, b, a)
 		}
 		if a < 0 || b >= n {
 			return nil, usagef("--%s %q: the model has %d %s, numbered 0 to %d", flag, s, n, what, n-1)

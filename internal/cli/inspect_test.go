@@ -403,6 +403,20 @@ func TestParseIndexList(t *testing.T) {
 			t.Errorf("%q accepted", s)
 		}
 	}
+	// What is wrong: a range from high to low is told to run from low to
+	// high (it was told "want a list like 0,3,5-7", which it looks like).
+	for _, tc := range []struct{ s, want string }{
+		{"3-1", `--heads "3-1": the range 3-1 runs from high to low: write 1-3 (a range runs from low to high)`},
+		{"0,2-1", `--heads "0,2-1": the range 2-1 runs from high to low: write 1-2 (a range runs from low to high)`},
+		{"a", `--heads "a": want "all" or a list like 0,3,5-7`},
+		{"1-4", `--heads "1-4": the model has 4 heads, numbered 0 to 3`},
+	} {
+		_, err := parseIndexList("heads", tc.s, 4, "heads")
+		var ue usageError
+		if err == nil || err.Error() != tc.want || !errors.As(err, &ue) {
+			t.Errorf("%q: error %v, want the usage error %q", tc.s, err, tc.want)
+		}
+	}
 }
 
 // TestPicturesOnePatch feeds the drawing code synthetic captures in which

@@ -67,7 +67,7 @@ func TestPhoneFormats(t *testing.T) {
 			"; 1 file in folders skipped for its name, a HEIC image, which vitctl cannot decode: " + hint("it") + "\n"},
 		{[]string{"embed", "-m", "fashion-vit", img, photo}, ExitFailed, fileErr},
 		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", out, photo}, ExitFailed, fileErr},
-		{[]string{"eval", "-m", "fashion-vit", list}, ExitFailed, fileErr},
+		{[]string{"eval", "-m", "fashion-vit", list}, ExitFailed, "vitctl: " + list + ":3: " + strings.TrimPrefix(fileErr, "vitctl: ")},
 		{[]string{"eval", "-m", "fashion-vit", filepath.Join(dir, "data")}, ExitOK,
 			"vitctl: warning: " + filepath.Join(dir, "data") + ": left out 2 HEIC images, which vitctl cannot decode: " + hint("them") + "\n"},
 		{[]string{"finetune", "-m", "fashion-vit", "--out", filepath.Join(dir, "ft.gguf"), filepath.Join(dir, "heic")}, ExitFailed,

@@ -64,11 +64,19 @@ var torchSuffixes = []string{".pth", ".pt", ".pth.tar", ".ckpt"}
 // Face's.
 func isTorchFile(path string) bool {
 	for _, suf := range torchSuffixes {
-		if strings.HasSuffix(path, suf) {
+		if hasSuffixFold(path, suf) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasSuffixFold says whether name ends in suf (lower case) whatever its
+// letter case: MODEL.SAFETENSORS, saved on a case-insensitive disk or by
+// a tool that shouts, is a safetensors file (it was "not a model folder
+// or a .safetensors … file").
+func hasSuffixFold(name, suf string) bool {
+	return strings.HasSuffix(strings.ToLower(name), suf)
 }
 
 // torchFile finds the one torch.save file in dir ("" when there is none),
@@ -103,7 +111,7 @@ func torchFile(dir string) (string, error) {
 func openCheckpoint(path string) (*checkpoint, error) {
 	c := &checkpoint{path: path, tensors: map[string]*tensor{}}
 	var err error
-	if strings.HasSuffix(path, ".index.json") {
+	if hasSuffixFold(path, ".index.json") {
 		err = c.addIndex(path)
 	} else {
 		err = c.addFile(path)
@@ -119,8 +127,12 @@ func (c *checkpoint) addFile(path string) error {
 	var ts []*tensor
 	var cl io.Closer
 	var note string
+	if st, err := os.Stat(path); err == nil && st.Size() == 0 {
+		// Not "too short … (truncated download?)": nothing was written.
+		return fmt.Errorf("%s: empty file (0 bytes): the download or copy wrote nothing; fetch it again", path)
+	}
 	var err error
-	if strings.HasSuffix(path, ".safetensors") {
+	if hasSuffixFold(path, ".safetensors") {
 		ts, cl, err = openSafetensors(path)
 	} else {
 		ts, cl, note, err = openPyTorch(path)

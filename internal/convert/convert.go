@@ -273,14 +273,14 @@ func locate(src string) (dir, ck string, err error) {
 		return src, ck, nil
 	}
 	for _, suf := range append([]string{".safetensors", ".bin", ".index.json"}, torchSuffixes...) {
-		if strings.HasSuffix(src, suf) {
+		if hasSuffixFold(src, suf) {
 			return filepath.Dir(src), src, nil
 		}
 	}
-	if strings.HasSuffix(strings.ToLower(src), ".gguf") {
+	if hasSuffixFold(src, ".gguf") {
 		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)
 	}
-	if strings.HasSuffix(strings.ToLower(src), ".json") {
+	if hasSuffixFold(src, ".json") {
 		return "", "", fmt.Errorf("%s: a model's settings, not its weights: give its folder, %s, which holds the checkpoint too", src, filepath.Dir(src))
 	}
 	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin, .pth, .pt, .ckpt or .index.json file", src)

@@ -460,6 +460,27 @@ func TestConvertErrors(t *testing.T) {
 	}
 }
 
+// TestSourceNameCase: a checkpoint or model file named in capitals
+// (MODEL.SAFETENSORS, M.GGUF) is the file its extension says, whatever
+// the case; MODEL.SAFETENSORS was "not a model folder or a .safetensors,
+// .bin, .pth, .pt, .ckpt or .index.json file".
+func TestSourceNameCase(t *testing.T) {
+	dir := newTiny().write(t)
+	src := filepath.Join(dir, "MODEL.SAFETENSORS")
+	if err := os.Rename(filepath.Join(dir, "model.safetensors"), src); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "M.GGUF")
+	if _, err := Convert(context.Background(), src, out, Options{DType: gguf.F32}); err != nil {
+		t.Fatalf("convert %s: %v", src, err)
+	}
+	for _, p := range []string{src, out} {
+		if _, err := Describe(p); err != nil {
+			t.Errorf("describe %s: %v", p, err)
+		}
+	}
+}
+
 func TestTruncatedSafetensors(t *testing.T) {
 	dir := newTiny().write(t)
 	p := filepath.Join(dir, "model.safetensors")

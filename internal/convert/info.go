@@ -3,7 +3,6 @@ package convert
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
@@ -23,7 +22,7 @@ type Info struct {
 // and says what it is, checking it as Convert (or the loader) would,
 // without writing anything.
 func Describe(src string) (*Info, error) {
-	if strings.HasSuffix(src, ".gguf") {
+	if hasSuffixFold(src, ".gguf") {
 		return describeModelFile(src)
 	}
 	s, err := prepare(src, "")

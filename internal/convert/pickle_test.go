@@ -137,7 +137,7 @@ func TestPyTorchArchiveErrors(t *testing.T) {
 		want string
 	}{
 		{"truncated.bin", good[:len(good)/2], "not a PyTorch zip archive"},
-		{"empty.bin", nil, "not a PyTorch zip archive"},
+		{"empty.bin", nil, "empty.bin: empty file (0 bytes)"},
 		{"nostorage.bin", buf.Bytes(), "storage data/0 is missing"},
 	} {
 		p := dir + "/" + tc.name

@@ -88,6 +88,7 @@ func TestTorchFiles(t *testing.T) {
 		{[]string{"model_best.pth.tar", "args.yaml"}, "model_best.pth.tar"},
 		{[]string{"vit.pth"}, "vit.pth"},
 		{[]string{"last.ckpt"}, "last.ckpt"},
+		{[]string{"VIT.PTH"}, "VIT.PTH"},
 		{[]string{"pytorch_model.bin", "model_best.pth.tar"}, "pytorch_model.bin"},
 		{[]string{"model_best.pth.tar", "checkpoint-9.pth.tar"}, "2 PyTorch files (checkpoint-9.pth.tar and model_best.pth.tar), and no model.safetensors nor pytorch_model.bin: give the one to convert, e.g. vitctl convert "},
 	} {
@@ -165,6 +166,10 @@ func TestSafetensorsFileErrors(t *testing.T) {
 		want string
 	}{
 		{"short.safetensors", []byte{1, 2}, "too short"},
+		// Nothing written is no truncated file: it was "too short for a
+		// safetensors file (truncated download?)".
+		{"empty.safetensors", nil, "empty.safetensors: empty file (0 bytes)"},
+		{"empty.pth", nil, "empty.pth: empty file (0 bytes)"},
 		{"huge.safetensors", binary.LittleEndian.AppendUint64(nil, 1<<60), "header length 1152921504606846976 does not fit"},
 		{"notjson.safetensors", append(binary.LittleEndian.AppendUint64(nil, 2), "xx"...), "not a JSON object"},
 	} {

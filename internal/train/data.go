@@ -27,7 +27,22 @@ import (
 type Example struct {
 	Path  string
 	Label int
+	Where string // the list file and line that name it ("labels.csv:3"); empty in a folder
 }
+
+// Err is err, of reading e's image, after the list file and line that
+// name the image, where a list does (a missing image was named by its
+// path alone, which did not say where to fix it).
+func (e Example) Err(err error) error {
+	if err == nil || e.Where == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", e.Where, err)
+}
+
+// row is one labelled path as DATA gives it; where is the list file and
+// line that name it, empty in a folder.
+type row struct{ path, label, where string }
 
 // Dataset is a list of examples and the label names, index = class id.
 type Dataset struct {
@@ -57,7 +72,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pairs [][2]string
+	var pairs []row
 	var empty, loose []string
 	var photos imageio.NoDecoderError
 	switch {
@@ -107,10 +122,10 @@ func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError
 
 // build numbers the examples' labels, by labels when not nil; folder says
 // that path is an ImageFolder tree, for the error naming labels it lacks.
-func build(path string, folder bool, pairs [][2]string, labels []string) (*Dataset, error) {
+func build(path string, folder bool, pairs []row, labels []string) (*Dataset, error) {
 	if labels == nil {
 		for _, p := range pairs {
-			labels = append(labels, p[1])
+			labels = append(labels, p.label)
 		}
 		slices.Sort(labels)
 		labels = slices.Compact(labels)
@@ -134,23 +149,23 @@ func build(path string, folder bool, pairs [][2]string, labels []string) (*Datas
 	var first string     // the first example with one
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
-		i, ok := id[p[1]]
+		i, ok := id[p.label]
 		if !ok {
-			if j, found := loose[foldLabel(p[1])]; found && j >= 0 {
+			if j, found := loose[foldLabel(p.label)]; found && j >= 0 {
 				i, ok = j, true
 			}
 		}
 		if !ok {
 			if first == "" {
-				first = p[0]
+				first = p.path
 			}
-			if !slices.Contains(unknown, p[1]) {
-				unknown = append(unknown, p[1])
+			if !slices.Contains(unknown, p.label) {
+				unknown = append(unknown, p.label)
 			}
 			continue
 		}
 		seen[i] = true
-		d.Examples = append(d.Examples, Example{Path: p[0], Label: i})
+		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
 	}
 	if len(unknown) > 0 {
 		e := &LabelError{Path: path, Folder: folder, Example: first, Unknown: unknown, Labels: labels}
@@ -288,7 +303,7 @@ func takes(path string, photos *imageio.NoDecoderError) bool {
 // class folders without an image, and the images outside the class
 // folders; it counts in photos the files passed over as images vitctl
 // cannot decode.
-func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, empty, loose []string, err error) {
+func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty, loose []string, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -329,7 +344,7 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs [][2]string, 
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			pairs = append(pairs, [2]string{f, c.Name()})
+			pairs = append(pairs, row{path: f, label: c.Name()})
 		}
 	}
 	return pairs, empty, loose, nil
@@ -346,7 +361,7 @@ func appendImage(list []string, path string, photos *imageio.NoDecoderError) []s
 // readCSV reads a CSV list: rows of path,label, or, after a header row
 // naming them (csvColumns), whichever columns the header names, other
 // columns aside.
-func readCSV(path string) ([][2]string, error) {
+func readCSV(path string) ([]row, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -354,7 +369,7 @@ func readCSV(path string) ([][2]string, error) {
 	defer f.Close()
 	r := csv.NewReader(skipBOM(f))
 	r.FieldsPerRecord = -1
-	var pairs [][2]string
+	var pairs []row
 	cols := [2]int{0, 1}
 	for line := 1; ; line++ {
 		rec, err := r.Read()
@@ -378,7 +393,7 @@ func readCSV(path string) ([][2]string, error) {
 		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		pairs = append(pairs, [2]string{relTo(path, rec[cols[0]]), rec[cols[1]]})
+		pairs = append(pairs, row{relTo(path, rec[cols[0]]), rec[cols[1]], fmt.Sprintf("%s:%d", path, line)})
 	}
 	return pairs, nil
 }
@@ -420,12 +435,12 @@ func csvColumns(rec []string) (cols [2]int, ok bool) {
 	return cols, cols[0] >= 0 && cols[1] >= 0
 }
 
-func readJSONL(path string) ([][2]string, error) {
+func readJSONL(path string) ([]row, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var pairs [][2]string
+	var pairs []row
 	for i, l := range strings.Split(strings.TrimPrefix(string(b), bom), "\n") {
 		if strings.TrimSpace(l) == "" {
 			continue
@@ -434,7 +449,7 @@ func readJSONL(path string) ([][2]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w; want {\"path\": ..., \"label\": ...}", path, i+1, err)
 		}
-		pairs = append(pairs, [2]string{relTo(path, p), label})
+		pairs = append(pairs, row{relTo(path, p), label, fmt.Sprintf("%s:%d", path, i+1)})
 	}
 	return pairs, nil
 }
@@ -520,21 +535,52 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 	return tr, val, kept
 }
 
-// Shared counts the examples of o whose image is also one of d's (the
-// same path, however written): a validation set that shares the training
-// set's images measures how well they were learnt, not new photos.
+// Shared counts the examples of o whose image is also one of d's: the
+// same path, however written, or the same file under another name (a
+// symbolic or hard link; it compared paths alone, and missed a --val
+// folder of links to the training images). A validation set that shares
+// the training set's images measures how well they were learnt, not new
+// photos.
 func (d *Dataset) Shared(o *Dataset) int {
-	seen := make(map[string]bool, len(d.Examples))
+	paths := make(map[string]bool, len(d.Examples))
+	files := make(map[fileKey][]fs.FileInfo, len(d.Examples))
 	for _, e := range d.Examples {
-		seen[absPath(e.Path)] = true
+		paths[absPath(e.Path)] = true
+		if fi, err := os.Stat(e.Path); err == nil {
+			k := keyOf(fi)
+			files[k] = append(files[k], fi)
+		}
 	}
 	n := 0
 	for _, e := range o.Examples {
-		if seen[absPath(e.Path)] {
+		if paths[absPath(e.Path)] || sameFileIn(e.Path, files) {
 			n++
 		}
 	}
 	return n
+}
+
+// fileKey narrows the files os.SameFile compares a file with to those of
+// its size and modification time: the same file has the same.
+type fileKey struct {
+	size int64
+	mod  int64
+}
+
+func keyOf(fi fs.FileInfo) fileKey { return fileKey{fi.Size(), fi.ModTime().UnixNano()} }
+
+// sameFileIn says whether the file at path (links followed) is one of files.
+func sameFileIn(path string, files map[fileKey][]fs.FileInfo) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, f := range files[keyOf(fi)] {
+		if os.SameFile(fi, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // absPath is p made absolute and clean, or p cleaned where the working

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 func TestOpenLists(t *testing.T) {
@@ -72,6 +75,49 @@ func TestOpenLists(t *testing.T) {
 	}
 	if _, err := Open(write("g.csv", "1.png,zebra\n"), []string{"cat"}); err == nil || !strings.Contains(err.Error(), `label "zebra"`) {
 		t.Errorf("unknown label: %v", err)
+	}
+}
+
+// TestExampleWhere: an example of a list knows the file and line that
+// name it (a header and blank lines counted), and an image that cannot be
+// read is reported after them, where it was by path alone; an example
+// of a folder is reported by path.
+func TestExampleWhere(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	csvList := write("a.csv", "path,label\nx/1.png,cat\n2.png,dog\n")
+	jsonList := write("b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n")
+	os.MkdirAll(filepath.Join(dir, "tree", "cat"), 0o755)
+	write("tree/cat/1.png", "not a PNG")
+	for _, tc := range []struct {
+		path  string
+		where []string
+		err   string // of the first example's image
+	}{
+		{csvList, []string{csvList + ":2", csvList + ":3"}, csvList + ":2: " + filepath.Join(dir, "x", "1.png") + ": "},
+		{jsonList, []string{jsonList + ":1", jsonList + ":3"}, jsonList + ":1: " + filepath.Join(dir, "1.png") + ": "},
+		{filepath.Join(dir, "tree"), []string{""}, filepath.Join(dir, "tree", "cat", "1.png") + ": "},
+	} {
+		d, err := Open(tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var where []string
+		for _, e := range d.Examples {
+			where = append(where, e.Where)
+		}
+		if !slices.Equal(where, tc.where) {
+			t.Errorf("%s: where %q, want %q", tc.path, where, tc.where)
+		}
+		l := &loader{pre: prep.Default(16), workers: 1}
+		b := <-l.batches(context.Background(), d.Examples[:1], 1, 0, false)
+		if len(b.failed) != 1 || !strings.HasPrefix(b.failed[0].Error(), tc.err) {
+			t.Errorf("%s: errors %v, want one starting %q", tc.path, b.failed, tc.err)
+		}
 	}
 }
 
@@ -369,6 +415,54 @@ func TestShared(t *testing.T) {
 		{"the same folder", ds("data/a/1.jpg", "data/a/2.jpg", "data/a/3.jpg"), 3},
 		{"written otherwise", ds("./data/a/1.jpg", filepath.Join(wd, "data", "a", "2.jpg"), "val/../data/a/3.jpg", "val/a/4.jpg"), 3},
 		{"none", ds(), 0},
+	} {
+		if got := tr.Shared(tc.val); got != tc.want {
+			t.Errorf("%s: %d shared, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSharedFiles counts the validation images that are training images
+// under another name: a symbolic link or a hard link to one (a --val
+// folder of links was not caught); a copy is another file.
+func TestSharedFiles(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := mk("data/a/1.jpg", "one"), mk("data/a/2.jpg", "two")
+	other := mk("val/a/3.jpg", "one") // the same bytes, another file
+	os.MkdirAll(filepath.Join(dir, "links/a"), 0o755)
+	sym, hard := filepath.Join(dir, "links/a/x.jpg"), filepath.Join(dir, "links/a/y.jpg")
+	if err := os.Symlink(a, sym); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Link(b, hard); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	ds := func(paths ...string) *Dataset {
+		d := &Dataset{Labels: []string{"a"}}
+		for _, p := range paths {
+			d.Examples = append(d.Examples, Example{Path: p})
+		}
+		return d
+	}
+	tr := ds(a, b)
+	for _, tc := range []struct {
+		name string
+		val  *Dataset
+		want int
+	}{
+		{"symbolic link", ds(sym, other), 1},
+		{"hard link", ds(hard), 1},
+		{"both", ds(sym, hard), 2},
+		{"a copy", ds(other), 0},
+		{"missing", ds(filepath.Join(dir, "val/a/gone.jpg")), 0},
 	} {
 		if got := tr.Shared(tc.val); got != tc.want {
 			t.Errorf("%s: %d shared, want %d", tc.name, got, tc.want)

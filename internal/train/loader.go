@@ -75,6 +75,7 @@ func (l *loader) batches(ctx context.Context, ex []Example, B, epoch int, aug bo
 					defer wg.Done()
 					for i := range next {
 						px[i], errs[i] = l.image(part[i], epoch, s+i, aug)
+						errs[i] = part[i].Err(errs[i])
 					}
 				}()
 			}

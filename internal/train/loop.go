@@ -59,7 +59,40 @@ type EpochInfo struct {
 	Epoch     int      `json:"epoch"` // from 1
 	TrainLoss float64  `json:"train_loss"`
 	ValAcc    *float64 `json:"val_accuracy"` // top-1; nil (null) without a validation set
-	Best      bool     `json:"best"`
+	// ValLoss is the mean cross-entropy on the validation set, without
+	// label smoothing; nil (null) without one, and in older files.
+	ValLoss *float64 `json:"val_loss"`
+	Best    bool     `json:"best"` // kept when it ended: it Improves on the epochs before
+}
+
+// Improves says whether epoch e is kept over best, the epoch kept before it
+// (nil: none): a higher validation accuracy, or the same accuracy with a
+// lower validation loss. An accuracy tie with an epoch of an older file,
+// which has no loss, goes to e, the later, as it did; so does every epoch
+// without a validation set, so the last is kept. Equal accuracy and loss
+// keep the earlier: e is no better.
+func (e EpochInfo) Improves(best *EpochInfo) bool {
+	switch {
+	case best == nil || e.ValAcc == nil || best.ValAcc == nil:
+		return true
+	case *e.ValAcc != *best.ValAcc:
+		return *e.ValAcc > *best.ValAcc
+	case e.ValLoss == nil || best.ValLoss == nil:
+		return true
+	}
+	return *e.ValLoss < *best.ValLoss
+}
+
+// Kept is the epoch of hist that a run keeps (Improves), nil when hist is
+// empty.
+func Kept(hist []EpochInfo) *EpochInfo {
+	var best *EpochInfo
+	for i := range hist {
+		if hist[i].Improves(best) {
+			best = &hist[i]
+		}
+	}
+	return best
 }
 
 // Run fine-tunes the model (cfg, p) on train, validating on val (may be
@@ -186,30 +219,24 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	perEpoch := (n + t.r.Batch - 1) / t.r.Batch
 	t.sched = t.r.schedule(perEpoch * t.r.Epochs)
 	var hist []EpochInfo
-	best, start := math.Inf(-1), 1 // the best validation accuracy so far
+	start := 1
 	if c := t.o.Resume; c != nil {
 		hist, start = slices.Clone(c.History), c.Epoch+1
-		for _, h := range hist {
-			if h.ValAcc != nil {
-				best = max(best, *h.ValAcc)
-			}
-		}
 	}
 	for e := start; e <= t.r.Epochs; e++ {
 		loss, err := t.epoch(ctx, e, perEpoch*t.r.Epochs)
 		if err != nil {
 			return hist, err
 		}
-		// Without a validation set every epoch ties and the last is kept.
-		info := EpochInfo{Epoch: e, TrainLoss: loss, Best: true}
+		info := EpochInfo{Epoch: e, TrainLoss: loss}
 		if t.val != nil {
-			acc, err := t.validate(ctx)
+			acc, vloss, err := t.validate(ctx)
 			if err != nil {
 				return hist, err
 			}
-			info.ValAcc, info.Best = &acc, acc >= best
-			best = max(best, acc)
+			info.ValAcc, info.ValLoss = &acc, &vloss
 		}
+		info.Best = info.Improves(Kept(hist))
 		hist = append(hist, info)
 		if t.o.Epoch != nil {
 			if err := t.o.Epoch(info, t.net.P); err != nil {
@@ -374,28 +401,30 @@ func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
 	return f, ctx.Err()
 }
 
-// validate is top-1 accuracy on the validation set.
-func (t *run) validate(ctx context.Context) (float64, error) {
+// validate is top-1 accuracy and the mean cross-entropy (without label
+// smoothing, as timm validates) on the validation set.
+func (t *run) validate(ctx context.Context) (acc, loss float64, err error) {
 	f := t.valFeat
 	if f == nil {
-		var err error
 		if f, err = t.extract(ctx, t.val.Examples); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+	}
+	if len(f.labels) == 0 {
+		return 0, 0, fmt.Errorf("no readable validation images")
 	}
 	D, L := t.net.Config.HiddenSize, len(t.net.Config.Labels)
 	correct := 0
 	for s := 0; s < len(f.labels); s += t.r.Batch {
 		e := min(s+t.r.Batch, len(f.labels))
 		logits := t.net.HeadForward(f.x[s*D:e*D], e-s)
+		loss += model.CrossEntropy(nil, logits, f.labels[s:e], L, 0) * float64(e-s)
 		for i, y := range f.labels[s:e] {
 			if rank(logits[i*L : (i+1)*L])[0] == y {
 				correct++
 			}
 		}
 	}
-	if len(f.labels) == 0 {
-		return 0, fmt.Errorf("no readable validation images")
-	}
-	return float64(correct) / float64(len(f.labels)), nil
+	n := float64(len(f.labels))
+	return float64(correct) / n, loss / n, nil
 }

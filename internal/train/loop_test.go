@@ -173,3 +173,72 @@ func TestRunDiverges(t *testing.T) {
 		}
 	}
 }
+
+// TestEpochImproves: an epoch is kept for a higher validation accuracy,
+// or the same with a lower loss; without a validation set, or against an
+// older file's epoch without a loss, the later epoch wins a tie.
+func TestEpochImproves(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	for _, tc := range []struct {
+		name string
+		e    EpochInfo
+		best *EpochInfo
+		want bool
+	}{
+		{"first", EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, nil, true},
+		{"higher accuracy", EpochInfo{ValAcc: f(0.75), ValLoss: f(2)}, &EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, true},
+		{"lower accuracy", EpochInfo{ValAcc: f(0.25), ValLoss: f(0.1)}, &EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, false},
+		{"tie, lower loss", EpochInfo{ValAcc: f(0.5), ValLoss: f(0.9)}, &EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, true},
+		{"tie, higher loss", EpochInfo{ValAcc: f(0.5), ValLoss: f(1.1)}, &EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, false},
+		{"tie, same loss", EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, &EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, false},
+		{"tie, older file", EpochInfo{ValAcc: f(0.5), ValLoss: f(1)}, &EpochInfo{ValAcc: f(0.5)}, true},
+		{"no validation set", EpochInfo{}, &EpochInfo{}, true},
+	} {
+		if got := tc.e.Improves(tc.best); got != tc.want {
+			t.Errorf("%s: Improves %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestRunKeepsBest: an epoch that ties the best validation accuracy with
+// a higher validation loss is not marked best (each such tie was, and OUT
+// was rewritten with it), and Kept names the epoch last marked.
+func TestRunKeepsBest(t *testing.T) {
+	cfg, p, ds := tinySetup(t)
+	r := DefaultRecipe("head")
+	r.Epochs, r.Batch, r.LR, r.Seed = 8, 4, 0.3, 5
+	hist, err := Run(context.Background(), cfg, p, ds, ds, r, Options{Threads: 1, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best *EpochInfo
+	ties := 0
+	for i, h := range hist {
+		if h.ValAcc == nil || h.ValLoss == nil {
+			t.Fatalf("epoch %d: no validation accuracy or loss", h.Epoch)
+		}
+		if best != nil && *h.ValAcc == *best.ValAcc && *h.ValLoss >= *best.ValLoss {
+			ties++
+			if h.Best {
+				t.Errorf("epoch %d: best, with the top-1 of epoch %d (%g) and a higher loss (%g ≥ %g)", h.Epoch, best.Epoch, *h.ValAcc, *h.ValLoss, *best.ValLoss)
+			}
+		}
+		if h.Best {
+			best = &hist[i]
+		}
+	}
+	if ties == 0 {
+		t.Errorf("history %s: no epoch tied the best accuracy with a higher loss: the test tests nothing", histText(hist))
+	}
+	if k := Kept(hist); k != best {
+		t.Errorf("Kept: epoch %v, want %d", k, best.Epoch)
+	}
+}
+
+func histText(hist []EpochInfo) string {
+	var b strings.Builder
+	for _, h := range hist {
+		fmt.Fprintf(&b, "\n  epoch %d: acc %g loss %g best %v", h.Epoch, *h.ValAcc, *h.ValLoss, h.Best)
+	}
+	return b.String()
+}

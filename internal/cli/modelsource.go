@@ -106,18 +106,11 @@ func trainingState(path string) bool {
 func keptModel(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
 
 // checkpointFile says whether name is named as a checkpoint's weights
-// (model.safetensors, pytorch_model.bin, a shard index, a timm training
-// checkpoint: .pth, .pt, .pth.tar, .ckpt), which convert
-// reads with the config.json beside it, and -m, which reads model files,
-// took for a GGUF file ("not a GGUF file (bad magic)").
-func checkpointFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".safetensors", ".bin", ".pt", ".pth", ".ckpt":
-		return true
-	}
-	lower := strings.ToLower(name)
-	return strings.HasSuffix(lower, ".index.json") || strings.HasSuffix(lower, ".pth.tar")
-}
+// (convert.CheckpointName: model.safetensors, pytorch_model.bin, a shard
+// index, a timm training checkpoint), which convert reads with the
+// config.json beside it, and -m, which reads model files, took for a GGUF
+// file ("not a GGUF file (bad magic)").
+func checkpointFile(name string) bool { return convert.CheckpointName(name) }
 
 // meantAsRef says whether name, no file or folder, may have been meant as
 // ORG/NAME[@REVISION]: it has an @ or a slash and does not start like a

@@ -60,6 +60,19 @@ func FindCheckpoint(dir string) (string, error) {
 // DataParallel and Lightning checkpoints.
 var torchSuffixes = []string{".pth", ".pt", ".pth.tar", ".ckpt"}
 
+// CheckpointName reports whether name is named as a checkpoint's weights,
+// in any letter case: Hugging Face's (.safetensors, .bin, a shard index
+// .index.json) or torch.save's (torchSuffixes). convert reads such a file
+// with the config.json beside it; -m, which reads model files, is told so.
+func CheckpointName(name string) bool {
+	for _, suf := range append([]string{".safetensors", ".bin", ".index.json"}, torchSuffixes...) {
+		if hasSuffixFold(name, suf) {
+			return true
+		}
+	}
+	return false
+}
+
 // isTorchFile reports a torch.save file of a name other than Hugging
 // Face's.
 func isTorchFile(path string) bool {

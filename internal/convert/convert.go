@@ -272,10 +272,8 @@ func locate(src string) (dir, ck string, err error) {
 		}
 		return src, ck, nil
 	}
-	for _, suf := range append([]string{".safetensors", ".bin", ".index.json"}, torchSuffixes...) {
-		if hasSuffixFold(src, suf) {
-			return filepath.Dir(src), src, nil
-		}
+	if CheckpointName(src) {
+		return filepath.Dir(src), src, nil
 	}
 	if hasSuffixFold(src, ".gguf") {
 		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)

@@ -591,3 +591,18 @@ func TestShardIndexErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointName: the names convert reads as a checkpoint's weights, in
+// any letter case, and names that are not.
+func TestCheckpointName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"model.safetensors": true, "MODEL.SAFETENSORS": true, "pytorch_model.bin": true,
+		"model.safetensors.index.json": true, "model_best.pth.tar": true, "x.PTH": true,
+		"x.pt": true, "last.ckpt": true, "dir/w.Pth": true,
+		"model.gguf": false, "config.json": false, "x.tar": false, "photo.jpg": false, "bin": false, "": false,
+	} {
+		if got := CheckpointName(name); got != want {
+			t.Errorf("CheckpointName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

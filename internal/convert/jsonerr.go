@@ -16,6 +16,8 @@ func jsonError(path string, data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case len(data) == 0:
+		return fmt.Errorf("%s: empty file (0 bytes): the download or copy wrote nothing; fetch it again", path)
 	case errors.As(err, &se):
 		// Offset counts the bytes read, the offending one included; at the
 		// end of the input there is no offending byte.

@@ -24,7 +24,11 @@ func valLabelsError(data, val string, le *train.LabelError) error {
 		what = fmt.Sprintf("%s %s", plural(n, "class folder"), le.Folders(8))
 		fix = fmt.Sprintf("move %s out of %s", verb(n, "that folder", "those folders"), val)
 	} else {
-		what += fmt.Sprintf(" (the first at %s)", le.Example)
+		at := le.Example
+		if le.Where != "" {
+			at = le.Where + ": " + at
+		}
+		what += fmt.Sprintf(" (the first at %s)", at)
 	}
 	lacks := ""
 	if len(le.Absent) > 0 {

@@ -669,7 +669,7 @@ func TestFinetuneValClasses(t *testing.T) {
 		{extra, fmt.Sprintf(`vitctl: --val %[1]s: class folder %[1]s/hats is not a class of DATA %[2]s %[3]s: a validation set has the training set's classes: move that folder out of %[1]s, or add that class to %[2]s`+"\n", extra, data, classes), ExitFailed},
 		{renamed, fmt.Sprintf(`vitctl: --val %[1]s: class folder %[1]s/shoe is not a class of DATA %[2]s %[3]s, and %[1]s has no image of "shoes": a validation set`, renamed, data, classes), ExitFailed},
 		{list, fmt.Sprintf(`vitctl: --val %[1]s: label "bag" (the first at %[2]s) is not a class of DATA %[3]s %[4]s, and %[1]s has no image of "bags", "clothes", "shoes": a validation set has the training set's classes: relabel or remove those images, or add that class to %[3]s`+"\n",
-			list, filepath.Join(filepath.Dir(list), "1.png"), data, classes), ExitFailed},
+			list, list+":2: "+filepath.Join(filepath.Dir(list), "1.png"), data, classes), ExitFailed},
 		{lacking, fmt.Sprintf("vitctl: note: class \"clothes\": --val %s has no image of it; the validation accuracy leaves the class out\n", lacking), ExitOK},
 	} {
 		out := filepath.Join(t.TempDir(), "v.gguf")

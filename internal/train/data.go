@@ -145,8 +145,8 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		}
 	}
 	d := &Dataset{Labels: labels}
-	var unknown []string // distinct, in the order met
-	var first string     // the first example with one
+	var unknown []string      // distinct, in the order met
+	var first, firstAt string // the first example with one, and where the list names it
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
 		i, ok := id[p.label]
@@ -157,7 +157,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		}
 		if !ok {
 			if first == "" {
-				first = p.path
+				first, firstAt = p.path, p.where
 			}
 			if !slices.Contains(unknown, p.label) {
 				unknown = append(unknown, p.label)
@@ -168,7 +168,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Unknown: unknown, Labels: labels}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -207,6 +207,7 @@ type LabelError struct {
 	Path    string   // the data set
 	Folder  bool     // an ImageFolder tree: each label is a sub-folder's name
 	Example string   // the first example with such a label
+	Where   string   // the list file and line naming Example ("labels.csv:3")
 	Unknown []string // the labels lacking, distinct, in the order met
 	Labels  []string // the labels given
 	Absent  []string // those of Labels that no example has
@@ -232,7 +233,11 @@ func (e *LabelError) Error() string {
 	if len(e.Unknown) > 1 {
 		what = fmt.Sprintf("%d labels (%s) are not among", len(e.Unknown), QuoteSome(e.Unknown, 8))
 	}
-	return fmt.Sprintf("%s: %s: %s the %s: %s", e.Path, e.Example, what, n, QuoteSome(e.Labels, 8))
+	at := e.Where
+	if at == "" {
+		at = e.Path
+	}
+	return fmt.Sprintf("%s: %s: %s the %s: %s", at, e.Example, what, n, QuoteSome(e.Labels, 8))
 }
 
 // Folders names the class folders of the unknown labels, the first n of

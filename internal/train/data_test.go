@@ -163,8 +163,8 @@ func TestOpenSameClass(t *testing.T) {
 }
 
 // TestOpenUnknownLabels: every label the given labels lack is named, with
-// the first example that has one, but only a few of the labels: a model's
-// 1000 buried the message.
+// the first example that has one, after the list file and line naming it,
+// but only a few of the labels: a model's 1000 buried the message.
 func TestOpenUnknownLabels(t *testing.T) {
 	many := make([]string, 1000)
 	for i := range many {
@@ -173,20 +173,23 @@ func TestOpenUnknownLabels(t *testing.T) {
 	for _, tc := range []struct {
 		name, list string
 		labels     []string
+		line       int    // of the first example with a label lacking
+		image      string // that example
 		want       string
 	}{
-		{"one", "1.png,cat\n2.png,zebra\n", []string{"cat"}, `2.png: label "zebra" is not one of the 1 label: "cat"`},
-		{"several", "1.png,rose\n2.png,daisy\n3.png,tulip\n4.png,rose\n", []string{"daisy", "bee"},
-			`1.png: 2 labels ("rose", "tulip") are not among the 2 labels: "daisy", "bee"`},
-		{"a model's 1000", "1.png,cat\n", many,
+		{"one", "1.png,cat\n2.png,zebra\n", []string{"cat"}, 2, "2.png", `label "zebra" is not one of the 1 label: "cat"`},
+		{"several", "1.png,rose\n2.png,daisy\n3.png,tulip\n4.png,rose\n", []string{"daisy", "bee"}, 1, "1.png",
+			`2 labels ("rose", "tulip") are not among the 2 labels: "daisy", "bee"`},
+		{"a model's 1000", "1.png,cat\n", many, 1, "1.png",
 			`label "cat" is not one of the 1000 labels: "class 0", "class 1", "class 2", "class 3", "class 4", "class 5", "class 6", "class 7", … 992 more`},
 	} {
 		p := filepath.Join(t.TempDir(), "l.csv")
 		os.WriteFile(p, []byte(tc.list), 0o644)
 		_, err := Open(p, tc.labels)
 		var le *LabelError
-		if !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "class 8") {
-			t.Errorf("%s: error %v, want a LabelError with %q", tc.name, err, tc.want)
+		want := fmt.Sprintf("%s:%d: %s: %s", p, tc.line, filepath.Join(filepath.Dir(p), tc.image), tc.want)
+		if !errors.As(err, &le) || err.Error() != want {
+			t.Errorf("%s: error\n%v\nwant a LabelError\n%s", tc.name, err, want)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func TestEnumFlags(t *testing.T) {
 // TestFlagHelp: every flag of every command has a help line, in the house
 // style: lower case first (acronyms such as GEMM aside), no full stop.
 func TestFlagHelp(t *testing.T) {
-	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, nil)
 	for _, cmd := range root.Commands() {
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
 			u := []rune(f.Usage)

@@ -86,6 +86,29 @@ func TestFlagHelp(t *testing.T) {
 	}
 }
 
+// TestAllFilesHelp: --all-files' help names --from-file only in classify,
+// the command that has it; embed's and inspect-attention's named
+// "classify's --from-file", a flag they have not.
+func TestAllFilesHelp(t *testing.T) {
+	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, nil)
+	for _, tc := range []struct {
+		cmd, want string
+	}{
+		{"classify", "in folders and in lists of paths (- or --from-file), take every file"},
+		{"embed", "in folders and in the paths read from - (stdin), take every file"},
+		{"inspect-attention", "in folders and in the paths read from - (stdin), take every file"},
+	} {
+		cmd, _, err := root.Find([]string{tc.cmd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := cmd.Flags().Lookup("all-files")
+		if f == nil || !strings.HasPrefix(f.Usage, tc.want) {
+			t.Errorf("%s --all-files: help %q, want it to start %q", tc.cmd, f.Usage, tc.want)
+		}
+	}
+}
+
 // TestFlagValuesIgnoreCase: the named choices of other flags are taken in
 // any letter case too: --kernel (and $VITCTL_KERNEL), convert's --dtype,
 // finetune's --train and inspect-attention's --method.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/filelock"
+	"github.com/vitctl/vitctl/internal/linkpath"
 )
 
 // writeFileAtomic writes path through a temporary file beside it, renamed
@@ -51,31 +52,9 @@ func createAtomic(path string) (*atomicFile, error) {
 	if isStream(path) {
 		return createStreamTemp(path)
 	}
-	path = linkTarget(path)
+	path = linkpath.Target(path) // renamed onto, a link became a file of its own
 	removeStaleTempFiles(path)
 	return createTemp(path)
-}
-
-// linkTarget is the file that path's links lead to, there or not yet
-// (a dangling link names the file to make), or path when it is no link:
-// the file a write through path replaces, beside which its temporary
-// goes. Renamed onto, a link (results.jsonl -> runs/7/results.jsonl)
-// became a file of its own, and the file it named kept the old results.
-func linkTarget(path string) string {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		return real
-	}
-	for range 40 { // dangling: follow by hand as far as the links go
-		to, err := os.Readlink(path)
-		if err != nil {
-			return path
-		}
-		if !filepath.IsAbs(to) {
-			to = filepath.Join(filepath.Dir(path), to)
-		}
-		path = to
-	}
-	return path
 }
 
 // isStream reports whether path is no file a rename may replace: a device,
@@ -218,10 +197,12 @@ func hideTemp(err error, path string) error {
 }
 
 // tempCause finds, in an error about path's temporary file (".NAME.…"
-// beside it, as createAtomic and the gguf writer name them), the reason.
+// beside it, or beside the file its links lead to, as createAtomic and the
+// gguf writer name them), the reason.
 func tempCause(err error, path string) (error, bool) {
+	target := linkpath.Target(path) // where a link's temporary goes
 	isTemp := func(p string) bool {
-		return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
+		return isTempOf(p, path) || isTempOf(p, target)
 	}
 	var pe *fs.PathError
 	var le *os.LinkError
@@ -234,6 +215,12 @@ func tempCause(err error, path string) (error, bool) {
 	return err, false
 }
 
+// isTempOf reports whether p is a temporary file of path's (".NAME.…"
+// beside it).
+func isTempOf(p, path string) bool {
+	return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
+}
+
 // checkOutputFile checks, before any work, that path (given with flag) can
 // be written: its folder exists and takes new files, and path is not a
 // folder. Empty paths pass.
@@ -241,7 +228,7 @@ func checkOutputFile(flag, path string) error {
 	if path == "" || isStream(path) {
 		return nil
 	}
-	path = linkTarget(path) // the file written, and the folder its temporary goes in
+	path = linkpath.Target(path) // the file written, and the folder its temporary goes in
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():

@@ -92,7 +92,7 @@ func TestIsStream(t *testing.T) {
 // runs/7/results.jsonl) stays one, and the file it names, there or not
 // yet, gets the output, where the temporary file was renamed onto the
 // link: it became a file of its own and the file it named kept the old
-// results.
+// results (and, in convert and finetune, the old model).
 func TestOutThroughLink(t *testing.T) {
 	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
 	dir := t.TempDir()
@@ -109,6 +109,8 @@ func TestOutThroughLink(t *testing.T) {
 		{[]string{"classify", "-m", "fashion-vit", img}, "c.jsonl", `{"path":`},
 		{[]string{"embed", "-m", "fashion-vit", img}, "e.npy", "\x93NUMPY"},
 		{[]string{"merge", shardFile}, "m.jsonl", `{"path":`},
+		{[]string{"convert", filepath.Join(testdataDir, "models", "vit-p16-gelu")}, "v.gguf", "GGUF"},
+		{[]string{"finetune", fashionTree(t), "-m", "fashion-vit", "--epochs", "1", "--train", "head", "--val-split", "0", "--threads", "1"}, "f.gguf", "GGUF"},
 	} {
 		for _, there := range []bool{true, false} {
 			target := filepath.Join(dir, "runs", fmt.Sprintf("%d-%v-%s", i, there, tc.name))

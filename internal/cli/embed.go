@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -59,7 +60,8 @@ classifiers. PATH is taken as classify takes it.
 Without --out each image is one JSON line with its vector inline
 ("embedding", "shape"). With --out FILE.npy the vectors go to one float32
 array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
-the paths in the same order with their row ("row"), as JSONL or CSV. Failed
+the paths in the same order with their row ("row"), as JSONL or CSV, once
+the file is written (an interrupted or failed run lists none). Failed
 images are reported, get no row, and make the exit status 1. (--npy FILE,
 the earlier name of --out, still works.)`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
@@ -180,24 +182,38 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if o.npy == "" {
 		err = e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), nil)
 	} else {
-		err = writeFileAtomic(o.npy, func(f io.Writer) error {
-			st, err := npy.NewStream(f.(io.WriteSeeker), shape) // writeFileAtomic's file seeks
-			if err != nil {
-				return err
-			}
-			if err := e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), st); err != nil {
-				return err
-			}
-			return st.Finish()
-		})
+		err = e.runNpy(cmd, s, o.npy, o.output.format.val)
 	}
 	if err != nil {
-		if o.npy != "" {
-			err = noteInterrupted(err, "; "+o.npy+" is not written")
-		}
 		return err
 	}
 	return e.summarize(s, o.npy, time.Since(start))
+}
+
+// runNpy embeds into the .npy file path, written through a temporary file,
+// and lists the rows on stdout once it is in place: they are held until
+// then (a few hundred bytes an image, as merge holds its records), where
+// they were printed as the run went, and an interrupted or failed run had
+// listed the rows of a file it never wrote.
+func (e *embedding) runNpy(cmd *cobra.Command, s streams, path, format string) error {
+	var rows bytes.Buffer
+	err := writeFileAtomic(path, func(f io.Writer) error {
+		st, err := npy.NewStream(f.(io.WriteSeeker), e.shape) // writeFileAtomic's file seeks
+		if err != nil {
+			return err
+		}
+		if err := e.run(cmd, s, newEmbedWriter(format, &rows), st); err != nil {
+			return err
+		}
+		return st.Finish()
+	})
+	if err != nil {
+		return noteInterrupted(err, "; "+path+" is not written, and no row is listed")
+	}
+	if _, err := rows.WriteTo(s.out); err != nil {
+		return fmt.Errorf("writing output: %w (%s is written)", err, path)
+	}
+	return nil
 }
 
 // defaultPool is what the model's classifier pools: the class token, or

@@ -133,10 +133,12 @@ func (s *imageSizeFlags) register(f *pflag.FlagSet) {
 func (s *imageSizeFlags) validate() error { return nil }
 
 // inputFlags say which files a run reads, how big they may be and how
-// JPEGs are decoded.
+// JPEGs are decoded. fromFile, set before register, says that the command
+// also reads a --from-file list (classify), which --all-files' help names.
 type inputFlags struct {
 	recursive bool
 	allFiles  bool
+	fromFile  bool
 	decodeFlags
 }
 
@@ -147,7 +149,11 @@ func (in *inputFlags) listing() *listing {
 
 func (in *inputFlags) register(f *pflag.FlagSet) {
 	f.BoolVarP(&in.recursive, "recursive", "r", false, "descend into sub-folders of the folders given")
-	f.BoolVar(&in.allFiles, "all-files", false, "in folders and in lists of paths (-, or classify's --from-file), take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
+	lists := "the paths read from - (stdin)" // embed's help named classify's --from-file, which embed has not
+	if in.fromFile {
+		lists = "lists of paths (- or --from-file)"
+	}
+	f.BoolVar(&in.allFiles, "all-files", false, "in folders and in "+lists+", take every file and decode it by its content, not only files named .jpg, .png, .npy, …")
 	in.decodeFlags.register(f)
 }
 

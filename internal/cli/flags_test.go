@@ -69,7 +69,7 @@ func TestEnumFlags(t *testing.T) {
 // TestFlagHelp: every flag of every command has a help line, in the house
 // style: lower case first (acronyms such as GEMM aside), no full stop.
 func TestFlagHelp(t *testing.T) {
-	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, nil)
 	for _, cmd := range root.Commands() {
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
 			u := []rune(f.Usage)
@@ -83,6 +83,29 @@ func TestFlagHelp(t *testing.T) {
 				t.Errorf("%s --%s: help ends with a full stop: %q", cmd.Name(), f.Name, f.Usage)
 			}
 		})
+	}
+}
+
+// TestAllFilesHelp: --all-files' help names --from-file only in classify,
+// the command that has it; embed's and inspect-attention's named
+// "classify's --from-file", a flag they have not.
+func TestAllFilesHelp(t *testing.T) {
+	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, nil)
+	for _, tc := range []struct {
+		cmd, want string
+	}{
+		{"classify", "in folders and in lists of paths (- or --from-file), take every file"},
+		{"embed", "in folders and in the paths read from - (stdin), take every file"},
+		{"inspect-attention", "in folders and in the paths read from - (stdin), take every file"},
+	} {
+		cmd, _, err := root.Find([]string{tc.cmd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := cmd.Flags().Lookup("all-files")
+		if f == nil || !strings.HasPrefix(f.Usage, tc.want) {
+			t.Errorf("%s --all-files: help %q, want it to start %q", tc.cmd, f.Usage, tc.want)
+		}
 	}
 }
 

@@ -45,7 +45,8 @@ run it again with --resume), or the files hold no record at all. A file
 named twice, the --out file among the files, and a file that is not
 classify's records (not JSONL records, or records without "model_sha256" or
 without "top_k" or "error": a path,label list, embed's vectors), as classify
---resume refuses it, are usage errors. With the run's inputs (--inputs, -r,
+--resume refuses it, and - (merge reads files, not stdin: give a command's
+output as <(cmd)) are usage errors. With the run's inputs (--inputs, -r,
 --all-files, --from-file, as given to classify) it also checks that every
 input has a record and that no record is for another path. docs/scale.md
 shows a whole sharded run.`,
@@ -133,7 +134,11 @@ func noRecords(files []string) error {
 	return fmt.Errorf("no records found in %s: nothing to merge", andList(names))
 }
 
-// checkMergeFiles refuses a folder (the shards' results/, meant for the
+// stdinNotShard is merge's refusal of "-", which it took for a file
+// ("reading -: no such file or directory").
+const stdinNotShard = `-: merge reads the shards' files, not stdin: give the files, or a command's output as a file with process substitution (vitctl merge <(ssh host cat shard-0.jsonl) shard-1.jsonl); a file named - is ./-`
+
+// checkMergeFiles refuses "-" (stdin), a folder (the shards' results/, meant for the
 // files in it), a file named twice and --out among the files, as
 // a glob rerun after a first merge into the same folder names it
 // (results/*.jsonl with --out results/all.jsonl): each would read as every
@@ -142,6 +147,9 @@ func checkMergeFiles(files []string, out string) error {
 	seen := make([]os.FileInfo, len(files)) // nil: cannot stat, mergeFiles says why
 	outSt, _ := os.Stat(out)
 	for i, name := range files {
+		if name == "-" {
+			return usagef("%s", stdinNotShard)
+		}
 		if seen[i], _ = os.Stat(name); seen[i] == nil {
 			continue
 		}

@@ -134,7 +134,8 @@ func TestMergeNoRecords(t *testing.T) {
 // with exit status 2, no --out written and nothing on stdout (the good
 // file before the refused one included); merge took the first two. A
 // folder (results/ for results/*.jsonl) is refused so too (it was "merge:
-// reading DIR: is a folder, not a file", exit 1).
+// reading DIR: is a folder, not a file", exit 1), and so is "-": merge
+// reads files, not stdin.
 func TestMergeRefusesNotResults(t *testing.T) {
 	dir, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
 	good := filepath.Join(dir, "good.jsonl")
@@ -161,6 +162,8 @@ func TestMergeRefusesNotResults(t *testing.T) {
 		{embed, "vitctl: " + embed + ` does not hold classify results (line 1: the record for ` + img + ` has no "top_k" nor "error": `},
 		{notes, "vitctl: " + notes + ` is not a vitctl JSONL results file (its first line is not a JSON record with a "path": "some notes"); merge joins the files classify -o jsonl --out wrote` + "\n"},
 		{dir, "vitctl: " + dir + " is a folder: give the shards' files in it (" + filepath.Join(dir, "*.jsonl") + ")\n"},
+		// It was "merge: reading -: no such file or directory", exit 1.
+		{"-", "vitctl: -: merge reads the shards' files, not stdin: give the files, or a command's output as a file with process substitution (vitctl merge <(ssh host cat shard-0.jsonl) shard-1.jsonl); a file named - is ./-\n"},
 	} {
 		os.Remove(out)
 		code, _, errs := run(t, "", "merge", "--out", out, good, tc.file)

@@ -29,18 +29,21 @@ func newModelsCmd(s streams) *cobra.Command {
 	o := &modelsOptions{output: newOutputFlags("text", "json")}
 	cmd := &cobra.Command{
 		Use:   "models",
-		Short: "List the models -m accepts by name",
-		Long: `models lists the models that -m takes by name, without a path: the ones
-built into vitctl (the first, marked *, is the default), then those in
+		Short: "List the built-in models and those converted into vitctl's cache",
+		Long: `models lists the models -m takes without a model file: the ones built into
+vitctl, by name (the first, marked *, is the default), then those in
 vitctl's cache ($XDG_CACHE_HOME/vitctl), converted on first use from a
-Hugging Face repository (-m ORG/NAME) or a checkpoint folder (-m DIR). The
-conversion of a folder that is gone, or has changed since (-m DIR converts
-it again), is marked stale with the cache folder to delete; an entry whose
-model file is gone or unreadable is left out, with a note on stderr.
---notices prints the licence notices that come with the built-in models.`,
+Hugging Face repository, listed as ORG/NAME@COMMIT7 (-m takes that), or
+from a checkpoint folder, listed by the folder's path (-m DIR loads its
+conversion). The conversion of a folder that is gone, or has changed since
+(-m DIR converts it again), is marked stale with the cache folder to
+delete; an entry whose model file is gone or unreadable is left out, with
+a note on stderr. --notices prints the licence notices that come with the
+built-in models (-o json: a list of {"name", "notice"}).`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
-  vitctl models --notices`,
+  vitctl models --notices
+  vitctl models --notices -o json`,
 		Args: noArgs("it lists the built-in models; -m NAME selects one in other commands"),
 		RunE: func(*cobra.Command, []string) error { return runModels(s, o) },
 	}
@@ -147,24 +150,53 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
 }
 
 func runModels(s streams, o *modelsOptions) error {
+	asJSON := o.output.format.val == "json"
 	if o.notices {
-		for _, z := range zoo.All() {
-			if z.Notice != "" {
-				fmt.Fprintf(s.out, "==> %s <==\n%s\n", z.Name, z.Notice)
-			}
-		}
-		return nil
+		return writeNotices(s.out, asJSON)
 	}
 	entries, err := modelEntries(s.err)
 	if err != nil {
 		return err
 	}
-	if o.output.format.val == "json" {
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+	if asJSON {
+		return writeJSON(s.out, entries)
 	}
 	return writeModels(s.out, entries)
+}
+
+// noticeEntry is a built-in model's licence notice, as models --notices
+// -o json lists it; field names are stable.
+type noticeEntry struct {
+	Name   string `json:"name"`
+	Notice string `json:"notice"`
+}
+
+// writeNotices prints the licence notices of the built-in models that
+// have one, each under a "==> NAME <==" line, or as a JSON list (-o json
+// was taken, and ignored: the text came all the same).
+func writeNotices(w io.Writer, asJSON bool) error {
+	notices := []noticeEntry{}
+	for _, z := range zoo.All() {
+		if z.Notice != "" {
+			notices = append(notices, noticeEntry{Name: z.Name, Notice: z.Notice})
+		}
+	}
+	if asJSON {
+		return writeJSON(w, notices)
+	}
+	for _, n := range notices {
+		if _, err := fmt.Fprintf(w, "==> %s <==\n%s\n", n.Name, n.Notice); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // writeModels prints one row per model, the default marked with a star.

@@ -33,6 +33,13 @@ func TestModelsList(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Apache License") || !strings.Contains(out, "AugReg") {
 		t.Errorf("--notices (exit %d) lacks the Apache-2.0 notice:\n%.300s", code, out)
 	}
+	// -o json was taken and ignored: the notices came as text.
+	code, out, _ = run(t, "", "models", "--notices", "-o", "json")
+	var notices []noticeEntry
+	if err := json.Unmarshal([]byte(out), &notices); code != 0 || err != nil || len(notices) == 0 ||
+		notices[0].Name != "vit-tiny-in1k" || !strings.Contains(notices[0].Notice, "Apache License") {
+		t.Errorf("--notices -o json (exit %d): %v, %+v\n%.300s", code, err, notices, out)
+	}
 	if code, _, errs := run(t, "", "models", "-o", "csv"); code != ExitUsage || !strings.Contains(errs, "-o") {
 		t.Errorf("-o csv: exit %d, %s", code, errs)
 	}

@@ -34,6 +34,7 @@ func hubEnv(t *testing.T) *hubtest.Hub {
 	t.Setenv("HF_HUB_CACHE", "")
 	t.Setenv("HF_TOKEN", "")
 	t.Setenv("HF_HUB_OFFLINE", "")
+	t.Setenv("TRANSFORMERS_OFFLINE", "")
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, "cache"))
 	return h
 }
@@ -113,18 +114,24 @@ func TestModelFromHubErrors(t *testing.T) {
 	closed.Close() // nothing answers at its address
 	tests := []struct {
 		model, offline string
+		transformers   string // TRANSFORMERS_OFFLINE, HF_HUB_OFFLINE's alias
 		endpoint       string // HF_ENDPOINT; the test Hub when empty
 		want           []string
 	}{
-		{"org/private", "", "", []string{"-m org/private", "org/private@main: config.json", "401", "set HF_TOKEN or run huggingface-cli login"}},
-		{"org/fashion@v2", "", "", []string{"org/fashion@v2: config.json", "404", `revision "v2" not found`}},
-		{"org/other", "1", "", []string{"org/other@main: config.json", "HF_HUB_OFFLINE=1"}},
-		{"models/missing.gguf", "", "", []string{"models/missing.gguf"}},
-		{"org/fashion", "", closed.URL, []string{"org/fashion@main: config.json: cannot reach " + closed.URL,
+		{"org/private", "", "", "", []string{"-m org/private", "org/private@main: config.json", "401", "set HF_TOKEN or run huggingface-cli login"}},
+		{"org/fashion@v2", "", "", "", []string{"org/fashion@v2: config.json", "404", `revision "v2" not found`}},
+		{"org/other", "1", "", "", []string{"org/other@main: config.json", "HF_HUB_OFFLINE=1 forbids downloading"}},
+		// TRANSFORMERS_OFFLINE was not read: the run went to the Hub.
+		{"org/other", "", "1", "", []string{"org/other@main: config.json", "TRANSFORMERS_OFFLINE=1 forbids downloading"}},
+		{"org/other", "", "yes", closed.URL, []string{"org/other@main: config.json", "TRANSFORMERS_OFFLINE=yes forbids downloading"}},
+		{"org/other", "0", "1", closed.URL, []string{"cannot reach " + closed.URL}}, // HF_HUB_OFFLINE decides, as in huggingface_hub
+		{"models/missing.gguf", "", "", "", []string{"models/missing.gguf"}},
+		{"org/fashion", "", "", closed.URL, []string{"org/fashion@main: config.json: cannot reach " + closed.URL,
 			"(no network here? Bring the model: a model file from vitctl convert, or the checkpoint folder, as -m FILE or -m DIR; or point HF_ENDPOINT at a mirror)"}},
 	}
 	for _, tt := range tests {
 		t.Setenv("HF_HUB_OFFLINE", tt.offline)
+		t.Setenv("TRANSFORMERS_OFFLINE", tt.transformers)
 		t.Setenv("HF_ENDPOINT", cmp.Or(tt.endpoint, h.URL()))
 		code, out, errs := run(t, "", "classify", "-m", tt.model, img)
 		lines := strings.Split(strings.TrimSpace(errs), "\n")

@@ -87,8 +87,8 @@ func noteInterrupted(err error, note string) error {
 // errPartial reports that some inputs failed but the command finished (exit 1).
 var errPartial = errors.New("some inputs failed")
 
-// newRootCmd builds the command tree.
-func newRootCmd(s streams) *cobra.Command {
+// newRootCmd builds the command tree to run args (nil: to look at it).
+func newRootCmd(s streams, args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vitctl",
 		Short: "Run Vision Transformers (ViT, DeiT) on the CPU",
@@ -112,7 +112,8 @@ fine-tunes on your own classes, measures accuracy and speed, and draws attention
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)
-	root.SetFlagErrorFunc(flagError)
+	root.SetArgs(args)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return flagError(cmd, err, args) })
 	for _, add := range subcommands {
 		root.AddCommand(add(s))
 	}
@@ -134,8 +135,7 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
-	root := newRootCmd(streams{in: in, out: out, err: errw})
-	root.SetArgs(args)
+	root := newRootCmd(streams{in: in, out: out, err: errw}, args)
 	err := root.ExecuteContext(ctx)
 	return exitCode(ctx, err, errw)
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -119,20 +121,31 @@ func typeArgErrors(c *cobra.Command) {
 // the flag and the value first: --threads "x": want a whole number; an
 // unknown flag, long or short, gets the flags of cmd it may have meant,
 // and it and every other flag error but a bad value (a flag without its
-// value, bad syntax) where to see them all.
-func flagError(cmd *cobra.Command, err error) error {
+// value, bad syntax) where to see them all. An argument of args that is a
+// file named with a leading dash (-k.jpg, read as -k with the value .jpg)
+// gets a hint to put file names after "--".
+func flagError(cmd *cobra.Command, err error, args []string) error {
 	var unknown *pflag.NotExistError
 	if errors.As(err, &unknown) {
 		alts := similarFlags(cmd, unknown.GetSpecifiedName())
-		if unknown.GetSpecifiedShortnames() != "" { // -o in a command without one
+		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+unknown.GetSpecifiedName()) })
+		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one
 			alts = flagsStartingWith(cmd, unknown.GetSpecifiedName())
+			arg = findArg(args, func(a string) bool { return isShortFlags(a) && strings.HasSuffix(a, short) })
 		}
-		return usagef("%v%s (see %s --help)", err, didYouMean(alts), cmd.CommandPath())
+		return usagef("%v%s%s (see %s --help)", err, dashedFileHint(cmd, arg, true), didYouMean(alts), cmd.CommandPath())
 	}
 	var iv *pflag.InvalidValueError
 	if !errors.As(err, &iv) {
 		return usagef("%v (see %s --help)", err, cmd.CommandPath())
 	}
+	arg, guess := valueArg(args, iv.GetFlag(), iv.GetValue())
+	return usagef("%v%s", badValue(iv), dashedFileHint(cmd, arg, guess))
+}
+
+// badValue words a flag's value that does not parse: the flag and the
+// value first, then what it wants (--threads "x": want a whole number).
+func badValue(iv *pflag.InvalidValueError) error {
 	name := "--" + iv.GetFlag().Name
 	cause := iv.Unwrap()
 	var ne *strconv.NumError
@@ -145,7 +158,59 @@ func flagError(cmd *cobra.Command, err error) error {
 			cause = errors.New("out of range")
 		}
 	}
-	return usagef("%s %q: %v", name, iv.GetValue(), cause)
+	return fmt.Errorf("%s %q: %v", name, iv.GetValue(), cause)
+}
+
+// findArg is the first of args before "--" that match takes, or "".
+func findArg(args []string, match func(string) bool) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if match(a) {
+			return a
+		}
+	}
+	return ""
+}
+
+// isShortFlags reports whether a is one or more short flags (-k3, -rk3).
+func isShortFlags(a string) bool {
+	return len(a) > 1 && a[0] == '-' && a[1] != '-'
+}
+
+// valueArg is the argument of args that held f's bad value v: short
+// flags ending in it (-k.jpg, -rk.jpg), --name=v, or v itself, given
+// after the flag (-k -x.jpg); "" when none did. guess is false for
+// --name=v, which names the flag in full and is no file's name.
+func valueArg(args []string, f *pflag.Flag, v string) (arg string, guess bool) {
+	long := "--" + f.Name + "=" + v
+	arg = findArg(args, func(a string) bool {
+		return f.Shorthand != "" && isShortFlags(a) && strings.HasSuffix(a, f.Shorthand+v) || a == long || a == v
+	})
+	return arg, arg != long
+}
+
+// dashedFileHint is a hint for arg, an argument that starts with a dash
+// and so was read as flags, when it is a file or a folder here, or when
+// guess is set and arg is named as an image (or a .npy): a file named
+// -k.jpg is given after "--". It is "" for any other arg.
+func dashedFileHint(cmd *cobra.Command, arg string, guess bool) string {
+	if !strings.HasPrefix(arg, "-") {
+		return ""
+	}
+	how := fmt.Sprintf("put file names after -- (%s -- %s)", cmd.CommandPath(), arg)
+	if st, err := os.Stat(arg); err == nil {
+		what := "a file"
+		if st.IsDir() {
+			what = "a folder"
+		}
+		return fmt.Sprintf("; %s is %s: %s", arg, what, how)
+	}
+	if guess && namedAsInput(strings.ToLower(filepath.Ext(arg))) {
+		return fmt.Sprintf("; for a file named %s, %s", arg, how)
+	}
+	return ""
 }
 
 // similarFlags are cmd's flags (its own and inherited, hidden ones

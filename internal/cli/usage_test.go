@@ -78,7 +78,7 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 			walk(sub, append(slices.Clip(path), sub.Name()))
 		}
 	}
-	walk(newRootCmd(streams{}), nil)
+	walk(newRootCmd(streams{}, nil), nil)
 	for _, path := range paths {
 		for _, flag := range []string{"-Z", "--zzz"} {
 			name := strings.Join(append([]string{"vitctl"}, path...), " ")
@@ -148,6 +148,41 @@ func TestFlagWithoutValueHint(t *testing.T) {
 	}
 }
 
+// TestDashedFileHint: a file whose name starts with a dash (-k.jpg), given
+// before "--", is read as flags (-k with the value .jpg); the flag error
+// says so and how to give it, where it was only '--top-k ".jpg": want a
+// whole number'. A file or folder there is named as one, a name like an
+// image's as a guess; a value given in full (--top-k=a.jpg) or with no
+// dash (-k a.jpg) gets no hint, nor does an argument after "--".
+func TestDashedFileHint(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("-k.jpg", nil, 0o644)
+	os.WriteFile("-t.txt", nil, 0o644)
+	os.Mkdir("-k.d", 0o755)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-k.jpg"}, `vitctl: --top-k ".jpg": want a whole number; -k.jpg is a file: put file names after -- (vitctl classify -- -k.jpg)`},
+		{[]string{"classify", "-rk.jpg"}, `vitctl: --top-k ".jpg": want a whole number; for a file named -rk.jpg, put file names after -- (vitctl classify -- -rk.jpg)`},
+		{[]string{"classify", "-k.d"}, `vitctl: --top-k ".d": want a whole number; -k.d is a folder: put file names after -- (vitctl classify -- -k.d)`},
+		{[]string{"classify", "-k", "-x.png"}, `vitctl: --top-k "-x.png": want a whole number; for a file named -x.png, put file names after -- (vitctl classify -- -x.png)`},
+		{[]string{"classify", "-ox.webp"}, `; for a file named -ox.webp, put file names after -- (vitctl classify -- -ox.webp)`},
+		{[]string{"classify", "-t.txt"}, `vitctl: unknown shorthand flag: 't' in -t.txt; -t.txt is a file: put file names after -- (vitctl classify -- -t.txt); did you mean --threads or --top-k? (see vitctl classify --help)`},
+		{[]string{"merge", "--all.jsonl.npy"}, `vitctl: unknown flag: --all.jsonl.npy; for a file named --all.jsonl.npy, put file names after -- (vitctl merge -- --all.jsonl.npy)`},
+		{[]string{"classify", "--top-k=a.jpg"}, `vitctl: --top-k "a.jpg": want a whole number` + "\n"},
+		{[]string{"classify", "-k", "a.jpg"}, `vitctl: --top-k "a.jpg": want a whole number` + "\n"},
+		{[]string{"classify", "-k3x"}, `vitctl: --top-k "3x": want a whole number` + "\n"},
+		{[]string{"classify", "-k", "3x", "--", "-k.jpg"}, `vitctl: --top-k "3x": want a whole number` + "\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestArgErrorsNameTheCommandPath: the argument checks name a nested
 // command with its parent, and point at its help by its full path.
 func TestArgErrorsNameTheCommandPath(t *testing.T) {
@@ -186,7 +221,7 @@ func TestHelpOneDefault(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(newRootCmd(streams{}))
+	walk(newRootCmd(streams{}, nil))
 }
 
 // TestRootHelpStarts: vitctl alone says what it does first and how to

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/vitctl/vitctl/internal/filelock"
+	"github.com/vitctl/vitctl/internal/linkpath"
 )
 
 // Writer builds a GGUF file: add metadata and declare tensors, then
@@ -101,7 +102,9 @@ func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
 
 // WriteFile writes the file to a temporary file next to path, calling fill
 // once per tensor in declaration order to write exactly its Size bytes,
-// then syncs it and renames it to path. On error nothing is left behind; the
+// then syncs it and renames it to path. A path that is a symbolic link
+// stays one: the file it leads to (there or not yet) is the one written,
+// its temporary beside it. On error nothing is left behind; the
 // temporaries of a writer killed with SIGKILL are removed by the next
 // WriteFile to path (removeStaleTemps).
 // The SHA-256 of the tensor data is recorded under KeyTensorDataSHA256.
@@ -110,6 +113,7 @@ func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) e
 	if w.err != nil {
 		return w.err
 	}
+	path = linkpath.Target(path) // renamed onto, a link became a file of its own
 	removeStaleTemps(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

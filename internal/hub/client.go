@@ -24,6 +24,10 @@ type Client struct {
 	Token    string // sent as "Authorization: Bearer" to Endpoint only
 	Offline  bool   // use the cache only (HF_HUB_OFFLINE=1)
 	CacheDir string // the hub cache: models--ORG--NAME folders
+	// OfflineBy is the settings that turn Offline on, for messages
+	// ("HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=yes"), the one that
+	// decides first; empty: HF_HUB_OFFLINE=1.
+	OfflineBy []string
 
 	HTTP *http.Client
 	// MetaTimeout bounds each HEAD request; IdleTimeout bounds the wait for
@@ -39,14 +43,70 @@ type Client struct {
 
 // FromEnv returns a Client configured the way huggingface_hub configures
 // itself: HF_ENDPOINT, HF_TOKEN (else the token file huggingface-cli login
-// writes), HF_HUB_OFFLINE, and the cache folder of CacheDirFromEnv.
+// writes), HF_HUB_OFFLINE (else TRANSFORMERS_OFFLINE), and the cache
+// folder of CacheDirFromEnv.
 func FromEnv() *Client {
+	offline, by := offlineFromEnv()
 	return &Client{
-		Endpoint: strings.TrimRight(cmp.Or(os.Getenv("HF_ENDPOINT"), DefaultEndpoint), "/"),
-		Token:    tokenFromEnv(),
-		Offline:  envTrue(os.Getenv("HF_HUB_OFFLINE")),
-		CacheDir: CacheDirFromEnv(),
+		Endpoint:  strings.TrimRight(cmp.Or(os.Getenv("HF_ENDPOINT"), DefaultEndpoint), "/"),
+		Token:     tokenFromEnv(),
+		Offline:   offline,
+		OfflineBy: by,
+		CacheDir:  CacheDirFromEnv(),
 	}
+}
+
+// offlineVars are the variables that turn offline mode on, read as
+// huggingface_hub's constants read them: HF_HUB_OFFLINE, else (unset or
+// empty) TRANSFORMERS_OFFLINE, its alias, which transformers documents.
+var offlineVars = []string{"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}
+
+// offlineFromEnv reports whether offline mode is on (the first of
+// offlineVars set decides: HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=1 is
+// online), and the settings that turn it on, each of offlineVars set true,
+// for messages that say what to unset.
+func offlineFromEnv() (on bool, by []string) {
+	decided := false
+	for _, v := range offlineVars {
+		s := os.Getenv(v)
+		if s == "" {
+			continue
+		}
+		if !decided {
+			on, decided = envTrue(s), true
+		}
+		if envTrue(s) {
+			by = append(by, v+"="+s)
+		}
+	}
+	if !on {
+		return false, nil
+	}
+	return true, by
+}
+
+// OfflineSetting is the setting that turned offline mode on, for
+// messages: "HF_HUB_OFFLINE=1", or "TRANSFORMERS_OFFLINE=1" when the
+// alias was set instead.
+func (c *Client) OfflineSetting() string {
+	if len(c.OfflineBy) == 0 {
+		return "HF_HUB_OFFLINE=1"
+	}
+	return c.OfflineBy[0]
+}
+
+// OfflineVars names the variables to unset to download again:
+// "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE" or both ("HF_HUB_OFFLINE and
+// TRANSFORMERS_OFFLINE").
+func (c *Client) OfflineVars() string {
+	if len(c.OfflineBy) == 0 {
+		return "HF_HUB_OFFLINE"
+	}
+	names := make([]string, len(c.OfflineBy))
+	for i, s := range c.OfflineBy {
+		names[i], _, _ = strings.Cut(s, "=")
+	}
+	return strings.Join(names, " and ")
 }
 
 // CacheDirFromEnv is $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE (its

@@ -38,7 +38,7 @@ func TestFromEnv(t *testing.T) {
 	tokenDir := t.TempDir()
 	os.WriteFile(filepath.Join(tokenDir, "token"), []byte("hf_fromfile\n"), 0o600)
 	for _, tt := range tests {
-		for _, k := range []string{"XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HUGGINGFACE_HUB_CACHE", "ROOT"} {
+		for _, k := range []string{"XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HUGGINGFACE_HUB_CACHE", "ROOT"} {
 			v := tt.env[k]
 			if v == "TOKENDIR" {
 				v = tokenDir
@@ -52,6 +52,36 @@ func TestFromEnv(t *testing.T) {
 		}
 		if tt.cache != "" && c.CacheDir != filepath.FromSlash(cache) || c.Token != tt.token || c.Endpoint != tt.ep || c.Offline != tt.offline {
 			t.Errorf("%v: got cache %q token %q endpoint %q offline %v", tt.env, c.CacheDir, c.Token, c.Endpoint, c.Offline)
+		}
+	}
+}
+
+// TestOfflineFromEnv reads offline mode as huggingface_hub's constants do,
+// _is_true(HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE): the alias counts when
+// HF_HUB_OFFLINE is unset or empty (it was not read at all), and messages
+// name the setting in effect and every variable to unset.
+func TestOfflineFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		hub, transformers string
+		offline           bool
+		setting, unset    string
+	}{
+		{"", "", false, "HF_HUB_OFFLINE=1", "HF_HUB_OFFLINE"},
+		{"1", "", true, "HF_HUB_OFFLINE=1", "HF_HUB_OFFLINE"},
+		{"", "1", true, "TRANSFORMERS_OFFLINE=1", "TRANSFORMERS_OFFLINE"},
+		{"", "TRUE", true, "TRANSFORMERS_OFFLINE=TRUE", "TRANSFORMERS_OFFLINE"},
+		{"", "on", true, "TRANSFORMERS_OFFLINE=on", "TRANSFORMERS_OFFLINE"},
+		{"", "0", false, "HF_HUB_OFFLINE=1", "HF_HUB_OFFLINE"},
+		{"0", "1", false, "HF_HUB_OFFLINE=1", "HF_HUB_OFFLINE"}, // HF_HUB_OFFLINE decides
+		{"yes", "0", true, "HF_HUB_OFFLINE=yes", "HF_HUB_OFFLINE"},
+		{"1", "1", true, "HF_HUB_OFFLINE=1", "HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE"},
+	} {
+		t.Setenv("HF_HUB_OFFLINE", tc.hub)
+		t.Setenv("TRANSFORMERS_OFFLINE", tc.transformers)
+		c := FromEnv()
+		if c.Offline != tc.offline || c.OfflineSetting() != tc.setting || c.OfflineVars() != tc.unset {
+			t.Errorf("HF_HUB_OFFLINE=%q TRANSFORMERS_OFFLINE=%q: offline %v, %q, unset %q; want %v, %q, unset %q",
+				tc.hub, tc.transformers, c.Offline, c.OfflineSetting(), c.OfflineVars(), tc.offline, tc.setting, tc.unset)
 		}
 	}
 }

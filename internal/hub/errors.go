@@ -16,6 +16,16 @@ var (
 	ErrChecksum = errors.New("checksum mismatch")
 )
 
+// offlineError is ErrOffline worded with the setting that turned offline
+// mode on (Client.OfflineSetting): TRANSFORMERS_OFFLINE=1 was called
+// HF_HUB_OFFLINE=1.
+type offlineError string
+
+func (e offlineError) Error() string {
+	return "not in the Hugging Face cache and " + string(e) + " forbids downloading"
+}
+func (e offlineError) Is(target error) bool { return target == ErrOffline }
+
 // fileError names the repository, revision and file an error is about.
 type fileError struct {
 	ref  Ref

@@ -157,7 +157,7 @@ func noWeights(at hub.Ref) error {
 // (cachedSnapshot found them incomplete): the shards a cached index names
 // that are not there, or every checkpoint name when none is there.
 func (c *Cache) missingWeights(at hub.Ref) error {
-	hint := fmt.Sprintf("(cache: %s); download them once online (HF_HUB_OFFLINE unset), or copy them into the cache", c.Hub.CacheDir)
+	hint := fmt.Sprintf("(cache: %s); download them once online (%s unset), or copy them into the cache", c.Hub.CacheDir, c.Hub.OfflineVars())
 	for _, f := range weightFiles {
 		missing, shards, ok, err := c.missingShards(at.Repo, at.Revision, f)
 		switch {
@@ -166,14 +166,14 @@ func (c *Cache) missingWeights(at hub.Ref) error {
 		case !ok || len(shards) == 0:
 			continue
 		}
-		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and HF_HUB_OFFLINE=1 forbids downloading %s",
-			at, strings.Join(missing, ", "), len(missing), len(shards), f, hint))
+		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and %s forbids downloading %s",
+			at, strings.Join(missing, ", "), len(missing), len(shards), f, c.Hub.OfflineSetting(), hint))
 	}
 	if !slices.ContainsFunc(weightFiles, func(f string) bool { return !c.Hub.KnownMissing(at.Repo, at.Revision, f) }) {
 		return noWeights(at) // as an online run found
 	}
-	return offlineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and HF_HUB_OFFLINE=1 forbids downloading %s",
-		at, configFile, strings.Join(weightFiles, ", "), hint))
+	return offlineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and %s forbids downloading %s",
+		at, configFile, strings.Join(weightFiles, ", "), c.Hub.OfflineSetting(), hint))
 }
 
 // offlineError is an error that errors.Is takes for hub.ErrOffline, in

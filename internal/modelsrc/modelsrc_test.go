@@ -48,6 +48,7 @@ func repoFrom(t *testing.T, name, commit string, skip ...string) *hubtest.Repo {
 
 func newCache(t *testing.T, endpoint string) *Cache {
 	t.Setenv("HF_HUB_OFFLINE", "")
+	t.Setenv("TRANSFORMERS_OFFLINE", "")
 	return &Cache{
 		Dir:     t.TempDir(),
 		Hub:     &hub.Client{Endpoint: endpoint, CacheDir: t.TempDir(), Attempts: 1},
@@ -251,14 +252,24 @@ func TestOfflinePartialCache(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		cached []string
+		by     []string // Client.OfflineBy
 		want   string
 	}{
-		{"config alone", []string{"config.json"},
+		{"config alone", []string{"config.json"}, nil,
 			at + "no weights in the Hugging Face cache, only config.json (none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json), and HF_HUB_OFFLINE=1 forbids downloading"},
-		{"one shard of two", []string{"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors"},
+		{"one shard of two", []string{"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors"}, nil,
 			at + "model-00002-of-00002.safetensors, 1 of the 2 shards model.safetensors.index.json names: not in the Hugging Face cache"},
-		{"no shard", []string{"config.json", "model.safetensors.index.json"},
+		{"no shard", []string{"config.json", "model.safetensors.index.json"}, nil,
 			at + "model-00001-of-00002.safetensors, model-00002-of-00002.safetensors, 2 of the 2 shards"},
+		// The alias is named where it was set (both, when both were).
+		{"TRANSFORMERS_OFFLINE", []string{"config.json"}, []string{"TRANSFORMERS_OFFLINE=1"},
+			"and TRANSFORMERS_OFFLINE=1 forbids downloading (cache: "},
+		{"TRANSFORMERS_OFFLINE unset", []string{"config.json", "model.safetensors.index.json"}, []string{"TRANSFORMERS_OFFLINE=1"},
+			"; download them once online (TRANSFORMERS_OFFLINE unset), or copy them"},
+		{"both set", []string{"config.json"}, []string{"HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1"},
+			"and HF_HUB_OFFLINE=1 forbids downloading (cache: "},
+		{"both unset", []string{"config.json"}, []string{"HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1"},
+			"(HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE unset)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCache(t, h.URL())
@@ -267,7 +278,7 @@ func TestOfflinePartialCache(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c.Hub.Offline = true
+			c.Hub.Offline, c.Hub.OfflineBy = true, tc.by
 			_, err := c.FromHub(context.Background(), ref(t, "org/sharded"), gguf.F32)
 			if !errors.Is(err, hub.ErrOffline) || err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v\nwant %q", err, tc.want)

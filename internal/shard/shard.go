@@ -93,9 +93,18 @@ func Parse(s string, getenv func(string) string) (Spec, error) {
 	return check(Spec{i, n}, fmt.Sprintf("%q (index %d of %d)", s, i, n))
 }
 
+// check refuses a count below 1 and an index outside 0 to count-1, naming
+// that range: "--shard 2/2" of the second of two shards said only that the
+// index must be below the count.
 func check(sp Spec, what string) (Spec, error) {
-	if sp.Count < 1 || sp.Index < 0 || sp.Index >= sp.Count {
-		return Spec{}, fmt.Errorf("%s: the index must be at least 0 and below the count, which must be at least 1", what)
+	switch {
+	case sp.Count < 1:
+		return Spec{}, fmt.Errorf("%s: the count must be at least 1", what)
+	case sp.Count == 1 && sp.Index != 0:
+		return Spec{}, fmt.Errorf("%s: the index counts from 0: with 1 shard it is 0 (0/1)", what)
+	case sp.Index < 0 || sp.Index >= sp.Count:
+		return Spec{}, fmt.Errorf("%s: the index counts from 0: with %d shards it is 0 to %d (0/%d … %d/%d)",
+			what, sp.Count, sp.Count-1, sp.Count, sp.Count-1, sp.Count)
 	}
 	return sp, nil
 }

@@ -66,9 +66,13 @@ func TestParse(t *testing.T) {
 	}{
 		{"0/1", nil, Spec{0, 1}, ""},
 		{"2/3", nil, Spec{2, 3}, ""},
-		{"3/3", nil, Spec{}, "below the count"},
-		{"-1/3", nil, Spec{}, "at least 0"},
-		{"1/0", nil, Spec{}, "at least 1"},
+		// The range is named, 0-based: it said "the index must be at least 0
+		// and below the count".
+		{"3/3", nil, Spec{}, `"3/3": the index counts from 0: with 3 shards it is 0 to 2 (0/3 … 2/3)`},
+		{"2/2", nil, Spec{}, `"2/2": the index counts from 0: with 2 shards it is 0 to 1 (0/2 … 1/2)`},
+		{"-1/3", nil, Spec{}, "with 3 shards it is 0 to 2"},
+		{"1/1", nil, Spec{}, `"1/1": the index counts from 0: with 1 shard it is 0 (0/1)`},
+		{"1/0", nil, Spec{}, `"1/0": the count must be at least 1`},
 		{"1", nil, Spec{}, "want I/N"},
 		{"a/b", nil, Spec{}, "whole numbers"},
 		{"auto", map[string]string{EnvK8sIndex: "4", EnvK8sCount: "10"}, Spec{4, 10}, ""},
@@ -77,7 +81,7 @@ func TestParse(t *testing.T) {
 		{"auto/8", map[string]string{EnvK8sIndex: "4", EnvK8sCount: "10"}, Spec{}, "count is 8 by auto/8 but 10 by JOB_COMPLETION_COUNT"},
 		{"auto", map[string]string{EnvK8sIndex: "4"}, Spec{}, "count is not known"},
 		{"auto", map[string]string{EnvK8sIndex: "x", EnvK8sCount: "10"}, Spec{}, "JOB_COMPLETION_INDEX=\"x\""},
-		{"auto", map[string]string{EnvK8sIndex: "10", EnvK8sCount: "10"}, Spec{}, "below the count"},
+		{"auto", map[string]string{EnvK8sIndex: "10", EnvK8sCount: "10"}, Spec{}, `"auto" (index 10 of 10): the index counts from 0: with 10 shards it is 0 to 9`},
 		{"auto", nil, Spec{}, "neither JOB_COMPLETION_INDEX"},
 		{"auto/x", map[string]string{EnvK8sIndex: "1"}, Spec{}, "whole number"},
 		{"auto", map[string]string{EnvSlurmID: "3", EnvSlurmCount: "5", EnvSlurmMin: "0"}, Spec{3, 5}, ""},

@@ -151,7 +151,7 @@ func (f *atomicFile) commit() error {
 	defer f.unlock() // after the rename: an unlocked temporary may be removed
 	err := f.Close()
 	if err == nil {
-		err = os.Chmod(f.Name(), keptMode(f.path))
+		err = os.Chmod(f.Name(), linkpath.KeptMode(f.path))
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), f.path)
@@ -164,15 +164,6 @@ func (f *atomicFile) commit() error {
 		return hideTemp(err, f.path)
 	}
 	return nil
-}
-
-// keptMode is the permissions of the file path replaces: those of the file
-// there (results made private, 0600, stay private), else 0644.
-func keptMode(path string) fs.FileMode {
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		return st.Mode().Perm()
-	}
-	return 0o644
 }
 
 // errFolderInWay is commit's error when a folder has the output file's

@@ -61,3 +61,46 @@ func TestWriteFileThroughLink(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteFileKeepsMode: a model file written over another keeps its
+// permissions (a private one stays private, through a link too), and a new
+// one is 0644; it was 0644 whatever it replaced.
+func TestWriteFileKeepsMode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		old  os.FileMode // 0: no file there
+		link bool
+		want os.FileMode
+	}{
+		{"new", 0, false, 0o644},
+		{"private", 0o600, false, 0o600},
+		{"group", 0o640, false, 0o640},
+		{"private, through a link", 0o600, true, 0o600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "m.gguf")
+			if tc.old != 0 {
+				os.WriteFile(path, []byte("old"), tc.old)
+				os.Chmod(path, tc.old)
+			}
+			out := path
+			if tc.link {
+				out = filepath.Join(dir, "link.gguf")
+				if err := os.Symlink("m.gguf", out); err != nil {
+					t.Skip("no symbolic links here:", err)
+				}
+			}
+			w, data := sample(t)
+			if err := w.WriteFile(out, func(ti TensorInfo, dst io.Writer) error {
+				_, err := dst.Write(data[ti.Name])
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if st, err := os.Stat(path); err != nil || st.Mode().Perm() != tc.want {
+				t.Errorf("mode %v (%v), want %v", st.Mode().Perm(), err, tc.want)
+			}
+		})
+	}
+}

@@ -153,7 +153,7 @@ func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) e
 	if _, err := tmp.WriteAt([]byte(hex.EncodeToString(h.Sum(nil))), sumAt); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(linkpath.KeptMode(path)); err != nil { // a private model file stays private
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

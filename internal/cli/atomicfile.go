@@ -128,10 +128,13 @@ func inherited(path string) *os.File {
 
 // wrapWriting names path in a non-nil err.
 func wrapWriting(path string, err error) error {
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err // "write /dev/full: no space left on device" named path twice
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
 }
 
 // createTemp makes path's temporary file, ".NAME.*.tmp" beside it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -338,10 +339,19 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		// An epoch's "best" says it was kept when it ended, so ties mark
 		// several: "kept_epoch" is the one the model file holds.
 		var kept *int
+		var sha *string
 		if j.best != nil {
 			kept = &j.best.Epoch
+			s, err := modelFileSHA(j.o.out)
+			if err != nil {
+				return err
+			}
+			sha = &s
 		}
-		return e.Encode(map[string]any{"model": j.o.out, "base_model": j.base.source, "recipe": j.r.String(),
+		// model and base_model name models as classify's records do, with
+		// their model_sha256 beside them.
+		return e.Encode(map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
+			"base_model_sha256": j.base.sha, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
 			"kept_epoch": kept, "labels": j.train.Labels})
 	}
@@ -352,6 +362,21 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
 	}
 	return nil
+}
+
+// modelFileSHA is the short SHA-256 of the tensor data of the model file
+// at path, as records give it in model_sha256.
+func modelFileSHA(path string) (string, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading %s back: %w", path, err)
+	}
+	defer f.Close()
+	sum, err := f.TensorDataSHA256()
+	if err != nil {
+		return "", fmt.Errorf("reading %s back: %w", path, err)
+	}
+	return shortSHA(sum), nil
 }
 
 // curvesText says what plotCurves draws.

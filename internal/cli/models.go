@@ -46,7 +46,7 @@ model file is gone or unreadable is left out, with a note on stderr.
 	}
 	f := cmd.Flags()
 	o.output.register(f)
-	f.BoolVar(&o.notices, "notices", false, "print the licence notices of the built-in models instead")
+	f.BoolVar(&o.notices, "notices", false, "print the licence notices of the built-in models instead, as text (not with -o json)")
 	return cmd
 }
 
@@ -147,6 +147,9 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
 }
 
 func runModels(s streams, o *modelsOptions) error {
+	if o.notices && o.output.format.val == "json" { // the notices are text, which jq cannot read
+		return usagef("--notices prints the licence notices as text, and -o json lists the models: give one of them")
+	}
 	if o.notices {
 		for _, z := range zoo.All() {
 			if z.Notice != "" {

@@ -192,3 +192,25 @@ func TestModelsCacheJunk(t *testing.T) {
 		t.Errorf("exit %d, stdout\n%sstderr\n%s\nwant exit 0, the built-in models only and\n%s", code, out, errs, strings.Join(want, "\n"))
 	}
 }
+
+// TestModelsNoticesJSON: --notices with -o json is a usage error, where it
+// printed the licence texts, exit 0, to a script that asked for JSON.
+func TestModelsNoticesJSON(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--notices"}, ExitOK},
+		{[]string{"--notices", "-o", "text"}, ExitOK},
+		{[]string{"--notices", "-o", "json"}, ExitUsage},
+		{[]string{"-o", "JSON", "--notices"}, ExitUsage},
+	} {
+		code, out, errs := run(t, "", append([]string{"models"}, tc.args...)...)
+		if code != tc.code {
+			t.Errorf("models %v: exit %d, want %d: %s", tc.args, code, tc.code, errs)
+		}
+		if code == ExitUsage && (out != "" || !strings.Contains(errs, "--notices")) {
+			t.Errorf("models %v: stdout %.80q, stderr %q: want no output and an error naming --notices", tc.args, out, errs)
+		}
+	}
+}

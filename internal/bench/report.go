@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -103,6 +104,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 		rep.Rows = []Row{}
 	}
 	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false) // "R&D.gguf" as it is, for grep
 	e.SetIndent("", "  ")
 	return e.Encode(rep)
 }
@@ -111,11 +113,13 @@ func WriteJSON(w io.Writer, rep *Report) error {
 // row) in a single Write, so that output cut off between rows, by Ctrl-C
 // or a kill, holds only whole lines.
 func WriteJSONLRow(w io.Writer, r *Row) error {
-	b, err := json.Marshal(r)
-	if err != nil {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false) // "R&D.gguf" as it is, for grep
+	if err := e.Encode(r); err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

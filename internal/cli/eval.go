@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -189,7 +188,7 @@ type evalFailure struct {
 // writeReport prints the scores as text tables or one JSON object.
 func writeReport(w io.Writer, format string, j evalJSON) error {
 	if format == "json" {
-		e := json.NewEncoder(w)
+		e := newJSONEncoder(w)
 		e.SetIndent("", "  ")
 		return e.Encode(j)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -334,7 +333,7 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why string) {
 // showed each twice.
 func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
-		e := json.NewEncoder(j.s.out)
+		e := newJSONEncoder(j.s.out)
 		e.SetIndent("", "  ")
 		// An epoch's "best" says it was kept when it ended, so ties mark
 		// several: "kept_epoch" is the one the model file holds.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -163,7 +162,7 @@ func runModels(s streams, o *modelsOptions) error {
 		return err
 	}
 	if o.output.format.val == "json" {
-		enc := json.NewEncoder(s.out)
+		enc := newJSONEncoder(s.out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
 	}

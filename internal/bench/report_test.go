@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ func TestCSVAndText(t *testing.T) {
 	if err != nil || len(recs) != len(rows)+1 || !reflect.DeepEqual(recs[0], rowKeys) {
 		t.Fatalf("CSV: %d records, header %v, %v", len(recs), recs[0], err)
 	}
-	if recs[1][0] != "vit-b" || recs[1][9] != "35.1277" {
+	if recs[1][0] != "vit-b" || recs[1][9] != "35.127656448" {
 		t.Errorf("CSV first row %v", recs[1])
 	}
 	buf.Reset()
@@ -290,6 +291,43 @@ func TestChartOneValue(t *testing.T) {
 		}()
 		if _, err := png.Decode(&buf); err != nil && buf.Len() > 0 {
 			t.Errorf("%g images/s: not a PNG: %v", v, err)
+		}
+	}
+}
+
+// TestCSVMatchesJSON: every CSV cell reads back as the JSON row's value, a
+// small model's fractions of a millisecond and tiny GFLOP counts included
+// (the CSV kept 3 or 4 decimals: 0.004 for 0.0041234, 0.0108 for
+// 0.010773248).
+func TestCSVMatchesJSON(t *testing.T) {
+	small := sampleRows()[0]
+	small.GFLOPsPerImage, small.LoadSeconds = 0.010773248, 0.007515634
+	small.ImageP50ms, small.ImageP90ms, small.CPUShare = 0.0041234, 1.5e-7, 1.008334842551217
+	rows := []Row{sampleRows()[3], small}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(recs) != len(rows)+1 {
+		t.Fatalf("CSV: %d records, %v", len(recs), err)
+	}
+	for i := range rows {
+		data, _ := json.Marshal(rows[i])
+		var want map[string]any
+		json.Unmarshal(data, &want)
+		for j, name := range recs[0] {
+			cell := recs[i+1][j]
+			switch w := want[name].(type) {
+			case float64:
+				if got, err := strconv.ParseFloat(cell, 64); err != nil || got != w {
+					t.Errorf("row %d %s: CSV %q, JSON %v", i, name, cell, w)
+				}
+			case string:
+				if cell != w {
+					t.Errorf("row %d %s: CSV %q, JSON %q", i, name, cell, w)
+				}
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@
 package bytestr
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -25,7 +26,7 @@ type String string
 // UTF-8 as \udcXX.
 func (s String) MarshalJSON() ([]byte, error) {
 	if utf8.ValidString(string(s)) {
-		return json.Marshal(string(s))
+		return quote(string(s)), nil
 	}
 	var b strings.Builder
 	b.WriteByte('"')
@@ -34,13 +35,24 @@ func (s String) MarshalJSON() ([]byte, error) {
 		if r == utf8.RuneError && n == 1 {
 			b.WriteString(`\udc` + strconv.FormatUint(uint64(rest[0]), 16))
 		} else {
-			q, _ := json.Marshal(rest[:n])
+			q := quote(rest[:n])
 			b.Write(q[1 : len(q)-1])
 		}
 		rest = rest[n:]
 	}
 	b.WriteByte('"')
 	return []byte(b.String()), nil
+}
+
+// quote is s as a JSON string, its &, < and > as they are: json.Marshal
+// writes them \u0026, \u003c and \u003e for HTML, which JSON readers
+// decode but grep and awk do not match ("R&D.jpg").
+func quote(s string) []byte {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	e.Encode(s) // a string: no error
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // UnmarshalJSON reads a JSON string, each lone surrogate \udc80 … \udcff

@@ -87,3 +87,24 @@ for l in sys.stdin.read().split("\n"): sys.stdout.buffer.write(os.fsencode(json.
 		}
 	}
 }
+
+// TestNoHTMLEscapes: with an encoder that escapes no HTML (the records'),
+// &, < and > are written as they are, in UTF-8 names and others alike,
+// so that grep finds "R&D" in a JSONL file; they read back the same.
+func TestNoHTMLEscapes(t *testing.T) {
+	for _, c := range []struct{ name, json string }{
+		{"R&D<1>.png", `"R&D<1>.png"`},
+		{"R&D\xff<1>.png", `"R&D\udcff<1>.png"`},
+	} {
+		var b strings.Builder
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(String(c.name)); err != nil || b.String() != c.json+"\n" {
+			t.Errorf("%q: wrote %s (%v), want %s", c.name, b.String(), err, c.json)
+		}
+		var back String
+		if err := json.Unmarshal([]byte(b.String()), &back); err != nil || string(back) != c.name {
+			t.Errorf("%q: read back %q, %v", c.name, back, err)
+		}
+	}
+}

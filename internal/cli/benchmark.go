@@ -467,7 +467,7 @@ type benchModel struct {
 	m      *model.Model
 	h, w   int // the image size measured
 	arch   string
-	source string
+	source string // the row's model: "synthetic", or -m's name as classify's records give it
 	load   time.Duration
 }
 
@@ -475,7 +475,7 @@ type benchModel struct {
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	cfg, p, h, w := o.configOf(sh)
 	if lm := o.loaded; lm != nil {
-		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Source, lm.LoadTime}, nil
+		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Name, lm.LoadTime}, nil
 	}
 	start := time.Now()
 	names, get := bench.Synthetic(&cfg)

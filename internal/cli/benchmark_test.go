@@ -383,3 +383,23 @@ func TestBenchmarkJSONLWriteError(t *testing.T) {
 		t.Errorf("exit %d, %d rows run, stderr %q; want 1, none run past the first, and %q", code, len(errw.seen), msg.String(), want)
 	}
 }
+
+// TestBenchmarkModelName: a row's model names -m's model as classify's
+// records name it, so the two join on it: "fashion-vit" for a built-in
+// (it was "built-in model fashion-vit", a sentence), the path for a file.
+func TestBenchmarkModelName(t *testing.T) {
+	gguf := convertTestModel(t, "vit-p16-gelu")
+	for _, tc := range []struct{ m, want string }{
+		{"fashion-vit", "fashion-vit"},
+		{gguf, gguf},
+	} {
+		code, out, errs := run(t, "", "benchmark", "-m", tc.m, "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "jsonl")
+		if code != ExitOK {
+			t.Fatalf("-m %s: exit %d: %s", tc.m, code, errs)
+		}
+		var row struct{ Model string }
+		if err := json.Unmarshal([]byte(out), &row); err != nil || row.Model != tc.want {
+			t.Errorf("-m %s: model %q (%v), want %q", tc.m, row.Model, err, tc.want)
+		}
+	}
+}

@@ -326,3 +326,39 @@ func TestClassifyVerifyModel(t *testing.T) {
 		t.Fatalf("with --verify-model: exit %d: %s", code, errs)
 	}
 }
+
+// TestJSONNoHTMLEscapes: the JSON and JSONL of classify, embed and
+// inspect-attention write a path's &, < and > as they are, so grep finds
+// "R&D" in them (they were \u0026, \u003c, \u003e), and the records read
+// back to the path.
+func TestJSONNoHTMLEscapes(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "R&D<1>.png")
+	b, err := os.ReadFile(imagesDir + "/chelsea.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(img, b, 0o644)
+	for _, args := range [][]string{
+		{"classify", "-k", "1", "-o", "jsonl"},
+		{"classify", "-k", "1", "-o", "json"},
+		{"embed", "-o", "jsonl"},
+		{"inspect-attention", "-k", "1", "-o", "jsonl", "--layers", "0", "--out", filepath.Join(dir, "attn")},
+	} {
+		code, out, errs := run(t, "", append(args, "-m", "fashion-vit", img)...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var recs []struct{ Path string }
+		if err := json.Unmarshal([]byte(out), &recs); err != nil { // -o json; else one JSONL record
+			recs = make([]struct{ Path string }, 1)
+			err = json.Unmarshal([]byte(out), &recs[0])
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out)
+			}
+		}
+		if !strings.Contains(out, `R&D<1>.png`) || len(recs) != 1 || recs[0].Path != img {
+			t.Errorf("%v: path %q, want it as it is:\n%.300s", args, recs, out)
+		}
+	}
+}

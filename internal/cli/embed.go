@@ -316,7 +316,7 @@ func newEmbedWriter(format string, w io.Writer) *embedWriter {
 		c.Write([]string{"path", "model", "model_sha256", "pool", "row", "error"})
 		return &embedWriter{csv: c}
 	}
-	return &embedWriter{jsonl: json.NewEncoder(w)}
+	return &embedWriter{jsonl: newJSONEncoder(w)}
 }
 
 func (w *embedWriter) add(r embedRecord) error {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -124,11 +124,12 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	bar := newProgress(s.err, len(inputs), "evaluating")
 	var truth []int
 	var logits [][]float32
-	i, failed := 0, 0
+	failed := []evalFailure{}
+	i := 0
 	start := time.Now()
 	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
-			failed++
+			failed = append(failed, evalFailure{bytestr.String(r.path), strings.TrimPrefix(r.err.Error(), r.path+": ")})
 			bar.message(ds.Examples[i].Err(r.err).Error())
 		} else {
 			truth = append(truth, ds.Examples[i].Label)
@@ -147,7 +148,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("data %s: no readable images", data)
 	}
 	rep := train.Score(m.Config.Labels, truth, logits)
-	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA()}); err != nil {
+	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA(), failed}); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if o.plot != "" {
@@ -161,25 +162,34 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	// The summary of classify, embed and inspect-attention; the images
 	// that failed were named above, and are left out of the scores.
 	fmt.Fprintf(s.err, "evaluated %d of %s in %.2fs%s, %d failed\n",
-		len(truth), nouns(len(inputs), "image"), took.Seconds(), rate(len(truth), took), failed)
-	if failed > 0 {
+		len(truth), nouns(len(inputs), "image"), took.Seconds(), rate(len(truth), took), len(failed))
+	if len(failed) > 0 {
 		return errPartial
 	}
 	return nil
 }
 
 // evalJSON is eval's -o json object: the report, then the model it
-// measured, named as classify's records name it.
+// measured, named as classify's records name it, and the images left out
+// of the scores because they could not be used ([] when none), as
+// classify's records give a failed image: its path and the error.
 type evalJSON struct {
 	train.Report
-	Model       string `json:"model"`
-	ModelSHA256 string `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	Model       string        `json:"model"`
+	ModelSHA256 string        `json:"model_sha256"` // short SHA-256 of the model's tensor data
+	Failed      []evalFailure `json:"failed"`
+}
+
+// evalFailure is an image eval could not score.
+type evalFailure struct {
+	Path  bytestr.String `json:"path"` // the bytes of the name, not UTF-8 ones as \udcXX
+	Error string         `json:"error"`
 }
 
 // writeReport prints the scores as text tables or one JSON object.
 func writeReport(w io.Writer, format string, j evalJSON) error {
 	if format == "json" {
-		e := json.NewEncoder(w)
+		e := newJSONEncoder(w)
 		e.SetIndent("", "  ")
 		return e.Encode(j)
 	}

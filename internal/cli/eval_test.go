@@ -302,3 +302,48 @@ func TestEvalUndefinedScores(t *testing.T) {
 		t.Errorf("-o json changed:\n%s", b.String())
 	}
 }
+
+// TestEvalJSONFailed: -o json lists the images left out of the scores,
+// each as classify's records give a failed image (path, error), and []
+// when none was; the JSON said only n, so a script could not tell that
+// an image was missing, nor which.
+func TestEvalJSONFailed(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "good.png"), good, 0o644)
+	os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644)
+	for _, tc := range []struct {
+		name, list string
+		code       int
+		failed     map[string]string // path → the start of its error
+	}{
+		{"none", "good.png,Ankle boot\n", ExitOK, map[string]string{}},
+		{"missing and empty", "missing.png,Bag\ngood.png,Ankle boot\nempty.png,Bag\n", ExitFailed,
+			map[string]string{"missing.png": "no such file", "empty.png": "empty file"}},
+	} {
+		list := filepath.Join(dir, "l.csv")
+		os.WriteFile(list, []byte(tc.list), 0o644)
+		code, out, errs := run(t, "", "eval", "-m", "fashion-vit", "-o", "json", list)
+		var rep struct {
+			N      int `json:"n"`
+			Failed []struct {
+				Path  string `json:"path"`
+				Error string `json:"error"`
+			} `json:"failed"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != tc.code {
+			t.Fatalf("%s: exit %d (want %d), %v:\n%s\n%s", tc.name, code, tc.code, err, out, errs)
+		}
+		if rep.N != 1 || rep.Failed == nil || len(rep.Failed) != len(tc.failed) {
+			t.Errorf("%s: n %d, failed %+v (null: %v), want n 1 and %d failed", tc.name, rep.N, rep.Failed, rep.Failed == nil, len(tc.failed))
+		}
+		for _, f := range rep.Failed {
+			if want, ok := tc.failed[filepath.Base(f.Path)]; !ok || filepath.Dir(f.Path) != dir || !strings.HasPrefix(f.Error, want) {
+				t.Errorf("%s: failed %+v, want the path and an error starting %q", tc.name, f, want)
+			}
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -353,15 +353,24 @@ func emptyWhy(labels []string, class, other string) func(string) string {
 // showed each twice.
 func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
-		e := json.NewEncoder(j.s.out)
+		e := newJSONEncoder(j.s.out)
 		e.SetIndent("", "  ")
 		// An epoch's "best" says it was kept when it ended, so several
 		// are: "kept_epoch" is the one the model file holds.
 		var kept *int
+		var sha *string
 		if j.best != nil {
 			kept = &j.best.Epoch
+			s, err := modelFileSHA(j.o.out)
+			if err != nil {
+				return err
+			}
+			sha = &s
 		}
-		return e.Encode(map[string]any{"model": j.o.out, "base_model": j.base.source, "recipe": j.r.String(),
+		// model and base_model name models as classify's records do, with
+		// their model_sha256 beside them.
+		return e.Encode(map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
+			"base_model_sha256": j.base.sha, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
 			"kept_epoch": kept, "labels": j.train.Labels})
 	}
@@ -372,6 +381,21 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
 	}
 	return nil
+}
+
+// modelFileSHA is the short SHA-256 of the tensor data of the model file
+// at path, as records give it in model_sha256.
+func modelFileSHA(path string) (string, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading %s back: %w", path, err)
+	}
+	defer f.Close()
+	sum, err := f.TensorDataSHA256()
+	if err != nil {
+		return "", fmt.Errorf("reading %s back: %w", path, err)
+	}
+	return shortSHA(sum), nil
 }
 
 // curvesText says what plotCurves draws.

@@ -1001,3 +1001,38 @@ func TestFinetuneKeptText(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneJSONNamesModels: finetune -o json names the base and the
+// written model as classify's records do, each with its model_sha256, so
+// a script can match them (base_model was "built-in model fashion-vit",
+// and neither had a SHA-256).
+func TestFinetuneJSONNamesModels(t *testing.T) {
+	data := fashionTree(t)
+	for _, base := range []string{"fashion-vit", fashionGGUF(t)} {
+		out := filepath.Join(t.TempDir(), "ft.gguf")
+		code, stdout, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", "head",
+			"--epochs", "1", "--threads", "1", "-o", "json")
+		if code != 0 {
+			t.Fatalf("-m %s: exit %d\n%s", base, code, errs)
+		}
+		var sum struct {
+			Model           string `json:"model"`
+			ModelSHA256     string `json:"model_sha256"`
+			BaseModel       string `json:"base_model"`
+			BaseModelSHA256 string `json:"base_model_sha256"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+			t.Fatalf("-m %s: summary: %v\n%s", base, err, stdout)
+		}
+		for _, m := range []struct{ ref, name, sha string }{{base, sum.BaseModel, sum.BaseModelSHA256}, {out, sum.Model, sum.ModelSHA256}} {
+			_, rec, errs := run(t, "", "classify", "-m", m.ref, "-o", "jsonl", "-k", "1", imagesDir+"/chelsea.png")
+			var r record
+			if err := json.Unmarshal([]byte(rec), &r); err != nil {
+				t.Fatalf("classify -m %s: %v\n%s", m.ref, err, errs)
+			}
+			if m.name != r.Model || m.sha != r.ModelSHA256 {
+				t.Errorf("-m %s: summary names %q (sha256 %q), classify's records %q (%q)", base, m.name, m.sha, r.Model, r.ModelSHA256)
+			}
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +48,7 @@ built-in models (-o json: a list of {"name", "notice"}).`,
 	}
 	f := cmd.Flags()
 	o.output.register(f)
-	f.BoolVar(&o.notices, "notices", false, "print the licence notices of the built-in models instead")
+	f.BoolVar(&o.notices, "notices", false, "print the licence notices of the built-in models instead (with -o json, a list of {\"name\", \"notice\"})")
 	return cmd
 }
 
@@ -194,7 +193,7 @@ func writeNotices(w io.Writer, asJSON bool) error {
 
 // writeJSON prints v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -75,7 +75,7 @@ func newReporter(format string, w io.Writer, header string) (reporter, error) {
 	case "json":
 		return &jsonReporter{w: w, all: []record{}}, nil
 	case "jsonl":
-		return &jsonlReporter{enc: json.NewEncoder(w)}, nil
+		return &jsonlReporter{enc: newJSONEncoder(w)}, nil
 	case "csv":
 		c := csv.NewWriter(w)
 		return &csvReporter{w: c}, c.Write([]string{"path", "model", "model_sha256", "rank", "index", "label", "prob", "logit", "error"})
@@ -134,6 +134,16 @@ func textPath(path string) string {
 	return path
 }
 
+// newJSONEncoder is the encoder of every JSON that vitctl prints: it
+// writes &, < and > as they are, where encoding/json's default writes
+// them \u0026, \u003c and \u003e for HTML, and grep and awk did not find
+// "R&D.jpg" in a JSONL file (JSON readers decode either).
+func newJSONEncoder(w io.Writer) *json.Encoder {
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	return e
+}
+
 // jsonReporter prints one JSON array when the run ends.
 type jsonReporter struct {
 	w   io.Writer
@@ -143,7 +153,7 @@ type jsonReporter struct {
 func (j *jsonReporter) add(r record) error { j.all = append(j.all, r); return nil }
 
 func (j *jsonReporter) close() error {
-	enc := json.NewEncoder(j.w)
+	enc := newJSONEncoder(j.w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j.all)
 }

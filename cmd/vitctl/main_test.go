@@ -157,31 +157,57 @@ func TestInterruptedOutSays(t *testing.T) {
 			t.Errorf("%s: stat %v after the interrupt", tc.file, err)
 		}
 	}
-	// embed --out FILE.npy prints a record per image on stdout.
+	// embed --out FILE.npy lists its rows on stdout once the file is
+	// written: interrupted, it lists none. It prints nothing as it starts,
+	// so the signal goes once its temporary file is there.
 	npy := filepath.Join(out, "vecs.npy")
 	cmd := exec.Command(vitctl, "embed", "--out", npy, "--batch", "1", "--decoders", "1", "--threads", "1", dir)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(stdout)
-	for lines := 0; sc.Scan(); lines++ {
-		if lines == 0 {
-			cmd.Process.Signal(syscall.SIGINT)
-		}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	err = waitForTemp(done, out, ".vecs.npy.")
+	if err == nil {
+		cmd.Process.Signal(syscall.SIGINT)
+		err = <-done
 	}
-	want := "; " + npy + " is not written\n"
-	if err := cmd.Wait(); exitCode(err) != 130 || !strings.HasSuffix(stderr.String(), want) {
-		t.Errorf("embed: exit %d, stderr:\n%s\nwant exit 130 and %q", exitCode(err), stderr.String(), want)
+	want := "; " + npy + " is not written, and no row is listed\n"
+	if exitCode(err) != 130 || !strings.HasSuffix(stderr.String(), want) || stdout.Len() > 0 {
+		t.Errorf("embed: exit %d, %d bytes on stdout, stderr:\n%s\nwant exit 130, no row and %q", exitCode(err), stdout.Len(), stderr.String(), want)
 	}
 }
 
+// waitForTemp waits until dir holds a file whose name starts with prefix
+// (nil), or the command ends first (its Wait's error, or errEnded).
+func waitForTemp(done chan error, dir, prefix string) error {
+	for {
+		select {
+		case err := <-done:
+			if err == nil {
+				err = errEnded
+			}
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), prefix) {
+				return nil
+			}
+		}
+	}
+}
+
+var errEnded = errors.New("the command ended before its temporary file was seen")
+
 // TestClosedStdout runs embed --out into a pipe whose reader has gone, as
-// "vitctl embed --out e.npy -o csv DIR | head -1" leaves it: the run ends
-// with exit 141 and nothing on stderr, leaving no e.npy and no temporary
-// (SIGPIPE killed it, leaving .e.npy.NNN.tmp).
+// "vitctl embed --out e.npy -o csv DIR | head -1" leaves it: the rows are
+// listed once e.npy is written whole, so the run ends with e.npy in place,
+// exit 141 and nothing on stderr, and no temporary (SIGPIPE killed it,
+// leaving .e.npy.NNN.tmp).
 func TestClosedStdout(t *testing.T) {
 	img := "../../testdata/images/fashion/0000_ankle_boot.png"
 	dir := t.TempDir()
@@ -197,7 +223,11 @@ func TestClosedStdout(t *testing.T) {
 	if err := cmd.Run(); exitCode(err) != 141 || stderr.Len() > 0 {
 		t.Errorf("exit %d (%v), want 141, stderr:\n%s", exitCode(err), err, stderr.String())
 	}
-	if left, _ := os.ReadDir(dir); len(left) > 0 {
-		t.Errorf("left %s beside --out", left[0].Name())
+	left, _ := os.ReadDir(dir)
+	if len(left) != 1 || left[0].Name() != "e.npy" {
+		t.Errorf("left %v beside --out, want e.npy alone", left)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "e.npy")); err != nil || !bytes.HasPrefix(data, []byte("\x93NUMPY")) {
+		t.Errorf("e.npy: %v, %d bytes, want a NumPy file", err, len(data))
 	}
 }

@@ -40,7 +40,7 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Short: "Classify images and folders of images",
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file,
 an http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file
-of preprocessed float32 (or float64) pixels (3,H,W), or (N,3,H,W) for N
+of preprocessed float32 (or float64, float16) pixels (3,H,W), or (N,3,H,W) for N
 images named FILE[0] … FILE[N-1], a folder (its image files; -r for sub-folders too,
 --all-files for every file), or - to read paths or URLs from stdin;
 --from-file reads them from a list. A list is taken as a folder is: a file

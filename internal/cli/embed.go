@@ -57,8 +57,9 @@ with fc_norm normalise after pooling, as their head does. Backbones without
 a classifier (Hugging Face ViTModel, timm num_classes=0) work like
 classifiers. PATH is taken as classify takes it.
 
-Without --out each image is one JSON line with its vector inline
-("embedding", "shape"). With --out FILE.npy the vectors go to one float32
+Without --out each image is one JSON line with its vector inline:
+"embedding", a flat list in row-major (C) order, and "shape", [D] or [T, D]
+(in NumPy: np.array(r["embedding"], np.float32).reshape(r["shape"])). With --out FILE.npy the vectors go to one float32
 array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
 the paths in the same order with their row ("row"), as JSONL or CSV, once
 the file is written (an interrupted or failed run lists none). Failed

@@ -43,8 +43,8 @@ func newEvalCmd(s streams) *cobra.Command {
 (top-5 for a model of more than 5 classes), per-class precision, recall and
 F1, and the confusion matrix (rows: true class, columns: predicted). DATA is
 a folder with one sub-folder per class or a .csv or .jsonl file of
-path,label (a CSV's header may name its columns: path, file, filename or
-image, and label or class), as for finetune; every label must be one of the
+path,label (a CSV's header, or a JSONL line's keys, may name them: path,
+file, filename, file_name or image, and label or class), as for finetune; every label must be one of the
 model's (letter case and underscores for spaces aside, where that leaves one
 label). Images that cannot be read are reported and skipped (exit status 1).
 

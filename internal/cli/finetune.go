@@ -54,8 +54,10 @@ model, the recipe and the validation accuracy in the file's metadata.
 
 DATA is a folder with one sub-folder of images per class (the folder name is
 the label, as torchvision's ImageFolder), or a .csv or .jsonl file of
-path,label (a CSV's header may name its columns: path, file, filename or
-image, and label or class). Validation: --val DIR, or --val-split F of DATA
+path,label (a CSV's header, or a JSONL line's keys, may name them: path,
+file, filename, file_name or image, and label or class; a relative path is
+taken from the list's folder, as in Hugging Face datasets' metadata.csv and
+metadata.jsonl). Validation: --val DIR, or --val-split F of DATA
 (default 0.2, shuffled with Python's random.Random(--seed) over the sorted
 paths).
 

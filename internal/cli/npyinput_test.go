@@ -32,9 +32,23 @@ func npyFile(descr string, fortran bool, shape []int, put func(b []byte, i int) 
 	return b
 }
 
+// halfBits is the float16 of v, a number float16 holds exactly (0, or a
+// normal number of at most 11 significant bits).
+func halfBits(v float64) uint16 {
+	if v == 0 {
+		return 0
+	}
+	frac, exp := math.Frexp(math.Abs(v)) // |v| = frac × 2^exp, frac in [0.5, 1)
+	h := uint16(exp+14)<<10 | uint16((frac*2-1)*1024)
+	if v < 0 {
+		h |= 0x8000
+	}
+	return h
+}
+
 // TestNpyInputs: each kind of .npy a user may hand classify is taken with
 // the logits of the little-endian float32 C-order array of the same
-// pixels (big-endian, float64, Fortran order: refused before), or refused
+// pixels (big-endian, float64, Fortran order, float16: refused before), or refused
 // with one line naming the file and saying what is wrong and what to do:
 // integers (raw pixels), channels last, another channel count or size,
 // no image, a file cut short.
@@ -50,6 +64,7 @@ func TestNpyInputs(t *testing.T) {
 	f8 := func(o binary.AppendByteOrder, at func(int) (int, int, int)) func([]byte, int) []byte {
 		return func(b []byte, i int) []byte { return o.AppendUint64(b, math.Float64bits(px(at(i)))) }
 	}
+	f2 := func(b []byte, i int) []byte { return le.AppendUint16(b, halfBits(px(c(i)))) }
 	u8 := func(b []byte, i int) []byte { return append(b, byte(i)) }
 	chw := []int{3, S, S}
 	ref := npyFile("<f4", false, chw, f4(le, c))
@@ -63,7 +78,8 @@ func TestNpyInputs(t *testing.T) {
 		{"f64.npy", npyFile("<f8", false, chw, f8(le, c)), ""},
 		{"big_f64.npy", npyFile(">f8", false, chw, f8(be, c)), ""},
 		{"fortran.npy", npyFile("<f4", true, chw, f4(le, f)), ""},
-		{"uint8.npy", npyFile("|u1", false, chw, u8), `dtype "|u1" (uint8) is not supported: want float32 ('<f4') or float64 ('<f8'); integers are raw pixels`},
+		{"f16.npy", npyFile("<f2", false, chw, f2), ""}, // x.half().numpy(): was refused
+		{"uint8.npy", npyFile("|u1", false, chw, u8), `dtype "|u1" (uint8) is not supported: want float32 ('<f4'), float64 ('<f8') or float16 ('<f2'); integers are raw pixels`},
 		{"int16.npy", npyFile("<i2", false, chw, u8), `dtype "<i2" (int16)`},
 		{"hwc.npy", npyFile("<f4", false, []int{S, S, 3}, f4(le, c)), "the array (28, 28, 3) is channels last (height, width, channels); the model takes channels first, (3, 28, 28): save a.transpose(2, 0, 1)"},
 		{"nhwc.npy", npyFile("<f4", false, []int{1, S, S, 3}, f4(le, c)), "save a.transpose(0, 3, 1, 2)"},

@@ -60,6 +60,9 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	}
 	res := s.res
 	res.DType, res.Notes = opt.DType, s.ck.notes
+	if n := unnamedNote(filepath.Join(s.dir, "config.json"), s.cfg.Labels); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
 	abs, _ := filepath.Abs(s.dir)
 	w := gguf.NewWriter()
 	model.WriteMetadata(w, s.cfg, model.Provenance{Name: filepath.Base(abs), Source: filepath.Base(abs) + "/" + filepath.Base(res.Source), ConverterVersion: opt.Version})
@@ -429,4 +432,20 @@ func plural(n int, noun string) string {
 		return noun
 	}
 	return noun + "s"
+}
+
+// unnamedNote says, of a model whose classes are all LABEL_0, LABEL_1, …
+// (config.json named none, or saved Hugging Face's placeholders), that its
+// output will name them so and where their names go; "" otherwise.
+func unnamedNote(cfgPath string, labels []string) string {
+	if len(labels) == 0 {
+		return ""
+	}
+	for i, l := range labels {
+		if l != "LABEL_"+strconv.Itoa(i) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%s names none of the %d classes, so the model calls them LABEL_0 … LABEL_%d: to name them, write id2label (Hugging Face: {\"0\": \"cat\", …}) or label_names (timm: [\"cat\", …]) in it and convert again",
+		cfgPath, len(labels), len(labels)-1)
 }

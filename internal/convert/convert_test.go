@@ -263,9 +263,25 @@ func TestConvertVariants(t *testing.T) {
 		mutate func(*tiny)
 		check  func(*testing.T, *gguf.File, *Result)
 	}{
-		{"no id2label: LABEL_i from the classifier", func(m *tiny) { delete(m.cfg, "id2label") }, func(t *testing.T, f *gguf.File, _ *Result) {
+		// A note says the classes are unnamed and where names go: the
+		// output said LABEL_2 with no word why (TestConvertVariants'
+		// other cases, all named, have no such note).
+		{"no id2label: LABEL_i from the classifier", func(m *tiny) { delete(m.cfg, "id2label") }, func(t *testing.T, f *gguf.File, r *Result) {
 			if v, _ := f.Strings(model.KeyLabels); !slices.Equal(v, []string{"LABEL_0", "LABEL_1", "LABEL_2"}) {
 				t.Errorf("labels %q", v)
+			}
+			if n := strings.Join(r.Notes, "\n"); !strings.Contains(n, "config.json names none of the 3 classes, so the model calls them LABEL_0 … LABEL_2: to name them, write id2label") {
+				t.Errorf("notes %q, want one saying the classes are unnamed", r.Notes)
+			}
+		}},
+		{"id2label of Hugging Face's placeholders", func(m *tiny) { m.cfg["id2label"] = []string{"LABEL_0", "LABEL_1", "LABEL_2"} }, func(t *testing.T, _ *gguf.File, r *Result) {
+			if n := strings.Join(r.Notes, "\n"); !strings.Contains(n, "names none of the 3 classes") {
+				t.Errorf("notes %q, want one saying the classes are unnamed", r.Notes)
+			}
+		}},
+		{"id2label as a list: no note", func(m *tiny) { m.cfg["id2label"] = []string{"cat", "LABEL_1", "fish"} }, func(t *testing.T, _ *gguf.File, r *Result) {
+			if len(r.Notes) != 0 {
+				t.Errorf("notes %q", r.Notes)
 			}
 		}},
 		{"no preprocessor_config.json: defaults", func(m *tiny) { m.pre = nil }, func(t *testing.T, f *gguf.File, r *Result) {

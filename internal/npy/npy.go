@@ -1,7 +1,7 @@
 // Package npy reads and writes NumPy .npy arrays of float32, the exchange
 // format of vitctl's goldens and pre-processed inputs. It writes
-// little-endian C order, and reads float32 and float64 of either byte
-// order, in C or Fortran order.
+// little-endian C order, and reads float16, float32 and float64 of either
+// byte order, in C or Fortran order.
 package npy
 
 import (
@@ -107,7 +107,7 @@ func cutShort(what string, err error) error {
 	return fmt.Errorf("npy: reading the %s: %w", what, err)
 }
 
-// Read decodes a .npy stream of float32 or float64 values (converted),
+// Read decodes a .npy stream of float16, float32 or float64 values (converted),
 // little- or big-endian, in C or Fortran order: the array returned is
 // float32 in C order (row-major).
 func Read(r io.Reader) (*Array, error) {
@@ -154,7 +154,7 @@ func parseHeader(h string) (meta, error) {
 	return meta{descr: d[1], fortran: f[1] == "True", shape: shape}, nil
 }
 
-// DtypeError reports an array of a dtype other than float32 and float64.
+// DtypeError reports an array of a dtype other than float16, float32 and float64.
 type DtypeError struct {
 	Descr string // as the header has it: '|u1', '<i2'
 }
@@ -164,7 +164,7 @@ func (e *DtypeError) Error() string {
 	if k := dtypeKinds[strings.TrimLeft(e.Descr, "<>|=")]; k != "" {
 		name = " (" + k + ")"
 	}
-	return fmt.Sprintf("npy: dtype %q%s is not supported: want float32 ('<f4') or float64 ('<f8')", e.Descr, name)
+	return fmt.Sprintf("npy: dtype %q%s is not supported: want float32 ('<f4'), float64 ('<f8') or float16 ('<f2')", e.Descr, name)
 }
 
 // Integer says whether the array holds integers (raw pixels, often).
@@ -184,7 +184,7 @@ func readData(r io.Reader, h meta, n int) ([]float32, error) {
 	if strings.HasPrefix(h.descr, ">") {
 		order = binary.BigEndian
 	}
-	size := map[string]int{"f4": 4, "f8": 8}[strings.TrimLeft(h.descr, "<>=")]
+	size := map[string]int{"f2": 2, "f4": 4, "f8": 8}[strings.TrimLeft(h.descr, "<>=")]
 	if size == 0 || strings.HasPrefix(h.descr, "|") {
 		return nil, &DtypeError{h.descr}
 	}
@@ -194,16 +194,36 @@ func readData(r io.Reader, h meta, n int) ([]float32, error) {
 	}
 	out := make([]float32, n)
 	for i := range out {
-		if size == 4 {
+		switch size {
+		case 2:
+			out[i] = fromFloat16(order.Uint16(buf[2*i:]))
+		case 4:
 			out[i] = math.Float32frombits(order.Uint32(buf[4*i:]))
-		} else {
+		default:
 			out[i] = float32(math.Float64frombits(order.Uint64(buf[8*i:])))
 		}
 	}
 	return out, nil
 }
 
-var dtypeNames = map[int]string{4: "float32", 8: "float64"}
+var dtypeNames = map[int]string{2: "float16", 4: "float32", 8: "float64"}
+
+// fromFloat16 is the float32 of IEEE 754 half-precision bits h, exactly,
+// as NumPy's astype(np.float32) gives it (a NaN keeps its payload).
+func fromFloat16(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // inf, NaN
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp != 0: // normal: rebias the exponent from 15 to 127
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	}
+	// zero or subnormal: mant × 2^-24, exact in float32
+	v := float32(mant) * (1.0 / (1 << 24))
+	return math.Float32frombits(sign | math.Float32bits(v))
+}
 
 // cOrder is the values of a Fortran-order (column-major) array of shape
 // in C order (row-major): the first index varies fastest in x.

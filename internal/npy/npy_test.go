@@ -51,7 +51,8 @@ func TestReadErrors(t *testing.T) {
 		{"PK\x03\x04zipfile", "bad magic"},
 		{hdr("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }"), `dtype "<i4" (int32) is not supported`},
 		{hdr("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"), `dtype "|u1" (uint8)`},
-		{hdr("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }"), `dtype "<f2" (float16)`},
+		{hdr("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }"), `dtype "<c8" (complex64) is not supported: want float32 ('<f4'), float64 ('<f8') or float16 ('<f2')`},
+		{hdr("{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }") + "\x00\x3c", "cut short: its data holds 2 of the 8 bytes its header declares (shape (4,) of float16 values)"},
 		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + "\x00\x00\x80\x3f", "cut short: its data holds 4 of the 16 bytes its header declares (shape (4,) of float32 values)"},
 		{hdr("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }"), "too large"},
 		{hdr("{'descr': '<f4'}"), "malformed header"},
@@ -223,5 +224,30 @@ func TestShape(t *testing.T) {
 	}
 	if _, err := Shape(strings.NewReader("not npy")); err == nil {
 		t.Error("Shape of a file that is not .npy: no error")
+	}
+}
+
+// TestReadFloat16: float16 arrays (x.half().numpy(), a.astype(np.float16))
+// read as NumPy's astype(np.float32) gives them, bit for bit, either byte
+// order, where they were refused ("dtype \"<f2\" (float16) is not
+// supported"); scripts/gen_npy_goldens.py wrote the files.
+func TestReadFloat16(t *testing.T) {
+	want, err := ReadFile(filepath.Join("testdata", "f16_as_f32.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"f16.npy", "f16_be.npy"} {
+		a, err := ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(a.Shape, want.Shape) {
+			t.Fatalf("%s: shape %v, want %v", name, a.Shape, want.Shape)
+		}
+		for i, w := range want.Data {
+			if g := a.Data[i]; math.Float32bits(g) != math.Float32bits(w) {
+				t.Errorf("%s: value %d is %g (%#08x), want %g (%#08x)", name, i, g, math.Float32bits(g), w, math.Float32bits(w))
+			}
+		}
 	}
 }

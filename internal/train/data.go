@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -418,22 +419,25 @@ func skipBOM(r io.Reader) io.Reader {
 	return br
 }
 
-// csvColumns reads a CSV list's header row: the columns of the path (named
-// path, file, filename or image) and of the label (label or class), in any
-// case, as lists made by others name them (file,test_index,label_id,label
-// in testdata/images/fashion); ok is false for a row naming neither, the
-// list's first row of data.
+// pathNames and labelNames are the names a list may give the path and the
+// label, as lists made by others name them: file,test_index,label_id,label
+// in testdata/images/fashion, file_name in Hugging Face datasets'
+// metadata.csv and metadata.jsonl, a pandas DataFrame's column names.
+var (
+	pathNames  = []string{"path", "file", "filename", "file_name", "image"}
+	labelNames = []string{"label", "class"}
+)
+
+// csvColumns reads a CSV list's header row: the columns of the path (one of
+// pathNames) and of the label (one of labelNames), in any case; ok is false
+// for a row naming neither, the list's first row of data.
 func csvColumns(rec []string) (cols [2]int, ok bool) {
 	cols = [2]int{-1, -1}
 	for i, name := range rec {
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "path", "file", "filename", "image":
-			if cols[0] < 0 {
-				cols[0] = i
-			}
-		case "label", "class":
-			if cols[1] < 0 {
-				cols[1] = i
+		name = strings.ToLower(strings.TrimSpace(name))
+		for j, names := range [2][]string{pathNames, labelNames} {
+			if cols[j] < 0 && slices.Contains(names, name) {
+				cols[j] = i
 			}
 		}
 	}
@@ -459,24 +463,58 @@ func readJSONL(path string) ([]row, error) {
 	return pairs, nil
 }
 
-// jsonlRow reads one line of a JSONL list: an object with a "path" and a
-// "label", both strings and neither empty.
+// jsonlRow reads one line of a JSONL list: an object with a path and a
+// label, both strings and neither empty, named as a CSV header names them
+// (pathNames, labelNames; "path" and "label" first).
 func jsonlRow(line string) (path, label string, err error) {
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(line), &rec); err != nil {
 		return "", "", errors.New("not a JSON object")
 	}
-	for _, k := range []string{"path", "label"} {
-		v, ok := rec[k]
+	var vals [2]string
+	for i, names := range [2][]string{pathNames, labelNames} {
+		k, v, ok := jsonField(rec, names)
 		if !ok {
-			return "", "", fmt.Errorf("no %q", k)
+			return "", "", fmt.Errorf("no %q (nor %s)", names[0], quoteAll(names[1:]))
 		}
-		if _, ok := v.(string); !ok {
+		s, ok := v.(string)
+		if !ok {
 			return "", "", fmt.Errorf("%q is %s, not a string", k, jsonKind(v))
 		}
+		vals[i] = s
 	}
-	path, label = rec["path"].(string), rec["label"].(string)
-	return path, label, checkRow(path, label)
+	return vals[0], vals[1], checkRow(vals[0], vals[1])
+}
+
+// jsonField finds the first of names among rec's keys, in any case; an
+// exact key comes before one in another case.
+func jsonField(rec map[string]any, names []string) (key string, v any, ok bool) {
+	for _, n := range names {
+		if v, ok := rec[n]; ok {
+			return n, v, true
+		}
+	}
+	keys := slices.Sorted(maps.Keys(rec))
+	for _, n := range names {
+		for _, k := range keys {
+			if strings.EqualFold(strings.TrimSpace(k), n) {
+				return k, rec[k], true
+			}
+		}
+	}
+	return "", nil, false
+}
+
+// quoteAll writes names as "a", "b" or "c".
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // jsonKind names the JSON type of a decoded value.

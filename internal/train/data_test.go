@@ -40,7 +40,15 @@ func TestOpenLists(t *testing.T) {
 		// named "", or said only "want {...}" whatever was wrong.
 		{"empty-path.csv", "path,label\n,cat\n", nil, nil, "empty-path.csv:2: the path is empty"},
 		{"empty-label.csv", "1.png, \n", nil, nil, "empty-label.csv:1: the label of 1.png is empty"},
-		{"no-label.jsonl", "{\"path\": \"1.png\"}\n", nil, nil, "no-label.jsonl:1: no \"label\"; want"},
+		{"no-label.jsonl", "{\"path\": \"1.png\"}\n", nil, nil, "no-label.jsonl:1: no \"label\" (nor \"class\"); want"},
+		{"no-path.jsonl", "{\"name\": \"1.png\", \"label\": \"cat\"}\n", nil, nil, "no-path.jsonl:1: no \"path\" (nor \"file\", \"filename\", \"file_name\" or \"image\")"},
+		// A JSONL list names its fields as a CSV header names its
+		// columns: pandas' to_json(orient="records", lines=True) of the
+		// DataFrame whose to_csv was taken, and Hugging Face datasets'
+		// metadata.jsonl (file_name), were refused ("no \"path\"").
+		{"alias.jsonl", "{\"filename\": \"1.png\", \"class\": \"cat\", \"id\": 0}\n{\"File_Name\": \"2.png\", \"Label\": \"dog\"}\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
+		{"both.jsonl", "{\"image\": \"x.png\", \"path\": \"1.png\", \"label\": \"cat\"}\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
+		{"hf.csv", "file_name,label\n1.png,cat\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
 		{"number.jsonl", "{\"path\": \"1.png\", \"label\": 3}\n", nil, nil, "number.jsonl:1: \"label\" is a number, not a string"},
 		{"empty.jsonl", "{\"path\": \"\", \"label\": \"cat\"}\n", nil, nil, "empty.jsonl:1: the path is empty"},
 		{"array.jsonl", "[\"1.png\", \"cat\"]\n", nil, nil, "array.jsonl:1: not a JSON object"},

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -133,9 +134,17 @@ func fitsModel(shape []int, p prep.Params) error {
 	case len(img) == 3 && img[1] == p.Height && img[2] == p.Width:
 		return fmt.Errorf("the array %s has %s; the model takes %d (RGB), %s", npy.Tuple(shape), nouns(img[0], "channel"), prep.Channels, chw)
 	case len(img) == 3 && img[0] == prep.Channels:
-		return fmt.Errorf("the array %s is %d×%d pixels; the model takes %d×%d, %s: preprocess to that size, or give the image file, which vitctl resizes",
-			npy.Tuple(shape), img[2], img[1], p.Width, p.Height, chw)
+		return fmt.Errorf("the array %s is %d×%d pixels; the model takes %d×%d, %s: preprocess to that size, or give the image file, which vitctl resizes, or run the model at the array's size with --image-size %s (sides that are multiples of its patch size)",
+			npy.Tuple(shape), img[2], img[1], p.Width, p.Height, chw, sizeFlag(img[2], img[1]))
 	}
 	return fmt.Errorf("array shape %s does not fit the model: want preprocessed pixels shaped %s, or (N, %d, %d, %d) for N images",
 		npy.Tuple(shape), chw, prep.Channels, p.Height, p.Width)
+}
+
+// sizeFlag is --image-size's value for width×height: N when square.
+func sizeFlag(w, h int) string {
+	if w == h {
+		return strconv.Itoa(w)
+	}
+	return fmt.Sprintf("%dx%d", w, h)
 }

@@ -84,7 +84,7 @@ func TestNpyInputs(t *testing.T) {
 		{"hwc.npy", npyFile("<f4", false, []int{S, S, 3}, f4(le, c)), "the array (28, 28, 3) is channels last (height, width, channels); the model takes channels first, (3, 28, 28): save a.transpose(2, 0, 1)"},
 		{"nhwc.npy", npyFile("<f4", false, []int{1, S, S, 3}, f4(le, c)), "save a.transpose(0, 3, 1, 2)"},
 		{"gray.npy", npyFile("<f4", false, []int{1, S, S}, f4(le, c)), "the array (1, 28, 28) has 1 channel; the model takes 3 (RGB), (3, 28, 28)"},
-		{"size.npy", npyFile("<f4", false, []int{3, 32, 30}, f4(le, c)), "the array (3, 32, 30) is 30×32 pixels; the model takes 28×28"},
+		{"size.npy", npyFile("<f4", false, []int{3, 32, 30}, f4(le, c)), "the array (3, 32, 30) is 30×32 pixels; the model takes 28×28, (3, 28, 28): preprocess to that size, or give the image file, which vitctl resizes, or run the model at the array's size with --image-size 30x32 "},
 		{"none.npy", npyFile("<f4", false, []int{0, 3, S, S}, f4(le, c)), "the array (0, 3, 28, 28) holds no image"},
 		{"cut.npy", ref[:len(ref)-10], "the file is cut short: its data holds 9398 of the 9408 bytes its header declares (shape (3, 28, 28) of float32 values): copy or write it again"},
 		{"cut_header.npy", ref[:20], "the file is cut short in its header: copy or write it again"},

@@ -399,7 +399,7 @@ func sameJSON(raw json.RawMessage, v any) bool {
 // names unnamed ones.
 func timmLabels(path string, tc *timmConfig, L int) ([]string, error) {
 	if tc.NumClasses != nil && *tc.NumClasses != L {
-		return nil, fmt.Errorf("%s: num_classes %d but head.weight has %d rows", path, *tc.NumClasses, L)
+		return nil, fmt.Errorf("%s: num_classes %d but head.weight has %d rows: the weights are those of a %d-class head (fine-tuned?); set num_classes to %d (and label_names to its %d names) there", path, *tc.NumClasses, L, L, L, L)
 	}
 	if L == 0 { // num_classes=0: a backbone, head = Identity
 		return nil, nil
@@ -409,7 +409,7 @@ func timmLabels(path string, tc *timmConfig, L int) ([]string, error) {
 	}
 	if len(tc.LabelNames) > 0 {
 		if len(tc.LabelNames) != L {
-			return nil, fmt.Errorf("%s: %d label_names for %d classes", path, len(tc.LabelNames), L)
+			return nil, fmt.Errorf("%s: %d label_names for %d classes (head.weight's rows): give one name per class", path, len(tc.LabelNames), L)
 		}
 		return tc.LabelNames, nil
 	}

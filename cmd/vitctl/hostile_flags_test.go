@@ -68,6 +68,10 @@ var hostileFlags = map[string][][]string{
 	"models": {
 		{"-o", "csv"}, {"stray-argument"}, {"--notices=maybe"},
 	},
+	"export": {
+		{}, {"fashion-vit"}, {"fashion-vit", "--out"}, {"fashion-vit", "--out", "."}, {"fashion-vit", "--out", "/no/such/dir/hf"},
+		{"fashion-vit", "vit-tiny-in1k", "--out", "x"}, {"fashion-vit", "--out", "/dev/null"}, {"--no-such-flag", "fashion-vit"},
+	},
 	"convert": {
 		{"--dtype", "f64"}, {"--dtype", ""}, {"two", "sources"}, {}, {"--out", "/no/such/dir/m.gguf", "x"},
 	},

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExport runs export on buffers: a written folder, and each refusal
+// with its exit code and the message naming what is wrong.
+func TestExport(t *testing.T) {
+	tmp := t.TempDir()
+	reg := filepath.Join(tmp, "reg.gguf")
+	if code, _, e := run(t, "", "convert", "../../testdata/models/timm-p8-reg-ls", "--out", reg); code != 0 {
+		t.Fatalf("convert: %s", e)
+	}
+	existing := filepath.Join(tmp, "existing")
+	os.Mkdir(existing, 0o755)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{"built-in", []string{"fashion-vit", "--out", filepath.Join(tmp, "fashion")}, 0, "wrote " + filepath.Join(tmp, "fashion") + ": Hugging Face ViTForImageClassification, 311.3k parameters in float32, 10 labels", ""},
+		{"timm crop noted", []string{"vit-tiny-in1k", "--out", filepath.Join(tmp, "tiny")}, 0, "1000 labels", "vitctl: note: preprocessor_config.json: vitctl resizes the shorter side to 248"},
+		{"no --out", []string{"fashion-vit"}, 2, "", "export: --out DIR is required"},
+		{"existing --out", []string{"fashion-vit", "--out", existing}, 2, "", "--out " + existing + ": already exists"},
+		{"no parent", []string{"fashion-vit", "--out", filepath.Join(tmp, "no", "dir")}, 2, "", "folder " + filepath.Join(tmp, "no") + " does not exist"},
+		{"two models", []string{"fashion-vit", "vit-tiny-in1k", "--out", filepath.Join(tmp, "x")}, 2, "", "unexpected argument"},
+		{"register tokens", []string{reg, "--out", filepath.Join(tmp, "reg")}, 1, "", "model " + reg + ": cannot be exported as a Hugging Face ViTForImageClassification"},
+		{"no such model", []string{"nosuchmodel", "--out", filepath.Join(tmp, "none")}, 1, "", "no built-in model of that name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, e := run(t, "", append([]string{"export"}, c.args...)...)
+			if code != c.code || !strings.Contains(out, c.stdout) || !strings.Contains(e, c.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, %q and %q", code, out, e, c.code, c.stdout, c.stderr)
+			}
+		})
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		if _, err := os.Stat(filepath.Join(tmp, "fashion", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	ents, _ := os.ReadDir(tmp)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "existing fashion reg.gguf tiny" {
+		t.Errorf("folder holds %s: a refused export left something", got)
+	}
+}

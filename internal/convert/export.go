@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -174,14 +176,17 @@ func writeFolder(out string, fill func(tmp string) error) (err error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w", out, unwrapPath(err))
 	}
+	removeStaleExports(out)
 	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", out, unwrapPath(err))
 	}
+	unlock := filelock.Hold(tmp) // until renamed or removed: see removeStaleExports
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)
 		}
+		unlock()
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
 		return fmt.Errorf("writing %s: %w", out, unwrapPath(err))
@@ -206,4 +211,32 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", filepath.Base(pe.Path), pe.Err)
 	}
 	return err
+}
+
+// removeStaleExports removes, best effort, the temporary folders a killed
+// export to out left beside it (SIGKILL runs no cleanup; each can be as
+// large as the model): those named as writeFolder names them, holding
+// only the files an export writes, unlocked and unmodified for a minute
+// (filelock.RemoveDead).
+func removeStaleExports(out string) {
+	name := regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(out)) + `\.\d+\.tmp$`)
+	filelock.RemoveDead(filepath.Dir(out), func(e os.DirEntry) bool {
+		return e.IsDir() && name.MatchString(e.Name()) && onlyExportFiles(filepath.Join(filepath.Dir(out), e.Name()))
+	})
+}
+
+// onlyExportFiles reports whether dir holds only files an export writes.
+func onlyExportFiles(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		switch e.Name() {
+		case "config.json", "preprocessor_config.json", "model.safetensors":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -891,21 +891,24 @@ func TestFinetuneKeepsUnfinishedCheckpoint(t *testing.T) {
 }
 
 // TestFinetuneValSharesTraining: a --val set holding training images
-// (--val DATA, or a folder of some of the same files) is noted before
+// (--val DATA, or a folder of copies of some of them) is noted before
 // training: its accuracy measured what was learnt, and it said nothing.
 func TestFinetuneValSharesTraining(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t) // 30 images
-	other := t.TempDir()
+	copies, other := t.TempDir(), t.TempDir()
 	for _, class := range []string{"bags", "shoes"} {
+		os.MkdirAll(filepath.Join(copies, class), 0o755)
 		os.MkdirAll(filepath.Join(other, class), 0o755)
 		ents, _ := os.ReadDir(filepath.Join(data, class))
 		b, _ := os.ReadFile(filepath.Join(data, class, ents[0].Name()))
-		os.WriteFile(filepath.Join(other, class, "copy.png"), b, 0o644) // a copy: another file
+		os.WriteFile(filepath.Join(copies, class, "copy.png"), b, 0o644)                          // the same bytes: the same photo
+		os.WriteFile(filepath.Join(other, class, "other.png"), append(b, "after IEND"...), 0o644) // other bytes, the same pixels
 	}
 	for _, tc := range []struct {
 		name, val, want string
 	}{
 		{"DATA itself", data + string(filepath.Separator), "vitctl: note: --val " + data + string(filepath.Separator) + ": 30 of its 30 images are training images too: "},
+		{"copies", copies, "vitctl: note: --val " + copies + ": 2 of its 2 images are training images too: "},
 		{"other files", other, ""},
 	} {
 		out := filepath.Join(t.TempDir(), "v.gguf")

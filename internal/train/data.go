@@ -6,6 +6,7 @@ package train
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -579,51 +580,75 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 }
 
 // Shared counts the examples of o whose image is also one of d's: the
-// same path, however written, or the same file under another name (a
+// same path, however written, the same file under another name (a
 // symbolic or hard link; it compared paths alone, and missed a --val
-// folder of links to the training images). A validation set that shares
-// the training set's images measures how well they were learnt, not new
-// photos.
+// folder of links to the training images), or a byte-identical copy (a
+// photo filed twice, as flowers5 has four in both rose/ and tulip/). A
+// validation set that shares the training set's images measures how well
+// they were learnt, not new photos.
 func (d *Dataset) Shared(o *Dataset) int {
 	paths := make(map[string]bool, len(d.Examples))
-	files := make(map[fileKey][]fs.FileInfo, len(d.Examples))
+	bySize := make(map[int64][]string, len(d.Examples))
 	for _, e := range d.Examples {
 		paths[absPath(e.Path)] = true
-		if fi, err := os.Stat(e.Path); err == nil {
-			k := keyOf(fi)
-			files[k] = append(files[k], fi)
+		if fi, err := os.Stat(e.Path); err == nil && fi.Mode().IsRegular() {
+			bySize[fi.Size()] = append(bySize[fi.Size()], e.Path)
 		}
 	}
+	sums := map[string][sha256.Size]byte{}
 	n := 0
 	for _, e := range o.Examples {
-		if paths[absPath(e.Path)] || sameFileIn(e.Path, files) {
+		if paths[absPath(e.Path)] || sameContentIn(e.Path, bySize, sums) {
 			n++
 		}
 	}
 	return n
 }
 
-// fileKey narrows the files os.SameFile compares a file with to those of
-// its size and modification time: the same file has the same.
-type fileKey struct {
-	size int64
-	mod  int64
-}
-
-func keyOf(fi fs.FileInfo) fileKey { return fileKey{fi.Size(), fi.ModTime().UnixNano()} }
-
-// sameFileIn says whether the file at path (links followed) is one of files.
-func sameFileIn(path string, files map[fileKey][]fs.FileInfo) bool {
+// sameContentIn says whether the file at path (links followed) is one of
+// the files listed by size, or holds the same bytes as one: only files of
+// its size are compared, by SHA-256 (sums caches them by path).
+func sameContentIn(path string, bySize map[int64][]string, sums map[string][sha256.Size]byte) bool {
 	fi, err := os.Stat(path)
-	if err != nil {
+	if err != nil || !fi.Mode().IsRegular() || len(bySize[fi.Size()]) == 0 {
 		return false
 	}
-	for _, f := range files[keyOf(fi)] {
-		if os.SameFile(fi, f) {
+	for _, p := range bySize[fi.Size()] {
+		if pi, err := os.Stat(p); err == nil && os.SameFile(fi, pi) {
+			return true
+		}
+	}
+	sum, ok := fileSum(path, sums)
+	if !ok {
+		return false
+	}
+	for _, p := range bySize[fi.Size()] {
+		if s, ok := fileSum(p, sums); ok && s == sum {
 			return true
 		}
 	}
 	return false
+}
+
+// fileSum is the SHA-256 of the file at path, cached in sums; false when
+// it cannot be read.
+func fileSum(path string, sums map[string][sha256.Size]byte) ([sha256.Size]byte, bool) {
+	if s, ok := sums[path]; ok {
+		return s, true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	var s [sha256.Size]byte
+	copy(s[:], h.Sum(nil))
+	sums[path] = s
+	return s, true
 }
 
 // absPath is p made absolute and clean, or p cleaned where the working

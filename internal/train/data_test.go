@@ -435,7 +435,8 @@ func TestShared(t *testing.T) {
 
 // TestSharedFiles counts the validation images that are training images
 // under another name: a symbolic link or a hard link to one (a --val
-// folder of links was not caught); a copy is another file.
+// folder of links was not caught), or a byte-identical copy of one (a
+// photo filed twice); a file of the same size and other bytes is not.
 func TestSharedFiles(t *testing.T) {
 	dir := t.TempDir()
 	mk := func(name, body string) string {
@@ -448,6 +449,7 @@ func TestSharedFiles(t *testing.T) {
 	}
 	a, b := mk("data/a/1.jpg", "one"), mk("data/a/2.jpg", "two")
 	other := mk("val/a/3.jpg", "one") // the same bytes, another file
+	twin := mk("val/a/4.jpg", "onf")  // the same size, other bytes
 	os.MkdirAll(filepath.Join(dir, "links/a"), 0o755)
 	sym, hard := filepath.Join(dir, "links/a/x.jpg"), filepath.Join(dir, "links/a/y.jpg")
 	if err := os.Symlink(a, sym); err != nil {
@@ -469,10 +471,11 @@ func TestSharedFiles(t *testing.T) {
 		val  *Dataset
 		want int
 	}{
-		{"symbolic link", ds(sym, other), 1},
+		{"symbolic link", ds(sym, twin), 1},
 		{"hard link", ds(hard), 1},
 		{"both", ds(sym, hard), 2},
-		{"a copy", ds(other), 0},
+		{"a copy", ds(other), 1},
+		{"the same size only", ds(twin), 0},
 		{"missing", ds(filepath.Join(dir, "val/a/gone.jpg")), 0},
 	} {
 		if got := tr.Shared(tc.val); got != tc.want {

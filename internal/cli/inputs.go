@@ -271,7 +271,7 @@ func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 			// are joined, so cleaned, and still start with LINK.
 			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
 		case l.takes(path):
-			*out = append(*out, input{path: path, key: key})
+			*out = append(*out, input{path: path, key: key, err: notRegular(path, d.Type())})
 		}
 		return nil
 	})
@@ -308,20 +308,41 @@ func (l *listing) listDir(dir string) []input {
 	if err != nil {
 		return []input{fileInput(dir, statError(err))}
 	}
-	var names []string
+	var out []input
 	for _, e := range entries {
-		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(filepath.Join(dir, e.Name())) {
+		path := filepath.Join(dir, e.Name())
+		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(path) {
 			l.subdirs++
-		} else if l.takes(filepath.Join(dir, e.Name())) {
-			names = append(names, e.Name())
+		} else if l.takes(path) {
+			out = append(out, input{path: path, key: e.Name(), err: notRegular(path, e.Type())})
 		}
 	}
-	sort.Strings(names)
-	out := make([]input, len(names))
-	for i, n := range names {
-		out[i] = input{path: filepath.Join(dir, n), key: n}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
+}
+
+// notRegular is the error of a file found in a folder, or named in a list,
+// of type typ (a link followed: fs.ModeSymlink looks at the file), that is no regular file: a named pipe,
+// whose reading would wait for a writer for ever, a socket or a device.
+// Such a file is not read; a named pipe named as an argument is
+// (<(curl …)). nil for a regular file, or one that cannot be looked at
+// (reading it says why).
+func notRegular(path string, typ fs.FileMode) error {
+	if typ&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil
+		}
+		typ = st.Mode().Type()
+	}
+	kind := imageio.FileKind(typ)
+	switch {
+	case kind == "":
+		return nil
+	case typ&fs.ModeNamedPipe != 0:
+		return errors.New("a named pipe, not a regular file: not read, as reading it waits for a program to write to it (name it as an argument to read it)")
+	}
+	return fmt.Errorf("%s, not a regular file: not read", kind)
 }
 
 // dropListed leaves out of inputs the entries of lists that a folder walk
@@ -340,12 +361,24 @@ func (l *listing) listDir(dir string) []input {
 func (l *listing) dropListed(inputs []input, owns func(key string) bool) []input {
 	out := inputs[:0]
 	for _, in := range inputs {
-		if (owns == nil || owns(in.key)) && l.passesOver(in) {
-			continue
+		if owns == nil || owns(in.key) {
+			if l.passesOver(in) {
+				continue
+			}
+			in.err = listedNotRegular(in)
 		}
 		out = append(out, in)
 	}
 	return out
+}
+
+// listedNotRegular is in's error: a path named in a list that is a named
+// pipe, a socket or a device is not read (notRegular), as in a folder.
+func listedNotRegular(in input) error {
+	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
+		return in.err
+	}
+	return notRegular(in.path, fs.ModeSymlink)
 }
 
 // passesOver reports whether in, read from a list, is no input: a folder

@@ -157,6 +157,10 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		shape = []int{runner.Tokens(), m.Config.HiddenSize}
 	}
 	lst := o.input.listing()
+	listed, err := expand(args, lst, s.in, o.stdin.sep())
+	if err != nil {
+		return err
+	}
 	e := &embedding{
 		pl: &pipeline{
 			decode: func(path string) ([][]float32, error) {
@@ -168,7 +172,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 			workers: o.pipeline.decoders,
 			batch:   o.pipeline.batch,
 		},
-		inputs: lst.dropListed(expand(args, lst, s.in, o.stdin.sep()), nil),
+		inputs: lst.dropListed(listed, nil),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,

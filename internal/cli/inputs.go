@@ -112,11 +112,15 @@ func (l *listing) rule(path string) (imageio.Found, bool) {
 // http(s) URLs as given, folders as their image files in name order
 // (listed as l says), and "-" as the paths or URLs read from stdin,
 // separated by sep ('\n', or 0 for -0).
-func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
+func expand(args []string, l *listing, stdin io.Reader, sep byte) ([]input, error) {
 	var out []input
 	for _, a := range args {
 		if a == "-" {
-			out = append(out, readList(stdin, "stdin", sep)...)
+			list, err := readList(stdin, "stdin", sep)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, list...)
 			continue
 		}
 		if fetch.IsURL(a) {
@@ -125,7 +129,7 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) []input {
 		}
 		out = append(out, l.expandPath(a)...)
 	}
-	return out
+	return out, nil
 }
 
 // stdinOnce refuses stdin ("-") named more than once among names, the
@@ -189,13 +193,17 @@ func andList(s []string) string {
 // -print0). Paths are taken as they are: file names may begin or end with
 // spaces. Empty entries, and lines of spaces only, are skipped. A list
 // saved by a Windows program (Notepad) may begin with a byte order mark,
-// which is no part of the first path.
-func readList(r io.Reader, name string, sep byte) []input {
+// which is no part of the first path. A list of lines holding a NUL byte,
+// which no path holds, is find -print0's read without -0: a usage error,
+// where it was taken for one path (its files skipped for its name, and the
+// whole list printed in the note).
+func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	if sep == 0 {
-		sc.Split(splitNUL)
+	sc.Buffer(make([]byte, 64*1024), maxListLine)
+	sc.Split(splitNUL)
+	if sep != 0 {
+		sc.Split(splitLines)
 	}
 	for first := true; sc.Scan(); first = false {
 		p := sc.Text()
@@ -211,10 +219,33 @@ func readList(r io.Reader, name string, sep byte) []input {
 			out = append(out, in)
 		}
 	}
-	if err := sc.Err(); err != nil {
+	switch err := sc.Err(); {
+	case errors.Is(err, errNULInLines):
+		return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
+	case errors.Is(err, bufio.ErrTooLong):
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: a line longer than %s, which no path is: the paths after it are not read", name, humanSize(maxListLine))})
+	case err != nil:
 		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, statError(err))})
 	}
-	return out
+	return out, nil
+}
+
+// maxListLine bounds a line (an entry) of a list of paths.
+const maxListLine = 1 << 20
+
+// errNULInLines is splitLines' error for a NUL byte in a line.
+var errNULInLines = errors.New("a line holds a NUL byte")
+
+// splitLines is bufio.ScanLines, failing on a line that holds a NUL byte.
+func splitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	line := data
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		line = data[:i]
+	}
+	if bytes.IndexByte(line, 0) >= 0 {
+		return 0, nil, errNULInLines
+	}
+	return bufio.ScanLines(data, atEOF)
 }
 
 // splitNUL is a bufio.SplitFunc for NUL-terminated entries.
@@ -271,7 +302,7 @@ func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 			// are joined, so cleaned, and still start with LINK.
 			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
 		case l.takes(path):
-			*out = append(*out, input{path: path, key: key})
+			*out = append(*out, input{path: path, key: key, err: notRegular(path, d.Type())})
 		}
 		return nil
 	})
@@ -308,20 +339,41 @@ func (l *listing) listDir(dir string) []input {
 	if err != nil {
 		return []input{fileInput(dir, statError(err))}
 	}
-	var names []string
+	var out []input
 	for _, e := range entries {
-		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(filepath.Join(dir, e.Name())) {
+		path := filepath.Join(dir, e.Name())
+		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(path) {
 			l.subdirs++
-		} else if l.takes(filepath.Join(dir, e.Name())) {
-			names = append(names, e.Name())
+		} else if l.takes(path) {
+			out = append(out, input{path: path, key: e.Name(), err: notRegular(path, e.Type())})
 		}
 	}
-	sort.Strings(names)
-	out := make([]input, len(names))
-	for i, n := range names {
-		out[i] = input{path: filepath.Join(dir, n), key: n}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
+}
+
+// notRegular is the error of a file found in a folder, or named in a list,
+// of type typ (a link followed: fs.ModeSymlink looks at the file), that is no regular file: a named pipe,
+// whose reading would wait for a writer for ever, a socket or a device.
+// Such a file is not read; a named pipe named as an argument is
+// (<(curl …)). nil for a regular file, or one that cannot be looked at
+// (reading it says why).
+func notRegular(path string, typ fs.FileMode) error {
+	if typ&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil
+		}
+		typ = st.Mode().Type()
+	}
+	kind := imageio.FileKind(typ)
+	switch {
+	case kind == "":
+		return nil
+	case typ&fs.ModeNamedPipe != 0:
+		return errors.New("a named pipe, not a regular file: not read, as reading it waits for a program to write to it (name it as an argument to read it)")
+	}
+	return fmt.Errorf("%s, not a regular file: not read", kind)
 }
 
 // dropListed leaves out of inputs the entries of lists that a folder walk
@@ -340,12 +392,24 @@ func (l *listing) listDir(dir string) []input {
 func (l *listing) dropListed(inputs []input, owns func(key string) bool) []input {
 	out := inputs[:0]
 	for _, in := range inputs {
-		if (owns == nil || owns(in.key)) && l.passesOver(in) {
-			continue
+		if owns == nil || owns(in.key) {
+			if l.passesOver(in) {
+				continue
+			}
+			in.err = listedNotRegular(in)
 		}
 		out = append(out, in)
 	}
 	return out
+}
+
+// listedNotRegular is in's error: a path named in a list that is a named
+// pipe, a socket or a device is not read (notRegular), as in a folder.
+func listedNotRegular(in input) error {
+	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
+		return in.err
+	}
+	return notRegular(in.path, fs.ModeSymlink)
 }
 
 // passesOver reports whether in, read from a list, is no input: a folder

@@ -349,7 +349,11 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	lst := o.input.listing()
-	inputs := lst.dropListed(expand(args, lst, s.in, o.stdin.sep()), nil)
+	inputs, err := expand(args, lst, s.in, o.stdin.sep())
+	if err != nil {
+		return err
+	}
+	inputs = lst.dropListed(inputs, nil)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		return noImages(args, "", lst.skippedNote())
 	}

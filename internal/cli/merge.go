@@ -204,7 +204,10 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		sep = 0
 	}
 	lst := &listing{recursive: o.recursive, allFiles: o.allFiles}
-	inputs := expand(o.inputs, lst, s.in, sep)
+	inputs, err := expand(o.inputs, lst, s.in, sep)
+	if err != nil {
+		return err
+	}
 	if o.fromFile != "" {
 		list, err := readListFile(o.fromFile, s.in, sep)
 		if err != nil {

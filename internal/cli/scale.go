@@ -113,7 +113,10 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	if f.null {
 		sep = 0
 	}
-	all := expand(args, l, s.in, sep)
+	all, err := expand(args, l, s.in, sep)
+	if err != nil {
+		return nil, err
+	}
 	if f.fromFile != "" {
 		list, err := readListFile(f.fromFile, s.in, sep)
 		if err != nil {
@@ -130,7 +133,6 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	if err := checkNotInput("--out", f.out, all); err != nil {
 		return nil, err
 	}
-	var err error
 	switch {
 	case f.resume:
 		if r.log, err = shard.Resume(f.out); err != nil {
@@ -300,7 +302,7 @@ func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(pat
 // stdin), separated by sep (readList).
 func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
-		return readList(stdin, "stdin", sep), nil
+		return readList(stdin, "stdin", sep)
 	}
 	if isDir(name) {
 		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
@@ -310,7 +312,7 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}
 	defer fh.Close()
-	return readList(fh, name, sep), nil
+	return readList(fh, name, sep)
 }
 
 // describe says on stderr what sharding and resuming left to do.

@@ -80,8 +80,13 @@ func InFolder(path string) Found {
 const magicBytes = 12
 
 // readHead returns the first n bytes of the file at path, fewer for a
-// shorter file, none for one that cannot be read.
+// shorter file, none for one that cannot be read or is no regular file:
+// opening a named pipe waits, without end and deaf to signals, for a
+// program to write to it, and a device's data may never end.
 func readHead(path string, n int) []byte {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil

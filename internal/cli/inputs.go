@@ -223,9 +223,9 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	case errors.Is(err, errNULInLines):
 		return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
 	case errors.Is(err, bufio.ErrTooLong):
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: a line longer than %s, which no path is: the paths after it are not read", name, humanSize(maxListLine))})
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("a list of paths with a line longer than %s, which no path is: the paths after it are not read", humanSize(maxListLine))})
 	case err != nil:
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading paths from %s: %w", name, statError(err))})
+		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))})
 	}
 	return out, nil
 }

@@ -53,3 +53,18 @@ func TestListWithoutNull(t *testing.T) {
 		t.Errorf("with -0: exit %d, records of %q\n%s", code, paths, errs)
 	}
 }
+
+// TestListLongLine: a list with a line over the longest a path may be
+// fails as one record of the list, named once ("LIST: a list of paths with
+// a line longer than …", where it said "LIST: reading paths from LIST: …").
+func TestListLongLine(t *testing.T) {
+	list := filepath.Join(t.TempDir(), "long")
+	if err := os.WriteFile(list, []byte(strings.Repeat("a", 2<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--from-file", list)
+	want := "vitctl: " + list + ": a list of paths with a line longer than 1.0 MiB, which no path is: the paths after it are not read\n"
+	if code != ExitFailed || !strings.Contains(errs, want) || strings.Count(errs, list) != 1 {
+		t.Errorf("exit %d, stderr\n%s\nwant exit 1 and\n%s", code, errs, want)
+	}
+}

@@ -6,17 +6,9 @@ package imageio
 // KiB, named as an image but none.
 const appleDoubleMagic = "\x00\x05\x16\x07"
 
-// ErrAppleDouble is the error for such a file: errors.Is(err, ErrFormat)
-// holds for it.
-var ErrAppleDouble = appleDoubleError{}
-
-type appleDoubleError struct{}
-
-func (appleDoubleError) Error() string {
-	return "a macOS metadata file (AppleDouble, written beside the file named without ._), not an image"
-}
-
-func (appleDoubleError) Is(target error) bool { return target == ErrFormat }
+// ErrAppleDouble is the error for such a file (notImage): errors.Is(err,
+// ErrFormat) holds for it.
+var ErrAppleDouble = notImageError("a macOS metadata file (AppleDouble, written beside the file named without ._), not an image")
 
 // isAppleDouble reports whether data starts as an AppleDouble file.
 func isAppleDouble(data []byte) bool {

@@ -20,8 +20,7 @@ func resize(img *RGB8, p prep.Params) (*RGB8, error) {
 	if w < p.Width || h < p.Height {
 		return nil, fmt.Errorf("preprocess: a %d×%d resize cannot be cropped to %d×%d", w, h, p.Width, p.Height)
 	}
-	x0, y0 := cropOffset(w, p.Width), cropOffset(h, p.Height)
-	return resizePart(img, w, h, image.Rect(x0, y0, x0+p.Width, y0+p.Height), p.Resample)
+	return resizePart(img, w, h, centerRect(w, h, p.Width, p.Height), p.Resample)
 }
 
 // resizeSize is the size p resizes a W×H image to, and whether a center
@@ -50,8 +49,13 @@ func shortestSide(W, H, s int) (w, h int) {
 // large. The offsets are torchvision's CenterCrop: round((in−out)/2), half
 // to even as Python rounds, so an odd margin of 2k+1 starts at k or k+1.
 func CenterCrop(img *RGB8, w, h int) *RGB8 {
-	x0, y0 := cropOffset(img.W, w), cropOffset(img.H, h)
-	return crop(img, image.Rect(x0, y0, x0+w, y0+h))
+	return crop(img, centerRect(img.W, img.H, w, h))
+}
+
+// centerRect is the central w×h of a W×H image, where CenterCrop cuts it.
+func centerRect(W, H, w, h int) image.Rectangle {
+	x0, y0 := cropOffset(W, w), cropOffset(H, h)
+	return image.Rect(x0, y0, x0+w, y0+h)
 }
 
 // crop copies the part r of img, which must hold it.
@@ -64,7 +68,7 @@ func crop(img *RGB8, r image.Rectangle) *RGB8 {
 	return out
 }
 
-// cropOffset is where CenterCrop's out pixels start in in.
+// cropOffset is where centerRect's out pixels start in in.
 func cropOffset(in, out int) int { return int(math.RoundToEven(float64(in-out) / 2)) }
 
 // Box is a rectangle in an image's continuous pixel coordinates, pixel
@@ -87,7 +91,7 @@ func InputBox(W, H int, p prep.Params) Box {
 	if !crop {
 		return full
 	}
-	x0, y0 := cropOffset(w, p.Width), cropOffset(h, p.Height)
+	r := centerRect(w, h, p.Width, p.Height)
 	back := func(v, in, out int) float64 { return float64(v*in) / float64(out) }
-	return Box{back(x0, W, w), back(y0, H, h), back(x0+p.Width, W, w), back(y0+p.Height, H, h)}
+	return Box{back(r.Min.X, W, w), back(r.Min.Y, H, h), back(r.Max.X, W, w), back(r.Max.Y, H, h)}
 }

@@ -147,9 +147,6 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 		if g := noDecoderFormat(data); g != "" {
 			return nil, "", &NoDecoderError{Formats: []string{g}}
 		}
-		if isAppleDouble(data) {
-			return nil, "", ErrAppleDouble
-		}
 		if err := notImage(data); err != nil {
 			return nil, "", err
 		}

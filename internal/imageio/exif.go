@@ -162,16 +162,8 @@ func webpExif(d []byte) []byte {
 // ifd0Orientation reads tag 0x0112 from the first IFD of a TIFF structure,
 // or returns 0.
 func ifd0Orientation(t []byte) int {
-	if len(t) < 8 {
-		return 0
-	}
-	var bo binary.ByteOrder
-	switch string(t[:4]) {
-	case "II*\x00":
-		bo = binary.LittleEndian
-	case "MM\x00*":
-		bo = binary.BigEndian
-	default:
+	bo := tiffOrder(t)
+	if len(t) < 8 || bo == nil {
 		return 0
 	}
 	off := int64(bo.Uint32(t[4:]))
@@ -192,6 +184,19 @@ func ifd0Orientation(t []byte) int {
 		return 0
 	}
 	return 0
+}
+
+// tiffOrder is the byte order that the header of a TIFF structure (a TIFF
+// file, an EXIF block) declares: "II*\0" little-endian, "MM\0*"
+// big-endian; nil for no such header.
+func tiffOrder(t []byte) binary.ByteOrder {
+	switch string(t[:min(len(t), 4)]) {
+	case "II*\x00":
+		return binary.LittleEndian
+	case "MM\x00*":
+		return binary.BigEndian
+	}
+	return nil
 }
 
 // orient applies an EXIF orientation as exif_transpose does: 2 mirror,

@@ -24,8 +24,12 @@ type notImageError string
 func (e notImageError) Error() string      { return string(e) }
 func (notImageError) Is(target error) bool { return target == ErrFormat }
 
-// notImage says what data is when it is one of these, else nil.
+// notImage says what data is when it is one of these or a macOS
+// metadata file (ErrAppleDouble), else nil.
 func notImage(data []byte) error {
+	if isAppleDouble(data) {
+		return ErrAppleDouble
+	}
 	if bytes.HasPrefix(data, []byte("\x93NUMPY")) {
 		return ErrNpyName
 	}

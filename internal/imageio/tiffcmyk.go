@@ -184,13 +184,8 @@ func readIFD0(ra io.ReaderAt, size int64) *ifd0 {
 	if _, err := ra.ReadAt(head[:], 0); err != nil {
 		return nil
 	}
-	d := &ifd0{offsets: map[uint16]int64{}, values: map[uint16][]uint{}}
-	switch string(head[:4]) {
-	case "II*\x00":
-		d.order = binary.LittleEndian
-	case "MM\x00*":
-		d.order = binary.BigEndian
-	default:
+	d := &ifd0{order: tiffOrder(head[:]), offsets: map[uint16]int64{}, values: map[uint16][]uint{}}
+	if d.order == nil {
 		return nil
 	}
 	off := int64(d.order.Uint32(head[4:]))

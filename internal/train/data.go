@@ -588,11 +588,11 @@ func (d *Dataset) Split(frac float64, seed uint64) (tr, val *Dataset, kept []int
 // they were learnt, not new photos.
 func (d *Dataset) Shared(o *Dataset) int {
 	paths := make(map[string]bool, len(d.Examples))
-	bySize := make(map[int64][]string, len(d.Examples))
+	bySize := make(map[int64][]statted, len(d.Examples))
 	for _, e := range d.Examples {
 		paths[absPath(e.Path)] = true
 		if fi, err := os.Stat(e.Path); err == nil && fi.Mode().IsRegular() {
-			bySize[fi.Size()] = append(bySize[fi.Size()], e.Path)
+			bySize[fi.Size()] = append(bySize[fi.Size()], statted{e.Path, fi})
 		}
 	}
 	sums := map[string][sha256.Size]byte{}
@@ -605,16 +605,22 @@ func (d *Dataset) Shared(o *Dataset) int {
 	return n
 }
 
+// statted is a file's path with what os.Stat said of it.
+type statted struct {
+	path string
+	fi   fs.FileInfo
+}
+
 // sameContentIn says whether the file at path (links followed) is one of
 // the files listed by size, or holds the same bytes as one: only files of
 // its size are compared, by SHA-256 (sums caches them by path).
-func sameContentIn(path string, bySize map[int64][]string, sums map[string][sha256.Size]byte) bool {
+func sameContentIn(path string, bySize map[int64][]statted, sums map[string][sha256.Size]byte) bool {
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() || len(bySize[fi.Size()]) == 0 {
 		return false
 	}
-	for _, p := range bySize[fi.Size()] {
-		if pi, err := os.Stat(p); err == nil && os.SameFile(fi, pi) {
+	for _, f := range bySize[fi.Size()] {
+		if os.SameFile(fi, f.fi) {
 			return true
 		}
 	}
@@ -622,8 +628,8 @@ func sameContentIn(path string, bySize map[int64][]string, sums map[string][sha2
 	if !ok {
 		return false
 	}
-	for _, p := range bySize[fi.Size()] {
-		if s, ok := fileSum(p, sums); ok && s == sum {
+	for _, f := range bySize[fi.Size()] {
+		if s, ok := fileSum(f.path, sums); ok && s == sum {
 			return true
 		}
 	}
@@ -646,7 +652,7 @@ func fileSum(path string, sums map[string][sha256.Size]byte) ([sha256.Size]byte,
 		return [sha256.Size]byte{}, false
 	}
 	var s [sha256.Size]byte
-	copy(s[:], h.Sum(nil))
+	h.Sum(s[:0])
 	sums[path] = s
 	return s, true
 }

@@ -15,8 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/vitctl/vitctl/internal/gguf"
 )
 
 // maxElems bounds the element count a header may declare (1 Gi floats).
@@ -198,7 +196,7 @@ func readData(r io.Reader, h meta, n int) ([]float32, error) {
 	for i := range out {
 		switch size {
 		case 2:
-			out[i] = gguf.F16ToF32(order.Uint16(buf[2*i:])) // exact, NaN payloads kept, as NumPy's astype(np.float32)
+			out[i] = fromFloat16(order.Uint16(buf[2*i:]))
 		case 4:
 			out[i] = math.Float32frombits(order.Uint32(buf[4*i:]))
 		default:
@@ -209,6 +207,23 @@ func readData(r io.Reader, h meta, n int) ([]float32, error) {
 }
 
 var dtypeNames = map[int]string{2: "float16", 4: "float32", 8: "float64"}
+
+// fromFloat16 is the float32 of IEEE 754 half-precision bits h, exactly,
+// as NumPy's astype(np.float32) gives it (a NaN keeps its payload).
+func fromFloat16(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // inf, NaN
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp != 0: // normal: rebias the exponent from 15 to 127
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	}
+	// zero or subnormal: mant × 2^-24, exact in float32
+	v := float32(mant) * (1.0 / (1 << 24))
+	return math.Float32frombits(sign | math.Float32bits(v))
+}
 
 // cOrder is the values of a Fortran-order (column-major) array of shape
 // in C order (row-major): the first index varies fastest in x.

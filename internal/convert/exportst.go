@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
-	"math"
 	"os"
 
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -25,7 +23,7 @@ func safetensorsHeader(plan []exportTensor) ([]byte, error) {
 	hdr := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
 	var off int64
 	for _, p := range plan {
-		n := 4 * int64(numElems(p.shape))
+		n := 4 * p.elems
 		hdr[p.hf] = entry{DType: "F32", Shape: p.shape, Offsets: []int64{off, off + n}}
 		off += n
 	}
@@ -67,13 +65,8 @@ func writeExportSafetensors(ctx context.Context, path string, f *gguf.File, plan
 		if x, _, err = f.Float32s(p.name); err != nil {
 			break
 		}
-		if len(x) != numElems(p.shape) {
-			err = fmt.Errorf("tensor %s: %d values for shape %v", p.name, len(x), p.shape)
+		if buf, err = gguf.PutF32(buf[:0], x, gguf.F32); err != nil {
 			break
-		}
-		buf = buf[:0]
-		for _, v := range x {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
 		_, err = w.Write(buf)
 	}

@@ -54,6 +54,7 @@ func writeExportSafetensors(ctx context.Context, path string, f *gguf.File, plan
 		_, err = w.Write(hdr)
 	}
 	var buf []byte
+	var scratch []float32 // what f16, bf16 and q8_0 tensors widen into, reused as the loader does
 	for _, p := range plan {
 		if err != nil {
 			break
@@ -61,8 +62,11 @@ func writeExportSafetensors(ctx context.Context, path string, f *gguf.File, plan
 		if err = ctx.Err(); err != nil {
 			break
 		}
+		if int64(cap(scratch)) < p.elems {
+			scratch = make([]float32, p.elems)
+		}
 		var x []float32
-		if x, _, err = f.Float32s(p.name); err != nil {
+		if x, _, err = f.Float32sInto(p.name, scratch); err != nil {
 			break
 		}
 		if buf, err = gguf.PutF32(buf[:0], x, gguf.F32); err != nil {

@@ -210,26 +210,13 @@ func unwrapPath(err error) error {
 // export to out left beside it (SIGKILL runs no cleanup; each can be as
 // large as the model): those named as writeFolder names them, holding
 // only the files an export writes, unlocked and unmodified for a minute
-// (filelock.RemoveDead).
+// (filelock.RemoveDeadFolders).
 func removeStaleExports(out string) {
 	name := regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(out)) + `\.\d+\.tmp$`)
-	filelock.RemoveDead(filepath.Dir(out), func(e os.DirEntry) bool {
-		return e.IsDir() && name.MatchString(e.Name()) && onlyExportFiles(filepath.Join(filepath.Dir(out), e.Name()))
+	filelock.RemoveDeadFolders(filepath.Dir(out), name.MatchString, func(e os.DirEntry) bool {
+		return slices.Contains(exportFiles, e.Name())
 	})
 }
 
-// onlyExportFiles reports whether dir holds only files an export writes.
-func onlyExportFiles(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		switch e.Name() {
-		case "config.json", "preprocessor_config.json", "model.safetensors":
-		default:
-			return false
-		}
-	}
-	return true
-}
+// exportFiles are the files an export writes into its folder.
+var exportFiles = []string{"config.json", "preprocessor_config.json", "model.safetensors"}

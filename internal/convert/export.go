@@ -135,12 +135,7 @@ func exportPlan(f *gguf.File, cfg *model.Config) ([]exportTensor, []string, erro
 		}
 		plan = append(plan, exportTensor{name: name, hf: hfName(name), shape: ckShape(name, shape), elems: t.Elems()})
 	}
-	slices.SortFunc(plan, func(a, b exportTensor) int {
-		if tensorLess(a.name, b.name) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(plan, func(a, b exportTensor) int { return tensorCmp(a.name, b.name) })
 	return plan, widenedNotes(count), nil
 }
 

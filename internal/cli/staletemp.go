@@ -38,22 +38,7 @@ func removeStaleTempFiles(path string) {
 // names them, and holding nothing but the files it writes (pictureName),
 // are taken: --out may be a folder of other things too.
 func removeStaleTempFolders(out string) {
-	filelock.RemoveDead(out, func(e os.DirEntry) bool {
-		return e.IsDir() && tempFolderName.MatchString(e.Name()) && onlyPictures(filepath.Join(out, e.Name()))
+	filelock.RemoveDeadFolders(out, tempFolderName.MatchString, func(e os.DirEntry) bool {
+		return e.Type().IsRegular() && pictureName.MatchString(e.Name())
 	})
-}
-
-// onlyPictures reports whether dir holds only files inspect-attention
-// writes into an image's folder, or their temporary files.
-func onlyPictures(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !pictureName.MatchString(e.Name()) {
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -65,23 +66,20 @@ var torchSuffixes = []string{".pth", ".pt", ".pth.tar", ".ckpt"}
 // .index.json) or torch.save's (torchSuffixes). convert reads such a file
 // with the config.json beside it; -m, which reads model files, is told so.
 func CheckpointName(name string) bool {
-	for _, suf := range append([]string{".safetensors", ".bin", ".index.json"}, torchSuffixes...) {
-		if hasSuffixFold(name, suf) {
-			return true
-		}
-	}
-	return false
+	return endsInFold(name, hfSuffixes) || isTorchFile(name)
 }
+
+// hfSuffixes name Hugging Face's checkpoint files: weights, or an index of
+// shards.
+var hfSuffixes = []string{".safetensors", ".bin", ".index.json"}
 
 // isTorchFile reports a torch.save file of a name other than Hugging
 // Face's.
-func isTorchFile(path string) bool {
-	for _, suf := range torchSuffixes {
-		if hasSuffixFold(path, suf) {
-			return true
-		}
-	}
-	return false
+func isTorchFile(path string) bool { return endsInFold(path, torchSuffixes) }
+
+// endsInFold says whether name ends in one of sufs (hasSuffixFold).
+func endsInFold(name string, sufs []string) bool {
+	return slices.ContainsFunc(sufs, func(suf string) bool { return hasSuffixFold(name, suf) })
 }
 
 // hasSuffixFold says whether name ends in suf (lower case) whatever its

@@ -5,6 +5,7 @@
 package convert
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -369,18 +370,15 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 		}
 		return nil, fmt.Errorf("%s does not match config.json (%s):\n  %s", ck.path, hint, strings.Join(msgs, "\n  "))
 	}
-	sort.Slice(plan, func(i, j int) bool { return tensorLess(plan[i].name, plan[j].name) })
+	slices.SortFunc(plan, func(a, b planned) int { return tensorCmp(a.name, b.name) })
 	return plan, nil
 }
 
-// tensorLess orders the file: embeddings, blocks by index, then the rest.
-func tensorLess(a, b string) bool {
+// tensorCmp orders the file: embeddings, blocks by index, then the rest.
+func tensorCmp(a, b string) int {
 	ga, ia := tensorGroup(a)
 	gb, ib := tensorGroup(b)
-	if ga != gb || ia != ib {
-		return ga < gb || ga == gb && ia < ib
-	}
-	return a < b
+	return cmp.Or(cmp.Compare(ga, gb), cmp.Compare(ia, ib), strings.Compare(a, b))
 }
 
 func tensorGroup(name string) (group, index int) {

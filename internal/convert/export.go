@@ -51,7 +51,7 @@ func Export(ctx context.Context, f *gguf.File, out, name string) (*Exported, err
 	}
 	res := &Exported{Tensors: len(plan), Labels: len(cfg.Labels), Notes: append(notes, widened...)}
 	for _, p := range plan {
-		res.Params += int64(numElems(p.shape))
+		res.Params += p.elems
 	}
 	err = writeFolder(out, func(tmp string) error {
 		for file, data := range conf {
@@ -101,10 +101,11 @@ func exportable(cfg *model.Config) error {
 var hfActivations = []string{"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "quick_gelu"}
 
 // exportTensor is one tensor of the export: its model-file name, its
-// Hugging Face name and its shape there.
+// Hugging Face name, its shape there and its number of values.
 type exportTensor struct {
 	name, hf string
 	shape    []int
+	elems    int64
 }
 
 // exportPlan lists the tensors to write, in the model file's order,
@@ -112,7 +113,7 @@ type exportTensor struct {
 // stored types widened to float32.
 func exportPlan(f *gguf.File, cfg *model.Config) ([]exportTensor, []string, error) {
 	want := model.TensorShapes(cfg)
-	types := map[string]gguf.Type{}
+	have := map[string]gguf.TensorInfo{}
 	for _, t := range f.Tensors() {
 		if _, ok := want[t.Name]; !ok {
 			return nil, nil, fmt.Errorf("tensor %s is not part of this model's config (re-run vitctl convert)", t.Name)
@@ -120,26 +121,21 @@ func exportPlan(f *gguf.File, cfg *model.Config) ([]exportTensor, []string, erro
 		if !slices.Equal(t.Shape, want[t.Name]) {
 			return nil, nil, fmt.Errorf("tensor %s has shape %v, the config implies %v (re-run vitctl convert)", t.Name, t.Shape, want[t.Name])
 		}
-		types[t.Name] = t.Type
+		have[t.Name] = t
 	}
 	var plan []exportTensor
 	count := map[gguf.Type]int{}
 	for name, shape := range want {
-		tt, ok := types[name]
+		t, ok := have[name]
 		if !ok {
 			return nil, nil, fmt.Errorf("tensor %s is missing (re-run vitctl convert)", name)
 		}
-		if tt != gguf.F32 {
-			count[tt]++
+		if t.Type != gguf.F32 {
+			count[t.Type]++
 		}
-		plan = append(plan, exportTensor{name: name, hf: hfName(name), shape: ckShape(name, shape)})
+		plan = append(plan, exportTensor{name: name, hf: hfName(name), shape: ckShape(name, shape), elems: t.Elems()})
 	}
-	slices.SortFunc(plan, func(a, b exportTensor) int {
-		if tensorLess(a.name, b.name) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(plan, func(a, b exportTensor) int { return tensorCmp(a.name, b.name) })
 	return plan, widenedNotes(count), nil
 }
 
@@ -157,14 +153,6 @@ func widenedNotes(count map[gguf.Type]int) []string {
 		}
 	}
 	return notes
-}
-
-func numElems(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
 }
 
 // writeFolder makes a temporary folder beside out, has fill write into
@@ -217,26 +205,13 @@ func unwrapPath(err error) error {
 // export to out left beside it (SIGKILL runs no cleanup; each can be as
 // large as the model): those named as writeFolder names them, holding
 // only the files an export writes, unlocked and unmodified for a minute
-// (filelock.RemoveDead).
+// (filelock.RemoveDeadFolders).
 func removeStaleExports(out string) {
 	name := regexp.MustCompile(`^\.` + regexp.QuoteMeta(filepath.Base(out)) + `\.\d+\.tmp$`)
-	filelock.RemoveDead(filepath.Dir(out), func(e os.DirEntry) bool {
-		return e.IsDir() && name.MatchString(e.Name()) && onlyExportFiles(filepath.Join(filepath.Dir(out), e.Name()))
+	filelock.RemoveDeadFolders(filepath.Dir(out), name.MatchString, func(e os.DirEntry) bool {
+		return slices.Contains(exportFiles, e.Name())
 	})
 }
 
-// onlyExportFiles reports whether dir holds only files an export writes.
-func onlyExportFiles(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		switch e.Name() {
-		case "config.json", "preprocessor_config.json", "model.safetensors":
-		default:
-			return false
-		}
-	}
-	return true
-}
+// exportFiles are the files an export writes into its folder.
+var exportFiles = []string{"config.json", "preprocessor_config.json", "model.safetensors"}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
-	"math"
 	"os"
 
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -25,7 +23,7 @@ func safetensorsHeader(plan []exportTensor) ([]byte, error) {
 	hdr := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
 	var off int64
 	for _, p := range plan {
-		n := 4 * int64(numElems(p.shape))
+		n := 4 * p.elems
 		hdr[p.hf] = entry{DType: "F32", Shape: p.shape, Offsets: []int64{off, off + n}}
 		off += n
 	}
@@ -56,6 +54,7 @@ func writeExportSafetensors(ctx context.Context, path string, f *gguf.File, plan
 		_, err = w.Write(hdr)
 	}
 	var buf []byte
+	var scratch []float32 // what f16, bf16 and q8_0 tensors widen into, reused as the loader does
 	for _, p := range plan {
 		if err != nil {
 			break
@@ -63,17 +62,15 @@ func writeExportSafetensors(ctx context.Context, path string, f *gguf.File, plan
 		if err = ctx.Err(); err != nil {
 			break
 		}
+		if int64(cap(scratch)) < p.elems {
+			scratch = make([]float32, p.elems)
+		}
 		var x []float32
-		if x, _, err = f.Float32s(p.name); err != nil {
+		if x, _, err = f.Float32sInto(p.name, scratch); err != nil {
 			break
 		}
-		if len(x) != numElems(p.shape) {
-			err = fmt.Errorf("tensor %s: %d values for shape %v", p.name, len(x), p.shape)
+		if buf, err = gguf.PutF32(buf[:0], x, gguf.F32); err != nil {
 			break
-		}
-		buf = buf[:0]
-		for _, v := range x {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
 		_, err = w.Write(buf)
 	}

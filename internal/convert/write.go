@@ -30,15 +30,7 @@ func WriteModel(path string, cfg *model.Config, get model.Getter, wr Written) er
 		wr.Extra(w)
 	}
 	shapes := model.TensorShapes(cfg)
-	names := slices.SortedFunc(maps.Keys(shapes), func(a, b string) int {
-		switch {
-		case tensorLess(a, b):
-			return -1
-		case tensorLess(b, a):
-			return 1
-		}
-		return 0
-	})
+	names := slices.SortedFunc(maps.Keys(shapes), tensorCmp)
 	for _, n := range names {
 		if err := w.AddTensor(n, shapes[n], gguf.F32); err != nil {
 			return err

@@ -43,10 +43,12 @@ func Hold(path string) (release func()) {
 }
 
 // RemoveDead removes, best effort, the entries of dir that ours accepts
-// (the names the caller's writer gives its temporaries, and for a folder
-// only what that writer puts in it) and that a dead writer left: unlocked
-// and unmodified for StaleAfter (see the package comment). The lock is
-// held while removing, so no writer can start on one then.
+// (the names the caller's writer gives its temporaries) and that a dead
+// writer left: unlocked and unmodified for StaleAfter (see the package
+// comment). The lock is held while removing, so no writer can start on
+// one then. A folder ours accepts goes with whatever it holds; for a
+// writer's temporary folders, in a place that may hold others' folders
+// too, see RemoveDeadFolders.
 func RemoveDead(dir string, ours func(os.DirEntry) bool) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -54,16 +56,33 @@ func RemoveDead(dir string, ours func(os.DirEntry) bool) {
 	}
 	for _, e := range entries {
 		if ours(e) {
-			removeIfDead(filepath.Join(dir, e.Name()), e.IsDir())
+			removeIfDead(filepath.Join(dir, e.Name()), e.IsDir(), nil)
+		}
+	}
+}
+
+// RemoveDeadFolders is RemoveDead for temporary folders: it removes the
+// folders of dir whose name ours accepts that a dead writer left, and
+// only those each entry of which holds accepts (what the caller's writer
+// puts in one), so that a folder of someone else's of a like name is kept.
+func RemoveDeadFolders(dir string, ours func(name string) bool, holds func(os.DirEntry) bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && ours(e.Name()) {
+			removeIfDead(filepath.Join(dir, e.Name()), true, holds)
 		}
 	}
 }
 
 // removeIfDead removes path (a folder and what it holds when folder) when
-// it is unlocked and unmodified for StaleAfter.
-func removeIfDead(path string, folder bool) {
+// it is unlocked and unmodified for StaleAfter, and, for a folder, so is
+// every entry in it, each one holds accepts (nil: any).
+func removeIfDead(path string, folder bool, holds func(os.DirEntry) bool) {
 	st, err := os.Lstat(path)
-	if err != nil || time.Since(st.ModTime()) < StaleAfter || folder && newerInside(path) {
+	if err != nil || time.Since(st.ModTime()) < StaleAfter || folder && !deadInside(path, holds) {
 		return
 	}
 	unlock, ok := TryLock(path)
@@ -78,14 +97,21 @@ func removeIfDead(path string, folder bool) {
 	}
 }
 
-// newerInside reports whether an entry of dir was modified within
-// StaleAfter.
-func newerInside(dir string) bool {
-	entries, _ := os.ReadDir(dir)
+// deadInside reports whether every entry of dir was last modified over
+// StaleAfter ago and is one holds accepts; with holds set, a dir that
+// cannot be read is not taken.
+func deadInside(dir string, holds func(os.DirEntry) bool) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil && holds != nil {
+		return false
+	}
 	for _, e := range entries {
+		if holds != nil && !holds(e) {
+			return false
+		}
 		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) < StaleAfter {
-			return true
+			return false
 		}
 	}
-	return false
+	return true
 }

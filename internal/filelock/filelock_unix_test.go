@@ -5,6 +5,8 @@ package filelock
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,5 +82,30 @@ func TestRemoveDead(t *testing.T) {
 		if _, err := os.Lstat(p); err != nil {
 			t.Errorf("%s was removed: %v", filepath.Base(p), err)
 		}
+	}
+}
+
+// TestRemoveDeadFolders: of the dead folders ours names, only those whose
+// every entry holds accepts go; files and other names stay.
+func TestRemoveDeadFolders(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "empty.tmp"), 0o755)
+	for _, p := range []string{"dead.tmp/a.png", "mixed.tmp/a.png", "mixed.tmp/notes.txt", "other/a.png", "file.tmp"} {
+		p = filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	old := time.Now().Add(-2 * StaleAfter)
+	filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error { return os.Chtimes(p, old, old) })
+
+	RemoveDeadFolders(dir, func(name string) bool { return strings.HasSuffix(name, ".tmp") },
+		func(e os.DirEntry) bool { return filepath.Ext(e.Name()) == ".png" })
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"file.tmp", "mixed.tmp", "other"}; !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q", left, want)
 	}
 }

@@ -36,7 +36,7 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 		if ok && c.KnownMissing(ref.Repo, commit, file) {
 			return "", "", c.wrap(ref, file, ErrEntryNotFound)
 		}
-		err := fmt.Errorf("%w (cache: %s)", offlineError(c.OfflineSetting()), c.CacheDir)
+		err := fmt.Errorf("%w (cache: %s)", OfflineError("not in the Hugging Face cache and "+c.OfflineSetting()+" forbids downloading"), c.CacheDir)
 		if !ok { // the revision is unknown: say which the cache knows
 			if revs := c.cachedRevisions(ref.Repo); len(revs) > 0 {
 				err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])

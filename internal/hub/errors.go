@@ -16,14 +16,15 @@ var (
 	ErrChecksum = errors.New("checksum mismatch")
 )
 
-// offlineError is ErrOffline worded with the setting that turned offline
-// mode on (Client.OfflineSetting): TRANSFORMERS_OFFLINE=1 was called
-// HF_HUB_OFFLINE=1.
+// OfflineError is an error that errors.Is takes for ErrOffline, saying
+// msg: ErrOffline worded with the setting that turned offline mode on
+// (Client.OfflineSetting: TRANSFORMERS_OFFLINE=1 was called
+// HF_HUB_OFFLINE=1), or with what else of a model the cache lacks.
+func OfflineError(msg string) error { return offlineError(msg) }
+
 type offlineError string
 
-func (e offlineError) Error() string {
-	return "not in the Hugging Face cache and " + string(e) + " forbids downloading"
-}
+func (e offlineError) Error() string        { return string(e) }
 func (e offlineError) Is(target error) bool { return target == ErrOffline }
 
 // fileError names the repository, revision and file an error is about.

@@ -166,22 +166,15 @@ func (c *Cache) missingWeights(at hub.Ref) error {
 		case !ok || len(shards) == 0:
 			continue
 		}
-		return offlineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and %s forbids downloading %s",
+		return hub.OfflineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and %s forbids downloading %s",
 			at, strings.Join(missing, ", "), len(missing), len(shards), f, c.Hub.OfflineSetting(), hint))
 	}
 	if !slices.ContainsFunc(weightFiles, func(f string) bool { return !c.Hub.KnownMissing(at.Repo, at.Revision, f) }) {
 		return noWeights(at) // as an online run found
 	}
-	return offlineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and %s forbids downloading %s",
+	return hub.OfflineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and %s forbids downloading %s",
 		at, configFile, strings.Join(weightFiles, ", "), c.Hub.OfflineSetting(), hint))
 }
-
-// offlineError is an error that errors.Is takes for hub.ErrOffline, in
-// other words than its.
-type offlineError string
-
-func (e offlineError) Error() string        { return string(e) }
-func (e offlineError) Is(target error) bool { return target == hub.ErrOffline }
 
 // readShards lists the files a sharded checkpoint's index names, sorted.
 func readShards(index string) ([]string, error) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -139,10 +138,11 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // longer equalled it times images_per_second), and would keep one of a
 // time of a few microseconds (0.004 for 0.0041234).
 func ftoa(f float64) string {
-	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
-		return strconv.FormatFloat(f, 'e', -1, 64)
+	b, err := json.Marshal(f) // the exponent as JSON writes it: 1.5e-7, not 1.5e-07
+	if err != nil {           // NaN or ±Inf, which JSON has no number for
+		return strconv.FormatFloat(f, 'g', -1, 64)
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	return string(b)
 }
 
 // columns lists every Row field in declaration order.

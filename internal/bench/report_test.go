@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -329,5 +330,19 @@ func TestCSVMatchesJSON(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFtoaAsJSON: a CSV number is the text encoding/json writes for it,
+// exponents included (1.5e-7, where strconv's 'e' wrote 1.5e-07).
+func TestFtoaAsJSON(t *testing.T) {
+	for _, f := range []float64{0, 1, -2.5, 0.126081921875, 0.010773248, 1.5e-7, -3e-9, 2e21, 123456789.125} {
+		b, _ := json.Marshal(f)
+		if got := ftoa(f); got != string(b) {
+			t.Errorf("ftoa(%v) = %q, encoding/json %q", f, got, b)
+		}
+	}
+	if got := ftoa(math.NaN()); got != "NaN" {
+		t.Errorf("ftoa(NaN) = %q, want NaN", got)
 	}
 }

@@ -206,11 +206,8 @@ func uniqNoted[T comparable](o *benchmarkOptions, flag string, s []T) []T {
 	}
 	if len(twice) > 0 {
 		vals := make([]string, len(twice))
-		for i := range twice {
-			vals[i] = fmt.Sprint(twice[i])
-			if st, ok := any(&twice[i]).(fmt.Stringer); ok { // imageSize's String has a pointer receiver
-				vals[i] = st.String()
-			}
+		for i, v := range twice {
+			vals[i] = fmt.Sprint(v) // an imageSize by its String
 		}
 		o.notes = append(o.notes, fmt.Sprintf("note: %s %s given more than once: each combination runs once", flag, strings.Join(vals, ", ")))
 	}

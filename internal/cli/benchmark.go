@@ -425,7 +425,7 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 		for _, B := range o.batches {
 			for _, th := range o.threads {
 				rs := runShape{h: h, w: w, batch: B, threads: th, window: B}
-				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, strings.TrimPrefix(rs.String(), "a run at "))
+				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, rs.size())
 				if err := o.memory.checkHint(what, "--image-size, --batch or --threads (each combination of the lists runs)", estimateMemory(&cfg, p, rs)); err != nil {
 					return nil, err
 				}

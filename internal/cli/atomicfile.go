@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/linkpath"
 )
@@ -264,7 +265,7 @@ func checkModelName(flag, path string) error {
 	if isStream(path) {
 		return usagef("%s %s: is no file but a device or a pipe, and a model file is written beside its name and renamed: give a file name", flag, path)
 	}
-	if checkpointFile(path) {
+	if convert.CheckpointName(path) {
 		return usagef("%s %s: a checkpoint's name, and -m would take the model file written under it for one; give a name such as model.gguf", flag, path)
 	}
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")

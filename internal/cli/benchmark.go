@@ -206,11 +206,8 @@ func uniqNoted[T comparable](o *benchmarkOptions, flag string, s []T) []T {
 	}
 	if len(twice) > 0 {
 		vals := make([]string, len(twice))
-		for i := range twice {
-			vals[i] = fmt.Sprint(twice[i])
-			if st, ok := any(&twice[i]).(fmt.Stringer); ok { // imageSize's String has a pointer receiver
-				vals[i] = st.String()
-			}
+		for i, v := range twice {
+			vals[i] = fmt.Sprint(v) // an imageSize by its String
 		}
 		o.notes = append(o.notes, fmt.Sprintf("note: %s %s given more than once: each combination runs once", flag, strings.Join(vals, ", ")))
 	}
@@ -428,7 +425,7 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 		for _, B := range o.batches {
 			for _, th := range o.threads {
 				rs := runShape{h: h, w: w, batch: B, threads: th, window: B}
-				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, strings.TrimPrefix(rs.String(), "a run at "))
+				what := fmt.Sprintf("%s/%d at %s", o.archOf(sh), cfg.PatchSize, rs.size())
 				if err := o.memory.checkHint(what, "--image-size, --batch or --threads (each combination of the lists runs)", estimateMemory(&cfg, p, rs)); err != nil {
 					return nil, err
 				}

@@ -115,7 +115,7 @@ func writeInfo(w io.Writer, info *convert.Info) {
 	row("blocks", "%s, layer_norm_eps %g, qkv bias %v", c.HiddenAct, c.LayerNormEps, c.QKVBias)
 	row("parameters", "%s", humanCount(info.Params))
 	if c.HasHead() {
-		row("labels", "%d (%s)", len(c.Labels), firstLabels(c.Labels, 3))
+		row("labels", "%d (%s)", len(c.Labels), firstLabels(c, 3))
 	} else {
 		row("labels", "none")
 	}
@@ -156,8 +156,9 @@ func architecture(c *model.Config) string {
 // firstLabels shows the first n labels, quoting one that would read as
 // something else (empty, with a comma, a quote, a newline or other control
 // character, or space at an end), and names the labels several classes
-// share, which the results cannot tell apart.
-func firstLabels(ls []string, n int) string {
+// share, which the results cannot tell apart (model.Config.SharedLabels).
+func firstLabels(c *model.Config, n int) string {
+	ls := c.Labels
 	shown := make([]string, 0, n+1)
 	for _, l := range ls[:min(n, len(ls))] {
 		shown = append(shown, showLabel(l))
@@ -166,14 +167,7 @@ func firstLabels(ls []string, n int) string {
 		shown = append(shown, "…")
 	}
 	out := strings.Join(shown, ", ")
-	count := map[string]int{}
-	var shared []string
-	for _, l := range ls {
-		if count[l]++; count[l] == 2 {
-			shared = append(shared, strconv.Quote(l))
-		}
-	}
-	if len(shared) > 0 {
+	if shared := c.SharedLabels(); len(shared) > 0 {
 		out += fmt.Sprintf("; %d %s more than one class: %s", len(shared), map[bool]string{true: "label names", false: "labels name"}[len(shared) == 1], strings.Join(shared[:min(5, len(shared))], ", "))
 		if len(shared) > 5 {
 			out += ", …"

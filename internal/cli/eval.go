@@ -189,9 +189,7 @@ type evalFailure struct {
 // writeReport prints the scores as text tables or one JSON object.
 func writeReport(w io.Writer, format string, j evalJSON) error {
 	if format == "json" {
-		e := newJSONEncoder(w)
-		e.SetIndent("", "  ")
-		return e.Encode(j)
+		return writeJSON(w, j)
 	}
 	r := j.Report
 	v := viewOf(r)

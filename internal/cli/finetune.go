@@ -355,8 +355,6 @@ func emptyWhy(labels []string, class, other string) func(string) string {
 // showed each twice.
 func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	if j.o.output.format.val == "json" {
-		e := newJSONEncoder(j.s.out)
-		e.SetIndent("", "  ")
 		// An epoch's "best" says it was kept when it ended, so several
 		// are: "kept_epoch" is the one the model file holds.
 		var kept *int
@@ -371,7 +369,7 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		}
 		// model and base_model name models as classify's records do, with
 		// their model_sha256 beside them.
-		return e.Encode(map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
+		return writeJSON(j.s.out, map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
 			"base_model_sha256": j.base.sha, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
 			"kept_epoch": kept, "labels": j.train.Labels})

@@ -19,14 +19,21 @@ func (s *imageSize) Set(v string) error {
 	return nil
 }
 
-func (s *imageSize) String() string {
-	switch {
-	case s.h == 0:
+// String is the value as --image-size takes it; "" when unset. A value
+// receiver: fmt prints an imageSize so too (benchmark's notes).
+func (s imageSize) String() string {
+	if s.h == 0 {
 		return ""
-	case s.h == s.w:
-		return strconv.Itoa(s.h)
 	}
-	return fmt.Sprintf("%dx%d", s.w, s.h)
+	return sizeFlag(s.w, s.h)
+}
+
+// sizeFlag is --image-size's value for width×height: N when square.
+func sizeFlag(w, h int) string {
+	if w == h {
+		return strconv.Itoa(w)
+	}
+	return fmt.Sprintf("%dx%d", w, h)
 }
 
 func (s *imageSize) Type() string { return "N|WxH" }

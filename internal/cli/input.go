@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -139,12 +138,4 @@ func fitsModel(shape []int, p prep.Params) error {
 	}
 	return fmt.Errorf("array shape %s does not fit the model: want preprocessed pixels shaped %s, or (N, %d, %d, %d) for N images",
 		npy.Tuple(shape), chw, prep.Channels, p.Height, p.Width)
-}
-
-// sizeFlag is --image-size's value for width×height: N when square.
-func sizeFlag(w, h int) string {
-	if w == h {
-		return strconv.Itoa(w)
-	}
-	return fmt.Sprintf("%dx%d", w, h)
 }

@@ -393,23 +393,17 @@ func (l *listing) dropListed(inputs []input, owns func(key string) bool) []input
 	out := inputs[:0]
 	for _, in := range inputs {
 		if owns == nil || owns(in.key) {
-			if l.passesOver(in) {
+			st, skip := l.screenListed(in)
+			if skip {
 				continue
 			}
-			in.err = listedNotRegular(in)
+			if st != nil { // a path named in a list that is a named pipe, a socket or a device is not read, as in a folder
+				in.err = notRegular(in.path, st.Mode().Type())
+			}
 		}
 		out = append(out, in)
 	}
 	return out
-}
-
-// listedNotRegular is in's error: a path named in a list that is a named
-// pipe, a socket or a device is not read (notRegular), as in a folder.
-func listedNotRegular(in input) error {
-	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
-		return in.err
-	}
-	return notRegular(in.path, fs.ModeSymlink)
 }
 
 // passesOver reports whether in, read from a list, is no input: a folder
@@ -417,14 +411,26 @@ func listedNotRegular(in input) error {
 // what it passes over. URLs are inputs whatever their names; a path that
 // cannot be read is judged by its name.
 func (l *listing) passesOver(in input) bool {
+	_, skip := l.screenListed(in)
+	return skip
+}
+
+// screenListed is passesOver, also giving what in's path is (its links
+// followed), stat'ed once for both: nil for an input read from no list, a
+// URL, one that failed already, or a path that cannot be stat'ed.
+func (l *listing) screenListed(in input) (fs.FileInfo, bool) {
 	if !in.listed || in.err != nil || fetch.IsURL(in.path) {
-		return false
+		return nil, false
 	}
-	if isDir(in.path) {
+	st, err := os.Stat(in.path)
+	if err != nil {
+		return nil, !l.takesListed(in.path)
+	}
+	if st.IsDir() {
 		l.folders = append(l.folders, in.path)
-		return true
+		return st, true
 	}
-	return !l.takesListed(in.path)
+	return st, !l.takesListed(in.path)
 }
 
 // skippedNote says what the listing left out, for a run's summary; empty

@@ -593,11 +593,7 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		})
 	}
 	sum.Files = append(slices.Sorted(slices.Values(w.files)), "summary.json")
-	w.file("summary.json", func(f io.Writer) error {
-		enc := newJSONEncoder(f)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
-	})
+	w.file("summary.json", func(f io.Writer) error { return writeJSON(f, sum) })
 	if w.err != nil {
 		return w.err
 	}

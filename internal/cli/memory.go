@@ -26,7 +26,13 @@ func (s runShape) String() string {
 	if s.keptLayers > 0 {
 		return fmt.Sprintf("keeping every layer's attention of an image at %dx%d pixels, with %s,", s.w, s.h, nouns(s.threads, "thread"))
 	}
-	return fmt.Sprintf("a run at %dx%d pixels with batch %d and %s", s.w, s.h, s.batch, nouns(s.threads, "thread"))
+	return "a run at " + s.size()
+}
+
+// size is a plain run's shape without "a run at": "WxH pixels with batch
+// B and N threads".
+func (s runShape) size() string {
+	return fmt.Sprintf("%dx%d pixels with batch %d and %s", s.w, s.h, s.batch, nouns(s.threads, "thread"))
 }
 
 // memNeed is an estimate of the bytes a run holds at its peak, by part.

@@ -191,13 +191,6 @@ func writeNotices(w io.Writer, asJSON bool) error {
 	return nil
 }
 
-// writeJSON prints v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := newJSONEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 // writeModels prints one row per model, the default marked with a star.
 func writeModels(w io.Writer, entries []modelEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

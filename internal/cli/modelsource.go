@@ -34,7 +34,9 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 	if statErr == nil && st.Mode().IsRegular() && trainingState(name) {
 		return "", "", true, fmt.Errorf("-m %s: %s, not a model file: give -m %s, the model the run kept", name, trainingStateText, keptModel(name))
 	}
-	if statErr == nil && st.Mode().IsRegular() && checkpointFile(name) {
+	// A checkpoint's weights (model.safetensors, pytorch_model.bin, a
+	// timm training checkpoint) were taken for a GGUF file ("bad magic").
+	if statErr == nil && st.Mode().IsRegular() && convert.CheckpointName(name) {
 		return "", "", true, fmt.Errorf("-m %s: a checkpoint's weights, not a vitctl model file: give -m %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
 			name, filepath.Dir(name), name)
 	}
@@ -104,13 +106,6 @@ func trainingState(path string) bool {
 // keptModel is the model file beside finetune's training state path:
 // OUT of OUT.ckpt.
 func keptModel(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
-
-// checkpointFile says whether name is named as a checkpoint's weights
-// (convert.CheckpointName: model.safetensors, pytorch_model.bin, a shard
-// index, a timm training checkpoint), which convert reads with the
-// config.json beside it, and -m, which reads model files, took for a GGUF
-// file ("not a GGUF file (bad magic)").
-func checkpointFile(name string) bool { return convert.CheckpointName(name) }
 
 // meantAsRef says whether name, no file or folder, may have been meant as
 // ORG/NAME[@REVISION]: it has an @ or a slash and does not start like a

@@ -144,6 +144,14 @@ func newJSONEncoder(w io.Writer) *json.Encoder {
 	return e
 }
 
+// writeJSON prints v as indented JSON, with newJSONEncoder: the -o json
+// output of every command, and inspect-attention's summary.json.
+func writeJSON(w io.Writer, v any) error {
+	enc := newJSONEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 // jsonReporter prints one JSON array when the run ends.
 type jsonReporter struct {
 	w   io.Writer
@@ -152,11 +160,7 @@ type jsonReporter struct {
 
 func (j *jsonReporter) add(r record) error { j.all = append(j.all, r); return nil }
 
-func (j *jsonReporter) close() error {
-	enc := newJSONEncoder(j.w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(j.all)
-}
+func (j *jsonReporter) close() error { return writeJSON(j.w, j.all) }
 
 // jsonlReporter prints one complete JSON object per line as images finish.
 type jsonlReporter struct{ enc *json.Encoder }

@@ -108,7 +108,7 @@ func exportConfigs(cfg *model.Config) (map[string][]byte, []string, error) {
 		ID2Label: cfg.Labels, Label2ID: cfg.Labels, TorchDtype: "float32",
 	}
 	p, notes := exportPreprocess(cfg.Preprocess)
-	if n := duplicateLabels(cfg.Labels); n != "" {
+	if n := duplicateLabels(cfg); n != "" {
 		notes = append(notes, n)
 	}
 	out := map[string][]byte{}
@@ -157,14 +157,8 @@ func exportPreprocess(p prep.Params) (hfProcessorOut, []string) {
 
 // duplicateLabels notes labels that name more than one class, which
 // label2id cannot map back ("" if none).
-func duplicateLabels(labels []string) string {
-	count := map[string]int{}
-	var dups []string
-	for _, l := range labels {
-		if count[l]++; count[l] == 2 {
-			dups = append(dups, strconv.Quote(l))
-		}
-	}
+func duplicateLabels(cfg *model.Config) string {
+	dups := cfg.SharedLabels()
 	if len(dups) == 0 {
 		return ""
 	}

@@ -4,6 +4,7 @@ package model
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/vitctl/vitctl/internal/prep"
 )
@@ -49,6 +50,20 @@ const (
 // a backbone (Hugging Face ViTModel, timm num_classes=0) that only gives
 // feature vectors.
 func (c *Config) HasHead() bool { return len(c.Labels) > 0 }
+
+// SharedLabels are the labels that name more than one class, whose
+// results cannot be told apart: each once, in the order of its second
+// class, quoted (strconv.Quote) as messages name them.
+func (c *Config) SharedLabels() []string {
+	count := map[string]int{}
+	var shared []string
+	for _, l := range c.Labels {
+		if count[l]++; count[l] == 2 {
+			shared = append(shared, strconv.Quote(l))
+		}
+	}
+	return shared
+}
 
 // HeadDim is the per-head width hd = D / H.
 func (c *Config) HeadDim() int { return c.HiddenSize / c.NumAttentionHeads }

@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// attBF16Impls is every bf16 implementation this CPU runs, and the AMX
-// twin, so that the AMX path's blocking is tested everywhere.
-func attBF16Impls() []*impl { return append(impls(BF16), amxTwin) }
+// attBF16Impls is every bf16 implementation this CPU runs, the bf16 tiles
+// in Go and the AMX twin, so that the bf16 tiles' and the AMX path's
+// blocking are tested everywhere.
+func attBF16Impls() []*impl { return append(testImpls(BF16), amxTwin) }
 
 // withAttBF16 runs f with im as the bf16 implementation and, where it has
 // fp32 kernels, as the fp32 one (the softmax's), as --kernel does.

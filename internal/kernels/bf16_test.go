@@ -123,9 +123,18 @@ func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
 	}
 }
 
-// bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
-// activations rounded in Go: the generic via-fp32 kernel set.
-var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
+// genericBF16Tiles is generic with the bf16 tile kernels in Go
+// (bf16Generic), which no implementation of the registry runs: the tests
+// run the bf16 tiles' drivers on it on every CPU and build.
+var genericBF16Tiles = &impl{name: "generic-bf16-tiles", ok: true, mr: mr6, nr: nr, fp32: generic.fp32, bf16: bf16Generic, int8: generic.int8}
+
+// testImpls is impls(p) and, for bf16, genericBF16Tiles.
+func testImpls(p Precision) []*impl {
+	if p == BF16 {
+		return append(impls(p), genericBF16Tiles)
+	}
+	return impls(p)
+}
 
 // withLow runs f with im as the implementation for precision p (nil: no
 // change).
@@ -146,7 +155,7 @@ func TestLinearBF16Shapes(t *testing.T) {
 		{12, 128, 128}, {13, 130, kc + 1}, {mcRows + 5, nr*ncPanels + 3, 2*kc - 1},
 		{2*mcRows + 5, 70, 3*kc - 2}, {197, 197, 64}, {31, 300, 17},
 	}
-	for _, im := range impls(BF16) {
+	for _, im := range testImpls(BF16) {
 		for si, s := range shapes {
 			if testing.Short() && s.m*s.n*s.k > 1e6 {
 				continue
@@ -177,7 +186,7 @@ func TestLinearBF16ViT(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []struct{ m, n, k int }{{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}, {3 * 197, 768, 768}} {
 		c := newBF16Case(r, s.m, s.n, s.k, s.k, s.n, true, s.n == 768, ActGELU)
-		for _, im := range impls(BF16) {
+		for _, im := range testImpls(BF16) {
 			withLow(BF16, im, func() {
 				t.Run(fmt.Sprintf("impl=%s/%dx%dx%d", im.name, s.m, s.n, s.k), func(t *testing.T) {
 					y, _ := c.run(NewPool(2))
@@ -197,7 +206,7 @@ func TestLinearBF16Threads(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	k := 4*kcGroups + 3
 	c := newBF16Case(r, 197, 200, k, k, 200, true, true, ActGELU)
-	for _, im := range impls(BF16) {
+	for _, im := range testImpls(BF16) {
 		withLow(BF16, im, func() {
 			want, _ := c.run(NewPool(1))
 			for _, th := range []int{2, 3} {
@@ -255,7 +264,7 @@ func TestTileBF16Exact(t *testing.T) {
 // running on fp32 ones.
 func bf16Tiles() []*impl {
 	var l []*impl
-	for _, im := range impls(BF16) {
+	for _, im := range testImpls(BF16) {
 		if !im.bf16.viaFP32() {
 			l = append(l, im)
 		}
@@ -276,7 +285,7 @@ func TestRoundRowBF16(t *testing.T) {
 				x[i] = math.Float32frombits(bf16Specials[r.IntN(len(bf16Specials))])
 			}
 		}
-		for _, im := range impls(BF16) {
+		for _, im := range testImpls(BF16) {
 			if !im.bf16.viaFP32() {
 				continue
 			}
@@ -299,7 +308,7 @@ func TestRoundRowBF16(t *testing.T) {
 // those of the fp32 GEMM over the bf16-rounded weights and activations.
 func TestLinearBF16ViaFP32(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, im := range impls(BF16) {
+	for _, im := range testImpls(BF16) {
 		if !im.bf16.viaFP32() {
 			continue
 		}
@@ -392,7 +401,7 @@ func TestLinearBF16NoAllocs(t *testing.T) {
 func TestEpilogueRoundBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
 	for _, p := range []Precision{FP32, BF16, INT8} {
-		for _, im := range impls(p) {
+		for _, im := range testImpls(p) {
 			for si, s := range []struct{ m, n, k int }{{1, 1, 1}, {7, 65, 129}, {197, 130, 70}, {12, 64, 600}, {13, 70, 40}} {
 				// The last two: K over a block, and no other epilogue.
 				full := si < 4

@@ -22,7 +22,7 @@ func TestLinearNorm(t *testing.T) {
 	}
 	var vs []variant
 	for _, p := range []Precision{FP32, BF16, INT8} {
-		for _, im := range impls(p) {
+		for _, im := range testImpls(p) {
 			vs = append(vs, variant{im.name, p, im, false})
 		}
 	}

@@ -22,7 +22,7 @@ func FuzzLinearLow(f *testing.F) {
 			c.pb = fp.To(p)
 			var want []float32
 			withLow(p, generic, func() { want, _ = c.run(NewPool(1)) })
-			for _, im := range impls(p) {
+			for _, im := range testImpls(p) {
 				var got []float32
 				withLow(p, im, func() { got, _ = c.run(NewPool(2)) })
 				for i := range m {

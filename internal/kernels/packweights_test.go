@@ -81,7 +81,7 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 func TestBF16HeldOnce(t *testing.T) {
 	r := rand.New(rand.NewPCG(73, 74))
 	via := &impl{name: "via", ok: true, mr: generic.mr, nr: nr, fp32: generic.fp32, bf16: bf16ViaFP32}
-	impls := []*impl{via, generic}
+	impls := []*impl{via, genericBF16Tiles}
 	const m, n, k = 13, 70, 37
 	c := newLinearCase(r, m, n, k, k, n, true, false, ActNone)
 	packed := make([]*PackedB, len(impls)) // packed[i]: packed while impls[i] was selected

@@ -31,8 +31,12 @@ func TestRegistry(t *testing.T) {
 func TestSelect(t *testing.T) {
 	defer func(old [len(sel)]*impl) { sel = old }(sel)
 	for _, p := range []Precision{FP32, BF16, INT8} {
-		if err := Select("generic"); err != nil || SelectedFor(p) != "generic" {
-			t.Fatalf("Select(generic) = %v, SelectedFor(%v) = %s", err, p, SelectedFor(p))
+		want := "generic"
+		if p == BF16 { // bf16 products in Go are slower than fp32's
+			want = "generic via fp32"
+		}
+		if err := Select("generic"); err != nil || SelectedFor(p) != want {
+			t.Fatalf("Select(generic) = %v, SelectedFor(%v) = %s, want %s", err, p, SelectedFor(p), want)
 		}
 	}
 	for _, tc := range []struct{ name, err string }{

@@ -12,6 +12,9 @@ func epiAVX2(dst *float32, ldd int, src *float32, lds int, bias, res *float32, r
 func expSumAVX2(x *float32, n int, m, scale float32) float32
 
 //go:noescape
+func expSumRoundAVX2(x *float32, n int, m, scale float32) float32
+
+//go:noescape
 func maxAVX2(x *float32, n int) float32
 
 //go:noescape
@@ -45,6 +48,15 @@ func expSum2(x []float32, m, scale float32) float32 {
 	s := expSumGeneric(x[n8:], m, scale)
 	if n8 > 0 {
 		s += expSumAVX2(&x[0], n8, m, scale)
+	}
+	return s
+}
+
+func expSumRound2(x []float32, m, scale float32) float32 {
+	n8 := len(x) &^ 7
+	s := expSumRoundGeneric(x[n8:], m, scale)
+	if n8 > 0 {
+		s += expSumRoundAVX2(&x[0], n8, m, scale)
 	}
 	return s
 }

@@ -13,6 +13,11 @@ func epiAVX512(dst *float32, ldd int, src *float32, lds int, bias, res *float32,
 //go:noescape
 func expSumAVX512(x *float32, n int, m, scale float32) float32
 
+// expSumRoundAVX512 is expSumRoundGeneric in AVX-512F, expSumAVX512's sum.
+//
+//go:noescape
+func expSumRoundAVX512(x *float32, n int, m, scale float32) float32
+
 // maxAVX512 is maxGeneric in AVX-512F.
 //
 //go:noescape
@@ -56,6 +61,9 @@ func geluGrad512(dx, dy, pre, post, _ []float32) {
 
 func expSum512(x []float32, m, scale float32) float32 {
 	return expSumAVX512(unsafeData(x), len(x), m, scale)
+}
+func expSumRound512(x []float32, m, scale float32) float32 {
+	return expSumRoundAVX512(unsafeData(x), len(x), m, scale)
 }
 func max512(x []float32) float32      { return maxAVX512(unsafeData(x), len(x)) }
 func scale512(x []float32, s float32) { scaleAVX512(unsafeData(x), len(x), s) }

@@ -290,10 +290,11 @@ func (j *attJob) weights(a *attScratch, n int) {
 	}
 	for i := range n {
 		row := a.s[i*ts : i*ts+T]
-		a.inv[i] = 1 / k.expSum(row, k.max(row), j.scale)
 		if j.mode() == attViaFP32 {
-			j.bf.bf16.round(row, row)
+			a.inv[i] = 1 / j.bf.bf16.expRound(row, k.max(row), j.scale)
+			continue
 		}
+		a.inv[i] = 1 / k.expSum(row, k.max(row), j.scale)
 	}
 }
 

@@ -275,6 +275,41 @@ func bf16Tiles() []*impl {
 // TestRoundRowBF16 checks every rounding of activations to bf16 values in
 // fp32 against toBF16's bits, denormals included, on the inputs of
 // TestPackRowBF16.
+// TestExpRoundBF16: each implementation's expRound (bf16 attention's E on
+// its fp32 tiles) gives the bits of its own expSum, the sum as it is and
+// the exponentials rounded by toBF16, and writes nothing past x.
+func TestExpRoundBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(83, 84))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 197, 1000} {
+		x := make([]float32, n+1)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 40)
+		}
+		m := float32(math.Inf(-1))
+		for _, v := range x[:n] {
+			m = max(m, v)
+		}
+		for _, im := range impls(FP32) {
+			if !im.bf16.viaFP32() {
+				continue
+			}
+			e, got := slices.Clone(x), slices.Clone(x)
+			want := im.fp32.expSum(e[:n], m, 1.3)
+			if s := im.bf16.expRound(got[:n], m, 1.3); math.Float32bits(s) != math.Float32bits(want) {
+				t.Fatalf("impl=%s n=%d: sum %v, expSum's %v", im.name, n, s, want)
+			}
+			for i := range n {
+				if w := uint32(toBF16(e[i])) << 16; math.Float32bits(got[i]) != w {
+					t.Fatalf("impl=%s n=%d: [%d] = %#08x, want %#08x", im.name, n, i, math.Float32bits(got[i]), w)
+				}
+			}
+			if got[n] != x[n] {
+				t.Fatalf("impl=%s n=%d: wrote past x", im.name, n)
+			}
+		}
+	}
+}
+
 func TestRoundRowBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for _, n := range []int{0, 1, 15, 16, 17, 33, 768, 771} {

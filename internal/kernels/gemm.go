@@ -329,17 +329,11 @@ func storeTile(im *impl, ep *Epilogue, c []float32, ldc, m, n int, ct []float32,
 	if ep.Residual != nil {
 		res = ep.Residual[i:]
 	}
-	im.fp32.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, ep.Act)
+	act := ep.Act
 	if ep.RoundBF16 {
-		round := roundRowBF16
-		if im.bf16 != nil && im.bf16.round != nil {
-			round = im.bf16.round
-		}
-		for r := range rows {
-			row := c[i+r*ldc : i+r*ldc+cols]
-			round(row, row)
-		}
+		act |= actRoundBF16
 	}
+	im.fp32.epi(c[i:], ldc, ct, ldt, bias, res, rows, cols, act)
 }
 
 // checkMatrix panics unless s holds rows×cols with row stride ld.

@@ -70,9 +70,12 @@ func putTile(t *[mr6][nr]float32, c []float32, ldc, w int, acc bool) {
 	}
 }
 
-// epiGeneric writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j].
+// epiGeneric writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j],
+// rounded to bf16 last (roundRowBF16) when act has actRoundBF16.
 func epiGeneric(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act) {
 	checkEpi(dst, ldd, src, lds, bias, res, rows, cols)
+	round := act&actRoundBF16 != 0
+	act &^= actRoundBF16
 	for i := range rows {
 		for j, v := range src[i*lds : i*lds+cols] {
 			if bias != nil {
@@ -81,6 +84,9 @@ func epiGeneric(dst []float32, ldd int, src []float32, lds int, bias, res []floa
 			v = act32(act, v)
 			if res != nil {
 				v += res[i*ldd+j]
+			}
+			if round {
+				v = fromBF16(toBF16(v))
 			}
 			dst[i*ldd+j] = v
 		}
@@ -127,6 +133,19 @@ func expSumGeneric(x []float32, m, scale float32) float32 {
 	for j, v := range x {
 		e := exp32((v - m) * scale)
 		x[j] = e
+		s += e
+	}
+	return s
+}
+
+// expSumRoundGeneric is expSumGeneric that stores each exponential rounded
+// to bf16 (as roundRowBF16), adding it to the sum before rounding: bf16
+// attention's E on fp32 tiles, and its row sum.
+func expSumRoundGeneric(x []float32, m, scale float32) float32 {
+	var s float32
+	for j, v := range x {
+		e := exp32((v - m) * scale)
+		x[j] = fromBF16(toBF16(e))
 		s += e
 	}
 	return s

@@ -15,7 +15,7 @@ var (
 		keys: keys2,
 	}
 	bf16AVX512    = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512, pairs: pairRowsBF16AVX512, keys: keysBF16AVX512Go, expPairs: expPairs512}
-	bf16ViaAVX512 = &bf16Kernels{round: roundRowBF16AVX512}
-	bf16ViaAVX2   = &bf16Kernels{round: roundRowBF16AVX2}
+	bf16ViaAVX512 = &bf16Kernels{round: roundRowBF16AVX512, expRound: expSumRound512}
+	bf16ViaAVX2   = &bf16Kernels{round: roundRowBF16AVX2, expRound: expSumRound2}
 	int8AVX512    = &int8Kernels{tile: tileI8AVX512Go, pack: packRowI8AVX512, dequant: dequantI8AVX512Go}
 )

@@ -265,6 +265,52 @@ func TestActivations(t *testing.T) {
 	}
 }
 
+// TestEpilogueRound: an epilogue with actRoundBF16 writes, bit for bit,
+// what the same epilogue without it writes, rounded by roundRowBF16: for
+// every activation, with and without bias and residual, on widths with
+// and without a tail, and on NaN, infinities, denormals, ties and values
+// that round up into the next binade.
+func TestEpilogueRound(t *testing.T) {
+	r := rand.New(rand.NewPCG(81, 82))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, -0.0,
+		math.Float32frombits(0x00018000), math.Float32frombits(0x3f808000), math.Float32frombits(0x3f818000),
+		math.Float32frombits(0x3fffffff), math.Float32frombits(0x7f7fffff), math.Float32frombits(0xff800001)}
+	for _, im := range impls(FP32) {
+		for _, a := range []Act{ActNone, ActGELU, ActGELUTanh, ActReLU, ActQuickGELU} {
+			for _, cols := range []int{64, 37, 5} {
+				const rows, ld = 3, 70
+				src, bias, res := make([]float32, rows*ld), make([]float32, cols), make([]float32, rows*ld)
+				for i := range src {
+					src[i], res[i] = 8*(2*r.Float32()-1), 2*r.Float32()-1
+				}
+				copy(src, special)
+				for i := range bias {
+					bias[i] = 2*r.Float32() - 1
+				}
+				for _, withRes := range []bool{false, true} {
+					rs := res
+					if !withRes {
+						rs = nil
+					}
+					want, got := make([]float32, rows*ld), make([]float32, rows*ld)
+					im.fp32.epi(want, ld, src, ld, bias, rs, rows, cols, a)
+					for i := range rows {
+						row := want[i*ld : i*ld+cols]
+						roundRowBF16(row, row)
+					}
+					im.fp32.epi(got, ld, src, ld, bias, rs, rows, cols, a|actRoundBF16)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("impl=%s act %d cols %d res %v: [%d] = %#x, want %#x (src %v)", im.name, a, cols, withRes, i,
+								math.Float32bits(got[i]), math.Float32bits(want[i]), src[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCut: the blocking of ViT-B/16's batch-1 GEMMs, and that more threads
 // than column blocks split the rows until the items keep them busy.
 func TestCut(t *testing.T) {

@@ -45,8 +45,8 @@ type fp32Kernels struct {
 	// place (tileTGeneric); nil: WeightGrad transposes and packs instead.
 	tileT func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
 	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
-	// for i < rows, j < cols; nil bias and res are skipped, dst may alias
-	// res.
+	// for i < rows, j < cols, rounded to bf16 last when act has
+	// actRoundBF16; nil bias and res are skipped, dst may alias res.
 	epi func(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act)
 	// sumRows is sumRowsGeneric (the column sums of a bias gradient).
 	sumRows func(dst, src []float32, lds, rows, cols int)
@@ -87,8 +87,10 @@ type bf16Kernels struct {
 	// expPairs is expPairsGeneric: bf16 attention's E, rounded as it is
 	// made.
 	expPairs func(dst []uint32, x []float32, m, scale float32) float32
-	// round is roundRowBF16.
-	round func(dst, x []float32)
+	// round is roundRowBF16; expRound is expSumRoundGeneric, whose sum has
+	// the bits of its implementation's fp32 expSum.
+	round    func(dst, x []float32)
+	expRound func(x []float32, m, scale float32) float32
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least
 	// amxMinRows rows run on AMX tiles (amxGemm), fewer on tile.
 	amx func(s amxShape, nblk, steps int, a []uint32, l amxA, b []uint32, c []float32, ldc int, acc bool)
@@ -124,7 +126,7 @@ var generic = &impl{
 
 // bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
 // activations rounded in Go: the generic via-fp32 kernel set.
-var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16}
+var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16, expRound: expSumRoundGeneric}
 
 // bf16Generic are the bf16 tile kernels in Go: the specification the
 // assembly ones are tested against. No implementation runs them: in Go, the

@@ -127,13 +127,95 @@ func hsum512(a *asm, z, op, opss string) {
 	a.ins("%s X2, X1, X1", opss)
 }
 
+// roundConsts512 broadcasts round512's constants into Z23–Z26 (AX
+// clobbered).
+func roundConsts512(a *asm) {
+	for i, c := range []string{"$1", "$0x7fff", "$0xffff0000", "$0x00400000"} {
+		a.ins("MOVL %s, AX", c)
+		a.ins("VPBROADCASTD AX, Z%d", 23+i)
+	}
+}
+
+// round512 rounds the 16 floats of z to bf16 as toBF16 does (b + 0x7fff +
+// (b>>16 & 1), the low half cleared; NaN keeps its high half with the
+// quiet bit set), kept as fp32; constants in Z23–Z26 (roundConsts512), Z27,
+// Z28 and K3 clobbered.
+func round512(a *asm, z string) {
+	a.ins("VPSRLD $16, %s, Z27", z)
+	a.ins("VPANDD Z23, Z27, Z27")
+	a.ins("VPADDD Z24, Z27, Z27")
+	a.ins("VPADDD %s, Z27, Z27", z)
+	a.ins("VPANDD Z25, Z27, Z27")
+	a.ins("VCMPPS $3, %s, %s, K3 // unordered: NaN", z, z)
+	a.ins("VPORD Z26, %s, Z28", z)
+	a.ins("VPANDD Z25, Z28, Z28")
+	a.ins("VMOVDQU32 Z28, K3, Z27")
+	a.ins("VMOVAPS Z27, %s", z)
+}
+
+// expSum512 prints expSumAVX512, or with round expSumRoundAVX512, which
+// stores each exponential rounded to bf16 (round512) and adds those before
+// rounding to the sum, in the same order: the same sum.
+func expSum512(a *asm, round bool) {
+	name, doc := "expSumAVX512", ""
+	if round {
+		name, doc = "expSumRoundAVX512", `
+		expSumRoundGeneric in AVX-512F: expSumAVX512 storing each exponential
+		rounded to bf16; the sum is that of the values before rounding.`
+	}
+	a.text(name, "(x *float32, n int, m, scale float32) float32", 28, doc)
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS m+16(FP), Z29
+		VBROADCASTSS scale+20(FP), Z30
+		VPXORD Z31, Z31, Z31
+		MOVQ $0xffff, R12
+	`)
+	loadConsts(a)
+	if round {
+		roundConsts512(a)
+	}
+	a.raw(`
+		XORQ AX, AX
+	expl:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE expdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z1
+		VSUBPS Z29, Z1, Z1
+		VMULPS Z30, Z1, Z1
+	`)
+	exp512(a, "Z1", "Z2", "Z3")
+	a.ins("VADDPS Z1, Z31, K1, Z31")
+	if round {
+		round512(a, "Z1")
+	}
+	a.raw(`
+		VMOVUPS Z1, K1, (SI)(AX*4)
+		ADDQ $16, AX
+		JMP expl
+	expdone:
+	`)
+	hsum512(a, "Z31", "VADDPS", "VADDSS")
+	a.raw(`
+		VMOVSS X1, ret+24(FP)
+		VZEROUPPER
+		RET
+	`)
+}
+
 func actFile(a *asm) {
 	a.comment("The constants of exp32, geluErf32, geluTanh32 and quickGELU32 (mathf.go), as float32 bits.")
 	act512.data(a)
 
 	a.text("epiAVX512", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
 		For each of rows rows and cols columns: dst = act(src + bias) + res, res
-		with dst's row stride ldd; 16 columns at a time, the last ones masked.`)
+		with dst's row stride ldd, rounded to bf16 last when act has
+		actRoundBF16 (CX); 16 columns at a time, the last ones masked.`)
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ ldd+8(FP), R13
@@ -145,10 +227,14 @@ func actFile(a *asm) {
 		MOVQ res+40(FP), R9
 		MOVQ rows+48(FP), BX
 		MOVBQZX act+64(FP), R10
+		MOVQ R10, CX
+		ANDQ $0x80, CX
+		ANDQ $0x7f, R10
 		MOVQ $0xffff, R12
 		VPXORD Z0, Z0, Z0
 	`)
 	loadConsts(a)
+	roundConsts512(a)
 	a.raw(`
 		TESTQ BX, BX
 		JEQ epidone
@@ -174,6 +260,12 @@ func actFile(a *asm) {
 		JEQ nores
 		VADDPS.Z (R9)(AX*4), Z1, K1, Z1
 	nores:
+		TESTQ CX, CX
+		JEQ noround
+	`)
+	round512(a, "Z1")
+	a.raw(`
+	noround:
 		VMOVUPS Z1, K1, (DI)(AX*4)
 		ADDQ $16, AX
 		JMP col
@@ -190,43 +282,8 @@ func actFile(a *asm) {
 		RET
 	`)
 
-	a.text("expSumAVX512", "(x *float32, n int, m, scale float32) float32", 28, "")
-	a.raw(`
-		MOVQ x+0(FP), SI
-		MOVQ n+8(FP), CX
-		VBROADCASTSS m+16(FP), Z24
-		VBROADCASTSS scale+20(FP), Z25
-		VPXORD Z26, Z26, Z26
-		MOVQ $0xffff, R12
-	`)
-	loadConsts(a)
-	a.raw(`
-		XORQ AX, AX
-	expl:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE expdone
-	`)
-	mask16(a)
-	a.raw(`
-		VMOVUPS.Z (SI)(AX*4), K1, Z1
-		VSUBPS Z24, Z1, Z1
-		VMULPS Z25, Z1, Z1
-	`)
-	exp512(a, "Z1", "Z2", "Z3")
-	a.raw(`
-		VMOVUPS Z1, K1, (SI)(AX*4)
-		VADDPS Z1, Z26, K1, Z26
-		ADDQ $16, AX
-		JMP expl
-	expdone:
-	`)
-	hsum512(a, "Z26", "VADDPS", "VADDSS")
-	a.raw(`
-		VMOVSS X1, ret+24(FP)
-		VZEROUPPER
-		RET
-	`)
+	expSum512(a, false)
+	expSum512(a, true)
 
 	expPairs512(a)
 

@@ -110,6 +110,75 @@ func hsum2(a *asm, y int, op, opss string) {
 	a.ins("%s X2, X1, X1", opss)
 }
 
+// roundConsts2 broadcasts round2's constants into Y8–Y11 (AX clobbered).
+func roundConsts2(a *asm) {
+	for i, c := range []string{"$1", "$0x7fff", "$0xffff0000", "$0x00400000"} {
+		a.ins("MOVL %s, AX", c)
+		a.ins("MOVQ AX, X%d", 8+i)
+		a.ins("VPBROADCASTD X%d, Y%d", 8+i, 8+i)
+	}
+}
+
+// round2 is round512 for the 8 floats of y: constants in Y8–Y11
+// (roundConsts2), Y12–Y14 clobbered.
+func round2(a *asm, y string) {
+	a.ins("VPSRLD $16, %s, Y12", y)
+	a.ins("VPAND Y8, Y12, Y12")
+	a.ins("VPADDD Y9, Y12, Y12")
+	a.ins("VPADDD %s, Y12, Y12", y)
+	a.ins("VPAND Y10, Y12, Y12")
+	a.ins("VCMPPS $3, %s, %s, Y14 // unordered: NaN", y, y)
+	a.ins("VPOR Y11, %s, Y13", y)
+	a.ins("VPAND Y10, Y13, Y13")
+	a.ins("VBLENDVPS Y14, Y13, Y12, %s", y)
+}
+
+// expSum2 prints expSumAVX2, or with round expSumRoundAVX2, as expSum512
+// does expSumAVX512 and expSumRoundAVX512.
+func expSum2(a *asm, round bool) {
+	name, doc := "expSumAVX2", "expSumGeneric in AVX2 for n a multiple of 8."
+	if round {
+		name, doc = "expSumRoundAVX2", "expSumRoundGeneric in AVX2 for n a multiple of 8."
+	}
+	a.text(name, "(x *float32, n int, m, scale float32) float32", 28, doc)
+	a.raw(`
+		MOVQ x+0(FP), SI
+		MOVQ n+8(FP), CX
+		VBROADCASTSS m+16(FP), Y15
+		VBROADCASTSS scale+20(FP), Y5
+		VXORPS Y6, Y6, Y6
+	`)
+	if round {
+		roundConsts2(a)
+	}
+	a.raw(`
+		XORQ AX, AX
+	expl:
+		CMPQ AX, CX
+		JGE expdone
+		VMOVUPS (SI)(AX*4), Y1
+		VSUBPS Y15, Y1, Y1
+		VMULPS Y5, Y1, Y1
+	`)
+	exp2(a, "Y1", "Y2", "Y3", "Y4")
+	a.ins("VADDPS Y1, Y6, Y6")
+	if round {
+		round2(a, "Y1")
+	}
+	a.raw(`
+		VMOVUPS Y1, (SI)(AX*4)
+		ADDQ $8, AX
+		JMP expl
+	expdone:
+	`)
+	hsum2(a, 6, "VADDPS", "VADDSS")
+	a.raw(`
+		VMOVSS X1, ret+24(FP)
+		VZEROUPPER
+		RET
+	`)
+}
+
 func act2File(a *asm) {
 	a.comment(`
 		The constants of mathf.go, each as 8 float32 lanes (32 bytes), so that
@@ -119,7 +188,7 @@ func act2File(a *asm) {
 	act2.data(a)
 
 	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65,
-		"epiGeneric in AVX2 for cols a multiple of 8.")
+		"epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16).")
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ ldd+8(FP), R13
@@ -132,7 +201,13 @@ func act2File(a *asm) {
 		MOVQ rows+48(FP), BX
 		MOVQ cols+56(FP), CX
 		MOVBQZX act+64(FP), R10
+		MOVQ R10, DX
+		ANDQ $0x80, DX
+		ANDQ $0x7f, R10
 		VXORPS Y0, Y0, Y0
+	`)
+	roundConsts2(a)
+	a.raw(`
 		TESTQ BX, BX
 		JEQ epidone
 	row:
@@ -153,6 +228,12 @@ func act2File(a *asm) {
 		JEQ nores
 		VADDPS (R9)(AX*4), Y1, Y1
 	nores:
+		TESTQ DX, DX
+		JEQ noround
+	`)
+	round2(a, "Y1")
+	a.raw(`
+	noround:
 		VMOVUPS Y1, (DI)(AX*4)
 		ADDQ $8, AX
 		JMP col
@@ -169,35 +250,8 @@ func act2File(a *asm) {
 		RET
 	`)
 
-	a.text("expSumAVX2", "(x *float32, n int, m, scale float32) float32", 28, "expSumGeneric in AVX2 for n a multiple of 8.")
-	a.raw(`
-		MOVQ x+0(FP), SI
-		MOVQ n+8(FP), CX
-		VBROADCASTSS m+16(FP), Y8
-		VBROADCASTSS scale+20(FP), Y9
-		VXORPS Y10, Y10, Y10
-		XORQ AX, AX
-	expl:
-		CMPQ AX, CX
-		JGE expdone
-		VMOVUPS (SI)(AX*4), Y1
-		VSUBPS Y8, Y1, Y1
-		VMULPS Y9, Y1, Y1
-	`)
-	exp2(a, "Y1", "Y2", "Y3", "Y4")
-	a.raw(`
-		VMOVUPS Y1, (SI)(AX*4)
-		VADDPS Y1, Y10, Y10
-		ADDQ $8, AX
-		JMP expl
-	expdone:
-	`)
-	hsum2(a, 10, "VADDPS", "VADDSS")
-	a.raw(`
-		VMOVSS X1, ret+24(FP)
-		VZEROUPPER
-		RET
-	`)
+	expSum2(a, false)
+	expSum2(a, true)
 
 	a.text("maxAVX2", "(x *float32, n int) float32", 20, "maxGeneric in AVX2 for n a multiple of 8, n ≥ 8.")
 	a.raw(`

@@ -196,6 +196,26 @@ func Attention(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, prob
 // probabilities E·V used: E rounded, over those sums. There is no INT8
 // attention: AttentionAt panics.
 func AttentionAt(p *Pool, prec Precision, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
+	attention(p, prec, false, out, qkv, B, T, H, hd, scale, probs)
+}
+
+// AttentionReadsBF16 reports whether AttentionAt(p, BF16, …) rounds Q, K
+// and V in passes of its own: bf16 attention on fp32 tiles. A qkv made by
+// an epilogue with RoundBF16 can then go to AttentionInBF16 instead, which
+// reads them as they are.
+func AttentionReadsBF16() bool { return bf16OnFP32() }
+
+// AttentionInBF16 is AttentionAt(p, BF16, …) for a qkv that holds bf16
+// values (made by a Linear whose Epilogue has RoundBF16), with the same
+// bits: where AttentionReadsBF16, it takes Q, K and V as they are instead
+// of rounding them again. On other qkv it would run on their values
+// unrounded.
+func AttentionInBF16(p *Pool, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
+	attention(p, BF16, true, out, qkv, B, T, H, hd, scale, probs)
+}
+
+// attention is AttentionAt; inBF16: qkv holds bf16 values.
+func attention(p *Pool, prec Precision, inBF16 bool, out, qkv []float32, B, T, H, hd int, scale float32, probs []float32) {
 	D := H * hd
 	checkMatrix("Attention: qkv", qkv, B*T, 3*D, 3*D)
 	checkMatrix("Attention: out", out, B*T, D, D)
@@ -204,7 +224,7 @@ func AttentionAt(p *Pool, prec Precision, out, qkv []float32, B, T, H, hd int, s
 	}
 	s := p.getScratch()
 	j := &s.aj
-	j.p, j.im, j.bf, j.amx, j.out, j.qkv, j.probs = p, cur(), nil, false, out, qkv, probs
+	j.p, j.im, j.bf, j.amx, j.out, j.qkv, j.probs, j.inBF16 = p, cur(), nil, false, out, qkv, probs, inBF16
 	switch prec {
 	case FP32:
 	case BF16:

@@ -40,6 +40,7 @@ type attJob struct {
 	im              *impl // the softmax's row operations, and fp32 products
 	bf              *impl // bf16 products: whose bf16 kernels run them; nil: fp32
 	amx             bool  // bf16 products on bf's AMX calls
+	inBF16          bool  // qkv holds bf16 values: on the fp32 tiles, not rounded again
 	out, qkv, probs []float32
 	B, T, H, hd     int
 	scale           float32
@@ -157,7 +158,7 @@ func (j *attJob) pack(s *scratch, bh int, kv attKV) {
 	}
 	packK(kv.kp, k, ld, j.T, j.hd, j.im.fp32.keys, a.kt)
 	packBT(kv.vp, v, ld, j.T, j.hd)
-	if j.mode() == attViaFP32 { // rounding commutes with the packing
+	if j.mode() == attViaFP32 && !j.inBF16 { // rounding commutes with the packing
 		j.bf.bf16.round(kv.kp, kv.kp)
 		j.bf.bf16.round(kv.vp, kv.vp)
 	}
@@ -245,14 +246,16 @@ func (j *attJob) rows(s *scratch, bh, i0, i1 int, kv attKV) {
 }
 
 // scores computes S = Q·Kᵀ into s.att.s for the n rows of Q (row stride
-// ld): for bf16, rounded first into s.att.q (fp32 tiles) or packed as
-// pairs into s.att.a.
+// ld): for bf16, rounded first into s.att.q (fp32 tiles; read in place
+// when qkv holds bf16 values) or packed as pairs into s.att.a.
 func (j *attJob) scores(s *scratch, q []float32, ld, n int, kv attKV) {
 	a, T, hd, ts := &s.att, j.T, j.hd, ceilDiv(j.T, 16)*16
-	switch j.mode() {
-	case attFP32:
+	switch m := j.mode(); {
+	case m == attFP32:
 		a.g.set(n, T, hd, q, ld, kv.kp, a.s, ts, Epilogue{}, j.im)
-	case attViaFP32:
+	case m == attViaFP32 && j.inBF16: // Q read in place, as fp32
+		a.g.set(n, T, hd, q, ld, kv.kp, a.s, ts, Epilogue{}, j.bf)
+	case m == attViaFP32:
 		a.q = grow(a.q, n*hd)
 		for i := range n {
 			j.bf.bf16.round(a.q[i*hd:(i+1)*hd], q[i*ld:][:hd])

@@ -174,6 +174,42 @@ func TestAttentionBF16Bits(t *testing.T) {
 	}
 }
 
+// TestAttentionInBF16: AttentionInBF16 on qkv rounded to bf16 gives the
+// bits AttentionAt(…, BF16, …) gives on qkv itself, output and
+// probabilities, on every implementation and on 1 and 3 threads.
+func TestAttentionInBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(85, 86))
+	for _, c := range []struct{ B, T, H, hd int }{{2, 197, 3, 64}, {1, 40, 3, 64}, {1, 9, 2, 24}} {
+		qkv, _ := guarded(r, c.B*c.T*3*c.H*c.hd, 0)
+		rounded := make([]float32, len(qkv))
+		roundRowBF16(rounded, qkv)
+		run := func(in bool, threads int) (out, probs []float32) {
+			out, probs = make([]float32, c.B*c.T*c.H*c.hd), make([]float32, c.B*c.H*c.T*c.T)
+			if in {
+				AttentionInBF16(NewPool(threads), out, rounded, c.B, c.T, c.H, c.hd, 0.125, probs)
+			} else {
+				AttentionAt(NewPool(threads), BF16, out, qkv, c.B, c.T, c.H, c.hd, 0.125, probs)
+			}
+			return out, probs
+		}
+		for _, im := range attBF16Impls() {
+			withAttBF16(im, func() {
+				for _, th := range []int{1, 3} {
+					want, wantP := run(false, th)
+					got, p := run(true, th)
+					name := fmt.Sprintf("impl=%s T=%d threads=%d", im.path(BF16), c.T, th)
+					if i := firstDiff(got, want); i >= 0 {
+						t.Fatalf("%s: out[%d] = %v, AttentionAt's %v", name, i, got[i], want[i])
+					}
+					if i := firstDiff(p, wantP); i >= 0 {
+						t.Fatalf("%s: probs[%d] = %v, AttentionAt's %v", name, i, p[i], wantP[i])
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestAttentionBF16Pack: K and V packed as bf16 panels hold toBF16 of each
 // value where packBF16 would put it, zero in the padding, on every
 // implementation's rounding (denormals may read as zero).

@@ -65,7 +65,9 @@ func (r *Runner) block(i, B int) {
 	x, h := ws.x[:M*D], ws.h[:M*D]
 
 	ln1 := kernels.Norm{Gamma: ly.ln1W, Beta: ly.ln1B, Eps: eps}
-	kernels.LinearNorm(p, ws.qkv, 3*D, x, M, ln1, h, ly.qkv, kernels.Epilogue{Bias: ly.qkvB}) // (M, 3D)
+	// bf16 attention on fp32 tiles: qkv's epilogue rounds what attention reads.
+	attIn := r.m.attentionPrecision() == kernels.BF16 && kernels.AttentionReadsBF16()
+	kernels.LinearNorm(p, ws.qkv, 3*D, x, M, ln1, h, ly.qkv, kernels.Epilogue{Bias: ly.qkvB, RoundBF16: attIn}) // (M, 3D)
 	var probs []float32
 	if r.Hooks.Attention != nil {
 		n := B * H * T * T
@@ -75,7 +77,11 @@ func (r *Runner) block(i, B int) {
 		probs = ws.probs[:n]
 	}
 	scale := float32(1 / math.Sqrt(float64(c.HeadDim())))
-	kernels.AttentionAt(p, r.m.attentionPrecision(), ws.ctx, ws.qkv, B, T, H, c.HeadDim(), scale, probs) // (M, D)
+	if attIn {
+		kernels.AttentionInBF16(p, ws.ctx, ws.qkv, B, T, H, c.HeadDim(), scale, probs) // (M, D)
+	} else {
+		kernels.AttentionAt(p, r.m.attentionPrecision(), ws.ctx, ws.qkv, B, T, H, c.HeadDim(), scale, probs) // (M, D)
+	}
 	if probs != nil {
 		r.Hooks.Attention(i, probs)
 	}

@@ -196,67 +196,79 @@ func andList(s []string) string {
 // which is no part of the first path. A list of lines holding a NUL byte,
 // which no path holds, is find -print0's read without -0: a usage error,
 // where it was taken for one path (its files skipped for its name, and the
-// whole list printed in the note).
+// whole list printed in the note). An entry longer than maxListLine, which
+// no path is, is one failed input named NAME:N (its line, or its entry's
+// number with -0), and the entries after it are read.
 func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxListLine)
-	sc.Split(splitNUL)
-	if sep != 0 {
-		sc.Split(splitLines)
-	}
-	for first := true; sc.Scan(); first = false {
-		p := sc.Text()
-		if first {
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		b, long, err := readEntry(br, sep)
+		if errors.Is(err, errNULInLines) {
+			return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
+		}
+		p := string(b)
+		if n == 1 {
 			p = strings.TrimPrefix(p, "\ufeff")
 		}
 		if sep != 0 {
 			p = strings.TrimSuffix(p, "\r")
 		}
-		if strings.TrimSpace(p) != "" {
+		switch {
+		case long:
+			at := fmt.Sprintf("%s:%d", name, n)
+			out = append(out, input{path: at, key: at, err: fmt.Errorf("%s longer than %s, which no path is: not read (the paths after it are)", entryWord(sep), humanSize(maxListLine))})
+		case strings.TrimSpace(p) != "":
 			in := fileInput(p, nil)
 			in.listed = true
 			out = append(out, in)
 		}
+		switch {
+		case err == io.EOF:
+			return out, nil
+		case err != nil:
+			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
+		}
 	}
-	switch err := sc.Err(); {
-	case errors.Is(err, errNULInLines):
-		return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
-	case errors.Is(err, bufio.ErrTooLong):
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("a list of paths with a line longer than %s, which no path is: the paths after it are not read", humanSize(maxListLine))})
-	case err != nil:
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))})
+}
+
+// entryWord is what an entry of a list separated by sep is called.
+func entryWord(sep byte) string {
+	if sep == 0 {
+		return "a NUL-separated entry"
 	}
-	return out, nil
+	return "a line"
 }
 
 // maxListLine bounds a line (an entry) of a list of paths.
 const maxListLine = 1 << 20
 
-// errNULInLines is splitLines' error for a NUL byte in a line.
+// errNULInLines is readEntry's error for a NUL byte in a line.
 var errNULInLines = errors.New("a line holds a NUL byte")
 
-// splitLines is bufio.ScanLines, failing on a line that holds a NUL byte.
-func splitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	line := data
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		line = data[:i]
+// readEntry reads the next entry of a list, up to the byte sep (dropped)
+// or the end (io.EOF, with the last entry, or none). An entry longer than
+// maxListLine is read to its end and dropped, long set, so that the
+// entries after it are read. With sep '\n', a NUL byte in a line is
+// errNULInLines.
+func readEntry(br *bufio.Reader, sep byte) (entry []byte, long bool, err error) {
+	for {
+		chunk, err := br.ReadSlice(sep)
+		if sep != 0 && bytes.IndexByte(chunk, 0) >= 0 {
+			return nil, false, errNULInLines
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == sep && err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if long = long || len(entry)+len(chunk) > maxListLine; long {
+			entry = nil
+		} else {
+			entry = append(entry, chunk...)
+		}
+		if err != bufio.ErrBufferFull {
+			return entry, long, err
+		}
 	}
-	if bytes.IndexByte(line, 0) >= 0 {
-		return 0, nil, errNULInLines
-	}
-	return bufio.ScanLines(data, atEOF)
-}
-
-// splitNUL is a bufio.SplitFunc for NUL-terminated entries.
-func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return i + 1, data[:i], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
 }
 
 func (l *listing) expandPath(p string) []input {

@@ -288,39 +288,46 @@ func (l *listing) expandPath(p string) []input {
 }
 
 // walk appends to out the files below dir, keyed by their path below top
-// (the folder named), descending into sub-folders and into links to
-// folders, as finetune's class folders and torchvision's ImageFolder
-// follow them (a subset made with ln -s). A link to a folder that the
-// walk is already inside, or to one above it, is a loop: not followed,
-// and counted. chain holds the real paths of top and the links followed
-// on the way to dir; the folder holding the link counts too, as a walk
-// that came down to it by plain sub-folders is inside it (TOP/a/b/up ->
-// TOP/a) but holds no link to it in chain.
+// (the folder named), in name order, descending into sub-folders and into
+// links to folders, as finetune's class folders and torchvision's
+// ImageFolder follow them (a subset made with ln -s). A link to a folder
+// that the walk is already inside, or to one above it, is a loop: not
+// followed, and counted. chain holds the real paths of top and the links
+// followed on the way to dir; the folder holding the link counts too, as a
+// walk that came down to it by plain sub-folders is inside it (TOP/a/b/up
+// -> TOP/a) but holds no link to it in chain. top may itself be a link to
+// a folder (filepath.WalkDir took one for a loop, and found nothing).
 func (l *listing) walk(top, dir string, chain []string, out *[]input) {
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		key := relKey(top, path)
+	entries, err := os.ReadDir(dir)
+	if err != nil { // a folder that cannot be read: an input that fails
+		*out = append(*out, dirInput(top, dir, statError(err)))
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
 		switch {
-		case err != nil:
-			*out = append(*out, input{path: path, key: key, err: statError(err)})
-		case d.IsDir():
-		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
+		case e.IsDir():
+			l.walk(top, path, chain, out)
+		case e.Type()&fs.ModeSymlink != 0 && isDir(path):
 			target := realPath(path)
 			inside := func(c string) bool { return within(c, target) }
-			if inside(realPath(filepath.Dir(path))) || slices.ContainsFunc(chain, inside) {
+			if inside(realPath(dir)) || slices.ContainsFunc(chain, inside) {
 				l.loops++
-				return nil
+				continue
 			}
-			// Walking "LINK/." enters the folder; the paths below it
-			// are joined, so cleaned, and still start with LINK.
-			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
+			l.walk(top, path, append(chain[:len(chain):len(chain)], target), out)
 		case l.takes(path):
-			*out = append(*out, input{path: path, key: key, err: notRegular(path, d.Type())})
+			*out = append(*out, input{path: path, key: relKey(top, path), err: notRegular(path, e.Type())})
 		}
-		return nil
-	})
-	if err != nil {
-		*out = append(*out, fileInput(dir, err))
 	}
+}
+
+// dirInput is the input of the folder dir, found below top (or top
+// itself), that cannot be read, err saying why.
+func dirInput(top, dir string, err error) input {
+	if dir == top {
+		return fileInput(dir, err)
+	}
+	return input{path: dir, key: relKey(top, dir), err: err}
 }
 
 // isDir reports whether path is a folder, or a link to one.

@@ -338,7 +338,9 @@ func TestListedNonImages(t *testing.T) {
 // name", and with --all-files "is a directory, not an image file"), with
 // -r followed as finetune's class folders are (a subset made with ln -s
 // gave "no images found"), except a link to a folder holding it, a loop;
-// merge --inputs -r lists the same images.
+// a link to a folder named as the argument is followed with -r too (it was
+// taken for a loop: "no images found in LINK; 1 link to a folder holding it
+// not followed"); merge --inputs -r lists the same images.
 func TestFolderLinks(t *testing.T) {
 	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
 	if err != nil {
@@ -367,6 +369,8 @@ func TestFolderLinks(t *testing.T) {
 		{[]string{"--all-files", root}, ExitOK, "classified 1 of 1 image in ", nil},
 		{[]string{"-r", root}, ExitOK, "classified 3 of 3 images in ", []string{"root/a.png", "root/link/b.png", "root/link/sub/c.png"}},
 		{[]string{"-r", root}, ExitOK, "; 2 links to a folder holding them not followed (a loop)\n", nil},
+		{[]string{"-r", filepath.Join(root, "link")}, ExitOK, "classified 2 of 2 images in ", []string{"root/link/b.png", "root/link/sub/c.png"}},
+		{[]string{"-r", filepath.Join(root, "link")}, ExitOK, "; 1 link to a folder holding it not followed (a loop)\n", nil},
 	} {
 		code, out, errs := run(t, "", append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		_, paths := jsonlPaths(t, out)

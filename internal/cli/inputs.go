@@ -298,9 +298,9 @@ func (l *listing) expandPath(p string) []input {
 // -> TOP/a) but holds no link to it in chain. top may itself be a link to
 // a folder (filepath.WalkDir took one for a loop, and found nothing).
 func (l *listing) walk(top, dir string, chain []string, out *[]input) {
-	entries, err := os.ReadDir(dir)
-	if err != nil { // a folder that cannot be read: an input that fails
-		*out = append(*out, dirInput(top, dir, statError(err)))
+	entries, err := readDir(dir)
+	if err != nil {
+		*out = append(*out, dirInput(top, dir, &folderError{statError(err)}))
 	}
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
@@ -319,6 +319,44 @@ func (l *listing) walk(top, dir string, chain []string, out *[]input) {
 			*out = append(*out, input{path: path, key: relKey(top, path), err: notRegular(path, e.Type())})
 		}
 	}
+}
+
+// readDir lists a folder: os.ReadDir, which a test replaces to make a
+// folder unreadable where chmod 000 cannot (run as root).
+var readDir = os.ReadDir
+
+// folderError is the error of a folder that cannot be read: an input that
+// fails, whose record says so, counted in a run's summary as a folder
+// (unreadable), not as an image.
+type folderError struct{ err error }
+
+func (e *folderError) Error() string {
+	return fmt.Sprintf("a folder that cannot be read (%v): its files are left out", e.err)
+}
+
+func (e *folderError) Unwrap() error { return e.err }
+
+// unreadable are the folders of a run that could not be read, counted
+// apart from its images.
+type unreadable []string
+
+// add keeps path when err is a folder's that could not be read, and
+// reports whether it was.
+func (u *unreadable) add(path string, err error) bool {
+	if _, ok := errors.AsType[*folderError](err); !ok {
+		return false
+	}
+	*u = append(*u, path)
+	return true
+}
+
+// note says, for a run's summary, which folders could not be read; empty
+// when all could.
+func (u unreadable) note() string {
+	if len(u) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s could not be read (%s)", nouns(len(u), "folder"), firstFew(u))
 }
 
 // dirInput is the input of the folder dir, found below top (or top
@@ -354,9 +392,9 @@ func within(inner, outer string) bool {
 
 // listDir lists the image files directly inside dir, sorted by name.
 func (l *listing) listDir(dir string) []input {
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(dir)
 	if err != nil {
-		return []input{fileInput(dir, statError(err))}
+		return []input{fileInput(dir, &folderError{statError(err)})}
 	}
 	var out []input
 	for _, e := range entries {

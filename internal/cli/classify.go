@@ -189,7 +189,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return writeErr
 	}
 	if runErr != nil {
-		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote())
+		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote(done))
 	}
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		sc.upToDate(s.err, kept)

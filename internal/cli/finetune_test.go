@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1037,5 +1038,46 @@ func TestFinetuneJSONNamesModels(t *testing.T) {
 				t.Errorf("-m %s: summary names %q (sha256 %q), classify's records %q (%q)", base, m.name, m.sha, r.Model, r.ModelSHA256)
 			}
 		}
+	}
+}
+
+// TestFinetuneOutLink: with --out LINK, a link to a model file in another
+// folder, OUT.ckpt goes beside that file, as the model does (it went
+// beside the link, where --out OUT naming the file itself did not find
+// it); --resume and the check for an unfinished run look for it there.
+func TestFinetuneOutLink(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	models, err := filepath.EvalSymlinks(t.TempDir()) // the checkpoint's path, its links resolved
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := t.TempDir()
+	target, link := filepath.Join(models, "m.gguf"), filepath.Join(links, "m.gguf")
+	if b, err := os.ReadFile(base); err != nil || os.WriteFile(target, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	args := []string{"finetune", data, "-m", base, "--out", link, "--train", "head", "--epochs", "1", "--threads", "2"}
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(target + ".ckpt"); err != nil {
+		t.Errorf("no checkpoint beside the model file: %v", err)
+	}
+	if _, err := os.Lstat(link + ".ckpt"); err == nil {
+		t.Errorf("a checkpoint beside the link")
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("--out %s is no longer a link: %v", link, err)
+	}
+	code, _, errs := run(t, "", append(args, "--resume")...)
+	if want := "vitctl: " + target + ".ckpt: the 1 epoch is already done; " + link + " is the result; nothing to do\n"; code != ExitOK || errs != want {
+		t.Errorf("--resume: exit %d, stderr %q; want exit 0 and %q", code, errs, want)
+	}
+	code, _, errs = run(t, "", append(args[:len(args)-4:len(args)-4], "--epochs", "2", "--threads", "2", "--resume")...)
+	if want := "--resume: " + target + ".ckpt was made with epochs=1"; code != ExitUsage || !strings.Contains(errs, want) {
+		t.Errorf("--resume --epochs 2: exit %d, stderr %q; want exit 2 and %q", code, errs, want)
 	}
 }

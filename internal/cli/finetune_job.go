@@ -145,7 +145,31 @@ func epochText(e train.EpochInfo) string {
 	if e.ValLoss == nil {
 		return accText(e)
 	}
-	return fmt.Sprintf("%s, val loss %.4f", accText(e), *e.ValLoss)
+	return fmt.Sprintf("%s, val loss %.*f", accText(e), lossDecimals, *e.ValLoss)
+}
+
+// lossDecimals is how many decimals an epoch line prints its validation
+// loss with: the loss breaks a tie of accuracy, and with 4 the lines of
+// the two epochs often printed the same loss, the later one kept for a
+// lower one.
+const lossDecimals = 6
+
+// finerLoss is, for an epoch kept for its validation loss lower than
+// than, the two losses with the fewest decimals that tell them apart
+// (", 0.21791234 < 0.21791236"), when lossDecimals print them the same;
+// else nothing.
+func finerLoss(loss, than float64) string {
+	for d := lossDecimals; d <= 17; d++ {
+		a, b := strconv.FormatFloat(loss, 'f', d, 64), strconv.FormatFloat(than, 'f', d, 64)
+		switch {
+		case a == b:
+		case d == lossDecimals:
+			return ""
+		default:
+			return fmt.Sprintf(", %s < %s", a, b)
+		}
+	}
+	return ""
 }
 
 // keptText says at the end of an epoch line whether the epoch was written
@@ -162,7 +186,11 @@ func keptText(e train.EpochInfo, best *train.EpochInfo) string {
 	case e.ValAcc == nil:
 		return " (saved)"
 	case best != nil && best.ValAcc != nil && *best.ValAcc == *e.ValAcc:
-		return fmt.Sprintf(" (best: the top-1 of epoch %d, with a lower val loss; saved)", best.Epoch)
+		finer := ""
+		if e.ValLoss != nil && best.ValLoss != nil {
+			finer = finerLoss(*e.ValLoss, *best.ValLoss)
+		}
+		return fmt.Sprintf(" (best: the top-1 of epoch %d, with a lower val loss%s; saved)", best.Epoch, finer)
 	}
 	return " (best, saved)"
 }

@@ -1006,6 +1006,32 @@ func TestFinetuneKeptText(t *testing.T) {
 	}
 }
 
+// TestFinetuneValLossDigits: an epoch line prints its validation loss
+// with 6 decimals, so that an epoch kept on a tie of accuracy for a lower
+// loss does not print the loss of the epoch it beat (it printed 4: 0.2179
+// and 0.2179); losses closer than that are printed in the note with the
+// digits that tell them apart. -o json has them whole.
+func TestFinetuneValLossDigits(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	for _, tc := range []struct {
+		name       string
+		loss, best float64
+		line, kept string // the kept epoch's epochText and keptText
+		bestLine   string // the beaten epoch's epochText
+	}{
+		{"apart at the 5th decimal", 0.21786, 0.21794,
+			"val top-1 50.00 %, val loss 0.217860", " (best: the top-1 of epoch 2, with a lower val loss; saved)", "val top-1 50.00 %, val loss 0.217940"},
+		{"apart at the 9th decimal", 0.217900001, 0.217900002,
+			"val top-1 50.00 %, val loss 0.217900", " (best: the top-1 of epoch 2, with a lower val loss, 0.217900001 < 0.217900002; saved)", "val top-1 50.00 %, val loss 0.217900"},
+	} {
+		best := train.EpochInfo{Epoch: 2, ValAcc: f(0.5), ValLoss: f(tc.best), Best: true}
+		e := train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(tc.loss), Best: true}
+		if got, kept, bestLine := epochText(e), keptText(e, &best), epochText(best); got != tc.line || kept != tc.kept || bestLine != tc.bestLine {
+			t.Errorf("%s: %q%q after %q\nwant %q%q after %q", tc.name, got, kept, bestLine, tc.line, tc.kept, tc.bestLine)
+		}
+	}
+}
+
 // TestFinetuneJSONNamesModels: finetune -o json names the base and the
 // written model as classify's records do, each with its model_sha256, so
 // a script can match them (base_model was "built-in model fashion-vit",

@@ -44,6 +44,7 @@ type benchmarkOptions struct {
 	minRuns   int
 	plot      string
 	plotSize  string
+	out       string // --out: the rows go to this file, not stdout
 
 	loaded *loadedModel // -m, opened once
 	notes  []string     // printed on stderr once the flags are checked
@@ -73,6 +74,13 @@ it is measured (the fields of -o json's rows; the versions, CPU model and
 load average are in -o json only), so a long sweep can be watched, and a
 run stopped midway leaves the rows done as whole lines.
 
+--out FILE writes the rows to FILE instead of stdout, through a temporary
+file beside it (-o jsonl's rows reach it as they are measured) renamed when
+the run ends or is interrupted (Ctrl-C): FILE then holds the rows measured,
+and none is written when none was. Without -o, FILE's name picks the format:
+FILE.json is written as json, FILE.jsonl (or .ndjson) as jsonl, FILE.csv as
+csv, any other name as text; an -o given wins over the name.
+
 CPU is the CPU time the process got while the row ran ÷ (its wall time ×
 threads). Near 100 % the threads had their CPUs; well below, the row waited
 for CPUs another program held, and its numbers say more about the machine
@@ -89,7 +97,8 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
   vitctl benchmark --arch vit-b --patch 16 --image-size 224,384,384x224 -o csv > vit-b.csv
   vitctl benchmark --shape vit-b/16@384,vit-l/16@224 --batch 8
   vitctl benchmark -m vit-base.gguf --batch 1,8 --time 10s -o json
-  vitctl benchmark --arch vit-s,vit-b --patch 8,16 --batch 1,8,32 -o jsonl > sweep.jsonl`,
+  vitctl benchmark --arch vit-s,vit-b --patch 8,16 --batch 1,8,32 -o jsonl > sweep.jsonl
+  vitctl benchmark --arch vit-s,vit-b --batch 1,8 --out sweep.csv`,
 		Args: noArgs("benchmark takes only flags; a model file goes after -m"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchmark(cmd, s, o) },
 	}
@@ -107,6 +116,8 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	f.IntVar(&o.minRuns, "min-runs", 3, "timed runs per row even when --time is exceeded")
 	f.StringVar(&o.plot, "plot", "", "also draw latency and throughput against tokens into this PNG file (.png)")
 	f.StringVar(&o.plotSize, "plot-size", "1400x600", "chart size in pixels, WIDTHxHEIGHT")
+	f.StringVar(&o.out, "out", "", "write the rows to this file instead of stdout (through a temporary file renamed when the run ends or is interrupted, then holding the rows measured); without -o, a name ending in .json, .jsonl, .ndjson or .csv picks that format")
+	o.output.followsName(f, "--out")
 	return cmd
 }
 
@@ -284,6 +295,7 @@ func parseSize(s string) (w, h int, err error) {
 }
 
 func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
+	formatNote := o.output.follow(o.out)
 	if err := o.validate(cmd); err != nil {
 		return err
 	}
@@ -293,6 +305,10 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
+	if err := o.checkOut(); err != nil {
+		return err
+	}
+	fmt.Fprint(s.err, formatNote)
 	for _, n := range o.notes {
 		fmt.Fprintln(s.err, "vitctl: "+n)
 	}
@@ -302,6 +318,10 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		return err
 	}
 	if err := o.checkChart(shapes); err != nil {
+		return err
+	}
+	dst, err := o.openOut(s.out)
+	if err != nil {
 		return err
 	}
 	rep := &bench.Report{
@@ -320,34 +340,105 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	total := len(shapes) * len(o.batches) * len(o.threads)
 	bar := newProgress(s.err, total, "benchmark")
 	var runErr error
-	emit := o.emitter(s.out, rep)
+	emit := o.emitter(dst, rep)
 	for _, sh := range shapes {
 		if runErr = o.runShape(ctx, sh, emit, bar); runErr != nil {
 			break
 		}
 	}
 	bar.finish()
-	return o.finish(s, rep, runErr, total)
+	return o.finish(s, dst, rep, runErr, total)
 }
 
-// finish prints the rows measured and draws --plot, for a run interrupted
-// midway too (the chart's title then says so), and words an interruption:
-// how many of the total rows ran, and where they are.
-func (o *benchmarkOptions) finish(s streams, rep *bench.Report, runErr error, total int) error {
+// checkOut checks --out before any row runs: a file that can be written,
+// not named like an image (--plot's chart is one) nor -m's model file.
+func (o *benchmarkOptions) checkOut() error {
+	ext := o.output.format.val
+	if ext == "text" {
+		ext = "txt"
+	}
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkResultsName("--out", o.out, ext); err != nil {
+		return err
+	}
+	return checkNotRead("--out", o.out, [2]string{"the model -m " + o.model.path, o.model.path})
+}
+
+// rowsOut is where the rows go: stdout, or --out's temporary file (tmp).
+type rowsOut struct {
+	io.Writer
+	tmp  *atomicFile
+	name string // "output", or the --out file
+}
+
+// openOut opens --out's temporary file; without --out the rows go to stdout.
+func (o *benchmarkOptions) openOut(stdout io.Writer) (*rowsOut, error) {
+	if o.out == "" {
+		return &rowsOut{Writer: stdout, name: "output"}, nil
+	}
+	tmp, err := createAtomic(o.out)
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	return &rowsOut{Writer: tmp, tmp: tmp, name: o.out}, nil
+}
+
+// writeError words an error in writing the rows: the --out file named,
+// never its temporary.
+func (w *rowsOut) writeError(err error) error {
+	if w.tmp != nil {
+		return hideTemp(err, w.name)
+	}
+	return fmt.Errorf("writing output: %w", err)
+}
+
+// close renames --out's temporary file into place when keep (the run
+// ended, or was interrupted with rows measured), else removes it.
+func (w *rowsOut) close(keep bool) error {
+	switch {
+	case w.tmp == nil:
+	case keep:
+		return w.tmp.commit()
+	default:
+		w.tmp.abort()
+	}
+	return nil
+}
+
+// finish prints the rows measured (to --out's file, which is renamed into
+// place) and draws --plot, for a run interrupted midway too (the chart's
+// title then says so), and words an interruption: how many of the total
+// rows ran, and where they are. A run that failed otherwise writes no
+// --out file.
+func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, runErr error, total int) error {
 	n := len(rep.Rows)
+	stopped := errors.Is(runErr, context.Canceled)
 	if runErr == nil || n > 0 {
-		if err := o.write(s.out, rep); err != nil {
-			return fmt.Errorf("writing output: %w", err)
+		if err := o.write(dst, rep); err != nil {
+			dst.close(false)
+			return dst.writeError(err)
 		}
 	}
-	stopped := errors.Is(runErr, context.Canceled)
+	if err := dst.close(runErr == nil || stopped && n > 0); err != nil {
+		return err
+	}
 	switch {
+	case runErr != nil && !stopped && dst.tmp != nil:
+		return fmt.Errorf("%w; %s is not written", runErr, o.out)
 	case runErr != nil && !stopped:
 		return runErr
 	case stopped && n == 0:
 		return interrupted{where: fmt.Sprintf("in the first of %s: nothing measured, nothing written", nouns(total, "row"))}
+	case runErr == nil && dst.tmp != nil:
+		fmt.Fprintf(s.err, "vitctl: wrote %s (%s)\n", o.out, nouns(n, "row"))
 	}
-	where := fmt.Sprintf("after %d of %s: the output holds only the rows measured", n, nouns(total, "row"))
+	holds := "the output holds"
+	if dst.tmp != nil {
+		holds = o.out + " holds"
+	}
+	where := fmt.Sprintf("after %d of %s: %s only the rows measured", n, nouns(total, "row"), holds)
 	if o.plot != "" {
 		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
 		if stopped {
@@ -490,11 +581,11 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 // rep, which the other formats print once the run ends, and with -o jsonl
 // also written to w at once, a line per row. A row that cannot be written
 // (stdout's reader gone, a full disk) stops the run.
-func (o *benchmarkOptions) emitter(w io.Writer, rep *bench.Report) func(bench.Row) error {
+func (o *benchmarkOptions) emitter(w *rowsOut, rep *bench.Report) func(bench.Row) error {
 	return func(row bench.Row) error {
 		if o.output.format.val == "jsonl" {
 			if err := bench.WriteJSONLRow(w, &row); err != nil {
-				return fmt.Errorf("writing output: %w; stopped after writing %s", err, nouns(len(rep.Rows), "row"))
+				return fmt.Errorf("%w; stopped after writing %s", w.writeError(err), nouns(len(rep.Rows), "row"))
 			}
 		}
 		rep.Rows = append(rep.Rows, row)

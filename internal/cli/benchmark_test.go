@@ -403,3 +403,110 @@ func TestBenchmarkModelName(t *testing.T) {
 		}
 	}
 }
+
+// tempLines is a stderr that notes, at each row's progress line, how many
+// lines the temporary files in dir hold by then.
+type tempLines struct {
+	dir  string
+	seen []int
+}
+
+func (w *tempLines) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), ": p50 ") {
+		n := 0
+		tmps, _ := filepath.Glob(filepath.Join(w.dir, ".*.tmp"))
+		for _, tmp := range tmps {
+			b, _ := os.ReadFile(tmp)
+			n += strings.Count(string(b), "\n")
+		}
+		w.seen = append(w.seen, n)
+	}
+	return len(p), nil
+}
+
+// TestBenchmarkOut: --out FILE writes the rows to FILE, not stdout, in the
+// format its name says unless -o is given (with a note where they
+// differ), through a temporary file renamed at the end (-o jsonl's rows
+// reach it as they are measured); a link is followed; names like an
+// image's (--plot's), folders, missing folders and -m's model file are
+// refused before any row runs, exit 2. benchmark had no --out.
+func TestBenchmarkOut(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name string) string { return filepath.Join(dir, name) }
+	os.Mkdir(in("d.csv"), 0o755)
+	if err := os.Symlink("target.csv", in("link.csv")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	for _, tc := range []struct {
+		out, format string // format: the file's, read back
+		extra       []string
+		note        string // on stderr
+	}{
+		{"rows.csv", "csv", nil, ""},
+		{"rows.jsonl", "jsonl", nil, ""},
+		{"rows.json", "json", nil, ""},
+		{"rows.txt", "text", nil, ""},
+		{"rows.json", "csv", []string{"-o", "csv"}, "vitctl: note: --out " + in("rows.json") + " gets csv, not json (-o csv wins over the name)\n"},
+		{"link.csv", "csv", nil, ""},
+	} {
+		errw := &tempLines{dir: dir}
+		var stdout, stderr bytes.Buffer
+		args := tinyBench(append([]string{"--out", in(tc.out)}, tc.extra...)...)
+		code := Main(args, strings.NewReader(""), &stdout, io.MultiWriter(errw, &stderr))
+		file := in(tc.out)
+		if tc.out == "link.csv" {
+			file = in("target.csv")
+			if st, err := os.Lstat(in(tc.out)); err != nil || st.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("--out %s is no longer a link: %v", tc.out, err)
+			}
+		}
+		b, err := os.ReadFile(file)
+		text := string(b)
+		rows := 0
+		switch tc.format {
+		case "csv":
+			recs, _ := csv.NewReader(strings.NewReader(text)).ReadAll()
+			rows = len(recs) - 1
+		case "jsonl":
+			recs, _ := jsonLines(text)
+			rows = len(recs)
+			if !slices.Equal(errw.seen, []int{1, 2}) {
+				t.Errorf("--out %s: %v lines in its temporary file at the progress lines; want each row there as it is measured", tc.out, errw.seen)
+			}
+		case "json":
+			var rep bench.Report
+			json.Unmarshal(b, &rep)
+			rows = len(rep.Rows)
+		case "text":
+			rows = strings.Count(text, "\n") - 1
+		}
+		want := tc.note + "vitctl: wrote " + in(tc.out) + " (2 rows)\n"
+		if code != ExitOK || err != nil || rows != 2 || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), tc.note) || !strings.HasSuffix(stderr.String(), "vitctl: wrote "+in(tc.out)+" (2 rows)\n") {
+			t.Errorf("--out %s %q: exit %d, %d rows of %s (%v), stdout %q, stderr\n%s\nwant exit 0, 2 rows, nothing on stdout and\n%s", tc.out, tc.extra, code, rows, tc.format, err, stdout.String(), stderr.String(), want)
+		}
+		if left, _ := filepath.Glob(in(".*tmp*")); len(left) != 0 {
+			t.Errorf("--out %s: temporary files left: %v", tc.out, left)
+		}
+	}
+	gguf := convertTestModel(t, "vit-p16-gelu")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", in("rows.png")}, "vitctl: --out " + in("rows.png") + ": a .png name, for results that are not one; give a name such as results.txt"},
+		{[]string{"--out", in("d.csv")}, "vitctl: --out " + in("d.csv") + ": is a folder; give a file name\n"},
+		{[]string{"--out", in("none/rows.csv")}, "vitctl: --out " + in("none/rows.csv") + ": folder " + in("none") + " does not exist\n"},
+		{[]string{"benchmark", "-m", gguf, "--out", gguf, "-o", "jsonl"}, "vitctl: --out " + gguf + ": is the model -m " + gguf + "; writing it would overwrite that file: give another name\n"},
+	} {
+		args := tinyBench(tc.args...)
+		if tc.args[0] == "benchmark" {
+			args = tc.args
+		}
+		before, _ := os.ReadFile(gguf)
+		code, stdout, errs := run(t, "", args...)
+		after, _ := os.ReadFile(gguf)
+		if code != ExitUsage || !strings.HasPrefix(errs, tc.want) || stdout != "" || string(before) != string(after) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 before any row and %q", tc.args, code, stdout, errs, tc.want)
+		}
+	}
+}

@@ -44,28 +44,51 @@ func (w *interruptAfter) Write(p []byte) (int, error) {
 // charts it in --plot (titled as interrupted) and says how far the run got
 // and where its rows are, exit 130; it said "vitctl: interrupted" alone and
 // drew no chart. In the first row nothing is written, and it says so.
-// -o jsonl has written the rows done, each a whole line.
+// -o jsonl has written the rows done, each a whole line. With --out FILE
+// the rows measured are in FILE (renamed into place), and with none
+// measured there is no FILE.
 func TestBenchmarkInterrupted(t *testing.T) {
 	for _, tc := range []struct {
 		name, mark, threads, format string
 		rows                        int
 		want                        string
+		out                         bool
 	}{
-		{"second row", "batch 1, threads 1: p50", "1", "csv", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n"},
+		{"second row", "batch 1, threads 1: p50", "1", "csv", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n", false},
 		// The note on too many threads comes before the first row.
-		{"first row", "note: --threads", fmt.Sprint(kernels.DefaultThreads() + 1), "csv", 0, "vitctl: interrupted in the first of 2 rows: nothing measured, nothing written\n"},
-		{"second row jsonl", "batch 1, threads 1: p50", "1", "jsonl", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n"},
+		{"first row", "note: --threads", fmt.Sprint(kernels.DefaultThreads() + 1), "csv", 0, "vitctl: interrupted in the first of 2 rows: nothing measured, nothing written\n", false},
+		{"second row jsonl", "batch 1, threads 1: p50", "1", "jsonl", 1, "vitctl: interrupted after 1 of 2 rows: the output holds only the rows measured, and PLOT charts them\n", false},
+		{"second row --out jsonl", "batch 1, threads 1: p50", "1", "jsonl", 1, "vitctl: interrupted after 1 of 2 rows: OUT holds only the rows measured, and PLOT charts them\n", true},
+		{"second row --out csv", "batch 1, threads 1: p50", "1", "csv", 1, "vitctl: interrupted after 1 of 2 rows: OUT holds only the rows measured, and PLOT charts them\n", true},
+		{"first row --out", "note: --threads", fmt.Sprint(kernels.DefaultThreads() + 1), "jsonl", 0, "vitctl: interrupted in the first of 2 rows: nothing measured, nothing written\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plot := filepath.Join(t.TempDir(), "chart.png")
+			dir := t.TempDir()
+			plot, file := filepath.Join(dir, "chart.png"), filepath.Join(dir, "rows."+tc.format)
 			errw := &interruptAfter{mark: tc.mark}
 			var out bytes.Buffer
 			args := tinyBench("--time", "500ms", "--min-runs", "1", "--threads", tc.threads, "-o", tc.format, "--plot", plot)
+			if tc.out {
+				args = append(args, "--out", file)
+			}
 			code := Main(args, strings.NewReader(""), &out, errw)
 			errs := errw.buf.String()
-			want := strings.ReplaceAll(tc.want, "PLOT", plot)
+			want := strings.ReplaceAll(strings.ReplaceAll(tc.want, "PLOT", plot), "OUT", file)
 			if code != ExitInterrupted || !strings.HasSuffix(errs, want) {
 				t.Fatalf("exit %d, stderr %q; want 130 and %q", code, errs, want)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			if tc.out {
+				if out.Len() != 0 {
+					t.Errorf("stdout %q with --out", out.String())
+				}
+				b, err := os.ReadFile(file)
+				if err == nil != (tc.rows > 0) {
+					t.Fatalf("--out %s after the interrupt: %v", file, err)
+				}
+				out.Write(b)
 			}
 			text := out.String()
 			recs, err := csv.NewReader(&out).ReadAll()

@@ -141,7 +141,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		batch:   o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "classifying")
-	var done, kept, inputsDone, failed int // done, kept (in the --resume file) and failed count images, inputsDone inputs
+	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
+	var folders unreadable                 // records of folders that could not be read, among done
 	inputDone := func(r result) error {    // after an input's last image
 		if r.last {
 			inputsDone++
@@ -158,7 +159,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		}
 		rec := record{Path: bytestr.String(r.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
 		if r.err != nil {
-			failed++
+			if !folders.add(r.path, r.err) {
+				failed++
+			}
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
 			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
 		} else {
@@ -186,7 +189,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		return writeErr
 	}
 	if runErr != nil {
-		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote())
+		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote(done))
 	}
 	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
 		sc.upToDate(s.err, kept)
@@ -202,15 +205,16 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if o.scale.out != "" {
 		note = "; results in " + o.scale.out + note
 	}
-	return summarize(s, done, failed, time.Since(start), note)
+	return summarize(s, done-len(folders), failed, folders, time.Since(start), note)
 }
 
-// summarize prints the one-line summary of n images, with note (what the
-// listing left out), and decides the exit status.
-func summarize(s streams, n, failed int, took time.Duration, note string) error {
-	fmt.Fprintf(s.err, "classified %d of %s in %.2fs%s, %d failed%s\n",
-		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, note)
-	if failed > 0 {
+// summarize prints the one-line summary of n images, and of the folders
+// that could not be read, with note (what the listing left out), and
+// decides the exit status.
+func summarize(s streams, n, failed int, folders unreadable, took time.Duration, note string) error {
+	fmt.Fprintf(s.err, "classified %d of %s in %.2fs%s, %d failed%s%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, folders.note(), note)
+	if failed > 0 || len(folders) > 0 {
 		return errPartial
 	}
 	return nil

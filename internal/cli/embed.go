@@ -238,7 +238,8 @@ type embedding struct {
 	base       embedRecord // model and pool, the same on every record
 	shape      []int       // of one image's vector
 	done       int         // images embedded
-	failed     int         // inputs that failed (one result each)
+	failed     int         // inputs that failed (one result each), folders aside
+	folders    unreadable  // folders that could not be read (one result each)
 	inputsDone int         // inputs whose every result was written
 }
 
@@ -258,7 +259,9 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 		rec.Path = bytestr.String(r.path)
 		switch {
 		case r.err != nil:
-			e.failed++
+			if !e.folders.add(r.path, r.err) {
+				e.failed++
+			}
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
 			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
 		case st != nil:
@@ -302,8 +305,8 @@ func (e *embedding) summarize(s streams, out string, took time.Duration) error {
 	if out != "" {
 		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
 	}
-	fmt.Fprintln(s.err, msg+e.lst.skippedNote())
-	if e.failed > 0 {
+	fmt.Fprintln(s.err, msg+e.folders.note()+e.lst.skippedNote())
+	if e.failed > 0 || len(e.folders) > 0 {
 		return errPartial
 	}
 	return nil

@@ -76,8 +76,8 @@ validation accuracy is kept, a tie going to the lower validation loss: OUT
 is written after each epoch that improves on the best so far (a higher
 accuracy, or the same with a lower loss; without a validation set after
 every epoch, so the last is kept), and an interrupt (Ctrl-C) leaves the
-best model so far. OUT.ckpt holds
-the last epoch's state for --resume; a run without --resume does not
+best model so far. OUT.ckpt (beside the file OUT leads to, when it is a
+link) holds the last epoch's state for --resume; a run without --resume does not
 replace that of a run with epochs left.`,
 		Example: `  vitctl finetune -m fashion-vit testdata/images/fashion/labels.csv --out fashion-mine.gguf --train head --epochs 30
   vitctl classify -m fashion-mine.gguf testdata/images/fashion
@@ -260,7 +260,7 @@ func (o *finetuneOptions) validation() string {
 // features of head mode and print "wrote OUT" for a file it left as it
 // was). The summary still goes to stdout: it is the run's result.
 func (j *finetuneJob) upToDate() error {
-	n, ckpt := j.resume.Epoch, j.o.out+".ckpt"
+	n, ckpt := j.resume.Epoch, ckptPath(j.o.out)
 	epochs := fmt.Sprintf("%s %s %s", verb(n, "the", "all"), nouns(n, "epoch"), verb(n, "is", "are"))
 	if _, err := os.Stat(j.o.out); err != nil {
 		return fmt.Errorf("--resume: %s: %s done, but %s, the model kept, is missing (%w): run without --resume to train again", ckpt, epochs, j.o.out, statError(err))

@@ -14,6 +14,7 @@ import (
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/optim"
 	"github.com/vitctl/vitctl/internal/train"
@@ -129,7 +130,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 			return j.write(j.o.out, &cfg, p, e, nil)
 		},
 		Save: func(c train.Checkpoint, p *model.Params) error {
-			if err := j.write(j.o.out+".ckpt", &cfg, p, train.EpochInfo{}, &c); err != nil {
+			if err := j.write(ckptPath(j.o.out), &cfg, p, train.EpochInfo{}, &c); err != nil {
 				return err
 			}
 			j.saved = c.Epoch
@@ -144,7 +145,31 @@ func epochText(e train.EpochInfo) string {
 	if e.ValLoss == nil {
 		return accText(e)
 	}
-	return fmt.Sprintf("%s, val loss %.4f", accText(e), *e.ValLoss)
+	return fmt.Sprintf("%s, val loss %.*f", accText(e), lossDecimals, *e.ValLoss)
+}
+
+// lossDecimals is how many decimals an epoch line prints its validation
+// loss with: the loss breaks a tie of accuracy, and with 4 the lines of
+// the two epochs often printed the same loss, the later one kept for a
+// lower one.
+const lossDecimals = 6
+
+// finerLoss is, for an epoch kept for its validation loss lower than
+// than, the two losses with the fewest decimals that tell them apart
+// (", 0.21791234 < 0.21791236"), when lossDecimals print them the same;
+// else nothing.
+func finerLoss(loss, than float64) string {
+	for d := lossDecimals; d <= 17; d++ {
+		a, b := strconv.FormatFloat(loss, 'f', d, 64), strconv.FormatFloat(than, 'f', d, 64)
+		switch {
+		case a == b:
+		case d == lossDecimals:
+			return ""
+		default:
+			return fmt.Sprintf(", %s < %s", a, b)
+		}
+	}
+	return ""
 }
 
 // keptText says at the end of an epoch line whether the epoch was written
@@ -161,7 +186,11 @@ func keptText(e train.EpochInfo, best *train.EpochInfo) string {
 	case e.ValAcc == nil:
 		return " (saved)"
 	case best != nil && best.ValAcc != nil && *best.ValAcc == *e.ValAcc:
-		return fmt.Sprintf(" (best: the top-1 of epoch %d, with a lower val loss; saved)", best.Epoch)
+		finer := ""
+		if e.ValLoss != nil && best.ValLoss != nil {
+			finer = finerLoss(*e.ValLoss, *best.ValLoss)
+		}
+		return fmt.Sprintf(" (best: the top-1 of epoch %d, with a lower val loss%s; saved)", best.Epoch, finer)
 	}
 	return " (best, saved)"
 }
@@ -179,7 +208,7 @@ func (j *finetuneJob) interrupted() error {
 	case j.best == nil:
 		where += fmt.Sprintf(", before it ended: nothing written (%s is written as each epoch ends)", j.o.out)
 	case j.saved > 0:
-		where += fmt.Sprintf(": %s holds the best model so far (epoch %d), and --resume continues after epoch %d (%s.ckpt)", j.o.out, j.best.Epoch, j.saved, j.o.out)
+		where += fmt.Sprintf(": %s holds the best model so far (epoch %d), and --resume continues after epoch %d (%s)", j.o.out, j.best.Epoch, j.saved, ckptPath(j.o.out))
 	default:
 		where += fmt.Sprintf(": %s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
 	}
@@ -332,7 +361,7 @@ func (j *finetuneJob) write(path string, cfg *model.Config, p *model.Params, e t
 // loadCheckpoint reads OUT.ckpt for --resume: the weights, the optimizer
 // state and the epochs done; the recipe must be the same.
 func (j *finetuneJob) loadCheckpoint() error {
-	path := j.o.out + ".ckpt"
+	path := ckptPath(j.o.out)
 	f, err := gguf.Open(path)
 	if errors.Is(err, fs.ErrNotExist) { // no run to continue: say how to start one
 		return fmt.Errorf("--resume: %w (a run writes it after each epoch): run without --resume to start one", readError(err))
@@ -385,13 +414,21 @@ func (j *finetuneJob) loadCheckpoint() error {
 	return nil
 }
 
+// ckptPath is where the checkpoint of a run writing the model file out
+// goes: OUT.ckpt beside the file out leads to when it is a link, as out
+// itself is written there (writeFileAtomic follows links), where it went
+// beside the link.
+func ckptPath(out string) string {
+	return linkpath.Target(out) + ".ckpt"
+}
+
 // checkUnfinished refuses a new run (no --resume) over OUT.ckpt of a run
 // with epochs left: the new run overwrote it, and OUT, as its first epoch
 // ended, so a rerun that forgot --resume lost the interrupted run's
 // epochs without a word. A checkpoint that cannot be read, or of a
 // finished run, is no state to keep.
 func checkUnfinished(out string) error {
-	path := out + ".ckpt"
+	path := ckptPath(out)
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1005,6 +1006,32 @@ func TestFinetuneKeptText(t *testing.T) {
 	}
 }
 
+// TestFinetuneValLossDigits: an epoch line prints its validation loss
+// with 6 decimals, so that an epoch kept on a tie of accuracy for a lower
+// loss does not print the loss of the epoch it beat (it printed 4: 0.2179
+// and 0.2179); losses closer than that are printed in the note with the
+// digits that tell them apart. -o json has them whole.
+func TestFinetuneValLossDigits(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	for _, tc := range []struct {
+		name       string
+		loss, best float64
+		line, kept string // the kept epoch's epochText and keptText
+		bestLine   string // the beaten epoch's epochText
+	}{
+		{"apart at the 5th decimal", 0.21786, 0.21794,
+			"val top-1 50.00 %, val loss 0.217860", " (best: the top-1 of epoch 2, with a lower val loss; saved)", "val top-1 50.00 %, val loss 0.217940"},
+		{"apart at the 9th decimal", 0.217900001, 0.217900002,
+			"val top-1 50.00 %, val loss 0.217900", " (best: the top-1 of epoch 2, with a lower val loss, 0.217900001 < 0.217900002; saved)", "val top-1 50.00 %, val loss 0.217900"},
+	} {
+		best := train.EpochInfo{Epoch: 2, ValAcc: f(0.5), ValLoss: f(tc.best), Best: true}
+		e := train.EpochInfo{Epoch: 3, ValAcc: f(0.5), ValLoss: f(tc.loss), Best: true}
+		if got, kept, bestLine := epochText(e), keptText(e, &best), epochText(best); got != tc.line || kept != tc.kept || bestLine != tc.bestLine {
+			t.Errorf("%s: %q%q after %q\nwant %q%q after %q", tc.name, got, kept, bestLine, tc.line, tc.kept, tc.bestLine)
+		}
+	}
+}
+
 // TestFinetuneJSONNamesModels: finetune -o json names the base and the
 // written model as classify's records do, each with its model_sha256, so
 // a script can match them (base_model was "built-in model fashion-vit",
@@ -1037,5 +1064,46 @@ func TestFinetuneJSONNamesModels(t *testing.T) {
 				t.Errorf("-m %s: summary names %q (sha256 %q), classify's records %q (%q)", base, m.name, m.sha, r.Model, r.ModelSHA256)
 			}
 		}
+	}
+}
+
+// TestFinetuneOutLink: with --out LINK, a link to a model file in another
+// folder, OUT.ckpt goes beside that file, as the model does (it went
+// beside the link, where --out OUT naming the file itself did not find
+// it); --resume and the check for an unfinished run look for it there.
+func TestFinetuneOutLink(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	models, err := filepath.EvalSymlinks(t.TempDir()) // the checkpoint's path, its links resolved
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := t.TempDir()
+	target, link := filepath.Join(models, "m.gguf"), filepath.Join(links, "m.gguf")
+	if b, err := os.ReadFile(base); err != nil || os.WriteFile(target, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	args := []string{"finetune", data, "-m", base, "--out", link, "--train", "head", "--epochs", "1", "--threads", "2"}
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(target + ".ckpt"); err != nil {
+		t.Errorf("no checkpoint beside the model file: %v", err)
+	}
+	if _, err := os.Lstat(link + ".ckpt"); err == nil {
+		t.Errorf("a checkpoint beside the link")
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("--out %s is no longer a link: %v", link, err)
+	}
+	code, _, errs := run(t, "", append(args, "--resume")...)
+	if want := "vitctl: " + target + ".ckpt: the 1 epoch is already done; " + link + " is the result; nothing to do\n"; code != ExitOK || errs != want {
+		t.Errorf("--resume: exit %d, stderr %q; want exit 0 and %q", code, errs, want)
+	}
+	code, _, errs = run(t, "", append(args[:len(args)-4:len(args)-4], "--epochs", "2", "--threads", "2", "--resume")...)
+	if want := "--resume: " + target + ".ckpt was made with epochs=1"; code != ExitUsage || !strings.Contains(errs, want) {
+		t.Errorf("--resume --epochs 2: exit %d, stderr %q; want exit 2 and %q", code, errs, want)
 	}
 }

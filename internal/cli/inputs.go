@@ -196,67 +196,79 @@ func andList(s []string) string {
 // which is no part of the first path. A list of lines holding a NUL byte,
 // which no path holds, is find -print0's read without -0: a usage error,
 // where it was taken for one path (its files skipped for its name, and the
-// whole list printed in the note).
+// whole list printed in the note). An entry longer than maxListLine, which
+// no path is, is one failed input named NAME:N (its line, or its entry's
+// number with -0), and the entries after it are read.
 func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxListLine)
-	sc.Split(splitNUL)
-	if sep != 0 {
-		sc.Split(splitLines)
-	}
-	for first := true; sc.Scan(); first = false {
-		p := sc.Text()
-		if first {
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		b, long, err := readEntry(br, sep)
+		if errors.Is(err, errNULInLines) {
+			return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
+		}
+		p := string(b)
+		if n == 1 {
 			p = strings.TrimPrefix(p, "\ufeff")
 		}
 		if sep != 0 {
 			p = strings.TrimSuffix(p, "\r")
 		}
-		if strings.TrimSpace(p) != "" {
+		switch {
+		case long:
+			at := fmt.Sprintf("%s:%d", name, n)
+			out = append(out, input{path: at, key: at, err: fmt.Errorf("%s longer than %s, which no path is: not read (the paths after it are)", entryWord(sep), humanSize(maxListLine))})
+		case strings.TrimSpace(p) != "":
 			in := fileInput(p, nil)
 			in.listed = true
 			out = append(out, in)
 		}
+		switch {
+		case err == io.EOF:
+			return out, nil
+		case err != nil:
+			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
+		}
 	}
-	switch err := sc.Err(); {
-	case errors.Is(err, errNULInLines):
-		return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
-	case errors.Is(err, bufio.ErrTooLong):
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("a list of paths with a line longer than %s, which no path is: the paths after it are not read", humanSize(maxListLine))})
-	case err != nil:
-		out = append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))})
+}
+
+// entryWord is what an entry of a list separated by sep is called.
+func entryWord(sep byte) string {
+	if sep == 0 {
+		return "a NUL-separated entry"
 	}
-	return out, nil
+	return "a line"
 }
 
 // maxListLine bounds a line (an entry) of a list of paths.
 const maxListLine = 1 << 20
 
-// errNULInLines is splitLines' error for a NUL byte in a line.
+// errNULInLines is readEntry's error for a NUL byte in a line.
 var errNULInLines = errors.New("a line holds a NUL byte")
 
-// splitLines is bufio.ScanLines, failing on a line that holds a NUL byte.
-func splitLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	line := data
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		line = data[:i]
+// readEntry reads the next entry of a list, up to the byte sep (dropped)
+// or the end (io.EOF, with the last entry, or none). An entry longer than
+// maxListLine is read to its end and dropped, long set, so that the
+// entries after it are read. With sep '\n', a NUL byte in a line is
+// errNULInLines.
+func readEntry(br *bufio.Reader, sep byte) (entry []byte, long bool, err error) {
+	for {
+		chunk, err := br.ReadSlice(sep)
+		if sep != 0 && bytes.IndexByte(chunk, 0) >= 0 {
+			return nil, false, errNULInLines
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == sep && err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if long = long || len(entry)+len(chunk) > maxListLine; long {
+			entry = nil
+		} else {
+			entry = append(entry, chunk...)
+		}
+		if err != bufio.ErrBufferFull {
+			return entry, long, err
+		}
 	}
-	if bytes.IndexByte(line, 0) >= 0 {
-		return 0, nil, errNULInLines
-	}
-	return bufio.ScanLines(data, atEOF)
-}
-
-// splitNUL is a bufio.SplitFunc for NUL-terminated entries.
-func splitNUL(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return i + 1, data[:i], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
 }
 
 func (l *listing) expandPath(p string) []input {
@@ -276,39 +288,84 @@ func (l *listing) expandPath(p string) []input {
 }
 
 // walk appends to out the files below dir, keyed by their path below top
-// (the folder named), descending into sub-folders and into links to
-// folders, as finetune's class folders and torchvision's ImageFolder
-// follow them (a subset made with ln -s). A link to a folder that the
-// walk is already inside, or to one above it, is a loop: not followed,
-// and counted. chain holds the real paths of top and the links followed
-// on the way to dir; the folder holding the link counts too, as a walk
-// that came down to it by plain sub-folders is inside it (TOP/a/b/up ->
-// TOP/a) but holds no link to it in chain.
+// (the folder named), in name order, descending into sub-folders and into
+// links to folders, as finetune's class folders and torchvision's
+// ImageFolder follow them (a subset made with ln -s). A link to a folder
+// that the walk is already inside, or to one above it, is a loop: not
+// followed, and counted. chain holds the real paths of top and the links
+// followed on the way to dir; the folder holding the link counts too, as a
+// walk that came down to it by plain sub-folders is inside it (TOP/a/b/up
+// -> TOP/a) but holds no link to it in chain. top may itself be a link to
+// a folder (filepath.WalkDir took one for a loop, and found nothing).
 func (l *listing) walk(top, dir string, chain []string, out *[]input) {
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		key := relKey(top, path)
+	entries, err := readDir(dir)
+	if err != nil {
+		*out = append(*out, dirInput(top, dir, &folderError{statError(err)}))
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
 		switch {
-		case err != nil:
-			*out = append(*out, input{path: path, key: key, err: statError(err)})
-		case d.IsDir():
-		case d.Type()&fs.ModeSymlink != 0 && isDir(path):
+		case e.IsDir():
+			l.walk(top, path, chain, out)
+		case e.Type()&fs.ModeSymlink != 0 && isDir(path):
 			target := realPath(path)
 			inside := func(c string) bool { return within(c, target) }
-			if inside(realPath(filepath.Dir(path))) || slices.ContainsFunc(chain, inside) {
+			if inside(realPath(dir)) || slices.ContainsFunc(chain, inside) {
 				l.loops++
-				return nil
+				continue
 			}
-			// Walking "LINK/." enters the folder; the paths below it
-			// are joined, so cleaned, and still start with LINK.
-			l.walk(top, path+string(filepath.Separator)+".", append(chain[:len(chain):len(chain)], target), out)
+			l.walk(top, path, append(chain[:len(chain):len(chain)], target), out)
 		case l.takes(path):
-			*out = append(*out, input{path: path, key: key, err: notRegular(path, d.Type())})
+			*out = append(*out, input{path: path, key: relKey(top, path), err: notRegular(path, e.Type())})
 		}
-		return nil
-	})
-	if err != nil {
-		*out = append(*out, fileInput(dir, err))
 	}
+}
+
+// readDir lists a folder: os.ReadDir, which a test replaces to make a
+// folder unreadable where chmod 000 cannot (run as root).
+var readDir = os.ReadDir
+
+// folderError is the error of a folder that cannot be read: an input that
+// fails, whose record says so, counted in a run's summary as a folder
+// (unreadable), not as an image.
+type folderError struct{ err error }
+
+func (e *folderError) Error() string {
+	return fmt.Sprintf("a folder that cannot be read (%v): its files are left out", e.err)
+}
+
+func (e *folderError) Unwrap() error { return e.err }
+
+// unreadable are the folders of a run that could not be read, counted
+// apart from its images.
+type unreadable []string
+
+// add keeps path when err is a folder's that could not be read, and
+// reports whether it was.
+func (u *unreadable) add(path string, err error) bool {
+	if _, ok := errors.AsType[*folderError](err); !ok {
+		return false
+	}
+	*u = append(*u, path)
+	return true
+}
+
+// note says, for a run's summary, which folders could not be read; empty
+// when all could.
+func (u unreadable) note() string {
+	if len(u) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s could not be read (%s)", nouns(len(u), "folder"), firstFew(u))
+}
+
+// dirInput is the input of the folder dir, found below top (or top
+// itself), that cannot be read, err saying why.
+func dirInput(top, dir string, err error) input {
+	if dir == top {
+		return fileInput(dir, err)
+	}
+	return input{path: dir, key: relKey(top, dir), err: err}
 }
 
 // isDir reports whether path is a folder, or a link to one.
@@ -335,9 +392,9 @@ func within(inner, outer string) bool {
 
 // listDir lists the image files directly inside dir, sorted by name.
 func (l *listing) listDir(dir string) []input {
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(dir)
 	if err != nil {
-		return []input{fileInput(dir, statError(err))}
+		return []input{fileInput(dir, &folderError{statError(err)})}
 	}
 	var out []input
 	for _, e := range entries {

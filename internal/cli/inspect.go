@@ -381,6 +381,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
+	var folders unreadable // inputs that are folders that could not be read
 	start := time.Now()
 	for i, in := range inputs {
 		if err := cmd.Context().Err(); err != nil {
@@ -403,7 +404,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
 		if err != nil {
-			failed++
+			if !folders.add(in.path, err) {
+				failed++
+			}
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
 			rec.TopK, rec.Error = nil, msg
 			bar.message(in.path + ": " + msg)
@@ -417,22 +420,23 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := rep.close(); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
-	if failed == len(inputs) && made {
+	n := len(inputs) - len(folders)
+	if failed == n && made {
 		os.Remove(o.out) // empty: every input failed before its sub-folder was made
 	}
-	return summarizeInspect(s, len(inputs), failed, o.out, time.Since(start), lst.skippedNote())
+	return summarizeInspect(s, n, failed, folders, o.out, time.Since(start), lst.skippedNote())
 }
 
 // summarizeInspect prints the one-line summary of n images, as classify's
 // summarize does, with where the pictures went, and decides the exit status.
-func summarizeInspect(s streams, n, failed int, out string, took time.Duration, note string) error {
+func summarizeInspect(s streams, n, failed int, folders unreadable, out string, took time.Duration, note string) error {
 	where := "pictures in " + out
 	if n == failed {
 		where = "no pictures drawn"
 	}
-	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs%s, %d failed; %s%s\n",
-		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, where, note)
-	if failed > 0 {
+	fmt.Fprintf(s.err, "inspected %d of %s in %.2fs%s, %d failed%s; %s%s\n",
+		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, folders.note(), where, note)
+	if failed > 0 || len(folders) > 0 {
 		return errPartial
 	}
 	return nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -338,7 +339,9 @@ func TestListedNonImages(t *testing.T) {
 // name", and with --all-files "is a directory, not an image file"), with
 // -r followed as finetune's class folders are (a subset made with ln -s
 // gave "no images found"), except a link to a folder holding it, a loop;
-// merge --inputs -r lists the same images.
+// a link to a folder named as the argument is followed with -r too (it was
+// taken for a loop: "no images found in LINK; 1 link to a folder holding it
+// not followed"); merge --inputs -r lists the same images.
 func TestFolderLinks(t *testing.T) {
 	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
 	if err != nil {
@@ -367,6 +370,8 @@ func TestFolderLinks(t *testing.T) {
 		{[]string{"--all-files", root}, ExitOK, "classified 1 of 1 image in ", nil},
 		{[]string{"-r", root}, ExitOK, "classified 3 of 3 images in ", []string{"root/a.png", "root/link/b.png", "root/link/sub/c.png"}},
 		{[]string{"-r", root}, ExitOK, "; 2 links to a folder holding them not followed (a loop)\n", nil},
+		{[]string{"-r", filepath.Join(root, "link")}, ExitOK, "classified 2 of 2 images in ", []string{"root/link/b.png", "root/link/sub/c.png"}},
+		{[]string{"-r", filepath.Join(root, "link")}, ExitOK, "; 1 link to a folder holding it not followed (a loop)\n", nil},
 	} {
 		code, out, errs := run(t, "", append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		_, paths := jsonlPaths(t, out)
@@ -477,6 +482,55 @@ func TestBrokenLink(t *testing.T) {
 		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		if code != ExitFailed || !strings.Contains(out, tc.want) {
 			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
+
+// TestUnreadableFolder: a folder that cannot be read (chmod 000; as root,
+// where chmod denies nothing, a readDir that fails) is one failed record
+// saying so, and the summary counts it as a folder that could not be read,
+// not as an image, in classify (-r and the folder named), embed and
+// inspect-attention; the exit status is 1. It was "classified 1 of 2
+// images, 1 failed".
+func TestUnreadableFolder(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	sub := filepath.Join(root, "sub")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(root, "a.png"), png, 0o644)
+	os.WriteFile(filepath.Join(sub, "b.png"), png, 0o644)
+	if os.Geteuid() == 0 {
+		defer func(f func(string) ([]fs.DirEntry, error)) { readDir = f }(readDir)
+		readDir = func(dir string) ([]fs.DirEntry, error) {
+			if dir == sub {
+				return nil, &fs.PathError{Op: "open", Path: dir, Err: fs.ErrPermission}
+			}
+			return os.ReadDir(dir)
+		}
+	} else {
+		os.Chmod(sub, 0)
+		defer os.Chmod(sub, 0o755)
+	}
+	const why = `"error":"a folder that cannot be read (permission denied): its files are left out"`
+	folder := "; 1 folder could not be read (" + sub + ")"
+	pictures := filepath.Join(t.TempDir(), "pictures")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-r", root}, "classified 1 of 1 image in "},
+		{[]string{"classify", sub}, "classified 0 of 0 images in "},
+		{[]string{"embed", "-r", root}, "embedded 1 of 1 image in "},
+		{[]string{"inspect-attention", "--size", "16", "--out", pictures, "-r", root}, "inspected 1 of 1 image in "},
+	} {
+		args := append([]string{tc.args[0], "-m", "fashion-vit", "-o", "jsonl"}, tc.args[1:]...)
+		code, out, errs := run(t, "", args...)
+		if code != ExitFailed || !strings.Contains(errs, tc.want) || !strings.Contains(errs, folder) ||
+			!strings.Contains(out, `{"path":"`+sub+`"`) || !strings.Contains(out, why) {
+			t.Errorf("%q: exit %d, records\n%.600s\nstderr\n%s\nwant exit 1, a record with %s, and %q and %q", tc.args, code, out, errs, why, tc.want, folder)
 		}
 	}
 }

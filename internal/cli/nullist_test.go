@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,17 +55,48 @@ func TestListWithoutNull(t *testing.T) {
 	}
 }
 
-// TestListLongLine: a list with a line over the longest a path may be
-// fails as one record of the list, named once ("LIST: a list of paths with
-// a line longer than …", where it said "LIST: reading paths from LIST: …").
+// TestListLongLine: a list entry over the longest a path may be (1 MiB)
+// is one failed record named LIST:N, and the paths after it are read and
+// run, one per line or with -0; --resume keeps that record and runs no
+// path twice. It was one record of the whole list, and the paths after
+// the long line were not read.
 func TestListLongLine(t *testing.T) {
-	list := filepath.Join(t.TempDir(), "long")
-	if err := os.WriteFile(list, []byte(strings.Repeat("a", 2<<20)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--from-file", list)
-	want := "vitctl: " + list + ": a list of paths with a line longer than 1.0 MiB, which no path is: the paths after it are not read\n"
-	if code != ExitFailed || !strings.Contains(errs, want) || strings.Count(errs, list) != 1 {
-		t.Errorf("exit %d, stderr\n%s\nwant exit 1 and\n%s", code, errs, want)
+	dir := t.TempDir()
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	img2, _ := filepath.Abs(filepath.Join(imagesDir, "coffee.png"))
+	long := strings.Repeat("a", 2<<20)
+	for _, tc := range []struct {
+		name, text, word string
+		null             bool
+	}{
+		{"lines", img + "\n" + long + "\n" + img2 + "\r\n", "a line", false},
+		{"nul", img + "\x00" + long + "\x00" + img2, "a NUL-separated entry", true},
+		{"last", img + "\n" + img2 + "\n" + long, "a line", false},
+	} {
+		list := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(list, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out-"+tc.name+".jsonl")
+		args := []string{"classify", "-m", "fashion-vit", "--out", out, "--resume", "--from-file", list}
+		if tc.null {
+			args = append(args, "-0")
+		}
+		at := list + ":2"
+		if tc.name == "last" {
+			at = list + ":3"
+		}
+		code, _, errs := run(t, "", args...)
+		want := "vitctl: " + at + ": " + tc.word + " longer than 1.0 MiB, which no path is: not read (the paths after it are)\n"
+		text, _ := os.ReadFile(out)
+		_, paths := jsonlPaths(t, string(text))
+		if code != ExitFailed || !strings.Contains(errs, want) || strings.Count(errs, list) != 1 || !slices.Equal(paths, []string{img, at, img2}) && !slices.Equal(paths, []string{img, img2, at}) {
+			t.Errorf("%s: exit %d, records of %q, stderr\n%s\nwant exit 1, records of %s, %s and %s, and\n%s", tc.name, code, paths, errs, img, img2, at, want)
+		}
+		code, _, errs = run(t, "", args...)
+		text, _ = os.ReadFile(out)
+		if _, again := jsonlPaths(t, string(text)); !slices.Equal(again, paths) {
+			t.Errorf("%s: --resume again: exit %d, records of %q, stderr\n%s", tc.name, code, again, errs)
+		}
 	}
 }

@@ -336,14 +336,19 @@ func (r *scaleRun) upToDate(w io.Writer, more int) {
 	}
 }
 
-// interruptNote says, for an interrupted run, what became of the records
-// done: with --resume they are in the file and the same command finishes
-// the run; an --out file is not written at all, a surprise when the run
-// had been going for hours.
-func (r *scaleRun) interruptNote() string {
+// interruptNote says, for an interrupted run that wrote written records,
+// what became of them: with --resume they are in the file and the same
+// command finishes the run (when it wrote none, the file holds what it
+// held before); an --out file is not written at all, a surprise when the
+// run had been going for hours.
+func (r *scaleRun) interruptNote(written int) string {
 	switch {
-	case r.log != nil:
+	case r.log != nil && written > 0:
 		return fmt.Sprintf("; their records are in %s: the same command finishes the run", r.out)
+	case r.log != nil && r.log.Len() > 0:
+		return fmt.Sprintf("; no record was written: %s holds the %s it had, and the same command finishes the run", r.out, nouns(r.log.Len(), "record"))
+	case r.log != nil:
+		return fmt.Sprintf("; no record was written: %s holds none yet, and the same command runs it again", r.out)
 	case r.tmp != nil:
 		return fmt.Sprintf("; %s is not written (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", r.out, jsonlName(r.out))
 	}

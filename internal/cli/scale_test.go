@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/shard"
 )
 
 // jsonlPaths parses JSONL output into its lines and the path of each.
@@ -592,5 +595,44 @@ func TestResumeFolderChanged(t *testing.T) {
 		"): they are no longer there, removed or renamed since the run: delete their lines from the shards' files\n"
 	if code != ExitFailed || errs != want {
 		t.Errorf("merge: exit %d, stderr\n%s\nwant exit 1 and\n%s", code, errs, want)
+	}
+}
+
+// TestInterruptNote: an interrupted run says what is in its --out file: a
+// --resume run that wrote no record says so, and how many records the
+// file holds (it said "their records are in FILE" of records it never
+// wrote); an --out file without --resume is not written.
+func TestInterruptNote(t *testing.T) {
+	dir := t.TempDir()
+	had := filepath.Join(dir, "had.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", had, filepath.Join(imagesDir, "chelsea.png"), filepath.Join(imagesDir, "coffee.png")); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var id shard.Record
+	text, _ := os.ReadFile(had)
+	if err := json.Unmarshal([]byte(strings.SplitN(string(text), "\n", 2)[0]), &id); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file    string
+		resume  bool
+		written int
+		want    string
+	}{
+		{had, true, 0, "; no record was written: OUT holds the 2 records it had, and the same command finishes the run"},
+		{filepath.Join(dir, "new.jsonl"), true, 0, "; no record was written: OUT holds none yet, and the same command runs it again"},
+		{had, true, 3, "; their records are in OUT: the same command finishes the run"},
+		{filepath.Join(dir, "out.txt"), false, 0, "; OUT is not written (with -o jsonl --out " + filepath.Join(dir, "out.jsonl") + " --resume, the records done are kept and the same command finishes the run)"},
+	} {
+		f := &scaleFlags{out: tc.file, resume: tc.resume}
+		r, err := f.start(t.Context(), []string{filepath.Join(imagesDir, "chelsea.png")}, &listing{}, streams{err: io.Discard}, id, 5)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		got := r.interruptNote(tc.written)
+		r.finish(false)
+		if want := strings.ReplaceAll(tc.want, "OUT", tc.file); got != want {
+			t.Errorf("%s, %d written: %q\nwant %q", tc.file, tc.written, got, want)
+		}
 	}
 }

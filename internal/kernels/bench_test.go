@@ -191,9 +191,16 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 			}
 			timed(op, func() { LinearNorm(p, y, ldy, x, M, n, h, w, ep) })
 		}
+		attIn := attPrec == BF16 && AttentionReadsBF16() // as the model: qkv rounded for attention
 		for _, ly := range layers {
-			normed(2, qkv, 3*D, Norm{ly.ln1W, ly.ln1B, 1e-12}, ly.qkv, Epilogue{Bias: ly.qkvB})
-			timed(3, func() { AttentionAt(p, attPrec, ctx, qkv, B, T, H, D/H, 0.125, nil) })
+			normed(2, qkv, 3*D, Norm{ly.ln1W, ly.ln1B, 1e-12}, ly.qkv, Epilogue{Bias: ly.qkvB, RoundBF16: attIn})
+			timed(3, func() {
+				if attIn {
+					AttentionInBF16(p, ctx, qkv, B, T, H, D/H, 0.125, nil)
+					return
+				}
+				AttentionAt(p, attPrec, ctx, qkv, B, T, H, D/H, 0.125, nil)
+			})
 			timed(4, func() { Linear(p, x, D, ctx, D, M, ly.out, Epilogue{Bias: ly.outB, Residual: x}) })
 			bf := ly.down.ReadsBF16() // as the model: fc1 rounds what fc2 reads
 			normed(5, up, I, Norm{ly.ln2W, ly.ln2B, 1e-12}, ly.up, Epilogue{Bias: ly.upB, Act: ActGELU, RoundBF16: bf})

@@ -181,25 +181,14 @@ func bf16File(a *asm) {
 		MOVQ n+16(FP), CX
 		SHRQ $4, CX
 		JEQ rdone
-		MOVL $1, AX
-		VPBROADCASTD AX, Z4
-		MOVL $0x7fff, AX
-		VPBROADCASTD AX, Z5
-		MOVL $0xffff0000, AX
-		VPBROADCASTD AX, Z6
-		MOVL $0x00400000, AX
-		VPBROADCASTD AX, Z7
+	`)
+	roundConsts512(a)
+	a.raw(`
 	rloop:
-		VMOVUPS (SI), Z0
-		VPSRLD $16, Z0, Z1
-		VPANDD Z4, Z1, Z1
-		VPADDD Z5, Z1, Z1
-		VPADDD Z0, Z1, Z1
-		VPANDD Z6, Z1, Z1
-		VCMPPS $3, Z0, Z0, K1 // unordered: NaN
-		VPORD Z7, Z0, Z2
-		VPANDD Z6, Z2, Z2
-		VMOVDQU32 Z2, K1, Z1
+		VMOVUPS (SI), Z1
+	`)
+	round512(a, "Z1")
+	a.raw(`
 		VMOVUPS Z1, (DI)
 		ADDQ $64, SI
 		ADDQ $64, DI
@@ -220,29 +209,14 @@ func bf16File(a *asm) {
 		MOVQ n+16(FP), CX
 		SHRQ $3, CX
 		JEQ r2done
-		MOVL $1, AX
-		MOVQ AX, X4
-		VPBROADCASTD X4, Y4
-		MOVL $0x7fff, AX
-		MOVQ AX, X5
-		VPBROADCASTD X5, Y5
-		MOVL $0xffff0000, AX
-		MOVQ AX, X6
-		VPBROADCASTD X6, Y6
-		MOVL $0x00400000, AX
-		MOVQ AX, X7
-		VPBROADCASTD X7, Y7
+	`)
+	roundConsts2(a)
+	a.raw(`
 	r2loop:
-		VMOVUPS (SI), Y0
-		VPSRLD $16, Y0, Y1
-		VPAND Y4, Y1, Y1
-		VPADDD Y5, Y1, Y1
-		VPADDD Y0, Y1, Y1
-		VPAND Y6, Y1, Y1
-		VCMPPS $3, Y0, Y0, Y3 // unordered: NaN
-		VPOR Y7, Y0, Y2
-		VPAND Y6, Y2, Y2
-		VBLENDVPS Y3, Y2, Y1, Y1
+		VMOVUPS (SI), Y1
+	`)
+	round2(a, "Y1")
+	a.raw(`
 		VMOVUPS Y1, (DI)
 		ADDQ $32, SI
 		ADDQ $32, DI

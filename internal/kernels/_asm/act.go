@@ -138,19 +138,17 @@ func roundConsts512(a *asm) {
 
 // round512 rounds the 16 floats of z to bf16 as toBF16 does (b + 0x7fff +
 // (b>>16 & 1), the low half cleared; NaN keeps its high half with the
-// quiet bit set), kept as fp32; constants in Z23–Z26 (roundConsts512), Z27,
-// Z28 and K3 clobbered.
+// quiet bit set), kept as fp32; constants in Z23–Z26 (roundConsts512), Z27
+// and K3 clobbered. VFPCLASSPS (AVX512DQ) finds the NaNs, whose lanes take
+// b | quiet bit by a merge-masked VPORD before the low half is cleared.
 func round512(a *asm, z string) {
 	a.ins("VPSRLD $16, %s, Z27", z)
 	a.ins("VPANDD Z23, Z27, Z27")
 	a.ins("VPADDD Z24, Z27, Z27")
 	a.ins("VPADDD %s, Z27, Z27", z)
-	a.ins("VPANDD Z25, Z27, Z27")
-	a.ins("VCMPPS $3, %s, %s, K3 // unordered: NaN", z, z)
-	a.ins("VPORD Z26, %s, Z28", z)
-	a.ins("VPANDD Z25, Z28, Z28")
-	a.ins("VMOVDQU32 Z28, K3, Z27")
-	a.ins("VMOVAPS Z27, %s", z)
+	a.ins("VFPCLASSPSZ $0x81, %s, K3 // quiet or signalling NaN", z)
+	a.ins("VPORD Z26, %s, K3, Z27", z)
+	a.ins("VPANDD Z25, Z27, %s", z)
 }
 
 // expSum512 prints expSumAVX512, or with round expSumRoundAVX512, which

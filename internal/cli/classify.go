@@ -54,7 +54,9 @@ lists the built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
---resume with --out FILE.jsonl finishes a killed run.
+--resume with --out FILE.jsonl finishes a killed run; an input that failed
+keeps its record, and --retry-failed (with --resume) removes the failures'
+records from FILE and runs those inputs again.
 
 Without -o, the --out name picks the format: FILE.json is written as json,
 FILE.jsonl (or .ndjson) as jsonl, FILE.csv as csv, any other name as text;

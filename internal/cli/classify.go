@@ -214,6 +214,10 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 // that could not be read, with note (what the listing left out), and
 // decides the exit status.
 func summarize(s streams, n, failed int, folders unreadable, took time.Duration, note string) error {
+	if none := folders.noneFound(n); none != "" {
+		fmt.Fprintln(s.err, none+note)
+		return errPartial
+	}
 	fmt.Fprintf(s.err, "classified %d of %s in %.2fs%s, %d failed%s%s\n",
 		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, folders.note(), note)
 	if failed > 0 || len(folders) > 0 {

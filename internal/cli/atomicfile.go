@@ -311,6 +311,57 @@ func checkPlotFile(flag, path string) error {
 	return checkOutputFile(flag, path)
 }
 
+// checkDistinctOutputs refuses two output files of one command, each
+// given as {flag, path}, that are one file: the same name, another
+// spelling of it, or a name that leads to it through links (--plot a.png
+// with a.png -> rows.csv): the second written would replace the first.
+// Empty paths and streams (--out /dev/null) are passed over.
+func checkDistinctOutputs(outs ...[2]string) error {
+	for i, a := range outs {
+		for _, b := range outs[i+1:] {
+			if !sameOutput(a[1], b[1]) {
+				continue
+			}
+			how := ""
+			if t := linkpath.Target(b[1]); t != b[1] {
+				how = fmt.Sprintf(" (%s leads to %s)", b[1], t)
+			} else if t := linkpath.Target(a[1]); t != a[1] {
+				how = fmt.Sprintf(" (%s leads to %s)", a[1], t)
+			}
+			return usagef("%s %s and %s %s name one file%s: the second written would replace the first; give one of them another name", a[0], a[1], b[0], b[1], how)
+		}
+	}
+	return nil
+}
+
+// sameOutput reports whether writing a and b writes one file: their links
+// (the file's and its folders') lead to one name, or, both there, they
+// are one file (os.SameFile: a hard link, a bind mount).
+func sameOutput(a, b string) bool {
+	if a == "" || b == "" || isStream(a) || isStream(b) {
+		return false
+	}
+	if outputKey(a) == outputKey(b) {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// outputKey is the absolute name of the file a write to path lands in,
+// its links and its folder's followed, there or not yet.
+func outputKey(path string) string {
+	t := linkpath.Target(path)
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(t)); err == nil {
+		t = filepath.Join(dir, filepath.Base(t))
+	}
+	if abs, err := filepath.Abs(t); err == nil {
+		return abs
+	}
+	return t
+}
+
 // checkNotRead refuses an output file that is one of the files a command
 // reads, each given as {what, path} (what names it: "the input x.png",
 // "-m base.gguf"): writing it would destroy it. os.SameFile, so another

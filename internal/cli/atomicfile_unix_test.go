@@ -130,3 +130,41 @@ func TestOutThroughLink(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputsOneFile: two output files of one command that are one file,
+// through a link (there or dangling), a linked folder or a hard link, are
+// refused with exit status 2 naming both flags, before any work: the
+// second written replaced the first. Files of their own pass.
+func TestOutputsOneFile(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	os.WriteFile(p("rows.csv"), []byte("old"), 0o644)
+	os.Symlink("rows.csv", p("to-rows.png"))
+	os.Symlink("new.csv", p("to-new.png")) // dangling: new.csv is written
+	os.Link(p("rows.csv"), p("hard.png"))
+	os.Mkdir(p("d"), 0o755)
+	os.Symlink("d", p("linked"))
+	os.Symlink("../linked/m.gguf", p("d/curve.png")) // through a linked folder
+	os.Symlink("m.gguf.ckpt", p("to-ckpt.png"))
+	for _, tc := range []struct {
+		args  []string
+		flags string
+	}{
+		{tinyBench("--out", p("rows.csv"), "--plot", p("to-rows.png")), "--out " + p("rows.csv") + " and --plot " + p("to-rows.png") + " name one file (" + p("to-rows.png") + " leads to " + p("rows.csv") + ")"},
+		{tinyBench("--out", p("new.csv"), "--plot", p("to-new.png")), "--out " + p("new.csv") + " and --plot " + p("to-new.png") + " name one file (" + p("to-new.png") + " leads to " + p("new.csv") + ")"},
+		{tinyBench("--out", p("rows.csv"), "--plot", p("hard.png")), "--out " + p("rows.csv") + " and --plot " + p("hard.png") + " name one file"},
+		{[]string{"finetune", imagesDir, "--out", p("d/m.gguf"), "--plot", p("d/curve.png")}, "--out " + p("d/m.gguf") + " and --plot " + p("d/curve.png") + " name one file"},
+		{[]string{"finetune", imagesDir, "--out", p("m.gguf"), "--plot", p("to-ckpt.png")}, "--out's training state " + p("m.gguf.ckpt") + " and --plot " + p("to-ckpt.png") + " name one file"},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || stdout != "" || !strings.Contains(errs, tc.flags) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and %q", tc.args, code, stdout, errs, tc.flags)
+		}
+	}
+	if b, _ := os.ReadFile(p("rows.csv")); string(b) != "old" {
+		t.Errorf("rows.csv was written: %q", b)
+	}
+	if err := checkDistinctOutputs([2]string{"--out", p("rows.csv")}, [2]string{"--plot", p("chart.png")}, [2]string{"--x", ""}, [2]string{"--y", ""}); err != nil {
+		t.Errorf("files of their own: %v", err)
+	}
+}

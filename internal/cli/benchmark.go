@@ -308,6 +308,9 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	if err := o.checkOut(); err != nil {
 		return err
 	}
+	if err := checkDistinctOutputs([2]string{"--out", o.out}, [2]string{"--plot", o.plot}); err != nil {
+		return err
+	}
 	fmt.Fprint(s.err, formatNote)
 	for _, n := range o.notes {
 		fmt.Fprintln(s.err, "vitctl: "+n)

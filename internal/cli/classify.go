@@ -54,7 +54,9 @@ lists the built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
---resume with --out FILE.jsonl finishes a killed run.
+--resume with --out FILE.jsonl finishes a killed run; an input that failed
+keeps its record, and --retry-failed (with --resume) removes the failures'
+records from FILE and runs those inputs again.
 
 Without -o, the --out name picks the format: FILE.json is written as json,
 FILE.jsonl (or .ndjson) as jsonl, FILE.csv as csv, any other name as text;
@@ -212,6 +214,10 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 // that could not be read, with note (what the listing left out), and
 // decides the exit status.
 func summarize(s streams, n, failed int, folders unreadable, took time.Duration, note string) error {
+	if none := folders.noneFound(n); none != "" {
+		fmt.Fprintln(s.err, none+note)
+		return errPartial
+	}
 	fmt.Fprintf(s.err, "classified %d of %s in %.2fs%s, %d failed%s%s\n",
 		n-failed, nouns(n, "image"), took.Seconds(), rate(n-failed, took), failed, folders.note(), note)
 	if failed > 0 || len(folders) > 0 {

@@ -302,10 +302,14 @@ func (e *embedding) summarize(s streams, out string, took time.Duration) error {
 	}
 	msg := fmt.Sprintf("embedded %d of %s in %.2fs%s, %d failed; %s pooling, %s values each",
 		e.done, nouns(e.done+e.failed, "image"), took.Seconds(), rate(e.done, took), e.failed, e.base.Pool, strings.Join(dims, "×"))
+	folders := e.folders.note()
+	if none := e.folders.noneFound(e.done + e.failed); none != "" {
+		msg, folders = none, ""
+	}
 	if out != "" {
 		msg += fmt.Sprintf("; %s holds (%d, %s)", out, e.done, strings.Join(dims, ", "))
 	}
-	fmt.Fprintln(s.err, msg+e.folders.note()+e.lst.skippedNote())
+	fmt.Fprintln(s.err, msg+folders+e.lst.skippedNote())
 	if e.failed > 0 || len(e.folders) > 0 {
 		return errPartial
 	}

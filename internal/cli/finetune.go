@@ -159,6 +159,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkPlotFile("--plot", o.plot); err != nil {
 		return err
 	}
+	if err := checkDistinctOutputs([2]string{"--out", o.out}, [2]string{"--out's training state", ckptPath(o.out)}, [2]string{"--plot", o.plot}); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}

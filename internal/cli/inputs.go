@@ -359,6 +359,17 @@ func (u unreadable) note() string {
 	return fmt.Sprintf("; %s could not be read (%s)", nouns(len(u), "folder"), firstFew(u))
 }
 
+// noneFound is the summary of a run whose only inputs were the folders
+// that could not be read: "no images found: 1 folder could not be read
+// (photos/raw)", where it read "classified 0 of 0 images …, 0 failed; 1
+// folder could not be read (photos/raw)"; "" when the run had an image.
+func (u unreadable) noneFound(images int) string {
+	if images > 0 || len(u) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("no images found: %s could not be read (%s)", nouns(len(u), "folder"), firstFew(u))
+}
+
 // dirInput is the input of the folder dir, found below top (or top
 // itself), that cannot be read, err saying why.
 func dirInput(top, dir string, err error) input {

@@ -430,6 +430,10 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 // summarizeInspect prints the one-line summary of n images, as classify's
 // summarize does, with where the pictures went, and decides the exit status.
 func summarizeInspect(s streams, n, failed int, folders unreadable, out string, took time.Duration, note string) error {
+	if none := folders.noneFound(n); none != "" {
+		fmt.Fprintln(s.err, none+note)
+		return errPartial
+	}
 	where := "pictures in " + out
 	if n == failed {
 		where = "no pictures drawn"

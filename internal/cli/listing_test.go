@@ -491,7 +491,8 @@ func TestBrokenLink(t *testing.T) {
 // saying so, and the summary counts it as a folder that could not be read,
 // not as an image, in classify (-r and the folder named), embed and
 // inspect-attention; the exit status is 1. It was "classified 1 of 2
-// images, 1 failed".
+// images, 1 failed". A run of that folder alone says that no images were
+// found, and why, where it said "classified 0 of 0 images …, 0 failed".
 func TestUnreadableFolder(t *testing.T) {
 	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
 	if err != nil {
@@ -522,12 +523,26 @@ func TestUnreadableFolder(t *testing.T) {
 		want string
 	}{
 		{[]string{"classify", "-r", root}, "classified 1 of 1 image in "},
-		{[]string{"classify", sub}, "classified 0 of 0 images in "},
+		{[]string{"classify", sub}, "no images found: 1 folder could not be read (" + sub + ")\n"},
+		{[]string{"classify", "--out", filepath.Join(t.TempDir(), "out.jsonl"), sub}, "no images found: 1 folder could not be read (" + sub + "); results in "},
 		{[]string{"embed", "-r", root}, "embedded 1 of 1 image in "},
+		{[]string{"embed", sub}, "no images found: 1 folder could not be read (" + sub + ")\n"},
 		{[]string{"inspect-attention", "--size", "16", "--out", pictures, "-r", root}, "inspected 1 of 1 image in "},
+		{[]string{"inspect-attention", "--size", "16", "--out", pictures, sub}, "no images found: 1 folder could not be read (" + sub + ")\n"},
 	} {
 		args := append([]string{tc.args[0], "-m", "fashion-vit", "-o", "jsonl"}, tc.args[1:]...)
 		code, out, errs := run(t, "", args...)
+		folder := folder
+		if strings.Contains(tc.want, "no images found") { // want names the folder
+			folder = ""
+			if strings.Contains(errs, "0 of 0") || strings.Contains(errs, "0 failed") {
+				t.Errorf("%q: the summary counts no images: %s", tc.args, errs)
+			}
+		}
+		if tc.args[0] == "classify" && strings.Contains(tc.want, "results in") {
+			b, _ := os.ReadFile(tc.args[2])
+			out = string(b)
+		}
 		if code != ExitFailed || !strings.Contains(errs, tc.want) || !strings.Contains(errs, folder) ||
 			!strings.Contains(out, `{"path":"`+sub+`"`) || !strings.Contains(out, why) {
 			t.Errorf("%q: exit %d, records\n%.600s\nstderr\n%s\nwant exit 1, a record with %s, and %q and %q", tc.args, code, out, errs, why, tc.want, folder)

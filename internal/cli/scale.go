@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/fetch"
+	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/shard"
 )
@@ -30,6 +31,7 @@ type scaleFlags struct {
 	null     bool
 	out      string
 	resume   bool
+	retry    bool // --retry-failed
 
 	spec shard.Spec // from shard, set by validate
 }
@@ -40,6 +42,7 @@ func (f *scaleFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.null, "null", "0", false, "paths read from --from-file or - are separated by NUL bytes, as find -print0 writes them")
 	fs.StringVar(&f.out, "out", "", "write the results to this file instead of stdout (through a temporary file renamed when the run ends; appended to with --resume); without -o, a name ending in .json, .jsonl, .ndjson or .csv picks that format")
 	fs.BoolVar(&f.resume, "resume", false, "with --out FILE.jsonl (or -o jsonl --out FILE): skip the inputs FILE has a record for and append a record for each other input as soon as it is done, so a killed run is finished by running it again")
+	fs.BoolVar(&f.retry, "retry-failed", false, "with --resume: remove the records of the inputs that failed (unreadable files and folders, URLs not fetched) from FILE and run those inputs again")
 }
 
 // validate parses --shard, reading the scheduler's variables for auto.
@@ -69,6 +72,9 @@ func (f *scaleFlags) check(format string) error {
 	}
 	if f.resume && (format != "jsonl" || f.out == "" || isStream(f.out)) {
 		return usagef("--resume needs JSONL records in a file: --out FILE.jsonl (or -o jsonl --out FILE); the records already in FILE are kept and the rest appended")
+	}
+	if f.retry && !f.resume {
+		return usagef("--retry-failed runs again the inputs whose records in a --resume file are failures: give it with --resume and that run's --out")
 	}
 	return nil
 }
@@ -158,6 +164,11 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		if r.log.Dropped > 0 {
 			fmt.Fprintf(s.err, "%s: dropped a torn last line (%d bytes), its input is done again\n", f.out, r.log.Dropped)
 		}
+		if f.retry {
+			if err := r.dropFailed(s.err); err != nil {
+				return nil, err
+			}
+		}
 	case f.out != "":
 		if r.tmp, err = createAtomic(f.out); err != nil {
 			return nil, fmt.Errorf("--out: %w", err)
@@ -186,6 +197,21 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	return r, nil
 }
 
+// dropFailed removes, for --retry-failed, the failed inputs' records
+// from the --resume file, saying how many, so that those inputs run again.
+func (r *scaleRun) dropFailed(w io.Writer) error {
+	removeStaleTempFiles(linkpath.Target(r.out)) // a killed run's rewrite
+	n, err := r.log.DropFailed()
+	if err != nil {
+		r.log.Close()
+		return fmt.Errorf("--retry-failed: %w", statError(err))
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "%s: removed the %s of failed inputs; they are run again\n", r.out, nouns(n, "record"))
+	}
+	return nil
+}
+
 // noteGone says on stderr which records of the --resume file are for no
 // input of this run (all, every shard's): files removed or renamed since
 // the run that wrote them. They stay in the file, where they were kept
@@ -197,17 +223,25 @@ func (r *scaleRun) noteGone(w io.Writer, all []input) {
 		listed[in.path] = true
 	}
 	var gone []string
+	failed := 0
 	r.log.Paths(func(p string) {
 		if !listed[p] && !listed[inputOf(p)] { // FILE[i]: an image of a .npy input
 			gone = append(gone, p)
+			if r.log.Failed(p) {
+				failed++
+			}
 		}
 	})
 	if len(gone) == 0 {
 		return
 	}
 	slices.Sort(gone)
-	fmt.Fprintf(w, "%s: %s %s for no input of this run (%s): removed or renamed since? %s in the file, and vitctl merge --inputs will refuse %s\n",
+	fmt.Fprintf(w, "%s: %s %s for no input of this run (%s): removed or renamed since? %s in the file, and vitctl merge --inputs will refuse %s",
 		r.out, nouns(len(gone), "record"), verb(len(gone), "is", "are"), firstFew(gone), verb(len(gone), "It stays", "They stay"), verb(len(gone), "it", "them"))
+	if failed > 0 { // a folder that could not be read, and now can, is such a record
+		fmt.Fprintf(w, "; %s, which --retry-failed removes", verb(failed, "1 is a failed input's record", fmt.Sprintf("%d are failed inputs' records", failed)))
+	}
+	fmt.Fprintln(w)
 }
 
 // checkResumed refuses a --resume file of another run: one whose records
@@ -229,12 +263,26 @@ func (r *scaleRun) checkResumed(name string, all []input, id shard.Record, k int
 			name, nouns(n, "label"), k, n)
 	}
 	for _, in := range all {
-		if r.log.Done(in.path) || r.log.Done(imagePath(in.path, 0, 2)) {
+		if r.log.Done(in.path) || r.log.Done(imagePath(in.path, 0, 2)) || r.failedFolder(in.path) {
 			return nil
 		}
 	}
 	return usagef("--resume: none of the %s in %s is for an input of this run (it holds %s; this run's first input is %s): name the inputs as the run that wrote it did, or give another --out",
 		nouns(r.log.Len(), "record"), name, first.Path, all[0].path)
+}
+
+// failedFolder says whether the --resume file holds a failure's record
+// for a folder that holds path: a folder that could not be read, whose
+// files are inputs now that it can.
+func (r *scaleRun) failedFolder(path string) bool {
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if r.log.Failed(dir) {
+			return true
+		}
+		if up := filepath.Dir(dir); up == dir {
+			return false
+		}
+	}
 }
 
 // resumed is how many images of in the --resume file holds when it holds

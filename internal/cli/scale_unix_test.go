@@ -4,8 +4,12 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -103,5 +107,145 @@ func TestWriteErrorNamesOut(t *testing.T) {
 		if got := tc.run.writeError(tc.err, 5, 10).Error(); got != tc.want {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
+	}
+}
+
+// retryFolder is a folder of n good images, n files that fail (not images)
+// and a sub-folder, sub, whose listing fails while broken is true, as an
+// NFS mount that drops out does; fix makes the files images and the
+// folder readable, as a user fixing the cause would.
+func retryFolder(t *testing.T, n int) (root string, fix func()) {
+	png, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root = t.TempDir()
+	sub := filepath.Join(root, "sub")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(sub, "c.png"), png, 0o644)
+	for i := range n {
+		os.WriteFile(filepath.Join(root, fmt.Sprintf("good%02d.png", i)), png, 0o644)
+		os.WriteFile(filepath.Join(root, fmt.Sprintf("bad%02d.png", i)), []byte("not yet a png"), 0o644)
+	}
+	broken := true
+	prev := readDir
+	t.Cleanup(func() { readDir = prev })
+	readDir = func(dir string) ([]fs.DirEntry, error) {
+		if broken && dir == sub {
+			return nil, &fs.PathError{Op: "open", Path: dir, Err: syscall.EIO}
+		}
+		return prev(dir)
+	}
+	return root, func() {
+		broken = false
+		for i := range n {
+			os.WriteFile(filepath.Join(root, fmt.Sprintf("bad%02d.png", i)), png, 0o644)
+		}
+	}
+}
+
+// checkOneEach checks that the JSONL file holds one record for each of
+// want, none of them a failure.
+func checkOneEach(t *testing.T, file string, want []string) {
+	t.Helper()
+	b, _ := os.ReadFile(file)
+	_, paths := jsonlPaths(t, string(b))
+	slices.Sort(paths)
+	slices.Sort(want)
+	if !slices.Equal(paths, want) || strings.Contains(string(b), `"error"`) {
+		t.Errorf("%s holds records for\n%q\nwant one for each of\n%q\n%s", file, paths, want, b)
+	}
+}
+
+// TestRetryFailed: --resume keeps the record of an input that failed, and
+// runs it again only with --retry-failed, which removes the failures'
+// records first: after the cause is fixed, the file ends with exactly one
+// record per input. A folder that could not be read, and now can, names
+// its record for no input of the run and says that --retry-failed removes
+// it, and a file whose only records are such failures is that run's.
+// --retry-failed without --resume is a usage error.
+func TestRetryFailed(t *testing.T) {
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--retry-failed", "--out", filepath.Join(t.TempDir(), "a.jsonl"), imagesDir); code != ExitUsage || !strings.Contains(errs, "give it with --resume") {
+		t.Errorf("--retry-failed without --resume: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		name  string
+		n     int  // good and bad images each
+		plain bool // a --resume run without --retry-failed after the fix
+	}{
+		{"only the folder", 0, false},
+		{"images and the folder", 3, false},
+		{"a plain --resume first", 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, fix := retryFolder(t, tc.n)
+			out := filepath.Join(t.TempDir(), "labels.jsonl")
+			args := []string{"classify", "-m", "fashion-vit", "-r", "-o", "jsonl", "--resume", "--out", out, root}
+			if code, _, errs := run(t, "", args...); code != ExitFailed {
+				t.Fatalf("first run: exit %d\n%s", code, errs)
+			}
+			fix()
+			var want []string
+			for i := range tc.n {
+				want = append(want, filepath.Join(root, fmt.Sprintf("good%02d.png", i)), filepath.Join(root, fmt.Sprintf("bad%02d.png", i)))
+			}
+			want = append(want, filepath.Join(root, "sub", "c.png"))
+			if tc.plain {
+				code, _, errs := run(t, "", args...)
+				note := "for no input of this run (" + filepath.Join(root, "sub") + "): removed or renamed since? It stays in the file, and vitctl merge --inputs will refuse it; 1 is a failed input's record, which --retry-failed removes\n"
+				if code != ExitOK || !strings.Contains(errs, note) {
+					t.Errorf("plain --resume: exit %d\n%s\nwant %q", code, errs, note)
+				}
+			}
+			code, _, errs := run(t, "", append(args, "--retry-failed")...)
+			removed := fmt.Sprintf("%s: removed the %s of failed inputs; they are run again\n", out, nouns(tc.n+1, "record"))
+			if code != ExitOK || !strings.Contains(errs, removed) || strings.Contains(errs, "for no input") {
+				t.Errorf("--retry-failed: exit %d\n%s\nwant exit 0 and %q", code, errs, removed)
+			}
+			checkOneEach(t, out, want)
+			before, _ := os.ReadFile(out)
+			code, _, errs = run(t, "", append(args, "--retry-failed")...)
+			if after, _ := os.ReadFile(out); code != ExitOK || string(after) != string(before) || strings.Contains(errs, "removed") {
+				t.Errorf("--retry-failed with nothing failed: exit %d, file changed %v\n%s", code, string(after) != string(before), errs)
+			}
+		})
+	}
+}
+
+// TestRetryFailedInterrupted: a --retry-failed run interrupted after it
+// removed the failures' records, and the temporary a run killed while
+// writing them left, leave a file that the same command (with or without
+// --retry-failed) finishes with one record per input, the temporary gone.
+func TestRetryFailedInterrupted(t *testing.T) {
+	root, fix := retryFolder(t, 20)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "labels.jsonl")
+	args := []string{"classify", "-m", "fashion-vit", "-r", "-o", "jsonl", "--batch", "1", "--decoders", "1", "--threads", "1", "--resume", "--out", out, root}
+	if code, _, errs := run(t, "", args...); code != ExitFailed {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	fix()
+	stale := filepath.Join(dir, ".labels.jsonl.123.tmp") // a killed rewrite's, a minute old
+	os.WriteFile(stale, []byte("{\"path\":\"x\""), 0o644)
+	old := time.Now().Add(-2 * time.Minute)
+	os.Chtimes(stale, old, old)
+	errw := &interruptAfter{mark: "removed the 21 records of failed inputs"}
+	code := Main(append(args, "--retry-failed"), strings.NewReader(""), io.Discard, errw)
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, errw.buf.String())
+	}
+	if b, _ := os.ReadFile(out); strings.Contains(string(b), `"error"`) {
+		t.Fatalf("the interrupted run left the failures' records:\n%s", b)
+	}
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("resumed: exit %d\n%s", code, errs)
+	}
+	var want []string
+	for i := range 20 {
+		want = append(want, filepath.Join(root, fmt.Sprintf("good%02d.png", i)), filepath.Join(root, fmt.Sprintf("bad%02d.png", i)))
+	}
+	checkOneEach(t, out, append(want, filepath.Join(root, "sub", "c.png")))
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("the killed rewrite's temporary %s is still there", stale)
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/filelock"
+	"github.com/vitctl/vitctl/internal/linkpath"
 )
 
 // Record is what a JSONL record says of itself: the input it is for, the
@@ -215,8 +217,11 @@ func (e *BusyError) Error() string {
 // moment (kill -9 included) leaves complete records and at most one torn
 // last line, which the next Resume drops.
 type Log struct {
+	path    string
 	f       *os.File
+	old     *os.File // the file DropFailed renamed over, kept locked until Close
 	done    map[string]bool
+	failed  map[string]bool // the paths whose record is an input's failure
 	model   oneModel
 	topK    oneTopK
 	err     error // of a write that failed: no record is written after it
@@ -248,7 +253,7 @@ func Resume(path string) (*Log, error) {
 		f.Close()
 		return nil, &BusyError{path}
 	}
-	l := &Log{f: f, done: map[string]bool{}}
+	l := &Log{path: path, f: f, done: map[string]bool{}, failed: map[string]bool{}}
 	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
 		if l.done[rec.Path] {
 			return fmt.Errorf("a second record for %s", rec.Path)
@@ -260,6 +265,9 @@ func Resume(path string) (*Log, error) {
 			return err
 		}
 		l.done[rec.Path] = true
+		if rec.Failed {
+			l.failed[rec.Path] = true
+		}
 		return nil
 	})
 	if err == nil {
@@ -288,6 +296,85 @@ func (l *Log) dropTorn(complete int64) error {
 
 // Done says whether the file holds a record for path.
 func (l *Log) Done(path string) bool { return l.done[path] }
+
+// Failed says whether the file's record for path is a failure (it has an
+// error).
+func (l *Log) Failed(path string) bool { return l.failed[path] }
+
+// DropFailed removes the records of failed inputs from the file, so that
+// their inputs are done again, and returns how many it removed. The
+// records kept are written to a temporary file beside the file (beside
+// the file its links lead to), synced and renamed over it, so a run
+// killed at any moment leaves the file as it was or without those
+// records, never torn; a killed run's temporary, ".NAME.123.tmp", is
+// unlocked and can be removed. The temporary is locked before the rename
+// and the old file stays locked until Close, so no other run takes either
+// for free meanwhile.
+func (l *Log) DropFailed() (int, error) {
+	if len(l.failed) == 0 {
+		return 0, nil
+	}
+	path := linkpath.Target(l.path)
+	st, err := l.f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", l.path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("%s: writing the records kept beside it: %w", l.path, err)
+	}
+	filelock.Busy(tmp) // locks it: renamed, it is the file, which this run holds
+	if err := l.copyKept(tmp, st); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return 0, fmt.Errorf("%s: writing the records kept beside it: %w; the file is left as it was", l.path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return 0, fmt.Errorf("%s: %w; the file is left as it was", l.path, err)
+	}
+	syncDir(filepath.Dir(path))
+	l.old, l.f = l.f, tmp
+	n := len(l.failed)
+	for p := range l.failed {
+		delete(l.done, p)
+	}
+	clear(l.failed)
+	return n, nil
+}
+
+// copyKept writes the file's records, but the failures', to tmp, with
+// the file's permissions, and syncs it.
+func (l *Log) copyKept(tmp *os.File, st os.FileInfo) error {
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	_, err := ScanRecords(io.NewSectionReader(l.f, 0, st.Size()), func(rec Record, line []byte) error {
+		if rec.Failed {
+			return nil
+		}
+		_, err := w.Write(line)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Chmod(st.Mode().Perm())
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	return err
+}
+
+// syncDir syncs the folder dir, best effort, so a rename in it outlives a
+// crash of the machine.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
 
 // Paths calls fn with the path of each record in the file, in no order.
 func (l *Log) Paths(fn func(path string)) {
@@ -323,6 +410,9 @@ func (l *Log) Close() error {
 	err := l.f.Sync()
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
+	}
+	if l.old != nil {
+		l.old.Close()
 	}
 	return err
 }

@@ -171,3 +171,74 @@ func TestLogStopsAtError(t *testing.T) {
 		t.Errorf("file holds %q, want only the record before the error", got)
 	}
 }
+
+// TestDropFailed: DropFailed removes the failed inputs' records (and a
+// torn last line) and keeps the others byte for byte, in order, through a
+// link to the file too (the link stays one) and with the file's
+// permissions; records appended after land in the file.
+func TestDropFailed(t *testing.T) {
+	const (
+		a    = "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"
+		b    = "{\"path\":\"b\",\"model_sha256\":\"11\",\"error\":\"permission denied\"}\n"
+		c    = "{\"path\":\"c\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"
+		d    = "{\"path\":\"d\",\"model_sha256\":\"11\",\"error\":\"a folder that cannot be read\"}\n"
+		more = "{\"path\":\"b\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"
+	)
+	for _, tc := range []struct {
+		name, content, keep string
+		dropped             int
+		link                bool
+	}{
+		{"none failed", a + c, a + c, 0, false},
+		{"two failed", a + b + c + d, a + c, 2, false},
+		{"all failed", b + d, "", 2, false},
+		{"a torn line", b + a + "{\"path\":\"c\",\"mo", a, 1, false},
+		{"through a link", a + b + c, a + c, 1, true},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "out.jsonl")
+		os.WriteFile(path, []byte(tc.content), 0o600)
+		name := path
+		if tc.link {
+			name = filepath.Join(dir, "link.jsonl")
+			os.Symlink("out.jsonl", name)
+		}
+		l, err := Resume(name)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		n, err := l.DropFailed()
+		if err != nil || n != tc.dropped {
+			t.Fatalf("%s: dropped %d, %v; want %d", tc.name, n, err, tc.dropped)
+		}
+		if l.Done("b") || l.Failed("b") || l.Done("d") || l.Len() != strings.Count(tc.keep, "\n") {
+			t.Errorf("%s: the dropped records are still done: %d records", tc.name, l.Len())
+		}
+		if _, err := l.Write([]byte(more)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if string(got) != tc.keep+more {
+			t.Errorf("%s: file %q, want %q", tc.name, got, tc.keep+more)
+		}
+		if st, err := os.Lstat(name); err != nil || tc.link != (st.Mode()&os.ModeSymlink != 0) {
+			t.Errorf("%s: %s is no longer a link", tc.name, name)
+		}
+		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", tc.name, st.Mode().Perm())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1+btoi(tc.link) {
+			t.Errorf("%s: %d entries left in the folder, want no temporary", tc.name, len(entries))
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

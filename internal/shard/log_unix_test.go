@@ -38,3 +38,23 @@ func TestResumeBusy(t *testing.T) {
 		t.Errorf("the file's record is lost: %d records", again.Len())
 	}
 }
+
+// TestDropFailedBusy: after DropFailed renamed the kept records over the
+// file, the file is still the Log's: a second Resume of it is refused.
+func TestDropFailedBusy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	os.WriteFile(path, []byte("{\"path\":\"a\",\"model_sha256\":\"11\",\"error\":\"x\"}\n"), 0o644)
+	l, err := Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if n, err := l.DropFailed(); n != 1 || err != nil {
+		t.Fatalf("dropped %d, %v", n, err)
+	}
+	if _, err := Resume(path); err == nil {
+		t.Fatal("a second Resume after the rename was let in")
+	} else if _, ok := errors.AsType[*BusyError](err); !ok {
+		t.Fatalf("a second Resume after the rename: %v, want a *BusyError", err)
+	}
+}

@@ -5,13 +5,10 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"image/png"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,24 +115,4 @@ func TestBenchmarkInterrupted(t *testing.T) {
 			}
 		})
 	}
-}
-
-// jsonLines reads JSON Lines, each line's fields' names (an error for a
-// line that is not a whole JSON object, or for text not ending in a newline).
-func jsonLines(text string) ([][]string, error) {
-	if text == "" {
-		return nil, nil
-	}
-	if !strings.HasSuffix(text, "\n") {
-		return nil, fmt.Errorf("%q does not end in a newline", text)
-	}
-	var recs [][]string
-	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			return nil, fmt.Errorf("line %q: %w", line, err)
-		}
-		recs = append(recs, slices.Sorted(maps.Keys(m)))
-	}
-	return recs, nil
 }

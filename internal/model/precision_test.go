@@ -6,9 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/model"
@@ -154,15 +152,4 @@ func BenchmarkForwardPrecision(b *testing.B) {
 			})
 		}
 	}
-}
-
-// cpuTime is the CPU time the process has used: on a shared host, CPU
-// milliseconds per image measure the code, wall milliseconds also the
-// neighbours.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -165,7 +165,7 @@ func (w *Writer) WriteFile(path string, fill func(t TensorInfo, dst io.Writer) e
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	syncDir(filepath.Dir(path))
+	linkpath.SyncDir(filepath.Dir(path))
 	return nil
 }
 
@@ -208,14 +208,6 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// syncDir makes the rename durable; failure only weakens durability.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // PutF32 appends x as little-endian F32, F16 or BF16 (rounded to nearest

@@ -44,19 +44,20 @@ func epi2(dst []float32, ldd int, src []float32, lds int, bias, res []float32, r
 func geluGrad2(dx, dy, pre, post, e []float32) { geluGradVia(expSum2, dx, dy, pre, post, e) }
 
 func expSum2(x []float32, m, scale float32) float32 {
-	n8 := len(x) &^ 7
-	s := expSumGeneric(x[n8:], m, scale)
-	if n8 > 0 {
-		s += expSumAVX2(&x[0], n8, m, scale)
-	}
-	return s
+	return by8(x, m, scale, expSumAVX2, expSumGeneric)
 }
 
 func expSumRound2(x []float32, m, scale float32) float32 {
+	return by8(x, m, scale, expSumRoundAVX2, expSumRoundGeneric)
+}
+
+// by8 runs asm on x's first multiple of 8 values and its Go twin on the
+// rest, and returns the sum of their results.
+func by8(x []float32, m, scale float32, asm func(*float32, int, float32, float32) float32, twin func([]float32, float32, float32) float32) float32 {
 	n8 := len(x) &^ 7
-	s := expSumRoundGeneric(x[n8:], m, scale)
+	s := twin(x[n8:], m, scale)
 	if n8 > 0 {
-		s += expSumRoundAVX2(&x[0], n8, m, scale)
+		s += asm(&x[0], n8, m, scale)
 	}
 	return s
 }

@@ -291,13 +291,13 @@ func (j *attJob) weights(a *attScratch, n int) {
 		clear(a.a[n*kg : ceilDiv(n, j.bf.mr)*j.bf.mr*kg])
 		return
 	}
+	exp := k.expSum
+	if j.mode() == attViaFP32 {
+		exp = j.bf.bf16.expRound
+	}
 	for i := range n {
 		row := a.s[i*ts : i*ts+T]
-		if j.mode() == attViaFP32 {
-			a.inv[i] = 1 / j.bf.bf16.expRound(row, k.max(row), j.scale)
-			continue
-		}
-		a.inv[i] = 1 / k.expSum(row, k.max(row), j.scale)
+		a.inv[i] = 1 / exp(row, k.max(row), j.scale)
 	}
 }
 

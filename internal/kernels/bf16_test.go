@@ -123,10 +123,11 @@ func (c *bf16Case) check(t *testing.T, y []float32, i, j int) {
 	}
 }
 
-// genericBF16Tiles is generic with the bf16 tile kernels in Go
-// (bf16Generic), which no implementation of the registry runs: the tests
-// run the bf16 tiles' drivers on it on every CPU and build.
-var genericBF16Tiles = &impl{name: "generic-bf16-tiles", ok: true, mr: mr6, nr: nr, fp32: generic.fp32, bf16: bf16Generic, int8: generic.int8}
+// genericBF16Tiles is generic with the bf16 tile kernels in Go, which no
+// implementation of the registry runs (bf16ViaFP32): the tests run the
+// bf16 tiles' drivers on it on every CPU and build.
+var genericBF16Tiles = &impl{name: "generic-bf16-tiles", ok: true, mr: mr6, nr: nr, fp32: generic.fp32, int8: generic.int8,
+	bf16: &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric}}
 
 // testImpls is impls(p) and, for bf16, genericBF16Tiles.
 func testImpls(p Precision) []*impl {

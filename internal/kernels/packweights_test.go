@@ -80,8 +80,7 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 // use, gives each implementation the bits of weights packed for it.
 func TestBF16HeldOnce(t *testing.T) {
 	r := rand.New(rand.NewPCG(73, 74))
-	via := &impl{name: "via", ok: true, mr: generic.mr, nr: nr, fp32: generic.fp32, bf16: bf16ViaFP32}
-	impls := []*impl{via, genericBF16Tiles}
+	impls := []*impl{generic, genericBF16Tiles} // bf16 via fp32, and on bf16 tiles
 	const m, n, k = 13, 70, 37
 	c := newLinearCase(r, m, n, k, k, n, true, false, ActNone)
 	packed := make([]*PackedB, len(impls)) // packed[i]: packed while impls[i] was selected

@@ -125,15 +125,13 @@ var generic = &impl{
 }
 
 // bf16ViaFP32 runs bf16 weights on an implementation's fp32 tiles, the
-// activations rounded in Go: the generic via-fp32 kernel set.
+// activations rounded in Go: the generic via-fp32 kernel set. generic runs
+// it rather than the bf16 tiles in Go (tileBF16Generic and its kin, the
+// specification the assembly is tested against): in Go the products of
+// bf16 pairs took 1.6 times as long as those of fp32 (ViT-Ti/16, one
+// thread: 1,032 against 640 ms).
 var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16, expRound: expSumRoundGeneric}
 
-// bf16Generic are the bf16 tile kernels in Go: the specification the
-// assembly ones are tested against. No implementation runs them: in Go, the
-// products of bf16 pairs took 1.6 times as long as those of fp32 (ViT-Ti/16,
-// one thread: 1,032 against 640 ms), so generic runs bf16 weights on its
-// fp32 tiles (linearViaFP32), as CPUs with slow bf16 do.
-var bf16Generic = &bf16Kernels{tile: tileBF16Generic, pack: packRowBF16, pairs: pairRowsBF16, keys: keysBF16, expPairs: expPairsGeneric}
 
 // registry is every implementation this build knows, best first: the one
 // table of kernels. The assembly kernel sets are nil, and features false,

@@ -81,7 +81,7 @@ func TestSelect(t *testing.T) {
 // for a precision, so a CPU with slow VDPBF16PS runs bf16 on fp32 tiles.
 func TestBestSkipsSlow(t *testing.T) {
 	defer func(old []*impl) { registry = old }(registry)
-	dp := &impl{name: "dp", ok: true, slow: true, mr: mr6, nr: nr, bf16: generic.bf16}
+	dp := &impl{name: "dp", ok: true, slow: true, mr: mr6, nr: nr, bf16: genericBF16Tiles.bf16}
 	via := &impl{name: "via", ok: true, mr: mr6, nr: nr, fp32: generic.fp32, bf16: bf16ViaFP32}
 	registry = []*impl{dp, via, generic}
 	if got := best(BF16); got != via {

@@ -42,3 +42,13 @@ func KeptMode(path string) os.FileMode {
 	}
 	return 0o644
 }
+
+// SyncDir syncs the folder dir after a rename into it, so the rename
+// outlives a crash of the machine; best effort: failure only weakens
+// durability.
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

@@ -334,7 +334,7 @@ func (l *Log) DropFailed() (int, error) {
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("%s: %w; the file is left as it was", l.path, err)
 	}
-	syncDir(filepath.Dir(path))
+	linkpath.SyncDir(filepath.Dir(path))
 	l.old, l.f = l.f, tmp
 	n := len(l.failed)
 	for p := range l.failed {
@@ -365,15 +365,6 @@ func (l *Log) copyKept(tmp *os.File, st os.FileInfo) error {
 		err = tmp.Sync()
 	}
 	return err
-}
-
-// syncDir syncs the folder dir, best effort, so a rename in it outlives a
-// crash of the machine.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // Paths calls fn with the path of each record in the file, in no order.

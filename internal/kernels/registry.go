@@ -132,7 +132,6 @@ var generic = &impl{
 // thread: 1,032 against 640 ms).
 var bf16ViaFP32 = &bf16Kernels{round: roundRowBF16, expRound: expSumRoundGeneric}
 
-
 // registry is every implementation this build knows, best first: the one
 // table of kernels. The assembly kernel sets are nil, and features false,
 // where the build has no assembly (-tags purego, other architectures).

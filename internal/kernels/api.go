@@ -259,8 +259,7 @@ func LayerNormStats(p *Pool, dst, mean, rstd, x []float32, rows, D int, gamma, b
 	j := &s.ln
 	j.im, j.dst, j.x, j.gamma, j.beta, j.rows, j.D, j.eps = cur(), dst, x, gamma, beta, rows, D, eps
 	j.mean, j.rstd = mean, rstd
-	j.plan(p.threads)
-	p.run(min(p.threads, ceilDiv(rows, j.per)), j, &j.done)
+	p.run(j.plan(p.threads), j, &j.done)
 	j.dst, j.x, j.gamma, j.beta, j.mean, j.rstd = nil, nil, nil, nil, nil, nil
 	p.putScratch(s)
 }

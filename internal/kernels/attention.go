@@ -46,7 +46,9 @@ type attJob struct {
 	scale           float32
 	shares          int // 0: items are heads; else the shares of the query rows
 	tiles           int // query row tiles per head (shares > 0)
+	per             int // > 0: items are (owner, head), owners of per rows of B·T
 	next            counter
+	own             ownedItems
 	done            latch
 }
 
@@ -70,12 +72,20 @@ func (j *attJob) mode() attMode {
 	return attBF16
 }
 
-// plan splits the heads' queries into shares only when the heads are too
-// few to keep the threads busy (balanced), and then into no more shares
-// than give each minQueryRows rows or more.
+// plan splits the queries by owner where owners says so (each owner's
+// rows of every head an item, so that the context rows an owner writes are
+// those the next Linear reads on its core); else it splits the heads'
+// queries into shares only when the heads are too few to keep the threads
+// busy (balanced), and then into no more shares than give each
+// minQueryRows rows or more.
 func (j *attJob) plan(threads int) {
-	j.shares, j.tiles = 0, ceilDiv(j.T, j.im.mr)
+	j.shares, j.tiles, j.per = 0, ceilDiv(j.T, j.im.mr), 0
 	j.next.next.Store(0)
+	if parts, per := owners(j.B*j.T, j.im.mr, threads); parts > 0 {
+		j.per = per
+		j.own.reset(parts, j.B*j.H)
+		return
+	}
 	if heads := j.B * j.H; !balanced(heads, threads) {
 		j.shares = max(1, min(threads, heads*j.T/minQueryRows))
 	}
@@ -97,6 +107,9 @@ func (j *attJob) kvSize() (k, v int) {
 
 // items is the number of shares p.run is asked for.
 func (j *attJob) items() int {
+	if j.per > 0 {
+		return j.own.parts
+	}
 	if j.shares > 0 {
 		return j.shares
 	}
@@ -105,10 +118,13 @@ func (j *attJob) items() int {
 
 func (j *attJob) do(w int) {
 	s := j.p.getScratch()
-	kv := j.own(&s.att)
-	if j.shares > 0 {
+	kv := j.buffers(&s.att)
+	switch {
+	case j.per > 0:
+		j.owned(s, w, kv)
+	case j.shares > 0:
 		j.share(s, w, kv)
-	} else {
+	default:
 		for it := j.next.take(); it < j.items(); it = j.next.take() {
 			j.pack(s, it, kv)
 			j.rows(s, it, 0, j.T, kv)
@@ -131,8 +147,23 @@ func (j *attJob) share(s *scratch, w int, kv attKV) {
 	}
 }
 
-// own is a worker's buffers for one head's packed K and V.
-func (j *attJob) own(a *attScratch) attKV {
+// owned runs worker w's items, (owner, head) pairs, its own first: the
+// owner's rows of image b = head/H, head head%H.
+func (j *attJob) owned(s *scratch, w int, kv attKV) {
+	for q, bh, ok := j.own.take(w); ok; q, bh, ok = j.own.take(w) {
+		b := bh / j.H
+		i0 := max(q*j.per, b*j.T) - b*j.T
+		i1 := min((q+1)*j.per, (b+1)*j.T) - b*j.T
+		if i0 >= i1 {
+			continue
+		}
+		j.pack(s, bh, kv)
+		j.rows(s, bh, i0, i1, kv)
+	}
+}
+
+// buffers is a worker's buffers for one head's packed K and V.
+func (j *attJob) buffers(a *attScratch) attKV {
 	k, v := j.kvSize()
 	if j.mode() == attBF16 {
 		a.kv.kb, a.kv.vb = grow(a.kv.kb, k), grow(a.kv.vb, v)

@@ -132,7 +132,7 @@ type gemm struct {
 	im      *impl
 	p       *Pool
 	blocking
-	next counter
+	deal dealer
 	done latch
 }
 
@@ -142,7 +142,8 @@ type blocking struct {
 	rowsPer   int // rows per item, a multiple of the tile's rows
 	panelsPer int // nr-column panels per item
 	rb, cb    int
-	threads   int // the goroutines sharing the items
+	threads   int  // the goroutines sharing the items
+	owned     bool // row block q is owner q's (owners.go)
 }
 
 // cut cuts an m×n output into tiles of mr rows: column blocks of at most
@@ -150,13 +151,19 @@ type blocking struct {
 // that makes fewer than 2 items per thread, at least one row block per
 // thread as M allows; then more row blocks, as M allows, until the items
 // keep the threads busy (balanced: 36 column blocks, qkv at batch 1, on 16
-// threads would leave 12 of them idle in the third round).
+// threads would leave 12 of them idle in the third round). Where owners
+// splits the rows, the row blocks are the owners' rows instead.
 func cut(m, n, mr, threads int) blocking {
 	mt, nt := ceilDiv(m, mr), ceilDiv(n, nr)
 	var b blocking
 	rb := ceilDiv(mt, max(1, mcRows/mr))
 	b.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
 	b.cb = ceilDiv(nt, b.panelsPer)
+	b.threads = threads
+	if parts, per := owners(m, mr, threads); parts > 0 {
+		b.rowsPer, b.rb, b.owned = per, parts, true
+		return b
+	}
 	if threads > 1 && rb*b.cb < 2*threads {
 		rb = max(rb, min(mt, threads))
 	}
@@ -168,7 +175,6 @@ func cut(m, n, mr, threads int) blocking {
 		}
 		rb++
 	}
-	b.threads = threads
 	return b
 }
 
@@ -193,7 +199,7 @@ func (b *blocking) nextBlock(q, p0, p1, k, pc, kc int) int {
 // plan cuts the output into items for threads goroutines.
 func (g *gemm) plan(threads int) {
 	g.blocking = cut(g.m, g.n, g.im.mr, threads)
-	g.next.next.Store(0)
+	g.deal.reset(&g.blocking)
 }
 
 // set describes the product; plan must follow before items are run.
@@ -215,10 +221,10 @@ func (g *gemm) serial(s *scratch) {
 	}
 }
 
-// do is worker w's share: items taken in turn until none is left.
-func (g *gemm) do(int) {
+// do is worker w's share: items taken until none is left.
+func (g *gemm) do(w int) {
 	s := g.p.getScratch()
-	for it := g.next.take(); it < g.items(); it = g.next.take() {
+	for it, ok := g.deal.take(&g.blocking, w); ok; it, ok = g.deal.take(&g.blocking, w) {
 		g.item(s, it)
 	}
 	g.p.putScratch(s)

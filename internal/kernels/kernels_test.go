@@ -311,18 +311,23 @@ func TestEpilogueRound(t *testing.T) {
 	}
 }
 
-// TestCut: the blocking of ViT-B/16's batch-1 GEMMs, and that more threads
-// than column blocks split the rows until the items keep them busy.
+// TestCut: the blocking of ViT-B/16's batch-1 GEMMs, that more threads
+// than column blocks split the rows until the items keep them busy, and
+// that on 2 to ownThreads threads the row blocks are the owners' rows.
 func TestCut(t *testing.T) {
-	for _, c := range []struct{ m, n, threads, rb, cb int }{
-		{197, 2304, 1, 1, 36}, {197, 2304, 2, 1, 36}, {197, 768, 2, 1, 12}, {197, 3072, 2, 1, 48},
-		{197, 2304, 16, 2, 36}, {197, 768, 16, 11, 12}, {197, 3072, 16, 1, 48},
-		{197, 320, 2, 2, 5}, {5, 64, 16, 1, 1},
+	for _, c := range []struct {
+		m, n, threads, rb, cb int
+		owned                 bool
+	}{
+		{197, 2304, 1, 1, 36, false}, {197, 2304, 2, 2, 36, true}, {197, 768, 2, 2, 12, true},
+		{197, 3072, 2, 2, 48, true}, {197, 768, 4, 4, 12, true}, {197, 768, 5, 2, 12, false},
+		{197, 2304, 16, 2, 36, false}, {197, 768, 16, 11, 12, false}, {197, 3072, 16, 1, 48, false},
+		{197, 320, 2, 2, 5, true}, {90, 320, 2, 2, 5, false}, {5, 64, 16, 1, 1, false},
 	} {
 		b := cut(c.m, c.n, mr6, c.threads)
-		if b.rb != c.rb || b.cb != c.cb || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
-			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, want %d × %d",
-				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, c.rb, c.cb)
+		if b.rb != c.rb || b.cb != c.cb || b.owned != c.owned || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
+			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, owned %v, want %d × %d, %v",
+				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, b.owned, c.rb, c.cb, c.owned)
 		}
 	}
 }

@@ -48,7 +48,7 @@ type lowGemm struct {
 	im       *impl // whose tiles of precision w.p run
 	epi      *impl // whose epilogue runs on the fp32 tiles
 	blocking
-	next counter
+	deal dealer
 	done latch
 }
 
@@ -139,12 +139,12 @@ func (la *lowA) packed(p *Pool, x []float32, ldx, m, k, kg int, im *impl, prec P
 // plan cuts the output as gemm.plan does.
 func (g *lowGemm) plan(threads int) {
 	g.blocking = cut(g.m, g.n, g.im.mr, threads)
-	g.next.next.Store(0)
+	g.deal.reset(&g.blocking)
 }
 
-func (g *lowGemm) do(int) {
+func (g *lowGemm) do(w int) {
 	s := lowScratches.Get().(*lowScratch)
-	for it := g.next.take(); it < g.items(); it = g.next.take() {
+	for it, ok := g.deal.take(&g.blocking, w); ok; it, ok = g.deal.take(&g.blocking, w) {
 		g.item(s, it)
 	}
 	lowScratches.Put(s)

@@ -22,7 +22,7 @@ type packJob struct {
 	int8   func(dst []uint32, x []float32) float32
 	round  func(dst, x []float32) // via fp32: into r
 	r      []float32              // (m, k), the rounded rows
-	next   counter
+	deal   rowDealer
 	done   latch
 }
 
@@ -33,7 +33,7 @@ const packRows = 16
 // handing out the rows costs more than it saves.
 const packMin = 1 << 15
 
-func (j *packJob) do(int) {
+func (j *packJob) do(w int) {
 	var row *[]uint32
 	if j.tiles {
 		row = packRowBufs.Get().(*[]uint32)
@@ -46,8 +46,8 @@ func (j *packJob) do(int) {
 		*nrow = grow(*nrow, j.k)
 		defer normRowBufs.Put(nrow)
 	}
-	for it := j.next.take(); it*packRows < j.m; it = j.next.take() {
-		for i := it * packRows; i < min((it+1)*packRows, j.m); i++ {
+	for r0, r1, ok := j.deal.take(w); ok; r0, r1, ok = j.deal.take(w) {
+		for i := r0; i < r1; i++ {
 			x := j.x[i*j.ldx : i*j.ldx+j.k]
 			if j.norm != nil {
 				j.ln(*nrow, x, j.norm.Gamma, j.norm.Beta, j.norm.Eps)
@@ -101,14 +101,14 @@ func (j *packJob) setNorm(n *Norm) {
 	}
 }
 
-// run packs the m rows on p's threads, or on the caller when they are few.
+// run packs the m rows on p's threads, by owner where owners says so, or
+// on the caller when they are few.
 func (j *packJob) run(p *Pool) {
-	j.next.next.Store(0)
-	threads := 1
-	if j.m*j.k >= packMin {
-		threads = min(p.threads, ceilDiv(j.m, packRows))
+	threads := p.threads
+	if j.m*j.k < packMin {
+		threads = 1
 	}
-	p.run(threads, j, &j.done)
+	p.run(j.deal.plan(j.m, packRows, threads), j, &j.done)
 	j.x, j.a, j.sa, j.r, j.norm = nil, nil, nil, nil, nil
 	j.ln, j.bf16, j.int8, j.round = nil, nil, nil, nil
 }

@@ -19,32 +19,36 @@ type scratch struct {
 	bpack []float32     // a GEMM's B block, packed as used (gemm.ldb > 0)
 }
 
-// lnJob is one LayerNorm call; its items are runs of per rows.
+// lnJob is one LayerNorm call; its items are runs of rows.
 type lnJob struct {
 	im                  *impl
 	dst, x, gamma, beta []float32
 	mean, rstd          []float32 // nil, or each row's statistics
-	rows, D, per        int
+	rows, D             int
 	eps                 float32
-	next                counter
+	deal                rowDealer
 	done                latch
 }
 
 // lnRows is the most rows of a LayerNorm item.
 const lnRows = 8
 
-// plan sets the rows per item: at most lnRows, as even over the threads as
-// whole rows allow (197 rows on 16 threads: 29 items of 7, a thread doing
-// at most 14 rows, against 16 with items of 8).
-func (j *lnJob) plan(threads int) {
+// plan cuts the rows into items of at most lnRows, by owner where owners
+// says so, else as even over the threads as whole rows allow (197 rows on
+// 16 threads: 29 items of 7, a thread doing at most 14 rows, against 16
+// with items of 8), and returns how many goroutines to run.
+func (j *lnJob) plan(threads int) int {
 	items := threads * ceilDiv(j.rows, threads*lnRows)
-	j.per = max(1, ceilDiv(j.rows, items))
-	j.next.next.Store(0)
+	per := max(1, ceilDiv(j.rows, items))
+	if parts, _ := owners(j.rows, mr6, threads); parts > 0 {
+		per = lnRows
+	}
+	return j.deal.plan(j.rows, per, threads)
 }
 
-func (j *lnJob) do(int) {
-	for it := j.next.take(); it*j.per < j.rows; it = j.next.take() {
-		for r := it * j.per; r < min((it+1)*j.per, j.rows); r++ {
+func (j *lnJob) do(w int) {
+	for r0, r1, ok := j.deal.take(w); ok; r0, r1, ok = j.deal.take(w) {
+		for r := r0; r < r1; r++ {
 			dst, x := j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D]
 			if j.mean == nil {
 				j.im.fp32.layerNorm(dst, x, j.gamma, j.beta, j.eps)

@@ -291,19 +291,25 @@ func TestAttentionBits(t *testing.T) {
 	}
 }
 
-// TestAttentionPlan: shares of the query rows only when the heads are too
-// few for the threads, each of at least minQueryRows rows but for a single
+// TestAttentionPlan: items by owner on 2 to ownThreads threads with rows
+// enough; else shares of the query rows only when the heads are too few
+// for the threads, each of at least minQueryRows rows but for a single
 // one.
 func TestAttentionPlan(t *testing.T) {
-	for _, c := range []struct{ B, H, T, threads, shares int }{
-		{1, 12, 197, 1, 0}, {1, 12, 197, 2, 0}, {1, 12, 197, 4, 0}, {1, 12, 197, 8, 8},
-		{1, 12, 197, 16, 16}, {1, 3, 197, 2, 2}, {1, 3, 197, 64, 24}, {16, 12, 197, 16, 0},
-		{1, 1, 5, 16, 1}, {1, 1, 48, 16, 2},
+	for _, c := range []struct{ B, H, T, threads, shares, owners int }{
+		{1, 12, 197, 1, 0, 0}, {1, 12, 197, 2, 0, 2}, {1, 12, 197, 4, 0, 4}, {1, 12, 197, 8, 8, 0},
+		{1, 12, 197, 16, 16, 0}, {1, 3, 197, 2, 0, 2}, {1, 3, 90, 2, 2, 0}, {1, 3, 197, 64, 24, 0},
+		{16, 12, 197, 16, 0, 0}, {16, 12, 197, 2, 0, 2}, {1, 1, 5, 16, 1, 0}, {1, 1, 48, 16, 2, 0},
 	} {
 		j := &attJob{im: cur(), B: c.B, H: c.H, T: c.T}
 		j.plan(c.threads)
-		if j.shares != c.shares || j.tiles*j.im.mr < c.T || (j.tiles-1)*j.im.mr >= c.T {
-			t.Errorf("B=%d H=%d T=%d threads=%d: %d shares, %d row tiles a head, want %d shares", c.B, c.H, c.T, c.threads, j.shares, j.tiles, c.shares)
+		owners := 0
+		if j.per > 0 {
+			owners = j.own.parts
+		}
+		if j.shares != c.shares || owners != c.owners || j.tiles*j.im.mr < c.T || (j.tiles-1)*j.im.mr >= c.T {
+			t.Errorf("B=%d H=%d T=%d threads=%d: %d shares, %d owners, %d row tiles a head, want %d shares, %d owners",
+				c.B, c.H, c.T, c.threads, j.shares, owners, j.tiles, c.shares, c.owners)
 		}
 	}
 }

@@ -78,7 +78,7 @@ run)
 				'Attention/shape/precision/impl=(avx512|avx512_via_fp32|avx512bf16|amx)$' -test.benchtime 300x -test.count 3
 			for round in 1 2 3; do
 				echo "round $round"
-				timeout 60 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTB16' -test.benchtime 8x
+				timeout 75 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTB16' -test.benchtime 8x
 			done
 			timeout 40 "$root/.device/kernels.test" -test.run '^$' -test.bench 'ViTTi16' -test.benchtime 40x
 		} >"$out/kernels_bench.txt" 2>&1

@@ -208,12 +208,14 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 		}
 		timed(1, func() { LayerNorm(p, h, x, M, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
-	// vitRun is one case: the threads, the batch, workers' spinFor and A's layout.
+	// vitRun is one case: the threads, the batch, workers' spinFor, A's
+	// layout and the most threads that split rows by owner.
 	type vitRun struct {
 		impl   string
 		tiled  bool
 		th, B  int
 		spin   time.Duration
+		own    int
 		suffix string
 	}
 	for _, prec := range []Precision{FP32, BF16, INT8} {
@@ -238,20 +240,24 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 				impl += "-tiles"
 			}
 			for _, th := range threads {
-				runs = append(runs, vitRun{impl, tiled, th, 1, spinFor, ""})
+				runs = append(runs, vitRun{impl, tiled, th, 1, spinFor, ownThreads, ""})
 				if th > 2 { // do workers that park cost?
-					runs = append(runs, vitRun{impl, tiled, th, 1, 10 * spinFor, fmt.Sprintf("/spin=%v", 10*spinFor)})
+					runs = append(runs, vitRun{impl, tiled, th, 1, 10 * spinFor, ownThreads, fmt.Sprintf("/spin=%v", 10*spinFor)})
 				}
 			}
 		}
-		if prec == FP32 && bmax > 1 {
-			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, threads[len(threads)-1], bmax, spinFor, fmt.Sprintf("/batch=%d", bmax)})
+		if th := threads[len(threads)-1]; prec == FP32 && bmax > 1 {
+			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, th, bmax, spinFor, ownThreads, fmt.Sprintf("/batch=%d", bmax)})
+			// rows by owner on all the threads: does it pay at batch 16?
+			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, th, bmax, spinFor, min(th, maxOwners), fmt.Sprintf("/batch=%d/owned", bmax)})
 		}
 		for _, ru := range runs {
 			name := fmt.Sprintf("shape=%s/precision=%v/impl=%s/threads=%d%s", shape, prec, ru.impl, ru.th, ru.suffix)
 			b.Run(name, func(b *testing.B) {
-				defer func(tiled bool, spin time.Duration) { amxTiled, spinFor = tiled, spin }(amxTiled, spinFor)
-				amxTiled, spinFor = ru.tiled, ru.spin
+				defer func(tiled bool, spin time.Duration, own int) {
+					amxTiled, spinFor, ownThreads = tiled, spin, own
+				}(amxTiled, spinFor, ownThreads)
+				amxTiled, spinFor, ownThreads = ru.tiled, ru.spin, ru.own
 				p := NewPool(ru.th)
 				clear(x)
 				forward(p, ru.B)

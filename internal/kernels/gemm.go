@@ -51,7 +51,13 @@ const (
 //   - threads split the columns, not the rows, when there are enough
 //     column blocks (2 per thread): each thread then streams its half of B
 //     once instead of all of B, against the same A. Same runs: 124.4 →
-//     114.9 ms (rows split 2 ways before, whatever N).
+//     114.9 ms (rows split 2 ways before, whatever N). Later, on 2 to
+//     ownThreads threads, the rows went back to being split, by owner,
+//     with every row operation split the same way (owners.go): A is then
+//     the rows the same core wrote. BenchmarkViTB16 on 2 threads, medians
+//     of 3 interleaved runs, columns → owners: fp32 104.4 → 103.6 ms,
+//     bf16 61.1 → 58.7, int8 38.6 → 36.3; ViT-Ti/16 (BenchmarkViTTi16,
+//     medians of 6) fp32 8.95 → 8.65 ms.
 //   - whole GEMM as committed, BenchmarkPeakFraction, median of 30: qkv
 //     89.2 %, proj 86.0 %, fc1 91.1 %, fc2 92.7 % of the probe's peak
 //     (84.8–86.8 % before the whole next block was prefetched).
@@ -152,15 +158,16 @@ type blocking struct {
 // thread as M allows; then more row blocks, as M allows, until the items
 // keep the threads busy (balanced: 36 column blocks, qkv at batch 1, on 16
 // threads would leave 12 of them idle in the third round). Where owners
-// splits the rows, the row blocks are the owners' rows instead.
-func cut(m, n, mr, threads int) blocking {
+// splits the rows and the product's weights are wbytes ≤ ownMaxWeights,
+// the row blocks are the owners' rows instead.
+func cut(m, n, mr, threads, wbytes int) blocking {
 	mt, nt := ceilDiv(m, mr), ceilDiv(n, nr)
 	var b blocking
 	rb := ceilDiv(mt, max(1, mcRows/mr))
 	b.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
 	b.cb = ceilDiv(nt, b.panelsPer)
 	b.threads = threads
-	if parts, per := owners(m, mr, threads); parts > 0 {
+	if parts, per := owners(m, mr, threads); parts > 0 && wbytes <= ownMaxWeights {
 		b.rowsPer, b.rb, b.owned = per, parts, true
 		return b
 	}
@@ -198,7 +205,7 @@ func (b *blocking) nextBlock(q, p0, p1, k, pc, kc int) int {
 
 // plan cuts the output into items for threads goroutines.
 func (g *gemm) plan(threads int) {
-	g.blocking = cut(g.m, g.n, g.im.mr, threads)
+	g.blocking = cut(g.m, g.n, g.im.mr, threads, 4*g.n*g.k)
 	g.deal.reset(&g.blocking)
 }
 

@@ -313,7 +313,8 @@ func TestEpilogueRound(t *testing.T) {
 
 // TestCut: the blocking of ViT-B/16's batch-1 GEMMs, that more threads
 // than column blocks split the rows until the items keep them busy, and
-// that on 2 to ownThreads threads the row blocks are the owners' rows.
+// that on 2 to ownThreads threads the row blocks are the owners' rows
+// unless the weights are large.
 func TestCut(t *testing.T) {
 	for _, c := range []struct {
 		m, n, threads, rb, cb int
@@ -324,11 +325,15 @@ func TestCut(t *testing.T) {
 		{197, 2304, 16, 2, 36, false}, {197, 768, 16, 11, 12, false}, {197, 3072, 16, 1, 48, false},
 		{197, 320, 2, 2, 5, true}, {90, 320, 2, 2, 5, false}, {5, 64, 16, 1, 1, false},
 	} {
-		b := cut(c.m, c.n, mr6, c.threads)
+		b := cut(c.m, c.n, mr6, c.threads, 0)
 		if b.rb != c.rb || b.cb != c.cb || b.owned != c.owned || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
 			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, owned %v, want %d × %d, %v",
 				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, b.owned, c.rb, c.cb, c.owned)
 		}
+	}
+	// Weights past ownMaxWeights (ViT-B/16's fp32 qkv): cut by columns.
+	if b := cut(197, 2304, mr6, 2, 4*2304*768); b.owned || b.rb != 1 || b.cb != 36 {
+		t.Errorf("cut(197, 2304, threads 2, 7 MB of weights) = %d × %d, owned %v, want 1 × 36 by columns", b.rb, b.cb, b.owned)
 	}
 }
 

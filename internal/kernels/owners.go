@@ -6,12 +6,13 @@ package kernels
 // work first. The activations a call reads were then, for the most part,
 // written by the same core, and stay in its cache: the weights, read-only,
 // are what the cores share. Cut by columns instead (gemm.go), each thread
-// reads every row of A, half of them written by the other core, and on
-// this machine a line written by one core costs the other several times
-// an L2 read. ViT-Ti/16 batch 1 on 2 threads (BenchmarkViTTi16): a
-// LayerNorm alone took 0.55 ms per image spread over 2 threads and 0.69 ms
-// on one thread after rows written by both, against 0.27 ms on one thread
-// throughout.
+// reads every row of A, half of them written by the other core. On this
+// VM that traffic cost more at some hours than at others: ViT-Ti/16 batch
+// 1 on 2 threads (BenchmarkViTTi16), a LayerNorm call took 0.55 ms per
+// image spread over 2 threads and 0.69 ms on one thread after rows written
+// by both, against 0.27 ms on one thread throughout; an hour later the
+// same 2-thread LayerNorm took 0.21 ms. With owners it takes 0.20–0.30 ms,
+// and the whole pass is 8 % faster in the first state, 3 % in the second.
 //
 // Which worker runs which share is not fixed (Pool.run), so an owner's
 // items are handed out by a counter of their own, and a thread that has
@@ -19,11 +20,25 @@ package kernels
 // thread costs balance, not correctness, and the bits of every result are
 // the same whoever runs an item.
 
-// ownThreads is the most threads that split rows by owner. Beyond it each
-// thread would stream all of the weights for a sliver of rows; cut by
-// columns, each streams its share (measured on 2 threads only here; see
-// docs/benchmark.md for the device's runs).
+// ownThreads is the most threads that split rows by owner. Each owner
+// streams all of a Linear's weights, where cut by columns each streams
+// its share: ViT-B/16's qkv at batch 1 on 4 threads is about 1.2 ms of
+// products a thread against 7 MB of fp32 weights from L3 (some 0.2 ms),
+// but on 16 threads 0.3 ms against the same 0.2 ms. Measured on 2 threads
+// only; BenchmarkViTB16's batch=16/owned run on a many-core machine says
+// whether more threads should.
 var ownThreads = 4
+
+// ownMaxWeights is the most bytes of weights a Linear may have for its
+// rows to be split by owner. On 2 threads ViT-B/16's int8 layers (0.6–2.4
+// MB) ran faster owned (BenchmarkViTB16, medians of 3 interleaved runs:
+// 38.6 → 36.3 ms); its fp32 ones, against columns, the same within this
+// VM's noise whether all owned (104.4 → 103.6 ms) or only proj, below
+// this bound (114.6 → 113.7 ms, an hour later, the order swapped);
+// the weights every owner streams grow with the threads, so on 3 and 4
+// threads the large ones stay cut by columns. The row operations are
+// owned whatever the weights.
+const ownMaxWeights = 4 << 20
 
 // minOwnTiles is the fewest row tiles an owner gets: 33 tiles of 6 rows
 // at batch 1 split at most 4 ways.

@@ -57,7 +57,8 @@ const (
 //     the rows the same core wrote. BenchmarkViTB16 on 2 threads, medians
 //     of 3 interleaved runs, columns → owners: fp32 104.4 → 103.6 ms,
 //     bf16 61.1 → 58.7, int8 38.6 → 36.3; ViT-Ti/16 (BenchmarkViTTi16,
-//     medians of 6) fp32 8.95 → 8.65 ms.
+//     medians of 6) fp32 8.95 → 8.65 ms. Linear layers with weights over
+//     ownMaxWeights (ViT-B's fp32 but proj) went back to columns.
 //   - whole GEMM as committed, BenchmarkPeakFraction, median of 30: qkv
 //     89.2 %, proj 86.0 %, fc1 91.1 %, fc2 92.7 % of the probe's peak
 //     (84.8–86.8 % before the whole next block was prefetched).

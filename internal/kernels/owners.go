@@ -10,7 +10,7 @@ package kernels
 // VM that traffic cost more at some hours than at others: ViT-Ti/16 batch
 // 1 on 2 threads (BenchmarkViTTi16), a LayerNorm call took 0.55 ms per
 // image spread over 2 threads and 0.69 ms on one thread after rows written
-// by both, against 0.27 ms on one thread throughout; an hour later the
+// by both, against 0.27 ms on one thread throughout; at another time the
 // same 2-thread LayerNorm took 0.21 ms. With owners it takes 0.20–0.30 ms,
 // and the whole pass is 8 % faster in the first state, 3 % in the second.
 //
@@ -34,7 +34,7 @@ var ownThreads = 4
 // MB) ran faster owned (BenchmarkViTB16, medians of 3 interleaved runs:
 // 38.6 → 36.3 ms); its fp32 ones, against columns, the same within this
 // VM's noise whether all owned (104.4 → 103.6 ms) or only proj, below
-// this bound (114.6 → 113.7 ms, an hour later, the order swapped);
+// this bound (114.6 → 113.7 ms, later, the order swapped);
 // the weights every owner streams grow with the threads, so on 3 and 4
 // threads the large ones stay cut by columns. The row operations are
 // owned whatever the weights.

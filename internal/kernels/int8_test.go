@@ -218,12 +218,20 @@ func TestLinearI8ViT(t *testing.T) {
 }
 
 // TestLinearI8Threads: the bits of the output do not depend on the
-// number of threads.
+// number of threads, with rows by owner in one block an owner (197 rows)
+// or several (591).
 func TestLinearI8Threads(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	k := 8*kcGroups + 3
-	c := newLinearCase(r, 197, 200, k, k, 200, true, true, ActGELU)
-	c.pb = c.pb.To(INT8)
+	for _, m := range []int{197, 591} {
+		c := newLinearCase(r, m, 200, k, k, 200, true, true, ActGELU)
+		c.pb = c.pb.To(INT8)
+		linearI8Threads(t, c)
+	}
+}
+
+func linearI8Threads(t *testing.T, c *linearCase) {
+	t.Helper()
 	for _, im := range impls(INT8) {
 		withLow(INT8, im, func() {
 			want, _ := c.run(NewPool(1))

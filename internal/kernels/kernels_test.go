@@ -209,10 +209,17 @@ func TestLinearViT(t *testing.T) {
 }
 
 // TestLinearThreads: the bits of the output do not depend on the number of
-// threads.
+// threads, with rows by owner in one block an owner (197 rows) or several
+// (591).
 func TestLinearThreads(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	c := newLinearCase(r, 197, 200, 2*kcBlock+3, 2*kcBlock+3, 200, true, true, ActGELU)
+	for _, m := range []int{197, 591} {
+		linearThreads(t, newLinearCase(r, m, 200, 2*kcBlock+3, 2*kcBlock+3, 200, true, true, ActGELU))
+	}
+}
+
+func linearThreads(t *testing.T, c *linearCase) {
+	t.Helper()
 	for _, im := range impls(FP32) {
 		withImpl(im, func() {
 			want, _ := c.run(NewPool(1))
@@ -324,6 +331,7 @@ func TestCut(t *testing.T) {
 		{197, 3072, 2, 2, 48, true}, {197, 768, 4, 4, 12, true}, {197, 768, 5, 2, 12, false},
 		{197, 2304, 16, 2, 36, false}, {197, 768, 16, 11, 12, false}, {197, 3072, 16, 1, 48, false},
 		{197, 320, 2, 2, 5, true}, {90, 320, 2, 2, 5, false}, {5, 64, 16, 1, 1, false},
+		{8 * 197, 768, 2, 8, 12, true}, // batch 8: 4 blocks of ≤ mcRows rows an owner
 	} {
 		b := cut(c.m, c.n, mr6, c.threads, 0)
 		if b.rb != c.rb || b.cb != c.cb || b.owned != c.owned || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {

@@ -157,8 +157,10 @@ func (g *lowGemm) do(w int) {
 // tiles (int8 ViT-B proj on 2 threads: the column's 50 KiB, written by the
 // tiles and read back by the dequantisation, made 1.44× of one thread).
 func (g *lowGemm) item(s *lowScratch, it int) {
-	r0 := it / g.cb * g.rowsPer
-	r1 := min(r0+g.rowsPer, g.m)
+	r0, r1 := g.rows(it, g.m)
+	if r0 >= r1 {
+		return
+	}
 	p0 := it % g.cb * g.panelsPer
 	p1 := min(p0+g.panelsPer, ceilDiv(g.n, nr))
 	mr := g.im.mr

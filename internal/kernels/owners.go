@@ -95,8 +95,8 @@ func (o *ownedItems) take(w int) (q, k int, ok bool) {
 }
 
 // dealer hands out a blocking's items: in turn, or by owner when the
-// blocking's row blocks are owned (cut), item q·cb + k being column block
-// k of owner q's rows.
+// blocking's row blocks are owned (cut), item q·sub·cb + k being item k of
+// owner q's rows.
 type dealer struct {
 	next counter
 	own  ownedItems
@@ -105,7 +105,7 @@ type dealer struct {
 func (d *dealer) reset(b *blocking) {
 	d.next.next.Store(0)
 	if b.owned {
-		d.own.reset(b.rb, b.cb)
+		d.own.reset(b.rb/b.sub, b.sub*b.cb)
 	}
 }
 
@@ -113,7 +113,7 @@ func (d *dealer) reset(b *blocking) {
 func (d *dealer) take(b *blocking, w int) (it int, ok bool) {
 	if b.owned {
 		q, k, ok := d.own.take(w)
-		return q*b.cb + k, ok
+		return q*b.sub*b.cb + k, ok
 	}
 	it = d.next.take()
 	return it, it < b.items()

@@ -125,6 +125,11 @@ func BenchmarkViTB16(b *testing.B) { benchViT(b, "vit_b16_224", 768, 12, 3072) }
 // not split well over threads shows here first.
 func BenchmarkViTTi16(b *testing.B) { benchViT(b, "vit_ti16_224", 192, 3, 768) }
 
+// BenchmarkViTS16 is BenchmarkViTB16 for ViT-S/16 (width 384, 6 heads),
+// between the two: its fp32 layers' weights are 0.6–2.4 MB, where rows
+// split by owner (owners.go) begin to cost what they save.
+func BenchmarkViTS16(b *testing.B) { benchViT(b, "vit_s16_224", 384, 6, 1536) }
+
 // benchViT is BenchmarkViTB16 for a ViT of width D, H heads and MLP width
 // I, 12 blocks, patch 16, 224 px.
 func benchViT(b *testing.B, shape string, D, H, I int) {

@@ -58,7 +58,7 @@ const (
 //     of 3 interleaved runs, columns → owners: fp32 104.4 → 103.6 ms,
 //     bf16 61.1 → 58.7, int8 38.6 → 36.3; ViT-Ti/16 (BenchmarkViTTi16,
 //     medians of 6) fp32 8.95 → 8.65 ms. Linear layers with weights over
-//     ownMaxWeights (ViT-B's fp32 but proj) went back to columns.
+//     ownMaxFP32 (ViT-S's and ViT-B's fp32 but proj) went back to columns.
 //   - whole GEMM as committed, BenchmarkPeakFraction, median of 30: qkv
 //     89.2 %, proj 86.0 %, fc1 91.1 %, fc2 92.7 % of the probe's peak
 //     (84.8–86.8 % before the whole next block was prefetched).
@@ -175,17 +175,17 @@ func (b *blocking) rows(it, m int) (r0, r1 int) {
 // thread as M allows; then more row blocks, as M allows, until the items
 // keep the threads busy (balanced: 36 column blocks, qkv at batch 1, on 16
 // threads would leave 12 of them idle in the third round). Where owners
-// splits the rows and the product's weights are wbytes ≤ ownMaxWeights,
-// the row blocks are the owners' rows instead, each cut in as few blocks
+// splits the rows and ownable says the product's weights allow it, the
+// row blocks are the owners' rows instead, each cut in as few blocks
 // of at most mcRows rows as it takes (batch 8 on 2 threads: 4 of 198 rows).
-func cut(m, n, mr, threads, wbytes int) blocking {
+func cut(m, n, mr, threads int, ownable bool) blocking {
 	mt, nt := ceilDiv(m, mr), ceilDiv(n, nr)
 	var b blocking
 	rb := ceilDiv(mt, max(1, mcRows/mr))
 	b.panelsPer = ceilDiv(nt, ceilDiv(nt, ncPanels))
 	b.cb = ceilDiv(nt, b.panelsPer)
 	b.threads = threads
-	if parts, per := owners(m, mr, threads); parts > 0 && wbytes <= ownMaxWeights {
+	if parts, per := owners(m, mr, threads); parts > 0 && ownable {
 		b.owned, b.per = true, per
 		b.sub = ceilDiv(per/mr, max(1, mcRows/mr))
 		b.rowsPer = ceilDiv(per/mr, b.sub) * mr
@@ -226,7 +226,7 @@ func (b *blocking) nextBlock(q, p0, p1, k, pc, kc int) int {
 
 // plan cuts the output into items for threads goroutines.
 func (g *gemm) plan(threads int) {
-	g.blocking = cut(g.m, g.n, g.im.mr, threads, 4*g.n*g.k)
+	g.blocking = cut(g.m, g.n, g.im.mr, threads, 4*g.n*g.k <= ownMaxFP32)
 	g.deal.reset(&g.blocking)
 }
 

@@ -333,15 +333,15 @@ func TestCut(t *testing.T) {
 		{197, 320, 2, 2, 5, true}, {90, 320, 2, 2, 5, false}, {5, 64, 16, 1, 1, false},
 		{8 * 197, 768, 2, 8, 12, true}, // batch 8: 4 blocks of ≤ mcRows rows an owner
 	} {
-		b := cut(c.m, c.n, mr6, c.threads, 0)
+		b := cut(c.m, c.n, mr6, c.threads, true)
 		if b.rb != c.rb || b.cb != c.cb || b.owned != c.owned || b.rowsPer%mr6 != 0 || b.rb*b.rowsPer < c.m || (b.rb-1)*b.rowsPer >= c.m {
 			t.Errorf("cut(%d, %d, threads %d) = %d row blocks of %d rows × %d column blocks, owned %v, want %d × %d, %v",
 				c.m, c.n, c.threads, b.rb, b.rowsPer, b.cb, b.owned, c.rb, c.cb, c.owned)
 		}
 	}
-	// Weights past ownMaxWeights (ViT-B/16's fp32 qkv): cut by columns.
-	if b := cut(197, 2304, mr6, 2, 4*2304*768); b.owned || b.rb != 1 || b.cb != 36 {
-		t.Errorf("cut(197, 2304, threads 2, 7 MB of weights) = %d × %d, owned %v, want 1 × 36 by columns", b.rb, b.cb, b.owned)
+	// Not ownable (ViT-B/16's fp32 qkv): cut by columns.
+	if b := cut(197, 2304, mr6, 2, false); b.owned || b.rb != 1 || b.cb != 36 {
+		t.Errorf("cut(197, 2304, threads 2, not ownable) = %d × %d, owned %v, want 1 × 36 by columns", b.rb, b.cb, b.owned)
 	}
 }
 

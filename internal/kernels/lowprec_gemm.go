@@ -138,7 +138,7 @@ func (la *lowA) packed(p *Pool, x []float32, ldx, m, k, kg int, im *impl, prec P
 
 // plan cuts the output as gemm.plan does.
 func (g *lowGemm) plan(threads int) {
-	g.blocking = cut(g.m, g.n, g.im.mr, threads, 4*g.n*g.kg) // kg 32-bit groups a column
+	g.blocking = cut(g.m, g.n, g.im.mr, threads, true) // owned whatever the weights (ownMaxFP32)
 	g.deal.reset(&g.blocking)
 }
 

@@ -29,16 +29,16 @@ package kernels
 // whether more threads should.
 var ownThreads = 4
 
-// ownMaxWeights is the most bytes of weights a Linear may have for its
-// rows to be split by owner. On 2 threads ViT-B/16's int8 layers (0.6–2.4
-// MB) ran faster owned (BenchmarkViTB16, medians of 3 interleaved runs:
-// 38.6 → 36.3 ms); its fp32 ones, against columns, the same within this
-// VM's noise whether all owned (104.4 → 103.6 ms) or only proj, below
-// this bound (114.6 → 113.7 ms, later, the order swapped);
-// the weights every owner streams grow with the threads, so on 3 and 4
-// threads the large ones stay cut by columns. The row operations are
-// owned whatever the weights.
-const ownMaxWeights = 4 << 20
+// ownMaxFP32 is the most bytes of fp32 weights a Linear may have for its
+// rows to be split by owner; bf16 and int8 Linear layers are owned
+// whatever their size. Measured on 2 threads, in-process passes
+// (BenchmarkViTS16, BenchmarkViTB16), interleaved runs, medians, ms per
+// image, columns → owned: ViT-S fp32 (0.6–2.4 MB a layer) 30.7 → 31.4 with
+// every layer owned, 30.3 with those ≤ 1 MB (proj); ViT-S bf16 19.8 →
+// 17.9, int8 15.3 → 13.3; ViT-B bf16 (1.2–4.7 MB) 61.1 → 58.7, int8 38.6
+// → 36.3, fp32 (2.4–9.4 MB) 104.4 → 103.6, within noise; ViT-Ti (fp32 ≤
+// 0.6 MB) 8.95 → 8.65. The row operations are owned whatever the weights.
+const ownMaxFP32 = 1 << 20
 
 // minOwnTiles is the fewest row tiles an owner gets: 33 tiles of 6 rows
 // at batch 1 split at most 4 ways.

@@ -22,9 +22,9 @@ package kernels
 
 // ownThreads is the most threads that split rows by owner. Each owner
 // streams all of a Linear's weights, where cut by columns each streams
-// its share: ViT-B/16's qkv at batch 1 on 4 threads is about 1.2 ms of
-// products a thread against 7 MB of fp32 weights from L3 (some 0.2 ms),
-// but on 16 threads 0.3 ms against the same 0.2 ms. Measured on 2 threads
+// its share: ViT-B/16's bf16 fc1 at batch 1 on 4 threads is about 0.8 ms
+// of products a thread against 4.7 MB of weights from L3 (some 0.15 ms),
+// but on 16 threads 0.2 ms against the same 0.15 ms. Measured on 2 threads
 // only; BenchmarkViTB16's batch=16/owned run on a many-core machine says
 // whether more threads should.
 var ownThreads = 4
@@ -34,7 +34,8 @@ var ownThreads = 4
 // whatever their size. Measured on 2 threads, in-process passes
 // (BenchmarkViTS16, BenchmarkViTB16), interleaved runs, medians, ms per
 // image, columns → owned: ViT-S fp32 (0.6–2.4 MB a layer) 30.7 → 31.4 with
-// every layer owned, 30.3 with those ≤ 1 MB (proj); ViT-S bf16 19.8 →
+// every layer owned; in a later run 32.9 → 32.4 with those ≤ 1 MB (proj)
+// owned; ViT-S bf16 19.8 →
 // 17.9, int8 15.3 → 13.3; ViT-B bf16 (1.2–4.7 MB) 61.1 → 58.7, int8 38.6
 // → 36.3, fp32 (2.4–9.4 MB) 104.4 → 103.6, within noise; ViT-Ti (fp32 ≤
 // 0.6 MB) 8.95 → 8.65. The row operations are owned whatever the weights.

@@ -33,12 +33,12 @@ var ownThreads = 4
 // rows to be split by owner; bf16 and int8 Linear layers are owned
 // whatever their size. Measured on 2 threads, in-process passes
 // (BenchmarkViTS16, BenchmarkViTB16), interleaved runs, medians, ms per
-// image, columns → owned: ViT-S fp32 (0.6–2.4 MB a layer) 30.7 → 31.4 with
-// every layer owned; in a later run 32.9 → 32.4 with those ≤ 1 MB (proj)
-// owned; ViT-S bf16 19.8 →
-// 17.9, int8 15.3 → 13.3; ViT-B bf16 (1.2–4.7 MB) 61.1 → 58.7, int8 38.6
-// → 36.3, fp32 (2.4–9.4 MB) 104.4 → 103.6, within noise; ViT-Ti (fp32 ≤
-// 0.6 MB) 8.95 → 8.65. The row operations are owned whatever the weights.
+// image, columns → owned: ViT-S fp32 (0.6–2.4 MB a layer) 30.7 → 31.4
+// with every layer owned, and in a later run 32.9 → 32.4 with only those
+// ≤ 1 MB (proj); ViT-S bf16 19.8 → 17.9, int8 15.3 → 13.3; ViT-B bf16
+// (1.2–4.7 MB) 61.1 → 58.7, int8 38.6 → 36.3, fp32 (2.4–9.4 MB) 104.4 →
+// 103.6, within noise; ViT-Ti (fp32 ≤ 0.6 MB) 8.95 → 8.65. The row
+// operations are owned whatever the weights.
 const ownMaxFP32 = 1 << 20
 
 // minOwnTiles is the fewest row tiles an owner gets: 33 tiles of 6 rows

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -214,7 +215,8 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 		timed(1, func() { LayerNorm(p, h, x, M, D, layers[0].ln1W, layers[0].ln1B, 1e-12) })
 	}
 	// vitRun is one case: the threads, the batch, workers' spinFor, A's
-	// layout and the most threads that split rows by owner.
+	// layout and the most threads that split rows by owner (with own >
+	// ownThreads, every Linear's rows too, whatever its weights).
 	type vitRun struct {
 		impl   string
 		tiled  bool
@@ -253,15 +255,18 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 		}
 		if th := threads[len(threads)-1]; prec == FP32 && bmax > 1 {
 			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, th, bmax, spinFor, ownThreads, fmt.Sprintf("/batch=%d", bmax)})
-			// rows by owner on all the threads: does it pay at batch 16?
+			// rows by owner on all the threads, every Linear's too: does it pay at batch 16?
 			runs = append(runs, vitRun{SelectedFor(prec), amxTiled, th, bmax, spinFor, min(th, maxOwners), fmt.Sprintf("/batch=%d/owned", bmax)})
 		}
 		for _, ru := range runs {
 			name := fmt.Sprintf("shape=%s/precision=%v/impl=%s/threads=%d%s", shape, prec, ru.impl, ru.th, ru.suffix)
 			b.Run(name, func(b *testing.B) {
-				defer func(tiled bool, spin time.Duration, own int) {
-					amxTiled, spinFor, ownThreads = tiled, spin, own
-				}(amxTiled, spinFor, ownThreads)
+				defer func(tiled bool, spin time.Duration, own, fp32 int) {
+					amxTiled, spinFor, ownThreads, ownMaxFP32 = tiled, spin, own, fp32
+				}(amxTiled, spinFor, ownThreads, ownMaxFP32)
+				if ru.own > ownThreads {
+					ownMaxFP32 = math.MaxInt
+				}
 				amxTiled, spinFor, ownThreads = ru.tiled, ru.spin, ru.own
 				p := NewPool(ru.th)
 				clear(x)

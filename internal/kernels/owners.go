@@ -39,7 +39,7 @@ var ownThreads = 4
 // (1.2–4.7 MB) 61.1 → 58.7, int8 38.6 → 36.3, fp32 (2.4–9.4 MB) 104.4 →
 // 103.6, within noise; ViT-Ti (fp32 ≤ 0.6 MB) 8.95 → 8.65. The row
 // operations are owned whatever the weights.
-const ownMaxFP32 = 1 << 20
+var ownMaxFP32 = 1 << 20
 
 // minOwnTiles is the fewest row tiles an owner gets: 33 tiles of 6 rows
 // at batch 1 split at most 4 ways.

@@ -22,12 +22,15 @@ type attKV struct {
 	kb, vb []uint32
 }
 
-// attJob is one Attention call. Its items are the (image, head) pairs
-// when there are enough of those for the threads; otherwise each of
-// shares shares takes an equal run of the heads' query rows, in whole row
-// tiles, contiguous across heads (image-major, then head, then query), and
-// packs the K and V of each head its run touches itself. Each output row
-// is computed the same way in both, so the bits do not depend on the split.
+// attJob is one Attention call. Where the rows are split by owner
+// (owners.go), its items are (owner, head) pairs: the owner's query rows
+// of that head, K and V packed by whoever takes the item. Otherwise its
+// items are the (image, head) pairs when there are enough of those for
+// the threads; else each of shares shares takes an equal run of the heads'
+// query rows, in whole row tiles, contiguous across heads (image-major,
+// then head, then query), and packs the K and V of each head its run
+// touches itself. Each output row is computed the same way in all three,
+// so the bits do not depend on the split.
 //
 // Why not one pass packing every head's K and V for all the shares: each
 // share would then read packed lines another core wrote, and the next call

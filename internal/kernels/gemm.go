@@ -144,26 +144,22 @@ type gemm struct {
 }
 
 // blocking is how a product's output is cut into items of whole register
-// tiles: rb row blocks × cb column blocks, item it = row block it/cb.
-// Owned, the row blocks are sub to an owner's per rows, owner q's first
-// at q·sub.
+// tiles: rb row blocks × cb column blocks, item it = row block it/cb. The
+// row blocks are sub to a run of per rows, run q's first at q·sub: the
+// owners' runs when owned, else one run of all the rows.
 type blocking struct {
 	rowsPer   int // rows per item at most, a multiple of the tile's rows
 	panelsPer int // nr-column panels per item
 	rb, cb    int
 	threads   int  // the goroutines sharing the items
 	owned     bool // row blocks by owner (owners.go)
-	per, sub  int  // owned: rows an owner, row blocks an owner
+	per, sub  int  // rows a run, row blocks a run
 }
 
 // rows is item it's rows [r0, r1) of an m-row output, r0 < r1 unless the
 // item is past the last owner's rows.
 func (b *blocking) rows(it, m int) (r0, r1 int) {
 	rbi := it / b.cb
-	if !b.owned {
-		r0 = rbi * b.rowsPer
-		return r0, min(r0+b.rowsPer, m)
-	}
 	q := rbi / b.sub
 	r0 = q*b.per + rbi%b.sub*b.rowsPer
 	return r0, min(r0+b.rowsPer, (q+1)*b.per, m)
@@ -203,6 +199,7 @@ func cut(m, n, mr, threads int, ownable bool) blocking {
 		}
 		rb++
 	}
+	b.per, b.sub = b.rb*b.rowsPer, b.rb
 	return b
 }
 

@@ -33,17 +33,13 @@ type lnJob struct {
 // lnRows is the most rows of a LayerNorm item.
 const lnRows = 8
 
-// plan cuts the rows into items of at most lnRows, by owner where owners
-// says so, else as even over the threads as whole rows allow (197 rows on
-// 16 threads: 29 items of 7, a thread doing at most 14 rows, against 16
-// with items of 8), and returns how many goroutines to run.
+// plan cuts the rows into items of at most lnRows, as even over the
+// threads as whole rows allow (197 rows on 16 threads: 29 items of 7, a
+// thread doing at most 14 rows, against 16 with items of 8), by owner
+// where owners says so, and returns how many goroutines to run.
 func (j *lnJob) plan(threads int) int {
 	items := threads * ceilDiv(j.rows, threads*lnRows)
-	per := max(1, ceilDiv(j.rows, items))
-	if parts, _ := owners(j.rows, mr6, threads); parts > 0 {
-		per = lnRows
-	}
-	return j.deal.plan(j.rows, per, threads)
+	return j.deal.plan(j.rows, max(1, ceilDiv(j.rows, items)), threads)
 }
 
 func (j *lnJob) do(w int) {

@@ -6,7 +6,7 @@ package kernels
 var (
 	fp32AVX512 = &fp32Kernels{
 		tile: tileAVX512, tile16: tile16AVX2, tileT: tileTAVX512, epi: epi512, sumRows: sumRows512,
-		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, layerNormStats: layerNormStats512, geluGrad: geluGrad512,
+		expSum: expSum512, max: max512, scale: scale512, layerNorm: layerNorm512, layerNormStats: layerNormStats512, layerNorm2: layerNormTwo512, geluGrad: geluGrad512,
 		keys: keys512,
 	}
 	fp32AVX2 = &fp32Kernels{

@@ -36,3 +36,21 @@ func layerNorm512(dst, x, gamma, beta []float32, eps float32) {
 	}
 	layerNormAVX512(&dst[0], &x[0], &gamma[0], &beta[0], n, eps)
 }
+
+// layerNorm2AVX512 is layerNormAVX512 on the rows x and x+ld into dst and
+// dst+ld, with the bits of two calls.
+//
+//go:noescape
+func layerNorm2AVX512(dst, x, gamma, beta *float32, n, ld int, eps float32)
+
+// layerNormTwo512 is layerNorm512 on the rows of n floats at 0 and ld of
+// dst and x.
+func layerNormTwo512(dst, x []float32, n, ld int, gamma, beta []float32, eps float32) {
+	if n == 0 {
+		return
+	}
+	if ld < n || len(dst) < ld+n || len(x) < ld+n || len(gamma) < n || len(beta) < n {
+		panic("kernels: LayerNorm: dst, x, gamma or beta shorter than two rows")
+	}
+	layerNorm2AVX512(&dst[0], &x[0], &gamma[0], &beta[0], n, ld, eps)
+}

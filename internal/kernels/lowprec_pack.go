@@ -14,7 +14,8 @@ type packJob struct {
 	ldx, k int
 	norm   *Norm // nil: the rows of x as they are
 	ln     func(dst, x, gamma, beta []float32, eps float32)
-	a      []uint32 // (m, kg), or with tiles as AMX tiles (amxTilesA)
+	ln2    func(dst, x []float32, n, ld int, gamma, beta []float32, eps float32) // nil: none
+	a      []uint32                                                              // (m, kg), or with tiles as AMX tiles (amxTilesA)
 	kg, m  int
 	tiles  bool
 	sa     []float32 // int8: each row's scale
@@ -43,35 +44,58 @@ func (j *packJob) do(w int) {
 	var nrow *[]float32
 	if j.norm != nil {
 		nrow = normRowBufs.Get().(*[]float32)
-		*nrow = grow(*nrow, j.k)
+		*nrow = grow(*nrow, j.ldx+j.k)
 		defer normRowBufs.Put(nrow)
 	}
 	for r0, r1, ok := j.deal.take(w); ok; r0, r1, ok = j.deal.take(w) {
-		for i := r0; i < r1; i++ {
-			x := j.x[i*j.ldx : i*j.ldx+j.k]
-			if j.norm != nil {
-				j.ln(*nrow, x, j.norm.Gamma, j.norm.Beta, j.norm.Eps)
-				x = *nrow
-			}
-			if j.round != nil {
-				j.round(j.r[i*j.k:(i+1)*j.k], x)
+		for i := r0; i < r1; {
+			if j.norm == nil {
+				j.packRow(i, j.x[i*j.ldx:i*j.ldx+j.k], row)
+				i++
 				continue
 			}
-			var dst []uint32
-			if j.tiles {
-				dst = (*row)[:j.kg]
-			} else {
-				dst = j.a[i*j.kg : (i+1)*j.kg]
+			n := j.normalise(*nrow, i, r1)
+			for t := range n {
+				j.packRow(i+t, (*nrow)[t*j.ldx:t*j.ldx+j.k], row)
 			}
-			if j.int8 != nil {
-				j.sa[i] = j.int8(dst, x)
-			} else {
-				j.bf16(dst, x)
-			}
-			if j.tiles {
-				j.toTiles(i, dst)
-			}
+			i += n
 		}
+	}
+}
+
+// normalise normalises row i of x, and row i+1 too where it is below r1
+// and the kernels have a two-row LayerNorm, into buf's rows ldx apart,
+// and returns how many rows it did.
+func (j *packJob) normalise(buf []float32, i, r1 int) int {
+	x, n := j.x[i*j.ldx:], j.norm
+	if j.ln2 != nil && i+1 < r1 {
+		j.ln2(buf, x, j.k, j.ldx, n.Gamma, n.Beta, n.Eps)
+		return 2
+	}
+	j.ln(buf[:j.k], x[:j.k], n.Gamma, n.Beta, n.Eps)
+	return 1
+}
+
+// packRow packs row i of the activations from x, its values (normalised
+// where the job normalises), through row when packing into tiles.
+func (j *packJob) packRow(i int, x []float32, row *[]uint32) {
+	if j.round != nil {
+		j.round(j.r[i*j.k:(i+1)*j.k], x)
+		return
+	}
+	var dst []uint32
+	if j.tiles {
+		dst = (*row)[:j.kg]
+	} else {
+		dst = j.a[i*j.kg : (i+1)*j.kg]
+	}
+	if j.int8 != nil {
+		j.sa[i] = j.int8(dst, x)
+	} else {
+		j.bf16(dst, x)
+	}
+	if j.tiles {
+		j.toTiles(i, dst)
 	}
 }
 
@@ -95,9 +119,9 @@ func (j *packJob) toTiles(i int, row []uint32) {
 // setNorm makes the job normalise each row with n (nil: none) by the
 // kernel LayerNorm runs.
 func (j *packJob) setNorm(n *Norm) {
-	j.norm, j.ln = n, nil
+	j.norm, j.ln, j.ln2 = n, nil, nil
 	if n != nil {
-		j.ln = cur().fp32.layerNorm
+		j.ln, j.ln2 = cur().fp32.layerNorm, cur().fp32.layerNorm2
 	}
 }
 
@@ -110,5 +134,5 @@ func (j *packJob) run(p *Pool) {
 	}
 	p.run(j.deal.plan(j.m, packRows, threads), j, &j.done)
 	j.x, j.a, j.sa, j.r, j.norm = nil, nil, nil, nil, nil
-	j.ln, j.bf16, j.int8, j.round = nil, nil, nil, nil
+	j.ln, j.ln2, j.bf16, j.int8, j.round = nil, nil, nil, nil, nil
 }

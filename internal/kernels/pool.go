@@ -43,15 +43,30 @@ func (j *lnJob) plan(threads int) int {
 }
 
 func (j *lnJob) do(w int) {
+	k := j.im.fp32
 	for r0, r1, ok := j.deal.take(w); ok; r0, r1, ok = j.deal.take(w) {
+		if j.mean == nil {
+			normRows(k, j.dst[r0*j.D:], j.x[r0*j.D:], r1-r0, j.D, j.gamma, j.beta, j.eps)
+			continue
+		}
 		for r := r0; r < r1; r++ {
 			dst, x := j.dst[r*j.D:(r+1)*j.D], j.x[r*j.D:(r+1)*j.D]
-			if j.mean == nil {
-				j.im.fp32.layerNorm(dst, x, j.gamma, j.beta, j.eps)
-				continue
-			}
-			j.mean[r], j.rstd[r] = j.im.fp32.layerNormStats(dst, x, j.gamma, j.beta, j.eps)
+			j.mean[r], j.rstd[r] = k.layerNormStats(dst, x, j.gamma, j.beta, j.eps)
 		}
+	}
+}
+
+// normRows runs k.layerNorm on rows rows of D floats of x into dst, both
+// D apart, two at a time where k has layerNorm2.
+func normRows(k *fp32Kernels, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
+	r := 0
+	if k.layerNorm2 != nil {
+		for ; r+2 <= rows; r += 2 {
+			k.layerNorm2(dst[r*D:(r+2)*D], x[r*D:(r+2)*D], D, D, gamma, beta, eps)
+		}
+	}
+	for ; r < rows; r++ {
+		k.layerNorm(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
 	}
 }
 

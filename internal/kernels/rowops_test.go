@@ -106,6 +106,42 @@ func TestLayerNormStats(t *testing.T) {
 	}
 }
 
+// TestLayerNormTwo: an implementation's two-row LayerNorm gives each row
+// the bits of its one-row LayerNorm, and writes nothing between or around
+// the rows, for row lengths that end inside a vector or on its edge and
+// for rows with gaps between them.
+func TestLayerNormTwo(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, im := range impls(FP32) {
+		k := im.fp32
+		if k.layerNorm2 == nil {
+			continue
+		}
+		for _, D := range []int{1, 15, 16, 17, 40, 192, 768} {
+			for _, ld := range []int{D, D + 5} {
+				name := fmt.Sprintf("impl=%s/D=%d/ld=%d", im.name, D, ld)
+				x, _ := guardedMatrix(r, 2, D, ld)
+				gamma, _ := guarded(r, D, 0)
+				beta, _ := guarded(r, D, 0)
+				for i := range x {
+					x[i] = 3 + 2*x[i] // a mean far from zero; the gap stays NaN
+				}
+				if D > 3 {
+					x[ld+2] = 1e30 // a row of huge variance
+				}
+				want := make([]float32, ld+D)
+				k.layerNorm(want[:D], x[:D], gamma, beta, 1e-6)
+				k.layerNorm(want[ld:ld+D], x[ld:ld+D], gamma, beta, 1e-6)
+				got, all := guardedMatrix(r, 2, D, ld)
+				k.layerNorm2(got, x, D, ld, gamma, beta, 1e-6)
+				checkGuards(t, name, all, pad, 2, D, ld)
+				sameBits(t, name+"/row0", got[:D], want[:D])
+				sameBits(t, name+"/row1", got[ld:ld+D], want[ld:ld+D])
+			}
+		}
+	}
+}
+
 // TestLayerNormThreads: every row is normalised, with the bits of one
 // thread, however the rows are cut for the threads.
 func TestLayerNormThreads(t *testing.T) {

@@ -115,16 +115,20 @@ func mask16(a *asm) {
 
 // hsum512 leaves the horizontal op (VADDPS or VMAXPS; VADDSS or VMAXSS
 // for the last) of Z's 16 lanes in X1's low lane (Z1, Z2 clobbered).
-func hsum512(a *asm, z, op, opss string) {
-	a.ins("VMOVAPS %s, Z1", z)
-	a.ins("VEXTRACTF32X8 $1, Z1, Y2")
-	a.ins("%s Y2, Y1, Y1", op)
-	a.ins("VEXTRACTF128 $1, Y1, X2")
-	a.ins("%s X2, X1, X1", op)
-	a.ins("VMOVHLPS X1, X2, X2")
-	a.ins("%s X2, X1, X1", op)
-	a.ins("VMOVSHDUP X1, X2")
-	a.ins("%s X2, X1, X1", opss)
+func hsum512(a *asm, z, op, opss string) { hsum512In(a, z, 1, 2, op, opss) }
+
+// hsum512In is hsum512 leaving the result in register d's low lane, with
+// register t as the scratch (Zd and Zt clobbered).
+func hsum512In(a *asm, z string, d, t int, op, opss string) {
+	a.ins("VMOVAPS %s, Z%d", z, d)
+	a.ins("VEXTRACTF32X8 $1, Z%d, Y%d", d, t)
+	a.ins("%s Y%d, Y%d, Y%d", op, t, d, d)
+	a.ins("VEXTRACTF128 $1, Y%d, X%d", d, t)
+	a.ins("%s X%d, X%d, X%d", op, t, d, d)
+	a.ins("VMOVHLPS X%d, X%d, X%d", d, t, t)
+	a.ins("%s X%d, X%d, X%d", op, t, d, d)
+	a.ins("VMOVSHDUP X%d, X%d", d, t)
+	a.ins("%s X%d, X%d, X%d", opss, t, d, d)
 }
 
 // roundConsts512 broadcasts round512's constants into Z23–Z26 (AX
@@ -407,6 +411,113 @@ func sumRows512(a *asm) {
 func layerNormFile(a *asm) {
 	layerNorm512(a, false)
 	layerNorm512(a, true)
+	layerNormTwo512(a)
+}
+
+// layerNormTwo512 prints layerNorm2AVX512: layerNormAVX512 on two rows at
+// once, each row's instructions those of one call, so its bits are too.
+// The rows' chains of sums are interleaved, one row's adds issuing while
+// the other's wait: a row of 192 floats is mostly the latency of those
+// chains (12 dependent adds a pass, then the horizontal sum and a divide).
+func layerNormTwo512(a *asm) {
+	a.text("layerNorm2AVX512", "(dst, x, gamma, beta *float32, n, ld int, eps float32)", 52, `
+		layerNormAVX512 on the rows x and x+ld into dst and dst+ld, the two
+		rows' loops interleaved: row 0 in Z20–Z22 (sum, mean, 1/sqrt(var +
+		eps)), row 1 in Z23–Z25.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ x+8(FP), SI
+		MOVQ gamma+16(FP), R8
+		MOVQ beta+24(FP), R9
+		MOVQ n+32(FP), CX
+		MOVQ ld+40(FP), BX
+		LEAQ (SI)(BX*4), R13
+		LEAQ (DI)(BX*4), R14
+		MOVQ $0xffff, R12
+		VPXORD Z20, Z20, Z20
+		VPXORD Z23, Z23, Z23
+		XORQ AX, AX
+	sum:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE sumdone
+	`)
+	mask16(a)
+	a.raw(`
+		VADDPS (SI)(AX*4), Z20, K1, Z20
+		VADDPS (R13)(AX*4), Z23, K1, Z23
+		ADDQ $16, AX
+		JMP sum
+	sumdone:
+	`)
+	hsum512In(a, "Z20", 1, 2, "VADDPS", "VADDSS")
+	hsum512In(a, "Z23", 6, 7, "VADDPS", "VADDSS")
+	a.raw(`
+		CVTSQ2SS CX, X3
+		VDIVSS X3, X1, X1
+		VDIVSS X3, X6, X6
+		VBROADCASTSS X1, Z21 // row 0's mean
+		VBROADCASTSS X6, Z24 // row 1's
+		VPXORD Z20, Z20, Z20
+		VPXORD Z23, Z23, Z23
+		XORQ AX, AX
+	dev:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE devdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z4
+		VMOVUPS.Z (R13)(AX*4), K1, Z5
+		VSUBPS Z21, Z4, K1, Z4
+		VSUBPS Z24, Z5, K1, Z5
+		VFMADD231PS Z4, Z4, Z20
+		VFMADD231PS Z5, Z5, Z23
+		ADDQ $16, AX
+		JMP dev
+	devdone:
+	`)
+	hsum512In(a, "Z20", 1, 2, "VADDPS", "VADDSS")
+	hsum512In(a, "Z23", 6, 7, "VADDPS", "VADDSS")
+	a.raw(`
+		VDIVSS X3, X1, X1
+		VDIVSS X3, X6, X6
+		VADDSS eps+48(FP), X1, X1
+		VADDSS eps+48(FP), X6, X6
+		VSQRTSS X1, X1, X1
+		VSQRTSS X6, X6, X6
+		MOVL $0x3f800000, R11
+		MOVQ R11, X2
+		VDIVSS X1, X2, X1
+		VDIVSS X6, X2, X6
+		VBROADCASTSS X1, Z22 // row 0's 1/sqrt(var + eps)
+		VBROADCASTSS X6, Z25 // row 1's
+		XORQ AX, AX
+	norm:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JLE normdone
+	`)
+	mask16(a)
+	a.raw(`
+		VMOVUPS.Z (SI)(AX*4), K1, Z4
+		VMOVUPS.Z (R13)(AX*4), K1, Z6
+		VSUBPS Z21, Z4, Z4
+		VSUBPS Z24, Z6, Z6
+		VMULPS Z22, Z4, Z4
+		VMULPS Z25, Z6, Z6
+		VMOVUPS.Z (R9)(AX*4), K1, Z5
+		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
+		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z6
+		VMOVUPS Z4, K1, (DI)(AX*4)
+		VMOVUPS Z6, K1, (R14)(AX*4)
+		ADDQ $16, AX
+		JMP norm
+	normdone:
+		VZEROUPPER
+		RET
+	`)
 }
 
 // layerNorm512 prints layerNormAVX512, or with stats layerNormStatsAVX512,

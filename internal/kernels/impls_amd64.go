@@ -11,7 +11,7 @@ var (
 	}
 	fp32AVX2 = &fp32Kernels{
 		tile: tileAVX2, tile16: tile16AVX2, epi: epi2,
-		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNormRow, layerNormStats: layerNormRowStats, geluGrad: geluGrad2,
+		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNorm2x, layerNormStats: layerNormStats2x, layerNorm2: layerNormTwo2, geluGrad: geluGrad2,
 		keys: keys2,
 	}
 	bf16AVX512    = &bf16Kernels{tile: tileBF16AVX512Go, pack: packRowBF16AVX512, pairs: pairRowsBF16AVX512, keys: keysBF16AVX512Go, expPairs: expPairs512}

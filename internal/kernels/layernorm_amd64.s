@@ -357,3 +357,251 @@ normdone:
 	VZEROUPPER
 	RET
 
+
+// func layerNormAVX2(dst, x, gamma, beta *float32, n int, eps float32)
+//
+// layerNormRow in AVX2 for n a multiple of 8: the mean, then the mean
+// of squared deviations, each summed in 8 lanes; then dst = (x −
+// mean)·inv·gamma + beta.
+TEXT ·layerNormAVX2(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gamma+16(FP), R8
+	MOVQ beta+24(FP), R9
+	MOVQ n+32(FP), CX
+
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+sum:
+	CMPQ AX, CX
+	JGE sumdone
+	VADDPS (SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP sum
+sumdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	CVTSQ2SS CX, X3
+	VDIVSS X3, X1, X1
+	VBROADCASTSS X1, Y4
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+dev:
+	CMPQ AX, CX
+	JGE devdone
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VFMADD231PS Y5, Y5, Y0
+	ADDQ $8, AX
+	JMP dev
+devdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	MOVL $0x3f800000, R11
+	MOVQ R11, X7
+	VDIVSS X3, X1, X1
+	VADDSS eps+40(FP), X1, X1
+	VSQRTSS X1, X1, X1
+	VDIVSS X1, X7, X1
+	VBROADCASTSS X1, Y6
+	XORQ AX, AX
+norm:
+	CMPQ AX, CX
+	JGE normdone
+	VMOVUPS (R9)(AX*4), Y3
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VMULPS Y6, Y5, Y5
+	VFMADD132PS (R8)(AX*4), Y3, Y5
+	VMOVUPS Y5, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP norm
+normdone:
+	VZEROUPPER
+	RET
+
+
+// func layerNormStatsAVX2(dst, x, gamma, beta *float32, n int, eps float32, mean, rstd *float32)
+//
+// layerNormAVX2 that also stores the mean and 1/sqrt(var + eps) it used.
+TEXT ·layerNormStatsAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gamma+16(FP), R8
+	MOVQ beta+24(FP), R9
+	MOVQ n+32(FP), CX
+
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+sum:
+	CMPQ AX, CX
+	JGE sumdone
+	VADDPS (SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP sum
+sumdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	CVTSQ2SS CX, X3
+	VDIVSS X3, X1, X1
+	MOVQ mean+48(FP), R10
+	VMOVSS X1, (R10)
+	VBROADCASTSS X1, Y4
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+dev:
+	CMPQ AX, CX
+	JGE devdone
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VFMADD231PS Y5, Y5, Y0
+	ADDQ $8, AX
+	JMP dev
+devdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	MOVL $0x3f800000, R11
+	MOVQ R11, X7
+	VDIVSS X3, X1, X1
+	VADDSS eps+40(FP), X1, X1
+	VSQRTSS X1, X1, X1
+	VDIVSS X1, X7, X1
+	MOVQ rstd+56(FP), R10
+	VMOVSS X1, (R10)
+	VBROADCASTSS X1, Y6
+	XORQ AX, AX
+norm:
+	CMPQ AX, CX
+	JGE normdone
+	VMOVUPS (R9)(AX*4), Y3
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VMULPS Y6, Y5, Y5
+	VFMADD132PS (R8)(AX*4), Y3, Y5
+	VMOVUPS Y5, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP norm
+normdone:
+	VZEROUPPER
+	RET
+
+
+// func layerNorm2AVX2(dst, x, gamma, beta *float32, n, ld int, eps float32)
+//
+// layerNormAVX2 on the rows x and x+ld into dst and dst+ld, the two
+// rows' loops interleaved.
+TEXT ·layerNorm2AVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gamma+16(FP), R8
+	MOVQ beta+24(FP), R9
+	MOVQ n+32(FP), CX
+
+	MOVQ ld+40(FP), BX
+	LEAQ (SI)(BX*4), R13
+	LEAQ (DI)(BX*4), R14
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y8, Y8, Y8
+	XORQ AX, AX
+sum:
+	CMPQ AX, CX
+	JGE sumdone
+	VADDPS (SI)(AX*4), Y0, Y0
+	VADDPS (R13)(AX*4), Y8, Y8
+	ADDQ $8, AX
+	JMP sum
+sumdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	VEXTRACTF128 $1, Y8, X14
+	VADDPS X14, X8, X13
+	VMOVHLPS X13, X14, X14
+	VADDPS X14, X13, X13
+	VMOVSHDUP X13, X14
+	VADDSS X14, X13, X13
+	CVTSQ2SS CX, X3
+	VDIVSS X3, X1, X1
+	VBROADCASTSS X1, Y4
+	VDIVSS X3, X13, X13
+	VBROADCASTSS X13, Y9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y8, Y8, Y8
+	XORQ AX, AX
+dev:
+	CMPQ AX, CX
+	JGE devdone
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VFMADD231PS Y5, Y5, Y0
+	VMOVUPS (R13)(AX*4), Y11
+	VSUBPS Y9, Y11, Y11
+	VFMADD231PS Y11, Y11, Y8
+	ADDQ $8, AX
+	JMP dev
+devdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS X2, X0, X1
+	VMOVHLPS X1, X2, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	VEXTRACTF128 $1, Y8, X14
+	VADDPS X14, X8, X13
+	VMOVHLPS X13, X14, X14
+	VADDPS X14, X13, X13
+	VMOVSHDUP X13, X14
+	VADDSS X14, X13, X13
+	MOVL $0x3f800000, R11
+	MOVQ R11, X7
+	VDIVSS X3, X1, X1
+	VADDSS eps+48(FP), X1, X1
+	VSQRTSS X1, X1, X1
+	VDIVSS X1, X7, X1
+	VBROADCASTSS X1, Y6
+	VDIVSS X3, X13, X13
+	VADDSS eps+48(FP), X13, X13
+	VSQRTSS X13, X13, X13
+	VDIVSS X13, X7, X13
+	VBROADCASTSS X13, Y10
+	XORQ AX, AX
+norm:
+	CMPQ AX, CX
+	JGE normdone
+	VMOVUPS (R9)(AX*4), Y3
+	VMOVUPS (SI)(AX*4), Y5
+	VSUBPS Y4, Y5, Y5
+	VMULPS Y6, Y5, Y5
+	VFMADD132PS (R8)(AX*4), Y3, Y5
+	VMOVUPS Y5, (DI)(AX*4)
+	VMOVUPS (R13)(AX*4), Y11
+	VSUBPS Y9, Y11, Y11
+	VMULPS Y10, Y11, Y11
+	VFMADD132PS (R8)(AX*4), Y3, Y11
+	VMOVUPS Y11, (R14)(AX*4)
+	ADDQ $8, AX
+	JMP norm
+normdone:
+	VZEROUPPER
+	RET
+

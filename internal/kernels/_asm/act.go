@@ -412,6 +412,9 @@ func layerNormFile(a *asm) {
 	layerNorm512(a, false)
 	layerNorm512(a, true)
 	layerNormTwo512(a)
+	layerNorm2(a, 1, false)
+	layerNorm2(a, 1, true)
+	layerNorm2(a, 2, false)
 }
 
 // layerNormTwo512 prints layerNorm2AVX512: layerNormAVX512 on two rows at

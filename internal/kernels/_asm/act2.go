@@ -101,13 +101,135 @@ func applyAct2(a *asm, done string) {
 
 // hsum2 leaves op (VADDPS or VMAXPS; opss for the last lane) over Y's 8
 // lanes in X1's low lane (X2 clobbered).
-func hsum2(a *asm, y int, op, opss string) {
-	a.ins("VEXTRACTF128 $1, Y%d, X2", y)
-	a.ins("%s X2, X%d, X1", op, y)
-	a.ins("VMOVHLPS X1, X2, X2")
-	a.ins("%s X2, X1, X1", op)
-	a.ins("VMOVSHDUP X1, X2")
-	a.ins("%s X2, X1, X1", opss)
+func hsum2(a *asm, y int, op, opss string) { hsum2In(a, y, 1, 2, op, opss) }
+
+// hsum2In is hsum2 leaving the result in register d's low lane, with
+// register t as the scratch.
+func hsum2In(a *asm, y, d, t int, op, opss string) {
+	a.ins("VEXTRACTF128 $1, Y%d, X%d", y, t)
+	a.ins("%s X%d, X%d, X%d", op, t, y, d)
+	a.ins("VMOVHLPS X%d, X%d, X%d", d, t, t)
+	a.ins("%s X%d, X%d, X%d", op, t, d, d)
+	a.ins("VMOVSHDUP X%d, X%d", d, t)
+	a.ins("%s X%d, X%d, X%d", opss, t, d, d)
+}
+
+// lnRow2 is one row's registers in layerNorm2's AVX2 code: its x and dst
+// pointers, its sum, mean and 1/sqrt(var + eps) vectors, a scratch
+// vector, and the X registers its horizontal sums end in and use. X3
+// holds n, then Y3 beta; X7 holds 1.
+type lnRow2 struct {
+	x, dst             string
+	sum, mean, rstd, t int
+	d, s               int
+}
+
+var lnRows2 = []lnRow2{
+	{"SI", "DI", 0, 4, 6, 5, 1, 2},
+	{"R13", "R14", 8, 9, 10, 11, 13, 14},
+}
+
+// layerNorm2 prints layerNormAVX2 (rows 1), layerNormStatsAVX2 (rows 1,
+// stats) or layerNorm2AVX2 (rows 2): layerNormRow with each sum taken in
+// 8 lanes, for n a multiple of 8; the two rows' loops interleaved, each
+// row's instructions those of one call.
+func layerNorm2(a *asm, rows int, stats bool) {
+	rs := lnRows2[:rows]
+	switch {
+	case rows == 2:
+		a.text("layerNorm2AVX2", "(dst, x, gamma, beta *float32, n, ld int, eps float32)", 52, `
+			layerNormAVX2 on the rows x and x+ld into dst and dst+ld, the two
+			rows' loops interleaved.`)
+	case stats:
+		a.text("layerNormStatsAVX2", "(dst, x, gamma, beta *float32, n int, eps float32, mean, rstd *float32)", 64,
+			"layerNormAVX2 that also stores the mean and 1/sqrt(var + eps) it used.")
+	default:
+		a.text("layerNormAVX2", "(dst, x, gamma, beta *float32, n int, eps float32)", 44, `
+			layerNormRow in AVX2 for n a multiple of 8: the mean, then the mean
+			of squared deviations, each summed in 8 lanes; then dst = (x −
+			mean)·inv·gamma + beta.`)
+	}
+	eps := "eps+40(FP)"
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ x+8(FP), SI
+		MOVQ gamma+16(FP), R8
+		MOVQ beta+24(FP), R9
+		MOVQ n+32(FP), CX
+	`)
+	if rows == 2 {
+		eps = "eps+48(FP)"
+		a.raw(`
+			MOVQ ld+40(FP), BX
+			LEAQ (SI)(BX*4), R13
+			LEAQ (DI)(BX*4), R14
+		`)
+	}
+	pass := func(label string, body func(r lnRow2)) {
+		for _, r := range rs {
+			a.ins("VXORPS Y%d, Y%d, Y%d", r.sum, r.sum, r.sum)
+		}
+		a.ins("XORQ AX, AX")
+		a.label(label)
+		a.ins("CMPQ AX, CX")
+		a.ins("JGE %sdone", label)
+		for _, r := range rs {
+			body(r)
+		}
+		a.ins("ADDQ $8, AX")
+		a.ins("JMP %s", label)
+		a.label(label + "done")
+		for _, r := range rs {
+			hsum2In(a, r.sum, r.d, r.s, "VADDPS", "VADDSS")
+		}
+	}
+	pass("sum", func(r lnRow2) { a.ins("VADDPS (%s)(AX*4), Y%d, Y%d", r.x, r.sum, r.sum) })
+	a.ins("CVTSQ2SS CX, X3")
+	for _, r := range rs {
+		a.ins("VDIVSS X3, X%d, X%d", r.d, r.d)
+		if stats {
+			a.ins("MOVQ mean+48(FP), R10")
+			a.ins("VMOVSS X%d, (R10)", r.d)
+		}
+		a.ins("VBROADCASTSS X%d, Y%d", r.d, r.mean)
+	}
+	pass("dev", func(r lnRow2) {
+		a.ins("VMOVUPS (%s)(AX*4), Y%d", r.x, r.t)
+		a.ins("VSUBPS Y%d, Y%d, Y%d", r.mean, r.t, r.t)
+		a.ins("VFMADD231PS Y%d, Y%d, Y%d", r.t, r.t, r.sum)
+	})
+	a.ins("MOVL $0x3f800000, R11")
+	a.ins("MOVQ R11, X7")
+	for _, r := range rs {
+		a.ins("VDIVSS X3, X%d, X%d", r.d, r.d)
+		a.ins("VADDSS %s, X%d, X%d", eps, r.d, r.d)
+		a.ins("VSQRTSS X%d, X%d, X%d", r.d, r.d, r.d)
+		a.ins("VDIVSS X%d, X7, X%d", r.d, r.d)
+		if stats {
+			a.ins("MOVQ rstd+56(FP), R10")
+			a.ins("VMOVSS X%d, (R10)", r.d)
+		}
+		a.ins("VBROADCASTSS X%d, Y%d", r.d, r.rstd)
+	}
+	a.ins("XORQ AX, AX")
+	a.label("norm")
+	a.ins("CMPQ AX, CX")
+	a.ins("JGE normdone")
+	a.ins("VMOVUPS (R9)(AX*4), Y3")
+	for _, r := range rs {
+		a.ins("VMOVUPS (%s)(AX*4), Y%d", r.x, r.t)
+		a.ins("VSUBPS Y%d, Y%d, Y%d", r.mean, r.t, r.t)
+		a.ins("VMULPS Y%d, Y%d, Y%d", r.rstd, r.t, r.t)
+		a.ins("VFMADD132PS (R8)(AX*4), Y3, Y%d", r.t)
+		a.ins("VMOVUPS Y%d, (%s)(AX*4)", r.t, r.dst)
+	}
+	a.raw(`
+		ADDQ $8, AX
+		JMP norm
+	normdone:
+		VZEROUPPER
+		RET
+	`)
 }
 
 // roundConsts2 broadcasts round2's constants into Y8–Y11 (AX clobbered).

@@ -143,7 +143,7 @@ var registry = []*impl{
 	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
 	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
-	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaAVX2},
+	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaAVX2, int8: int8AVX2},
 	generic,
 }
 

@@ -149,9 +149,14 @@ func badValue(iv *pflag.InvalidValueError) error {
 	name := "--" + iv.GetFlag().Name
 	cause := iv.Unwrap()
 	var ne *strconv.NumError
-	if errors.As(cause, &ne) {
+	switch typ := iv.GetFlag().Value.Type(); {
+	case typ == "bool": // strconv.ParseBool's error is a NumError too
+		cause = errors.New("want true or false")
+	case typ == "duration": // time.ParseDuration's: `time: missing unit in duration "1"`
+		cause = errors.New("want a duration with its unit, such as 3s, 500ms or 1m")
+	case errors.As(cause, &ne):
 		cause = errors.New("want a number")
-		if iv.GetFlag().Value.Type() != "float64" {
+		if typ != "float64" {
 			cause = errors.New("want a whole number")
 		}
 		if errors.Is(ne.Err, strconv.ErrRange) {

@@ -183,6 +183,30 @@ func TestDashedFileHint(t *testing.T) {
 	}
 }
 
+// TestBadValueSaysWhatTheFlagWants: a value that does not parse is one line
+// naming the flag and what it wants, in the flag's own terms: a bool flag
+// given a word said "want a whole number" (strconv.ParseBool's error is a
+// NumError), and a duration without its unit printed Go's own words
+// (`time: missing unit in duration "1"`).
+func TestBadValueSaysWhatTheFlagWants(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "--all-files=maybe", "a.jpg"}, `vitctl: --all-files "maybe": want true or false` + "\n"},
+		{[]string{"benchmark", "--time", "1"}, `vitctl: --time "1": want a duration with its unit, such as 3s, 500ms or 1m` + "\n"},
+		{[]string{"benchmark", "--warmup", "half"}, `vitctl: --warmup "half": want a duration with its unit, such as 3s, 500ms or 1m` + "\n"},
+		{[]string{"classify", "-k", "x", "a.jpg"}, `vitctl: --top-k "x": want a whole number` + "\n"},
+		{[]string{"finetune", "--lr", "x", "d", "--out", "o.gguf"}, `vitctl: --lr "x": want a number` + "\n"},
+		{[]string{"classify", "-k", "99999999999999999999", "a.jpg"}, `vitctl: --top-k "99999999999999999999": out of range` + "\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestArgErrorsNameTheCommandPath: the argument checks name a nested
 // command with its parent, and point at its help by its full path.
 func TestArgErrorsNameTheCommandPath(t *testing.T) {

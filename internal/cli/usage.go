@@ -127,6 +127,10 @@ func typeArgErrors(c *cobra.Command) {
 func flagError(cmd *cobra.Command, err error, args []string) error {
 	var unknown *pflag.NotExistError
 	if errors.As(err, &unknown) {
+		if unknown.GetSpecifiedName() == "out" && cmd.Flags().Lookup("output") != nil {
+			// eval --out e.json: --output, the name nearest, is the format
+			return usagef("%v: %s writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see %s --help)", err, cmd.Name(), cmd.CommandPath())
+		}
 		alts := similarFlags(cmd, unknown.GetSpecifiedName())
 		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+unknown.GetSpecifiedName()) })
 		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one

@@ -207,6 +207,26 @@ func TestBadValueSaysWhatTheFlagWants(t *testing.T) {
 	}
 }
 
+// TestUnknownOutSaysRedirect: --out given to a command that prints its
+// results on stdout and writes no file of them (eval, models) says to
+// redirect stdout, where it said "did you mean --output?", the format,
+// which then refused the file name.
+func TestUnknownOutSaysRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "-m", "fashion-vit", "data", "--out", "e.json"}, "vitctl: unknown flag: --out: eval writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see vitctl eval --help)\n"},
+		{[]string{"models", "--out=m.json"}, "vitctl: unknown flag: --out: models writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see vitctl models --help)\n"},
+		{[]string{"eval", "data", "--outt", "e.json"}, "vitctl: unknown flag: --outt; did you mean --output? (see vitctl eval --help)\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestArgErrorsNameTheCommandPath: the argument checks name a nested
 // command with its parent, and point at its help by its full path.
 func TestArgErrorsNameTheCommandPath(t *testing.T) {

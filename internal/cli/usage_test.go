@@ -227,6 +227,31 @@ func TestUnknownOutSaysRedirect(t *testing.T) {
 	}
 }
 
+// TestBadOutputHint: a bad -o value that is a file's name is told where
+// the command writes its results: to --out FILE in classify, benchmark and
+// embed (which said to redirect stdout, or, in embed, nothing of the .npy),
+// to stdout in eval; another command's format (embed -o json, eval -o csv)
+// is only refused, where it was told to redirect stdout to keep the results.
+func TestBadOutputHint(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-o", "labels.json", "a.jpg"}, `vitctl: --output "labels.json": want text, json, jsonl or csv (-o is the format of the results; --out FILE writes them to a file)`},
+		{[]string{"benchmark", "-o", "rows.csv"}, `vitctl: --output "rows.csv": want text, json, jsonl or csv (-o is the format of the rows; --out FILE writes them to a file)`},
+		{[]string{"embed", "-o", "v.npy", "a.jpg"}, `vitctl: --output "v.npy": want jsonl or csv (-o is the format of the records on stdout; --out FILE.npy writes the vectors to a file)`},
+		{[]string{"eval", "-o", "e.json", "data"}, `vitctl: --output "e.json": want text or json (-o is the format of the results on stdout; redirect them (> FILE) to keep them)`},
+		{[]string{"embed", "-o", "json", "a.jpg"}, `vitctl: --output "json": want jsonl or csv`},
+		{[]string{"eval", "-o", "CSV", "data"}, `vitctl: --output "CSV": want text or json`},
+		{[]string{"inspect-attention", "-o", "attn", "a.jpg"}, `vitctl: --output "attn": want text, json, jsonl or csv (-o is the format of the predictions; the pictures go to --out DIR)`},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want+"\n" {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestArgErrorsNameTheCommandPath: the argument checks name a nested
 // command with its parent, and point at its help by its full path.
 func TestArgErrorsNameTheCommandPath(t *testing.T) {

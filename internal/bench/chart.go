@@ -62,6 +62,7 @@ func WriteChart(w io.Writer, rows []Row, title string, width, height int) error 
 	for _, p := range []*plot.Plot{lat, thr} {
 		widenLog(&p.X)
 		widenLog(&p.Y)
+		snapLog(&p.Y)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	imgdraw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, imgdraw.Src)
@@ -163,6 +164,27 @@ func widenLog(a *plot.Axis) {
 	}
 }
 
+// snapLog widens an axis out to the 1…9×10^k marks at or around its data,
+// so that logTicks has a labelled tick at each end: a small model's two
+// batch sizes at 0.137 and 0.171 ms fell between the marks 0.1 and 0.2,
+// and the axis had no tick, nor any value, at all.
+func snapLog(a *plot.Axis) {
+	if a.Min > 0 && a.Max >= a.Min {
+		a.Min, a.Max = logMark(a.Min, math.Floor), logMark(a.Max, math.Ceil)
+	}
+}
+
+// logMark is v rounded by round to a mark m×10^k (m = 1…10), computed as
+// logTicks computes its ticks; v within 1e-9 of a mark is that mark.
+func logMark(v float64, round func(float64) float64) float64 {
+	dec := math.Pow(10, math.Floor(math.Log10(v)))
+	m := v / dec
+	if r := math.Round(m); math.Abs(m-r) < 1e-9 {
+		m = r
+	}
+	return round(m) * dec
+}
+
 // logTicks marks 1…9 of every decade and labels 1, 2 and 5 (all of them
 // when the axis spans less than a decade), so a log axis can be read
 // without counting gridlines.
@@ -176,7 +198,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	labelled := 0
 	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
 		for m := 1; m <= 9; m++ {
-			if v := float64(m) * dec; v >= lo && v <= hi {
+			if v := float64(m) * dec; v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
 				ts = append(ts, plot.Tick{Value: v})
 				if m == 1 || m == 2 || m == 5 {
 					ts[len(ts)-1].Label = strconv.FormatFloat(v, 'g', 4, 64)

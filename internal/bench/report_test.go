@@ -296,6 +296,32 @@ func TestChartOneValue(t *testing.T) {
 	}
 }
 
+// TestChartValueAxisLabelled: the value axis has two labelled ticks or
+// more, however narrow its data: fashion-vit at batch 1 and 8 (0.137 and 0.171 ms per image,
+// 4113 and 4745 images/s) fell between two marks, and the chart had no
+// number on either value axis.
+func TestChartValueAxisLabelled(t *testing.T) {
+	for _, tc := range []struct{ lo, hi float64 }{
+		{0.137, 0.171}, {4113, 4745}, {19.7, 19.7}, {0.05, 0.05}, {1, 1}, {0.2, 0.3}, {3, 700}, {99.5, 100.5},
+	} {
+		p := plot.New()
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Min, p.Y.Max = tc.lo, tc.hi
+		widenLog(&p.Y)
+		snapLog(&p.Y)
+		var labels []float64
+		for _, tk := range (logTicks{}).Ticks(p.Y.Min, p.Y.Max) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Value)
+			}
+		}
+		if len(labels) < 2 || p.Y.Min > tc.lo || p.Y.Max < tc.hi {
+			t.Errorf("data %g…%g: axis %g…%g, labelled ticks %v; want the data on the axis and 2 or more labels",
+				tc.lo, tc.hi, p.Y.Min, p.Y.Max, labels)
+		}
+	}
+}
+
 // TestCSVMatchesJSON: every CSV cell reads back as the JSON row's value, a
 // small model's fractions of a millisecond and tiny GFLOP counts included
 // (the CSV kept 3 or 4 decimals: 0.004 for 0.0041234, 0.0108 for

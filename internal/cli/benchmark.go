@@ -55,7 +55,7 @@ func (o *benchmarkOptions) groups() flagGroups {
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
-	o := &benchmarkOptions{output: newOutputFlags("text", "json", "jsonl", "csv")}
+	o := &benchmarkOptions{output: newOutputFlags("text", "json", "jsonl", "csv").withOut("the rows")}
 	o.model.help = "benchmark this model (a built-in name, a .gguf file, a checkpoint folder or ORG/NAME[@REVISION]) instead of random-weight architectures"
 	cmd := &cobra.Command{
 		Use:   "benchmark [flags]",

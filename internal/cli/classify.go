@@ -34,7 +34,7 @@ func (o *classifyOptions) groups() flagGroups {
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
-	o := &classifyOptions{output: newOutputFlags("text", "json", "jsonl", "csv"), input: inputFlags{fromFile: true}}
+	o := &classifyOptions{output: newOutputFlags("text", "json", "jsonl", "csv").withOut("the results"), input: inputFlags{fromFile: true}}
 	cmd := &cobra.Command{
 		Use:   "classify [flags] PATH...",
 		Short: "Classify images and folders of images",

@@ -46,6 +46,7 @@ func newEmbedCmd(s streams) *cobra.Command {
 		output: newOutputFlags("jsonl", "csv"),
 		pool:   enumValue{names: []string{model.FeatCLS, model.FeatMean, model.FeatTokens}},
 	}
+	o.output.format.hint = "-o is the format of the records on stdout; --out FILE.npy writes the vectors to a file"
 	cmd := &cobra.Command{
 		Use:   "embed [flags] PATH...",
 		Short: "Feature vectors of images, for search, deduplication and clustering",

@@ -307,7 +307,8 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 	}
 	tr, val, kept := all.Split(o.valSplit, o.seed)
 	if len(val.Examples) == 0 || len(tr.Examples) == 0 {
-		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation", data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
+		return nil, nil, fmt.Errorf("data %s: %s %s too few to hold out %g for validation: give a larger --val-split, --val DIR with validation images, or --val-split 0 to train on them all without validation",
+			data, nouns(len(all.Examples), "image"), verb(len(all.Examples), "is", "are"), o.valSplit)
 	}
 	noteClasses(notes, data, all, val, o.splitUnvalidated(kept))
 	return tr, val, nil

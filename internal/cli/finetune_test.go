@@ -220,6 +220,8 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{data, "-m", base, "--out", out, "--train", "some"}, ExitUsage, "want head, last:N or all"},
 		{[]string{data, "-m", base, "--out", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},
 		{[]string{one, "-m", base, "--out", out}, ExitFailed, "need at least 2"},
+		// 0.01 of 30 images holds out none: the error said so, not what to do.
+		{[]string{data, "-m", base, "--out", out, "--val-split", "0.01"}, ExitFailed, "vitctl: data " + data + ": 30 images are too few to hold out 0.01 for validation: give a larger --val-split, --val DIR with validation images, or --val-split 0 to train on them all without validation\n"},
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},

@@ -241,9 +241,19 @@ func (t *topKFlags) note(model string, labels int) string {
 type outputFlags struct{ format enumValue }
 
 // newOutputFlags accepts the formats given, the first being the default.
+// A value that is none, and no other command's format either (-o
+// labels.json, meant as a file), is told where results go: stdout, to
+// redirect, unless the command sets a hint of its own (withOut).
 func newOutputFlags(formats ...string) *outputFlags {
 	hint := "-o is the format of the results on stdout; redirect them (> FILE) to keep them"
-	return &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint}}
+	return &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint, noHint: []string{"text", "json", "jsonl", "ndjson", "csv"}}}
+}
+
+// withOut makes the hint of a bad -o value name --out, where the command
+// writes its results to a file: what names them (the results, the rows).
+func (o *outputFlags) withOut(what string) *outputFlags {
+	o.format.hint = "-o is the format of " + what + "; --out FILE writes them to a file"
+	return o
 }
 
 func (o *outputFlags) register(f *pflag.FlagSet) {
@@ -294,8 +304,9 @@ type enumValue struct {
 	val     string
 	names   []string
 	aliases map[string]string
-	hint    string // added to the error, e.g. what the user may have meant
-	set     bool   // parsed from the command line, not the starting val
+	hint    string   // added to the error, e.g. what the user may have meant
+	noHint  []string // values that get no hint: they mean what it says
+	set     bool     // parsed from the command line, not the starting val
 }
 
 func (e *enumValue) Set(s string) error {
@@ -304,7 +315,7 @@ func (e *enumValue) Set(s string) error {
 		s = a
 	}
 	if !slices.Contains(e.names, s) {
-		if e.hint != "" {
+		if e.hint != "" && !slices.Contains(e.noHint, s) {
 			return fmt.Errorf("want %s (%s)", orList(e.names), e.hint)
 		}
 		return fmt.Errorf("want %s", orList(e.names))

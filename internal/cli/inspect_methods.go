@@ -84,6 +84,14 @@ func labelsLike(s string, labels []string) string {
 	if len(like) > 0 {
 		return verb(len(like), "the label", "labels") + " holding it: " + train.QuoteSome(like, 8)
 	}
+	for _, l := range labels {
+		if similar(strings.TrimSpace(s), l) && len(like) < 8 { // a typo: "tiger kat"
+			like = append(like, strconv.Quote(l))
+		}
+	}
+	if len(like) > 0 {
+		return "did you mean " + orList(like) + "?"
+	}
 	return "its labels: " + train.QuoteSome(labels, 8)
 }
 

@@ -1109,7 +1109,8 @@ func TestInspectStripSummary(t *testing.T) {
 }
 
 // TestParseClass: --class takes a label (in any case) or an index; a name
-// that is neither lists the labels holding it, else the first labels (it
+// that is neither lists the labels holding it, else those a typo away
+// from it, else the first labels (it
 // said "see vitctl convert-info", a command that does not exist).
 func TestParseClass(t *testing.T) {
 	labels := []string{"tabby", "tiger cat", "Persian cat", "goldfish"}
@@ -1126,6 +1127,11 @@ func TestParseClass(t *testing.T) {
 		{"Cat", 0, `--class "Cat": not one of the model's 4 labels nor a class index; labels holding it: "tiger cat", "Persian cat"`},
 		{"gold", 0, `--class "gold": not one of the model's 4 labels nor a class index; the label holding it: "goldfish"`},
 		{"dog", 0, `--class "dog": not one of the model's 4 labels nor a class index; its labels: "tabby", "tiger cat", "Persian cat", "goldfish"`},
+		// A typo listed the model's first labels (of 1000: "tench", "goldfish", …).
+		{"tiger kat", 0, `--class "tiger kat": not one of the model's 4 labels nor a class index; did you mean "tiger cat"?`},
+		{"tiger", 0, `--class "tiger": not one of the model's 4 labels nor a class index; the label holding it: "tiger cat"`},
+		{"tabby kat", 0, `--class "tabby kat": not one of the model's 4 labels nor a class index; did you mean "tabby"?`},
+		{"gldfish", 0, `--class "gldfish": not one of the model's 4 labels nor a class index; did you mean "goldfish"?`},
 	} {
 		got, err := parseClass(tc.arg, labels)
 		if tc.err != "" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -67,7 +69,30 @@ func plotCurves(w io.Writer, hist []train.EpochInfo, steps []train.StepInfo) err
 		c.p.Legend.Add(c.lbl, l, sc)
 	}
 	loss.Legend.Top = true
+	loss.Y.Tick.Marker, acc.Y.Tick.Marker = exactTicks{}, exactTicks{}
 	return drawPanels(w, []*plot.Plot{loss, acc}, 1100, 420)
+}
+
+// exactTicks is plot.DefaultTicks with each label its tick's value in the
+// fewest decimals that give it (40, not 4e+01): DefaultTicks labels ticks at
+// 1.59, 1.6, 1.61 and 1.62 all "1.6", so a loss curve over a narrow range
+// had one number, four times, on its axis.
+type exactTicks struct{}
+
+func (exactTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ts {
+		if t.Label == "" {
+			continue
+		}
+		for decimals := 0; decimals <= 20; decimals++ {
+			ts[i].Label = strconv.FormatFloat(t.Value, 'f', decimals, 64)
+			if v, _ := strconv.ParseFloat(ts[i].Label, 64); math.Abs(v-t.Value) <= 1e-9*(hi-lo) {
+				break
+			}
+		}
+	}
+	return ts
 }
 
 // drawPanels draws plots side by side into a width×height PNG.

@@ -127,6 +127,10 @@ func typeArgErrors(c *cobra.Command) {
 func flagError(cmd *cobra.Command, err error, args []string) error {
 	var unknown *pflag.NotExistError
 	if errors.As(err, &unknown) {
+		if unknown.GetSpecifiedName() == "out" && cmd.Flags().Lookup("output") != nil {
+			// eval --out e.json: --output, the name nearest, is the format
+			return usagef("%v: %s writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see %s --help)", err, cmd.Name(), cmd.CommandPath())
+		}
 		alts := similarFlags(cmd, unknown.GetSpecifiedName())
 		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+unknown.GetSpecifiedName()) })
 		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one
@@ -149,9 +153,14 @@ func badValue(iv *pflag.InvalidValueError) error {
 	name := "--" + iv.GetFlag().Name
 	cause := iv.Unwrap()
 	var ne *strconv.NumError
-	if errors.As(cause, &ne) {
+	switch typ := iv.GetFlag().Value.Type(); {
+	case typ == "bool": // strconv.ParseBool's error is a NumError too
+		cause = errors.New("want true or false")
+	case typ == "duration": // time.ParseDuration's: `time: missing unit in duration "1"`
+		cause = errors.New("want a duration with its unit, such as 3s, 500ms or 1m")
+	case errors.As(cause, &ne):
 		cause = errors.New("want a number")
-		if iv.GetFlag().Value.Type() != "float64" {
+		if typ != "float64" {
 			cause = errors.New("want a whole number")
 		}
 		if errors.Is(ne.Err, strconv.ErrRange) {

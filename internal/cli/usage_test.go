@@ -183,6 +183,75 @@ func TestDashedFileHint(t *testing.T) {
 	}
 }
 
+// TestBadValueSaysWhatTheFlagWants: a value that does not parse is one line
+// naming the flag and what it wants, in the flag's own terms: a bool flag
+// given a word said "want a whole number" (strconv.ParseBool's error is a
+// NumError), and a duration without its unit printed Go's own words
+// (`time: missing unit in duration "1"`).
+func TestBadValueSaysWhatTheFlagWants(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "--all-files=maybe", "a.jpg"}, `vitctl: --all-files "maybe": want true or false` + "\n"},
+		{[]string{"benchmark", "--time", "1"}, `vitctl: --time "1": want a duration with its unit, such as 3s, 500ms or 1m` + "\n"},
+		{[]string{"benchmark", "--warmup", "half"}, `vitctl: --warmup "half": want a duration with its unit, such as 3s, 500ms or 1m` + "\n"},
+		{[]string{"classify", "-k", "x", "a.jpg"}, `vitctl: --top-k "x": want a whole number` + "\n"},
+		{[]string{"finetune", "--lr", "x", "d", "--out", "o.gguf"}, `vitctl: --lr "x": want a number` + "\n"},
+		{[]string{"classify", "-k", "99999999999999999999", "a.jpg"}, `vitctl: --top-k "99999999999999999999": out of range` + "\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestUnknownOutSaysRedirect: --out given to a command that prints its
+// results on stdout and writes no file of them (eval, models) says to
+// redirect stdout, where it said "did you mean --output?", the format,
+// which then refused the file name.
+func TestUnknownOutSaysRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "-m", "fashion-vit", "data", "--out", "e.json"}, "vitctl: unknown flag: --out: eval writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see vitctl eval --help)\n"},
+		{[]string{"models", "--out=m.json"}, "vitctl: unknown flag: --out: models writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see vitctl models --help)\n"},
+		{[]string{"eval", "data", "--outt", "e.json"}, "vitctl: unknown flag: --outt; did you mean --output? (see vitctl eval --help)\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestBadOutputHint: a bad -o value that is a file's name is told where
+// the command writes its results: to --out FILE in classify, benchmark and
+// embed (which said to redirect stdout, or, in embed, nothing of the .npy),
+// to stdout in eval; another command's format (embed -o json, eval -o csv)
+// is only refused, where it was told to redirect stdout to keep the results.
+func TestBadOutputHint(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-o", "labels.json", "a.jpg"}, `vitctl: --output "labels.json": want text, json, jsonl or csv (-o is the format of the results; --out FILE writes them to a file)`},
+		{[]string{"benchmark", "-o", "rows.csv"}, `vitctl: --output "rows.csv": want text, json, jsonl or csv (-o is the format of the rows; --out FILE writes them to a file)`},
+		{[]string{"embed", "-o", "v.npy", "a.jpg"}, `vitctl: --output "v.npy": want jsonl or csv (-o is the format of the records on stdout; --out FILE.npy writes the vectors to a file)`},
+		{[]string{"eval", "-o", "e.json", "data"}, `vitctl: --output "e.json": want text or json (-o is the format of the results on stdout; redirect them (> FILE) to keep them)`},
+		{[]string{"embed", "-o", "json", "a.jpg"}, `vitctl: --output "json": want jsonl or csv`},
+		{[]string{"eval", "-o", "CSV", "data"}, `vitctl: --output "CSV": want text or json`},
+		{[]string{"inspect-attention", "-o", "attn", "a.jpg"}, `vitctl: --output "attn": want text, json, jsonl or csv (-o is the format of the predictions; the pictures go to --out DIR)`},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want+"\n" {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestArgErrorsNameTheCommandPath: the argument checks name a nested
 // command with its parent, and point at its help by its full path.
 func TestArgErrorsNameTheCommandPath(t *testing.T) {

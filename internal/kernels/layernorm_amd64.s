@@ -15,6 +15,7 @@ TEXT ·layerNormAVX512(SB), NOSPLIT, $0-44
 	MOVQ gamma+16(FP), R8
 	MOVQ beta+24(FP), R9
 	MOVQ n+32(FP), CX
+
 	MOVQ $0xffff, R12
 	VPXORD Z20, Z20, Z20
 	XORQ AX, AX
@@ -22,7 +23,6 @@ sum:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE sumdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -33,7 +33,6 @@ sum:
 	ADDQ $16, AX
 	JMP sum
 sumdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -45,7 +44,6 @@ sumdone:
 	VADDSS X2, X1, X1
 	CVTSQ2SS CX, X3
 	VDIVSS X3, X1, X1
-
 	VBROADCASTSS X1, Z21 // mean
 	VPXORD Z20, Z20, Z20
 	XORQ AX, AX
@@ -53,7 +51,6 @@ dev:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE devdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -66,7 +63,6 @@ dev:
 	ADDQ $16, AX
 	JMP dev
 devdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -76,30 +72,28 @@ devdone:
 	VADDPS X2, X1, X1
 	VMOVSHDUP X1, X2
 	VADDSS X2, X1, X1
+	MOVL $0x3f800000, R11
+	MOVQ R11, X8
 	VDIVSS X3, X1, X1
 	VADDSS eps+40(FP), X1, X1
 	VSQRTSS X1, X1, X1
-	MOVL $0x3f800000, R11
-	MOVQ R11, X2
-	VDIVSS X1, X2, X1
-
+	VDIVSS X1, X8, X1
 	VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
 	XORQ AX, AX
 norm:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE normdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
 	BZHIQ DX, R12, R11
 	KMOVW R11, K1
 
+	VMOVUPS.Z (R9)(AX*4), K1, Z5
 	VMOVUPS.Z (SI)(AX*4), K1, Z4
 	VSUBPS Z21, Z4, Z4
 	VMULPS Z22, Z4, Z4
-	VMOVUPS.Z (R9)(AX*4), K1, Z5
 	VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
 	VMOVUPS Z4, K1, (DI)(AX*4)
 	ADDQ $16, AX
@@ -118,6 +112,7 @@ TEXT ·layerNormStatsAVX512(SB), NOSPLIT, $0-64
 	MOVQ gamma+16(FP), R8
 	MOVQ beta+24(FP), R9
 	MOVQ n+32(FP), CX
+
 	MOVQ $0xffff, R12
 	VPXORD Z20, Z20, Z20
 	XORQ AX, AX
@@ -125,7 +120,6 @@ sum:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE sumdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -136,7 +130,6 @@ sum:
 	ADDQ $16, AX
 	JMP sum
 sumdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -148,7 +141,6 @@ sumdone:
 	VADDSS X2, X1, X1
 	CVTSQ2SS CX, X3
 	VDIVSS X3, X1, X1
-
 	MOVQ mean+48(FP), R10
 	VMOVSS X1, (R10)
 	VBROADCASTSS X1, Z21 // mean
@@ -158,7 +150,6 @@ dev:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE devdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -171,7 +162,6 @@ dev:
 	ADDQ $16, AX
 	JMP dev
 devdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -181,13 +171,12 @@ devdone:
 	VADDPS X2, X1, X1
 	VMOVSHDUP X1, X2
 	VADDSS X2, X1, X1
+	MOVL $0x3f800000, R11
+	MOVQ R11, X8
 	VDIVSS X3, X1, X1
 	VADDSS eps+40(FP), X1, X1
 	VSQRTSS X1, X1, X1
-	MOVL $0x3f800000, R11
-	MOVQ R11, X2
-	VDIVSS X1, X2, X1
-
+	VDIVSS X1, X8, X1
 	MOVQ rstd+56(FP), R10
 	VMOVSS X1, (R10)
 	VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
@@ -196,17 +185,16 @@ norm:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE normdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
 	BZHIQ DX, R12, R11
 	KMOVW R11, K1
 
+	VMOVUPS.Z (R9)(AX*4), K1, Z5
 	VMOVUPS.Z (SI)(AX*4), K1, Z4
 	VSUBPS Z21, Z4, Z4
 	VMULPS Z22, Z4, Z4
-	VMOVUPS.Z (R9)(AX*4), K1, Z5
 	VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
 	VMOVUPS Z4, K1, (DI)(AX*4)
 	ADDQ $16, AX
@@ -219,17 +207,18 @@ normdone:
 // func layerNorm2AVX512(dst, x, gamma, beta *float32, n, ld int, eps float32)
 //
 // layerNormAVX512 on the rows x and x+ld into dst and dst+ld, the two
-// rows' loops interleaved: row 0 in Z20–Z22 (sum, mean, 1/sqrt(var +
-// eps)), row 1 in Z23–Z25.
+// rows' loops interleaved.
 TEXT ·layerNorm2AVX512(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ gamma+16(FP), R8
 	MOVQ beta+24(FP), R9
 	MOVQ n+32(FP), CX
+
 	MOVQ ld+40(FP), BX
 	LEAQ (SI)(BX*4), R13
 	LEAQ (DI)(BX*4), R14
+
 	MOVQ $0xffff, R12
 	VPXORD Z20, Z20, Z20
 	VPXORD Z23, Z23, Z23
@@ -238,7 +227,6 @@ sum:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE sumdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -250,7 +238,6 @@ sum:
 	ADDQ $16, AX
 	JMP sum
 sumdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -271,9 +258,9 @@ sumdone:
 	VADDSS X7, X6, X6
 	CVTSQ2SS CX, X3
 	VDIVSS X3, X1, X1
+	VBROADCASTSS X1, Z21 // mean
 	VDIVSS X3, X6, X6
-	VBROADCASTSS X1, Z21 // row 0's mean
-	VBROADCASTSS X6, Z24 // row 1's
+	VBROADCASTSS X6, Z24 // mean
 	VPXORD Z20, Z20, Z20
 	VPXORD Z23, Z23, Z23
 	XORQ AX, AX
@@ -281,7 +268,6 @@ dev:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE devdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
@@ -289,15 +275,14 @@ dev:
 	KMOVW R11, K1
 
 	VMOVUPS.Z (SI)(AX*4), K1, Z4
-	VMOVUPS.Z (R13)(AX*4), K1, Z5
 	VSUBPS Z21, Z4, K1, Z4
-	VSUBPS Z24, Z5, K1, Z5
 	VFMADD231PS Z4, Z4, Z20
-	VFMADD231PS Z5, Z5, Z23
+	VMOVUPS.Z (R13)(AX*4), K1, Z6
+	VSUBPS Z24, Z6, K1, Z6
+	VFMADD231PS Z6, Z6, Z23
 	ADDQ $16, AX
 	JMP dev
 devdone:
-
 	VMOVAPS Z20, Z1
 	VEXTRACTF32X8 $1, Z1, Y2
 	VADDPS Y2, Y1, Y1
@@ -316,40 +301,39 @@ devdone:
 	VADDPS X7, X6, X6
 	VMOVSHDUP X6, X7
 	VADDSS X7, X6, X6
-	VDIVSS X3, X1, X1
-	VDIVSS X3, X6, X6
-	VADDSS eps+48(FP), X1, X1
-	VADDSS eps+48(FP), X6, X6
-	VSQRTSS X1, X1, X1
-	VSQRTSS X6, X6, X6
 	MOVL $0x3f800000, R11
-	MOVQ R11, X2
-	VDIVSS X1, X2, X1
-	VDIVSS X6, X2, X6
-	VBROADCASTSS X1, Z22 // row 0's 1/sqrt(var + eps)
-	VBROADCASTSS X6, Z25 // row 1's
+	MOVQ R11, X8
+	VDIVSS X3, X1, X1
+	VADDSS eps+48(FP), X1, X1
+	VSQRTSS X1, X1, X1
+	VDIVSS X1, X8, X1
+	VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
+	VDIVSS X3, X6, X6
+	VADDSS eps+48(FP), X6, X6
+	VSQRTSS X6, X6, X6
+	VDIVSS X6, X8, X6
+	VBROADCASTSS X6, Z25 // 1/sqrt(var + eps)
 	XORQ AX, AX
 norm:
 	MOVQ CX, DX
 	SUBQ AX, DX
 	JLE normdone
-
 	CMPQ DX, $16
 	JLE  2(PC)
 	MOVQ $16, DX
 	BZHIQ DX, R12, R11
 	KMOVW R11, K1
 
-	VMOVUPS.Z (SI)(AX*4), K1, Z4
-	VMOVUPS.Z (R13)(AX*4), K1, Z6
-	VSUBPS Z21, Z4, Z4
-	VSUBPS Z24, Z6, Z6
-	VMULPS Z22, Z4, Z4
-	VMULPS Z25, Z6, Z6
 	VMOVUPS.Z (R9)(AX*4), K1, Z5
+	VMOVUPS.Z (SI)(AX*4), K1, Z4
+	VSUBPS Z21, Z4, Z4
+	VMULPS Z22, Z4, Z4
 	VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
-	VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z6
 	VMOVUPS Z4, K1, (DI)(AX*4)
+	VMOVUPS.Z (R13)(AX*4), K1, Z6
+	VSUBPS Z24, Z6, Z6
+	VMULPS Z25, Z6, Z6
+	VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z6
 	VMOVUPS Z6, K1, (R14)(AX*4)
 	ADDQ $16, AX
 	JMP norm

@@ -409,212 +409,131 @@ func sumRows512(a *asm) {
 }
 
 func layerNormFile(a *asm) {
-	layerNorm512(a, false)
-	layerNorm512(a, true)
-	layerNormTwo512(a)
+	layerNorm512(a, 1, false)
+	layerNorm512(a, 1, true)
+	layerNorm512(a, 2, false)
 	layerNorm2(a, 1, false)
 	layerNorm2(a, 1, true)
 	layerNorm2(a, 2, false)
 }
 
-// layerNormTwo512 prints layerNorm2AVX512: layerNormAVX512 on two rows at
-// once, each row's instructions those of one call, so its bits are too.
-// The rows' chains of sums are interleaved, one row's adds issuing while
-// the other's wait: a row of 192 floats is mostly the latency of those
-// chains (12 dependent adds a pass, then the horizontal sum and a divide).
-func layerNormTwo512(a *asm) {
-	a.text("layerNorm2AVX512", "(dst, x, gamma, beta *float32, n, ld int, eps float32)", 52, `
-		layerNormAVX512 on the rows x and x+ld into dst and dst+ld, the two
-		rows' loops interleaved: row 0 in Z20–Z22 (sum, mean, 1/sqrt(var +
-		eps)), row 1 in Z23–Z25.`)
-	a.raw(`
-		MOVQ dst+0(FP), DI
-		MOVQ x+8(FP), SI
-		MOVQ gamma+16(FP), R8
-		MOVQ beta+24(FP), R9
-		MOVQ n+32(FP), CX
-		MOVQ ld+40(FP), BX
-		LEAQ (SI)(BX*4), R13
-		LEAQ (DI)(BX*4), R14
-		MOVQ $0xffff, R12
-		VPXORD Z20, Z20, Z20
-		VPXORD Z23, Z23, Z23
-		XORQ AX, AX
-	sum:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE sumdone
-	`)
-	mask16(a)
-	a.raw(`
-		VADDPS (SI)(AX*4), Z20, K1, Z20
-		VADDPS (R13)(AX*4), Z23, K1, Z23
-		ADDQ $16, AX
-		JMP sum
-	sumdone:
-	`)
-	hsum512In(a, "Z20", 1, 2, "VADDPS", "VADDSS")
-	hsum512In(a, "Z23", 6, 7, "VADDPS", "VADDSS")
-	a.raw(`
-		CVTSQ2SS CX, X3
-		VDIVSS X3, X1, X1
-		VDIVSS X3, X6, X6
-		VBROADCASTSS X1, Z21 // row 0's mean
-		VBROADCASTSS X6, Z24 // row 1's
-		VPXORD Z20, Z20, Z20
-		VPXORD Z23, Z23, Z23
-		XORQ AX, AX
-	dev:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE devdone
-	`)
-	mask16(a)
-	a.raw(`
-		VMOVUPS.Z (SI)(AX*4), K1, Z4
-		VMOVUPS.Z (R13)(AX*4), K1, Z5
-		VSUBPS Z21, Z4, K1, Z4
-		VSUBPS Z24, Z5, K1, Z5
-		VFMADD231PS Z4, Z4, Z20
-		VFMADD231PS Z5, Z5, Z23
-		ADDQ $16, AX
-		JMP dev
-	devdone:
-	`)
-	hsum512In(a, "Z20", 1, 2, "VADDPS", "VADDSS")
-	hsum512In(a, "Z23", 6, 7, "VADDPS", "VADDSS")
-	a.raw(`
-		VDIVSS X3, X1, X1
-		VDIVSS X3, X6, X6
-		VADDSS eps+48(FP), X1, X1
-		VADDSS eps+48(FP), X6, X6
-		VSQRTSS X1, X1, X1
-		VSQRTSS X6, X6, X6
-		MOVL $0x3f800000, R11
-		MOVQ R11, X2
-		VDIVSS X1, X2, X1
-		VDIVSS X6, X2, X6
-		VBROADCASTSS X1, Z22 // row 0's 1/sqrt(var + eps)
-		VBROADCASTSS X6, Z25 // row 1's
-		XORQ AX, AX
-	norm:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE normdone
-	`)
-	mask16(a)
-	a.raw(`
-		VMOVUPS.Z (SI)(AX*4), K1, Z4
-		VMOVUPS.Z (R13)(AX*4), K1, Z6
-		VSUBPS Z21, Z4, Z4
-		VSUBPS Z24, Z6, Z6
-		VMULPS Z22, Z4, Z4
-		VMULPS Z25, Z6, Z6
-		VMOVUPS.Z (R9)(AX*4), K1, Z5
-		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
-		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z6
-		VMOVUPS Z4, K1, (DI)(AX*4)
-		VMOVUPS Z6, K1, (R14)(AX*4)
-		ADDQ $16, AX
-		JMP norm
-	normdone:
-		VZEROUPPER
-		RET
-	`)
+// lnRow512 is one row's registers in layerNorm512's code: its x and dst
+// pointers, its sum, mean and 1/sqrt(var + eps) vectors, a scratch
+// vector, and the X registers its horizontal sums end in and use. X3
+// holds n, X8 1, Z5 beta; K1 masks the last lanes (R12 = 0xffff).
+type lnRow512 struct {
+	x, dst             string
+	sum, mean, rstd, t int
+	d, s               int
 }
 
-// layerNorm512 prints layerNormAVX512, or with stats layerNormStatsAVX512,
-// which also stores the mean and 1/sqrt(var + eps) it used.
-func layerNorm512(a *asm, stats bool) {
-	if stats {
+var lnRows512 = []lnRow512{
+	{"SI", "DI", 20, 21, 22, 4, 1, 2},
+	{"R13", "R14", 23, 24, 25, 6, 6, 7},
+}
+
+// layerNorm512 prints layerNormAVX512 (rows 1), layerNormStatsAVX512
+// (rows 1, stats: also stores the mean and 1/sqrt(var + eps) it used) or
+// layerNorm2AVX512 (rows 2): layerNormRow with each sum taken in 16
+// lanes. Two rows' loops are interleaved, each row's instructions those
+// of one call, so its bits are too: a row of 192 floats is mostly the
+// latency of its chains (12 dependent adds a pass, then the horizontal
+// sum and a divide), which the other row's adds fill.
+func layerNorm512(a *asm, rows int, stats bool) {
+	rs := lnRows512[:rows]
+	switch {
+	case rows == 2:
+		a.text("layerNorm2AVX512", "(dst, x, gamma, beta *float32, n, ld int, eps float32)", 52, `
+			layerNormAVX512 on the rows x and x+ld into dst and dst+ld, the two
+			rows' loops interleaved.`)
+	case stats:
 		a.text("layerNormStatsAVX512", "(dst, x, gamma, beta *float32, n int, eps float32, mean, rstd *float32)", 64,
 			"layerNormAVX512 that also stores the mean and 1/sqrt(var + eps) it used.")
-	} else {
+	default:
 		a.text("layerNormAVX512", "(dst, x, gamma, beta *float32, n int, eps float32)", 44, `
-		layerNormRow in AVX-512F: the mean, then the mean of squared deviations,
-		each summed in 16 lanes; then dst = (x − mean)·inv·gamma + beta. K1 is
-		the first min(n − AX, 16) lanes (R12 = 0xffff).`)
+			layerNormRow in AVX-512F: the mean, then the mean of squared deviations,
+			each summed in 16 lanes; then dst = (x − mean)·inv·gamma + beta. K1 is
+			the first min(n − AX, 16) lanes (R12 = 0xffff).`)
 	}
+	eps := "eps+40(FP)"
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ x+8(FP), SI
 		MOVQ gamma+16(FP), R8
 		MOVQ beta+24(FP), R9
 		MOVQ n+32(FP), CX
-		MOVQ $0xffff, R12
-		VPXORD Z20, Z20, Z20
-		XORQ AX, AX
-	sum:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE sumdone
 	`)
-	mask16(a)
-	a.raw(`
-		VADDPS (SI)(AX*4), Z20, K1, Z20
-		ADDQ $16, AX
-		JMP sum
-	sumdone:
-	`)
-	hsum512(a, "Z20", "VADDPS", "VADDSS")
-	a.raw(`
-		CVTSQ2SS CX, X3
-		VDIVSS X3, X1, X1
-	`)
-	if stats {
-		a.ins("MOVQ mean+48(FP), R10")
-		a.ins("VMOVSS X1, (R10)")
+	if rows == 2 {
+		eps = "eps+48(FP)"
+		a.raw(`
+			MOVQ ld+40(FP), BX
+			LEAQ (SI)(BX*4), R13
+			LEAQ (DI)(BX*4), R14
+		`)
 	}
-	a.raw(`
-		VBROADCASTSS X1, Z21 // mean
-		VPXORD Z20, Z20, Z20
-		XORQ AX, AX
-	dev:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE devdone
-	`)
-	mask16(a)
-	a.raw(`
-		VMOVUPS.Z (SI)(AX*4), K1, Z4
-		VSUBPS Z21, Z4, K1, Z4
-		VFMADD231PS Z4, Z4, Z20
-		ADDQ $16, AX
-		JMP dev
-	devdone:
-	`)
-	hsum512(a, "Z20", "VADDPS", "VADDSS")
-	a.raw(`
-		VDIVSS X3, X1, X1
-		VADDSS eps+40(FP), X1, X1
-		VSQRTSS X1, X1, X1
-		MOVL $0x3f800000, R11
-		MOVQ R11, X2
-		VDIVSS X1, X2, X1
-	`)
-	if stats {
-		a.ins("MOVQ rstd+56(FP), R10")
-		a.ins("VMOVSS X1, (R10)")
+	a.ins("MOVQ $0xffff, R12")
+	loop := func(label string, body func(r lnRow512)) {
+		a.ins("XORQ AX, AX")
+		a.label(label)
+		a.ins("MOVQ CX, DX")
+		a.ins("SUBQ AX, DX")
+		a.ins("JLE %sdone", label)
+		mask16(a)
+		for _, r := range rs {
+			body(r)
+		}
+		a.ins("ADDQ $16, AX")
+		a.ins("JMP %s", label)
+		a.label(label + "done")
 	}
+	pass := func(label string, body func(r lnRow512)) {
+		for _, r := range rs {
+			a.ins("VPXORD Z%d, Z%d, Z%d", r.sum, r.sum, r.sum)
+		}
+		loop(label, body)
+		for _, r := range rs {
+			hsum512In(a, fmt.Sprintf("Z%d", r.sum), r.d, r.s, "VADDPS", "VADDSS")
+		}
+	}
+	pass("sum", func(r lnRow512) { a.ins("VADDPS (%s)(AX*4), Z%d, K1, Z%d", r.x, r.sum, r.sum) })
+	a.ins("CVTSQ2SS CX, X3")
+	for _, r := range rs {
+		a.ins("VDIVSS X3, X%d, X%d", r.d, r.d)
+		if stats {
+			a.ins("MOVQ mean+48(FP), R10")
+			a.ins("VMOVSS X%d, (R10)", r.d)
+		}
+		a.ins("VBROADCASTSS X%d, Z%d // mean", r.d, r.mean)
+	}
+	pass("dev", func(r lnRow512) {
+		a.ins("VMOVUPS.Z (%s)(AX*4), K1, Z%d", r.x, r.t)
+		a.ins("VSUBPS Z%d, Z%d, K1, Z%d", r.mean, r.t, r.t)
+		a.ins("VFMADD231PS Z%d, Z%d, Z%d", r.t, r.t, r.sum)
+	})
+	a.ins("MOVL $0x3f800000, R11")
+	a.ins("MOVQ R11, X8")
+	for _, r := range rs {
+		a.ins("VDIVSS X3, X%d, X%d", r.d, r.d)
+		a.ins("VADDSS %s, X%d, X%d", eps, r.d, r.d)
+		a.ins("VSQRTSS X%d, X%d, X%d", r.d, r.d, r.d)
+		a.ins("VDIVSS X%d, X8, X%d", r.d, r.d)
+		if stats {
+			a.ins("MOVQ rstd+56(FP), R10")
+			a.ins("VMOVSS X%d, (R10)", r.d)
+		}
+		a.ins("VBROADCASTSS X%d, Z%d // 1/sqrt(var + eps)", r.d, r.rstd)
+	}
+	loop("norm", func(r lnRow512) {
+		if r.x == "SI" {
+			a.ins("VMOVUPS.Z (R9)(AX*4), K1, Z5")
+		}
+		a.ins("VMOVUPS.Z (%s)(AX*4), K1, Z%d", r.x, r.t)
+		a.ins("VSUBPS Z%d, Z%d, Z%d", r.mean, r.t, r.t)
+		a.ins("VMULPS Z%d, Z%d, Z%d", r.rstd, r.t, r.t)
+		a.ins("VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z%d", r.t)
+		a.ins("VMOVUPS Z%d, K1, (%s)(AX*4)", r.t, r.dst)
+	})
 	a.raw(`
-		VBROADCASTSS X1, Z22 // 1/sqrt(var + eps)
-		XORQ AX, AX
-	norm:
-		MOVQ CX, DX
-		SUBQ AX, DX
-		JLE normdone
-	`)
-	mask16(a)
-	a.raw(`
-		VMOVUPS.Z (SI)(AX*4), K1, Z4
-		VSUBPS Z21, Z4, Z4
-		VMULPS Z22, Z4, Z4
-		VMOVUPS.Z (R9)(AX*4), K1, Z5
-		VFMADD132PS.Z (R8)(AX*4), Z5, K1, Z4
-		VMOVUPS Z4, K1, (DI)(AX*4)
-		ADDQ $16, AX
-		JMP norm
-	normdone:
 		VZEROUPPER
 		RET
 	`)

@@ -127,3 +127,43 @@ func peakFraction(b *testing.B, m, n, k int) {
 	slices.Sort(ratios)
 	b.ReportMetric(100*ratios[len(ratios)/2], "%peak")
 }
+
+// TestNoGoTilesWithAVX2: on every x86 CPU with AVX2 and FMA, whatever else
+// it has, each precision runs on assembly, never on the Go tiles (int8 on
+// CPUs without AVX512_VNNI ran there at a twentieth of fp32's speed). The
+// CPUs are simulated by which registry entries they could run.
+func TestNoGoTilesWithAVX2(t *testing.T) {
+	// needs names each entry's feature; a new entry must be added here.
+	needs := map[string]string{
+		"amx": "amx", "avx512bf16": "avx512bf16", "avx512vnni": "avx512vnni",
+		"avx512": "avx512", "avx2": "avx2", "generic": "",
+	}
+	cpus := []struct {
+		name string
+		has  []string
+	}{
+		{"AVX2 only (Intel before Skylake-SP and its client CPUs, AMD before Zen 4)", []string{"avx2"}},
+		{"AVX-512 without BF16 and VNNI (Skylake-SP)", []string{"avx2", "avx512"}},
+		{"AVX-512 with VNNI (Cascade Lake, Ice Lake)", []string{"avx2", "avx512", "avx512vnni"}},
+		{"AVX-512 with BF16 and VNNI (Zen 4, Zen 5, Cooper Lake)", []string{"avx2", "avx512", "avx512vnni", "avx512bf16"}},
+		{"AMX (Sapphire Rapids and later)", []string{"avx2", "avx512", "avx512vnni", "avx512bf16", "amx"}},
+	}
+	for _, c := range cpus {
+		for _, p := range []Precision{FP32, BF16, INT8} {
+			var got *impl
+			for _, im := range registry {
+				need, known := needs[im.name]
+				if !known {
+					t.Fatalf("registry entry %q: say which feature it needs in this test", im.name)
+				}
+				if (need == "" || slices.Contains(c.has, need)) && im.has(p) {
+					got = im
+					break
+				}
+			}
+			if got == nil || got == generic {
+				t.Errorf("%s: %v runs on the Go tiles", c.name, p)
+			}
+		}
+	}
+}

@@ -15,7 +15,7 @@ func readFeatures() cpuFeatures {
 	var f cpuFeatures
 	x := &cpu.X86
 	f.avx2 = x.HasAVX2 && x.HasFMA
-	f.avx512 = x.HasAVX512F && x.HasAVX512DQ && x.HasBMI2 && f.avx2
+	f.avx512 = x.HasAVX512F && x.HasAVX512DQ && x.HasAVX512BW && x.HasBMI2 && f.avx2
 	f.avx512BF16 = x.HasAVX512F && x.HasAVX512BF16
 	f.avx512VNNI = x.HasAVX512F && x.HasAVX512VNNI
 	f.slowBF16 = vendor() == "GenuineIntel"

@@ -11,6 +11,7 @@ var (
 	bf16AVX512, bf16ViaAVX512 *bf16Kernels
 	bf16ViaAVX2               *bf16Kernels
 	int8AVX512, int8AVX2      *int8Kernels
+	int8AVX512BW              *int8Kernels
 	bf16AMX                   *bf16Kernels
 	int8AMX                   *int8Kernels
 )

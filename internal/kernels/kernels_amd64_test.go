@@ -26,7 +26,7 @@ func TestImplsAvailable(t *testing.T) {
 	}{
 		{"avx512bf16", x.HasAVX512F && x.HasAVX512BF16},
 		{"avx512vnni", x.HasAVX512F && x.HasAVX512VNNI},
-		{"avx512", x.HasAVX512F && x.HasAVX512DQ && x.HasBMI2 && x.HasAVX2 && x.HasFMA},
+		{"avx512", x.HasAVX512F && x.HasAVX512DQ && x.HasAVX512BW && x.HasBMI2 && x.HasAVX2 && x.HasFMA},
 		{"avx2", x.HasAVX2 && x.HasFMA},
 	}
 	for _, w := range want {

@@ -142,7 +142,7 @@ var registry = []*impl{
 	{name: "amx", ok: features.amx, mr: mr6, nr: nr, bf16: bf16AMX, int8: int8AMX},
 	{name: "avx512bf16", ok: features.avx512BF16, slow: features.slowBF16, mr: mr6, nr: nr, bf16: bf16AVX512},
 	{name: "avx512vnni", ok: features.avx512VNNI, mr: mr6, nr: nr, int8: int8AVX512},
-	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512},
+	{name: "avx512", ok: features.avx512, mr: mr6, nr: nr, fp32: fp32AVX512, bf16: bf16ViaAVX512, int8: int8AVX512BW},
 	{name: "avx2", ok: features.avx2, mr: mr6, nr: nr, fp32: fp32AVX2, bf16: bf16ViaAVX2, int8: int8AVX2},
 	generic,
 }
@@ -151,7 +151,7 @@ var registry = []*impl{
 // read once at start (cpu_amd64.go).
 type cpuFeatures struct {
 	avx2       bool // AVX2 and FMA
-	avx512     bool // AVX-512F, DQ (VEXTRACTF32X8), BMI2 (BZHI for tail masks), and avx2 for narrow panels
+	avx512     bool // AVX-512F, DQ (VEXTRACTF32X8), BW (int8 on VPMADDWD), BMI2 (BZHI for tail masks), and avx2 for narrow panels
 	avx512BF16 bool // AVX512_BF16 (VDPBF16PS)
 	avx512VNNI bool // AVX512_VNNI (VPDPBUSD)
 	// amx: AMX tiles with BF16 and INT8 (TDPBF16PS, TDPBUSD), the OS

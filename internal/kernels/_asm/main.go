@@ -21,7 +21,7 @@ var files = map[string]func(*asm){
 	"tile_amd64.s":      tileFile,
 	"bf16_amd64.s":      bf16File,
 	"int8_amd64.s":      int8File,
-	"int8avx2_amd64.s":  int8AVX2File,
+	"int8madd_amd64.s":  int8MaddFile,
 	"act_amd64.s":       actFile,
 	"act2_amd64.s":      act2File,
 	"layernorm_amd64.s": layerNormFile,

@@ -1,14 +1,88 @@
 package main
 
-// int8AVX2File prints the int8 kernels for CPUs with AVX2 but not
-// AVX512_VNNI: the 6×8 tile on VPMADDWD (bytes widened to 16 bits, so the
-// int32 sums are exact, as VPDPBUSD's), the dequantisation and the
-// quantisation of a row.
-func int8AVX2File(a *asm) {
+// int8MaddFile prints the int8 kernels for CPUs without AVX512_VNNI: the
+// tiles on VPMADDWD (bytes widened to 16 bits, so the int32 sums are
+// exact, as VPDPBUSD's), 6×8 in AVX2 and 6×16 in AVX-512BW, and AVX2's
+// dequantisation and quantisation of a row (AVX-512 has VNNI's).
+func int8MaddFile(a *asm) {
 	tileI8AVX2(a)
+	tileI8AVX512BW(a)
 	dequantI8AVX2(a)
 	quantI8AVX2(a)
 }
+
+// tileI8AVX512BW prints tileI8x16AVX512: columns j0…j0+15 of
+// tileI8Generic, tileI8AVX2's steps on 512-bit vectors (Z12: columns 0–7,
+// Z13: 8–15, each row's quad as 8 widened copies in Z14). A column's two
+// partial sums lie in one quadword: VPSRLQ and VPADDD add them in its low
+// half, which VPMOVQD keeps.
+func tileI8AVX512BW(a *asm) {
+	a.text("tileI8x16AVX512", "(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)", 49, `
+		Columns j0…j0+15 of tileI8Generic (b and c at column j0) in
+		AVX-512BW, as tileI8x8AVX2 does 8.`)
+	a.raw(`
+		MOVQ kc4+0(FP), CX
+		MOVQ a+8(FP), SI
+		MOVQ lda+16(FP), R8
+		SHLQ $2, R8
+		MOVQ b+24(FP), DX
+		MOVQ c+32(FP), DI
+		MOVQ ldc+40(FP), R9
+		SHLQ $2, R9
+		LEAQ (SI)(R8*2), R11
+		ADDQ R8, R11
+	`)
+	for r := range 12 {
+		a.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	a.raw(`
+	loop:
+		TESTQ CX, CX
+		JEQ sums
+		VPMOVSXBW (DX), Z12
+		VPMOVSXBW 32(DX), Z13
+	`)
+	for r, m := range tileI8Rows {
+		a.ins("VPBROADCASTD %s, Y14", m)
+		a.ins("VPMOVZXBW Y14, Z14")
+		a.ins("VPMADDWD Z12, Z14, Z15")
+		a.ins("VPADDD Z15, Z%d, Z%d", 2*r, 2*r)
+		a.ins("VPMADDWD Z13, Z14, Z15")
+		a.ins("VPADDD Z15, Z%d, Z%d", 2*r+1, 2*r+1)
+	}
+	a.raw(`
+		ADDQ $4, SI
+		ADDQ $4, R11
+		ADDQ $256, DX
+		DECQ CX
+		JMP loop
+	sums:
+		MOVBQZX acc+48(FP), AX
+	`)
+	for r := range 6 {
+		for g := range 2 {
+			z := 2*r + g
+			a.ins("VPSRLQ $32, Z%d, Z12", z)
+			a.ins("VPADDD Z12, Z%d, Z12", z)
+			a.ins("VPMOVQD Z12, Y12")
+			a.ins("TESTQ AX, AX")
+			a.ins("JEQ 2(PC)")
+			a.ins("VPADDD %d(DI), Y12, Y12", 32*g)
+			a.ins("VMOVDQU Y12, %d(DI)", 32*g)
+		}
+		if r < 5 {
+			a.ins("ADDQ R9, DI")
+		}
+	}
+	a.raw(`
+		VZEROUPPER
+		RET
+	`)
+}
+
+// tileI8Rows are the six rows of A in the int8 tiles' steps: SI and R11
+// at rows 0 and 3, R8 lda bytes.
+var tileI8Rows = []string{"(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(R11)", "(R11)(R8*1)", "(R11)(R8*2)"}
 
 // tileI8AVX2 prints tileI8x8AVX2: columns j0…j0+7 of tileI8Generic, B's
 // quad rows nr = 64 quads (256 bytes) apart. Each step widens the 8
@@ -44,8 +118,7 @@ func tileI8AVX2(a *asm) {
 		VPMOVSXBW (DX), Y12
 		VPMOVSXBW 16(DX), Y13
 	`)
-	rows := []string{"(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(R11)", "(R11)(R8*1)", "(R11)(R8*2)"}
-	for r, m := range rows {
+	for r, m := range tileI8Rows {
 		a.ins("VPBROADCASTD %s, X14", m)
 		a.ins("VPMOVZXBW X14, Y14")
 		a.ins("VPMADDWD Y12, Y14, Y15")

@@ -627,23 +627,26 @@ func TestFinetuneValidationNote(t *testing.T) {
 // starts before the seconds of its first step: the frozen features of
 // --train head, the optimizer steps otherwise (it printed nothing until
 // the first progress line, ~8 s on 100 photos). A terminal gets its bar at
-// 0 instead.
+// 0 instead. The steps' sizes are those the run makes: of 30 images at
+// --batch 8 the last step has 6 (it said "4 optimizer steps of 8 images").
 func TestFinetuneSaysWhatRuns(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	for _, tc := range []struct {
-		train string
-		note  string
+		train, batch string
+		note         string
 	}{
-		{"head", "vitctl: computing the features of 30 images with the frozen model, once\n"},
-		{"last:1", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
-		{"all", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
+		{"head", "8", "vitctl: computing the features of 30 images with the frozen model, once\n"},
+		{"last:1", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
+		{"all", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
+		{"all", "10", "vitctl: training 3 optimizer steps of 10 images (3 an epoch), a line each step\n"},
+		{"all", "32", "vitctl: training 1 optimizer step of 30 images (1 an epoch), a line each step\n"},
 	} {
 		out := filepath.Join(t.TempDir(), "ft.gguf")
 		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", tc.train,
-			"--epochs", "1", "--batch", "8", "--threads", "2")
+			"--epochs", "1", "--batch", tc.batch, "--threads", "2")
 		note, step := strings.Index(errs, tc.note), strings.Index(errs, "vitctl: step 1/")
 		if code != 0 || note < 0 || step < note || strings.Count(errs, tc.note) != 1 {
-			t.Errorf("--train %s: exit %d; want %q once, before the first step:\n%s", tc.train, code, tc.note, errs)
+			t.Errorf("--train %s --batch %s: exit %d; want %q once, before the first step:\n%s", tc.train, tc.batch, code, tc.note, errs)
 		}
 	}
 }

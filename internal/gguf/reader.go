@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"sort"
 	"sync"
@@ -229,6 +230,21 @@ func (d *decoder) value() value {
 	return value{typ: tArray, elem: et, v: arr}
 }
 
+// versionError says what to do with a file of GGUF version v: one of a
+// newer version came from a newer vitctl or another tool, which re-running
+// this vitctl's convert on it does not mend (it said "re-run vitctl
+// convert" of every version), and one whose version reads as 3 with its
+// bytes swapped is big-endian.
+func versionError(v uint32) error {
+	switch {
+	case bits.ReverseBytes32(v) == Version:
+		return errors.New("a big-endian GGUF file; vitctl reads little-endian ones: convert the checkpoint with vitctl convert")
+	case v > Version:
+		return fmt.Errorf("GGUF version %d, newer than the version %d this vitctl reads: it was written by a newer vitctl or another tool: update vitctl, or convert the checkpoint with this one (vitctl convert)", v, Version)
+	}
+	return fmt.Errorf("GGUF version %d, older than the version %d vitctl reads: convert the checkpoint again (vitctl convert)", v, Version)
+}
+
 // parse reads a whole GGUF file held in data.
 func parse(data []byte) (*File, error) {
 	d := &decoder{b: data}
@@ -236,7 +252,7 @@ func parse(data []byte) (*File, error) {
 		return nil, errors.New("not a GGUF file (bad magic); convert the checkpoint with vitctl convert")
 	}
 	if v := d.u32(); d.err == nil && v != Version {
-		return nil, fmt.Errorf("GGUF version %d, vitctl reads version %d (re-run vitctl convert)", v, Version)
+		return nil, versionError(v)
 	}
 	nt := d.count("tensor", 8+4+4+8)
 	nkv := d.count("metadata key", 8+4+1)

@@ -379,6 +379,9 @@ func (j *finetuneJob) loadCheckpoint() error {
 	if errors.Is(err, fs.ErrNotExist) { // no run to continue: say how to start one
 		return fmt.Errorf("--resume: %w (a run writes it after each epoch): run without --resume to start one", readError(err))
 	}
+	if de, ok := errors.AsType[*gguf.DamageError](err); ok { // it said "re-run vitctl convert"
+		return fmt.Errorf("--resume: %s: %s", path, de.Reword("the run cannot be continued from it: run without --resume to train from the start, which replaces it"))
+	}
 	if err != nil {
 		return fmt.Errorf("--resume: %w", readError(err))
 	}

@@ -1112,3 +1112,37 @@ func TestFinetuneOutLink(t *testing.T) {
 		t.Errorf("--resume --epochs 2: exit %d, stderr %q; want exit 2 and %q", code, errs, want)
 	}
 }
+
+// TestFinetuneResumeDamaged: --resume of an OUT.ckpt cut short, empty or
+// not a GGUF file says the run cannot be continued and to run without
+// --resume, which starts (it said "copy or download it again, or re-run
+// vitctl convert", of a file no conversion made).
+func TestFinetuneResumeDamaged(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	const fix = "the run cannot be continued from it: run without --resume to train from the start, which replaces it"
+	for _, tc := range []struct {
+		name   string
+		damage func(b []byte) []byte
+		want   string // after "vitctl: --resume: OUT.ckpt: "
+	}{
+		{"empty", func([]byte) []byte { return nil }, "empty file (" + fix + ")\n"},
+		{"not GGUF", func([]byte) []byte { return []byte("junk") }, "not a GGUF file (bad magic); " + fix + "\n"},
+		{"header cut", func(b []byte) []byte { return b[:100] }, "(truncated or corrupt file: " + fix + ")\n"},
+		{"data cut", func(b []byte) []byte { return b[:len(b)-10] }, "bytes (truncated? " + fix + ")\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "m.gguf")
+		args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--val-split", "0", "--threads", "2"}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		b, _ := os.ReadFile(out + ".ckpt")
+		os.WriteFile(out+".ckpt", tc.damage(b), 0o644)
+		code, _, errs := run(t, "", append(args, "--resume")...)
+		if prefix := "vitctl: --resume: " + out + ".ckpt: "; code != ExitFailed || !strings.HasPrefix(errs, prefix) || !strings.HasSuffix(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %q…%q", tc.name, code, errs, prefix, tc.want)
+		}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Errorf("%s: without --resume: exit %d: %s", tc.name, code, errs)
+		}
+	}
+}

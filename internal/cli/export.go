@@ -60,7 +60,7 @@ func runExport(ctx context.Context, s streams, opts *exportOptions) error {
 	if err := checkExportDir(opts.out); err != nil {
 		return err
 	}
-	src, err := findModel(ctx, s.err, opts.ref)
+	src, err := findModelArg(ctx, s.err, "", opts.ref)
 	if err != nil {
 		return err
 	}

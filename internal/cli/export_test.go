@@ -17,6 +17,9 @@ func TestExport(t *testing.T) {
 	}
 	existing := filepath.Join(tmp, "existing")
 	os.Mkdir(existing, 0o755)
+	state := filepath.Join(t.TempDir(), "flowers.gguf.ckpt") // finetune's training state
+	os.WriteFile(state, []byte("GGUF\x03\x00\x00\x00"), 0o644)
+	weights := "../../testdata/models/vit-p8-f16/model.safetensors"
 	cases := []struct {
 		name   string
 		args   []string
@@ -39,6 +42,13 @@ func TestExport(t *testing.T) {
 		{"no parent", []string{"fashion-vit", "--out", filepath.Join(tmp, "no", "dir")}, 2, "", "folder " + filepath.Join(tmp, "no") + " does not exist"},
 		{"two models", []string{"fashion-vit", "vit-tiny-in1k", "--out", filepath.Join(tmp, "x")}, 2, "", "unexpected argument"},
 		{"register tokens", []string{reg, "--out", filepath.Join(tmp, "reg")}, 1, "", "model " + reg + ": cannot be exported as a Hugging Face ViTForImageClassification"},
+		// The model is export's argument: it said "give -m flowers.gguf".
+		{"training state", []string{state, "--out", filepath.Join(tmp, "st")}, 1, "",
+			"vitctl: " + state + ": " + trainingStateText + ", not a model file: give " + strings.TrimSuffix(state, ".ckpt") + ", the model the run kept\n"},
+		{"checkpoint weights", []string{weights, "--out", filepath.Join(tmp, "w")}, 1, "",
+			"vitctl: " + weights + ": a checkpoint's weights, not a vitctl model file: give ../../testdata/models/vit-p8-f16, its folder"},
+		{"folder without checkpoint", []string{existing, "--out", filepath.Join(tmp, "e")}, 1, "",
+			"vitctl: " + existing + ": a folder, but no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json); MODEL takes a checkpoint folder"},
 		{"no such model", []string{"nosuchmodel", "--out", filepath.Join(tmp, "none")}, 1, "", "no built-in model of that name"},
 	}
 	for _, c := range cases {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,7 +60,7 @@ func runExport(ctx context.Context, s streams, opts *exportOptions) error {
 	if err := checkExportDir(opts.out); err != nil {
 		return err
 	}
-	src, err := findModel(ctx, s.err, opts.ref)
+	src, err := findModelArg(ctx, s.err, "", opts.ref)
 	if err != nil {
 		return err
 	}
@@ -80,12 +81,18 @@ func runExport(ctx context.Context, s streams, opts *exportOptions) error {
 	return nil
 }
 
-// checkExportDir refuses, as a usage error, a missing --out, one that
-// exists (export never writes into or over a folder) and one whose parent
-// folder is missing.
+// checkExportDir refuses, as a usage error, a missing --out, one named
+// as a file (model.safetensors, model.gguf, a .json or an image: a folder
+// of that name was written, holding the three files), one that exists
+// (export never writes into or over a folder) and one whose parent folder
+// is missing.
 func checkExportDir(out string) error {
 	if out == "" {
 		return usagef("export: --out DIR is required (the folder to write)")
+	}
+	if ext := strings.ToLower(filepath.Ext(out)); convert.CheckpointName(out) || ext == ".gguf" || ext == ".json" || namedAsInput(ext) {
+		return usagef("export: --out %s: a file's name, and export writes a folder (config.json, model.safetensors, preprocessor_config.json): give a folder name such as %s",
+			out, strings.TrimSuffix(strings.TrimSuffix(out, filepath.Ext(out)), ".pth")+"-hf")
 	}
 	if _, err := os.Lstat(out); err == nil {
 		return usagef("export: --out %s: already exists; export writes a new folder: remove it or give another name", out)

@@ -17,6 +17,9 @@ func TestExport(t *testing.T) {
 	}
 	existing := filepath.Join(tmp, "existing")
 	os.Mkdir(existing, 0o755)
+	state := filepath.Join(t.TempDir(), "flowers.gguf.ckpt") // finetune's training state
+	os.WriteFile(state, []byte("GGUF\x03\x00\x00\x00"), 0o644)
+	weights := "../../testdata/models/vit-p8-f16/model.safetensors"
 	cases := []struct {
 		name   string
 		args   []string
@@ -28,9 +31,24 @@ func TestExport(t *testing.T) {
 		{"timm crop noted", []string{"vit-tiny-in1k", "--out", filepath.Join(tmp, "tiny")}, 0, "1000 labels", "vitctl: note: preprocessor_config.json: vitctl resizes the shorter side to 248"},
 		{"no --out", []string{"fashion-vit"}, 2, "", "export: --out DIR is required"},
 		{"existing --out", []string{"fashion-vit", "--out", existing}, 2, "", "--out " + existing + ": already exists"},
+		// A folder was written under each of these names.
+		{"--out *.safetensors", []string{"fashion-vit", "--out", filepath.Join(tmp, "fashion.safetensors")}, 2, "",
+			"vitctl: export: --out " + filepath.Join(tmp, "fashion.safetensors") + ": a file's name, and export writes a folder (config.json, model.safetensors, preprocessor_config.json): give a folder name such as " + filepath.Join(tmp, "fashion-hf") + "\n"},
+		{"--out *.gguf", []string{"fashion-vit", "--out", filepath.Join(tmp, "f.GGUF")}, 2, "", "such as " + filepath.Join(tmp, "f-hf") + "\n"},
+		{"--out *.pth.tar", []string{"fashion-vit", "--out", filepath.Join(tmp, "f.pth.tar")}, 2, "", "such as " + filepath.Join(tmp, "f-hf") + "\n"},
+		{"--out *.bin", []string{"fashion-vit", "--out", filepath.Join(tmp, "pytorch_model.bin")}, 2, "", "a file's name"},
+		{"--out *.json", []string{"fashion-vit", "--out", filepath.Join(tmp, "config.json")}, 2, "", "a file's name"},
+		{"--out *.jpg", []string{"fashion-vit", "--out", filepath.Join(tmp, "cat.jpg")}, 2, "", "a file's name"},
 		{"no parent", []string{"fashion-vit", "--out", filepath.Join(tmp, "no", "dir")}, 2, "", "folder " + filepath.Join(tmp, "no") + " does not exist"},
 		{"two models", []string{"fashion-vit", "vit-tiny-in1k", "--out", filepath.Join(tmp, "x")}, 2, "", "unexpected argument"},
 		{"register tokens", []string{reg, "--out", filepath.Join(tmp, "reg")}, 1, "", "model " + reg + ": cannot be exported as a Hugging Face ViTForImageClassification"},
+		// The model is export's argument: it said "give -m flowers.gguf".
+		{"training state", []string{state, "--out", filepath.Join(tmp, "st")}, 1, "",
+			"vitctl: " + state + ": " + trainingStateText + ", not a model file: give " + strings.TrimSuffix(state, ".ckpt") + ", the model the run kept\n"},
+		{"checkpoint weights", []string{weights, "--out", filepath.Join(tmp, "w")}, 1, "",
+			"vitctl: " + weights + ": a checkpoint's weights, not a vitctl model file: give ../../testdata/models/vit-p8-f16, its folder"},
+		{"folder without checkpoint", []string{existing, "--out", filepath.Join(tmp, "e")}, 1, "",
+			"vitctl: " + existing + ": a folder, but no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json); MODEL takes a checkpoint folder"},
 		{"no such model", []string{"nosuchmodel", "--out", filepath.Join(tmp, "none")}, 1, "", "no built-in model of that name"},
 	}
 	for _, c := range cases {

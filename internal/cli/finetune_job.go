@@ -288,7 +288,20 @@ func (j *finetuneJob) startSteps() {
 	if steps < 10 {
 		often = "each step"
 	}
-	fmt.Fprintf(j.s.err, "vitctl: training %s of %d images (%d an epoch), a line %s\n", nouns(steps, "optimizer step"), j.r.Batch, perEpoch, often)
+	fmt.Fprintf(j.s.err, "vitctl: training %s, a line %s\n", stepSizes(steps, perEpoch, len(j.train.Examples), j.r.Batch), often)
+}
+
+// stepSizes says how many optimizer steps run and of how many images: n
+// training images at batch B make perEpoch steps an epoch, the last of
+// them n mod B images when B does not divide n (it said "of 32 images" of
+// them all).
+func stepSizes(steps, perEpoch, n, B int) string {
+	switch last := n - (perEpoch-1)*B; {
+	case last == B || perEpoch == 1:
+		return fmt.Sprintf("%s of %s (%d an epoch)", nouns(steps, "optimizer step"), nouns(last, "image"), perEpoch)
+	default:
+		return fmt.Sprintf("%s (%d an epoch: %d of %d images, then 1 of %s)", nouns(steps, "optimizer step"), perEpoch, perEpoch-1, B, nouns(last, "image"))
+	}
 }
 
 // step updates the progress bar: loss and images per second.
@@ -365,6 +378,9 @@ func (j *finetuneJob) loadCheckpoint() error {
 	f, err := gguf.Open(path)
 	if errors.Is(err, fs.ErrNotExist) { // no run to continue: say how to start one
 		return fmt.Errorf("--resume: %w (a run writes it after each epoch): run without --resume to start one", readError(err))
+	}
+	if de, ok := errors.AsType[*gguf.DamageError](err); ok { // it said "re-run vitctl convert"
+		return fmt.Errorf("--resume: %s: %s", path, de.Reword("the run cannot be continued from it: run without --resume to train from the start, which replaces it"))
 	}
 	if err != nil {
 		return fmt.Errorf("--resume: %w", readError(err))

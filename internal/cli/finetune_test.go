@@ -627,23 +627,26 @@ func TestFinetuneValidationNote(t *testing.T) {
 // starts before the seconds of its first step: the frozen features of
 // --train head, the optimizer steps otherwise (it printed nothing until
 // the first progress line, ~8 s on 100 photos). A terminal gets its bar at
-// 0 instead.
+// 0 instead. The steps' sizes are those the run makes: of 30 images at
+// --batch 8 the last step has 6 (it said "4 optimizer steps of 8 images").
 func TestFinetuneSaysWhatRuns(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	for _, tc := range []struct {
-		train string
-		note  string
+		train, batch string
+		note         string
 	}{
-		{"head", "vitctl: computing the features of 30 images with the frozen model, once\n"},
-		{"last:1", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
-		{"all", "vitctl: training 4 optimizer steps of 8 images (4 an epoch), a line each step\n"},
+		{"head", "8", "vitctl: computing the features of 30 images with the frozen model, once\n"},
+		{"last:1", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
+		{"all", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
+		{"all", "10", "vitctl: training 3 optimizer steps of 10 images (3 an epoch), a line each step\n"},
+		{"all", "32", "vitctl: training 1 optimizer step of 30 images (1 an epoch), a line each step\n"},
 	} {
 		out := filepath.Join(t.TempDir(), "ft.gguf")
 		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--val-split", "0", "--train", tc.train,
-			"--epochs", "1", "--batch", "8", "--threads", "2")
+			"--epochs", "1", "--batch", tc.batch, "--threads", "2")
 		note, step := strings.Index(errs, tc.note), strings.Index(errs, "vitctl: step 1/")
 		if code != 0 || note < 0 || step < note || strings.Count(errs, tc.note) != 1 {
-			t.Errorf("--train %s: exit %d; want %q once, before the first step:\n%s", tc.train, code, tc.note, errs)
+			t.Errorf("--train %s --batch %s: exit %d; want %q once, before the first step:\n%s", tc.train, tc.batch, code, tc.note, errs)
 		}
 	}
 }
@@ -1107,5 +1110,39 @@ func TestFinetuneOutLink(t *testing.T) {
 	code, _, errs = run(t, "", append(args[:len(args)-4:len(args)-4], "--epochs", "2", "--threads", "2", "--resume")...)
 	if want := "--resume: " + target + ".ckpt was made with epochs=1"; code != ExitUsage || !strings.Contains(errs, want) {
 		t.Errorf("--resume --epochs 2: exit %d, stderr %q; want exit 2 and %q", code, errs, want)
+	}
+}
+
+// TestFinetuneResumeDamaged: --resume of an OUT.ckpt cut short, empty or
+// not a GGUF file says the run cannot be continued and to run without
+// --resume, which starts (it said "copy or download it again, or re-run
+// vitctl convert", of a file no conversion made).
+func TestFinetuneResumeDamaged(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	const fix = "the run cannot be continued from it: run without --resume to train from the start, which replaces it"
+	for _, tc := range []struct {
+		name   string
+		damage func(b []byte) []byte
+		want   string // after "vitctl: --resume: OUT.ckpt: "
+	}{
+		{"empty", func([]byte) []byte { return nil }, "empty file (" + fix + ")\n"},
+		{"not GGUF", func([]byte) []byte { return []byte("junk") }, "not a GGUF file (bad magic); " + fix + "\n"},
+		{"header cut", func(b []byte) []byte { return b[:100] }, "(truncated or corrupt file: " + fix + ")\n"},
+		{"data cut", func(b []byte) []byte { return b[:len(b)-10] }, "bytes (truncated? " + fix + ")\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "m.gguf")
+		args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "1", "--val-split", "0", "--threads", "2"}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		b, _ := os.ReadFile(out + ".ckpt")
+		os.WriteFile(out+".ckpt", tc.damage(b), 0o644)
+		code, _, errs := run(t, "", append(args, "--resume")...)
+		if prefix := "vitctl: --resume: " + out + ".ckpt: "; code != ExitFailed || !strings.HasPrefix(errs, prefix) || !strings.HasSuffix(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %q…%q", tc.name, code, errs, prefix, tc.want)
+		}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Errorf("%s: without --resume: exit %d: %s", tc.name, code, errs)
+		}
 	}
 }

@@ -34,7 +34,10 @@ func TestDamagedModelFiles(t *testing.T) {
 		// (re-run vitctl convert)".
 		{"no-labels.gguf", bytes.Replace(good, []byte("vit.labels"), []byte("vit.labelz"), 1),
 			`model metadata: metadata key "vit.labels" is missing (re-run vitctl convert)`},
-		{"v2.gguf", version(2), "GGUF version 2, vitctl reads version 3 (re-run vitctl convert)"},
+		{"v2.gguf", version(2), "GGUF version 2, older than the version 3 vitctl reads: convert the checkpoint again (vitctl convert)"},
+		// A file of a newer vitctl was told to "re-run vitctl convert",
+		// as if it were damaged.
+		{"v4.gguf", version(4), "GGUF version 4, newer than the version 3 this vitctl reads: it was written by a newer vitctl or another tool: update vitctl, or convert the checkpoint with this one (vitctl convert)"},
 		// "file has 0" of a file of 5000 bytes, and nothing to do.
 		{"cut-5000.gguf", good[:5000], "truncated at byte 5000 (4 more bytes needed, 0 left): copy or download it again, or re-run vitctl convert"},
 		{"cut-100.gguf", good[:100], "tensor count 104 at byte 8 exceeds what the file can hold (truncated or corrupt file: copy or download it again, or re-run vitctl convert)"},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,24 +29,26 @@ import (
 // the model file and the name to show; ok is false when name is neither
 // form (a model file, or a path that does not exist). A name that is no
 // file or folder and looks meant as ORG/NAME[@REVISION] but is not one
-// (org/name@, a/b/c) is an error saying what is wrong with it.
-func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown string, ok bool, err error) {
+// (org/name@, a/b/c) is an error saying what is wrong with it. Messages
+// name the model as given by arg (-m, or "" for export's MODEL argument).
+func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, shown string, ok bool, err error) {
+	given := func(p string) string { return strings.TrimPrefix(arg+" "+p, " ") }
 	st, statErr := os.Stat(name)
 	if statErr == nil && st.Mode().IsRegular() && trainingState(name) {
-		return "", "", true, fmt.Errorf("-m %s: %s, not a model file: give -m %s, the model the run kept", name, trainingStateText, keptModel(name))
+		return "", "", true, fmt.Errorf("%s: %s, not a model file: give %s, the model the run kept", given(name), trainingStateText, given(keptModel(name)))
 	}
 	// A checkpoint's weights (model.safetensors, pytorch_model.bin, a
 	// timm training checkpoint) were taken for a GGUF file ("bad magic").
 	if statErr == nil && st.Mode().IsRegular() && convert.CheckpointName(name) {
-		return "", "", true, fmt.Errorf("-m %s: a checkpoint's weights, not a vitctl model file: give -m %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
-			name, filepath.Dir(name), name)
+		return "", "", true, fmt.Errorf("%s: a checkpoint's weights, not a vitctl model file: give %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
+			given(name), given(filepath.Dir(name)), name)
 	}
 	isDir := statErr == nil && st.IsDir()
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
 		_, err := hub.ParseRef(name)
 		if err != nil && meantAsRef(name) {
-			return "", "", true, fmt.Errorf("-m %s: no such file or folder, and not a Hugging Face name: %w", name, err)
+			return "", "", true, fmt.Errorf("%s: no such file or folder, and not a Hugging Face name: %w", given(name), err)
 		}
 		isRef = err == nil
 	}
@@ -56,14 +59,14 @@ func sourceModel(ctx context.Context, errw io.Writer, name string) (path, shown 
 	var m *modelsrc.Model
 	if isDir {
 		if _, err := convert.FindCheckpoint(name); err != nil {
-			return "", "", true, fmt.Errorf("-m %s: a folder, but %w; -m takes a checkpoint folder, a .gguf file, a built-in name (vitctl models) or ORG/NAME", name, err)
+			return "", "", true, fmt.Errorf("%s: a folder, but %w; %s takes a checkpoint folder, a .gguf file, a built-in name (vitctl models) or ORG/NAME", given(name), err, cmp.Or(arg, "MODEL"))
 		}
 		m, err = c.FromDir(ctx, name, gguf.F32)
 	} else {
 		ref, _ := hub.ParseRef(name)
 		m, err = c.FromHub(ctx, ref, gguf.F32)
 		if err != nil {
-			err = fmt.Errorf("-m %s: no such file or folder, so looked for on the Hugging Face Hub: %w", name, err)
+			err = fmt.Errorf("%s: no such file or folder, so looked for on the Hugging Face Hub: %w", given(name), err)
 		}
 		// The Hub unreachable: no answer, or a timeout. A bare errno is
 		// also a net.Error, but one of files (a cache that is no folder).
@@ -165,10 +168,17 @@ func byteBars(w io.Writer, verb string) func(file string, done, total int64) {
 // (converted once into vitctl's cache), else the path of a model file.
 // Every command that takes -m resolves it here, once.
 func findModel(ctx context.Context, errw io.Writer, ref string) (modelSource, error) {
+	return findModelArg(ctx, errw, "-m", ref)
+}
+
+// findModelArg is findModel of a model given by arg ("-m", or "" for an
+// argument: export MODEL), as its messages name it: they said "give -m
+// OUT.gguf" to export, which takes no -m.
+func findModelArg(ctx context.Context, errw io.Writer, arg, ref string) (modelSource, error) {
 	if _, builtin := zoo.Lookup(ref); builtin || ref == "" {
 		return resolveModel(ref), nil
 	}
-	path, shown, ok, err := sourceModel(ctx, errw, ref)
+	path, shown, ok, err := sourceModel(ctx, errw, arg, ref)
 	if err != nil || !ok {
 		return resolveModel(ref), err
 	}

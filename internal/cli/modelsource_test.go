@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -244,6 +245,51 @@ func TestModelFolderFailedConversion(t *testing.T) {
 		}
 		if ents, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "dirs")); len(ents) != 0 {
 			t.Errorf("%s: cache folders left by a failed conversion: %v", tc.name, ents)
+		}
+	}
+}
+
+// TestDamagedCachedConversion: a model file in vitctl's cache that cannot
+// be loaded (cut short, of another GGUF version, without a metadata key a
+// model needs) is converted again, with a note, by -m ORG/NAME (online or
+// offline) and -m DIR alike, and the run answers as the first did. It
+// failed every run, saying to "re-run vitctl convert", which neither
+// asked of anyone.
+func TestDamagedCachedConversion(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		name   string
+		damage func(b []byte) []byte
+	}{
+		{"cut short", func(b []byte) []byte { return b[:5000] }},
+		{"empty", func(b []byte) []byte { return nil }},
+		{"version 4", func(b []byte) []byte { b[4] = 4; return b }},
+		{"no labels", func(b []byte) []byte { return bytes.Replace(b, []byte("vit.labels"), []byte("vit.labelz"), 1) }},
+	} {
+		for _, ref := range []string{"org/fashion", "../../testdata/models/fashion-vit"} {
+			hubEnv(t)
+			code, want, errs := run(t, "", "classify", "-o", "csv", "-m", ref, img)
+			if code != ExitOK {
+				t.Fatalf("-m %s: exit %d: %s", ref, code, errs)
+			}
+			ggufs, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "*", "*", "*.gguf"))
+			ggufs2, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "vitctl", "*", "*", "*", "*.gguf"))
+			if ggufs = append(ggufs, ggufs2...); len(ggufs) != 1 {
+				t.Fatalf("-m %s: cached model files %v, want one", ref, ggufs)
+			}
+			b, _ := os.ReadFile(ggufs[0])
+			os.WriteFile(ggufs[0], tc.damage(b), 0o644)
+			if ref == "org/fashion" {
+				t.Setenv("HF_HUB_OFFLINE", "1")
+			}
+			code, got, errs := run(t, "", "classify", "-o", "csv", "-m", ref, img)
+			note := "vitctl: note: the cached model file cannot be used (" + ggufs[0] + ": "
+			if code != ExitOK || got != want || !strings.Contains(errs, note) || !strings.Contains(errs, "); converting it again\n") {
+				t.Errorf("%s, -m %s: exit %d, stdout\n%s\nstderr\n%s\nwant the first run's stdout and a note %q…", tc.name, ref, code, got, errs, note)
+			}
+			if code, _, errs = run(t, "", "classify", "-m", ref, img); code != ExitOK || strings.Contains(errs, "convert") {
+				t.Errorf("%s, -m %s: the run after: exit %d, stderr\n%s\nwant it to load the new file", tc.name, ref, code, errs)
+			}
 		}
 	}
 }

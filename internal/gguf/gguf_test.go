@@ -223,7 +223,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", nil, "bad magic"},
 		{"magic", []byte("GGUX\x03\x00\x00\x00"), "bad magic"},
-		{"version", patch(good, 4, 2, 4), "GGUF version 2"},
+		{"version", patch(good, 4, 2, 4), "GGUF version 2, older than the version 3 vitctl reads: convert the checkpoint again (vitctl convert)"},
+		{"newer version", patch(good, 4, 4, 4), "GGUF version 4, newer than the version 3 this vitctl reads: it was written by a newer vitctl or another tool: update vitctl, or convert"},
+		{"big-endian", patch(good, 4, 3<<24, 4), "a big-endian GGUF file; vitctl reads little-endian ones"},
 		{"tensor count", patch(good, 8, 1<<60, 8), "tensor count"},
 		{"kv count", patch(good, 16, 1<<40, 8), "metadata key count"},
 		{"truncated header", good[:100], "truncated or corrupt"},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"sort"
 	"sync"
@@ -108,6 +109,21 @@ func (f *File) Close() error {
 // stopped) or damaged.
 const again = "copy or download it again, or re-run vitctl convert"
 
+// DamageError is the error of a file cut short, corrupt, empty or no GGUF
+// file at all. Its text says what to do about a model file (copy,
+// download or convert it again); Reword says it of a file vitctl writes
+// otherwise, finetune's training state, which "re-run vitctl convert"
+// does not mend.
+type DamageError struct{ pre, fix, post string }
+
+func (e *DamageError) Error() string { return e.pre + e.fix + e.post }
+
+// Reword is the error's text with fix in place of what to do.
+func (e *DamageError) Reword(fix string) string { return e.pre + fix + e.post }
+
+// damaged is a DamageError: pre, what to do about a model file, post.
+func damaged(pre, fix, post string) error { return &DamageError{pre, fix, post} }
+
 // decoder reads little-endian values from a byte slice; the first error sticks.
 type decoder struct {
 	b   []byte
@@ -121,6 +137,14 @@ func (d *decoder) fail(format string, a ...any) {
 	}
 }
 
+// damage fails with a DamageError saying to get the file again between
+// pre and post.
+func (d *decoder) damage(pre, post string) {
+	if d.err == nil {
+		d.err = damaged(pre, again, post)
+	}
+}
+
 func (d *decoder) left() int { return len(d.b) - d.off }
 
 func (d *decoder) bytes(n int) []byte {
@@ -128,7 +152,7 @@ func (d *decoder) bytes(n int) []byte {
 		return nil
 	}
 	if n < 0 || n > d.left() {
-		d.fail("truncated at byte %d (%d more bytes needed, %d left): %s", d.off, n, d.left(), again)
+		d.damage(fmt.Sprintf("truncated at byte %d (%d more bytes needed, %d left): ", d.off, n, d.left()), "")
 		return nil
 	}
 	b := d.b[d.off : d.off+n]
@@ -155,7 +179,7 @@ func (d *decoder) u64() uint64 {
 func (d *decoder) count(what string, min int) int {
 	n := d.u64()
 	if d.err == nil && n > uint64(d.left()/min) {
-		d.fail("%s count %d at byte %d exceeds what the file can hold (truncated or corrupt file: %s)", what, n, d.off-8, again)
+		d.damage(fmt.Sprintf("%s count %d at byte %d exceeds what the file can hold (truncated or corrupt file: ", what, n, d.off-8), ")")
 		return 0
 	}
 	return int(n)
@@ -229,14 +253,29 @@ func (d *decoder) value() value {
 	return value{typ: tArray, elem: et, v: arr}
 }
 
+// versionError says what to do with a file of GGUF version v: one of a
+// newer version came from a newer vitctl or another tool, which re-running
+// this vitctl's convert on it does not mend (it said "re-run vitctl
+// convert" of every version), and one whose version reads as 3 with its
+// bytes swapped is big-endian.
+func versionError(v uint32) error {
+	switch {
+	case bits.ReverseBytes32(v) == Version:
+		return errors.New("a big-endian GGUF file; vitctl reads little-endian ones: convert the checkpoint with vitctl convert")
+	case v > Version:
+		return fmt.Errorf("GGUF version %d, newer than the version %d this vitctl reads: it was written by a newer vitctl or another tool: update vitctl, or convert the checkpoint with this one (vitctl convert)", v, Version)
+	}
+	return fmt.Errorf("GGUF version %d, older than the version %d vitctl reads: convert the checkpoint again (vitctl convert)", v, Version)
+}
+
 // parse reads a whole GGUF file held in data.
 func parse(data []byte) (*File, error) {
 	d := &decoder{b: data}
 	if m := d.bytes(4); d.err != nil || string(m) != magic {
-		return nil, errors.New("not a GGUF file (bad magic); convert the checkpoint with vitctl convert")
+		return nil, damaged("not a GGUF file (bad magic); ", "convert the checkpoint with vitctl convert", "")
 	}
 	if v := d.u32(); d.err == nil && v != Version {
-		return nil, fmt.Errorf("GGUF version %d, vitctl reads version %d (re-run vitctl convert)", v, Version)
+		return nil, versionError(v)
 	}
 	nt := d.count("tensor", 8+4+4+8)
 	nkv := d.count("metadata key", 8+4+1)
@@ -320,8 +359,7 @@ func (f *File) checkLayout(align, fileSize int64) error {
 		case t.Offset < end:
 			return fmt.Errorf("tensor %q overlaps the tensor before it", t.Name)
 		case t.Offset < 0 || t.Size < 0 || t.Size > fileSize || f.dataStart+t.Offset > fileSize-t.Size:
-			return fmt.Errorf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? %s)",
-				t.Name, f.dataStart+t.Offset+t.Size, fileSize, again)
+			return damaged(fmt.Sprintf("tensor %q: data ends at byte %d but the file has %d bytes (truncated? ", t.Name, f.dataStart+t.Offset+t.Size, fileSize), again, ")")
 		}
 		end = t.Offset + t.Size
 	}
@@ -604,7 +642,7 @@ func mapFile(path string) ([]byte, func() error, error) {
 		return nil, nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if st.Size() == 0 {
-		return nil, nil, fmt.Errorf("%s: empty file (convert the checkpoint again)", path)
+		return nil, nil, fmt.Errorf("%s: %w", path, damaged("empty file (", "convert the checkpoint again", ")"))
 	}
 	if data, unmap, err := mmap(fd, st.Size()); err == nil {
 		return data, unmap, nil

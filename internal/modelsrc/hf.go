@@ -29,7 +29,7 @@ const (
 // network. Otherwise the files are downloaded into that cache.
 func (c *Cache) FromHub(ctx context.Context, ref hub.Ref, dtype gguf.Type) (*Model, error) {
 	if commit, ok := c.Hub.CachedCommit(ref.Repo, ref.Revision); ok {
-		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); isFile(p) {
+		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); usable(p) == nil {
 			return &Model{Path: p, Name: Entry{Repo: ref.Repo, Commit: commit}.Name()}, nil
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
+	"github.com/vitctl/vitctl/internal/model"
 )
 
 // Cache is vitctl's folder of converted models.
@@ -142,7 +144,7 @@ func (c *Cache) notify(format string, a ...any) {
 // leaves no empty folder in the cache.
 func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e Entry) (string, error) {
 	out := filepath.Join(dir, dtype.String()+".gguf")
-	if isFile(out) {
+	if usable(out) == nil {
 		return out, nil
 	}
 	// One conversion at a time: the processes started together (the
@@ -160,8 +162,11 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 		return "", err
 	}
 	defer unlock()
-	if isFile(out) {
+	switch err := usable(out); {
+	case err == nil:
 		return out, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		c.notify("note: the cached model file cannot be used (%v); converting it again", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", c.cacheError(err)
@@ -256,7 +261,24 @@ func staleness(e Entry) string {
 	return ""
 }
 
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+// usable says why the model file path in the cache cannot be loaded: nil
+// when its header, metadata and tensor names read as a model's, an
+// fs.ErrNotExist error when it is not there. Such a file (cut short by a
+// full disk or a copy of the cache, or of a format this vitctl does not
+// read) failed every later run, saying to "re-run vitctl convert", which
+// -m ORG/NAME and -m DIR ask of no one: ensure converts it again.
+func usable(path string) error {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cfg, err := model.ConfigFrom(f)
+	if err == nil {
+		err = model.CheckNames(cfg, f.TensorNames())
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }

@@ -5,21 +5,34 @@ package main
 // exact, as VPDPBUSD's), 6×8 in AVX2 and 6×16 in AVX-512BW, and AVX2's
 // dequantisation and quantisation of a row (AVX-512 has VNNI's).
 func int8MaddFile(a *asm) {
-	tileI8AVX2(a)
-	tileI8AVX512BW(a)
+	tileI8Madd(a, false)
+	tileI8Madd(a, true)
 	dequantI8AVX2(a)
 	quantI8AVX2(a)
 }
 
-// tileI8AVX512BW prints tileI8x16AVX512: columns j0…j0+15 of
-// tileI8Generic, tileI8AVX2's steps on 512-bit vectors (Z12: columns 0–7,
-// Z13: 8–15, each row's quad as 8 widened copies in Z14). A column's two
-// partial sums lie in one quadword: VPSRLQ and VPADDD add them in its low
-// half, which VPMOVQD keeps.
-func tileI8AVX512BW(a *asm) {
-	a.text("tileI8x16AVX512", "(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)", 49, `
-		Columns j0…j0+15 of tileI8Generic (b and c at column j0) in
-		AVX-512BW, as tileI8x8AVX2 does 8.`)
+// tileI8Madd prints tileI8x8AVX2 (wide false) or tileI8x16AVX512 (wide
+// true): columns j0…j0+7 (+15) of tileI8Generic, B's quad rows nr = 64
+// quads (256 bytes) apart. Each step widens the columns' quads to 16-bit
+// pairs (V12: the first half of the columns, V13: the second) and each
+// row's quad, broadcast, likewise (V14); VPMADDWD gives each column two
+// partial sums (bytes 0–1 and 2–3), kept in V0–V11 (row r in V2r, V2r+1).
+// At the end AVX2 adds them pairwise (VPHADDD, then VPERMQ to put the
+// columns in order); AVX-512 adds each column's two, which lie in one
+// quadword, in its low half (VPSRLQ, VPADDD), which VPMOVQD keeps.
+func tileI8Madd(a *asm, wide bool) {
+	v, half, zero := "Y", 16, "VPXOR"
+	if wide {
+		v, half, zero = "Z", 32, "VPXORD"
+		a.text("tileI8x16AVX512", "(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)", 49, `
+			Columns j0…j0+15 of tileI8Generic (b and c at column j0) in
+			AVX-512BW, as tileI8x8AVX2 does 8.`)
+	} else {
+		a.text("tileI8x8AVX2", "(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)", 49, `
+			Columns j0…j0+7 of tileI8Generic (b and c at column j0) in AVX2:
+			c[i·ldc+j] = [c +] Σ_k4 Σ_t u8(a[i·lda+k4], t)·s8(b[k4·64+j], t)
+			for i < 6, j < 8, exact in int32.`)
+	}
 	a.raw(`
 		MOVQ kc4+0(FP), CX
 		MOVQ a+8(FP), SI
@@ -33,22 +46,26 @@ func tileI8AVX512BW(a *asm) {
 		ADDQ R8, R11
 	`)
 	for r := range 12 {
-		a.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+		a.ins("%s %s%d, %s%d, %s%d", zero, v, r, v, r, v, r)
 	}
 	a.raw(`
 	loop:
 		TESTQ CX, CX
 		JEQ sums
-		VPMOVSXBW (DX), Z12
-		VPMOVSXBW 32(DX), Z13
 	`)
+	a.ins("VPMOVSXBW (DX), %s12", v)
+	a.ins("VPMOVSXBW %d(DX), %s13", half, v)
+	bcast := "X14" // the quad broadcast into as many bytes as the widening reads
+	if wide {
+		bcast = "Y14"
+	}
 	for r, m := range tileI8Rows {
-		a.ins("VPBROADCASTD %s, Y14", m)
-		a.ins("VPMOVZXBW Y14, Z14")
-		a.ins("VPMADDWD Z12, Z14, Z15")
-		a.ins("VPADDD Z15, Z%d, Z%d", 2*r, 2*r)
-		a.ins("VPMADDWD Z13, Z14, Z15")
-		a.ins("VPADDD Z15, Z%d, Z%d", 2*r+1, 2*r+1)
+		a.ins("VPBROADCASTD %s, %s", m, bcast)
+		a.ins("VPMOVZXBW %s, %s14", bcast, v)
+		for g := range 2 {
+			a.ins("VPMADDWD %s%d, %s14, %s15", v, 12+g, v, v)
+			a.ins("VPADDD %s15, %s%d, %s%d", v, v, 2*r+g, v, 2*r+g)
+		}
 	}
 	a.raw(`
 		ADDQ $4, SI
@@ -60,11 +77,21 @@ func tileI8AVX512BW(a *asm) {
 		MOVBQZX acc+48(FP), AX
 	`)
 	for r := range 6 {
-		for g := range 2 {
-			z := 2*r + g
-			a.ins("VPSRLQ $32, Z%d, Z12", z)
-			a.ins("VPADDD Z12, Z%d, Z12", z)
-			a.ins("VPMOVQD Z12, Y12")
+		var outs []int // the accumulators whose sums fill one Y12 each
+		if wide {
+			outs = []int{2 * r, 2*r + 1}
+		} else {
+			outs = []int{2 * r}
+		}
+		for g, z := range outs {
+			if wide {
+				a.ins("VPSRLQ $32, Z%d, Z12", z)
+				a.ins("VPADDD Z12, Z%d, Z12", z)
+				a.ins("VPMOVQD Z12, Y12")
+			} else {
+				a.ins("VPHADDD Y%d, Y%d, Y12", z+1, z)
+				a.ins("VPERMQ $0xd8, Y12, Y12")
+			}
 			a.ins("TESTQ AX, AX")
 			a.ins("JEQ 2(PC)")
 			a.ins("VPADDD %d(DI), Y12, Y12", 32*g)
@@ -83,74 +110,6 @@ func tileI8AVX512BW(a *asm) {
 // tileI8Rows are the six rows of A in the int8 tiles' steps: SI and R11
 // at rows 0 and 3, R8 lda bytes.
 var tileI8Rows = []string{"(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(R11)", "(R11)(R8*1)", "(R11)(R8*2)"}
-
-// tileI8AVX2 prints tileI8x8AVX2: columns j0…j0+7 of tileI8Generic, B's
-// quad rows nr = 64 quads (256 bytes) apart. Each step widens the 8
-// columns' quads to 16-bit pairs (Y12: columns 0–3, Y13: 4–7) and each
-// row's quad, broadcast, likewise (Y14); VPMADDWD gives each column two
-// partial sums (bytes 0–1 and 2–3), kept in Y0–Y11 (row r in Y2r, Y2r+1)
-// and added pairwise at the end (VPHADDD, then VPERMQ to put the columns
-// in order).
-func tileI8AVX2(a *asm) {
-	a.text("tileI8x8AVX2", "(kc4 int, a *uint32, lda int, b *uint32, c *int32, ldc int, acc bool)", 49, `
-		Columns j0…j0+7 of tileI8Generic (b and c at column j0) in AVX2:
-		c[i·ldc+j] = [c +] Σ_k4 Σ_t u8(a[i·lda+k4], t)·s8(b[k4·64+j], t)
-		for i < 6, j < 8, exact in int32.`)
-	a.raw(`
-		MOVQ kc4+0(FP), CX
-		MOVQ a+8(FP), SI
-		MOVQ lda+16(FP), R8
-		SHLQ $2, R8
-		MOVQ b+24(FP), DX
-		MOVQ c+32(FP), DI
-		MOVQ ldc+40(FP), R9
-		SHLQ $2, R9
-		LEAQ (SI)(R8*2), R11
-		ADDQ R8, R11
-	`)
-	for r := range 12 {
-		a.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
-	}
-	a.raw(`
-	loop:
-		TESTQ CX, CX
-		JEQ sums
-		VPMOVSXBW (DX), Y12
-		VPMOVSXBW 16(DX), Y13
-	`)
-	for r, m := range tileI8Rows {
-		a.ins("VPBROADCASTD %s, X14", m)
-		a.ins("VPMOVZXBW X14, Y14")
-		a.ins("VPMADDWD Y12, Y14, Y15")
-		a.ins("VPADDD Y15, Y%d, Y%d", 2*r, 2*r)
-		a.ins("VPMADDWD Y13, Y14, Y15")
-		a.ins("VPADDD Y15, Y%d, Y%d", 2*r+1, 2*r+1)
-	}
-	a.raw(`
-		ADDQ $4, SI
-		ADDQ $4, R11
-		ADDQ $256, DX
-		DECQ CX
-		JMP loop
-	sums:
-		MOVBQZX acc+48(FP), AX
-	`)
-	for r := range 6 {
-		a.ins("VPHADDD Y%d, Y%d, Y12", 2*r+1, 2*r)
-		a.ins("VPERMQ $0xd8, Y12, Y12")
-		a.ins("TESTQ AX, AX")
-		a.ins("JEQ 2(PC)")
-		a.ins("VPADDD (DI), Y12, Y12")
-		a.ins("VMOVDQU Y12, (DI)")
-		if r < 5 {
-			a.ins("ADDQ R9, DI")
-		}
-	}
-	a.raw(`
-		VZEROUPPER
-		RET
-	`)
-}
 
 // dequantI8AVX2 prints dequantI8AVX2: dequantI8 in AVX2, each value
 // float32(src − off) · (sa[i]·sw[j]) with the product of the scales

@@ -60,6 +60,26 @@ func OpenModelFile(path string) (*gguf.File, error) {
 	return f, nil
 }
 
+// CheckModelFile says why the model file at path cannot be loaded: nil
+// when its header, metadata and tensor names read as a model's, an
+// fs.ErrNotExist error when there is no such file. It reads no tensor
+// data.
+func CheckModelFile(path string) error {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cfg, err := model.ConfigFrom(f)
+	if err == nil {
+		err = model.CheckNames(cfg, f.TensorNames())
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
 // DescribeModelFile is Describe for a model file already open, named by
 // source in the result and in errors.
 func DescribeModelFile(f *gguf.File, source string) (*Info, error) {

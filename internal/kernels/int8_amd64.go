@@ -23,21 +23,30 @@ func quantI8AVX512(dst *uint32, x *float32, n int, inv float32)
 func dequantI8AVX512(dst *float32, src *int32, sa *float32, sw *float32, off *int32)
 
 func packRowI8AVX512(dst []uint32, x []float32) float32 {
-	n := len(x) &^ 15
+	return packRowI8Asm(dst, x, 16, maxAbsAVX512, 16, quantI8AVX512)
+}
+
+// packRowI8Asm is packRowI8 with maxAbsN taking the maximum of the first
+// multiple of mw values and quant quantising the first multiple of qw
+// (both multiples of 4), Go the rest.
+func packRowI8Asm(dst []uint32, x []float32, mw int, maxAbsN func(x *float32, n int) float32,
+	qw int, quant func(dst *uint32, x *float32, n int, inv float32)) float32 {
+	n := len(x) / mw * mw
 	var m float32
 	if n > 0 {
-		m = maxAbsAVX512(&x[0], n)
+		m = maxAbsN(&x[0], n)
 	}
 	m = max(m, maxAbs(x[n:]))
 	if m == 0 {
 		return packRowI8(dst, x)
 	}
 	inv := 127 / m
-	if n > 0 {
-		_ = dst[n/4-1]
-		quantI8AVX512(&dst[0], &x[0], n, inv)
+	q := len(x) / qw * qw
+	if q > 0 {
+		_ = dst[q/4-1]
+		quant(&dst[0], &x[0], q, inv)
 	}
-	quantRowI8(dst[n/4:], x[n:], inv)
+	quantRowI8(dst[q/4:], x[q:], inv)
 	return m / 127
 }
 

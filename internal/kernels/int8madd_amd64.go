@@ -76,21 +76,5 @@ func dequantI8AVX2Go(dst []float32, src []int32, sa, sw []float32, off []int32) 
 }
 
 func packRowI8AVX2(dst []uint32, x []float32) float32 {
-	n := len(x) &^ 7
-	var m float32
-	if n > 0 {
-		m = maxAbsAVX2(&x[0], n)
-	}
-	m = max(m, maxAbs(x[n:]))
-	if m == 0 {
-		return packRowI8(dst, x)
-	}
-	inv := 127 / m
-	q := len(x) &^ 31
-	if q > 0 {
-		_ = dst[q/4-1]
-		quantI8AVX2(&dst[0], &x[0], q, inv)
-	}
-	quantRowI8(dst[q/4:], x[q:], inv)
-	return m / 127
+	return packRowI8Asm(dst, x, 8, maxAbsAVX2, 32, quantI8AVX2)
 }

@@ -12,10 +12,9 @@ import "sync"
 type packJob struct {
 	x      []float32 // (m, k), row stride ldx
 	ldx, k int
-	norm   *Norm // nil: the rows of x as they are
-	ln     func(dst, x, gamma, beta []float32, eps float32)
-	ln2    func(dst, x []float32, n, ld int, gamma, beta []float32, eps float32) // nil: none
-	a      []uint32                                                              // (m, kg), or with tiles as AMX tiles (amxTilesA)
+	norm   *Norm        // nil: the rows of x as they are
+	ln     *fp32Kernels // whose LayerNorm normalises (normRows)
+	a      []uint32     // (m, kg), or with tiles as AMX tiles (amxTilesA)
 	kg, m  int
 	tiles  bool
 	sa     []float32 // int8: each row's scale
@@ -63,17 +62,12 @@ func (j *packJob) do(w int) {
 	}
 }
 
-// normalise normalises row i of x, and row i+1 too where it is below r1
-// and the kernels have a two-row LayerNorm, into buf's rows ldx apart,
-// and returns how many rows it did.
+// normalise normalises rows i and i+1 of x (row i alone where i+1 is r1)
+// into buf's rows ldx apart, and returns how many rows it did.
 func (j *packJob) normalise(buf []float32, i, r1 int) int {
-	x, n := j.x[i*j.ldx:], j.norm
-	if j.ln2 != nil && i+1 < r1 {
-		j.ln2(buf, x, j.k, j.ldx, n.Gamma, n.Beta, n.Eps)
-		return 2
-	}
-	j.ln(buf[:j.k], x[:j.k], n.Gamma, n.Beta, n.Eps)
-	return 1
+	rows := min(2, r1-i)
+	normRows(j.ln, buf, j.x[i*j.ldx:], rows, j.k, j.ldx, j.norm.Gamma, j.norm.Beta, j.norm.Eps)
+	return rows
 }
 
 // packRow packs row i of the activations from x, its values (normalised
@@ -119,9 +113,9 @@ func (j *packJob) toTiles(i int, row []uint32) {
 // setNorm makes the job normalise each row with n (nil: none) by the
 // kernel LayerNorm runs.
 func (j *packJob) setNorm(n *Norm) {
-	j.norm, j.ln, j.ln2 = n, nil, nil
+	j.norm, j.ln = n, nil
 	if n != nil {
-		j.ln, j.ln2 = cur().fp32.layerNorm, cur().fp32.layerNorm2
+		j.ln = cur().fp32
 	}
 }
 
@@ -134,5 +128,5 @@ func (j *packJob) run(p *Pool) {
 	}
 	p.run(j.deal.plan(j.m, packRows, threads), j, &j.done)
 	j.x, j.a, j.sa, j.r, j.norm = nil, nil, nil, nil, nil
-	j.ln, j.ln2, j.bf16, j.int8, j.round = nil, nil, nil, nil, nil
+	j.ln, j.bf16, j.int8, j.round = nil, nil, nil, nil
 }

@@ -46,7 +46,7 @@ func (j *lnJob) do(w int) {
 	k := j.im.fp32
 	for r0, r1, ok := j.deal.take(w); ok; r0, r1, ok = j.deal.take(w) {
 		if j.mean == nil {
-			normRows(k, j.dst[r0*j.D:], j.x[r0*j.D:], r1-r0, j.D, j.gamma, j.beta, j.eps)
+			normRows(k, j.dst[r0*j.D:], j.x[r0*j.D:], r1-r0, j.D, j.D, j.gamma, j.beta, j.eps)
 			continue
 		}
 		for r := r0; r < r1; r++ {
@@ -56,17 +56,17 @@ func (j *lnJob) do(w int) {
 	}
 }
 
-// normRows runs k.layerNorm on rows rows of D floats of x into dst, both
-// D apart, two at a time where k has layerNorm2.
-func normRows(k *fp32Kernels, dst, x []float32, rows, D int, gamma, beta []float32, eps float32) {
+// normRows runs k.layerNorm on rows rows of n floats of x into dst, both
+// ld apart, two at a time where k has layerNorm2.
+func normRows(k *fp32Kernels, dst, x []float32, rows, n, ld int, gamma, beta []float32, eps float32) {
 	r := 0
 	if k.layerNorm2 != nil {
 		for ; r+2 <= rows; r += 2 {
-			k.layerNorm2(dst[r*D:(r+2)*D], x[r*D:(r+2)*D], D, D, gamma, beta, eps)
+			k.layerNorm2(dst[r*ld:(r+1)*ld+n], x[r*ld:(r+1)*ld+n], n, ld, gamma, beta, eps)
 		}
 	}
 	for ; r < rows; r++ {
-		k.layerNorm(dst[r*D:(r+1)*D], x[r*D:(r+1)*D], gamma, beta, eps)
+		k.layerNorm(dst[r*ld:r*ld+n], x[r*ld:r*ld+n], gamma, beta, eps)
 	}
 }
 

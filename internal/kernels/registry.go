@@ -60,7 +60,8 @@ type fp32Kernels struct {
 	layerNorm      func(dst, x, gamma, beta []float32, eps float32)
 	layerNormStats func(dst, x, gamma, beta []float32, eps float32) (mean, rstd float32)
 	// layerNorm2 is layerNorm on the two rows of n floats at 0 and ld of
-	// dst and x, with its bits (nil: none; normRows calls layerNorm twice).
+	// dst and x, with its bits (nil: none; normRows then calls layerNorm
+	// twice).
 	layerNorm2 func(dst, x []float32, n, ld int, gamma, beta []float32, eps float32)
 	// geluGrad is geluGradGeneric; e is scratch as long as pre, which
 	// the assembly does not need.

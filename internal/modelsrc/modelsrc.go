@@ -20,7 +20,6 @@ import (
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
-	"github.com/vitctl/vitctl/internal/model"
 )
 
 // Cache is vitctl's folder of converted models.
@@ -261,24 +260,9 @@ func staleness(e Entry) string {
 	return ""
 }
 
-// usable says why the model file path in the cache cannot be loaded: nil
-// when its header, metadata and tensor names read as a model's, an
-// fs.ErrNotExist error when it is not there. Such a file (cut short by a
-// full disk or a copy of the cache, or of a format this vitctl does not
-// read) failed every later run, saying to "re-run vitctl convert", which
-// -m ORG/NAME and -m DIR ask of no one: ensure converts it again.
-func usable(path string) error {
-	f, err := gguf.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	cfg, err := model.ConfigFrom(f)
-	if err == nil {
-		err = model.CheckNames(cfg, f.TensorNames())
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
+// usable says why the model file path in the cache cannot be loaded
+// (convert.CheckModelFile). Such a file (cut short by a full disk or a
+// copy of the cache, or of a format this vitctl does not read) failed
+// every later run, saying to "re-run vitctl convert", which -m ORG/NAME
+// and -m DIR ask of no one: ensure converts it again.
+func usable(path string) error { return convert.CheckModelFile(path) }

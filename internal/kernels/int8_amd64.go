@@ -28,10 +28,10 @@ func packRowI8AVX512(dst []uint32, x []float32) float32 {
 
 // packRowI8Asm is packRowI8 with maxAbsN taking the maximum of the first
 // multiple of mw values and quant quantising the first multiple of qw
-// (both multiples of 4), Go the rest.
+// (both powers of two, qw at least 4), Go the rest.
 func packRowI8Asm(dst []uint32, x []float32, mw int, maxAbsN func(x *float32, n int) float32,
 	qw int, quant func(dst *uint32, x *float32, n int, inv float32)) float32 {
-	n := len(x) / mw * mw
+	n := len(x) &^ (mw - 1)
 	var m float32
 	if n > 0 {
 		m = maxAbsN(&x[0], n)
@@ -41,7 +41,7 @@ func packRowI8Asm(dst []uint32, x []float32, mw int, maxAbsN func(x *float32, n 
 		return packRowI8(dst, x)
 	}
 	inv := 127 / m
-	q := len(x) / qw * qw
+	q := len(x) &^ (qw - 1)
 	if q > 0 {
 		_ = dst[q/4-1]
 		quant(&dst[0], &x[0], q, inv)

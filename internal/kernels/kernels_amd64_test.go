@@ -52,12 +52,25 @@ func TestImplsAvailable(t *testing.T) {
 	t.Logf("CPU %s; kernels: fp32 %s, bf16 %s, int8 %s", vendor(), SelectedFor(FP32), SelectedFor(BF16), SelectedFor(INT8))
 }
 
+// fmaProbe returns the FMA loop of the vectors the selected fp32 kernels
+// use and its flops per iteration, or false where they are Go.
+func fmaProbe() (func(n int), float64, bool) {
+	switch cur().fp32 {
+	case fp32AVX512:
+		return fmaProbeAVX512, 768, true
+	case fp32AVX2:
+		return fmaProbeAVX2, 192, true
+	}
+	return nil, 0, false
+}
+
 // BenchmarkFMAPeak measures the fp32 FMA peak, the 100 % that GEMM figures
 // are quoted against: per core with threads=1, and with threads=2 what two
 // goroutines get together (the host may give the two vCPUs one core).
 func BenchmarkFMAPeak(b *testing.B) {
-	if !features.avx512 {
-		b.Skip("no AVX-512")
+	probe, flops, ok := fmaProbe()
+	if !ok {
+		b.Skip("the fp32 kernels are Go")
 	}
 	const iters = 1 << 16
 	for _, th := range []int{1, 2} {
@@ -66,11 +79,11 @@ func BenchmarkFMAPeak(b *testing.B) {
 			for b.Loop() {
 				var wg sync.WaitGroup
 				for range th {
-					wg.Go(func() { fmaProbeAVX512(iters) })
+					wg.Go(func() { probe(iters) })
 				}
 				wg.Wait()
 			}
-			reportFlops(b, float64(th)*iters*768, cpuTime()-c0)
+			reportFlops(b, float64(th)*iters*flops, cpuTime()-c0)
 		})
 	}
 }
@@ -98,8 +111,9 @@ func BenchmarkBlocking(b *testing.B) {
 }
 
 func peakFraction(b *testing.B, m, n, k int) {
-	if !features.avx512 {
-		b.Skip("no AVX-512")
+	fma, perIter, ok := fmaProbe()
+	if !ok {
+		b.Skip("the fp32 kernels are Go")
 	}
 	r := rand.New(rand.NewPCG(1, 1))
 	x, _ := guarded(r, m*k, 0)
@@ -111,17 +125,17 @@ func peakFraction(b *testing.B, m, n, k int) {
 	flops := 2 * float64(m*n*k)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	const probe = 1 << 13 // ≈ 35 µs
+	probe := 1 << 13 * 768 / int(perIter) // ≈ 35 µs at the AVX-512 peak
 	var ratios []float64
 	for b.Loop() {
 		t0 := threadTime()
 		for range 100 {
-			fmaProbeAVX512(probe)
+			fma(probe)
 		}
 		t1 := threadTime()
 		Linear(p, y, n, x, k, m, pb, Epilogue{Bias: bias})
 		t2 := threadTime()
-		peak := 100 * probe * 768 / (t1 - t0).Seconds()
+		peak := 100 * float64(probe) * perIter / (t1 - t0).Seconds()
 		ratios = append(ratios, flops/(t2-t1).Seconds()/peak)
 	}
 	slices.Sort(ratios)

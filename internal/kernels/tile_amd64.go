@@ -8,10 +8,11 @@ package kernels
 func tile6x64AVX512(kc int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool, pf *float32)
 
 // tile6x16AVX2 is tileGeneric for 16 of the 64 columns in AVX2+FMA, with
-// B rows ldb floats apart.
+// B rows ldb floats apart; every 4 steps it prefetches a cache line at pf
+// (pfSpan(kc) floats in all) into L2.
 //
 //go:noescape
-func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
+func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool, pf *float32)
 
 // tileT6x64AVX512 is tileTGeneric in AVX-512F.
 //
@@ -44,17 +45,25 @@ func tileAVX512(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool,
 // tile16AVX2 is tile16Generic in AVX2+FMA.
 func tile16AVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool) {
 	checkTile(kc, a, lda, b, c, ldc)
-	tile6x16AVX2(kc, unsafeData(a), lda, unsafeData(b), nr, &c[0], ldc, acc)
+	p := unsafeData(b)
+	tile6x16AVX2(kc, unsafeData(a), lda, p, nr, &c[0], ldc, acc, p)
 }
 
-func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, _ []float32) {
+// tileAVX2 is the 6×64 tile as four 6×16 calls; the first prefetches pf,
+// the rest B itself (what they read anyway).
+func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, acc bool, pf []float32) {
 	checkTile(kc, a, lda, b, c, ldc)
+	p := unsafeData(b)
+	if n := pfSpan(kc); n > 0 && len(pf) >= n {
+		p = &pf[0]
+	}
 	for j := 0; j < nr; j += 16 {
 		var bj *float32
 		if kc > 0 {
 			bj = &b[j]
 		}
-		tile6x16AVX2(kc, unsafeData(a), lda, bj, nr, &c[j], ldc, acc)
+		tile6x16AVX2(kc, unsafeData(a), lda, bj, nr, &c[j], ldc, acc, p)
+		p = bj
 	}
 }
 
@@ -72,3 +81,9 @@ func unsafeData(s []float32) *float32 {
 //
 //go:noescape
 func fmaProbeAVX512(n int)
+
+// fmaProbeAVX2 is fmaProbeAVX512 on 12 ymm registers, 192 flops an
+// iteration: the peak of the avx2 kernels.
+//
+//go:noescape
+func fmaProbeAVX2(n int)

@@ -228,8 +228,10 @@ func putTile24(a *asm, store, write, acc string) {
 
 // tile6x16AVX2 keeps a 6×16 tile in Y0–Y11 (row i in Y2i, Y2i+1).
 func tile6x16AVX2(a *asm) {
-	a.text("tile6x16AVX2", "(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)", 57,
-		"Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1); B rows are ldb floats apart.")
+	a.text("tile6x16AVX2", "(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool, pf *float32)", 72, `
+		Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1); B rows are ldb floats
+		apart. Steps go four at a time, each four prefetching one cache line
+		at pf into L2, as tile6x64AVX512 does.`)
 	a.raw(`
 		MOVQ kc+0(FP), CX
 		MOVQ a+8(FP), AX
@@ -241,6 +243,7 @@ func tile6x16AVX2(a *asm) {
 		MOVQ c+40(FP), DI
 		MOVQ ldc+48(FP), DX
 		SHLQ $2, DX
+		MOVQ pf+64(FP), R11
 		LEAQ (AX)(BX*2), R8
 		ADDQ BX, R8
 	`)
@@ -248,24 +251,32 @@ func tile6x16AVX2(a *asm) {
 		a.ins("VXORPS Y%d, Y%d, Y%d", y, y, y)
 	}
 	a.raw(`
-		TESTQ CX, CX
-		JEQ store2
+		MOVQ CX, R12
+		SHRQ $2, R12
+		JEQ tail2
 	loop2:
-		VMOVUPS (SI), Y12
-		VMOVUPS 32(SI), Y13
+		PREFETCHT1 (R11)
+		ADDQ $64, R11
 	`)
-	for i := range 6 {
-		b := 14 + i%2
-		a.ins("VBROADCASTSS %s, Y%d", aRow(i, 0), b)
-		a.ins("VFMADD231PS Y12, Y%d, Y%d", b, 2*i)
-		a.ins("VFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
+	for s := range 4 {
+		ystep(a, 4*s)
 	}
 	a.raw(`
-		ADDQ R10, SI
+		ADDQ $16, AX
+		ADDQ $16, R8
+		DECQ R12
+		JNZ loop2
+	tail2:
+		ANDQ $3, CX
+		JEQ store2
+	step2:
+	`)
+	ystep(a, 0)
+	a.raw(`
 		ADDQ $4, AX
 		ADDQ $4, R8
 		DECQ CX
-		JNZ loop2
+		JNZ step2
 	store2:
 		LEAQ (DI)(DX*2), R9
 		ADDQ DX, R9
@@ -285,22 +296,47 @@ func tile6x16AVX2(a *asm) {
 	`)
 }
 
-// fmaProbe is BenchmarkFMAPeak's loop.
-func fmaProbe(a *asm) {
-	a.text("fmaProbeAVX512", "(n int)", 8, "n iterations of 24 independent zmm FMAs (768 flops): the core's fp32 peak.")
-	a.raw(`
-		MOVQ n+0(FP), CX
-		VPXORD Z24, Z24, Z24
-		VPXORD Z25, Z25, Z25
-	probe:
-	`)
-	for z := range 24 {
-		a.ins("VFMADD231PS Z24, Z25, Z%d", z)
+// ystep does one step of tile6x16AVX2: B's row at SI (then SI moves on
+// ldb) into Y12–Y13, each row's a[i][k] at aoff broadcast into Y14 or Y15
+// in turn, 12 FMAs.
+func ystep(a *asm, aoff int) {
+	a.ins("VMOVUPS (SI), Y12")
+	a.ins("VMOVUPS 32(SI), Y13")
+	a.ins("ADDQ R10, SI")
+	for i := range 6 {
+		b := 14 + i%2
+		a.ins("VBROADCASTSS %s, Y%d", aRow(i, aoff), b)
+		a.ins("VFMADD231PS Y12, Y%d, Y%d", b, 2*i)
+		a.ins("VFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
 	}
-	a.raw(`
-		DECQ CX
-		JNZ probe
-		VZEROUPPER
-		RET
-	`)
+}
+
+// fmaProbe prints BenchmarkFMAPeak's loops: fmaProbeAVX512, 24
+// independent zmm FMAs an iteration, and fmaProbeAVX2, 12 independent ymm
+// FMAs (as many as tile6x16AVX2 keeps, enough to cover the FMA latency of
+// CPUs with two 256-bit or two 128-bit FMA units).
+func fmaProbe(a *asm) {
+	for _, w := range []struct {
+		name, v, zero string
+		n, lanes      int
+	}{{"fmaProbeAVX512", "Z", "VPXORD", 24, 16}, {"fmaProbeAVX2", "Y", "VPXOR", 12, 8}} {
+		a.text(w.name, "(n int)", 8, fmt.Sprintf("n iterations of %d independent %s FMAs (%d flops): the core's fp32 peak.",
+			w.n, map[string]string{"Z": "zmm", "Y": "ymm"}[w.v], 2*w.n*w.lanes))
+		a.ins("MOVQ n+0(FP), CX")
+		for r := w.n; r < w.n+2; r++ {
+			a.ins("%s %s%d, %s%d, %s%d", w.zero, w.v, r, w.v, r, w.v, r)
+		}
+		a.raw(`
+		probe:
+		`)
+		for r := range w.n {
+			a.ins("VFMADD231PS %s%d, %s%d, %s%d", w.v, w.n, w.v, w.n+1, w.v, r)
+		}
+		a.raw(`
+			DECQ CX
+			JNZ probe
+			VZEROUPPER
+			RET
+		`)
+	}
 }

@@ -318,6 +318,52 @@ func TestEpilogueRound(t *testing.T) {
 	}
 }
 
+// TestEpilogueColumns: an epilogue over many columns writes, bit for bit,
+// what it writes 8 columns at a time (the AVX2 GELU takes 16 at a time,
+// two chains interleaved, where it can), for every activation, with and
+// without bias, residual and bf16 rounding.
+func TestEpilogueColumns(t *testing.T) {
+	r := rand.New(rand.NewPCG(83, 84))
+	const rows, cols, ld = 3, 56, 61
+	src, bias, res := make([]float32, rows*ld), make([]float32, cols), make([]float32, rows*ld)
+	for i := range src {
+		src[i], res[i] = 8*(2*r.Float32()-1), 2*r.Float32()-1
+	}
+	for i := range bias {
+		bias[i] = 2*r.Float32() - 1
+	}
+	for _, im := range impls(FP32) {
+		for _, a := range []Act{ActNone, ActGELU, ActGELUTanh, ActReLU, ActQuickGELU, ActGELU | actRoundBF16} {
+			for _, withRes := range []bool{false, true} {
+				for _, b := range [][]float32{nil, bias} {
+					want, got := make([]float32, rows*ld), make([]float32, rows*ld)
+					for j := 0; j < cols; j += 8 {
+						var rs, bj []float32
+						if withRes {
+							rs = res[j:]
+						}
+						if b != nil {
+							bj = b[j : j+8]
+						}
+						im.fp32.epi(want[j:], ld, src[j:], ld, bj, rs, rows, 8, a)
+					}
+					rs := res
+					if !withRes {
+						rs = nil
+					}
+					im.fp32.epi(got, ld, src, ld, b, rs, rows, cols, a)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("impl=%s act %#x res %v bias %v: [%d] = %v, 8 columns at a time %v",
+								im.name, a, withRes, b != nil, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCut: the blocking of ViT-B/16's batch-1 GEMMs, that more threads
 // than column blocks split the rows until the items keep them busy, and
 // that on 2 to ownThreads threads the row blocks are the owners' rows

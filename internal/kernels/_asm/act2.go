@@ -1,12 +1,17 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The AVX2 row operations read exp's constants from memory, 8 lanes each
 // (ymm operands). AVX2 has no VSCALEFPS: exp clamps its argument to
 // [-87.3, 88.7], where 2ⁿ is a normal float built from its exponent bits,
 // and returns 0 below.
-var act2 = &table{sym: "avx2C", lanes: 8, k: append(mathConsts(88.7, -87.3), konst{"i127", 127, "int 127"})}
+var act2 = &table{sym: "avx2C", lanes: 8, k: append(mathConsts(88.7, -87.3), konst{"i127", 127, "int 127"},
+	konst{"rnd1", 1, "int 1"}, konst{"rnd7fff", 0x7fff, "int 0x7fff"}, konst{"hi16", 0xffff0000, "int 0xffff0000"},
+	konst{"quiet", 0x00400000, "int 0x00400000"})}
 
 // exp2 replaces x by exp(x); n, p and m are clobbered.
 func exp2(a *asm, x, n, p, m string) {
@@ -47,38 +52,7 @@ func applyAct2(a *asm, done string) {
 	`)
 	a.ins("JMP %s", done)
 	a.label("gelu")
-	a.ins("VANDPS %s, Y1, Y2", t.at("absmask"))
-	a.ins("VMULPS %s, Y2, Y2", t.at("sqrt1_2"))
-	a.ins("VMOVUPS %s, Y3", t.at("ten"))
-	a.ins("VMINPS Y2, Y3, Y2")
-	a.ins("VMOVUPS %s, Y3", t.at("p04"))
-	a.ins("VFMADD213PS %s, Y3, Y2", t.at("one"))
-	a.ins("VMOVUPS %s, Y3", t.at("one"))
-	a.ins("VDIVPS Y2, Y3, Y3")
-	a.ins("VMOVUPS %s, Y4", t.at("e9"))
-	for i := 8; i >= 0; i-- {
-		a.ins("VFMADD213PS %s, Y3, Y4", t.at(fmt.Sprintf("e%d", i)))
-	}
-	a.raw(`
-		VMULPS Y3, Y4, Y4
-		VMULPS Y1, Y1, Y5
-		VMOVAPS Y5, Y6
-		VFMSUB231PS Y1, Y1, Y6
-	`)
-	a.ins("VMULPS %s, Y5, Y5", t.at("half"))
-	a.ins("VMULPS %s, Y6, Y6", t.at("half"))
-	a.ins("VSUBPS Y5, Y0, Y5")
-	exp2(a, "Y5", "Y7", "Y2", "Y3")
-	a.ins("VFNMADD231PS Y5, Y6, Y5")
-	a.ins("VMULPS %s, Y5, Y5", t.at("half"))
-	a.ins("VMULPS Y4, Y5, Y5")
-	a.ins("VMOVUPS %s, Y6", t.at("one"))
-	a.raw(`
-		VSUBPS Y5, Y6, Y6
-		VCMPPS $13, Y0, Y1, Y2
-		VBLENDVPS Y2, Y6, Y5, Y5
-		VMULPS Y5, Y1, Y1
-	`)
+	geluErf2(a, "Y1", "Y0", [6]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7"})
 	a.ins("JMP %s", done)
 	a.label("tanh")
 	a.ins("VMULPS %s, Y1, Y2", t.at("c044715"))
@@ -97,6 +71,65 @@ func applyAct2(a *asm, done string) {
 	exp2(a, "Y3", "Y4", "Y5", "Y6")
 	a.ins("VADDPS %s, Y3, Y3", t.at("one"))
 	a.ins("VDIVPS Y3, Y1, Y1")
+}
+
+// geluErf2 replaces x by geluErf32(x) (mathf.go), t clobbered, zero all
+// zeros.
+func geluErf2(a *asm, x, zero string, t [6]string) {
+	k := act2
+	a.ins("VANDPS %s, %s, %s", k.at("absmask"), x, t[0])
+	a.ins("VMULPS %s, %s, %s", k.at("sqrt1_2"), t[0], t[0])
+	a.ins("VMOVUPS %s, %s", k.at("ten"), t[1])
+	a.ins("VMINPS %s, %s, %s", t[0], t[1], t[0])
+	a.ins("VMOVUPS %s, %s", k.at("p04"), t[1])
+	a.ins("VFMADD213PS %s, %s, %s", k.at("one"), t[1], t[0])
+	a.ins("VMOVUPS %s, %s", k.at("one"), t[1])
+	a.ins("VDIVPS %s, %s, %s", t[0], t[1], t[1])
+	a.ins("VMOVUPS %s, %s", k.at("e9"), t[2])
+	for i := 8; i >= 0; i-- {
+		a.ins("VFMADD213PS %s, %s, %s", k.at(fmt.Sprintf("e%d", i)), t[1], t[2])
+	}
+	a.ins("VMULPS %s, %s, %s", t[1], t[2], t[2])
+	a.ins("VMULPS %s, %s, %s", x, x, t[3])
+	a.ins("VMOVAPS %s, %s", t[3], t[4])
+	a.ins("VFMSUB231PS %s, %s, %s", x, x, t[4])
+	a.ins("VMULPS %s, %s, %s", k.at("half"), t[3], t[3])
+	a.ins("VMULPS %s, %s, %s", k.at("half"), t[4], t[4])
+	a.ins("VSUBPS %s, %s, %s", t[3], zero, t[3])
+	exp2(a, t[3], t[5], t[0], t[1])
+	a.ins("VFNMADD231PS %s, %s, %s", t[3], t[4], t[3])
+	a.ins("VMULPS %s, %s, %s", k.at("half"), t[3], t[3])
+	a.ins("VMULPS %s, %s, %s", t[2], t[3], t[3])
+	a.ins("VMOVUPS %s, %s", k.at("one"), t[4])
+	a.ins("VSUBPS %s, %s, %s", t[3], t[4], t[4])
+	a.ins("VCMPPS $13, %s, %s, %s", zero, x, t[0])
+	a.ins("VBLENDVPS %s, %s, %s, %s", t[0], t[4], t[3], t[3])
+	a.ins("VMULPS %s, %s, %s", t[3], x, x)
+}
+
+// zip writes the instructions that each of seqs prints, taking one line
+// from each in turn: independent chains interleaved, each its own
+// instructions in its own order (so its bits are those of printing it
+// alone).
+func zip(a *asm, seqs ...func(*asm)) {
+	var lines [][]string
+	for _, f := range seqs {
+		var b asm
+		f(&b)
+		lines = append(lines, strings.Split(strings.TrimSuffix(b.b.String(), "\n"), "\n"))
+	}
+	for i := 0; ; i++ {
+		more := false
+		for _, l := range lines {
+			if i < len(l) {
+				a.b.WriteString(l[i] + "\n")
+				more = true
+			}
+		}
+		if !more {
+			return
+		}
+	}
 }
 
 // hsum2 leaves op (VADDPS or VMAXPS; opss for the last lane) over Y's 8
@@ -243,15 +276,25 @@ func roundConsts2(a *asm) {
 
 // round2 is round512 for the 8 floats of y: constants in Y8–Y11
 // (roundConsts2), Y12–Y14 clobbered.
-func round2(a *asm, y string) {
+func round2(a *asm, y string) { round2With(a, y, [4]string{"Y8", "Y9", "Y10", "Y11"}) }
+
+// round2Mem is round2 reading its constants from act2's table.
+func round2Mem(a *asm, y string) {
+	t := act2
+	round2With(a, y, [4]string{t.at("rnd1"), t.at("rnd7fff"), t.at("hi16"), t.at("quiet")})
+}
+
+// round2With is round2 with its four constants at k (registers or
+// memory operands).
+func round2With(a *asm, y string, k [4]string) {
 	a.ins("VPSRLD $16, %s, Y12", y)
-	a.ins("VPAND Y8, Y12, Y12")
-	a.ins("VPADDD Y9, Y12, Y12")
+	a.ins("VPAND %s, Y12, Y12", k[0])
+	a.ins("VPADDD %s, Y12, Y12", k[1])
 	a.ins("VPADDD %s, Y12, Y12", y)
-	a.ins("VPAND Y10, Y12, Y12")
+	a.ins("VPAND %s, Y12, Y12", k[2])
 	a.ins("VCMPPS $3, %s, %s, Y14 // unordered: NaN", y, y)
-	a.ins("VPOR Y11, %s, Y13", y)
-	a.ins("VPAND Y10, Y13, Y13")
+	a.ins("VPOR %s, %s, Y13", k[3], y)
+	a.ins("VPAND %s, Y13, Y13", k[2])
 	a.ins("VBLENDVPS Y14, Y13, Y12, %s", y)
 }
 
@@ -309,8 +352,10 @@ func act2File(a *asm) {
 		exponent bits, and returns 0 below.`)
 	act2.data(a)
 
-	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65,
-		"epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16).")
+	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
+		epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16).
+		GELU goes 16 columns at a time where it can: two vectors' chains
+		interleaved (zip), each with the instructions of one.`)
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ ldd+8(FP), R13
@@ -327,9 +372,6 @@ func act2File(a *asm) {
 		ANDQ $0x80, DX
 		ANDQ $0x7f, R10
 		VXORPS Y0, Y0, Y0
-	`)
-	roundConsts2(a)
-	a.raw(`
 		TESTQ BX, BX
 		JEQ epidone
 	row:
@@ -337,6 +379,39 @@ func act2File(a *asm) {
 	col:
 		CMPQ AX, CX
 		JGE nextrow
+		CMPQ R10, $1
+		JNE one
+		LEAQ 16(AX), R11
+		CMPQ R11, CX
+		JGT one
+		VMOVUPS (SI)(AX*4), Y1
+		VMOVUPS 32(SI)(AX*4), Y8
+		TESTQ R8, R8
+		JEQ nobias2
+		VADDPS (R8)(AX*4), Y1, Y1
+		VADDPS 32(R8)(AX*4), Y8, Y8
+	nobias2:
+	`)
+	zip(a, func(a *asm) { geluErf2(a, "Y1", "Y0", [6]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}) },
+		func(a *asm) { geluErf2(a, "Y8", "Y0", [6]string{"Y9", "Y10", "Y11", "Y12", "Y13", "Y14"}) })
+	a.raw(`
+		TESTQ R9, R9
+		JEQ nores2
+		VADDPS (R9)(AX*4), Y1, Y1
+		VADDPS 32(R9)(AX*4), Y8, Y8
+	nores2:
+		TESTQ DX, DX
+		JEQ noround2
+	`)
+	round2Mem(a, "Y1")
+	round2Mem(a, "Y8")
+	a.raw(`
+	noround2:
+		VMOVUPS Y1, (DI)(AX*4)
+		VMOVUPS Y8, 32(DI)(AX*4)
+		ADDQ $16, AX
+		JMP col
+	one:
 		VMOVUPS (SI)(AX*4), Y1
 		TESTQ R8, R8
 		JEQ nobias
@@ -353,7 +428,7 @@ func act2File(a *asm) {
 		TESTQ DX, DX
 		JEQ noround
 	`)
-	round2(a, "Y1")
+	round2Mem(a, "Y1")
 	a.raw(`
 	noround:
 		VMOVUPS Y1, (DI)(AX*4)

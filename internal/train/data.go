@@ -109,8 +109,12 @@ func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError
 	var err error
 	switch {
 	case n > 0:
-		err = fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
-			path, n, filepath.Join(path, "CLASS", "…"))
+		images := fmt.Sprintf("%d images", n)
+		if n == 1 {
+			images = "1 image" // it said "1 images"
+		}
+		err = fmt.Errorf("%s: %s but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
+			path, images, filepath.Join(path, "CLASS", "…"))
 	case len(empty) > 0:
 		err = noImageInClasses(path, empty)
 	default:
@@ -387,9 +391,13 @@ func readCSV(path string) ([]row, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if line == 1 {
-			if c, ok := csvColumns(rec); ok {
+			c, ok := csvColumns(rec)
+			if ok {
 				cols = c
 				continue // header
+			}
+			if err := halfHeader(rec, c); err != nil {
+				return nil, fmt.Errorf("%s:1: %w", path, err)
 			}
 		}
 		if n := max(cols[0], cols[1]) + 1; len(rec) < n && n > 2 {
@@ -443,6 +451,23 @@ func csvColumns(rec []string) (cols [2]int, ok bool) {
 		}
 	}
 	return cols, cols[0] >= 0 && cols[1] >= 0
+}
+
+// halfHeader refuses a first row that names one of the two columns
+// (cols from csvColumns) and not the other: a header, whose missing
+// column was read as data (embed -o csv's path,model,…,error listing gave
+// an image "path" of class "model", and every image the class
+// "vit-tiny-in1k").
+func halfHeader(rec []string, cols [2]int) error {
+	switch {
+	case cols[0] >= 0 && cols[1] < 0:
+		return fmt.Errorf("a header naming the path (column %d, %q) but no label column: name the labels' column %s",
+			cols[0]+1, rec[cols[0]], quoteAll(labelNames))
+	case cols[1] >= 0 && cols[0] < 0:
+		return fmt.Errorf("a header naming the label (column %d, %q) but no path column: name the paths' column %s",
+			cols[1]+1, rec[cols[1]], quoteAll(pathNames))
+	}
+	return nil
 }
 
 func readJSONL(path string) ([]row, error) {

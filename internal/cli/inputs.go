@@ -207,6 +207,9 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 		if errors.Is(err, errNULInLines) {
 			return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
 		}
+		if n == 1 && err == io.EOF && linesWithNull(b, long, sep) {
+			return nil, usagef("reading paths from %s: -0 given, but no NUL byte separates its paths and it holds line breaks: its paths are one per line (find without -print0), so leave out -0", name)
+		}
 		p := string(b)
 		if n == 1 {
 			p = strings.TrimPrefix(p, "\ufeff")
@@ -230,6 +233,15 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
 		}
 	}
+}
+
+// linesWithNull says whether the only entry of a list read with -0 (sep
+// 0) is lines: paths one per line read as one path, which was passed over
+// for its name, the whole list printed in the note (or, one line, failed
+// as a name ending in a line break). A long entry is
+// dropped unread, so it does not say.
+func linesWithNull(entry []byte, long bool, sep byte) bool {
+	return sep == 0 && !long && bytes.IndexByte(entry, '\n') >= 0
 }
 
 // entryWord is what an entry of a list separated by sep is called.

@@ -55,6 +55,56 @@ func TestListWithoutNull(t *testing.T) {
 	}
 }
 
+// TestListLinesWithNull: a list of paths one per line (find without
+// -print0, ls, echo) read with -0 is a usage error that says to leave out
+// -0, from --from-file or stdin, in classify, embed, inspect-attention and
+// merge. It was taken for one path holding line breaks: passed over for
+// its name with the whole list printed, lines and all, in the note ("no
+// images found"), or, one line, "no such file".
+func TestListLinesWithNull(t *testing.T) {
+	dir := t.TempDir()
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	lines := strings.Repeat(img+"\n", 3)
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shardFile := filepath.Join(dir, "shard.jsonl")
+	os.WriteFile(shardFile, nil, 0o644)
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"classify", "--from-file", list}, list},
+		{lines, []string{"classify", "-"}, "stdin"},
+		{img + "\n", []string{"classify", "-"}, "stdin"},
+		{img + "\r\n", []string{"embed", "-"}, "stdin"},
+		{lines, []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), "-"}, "stdin"},
+		{"", []string{"merge", "--from-file", list, shardFile}, list},
+	} {
+		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit", "-0"}, tc.args[1:]...)...)
+		if tc.args[0] == "merge" {
+			args = append([]string{"merge", "-0"}, tc.args[1:]...)
+		}
+		code, stdout, errs := run(t, tc.stdin, args...)
+		want := "vitctl: reading paths from " + tc.want + ": -0 given, but no NUL byte separates its paths and it holds line breaks: its paths are one per line (find without -print0), so leave out -0\n"
+		if code != ExitUsage || errs != want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%.300s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, want)
+		}
+	}
+	// One path, or several, that -0 separates are taken as they are.
+	for _, tc := range []struct {
+		stdin string
+		n     int
+	}{{img, 1}, {img + "\x00", 1}, {img + "\x00" + img + "\x00", 2}} {
+		code, stdout, errs := run(t, tc.stdin, "classify", "-m", "fashion-vit", "-o", "jsonl", "-0", "-")
+		if _, paths := jsonlPaths(t, stdout); code != ExitOK || len(paths) != tc.n {
+			t.Errorf("%q with -0: exit %d, records of %q, want %d\n%s", tc.stdin, code, paths, tc.n, errs)
+		}
+	}
+}
+
 // TestListLongLine: a list entry over the longest a path may be (1 MiB)
 // is one failed record named LIST:N, and the paths after it are read and
 // run, one per line or with -0; --resume keeps that record and runs no

@@ -135,6 +135,17 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	return r, checkThreads("--decoders", o.workers)
 }
 
+// checkNotSummaryName refuses a results name (.json, .csv, .txt, …) for
+// the model file: --out summary.json -o json wrote the model file under
+// the name meant for the summary, which goes to stdout.
+func checkNotSummaryName(out string) error {
+	ext := strings.ToLower(filepath.Ext(out))
+	if _, ok := formatExts[ext]; !ok {
+		return nil
+	}
+	return usagef("--out %s: a %s name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > %s)", out, ext, out)
+}
+
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
 	o.epochsSet, o.lrSet, o.valSplitSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr"), cmd.Flags().Changed("val-split")
 	r, err := o.recipe()
@@ -149,6 +160,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if err := checkModelName("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkNotSummaryName(o.out); err != nil {
 		return err
 	}
 	if !o.resume {

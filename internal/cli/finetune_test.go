@@ -225,6 +225,10 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+		// The model file was written under the name meant for -o json's
+		// summary, which goes to stdout.
+		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "summary.json"), "-o", "json"}, ExitUsage, "vitctl: --out " + filepath.Join(filepath.Dir(out), "summary.json") + ": a .json name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > " + filepath.Join(filepath.Dir(out), "summary.json") + ")\n"},
+		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "log.TXT")}, ExitUsage, "--out " + filepath.Join(filepath.Dir(out), "log.TXT") + ": a .txt name"},
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.msg) || strings.Contains(errs, "goroutine") {

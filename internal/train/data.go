@@ -44,7 +44,10 @@ func (e Example) Err(err error) error {
 
 // row is one labelled path as DATA gives it; where is the list file and
 // line that name it, empty in a folder.
-type row struct{ path, label, where string }
+type row struct {
+	path, label, where string
+	given              string // a list's path as the list has it
+}
 
 // Dataset is a list of examples and the label names, index = class id.
 type Dataset struct {
@@ -92,6 +95,11 @@ func Open(path string, labels []string) (*Dataset, error) {
 	}
 	if len(pairs) == 0 {
 		return nil, noImages(path, empty, len(loose), &photos)
+	}
+	if !st.IsDir() {
+		if err := noneThere(path, pairs); err != nil {
+			return nil, err
+		}
 	}
 	d, err := build(path, st.IsDir(), pairs, labels)
 	if err != nil {
@@ -408,7 +416,7 @@ func readCSV(path string) ([]row, error) {
 		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		pairs = append(pairs, row{relTo(path, rec[cols[0]]), rec[cols[1]], fmt.Sprintf("%s:%d", path, line)})
+		pairs = append(pairs, row{path: relTo(path, rec[cols[0]]), label: rec[cols[1]], where: fmt.Sprintf("%s:%d", path, line), given: rec[cols[0]]})
 	}
 	return pairs, nil
 }
@@ -484,7 +492,7 @@ func readJSONL(path string) ([]row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w; want {\"path\": ..., \"label\": ...}", path, i+1, err)
 		}
-		pairs = append(pairs, row{relTo(path, p), label, fmt.Sprintf("%s:%d", path, i+1)})
+		pairs = append(pairs, row{path: relTo(path, p), label: label, where: fmt.Sprintf("%s:%d", path, i+1), given: p})
 	}
 	return pairs, nil
 }
@@ -568,6 +576,32 @@ func checkRow(path, label string) error {
 		return fmt.Errorf("the label of %s is empty", path)
 	}
 	return nil
+}
+
+// noneThere refuses a list none of whose paths leads to a file when it
+// can tell why: paths written on Windows (images\rose\1.jpg), or relative
+// to the current folder where the list's folder was meant. Each was
+// skipped on its own, a line apiece, and the run then had "no readable
+// training images". A list of missing files it cannot explain is left to
+// those lines.
+func noneThere(list string, pairs []row) error {
+	first := pairs[0]
+	why := ""
+	dir := filepath.Dir(list)
+	if strings.Contains(first.given, `\`) {
+		why = fmt.Sprintf("its paths are separated by backslashes, as Windows writes them: write them with / (%s)", strings.ReplaceAll(first.given, `\`, "/"))
+	} else if _, err := os.Stat(first.given); err == nil && !filepath.IsAbs(first.given) && dir != "." {
+		why = fmt.Sprintf("a relative path is read from the list's folder, %s, and %s is one from the current folder: write the paths from %s, or absolute", dir, first.given, dir)
+	}
+	if why == "" {
+		return nil
+	}
+	for _, p := range pairs {
+		if _, err := os.Stat(p.path); !errors.Is(err, fs.ErrNotExist) {
+			return nil // there, or some other trouble that its line will name
+		}
+	}
+	return fmt.Errorf("%s: none of its %d paths is a file (%s: %s: no such file or directory); %s", list, len(pairs), first.where, first.path, why)
 }
 
 func relTo(list, p string) string {

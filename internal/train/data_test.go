@@ -92,6 +92,36 @@ func TestOpenLists(t *testing.T) {
 	}
 }
 
+// TestOpenListPathsNotThere: a list none of whose paths is a file is
+// refused, naming the first, when its paths are Windows paths or relative
+// to the current folder instead of the list's; each image was skipped with
+// a line of its own, then "no readable training images". Lists of which
+// one path is there, or of missing paths without such a reason, open.
+func TestOpenListPathsNotThere(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "images"), 0o755)
+	os.WriteFile(filepath.Join(dir, "images", "1.png"), nil, 0o644)
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	for _, c := range []struct{ name, body, err string }{
+		{"win.csv", "path,label\nimages\\2.png,cat\nimages\\3.png,dog\n", "win.csv: none of its 2 paths is a file (DIR/win.csv:2: DIR/images\\2.png: no such file or directory); its paths are separated by backslashes, as Windows writes them: write them with / (images/2.png)"},
+		{"win.jsonl", "{\"path\": \"C:\\\\data\\\\2.png\", \"label\": \"cat\"}\n", "its paths are separated by backslashes, as Windows writes them: write them with / (C:/data/2.png)"},
+		// data_test.go is there from the current folder (the package's).
+		{"cwd.csv", "data_test.go,cat\ndata.go,dog\n", "cwd.csv: none of its 2 paths is a file (DIR/cwd.csv:1: DIR/data_test.go: no such file or directory); a relative path is read from the list's folder, DIR, and data_test.go is one from the current folder: write the paths from DIR, or absolute"},
+		{"one-there.csv", "images\\2.png,cat\nimages/1.png,dog\n", ""},
+		{"missing.csv", "images/2.png,cat\n", ""},
+	} {
+		_, err := Open(write(c.name, c.body), nil)
+		want := strings.ReplaceAll(c.err, "DIR", dir)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: error %v, want %q", c.name, err, want)
+		}
+	}
+}
+
 // TestExampleWhere: an example of a list knows the file and line that
 // name it (a header and blank lines counted), and an image that cannot be
 // read is reported after them, where it was by path alone; an example

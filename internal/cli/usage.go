@@ -135,6 +135,9 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 		if (name == "m" || name == "model") && strings.Contains(cmd.Use, " MODEL") {
 			return usagef("%v: %s takes the model as its argument, not -m (%s)", err, cmd.Name(), modelAsArg(cmd, args))
 		}
+		if name == "from-file" && cmd.Flags().Lookup("null") != nil {
+			return usagef("%v: %s reads a list of paths from stdin instead: give - as an argument (%s - < LIST, with -0 for find -print0's lists) (see %s --help)", err, cmd.Name(), cmd.CommandPath(), cmd.CommandPath())
+		}
 		alts := similarFlags(cmd, name)
 		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+name) })
 		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one

@@ -65,6 +65,10 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		// A short flag of other commands says what it is there: embed -k
 		// was asked only "did you mean --kernel?".
 		{"embed", "-k", "unknown shorthand flag: 'k' in -k: -k is --top-k in classify and inspect-attention; embed has no -k; did you mean --kernel? (see vitctl embed --help)"},
+		// classify's --from-file, which embed and inspect-attention lack
+		// (they read a list from stdin), was only an unknown flag.
+		{"embed", "--from-file", "unknown flag: --from-file: embed reads a list of paths from stdin instead: give - as an argument (vitctl embed - < LIST, with -0 for find -print0's lists) (see vitctl embed --help)"},
+		{"inspect-attention", "--from-file", "unknown flag: --from-file: inspect-attention reads a list of paths from stdin instead: give - as an argument (vitctl inspect-attention - < LIST"},
 		{"benchmark", "-r", "unknown shorthand flag: 'r' in -r: -r is --recursive in classify, embed, inspect-attention and merge; benchmark has no -r (see vitctl benchmark --help)"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")

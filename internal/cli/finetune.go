@@ -209,7 +209,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, notes: notes.String()}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, unread: map[string]bool{}, notes: notes.String()}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -242,6 +242,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if len(job.skipped) > 0 {
 		n := len(job.skipped)
 		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
+		for _, w := range job.unlearnt() {
+			fmt.Fprintln(s.err, w)
+		}
 		return errPartial
 	}
 	return nil

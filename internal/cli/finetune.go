@@ -162,9 +162,6 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkModelName("--out", o.out); err != nil {
 		return err
 	}
-	if err := checkNotSummaryName(o.out); err != nil {
-		return err
-	}
 	if !o.resume {
 		if err := checkUnfinished(o.out); err != nil {
 			return err
@@ -185,6 +182,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
+		return err
+	}
+	if err := checkNotSummaryName(o.out); err != nil { // after checkNotRead: --out labels.csv is DATA
 		return err
 	}
 	base, err := openBase(ms)

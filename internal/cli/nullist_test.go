@@ -105,6 +105,56 @@ func TestListLinesWithNull(t *testing.T) {
 	}
 }
 
+// TestImageAsList: an image given where a list of paths is read (cat
+// photo.png | vitctl classify -, --from-file photo.jpg), with -0 or
+// without, is a usage error that says so. It said "a line holds a NUL
+// byte: its paths are separated by NUL bytes (find -print0), so give -0",
+// and with -0 each run of its bytes was a path skipped for its name. A
+// list whose first path begins as a BMP's signature ("BM") is a list.
+func TestImageAsList(t *testing.T) {
+	png, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	jpg, _ := filepath.Abs(filepath.Join(imagesDir, "rocket.jpg"))
+	pngBytes, err := os.ReadFile(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpgBytes, err := os.ReadFile(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := "name the image as an argument instead of - (a pipe too: <(curl -s URL))\n"
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{string(pngBytes), []string{"classify", "-"}, "vitctl: reading paths from stdin: it holds a PNG image, not a list of paths: " + stdin},
+		{string(jpgBytes), []string{"embed", "-"}, "vitctl: reading paths from stdin: it holds a JPEG image, not a list of paths: " + stdin},
+		{string(pngBytes), []string{"classify", "-0", "-"}, "vitctl: reading paths from stdin: it holds a PNG image, not a list of paths: " + stdin},
+		{"", []string{"classify", "--from-file", jpg}, "vitctl: reading paths from " + jpg + ": it holds a JPEG image, not a list of paths: name it as an argument, not with --from-file (" + jpg + ")\n"},
+	} {
+		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit"}, tc.args[1:]...)...)
+		code, stdout, errs := run(t, tc.stdin, args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%.300s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	bmw := filepath.Join(dir, "BMW.png")
+	os.WriteFile(bmw, pngBytes, 0o644)
+	t.Chdir(dir)
+	for _, list := range []string{"BMW.png\n", "BMW.png\x00"} {
+		args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-"}
+		if strings.HasSuffix(list, "\x00") {
+			args = append(args, "-0")
+		}
+		code, stdout, errs := run(t, list, args...)
+		if _, paths := jsonlPaths(t, stdout); code != ExitOK || len(paths) != 1 {
+			t.Errorf("a list of BMW.png (%q): exit %d, records of %q\n%s", list, code, paths, errs)
+		}
+	}
+}
+
 // TestListLongLine: a list entry over the longest a path may be (1 MiB)
 // is one failed record named LIST:N, and the paths after it are read and
 // run, one per line or with -0; --resume keeps that record and runs no

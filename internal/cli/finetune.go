@@ -135,6 +135,17 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	return r, checkThreads("--decoders", o.workers)
 }
 
+// checkNotSummaryName refuses a results name (.json, .csv, .txt, …) for
+// the model file: --out summary.json -o json wrote the model file under
+// the name meant for the summary, which goes to stdout.
+func checkNotSummaryName(out string) error {
+	ext := strings.ToLower(filepath.Ext(out))
+	if _, ok := formatExts[ext]; !ok {
+		return nil
+	}
+	return usagef("--out %s: a %s name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > %s)", out, ext, out)
+}
+
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
 	o.epochsSet, o.lrSet, o.valSplitSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr"), cmd.Flags().Changed("val-split")
 	r, err := o.recipe()
@@ -173,6 +184,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
 		return err
 	}
+	if err := checkNotSummaryName(o.out); err != nil { // after checkNotRead: --out labels.csv is DATA
+		return err
+	}
 	base, err := openBase(ms)
 	if err != nil {
 		return err
@@ -195,7 +209,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, notes: notes.String()}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, unread: map[string]bool{}, notes: notes.String()}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -228,6 +242,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if len(job.skipped) > 0 {
 		n := len(job.skipped)
 		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
+		for _, w := range job.unlearnt() {
+			fmt.Fprintln(s.err, w)
+		}
 		return errPartial
 	}
 	return nil

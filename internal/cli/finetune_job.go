@@ -91,6 +91,7 @@ type finetuneJob struct {
 	start      time.Time
 	done       bool            // --resume found every epoch done: nothing was written
 	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
+	unread     map[string]bool // the paths of those images
 	notes      string          // about the classes (noteClasses), said as training starts
 	saved      int             // the epoch OUT.ckpt holds: --resume continues after it
 	// The rate printed with each progress line: images and time of the
@@ -98,6 +99,27 @@ type finetuneJob struct {
 	lastStep   time.Time
 	lineImages int
 	lineTime   time.Duration
+}
+
+// unlearnt says, after the run, which classes had training images but
+// none that could be read: the model has them, and never learnt them
+// (their images were each one "skipped" line among the others, and the
+// run ended saying only how many images could not be read).
+func (j *finetuneJob) unlearnt() []string {
+	total, unread := make([]int, len(j.train.Labels)), make([]int, len(j.train.Labels))
+	for _, e := range j.train.Examples {
+		total[e.Label]++
+		if j.unread[e.Path] {
+			unread[e.Label]++
+		}
+	}
+	var notes []string
+	for c, n := range total {
+		if n > 0 && unread[c] == n {
+			notes = append(notes, fmt.Sprintf("vitctl: warning: class %q: none of its %s could be read, so the model has the class but never learnt it: fix or replace them, or leave the class out", j.train.Labels[c], nouns(n, "training image")))
+		}
+	}
+	return notes
 }
 
 func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
@@ -113,6 +135,9 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
+			if se, ok := errors.AsType[*train.SkipError](err); ok {
+				j.unread[se.Example.Path] = true
+			}
 			err = convertHint(err)
 			j.skipped[err.Error()] = true
 			j.bar.message("skipped: " + err.Error())

@@ -203,6 +203,28 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	}
 }
 
+// TestFinetuneUnreadableClass: a class none of whose training images can
+// be read is named after the run: the model has the class and never learnt
+// it. The run said only how many images could not be read. A class with
+// one image that can be read is not named.
+func TestFinetuneUnreadableClass(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	os.MkdirAll(filepath.Join(data, "hats"), 0o755)
+	for _, name := range []string{"a.jpg", "b.jpg"} {
+		os.WriteFile(filepath.Join(data, "hats", name), []byte("not a JPEG"), 0o644)
+	}
+	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
+	for _, train := range []string{"head", "last:1"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--epochs", "2", "--val-split", "0", "--threads", "2")
+		want := "vitctl: 3 images could not be read and were skipped\n" +
+			"vitctl: warning: class \"hats\": none of its 2 training images could be read, so the model has the class but never learnt it: fix or replace them, or leave the class out\n"
+		if code != ExitFailed || !strings.HasSuffix(errs, want) {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1, ending\n%s", train, code, errs, want)
+		}
+	}
+}
+
 func TestFinetuneErrors(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	one := t.TempDir()
@@ -225,6 +247,10 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+		// The model file was written under the name meant for -o json's
+		// summary, which goes to stdout.
+		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "summary.json"), "-o", "json"}, ExitUsage, "vitctl: --out " + filepath.Join(filepath.Dir(out), "summary.json") + ": a .json name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > " + filepath.Join(filepath.Dir(out), "summary.json") + ")\n"},
+		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "log.TXT")}, ExitUsage, "--out " + filepath.Join(filepath.Dir(out), "log.TXT") + ": a .txt name"},
 	} {
 		code, _, errs := run(t, "", append([]string{"finetune"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.msg) || strings.Contains(errs, "goroutine") {

@@ -198,14 +198,28 @@ func andList(s []string) string {
 // where it was taken for one path (its files skipped for its name, and the
 // whole list printed in the note). An entry longer than maxListLine, which
 // no path is, is one failed input named NAME:N (its line, or its entry's
-// number with -0), and the entries after it are read.
+// number with -0), and the entries after it are read. An image where the
+// list was expected (cat photo.png | vitctl classify -) is a usage error
+// saying so (imageAsList).
 func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
 	br := bufio.NewReader(r)
+	head, _ := br.Peek(imageio.MagicBytes)
+	format := imageio.Sniff(head)
+	notList := usagef("reading paths from %s: it holds a %s image, not a list of paths: %s", name, strings.ToUpper(format), imageAsList(name))
+	if sep == 0 && format != "" && format != "bmp" { // "BM" may begin a path: BMW/1.jpg
+		return nil, notList
+	}
 	for n := 1; ; n++ {
 		b, long, err := readEntry(br, sep)
+		if errors.Is(err, errNULInLines) && format != "" { // not n == 1: a PNG's first line ends in its signature
+			return nil, notList
+		}
 		if errors.Is(err, errNULInLines) {
 			return nil, usagef("reading paths from %s: %v: its paths are separated by NUL bytes (find -print0), so give -0", name, err)
+		}
+		if n == 1 && err == io.EOF && linesWithNull(b, long, sep) {
+			return nil, usagef("reading paths from %s: -0 given, but no NUL byte separates its paths and it holds line breaks: its paths are one per line (find without -print0), so leave out -0", name)
 		}
 		p := string(b)
 		if n == 1 {
@@ -230,6 +244,26 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
 		}
 	}
+}
+
+// linesWithNull says whether the only entry of a list read with -0 (sep
+// 0) is lines: paths one per line read as one path, which was passed over
+// for its name, the whole list printed in the note (or, one line, failed
+// as a name ending in a line break). A long entry is
+// dropped unread, so it does not say.
+func linesWithNull(entry []byte, long bool, sep byte) bool {
+	return sep == 0 && !long && bytes.IndexByte(entry, '\n') >= 0
+}
+
+// imageAsList says what to do with an image given where a list of paths
+// was read (cat photo.png | vitctl classify -, or --from-file photo.png),
+// which was "a line holds a NUL byte: … so give -0" (and with -0, each
+// run of its bytes a path "skipped for its name").
+func imageAsList(name string) string {
+	if name == "stdin" {
+		return "name the image as an argument instead of - (a pipe too: <(curl -s URL))"
+	}
+	return fmt.Sprintf("name it as an argument, not with --from-file (%s)", name)
 }
 
 // entryWord is what an entry of a list separated by sep is called.

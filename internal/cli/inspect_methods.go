@@ -50,16 +50,30 @@ func checkExplainable(methods []string, name string, cfg *model.Config) error {
 }
 
 // parseClass reads --class: a label (exact, then ignoring case) or a class
-// index; "" is the predicted class (−1).
+// index; "" is the predicted class (−1). A label that several classes have
+// (ImageNet's "crane", the bird 134 and the machine 517) is refused with
+// their indexes: it explained the first, without a word.
 func parseClass(s string, labels []string) (int, error) {
 	if s == "" {
 		return -1, nil
 	}
-	if i := slices.Index(labels, s); i >= 0 {
-		return i, nil
-	}
-	if i := slices.IndexFunc(labels, func(l string) bool { return strings.EqualFold(l, s) }); i >= 0 {
-		return i, nil
+	for _, same := range []func(string) bool{
+		func(l string) bool { return l == s },
+		func(l string) bool { return strings.EqualFold(l, s) },
+	} {
+		var at []string
+		for i, l := range labels {
+			if same(l) {
+				at = append(at, strconv.Itoa(i))
+			}
+		}
+		switch {
+		case len(at) == 1:
+			i, _ := strconv.Atoi(at[0])
+			return i, nil
+		case len(at) > 1:
+			return 0, usagef("--class %q: the label of %s, %s: give the index of the one to explain (--class %s)", s, nouns(len(at), "class"), andList(at), at[0])
+		}
 	}
 	if i, err := strconv.Atoi(s); err == nil {
 		if i < 0 || i >= len(labels) {

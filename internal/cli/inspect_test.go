@@ -1113,7 +1113,7 @@ func TestInspectStripSummary(t *testing.T) {
 // from it, else the first labels (it
 // said "see vitctl convert-info", a command that does not exist).
 func TestParseClass(t *testing.T) {
-	labels := []string{"tabby", "tiger cat", "Persian cat", "goldfish"}
+	labels := []string{"tabby", "tiger cat", "Persian cat", "goldfish", "crane", "Crane", "crane"}
 	for _, tc := range []struct {
 		arg  string
 		want int
@@ -1123,15 +1123,20 @@ func TestParseClass(t *testing.T) {
 		{"Persian cat", 2, ""},
 		{"TIGER CAT", 1, ""},
 		{"3", 3, ""},
-		{"4", 0, "--class 4: the model has 4 classes, numbered 0 to 3"},
-		{"Cat", 0, `--class "Cat": not one of the model's 4 labels nor a class index; labels holding it: "tiger cat", "Persian cat"`},
-		{"gold", 0, `--class "gold": not one of the model's 4 labels nor a class index; the label holding it: "goldfish"`},
-		{"dog", 0, `--class "dog": not one of the model's 4 labels nor a class index; its labels: "tabby", "tiger cat", "Persian cat", "goldfish"`},
+		{"7", 0, "--class 7: the model has 7 classes, numbered 0 to 6"},
+		{"Cat", 0, `--class "Cat": not one of the model's 7 labels nor a class index; labels holding it: "tiger cat", "Persian cat"`},
+		{"gold", 0, `--class "gold": not one of the model's 7 labels nor a class index; the label holding it: "goldfish"`},
+		{"dog", 0, `--class "dog": not one of the model's 7 labels nor a class index; its labels: "tabby", "tiger cat", "Persian cat", "goldfish", "crane", "Crane", "crane"`},
 		// A typo listed the model's first labels (of 1000: "tench", "goldfish", …).
-		{"tiger kat", 0, `--class "tiger kat": not one of the model's 4 labels nor a class index; did you mean "tiger cat"?`},
-		{"tiger", 0, `--class "tiger": not one of the model's 4 labels nor a class index; the label holding it: "tiger cat"`},
-		{"tabby kat", 0, `--class "tabby kat": not one of the model's 4 labels nor a class index; did you mean "tabby"?`},
-		{"gldfish", 0, `--class "gldfish": not one of the model's 4 labels nor a class index; did you mean "goldfish"?`},
+		{"tiger kat", 0, `--class "tiger kat": not one of the model's 7 labels nor a class index; did you mean "tiger cat"?`},
+		{"tiger", 0, `--class "tiger": not one of the model's 7 labels nor a class index; the label holding it: "tiger cat"`},
+		{"tabby kat", 0, `--class "tabby kat": not one of the model's 7 labels nor a class index; did you mean "tabby"?`},
+		{"gldfish", 0, `--class "gldfish": not one of the model's 7 labels nor a class index; did you mean "goldfish"?`},
+		// A label of two classes (ImageNet's crane, 134 and 517) named
+		// the first, without a word.
+		{"crane", 0, `--class "crane": the label of 2 classes, 4 and 6: give the index of the one to explain (--class 4)`},
+		{"Crane", 5, ""},
+		{"CRANE", 0, `--class "CRANE": the label of 3 classes, 4, 5 and 6: give the index of the one to explain (--class 4)`},
 	} {
 		got, err := parseClass(tc.arg, labels)
 		if tc.err != "" {

@@ -95,6 +95,45 @@ func TestCheckpointFileAsModel(t *testing.T) {
 	}
 }
 
+// TestInputAsModel: -m (and export's MODEL) naming an image, a .npy
+// tensor or a checkpoint's config.json says what the file is, where it
+// said "not a GGUF file (bad magic); convert the checkpoint with vitctl
+// convert" of a photo. A model file under such a name is still a model.
+func TestInputAsModel(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	dir := t.TempDir()
+	npy := filepath.Join(dir, "x.npy")
+	os.WriteFile(npy, []byte("\x93NUMPY"), 0o644)
+	config := filepath.Join("..", "..", "testdata", "models", "fashion-vit", "config.json")
+	takes := ", not a model: -m names the model, a built-in name (vitctl models lists them), a .gguf file, a checkpoint folder or ORG/NAME\n"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", img, img}, "vitctl: -m " + img + ": an image" + takes},
+		{[]string{"embed", "-m", img, img}, "vitctl: -m " + img + ": an image" + takes},
+		{[]string{"benchmark", "-m", npy}, "vitctl: -m " + npy + ": a NumPy array (.npy)" + takes},
+		{[]string{"inspect-attention", "-m", img, "--out", filepath.Join(dir, "attn"), img}, "vitctl: -m " + img + ": an image" + takes},
+		{[]string{"finetune", "-m", img, filepath.Join(imagesDir, "fashion", "labels.csv"), "--out", filepath.Join(dir, "m.gguf")}, "vitctl: -m " + img + ": an image" + takes},
+		{[]string{"export", img, "--out", filepath.Join(dir, "hf")}, "vitctl: " + img + ": an image, not a model: MODEL names the model, a built-in name (vitctl models lists them), a .gguf file, a checkpoint folder or ORG/NAME\n"},
+		{[]string{"classify", "-m", config, img}, "vitctl: -m " + config + ": a checkpoint's config.json, not a vitctl model file: give -m " + filepath.Dir(config) + ", its folder (converted once, then cached)\n"},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitFailed || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%s\nwant exit 1 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+	}
+	model := filepath.Join(dir, "model.png")
+	b, err := os.ReadFile(filepath.Join("..", "zoo", "fashion-vit.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(model, b, 0o644)
+	if code, _, errs := run(t, "", "classify", "-m", model, img); code != ExitOK {
+		t.Errorf("a model file named model.png: exit %d\n%s", code, errs)
+	}
+}
+
 // foreignGGUF is a GGUF file as another tool writes one: general.*
 // metadata of its own (none where arch is ""), one f32 tensor.
 func foreignGGUF(t *testing.T, arch, name string) []byte {

@@ -43,6 +43,11 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 		return "", "", true, fmt.Errorf("%s: a checkpoint's weights, not a vitctl model file: give %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
 			given(name), given(filepath.Dir(name)), name)
 	}
+	if statErr == nil && st.Mode().IsRegular() && !fileStarts(name, "GGUF") {
+		if err := notModel(name, arg, given); err != nil {
+			return "", "", true, err
+		}
+	}
 	isDir := statErr == nil && st.IsDir()
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
@@ -80,6 +85,42 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	return m.Path, m.Name, true, nil
 }
 
+// notModel refuses a file that is not a model file (no GGUF magic) and is
+// named as an input (an image, a .npy tensor: -m given a photo, the photo
+// taken for the model) or as a checkpoint folder's config: they were "not a
+// GGUF file (bad magic); convert the checkpoint with vitctl convert", of a
+// photo. given names the file as the command's arg.
+func notModel(name, arg string, given func(string) string) error {
+	base := strings.ToLower(filepath.Base(name))
+	if base == "config.json" || base == "preprocessor_config.json" {
+		return fmt.Errorf("%s: a checkpoint's %s, not a vitctl model file: give %s, its folder (converted once, then cached)",
+			given(name), filepath.Base(name), given(filepath.Dir(name)))
+	}
+	what := ""
+	switch ext := strings.ToLower(filepath.Ext(name)); {
+	case ext == ".npy":
+		what = "a NumPy array (.npy)"
+	case namedAsInput(ext):
+		what = "an image"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s: %s, not a model: %s names the model, a built-in name (vitctl models lists them), a .gguf file, a checkpoint folder or ORG/NAME",
+		given(name), what, cmp.Or(arg, "MODEL"))
+}
+
+// fileStarts says whether the file at path begins with magic.
+func fileStarts(path, magic string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(magic))
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == magic
+}
+
 // isErrno says whether err is a bare system error number.
 func isErrno(err error) bool {
 	_, ok := err.(syscall.Errno)
@@ -96,14 +137,7 @@ func trainingState(path string) bool {
 	if strings.ToLower(filepath.Ext(path)) != ".ckpt" {
 		return false
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	b := make([]byte, 4)
-	_, err = io.ReadFull(f, b)
-	return err == nil && string(b) == "GGUF"
+	return fileStarts(path, "GGUF")
 }
 
 // keptModel is the model file beside finetune's training state path:

@@ -55,6 +55,106 @@ func TestListWithoutNull(t *testing.T) {
 	}
 }
 
+// TestListLinesWithNull: a list of paths one per line (find without
+// -print0, ls, echo) read with -0 is a usage error that says to leave out
+// -0, from --from-file or stdin, in classify, embed, inspect-attention and
+// merge. It was taken for one path holding line breaks: passed over for
+// its name with the whole list printed, lines and all, in the note ("no
+// images found"), or, one line, "no such file".
+func TestListLinesWithNull(t *testing.T) {
+	dir := t.TempDir()
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	lines := strings.Repeat(img+"\n", 3)
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shardFile := filepath.Join(dir, "shard.jsonl")
+	os.WriteFile(shardFile, nil, 0o644)
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"classify", "--from-file", list}, list},
+		{lines, []string{"classify", "-"}, "stdin"},
+		{img + "\n", []string{"classify", "-"}, "stdin"},
+		{img + "\r\n", []string{"embed", "-"}, "stdin"},
+		{lines, []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), "-"}, "stdin"},
+		{"", []string{"merge", "--from-file", list, shardFile}, list},
+	} {
+		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit", "-0"}, tc.args[1:]...)...)
+		if tc.args[0] == "merge" {
+			args = append([]string{"merge", "-0"}, tc.args[1:]...)
+		}
+		code, stdout, errs := run(t, tc.stdin, args...)
+		want := "vitctl: reading paths from " + tc.want + ": -0 given, but no NUL byte separates its paths and it holds line breaks: its paths are one per line (find without -print0), so leave out -0\n"
+		if code != ExitUsage || errs != want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%.300s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, want)
+		}
+	}
+	// One path, or several, that -0 separates are taken as they are.
+	for _, tc := range []struct {
+		stdin string
+		n     int
+	}{{img, 1}, {img + "\x00", 1}, {img + "\x00" + img + "\x00", 2}} {
+		code, stdout, errs := run(t, tc.stdin, "classify", "-m", "fashion-vit", "-o", "jsonl", "-0", "-")
+		if _, paths := jsonlPaths(t, stdout); code != ExitOK || len(paths) != tc.n {
+			t.Errorf("%q with -0: exit %d, records of %q, want %d\n%s", tc.stdin, code, paths, tc.n, errs)
+		}
+	}
+}
+
+// TestImageAsList: an image given where a list of paths is read (cat
+// photo.png | vitctl classify -, --from-file photo.jpg), with -0 or
+// without, is a usage error that says so. It said "a line holds a NUL
+// byte: its paths are separated by NUL bytes (find -print0), so give -0",
+// and with -0 each run of its bytes was a path skipped for its name. A
+// list whose first path begins as a BMP's signature ("BM") is a list.
+func TestImageAsList(t *testing.T) {
+	png, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	jpg, _ := filepath.Abs(filepath.Join(imagesDir, "rocket.jpg"))
+	pngBytes, err := os.ReadFile(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpgBytes, err := os.ReadFile(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := "name the image as an argument instead of - (a pipe too: <(curl -s URL))\n"
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{string(pngBytes), []string{"classify", "-"}, "vitctl: reading paths from stdin: it holds a PNG image, not a list of paths: " + stdin},
+		{string(jpgBytes), []string{"embed", "-"}, "vitctl: reading paths from stdin: it holds a JPEG image, not a list of paths: " + stdin},
+		{string(pngBytes), []string{"classify", "-0", "-"}, "vitctl: reading paths from stdin: it holds a PNG image, not a list of paths: " + stdin},
+		{"", []string{"classify", "--from-file", jpg}, "vitctl: reading paths from " + jpg + ": it holds a JPEG image, not a list of paths: name it as an argument, not with --from-file (" + jpg + ")\n"},
+	} {
+		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit"}, tc.args[1:]...)...)
+		code, stdout, errs := run(t, tc.stdin, args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%.300s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	bmw := filepath.Join(dir, "BMW.png")
+	os.WriteFile(bmw, pngBytes, 0o644)
+	t.Chdir(dir)
+	for _, list := range []string{"BMW.png\n", "BMW.png\x00"} {
+		args := []string{"classify", "-m", "fashion-vit", "-o", "jsonl", "-"}
+		if strings.HasSuffix(list, "\x00") {
+			args = append(args, "-0")
+		}
+		code, stdout, errs := run(t, list, args...)
+		if _, paths := jsonlPaths(t, stdout); code != ExitOK || len(paths) != 1 {
+			t.Errorf("a list of BMW.png (%q): exit %d, records of %q\n%s", list, code, paths, errs)
+		}
+	}
+}
+
 // TestListLongLine: a list entry over the longest a path may be (1 MiB)
 // is one failed record named LIST:N, and the paths after it are read and
 // run, one per line or with -0; --resume keeps that record and runs no

@@ -9,9 +9,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/vitctl/vitctl/internal/bytestr"
 )
@@ -84,6 +85,10 @@ func newReporter(format string, w io.Writer, header string) (reporter, error) {
 }
 
 // textReporter prints a small table per image; failures go to stderr only.
+// Its labels are padded to the widest as a terminal shows them (uniseg's
+// cells: 猫 and 🌹 take two, the accent of an NFD "rosé", as macOS names
+// folders, none), where text/tabwriter counted runes and the columns after
+// such labels were out of line.
 type textReporter struct {
 	w      io.Writer
 	n      int    // blocks written: the header and the tables
@@ -108,15 +113,21 @@ func (t *textReporter) add(r record) error {
 	if r.Error != "" {
 		return nil
 	}
-	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	var b strings.Builder
 	if t.n++; t.n > 1 {
-		fmt.Fprintln(tw)
+		b.WriteString("\n")
 	}
-	fmt.Fprintf(tw, "%s\n", textPath(string(r.Path)))
+	fmt.Fprintf(&b, "%s\n", textPath(string(r.Path)))
+	rankW, labelW := len(strconv.Itoa(len(r.TopK))), 0
+	for _, p := range r.TopK {
+		labelW = max(labelW, uniseg.StringWidth(p.Label))
+	}
 	for i, p := range r.TopK {
-		fmt.Fprintf(tw, "  %d\t%s\t%6.2f%%\t(class %d, logit %.4f)\n", i+1, p.Label, 100*p.Prob, p.Index, p.Logit)
+		pad := strings.Repeat(" ", labelW-uniseg.StringWidth(p.Label))
+		fmt.Fprintf(&b, "  %-*d  %s%s  %6.2f%%  (class %d, logit %.4f)\n", rankW, i+1, p.Label, pad, 100*p.Prob, p.Index, p.Logit)
 	}
-	return tw.Flush()
+	_, err := io.WriteString(t.w, b.String())
+	return err
 }
 
 func (t *textReporter) close() error { return t.begin() }

@@ -131,11 +131,21 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 			// eval --out e.json: --output, the name nearest, is the format
 			return usagef("%v: %s writes its results to stdout, in the format -o picks: redirect them (> FILE) to keep them (see %s --help)", err, cmd.Name(), cmd.CommandPath())
 		}
-		alts := similarFlags(cmd, unknown.GetSpecifiedName())
-		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+unknown.GetSpecifiedName()) })
+		name := unknown.GetSpecifiedName()
+		if (name == "m" || name == "model") && strings.Contains(cmd.Use, " MODEL") {
+			return usagef("%v: %s takes the model as its argument, not -m (%s)", err, cmd.Name(), modelAsArg(cmd, args))
+		}
+		if name == "from-file" && cmd.Flags().Lookup("null") != nil {
+			return usagef("%v: %s reads a list of paths from stdin instead: give - as an argument (%s - < LIST, with -0 for find -print0's lists) (see %s --help)", err, cmd.Name(), cmd.CommandPath(), cmd.CommandPath())
+		}
+		alts := similarFlags(cmd, name)
+		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+name) })
 		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one
-			alts = flagsStartingWith(cmd, unknown.GetSpecifiedName())
+			alts = flagsStartingWith(cmd, name)
 			arg = findArg(args, func(a string) bool { return isShortFlags(a) && strings.HasSuffix(a, short) })
+			if other := shortElsewhere(cmd, name); other != "" {
+				err = fmt.Errorf("%v: %s", err, other)
+			}
 		}
 		return usagef("%v%s%s (see %s --help)", err, dashedFileHint(cmd, arg, true), didYouMean(alts), cmd.CommandPath())
 	}
@@ -145,6 +155,54 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 	}
 	arg, guess := valueArg(args, iv.GetFlag(), iv.GetValue())
 	return usagef("%v%s", badValue(iv), dashedFileHint(cmd, arg, guess))
+}
+
+// shortElsewhere says what the short flag s, which cmd lacks, is in the
+// other commands that have it: "-k is --top-k in classify and
+// inspect-attention; embed has no -k". embed -k was asked only "did you
+// mean --kernel?". It is "" when no other command has s.
+func shortElsewhere(cmd *cobra.Command, s string) string {
+	var longs []string
+	in := map[string][]string{}
+	for _, c := range cmd.Root().Commands() {
+		f := c.Flags().ShorthandLookup(s)
+		if c == cmd || f == nil || f.Hidden {
+			continue
+		}
+		if in[f.Name] == nil {
+			longs = append(longs, f.Name)
+		}
+		in[f.Name] = append(in[f.Name], c.Name())
+	}
+	if len(longs) == 0 {
+		return ""
+	}
+	var is []string
+	for _, l := range longs {
+		is = append(is, fmt.Sprintf("--%s in %s", l, andList(in[l])))
+	}
+	return fmt.Sprintf("-%s is %s; %s has no -%s", s, strings.Join(is, ", "), cmd.Name(), s)
+}
+
+// modelAsArg is the command line args with -m X (-mX, --model X,
+// --model=X) given as the argument X, for a command that takes its model
+// so (vitctl export flowers.gguf --out hf).
+func modelAsArg(cmd *cobra.Command, args []string) string {
+	out := []string{cmd.Root().Name()}
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "-m" || a == "--model") && i+1 < len(args):
+			out = append(out, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--model="):
+			out = append(out, strings.TrimPrefix(a, "--model="))
+		case strings.HasPrefix(a, "-m") && len(a) > 2 && !strings.HasPrefix(a, "--"):
+			out = append(out, a[2:])
+		default:
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // badValue words a flag's value that does not parse: the flag and the

@@ -59,9 +59,17 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		{"benchmark", "--presicion", "did you mean --precision?"},
 		{"finetune", "--epoch", "did you mean --epochs?"},
 		{"embed", "--xyz", "unknown flag: --xyz (see vitctl embed --help)"},
-		{"merge", "-o", "unknown shorthand flag: 'o' in -o; did you mean --out? (see vitctl merge --help)"},
+		{"merge", "-o", "unknown shorthand flag: 'o' in -o: -o is --output in benchmark, classify, embed, eval, finetune, inspect-attention and models; merge has no -o; did you mean --out? (see vitctl merge --help)"},
 		{"classify", "-t", "unknown shorthand flag: 't' in -t; did you mean --threads or --top-k? (see vitctl classify --help)"},
 		{"merge", "-rx", "unknown shorthand flag: 'x' in -x (see vitctl merge --help)"},
+		// A short flag of other commands says what it is there: embed -k
+		// was asked only "did you mean --kernel?".
+		{"embed", "-k", "unknown shorthand flag: 'k' in -k: -k is --top-k in classify and inspect-attention; embed has no -k; did you mean --kernel? (see vitctl embed --help)"},
+		// classify's --from-file, which embed and inspect-attention lack
+		// (they read a list from stdin), was only an unknown flag.
+		{"embed", "--from-file", "unknown flag: --from-file: embed reads a list of paths from stdin instead: give - as an argument (vitctl embed - < LIST, with -0 for find -print0's lists) (see vitctl embed --help)"},
+		{"inspect-attention", "--from-file", "unknown flag: --from-file: inspect-attention reads a list of paths from stdin instead: give - as an argument (vitctl inspect-attention - < LIST"},
+		{"benchmark", "-r", "unknown shorthand flag: 'r' in -r: -r is --recursive in classify, embed, inspect-attention and merge; benchmark has no -r (see vitctl benchmark --help)"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
@@ -204,6 +212,26 @@ func TestBadValueSaysWhatTheFlagWants(t *testing.T) {
 		if code != ExitUsage || errs != tc.want {
 			t.Errorf("vitctl %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// TestExportModelFlag: export -m MODEL, as the other commands take a
+// model, says that export takes it as its argument, with the command
+// line that does; it said "unknown shorthand flag: 'm' in -m".
+func TestExportModelFlag(t *testing.T) {
+	for _, tc := range []struct{ args []string }{
+		{[]string{"export", "-m", "fashion-vit", "--out", "hf"}},
+		{[]string{"export", "--out", "hf", "-mfashion-vit"}},
+		{[]string{"export", "--model=fashion-vit", "--out", "hf"}},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if !strings.Contains(errs, ": export takes the model as its argument, not -m (vitctl export ") || !strings.Contains(errs, " fashion-vit") || strings.Contains(errs, "-m") && !strings.Contains(errs, "not -m") || code != ExitUsage || stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q", tc.args, code, errs)
+		}
+	}
+	code, _, errs := run(t, "", "export", "-m", "fashion-vit", "--out", "hf")
+	if want := "vitctl: unknown shorthand flag: 'm' in -m: export takes the model as its argument, not -m (vitctl export fashion-vit --out hf)\n"; code != ExitUsage || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
 	}
 }
 

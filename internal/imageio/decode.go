@@ -64,6 +64,19 @@ func sniff(data []byte) int {
 	return -1
 }
 
+// Sniff names the format of data, the start of a file (MagicBytes are
+// enough), as the decoders recognise it ("jpeg", "png", "gif", "bmp",
+// "tiff", "webp"), or "" for none.
+func Sniff(data []byte) string {
+	if i := sniff(data); i >= 0 {
+		return formats[i].name
+	}
+	return ""
+}
+
+// MagicBytes is the longest signature Sniff reads.
+const MagicBytes = magicBytes
+
 func matches(data []byte, magic string) bool {
 	for i := range len(magic) {
 		if magic[i] != '?' && magic[i] != data[i] {

@@ -44,7 +44,10 @@ func (e Example) Err(err error) error {
 
 // row is one labelled path as DATA gives it; where is the list file and
 // line that name it, empty in a folder.
-type row struct{ path, label, where string }
+type row struct {
+	path, label, where string
+	given              string // a list's path as the list has it
+}
 
 // Dataset is a list of examples and the label names, index = class id.
 type Dataset struct {
@@ -93,6 +96,11 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if len(pairs) == 0 {
 		return nil, noImages(path, empty, len(loose), &photos)
 	}
+	if !st.IsDir() {
+		if err := noneThere(path, pairs); err != nil {
+			return nil, err
+		}
+	}
 	d, err := build(path, st.IsDir(), pairs, labels)
 	if err != nil {
 		return nil, err
@@ -109,8 +117,12 @@ func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError
 	var err error
 	switch {
 	case n > 0:
-		err = fmt.Errorf("%s: %d images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
-			path, n, filepath.Join(path, "CLASS", "…"))
+		images := fmt.Sprintf("%d images", n)
+		if n == 1 {
+			images = "1 image" // it said "1 images"
+		}
+		err = fmt.Errorf("%s: %s but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
+			path, images, filepath.Join(path, "CLASS", "…"))
 	case len(empty) > 0:
 		err = noImageInClasses(path, empty)
 	default:
@@ -387,9 +399,13 @@ func readCSV(path string) ([]row, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if line == 1 {
-			if c, ok := csvColumns(rec); ok {
+			c, ok := csvColumns(rec)
+			if ok {
 				cols = c
 				continue // header
+			}
+			if err := halfHeader(rec, c); err != nil {
+				return nil, fmt.Errorf("%s:1: %w", path, err)
 			}
 		}
 		if n := max(cols[0], cols[1]) + 1; len(rec) < n && n > 2 {
@@ -400,7 +416,7 @@ func readCSV(path string) ([]row, error) {
 		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		pairs = append(pairs, row{relTo(path, rec[cols[0]]), rec[cols[1]], fmt.Sprintf("%s:%d", path, line)})
+		pairs = append(pairs, row{path: relTo(path, rec[cols[0]]), label: rec[cols[1]], where: fmt.Sprintf("%s:%d", path, line), given: rec[cols[0]]})
 	}
 	return pairs, nil
 }
@@ -445,6 +461,23 @@ func csvColumns(rec []string) (cols [2]int, ok bool) {
 	return cols, cols[0] >= 0 && cols[1] >= 0
 }
 
+// halfHeader refuses a first row that names one of the two columns
+// (cols from csvColumns) and not the other: a header, whose missing
+// column was read as data (embed -o csv's path,model,…,error listing gave
+// an image "path" of class "model", and every image the class
+// "vit-tiny-in1k").
+func halfHeader(rec []string, cols [2]int) error {
+	switch {
+	case cols[0] >= 0 && cols[1] < 0:
+		return fmt.Errorf("a header naming the path (column %d, %q) but no label column: name the labels' column %s",
+			cols[0]+1, rec[cols[0]], quoteAll(labelNames))
+	case cols[1] >= 0 && cols[0] < 0:
+		return fmt.Errorf("a header naming the label (column %d, %q) but no path column: name the paths' column %s",
+			cols[1]+1, rec[cols[1]], quoteAll(pathNames))
+	}
+	return nil
+}
+
 func readJSONL(path string) ([]row, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -459,7 +492,7 @@ func readJSONL(path string) ([]row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w; want {\"path\": ..., \"label\": ...}", path, i+1, err)
 		}
-		pairs = append(pairs, row{relTo(path, p), label, fmt.Sprintf("%s:%d", path, i+1)})
+		pairs = append(pairs, row{path: relTo(path, p), label: label, where: fmt.Sprintf("%s:%d", path, i+1), given: p})
 	}
 	return pairs, nil
 }
@@ -543,6 +576,32 @@ func checkRow(path, label string) error {
 		return fmt.Errorf("the label of %s is empty", path)
 	}
 	return nil
+}
+
+// noneThere refuses a list none of whose paths leads to a file when it
+// can tell why: paths written on Windows (images\rose\1.jpg), or relative
+// to the current folder where the list's folder was meant. Each was
+// skipped on its own, a line apiece, and the run then had "no readable
+// training images". A list of missing files it cannot explain is left to
+// those lines.
+func noneThere(list string, pairs []row) error {
+	first := pairs[0]
+	why := ""
+	dir := filepath.Dir(list)
+	if strings.Contains(first.given, `\`) {
+		why = fmt.Sprintf("its paths are separated by backslashes, as Windows writes them: write them with / (%s)", strings.ReplaceAll(first.given, `\`, "/"))
+	} else if _, err := os.Stat(first.given); err == nil && !filepath.IsAbs(first.given) && dir != "." {
+		why = fmt.Sprintf("a relative path is read from the list's folder, %s, and %s is one from the current folder: write the paths from %s, or absolute", dir, first.given, dir)
+	}
+	if why == "" {
+		return nil
+	}
+	for _, p := range pairs {
+		if _, err := os.Stat(p.path); !errors.Is(err, fs.ErrNotExist) {
+			return nil // there, or some other trouble that its line will name
+		}
+	}
+	return fmt.Errorf("%s: none of its %d paths is a file (%s: %s: no such file or directory); %s", list, len(pairs), first.where, first.path, why)
 }
 
 func relTo(list, p string) string {

@@ -35,6 +35,12 @@ func TestOpenLists(t *testing.T) {
 		{"h.csv", "file,test_index,label_id,label\n1.png,0,9,Ankle boot\n2.png,1,2,Pullover\n", []string{"Ankle boot", "Pullover"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"i.csv", "Label, Image\ncat,1.png\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
 		{"j.csv", "file,test_index,label_id,label\n1.png,0,9\n", nil, nil, "j.csv:2: 3 fields; the header names 4 (the path in column 1, the label in column 4)"},
+		// A header that names one column and not the other was read as
+		// a row of data, and its other columns as labels: embed -o csv's
+		// listing trained the classes "model" and "vit-tiny-in1k".
+		{"embed.csv", "path,model,model_sha256,pool,row,error\n1.png,vit-tiny-in1k,89d044742132,cls,0,\n", nil, nil, `embed.csv:1: a header naming the path (column 1, "path") but no label column: name the labels' column "label" or "class"`},
+		{"species.csv", "File_Name,species\n1.png,cat\n", nil, nil, `species.csv:1: a header naming the path (column 1, "File_Name") but no label column`},
+		{"image_path.csv", "image_path,Label\n1.png,cat\n", nil, nil, `image_path.csv:1: a header naming the label (column 2, "Label") but no path column: name the paths' column "path", "file", "filename", "file_name" or "image"`},
 		{"d.jsonl", "{\"path\": 3}\n", nil, nil, "d.jsonl:1: \"path\" is a number, not a string; want {\"path\": ..., \"label\": ...}"},
 		// Rows that named the list's folder ("is a directory") or a class
 		// named "", or said only "want {...}" whatever was wrong.
@@ -83,6 +89,36 @@ func TestOpenLists(t *testing.T) {
 	}
 	if _, err := Open(write("g.csv", "1.png,zebra\n"), []string{"cat"}); err == nil || !strings.Contains(err.Error(), `label "zebra"`) {
 		t.Errorf("unknown label: %v", err)
+	}
+}
+
+// TestOpenListPathsNotThere: a list none of whose paths is a file is
+// refused, naming the first, when its paths are Windows paths or relative
+// to the current folder instead of the list's; each image was skipped with
+// a line of its own, then "no readable training images". Lists of which
+// one path is there, or of missing paths without such a reason, open.
+func TestOpenListPathsNotThere(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "images"), 0o755)
+	os.WriteFile(filepath.Join(dir, "images", "1.png"), nil, 0o644)
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	for _, c := range []struct{ name, body, err string }{
+		{"win.csv", "path,label\nimages\\2.png,cat\nimages\\3.png,dog\n", "win.csv: none of its 2 paths is a file (DIR/win.csv:2: DIR/images\\2.png: no such file or directory); its paths are separated by backslashes, as Windows writes them: write them with / (images/2.png)"},
+		{"win.jsonl", "{\"path\": \"C:\\\\data\\\\2.png\", \"label\": \"cat\"}\n", "its paths are separated by backslashes, as Windows writes them: write them with / (C:/data/2.png)"},
+		// data_test.go is there from the current folder (the package's).
+		{"cwd.csv", "data_test.go,cat\ndata.go,dog\n", "cwd.csv: none of its 2 paths is a file (DIR/cwd.csv:1: DIR/data_test.go: no such file or directory); a relative path is read from the list's folder, DIR, and data_test.go is one from the current folder: write the paths from DIR, or absolute"},
+		{"one-there.csv", "images\\2.png,cat\nimages/1.png,dog\n", ""},
+		{"missing.csv", "images/2.png,cat\n", ""},
+	} {
+		_, err := Open(write(c.name, c.body), nil)
+		want := strings.ReplaceAll(c.err, "DIR", dir)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: error %v, want %q", c.name, err, want)
+		}
 	}
 }
 
@@ -258,6 +294,8 @@ func TestOpenFolderErrors(t *testing.T) {
 		want  string
 	}{
 		{"images, no classes", []string{"a.jpg", "b.png", "notes.txt"}, ": 2 images but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
+		// One image was "1 images".
+		{"one image, no classes", []string{"a.jpg", "notes.txt"}, ": 1 image but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV"},
 		{"empty class folders", []string{"daisy/notes.txt", "rose/", "tulip/sub/", ".cache/a.jpg"}, ": 3 class folders (daisy, rose, tulip) but none has an image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
 		{"one empty class folder", []string{"rose/"}, ": 1 class folder (rose) but it has no image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
 		{"empty folder", nil, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},

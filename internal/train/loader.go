@@ -19,6 +19,16 @@ type batch struct {
 	failed []error // examples that could not be read, skipped
 }
 
+// SkipError is Options.Warn's error: an example that could not be read,
+// skipped. Its message is Err's; Example says which image of which class.
+type SkipError struct {
+	Example Example
+	Err     error
+}
+
+func (e *SkipError) Error() string { return e.Err.Error() }
+func (e *SkipError) Unwrap() error { return e.Err }
+
 // loader decodes examples on worker goroutines, one batch ahead of the
 // consumer, with augmentation seeded per (epoch, example) so the pixels do
 // not depend on which goroutine decoded them.
@@ -87,7 +97,7 @@ func (l *loader) batches(ctx context.Context, ex []Example, B, epoch int, aug bo
 			var b batch
 			for i, e := range part {
 				if errs[i] != nil {
-					b.failed = append(b.failed, errs[i])
+					b.failed = append(b.failed, &SkipError{Example: e, Err: errs[i]})
 					continue
 				}
 				b.pixels = append(b.pixels, px[i]...)

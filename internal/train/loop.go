@@ -24,7 +24,8 @@ type Options struct {
 	// result; when Best is set, Params are the best weights so far (valid
 	// during the call). An error stops the run.
 	Epoch func(EpochInfo, *model.Params) error
-	// Warn receives each example that could not be read (it is skipped).
+	// Warn receives each example that could not be read (it is skipped),
+	// as a *SkipError.
 	Warn func(error)
 	// Features, when set, is called as features are extracted (in head mode
 	// the training set's once; the validation set's once in head mode, at

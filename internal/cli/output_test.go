@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTextWideLabels: text output lines up the columns after labels as a
+// terminal shows them: labels of wide characters (猫, 🌹) and of combining
+// accents (macOS names a folder "rosé" in NFD, e + U+0301) were padded by
+// their runes (text/tabwriter), and the percentages after them were out of
+// line by a cell or more.
+func TestTextWideLabels(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   string
+	}{
+		{"ascii", []string{"tiger cat", "tabby"},
+			"a.jpg\n  1  tiger cat   50.00%  (class 0, logit 1.0000)\n  2  tabby       25.00%  (class 1, logit 0.5000)\n"},
+		{"wide", []string{"猫", "rose 🌹", "dog"},
+			"a.jpg\n  1  猫        50.00%  (class 0, logit 1.0000)\n  2  rose 🌹   25.00%  (class 1, logit 0.5000)\n  3  dog       12.50%  (class 2, logit 0.2500)\n"},
+		{"nfd", []string{"rose\u0301", "tulip"},
+			"a.jpg\n  1  rose\u0301    50.00%  (class 0, logit 1.0000)\n  2  tulip   25.00%  (class 1, logit 0.5000)\n"},
+	} {
+		var b strings.Builder
+		rep, err := newReporter("text", &b, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := record{Path: "a.jpg"}
+		for i, l := range tc.labels {
+			p := 1 / float64(int(2)<<i)
+			r.TopK = append(r.TopK, prediction{Index: i, Label: l, Prob: p, Logit: 2 * p})
+		}
+		if err := rep.add(r); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tc.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.name, b.String(), tc.want)
+		}
+	}
+}

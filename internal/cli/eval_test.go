@@ -347,3 +347,26 @@ func TestEvalJSONFailed(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSynsetFolders: the built-in ImageNet-1k model is measured on
+// folders named by WordNet synset id, as ImageNet's validation set is laid
+// out (no folder was one of its labels, and eval stopped).
+func TestEvalSynsetFolders(t *testing.T) {
+	data := t.TempDir()
+	for dir, photo := range map[string]string{"n02124075": "chelsea.png", "n07920052": "coffee.png"} {
+		b, err := os.ReadFile(filepath.Join(imagesDir, photo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Mkdir(filepath.Join(data, dir), 0o755)
+		if err := os.WriteFile(filepath.Join(data, dir, photo), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := run(t, "", "eval", data)
+	for _, want := range []string{"images  2\ntop-1   100.00 %", "Egyptian cat        1", "espresso        1"} {
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Errorf("exit %d, stdout should contain %q\n%s\n%s", code, want, out, errs)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/imagenet"
 )
 
 // Example is one labelled image.
@@ -124,6 +125,8 @@ func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError
 
 // build numbers the examples' labels, by labels when not nil; folder says
 // that path is an ImageFolder tree, for the error naming labels it lacks.
+// When labels are ImageNet-1k's, a WordNet synset id (n01440764, the
+// folder names of ImageNet's validation set) names its class too.
 func build(path string, folder bool, pairs []row, labels []string) (*Dataset, error) {
 	if labels == nil {
 		for _, p := range pairs {
@@ -144,6 +147,12 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 			loose[k] = -1
 		} else {
 			loose[k] = i
+		}
+	}
+	in1k := imagenet.Is1k(labels)
+	if in1k {
+		for i, c := range imagenet.Classes() {
+			id[c.Synset] = i
 		}
 	}
 	d := &Dataset{Labels: labels}
@@ -170,7 +179,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: in1k}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -213,6 +222,9 @@ type LabelError struct {
 	Unknown []string // the labels lacking, distinct, in the order met
 	Labels  []string // the labels given
 	Absent  []string // those of Labels that no example has
+	// ImageNet says that Labels are ImageNet-1k's, whose synset ids name
+	// them as well.
+	ImageNet bool
 }
 
 // Error names every label of the data set that the labels lack and, in a
@@ -229,7 +241,7 @@ func (e *LabelError) Error() string {
 		if len(e.Unknown) > 1 {
 			what = fmt.Sprintf("%d class folders (%s) are not among", len(e.Unknown), e.Folders(8))
 		}
-		return fmt.Sprintf("%s: %s the %s: %s", e.Path, what, n, QuoteSome(e.Labels, 8))
+		return fmt.Sprintf("%s: %s the %s: %s%s", e.Path, what, n, QuoteSome(e.Labels, 8), e.synsetHint())
 	}
 	what := fmt.Sprintf("label %q is not one of", e.Unknown[0])
 	if len(e.Unknown) > 1 {
@@ -239,7 +251,25 @@ func (e *LabelError) Error() string {
 	if at == "" {
 		at = e.Path
 	}
-	return fmt.Sprintf("%s: %s: %s the %s: %s", at, e.Example, what, n, QuoteSome(e.Labels, 8))
+	return fmt.Sprintf("%s: %s: %s the %s: %s%s", at, e.Example, what, n, QuoteSome(e.Labels, 8), e.synsetHint())
+}
+
+// synsetHint explains an unknown label that is a WordNet synset id (the
+// folder names of ImageNet's validation set): which ids the labels take,
+// if any, and otherwise what to do.
+func (e *LabelError) synsetHint() string {
+	i := slices.IndexFunc(e.Unknown, imagenet.IsSynset)
+	if i < 0 {
+		return ""
+	}
+	if e.ImageNet {
+		return fmt.Sprintf(" (%s is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)", e.Unknown[i])
+	}
+	what := "write each label as one of them"
+	if e.Folder {
+		what = "name each class folder after one of them, or list path,label in a CSV"
+	}
+	return fmt.Sprintf(" (%s is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: %s)", e.Unknown[i], what)
 }
 
 // Folders names the class folders of the unknown labels, the first n of

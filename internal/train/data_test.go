@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitctl/vitctl/internal/imagenet"
 	"github.com/vitctl/vitctl/internal/prep"
 )
 
@@ -226,6 +227,52 @@ func TestOpenUnknownClassFolders(t *testing.T) {
 		var le *LabelError
 		if want := strings.ReplaceAll(tc.want, "%[1]s", dir); !errors.As(err, &le) || err.Error() != want || !slices.Equal(le.Absent, tc.absent) {
 			t.Errorf("%s: error %v (absent %v), want a LabelError %q (absent %v)", tc.name, err, le, want, tc.absent)
+		}
+	}
+}
+
+// TestOpenSynsets: against ImageNet-1k's labels, a class folder or a
+// list's label may be the class's WordNet synset id, as ImageNet's
+// validation set names its folders (n02012849 is the bird among the two
+// "crane" labels); against other labels such a name is refused with what
+// to do, and an id outside ImageNet-1k is named as one.
+func TestOpenSynsets(t *testing.T) {
+	var in1k []string
+	for _, c := range imagenet.Classes() {
+		in1k = append(in1k, c.Lemmas[0])
+	}
+	dir := t.TempDir()
+	for _, c := range []string{"n01440764", "n02012849", "n03126707", "tench"} {
+		os.Mkdir(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+	}
+	d, err := Open(dir, in1k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range d.Examples {
+		got = append(got, e.Label)
+	}
+	if want := []int{0, 134, 517, 0}; !slices.Equal(got, want) {
+		t.Errorf("classes %v, want %v", got, want)
+	}
+	list := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(list, []byte("1.png,n02012849\n2.png,n00004475\n"), 0o644)
+	other := slices.Clone(in1k)
+	other[0], other[1] = other[1], other[0]
+	for _, tc := range []struct {
+		name, path string
+		labels     []string
+		want       string
+	}{
+		{"folders, other labels", dir, other, "(n01440764 is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: name each class folder after one of them, or list path,label in a CSV)"},
+		{"list, other labels", list, []string{"crane"}, "(n02012849 is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: write each label as one of them)"},
+		{"list, not of ImageNet-1k", list, in1k, `label "n00004475" is not one of the 1000 labels: "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", … 992 more (n00004475 is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)`},
+	} {
+		_, err := Open(tc.path, tc.labels)
+		if le := (*LabelError)(nil); !errors.As(err, &le) || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%s: error\n%v\nwant a LabelError ending\n%s", tc.name, err, tc.want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ package train
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
@@ -139,9 +140,11 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		}
 	}
 	id := make(map[string]int, len(labels))
-	loose := make(map[string]int, len(labels)) // -1: more than one label
+	named := make(map[string][]int, len(labels)) // the classes of each label
+	loose := make(map[string]int, len(labels))   // -1: more than one label
 	for i, l := range labels {
 		id[l] = i
+		named[l] = append(named[l], i)
 		k := foldLabel(l)
 		if _, dup := loose[k]; dup {
 			loose[k] = -1
@@ -160,6 +163,9 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 	var first, firstAt string // the first example with one, and where the list names it
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
+		if ids := named[p.label]; len(ids) > 1 {
+			return nil, twoClasses(path, folder, p, ids, in1k)
+		}
 		i, ok := id[p.label]
 		if !ok {
 			if j, found := loose[foldLabel(p.label)]; found && j >= 0 {
@@ -188,6 +194,34 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		return nil, e
 	}
 	return d, nil
+}
+
+// twoClasses refuses the example p, whose label is the name of the
+// classes ids of labels (ImageNet-1k's "crane", the bird and the machine,
+// and "maillot"): it was read as the last of them, and a folder of crane
+// birds was scored against the machine. For ImageNet-1k's labels it names
+// the synset ids that tell them apart.
+func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
+	what := fmt.Sprintf("%s: label %q", cmp.Or(p.where, path), p.label)
+	do := "the model's labels cannot tell them apart"
+	if folder {
+		what = fmt.Sprintf("%s: class folder %s", path, filepath.Join(path, p.label))
+	}
+	classes := make([]string, len(ids))
+	for j, i := range ids {
+		classes[j] = strconv.Itoa(i)
+	}
+	if in1k {
+		var syn []string
+		for _, i := range ids {
+			syn = append(syn, fmt.Sprintf("%s for class %d", imagenet.Classes()[i].Synset, i))
+		}
+		do = "write its WordNet synset id instead, " + strings.Join(syn, " or ")
+		if folder {
+			do = "name the folder by WordNet synset id instead, " + strings.Join(syn, " or ")
+		}
+	}
+	return fmt.Errorf("%s is ambiguous: %q is the label of %d classes, %s: %s", what, p.label, len(ids), strings.Join(classes, " and "), do)
 }
 
 // sameClass refuses a data set's labels of which two name one class but for

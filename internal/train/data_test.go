@@ -277,6 +277,38 @@ func TestOpenSynsets(t *testing.T) {
 	}
 }
 
+// TestOpenAmbiguousLabel: a label that names two of the labels given
+// (ImageNet-1k's "crane": the bird, 134, and the machine, 517) is refused,
+// naming both classes and, for ImageNet-1k's labels, the synset ids that
+// tell them apart; it was read as the last, so a folder of crane birds
+// was scored against the machine.
+func TestOpenAmbiguousLabel(t *testing.T) {
+	var in1k []string
+	for _, c := range imagenet.Classes() {
+		in1k = append(in1k, c.Lemmas[0])
+	}
+	dir := t.TempDir()
+	for _, c := range []string{"crane", "tench"} {
+		os.Mkdir(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+	}
+	list := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(list, []byte("1.png,tench\n2.png,maillot\n"), 0o644)
+	for _, tc := range []struct {
+		name, path string
+		labels     []string
+		want       string
+	}{
+		{"folder", dir, in1k, dir + ": class folder " + filepath.Join(dir, "crane") + ` is ambiguous: "crane" is the label of 2 classes, 134 and 517: name the folder by WordNet synset id instead, n02012849 for class 134 or n03126707 for class 517`},
+		{"list", list, in1k, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 638 and 639: write its WordNet synset id instead, n03710637 for class 638 or n03710721 for class 639`},
+		{"not ImageNet's", list, []string{"maillot", "tench", "maillot"}, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
+	} {
+		if _, err := Open(tc.path, tc.labels); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error\n%v\nwant\n%s", tc.name, err, tc.want)
+		}
+	}
+}
+
 // FuzzOpenList: any bytes as a CSV or JSONL list give a dataset or an
 // error, never a panic.
 func FuzzOpenList(f *testing.F) {

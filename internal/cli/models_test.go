@@ -83,6 +83,16 @@ func TestModelNameSuggestions(t *testing.T) {
 	}
 }
 
+// TestModelNameAsFile: -m NAME.gguf, a built-in model's name as a file,
+// says that built-in models need none (it said "no such file or
+// directory").
+func TestModelNameAsFile(t *testing.T) {
+	code, _, errs := run(t, "", "classify", "-m", "vit-tiny-in1k.gguf", filepath.Join(imagesDir, "chelsea.png"))
+	if want := "vitctl: model vit-tiny-in1k.gguf: no such file; vit-tiny-in1k is a built-in model, which needs no file: give -m vit-tiny-in1k\n"; code != ExitFailed || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
+	}
+}
+
 // TestModelNameSuggestsFile: -m NAME, where NAME.gguf is a file (the model
 // finetune wrote), asks whether that file was meant.
 func TestModelNameSuggestsFile(t *testing.T) {

@@ -86,6 +86,8 @@ func Open(path string, labels []string) (*Dataset, error) {
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
 		pairs, err = readJSONL(path)
+	case imageio.InFolder(path).Image:
+		return nil, fmt.Errorf("%s: one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify %s classifies this one)", path, path)
 	default:
 		return nil, fmt.Errorf("%s: not a folder, .csv or .jsonl file", path)
 	}

@@ -309,6 +309,23 @@ func TestOpenAmbiguousLabel(t *testing.T) {
 	}
 }
 
+// TestOpenOneImage: an image given as DATA says that labelled images are
+// wanted, and that classify takes one image (it said only "not a folder,
+// .csv or .jsonl file").
+func TestOpenOneImage(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cat.jpg")
+	os.WriteFile(p, []byte("\xff\xd8\xff"), 0o644)
+	want := p + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + p + " classifies this one)"
+	if _, err := Open(p, nil); err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+	txt := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(txt, nil, 0o644)
+	if _, err := Open(txt, nil); err == nil || err.Error() != txt+": not a folder, .csv or .jsonl file" {
+		t.Errorf("a text file: %v", err)
+	}
+}
+
 // FuzzOpenList: any bytes as a CSV or JSONL list give a dataset or an
 // error, never a panic.
 func FuzzOpenList(f *testing.F) {

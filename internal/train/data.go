@@ -94,6 +94,9 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(pairs) == 0 && !st.IsDir() {
+		return nil, fmt.Errorf("%s: lists no images (want a line of path,label for each)", path)
+	}
 	if len(pairs) == 0 {
 		return nil, noImages(path, empty, len(loose), &photos)
 	}
@@ -461,7 +464,7 @@ func readCSV(path string) ([]row, error) {
 		if n := max(cols[0], cols[1]) + 1; len(rec) < n && n > 2 {
 			return nil, fmt.Errorf("%s:%d: %d fields; the header names %d (the path in column %d, the label in column %d)", path, line, len(rec), n, cols[0]+1, cols[1]+1)
 		} else if len(rec) < n {
-			return nil, fmt.Errorf("%s:%d: want path,label", path, line)
+			return nil, fmt.Errorf("%s:%d: %s", path, line, oneField(rec))
 		}
 		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
@@ -469,6 +472,18 @@ func readCSV(path string) ([]row, error) {
 		pairs = append(pairs, row{relTo(path, rec[cols[0]]), rec[cols[1]], fmt.Sprintf("%s:%d", path, line)})
 	}
 	return pairs, nil
+}
+
+// oneField says what a CSV row of one field lacks: a label, or, in a row
+// split by semicolons or tabs (Excel's CSV where the comma is a decimal
+// point, a TSV), commas.
+func oneField(rec []string) string {
+	for _, sep := range []struct{ r, name string }{{";", "semicolons"}, {"\t", "tabs"}} {
+		if len(rec) == 1 && strings.Contains(rec[0], sep.r) {
+			return fmt.Sprintf("%q is one field: want path,label separated by a comma, not by %s", rec[0], sep.name)
+		}
+	}
+	return fmt.Sprintf("%q has no label: want path,label", strings.Join(rec, ","))
 }
 
 // bom is the byte order mark Windows programs (Excel's "CSV UTF-8",

@@ -29,7 +29,13 @@ func TestOpenLists(t *testing.T) {
 	}{
 		{"a.csv", "path,label\nx/1.png,cat\n/abs/2.png,dog\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "x/1.png"), "/abs/2.png"}, ""},
 		{"b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n", []string{"a", "b"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
-		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: want path,label"},
+		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: \"onlyone\" has no label: want path,label"},
+		// Rows split by another separator were "want path,label" only.
+		{"semicolon.csv", "path;label\nx.jpg;daisy\n", nil, nil, "semicolon.csv:1: \"path;label\" is one field: want path,label separated by a comma, not by semicolons"},
+		{"tab.csv", "x.jpg\tdaisy\n", nil, nil, "tab.csv:1: \"x.jpg\\tdaisy\" is one field: want path,label separated by a comma, not by tabs"},
+		// A list of no rows said "no images found (want one sub-folder of
+		// images per class, or a CSV/JSONL of path,label)" of a CSV.
+		{"header.csv", "path,label\n", nil, nil, "header.csv: lists no images (want a line of path,label for each)"},
 		// A header names the columns: Fashion-MNIST's samples were read
 		// as a row of path "file", label "label_id", and 30 more of
 		// labels "0" to "9".
@@ -60,7 +66,7 @@ func TestOpenLists(t *testing.T) {
 		{"bom-header.csv", "\ufeffpath,label\r\n1.png,cat\r\n2.png,dog\r\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"bom-rows.csv", "\ufeff1.png,cat\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
 		{"bom.jsonl", "\ufeff{\"path\": \"1.png\", \"label\": \"cat\"}\r\n\r\n{\"path\": \"2.png\", \"label\": \"cat\"}\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
-		{"e.csv", "", nil, nil, "no images found"},
+		{"e.csv", "", nil, nil, "e.csv: lists no images"},
 		{"f.txt", "x", nil, nil, "not a folder, .csv or .jsonl"},
 	} {
 		d, err := Open(write(c.name, c.body), nil)

@@ -144,39 +144,16 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 			return nil, err
 		}
 	}
-	id := make(map[string]int, len(labels))
-	named := make(map[string][]int, len(labels)) // the classes of each label
-	loose := make(map[string]int, len(labels))   // -1: more than one label
-	for i, l := range labels {
-		id[l] = i
-		named[l] = append(named[l], i)
-		k := foldLabel(l)
-		if _, dup := loose[k]; dup {
-			loose[k] = -1
-		} else {
-			loose[k] = i
-		}
-	}
-	in1k := imagenet.Is1k(labels)
-	if in1k {
-		for i, c := range imagenet.Classes() {
-			id[c.Synset] = i
-		}
-	}
+	x := newLabelIndex(labels)
 	d := &Dataset{Labels: labels}
 	var unknown []string      // distinct, in the order met
 	var first, firstAt string // the first example with one, and where the list names it
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
-		if ids := named[p.label]; len(ids) > 1 {
-			return nil, twoClasses(path, folder, p, ids, in1k)
+		if ids := x.named[p.label]; len(ids) > 1 {
+			return nil, twoClasses(path, folder, p, ids, x.in1k)
 		}
-		i, ok := id[p.label]
-		if !ok {
-			if j, found := loose[foldLabel(p.label)]; found && j >= 0 {
-				i, ok = j, true
-			}
-		}
+		i, ok := x.class(p.label)
 		if !ok {
 			if first == "" {
 				first, firstAt = p.path, p.where
@@ -190,7 +167,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: in1k}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: x.in1k}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -199,6 +176,56 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		return nil, e
 	}
 	return d, nil
+}
+
+// labelIndex is how a data set's labels name a model's: exactly, by
+// foldLabel where that leaves one label, and, for ImageNet-1k's labels,
+// by WordNet synset id.
+type labelIndex struct {
+	id    map[string]int   // exact, and synset ids
+	named map[string][]int // the classes of each label (two for ImageNet-1k's "crane")
+	loose map[string]int   // by foldLabel; -1: more than one label
+	in1k  bool
+}
+
+func newLabelIndex(labels []string) *labelIndex {
+	x := &labelIndex{id: make(map[string]int, len(labels)), named: make(map[string][]int, len(labels)), loose: make(map[string]int, len(labels))}
+	for i, l := range labels {
+		x.id[l] = i
+		x.named[l] = append(x.named[l], i)
+		k := foldLabel(l)
+		if _, dup := x.loose[k]; dup {
+			x.loose[k] = -1
+		} else {
+			x.loose[k] = i
+		}
+	}
+	if x.in1k = imagenet.Is1k(labels); x.in1k {
+		for i, c := range imagenet.Classes() {
+			x.id[c.Synset] = i
+		}
+	}
+	return x
+}
+
+// class is the class a data set's label names.
+func (x *labelIndex) class(label string) (int, bool) {
+	if i, ok := x.id[label]; ok {
+		return i, true
+	}
+	i, ok := x.loose[foldLabel(label)]
+	return i, ok && i >= 0
+}
+
+// Namer reports whether a class folder's name, or a list's label, names
+// one of labels as Open reads it (exactly, letter case and underscores
+// aside, or by synset id), for a caller's word on an empty class folder.
+func Namer(labels []string) func(name string) bool {
+	x := newLabelIndex(labels)
+	return func(name string) bool {
+		_, ok := x.class(name)
+		return ok || len(x.named[name]) > 1
+	}
 }
 
 // twoClasses refuses the example p, whose label is the name of the

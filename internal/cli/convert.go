@@ -219,15 +219,19 @@ func notOnDisk(src string) error {
 	if _, ok := zoo.Lookup(src); ok {
 		return nil
 	}
-	if ref, err := hub.ParseRef(src); err == nil {
-		download := ref.Repo
-		if strings.Contains(src, "@") {
-			download += " --revision " + ref.Revision
+	ref, err := hub.ParseRef(src)
+	if err != nil {
+		var ok bool
+		if ref, ok = hub.RefFromAddress(src); !ok { // a pasted https://huggingface.co/ORG/NAME
+			return nil
 		}
-		return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
-			src, ref.Repo, src, download, path.Base(ref.Repo))
 	}
-	return nil
+	download := ref.Repo
+	if ref.Revision != hub.DefaultRevision {
+		download += " --revision " + ref.Revision
+	}
+	return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
+		src, ref.Repo, refName(ref), download, path.Base(ref.Repo))
 }
 
 // humanCount prints 86567656 as 86.6M.

@@ -58,6 +58,8 @@ func TestConvertCmd(t *testing.T) {
 			`^wrote .*m\.gguf: 311\.3k parameters, bf16, .*\(from fashion-vit\)\n$`, "", true},
 		{"Hugging Face id", []string{"convert", "google/vit-base-patch16-224", "--out", "OUT"}, ExitFailed, "",
 			"vitctl: google/vit-base-patch16-224: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository google/vit-base-patch16-224, -m google/vit-base-patch16-224 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224) and convert that folder\n", false},
+		{"Hugging Face address", []string{"convert", "https://huggingface.co/google/vit-base-patch16-224/tree/v2", "--out", "OUT"}, ExitFailed, "",
+			"vitctl: https://huggingface.co/google/vit-base-patch16-224/tree/v2: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository google/vit-base-patch16-224, -m google/vit-base-patch16-224@v2 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download google/vit-base-patch16-224 --revision v2 --local-dir vit-base-patch16-224) and convert that folder\n", false},
 		{"Hugging Face id at a revision, --info", []string{"convert", "--info", "facebook/deit-tiny-patch16-224@v2"}, ExitFailed, "",
 			"-m facebook/deit-tiny-patch16-224@v2 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download facebook/deit-tiny-patch16-224 --revision v2 --local-dir deit-tiny-patch16-224)", false},
 	} {

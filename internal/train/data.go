@@ -307,7 +307,7 @@ func (e *LabelError) Error() string {
 		if len(e.Unknown) > 1 {
 			what = fmt.Sprintf("%d class folders (%s) are not among", len(e.Unknown), e.Folders(8))
 		}
-		return fmt.Sprintf("%s: %s the %s: %s%s", e.Path, what, n, QuoteSome(e.Labels, 8), e.synsetHint())
+		return fmt.Sprintf("%s: %s the %s: %s%s%s", e.Path, what, n, QuoteSome(e.Labels, 8), e.synsetHint(), e.idHint())
 	}
 	what := fmt.Sprintf("label %q is not one of", e.Unknown[0])
 	if len(e.Unknown) > 1 {
@@ -317,7 +317,26 @@ func (e *LabelError) Error() string {
 	if at == "" {
 		at = e.Path
 	}
-	return fmt.Sprintf("%s: %s: %s the %s: %s%s", at, e.Example, what, n, QuoteSome(e.Labels, 8), e.synsetHint())
+	return fmt.Sprintf("%s: %s: %s the %s: %s%s%s", at, e.Example, what, n, QuoteSome(e.Labels, 8), e.synsetHint(), e.idHint())
+}
+
+// idHint explains unknown labels that are all class numbers of the labels
+// (a list's label_id column, 0 to 9): the names are wanted, and it says the
+// first few.
+func (e *LabelError) idHint() string {
+	for _, u := range e.Unknown {
+		if n, err := strconv.Atoi(u); err != nil || n < 0 || n >= len(e.Labels) || strconv.Itoa(n) != u {
+			return ""
+		}
+	}
+	var ids []string
+	for i, l := range e.Labels[:min(3, len(e.Labels))] {
+		ids = append(ids, fmt.Sprintf("%d is %q", i, l))
+	}
+	if len(e.Labels) > 3 {
+		ids = append(ids, "…")
+	}
+	return fmt.Sprintf(" (class numbers? write each class's label instead: %s)", strings.Join(ids, ", "))
 }
 
 // synsetHint explains an unknown label that is a WordNet synset id (the

@@ -195,6 +195,10 @@ func TestOpenUnknownLabels(t *testing.T) {
 		{"one", "1.png,cat\n2.png,zebra\n", []string{"cat"}, 2, "2.png", `label "zebra" is not one of the 1 label: "cat"`},
 		{"several", "1.png,rose\n2.png,daisy\n3.png,tulip\n4.png,rose\n", []string{"daisy", "bee"}, 1, "1.png",
 			`2 labels ("rose", "tulip") are not among the 2 labels: "daisy", "bee"`},
+		// Class numbers (a list's label_id column) are named as such.
+		{"class numbers", "1.png,9\n2.png,0\n", []string{"cat", "dog", "fish", "bird", "ant", "bee", "cow", "elk", "fox", "gnu"}, 1, "1.png",
+			`2 labels ("9", "0") are not among the 10 labels: "cat", "dog", "fish", "bird", "ant", "bee", "cow", "elk", … 2 more (class numbers? write each class's label instead: 0 is "cat", 1 is "dog", 2 is "fish", …)`},
+		{"numbers past the classes", "1.png,10\n", []string{"cat"}, 1, "1.png", `label "10" is not one of the 1 label: "cat"`},
 		{"a model's 1000", "1.png,cat\n", many, 1, "1.png",
 			`label "cat" is not one of the 1000 labels: "class 0", "class 1", "class 2", "class 3", "class 4", "class 5", "class 6", "class 7", … 992 more`},
 	} {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -48,8 +49,9 @@ fine-tuning record (its f16 or q8_0 values stay rounded as they were).
 
 Every tensor's name, shape and dtype is checked; missing or unused tensors
 are listed and refused, except vit.pooler.*, which ViTForImageClassification
-does not use and Hugging Face also skips. NaN or Inf weights are refused. The output is written to a
-temporary file and renamed, so a failed conversion leaves nothing behind.
+does not use and Hugging Face also skips. NaN or Inf weights are refused.
+The output is written to a temporary file and renamed, so a failed
+conversion leaves nothing behind.
 
 DeiTForImageClassification(WithTeacher) folders and timm VisionTransformer
 folders (config.json with "architecture", pretrained_cfg) convert the same
@@ -194,7 +196,7 @@ func convertSource(ctx context.Context, src, out string, o convert.Options) (*co
 	_, statErr := os.Stat(src)
 	z, builtin := zoo.Lookup(src)
 	switch {
-	case statErr == nil && strings.EqualFold(path.Ext(src), ".gguf"):
+	case statErr == nil && strings.EqualFold(filepath.Ext(src), ".gguf"):
 		f, err = convert.OpenModelFile(src)
 	case builtin && errors.Is(statErr, fs.ErrNotExist):
 		f, err = gguf.FromBytes(z.GGUF)

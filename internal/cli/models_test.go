@@ -209,3 +209,19 @@ func TestModelsCacheJunk(t *testing.T) {
 		t.Errorf("exit %d, stdout\n%sstderr\n%s\nwant exit 0, the built-in models only and\n%s", code, out, errs, strings.Join(want, "\n"))
 	}
 }
+
+// TestModelsArgument: vitctl models NAME says what describes that model
+// and what selects it (it said "it lists the built-in models" of a model
+// it had listed); another word gets the general hint.
+func TestModelsArgument(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"vit-tiny-in1k", "vitctl: models: unexpected argument \"vit-tiny-in1k\": it lists every model at once: vitctl convert --info vit-tiny-in1k describes that one, and -m vit-tiny-in1k selects it in other commands (see vitctl models --help)\n"},
+		{"../zoo/fashion-vit.gguf", "vitctl convert --info ../zoo/fashion-vit.gguf describes that one, and -m ../zoo/fashion-vit.gguf selects it"},
+		{"list", "vitctl: models: unexpected argument \"list\": it lists the built-in models and those in vitctl's cache; -m NAME selects one in other commands (see vitctl models --help)\n"},
+	} {
+		code, _, errs := run(t, "", "models", tc.arg)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("models %s: exit %d, stderr %q, want %q", tc.arg, code, errs, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,11 +42,16 @@ file holding the config, labels, preprocessing and weights. A timm training
 checkpoint (model_best.pth.tar, any .pth, .pt or .ckpt) converts with a timm
 config.json beside it.
 
-SRC may also name the checkpoint file itself. Every tensor's name, shape and
-dtype is checked; missing or unused tensors are listed and refused, except
-vit.pooler.*, which ViTForImageClassification does not use and Hugging Face
-also skips. NaN or Inf weights are refused. The output is written to a
-temporary file and renamed, so a failed conversion leaves nothing behind.
+SRC may also name the checkpoint file itself, or be a model file (.gguf),
+such as one vitctl finetune wrote, or a built-in model's name: convert then
+writes that model again with --dtype, keeping its labels, preprocessing and
+fine-tuning record (its f16 or q8_0 values stay rounded as they were).
+
+Every tensor's name, shape and dtype is checked; missing or unused tensors
+are listed and refused, except vit.pooler.*, which ViTForImageClassification
+does not use and Hugging Face also skips. NaN or Inf weights are refused.
+The output is written to a temporary file and renamed, so a failed
+conversion leaves nothing behind.
 
 DeiTForImageClassification(WithTeacher) folders and timm VisionTransformer
 folders (config.json with "architecture", pretrained_cfg) convert the same
@@ -59,10 +65,11 @@ preprocessing, dtype) without writing.`,
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert vit-base-patch16-224 --out vit-b16-f16.gguf --dtype f16 --verify
+  vitctl convert flowers.gguf --out flowers-f16.gguf --dtype f16
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
   vitctl convert --info vit-tiny-in1k`,
-		Args: exactArgs(1, "one checkpoint folder or file (or a .gguf with --info)"),
+		Args: exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
 			if opts.info && opts.oldOut != "" {
@@ -96,7 +103,7 @@ preprocessing, dtype) without writing.`,
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
-	if err := notOnDisk(opts.src, opts.info); err != nil {
+	if err := notOnDisk(opts.src); err != nil {
 		return err
 	}
 	if trainingState(opts.src) {
@@ -141,7 +148,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if isTerminal(s.err) {
 		o.Progress = progress
 	}
-	res, err := convert.Convert(ctx, opts.src, opts.out, o)
+	res, err := convertSource(ctx, opts.src, opts.out, o)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -180,25 +187,53 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	return nil
 }
 
+// convertSource converts the checkpoint src, or writes the model file or
+// built-in model src again with o.DType: a model that finetune wrote has
+// no checkpoint to convert for another --dtype.
+func convertSource(ctx context.Context, src, out string, o convert.Options) (*convert.Result, error) {
+	var f *gguf.File
+	var err error
+	_, statErr := os.Stat(src)
+	z, builtin := zoo.Lookup(src)
+	switch {
+	case statErr == nil && strings.EqualFold(filepath.Ext(src), ".gguf"):
+		f, err = convert.OpenModelFile(src)
+	case builtin && errors.Is(statErr, fs.ErrNotExist):
+		f, err = gguf.FromBytes(z.GGUF)
+	default:
+		return convert.Convert(ctx, src, out, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return convert.Retype(ctx, f, src, out, o)
+}
+
 // notOnDisk explains a SRC that is no file or folder but names what -m
-// takes instead: a built-in model (which --info describes) or a Hugging
-// Face repository, which convert does not download.
-func notOnDisk(src string, info bool) error {
+// takes instead: a Hugging Face repository, which convert does not
+// download. A built-in model's name is no error: convert writes it again
+// (with another --dtype) and --info describes it.
+func notOnDisk(src string) error {
 	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	if _, ok := zoo.Lookup(src); ok && !info {
-		return fmt.Errorf("%s: no such file or folder; %s is a built-in model, a model file already: give -m %s to classify, embed, eval… (convert --info %s describes it)", src, src, src, src)
+	if _, ok := zoo.Lookup(src); ok {
+		return nil
 	}
-	if ref, err := hub.ParseRef(src); err == nil {
-		download := ref.Repo
-		if strings.Contains(src, "@") {
-			download += " --revision " + ref.Revision
+	ref, err := hub.ParseRef(src)
+	if err != nil {
+		var ok bool
+		if ref, ok = hub.RefFromAddress(src); !ok { // a pasted https://huggingface.co/ORG/NAME
+			return nil
 		}
-		return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
-			src, ref.Repo, src, download, path.Base(ref.Repo))
 	}
-	return nil
+	download := ref.Repo
+	if ref.Revision != hub.DefaultRevision {
+		download += " --revision " + ref.Revision
+	}
+	return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
+		src, ref.Repo, refName(ref), download, path.Base(ref.Repo))
 }
 
 // humanCount prints 86567656 as 86.6M.

@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 func TestConvertCmd(t *testing.T) {
@@ -47,12 +50,16 @@ func TestConvertCmd(t *testing.T) {
 			"vitctl: " + filepath.Join(src, "config.json") + ": a model's settings, not its weights: give its folder, " + src + ", which holds the checkpoint too\n", false},
 		{"its config, --info", []string{"convert", "--info", filepath.Join(src, "preprocessor_config.json")}, ExitFailed, "",
 			"vitctl: " + filepath.Join(src, "preprocessor_config.json") + ": a model's settings, not its weights: give its folder, " + src + ", which holds the checkpoint too\n", false},
-		{"a model file", []string{"convert", filepath.Join("..", "zoo", "fashion-vit.gguf"), "--out", "OUT"}, ExitFailed, "",
-			"fashion-vit.gguf: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)\n", false},
-		{"built-in name", []string{"convert", "fashion-vit", "--out", "OUT"}, ExitFailed, "",
-			"vitctl: fashion-vit: no such file or folder; fashion-vit is a built-in model, a model file already: give -m fashion-vit to classify, embed, eval… (convert --info fashion-vit describes it)\n", false},
+		// A model file and a built-in model are written again in --dtype
+		// (they were refused: a fine-tuned model had no route to f16).
+		{"a model file", []string{"convert", filepath.Join("..", "zoo", "fashion-vit.gguf"), "--out", "OUT", "--dtype", "f16"}, ExitOK,
+			`^wrote .*m\.gguf: 311\.3k parameters, f16, .*\(from \.\./zoo/fashion-vit\.gguf\)\n$`, "", true},
+		{"built-in name", []string{"convert", "fashion-vit", "--out", "OUT", "--dtype", "bf16"}, ExitOK,
+			`^wrote .*m\.gguf: 311\.3k parameters, bf16, .*\(from fashion-vit\)\n$`, "", true},
 		{"Hugging Face id", []string{"convert", "google/vit-base-patch16-224", "--out", "OUT"}, ExitFailed, "",
 			"vitctl: google/vit-base-patch16-224: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository google/vit-base-patch16-224, -m google/vit-base-patch16-224 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224) and convert that folder\n", false},
+		{"Hugging Face address", []string{"convert", "https://huggingface.co/google/vit-base-patch16-224/tree/v2", "--out", "OUT"}, ExitFailed, "",
+			"vitctl: https://huggingface.co/google/vit-base-patch16-224/tree/v2: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository google/vit-base-patch16-224, -m google/vit-base-patch16-224@v2 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download google/vit-base-patch16-224 --revision v2 --local-dir vit-base-patch16-224) and convert that folder\n", false},
 		{"Hugging Face id at a revision, --info", []string{"convert", "--info", "facebook/deit-tiny-patch16-224@v2"}, ExitFailed, "",
 			"-m facebook/deit-tiny-patch16-224@v2 in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download facebook/deit-tiny-patch16-224 --revision v2 --local-dir deit-tiny-patch16-224)", false},
 	} {
@@ -88,5 +95,97 @@ func TestConvertCmd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConvertFinetuned: the model finetune wrote is written again in f16:
+// its matrices rounded to f16, its vectors f32 as they were, every
+// metadata key kept (the labels, the fine-tuning record), and classify
+// runs it. It was refused as "a model file already … convert the
+// checkpoint it came from", and finetune writes no checkpoint.
+func TestConvertFinetuned(t *testing.T) {
+	dir := t.TempDir()
+	ft := filepath.Join(dir, "ft.gguf")
+	if code, _, errs := run(t, "", "finetune", "-m", fashionGGUF(t), fashionTree(t), "--out", ft, "--train", "head", "--epochs", "1"); code != ExitOK {
+		t.Fatalf("finetune: exit %d\n%s", code, errs)
+	}
+	out := filepath.Join(dir, "ft-f16.gguf")
+	code, stdout, errs := run(t, "", "convert", ft, "--dtype", "f16", "--out", out)
+	if code != ExitOK || !strings.HasPrefix(stdout, "wrote "+out+": ") || errs != "" {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, errs)
+	}
+	a, err := gguf.Open(ft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, k := range []string{keyFTBase, keyFTRecipe, keyFTHistory, keyFTData, model.KeySource, model.KeyName} {
+		x, err1 := a.String(k)
+		y, err2 := b.String(k)
+		if x != y || err1 != nil || err2 != nil {
+			t.Errorf("%s: %q (%v), want %q (%v)", k, y, err2, x, err1)
+		}
+	}
+	x, err1 := a.Strings(model.KeyLabels)
+	y, err2 := b.Strings(model.KeyLabels)
+	if !slices.Equal(x, y) || len(x) != 3 || err1 != nil || err2 != nil {
+		t.Errorf("labels %q (%v), want %q (%v)", y, err2, x, err1)
+	}
+	f16 := 0
+	for _, ti := range b.Tensors() {
+		x, _, err1 := a.Float32s(ti.Name)
+		y, _, err2 := b.Float32s(ti.Name)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		want := slices.Clone(x)
+		if ti.Type == gguf.F16 {
+			f16++
+			for i, v := range x {
+				want[i] = gguf.F16ToF32(gguf.F32ToF16(v))
+			}
+		} else if ti.Type != gguf.F32 || len(ti.Shape) > 1 && ti.Name != model.TensorCLS && ti.Name != model.TensorPos {
+			t.Errorf("%s stored in %v", ti.Name, ti.Type)
+		}
+		if !slices.Equal(y, want) {
+			t.Errorf("%s: values differ from the source's rounded to %v", ti.Name, ti.Type)
+		}
+	}
+	if f16 < 6*4 {
+		t.Errorf("%d tensors in f16, want every weight matrix", f16)
+	}
+	if code, stdout, errs := run(t, "", "classify", "-m", out, filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")); code != ExitOK || !strings.Contains(stdout, "shoes") {
+		t.Errorf("classify: exit %d\n%s\n%s", code, stdout, errs)
+	}
+	if code, _, errs := run(t, "", "convert", out, "--dtype", "bf16", "--out", out); code != ExitFailed || !strings.Contains(errs, out+" is the model file being converted; choose another output name") {
+		t.Errorf("onto itself: exit %d\n%s", code, errs)
+	}
+	whole, _ := os.ReadFile(ft)
+	cut := filepath.Join(dir, "cut.gguf")
+	os.WriteFile(cut, whole[:1000], 0o644)
+	if code, _, errs := run(t, "", "convert", cut, "--out", filepath.Join(dir, "c.gguf")); code != ExitFailed || !strings.HasPrefix(errs, "vitctl: "+cut+": ") || !strings.Contains(errs, "truncated") {
+		t.Errorf("cut short: exit %d\n%s", code, errs)
+	}
+}
+
+// TestConvertRoundedNote: a model whose matrices are stored in f16 (the
+// built-in vit-tiny-in1k) written in q8_0 or f32 says that its values keep
+// f16's rounding, and what gives the original weights.
+func TestConvertRoundedNote(t *testing.T) {
+	z, _ := zoo.Lookup("vit-tiny-in1k")
+	for _, tc := range []struct{ dtype, want string }{
+		{"q8_0", "vitctl: note: vit-tiny-in1k stores 74 tensors in f16: q8_0 rounds those values again (converting the checkpoint the model came from with --dtype q8_0 rounds the original weights once)\n"},
+		{"f32", "vitctl: note: vit-tiny-in1k stores 74 tensors in f16: in f32 they hold the same values, which are no closer to the original weights (converting the checkpoint the model came from gives those)\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "m.gguf")
+		code, _, errs := run(t, "", "convert", z.Name, "--dtype", tc.dtype, "--out", out)
+		if code != ExitOK || errs != tc.want {
+			t.Errorf("%s: exit %d, stderr\n%s\nwant\n%s", tc.dtype, code, errs, tc.want)
+		}
 	}
 }

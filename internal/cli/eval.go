@@ -46,13 +46,16 @@ a folder with one sub-folder per class or a .csv or .jsonl file of
 path,label (a CSV's header, or a JSONL line's keys, may name them: path,
 file, filename, file_name or image, and label or class), as for finetune; every label must be one of the
 model's (letter case and underscores for spaces aside, where that leaves one
-label). Images that cannot be read are reported and skipped (exit status 1).
+label), or, for a model of ImageNet-1k's labels, a WordNet synset id, the
+folder names of ImageNet's validation set (n01440764 for tench). Images that
+cannot be read are reported and skipped (exit status 1).
 
 For a model of more than 30 classes, the text tables and --plot show only
 the data set's classes, and the predictions of any other class in one
 "other" column; -o json has every class.`,
 		Example: `  vitctl eval -m flowers.gguf ~/photos/flowers-test
   vitctl eval -m fashion-vit testdata/images/fashion/labels.csv
+  vitctl eval ~/imagenet/val
   vitctl eval -m flowers.gguf -o json --plot confusion.png test.csv`,
 		Args: dataArg(),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, s, o, args[0]) },

@@ -347,3 +347,41 @@ func TestEvalJSONFailed(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSynsetFolders: the built-in ImageNet-1k model is measured on
+// folders named by WordNet synset id, as ImageNet's validation set is laid
+// out (no folder was one of its labels, and eval stopped).
+func TestEvalSynsetFolders(t *testing.T) {
+	data := t.TempDir()
+	for dir, photo := range map[string]string{"n02124075": "chelsea.png", "n07920052": "coffee.png"} {
+		b, err := os.ReadFile(filepath.Join(imagesDir, photo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Mkdir(filepath.Join(data, dir), 0o755)
+		if err := os.WriteFile(filepath.Join(data, dir, photo), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Empty class folders, named as eval reads them, are classes with
+	// nothing measured: n01440764/ was said to be "not one of the model's
+	// labels", and so was great_white_shark/.
+	for _, dir := range []string{"n01440764", "great_white_shark", "nosuchclass"} {
+		os.Mkdir(filepath.Join(data, dir), 0o755)
+	}
+	code, out, errs := run(t, "", "eval", data)
+	for _, want := range []string{"images  2\ntop-1   100.00 %", "Egyptian cat        1", "espresso        1"} {
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Errorf("exit %d, stdout should contain %q\n%s\n%s", code, want, out, errs)
+		}
+	}
+	for _, want := range []string{
+		"vitctl: warning: " + filepath.Join(data, "great_white_shark") + ": no images; nothing of that class measured\n",
+		"vitctl: warning: " + filepath.Join(data, "n01440764") + ": no images; nothing of that class measured\n",
+		"vitctl: warning: " + filepath.Join(data, "nosuchclass") + ": no images; a folder in DATA that is not one of the model's labels\n",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr should contain %q\n%s", want, errs)
+		}
+	}
+}

@@ -355,16 +355,15 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir str
 }
 
 // emptyWhy is warnLeftOut's why for a set read against labels: of an empty
-// folder named after one of them (letter case aside, as train.Open
-// matches), class; of another, other, which says what the folder is not
+// folder named after one of them (as train.Open matches: letter case and
+// underscores aside, or by synset id for ImageNet-1k's labels), class; of another, other, which says what the folder is not
 // (an empty folder in --val that was no class of DATA was said to leave
 // "nothing of that class validated", as if it were one).
 func emptyWhy(labels []string, class, other string) func(string) string {
+	names := train.Namer(labels)
 	return func(dir string) string {
-		for _, l := range labels {
-			if strings.EqualFold(filepath.Base(dir), l) {
-				return class
-			}
+		if names(filepath.Base(dir)) {
+			return class
 		}
 		return other
 	}

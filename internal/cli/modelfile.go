@@ -73,6 +73,10 @@ func (s modelSource) open() (*gguf.File, error) {
 		}
 		return nil, fmt.Errorf("no such file, and no built-in model of that name%s (vitctl models lists them)", didYouMean(alts))
 	}
+	if z, ok := zoo.Lookup(strings.TrimSuffix(s.path, ".gguf")); ok && errors.Is(err, fs.ErrNotExist) {
+		// The name vitctl models lists, as a file: built-in models have none.
+		return nil, fmt.Errorf("no such file; %s is a built-in model, which needs no file: give -m %s", z.Name, z.Name)
+	}
 	return f, err
 }
 

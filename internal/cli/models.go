@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
@@ -43,13 +44,27 @@ built-in models (-o json: a list of {"name", "notice"}).`,
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices
   vitctl models --notices -o json`,
-		Args: noArgs("it lists the built-in models; -m NAME selects one in other commands"),
+		Args: modelsArgs,
 		RunE: func(*cobra.Command, []string) error { return runModels(s, o) },
 	}
 	f := cmd.Flags()
 	o.output.register(f)
 	f.BoolVar(&o.notices, "notices", false, "print the licence notices of the built-in models instead (with -o json, a list of {\"name\", \"notice\"})")
 	return cmd
+}
+
+// modelsArgs refuses arguments, saying, of a built-in model's name or a
+// model file, what describes that model and what selects it.
+func modelsArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := "it lists the built-in models and those in vitctl's cache; -m NAME selects one in other commands"
+	_, builtin := zoo.Lookup(args[0])
+	if _, err := os.Stat(args[0]); err == nil || builtin {
+		hint = fmt.Sprintf("it lists every model at once: vitctl convert --info %s describes that one, and -m %s selects it in other commands", args[0], args[0])
+	}
+	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[0], hint, cmd.CommandPath())
 }
 
 // modelEntry is one model vitctl models lists; field names are stable.

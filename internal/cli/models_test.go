@@ -83,6 +83,16 @@ func TestModelNameSuggestions(t *testing.T) {
 	}
 }
 
+// TestModelNameAsFile: -m NAME.gguf, a built-in model's name as a file,
+// says that built-in models need none (it said "no such file or
+// directory").
+func TestModelNameAsFile(t *testing.T) {
+	code, _, errs := run(t, "", "classify", "-m", "vit-tiny-in1k.gguf", filepath.Join(imagesDir, "chelsea.png"))
+	if want := "vitctl: model vit-tiny-in1k.gguf: no such file; vit-tiny-in1k is a built-in model, which needs no file: give -m vit-tiny-in1k\n"; code != ExitFailed || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
+	}
+}
+
 // TestModelNameSuggestsFile: -m NAME, where NAME.gguf is a file (the model
 // finetune wrote), asks whether that file was meant.
 func TestModelNameSuggestsFile(t *testing.T) {
@@ -197,5 +207,21 @@ func TestModelsCacheJunk(t *testing.T) {
 	code, out, errs := run(t, "", "models")
 	if code != ExitOK || errs != strings.Join(want, "\n")+"\n" || strings.Count(out, "\n") != 3 {
 		t.Errorf("exit %d, stdout\n%sstderr\n%s\nwant exit 0, the built-in models only and\n%s", code, out, errs, strings.Join(want, "\n"))
+	}
+}
+
+// TestModelsArgument: vitctl models NAME says what describes that model
+// and what selects it (it said "it lists the built-in models" of a model
+// it had listed); another word gets the general hint.
+func TestModelsArgument(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"vit-tiny-in1k", "vitctl: models: unexpected argument \"vit-tiny-in1k\": it lists every model at once: vitctl convert --info vit-tiny-in1k describes that one, and -m vit-tiny-in1k selects it in other commands (see vitctl models --help)\n"},
+		{"../zoo/fashion-vit.gguf", "vitctl convert --info ../zoo/fashion-vit.gguf describes that one, and -m ../zoo/fashion-vit.gguf selects it"},
+		{"list", "vitctl: models: unexpected argument \"list\": it lists the built-in models and those in vitctl's cache; -m NAME selects one in other commands (see vitctl models --help)\n"},
+	} {
+		code, _, errs := run(t, "", "models", tc.arg)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("models %s: exit %d, stderr %q, want %q", tc.arg, code, errs, tc.want)
+		}
 	}
 }

@@ -52,6 +52,9 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
 		_, err := hub.ParseRef(name)
+		if r, ok := hub.RefFromAddress(name); err != nil && ok {
+			return "", "", true, fmt.Errorf("%s: no such file or folder, and not a Hugging Face name as it is written: give %s", given(name), given(refName(r)))
+		}
 		if err != nil && meantAsRef(name) {
 			return "", "", true, fmt.Errorf("%s: no such file or folder, and not a Hugging Face name: %w", given(name), err)
 		}
@@ -119,6 +122,14 @@ func fileStarts(path, magic string) bool {
 	b := make([]byte, len(magic))
 	_, err = io.ReadFull(f, b)
 	return err == nil && string(b) == magic
+}
+
+// refName is r as -m takes it: ORG/NAME, with @REVISION but for main.
+func refName(r hub.Ref) string {
+	if r.Revision == hub.DefaultRevision {
+		return r.Repo
+	}
+	return r.String()
 }
 
 // isErrno says whether err is a bare system error number.

@@ -179,6 +179,11 @@ func TestModelRefMalformed(t *testing.T) {
 		{"name@", ExitFailed, "vitctl: -m name@: " + notFound + "want ORG/NAME or ORG/NAME@REVISION\n"},
 		{"org/name@v1..2", ExitFailed, "vitctl: -m org/name@v1..2: " + notFound + "revision \"v1..2\" is not a branch, tag or commit name\n"},
 		{"org/na me", ExitFailed, "vitctl: -m org/na me: " + notFound + "ORG and NAME are letters, digits, '.', '_' and '-', starting with a letter or digit, without \"..\" or \"--\"\n"},
+		// A pasted address said "want ORG/NAME or ORG/NAME@REVISION" of
+		// itself: it names the name to give.
+		{"https://huggingface.co/google/vit-base-patch16-224", ExitFailed, "vitctl: -m https://huggingface.co/google/vit-base-patch16-224: no such file or folder, and not a Hugging Face name as it is written: give -m google/vit-base-patch16-224\n"},
+		{"hf.co/facebook/deit-tiny-patch16-224/tree/v2", ExitFailed, "vitctl: -m hf.co/facebook/deit-tiny-patch16-224/tree/v2: no such file or folder, and not a Hugging Face name as it is written: give -m facebook/deit-tiny-patch16-224@v2\n"},
+		{"org/name/", ExitFailed, "vitctl: -m org/name/: no such file or folder, and not a Hugging Face name as it is written: give -m org/name\n"},
 		{"models/y.gguf", ExitFailed, "vitctl: model models/y.gguf: no such file or directory\n"},
 		{"./a/b/c", ExitFailed, "vitctl: model ./a/b/c: no such file or directory\n"},
 		{"models/x.gguf", ExitOK, ""},

@@ -48,8 +48,8 @@ type Result struct {
 // Convert reads the model folder (or checkpoint file) src and writes the
 // model file out through a temporary file, so a failure leaves nothing.
 func Convert(ctx context.Context, src, out string, opt Options) (*Result, error) {
-	if opt.DType != gguf.F32 && opt.DType != gguf.F16 && opt.DType != gguf.BF16 && opt.DType != gguf.Q8_0 {
-		return nil, fmt.Errorf("dtype %v cannot be written (want f32, f16, bf16 or q8_0)", opt.DType)
+	if err := checkDType(opt.DType); err != nil {
+		return nil, err
 	}
 	s, err := prepare(src, out)
 	if err != nil {
@@ -280,7 +280,7 @@ func locate(src string) (dir, ck string, err error) {
 		return filepath.Dir(src), src, nil
 	}
 	if hasSuffixFold(src, ".gguf") {
-		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (for another --dtype, convert the checkpoint it came from)", src)
+		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (Retype writes a model file in another dtype)", src)
 	}
 	if hasSuffixFold(src, ".json") {
 		return "", "", fmt.Errorf("%s: a model's settings, not its weights: give its folder, %s, which holds the checkpoint too", src, filepath.Dir(src))
@@ -395,8 +395,9 @@ func tensorGroup(name string) (group, index int) {
 	return 2, 0
 }
 
-// encode appends x in type t, refusing values the type cannot hold.
-func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
+// encode appends x in type t, refusing values the type cannot hold; src
+// names the tensor x came from.
+func encode(dst []byte, x []float32, t gguf.Type, src fmt.Stringer) ([]byte, error) {
 	start := len(dst)
 	dst, err := gguf.PutF32(dst, x, t)
 	if err != nil || t == gguf.F32 {

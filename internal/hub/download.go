@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,9 +43,12 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 				err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])
 			}
 		}
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.wrap(ref, file, fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo)))
 	}
 	m, err := c.head(ctx, ref, file)
+	if _, ok := errors.AsType[net.Error](err); ok { // unreachable: say what the cache has begun
+		err = fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo))
+	}
 	if err != nil {
 		if errors.Is(err, ErrEntryNotFound) && m != nil && IsCommit(m.commit) {
 			c.markMissing(ref.Repo, m.commit, file)
@@ -64,8 +68,11 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 	}
 	defer unlock()
 	if blob := c.blobPath(ref.Repo, m.etag); isFile(blob) {
-		os.Remove(blob + ".incomplete") // an orphan: the whole blob is there
+		os.Remove(blob + partialSuffix) // an orphan: the whole blob is there
 	} else if err := c.download(ctx, ref, file, m); err != nil {
+		if _, ok := errors.AsType[*transferError](err); ok { // what arrived is kept: say where
+			err = fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo))
+		}
 		return "", "", c.wrap(ref, file, err)
 	}
 	p, err := c.link(ref.Repo, m.commit, file, m.etag)
@@ -93,7 +100,7 @@ func (e *transferError) Unwrap() error { return e.err }
 // place only once its size and, for LFS files, its SHA-256 match.
 func (c *Client) download(ctx context.Context, ref Ref, file string, m *fileMeta) error {
 	blob := c.blobPath(ref.Repo, m.etag)
-	part := blob + ".incomplete"
+	part := blob + partialSuffix
 	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 		return err
 	}

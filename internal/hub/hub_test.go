@@ -426,3 +426,35 @@ func TestConcurrentDownloads(t *testing.T) {
 		t.Errorf("%d downloads of one blob, want 1", gets)
 	}
 }
+
+// TestPartialNamed: a download cut short is named where it lies, as
+// partial, with what resumes it and that deleting it starts over: in the
+// error of the run that was cut short, of an offline run (which said only
+// "not in the Hugging Face cache") and of a run that cannot reach the Hub.
+func TestPartialNamed(t *testing.T) {
+	h := newFake(t)
+	c := newClient(t, h)
+	h.DropAfter, h.Drops = len(weights)/2, 1
+	ref := mustRef(t, "org/public")
+	part := filepath.Join(c.CacheDir, "models--org--public", "blobs", hubtest.SHA256(weights)+".incomplete")
+	note := "; the cache holds a partial download of org/public, cut short: " + part + " (524.3 kB so far); "
+	_, _, err := c.File(context.Background(), ref, "model.safetensors")
+	if want := note + "the next run that reaches the Hub resumes it, or delete it to start over"; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("cut short: %v\nwant it to end %q", err, want)
+	}
+	c.Offline, c.OfflineBy = true, []string{"TRANSFORMERS_OFFLINE=1"}
+	_, _, err = c.File(context.Background(), ref, "model.safetensors")
+	if want := note + "run again with TRANSFORMERS_OFFLINE unset to resume it, or delete it to start over"; !errors.Is(err, ErrOffline) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("offline: %v\nwant it to end %q", err, want)
+	}
+	c.Offline, c.OfflineBy = false, nil
+	h.Close()
+	_, _, err = c.File(context.Background(), ref, "model.safetensors")
+	if want := note + "the next run that reaches the Hub resumes it, or delete it to start over"; err == nil || !strings.Contains(err.Error(), "cannot reach") || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("unreachable: %v\nwant it to end %q", err, want)
+	}
+	// Nothing partial, nothing said.
+	if _, _, err := newClient(t, h).File(context.Background(), ref, "config.json"); err == nil || strings.Contains(err.Error(), "partial") {
+		t.Errorf("no partial download: %v", err)
+	}
+}

@@ -155,9 +155,10 @@ func noWeights(at hub.Ref) error {
 
 // missingWeights says, offline, what the cache lacks of at's weights
 // (cachedSnapshot found them incomplete): the shards a cached index names
-// that are not there, or every checkpoint name when none is there.
+// that are not there, or every checkpoint name when none is there, and
+// the downloads of them cut short that an online run resumes.
 func (c *Cache) missingWeights(at hub.Ref) error {
-	hint := fmt.Sprintf("(cache: %s); download them once online (%s unset), or copy them into the cache", c.Hub.CacheDir, c.Hub.OfflineVars())
+	hint := fmt.Sprintf("(cache: %s); download them once online (%s unset), or copy them into the cache%s", c.Hub.CacheDir, c.Hub.OfflineVars(), c.Hub.PartialNote(at.Repo))
 	for _, f := range weightFiles {
 		missing, shards, ok, err := c.missingShards(at.Repo, at.Revision, f)
 		switch {

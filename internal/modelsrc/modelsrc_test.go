@@ -481,3 +481,24 @@ func TestDefaultDir(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflinePartialWeights: offline, with the weights' download cut short
+// in an earlier run, the error names the partial file and what to do with
+// it; it said only that the cache had no weights.
+func TestOfflinePartialWeights(t *testing.T) {
+	r := repoFrom(t, "vit-p16-gelu", commitA, "pytorch_model.bin")
+	h := hubtest.New(map[string]*hubtest.Repo{"org/vit": r})
+	defer h.Close()
+	h.DropAfter, h.Drops = len(r.Files["model.safetensors"])/2, 1
+	c := newCache(t, h.URL())
+	if _, err := c.FromHub(context.Background(), ref(t, "org/vit"), gguf.F32); err == nil || !strings.Contains(err.Error(), "cut short") {
+		t.Fatalf("got %v, want the download cut short", err)
+	}
+	c.Hub.Offline = true
+	_, err := c.FromHub(context.Background(), ref(t, "org/vit"), gguf.F32)
+	part := filepath.Join(c.Hub.CacheDir, "models--org--vit", "blobs", hubtest.SHA256(r.Files["model.safetensors"])+".incomplete")
+	want := "or copy them into the cache; the cache holds a partial download of org/vit, cut short: " + part + " ("
+	if !errors.Is(err, hub.ErrOffline) || !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), " so far); run again with HF_HUB_OFFLINE unset to resume it, or delete it to start over") {
+		t.Errorf("got %v\nwant it to name %s", err, part)
+	}
+}

@@ -6,6 +6,7 @@ package train
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/imagenet"
 )
 
 // Example is one labelled image.
@@ -87,11 +89,16 @@ func Open(path string, labels []string) (*Dataset, error) {
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
 		pairs, err = readJSONL(path)
+	case imageio.InFolder(path).Image:
+		return nil, fmt.Errorf("%s: one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify %s classifies this one)", path, path)
 	default:
 		return nil, fmt.Errorf("%s: not a folder, .csv or .jsonl file", path)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if len(pairs) == 0 && !st.IsDir() {
+		return nil, fmt.Errorf("%s: lists no images (want a line of path,label for each)", path)
 	}
 	if len(pairs) == 0 {
 		return nil, noImages(path, empty, len(loose), &photos)
@@ -136,6 +143,8 @@ func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError
 
 // build numbers the examples' labels, by labels when not nil; folder says
 // that path is an ImageFolder tree, for the error naming labels it lacks.
+// When labels are ImageNet-1k's, a WordNet synset id (n01440764, the
+// folder names of ImageNet's validation set) names its class too.
 func build(path string, folder bool, pairs []row, labels []string) (*Dataset, error) {
 	if labels == nil {
 		for _, p := range pairs {
@@ -147,28 +156,16 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 			return nil, err
 		}
 	}
-	id := make(map[string]int, len(labels))
-	loose := make(map[string]int, len(labels)) // -1: more than one label
-	for i, l := range labels {
-		id[l] = i
-		k := foldLabel(l)
-		if _, dup := loose[k]; dup {
-			loose[k] = -1
-		} else {
-			loose[k] = i
-		}
-	}
+	x := newLabelIndex(labels)
 	d := &Dataset{Labels: labels}
 	var unknown []string      // distinct, in the order met
 	var first, firstAt string // the first example with one, and where the list names it
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
-		i, ok := id[p.label]
-		if !ok {
-			if j, found := loose[foldLabel(p.label)]; found && j >= 0 {
-				i, ok = j, true
-			}
+		if ids := x.named[p.label]; len(ids) > 1 {
+			return nil, twoClasses(path, folder, p, ids, x.in1k)
 		}
+		i, ok := x.class(p.label)
 		if !ok {
 			if first == "" {
 				first, firstAt = p.path, p.where
@@ -182,7 +179,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: x.in1k}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -191,6 +188,84 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		return nil, e
 	}
 	return d, nil
+}
+
+// labelIndex is how a data set's labels name a model's: exactly, by
+// foldLabel where that leaves one label, and, for ImageNet-1k's labels,
+// by WordNet synset id.
+type labelIndex struct {
+	id    map[string]int   // exact, and synset ids
+	named map[string][]int // the classes of each label (two for ImageNet-1k's "crane")
+	loose map[string]int   // by foldLabel; -1: more than one label
+	in1k  bool
+}
+
+func newLabelIndex(labels []string) *labelIndex {
+	x := &labelIndex{id: make(map[string]int, len(labels)), named: make(map[string][]int, len(labels)), loose: make(map[string]int, len(labels))}
+	for i, l := range labels {
+		x.id[l] = i
+		x.named[l] = append(x.named[l], i)
+		k := foldLabel(l)
+		if _, dup := x.loose[k]; dup {
+			x.loose[k] = -1
+		} else {
+			x.loose[k] = i
+		}
+	}
+	if x.in1k = imagenet.Is1k(labels); x.in1k {
+		for i, c := range imagenet.Classes() {
+			x.id[c.Synset] = i
+		}
+	}
+	return x
+}
+
+// class is the class a data set's label names.
+func (x *labelIndex) class(label string) (int, bool) {
+	if i, ok := x.id[label]; ok {
+		return i, true
+	}
+	i, ok := x.loose[foldLabel(label)]
+	return i, ok && i >= 0
+}
+
+// Namer reports whether a class folder's name, or a list's label, names
+// one of labels as Open reads it (exactly, letter case and underscores
+// aside, or by synset id), for a caller's word on an empty class folder.
+func Namer(labels []string) func(name string) bool {
+	x := newLabelIndex(labels)
+	return func(name string) bool {
+		_, ok := x.class(name)
+		return ok || len(x.named[name]) > 1
+	}
+}
+
+// twoClasses refuses the example p, whose label is the name of the
+// classes ids of labels (ImageNet-1k's "crane", the bird and the machine,
+// and "maillot"): it was read as the last of them, and a folder of crane
+// birds was scored against the machine. For ImageNet-1k's labels it names
+// the synset ids that tell them apart.
+func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
+	what := fmt.Sprintf("%s: label %q", cmp.Or(p.where, path), p.label)
+	do := "the model's labels cannot tell them apart"
+	if folder {
+		what = fmt.Sprintf("%s: class folder %s", path, filepath.Join(path, p.label))
+	}
+	classes := make([]string, len(ids))
+	for j, i := range ids {
+		classes[j] = strconv.Itoa(i)
+	}
+	if in1k {
+		var syn []string
+		for _, i := range ids {
+			syn = append(syn, fmt.Sprintf("%s for class %d", imagenet.Classes()[i].Synset, i))
+		}
+		do = "write its WordNet synset id instead, " + strings.Join(syn, " or ")
+		if folder {
+			do = "name the folder by WordNet synset id instead, " + strings.Join(syn, " or ")
+		}
+	}
+	return fmt.Errorf("%s is ambiguous: %q is the label of %d classes, %s: %s", what, p.label, len(ids), strings.Join(classes, " and "), do)
 }
 
 // sameClass refuses a data set's labels of which two name one class but for
@@ -225,6 +300,9 @@ type LabelError struct {
 	Unknown []string // the labels lacking, distinct, in the order met
 	Labels  []string // the labels given
 	Absent  []string // those of Labels that no example has
+	// ImageNet says that Labels are ImageNet-1k's, whose synset ids name
+	// them as well.
+	ImageNet bool
 }
 
 // Error names every label of the data set that the labels lack and, in a
@@ -241,7 +319,7 @@ func (e *LabelError) Error() string {
 		if len(e.Unknown) > 1 {
 			what = fmt.Sprintf("%d class folders (%s) are not among", len(e.Unknown), e.Folders(8))
 		}
-		return fmt.Sprintf("%s: %s the %s: %s", e.Path, what, n, QuoteSome(e.Labels, 8))
+		return fmt.Sprintf("%s: %s the %s: %s%s%s", e.Path, what, n, QuoteSome(e.Labels, 8), e.synsetHint(), e.idHint())
 	}
 	what := fmt.Sprintf("label %q is not one of", e.Unknown[0])
 	if len(e.Unknown) > 1 {
@@ -251,7 +329,44 @@ func (e *LabelError) Error() string {
 	if at == "" {
 		at = e.Path
 	}
-	return fmt.Sprintf("%s: %s: %s the %s: %s", at, e.Example, what, n, QuoteSome(e.Labels, 8))
+	return fmt.Sprintf("%s: %s: %s the %s: %s%s%s", at, e.Example, what, n, QuoteSome(e.Labels, 8), e.synsetHint(), e.idHint())
+}
+
+// idHint explains unknown labels that are all class numbers of the labels
+// (a list's label_id column, 0 to 9): the names are wanted, and it says the
+// first few.
+func (e *LabelError) idHint() string {
+	for _, u := range e.Unknown {
+		if n, err := strconv.Atoi(u); err != nil || n < 0 || n >= len(e.Labels) || strconv.Itoa(n) != u {
+			return ""
+		}
+	}
+	var ids []string
+	for i, l := range e.Labels[:min(3, len(e.Labels))] {
+		ids = append(ids, fmt.Sprintf("%d is %q", i, l))
+	}
+	if len(e.Labels) > 3 {
+		ids = append(ids, "…")
+	}
+	return fmt.Sprintf(" (class numbers? write each class's label instead: %s)", strings.Join(ids, ", "))
+}
+
+// synsetHint explains an unknown label that is a WordNet synset id (the
+// folder names of ImageNet's validation set): which ids the labels take,
+// if any, and otherwise what to do.
+func (e *LabelError) synsetHint() string {
+	i := slices.IndexFunc(e.Unknown, imagenet.IsSynset)
+	if i < 0 {
+		return ""
+	}
+	if e.ImageNet {
+		return fmt.Sprintf(" (%s is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)", e.Unknown[i])
+	}
+	what := "write each label as one of them"
+	if e.Folder {
+		what = "name each class folder after one of them, or list path,label in a CSV"
+	}
+	return fmt.Sprintf(" (%s is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: %s)", e.Unknown[i], what)
 }
 
 // Folders names the class folders of the unknown labels, the first n of
@@ -411,7 +526,7 @@ func readCSV(path string) ([]row, error) {
 		if n := max(cols[0], cols[1]) + 1; len(rec) < n && n > 2 {
 			return nil, fmt.Errorf("%s:%d: %d fields; the header names %d (the path in column %d, the label in column %d)", path, line, len(rec), n, cols[0]+1, cols[1]+1)
 		} else if len(rec) < n {
-			return nil, fmt.Errorf("%s:%d: want path,label", path, line)
+			return nil, fmt.Errorf("%s:%d: %s", path, line, oneField(rec))
 		}
 		if err := checkRow(rec[cols[0]], rec[cols[1]]); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
@@ -419,6 +534,18 @@ func readCSV(path string) ([]row, error) {
 		pairs = append(pairs, row{path: relTo(path, rec[cols[0]]), label: rec[cols[1]], where: fmt.Sprintf("%s:%d", path, line), given: rec[cols[0]]})
 	}
 	return pairs, nil
+}
+
+// oneField says what a CSV row of one field lacks: a label, or, in a row
+// split by semicolons or tabs (Excel's CSV where the comma is a decimal
+// point, a TSV), commas.
+func oneField(rec []string) string {
+	for _, sep := range []struct{ r, name string }{{";", "semicolons"}, {"\t", "tabs"}} {
+		if len(rec) == 1 && strings.Contains(rec[0], sep.r) {
+			return fmt.Sprintf("%q is one field: want path,label separated by a comma, not by %s", rec[0], sep.name)
+		}
+	}
+	return fmt.Sprintf("%q has no label: want path,label", strings.Join(rec, ","))
 }
 
 // bom is the byte order mark Windows programs (Excel's "CSV UTF-8",

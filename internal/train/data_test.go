@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitctl/vitctl/internal/imagenet"
 	"github.com/vitctl/vitctl/internal/prep"
 )
 
@@ -28,7 +29,13 @@ func TestOpenLists(t *testing.T) {
 	}{
 		{"a.csv", "path,label\nx/1.png,cat\n/abs/2.png,dog\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "x/1.png"), "/abs/2.png"}, ""},
 		{"b.jsonl", "{\"path\": \"1.png\", \"label\": \"b\"}\n\n{\"path\": \"2.png\", \"label\": \"a\"}\n", []string{"a", "b"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
-		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: want path,label"},
+		{"c.csv", "onlyone\n", nil, nil, "c.csv:1: \"onlyone\" has no label: want path,label"},
+		// Rows split by another separator were "want path,label" only.
+		{"semicolon.csv", "path;label\nx.jpg;daisy\n", nil, nil, "semicolon.csv:1: \"path;label\" is one field: want path,label separated by a comma, not by semicolons"},
+		{"tab.csv", "x.jpg\tdaisy\n", nil, nil, "tab.csv:1: \"x.jpg\\tdaisy\" is one field: want path,label separated by a comma, not by tabs"},
+		// A list of no rows said "no images found (want one sub-folder of
+		// images per class, or a CSV/JSONL of path,label)" of a CSV.
+		{"header.csv", "path,label\n", nil, nil, "header.csv: lists no images (want a line of path,label for each)"},
 		// A header names the columns: Fashion-MNIST's samples were read
 		// as a row of path "file", label "label_id", and 30 more of
 		// labels "0" to "9".
@@ -65,7 +72,7 @@ func TestOpenLists(t *testing.T) {
 		{"bom-header.csv", "\ufeffpath,label\r\n1.png,cat\r\n2.png,dog\r\n", []string{"cat", "dog"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
 		{"bom-rows.csv", "\ufeff1.png,cat\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png")}, ""},
 		{"bom.jsonl", "\ufeff{\"path\": \"1.png\", \"label\": \"cat\"}\r\n\r\n{\"path\": \"2.png\", \"label\": \"cat\"}\r\n", []string{"cat"}, []string{filepath.Join(dir, "1.png"), filepath.Join(dir, "2.png")}, ""},
-		{"e.csv", "", nil, nil, "no images found"},
+		{"e.csv", "", nil, nil, "e.csv: lists no images"},
 		{"f.txt", "x", nil, nil, "not a folder, .csv or .jsonl"},
 	} {
 		d, err := Open(write(c.name, c.body), nil)
@@ -224,6 +231,10 @@ func TestOpenUnknownLabels(t *testing.T) {
 		{"one", "1.png,cat\n2.png,zebra\n", []string{"cat"}, 2, "2.png", `label "zebra" is not one of the 1 label: "cat"`},
 		{"several", "1.png,rose\n2.png,daisy\n3.png,tulip\n4.png,rose\n", []string{"daisy", "bee"}, 1, "1.png",
 			`2 labels ("rose", "tulip") are not among the 2 labels: "daisy", "bee"`},
+		// Class numbers (a list's label_id column) are named as such.
+		{"class numbers", "1.png,9\n2.png,0\n", []string{"cat", "dog", "fish", "bird", "ant", "bee", "cow", "elk", "fox", "gnu"}, 1, "1.png",
+			`2 labels ("9", "0") are not among the 10 labels: "cat", "dog", "fish", "bird", "ant", "bee", "cow", "elk", … 2 more (class numbers? write each class's label instead: 0 is "cat", 1 is "dog", 2 is "fish", …)`},
+		{"numbers past the classes", "1.png,10\n", []string{"cat"}, 1, "1.png", `label "10" is not one of the 1 label: "cat"`},
 		{"a model's 1000", "1.png,cat\n", many, 1, "1.png",
 			`label "cat" is not one of the 1000 labels: "class 0", "class 1", "class 2", "class 3", "class 4", "class 5", "class 6", "class 7", … 992 more`},
 	} {
@@ -263,6 +274,101 @@ func TestOpenUnknownClassFolders(t *testing.T) {
 		if want := strings.ReplaceAll(tc.want, "%[1]s", dir); !errors.As(err, &le) || err.Error() != want || !slices.Equal(le.Absent, tc.absent) {
 			t.Errorf("%s: error %v (absent %v), want a LabelError %q (absent %v)", tc.name, err, le, want, tc.absent)
 		}
+	}
+}
+
+// TestOpenSynsets: against ImageNet-1k's labels, a class folder or a
+// list's label may be the class's WordNet synset id, as ImageNet's
+// validation set names its folders (n02012849 is the bird among the two
+// "crane" labels); against other labels such a name is refused with what
+// to do, and an id outside ImageNet-1k is named as one.
+func TestOpenSynsets(t *testing.T) {
+	var in1k []string
+	for _, c := range imagenet.Classes() {
+		in1k = append(in1k, c.Lemmas[0])
+	}
+	dir := t.TempDir()
+	for _, c := range []string{"n01440764", "n02012849", "n03126707", "tench"} {
+		os.Mkdir(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+	}
+	d, err := Open(dir, in1k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, e := range d.Examples {
+		got = append(got, e.Label)
+	}
+	if want := []int{0, 134, 517, 0}; !slices.Equal(got, want) {
+		t.Errorf("classes %v, want %v", got, want)
+	}
+	list := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(list, []byte("1.png,n02012849\n2.png,n00004475\n"), 0o644)
+	other := slices.Clone(in1k)
+	other[0], other[1] = other[1], other[0]
+	for _, tc := range []struct {
+		name, path string
+		labels     []string
+		want       string
+	}{
+		{"folders, other labels", dir, other, "(n01440764 is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: name each class folder after one of them, or list path,label in a CSV)"},
+		{"list, other labels", list, []string{"crane"}, "(n02012849 is a WordNet synset id, as ImageNet names its folders; synset ids are read only against ImageNet-1k's 1000 labels in its class order, and these are not: write each label as one of them)"},
+		{"list, not of ImageNet-1k", list, in1k, `label "n00004475" is not one of the 1000 labels: "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", … 992 more (n00004475 is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)`},
+	} {
+		_, err := Open(tc.path, tc.labels)
+		if le := (*LabelError)(nil); !errors.As(err, &le) || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%s: error\n%v\nwant a LabelError ending\n%s", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestOpenAmbiguousLabel: a label that names two of the labels given
+// (ImageNet-1k's "crane": the bird, 134, and the machine, 517) is refused,
+// naming both classes and, for ImageNet-1k's labels, the synset ids that
+// tell them apart; it was read as the last, so a folder of crane birds
+// was scored against the machine.
+func TestOpenAmbiguousLabel(t *testing.T) {
+	var in1k []string
+	for _, c := range imagenet.Classes() {
+		in1k = append(in1k, c.Lemmas[0])
+	}
+	dir := t.TempDir()
+	for _, c := range []string{"crane", "tench"} {
+		os.Mkdir(filepath.Join(dir, c), 0o755)
+		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
+	}
+	list := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(list, []byte("1.png,tench\n2.png,maillot\n"), 0o644)
+	for _, tc := range []struct {
+		name, path string
+		labels     []string
+		want       string
+	}{
+		{"folder", dir, in1k, dir + ": class folder " + filepath.Join(dir, "crane") + ` is ambiguous: "crane" is the label of 2 classes, 134 and 517: name the folder by WordNet synset id instead, n02012849 for class 134 or n03126707 for class 517`},
+		{"list", list, in1k, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 638 and 639: write its WordNet synset id instead, n03710637 for class 638 or n03710721 for class 639`},
+		{"not ImageNet's", list, []string{"maillot", "tench", "maillot"}, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
+	} {
+		if _, err := Open(tc.path, tc.labels); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error\n%v\nwant\n%s", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestOpenOneImage: an image given as DATA says that labelled images are
+// wanted, and that classify takes one image (it said only "not a folder,
+// .csv or .jsonl file").
+func TestOpenOneImage(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cat.jpg")
+	os.WriteFile(p, []byte("\xff\xd8\xff"), 0o644)
+	want := p + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + p + " classifies this one)"
+	if _, err := Open(p, nil); err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+	txt := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(txt, nil, 0o644)
+	if _, err := Open(txt, nil); err == nil || err.Error() != txt+": not a folder, .csv or .jsonl file" {
+		t.Errorf("a text file: %v", err)
 	}
 }
 

@@ -1,0 +1,128 @@
+package convert
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/model"
+)
+
+// Retype writes the model file f, named source, again at out with its
+// weight matrices stored in opt.DType, as Convert stores a checkpoint's
+// (vectors and embeddings f32): a model that finetune wrote, or a built-in
+// one, which has no checkpoint to convert. Every metadata key is kept
+// (config, labels, preprocessing, provenance, a fine-tuning record).
+// Values stored narrower than the new type keep their rounding: Notes say
+// so, as the checkpoint the model came from gives better ones.
+func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) (*Result, error) {
+	if err := checkDType(opt.DType); err != nil {
+		return nil, err
+	}
+	cfg, err := model.ConfigFrom(f)
+	if err == nil {
+		err = model.CheckNames(cfg, f.TensorNames())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if same(source, out) {
+		return nil, fmt.Errorf("%s is the model file being converted; choose another output name", out)
+	}
+	w := gguf.NewWriter()
+	f.CopyMetadata(w)
+	res := &Result{Source: source, DType: opt.DType}
+	rounded := map[gguf.Type]int{} // tensors stored narrower than their new type, by stored type
+	var plan []planned
+	for _, t := range f.Tensors() {
+		p := planned{name: t.Name, shape: t.Shape}
+		plan = append(plan, p)
+		st := storedType(p, opt.DType)
+		if err := w.AddTensor(t.Name, t.Shape, st); err != nil {
+			return nil, err
+		}
+		if t.Type != st && t.Type != gguf.F32 {
+			rounded[t.Type]++
+		}
+		res.Params += t.Elems()
+	}
+	var done int64
+	var buf []float32
+	var enc []byte
+	err = w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		x, _, err := f.Float32sInto(ti.Name, buf)
+		if err != nil {
+			return err
+		}
+		buf = x[:0:cap(x)]
+		if enc, err = encode(enc[:0], x, ti.Type, modelTensor{source, ti.Name}); err != nil {
+			return err
+		}
+		if _, err := dst.Write(enc); err != nil {
+			return err
+		}
+		if done += int64(len(x)); opt.Progress != nil {
+			opt.Progress(4*done, 4*res.Params)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Notes = roundedNotes(source, rounded, opt.DType)
+	if msg := q8Fallback(plan, opt.DType); msg != "" {
+		res.Warnings = append(res.Warnings, msg)
+	}
+	if st, err := os.Stat(out); err == nil {
+		res.Bytes = st.Size()
+	}
+	return res, nil
+}
+
+// checkDType refuses a type Convert and Retype do not write.
+func checkDType(t gguf.Type) error {
+	if t != gguf.F32 && t != gguf.F16 && t != gguf.BF16 && t != gguf.Q8_0 {
+		return fmt.Errorf("dtype %v cannot be written (want f32, f16, bf16 or q8_0)", t)
+	}
+	return nil
+}
+
+// same reports whether out is the file at source.
+func same(source, out string) bool {
+	a, err := os.Stat(source)
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(out)
+	return err == nil && os.SameFile(a, b)
+}
+
+// modelTensor names a tensor of a model file in errors.
+type modelTensor struct{ file, name string }
+
+func (t modelTensor) String() string { return fmt.Sprintf("%s: tensor %q", t.file, t.name) }
+
+// roundedNotes say, of the tensors source stored in a narrower type than
+// the one they are written in (count by stored type), that their values
+// are still that type's rounding.
+func roundedNotes(source string, count map[gguf.Type]int, dt gguf.Type) []string {
+	var notes []string
+	for _, t := range []gguf.Type{gguf.F16, gguf.BF16, gguf.Q8_0} {
+		n := count[t]
+		if n == 0 {
+			continue
+		}
+		what := fmt.Sprintf("%s stores %d %s in %v", source, n, plural(n, "tensor"), t)
+		if dt == gguf.F32 {
+			notes = append(notes, what+": in f32 they hold the same values, which are no closer to the original weights (converting the checkpoint the model came from gives those)")
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("%s: %v rounds those values again (converting the checkpoint the model came from with --dtype %v rounds the original weights once)", what, dt, dt))
+	}
+	return notes
+}

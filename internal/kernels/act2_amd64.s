@@ -300,9 +300,10 @@ GLOBL avx2C<>(SB), RODATA|NOPTR, $1152
 
 // func epiAVX2(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
 //
-// epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16).
-// GELU goes 16 columns at a time where it can: two vectors' chains
-// interleaved (zip), each with the instructions of one.
+// epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16;
+// round2's constants in Y8–Y11). GELU goes 16 columns at a time where it
+// can: two vectors' chains interleaved (zip), each with the instructions
+// of one, in Y1–Y7 and Y9–Y15, then round2's constants loaded again.
 TEXT ·epiAVX2(SB), NOSPLIT, $0-65
 	MOVQ dst+0(FP), DI
 	MOVQ ldd+8(FP), R13
@@ -319,6 +320,19 @@ TEXT ·epiAVX2(SB), NOSPLIT, $0-65
 	ANDQ $0x80, DX
 	ANDQ $0x7f, R10
 	VXORPS Y0, Y0, Y0
+
+	MOVL $1, AX
+	MOVQ AX, X8
+	VPBROADCASTD X8, Y8
+	MOVL $0x7fff, AX
+	MOVQ AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL $0xffff0000, AX
+	MOVQ AX, X10
+	VPBROADCASTD X10, Y10
+	MOVL $0x00400000, AX
+	MOVQ AX, X11
+	VPBROADCASTD X11, Y11
 	TESTQ BX, BX
 	JEQ epidone
 row:
@@ -332,15 +346,15 @@ col:
 	CMPQ R11, CX
 	JGT one
 	VMOVUPS (SI)(AX*4), Y1
-	VMOVUPS 32(SI)(AX*4), Y8
+	VMOVUPS 32(SI)(AX*4), Y15
 	TESTQ R8, R8
 	JEQ nobias2
 	VADDPS (R8)(AX*4), Y1, Y1
-	VADDPS 32(R8)(AX*4), Y8, Y8
+	VADDPS 32(R8)(AX*4), Y15, Y15
 nobias2:
 
 	VANDPS avx2C<>+896(SB), Y1, Y2
-	VANDPS avx2C<>+896(SB), Y8, Y9
+	VANDPS avx2C<>+896(SB), Y15, Y9
 	VMULPS avx2C<>+384(SB), Y2, Y2
 	VMULPS avx2C<>+384(SB), Y9, Y9
 	VMOVUPS avx2C<>+416(SB), Y3
@@ -378,11 +392,11 @@ nobias2:
 	VMULPS Y3, Y4, Y4
 	VMULPS Y10, Y11, Y11
 	VMULPS Y1, Y1, Y5
-	VMULPS Y8, Y8, Y12
+	VMULPS Y15, Y15, Y12
 	VMOVAPS Y5, Y6
 	VMOVAPS Y12, Y13
 	VFMSUB231PS Y1, Y1, Y6
-	VFMSUB231PS Y8, Y8, Y13
+	VFMSUB231PS Y15, Y15, Y13
 	VMULPS avx2C<>+320(SB), Y5, Y5
 	VMULPS avx2C<>+320(SB), Y12, Y12
 	VMULPS avx2C<>+320(SB), Y6, Y6
@@ -444,40 +458,44 @@ nobias2:
 	VSUBPS Y5, Y6, Y6
 	VSUBPS Y12, Y13, Y13
 	VCMPPS $13, Y0, Y1, Y2
-	VCMPPS $13, Y0, Y8, Y9
+	VCMPPS $13, Y0, Y15, Y9
 	VBLENDVPS Y2, Y6, Y5, Y5
 	VBLENDVPS Y9, Y13, Y12, Y12
 	VMULPS Y5, Y1, Y1
-	VMULPS Y12, Y8, Y8
+	VMULPS Y12, Y15, Y15
 	TESTQ R9, R9
 	JEQ nores2
 	VADDPS (R9)(AX*4), Y1, Y1
-	VADDPS 32(R9)(AX*4), Y8, Y8
+	VADDPS 32(R9)(AX*4), Y15, Y15
 nores2:
 	TESTQ DX, DX
 	JEQ noround2
 
+	VMOVUPS avx2C<>+1024(SB), Y8
+	VMOVUPS avx2C<>+1056(SB), Y9
+	VMOVUPS avx2C<>+1088(SB), Y10
+	VMOVUPS avx2C<>+1120(SB), Y11
 	VPSRLD $16, Y1, Y12
-	VPAND avx2C<>+1024(SB), Y12, Y12
-	VPADDD avx2C<>+1056(SB), Y12, Y12
+	VPAND Y8, Y12, Y12
+	VPADDD Y9, Y12, Y12
 	VPADDD Y1, Y12, Y12
-	VPAND avx2C<>+1088(SB), Y12, Y12
+	VPAND Y10, Y12, Y12
 	VCMPPS $3, Y1, Y1, Y14 // unordered: NaN
-	VPOR avx2C<>+1120(SB), Y1, Y13
-	VPAND avx2C<>+1088(SB), Y13, Y13
+	VPOR Y11, Y1, Y13
+	VPAND Y10, Y13, Y13
 	VBLENDVPS Y14, Y13, Y12, Y1
-	VPSRLD $16, Y8, Y12
-	VPAND avx2C<>+1024(SB), Y12, Y12
-	VPADDD avx2C<>+1056(SB), Y12, Y12
-	VPADDD Y8, Y12, Y12
-	VPAND avx2C<>+1088(SB), Y12, Y12
-	VCMPPS $3, Y8, Y8, Y14 // unordered: NaN
-	VPOR avx2C<>+1120(SB), Y8, Y13
-	VPAND avx2C<>+1088(SB), Y13, Y13
-	VBLENDVPS Y14, Y13, Y12, Y8
+	VPSRLD $16, Y15, Y12
+	VPAND Y8, Y12, Y12
+	VPADDD Y9, Y12, Y12
+	VPADDD Y15, Y12, Y12
+	VPAND Y10, Y12, Y12
+	VCMPPS $3, Y15, Y15, Y14 // unordered: NaN
+	VPOR Y11, Y15, Y13
+	VPAND Y10, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y15
 noround2:
 	VMOVUPS Y1, (DI)(AX*4)
-	VMOVUPS Y8, 32(DI)(AX*4)
+	VMOVUPS Y15, 32(DI)(AX*4)
 	ADDQ $16, AX
 	JMP col
 one:
@@ -622,13 +640,13 @@ nores:
 	JEQ noround
 
 	VPSRLD $16, Y1, Y12
-	VPAND avx2C<>+1024(SB), Y12, Y12
-	VPADDD avx2C<>+1056(SB), Y12, Y12
+	VPAND Y8, Y12, Y12
+	VPADDD Y9, Y12, Y12
 	VPADDD Y1, Y12, Y12
-	VPAND avx2C<>+1088(SB), Y12, Y12
+	VPAND Y10, Y12, Y12
 	VCMPPS $3, Y1, Y1, Y14 // unordered: NaN
-	VPOR avx2C<>+1120(SB), Y1, Y13
-	VPAND avx2C<>+1088(SB), Y13, Y13
+	VPOR Y11, Y1, Y13
+	VPAND Y10, Y13, Y13
 	VBLENDVPS Y14, Y13, Y12, Y1
 noround:
 	VMOVUPS Y1, (DI)(AX*4)

@@ -275,27 +275,25 @@ func roundConsts2(a *asm) {
 }
 
 // round2 is round512 for the 8 floats of y: constants in Y8–Y11
-// (roundConsts2), Y12–Y14 clobbered.
-func round2(a *asm, y string) { round2With(a, y, [4]string{"Y8", "Y9", "Y10", "Y11"}) }
-
-// round2Mem is round2 reading its constants from act2's table.
-func round2Mem(a *asm, y string) {
-	t := act2
-	round2With(a, y, [4]string{t.at("rnd1"), t.at("rnd7fff"), t.at("hi16"), t.at("quiet")})
+// (roundConsts2, roundLoad2), Y12–Y14 clobbered.
+func round2(a *asm, y string) {
+	a.ins("VPSRLD $16, %s, Y12", y)
+	a.ins("VPAND Y8, Y12, Y12")
+	a.ins("VPADDD Y9, Y12, Y12")
+	a.ins("VPADDD %s, Y12, Y12", y)
+	a.ins("VPAND Y10, Y12, Y12")
+	a.ins("VCMPPS $3, %s, %s, Y14 // unordered: NaN", y, y)
+	a.ins("VPOR Y11, %s, Y13", y)
+	a.ins("VPAND Y10, Y13, Y13")
+	a.ins("VBLENDVPS Y14, Y13, Y12, %s", y)
 }
 
-// round2With is round2 with its four constants at k (registers or
-// memory operands).
-func round2With(a *asm, y string, k [4]string) {
-	a.ins("VPSRLD $16, %s, Y12", y)
-	a.ins("VPAND %s, Y12, Y12", k[0])
-	a.ins("VPADDD %s, Y12, Y12", k[1])
-	a.ins("VPADDD %s, Y12, Y12", y)
-	a.ins("VPAND %s, Y12, Y12", k[2])
-	a.ins("VCMPPS $3, %s, %s, Y14 // unordered: NaN", y, y)
-	a.ins("VPOR %s, %s, Y13", k[3], y)
-	a.ins("VPAND %s, Y13, Y13", k[2])
-	a.ins("VBLENDVPS Y14, Y13, Y12, %s", y)
+// roundLoad2 loads round2's constants into Y8–Y11 from act2's table, as
+// roundConsts2 makes them: after code that used those registers.
+func roundLoad2(a *asm) {
+	for i, c := range []string{"rnd1", "rnd7fff", "hi16", "quiet"} {
+		a.ins("VMOVUPS %s, Y%d", act2.at(c), 8+i)
+	}
 }
 
 // expSum2 prints expSumAVX2, or with round expSumRoundAVX2, as expSum512
@@ -353,9 +351,10 @@ func act2File(a *asm) {
 	act2.data(a)
 
 	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
-		epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16).
-		GELU goes 16 columns at a time where it can: two vectors' chains
-		interleaved (zip), each with the instructions of one.`)
+		epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16;
+		round2's constants in Y8–Y11). GELU goes 16 columns at a time where it
+		can: two vectors' chains interleaved (zip), each with the instructions
+		of one, in Y1–Y7 and Y9–Y15, then round2's constants loaded again.`)
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ ldd+8(FP), R13
@@ -372,6 +371,9 @@ func act2File(a *asm) {
 		ANDQ $0x80, DX
 		ANDQ $0x7f, R10
 		VXORPS Y0, Y0, Y0
+	`)
+	roundConsts2(a)
+	a.raw(`
 		TESTQ BX, BX
 		JEQ epidone
 	row:
@@ -385,30 +387,31 @@ func act2File(a *asm) {
 		CMPQ R11, CX
 		JGT one
 		VMOVUPS (SI)(AX*4), Y1
-		VMOVUPS 32(SI)(AX*4), Y8
+		VMOVUPS 32(SI)(AX*4), Y15
 		TESTQ R8, R8
 		JEQ nobias2
 		VADDPS (R8)(AX*4), Y1, Y1
-		VADDPS 32(R8)(AX*4), Y8, Y8
+		VADDPS 32(R8)(AX*4), Y15, Y15
 	nobias2:
 	`)
 	zip(a, func(a *asm) { geluErf2(a, "Y1", "Y0", [6]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}) },
-		func(a *asm) { geluErf2(a, "Y8", "Y0", [6]string{"Y9", "Y10", "Y11", "Y12", "Y13", "Y14"}) })
+		func(a *asm) { geluErf2(a, "Y15", "Y0", [6]string{"Y9", "Y10", "Y11", "Y12", "Y13", "Y14"}) })
 	a.raw(`
 		TESTQ R9, R9
 		JEQ nores2
 		VADDPS (R9)(AX*4), Y1, Y1
-		VADDPS 32(R9)(AX*4), Y8, Y8
+		VADDPS 32(R9)(AX*4), Y15, Y15
 	nores2:
 		TESTQ DX, DX
 		JEQ noround2
 	`)
-	round2Mem(a, "Y1")
-	round2Mem(a, "Y8")
+	roundLoad2(a)
+	round2(a, "Y1")
+	round2(a, "Y15")
 	a.raw(`
 	noround2:
 		VMOVUPS Y1, (DI)(AX*4)
-		VMOVUPS Y8, 32(DI)(AX*4)
+		VMOVUPS Y15, 32(DI)(AX*4)
 		ADDQ $16, AX
 		JMP col
 	one:
@@ -428,7 +431,7 @@ func act2File(a *asm) {
 		TESTQ DX, DX
 		JEQ noround
 	`)
-	round2Mem(a, "Y1")
+	round2(a, "Y1")
 	a.raw(`
 	noround:
 		VMOVUPS Y1, (DI)(AX*4)

@@ -179,6 +179,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		shape:  shape,
 	}
 	if len(e.inputs) == 0 { // before --out is created: nothing is written
+		newEmbedWriter(o.output.format.val, s.out).close() // -o csv's header: a table of no rows
 		return noImages(args, "", lst.skippedNote())
 	}
 	if err := checkNotInput("--out", o.npy, e.inputs); err != nil {

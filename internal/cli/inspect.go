@@ -355,6 +355,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	inputs = lst.dropListed(inputs, nil)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
+		rep.close() // stdout's document of no records: [] for -o json
 		return noImages(args, "", lst.skippedNote())
 	}
 	_, statErr := os.Stat(o.out)

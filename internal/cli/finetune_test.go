@@ -247,6 +247,11 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+		// DATA or --val of the wrong kind is known before a file is read:
+		// exit 2, as other bad arguments, where it was 1, saying what DATA is.
+		{[]string{filepath.Join(imagesDir, "chelsea.png"), "-m", base, "--out", out}, ExitUsage, "vitctl: data " + filepath.Join(imagesDir, "chelsea.png") + ": an image, not a set of them: give a folder with one sub-folder of images per class (" + filepath.Join("DIR", "rose", "1.jpg") + "), or a .csv or .jsonl file of path,label\n"},
+		{[]string{data, "--val", filepath.Join(imagesDir, "README.md"), "-m", base, "--out", out}, ExitUsage, "vitctl: --val " + filepath.Join(imagesDir, "README.md") + ": not a folder, .csv or .jsonl file: give a folder"},
+		{[]string{"-m", base, "--out", out}, ExitUsage, "finetune: missing argument"},
 		// The model file was written under the name meant for -o json's
 		// summary, which goes to stdout.
 		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "summary.json"), "-o", "json"}, ExitUsage, "vitctl: --out " + filepath.Join(filepath.Dir(out), "summary.json") + ": a .json name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > " + filepath.Join(filepath.Dir(out), "summary.json") + ")\n"},

@@ -69,7 +69,7 @@ the earlier name of --out, still works.)`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
   vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
   vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,
-		Args: inputArgs("an image, a .npy file, a folder, or - to read paths from stdin"),
+		Args: o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(cmd, s, o, args) },
 	}
 	f := cmd.Flags()

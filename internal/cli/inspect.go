@@ -144,7 +144,7 @@ prediction is printed as classify prints it.`,
   vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"
   vitctl inspect-attention -m fashion-vit testdata/images/chelsea.png --out attn --fuse max --discard-ratio 0.9 --colormap magma
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all`,
-		Args: inputArgs("an image, a .npy file, a folder, or - to read paths from stdin"),
+		Args: o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
 	f := cmd.Flags()

@@ -81,6 +81,9 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
 		return err
 	}
+	if err := o.checkListFlags(); err != nil {
+		return err
+	}
 	// Nothing reaches stdout or --out before every file and input is
 	// checked, so a failing merge writes no part of a result: --out goes
 	// through a temporary file, and the records for stdout are held in
@@ -189,6 +192,28 @@ func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 		}
 	}
 	return m, nil
+}
+
+// checkListFlags refuses the flags that say how the run's inputs were
+// listed (-r, --all-files, -0) in a merge given no inputs to list: they
+// were taken without a word and did nothing (-r did not descend into a
+// folder of shard files, nor -0 read a list).
+func (o *mergeOptions) checkListFlags() error {
+	if o.null && !slices.Contains(o.inputs, "-") && o.fromFile == "" {
+		return usagef("-0 separates the paths of --from-file or --inputs - by NUL bytes, and this merge reads no list: give the run's list (--from-file LIST -0), or leave out -0")
+	}
+	if len(o.inputs) > 0 || o.fromFile != "" {
+		return nil
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{o.recursive, "-r"}, {o.allFiles, "--all-files"}} {
+		if f.set {
+			return usagef("%s says how the run listed its input folders, and this merge is given none: give them with --inputs DIR (or --from-file LIST) to check that each input has a record, or leave out %s", f.name, f.name)
+		}
+	}
+	return nil
 }
 
 // checkInputs compares the merged records with the run's inputs, if given:

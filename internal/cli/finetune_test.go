@@ -203,6 +203,31 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	}
 }
 
+// TestFinetuneNoneReadable: a run none of whose training images can be
+// read stops saying how many it tried, exit 1, and writes no model, in
+// every --train mode. It said only "no readable training images" (head),
+// or (all, last:N) wrote OUT, the base with a head that learnt nothing.
+func TestFinetuneNoneReadable(t *testing.T) {
+	base, data := fashionGGUF(t), t.TempDir()
+	for _, class := range []string{"hats", "socks"} {
+		os.MkdirAll(filepath.Join(data, class), 0o755)
+		for _, name := range []string{"a.jpg", "b.jpg"} {
+			os.WriteFile(filepath.Join(data, class, name), []byte("not a JPEG"), 0o644)
+		}
+	}
+	for _, train := range []string{"head", "last:1", "all"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--epochs", "2", "--val-split", "0", "--threads", "2")
+		want := "\nvitctl: no readable training images: none of the 4 training images could be read (each is named above): fix or replace them\n"
+		if code != ExitFailed || !strings.HasSuffix(errs, want) || strings.Count(errs, "skipped: ") != 4 {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1, each image named once, ending%s", train, code, errs, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--train %s: %s written", train, out)
+		}
+	}
+}
+
 // TestFinetuneUnreadableClass: a class none of whose training images can
 // be read is named after the run: the model has the class and never learnt
 // it. The run said only how many images could not be read. A class with

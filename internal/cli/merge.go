@@ -262,6 +262,11 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	switch {
 	case m.Len() == 0 && len(want) == 0:
 		return nil // no inputs, no records: runMerge says there is nothing to merge
+	case len(missing) > 0 && len(extra) > 0:
+		if err := namedOtherwise(missing, extra, len(want)); err != nil {
+			return err
+		}
+		fallthrough
 	case len(missing) > 0:
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
@@ -286,6 +291,36 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// namedOtherwise is the error of inputs (of total) missing a record
+// whose file has one under another name, extra holding the records'
+// paths for no input: the shards were given photos/ and merge --inputs
+// $PWD/photos, or the other way round, or ran in another folder. merge
+// said to run their shards again, all of them, for records it had. Paths
+// are compared as absolute ones from this folder; nil when none matches.
+func namedOtherwise(missing, extra []string, total int) error {
+	byAbs := make(map[string]string, len(extra))
+	for _, p := range extra {
+		if a, err := filepath.Abs(p); err == nil && !fetch.IsURL(p) {
+			byAbs[a] = p
+		}
+	}
+	var first [2]string
+	n := 0
+	for _, p := range missing {
+		a, err := filepath.Abs(p)
+		if rec, ok := byAbs[a]; ok && err == nil && !fetch.IsURL(p) {
+			if n++; n == 1 {
+				first = [2]string{p, rec}
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %s %s recorded under another name (input %s is %s in the records): the shards named the inputs another way; give --inputs (and --from-file) as the run gave them",
+		n, nouns(total, "input"), verb(n, "is", "are"), first[0], first[1])
 }
 
 // goneFiles counts the paths of records that name no file there now (a

@@ -143,6 +143,9 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		o.sizes = []imageSize{{224, 224}}
 	}
 	o.notes = nil
+	for i, a := range o.archs { // as LookupArch reads them: vit-ti and VIT-Ti are one
+		o.archs[i] = strings.ToLower(strings.TrimSpace(a))
+	}
 	o.archs, o.extra = uniqNoted(o, "--arch", o.archs), uniqNoted(o, "--shape", o.extra)
 	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")

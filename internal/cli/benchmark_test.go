@@ -294,11 +294,12 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 // once, with a note saying so, where the row count fell short of what the
 // lists multiply to without a word.
 func TestBenchmarkRepeatedValues(t *testing.T) {
-	code, out, errs := run(t, "", tinyBench("--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\n") != 3 {
 		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{
+		"vitctl: note: --arch vit-ti given more than once: each combination runs once\n", // any letter case: it ran once each
 		"vitctl: note: --batch 1 given more than once: each combination runs once\n",
 		"vitctl: note: --threads 1 given more than once: each combination runs once\n",
 		"vitctl: note: --image-size 64 given more than once: each combination runs once\n",

@@ -49,6 +49,10 @@ type Row struct {
 	// square and non-square rows alike.
 	ImageWidth  int `json:"image_width"`
 	ImageHeight int `json:"image_height"`
+	// ModelSHA256 is -m's model's short SHA-256, as classify's records
+	// give it, so that rows join with them; "" for a synthetic model.
+	// Last, as the CSV column: the columns before it kept their places.
+	ModelSHA256 string `json:"model_sha256"`
 }
 
 // SetSize sets the image size fields for images of width×height pixels.
@@ -175,6 +179,7 @@ var columns = []column{
 	{"precision", func(r *Row) string { return r.Precision }},
 	{"image_width", func(r *Row) string { return itoa(r.ImageWidth) }},
 	{"image_height", func(r *Row) string { return itoa(r.ImageHeight) }},
+	{"model_sha256", func(r *Row) string { return r.ModelSHA256 }},
 }
 
 // WriteCSV writes a header line of the Row's JSON names, then one line per row.

@@ -27,7 +27,7 @@ var rowKeys = []string{
 	"runs", "latency_p50_ms", "latency_p90_ms", "per_image_p50_ms", "per_image_p90_ms",
 	"images_per_second", "gflops_per_second", "peak_rss_bytes", "peak_rss_scope",
 	"latency_mean_ms", "latency_min_ms", "latency_max_ms", "elapsed_seconds", "cpu_share", "precision",
-	"image_width", "image_height",
+	"image_width", "image_height", "model_sha256",
 }
 
 var reportKeys = []string{"vitctl_version", "go_version", "os", "goarch", "cpu_model", "num_cpu", "time_budget_seconds", "load_average", "rows"}

@@ -143,6 +143,9 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		o.sizes = []imageSize{{224, 224}}
 	}
 	o.notes = nil
+	for i, a := range o.archs { // as LookupArch reads them: vit-ti and VIT-Ti are one
+		o.archs[i] = strings.ToLower(strings.TrimSpace(a))
+	}
 	o.archs, o.extra = uniqNoted(o, "--arch", o.archs), uniqNoted(o, "--shape", o.extra)
 	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)
 	o.gridGiven = cmd.Flags().Changed("arch") || cmd.Flags().Changed("patch") || cmd.Flags().Changed("image-size")
@@ -559,6 +562,7 @@ type benchModel struct {
 	h, w   int // the image size measured
 	arch   string
 	source string // the row's model: "synthetic", or -m's name as classify's records give it
+	sha    string // -m's model's short SHA-256; "" for a synthetic one
 	load   time.Duration
 }
 
@@ -566,7 +570,7 @@ type benchModel struct {
 func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	cfg, p, h, w := o.configOf(sh)
 	if lm := o.loaded; lm != nil {
-		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Name, lm.LoadTime}, nil
+		return &benchModel{lm.Model, h, w, o.archOf(sh), lm.Name, lm.ShortSHA(), lm.LoadTime}, nil
 	}
 	start := time.Now()
 	names, get := bench.Synthetic(&cfg)
@@ -577,7 +581,7 @@ func (o *benchmarkOptions) load(sh shape) (*benchModel, error) {
 	if p != kernels.FP32 {
 		m = m.WithPrecision(p)
 	}
-	return &benchModel{m, h, w, sh.arch.Name, "synthetic", time.Since(start)}, nil
+	return &benchModel{m, h, w, sh.arch.Name, "synthetic", "", time.Since(start)}, nil
 }
 
 // emitter returns what is done with each row measured: it is added to
@@ -612,7 +616,7 @@ func (o *benchmarkOptions) runShape(ctx context.Context, sh shape, emit func(ben
 				return err
 			}
 			row := bench.Row{
-				Arch: bm.arch, Model: bm.source, Patch: cfg.PatchSize,
+				Arch: bm.arch, Model: bm.source, ModelSHA256: bm.sha, Patch: cfg.PatchSize,
 				Tokens: cfg.TokensAt(bm.h, bm.w), Batch: B, Threads: th, Kernel: kernels.SelectedFor(bm.m.Precision()), Precision: bm.m.Precision().String(),
 				Params: bench.Params(cfg), GFLOPsPerImage: float64(bench.CostAt(cfg, bm.h, bm.w).FLOPs()) / 1e9,
 				LoadSeconds: bm.load.Seconds(),

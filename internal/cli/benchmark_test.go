@@ -294,11 +294,12 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 // once, with a note saying so, where the row count fell short of what the
 // lists multiply to without a word.
 func TestBenchmarkRepeatedValues(t *testing.T) {
-	code, out, errs := run(t, "", tinyBench("--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\n") != 3 {
 		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{
+		"vitctl: note: --arch vit-ti given more than once: each combination runs once\n", // any letter case: it ran once each
 		"vitctl: note: --batch 1 given more than once: each combination runs once\n",
 		"vitctl: note: --threads 1 given more than once: each combination runs once\n",
 		"vitctl: note: --image-size 64 given more than once: each combination runs once\n",
@@ -389,18 +390,26 @@ func TestBenchmarkJSONLWriteError(t *testing.T) {
 // (it was "built-in model fashion-vit", a sentence), the path for a file.
 func TestBenchmarkModelName(t *testing.T) {
 	gguf := convertTestModel(t, "vit-p16-gelu")
-	for _, tc := range []struct{ m, want string }{
-		{"fashion-vit", "fashion-vit"},
-		{gguf, gguf},
-	} {
-		code, out, errs := run(t, "", "benchmark", "-m", tc.m, "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "jsonl")
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, m := range []string{"fashion-vit", gguf} {
+		code, out, errs := run(t, "", "benchmark", "-m", m, "--threads", "1", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "-o", "jsonl")
 		if code != ExitOK {
-			t.Fatalf("-m %s: exit %d: %s", tc.m, code, errs)
+			t.Fatalf("-m %s: exit %d: %s", m, code, errs)
 		}
-		var row struct{ Model string }
-		if err := json.Unmarshal([]byte(out), &row); err != nil || row.Model != tc.want {
-			t.Errorf("-m %s: model %q (%v), want %q", tc.m, row.Model, err, tc.want)
+		var row, rec struct {
+			Model       string
+			ModelSHA256 string `json:"model_sha256"`
 		}
+		if _, cout, _ := run(t, "", "classify", "-m", m, "-o", "jsonl", img); json.Unmarshal([]byte(cout), &rec) != nil || rec.ModelSHA256 == "" {
+			t.Fatalf("classify -m %s: %q", m, cout)
+		}
+		if err := json.Unmarshal([]byte(out), &row); err != nil || row != rec {
+			t.Errorf("-m %s: model %q, model_sha256 %q (%v), want classify's %q, %q", m, row.Model, row.ModelSHA256, err, rec.Model, rec.ModelSHA256)
+		}
+	}
+	// A synthetic row has no model file to hash.
+	if _, out, _ := run(t, "", tinyBench("--batch", "1", "-o", "jsonl")...); !strings.Contains(out, `"model":"synthetic",`) || !strings.HasSuffix(out, `"model_sha256":""}`+"\n") {
+		t.Errorf("synthetic row: %s", out)
 	}
 }
 

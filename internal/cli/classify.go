@@ -114,8 +114,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	if sc.listed == 0 { // no --out file is written
+	if sc.listed == 0 { // no --out file is written; stdout gets a document of no records
 		sc.finish(false)
+		if o.scale.out == "" {
+			emptyReport(o.output.format.val, s.out)
+		}
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
 	header := "" // stdout's model line is on stderr; a text file carries its own

@@ -69,7 +69,7 @@ the earlier name of --out, still works.)`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
   vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
   vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,
-		Args: inputArgs("an image, a .npy file, a folder, or - to read paths from stdin"),
+		Args: o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEmbed(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
@@ -179,6 +179,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 		shape:  shape,
 	}
 	if len(e.inputs) == 0 { // before --out is created: nothing is written
+		newEmbedWriter(o.output.format.val, s.out).close() // -o csv's header: a table of no rows
 		return noImages(args, "", lst.skippedNote())
 	}
 	if err := checkNotInput("--out", o.npy, e.inputs); err != nil {

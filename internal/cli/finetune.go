@@ -227,6 +227,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil && cmd.Context().Err() != nil {
 		return job.interrupted()
 	}
+	if ne := (*train.NoneReadError)(nil); errors.As(err, &ne) {
+		return fmt.Errorf("%w (each is named above): fix or replace them", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -296,8 +299,11 @@ func (j *finetuneJob) upToDate() error {
 // starts it: printed here, they came before an error of --resume, which
 // was then no longer one line.
 func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
-	all, err := train.Open(data, nil)
+	all, err := openData("data", data, nil)
 	if err != nil {
+		if _, ok := errors.AsType[usageError](err); ok {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
 	}
 	warnLeftOut(errw, data, all, func(string) string { return "not a class" })
@@ -305,9 +311,12 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
 	if o.val != "" {
-		val, err := train.Open(o.val, all.Labels)
+		val, err := openData("--val", o.val, all.Labels)
 		if le := (*train.LabelError)(nil); errors.As(err, &le) {
 			return nil, nil, valLabelsError(data, o.val, le)
+		}
+		if _, ok := errors.AsType[usageError](err); ok {
+			return nil, nil, err
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))

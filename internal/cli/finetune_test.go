@@ -203,6 +203,31 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	}
 }
 
+// TestFinetuneNoneReadable: a run none of whose training images can be
+// read stops saying how many it tried, exit 1, and writes no model, in
+// every --train mode. It said only "no readable training images" (head),
+// or (all, last:N) wrote OUT, the base with a head that learnt nothing.
+func TestFinetuneNoneReadable(t *testing.T) {
+	base, data := fashionGGUF(t), t.TempDir()
+	for _, class := range []string{"hats", "socks"} {
+		os.MkdirAll(filepath.Join(data, class), 0o755)
+		for _, name := range []string{"a.jpg", "b.jpg"} {
+			os.WriteFile(filepath.Join(data, class, name), []byte("not a JPEG"), 0o644)
+		}
+	}
+	for _, train := range []string{"head", "last:1", "all"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--epochs", "2", "--val-split", "0", "--threads", "2")
+		want := "\nvitctl: no readable training images: none of the 4 training images could be read (each is named above): fix or replace them\n"
+		if code != ExitFailed || !strings.HasSuffix(errs, want) || strings.Count(errs, "skipped: ") != 4 {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1, each image named once, ending%s", train, code, errs, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--train %s: %s written", train, out)
+		}
+	}
+}
+
 // TestFinetuneUnreadableClass: a class none of whose training images can
 // be read is named after the run: the model has the class and never learnt
 // it. The run said only how many images could not be read. A class with
@@ -247,6 +272,11 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{filepath.Join(data, "nope"), "-m", base, "--out", out}, ExitFailed, "nope"},
 		{[]string{data, "-m", base, "--out", out, "--resume"}, ExitFailed, "vitctl: --resume: reading " + out + ".ckpt: no such file or directory (a run writes it after each epoch): run without --resume to start one\n"},
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
+		// DATA or --val of the wrong kind is known before a file is read:
+		// exit 2, as other bad arguments, where it was 1, saying what DATA is.
+		{[]string{filepath.Join(imagesDir, "chelsea.png"), "-m", base, "--out", out}, ExitUsage, "vitctl: data " + filepath.Join(imagesDir, "chelsea.png") + ": an image, not a set of them: give a folder with one sub-folder of images per class (" + filepath.Join("DIR", "rose", "1.jpg") + "), or a .csv or .jsonl file of path,label\n"},
+		{[]string{data, "--val", filepath.Join(imagesDir, "README.md"), "-m", base, "--out", out}, ExitUsage, "vitctl: --val " + filepath.Join(imagesDir, "README.md") + ": not a folder, .csv or .jsonl file: give a folder"},
+		{[]string{"-m", base, "--out", out}, ExitUsage, "finetune: missing argument"},
 		// The model file was written under the name meant for -o json's
 		// summary, which goes to stdout.
 		{[]string{data, "-m", base, "--out", filepath.Join(filepath.Dir(out), "summary.json"), "-o", "json"}, ExitUsage, "vitctl: --out " + filepath.Join(filepath.Dir(out), "summary.json") + ": a .json name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > " + filepath.Join(filepath.Dir(out), "summary.json") + ")\n"},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/imageio"
@@ -166,6 +167,32 @@ func (n *stdinFlags) register(f *pflag.FlagSet) {
 }
 
 func (n *stdinFlags) validate() error { return nil }
+
+// args is inputArgs(what), and -0 refused where no argument is - (stdin).
+func (n *stdinFlags) args(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := inputArgs(what)(cmd, args); err != nil {
+			return err
+		}
+		return nullNeedsList(cmd.Name(), n.null, args, nil)
+	}
+}
+
+// nullNeedsList refuses -0 (null) in a run of command that reads no list
+// of paths: -0 says how the paths read from - (stdin), or from --from-file
+// (fromFile: nil for a command without the flag), are separated, and it
+// was taken without a word by a run that read none, as if it did
+// something; --retry-failed without --resume is refused likewise.
+func nullNeedsList(command string, null bool, args []string, fromFile *string) error {
+	if !null || slices.Contains(args, "-") || (fromFile != nil && *fromFile != "") {
+		return nil
+	}
+	lists := "- (stdin)"
+	if fromFile != nil {
+		lists += " or --from-file LIST"
+	}
+	return usagef("-0 separates the paths read from %s by NUL bytes, and this run reads no list: give - for a list on stdin (find photos -print0 | vitctl %s -0 -), or leave out -0", lists, command)
+}
 
 // sep is the separator of the paths read from stdin.
 func (n *stdinFlags) sep() byte {

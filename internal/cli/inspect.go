@@ -56,6 +56,9 @@ type inspectOptions struct {
 	class     string
 	scaleName string
 
+	methodSet bool   // --method given, not its default
+	classNote string // says that --class, without --method, draws relevance
+
 	methods  []string
 	scale    attention.Scale
 	fusion   attention.Fusion
@@ -130,8 +133,8 @@ first, so that the few high-norm "artifact" patches supervised ViTs grow
 clip. Rollout fuses the selected heads of each layer, drops the lowest
 --discard-ratio of each fused map (never CLS-to-CLS), adds the identity,
 renormalises the rows and multiplies through the layers. relevance and
-grad-rollout explain the predicted class, or the one --class names, with the
-gradient of its logit (a float32 backward pass at the model's own image
+grad-rollout explain the predicted class, or the one --class names (--class
+without --method draws relevance), with the gradient of its logit (a float32 backward pass at the model's own image
 size). Models that classify from the mean of the patch tokens (timm avg
 pooling, no CLS token) show the patch tokens' mean attention instead of
 CLS's. Layers and heads count from 0. The top-k
@@ -141,7 +144,7 @@ prediction is printed as classify prints it.`,
   vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"
   vitctl inspect-attention -m fashion-vit testdata/images/chelsea.png --out attn --fuse max --discard-ratio 0.9 --colormap magma
   vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all`,
-		Args: inputArgs("an image, a .npy file, a folder, or - to read paths from stdin"),
+		Args: o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
 	}
 	f := cmd.Flags()
@@ -160,7 +163,7 @@ prediction is printed as classify prints it.`,
 	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
 	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
-	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class)")
+	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class); without --method it draws relevance")
 	return cmd
 }
 
@@ -192,8 +195,8 @@ func (o *inspectOptions) parseChoices() error {
 	if o.methods, err = parseMethods(o.method); err != nil {
 		return err
 	}
-	if o.class != "" && !needsGrads(o.methods) {
-		return usagef("--class %q: only relevance and grad-rollout explain a class (add --method relevance)", o.class)
+	if err := o.classMethod(); err != nil {
+		return err
 	}
 	low := strings.ToLower // choices in any letter case, as enumValue's
 	if o.scale, err = attention.ParseScale(low(o.scaleName)); err != nil {
@@ -210,6 +213,22 @@ func (o *inspectOptions) parseChoices() error {
 	}
 	// summary.json records, and the labels draw, each choice's own name.
 	o.scaleName, o.fuse, o.upsample, o.colormap = low(o.scaleName), low(o.fuse), low(o.upsample), low(o.colormap)
+	return nil
+}
+
+// classMethod makes --class without --method draw relevance, the map
+// that explains a class (rollout, the default, explains none, and --class
+// was refused though it said which map was meant), with a note saying so.
+// --class with a --method given that explains no class is refused.
+func (o *inspectOptions) classMethod() error {
+	if o.class == "" || needsGrads(o.methods) {
+		return nil
+	}
+	if o.methodSet {
+		return usagef("--class %q: --method %s explains no class; relevance and grad-rollout do (--method %s,relevance draws both)", o.class, o.method, o.method)
+	}
+	o.methods, o.method = []string{"relevance"}, "relevance"
+	o.classNote = fmt.Sprintf("note: --class %q draws --method relevance, the map that explains a class (rollout, the default, explains none; --method rollout,relevance draws both)\n", o.class)
 	return nil
 }
 
@@ -314,6 +333,7 @@ type inspectSummary struct {
 }
 
 func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string) error {
+	o.methodSet = cmd.Flags().Changed("method")
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -334,7 +354,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return err
 	}
 	cfg := &m.Config
-	if err := checkExplainable(o.methods, m.Name, cfg); err != nil {
+	if err := checkExplainable(o.methods, o.class, o.methodSet, m.Name, cfg); err != nil {
 		return err
 	}
 	h, w := runner.Size()
@@ -355,6 +375,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	inputs = lst.dropListed(inputs, nil)
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
+		rep.close() // stdout's document of no records: [] for -o json
 		return noImages(args, "", lst.skippedNote())
 	}
 	_, statErr := os.Stat(o.out)
@@ -376,7 +397,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	dirs := subfolderNames(o.out, inputs)
-	if o.output.format.val == "text" && len(inputs) > 0 { // after every check: an error stays one line
+	fmt.Fprint(s.err, o.classNote) // after every check: an error stays one line
+	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(h, w))
 	}
 	bar := newProgress(s.err, len(inputs), "inspecting")

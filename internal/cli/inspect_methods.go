@@ -42,9 +42,13 @@ func needsGrads(methods []string) bool {
 // model without a classifier: they explain a class's logit, and a
 // backbone has none (each image failed on its own, and an empty --out
 // folder was made and removed).
-func checkExplainable(methods []string, name string, cfg *model.Config) error {
+// A --class that chose the method (methodSet false) is named as the flag given.
+func checkExplainable(methods []string, class string, methodSet bool, name string, cfg *model.Config) error {
 	if !needsGrads(methods) || cfg.HasHead() {
 		return nil
+	}
+	if !methodSet {
+		return usagef("--class %q: model %s has no classifier (a backbone without labels), so no class to explain: leave out --class for its attention rollout, or train a classifier with vitctl finetune -m %s", class, name, name)
 	}
 	return usagef("--method %s: model %s has no classifier (a backbone without labels), and relevance and grad-rollout explain a class's logit: give --method rollout, or train a classifier with vitctl finetune -m %s", strings.Join(methods, ","), name, name)
 }

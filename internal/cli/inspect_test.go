@@ -332,7 +332,8 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
 		{[]string{"--out", out}, "missing argument"},
 		{[]string{fx.input, "--out", out, "--method", "rollout,saliency"}, `--method "rollout,saliency"`},
-		{[]string{fx.input, "--out", out, "--class", "1"}, "only relevance and grad-rollout explain a class"},
+		{[]string{fx.input, "--out", out, "--method", "rollout", "--class", "1"}, `--class "1": --method rollout explains no class; relevance and grad-rollout do (--method rollout,relevance draws both)`},
+		{[]string{fx.input, "--out", out, "--class", "99"}, "--class 99: the model has"},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--class", "99"}, "--class 99: the model has"},
 		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's 10 labels nor a class index; its labels: "tabby cat"`},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--image-size", "96"}, "gradients need the model's own image size"},
@@ -1148,6 +1149,34 @@ func TestParseClass(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%q: %d, %v; want %d", tc.arg, got, err, tc.want)
 		}
+	}
+}
+
+// TestInspectClassAlone: --class without --method draws relevance, the
+// map that explains a class, and says so on stderr (it was refused, exit 2,
+// "add --method relevance"); summary.json names the method and the class.
+// On a backbone it is refused naming --class, the flag given.
+func TestInspectClassAlone(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p8-h6-eps6", 1)
+	out := t.TempDir()
+	code, _, stderr := run(t, "", "inspect-attention", "-m", fx.model, fx.input, "--out", out, "--size", "32", "--layers", "2", "--class", "3")
+	want := `note: --class "3" draws --method relevance, the map that explains a class (rollout, the default, explains none; --method rollout,relevance draws both)` + "\n"
+	if code != ExitOK || !strings.HasPrefix(stderr, want) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 0 and first %q", code, stderr, want)
+	}
+	var sum inspectSummary
+	b, err := os.ReadFile(filepath.Join(out, "img", "summary.json"))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if !slices.Equal(sum.Methods, []string{"relevance"}) || sum.Class == nil || sum.Class.Index != 3 || !slices.Contains(sum.Files, "relevance.png") {
+		t.Errorf("summary: methods %v, class %v, files %v; want relevance of class 3", sum.Methods, sum.Class, sum.Files)
+	}
+	backbone := convertTestModel(t, "vit-p8-backbone")
+	code, _, stderr = run(t, "", "inspect-attention", "-m", backbone, "--class", "3", "--out", filepath.Join(t.TempDir(), "attn"), fx.input)
+	want = `vitctl: --class "3": model ` + backbone + " has no classifier (a backbone without labels), so no class to explain: leave out --class"
+	if code != ExitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("backbone: exit %d, stderr %q, want exit 2 and %q", code, stderr, want)
 	}
 }
 

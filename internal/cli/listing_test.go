@@ -60,30 +60,42 @@ func TestFolderSkipsCounted(t *testing.T) {
 // TestNoImages: classify, embed and inspect-attention given inputs that
 // hold no image say so, naming them (stdin and a --from-file list by what
 // they are), exit 1, and write no --out file or folder; a --resume file
-// is not created, nor one that is there changed.
+// is not created, nor one that is there changed. Stdout holds the
+// document of no records, so that a script parsing it reads an empty
+// result: [] for -o json, the header for -o csv, nothing for jsonl and
+// text (-o json printed nothing, which no JSON reader takes).
 func TestNoImages(t *testing.T) {
 	empty := t.TempDir()
 	list := filepath.Join(t.TempDir(), "list.txt")
 	os.WriteFile(list, nil, 0o644)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "X.npy")
+	const classifyCSV = "path,model,model_sha256,rank,index,label,prob,logit,error\n"
+	const embedCSV = "path,model,model_sha256,pool,row,error\n"
 	for _, tc := range []struct {
-		name  string
-		stdin string
-		args  []string
-		want  string
+		name   string
+		stdin  string
+		args   []string
+		want   string
+		stdout string
 	}{
-		{"embed --out", "", []string{"embed", "--out", out, empty}, "vitctl: no images found in " + empty + "\n"},
-		{"embed stdin", "", []string{"embed", "-o", "csv", "--out", out, "-"}, "vitctl: no images found in the paths read from stdin\n"},
-		{"embed inline", "", []string{"embed", empty, empty, empty, empty, empty}, "vitctl: no images found in " + empty + ", " + empty + ", " + empty + " and 2 more\n"},
-		{"classify", "", []string{"classify", "-o", "jsonl", "--out", filepath.Join(dir, "X.jsonl"), empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n"},
-		{"classify --from-file", "", []string{"classify", "--from-file", list}, "vitctl: no images found in the paths listed in " + list + "\n"},
-		{"classify --resume", "", []string{"classify", "-o", "jsonl", "--resume", "--out", filepath.Join(dir, "F.jsonl"), empty}, "vitctl: no images found in " + empty + "\n"},
-		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n"},
+		{"embed --out", "", []string{"embed", "--out", out, empty}, "vitctl: no images found in " + empty + "\n", ""},
+		{"embed stdin", "", []string{"embed", "-o", "csv", "--out", out, "-"}, "vitctl: no images found in the paths read from stdin\n", embedCSV},
+		{"embed inline", "", []string{"embed", empty, empty, empty, empty, empty}, "vitctl: no images found in " + empty + ", " + empty + ", " + empty + " and 2 more\n", ""},
+		{"classify", "", []string{"classify", "-o", "jsonl", "--out", filepath.Join(dir, "X.jsonl"), empty, "-"}, "vitctl: no images found in " + empty + " and the paths read from stdin\n", ""},
+		{"classify --from-file", "", []string{"classify", "--from-file", list}, "vitctl: no images found in the paths listed in " + list + "\n", ""},
+		{"classify --resume", "", []string{"classify", "-o", "jsonl", "--resume", "--out", filepath.Join(dir, "F.jsonl"), empty}, "vitctl: no images found in " + empty + "\n", ""},
+		{"classify json --out", "", []string{"classify", "--out", filepath.Join(dir, "X.json"), empty}, "vitctl: no images found in " + empty + "\n", ""},
+		{"classify json", "", []string{"classify", "-o", "json", empty}, "vitctl: no images found in " + empty + "\n", "[]\n"},
+		{"classify jsonl", "", []string{"classify", "-o", "jsonl", empty}, "vitctl: no images found in " + empty + "\n", ""},
+		{"classify csv", "", []string{"classify", "-o", "csv", empty}, "vitctl: no images found in " + empty + "\n", classifyCSV},
+		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", ""},
+		{"inspect-attention json", "", []string{"inspect-attention", "-o", "json", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", "[]\n"},
+		{"inspect-attention csv", "", []string{"inspect-attention", "-o", "csv", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", classifyCSV},
 	} {
 		code, stdout, errs := run(t, tc.stdin, tc.args...)
-		if code != ExitFailed || stdout != "" || errs != tc.want {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q, want exit 1 and %q", tc.name, code, stdout, errs, tc.want)
+		if code != ExitFailed || stdout != tc.stdout || errs != tc.want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q, want exit 1, stdout %q and stderr %q", tc.name, code, stdout, errs, tc.stdout, tc.want)
 		}
 		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 			t.Errorf("%s: left %v in the --out folder", tc.name, ents)

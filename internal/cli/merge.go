@@ -81,6 +81,9 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
 		return err
 	}
+	if err := o.checkListFlags(); err != nil {
+		return err
+	}
 	// Nothing reaches stdout or --out before every file and input is
 	// checked, so a failing merge writes no part of a result: --out goes
 	// through a temporary file, and the records for stdout are held in
@@ -191,6 +194,28 @@ func mergeFiles(files []string, w io.Writer) (*shard.Merger, error) {
 	return m, nil
 }
 
+// checkListFlags refuses the flags that say how the run's inputs were
+// listed (-r, --all-files, -0) in a merge given no inputs to list: they
+// were taken without a word and did nothing (-r did not descend into a
+// folder of shard files, nor -0 read a list).
+func (o *mergeOptions) checkListFlags() error {
+	if o.null && !slices.Contains(o.inputs, "-") && o.fromFile == "" {
+		return usagef("-0 separates the paths of --from-file or --inputs - by NUL bytes, and this merge reads no list: give the run's list (--from-file LIST -0), or leave out -0")
+	}
+	if len(o.inputs) > 0 || o.fromFile != "" {
+		return nil
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{o.recursive, "-r"}, {o.allFiles, "--all-files"}} {
+		if f.set {
+			return usagef("%s says how the run listed its input folders, and this merge is given none: give them with --inputs DIR (or --from-file LIST) to check that each input has a record, or leave out %s", f.name, f.name)
+		}
+	}
+	return nil
+}
+
 // checkInputs compares the merged records with the run's inputs, if given:
 // each has its record, or a .npy file of N images one for each image
 // (FILE[0] … FILE[N-1], counted from its header), and no record is for
@@ -237,6 +262,11 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	switch {
 	case m.Len() == 0 && len(want) == 0:
 		return nil // no inputs, no records: runMerge says there is nothing to merge
+	case len(missing) > 0 && len(extra) > 0:
+		if err := namedOtherwise(missing, extra, len(want)); err != nil {
+			return err
+		}
+		fallthrough
 	case len(missing) > 0:
 		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
 			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
@@ -261,6 +291,36 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// namedOtherwise is the error of inputs (of total) missing a record
+// whose file has one under another name, extra holding the records'
+// paths for no input: the shards were given photos/ and merge --inputs
+// $PWD/photos, or the other way round, or ran in another folder. merge
+// said to run their shards again, all of them, for records it had. Paths
+// are compared as absolute ones from this folder; nil when none matches.
+func namedOtherwise(missing, extra []string, total int) error {
+	byAbs := make(map[string]string, len(extra))
+	for _, p := range extra {
+		if a, err := filepath.Abs(p); err == nil && !fetch.IsURL(p) {
+			byAbs[a] = p
+		}
+	}
+	var first [2]string
+	n := 0
+	for _, p := range missing {
+		a, err := filepath.Abs(p)
+		if rec, ok := byAbs[a]; ok && err == nil && !fetch.IsURL(p) {
+			if n++; n == 1 {
+				first = [2]string{p, rec}
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %s %s recorded under another name (input %s is %s in the records): the shards named the inputs another way; give --inputs (and --from-file) as the run gave them",
+		n, nouns(total, "input"), verb(n, "is", "are"), first[0], first[1])
 }
 
 // goneFiles counts the paths of records that name no file there now (a

@@ -252,3 +252,27 @@ func TestMergeInputsHintsR(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeInputsNamedOtherwise: --inputs naming the run's inputs another
+// way than the shards did (a relative folder, then its absolute path, or
+// the other way round) says so, with one input and its record's name,
+// where merge said each input had no record and to run every shard again.
+func TestMergeInputsNamedOtherwise(t *testing.T) {
+	rel := filepath.Join(imagesDir, "fashion")
+	abs, err := filepath.Abs(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ ran, given string }{{rel, abs}, {abs, rel}} {
+		out := filepath.Join(t.TempDir(), "run.jsonl")
+		if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", out, tc.ran); code != ExitOK {
+			t.Fatalf("classify: exit %d\n%s", code, errs)
+		}
+		code, stdout, errs := run(t, "", "merge", "--inputs", tc.given, out)
+		want := "vitctl: 30 of 30 inputs are recorded under another name (input " + filepath.Join(tc.given, "0000_ankle_boot.png") +
+			" is " + filepath.Join(tc.ran, "0000_ankle_boot.png") + " in the records): the shards named the inputs another way; give --inputs (and --from-file) as the run gave them\n"
+		if code != ExitFailed || stdout != "" || errs != want {
+			t.Errorf("ran %s, --inputs %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.ran, tc.given, code, errs, want)
+		}
+	}
+}

@@ -200,3 +200,40 @@ func TestListLongLine(t *testing.T) {
 		}
 	}
 }
+
+// TestNullWithoutList: -0 says how the paths of a list (- or --from-file)
+// are separated, and a run that reads no list is refused, exit 2, saying
+// so, where -0 was taken without a word; so are merge's -r and --all-files
+// without inputs to list. Each writes nothing.
+func TestNullWithoutList(t *testing.T) {
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	shardFile := filepath.Join(t.TempDir(), "shard.jsonl")
+	os.WriteFile(shardFile, []byte(`{"path":"a.png","model":"m","model_sha256":"x","top_k":[]}`+"\n"), 0o644)
+	attn := filepath.Join(t.TempDir(), "attn")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-0", img}, "vitctl: -0 separates the paths read from - (stdin) or --from-file LIST by NUL bytes, and this run reads no list: give - for a list on stdin (find photos -print0 | vitctl classify -0 -), or leave out -0\n"},
+		{[]string{"embed", "--null", img}, "vitctl: -0 separates the paths read from - (stdin) by NUL bytes, and this run reads no list: give - for a list on stdin (find photos -print0 | vitctl embed -0 -), or leave out -0\n"},
+		{[]string{"inspect-attention", "-0", "--out", attn, img}, "vitctl: -0 separates the paths read from - (stdin) by NUL bytes, and this run reads no list: give - for a list on stdin (find photos -print0 | vitctl inspect-attention -0 -), or leave out -0\n"},
+		{[]string{"merge", "-0", shardFile}, "vitctl: -0 separates the paths of --from-file or --inputs - by NUL bytes, and this merge reads no list: give the run's list (--from-file LIST -0), or leave out -0\n"},
+		{[]string{"merge", "-0", "--inputs", img, shardFile}, "vitctl: -0 separates the paths of --from-file or --inputs - by NUL bytes"},
+		{[]string{"merge", "-r", shardFile}, "vitctl: -r says how the run listed its input folders, and this merge is given none: give them with --inputs DIR (or --from-file LIST) to check that each input has a record, or leave out -r\n"},
+		{[]string{"merge", "--all-files", shardFile}, "vitctl: --all-files says how the run listed its input folders"},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || stdout != "" || !strings.HasPrefix(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, stdout, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat(attn); err == nil {
+		t.Errorf("inspect-attention made %s", attn)
+	}
+	// With a list, -0 reads it.
+	for _, args := range [][]string{{"classify", "-0", "-"}, {"embed", "-0", "-"}, {"classify", "-0", "--from-file", "-"}} {
+		if code, _, errs := run(t, img+"\x00", args...); code != ExitOK {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}

@@ -60,6 +60,17 @@ func topK(logits []float32, labels []string, k int) []prediction {
 	return out
 }
 
+// emptyReport prints on w, for a run that found no image, the document
+// of no records in format: [] for json, the header line for csv, nothing
+// for jsonl and text. A script reading stdout then parses an empty result,
+// where -o json printed nothing, which no JSON reader takes; the error
+// stays on stderr, and the exit status 1.
+func emptyReport(format string, w io.Writer) {
+	if rep, err := newReporter(format, w, ""); err == nil {
+		rep.close() // a write error says nothing the run's error does not
+	}
+}
+
 // reporter writes records in one output format.
 type reporter interface {
 	add(r record) error

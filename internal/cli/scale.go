@@ -86,10 +86,12 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 		if err := stdinOnce("as an argument or --from-file", append(slices.Clone(args), f.fromFile)...); err != nil {
 			return err
 		}
-		if f.fromFile != "" {
-			return nil
+		if f.fromFile == "" {
+			if err := minArgs(n, what)(cmd, args); err != nil {
+				return err
+			}
 		}
-		return minArgs(n, what)(cmd, args)
+		return nullNeedsList(cmd.Name(), f.null, args, &f.fromFile)
 	}
 }
 

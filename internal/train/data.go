@@ -92,7 +92,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	case imageio.InFolder(path).Image:
 		return nil, fmt.Errorf("%s: one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify %s classifies this one)", path, path)
 	default:
-		return nil, fmt.Errorf("%s: not a folder, .csv or .jsonl file", path)
+		return nil, &KindError{Path: path}
 	}
 	if err != nil {
 		return nil, err
@@ -290,6 +290,13 @@ func sameClass(path string, folder bool, labels []string) error {
 	}
 	return nil
 }
+
+// KindError is Open's error for a path that is neither a folder nor a
+// .csv or .jsonl file: an image, a .txt list, a .npy. A caller may take it
+// for a usage error, as it is known before any file is read.
+type KindError struct{ Path string }
+
+func (e *KindError) Error() string { return e.Path + ": not a folder, .csv or .jsonl file" }
 
 // LabelError is Open's error for labels that the labels it was given lack.
 type LabelError struct {

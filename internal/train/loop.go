@@ -215,7 +215,7 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 		n = len(t.trainFeat.labels)
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("no readable training images")
+		return nil, &NoneReadError{Tried: len(t.train.Examples)}
 	}
 	perEpoch := (n + t.r.Batch - 1) / t.r.Batch
 	t.sched = t.r.schedule(perEpoch * t.r.Epochs)
@@ -337,7 +337,22 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	return sum / float64(max(count, 1)), nil
+	if count == 0 { // no step: the model would be the base with a head that learnt nothing
+		return 0, &NoneReadError{Tried: len(ex)}
+	}
+	return sum / float64(count), nil
+}
+
+// NoneReadError is Run's error when none of the training images could be
+// read (each was given to Options.Warn): nothing was learnt, and no epoch
+// ends, so nothing is written. Tried is how many there were.
+type NoneReadError struct{ Tried int }
+
+func (e *NoneReadError) Error() string {
+	if e.Tried == 1 {
+		return "no readable training images: the 1 training image could not be read"
+	}
+	return fmt.Sprintf("no readable training images: none of the %d training images could be read", e.Tried)
 }
 
 func (t *run) warn(errs []error) {

@@ -84,6 +84,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
 	}
 	ds, err := train.Open(data, m.Config.Labels)
+	if ke := (*train.KindError)(nil); errors.As(err, &ke) {
+		return usagef("data: %v", ke) // known before any file is read
+	}
 	if le := (*train.LabelError)(nil); errors.As(err, &le) {
 		if o.model.path == "" { // the user may well have meant the model finetune wrote
 			return fmt.Errorf("data: %w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)

@@ -200,6 +200,27 @@ func TestDataArgModelFile(t *testing.T) {
 	}
 }
 
+// TestEvalDataKind: DATA that is neither a folder nor a .csv or .jsonl
+// file is a usage error (exit 2), as in finetune: an image says that
+// classify takes it (it exited 1).
+func TestEvalDataKind(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "chelsea.png")
+	list := filepath.Join(dir, "list.txt")
+	if err := os.WriteFile(list, []byte("a.jpg\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{img, "vitctl: data: " + img + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + img + " classifies this one)\n"},
+		{list, "vitctl: data: " + list + ": not a folder, .csv or .jsonl file\n"},
+	} {
+		code, out, errs := run(t, "", "eval", tc.data)
+		if code != ExitUsage || !strings.HasSuffix(errs, tc.want) || out != "" {
+			t.Errorf("eval %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.data, code, out, errs, tc.want)
+		}
+	}
+}
+
 // TestEvalTop5: eval prints top-5 accuracy for a model of more than 5
 // classes only; of 5 or fewer it is always 100 % and was printed anyway.
 // In JSON it is then null. The JSON names the model ("model",

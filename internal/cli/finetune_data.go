@@ -8,24 +8,22 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
 // openData is train.Open of DATA or the --val set (flag "data" or
 // "--val"): a path that is neither a folder nor a .csv or .jsonl file is
 // a usage error (exit 2), known before any file is read, saying what
-// finetune takes, and of an image that it is one (it exited 1 saying only
-// "not a folder, .csv or .jsonl file").
+// finetune takes, and of an image that it is one and classify takes it
+// (it exited 1 saying only "not a folder, .csv or .jsonl file").
 func openData(flag, path string, labels []string) (*train.Dataset, error) {
 	ds, err := train.Open(path, labels)
 	if ke := (*train.KindError)(nil); errors.As(err, &ke) {
-		what := "not a folder, .csv or .jsonl file"
-		if imageio.NamedAsImage(path) {
-			what = "an image, not a set of them"
+		if ke.Image {
+			return nil, usagef("%s %v", flag, ke)
 		}
-		return nil, usagef("%s %s: %s: give a folder with one sub-folder of images per class (%s), or a .csv or .jsonl file of path,label",
-			flag, path, what, filepath.Join("DIR", "rose", "1.jpg"))
+		return nil, usagef("%s %s: not a folder, .csv or .jsonl file: give a folder with one sub-folder of images per class (%s), or a .csv or .jsonl file of path,label",
+			flag, path, filepath.Join("DIR", "rose", "1.jpg"))
 	}
 	return ds, err
 }

@@ -274,7 +274,7 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{data, "-m", base, "--out", out, "--augment", "maybe"}, ExitUsage, "--augment"},
 		// DATA or --val of the wrong kind is known before a file is read:
 		// exit 2, as other bad arguments, where it was 1, saying what DATA is.
-		{[]string{filepath.Join(imagesDir, "chelsea.png"), "-m", base, "--out", out}, ExitUsage, "vitctl: data " + filepath.Join(imagesDir, "chelsea.png") + ": an image, not a set of them: give a folder with one sub-folder of images per class (" + filepath.Join("DIR", "rose", "1.jpg") + "), or a .csv or .jsonl file of path,label\n"},
+		{[]string{filepath.Join(imagesDir, "chelsea.png"), "-m", base, "--out", out}, ExitUsage, "vitctl: data " + filepath.Join(imagesDir, "chelsea.png") + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + filepath.Join(imagesDir, "chelsea.png") + " classifies this one)\n"},
 		{[]string{data, "--val", filepath.Join(imagesDir, "README.md"), "-m", base, "--out", out}, ExitUsage, "vitctl: --val " + filepath.Join(imagesDir, "README.md") + ": not a folder, .csv or .jsonl file: give a folder"},
 		{[]string{"-m", base, "--out", out}, ExitUsage, "finetune: missing argument"},
 		// The model file was written under the name meant for -o json's

@@ -90,7 +90,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
 		pairs, err = readJSONL(path)
 	case imageio.InFolder(path).Image:
-		return nil, fmt.Errorf("%s: one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify %s classifies this one)", path, path)
+		return nil, &KindError{Path: path, Image: true}
 	default:
 		return nil, &KindError{Path: path}
 	}
@@ -292,11 +292,19 @@ func sameClass(path string, folder bool, labels []string) error {
 }
 
 // KindError is Open's error for a path that is neither a folder nor a
-// .csv or .jsonl file: an image, a .txt list, a .npy. A caller may take it
-// for a usage error, as it is known before any file is read.
-type KindError struct{ Path string }
+// .csv or .jsonl file: an image (Image), a .txt list, a .npy. A caller may
+// take it for a usage error, as it is known before any file is read.
+type KindError struct {
+	Path  string
+	Image bool // one image: it says that classify takes it
+}
 
-func (e *KindError) Error() string { return e.Path + ": not a folder, .csv or .jsonl file" }
+func (e *KindError) Error() string {
+	if e.Image {
+		return fmt.Sprintf("%s: one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify %s classifies this one)", e.Path, e.Path)
+	}
+	return e.Path + ": not a folder, .csv or .jsonl file"
+}
 
 // LabelError is Open's error for labels that the labels it was given lack.
 type LabelError struct {

@@ -47,6 +47,10 @@ func newEmbedCmd(s streams) *cobra.Command {
 		pool:   enumValue{names: []string{model.FeatCLS, model.FeatMean, model.FeatTokens}},
 	}
 	o.output.format.hint = "-o is the format of the records on stdout; --out FILE.npy writes the vectors to a file"
+	o.output.format.hintFor = map[string]string{
+		"json": "embed prints one JSON object per image as each is done, -o jsonl; jq -s . makes them one array",
+		"text": "vectors print as JSON lines, -o jsonl, or with --out FILE.npy as CSV rows, -o csv",
+	}
 	cmd := &cobra.Command{
 		Use:   "embed [flags] PATH...",
 		Short: "Feature vectors of images, for search, deduplication and clustering",

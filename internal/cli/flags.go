@@ -331,9 +331,10 @@ type enumValue struct {
 	val     string
 	names   []string
 	aliases map[string]string
-	hint    string   // added to the error, e.g. what the user may have meant
-	noHint  []string // values that get no hint: they mean what it says
-	set     bool     // parsed from the command line, not the starting val
+	hint    string            // added to the error, e.g. what the user may have meant
+	noHint  []string          // values that get no hint: they mean what it says
+	hintFor map[string]string // a value's own hint, in place of hint
+	set     bool              // parsed from the command line, not the starting val
 }
 
 func (e *enumValue) Set(s string) error {
@@ -342,6 +343,9 @@ func (e *enumValue) Set(s string) error {
 		s = a
 	}
 	if !slices.Contains(e.names, s) {
+		if h, ok := e.hintFor[s]; ok {
+			return fmt.Errorf("want %s (%s)", orList(e.names), h)
+		}
 		if e.hint != "" && !slices.Contains(e.noHint, s) {
 			return fmt.Errorf("want %s (%s)", orList(e.names), e.hint)
 		}

@@ -269,7 +269,8 @@ func TestBadOutputHint(t *testing.T) {
 		{[]string{"benchmark", "-o", "rows.csv"}, `vitctl: --output "rows.csv": want text, json, jsonl or csv (-o is the format of the rows; --out FILE writes them to a file)`},
 		{[]string{"embed", "-o", "v.npy", "a.jpg"}, `vitctl: --output "v.npy": want jsonl or csv (-o is the format of the records on stdout; --out FILE.npy writes the vectors to a file)`},
 		{[]string{"eval", "-o", "e.json", "data"}, `vitctl: --output "e.json": want text or json (-o is the format of the results on stdout; redirect them (> FILE) to keep them)`},
-		{[]string{"embed", "-o", "json", "a.jpg"}, `vitctl: --output "json": want jsonl or csv`},
+		{[]string{"embed", "-o", "json", "a.jpg"}, `vitctl: --output "json": want jsonl or csv (embed prints one JSON object per image as each is done, -o jsonl; jq -s . makes them one array)`},
+		{[]string{"embed", "-o", "text", "a.jpg"}, `vitctl: --output "text": want jsonl or csv (vectors print as JSON lines, -o jsonl, or with --out FILE.npy as CSV rows, -o csv)`},
 		{[]string{"eval", "-o", "CSV", "data"}, `vitctl: --output "CSV": want text or json`},
 		{[]string{"inspect-attention", "-o", "attn", "a.jpg"}, `vitctl: --output "attn": want text, json, jsonl or csv (-o is the format of the predictions; the pictures go to --out DIR)`},
 	} {

@@ -317,11 +317,11 @@ func ystep(a *asm, aoff int) {
 // CPUs with two 256-bit or two 128-bit FMA units).
 func fmaProbe(a *asm) {
 	for _, w := range []struct {
-		name, v, zero string
-		n, lanes      int
-	}{{"fmaProbeAVX512", "Z", "VPXORD", 24, 16}, {"fmaProbeAVX2", "Y", "VPXOR", 12, 8}} {
+		name, v, reg, zero string
+		n, lanes           int
+	}{{"fmaProbeAVX512", "Z", "zmm", "VPXORD", 24, 16}, {"fmaProbeAVX2", "Y", "ymm", "VPXOR", 12, 8}} {
 		a.text(w.name, "(n int)", 8, fmt.Sprintf("n iterations of %d independent %s FMAs (%d flops): the core's fp32 peak.",
-			w.n, map[string]string{"Z": "zmm", "Y": "ymm"}[w.v], 2*w.n*w.lanes))
+			w.n, w.reg, 2*w.n*w.lanes))
 		a.ins("MOVQ n+0(FP), CX")
 		for r := w.n; r < w.n+2; r++ {
 			a.ins("%s %s%d, %s%d, %s%d", w.zero, w.v, r, w.v, r, w.v, r)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -187,22 +186,16 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	return nil
 }
 
-// convertSource converts the checkpoint src, or writes the model file or
-// built-in model src again with o.DType: a model that finetune wrote has
-// no checkpoint to convert for another --dtype.
+// convertSource converts the checkpoint or model file src (convert.Convert),
+// or writes the built-in model src again with o.DType: a model that
+// finetune wrote, or a built-in one, has no checkpoint to convert for
+// another --dtype.
 func convertSource(ctx context.Context, src, out string, o convert.Options) (*convert.Result, error) {
-	var f *gguf.File
-	var err error
-	_, statErr := os.Stat(src)
 	z, builtin := zoo.Lookup(src)
-	switch {
-	case statErr == nil && strings.EqualFold(filepath.Ext(src), ".gguf"):
-		f, err = convert.OpenModelFile(src)
-	case builtin && errors.Is(statErr, fs.ErrNotExist):
-		f, err = gguf.FromBytes(z.GGUF)
-	default:
+	if _, err := os.Stat(src); !builtin || !errors.Is(err, fs.ErrNotExist) {
 		return convert.Convert(ctx, src, out, o)
 	}
+	f, err := gguf.FromBytes(z.GGUF)
 	if err != nil {
 		return nil, err
 	}

@@ -301,10 +301,7 @@ func (j *finetuneJob) upToDate() error {
 func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
 	all, err := openData("data", data, nil)
 	if err != nil {
-		if _, ok := errors.AsType[usageError](err); ok {
-			return nil, nil, err
-		}
-		return nil, nil, fmt.Errorf("data: %w", convertHint(readError(err)))
+		return nil, nil, err
 	}
 	warnLeftOut(errw, data, all, func(string) string { return "not a class" })
 	if len(all.Labels) < 2 {
@@ -315,11 +312,8 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		if le := (*train.LabelError)(nil); errors.As(err, &le) {
 			return nil, nil, valLabelsError(data, o.val, le)
 		}
-		if _, ok := errors.AsType[usageError](err); ok {
-			return nil, nil, err
-		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("--val: %w", convertHint(readError(err)))
+			return nil, nil, err
 		}
 		warnLeftOut(errw, o.val, val, emptyWhy(all.Labels, "nothing of that class validated",
 			"a folder in --val that is not one of the training classes ("+train.QuoteSome(all.Labels, 8)+")"))

@@ -12,20 +12,24 @@ import (
 )
 
 // openData is train.Open of DATA or the --val set (flag "data" or
-// "--val"): a path that is neither a folder nor a .csv or .jsonl file is
-// a usage error (exit 2), known before any file is read, saying what
-// finetune takes, and of an image that it is one and classify takes it
-// (it exited 1 saying only "not a folder, .csv or .jsonl file").
+// "--val"), its errors named by flag: a path that is neither a folder nor
+// a .csv or .jsonl file is a usage error (exit 2), known before any file
+// is read, saying what finetune takes, and of an image that it is one and
+// classify takes it (it exited 1 saying only "not a folder, .csv or .jsonl
+// file"). A *train.LabelError stays in the chain for the caller to word.
 func openData(flag, path string, labels []string) (*train.Dataset, error) {
 	ds, err := train.Open(path, labels)
-	if ke := (*train.KindError)(nil); errors.As(err, &ke) {
-		if ke.Image {
-			return nil, usagef("%s %v", flag, ke)
-		}
-		return nil, usagef("%s %s: not a folder, .csv or .jsonl file: give a folder with one sub-folder of images per class (%s), or a .csv or .jsonl file of path,label",
-			flag, path, filepath.Join("DIR", "rose", "1.jpg"))
+	ke := (*train.KindError)(nil)
+	switch {
+	case err == nil:
+		return ds, nil
+	case !errors.As(err, &ke):
+		return nil, fmt.Errorf("%s: %w", flag, convertHint(readError(err)))
+	case ke.Image:
+		return nil, usagef("%s %v", flag, ke)
 	}
-	return ds, err
+	return nil, usagef("%s %s: not a folder, .csv or .jsonl file: give a folder with one sub-folder of images per class (%s), or a .csv or .jsonl file of path,label",
+		flag, path, filepath.Join("DIR", "rose", "1.jpg"))
 }
 
 // valLabelsError is finetune's error for a --val set with classes that

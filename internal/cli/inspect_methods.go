@@ -65,18 +65,21 @@ func parseClass(s string, labels []string) (int, error) {
 		func(l string) bool { return l == s },
 		func(l string) bool { return strings.EqualFold(l, s) },
 	} {
-		var at []string
+		var at []int
 		for i, l := range labels {
 			if same(l) {
-				at = append(at, strconv.Itoa(i))
+				at = append(at, i)
 			}
 		}
 		switch {
 		case len(at) == 1:
-			i, _ := strconv.Atoi(at[0])
-			return i, nil
+			return at[0], nil
 		case len(at) > 1:
-			return 0, usagef("--class %q: the label of %s, %s: give the index of the one to explain (--class %s)", s, nouns(len(at), "class"), andList(at), at[0])
+			idx := make([]string, len(at))
+			for j, i := range at {
+				idx[j] = strconv.Itoa(i)
+			}
+			return 0, usagef("--class %q: the label of %s, %s: give the index of the one to explain (--class %d)", s, nouns(len(at), "class"), andList(idx), at[0])
 		}
 	}
 	if i, err := strconv.Atoi(s); err == nil {

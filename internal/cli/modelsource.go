@@ -43,8 +43,9 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 		return "", "", true, fmt.Errorf("%s: a checkpoint's weights, not a vitctl model file: give %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
 			given(name), given(filepath.Dir(name)), name)
 	}
-	if statErr == nil && st.Mode().IsRegular() && !fileStarts(name, "GGUF") {
-		if err := notModel(name, arg, given); err != nil {
+	if statErr == nil && st.Mode().IsRegular() {
+		// By name first: a model file is not opened an extra time.
+		if err := notModel(name, arg, given); err != nil && !fileStarts(name, "GGUF") {
 			return "", "", true, err
 		}
 	}
@@ -88,7 +89,7 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	return m.Path, m.Name, true, nil
 }
 
-// notModel refuses a file that is not a model file (no GGUF magic) and is
+// notModel refuses a file (the caller checks that it has no GGUF magic)
 // named as an input (an image, a .npy tensor: -m given a photo, the photo
 // taken for the model) or as a checkpoint folder's config: they were "not a
 // GGUF file (bad magic); convert the checkpoint with vitctl convert", of a

@@ -46,8 +46,18 @@ type Result struct {
 }
 
 // Convert reads the model folder (or checkpoint file) src and writes the
-// model file out through a temporary file, so a failure leaves nothing.
+// model file out through a temporary file, so a failure leaves nothing. A
+// model file src (.gguf) is written again in opt.DType (Retype), as
+// Describe describes one.
 func Convert(ctx context.Context, src, out string, opt Options) (*Result, error) {
+	if hasSuffixFold(src, ".gguf") {
+		f, err := OpenModelFile(src)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return Retype(ctx, f, src, out, opt)
+	}
 	if err := checkDType(opt.DType); err != nil {
 		return nil, err
 	}
@@ -278,9 +288,6 @@ func locate(src string) (dir, ck string, err error) {
 	}
 	if CheckpointName(src) {
 		return filepath.Dir(src), src, nil
-	}
-	if hasSuffixFold(src, ".gguf") {
-		return "", "", fmt.Errorf("%s: a model file already, which -m takes as it is (convert --info describes it); convert reads checkpoints: a model folder, or a .safetensors, .bin or .index.json file (Retype writes a model file in another dtype)", src)
 	}
 	if hasSuffixFold(src, ".json") {
 		return "", "", fmt.Errorf("%s: a model's settings, not its weights: give its folder, %s, which holds the checkpoint too", src, filepath.Dir(src))

@@ -70,12 +70,19 @@ func CheckModelFile(path string) error {
 		return err
 	}
 	defer f.Close()
+	return checkModel(f, path)
+}
+
+// checkModel says why the open model file f, named source, is not a
+// model's: its metadata is no Config, or its tensor names are not the
+// ones that Config needs.
+func checkModel(f *gguf.File, source string) error {
 	cfg, err := model.ConfigFrom(f)
 	if err == nil {
 		err = model.CheckNames(cfg, f.TensorNames())
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/vitctl/vitctl/internal/gguf"
-	"github.com/vitctl/vitctl/internal/model"
 )
 
 // Retype writes the model file f, named source, again at out with its
@@ -21,12 +20,8 @@ func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) 
 	if err := checkDType(opt.DType); err != nil {
 		return nil, err
 	}
-	cfg, err := model.ConfigFrom(f)
-	if err == nil {
-		err = model.CheckNames(cfg, f.TensorNames())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	if err := checkModel(f, source); err != nil {
+		return nil, err
 	}
 	if same(source, out) {
 		return nil, fmt.Errorf("%s is the model file being converted; choose another output name", out)
@@ -51,7 +46,7 @@ func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) 
 	var done int64
 	var buf []float32
 	var enc []byte
-	err = w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
+	err := w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

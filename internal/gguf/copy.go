@@ -1,7 +1,9 @@
 package gguf
 
 import (
+	"encoding/binary"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -30,33 +32,26 @@ func (f *File) CopyMetadata(w *Writer) {
 }
 
 // putScalar encodes x, as the decoder holds a value of type t (uint64,
-// int64, float64, bool or string), in t.
+// int64, float64, bool or string), in t: a number's low scalarSize(t)
+// bytes, little-endian, as decoder.scalar reads them back.
 func putScalar(w *Writer, t uint32, x any) {
-	b := &w.meta
-	switch t {
-	case tString:
-		putString(b, x.(string))
-	case tBool:
-		put(b, x.(bool))
-	case tUint8:
-		put(b, uint8(x.(uint64)))
-	case tUint16:
-		put(b, uint16(x.(uint64)))
-	case tUint32:
-		put(b, uint32(x.(uint64)))
-	case tUint64:
-		put(b, x.(uint64))
-	case tInt8:
-		put(b, int8(x.(int64)))
-	case tInt16:
-		put(b, int16(x.(int64)))
-	case tInt32:
-		put(b, int32(x.(int64)))
-	case tInt64:
-		put(b, x.(int64))
-	case tFloat32:
-		put(b, float32(x.(float64)))
-	case tFloat64:
-		put(b, x.(float64))
+	var u uint64
+	switch x := x.(type) {
+	case string:
+		putString(&w.meta, x)
+		return
+	case bool:
+		put(&w.meta, x)
+		return
+	case uint64:
+		u = x
+	case int64:
+		u = uint64(x)
+	case float64:
+		u = math.Float64bits(x)
+		if t == tFloat32 {
+			u = uint64(math.Float32bits(float32(x)))
+		}
 	}
+	w.meta.Write(binary.LittleEndian.AppendUint64(nil, u)[:scalarSize(t)])
 }

@@ -1,6 +1,9 @@
 package hub
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // hubHosts are the Hub's web addresses' hosts.
 var hubHosts = []string{"huggingface.co", "www.huggingface.co", "hf.co"}
@@ -33,10 +36,13 @@ func RefFromAddress(s string) (Ref, bool) {
 		return Ref{}, false
 	}
 	ref := parts[0] + "/" + parts[1]
-	if len(parts) >= 4 && (parts[2] == "tree" || parts[2] == "blob" || parts[2] == "resolve") && parts[3] != DefaultRevision {
-		ref += "@" + parts[3]
-	} else if len(parts) > 2 && (len(parts) < 4 || parts[2] != "tree" && parts[2] != "blob" && parts[2] != "resolve") {
-		return Ref{}, false
+	if len(parts) > 2 { // …/tree/REV, …/blob/REV/FILE, …/resolve/REV/FILE
+		if len(parts) < 4 || !slices.Contains([]string{"tree", "blob", "resolve"}, parts[2]) {
+			return Ref{}, false
+		}
+		if parts[3] != DefaultRevision {
+			ref += "@" + parts[3]
+		}
 	}
 	r, err := ParseRef(ref)
 	return r, err == nil

@@ -74,9 +74,6 @@ func Sniff(data []byte) string {
 	return ""
 }
 
-// MagicBytes is the longest signature Sniff reads.
-const MagicBytes = magicBytes
-
 func matches(data []byte, magic string) bool {
 	for i := range len(magic) {
 		if magic[i] != '?' && magic[i] != data[i] {

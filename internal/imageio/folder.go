@@ -63,7 +63,7 @@ func InFolder(path string) Found {
 	undecoded := NoDecoderExt(path)
 	var head []byte
 	if meta || undecoded != "" {
-		head = readHead(path, magicBytes)
+		head = readHead(path, MagicBytes)
 	}
 	switch {
 	case meta && isAppleDouble(head):
@@ -76,8 +76,9 @@ func InFolder(path string) Found {
 	return Found{NoDecoder: undecoded}
 }
 
-// magicBytes is the longest signature sniff reads (WebP's RIFF????WEBP).
-const magicBytes = 12
+// MagicBytes is the longest signature sniff and Sniff read (WebP's
+// RIFF????WEBP).
+const MagicBytes = 12
 
 // readHead returns the first n bytes of the file at path, fewer for a
 // shorter file, none for one that cannot be read or is no regular file:

@@ -194,16 +194,14 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 // foldLabel where that leaves one label, and, for ImageNet-1k's labels,
 // by WordNet synset id.
 type labelIndex struct {
-	id    map[string]int   // exact, and synset ids
-	named map[string][]int // the classes of each label (two for ImageNet-1k's "crane")
+	named map[string][]int // the classes of each label (two for ImageNet-1k's "crane"), and of each synset id
 	loose map[string]int   // by foldLabel; -1: more than one label
 	in1k  bool
 }
 
 func newLabelIndex(labels []string) *labelIndex {
-	x := &labelIndex{id: make(map[string]int, len(labels)), named: make(map[string][]int, len(labels)), loose: make(map[string]int, len(labels))}
+	x := &labelIndex{named: make(map[string][]int, len(labels)), loose: make(map[string]int, len(labels))}
 	for i, l := range labels {
-		x.id[l] = i
 		x.named[l] = append(x.named[l], i)
 		k := foldLabel(l)
 		if _, dup := x.loose[k]; dup {
@@ -214,16 +212,17 @@ func newLabelIndex(labels []string) *labelIndex {
 	}
 	if x.in1k = imagenet.Is1k(labels); x.in1k {
 		for i, c := range imagenet.Classes() {
-			x.id[c.Synset] = i
+			x.named[c.Synset] = []int{i}
 		}
 	}
 	return x
 }
 
-// class is the class a data set's label names.
+// class is the class a data set's label names (the first, of a label
+// that several classes have: build refuses those first).
 func (x *labelIndex) class(label string) (int, bool) {
-	if i, ok := x.id[label]; ok {
-		return i, true
+	if ids := x.named[label]; len(ids) > 0 {
+		return ids[0], true
 	}
 	i, ok := x.loose[foldLabel(label)]
 	return i, ok && i >= 0
@@ -236,7 +235,7 @@ func Namer(labels []string) func(name string) bool {
 	x := newLabelIndex(labels)
 	return func(name string) bool {
 		_, ok := x.class(name)
-		return ok || len(x.named[name]) > 1
+		return ok
 	}
 }
 

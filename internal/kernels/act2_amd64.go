@@ -2,8 +2,9 @@
 
 package kernels
 
-// The AVX2 row operations work on multiples of 8 elements; the Go wrappers
-// finish the last few with the generic code.
+// The AVX2 row operations work on multiples of 8 elements, and the Go
+// wrappers finish the last few with the generic code, except exp's, which
+// take any n (the last values masked).
 
 //go:noescape
 func epiAVX2(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
@@ -44,22 +45,11 @@ func epi2(dst []float32, ldd int, src []float32, lds int, bias, res []float32, r
 func geluGrad2(dx, dy, pre, post, e []float32) { geluGradVia(expSum2, dx, dy, pre, post, e) }
 
 func expSum2(x []float32, m, scale float32) float32 {
-	return by8(x, m, scale, expSumAVX2, expSumGeneric)
+	return expSumAVX2(unsafeData(x), len(x), m, scale)
 }
 
 func expSumRound2(x []float32, m, scale float32) float32 {
-	return by8(x, m, scale, expSumRoundAVX2, expSumRoundGeneric)
-}
-
-// by8 runs asm on x's first multiple of 8 values and its Go twin on the
-// rest, and returns the sum of their results.
-func by8(x []float32, m, scale float32, asm func(*float32, int, float32, float32) float32, twin func([]float32, float32, float32) float32) float32 {
-	n8 := len(x) &^ 7
-	s := twin(x[n8:], m, scale)
-	if n8 > 0 {
-		s += asm(&x[0], n8, m, scale)
-	}
-	return s
+	return expSumRoundAVX2(unsafeData(x), len(x), m, scale)
 }
 
 func max2(x []float32) float32 {

@@ -297,6 +297,23 @@ DATA avx2C<>+1140(SB)/4, $0x00400000
 DATA avx2C<>+1144(SB)/4, $0x00400000
 DATA avx2C<>+1148(SB)/4, $0x00400000
 GLOBL avx2C<>(SB), RODATA|NOPTR, $1152
+DATA avx2Tail<>+0(SB)/4, $0xffffffff // ones = all ones
+DATA avx2Tail<>+4(SB)/4, $0xffffffff
+DATA avx2Tail<>+8(SB)/4, $0xffffffff
+DATA avx2Tail<>+12(SB)/4, $0xffffffff
+DATA avx2Tail<>+16(SB)/4, $0xffffffff
+DATA avx2Tail<>+20(SB)/4, $0xffffffff
+DATA avx2Tail<>+24(SB)/4, $0xffffffff
+DATA avx2Tail<>+28(SB)/4, $0xffffffff
+DATA avx2Tail<>+32(SB)/4, $0x00000000 // zeros = zero
+DATA avx2Tail<>+36(SB)/4, $0x00000000
+DATA avx2Tail<>+40(SB)/4, $0x00000000
+DATA avx2Tail<>+44(SB)/4, $0x00000000
+DATA avx2Tail<>+48(SB)/4, $0x00000000
+DATA avx2Tail<>+52(SB)/4, $0x00000000
+DATA avx2Tail<>+56(SB)/4, $0x00000000
+DATA avx2Tail<>+60(SB)/4, $0x00000000
+GLOBL avx2Tail<>(SB), RODATA|NOPTR, $64
 
 // func epiAVX2(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)
 //
@@ -667,7 +684,7 @@ epidone:
 
 // func expSumAVX2(x *float32, n int, m, scale float32) float32
 //
-// expSumGeneric in AVX2 for n a multiple of 8.
+// expSumGeneric in AVX2.
 TEXT ·expSumAVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
@@ -677,12 +694,13 @@ TEXT ·expSumAVX2(SB), NOSPLIT, $0-28
 
 	XORQ AX, AX
 expl:
-	CMPQ AX, CX
-	JGE expdone
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JGT exptail
 	VMOVUPS (SI)(AX*4), Y1
+
 	VSUBPS Y15, Y1, Y1
 	VMULPS Y5, Y1, Y1
-
 	VCMPPS $5, avx2C<>+32(SB), Y1, Y4
 	VMOVUPS avx2C<>+0(SB), Y2
 	VMINPS Y1, Y2, Y1
@@ -709,6 +727,43 @@ expl:
 	VMOVUPS Y1, (SI)(AX*4)
 	ADDQ $8, AX
 	JMP expl
+exptail:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	JEQ expdone
+
+	LEAQ avx2Tail<>+32(SB), R8
+	SHLQ $2, DX
+	SUBQ DX, R8
+	VMOVUPS (R8), Y7
+	VMASKMOVPS (SI)(AX*4), Y7, Y1
+	VSUBPS Y15, Y1, Y1
+	VMULPS Y5, Y1, Y1
+	VCMPPS $5, avx2C<>+32(SB), Y1, Y4
+	VMOVUPS avx2C<>+0(SB), Y2
+	VMINPS Y1, Y2, Y1
+	VMOVUPS avx2C<>+32(SB), Y2
+	VMAXPS Y1, Y2, Y1
+	VMULPS avx2C<>+64(SB), Y1, Y2
+	VROUNDPS $0, Y2, Y2
+	VFNMADD231PS avx2C<>+96(SB), Y2, Y1
+	VFNMADD231PS avx2C<>+128(SB), Y2, Y1
+	VMOVUPS avx2C<>+160(SB), Y3
+	VFMADD213PS avx2C<>+192(SB), Y1, Y3
+	VFMADD213PS avx2C<>+224(SB), Y1, Y3
+	VFMADD213PS avx2C<>+256(SB), Y1, Y3
+	VFMADD213PS avx2C<>+288(SB), Y1, Y3
+	VFMADD213PS avx2C<>+320(SB), Y1, Y3
+	VFMADD213PS avx2C<>+352(SB), Y1, Y3
+	VFMADD213PS avx2C<>+352(SB), Y1, Y3
+	VCVTPS2DQ Y2, Y2
+	VPADDD avx2C<>+992(SB), Y2, Y2
+	VPSLLD $23, Y2, Y2
+	VMULPS Y2, Y3, Y1
+	VANDPS Y4, Y1, Y1
+	VANDPS Y7, Y1, Y1
+	VADDPS Y1, Y6, Y6
+	VMASKMOVPS Y1, Y7, (SI)(AX*4)
 expdone:
 
 	VEXTRACTF128 $1, Y6, X2
@@ -724,7 +779,7 @@ expdone:
 
 // func expSumRoundAVX2(x *float32, n int, m, scale float32) float32
 //
-// expSumRoundGeneric in AVX2 for n a multiple of 8.
+// expSumRoundGeneric in AVX2.
 TEXT ·expSumRoundAVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
@@ -746,12 +801,13 @@ TEXT ·expSumRoundAVX2(SB), NOSPLIT, $0-28
 	VPBROADCASTD X11, Y11
 	XORQ AX, AX
 expl:
-	CMPQ AX, CX
-	JGE expdone
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JGT exptail
 	VMOVUPS (SI)(AX*4), Y1
+
 	VSUBPS Y15, Y1, Y1
 	VMULPS Y5, Y1, Y1
-
 	VCMPPS $5, avx2C<>+32(SB), Y1, Y4
 	VMOVUPS avx2C<>+0(SB), Y2
 	VMINPS Y1, Y2, Y1
@@ -787,6 +843,52 @@ expl:
 	VMOVUPS Y1, (SI)(AX*4)
 	ADDQ $8, AX
 	JMP expl
+exptail:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	JEQ expdone
+
+	LEAQ avx2Tail<>+32(SB), R8
+	SHLQ $2, DX
+	SUBQ DX, R8
+	VMOVUPS (R8), Y7
+	VMASKMOVPS (SI)(AX*4), Y7, Y1
+	VSUBPS Y15, Y1, Y1
+	VMULPS Y5, Y1, Y1
+	VCMPPS $5, avx2C<>+32(SB), Y1, Y4
+	VMOVUPS avx2C<>+0(SB), Y2
+	VMINPS Y1, Y2, Y1
+	VMOVUPS avx2C<>+32(SB), Y2
+	VMAXPS Y1, Y2, Y1
+	VMULPS avx2C<>+64(SB), Y1, Y2
+	VROUNDPS $0, Y2, Y2
+	VFNMADD231PS avx2C<>+96(SB), Y2, Y1
+	VFNMADD231PS avx2C<>+128(SB), Y2, Y1
+	VMOVUPS avx2C<>+160(SB), Y3
+	VFMADD213PS avx2C<>+192(SB), Y1, Y3
+	VFMADD213PS avx2C<>+224(SB), Y1, Y3
+	VFMADD213PS avx2C<>+256(SB), Y1, Y3
+	VFMADD213PS avx2C<>+288(SB), Y1, Y3
+	VFMADD213PS avx2C<>+320(SB), Y1, Y3
+	VFMADD213PS avx2C<>+352(SB), Y1, Y3
+	VFMADD213PS avx2C<>+352(SB), Y1, Y3
+	VCVTPS2DQ Y2, Y2
+	VPADDD avx2C<>+992(SB), Y2, Y2
+	VPSLLD $23, Y2, Y2
+	VMULPS Y2, Y3, Y1
+	VANDPS Y4, Y1, Y1
+	VANDPS Y7, Y1, Y1
+	VADDPS Y1, Y6, Y6
+	VPSRLD $16, Y1, Y12
+	VPAND Y8, Y12, Y12
+	VPADDD Y9, Y12, Y12
+	VPADDD Y1, Y12, Y12
+	VPAND Y10, Y12, Y12
+	VCMPPS $3, Y1, Y1, Y14 // unordered: NaN
+	VPOR Y11, Y1, Y13
+	VPAND Y10, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y1
+	VMASKMOVPS Y1, Y7, (SI)(AX*4)
 expdone:
 
 	VEXTRACTF128 $1, Y6, X2

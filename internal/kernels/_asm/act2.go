@@ -178,12 +178,29 @@ func roundLoad2(a *asm) {
 	}
 }
 
+// tail2 is the window the AVX2 row operations take the mask of a last,
+// partial vector from: 8 all-ones lanes, then 8 zero lanes. The 32 bytes
+// from ones's end minus 4r have the first r lanes set (tailMask2).
+var tail2 = &table{sym: "avx2Tail", lanes: 8, k: []konst{{"ones", 0xffffffff, "all ones"}, {"zeros", 0, "zero"}}}
+
+// tailMask2 sets y's first DX lanes (0 < DX < 8) to all ones, the others
+// to zero; R8 clobbered.
+func tailMask2(a *asm, y string) {
+	a.ins("LEAQ %s, R8", tail2.at("zeros"))
+	a.ins("SHLQ $2, DX")
+	a.ins("SUBQ DX, R8")
+	a.ins("VMOVUPS (R8), %s", y)
+}
+
 // expSum2 prints expSumAVX2, or with round expSumRoundAVX2, as expSum512
-// does expSumAVX512 and expSumRoundAVX512.
+// does expSumAVX512 and expSumRoundAVX512: 8 values a step, the last n mod
+// 8 through masked loads and stores (VMASKMOVPS), their other lanes
+// cleared before the sum. (Two vectors' chains interleaved, as GELU's,
+// measured no faster here.)
 func expSum2(a *asm, round bool) {
-	name, doc := "expSumAVX2", "expSumGeneric in AVX2 for n a multiple of 8."
+	name, doc := "expSumAVX2", "expSumGeneric in AVX2."
 	if round {
-		name, doc = "expSumRoundAVX2", "expSumRoundGeneric in AVX2 for n a multiple of 8."
+		name, doc = "expSumRoundAVX2", "expSumRoundGeneric in AVX2."
 	}
 	a.text(name, "(x *float32, n int, m, scale float32) float32", 28, doc)
 	a.raw(`
@@ -199,21 +216,26 @@ func expSum2(a *asm, round bool) {
 	a.raw(`
 		XORQ AX, AX
 	expl:
-		CMPQ AX, CX
-		JGE expdone
+		LEAQ 8(AX), DX
+		CMPQ DX, CX
+		JGT exptail
 		VMOVUPS (SI)(AX*4), Y1
-		VSUBPS Y15, Y1, Y1
-		VMULPS Y5, Y1, Y1
 	`)
-	exp2(a, "Y1", "Y2", "Y3", "Y4")
-	a.ins("VADDPS Y1, Y6, Y6")
-	if round {
-		round2(a, "Y1")
-	}
+	expStep2(a, round)
 	a.raw(`
 		VMOVUPS Y1, (SI)(AX*4)
 		ADDQ $8, AX
 		JMP expl
+	exptail:
+		MOVQ CX, DX
+		SUBQ AX, DX
+		JEQ expdone
+	`)
+	tailMask2(a, "Y7")
+	a.ins("VMASKMOVPS (SI)(AX*4), Y7, Y1")
+	expStep2(a, round, "Y7")
+	a.raw(`
+		VMASKMOVPS Y1, Y7, (SI)(AX*4)
 	expdone:
 	`)
 	hsum2(a, 6, "VADDPS", "VADDSS")
@@ -224,6 +246,28 @@ func expSum2(a *asm, round bool) {
 	`)
 }
 
+// expOf2 replaces the 8 values of x by exp(scale·(x − m)) (Y15: m, Y5:
+// scale); n, p and q are clobbered.
+func expOf2(a *asm, x, n, p, q string) {
+	a.ins("VSUBPS Y15, %s, %s", x, x)
+	a.ins("VMULPS Y5, %s, %s", x, x)
+	exp2(a, x, n, p, q)
+}
+
+// expStep2 replaces the 8 values of Y1 by their exponentials (Y15: m, Y5:
+// scale), adds them to Y6 and, with round, rounds them to bf16 after; with
+// a mask, the lanes outside it are cleared first.
+func expStep2(a *asm, round bool, mask ...string) {
+	expOf2(a, "Y1", "Y2", "Y3", "Y4")
+	for _, m := range mask {
+		a.ins("VANDPS %s, Y1, Y1", m)
+	}
+	a.ins("VADDPS Y1, Y6, Y6")
+	if round {
+		round2(a, "Y1")
+	}
+}
+
 func act2File(a *asm) {
 	a.comment(`
 		The constants of mathf.go, each as 8 float32 lanes (32 bytes), so that
@@ -231,6 +275,7 @@ func act2File(a *asm) {
 		argument to [-87.3, 88.7], where 2ⁿ is a normal float built from its
 		exponent bits, and returns 0 below.`)
 	act2.data(a)
+	tail2.data(a)
 
 	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
 		epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16;

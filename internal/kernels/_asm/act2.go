@@ -11,7 +11,7 @@ import (
 // and returns 0 below.
 var act2 = &table{sym: "avx2C", lanes: 8, k: append(mathConsts(88.7, -87.3), konst{"i127", 127, "int 127"},
 	konst{"rnd1", 1, "int 1"}, konst{"rnd7fff", 0x7fff, "int 0x7fff"}, konst{"hi16", 0xffff0000, "int 0xffff0000"},
-	konst{"quiet", 0x00400000, "int 0x00400000"})}
+	konst{"quiet", 0x00400000, "int 0x00400000"}, f32("mhalf", -0.5))}
 
 // exp2 replaces x by exp(x); n, p and m are clobbered.
 func exp2(a *asm, x, n, p, m string) {
@@ -36,7 +36,7 @@ func exp2(a *asm, x, n, p, m string) {
 	a.ins("VANDPS %s, %s, %s", m, x, x)
 }
 
-// applyAct2 applies act (R10) to Y1 (Y0 = 0; Y2–Y7 clobbered) and goes on
+// applyAct2 applies act (R10) to Y1 (Y0 = 0; Y2–Y7 and Y12 clobbered) and goes on
 // at done.
 func applyAct2(a *asm, done string) {
 	t := act2
@@ -52,7 +52,7 @@ func applyAct2(a *asm, done string) {
 	`)
 	a.ins("JMP %s", done)
 	a.label("gelu")
-	geluErf2(a, "Y1", "Y0", [6]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7"})
+	geluErf2(a, "Y1", [7]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Y12"})
 	a.ins("JMP %s", done)
 	a.label("tanh")
 	a.ins("VMULPS %s, Y1, Y2", t.at("c044715"))
@@ -73,36 +73,43 @@ func applyAct2(a *asm, done string) {
 	a.ins("VDIVPS Y3, Y1, Y1")
 }
 
-// geluErf2 replaces x by geluErf32(x) (mathf.go), t clobbered, zero all
-// zeros.
-func geluErf2(a *asm, x, zero string, t [6]string) {
+// geluErf2 replaces x by geluErf32(x) (mathf.go), t clobbered. Its two
+// long chains, erfcx's polynomial (t[1], t[2]) and exp(−x²/2) (t[3]–t[6]),
+// depend only on x, so they go interleaved (zip), each its own
+// instructions in its own order: one after the other, the 9 FMAs of the
+// polynomial waited on each other with little else to run beside them.
+// −x²/2 is x²·(−0.5), the negation of x²·0.5 to the bit; x²'s rounding
+// error lo is formed apart (t[0], free once 1/(1 + 0.4z) is taken).
+func geluErf2(a *asm, x string, t [7]string) {
 	k := act2
-	a.ins("VANDPS %s, %s, %s", k.at("absmask"), x, t[0])
-	a.ins("VMULPS %s, %s, %s", k.at("sqrt1_2"), t[0], t[0])
-	a.ins("VMOVUPS %s, %s", k.at("ten"), t[1])
-	a.ins("VMINPS %s, %s, %s", t[0], t[1], t[0])
-	a.ins("VMOVUPS %s, %s", k.at("p04"), t[1])
-	a.ins("VFMADD213PS %s, %s, %s", k.at("one"), t[1], t[0])
-	a.ins("VMOVUPS %s, %s", k.at("one"), t[1])
-	a.ins("VDIVPS %s, %s, %s", t[0], t[1], t[1])
-	a.ins("VMOVUPS %s, %s", k.at("e9"), t[2])
-	for i := 8; i >= 0; i-- {
-		a.ins("VFMADD213PS %s, %s, %s", k.at(fmt.Sprintf("e%d", i)), t[1], t[2])
-	}
-	a.ins("VMULPS %s, %s, %s", t[1], t[2], t[2])
-	a.ins("VMULPS %s, %s, %s", x, x, t[3])
-	a.ins("VMOVAPS %s, %s", t[3], t[4])
-	a.ins("VFMSUB231PS %s, %s, %s", x, x, t[4])
-	a.ins("VMULPS %s, %s, %s", k.at("half"), t[3], t[3])
-	a.ins("VMULPS %s, %s, %s", k.at("half"), t[4], t[4])
-	a.ins("VSUBPS %s, %s, %s", t[3], zero, t[3])
-	exp2(a, t[3], t[5], t[0], t[1])
-	a.ins("VFNMADD231PS %s, %s, %s", t[3], t[4], t[3])
+	zip(a, func(a *asm) {
+		a.ins("VANDPS %s, %s, %s", k.at("absmask"), x, t[0])
+		a.ins("VMULPS %s, %s, %s", k.at("sqrt1_2"), t[0], t[0])
+		a.ins("VMOVUPS %s, %s", k.at("ten"), t[1])
+		a.ins("VMINPS %s, %s, %s", t[0], t[1], t[0])
+		a.ins("VMOVUPS %s, %s", k.at("p04"), t[1])
+		a.ins("VFMADD213PS %s, %s, %s", k.at("one"), t[1], t[0])
+		a.ins("VMOVUPS %s, %s", k.at("one"), t[1])
+		a.ins("VDIVPS %s, %s, %s", t[0], t[1], t[1])
+		a.ins("VMULPS %s, %s, %s", x, x, t[0])
+		a.ins("VFMSUB231PS %s, %s, %s", x, x, t[0])
+		a.ins("VMULPS %s, %s, %s", k.at("half"), t[0], t[0])
+		a.ins("VMOVUPS %s, %s", k.at("e9"), t[2])
+		for i := 8; i >= 0; i-- {
+			a.ins("VFMADD213PS %s, %s, %s", k.at(fmt.Sprintf("e%d", i)), t[1], t[2])
+		}
+		a.ins("VMULPS %s, %s, %s", t[1], t[2], t[2])
+	}, func(a *asm) {
+		a.ins("VMULPS %s, %s, %s", x, x, t[3])
+		a.ins("VMULPS %s, %s, %s", k.at("mhalf"), t[3], t[3])
+		exp2(a, t[3], t[4], t[5], t[6])
+	})
+	a.ins("VFNMADD231PS %s, %s, %s", t[3], t[0], t[3])
 	a.ins("VMULPS %s, %s, %s", k.at("half"), t[3], t[3])
 	a.ins("VMULPS %s, %s, %s", t[2], t[3], t[3])
 	a.ins("VMOVUPS %s, %s", k.at("one"), t[4])
 	a.ins("VSUBPS %s, %s, %s", t[3], t[4], t[4])
-	a.ins("VCMPPS $13, %s, %s, %s", zero, x, t[0])
+	a.ins("VCMPPS $13, %s, %s, %s", tail2.at("zeros"), x, t[0])
 	a.ins("VBLENDVPS %s, %s, %s, %s", t[0], t[4], t[3], t[3])
 	a.ins("VMULPS %s, %s, %s", t[3], x, x)
 }
@@ -279,9 +286,10 @@ func act2File(a *asm) {
 
 	a.text("epiAVX2", "(dst *float32, ldd int, src *float32, lds int, bias, res *float32, rows, cols int, act Act)", 65, `
 		epiGeneric in AVX2 for cols a multiple of 8 (DX: act's actRoundBF16;
-		round2's constants in Y8–Y11). GELU goes 16 columns at a time where it
-		can: two vectors' chains interleaved (zip), each with the instructions
-		of one, in Y1–Y7 and Y9–Y15, then round2's constants loaded again.`)
+		round2's constants in Y8–Y11, Y0 zero). GELU goes 16 columns at a time
+		where it can: two vectors' chains interleaved (zip), each with the
+		instructions of one, in Y0–Y7 and Y8–Y15, then Y0 cleared and round2's
+		constants loaded again.`)
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ ldd+8(FP), R13
@@ -321,8 +329,9 @@ func act2File(a *asm) {
 		VADDPS 32(R8)(AX*4), Y15, Y15
 	nobias2:
 	`)
-	zip(a, func(a *asm) { geluErf2(a, "Y1", "Y0", [6]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}) },
-		func(a *asm) { geluErf2(a, "Y15", "Y0", [6]string{"Y9", "Y10", "Y11", "Y12", "Y13", "Y14"}) })
+	zip(a, func(a *asm) { geluErf2(a, "Y1", [7]string{"Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Y0"}) },
+		func(a *asm) { geluErf2(a, "Y15", [7]string{"Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y8"}) })
+	a.ins("VXORPS Y0, Y0, Y0")
 	a.raw(`
 		TESTQ R9, R9
 		JEQ nores2

@@ -185,6 +185,61 @@ func roundLoad2(a *asm) {
 	}
 }
 
+// epiPlain2 prints epiAVX2's loop over the rows for no activation, with
+// or without bias (R8) and residual (R9), so that the columns go without
+// a test or a taken branch but the loop's: 16 a step, then 8, rounded
+// to bf16 out of line where DX says so. It ends at epidone.
+func epiPlain2(a *asm, name string, bias, res bool) {
+	adds := func(y string, off int) {
+		if bias {
+			a.ins("VADDPS %d(R8)(AX*4), %s, %s", off, y, y)
+		}
+		if res {
+			a.ins("VADDPS %d(R9)(AX*4), %s, %s", off, y, y)
+		}
+	}
+	a.label(name)
+	a.ins("XORQ AX, AX")
+	a.label(name + "16")
+	a.ins("LEAQ 16(AX), R11")
+	a.ins("CMPQ R11, CX")
+	a.ins("JGT %s8", name)
+	a.ins("VMOVUPS (SI)(AX*4), Y1")
+	a.ins("VMOVUPS 32(SI)(AX*4), Y2")
+	adds("Y1", 0)
+	adds("Y2", 32)
+	a.ins("TESTQ DX, DX")
+	a.ins("JNE %sround16", name)
+	a.label(name + "st16")
+	a.ins("VMOVUPS Y1, (DI)(AX*4)")
+	a.ins("VMOVUPS Y2, 32(DI)(AX*4)")
+	a.ins("ADDQ $16, AX")
+	a.ins("JMP %s16", name)
+	a.label(name + "8")
+	a.ins("CMPQ AX, CX")
+	a.ins("JGE %snext", name)
+	a.ins("VMOVUPS (SI)(AX*4), Y1")
+	adds("Y1", 0)
+	a.ins("TESTQ DX, DX")
+	a.ins("JEQ %sst8", name)
+	round2(a, "Y1")
+	a.label(name + "st8")
+	a.ins("VMOVUPS Y1, (DI)(AX*4)")
+	a.label(name + "next")
+	a.ins("ADDQ R13, DI")
+	a.ins("ADDQ R14, SI")
+	if res {
+		a.ins("ADDQ R13, R9")
+	}
+	a.ins("DECQ BX")
+	a.ins("JNZ %s", name)
+	a.ins("JMP epidone")
+	a.label(name + "round16")
+	round2(a, "Y1")
+	round2(a, "Y2")
+	a.ins("JMP %sst16", name)
+}
+
 // tail2 is the window the AVX2 row operations take the mask of a last,
 // partial vector from: 8 all-ones lanes, then 8 zero lanes. The 32 bytes
 // from ones's end minus 4r have the first r lanes set (tailMask2).
@@ -311,6 +366,25 @@ func act2File(a *asm) {
 	a.raw(`
 		TESTQ BX, BX
 		JEQ epidone
+		TESTQ R10, R10
+		JNE row
+		TESTQ R8, R8
+		JEQ plainNoBias
+		TESTQ R9, R9
+		JEQ plainB
+		JMP plainBR
+	plainNoBias:
+		TESTQ R9, R9
+		JEQ plain
+		JMP plainR
+	`)
+	for _, v := range []struct {
+		name      string
+		bias, res bool
+	}{{"plain", false, false}, {"plainB", true, false}, {"plainR", false, true}, {"plainBR", true, true}} {
+		epiPlain2(a, v.name, v.bias, v.res)
+	}
+	a.raw(`
 	row:
 		XORQ AX, AX
 	col:

@@ -278,10 +278,13 @@ func bf16Tiles() []*impl {
 // TestPackRowBF16.
 // TestExpRoundBF16: each implementation's expRound (bf16 attention's E on
 // its fp32 tiles) gives the bits of its own expSum, the sum as it is and
-// the exponentials rounded by toBF16, and writes nothing past x.
+// the exponentials rounded by toBF16, and writes nothing past x; also
+// with a NaN among the scores (m the others' maximum).
 func TestExpRoundBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(83, 84))
-	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 197, 1000} {
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 197, 1000, -9, -197} {
+		nan := n < 0
+		n = max(n, -n)
 		x := make([]float32, n+1)
 		for i := range x {
 			x[i] = float32(r.NormFloat64() * 40)
@@ -289,6 +292,9 @@ func TestExpRoundBF16(t *testing.T) {
 		m := float32(math.Inf(-1))
 		for _, v := range x[:n] {
 			m = max(m, v)
+		}
+		if nan {
+			x[n/2] = math.Float32frombits(0xffa01234) // signalling, negative, a payload in the low 16 bits
 		}
 		for _, im := range impls(FP32) {
 			if !im.bf16.viaFP32() {

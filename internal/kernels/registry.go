@@ -92,7 +92,8 @@ type bf16Kernels struct {
 	// made.
 	expPairs func(dst []uint32, x []float32, m, scale float32) float32
 	// round is roundRowBF16; expRound is expSumRoundGeneric, whose sum has
-	// the bits of its implementation's fp32 expSum.
+	// the bits of its implementation's fp32 expSum, for m at least the
+	// maximum of x (softmax's; AVX2's rounds only exponentials up to 1).
 	round    func(dst, x []float32)
 	expRound func(x []float32, m, scale float32) float32
 	// amx, when set, is an AMX call (amxBF16Generic): products of at least

@@ -11,7 +11,8 @@ import (
 // and returns 0 below.
 var act2 = &table{sym: "avx2C", lanes: 8, k: append(mathConsts(88.7, -87.3), konst{"i127", 127, "int 127"},
 	konst{"rnd1", 1, "int 1"}, konst{"rnd7fff", 0x7fff, "int 0x7fff"}, konst{"hi16", 0xffff0000, "int 0xffff0000"},
-	konst{"quiet", 0x00400000, "int 0x00400000"}, f32("mhalf", -0.5))}
+	konst{"quiet", 0x00400000, "int 0x00400000"}, f32("mhalf", -0.5),
+	konst{"expbits", 0x7f800000, "int 0x7f800000"}, konst{"bf16c", 0x08400000, "int 0x08400000: 2¹⁶, mantissa .5"})}
 
 // exp2 replaces x by exp(x); n, p and m are clobbered.
 func exp2(a *asm, x, n, p, m string) {
@@ -262,7 +263,7 @@ func tailMask2(a *asm, y string) {
 func expSum2(a *asm, round bool) {
 	name, doc := "expSumAVX2", "expSumGeneric in AVX2."
 	if round {
-		name, doc = "expSumRoundAVX2", "expSumRoundGeneric in AVX2."
+		name, doc = "expSumRoundAVX2", "expSumRoundGeneric in AVX2, for m at least x's maximum (roundExp2)."
 	}
 	a.text(name, "(x *float32, n int, m, scale float32) float32", 28, doc)
 	a.raw(`
@@ -272,9 +273,6 @@ func expSum2(a *asm, round bool) {
 		VBROADCASTSS scale+20(FP), Y5
 		VXORPS Y6, Y6, Y6
 	`)
-	if round {
-		roundConsts2(a)
-	}
 	a.raw(`
 		XORQ AX, AX
 	expl:
@@ -326,8 +324,27 @@ func expStep2(a *asm, round bool, mask ...string) {
 	}
 	a.ins("VADDPS Y1, Y6, Y6")
 	if round {
-		round2(a, "Y1")
+		roundExp2(a, "Y1")
 	}
+}
+
+// roundExp2 rounds the exponentials in y to bf16 as round2 does, in five
+// instructions where round2 takes nine (Y12 clobbered), for the values
+// exp2 makes of x − m ≤ 0 (m the row's maximum, as expRound is called):
+// +0, normal floats up to 1, or NaN. With c = 1.5·2¹⁶ times y's power of
+// two (its exponent bits plus 16, mantissa .5), y + c rounds y to a
+// multiple of 2⁻⁷ times that power, bf16's spacing there, to nearest and
+// ties to even (c is an even multiple of it), and subtracting c again is
+// exact. A NaN passes both quietened, its sign kept; clearing the low 16
+// bits then gives toBF16's NaN (and changes nothing else). Denormals,
+// which this would round on the wrong spacing, and values past 2¹¹¹,
+// where c overflows, do not occur there.
+func roundExp2(a *asm, y string) {
+	a.ins("VPAND %s, %s, Y12", act2.at("expbits"), y)
+	a.ins("VPADDD %s, Y12, Y12", act2.at("bf16c"))
+	a.ins("VADDPS Y12, %s, %s", y, y)
+	a.ins("VSUBPS Y12, %s, %s", y, y)
+	a.ins("VPAND %s, %s, %s", act2.at("hi16"), y, y)
 }
 
 func act2File(a *asm) {

@@ -31,7 +31,7 @@ import (
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	px, err := loadInputFormat(ctx, path, p, in)
 	var errno syscall.Errno // imageio's error names the path: its cause alone
-	if errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(path) && errors.As(err, &errno) {
+	if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP)) && !fetch.IsURL(path) && errors.As(err, &errno) {
 		if e := notThere(path, errno); e != errno {
 			err = fmt.Errorf("%s: %w", path, e)
 		}
@@ -39,16 +39,25 @@ func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) 
 	return px, convertHint(err)
 }
 
-// notThere is the error of a path that is not there (err, ENOENT): a link
-// whose file is gone says so, and where it leads, where it read "no such
-// file or directory" while ls lists it.
+// notThere is the error of a path that could not be opened (err): a link
+// whose file is gone (ENOENT) says so, and where it leads, where it read
+// "no such file or directory" while ls lists it; a link in a loop of
+// links (ELOOP) says that, where it said its file was not there. Other
+// errors are kept.
 func notThere(path string, err error) error {
+	loop := errors.Is(err, syscall.ELOOP)
+	if !loop && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
 		return err
 	}
 	to, lerr := os.Readlink(path)
 	if lerr != nil {
 		return err
+	}
+	if loop {
+		return fmt.Errorf("a link to %s, part of a loop of links that leads to no file (%w)", textPath(to), err)
 	}
 	return fmt.Errorf("a link to %s, which is not there (%w)", textPath(to), err)
 }

@@ -473,7 +473,9 @@ func TestFolderLinkToParent(t *testing.T) {
 // TestBrokenLink: a link whose file is gone says so, and where it leads,
 // named as an argument, found in a folder or read from a list, where each
 // said "no such file or directory" of a name ls lists; a missing file
-// says what it said.
+// says what it said. A link in a loop of links says so, the same three
+// ways, where named as an argument it said its file was "not there" and
+// found in a folder gave the bare "too many levels of symbolic links".
 func TestBrokenLink(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "gone.png")
@@ -481,6 +483,11 @@ func TestBrokenLink(t *testing.T) {
 		t.Skip("no symbolic links here:", err)
 	}
 	const want = `"error":"a link to photos/cat.png, which is not there (no such file or directory)"`
+	loopDir := t.TempDir() // loop1.png -> loop2.png -> loop1.png: both are there
+	loop := filepath.Join(loopDir, "loop1.png")
+	os.Symlink("loop2.png", loop)
+	os.Symlink("loop1.png", filepath.Join(loopDir, "loop2.png"))
+	const wantLoop = `"error":"a link to loop2.png, part of a loop of links that leads to no file (too many levels of symbolic links)"`
 	for _, tc := range []struct {
 		args  []string
 		stdin string
@@ -490,6 +497,9 @@ func TestBrokenLink(t *testing.T) {
 		{[]string{dir}, "", want},
 		{[]string{"-"}, link + "\n", want},
 		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+		{[]string{loop}, "", wantLoop},
+		{[]string{loopDir}, "", wantLoop},
+		{[]string{"-"}, loop + "\n", wantLoop},
 	} {
 		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		if code != ExitFailed || !strings.Contains(out, tc.want) {

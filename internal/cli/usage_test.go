@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -332,4 +333,27 @@ func TestRootHelpStarts(t *testing.T) {
 			t.Errorf("vitctl %q: exit %d\n%s", args, code, stdout)
 		}
 	}
+}
+
+// TestHelpProseWidth: no line of a command's --help prose is wider than 80
+// columns (examples and indented tables aside), where embed's, eval's and
+// inspect-attention's each had one of 104–119 columns that a terminal
+// wrapped mid-word, and vitctl's own and classify's ran to 84–88. The
+// completion scripts' help is cobra's.
+func TestHelpProseWidth(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Parent() != nil && c.Parent().Name() == "completion" {
+			return
+		}
+		for line := range strings.SplitSeq(c.Long, "\n") {
+			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
+				t.Errorf("%s: %d columns: %s", c.CommandPath(), utf8.RuneCountInString(line), line)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(streams{}, nil))
 }

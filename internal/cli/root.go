@@ -125,6 +125,7 @@ draws attention maps.`,
 		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion
 	}
 	typeArgErrors(root)
+	registerCompletions(root)
 	return root
 }
 

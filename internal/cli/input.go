@@ -49,6 +49,9 @@ func notThere(path string, err error) error {
 	if !loop && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	if e := otherScheme(path); e != nil && !loop {
+		return e
+	}
 	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
 		return err
 	}
@@ -60,6 +63,22 @@ func notThere(path string, err error) error {
 		return fmt.Errorf("a link to %s, part of a loop of links that leads to no file (%w)", textPath(to), err)
 	}
 	return fmt.Errorf("a link to %s, which is not there (%w)", textPath(to), err)
+}
+
+// otherScheme is the error of a path that is not there and is an address
+// of a scheme vitctl does not fetch: file:// (a browser's address of a
+// file) says the path to give, s3://, gs:// or ftp:// (or a typo, htp://)
+// that vitctl fetches http:// and https:// only; nil for anything else.
+// Each said "no such file or directory".
+func otherScheme(path string) error {
+	scheme, _, ok := strings.Cut(path, "://")
+	if !ok || len(scheme) < 2 || strings.TrimLeft(strings.ToLower(scheme), "abcdefghijklmnopqrstuvwxyz0123456789+.-") != "" || fetch.IsURL(path) {
+		return nil
+	}
+	if u, err := url.Parse(path); err == nil && strings.EqualFold(scheme, "file") && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
+		return fmt.Errorf("a file:// address, not a path: give the file's path, %s", textPath(filepath.FromSlash(u.Path)))
+	}
+	return fmt.Errorf("an address of the scheme %s://, which vitctl does not fetch (it fetches http:// and https://): download the file and give its path, or give its https:// address", strings.ToLower(scheme))
 }
 
 func loadInputFormat(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {

@@ -470,6 +470,45 @@ func TestFolderLinkToParent(t *testing.T) {
 	}
 }
 
+// TestOtherSchemes: an address vitctl does not fetch, named as an
+// argument or read from a list, says so, where it said "no such file or
+// directory": file:// (a browser's address of a file) with the path to
+// give, s3:// and a typo's htp:// with the schemes vitctl fetches. A path
+// of that shape that is there is read as a file.
+func TestOtherSchemes(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	there := filepath.Join(dir, "s3:", "", "photo.png") // s3://photo.png below dir
+	os.MkdirAll(filepath.Dir(there), 0o755)
+	b, _ := os.ReadFile(img)
+	madeThere := os.WriteFile(there, b, 0o644) == nil // not on Windows, where ':' is no file name's
+	const fetches = ", which vitctl does not fetch (it fetches http:// and https://): download the file and give its path, or give its https:// address"
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"file:///photos/cat%20one.png"}, "", `"error":"a file:// address, not a path: give the file's path, /photos/cat one.png"`},
+		{[]string{"file://localhost/photos/cat.png"}, "", `"error":"a file:// address, not a path: give the file's path, /photos/cat.png"`},
+		{[]string{"-"}, "file:///photos/cat.png\n", `"error":"a file:// address, not a path: give the file's path, /photos/cat.png"`},
+		{[]string{"s3://bucket/photos/cat.png"}, "", `"error":"an address of the scheme s3://` + fetches + `"`},
+		{[]string{"htp://example.com/cat.png"}, "", `"error":"an address of the scheme htp://` + fetches + `"`},
+		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+	} {
+		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
+		if code != ExitFailed || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		}
+	}
+	if !madeThere {
+		return
+	}
+	t.Chdir(dir)
+	if code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "s3://photo.png"); code != ExitOK || !strings.Contains(out, `"top_k"`) {
+		t.Errorf("s3://photo.png, a file here: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 // TestBrokenLink: a link whose file is gone says so, and where it leads,
 // named as an argument, found in a folder or read from a list, where each
 // said "no such file or directory" of a name ls lists; a missing file

@@ -610,3 +610,41 @@ func TestUnreadableFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestListLineAroundPath: a line of a list that is no path but holds one
+// with spaces or quotes around it, or several separated by commas or
+// tabs, says so, where " a.png" and "a.png " were passed over for their
+// names and the others were "no such file or directory". Such a name that
+// is there is read.
+func TestListLineAroundPath(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := filepath.Join(dir, "a.png"), filepath.Join(dir, "c.png")
+	os.WriteFile(a, b, 0o644)
+	os.WriteFile(c, b, 0o644)
+	spaced := filepath.Join(dir, " spaced.png") // a name that starts with a space, as it is
+	os.WriteFile(spaced, b, 0o644)
+	around := func(what string) string {
+		return `"error":"no such file: the line has ` + what + ` around ` + a + `, which is there; a list holds each path as it is, one a line"`
+	}
+	const several = `"error":"no such file: the line holds 2 paths, separated by commas or tabs; a list holds one path a line"`
+	for _, tc := range []struct{ line, want string }{
+		{a + " ", around("spaces")},
+		{" " + a, around("spaces")},
+		{`"` + a + `"`, around("quotes")},
+		{"'" + a + "'", around("quotes")},
+		{` "` + a + ` "`, around("quotes and spaces")},
+		{a + "," + c, several},
+		{a + "\t" + c, several},
+		{a + ",none.png", `"error":"no such file or directory"`},
+		{spaced, `"top_k"`},
+	} {
+		code, out, errs := run(t, tc.line+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "-")
+		if !strings.Contains(out, tc.want) || (code == ExitOK) != (tc.want == `"top_k"`) {
+			t.Errorf("line %q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.line, code, out, errs, tc.want)
+		}
+	}
+}

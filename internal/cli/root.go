@@ -120,6 +120,9 @@ draws attention maps.`,
 		root.AddCommand(add(s))
 	}
 	root.InitDefaultHelpCmd()
+	if c, _, err := root.Find([]string{"help"}); err == nil && c != root {
+		c.RunE, c.Run = runHelp(c.Run), nil
+	}
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion

@@ -357,3 +357,25 @@ func TestHelpProseWidth(t *testing.T) {
 	}
 	walk(newRootCmd(streams{}, nil))
 }
+
+// TestHelpUnknownTopic: vitctl help TOPIC of no command is a usage error
+// with the commands meant, as vitctl TOPIC is, where it printed vitctl's
+// own help and exited 0; a command's topic prints its help.
+func TestHelpUnknownTopic(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // stderr, or the start of stdout
+	}{
+		{[]string{"help", "clasify"}, ExitUsage, "vitctl: help clasify: no such command; did you mean classify? (see vitctl --help)\n"},
+		{[]string{"help", "zzz"}, ExitUsage, "vitctl: help zzz: no such command (see vitctl --help)\n"},
+		{[]string{"help", "classify"}, ExitOK, "Classify prints the top-k labels"},
+		{[]string{"help", "completion", "bash"}, ExitOK, "Generate the autocompletion script for the bash shell"},
+		{[]string{"help"}, ExitOK, "vitctl runs Vision Transformers"},
+	} {
+		code, out, errs := run(t, "", tc.args...)
+		if code != tc.code || (code == ExitOK && !strings.HasPrefix(out, tc.want)) || (code != ExitOK && (errs != tc.want || out != "")) {
+			t.Errorf("vitctl %q: exit %d, stdout %.80q, stderr %q; want exit %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+		}
+	}
+}

@@ -52,6 +52,9 @@ func notThere(path string, err error) error {
 	if e := otherScheme(path); e != nil && !loop {
 		return e
 	}
+	if path == "help" && !loop { // vitctl classify help
+		return fmt.Errorf("%w (for the command's help, give --help)", err)
+	}
 	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
 		return err
 	}

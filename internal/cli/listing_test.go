@@ -473,7 +473,8 @@ func TestFolderLinkToParent(t *testing.T) {
 // TestOtherSchemes: an address vitctl does not fetch, named as an
 // argument or read from a list, says so, where it said "no such file or
 // directory": file:// (a browser's address of a file) with the path to
-// give, s3:// and a typo's htp:// with the schemes vitctl fetches. A path
+// give, s3:// and a typo's htp:// with the schemes vitctl fetches; and
+// "help" (vitctl classify help), not there, says to give --help. A path
 // of that shape that is there is read as a file.
 func TestOtherSchemes(t *testing.T) {
 	dir := t.TempDir()
@@ -494,6 +495,7 @@ func TestOtherSchemes(t *testing.T) {
 		{[]string{"s3://bucket/photos/cat.png"}, "", `"error":"an address of the scheme s3://` + fetches + `"`},
 		{[]string{"htp://example.com/cat.png"}, "", `"error":"an address of the scheme htp://` + fetches + `"`},
 		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+		{[]string{"help"}, "", `"error":"no such file or directory (for the command's help, give --help)"`}, // vitctl classify help
 	} {
 		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		if code != ExitFailed || !strings.Contains(out, tc.want) {

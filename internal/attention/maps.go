@@ -27,13 +27,14 @@ const (
 	FuseMin
 )
 
-var fusionNames = []string{"mean", "max", "min"}
+// FusionNames lists the head fusions ParseFusion knows, by Fusion.
+var FusionNames = []string{"mean", "max", "min"}
 
-func (f Fusion) String() string { return fusionNames[f] }
+func (f Fusion) String() string { return FusionNames[f] }
 
 // ParseFusion reads a fusion mode by name: mean, max or min.
 func ParseFusion(s string) (Fusion, error) {
-	for i, n := range fusionNames {
+	for i, n := range FusionNames {
 		if s == n {
 			return Fusion(i), nil
 		}

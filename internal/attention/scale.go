@@ -21,13 +21,14 @@ const (
 // ClipPercentile is where ScaleRobust clips.
 const ClipPercentile = 99
 
-var scaleNames = []string{"robust", "minmax"}
+// ScaleNames lists the colour scales ParseScale knows, by Scale.
+var ScaleNames = []string{"robust", "minmax"}
 
-func (s Scale) String() string { return scaleNames[s] }
+func (s Scale) String() string { return ScaleNames[s] }
 
 // ParseScale reads a colour scale by name: robust or minmax.
 func ParseScale(s string) (Scale, error) {
-	if i := slices.Index(scaleNames, s); i >= 0 {
+	if i := slices.Index(ScaleNames, s); i >= 0 {
 		return Scale(i), nil
 	}
 	return 0, fmt.Errorf("unknown colour scale %q: want robust or minmax", s)

@@ -16,13 +16,14 @@ const (
 	Nearest
 )
 
-var resampleNames = []string{"bilinear", "nearest"}
+// ResampleNames lists the upsamplings ParseResample knows, by Resample.
+var ResampleNames = []string{"bilinear", "nearest"}
 
-func (r Resample) String() string { return resampleNames[r] }
+func (r Resample) String() string { return ResampleNames[r] }
 
 // ParseResample reads a resampling mode by name: bilinear or nearest.
 func ParseResample(s string) (Resample, error) {
-	for i, n := range resampleNames {
+	for i, n := range ResampleNames {
 		if s == n {
 			return Resample(i), nil
 		}

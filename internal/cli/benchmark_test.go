@@ -283,7 +283,7 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 	} {
 		args := append([]string{"benchmark", "--threads", "1", "--time", "1ms"}, tc.args...)
 		code, out, errs := run(t, "", args...)
-		hint := "use a smaller --image-size, --batch or --threads (each combination of the lists runs), or set --max-memory\n"
+		hint := "use a smaller --image-size, --batch or --threads (each combination of the lists runs), or raise --max-memory\n"
 		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, tc.want) || !strings.HasSuffix(errs, hint) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, %q … %q", tc.args, code, out, errs, tc.want, hint)
 		}

@@ -97,6 +97,9 @@ preprocessing, dtype) without writing.`,
 	return cmd
 }
 
+// dtypeNames are the types --dtype stores weight matrices in.
+var dtypeNames = []string{"f32", "f16", "bf16", "q8_0"}
+
 // dtypeAliases lets --dtype take the run commands' --precision spellings
 // (the reverse of precisionAliases).
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
@@ -121,7 +124,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	}
 	dt, err := gguf.ParseType(name)
 	if err != nil {
-		return usagef("convert: --dtype %q: want f32, f16, bf16 or q8_0", opts.dtype)
+		return usagef("convert: --dtype %q: want %s", opts.dtype, orList(dtypeNames))
 	}
 	if err := checkOutputFile("--out", opts.out); err != nil {
 		return err

@@ -64,12 +64,13 @@ classifiers. PATH is taken as classify takes it.
 
 Without --out each image is one JSON line with its vector inline:
 "embedding", a flat list in row-major (C) order, and "shape", [D] or [T, D]
-(in NumPy: np.array(r["embedding"], np.float32).reshape(r["shape"])). With --out FILE.npy the vectors go to one float32
-array, (N, D) or (N, T, D), a row per image that succeeded, and stdout lists
-the paths in the same order with their row ("row"), as JSONL or CSV, once
-the file is written (an interrupted or failed run lists none). Failed
-images are reported, get no row, and make the exit status 1. (--npy FILE,
-the earlier name of --out, still works.)`,
+(in NumPy: np.array(r["embedding"], np.float32).reshape(r["shape"])). With
+--out FILE.npy the vectors go to one float32 array, (N, D) or (N, T, D), a
+row per image that succeeded, and stdout lists the paths in the same order
+with their row ("row"), as JSONL or CSV, once the file is written (an
+interrupted or failed run lists none). Failed images are reported, get no
+row, and make the exit status 1. (--npy FILE, the earlier name of --out,
+still works.)`,
 		Example: `  vitctl embed testdata/images/chelsea.png > chelsea.jsonl
   vitctl embed -r --out photos.npy -o csv photos/ > photos.csv
   vitctl embed -m dino.gguf --pool tokens --out tokens.npy photos/ > tokens.jsonl`,

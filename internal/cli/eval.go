@@ -39,16 +39,17 @@ func newEvalCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval [flags] DATA",
 		Short: "Measure a model's accuracy on labelled images",
-		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy
-(top-5 for a model of more than 5 classes), per-class precision, recall and
-F1, and the confusion matrix (rows: true class, columns: predicted). DATA is
-a folder with one sub-folder per class or a .csv or .jsonl file of
-path,label (a CSV's header, or a JSONL line's keys, may name them: path,
-file, filename, file_name or image, and label or class), as for finetune; every label must be one of the
-model's (letter case and underscores for spaces aside, where that leaves one
-label), or, for a model of ImageNet-1k's labels, a WordNet synset id, the
-folder names of ImageNet's validation set (n01440764 for tench). Images that
-cannot be read are reported and skipped (exit status 1).
+		Long: `Eval classifies labelled images and reports top-1 and top-5 accuracy (top-5
+for a model of more than 5 classes), per-class precision, recall and F1, and
+the confusion matrix (rows: true class, columns: predicted). DATA is a
+folder with one sub-folder per class or a .csv or .jsonl file of path,label
+(a CSV's header, or a JSONL line's keys, may name them: path, file,
+filename, file_name or image, and label or class), as for finetune; every
+label must be one of the model's (letter case and underscores for spaces
+aside, where that leaves one label), or, for a model of ImageNet-1k's
+labels, a WordNet synset id, the folder names of ImageNet's validation set
+(n01440764 for tench). Images that cannot be read are reported and skipped
+(exit status 1).
 
 For a model of more than 30 classes, the text tables and --plot show only
 the data set's classes, and the predictions of any other class in one

@@ -1014,8 +1014,8 @@ func TestFinetuneMemoryHint(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	out := filepath.Join(t.TempDir(), "m.gguf")
 	for _, tc := range []struct{ train, want string }{
-		{"head", "; use a smaller --batch, or set --max-memory\n"},
-		{"all", "; use a smaller --batch (or --train head), or set --max-memory\n"},
+		{"head", "; use a smaller --batch, or raise --max-memory\n"},
+		{"all", "; use a smaller --batch (or --train head), or raise --max-memory\n"},
 	} {
 		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", tc.train, "--max-memory", "1K")
 		if code != ExitUsage || !strings.HasPrefix(errs, "vitctl: fine-tuning "+tc.train+" at ") || !strings.HasSuffix(errs, tc.want) {

@@ -31,7 +31,7 @@ import (
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	px, err := loadInputFormat(ctx, path, p, in)
 	var errno syscall.Errno // imageio's error names the path: its cause alone
-	if errors.Is(err, fs.ErrNotExist) && !fetch.IsURL(path) && errors.As(err, &errno) {
+	if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP)) && !fetch.IsURL(path) && errors.As(err, &errno) {
 		if e := notThere(path, errno); e != errno {
 			err = fmt.Errorf("%s: %w", path, e)
 		}
@@ -39,10 +39,22 @@ func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) 
 	return px, convertHint(err)
 }
 
-// notThere is the error of a path that is not there (err, ENOENT): a link
-// whose file is gone says so, and where it leads, where it read "no such
-// file or directory" while ls lists it.
+// notThere is the error of a path that could not be opened (err): a link
+// whose file is gone (ENOENT) says so, and where it leads, where it read
+// "no such file or directory" while ls lists it; a link in a loop of
+// links (ELOOP) says that, where it said its file was not there. Other
+// errors are kept.
 func notThere(path string, err error) error {
+	loop := errors.Is(err, syscall.ELOOP)
+	if !loop && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if e := otherScheme(path); e != nil && !loop {
+		return e
+	}
+	if path == "help" && !loop { // vitctl classify help
+		return fmt.Errorf("%w (for the command's help, give --help)", err)
+	}
 	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
 		return err
 	}
@@ -50,7 +62,26 @@ func notThere(path string, err error) error {
 	if lerr != nil {
 		return err
 	}
+	if loop {
+		return fmt.Errorf("a link to %s, part of a loop of links that leads to no file (%w)", textPath(to), err)
+	}
 	return fmt.Errorf("a link to %s, which is not there (%w)", textPath(to), err)
+}
+
+// otherScheme is the error of a path that is not there and is an address
+// of a scheme vitctl does not fetch: file:// (a browser's address of a
+// file) says the path to give, s3://, gs:// or ftp:// (or a typo, htp://)
+// that vitctl fetches http:// and https:// only; nil for anything else.
+// Each said "no such file or directory".
+func otherScheme(path string) error {
+	scheme, _, ok := strings.Cut(path, "://")
+	if !ok || len(scheme) < 2 || strings.TrimLeft(strings.ToLower(scheme), "abcdefghijklmnopqrstuvwxyz0123456789+.-") != "" || fetch.IsURL(path) {
+		return nil
+	}
+	if u, err := url.Parse(path); err == nil && strings.EqualFold(scheme, "file") && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
+		return fmt.Errorf("a file:// address, not a path: give the file's path, %s", textPath(filepath.FromSlash(u.Path)))
+	}
+	return fmt.Errorf("an address of the scheme %s://, which vitctl does not fetch (it fetches http:// and https://): download the file and give its path, or give its https:// address", strings.ToLower(scheme))
 }
 
 func loadInputFormat(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {

@@ -233,7 +233,7 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 			at := fmt.Sprintf("%s:%d", name, n)
 			out = append(out, input{path: at, key: at, err: fmt.Errorf("%s longer than %s, which no path is: not read (the paths after it are)", entryWord(sep), humanSize(maxListLine))})
 		case strings.TrimSpace(p) != "":
-			in := fileInput(p, nil)
+			in := fileInput(p, listLineError(p))
 			in.listed = true
 			out = append(out, in)
 		}
@@ -244,6 +244,52 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
 		}
 	}
+}
+
+// listLineError is the error of a line p of a list that is no path but
+// holds one, or several, that are: a path with spaces or quotes around it
+// (a list written by hand, or quoted as a shell or CSV quotes names), or
+// paths separated by commas or tabs, which the run took for one name and
+// passed over for its extension (" a.png" and "a.png " are no .png) or
+// called "no such file". nil when p is there, or holds no path that is.
+func listLineError(p string) error {
+	t := strings.TrimSpace(p)
+	odd := t != p || strings.ContainsAny(p, ",\t") || len(t) >= 2 && (t[0] == '"' || t[0] == '\'')
+	if !odd || fetch.IsURL(p) || exists(p) { // most lines are stat'ed once, by screenListed
+		return nil
+	}
+	spaces, quotes := t != p, false
+	if len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+		t, quotes = t[1:len(t)-1], true
+		if u := strings.TrimSpace(t); u != t {
+			t, spaces = u, true
+		}
+	}
+	if t != p && t != "" && exists(t) {
+		around := "spaces"
+		if quotes && spaces {
+			around = "quotes and spaces"
+		} else if quotes {
+			around = "quotes"
+		}
+		return fmt.Errorf("no such file: the line has %s around %s, which is there; a list holds each path as it is, one a line", around, textPath(t))
+	}
+	parts := strings.FieldsFunc(p, func(r rune) bool { return r == ',' || r == '\t' })
+	for _, part := range parts {
+		if part = strings.TrimSpace(part); !exists(part) {
+			return nil
+		}
+	}
+	if len(parts) > 1 {
+		return fmt.Errorf("no such file: the line holds %d paths, separated by commas or tabs; a list holds one path a line", len(parts))
+	}
+	return nil
+}
+
+// exists reports whether there is a file or folder at p (a link to one).
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // linesWithNull says whether the only entry of a list read with -0 (sep

@@ -134,11 +134,11 @@ clip. Rollout fuses the selected heads of each layer, drops the lowest
 --discard-ratio of each fused map (never CLS-to-CLS), adds the identity,
 renormalises the rows and multiplies through the layers. relevance and
 grad-rollout explain the predicted class, or the one --class names (--class
-without --method draws relevance), with the gradient of its logit (a float32 backward pass at the model's own image
-size). Models that classify from the mean of the patch tokens (timm avg
-pooling, no CLS token) show the patch tokens' mean attention instead of
-CLS's. Layers and heads count from 0. The top-k
-prediction is printed as classify prints it.`,
+without --method draws relevance), with the gradient of its logit (a float32
+backward pass at the model's own image size). Models that classify from the
+mean of the patch tokens (timm avg pooling, no CLS token) show the patch
+tokens' mean attention instead of CLS's. Layers and heads count from 0. The
+top-k prediction is printed as classify prints it.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention testdata/images/chelsea.png testdata/images/coffee.png --out attn --layers 11 --method rollout,relevance --mask-outliers
   vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"

@@ -937,7 +937,7 @@ func TestInspectRunMemory(t *testing.T) {
 	code, out, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--threads", "1", "--image-size", "700", "--max-memory", "100M",
 		"--out", t.TempDir(), filepath.Join(imagesDir, "chelsea.png"))
 	want := "vitctl: keeping every layer's attention of an image at 700x700 pixels, with 1 thread, needs about"
-	hint := "use a smaller --image-size, or set --max-memory\n"
+	hint := "use a smaller --image-size, or raise --max-memory\n"
 	if code != ExitUsage || out != "" || !strings.HasPrefix(errs, want) || !strings.HasSuffix(errs, hint) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, %q … %q", code, out, errs, want, hint)
 	}

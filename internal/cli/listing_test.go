@@ -470,10 +470,53 @@ func TestFolderLinkToParent(t *testing.T) {
 	}
 }
 
+// TestOtherSchemes: an address vitctl does not fetch, named as an
+// argument or read from a list, says so, where it said "no such file or
+// directory": file:// (a browser's address of a file) with the path to
+// give, s3:// and a typo's htp:// with the schemes vitctl fetches; and
+// "help" (vitctl classify help), not there, says to give --help. A path
+// of that shape that is there is read as a file.
+func TestOtherSchemes(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	there := filepath.Join(dir, "s3:", "", "photo.png") // s3://photo.png below dir
+	os.MkdirAll(filepath.Dir(there), 0o755)
+	b, _ := os.ReadFile(img)
+	madeThere := os.WriteFile(there, b, 0o644) == nil // not on Windows, where ':' is no file name's
+	const fetches = ", which vitctl does not fetch (it fetches http:// and https://): download the file and give its path, or give its https:// address"
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"file:///photos/cat%20one.png"}, "", `"error":"a file:// address, not a path: give the file's path, /photos/cat one.png"`},
+		{[]string{"file://localhost/photos/cat.png"}, "", `"error":"a file:// address, not a path: give the file's path, /photos/cat.png"`},
+		{[]string{"-"}, "file:///photos/cat.png\n", `"error":"a file:// address, not a path: give the file's path, /photos/cat.png"`},
+		{[]string{"s3://bucket/photos/cat.png"}, "", `"error":"an address of the scheme s3://` + fetches + `"`},
+		{[]string{"htp://example.com/cat.png"}, "", `"error":"an address of the scheme htp://` + fetches + `"`},
+		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+		{[]string{"help"}, "", `"error":"no such file or directory (for the command's help, give --help)"`}, // vitctl classify help
+	} {
+		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
+		if code != ExitFailed || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		}
+	}
+	if !madeThere {
+		return
+	}
+	t.Chdir(dir)
+	if code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "s3://photo.png"); code != ExitOK || !strings.Contains(out, `"top_k"`) {
+		t.Errorf("s3://photo.png, a file here: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 // TestBrokenLink: a link whose file is gone says so, and where it leads,
 // named as an argument, found in a folder or read from a list, where each
 // said "no such file or directory" of a name ls lists; a missing file
-// says what it said.
+// says what it said. A link in a loop of links says so, the same three
+// ways, where named as an argument it said its file was "not there" and
+// found in a folder gave the bare "too many levels of symbolic links".
 func TestBrokenLink(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "gone.png")
@@ -481,6 +524,11 @@ func TestBrokenLink(t *testing.T) {
 		t.Skip("no symbolic links here:", err)
 	}
 	const want = `"error":"a link to photos/cat.png, which is not there (no such file or directory)"`
+	loopDir := t.TempDir() // loop1.png -> loop2.png -> loop1.png: both are there
+	loop := filepath.Join(loopDir, "loop1.png")
+	os.Symlink("loop2.png", loop)
+	os.Symlink("loop1.png", filepath.Join(loopDir, "loop2.png"))
+	const wantLoop = `"error":"a link to loop2.png, part of a loop of links that leads to no file (too many levels of symbolic links)"`
 	for _, tc := range []struct {
 		args  []string
 		stdin string
@@ -490,6 +538,9 @@ func TestBrokenLink(t *testing.T) {
 		{[]string{dir}, "", want},
 		{[]string{"-"}, link + "\n", want},
 		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
+		{[]string{loop}, "", wantLoop},
+		{[]string{loopDir}, "", wantLoop},
+		{[]string{"-"}, loop + "\n", wantLoop},
 	} {
 		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
 		if code != ExitFailed || !strings.Contains(out, tc.want) {
@@ -558,6 +609,44 @@ func TestUnreadableFolder(t *testing.T) {
 		if code != ExitFailed || !strings.Contains(errs, tc.want) || !strings.Contains(errs, folder) ||
 			!strings.Contains(out, `{"path":"`+sub+`"`) || !strings.Contains(out, why) {
 			t.Errorf("%q: exit %d, records\n%.600s\nstderr\n%s\nwant exit 1, a record with %s, and %q and %q", tc.args, code, out, errs, why, tc.want, folder)
+		}
+	}
+}
+
+// TestListLineAroundPath: a line of a list that is no path but holds one
+// with spaces or quotes around it, or several separated by commas or
+// tabs, says so, where " a.png" and "a.png " were passed over for their
+// names and the others were "no such file or directory". Such a name that
+// is there is read.
+func TestListLineAroundPath(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := filepath.Join(dir, "a.png"), filepath.Join(dir, "c.png")
+	os.WriteFile(a, b, 0o644)
+	os.WriteFile(c, b, 0o644)
+	spaced := filepath.Join(dir, " spaced.png") // a name that starts with a space, as it is
+	os.WriteFile(spaced, b, 0o644)
+	around := func(what string) string {
+		return `"error":"no such file: the line has ` + what + ` around ` + a + `, which is there; a list holds each path as it is, one a line"`
+	}
+	const several = `"error":"no such file: the line holds 2 paths, separated by commas or tabs; a list holds one path a line"`
+	for _, tc := range []struct{ line, want string }{
+		{a + " ", around("spaces")},
+		{" " + a, around("spaces")},
+		{`"` + a + `"`, around("quotes")},
+		{"'" + a + "'", around("quotes")},
+		{` "` + a + ` "`, around("quotes and spaces")},
+		{a + "," + c, several},
+		{a + "\t" + c, several},
+		{a + ",none.png", `"error":"no such file or directory"`},
+		{spaced, `"top_k"`},
+	} {
+		code, out, errs := run(t, tc.line+"\n", "classify", "-m", "fashion-vit", "-o", "jsonl", "-")
+		if !strings.Contains(out, tc.want) || (code == ExitOK) != (tc.want == `"top_k"`) {
+			t.Errorf("line %q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.line, code, out, errs, tc.want)
 		}
 	}
 }

@@ -170,8 +170,12 @@ func (m *memoryFlags) checkHint(what, smaller string, n memNeed) error {
 	if n.total() <= limit {
 		return nil
 	}
-	return usagef("%s needs about %s of memory (weights %s, activations %s, attention %s, images %s), more than the %s allowed by %s; use a smaller %s, or set --max-memory",
-		what, humanSize(n.total()), humanSize(n.weights), humanSize(n.activations), humanSize(n.attention), humanSize(n.inputs), humanSize(limit), source, smaller)
+	flag := "set --max-memory" // past the machine's limit, which --max-memory overrides
+	if m.max != 0 {
+		flag = "raise --max-memory"
+	}
+	return usagef("%s needs about %s of memory (weights %s, activations %s, attention %s, images %s), more than the %s allowed by %s; use a smaller %s, or %s",
+		what, humanSize(n.total()), humanSize(n.weights), humanSize(n.activations), humanSize(n.attention), humanSize(n.inputs), humanSize(limit), source, smaller, flag)
 }
 
 // byteSize is a size flag: a number of bytes with an optional K, M, G or T

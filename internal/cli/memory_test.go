@@ -95,20 +95,28 @@ func TestByteSize(t *testing.T) {
 }
 
 // TestMemoryRefusal: runs past --max-memory or past any machine's memory
-// stop before allocating, with one line naming the need and the limit.
+// stop before allocating, with one line naming the need and the limit. A
+// run past --max-memory is told to raise it, where it was told to set the
+// flag it had set.
 func TestMemoryRefusal(t *testing.T) {
 	img := imagesDir + "/chelsea.png"
-	for _, args := range [][]string{
-		{"classify", "--max-memory", "1M", img},
-		{"classify", "--image-size", "700000", img},
-		{"classify", "--batch", "100000000", img},
-		{"inspect-attention", "--image-size", "28000", "--out", t.TempDir(), img},
-		{"benchmark", "--arch", "vit-ti", "--batch", "100000"},
-		{"benchmark", "--arch", "vit-ti", "--image-size", "100000"},
+	const set, raise = ", or set --max-memory\n", ", or raise --max-memory\n"
+	for _, tc := range []struct {
+		args []string
+		tail string
+	}{
+		{[]string{"classify", "--max-memory", "1M", img}, raise},
+		{[]string{"embed", "--max-memory", "1M", img}, raise},
+		{[]string{"classify", "--image-size", "700000", img}, set},
+		{[]string{"classify", "--batch", "100000000", img}, set},
+		{[]string{"inspect-attention", "--image-size", "28000", "--out", t.TempDir(), img}, set},
+		{[]string{"inspect-attention", "--max-memory", "1M", "--out", t.TempDir(), img}, raise},
+		{[]string{"benchmark", "--arch", "vit-ti", "--batch", "100000"}, set},
+		{[]string{"benchmark", "--arch", "vit-ti", "--image-size", "100000"}, set},
 	} {
-		code, out, errs := run(t, "", args...)
-		if code != ExitUsage || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "needs about") || out != "" {
-			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, out, errs)
+		code, out, errs := run(t, "", tc.args...)
+		if code != ExitUsage || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "needs about") || !strings.HasSuffix(errs, tc.tail) || out != "" {
+			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2 and one line ending %q", tc.args, code, out, errs, tc.tail)
 		}
 	}
 }

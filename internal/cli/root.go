@@ -92,13 +92,15 @@ func newRootCmd(s streams, args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vitctl",
 		Short: "Run Vision Transformers (ViT, DeiT) on the CPU",
-		Long: `vitctl runs Vision Transformers (ViT, DeiT, timm ViTs) on the CPU with a pure-Go engine.
-It classifies images out of the box with a built-in ImageNet-1k model (no download):
+		Long: `vitctl runs Vision Transformers (ViT, DeiT, timm ViTs) on the CPU with a
+pure-Go engine. It classifies images out of the box with a built-in
+ImageNet-1k model (no download):
 
   vitctl classify photo.jpg
 
-and gives feature vectors, converts Hugging Face and timm checkpoints to one model file,
-fine-tunes on your own classes, measures accuracy and speed, and draws attention maps.`,
+and gives feature vectors, converts Hugging Face and timm checkpoints to one
+model file, fine-tunes on your own classes, measures accuracy and speed, and
+draws attention maps.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
@@ -118,11 +120,15 @@ fine-tunes on your own classes, measures accuracy and speed, and draws attention
 		root.AddCommand(add(s))
 	}
 	root.InitDefaultHelpCmd()
+	if c, _, err := root.Find([]string{"help"}); err == nil && c != root {
+		c.RunE, c.Run = runHelp(c.Run), nil
+	}
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion
 	}
 	typeArgErrors(root)
+	registerCompletions(root)
 	return root
 }
 

@@ -89,6 +89,22 @@ func runRoot(cmd *cobra.Command, args []string) error {
 	return usagef("unknown command %q%s (see vitctl --help)", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
 }
 
+// runHelp is the help command (cobra's run): vitctl help TOPIC of a
+// command that is none is the usage error vitctl TOPIC is, with the
+// commands it may have meant, where it printed vitctl's own help and
+// exited 0 (the root takes any arguments, so cobra found it for TOPIC).
+func runHelp(run func(*cobra.Command, []string)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if root := cmd.Root(); len(args) > 0 {
+			if c, _, err := root.Find(args); err != nil || c == root {
+				return usagef("help %s: no such command%s (see vitctl --help)", args[0], didYouMean(root.SuggestionsFor(args[0])))
+			}
+		}
+		run(cmd, args)
+		return nil
+	}
+}
+
 // runCompletion is the completion command without a shell: its help, or,
 // for a shell it does not know, a usage error (cobra printed the help and
 // exited 0).

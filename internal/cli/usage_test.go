@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -330,6 +331,51 @@ func TestRootHelpStarts(t *testing.T) {
 		code, stdout, _ := run(t, "", args...)
 		if code != ExitOK || !strings.HasPrefix(stdout, "vitctl runs Vision Transformers") || !strings.Contains(stdout, "\n  vitctl classify photo.jpg\n") {
 			t.Errorf("vitctl %q: exit %d\n%s", args, code, stdout)
+		}
+	}
+}
+
+// TestHelpProseWidth: no line of a command's --help prose is wider than 80
+// columns (examples and indented tables aside), where embed's, eval's and
+// inspect-attention's each had one of 104–119 columns that a terminal
+// wrapped mid-word, and vitctl's own and classify's ran to 84–88. The
+// completion scripts' help is cobra's.
+func TestHelpProseWidth(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Parent() != nil && c.Parent().Name() == "completion" {
+			return
+		}
+		for line := range strings.SplitSeq(c.Long, "\n") {
+			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
+				t.Errorf("%s: %d columns: %s", c.CommandPath(), utf8.RuneCountInString(line), line)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(streams{}, nil))
+}
+
+// TestHelpUnknownTopic: vitctl help TOPIC of no command is a usage error
+// with the commands meant, as vitctl TOPIC is, where it printed vitctl's
+// own help and exited 0; a command's topic prints its help.
+func TestHelpUnknownTopic(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // stderr, or the start of stdout
+	}{
+		{[]string{"help", "clasify"}, ExitUsage, "vitctl: help clasify: no such command; did you mean classify? (see vitctl --help)\n"},
+		{[]string{"help", "zzz"}, ExitUsage, "vitctl: help zzz: no such command (see vitctl --help)\n"},
+		{[]string{"help", "classify"}, ExitOK, "Classify prints the top-k labels"},
+		{[]string{"help", "completion", "bash"}, ExitOK, "Generate the autocompletion script for the bash shell"},
+		{[]string{"help"}, ExitOK, "vitctl runs Vision Transformers"},
+	} {
+		code, out, errs := run(t, "", tc.args...)
+		if code != tc.code || (code == ExitOK && !strings.HasPrefix(out, tc.want)) || (code != ExitOK && (errs != tc.want || out != "")) {
+			t.Errorf("vitctl %q: exit %d, stdout %.80q, stderr %q; want exit %d and %q", tc.args, code, out, errs, tc.code, tc.want)
 		}
 	}
 }

@@ -154,13 +154,7 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	}
 	f := sniff(data)
 	if f < 0 {
-		if g := noDecoderFormat(data); g != "" {
-			return nil, "", &NoDecoderError{Formats: []string{g}}
-		}
-		if err := notImage(data); err != nil {
-			return nil, "", err
-		}
-		return nil, "", ErrFormat
+		return nil, "", unknownFormat(data)
 	}
 	name := formats[f].name
 	var cfg image.Config
@@ -248,16 +242,47 @@ func maxBytes(maxPixels int) int64 {
 	return 8*int64(maxPixels) + 64<<20
 }
 
+// unknownFormat is decode's error for data that no decoder takes: a
+// format vitctl recognises and cannot decode (HEIC), a file taken for an
+// image that is not one (a web page, a ZIP archive), else ErrFormat.
+func unknownFormat(data []byte) error {
+	if g := noDecoderFormat(data); g != "" {
+		return &NoDecoderError{Formats: []string{g}}
+	}
+	if err := notImage(data); err != nil {
+		return err
+	}
+	return ErrFormat
+}
+
+// headBytes is the start of a file that says whether any decoder takes it
+// (sniff) and, if not, what it is (unknownFormat).
+const headBytes = 4096
+
+// readAll reads r, at most maxBytes(maxPixels). Data that no decoder takes
+// is refused by its start, unread past it: a photo folder's 3 GB ZIP said
+// "image too large" once its first 867 MB were read.
 func readAll(r io.Reader, maxPixels int) ([]byte, error) {
 	limit := maxBytes(maxPixels)
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+	head := make([]byte, headBytes)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return nil, fmt.Errorf("cannot read: %w", err)
 	}
-	if int64(len(data)) > limit {
+	if head = head[:n]; n > 0 && sniff(head) < 0 {
+		return nil, unknownFormat(head)
+	}
+	if n < headBytes {
+		return head, nil
+	}
+	buf := bytes.NewBuffer(head)
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-int64(n))); err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 func readFile(path string, maxPixels int) ([]byte, error) {

@@ -96,6 +96,16 @@ func TestDecodeFileErrors(t *testing.T) {
 		{write("bomb.png", pngHeader(50000, 50000)), ErrTooLarge, "50000×50000"},
 		{write("zero.png", pngHeader(0, 10)), nil, "PNG"},
 		{write("junk.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 64)...)), ErrCorrupt, "JPEG: "},
+		{write("photos.zip", append([]byte("PK\x03\x04\x14\x00"), png...)), ErrFormat, "a ZIP archive, not an image: unpack it (unzip IN -d DIR) and give the folder DIR"},
+		{write("photos.tar", append(append(make([]byte, 257), "ustar\x0000"...), make([]byte, 250)...)), ErrFormat, "a tar archive, not an image: unpack it"},
+		{write("photo.png.gz", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00")), ErrFormat, "a gzip-compressed file, not an image: uncompress it first (gunzip -k IN;"},
+		{write("photo.png.bz2", []byte("BZh91AY&SY\x00\x01")), ErrFormat, "a bzip2-compressed file, not an image"},
+		{write("photo.png.xz", []byte("\xfd7zXZ\x00\x00\x04")), ErrFormat, "an xz-compressed file, not an image"},
+		{write("photo.png.zst", []byte("\x28\xb5\x2f\xfd\x00")), ErrFormat, "a Zstandard-compressed file, not an image"},
+		{write("photos.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04")), ErrFormat, "a 7-Zip archive, not an image"},
+		{write("photos.rar", []byte("Rar!\x1a\x07\x01\x00")), ErrFormat, "a RAR archive, not an image"},
+		{write("scan.pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")), ErrFormat, "a PDF document, not an image: save its pages as images first (pdftoppm -png IN PAGE)"},
+		{write("BZh.png", []byte("BZh is how this text starts\n")), ErrFormat, "not a supported image (JPEG"},
 		{dir, nil, "is a directory"},
 		{filepath.Join(dir, "missing.jpg"), nil, "no such file"},
 		{loop, nil, "too many levels of symbolic links"},
@@ -122,6 +132,43 @@ func TestDecodeFileErrors(t *testing.T) {
 			t.Errorf("unreadable file: got %v", err)
 		}
 	}
+}
+
+// TestNoImageReadByItsStart: data that no decoder takes is refused by its
+// start, the rest unread: a photo folder's 3 GB ZIP was read to the size
+// limit (867 MB, seconds) and then called "image too large".
+func TestNoImageReadByItsStart(t *testing.T) {
+	for _, tc := range []struct {
+		start []byte
+		want  error
+	}{
+		{[]byte("PK\x03\x04\x14\x00\x00\x00"), ErrFormat},
+		{[]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2mp41"), ErrFormat}, // an MP4 video
+		{[]byte("just some text, then more of it"), ErrFormat},
+	} {
+		r := &endlessReader{start: tc.start}
+		_, err := Decode(r, 1) // a limit of 64 MB and 8 bytes
+		if !errors.Is(err, tc.want) || errors.Is(err, ErrTooLarge) || r.n > headBytes {
+			t.Errorf("%q: %v after reading %d bytes; want %v after at most %d", tc.start, err, r.n, tc.want, headBytes)
+		}
+	}
+}
+
+// endlessReader is start, then zeros for ever; n counts the bytes read.
+type endlessReader struct {
+	start []byte
+	n     int
+}
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 0
+		if r.n+i < len(r.start) {
+			p[i] = r.start[r.n+i]
+		}
+	}
+	r.n += len(p)
+	return len(p), nil
 }
 
 // A file is decoded by its content, as Pillow does: a PNG named .jpg works.

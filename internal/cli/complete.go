@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"cmp"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/kernels"
+	"github.com/vitctl/vitctl/internal/zoo"
+)
+
+// namedChoices are the values of the flags that name choices but are
+// plain strings (enumValue flags list their own): what vitctl completion's
+// scripts offer for them. listFlags take a comma-separated list.
+var (
+	namedChoices = map[string][]string{
+		"fuse":     attention.FusionNames,
+		"upsample": attention.ResampleNames,
+		"colormap": attention.ColormapNames,
+		"scale":    attention.ScaleNames,
+		"method":   inspectMethods,
+		"kernel":   append([]string{"auto"}, kernels.Known()...),
+		"dtype":    dtypeNames,
+		"layers":   {"all"},
+		"heads":    {"all"},
+	}
+	listFlags = []string{"method"}
+)
+
+// registerCompletions makes the shell completion scripts (vitctl
+// completion SHELL) offer each choice flag's values (-o, --precision,
+// --pool, --method, --colormap, …) and -m the built-in models' names
+// beside model files and folders, where every flag's value completed to
+// the names of files.
+func registerCompletions(c *cobra.Command) {
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		var values []string
+		switch {
+		case f.Name == "model":
+			c.RegisterFlagCompletionFunc(f.Name, completeModel)
+			return
+		case f.Value != nil:
+			if e, ok := f.Value.(*enumValue); ok {
+				values = e.names
+			} else if f.Value.Type() == "string" {
+				values = namedChoices[f.Name]
+			}
+		}
+		if values == nil {
+			return
+		}
+		list := slices.Contains(listFlags, f.Name)
+		c.RegisterFlagCompletionFunc(f.Name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			return completeChoice(values, list, toComplete)
+		})
+	})
+	for _, sub := range c.Commands() {
+		registerCompletions(sub)
+	}
+}
+
+// completeChoice offers the values that start with toComplete; for a
+// list, the values not given yet that start with what follows its last
+// comma, each after the values given.
+func completeChoice(values []string, list bool, toComplete string) ([]string, cobra.ShellCompDirective) {
+	prefix, last := "", toComplete
+	if i := strings.LastIndexByte(toComplete, ','); list && i >= 0 {
+		prefix, last = toComplete[:i+1], toComplete[i+1:]
+	}
+	given := strings.Split(strings.ToLower(prefix), ",")
+	var out []string
+	for _, v := range values {
+		if strings.HasPrefix(v, strings.ToLower(last)) && !slices.Contains(given, v) {
+			out = append(out, prefix+v)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeModel offers for -m the built-in models' names, then the model
+// files (.gguf) and folders (a checkpoint folder, or one holding model
+// files) that start with toComplete.
+func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, m := range zoo.All() {
+		if strings.HasPrefix(m.Name, toComplete) {
+			out = append(out, m.Name)
+		}
+	}
+	dir, base := filepath.Split(toComplete)
+	entries, _ := os.ReadDir(cmp.Or(dir, "."))
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || (strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".")) {
+			continue
+		}
+		if isDir(filepath.Join(cmp.Or(dir, "."), name)) {
+			out = append(out, dir+name+string(filepath.Separator))
+		} else if strings.EqualFold(filepath.Ext(name), ".gguf") {
+			out = append(out, dir+name)
+		}
+	}
+	directive := cobra.ShellCompDirectiveNoFileComp
+	if len(out) == 1 && strings.HasSuffix(out[0], string(filepath.Separator)) {
+		directive |= cobra.ShellCompDirectiveNoSpace // a folder: go on into it
+	}
+	return out, directive
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFlagCompletion: the completion scripts offer a choice flag's values
+// and -m's built-in models beside model files and folders, where every
+// flag's value completed to the names of files (-o <TAB> listed photos).
+func TestFlagCompletion(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "flowers.gguf"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
+	os.Mkdir(filepath.Join(dir, "vit-base"), 0o755)
+	d := dir + string(filepath.Separator)
+	const noFiles, folder = ":4", ":6" // ShellCompDirectiveNoFileComp, with NoSpace
+	for _, tc := range []struct {
+		args      []string
+		want      []string
+		directive string
+	}{
+		{[]string{"classify", "-o", ""}, []string{"text", "json", "jsonl", "csv"}, noFiles},
+		{[]string{"classify", "--output", "js"}, []string{"json", "jsonl"}, noFiles},
+		{[]string{"embed", "-o", ""}, []string{"jsonl", "csv"}, noFiles},
+		{[]string{"models", "-o", ""}, []string{"text", "json"}, noFiles},
+		{[]string{"embed", "--pool", ""}, []string{"cls", "mean", "tokens"}, noFiles},
+		{[]string{"classify", "--precision", ""}, []string{"fp32", "bf16", "int8"}, noFiles},
+		{[]string{"classify", "--decode", "d"}, []string{"draft"}, noFiles},
+		{[]string{"inspect-attention", "--colormap", ""}, []string{"viridis", "jet", "magma", "gray"}, noFiles},
+		{[]string{"inspect-attention", "--fuse", "m"}, []string{"mean", "max", "min"}, noFiles},
+		{[]string{"inspect-attention", "--scale", ""}, []string{"robust", "minmax"}, noFiles},
+		{[]string{"inspect-attention", "--upsample", ""}, []string{"bilinear", "nearest"}, noFiles},
+		{[]string{"inspect-attention", "--method", "rollout,"}, []string{"rollout,relevance", "rollout,grad-rollout"}, noFiles},
+		{[]string{"classify", "--kernel", "avx2"}, []string{"avx2"}, noFiles},
+		{[]string{"convert", "--dtype", ""}, []string{"f32", "f16", "bf16", "q8_0"}, noFiles},
+		{[]string{"classify", "-m", "f"}, []string{"fashion-vit"}, noFiles},
+		{[]string{"embed", "--model", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"classify", "-m", d + "v"}, []string{d + "vit-base" + string(filepath.Separator)}, folder},
+	} {
+		code, out, errs := run(t, "", append([]string{"__complete"}, tc.args...)...)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		got, directive := lines[:len(lines)-1], lines[len(lines)-1]
+		if code != ExitOK || !slices.Equal(got, tc.want) || directive != tc.directive {
+			t.Errorf("%q: exit %d, offered %q, directive %s; want %q, %s\n%s", tc.args, code, got, directive, tc.want, tc.directive, errs)
+		}
+	}
+}

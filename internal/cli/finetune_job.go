@@ -347,7 +347,14 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		j.lineTime += now.Sub(j.lastStep)
 	}
 	j.lastStep = now
-	if 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
+	// Every 10 % of this run's steps, as startSteps said: a run resumed
+	// with fewer than ten steps left prints each (counted over the whole
+	// run's, it skipped some after saying "a line each step").
+	done, steps := s.Step, s.Steps
+	if j.resume != nil {
+		done, steps = done-j.resume.Step, steps-j.resume.Step
+	}
+	if steps > 0 && 10*done/steps > 10*(done-1)/steps {
 		rate := ""
 		// A head trained on cached features steps through a linear layer
 		// only: its tens of thousands of img/s said nothing of the run,

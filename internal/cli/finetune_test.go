@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -884,6 +885,44 @@ func TestFinetuneInterrupted(t *testing.T) {
 		var b strings.Builder
 		if code := exitCode(ctx, j.interrupted(), &b); code != ExitInterrupted || b.String() != tc.want {
 			t.Errorf("%s: exit %d, %q; want 130 and %q", tc.name, code, b.String(), tc.want)
+		}
+	}
+}
+
+// TestFinetuneResumedLines: a run resumed with fewer than ten steps left
+// says "a line each step" and prints each; its lines were every 10 % of
+// the whole run's steps, so a resume after epoch 1 of 3 (steps 5 to 12)
+// skipped step 7. A run not resumed prints every 10 % of its steps.
+func TestFinetuneResumedLines(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		resume *train.Checkpoint
+		epochs int
+		note   string
+		want   []int
+	}{
+		{"resumed", &train.Checkpoint{Epoch: 1, Step: 4}, 3, "training 8 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line each step", []int{5, 6, 7, 8, 9, 10, 11, 12}},
+		{"from the start", nil, 3, "training 12 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line every 10 %", []int{2, 3, 4, 5, 6, 8, 9, 10, 11, 12}},
+		{"resumed, many left", &train.Checkpoint{Epoch: 1, Step: 4}, 6, "training 20 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line every 10 %", []int{6, 8, 10, 12, 14, 16, 18, 20, 22, 24}},
+	} {
+		var b strings.Builder
+		j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: tc.epochs, Batch: 8},
+			train: &train.Dataset{Examples: make([]train.Example, 29)}, resume: tc.resume, bar: &progress{w: &b}}
+		j.startSteps()
+		first := 1
+		if tc.resume != nil {
+			first = tc.resume.Step + 1
+		}
+		for s := first; s <= 4*tc.epochs; s++ {
+			j.step(train.StepInfo{Epoch: (s + 3) / 4, Step: s, Steps: 4 * tc.epochs, Images: 8})
+		}
+		var got []int
+		for _, m := range regexp.MustCompile(`vitctl: step (\d+)/`).FindAllStringSubmatch(b.String(), -1) {
+			n, _ := strconv.Atoi(m[1])
+			got = append(got, n)
+		}
+		if !strings.Contains(b.String(), tc.note) || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: steps printed %v, want %v, after %q:\n%s", tc.name, got, tc.want, tc.note, b.String())
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
@@ -924,6 +925,24 @@ func TestFinetuneResumedLines(t *testing.T) {
 		if !strings.Contains(b.String(), tc.note) || !slices.Equal(got, tc.want) {
 			t.Errorf("%s: steps printed %v, want %v, after %q:\n%s", tc.name, got, tc.want, tc.note, b.String())
 		}
+	}
+}
+
+// TestFinetuneRateAfterEpoch: the first progress line of an epoch gives
+// the rate of its steps, not of the validation and saves of the epoch
+// before (the line after a validation of an hour said "0.0 img/s").
+func TestFinetuneRateAfterEpoch(t *testing.T) {
+	var b strings.Builder
+	j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: 2, Batch: 8},
+		train: &train.Dataset{Examples: make([]train.Example, 16)}, bar: &progress{w: &b}}
+	j.step(train.StepInfo{Epoch: 1, Step: 1, Steps: 4, Images: 8})
+	j.step(train.StepInfo{Epoch: 1, Step: 2, Steps: 4, Images: 8})
+	j.lastStep = j.lastStep.Add(-time.Hour) // the validation and saves took an hour
+	j.epochEnded()
+	b.Reset()
+	j.step(train.StepInfo{Epoch: 2, Step: 3, Steps: 4, Images: 8})
+	if line := b.String(); !strings.HasPrefix(line, "vitctl: step 3/4, ") || !strings.Contains(line, " img/s") || strings.Contains(line, " 0.0 img/s") {
+		t.Errorf("first line of epoch 2: %q; want the rate of its step alone", line)
 	}
 }
 

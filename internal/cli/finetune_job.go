@@ -57,7 +57,7 @@ func openBase(ms modelSource) (*baseModel, error) {
 	src := ms.desc
 	f, err := ms.open()
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", src, err)
+		return nil, modelError(src, err)
 	}
 	defer f.Close()
 	cfg, err := model.ConfigFrom(f)

@@ -946,6 +946,25 @@ func TestFinetuneRateAfterEpoch(t *testing.T) {
 	}
 }
 
+// TestFinetuneModelMissing: -m naming a missing or damaged file names it
+// once, as classify and eval do; finetune said "model m.gguf: open
+// m.gguf: no such file or directory" and "model m.gguf: m.gguf: not a
+// GGUF file".
+func TestFinetuneModelMissing(t *testing.T) {
+	dir, data := t.TempDir(), fashionTree(t)
+	missing, bad := filepath.Join(dir, "missing.gguf"), filepath.Join(dir, "bad.gguf")
+	os.WriteFile(bad, []byte("garbage, not a model"), 0o644)
+	for _, tc := range []struct{ model, want string }{
+		{missing, "vitctl: model " + missing + ": no such file or directory\n"},
+		{bad, "vitctl: model " + bad + ": not a GGUF file (bad magic); convert the checkpoint with vitctl convert\n"},
+	} {
+		code, _, errs := run(t, "", "finetune", data, "-m", tc.model, "--out", filepath.Join(dir, "out.gguf"), "--train", "head", "--epochs", "1")
+		if code != ExitFailed || errs != tc.want {
+			t.Errorf("-m %s: exit %d, stderr %q; want exit 1 and %q", tc.model, code, errs, tc.want)
+		}
+	}
+}
+
 // TestFinetuneBackbone fine-tunes a model without a classifier (eval
 // sends one there: "vitctl finetune -m BACKBONE trains one"), which
 // failed with "tensor cls_head.weight is missing", then classifies with

@@ -129,7 +129,7 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		return r, usagef("--out OUT.gguf is required: the model file to write")
 	case o.val != "" && o.valSplitSet:
 		return r, usagef("--val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them")
-	case o.valSplit < 0 || o.valSplit >= 1:
+	case !(o.valSplit >= 0 && o.valSplit < 1): // NaN too: it panicked splitting DATA
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
 	}
 	return r, checkThreads("--decoders", o.workers)

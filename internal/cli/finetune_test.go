@@ -305,6 +305,7 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		{"--weight-decay", "NaN", "--weight-decay NaN"},
 		{"--label-smoothing", "1", "--label-smoothing 1: want 0 ≤ S < 1"},
 		{"--warmup", "1", "--warmup 1: want a fraction of the steps"},
+		{"--val-split", "NaN", "--val-split NaN: want 0 ≤ F < 1"},
 	} {
 		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {

@@ -306,6 +306,8 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		{"--label-smoothing", "1", "--label-smoothing 1: want 0 ≤ S < 1"},
 		{"--warmup", "1", "--warmup 1: want a fraction of the steps"},
 		{"--val-split", "NaN", "--val-split NaN: want 0 ≤ F < 1"},
+		{"--lr", "inf", "--lr +Inf: want a finite number, such as 0.0001"},
+		{"--weight-decay", "Inf", "--weight-decay +Inf: want a finite number, such as 0.05"},
 	} {
 		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {

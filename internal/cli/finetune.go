@@ -227,6 +227,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil && cmd.Context().Err() != nil {
 		return job.interrupted()
 	}
+	if errors.Is(err, train.ErrDiverged) {
+		return job.diverged(err)
+	}
 	if ne := (*train.NoneReadError)(nil); errors.As(err, &ne) {
 		return fmt.Errorf("%w (each is named above): fix or replace them", err)
 	}

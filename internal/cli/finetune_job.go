@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,6 +240,27 @@ func (j *finetuneJob) interrupted() error {
 		where += fmt.Sprintf(": %s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
 	}
 	return interrupted{where: where}
+}
+
+// diverged is the error of a run whose loss stopped being finite, with
+// what it leaves, as interrupted says (it said nothing of OUT), and
+// OUT.ckpt removed, of this run or of the run it resumed: training is
+// deterministic, so --resume from it diverged again, and the rerun with
+// a lower --lr that the error asks for was refused as one over an
+// interrupted run's state.
+func (j *finetuneJob) diverged(err error) error {
+	leaves := fmt.Sprintf("nothing written (%s is written as each epoch ends)", j.o.out)
+	if j.best != nil {
+		leaves = fmt.Sprintf("%s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
+	}
+	if j.saved > 0 || j.resume != nil {
+		ckpt := ckptPath(j.o.out)
+		if rmErr := os.Remove(ckpt); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %s; removing %s, whose run --resume would only diverge again: %w", err, leaves, ckpt, statError(rmErr))
+		}
+		leaves += fmt.Sprintf("; %s is removed, since --resume from it would diverge again", ckpt)
+	}
+	return fmt.Errorf("%w: %s", err, leaves)
 }
 
 // fewSteps is the fewest optimizer steps a run makes without a note: one

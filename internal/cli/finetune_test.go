@@ -968,6 +968,33 @@ func TestFinetuneModelMissing(t *testing.T) {
 	}
 }
 
+// TestFinetuneDiverged: a run whose loss stops being finite says what it
+// leaves, as an interrupted one does (it said only "training diverged: …
+// (a lower --lr may help)"), and removes OUT.ckpt: --resume from it
+// diverges again, training being deterministic, and the rerun with a
+// lower --lr was refused as one over an interrupted run's state.
+func TestFinetuneDiverged(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	for _, tc := range []struct{ lr, want string }{
+		{"1e7", "vitctl: training diverged: the loss of step 8 is NaN (a lower --lr may help): OUT holds the best model so far (epoch 1); OUT.ckpt is removed, since --resume from it would diverge again\n"},
+		{"1e30", "vitctl: training diverged: the loss of step 3 is NaN (a lower --lr may help): nothing written (OUT is written as each epoch ends)\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "d.gguf")
+		args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "3", "--batch", "8", "--threads", "2"}
+		code, _, errs := run(t, "", append(args, "--lr", tc.lr)...)
+		want := strings.ReplaceAll(tc.want, "OUT", out)
+		if code != ExitFailed || !strings.HasSuffix(errs, want) {
+			t.Errorf("--lr %s: exit %d, stderr %q; want exit 1 ending %q", tc.lr, code, errs, want)
+		}
+		if _, err := os.Stat(out + ".ckpt"); err == nil {
+			t.Errorf("--lr %s: %s.ckpt kept", tc.lr, out)
+		}
+		if code, _, errs := run(t, "", append(args, "--lr", "1e-2")...); code != 0 {
+			t.Errorf("--lr %s, then --lr 1e-2: exit %d, stderr %q; want a new run", tc.lr, code, errs)
+		}
+	}
+}
+
 // TestFinetuneBackbone fine-tunes a model without a classifier (eval
 // sends one there: "vitctl finetune -m BACKBONE trains one"), which
 // failed with "tensor cls_head.weight is missing", then classifies with

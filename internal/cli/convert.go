@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -128,6 +129,11 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	}
 	if err := checkModelName("--out", opts.out); err != nil {
 		return err
+	}
+	// A results name is no model file's: --out DIR/config.json wrote the
+	// model file over the config of the checkpoint it converted.
+	if ext := strings.ToLower(filepath.Ext(opts.out)); formatExts[ext] != "" {
+		return usagef("--out %s: a %s name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf", opts.out, ext)
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar

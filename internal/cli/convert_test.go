@@ -98,6 +98,40 @@ func TestConvertCmd(t *testing.T) {
 	}
 }
 
+// TestConvertOutResultsName: --out naming a .json (or .txt, .csv) file is
+// refused, exit 2, writing nothing: --out DIR/config.json replaced the
+// config of the checkpoint it converted with the model file.
+func TestConvertOutResultsName(t *testing.T) {
+	src := t.TempDir()
+	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+	}
+	config, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	out := t.TempDir()
+	for _, tc := range []struct{ out, ext string }{
+		{filepath.Join(src, "config.json"), ".json"},
+		{filepath.Join(out, "vit.JSON"), ".json"},
+		{filepath.Join(out, "vit.txt"), ".txt"},
+		{filepath.Join(out, "vit.csv"), ".csv"},
+	} {
+		code, _, errs := run(t, "", "convert", src, "--out", tc.out)
+		want := "vitctl: --out " + tc.out + ": a " + tc.ext + " name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf\n"
+		if code != ExitUsage || errs != want {
+			t.Errorf("--out %s: exit %d, stderr %q; want exit 2 and %q", tc.out, code, errs, want)
+		}
+	}
+	if now, _ := os.ReadFile(filepath.Join(src, "config.json")); string(now) != string(config) {
+		t.Errorf("the checkpoint's config.json was replaced")
+	}
+	if ents, _ := os.ReadDir(out); len(ents) > 0 {
+		t.Errorf("written: %v", ents)
+	}
+}
+
 // TestConvertFinetuned: the model finetune wrote is written again in f16:
 // its matrices rounded to f16, its vectors f32 as they were, every
 // metadata key kept (the labels, the fine-tuning record), and classify

@@ -98,6 +98,47 @@ func TestConvertCmd(t *testing.T) {
 	}
 }
 
+// TestConvertFromHFCache: ORG/NAME that the Hugging Face cache holds
+// (huggingface-cli download without --local-dir) converts from there,
+// offline, and --info describes it; it said "no such file or folder …
+// download it first", which had been done. A revision the cache lacks
+// still gets that message.
+func TestConvertFromHFCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	repo := filepath.Join(cache, "models--acme--tiny-vit")
+	snap := filepath.Join(repo, "snapshots", commit)
+	os.MkdirAll(snap, 0o755)
+	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
+	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(snap, name), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	note := "vitctl: acme/tiny-vit: reading the Hugging Face cache's copy, " + snap + "\n"
+	code, stdout, errs := run(t, "", "convert", "acme/tiny-vit", "--out", out)
+	if code != 0 || errs != note || !strings.Contains(stdout, "(from "+filepath.Join(snap, "model.safetensors")+")") {
+		t.Errorf("convert acme/tiny-vit: exit %d, stdout %q, stderr %q; want it converted from %s", code, stdout, errs, snap)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("convert acme/tiny-vit: %v", err)
+	}
+	code, stdout, errs = run(t, "", "convert", "--info", "acme/tiny-vit@0123456")
+	if code != 0 || !strings.Contains(stdout, "source:        "+filepath.Join(snap, "model.safetensors")+"\n") || !strings.Contains(errs, snap) {
+		t.Errorf("convert --info acme/tiny-vit@0123456: exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+	code, _, errs = run(t, "", "convert", "acme/tiny-vit@v2", "--out", out)
+	if want := "vitctl: acme/tiny-vit@v2: no such file or folder; convert reads a checkpoint on disk."; code != ExitFailed || !strings.HasPrefix(errs, want) {
+		t.Errorf("convert acme/tiny-vit@v2: exit %d, stderr %q; want exit 1 and %q", code, errs, want)
+	}
+}
+
 // TestConvertOutResultsName: --out naming a .json (or .txt, .csv) file is
 // refused, exit 2, writing nothing: --out DIR/config.json replaced the
 // config of the checkpoint it converted with the model file.

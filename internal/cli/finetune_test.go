@@ -976,13 +976,15 @@ func TestFinetuneModelMissing(t *testing.T) {
 func TestFinetuneDiverged(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	for _, tc := range []struct{ lr, want string }{
-		{"1e7", "vitctl: training diverged: the loss of step 8 is NaN (a lower --lr may help): OUT holds the best model so far (epoch 1); OUT.ckpt is removed, since --resume from it would diverge again\n"},
-		{"1e30", "vitctl: training diverged: the loss of step 3 is NaN (a lower --lr may help): nothing written (OUT is written as each epoch ends)\n"},
+		{"1e7", "vitctl: training diverged: the loss of step N is NaN (a lower --lr may help): OUT holds the best model so far (epoch 1); OUT.ckpt is removed, since --resume from it would diverge again\n"},
+		{"1e30", "vitctl: training diverged: the loss of step N is NaN (a lower --lr may help): nothing written (OUT is written as each epoch ends)\n"},
 	} {
 		out := filepath.Join(t.TempDir(), "d.gguf")
 		args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "3", "--batch", "8", "--threads", "2"}
 		code, _, errs := run(t, "", append(args, "--lr", tc.lr)...)
 		want := strings.ReplaceAll(tc.want, "OUT", out)
+		// The step that blows up may differ with the kernels' summation order.
+		errs = regexp.MustCompile(`the loss of step \d+ is`).ReplaceAllString(errs, "the loss of step N is")
 		if code != ExitFailed || !strings.HasSuffix(errs, want) {
 			t.Errorf("--lr %s: exit %d, stderr %q; want exit 1 ending %q", tc.lr, code, errs, want)
 		}

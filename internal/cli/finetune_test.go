@@ -944,7 +944,8 @@ func TestFinetuneRateAfterEpoch(t *testing.T) {
 	j.epochEnded()
 	b.Reset()
 	j.step(train.StepInfo{Epoch: 2, Step: 3, Steps: 4, Images: 8})
-	if line := b.String(); !strings.HasPrefix(line, "vitctl: step 3/4, ") || !strings.Contains(line, " img/s") || strings.Contains(line, " 0.0 img/s") {
+	// A clock too coarse to time the step prints no rate: never the hour's.
+	if line := b.String(); !strings.HasPrefix(line, "vitctl: step 3/4, ") || strings.Contains(line, " 0.0 img/s") {
 		t.Errorf("first line of epoch 2: %q; want the rate of its step alone", line)
 	}
 }

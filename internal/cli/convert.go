@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -45,6 +46,9 @@ SRC may also name the checkpoint file itself, or be a model file (.gguf),
 such as one vitctl finetune wrote, or a built-in model's name: convert then
 writes that model again with --dtype, keeping its labels, preprocessing and
 fine-tuning record (its f16 or q8_0 values stay rounded as they were).
+SRC may be ORG/NAME[@REVISION] of a Hugging Face repository that the
+Hugging Face cache holds (huggingface-cli download ORG/NAME puts it there):
+convert reads that copy and downloads nothing (-m ORG/NAME does).
 
 Every tensor's name, shape and dtype is checked; missing or unused tensors
 are listed and refused, except vit.pooler.*, which ViTForImageClassification
@@ -64,6 +68,8 @@ preprocessing, dtype) without writing.`,
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert vit-base-patch16-224 --out vit-b16-f16.gguf --dtype f16 --verify
+  # or, from the Hugging Face cache (huggingface-cli download google/vit-base-patch16-224)
+  vitctl convert google/vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert flowers.gguf --out flowers-f16.gguf --dtype f16
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
@@ -105,8 +111,11 @@ var dtypeNames = []string{"f32", "f16", "bf16", "q8_0"}
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
-	if err := notOnDisk(opts.src); err != nil {
+	if dir, err := notOnDisk(opts.src); err != nil {
 		return err
+	} else if dir != "" {
+		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", opts.src, dir)
+		opts.src = dir
 	}
 	if trainingState(opts.src) {
 		m := keptModel(opts.src)
@@ -131,6 +140,11 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	}
 	if err := checkModelName("--out", opts.out); err != nil {
 		return err
+	}
+	// A results name is no model file's: --out DIR/config.json wrote the
+	// model file over the config of the checkpoint it converted.
+	if ext := strings.ToLower(filepath.Ext(opts.out)); formatExts[ext] != "" {
+		return usagef("--out %s: a %s name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf", opts.out, ext)
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar
@@ -209,26 +223,33 @@ func convertSource(ctx context.Context, src, out string, o convert.Options) (*co
 // notOnDisk explains a SRC that is no file or folder but names what -m
 // takes instead: a Hugging Face repository, which convert does not
 // download. A built-in model's name is no error: convert writes it again
-// (with another --dtype) and --info describes it.
-func notOnDisk(src string) error {
+// (with another --dtype) and --info describes it. A repository that the
+// Hugging Face cache holds (huggingface-cli download ORG/NAME, without
+// --local-dir, puts it there) is no error either: dir is its snapshot
+// folder, which convert reads as any checkpoint folder; convert said to
+// download it, which had been done.
+func notOnDisk(src string) (dir string, err error) {
 	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return "", nil
 	}
 	if _, ok := zoo.Lookup(src); ok {
-		return nil
+		return "", nil
 	}
 	ref, err := hub.ParseRef(src)
 	if err != nil {
 		var ok bool
 		if ref, ok = hub.RefFromAddress(src); !ok { // a pasted https://huggingface.co/ORG/NAME
-			return nil
+			return "", nil
 		}
+	}
+	if config, _, ok := hub.FromEnv().Cached(ref.Repo, ref.Revision, "config.json"); ok {
+		return filepath.Dir(config), nil
 	}
 	download := ref.Repo
 	if ref.Revision != hub.DefaultRevision {
 		download += " --revision " + ref.Revision
 	}
-	return fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
+	return "", fmt.Errorf("%s: no such file or folder; convert reads a checkpoint on disk. For the Hugging Face repository %s, -m %s in classify or embed downloads and converts it once (vitctl models lists the file), or download it first (huggingface-cli download %s --local-dir %s) and convert that folder",
 		src, ref.Repo, refName(ref), download, path.Base(ref.Repo))
 }
 

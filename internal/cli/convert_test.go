@@ -98,6 +98,81 @@ func TestConvertCmd(t *testing.T) {
 	}
 }
 
+// TestConvertFromHFCache: ORG/NAME that the Hugging Face cache holds
+// (huggingface-cli download without --local-dir) converts from there,
+// offline, and --info describes it; it said "no such file or folder …
+// download it first", which had been done. A revision the cache lacks
+// still gets that message.
+func TestConvertFromHFCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("HF_HUB_CACHE", cache)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	repo := filepath.Join(cache, "models--acme--tiny-vit")
+	snap := filepath.Join(repo, "snapshots", commit)
+	os.MkdirAll(snap, 0o755)
+	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
+	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(snap, name), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	note := "vitctl: acme/tiny-vit: reading the Hugging Face cache's copy, " + snap + "\n"
+	code, stdout, errs := run(t, "", "convert", "acme/tiny-vit", "--out", out)
+	if code != 0 || errs != note || !strings.Contains(stdout, "(from "+filepath.Join(snap, "model.safetensors")+")") {
+		t.Errorf("convert acme/tiny-vit: exit %d, stdout %q, stderr %q; want it converted from %s", code, stdout, errs, snap)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("convert acme/tiny-vit: %v", err)
+	}
+	code, stdout, errs = run(t, "", "convert", "--info", "acme/tiny-vit@0123456")
+	if code != 0 || !strings.Contains(stdout, "source:        "+filepath.Join(snap, "model.safetensors")+"\n") || !strings.Contains(errs, snap) {
+		t.Errorf("convert --info acme/tiny-vit@0123456: exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+	code, _, errs = run(t, "", "convert", "acme/tiny-vit@v2", "--out", out)
+	if want := "vitctl: acme/tiny-vit@v2: no such file or folder; convert reads a checkpoint on disk."; code != ExitFailed || !strings.HasPrefix(errs, want) {
+		t.Errorf("convert acme/tiny-vit@v2: exit %d, stderr %q; want exit 1 and %q", code, errs, want)
+	}
+}
+
+// TestConvertOutResultsName: --out naming a .json (or .txt, .csv) file is
+// refused, exit 2, writing nothing: --out DIR/config.json replaced the
+// config of the checkpoint it converted with the model file.
+func TestConvertOutResultsName(t *testing.T) {
+	src := t.TempDir()
+	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+	}
+	config, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	out := t.TempDir()
+	for _, tc := range []struct{ out, ext string }{
+		{filepath.Join(src, "config.json"), ".json"},
+		{filepath.Join(out, "vit.JSON"), ".json"},
+		{filepath.Join(out, "vit.txt"), ".txt"},
+		{filepath.Join(out, "vit.csv"), ".csv"},
+	} {
+		code, _, errs := run(t, "", "convert", src, "--out", tc.out)
+		want := "vitctl: --out " + tc.out + ": a " + tc.ext + " name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf\n"
+		if code != ExitUsage || errs != want {
+			t.Errorf("--out %s: exit %d, stderr %q; want exit 2 and %q", tc.out, code, errs, want)
+		}
+	}
+	if now, _ := os.ReadFile(filepath.Join(src, "config.json")); string(now) != string(config) {
+		t.Errorf("the checkpoint's config.json was replaced")
+	}
+	if ents, _ := os.ReadDir(out); len(ents) > 0 {
+		t.Errorf("written: %v", ents)
+	}
+}
+
 // TestConvertFinetuned: the model finetune wrote is written again in f16:
 // its matrices rounded to f16, its vectors f32 as they were, every
 // metadata key kept (the labels, the fine-tuning record), and classify

@@ -57,6 +57,11 @@ renamed once complete, so a failed export leaves nothing.`,
 }
 
 func runExport(ctx context.Context, s streams, opts *exportOptions) error {
+	if opts.out != "" {
+		// --out flowers-hf/, as a folder is often typed: its parent was
+		// taken to be flowers-hf itself ("folder flowers-hf does not exist").
+		opts.out = filepath.Clean(opts.out)
+	}
 	if err := checkExportDir(opts.out); err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ func TestExport(t *testing.T) {
 	}{
 		{"built-in", []string{"fashion-vit", "--out", filepath.Join(tmp, "fashion")}, 0, "wrote " + filepath.Join(tmp, "fashion") + ": Hugging Face ViTForImageClassification, 311.3k parameters in float32, 10 labels", ""},
 		{"timm crop noted", []string{"vit-tiny-in1k", "--out", filepath.Join(tmp, "tiny")}, 0, "1000 labels", "vitctl: note: preprocessor_config.json: vitctl resizes the shorter side to 248"},
+		// A folder's name typed with its slash: it said "folder DIR does not exist".
+		{"--out DIR/", []string{"fashion-vit", "--out", filepath.Join(tmp, "slash") + "/"}, 0, "wrote " + filepath.Join(tmp, "slash") + ": Hugging Face ViTForImageClassification", ""},
 		{"no --out", []string{"fashion-vit"}, 2, "", "export: --out DIR is required"},
 		{"existing --out", []string{"fashion-vit", "--out", existing}, 2, "", "--out " + existing + ": already exists"},
 		// A folder was written under each of these names.
@@ -60,8 +62,10 @@ func TestExport(t *testing.T) {
 		})
 	}
 	for _, f := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
-		if _, err := os.Stat(filepath.Join(tmp, "fashion", f)); err != nil {
-			t.Error(err)
+		for _, dir := range []string{"fashion", "slash"} {
+			if _, err := os.Stat(filepath.Join(tmp, dir, f)); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 	ents, _ := os.ReadDir(tmp)
@@ -69,7 +73,7 @@ func TestExport(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	if got := strings.Join(names, " "); got != "existing fashion reg.gguf tiny" {
+	if got := strings.Join(names, " "); got != "existing fashion reg.gguf slash tiny" {
 		t.Errorf("folder holds %s: a refused export left something", got)
 	}
 }

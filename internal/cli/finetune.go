@@ -129,7 +129,7 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 		return r, usagef("--out OUT.gguf is required: the model file to write")
 	case o.val != "" && o.valSplitSet:
 		return r, usagef("--val and --val-split are alternatives: --val names the validation set, --val-split holds part of DATA out; give one of them")
-	case o.valSplit < 0 || o.valSplit >= 1:
+	case !(o.valSplit >= 0 && o.valSplit < 1): // NaN too: it panicked splitting DATA
 		return r, usagef("--val-split %g: want 0 ≤ F < 1", o.valSplit)
 	}
 	return r, checkThreads("--decoders", o.workers)
@@ -226,6 +226,9 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	job.bar.finish()
 	if err != nil && cmd.Context().Err() != nil {
 		return job.interrupted()
+	}
+	if errors.Is(err, train.ErrDiverged) {
+		return job.diverged(err)
 	}
 	if ne := (*train.NoneReadError)(nil); errors.As(err, &ne) {
 		return fmt.Errorf("%w (each is named above): fix or replace them", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +58,7 @@ func openBase(ms modelSource) (*baseModel, error) {
 	src := ms.desc
 	f, err := ms.open()
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", src, err)
+		return nil, modelError(src, err)
 	}
 	defer f.Close()
 	cfg, err := model.ConfigFrom(f)
@@ -159,6 +160,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 				return err
 			}
 			j.saved = c.Epoch
+			j.epochEnded()
 			return nil
 		},
 	}
@@ -238,6 +240,27 @@ func (j *finetuneJob) interrupted() error {
 		where += fmt.Sprintf(": %s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
 	}
 	return interrupted{where: where}
+}
+
+// diverged is the error of a run whose loss stopped being finite, with
+// what it leaves, as interrupted says (it said nothing of OUT), and
+// OUT.ckpt removed, of this run or of the run it resumed: training is
+// deterministic, so --resume from it diverged again, and the rerun with
+// a lower --lr that the error asks for was refused as one over an
+// interrupted run's state.
+func (j *finetuneJob) diverged(err error) error {
+	leaves := fmt.Sprintf("nothing written (%s is written as each epoch ends)", j.o.out)
+	if j.best != nil {
+		leaves = fmt.Sprintf("%s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
+	}
+	if j.saved > 0 || j.resume != nil {
+		ckpt := ckptPath(j.o.out)
+		if rmErr := os.Remove(ckpt); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %s; removing %s, whose run --resume would only diverge again: %w", err, leaves, ckpt, statError(rmErr))
+		}
+		leaves += fmt.Sprintf("; %s is removed, since --resume from it would diverge again", ckpt)
+	}
+	return fmt.Errorf("%w: %s", err, leaves)
 }
 
 // fewSteps is the fewest optimizer steps a run makes without a note: one
@@ -347,7 +370,14 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		j.lineTime += now.Sub(j.lastStep)
 	}
 	j.lastStep = now
-	if 10*s.Step/s.Steps > 10*(s.Step-1)/s.Steps {
+	// Every 10 % of this run's steps, as startSteps said: a run resumed
+	// with fewer than ten steps left prints each (counted over the whole
+	// run's, it skipped some after saying "a line each step").
+	done, steps := s.Step, s.Steps
+	if j.resume != nil {
+		done, steps = done-j.resume.Step, steps-j.resume.Step
+	}
+	if steps > 0 && 10*done/steps > 10*(done-1)/steps {
 		rate := ""
 		// A head trained on cached features steps through a linear layer
 		// only: its tens of thousands of img/s said nothing of the run,
@@ -357,6 +387,15 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		}
 		fmt.Fprintf(j.s.err, "vitctl: step %d/%d, epoch %d, loss %.4f, lr %.3g%s\n", s.Step, s.Steps, s.Epoch, s.Loss, s.LR, rate)
 		j.lineImages, j.lineTime = 0, 0
+	}
+}
+
+// epochEnded starts the next step's time when an epoch's validation and
+// saves are done: the first progress line of the next epoch gave a rate
+// that counted them (4.1 img/s where the steps ran at 9).
+func (j *finetuneJob) epochEnded() {
+	if !j.lastStep.IsZero() {
+		j.lastStep = time.Now()
 	}
 }
 

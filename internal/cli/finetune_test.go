@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
@@ -303,6 +305,9 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		{"--weight-decay", "NaN", "--weight-decay NaN"},
 		{"--label-smoothing", "1", "--label-smoothing 1: want 0 ≤ S < 1"},
 		{"--warmup", "1", "--warmup 1: want a fraction of the steps"},
+		{"--val-split", "NaN", "--val-split NaN: want 0 ≤ F < 1"},
+		{"--lr", "inf", "--lr +Inf: want a finite number, such as 0.0001"},
+		{"--weight-decay", "Inf", "--weight-decay +Inf: want a finite number, such as 0.05"},
 	} {
 		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {
@@ -884,6 +889,111 @@ func TestFinetuneInterrupted(t *testing.T) {
 		var b strings.Builder
 		if code := exitCode(ctx, j.interrupted(), &b); code != ExitInterrupted || b.String() != tc.want {
 			t.Errorf("%s: exit %d, %q; want 130 and %q", tc.name, code, b.String(), tc.want)
+		}
+	}
+}
+
+// TestFinetuneResumedLines: a run resumed with fewer than ten steps left
+// says "a line each step" and prints each; its lines were every 10 % of
+// the whole run's steps, so a resume after epoch 1 of 3 (steps 5 to 12)
+// skipped step 7. A run not resumed prints every 10 % of its steps.
+func TestFinetuneResumedLines(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		resume *train.Checkpoint
+		epochs int
+		note   string
+		want   []int
+	}{
+		{"resumed", &train.Checkpoint{Epoch: 1, Step: 4}, 3, "training 8 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line each step", []int{5, 6, 7, 8, 9, 10, 11, 12}},
+		{"from the start", nil, 3, "training 12 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line every 10 %", []int{2, 3, 4, 5, 6, 8, 9, 10, 11, 12}},
+		{"resumed, many left", &train.Checkpoint{Epoch: 1, Step: 4}, 6, "training 20 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 5 images), a line every 10 %", []int{6, 8, 10, 12, 14, 16, 18, 20, 22, 24}},
+	} {
+		var b strings.Builder
+		j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: tc.epochs, Batch: 8},
+			train: &train.Dataset{Examples: make([]train.Example, 29)}, resume: tc.resume, bar: &progress{w: &b}}
+		j.startSteps()
+		first := 1
+		if tc.resume != nil {
+			first = tc.resume.Step + 1
+		}
+		for s := first; s <= 4*tc.epochs; s++ {
+			j.step(train.StepInfo{Epoch: (s + 3) / 4, Step: s, Steps: 4 * tc.epochs, Images: 8})
+		}
+		var got []int
+		for _, m := range regexp.MustCompile(`vitctl: step (\d+)/`).FindAllStringSubmatch(b.String(), -1) {
+			n, _ := strconv.Atoi(m[1])
+			got = append(got, n)
+		}
+		if !strings.Contains(b.String(), tc.note) || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: steps printed %v, want %v, after %q:\n%s", tc.name, got, tc.want, tc.note, b.String())
+		}
+	}
+}
+
+// TestFinetuneRateAfterEpoch: the first progress line of an epoch gives
+// the rate of its steps, not of the validation and saves of the epoch
+// before (the line after a validation of an hour said "0.0 img/s").
+func TestFinetuneRateAfterEpoch(t *testing.T) {
+	var b strings.Builder
+	j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: 2, Batch: 8},
+		train: &train.Dataset{Examples: make([]train.Example, 16)}, bar: &progress{w: &b}}
+	j.step(train.StepInfo{Epoch: 1, Step: 1, Steps: 4, Images: 8})
+	j.step(train.StepInfo{Epoch: 1, Step: 2, Steps: 4, Images: 8})
+	j.lastStep = j.lastStep.Add(-time.Hour) // the validation and saves took an hour
+	j.epochEnded()
+	b.Reset()
+	j.step(train.StepInfo{Epoch: 2, Step: 3, Steps: 4, Images: 8})
+	// A clock too coarse to time the step prints no rate: never the hour's.
+	if line := b.String(); !strings.HasPrefix(line, "vitctl: step 3/4, ") || strings.Contains(line, " 0.0 img/s") {
+		t.Errorf("first line of epoch 2: %q; want the rate of its step alone", line)
+	}
+}
+
+// TestFinetuneModelMissing: -m naming a missing or damaged file names it
+// once, as classify and eval do; finetune said "model m.gguf: open
+// m.gguf: no such file or directory" and "model m.gguf: m.gguf: not a
+// GGUF file".
+func TestFinetuneModelMissing(t *testing.T) {
+	dir, data := t.TempDir(), fashionTree(t)
+	missing, bad := filepath.Join(dir, "missing.gguf"), filepath.Join(dir, "bad.gguf")
+	os.WriteFile(bad, []byte("garbage, not a model"), 0o644)
+	for _, tc := range []struct{ model, want string }{
+		{missing, "vitctl: model " + missing + ": no such file or directory\n"},
+		{bad, "vitctl: model " + bad + ": not a GGUF file (bad magic); convert the checkpoint with vitctl convert\n"},
+	} {
+		code, _, errs := run(t, "", "finetune", data, "-m", tc.model, "--out", filepath.Join(dir, "out.gguf"), "--train", "head", "--epochs", "1")
+		if code != ExitFailed || errs != tc.want {
+			t.Errorf("-m %s: exit %d, stderr %q; want exit 1 and %q", tc.model, code, errs, tc.want)
+		}
+	}
+}
+
+// TestFinetuneDiverged: a run whose loss stops being finite says what it
+// leaves, as an interrupted one does (it said only "training diverged: …
+// (a lower --lr may help)"), and removes OUT.ckpt: --resume from it
+// diverges again, training being deterministic, and the rerun with a
+// lower --lr was refused as one over an interrupted run's state.
+func TestFinetuneDiverged(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	for _, tc := range []struct{ lr, want string }{
+		{"1e7", "vitctl: training diverged: the loss of step N is NaN (a lower --lr may help): OUT holds the best model so far (epoch 1); OUT.ckpt is removed, since --resume from it would diverge again\n"},
+		{"1e30", "vitctl: training diverged: the loss of step N is NaN (a lower --lr may help): nothing written (OUT is written as each epoch ends)\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "d.gguf")
+		args := []string{"finetune", data, "-m", base, "--out", out, "--train", "head", "--epochs", "3", "--batch", "8", "--threads", "2"}
+		code, _, errs := run(t, "", append(args, "--lr", tc.lr)...)
+		want := strings.ReplaceAll(tc.want, "OUT", out)
+		// The step that blows up may differ with the kernels' summation order.
+		errs = regexp.MustCompile(`the loss of step \d+ is`).ReplaceAllString(errs, "the loss of step N is")
+		if code != ExitFailed || !strings.HasSuffix(errs, want) {
+			t.Errorf("--lr %s: exit %d, stderr %q; want exit 1 ending %q", tc.lr, code, errs, want)
+		}
+		if _, err := os.Stat(out + ".ckpt"); err == nil {
+			t.Errorf("--lr %s: %s.ckpt kept", tc.lr, out)
+		}
+		if code, _, errs := run(t, "", append(args, "--lr", "1e-2")...); code != 0 {
+			t.Errorf("--lr %s, then --lr 1e-2: exit %d, stderr %q; want a new run", tc.lr, code, errs)
 		}
 	}
 }

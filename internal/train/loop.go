@@ -235,6 +235,13 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 			if err != nil {
 				return hist, err
 			}
+			// Weights blown up by the epoch's last steps give logits past
+			// float32's range: a model whose every output is NaN or Inf,
+			// which was kept (written) for its accuracy over the argmax
+			// of NaNs, in place of the last finite best.
+			if math.IsNaN(vloss) || math.IsInf(vloss, 0) {
+				return hist, fmt.Errorf("%w: the validation loss of epoch %d is %v (a lower --lr may help)", ErrDiverged, e, vloss)
+			}
 			info.ValAcc, info.ValLoss = &acc, &vloss
 		}
 		info.Best = info.Improves(Kept(hist))

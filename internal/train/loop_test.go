@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -170,6 +171,39 @@ func TestRunDiverges(t *testing.T) {
 			Options{Threads: 1, Workers: 1, Step: func(StepInfo) { steps++ }})
 		if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "--lr") {
 			t.Errorf("%s, lr 1e30: error %v after %d steps, want ErrDiverged", mode, err, steps)
+		}
+	}
+}
+
+// TestRunDivergesAtValidation: an epoch whose validation loss is not
+// finite (its last steps blew the weights up, the step losses still
+// finite) ends the run with ErrDiverged before it is passed on to be
+// kept; it was kept as the best epoch for the accuracy of the argmax of
+// NaN logits, so OUT became a model that gives nothing but NaN and Inf.
+func TestRunDivergesAtValidation(t *testing.T) {
+	cfg0, p0, ds := tinySetup(t)
+	tr, val, _ := ds.Split(0.25, 1)
+	for _, tc := range []struct {
+		mode  string
+		lr    float64
+		epoch int // whose validation loss is NaN
+	}{{"head", 1e8, 2}, {"all", 1e6, 1}} {
+		r := DefaultRecipe(tc.mode)
+		r.Epochs, r.Batch, r.LR, r.Seed = 4, 4, tc.lr, 5
+		cfg := *cfg0
+		var kept []int
+		_, err := Run(context.Background(), &cfg, cloneParams(t, cfg0, p0), tr, val, r,
+			Options{Threads: 1, Workers: 1, Epoch: func(e EpochInfo, _ *model.Params) error {
+				if math.IsNaN(*e.ValLoss) || math.IsInf(*e.ValLoss, 0) {
+					kept = append(kept, e.Epoch)
+				}
+				return nil
+			}})
+		// Where the kernels sum as on the AVX2 and pure-Go paths, the
+		// run stops at that epoch's validation; the steps of others may
+		// blow up a step sooner or later, and none may pass NaN on.
+		if !errors.Is(err, ErrDiverged) || len(kept) > 0 {
+			t.Errorf("%s, lr %g: error %v, epochs of a NaN validation loss passed on: %v; want ErrDiverged (the validation loss of epoch %d is NaN), none passed on", tc.mode, tc.lr, err, kept, tc.epoch)
 		}
 	}
 }

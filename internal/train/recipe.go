@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -67,8 +68,12 @@ func (r *Recipe) Validate() error {
 		return fmt.Errorf("--batch %d: must be at least 1", r.Batch)
 	case !(r.LR > 0):
 		return fmt.Errorf("--lr %g: must be positive", r.LR)
+	case math.IsInf(r.LR, 1): // the first step made every weight NaN
+		return fmt.Errorf("--lr %g: want a finite number, such as %g", r.LR, DefaultRecipe(r.Train).LR)
 	case !(r.WeightDecay >= 0):
 		return fmt.Errorf("--weight-decay %g: must not be negative", r.WeightDecay)
+	case math.IsInf(r.WeightDecay, 1):
+		return fmt.Errorf("--weight-decay %g: want a finite number, such as %g", r.WeightDecay, DefaultRecipe(r.Train).WeightDecay)
 	case !(r.Smoothing >= 0 && r.Smoothing < 1):
 		return fmt.Errorf("--label-smoothing %g: want 0 ≤ S < 1", r.Smoothing)
 	case !(r.WarmupPct >= 0 && r.WarmupPct < 1):

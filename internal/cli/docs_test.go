@@ -232,3 +232,56 @@ func TestHelpDocsRefs(t *testing.T) {
 		t.Fatal("no docs/….md named in this package's sources: the pattern is wrong")
 	}
 }
+
+// TestDocsTestNames checks that every test, benchmark and fuzz target the
+// Markdown files name (`TestGoldens`, `BenchmarkSoak`, `FuzzParse`, a
+// prefix as `TestLowPrecision*`) is a function of some _test.go file.
+func TestDocsTestNames(t *testing.T) {
+	funcRe := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz)[A-Za-z0-9_]*)\(`)
+	have := map[string]bool{}
+	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != repoRoot && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range funcRe.FindAllStringSubmatch(string(b), -1) {
+			have[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !have["TestDocsTestNames"] {
+		t.Fatalf("found %d test functions, not this one: the walk is wrong", len(have))
+	}
+	nameRe := regexp.MustCompile(`\b((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)(\*?)`)
+	for _, file := range markdownFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range nameRe.FindAllStringSubmatch(string(b), -1) {
+			name, prefix := m[1], m[2] == "*"
+			found := have[name]
+			for h := range have {
+				if found || !prefix {
+					break
+				}
+				found = strings.HasPrefix(h, name)
+			}
+			if !found {
+				t.Errorf("%s names %s%s, which no _test.go file defines", file, name, m[2])
+			}
+		}
+	}
+}

@@ -285,3 +285,89 @@ func TestDocsTestNames(t *testing.T) {
 		}
 	}
 }
+
+// markdownCodeBlocks is the text of the code blocks of a Markdown file:
+// fenced ones, and lines indented by four spaces after a blank line (or
+// after another such line).
+func markdownCodeBlocks(text string) []string {
+	var blocks []string
+	var cur []string
+	inFence, indented, prevBlank := false, false, true
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n"))
+		}
+		cur = nil
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		switch {
+		case fenceRe.MatchString(line):
+			if inFence {
+				flush()
+			}
+			inFence = !inFence
+		case inFence:
+			cur = append(cur, line)
+		case strings.HasPrefix(line, "    ") && (prevBlank || indented):
+			indented = true
+			cur = append(cur, line)
+		case strings.TrimSpace(line) == "" && indented:
+			cur = append(cur, "")
+		default:
+			if indented {
+				flush()
+			}
+			indented = false
+		}
+		prevBlank = strings.TrimSpace(line) == ""
+	}
+	flush()
+	return blocks
+}
+
+// docsVitctlRe finds the ways the docs start vitctl in a code block, to be
+// read as the plain command: a shell prompt, go run, a built binary's path.
+var docsVitctlRe = regexp.MustCompile(`(?m)(^\s*\$ )?(\bgo run \./cmd/vitctl|(?:\./|\bbin/|/[\w./-]*/)vitctl)\b`)
+
+// shellCommentRe is a comment at the end of a line of a code block (a
+// word starting with #), which the shell drops.
+var shellCommentRe = regexp.MustCompile(`(?m)\s+#\s.*$`)
+
+// TestDocsCommandsParse: every vitctl command line of a code block of the
+// README and docs/ parses as a run would parse it (the command, its flags
+// and their values, the number of arguments), as TestExamplesParse checks
+// the help texts' examples.
+func TestDocsCommandsParse(t *testing.T) {
+	checked := 0
+	for _, file := range markdownFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range markdownCodeBlocks(string(b)) {
+			block = docsVitctlRe.ReplaceAllStringFunc(block, func(s string) string {
+				return strings.Repeat(" ", len(s)-len(strings.TrimLeft(s, " \t"))) + "vitctl"
+			})
+			block = strings.ReplaceAll(block, "$ vitctl", "vitctl")
+			block = shellCommentRe.ReplaceAllString(block, "")
+			for _, line := range vitctlCommands(block) {
+				words, ok := shellWords(line)
+				if !ok {
+					t.Errorf("%s: %q: an unfinished quote", file, line)
+					continue
+				}
+				if err := checkParses(words); err != nil {
+					t.Errorf("%s: %q: %v", file, line, err)
+				}
+				checked++
+				if os.Getenv("DOCS_DUMP") != "" {
+					t.Logf("%s: %s", file, line)
+				}
+			}
+		}
+	}
+	t.Logf("%d command lines checked", checked)
+	if checked < 20 {
+		t.Errorf("%d command lines checked: the code blocks were not found", checked)
+	}
+}

@@ -1,0 +1,373 @@
+package cli
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// repoRoot is the repository's root, two folders above this package.
+const repoRoot = "../.."
+
+// markdownFiles is every .md file of the repository, by its path from the
+// root, leaving out hidden folders (.git).
+func markdownFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != repoRoot && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".md") {
+			rel, _ := filepath.Rel(repoRoot, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// githubAnchor is the anchor GitHub gives a heading: lower case, letters,
+// digits, spaces, hyphens and underscores kept, the rest dropped, spaces
+// turned into hyphens.
+func githubAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var (
+	fenceRe   = regexp.MustCompile("(?m)^ *```")
+	headingRe = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
+	// linkRe is a Markdown link or image: [text](target) or ![alt](target).
+	linkRe = regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`)
+	// prose references outside links, as `docs/benchmark.md#onnx-runtime`.
+	proseRefRe = regexp.MustCompile("[`(\\s]((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\\.md#[A-Za-z0-9_-]+)")
+)
+
+// markdownAnchors is the set of anchors the headings of a Markdown file
+// give, with GitHub's -1, -2 suffixes for repeated ones, and any explicit
+// <a name="…"> or id="…".
+func markdownAnchors(text string) map[string]bool {
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	inFence := false
+	for line := range strings.SplitSeq(text, "\n") {
+		if fenceRe.MatchString(line) {
+			inFence = !inFence
+			continue
+		}
+		if inFence || strings.HasPrefix(line, "    ") {
+			continue
+		}
+		m := headingRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		// Inline markup in headings is not part of the anchor's text.
+		h := strings.NewReplacer("`", "", "*", "").Replace(m[1])
+		a := githubAnchor(h)
+		if n := seen[a]; n > 0 {
+			anchors[a+"-"+strconv.Itoa(n)] = true
+		} else {
+			anchors[a] = true
+		}
+		seen[a]++
+	}
+	for _, m := range regexp.MustCompile(`(?:name|id)="([^"]+)"`).FindAllStringSubmatch(text, -1) {
+		anchors[m[1]] = true
+	}
+	return anchors
+}
+
+// TestGithubAnchor pins the heading-to-anchor rule the link check relies
+// on against anchors the docs use.
+func TestGithubAnchor(t *testing.T) {
+	for _, c := range []struct{ heading, want string }{
+		{"Back to Python", "back-to-python"},
+		{"The 16-core Xeon with AMX (the accelerator machine's CPU)", "the-16-core-xeon-with-amx-the-accelerator-machines-cpu"},
+		{"An AVX2-only EPYC (Zen 1)", "an-avx2-only-epyc-zen-1"},
+		{"Flowers5: accuracy against PyTorch", "flowers5-accuracy-against-pytorch"},
+		{"Limits and safety", "limits-and-safety"},
+	} {
+		if got := githubAnchor(c.heading); got != c.want {
+			t.Errorf("githubAnchor(%q) = %q, want %q", c.heading, got, c.want)
+		}
+	}
+	a := markdownAnchors("# A\n\n```\n# not a heading\n```\n## A\n## `B` c\n")
+	for _, want := range []string{"a", "a-1", "b-c"} {
+		if !a[want] {
+			t.Errorf("markdownAnchors: no %q in %v", want, a)
+		}
+	}
+	if a["not-a-heading"] {
+		t.Errorf("markdownAnchors took a line of a code block as a heading: %v", a)
+	}
+}
+
+// TestDocsLinks checks every relative link of every Markdown file of the
+// repository, and every FILE.md#anchor named in its prose: the file is
+// there, and the anchor is a heading of it.
+func TestDocsLinks(t *testing.T) {
+	files := markdownFiles(t)
+	if len(files) < 10 {
+		t.Fatalf("found %d Markdown files under %s: %v", len(files), repoRoot, files)
+	}
+	anchorsOf := map[string]map[string]bool{}
+	anchors := func(rel string) map[string]bool {
+		if a, ok := anchorsOf[rel]; ok {
+			return a
+		}
+		b, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		anchorsOf[rel] = markdownAnchors(string(b))
+		return anchorsOf[rel]
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		type ref struct {
+			target string
+			prose  bool
+		}
+		var refs []ref
+		for _, m := range linkRe.FindAllStringSubmatch(text, -1) {
+			refs = append(refs, ref{m[1], false})
+		}
+		for _, m := range proseRefRe.FindAllStringSubmatchIndex(text, -1) {
+			if m[2] >= 2 && text[m[2]-2:m[2]] == "](" {
+				continue // a link's target, checked above
+			}
+			refs = append(refs, ref{text[m[2]:m[3]], true})
+		}
+		dir := filepath.ToSlash(filepath.Dir(file))
+		for _, r := range refs {
+			target := r.target
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path, anchor, _ := strings.Cut(target, "#")
+			resolved := file
+			if path != "" {
+				resolved = filepath.ToSlash(filepath.Clean(filepath.Join(dir, path)))
+				if _, err := os.Stat(filepath.Join(repoRoot, resolved)); err != nil && r.prose {
+					// Prose names a doc from the repository's root too
+					// (docs/benchmark.md#… in a comment or a doc).
+					resolved = filepath.ToSlash(filepath.Clean(path))
+				}
+				if _, err := os.Stat(filepath.Join(repoRoot, resolved)); err != nil {
+					t.Errorf("%s: link %q: no file %s", file, target, resolved)
+					continue
+				}
+			}
+			if anchor == "" {
+				continue
+			}
+			if !strings.HasSuffix(resolved, ".md") {
+				t.Errorf("%s: link %q: an anchor into a file that is not Markdown", file, target)
+				continue
+			}
+			if !anchors(resolved)[anchor] {
+				t.Errorf("%s: link %q: %s has no heading whose anchor is #%s", file, target, resolved, anchor)
+			}
+		}
+	}
+}
+
+// TestHelpDocsRefs checks the docs the commands' help texts and messages
+// name (docs/scale.md, docs/finetune.md#back-to-python): each is there, with
+// the heading its anchor names.
+func TestHelpDocsRefs(t *testing.T) {
+	srcs, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`docs/[A-Za-z0-9_/.-]*[A-Za-z0-9_]\.md(?:#[A-Za-z0-9_-]+)?|docs/[A-Za-z0-9_/-]+/README\.md`)
+	n := 0
+	for _, src := range srcs {
+		if strings.HasSuffix(src, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range re.FindAllString(string(b), -1) {
+			n++
+			path, anchor, _ := strings.Cut(ref, "#")
+			text, err := os.ReadFile(filepath.Join(repoRoot, path))
+			if err != nil {
+				t.Errorf("%s names %s: %v", src, ref, err)
+				continue
+			}
+			if anchor != "" && !markdownAnchors(string(text))[anchor] {
+				t.Errorf("%s names %s: %s has no heading whose anchor is #%s", src, ref, path, anchor)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no docs/….md named in this package's sources: the pattern is wrong")
+	}
+}
+
+// TestDocsTestNames checks that every test, benchmark and fuzz target the
+// Markdown files name (`TestGoldens`, `BenchmarkSoak`, `FuzzParse`, a
+// prefix as `TestLowPrecision*`) is a function of some _test.go file.
+func TestDocsTestNames(t *testing.T) {
+	funcRe := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz)[A-Za-z0-9_]*)\(`)
+	have := map[string]bool{}
+	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != repoRoot && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range funcRe.FindAllStringSubmatch(string(b), -1) {
+			have[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !have["TestDocsTestNames"] {
+		t.Fatalf("found %d test functions, not this one: the walk is wrong", len(have))
+	}
+	nameRe := regexp.MustCompile(`\b((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)(\*?)`)
+	for _, file := range markdownFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range nameRe.FindAllStringSubmatch(string(b), -1) {
+			name, prefix := m[1], m[2] == "*"
+			found := have[name]
+			for h := range have {
+				if found || !prefix {
+					break
+				}
+				found = strings.HasPrefix(h, name)
+			}
+			if !found {
+				t.Errorf("%s names %s%s, which no _test.go file defines", file, name, m[2])
+			}
+		}
+	}
+}
+
+// markdownCodeBlocks is the text of the code blocks of a Markdown file:
+// fenced ones, and lines indented by four spaces after a blank line (or
+// after another such line).
+func markdownCodeBlocks(text string) []string {
+	var blocks []string
+	var cur []string
+	inFence, indented, prevBlank := false, false, true
+	flush := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n"))
+		}
+		cur = nil
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		switch {
+		case fenceRe.MatchString(line):
+			if inFence {
+				flush()
+			}
+			inFence = !inFence
+		case inFence:
+			cur = append(cur, line)
+		case strings.HasPrefix(line, "    ") && (prevBlank || indented):
+			indented = true
+			cur = append(cur, line)
+		case strings.TrimSpace(line) == "" && indented:
+			cur = append(cur, "")
+		default:
+			if indented {
+				flush()
+			}
+			indented = false
+		}
+		prevBlank = strings.TrimSpace(line) == ""
+	}
+	flush()
+	return blocks
+}
+
+// docsVitctlRe finds the ways the docs start vitctl in a code block, to be
+// read as the plain command: a shell prompt, go run, a built binary's path.
+var docsVitctlRe = regexp.MustCompile(`(?m)(^\s*\$ )?(\bgo run \./cmd/vitctl|(?:\./|\bbin/|/[\w./-]*/)vitctl)\b`)
+
+// shellCommentRe is a comment at the end of a line of a code block (a
+// word starting with #), which the shell drops.
+var shellCommentRe = regexp.MustCompile(`(?m)\s+#\s.*$`)
+
+// TestDocsCommandsParse: every vitctl command line of a code block of the
+// README and docs/ parses as a run would parse it (the command, its flags
+// and their values, the number of arguments), as TestExamplesParse checks
+// the help texts' examples.
+func TestDocsCommandsParse(t *testing.T) {
+	checked := 0
+	for _, file := range markdownFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range markdownCodeBlocks(string(b)) {
+			block = docsVitctlRe.ReplaceAllStringFunc(block, func(s string) string {
+				return strings.Repeat(" ", len(s)-len(strings.TrimLeft(s, " \t"))) + "vitctl"
+			})
+			block = strings.ReplaceAll(block, "$ vitctl", "vitctl")
+			block = shellCommentRe.ReplaceAllString(block, "")
+			for _, line := range vitctlCommands(block) {
+				words, ok := shellWords(line)
+				if !ok {
+					t.Errorf("%s: %q: an unfinished quote", file, line)
+					continue
+				}
+				if err := checkParses(words); err != nil {
+					t.Errorf("%s: %q: %v", file, line, err)
+				}
+				checked++
+				if os.Getenv("DOCS_DUMP") != "" {
+					t.Logf("%s: %s", file, line)
+				}
+			}
+		}
+	}
+	t.Logf("%d command lines checked", checked)
+	if checked < 20 {
+		t.Errorf("%d command lines checked: the code blocks were not found", checked)
+	}
+}

@@ -561,9 +561,14 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		if logits, err = r.Forward(px, 1); err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
+		if err := finiteOutput(string(sum.Path), logits); err != nil {
+			return err // its summary.json could not hold the NaN
+		}
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if _, err = r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
+	} else if feat, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
+	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
+		return err
 	}
 	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
 	if sum.ArtifactTokens == nil {

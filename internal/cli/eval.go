@@ -137,7 +137,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
 			failed = append(failed, evalFailure{bytestr.String(r.path), strings.TrimPrefix(r.err.Error(), r.path+": ")})
-			bar.message(ds.Examples[i].Err(r.err).Error())
+			bar.message(quotedPath(ds.Examples[i].Err(r.err).Error(), r.path))
 		} else {
 			truth = append(truth, ds.Examples[i].Label)
 			logits = append(logits, r.logits)

@@ -431,7 +431,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			}
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
 			rec.TopK, rec.Error = nil, msg
-			bar.message(in.path + ": " + msg)
+			bar.message(textPath(in.path) + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {
 			bar.message(fmt.Sprintf("writing output: %v", err))

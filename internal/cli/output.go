@@ -156,6 +156,17 @@ func textPath(path string) string {
 	return path
 }
 
+// quotedPath is msg, which names path ("PATH: what is wrong", or after a
+// list's "FILE:LINE: "), with path written as textPath writes it, so that
+// a name holding a line break or a tab keeps its message on one line of
+// stderr, as classify's and embed's failures are.
+func quotedPath(msg, path string) string {
+	if q := textPath(path); q != path {
+		return strings.Replace(msg, path+": ", q+": ", 1)
+	}
+	return msg
+}
+
 // newJSONEncoder is the encoder of every JSON that vitctl prints: it
 // writes &, < and > as they are, where encoding/json's default writes
 // them \u0026, \u003c and \u003e for HTML, and grep and awk did not find

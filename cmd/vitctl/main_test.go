@@ -62,8 +62,11 @@ func TestBinaryExitCodes(t *testing.T) {
 	}
 }
 
-// TestInterruptedFolderRun sends SIGINT during a long folder run: the exit
-// status is 130 and every JSONL line already printed is complete.
+// TestInterruptedFolderRun sends SIGINT (Ctrl-C) or SIGTERM (kill,
+// timeout(1), a scheduler ending a job) during a long folder run: the exit
+// status is 128 plus the signal's number, 130 or 143, as the shell reports
+// of a tool the signal ended (SIGTERM gave 130, as if Ctrl-C had been
+// pressed), and every JSONL line already printed is complete.
 func TestInterruptedFolderRun(t *testing.T) {
 	src, err := os.ReadFile("../../testdata/images/chelsea.png")
 	if err != nil {
@@ -73,40 +76,45 @@ func TestInterruptedFolderRun(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.png", i)), src, 0o644)
 	}
-	cmd := exec.Command(vitctl, "classify", "-o", "jsonl", "--batch", "1", "--decoders", "1", dir)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	lines := 0
-	for sc.Scan() {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Errorf("line %d is not complete JSON: %q", lines, sc.Text())
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		cmd := exec.Command(vitctl, "classify", "-o", "jsonl", "--batch", "1", "--decoders", "1", dir)
+		stdout, _ := cmd.StdoutPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		if lines++; lines == 3 {
-			cmd.Process.Signal(syscall.SIGINT)
+		sc := bufio.NewScanner(stdout)
+		lines := 0
+		for sc.Scan() {
+			var rec map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				t.Errorf("%v: line %d is not complete JSON: %q", tc.sig, lines, sc.Text())
+			}
+			if lines++; lines == 3 {
+				cmd.Process.Signal(tc.sig)
+			}
 		}
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if got := exitCode(err); got != 130 {
-			t.Fatalf("exit %d after SIGINT, want 130", got)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if got := exitCode(err); got != tc.want {
+				t.Fatalf("exit %d after %v, want %d", got, tc.sig, tc.want)
+			}
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("vitctl did not stop within 60 s of %v", tc.sig)
 		}
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("vitctl did not stop within 60 s of SIGINT")
-	}
-	if lines >= 2000 {
-		t.Errorf("all %d images ran despite SIGINT", lines)
-	}
-	if want := fmt.Sprintf("vitctl: interrupted after %d of 2000 images\n", lines); !strings.HasSuffix(stderr.String(), want) {
-		t.Errorf("stderr ends %q, want %q", stderr.String(), want)
+		if lines >= 2000 {
+			t.Errorf("all %d images ran despite %v", lines, tc.sig)
+		}
+		if want := fmt.Sprintf("vitctl: interrupted after %d of 2000 images\n", lines); !strings.HasSuffix(stderr.String(), want) {
+			t.Errorf("%v: stderr ends %q, want %q", tc.sig, stderr.String(), want)
+		}
 	}
 }
 

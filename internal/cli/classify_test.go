@@ -144,9 +144,24 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 // TestNonFiniteNpy: a .npy of NaN or Inf pixels is refused by name, and
 // finite pixels so large that the model's output overflows fail that image
 // alone: the run goes on, every record is written (JSON has no NaN), and
-// the exit status is 1.
+// the exit status is 1. inspect-attention, whose summary.json cannot hold
+// the NaN either, says so as classify does, of a classifier's logits and a
+// backbone's features, where it said "writing …/summary.json: json:
+// unsupported value: NaN".
 func TestNonFiniteNpy(t *testing.T) {
-	const S = 28 // fashion-vit's input
+	for _, c := range []struct {
+		model string
+		size  int
+		cmds  []string
+	}{
+		{"fashion-vit", 28, []string{"classify", "embed", "inspect-attention"}},
+		{convertTestModel(t, "vit-p8-backbone"), 32, []string{"inspect-attention"}},
+	} {
+		testNonFiniteNpy(t, c.model, c.size, c.cmds)
+	}
+}
+
+func testNonFiniteNpy(t *testing.T, model string, S int, cmds []string) {
 	dir := t.TempDir()
 	write := func(name string, set func(px []float32)) {
 		px := make([]float32, 3*S*S)
@@ -173,11 +188,15 @@ func TestNonFiniteNpy(t *testing.T) {
 		"d_huge.npy": "the model's output holds",
 	}
 	for _, args := range [][]string{
-		{"classify", "-m", "fashion-vit", "-o", "jsonl", dir},
-		{"classify", "-m", "fashion-vit", "-o", "json", dir},
-		{"embed", "-m", "fashion-vit", dir},
-		{"embed", "-m", "fashion-vit", "--npy", filepath.Join(t.TempDir(), "e.npy"), dir},
+		{"classify", "-m", model, "-o", "jsonl", dir},
+		{"classify", "-m", model, "-o", "json", dir},
+		{"embed", "-m", model, dir},
+		{"embed", "-m", model, "--npy", filepath.Join(t.TempDir(), "e.npy"), dir},
+		{"inspect-attention", "-m", model, "--layers", "0", "-o", "jsonl", "--out", filepath.Join(t.TempDir(), "attn"), dir},
 	} {
+		if !slices.Contains(cmds, args[0]) {
+			continue
+		}
 		code, out, errs := run(t, "", args...)
 		var recs []record
 		if slices.Contains(args, "json") {

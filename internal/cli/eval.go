@@ -46,7 +46,8 @@ folder with one sub-folder per class or a .csv or .jsonl file of path,label
 (a CSV's header, or a JSONL line's keys, may name them: path, file,
 filename, file_name or image, and label or class), as for finetune; every
 label must be one of the model's (letter case and underscores for spaces
-aside, where that leaves one label), or, for a model of ImageNet-1k's
+or slashes aside, where that leaves one label: folder T-shirt_top is
+"T-shirt/top"), or, for a model of ImageNet-1k's
 labels, a WordNet synset id, the folder names of ImageNet's validation set
 (n01440764 for tench). Images that cannot be read are reported and skipped
 (exit status 1).
@@ -137,7 +138,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	err = pl.run(cmd.Context(), inputs, func(r result) error {
 		if r.err != nil {
 			failed = append(failed, evalFailure{bytestr.String(r.path), strings.TrimPrefix(r.err.Error(), r.path+": ")})
-			bar.message(ds.Examples[i].Err(r.err).Error())
+			bar.message(quotedPath(ds.Examples[i].Err(r.err).Error(), r.path))
 		} else {
 			truth = append(truth, ds.Examples[i].Label)
 			logits = append(logits, r.logits)

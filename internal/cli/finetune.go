@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -135,6 +137,30 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 	return r, checkThreads("--decoders", o.workers)
 }
 
+// claimOut claims OUT for this run until it ends (a lock file beside it,
+// .OUT.lock, removed then), so that a second finetune into the same OUT,
+// by any path to it, is refused at once: where two ran at once, each
+// wrote OUT and OUT.ckpt over the other's after every epoch, and one
+// started after the other's first epoch was told that OUT.ckpt held "a
+// run interrupted after epoch 1" and to --resume it, while it ran.
+func claimOut(out string) (release func(), err error) {
+	if isStream(out) {
+		return func() {}, nil
+	}
+	release, err = filelock.Claim(outClaimPath(out))
+	if errors.Is(err, filelock.ErrBusy) {
+		return nil, fmt.Errorf("--out %s: another vitctl finetune is writing it and %s now: wait for that run to end, or give this one another --out", out, ckptPath(out))
+	}
+	return release, err
+}
+
+// outClaimPath is the lock file of claimOut: .OUT.lock beside the file
+// that OUT's links lead to.
+func outClaimPath(out string) string {
+	t := linkpath.Target(out)
+	return filepath.Join(filepath.Dir(t), "."+filepath.Base(t)+".lock")
+}
+
 // checkNotSummaryName refuses a results name (.json, .csv, .txt, …) for
 // the model file: --out summary.json -o json wrote the model file under
 // the name meant for the summary, which goes to stdout.
@@ -162,6 +188,11 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkModelName("--out", o.out); err != nil {
 		return err
 	}
+	release, err := claimOut(o.out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if !o.resume {
 		if err := checkUnfinished(o.out); err != nil {
 			return err

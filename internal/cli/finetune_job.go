@@ -136,12 +136,13 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
+			msg := convertHint(err).Error()
+			j.skipped[msg] = true
 			if se, ok := errors.AsType[*train.SkipError](err); ok {
 				j.unread[se.Example.Path] = true
+				msg = quotedPath(msg, se.Example.Path)
 			}
-			err = convertHint(err)
-			j.skipped[err.Error()] = true
-			j.bar.message("skipped: " + err.Error())
+			j.bar.message("skipped: " + msg)
 		},
 		Features: j.features,
 		Step:     j.step,

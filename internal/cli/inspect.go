@@ -138,7 +138,9 @@ without --method draws relevance), with the gradient of its logit (a float32
 backward pass at the model's own image size). Models that classify from the
 mean of the patch tokens (timm avg pooling, no CLS token) show the patch
 tokens' mean attention instead of CLS's. Layers and heads count from 0. The
-top-k prediction is printed as classify prints it.`,
+top-k prediction is printed as classify prints it; the -o json and jsonl
+records also name the image's sub-folder ("pictures": "DIR/NAME"), and -o
+csv in a last column, pictures.`,
 		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention testdata/images/chelsea.png testdata/images/coffee.png --out attn --layers 11 --method rollout,relevance --mask-outliers
   vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"
@@ -340,7 +342,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	rep, err := newReporter(o.output.format.val, s.out, "")
+	rep, err := newPicturesReporter(o.output.format.val, s.out)
 	if err != nil {
 		return err
 	}
@@ -424,14 +426,16 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
 				textPath(in.path), textPath(filepath.Join(o.out, d.name)), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
 		}
-		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK}
+		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK,
+			Pictures: bytestr.String(filepath.Join(o.out, dirs[i].name))}
 		if err != nil {
+			rec.Pictures = ""
 			if !folders.add(in.path, err) {
 				failed++
 			}
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
 			rec.TopK, rec.Error = nil, msg
-			bar.message(in.path + ": " + msg)
+			bar.message(textPath(in.path) + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {
 			bar.message(fmt.Sprintf("writing output: %v", err))
@@ -561,9 +565,14 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		if logits, err = r.Forward(px, 1); err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
+		if err := finiteOutput(string(sum.Path), logits); err != nil {
+			return err // its summary.json could not hold the NaN
+		}
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if _, err = r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
+	} else if feat, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
+	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
+		return err
 	}
 	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
 	if sum.ArtifactTokens == nil {

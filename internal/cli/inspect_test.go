@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -878,6 +880,71 @@ func TestInspectSameNames(t *testing.T) {
 		for i, dir := range []string{"img", "img-2"} {
 			if got := folderImage(filepath.Join(out, dir)); got != photos[i] {
 				t.Errorf("%v: %s holds %q, want %q", args, dir, got, photos[i])
+			}
+		}
+	}
+}
+
+// TestInspectRecordsNamePictures: each record of -o json, jsonl and csv
+// names the folder its image's pictures are in ("pictures", the last CSV
+// column), so that a script finds them without redoing the naming (img,
+// img-2 for a second img.png, a name an earlier run took); a failed image
+// has none. Records said nothing of where the pictures went.
+func TestInspectRecordsNamePictures(t *testing.T) {
+	src := t.TempDir()
+	var photos []string
+	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
+		dir := filepath.Join(src, "ab"[i:i+1])
+		os.Mkdir(dir, 0o755)
+		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, filepath.Join(dir, "img.png"))
+		os.WriteFile(photos[i], b, 0o644)
+	}
+	broken := filepath.Join(src, "broken.png")
+	os.WriteFile(broken, []byte("junk"), 0o644)
+	for _, format := range []string{"json", "jsonl", "csv"} {
+		out := t.TempDir()
+		want := map[string]string{photos[0]: filepath.Join(out, "img"), photos[1]: filepath.Join(out, "img-2"), broken: ""}
+		code, stdout, errs := run(t, "", "inspect-attention", "-m", "fashion-vit", "--layers", "5", "-k", "2", "--out", out, "-o", format, photos[0], photos[1], broken)
+		if code != ExitFailed {
+			t.Fatalf("-o %s: exit %d:\n%s", format, code, errs)
+		}
+		got := map[string]string{}
+		switch format {
+		case "json":
+			var recs []record
+			if err := json.Unmarshal([]byte(stdout), &recs); err != nil {
+				t.Fatalf("-o json: %v\n%s", err, stdout)
+			}
+			for _, r := range recs {
+				got[string(r.Path)] = string(r.Pictures)
+			}
+		case "jsonl":
+			for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+				var r record
+				if err := json.Unmarshal([]byte(l), &r); err != nil {
+					t.Fatalf("-o jsonl: %v: %q", err, l)
+				}
+				got[string(r.Path)] = string(r.Pictures)
+			}
+		case "csv":
+			rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+			if err != nil || len(rows) != 6 || rows[0][len(rows[0])-1] != "pictures" {
+				t.Fatalf("-o csv: %v, want a header ending in pictures and 5 rows:\n%s", err, stdout)
+			}
+			for _, r := range rows[1:] {
+				got[r[0]] = r[len(r)-1]
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("-o %s: pictures %q, want %q", format, got, want)
+		}
+		for p, dir := range want {
+			if dir != "" && folderImage(dir) != p {
+				t.Errorf("-o %s: %s holds the pictures of %q, not %q", format, dir, folderImage(dir), p)
 			}
 		}
 	}

@@ -72,6 +72,7 @@ func TestNoImages(t *testing.T) {
 	out := filepath.Join(dir, "X.npy")
 	const classifyCSV = "path,model,model_sha256,rank,index,label,prob,logit,error\n"
 	const embedCSV = "path,model,model_sha256,pool,row,error\n"
+	const inspectCSV = "path,model,model_sha256,rank,index,label,prob,logit,error,pictures\n"
 	for _, tc := range []struct {
 		name   string
 		stdin  string
@@ -91,7 +92,7 @@ func TestNoImages(t *testing.T) {
 		{"classify csv", "", []string{"classify", "-o", "csv", empty}, "vitctl: no images found in " + empty + "\n", classifyCSV},
 		{"inspect-attention", "", []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", ""},
 		{"inspect-attention json", "", []string{"inspect-attention", "-o", "json", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", "[]\n"},
-		{"inspect-attention csv", "", []string{"inspect-attention", "-o", "csv", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", classifyCSV},
+		{"inspect-attention csv", "", []string{"inspect-attention", "-o", "csv", "--out", filepath.Join(dir, "attn"), empty}, "vitctl: no images found in " + empty + "\n", inspectCSV},
 	} {
 		code, stdout, errs := run(t, tc.stdin, tc.args...)
 		if code != ExitFailed || stdout != tc.stdout || errs != tc.want {

@@ -234,3 +234,50 @@ func TestTopKBeyondClasses(t *testing.T) {
 		t.Errorf("-k 0: exit %d, %s", code, errs)
 	}
 }
+
+// TestOddNamesStderr: an image that fails, named with a line break or a
+// tab, is one line of stderr, its path quoted as classify's and embed's
+// failures write it ("bad\nname.png": …), in inspect-attention, eval and
+// finetune too, where they wrote the name as it is and a script reading
+// stderr a line at a time took "name.png: not a supported image …" for a
+// line of its own.
+func TestOddNamesStderr(t *testing.T) {
+	img, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	var bad []string
+	for _, class := range []string{"Bag", "Coat"} {
+		if err := os.Mkdir(filepath.Join(data, class), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			os.WriteFile(filepath.Join(data, class, strconv.Itoa(i)+".png"), img, 0o644)
+		}
+	}
+	for _, n := range []string{"bad\nname.png", "bad\ttab.png"} {
+		p := filepath.Join(data, "Bag", n)
+		if err := os.WriteFile(p, []byte("junk"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bad = append(bad, p)
+	}
+	for _, args := range [][]string{
+		{"classify", "-r", data},
+		{"embed", "-r", data},
+		{"inspect-attention", "--layers", "0", "--out", filepath.Join(t.TempDir(), "attn"), "-r", data},
+		{"eval", data},
+		{"finetune", "--train", "head", "--epochs", "1", "--val-split", "0", "--out", filepath.Join(t.TempDir(), "m.gguf"), data},
+	} {
+		code, _, errs := run(t, "", append(args[:1:1], append([]string{"-m", "fashion-vit"}, args[1:]...)...)...)
+		if code != ExitFailed {
+			t.Errorf("%s: exit %d, want %d:\n%s", args[0], code, ExitFailed, errs)
+		}
+		for _, p := range bad {
+			if want := textPath(p) + ": not a supported image"; !strings.Contains(errs, want) || strings.Contains(errs, p) {
+				t.Errorf("%s: stderr names %q as it is, or not as %q:\n%s", args[0], p, want, errs)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,10 @@ type record struct {
 	ModelSHA256 string         `json:"model_sha256"` // short SHA-256 of the model's tensor data
 	TopK        []prediction   `json:"top_k,omitempty"`
 	Error       string         `json:"error,omitempty"`
+	// Pictures is the folder inspect-attention drew the image's pictures
+	// into (OUT/NAME, or OUT/NAME-2 … of another image's name); "" where
+	// none were drawn, and in other commands' records.
+	Pictures bytestr.String `json:"pictures,omitempty"`
 }
 
 // topK returns the k most probable classes, probabilities from a softmax in
@@ -90,9 +95,22 @@ func newReporter(format string, w io.Writer, header string) (reporter, error) {
 		return &jsonlReporter{enc: newJSONEncoder(w)}, nil
 	case "csv":
 		c := csv.NewWriter(w)
-		return &csvReporter{w: c}, c.Write([]string{"path", "model", "model_sha256", "rank", "index", "label", "prob", "logit", "error"})
+		return &csvReporter{w: c}, c.Write(csvColumns)
 	}
 	return nil, usagef("-o %q: want text, json, jsonl or csv", format)
+}
+
+// csvColumns is the header of classify's CSV rows.
+var csvColumns = []string{"path", "model", "model_sha256", "rank", "index", "label", "prob", "logit", "error"}
+
+// newPicturesReporter is newReporter for inspect-attention, whose CSV
+// rows end in one more column, pictures (JSON has the field).
+func newPicturesReporter(format string, w io.Writer) (reporter, error) {
+	if format != "csv" {
+		return newReporter(format, w, "")
+	}
+	c := csv.NewWriter(w)
+	return &csvReporter{w: c, pictures: true}, c.Write(append(slices.Clone(csvColumns), "pictures"))
 }
 
 // textReporter prints a small table per image; failures go to stderr only.
@@ -156,6 +174,17 @@ func textPath(path string) string {
 	return path
 }
 
+// quotedPath is msg, which names path ("PATH: what is wrong", or after a
+// list's "FILE:LINE: "), with path written as textPath writes it, so that
+// a name holding a line break or a tab keeps its message on one line of
+// stderr, as classify's and embed's failures are.
+func quotedPath(msg, path string) string {
+	if q := textPath(path); q != path {
+		return strings.Replace(msg, path+": ", q+": ", 1)
+	}
+	return msg
+}
+
 // newJSONEncoder is the encoder of every JSON that vitctl prints: it
 // writes &, < and > as they are, where encoding/json's default writes
 // them \u0026, \u003c and \u003e for HTML, and grep and awk did not find
@@ -191,15 +220,24 @@ func (j *jsonlReporter) add(r record) error { return j.enc.Encode(r) }
 func (j *jsonlReporter) close() error       { return nil }
 
 // csvReporter prints one row per prediction, or one row with the error.
-type csvReporter struct{ w *csv.Writer }
+type csvReporter struct {
+	w        *csv.Writer
+	pictures bool // a last column, record.Pictures
+}
 
 func (c *csvReporter) add(r record) error {
+	row := func(cells ...string) {
+		if c.pictures {
+			cells = append(cells, string(r.Pictures))
+		}
+		c.w.Write(cells)
+	}
 	if r.Error != "" {
-		c.w.Write([]string{string(r.Path), r.Model, r.ModelSHA256, "", "", "", "", "", r.Error})
+		row(string(r.Path), r.Model, r.ModelSHA256, "", "", "", "", "", r.Error)
 	}
 	for i, p := range r.TopK {
-		c.w.Write([]string{string(r.Path), r.Model, r.ModelSHA256, strconv.Itoa(i + 1), strconv.Itoa(p.Index), p.Label,
-			csvFloat(p.Prob), csvFloat(p.Logit), ""})
+		row(string(r.Path), r.Model, r.ModelSHA256, strconv.Itoa(i+1), strconv.Itoa(p.Index), p.Label,
+			csvFloat(p.Prob), csvFloat(p.Logit), "")
 	}
 	c.w.Flush()
 	return c.w.Error()

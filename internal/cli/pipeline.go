@@ -110,16 +110,24 @@ func (pl *pipeline) inferGroup(group []decoded, emit func(result) error) error {
 		for i := range d.images {
 			path := imagePath(d.path, i, len(d.images))
 			r := result{path: path, logits: logits[j], last: i == len(d.images)-1}
-			if err := model.CheckFinite(r.logits); err != nil {
-				// Finite pixels far out of range can overflow; one image's
-				// NaN must not stop the run nor reach a JSON encoder.
-				r.logits, r.err = nil, fmt.Errorf("%s: the model's output %w; the pixel values are probably far out of range", path, err)
+			if err := finiteOutput(path, r.logits); err != nil {
+				r.logits, r.err = nil, err
 			}
 			if err := emit(r); err != nil {
 				return err
 			}
 			j++
 		}
+	}
+	return nil
+}
+
+// finiteOutput refuses the model's output for the image at path when it
+// holds NaN or Inf: finite pixels far out of range can overflow, and one
+// image's NaN must not stop the run nor reach a JSON encoder.
+func finiteOutput(path string, out []float32) error {
+	if err := model.CheckFinite(out); err != nil {
+		return fmt.Errorf("%s: the model's output %w; the pixel values are probably far out of range", path, err)
 	}
 	return nil
 }

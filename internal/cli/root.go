@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -19,6 +20,10 @@ const (
 	ExitFailed      = 1
 	ExitUsage       = 2
 	ExitInterrupted = 130
+	// ExitTerminated is a run stopped by SIGTERM (kill, timeout(1), a
+	// scheduler ending a job): 128+SIGTERM, what the shell reports of a
+	// tool that SIGTERM ended, where Ctrl-C's SIGINT gives 130.
+	ExitTerminated = 143
 	// ExitBrokenPipe is a run whose stdout was closed by its reader
 	// (vitctl embed … | head -1): 128+SIGPIPE, what the shell reports of
 	// a tool that SIGPIPE ended, but after removing any --out temporary.
@@ -137,13 +142,47 @@ var subcommands []func(streams) *cobra.Command
 
 // Main runs vitctl with args and returns the process exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := notifyContext(syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
 	root := newRootCmd(streams{in: in, out: out, err: errw}, args)
 	err := root.ExecuteContext(ctx)
 	return exitCode(ctx, err, errw)
+}
+
+// stopSignal is the cause of Main's context when a signal stops the run.
+type stopSignal struct{ sig os.Signal }
+
+func (s stopSignal) Error() string { return s.sig.String() + " signal received" }
+
+// notifyContext is signal.NotifyContext with the signal kept as the
+// context's cause (stopSignal), so that the exit status can say which
+// one stopped the run.
+func notifyContext(sigs ...os.Signal) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sigs...)
+	go func() {
+		select {
+		case s := <-c:
+			cancel(stopSignal{s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(c)
+		cancel(nil)
+	}
+}
+
+// interruptedCode is the exit status of a run that ctx's end stopped:
+// 143 for SIGTERM, else 130 (SIGINT, or a context cancelled otherwise).
+func interruptedCode(ctx context.Context) int {
+	if s, ok := errors.AsType[stopSignal](context.Cause(ctx)); ok && s.sig == syscall.SIGTERM {
+		return ExitTerminated
+	}
+	return ExitInterrupted
 }
 
 // exitCode maps an error to an exit code and prints it; the one place that does.
@@ -160,7 +199,7 @@ func exitCode(ctx context.Context, err error, errw io.Writer) int {
 		} else {
 			fmt.Fprintln(errw, "vitctl: interrupted")
 		}
-		return ExitInterrupted
+		return interruptedCode(ctx)
 	case errors.Is(err, errPartial):
 		return ExitFailed
 	}

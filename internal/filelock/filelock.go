@@ -23,10 +23,14 @@
 package filelock
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
 )
+
+// ErrBusy is Claim's error when another holder has the lock.
+var ErrBusy = errors.New("claimed by another run, which holds its lock")
 
 // StaleAfter is how long a temporary must have been left unmodified before
 // RemoveDead may take it for a dead writer's.

@@ -26,6 +26,39 @@ func TryLock(path string) (release func(), ok bool) {
 	return func() { f.Close() }, true
 }
 
+// Claim takes, without waiting, the lock of the lock file at path, which it
+// creates: a run's claim on what it will write, for as long as it runs.
+// It returns ErrBusy while another holder (in this process or another) has
+// it. release removes the file, then drops the lock; a file a killed holder
+// left is taken over. The file locked is checked to be the one at path
+// still, as a holder releasing it removes it. Where no lock can be taken
+// (the file cannot be made, the file system takes none) it holds nothing,
+// and release does nothing.
+func Claim(path string) (release func(), err error) {
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return func() {}, nil
+		}
+		if err := lock(f); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, ErrBusy
+			}
+			return func() {}, nil
+		}
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return func() {
+				os.Remove(path)
+				f.Close()
+			}, nil
+		}
+		f.Close() // a holder released (removed) it as this one opened it: anew
+	}
+}
+
 // Busy takes the exclusive lock of the open file f, held until f is
 // closed, and reports whether another holder has it instead (in this
 // process or another). Where the file system takes no lock, it reports

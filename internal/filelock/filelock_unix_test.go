@@ -3,6 +3,7 @@
 package filelock
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,6 +42,32 @@ func TestTryLock(t *testing.T) {
 		t.Error("TryLock succeeded while Hold holds the lock")
 	}
 	unlock()
+}
+
+// TestClaim: a second claim of a path is refused with ErrBusy while the
+// first holds it; release removes the lock file, and a file left behind
+// (a killed holder's) is claimed.
+func TestClaim(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".out.lock")
+	release, err := Claim(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Claim(path); !errors.Is(err, ErrBusy) {
+		t.Errorf("second Claim: %v, want ErrBusy", err)
+	}
+	release()
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock file after release: %v, want it removed", err)
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil { // left by a killed holder
+		t.Fatal(err)
+	}
+	again, err := Claim(path)
+	if err != nil {
+		t.Fatalf("Claim of a file no one holds: %v", err)
+	}
+	again()
 }
 
 // TestRemoveDead: only entries ours accepts that are unlocked and, with

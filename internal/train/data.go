@@ -411,10 +411,12 @@ func QuoteSome(s []string, n int) string {
 
 // foldLabel is how a data set's label may differ from a model's and still
 // name it: letter case, underscores for spaces ("Golden_Retriever" for
-// "golden retriever") and surrounding space. build accepts such a match
-// only when exactly one label folds to it.
+// "golden retriever") and for slashes, which no folder name holds
+// ("T-shirt_top" for Fashion-MNIST's "T-shirt/top", which no class folder
+// could name), and surrounding space. build accepts such a match only
+// when exactly one label folds to it.
 func foldLabel(s string) string {
-	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", " ")))
+	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("_", " ", "/", " ").Replace(s)))
 }
 
 // noImageInClasses says that none of the class folders of the tree at

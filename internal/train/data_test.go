@@ -189,6 +189,38 @@ func TestOpenLabelCase(t *testing.T) {
 	}
 }
 
+// TestOpenSlashLabel: a model's label with a slash, which no folder name
+// can hold (fashion-vit's "T-shirt/top"), is named by a class folder with
+// an underscore for it (T-shirt_top, t-shirt_top), where eval refused
+// every such folder as "not one of the 10 labels".
+func TestOpenSlashLabel(t *testing.T) {
+	labels := []string{"T-shirt/top", "Trouser", "AC/DC fan"}
+	for _, names := range [][]string{{"T-shirt_top", "Trouser"}, {"t-shirt_top", "ac_dc_fan"}} {
+		dir := t.TempDir()
+		for _, n := range names {
+			os.MkdirAll(filepath.Join(dir, n), 0o755)
+			os.WriteFile(filepath.Join(dir, n, "1.png"), []byte("x"), 0o644)
+		}
+		d, err := Open(dir, labels)
+		if err != nil {
+			t.Errorf("%v: %v", names, err)
+			continue
+		}
+		var got []string
+		for _, e := range d.Examples {
+			got = append(got, labels[e.Label])
+		}
+		slices.Sort(got)
+		want := []string{labels[0], labels[1]}
+		if names[1] == "ac_dc_fan" {
+			want = []string{labels[2], labels[0]}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%v: classes %q, want %q", names, got, want)
+		}
+	}
+}
+
 // TestOpenSameClass: DATA whose labels name one class but for letter case
 // or _ for a space is refused, naming both; it trained them as two classes.
 func TestOpenSameClass(t *testing.T) {

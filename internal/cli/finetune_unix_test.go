@@ -1,0 +1,56 @@
+//go:build unix
+
+package cli
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vitctl/vitctl/internal/filelock"
+)
+
+// TestFinetuneOutClaimed: a finetune into an OUT that another run is
+// writing (it holds the claim), named as that run named it or through a
+// link, is refused at once, exit 1, writing nothing, where both ran and
+// wrote OUT and OUT.ckpt over each other (and a run started after the
+// other's first epoch was told to --resume a run "interrupted" while it
+// ran); the claim is gone when a run ends, and the next run is taken.
+func TestFinetuneOutClaimed(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	dir := t.TempDir()
+	out, link := filepath.Join(dir, "m.gguf"), filepath.Join(dir, "link.gguf")
+	if err := os.Symlink("m.gguf", link); err != nil {
+		t.Fatal(err)
+	}
+	args := func(out string) []string {
+		return []string{"finetune", "-m", base, "--train", "head", "--epochs", "1", "--out", out, data}
+	}
+	release, err := filelock.Claim(outClaimPath(out)) // the other run
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{out, link} {
+		code, _, errs := run(t, "", args(o)...)
+		want := "vitctl: --out " + o + ": another vitctl finetune is writing it and " + out + ".ckpt now: wait for that run to end, or give this one another --out\n"
+		if code != ExitFailed || errs != want {
+			t.Errorf("--out %s while claimed: exit %d, stderr:\n%s\nwant exit %d and:\n%s", o, code, errs, ExitFailed, want)
+		}
+		for _, p := range []string{out, out + ".ckpt"} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("--out %s while claimed wrote %s", o, p)
+			}
+		}
+	}
+	release()
+	if code, _, errs := run(t, "", args(link)...); code != ExitOK {
+		t.Fatalf("after the other run: exit %d:\n%s", code, errs)
+	}
+	if _, err := os.Stat(outClaimPath(out)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the claim's lock file after the run: %v, want it removed", err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"image/png"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/kernels"
 )
@@ -32,9 +34,27 @@ func (w *interruptAfter) Write(p []byte) (int, error) {
 	w.buf.Write(p)
 	if !w.sent && strings.Contains(w.buf.String(), w.mark) {
 		w.sent = true
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		interruptNow()
 	}
 	return len(p), nil
+}
+
+// interruptNow sends this process SIGINT and returns once the runtime has
+// handed it on (to a channel of its own, as to Main's) and a moment more,
+// holding up the writer of the mark meanwhile: a run that goes on at once
+// could otherwise finish its few images on a busy machine before the
+// goroutine that ends Main's context has run (TestRetryFailedInterrupted
+// once exited 0 so under a full go test ./...).
+func interruptNow() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGINT)
+	defer signal.Stop(c)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case <-c:
+	case <-time.After(5 * time.Second):
+	}
+	time.Sleep(100 * time.Millisecond)
 }
 
 // TestBenchmarkInterrupted: Ctrl-C in the second row prints the first,

@@ -854,23 +854,35 @@ func TestInspectPhotoMemory(t *testing.T) {
 	}
 }
 
+// sameNamedPhotos writes two Fashion-MNIST photos as src/a/img.png and
+// src/b/img.png and returns their paths.
+func sameNamedPhotos(t *testing.T, src string) []string {
+	t.Helper()
+	var photos []string
+	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
+		dir := filepath.Join(src, "ab"[i:i+1])
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, filepath.Join(dir, "img.png"))
+		if err := os.WriteFile(photos[i], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return photos
+}
+
 // TestInspectSameNames: photos of one file name in two folders get img
 // and img-2, and a later run of the second alone goes to img-2 again, each
 // time saying so, where it replaced img (the first photo's pictures from
 // the run before) with the second's, and said nothing of img-2.
 func TestInspectSameNames(t *testing.T) {
 	src, out := t.TempDir(), t.TempDir()
-	var photos []string
-	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
-		dir := filepath.Join(src, fmt.Sprint("ab"[i:i+1]))
-		os.Mkdir(dir, 0o755)
-		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		photos = append(photos, filepath.Join(dir, "img.png"))
-		os.WriteFile(photos[i], b, 0o644)
-	}
+	photos := sameNamedPhotos(t, src)
 	note := "vitctl: note: " + photos[1] + ": pictures in " + filepath.Join(out, "img-2") + ", as " + filepath.Join(out, "img") + " holds those of " + photos[0] + "\n"
 	for _, args := range [][]string{photos, photos[1:], photos[:1]} {
 		code, _, errs := run(t, "", append([]string{"inspect-attention", "-m", "fashion-vit", "--layers", "5", "--out", out, "-o", "jsonl"}, args...)...)
@@ -892,17 +904,7 @@ func TestInspectSameNames(t *testing.T) {
 // has none. Records said nothing of where the pictures went.
 func TestInspectRecordsNamePictures(t *testing.T) {
 	src := t.TempDir()
-	var photos []string
-	for i, name := range []string{"0000_ankle_boot.png", "0001_pullover.png"} {
-		dir := filepath.Join(src, "ab"[i:i+1])
-		os.Mkdir(dir, 0o755)
-		b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		photos = append(photos, filepath.Join(dir, "img.png"))
-		os.WriteFile(photos[i], b, 0o644)
-	}
+	photos := sameNamedPhotos(t, src)
 	broken := filepath.Join(src, "broken.png")
 	os.WriteFile(broken, []byte("junk"), 0o644)
 	for _, format := range []string{"json", "jsonl", "csv"} {

@@ -306,19 +306,13 @@ func expSum2(a *asm, round bool) {
 	`)
 }
 
-// expOf2 replaces the 8 values of x by exp(scale·(x − m)) (Y15: m, Y5:
-// scale); n, p and q are clobbered.
-func expOf2(a *asm, x, n, p, q string) {
-	a.ins("VSUBPS Y15, %s, %s", x, x)
-	a.ins("VMULPS Y5, %s, %s", x, x)
-	exp2(a, x, n, p, q)
-}
-
-// expStep2 replaces the 8 values of Y1 by their exponentials (Y15: m, Y5:
-// scale), adds them to Y6 and, with round, rounds them to bf16 after; with
-// a mask, the lanes outside it are cleared first.
+// expStep2 replaces the 8 values of Y1 by exp(scale·(Y1 − m)) (Y15: m, Y5:
+// scale; Y2–Y4 clobbered), adds them to Y6 and, with round, rounds them to
+// bf16 after; with a mask, the lanes outside it are cleared first.
 func expStep2(a *asm, round bool, mask ...string) {
-	expOf2(a, "Y1", "Y2", "Y3", "Y4")
+	a.ins("VSUBPS Y15, Y1, Y1")
+	a.ins("VMULPS Y5, Y1, Y1")
+	exp2(a, "Y1", "Y2", "Y3", "Y4")
 	for _, m := range mask {
 		a.ins("VANDPS %s, Y1, Y1", m)
 	}

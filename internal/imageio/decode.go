@@ -136,7 +136,7 @@ func decodeData(name string, data []byte, o decodeOptions) (*RGB8, error) {
 // pixels (0 means DefaultMaxPixels) is refused before any pixel is decoded.
 // The format is recognised by content, not by name, as Pillow does.
 func Decode(r io.Reader, maxPixels int) (*RGB8, error) {
-	data, err := readAll(r, maxPixels)
+	data, err := readAll(r, maxPixels, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -259,30 +259,42 @@ func unknownFormat(data []byte) error {
 // (sniff) and, if not, what it is (unknownFormat).
 const headBytes = 4096
 
-// readAll reads r, at most maxBytes(maxPixels). Data that no decoder takes
-// is refused by its start, unread past it: a photo folder's 3 GB ZIP said
-// "image too large" once its first 867 MB were read.
-func readAll(r io.Reader, maxPixels int) ([]byte, error) {
+// readAll reads r, at most maxBytes(maxPixels), into one buffer of
+// size+1 bytes where size (a regular file's, else 0) says how long r is,
+// as os.ReadFile does. Data that no decoder takes is refused by its start,
+// unread past it: a photo folder's 3 GB ZIP said "image too large" once
+// its first 867 MB were read.
+func readAll(r io.Reader, maxPixels int, size int64) ([]byte, error) {
 	limit := maxBytes(maxPixels)
-	head := make([]byte, headBytes)
-	n, err := io.ReadFull(r, head)
+	data := make([]byte, headBytes, max(headBytes, min(size, limit)+1))
+	n, err := io.ReadFull(r, data)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return nil, fmt.Errorf("cannot read: %w", err)
 	}
-	if head = head[:n]; n > 0 && sniff(head) < 0 {
-		return nil, unknownFormat(head)
+	if data = data[:n]; n > 0 && sniff(data) < 0 {
+		return nil, unknownFormat(data)
 	}
 	if n < headBytes {
-		return head, nil
+		return data, nil
 	}
-	buf := bytes.NewBuffer(head)
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-int64(n))); err != nil {
-		return nil, fmt.Errorf("cannot read: %w", err)
+	rest := io.LimitReader(r, limit+1-int64(n))
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		m, err := rest.Read(data[len(data):cap(data)])
+		data = data[:len(data)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read: %w", err)
+		}
 	}
-	if int64(buf.Len()) > limit {
+	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 func readFile(path string, maxPixels int) ([]byte, error) {
@@ -301,7 +313,7 @@ func readFile(path string, maxPixels int) ([]byte, error) {
 		return nil, unwrapPath(err)
 	}
 	defer f.Close()
-	return readAll(f, maxPixels)
+	return readAll(f, maxPixels, st.Size())
 }
 
 // FileKind names what a file of mode m is when it is no regular file nor

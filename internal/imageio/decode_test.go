@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -220,4 +221,33 @@ func TestIFD0Orientation(t *testing.T) {
 			t.Errorf("%s: got %d, want %d", name, got, c.want)
 		}
 	}
+}
+
+// TestReadAll: readAll returns every byte whatever size it was told (a
+// file's, or 0 for a stream), reads a file of the size it was told into
+// one buffer, never grown, and refuses data past maxBytes.
+func TestReadAll(t *testing.T) {
+	data := readImage(t, "rocket.jpg")
+	for _, size := range []int64{int64(len(data)), 0, 10, int64(len(data)) + 100} {
+		got, err := readAll(bytes.NewReader(data), 0, size)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("size %d: %d bytes, %v; want the file's %d", size, len(got), err, len(data))
+		}
+		if size == int64(len(data)) && cap(got) != len(data)+1 {
+			t.Errorf("size %d: a buffer of %d bytes, want one of %d", size, cap(got), len(data)+1)
+		}
+	}
+	const pixels = 1
+	over := io.MultiReader(bytes.NewReader(data), io.LimitReader(zeros{}, maxBytes(pixels)))
+	if _, err := readAll(over, pixels, 0); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("past maxBytes: %v, want ErrTooLarge", err)
+	}
+}
+
+// zeros reads as endless zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

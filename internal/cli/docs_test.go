@@ -14,11 +14,16 @@ import (
 // repoRoot is the repository's root, two folders above this package.
 const repoRoot = "../.."
 
-// markdownFiles is every .md file of the repository, by its path from the
-// root, leaving out hidden folders (.git).
-func markdownFiles(t *testing.T) []string {
+// repoFile is a file of the repository: its path from the root and its
+// text.
+type repoFile struct{ path, text string }
+
+// repoFiles is every file of the repository whose name ends in suffix,
+// read, in the order of a walk from the root, leaving out hidden folders
+// (.git).
+func repoFiles(t *testing.T, suffix string) []repoFile {
 	t.Helper()
-	var files []string
+	var files []repoFile
 	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -26,10 +31,15 @@ func markdownFiles(t *testing.T) []string {
 		if d.IsDir() && p != repoRoot && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".md") {
-			rel, _ := filepath.Rel(repoRoot, p)
-			files = append(files, filepath.ToSlash(rel))
+		if d.IsDir() || !strings.HasSuffix(d.Name(), suffix) {
+			return nil
 		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(repoRoot, p)
+		files = append(files, repoFile{filepath.ToSlash(rel), string(b)})
 		return nil
 	})
 	if err != nil {
@@ -127,28 +137,16 @@ func TestGithubAnchor(t *testing.T) {
 // repository, and every FILE.md#anchor named in its prose: the file is
 // there, and the anchor is a heading of it.
 func TestDocsLinks(t *testing.T) {
-	files := markdownFiles(t)
+	files := repoFiles(t, ".md")
 	if len(files) < 10 {
 		t.Fatalf("found %d Markdown files under %s: %v", len(files), repoRoot, files)
 	}
 	anchorsOf := map[string]map[string]bool{}
-	anchors := func(rel string) map[string]bool {
-		if a, ok := anchorsOf[rel]; ok {
-			return a
-		}
-		b, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		anchorsOf[rel] = markdownAnchors(string(b))
-		return anchorsOf[rel]
+	for _, f := range files {
+		anchorsOf[f.path] = markdownAnchors(f.text)
 	}
-	for _, file := range files {
-		b, err := os.ReadFile(filepath.Join(repoRoot, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(b)
+	for _, f := range files {
+		file, text := f.path, f.text
 		type ref struct {
 			target string
 			prose  bool
@@ -190,7 +188,7 @@ func TestDocsLinks(t *testing.T) {
 				t.Errorf("%s: link %q: an anchor into a file that is not Markdown", file, target)
 				continue
 			}
-			if !anchors(resolved)[anchor] {
+			if !anchorsOf[resolved][anchor] {
 				t.Errorf("%s: link %q: %s has no heading whose anchor is #%s", file, target, resolved, anchor)
 			}
 		}
@@ -239,38 +237,18 @@ func TestHelpDocsRefs(t *testing.T) {
 func TestDocsTestNames(t *testing.T) {
 	funcRe := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz)[A-Za-z0-9_]*)\(`)
 	have := map[string]bool{}
-	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && p != repoRoot && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, m := range funcRe.FindAllStringSubmatch(string(b), -1) {
+	for _, f := range repoFiles(t, "_test.go") {
+		for _, m := range funcRe.FindAllStringSubmatch(f.text, -1) {
 			have[m[1]] = true
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if !have["TestDocsTestNames"] {
 		t.Fatalf("found %d test functions, not this one: the walk is wrong", len(have))
 	}
 	nameRe := regexp.MustCompile(`\b((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)(\*?)`)
-	for _, file := range markdownFiles(t) {
-		b, err := os.ReadFile(filepath.Join(repoRoot, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range nameRe.FindAllStringSubmatch(string(b), -1) {
+	for _, f := range repoFiles(t, ".md") {
+		file := f.path
+		for _, m := range nameRe.FindAllStringSubmatch(f.text, -1) {
 			name, prefix := m[1], m[2] == "*"
 			found := have[name]
 			for h := range have {
@@ -339,12 +317,9 @@ var shellCommentRe = regexp.MustCompile(`(?m)\s+#\s.*$`)
 // the help texts' examples.
 func TestDocsCommandsParse(t *testing.T) {
 	checked := 0
-	for _, file := range markdownFiles(t) {
-		b, err := os.ReadFile(filepath.Join(repoRoot, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, block := range markdownCodeBlocks(string(b)) {
+	for _, f := range repoFiles(t, ".md") {
+		file := f.path
+		for _, block := range markdownCodeBlocks(f.text) {
 			block = docsVitctlRe.ReplaceAllStringFunc(block, func(s string) string {
 				return strings.Repeat(" ", len(s)-len(strings.TrimLeft(s, " \t"))) + "vitctl"
 			})
@@ -360,9 +335,6 @@ func TestDocsCommandsParse(t *testing.T) {
 					t.Errorf("%s: %q: %v", file, line, err)
 				}
 				checked++
-				if os.Getenv("DOCS_DUMP") != "" {
-					t.Logf("%s: %s", file, line)
-				}
 			}
 		}
 	}

@@ -132,8 +132,7 @@ func checkParses(words []string) error {
 func TestExamplesParse(t *testing.T) {
 	root := newRootCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, nil)
 	checked := 0
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
+	eachCommand(root, func(c *cobra.Command) {
 		for _, line := range vitctlCommands(c.Example) {
 			words, ok := shellWords(line)
 			if !ok {
@@ -145,11 +144,7 @@ func TestExamplesParse(t *testing.T) {
 			}
 			checked++
 		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
+	})
 	if checked < 20 {
 		t.Errorf("%d example lines checked: the Example blocks were not found", checked)
 	}

@@ -80,14 +80,9 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 	// Every command, the root and nested ones included, says where its
 	// flags are for an unknown flag, short or long.
 	var paths [][]string
-	var walk func(c *cobra.Command, path []string)
-	walk = func(c *cobra.Command, path []string) {
-		paths = append(paths, path)
-		for _, sub := range c.Commands() {
-			walk(sub, append(slices.Clip(path), sub.Name()))
-		}
-	}
-	walk(newRootCmd(streams{}, nil), nil)
+	eachCommand(newRootCmd(streams{}, nil), func(c *cobra.Command) {
+		paths = append(paths, strings.Fields(c.CommandPath())[1:])
+	})
 	for _, path := range paths {
 		for _, flag := range []string{"-Z", "--zzz"} {
 			name := strings.Join(append([]string{"vitctl"}, path...), " ")
@@ -309,18 +304,21 @@ func TestArgErrorsNameTheCommandPath(t *testing.T) {
 // TestHelpOneDefault: no flag's help line says its default twice (pflag
 // added "(default 2)" after --threads' own "(default: the CPUs …)").
 func TestHelpOneDefault(t *testing.T) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
+	eachCommand(newRootCmd(streams{}, nil), func(c *cobra.Command) {
 		for line := range strings.SplitSeq(c.Flags().FlagUsages(), "\n") {
 			if strings.Count(line, "(default") > 1 {
 				t.Errorf("%s: %s", c.CommandPath(), strings.TrimSpace(line))
 			}
 		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
+	})
+}
+
+// eachCommand calls f on c and on each command below it, parents first.
+func eachCommand(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		eachCommand(sub, f)
 	}
-	walk(newRootCmd(streams{}, nil))
 }
 
 // TestRootHelpStarts: vitctl alone says what it does first and how to
@@ -341,8 +339,7 @@ func TestRootHelpStarts(t *testing.T) {
 // wrapped mid-word, and vitctl's own and classify's ran to 84–88. The
 // completion scripts' help is cobra's.
 func TestHelpProseWidth(t *testing.T) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
+	eachCommand(newRootCmd(streams{}, nil), func(c *cobra.Command) {
 		if c.Parent() != nil && c.Parent().Name() == "completion" {
 			return
 		}
@@ -351,11 +348,7 @@ func TestHelpProseWidth(t *testing.T) {
 				t.Errorf("%s: %d columns: %s", c.CommandPath(), utf8.RuneCountInString(line), line)
 			}
 		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(newRootCmd(streams{}, nil))
+	})
 }
 
 // TestHelpUnknownTopic: vitctl help TOPIC of no command is a usage error

@@ -8,6 +8,12 @@ import (
 	"testing"
 )
 
+// afterCommand is args with words put after its first, the command:
+// (classify a.png, -m m) gives classify -m m a.png.
+func afterCommand(args []string, words ...string) []string {
+	return append(append(args[:1:1], words...), args[1:]...)
+}
+
 // TestListWithoutNull: a list of NUL-separated paths (find -print0) read
 // without -0 is a usage error that says to give -0, from --from-file or
 // stdin, in classify, embed and merge. It was taken for one long path,
@@ -39,7 +45,7 @@ func TestListWithoutNull(t *testing.T) {
 		{big, []string{"embed", "-o", "jsonl", "-"}, "stdin"},
 		{"", []string{"merge", "--from-file", smallList, shardFile}, smallList},
 	} {
-		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit"}, tc.args[1:]...)...)
+		args := afterCommand(tc.args, "-m", "fashion-vit")
 		if tc.args[0] == "merge" {
 			args = tc.args
 		}
@@ -83,7 +89,7 @@ func TestListLinesWithNull(t *testing.T) {
 		{lines, []string{"inspect-attention", "--out", filepath.Join(dir, "attn"), "-"}, "stdin"},
 		{"", []string{"merge", "--from-file", list, shardFile}, list},
 	} {
-		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit", "-0"}, tc.args[1:]...)...)
+		args := afterCommand(tc.args, "-m", "fashion-vit", "-0")
 		if tc.args[0] == "merge" {
 			args = append([]string{"merge", "-0"}, tc.args[1:]...)
 		}
@@ -133,7 +139,7 @@ func TestImageAsList(t *testing.T) {
 		{string(pngBytes), []string{"classify", "-0", "-"}, "vitctl: reading paths from stdin: it holds a PNG image, not a list of paths: " + stdin},
 		{"", []string{"classify", "--from-file", jpg}, "vitctl: reading paths from " + jpg + ": it holds a JPEG image, not a list of paths: name it as an argument, not with --from-file (" + jpg + ")\n"},
 	} {
-		args := append(tc.args[:1:1], append([]string{"-m", "fashion-vit"}, tc.args[1:]...)...)
+		args := afterCommand(tc.args, "-m", "fashion-vit")
 		code, stdout, errs := run(t, tc.stdin, args...)
 		if code != ExitUsage || errs != tc.want || stdout != "" {
 			t.Errorf("%q: exit %d, stdout %.100q, stderr\n%.300s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)

@@ -270,7 +270,7 @@ func TestOddNamesStderr(t *testing.T) {
 		{"eval", data},
 		{"finetune", "--train", "head", "--epochs", "1", "--val-split", "0", "--out", filepath.Join(t.TempDir(), "m.gguf"), data},
 	} {
-		code, _, errs := run(t, "", append(args[:1:1], append([]string{"-m", "fashion-vit"}, args[1:]...)...)...)
+		code, _, errs := run(t, "", afterCommand(args, "-m", "fashion-vit")...)
 		if code != ExitFailed {
 			t.Errorf("%s: exit %d, want %d:\n%s", args[0], code, ExitFailed, errs)
 		}

@@ -402,7 +402,7 @@ func TestOutIsAPhoto(t *testing.T) {
 		}
 		args := tc.args
 		if args[0] != "convert" && args[0] != "merge" {
-			args = append([]string{args[0], "-m", "fashion-vit"}, args[1:]...)
+			args = afterCommand(args, "-m", "fashion-vit")
 		}
 		code, _, errs := run(t, "", args...)
 		want := "--out " + tc.args[slices.Index(tc.args, "--out")+1] + tc.want

@@ -359,7 +359,9 @@ func TestOpenSynsets(t *testing.T) {
 // (ImageNet-1k's "crane": the bird, 134, and the machine, 517) is refused,
 // naming both classes and, for ImageNet-1k's labels, the synset ids that
 // tell them apart; it was read as the last, so a folder of crane birds
-// was scored against the machine.
+// was scored against the machine. A label that names two only letter
+// case aside ("CRANE" of "Crane" and "crane") is as ambiguous (it was
+// called unknown).
 func TestOpenAmbiguousLabel(t *testing.T) {
 	var in1k []string
 	for _, c := range imagenet.Classes() {
@@ -372,6 +374,8 @@ func TestOpenAmbiguousLabel(t *testing.T) {
 	}
 	list := filepath.Join(t.TempDir(), "l.csv")
 	os.WriteFile(list, []byte("1.png,tench\n2.png,maillot\n"), 0o644)
+	upper := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(upper, []byte("1.png,tench\n2.png,CRANE\n"), 0o644)
 	for _, tc := range []struct {
 		name, path string
 		labels     []string
@@ -380,6 +384,7 @@ func TestOpenAmbiguousLabel(t *testing.T) {
 		{"folder", dir, in1k, dir + ": class folder " + filepath.Join(dir, "crane") + ` is ambiguous: "crane" is the label of 2 classes, 134 and 517: name the folder by WordNet synset id instead, n02012849 for class 134 or n03126707 for class 517`},
 		{"list", list, in1k, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 638 and 639: write its WordNet synset id instead, n03710637 for class 638 or n03710721 for class 639`},
 		{"not ImageNet's", list, []string{"maillot", "tench", "maillot"}, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
+		{"letter case", upper, []string{"Crane", "tench", "crane"}, upper + `:2: label "CRANE" is ambiguous: "CRANE" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
 	} {
 		if _, err := Open(tc.path, tc.labels); err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error\n%v\nwant\n%s", tc.name, err, tc.want)

@@ -179,7 +179,7 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 		d.Examples = append(d.Examples, Example{Path: p.path, Label: ids[0], Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: x.in1k}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -308,9 +308,6 @@ type LabelError struct {
 	Unknown []string // the labels lacking, distinct, in the order met
 	Labels  []string // the labels given
 	Absent  []string // those of Labels that no example has
-	// ImageNet says that Labels are ImageNet-1k's, whose synset ids name
-	// them as well.
-	ImageNet bool
 }
 
 // Error names every label of the data set that the labels lack and, in a
@@ -367,7 +364,7 @@ func (e *LabelError) synsetHint() string {
 	if i < 0 {
 		return ""
 	}
-	if e.ImageNet {
+	if imagenet.Is1k(e.Labels) { // whose synset ids name them as well
 		return fmt.Sprintf(" (%s is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)", e.Unknown[i])
 	}
 	what := "write each label as one of them"

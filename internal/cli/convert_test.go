@@ -98,6 +98,22 @@ func TestConvertCmd(t *testing.T) {
 	}
 }
 
+// copyTestCheckpoint copies into dir the Hugging Face files of
+// testdata/models/vit-p16-gelu: config, safetensors weights (not its
+// pytorch_model.bin) and preprocessing.
+func copyTestCheckpoint(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
+		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestConvertFromHFCache: ORG/NAME that the Hugging Face cache holds
 // (huggingface-cli download without --local-dir) converts from there,
 // offline, and --info describes it; it said "no such file or folder …
@@ -113,13 +129,7 @@ func TestConvertFromHFCache(t *testing.T) {
 	os.MkdirAll(snap, 0o755)
 	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
 	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
-	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
-		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(snap, name), b, 0o644)
-	}
+	copyTestCheckpoint(t, snap)
 	out := filepath.Join(t.TempDir(), "m.gguf")
 	note := "vitctl: acme/tiny-vit: reading the Hugging Face cache's copy, " + snap + "\n"
 	code, stdout, errs := run(t, "", "convert", "acme/tiny-vit", "--out", out)
@@ -144,13 +154,7 @@ func TestConvertFromHFCache(t *testing.T) {
 // config of the checkpoint it converted with the model file.
 func TestConvertOutResultsName(t *testing.T) {
 	src := t.TempDir()
-	for _, name := range []string{"config.json", "model.safetensors", "preprocessor_config.json"} {
-		b, err := os.ReadFile(filepath.Join(testdataDir, "models", "vit-p16-gelu", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(src, name), b, 0o644)
-	}
+	copyTestCheckpoint(t, src)
 	config, _ := os.ReadFile(filepath.Join(src, "config.json"))
 	out := t.TempDir()
 	for _, tc := range []struct{ out, ext string }{

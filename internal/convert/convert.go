@@ -77,16 +77,22 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	abs, _ := filepath.Abs(s.dir)
 	w := gguf.NewWriter()
 	model.WriteMetadata(w, s.cfg, model.Provenance{Name: filepath.Base(abs), Source: filepath.Base(abs) + "/" + filepath.Base(res.Source), ConverterVersion: opt.Version})
-	if res.Params, err = writeTensors(ctx, w, out, s.plan, opt); err != nil {
+	if res.Params, err = writeTensors(ctx, w, out, s.plan, opt, (*tensor).float32s); err != nil {
 		return nil, err
 	}
-	if msg := q8Fallback(s.plan, opt.DType); msg != "" {
+	return written(res, out, s.plan, opt.DType), nil
+}
+
+// written finishes res for the model file out, written from plan in dt:
+// the q8_0 fallback's warning and the file's size.
+func written(res *Result, out string, plan []planned, dt gguf.Type) *Result {
+	if msg := q8Fallback(plan, dt); msg != "" {
 		res.Warnings = append(res.Warnings, msg)
 	}
 	if st, err := os.Stat(out); err == nil {
 		res.Bytes = st.Size()
 	}
-	return res, nil
+	return res
 }
 
 // prepared is a checkpoint whose config is read and whose tensors are
@@ -136,7 +142,7 @@ func prepare(src, out string) (*prepared, error) {
 // hf finishes prepare for a Hugging Face folder.
 func (s *prepared) hf(cfgPath string, hc *hfConfig, out string) error {
 	cfg, ck, res := s.cfg, s.ck, s.res
-	if err := checkOutput(out, ck); err != nil {
+	if err := checkOutput(out, "checkpoint", ck.files()...); err != nil {
 		return err
 	}
 	var err error
@@ -223,10 +229,11 @@ func q8Fallback(plan []planned, dt gguf.Type) string {
 
 // writeTensors declares the planned tensors, vectors and embeddings in f32
 // and the rest in opt.DType, and writes the file, converting one tensor at
-// a time. It returns the number of parameters. Q8_0 blocks run along rows,
-// so tensors whose rows are not a multiple of 32 (the patch weights'
+// a time: read gives each planned source's values (which the next read may
+// overwrite). It returns the number of parameters. Q8_0 blocks run along
+// rows, so tensors whose rows are not a multiple of 32 (the patch weights'
 // innermost dimension is P) stay f32.
-func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planned, opt Options) (int64, error) {
+func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planned, opt Options, read func(*tensor) ([]float32, error)) (int64, error) {
 	var params int64
 	src := make(map[string]*tensor, len(plan))
 	for _, p := range plan {
@@ -242,7 +249,7 @@ func writeTensors(ctx context.Context, w *gguf.Writer, out string, plan []planne
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		x, err := src[ti.Name].float32s()
+		x, err := read(src[ti.Name])
 		if err != nil {
 			return err
 		}
@@ -295,8 +302,9 @@ func locate(src string) (dir, ck string, err error) {
 	return "", "", fmt.Errorf("%s: not a model folder or a .safetensors, .bin, .pth, .pt, .ckpt or .index.json file", src)
 }
 
-// checkOutput refuses an output that would replace one of the inputs.
-func checkOutput(out string, ck *checkpoint) error {
+// checkOutput refuses an output that is a folder or would replace one of
+// the input files, which are the what being converted ("checkpoint").
+func checkOutput(out, what string, inputs ...string) error {
 	ost, err := os.Stat(out)
 	if err != nil {
 		return nil
@@ -304,12 +312,23 @@ func checkOutput(out string, ck *checkpoint) error {
 	if ost.IsDir() {
 		return fmt.Errorf("%s is a folder; give the model file's name, e.g. %s", out, filepath.Join(out, "model.gguf"))
 	}
-	for _, t := range ck.tensors {
-		if st, err := os.Stat(t.file); err == nil && os.SameFile(st, ost) {
-			return fmt.Errorf("%s is the checkpoint being converted; choose another output name", out)
+	for _, in := range inputs {
+		if st, err := os.Stat(in); err == nil && os.SameFile(st, ost) {
+			return fmt.Errorf("%s is the %s being converted; choose another output name", out, what)
 		}
 	}
 	return nil
+}
+
+// files lists the files c's tensors are read from, once each.
+func (c *checkpoint) files() []string {
+	var files []string
+	for _, t := range c.tensors {
+		if !slices.Contains(files, t.file) {
+			files = append(files, t.file)
+		}
+	}
+	return files
 }
 
 type planned struct {
@@ -404,7 +423,7 @@ func tensorGroup(name string) (group, index int) {
 
 // encode appends x in type t, refusing values the type cannot hold; src
 // names the tensor x came from.
-func encode(dst []byte, x []float32, t gguf.Type, src fmt.Stringer) ([]byte, error) {
+func encode(dst []byte, x []float32, t gguf.Type, src *tensor) ([]byte, error) {
 	start := len(dst)
 	dst, err := gguf.PutF32(dst, x, t)
 	if err != nil || t == gguf.F32 {

@@ -3,8 +3,6 @@ package convert
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 )
@@ -23,8 +21,11 @@ func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) 
 	if err := checkModel(f, source); err != nil {
 		return nil, err
 	}
-	if same(source, out) {
-		return nil, fmt.Errorf("%s is the model file being converted; choose another output name", out)
+	if err := checkOutput(out, "model file", source); err != nil {
+		return nil, err
+	}
+	if opt.Started != nil {
+		opt.Started()
 	}
 	w := gguf.NewWriter()
 	f.CopyMetadata(w)
@@ -32,51 +33,26 @@ func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) 
 	rounded := map[gguf.Type]int{} // tensors stored narrower than their new type, by stored type
 	var plan []planned
 	for _, t := range f.Tensors() {
-		p := planned{name: t.Name, shape: t.Shape}
+		p := planned{name: t.Name, shape: t.Shape, src: &tensor{name: t.Name, file: source, shape: t.Shape}}
 		plan = append(plan, p)
-		st := storedType(p, opt.DType)
-		if err := w.AddTensor(t.Name, t.Shape, st); err != nil {
-			return nil, err
-		}
-		if t.Type != st && t.Type != gguf.F32 {
+		if st := storedType(p, opt.DType); t.Type != st && t.Type != gguf.F32 {
 			rounded[t.Type]++
 		}
-		res.Params += t.Elems()
 	}
-	var done int64
 	var buf []float32
-	var enc []byte
-	err := w.WriteFile(out, func(ti gguf.TensorInfo, dst io.Writer) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	read := func(t *tensor) ([]float32, error) {
+		x, _, err := f.Float32sInto(t.name, buf)
+		if err == nil {
+			buf = x[:0:cap(x)]
 		}
-		x, _, err := f.Float32sInto(ti.Name, buf)
-		if err != nil {
-			return err
-		}
-		buf = x[:0:cap(x)]
-		if enc, err = encode(enc[:0], x, ti.Type, modelTensor{source, ti.Name}); err != nil {
-			return err
-		}
-		if _, err := dst.Write(enc); err != nil {
-			return err
-		}
-		if done += int64(len(x)); opt.Progress != nil {
-			opt.Progress(4*done, 4*res.Params)
-		}
-		return nil
-	})
-	if err != nil {
+		return x, err
+	}
+	var err error
+	if res.Params, err = writeTensors(ctx, w, out, plan, opt, read); err != nil {
 		return nil, err
 	}
 	res.Notes = roundedNotes(source, rounded, opt.DType)
-	if msg := q8Fallback(plan, opt.DType); msg != "" {
-		res.Warnings = append(res.Warnings, msg)
-	}
-	if st, err := os.Stat(out); err == nil {
-		res.Bytes = st.Size()
-	}
-	return res, nil
+	return written(res, out, plan, opt.DType), nil
 }
 
 // checkDType refuses a type Convert and Retype do not write.
@@ -86,21 +62,6 @@ func checkDType(t gguf.Type) error {
 	}
 	return nil
 }
-
-// same reports whether out is the file at source.
-func same(source, out string) bool {
-	a, err := os.Stat(source)
-	if err != nil {
-		return false
-	}
-	b, err := os.Stat(out)
-	return err == nil && os.SameFile(a, b)
-}
-
-// modelTensor names a tensor of a model file in errors.
-type modelTensor struct{ file, name string }
-
-func (t modelTensor) String() string { return fmt.Sprintf("%s: tensor %q", t.file, t.name) }
 
 // roundedNotes say, of the tensors source stored in a narrower type than
 // the one they are written in (count by stored type), that their values

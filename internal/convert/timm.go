@@ -131,7 +131,7 @@ func prepareTimm(dir, ckPath, out string) (*prepared, error) {
 }
 
 func (s *prepared) timm(cfgPath string, tc *timmConfig, out string) error {
-	if err := checkOutput(out, s.ck); err != nil {
+	if err := checkOutput(out, "checkpoint", s.ck.files()...); err != nil {
 		return err
 	}
 	if err := splitQKV(s.ck); err != nil {

@@ -27,7 +27,7 @@ const maxUnsized = 1 << 30
 // ErrChecksum.
 func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit string, err error) {
 	if !validFile(file) {
-		return "", "", c.wrap(ref, file, errors.New("not a valid file name"))
+		return "", "", c.failed(ref, file, errors.New("not a valid file name"))
 	}
 	if p, commit, ok := c.Cached(ref.Repo, ref.Revision, file); ok && (c.Offline || IsCommit(ref.Revision)) {
 		return p, commit, nil
@@ -35,7 +35,7 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 	if c.Offline {
 		commit, ok := c.CachedCommit(ref.Repo, ref.Revision)
 		if ok && c.KnownMissing(ref.Repo, commit, file) {
-			return "", "", c.wrap(ref, file, ErrEntryNotFound)
+			return "", "", c.failed(ref, file, ErrEntryNotFound)
 		}
 		err := fmt.Errorf("%w (cache: %s)", OfflineError("not in the Hugging Face cache and "+c.OfflineSetting()+" forbids downloading"), c.CacheDir)
 		if !ok { // the revision is unknown: say which the cache knows
@@ -43,43 +43,50 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 				err = fmt.Errorf("%w; it knows no revision %s of %s, only %s: give one of those, as %s@%s", err, ref.Revision, ref.Repo, strings.Join(revs, ", "), ref.Repo, strings.Fields(revs[0])[0])
 			}
 		}
-		return "", "", c.wrap(ref, file, fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo)))
+		return "", "", c.failed(ref, file, err)
 	}
 	m, err := c.head(ctx, ref, file)
-	if _, ok := errors.AsType[net.Error](err); ok { // unreachable: say what the cache has begun
-		err = fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo))
-	}
 	if err != nil {
 		if errors.Is(err, ErrEntryNotFound) && m != nil && IsCommit(m.commit) {
 			c.markMissing(ref.Repo, m.commit, file)
 			c.writeRef(ref.Repo, ref.Revision, m.commit)
 		}
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.failed(ref, file, err)
 	}
 	if err := c.writeRef(ref.Repo, ref.Revision, m.commit); err != nil {
-		return "", "", c.wrap(ref, file, c.cacheError(err))
+		return "", "", c.failed(ref, file, c.cacheError(err))
 	}
 	if p := c.snapshotPath(ref.Repo, m.commit, file); isFile(p) {
 		return p, m.commit, nil
 	}
 	unlock, err := c.lockBlob(ctx, ref.Repo, m.etag)
 	if err != nil {
-		return "", "", c.wrap(ref, file, c.cacheError(err))
+		return "", "", c.failed(ref, file, c.cacheError(err))
 	}
 	defer unlock()
 	if blob := c.blobPath(ref.Repo, m.etag); isFile(blob) {
 		os.Remove(blob + partialSuffix) // an orphan: the whole blob is there
 	} else if err := c.download(ctx, ref, file, m); err != nil {
-		if _, ok := errors.AsType[*transferError](err); ok { // what arrived is kept: say where
-			err = fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo))
-		}
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.failed(ref, file, err)
 	}
 	p, err := c.link(ref.Repo, m.commit, file, m.etag)
 	if err != nil {
-		return "", "", c.wrap(ref, file, err)
+		return "", "", c.failed(ref, file, err)
 	}
 	return p, m.commit, nil
+}
+
+// failed is File's failure err, naming ref and file; to a failure that
+// the cache's partial downloads of ref's repository may bear on it adds
+// where they lie (PartialNote): offline, the Hub unreachable, or a
+// download cut short (what arrived is kept).
+func (c *Client) failed(ref Ref, file string, err error) error {
+	_, unreachable := errors.AsType[net.Error](err)
+	_, cut := errors.AsType[*transferError](err)
+	if unreachable || cut || errors.Is(err, ErrOffline) {
+		err = fmt.Errorf("%w%s", err, c.PartialNote(ref.Repo))
+	}
+	return c.wrap(ref, file, err)
 }
 
 func isFile(path string) bool {

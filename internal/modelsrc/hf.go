@@ -158,7 +158,9 @@ func noWeights(at hub.Ref) error {
 // that are not there, or every checkpoint name when none is there, and
 // the downloads of them cut short that an online run resumes.
 func (c *Cache) missingWeights(at hub.Ref) error {
-	hint := fmt.Sprintf("(cache: %s); download them once online (%s unset), or copy them into the cache%s", c.Hub.CacheDir, c.Hub.OfflineVars(), c.Hub.PartialNote(at.Repo))
+	hint := func() string {
+		return fmt.Sprintf("(cache: %s); download them once online (%s unset), or copy them into the cache%s", c.Hub.CacheDir, c.Hub.OfflineVars(), c.Hub.PartialNote(at.Repo))
+	}
 	for _, f := range weightFiles {
 		missing, shards, ok, err := c.missingShards(at.Repo, at.Revision, f)
 		switch {
@@ -168,13 +170,13 @@ func (c *Cache) missingWeights(at hub.Ref) error {
 			continue
 		}
 		return hub.OfflineError(fmt.Sprintf("%s: %s, %d of the %d shards %s names: not in the Hugging Face cache, and %s forbids downloading %s",
-			at, strings.Join(missing, ", "), len(missing), len(shards), f, c.Hub.OfflineSetting(), hint))
+			at, strings.Join(missing, ", "), len(missing), len(shards), f, c.Hub.OfflineSetting(), hint()))
 	}
 	if !slices.ContainsFunc(weightFiles, func(f string) bool { return !c.Hub.KnownMissing(at.Repo, at.Revision, f) }) {
 		return noWeights(at) // as an online run found
 	}
 	return hub.OfflineError(fmt.Sprintf("%s: no weights in the Hugging Face cache, only %s (none of %s), and %s forbids downloading %s",
-		at, configFile, strings.Join(weightFiles, ", "), c.Hub.OfflineSetting(), hint))
+		at, configFile, strings.Join(weightFiles, ", "), c.Hub.OfflineSetting(), hint()))
 }
 
 // readShards lists the files a sharded checkpoint's index names, sorted.

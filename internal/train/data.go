@@ -162,11 +162,11 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 	var first, firstAt string // the first example with one, and where the list names it
 	seen := make([]bool, len(labels))
 	for _, p := range pairs {
-		if ids := x.named[p.label]; len(ids) > 1 {
+		ids := x.ids(p.label)
+		if len(ids) > 1 {
 			return nil, twoClasses(path, folder, p, ids, x.in1k)
 		}
-		i, ok := x.class(p.label)
-		if !ok {
+		if len(ids) == 0 {
 			if first == "" {
 				first, firstAt = p.path, p.where
 			}
@@ -175,11 +175,11 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 			}
 			continue
 		}
-		seen[i] = true
-		d.Examples = append(d.Examples, Example{Path: p.path, Label: i, Where: p.where})
+		seen[ids[0]] = true
+		d.Examples = append(d.Examples, Example{Path: p.path, Label: ids[0], Where: p.where})
 	}
 	if len(unknown) > 0 {
-		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels, ImageNet: x.in1k}
+		e := &LabelError{Path: path, Folder: folder, Example: first, Where: firstAt, Unknown: unknown, Labels: labels}
 		for i, l := range labels {
 			if !seen[i] {
 				e.Absent = append(e.Absent, l)
@@ -191,24 +191,19 @@ func build(path string, folder bool, pairs []row, labels []string) (*Dataset, er
 }
 
 // labelIndex is how a data set's labels name a model's: exactly, by
-// foldLabel where that leaves one label, and, for ImageNet-1k's labels,
-// by WordNet synset id.
+// foldLabel, and, for ImageNet-1k's labels, by WordNet synset id.
 type labelIndex struct {
 	named map[string][]int // the classes of each label (two for ImageNet-1k's "crane"), and of each synset id
-	loose map[string]int   // by foldLabel; -1: more than one label
+	loose map[string][]int // the classes of each label by foldLabel
 	in1k  bool
 }
 
 func newLabelIndex(labels []string) *labelIndex {
-	x := &labelIndex{named: make(map[string][]int, len(labels)), loose: make(map[string]int, len(labels))}
+	x := &labelIndex{named: make(map[string][]int, len(labels)), loose: make(map[string][]int, len(labels))}
 	for i, l := range labels {
 		x.named[l] = append(x.named[l], i)
 		k := foldLabel(l)
-		if _, dup := x.loose[k]; dup {
-			x.loose[k] = -1
-		} else {
-			x.loose[k] = i
-		}
+		x.loose[k] = append(x.loose[k], i)
 	}
 	if x.in1k = imagenet.Is1k(labels); x.in1k {
 		for i, c := range imagenet.Classes() {
@@ -218,14 +213,14 @@ func newLabelIndex(labels []string) *labelIndex {
 	return x
 }
 
-// class is the class a data set's label names (the first, of a label
-// that several classes have: build refuses those first).
-func (x *labelIndex) class(label string) (int, bool) {
+// ids are the classes a data set's label names: those it names exactly,
+// else those it names by foldLabel. None is an unknown label, several an
+// ambiguous one ("crane" of ImageNet-1k, "CRANE" of "Crane" and "crane").
+func (x *labelIndex) ids(label string) []int {
 	if ids := x.named[label]; len(ids) > 0 {
-		return ids[0], true
+		return ids
 	}
-	i, ok := x.loose[foldLabel(label)]
-	return i, ok && i >= 0
+	return x.loose[foldLabel(label)]
 }
 
 // Namer reports whether a class folder's name, or a list's label, names
@@ -234,8 +229,7 @@ func (x *labelIndex) class(label string) (int, bool) {
 func Namer(labels []string) func(name string) bool {
 	x := newLabelIndex(labels)
 	return func(name string) bool {
-		_, ok := x.class(name)
-		return ok
+		return len(x.ids(name)) > 0
 	}
 }
 
@@ -314,9 +308,6 @@ type LabelError struct {
 	Unknown []string // the labels lacking, distinct, in the order met
 	Labels  []string // the labels given
 	Absent  []string // those of Labels that no example has
-	// ImageNet says that Labels are ImageNet-1k's, whose synset ids name
-	// them as well.
-	ImageNet bool
 }
 
 // Error names every label of the data set that the labels lack and, in a
@@ -373,7 +364,7 @@ func (e *LabelError) synsetHint() string {
 	if i < 0 {
 		return ""
 	}
-	if e.ImageNet {
+	if imagenet.Is1k(e.Labels) { // whose synset ids name them as well
 		return fmt.Sprintf(" (%s is a WordNet synset id, but not one of ImageNet-1k's 1000 classes)", e.Unknown[i])
 	}
 	what := "write each label as one of them"

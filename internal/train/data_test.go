@@ -14,6 +14,31 @@ import (
 	"github.com/vitctl/vitctl/internal/prep"
 )
 
+// classFolders makes, in a new folder it returns, a class folder of each
+// name holding one image, 1.png (empty: Open reads no image).
+func classFolders(t *testing.T, classes ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, c := range classes {
+		if err := os.Mkdir(filepath.Join(dir, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// in1kLabels are ImageNet-1k's labels, each class's first lemma.
+func in1kLabels() []string {
+	var labels []string
+	for _, c := range imagenet.Classes() {
+		labels = append(labels, c.Lemmas[0])
+	}
+	return labels
+}
+
 func TestOpenLists(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, s string) string {
@@ -196,11 +221,7 @@ func TestOpenLabelCase(t *testing.T) {
 func TestOpenSlashLabel(t *testing.T) {
 	labels := []string{"T-shirt/top", "Trouser", "AC/DC fan"}
 	for _, names := range [][]string{{"T-shirt_top", "Trouser"}, {"t-shirt_top", "ac_dc_fan"}} {
-		dir := t.TempDir()
-		for _, n := range names {
-			os.MkdirAll(filepath.Join(dir, n), 0o755)
-			os.WriteFile(filepath.Join(dir, n, "1.png"), []byte("x"), 0o644)
-		}
+		dir := classFolders(t, names...)
 		d, err := Open(dir, labels)
 		if err != nil {
 			t.Errorf("%v: %v", names, err)
@@ -224,11 +245,7 @@ func TestOpenSlashLabel(t *testing.T) {
 // TestOpenSameClass: DATA whose labels name one class but for letter case
 // or _ for a space is refused, naming both; it trained them as two classes.
 func TestOpenSameClass(t *testing.T) {
-	dir := t.TempDir()
-	for _, c := range []string{"Rose", "daisy", "rose"} {
-		os.Mkdir(filepath.Join(dir, c), 0o755)
-		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
-	}
+	dir := classFolders(t, "Rose", "daisy", "rose")
 	list := filepath.Join(t.TempDir(), "l.csv")
 	os.WriteFile(list, []byte("1.png,golden retriever\n2.png,Golden_Retriever\n3.png,cat\n"), 0o644)
 	for _, tc := range []struct{ path, want string }{
@@ -296,11 +313,7 @@ func TestOpenUnknownClassFolders(t *testing.T) {
 		{"two", []string{"daisy", "dandelion", "rose", "sunflower"},
 			`%[1]s: 2 class folders (%[1]s/dandelion, %[1]s/sunflower) are not among the 2 labels: "daisy", "rose"`, nil},
 	} {
-		dir := t.TempDir()
-		for _, c := range tc.classes {
-			os.Mkdir(filepath.Join(dir, c), 0o755)
-			os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
-		}
+		dir := classFolders(t, tc.classes...)
 		_, err := Open(dir, []string{"daisy", "rose"})
 		var le *LabelError
 		if want := strings.ReplaceAll(tc.want, "%[1]s", dir); !errors.As(err, &le) || err.Error() != want || !slices.Equal(le.Absent, tc.absent) {
@@ -315,15 +328,8 @@ func TestOpenUnknownClassFolders(t *testing.T) {
 // "crane" labels); against other labels such a name is refused with what
 // to do, and an id outside ImageNet-1k is named as one.
 func TestOpenSynsets(t *testing.T) {
-	var in1k []string
-	for _, c := range imagenet.Classes() {
-		in1k = append(in1k, c.Lemmas[0])
-	}
-	dir := t.TempDir()
-	for _, c := range []string{"n01440764", "n02012849", "n03126707", "tench"} {
-		os.Mkdir(filepath.Join(dir, c), 0o755)
-		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
-	}
+	in1k := in1kLabels()
+	dir := classFolders(t, "n01440764", "n02012849", "n03126707", "tench")
 	d, err := Open(dir, in1k)
 	if err != nil {
 		t.Fatal(err)
@@ -359,19 +365,16 @@ func TestOpenSynsets(t *testing.T) {
 // (ImageNet-1k's "crane": the bird, 134, and the machine, 517) is refused,
 // naming both classes and, for ImageNet-1k's labels, the synset ids that
 // tell them apart; it was read as the last, so a folder of crane birds
-// was scored against the machine.
+// was scored against the machine. A label that names two only letter
+// case aside ("CRANE" of "Crane" and "crane") is as ambiguous (it was
+// called unknown).
 func TestOpenAmbiguousLabel(t *testing.T) {
-	var in1k []string
-	for _, c := range imagenet.Classes() {
-		in1k = append(in1k, c.Lemmas[0])
-	}
-	dir := t.TempDir()
-	for _, c := range []string{"crane", "tench"} {
-		os.Mkdir(filepath.Join(dir, c), 0o755)
-		os.WriteFile(filepath.Join(dir, c, "1.png"), nil, 0o644)
-	}
+	in1k := in1kLabels()
+	dir := classFolders(t, "crane", "tench")
 	list := filepath.Join(t.TempDir(), "l.csv")
 	os.WriteFile(list, []byte("1.png,tench\n2.png,maillot\n"), 0o644)
+	upper := filepath.Join(t.TempDir(), "l.csv")
+	os.WriteFile(upper, []byte("1.png,tench\n2.png,CRANE\n"), 0o644)
 	for _, tc := range []struct {
 		name, path string
 		labels     []string
@@ -380,6 +383,7 @@ func TestOpenAmbiguousLabel(t *testing.T) {
 		{"folder", dir, in1k, dir + ": class folder " + filepath.Join(dir, "crane") + ` is ambiguous: "crane" is the label of 2 classes, 134 and 517: name the folder by WordNet synset id instead, n02012849 for class 134 or n03126707 for class 517`},
 		{"list", list, in1k, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 638 and 639: write its WordNet synset id instead, n03710637 for class 638 or n03710721 for class 639`},
 		{"not ImageNet's", list, []string{"maillot", "tench", "maillot"}, list + `:2: label "maillot" is ambiguous: "maillot" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
+		{"letter case", upper, []string{"Crane", "tench", "crane"}, upper + `:2: label "CRANE" is ambiguous: "CRANE" is the label of 2 classes, 0 and 2: the model's labels cannot tell them apart`},
 	} {
 		if _, err := Open(tc.path, tc.labels); err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error\n%v\nwant\n%s", tc.name, err, tc.want)

@@ -32,17 +32,22 @@ func Retype(ctx context.Context, f *gguf.File, source, out string, opt Options) 
 	res := &Result{Source: source, DType: opt.DType}
 	rounded := map[gguf.Type]int{} // tensors stored narrower than their new type, by stored type
 	var plan []planned
+	stored := map[string]gguf.Type{}
 	for _, t := range f.Tensors() {
+		stored[t.Name] = t.Type
 		p := planned{name: t.Name, shape: t.Shape, src: &tensor{name: t.Name, file: source, shape: t.Shape}}
 		plan = append(plan, p)
 		if st := storedType(p, opt.DType); t.Type != st && t.Type != gguf.F32 {
 			rounded[t.Type]++
 		}
 	}
+	// buf is reused for the tensors Float32sInto widens. An f32 tensor may
+	// come back as the file's own (read-only, mapped) memory, which must
+	// not be the next tensor's buffer.
 	var buf []float32
 	read := func(t *tensor) ([]float32, error) {
 		x, _, err := f.Float32sInto(t.name, buf)
-		if err == nil {
+		if err == nil && stored[t.name] != gguf.F32 {
 			buf = x[:0:cap(x)]
 		}
 		return x, err

@@ -240,7 +240,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, unread: map[string]bool{}, notes: notes.String()}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), unread: map[string]bool{}, notes: notes.String()}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -276,8 +276,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := job.summary(hist); err != nil {
 		return err
 	}
-	if len(job.skipped) > 0 {
-		n := len(job.skipped)
+	if len(job.unread) > 0 {
+		n := len(job.unread)
 		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
 		for _, w := range job.unlearnt() {
 			fmt.Fprintln(s.err, w)

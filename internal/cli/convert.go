@@ -141,10 +141,8 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err := checkModelName("--out", opts.out); err != nil {
 		return err
 	}
-	// A results name is no model file's: --out DIR/config.json wrote the
-	// model file over the config of the checkpoint it converted.
-	if ext := strings.ToLower(filepath.Ext(opts.out)); formatExts[ext] != "" {
-		return usagef("--out %s: a %s name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf", opts.out, ext)
+	if err := checkNotResultsName(opts.out, "convert", "GGUF, one binary file", ""); err != nil {
+		return err
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar

@@ -161,17 +161,6 @@ func outClaimPath(out string) string {
 	return filepath.Join(filepath.Dir(t), "."+filepath.Base(t)+".lock")
 }
 
-// checkNotSummaryName refuses a results name (.json, .csv, .txt, …) for
-// the model file: --out summary.json -o json wrote the model file under
-// the name meant for the summary, which goes to stdout.
-func checkNotSummaryName(out string) error {
-	ext := strings.ToLower(filepath.Ext(out))
-	if _, ok := formatExts[ext]; !ok {
-		return nil
-	}
-	return usagef("--out %s: a %s name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > %s)", out, ext, out)
-}
-
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
 	o.epochsSet, o.lrSet, o.valSplitSet = cmd.Flags().Changed("epochs"), cmd.Flags().Changed("lr"), cmd.Flags().Changed("val-split")
 	r, err := o.recipe()
@@ -186,6 +175,13 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if err := checkModelName("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}); err != nil {
+		return err
+	}
+	// After checkNotRead: --out labels.csv is DATA.
+	if err := checkNotResultsName(o.out, "finetune", "", "the summary, text or -o json, goes to stdout: vitctl finetune … > "+o.out); err != nil {
 		return err
 	}
 	release, err := claimOut(o.out)
@@ -212,10 +208,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
-		return err
-	}
-	if err := checkNotSummaryName(o.out); err != nil { // after checkNotRead: --out labels.csv is DATA
+	if err := checkNotRead("--out", o.out, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
 		return err
 	}
 	base, err := openBase(ms)

@@ -142,11 +142,9 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 // by any path to it, is refused at once: where two ran at once, each
 // wrote OUT and OUT.ckpt over the other's after every epoch, and one
 // started after the other's first epoch was told that OUT.ckpt held "a
-// run interrupted after epoch 1" and to --resume it, while it ran.
+// run interrupted after epoch 1" and to --resume it, while it ran. OUT is
+// no device or pipe: checkModelName refused those.
 func claimOut(out string) (release func(), err error) {
-	if isStream(out) {
-		return func() {}, nil
-	}
 	release, err = filelock.Claim(outClaimPath(out))
 	if errors.Is(err, filelock.ErrBusy) {
 		return nil, fmt.Errorf("--out %s: another vitctl finetune is writing it and %s now: wait for that run to end, or give this one another --out", out, ckptPath(out))

@@ -271,6 +271,27 @@ func checkModelName(flag, path string) error {
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
 }
 
+// checkNotResultsName refuses a results name (.json, .txt, .csv, …: the
+// endings of formatExts) for the model file that command writes to --out
+// out: convert's --out DIR/config.json wrote the model file over the config
+// of the checkpoint it converted, and finetune's --out summary.json -o json
+// under the name meant for the summary, which goes to stdout. what says
+// more of the model file, where says where the results go; either may be
+// "" (each is said in brackets).
+func checkNotResultsName(out, command, what, where string) error {
+	ext := strings.ToLower(filepath.Ext(out))
+	if formatExts[ext] == "" {
+		return nil
+	}
+	if what != "" {
+		what = " (" + what + ")"
+	}
+	if where != "" {
+		where = " (" + where + ")"
+	}
+	return usagef("--out %s: a %s name, for the model file %s writes%s; give a name such as model.gguf%s", out, ext, command, what, where)
+}
+
 // checkNotInputName refuses path, a file of what (named as base.ext would
 // be), when its name is an input's (namedAsInput) other than ext's.
 func checkNotInputName(flag, path, ext, what, base string) error {

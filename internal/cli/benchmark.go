@@ -143,8 +143,12 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		o.sizes = []imageSize{{224, 224}}
 	}
 	o.notes = nil
-	for i, a := range o.archs { // as LookupArch reads them: vit-ti and VIT-Ti are one
-		o.archs[i] = strings.ToLower(strings.TrimSpace(a))
+	for i, a := range o.archs { // as LookupArch reads them: vit-ti, VIT-Ti and tiny are one
+		if arch, err := bench.LookupArch(a); err == nil {
+			o.archs[i] = arch.Name
+		} else { // shapes says that it is unknown
+			o.archs[i] = strings.ToLower(strings.TrimSpace(a))
+		}
 	}
 	o.archs, o.extra = uniqNoted(o, "--arch", o.archs), uniqNoted(o, "--shape", o.extra)
 	o.patches, o.sizes = uniqNoted(o, "--patch", o.patches), uniqNoted(o, "--image-size", o.sizes)

@@ -292,7 +292,8 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 
 // TestBenchmarkRepeatedValues: a value given twice in a list flag runs
 // once, with a note saying so, where the row count fell short of what the
-// lists multiply to without a word.
+// lists multiply to without a word. An architecture's aliases (vit-ti,
+// tiny, ti) are one value: --arch vit-ti,tiny ran twice.
 func TestBenchmarkRepeatedValues(t *testing.T) {
 	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\n") != 3 {
@@ -307,6 +308,10 @@ func TestBenchmarkRepeatedValues(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr %q: want %q", errs, want)
 		}
+	}
+	code, out, errs = run(t, "", tinyBench("--arch", "vit-ti,tiny", "-o", "csv")...)
+	if want := "vitctl: note: --arch vit-ti given more than once: each combination runs once\n"; code != ExitOK || strings.Count(out, "\n") != 3 || !strings.Contains(errs, want) {
+		t.Errorf("--arch vit-ti,tiny: exit %d, want 2 rows and %q:\n%s%s", code, want, out, errs)
 	}
 	if _, _, errs := run(t, "", tinyBench()...); strings.Contains(errs, "more than once") {
 		t.Errorf("no repeats: %q", errs)

@@ -111,7 +111,12 @@ var dtypeNames = []string{"f32", "f16", "bf16", "q8_0"}
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
-	if dir, err := notOnDisk(opts.src); err != nil {
+	// A built-in model's name is that model, a file or folder of the name
+	// aside, as describe (--info) and -m take it.
+	var builtin *zoo.Model
+	if z, ok := zoo.Lookup(opts.src); ok {
+		builtin = &z
+	} else if dir, err := notOnDisk(opts.src); err != nil {
 		return err
 	} else if dir != "" {
 		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", opts.src, dir)
@@ -141,10 +146,8 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err := checkModelName("--out", opts.out); err != nil {
 		return err
 	}
-	// A results name is no model file's: --out DIR/config.json wrote the
-	// model file over the config of the checkpoint it converted.
-	if ext := strings.ToLower(filepath.Ext(opts.out)); formatExts[ext] != "" {
-		return usagef("--out %s: a %s name, for the model file convert writes (GGUF, one binary file); give a name such as model.gguf", opts.out, ext)
+	if err := checkNotResultsName(opts.out, "convert", "GGUF, one binary file", ""); err != nil {
+		return err
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar
@@ -164,7 +167,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if isTerminal(s.err) {
 		o.Progress = progress
 	}
-	res, err := convertSource(ctx, opts.src, opts.out, o)
+	res, err := convertSource(ctx, opts.src, builtin, opts.out, o)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -204,15 +207,14 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 }
 
 // convertSource converts the checkpoint or model file src (convert.Convert),
-// or writes the built-in model src again with o.DType: a model that
-// finetune wrote, or a built-in one, has no checkpoint to convert for
-// another --dtype.
-func convertSource(ctx context.Context, src, out string, o convert.Options) (*convert.Result, error) {
-	z, builtin := zoo.Lookup(src)
-	if _, err := os.Stat(src); !builtin || !errors.Is(err, fs.ErrNotExist) {
+// or writes the built-in model src names (builtin, when not nil) again with
+// o.DType: a model that finetune wrote, or a built-in one, has no
+// checkpoint to convert for another --dtype.
+func convertSource(ctx context.Context, src string, builtin *zoo.Model, out string, o convert.Options) (*convert.Result, error) {
+	if builtin == nil {
 		return convert.Convert(ctx, src, out, o)
 	}
-	f, err := gguf.FromBytes(z.GGUF)
+	f, err := gguf.FromBytes(builtin.GGUF)
 	if err != nil {
 		return nil, err
 	}
@@ -222,17 +224,14 @@ func convertSource(ctx context.Context, src, out string, o convert.Options) (*co
 
 // notOnDisk explains a SRC that is no file or folder but names what -m
 // takes instead: a Hugging Face repository, which convert does not
-// download. A built-in model's name is no error: convert writes it again
-// (with another --dtype) and --info describes it. A repository that the
-// Hugging Face cache holds (huggingface-cli download ORG/NAME, without
-// --local-dir, puts it there) is no error either: dir is its snapshot
-// folder, which convert reads as any checkpoint folder; convert said to
-// download it, which had been done.
+// download. SRC is no built-in model's name (runConvert looked those up
+// first: convert writes such a model again, with another --dtype, and
+// --info describes it). A repository that the Hugging Face cache holds
+// (huggingface-cli download ORG/NAME, without --local-dir, puts it there)
+// is no error: dir is its snapshot folder, which convert reads as any
+// checkpoint folder; convert said to download it, which had been done.
 func notOnDisk(src string) (dir string, err error) {
 	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if _, ok := zoo.Lookup(src); ok {
 		return "", nil
 	}
 	ref, err := hub.ParseRef(src)

@@ -77,6 +77,24 @@ func TestConvertInfoNames(t *testing.T) {
 	}
 }
 
+// TestConvertBuiltinNameFirst: a built-in model's name is that model for
+// convert, as for --info and -m, though a folder of that name be in the
+// working directory (convert took the folder, --info the built-in model).
+func TestConvertBuiltinNameFirst(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("fashion-vit", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "convert", "fashion-vit", "--out", "m.gguf", "--dtype", "bf16")
+	if want := "(from fashion-vit)\n"; code != ExitOK || !strings.HasPrefix(stdout, "wrote m.gguf: 311.3k parameters, bf16, ") || !strings.HasSuffix(stdout, want) || stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 0 and fashion-vit written in bf16", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, "", "convert", "--info", "fashion-vit")
+	if want := "source:        built-in model fashion-vit"; code != ExitOK || !strings.Contains(stdout, want) {
+		t.Errorf("--info: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
+}
+
 // TestConvertInfoOpensOnce: --info FILE.gguf opens the model file once
 // (it was opened a second time for the fine-tuning record), and takes the
 // extension in any case (M.GGUF was taken for a checkpoint and refused).

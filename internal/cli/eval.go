@@ -85,18 +85,15 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
 	}
-	ds, err := train.Open(data, m.Config.Labels)
-	if ke := (*train.KindError)(nil); errors.As(err, &ke) {
-		return usagef("data: %v", ke) // known before any file is read
-	}
-	if le := (*train.LabelError)(nil); errors.As(err, &le) {
+	ds, err := openData("data", data, m.Config.Labels)
+	if le := (*train.LabelError)(nil); errors.As(err, &le) { // err says "data: …"
 		if o.model.path == "" { // the user may well have meant the model finetune wrote
-			return fmt.Errorf("data: %w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)
+			return fmt.Errorf("%w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)
 		}
-		return fmt.Errorf("data: %w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
+		return fmt.Errorf("%w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
 	}
 	if err != nil {
-		return fmt.Errorf("data: %w", convertHint(readError(err)))
+		return err
 	}
 	warnLeftOut(s.err, data, ds, emptyWhy(m.Config.Labels, "nothing of that class measured",
 		"a folder in DATA that is not one of the model's labels"))

@@ -211,8 +211,8 @@ func TestEvalDataKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ data, want string }{
-		{img, "vitctl: data: " + img + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + img + " classifies this one)\n"},
-		{list, "vitctl: data: " + list + ": not a folder, .csv or .jsonl file\n"},
+		{img, "vitctl: data " + img + ": one image, with no label: give labelled images, a folder with one sub-folder of images per class or a .csv or .jsonl file of path,label (vitctl classify " + img + " classifies this one)\n"},
+		{list, "vitctl: data " + list + ": not a folder, .csv or .jsonl file: give a folder with one sub-folder of images per class (" + filepath.Join("DIR", "rose", "1.jpg") + "), or a .csv or .jsonl file of path,label\n"},
 	} {
 		code, out, errs := run(t, "", "eval", tc.data)
 		if code != ExitUsage || !strings.HasSuffix(errs, tc.want) || out != "" {

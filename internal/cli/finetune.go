@@ -142,11 +142,9 @@ func (o *finetuneOptions) recipe() (train.Recipe, error) {
 // by any path to it, is refused at once: where two ran at once, each
 // wrote OUT and OUT.ckpt over the other's after every epoch, and one
 // started after the other's first epoch was told that OUT.ckpt held "a
-// run interrupted after epoch 1" and to --resume it, while it ran.
+// run interrupted after epoch 1" and to --resume it, while it ran. OUT is
+// no device or pipe: checkModelName refused those.
 func claimOut(out string) (release func(), err error) {
-	if isStream(out) {
-		return func() {}, nil
-	}
 	release, err = filelock.Claim(outClaimPath(out))
 	if errors.Is(err, filelock.ErrBusy) {
 		return nil, fmt.Errorf("--out %s: another vitctl finetune is writing it and %s now: wait for that run to end, or give this one another --out", out, ckptPath(out))
@@ -159,17 +157,6 @@ func claimOut(out string) (release func(), err error) {
 func outClaimPath(out string) string {
 	t := linkpath.Target(out)
 	return filepath.Join(filepath.Dir(t), "."+filepath.Base(t)+".lock")
-}
-
-// checkNotSummaryName refuses a results name (.json, .csv, .txt, …) for
-// the model file: --out summary.json -o json wrote the model file under
-// the name meant for the summary, which goes to stdout.
-func checkNotSummaryName(out string) error {
-	ext := strings.ToLower(filepath.Ext(out))
-	if _, ok := formatExts[ext]; !ok {
-		return nil
-	}
-	return usagef("--out %s: a %s name, for the model file finetune writes; give a name such as model.gguf (the summary, text or -o json, goes to stdout: vitctl finetune … > %s)", out, ext, out)
 }
 
 func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string) error {
@@ -186,6 +173,13 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return err
 	}
 	if err := checkModelName("--out", o.out); err != nil {
+		return err
+	}
+	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}); err != nil {
+		return err
+	}
+	// After checkNotRead: --out labels.csv is DATA.
+	if err := checkNotResultsName(o.out, "finetune", "", "the summary, text or -o json, goes to stdout: vitctl finetune … > "+o.out); err != nil {
 		return err
 	}
 	release, err := claimOut(o.out)
@@ -212,10 +206,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
-		return err
-	}
-	if err := checkNotSummaryName(o.out); err != nil { // after checkNotRead: --out labels.csv is DATA
+	if err := checkNotRead("--out", o.out, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
 		return err
 	}
 	base, err := openBase(ms)
@@ -240,7 +231,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
 		return err
 	}
-	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), skipped: map[string]bool{}, unread: map[string]bool{}, notes: notes.String()}
+	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), unread: map[string]bool{}, notes: notes.String()}
 	if o.resume {
 		if err := job.loadCheckpoint(); err != nil {
 			return err
@@ -276,8 +267,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := job.summary(hist); err != nil {
 		return err
 	}
-	if len(job.skipped) > 0 {
-		n := len(job.skipped)
+	if len(job.unread) > 0 {
+		n := len(job.unread)
 		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
 		for _, w := range job.unlearnt() {
 			fmt.Fprintln(s.err, w)

@@ -91,8 +91,7 @@ type finetuneJob struct {
 	bar        *progress
 	start      time.Time
 	done       bool            // --resume found every epoch done: nothing was written
-	skipped    map[string]bool // unreadable images, by message (val images are met every epoch)
-	unread     map[string]bool // the paths of those images
+	unread     map[string]bool // the paths of unreadable images (val images are met every epoch)
 	notes      string          // about the classes (noteClasses), said as training starts
 	saved      int             // the epoch OUT.ckpt holds: --resume continues after it
 	// The rate printed with each progress line: images and time of the
@@ -137,8 +136,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
 		Warn: func(err error) {
 			msg := convertHint(err).Error()
-			j.skipped[msg] = true
-			if se, ok := errors.AsType[*train.SkipError](err); ok {
+			if se, ok := errors.AsType[*train.SkipError](err); ok { // each is (train.Options.Warn)
 				j.unread[se.Example.Path] = true
 				msg = quotedPath(msg, se.Example.Path)
 			}

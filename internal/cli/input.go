@@ -31,8 +31,8 @@ import (
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	px, err := loadInputFormat(ctx, path, p, in)
 	var errno syscall.Errno // imageio's error names the path: its cause alone
-	if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP)) && !fetch.IsURL(path) && errors.As(err, &errno) {
-		if e := notThere(path, errno); e != errno {
+	if !fetch.IsURL(path) && errors.As(err, &errno) {
+		if e := notThere(path, errno); e != errno { // ENOENT and ELOOP only
 			err = fmt.Errorf("%s: %w", path, e)
 		}
 	}

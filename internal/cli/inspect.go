@@ -418,23 +418,24 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
 			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
 		}
+		pics := filepath.Join(o.out, dirs[i].name) // this input's pictures
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, filepath.Join(o.out, dirs[i].name), sum)
+			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, pics, sum)
 		}
 		if d := dirs[i]; err == nil && d.taken != "" {
 			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
-				textPath(in.path), textPath(filepath.Join(o.out, d.name)), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
+				textPath(in.path), textPath(pics), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
 		}
-		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: sum.TopK,
-			Pictures: bytestr.String(filepath.Join(o.out, dirs[i].name))}
-		if err != nil {
-			rec.Pictures = ""
+		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
+		if err == nil {
+			rec.TopK, rec.Pictures = sum.TopK, bytestr.String(pics)
+		} else {
 			if !folders.add(in.path, err) {
 				failed++
 			}
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
-			rec.TopK, rec.Error = nil, msg
+			rec.Error = msg
 			bar.message(textPath(in.path) + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {

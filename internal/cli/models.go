@@ -64,7 +64,7 @@ func modelsArgs(cmd *cobra.Command, args []string) error {
 	if _, err := os.Stat(args[0]); err == nil || builtin {
 		hint = fmt.Sprintf("it lists every model at once: vitctl convert --info %s describes that one, and -m %s selects it in other commands", args[0], args[0])
 	}
-	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[0], hint, cmd.CommandPath())
+	return noArgs(hint)(cmd, args)
 }
 
 // modelEntry is one model vitctl models lists; field names are stable.

@@ -34,22 +34,22 @@ import (
 func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, shown string, ok bool, err error) {
 	given := func(p string) string { return strings.TrimPrefix(arg+" "+p, " ") }
 	st, statErr := os.Stat(name)
-	if statErr == nil && st.Mode().IsRegular() && trainingState(name) {
+	isFile, isDir := statErr == nil && st.Mode().IsRegular(), statErr == nil && st.IsDir()
+	if isFile && trainingState(name) {
 		return "", "", true, fmt.Errorf("%s: %s, not a model file: give %s, the model the run kept", given(name), trainingStateText, given(keptModel(name)))
 	}
 	// A checkpoint's weights (model.safetensors, pytorch_model.bin, a
 	// timm training checkpoint) were taken for a GGUF file ("bad magic").
-	if statErr == nil && st.Mode().IsRegular() && convert.CheckpointName(name) {
+	if isFile && convert.CheckpointName(name) {
 		return "", "", true, fmt.Errorf("%s: a checkpoint's weights, not a vitctl model file: give %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
 			given(name), given(filepath.Dir(name)), name)
 	}
-	if statErr == nil && st.Mode().IsRegular() {
+	if isFile {
 		// By name first: a model file is not opened an extra time.
 		if err := notModel(name, arg, given); err != nil && !fileStarts(name, "GGUF") {
 			return "", "", true, err
 		}
 	}
-	isDir := statErr == nil && st.IsDir()
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
 		_, err := hub.ParseRef(name)

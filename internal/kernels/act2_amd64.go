@@ -21,6 +21,9 @@ func maxAVX2(x *float32, n int) float32
 //go:noescape
 func scaleAVX2(x *float32, n int, s float32)
 
+//go:noescape
+func sumRowsAVX2(dst, src *float32, lds, rows, cols int)
+
 func epi2(dst []float32, ldd int, src []float32, lds int, bias, res []float32, rows, cols int, act Act) {
 	checkEpi(dst, ldd, src, lds, bias, res, rows, cols)
 	if rows == 0 || cols == 0 {
@@ -67,4 +70,18 @@ func scale2(x []float32, s float32) {
 		scaleAVX2(&x[0], n8, s)
 	}
 	scaleGeneric(x[n8:], s)
+}
+
+func sumRows2(dst, src []float32, lds, rows, cols int) {
+	checkSumRows(dst, src, lds, rows, cols)
+	if rows == 0 || cols == 0 {
+		return
+	}
+	c8 := cols &^ 7
+	if c8 > 0 {
+		sumRowsAVX2(&dst[0], &src[0], lds, rows, c8)
+	}
+	if c8 < cols {
+		sumRowsGeneric(dst[c8:], src[c8:], lds, rows, cols-c8)
+	}
 }

@@ -1190,6 +1190,72 @@ maxdone:
 	RET
 
 
+// func sumRowsAVX2(dst, src *float32, lds, rows, cols int)
+//
+// sumRowsGeneric in AVX2 for cols a multiple of 8: dst[j] += src[0·lds+j]
+// + src[1·lds+j] + … for j < cols, the rows added to dst's value one at a
+// time in order.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+24(FP), R9
+	MOVQ cols+32(FP), DX
+
+sum32:
+	CMPQ DX, $32
+	JLT sum32done
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ SI, AX
+	MOVQ R9, CX
+	TESTQ CX, CX
+	JEQ sum32store
+sum32row:
+	VADDPS 0(AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	VADDPS 64(AX), Y2, Y2
+	VADDPS 96(AX), Y3, Y3
+	ADDQ BX, AX
+	DECQ CX
+	JNZ sum32row
+sum32store:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, DX
+	JMP sum32
+sum32done:
+sum8:
+	CMPQ DX, $8
+	JLT sum8done
+	VMOVUPS 0(DI), Y0
+	MOVQ SI, AX
+	MOVQ R9, CX
+	TESTQ CX, CX
+	JEQ sum8store
+sum8row:
+	VADDPS 0(AX), Y0, Y0
+	ADDQ BX, AX
+	DECQ CX
+	JNZ sum8row
+sum8store:
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, DX
+	JMP sum8
+sum8done:
+	VZEROUPPER
+	RET
+
+
 // func scaleAVX2(x *float32, n int, s float32)
 //
 // scaleGeneric in AVX2 for n a multiple of 8.

@@ -7,9 +7,7 @@ import "math"
 //
 //	dX = dY·W    Linear with W packed transposed (PackT), dX as residual
 //	dW = dYᵀ·X   WeightGrad: on the transposed tile (tileT), dY and X both
-//	             read in place (wgrad.go); where an implementation has none,
-//	             the narrower of them transposed once and the other packed
-//	             a block at a time as the tiles use it
+//	             packed a block at a time as the tiles use them (wgrad.go)
 //
 // so both run on blocked, threaded tiles of the forward pass's shape.
 
@@ -46,26 +44,15 @@ func reusePacked(p *PackedB, n, k int) *PackedB {
 
 // GradBuf is reusable memory for WeightGrad.
 type GradBuf struct {
-	t    []float32 // the transposed operand
-	dwT  []float32 // dwᵀ, when that is the product
 	bsum []float32 // dy's column sums
 }
 
 // WeightGrad accumulates dw (N, K) += dyᵀ·x for dy (M, N) and x (M, K),
 // both row-major and contiguous: the weight gradient of a Linear layer.
 // When db is not nil it also accumulates db (N) += the column sums of dy.
-//
-// With the implementation's tileT (AVX-512, generic) it runs as weightGradT.
-// Otherwise the narrower operand is transposed (a copy of M·min(N, K) floats); the
-// other is the product's B, read in place and packed a block at a time in
-// the worker's cache, so no copy of it goes through memory:
-//
-//	N ≤ K: dw += (dyᵀ)·x as a GEMM of N×K over M, added into dw;
-//	N > K: dwᵀ = (xᵀ)·dy, K×N over M, then dw += (dwᵀ)ᵀ; db from the
-//	       column sums of dy, taken while its blocks are packed.
-//
-// Every sum over M runs in order of the rows within one writer, so the bits
-// do not depend on the thread count.
+// It runs on the implementation's transposed tile (wgJob). Every sum over
+// M runs in order of the rows within one writer, so the bits do not depend
+// on the thread count.
 func WeightGrad(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf) {
 	checkMatrix("WeightGrad: dy", dy, M, N, N)
 	checkMatrix("WeightGrad: x", x, M, K, K)
@@ -73,81 +60,7 @@ func WeightGrad(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf) {
 	if M == 0 || N == 0 || K == 0 {
 		return
 	}
-	im := cur()
-	if im.fp32.tileT != nil {
-		weightGradT(p, dw, db, dy, x, M, N, K, buf, im)
-		return
-	}
-	if N <= K {
-		buf.t = grow(buf.t, N*M)
-		transpose(p, buf.t, dy, M, N)
-		linearStrided(p, dw, K, buf.t, M, N, K, M, x, K, Epilogue{Residual: dw}, nil, im)
-		if db != nil {
-			p.For(N, func(j int) {
-				var s float32
-				for _, v := range buf.t[j*M : (j+1)*M] {
-					s += v
-				}
-				db[j] += s
-			})
-		}
-		return
-	}
-	buf.t = grow(buf.t, K*M)
-	transpose(p, buf.t, x, M, K)
-	buf.dwT = grow(buf.dwT, K*N)
-	var bsum []float32
-	if db != nil {
-		buf.bsum = grow(buf.bsum, N)
-		bsum = buf.bsum
-		clear(bsum)
-	}
-	linearStrided(p, buf.dwT, N, buf.t, M, K, N, M, dy, N, Epilogue{}, bsum, im)
-	const bs = 16
-	p.For(ceilDiv(N, bs), func(jb int) {
-		for j := jb * bs; j < min((jb+1)*bs, N); j++ {
-			row := dw[j*K : (j+1)*K]
-			for k := range row {
-				row[k] += buf.dwT[k*N+j]
-			}
-			if db != nil {
-				db[j] += bsum[j]
-			}
-		}
-	})
-}
-
-// linearStrided is linearFP32 for c (m, n) = a (m, k)·b + ep with b an
-// unpacked (k, n) matrix of row stride ldb, its kcBlock×nr blocks packed by
-// the items as they use them; bsum, when not nil, gets b's column sums
-// added.
-func linearStrided(p *Pool, c []float32, ldc int, a []float32, lda, m, n, k int, b []float32, ldb int, ep Epilogue, bsum []float32, im *impl) {
-	checkMatrix("linearStrided: b", b, k, n, ldb)
-	s := p.getScratch()
-	g := &s.g
-	g.set(m, n, k, a, lda, b, c, ldc, ep, im)
-	g.ldb, g.bsum = ldb, bsum
-	g.p = p
-	g.plan(p.threads)
-	p.run(min(p.threads, g.items()), g, &g.done)
-	g.release()
-	p.putScratch(s)
-}
-
-// transpose writes dst (n, m) = srcᵀ for src (m, n), in 64×64 blocks.
-func transpose(p *Pool, dst, src []float32, m, n int) {
-	const bs = 64
-	p.For(ceilDiv(n, bs), func(jb int) {
-		j1 := min((jb+1)*bs, n)
-		for i0 := 0; i0 < m; i0 += bs {
-			for i := i0; i < min(i0+bs, m); i++ {
-				row := src[i*n : i*n+j1]
-				for j := jb * bs; j < j1; j++ {
-					dst[j*m+i] = row[j]
-				}
-			}
-		}
-	})
+	weightGradT(p, dw, db, dy, x, M, N, K, buf, cur())
 }
 
 // Activate writes dst = act(src) elementwise with the forward pass's
@@ -329,9 +242,9 @@ type attBwdJob struct {
 
 // attBwdScratch is one worker's memory for one head at a time.
 type attBwdScratch struct {
-	pt, ds, dst []float32 // (T, T): Pᵀ, then dP and dS, then dSᵀ
-	bp          []float32 // a packed B operand
-	g           gemm
+	ds []float32 // (T, T): dP, then dS
+	bp []float32 // a packed B operand
+	g  gemm
 }
 
 func (j *attBwdJob) do(int) {
@@ -353,24 +266,13 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	P := j.probs[bh*T*T : (bh+1)*T*T]
 	a := &s.ab
 	a.ds = grow(a.ds, T*T)
-	tiled := j.im.fp32.tileT != nil // dV and dK without transposes
-	if !tiled {
-		a.pt = grow(a.pt, T*T)
-		a.dst = grow(a.dst, T*T)
-	}
 	a.bp = grow(a.bp, ceilDiv(max(T, hd), nr)*nr*max(T, hd))
 	mul := func(m, n, kk int, x []float32, ldx int, c []float32, ldc int) {
 		a.g.set(m, n, kk, x, ldx, a.bp, c, ldc, Epilogue{}, j.im)
 		a.g.serial(s)
 	}
 	// dV = Pᵀ·dO
-	if tiled {
-		mulT(s, j.im, dv, ld, P, T, do, D, T, T, hd, false)
-	} else {
-		transposeSerial(a.pt, P, T, T)
-		packBT(a.bp, do, D, T, hd)
-		mul(T, hd, T, a.pt, T, dv, ld)
-	}
+	mulT(s, j.im, dv, ld, P, T, do, D, T, T, hd, false)
 	// dP = dO·Vᵀ
 	packB(a.bp, v, ld, T, hd)
 	mul(T, T, hd, do, D, a.ds, T)
@@ -392,21 +294,6 @@ func (j *attBwdJob) head(s *scratch, bh int) {
 	packBT(a.bp, k, ld, T, hd)
 	mul(T, hd, T, a.ds, T, dq, ld)
 	// dK = dSᵀ·Q
-	if tiled {
-		mulT(s, j.im, dk, ld, a.ds, T, q, ld, T, T, hd, false)
-	} else {
-		transposeSerial(a.dst, a.ds, T, T)
-		packBT(a.bp, q, ld, T, hd)
-		mul(T, hd, T, a.dst, T, dk, ld)
-	}
+	mulT(s, j.im, dk, ld, a.ds, T, q, ld, T, T, hd, false)
 	a.g.release()
-}
-
-// transposeSerial writes dst (n, m) = srcᵀ for src (m, n).
-func transposeSerial(dst, src []float32, m, n int) {
-	for i := range m {
-		for j, x := range src[i*n : (i+1)*n] {
-			dst[j*m+i] = x
-		}
-	}
 }

@@ -9,36 +9,47 @@ import (
 )
 
 // TestWeightGrad checks dw += dyᵀ·x and db += Σ dy against float64 on
-// shapes around the tile edges and ViT-Ti ones, N ≤ K (dyᵀ·x) and N > K
-// ((xᵀ·dy)ᵀ, B blocks at the edges of M, N and kcBlock), with the derived bound
-// |Δ| ≤ 2·M·eps32·Σ|dy||x| (the sum over M rows), for every
-// implementation, and that the bits do not depend on the thread count.
+// shapes around the tile edges and ViT-Ti ones (B blocks at the edges of
+// M, N and kcBlock), with the derived bound |Δ| ≤ 2·M·eps32·Σ|dy||x| (the
+// sum over M rows), for every implementation, and that the bits depend
+// neither on the thread count nor on whether the operands are packed
+// (each implementation is also run with packT the other way).
 func TestWeightGrad(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}, {520, 20, 300}, {300, 1100, 70}} {
+	for _, s := range [][3]int{{1, 1, 1}, {7, 5, 3}, {13, 65, 70}, {197, 64, 130}, {394, 192, 192}, {70, 200, 64}, {600, 130, 7}, {394, 576, 192}, {520, 20, 300}, {300, 1100, 70}, {600, 100, 50}} {
 		M, N, K := s[0], s[1], s[2]
 		dy, _ := guarded(r, M*N, 0)
 		x, _ := guarded(r, M*K, 0)
 		dw0, _ := guarded(r, N*K, 0)
 		db0, _ := guarded(r, N, 0)
 		for _, im := range impls(FP32) {
-			withImpl(im, func() {
-				var want []float32
-				for _, threads := range []int{1, 2, 3} {
-					dw, db := slices.Clone(dw0), slices.Clone(db0)
-					var buf GradBuf
-					WeightGrad(NewPool(threads), dw, db, dy, x, M, N, K, &buf)
-					name := fmt.Sprintf("%s/%dx%dx%d/threads=%d", im.name, M, N, K, threads)
-					if want == nil {
-						want = dw
-						checkWeightGrad(t, name, dw, db, dw0, db0, dy, x, M, N, K)
-					} else if !slices.Equal(dw, want) {
-						t.Errorf("%s: bits differ from 1 thread", name)
+			var want, wantDB []float32
+			for _, v := range []*impl{im, otherPackT(im)} {
+				withImpl(v, func() {
+					for _, threads := range []int{1, 2, 3} {
+						dw, db := slices.Clone(dw0), slices.Clone(db0)
+						var buf GradBuf
+						WeightGrad(NewPool(threads), dw, db, dy, x, M, N, K, &buf)
+						name := fmt.Sprintf("%s/packT=%v/%dx%dx%d/threads=%d", im.name, v.fp32.packT, M, N, K, threads)
+						if want == nil {
+							want, wantDB = dw, db
+							checkWeightGrad(t, name, dw, db, dw0, db0, dy, x, M, N, K)
+						} else if !slices.Equal(dw, want) || !slices.Equal(db, wantDB) {
+							t.Errorf("%s: bits differ from %s's with 1 thread", name, im.name)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
+}
+
+// otherPackT is im with its fp32 kernels' packT the other way.
+func otherPackT(im *impl) *impl {
+	v, k := *im, *im.fp32
+	k.packT = !k.packT
+	v.fp32 = &k
+	return &v
 }
 
 func checkWeightGrad(t *testing.T, name string, dw, db, dw0, db0, dy, x []float32, M, N, K int) {

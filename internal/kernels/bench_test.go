@@ -290,18 +290,15 @@ func benchViT(b *testing.B, shape string, D, H, I int) {
 }
 
 // BenchmarkWeightGrad is dW += dYᵀ·X of ViT-Ti/16's four Linear layers at
-// batch 32 (M = 32·197 rows), on the selected implementation's transposed
-// tile (path=tileT) and, side by side, on the transpose-and-pack path that
-// implementations without one take (path=transpose).
+// batch 32 (M = 32·197 rows) on the selected implementation's transposed
+// tile, with its operands packed a block at a time (pack=true) and, side
+// by side, read in place (pack=false); the implementation's packT picks
+// one.
 //
 //	go test ./internal/kernels -run - -bench WeightGrad -benchtime 24x
 func BenchmarkWeightGrad(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	const M = 32 * 197
-	noT := *cur()
-	k := *noT.fp32
-	k.tileT = nil
-	noT.fp32 = &k
 	for _, s := range []struct {
 		name string
 		n, k int
@@ -311,15 +308,9 @@ func BenchmarkWeightGrad(b *testing.B) {
 		dw := make([]float32, s.n*s.k)
 		db := make([]float32, s.n)
 		var buf GradBuf
-		for _, path := range []string{"tileT", "transpose"} {
-			im := cur()
-			if path == "transpose" {
-				im = &noT
-			} else if im.fp32.tileT == nil {
-				continue
-			}
+		for _, im := range []*impl{cur(), otherPackT(cur())} {
 			for _, th := range []int{1, 2} {
-				b.Run(fmt.Sprintf("layer=%s/path=%s/threads=%d", s.name, path, th), func(b *testing.B) {
+				b.Run(fmt.Sprintf("layer=%s/pack=%v/threads=%d", s.name, im.fp32.packT, th), func(b *testing.B) {
 					p := NewPool(th)
 					withImpl(im, func() {
 						WeightGrad(p, dw, db, dy, x, M, s.n, s.k, &buf)

@@ -130,9 +130,7 @@ type gemm struct {
 	m, n, k int
 	a       []float32 // (m, k), row stride lda
 	lda     int
-	b       []float32 // packed, see packB; or with ldb > 0 the (k, n) matrix itself
-	ldb     int       // 0: b is packed; else b's row stride, its blocks packed as used
-	bsum    []float32 // with ldb > 0, when not nil: += the column sums of b
+	b       []float32 // packed, see packB
 	c       []float32 // (m, n), row stride ldc
 	ldc     int
 	ep      Epilogue
@@ -232,11 +230,10 @@ func (g *gemm) set(m, n, k int, a []float32, lda int, b, c []float32, ldc int, e
 	g.m, g.n, g.k = m, n, k
 	g.a, g.lda, g.b, g.c, g.ldc = a, lda, b, c, ldc
 	g.ep, g.im = ep, im
-	g.ldb, g.bsum = 0, nil
 }
 
 // release drops the references to the caller's memory.
-func (g *gemm) release() { g.a, g.b, g.c, g.ep, g.bsum = nil, nil, nil, Epilogue{}, nil }
+func (g *gemm) release() { g.a, g.b, g.c, g.ep = nil, nil, nil, Epilogue{} }
 
 // serial runs every item on the calling goroutine.
 func (g *gemm) serial(s *scratch) {
@@ -283,15 +280,10 @@ func (g *gemm) item(s *scratch, it int) {
 		for pc := 0; ; pc += kcBlock {
 			kc := min(kcBlock, g.k-pc)
 			last := pc+kc == g.k
-			var bp, next []float32
-			if g.ldb > 0 {
-				bp = g.packBlock(s, r0, pc, kc, col0)
-			} else {
-				bp = g.b[(q*g.k+pc)*nr:][:kc*nr]
-				// The first row tiles each prefetch a part of the next
-				// block, as far as it goes.
-				next = g.b[min(g.nextBlock(q, p0, p1, g.k, pc, kc), len(g.b)):]
-			}
+			bp := g.b[(q*g.k+pc)*nr:][:kc*nr]
+			// The first row tiles each prefetch a part of the next block,
+			// as far as it goes.
+			next := g.b[min(g.nextBlock(q, p0, p1, g.k, pc, kc), len(g.b)):]
 			for t := range tiles {
 				var pf []float32
 				if o := t * pfSpan(kc); o+pfSpan(kc) <= min(len(next), kcBlock*nr) {
@@ -321,26 +313,6 @@ func (g *gemm) item(s *scratch, it int) {
 			}
 		}
 	}
-}
-
-// packBlock packs the kc×nr block of an unpacked B (g.ldb > 0) at row pc,
-// column col0 into s.bpack, zero-padded past n, and adds its columns to
-// g.bsum in the items of the first row block (each column's rows in order,
-// one writer per column).
-func (g *gemm) packBlock(s *scratch, r0, pc, kc, col0 int) []float32 {
-	cols := min(nr, g.n-col0)
-	s.bpack = grow(s.bpack, kcBlock*nr)
-	bp := s.bpack[:kc*nr]
-	packBT(bp, g.b[pc*g.ldb+col0:], g.ldb, kc, cols)
-	if g.bsum != nil && r0 == 0 {
-		sum := g.bsum[col0 : col0+cols]
-		for kk := range kc {
-			for j, v := range bp[kk*nr : kk*nr+cols] {
-				sum[j] += v
-			}
-		}
-	}
-	return bp
 }
 
 // store applies the epilogue to one accumulated tile and writes its valid

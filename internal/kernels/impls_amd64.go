@@ -10,7 +10,7 @@ var (
 		keys: keys512,
 	}
 	fp32AVX2 = &fp32Kernels{
-		tile: tileAVX2, tile16: tile16AVX2, epi: epi2,
+		tile: tileAVX2, tile16: tile16AVX2, tileT: tileTAVX2, packT: true, epi: epi2, sumRows: sumRows2,
 		expSum: expSum2, max: max2, scale: scale2, layerNorm: layerNorm2x, layerNormStats: layerNormStats2x, layerNorm2: layerNormTwo2, geluGrad: geluGrad2,
 		keys: keys2,
 	}

@@ -8,7 +8,7 @@ import (
 // pool and reused, so no call allocates after the first few.
 type scratch struct {
 	buf   []float32 // GEMM accumulator block
-	apad  []float32 // the last, partial row tile of A, zero-padded
+	apad  []float32 // the last, partial row tile of A, zero-padded; wgJob's packed row tiles
 	att   attScratch
 	g     gemm          // a Linear call, when this scratch is its caller's
 	aj    attJob        // an Attention call, likewise
@@ -16,7 +16,7 @@ type scratch struct {
 	wg    wgJob         // a WeightGrad call on tileT, likewise
 	ab    attBwdScratch // AttentionBackward, one head at a time
 	e     []float32     // ActBackward's exponentials
-	bpack []float32     // a GEMM's B block, packed as used (gemm.ldb > 0)
+	bpack []float32     // a weight gradient's B panels, packed as used (wgJob)
 }
 
 // lnJob is one LayerNorm call; its items are runs of rows.

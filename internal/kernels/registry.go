@@ -41,9 +41,14 @@ type fp32Kernels struct {
 	// more valid columns than that; the rest of the tile of c is left as
 	// it was.
 	tile16 func(kc int, a []float32, lda int, b []float32, c []float32, ldc int, acc bool)
-	// tileT computes an mr×nr tile c = [c +] aᵀ·b of operands read in
-	// place (tileTGeneric); nil: WeightGrad transposes and packs instead.
+	// tileT computes an mr×nr tile c = [c +] aᵀ·b, a's kc steps lda
+	// apart with the tile's rows side by side in each (tileTGeneric): the
+	// weight gradient's product.
 	tileT func(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+	// packT says tileT runs best on packed operands (a: mr floats a step,
+	// b: nr), which the weight gradient then copies a block at a time;
+	// else it reads them in place.
+	packT bool
 	// epi writes dst[i·ldd+j] = act(src[i·lds+j] + bias[j]) + res[i·ldd+j]
 	// for i < rows, j < cols, rounded to bf16 last when act has
 	// actRoundBF16; nil bias and res are skipped, dst may alias res.

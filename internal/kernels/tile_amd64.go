@@ -20,10 +20,34 @@ func tile6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, 
 func tileT6x64AVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
 
 func tileTAVX512(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	checkTileT(kc, a, lda, b, ldb, c, ldc)
+	tileT6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), ldb, &c[0], ldc, acc)
+}
+
+// tileT6x16AVX2 is tileTGeneric for 16 of the 64 columns in AVX2+FMA.
+//
+//go:noescape
+func tileT6x16AVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)
+
+// tileTAVX2 is the transposed 6×64 tile as four 6×16 calls, each reading
+// all of A's kc steps and its 16 columns of B.
+func tileTAVX2(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	checkTileT(kc, a, lda, b, ldb, c, ldc)
+	for j := 0; j < nr; j += 16 {
+		var bj *float32
+		if kc > 0 {
+			bj = &b[j]
+		}
+		tileT6x16AVX2(kc, unsafeData(a), lda, bj, ldb, &c[j], ldc, acc)
+	}
+}
+
+// checkTileT panics unless the slices hold what a tileT call reads and
+// writes.
+func checkTileT(kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if kc > 0 && (len(a) < (kc-1)*lda+mr6 || len(b) < (kc-1)*ldb+nr) || len(c) < (mr6-1)*ldc+nr {
 		panic("kernels: tileT: slice too short")
 	}
-	tileT6x64AVX512(kc, unsafeData(a), lda, unsafeData(b), ldb, &c[0], ldc, acc)
 }
 
 // checkTile panics unless the slices hold what a tile call reads and writes.

@@ -1,11 +1,21 @@
 package kernels
 
-// weightGradT is WeightGrad on im's transposed tile (wgJob); db's column
-// sums of dy are taken 64 columns at a time, each summed in row order.
+// weightGradT is WeightGrad on im's transposed tile (wgJob). db's column
+// sums of dy, each summed in row order, are taken as dy's columns are
+// packed (packT), or else in a pass of their own, 64 columns at a time.
 func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im *impl) {
+	var sum []float32
+	if db != nil {
+		buf.bsum = grow(buf.bsum, N)
+		sum = buf.bsum[:N]
+		clear(sum)
+	}
 	s := p.getScratch()
 	j := &s.wg
 	j.set(im, dw, K, dy, N, x, K, M, N, K, true)
+	if im.fp32.packT {
+		j.sum = sum
+	}
 	j.p = p
 	j.plan(p.threads)
 	p.run(min(p.threads, j.items()), j, &j.done)
@@ -14,13 +24,12 @@ func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im
 	if db == nil {
 		return
 	}
-	buf.bsum = grow(buf.bsum, N)
-	sum := buf.bsum
-	clear(sum)
-	p.For(ceilDiv(N, nr), func(c int) {
-		c0, c1 := c*nr, min((c+1)*nr, N)
-		im.fp32.sumRows(sum[c0:c1], dy[c0:], N, M, c1-c0)
-	})
+	if !im.fp32.packT {
+		p.For(ceilDiv(N, nr), func(c int) {
+			c0, c1 := c*nr, min((c+1)*nr, N)
+			im.fp32.sumRows(sum[c0:c1], dy[c0:], N, M, c1-c0)
+		})
+	}
 	for i, v := range sum {
 		db[i] += v
 	}
@@ -54,9 +63,10 @@ type wgJob struct {
 	dw, dy, x      []float32
 	ldw, ldy, ldx  int // their row strides
 	m, n, k        int
-	ep             Epilogue // the residual dw, or none: dw overwritten
-	tilesPer, rb   int      // row tiles per item, row blocks
-	panelsPer, cb  int      // column panels per item, column blocks
+	ep             Epilogue  // the residual dw, or none: dw overwritten
+	sum            []float32 // when not nil: += dy's column sums (db's)
+	tilesPer, rb   int       // row tiles per item, row blocks
+	panelsPer, cb  int       // column panels per item, column blocks
 	rowTiles, pans int
 	next           counter
 	done           latch
@@ -69,14 +79,14 @@ func (j *wgJob) set(im *impl, dw []float32, ldw int, dy []float32, ldy int, x []
 	checkMatrix("WeightGrad: x", x, m, k, ldx)
 	checkMatrix("WeightGrad: dw", dw, n, k, ldw)
 	j.im, j.dw, j.dy, j.x, j.ldw, j.ldy, j.ldx, j.m, j.n, j.k = im, dw, dy, x, ldw, ldy, ldx, m, n, k
-	j.ep = Epilogue{}
+	j.ep, j.sum = Epilogue{}, nil
 	if add {
 		j.ep.Residual = dw
 	}
 }
 
 // release drops the references to the caller's memory.
-func (j *wgJob) release() { j.p, j.dw, j.dy, j.x, j.ep = nil, nil, nil, nil, Epilogue{} }
+func (j *wgJob) release() { j.p, j.dw, j.dy, j.x, j.ep, j.sum = nil, nil, nil, nil, Epilogue{}, nil }
 
 // wgBlock is the most accumulators of one item: 256 KiB, held in L2.
 const wgBlock = 64 << 10
@@ -115,8 +125,14 @@ func (j *wgJob) do(int) {
 }
 
 // item accumulates the row tiles [t0, t1) × panels [q0, q1) of dyᵀ·x over
-// all of M, then adds them to dw.
+// all of M, then adds them to dw: itemPacked where the implementation's
+// tileT wants packed operands, else with both read in place, a panel at a
+// time for every row tile.
 func (j *wgJob) item(s *scratch, it int) {
+	if j.im.fp32.packT {
+		j.itemPacked(s, it)
+		return
+	}
 	t0 := it / j.cb * j.tilesPer
 	t1 := min(t0+j.tilesPer, j.rowTiles)
 	q0 := it % j.cb * j.panelsPer
@@ -126,9 +142,9 @@ func (j *wgJob) item(s *scratch, it int) {
 	for pc := 0; pc < j.m; pc += kcBlock {
 		kc := min(kcBlock, j.m-pc)
 		for q := q0; q < q1; q++ {
-			b, ldb := j.panel(s, pc, kc, q)
+			b, ldb := j.panelInPlace(s, pc, kc, q)
 			for t := t0; t < t1; t++ {
-				a, lda := j.rows(s, pc, kc, t)
+				a, lda := j.rowsInPlace(s, pc, kc, t)
 				ct := s.buf[((q-q0)*nt+t-t0)*tile:]
 				j.im.fp32.tileT(kc, a, lda, b, ldb, ct, nr, pc > 0)
 			}
@@ -142,9 +158,9 @@ func (j *wgJob) item(s *scratch, it int) {
 	}
 }
 
-// panel is x's rows [pc, pc+kc) at panel q's columns, as tileT's b: in
+// panelInPlace is x's rows [pc, pc+kc) at panel q's columns, as tileT's b: in
 // place, or copied zero-padded when the panel runs past K.
-func (j *wgJob) panel(s *scratch, pc, kc, q int) ([]float32, int) {
+func (j *wgJob) panelInPlace(s *scratch, pc, kc, q int) ([]float32, int) {
 	col0 := q * nr
 	if col0+nr <= j.k {
 		return j.x[pc*j.ldx+col0:], j.ldx
@@ -154,9 +170,9 @@ func (j *wgJob) panel(s *scratch, pc, kc, q int) ([]float32, int) {
 	return s.bpack, nr
 }
 
-// rows is dy's rows [pc, pc+kc) at row tile t's columns, as tileT's a: in
+// rowsInPlace is dy's rows [pc, pc+kc) at row tile t's columns, as tileT's a: in
 // place, or copied zero-padded when the tile runs past N.
-func (j *wgJob) rows(s *scratch, pc, kc, t int) ([]float32, int) {
+func (j *wgJob) rowsInPlace(s *scratch, pc, kc, t int) ([]float32, int) {
 	row0 := t * mr6
 	if row0+mr6 <= j.n {
 		return j.dy[pc*j.ldy+row0:], j.ldy
@@ -168,4 +184,88 @@ func (j *wgJob) rows(s *scratch, pc, kc, t int) ([]float32, int) {
 		clear(d[copy(d, j.dy[r+row0:r+j.n]):])
 	}
 	return s.apad, mr6
+}
+
+// wgGroup is how many row tiles' columns of dy are packed at a time: 48
+// floats, three whole cache lines of each row.
+const wgGroup = 8
+
+// itemPacked is item for a tileT that wants its operands packed. Per
+// block of M it packs the item's panels of x once (every row tile reads them) and the row tiles' columns
+// of dy, wgGroup tiles at a time, once (every panel reads them), so the
+// tiles read both contiguously: in place, their rows lie N or K floats
+// apart, often a multiple of 1 KiB, and a tile's steps fell into a few L1
+// sets. The items of the first column block add dy's columns to j.sum
+// before they pack them.
+func (j *wgJob) itemPacked(s *scratch, it int) {
+	t0 := it / j.cb * j.tilesPer
+	t1 := min(t0+j.tilesPer, j.rowTiles)
+	q0 := it % j.cb * j.panelsPer
+	q1 := min(q0+j.panelsPer, j.pans)
+	nt, tile := t1-t0, mr6*nr
+	s.buf = grow(s.buf, nt*(q1-q0)*tile)
+	sum := j.sum
+	if q0 > 0 {
+		sum = nil
+	}
+	for pc := 0; pc < j.m; pc += kcBlock {
+		kc := min(kcBlock, j.m-pc)
+		b := j.panels(s, pc, kc, q0, q1)
+		for tg := t0; tg < t1; tg += wgGroup {
+			a := j.rows(s, pc, kc, tg, min(tg+wgGroup, t1), sum)
+			for t := tg; t < min(tg+wgGroup, t1); t++ {
+				at := a[(t-tg)*kc*mr6:]
+				for q := q0; q < q1; q++ {
+					ct := s.buf[((q-q0)*nt+t-t0)*tile:]
+					j.im.fp32.tileT(kc, at, mr6, b[(q-q0)*kc*nr:], nr, ct, nr, pc > 0)
+				}
+			}
+		}
+	}
+	for q := q0; q < q1; q++ {
+		for t := t0; t < t1; t++ {
+			ct := s.buf[((q-q0)*nt+t-t0)*tile:]
+			storeTile(j.im, &j.ep, j.dw, j.ldw, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
+		}
+	}
+}
+
+// panels packs x's rows [pc, pc+kc) at panels [q0, q1) as tileT's b, one
+// panel of kc rows × nr after another, zero-padded past K.
+func (j *wgJob) panels(s *scratch, pc, kc, q0, q1 int) []float32 {
+	s.bpack = grow(s.bpack, (q1-q0)*kc*nr)
+	b := s.bpack[:(q1-q0)*kc*nr]
+	packBT(b, j.x[pc*j.ldx+q0*nr:], j.ldx, kc, min(q1*nr, j.k)-q0*nr)
+	return b
+}
+
+// rows packs dy's rows [pc, pc+kc) at row tiles [t0, t1)'s columns as
+// tileT's a, one tile after another, mr6 floats a step, zero-padded past
+// N; with sum, it first adds those rows to sum's columns, in order.
+func (j *wgJob) rows(s *scratch, pc, kc, t0, t1 int, sum []float32) []float32 {
+	s.apad = grow(s.apad, (t1-t0)*kc*mr6)
+	a := s.apad[:(t1-t0)*kc*mr6]
+	row0 := t0 * mr6
+	cols := min(t1*mr6, j.n) - row0
+	if sum != nil {
+		j.im.fp32.sumRows(sum[row0:], j.dy[pc*j.ldy+row0:], j.ldy, kc, cols)
+	}
+	for t := t0; t < t1; t++ {
+		at := a[(t-t0)*kc*mr6:]
+		c0 := t * mr6
+		if c0+mr6 > j.n {
+			for kk := range kc {
+				r := (pc + kk) * j.ldy
+				d := at[kk*mr6 : (kk+1)*mr6]
+				clear(d[copy(d, j.dy[r+c0:r+j.n]):])
+			}
+			continue
+		}
+		for kk := range kc {
+			r := j.dy[(pc+kk)*j.ldy+c0:][:mr6]
+			d := at[kk*mr6 : (kk+1)*mr6 : (kk+1)*mr6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = r[0], r[1], r[2], r[3], r[4], r[5]
+		}
+	}
+	return a
 }

@@ -495,6 +495,8 @@ func act2File(a *asm) {
 		RET
 	`)
 
+	sumRows2(a)
+
 	a.text("scaleAVX2", "(x *float32, n int, s float32)", 20, "scaleGeneric in AVX2 for n a multiple of 8.")
 	a.raw(`
 		MOVQ x+0(FP), SI
@@ -509,6 +511,56 @@ func act2File(a *asm) {
 		ADDQ $8, AX
 		JMP scl
 	scdone:
+		VZEROUPPER
+		RET
+	`)
+}
+
+// sumRows2 prints sumRowsAVX2: 32 columns at a time in Y0–Y3 while there
+// are as many, then 8 in Y0, each adding the rows in order.
+func sumRows2(a *asm) {
+	a.text("sumRowsAVX2", "(dst, src *float32, lds, rows, cols int)", 40, `
+		sumRowsGeneric in AVX2 for cols a multiple of 8: dst[j] += src[0·lds+j]
+		+ src[1·lds+j] + … for j < cols, the rows added to dst's value one at a
+		time in order.`)
+	a.raw(`
+		MOVQ dst+0(FP), DI
+		MOVQ src+8(FP), SI
+		MOVQ lds+16(FP), BX
+		SHLQ $2, BX
+		MOVQ rows+24(FP), R9
+		MOVQ cols+32(FP), DX
+	`)
+	for _, w := range []int{4, 1} {
+		l := fmt.Sprintf("sum%d", 8*w)
+		a.label(l)
+		a.ins("CMPQ DX, $%d", 8*w)
+		a.ins("JLT %sdone", l)
+		for y := range w {
+			a.ins("VMOVUPS %d(DI), Y%d", 32*y, y)
+		}
+		a.ins("MOVQ SI, AX")
+		a.ins("MOVQ R9, CX")
+		a.ins("TESTQ CX, CX")
+		a.ins("JEQ %sstore", l)
+		a.label(l + "row")
+		for y := range w {
+			a.ins("VADDPS %d(AX), Y%d, Y%d", 32*y, y, y)
+		}
+		a.ins("ADDQ BX, AX")
+		a.ins("DECQ CX")
+		a.ins("JNZ %srow", l)
+		a.label(l + "store")
+		for y := range w {
+			a.ins("VMOVUPS Y%d, %d(DI)", y, 32*y)
+		}
+		a.ins("ADDQ $%d, DI", 32*w)
+		a.ins("ADDQ $%d, SI", 32*w)
+		a.ins("SUBQ $%d, DX", 8*w)
+		a.ins("JMP %s", l)
+		a.label(l + "done")
+	}
+	a.raw(`
 		VZEROUPPER
 		RET
 	`)

@@ -130,6 +130,7 @@ func tileFile(a *asm) {
 	putTile24(a, "store", "write", "acc+48(FP)")
 	tile6x16AVX2(a)
 	tileT6x64(a)
+	tileT6x16AVX2(a)
 	fmaProbe(a)
 }
 
@@ -309,6 +310,86 @@ func ystep(a *asm, aoff int) {
 		a.ins("VFMADD231PS Y12, Y%d, Y%d", b, 2*i)
 		a.ins("VFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
 	}
+}
+
+// tileT6x16AVX2 is tile6x16AVX2 for a product whose A is read transposed,
+// as tileT6x64AVX512 reads it: step k broadcasts a[k·lda+i] for i < 6
+// (AX, then AX moves on lda) and loads b[k·ldb…+15]. Like the AVX-512
+// tileT it prefetches nothing: both operands stream in order.
+func tileT6x16AVX2(a *asm) {
+	a.text("tileT6x16AVX2", "(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, acc bool)", 57, `
+		Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1), as in tile6x16AVX2;
+		A's k steps are lda floats apart with the tile's six rows side by
+		side in each, B's rows ldb floats apart. Steps go four at a time.`)
+	a.raw(`
+		MOVQ kc+0(FP), CX
+		MOVQ a+8(FP), AX
+		MOVQ lda+16(FP), BX
+		SHLQ $2, BX
+		MOVQ b+24(FP), SI
+		MOVQ ldb+32(FP), R10
+		SHLQ $2, R10
+		MOVQ c+40(FP), DI
+		MOVQ ldc+48(FP), DX
+		SHLQ $2, DX
+	`)
+	for y := range 12 {
+		a.ins("VXORPS Y%d, Y%d, Y%d", y, y, y)
+	}
+	a.raw(`
+		MOVQ CX, R12
+		SHRQ $2, R12
+		JEQ tailT2
+	loopT2:
+	`)
+	for range 4 {
+		tystep(a)
+	}
+	a.raw(`
+		DECQ R12
+		JNZ loopT2
+	tailT2:
+		ANDQ $3, CX
+		JEQ storeT2
+	stepT2:
+	`)
+	tystep(a)
+	a.raw(`
+		DECQ CX
+		JNZ stepT2
+	storeT2:
+		LEAQ (DI)(DX*2), R9
+		ADDQ DX, R9
+		CMPB acc+56(FP), $0
+		JEQ writeT2
+	`)
+	for y := range 12 {
+		a.ins("VADDPS %s, Y%d, Y%d", cRow(y/2, 32*(y%2), "DI", "R9", "DX"), y, y)
+	}
+	a.label("writeT2")
+	for y := range 12 {
+		a.ins("VMOVUPS Y%d, %s", y, cRow(y/2, 32*(y%2), "DI", "R9", "DX"))
+	}
+	a.raw(`
+		VZEROUPPER
+		RET
+	`)
+}
+
+// tystep does one step of tileT6x16AVX2: B's row at SI into Y12–Y13, the
+// six a[k·lda+i] at AX broadcast into Y14 or Y15 in turn, 12 FMAs; then SI
+// and AX move on a row.
+func tystep(a *asm) {
+	a.ins("VMOVUPS (SI), Y12")
+	a.ins("VMOVUPS 32(SI), Y13")
+	a.ins("ADDQ R10, SI")
+	for i := range 6 {
+		b := 14 + i%2
+		a.ins("VBROADCASTSS %d(AX), Y%d", 4*i, b)
+		a.ins("VFMADD231PS Y12, Y%d, Y%d", b, 2*i)
+		a.ins("VFMADD231PS Y13, Y%d, Y%d", b, 2*i+1)
+	}
+	a.ins("ADDQ BX, AX")
 }
 
 // fmaProbe prints BenchmarkFMAPeak's loops: fmaProbeAVX512, 24

@@ -119,3 +119,30 @@ func openedFIFO(fifos []string, done chan int) string {
 	}
 	return opened
 }
+
+// TestModelFIFONotRead: a named pipe given where a model or checkpoint
+// goes is not opened to read. convert and convert --info of one named
+// .ckpt opened it to see whether it was finetune's training state (a
+// GGUF file), and waited for a writer for ever, deaf to Ctrl-C and
+// SIGTERM.
+func TestModelFIFONotRead(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "model.ckpt")
+	if err := syscall.Mkfifo(ckpt, 0o644); err != nil {
+		t.Skip(err)
+	}
+	for _, args := range [][]string{
+		{"convert", ckpt, "--out", filepath.Join(dir, "out.gguf")},
+		{"convert", "--info", ckpt},
+	} {
+		var out, errb bytes.Buffer
+		done := make(chan int, 1)
+		go func() { done <- Main(args, strings.NewReader(""), &out, &errb) }()
+		if f := openedFIFO([]string{ckpt}, done); f != "" {
+			t.Errorf("%q opened the named pipe %s to read it", args, f)
+		}
+		if code := <-done; code == ExitOK {
+			t.Errorf("%q: exit 0\n%s", args, out.String())
+		}
+	}
+}

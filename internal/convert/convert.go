@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -292,6 +293,10 @@ func locate(src string) (dir, ck string, err error) {
 			return "", "", fmt.Errorf("%s: %w", src, err)
 		}
 		return src, ck, nil
+	}
+	if kind := fileprobe.Kind(st.Mode()); kind != "" {
+		// Not opened: a named pipe's open waits for a writer for ever.
+		return "", "", fmt.Errorf("%s: %s, not a regular file: convert reads a checkpoint folder or file", src, kind)
 	}
 	if CheckpointName(src) {
 		return filepath.Dir(src), src, nil

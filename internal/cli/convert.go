@@ -231,7 +231,7 @@ func convertSource(ctx context.Context, src string, builtin *zoo.Model, out stri
 // is no error: dir is its snapshot folder, which convert reads as any
 // checkpoint folder; convert said to download it, which had been done.
 func notOnDisk(src string) (dir string, err error) {
-	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(src); !errors.Is(err, fs.ErrNotExist) { // a link to nothing is convert's to word
 		return "", nil
 	}
 	ref, err := hub.ParseRef(src)

@@ -51,6 +51,10 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 			return "", "", true, err
 		}
 	}
+	if target, err := os.Readlink(name); err == nil && os.IsNotExist(statErr) {
+		// Not looked for on the Hub as ORG/NAME: dir/model.gguf is there.
+		return "", "", true, fmt.Errorf("%s: a link to %s, which is not there", given(name), target)
+	}
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
 		_, err := hub.ParseRef(name)

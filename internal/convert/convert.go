@@ -114,6 +114,9 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
+	if err := danglingLink(cfgPath, "config.json"); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && isTorchFile(ckPath) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. "+
 			`{"architecture": "vit_small_patch16_224", "num_classes": 3, "label_names": ["cat", "dog", "fish"], "model_args": {"num_heads": 6}, `+
@@ -285,7 +288,7 @@ func sourceError(src string, err error) error {
 func locate(src string) (dir, ck string, err error) {
 	st, err := os.Stat(src)
 	if err != nil {
-		return "", "", sourceError(src, err)
+		return "", "", cmp.Or(danglingLink(src, src), sourceError(src, err))
 	}
 	if st.IsDir() {
 		ck, err := FindCheckpoint(src)

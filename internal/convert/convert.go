@@ -380,16 +380,19 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 			unused = append(unused, ck.tensors[hf].name)
 		}
 	}
-	sort.Strings(missing)
-	sort.Strings(unused)
-	sort.Strings(problems)
+	slices.SortFunc(missing, numericCmp)
+	slices.SortFunc(unused, numericCmp)
+	slices.SortFunc(problems, numericCmp)
 	sort.Strings(res.Ignored)
 	var msgs []string
 	if len(missing) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d missing %s: %s", len(missing), plural(len(missing), "tensor"), strings.Join(missing, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d missing %s: %s", len(missing), plural(len(missing), "tensor"), firstNames(missing)))
 	}
 	if len(unused) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, strings.Join(unused, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, firstNames(unused)))
+	}
+	if n := len(problems) - maxListed; n > 0 {
+		problems = append(problems[:maxListed], fmt.Sprintf("… and %d more %s of another shape", n, plural(n, "tensor")))
 	}
 	msgs = append(msgs, problems...)
 	if len(msgs) == 0 && len(dtypes) > 0 {
@@ -406,6 +409,56 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 	}
 	slices.SortFunc(plan, func(a, b planned) int { return tensorCmp(a.name, b.name) })
 	return plan, nil
+}
+
+// maxListed bounds the tensors a mismatch lists of each kind: a config.json
+// of another size than its weights (ViT-B's beside ViT-L's) listed all
+// 200 of ViT-L's tensors in one line and each of ViT-B's 200 in a line of
+// its own.
+const maxListed = 10
+
+// numericCmp orders tensor names with their numbers by value, so that
+// the first of those listed is the first layer at fault: layer.2 before
+// layer.10. Names of equal numbers (2, 02) are in byte order.
+func numericCmp(a, b string) int {
+	return cmp.Or(numberCmp(a, b), strings.Compare(a, b))
+}
+
+// numberCmp is numericCmp but for names of equal numbers, which are equal.
+func numberCmp(a, b string) int {
+	for a != "" && b != "" {
+		na, nb := leadingDigits(a), leadingDigits(b)
+		if na > 0 && nb > 0 {
+			x, y := strings.TrimLeft(a[:na], "0"), strings.TrimLeft(b[:nb], "0")
+			if c := cmp.Or(cmp.Compare(len(x), len(y)), strings.Compare(x, y)); c != 0 {
+				return c
+			}
+			a, b = a[na:], b[nb:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// leadingDigits is the number of ASCII digits s starts with.
+func leadingDigits(s string) int {
+	n := 0
+	for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// firstNames joins the first maxListed of names, saying how many more.
+func firstNames(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, … and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
 }
 
 // tensorCmp orders the file: embeddings, blocks by index, then the rest.

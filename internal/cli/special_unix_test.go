@@ -136,6 +136,7 @@ func TestModelFIFONotRead(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type": "vit", "architectures": ["ViTForImageClassification"]}`), 0o644)
+	// dir holds a model.safetensors that is one: it was "empty file (0 bytes)".
 	out := filepath.Join(t.TempDir(), "out.gguf")
 	img := filepath.Join(imagesDir, "chelsea.png")
 	for _, args := range [][]string{
@@ -144,6 +145,8 @@ func TestModelFIFONotRead(t *testing.T) {
 		{"convert", gg, "--out", out},
 		{"convert", "--info", gg},
 		{"convert", st, "--out", out},
+		{"convert", dir, "--out", out},
+		{"convert", "--info", dir},
 		{"classify", "-m", gg, img},
 		{"classify", "-m", ckpt, img},
 		{"export", gg, "--out", filepath.Join(t.TempDir(), "hf")},
@@ -154,7 +157,7 @@ func TestModelFIFONotRead(t *testing.T) {
 		if f := openedFIFO([]string{ckpt, gg, st}, done); f != "" {
 			t.Errorf("%q opened the named pipe %s to read it", args, filepath.Base(f))
 		}
-		if code := <-done; code != ExitFailed || !strings.Contains(errb.String(), "a named pipe, not a regular file") {
+		if code := <-done; code != ExitFailed || !strings.Contains(errb.String(), "a named pipe, not a ") {
 			t.Errorf("%q: exit %d, want 1 and what the file is\n%s", args, code, errb.String())
 		}
 	}

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
 // maxJSON bounds config and index files.
@@ -47,8 +50,8 @@ func FindCheckpoint(dir string) (string, error) {
 		p := filepath.Join(dir, n)
 		st, err := os.Stat(p)
 		switch {
-		case err == nil && st.IsDir():
-			return "", fmt.Errorf("%s is a folder, not a weights file", n)
+		case err == nil && !st.Mode().IsRegular(): // a named pipe's open waits for a writer for ever
+			return "", fmt.Errorf("%s is %s, not a weights file", n, cmp.Or(fileprobe.Kind(st.Mode()), "a folder"))
 		case err == nil:
 			return p, nil
 		case dangling == nil:

@@ -83,6 +83,9 @@ preprocessing, dtype) without writing.`,
 			if opts.info && opts.out != "" {
 				return usagef("convert --info: --out %s: --info prints what SRC holds and writes no file; give --info or --out", opts.out)
 			}
+			if flag := writeOnly(cmd, opts); opts.info && flag != "" {
+				return usagef("convert --info: %s: --info prints what SRC holds and writes no file; --dtype and --verify apply to --out", flag)
+			}
 			if opts.oldOut != "" {
 				if opts.out != "" {
 					return usagef("convert: give the model file once, with --out (-o is its old spelling)")
@@ -101,6 +104,18 @@ preprocessing, dtype) without writing.`,
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
 	return cmd
+}
+
+// writeOnly is the first of the flags given that apply to a model file
+// written (--dtype VALUE, --verify), "" when none is.
+func writeOnly(cmd *cobra.Command, opts *convertOptions) string {
+	switch {
+	case cmd.Flags().Changed("dtype"):
+		return "--dtype " + opts.dtype
+	case opts.verify:
+		return "--verify"
+	}
+	return ""
 }
 
 // dtypeNames are the types --dtype stores weight matrices in.
@@ -231,7 +246,7 @@ func convertSource(ctx context.Context, src string, builtin *zoo.Model, out stri
 // is no error: dir is its snapshot folder, which convert reads as any
 // checkpoint folder; convert said to download it, which had been done.
 func notOnDisk(src string) (dir string, err error) {
-	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(src); !errors.Is(err, fs.ErrNotExist) { // a link to nothing is convert's to word
 		return "", nil
 	}
 	ref, err := hub.ParseRef(src)

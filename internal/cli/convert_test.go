@@ -39,6 +39,12 @@ func TestConvertCmd(t *testing.T) {
 		{"--info with -o json", []string{"convert", "--info", src, "-o", "json"}, ExitUsage, "^$",
 			"vitctl: convert --info: -o json: --info prints text and writes no file (-o is convert's old spelling of --out)\n", false},
 		{"--info with --out", []string{"convert", "--info", src, "--out", "OUT"}, ExitUsage, "^$", "--info prints what SRC holds and writes no file; give --info or --out\n", false},
+		// --dtype and --verify were ignored: the dtype printed was the
+		// source's, and nothing was verified.
+		{"--info with --dtype", []string{"convert", "--info", src, "--dtype", "f16"}, ExitUsage, "^$",
+			"vitctl: convert --info: --dtype f16: --info prints what SRC holds and writes no file; --dtype and --verify apply to --out\n", false},
+		{"--info with --verify", []string{"convert", "--info", src, "--verify"}, ExitUsage, "^$",
+			"vitctl: convert --info: --verify: --info prints what SRC holds and writes no file; --dtype and --verify apply to --out\n", false},
 		{"both spellings", []string{"convert", src, "-o", "OUT", "--out", "OUT"}, ExitUsage, "", "give the model file once", false},
 		{"missing folder", []string{"convert", src, "--out", "OUT/../nodir/m.gguf"}, ExitUsage, "", "does not exist", false},
 		{"bad dtype", []string{"convert", src, "--out", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/gguf"
 )
 
 // TestExport runs export on buffers: a written folder, and each refusal
@@ -20,6 +23,13 @@ func TestExport(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "flowers.gguf.ckpt") // finetune's training state
 	os.WriteFile(state, []byte("GGUF\x03\x00\x00\x00"), 0o644)
 	weights := "../../testdata/models/vit-p8-f16/model.safetensors"
+	llama := filepath.Join(t.TempDir(), "llama.gguf") // another tool's GGUF file
+	w := gguf.NewWriter()
+	w.AddString("general.architecture", "llama")
+	w.AddTensor("token_embd.weight", []int{4}, gguf.F32)
+	if err := w.WriteFile(llama, func(_ gguf.TensorInfo, dst io.Writer) error { _, err := dst.Write(make([]byte, 16)); return err }); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		args   []string
@@ -51,6 +61,9 @@ func TestExport(t *testing.T) {
 			"vitctl: " + weights + ": a checkpoint's weights, not a vitctl model file: give ../../testdata/models/vit-p8-f16, its folder"},
 		{"folder without checkpoint", []string{existing, "--out", filepath.Join(tmp, "e")}, 1, "",
 			"vitctl: " + existing + ": a folder, but no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json); MODEL takes a checkpoint folder"},
+		// The file was not named: "vitctl: model metadata: general.architecture is …".
+		{"another tool's GGUF", []string{llama, "--out", filepath.Join(tmp, "llama")}, 1, "",
+			"vitctl: model " + llama + ": model metadata: general.architecture is \"llama\", not \"vit\": a GGUF file of another tool"},
 		{"no such model", []string{"nosuchmodel", "--out", filepath.Join(tmp, "none")}, 1, "", "no built-in model of that name"},
 	}
 	for _, c := range cases {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/fetch"
+	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/imageio"
 )
 
@@ -514,7 +515,7 @@ func notRegular(path string, typ fs.FileMode) error {
 		}
 		typ = st.Mode().Type()
 	}
-	kind := imageio.FileKind(typ)
+	kind := fileprobe.Kind(typ)
 	switch {
 	case kind == "":
 		return nil

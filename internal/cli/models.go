@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -165,17 +166,21 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
 
 func runModels(s streams, o *modelsOptions) error {
 	asJSON := o.output.format.val == "json"
+	var b strings.Builder
 	if o.notices {
-		return writeNotices(s.out, asJSON)
+		writeNotices(&b, asJSON)
+		return writeOutput(s.out, b.String())
 	}
 	entries, err := modelEntries(s.err)
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		return writeJSON(s.out, entries)
+		writeJSON(&b, entries)
+	} else {
+		writeModels(&b, entries)
 	}
-	return writeModels(s.out, entries)
+	return writeOutput(s.out, b.String())
 }
 
 // noticeEntry is a built-in model's licence notice, as models --notices
@@ -188,7 +193,7 @@ type noticeEntry struct {
 // writeNotices prints the licence notices of the built-in models that
 // have one, each under a "==> NAME <==" line, or as a JSON list (-o json
 // was taken, and ignored: the text came all the same).
-func writeNotices(w io.Writer, asJSON bool) error {
+func writeNotices(b *strings.Builder, asJSON bool) {
 	notices := []noticeEntry{}
 	for _, z := range zoo.All() {
 		if z.Notice != "" {
@@ -196,19 +201,17 @@ func writeNotices(w io.Writer, asJSON bool) error {
 		}
 	}
 	if asJSON {
-		return writeJSON(w, notices)
+		writeJSON(b, notices)
+		return
 	}
 	for _, n := range notices {
-		if _, err := fmt.Fprintf(w, "==> %s <==\n%s\n", n.Name, n.Notice); err != nil {
-			return err
-		}
+		fmt.Fprintf(b, "==> %s <==\n%s\n", n.Name, n.Notice)
 	}
-	return nil
 }
 
 // writeModels prints one row per model, the default marked with a star.
-func writeModels(w io.Writer, entries []modelEntry) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+func writeModels(b *strings.Builder, entries []modelEntry) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tWHERE\tLABELS\tSIZE\tSHA256\tDESCRIPTION")
 	for _, e := range entries {
 		name := e.Name
@@ -217,5 +220,5 @@ func writeModels(w io.Writer, entries []modelEntry) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", name, e.Where, e.Labels, humanBytes(int64(e.Bytes)), e.SHA256, e.Description)
 	}
-	return tw.Flush()
+	tw.Flush()
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -222,6 +223,27 @@ func TestModelsArgument(t *testing.T) {
 		code, _, errs := run(t, "", "models", tc.arg)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("models %s: exit %d, stderr %q, want %q", tc.arg, code, errs, tc.want)
+		}
+	}
+}
+
+// TestListingWriteError: models and convert --info, whose stdout cannot
+// be written (a full disk), say so and exit 1: convert --info > /dev/full
+// printed nothing and exited 0, and models said "write /dev/stdout: …"
+// of no output.
+func TestListingWriteError(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	for _, args := range [][]string{
+		{"convert", "--info", "fashion-vit"},
+		{"convert", "--info", "../../testdata/models/vit-p16-gelu"},
+		{"models"},
+		{"models", "-o", "json"},
+		{"models", "--notices"},
+	} {
+		var errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and %q", args, code, errb.String(), want)
 		}
 	}
 }

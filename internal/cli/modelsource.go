@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/vitctl/vitctl/internal/convert"
+	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/hub"
 	"github.com/vitctl/vitctl/internal/modelsrc"
@@ -46,9 +47,13 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	}
 	if isFile {
 		// By name first: a model file is not opened an extra time.
-		if err := notModel(name, arg, given); err != nil && !fileStarts(name, "GGUF") {
+		if err := notModel(name, arg, given); err != nil && !fileprobe.Starts(name, "GGUF") {
 			return "", "", true, err
 		}
+	}
+	if target, err := os.Readlink(name); err == nil && os.IsNotExist(statErr) {
+		// Not looked for on the Hub as ORG/NAME: dir/model.gguf is there.
+		return "", "", true, fmt.Errorf("%s: a link to %s, which is not there", given(name), target)
 	}
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
@@ -113,18 +118,6 @@ func notModel(name, arg string, given func(string) string) error {
 		given(name), what, cmp.Or(arg, "MODEL"))
 }
 
-// fileStarts says whether the file at path begins with magic.
-func fileStarts(path, magic string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	b := make([]byte, len(magic))
-	_, err = io.ReadFull(f, b)
-	return err == nil && string(b) == magic
-}
-
 // refName is r as -m takes it: ORG/NAME, with @REVISION but for main.
 func refName(r hub.Ref) string {
 	if r.Revision == hub.DefaultRevision {
@@ -149,7 +142,7 @@ func trainingState(path string) bool {
 	if strings.ToLower(filepath.Ext(path)) != ".ckpt" {
 		return false
 	}
-	return fileStarts(path, "GGUF")
+	return fileprobe.Starts(path, "GGUF")
 }
 
 // keptModel is the model file beside finetune's training state path:

@@ -298,3 +298,37 @@ func TestDamagedCachedConversion(t *testing.T) {
 		}
 	}
 }
+
+// TestDanglingLinkNotHub: a relative path of one slash that is a link to
+// nothing (snap/model.safetensors of a Hugging Face snapshot copied with
+// cp -r, snap/model.gguf) is a link to nothing, not Hugging Face's ORG/NAME:
+// -m looked it up on the Hub ("no such file or folder, so looked for on
+// the Hugging Face Hub"), and convert said to download the "repository".
+func TestDanglingLinkNotHub(t *testing.T) {
+	h := hubEnv(t)
+	t.Chdir(t.TempDir())
+	os.Mkdir("snap", 0o755)
+	for _, l := range []string{"model.safetensors", "model.gguf"} {
+		if err := os.Symlink("../../blobs/0123abcd", filepath.Join("snap", l)); err != nil {
+			t.Skip(err)
+		}
+	}
+	img := filepath.Join(imagesDir, "fashion")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "snap/model.gguf", img}, "vitctl: -m snap/model.gguf: a link to ../../blobs/0123abcd, which is not there\n"},
+		{[]string{"classify", "-m", "snap/model.safetensors", img}, "vitctl: -m snap/model.safetensors: a link to ../../blobs/0123abcd, which is not there\n"},
+		{[]string{"export", "snap/model.gguf", "--out", "hf"}, "vitctl: snap/model.gguf: a link to ../../blobs/0123abcd, which is not there\n"},
+		{[]string{"convert", "snap/model.safetensors", "--out", "m.gguf"}, "vitctl: snap/model.safetensors is a link to ../../blobs/0123abcd, which is not there: a Hugging Face cache snapshot's files are links to its blobs"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != ExitFailed || !strings.HasPrefix(errs, tc.want) {
+			t.Errorf("%q: exit %d\n%s\nwant 1 and\n%s", tc.args, code, errs, tc.want)
+		}
+	}
+	if n := len(h.Requests()); n != 0 {
+		t.Errorf("%d requests to the Hub", n)
+	}
+}

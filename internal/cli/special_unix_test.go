@@ -119,3 +119,46 @@ func openedFIFO(fifos []string, done chan int) string {
 	}
 	return opened
 }
+
+// TestModelFIFONotRead: a named pipe given where a model or checkpoint
+// goes is not opened to read, and the error says what it is. convert and
+// convert --info of one named .ckpt opened it to see whether it was
+// finetune's training state (a GGUF file), -m, convert and export of one
+// named .gguf (or -m <(…)) opened it to map it, and convert of one named
+// .safetensors beside a config.json opened it to read it: each waited for
+// a writer for ever, deaf to Ctrl-C and SIGTERM.
+func TestModelFIFONotRead(t *testing.T) {
+	dir := t.TempDir()
+	ckpt, gg, st := filepath.Join(dir, "model.ckpt"), filepath.Join(dir, "model.gguf"), filepath.Join(dir, "model.safetensors")
+	for _, f := range []string{ckpt, gg, st} {
+		if err := syscall.Mkfifo(f, 0o644); err != nil {
+			t.Skip(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type": "vit", "architectures": ["ViTForImageClassification"]}`), 0o644)
+	// dir holds a model.safetensors that is one: it was "empty file (0 bytes)".
+	out := filepath.Join(t.TempDir(), "out.gguf")
+	img := filepath.Join(imagesDir, "chelsea.png")
+	for _, args := range [][]string{
+		{"convert", ckpt, "--out", out},
+		{"convert", "--info", ckpt},
+		{"convert", gg, "--out", out},
+		{"convert", "--info", gg},
+		{"convert", st, "--out", out},
+		{"convert", dir, "--out", out},
+		{"convert", "--info", dir},
+		{"classify", "-m", gg, img},
+		{"classify", "-m", ckpt, img},
+		{"export", gg, "--out", filepath.Join(t.TempDir(), "hf")},
+	} {
+		var outb, errb bytes.Buffer
+		done := make(chan int, 1)
+		go func() { done <- Main(args, strings.NewReader(""), &outb, &errb) }()
+		if f := openedFIFO([]string{ckpt, gg, st}, done); f != "" {
+			t.Errorf("%q opened the named pipe %s to read it", args, filepath.Base(f))
+		}
+		if code := <-done; code != ExitFailed || !strings.Contains(errb.String(), "a named pipe, not a ") {
+			t.Errorf("%q: exit %d, want 1 and what the file is\n%s", args, code, errb.String())
+		}
+	}
+}

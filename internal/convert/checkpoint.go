@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
 // maxJSON bounds config and index files.
@@ -37,16 +40,29 @@ func (c *checkpoint) Close() error {
 
 // FindCheckpoint returns the weights file Convert would read in folder dir,
 // or an error saying what the folder lacks (without naming dir). It reads
-// no file.
+// no file. A weights file of Hugging Face's names that is a link to
+// nothing is named as such when the folder has no other weights: it was
+// "no checkpoint found (want one of model.safetensors, …)" of a folder
+// holding model.safetensors.
 func FindCheckpoint(dir string) (string, error) {
+	var dangling error
 	for _, n := range checkpointNames {
 		p := filepath.Join(dir, n)
-		if _, err := os.Stat(p); err == nil {
+		st, err := os.Stat(p)
+		switch {
+		case err == nil && !st.Mode().IsRegular(): // a named pipe's open waits for a writer for ever
+			return "", fmt.Errorf("%s is %s, not a weights file", n, cmp.Or(fileprobe.Kind(st.Mode()), "a folder"))
+		case err == nil:
 			return p, nil
+		case dangling == nil:
+			dangling = danglingLink(p, n)
 		}
 	}
 	if p, err := torchFile(dir); p != "" || err != nil {
 		return p, err
+	}
+	if dangling != nil {
+		return "", dangling
 	}
 	for _, n := range []string{"tf_model.h5", "flax_model.msgpack", "model.onnx"} {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
@@ -54,6 +70,21 @@ func FindCheckpoint(dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
+}
+
+// danglingLink is the error of the file path when it is a symbolic link to
+// nothing (named name in the message), nil otherwise. A Hugging Face cache snapshot's files are relative links to
+// its blobs (../../blobs/SHA): copied with cp -r, or with a blob deleted,
+// every link leads nowhere.
+func danglingLink(path, name string) error {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	target, err := os.Readlink(path)
+	if err != nil {
+		return nil
+	}
+	return fmt.Errorf("%s is a link to %s, which is not there: a Hugging Face cache snapshot's files are links to its blobs, so copy a snapshot with cp -rL (or download it with huggingface-cli download --local-dir DIR), or give the snapshot folder in the cache", name, target)
 }
 
 // torchSuffixes name the files torch.save writes outside Hugging Face's

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -113,6 +114,9 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
+	if err := danglingLink(cfgPath, "config.json"); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && isTorchFile(ckPath) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. "+
 			`{"architecture": "vit_small_patch16_224", "num_classes": 3, "label_names": ["cat", "dog", "fish"], "model_args": {"num_heads": 6}, `+
@@ -284,7 +288,7 @@ func sourceError(src string, err error) error {
 func locate(src string) (dir, ck string, err error) {
 	st, err := os.Stat(src)
 	if err != nil {
-		return "", "", sourceError(src, err)
+		return "", "", cmp.Or(danglingLink(src, src), sourceError(src, err))
 	}
 	if st.IsDir() {
 		ck, err := FindCheckpoint(src)
@@ -292,6 +296,10 @@ func locate(src string) (dir, ck string, err error) {
 			return "", "", fmt.Errorf("%s: %w", src, err)
 		}
 		return src, ck, nil
+	}
+	if kind := fileprobe.Kind(st.Mode()); kind != "" {
+		// Not opened: a named pipe's open waits for a writer for ever.
+		return "", "", fmt.Errorf("%s: %s, not a regular file: convert reads a checkpoint folder or file", src, kind)
 	}
 	if CheckpointName(src) {
 		return filepath.Dir(src), src, nil
@@ -372,16 +380,19 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 			unused = append(unused, ck.tensors[hf].name)
 		}
 	}
-	sort.Strings(missing)
-	sort.Strings(unused)
-	sort.Strings(problems)
+	slices.SortFunc(missing, numericCmp)
+	slices.SortFunc(unused, numericCmp)
+	slices.SortFunc(problems, numericCmp)
 	sort.Strings(res.Ignored)
 	var msgs []string
 	if len(missing) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d missing %s: %s", len(missing), plural(len(missing), "tensor"), strings.Join(missing, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d missing %s: %s", len(missing), plural(len(missing), "tensor"), firstNames(missing)))
 	}
 	if len(unused) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, strings.Join(unused, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d %s %s does not use: %s", len(unused), plural(len(unused), "tensor"), lay.arch, firstNames(unused)))
+	}
+	if n := len(problems) - maxListed; n > 0 {
+		problems = append(problems[:maxListed], fmt.Sprintf("… and %d more %s of another shape", n, plural(n, "tensor")))
 	}
 	msgs = append(msgs, problems...)
 	if len(msgs) == 0 && len(dtypes) > 0 {
@@ -398,6 +409,56 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 	}
 	slices.SortFunc(plan, func(a, b planned) int { return tensorCmp(a.name, b.name) })
 	return plan, nil
+}
+
+// maxListed bounds the tensors a mismatch lists of each kind: a config.json
+// of another size than its weights (ViT-B's beside ViT-L's) listed all
+// 200 of ViT-L's tensors in one line and each of ViT-B's 200 in a line of
+// its own.
+const maxListed = 10
+
+// numericCmp orders tensor names with their numbers by value, so that
+// the first of those listed is the first layer at fault: layer.2 before
+// layer.10. Names of equal numbers (2, 02) are in byte order.
+func numericCmp(a, b string) int {
+	return cmp.Or(numberCmp(a, b), strings.Compare(a, b))
+}
+
+// numberCmp is numericCmp but for names of equal numbers, which are equal.
+func numberCmp(a, b string) int {
+	for a != "" && b != "" {
+		na, nb := leadingDigits(a), leadingDigits(b)
+		if na > 0 && nb > 0 {
+			x, y := strings.TrimLeft(a[:na], "0"), strings.TrimLeft(b[:nb], "0")
+			if c := cmp.Or(cmp.Compare(len(x), len(y)), strings.Compare(x, y)); c != 0 {
+				return c
+			}
+			a, b = a[na:], b[nb:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// leadingDigits is the number of ASCII digits s starts with.
+func leadingDigits(s string) int {
+	n := 0
+	for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// firstNames joins the first maxListed of names, saying how many more.
+func firstNames(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, … and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
 }
 
 // tensorCmp orders the file: embeddings, blocks by index, then the rest.

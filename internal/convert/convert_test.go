@@ -476,6 +476,55 @@ func TestConvertErrors(t *testing.T) {
 	}
 }
 
+// TestMismatchListed: a config.json of another size than its weights
+// lists the first ten tensors at fault of each kind, in layer order, and
+// counts the rest: it listed every one (ViT-B's config beside ViT-L's
+// weights: 200 names in a line, then 200 lines), layer.10 before layer.2.
+func TestMismatchListed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*tiny)
+		want   []string
+		lines  int
+	}{
+		{"layers", func(m *tiny) { m.cfg["num_hidden_layers"] = 12 }, []string{
+			"160 missing tensors: vit.encoder.layer.2.attention.attention.key.bias, vit.encoder.layer.2.attention.attention.key.weight, ",
+			"vit.encoder.layer.2.intermediate.dense.weight, … and 150 more\n"}, 2},
+		{"width", func(m *tiny) { m.cfg["hidden_size"] = 16 }, []string{
+			`model.safetensors: tensor "classifier.weight" has shape [3 8], config.json implies [3 16]`,
+			"\n  … and 27 more tensors of another shape\n"}, 12},
+		{"unused", func(m *tiny) {
+			for i := range 12 {
+				m.weights[fmt.Sprintf("extra.%d", i)] = f32Tensor([]int{1}, 1)
+			}
+		}, []string{"12 tensors ViTForImageClassification does not use: extra.0, extra.1, extra.2, ", "extra.9, … and 2 more\n"}, 2},
+	} {
+		m := newTiny()
+		tc.mutate(m)
+		_, err := Convert(context.Background(), m.write(t), filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		if err == nil {
+			t.Fatalf("%s: converted", tc.name)
+		}
+		msg := err.Error() + "\n"
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: error\n%s\nlacks %q", tc.name, msg, w)
+			}
+		}
+		if n := strings.Count(msg, "\n"); n != tc.lines {
+			t.Errorf("%s: %d lines, want %d:\n%s", tc.name, n, tc.lines, msg)
+		}
+	}
+}
+
+func TestNumericCmp(t *testing.T) {
+	names := []string{"layer.10.b", "layer.2.b", "layer.02.a", "layer.2.a", "layer.1", "layer.", "head", "layer.x"}
+	slices.SortFunc(names, numericCmp)
+	if got, want := strings.Join(names, " "), "head layer. layer.1 layer.02.a layer.2.a layer.2.b layer.10.b layer.x"; got != want {
+		t.Errorf("%s\nwant %s", got, want)
+	}
+}
+
 // TestSourceNameCase: a checkpoint or model file named in capitals
 // (MODEL.SAFETENSORS, M.GGUF) is the file its extension says, whatever
 // the case; MODEL.SAFETENSORS was "not a model folder or a .safetensors,

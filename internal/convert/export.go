@@ -35,8 +35,8 @@ const exportArch = "ViTForImageClassification"
 // under a temporary name and renamed into place once complete.
 func Export(ctx context.Context, f *gguf.File, out, name string) (*Exported, error) {
 	cfg, err := model.ConfigFrom(f)
-	if err != nil {
-		return nil, err
+	if err != nil { // another tool's GGUF file: its errors named no file
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := exportable(cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"os"
@@ -232,5 +233,66 @@ func TestEMANote(t *testing.T) {
 		if _, note := unwrap(dict(tc.keys...), "c.pth"); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
 			t.Errorf("%v: note %q, want %q", tc.keys, note, tc.want)
 		}
+	}
+}
+
+// TestDanglingLinks: a checkpoint folder whose weights or config.json is a
+// link to nothing (a Hugging Face snapshot copied with cp -r, its links
+// relative to blobs it left behind) says which link and what to do, where
+// it said "no checkpoint found (want one of model.safetensors, …)" of a
+// folder holding model.safetensors, or "no config.json beside …"; and a
+// folder named model.safetensors is no weights file ("too short for a
+// safetensors file (truncated download?)"). A file of another of
+// Hugging Face's names is still taken, as transformers takes it.
+func TestDanglingLinks(t *testing.T) {
+	src := "../../testdata/models/vit-p16-gelu"
+	link := func(dir, name, target string) {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skip(err)
+		}
+	}
+	abs := func(name string) string { p, _ := filepath.Abs(filepath.Join(src, name)); return p }
+	for _, tc := range []struct {
+		name  string
+		setup func(dir string)
+		want  string // the error, or the file converted from
+	}{
+		{"weights", func(dir string) {
+			link(dir, "config.json", abs("config.json"))
+			link(dir, "model.safetensors", "../../blobs/0123abcd")
+		}, "model.safetensors is a link to ../../blobs/0123abcd, which is not there: a Hugging Face cache snapshot's files are links to its blobs, so copy a snapshot with cp -rL"},
+		{"config", func(dir string) {
+			link(dir, "config.json", "../../blobs/feed")
+			link(dir, "model.safetensors", abs("model.safetensors"))
+		}, "config.json is a link to ../../blobs/feed, which is not there"},
+		{"another", func(dir string) {
+			link(dir, "config.json", abs("config.json"))
+			link(dir, "model.safetensors", "../../blobs/0123abcd")
+			link(dir, "pytorch_model.bin", abs("pytorch_model.bin"))
+		}, "pytorch_model.bin"},
+		{"folder", func(dir string) {
+			link(dir, "config.json", abs("config.json"))
+			os.Mkdir(filepath.Join(dir, "model.safetensors"), 0o755)
+		}, "model.safetensors is a folder, not a weights file"},
+	} {
+		dir := t.TempDir()
+		tc.setup(dir)
+		res, err := Convert(context.Background(), dir, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = filepath.Base(res.Source)
+		}
+		if want := tc.want; !strings.Contains(got, want) || err != nil && !strings.HasPrefix(got, dir+": ") {
+			t.Errorf("%s: %q, want %q", tc.name, got, want)
+		}
+	}
+	// The weights file named on its own.
+	dir := t.TempDir()
+	link(dir, "model.safetensors", "../../blobs/0123abcd")
+	_, err := Convert(context.Background(), filepath.Join(dir, "model.safetensors"), filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+	if err == nil || !strings.Contains(err.Error(), "model.safetensors is a link to ../../blobs/0123abcd, which is not there") {
+		t.Errorf("the link named: %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"unsafe"
+
+	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
 // Metadata value types (GGUF spec).
@@ -627,8 +629,13 @@ func (f *File) computeSHA256() (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// mapFile maps path read-only, falling back to reading it whole.
+// mapFile maps path read-only, falling back to reading it whole. A path
+// that is no regular file is refused before it is opened: opening a named
+// pipe (-m <(…), a FIFO named model.gguf) waited for a writer for ever.
 func mapFile(path string) ([]byte, func() error, error) {
+	if err := checkRegular(path); err != nil {
+		return nil, nil, err
+	}
 	fd, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -638,8 +645,8 @@ func mapFile(path string) ([]byte, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s: not a regular file", path)
+	if !st.Mode().IsRegular() { // replaced since checkRegular
+		return nil, nil, fmt.Errorf("%s: %s, not a regular file", path, fileprobe.Kind(st.Mode()))
 	}
 	if st.Size() == 0 {
 		return nil, nil, fmt.Errorf("%s: %w", path, damaged("empty file (", "convert the checkpoint again", ")"))
@@ -649,4 +656,17 @@ func mapFile(path string) ([]byte, func() error, error) {
 	}
 	data, err := os.ReadFile(path)
 	return data, nil, err
+}
+
+// checkRegular refuses a path that is there but is no regular file, saying
+// what it is; other stat errors are left to the open that follows.
+func checkRegular(path string) error {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return nil
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s: a folder, not a model file", path)
+	}
+	return fmt.Errorf("%s: %s, not a regular file: a model file is mapped into memory, not streamed; give the file itself", path, fileprobe.Kind(st.Mode()))
 }

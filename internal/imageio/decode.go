@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
+
+	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
 // DefaultMaxPixels is the largest image (width × height) decoded by default.
@@ -306,7 +308,7 @@ func readFile(path string, maxPixels int) ([]byte, error) {
 		return nil, errors.New("is a directory, not an image file")
 	}
 	if !st.Mode().IsRegular() && st.Mode()&fs.ModeNamedPipe == 0 {
-		return nil, fmt.Errorf("%s, not a regular file", FileKind(st.Mode()))
+		return nil, fmt.Errorf("%s, not a regular file", fileprobe.Kind(st.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -314,25 +316,6 @@ func readFile(path string, maxPixels int) ([]byte, error) {
 	}
 	defer f.Close()
 	return readAll(f, maxPixels, st.Size())
-}
-
-// FileKind names what a file of mode m is when it is no regular file nor
-// folder: "a named pipe", "a socket", "a device", "a link" (one that
-// cannot be followed); "" for a regular file or a folder.
-func FileKind(m fs.FileMode) string {
-	switch {
-	case m.IsRegular() || m.IsDir():
-		return ""
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
-		return "a device"
-	case m&fs.ModeSymlink != 0:
-		return "a link"
-	}
-	return "a special file (" + m.Type().String() + ")"
 }
 
 // unwrapPath drops the *fs.PathError wrapper, whose text repeats the path.

@@ -1,12 +1,12 @@
 package imageio
 
 import (
-	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
 // extFormats maps the file name extensions, lower case, of the images
@@ -63,7 +63,7 @@ func InFolder(path string) Found {
 	undecoded := NoDecoderExt(path)
 	var head []byte
 	if meta || undecoded != "" {
-		head = readHead(path, MagicBytes)
+		head = fileprobe.Head(path, MagicBytes)
 	}
 	switch {
 	case meta && isAppleDouble(head):
@@ -79,21 +79,3 @@ func InFolder(path string) Found {
 // MagicBytes is the longest signature sniff and Sniff read (WebP's
 // RIFF????WEBP).
 const MagicBytes = 12
-
-// readHead returns the first n bytes of the file at path, fewer for a
-// shorter file, none for one that cannot be read or is no regular file:
-// opening a named pipe waits, without end and deaf to signals, for a
-// program to write to it, and a device's data may never end.
-func readHead(path string, n int) []byte {
-	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	head := make([]byte, n)
-	m, _ := io.ReadFull(f, head)
-	return head[:m]
-}

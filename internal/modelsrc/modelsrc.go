@@ -143,7 +143,9 @@ func (c *Cache) notify(format string, a ...any) {
 // leaves no empty folder in the cache.
 func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e Entry) (string, error) {
 	out := filepath.Join(dir, dtype.String()+".gguf")
+	e.DType = dtype.String()
 	if usable(out) == nil {
+		keepRecord(out, e)
 		return out, nil
 	}
 	// One conversion at a time: the processes started together (the
@@ -185,12 +187,49 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	for _, n := range res.Notes {
 		c.notify("note: %s", n)
 	}
-	e.DType = dtype.String()
-	b, _ := json.MarshalIndent(e, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, dtype.String()+".json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeRecord(out, e); err != nil {
 		return "", c.cacheError(err)
 	}
 	return out, nil
+}
+
+// recordPath is the JSON file beside the model file out that describes it
+// (Entry), by which List finds it.
+func recordPath(out string) string { return strings.TrimSuffix(out, ".gguf") + ".json" }
+
+// writeRecord writes e as the record of the model file out, through a
+// temporary file renamed into place: one cut short (a full disk, a kill)
+// left a record List took for no entry of the cache's, and the model
+// unlisted for good, since its file was usable and the record never
+// written again.
+func writeRecord(out string, e Entry) error {
+	b, _ := json.MarshalIndent(e, "", "  ")
+	path := recordPath(out)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// keepRecord writes e as the record of the usable model file out when its
+// record is missing or unreadable (see writeRecord), best effort: a cache
+// that cannot be written is still read.
+func keepRecord(out string, e Entry) {
+	b, err := os.ReadFile(recordPath(out))
+	var old Entry
+	if err == nil && json.Unmarshal(b, &old) == nil && (old.Repo != "" || old.Source != "") {
+		return
+	}
+	writeRecord(out, e)
 }
 
 // List returns the converted models in the cache folder dir ("" for

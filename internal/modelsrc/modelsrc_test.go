@@ -450,6 +450,38 @@ func TestList(t *testing.T) {
 	}
 }
 
+// TestRecordRepaired: a model file whose record beside it was cut short
+// (a full disk) or is gone is listed again after its next use, where List
+// left it out for good: the file was usable, so the record was never
+// written again.
+func TestRecordRepaired(t *testing.T) {
+	src := copyCheckpoint(t)
+	c := newCache(t, "http://127.0.0.1:1")
+	m, err := c.FromDir(context.Background(), src, gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := strings.TrimSuffix(m.Path, ".gguf") + ".json"
+	for _, damage := range []func() error{
+		func() error { return os.Truncate(record, 9) },
+		func() error { return os.Remove(record) },
+	} {
+		if err := damage(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.FromDir(context.Background(), src, gguf.F32); err != nil {
+			t.Fatal(err)
+		}
+		es, err := List(c.Dir)
+		if err != nil || len(es) != 1 || es[0].Path != m.Path || es[0].Source != src || es[0].DType != "f32" {
+			t.Errorf("List after the record's repair: %+v %v", es, err)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(m.Path)); len(ents) != 2 {
+		t.Errorf("cache folder holds %v, want the model file and its record", ents)
+	}
+}
+
 // copyCheckpoint copies the vit-p16-gelu checkpoint into a temporary
 // folder and returns it.
 func copyCheckpoint(t *testing.T) string {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -203,15 +202,14 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		fmt.Fprintf(w, "top-5   %.2f %%\n", 100**r.Top5)
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
+	table := [][]string{{"class", "support", "precision", "recall", "F1"}}
 	undefined := false
 	for i, c := range v.perClass {
 		p, rec, f1 := scoreCells(c, predicted(r, v.ids[i]))
 		undefined = undefined || p == "-" || rec == "-"
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", c.Label, c.Support, p, rec, f1)
+		table = append(table, []string{textPath(c.Label), fmt.Sprint(c.Support), p, rec, f1})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeRightAligned(w, table); err != nil {
 		return err
 	}
 	if undefined {
@@ -221,16 +219,19 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		fmt.Fprintf(w, "(the model's other %s, none in the data set, are left out; -o json has them)\n", nouns(hidden, "class"))
 	}
 	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(v.cols, "\t"))
-	for i, row := range v.confusion {
-		cells := make([]string, len(row))
-		for j, n := range row {
-			cells[j] = fmt.Sprint(n)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t\n", v.rows[i], strings.Join(cells, "\t"))
+	head := []string{""}
+	for _, c := range v.cols {
+		head = append(head, textPath(c))
 	}
-	return tw.Flush()
+	table = [][]string{head}
+	for i, row := range v.confusion {
+		cells := []string{textPath(v.rows[i])}
+		for _, n := range row {
+			cells = append(cells, fmt.Sprint(n))
+		}
+		table = append(table, cells)
+	}
+	return writeRightAligned(w, table)
 }
 
 // scoreCells are the precision, recall and F1 of a class of the text

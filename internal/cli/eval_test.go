@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rivo/uniseg"
+
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -404,5 +406,41 @@ func TestEvalSynsetFolders(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr should contain %q\n%s", want, errs)
 		}
+	}
+}
+
+// TestEvalTableWideLabels: eval's text tables line up in a terminal when
+// labels take two cells a rune (外套コート) or a rune takes none (the
+// accent of an NFD "rosé", as macOS names folders), and a label holding a
+// tab is quoted, on one line; text/tabwriter counted runes, and the
+// columns after such labels were out of line.
+func TestEvalTableWideLabels(t *testing.T) {
+	labels := []string{"rose\u0301", "外套コート", "trouser", "a\tb"}
+	logits := [][]float32{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {1, 0, 0, 0}}
+	r := train.Score(labels, []int{0, 1, 2, 3}, logits)
+	var b strings.Builder
+	if err := writeReport(&b, "text", evalJSON{Report: r}); err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(b.String(), "\n\n")
+	for _, block := range blocks[1:] { // the per-class table, the confusion matrix
+		lines := strings.Split(strings.Trim(block, "\n"), "\n")
+		if strings.HasPrefix(lines[0], "confusion") {
+			lines = lines[1:]
+		}
+		if strings.HasPrefix(lines[len(lines)-1], "(") { // the note on "-"
+			lines = lines[:len(lines)-1]
+		}
+		for _, l := range lines {
+			// Each line ends at the same cell, and so does each column
+			// (every cell is right-aligned): compare the line up to each
+			// column's end.
+			if uniseg.StringWidth(l) != uniseg.StringWidth(lines[0]) {
+				t.Errorf("line %q is %d cells wide, the header %d:\n%s", l, uniseg.StringWidth(l), uniseg.StringWidth(lines[0]), b.String())
+			}
+		}
+	}
+	if !strings.Contains(b.String(), `"a\tb"`) {
+		t.Errorf("the label with a tab is not quoted:\n%s", b.String())
 	}
 }

@@ -205,6 +205,29 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	}
 }
 
+// TestFinetuneSkipsOnce: an unreadable image, of the training set or of
+// --val, is named once, however many epochs meet it; a run that decodes
+// every epoch (--train last:N, all) named it again in each.
+func TestFinetuneSkipsOnce(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
+	val := t.TempDir()
+	for _, class := range []string{"bags", "shoes"} {
+		os.MkdirAll(filepath.Join(val, class), 0o755)
+	}
+	b, _ := os.ReadFile(filepath.Join(imagesDir, "fashion", "0018_bag.png"))
+	os.WriteFile(filepath.Join(val, "bags", "a.png"), b, 0o644)
+	os.WriteFile(filepath.Join(val, "shoes", "gone.jpg"), []byte("not a JPEG"), 0o644)
+	for _, train := range []string{"head", "last:1"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--val", val, "--epochs", "3", "--threads", "2")
+		if code != ExitFailed || strings.Count(errs, "skipped: ") != 2 || strings.Count(errs, "broken.png") != 1 || strings.Count(errs, "gone.jpg") != 1 ||
+			!strings.Contains(errs, "vitctl: 2 images could not be read and were skipped\n") {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1, broken.png and gone.jpg each named once", train, code, errs)
+		}
+	}
+}
+
 // TestFinetuneNoneReadable: a run none of whose training images can be
 // read stops saying how many it tried, exit 1, and writes no model, in
 // every --train mode. It said only "no readable training images" (head),

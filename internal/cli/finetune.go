@@ -253,7 +253,8 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return job.diverged(err)
 	}
 	if ne := (*train.NoneReadError)(nil); errors.As(err, &ne) {
-		return fmt.Errorf("%w (each is named above): fix or replace them", err)
+		named := map[bool]string{true: "named above", false: "each is named above"}[ne.Tried == 1]
+		return fmt.Errorf("%w (%s): fix or replace %s%s", err, named, map[bool]string{true: "it", false: "them"}[ne.Tried == 1], noneReadHint(ne, o.val))
 	}
 	if err != nil {
 		return err
@@ -276,6 +277,19 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 		return errPartial
 	}
 	return nil
+}
+
+// noneReadHint is what else to do when none of the validation images
+// could be read: the run stopped before its first step, where it stopped
+// after the first epoch saying only "no readable validation images".
+func noneReadHint(e *train.NoneReadError, val string) string {
+	switch {
+	case !e.Validation:
+		return ""
+	case val != "":
+		return fmt.Sprintf(", or give another --val than %s", val)
+	}
+	return ", or give --val-split 0 to train without a validation set"
 }
 
 // smallerRun says, for a run over --max-memory, what makes it smaller: a

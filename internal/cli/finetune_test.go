@@ -253,6 +253,35 @@ func TestFinetuneNoneReadable(t *testing.T) {
 	}
 }
 
+// TestFinetuneNoneReadableVal: a validation set none of whose images can
+// be read stops the run before its first step, exit 1, writing nothing,
+// saying how many it tried and what to give instead. It stopped after the
+// first epoch (an epoch of training lost), saying only "no readable
+// validation images".
+func TestFinetuneNoneReadableVal(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	val := t.TempDir()
+	os.MkdirAll(filepath.Join(val, "bags"), 0o755)
+	for _, name := range []string{"a.jpg", "b.jpg"} {
+		os.WriteFile(filepath.Join(val, "bags", name), []byte("not a JPEG"), 0o644)
+	}
+	for _, train := range []string{"head", "last:1"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--val", val, "--epochs", "2", "--threads", "2")
+		want := "\nvitctl: no readable validation images: none of the 2 validation images could be read (each is named above): fix or replace them, or give another --val than " + val + "\n"
+		if code != ExitFailed || !strings.HasSuffix(errs, want) || strings.Contains(errs, "step 1/") {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1 before the first step, ending%s", train, code, errs, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--train %s: %s written", train, out)
+		}
+	}
+	// Held out by --val-split, it says how to train without them.
+	if got, want := noneReadHint(&train.NoneReadError{Tried: 2, Validation: true}, ""), ", or give --val-split 0 to train without a validation set"; got != want {
+		t.Errorf("noneReadHint of --val-split = %q, want %q", got, want)
+	}
+}
+
 // TestFinetuneUnreadableClass: a class none of whose training images can
 // be read is named after the run: the model has the class and never learnt
 // it. The run said only how many images could not be read. A class with

@@ -44,9 +44,9 @@ the confusion matrix (rows: true class, columns: predicted). DATA is a
 folder with one sub-folder per class or a .csv or .jsonl file of path,label
 (a CSV's header, or a JSONL line's keys, may name them: path, file,
 filename, file_name or image, and label or class), as for finetune; every
-label must be one of the model's (letter case and underscores for spaces
-or slashes aside, where that leaves one label: folder T-shirt_top is
-"T-shirt/top"), or, for a model of ImageNet-1k's
+label must be one of the model's (letter case, underscores for spaces
+or slashes and the Unicode form of accents aside, where that leaves one
+label: folder T-shirt_top is "T-shirt/top"), or, for a model of ImageNet-1k's
 labels, a WordNet synset id, the folder names of ImageNet's validation set
 (n01440764 for tench). Images that cannot be read are reported and skipped
 (exit status 1).

@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/imagenet"
 )
@@ -262,7 +264,8 @@ func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
 }
 
 // sameClass refuses a data set's labels of which two name one class but for
-// letter case or an underscore for a space (rose/ and Rose/, made on a
+// letter case, an underscore for a space or the Unicode form of an accent
+// (foldLabel) (rose/ and Rose/, made on a
 // case-insensitive disk and copied): trained as two classes, the model
 // split one class's images between two names, and eval, which reads
 // labels that way, could not tell which a data set's "ROSE" meant.
@@ -275,11 +278,15 @@ func sameClass(path string, folder bool, labels []string) error {
 			seen[k] = l
 			continue
 		}
-		if folder {
-			return fmt.Errorf("%s: class folders %s and %s name one class but for letter case or _ for a space: merge them into one folder (or rename one)",
-				path, filepath.Join(path, first), filepath.Join(path, l))
+		but := "but for letter case or _ for a space"
+		if norm.NFC.String(first) == norm.NFC.String(l) { // they look the same
+			but = "written two ways in Unicode (é as one letter, and as e and a combining accent, as macOS writes it)"
 		}
-		return fmt.Errorf("%s: labels %q and %q name one class but for letter case or _ for a space: write it one way (or rename one)", path, first, l)
+		if folder {
+			return fmt.Errorf("%s: class folders %s and %s name one class %s: merge them into one folder (or rename one)",
+				path, filepath.Join(path, first), filepath.Join(path, l), but)
+		}
+		return fmt.Errorf("%s: labels %q and %q name one class %s: write it one way (or rename one)", path, first, l, but)
 	}
 	return nil
 }
@@ -404,10 +411,14 @@ func QuoteSome(s []string, n int) string {
 // name it: letter case, underscores for spaces ("Golden_Retriever" for
 // "golden retriever") and for slashes, which no folder name holds
 // ("T-shirt_top" for Fashion-MNIST's "T-shirt/top", which no class folder
-// could name), and surrounding space. build accepts such a match only
-// when exactly one label folds to it.
+// could name), surrounding space, and the Unicode form of accented
+// letters: macOS names a folder "rosé" with e and a combining accent
+// (NFD), where Linux and Windows keep the one letter é (NFC) that most
+// keyboards type, so a model fine-tuned on one refused the other's
+// folder of the same name. build accepts such a match only when exactly
+// one label folds to it.
 func foldLabel(s string) string {
-	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("_", " ", "/", " ").Replace(s)))
+	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("_", " ", "/", " ").Replace(norm.NFC.String(s))))
 }
 
 // noImageInClasses says that none of the class folders of the tree at

@@ -262,6 +262,33 @@ func TestOpenSameClass(t *testing.T) {
 	}
 }
 
+// TestOpenUnicodeForms: a class folder names a model's label written in
+// the other Unicode form ("rosé" as one letter é, NFC, as Linux keeps
+// what is typed, or as e and a combining accent, NFD, as macOS names
+// folders): a model fine-tuned on a Mac refused the same folders copied
+// to Linux, "class folder rosé is not one of the labels: "rosé"". Two
+// folders of one name in two forms are refused, saying so.
+func TestOpenUnicodeForms(t *testing.T) {
+	nfc, nfd := "ros\u00e9", "rose\u0301"
+	for _, tc := range [][2]string{{nfc, nfd}, {nfd, nfc}} {
+		dir := classFolders(t, tc[0], "daisy")
+		d, err := Open(dir, []string{"daisy", tc[1]})
+		if err != nil {
+			t.Errorf("folder %+q, label %+q: %v", tc[0], tc[1], err)
+			continue
+		}
+		if len(d.Examples) != 2 {
+			t.Errorf("folder %+q, label %+q: %d examples, want 2", tc[0], tc[1], len(d.Examples))
+		}
+	}
+	dir := classFolders(t, nfc, nfd)
+	want := fmt.Sprintf("%s: class folders %s and %s name one class written two ways in Unicode (é as one letter, and as e and a combining accent, as macOS writes it): merge them into one folder (or rename one)",
+		dir, filepath.Join(dir, nfd), filepath.Join(dir, nfc))
+	if _, err := Open(dir, nil); err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
 // TestOpenUnknownLabels: every label the given labels lack is named, with
 // the first example that has one, after the list file and line naming it,
 // but only a few of the labels: a model's 1000 buried the message.

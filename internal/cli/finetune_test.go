@@ -346,6 +346,30 @@ func TestFinetuneErrors(t *testing.T) {
 	}
 }
 
+// TestOutDashRefused: --out - of finetune and convert, which read as
+// stdout, is refused, exit 2, before anything is read; each wrote a model
+// file named - (and finetune its state as -.ckpt) in the current folder.
+func TestOutDashRefused(t *testing.T) {
+	data := fashionTree(t)
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"finetune", data, "-m", "fashion-vit", "--train", "head", "--epochs", "1", "--out", "-"},
+		{"convert", "fashion-vit", "--out", "-"},
+	} {
+		code, stdout, errs := run(t, "", args...)
+		want := "vitctl: --out -: a model file is written to a file, not to stdout: give a name such as model.gguf (./- names a file called -)\n"
+		if code != ExitUsage || errs != want || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", args[0], code, stdout, errs, want)
+		}
+		if names, _ := filepath.Glob("*"); len(names) > 0 {
+			t.Errorf("%s: wrote %q", args[0], names)
+			for _, n := range names {
+				os.Remove(n)
+			}
+		}
+	}
+}
+
 // TestFinetuneRecipeFlags: each bad number names its flag, and an explicit
 // --epochs 0 or --lr 0 is refused rather than read as "the default".
 func TestFinetuneRecipeFlags(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/filelock"
@@ -52,5 +53,25 @@ func TestFinetuneOutClaimed(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFinetuneSummaryUnwritten: a summary that stdout does not take (a
+// full disk) fails the run, exit 1, saying so and that OUT is written, in
+// text and in -o json; the run ended with exit status 0, saying nothing.
+func TestFinetuneSummaryUnwritten(t *testing.T) {
+	data := fashionTree(t)
+	for _, format := range []string{"text", "json"} {
+		out := filepath.Join(t.TempDir(), "m.gguf")
+		var errb strings.Builder
+		code := Main([]string{"finetune", data, "-m", "fashion-vit", "--train", "head", "--epochs", "1", "--out", out, "-o", format},
+			strings.NewReader(""), fullWriter{}, &errb)
+		want := "\nvitctl: writing output: no space left on device (" + out + " is written)\n"
+		if code != ExitFailed || !strings.HasSuffix(errb.String(), want) {
+			t.Errorf("-o %s: exit %d, stderr\n%s\nwant exit 1, ending%s", format, code, errb.String(), want)
+		}
+		if _, err := os.Stat(out); err != nil {
+			t.Errorf("-o %s: %v", format, err)
+		}
 	}
 }

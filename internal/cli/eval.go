@@ -148,8 +148,11 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return err
 	}
 	took := time.Since(start)
-	if len(truth) == 0 {
-		return fmt.Errorf("data %s: no readable images", data)
+	if len(truth) == 0 { // each was named above
+		if len(failed) == 1 {
+			return fmt.Errorf("data %s: no readable images: the 1 image could not be read (named above): fix or replace it", data)
+		}
+		return fmt.Errorf("data %s: no readable images: none of the %d images could be read (each is named above): fix or replace them", data, len(failed))
 	}
 	rep := train.Score(m.Config.Labels, truth, logits)
 	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA(), failed}); err != nil {

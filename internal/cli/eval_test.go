@@ -182,6 +182,30 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 	}
 }
 
+// TestEvalNoneReadable: a data set none of whose images can be read ends,
+// exit 1, saying how many were tried, as finetune does; it said only "no
+// readable images".
+func TestEvalNoneReadable(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "Bag"), 0o755)
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"a.png"}, "the 1 image could not be read (named above): fix or replace it"},
+		{[]string{"a.png", "b.png"}, "none of the 2 images could be read (each is named above): fix or replace them"},
+	} {
+		for _, name := range tc.names {
+			os.WriteFile(filepath.Join(dir, "Bag", name), []byte("not a PNG"), 0o644)
+		}
+		code, out, errs := run(t, "", "eval", "-m", "fashion-vit", dir)
+		want := "vitctl: data " + dir + ": no readable images: " + tc.want + "\n"
+		if code != ExitFailed || out != "" || !strings.HasSuffix(errs, want) {
+			t.Errorf("%d images: exit %d, stdout %q, stderr\n%s\nwant exit 1, ending %s", len(tc.names), code, out, errs, want)
+		}
+	}
+}
+
 // TestDataArgModelFile: a model file given as DATA, alone or before DATA,
 // is shown after -m; it was "unexpected argument" for DATA, or "not a
 // folder, .csv or .jsonl file" for the model.

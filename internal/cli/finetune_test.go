@@ -384,6 +384,9 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		{"--val-split", "NaN", "--val-split NaN: want 0 ≤ F < 1"},
 		{"--lr", "inf", "--lr +Inf: want a finite number, such as 0.0001"},
 		{"--weight-decay", "Inf", "--weight-decay +Inf: want a finite number, such as 0.05"},
+		{"--lr", "NaN", "--lr NaN: want a finite number, such as 0.0001"},                   // "must be positive"
+		{"--weight-decay", "NaN", "--weight-decay NaN: want a finite number, such as 0.05"}, // "must not be negative"
+		{"--seed", "-1", `--seed "-1": want a whole number, 0 or more`},                     // "want a whole number"
 	} {
 		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {

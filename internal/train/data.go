@@ -266,7 +266,7 @@ func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
 // sameClass refuses a data set's labels of which two name one class but for
 // letter case, an underscore for a space or the Unicode form of an accent
 // (foldLabel) (rose/ and Rose/, made on a
-// case-insensitive disk and copied): trained as two classes, the model
+// case-insensitive disk and copied), or a space at either end: trained as two classes, the model
 // split one class's images between two names, and eval, which reads
 // labels that way, could not tell which a data set's "ROSE" meant.
 func sameClass(path string, folder bool, labels []string) error {
@@ -278,13 +278,16 @@ func sameClass(path string, folder bool, labels []string) error {
 			seen[k] = l
 			continue
 		}
-		but := "but for letter case or _ for a space"
-		if norm.NFC.String(first) == norm.NFC.String(l) { // they look the same
+		but, a, b := "but for letter case or _ for a space", filepath.Join(path, first), filepath.Join(path, l)
+		switch {
+		case norm.NFC.String(first) == norm.NFC.String(l): // they look the same
 			but = "written two ways in Unicode (é as one letter, and as e and a combining accent, as macOS writes it)"
+		case strings.TrimSpace(first) == strings.TrimSpace(l): // quoted, or they look the same
+			but, a, b = "but for a space at the start or end", strconv.Quote(a), strconv.Quote(b)
 		}
 		if folder {
 			return fmt.Errorf("%s: class folders %s and %s name one class %s: merge them into one folder (or rename one)",
-				path, filepath.Join(path, first), filepath.Join(path, l), but)
+				path, a, b, but)
 		}
 		return fmt.Errorf("%s: labels %q and %q name one class %s: write it one way (or rename one)", path, first, l, but)
 	}

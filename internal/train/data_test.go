@@ -242,8 +242,9 @@ func TestOpenSlashLabel(t *testing.T) {
 	}
 }
 
-// TestOpenSameClass: DATA whose labels name one class but for letter case
-// or _ for a space is refused, naming both; it trained them as two classes.
+// TestOpenSameClass: DATA whose labels name one class but for letter case,
+// _ for a space or a space at either end is refused, naming both; it
+// trained them as two classes.
 func TestOpenSameClass(t *testing.T) {
 	dir := classFolders(t, "Rose", "daisy", "rose")
 	list := filepath.Join(t.TempDir(), "l.csv")
@@ -256,6 +257,15 @@ func TestOpenSameClass(t *testing.T) {
 		if _, err := Open(tc.path, nil); err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.path, err, tc.want)
 		}
+	}
+	// A space at the end, which no terminal shows: the folders are quoted.
+	// It said "class folders photos/rose and photos/rose  name one class
+	// but for letter case or _ for a space".
+	spaced := classFolders(t, "rose", "rose ")
+	want := fmt.Sprintf("%s: class folders %q and %q name one class but for a space at the start or end: merge them into one folder (or rename one)",
+		spaced, filepath.Join(spaced, "rose"), filepath.Join(spaced, "rose "))
+	if _, err := Open(spaced, nil); err == nil || err.Error() != want {
+		t.Errorf("%s: error %v, want %q", spaced, err, want)
 	}
 	if _, err := Open(dir, []string{"daisy", "rose"}); err != nil { // a model's labels: each folder names one
 		t.Errorf("with labels: %v", err)

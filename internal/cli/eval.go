@@ -199,13 +199,19 @@ func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner
 	return sc, err
 }
 
-// writeConfusionPlot draws rep's confusion matrix to the PNG path.
+// writeConfusionPlot draws rep's confusion matrix to the PNG path, its
+// labels as the font can draw them (drawnLabels), and says which it
+// numbered.
 func writeConfusionPlot(s streams, path string, rep train.Report) error {
 	v := viewOf(rep)
-	if err := writeFileAtomic(path, func(w io.Writer) error { return plotConfusion(w, v, rep.Top1) }); err != nil {
+	drawn, numbered := drawnLabels(v)
+	if err := writeFileAtomic(path, func(w io.Writer) error { return plotConfusion(w, drawn, rep.Top1) }); err != nil {
 		return err
 	}
 	other := map[bool]string{true: ` and "other"`}[len(v.cols) > len(v.rows)]
+	if len(numbered) > 0 {
+		other += "; labels its font cannot draw shown by class number: " + strings.Join(numbered, ", ")
+	}
 	fmt.Fprintf(s.err, "vitctl: wrote %s (the confusion matrix of %s%s)\n", path, nouns(len(v.rows), "class"), other)
 	return nil
 }

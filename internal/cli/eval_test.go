@@ -319,6 +319,30 @@ func TestPlotSaysWrote(t *testing.T) {
 	}
 }
 
+// TestConfusionPlotLabels: --plot draws an NFD label ("rosé" as macOS
+// names folders) in NFC, whose accent the font drew beside its letter, and
+// a label the font has no glyphs for by its class number, saying which,
+// where its row and column were drawn without a name.
+func TestConfusionPlotLabels(t *testing.T) {
+	labels := []string{"rose\u0301", "trouser", "外套"}
+	r := train.Score(labels, []int{0, 1, 2}, [][]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
+	drawn, numbered := drawnLabels(viewOf(r))
+	if want := []string{"ros\u00e9", "trouser", "#2"}; !slices.Equal(drawn.rows, want) || !slices.Equal(drawn.cols, want) {
+		t.Errorf("drawn rows %+q, columns %+q; want %+q", drawn.rows, drawn.cols, want)
+	}
+	if want := []string{"#2 外套"}; !slices.Equal(numbered, want) {
+		t.Errorf("numbered %q, want %q", numbered, want)
+	}
+	path := filepath.Join(t.TempDir(), "cm.png")
+	var errb strings.Builder
+	if err := writeConfusionPlot(streams{err: &errb}, path, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "vitctl: wrote " + path + " (the confusion matrix of 3 classes; labels its font cannot draw shown by class number: #2 外套)\n"; errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
+	}
+}
+
 // TestEvalUndefinedScores: the text table prints "-", not 0.000, for the
 // recall and F1 of a class without images and the precision of one never
 // predicted, and says what "-" means; a class the data set lacked read as

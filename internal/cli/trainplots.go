@@ -5,9 +5,13 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 	"gonum.org/v1/plot"
+	plotfont "gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -108,6 +112,39 @@ func drawPanels(w io.Writer, plots []*plot.Plot, width, height int) error {
 	return err
 }
 
+// confusionFontSize is the size of plotConfusion's text.
+var confusionFontSize = vg.Points(9)
+
+// drawnLabels is v with its labels as plotConfusion can draw them: in NFC,
+// since the font drew the combining accent of an NFD "rosé" (macOS's
+// folder names) apart from its letter, and as "#ID", the class's number,
+// where the font has no glyph for a letter of it (Chinese, Japanese,
+// emoji): such a row or column was drawn without a name. numbered says
+// which label each number stands for ("#2 外套").
+func drawnLabels(v evalView) (drawn evalView, numbered []string) {
+	face := plotfont.DefaultCache.Lookup(plot.DefaultFont, confusionFontSize)
+	var buf sfnt.Buffer
+	drawable := func(label string) bool {
+		for _, r := range label {
+			if g, err := face.Face.GlyphIndex(&buf, r); err != nil || g == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	drawn = v
+	drawn.rows, drawn.cols = slices.Clone(v.rows), slices.Clone(v.cols)
+	for i, label := range v.rows {
+		l := norm.NFC.String(label)
+		if !drawable(l) {
+			l = "#" + strconv.Itoa(v.ids[i])
+			numbered = append(numbered, l+" "+textPath(label))
+		}
+		drawn.rows[i], drawn.cols[i] = l, l // the columns are the rows, then "other"
+	}
+	return drawn, numbered
+}
+
 // plotConfusion draws the confusion matrix as a heat map: rows true
 // classes, columns predicted, each row shaded by its share of the row.
 func plotConfusion(w io.Writer, v evalView, top1 float64) error {
@@ -120,7 +157,7 @@ func plotConfusion(w io.Writer, v evalView, top1 float64) error {
 	pt := func(px int) vg.Length { return vg.Length(px) * vg.Inch / 96 }
 	top := dc.Max.Y - pt(margin)
 	font := plot.DefaultFont
-	font.Size = vg.Points(9)
+	font.Size = confusionFontSize
 	sty := draw.TextStyle{Color: color.Black, Font: font, Handler: plot.DefaultTextHandler}
 	for i, row := range v.confusion {
 		total := 0

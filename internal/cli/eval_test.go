@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -340,6 +341,44 @@ func TestConfusionPlotLabels(t *testing.T) {
 	}
 	if want := "vitctl: wrote " + path + " (the confusion matrix of 3 classes; labels its font cannot draw shown by class number: #2 外套)\n"; errb.String() != want {
 		t.Errorf("stderr %q, want %q", errb.String(), want)
+	}
+}
+
+// TestConfusionPlotLongLabels: the confusion picture makes room for its
+// longest label, left of the rows and above the columns, so that no label
+// runs off its edge: the left and top edge are white. With a margin of 140
+// pixels, "American Staffordshire terrier" was cut at the left edge and
+// its column label ran over the title and the top edge. A label of more
+// than maxDrawnLabel letters is cut short with "…".
+func TestConfusionPlotLongLabels(t *testing.T) {
+	labels := []string{"American Staffordshire terrier", "cat", strings.Repeat("very long ", 10)}
+	r := train.Score(labels, []int{0, 1, 2}, [][]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
+	drawn, _ := drawnLabels(viewOf(r))
+	if got := []rune(drawn.rows[2]); len(got) != maxDrawnLabel || got[len(got)-1] != '…' {
+		t.Errorf("label of %d letters drawn as %q", len([]rune(labels[2])), drawn.rows[2])
+	}
+	var b bytes.Buffer
+	if err := plotConfusion(&b, drawn, r.Top1); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	white := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return r == 0xffff && g == 0xffff && b == 0xffff
+	}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		if !white(bounds.Min.X, y) {
+			t.Fatalf("the left edge is drawn on at y=%d: a row's label is cut", y)
+		}
+	}
+	for x := bounds.Min.X; x < bounds.Max.X; x++ {
+		if !white(x, bounds.Min.Y) {
+			t.Fatalf("the top edge is drawn on at x=%d: a column's label is cut", x)
+		}
 	}
 }
 

@@ -420,11 +420,17 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 // image, and what that means (why of the folder), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
-// counts, and images beside the class folders, which have no class
-// (ImageFolder leaves them out too, but said nothing).
+// counts, images beside the class folders, which have no class
+// (ImageFolder leaves them out too, but said nothing), and links that lead
+// nowhere, such as a class folder's in a subset made with ln -s, once it
+// is moved (left out without a word).
 func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir string) string) {
 	for _, dir := range d.Empty {
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why(dir))
+	}
+	for _, link := range d.Dangling {
+		to, _ := os.Readlink(link)
+		fmt.Fprintf(errw, "vitctl: warning: %s: a link to %s, which is not there; not a class\n", textPath(link), textPath(to))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))

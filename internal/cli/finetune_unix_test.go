@@ -75,3 +75,25 @@ func TestFinetuneSummaryUnwritten(t *testing.T) {
 		}
 	}
 }
+
+// TestDanglingClassLink: a link in DATA that leads nowhere (a class
+// folder's, in a subset made with ln -s, after the folder moved) is named
+// in a warning, by finetune and by eval; the class was left out without a
+// word. A dangling link named as an image is an image outside the class
+// folders, as before.
+func TestDanglingClassLink(t *testing.T) {
+	data := fashionTree(t)
+	gone := filepath.Join(t.TempDir(), "moved")
+	os.Symlink(gone, filepath.Join(data, "hats"))
+	os.Symlink(gone+".png", filepath.Join(data, "x.png"))
+	want := "vitctl: warning: " + filepath.Join(data, "hats") + ": a link to " + gone + ", which is not there; not a class\n"
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", "fashion-vit", "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+	if code != 0 || !strings.Contains(errs, want) || !strings.Contains(errs, `outside the class folders ("x.png")`) {
+		t.Errorf("finetune: exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+	code, _, errs = run(t, "", "eval", "-m", out, data)
+	if code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("eval: exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+}

@@ -65,6 +65,11 @@ type Dataset struct {
 	// the class folders: no class, so no example (as torchvision's
 	// ImageFolder); the caller warns.
 	Loose []string
+	// Dangling are the links in an ImageFolder tree's root that lead to
+	// nothing (a class folder moved or renamed after a subset was made
+	// with ln -s) and are not named as images: no class, and the caller
+	// warns, where the class was left out without a word.
+	Dangling []string
 	// Undecodable counts the files of an ImageFolder tree passed over for
 	// being named as images vitctl cannot decode (IMG_0001.HEIC); the
 	// caller warns.
@@ -82,11 +87,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	var pairs []row
-	var empty, loose []string
-	var photos imageio.NoDecoderError
+	var f folder
 	switch {
 	case st.IsDir():
-		pairs, empty, loose, err = readFolder(path, &photos)
+		pairs, err = readFolder(path, &f)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
@@ -103,7 +107,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: lists no images (want a line of path,label for each)", path)
 	}
 	if len(pairs) == 0 {
-		return nil, noImages(path, empty, len(loose), &photos)
+		return nil, noImages(path, f.empty, len(f.loose), &f.photos)
 	}
 	if !st.IsDir() {
 		if err := noneThere(path, pairs); err != nil {
@@ -114,7 +118,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Empty, d.Loose, d.Undecodable = empty, loose, photos
+	d.Empty, d.Loose, d.Dangling, d.Undecodable = f.empty, f.loose, f.dangling, f.photos
 	return d, nil
 }
 
@@ -454,14 +458,20 @@ func takes(path string, photos *imageio.NoDecoderError) bool {
 	return f.Image
 }
 
-// readFolder lists an ImageFolder tree's images with their class, the
-// class folders without an image, and the images outside the class
-// folders; it counts in photos the files passed over as images vitctl
-// cannot decode.
-func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty, loose []string, err error) {
+// folder is what readFolder passes over in an ImageFolder tree: class
+// folders without an image, images outside the class folders, links that
+// lead nowhere, and the files named as images vitctl cannot decode.
+type folder struct {
+	empty, loose, dangling []string
+	photos                 imageio.NoDecoderError
+}
+
+// readFolder reads the ImageFolder tree dir: its class folders' images,
+// and in f what it passes over.
+func readFolder(dir string, f *folder) (pairs []row, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	for _, c := range classes { // ReadDir sorts by name
 		if strings.HasPrefix(c.Name(), ".") {
@@ -472,13 +482,18 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty,
 			// A class folder may be a link to one elsewhere (a subset made
 			// with ln -s), as torchvision follows it; walking "LINK/."
 			// enters it, and the paths under it still start with LINK.
-			if st, err := os.Stat(root); err != nil || !st.IsDir() {
-				loose = appendImage(loose, root, photos)
+			st, err := os.Stat(root)
+			switch {
+			case err != nil && imageio.InFolder(root) == (imageio.Found{}): // named as no image
+				f.dangling = append(f.dangling, root)
+				continue
+			case err != nil || !st.IsDir():
+				f.loose = appendImage(f.loose, root, &f.photos)
 				continue
 			}
 			root += string(filepath.Separator) + "."
 		} else if !c.IsDir() {
-			loose = appendImage(loose, root, photos)
+			f.loose = appendImage(f.loose, root, &f.photos)
 			continue
 		}
 		var files []string
@@ -486,23 +501,23 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty,
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && takes(p, photos) {
+			if !e.IsDir() && takes(p, &f.photos) {
 				files = append(files, p)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if len(files) == 0 {
-			empty = append(empty, filepath.Join(dir, c.Name()))
+			f.empty = append(f.empty, filepath.Join(dir, c.Name()))
 		}
 		sort.Strings(files)
-		for _, f := range files {
-			pairs = append(pairs, row{path: f, label: c.Name()})
+		for _, p := range files {
+			pairs = append(pairs, row{path: p, label: c.Name()})
 		}
 	}
-	return pairs, empty, loose, nil
+	return pairs, nil
 }
 
 // appendImage appends path to list when it is an image to read (takes).

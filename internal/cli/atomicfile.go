@@ -262,6 +262,9 @@ func checkResultsName(flag, path, ext string) error {
 // and a checkpoint's (model.safetensors, x.bin, x.pth): -m reads a file so
 // named as a checkpoint, and refused the model file written under it.
 func checkModelName(flag, path string) error {
+	if path == "-" { // it wrote a file named -, where - means stdout elsewhere
+		return usagef("%s -: a model file is written to a file, not to stdout: give a name such as model.gguf (./- names a file called -)", flag)
+	}
 	if isStream(path) {
 		return usagef("%s %s: is no file but a device or a pipe, and a model file is written beside its name and renamed: give a file name", flag, path)
 	}

@@ -1,17 +1,19 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/bytestr"
+	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -45,9 +47,9 @@ the confusion matrix (rows: true class, columns: predicted). DATA is a
 folder with one sub-folder per class or a .csv or .jsonl file of path,label
 (a CSV's header, or a JSONL line's keys, may name them: path, file,
 filename, file_name or image, and label or class), as for finetune; every
-label must be one of the model's (letter case and underscores for spaces
-or slashes aside, where that leaves one label: folder T-shirt_top is
-"T-shirt/top"), or, for a model of ImageNet-1k's
+label must be one of the model's (letter case, underscores for spaces
+or slashes and the Unicode form of accents aside, where that leaves one
+label: folder T-shirt_top is "T-shirt/top"), or, for a model of ImageNet-1k's
 labels, a WordNet synset id, the folder names of ImageNet's validation set
 (n01440764 for tench). Images that cannot be read are reported and skipped
 (exit status 1).
@@ -85,20 +87,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl finetune -m %s trains one", m.Name, m.Name)
 	}
-	ds, err := openData("data", data, m.Config.Labels)
-	if le := (*train.LabelError)(nil); errors.As(err, &le) { // err says "data: …"
-		if o.model.path == "" { // the user may well have meant the model finetune wrote
-			return fmt.Errorf("%w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)
-		}
-		return fmt.Errorf("%w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
-	}
+	ds, err := o.openData(s, m, data)
 	if err != nil {
 		return err
-	}
-	warnLeftOut(s.err, data, ds, emptyWhy(m.Config.Labels, "nothing of that class measured",
-		"a folder in DATA that is not one of the model's labels"))
-	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
-		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}
 	// The decode window and the batch being gathered hold preprocessed images.
 	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
@@ -108,13 +99,76 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	}
 	// The report names no model: say here which one it measures.
 	fmt.Fprintln(s.err, m.banner(runner.Size()))
+	start := time.Now()
+	sc, err := o.score(cmd.Context(), s, runner, pre, ds, len(m.Config.Labels))
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	if len(sc.truth) == 0 { // each was named above
+		if len(sc.failed) == 1 {
+			return fmt.Errorf("data %s: no readable images: the 1 image could not be read (named above): fix or replace it", data)
+		}
+		return fmt.Errorf("data %s: no readable images: none of the %d images could be read (each is named above): fix or replace them", data, len(sc.failed))
+	}
+	rep := train.Score(m.Config.Labels, sc.truth, sc.logits)
+	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA(), sc.failed}); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if o.plot != "" {
+		if err := writeConfusionPlot(s, o.plot, rep); err != nil {
+			return err
+		}
+	}
+	// The summary of classify, embed and inspect-attention; the images
+	// that failed were named above, and are left out of the scores.
+	fmt.Fprintf(s.err, "evaluated %d of %s in %.2fs%s, %d failed\n",
+		len(sc.truth), nouns(len(ds.Examples), "image"), took.Seconds(), rate(len(sc.truth), took), len(sc.failed))
+	if len(sc.failed) > 0 {
+		return errPartial
+	}
+	return nil
+}
+
+// openData reads eval's DATA against the model m's labels, saying what a
+// label the model lacks means and which folders are left out, and
+// refuses a --plot too large to draw.
+func (o *evalOptions) openData(s streams, m *loadedModel, data string) (*train.Dataset, error) {
+	ds, err := openData("data", data, m.Config.Labels)
+	if le := (*train.LabelError)(nil); errors.As(err, &le) { // err says "data: …"
+		if o.model.path == "" { // the user may well have meant the model finetune wrote
+			return nil, fmt.Errorf("%w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)
+		}
+		return nil, fmt.Errorf("%w (eval measures a model on its own labels; vitctl finetune teaches it new ones)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	warnLeftOut(s.err, data, ds, emptyWhy(m.Config.Labels, "nothing of that class measured",
+		"a folder in DATA that is not one of the model's labels"))
+	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
+		return nil, usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
+	}
+	return ds, nil
+}
+
+// scored is what eval's pass over DATA gives: the true class and the
+// logits of each image read, in DATA's order, and the images that failed.
+type scored struct {
+	truth  []int
+	logits [][]float32
+	failed []evalFailure // [] when none, for -o json
+}
+
+// score classifies ds's images with runner, naming each that fails.
+func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner, pre prep.Params, ds *train.Dataset, L int) (scored, error) {
 	inputs := make([]input, len(ds.Examples))
 	for i, e := range ds.Examples {
 		inputs[i] = input{path: e.Path}
 	}
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
-			px, err := loadInput(cmd.Context(), path, pre, o.decode)
+			px, err := loadInput(ctx, path, pre, o.decode)
 			if err != nil {
 				return nil, err // no image: a nil one in the batch stopped the run
 			}
@@ -123,54 +177,42 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 			}
 			return [][]float32{px}, nil
 		},
-		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(m.Config.Labels)),
+		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), L),
 		workers: o.pipeline.decoders, batch: o.pipeline.batch,
 	}
 	bar := newProgress(s.err, len(inputs), "evaluating")
-	var truth []int
-	var logits [][]float32
-	failed := []evalFailure{}
+	sc := scored{failed: []evalFailure{}}
 	i := 0
-	start := time.Now()
-	err = pl.run(cmd.Context(), inputs, func(r result) error {
+	err := pl.run(ctx, inputs, func(r result) error {
 		if r.err != nil {
-			failed = append(failed, evalFailure{bytestr.String(r.path), strings.TrimPrefix(r.err.Error(), r.path+": ")})
+			sc.failed = append(sc.failed, evalFailure{bytestr.String(r.path), strings.TrimPrefix(r.err.Error(), r.path+": ")})
 			bar.message(quotedPath(ds.Examples[i].Err(r.err).Error(), r.path))
 		} else {
-			truth = append(truth, ds.Examples[i].Label)
-			logits = append(logits, r.logits)
+			sc.truth = append(sc.truth, ds.Examples[i].Label)
+			sc.logits = append(sc.logits, r.logits)
 		}
 		i++
 		bar.add()
 		return nil
 	})
 	bar.finish()
-	if err != nil {
+	return sc, err
+}
+
+// writeConfusionPlot draws rep's confusion matrix to the PNG path, its
+// labels as the font can draw them (drawnLabels), and says which it
+// numbered.
+func writeConfusionPlot(s streams, path string, rep train.Report) error {
+	v := viewOf(rep)
+	drawn, numbered := drawnLabels(v)
+	if err := writeFileAtomic(path, func(w io.Writer) error { return plotConfusion(w, drawn, rep.Top1) }); err != nil {
 		return err
 	}
-	took := time.Since(start)
-	if len(truth) == 0 {
-		return fmt.Errorf("data %s: no readable images", data)
+	other := map[bool]string{true: ` and "other"`}[len(v.cols) > len(v.rows)]
+	if len(numbered) > 0 {
+		other += "; labels its font cannot draw shown by class number: " + strings.Join(numbered, ", ")
 	}
-	rep := train.Score(m.Config.Labels, truth, logits)
-	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA(), failed}); err != nil {
-		return fmt.Errorf("writing output: %w", err)
-	}
-	if o.plot != "" {
-		v := viewOf(rep)
-		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotConfusion(w, v, rep.Top1) }); err != nil {
-			return err
-		}
-		other := map[bool]string{true: ` and "other"`}[len(v.cols) > len(v.rows)]
-		fmt.Fprintf(s.err, "vitctl: wrote %s (the confusion matrix of %s%s)\n", o.plot, nouns(len(v.rows), "class"), other)
-	}
-	// The summary of classify, embed and inspect-attention; the images
-	// that failed were named above, and are left out of the scores.
-	fmt.Fprintf(s.err, "evaluated %d of %s in %.2fs%s, %d failed\n",
-		len(truth), nouns(len(inputs), "image"), took.Seconds(), rate(len(truth), took), len(failed))
-	if len(failed) > 0 {
-		return errPartial
-	}
+	fmt.Fprintf(s.err, "vitctl: wrote %s (the confusion matrix of %s%s)\n", path, nouns(len(v.rows), "class"), other)
 	return nil
 }
 
@@ -203,15 +245,14 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		fmt.Fprintf(w, "top-5   %.2f %%\n", 100**r.Top5)
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "class\tsupport\tprecision\trecall\tF1\t")
+	table := [][]string{{"class", "support", "precision", "recall", "F1"}}
 	undefined := false
 	for i, c := range v.perClass {
 		p, rec, f1 := scoreCells(c, predicted(r, v.ids[i]))
 		undefined = undefined || p == "-" || rec == "-"
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", c.Label, c.Support, p, rec, f1)
+		table = append(table, []string{textPath(c.Label), fmt.Sprint(c.Support), p, rec, f1})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeRightAligned(w, table); err != nil {
 		return err
 	}
 	if undefined {
@@ -221,16 +262,19 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		fmt.Fprintf(w, "(the model's other %s, none in the data set, are left out; -o json has them)\n", nouns(hidden, "class"))
 	}
 	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\t%s\t\n", strings.Join(v.cols, "\t"))
-	for i, row := range v.confusion {
-		cells := make([]string, len(row))
-		for j, n := range row {
-			cells[j] = fmt.Sprint(n)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t\n", v.rows[i], strings.Join(cells, "\t"))
+	head := []string{""}
+	for _, c := range v.cols {
+		head = append(head, textPath(c))
 	}
-	return tw.Flush()
+	table = [][]string{head}
+	for i, row := range v.confusion {
+		cells := []string{textPath(v.rows[i])}
+		for _, n := range row {
+			cells = append(cells, fmt.Sprint(n))
+		}
+		table = append(table, cells)
+	}
+	return writeRightAligned(w, table)
 }
 
 // scoreCells are the precision, recall and F1 of a class of the text

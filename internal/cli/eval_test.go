@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/vitctl/vitctl/internal/train"
 )
@@ -180,6 +183,30 @@ func TestEvalSkipsUnreadable(t *testing.T) {
 	}
 }
 
+// TestEvalNoneReadable: a data set none of whose images can be read ends,
+// exit 1, saying how many were tried, as finetune does; it said only "no
+// readable images".
+func TestEvalNoneReadable(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "Bag"), 0o755)
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"a.png"}, "the 1 image could not be read (named above): fix or replace it"},
+		{[]string{"a.png", "b.png"}, "none of the 2 images could be read (each is named above): fix or replace them"},
+	} {
+		for _, name := range tc.names {
+			os.WriteFile(filepath.Join(dir, "Bag", name), []byte("not a PNG"), 0o644)
+		}
+		code, out, errs := run(t, "", "eval", "-m", "fashion-vit", dir)
+		want := "vitctl: data " + dir + ": no readable images: " + tc.want + "\n"
+		if code != ExitFailed || out != "" || !strings.HasSuffix(errs, want) {
+			t.Errorf("%d images: exit %d, stdout %q, stderr\n%s\nwant exit 1, ending %s", len(tc.names), code, out, errs, want)
+		}
+	}
+}
+
 // TestDataArgModelFile: a model file given as DATA, alone or before DATA,
 // is shown after -m; it was "unexpected argument" for DATA, or "not a
 // folder, .csv or .jsonl file" for the model.
@@ -289,6 +316,68 @@ func TestPlotSaysWrote(t *testing.T) {
 		want := "vitctl: wrote " + tc.plot + " (" + tc.want + ")\n"
 		if _, err := os.Stat(tc.plot); code != 0 || err != nil || !strings.Contains(errs, want) {
 			t.Errorf("%s: exit %d, %v, stderr %q; want %q", tc.args[0], code, err, errs, want)
+		}
+	}
+}
+
+// TestConfusionPlotLabels: --plot draws an NFD label ("rosé" as macOS
+// names folders) in NFC, whose accent the font drew beside its letter, and
+// a label the font has no glyphs for by its class number, saying which,
+// where its row and column were drawn without a name.
+func TestConfusionPlotLabels(t *testing.T) {
+	labels := []string{"rose\u0301", "trouser", "外套"}
+	r := train.Score(labels, []int{0, 1, 2}, [][]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
+	drawn, numbered := drawnLabels(viewOf(r))
+	if want := []string{"ros\u00e9", "trouser", "#2"}; !slices.Equal(drawn.rows, want) || !slices.Equal(drawn.cols, want) {
+		t.Errorf("drawn rows %+q, columns %+q; want %+q", drawn.rows, drawn.cols, want)
+	}
+	if want := []string{"#2 外套"}; !slices.Equal(numbered, want) {
+		t.Errorf("numbered %q, want %q", numbered, want)
+	}
+	path := filepath.Join(t.TempDir(), "cm.png")
+	var errb strings.Builder
+	if err := writeConfusionPlot(streams{err: &errb}, path, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "vitctl: wrote " + path + " (the confusion matrix of 3 classes; labels its font cannot draw shown by class number: #2 外套)\n"; errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
+	}
+}
+
+// TestConfusionPlotLongLabels: the confusion picture makes room for its
+// longest label, left of the rows and above the columns, so that no label
+// runs off its edge: the left and top edge are white. With a margin of 140
+// pixels, "American Staffordshire terrier" was cut at the left edge and
+// its column label ran over the title and the top edge. A label of more
+// than maxDrawnLabel letters is cut short with "…".
+func TestConfusionPlotLongLabels(t *testing.T) {
+	labels := []string{"American Staffordshire terrier", "cat", strings.Repeat("very long ", 10)}
+	r := train.Score(labels, []int{0, 1, 2}, [][]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
+	drawn, _ := drawnLabels(viewOf(r))
+	if got := []rune(drawn.rows[2]); len(got) != maxDrawnLabel || got[len(got)-1] != '…' {
+		t.Errorf("label of %d letters drawn as %q", len([]rune(labels[2])), drawn.rows[2])
+	}
+	var b bytes.Buffer
+	if err := plotConfusion(&b, drawn, r.Top1); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	white := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return r == 0xffff && g == 0xffff && b == 0xffff
+	}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		if !white(bounds.Min.X, y) {
+			t.Fatalf("the left edge is drawn on at y=%d: a row's label is cut", y)
+		}
+	}
+	for x := bounds.Min.X; x < bounds.Max.X; x++ {
+		if !white(x, bounds.Min.Y) {
+			t.Fatalf("the top edge is drawn on at x=%d: a column's label is cut", x)
 		}
 	}
 }
@@ -404,5 +493,41 @@ func TestEvalSynsetFolders(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr should contain %q\n%s", want, errs)
 		}
+	}
+}
+
+// TestEvalTableWideLabels: eval's text tables line up in a terminal when
+// labels take two cells a rune (外套コート) or a rune takes none (the
+// accent of an NFD "rosé", as macOS names folders), and a label holding a
+// tab is quoted, on one line; text/tabwriter counted runes, and the
+// columns after such labels were out of line.
+func TestEvalTableWideLabels(t *testing.T) {
+	labels := []string{"rose\u0301", "外套コート", "trouser", "a\tb"}
+	logits := [][]float32{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {1, 0, 0, 0}}
+	r := train.Score(labels, []int{0, 1, 2, 3}, logits)
+	var b strings.Builder
+	if err := writeReport(&b, "text", evalJSON{Report: r}); err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(b.String(), "\n\n")
+	for _, block := range blocks[1:] { // the per-class table, the confusion matrix
+		lines := strings.Split(strings.Trim(block, "\n"), "\n")
+		if strings.HasPrefix(lines[0], "confusion") {
+			lines = lines[1:]
+		}
+		if strings.HasPrefix(lines[len(lines)-1], "(") { // the note on "-"
+			lines = lines[:len(lines)-1]
+		}
+		for _, l := range lines {
+			// Each line ends at the same cell, and so does each column
+			// (every cell is right-aligned): compare the line up to each
+			// column's end.
+			if uniseg.StringWidth(l) != uniseg.StringWidth(lines[0]) {
+				t.Errorf("line %q is %d cells wide, the header %d:\n%s", l, uniseg.StringWidth(l), uniseg.StringWidth(lines[0]), b.String())
+			}
+		}
+	}
+	if !strings.Contains(b.String(), `"a\tb"`) {
+		t.Errorf("the label with a tab is not quoted:\n%s", b.String())
 	}
 }

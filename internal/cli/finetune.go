@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/linkpath"
+	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -168,36 +170,11 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}).validate(); err != nil {
 		return err
 	}
-	// Both are written after the training: check them before it.
-	if err := checkOutputFile("--out", o.out); err != nil {
-		return err
-	}
-	if err := checkModelName("--out", o.out); err != nil {
-		return err
-	}
-	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}); err != nil {
-		return err
-	}
-	// After checkNotRead: --out labels.csv is DATA.
-	if err := checkNotResultsName(o.out, "finetune", "", "the summary, text or -o json, goes to stdout: vitctl finetune … > "+o.out); err != nil {
-		return err
-	}
-	release, err := claimOut(o.out)
+	release, err := o.claimOutputs(data)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if !o.resume {
-		if err := checkUnfinished(o.out); err != nil {
-			return err
-		}
-	}
-	if err := checkPlotFile("--plot", o.plot); err != nil {
-		return err
-	}
-	if err := checkDistinctOutputs([2]string{"--out", o.out}, [2]string{"--out's training state", ckptPath(o.out)}, [2]string{"--plot", o.plot}); err != nil {
-		return err
-	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
@@ -222,13 +199,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	L, B := base.cfg.NumHiddenLayers, r.NetBatch(len(trainSet.Examples), valCount(valSet))
-	trained := 0
-	if first < L {
-		trained = L - max(first, 0)
-	}
-	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, base.cfg.ImageSize, base.cfg.ImageSize, B, nouns(o.threads.n, "thread"))
-	if err := o.memory.checkHint(what, smallerRun(r), estimateTraining(base.cfg, trained, B, o.threads.n, len(trainSet.Examples)+valCount(valSet))); err != nil {
+	if err := o.checkMemory(r, base.cfg, first, len(trainSet.Examples), valCount(valSet)); err != nil {
 		return err
 	}
 	job := &finetuneJob{o: o, s: s, r: r, base: base, train: trainSet, val: valSet, start: time.Now(), unread: map[string]bool{}, notes: notes.String()}
@@ -246,36 +217,122 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	}
 	hist, err := job.run(cmd.Context())
 	job.bar.finish()
-	if err != nil && cmd.Context().Err() != nil {
-		return job.interrupted()
+	return job.finish(cmd.Context(), hist, err)
+}
+
+// checkMemory refuses, over --max-memory, a run of recipe r from the model
+// cfg, training its layers first.., on nTrain and nVal images.
+func (o *finetuneOptions) checkMemory(r train.Recipe, cfg *model.Config, first, nTrain, nVal int) error {
+	L, B := cfg.NumHiddenLayers, r.NetBatch(nTrain, nVal)
+	trained := 0
+	if first < L {
+		trained = L - max(first, 0)
+	}
+	what := fmt.Sprintf("fine-tuning %s at %dx%d pixels with batch %d and %s", o.trainMode, cfg.ImageSize, cfg.ImageSize, B, nouns(o.threads.n, "thread"))
+	return o.memory.checkHint(what, smallerRun(r), estimateTraining(cfg, trained, B, o.threads.n, nTrain+nVal))
+}
+
+// claimOutputs checks the files the run writes after the training, --out,
+// its training state and --plot, before it, and claims --out (claimOut)
+// until release.
+func (o *finetuneOptions) claimOutputs(data string) (release func(), err error) {
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return nil, err
+	}
+	if err := checkModelName("--out", o.out); err != nil {
+		return nil, err
+	}
+	if err := checkNotRead("--out", o.out, [2]string{"DATA " + data, data}, [2]string{"--val " + o.val, o.val}); err != nil {
+		return nil, err
+	}
+	// After checkNotRead: --out labels.csv is DATA.
+	if err := checkNotResultsName(o.out, "finetune", "", "the summary, text or -o json, goes to stdout: vitctl finetune … > "+o.out); err != nil {
+		return nil, err
+	}
+	release, err = claimOut(o.out)
+	if err != nil {
+		return nil, err
+	}
+	err = o.checkOtherOutputs()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// checkOtherOutputs checks, once --out is claimed, that a run without
+// --resume leaves an unfinished run's state alone, and --plot.
+func (o *finetuneOptions) checkOtherOutputs() error {
+	if !o.resume {
+		if err := checkUnfinished(o.out); err != nil {
+			return err
+		}
+	}
+	if err := checkPlotFile("--plot", o.plot); err != nil {
+		return err
+	}
+	return checkDistinctOutputs([2]string{"--out", o.out}, [2]string{"--out's training state", ckptPath(o.out)}, [2]string{"--plot", o.plot})
+}
+
+// finish ends a run that ended with hist and err: what an interrupted,
+// diverged or unread run leaves, or the plot, the summary and the images
+// that could not be read.
+func (j *finetuneJob) finish(ctx context.Context, hist []train.EpochInfo, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return j.interrupted()
 	}
 	if errors.Is(err, train.ErrDiverged) {
-		return job.diverged(err)
+		return j.diverged(err)
 	}
 	if ne := (*train.NoneReadError)(nil); errors.As(err, &ne) {
-		return fmt.Errorf("%w (each is named above): fix or replace them", err)
+		return noneRead(ne, j.o.val)
 	}
 	if err != nil {
 		return err
 	}
-	if o.plot != "" {
-		if err := writeFileAtomic(o.plot, func(w io.Writer) error { return plotCurves(w, hist, job.steps) }); err != nil {
+	if j.o.plot != "" {
+		if err := writeFileAtomic(j.o.plot, func(w io.Writer) error { return plotCurves(w, hist, j.steps) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.err, "vitctl: wrote %s (%s)\n", o.plot, curvesText(job.val != nil))
+		fmt.Fprintf(j.s.err, "vitctl: wrote %s (%s)\n", j.o.plot, curvesText(j.val != nil))
 	}
-	if err := job.summary(hist); err != nil {
+	if err := j.summary(hist); err != nil {
 		return err
 	}
-	if len(job.unread) > 0 {
-		n := len(job.unread)
-		fmt.Fprintf(s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
-		for _, w := range job.unlearnt() {
-			fmt.Fprintln(s.err, w)
+	if len(j.unread) > 0 {
+		n := len(j.unread)
+		fmt.Fprintf(j.s.err, "vitctl: %s could not be read and %s skipped\n", nouns(n, "image"), verb(n, "was", "were"))
+		for _, w := range j.unlearnt() {
+			fmt.Fprintln(j.s.err, w)
 		}
 		return errPartial
 	}
 	return nil
+}
+
+// noneRead is the error of a run none of whose training images, or none
+// of whose validation images, could be read: each was named as skipped.
+// Of the validation set it says what else to give: the run stopped before
+// its first step, where it stopped after the first epoch saying only "no
+// readable validation images".
+func noneRead(e *train.NoneReadError, val string) error {
+	if e.Tried == 1 {
+		return fmt.Errorf("%w (named above): fix or replace it%s", e, noneReadHint(e, val))
+	}
+	return fmt.Errorf("%w (each is named above): fix or replace them%s", e, noneReadHint(e, val))
+}
+
+// noneReadHint is what else to do when none of the validation images
+// could be read.
+func noneReadHint(e *train.NoneReadError, val string) string {
+	switch {
+	case !e.Validation:
+		return ""
+	case val != "":
+		return fmt.Sprintf(", or give another --val than %s", val)
+	}
+	return ", or give --val-split 0 to train without a validation set"
 }
 
 // smallerRun says, for a run over --max-memory, what makes it smaller: a
@@ -363,11 +420,17 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 // image, and what that means (why of the folder), on errw: a class that silently went
 // missing from a fine-tuned model's labels, or from a measurement, would
 // surprise. So would photos left out for their format (HEIC), which it
-// counts, and images beside the class folders, which have no class
-// (ImageFolder leaves them out too, but said nothing).
+// counts, images beside the class folders, which have no class
+// (ImageFolder leaves them out too, but said nothing), and links that lead
+// nowhere, such as a class folder's in a subset made with ln -s, once it
+// is moved (left out without a word).
 func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir string) string) {
 	for _, dir := range d.Empty {
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why(dir))
+	}
+	for _, link := range d.Dangling {
+		to, _ := os.Readlink(link)
+		fmt.Fprintf(errw, "vitctl: warning: %s: a link to %s, which is not there; not a class\n", textPath(link), textPath(to))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))
@@ -417,16 +480,27 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		}
 		// model and base_model name models as classify's records do, with
 		// their model_sha256 beside them.
-		return writeJSON(j.s.out, map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
+		return j.wroteSummary(writeJSON(j.s.out, map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
 			"base_model_sha256": j.base.sha, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
-			"kept_epoch": kept, "labels": j.train.Labels})
+			"kept_epoch": kept, "labels": j.train.Labels}))
 	}
+	var err error
 	switch {
 	case j.best != nil && j.done:
-		fmt.Fprintf(j.s.out, "%s: epoch %d, %s (written by the run before)\n", j.o.out, j.best.Epoch, accText(*j.best))
+		_, err = fmt.Fprintf(j.s.out, "%s: epoch %d, %s (written by the run before)\n", j.o.out, j.best.Epoch, accText(*j.best))
 	case j.best != nil:
-		fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
+		_, err = fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
+	}
+	return j.wroteSummary(err)
+}
+
+// wroteSummary is summary's error when stdout took no summary (a full
+// disk, a closed pipe): the run ended with exit status 0 and said
+// nothing, and a script reading the -o json summary had none.
+func (j *finetuneJob) wroteSummary(err error) error {
+	if err != nil {
+		return fmt.Errorf("writing output: %w (%s is written)", err, j.o.out)
 	}
 	return nil
 }

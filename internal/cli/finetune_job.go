@@ -91,7 +91,7 @@ type finetuneJob struct {
 	bar        *progress
 	start      time.Time
 	done       bool            // --resume found every epoch done: nothing was written
-	unread     map[string]bool // the paths of unreadable images (val images are met every epoch)
+	unread     map[string]bool // the paths of unreadable images, each named once (images are met every epoch)
 	notes      string          // about the classes (noteClasses), said as training starts
 	saved      int             // the epoch OUT.ckpt holds: --resume continues after it
 	// The rate printed with each progress line: images and time of the
@@ -137,6 +137,9 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		Warn: func(err error) {
 			msg := convertHint(err).Error()
 			if se, ok := errors.AsType[*train.SkipError](err); ok { // each is (train.Options.Warn)
+				if j.unread[se.Example.Path] { // named in an earlier epoch
+					return
+				}
 				j.unread[se.Example.Path] = true
 				msg = quotedPath(msg, se.Example.Path)
 			}

@@ -205,6 +205,29 @@ func TestFinetuneSkipsBrokenImages(t *testing.T) {
 	}
 }
 
+// TestFinetuneSkipsOnce: an unreadable image, of the training set or of
+// --val, is named once, however many epochs meet it; a run that decodes
+// every epoch (--train last:N, all) named it again in each.
+func TestFinetuneSkipsOnce(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	os.WriteFile(filepath.Join(data, "bags", "broken.png"), []byte("\x89PNG not really"), 0o644)
+	val := t.TempDir()
+	for _, class := range []string{"bags", "shoes"} {
+		os.MkdirAll(filepath.Join(val, class), 0o755)
+	}
+	b, _ := os.ReadFile(filepath.Join(imagesDir, "fashion", "0018_bag.png"))
+	os.WriteFile(filepath.Join(val, "bags", "a.png"), b, 0o644)
+	os.WriteFile(filepath.Join(val, "shoes", "gone.jpg"), []byte("not a JPEG"), 0o644)
+	for _, train := range []string{"head", "last:1"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--val", val, "--epochs", "3", "--threads", "2")
+		if code != ExitFailed || strings.Count(errs, "skipped: ") != 2 || strings.Count(errs, "broken.png") != 1 || strings.Count(errs, "gone.jpg") != 1 ||
+			!strings.Contains(errs, "vitctl: 2 images could not be read and were skipped\n") {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1, broken.png and gone.jpg each named once", train, code, errs)
+		}
+	}
+}
+
 // TestFinetuneNoneReadable: a run none of whose training images can be
 // read stops saying how many it tried, exit 1, and writes no model, in
 // every --train mode. It said only "no readable training images" (head),
@@ -227,6 +250,35 @@ func TestFinetuneNoneReadable(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("--train %s: %s written", train, out)
 		}
+	}
+}
+
+// TestFinetuneNoneReadableVal: a validation set none of whose images can
+// be read stops the run before its first step, exit 1, writing nothing,
+// saying how many it tried and what to give instead. It stopped after the
+// first epoch (an epoch of training lost), saying only "no readable
+// validation images".
+func TestFinetuneNoneReadableVal(t *testing.T) {
+	base, data := fashionGGUF(t), fashionTree(t)
+	val := t.TempDir()
+	os.MkdirAll(filepath.Join(val, "bags"), 0o755)
+	for _, name := range []string{"a.jpg", "b.jpg"} {
+		os.WriteFile(filepath.Join(val, "bags", name), []byte("not a JPEG"), 0o644)
+	}
+	for _, train := range []string{"head", "last:1"} {
+		out := filepath.Join(t.TempDir(), "b.gguf")
+		code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", out, "--train", train, "--val", val, "--epochs", "2", "--threads", "2")
+		want := "\nvitctl: no readable validation images: none of the 2 validation images could be read (each is named above): fix or replace them, or give another --val than " + val + "\n"
+		if code != ExitFailed || !strings.HasSuffix(errs, want) || strings.Contains(errs, "step 1/") {
+			t.Errorf("--train %s: exit %d\n%s\nwant exit 1 before the first step, ending%s", train, code, errs, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--train %s: %s written", train, out)
+		}
+	}
+	// Held out by --val-split, it says how to train without them.
+	if got, want := noneReadHint(&train.NoneReadError{Tried: 2, Validation: true}, ""), ", or give --val-split 0 to train without a validation set"; got != want {
+		t.Errorf("noneReadHint of --val-split = %q, want %q", got, want)
 	}
 }
 
@@ -294,6 +346,30 @@ func TestFinetuneErrors(t *testing.T) {
 	}
 }
 
+// TestOutDashRefused: --out - of finetune and convert, which read as
+// stdout, is refused, exit 2, before anything is read; each wrote a model
+// file named - (and finetune its state as -.ckpt) in the current folder.
+func TestOutDashRefused(t *testing.T) {
+	data := fashionTree(t)
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"finetune", data, "-m", "fashion-vit", "--train", "head", "--epochs", "1", "--out", "-"},
+		{"convert", "fashion-vit", "--out", "-"},
+	} {
+		code, stdout, errs := run(t, "", args...)
+		want := "vitctl: --out -: a model file is written to a file, not to stdout: give a name such as model.gguf (./- names a file called -)\n"
+		if code != ExitUsage || errs != want || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", args[0], code, stdout, errs, want)
+		}
+		if names, _ := filepath.Glob("*"); len(names) > 0 {
+			t.Errorf("%s: wrote %q", args[0], names)
+			for _, n := range names {
+				os.Remove(n)
+			}
+		}
+	}
+}
+
 // TestFinetuneRecipeFlags: each bad number names its flag, and an explicit
 // --epochs 0 or --lr 0 is refused rather than read as "the default".
 func TestFinetuneRecipeFlags(t *testing.T) {
@@ -308,6 +384,9 @@ func TestFinetuneRecipeFlags(t *testing.T) {
 		{"--val-split", "NaN", "--val-split NaN: want 0 ≤ F < 1"},
 		{"--lr", "inf", "--lr +Inf: want a finite number, such as 0.0001"},
 		{"--weight-decay", "Inf", "--weight-decay +Inf: want a finite number, such as 0.05"},
+		{"--lr", "NaN", "--lr NaN: want a finite number, such as 0.0001"},                   // "must be positive"
+		{"--weight-decay", "NaN", "--weight-decay NaN: want a finite number, such as 0.05"}, // "must not be negative"
+		{"--seed", "-1", `--seed "-1": want a whole number, 0 or more`},                     // "want a whole number"
 	} {
 		code, _, errs := run(t, "", "finetune", "no-such-data", "--out", out, tc[0], tc[1])
 		if code != ExitUsage || !strings.Contains(errs, tc[2]) || strings.Count(errs, "\n") != 1 {

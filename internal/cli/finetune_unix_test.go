@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vitctl/vitctl/internal/filelock"
@@ -52,5 +53,47 @@ func TestFinetuneOutClaimed(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFinetuneSummaryUnwritten: a summary that stdout does not take (a
+// full disk) fails the run, exit 1, saying so and that OUT is written, in
+// text and in -o json; the run ended with exit status 0, saying nothing.
+func TestFinetuneSummaryUnwritten(t *testing.T) {
+	data := fashionTree(t)
+	for _, format := range []string{"text", "json"} {
+		out := filepath.Join(t.TempDir(), "m.gguf")
+		var errb strings.Builder
+		code := Main([]string{"finetune", data, "-m", "fashion-vit", "--train", "head", "--epochs", "1", "--out", out, "-o", format},
+			strings.NewReader(""), fullWriter{}, &errb)
+		want := "\nvitctl: writing output: no space left on device (" + out + " is written)\n"
+		if code != ExitFailed || !strings.HasSuffix(errb.String(), want) {
+			t.Errorf("-o %s: exit %d, stderr\n%s\nwant exit 1, ending%s", format, code, errb.String(), want)
+		}
+		if _, err := os.Stat(out); err != nil {
+			t.Errorf("-o %s: %v", format, err)
+		}
+	}
+}
+
+// TestDanglingClassLink: a link in DATA that leads nowhere (a class
+// folder's, in a subset made with ln -s, after the folder moved) is named
+// in a warning, by finetune and by eval; the class was left out without a
+// word. A dangling link named as an image is an image outside the class
+// folders, as before.
+func TestDanglingClassLink(t *testing.T) {
+	data := fashionTree(t)
+	gone := filepath.Join(t.TempDir(), "moved")
+	os.Symlink(gone, filepath.Join(data, "hats"))
+	os.Symlink(gone+".png", filepath.Join(data, "x.png"))
+	want := "vitctl: warning: " + filepath.Join(data, "hats") + ": a link to " + gone + ", which is not there; not a class\n"
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", "fashion-vit", "--out", out, "--train", "head", "--epochs", "1", "--threads", "2")
+	if code != 0 || !strings.Contains(errs, want) || !strings.Contains(errs, `outside the class folders ("x.png")`) {
+		t.Errorf("finetune: exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
+	}
+	code, _, errs = run(t, "", "eval", "-m", out, data)
+	if code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("eval: exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
 	}
 }

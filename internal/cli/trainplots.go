@@ -5,9 +5,13 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 	"gonum.org/v1/plot"
+	plotfont "gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -108,19 +112,68 @@ func drawPanels(w io.Writer, plots []*plot.Plot, width, height int) error {
 	return err
 }
 
+// confusionFontSize is the size of plotConfusion's text.
+var confusionFontSize = vg.Points(9)
+
+// maxDrawnLabel is the most letters of a label that plotConfusion draws;
+// a longer one ends in "…" (-o json has it all).
+const maxDrawnLabel = 40
+
+// drawnLabels is v with its labels as plotConfusion can draw them: in NFC,
+// since the font drew the combining accent of an NFD "rosé" (macOS's
+// folder names) apart from its letter, and as "#ID", the class's number,
+// where the font has no glyph for a letter of it (Chinese, Japanese,
+// emoji): such a row or column was drawn without a name; a label of more
+// than maxDrawnLabel letters is cut short. numbered says
+// which label each number stands for ("#2 外套").
+func drawnLabels(v evalView) (drawn evalView, numbered []string) {
+	face := plotfont.DefaultCache.Lookup(plot.DefaultFont, confusionFontSize)
+	var buf sfnt.Buffer
+	drawable := func(label string) bool {
+		for _, r := range label {
+			if g, err := face.Face.GlyphIndex(&buf, r); err != nil || g == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	drawn = v
+	drawn.rows, drawn.cols = slices.Clone(v.rows), slices.Clone(v.cols)
+	for i, label := range v.rows {
+		l := norm.NFC.String(label)
+		if !drawable(l) {
+			l = "#" + strconv.Itoa(v.ids[i])
+			numbered = append(numbered, l+" "+textPath(label))
+		}
+		if r := []rune(l); len(r) > maxDrawnLabel {
+			l = string(r[:maxDrawnLabel-1]) + "…"
+		}
+		drawn.rows[i], drawn.cols[i] = l, l // the columns are the rows, then "other"
+	}
+	return drawn, numbered
+}
+
 // plotConfusion draws the confusion matrix as a heat map: rows true
 // classes, columns predicted, each row shaded by its share of the row.
 func plotConfusion(w io.Writer, v evalView, top1 float64) error {
 	R, C := len(v.rows), len(v.cols)
 	cell := max(24, min(60, 900/max(R, C, 1)))
-	margin := 140
-	width, height := margin+cell*C+20, margin+cell*R+20
+	// Room for the widest label left of the rows and above the columns
+	// (with the title over them): 140 pixels cut "American Staffordshire
+	// terrier" at the picture's edge and over the title.
+	face := plotfont.DefaultCache.Lookup(plot.DefaultFont, confusionFontSize)
+	widest := 0
+	for _, l := range v.cols {
+		widest = max(widest, int(math.Ceil(face.Width(l).Points()*96/72)))
+	}
+	margin, head := max(140, widest+12), max(140, widest+40)
+	width, height := margin+cell*C+20, head+cell*R+20
 	cv := vgimg.New(vg.Length(width)*vg.Inch/96, vg.Length(height)*vg.Inch/96)
 	dc := draw.New(cv)
 	pt := func(px int) vg.Length { return vg.Length(px) * vg.Inch / 96 }
-	top := dc.Max.Y - pt(margin)
+	top := dc.Max.Y - pt(head)
 	font := plot.DefaultFont
-	font.Size = vg.Points(9)
+	font.Size = confusionFontSize
 	sty := draw.TextStyle{Color: color.Black, Font: font, Handler: plot.DefaultTextHandler}
 	for i, row := range v.confusion {
 		total := 0

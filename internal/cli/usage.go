@@ -234,7 +234,10 @@ func badValue(iv *pflag.InvalidValueError) error {
 		cause = errors.New("want a duration with its unit, such as 3s, 500ms or 1m")
 	case errors.As(cause, &ne):
 		cause = errors.New("want a number")
-		if typ != "float64" {
+		switch {
+		case strings.HasPrefix(typ, "uint"): // --seed -1 said "want a whole number"
+			cause = errors.New("want a whole number, 0 or more")
+		case typ != "float64":
 			cause = errors.New("want a whole number")
 		}
 		if errors.Is(ne.Err, strconv.ErrRange) {

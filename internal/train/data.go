@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/imagenet"
 )
@@ -63,6 +65,11 @@ type Dataset struct {
 	// the class folders: no class, so no example (as torchvision's
 	// ImageFolder); the caller warns.
 	Loose []string
+	// Dangling are the links in an ImageFolder tree's root that lead to
+	// nothing (a class folder moved or renamed after a subset was made
+	// with ln -s) and are not named as images: no class, and the caller
+	// warns, where the class was left out without a word.
+	Dangling []string
 	// Undecodable counts the files of an ImageFolder tree passed over for
 	// being named as images vitctl cannot decode (IMG_0001.HEIC); the
 	// caller warns.
@@ -80,11 +87,10 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, err
 	}
 	var pairs []row
-	var empty, loose []string
-	var photos imageio.NoDecoderError
+	var f folder
 	switch {
 	case st.IsDir():
-		pairs, empty, loose, err = readFolder(path, &photos)
+		pairs, err = readFolder(path, &f)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		pairs, err = readCSV(path)
 	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
@@ -101,7 +107,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: lists no images (want a line of path,label for each)", path)
 	}
 	if len(pairs) == 0 {
-		return nil, noImages(path, empty, len(loose), &photos)
+		return nil, noImages(path, f.empty, len(f.loose), &f.photos)
 	}
 	if !st.IsDir() {
 		if err := noneThere(path, pairs); err != nil {
@@ -112,7 +118,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Empty, d.Loose, d.Undecodable = empty, loose, photos
+	d.Empty, d.Loose, d.Dangling, d.Undecodable = f.empty, f.loose, f.dangling, f.photos
 	return d, nil
 }
 
@@ -262,8 +268,9 @@ func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
 }
 
 // sameClass refuses a data set's labels of which two name one class but for
-// letter case or an underscore for a space (rose/ and Rose/, made on a
-// case-insensitive disk and copied): trained as two classes, the model
+// letter case, an underscore for a space or the Unicode form of an accent
+// (foldLabel) (rose/ and Rose/, made on a
+// case-insensitive disk and copied), or a space at either end: trained as two classes, the model
 // split one class's images between two names, and eval, which reads
 // labels that way, could not tell which a data set's "ROSE" meant.
 func sameClass(path string, folder bool, labels []string) error {
@@ -275,11 +282,18 @@ func sameClass(path string, folder bool, labels []string) error {
 			seen[k] = l
 			continue
 		}
-		if folder {
-			return fmt.Errorf("%s: class folders %s and %s name one class but for letter case or _ for a space: merge them into one folder (or rename one)",
-				path, filepath.Join(path, first), filepath.Join(path, l))
+		but, a, b := "but for letter case or _ for a space", filepath.Join(path, first), filepath.Join(path, l)
+		switch {
+		case norm.NFC.String(first) == norm.NFC.String(l): // they look the same
+			but = "written two ways in Unicode (é as one letter, and as e and a combining accent, as macOS writes it)"
+		case strings.TrimSpace(first) == strings.TrimSpace(l): // quoted, or they look the same
+			but, a, b = "but for a space at the start or end", strconv.Quote(a), strconv.Quote(b)
 		}
-		return fmt.Errorf("%s: labels %q and %q name one class but for letter case or _ for a space: write it one way (or rename one)", path, first, l)
+		if folder {
+			return fmt.Errorf("%s: class folders %s and %s name one class %s: merge them into one folder (or rename one)",
+				path, a, b, but)
+		}
+		return fmt.Errorf("%s: labels %q and %q name one class %s: write it one way (or rename one)", path, first, l, but)
 	}
 	return nil
 }
@@ -404,10 +418,14 @@ func QuoteSome(s []string, n int) string {
 // name it: letter case, underscores for spaces ("Golden_Retriever" for
 // "golden retriever") and for slashes, which no folder name holds
 // ("T-shirt_top" for Fashion-MNIST's "T-shirt/top", which no class folder
-// could name), and surrounding space. build accepts such a match only
-// when exactly one label folds to it.
+// could name), surrounding space, and the Unicode form of accented
+// letters: macOS names a folder "rosé" with e and a combining accent
+// (NFD), where Linux and Windows keep the one letter é (NFC) that most
+// keyboards type, so a model fine-tuned on one refused the other's
+// folder of the same name. build accepts such a match only when exactly
+// one label folds to it.
 func foldLabel(s string) string {
-	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("_", " ", "/", " ").Replace(s)))
+	return strings.ToLower(strings.TrimSpace(strings.NewReplacer("_", " ", "/", " ").Replace(norm.NFC.String(s))))
 }
 
 // noImageInClasses says that none of the class folders of the tree at
@@ -440,14 +458,20 @@ func takes(path string, photos *imageio.NoDecoderError) bool {
 	return f.Image
 }
 
-// readFolder lists an ImageFolder tree's images with their class, the
-// class folders without an image, and the images outside the class
-// folders; it counts in photos the files passed over as images vitctl
-// cannot decode.
-func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty, loose []string, err error) {
+// folder is what readFolder passes over in an ImageFolder tree: class
+// folders without an image, images outside the class folders, links that
+// lead nowhere, and the files named as images vitctl cannot decode.
+type folder struct {
+	empty, loose, dangling []string
+	photos                 imageio.NoDecoderError
+}
+
+// readFolder reads the ImageFolder tree dir: its class folders' images,
+// and in f what it passes over.
+func readFolder(dir string, f *folder) (pairs []row, err error) {
 	classes, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	for _, c := range classes { // ReadDir sorts by name
 		if strings.HasPrefix(c.Name(), ".") {
@@ -458,13 +482,18 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty,
 			// A class folder may be a link to one elsewhere (a subset made
 			// with ln -s), as torchvision follows it; walking "LINK/."
 			// enters it, and the paths under it still start with LINK.
-			if st, err := os.Stat(root); err != nil || !st.IsDir() {
-				loose = appendImage(loose, root, photos)
+			st, err := os.Stat(root)
+			switch {
+			case err != nil && imageio.InFolder(root) == (imageio.Found{}): // named as no image
+				f.dangling = append(f.dangling, root)
+				continue
+			case err != nil || !st.IsDir():
+				f.loose = appendImage(f.loose, root, &f.photos)
 				continue
 			}
 			root += string(filepath.Separator) + "."
 		} else if !c.IsDir() {
-			loose = appendImage(loose, root, photos)
+			f.loose = appendImage(f.loose, root, &f.photos)
 			continue
 		}
 		var files []string
@@ -472,23 +501,23 @@ func readFolder(dir string, photos *imageio.NoDecoderError) (pairs []row, empty,
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && takes(p, photos) {
+			if !e.IsDir() && takes(p, &f.photos) {
 				files = append(files, p)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if len(files) == 0 {
-			empty = append(empty, filepath.Join(dir, c.Name()))
+			f.empty = append(f.empty, filepath.Join(dir, c.Name()))
 		}
 		sort.Strings(files)
-		for _, f := range files {
-			pairs = append(pairs, row{path: f, label: c.Name()})
+		for _, p := range files {
+			pairs = append(pairs, row{path: p, label: c.Name()})
 		}
 	}
-	return pairs, empty, loose, nil
+	return pairs, nil
 }
 
 // appendImage appends path to list when it is an image to read (takes).

@@ -242,8 +242,9 @@ func TestOpenSlashLabel(t *testing.T) {
 	}
 }
 
-// TestOpenSameClass: DATA whose labels name one class but for letter case
-// or _ for a space is refused, naming both; it trained them as two classes.
+// TestOpenSameClass: DATA whose labels name one class but for letter case,
+// _ for a space or a space at either end is refused, naming both; it
+// trained them as two classes.
 func TestOpenSameClass(t *testing.T) {
 	dir := classFolders(t, "Rose", "daisy", "rose")
 	list := filepath.Join(t.TempDir(), "l.csv")
@@ -257,8 +258,44 @@ func TestOpenSameClass(t *testing.T) {
 			t.Errorf("%s: error %v, want %q", tc.path, err, tc.want)
 		}
 	}
+	// A space at the end, which no terminal shows: the folders are quoted.
+	// It said "class folders photos/rose and photos/rose  name one class
+	// but for letter case or _ for a space".
+	spaced := classFolders(t, "rose", "rose ")
+	want := fmt.Sprintf("%s: class folders %q and %q name one class but for a space at the start or end: merge them into one folder (or rename one)",
+		spaced, filepath.Join(spaced, "rose"), filepath.Join(spaced, "rose "))
+	if _, err := Open(spaced, nil); err == nil || err.Error() != want {
+		t.Errorf("%s: error %v, want %q", spaced, err, want)
+	}
 	if _, err := Open(dir, []string{"daisy", "rose"}); err != nil { // a model's labels: each folder names one
 		t.Errorf("with labels: %v", err)
+	}
+}
+
+// TestOpenUnicodeForms: a class folder names a model's label written in
+// the other Unicode form ("rosé" as one letter é, NFC, as Linux keeps
+// what is typed, or as e and a combining accent, NFD, as macOS names
+// folders): a model fine-tuned on a Mac refused the same folders copied
+// to Linux, "class folder rosé is not one of the labels: "rosé"". Two
+// folders of one name in two forms are refused, saying so.
+func TestOpenUnicodeForms(t *testing.T) {
+	nfc, nfd := "ros\u00e9", "rose\u0301"
+	for _, tc := range [][2]string{{nfc, nfd}, {nfd, nfc}} {
+		dir := classFolders(t, tc[0], "daisy")
+		d, err := Open(dir, []string{"daisy", tc[1]})
+		if err != nil {
+			t.Errorf("folder %+q, label %+q: %v", tc[0], tc[1], err)
+			continue
+		}
+		if len(d.Examples) != 2 {
+			t.Errorf("folder %+q, label %+q: %d examples, want 2", tc[0], tc[1], len(d.Examples))
+		}
+	}
+	dir := classFolders(t, nfc, nfd)
+	want := fmt.Sprintf("%s: class folders %s and %s name one class written two ways in Unicode (é as one letter, and as e and a combining accent, as macOS writes it): merge them into one folder (or rename one)",
+		dir, filepath.Join(dir, nfd), filepath.Join(dir, nfc))
+	if _, err := Open(dir, nil); err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }
 

@@ -208,6 +208,13 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 			if t.valFeat, err = t.extract(ctx, t.val.Examples); err != nil {
 				return nil, err
 			}
+			if len(t.valFeat.labels) == 0 {
+				return nil, &NoneReadError{Tried: len(t.val.Examples), Validation: true}
+			}
+		}
+	} else if t.val != nil {
+		if err := t.probe(ctx, t.val.Examples); err != nil {
+			return nil, err
 		}
 	}
 	n := len(t.train.Examples)
@@ -350,16 +357,42 @@ func (t *run) epoch(ctx context.Context, e, steps int) (float64, error) {
 	return sum / float64(count), nil
 }
 
-// NoneReadError is Run's error when none of the training images could be
-// read (each was given to Options.Warn): nothing was learnt, and no epoch
-// ends, so nothing is written. Tried is how many there were.
-type NoneReadError struct{ Tried int }
+// NoneReadError is Run's error when none of the training images, or
+// none of the validation images, could be read (each was given to
+// Options.Warn): no epoch ends, so nothing is written. Tried is how many
+// there were.
+type NoneReadError struct {
+	Tried      int
+	Validation bool // of the validation set, found before the first step
+}
 
 func (e *NoneReadError) Error() string {
-	if e.Tried == 1 {
-		return "no readable training images: the 1 training image could not be read"
+	set := "training"
+	if e.Validation {
+		set = "validation"
 	}
-	return fmt.Sprintf("no readable training images: none of the %d training images could be read", e.Tried)
+	if e.Tried == 1 {
+		return fmt.Sprintf("no readable %s images: the 1 %s image could not be read", set, set)
+	}
+	return fmt.Sprintf("no readable %s images: none of the %d %s images could be read", set, e.Tried, set)
+}
+
+// probe decodes examples in order until one can be read, giving each that
+// cannot to Options.Warn, so that a validation set none of whose images
+// can be read stops the run before its first step, not after an epoch of
+// training that it then could not keep. It is usually one image.
+func (t *run) probe(ctx context.Context, ex []Example) error {
+	for i, e := range ex {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := t.ld.image(e, 0, i, false)
+		if err == nil {
+			return nil
+		}
+		t.warn([]error{&SkipError{Example: e, Err: e.Err(err)}})
+	}
+	return &NoneReadError{Tried: len(ex), Validation: true}
 }
 
 func (t *run) warn(errs []error) {
@@ -433,8 +466,8 @@ func (t *run) validate(ctx context.Context) (acc, loss float64, err error) {
 			return 0, 0, err
 		}
 	}
-	if len(f.labels) == 0 {
-		return 0, 0, fmt.Errorf("no readable validation images")
+	if len(f.labels) == 0 { // probe read one before the first step: it is gone now
+		return 0, 0, &NoneReadError{Tried: len(t.val.Examples), Validation: true}
 	}
 	D, L := t.net.Config.HiddenSize, len(t.net.Config.Labels)
 	correct := 0

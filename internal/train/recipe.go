@@ -66,14 +66,14 @@ func (r *Recipe) Validate() error {
 		return fmt.Errorf("--epochs %d: must be at least 1", r.Epochs)
 	case r.Batch < 1:
 		return fmt.Errorf("--batch %d: must be at least 1", r.Batch)
+	case math.IsNaN(r.LR) || math.IsInf(r.LR, 1): // +Inf made every weight NaN at the first step; NaN said "must be positive"
+		return fmt.Errorf("--lr %g: want a finite number, such as %g", r.LR, DefaultRecipe(r.Train).LR)
 	case !(r.LR > 0):
 		return fmt.Errorf("--lr %g: must be positive", r.LR)
-	case math.IsInf(r.LR, 1): // the first step made every weight NaN
-		return fmt.Errorf("--lr %g: want a finite number, such as %g", r.LR, DefaultRecipe(r.Train).LR)
+	case math.IsNaN(r.WeightDecay) || math.IsInf(r.WeightDecay, 1): // NaN said "must not be negative"
+		return fmt.Errorf("--weight-decay %g: want a finite number, such as %g", r.WeightDecay, DefaultRecipe(r.Train).WeightDecay)
 	case !(r.WeightDecay >= 0):
 		return fmt.Errorf("--weight-decay %g: must not be negative", r.WeightDecay)
-	case math.IsInf(r.WeightDecay, 1):
-		return fmt.Errorf("--weight-decay %g: want a finite number, such as %g", r.WeightDecay, DefaultRecipe(r.Train).WeightDecay)
 	case !(r.Smoothing >= 0 && r.Smoothing < 1):
 		return fmt.Errorf("--label-smoothing %g: want 0 ≤ S < 1", r.Smoothing)
 	case !(r.WarmupPct >= 0 && r.WarmupPct < 1):

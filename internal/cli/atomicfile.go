@@ -218,9 +218,10 @@ func isTempOf(p, path string) bool {
 
 // checkOutputFile checks, before any work, that path (given with flag) can
 // be written: its folder exists and takes new files, and path is not a
-// folder. Empty paths pass.
+// folder. Empty paths pass, and so does "-", which checkResultsName and
+// checkModelName refuse.
 func checkOutputFile(flag, path string) error {
-	if path == "" || isStream(path) {
+	if path == "" || path == "-" || isStream(path) {
 		return nil
 	}
 	path = linkpath.Target(path) // the file written, and the folder its temporary goes in
@@ -252,8 +253,13 @@ func checkOutputFile(flag, path string) error {
 
 // checkResultsName refuses a name like an image's for a results file
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
-// which the results would replace.
+// which the results would replace. "-" is refused: it wrote a file
+// named -, where elsewhere it means stdout, and stdout is where the
+// results go without flag.
 func checkResultsName(flag, path, ext string) error {
+	if path == "-" {
+		return usagef("%s -: would write a file named -, not stdout: leave %s out to print the results on stdout, or give ./- for a file of that name", flag, flag)
+	}
 	return checkNotInputName(flag, path, ext, "results that are not one", "results")
 }
 
@@ -262,6 +268,9 @@ func checkResultsName(flag, path, ext string) error {
 // and a checkpoint's (model.safetensors, x.bin, x.pth): -m reads a file so
 // named as a checkpoint, and refused the model file written under it.
 func checkModelName(flag, path string) error {
+	if path == "-" { // a file named -, where - means stdout elsewhere
+		return usagef("%s -: would write a model file named -, not stdout (a model file is written beside its name and renamed): give a file name such as model.gguf", flag)
+	}
 	if isStream(path) {
 		return usagef("%s %s: is no file but a device or a pipe, and a model file is written beside its name and renamed: give a file name", flag, path)
 	}

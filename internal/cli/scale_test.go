@@ -418,6 +418,43 @@ func TestOutIsAPhoto(t *testing.T) {
 	}
 }
 
+// TestOutDash: --out - is refused with exit status 2 in every command that
+// writes a file there, and no file named - is written. It wrote one ("merged
+// 2 records from 1 file into -", "results in -"), where - means stdin or
+// stdout elsewhere, and without --out the results were on stdout.
+func TestOutDash(t *testing.T) {
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	shard := filepath.Join(t.TempDir(), "shard.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shard, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	fashion, _ := filepath.Abs("../../testdata/models/fashion-vit")
+	const results = "vitctl: --out -: would write a file named -, not stdout: leave --out out to print the results on stdout, or give ./- for a file of that name\n"
+	const model = "vitctl: --out -: would write a model file named -, not stdout (a model file is written beside its name and renamed): give a file name such as model.gguf\n"
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "--out", "-", img}, results},
+		{[]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", "-", img}, results},
+		{[]string{"embed", "-m", "fashion-vit", "--out", "-", img}, results},
+		{[]string{"merge", "--out", "-", shard}, results},
+		{[]string{"benchmark", "-m", "fashion-vit", "--out", "-"}, results},
+		{[]string{"convert", fashion, "--out", "-"}, model},
+		{[]string{"finetune", filepath.Dir(img), "--epochs", "1", "--out", "-"}, model},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+		if _, err := os.Lstat("-"); err == nil {
+			t.Errorf("%q wrote a file named -", tc.args)
+			os.Remove("-")
+		}
+	}
+}
+
 // TestOutFile: --out writes the results to a file, not stdout, and an empty
 // shard writes an empty file and succeeds.
 func TestOutFile(t *testing.T) {

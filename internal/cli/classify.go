@@ -25,12 +25,12 @@ type classifyOptions struct {
 	output    *outputFlags
 	memory    memoryFlags
 	pipeline  pipelineFlags
-	verify    bool
+	verify    verifyFlags
 	scale     scaleFlags
 }
 
 func (o *classifyOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory, &o.pipeline, &o.verify}
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -74,7 +74,6 @@ an -o given wins over the name.`,
 	f := cmd.Flags()
 	o.groups().register(f)
 	o.output.followsName(f, "--out")
-	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	return cmd
 }
 
@@ -94,7 +93,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}

@@ -325,8 +325,9 @@ func TestClassifyRefusesBrokenWeights(t *testing.T) {
 	}
 }
 
-// TestClassifyVerifyModel flips one byte of tensor data: the run succeeds
-// silently without --verify-model and fails with it.
+// TestClassifyVerifyModel flips one byte of tensor data: classify and
+// embed succeed silently without --verify-model and fail with it (embed
+// had no --verify-model: "unknown flag").
 func TestClassifyVerifyModel(t *testing.T) {
 	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
 	if err != nil {
@@ -337,12 +338,14 @@ func TestClassifyVerifyModel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "corrupt.gguf")
 	os.WriteFile(path, bad, 0o644)
 	img := filepath.Join(imagesDir, "chelsea.png")
-	if code, _, errs := run(t, "", "classify", "-m", path, img); code != 0 {
-		t.Fatalf("without --verify-model: exit %d: %s", code, errs)
-	}
-	code, _, errs := run(t, "", "classify", "--verify-model", "-m", path, img)
-	if code != ExitFailed || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
-		t.Fatalf("with --verify-model: exit %d: %s", code, errs)
+	for _, command := range []string{"classify", "embed"} {
+		if code, _, errs := run(t, "", command, "-m", path, img); code != 0 {
+			t.Fatalf("%s without --verify-model: exit %d: %s", command, code, errs)
+		}
+		code, out, errs := run(t, "", command, "--verify-model", "-m", path, img)
+		if code != ExitFailed || out != "" || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
+			t.Errorf("%s with --verify-model: exit %d, stdout %q: %s", command, code, out, errs)
+		}
 	}
 }
 

@@ -35,10 +35,11 @@ type embedOptions struct {
 	npy       string // --out, or its earlier name --npy
 	npyOld    string
 	pipeline  pipelineFlags
+	verify    verifyFlags
 }
 
 func (o *embedOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline, &o.verify}
 }
 
 func newEmbedCmd(s streams) *cobra.Command {
@@ -141,7 +142,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}

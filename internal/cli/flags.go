@@ -64,6 +64,16 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 
 func (m *modelFlags) validate() error { return nil }
 
+// verifyFlags is --verify-model, of the commands that run a model on
+// images given as classify takes them (classify, embed).
+type verifyFlags struct{ on bool }
+
+func (v *verifyFlags) register(f *pflag.FlagSet) {
+	f.BoolVar(&v.on, "verify-model", false, "check the model file's tensor data against its checksum before running")
+}
+
+func (v *verifyFlags) validate() error { return nil }
+
 // precisionFlags is --precision of the encoder's Linear layers; empty
 // means the model file's.
 type precisionFlags struct{ value enumValue }

@@ -75,7 +75,7 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		// unknown flag, and eval --verify-model asked "did you mean --model?".
 		{"embed", "--shard", "unknown flag: --shard: --shard is in classify; embed has no --shard (see vitctl embed --help)"},
 		{"embed", "--resume", "unknown flag: --resume: --resume is in classify and finetune; embed has no --resume (see vitctl embed --help)"},
-		{"eval", "--verify-model", "unknown flag: --verify-model: --verify-model is in classify; eval has no --verify-model; did you mean --model? (see vitctl eval --help)"},
+		{"eval", "--verify-model", "unknown flag: --verify-model: --verify-model is in classify and embed; eval has no --verify-model; did you mean --model? (see vitctl eval --help)"},
 		{"merge", "--pool", "unknown flag: --pool: --pool is in embed; merge has no --pool (see vitctl merge --help)"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")

@@ -352,7 +352,7 @@ func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(pat
 // stdin), separated by sep (readList).
 func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
-		return readList(stdin, "stdin", sep)
+		return readStdinList(stdin, sep)
 	}
 	if isDir(name) {
 		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)

@@ -216,6 +216,18 @@ func isTempOf(p, path string) bool {
 	return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
 }
 
+// notWritten says of path, an output file that a failed or interrupted
+// run did not write (its temporary removed): "FILE is not written", or,
+// when a file was there before, "FILE is left as it was, not replaced",
+// where "not written" alone read as if the earlier file were gone (a
+// device or pipe is only not written).
+func notWritten(path string) string {
+	if _, err := os.Lstat(path); err == nil && !isStream(path) {
+		return path + " is left as it was, not replaced"
+	}
+	return path + " is not written"
+}
+
 // checkOutputFile checks, before any work, that path (given with flag) can
 // be written: its folder exists and takes new files, and path is not a
 // folder. Empty paths pass, and so does "-", which checkResultsName and

@@ -221,7 +221,7 @@ func (e *embedding) runNpy(cmd *cobra.Command, s streams, path, format string) e
 		return st.Finish()
 	})
 	if err != nil {
-		return noteInterrupted(err, "; "+path+" is not written, and no row is listed")
+		return noteInterrupted(err, "; "+notWritten(path)+", and no row is listed")
 	}
 	if _, err := rows.WriteTo(s.out); err != nil {
 		return fmt.Errorf("writing output: %w (%s is written)", err, path)

@@ -638,7 +638,8 @@ func TestResumeFolderChanged(t *testing.T) {
 // TestInterruptNote: an interrupted run says what is in its --out file: a
 // --resume run that wrote no record says so, and how many records the
 // file holds (it said "their records are in FILE" of records it never
-// wrote); an --out file without --resume is not written.
+// wrote); an --out file without --resume is not written, and one there
+// before is left as it was.
 func TestInterruptNote(t *testing.T) {
 	dir := t.TempDir()
 	had := filepath.Join(dir, "had.jsonl")
@@ -660,6 +661,9 @@ func TestInterruptNote(t *testing.T) {
 		{filepath.Join(dir, "new.jsonl"), true, 0, "; no record was written: OUT holds none yet, and the same command runs it again"},
 		{had, true, 3, "; their records are in OUT: the same command finishes the run"},
 		{filepath.Join(dir, "out.txt"), false, 0, "; OUT is not written (with -o jsonl --out " + filepath.Join(dir, "out.jsonl") + " --resume, the records done are kept and the same command finishes the run)"},
+		// A file there before is kept: "OUT is not written" read as if
+		// the results it held were gone.
+		{had, false, 0, "; OUT is left as it was, not replaced (with -o jsonl --out OUT --resume, the records done are kept and the same command finishes the run)"},
 	} {
 		f := &scaleFlags{out: tc.file, resume: tc.resume}
 		r, err := f.start(t.Context(), []string{filepath.Join(imagesDir, "chelsea.png")}, &listing{}, streams{err: io.Discard}, id, 5)

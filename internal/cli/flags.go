@@ -256,18 +256,24 @@ func registerDecoders(f *pflag.FlagSet, n *int) {
 }
 
 // topKFlags is -k, the labels printed per image.
-type topKFlags struct{ k int }
+type topKFlags struct {
+	k    int
+	flag *pflag.Flag // -k itself: Changed when given
+}
 
 func (t *topKFlags) register(f *pflag.FlagSet) {
 	f.IntVarP(&t.k, "top-k", "k", 5, "number of labels to print per image")
+	t.flag = f.Lookup("top-k")
 }
 
 func (t *topKFlags) validate() error { return atLeast1("-k", t.k) }
 
 // note says, when -k asks for more labels than the model has, that each
-// image gets them all: a record's top_k is shorter than -k said.
+// image gets them all: a record's top_k is shorter than -k said. The
+// default -k 5 asks for nothing: a model of 2 or 3 classes (a finetuned
+// one) had the note at every run that gave no -k.
 func (t *topKFlags) note(model string, labels int) string {
-	if t.k <= labels {
+	if t.k <= labels || t.flag == nil || !t.flag.Changed {
 		return ""
 	}
 	return fmt.Sprintf("vitctl: note: -k %d: model %s has %s, and each image gets them all\n", t.k, model, nouns(labels, "class"))

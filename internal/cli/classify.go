@@ -100,9 +100,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
@@ -135,15 +133,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
-	pl := &pipeline{
-		decode: func(path string) ([][]float32, error) {
-			px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
-			return splitImages(px, runner.PixelsPerImage()), err
-		},
-		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(cfg.Labels)),
-		workers: o.pipeline.decoders,
-		batch:   o.pipeline.batch,
-	}
+	per := runner.PixelsPerImage()
+	pl := o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
 	bar := newProgress(s.err, len(inputs), "classifying")
 	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
 	var folders unreadable                 // records of folders that could not be read, among done

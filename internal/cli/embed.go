@@ -153,9 +153,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := m.Config.CheckPool(pool); err != nil {
 		return usagef("--pool: model %s: %v", m.Name, err)
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	rs := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, rs, &o.memory)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
@@ -168,17 +166,10 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err != nil {
 		return err
 	}
+	per := runner.PixelsPerImage()
+	features := func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) }
 	e := &embedding{
-		pl: &pipeline{
-			decode: func(path string) ([][]float32, error) {
-				px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
-				return splitImages(px, runner.PixelsPerImage()), err
-			},
-			infer: batchInfer(func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) },
-				runner.PixelsPerImage(), runner.FeatureSize(pool)),
-			workers: o.pipeline.decoders,
-			batch:   o.pipeline.batch,
-		},
+		pl:     o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(features, per, runner.FeatureSize(pool))),
 		inputs: lst.dropListed(listed, nil),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},

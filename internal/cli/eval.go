@@ -100,9 +100,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if n := plotRows(ds.Labels, ds.Examples); o.plot != "" && n > maxPlotClasses {
 		return usagef("--plot: the confusion matrix would have %d rows; the picture draws at most %d (-o json has the whole matrix)", n, maxPlotClasses)
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&imageSize{}, shape, &o.memory)
+	runner, pre, err := m.runnerFor(&imageSize{}, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}

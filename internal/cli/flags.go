@@ -243,6 +243,13 @@ func (p *pipelineFlags) register(f *pflag.FlagSet) {
 	registerDecoders(f, &p.decoders)
 }
 
+// runShape is the shape of a run of the pipeline the flags make, on
+// threads compute threads: besides the batch computed, the images in the
+// decode window and the batch being gathered hold preprocessed pixels.
+func (p *pipelineFlags) runShape(threads int) runShape {
+	return runShape{batch: p.batch, threads: threads, window: decodeWindow(p.batch, p.decoders) + p.batch}
+}
+
 func (p *pipelineFlags) validate() error {
 	if err := atLeast1("--batch", p.batch); err != nil {
 		return err

@@ -41,16 +41,16 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file, an
 http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file of
 preprocessed float32 (or float64, float16) pixels (3,H,W), or (N,3,H,W) for N
-images named FILE[0] … FILE[N-1], a folder (its image files; -r for
-sub-folders too, --all-files for every file), or - to read paths or URLs from
-stdin; --from-file reads them from a list. A list is taken as a folder is: a
-file in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find
-prints beside photos) is passed over with a note unless --all-files, and so
-are macOS's ._IMG_0001.jpg metadata files and folders (find DIR prints DIR); a
-file named as an argument is tried whatever its name. A file that cannot be
-read is reported and skipped; the exit status is 1 if any file failed. Without
--m the built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models lists the
-built-in models.
+images named FILE[0] … FILE[N-1] (FILE for N = 1), a folder (its image files;
+-r for sub-folders too, --all-files for every file), or - to read paths or
+URLs from stdin; --from-file reads them from a list. A list is taken as a
+folder is: a file in it not named as an image (notes.txt, .DS_Store,
+Thumbs.db: what find prints beside photos) is passed over with a note unless
+--all-files, and so are macOS's ._IMG_0001.jpg metadata files and folders
+(find DIR prints DIR); a file named as an argument is tried whatever its name.
+A file that cannot be read is reported and skipped; the exit status is 1 if
+any file failed. Without -m the built-in vit-tiny-in1k (ImageNet-1k) answers;
+vitctl models lists the built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);

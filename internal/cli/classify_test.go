@@ -110,7 +110,8 @@ func TestClassifyFormats(t *testing.T) {
 }
 
 // TestClassifyNpyMatchesImage feeds the preprocessed tensor of an image as
-// .npy and expects the same logits as the image itself.
+// .npy and expects the same logits as the image itself; the one image of
+// an array shaped (1, 3, H, W) is named FILE, not FILE[0], as the help says.
 func TestClassifyNpyMatchesImage(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	m, err := loadModel(resolveModel("fashion-vit"), false, &precisionFlags{})
@@ -133,6 +134,9 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	json.Unmarshal([]byte(b), &rb)
 	if len(ra.TopK) != 3 || len(rb.TopK) != 3 {
 		t.Fatalf("image: %s\nnpy via stdin: %s", a, b)
+	}
+	if string(rb.Path) != path {
+		t.Errorf("the record of a (1, 3, H, W) array names %q, want %q", rb.Path, path)
 	}
 	for i := range ra.TopK {
 		if ra.TopK[i].Logit != rb.TopK[i].Logit {

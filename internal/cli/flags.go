@@ -294,9 +294,25 @@ type outputFlags struct{ format enumValue }
 // A value that is none, and no other command's format either (-o
 // labels.json, meant as a file), is told where results go: stdout, to
 // redirect, unless the command sets a hint of its own (withOut).
+// -o ndjson is jsonl where a command has it, as an --out name ending in
+// .ndjson is (it was "want text, json, jsonl or csv").
 func newOutputFlags(formats ...string) *outputFlags {
 	hint := "-o is the format of the results on stdout; redirect them (> FILE) to keep them"
-	return &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint, noHint: []string{"text", "json", "jsonl", "ndjson", "csv"}}}
+	o := &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint, noHint: []string{"text", "json", "jsonl", "ndjson", "csv"}}}
+	if slices.Contains(formats, "jsonl") {
+		o.format.aliases = map[string]string{"ndjson": "jsonl"}
+	}
+	return o
+}
+
+// formats lists the formats for -o's help: "text, json, jsonl (or ndjson)
+// or csv".
+func (o *outputFlags) formats() string {
+	names := slices.Clone(o.format.names)
+	if i := slices.Index(names, "jsonl"); i >= 0 && o.format.aliases["ndjson"] == "jsonl" {
+		names[i] = "jsonl (or ndjson)"
+	}
+	return orList(names)
 }
 
 // withOut makes the hint of a bad -o value name --out, where the command
@@ -307,7 +323,7 @@ func (o *outputFlags) withOut(what string) *outputFlags {
 }
 
 func (o *outputFlags) register(f *pflag.FlagSet) {
-	f.VarP(&o.format, "output", "o", "output format: "+orList(o.format.names))
+	f.VarP(&o.format, "output", "o", "output format: "+o.formats())
 }
 
 func (o *outputFlags) validate() error { return nil }
@@ -323,7 +339,7 @@ func (o *outputFlags) followsName(f *pflag.FlagSet, flag string) {
 		}
 	}
 	fl := f.Lookup("output")
-	fl.Usage = fmt.Sprintf("output format: %s (default: the one the %s name ends in, %s; else %s)", orList(o.format.names), flag, strings.Join(exts, ", "), o.format.names[0])
+	fl.Usage = fmt.Sprintf("output format: %s (default: the one the %s name ends in, %s; else %s)", o.formats(), flag, strings.Join(exts, ", "), o.format.names[0])
 	fl.DefValue = ""
 }
 

@@ -47,6 +47,9 @@ func TestEnumFlags(t *testing.T) {
 		{[]string{"--precision", "BF16"}, "bf16"}, // any letter case
 		{[]string{"--precision", "Q8_0"}, "int8"},
 		{[]string{"-o", "JSON"}, "json"},
+		// ndjson, which an --out name may end in for jsonl, is jsonl.
+		{[]string{"-o", "ndjson"}, "jsonl"},
+		{[]string{"-o", "NDJSON"}, "jsonl"},
 	} {
 		var o classifyOptions
 		o.output = newOutputFlags("text", "json", "jsonl", "csv")

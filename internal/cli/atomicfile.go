@@ -424,6 +424,12 @@ func checkNotRead(flag, out string, inputs ...[2]string) error {
 	return nil
 }
 
+// modelRead is checkNotRead's {what, path} of the model file -m names
+// (a built-in name or a folder is no file, and passes).
+func modelRead(path string) [2]string {
+	return [2]string{"the model -m " + path, path}
+}
+
 // sameRegularFile reports whether path is the regular file out (os.SameFile: another
 // spelling or a link counts), for checkNotInput and checkNotRead.
 func sameRegularFile(out os.FileInfo, path string) bool {

@@ -373,7 +373,7 @@ func (o *benchmarkOptions) checkOut() error {
 	if err := checkResultsName("--out", o.out, ext); err != nil {
 		return err
 	}
-	return checkNotRead("--out", o.out, [2]string{"the model -m " + o.model.path, o.model.path})
+	return checkNotRead("--out", o.out, modelRead(o.model.path))
 }
 
 // rowsOut is where the rows go: stdout, or --out's temporary file (tmp).

@@ -90,6 +90,11 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.scale.check(o.output.format.val); err != nil {
 		return err
 	}
+	// The results replaced the model file (-m m.gguf --out m.gguf) or the
+	// list of inputs (--from-file l.txt --out l.txt).
+	if err := checkNotRead("--out", o.scale.out, modelRead(o.model.path), [2]string{"the list --from-file " + o.scale.fromFile, o.scale.fromFile}); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
-	var inputs [][2]string
+	inputs := [][2]string{modelRead(o.model.path)} // the vectors replaced -m m.gguf given as --out m.gguf
 	for _, a := range args {
 		inputs = append(inputs, [2]string{"the input " + a, a})
 	}

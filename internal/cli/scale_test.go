@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -451,6 +452,49 @@ func TestOutDash(t *testing.T) {
 		if _, err := os.Lstat("-"); err == nil {
 			t.Errorf("%q wrote a file named -", tc.args)
 			os.Remove("-")
+		}
+	}
+}
+
+// TestOutIsReadFile: an --out file that is the model file -m reads, or the
+// list --from-file reads, is refused with exit status 2 and left as it
+// was; classify and embed wrote their results over the model, classify
+// and merge theirs over the list.
+func TestOutIsReadFile(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	model := filepath.Join(dir, "m.gguf")
+	b, err := os.ReadFile("../zoo/fashion-vit.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(model, b, 0o644)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(img+"\n"), 0o644)
+	shardFile := filepath.Join(dir, "s.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shardFile, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	const over = "; writing it would overwrite that file: give another name\n"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", model, "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"classify", "-m", model, "-o", "jsonl", "--resume", "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", list, "--out", list}, "vitctl: --out " + list + ": is the list --from-file " + list + over},
+		{[]string{"embed", "-m", model, "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"merge", "--from-file", list, "--out", list, shardFile}, "vitctl: --out " + list + ": is the list --from-file " + list + over},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+		if after, _ := os.ReadFile(model); !bytes.Equal(after, b) {
+			t.Fatalf("%q: the model file changed", tc.args)
+		}
+		if after, _ := os.ReadFile(list); string(after) != img+"\n" {
+			t.Fatalf("%q: the list changed: %q", tc.args, after)
 		}
 	}
 }

@@ -26,7 +26,7 @@ var hostileFlags = map[string][][]string{
 		{"--image-size", "30"},
 		{"--precision", "fp16"}, {"--kernel", "sse9"}, {"-o", "xml"},
 		{"--max-memory", "0"}, {"--max-memory", "lots"}, {"--max-memory", "1K"},
-		{"--no-such-flag"}, {"-k"}, {"--out", "/no/such/dir/r.jsonl"},
+		{"--no-such-flag"}, {"-k"}, {"--out", "/no/such/dir/r.jsonl"}, {"--out", "-"},
 	},
 	"inspect-attention": {
 		{"--discard-ratio", "1"}, {"--discard-ratio", "-0.1"}, {"--discard-ratio", "NaN"},
@@ -43,7 +43,7 @@ var hostileFlags = map[string][][]string{
 		{"--time", "0s"}, {"--time", "-1s"}, {"--time", "soon"},
 		{"--warmup", "-1s"}, {"--min-runs", "0"}, {"--plot", "c.jpg"}, {"--plot", "/no/such/dir/c.png"},
 		{"--plot-size", "1x1"}, {"--plot-size", "100000x100000"}, {"--arch", "vit-x"}, {"--shape", "vit-b"},
-		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "ndjson"},
+		{"--shape", "vit-b/0@224"}, {"--kernel", "sse9"}, {"--precision", "fp64"}, {"-o", "yaml"},
 		{"--max-memory", "-5G"}, {"stray-argument"}, {"--shape", "vit-ti/300000000@300000000"},
 	},
 	"merge": {

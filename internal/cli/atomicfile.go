@@ -216,11 +216,24 @@ func isTempOf(p, path string) bool {
 	return filepath.Dir(p) == filepath.Dir(path) && strings.HasPrefix(filepath.Base(p), "."+filepath.Base(path)+".")
 }
 
+// notWritten says of path, an output file that a failed or interrupted
+// run did not write (its temporary removed): "FILE is not written", or,
+// when a file was there before, "FILE is left as it was, not replaced",
+// where "not written" alone read as if the earlier file were gone (a
+// device or pipe is only not written).
+func notWritten(path string) string {
+	if _, err := os.Lstat(path); err == nil && !isStream(path) {
+		return path + " is left as it was, not replaced"
+	}
+	return path + " is not written"
+}
+
 // checkOutputFile checks, before any work, that path (given with flag) can
 // be written: its folder exists and takes new files, and path is not a
-// folder. Empty paths pass.
+// folder. Empty paths pass, and so does "-", which checkResultsName and
+// checkModelName refuse.
 func checkOutputFile(flag, path string) error {
-	if path == "" || isStream(path) {
+	if path == "" || path == "-" || isStream(path) {
 		return nil
 	}
 	path = linkpath.Target(path) // the file written, and the folder its temporary goes in
@@ -252,8 +265,13 @@ func checkOutputFile(flag, path string) error {
 
 // checkResultsName refuses a name like an image's for a results file
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
-// which the results would replace.
+// which the results would replace. "-" is refused: it wrote a file
+// named -, where elsewhere it means stdout, and stdout is where the
+// results go without flag.
 func checkResultsName(flag, path, ext string) error {
+	if path == "-" {
+		return usagef("%s -: would write a file named -, not stdout: leave %s out to print the results on stdout, or give ./- for a file of that name", flag, flag)
+	}
 	return checkNotInputName(flag, path, ext, "results that are not one", "results")
 }
 
@@ -404,6 +422,12 @@ func checkNotRead(flag, out string, inputs ...[2]string) error {
 		}
 	}
 	return nil
+}
+
+// modelRead is checkNotRead's {what, path} of the model file -m names
+// (a built-in name or a folder is no file, and passes).
+func modelRead(path string) [2]string {
+	return [2]string{"the model -m " + path, path}
 }
 
 // sameRegularFile reports whether path is the regular file out (os.SameFile: another

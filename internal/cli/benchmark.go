@@ -373,7 +373,7 @@ func (o *benchmarkOptions) checkOut() error {
 	if err := checkResultsName("--out", o.out, ext); err != nil {
 		return err
 	}
-	return checkNotRead("--out", o.out, [2]string{"the model -m " + o.model.path, o.model.path})
+	return checkNotRead("--out", o.out, modelRead(o.model.path))
 }
 
 // rowsOut is where the rows go: stdout, or --out's temporary file (tmp).
@@ -436,7 +436,7 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 	}
 	switch {
 	case runErr != nil && !stopped && dst.tmp != nil:
-		return fmt.Errorf("%w; %s is not written", runErr, o.out)
+		return fmt.Errorf("%w; %s", runErr, notWritten(o.out))
 	case runErr != nil && !stopped:
 		return runErr
 	case stopped && n == 0:
@@ -458,7 +458,7 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
 		switch {
 		case err != nil && stopped:
-			return interrupted{where: fmt.Sprintf("%s, and --plot %s is not written: %v", where, o.plot, err)}
+			return interrupted{where: fmt.Sprintf("%s, and --plot %s: %v", where, notWritten(o.plot), err)}
 		case err != nil:
 			return fmt.Errorf("--plot: %w", err)
 		case stopped:

@@ -25,12 +25,12 @@ type classifyOptions struct {
 	output    *outputFlags
 	memory    memoryFlags
 	pipeline  pipelineFlags
-	verify    bool
+	verify    verifyFlags
 	scale     scaleFlags
 }
 
 func (o *classifyOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.scale, &o.topK, o.output, &o.memory, &o.pipeline, &o.verify}
 }
 
 func newClassifyCmd(s streams) *cobra.Command {
@@ -41,16 +41,16 @@ func newClassifyCmd(s streams) *cobra.Command {
 		Long: `Classify prints the top-k labels of each image. PATH may be an image file, an
 http(s):// URL of one (fetched within 60 s, at most 128 MB), a .npy file of
 preprocessed float32 (or float64, float16) pixels (3,H,W), or (N,3,H,W) for N
-images named FILE[0] … FILE[N-1], a folder (its image files; -r for
-sub-folders too, --all-files for every file), or - to read paths or URLs from
-stdin; --from-file reads them from a list. A list is taken as a folder is: a
-file in it not named as an image (notes.txt, .DS_Store, Thumbs.db: what find
-prints beside photos) is passed over with a note unless --all-files, and so
-are macOS's ._IMG_0001.jpg metadata files and folders (find DIR prints DIR); a
-file named as an argument is tried whatever its name. A file that cannot be
-read is reported and skipped; the exit status is 1 if any file failed. Without
--m the built-in vit-tiny-in1k (ImageNet-1k) answers; vitctl models lists the
-built-in models.
+images named FILE[0] … FILE[N-1] (FILE for N = 1), a folder (its image files;
+-r for sub-folders too, --all-files for every file), or - to read paths or
+URLs from stdin; --from-file reads them from a list. A list is taken as a
+folder is: a file in it not named as an image (notes.txt, .DS_Store,
+Thumbs.db: what find prints beside photos) is passed over with a note unless
+--all-files, and so are macOS's ._IMG_0001.jpg metadata files and folders
+(find DIR prints DIR); a file named as an argument is tried whatever its name.
+A file that cannot be read is reported and skipped; the exit status is 1 if
+any file failed. Without -m the built-in vit-tiny-in1k (ImageNet-1k) answers;
+vitctl models lists the built-in models.
 
 --shard I/N splits the inputs between N processes that share nothing but
 the storage (docs/scale.md: Kubernetes Indexed Jobs, Slurm arrays);
@@ -74,7 +74,6 @@ an -o given wins over the name.`,
 	f := cmd.Flags()
 	o.groups().register(f)
 	o.output.followsName(f, "--out")
-	f.BoolVar(&o.verify, "verify-model", false, "check the model file's tensor data against its checksum before running")
 	return cmd
 }
 
@@ -91,19 +90,22 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.scale.check(o.output.format.val); err != nil {
 		return err
 	}
+	// The results replaced the model file (-m m.gguf --out m.gguf) or the
+	// list of inputs (--from-file l.txt --out l.txt).
+	if err := checkNotRead("--out", o.scale.out, modelRead(o.model.path), [2]string{"the list --from-file " + o.scale.fromFile, o.scale.fromFile}); err != nil {
+		return err
+	}
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
@@ -136,15 +138,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if o.output.format.val == "text" && len(inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
-	pl := &pipeline{
-		decode: func(path string) ([][]float32, error) {
-			px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
-			return splitImages(px, runner.PixelsPerImage()), err
-		},
-		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), len(cfg.Labels)),
-		workers: o.pipeline.decoders,
-		batch:   o.pipeline.batch,
-	}
+	per := runner.PixelsPerImage()
+	pl := o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
 	bar := newProgress(s.err, len(inputs), "classifying")
 	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
 	var folders unreadable                 // records of folders that could not be read, among done

@@ -110,7 +110,8 @@ func TestClassifyFormats(t *testing.T) {
 }
 
 // TestClassifyNpyMatchesImage feeds the preprocessed tensor of an image as
-// .npy and expects the same logits as the image itself.
+// .npy and expects the same logits as the image itself; the one image of
+// an array shaped (1, 3, H, W) is named FILE, not FILE[0], as the help says.
 func TestClassifyNpyMatchesImage(t *testing.T) {
 	img := filepath.Join(imagesDir, "chelsea.png")
 	m, err := loadModel(resolveModel("fashion-vit"), false, &precisionFlags{})
@@ -133,6 +134,9 @@ func TestClassifyNpyMatchesImage(t *testing.T) {
 	json.Unmarshal([]byte(b), &rb)
 	if len(ra.TopK) != 3 || len(rb.TopK) != 3 {
 		t.Fatalf("image: %s\nnpy via stdin: %s", a, b)
+	}
+	if string(rb.Path) != path {
+		t.Errorf("the record of a (1, 3, H, W) array names %q, want %q", rb.Path, path)
 	}
 	for i := range ra.TopK {
 		if ra.TopK[i].Logit != rb.TopK[i].Logit {
@@ -325,8 +329,9 @@ func TestClassifyRefusesBrokenWeights(t *testing.T) {
 	}
 }
 
-// TestClassifyVerifyModel flips one byte of tensor data: the run succeeds
-// silently without --verify-model and fails with it.
+// TestClassifyVerifyModel flips one byte of tensor data: classify and
+// embed succeed silently without --verify-model and fail with it (embed
+// had no --verify-model: "unknown flag").
 func TestClassifyVerifyModel(t *testing.T) {
 	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
 	if err != nil {
@@ -337,12 +342,14 @@ func TestClassifyVerifyModel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "corrupt.gguf")
 	os.WriteFile(path, bad, 0o644)
 	img := filepath.Join(imagesDir, "chelsea.png")
-	if code, _, errs := run(t, "", "classify", "-m", path, img); code != 0 {
-		t.Fatalf("without --verify-model: exit %d: %s", code, errs)
-	}
-	code, _, errs := run(t, "", "classify", "--verify-model", "-m", path, img)
-	if code != ExitFailed || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
-		t.Fatalf("with --verify-model: exit %d: %s", code, errs)
+	for _, command := range []string{"classify", "embed"} {
+		if code, _, errs := run(t, "", command, "-m", path, img); code != 0 {
+			t.Fatalf("%s without --verify-model: exit %d: %s", command, code, errs)
+		}
+		code, out, errs := run(t, "", command, "--verify-model", "-m", path, img)
+		if code != ExitFailed || out != "" || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
+			t.Errorf("%s with --verify-model: exit %d, stdout %q: %s", command, code, out, errs)
+		}
 	}
 }
 

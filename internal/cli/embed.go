@@ -35,10 +35,11 @@ type embedOptions struct {
 	npy       string // --out, or its earlier name --npy
 	npyOld    string
 	pipeline  pipelineFlags
+	verify    verifyFlags
 }
 
 func (o *embedOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, o.output, &o.memory, &o.pipeline, &o.verify}
 }
 
 func newEmbedCmd(s streams) *cobra.Command {
@@ -128,7 +129,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
-	var inputs [][2]string
+	inputs := [][2]string{modelRead(o.model.path)} // the vectors replaced -m m.gguf given as --out m.gguf
 	for _, a := range args {
 		inputs = append(inputs, [2]string{"the input " + a, a})
 	}
@@ -141,7 +142,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -152,9 +153,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := m.Config.CheckPool(pool); err != nil {
 		return usagef("--pool: model %s: %v", m.Name, err)
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	rs := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, rs, &o.memory)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
@@ -167,17 +166,10 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err != nil {
 		return err
 	}
+	per := runner.PixelsPerImage()
+	features := func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) }
 	e := &embedding{
-		pl: &pipeline{
-			decode: func(path string) ([][]float32, error) {
-				px, err := loadInput(cmd.Context(), path, pre, o.input.decodeFlags)
-				return splitImages(px, runner.PixelsPerImage()), err
-			},
-			infer: batchInfer(func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) },
-				runner.PixelsPerImage(), runner.FeatureSize(pool)),
-			workers: o.pipeline.decoders,
-			batch:   o.pipeline.batch,
-		},
+		pl:     o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(features, per, runner.FeatureSize(pool))),
 		inputs: lst.dropListed(listed, nil),
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
@@ -220,7 +212,7 @@ func (e *embedding) runNpy(cmd *cobra.Command, s streams, path, format string) e
 		return st.Finish()
 	})
 	if err != nil {
-		return noteInterrupted(err, "; "+path+" is not written, and no row is listed")
+		return noteInterrupted(err, "; "+notWritten(path)+", and no row is listed")
 	}
 	if _, err := rows.WriteTo(s.out); err != nil {
 		return fmt.Errorf("writing output: %w (%s is written)", err, path)

@@ -91,9 +91,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return err
 	}
-	// The decode window and the batch being gathered hold preprocessed images.
-	shape := runShape{batch: o.pipeline.batch, threads: o.threads.n, window: 3*o.pipeline.batch + 2*o.pipeline.decoders}
-	runner, pre, err := m.runnerFor(&imageSize{}, shape, &o.memory)
+	runner, pre, err := m.runnerFor(&imageSize{}, o.pipeline.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}

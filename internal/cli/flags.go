@@ -64,6 +64,16 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 
 func (m *modelFlags) validate() error { return nil }
 
+// verifyFlags is --verify-model, of the commands that run a model on
+// images given as classify takes them (classify, embed).
+type verifyFlags struct{ on bool }
+
+func (v *verifyFlags) register(f *pflag.FlagSet) {
+	f.BoolVar(&v.on, "verify-model", false, "check the model file's tensor data against its checksum before running")
+}
+
+func (v *verifyFlags) validate() error { return nil }
+
 // precisionFlags is --precision of the encoder's Linear layers; empty
 // means the model file's.
 type precisionFlags struct{ value enumValue }
@@ -233,6 +243,13 @@ func (p *pipelineFlags) register(f *pflag.FlagSet) {
 	registerDecoders(f, &p.decoders)
 }
 
+// runShape is the shape of a run of the pipeline the flags make, on
+// threads compute threads: besides the batch computed, the images in the
+// decode window and the batch being gathered hold preprocessed pixels.
+func (p *pipelineFlags) runShape(threads int) runShape {
+	return runShape{batch: p.batch, threads: threads, window: decodeWindow(p.batch, p.decoders) + p.batch}
+}
+
 func (p *pipelineFlags) validate() error {
 	if err := atLeast1("--batch", p.batch); err != nil {
 		return err
@@ -246,18 +263,24 @@ func registerDecoders(f *pflag.FlagSet, n *int) {
 }
 
 // topKFlags is -k, the labels printed per image.
-type topKFlags struct{ k int }
+type topKFlags struct {
+	k    int
+	flag *pflag.Flag // -k itself: Changed when given
+}
 
 func (t *topKFlags) register(f *pflag.FlagSet) {
 	f.IntVarP(&t.k, "top-k", "k", 5, "number of labels to print per image")
+	t.flag = f.Lookup("top-k")
 }
 
 func (t *topKFlags) validate() error { return atLeast1("-k", t.k) }
 
 // note says, when -k asks for more labels than the model has, that each
-// image gets them all: a record's top_k is shorter than -k said.
+// image gets them all: a record's top_k is shorter than -k said. The
+// default -k 5 asks for nothing: a model of 2 or 3 classes (a finetuned
+// one) had the note at every run that gave no -k.
 func (t *topKFlags) note(model string, labels int) string {
-	if t.k <= labels {
+	if t.k <= labels || t.flag == nil || !t.flag.Changed {
 		return ""
 	}
 	return fmt.Sprintf("vitctl: note: -k %d: model %s has %s, and each image gets them all\n", t.k, model, nouns(labels, "class"))
@@ -271,9 +294,25 @@ type outputFlags struct{ format enumValue }
 // A value that is none, and no other command's format either (-o
 // labels.json, meant as a file), is told where results go: stdout, to
 // redirect, unless the command sets a hint of its own (withOut).
+// -o ndjson is jsonl where a command has it, as an --out name ending in
+// .ndjson is (it was "want text, json, jsonl or csv").
 func newOutputFlags(formats ...string) *outputFlags {
 	hint := "-o is the format of the results on stdout; redirect them (> FILE) to keep them"
-	return &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint, noHint: []string{"text", "json", "jsonl", "ndjson", "csv"}}}
+	o := &outputFlags{format: enumValue{val: formats[0], names: formats, hint: hint, noHint: []string{"text", "json", "jsonl", "ndjson", "csv"}}}
+	if slices.Contains(formats, "jsonl") {
+		o.format.aliases = map[string]string{"ndjson": "jsonl"}
+	}
+	return o
+}
+
+// formats lists the formats for -o's help: "text, json, jsonl (or ndjson)
+// or csv".
+func (o *outputFlags) formats() string {
+	names := slices.Clone(o.format.names)
+	if i := slices.Index(names, "jsonl"); i >= 0 && o.format.aliases["ndjson"] == "jsonl" {
+		names[i] = "jsonl (or ndjson)"
+	}
+	return orList(names)
 }
 
 // withOut makes the hint of a bad -o value name --out, where the command
@@ -284,7 +323,7 @@ func (o *outputFlags) withOut(what string) *outputFlags {
 }
 
 func (o *outputFlags) register(f *pflag.FlagSet) {
-	f.VarP(&o.format, "output", "o", "output format: "+orList(o.format.names))
+	f.VarP(&o.format, "output", "o", "output format: "+o.formats())
 }
 
 func (o *outputFlags) validate() error { return nil }
@@ -300,7 +339,7 @@ func (o *outputFlags) followsName(f *pflag.FlagSet, flag string) {
 		}
 	}
 	fl := f.Lookup("output")
-	fl.Usage = fmt.Sprintf("output format: %s (default: the one the %s name ends in, %s; else %s)", orList(o.format.names), flag, strings.Join(exts, ", "), o.format.names[0])
+	fl.Usage = fmt.Sprintf("output format: %s (default: the one the %s name ends in, %s; else %s)", o.formats(), flag, strings.Join(exts, ", "), o.format.names[0])
 	fl.DefValue = ""
 }
 

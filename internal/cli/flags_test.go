@@ -47,6 +47,9 @@ func TestEnumFlags(t *testing.T) {
 		{[]string{"--precision", "BF16"}, "bf16"}, // any letter case
 		{[]string{"--precision", "Q8_0"}, "int8"},
 		{[]string{"-o", "JSON"}, "json"},
+		// ndjson, which an --out name may end in for jsonl, is jsonl.
+		{[]string{"-o", "ndjson"}, "jsonl"},
+		{[]string{"-o", "NDJSON"}, "jsonl"},
 	} {
 		var o classifyOptions
 		o.output = newOutputFlags("text", "json", "jsonl", "csv")
@@ -139,5 +142,30 @@ func TestFlagValuesIgnoreCase(t *testing.T) {
 	src := filepath.Join(testdataDir, "models", "vit-p16-gelu")
 	if code, _, errs := run(t, "", "convert", src, "--dtype", "F16", "--out", out); code != ExitOK {
 		t.Errorf("convert --dtype F16: exit %d: %s", code, errs)
+	}
+}
+
+// TestTopKNoteOnlyWhenGiven: the note that a model has fewer classes than
+// -k asks for is said when -k was given, not for the default -k 5 of a
+// model of 2 classes (a finetuned one had it at every run).
+func TestTopKNoteOnlyWhenGiven(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"-k", "2"}, ""},
+		{[]string{"-k", "5"}, "vitctl: note: -k 5: model m.gguf has 2 classes, and each image gets them all\n"},
+		{[]string{"--top-k=7"}, "vitctl: note: -k 7: model m.gguf has 2 classes, and each image gets them all\n"},
+	} {
+		var k topKFlags
+		f := pflag.NewFlagSet("classify", pflag.ContinueOnError)
+		k.register(f)
+		if err := f.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := k.note("m.gguf", 2); got != tc.want {
+			t.Errorf("%q: note %q, want %q", tc.args, got, tc.want)
+		}
 	}
 }

@@ -117,7 +117,7 @@ func expand(args []string, l *listing, stdin io.Reader, sep byte) ([]input, erro
 	var out []input
 	for _, a := range args {
 		if a == "-" {
-			list, err := readList(stdin, "stdin", sep)
+			list, err := readStdinList(stdin, sep)
 			if err != nil {
 				return nil, err
 			}
@@ -187,6 +187,19 @@ func andList(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// readStdinList is readList of stdin. A folder there (vitctl classify -
+// < photos/, as a shell opens one) is a usage error, as --from-file DIR
+// is, where it was one failed input named "stdin" ("reading its paths: is
+// a directory"), a record a --resume file kept.
+func readStdinList(stdin io.Reader, sep byte) ([]input, error) {
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, usagef("reading paths from stdin: it is a folder (< DIR), not a list of paths: give the folder itself in place of - (-r for its sub-folders)")
+		}
+	}
+	return readList(stdin, "stdin", sep)
 }
 
 // readList reads the paths of a list named name: one per line (a "\r"

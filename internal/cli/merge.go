@@ -78,6 +78,9 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := checkMergeFiles(files, o.out); err != nil {
 		return err
 	}
+	if err := checkNotRead("--out", o.out, [2]string{"the list --from-file " + o.fromFile, o.fromFile}); err != nil {
+		return err // the merged records replaced the run's list
+	}
 	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/model"
+	"github.com/vitctl/vitctl/internal/prep"
 )
 
 // decoded is one input after decoding and preprocessing: one image, or
@@ -137,7 +138,7 @@ func finiteOutput(path string, out []float32) error {
 // order (each holds a ticket until then), so memory stays flat on any folder
 // even when one slow file holds up the order.
 func (pl *pipeline) startDecoders(ctx context.Context, inputs []input) (<-chan decoded, chan struct{}) {
-	window := 2*pl.batch + 2*pl.workers
+	window := decodeWindow(pl.batch, pl.workers)
 	tickets := make(chan struct{}, window)
 	jobs := make(chan int)
 	out := make(chan decoded, window)
@@ -173,6 +174,26 @@ func (pl *pipeline) startDecoders(ctx context.Context, inputs []input) (<-chan d
 		}()
 	}
 	return out, tickets
+}
+
+// decodeWindow is the number of inputs a pipeline of batch images and
+// workers decoders holds decoded at most, before they are consumed in
+// order (runShape counts their pixels in a run's memory).
+func decodeWindow(batch, workers int) int { return 2*batch + 2*workers }
+
+// imagesPipeline is classify's and embed's pipeline: each input loaded as
+// loadInput loads it, decoded as in says and preprocessed with pre, and
+// split into its images of per values each; infer runs on batches of them.
+func (p *pipelineFlags) imagesPipeline(ctx context.Context, pre prep.Params, in decodeFlags, per int, infer func([][]float32) ([][]float32, error)) *pipeline {
+	return &pipeline{
+		decode: func(path string) ([][]float32, error) {
+			px, err := loadInput(ctx, path, pre, in)
+			return splitImages(px, per), err
+		},
+		infer:   infer,
+		workers: p.decoders,
+		batch:   p.batch,
+	}
 }
 
 // imagePath names image i of the n an input at path holds: the path

@@ -352,7 +352,7 @@ func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(pat
 // stdin), separated by sep (readList).
 func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	if name == "-" {
-		return readList(stdin, "stdin", sep)
+		return readStdinList(stdin, sep)
 	}
 	if isDir(name) {
 		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
@@ -389,8 +389,8 @@ func (r *scaleRun) upToDate(w io.Writer, more int) {
 // interruptNote says, for an interrupted run that wrote written records,
 // what became of them: with --resume they are in the file and the same
 // command finishes the run (when it wrote none, the file holds what it
-// held before); an --out file is not written at all, a surprise when the
-// run had been going for hours.
+// held before); an --out file is not written at all (one there before is
+// left as it was), a surprise when the run had been going for hours.
 func (r *scaleRun) interruptNote(written int) string {
 	switch {
 	case r.log != nil && written > 0:
@@ -400,7 +400,7 @@ func (r *scaleRun) interruptNote(written int) string {
 	case r.log != nil:
 		return fmt.Sprintf("; no record was written: %s holds none yet, and the same command runs it again", r.out)
 	case r.tmp != nil:
-		return fmt.Sprintf("; %s is not written (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", r.out, jsonlName(r.out))
+		return fmt.Sprintf("; %s (with -o jsonl --out %s --resume, the records done are kept and the same command finishes the run)", notWritten(r.out), jsonlName(r.out))
 	}
 	return ""
 }
@@ -414,7 +414,7 @@ func (r *scaleRun) writeError(err error, done, total int) error {
 		return fmt.Errorf("writing %s: %w; stopped after %d of %s: the records before are kept in it, and once there is room the same command finishes the run",
 			r.out, statError(err), done, nouns(total, "input"))
 	case r.tmp != nil:
-		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s is not written", r.out, statError(err), done, nouns(total, "input"), r.out)
+		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s", r.out, statError(err), done, nouns(total, "input"), notWritten(r.out))
 	}
 	return fmt.Errorf("writing output: %w; stopped after %d of %s", err, done, nouns(total, "input"))
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -418,6 +419,86 @@ func TestOutIsAPhoto(t *testing.T) {
 	}
 }
 
+// TestOutDash: --out - is refused with exit status 2 in every command that
+// writes a file there, and no file named - is written. It wrote one ("merged
+// 2 records from 1 file into -", "results in -"), where - means stdin or
+// stdout elsewhere, and without --out the results were on stdout.
+func TestOutDash(t *testing.T) {
+	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	shard := filepath.Join(t.TempDir(), "shard.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shard, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	fashion, _ := filepath.Abs("../../testdata/models/fashion-vit")
+	const results = "vitctl: --out -: would write a file named -, not stdout: leave --out out to print the results on stdout, or give ./- for a file of that name\n"
+	const model = "vitctl: --out -: would write a model file named -, not stdout (a model file is written beside its name and renamed): give a file name such as model.gguf\n"
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "--out", "-", img}, results},
+		{[]string{"classify", "-m", "fashion-vit", "-o", "jsonl", "--resume", "--out", "-", img}, results},
+		{[]string{"embed", "-m", "fashion-vit", "--out", "-", img}, results},
+		{[]string{"merge", "--out", "-", shard}, results},
+		{[]string{"benchmark", "-m", "fashion-vit", "--out", "-"}, results},
+		{[]string{"convert", fashion, "--out", "-"}, model},
+		{[]string{"finetune", filepath.Dir(img), "--epochs", "1", "--out", "-"}, model},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+		if _, err := os.Lstat("-"); err == nil {
+			t.Errorf("%q wrote a file named -", tc.args)
+			os.Remove("-")
+		}
+	}
+}
+
+// TestOutIsReadFile: an --out file that is the model file -m reads, or the
+// list --from-file reads, is refused with exit status 2 and left as it
+// was; classify and embed wrote their results over the model, classify
+// and merge theirs over the list.
+func TestOutIsReadFile(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	model := filepath.Join(dir, "m.gguf")
+	b, err := os.ReadFile("../zoo/fashion-vit.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(model, b, 0o644)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(img+"\n"), 0o644)
+	shardFile := filepath.Join(dir, "s.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shardFile, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	const over = "; writing it would overwrite that file: give another name\n"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", model, "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"classify", "-m", model, "-o", "jsonl", "--resume", "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", list, "--out", list}, "vitctl: --out " + list + ": is the list --from-file " + list + over},
+		{[]string{"embed", "-m", model, "--out", model, img}, "vitctl: --out " + model + ": is the model -m " + model + over},
+		{[]string{"merge", "--from-file", list, "--out", list, shardFile}, "vitctl: --out " + list + ": is the list --from-file " + list + over},
+	} {
+		code, stdout, errs := run(t, "", tc.args...)
+		if code != ExitUsage || errs != tc.want || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and\n%s", tc.args, code, stdout, errs, tc.want)
+		}
+		if after, _ := os.ReadFile(model); !bytes.Equal(after, b) {
+			t.Fatalf("%q: the model file changed", tc.args)
+		}
+		if after, _ := os.ReadFile(list); string(after) != img+"\n" {
+			t.Fatalf("%q: the list changed: %q", tc.args, after)
+		}
+	}
+}
+
 // TestOutFile: --out writes the results to a file, not stdout, and an empty
 // shard writes an empty file and succeeds.
 func TestOutFile(t *testing.T) {
@@ -601,7 +682,8 @@ func TestResumeFolderChanged(t *testing.T) {
 // TestInterruptNote: an interrupted run says what is in its --out file: a
 // --resume run that wrote no record says so, and how many records the
 // file holds (it said "their records are in FILE" of records it never
-// wrote); an --out file without --resume is not written.
+// wrote); an --out file without --resume is not written, and one there
+// before is left as it was.
 func TestInterruptNote(t *testing.T) {
 	dir := t.TempDir()
 	had := filepath.Join(dir, "had.jsonl")
@@ -623,6 +705,9 @@ func TestInterruptNote(t *testing.T) {
 		{filepath.Join(dir, "new.jsonl"), true, 0, "; no record was written: OUT holds none yet, and the same command runs it again"},
 		{had, true, 3, "; their records are in OUT: the same command finishes the run"},
 		{filepath.Join(dir, "out.txt"), false, 0, "; OUT is not written (with -o jsonl --out " + filepath.Join(dir, "out.jsonl") + " --resume, the records done are kept and the same command finishes the run)"},
+		// A file there before is kept: "OUT is not written" read as if
+		// the results it held were gone.
+		{had, false, 0, "; OUT is left as it was, not replaced (with -o jsonl --out OUT --resume, the records done are kept and the same command finishes the run)"},
 	} {
 		f := &scaleFlags{out: tc.file, resume: tc.resume}
 		r, err := f.start(t.Context(), []string{filepath.Join(imagesDir, "chelsea.png")}, &listing{}, streams{err: io.Discard}, id, 5)

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -78,6 +80,37 @@ func TestStdinOnce(t *testing.T) {
 		code, _, errs := run(t, img+"\n", tc.args...)
 		if code != tc.code || tc.code == ExitUsage && !strings.Contains(errs, "- (stdin) is named more than once") {
 			t.Errorf("%q: exit %d, want %d\n%s", tc.args, code, tc.code, errs)
+		}
+	}
+}
+
+// TestStdinFolder: a folder on stdin (vitctl classify - < photos/) is a
+// usage error saying to give the folder itself, in every command that
+// reads paths from -, and no record is written; it was one failed input
+// named "stdin" ("reading its paths: is a directory"), exit status 1.
+func TestStdinFolder(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	shardFile := filepath.Join(t.TempDir(), "s.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", shardFile, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	const want = "vitctl: reading paths from stdin: it is a folder (< DIR), not a list of paths: give the folder itself in place of - (-r for its sub-folders)\n"
+	for _, args := range [][]string{
+		{"classify", "-m", "fashion-vit", "-o", "jsonl", "-"},
+		{"classify", "-m", "fashion-vit", "--from-file", "-", img},
+		{"embed", "-m", "fashion-vit", "-"},
+		{"inspect-attention", "-m", "fashion-vit", "--out", t.TempDir(), "-"},
+		{"merge", "--inputs", "-", shardFile},
+	} {
+		dir, err := os.Open(imagesDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		code := Main(args, dir, &out, &errb)
+		dir.Close()
+		if code != ExitUsage || errb.String() != want || out.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%s\nwant exit 2 and\n%s", args, code, out.String(), errb.String(), want)
 		}
 	}
 }

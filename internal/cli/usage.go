@@ -156,12 +156,13 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 		}
 		alts := similarFlags(cmd, name)
 		arg := findArg(args, func(a string) bool { return strings.HasPrefix(a, "--"+name) })
-		if short := unknown.GetSpecifiedShortnames(); short != "" { // -o in a command without one
+		short := unknown.GetSpecifiedShortnames()
+		if short != "" { // -o in a command without one
 			alts = flagsStartingWith(cmd, name)
 			arg = findArg(args, func(a string) bool { return isShortFlags(a) && strings.HasSuffix(a, short) })
-			if other := shortElsewhere(cmd, name); other != "" {
-				err = fmt.Errorf("%v: %s", err, other)
-			}
+		}
+		if other := flagElsewhere(cmd, name, short != ""); other != "" {
+			err = fmt.Errorf("%v: %s", err, other)
 		}
 		return usagef("%v%s%s (see %s --help)", err, dashedFileHint(cmd, arg, true), didYouMean(alts), cmd.CommandPath())
 	}
@@ -173,15 +174,20 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 	return usagef("%v%s", badValue(iv), dashedFileHint(cmd, arg, guess))
 }
 
-// shortElsewhere says what the short flag s, which cmd lacks, is in the
-// other commands that have it: "-k is --top-k in classify and
-// inspect-attention; embed has no -k". embed -k was asked only "did you
-// mean --kernel?". It is "" when no other command has s.
-func shortElsewhere(cmd *cobra.Command, s string) string {
+// flagElsewhere says what the flag name (a short one: -k), which cmd
+// lacks, is in the other commands that have it: "-k is --top-k in
+// classify and inspect-attention; embed has no -k", "--shard is in
+// classify; embed has no --shard". embed -k was asked only "did you mean
+// --kernel?", and embed --verify-model "did you mean --model?". It is ""
+// when no other command has the flag.
+func flagElsewhere(cmd *cobra.Command, name string, short bool) string {
 	var longs []string
 	in := map[string][]string{}
 	for _, c := range cmd.Root().Commands() {
-		f := c.Flags().ShorthandLookup(s)
+		f := c.Flags().Lookup(name)
+		if short {
+			f = c.Flags().ShorthandLookup(name)
+		}
 		if c == cmd || f == nil || f.Hidden {
 			continue
 		}
@@ -195,9 +201,17 @@ func shortElsewhere(cmd *cobra.Command, s string) string {
 	}
 	var is []string
 	for _, l := range longs {
-		is = append(is, fmt.Sprintf("--%s in %s", l, andList(in[l])))
+		if short {
+			is = append(is, fmt.Sprintf("--%s in %s", l, andList(in[l])))
+		} else {
+			is = append(is, "in "+andList(in[l]))
+		}
 	}
-	return fmt.Sprintf("-%s is %s; %s has no -%s", s, strings.Join(is, ", "), cmd.Name(), s)
+	flag := "--" + name
+	if short {
+		flag = "-" + name
+	}
+	return fmt.Sprintf("%s is %s; %s has no %s", flag, strings.Join(is, ", "), cmd.Name(), flag)
 }
 
 // modelAsArg is the command line args with -m X (-mX, --model X,

@@ -431,7 +431,7 @@ func TestOutDash(t *testing.T) {
 	}
 	fashion, _ := filepath.Abs("../../testdata/models/fashion-vit")
 	const results = "vitctl: --out -: would write a file named -, not stdout: leave --out out to print the results on stdout, or give ./- for a file of that name\n"
-	const model = "vitctl: --out -: would write a model file named -, not stdout (a model file is written beside its name and renamed): give a file name such as model.gguf\n"
+	const model = "vitctl: --out -: a model file is written to a file, not to stdout: give a name such as model.gguf (./- names a file called -)\n"
 	t.Chdir(t.TempDir())
 	for _, tc := range []struct {
 		args []string

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
@@ -20,15 +19,10 @@ import (
 // scripts offer for them. listFlags take a comma-separated list.
 var (
 	namedChoices = map[string][]string{
-		"fuse":     attention.FusionNames,
-		"upsample": attention.ResampleNames,
-		"colormap": attention.ColormapNames,
-		"scale":    attention.ScaleNames,
-		"method":   inspectMethods,
-		"kernel":   append([]string{"auto"}, kernels.Known()...),
-		"dtype":    dtypeNames,
-		"layers":   {"all"},
-		"heads":    {"all"},
+		"method": inspectMethods,
+		"kernel": append([]string{"auto"}, kernels.Known()...),
+		"layers": {"all"},
+		"heads":  {"all"},
 	}
 	listFlags = []string{"method"}
 )

@@ -43,10 +43,10 @@ type inspectOptions struct {
 	out       string
 	layers    string
 	heads     string
-	fuse      string
+	fuse      enumValue
 	discard   float64
-	upsample  string
-	colormap  string
+	upsample  enumValue
+	colormap  enumValue
 	alpha     float64
 	size      int
 	photoSize int
@@ -54,7 +54,7 @@ type inspectOptions struct {
 	maskOut   bool
 	method    string
 	class     string
-	scaleName string
+	scaleName enumValue
 
 	methodSet bool   // --method given, not its default
 	classNote string // says that --class, without --method, draws relevance
@@ -154,16 +154,20 @@ csv in a last column, pictures.`,
 	f.StringVar(&o.out, "out", "", "folder to write the pictures into (required; created if missing)")
 	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
 	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
-	f.StringVar(&o.fuse, "fuse", "mean", "head fusion for the fused maps and rollout: mean, max or min")
+	o.fuse = enumValue{val: "mean", names: attention.FusionNames}
+	f.Var(&o.fuse, "fuse", "head fusion for the fused maps and rollout")
 	f.Float64Var(&o.discard, "discard-ratio", 0, "rollout: fraction of each fused map's lowest entries to drop, from 0 up to (not including) 1")
-	f.StringVar(&o.upsample, "upsample", "bilinear", "how patch maps are enlarged: bilinear or nearest")
-	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
+	o.upsample = enumValue{val: "bilinear", names: attention.ResampleNames}
+	f.Var(&o.upsample, "upsample", "how patch maps are enlarged")
+	o.colormap = enumValue{val: "viridis", names: attention.ColormapNames}
+	f.Var(&o.colormap, "colormap", "colours of the maps")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.IntVar(&o.photoSize, "photo-size", 0, "longer side of the NAME_photo.png pictures in pixels, if the photo is larger; default: the photo's own size")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
 	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
-	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
+	o.scaleName = enumValue{val: "robust", names: attention.ScaleNames}
+	f.Var(&o.scaleName, "scale", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
 	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class); without --method it draws relevance")
 	return cmd
@@ -191,7 +195,8 @@ func (o *inspectOptions) validate() error {
 }
 
 // parseChoices reads the flags that name choices: --method (with --class),
-// --scale, --fuse, --upsample and --colormap.
+// and --scale, --fuse, --upsample and --colormap, which their enumValue
+// flags have checked, in any letter case, as they were parsed.
 func (o *inspectOptions) parseChoices() error {
 	var err error
 	if o.methods, err = parseMethods(o.method); err != nil {
@@ -200,21 +205,10 @@ func (o *inspectOptions) parseChoices() error {
 	if err := o.classMethod(); err != nil {
 		return err
 	}
-	low := strings.ToLower // choices in any letter case, as enumValue's
-	if o.scale, err = attention.ParseScale(low(o.scaleName)); err != nil {
-		return usagef("--scale: %v", err)
-	}
-	if o.fusion, err = attention.ParseFusion(low(o.fuse)); err != nil {
-		return usagef("--fuse: %v", err)
-	}
-	if o.resample, err = attention.ParseResample(low(o.upsample)); err != nil {
-		return usagef("--upsample: %v", err)
-	}
-	if o.cm, err = attention.ParseColormap(low(o.colormap)); err != nil {
-		return usagef("--colormap: %v", err)
-	}
-	// summary.json records, and the labels draw, each choice's own name.
-	o.scaleName, o.fuse, o.upsample, o.colormap = low(o.scaleName), low(o.fuse), low(o.upsample), low(o.colormap)
+	o.scale, _ = attention.ParseScale(o.scaleName.val)
+	o.fusion, _ = attention.ParseFusion(o.fuse.val)
+	o.resample, _ = attention.ParseResample(o.upsample.val)
+	o.cm, _ = attention.ParseColormap(o.colormap.val)
 	return nil
 }
 
@@ -415,8 +409,8 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		sum := &inspectSummary{
 			Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
 			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
-			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
+			Layers: layers, Heads: heads, Fuse: o.fuse.val, DiscardRatio: o.discard,
+			Upsample: o.upsample.val, Colormap: o.colormap.val, Scale: o.scaleName.val, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
 		}
 		pics := filepath.Join(o.out, dirs[i].name) // this input's pictures
 		err := in.err

@@ -10,40 +10,58 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vitctl/vitctl/internal/bench"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // namedChoices are the values of the flags that name choices but are
-// plain strings (enumValue flags list their own): what vitctl completion's
-// scripts offer for them. listFlags take a comma-separated list.
+// plain strings or lists of them (enumValue flags list their own): what
+// vitctl completion's scripts offer for them. listFlags take a
+// comma-separated list. A value ending in ':' is a prefix, completed
+// without a space after it (--train last:N).
 var (
 	namedChoices = map[string][]string{
 		"method": inspectMethods,
 		"kernel": append([]string{"auto"}, kernels.Known()...),
 		"layers": {"all"},
 		"heads":  {"all"},
+		"arch":   bench.ArchNames(),
+		"train":  {"all", "head", "last:"},
 	}
-	listFlags = []string{"method"}
+	listFlags = []string{"method", "arch"}
+)
+
+// notFiles are the flags whose values never name a file, by the type of
+// their value (numbers, durations, sizes) or by name: completion offers
+// nothing for them, where it listed the folder's files (--threads <TAB>
+// offered photos).
+var (
+	notFileTypes = []string{"int", "intSlice", "uint64", "float64", "duration", "SIZE", "N|WxH", "N|WxH,..."}
+	notFileFlags = []string{"plot-size", "shard", "class", "shape"}
 )
 
 // registerCompletions makes the shell completion scripts (vitctl
 // completion SHELL) offer each choice flag's values (-o, --precision,
-// --pool, --method, --colormap, …) and -m the built-in models' names
-// beside model files and folders, where every flag's value completed to
-// the names of files.
+// --pool, --method, --colormap, --arch, …) and -m the built-in models'
+// names beside model files and folders, where every flag's value
+// completed to the names of files, and nothing for the flags that take
+// no file (numbers, sizes).
 func registerCompletions(c *cobra.Command) {
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		var values []string
-		switch {
+		switch typ := f.Value.Type(); {
 		case f.Name == "model":
 			c.RegisterFlagCompletionFunc(f.Name, completeModel)
 			return
-		case f.Value != nil:
+		case slices.Contains(notFileTypes, typ) || slices.Contains(notFileFlags, f.Name):
+			c.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+			return
+		case typ == "string" || typ == "stringSlice":
+			values = namedChoices[f.Name]
+		default:
 			if e, ok := f.Value.(*enumValue); ok {
 				values = e.names
-			} else if f.Value.Type() == "string" {
-				values = namedChoices[f.Name]
 			}
 		}
 		if values == nil {
@@ -74,7 +92,11 @@ func completeChoice(values []string, list bool, toComplete string) ([]string, co
 			out = append(out, prefix+v)
 		}
 	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	directive := cobra.ShellCompDirectiveNoFileComp
+	if len(out) == 1 && strings.HasSuffix(out[0], ":") {
+		directive |= cobra.ShellCompDirectiveNoSpace // last: wants its N
+	}
+	return out, directive
 }
 
 // completeModel offers for -m the built-in models' names, then the model

@@ -544,3 +544,24 @@ func jsonLines(text string) ([][]string, error) {
 	}
 	return recs, nil
 }
+
+// TestBenchmarkDocsKernelColumn: docs/benchmark.md's table of columns
+// names every kernel the kernel column can show (amx was missing), and
+// what the text table adds after it.
+func TestBenchmarkDocsKernelColumn(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "benchmark.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasPrefix(line, "| `kernel` |") {
+			row = line
+		}
+	}
+	for _, name := range append(kernels.Known(), "avx2 via fp32", "avx512 via fp32", "generic via fp32", "avx2 via fp32 bf16") {
+		if !strings.Contains(row, "`"+name+"`") {
+			t.Errorf("docs/benchmark.md's kernel row does not name `%s`: %q", name, row)
+		}
+	}
+}

@@ -231,7 +231,8 @@ func (o *inspectOptions) classMethod() error {
 // parseIndexList reads "all" or a comma-separated list of indices and
 // ranges ("0,3-5") below n, sorted and without repeats. A range from high
 // to low is refused saying so (it was told only "want a list like
-// 0,3,5-7", which 3-1 looks like).
+// 0,3,5-7", which 3-1 looks like), and so is a negative index, Python's
+// way to count from the end, with the index of the last.
 func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 	if strings.EqualFold(s, "all") {
 		out := make([]int, n)
@@ -247,6 +248,9 @@ func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 		b, errB := a, error(nil)
 		if isRange {
 			b, errB = strconv.Atoi(hi)
+		}
+		if _, err := strconv.Atoi(hi); isRange && lo == "" && err == nil { // -1, Python's last
+			return nil, usagef("--%s %q: the model's %d %s are numbered 0 to %d, counting from the first: for the last, give %d", flag, s, n, what, n-1, n-1)
 		}
 		if errA != nil || errB != nil {
 			return nil, usagef("--%s %q: want \"all\" or a list like 0,3,5-7", flag, s)

@@ -413,6 +413,8 @@ func TestParseIndexList(t *testing.T) {
 		{"0,2-1", `--heads "0,2-1": the range 2-1 runs from high to low: write 1-2 (a range runs from low to high)`},
 		{"a", `--heads "a": want "all" or a list like 0,3,5-7`},
 		{"1-4", `--heads "1-4": the model has 4 heads, numbered 0 to 3`},
+		{"-1", `--heads "-1": the model's 4 heads are numbered 0 to 3, counting from the first: for the last, give 3`},
+		{"0,-2", `--heads "0,-2": the model's 4 heads are numbered 0 to 3, counting from the first: for the last, give 3`},
 	} {
 		_, err := parseIndexList("heads", tc.s, 4, "heads")
 		var ue usageError

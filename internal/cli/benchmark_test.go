@@ -160,6 +160,8 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"-o", "xml"}, `--output "xml": want text, json, jsonl or csv`},
 		{[]string{"--patch", "0"}, "--patch"},
 		{[]string{"--batch", "1,-2"}, "--batch"},
+		{[]string{"--batch", "1, x"}, `vitctl: --batch "1, x": "x": want a whole number` + "\n"},
+		{[]string{"--threads", "two"}, `vitctl: --threads "two": want a whole number` + "\n"},
 		{[]string{"--arch", "vit-x"}, "unknown architecture"},
 		{[]string{"--image-size", "50"}, "multiple"},
 		{[]string{"--time", "0s"}, "--time"},
@@ -295,7 +297,9 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 // lists multiply to without a word. An architecture's aliases (vit-ti,
 // tiny, ti) are one value: --arch vit-ti,tiny ran twice.
 func TestBenchmarkRepeatedValues(t *testing.T) {
-	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	// A space after a comma is taken in every list (--batch "1, 2" was no
+	// whole number, where --arch and --image-size took it).
+	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1, 2,1 ,1", "--threads", "1, 1", "--image-size", "64, 64x64", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\n") != 3 {
 		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
 	}

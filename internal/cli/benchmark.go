@@ -450,11 +450,8 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 	}
 	where := fmt.Sprintf("after %d of %s: %s only the rows measured", n, nouns(total, "row"), holds)
 	if o.plot != "" {
-		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
-		if stopped {
-			title += fmt.Sprintf(" (interrupted after %d of %d rows)", n, total)
-		}
 		w, h, _ := parseSize(o.plotSize)
+		title := chartTitle(rep, stopped, total)
 		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
 		switch {
 		case err != nil && stopped:
@@ -471,6 +468,18 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 		return interrupted{where: where}
 	}
 	return nil
+}
+
+// chartTitle is --plot's title: the kernels the rows ran, as their kernel
+// column names them (the title named the fp32 kernel, kernels.Selected,
+// also over rows of bf16 or int8, which may run on another: avx512vnni,
+// avx2 via fp32), the machine, and an interruption after some of total rows.
+func chartTitle(rep *bench.Report, stopped bool, total int) string {
+	title := fmt.Sprintf("vitctl benchmark: kernel %s; %s (%d CPUs), %s", bench.Kernels(rep.Rows), rep.CPU, rep.NumCPU, rep.GoVersion)
+	if stopped {
+		title += fmt.Sprintf(" (interrupted after %d of %d rows)", len(rep.Rows), total)
+	}
+	return title
 }
 
 // checkChart refuses, before any row runs, a --plot whose legend would

@@ -569,3 +569,19 @@ func TestBenchmarkDocsKernelColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchmarkChartTitle: --plot's title names the kernels the rows ran,
+// as their kernel column does, where it named the fp32 kernel over rows of
+// bf16 or int8 that ran on another (avx512vnni, avx2 via fp32).
+func TestBenchmarkChartTitle(t *testing.T) {
+	rep := &bench.Report{CPU: "EPYC", NumCPU: 2, GoVersion: "go1.26", Rows: []bench.Row{
+		{Kernel: "avx2 via fp32", Precision: "bf16"}, {Kernel: "avx2 via fp32", Precision: "bf16"},
+		{Kernel: "avx512vnni", Precision: "int8"}, {Kernel: "avx512", Precision: "fp32"},
+	}}
+	if got, want := chartTitle(rep, false, 4), "vitctl benchmark: kernel avx2 via fp32 bf16, avx512vnni int8, avx512; EPYC (2 CPUs), go1.26"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	if got, want := chartTitle(rep, true, 8), " (interrupted after 4 of 8 rows)"; !strings.HasSuffix(got, want) {
+		t.Errorf("interrupted: title %q, want it to end %q", got, want)
+	}
+}

@@ -368,6 +368,18 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
+	// --class and the gradient pass are checked before --out is made: a
+	// --class that names no class left the empty folder behind.
+	var grads *gradPass
+	class := -1
+	if needsGrads(o.methods) {
+		if class, err = parseClass(o.class, cfg.Labels); err != nil {
+			return err
+		}
+		if grads, err = newGradPass(m.File, o, h, w); err != nil {
+			return err
+		}
+	}
 	lst := o.input.listing()
 	inputs, err := expand(args, lst, s.in, o.stdin.sep())
 	if err != nil {
@@ -384,16 +396,6 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return fmt.Errorf("--out: %w", err)
 	}
 	removeStaleTempFolders(o.out)
-	var grads *gradPass
-	class := -1
-	if needsGrads(o.methods) {
-		if class, err = parseClass(o.class, cfg.Labels); err != nil {
-			return err
-		}
-		if grads, err = newGradPass(m.File, o, h, w); err != nil {
-			return err
-		}
-	}
 	capture := captureAttention(runner, cfg.NumHiddenLayers)
 	lo := layoutOf(runner, cfg)
 	dirs := subfolderNames(o.out, inputs)

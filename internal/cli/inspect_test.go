@@ -352,6 +352,26 @@ func TestInspectUsageErrors(t *testing.T) {
 	}
 }
 
+// TestInspectUsageMakesNoFolder: a usage error found once the model is
+// open (--class, gradients at another --image-size, --layers) makes no
+// --out folder; a --class that named no class left it behind, empty.
+func TestInspectUsageMakesNoFolder(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p16-gelu", 0)
+	for _, extra := range [][]string{
+		{"--class", "no such"},
+		{"--method", "relevance", "--class", "99"},
+		{"--method", "grad-rollout", "--image-size", "96"},
+		{"--layers", "7"},
+	} {
+		out := filepath.Join(t.TempDir(), "attn")
+		args := append([]string{"inspect-attention", "-m", fx.model, fx.input, "--out", out}, extra...)
+		code, _, stderr := run(t, "", args...)
+		if _, err := os.Stat(out); code != ExitUsage || err == nil {
+			t.Errorf("%v: exit %d (want 2), --out made: %v; stderr %q", extra, code, err == nil, stderr)
+		}
+	}
+}
+
 // TestInspectSomeFail: a missing file is reported and skipped, the others
 // are drawn, the exit status is 1, and no temporary file is left behind.
 func TestInspectSomeFail(t *testing.T) {

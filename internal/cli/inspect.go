@@ -344,41 +344,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	r, err := openInspect(cmd.Context(), s, o)
 	if err != nil {
 		return err
-	}
-	shape := runShape{batch: 1, threads: o.threads.n, window: 1, keptLayers: m.Config.NumHiddenLayers + 1}
-	runner, _, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
-	if err != nil {
-		return err
-	}
-	cfg := &m.Config
-	if err := checkExplainable(o.methods, o.class, o.methodSet, m.Name, cfg); err != nil {
-		return err
-	}
-	h, w := runner.Size()
-	shape.h, shape.w = h, w
-	need := estimateMemory(cfg, m.Precision(), shape) // each photo adds to it
-	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
-	if err != nil {
-		return err
-	}
-	heads, err := parseIndexList("heads", o.heads, cfg.NumAttentionHeads, "heads")
-	if err != nil {
-		return err
-	}
-	// --class and the gradient pass are checked before --out is made: a
-	// --class that names no class left the empty folder behind.
-	var grads *gradPass
-	class := -1
-	if needsGrads(o.methods) {
-		if class, err = parseClass(o.class, cfg.Labels); err != nil {
-			return err
-		}
-		if grads, err = newGradPass(m.File, o, h, w); err != nil {
-			return err
-		}
 	}
 	lst := o.input.listing()
 	inputs, err := expand(args, lst, s.in, o.stdin.sep())
@@ -396,12 +364,10 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return fmt.Errorf("--out: %w", err)
 	}
 	removeStaleTempFolders(o.out)
-	capture := captureAttention(runner, cfg.NumHiddenLayers)
-	lo := layoutOf(runner, cfg)
 	dirs := subfolderNames(o.out, inputs)
 	fmt.Fprint(s.err, o.classNote) // after every check: an error stays one line
-	if o.output.format.val == "text" && len(inputs) > 0 {
-		fmt.Fprintln(s.err, m.banner(h, w))
+	if o.output.format.val == "text" {
+		fmt.Fprintln(s.err, r.m.banner(r.h, r.w))
 	}
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
@@ -412,22 +378,17 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			bar.finish()
 			return interruptedAfter(err, i, len(inputs), i)
 		}
-		sum := &inspectSummary{
-			Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
-			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
-			Layers: layers, Heads: heads, Fuse: o.fuse.val, DiscardRatio: o.discard,
-			Upsample: o.upsample.val, Colormap: o.colormap.val, Scale: o.scaleName.val, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
-		}
+		sum := r.summary(in.path)
 		pics := filepath.Join(o.out, dirs[i].name) // this input's pictures
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, pics, sum)
+			err = r.one(cmd.Context(), pics, sum)
 		}
 		if d := dirs[i]; err == nil && d.taken != "" {
 			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
 				textPath(in.path), textPath(pics), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
 		}
-		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
+		rec := record{Path: bytestr.String(in.path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA()}
 		if err == nil {
 			rec.TopK, rec.Pictures = sum.TopK, bytestr.String(pics)
 		} else {
@@ -452,6 +413,75 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		os.Remove(o.out) // empty: every input failed before its sub-folder was made
 	}
 	return summarizeInspect(s, n, failed, folders, o.out, time.Since(start), lst.skippedNote())
+}
+
+// inspectRun is what each image of an inspect-attention run is drawn
+// with: the model and its runner, hooked to capture the attention, and
+// the choices that depend on the model.
+type inspectRun struct {
+	o             *inspectOptions
+	m             *loadedModel
+	cfg           *model.Config
+	runner        *model.Runner
+	capture       *attentionCapture
+	lo            attention.Layout
+	h, w          int     // the model's input
+	need          memNeed // the run's memory estimate, each photo aside
+	layers, heads []int
+	grads         *gradPass // the gradient methods' pass; nil without them
+	class         int       // the class they explain; −1: the predicted one
+}
+
+// openInspect opens the model and checks what depends on it (--method,
+// --class, --layers, --heads, the gradient pass's image size) before
+// --out is made: a --class that named no class left the empty folder
+// behind.
+func openInspect(ctx context.Context, s streams, o *inspectOptions) (*inspectRun, error) {
+	m, err := openModelRef(ctx, s.err, o.model.path, false, &o.precision)
+	if err != nil {
+		return nil, err
+	}
+	shape := runShape{batch: 1, threads: o.threads.n, window: 1, keptLayers: m.Config.NumHiddenLayers + 1}
+	runner, _, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
+	if err != nil {
+		return nil, err
+	}
+	r := &inspectRun{o: o, m: m, cfg: &m.Config, runner: runner, class: -1}
+	if err := checkExplainable(o.methods, o.class, o.methodSet, m.Name, r.cfg); err != nil {
+		return nil, err
+	}
+	r.h, r.w = runner.Size()
+	shape.h, shape.w = r.h, r.w
+	r.need = estimateMemory(r.cfg, m.Precision(), shape)
+	if r.layers, err = parseIndexList("layers", o.layers, r.cfg.NumHiddenLayers, "layers"); err != nil {
+		return nil, err
+	}
+	if r.heads, err = parseIndexList("heads", o.heads, r.cfg.NumAttentionHeads, "heads"); err != nil {
+		return nil, err
+	}
+	if needsGrads(o.methods) {
+		if r.class, err = parseClass(o.class, r.cfg.Labels); err != nil {
+			return nil, err
+		}
+		if r.grads, err = newGradPass(m.File, o, r.h, r.w); err != nil {
+			return nil, err
+		}
+	}
+	r.capture = captureAttention(runner, r.cfg.NumHiddenLayers)
+	r.lo = layoutOf(runner, r.cfg)
+	return r, nil
+}
+
+// summary starts the summary.json of the image at path: the model and
+// the settings; one fills in what the image gives.
+func (r *inspectRun) summary(path string) *inspectSummary {
+	o, lo := r.o, r.lo
+	return &inspectSummary{
+		Path: bytestr.String(path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA(), Height: r.h, Width: r.w, PatchSize: r.cfg.PatchSize,
+		GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
+		Layers: r.layers, Heads: r.heads, Fuse: o.fuse.val, DiscardRatio: o.discard,
+		Upsample: o.upsample.val, Colormap: o.colormap.val, Scale: o.scaleName.val, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
+	}
 }
 
 // summarizeInspect prints the one-line summary of n images, as classify's
@@ -542,11 +572,10 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 	}
 }
 
-// inspectOne runs one image and writes its pictures into dir (all or none
-// of them: see pictureFolder), filling sum.
-// With grads (the gradient methods), class is the one to explain, −1 the
-// predicted one. need is the run's memory estimate without the photo.
-func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, need memNeed, dir string, sum *inspectSummary) error {
+// one runs one image and writes its pictures into dir (all or none of
+// them: see pictureFolder), filling sum.
+func (r *inspectRun) one(ctx context.Context, dir string, sum *inspectSummary) error {
+	o, cfg, lo, c, need, class := r.o, r.cfg, r.lo, r.capture, r.need, r.class
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, photo, err := loadInputPhoto(ctx, string(sum.Path), pre, o.input.decodeFlags)
 	if err != nil {
@@ -563,14 +592,14 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	}
 	var logits []float32
 	if cfg.HasHead() {
-		if logits, err = r.Forward(px, 1); err != nil {
+		if logits, err = r.runner.Forward(px, 1); err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
 		if err := finiteOutput(string(sum.Path), logits); err != nil {
 			return err // its summary.json could not hold the NaN
 		}
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if feat, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
+	} else if feat, err := r.runner.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
 	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
 		return err
@@ -580,11 +609,11 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		sum.ArtifactTokens = []attention.Artifact{}
 	}
 	var gm *gradMaps
-	if grads != nil {
+	if r.grads != nil {
 		if class < 0 {
 			class = topK(logits, cfg.Labels, 1)[0].Index
 		}
-		if gm, err = grads.run(px, class); err != nil {
+		if gm, err = r.grads.run(px, class); err != nil {
 			return err
 		}
 		all := topK(logits, cfg.Labels, len(logits))

@@ -103,6 +103,30 @@ func completeChoice(values []string, list bool, toComplete string) ([]string, co
 // files (.gguf) and folders (a checkpoint folder, or one holding model
 // files) that start with toComplete.
 func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return completeModelFiles(toComplete, ".gguf")
+}
+
+// checkpointExts are the endings of the checkpoint files convert reads
+// (model.safetensors, pytorch_model.bin, a torch.save file: .pth, .pt,
+// .pth.tar, .ckpt), beside model files.
+var checkpointExts = []string{".gguf", ".safetensors", ".bin", ".pth", ".pt", ".tar", ".ckpt"}
+
+// completeSource completes the one argument of export (MODEL, as -m) and
+// convert (SRC, also a checkpoint file: exts), where it offered every
+// file but no built-in model's name; nothing after it.
+func completeSource(exts ...string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completeModelFiles(toComplete, exts...)
+	}
+}
+
+// completeModelFiles offers the built-in models' names, then the files
+// whose names end in one of exts, and the folders, that start with
+// toComplete.
+func completeModelFiles(toComplete string, exts ...string) ([]string, cobra.ShellCompDirective) {
 	var out []string
 	for _, m := range zoo.All() {
 		if strings.HasPrefix(m.Name, toComplete) {
@@ -118,7 +142,7 @@ func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, c
 		}
 		if isDir(filepath.Join(cmp.Or(dir, "."), name)) {
 			out = append(out, dir+name+string(filepath.Separator))
-		} else if strings.EqualFold(filepath.Ext(name), ".gguf") {
+		} else if slices.ContainsFunc(exts, func(x string) bool { return strings.EqualFold(filepath.Ext(name), x) }) {
 			out = append(out, dir+name)
 		}
 	}

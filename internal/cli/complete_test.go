@@ -16,6 +16,7 @@ func TestFlagCompletion(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "flowers.gguf"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
 	os.Mkdir(filepath.Join(dir, "vit-base"), 0o755)
+	os.WriteFile(filepath.Join(dir, "model_best.pth.tar"), nil, 0o644)
 	d := dir + string(filepath.Separator)
 	const noFiles, folder, noSpace = ":4", ":6", ":6" // ShellCompDirectiveNoFileComp, with NoSpace
 	for _, tc := range []struct {
@@ -40,6 +41,11 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"classify", "-m", "f"}, []string{"fashion-vit"}, noFiles},
 		{[]string{"embed", "--model", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
 		{[]string{"classify", "-m", d + "v"}, []string{d + "vit-base" + string(filepath.Separator)}, folder},
+		// export's MODEL is what -m takes; convert's SRC a checkpoint file too.
+		{[]string{"export", "f"}, []string{"fashion-vit"}, noFiles},
+		{[]string{"export", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"convert", d}, []string{d + "flowers.gguf", d + "model_best.pth.tar", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"convert", "fashion-vit", ""}, nil, noFiles},
 		{[]string{"benchmark", "--arch", ""}, []string{"vit-ti", "vit-s", "vit-b", "vit-l"}, noFiles},
 		{[]string{"benchmark", "--arch", "vit-ti,vit-"}, []string{"vit-ti,vit-s", "vit-ti,vit-b", "vit-ti,vit-l"}, noFiles},
 		{[]string{"finetune", "--train", ""}, []string{"all", "head", "last:"}, noFiles},

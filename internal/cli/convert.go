@@ -73,7 +73,8 @@ preprocessing, dtype) without writing.`,
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
   vitctl convert --info vit-tiny-in1k`,
-		Args: exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
+		ValidArgsFunction: completeSource(checkpointExts...),
+		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
 			if opts.info && opts.oldOut != "" {

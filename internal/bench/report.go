@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -257,6 +259,18 @@ func fmtRSS(b int64, scope string) string {
 		s += "*" // the peak of the whole run so far, see docs/benchmark.md
 	}
 	return s
+}
+
+// Kernels names the kernels rows ran, as the text table's kernel column
+// does (avx2, avx2 via fp32 bf16), each once, in the order of the rows.
+func Kernels(rows []Row) string {
+	var ks []string
+	for i := range rows {
+		if k := kernelText(&rows[i]); !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	return strings.Join(ks, ", ")
 }
 
 // kernelText is the text table's kernel column: the GEMM implementation,

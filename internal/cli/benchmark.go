@@ -106,10 +106,10 @@ compare engines side by side in one session (scripts/compare_pytorch.sh).`,
 	o.groups().register(f)
 	f.StringSliceVar(&o.archs, "arch", []string{"vit-ti", "vit-s", "vit-b"}, "architectures: "+strings.Join(bench.ArchNames(), ", "))
 	f.StringSliceVar(&o.extra, "shape", nil, "more rows as ARCH/PATCH@SIZE (SIZE is N or WxH), e.g. vit-b/16@384, outside the --arch × --patch × --image-size grid; without --arch, --patch and --image-size, only these rows run")
-	f.IntSliceVar(&o.patches, "patch", []int{16}, "patch sizes in pixels")
+	f.Var(newIntList(&o.patches, []int{16}), "patch", "patch sizes in pixels")
 	f.Var(&o.sizeList, "image-size", "image sizes, N for N×N pixels or WxH (width × height), multiples of the patch size, comma-separated; default: 224, or the model file's size with -m")
-	f.IntSliceVar(&o.batches, "batch", []int{1}, "batch sizes (images per forward pass)")
-	f.IntSliceVar(&o.threads, "threads", []int{kernels.DefaultThreads()}, "compute thread counts")
+	f.Var(newIntList(&o.batches, []int{1}), "batch", "batch sizes (images per forward pass)")
+	f.Var(newIntList(&o.threads, []int{kernels.DefaultThreads()}), "threads", "compute thread counts")
 	defaultThreadsHelp(f)
 	f.DurationVar(&o.time, "time", 3*time.Second, "time spent on timed runs per row")
 	f.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "untimed warm-up per row (at least one run)")
@@ -450,11 +450,8 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 	}
 	where := fmt.Sprintf("after %d of %s: %s only the rows measured", n, nouns(total, "row"), holds)
 	if o.plot != "" {
-		title := fmt.Sprintf("vitctl benchmark: kernel %s, %s (%d CPUs), %s", kernels.Selected(), rep.CPU, rep.NumCPU, rep.GoVersion)
-		if stopped {
-			title += fmt.Sprintf(" (interrupted after %d of %d rows)", n, total)
-		}
 		w, h, _ := parseSize(o.plotSize)
+		title := chartTitle(rep, stopped, total)
 		err := writeFileAtomic(o.plot, func(f io.Writer) error { return bench.WriteChart(f, rep.Rows, title, w, h) })
 		switch {
 		case err != nil && stopped:
@@ -471,6 +468,18 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 		return interrupted{where: where}
 	}
 	return nil
+}
+
+// chartTitle is --plot's title: the kernels the rows ran, as their kernel
+// column names them (the title named the fp32 kernel, kernels.Selected,
+// also over rows of bf16 or int8, which may run on another: avx512vnni,
+// avx2 via fp32), the machine, and an interruption after some of total rows.
+func chartTitle(rep *bench.Report, stopped bool, total int) string {
+	title := fmt.Sprintf("vitctl benchmark: kernel %s; %s (%d CPUs), %s", bench.Kernels(rep.Rows), rep.CPU, rep.NumCPU, rep.GoVersion)
+	if stopped {
+		title += fmt.Sprintf(" (interrupted after %d of %d rows)", len(rep.Rows), total)
+	}
+	return title
 }
 
 // checkChart refuses, before any row runs, a --plot whose legend would

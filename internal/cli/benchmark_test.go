@@ -160,6 +160,8 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"-o", "xml"}, `--output "xml": want text, json, jsonl or csv`},
 		{[]string{"--patch", "0"}, "--patch"},
 		{[]string{"--batch", "1,-2"}, "--batch"},
+		{[]string{"--batch", "1, x"}, `vitctl: --batch "1, x": "x": want a whole number` + "\n"},
+		{[]string{"--threads", "two"}, `vitctl: --threads "two": want a whole number` + "\n"},
 		{[]string{"--arch", "vit-x"}, "unknown architecture"},
 		{[]string{"--image-size", "50"}, "multiple"},
 		{[]string{"--time", "0s"}, "--time"},
@@ -295,7 +297,9 @@ func TestBenchmarkMemoryRefusal(t *testing.T) {
 // lists multiply to without a word. An architecture's aliases (vit-ti,
 // tiny, ti) are one value: --arch vit-ti,tiny ran twice.
 func TestBenchmarkRepeatedValues(t *testing.T) {
-	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1,2,1,1", "--threads", "1,1", "--image-size", "64,64x64", "-o", "csv")...)
+	// A space after a comma is taken in every list (--batch "1, 2" was no
+	// whole number, where --arch and --image-size took it).
+	code, out, errs := run(t, "", tinyBench("--arch", "vit-ti,VIT-Ti, vit-ti", "--batch", "1, 2,1 ,1", "--threads", "1, 1", "--image-size", "64, 64x64", "-o", "csv")...)
 	if code != ExitOK || strings.Count(out, "\n") != 3 {
 		t.Fatalf("exit %d, want 2 rows:\n%s%s", code, out, errs)
 	}
@@ -543,4 +547,41 @@ func jsonLines(text string) ([][]string, error) {
 		recs = append(recs, slices.Sorted(maps.Keys(m)))
 	}
 	return recs, nil
+}
+
+// TestBenchmarkDocsKernelColumn: docs/benchmark.md's table of columns
+// names every kernel the kernel column can show (amx was missing), and
+// what the text table adds after it.
+func TestBenchmarkDocsKernelColumn(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "benchmark.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasPrefix(line, "| `kernel` |") {
+			row = line
+		}
+	}
+	for _, name := range append(kernels.Known(), "avx2 via fp32", "avx512 via fp32", "generic via fp32", "avx2 via fp32 bf16") {
+		if !strings.Contains(row, "`"+name+"`") {
+			t.Errorf("docs/benchmark.md's kernel row does not name `%s`: %q", name, row)
+		}
+	}
+}
+
+// TestBenchmarkChartTitle: --plot's title names the kernels the rows ran,
+// as their kernel column does, where it named the fp32 kernel over rows of
+// bf16 or int8 that ran on another (avx512vnni, avx2 via fp32).
+func TestBenchmarkChartTitle(t *testing.T) {
+	rep := &bench.Report{CPU: "EPYC", NumCPU: 2, GoVersion: "go1.26", Rows: []bench.Row{
+		{Kernel: "avx2 via fp32", Precision: "bf16"}, {Kernel: "avx2 via fp32", Precision: "bf16"},
+		{Kernel: "avx512vnni", Precision: "int8"}, {Kernel: "avx512", Precision: "fp32"},
+	}}
+	if got, want := chartTitle(rep, false, 4), "vitctl benchmark: kernel avx2 via fp32 bf16, avx512vnni int8, avx512; EPYC (2 CPUs), go1.26"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	if got, want := chartTitle(rep, true, 8), " (interrupted after 4 of 8 rows)"; !strings.HasSuffix(got, want) {
+		t.Errorf("interrupted: title %q, want it to end %q", got, want)
+	}
 }

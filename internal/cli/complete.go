@@ -10,46 +10,58 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/vitctl/vitctl/internal/attention"
+	"github.com/vitctl/vitctl/internal/bench"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 // namedChoices are the values of the flags that name choices but are
-// plain strings (enumValue flags list their own): what vitctl completion's
-// scripts offer for them. listFlags take a comma-separated list.
+// plain strings or lists of them (enumValue flags list their own): what
+// vitctl completion's scripts offer for them. listFlags take a
+// comma-separated list. A value ending in ':' is a prefix, completed
+// without a space after it (--train last:N).
 var (
 	namedChoices = map[string][]string{
-		"fuse":     attention.FusionNames,
-		"upsample": attention.ResampleNames,
-		"colormap": attention.ColormapNames,
-		"scale":    attention.ScaleNames,
-		"method":   inspectMethods,
-		"kernel":   append([]string{"auto"}, kernels.Known()...),
-		"dtype":    dtypeNames,
-		"layers":   {"all"},
-		"heads":    {"all"},
+		"method": inspectMethods,
+		"kernel": append([]string{"auto"}, kernels.Known()...),
+		"layers": {"all"},
+		"heads":  {"all"},
+		"arch":   bench.ArchNames(),
+		"train":  {"all", "head", "last:"},
 	}
-	listFlags = []string{"method"}
+	listFlags = []string{"method", "arch"}
+)
+
+// notFiles are the flags whose values never name a file, by the type of
+// their value (numbers, durations, sizes) or by name: completion offers
+// nothing for them, where it listed the folder's files (--threads <TAB>
+// offered photos).
+var (
+	notFileTypes = []string{"int", "intSlice", "uint64", "float64", "duration", "SIZE", "N|WxH", "N|WxH,..."}
+	notFileFlags = []string{"plot-size", "shard", "class", "shape"}
 )
 
 // registerCompletions makes the shell completion scripts (vitctl
 // completion SHELL) offer each choice flag's values (-o, --precision,
-// --pool, --method, --colormap, …) and -m the built-in models' names
-// beside model files and folders, where every flag's value completed to
-// the names of files.
+// --pool, --method, --colormap, --arch, …) and -m the built-in models'
+// names beside model files and folders, where every flag's value
+// completed to the names of files, and nothing for the flags that take
+// no file (numbers, sizes).
 func registerCompletions(c *cobra.Command) {
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		var values []string
-		switch {
+		switch typ := f.Value.Type(); {
 		case f.Name == "model":
 			c.RegisterFlagCompletionFunc(f.Name, completeModel)
 			return
-		case f.Value != nil:
+		case slices.Contains(notFileTypes, typ) || slices.Contains(notFileFlags, f.Name):
+			c.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+			return
+		case typ == "string" || typ == "stringSlice":
+			values = namedChoices[f.Name]
+		default:
 			if e, ok := f.Value.(*enumValue); ok {
 				values = e.names
-			} else if f.Value.Type() == "string" {
-				values = namedChoices[f.Name]
 			}
 		}
 		if values == nil {
@@ -80,13 +92,41 @@ func completeChoice(values []string, list bool, toComplete string) ([]string, co
 			out = append(out, prefix+v)
 		}
 	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	directive := cobra.ShellCompDirectiveNoFileComp
+	if len(out) == 1 && strings.HasSuffix(out[0], ":") {
+		directive |= cobra.ShellCompDirectiveNoSpace // last: wants its N
+	}
+	return out, directive
 }
 
 // completeModel offers for -m the built-in models' names, then the model
 // files (.gguf) and folders (a checkpoint folder, or one holding model
 // files) that start with toComplete.
 func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return completeModelFiles(toComplete, ".gguf")
+}
+
+// checkpointExts are the endings of the checkpoint files convert reads
+// (model.safetensors, pytorch_model.bin, a torch.save file: .pth, .pt,
+// .pth.tar, .ckpt), beside model files.
+var checkpointExts = []string{".gguf", ".safetensors", ".bin", ".pth", ".pt", ".tar", ".ckpt"}
+
+// completeSource completes the one argument of export (MODEL, as -m) and
+// convert (SRC, also a checkpoint file: exts), where it offered every
+// file but no built-in model's name; nothing after it.
+func completeSource(exts ...string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completeModelFiles(toComplete, exts...)
+	}
+}
+
+// completeModelFiles offers the built-in models' names, then the files
+// whose names end in one of exts, and the folders, that start with
+// toComplete.
+func completeModelFiles(toComplete string, exts ...string) ([]string, cobra.ShellCompDirective) {
 	var out []string
 	for _, m := range zoo.All() {
 		if strings.HasPrefix(m.Name, toComplete) {
@@ -102,7 +142,7 @@ func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, c
 		}
 		if isDir(filepath.Join(cmp.Or(dir, "."), name)) {
 			out = append(out, dir+name+string(filepath.Separator))
-		} else if strings.EqualFold(filepath.Ext(name), ".gguf") {
+		} else if slices.ContainsFunc(exts, func(x string) bool { return strings.EqualFold(filepath.Ext(name), x) }) {
 			out = append(out, dir+name)
 		}
 	}

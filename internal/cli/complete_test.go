@@ -16,8 +16,9 @@ func TestFlagCompletion(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "flowers.gguf"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
 	os.Mkdir(filepath.Join(dir, "vit-base"), 0o755)
+	os.WriteFile(filepath.Join(dir, "model_best.pth.tar"), nil, 0o644)
 	d := dir + string(filepath.Separator)
-	const noFiles, folder = ":4", ":6" // ShellCompDirectiveNoFileComp, with NoSpace
+	const noFiles, folder, noSpace = ":4", ":6", ":6" // ShellCompDirectiveNoFileComp, with NoSpace
 	for _, tc := range []struct {
 		args      []string
 		want      []string
@@ -40,10 +41,35 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"classify", "-m", "f"}, []string{"fashion-vit"}, noFiles},
 		{[]string{"embed", "--model", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
 		{[]string{"classify", "-m", d + "v"}, []string{d + "vit-base" + string(filepath.Separator)}, folder},
+		// export's MODEL is what -m takes; convert's SRC a checkpoint file too.
+		{[]string{"export", "f"}, []string{"fashion-vit"}, noFiles},
+		{[]string{"export", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"convert", d}, []string{d + "flowers.gguf", d + "model_best.pth.tar", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"convert", "fashion-vit", ""}, nil, noFiles},
+		{[]string{"benchmark", "--arch", ""}, []string{"vit-ti", "vit-s", "vit-b", "vit-l"}, noFiles},
+		{[]string{"benchmark", "--arch", "vit-ti,vit-"}, []string{"vit-ti,vit-s", "vit-ti,vit-b", "vit-ti,vit-l"}, noFiles},
+		{[]string{"finetune", "--train", ""}, []string{"all", "head", "last:"}, noFiles},
+		{[]string{"finetune", "--train", "l"}, []string{"last:"}, noSpace},
+		// Values that name no file offer nothing, not the folder's files.
+		{[]string{"classify", "--threads", ""}, nil, noFiles},
+		{[]string{"benchmark", "--batch", ""}, nil, noFiles},
+		{[]string{"benchmark", "--time", ""}, nil, noFiles},
+		{[]string{"benchmark", "--image-size", ""}, nil, noFiles},
+		{[]string{"benchmark", "--max-memory", ""}, nil, noFiles},
+		{[]string{"finetune", "--lr", ""}, nil, noFiles},
+		{[]string{"finetune", "--seed", ""}, nil, noFiles},
+		{[]string{"inspect-attention", "--class", ""}, nil, noFiles},
+		{[]string{"classify", "--shard", ""}, nil, noFiles},
+		// Files stay files.
+		{[]string{"classify", "--out", ""}, nil, ":0"},
+		{[]string{"benchmark", "--plot", ""}, nil, ":0"},
 	} {
 		code, out, errs := run(t, "", append([]string{"__complete"}, tc.args...)...)
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 		got, directive := lines[:len(lines)-1], lines[len(lines)-1]
+		if len(got) == 0 {
+			got = nil
+		}
 		if code != ExitOK || !slices.Equal(got, tc.want) || directive != tc.directive {
 			t.Errorf("%q: exit %d, offered %q, directive %s; want %q, %s\n%s", tc.args, code, got, directive, tc.want, tc.directive, errs)
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -25,7 +24,7 @@ func init() { subcommands = append(subcommands, newConvertCmd) }
 type convertOptions struct {
 	src, out string
 	oldOut   string // -o, the spelling of --out before -o meant a format everywhere
-	dtype    string
+	dtype    enumValue
 	verify   bool
 	info     bool
 }
@@ -74,7 +73,8 @@ preprocessing, dtype) without writing.`,
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
   vitctl convert --info vit-tiny-in1k`,
-		Args: exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
+		ValidArgsFunction: completeSource(checkpointExts...),
+		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
 			if opts.info && opts.oldOut != "" {
@@ -100,7 +100,8 @@ preprocessing, dtype) without writing.`,
 	f.StringVar(&opts.out, "out", "", "model file to write (required), e.g. model.gguf")
 	f.StringVarP(&opts.oldOut, "output", "o", "", "old spelling of --out")
 	f.MarkHidden("output")
-	f.StringVar(&opts.dtype, "dtype", "f32", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
+	opts.dtype = enumValue{val: "f32", names: dtypeNames, aliases: dtypeAliases}
+	f.Var(&opts.dtype, "dtype", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
 	return cmd
@@ -111,7 +112,7 @@ preprocessing, dtype) without writing.`,
 func writeOnly(cmd *cobra.Command, opts *convertOptions) string {
 	switch {
 	case cmd.Flags().Changed("dtype"):
-		return "--dtype " + opts.dtype
+		return "--dtype " + opts.dtype.String()
 	case opts.verify:
 		return "--verify"
 	}
@@ -147,13 +148,9 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if opts.out == "" {
 		return usagef("convert: --out OUT.gguf is required (the model file to write)")
 	}
-	name := strings.ToLower(opts.dtype)
-	if n, ok := dtypeAliases[name]; ok {
-		name = n
-	}
-	dt, err := gguf.ParseType(name)
+	dt, err := gguf.ParseType(opts.dtype.val) // a name --dtype's enumValue took
 	if err != nil {
-		return usagef("convert: --dtype %q: want %s", opts.dtype, orList(dtypeNames))
+		return err
 	}
 	if err := checkOutputFile("--out", opts.out); err != nil {
 		return err

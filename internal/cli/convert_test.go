@@ -48,6 +48,9 @@ func TestConvertCmd(t *testing.T) {
 		{"both spellings", []string{"convert", src, "-o", "OUT", "--out", "OUT"}, ExitUsage, "", "give the model file once", false},
 		{"missing folder", []string{"convert", src, "--out", "OUT/../nodir/m.gguf"}, ExitUsage, "", "does not exist", false},
 		{"bad dtype", []string{"convert", src, "--out", "OUT", "--dtype", "f64"}, ExitUsage, "", `--dtype "f64": want f32, f16, bf16 or q8_0`, false},
+		// --dtype is an enumValue, checked as it is parsed: with --info a
+		// bad one went unnoticed.
+		{"bad dtype, --info", []string{"convert", "--info", src, "--dtype", "f64"}, ExitUsage, "^$", "vitctl: --dtype \"f64\": want f32, f16, bf16 or q8_0\n", false},
 		{"two sources", []string{"convert", src, src, "--out", "OUT"}, ExitUsage, "", "unexpected argument", false},
 		{"missing source", []string{"convert", "no/such/dir", "--out", "OUT"}, ExitFailed, "", "no/such/dir: no such file", false},
 		{"not a model", []string{"convert", filepath.Join(imagesDir, "chelsea.png"), "--out", "OUT"}, ExitFailed, "", "not a model folder", false},

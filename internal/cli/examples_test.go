@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -47,9 +48,15 @@ func shellWords(line string) ([]string, bool) {
 	return words, quote == 0 && !escaped
 }
 
+// shellOperatorRe is a pipe, && or || between commands, written as the
+// docs and examples write them, with spaces around: fp32|bf16|int8 is one
+// word, a list of choices a copy-paste would run as a pipe into a program
+// named bf16, and so a value the flag refuses.
+var shellOperatorRe = regexp.MustCompile(`\s(&&|\|\||\|)\s`)
+
 // vitctlCommands is the vitctl command lines of an Example block: lines
 // joined at a trailing backslash, comments dropped, each line cut into
-// commands at ;, && and |, and each command cut at its first redirection
+// commands at ;, && and | (with spaces around), and each command cut at its first redirection
 // (> FILE, 2> FILE, < FILE), which the shell takes away. A process
 // substitution <(…) is one word, as the shell hands over /dev/fd/N.
 func vitctlCommands(example string) []string {
@@ -60,9 +67,7 @@ func vitctlCommands(example string) []string {
 		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		for _, sep := range []string{"&&", "||", "|"} {
-			line = strings.ReplaceAll(line, sep, ";")
-		}
+		line = shellOperatorRe.ReplaceAllString(line, " ; ")
 		for part := range strings.SplitSeq(line, ";") {
 			part = strings.TrimSpace(part)
 			if !strings.HasPrefix(part, "vitctl ") && part != "vitctl" {
@@ -166,6 +171,8 @@ func TestExamplesParseCatches(t *testing.T) {
 		{"  vitctl classify --nope photo.jpg", true},
 		{"  vitctl classify -k three photo.jpg", true},
 		{"  vitctl classify -o xml photo.jpg", true},
+		{"  vitctl benchmark --precision fp32|bf16|int8 --time 2s", true},
+		{"  vitctl classify -o jsonl photo.jpg | jq .top_k && echo done", false},
 		{"  vitctl classify", true},
 		{"  vitctl convert a b --out m.gguf", true},
 		{"  vitctl models extra", true},

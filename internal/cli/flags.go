@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -112,10 +113,7 @@ func (t *threadsFlags) register(f *pflag.FlagSet) {
 func defaultThreadsHelp(f *pflag.FlagSet) {
 	fl := f.Lookup("threads")
 	fl.Usage += fmt.Sprintf(" (default: the CPUs this process may use, by its affinity mask and cgroup quota: %d here)", kernels.DefaultThreads())
-	fl.DefValue = "0" // what pflag takes for no default, so it adds none
-	if fl.Value.Type() == "intSlice" {
-		fl.DefValue = "[]"
-	}
+	fl.DefValue = "0" // what pflag takes for no default, so it adds none (an int, or benchmark's intList)
 }
 
 func (t *threadsFlags) validate() error { return checkThreads("--threads", t.n) }
@@ -404,3 +402,48 @@ func orList(s []string) string {
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
+
+// intList is a list flag of whole numbers, comma-separated or given again
+// (--batch 1,8 --batch 32), as pflag's IntSlice, but with spaces after the
+// commas taken (--batch "1, 8"), as the other lists (--arch, --image-size)
+// take them, where IntSlice refused "1, 8" as no whole number. A bad
+// number of a list is named.
+type intList struct {
+	vals    *[]int
+	changed bool // set from the command line: the default is dropped
+}
+
+func newIntList(p *[]int, def []int) *intList {
+	*p = def
+	return &intList{vals: p}
+}
+
+func (l *intList) Set(v string) error {
+	var vals []int
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			if strings.Contains(v, ",") { // name the bad one of the list
+				return fmt.Errorf("%q: want a whole number", strings.TrimSpace(part))
+			}
+			return err // a *strconv.NumError, worded by badValue
+		}
+		vals = append(vals, n)
+	}
+	if !l.changed {
+		*l.vals, l.changed = nil, true
+	}
+	*l.vals = append(*l.vals, vals...)
+	return nil
+}
+
+func (l *intList) String() string {
+	parts := make([]string, len(*l.vals))
+	for i, n := range *l.vals {
+		parts[i] = strconv.Itoa(n)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// Type is pflag's name for IntSlice, which its help shows as "ints".
+func (l *intList) Type() string { return "intSlice" }

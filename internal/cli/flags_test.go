@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/kernels"
 )
 
@@ -127,9 +126,14 @@ func TestFlagValuesIgnoreCase(t *testing.T) {
 	if m, err := parseMethods("Rollout,RELEVANCE"); err != nil || !slices.Equal(m, []string{"rollout", "relevance"}) {
 		t.Errorf("--method Rollout,RELEVANCE: %v, %v", m, err)
 	}
-	in := inspectOptions{method: "rollout", scaleName: "MinMax", fuse: "MAX", upsample: "Nearest", colormap: "JET"}
-	if err := in.parseChoices(); err != nil || in.fusion != attention.FuseMax || in.cm.String() != "jet" {
+	ins := newInspectCmd(streams{})
+	if err := ins.ParseFlags([]string{"--scale", "MinMax", "--fuse", "MAX", "--upsample", "Nearest", "--colormap", "JET"}); err != nil {
 		t.Errorf("inspect-attention --scale MinMax --fuse MAX --upsample Nearest --colormap JET: %v", err)
+	}
+	for flag, want := range map[string]string{"scale": "minmax", "fuse": "max", "upsample": "nearest", "colormap": "jet"} {
+		if got := ins.Flags().Lookup(flag).Value.String(); got != want { // what summary.json records
+			t.Errorf("inspect-attention --%s: %q, want %q", flag, got, want)
+		}
 	}
 	if l, err := parseIndexList("layers", "ALL", 3, "layers"); err != nil || len(l) != 3 {
 		t.Errorf("--layers ALL: %v, %v", l, err)

@@ -43,10 +43,10 @@ type inspectOptions struct {
 	out       string
 	layers    string
 	heads     string
-	fuse      string
+	fuse      enumValue
 	discard   float64
-	upsample  string
-	colormap  string
+	upsample  enumValue
+	colormap  enumValue
 	alpha     float64
 	size      int
 	photoSize int
@@ -54,7 +54,7 @@ type inspectOptions struct {
 	maskOut   bool
 	method    string
 	class     string
-	scaleName string
+	scaleName enumValue
 
 	methodSet bool   // --method given, not its default
 	classNote string // says that --class, without --method, draws relevance
@@ -154,16 +154,20 @@ csv in a last column, pictures.`,
 	f.StringVar(&o.out, "out", "", "folder to write the pictures into (required; created if missing)")
 	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
 	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
-	f.StringVar(&o.fuse, "fuse", "mean", "head fusion for the fused maps and rollout: mean, max or min")
+	o.fuse = enumValue{val: "mean", names: attention.FusionNames}
+	f.Var(&o.fuse, "fuse", "head fusion for the fused maps and rollout")
 	f.Float64Var(&o.discard, "discard-ratio", 0, "rollout: fraction of each fused map's lowest entries to drop, from 0 up to (not including) 1")
-	f.StringVar(&o.upsample, "upsample", "bilinear", "how patch maps are enlarged: bilinear or nearest")
-	f.StringVar(&o.colormap, "colormap", "viridis", "colours of the maps: viridis, jet, magma or gray")
+	o.upsample = enumValue{val: "bilinear", names: attention.ResampleNames}
+	f.Var(&o.upsample, "upsample", "how patch maps are enlarged")
+	o.colormap = enumValue{val: "viridis", names: attention.ColormapNames}
+	f.Var(&o.colormap, "colormap", "colours of the maps")
 	f.Float64Var(&o.alpha, "alpha", 0.5, "opacity of the map over the image, 0 (image only) to 1 (map only)")
 	f.IntVar(&o.size, "size", 0, "side of each picture in pixels; default: the model's image size, at least 224")
 	f.IntVar(&o.photoSize, "photo-size", 0, "longer side of the NAME_photo.png pictures in pixels, if the photo is larger; default: the photo's own size")
 	f.BoolVar(&o.raw, "raw", false, "also write the probabilities as attentions.npy, and each map drawn as NAME.npy beside NAME.png")
 	f.BoolVar(&o.maskOut, "mask-outliers", false, fmt.Sprintf("draw the artifact tokens (patches whose output norm is over %d times the median) as zero; summary.json lists them either way", attention.ArtifactFactor))
-	f.StringVar(&o.scaleName, "scale", "robust", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
+	o.scaleName = enumValue{val: "robust", names: attention.ScaleNames}
+	f.Var(&o.scaleName, "scale", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
 	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class); without --method it draws relevance")
 	return cmd
@@ -191,7 +195,8 @@ func (o *inspectOptions) validate() error {
 }
 
 // parseChoices reads the flags that name choices: --method (with --class),
-// --scale, --fuse, --upsample and --colormap.
+// and --scale, --fuse, --upsample and --colormap, which their enumValue
+// flags have checked, in any letter case, as they were parsed.
 func (o *inspectOptions) parseChoices() error {
 	var err error
 	if o.methods, err = parseMethods(o.method); err != nil {
@@ -200,21 +205,10 @@ func (o *inspectOptions) parseChoices() error {
 	if err := o.classMethod(); err != nil {
 		return err
 	}
-	low := strings.ToLower // choices in any letter case, as enumValue's
-	if o.scale, err = attention.ParseScale(low(o.scaleName)); err != nil {
-		return usagef("--scale: %v", err)
-	}
-	if o.fusion, err = attention.ParseFusion(low(o.fuse)); err != nil {
-		return usagef("--fuse: %v", err)
-	}
-	if o.resample, err = attention.ParseResample(low(o.upsample)); err != nil {
-		return usagef("--upsample: %v", err)
-	}
-	if o.cm, err = attention.ParseColormap(low(o.colormap)); err != nil {
-		return usagef("--colormap: %v", err)
-	}
-	// summary.json records, and the labels draw, each choice's own name.
-	o.scaleName, o.fuse, o.upsample, o.colormap = low(o.scaleName), low(o.fuse), low(o.upsample), low(o.colormap)
+	o.scale, _ = attention.ParseScale(o.scaleName.val)
+	o.fusion, _ = attention.ParseFusion(o.fuse.val)
+	o.resample, _ = attention.ParseResample(o.upsample.val)
+	o.cm, _ = attention.ParseColormap(o.colormap.val)
 	return nil
 }
 
@@ -237,7 +231,8 @@ func (o *inspectOptions) classMethod() error {
 // parseIndexList reads "all" or a comma-separated list of indices and
 // ranges ("0,3-5") below n, sorted and without repeats. A range from high
 // to low is refused saying so (it was told only "want a list like
-// 0,3,5-7", which 3-1 looks like).
+// 0,3,5-7", which 3-1 looks like), and so is a negative index, Python's
+// way to count from the end, with the index of the last.
 func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 	if strings.EqualFold(s, "all") {
 		out := make([]int, n)
@@ -253,6 +248,9 @@ func parseIndexList(flag, s string, n int, what string) ([]int, error) {
 		b, errB := a, error(nil)
 		if isRange {
 			b, errB = strconv.Atoi(hi)
+		}
+		if _, err := strconv.Atoi(hi); isRange && lo == "" && err == nil { // -1, Python's last
+			return nil, usagef("--%s %q: the model's %d %s are numbered 0 to %d, counting from the first: for the last, give %d", flag, s, n, what, n-1, n-1)
 		}
 		if errA != nil || errB != nil {
 			return nil, usagef("--%s %q: want \"all\" or a list like 0,3,5-7", flag, s)
@@ -346,27 +344,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
-	if err != nil {
-		return err
-	}
-	shape := runShape{batch: 1, threads: o.threads.n, window: 1, keptLayers: m.Config.NumHiddenLayers + 1}
-	runner, _, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
-	if err != nil {
-		return err
-	}
-	cfg := &m.Config
-	if err := checkExplainable(o.methods, o.class, o.methodSet, m.Name, cfg); err != nil {
-		return err
-	}
-	h, w := runner.Size()
-	shape.h, shape.w = h, w
-	need := estimateMemory(cfg, m.Precision(), shape) // each photo adds to it
-	layers, err := parseIndexList("layers", o.layers, cfg.NumHiddenLayers, "layers")
-	if err != nil {
-		return err
-	}
-	heads, err := parseIndexList("heads", o.heads, cfg.NumAttentionHeads, "heads")
+	r, err := openInspect(cmd.Context(), s, o)
 	if err != nil {
 		return err
 	}
@@ -386,22 +364,10 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		return fmt.Errorf("--out: %w", err)
 	}
 	removeStaleTempFolders(o.out)
-	var grads *gradPass
-	class := -1
-	if needsGrads(o.methods) {
-		if class, err = parseClass(o.class, cfg.Labels); err != nil {
-			return err
-		}
-		if grads, err = newGradPass(m.File, o, h, w); err != nil {
-			return err
-		}
-	}
-	capture := captureAttention(runner, cfg.NumHiddenLayers)
-	lo := layoutOf(runner, cfg)
 	dirs := subfolderNames(o.out, inputs)
 	fmt.Fprint(s.err, o.classNote) // after every check: an error stays one line
-	if o.output.format.val == "text" && len(inputs) > 0 {
-		fmt.Fprintln(s.err, m.banner(h, w))
+	if o.output.format.val == "text" {
+		fmt.Fprintln(s.err, r.m.banner(r.h, r.w))
 	}
 	bar := newProgress(s.err, len(inputs), "inspecting")
 	var failed int
@@ -412,22 +378,17 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			bar.finish()
 			return interruptedAfter(err, i, len(inputs), i)
 		}
-		sum := &inspectSummary{
-			Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA(), Height: h, Width: w, PatchSize: cfg.PatchSize,
-			GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
-			Layers: layers, Heads: heads, Fuse: o.fuse, DiscardRatio: o.discard,
-			Upsample: o.upsample, Colormap: o.colormap, Scale: o.scaleName, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
-		}
+		sum := r.summary(in.path)
 		pics := filepath.Join(o.out, dirs[i].name) // this input's pictures
 		err := in.err
 		if err == nil {
-			err = inspectOne(cmd.Context(), runner, capture, cfg, grads, class, lo, o, need, pics, sum)
+			err = r.one(cmd.Context(), pics, sum)
 		}
 		if d := dirs[i]; err == nil && d.taken != "" {
 			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
 				textPath(in.path), textPath(pics), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
 		}
-		rec := record{Path: bytestr.String(in.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
+		rec := record{Path: bytestr.String(in.path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA()}
 		if err == nil {
 			rec.TopK, rec.Pictures = sum.TopK, bytestr.String(pics)
 		} else {
@@ -452,6 +413,75 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		os.Remove(o.out) // empty: every input failed before its sub-folder was made
 	}
 	return summarizeInspect(s, n, failed, folders, o.out, time.Since(start), lst.skippedNote())
+}
+
+// inspectRun is what each image of an inspect-attention run is drawn
+// with: the model and its runner, hooked to capture the attention, and
+// the choices that depend on the model.
+type inspectRun struct {
+	o             *inspectOptions
+	m             *loadedModel
+	cfg           *model.Config
+	runner        *model.Runner
+	capture       *attentionCapture
+	lo            attention.Layout
+	h, w          int     // the model's input
+	need          memNeed // the run's memory estimate, each photo aside
+	layers, heads []int
+	grads         *gradPass // the gradient methods' pass; nil without them
+	class         int       // the class they explain; −1: the predicted one
+}
+
+// openInspect opens the model and checks what depends on it (--method,
+// --class, --layers, --heads, the gradient pass's image size) before
+// --out is made: a --class that named no class left the empty folder
+// behind.
+func openInspect(ctx context.Context, s streams, o *inspectOptions) (*inspectRun, error) {
+	m, err := openModelRef(ctx, s.err, o.model.path, false, &o.precision)
+	if err != nil {
+		return nil, err
+	}
+	shape := runShape{batch: 1, threads: o.threads.n, window: 1, keptLayers: m.Config.NumHiddenLayers + 1}
+	runner, _, err := m.runnerFor(&o.imageSize.size, shape, &o.memory)
+	if err != nil {
+		return nil, err
+	}
+	r := &inspectRun{o: o, m: m, cfg: &m.Config, runner: runner, class: -1}
+	if err := checkExplainable(o.methods, o.class, o.methodSet, m.Name, r.cfg); err != nil {
+		return nil, err
+	}
+	r.h, r.w = runner.Size()
+	shape.h, shape.w = r.h, r.w
+	r.need = estimateMemory(r.cfg, m.Precision(), shape)
+	if r.layers, err = parseIndexList("layers", o.layers, r.cfg.NumHiddenLayers, "layers"); err != nil {
+		return nil, err
+	}
+	if r.heads, err = parseIndexList("heads", o.heads, r.cfg.NumAttentionHeads, "heads"); err != nil {
+		return nil, err
+	}
+	if needsGrads(o.methods) {
+		if r.class, err = parseClass(o.class, r.cfg.Labels); err != nil {
+			return nil, err
+		}
+		if r.grads, err = newGradPass(m.File, o, r.h, r.w); err != nil {
+			return nil, err
+		}
+	}
+	r.capture = captureAttention(runner, r.cfg.NumHiddenLayers)
+	r.lo = layoutOf(runner, r.cfg)
+	return r, nil
+}
+
+// summary starts the summary.json of the image at path: the model and
+// the settings; one fills in what the image gives.
+func (r *inspectRun) summary(path string) *inspectSummary {
+	o, lo := r.o, r.lo
+	return &inspectSummary{
+		Path: bytestr.String(path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA(), Height: r.h, Width: r.w, PatchSize: r.cfg.PatchSize,
+		GridRows: lo.GH, GridCols: lo.GW, Tokens: lo.T, PrefixTokens: lo.Prefix, Query: lo.Query(),
+		Layers: r.layers, Heads: r.heads, Fuse: o.fuse.val, DiscardRatio: o.discard,
+		Upsample: o.upsample.val, Colormap: o.colormap.val, Scale: o.scaleName.val, Alpha: o.alpha, Methods: o.methods, MaskOutliers: o.maskOut,
+	}
 }
 
 // summarizeInspect prints the one-line summary of n images, as classify's
@@ -542,11 +572,10 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 	}
 }
 
-// inspectOne runs one image and writes its pictures into dir (all or none
-// of them: see pictureFolder), filling sum.
-// With grads (the gradient methods), class is the one to explain, −1 the
-// predicted one. need is the run's memory estimate without the photo.
-func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *model.Config, grads *gradPass, class int, lo attention.Layout, o *inspectOptions, need memNeed, dir string, sum *inspectSummary) error {
+// one runs one image and writes its pictures into dir (all or none of
+// them: see pictureFolder), filling sum.
+func (r *inspectRun) one(ctx context.Context, dir string, sum *inspectSummary) error {
+	o, cfg, lo, c, need, class := r.o, r.cfg, r.lo, r.capture, r.need, r.class
 	pre := cfg.Preprocess.At(sum.Height, sum.Width)
 	px, photo, err := loadInputPhoto(ctx, string(sum.Path), pre, o.input.decodeFlags)
 	if err != nil {
@@ -563,14 +592,14 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 	}
 	var logits []float32
 	if cfg.HasHead() {
-		if logits, err = r.Forward(px, 1); err != nil {
+		if logits, err = r.runner.Forward(px, 1); err != nil {
 			return fmt.Errorf("inference: %w", err)
 		}
 		if err := finiteOutput(string(sum.Path), logits); err != nil {
 			return err // its summary.json could not hold the NaN
 		}
 		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if feat, err := r.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
+	} else if feat, err := r.runner.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
 		return fmt.Errorf("inference: %w", err)
 	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
 		return err
@@ -580,11 +609,11 @@ func inspectOne(ctx context.Context, r *model.Runner, c *attentionCapture, cfg *
 		sum.ArtifactTokens = []attention.Artifact{}
 	}
 	var gm *gradMaps
-	if grads != nil {
+	if r.grads != nil {
 		if class < 0 {
 			class = topK(logits, cfg.Labels, 1)[0].Index
 		}
-		if gm, err = grads.run(px, class); err != nil {
+		if gm, err = r.grads.run(px, class); err != nil {
 			return err
 		}
 		all := topK(logits, cfg.Labels, len(logits))

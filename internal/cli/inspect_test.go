@@ -327,11 +327,11 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--layers", "2"}, "the model has 2 layers, numbered 0 to 1"},
 		{[]string{fx.input, "--out", out, "--heads", "1-x"}, `--heads "1-x"`},
 		{[]string{fx.input, "--out", out, "--heads", "3-1"}, `--heads "3-1"`},
-		{[]string{fx.input, "--out", out, "--fuse", "median"}, "unknown head fusion"},
+		{[]string{fx.input, "--out", out, "--fuse", "median"}, `--fuse "median": want mean, max or min`},
 		{[]string{fx.input, "--out", out, "--discard-ratio", "1.5"}, "--discard-ratio 1.5"},
 		{[]string{fx.input, "--out", out, "--alpha", "-1"}, "--alpha -1"},
-		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, "unknown colormap"},
-		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, "unknown upsampling"},
+		{[]string{fx.input, "--out", out, "--colormap", "rainbow"}, `--colormap "rainbow": want viridis, jet, magma or gray`},
+		{[]string{fx.input, "--out", out, "--upsample", "cubic"}, `--upsample "cubic": want bilinear or nearest`},
 		{[]string{"--out", out}, "missing argument"},
 		{[]string{fx.input, "--out", out, "--method", "rollout,saliency"}, `--method "rollout,saliency"`},
 		{[]string{fx.input, "--out", out, "--method", "rollout", "--class", "1"}, `--class "1": --method rollout explains no class; relevance and grad-rollout do (--method rollout,relevance draws both)`},
@@ -339,7 +339,7 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--class", "99"}, "--class 99: the model has"},
 		{[]string{fx.input, "--out", out, "--method", "grad-rollout", "--class", "no such"}, `--class "no such": not one of the model's 10 labels nor a class index; its labels: "tabby cat"`},
 		{[]string{fx.input, "--out", out, "--method", "relevance", "--image-size", "96"}, "gradients need the model's own image size"},
-		{[]string{fx.input, "--out", out, "--scale", "log"}, "unknown colour scale"},
+		{[]string{fx.input, "--out", out, "--scale", "log"}, `--scale "log": want robust or minmax`},
 		{[]string{fx.input, "--out", out, "--photo-size", "8"}, "--photo-size 8: must be between 16 and 16384"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 		{[]string{fx.input, "--out", fx.input}, "--out " + fx.input + ": is a file; give a folder to write the pictures into (created if missing)"},
@@ -348,6 +348,26 @@ func TestInspectUsageErrors(t *testing.T) {
 		code, _, stderr := run(t, "", args...)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+// TestInspectUsageMakesNoFolder: a usage error found once the model is
+// open (--class, gradients at another --image-size, --layers) makes no
+// --out folder; a --class that named no class left it behind, empty.
+func TestInspectUsageMakesNoFolder(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p16-gelu", 0)
+	for _, extra := range [][]string{
+		{"--class", "no such"},
+		{"--method", "relevance", "--class", "99"},
+		{"--method", "grad-rollout", "--image-size", "96"},
+		{"--layers", "7"},
+	} {
+		out := filepath.Join(t.TempDir(), "attn")
+		args := append([]string{"inspect-attention", "-m", fx.model, fx.input, "--out", out}, extra...)
+		code, _, stderr := run(t, "", args...)
+		if _, err := os.Stat(out); code != ExitUsage || err == nil {
+			t.Errorf("%v: exit %d (want 2), --out made: %v; stderr %q", extra, code, err == nil, stderr)
 		}
 	}
 }
@@ -413,6 +433,8 @@ func TestParseIndexList(t *testing.T) {
 		{"0,2-1", `--heads "0,2-1": the range 2-1 runs from high to low: write 1-2 (a range runs from low to high)`},
 		{"a", `--heads "a": want "all" or a list like 0,3,5-7`},
 		{"1-4", `--heads "1-4": the model has 4 heads, numbered 0 to 3`},
+		{"-1", `--heads "-1": the model's 4 heads are numbered 0 to 3, counting from the first: for the last, give 3`},
+		{"0,-2", `--heads "0,-2": the model's 4 heads are numbered 0 to 3, counting from the first: for the last, give 3`},
 	} {
 		_, err := parseIndexList("heads", tc.s, 4, "heads")
 		var ue usageError

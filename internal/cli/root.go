@@ -131,6 +131,9 @@ draws attention maps.`,
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion
+		for _, sh := range c.Commands() { // cobra's NoArgs: unknown command "extra" for "vitctl completion bash"
+			sh.Args = noArgs("the shell is the only argument; its help says how to load the script")
+		}
 	}
 	typeArgErrors(root)
 	registerCompletions(root)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,6 +143,9 @@ func typeArgErrors(c *cobra.Command) {
 // gets a hint to put file names after "--".
 func flagError(cmd *cobra.Command, err error, args []string) error {
 	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) && cmd.Name() == "help" && cmd.Parent() == cmd.Root() {
+		return helpFlagError(cmd, err, args)
+	}
 	if errors.As(err, &unknown) {
 		if unknown.GetSpecifiedName() == "out" && cmd.Flags().Lookup("output") != nil {
 			// eval --out e.json: --output, the name nearest, is the format
@@ -172,6 +176,21 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 	}
 	arg, guess := valueArg(args, iv.GetFlag(), iv.GetValue())
 	return usagef("%v%s", badValue(iv), dashedFileHint(cmd, arg, guess))
+}
+
+// helpFlagError words a flag given to help (vitctl help classify
+// --threads), which has none but -h: it was told "see vitctl help
+// --help", where the flags asked about are the command's, listed by
+// vitctl classify --help.
+func helpFlagError(help *cobra.Command, err error, args []string) error {
+	flags := help.CommandPath() // no command named: help's own
+	for _, a := range args[slices.Index(args, "help")+1:] {
+		if c, _, ferr := help.Root().Find([]string{a}); ferr == nil && c != help.Root() && !strings.HasPrefix(a, "-") {
+			flags = c.CommandPath()
+			break
+		}
+	}
+	return usagef("%v: help takes a command's name, not its flags (see %s --help)", err, flags)
 }
 
 // flagElsewhere says what the flag name (a short one: -k), which cmd

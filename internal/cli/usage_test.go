@@ -35,7 +35,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"clasify", img}, ExitUsage, "did you mean classify?"},
 		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},
 		{[]string{"classify", "-k"}, ExitUsage, "flag needs an argument"},
-		{[]string{"completion", "bash", "extra"}, ExitUsage, "extra"},
+		// A flag given to help was sent to help's own --help, which lists
+		// none but -h.
+		{[]string{"help", "classify", "--threads"}, ExitUsage, "vitctl: unknown flag: --threads: help takes a command's name, not its flags (see vitctl classify --help)\n"},
+		{[]string{"help", "-k"}, ExitUsage, "help takes a command's name, not its flags (see vitctl help --help)\n"},
+		{[]string{"completion", "bash", "extra"}, ExitUsage, "vitctl: completion bash: unexpected argument \"extra\": the shell is the only argument; its help says how to load the script (see vitctl completion bash --help)\n"},
 		// An unknown shell printed the help and exited 0; "version" said
 		// "unknown command" only.
 		{[]string{"completion", "zsh2"}, ExitUsage, "vitctl: completion: unknown shell \"zsh2\": want bash, zsh, fish or powershell\n"},

@@ -177,6 +177,9 @@ func (o *inspectOptions) validate() error {
 	if err := o.groups().validate(); err != nil {
 		return err
 	}
+	if err := checkFolderName("--out", o.out, "the pictures are written into", "attn"); err != nil {
+		return err
+	}
 	switch {
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")

@@ -29,11 +29,12 @@ type evalOptions struct {
 	memory    memoryFlags
 	decode    decodeFlags
 	pipeline  pipelineFlags
+	verify    verifyFlags
 	plot      string
 }
 
 func (o *evalOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory, &o.decode, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory, &o.decode, &o.pipeline, &o.verify}
 }
 
 func newEvalCmd(s streams) *cobra.Command {
@@ -80,7 +81,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}

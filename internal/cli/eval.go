@@ -14,6 +14,7 @@ import (
 	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/prep"
+	"github.com/vitctl/vitctl/internal/textcol"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -251,7 +252,7 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		undefined = undefined || p == "-" || rec == "-"
 		table = append(table, []string{textPath(c.Label), fmt.Sprint(c.Support), p, rec, f1})
 	}
-	if err := writeRightAligned(w, table); err != nil {
+	if err := textcol.Right(w, table); err != nil {
 		return err
 	}
 	if undefined {
@@ -273,7 +274,7 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		}
 		table = append(table, cells)
 	}
-	return writeRightAligned(w, table)
+	return textcol.Right(w, table)
 }
 
 // scoreCells are the precision, recall and F1 of a class of the text

@@ -9,8 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/textcol"
 )
 
 // Row is one measured combination. JSON and CSV names are stable.
@@ -208,19 +209,21 @@ func WriteCSV(w io.Writer, rows []Row) error {
 
 // WriteText writes an aligned table for people; JSON and CSV carry more.
 // Its rates are the mean's (images_per_second), marked so, beside p50
-// latencies.
+// latencies. Its columns are aligned as a terminal shows them (textcol):
+// arch is the model file's name with -m, which may be 猫.gguf.
 func WriteText(w io.Writer, rows []Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "arch\tpatch\tsize\ttokens\tbatch\tthreads\tparams\tGFLOP/img\tload\tp50/batch\tp90/batch\tp50/img\tp90/img\timg/s(mean)\tGFLOP/s(mean)\tCPU\tpeak RSS\tkernel\t")
+	table := [][]string{{"arch", "patch", "size", "tokens", "batch", "threads", "params", "GFLOP/img", "load",
+		"p50/batch", "p90/batch", "p50/img", "p90/img", "img/s(mean)", "GFLOP/s(mean)", "CPU", "peak RSS", "kernel"}}
 	for i := range rows {
 		r := &rows[i]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%.2fs\t%s\t%s\t%s\t%s\t%.2f\t%.1f\t%.0f%%\t%s\t%s\t\n",
-			r.Arch, r.Patch, r.Size(), r.Tokens, r.Batch, r.Threads,
-			fmtCount(r.Params), fmtG(r.GFLOPsPerImage), r.LoadSeconds,
+		table = append(table, []string{
+			r.Arch, strconv.Itoa(r.Patch), r.Size(), strconv.Itoa(r.Tokens), strconv.Itoa(r.Batch), strconv.Itoa(r.Threads),
+			fmtCount(r.Params), fmtG(r.GFLOPsPerImage), fmt.Sprintf("%.2fs", r.LoadSeconds),
 			fmtMS(r.BatchP50ms), fmtMS(r.BatchP90ms), fmtMS(r.ImageP50ms), fmtMS(r.ImageP90ms),
-			r.ImagesPerSec, r.GFLOPsPerSec, 100*r.CPUShare, fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), kernelText(r))
+			fmt.Sprintf("%.2f", r.ImagesPerSec), fmt.Sprintf("%.1f", r.GFLOPsPerSec), fmt.Sprintf("%.0f%%", 100*r.CPUShare),
+			fmtRSS(r.PeakRSSBytes, r.PeakRSSScope), kernelText(r)})
 	}
-	return tw.Flush()
+	return textcol.Right(w, table)
 }
 
 // fmtMS prints milliseconds with three significant digits or more.

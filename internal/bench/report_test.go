@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rivo/uniseg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -155,6 +156,25 @@ func TestCSVAndText(t *testing.T) {
 	for _, want := range []string{"p50/img", "img/s(mean)", "GFLOP/s(mean)"} {
 		if !slices.Contains(header, want) {
 			t.Errorf("text header %q has no %q", lines[0], want)
+		}
+	}
+}
+
+// TestTextWideArch: the text table's rows are as wide as its header, in a
+// terminal's cells, with -m's arch, the model file's name, wide (猫.gguf)
+// or with a combining accent (an NFD rosé.gguf): text/tabwriter counted
+// runes, and every column after it was out of line.
+func TestTextWideArch(t *testing.T) {
+	rows := sampleRows()[:3]
+	rows[0].Arch, rows[1].Arch = "猫", "rose\u0301"
+	var buf bytes.Buffer
+	if err := WriteText(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	for _, l := range lines[1:] {
+		if uniseg.StringWidth(l) != uniseg.StringWidth(lines[0]) {
+			t.Errorf("a row %d cells wide, the header %d:\n%s", uniseg.StringWidth(l), uniseg.StringWidth(lines[0]), buf.String())
 		}
 	}
 }

@@ -292,6 +292,17 @@ func checkModelName(flag, path string) error {
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
 }
 
+// checkFolderName refuses "-" for the folder flag names (export's and
+// inspect-attention's --out), as checkResultsName does for a file: it
+// wrote a folder named -, where - means stdout elsewhere. goes says what
+// is written into the folder, and example is a name to give instead.
+func checkFolderName(flag, path, goes, example string) error {
+	if path == "-" {
+		return usagef("%s -: %s a folder, not to stdout: give a folder name such as %s (./- names a folder called -)", flag, goes, example)
+	}
+	return nil
+}
+
 // checkNotResultsName refuses a results name (.json, .txt, .csv, …: the
 // endings of formatExts) for the model file that command writes to --out
 // out: convert's --out DIR/config.json wrote the model file over the config

@@ -140,7 +140,7 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 	}
 	o.sizes = o.sizeList.sizes
 	if len(o.sizes) == 0 && o.model.path == "" {
-		o.sizes = []imageSize{{224, 224}}
+		o.sizes = []imageSize{{h: 224, w: 224}}
 	}
 	o.notes = nil
 	for i, a := range o.archs { // as LookupArch reads them: vit-ti, VIT-Ti and tiny are one
@@ -249,10 +249,10 @@ func (o *benchmarkOptions) shapes(errw io.Writer) ([]shape, error) {
 		for _, p := range o.patches {
 			for _, sz := range o.sizes {
 				if sz.h%p != 0 || sz.w%p != 0 {
-					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %s: %s of the patch size (%s would be)\n", a.Name, p, sz.String(), notMultiple(sz, p), nearestFit(sz, p))
+					fmt.Fprintf(errw, "vitctl: skipping %s/%d at %s: %s of the patch size (%s would be)\n", a.Name, p, sz.given(), notMultiple(sz, p), nearestFit(sz, p))
 					continue
 				}
-				out = append(out, shape{a, p, sz})
+				out = append(out, shape{a, p, imageSize{h: sz.h, w: sz.w}}) // one row for 384 and a --shape's 384x384
 			}
 		}
 	}
@@ -290,6 +290,7 @@ func parseShape(s string) (shape, error) {
 	if err != nil || sh.patch < 1 || sh.size.h%sh.patch != 0 || sh.size.w%sh.patch != 0 {
 		return sh, fmt.Errorf("%q: want a positive patch and an image size (N or WxH) that is a multiple of it", s)
 	}
+	sh.size.text = "" // a row, as the grid's: @384 and @384x384 are one
 	return sh, nil
 }
 

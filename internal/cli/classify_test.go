@@ -329,9 +329,10 @@ func TestClassifyRefusesBrokenWeights(t *testing.T) {
 	}
 }
 
-// TestClassifyVerifyModel flips one byte of tensor data: classify and
-// embed succeed silently without --verify-model and fail with it (embed
-// had no --verify-model: "unknown flag").
+// TestClassifyVerifyModel flips one byte of tensor data: classify, embed,
+// eval and inspect-attention succeed silently without --verify-model and
+// fail with it (embed, eval and inspect-attention had no --verify-model:
+// "unknown flag").
 func TestClassifyVerifyModel(t *testing.T) {
 	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
 	if err != nil {
@@ -342,13 +343,18 @@ func TestClassifyVerifyModel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "corrupt.gguf")
 	os.WriteFile(path, bad, 0o644)
 	img := filepath.Join(imagesDir, "chelsea.png")
-	for _, command := range []string{"classify", "embed"} {
-		if code, _, errs := run(t, "", command, "-m", path, img); code != 0 {
-			t.Fatalf("%s without --verify-model: exit %d: %s", command, code, errs)
+	for _, args := range [][]string{
+		{"classify", img},
+		{"embed", img},
+		{"eval", filepath.Join(imagesDir, "fashion", "labels.csv")},
+		{"inspect-attention", "--out", t.TempDir(), img},
+	} {
+		if code, _, errs := run(t, "", append([]string{args[0], "-m", path}, args[1:]...)...); code != 0 {
+			t.Fatalf("%s without --verify-model: exit %d: %s", args[0], code, errs)
 		}
-		code, out, errs := run(t, "", command, "--verify-model", "-m", path, img)
+		code, out, errs := run(t, "", append([]string{args[0], "--verify-model", "-m", path}, args[1:]...)...)
 		if code != ExitFailed || out != "" || !strings.Contains(errs, "corrupt.gguf") || !strings.Contains(errs, "checksum") {
-			t.Errorf("%s with --verify-model: exit %d, stdout %q: %s", command, code, out, errs)
+			t.Errorf("%s with --verify-model: exit %d, stdout %q: %s", args[0], code, out, errs)
 		}
 	}
 }

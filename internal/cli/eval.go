@@ -14,6 +14,7 @@ import (
 	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/prep"
+	"github.com/vitctl/vitctl/internal/textcol"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -29,11 +30,12 @@ type evalOptions struct {
 	memory    memoryFlags
 	decode    decodeFlags
 	pipeline  pipelineFlags
+	verify    verifyFlags
 	plot      string
 }
 
 func (o *evalOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory, &o.decode, &o.pipeline}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, o.output, &o.memory, &o.decode, &o.pipeline, &o.verify}
 }
 
 func newEvalCmd(s streams) *cobra.Command {
@@ -80,7 +82,7 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err := o.kernel.apply(); err != nil {
 		return err
 	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, false, &o.precision)
+	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return err
 	}
@@ -250,7 +252,7 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		undefined = undefined || p == "-" || rec == "-"
 		table = append(table, []string{textPath(c.Label), fmt.Sprint(c.Support), p, rec, f1})
 	}
-	if err := writeRightAligned(w, table); err != nil {
+	if err := textcol.Right(w, table); err != nil {
 		return err
 	}
 	if undefined {
@@ -272,7 +274,7 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 		}
 		table = append(table, cells)
 	}
-	return writeRightAligned(w, table)
+	return textcol.Right(w, table)
 }
 
 // scoreCells are the precision, recall and F1 of a class of the text

@@ -58,6 +58,9 @@ renamed once complete, so a failed export leaves nothing.`,
 }
 
 func runExport(ctx context.Context, s streams, opts *exportOptions) error {
+	if err := checkFolderName("--out", opts.out, "export writes", "model-hf"); err != nil {
+		return err // before Clean, which makes ./- a -
+	}
 	if opts.out != "" {
 		// --out flowers-hf/, as a folder is often typed: its parent was
 		// taken to be flowers-hf itself ("folder flowers-hf does not exist").

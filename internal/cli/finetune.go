@@ -429,8 +429,8 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir str
 		fmt.Fprintf(errw, "vitctl: warning: %s: no images; %s\n", dir, why(dir))
 	}
 	for _, link := range d.Dangling {
-		to, _ := os.Readlink(link)
-		fmt.Fprintf(errw, "vitctl: warning: %s: a link to %s, which is not there; not a class\n", textPath(link), textPath(to))
+		_, err := os.Stat(link)
+		fmt.Fprintf(errw, "vitctl: warning: %s: %v; not a class\n", textPath(link), brokenLink(link, err))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))

@@ -66,7 +66,7 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 func (m *modelFlags) validate() error { return nil }
 
 // verifyFlags is --verify-model, of the commands that run a model on
-// images given as classify takes them (classify, embed).
+// images for results (classify, embed, eval, inspect-attention).
 type verifyFlags struct{ on bool }
 
 func (v *verifyFlags) register(f *pflag.FlagSet) {

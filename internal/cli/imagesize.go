@@ -7,16 +7,29 @@ import (
 )
 
 // imageSize is a --image-size value: "N" for N×N or "WxH" (width ×
-// height); zero until set, meaning the model's own size.
-type imageSize struct{ h, w int }
+// height); zero until set, meaning the model's own size. text is the
+// value as given, which errors echo (20x20 was echoed as 20); "" for a
+// size not from a flag.
+type imageSize struct {
+	h, w int
+	text string
+}
 
 func (s *imageSize) Set(v string) error {
 	h, w, err := parseImageSize(v)
 	if err != nil {
 		return err
 	}
-	s.h, s.w = h, w
+	s.h, s.w, s.text = h, w, v
 	return nil
+}
+
+// given is the value as --image-size was given, or as it takes it.
+func (s imageSize) given() string {
+	if s.text != "" {
+		return s.text
+	}
+	return s.String()
 }
 
 // String is the value as --image-size takes it; "" when unset. A value
@@ -79,6 +92,11 @@ func (l *imageSizeList) Set(v string) error {
 			}
 			return err
 		}
+		for _, prev := range l.sizes {
+			if prev.h == s.h && prev.w == s.w {
+				s = prev // 20 and 20x20 are one size, given more than once
+			}
+		}
 		l.sizes = append(l.sizes, s)
 	}
 	return nil
@@ -113,7 +131,7 @@ func checkPatchMultiple(sz imageSize, p int) error {
 	if sz.h%p == 0 && sz.w%p == 0 {
 		return nil
 	}
-	return usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.String(), notMultiple(sz, p), p, nearestFit(sz, p))
+	return usagef("--image-size %s: %s of the model's patch size %d; try %s", sz.given(), notMultiple(sz, p), p, nearestFit(sz, p))
 }
 
 // notMultiple says which side of sz (or the size, when square) is not a

@@ -39,8 +39,8 @@ func TestImageSizeFlag(t *testing.T) {
 }
 
 // TestImageSizeMessages: a bad --image-size is one line with exit status 2
-// that quotes the value once, says which side is off, and names the
-// nearest sizes that fit the patch.
+// that quotes the value once, as given, says which side is off, and names
+// the nearest sizes that fit the patch.
 func TestImageSizeMessages(t *testing.T) {
 	img := imagesDir + "/chelsea.png"
 	for _, tc := range []struct {
@@ -55,6 +55,11 @@ func TestImageSizeMessages(t *testing.T) {
 		{[]string{"embed", "--image-size", "224x100", img}, "the height 100 is not a multiple of the model's patch size 16; try 224x96 or 224x112\n"},
 		{[]string{"benchmark", "-m", "fashion-vit", "--image-size", "30"}, "vitctl: --image-size 30: 30 is not a multiple of the model's patch size 7; try 28 or 35\n"},
 		{[]string{"benchmark", "--arch", "vit-ti", "--image-size", "100x50"}, "vitctl: skipping vit-ti/16 at 100x50: neither 100 nor 50 is a multiple of the patch size (96x48 or 112x64 would be)\n"},
+		// A square WxH is echoed as given, where it was the N it means.
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "20x20", img}, "vitctl: --image-size 20x20: 20 is not a multiple of the model's patch size 7; try 14 or 21\n"},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--image-size", "20X20", "--out", t.TempDir(), img}, "vitctl: --image-size 20X20: 20 is not a multiple"},
+		{[]string{"benchmark", "-m", "fashion-vit", "--image-size", "28,20x20"}, "vitctl: --image-size 20x20: 20 is not a multiple"},
+		{[]string{"benchmark", "--arch", "vit-ti", "--image-size", "20x20"}, "vitctl: skipping vit-ti/16 at 20x20: 20 is not a multiple"},
 	} {
 		code, _, errs := run(t, "", tc.args...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {

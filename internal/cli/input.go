@@ -39,11 +39,9 @@ func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) 
 	return px, convertHint(err)
 }
 
-// notThere is the error of a path that could not be opened (err): a link
-// whose file is gone (ENOENT) says so, and where it leads, where it read
-// "no such file or directory" while ls lists it; a link in a loop of
-// links (ELOOP) says that, where it said its file was not there. Other
-// errors are kept.
+// notThere is the error of a path that could not be opened (err): an
+// address of a scheme vitctl does not fetch, "help" and a link that leads
+// nowhere (brokenLink) say what they are. Other errors are kept.
 func notThere(path string, err error) error {
 	loop := errors.Is(err, syscall.ELOOP)
 	if !loop && !errors.Is(err, fs.ErrNotExist) {
@@ -55,18 +53,41 @@ func notThere(path string, err error) error {
 	if path == "help" && !loop { // vitctl classify help
 		return fmt.Errorf("%w (for the command's help, give --help)", err)
 	}
-	if st, lerr := os.Lstat(path); lerr != nil || st.Mode()&fs.ModeSymlink == 0 {
+	return brokenLink(path, err)
+}
+
+// brokenLink is err, of opening path, worded as a link's when path is a
+// link whose file is gone (ENOENT: "a link to X, which is not there",
+// where it read "no such file or directory" while ls lists it) or one in
+// a loop of links (ELOOP: "a link to X, part of a loop of links that
+// leads to no file", where it said its file was not there); else err.
+// Inputs, the files named for reading (DATA, --from-file, merge's), -m
+// and finetune's class folders are worded so.
+func brokenLink(path string, err error) error {
+	loop := errors.Is(err, syscall.ELOOP)
+	if !loop && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	to, lerr := os.Readlink(path)
-	if lerr != nil {
+	if lerr != nil { // no link
 		return err
 	}
+	why := "which is not there"
 	if loop {
-		return fmt.Errorf("a link to %s, part of a loop of links that leads to no file (%w)", textPath(to), err)
+		why = "part of a loop of links that leads to no file"
 	}
-	return fmt.Errorf("a link to %s, which is not there (%w)", textPath(to), err)
+	return &linkError{"a link to " + textPath(to) + ", " + why, err}
 }
+
+// linkError is brokenLink's error: its words, and the error they explain
+// (errors.Is(err, fs.ErrNotExist) holds) without its text, which they say.
+type linkError struct {
+	msg string
+	err error
+}
+
+func (e *linkError) Error() string { return e.msg }
+func (e *linkError) Unwrap() error { return e.err }
 
 // otherScheme is the error of a path that is not there and is an address
 // of a scheme vitctl does not fetch: file:// (a browser's address of a

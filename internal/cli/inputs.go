@@ -679,11 +679,12 @@ func openUserFile(name string) (*os.File, error) {
 }
 
 // readError words an *fs.PathError from reading a file the user named
-// ("open NAME: REASON", "stat NAME: REASON") as "reading NAME: REASON";
-// other errors, which say what they were doing, are kept.
+// ("open NAME: REASON", "stat NAME: REASON") as "reading NAME: REASON",
+// a link that leads nowhere as brokenLink does; other errors, which say
+// what they were doing, are kept.
 func readError(err error) error {
 	if pe, ok := err.(*fs.PathError); ok {
-		return fmt.Errorf("reading %s: %w", pe.Path, pe.Err)
+		return fmt.Errorf("reading %s: %w", pe.Path, brokenLink(pe.Path, pe.Err))
 	}
 	return err
 }

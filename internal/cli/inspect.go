@@ -40,6 +40,7 @@ type inspectOptions struct {
 	topK      topKFlags
 	output    *outputFlags
 	memory    memoryFlags
+	verify    verifyFlags
 	out       string
 	layers    string
 	heads     string
@@ -67,7 +68,7 @@ type inspectOptions struct {
 }
 
 func (o *inspectOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, &o.topK, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, &o.threads, &o.imageSize, &o.input, &o.stdin, &o.topK, o.output, &o.memory, &o.verify}
 }
 
 func newInspectCmd(s streams) *cobra.Command {
@@ -175,6 +176,9 @@ csv in a last column, pictures.`,
 
 func (o *inspectOptions) validate() error {
 	if err := o.groups().validate(); err != nil {
+		return err
+	}
+	if err := checkFolderName("--out", o.out, "the pictures are written into", "attn"); err != nil {
 		return err
 	}
 	switch {
@@ -437,7 +441,7 @@ type inspectRun struct {
 // --out is made: a --class that named no class left the empty folder
 // behind.
 func openInspect(ctx context.Context, s streams, o *inspectOptions) (*inspectRun, error) {
-	m, err := openModelRef(ctx, s.err, o.model.path, false, &o.precision)
+	m, err := openModelRef(ctx, s.err, o.model.path, o.verify.on, &o.precision)
 	if err != nil {
 		return nil, err
 	}

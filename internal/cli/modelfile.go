@@ -141,7 +141,7 @@ func fileprecision(f *gguf.File) kernels.Precision {
 func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
 	s.h, s.w = size.or(cfg.ImageSize)
-	if err := checkPatchMultiple(imageSize{h: s.h, w: s.w}, cfg.PatchSize); err != nil {
+	if err := checkPatchMultiple(imageSize{h: s.h, w: s.w, text: size.text}, cfg.PatchSize); err != nil {
 		return nil, prep.Params{}, err
 	}
 	if err := mem.check(s.String(), estimateMemory(cfg, m.Precision(), s)); err != nil {

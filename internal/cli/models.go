@@ -6,15 +6,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/modelsrc"
+	"github.com/vitctl/vitctl/internal/textcol"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
 
@@ -209,16 +210,17 @@ func writeNotices(b *strings.Builder, asJSON bool) {
 	}
 }
 
-// writeModels prints one row per model, the default marked with a star.
+// writeModels prints one row per model, the default marked with a star,
+// in columns as a terminal shows them (textcol): a cache entry's name is
+// the folder it was converted from, which may be ~/模型/vit.
 func writeModels(b *strings.Builder, entries []modelEntry) {
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tWHERE\tLABELS\tSIZE\tSHA256\tDESCRIPTION")
+	rows := [][]string{{"NAME", "WHERE", "LABELS", "SIZE", "SHA256", "DESCRIPTION"}}
 	for _, e := range entries {
 		name := e.Name
 		if e.Default {
 			name += " *"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", name, e.Where, e.Labels, humanBytes(int64(e.Bytes)), e.SHA256, e.Description)
+		rows = append(rows, []string{name, e.Where, strconv.Itoa(e.Labels), humanBytes(int64(e.Bytes)), e.SHA256, e.Description})
 	}
-	tw.Flush()
+	textcol.Left(b, rows) // a strings.Builder takes every write
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rivo/uniseg"
 )
 
 func TestModelsList(t *testing.T) {
@@ -169,6 +171,41 @@ func TestModelsCacheEntries(t *testing.T) {
 			t.Errorf("%s: entry %+v, stderr %q; want it listed with %q, no note", tc.name, got, errs, tc.listed)
 		case tc.listed == "" && (got != nil || !matches(errs, "vitctl: note: "+src+" in the cache: "+note)):
 			t.Errorf("%s: entry %+v, stderr %q; want it left out, with the note %q", tc.name, got, errs, note)
+		}
+	}
+}
+
+// TestModelsWideName: the text listing's columns line up, in a terminal's
+// cells, after a cache entry named by a folder of wide characters (猫の模型)
+// or an NFD accent (macOS's folder names); text/tabwriter counted runes,
+// and the columns after such a name were out of line.
+func TestModelsWideName(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/models/fashion-vit/*")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	for _, name := range []string{"猫の模型", "mode\u0300le"} {
+		src := filepath.Join(t.TempDir(), name)
+		os.Mkdir(src, 0o755)
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(filepath.Join(src, filepath.Base(f)), b, 0o644)
+		}
+		if code, _, errs := run(t, "", "classify", "-m", src, imagesDir+"/chelsea.png"); code != 0 {
+			t.Fatalf("converting %s: exit %d\n%s", src, code, errs)
+		}
+	}
+	code, out, errs := run(t, "", "models")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 0 || len(lines) != 5 {
+		t.Fatalf("exit %d, %d lines, want 5:\n%s%s", code, len(lines), out, errs)
+	}
+	second := regexp.MustCompile(`  +(\S)`) // the WHERE column's start
+	want := strings.Index(lines[0], "WHERE")
+	for _, l := range lines {
+		if at := uniseg.StringWidth(l[:second.FindStringSubmatchIndex(l)[2]]); at != want {
+			t.Errorf("WHERE column at cell %d in %q, want %d:\n%s", at, l, want, out)
 		}
 	}
 }

@@ -51,9 +51,9 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 			return "", "", true, err
 		}
 	}
-	if target, err := os.Readlink(name); err == nil && os.IsNotExist(statErr) {
+	if e := brokenLink(name, statErr); e != statErr {
 		// Not looked for on the Hub as ORG/NAME: dir/model.gguf is there.
-		return "", "", true, fmt.Errorf("%s: a link to %s, which is not there", given(name), target)
+		return "", "", true, fmt.Errorf("%s: %w", given(name), e)
 	}
 	isRef := false
 	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {

@@ -161,33 +161,6 @@ func (t *textReporter) add(r record) error {
 
 func (t *textReporter) close() error { return t.begin() }
 
-// writeRightAligned prints rows as columns, each cell right-aligned in
-// its column's widest cell plus two spaces (eval's tables), measuring
-// cells as textReporter measures labels, in a terminal's cells: with
-// text/tabwriter, which counts runes, a label such as 外套 or an NFD
-// "rosé" pushed the rest of its row out of line.
-func writeRightAligned(w io.Writer, rows [][]string) error {
-	var width []int
-	for _, row := range rows {
-		for j, c := range row {
-			if j == len(width) {
-				width = append(width, 0)
-			}
-			width[j] = max(width[j], uniseg.StringWidth(c))
-		}
-	}
-	var b strings.Builder
-	for _, row := range rows {
-		for j, c := range row {
-			b.WriteString(strings.Repeat(" ", 2+width[j]-uniseg.StringWidth(c)))
-			b.WriteString(c)
-		}
-		b.WriteString("\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 // textPath is path as text output prints it: as it is, or quoted as Go
 // and JSON quote strings ("new\nline.jpg", "bad\xff.jpg") when it would
 // not read back as one name on one line: with a control character (a

@@ -420,9 +420,10 @@ func TestOutIsAPhoto(t *testing.T) {
 }
 
 // TestOutDash: --out - is refused with exit status 2 in every command that
-// writes a file there, and no file named - is written. It wrote one ("merged
-// 2 records from 1 file into -", "results in -"), where - means stdin or
-// stdout elsewhere, and without --out the results were on stdout.
+// writes a file or a folder there, and none named - is written. It wrote one
+// ("merged 2 records from 1 file into -", "results in -", export's and
+// inspect-attention's folder), where - means stdin or stdout elsewhere, and
+// without --out the results were on stdout. ./- names one.
 func TestOutDash(t *testing.T) {
 	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
 	shard := filepath.Join(t.TempDir(), "shard.jsonl")
@@ -444,6 +445,8 @@ func TestOutDash(t *testing.T) {
 		{[]string{"benchmark", "-m", "fashion-vit", "--out", "-"}, results},
 		{[]string{"convert", fashion, "--out", "-"}, model},
 		{[]string{"finetune", filepath.Dir(img), "--epochs", "1", "--out", "-"}, model},
+		{[]string{"export", fashion, "--out", "-"}, "vitctl: --out -: export writes a folder, not to stdout: give a folder name such as model-hf (./- names a folder called -)\n"},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", "-", img}, "vitctl: --out -: the pictures are written into a folder, not to stdout: give a folder name such as attn (./- names a folder called -)\n"},
 	} {
 		code, stdout, errs := run(t, "", tc.args...)
 		if code != ExitUsage || errs != tc.want || stdout != "" {
@@ -451,8 +454,14 @@ func TestOutDash(t *testing.T) {
 		}
 		if _, err := os.Lstat("-"); err == nil {
 			t.Errorf("%q wrote a file named -", tc.args)
-			os.Remove("-")
+			os.RemoveAll("-")
 		}
+	}
+	// export cleans --out (flowers-hf/ is flowers-hf), which made ./- a -.
+	if code, _, errs := run(t, "", "export", fashion, "--out", "./-"); code != ExitOK {
+		t.Errorf("export --out ./-: exit %d\n%s", code, errs)
+	} else if st, err := os.Stat(filepath.Join("-", "config.json")); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("export --out ./- wrote no folder named -: %v", err)
 	}
 }
 

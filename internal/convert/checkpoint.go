@@ -252,8 +252,14 @@ func (c *checkpoint) addIndex(path string) error {
 	return nil
 }
 
-// readJSON decodes a small JSON file, naming it in errors.
+// readJSON decodes a small JSON file, naming it in errors. A path that is
+// no regular file is refused before it is opened: a config.json that was
+// a named pipe waited for a writer for ever, deaf to Ctrl-C, and one that
+// was a link to /dev/zero was read until memory ran out.
 func readJSON(path string, v any) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a JSON file", path, cmp.Or(fileprobe.Kind(st.Mode()), "a folder"))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -264,9 +270,12 @@ func readJSON(path string, v any) error {
 	} else if st.Size() > maxJSON {
 		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
 	}
-	data, err := io.ReadAll(f)
+	data, err := io.ReadAll(io.LimitReader(f, maxJSON+1)) // the file may have grown
 	if err != nil {
 		return err
+	}
+	if len(data) > maxJSON {
+		return fmt.Errorf("%s: over %d bytes is too large for a JSON file here", path, maxJSON)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return jsonError(path, data, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/bits"
 	"os"
@@ -645,8 +646,8 @@ func mapFile(path string) ([]byte, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() { // replaced since checkRegular
-		return nil, nil, fmt.Errorf("%s: %s, not a regular file", path, fileprobe.Kind(st.Mode()))
+	if !st.Mode().IsRegular() { // replaced since checkRegular looked
+		return nil, nil, notRegular(path, st.Mode())
 	}
 	if st.Size() == 0 {
 		return nil, nil, fmt.Errorf("%s: %w", path, damaged("empty file (", "convert the checkpoint again", ")"))
@@ -665,8 +666,13 @@ func checkRegular(path string) error {
 	if err != nil || st.Mode().IsRegular() {
 		return nil
 	}
-	if st.IsDir() {
+	return notRegular(path, st.Mode())
+}
+
+// notRegular is the error of a model file path of mode m, no regular file.
+func notRegular(path string, m fs.FileMode) error {
+	if m.IsDir() {
 		return fmt.Errorf("%s: a folder, not a model file", path)
 	}
-	return fmt.Errorf("%s: %s, not a regular file: a model file is mapped into memory, not streamed; give the file itself", path, fileprobe.Kind(st.Mode()))
+	return fmt.Errorf("%s: %s, not a regular file: a model file is mapped into memory, not streamed; give the file itself", path, fileprobe.Kind(m))
 }

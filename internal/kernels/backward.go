@@ -6,8 +6,9 @@ import "math"
 // GEMM as the forward pass. For a Linear layer y = x·Wᵀ (x (M, K), W (N, K)):
 //
 //	dX = dY·W    Linear with W packed transposed (PackT), dX as residual
-//	dW = dYᵀ·X   WeightGrad: on the transposed tile (tileT), dY and X both
-//	             packed a block at a time as the tiles use them (wgrad.go)
+//	dW = dYᵀ·X   WeightGrad: on the transposed tile (tileT), dY and X read
+//	             in place, or packed a block at a time where the tile
+//	             wants them so (packT: AVX2) (wgrad.go)
 //
 // so both run on blocked, threaded tiles of the forward pass's shape.
 

@@ -197,7 +197,11 @@ func TestAttentionBackwardThreads(t *testing.T) {
 // TestAttentionBackwardRef checks every implementation's dqkv against
 // float64 on the same probabilities (dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙
 // (dP − Σ dP⊙P)·scale, dQ = dS·K, dK = dSᵀ·Q), T off the tile's 6 rows
-// and head sizes off its 64 columns, to 1e-5 of the largest gradient.
+// and head sizes off its 64 columns, to 1e-5 of the largest gradient, and
+// that its bits do not depend on packT: dV and dK (mulT) are the only
+// products of wgJob's whose operands lie 3·D floats apart, not N or K,
+// so each implementation runs with packT the other way too (the packed
+// path ran here on AVX2 alone, the in-place one nowhere else).
 func TestAttentionBackwardRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	for _, s := range [][4]int{{1, 13, 2, 64}, {2, 197, 3, 64}, {1, 50, 2, 40}} {
@@ -213,11 +217,20 @@ func TestAttentionBackwardRef(t *testing.T) {
 			big = max(big, math.Abs(v))
 		}
 		for _, im := range impls(FP32) {
-			d := make([]float32, len(qkv))
-			withImpl(im, func() { AttentionBackward(NewPool(2), d, dout, qkv, probs, B, T, H, hd, scale) })
-			for i, v := range d {
-				if math.Abs(float64(v)-want[i]) > 1e-5*big {
-					t.Fatalf("%s/B=%d/T=%d/H=%d/hd=%d: dqkv[%d] = %v, want %v", im.name, B, T, H, hd, i, v, want[i])
+			var first []float32
+			for _, v := range []*impl{im, otherPackT(im)} {
+				d := make([]float32, len(qkv))
+				withImpl(v, func() { AttentionBackward(NewPool(2), d, dout, qkv, probs, B, T, H, hd, scale) })
+				name := fmt.Sprintf("%s/packT=%v/B=%d/T=%d/H=%d/hd=%d", im.name, v.fp32.packT, B, T, H, hd)
+				for i, x := range d {
+					if math.Abs(float64(x)-want[i]) > 1e-5*big {
+						t.Fatalf("%s: dqkv[%d] = %v, want %v", name, i, x, want[i])
+					}
+				}
+				if first == nil {
+					first = d
+				} else if !slices.Equal(d, first) {
+					t.Errorf("%s: bits differ from packT=%v's", name, im.fp32.packT)
 				}
 			}
 		}

@@ -8,7 +8,8 @@ import (
 
 // TestRegistry checks the table's invariants: unique names, the packed
 // panel width everywhere, generic last with every precision, kernels in
-// every entry that runs (the assembly ones are nil without assembly).
+// every entry that runs (the assembly ones are nil without assembly), and
+// in every fp32 set the kernels that have no fallback.
 func TestRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	for _, im := range registry {
@@ -21,6 +22,11 @@ func TestRegistry(t *testing.T) {
 		}
 		if im.ok && !im.has(FP32) && !im.has(BF16) && !im.has(INT8) {
 			t.Errorf("%s: runnable, with no kernels", im.name)
+		}
+		// WeightGrad and attention's backward run on tileT and sumRows
+		// alone: the transposing fallback is gone.
+		if im.has(FP32) && (im.fp32.tileT == nil || im.fp32.sumRows == nil) {
+			t.Errorf("%s: fp32 kernels without tileT or sumRows", im.name)
 		}
 	}
 	if g := registry[len(registry)-1]; g != generic || !g.ok || !g.has(FP32) || !g.has(BF16) || !g.has(INT8) {

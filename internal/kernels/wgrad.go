@@ -37,7 +37,9 @@ func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im
 
 // mulT writes c (n, k) = aᵀ·b, or adds it to c with add, for a (m, n) and
 // b (m, k) of row strides lda and ldb, on the calling goroutine: wgJob's
-// items in turn, with s's buffers.
+// items in turn, with s's buffers. It uses s.wg, s.buf, s.apad and
+// s.bpack, so nothing the caller keeps across the call may lie in them
+// (attention's backward keeps its own in s.ab).
 func mulT(s *scratch, im *impl, c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int, add bool) {
 	j := &s.wg
 	j.set(im, c, ldc, a, lda, b, ldb, m, n, k, add)
@@ -49,8 +51,9 @@ func mulT(s *scratch, im *impl, c []float32, ldc int, a []float32, lda int, b []
 }
 
 // wgJob is one weight gradient dw (N, K) += dyᵀ·x on an implementation's
-// transposed tile (tileT), which reads dy and x where they lie: no
-// transpose, no packing, the reduction over M running down their rows.
+// transposed tile (tileT): no transpose, the reduction over M running
+// down dy's and x's rows, read in place or, where the implementation's
+// tileT wants them so (packT), packed a block at a time (itemPacked).
 // The output is cut into items of row tiles × column panels; each item
 // sums M in blocks of kcBlock into its own accumulator block (one tile per
 // row tile and panel, so the B rows of a panel and the A rows of a tile
@@ -191,12 +194,12 @@ func (j *wgJob) rowsInPlace(s *scratch, pc, kc, t int) ([]float32, int) {
 const wgGroup = 8
 
 // itemPacked is item for a tileT that wants its operands packed. Per
-// block of M it packs the item's panels of x once (every row tile reads them) and the row tiles' columns
-// of dy, wgGroup tiles at a time, once (every panel reads them), so the
-// tiles read both contiguously: in place, their rows lie N or K floats
-// apart, often a multiple of 1 KiB, and a tile's steps fell into a few L1
-// sets. The items of the first column block add dy's columns to j.sum
-// before they pack them.
+// block of M it packs the item's panels of x once (every row tile reads
+// them) and the row tiles' columns of dy, wgGroup tiles at a time, once
+// (every panel reads them), so the tiles read both contiguously: in
+// place, their rows lie N or K floats apart, often a multiple of 1 KiB,
+// and a tile's steps fell into a few L1 sets. The items of the first
+// column block add dy's columns to j.sum before they pack them.
 func (j *wgJob) itemPacked(s *scratch, it int) {
 	t0 := it / j.cb * j.tilesPer
 	t1 := min(t0+j.tilesPer, j.rowTiles)

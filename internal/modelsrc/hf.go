@@ -30,7 +30,9 @@ const (
 func (c *Cache) FromHub(ctx context.Context, ref hub.Ref, dtype gguf.Type) (*Model, error) {
 	if commit, ok := c.Hub.CachedCommit(ref.Repo, ref.Revision); ok {
 		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); usable(p) == nil {
-			return &Model{Path: p, Name: Entry{Repo: ref.Repo, Commit: commit}.Name()}, nil
+			e := Entry{Repo: ref.Repo, Revision: ref.Revision, Commit: commit, DType: dtype.String()}
+			keepRecord(p, e) // as ensure does: this is the model's every next use
+			return &Model{Path: p, Name: e.Name()}, nil
 		}
 	}
 	snap, commit, err := c.snapshot(ctx, ref)

@@ -453,32 +453,50 @@ func TestList(t *testing.T) {
 // TestRecordRepaired: a model file whose record beside it was cut short
 // (a full disk) or is gone is listed again after its next use, where List
 // left it out for good: the file was usable, so the record was never
-// written again.
+// written again. A Hub model's next use, which finds its commit in the
+// Hugging Face cache and its model file in vitctl's, repairs it too.
 func TestRecordRepaired(t *testing.T) {
+	h := hubtest.New(map[string]*hubtest.Repo{"org/vit": repoFrom(t, "vit-p16-gelu", commitA, "pytorch_model.bin")})
+	defer h.Close()
 	src := copyCheckpoint(t)
-	c := newCache(t, "http://127.0.0.1:1")
-	m, err := c.FromDir(context.Background(), src, gguf.F32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	record := strings.TrimSuffix(m.Path, ".gguf") + ".json"
-	for _, damage := range []func() error{
-		func() error { return os.Truncate(record, 9) },
-		func() error { return os.Remove(record) },
-	} {
-		if err := damage(); err != nil {
+	for _, hub := range []bool{false, true} {
+		c := newCache(t, h.URL())
+		use := func() (*Model, error) {
+			if hub {
+				return c.FromHub(context.Background(), ref(t, "org/vit@main"), gguf.F32)
+			}
+			return c.FromDir(context.Background(), src, gguf.F32)
+		}
+		m, err := use()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.FromDir(context.Background(), src, gguf.F32); err != nil {
-			t.Fatal(err)
+		record := strings.TrimSuffix(m.Path, ".gguf") + ".json"
+		for _, damage := range []func() error{
+			func() error { return os.Truncate(record, 9) },
+			func() error { return os.Remove(record) },
+		} {
+			if err := damage(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := use(); err != nil {
+				t.Fatal(err)
+			}
+			es, err := List(c.Dir)
+			want := Entry{Source: src, DType: "f32", Path: m.Path}
+			if hub {
+				want = Entry{Repo: "org/vit", Revision: "main", Commit: commitA, DType: "f32", Path: m.Path}
+			}
+			if len(es) == 1 {
+				want.Size = es[0].Size
+			}
+			if err != nil || len(es) != 1 || es[0] != want {
+				t.Errorf("hub=%v: List after the record's repair: %+v %v, want %+v", hub, es, err, want)
+			}
 		}
-		es, err := List(c.Dir)
-		if err != nil || len(es) != 1 || es[0].Path != m.Path || es[0].Source != src || es[0].DType != "f32" {
-			t.Errorf("List after the record's repair: %+v %v", es, err)
+		if ents, _ := os.ReadDir(filepath.Dir(m.Path)); len(ents) != 2 {
+			t.Errorf("hub=%v: cache folder holds %v, want the model file and its record", hub, ents)
 		}
-	}
-	if ents, _ := os.ReadDir(filepath.Dir(m.Path)); len(ents) != 2 {
-		t.Errorf("cache folder holds %v, want the model file and its record", ents)
 	}
 }
 

@@ -267,12 +267,12 @@ func twoClasses(path string, folder bool, p row, ids []int, in1k bool) error {
 	return fmt.Errorf("%s is ambiguous: %q is the label of %d classes, %s: %s", what, p.label, len(ids), strings.Join(classes, " and "), do)
 }
 
-// sameClass refuses a data set's labels of which two name one class but for
-// letter case, an underscore for a space or the Unicode form of an accent
-// (foldLabel) (rose/ and Rose/, made on a
-// case-insensitive disk and copied), or a space at either end: trained as two classes, the model
-// split one class's images between two names, and eval, which reads
-// labels that way, could not tell which a data set's "ROSE" meant.
+// sameClass refuses a data set's labels of which two name one class but
+// for letter case (rose/ and Rose/, made on a case-insensitive disk and
+// copied), an underscore for a space, the Unicode form of an accent or a
+// space at either end (foldLabel): trained as two classes, the model split
+// one class's images between two names, and eval, which reads labels that
+// way, could not tell which a data set's "ROSE" meant.
 func sameClass(path string, folder bool, labels []string) error {
 	seen := make(map[string]string, len(labels))
 	for _, l := range labels {

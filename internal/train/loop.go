@@ -197,6 +197,11 @@ func (t *run) head() bool { return t.first >= t.net.Config.NumHiddenLayers }
 func (t *run) cached() bool { return t.r.CachesFeatures() }
 
 func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
+	if t.val != nil {
+		if err := t.probe(ctx, t.val.Examples); err != nil {
+			return nil, err
+		}
+	}
 	if t.head() {
 		var err error
 		if t.cached() {
@@ -208,13 +213,9 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 			if t.valFeat, err = t.extract(ctx, t.val.Examples); err != nil {
 				return nil, err
 			}
-			if len(t.valFeat.labels) == 0 {
+			if len(t.valFeat.labels) == 0 { // probe read one: it is gone now
 				return nil, &NoneReadError{Tried: len(t.val.Examples), Validation: true}
 			}
-		}
-	} else if t.val != nil {
-		if err := t.probe(ctx, t.val.Examples); err != nil {
-			return nil, err
 		}
 	}
 	n := len(t.train.Examples)
@@ -379,8 +380,9 @@ func (e *NoneReadError) Error() string {
 
 // probe decodes examples in order until one can be read, giving each that
 // cannot to Options.Warn, so that a validation set none of whose images
-// can be read stops the run before its first step, not after an epoch of
-// training that it then could not keep. It is usually one image.
+// can be read stops the run before anything else is read, not after an
+// epoch of training that it then could not keep (or, with --train head,
+// the features of every training image). It is usually one image.
 func (t *run) probe(ctx context.Context, ex []Example) error {
 	for i, e := range ex {
 		if err := ctx.Err(); err != nil {

@@ -175,6 +175,41 @@ func TestRunDiverges(t *testing.T) {
 	}
 }
 
+// TestRunUnreadableValFirst: a validation set none of whose images can be
+// read stops the run before anything else is read, in every mode: with
+// --train head it stopped after the features of every training image had
+// been computed (minutes of a large set), then the validation images'.
+func TestRunUnreadableValFirst(t *testing.T) {
+	cfg0, p0, ds := tinySetup(t)
+	tr, val, _ := ds.Split(0.25, 1)
+	broken := filepath.Join(t.TempDir(), "broken.png")
+	os.WriteFile(broken, []byte("\x89PNG not really"), 0o644)
+	bad := *val
+	bad.Examples = slices.Clone(val.Examples)
+	for i := range bad.Examples {
+		bad.Examples[i].Path = broken
+	}
+	for _, mode := range []string{"head", "last:1", "all"} {
+		r := DefaultRecipe(mode)
+		r.Epochs, r.Batch = 1, 4
+		cfg := *cfg0
+		var features []int
+		var warned int
+		_, err := Run(context.Background(), &cfg, cloneParams(t, cfg0, p0), tr, &bad, r, Options{
+			Threads: 1, Workers: 1,
+			Warn:     func(error) { warned++ },
+			Features: func(done, total int) { features = append(features, total) },
+		})
+		var nr *NoneReadError
+		if !errors.As(err, &nr) || !nr.Validation || nr.Tried != len(bad.Examples) {
+			t.Errorf("%s: error %v, want no readable validation images of %d", mode, err, len(bad.Examples))
+		}
+		if len(features) > 0 || warned != len(bad.Examples) {
+			t.Errorf("%s: features computed for %v images, %d warnings; want none before the validation images were tried, one warning each", mode, features, warned)
+		}
+	}
+}
+
 // TestRunDivergesAtValidation: an epoch whose validation loss is not
 // finite (its last steps blew the weights up, the step losses still
 // finite) ends the run with ErrDiverged before it is passed on to be

@@ -1,0 +1,61 @@
+//go:build unix
+
+package convert
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vitctl/vitctl/internal/gguf"
+)
+
+// TestJSONNotRegular: a checkpoint folder's config.json or
+// preprocessor_config.json that is a named pipe or a device is refused,
+// saying what it is, without opening it: a named pipe waited for a writer
+// for ever, deaf to Ctrl-C, a link to /dev/zero was read until memory ran
+// out, and /dev/null said "unexpected end of JSON input".
+func TestJSONNotRegular(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		fifo bool   // else a link to /dev/null
+		want string // after the file's path
+	}{
+		{"config.json", true, " is a named pipe, not a JSON file"},
+		{"preprocessor_config.json", true, " is a named pipe, not a JSON file"},
+		{"config.json", false, " is a device, not a JSON file"},
+		{"preprocessor_config.json", false, " is a device, not a JSON file"},
+	} {
+		dir := newTiny().write(t)
+		path := filepath.Join(dir, tc.file)
+		os.Remove(path)
+		if tc.fifo {
+			if err := syscall.Mkfifo(path, 0o644); err != nil {
+				t.Skip(err)
+			}
+		} else if err := os.Symlink("/dev/null", path); err != nil {
+			t.Skip(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := Convert(context.Background(), dir, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+			done <- err
+		}()
+		for tc.fifo && len(done) == 0 {
+			// A reader that opened the pipe is let go on to its end.
+			if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				w.Close()
+				t.Errorf("%s: the named pipe was opened", tc.file)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		err := <-done
+		if want := path + tc.want; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", tc.file, err, want)
+		}
+	}
+}

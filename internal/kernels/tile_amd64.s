@@ -317,6 +317,7 @@ TEXT ·tile6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), DX
 	SHLQ $2, DX
+
 	MOVQ pf+64(FP), R11
 	LEAQ (AX)(BX*2), R8
 	ADDQ BX, R8
@@ -458,12 +459,13 @@ step2:
 	ADDQ $4, R8
 	DECQ CX
 	JNZ step2
+
 store2:
 	LEAQ (DI)(DX*2), R9
 	ADDQ DX, R9
 	CMPB acc+56(FP), $0
-	JEQ write2
 
+	JEQ write2
 	VADDPS 0(DI), Y0, Y0
 	VADDPS 32(DI), Y1, Y1
 	VADDPS 0(DI)(DX*1), Y2, Y2
@@ -941,12 +943,13 @@ stepT2:
 	ADDQ BX, AX
 	DECQ CX
 	JNZ stepT2
+
 storeT2:
 	LEAQ (DI)(DX*2), R9
 	ADDQ DX, R9
 	CMPB acc+56(FP), $0
-	JEQ writeT2
 
+	JEQ writeT2
 	VADDPS 0(DI), Y0, Y0
 	VADDPS 32(DI), Y1, Y1
 	VADDPS 0(DI)(DX*1), Y2, Y2

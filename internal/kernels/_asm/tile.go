@@ -160,18 +160,7 @@ func tileT6x64(a *asm) {
 		Z0–Z23 hold the 6×64 accumulators as in tile6x64AVX512; step k
 		broadcasts a[k·lda+i] for i < 6 and loads b[k·ldb…+63], four steps at a
 		time (AX, SI at step 0; R8, R12 at step 3).`)
-	a.raw(`
-		MOVQ kc+0(FP), CX
-		MOVQ a+8(FP), AX
-		MOVQ lda+16(FP), BX
-		SHLQ $2, BX
-		MOVQ b+24(FP), SI
-		MOVQ ldb+32(FP), R10
-		SHLQ $2, R10
-		MOVQ c+40(FP), DI
-		MOVQ ldc+48(FP), DX
-		SHLQ $2, DX
-	`)
+	stridedArgs(a)
 	zero24(a)
 	a.raw(`
 		TESTQ CX, CX
@@ -233,17 +222,8 @@ func tile6x16AVX2(a *asm) {
 		Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1); B rows are ldb floats
 		apart. Steps go four at a time, each four prefetching one cache line
 		at pf into L2, as tile6x64AVX512 does.`)
+	stridedArgs(a)
 	a.raw(`
-		MOVQ kc+0(FP), CX
-		MOVQ a+8(FP), AX
-		MOVQ lda+16(FP), BX
-		SHLQ $2, BX
-		MOVQ b+24(FP), SI
-		MOVQ ldb+32(FP), R10
-		SHLQ $2, R10
-		MOVQ c+40(FP), DI
-		MOVQ ldc+48(FP), DX
-		SHLQ $2, DX
 		MOVQ pf+64(FP), R11
 		LEAQ (AX)(BX*2), R8
 		ADDQ BX, R8
@@ -278,16 +258,42 @@ func tile6x16AVX2(a *asm) {
 		ADDQ $4, R8
 		DECQ CX
 		JNZ step2
-	store2:
+	`)
+	putTile12(a, "store2", "write2")
+}
+
+// stridedArgs loads the arguments of a tile whose B rows are ldb floats
+// apart: kc in CX, a in AX, lda·4 in BX, b in SI, ldb·4 in R10, c in DI,
+// ldc·4 in DX.
+func stridedArgs(a *asm) {
+	a.raw(`
+		MOVQ kc+0(FP), CX
+		MOVQ a+8(FP), AX
+		MOVQ lda+16(FP), BX
+		SHLQ $2, BX
+		MOVQ b+24(FP), SI
+		MOVQ ldb+32(FP), R10
+		SHLQ $2, R10
+		MOVQ c+40(FP), DI
+		MOVQ ldc+48(FP), DX
+		SHLQ $2, DX
+	`)
+}
+
+// putTile12 ends a 6×16 fp32 tile at label store: Y0–Y11 written to c
+// (DI, row stride DX bytes), or added to it when acc is set.
+func putTile12(a *asm, store, write string) {
+	a.label(store)
+	a.raw(`
 		LEAQ (DI)(DX*2), R9
 		ADDQ DX, R9
 		CMPB acc+56(FP), $0
-		JEQ write2
 	`)
+	a.ins("JEQ %s", write)
 	for y := range 12 {
 		a.ins("VADDPS %s, Y%d, Y%d", cRow(y/2, 32*(y%2), "DI", "R9", "DX"), y, y)
 	}
-	a.label("write2")
+	a.label(write)
 	for y := range 12 {
 		a.ins("VMOVUPS Y%d, %s", y, cRow(y/2, 32*(y%2), "DI", "R9", "DX"))
 	}
@@ -321,18 +327,7 @@ func tileT6x16AVX2(a *asm) {
 		Y0–Y11 hold a 6×16 tile (row i in Y2i, Y2i+1), as in tile6x16AVX2;
 		A's k steps are lda floats apart with the tile's six rows side by
 		side in each, B's rows ldb floats apart. Steps go four at a time.`)
-	a.raw(`
-		MOVQ kc+0(FP), CX
-		MOVQ a+8(FP), AX
-		MOVQ lda+16(FP), BX
-		SHLQ $2, BX
-		MOVQ b+24(FP), SI
-		MOVQ ldb+32(FP), R10
-		SHLQ $2, R10
-		MOVQ c+40(FP), DI
-		MOVQ ldc+48(FP), DX
-		SHLQ $2, DX
-	`)
+	stridedArgs(a)
 	for y := range 12 {
 		a.ins("VXORPS Y%d, Y%d, Y%d", y, y, y)
 	}
@@ -357,23 +352,8 @@ func tileT6x16AVX2(a *asm) {
 	a.raw(`
 		DECQ CX
 		JNZ stepT2
-	storeT2:
-		LEAQ (DI)(DX*2), R9
-		ADDQ DX, R9
-		CMPB acc+56(FP), $0
-		JEQ writeT2
 	`)
-	for y := range 12 {
-		a.ins("VADDPS %s, Y%d, Y%d", cRow(y/2, 32*(y%2), "DI", "R9", "DX"), y, y)
-	}
-	a.label("writeT2")
-	for y := range 12 {
-		a.ins("VMOVUPS Y%d, %s", y, cRow(y/2, 32*(y%2), "DI", "R9", "DX"))
-	}
-	a.raw(`
-		VZEROUPPER
-		RET
-	`)
+	putTile12(a, "storeT2", "writeT2")
 }
 
 // tystep does one step of tileT6x16AVX2: B's row at SI into Y12–Y13, the

@@ -136,10 +136,7 @@ func (j *wgJob) item(s *scratch, it int) {
 		j.itemPacked(s, it)
 		return
 	}
-	t0 := it / j.cb * j.tilesPer
-	t1 := min(t0+j.tilesPer, j.rowTiles)
-	q0 := it % j.cb * j.panelsPer
-	q1 := min(q0+j.panelsPer, j.pans)
+	t0, t1, q0, q1 := j.span(it)
 	nt, tile := t1-t0, mr6*nr
 	s.buf = grow(s.buf, nt*(q1-q0)*tile)
 	for pc := 0; pc < j.m; pc += kcBlock {
@@ -153,12 +150,7 @@ func (j *wgJob) item(s *scratch, it int) {
 			}
 		}
 	}
-	for q := q0; q < q1; q++ {
-		for t := t0; t < t1; t++ {
-			ct := s.buf[((q-q0)*nt+t-t0)*tile:]
-			storeTile(j.im, &j.ep, j.dw, j.ldw, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
-		}
-	}
+	j.store(s, it)
 }
 
 // panelInPlace is x's rows [pc, pc+kc) at panel q's columns, as tileT's b: in
@@ -189,6 +181,25 @@ func (j *wgJob) rowsInPlace(s *scratch, pc, kc, t int) ([]float32, int) {
 	return s.apad, mr6
 }
 
+// span is item it's row tiles [t0, t1) and panels [q0, q1).
+func (j *wgJob) span(it int) (t0, t1, q0, q1 int) {
+	t0, q0 = it/j.cb*j.tilesPer, it%j.cb*j.panelsPer
+	return t0, min(t0+j.tilesPer, j.rowTiles), q0, min(q0+j.panelsPer, j.pans)
+}
+
+// store adds item it's accumulated tiles, in s.buf panel by panel, to dw
+// (or writes them, without a residual).
+func (j *wgJob) store(s *scratch, it int) {
+	t0, t1, q0, q1 := j.span(it)
+	nt, tile := t1-t0, mr6*nr
+	for q := q0; q < q1; q++ {
+		for t := t0; t < t1; t++ {
+			ct := s.buf[((q-q0)*nt+t-t0)*tile:]
+			storeTile(j.im, &j.ep, j.dw, j.ldw, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
+		}
+	}
+}
+
 // wgGroup is how many row tiles' columns of dy are packed at a time: 48
 // floats, three whole cache lines of each row.
 const wgGroup = 8
@@ -201,10 +212,7 @@ const wgGroup = 8
 // and a tile's steps fell into a few L1 sets. The items of the first
 // column block add dy's columns to j.sum before they pack them.
 func (j *wgJob) itemPacked(s *scratch, it int) {
-	t0 := it / j.cb * j.tilesPer
-	t1 := min(t0+j.tilesPer, j.rowTiles)
-	q0 := it % j.cb * j.panelsPer
-	q1 := min(q0+j.panelsPer, j.pans)
+	t0, t1, q0, q1 := j.span(it)
 	nt, tile := t1-t0, mr6*nr
 	s.buf = grow(s.buf, nt*(q1-q0)*tile)
 	sum := j.sum
@@ -225,12 +233,7 @@ func (j *wgJob) itemPacked(s *scratch, it int) {
 			}
 		}
 	}
-	for q := q0; q < q1; q++ {
-		for t := t0; t < t1; t++ {
-			ct := s.buf[((q-q0)*nt+t-t0)*tile:]
-			storeTile(j.im, &j.ep, j.dw, j.ldw, j.n, j.k, ct, nr, mr6, t*mr6, q*nr)
-		}
-	}
+	j.store(s, it)
 }
 
 // panels packs x's rows [pc, pc+kc) at panels [q0, q1) as tileT's b, one

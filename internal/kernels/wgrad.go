@@ -1,8 +1,8 @@
 package kernels
 
-// weightGradT is WeightGrad on im's transposed tile (wgJob). db's column
-// sums of dy, each summed in row order, are taken as dy's columns are
-// packed (packT), or else in a pass of their own, 64 columns at a time.
+// weightGradT is WeightGrad on im's transposed tile (wgJob); db's column
+// sums of dy, each summed in row order, are taken by the items as they
+// reach dy's rows (addSums).
 func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im *impl) {
 	var sum []float32
 	if db != nil {
@@ -13,23 +13,12 @@ func weightGradT(p *Pool, dw, db, dy, x []float32, M, N, K int, buf *GradBuf, im
 	s := p.getScratch()
 	j := &s.wg
 	j.set(im, dw, K, dy, N, x, K, M, N, K, true)
-	if im.fp32.packT {
-		j.sum = sum
-	}
+	j.sum = sum
 	j.p = p
 	j.plan(p.threads)
 	p.run(min(p.threads, j.items()), j, &j.done)
 	j.release()
 	p.putScratch(s)
-	if db == nil {
-		return
-	}
-	if !im.fp32.packT {
-		p.For(ceilDiv(N, nr), func(c int) {
-			c0, c1 := c*nr, min((c+1)*nr, N)
-			im.fp32.sumRows(sum[c0:c1], dy[c0:], N, M, c1-c0)
-		})
-	}
 	for i, v := range sum {
 		db[i] += v
 	}
@@ -141,6 +130,9 @@ func (j *wgJob) item(s *scratch, it int) {
 	s.buf = grow(s.buf, nt*(q1-q0)*tile)
 	for pc := 0; pc < j.m; pc += kcBlock {
 		kc := min(kcBlock, j.m-pc)
+		if q0 == 0 {
+			j.addSums(pc, kc, t0, t1)
+		}
 		for q := q0; q < q1; q++ {
 			b, ldb := j.panelInPlace(s, pc, kc, q)
 			for t := t0; t < t1; t++ {
@@ -181,6 +173,19 @@ func (j *wgJob) rowsInPlace(s *scratch, pc, kc, t int) ([]float32, int) {
 	return s.apad, mr6
 }
 
+// addSums adds dy's rows [pc, pc+kc) at row tiles [t0, t1)'s columns to
+// j.sum (db's), each column's rows in order, when there is a j.sum. Only
+// the items of the first column block call it, so each column has one
+// writer, and they call it as they reach those rows, while they are in
+// cache for the tiles.
+func (j *wgJob) addSums(pc, kc, t0, t1 int) {
+	if j.sum == nil {
+		return
+	}
+	c0 := t0 * mr6
+	j.im.fp32.sumRows(j.sum[c0:], j.dy[pc*j.ldy+c0:], j.ldy, kc, min(t1*mr6, j.n)-c0)
+}
+
 // span is item it's row tiles [t0, t1) and panels [q0, q1).
 func (j *wgJob) span(it int) (t0, t1, q0, q1 int) {
 	t0, q0 = it/j.cb*j.tilesPer, it%j.cb*j.panelsPer
@@ -210,20 +215,19 @@ const wgGroup = 8
 // (every panel reads them), so the tiles read both contiguously: in
 // place, their rows lie N or K floats apart, often a multiple of 1 KiB,
 // and a tile's steps fell into a few L1 sets. The items of the first
-// column block add dy's columns to j.sum before they pack them.
+// column block add dy's columns to j.sum just before they pack them.
 func (j *wgJob) itemPacked(s *scratch, it int) {
 	t0, t1, q0, q1 := j.span(it)
 	nt, tile := t1-t0, mr6*nr
 	s.buf = grow(s.buf, nt*(q1-q0)*tile)
-	sum := j.sum
-	if q0 > 0 {
-		sum = nil
-	}
 	for pc := 0; pc < j.m; pc += kcBlock {
 		kc := min(kcBlock, j.m-pc)
 		b := j.panels(s, pc, kc, q0, q1)
 		for tg := t0; tg < t1; tg += wgGroup {
-			a := j.rows(s, pc, kc, tg, min(tg+wgGroup, t1), sum)
+			if q0 == 0 {
+				j.addSums(pc, kc, tg, min(tg+wgGroup, t1))
+			}
+			a := j.rows(s, pc, kc, tg, min(tg+wgGroup, t1))
 			for t := tg; t < min(tg+wgGroup, t1); t++ {
 				at := a[(t-tg)*kc*mr6:]
 				for q := q0; q < q1; q++ {
@@ -247,15 +251,10 @@ func (j *wgJob) panels(s *scratch, pc, kc, q0, q1 int) []float32 {
 
 // rows packs dy's rows [pc, pc+kc) at row tiles [t0, t1)'s columns as
 // tileT's a, one tile after another, mr6 floats a step, zero-padded past
-// N; with sum, it first adds those rows to sum's columns, in order.
-func (j *wgJob) rows(s *scratch, pc, kc, t0, t1 int, sum []float32) []float32 {
+// N.
+func (j *wgJob) rows(s *scratch, pc, kc, t0, t1 int) []float32 {
 	s.apad = grow(s.apad, (t1-t0)*kc*mr6)
 	a := s.apad[:(t1-t0)*kc*mr6]
-	row0 := t0 * mr6
-	cols := min(t1*mr6, j.n) - row0
-	if sum != nil {
-		j.im.fp32.sumRows(sum[row0:], j.dy[pc*j.ldy+row0:], j.ldy, kc, cols)
-	}
 	for t := t0; t < t1; t++ {
 		at := a[(t-t0)*kc*mr6:]
 		c0 := t * mr6

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -183,6 +184,17 @@ func quotedPath(msg, path string) string {
 		return strings.Replace(msg, path+": ", q+": ", 1)
 	}
 	return msg
+}
+
+// writeOutput writes b, a command's whole output held until it is
+// complete, to w, saying so when it fails: convert --info > /dev/full
+// printed nothing and exited 0, and merge said "write /dev/stdout: …" of
+// no output.
+func writeOutput(w io.Writer, b *bytes.Buffer) error {
+	if _, err := b.WriteTo(w); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }
 
 // newJSONEncoder is the encoder of every JSON that vitctl prints: it

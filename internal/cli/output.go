@@ -197,6 +197,18 @@ func writeOutput(w io.Writer, b *bytes.Buffer) error {
 	return nil
 }
 
+// writtenOutputError is err, of writing to stdout what a run that wrote
+// the file path says of it (convert's and finetune's summary, embed's
+// rows), saying that path is written all the same; nil when err is. The
+// run ended with exit status 0 and said nothing, and a script reading the
+// summary had none.
+func writtenOutputError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("writing output: %w (%s is written)", err, path)
+}
+
 // newJSONEncoder is the encoder of every JSON that vitctl prints: it
 // writes &, < and > as they are, where encoding/json's default writes
 // them \u0026, \u003c and \u003e for HTML, and grep and awk did not find

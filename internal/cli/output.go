@@ -198,8 +198,9 @@ func writeOutput(w io.Writer, b *bytes.Buffer) error {
 }
 
 // writtenOutputError is err, of writing to stdout what a run that wrote
-// the file path says of it (convert's and finetune's summary, embed's
-// rows), saying that path is written all the same; nil when err is. The
+// the file (or export's folder) path says of it (convert's, export's and
+// finetune's summary, embed's rows), saying that path is written all the
+// same; nil when err is. The
 // run ended with exit status 0 and said nothing, and a script reading the
 // summary had none.
 func writtenOutputError(path string, err error) error {

@@ -317,10 +317,17 @@ func (j *finetuneJob) finish(ctx context.Context, hist []train.EpochInfo, err er
 // its first step, where it stopped after the first epoch saying only "no
 // readable validation images".
 func noneRead(e *train.NoneReadError, val string) error {
-	if e.Tried == 1 {
-		return fmt.Errorf("%w (named above): fix or replace it%s", e, noneReadHint(e, val))
+	return fmt.Errorf("%w %s%s", e, fixNamedAbove(e.Tried), noneReadHint(e, val))
+}
+
+// fixNamedAbove is what to do of the n images of a run none of which
+// could be read (finetune's training or validation set, eval's DATA),
+// each named as it failed.
+func fixNamedAbove(n int) string {
+	if n == 1 {
+		return "(named above): fix or replace it"
 	}
-	return fmt.Errorf("%w (each is named above): fix or replace them%s", e, noneReadHint(e, val))
+	return "(each is named above): fix or replace them"
 }
 
 // noneReadHint is what else to do when none of the validation images

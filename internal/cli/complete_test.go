@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,6 +73,19 @@ func TestFlagCompletion(t *testing.T) {
 		}
 		if code != ExitOK || !slices.Equal(got, tc.want) || directive != tc.directive {
 			t.Errorf("%q: exit %d, offered %q, directive %s; want %q, %s\n%s", tc.args, code, got, directive, tc.want, tc.directive, errs)
+		}
+	}
+}
+
+// TestCompletionWriteError: a completion script that stdout does not
+// take (a full disk) is said as every command's output is, "writing
+// output: …", where it was the write's error alone, and exits 1.
+func TestCompletionWriteError(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		var errb bytes.Buffer
+		code := Main([]string{"completion", sh}, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", sh, code, errb.String(), want)
 		}
 	}
 }

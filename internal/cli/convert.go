@@ -213,9 +213,9 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if opts.verify {
 		verified = "; checksum verified"
 	}
-	fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)%s\n",
+	_, err = fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)%s\n",
 		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source, verified)
-	return nil
+	return writtenOutputError(opts.out, err) // convert > /dev/full said nothing and exited 0
 }
 
 // convertSource converts the checkpoint or model file src (convert.Convert),

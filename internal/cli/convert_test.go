@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -275,5 +276,22 @@ func TestConvertRoundedNote(t *testing.T) {
 		if code != ExitOK || errs != tc.want {
 			t.Errorf("%s: exit %d, stderr\n%s\nwant\n%s", tc.dtype, code, errs, tc.want)
 		}
+	}
+}
+
+// TestConvertSummaryUnwritten: convert whose stdout cannot take its
+// "wrote" line (a full disk) says so and exits 1, as finetune and embed
+// do, naming the model file, which is written all the same: it said
+// nothing and exited 0.
+func TestConvertSummaryUnwritten(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	var errb bytes.Buffer
+	code := Main([]string{"convert", "fashion-vit", "--out", out}, strings.NewReader(""), failWriter{}, &errb)
+	want := "vitctl: writing output: no space left on device (" + out + " is written)\n"
+	if code != ExitFailed || !strings.HasSuffix(errb.String(), want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the model file: %v", err)
 	}
 }

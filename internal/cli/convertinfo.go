@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -28,21 +29,12 @@ func runConvertInfo(s streams, src string) error {
 	if ft.base != "" {
 		info.Format = "vitctl model file (GGUF), fine-tuned from " + ft.base
 	}
-	var b strings.Builder
+	var b bytes.Buffer
 	writeInfo(&b, info)
 	if ft.base != "" {
 		fmt.Fprintf(&b, "%-14s %s\n", "fine-tuning:", ft.summary)
 	}
-	return writeOutput(s.out, b.String())
-}
-
-// writeOutput writes text, a command's whole output, to w, saying so when
-// it fails: convert --info > /dev/full printed nothing and exited 0.
-func writeOutput(w io.Writer, text string) error {
-	if _, err := io.WriteString(w, text); err != nil {
-		return fmt.Errorf("writing output: %w", err)
-	}
-	return nil
+	return writeOutput(s.out, &b)
 }
 
 // openModelFile opens a model file for --info (a variable: a test counts

@@ -214,10 +214,8 @@ func (e *embedding) runNpy(cmd *cobra.Command, s streams, path, format string) e
 	if err != nil {
 		return noteInterrupted(err, "; "+notWritten(path)+", and no row is listed")
 	}
-	if _, err := rows.WriteTo(s.out); err != nil {
-		return fmt.Errorf("writing output: %w (%s is written)", err, path)
-	}
-	return nil
+	_, err = rows.WriteTo(s.out)
+	return writtenOutputError(path, err)
 }
 
 // defaultPool is what the model's classifier pools: the class token, or

@@ -105,11 +105,12 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 		return err
 	}
 	took := time.Since(start)
-	if len(sc.truth) == 0 { // each was named above
-		if len(sc.failed) == 1 {
-			return fmt.Errorf("data %s: no readable images: the 1 image could not be read (named above): fix or replace it", data)
+	if n := len(sc.failed); len(sc.truth) == 0 { // each was named above
+		none := fmt.Sprintf("none of the %d images could be read", n)
+		if n == 1 {
+			none = "the 1 image could not be read"
 		}
-		return fmt.Errorf("data %s: no readable images: none of the %d images could be read (each is named above): fix or replace them", data, len(sc.failed))
+		return fmt.Errorf("data %s: no readable images: %s %s", data, none, fixNamedAbove(n))
 	}
 	rep := train.Score(m.Config.Labels, sc.truth, sc.logits)
 	if err := writeReport(s.out, o.output.format.val, evalJSON{rep, m.Name, m.ShortSHA(), sc.failed}); err != nil {

@@ -85,9 +85,9 @@ func runExport(ctx context.Context, s streams, opts *exportOptions) error {
 	for _, n := range res.Notes {
 		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
 	}
-	fmt.Fprintf(s.out, "wrote %s: Hugging Face ViTForImageClassification, %s parameters in float32, %s (config.json, model.safetensors, preprocessor_config.json)\n",
+	_, err = fmt.Fprintf(s.out, "wrote %s: Hugging Face ViTForImageClassification, %s parameters in float32, %s (config.json, model.safetensors, preprocessor_config.json)\n",
 		opts.out, humanCount(res.Params), nouns(res.Labels, "label"))
-	return nil
+	return writtenOutputError(opts.out, err) // export > /dev/full said nothing and exited 0
 }
 
 // checkExportDir refuses, as a usage error, a missing --out, one named

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,5 +89,21 @@ func TestExport(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "existing fashion reg.gguf slash tiny" {
 		t.Errorf("folder holds %s: a refused export left something", got)
+	}
+}
+
+// TestExportSummaryUnwritten: export whose stdout cannot take its "wrote"
+// line (a full disk) says so and exits 1, as convert does, naming the
+// folder, which is written all the same: it said nothing and exited 0.
+func TestExportSummaryUnwritten(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hf")
+	var errb bytes.Buffer
+	code := Main([]string{"export", "fashion-vit", "--out", out}, strings.NewReader(""), failWriter{}, &errb)
+	want := "vitctl: writing output: no space left on device (" + out + " is written)\n"
+	if code != ExitFailed || !strings.HasSuffix(errb.String(), want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err != nil {
+		t.Errorf("the exported folder: %v", err)
 	}
 }

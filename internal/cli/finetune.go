@@ -317,10 +317,17 @@ func (j *finetuneJob) finish(ctx context.Context, hist []train.EpochInfo, err er
 // its first step, where it stopped after the first epoch saying only "no
 // readable validation images".
 func noneRead(e *train.NoneReadError, val string) error {
-	if e.Tried == 1 {
-		return fmt.Errorf("%w (named above): fix or replace it%s", e, noneReadHint(e, val))
+	return fmt.Errorf("%w %s%s", e, fixNamedAbove(e.Tried), noneReadHint(e, val))
+}
+
+// fixNamedAbove is what to do of the n images of a run none of which
+// could be read (finetune's training or validation set, eval's DATA),
+// each named as it failed.
+func fixNamedAbove(n int) string {
+	if n == 1 {
+		return "(named above): fix or replace it"
 	}
-	return fmt.Errorf("%w (each is named above): fix or replace them%s", e, noneReadHint(e, val))
+	return "(each is named above): fix or replace them"
 }
 
 // noneReadHint is what else to do when none of the validation images
@@ -480,7 +487,7 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 		}
 		// model and base_model name models as classify's records do, with
 		// their model_sha256 beside them.
-		return j.wroteSummary(writeJSON(j.s.out, map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
+		return writtenOutputError(j.o.out, writeJSON(j.s.out, map[string]any{"model": j.o.out, "model_sha256": sha, "base_model": j.base.ref,
 			"base_model_sha256": j.base.sha, "recipe": j.r.String(),
 			"train_images": len(j.train.Examples), "val_images": valCount(j.val), "epochs": hist, "best": j.best,
 			"kept_epoch": kept, "labels": j.train.Labels}))
@@ -492,17 +499,7 @@ func (j *finetuneJob) summary(hist []train.EpochInfo) error {
 	case j.best != nil:
 		_, err = fmt.Fprintf(j.s.out, "wrote %s: epoch %d, %s (%s)\n", j.o.out, j.best.Epoch, accText(*j.best), time.Since(j.start).Round(time.Second))
 	}
-	return j.wroteSummary(err)
-}
-
-// wroteSummary is summary's error when stdout took no summary (a full
-// disk, a closed pipe): the run ended with exit status 0 and said
-// nothing, and a script reading the -o json summary had none.
-func (j *finetuneJob) wroteSummary(err error) error {
-	if err != nil {
-		return fmt.Errorf("writing output: %w (%s is written)", err, j.o.out)
-	}
-	return nil
+	return writtenOutputError(j.o.out, err)
 }
 
 // modelFileSHA is the short SHA-256 of the tensor data of the model file

@@ -235,13 +235,22 @@ func (j *finetuneJob) interrupted() error {
 	where := fmt.Sprintf("in epoch %d of %d", j.saved+1, j.r.Epochs)
 	switch {
 	case j.best == nil:
-		where += fmt.Sprintf(", before it ended: nothing written (%s is written as each epoch ends)", j.o.out)
+		where += ", before it ended: " + j.leaves()
 	case j.saved > 0:
-		where += fmt.Sprintf(": %s holds the best model so far (epoch %d), and --resume continues after epoch %d (%s)", j.o.out, j.best.Epoch, j.saved, ckptPath(j.o.out))
+		where += fmt.Sprintf(": %s, and --resume continues after epoch %d (%s)", j.leaves(), j.saved, ckptPath(j.o.out))
 	default:
-		where += fmt.Sprintf(": %s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
+		where += ": " + j.leaves()
 	}
 	return interrupted{where: where}
+}
+
+// leaves says what OUT holds when a run stops before its end (interrupted,
+// diverged): the best model so far, or nothing yet.
+func (j *finetuneJob) leaves() string {
+	if j.best == nil {
+		return fmt.Sprintf("nothing written (%s is written as each epoch ends)", j.o.out)
+	}
+	return fmt.Sprintf("%s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
 }
 
 // diverged is the error of a run whose loss stopped being finite, with
@@ -251,10 +260,7 @@ func (j *finetuneJob) interrupted() error {
 // a lower --lr that the error asks for was refused as one over an
 // interrupted run's state.
 func (j *finetuneJob) diverged(err error) error {
-	leaves := fmt.Sprintf("nothing written (%s is written as each epoch ends)", j.o.out)
-	if j.best != nil {
-		leaves = fmt.Sprintf("%s holds the best model so far (epoch %d)", j.o.out, j.best.Epoch)
-	}
+	leaves := j.leaves()
 	if j.saved > 0 || j.resume != nil {
 		ckpt := ckptPath(j.o.out)
 		if rmErr := os.Remove(ckpt); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {

@@ -1391,3 +1391,22 @@ func TestFinetuneResumeDamaged(t *testing.T) {
 		}
 	}
 }
+
+// TestNoneReadWording: finetune's error of a set none of whose images
+// could be read asks to fix the one image, or each of them, as eval's
+// does, and for a validation set names what else to give.
+func TestNoneReadWording(t *testing.T) {
+	for _, tc := range []struct {
+		e    train.NoneReadError
+		val  string
+		want string
+	}{
+		{train.NoneReadError{Tried: 1}, "", "no readable training images: the 1 training image could not be read (named above): fix or replace it"},
+		{train.NoneReadError{Tried: 3, Validation: true}, "", "no readable validation images: none of the 3 validation images could be read (each is named above): fix or replace them, or give --val-split 0 to train without a validation set"},
+		{train.NoneReadError{Tried: 1, Validation: true}, "v.csv", "no readable validation images: the 1 validation image could not be read (named above): fix or replace it, or give another --val than v.csv"},
+	} {
+		if got := noneRead(&tc.e, tc.val).Error(); got != tc.want {
+			t.Errorf("%+v:\n got %s\nwant %s", tc.e, got, tc.want)
+		}
+	}
+}

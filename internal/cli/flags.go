@@ -304,10 +304,10 @@ func newOutputFlags(formats ...string) *outputFlags {
 }
 
 // formats lists the formats for -o's help: "text, json, jsonl (or ndjson)
-// or csv".
+// or csv" (newOutputFlags gives every jsonl its alias ndjson).
 func (o *outputFlags) formats() string {
 	names := slices.Clone(o.format.names)
-	if i := slices.Index(names, "jsonl"); i >= 0 && o.format.aliases["ndjson"] == "jsonl" {
+	if i := slices.Index(names, "jsonl"); i >= 0 {
 		names[i] = "jsonl (or ndjson)"
 	}
 	return orList(names)

@@ -173,3 +173,20 @@ func TestTopKNoteOnlyWhenGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputFormatsHelp: -o's help names ndjson beside jsonl where a
+// command takes it, and nowhere else.
+func TestOutputFormatsHelp(t *testing.T) {
+	for _, tc := range []struct {
+		formats []string
+		want    string
+	}{
+		{[]string{"text", "json", "jsonl", "csv"}, "text, json, jsonl (or ndjson) or csv"},
+		{[]string{"jsonl", "csv"}, "jsonl (or ndjson) or csv"},
+		{[]string{"text", "json"}, "text or json"},
+	} {
+		if got := newOutputFlags(tc.formats...).formats(); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.formats, got, tc.want)
+		}
+	}
+}

@@ -43,15 +43,13 @@ func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) 
 // address of a scheme vitctl does not fetch, "help" and a link that leads
 // nowhere (brokenLink) say what they are. Other errors are kept.
 func notThere(path string, err error) error {
-	loop := errors.Is(err, syscall.ELOOP)
-	if !loop && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if e := otherScheme(path); e != nil && !loop {
-		return e
-	}
-	if path == "help" && !loop { // vitctl classify help
-		return fmt.Errorf("%w (for the command's help, give --help)", err)
+	if errors.Is(err, fs.ErrNotExist) { // not ELOOP, a link's
+		if e := otherScheme(path); e != nil {
+			return e
+		}
+		if path == "help" { // vitctl classify help
+			return fmt.Errorf("%w (for the command's help, give --help)", err)
+		}
 	}
 	return brokenLink(path, err)
 }

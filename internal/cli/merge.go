@@ -117,7 +117,7 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	case tmp != nil:
 		err = tmp.commit()
 	case err == nil:
-		_, err = held.WriteTo(s.out)
+		err = writeOutput(s.out, &held)
 	}
 	if err == nil {
 		into := ""

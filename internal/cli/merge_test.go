@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -274,5 +275,20 @@ func TestMergeInputsNamedOtherwise(t *testing.T) {
 		if code != ExitFailed || stdout != "" || errs != want {
 			t.Errorf("ran %s, --inputs %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.ran, tc.given, code, errs, want)
 		}
+	}
+}
+
+// TestMergeWriteError: a merge whose stdout cannot be written (a full
+// disk) says so as every command does, "writing output: …", where it said
+// "write /dev/stdout: …" of no output, and exits 1.
+func TestMergeWriteError(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "shard.jsonl")
+	if code, _, errs := run(t, "", "classify", "-o", "jsonl", "--out", f, "../../testdata/images/chelsea.png"); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	var errb bytes.Buffer
+	code := Main([]string{"merge", f}, strings.NewReader(""), failWriter{}, &errb)
+	if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+		t.Errorf("merge: exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
 	}
 }

@@ -1,13 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -167,10 +167,10 @@ func cachedEntry(e modelsrc.Entry) (modelEntry, error) {
 
 func runModels(s streams, o *modelsOptions) error {
 	asJSON := o.output.format.val == "json"
-	var b strings.Builder
+	var b bytes.Buffer
 	if o.notices {
 		writeNotices(&b, asJSON)
-		return writeOutput(s.out, b.String())
+		return writeOutput(s.out, &b)
 	}
 	entries, err := modelEntries(s.err)
 	if err != nil {
@@ -181,7 +181,7 @@ func runModels(s streams, o *modelsOptions) error {
 	} else {
 		writeModels(&b, entries)
 	}
-	return writeOutput(s.out, b.String())
+	return writeOutput(s.out, &b)
 }
 
 // noticeEntry is a built-in model's licence notice, as models --notices
@@ -194,7 +194,7 @@ type noticeEntry struct {
 // writeNotices prints the licence notices of the built-in models that
 // have one, each under a "==> NAME <==" line, or as a JSON list (-o json
 // was taken, and ignored: the text came all the same).
-func writeNotices(b *strings.Builder, asJSON bool) {
+func writeNotices(b *bytes.Buffer, asJSON bool) {
 	notices := []noticeEntry{}
 	for _, z := range zoo.All() {
 		if z.Notice != "" {
@@ -213,7 +213,7 @@ func writeNotices(b *strings.Builder, asJSON bool) {
 // writeModels prints one row per model, the default marked with a star,
 // in columns as a terminal shows them (textcol): a cache entry's name is
 // the folder it was converted from, which may be ~/模型/vit.
-func writeModels(b *strings.Builder, entries []modelEntry) {
+func writeModels(b *bytes.Buffer, entries []modelEntry) {
 	rows := [][]string{{"NAME", "WHERE", "LABELS", "SIZE", "SHA256", "DESCRIPTION"}}
 	for _, e := range entries {
 		name := e.Name
@@ -222,5 +222,5 @@ func writeModels(b *strings.Builder, entries []modelEntry) {
 		}
 		rows = append(rows, []string{name, e.Where, strconv.Itoa(e.Labels), humanBytes(int64(e.Bytes)), e.SHA256, e.Description})
 	}
-	textcol.Left(b, rows) // a strings.Builder takes every write
+	textcol.Left(b, rows) // a bytes.Buffer takes every write
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -183,6 +184,30 @@ func quotedPath(msg, path string) string {
 		return strings.Replace(msg, path+": ", q+": ", 1)
 	}
 	return msg
+}
+
+// writeOutput writes b, a command's whole output held until it is
+// complete, to w, saying so when it fails: convert --info > /dev/full
+// printed nothing and exited 0, and merge said "write /dev/stdout: …" of
+// no output.
+func writeOutput(w io.Writer, b *bytes.Buffer) error {
+	if _, err := b.WriteTo(w); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
+
+// writtenOutputError is err, of writing to stdout what a run that wrote
+// the file (or export's folder) path says of it (convert's, export's and
+// finetune's summary, embed's rows), saying that path is written all the
+// same; nil when err is. The
+// run ended with exit status 0 and said nothing, and a script reading the
+// summary had none.
+func writtenOutputError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("writing output: %w (%s is written)", err, path)
 }
 
 // newJSONEncoder is the encoder of every JSON that vitctl prints: it

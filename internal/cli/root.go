@@ -133,6 +133,7 @@ draws attention maps.`,
 		c.Args, c.RunE = cobra.ArbitraryArgs, runCompletion
 		for _, sh := range c.Commands() { // cobra's NoArgs: unknown command "extra" for "vitctl completion bash"
 			sh.Args = noArgs("the shell is the only argument; its help says how to load the script")
+			sh.RunE = scriptOutput(sh.RunE)
 		}
 	}
 	typeArgErrors(root)

@@ -116,6 +116,18 @@ func runCompletion(cmd *cobra.Command, args []string) error {
 	return usagef("completion: unknown shell %q: want bash, zsh, fish or powershell", args[0])
 }
 
+// scriptOutput is a shell's completion command (cobra's run), whose only
+// errors are stdout's, worded as every command's: completion bash >
+// /dev/full said "write /dev/stdout: …" alone.
+func scriptOutput(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := run(cmd, args); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+		return nil
+	}
+}
+
 // typeArgErrors makes every argument check in the tree, cobra's own ones
 // included (completion, help), return a usageError.
 func typeArgErrors(c *cobra.Command) {

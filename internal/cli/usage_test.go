@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -380,6 +381,29 @@ func TestHelpUnknownTopic(t *testing.T) {
 		code, out, errs := run(t, "", tc.args...)
 		if code != tc.code || (code == ExitOK && !strings.HasPrefix(out, tc.want)) || (code != ExitOK && (errs != tc.want || out != "")) {
 			t.Errorf("vitctl %q: exit %d, stdout %.80q, stderr %q; want exit %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestCobraOutputWriteError: what cobra prints itself, help and the
+// version, to a stdout that does not take it (a full disk) is said as
+// every command's output is, "writing output: …", exit 1: help exited 0
+// saying nothing, and --version said the write's error alone.
+func TestCobraOutputWriteError(t *testing.T) {
+	for _, args := range [][]string{
+		{"--version"},
+		{"help"},
+		{"help", "classify"},
+		{"-h"},
+		{},
+		{"classify", "--help"},
+		{"convert", "-h"},
+		{"completion"},
+	} {
+		var errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and %q", args, code, errb.String(), want)
 		}
 	}
 }

@@ -299,13 +299,17 @@ func TestModelNotThere(t *testing.T) {
 	tmp, data, img := t.TempDir(), fashionTree(t), filepath.Join(imagesDir, "chelsea.png")
 	missing := filepath.Join(tmp, "nope.gguf")
 	commands := map[string]func(m string) []string{
-		"classify":          func(m string) []string { return []string{"classify", "-m", m, img} },
-		"embed":             func(m string) []string { return []string{"embed", "-m", m, img} },
-		"eval":              func(m string) []string { return []string{"eval", "-m", m, data} },
-		"inspect-attention": func(m string) []string { return []string{"inspect-attention", "-m", m, "--out", filepath.Join(tmp, "attn"), img} },
-		"benchmark":         func(m string) []string { return []string{"benchmark", "-m", m, "--time", "1ms"} },
-		"finetune":          func(m string) []string { return []string{"finetune", "-m", m, data, "--out", filepath.Join(tmp, "ft.gguf")} },
-		"export":            func(m string) []string { return []string{"export", m, "--out", filepath.Join(tmp, "hf")} },
+		"classify": func(m string) []string { return []string{"classify", "-m", m, img} },
+		"embed":    func(m string) []string { return []string{"embed", "-m", m, img} },
+		"eval":     func(m string) []string { return []string{"eval", "-m", m, data} },
+		"inspect-attention": func(m string) []string {
+			return []string{"inspect-attention", "-m", m, "--out", filepath.Join(tmp, "attn"), img}
+		},
+		"benchmark": func(m string) []string { return []string{"benchmark", "-m", m, "--time", "1ms"} },
+		"finetune": func(m string) []string {
+			return []string{"finetune", "-m", m, data, "--out", filepath.Join(tmp, "ft.gguf")}
+		},
+		"export": func(m string) []string { return []string{"export", m, "--out", filepath.Join(tmp, "hf")} },
 	}
 	for _, tc := range []struct{ model, want, exportWant string }{
 		{missing, "model " + missing + ": no such file or folder", ""},

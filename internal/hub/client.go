@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -128,7 +129,7 @@ func CacheDirFromEnv() string {
 // where Python found its models.
 func EnvPath(p string) string {
 	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home := HomeDir(); home != "" {
 			p = home + p[1:]
 		}
 	}
@@ -139,6 +140,22 @@ func EnvPath(p string) string {
 		}
 		return m
 	})
+}
+
+// HomeDir is the user's home folder as Python's os.path.expanduser finds
+// it: $HOME, else this user's entry in the password database, where a
+// process started without HOME (a cron job, a systemd unit, env -i)
+// finds it. Without the fallback the caches were ".cache/…" under the
+// working folder, wherever the process was started. "" when neither
+// says.
+func HomeDir() string {
+	if home, err := os.UserHomeDir(); err == nil {
+		return home
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
 }
 
 // envVar is what Python's posixpath.expandvars replaces.
@@ -193,8 +210,7 @@ func hfHome() string {
 	}
 	base := os.Getenv("XDG_CACHE_HOME")
 	if base == "" {
-		home, _ := os.UserHomeDir()
-		base = filepath.Join(home, ".cache")
+		base = filepath.Join(HomeDir(), ".cache")
 	}
 	return EnvPath(filepath.Join(base, "huggingface"))
 }

@@ -35,14 +35,14 @@ type Cache struct {
 	Notify func(msg string)
 }
 
-// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl;
+// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl (~ as
+// hub.HomeDir finds it);
 // XDG_CACHE_HOME is expanded as the Hugging Face cache's (hub.EnvPath), so
 // that XDG_CACHE_HOME=~/cache puts both caches in one folder.
 func DefaultDir() string {
 	base := hub.EnvPath(os.Getenv("XDG_CACHE_HOME"))
 	if base == "" {
-		home, _ := os.UserHomeDir()
-		base = filepath.Join(home, ".cache")
+		base = filepath.Join(hub.HomeDir(), ".cache")
 	}
 	return filepath.Join(base, "vitctl")
 }

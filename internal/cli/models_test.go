@@ -332,3 +332,28 @@ func TestModelNotThere(t *testing.T) {
 		t.Errorf("inspect-attention made its --out: %v", err)
 	}
 }
+
+// TestModelDash: - as the model (-m -, export's MODEL, convert's SRC, as
+// classify takes - for stdin) is refused, exit 2, saying that a model is
+// read from a file; it was "model -: no such file, and no built-in model
+// of that name" (exit 1), and convert's "-: no such file or folder".
+func TestModelDash(t *testing.T) {
+	tmp, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "-", img}, "-m -: a model is read from a file, not from stdin: give a model file, a built-in name (vitctl models), a checkpoint folder or ORG/NAME (./- names a file called -)"},
+		{[]string{"embed", "-m", "-", img}, "-m -: a model is read from a file"},
+		{[]string{"benchmark", "-m", "-"}, "-m -: a model is read from a file"},
+		{[]string{"finetune", "-m", "-", tmp, "--out", filepath.Join(tmp, "m.gguf")}, "-m -: a model is read from a file"},
+		{[]string{"export", "-", "--out", filepath.Join(tmp, "hf")}, "MODEL -: a model is read from a file, not from stdin: give a model file"},
+		{[]string{"convert", "-", "--out", filepath.Join(tmp, "m.gguf")}, "SRC -: a model is read from a file, not from stdin: give a checkpoint folder or file, a .gguf model file or a built-in name (./- names a file called -)"},
+		{[]string{"convert", "--info", "-"}, "SRC -: a model is read from a file"},
+	} {
+		code, out, errs := run(t, "", tc.args...)
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, "vitctl: "+tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+}

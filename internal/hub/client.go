@@ -208,11 +208,17 @@ func hfHome() string {
 	if d := os.Getenv("HF_HOME"); d != "" {
 		return EnvPath(d)
 	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		base = filepath.Join(HomeDir(), ".cache")
+	return filepath.Join(CacheHome(), "huggingface")
+}
+
+// CacheHome is the folder the Hugging Face cache and vitctl's are in
+// unless set otherwise: $XDG_CACHE_HOME (expanded: EnvPath), else
+// ~/.cache (HomeDir).
+func CacheHome() string {
+	if base := EnvPath(os.Getenv("XDG_CACHE_HOME")); base != "" {
+		return base
 	}
-	return EnvPath(filepath.Join(base, "huggingface"))
+	return filepath.Join(HomeDir(), ".cache")
 }
 
 // tokenFromEnv is $HF_TOKEN, else the file at $HF_TOKEN_PATH or

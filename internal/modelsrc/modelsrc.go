@@ -35,17 +35,10 @@ type Cache struct {
 	Notify func(msg string)
 }
 
-// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl (~ as
-// hub.HomeDir finds it);
-// XDG_CACHE_HOME is expanded as the Hugging Face cache's (hub.EnvPath), so
-// that XDG_CACHE_HOME=~/cache puts both caches in one folder.
-func DefaultDir() string {
-	base := hub.EnvPath(os.Getenv("XDG_CACHE_HOME"))
-	if base == "" {
-		base = filepath.Join(hub.HomeDir(), ".cache")
-	}
-	return filepath.Join(base, "vitctl")
-}
+// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl: vitctl
+// under the Hugging Face cache's hub.CacheHome, so that
+// XDG_CACHE_HOME=~/cache puts both caches in one folder.
+func DefaultDir() string { return filepath.Join(hub.CacheHome(), "vitctl") }
 
 // DirFrom says where DefaultDir's folder comes from, for messages:
 // "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset.

@@ -26,7 +26,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"classify", "-m", "no such dir/invalid argument.gguf", img}, ExitFailed, "invalid argument.gguf"},
 		{[]string{"classify", "-m", "no such dir/missing.gguf", img}, ExitFailed, "missing.gguf"},
 		{[]string{"classify", "-m", "../../README.md", img}, ExitFailed, "vitctl: model ../../README.md: not a GGUF file"},
-		{[]string{"classify", "-m", "nope.gguf", img}, ExitFailed, "vitctl: model nope.gguf: no such file or directory\n"},
+		{[]string{"classify", "-m", "nope.gguf", img}, ExitFailed, "vitctl: model nope.gguf: no such file or folder\n"},
 		{[]string{"classify", "-m", "unknown command required flag.gguf", img}, ExitFailed, "unknown command"},
 		{[]string{"classify"}, ExitUsage, "missing argument: give images"},
 		{[]string{"inspect-attention", "--out", "x"}, ExitUsage, "missing argument: give an image"},

@@ -97,3 +97,20 @@ func TestShardNotRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceNotRegular: SRC itself that is a named pipe or a device is
+// refused unopened in the words a shard or a folder's weights file is
+// (notRegular), where it said "SRC: a named pipe, not a regular file:
+// convert reads …".
+func TestSourceNotRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "model.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	for src, kind := range map[string]string{fifo: "a named pipe", "/dev/zero": "a device"} {
+		_, err := Convert(context.Background(), src, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		if want := src + " is " + kind + ", not a checkpoint folder or file"; err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
+	}
+}

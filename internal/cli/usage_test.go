@@ -46,6 +46,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"completion", "zsh2"}, ExitUsage, "vitctl: completion: unknown shell \"zsh2\": want bash, zsh, fish or powershell\n"},
 		{[]string{"completion"}, ExitOK, ""},
 		{[]string{"version"}, ExitUsage, "vitctl: unknown command \"version\": vitctl --version prints the version\n"},
+		// A command's --version was "unknown flag: --version (see vitctl
+		// classify --help)", which lists no such flag.
+		{[]string{"classify", "--version"}, ExitUsage, "vitctl: unknown flag: --version: vitctl --version prints the version (see vitctl classify --help)\n"},
+		{[]string{"convert", "--version"}, ExitUsage, "vitctl: unknown flag: --version: vitctl --version prints the version (see vitctl convert --help)\n"},
 		{[]string{}, ExitOK, ""},
 	} {
 		code, _, stderr := run(t, "", tc.args...)

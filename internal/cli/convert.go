@@ -77,6 +77,9 @@ preprocessing, dtype) without writing.`,
 		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]
+			if opts.src == "-" {
+				return modelFromStdin("SRC", "a checkpoint folder or file, a .gguf model file or a built-in name")
+			}
 			if opts.info && opts.oldOut != "" {
 				return usagef("convert --info: -o %s: --info prints text and writes no file (-o is convert's old spelling of --out)", opts.oldOut)
 			}

@@ -1038,7 +1038,7 @@ func TestFinetuneModelMissing(t *testing.T) {
 	missing, bad := filepath.Join(dir, "missing.gguf"), filepath.Join(dir, "bad.gguf")
 	os.WriteFile(bad, []byte("garbage, not a model"), 0o644)
 	for _, tc := range []struct{ model, want string }{
-		{missing, "vitctl: model " + missing + ": no such file or directory\n"},
+		{missing, "vitctl: model " + missing + ": no such file or folder\n"},
 		{bad, "vitctl: model " + bad + ": not a GGUF file (bad magic); convert the checkpoint with vitctl convert\n"},
 	} {
 		code, _, errs := run(t, "", "finetune", data, "-m", tc.model, "--out", filepath.Join(dir, "out.gguf"), "--train", "head", "--epochs", "1")

@@ -77,8 +77,16 @@ func (s modelSource) open() (*gguf.File, error) {
 		// The name vitctl models lists, as a file: built-in models have none.
 		return nil, fmt.Errorf("no such file; %s is a built-in model, which needs no file: give -m %s", z.Name, z.Name)
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		// As convert's SRC and -m ORG/NAME say it, where it was the
+		// system's "no such file or directory".
+		return nil, errNoModelFile
+	}
 	return f, err
 }
+
+// errNoModelFile is the error of a model path that is not there.
+var errNoModelFile = errors.New("no such file or folder")
 
 // similarModels are the built-in models name may have meant (similar).
 func similarModels(name string) []string {

@@ -284,3 +284,76 @@ func TestListingWriteError(t *testing.T) {
 		}
 	}
 }
+
+// TestModelNotThere: a model that is not there — a file, a misspelt
+// built-in name, an ORG/NAME the Hub (here: an empty cache, offline) does
+// not have — is one line naming it, exit 1 as any file that is not there
+// (an image, DATA, a --from-file list), in every command that takes a
+// model, and nothing on stdout. A missing file said the system's "no such
+// file or directory", where convert's SRC and -m ORG/NAME say "no such
+// file or folder" (-m takes a folder too).
+func TestModelNotThere(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	tmp, data, img := t.TempDir(), fashionTree(t), filepath.Join(imagesDir, "chelsea.png")
+	missing := filepath.Join(tmp, "nope.gguf")
+	commands := map[string]func(m string) []string{
+		"classify": func(m string) []string { return []string{"classify", "-m", m, img} },
+		"embed":    func(m string) []string { return []string{"embed", "-m", m, img} },
+		"eval":     func(m string) []string { return []string{"eval", "-m", m, data} },
+		"inspect-attention": func(m string) []string {
+			return []string{"inspect-attention", "-m", m, "--out", filepath.Join(tmp, "attn"), img}
+		},
+		"benchmark": func(m string) []string { return []string{"benchmark", "-m", m, "--time", "1ms"} },
+		"finetune": func(m string) []string {
+			return []string{"finetune", "-m", m, data, "--out", filepath.Join(tmp, "ft.gguf")}
+		},
+		"export": func(m string) []string { return []string{"export", m, "--out", filepath.Join(tmp, "hf")} },
+	}
+	for _, tc := range []struct{ model, want, exportWant string }{
+		{missing, "model " + missing + ": no such file or folder", ""},
+		{"vit-tiny", "model vit-tiny: no such file, and no built-in model of that name; did you mean vit-tiny-in1k? (vitctl models lists them)", ""},
+		{"org/nope", "-m org/nope: no such file or folder, so looked for on the Hugging Face Hub: org/nope@main: config.json: not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading",
+			"org/nope: no such file or folder, so looked for on the Hugging Face Hub"},
+	} {
+		for name, args := range commands {
+			want := tc.want
+			if name == "export" && tc.exportWant != "" {
+				want = tc.exportWant // MODEL, an argument, is not named as -m
+			}
+			code, out, errs := run(t, "", args(tc.model)...)
+			if code != ExitFailed || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "vitctl: "+want) {
+				t.Errorf("%s -m %s: exit %d, stdout %q, stderr %q; want exit 1, nothing, and %q", name, tc.model, code, out, errs, want)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "attn")); !os.IsNotExist(err) {
+		t.Errorf("inspect-attention made its --out: %v", err)
+	}
+}
+
+// TestModelDash: - as the model (-m -, export's MODEL, convert's SRC, as
+// classify takes - for stdin) is refused, exit 2, saying that a model is
+// read from a file; it was "model -: no such file, and no built-in model
+// of that name" (exit 1), and convert's "-: no such file or folder".
+func TestModelDash(t *testing.T) {
+	tmp, img := t.TempDir(), filepath.Join(imagesDir, "chelsea.png")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "-", img}, "-m -: a model is read from a file, not from stdin: give a model file, a built-in name (vitctl models), a checkpoint folder or ORG/NAME (./- names a file called -)"},
+		{[]string{"embed", "-m", "-", img}, "-m -: a model is read from a file"},
+		{[]string{"benchmark", "-m", "-"}, "-m -: a model is read from a file"},
+		{[]string{"finetune", "-m", "-", tmp, "--out", filepath.Join(tmp, "m.gguf")}, "-m -: a model is read from a file"},
+		{[]string{"export", "-", "--out", filepath.Join(tmp, "hf")}, "MODEL -: a model is read from a file, not from stdin: give a model file"},
+		{[]string{"convert", "-", "--out", filepath.Join(tmp, "m.gguf")}, "SRC -: a model is read from a file, not from stdin: give a checkpoint folder or file, a .gguf model file or a built-in name (./- names a file called -)"},
+		{[]string{"convert", "--info", "-"}, "SRC -: a model is read from a file"},
+	} {
+		code, out, errs := run(t, "", tc.args...)
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, "vitctl: "+tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+}

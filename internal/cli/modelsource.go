@@ -214,6 +214,9 @@ func findModel(ctx context.Context, errw io.Writer, ref string) (modelSource, er
 // argument: export MODEL), as its messages name it: they said "give -m
 // OUT.gguf" to export, which takes no -m.
 func findModelArg(ctx context.Context, errw io.Writer, arg, ref string) (modelSource, error) {
+	if ref == "-" {
+		return modelSource{}, modelFromStdin(cmp.Or(arg, "MODEL"), "a model file, a built-in name (vitctl models), a checkpoint folder or ORG/NAME")
+	}
 	if _, builtin := zoo.Lookup(ref); builtin || ref == "" {
 		return resolveModel(ref), nil
 	}
@@ -222,6 +225,15 @@ func findModelArg(ctx context.Context, errw io.Writer, arg, ref string) (modelSo
 		return resolveModel(ref), err
 	}
 	return modelSource{name: shown, desc: shown, path: path}, nil
+}
+
+// modelFromStdin refuses - for the model flag (or argument) names, where
+// - means stdin elsewhere: it said "model -: no such file, and no
+// built-in model of that name". A model file is mapped into memory and a
+// checkpoint read in place, so neither is read from a pipe. want says
+// what to give instead.
+func modelFromStdin(flag, want string) error {
+	return usagef("%s -: a model is read from a file, not from stdin: give %s (./- names a file called -)", flag, want)
 }
 
 // openModelRef loads the model -m REF names (see findModel).

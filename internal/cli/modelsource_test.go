@@ -184,8 +184,8 @@ func TestModelRefMalformed(t *testing.T) {
 		{"https://huggingface.co/google/vit-base-patch16-224", ExitFailed, "vitctl: -m https://huggingface.co/google/vit-base-patch16-224: no such file or folder, and not a Hugging Face name as it is written: give -m google/vit-base-patch16-224\n"},
 		{"hf.co/facebook/deit-tiny-patch16-224/tree/v2", ExitFailed, "vitctl: -m hf.co/facebook/deit-tiny-patch16-224/tree/v2: no such file or folder, and not a Hugging Face name as it is written: give -m facebook/deit-tiny-patch16-224@v2\n"},
 		{"org/name/", ExitFailed, "vitctl: -m org/name/: no such file or folder, and not a Hugging Face name as it is written: give -m org/name\n"},
-		{"models/y.gguf", ExitFailed, "vitctl: model models/y.gguf: no such file or directory\n"},
-		{"./a/b/c", ExitFailed, "vitctl: model ./a/b/c: no such file or directory\n"},
+		{"models/y.gguf", ExitFailed, "vitctl: model models/y.gguf: no such file or folder\n"},
+		{"./a/b/c", ExitFailed, "vitctl: model ./a/b/c: no such file or folder\n"},
 		{"models/x.gguf", ExitOK, ""},
 		{"org/name@v1", ExitOK, ""},
 	} {

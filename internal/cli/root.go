@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -150,9 +151,45 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
-	root := newRootCmd(streams{in: in, out: out, err: errw}, args)
+	stdout := &firstWriteError{w: out}
+	root := newRootCmd(streams{in: in, out: stdout, err: errw}, args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(ctx, err, errw)
+	return exitCode(ctx, cobraOutputError(err, stdout.err()), errw)
+}
+
+// firstWriteError passes writes to w and keeps the first error of one.
+type firstWriteError struct {
+	w     io.Writer
+	first atomic.Pointer[error]
+}
+
+func (f *firstWriteError) Write(b []byte) (int, error) {
+	n, err := f.w.Write(b)
+	if err != nil {
+		f.first.CompareAndSwap(nil, &err)
+	}
+	return n, err
+}
+
+// err is the first write's error, nil when every write went through.
+func (f *firstWriteError) err() error {
+	if p := f.first.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// cobraOutputError is err of a run whose first failed write to stdout
+// gave wrote, with what cobra prints itself worded as every command's
+// output is ("writing output: …", exit 1, as writeOutput): help (vitctl
+// help, -h, CMD --help) went unchecked and exited 0, and --version's
+// error was the write's alone ("write /dev/stdout: …"). A command's own
+// errors, which say what they were writing, pass unchanged.
+func cobraOutputError(err, wrote error) error {
+	if wrote == nil || err != nil && err != wrote {
+		return err
+	}
+	return fmt.Errorf("writing output: %w", wrote)
 }
 
 // stopSignal is the cause of Main's context when a signal stops the run.

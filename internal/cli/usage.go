@@ -167,6 +167,10 @@ func flagError(cmd *cobra.Command, err error, args []string) error {
 		if (name == "m" || name == "model") && strings.Contains(cmd.Use, " MODEL") {
 			return usagef("%v: %s takes the model as its argument, not -m (%s)", err, cmd.Name(), modelAsArg(cmd, args))
 		}
+		if name == "version" {
+			// classify --version: the root's flag, which no other command has
+			return usagef("%v: vitctl --version prints the version (see %s --help)", err, cmd.CommandPath())
+		}
 		if name == "from-file" && cmd.Flags().Lookup("null") != nil {
 			return usagef("%v: %s reads a list of paths from stdin instead: give - as an argument (%s - < LIST, with -0 for find -print0's lists) (see %s --help)", err, cmd.Name(), cmd.CommandPath(), cmd.CommandPath())
 		}

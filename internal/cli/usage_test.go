@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +26,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"classify", "-m", "no such dir/invalid argument.gguf", img}, ExitFailed, "invalid argument.gguf"},
 		{[]string{"classify", "-m", "no such dir/missing.gguf", img}, ExitFailed, "missing.gguf"},
 		{[]string{"classify", "-m", "../../README.md", img}, ExitFailed, "vitctl: model ../../README.md: not a GGUF file"},
-		{[]string{"classify", "-m", "nope.gguf", img}, ExitFailed, "vitctl: model nope.gguf: no such file or directory\n"},
+		{[]string{"classify", "-m", "nope.gguf", img}, ExitFailed, "vitctl: model nope.gguf: no such file or folder\n"},
 		{[]string{"classify", "-m", "unknown command required flag.gguf", img}, ExitFailed, "unknown command"},
 		{[]string{"classify"}, ExitUsage, "missing argument: give images"},
 		{[]string{"inspect-attention", "--out", "x"}, ExitUsage, "missing argument: give an image"},
@@ -45,6 +46,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"completion", "zsh2"}, ExitUsage, "vitctl: completion: unknown shell \"zsh2\": want bash, zsh, fish or powershell\n"},
 		{[]string{"completion"}, ExitOK, ""},
 		{[]string{"version"}, ExitUsage, "vitctl: unknown command \"version\": vitctl --version prints the version\n"},
+		// A command's --version was "unknown flag: --version (see vitctl
+		// classify --help)", which lists no such flag.
+		{[]string{"classify", "--version"}, ExitUsage, "vitctl: unknown flag: --version: vitctl --version prints the version (see vitctl classify --help)\n"},
+		{[]string{"convert", "--version"}, ExitUsage, "vitctl: unknown flag: --version: vitctl --version prints the version (see vitctl convert --help)\n"},
 		{[]string{}, ExitOK, ""},
 	} {
 		code, _, stderr := run(t, "", tc.args...)
@@ -380,6 +385,29 @@ func TestHelpUnknownTopic(t *testing.T) {
 		code, out, errs := run(t, "", tc.args...)
 		if code != tc.code || (code == ExitOK && !strings.HasPrefix(out, tc.want)) || (code != ExitOK && (errs != tc.want || out != "")) {
 			t.Errorf("vitctl %q: exit %d, stdout %.80q, stderr %q; want exit %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestCobraOutputWriteError: what cobra prints itself, help and the
+// version, to a stdout that does not take it (a full disk) is said as
+// every command's output is, "writing output: …", exit 1: help exited 0
+// saying nothing, and --version said the write's error alone.
+func TestCobraOutputWriteError(t *testing.T) {
+	for _, args := range [][]string{
+		{"--version"},
+		{"help"},
+		{"help", "classify"},
+		{"-h"},
+		{},
+		{"classify", "--help"},
+		{"convert", "-h"},
+		{"completion"},
+	} {
+		var errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and %q", args, code, errb.String(), want)
 		}
 	}
 }

@@ -50,8 +50,8 @@ func FindCheckpoint(dir string) (string, error) {
 		p := filepath.Join(dir, n)
 		st, err := os.Stat(p)
 		switch {
-		case err == nil && !st.Mode().IsRegular(): // a named pipe's open waits for a writer for ever
-			return "", fmt.Errorf("%s is %s, not a weights file", n, cmp.Or(fileprobe.Kind(st.Mode()), "a folder"))
+		case err == nil && !st.Mode().IsRegular():
+			return "", notRegular(n, st.Mode(), "a weights file")
 		case err == nil:
 			return p, nil
 		case dangling == nil:
@@ -169,7 +169,12 @@ func (c *checkpoint) addFile(path string) error {
 	var ts []*tensor
 	var cl io.Closer
 	var note string
-	if st, err := os.Stat(path); err == nil && st.Size() == 0 {
+	switch st, err := os.Stat(path); {
+	case err == nil && !st.Mode().IsRegular():
+		// A shard an index names: it was "empty file (0 bytes)" of a
+		// named pipe or a device, "too short" of a folder.
+		return notRegular(path, st.Mode(), "a weights file")
+	case err == nil && st.Size() == 0:
 		// Not "too short … (truncated download?)": nothing was written.
 		return fmt.Errorf("%s: empty file (0 bytes): the download or copy wrote nothing; fetch it again", path)
 	}
@@ -252,13 +257,22 @@ func (c *checkpoint) addIndex(path string) error {
 	return nil
 }
 
+// notRegular is the error of the file path that convert would read as
+// what ("a weights file", "a JSON file") when its mode m says it is a
+// named pipe, a socket, a device or a folder. Such a file is refused
+// unopened: a named pipe's open waits for a writer for ever, deaf to
+// Ctrl-C, and a device's data may never end.
+func notRegular(path string, m fs.FileMode, what string) error {
+	return fmt.Errorf("%s is %s, not %s", path, cmp.Or(fileprobe.Kind(m), "a folder"), what)
+}
+
 // readJSON decodes a small JSON file, naming it in errors. A path that is
 // no regular file is refused before it is opened: a config.json that was
 // a named pipe waited for a writer for ever, deaf to Ctrl-C, and one that
 // was a link to /dev/zero was read until memory ran out.
 func readJSON(path string, v any) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("%s is %s, not a JSON file", path, cmp.Or(fileprobe.Kind(st.Mode()), "a folder"))
+		return notRegular(path, st.Mode(), "a JSON file")
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -297,9 +296,8 @@ func locate(src string) (dir, ck string, err error) {
 		}
 		return src, ck, nil
 	}
-	if kind := fileprobe.Kind(st.Mode()); kind != "" {
-		// Not opened: a named pipe's open waits for a writer for ever.
-		return "", "", fmt.Errorf("%s: %s, not a regular file: convert reads a checkpoint folder or file", src, kind)
+	if !st.Mode().IsRegular() {
+		return "", "", notRegular(src, st.Mode(), "a checkpoint folder or file")
 	}
 	if CheckpointName(src) {
 		return filepath.Dir(src), src, nil

@@ -432,6 +432,8 @@ func TestConvertErrors(t *testing.T) {
 			m.weights["vit.encoder.layer.0.attention.attention.key.weight"] = x
 		}, gguf.F16, []string{`tensor "vit.encoder.layer.0.attention.attention.key.weight": value 70000 at element 5 overflows f16`}},
 		{"model_type", func(m *tiny) { m.cfg["model_type"] = "swin" }, gguf.F32, []string{`config.json: model_type "swin" is not supported`}},
+		// It said `model_type "" is not supported`.
+		{"no model_type", func(m *tiny) { delete(m.cfg, "model_type") }, gguf.F32, []string{`config.json: no "model_type" (Hugging Face) nor "architecture" (timm): not a model's config.json`}},
 		{"architecture", func(m *tiny) { m.cfg["architectures"] = []string{"ViTForMaskedImageModeling"} }, gguf.F32, []string{"config.json: architectures [ViTForMaskedImageModeling]"}},
 		{"backbone with a classifier", func(m *tiny) { m.cfg["architectures"] = []string{"ViTModel"} }, gguf.F32, []string{"2 tensors ViTModel does not use: classifier.bias, classifier.weight"}},
 		{"activation", func(m *tiny) { m.cfg["hidden_act"] = "swish" }, gguf.F32, []string{`config.json: config: hidden_act "swish" is not supported`}},

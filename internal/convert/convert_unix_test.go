@@ -59,3 +59,58 @@ func TestJSONNotRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestShardNotRegular: a shard a sharded checkpoint's index names that is
+// a named pipe, a device or a folder is refused as the folder's own
+// weights file is, saying what it is, the pipe unopened: they were "empty
+// file (0 bytes): the download or copy wrote nothing" and, for the
+// folder, "too short for a safetensors file (truncated download?)".
+func TestShardNotRegular(t *testing.T) {
+	const shard = "model-00001-of-00002.safetensors"
+	for _, tc := range []struct {
+		kind string
+		make func(path string) error
+	}{
+		{"a named pipe", func(p string) error { return syscall.Mkfifo(p, 0o644) }},
+		{"a device", func(p string) error { return os.Symlink("/dev/zero", p) }},
+		{"a folder", func(p string) error { return os.Mkdir(p, 0o755) }},
+	} {
+		dir := t.TempDir()
+		src := "../../testdata/models/vit-p8-quickgelu-sharded"
+		ents, err := os.ReadDir(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if e.Name() != shard {
+				b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+				os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+			}
+		}
+		path := filepath.Join(dir, shard)
+		if err := tc.make(path); err != nil {
+			t.Skip(err)
+		}
+		_, err = Convert(context.Background(), dir, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		if want := path + " is " + tc.kind + ", not a weights file"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", tc.kind, err, want)
+		}
+	}
+}
+
+// TestSourceNotRegular: SRC itself that is a named pipe or a device is
+// refused unopened in the words a shard or a folder's weights file is
+// (notRegular), where it said "SRC: a named pipe, not a regular file:
+// convert reads …".
+func TestSourceNotRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "model.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	for src, kind := range map[string]string{fifo: "a named pipe", "/dev/zero": "a device"} {
+		_, err := Convert(context.Background(), src, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		if want := src + " is " + kind + ", not a checkpoint folder or file"; err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
+	}
+}

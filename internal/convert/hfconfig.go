@@ -81,6 +81,10 @@ func readConfig(path string) (*model.Config, *hfConfig, error) {
 		if err := checkDeiTArchitecture(path, &hc); err != nil {
 			return nil, nil, err
 		}
+	} else if hc.ModelType == "" {
+		// It said `model_type "" is not supported`, of {} or a config of
+		// another tool's (a dataset's, a training run's settings).
+		return nil, nil, fmt.Errorf("%s: no \"model_type\" (Hugging Face) nor \"architecture\" (timm): not a model's config.json (vitctl converts model_type \"vit\" and \"deit\", and timm checkpoints)", path)
 	} else if hc.ModelType != "vit" {
 		return nil, nil, fmt.Errorf("%s: model_type %q is not supported (vitctl converts model_type \"vit\" and \"deit\", and timm checkpoints)", path, hc.ModelType)
 	} else if len(hc.Architectures) > 0 && !slices.Contains(hc.Architectures, "ViTForImageClassification") && !hc.backbone() {

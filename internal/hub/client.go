@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -128,7 +129,7 @@ func CacheDirFromEnv() string {
 // where Python found its models.
 func EnvPath(p string) string {
 	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home := HomeDir(); home != "" {
 			p = home + p[1:]
 		}
 	}
@@ -139,6 +140,22 @@ func EnvPath(p string) string {
 		}
 		return m
 	})
+}
+
+// HomeDir is the user's home folder as Python's os.path.expanduser finds
+// it: $HOME, else this user's entry in the password database, where a
+// process started without HOME (a cron job, a systemd unit, env -i)
+// finds it. Without the fallback the caches were ".cache/…" under the
+// working folder, wherever the process was started. "" when neither
+// says.
+func HomeDir() string {
+	if home, err := os.UserHomeDir(); err == nil {
+		return home
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
 }
 
 // envVar is what Python's posixpath.expandvars replaces.
@@ -191,12 +208,17 @@ func hfHome() string {
 	if d := os.Getenv("HF_HOME"); d != "" {
 		return EnvPath(d)
 	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, _ := os.UserHomeDir()
-		base = filepath.Join(home, ".cache")
+	return filepath.Join(CacheHome(), "huggingface")
+}
+
+// CacheHome is the folder the Hugging Face cache and vitctl's are in
+// unless set otherwise: $XDG_CACHE_HOME (expanded: EnvPath), else
+// ~/.cache (HomeDir).
+func CacheHome() string {
+	if base := EnvPath(os.Getenv("XDG_CACHE_HOME")); base != "" {
+		return base
 	}
-	return EnvPath(filepath.Join(base, "huggingface"))
+	return filepath.Join(HomeDir(), ".cache")
 }
 
 // tokenFromEnv is $HF_TOKEN, else the file at $HF_TOKEN_PATH or

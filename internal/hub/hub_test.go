@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -456,5 +457,19 @@ func TestPartialNamed(t *testing.T) {
 	// Nothing partial, nothing said.
 	if _, _, err := newClient(t, h).File(context.Background(), ref, "config.json"); err == nil || strings.Contains(err.Error(), "partial") {
 		t.Errorf("no partial download: %v", err)
+	}
+}
+
+// TestEndpointNotAnAddress: an HF_ENDPOINT without its scheme (a mirror's
+// host alone) is refused saying so, before any request; it said "cannot
+// reach hub.example.org: unsupported protocol scheme \"\"".
+func TestEndpointNotAnAddress(t *testing.T) {
+	for _, e := range []string{"hub.example.org", "ftp://hub.example.org", "https://", "localhost:8080"} {
+		c := &Client{Endpoint: e, CacheDir: t.TempDir(), Attempts: 1}
+		_, _, err := c.File(context.Background(), mustRef(t, "org/public"), "config.json")
+		want := fmt.Sprintf("the Hub's address %q (HF_ENDPOINT) is no http:// or https:// address: give it whole, as https://huggingface.co is", e)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", e, err, want)
+		}
 	}
 }

@@ -37,6 +37,9 @@ func (c *Client) resolveURL(ref Ref, file string) string {
 // on the redirect itself. On a missing file it returns ErrEntryNotFound and
 // the commit when the Hub said which.
 func (c *Client) head(ctx context.Context, ref Ref, file string) (*fileMeta, error) {
+	if err := c.checkEndpoint(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.metaTimeout())
 	defer cancel()
 	hc := *c.httpClient()
@@ -72,6 +75,17 @@ func (c *Client) head(ctx context.Context, ref Ref, file string) (*fileMeta, err
 		return m, m.fill(resp.Header)
 	}
 	return nil, errors.New("too many redirects")
+}
+
+// checkEndpoint refuses an Endpoint that is no http:// or https://
+// address: HF_ENDPOINT=hub.example.org said "cannot reach hub.example.org:
+// unsupported protocol scheme \"\"".
+func (c *Client) checkEndpoint() error {
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("the Hub's address %q (HF_ENDPOINT) is no http:// or https:// address: give it whole, as %s is", c.Endpoint, DefaultEndpoint)
+	}
+	return nil
 }
 
 // fill reads the etag and size headers and checks the commit.

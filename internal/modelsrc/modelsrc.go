@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -34,17 +35,10 @@ type Cache struct {
 	Notify func(msg string)
 }
 
-// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl;
-// XDG_CACHE_HOME is expanded as the Hugging Face cache's (hub.EnvPath), so
-// that XDG_CACHE_HOME=~/cache puts both caches in one folder.
-func DefaultDir() string {
-	base := hub.EnvPath(os.Getenv("XDG_CACHE_HOME"))
-	if base == "" {
-		home, _ := os.UserHomeDir()
-		base = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(base, "vitctl")
-}
+// DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl: vitctl
+// under the Hugging Face cache's hub.CacheHome, so that
+// XDG_CACHE_HOME=~/cache puts both caches in one folder.
+func DefaultDir() string { return filepath.Join(hub.CacheHome(), "vitctl") }
 
 // DirFrom says where DefaultDir's folder comes from, for messages:
 // "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset.
@@ -201,14 +195,17 @@ func recordPath(out string) string { return strings.TrimSuffix(out, ".gguf") + "
 // temporary file renamed into place: one cut short (a full disk, a kill)
 // left a record List took for no entry of the cache's, and the model
 // unlisted for good, since its file was usable and the record never
-// written again.
+// written again. The temporary is locked until renamed or removed, so that
+// removeDeadRecordTemps tells a killed writer's from a live one's.
 func writeRecord(out string, e Entry) error {
 	b, _ := json.MarshalIndent(e, "", "  ")
 	path := recordPath(out)
+	removeDeadRecordTemps(out)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
+	defer filelock.Hold(tmp.Name())()
 	_, err = tmp.Write(append(b, '\n'))
 	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
 	if err == nil {
@@ -222,14 +219,36 @@ func writeRecord(out string, e Entry) error {
 
 // keepRecord writes e as the record of the usable model file out when its
 // record is missing or unreadable (see writeRecord), best effort: a cache
-// that cannot be written is still read.
+// that cannot be written is still read. Either way the temporaries a
+// killed writeRecord left beside it are removed (removeDeadRecordTemps):
+// this is the model's every next use.
 func keepRecord(out string, e Entry) {
 	b, err := os.ReadFile(recordPath(out))
 	var old Entry
 	if err == nil && json.Unmarshal(b, &old) == nil && (old.Repo != "" || old.Source != "") {
+		removeDeadRecordTemps(out)
 		return
 	}
 	writeRecord(out, e)
+}
+
+// recordTempName matches the names of writeRecord's temporaries beside the
+// record named base: os.CreateTemp puts decimal digits for the "*".
+func recordTempName(base string) *regexp.Regexp {
+	return regexp.MustCompile(`^\.` + regexp.QuoteMeta(base) + `\.\d+\.tmp$`)
+}
+
+// removeDeadRecordTemps removes, best effort, the temporaries a writeRecord
+// killed before its rename (SIGKILL runs no cleanup) left beside the record
+// of the model file out: those unlocked and unmodified for a minute
+// (filelock.RemoveDead), so that a live writer's, in this process or
+// another converting at the same time, is kept. They stayed for ever.
+func removeDeadRecordTemps(out string) {
+	path := recordPath(out)
+	temp := recordTempName(filepath.Base(path))
+	filelock.RemoveDead(filepath.Dir(path), func(e os.DirEntry) bool {
+		return e.Type().IsRegular() && temp.MatchString(e.Name())
+	})
 }
 
 // List returns the converted models in the cache folder dir ("" for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -550,5 +551,28 @@ func TestOfflinePartialWeights(t *testing.T) {
 	want := "or copy them into the cache; the cache holds a partial download of org/vit, cut short: " + part + " ("
 	if !errors.Is(err, hub.ErrOffline) || !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), " so far); run again with HF_HUB_OFFLINE unset to resume it, or delete it to start over") {
 		t.Errorf("got %v\nwant it to name %s", err, part)
+	}
+}
+
+// TestDefaultDirWithoutHome: with HOME unset (a cron job, a systemd unit,
+// env -i), vitctl's cache and the Hugging Face cache are under the home
+// folder of the password database's entry for this user, as Python's
+// expanduser finds it, where both were ".cache/…" under the working
+// folder: each run from another folder converted the model again, into
+// whatever folder it was started in.
+func TestDefaultDirWithoutHome(t *testing.T) {
+	u, err := user.Current()
+	if err != nil || u.HomeDir == "" {
+		t.Skipf("no password database entry for this user: %v", err)
+	}
+	for _, k := range []string{"HOME", "XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	if got, want := DefaultDir(), filepath.Join(u.HomeDir, ".cache", "vitctl"); got != want {
+		t.Errorf("DefaultDir: %q, want %q", got, want)
+	}
+	if got, want := hub.CacheDirFromEnv(), filepath.Join(u.HomeDir, ".cache", "huggingface", "hub"); got != want {
+		t.Errorf("hub.CacheDirFromEnv: %q, want %q", got, want)
 	}
 }

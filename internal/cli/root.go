@@ -115,6 +115,8 @@ draws attention maps.`,
 		// than cobra's untyped error.
 		Args: cobra.ArbitraryArgs,
 		RunE: runRoot,
+		// Every command's, none having its own.
+		PersistentPreRunE: refuseEmpty,
 	}
 	root.SetIn(s.in)
 	root.SetOut(s.out)

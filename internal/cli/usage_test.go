@@ -54,6 +54,44 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestEmptyValues: an empty argument or string flag value, what an unset
+// shell variable gives, is a usage error naming it, before any work:
+// export "" exported the built-in model, -m "" ran it, --out "" printed
+// to stdout, --shard "" ran every shard's inputs, and classify "" said
+// "vitctl: : no such file or directory".
+func TestEmptyValues(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	dir := t.TempDir()
+	hf := filepath.Join(dir, "hf")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "", "--out", hf}, `vitctl: export: argument 1 is "", as an unset shell variable gives: give a value (see vitctl export --help)` + "\n"},
+		{[]string{"classify", "-m", "", img}, `vitctl: --model "": an empty value, as an unset shell variable gives: give a value, or leave the flag out (see vitctl classify --help)` + "\n"},
+		{[]string{"classify", "--model=", img}, `vitctl: --model "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--out", "", img}, `vitctl: --out "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--shard", "", img}, `vitctl: --shard "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", "", img}, `vitctl: --from-file "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--kernel", "", img}, `vitctl: --kernel "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", img, ""}, `vitctl: classify: argument 2 is "", as an unset shell variable gives`},
+		{[]string{"classify", "-m", "fashion-vit", "--", ""}, `vitctl: classify: argument 1 is ""`},
+		{[]string{"embed", "-m", "fashion-vit", "--out", "", img}, `vitctl: --out "": an empty value`},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", filepath.Join(dir, "attn"), "--class", "", img}, `vitctl: --class "": an empty value`},
+		{[]string{"eval", "-m", "fashion-vit", "--plot", "", imagesDir + "/fashion/labels.csv"}, `vitctl: --plot "": an empty value`},
+		{[]string{"merge", "--inputs", img, "--inputs", "", "x.jsonl"}, `vitctl: --inputs "": an empty value`},
+		{[]string{"convert", "", "--out", filepath.Join(dir, "m.gguf")}, `vitctl: convert: argument 1 is ""`},
+	} {
+		code, stdout, stderr := run(t, "", tc.args...)
+		if code != ExitUsage || stdout != "" || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2, no stdout and %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(hf); !os.IsNotExist(err) {
+		t.Errorf("export \"\" --out %s: the folder is there (%v); want none", hf, err)
+	}
+}
+
 // TestUnknownFlagSuggestions: an unknown flag is a usage error naming the
 // command's flags it may have meant, and the command's help.
 func TestUnknownFlagSuggestions(t *testing.T) {

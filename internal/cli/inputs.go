@@ -56,6 +56,9 @@ type listing struct {
 	subdirs   int  // sub-folders not descended into (without recursive)
 	loops     int  // links to folders that hold them, not followed (recursive)
 	macMeta   int  // macOS metadata files (._NAME, AppleDouble) passed over
+	// skippedFew are the first of the skipped files (4 at most: the note
+	// names 3, then "…"), so that the note says which they are.
+	skippedFew []string
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
@@ -75,6 +78,9 @@ func (l *listing) takes(path string) bool {
 	f, ok := l.rule(path)
 	if !ok && !f.MacMeta {
 		l.skipped++
+		if len(l.skippedFew) < 4 {
+			l.skippedFew = append(l.skippedFew, textPath(path))
+		}
 		if f.NoDecoder != "" {
 			l.photos.Add(f.NoDecoder)
 		}
@@ -608,8 +614,8 @@ func (l *listing) skippedNote() string {
 			firstFew(l.unlisted), allFilesHelps(n, &l.unlistedPhotos, "; ", ""), photosNote(n, &l.unlistedPhotos))
 	}
 	if n := l.skipped; n > 0 {
-		note += fmt.Sprintf("; %s in folders skipped for %s%s%s", nouns(n, "file"), verb(n, "its name", "their names"),
-			allFilesHelps(n, &l.photos, " (", ")"), photosNote(n, &l.photos))
+		note += fmt.Sprintf("; %s in folders skipped for %s (%s%s)%s", nouns(n, "file"), verb(n, "its name", "their names"),
+			firstFew(l.skippedFew), allFilesHelps(n, &l.photos, "; ", ""), photosNote(n, &l.photos))
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))

@@ -115,4 +115,3 @@ func TestTextOutFailures(t *testing.T) {
 		t.Errorf("stdout %q: want the table of %s alone", stdout, boot)
 	}
 }
-

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -153,8 +154,33 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
 	root := newRootCmd(streams{in: in, out: out, err: errw}, args)
+	helpErr := helpOutput(root)
 	err := root.ExecuteContext(ctx)
+	if err == nil {
+		err = *helpErr
+	}
 	return exitCode(ctx, err, errw)
+}
+
+// helpOutput makes root's help (--help, vitctl help CMD, vitctl alone),
+// whose writes cobra does not check, write its text at once and keep the
+// error of that write, "writing output: …", in the error it returns for
+// the run: vitctl --help > /dev/full exited 0 and said nothing, where
+// every command's output says so and exits 1.
+func helpOutput(root *cobra.Command) *error {
+	var werr error
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		var b bytes.Buffer
+		out := c.OutOrStdout()
+		c.SetOut(&b)
+		help(c, args)
+		c.SetOut(out)
+		if err := writeOutput(out, &b); err != nil && werr == nil {
+			werr = err
+		}
+	})
+	return &werr
 }
 
 // stopSignal is the cause of Main's context when a signal stops the run.

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,6 +91,24 @@ func TestEmptyValues(t *testing.T) {
 	}
 	if _, err := os.Stat(hf); !os.IsNotExist(err) {
 		t.Errorf("export \"\" --out %s: the folder is there (%v); want none", hf, err)
+	}
+}
+
+// TestHelpWriteError: help that stdout does not take (a full disk) is
+// said as every command's output is, "writing output: …", and exits 1:
+// cobra's help does not check its writes, and vitctl --help > /dev/full
+// exited 0 without a word.
+func TestHelpWriteError(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {}, {"help", "classify"}, {"classify", "--help"}, {"completion"}, {"completion", "bash", "--help"}} {
+		var errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 1 and %q", args, code, errb.String(), want)
+		}
+	}
+	var out bytes.Buffer
+	if code := Main([]string{"classify", "--help"}, strings.NewReader(""), &out, io.Discard); code != ExitOK || !strings.HasPrefix(out.String(), "Classify prints") {
+		t.Errorf("classify --help: exit %d, stdout %q; want 0 and the help", code, out.String())
 	}
 }
 

@@ -224,7 +224,10 @@ func readStdinList(stdin io.Reader, sep byte) ([]input, error) {
 func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
 	br := bufio.NewReader(r)
-	head, _ := br.Peek(imageio.MagicBytes)
+	head, err := br.Peek(imageio.MagicBytes)
+	if err == io.EOF { // head is the whole list; a terminal says EOF once (Ctrl-D), and Peek took it
+		br = bufio.NewReader(bytes.NewReader(head))
+	}
 	format := imageio.Sniff(head)
 	notList := usagef("reading paths from %s: it holds a %s image, not a list of paths: %s", name, strings.ToUpper(format), imageAsList(name))
 	if sep == 0 && format != "" && format != "bmp" { // "BM" may begin a path: BMW/1.jpg

@@ -153,6 +153,9 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
+	if f, ok := in.(*os.File); ok && isTerminal(f) {
+		in = &terminalStdin{r: in, w: errw}
+	}
 	root := newRootCmd(streams{in: in, out: out, err: errw}, args)
 	helpErr := helpOutput(root)
 	err := root.ExecuteContext(ctx)
@@ -160,6 +163,24 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 		err = *helpErr
 	}
 	return exitCode(ctx, err, errw)
+}
+
+// terminalStdin is stdin when it is a terminal: its first read says on
+// stderr that the run waits for paths typed there, where vitctl classify -
+// (or --from-file -) typed at a prompt waited without a word. stdin is
+// read for lists of paths only.
+type terminalStdin struct {
+	r    io.Reader
+	w    io.Writer
+	said bool
+}
+
+func (t *terminalStdin) Read(p []byte) (int, error) {
+	if !t.said {
+		t.said = true
+		fmt.Fprintln(t.w, "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -name '*.jpg' | vitctl …)")
+	}
+	return t.r.Read(p)
 }
 
 // helpOutput makes root's help (--help, vitctl help CMD, vitctl alone),

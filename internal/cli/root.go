@@ -178,7 +178,7 @@ type terminalStdin struct {
 func (t *terminalStdin) Read(p []byte) (int, error) {
 	if !t.said {
 		t.said = true
-		fmt.Fprintln(t.w, "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -name '*.jpg' | vitctl …)")
+		fmt.Fprintln(t.w, "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -iname '*.jpg' | vitctl …)")
 	}
 	return t.r.Read(p)
 }

@@ -121,7 +121,7 @@ func TestStdinFolder(t *testing.T) {
 // no list from it says nothing.
 func TestTerminalStdinNote(t *testing.T) {
 	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
-	note := "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -name '*.jpg' | vitctl …)\n"
+	note := "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -iname '*.jpg' | vitctl …)\n"
 	for _, tc := range []struct {
 		args []string
 		note bool

@@ -247,12 +247,11 @@ func checkOutputFile(flag, path string) error {
 		return usagef("%s %s: is read-only (%v), and vitctl leaves it as it is: make it writable (chmod u+w %s) or give another name", flag, path, st.Mode().Perm(), path)
 	}
 	dir := filepath.Dir(path)
-	st, err = os.Stat(dir)
-	switch {
-	case err != nil:
+	if f := fileAbove(path); f != "" {
+		return usagef("%s %s: %s is not a folder", flag, path, f)
+	}
+	if _, err := os.Stat(dir); err != nil {
 		return usagef("%s %s: folder %s does not exist", flag, path, dir)
-	case !st.IsDir():
-		return usagef("%s %s: %s is not a folder", flag, path, dir)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -290,6 +289,24 @@ func checkModelName(flag, path string) error {
 		return usagef("%s %s: a checkpoint's name, and -m would take the model file written under it for one; give a name such as model.gguf", flag, path)
 	}
 	return checkNotInputName(flag, path, "gguf", "a model file, which is not one", "model")
+}
+
+// fileAbove is the nearest folder above path that is there, when it is
+// no folder but a file ("" when it is a folder): inspect-attention --out
+// photo.jpg/attn failed once the model was loaded, with "mkdir photo.jpg:
+// not a directory", and export's said "not a directory" alone.
+func fileAbove(path string) string {
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if st, err := os.Stat(dir); err == nil {
+			if st.IsDir() {
+				return ""
+			}
+			return dir
+		}
+		if dir == filepath.Dir(dir) {
+			return ""
+		}
+	}
 }
 
 // checkFolderName refuses "-" for the folder flag names (export's and

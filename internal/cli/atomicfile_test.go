@@ -59,6 +59,27 @@ func TestFolderInWayOfOutput(t *testing.T) {
 	}
 }
 
+// TestOutBelowFile: an --out below a file names the file that is no
+// folder, however deep: --out photo.jpg/sub/x.json said "folder
+// photo.jpg/sub does not exist".
+func TestOutBelowFile(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ cmd, out string }{
+		{"classify", filepath.Join(file, "x.json")},
+		{"classify", filepath.Join(file, "sub", "x.json")},
+		{"embed", filepath.Join(file, "sub", "x.npy")},
+	} {
+		code, stdout, errs := run(t, "", tc.cmd, "-m", "fashion-vit", "--out", tc.out, img)
+		if want := "vitctl: --out " + tc.out + ": " + file + " is not a folder\n"; code != ExitUsage || stdout != "" || errs != want {
+			t.Errorf("%s --out %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.cmd, tc.out, code, stdout, errs, want)
+		}
+	}
+}
+
 // TestReadOnlyOut: an --out file made read-only (chmod 444, to keep it) is
 // refused with exit status 2 and left as it was, in every command that
 // writes one, where the rename of the temporary replaced it all the same,

@@ -96,3 +96,22 @@ func TestTextOutHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestTextOutFailures: a text --out file says what failed, as stderr does
+// and the other formats' records do ("PATH" then "  error: …"), where it
+// held nothing of those inputs; text on stdout leaves them to stderr.
+func TestTextOutFailures(t *testing.T) {
+	boot := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	missing := filepath.Join(t.TempDir(), "gone.png")
+	out := filepath.Join(t.TempDir(), "labels.txt")
+	code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-k", "1", "--out", out, missing, boot)
+	b, _ := os.ReadFile(out)
+	want := "\n\n" + missing + "\n  error: no such file or directory\n\n" + boot + "\n  1  Ankle boot"
+	if code != ExitFailed || stdout != "" || !strings.Contains(string(b), want) || !strings.Contains(errs, "vitctl: "+missing+": no such file or directory\n") {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nfile\n%s\nwant exit 1, the failure on stderr and in the file:\n%s", code, stdout, errs, b, want)
+	}
+	_, stdout, _ = run(t, "", "classify", "-m", "fashion-vit", "-k", "1", missing, boot)
+	if strings.Contains(stdout, "error") || !strings.HasPrefix(stdout, boot+"\n") {
+		t.Errorf("stdout %q: want the table of %s alone", stdout, boot)
+	}
+}

@@ -64,8 +64,8 @@ an -o given wins over the name.`,
 		Example: `  vitctl classify testdata/images/chelsea.png testdata/images/coffee.png
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl classify -m vit-base.gguf -k 3 -o jsonl photos/ > labels.jsonl
-  find photos -name '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
-  find photos -name '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
+  find photos -iname '*.jpg' | vitctl classify -m vit-base.gguf -o csv -
+  find photos -iname '*.jpg' -print0 > list; vitctl classify -m vit-base.gguf --from-file list -0
   vitctl classify -m vit-base.gguf -r --out labels.csv photos/
   vitctl classify -m vit-base.gguf -r --shard 2/8 -o jsonl --out shard-2.jsonl --resume photos/`,
 		Args: o.scale.minArgs(1, "images, .npy files, folders, - (paths on stdin) or --from-file LIST"),

@@ -343,3 +343,26 @@ func TestDocsCommandsParse(t *testing.T) {
 		t.Errorf("%d command lines checked: the code blocks were not found", checked)
 	}
 }
+
+// caseSensitiveFindRe is find's -name with an image extension's glob,
+// which leaves out the upper-case names cameras and phones write
+// (IMG_0001.JPG): -iname takes both.
+var caseSensitiveFindRe = regexp.MustCompile(`-name\s+['"]?\*\.(?i:jpe?g|png|tiff?|webp|gif|bmp)\b`)
+
+// TestFindAnyCase: the docs and the commands' help list photos with find
+// -iname, not -name: README's and classify's examples, find photos -name
+// '*.jpg' | vitctl classify -, passed over every IMG_0001.JPG a camera
+// wrote, and said "no images found".
+func TestFindAnyCase(t *testing.T) {
+	files := repoFiles(t, ".md")
+	for _, f := range repoFiles(t, ".go") {
+		if strings.HasPrefix(f.path, "internal/cli/") && !strings.HasSuffix(f.path, "_test.go") {
+			files = append(files, f)
+		}
+	}
+	for _, f := range files {
+		for _, m := range caseSensitiveFindRe.FindAllString(f.text, -1) {
+			t.Errorf("%s: %q: give find -iname, which takes .JPG too", f.path, m)
+		}
+	}
+}

@@ -103,6 +103,9 @@ func checkExportDir(out string) error {
 		return usagef("export: --out %s: a file's name, and export writes a folder (config.json, model.safetensors, preprocessor_config.json): give a folder name such as %s",
 			out, strings.TrimSuffix(strings.TrimSuffix(out, filepath.Ext(out)), ".pth")+"-hf")
 	}
+	if f := fileAbove(out); f != "" {
+		return usagef("export: --out %s: %s is not a folder", out, f)
+	}
 	if _, err := os.Lstat(out); err == nil {
 		return usagef("export: --out %s: already exists; export writes a new folder: remove it or give another name", out)
 	} else if !errors.Is(err, fs.ErrNotExist) {

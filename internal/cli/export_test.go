@@ -53,6 +53,8 @@ func TestExport(t *testing.T) {
 		{"--out *.json", []string{"fashion-vit", "--out", filepath.Join(tmp, "config.json")}, 2, "", "a file's name"},
 		{"--out *.jpg", []string{"fashion-vit", "--out", filepath.Join(tmp, "cat.jpg")}, 2, "", "a file's name"},
 		{"no parent", []string{"fashion-vit", "--out", filepath.Join(tmp, "no", "dir")}, 2, "", "folder " + filepath.Join(tmp, "no") + " does not exist"},
+		// Below a file: it said "export: --out FILE/hf: not a directory".
+		{"file above", []string{"fashion-vit", "--out", filepath.Join(state, "hf")}, 2, "", "vitctl: export: --out " + filepath.Join(state, "hf") + ": " + state + " is not a folder\n"},
 		{"two models", []string{"fashion-vit", "vit-tiny-in1k", "--out", filepath.Join(tmp, "x")}, 2, "", "unexpected argument"},
 		{"register tokens", []string{reg, "--out", filepath.Join(tmp, "reg")}, 1, "", "model " + reg + ": cannot be exported as a Hugging Face ViTForImageClassification"},
 		// The model is export's argument: it said "give -m flowers.gguf".

@@ -56,6 +56,9 @@ type listing struct {
 	subdirs   int  // sub-folders not descended into (without recursive)
 	loops     int  // links to folders that hold them, not followed (recursive)
 	macMeta   int  // macOS metadata files (._NAME, AppleDouble) passed over
+	// skippedFew are the first of the skipped files (4 at most: the note
+	// names 3, then "…"), so that the note says which they are.
+	skippedFew []string
 	// photos counts the skipped files named as images vitctl cannot
 	// decode (IMG_0001.HEIC): --all-files would not help with those.
 	photos imageio.NoDecoderError
@@ -75,6 +78,9 @@ func (l *listing) takes(path string) bool {
 	f, ok := l.rule(path)
 	if !ok && !f.MacMeta {
 		l.skipped++
+		if len(l.skippedFew) < 4 {
+			l.skippedFew = append(l.skippedFew, textPath(path))
+		}
 		if f.NoDecoder != "" {
 			l.photos.Add(f.NoDecoder)
 		}
@@ -218,7 +224,10 @@ func readStdinList(stdin io.Reader, sep byte) ([]input, error) {
 func readList(r io.Reader, name string, sep byte) ([]input, error) {
 	var out []input
 	br := bufio.NewReader(r)
-	head, _ := br.Peek(imageio.MagicBytes)
+	head, err := br.Peek(imageio.MagicBytes)
+	if err == io.EOF { // head is the whole list; a terminal says EOF once (Ctrl-D), and Peek took it
+		br = bufio.NewReader(bytes.NewReader(head))
+	}
 	format := imageio.Sniff(head)
 	notList := usagef("reading paths from %s: it holds a %s image, not a list of paths: %s", name, strings.ToUpper(format), imageAsList(name))
 	if sep == 0 && format != "" && format != "bmp" { // "BM" may begin a path: BMW/1.jpg
@@ -608,8 +617,8 @@ func (l *listing) skippedNote() string {
 			firstFew(l.unlisted), allFilesHelps(n, &l.unlistedPhotos, "; ", ""), photosNote(n, &l.unlistedPhotos))
 	}
 	if n := l.skipped; n > 0 {
-		note += fmt.Sprintf("; %s in folders skipped for %s%s%s", nouns(n, "file"), verb(n, "its name", "their names"),
-			allFilesHelps(n, &l.photos, " (", ")"), photosNote(n, &l.photos))
+		note += fmt.Sprintf("; %s in folders skipped for %s (%s%s)%s", nouns(n, "file"), verb(n, "its name", "their names"),
+			firstFew(l.skippedFew), allFilesHelps(n, &l.photos, "; ", ""), photosNote(n, &l.photos))
 	}
 	if l.subdirs > 0 {
 		note += fmt.Sprintf("; %s not searched (-r descends into sub-folders)", nouns(l.subdirs, "sub-folder"))

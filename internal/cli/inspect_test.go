@@ -343,6 +343,9 @@ func TestInspectUsageErrors(t *testing.T) {
 		{[]string{fx.input, "--out", out, "--photo-size", "8"}, "--photo-size 8: must be between 16 and 16384"},
 		{[]string{fx.input, "-o", out}, "the pictures go to --out DIR"},
 		{[]string{fx.input, "--out", fx.input}, "--out " + fx.input + ": is a file; give a folder to write the pictures into (created if missing)"},
+		// Below a file: it failed once the model was loaded, exit 1, with
+		// "--out: mkdir FILE: not a directory".
+		{[]string{fx.input, "--out", filepath.Join(fx.input, "attn", "x")}, "vitctl: --out " + filepath.Join(fx.input, "attn", "x") + ": " + fx.input + " is not a folder\n"},
 	} {
 		args := append([]string{"inspect-attention", "-m", fx.model}, tc.args...)
 		code, _, stderr := run(t, "", args...)

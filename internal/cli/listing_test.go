@@ -12,7 +12,9 @@ import (
 )
 
 // TestFolderSkipsCounted: files a folder walk leaves out for their names
-// are counted in the summary, and --all-files decodes them by content.
+// are counted in the summary, the first three named (it said "1 file in
+// folders skipped for its name", and left the user to guess which), and
+// --all-files decodes them by content.
 func TestFolderSkipsCounted(t *testing.T) {
 	png, err := os.ReadFile(filepath.Join(imagesDir, "chelsea.png"))
 	if err != nil {
@@ -24,6 +26,7 @@ func TestFolderSkipsCounted(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "boot.dat"), []byte("not an image"), 0o644)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "sub", "notes.txt"), []byte("x"), 0o644)
+	p := func(name ...string) string { return filepath.Join(append([]string{dir}, name...)...) }
 
 	for _, tc := range []struct {
 		args []string
@@ -31,8 +34,8 @@ func TestFolderSkipsCounted(t *testing.T) {
 		want string
 	}{
 		{[]string{dir}, ExitOK, "classified 1 of 1 image"},
-		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (--all-files tries every file); 1 sub-folder not searched (-r descends into sub-folders)\n"},
-		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped for their names (--all-files tries every file)\n"},
+		{[]string{dir}, ExitOK, "2 files in folders skipped for their names (" + p("boot.dat") + ", " + p("photo") + "; --all-files tries every file); 1 sub-folder not searched (-r descends into sub-folders)\n"},
+		{[]string{"-r", dir}, ExitOK, "3 files in folders skipped for their names (" + p("boot.dat") + ", " + p("photo") + ", " + p("sub", "notes.txt") + "; --all-files tries every file)\n"},
 		{[]string{"--all-files", dir}, ExitFailed, "classified 2 of 3 images"},
 		{[]string{"--all-files", "-r", dir}, ExitFailed, "classified 2 of 4 images in"},
 	} {
@@ -43,15 +46,25 @@ func TestFolderSkipsCounted(t *testing.T) {
 	}
 	empty := t.TempDir()
 	os.WriteFile(filepath.Join(empty, "boot.dat"), nil, 0o644)
-	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in "+empty+"; 1 file in folders skipped for its name") {
+	if code, _, errs := run(t, "", "classify", empty); code != ExitFailed || !strings.Contains(errs, "no images found in "+empty+"; 1 file in folders skipped for its name ("+filepath.Join(empty, "boot.dat")+"; --all-files tries every file)\n") {
 		t.Errorf("folder without images: exit %d, %q", code, errs)
+	}
+	// Of more than three, the first three are named, then "…".
+	many := t.TempDir()
+	for _, name := range []string{"a.txt", "b.txt", "c.txt", "d.txt", "e.txt"} {
+		os.WriteFile(filepath.Join(many, name), nil, 0o644)
+	}
+	want := "vitctl: no images found in " + many + "; 5 files in folders skipped for their names (" +
+		filepath.Join(many, "a.txt") + ", " + filepath.Join(many, "b.txt") + ", " + filepath.Join(many, "c.txt") + ", …; --all-files tries every file)\n"
+	if code, _, errs := run(t, "", "classify", many); code != ExitFailed || errs != want {
+		t.Errorf("folder of 5 text files: exit %d, %q; want %q", code, errs, want)
 	}
 	// A folder of folders names -r; it said "no images found in DIR" only.
 	nested := t.TempDir()
 	os.MkdirAll(filepath.Join(nested, "2024", "summer"), 0o755)
 	os.WriteFile(filepath.Join(nested, "2024", "summer", "a.png"), png, 0o644)
 	os.Mkdir(filepath.Join(nested, "2025"), 0o755)
-	want := "vitctl: no images found in " + nested + "; 2 sub-folders not searched (-r descends into sub-folders)\n"
+	want = "vitctl: no images found in " + nested + "; 2 sub-folders not searched (-r descends into sub-folders)\n"
 	if code, _, errs := run(t, "", "classify", nested); code != ExitFailed || errs != want {
 		t.Errorf("folder of folders: exit %d, %q; want %q", code, errs, want)
 	}

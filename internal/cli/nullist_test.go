@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,42 @@ import (
 // (classify a.png, -m m) gives classify -m m a.png.
 func afterCommand(args []string, words ...string) []string {
 	return append(append(args[:1:1], words...), args[1:]...)
+}
+
+// eofOnce is a terminal's stdin: it gives EOF once, when Ctrl-D is typed,
+// and a read after that waits for more typing (here: fails).
+type eofOnce struct {
+	r   io.Reader
+	eof bool
+}
+
+func (e *eofOnce) Read(p []byte) (int, error) {
+	if e.eof {
+		return 0, errors.New("read after EOF: waits for a second Ctrl-D")
+	}
+	n, err := e.r.Read(p)
+	e.eof = err == io.EOF
+	return n, err
+}
+
+// TestListEOFOnce: a list shorter than the bytes read to tell an image
+// from it ends at its one EOF, as a terminal gives it: vitctl classify -
+// with one path typed and Ctrl-D waited for a second Ctrl-D, the first
+// taken by the look at the list's first bytes.
+func TestListEOFOnce(t *testing.T) {
+	for _, list := range []string{"a.png\n", "a.png", "b.jpg\nc.jpg\n"} {
+		got, err := readList(&eofOnce{r: strings.NewReader(list)}, "stdin", '\n')
+		var paths []string
+		for _, in := range got {
+			if in.err != nil {
+				t.Errorf("%q: %s: %v", list, in.path, in.err)
+			}
+			paths = append(paths, in.path)
+		}
+		if want := strings.Fields(list); err != nil || !slices.Equal(paths, want) {
+			t.Errorf("%q: paths %q, error %v; want %q", list, paths, err, want)
+		}
+	}
 }
 
 // TestListWithoutNull: a list of NUL-separated paths (find -print0) read

@@ -85,11 +85,11 @@ type reporter interface {
 
 // newReporter writes records to w in format. A text file (not stdout)
 // begins with header, the model line, as the other formats name the model
-// in every record; "" writes none.
+// in every record, and holds the failures too; "" writes none.
 func newReporter(format string, w io.Writer, header string) (reporter, error) {
 	switch format {
 	case "text":
-		return &textReporter{w: w, header: header}, nil
+		return &textReporter{w: w, header: header, failures: header != ""}, nil
 	case "json":
 		return &jsonReporter{w: w, all: []record{}}, nil
 	case "jsonl":
@@ -114,15 +114,19 @@ func newPicturesReporter(format string, w io.Writer) (reporter, error) {
 	return &csvReporter{w: c, pictures: true}, c.Write(append(slices.Clone(csvColumns), "pictures"))
 }
 
-// textReporter prints a small table per image; failures go to stderr only.
+// textReporter prints a small table per image; failures go to stderr
+// only, unless it writes a file, which says what failed as stderr does
+// (a block of the path and "error: …"), as the other formats' records do:
+// --out labels.txt held nothing of the inputs that failed.
 // Its labels are padded to the widest as a terminal shows them (uniseg's
 // cells: 猫 and 🌹 take two, the accent of an NFD "rosé", as macOS names
 // folders, none), where text/tabwriter counted runes and the columns after
 // such labels were out of line.
 type textReporter struct {
-	w      io.Writer
-	n      int    // blocks written: the header and the tables
-	header string // the first line, until it is written
+	w        io.Writer
+	n        int    // blocks written: the header and the tables
+	header   string // the first line, until it is written
+	failures bool   // failed records are written too (a file)
 }
 
 // begin writes the header line, once.
@@ -140,7 +144,7 @@ func (t *textReporter) add(r record) error {
 	if err := t.begin(); err != nil {
 		return err
 	}
-	if r.Error != "" {
+	if r.Error != "" && !t.failures {
 		return nil
 	}
 	var b strings.Builder
@@ -148,6 +152,9 @@ func (t *textReporter) add(r record) error {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "%s\n", textPath(string(r.Path)))
+	if r.Error != "" {
+		fmt.Fprintf(&b, "  error: %s\n", r.Error)
+	}
 	rankW, labelW := len(strconv.Itoa(len(r.TopK))), 0
 	for _, p := range r.TopK {
 		labelW = max(labelW, uniseg.StringWidth(p.Label))

@@ -116,6 +116,8 @@ draws attention maps.`,
 		// than cobra's untyped error.
 		Args: cobra.ArbitraryArgs,
 		RunE: runRoot,
+		// Every command's, none having its own.
+		PersistentPreRunE: refuseEmpty,
 	}
 	root.SetIn(s.in)
 	root.SetOut(s.out)
@@ -151,6 +153,9 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
+	if f, ok := in.(*os.File); ok && isTerminal(f) {
+		in = &terminalStdin{r: in, w: errw}
+	}
 	stdout := &firstWriteError{w: out}
 	root := newRootCmd(streams{in: in, out: stdout, err: errw}, args)
 	err := root.ExecuteContext(ctx)
@@ -190,6 +195,24 @@ func cobraOutputError(err, wrote error) error {
 		return err
 	}
 	return fmt.Errorf("writing output: %w", wrote)
+}
+
+// terminalStdin is stdin when it is a terminal: its first read says on
+// stderr that the run waits for paths typed there, where vitctl classify -
+// (or --from-file -) typed at a prompt waited without a word. stdin is
+// read for lists of paths only.
+type terminalStdin struct {
+	r    io.Reader
+	w    io.Writer
+	said bool
+}
+
+func (t *terminalStdin) Read(p []byte) (int, error) {
+	if !t.said {
+		t.said = true
+		fmt.Fprintln(t.w, "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -iname '*.jpg' | vitctl …)")
+	}
+	return t.r.Read(p)
 }
 
 // stopSignal is the cause of Main's context when a signal stops the run.

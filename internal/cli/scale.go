@@ -125,12 +125,13 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	if err != nil {
 		return nil, err
 	}
+	listNote := ""
 	if f.fromFile != "" {
 		list, err := readListFile(f.fromFile, s.in, sep)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, list...)
+		all, listNote = append(all, list...), listFolderNote(f.fromFile, list)
 	}
 	n := len(all)
 	all = l.dropListed(all, f.spec.Owns)
@@ -192,6 +193,7 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 			r.inputs = append(r.inputs, in)
 		}
 	}
+	fmt.Fprint(s.err, listNote) // after every check: an error stays one line
 	f.describe(s.err, r)
 	if f.resume {
 		r.noteGone(s.err, all)
@@ -363,6 +365,25 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 	}
 	defer fh.Close()
 	return readList(fh, name, sep)
+}
+
+// listFolderNote is a note on the list name (--from-file) whose first
+// path is not there from the current folder but is from the list's: its
+// paths were written from the list's folder (ls > photos/list.txt), as
+// eval's and finetune's lists are read, and every one of them failed "no
+// such file or directory" without a word of why. "" otherwise; it stats
+// two paths at most.
+func listFolderNote(name string, list []input) string {
+	dir := filepath.Dir(name)
+	if name == "-" || dir == "." || len(list) == 0 {
+		return ""
+	}
+	p := list[0].path
+	if list[0].err != nil || fetch.IsURL(p) || filepath.IsAbs(p) || exists(p) || !exists(filepath.Join(dir, p)) {
+		return ""
+	}
+	return fmt.Sprintf("vitctl: note: --from-file %s: its first path, %s, is not there, and %s is: a list's paths are taken from the current folder, not the list's (run vitctl in %s, or write the list from here: find %s …)\n",
+		name, textPath(p), textPath(filepath.Join(dir, p)), textPath(dir), textPath(dir))
 }
 
 // describe says on stderr what sharding and resuming left to do.

@@ -631,6 +631,33 @@ func TestFromFileMissing(t *testing.T) {
 	}
 }
 
+// TestFromFileListFolder: a --from-file list whose paths are from its own
+// folder (ls > photos/list.txt), as eval's and finetune's lists are read,
+// gets a note saying that a list's paths are from the current folder;
+// every path failed "no such file or directory", and nothing said why.
+// A list of paths from the current folder gets none.
+func TestFromFileListFolder(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "boot.png"), b, 0o644)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte("boot.png\n"), 0o644)
+	code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--from-file", list)
+	note := "vitctl: note: --from-file " + list + ": its first path, boot.png, is not there, and " + filepath.Join(dir, "boot.png") +
+		" is: a list's paths are taken from the current folder, not the list's (run vitctl in " + dir + ", or write the list from here: find " + dir + " …)\n"
+	if code != ExitFailed || !strings.HasPrefix(errs, note) || !strings.Contains(errs, "vitctl: boot.png: no such file or directory\n") {
+		t.Errorf("exit %d, stderr\n%s\nwant exit 1 and first\n%s", code, errs, note)
+	}
+	here := filepath.Join(dir, "here.txt")
+	os.WriteFile(here, []byte(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")+"\n"), 0o644)
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--from-file", here); code != ExitOK || strings.Contains(errs, "note") {
+		t.Errorf("a list of paths from here: exit %d, stderr\n%s\nwant exit 0 and no note", code, errs)
+	}
+}
+
 // TestFromFileStdinLines: --from-file - reads newline-separated paths from
 // stdin, as a "-" argument does: CRLF line ends and blank lines are fine,
 // and a name ending in a space is taken as it is (with --all-files: named

@@ -114,3 +114,28 @@ func TestStdinFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalStdinNote: stdin that is a terminal says, when a list of
+// paths is first read from it, that the run waits for paths typed there:
+// vitctl classify - at a prompt waited without a word. A run that reads
+// no list from it says nothing.
+func TestTerminalStdinNote(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	note := "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -iname '*.jpg' | vitctl …)\n"
+	for _, tc := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "-"}, true},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", "-"}, true},
+		{[]string{"embed", "-m", "fashion-vit", "-"}, true},
+		{[]string{"classify", "-m", "fashion-vit", img}, false},
+	} {
+		var out, errb bytes.Buffer
+		in := &terminalStdin{r: strings.NewReader(img + "\n"), w: &errb}
+		err := newRootCmd(streams{in: in, out: &out, err: &errb}, tc.args).Execute()
+		if err != nil || strings.HasPrefix(errb.String(), note) != tc.note || strings.Count(errb.String(), note) > 1 || !strings.Contains(out.String(), img) {
+			t.Errorf("%q: error %v, stdout %q, stderr\n%s\nwant the note first: %v", tc.args, err, out.String(), errb.String(), tc.note)
+		}
+	}
+}

@@ -79,6 +79,41 @@ func noArgs(hint string) cobra.PositionalArgs {
 	}
 }
 
+// refuseEmpty refuses an empty argument or string flag value, what an
+// unset shell variable gives (vitctl export "$MODEL" --out hf, -m "$M"):
+// export exported the built-in model, -m "" ran it, --out "" printed to
+// stdout and --shard "" ran every shard's inputs, each without a word,
+// and classify "" said ": no such file or directory". Completion's
+// requests, whose last word is the one being completed, are not checked.
+func refuseEmpty(cmd *cobra.Command, args []string) error {
+	if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+		return nil
+	}
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if err == nil && emptyValue(f.Value) {
+			err = usagef("--%s \"\": an empty value, as an unset shell variable gives: give a value, or leave the flag out (see %s --help)", f.Name, cmd.CommandPath())
+		}
+	})
+	if i := slices.Index(args, ""); err == nil && i >= 0 {
+		err = usagef("%s: argument %d is \"\", as an unset shell variable gives: give a value (see %s --help)", cmdName(cmd), i+1, cmd.CommandPath())
+	}
+	return err
+}
+
+// emptyValue reports whether v, a string flag's value, is "" or, of a
+// flag given once per value (merge --inputs), holds one that is. Other
+// flags check their own values: a choice, a number, a list.
+func emptyValue(v pflag.Value) bool {
+	switch v.Type() {
+	case "string":
+		return v.String() == ""
+	case "stringArray":
+		return slices.Contains(v.(pflag.SliceValue).GetSlice(), "")
+	}
+	return false
+}
+
 // runRoot runs for "vitctl WORD" when WORD names no command.
 func runRoot(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {

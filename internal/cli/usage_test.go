@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,6 +57,62 @@ func TestExitCodes(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("vitctl %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestEmptyValues: an empty argument or string flag value, what an unset
+// shell variable gives, is a usage error naming it, before any work:
+// export "" exported the built-in model, -m "" ran it, --out "" printed
+// to stdout, --shard "" ran every shard's inputs, and classify "" said
+// "vitctl: : no such file or directory".
+func TestEmptyValues(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	dir := t.TempDir()
+	hf := filepath.Join(dir, "hf")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "", "--out", hf}, `vitctl: export: argument 1 is "", as an unset shell variable gives: give a value (see vitctl export --help)` + "\n"},
+		{[]string{"classify", "-m", "", img}, `vitctl: --model "": an empty value, as an unset shell variable gives: give a value, or leave the flag out (see vitctl classify --help)` + "\n"},
+		{[]string{"classify", "--model=", img}, `vitctl: --model "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--out", "", img}, `vitctl: --out "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--shard", "", img}, `vitctl: --shard "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--from-file", "", img}, `vitctl: --from-file "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", "--kernel", "", img}, `vitctl: --kernel "": an empty value`},
+		{[]string{"classify", "-m", "fashion-vit", img, ""}, `vitctl: classify: argument 2 is "", as an unset shell variable gives`},
+		{[]string{"classify", "-m", "fashion-vit", "--", ""}, `vitctl: classify: argument 1 is ""`},
+		{[]string{"embed", "-m", "fashion-vit", "--out", "", img}, `vitctl: --out "": an empty value`},
+		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", filepath.Join(dir, "attn"), "--class", "", img}, `vitctl: --class "": an empty value`},
+		{[]string{"eval", "-m", "fashion-vit", "--plot", "", imagesDir + "/fashion/labels.csv"}, `vitctl: --plot "": an empty value`},
+		{[]string{"merge", "--inputs", img, "--inputs", "", "x.jsonl"}, `vitctl: --inputs "": an empty value`},
+		{[]string{"convert", "", "--out", filepath.Join(dir, "m.gguf")}, `vitctl: convert: argument 1 is ""`},
+	} {
+		code, stdout, stderr := run(t, "", tc.args...)
+		if code != ExitUsage || stdout != "" || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2, no stdout and %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(hf); !os.IsNotExist(err) {
+		t.Errorf("export \"\" --out %s: the folder is there (%v); want none", hf, err)
+	}
+}
+
+// TestHelpWriteError: help that stdout does not take (a full disk) is
+// said as every command's output is, "writing output: …", and exits 1:
+// cobra's help does not check its writes, and vitctl --help > /dev/full
+// exited 0 without a word.
+func TestHelpWriteError(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {}, {"help", "classify"}, {"classify", "--help"}, {"completion"}, {"completion", "bash", "--help"}} {
+		var errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want 1 and %q", args, code, errb.String(), want)
+		}
+	}
+	var out bytes.Buffer
+	if code := Main([]string{"classify", "--help"}, strings.NewReader(""), &out, io.Discard); code != ExitOK || !strings.HasPrefix(out.String(), "Classify prints") {
+		t.Errorf("classify --help: exit %d, stdout %q; want 0 and the help", code, out.String())
 	}
 }
 

@@ -134,17 +134,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	}
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
-		Warn: func(err error) {
-			msg := convertHint(err).Error()
-			if se, ok := errors.AsType[*train.SkipError](err); ok { // each is (train.Options.Warn)
-				if j.unread[se.Example.Path] { // named in an earlier epoch
-					return
-				}
-				j.unread[se.Example.Path] = true
-				msg = quotedPath(msg, se.Example.Path)
-			}
-			j.bar.message("skipped: " + msg)
-		},
+		Warn:     j.warn,
 		Features: j.features,
 		Step:     j.step,
 		Epoch: func(e train.EpochInfo, p *model.Params) error {
@@ -167,6 +157,22 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		},
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// warn names an image that could not be read (train.Options.Warn) once,
+// however many epochs meet it; a link that leads nowhere says so, as
+// classify and eval say it, where it read "too many levels of symbolic
+// links" or "no such file or directory" of a file ls lists.
+func (j *finetuneJob) warn(err error) {
+	msg := convertHint(err).Error()
+	if se, ok := errors.AsType[*train.SkipError](err); ok { // each is
+		if j.unread[se.Example.Path] { // named in an earlier epoch
+			return
+		}
+		j.unread[se.Example.Path] = true
+		msg = quotedPath(convertHint(causeWorded(se.Example.Path, se.Err, brokenLink)).Error(), se.Example.Path)
+	}
+	j.bar.message("skipped: " + msg)
 }
 
 // epochText is an epoch line's validation result: its accuracy and loss.

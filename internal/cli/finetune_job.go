@@ -53,14 +53,20 @@ func (b *baseModel) banner() string {
 	return modelBanner(b.ref, b.sha, len(b.cfg.Labels), b.cfg.ImageSize, b.cfg.ImageSize, kernels.FP32)
 }
 
-// openBase reads the model file ms (see findModel) into fp32 Params.
-func openBase(ms modelSource) (*baseModel, error) {
+// openBase reads the model file ms (see findModel) into fp32 Params; with
+// verify it first checks the file's tensor data against its checksum.
+func openBase(ms modelSource, verify bool) (*baseModel, error) {
 	src := ms.desc
 	f, err := ms.open()
 	if err != nil {
 		return nil, modelError(src, err)
 	}
 	defer f.Close()
+	if verify {
+		if err := f.Verify(); err != nil {
+			return nil, modelError(src, err)
+		}
+	}
 	cfg, err := model.ConfigFrom(f)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
@@ -471,7 +477,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 	if err := j.sameData(f, path); err != nil {
 		return err
 	}
-	ck, err := openBase(modelSource{name: path, desc: path, path: path})
+	ck, err := openBase(modelSource{name: path, desc: path, path: path}, false)
 	if err != nil {
 		return fmt.Errorf("--resume: %w", err)
 	}

@@ -65,8 +65,9 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 
 func (m *modelFlags) validate() error { return nil }
 
-// verifyFlags is --verify-model, of the commands that run a model on
-// images for results (classify, embed, eval, inspect-attention).
+// verifyFlags is --verify-model, of the commands that run a model file
+// (classify, embed, eval, inspect-attention, finetune's base model and
+// benchmark -m).
 type verifyFlags struct{ on bool }
 
 func (v *verifyFlags) register(f *pflag.FlagSet) {

@@ -67,7 +67,7 @@ func notThere(path string, err error) error {
 // where it read "no such file or directory" while ls lists it) or one in
 // a loop of links (ELOOP: "a link to X, part of a loop of links that
 // leads to no file", where it said its file was not there); else err.
-// Inputs, the files named for reading (DATA, --from-file, merge's), -m
+// Inputs, the files named for reading (DATA, --from-file, merge's), -m,
 // finetune's class folders and the images it skips are worded so.
 func brokenLink(path string, err error) error {
 	loop := errors.Is(err, syscall.ELOOP)

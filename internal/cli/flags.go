@@ -249,6 +249,19 @@ func (p *pipelineFlags) runShape(threads int) runShape {
 	return runShape{batch: p.batch, threads: threads, window: decodeWindow(p.batch, p.decoders) + p.batch}
 }
 
+// upTo is the flags for a run of inputs: --batch no larger than their
+// images when each is one image (a .npy file may hold several), so that a
+// batch larger than the run sizes neither the memory estimate nor the
+// runner's buffers for images that never come (eval --batch 4096 of a few
+// photos was refused as needing 16 GiB).
+func (p *pipelineFlags) upTo(inputs []input) *pipelineFlags {
+	q := *p
+	if len(inputs) > 0 && !slices.ContainsFunc(inputs, func(in input) bool { return strings.Contains(strings.ToLower(in.path), ".npy") }) {
+		q.batch = min(q.batch, len(inputs))
+	}
+	return &q
+}
+
 func (p *pipelineFlags) validate() error {
 	if err := atLeast1("--batch", p.batch); err != nil {
 		return err

@@ -353,7 +353,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
 	}
 	total := len(shapes) * len(o.batches) * len(o.threads)
-	bar := newProgress(s.err, total, "benchmark")
+	bar := newProgress(s.err, total, "benchmark", "row")
 	var runErr error
 	emit := o.emitter(dst, rep)
 	for _, sh := range shapes {

@@ -142,7 +142,7 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	per := runner.PixelsPerImage()
 	pl := pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
-	bar := newProgress(s.err, len(inputs), "classifying")
+	bar := newProgress(s.err, len(inputs), "classifying", "img")
 	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
 	var folders unreadable                 // records of folders that could not be read, among done
 	inputDone := func(r result) error {    // after an input's last image

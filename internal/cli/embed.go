@@ -245,7 +245,7 @@ type embedding struct {
 // run embeds every input, writing its record to w, and its vector to st
 // (with --out) or inline (without).
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
-	bar := newProgress(s.err, len(e.inputs), "embedding")
+	bar := newProgress(s.err, len(e.inputs), "embedding", "img")
 	var outErr error
 	// A vector or record that cannot be written (a full disk) stops the
 	// run: the images after it would be embedded for nothing.

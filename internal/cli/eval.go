@@ -183,7 +183,7 @@ func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), L),
 		workers: o.pipeline.decoders, batch: batch,
 	}
-	bar := newProgress(s.err, len(inputs), "evaluating")
+	bar := newProgress(s.err, len(inputs), "evaluating", "img")
 	sc := scored{failed: []evalFailure{}}
 	i := 0
 	err := pl.run(ctx, inputs, func(r result) error {

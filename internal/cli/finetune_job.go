@@ -325,11 +325,9 @@ func (j *finetuneJob) features(done, total int) {
 	}
 	if done == 0 {
 		j.bar.finish()
-		j.bar = newBlankProgress(j.s.err, total, "features")
+		j.bar = newBlankProgress(j.s.err, total, "features", "img")
 	}
-	if j.bar.bar != nil {
-		j.bar.bar.Set(done)
-	}
+	j.bar.set(done)
 	if done == total {
 		j.bar.finish()
 		j.bar = &progress{w: j.s.err}
@@ -349,7 +347,7 @@ func (j *finetuneJob) startSteps() {
 		return
 	}
 	if isTerminal(j.s.err) {
-		j.bar = newBlankProgress(j.s.err, steps, "training")
+		j.bar = newBlankProgress(j.s.err, steps, "training", "step")
 		return
 	}
 	often := "every 10 %"
@@ -376,10 +374,10 @@ func stepSizes(steps, perEpoch, n, B int) string {
 func (j *finetuneJob) step(s train.StepInfo) {
 	j.steps = append(j.steps, s)
 	if j.bar.bar == nil && isTerminal(j.s.err) {
-		j.bar = newProgress(j.s.err, s.Steps-s.Step+1, "")
+		j.bar = newProgress(j.s.err, s.Steps-s.Step+1, "", "step")
 	}
 	if j.bar.bar != nil {
-		j.bar.bar.Describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
+		j.bar.describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
 		j.bar.add()
 		return
 	}

@@ -325,7 +325,7 @@ func (j *finetuneJob) features(done, total int) {
 	}
 	if done == 0 {
 		j.bar.finish()
-		j.bar = newBlankProgress(j.s.err, total, "features", "img")
+		j.bar = newBlankProgress(j.s.err, total, 0, "features", "img")
 	}
 	j.bar.set(done)
 	if done == total {
@@ -339,15 +339,16 @@ func (j *finetuneJob) features(done, total int) {
 // a note of the steps to come and how often a line says where they are.
 func (j *finetuneJob) startSteps() {
 	perEpoch := (len(j.train.Examples) + j.r.Batch - 1) / j.r.Batch
-	steps := j.r.Epochs * perEpoch
+	total, done := j.r.Epochs*perEpoch, 0
 	if j.resume != nil {
-		steps -= j.resume.Step
+		done = j.resume.Step
 	}
+	steps := total - done
 	if steps <= 0 {
 		return
 	}
 	if isTerminal(j.s.err) {
-		j.bar = newBlankProgress(j.s.err, steps, "training", "step")
+		j.bar = newBlankProgress(j.s.err, total, done, "training", "step")
 		return
 	}
 	often := "every 10 %"
@@ -370,15 +371,17 @@ func stepSizes(steps, perEpoch, n, B int) string {
 	}
 }
 
-// step updates the progress bar: loss and images per second.
+// step updates the progress: on a terminal the bar, counting the run's
+// steps (a bar made after an epoch ended counted those left, 1/4 of a
+// run at step 5 of 8), with the loss; otherwise a line every 10 %.
 func (j *finetuneJob) step(s train.StepInfo) {
 	j.steps = append(j.steps, s)
 	if j.bar.bar == nil && isTerminal(j.s.err) {
-		j.bar = newProgress(j.s.err, s.Steps-s.Step+1, "", "step")
+		j.bar = newProgress(j.s.err, s.Steps, "", "step").from(s.Step - 1)
 	}
 	if j.bar.bar != nil {
 		j.bar.describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
-		j.bar.add()
+		j.bar.set(s.Step)
 		return
 	}
 	// Not a terminal: a line every 10 % of the run's steps.

@@ -106,8 +106,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	fmt.Fprintln(s.err, m.banner(runner.Size()))
 	start := time.Now()
 	sc, err := o.score(cmd.Context(), s, runner, pre, inputs, ds, pf.batch, len(m.Config.Labels))
-	if err != nil {
-		return err
+	if err != nil { // Ctrl-C said "interrupted" alone, where classify and embed say how far they got
+		n := len(sc.truth) + len(sc.failed)
+		return noteInterrupted(interruptedAfter(err, n, len(inputs), n), ": no report, which would score only those")
 	}
 	took := time.Since(start)
 	if n := len(sc.failed); len(sc.truth) == 0 { // each was named above

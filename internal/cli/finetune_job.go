@@ -309,23 +309,30 @@ func (j *finetuneJob) noteFewSteps() {
 // training a head on them in moments: --train head without augmentation.
 func (j *finetuneJob) cached() bool { return j.r.CachesFeatures() }
 
-// features shows the extraction of frozen features, which on a few hundred
-// images takes seconds before the first step: on a terminal a bar from the
-// start (done 0), otherwise a note of what runs, and a line every 10 % of
-// at least 200 images.
-func (j *finetuneJob) features(done, total int) {
+// features shows the extraction of frozen features of the training set,
+// or of the validation set (val), which on a few hundred images takes
+// seconds before the first step: on a terminal a bar from the start (done
+// 0), otherwise a note of what runs, and a line every 10 % of at least 200
+// images. Each names its set: of --train head, the note of the training
+// images and that of the validation images read the same but for the
+// count ("computing the features of 30 images").
+func (j *finetuneJob) features(val bool, done, total int) {
+	set := "training"
+	if val {
+		set = "validation"
+	}
 	if !isTerminal(j.s.err) {
 		switch {
 		case done == 0 && j.r.HeadOnly(): // at every epoch's validation otherwise, the epoch line next
-			fmt.Fprintf(j.s.err, "vitctl: computing the features of %s with the frozen model, once\n", nouns(total, "image"))
+			fmt.Fprintf(j.s.err, "vitctl: computing the features of the %s with the frozen model, once\n", nouns(total, set+" image"))
 		case done > 0 && total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total):
-			fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
+			fmt.Fprintf(j.s.err, "vitctl: %s features %d/%d (%s)\n", set, done, total, time.Since(j.start).Round(time.Second))
 		}
 		return
 	}
 	if done == 0 {
 		j.bar.finish()
-		j.bar = newBlankProgress(j.s.err, total, 0, "features", "img")
+		j.bar = newBlankProgress(j.s.err, total, 0, set+" features", "img")
 	}
 	j.bar.set(done)
 	if done == total {

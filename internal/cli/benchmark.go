@@ -29,6 +29,7 @@ type benchmarkOptions struct {
 	kernel    kernelFlags
 	output    *outputFlags
 	memory    memoryFlags
+	verify    verifyFlags
 	archs     []string
 	extra     []string
 	// gridGiven is set when --arch, --patch or --image-size was given; with
@@ -51,7 +52,7 @@ type benchmarkOptions struct {
 }
 
 func (o *benchmarkOptions) groups() flagGroups {
-	return flagGroups{&o.model, &o.precision, &o.kernel, o.output, &o.memory}
+	return flagGroups{&o.model, &o.precision, &o.kernel, o.output, &o.memory, &o.verify}
 }
 
 func newBenchmarkCmd(s streams) *cobra.Command {
@@ -182,6 +183,9 @@ func (o *benchmarkOptions) validate(cmd *cobra.Command) error {
 		return usagef("--warmup %v: must not be negative", o.warmup)
 	case o.minRuns < 1:
 		return usagef("--min-runs %d: must be at least 1", o.minRuns)
+	}
+	if o.verify.on && o.model.path == "" {
+		return usagef("--verify-model: checks the model file of -m, and random-weight architectures have none: give -m MODEL, or leave --verify-model out")
 	}
 	if o.model.path != "" {
 		for _, name := range []string{"arch", "shape", "patch"} {
@@ -349,7 +353,7 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
 	}
 	total := len(shapes) * len(o.batches) * len(o.threads)
-	bar := newProgress(s.err, total, "benchmark")
+	bar := newProgress(s.err, total, "benchmark", "row")
 	var runErr error
 	emit := o.emitter(dst, rep)
 	for _, sh := range shapes {
@@ -515,7 +519,7 @@ func (o *benchmarkOptions) plan(ctx context.Context, errw io.Writer) ([]shape, e
 			return nil, err
 		}
 	} else {
-		lm, err := openModelRef(ctx, errw, o.model.path, false, &o.precision)
+		lm, err := openModelRef(ctx, errw, o.model.path, o.verify.on, &o.precision)
 		if err != nil {
 			return nil, err
 		}

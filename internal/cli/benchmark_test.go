@@ -168,6 +168,7 @@ func TestBenchmarkUsage(t *testing.T) {
 		{[]string{"--plot-size", "big"}, "--plot-size"},
 		{[]string{"--kernel", "sse"}, "--kernel"},
 		{[]string{"-m", "x.gguf", "--arch", "vit-b"}, "not with -m"},
+		{[]string{"--verify-model"}, "vitctl: --verify-model: checks the model file of -m, and random-weight architectures have none: give -m MODEL, or leave --verify-model out\n"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--shape", "vit-b/16"}, "ARCH/PATCH@SIZE"},
 		{[]string{"--shape", "vit-b/16@100"}, "multiple"},

@@ -105,10 +105,6 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
-	if err != nil {
-		return err
-	}
 	cfg := &m.Config
 	lst := o.input.listing()
 	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}
@@ -122,6 +118,12 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 			emptyReport(o.output.format.val, s.out)
 		}
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
+	}
+	pf := o.pipeline.upTo(sc.inputs)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, pf.runShape(o.threads.n), &o.memory)
+	if err != nil {
+		sc.finish(false)
+		return err
 	}
 	header := "" // stdout's model line is on stderr; a text file carries its own
 	if o.scale.out != "" {
@@ -139,8 +141,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
 	per := runner.PixelsPerImage()
-	pl := o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
-	bar := newProgress(s.err, len(inputs), "classifying")
+	pl := pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
+	bar := newProgress(s.err, len(inputs), "classifying", "img")
 	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
 	var folders unreadable                 // records of folders that could not be read, among done
 	inputDone := func(r result) error {    // after an input's last image

@@ -330,9 +330,10 @@ func TestClassifyRefusesBrokenWeights(t *testing.T) {
 }
 
 // TestClassifyVerifyModel flips one byte of tensor data: classify, embed,
-// eval and inspect-attention succeed silently without --verify-model and
-// fail with it (embed, eval and inspect-attention had no --verify-model:
-// "unknown flag").
+// eval, inspect-attention, finetune (its base model) and benchmark -m
+// succeed silently without --verify-model and fail with it (embed, eval
+// and inspect-attention, then finetune and benchmark, had no
+// --verify-model: "unknown flag").
 func TestClassifyVerifyModel(t *testing.T) {
 	good, err := os.ReadFile("../zoo/fashion-vit.gguf")
 	if err != nil {
@@ -348,6 +349,8 @@ func TestClassifyVerifyModel(t *testing.T) {
 		{"embed", img},
 		{"eval", filepath.Join(imagesDir, "fashion", "labels.csv")},
 		{"inspect-attention", "--out", t.TempDir(), img},
+		{"finetune", "--train", "head", "--epochs", "1", "--out", filepath.Join(t.TempDir(), "m.gguf"), filepath.Join(imagesDir, "fashion", "labels.csv")},
+		{"benchmark", "--time", "1ms", "--warmup", "0", "--min-runs", "1", "--threads", "1"},
 	} {
 		if code, _, errs := run(t, "", append([]string{args[0], "-m", path}, args[1:]...)...); code != 0 {
 			t.Fatalf("%s without --verify-model: exit %d: %s", args[0], code, errs)

@@ -129,11 +129,11 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
-	inputs := [][2]string{modelRead(o.model.path)} // the vectors replaced -m m.gguf given as --out m.gguf
+	read := [][2]string{modelRead(o.model.path)} // the vectors replaced -m m.gguf given as --out m.gguf
 	for _, a := range args {
-		inputs = append(inputs, [2]string{"the input " + a, a})
+		read = append(read, [2]string{"the input " + a, a})
 	}
-	if err := checkNotRead("--out", o.npy, inputs...); err != nil {
+	if err := checkNotRead("--out", o.npy, read...); err != nil {
 		return err
 	}
 	if err := checkResultsName("--out", o.npy, "npy"); err != nil {
@@ -153,7 +153,18 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := m.Config.CheckPool(pool); err != nil {
 		return usagef("--pool: model %s: %v", m.Name, err)
 	}
-	runner, pre, err := m.runnerFor(&o.imageSize.size, o.pipeline.runShape(o.threads.n), &o.memory)
+	lst := o.input.listing()
+	listed, err := expand(args, lst, s.in, o.stdin.sep())
+	if err != nil {
+		return err
+	}
+	inputs := lst.dropListed(listed, nil)
+	if len(inputs) == 0 { // before --out is created: nothing is written
+		newEmbedWriter(o.output.format.val, s.out).close() // -o csv's header: a table of no rows
+		return noImages(args, "", lst.skippedNote())
+	}
+	pf := o.pipeline.upTo(inputs)
+	runner, pre, err := m.runnerFor(&o.imageSize.size, pf.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
@@ -161,23 +172,14 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if pool == model.FeatTokens {
 		shape = []int{runner.Tokens(), m.Config.HiddenSize}
 	}
-	lst := o.input.listing()
-	listed, err := expand(args, lst, s.in, o.stdin.sep())
-	if err != nil {
-		return err
-	}
 	per := runner.PixelsPerImage()
 	features := func(px []float32, n int) ([]float32, error) { return runner.Features(px, n, pool) }
 	e := &embedding{
-		pl:     o.pipeline.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(features, per, runner.FeatureSize(pool))),
-		inputs: lst.dropListed(listed, nil),
+		pl:     pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(features, per, runner.FeatureSize(pool))),
+		inputs: inputs,
 		lst:    lst,
 		base:   embedRecord{Model: m.Name, ModelSHA256: m.ShortSHA(), Pool: pool},
 		shape:  shape,
-	}
-	if len(e.inputs) == 0 { // before --out is created: nothing is written
-		newEmbedWriter(o.output.format.val, s.out).close() // -o csv's header: a table of no rows
-		return noImages(args, "", lst.skippedNote())
 	}
 	if err := checkNotInput("--out", o.npy, e.inputs); err != nil {
 		return err
@@ -243,7 +245,7 @@ type embedding struct {
 // run embeds every input, writing its record to w, and its vector to st
 // (with --out) or inline (without).
 func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.Stream) error {
-	bar := newProgress(s.err, len(e.inputs), "embedding")
+	bar := newProgress(s.err, len(e.inputs), "embedding", "img")
 	var outErr error
 	// A vector or record that cannot be written (a full disk) stops the
 	// run: the images after it would be embedded for nothing.

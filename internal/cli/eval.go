@@ -93,16 +93,22 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 	if err != nil {
 		return err
 	}
-	runner, pre, err := m.runnerFor(&imageSize{}, o.pipeline.runShape(o.threads.n), &o.memory)
+	inputs := make([]input, len(ds.Examples))
+	for i, e := range ds.Examples {
+		inputs[i] = input{path: e.Path}
+	}
+	pf := o.pipeline.upTo(inputs)
+	runner, pre, err := m.runnerFor(&imageSize{}, pf.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		return err
 	}
 	// The report names no model: say here which one it measures.
 	fmt.Fprintln(s.err, m.banner(runner.Size()))
 	start := time.Now()
-	sc, err := o.score(cmd.Context(), s, runner, pre, ds, len(m.Config.Labels))
-	if err != nil {
-		return err
+	sc, err := o.score(cmd.Context(), s, runner, pre, inputs, ds, pf.batch, len(m.Config.Labels))
+	if err != nil { // Ctrl-C said "interrupted" alone, where classify and embed say how far they got
+		n := len(sc.truth) + len(sc.failed)
+		return noteInterrupted(interruptedAfter(err, n, len(inputs), n), ": no report, which would score only those")
 	}
 	took := time.Since(start)
 	if n := len(sc.failed); len(sc.truth) == 0 { // each was named above
@@ -161,12 +167,9 @@ type scored struct {
 	failed []evalFailure // [] when none, for -o json
 }
 
-// score classifies ds's images with runner, naming each that fails.
-func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner, pre prep.Params, ds *train.Dataset, L int) (scored, error) {
-	inputs := make([]input, len(ds.Examples))
-	for i, e := range ds.Examples {
-		inputs[i] = input{path: e.Path}
-	}
+// score classifies the images of inputs, ds's examples, with runner in
+// batches of batch, each L logits, naming each image that fails.
+func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner, pre prep.Params, inputs []input, ds *train.Dataset, batch, L int) (scored, error) {
 	pl := &pipeline{
 		decode: func(path string) ([][]float32, error) {
 			px, err := loadInput(ctx, path, pre, o.decode)
@@ -179,9 +182,9 @@ func (o *evalOptions) score(ctx context.Context, s streams, runner *model.Runner
 			return [][]float32{px}, nil
 		},
 		infer:   batchInfer(runner.Forward, runner.PixelsPerImage(), L),
-		workers: o.pipeline.decoders, batch: o.pipeline.batch,
+		workers: o.pipeline.decoders, batch: batch,
 	}
-	bar := newProgress(s.err, len(inputs), "evaluating")
+	bar := newProgress(s.err, len(inputs), "evaluating", "img")
 	sc := scored{failed: []evalFailure{}}
 	i := 0
 	err := pl.run(ctx, inputs, func(r result) error {

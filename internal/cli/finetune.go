@@ -28,6 +28,7 @@ type finetuneOptions struct {
 	threads                            threadsFlags
 	output                             *outputFlags
 	memory                             memoryFlags
+	verify                             verifyFlags
 	out, val, trainMode, plot          string
 	data                               string // the DATA argument
 	valSplit                           float64
@@ -93,7 +94,7 @@ replace that of a run with epochs left.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. mine.gguf")
-	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}.register(f)
+	flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory, &o.verify}.register(f)
 	f.StringVar(&o.val, "val", "", "validation set: a folder or CSV/JSONL like DATA (instead of --val-split)")
 	f.Float64Var(&o.valSplit, "val-split", 0.2, "fraction of DATA held out for validation, instead of --val (0: none, the last epoch is kept)")
 	f.StringVar(&o.trainMode, "train", defaultTrain, "what to train: last:N (the last N encoder layers and the classifier), all, or head (a linear probe on frozen features: fastest, least accurate)")
@@ -167,7 +168,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err != nil {
 		return err
 	}
-	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory}).validate(); err != nil {
+	if err := (flagGroups{&o.model, &o.kernel, &o.threads, o.output, &o.memory, &o.verify}).validate(); err != nil {
 		return err
 	}
 	release, err := o.claimOutputs(data)
@@ -186,7 +187,7 @@ func runFinetune(cmd *cobra.Command, s streams, o *finetuneOptions, data string)
 	if err := checkNotRead("--out", o.out, [2]string{"the base model -m " + ms.path, ms.path}); err != nil {
 		return err
 	}
-	base, err := openBase(ms)
+	base, err := openBase(ms, o.verify.on)
 	if err != nil {
 		return err
 	}

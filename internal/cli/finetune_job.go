@@ -53,14 +53,20 @@ func (b *baseModel) banner() string {
 	return modelBanner(b.ref, b.sha, len(b.cfg.Labels), b.cfg.ImageSize, b.cfg.ImageSize, kernels.FP32)
 }
 
-// openBase reads the model file ms (see findModel) into fp32 Params.
-func openBase(ms modelSource) (*baseModel, error) {
+// openBase reads the model file ms (see findModel) into fp32 Params; with
+// verify it first checks the file's tensor data against its checksum.
+func openBase(ms modelSource, verify bool) (*baseModel, error) {
 	src := ms.desc
 	f, err := ms.open()
 	if err != nil {
 		return nil, modelError(src, err)
 	}
 	defer f.Close()
+	if verify {
+		if err := f.Verify(); err != nil {
+			return nil, modelError(src, err)
+		}
+	}
 	cfg, err := model.ConfigFrom(f)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", src, err)
@@ -134,17 +140,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 	}
 	opts := train.Options{
 		Threads: j.o.threads.n, Workers: j.o.workers, Resume: j.resume,
-		Warn: func(err error) {
-			msg := convertHint(err).Error()
-			if se, ok := errors.AsType[*train.SkipError](err); ok { // each is (train.Options.Warn)
-				if j.unread[se.Example.Path] { // named in an earlier epoch
-					return
-				}
-				j.unread[se.Example.Path] = true
-				msg = quotedPath(msg, se.Example.Path)
-			}
-			j.bar.message("skipped: " + msg)
-		},
+		Warn:     j.warn,
 		Features: j.features,
 		Step:     j.step,
 		Epoch: func(e train.EpochInfo, p *model.Params) error {
@@ -167,6 +163,22 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 		},
 	}
 	return train.Run(ctx, &cfg, j.base.params, j.train, j.val, j.r, opts)
+}
+
+// warn names an image that could not be read (train.Options.Warn) once,
+// however many epochs meet it; a link that leads nowhere says so, as
+// classify and eval say it, where it read "too many levels of symbolic
+// links" or "no such file or directory" of a file ls lists.
+func (j *finetuneJob) warn(err error) {
+	msg := convertHint(err).Error()
+	if se, ok := errors.AsType[*train.SkipError](err); ok { // each is
+		if j.unread[se.Example.Path] { // named in an earlier epoch
+			return
+		}
+		j.unread[se.Example.Path] = true
+		msg = quotedPath(convertHint(causeWorded(se.Example.Path, se.Err, brokenLink)).Error(), se.Example.Path)
+	}
+	j.bar.message("skipped: " + msg)
 }
 
 // epochText is an epoch line's validation result: its accuracy and loss.
@@ -297,27 +309,32 @@ func (j *finetuneJob) noteFewSteps() {
 // training a head on them in moments: --train head without augmentation.
 func (j *finetuneJob) cached() bool { return j.r.CachesFeatures() }
 
-// features shows the extraction of frozen features, which on a few hundred
-// images takes seconds before the first step: on a terminal a bar from the
-// start (done 0), otherwise a note of what runs, and a line every 10 % of
-// at least 200 images.
-func (j *finetuneJob) features(done, total int) {
+// features shows the extraction of frozen features of the training set,
+// or of the validation set (val), which on a few hundred images takes
+// seconds before the first step: on a terminal a bar from the start (done
+// 0), otherwise a note of what runs, and a line every 10 % of at least 200
+// images. Each names its set: of --train head, the note of the training
+// images and that of the validation images read the same but for the
+// count ("computing the features of 30 images").
+func (j *finetuneJob) features(val bool, done, total int) {
+	set := "training"
+	if val {
+		set = "validation"
+	}
 	if !isTerminal(j.s.err) {
 		switch {
 		case done == 0 && j.r.HeadOnly(): // at every epoch's validation otherwise, the epoch line next
-			fmt.Fprintf(j.s.err, "vitctl: computing the features of %s with the frozen model, once\n", nouns(total, "image"))
+			fmt.Fprintf(j.s.err, "vitctl: computing the features of the %s with the frozen model, once\n", nouns(total, set+" image"))
 		case done > 0 && total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total):
-			fmt.Fprintf(j.s.err, "vitctl: features %d/%d (%s)\n", done, total, time.Since(j.start).Round(time.Second))
+			fmt.Fprintf(j.s.err, "vitctl: %s features %d/%d (%s)\n", set, done, total, time.Since(j.start).Round(time.Second))
 		}
 		return
 	}
 	if done == 0 {
 		j.bar.finish()
-		j.bar = newBlankProgress(j.s.err, total, "features")
+		j.bar = newBlankProgress(j.s.err, total, 0, set+" features", "img")
 	}
-	if j.bar.bar != nil {
-		j.bar.bar.Set(done)
-	}
+	j.bar.set(done)
 	if done == total {
 		j.bar.finish()
 		j.bar = &progress{w: j.s.err}
@@ -329,15 +346,16 @@ func (j *finetuneJob) features(done, total int) {
 // a note of the steps to come and how often a line says where they are.
 func (j *finetuneJob) startSteps() {
 	perEpoch := (len(j.train.Examples) + j.r.Batch - 1) / j.r.Batch
-	steps := j.r.Epochs * perEpoch
+	total, done := j.r.Epochs*perEpoch, 0
 	if j.resume != nil {
-		steps -= j.resume.Step
+		done = j.resume.Step
 	}
+	steps := total - done
 	if steps <= 0 {
 		return
 	}
 	if isTerminal(j.s.err) {
-		j.bar = newBlankProgress(j.s.err, steps, "training")
+		j.bar = newBlankProgress(j.s.err, total, done, "training", "step")
 		return
 	}
 	often := "every 10 %"
@@ -360,15 +378,17 @@ func stepSizes(steps, perEpoch, n, B int) string {
 	}
 }
 
-// step updates the progress bar: loss and images per second.
+// step updates the progress: on a terminal the bar, counting the run's
+// steps (a bar made after an epoch ended counted those left, 1/4 of a
+// run at step 5 of 8), with the loss; otherwise a line every 10 %.
 func (j *finetuneJob) step(s train.StepInfo) {
 	j.steps = append(j.steps, s)
 	if j.bar.bar == nil && isTerminal(j.s.err) {
-		j.bar = newProgress(j.s.err, s.Steps-s.Step+1, "")
+		j.bar = newProgress(j.s.err, s.Steps, "", "step").from(s.Step - 1)
 	}
 	if j.bar.bar != nil {
-		j.bar.bar.Describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
-		j.bar.add()
+		j.bar.describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))
+		j.bar.set(s.Step)
 		return
 	}
 	// Not a terminal: a line every 10 % of the run's steps.
@@ -465,7 +485,7 @@ func (j *finetuneJob) loadCheckpoint() error {
 	if err := j.sameData(f, path); err != nil {
 		return err
 	}
-	ck, err := openBase(modelSource{name: path, desc: path, path: path})
+	ck, err := openBase(modelSource{name: path, desc: path, path: path}, false)
 	if err != nil {
 		return fmt.Errorf("--resume: %w", err)
 	}

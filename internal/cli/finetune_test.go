@@ -769,13 +769,15 @@ func TestFinetuneValidationNote(t *testing.T) {
 // the first progress line, ~8 s on 100 photos). A terminal gets its bar at
 // 0 instead. The steps' sizes are those the run makes: of 30 images at
 // --batch 8 the last step has 6 (it said "4 optimizer steps of 8 images").
+// The features' note names its set, training or validation (both said
+// "computing the features of N images").
 func TestFinetuneSaysWhatRuns(t *testing.T) {
 	base, data := fashionGGUF(t), fashionTree(t)
 	for _, tc := range []struct {
 		train, batch string
 		note         string
 	}{
-		{"head", "8", "vitctl: computing the features of 30 images with the frozen model, once\n"},
+		{"head", "8", "vitctl: computing the features of the 30 training images with the frozen model, once\n"},
 		{"last:1", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
 		{"all", "8", "vitctl: training 4 optimizer steps (4 an epoch: 3 of 8 images, then 1 of 6 images), a line each step\n"},
 		{"all", "10", "vitctl: training 3 optimizer steps of 10 images (3 an epoch), a line each step\n"},
@@ -788,6 +790,13 @@ func TestFinetuneSaysWhatRuns(t *testing.T) {
 		if code != 0 || note < 0 || step < note || strings.Count(errs, tc.note) != 1 {
 			t.Errorf("--train %s --batch %s: exit %d; want %q once, before the first step:\n%s", tc.train, tc.batch, code, tc.note, errs)
 		}
+	}
+	code, _, errs := run(t, "", "finetune", data, "-m", base, "--out", filepath.Join(t.TempDir(), "ft.gguf"), "--val-split", "0.2", "--train", "head",
+		"--epochs", "1", "--threads", "2")
+	want := "vitctl: computing the features of the 24 training images with the frozen model, once\n" +
+		"vitctl: computing the features of the 6 validation images with the frozen model, once\n"
+	if code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("--train head --val-split 0.2: exit %d; want\n%s\n%s", code, want, errs)
 	}
 }
 

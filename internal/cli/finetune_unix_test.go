@@ -97,3 +97,24 @@ func TestDanglingClassLink(t *testing.T) {
 		t.Errorf("eval: exit %d, stderr:\n%s\nwant exit 0 and %q", code, errs, want)
 	}
 }
+
+// TestFinetuneSkipsBrokenLinks: an image in a class folder that is a link
+// leading nowhere, gone or in a loop of links, is skipped saying so, as
+// classify and eval say it; finetune said "too many levels of symbolic
+// links" or "no such file or directory" of a file ls lists.
+func TestFinetuneSkipsBrokenLinks(t *testing.T) {
+	data := fashionTree(t)
+	loop, gone := filepath.Join(data, "bags", "loop.png"), filepath.Join(data, "shoes", "gone.png")
+	os.Symlink("loop.png", loop)
+	os.Symlink("moved.png", gone)
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, _, errs := run(t, "", "finetune", data, "-m", "fashion-vit", "--out", out, "--train", "head", "--epochs", "1", "--val-split", "0", "--threads", "2")
+	for _, want := range []string{
+		"vitctl: skipped: " + loop + ": a link to loop.png, part of a loop of links that leads to no file\n",
+		"vitctl: skipped: " + gone + ": a link to moved.png, which is not there\n",
+	} {
+		if code != ExitFailed || !strings.Contains(errs, want) {
+			t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and %q", code, errs, want)
+		}
+	}
+}

@@ -65,8 +65,9 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 
 func (m *modelFlags) validate() error { return nil }
 
-// verifyFlags is --verify-model, of the commands that run a model on
-// images for results (classify, embed, eval, inspect-attention).
+// verifyFlags is --verify-model, of the commands that run a model file
+// (classify, embed, eval, inspect-attention, finetune's base model and
+// benchmark -m).
 type verifyFlags struct{ on bool }
 
 func (v *verifyFlags) register(f *pflag.FlagSet) {
@@ -246,6 +247,19 @@ func (p *pipelineFlags) register(f *pflag.FlagSet) {
 // decode window and the batch being gathered hold preprocessed pixels.
 func (p *pipelineFlags) runShape(threads int) runShape {
 	return runShape{batch: p.batch, threads: threads, window: decodeWindow(p.batch, p.decoders) + p.batch}
+}
+
+// upTo is the flags for a run of inputs: --batch no larger than their
+// images when each is one image (a .npy file may hold several), so that a
+// batch larger than the run sizes neither the memory estimate nor the
+// runner's buffers for images that never come (eval --batch 4096 of a few
+// photos was refused as needing 16 GiB).
+func (p *pipelineFlags) upTo(inputs []input) *pipelineFlags {
+	q := *p
+	if len(inputs) > 0 && !slices.ContainsFunc(inputs, func(in input) bool { return strings.Contains(strings.ToLower(in.path), ".npy") }) {
+		q.batch = min(q.batch, len(inputs))
+	}
+	return &q
 }
 
 func (p *pipelineFlags) validate() error {

@@ -30,13 +30,21 @@ import (
 // path; an image vitctl cannot decode (HEIC) says how to convert it.
 func loadInput(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, error) {
 	px, err := loadInputFormat(ctx, path, p, in)
-	var errno syscall.Errno // imageio's error names the path: its cause alone
-	if !fetch.IsURL(path) && errors.As(err, &errno) {
-		if e := notThere(path, errno); e != errno { // ENOENT and ELOOP only
-			err = fmt.Errorf("%s: %w", path, e)
-		}
+	return px, convertHint(causeWorded(path, err, notThere))
+}
+
+// causeWorded is err, of reading the local file path, as "path: " and its
+// cause (an errno: imageio's error names the path, then the errno alone)
+// worded by word (notThere, brokenLink) when word words it; else err.
+func causeWorded(path string, err error, word func(string, error) error) error {
+	var errno syscall.Errno
+	if fetch.IsURL(path) || !errors.As(err, &errno) {
+		return err
 	}
-	return px, convertHint(err)
+	if e := word(path, errno); e != errno { // ENOENT and ELOOP only
+		return fmt.Errorf("%s: %w", path, e)
+	}
+	return err
 }
 
 // notThere is the error of a path that could not be opened (err): an
@@ -59,8 +67,8 @@ func notThere(path string, err error) error {
 // where it read "no such file or directory" while ls lists it) or one in
 // a loop of links (ELOOP: "a link to X, part of a loop of links that
 // leads to no file", where it said its file was not there); else err.
-// Inputs, the files named for reading (DATA, --from-file, merge's), -m
-// and finetune's class folders are worded so.
+// Inputs, the files named for reading (DATA, --from-file, merge's), -m,
+// finetune's class folders and the images it skips are worded so.
 func brokenLink(path string, err error) error {
 	loop := errors.Is(err, syscall.ELOOP)
 	if !loop && !errors.Is(err, fs.ErrNotExist) {

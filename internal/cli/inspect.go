@@ -375,7 +375,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if o.output.format.val == "text" {
 		fmt.Fprintln(s.err, r.m.banner(r.h, r.w))
 	}
-	bar := newProgress(s.err, len(inputs), "inspecting")
+	bar := newProgress(s.err, len(inputs), "inspecting", "img")
 	var failed int
 	var folders unreadable // inputs that are folders that could not be read
 	start := time.Now()

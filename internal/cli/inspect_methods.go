@@ -122,7 +122,7 @@ func labelsLike(s string, labels []string) string {
 type gradPass struct{ net *model.Net }
 
 func newGradPass(src modelSource, o *inspectOptions, h, w int) (*gradPass, error) {
-	base, err := openBase(src)
+	base, err := openBase(src, false) // --verify-model checked it as the runner loaded it
 	if err != nil {
 		return nil, err
 	}

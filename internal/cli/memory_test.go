@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,7 +109,8 @@ func TestMemoryRefusal(t *testing.T) {
 		{[]string{"classify", "--max-memory", "1M", img}, raise},
 		{[]string{"embed", "--max-memory", "1M", img}, raise},
 		{[]string{"classify", "--image-size", "700000", img}, set},
-		{[]string{"classify", "--batch", "100000000", img}, set},
+		// A .npy file may hold many images: its run is sized for --batch.
+		{[]string{"classify", "--batch", "100000000", "../../testdata/golden/vit-p16-gelu/pixels.npy"}, set},
 		{[]string{"inspect-attention", "--image-size", "28000", "--out", t.TempDir(), img}, set},
 		{[]string{"inspect-attention", "--max-memory", "1M", "--out", t.TempDir(), img}, raise},
 		{[]string{"benchmark", "--arch", "vit-ti", "--batch", "100000"}, set},
@@ -117,6 +119,24 @@ func TestMemoryRefusal(t *testing.T) {
 		code, out, errs := run(t, "", tc.args...)
 		if code != ExitUsage || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "needs about") || !strings.HasSuffix(errs, tc.tail) || out != "" {
 			t.Errorf("vitctl %q: exit %d, stdout %q, stderr %q; want exit 2 and one line ending %q", tc.args, code, out, errs, tc.tail)
+		}
+	}
+}
+
+// TestBatchUpToInputs: a --batch larger than the run's images, each one
+// image, is sized (the memory estimate and the runner's buffers) for the
+// images there are, in classify, embed and eval; each was refused as
+// needing memory for a whole batch of images that never come.
+func TestBatchUpToInputs(t *testing.T) {
+	img := imagesDir + "/chelsea.png"
+	for _, args := range [][]string{
+		{"classify", img, img},
+		{"embed", img},
+		{"eval", filepath.Join(imagesDir, "fashion", "labels.csv")},
+	} {
+		args = append(args, "-m", "fashion-vit", "--batch", "100000000", "--max-memory", "1G")
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Errorf("vitctl %q: exit %d, stderr %q; want exit 0", args, code, errs)
 		}
 	}
 }

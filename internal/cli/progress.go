@@ -12,11 +12,30 @@ import (
 
 // progress is a progress bar on stderr when it is a terminal and there is
 // more than one item; otherwise messages are plain lines and counting is
-// silent.
+// silent. The bar says its rate and the time left itself (rate), after
+// the count, and is drawn at most every drawEvery by its own clock.
 type progress struct {
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	what  string // what runs: "classifying", "epoch 2 loss 0.512"
+	unit  string // what is counted: img, step
+	n     int    // items in all
+	first int    // items done before the bar started (a run resumed, or an epoch in)
+	done  int
+	// start is when the bar was made, and now the clock (time.Now; a
+	// test's own): the rate is of the items done since start.
+	start, drawn time.Time
+	now          func() time.Time
 }
+
+// minRateTime is how long a bar runs before it gives a rate: the first
+// item's alone, timed from a start microseconds before (a bar drawn only
+// when its first item was done), was 39672 img/s, the time left 0s.
+const minRateTime = time.Second
+
+// drawEvery is the shortest time between two drawings of a bar: a
+// terminal need not redraw faster than it can be read.
+const drawEvery = 100 * time.Millisecond
 
 func isTerminal(w io.Writer) bool {
 	if h, ok := w.(stderrHush); ok {
@@ -26,46 +45,92 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newProgress(w io.Writer, n int, what string) *progress {
-	return newProgressOn(w, isTerminal(w), n, what)
+// newProgress is the bar of n items, each a unit (img, step, row), while
+// what runs.
+func newProgress(w io.Writer, n int, what, unit string) *progress {
+	return newProgressOn(w, isTerminal(w), n, what, unit, time.Now)
 }
 
-// newProgressOn is newProgress with the terminal test done, so that tests
-// can draw the bar into a buffer.
-func newProgressOn(w io.Writer, terminal bool, n int, what string) *progress {
-	p := &progress{w: w}
+// newProgressOn is newProgress with the terminal test done, what is
+// counted (unit) and the clock given, so that tests can draw the bar into
+// a buffer at the times they choose.
+func newProgressOn(w io.Writer, terminal bool, n int, what, unit string, now func() time.Time) *progress {
+	p := &progress{w: w, what: what, unit: unit, n: n, start: now(), now: now}
 	if n > 1 && terminal {
 		p.bar = progressbar.NewOptions(n,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(what),
+			progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("img"),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(false), // rate's, which starts sanely
 			progressbar.OptionClearOnFinish(),
 		)
-		// Its clock starts now, not at its first frame, the first item's
-		// end: that frame said "(1/4317, 324149 img/s)", and the rate
-		// and time left after it were off by the first item's time.
-		p.bar.StartWithoutRender()
 	}
 	return p
 }
 
-// newBlankProgress is newProgress drawn at once, at 0, for a first item
-// seconds away.
-func newBlankProgress(w io.Writer, n int, what string) *progress {
-	p := newProgress(w, n, what)
-	if p.bar != nil {
-		p.bar.RenderBlank()
-	}
+// newBlankProgress is newProgress with first of its n items done before
+// it starts, drawn at once for a next item seconds away.
+func newBlankProgress(w io.Writer, n, first int, what, unit string) *progress {
+	p := newProgress(w, n, what, unit).from(first)
+	p.set(first)
 	return p
 }
 
-func (p *progress) add() {
-	if p.bar != nil {
-		p.bar.Add(1)
+// from says that first items were done before the bar started: it counts
+// on from there, and its rate is of the items it saw done.
+func (p *progress) from(first int) *progress {
+	p.first, p.done = first, first
+	return p
+}
+
+func (p *progress) add() { p.set(p.done + 1) }
+
+// set moves the bar to done items, and draws it when it was not drawn in
+// the last drawEvery, or is done (the library's own throttle drew only
+// one of a new description and a new count, leaving the other behind).
+func (p *progress) set(done int) {
+	p.done = done
+	if p.bar == nil {
+		return
 	}
+	now := p.now()
+	if !p.drawn.IsZero() && now.Sub(p.drawn) < drawEvery && done < p.n {
+		return
+	}
+	p.drawn = now
+	p.bar.Set(done) // drawn with the count; at n, cleared
+	if done < p.n {
+		p.bar.Describe(p.what + p.rate()) // drawn again, with both
+	}
+}
+
+// describe says what runs now, before the rate.
+func (p *progress) describe(what string) { p.what = what }
+
+// rate is the bar's rate, the items done since it started over the time
+// since, and the time left at that rate: ": 12 img/s, 1m30s left"; ""
+// until minRateTime has passed with an item done.
+func (p *progress) rate() string {
+	took := p.now().Sub(p.start)
+	if p.done <= p.first || took < minRateTime {
+		return ""
+	}
+	r := float64(p.done-p.first) / took.Seconds()
+	var s string
+	switch {
+	case r >= 10:
+		s = fmt.Sprintf("%.0f %s/s", r, p.unit)
+	case r >= 1:
+		s = fmt.Sprintf("%.1f %s/s", r, p.unit)
+	default:
+		s = fmt.Sprintf("%.1f %s/min", 60*r, p.unit)
+	}
+	if left := p.n - p.done; left > 0 {
+		d := max(time.Duration(float64(left)/r*float64(time.Second)).Round(time.Second), time.Second) // not "0s left" of items to come
+		s += ", " + d.String() + " left"
+	}
+	return ": " + s
 }
 
 // message prints a line without breaking the bar.

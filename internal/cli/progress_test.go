@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProgress draws the bar as on a terminal into a buffer: messages come
@@ -11,7 +13,7 @@ import (
 // for one item, only the messages are written.
 func TestProgress(t *testing.T) {
 	var b bytes.Buffer
-	p := newProgressOn(&b, true, 3, "classifying")
+	p := newProgressOn(&b, true, 3, "classifying", "img", time.Now)
 	p.add()
 	p.message("a.png: not a supported image")
 	p.add()
@@ -31,7 +33,7 @@ func TestProgress(t *testing.T) {
 		n        int
 	}{{false, 3}, {true, 1}} {
 		b.Reset()
-		p := newProgressOn(&b, tc.terminal, tc.n, "classifying")
+		p := newProgressOn(&b, tc.terminal, tc.n, "classifying", "img", time.Now)
 		p.add()
 		p.message("m")
 		p.finish()
@@ -41,13 +43,69 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// TestProgressClock: the bar's clock starts when it is made, so that the
-// rate of its first frame, drawn when the first item is done, counts that
-// item's time: it started at that frame, which said "(1/4317, 324149
-// img/s)" however long the item took.
-func TestProgressClock(t *testing.T) {
-	p := newProgressOn(&bytes.Buffer{}, true, 3, "classifying")
-	if !p.bar.IsStarted() {
-		t.Error("the bar's clock has not started when it is made; want it started")
+// TestProgressRate: the bar gives no rate until a second has passed with an
+// item done, then the items done since it started over the time since, in
+// the unit it counts, and the time left at that rate, after the count. Its
+// first tick said 39672 img/s and 0s left (one item timed from a start
+// microseconds before), and finetune's bar of optimizer steps and
+// benchmark's of rows counted them as img. A bar of a run resumed, or
+// made an epoch in (from), counts on from the items done before it.
+func TestProgressRate(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		unit           string
+		n, first, done int
+		at             time.Duration // when done items are, after the bar started
+		want           string
+	}{
+		{"img", 100, 0, 1, time.Millisecond, ""},
+		{"img", 100, 0, 8, 999 * time.Millisecond, ""},
+		{"img", 100, 0, 2, 2 * time.Second, ": 1.0 img/s, 1m38s left"},
+		{"img", 40, 0, 20, time.Second, ": 20 img/s, 1s left"},
+		{"step", 12, 0, 1, 20 * time.Second, ": 3.0 step/min, 3m40s left"},
+		{"step", 8, 4, 5, 2 * time.Second, ": 30.0 step/min, 6s left"},
+		{"row", 3, 0, 2, 2 * time.Second, ": 1.0 row/s, 1s left"},
+		{"step", 8, 0, 6, 2900 * time.Millisecond, ": 2.1 step/s, 1s left"}, // 0.97 s: it said 0s
+		{"step", 8, 0, 7, 2 * time.Second, ": 3.5 step/s, 1s left"},         // 0.29 s
+	} {
+		var b bytes.Buffer
+		now := t0
+		p := newProgressOn(&b, true, tc.n, "run", tc.unit, func() time.Time { return now }).from(tc.first)
+		now = t0.Add(tc.at)
+		p.set(tc.done)
+		if got := p.rate(); got != tc.want {
+			t.Errorf("%d (from %d) of %d %s at %v: rate %q, want %q", tc.done, tc.first, tc.n, tc.unit, tc.at, got, tc.want)
+		}
+		drawn := fmt.Sprintf("(%d/%d) run%s ", tc.done, tc.n, tc.want)
+		if !strings.HasSuffix(b.String(), drawn) || strings.Contains(b.String(), "/s)") {
+			t.Errorf("%d (from %d) of %d %s at %v: bar %q, want it ending %q, no rate of its own", tc.done, tc.first, tc.n, tc.unit, tc.at, b.String(), drawn)
+		}
+	}
+}
+
+// TestProgressDraws: a bar is drawn at most every drawEvery, by its own
+// clock, each time with its count and what runs as they are then (the
+// library's throttle drew one of them and left the other behind: "(1/4) "
+// without the "epoch 2 loss 0.680" said with that step), and when done.
+func TestProgressDraws(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	p := newProgressOn(&b, true, 4, "", "step", func() time.Time { return now })
+	for i, tc := range []struct {
+		after time.Duration
+		drawn string // "": not drawn
+	}{
+		{0, "(1/4) epoch 1 loss 0.9 "},
+		{50 * time.Millisecond, ""},
+		{50 * time.Millisecond, "(3/4) epoch 3 loss 0.7 "},
+		{time.Millisecond, "\r"}, // done: cleared
+	} {
+		b.Reset()
+		now = now.Add(tc.after)
+		p.describe(fmt.Sprintf("epoch %d loss 0.%d", i+1, 9-i))
+		p.set(i + 1)
+		if got := b.String(); tc.drawn == "" && got != "" || tc.drawn != "" && !strings.HasSuffix(got, tc.drawn) {
+			t.Errorf("step %d, %v after the last: drew %q, want %q", i+1, tc.after, got, tc.drawn)
+		}
 	}
 }

@@ -138,10 +138,10 @@ func TestUnknownFlagSuggestions(t *testing.T) {
 		{"inspect-attention", "--from-file", "unknown flag: --from-file: inspect-attention reads a list of paths from stdin instead: give - as an argument (vitctl inspect-attention - < LIST"},
 		{"benchmark", "-r", "unknown shorthand flag: 'r' in -r: -r is --recursive in classify, embed, inspect-attention and merge; benchmark has no -r (see vitctl benchmark --help)"},
 		// So does a long flag of other commands: embed --shard was only an
-		// unknown flag, and eval --verify-model (benchmark's now) asked "did you mean --model?".
+		// unknown flag, and eval --verify-model (benchmark's, then) asked "did you mean --model?".
 		{"embed", "--shard", "unknown flag: --shard: --shard is in classify; embed has no --shard (see vitctl embed --help)"},
 		{"embed", "--resume", "unknown flag: --resume: --resume is in classify and finetune; embed has no --resume (see vitctl embed --help)"},
-		{"benchmark", "--verify-model", "unknown flag: --verify-model: --verify-model is in classify, embed, eval and inspect-attention; benchmark has no --verify-model; did you mean --model? (see vitctl benchmark --help)"},
+		{"merge", "--verify-model", "unknown flag: --verify-model: --verify-model is in benchmark, classify, embed, eval, finetune and inspect-attention; merge has no --verify-model (see vitctl merge --help)"},
 		{"merge", "--pool", "unknown flag: --pool: --pool is in embed; merge has no --pool (see vitctl merge --help)"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, tc.flag, "3", imagesDir+"/chelsea.png")

@@ -29,9 +29,9 @@ type Options struct {
 	Warn func(error)
 	// Features, when set, is called as features are extracted (in head mode
 	// the training set's once; the validation set's once in head mode, at
-	// every epoch otherwise): with done 0 before the first batch, then after
-	// each batch with the examples done of total.
-	Features func(done, total int)
+	// every epoch otherwise; val says which): with done 0 before the first
+	// batch, then after each batch with the examples done of total.
+	Features func(val bool, done, total int)
 	// Save, when set, is called after every epoch (after Epoch) with the
 	// state to resume from and the current weights. An error stops the run.
 	Save func(Checkpoint, *model.Params) error
@@ -205,12 +205,12 @@ func (t *run) loop(ctx context.Context) ([]EpochInfo, error) {
 	if t.head() {
 		var err error
 		if t.cached() {
-			if t.trainFeat, err = t.extract(ctx, t.train.Examples); err != nil {
+			if t.trainFeat, err = t.extract(ctx, t.train.Examples, false); err != nil {
 				return nil, err
 			}
 		}
 		if t.val != nil {
-			if t.valFeat, err = t.extract(ctx, t.val.Examples); err != nil {
+			if t.valFeat, err = t.extract(ctx, t.val.Examples, true); err != nil {
 				return nil, err
 			}
 			if len(t.valFeat.labels) == 0 { // probe read one: it is gone now
@@ -431,12 +431,13 @@ func (t *run) fullStep(b batch) (float64, error) {
 	return loss, nil
 }
 
-// extract computes the frozen features of examples once.
-func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
+// extract computes the frozen features of examples, of the validation
+// set when val, once.
+func (t *run) extract(ctx context.Context, ex []Example, val bool) (*features, error) {
 	f := &features{}
 	done := 0
 	if t.o.Features != nil { // before the first batch, which may take seconds
-		t.o.Features(0, len(ex))
+		t.o.Features(val, 0, len(ex))
 	}
 	for b := range t.ld.batches(ctx, ex, t.r.Batch, 0, false) {
 		t.warn(b.failed)
@@ -453,7 +454,7 @@ func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
 			f.labels = append(f.labels, b.labels...)
 		}
 		if t.o.Features != nil {
-			t.o.Features(done, len(ex))
+			t.o.Features(val, done, len(ex))
 		}
 	}
 	return f, ctx.Err()
@@ -464,7 +465,7 @@ func (t *run) extract(ctx context.Context, ex []Example) (*features, error) {
 func (t *run) validate(ctx context.Context) (acc, loss float64, err error) {
 	f := t.valFeat
 	if f == nil {
-		if f, err = t.extract(ctx, t.val.Examples); err != nil {
+		if f, err = t.extract(ctx, t.val.Examples, true); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -198,7 +198,7 @@ func TestRunUnreadableValFirst(t *testing.T) {
 		_, err := Run(context.Background(), &cfg, cloneParams(t, cfg0, p0), tr, &bad, r, Options{
 			Threads: 1, Workers: 1,
 			Warn:     func(error) { warned++ },
-			Features: func(done, total int) { features = append(features, total) },
+			Features: func(_ bool, done, total int) { features = append(features, total) },
 		})
 		var nr *NoneReadError
 		if !errors.As(err, &nr) || !nr.Validation || nr.Tried != len(bad.Examples) {

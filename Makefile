@@ -28,8 +28,10 @@ vet:
 	$(GO) -C internal/kernels/_asm vet ./...
 	$(GO) -C internal/imageio/_asm vet ./...
 
+# The race detector slows internal/cli's tests about tenfold, to near go test's
+# default 10-minute limit on a busy 2-core machine: hence the longer one.
 race:
-	$(GO) test -race -short ./internal/kernels ./internal/model ./internal/train ./internal/cli
+	$(GO) test -race -short -timeout 30m ./internal/kernels ./internal/model ./internal/train ./internal/cli
 
 # Brief runs of every fuzz target; long runs are done by hand with -fuzztime=10m.
 # The brief runs count executions rather than seconds: Go 1.26's coordinator can

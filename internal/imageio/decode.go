@@ -50,8 +50,8 @@ var formats = []struct {
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
 	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
-	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode}, // x/image/tiff, and CMYK: tiffcmyk.go
-	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webp.Decode},
+	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode},  // x/image/tiff, and CMYK: tiffcmyk.go
+	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webpDecode}, // x/image/webp, and animated: webp.go
 }
 
 // sniff returns the index in formats of data's format, or -1.

@@ -13,7 +13,7 @@ import (
 // animatedWebP wraps the frame chunks of a still WebP file (ALPH and VP8,
 // or VP8L) as the first of two frames of an animated WebP: a canvasW×canvasH
 // canvas, the frame at (x, y) (even).
-func animatedWebP(t *testing.T, still []byte, canvasW, canvasH, x, y int) []byte {
+func animatedWebP(t testing.TB, still []byte, canvasW, canvasH, x, y int) []byte {
 	t.Helper()
 	var frame []byte
 	for c := range webpChunks(still[12:]) {

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
 
 	"github.com/vitctl/vitctl/internal/fileprobe"
@@ -49,7 +48,7 @@ var formats = []struct {
 	{"jpeg", []string{"\xff\xd8"}, nil, nil}, // internal/imageio/jpeg, see jpeg.go
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
-	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
+	{"bmp", []string{"BM"}, bmpConfig, bmpDecode},                     // x/image/bmp, its refusals named: bmp.go
 	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode},  // x/image/tiff, and CMYK: tiffcmyk.go
 	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webpDecode}, // x/image/webp, and animated: webp.go
 }

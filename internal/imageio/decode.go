@@ -163,7 +163,7 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	if name == "jpeg" {
 		cfg.Width, cfg.Height, err = jpegConfig(data)
 	} else if cfg, err = formats[f].config(bytes.NewReader(data)); err != nil {
-		err = decodeErr(name, err)
+		err = decodeErr(name, err, data)
 	}
 	if err != nil {
 		return nil, name, err
@@ -189,7 +189,7 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	}
 	m, err := safeDecode(formats[f].decode, data)
 	if err != nil {
-		return nil, name, decodeErr(name, err)
+		return nil, name, decodeErr(name, err, data)
 	}
 	var rgb *RGB8
 	switch y := m.(type) {
@@ -219,8 +219,9 @@ func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.
 	return dec(bytes.NewReader(data))
 }
 
-func decodeErr(format string, err error) error {
-	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go)
+// decodeErr words a decoder's error on data, a file of the format.
+func decodeErr(format string, err error, data []byte) error {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go, bmp.go, webp.go)
 		return err
 	}
 	f := strings.ToUpper(format)
@@ -230,8 +231,25 @@ func decodeErr(format string, err error) error {
 		return fmt.Errorf("%w: %s data ends early", ErrCorrupt, f)
 	case strings.Contains(msg, "unsupported"):
 		return fmt.Errorf("%w: %s: %s", ErrUnsupported, f, msg)
+	case cutShort(format, data):
+		return fmt.Errorf("%w: %s data ends early", ErrCorrupt, f)
 	}
 	return fmt.Errorf("%w: %s: %s", ErrCorrupt, f, msg)
+}
+
+// cutShort says whether a PNG or GIF lacks the end it must have: a PNG's
+// IEND chunk, a GIF's trailer byte. image/png and image/gif say "not
+// enough pixel data", "not enough image data" or "reading color table:
+// unexpected EOF" (the EOF not wrapped) of a file cut short: a copy
+// stopped half-way, a download that broke off.
+func cutShort(format string, data []byte) bool {
+	switch format {
+	case "png":
+		return !bytes.Contains(data, []byte("IEND\xaeB`\x82")) // the chunk type and its CRC
+	case "gif":
+		return len(data) == 0 || data[len(data)-1] != ';'
+	}
+	return false
 }
 
 // maxBytes bounds what is read for an image of at most maxPixels pixels:

@@ -251,3 +251,35 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestCutShortEndsEarly: a PNG, GIF or WebP cut anywhere past its header
+// (a copy stopped half-way, a download broken off) says that it ends
+// early, as a JPEG does. A PNG said "PNG: invalid format: not enough
+// pixel data", a GIF "GIF: not enough image data" or "GIF: reading color
+// table: unexpected EOF"; a WebP cut in its EXIF chunk decoded without
+// its orientation, and an animated one cut in a later frame decoded,
+// where Pillow (libwebp) refuses both.
+func TestCutShortEndsEarly(t *testing.T) {
+	webp := readImage(t, "formats/webp_orient8.webp")
+	files := map[string][]byte{
+		"png_rgb.png":       readImage(t, "formats/png_rgb.png"),
+		"png_palette.png":   readImage(t, "formats/png_palette.png"),
+		"gif_palette.gif":   readImage(t, "formats/gif_palette.gif"),
+		"gif_anim.gif":      readImage(t, "formats/gif_anim.gif")[:300], // in the first frame
+		"webp_orient8.webp": webp,
+		"anim.webp":         animatedWebP(t, readImage(t, "formats/webp_lossy.webp"), 64, 48, 2, 2),
+	}
+	for name, data := range files {
+		from := 64
+		if name == "webp_orient8.webp" {
+			from = bytes.Index(data, []byte("EXIF")) + 1 // the pixels are whole; the orientation is cut
+		}
+		for n := from; n < len(data)-1; n += max(1, (len(data)-from)/40) {
+			_, err := DecodeData(name, data[:n], 0)
+			if !errors.Is(err, ErrCorrupt) || !strings.HasSuffix(err.Error(), " data ends early") {
+				t.Errorf("%s cut to %d of %d bytes: %v, want ErrCorrupt saying it ends early", name, n, len(data), err)
+				break
+			}
+		}
+	}
+}

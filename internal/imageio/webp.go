@@ -98,6 +98,12 @@ func webpDecode(r io.Reader) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	// x/image reads up to the bitstream; libwebp, which Pillow decodes
+	// with, refuses a file shorter than its RIFF header says, whose EXIF
+	// chunk (the orientation) or later frames were cut off.
+	if len(data) < 8 || int64(len(data)) < 8+int64(binary.LittleEndian.Uint32(data[4:])) {
+		return nil, io.ErrUnexpectedEOF
+	}
 	canvasW, canvasH, frame, ok, err := webpFirstFrame(data)
 	if err != nil {
 		return nil, err

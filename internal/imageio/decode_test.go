@@ -283,3 +283,33 @@ func TestCutShortEndsEarly(t *testing.T) {
 		}
 	}
 }
+
+// TestJPEGVariantsRefused: an arithmetic-coded, 12-bit, lossless or
+// hierarchical JPEG is refused naming the variant and what to do, where
+// it said only "unsupported image variant: JPEG: arithmetic coding". The
+// variants are jpeg_420.jpg with its SOF marker (and precision) changed.
+func TestJPEGVariantsRefused(t *testing.T) {
+	src := readImage(t, "formats/jpeg_420.jpg")
+	sof := bytes.Index(src, []byte{0xff, 0xc0})
+	if sof < 0 {
+		t.Fatal("jpeg_420.jpg has no SOF0 marker")
+	}
+	for _, c := range []struct {
+		marker, bits byte
+		want         string
+	}{
+		{0xc9, 8, "arithmetic coding"},
+		{0xca, 8, "arithmetic coding"},
+		{0xc1, 12, "12-bit samples (only 8-bit)"},
+		{0xc3, 8, "lossless JPEG"},
+		{0xc5, 8, "hierarchical JPEG"},
+	} {
+		data := bytes.Clone(src)
+		data[sof+1], data[sof+4] = c.marker, c.bits
+		_, err := DecodeData("IMG_0001.JPG", data, 0)
+		want := "IMG_0001.JPG: unsupported image variant: JPEG: " + c.want + "; " + errJPEGHint
+		if !errors.Is(err, ErrUnsupported) || err == nil || err.Error() != want {
+			t.Errorf("SOF %#x, %d bits: got %v\nwant %s", c.marker, c.bits, err, want)
+		}
+	}
+}

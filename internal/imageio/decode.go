@@ -191,22 +191,23 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	if err != nil {
 		return nil, name, decodeErr(name, err, data)
 	}
-	var rgb *RGB8
-	switch y := m.(type) {
-	case *image.YCbCr:
-		rgb = webpToRGB(y)
-	case *image.NYCbCrA:
-		rgb = webpToRGB(&y.YCbCr)
-	case *image.Paletted:
-		if name == "gif" {
-			restorePalette(y, gifPalette(data))
-			y = gifCanvas(y, cfg.Width, cfg.Height)
-		}
-		rgb = toRGB(y)
-	default:
-		rgb = toRGB(m)
+	if p, ok := m.(*image.Paletted); ok && name == "gif" {
+		restorePalette(p, gifPalette(data))
+		m = gifCanvas(p, cfg.Width, cfg.Height)
 	}
-	return orient(rgb, orientation(name, data)), name, nil
+	return orient(decodedRGB(m), orientation(name, data)), name, nil
+}
+
+// decodedRGB converts a decoded image to RGB8: YCbCr, which only a lossy
+// WebP decodes to, as libwebp does (webpToRGB); any other by toRGB.
+func decodedRGB(m image.Image) *RGB8 {
+	switch m := m.(type) {
+	case *image.YCbCr:
+		return webpToRGB(m)
+	case *image.NYCbCrA:
+		return webpToRGB(&m.YCbCr)
+	}
+	return toRGB(m)
 }
 
 // safeDecode turns a decoder panic on hostile input into an error.

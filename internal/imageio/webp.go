@@ -125,15 +125,7 @@ func webpDecode(r io.Reader) (image.Image, error) {
 	if b := m.Bounds(); b.Dx() != w || b.Dy() != h {
 		return nil, fmt.Errorf("%w: animated WebP: first frame is %d×%d, its ANMF chunk says %d×%d", ErrCorrupt, b.Dx(), b.Dy(), w, h)
 	}
-	var rgb *RGB8
-	switch m := m.(type) {
-	case *image.YCbCr:
-		rgb = webpToRGB(m)
-	case *image.NYCbCrA:
-		rgb = webpToRGB(&m.YCbCr)
-	default:
-		rgb = toRGB(m)
-	}
+	rgb := decodedRGB(m)
 	canvas := image.NewNRGBA(image.Rect(0, 0, canvasW, canvasH))
 	for r := range h {
 		row := canvas.Pix[canvas.PixOffset(x, y+r):][:4*w]

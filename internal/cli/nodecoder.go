@@ -10,7 +10,7 @@ import (
 )
 
 // convertHint adds to err, when it is about images in a format vitctl
-// recognises but cannot decode (an iPhone's HEIC, AVIF, JPEG XL), the
+// recognises but cannot decode (an iPhone's HEIC, AVIF, JPEG XL, a camera's RAW file), the
 // commands that convert them; other errors, and nil, are kept.
 func convertHint(err error) error {
 	var nd *imageio.NoDecoderError
@@ -22,11 +22,13 @@ func convertHint(err error) error {
 
 // convertAdvice says how to turn the files nd counts into JPEGs, with the
 // converters that read their formats: libheif's heif-convert (HEIC, HEIF,
-// AVIF), libjxl's djxl (JPEG XL), ImageMagick (all, built with those
-// libraries, as distributions ship it) and macOS's sips (HEIF family).
+// AVIF), libjxl's djxl (JPEG XL), darktable's darktable-cli (camera RAW),
+// ImageMagick (all, built with those libraries, as distributions ship it)
+// and macOS's sips (HEIF family, camera RAW).
 func convertAdvice(nd *imageio.NoDecoderError) string {
 	jxl := slices.Contains(nd.Formats, imageio.JPEGX)
-	heif := len(nd.Formats) > 1 || !jxl
+	raw := slices.Contains(nd.Formats, imageio.RAW)
+	heif := slices.ContainsFunc(nd.Formats, func(f string) bool { return f != imageio.JPEGX && f != imageio.RAW })
 	var tools []string
 	if heif {
 		tools = append(tools, "heif-convert IN OUT.jpg")
@@ -34,8 +36,11 @@ func convertAdvice(nd *imageio.NoDecoderError) string {
 	if jxl {
 		tools = append(tools, "djxl IN OUT.jpg")
 	}
+	if raw {
+		tools = append(tools, "darktable-cli IN OUT.jpg")
+	}
 	tools = append(tools, "magick IN OUT.jpg")
-	if heif {
+	if heif || raw {
 		tools = append(tools, "on macOS sips -s format jpeg IN --out OUT.jpg")
 	}
 	last := len(tools) - 1

@@ -15,8 +15,10 @@ func hint(it string) string {
 	return "convert " + it + " to JPEG first (heif-convert IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)"
 }
 
-// TestPhoneFormats: HEIC, AVIF and JPEG XL files are named for what they
-// are, with the commands that convert them, wherever they stop a run or
+// TestPhoneFormats: HEIC, AVIF and JPEG XL files, and a camera's RAW
+// files (IMG_0001.CR2 beside IMG_0001.JPG, which a folder walk passed over
+// only as "skipped for their names (--all-files tries every file)") are
+// named for what they are, with the commands that convert them, wherever they stop a run or
 // are left out: named on the command line or found with --all-files
 // (classify, embed, eval's lists, inspect-attention), skipped by name in a
 // folder walk, and passed over in eval's and finetune's class folders.
@@ -42,6 +44,9 @@ func TestPhoneFormats(t *testing.T) {
 	write("mixed/notes.txt", "x")
 	write("phones/IMG_0002.heic", heic)
 	write("phones/c.jxl", "\xff\x0a\x00")
+	write("camera/IMG_0001.CR2", "II*\x00\x10\x00\x00\x00CR\x02\x00")
+	write("camera/IMG_0001.JPG", string(png)) // content decides: a PNG named so is taken
+	write("camera/IMG_0002.CR2", "II*\x00\x10\x00\x00\x00CR\x02\x00")
 	write("one/IMG_0003.HEIC", heic)
 	write("data/Trouser/t.png", string(png))
 	write("data/Trouser/IMG_0004.HEIC", heic)
@@ -63,6 +68,8 @@ func TestPhoneFormats(t *testing.T) {
 		{[]string{"classify", "-m", "fashion-vit", photo}, ExitFailed, fileErr},
 		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "phones")}, ExitFailed,
 			"; 2 files in folders skipped for their names (" + filepath.Join(dir, "phones", "IMG_0002.heic") + ", " + filepath.Join(dir, "phones", "c.jxl") + "), all HEIC/JPEG XL images, which vitctl cannot decode: convert them to JPEG first (heif-convert IN OUT.jpg, djxl IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)\n"},
+		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "camera")}, ExitOK,
+			"; 2 files in folders skipped for their names (" + filepath.Join(dir, "camera", "IMG_0001.CR2") + ", " + filepath.Join(dir, "camera", "IMG_0002.CR2") + "), all camera RAW images, which vitctl cannot decode: convert them to JPEG first (darktable-cli IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)\n"},
 		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "one")}, ExitFailed,
 			"; 1 file in folders skipped for its name (" + filepath.Join(dir, "one", "IMG_0003.HEIC") + "), a HEIC image, which vitctl cannot decode: " + hint("it") + "\n"},
 		{[]string{"embed", "-m", "fashion-vit", img, photo}, ExitFailed, fileErr},

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
 
 	"github.com/vitctl/vitctl/internal/fileprobe"
@@ -49,9 +48,9 @@ var formats = []struct {
 	{"jpeg", []string{"\xff\xd8"}, nil, nil}, // internal/imageio/jpeg, see jpeg.go
 	{"png", []string{"\x89PNG\r\n\x1a\n"}, png.DecodeConfig, png.Decode},
 	{"gif", []string{"GIF87a", "GIF89a"}, gif.DecodeConfig, gif.Decode},
-	{"bmp", []string{"BM"}, bmp.DecodeConfig, bmp.Decode},
-	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode}, // x/image/tiff, and CMYK: tiffcmyk.go
-	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webp.Decode},
+	{"bmp", []string{"BM"}, bmpConfig, bmpDecode},                     // x/image/bmp, its refusals named: bmp.go
+	{"tiff", []string{"II*\x00", "MM\x00*"}, tiffConfig, tiffDecode},  // x/image/tiff, and CMYK: tiffcmyk.go
+	{"webp", []string{"RIFF????WEBP"}, webp.DecodeConfig, webpDecode}, // x/image/webp, and animated: webp.go
 }
 
 // sniff returns the index in formats of data's format, or -1.
@@ -164,7 +163,7 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	if name == "jpeg" {
 		cfg.Width, cfg.Height, err = jpegConfig(data)
 	} else if cfg, err = formats[f].config(bytes.NewReader(data)); err != nil {
-		err = decodeErr(name, err)
+		err = decodeErr(name, err, data)
 	}
 	if err != nil {
 		return nil, name, err
@@ -190,24 +189,25 @@ func decode(data []byte, o decodeOptions) (*RGB8, string, error) {
 	}
 	m, err := safeDecode(formats[f].decode, data)
 	if err != nil {
-		return nil, name, decodeErr(name, err)
+		return nil, name, decodeErr(name, err, data)
 	}
-	var rgb *RGB8
-	switch y := m.(type) {
+	if p, ok := m.(*image.Paletted); ok && name == "gif" {
+		restorePalette(p, gifPalette(data))
+		m = gifCanvas(p, cfg.Width, cfg.Height)
+	}
+	return orient(decodedRGB(m), orientation(name, data)), name, nil
+}
+
+// decodedRGB converts a decoded image to RGB8: YCbCr, which only a lossy
+// WebP decodes to, as libwebp does (webpToRGB); any other by toRGB.
+func decodedRGB(m image.Image) *RGB8 {
+	switch m := m.(type) {
 	case *image.YCbCr:
-		rgb = webpToRGB(y)
+		return webpToRGB(m)
 	case *image.NYCbCrA:
-		rgb = webpToRGB(&y.YCbCr)
-	case *image.Paletted:
-		if name == "gif" {
-			restorePalette(y, gifPalette(data))
-			y = gifCanvas(y, cfg.Width, cfg.Height)
-		}
-		rgb = toRGB(y)
-	default:
-		rgb = toRGB(m)
+		return webpToRGB(&m.YCbCr)
 	}
-	return orient(rgb, orientation(name, data)), name, nil
+	return toRGB(m)
 }
 
 // safeDecode turns a decoder panic on hostile input into an error.
@@ -220,8 +220,9 @@ func safeDecode(dec func(io.Reader) (image.Image, error), data []byte) (m image.
 	return dec(bytes.NewReader(data))
 }
 
-func decodeErr(format string, err error) error {
-	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go)
+// decodeErr words a decoder's error on data, a file of the format.
+func decodeErr(format string, err error, data []byte) error {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrCorrupt) { // worded already (tiffcmyk.go, bmp.go, webp.go)
 		return err
 	}
 	f := strings.ToUpper(format)
@@ -231,8 +232,25 @@ func decodeErr(format string, err error) error {
 		return fmt.Errorf("%w: %s data ends early", ErrCorrupt, f)
 	case strings.Contains(msg, "unsupported"):
 		return fmt.Errorf("%w: %s: %s", ErrUnsupported, f, msg)
+	case cutShort(format, data):
+		return fmt.Errorf("%w: %s data ends early", ErrCorrupt, f)
 	}
 	return fmt.Errorf("%w: %s: %s", ErrCorrupt, f, msg)
+}
+
+// cutShort says whether a PNG or GIF lacks the end it must have: a PNG's
+// IEND chunk, a GIF's trailer byte. image/png and image/gif say "not
+// enough pixel data", "not enough image data" or "reading color table:
+// unexpected EOF" (the EOF not wrapped) of a file cut short: a copy
+// stopped half-way, a download that broke off.
+func cutShort(format string, data []byte) bool {
+	switch format {
+	case "png":
+		return !bytes.Contains(data, []byte("IEND\xaeB`\x82")) // the chunk type and its CRC
+	case "gif":
+		return len(data) == 0 || data[len(data)-1] != ';'
+	}
+	return false
 }
 
 // maxBytes bounds what is read for an image of at most maxPixels pixels:

@@ -251,3 +251,65 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestCutShortEndsEarly: a PNG, GIF or WebP cut anywhere past its header
+// (a copy stopped half-way, a download broken off) says that it ends
+// early, as a JPEG does. A PNG said "PNG: invalid format: not enough
+// pixel data", a GIF "GIF: not enough image data" or "GIF: reading color
+// table: unexpected EOF"; a WebP cut in its EXIF chunk decoded without
+// its orientation, and an animated one cut in a later frame decoded,
+// where Pillow (libwebp) refuses both.
+func TestCutShortEndsEarly(t *testing.T) {
+	webp := readImage(t, "formats/webp_orient8.webp")
+	files := map[string][]byte{
+		"png_rgb.png":       readImage(t, "formats/png_rgb.png"),
+		"png_palette.png":   readImage(t, "formats/png_palette.png"),
+		"gif_palette.gif":   readImage(t, "formats/gif_palette.gif"),
+		"gif_anim.gif":      readImage(t, "formats/gif_anim.gif")[:300], // in the first frame
+		"webp_orient8.webp": webp,
+		"anim.webp":         animatedWebP(t, readImage(t, "formats/webp_lossy.webp"), 64, 48, 2, 2),
+	}
+	for name, data := range files {
+		from := 64
+		if name == "webp_orient8.webp" {
+			from = bytes.Index(data, []byte("EXIF")) + 1 // the pixels are whole; the orientation is cut
+		}
+		for n := from; n < len(data)-1; n += max(1, (len(data)-from)/40) {
+			_, err := DecodeData(name, data[:n], 0)
+			if !errors.Is(err, ErrCorrupt) || !strings.HasSuffix(err.Error(), " data ends early") {
+				t.Errorf("%s cut to %d of %d bytes: %v, want ErrCorrupt saying it ends early", name, n, len(data), err)
+				break
+			}
+		}
+	}
+}
+
+// TestJPEGVariantsRefused: an arithmetic-coded, 12-bit, lossless or
+// hierarchical JPEG is refused naming the variant and what to do, where
+// it said only "unsupported image variant: JPEG: arithmetic coding". The
+// variants are jpeg_420.jpg with its SOF marker (and precision) changed.
+func TestJPEGVariantsRefused(t *testing.T) {
+	src := readImage(t, "formats/jpeg_420.jpg")
+	sof := bytes.Index(src, []byte{0xff, 0xc0})
+	if sof < 0 {
+		t.Fatal("jpeg_420.jpg has no SOF0 marker")
+	}
+	for _, c := range []struct {
+		marker, bits byte
+		want         string
+	}{
+		{0xc9, 8, "arithmetic coding"},
+		{0xca, 8, "arithmetic coding"},
+		{0xc1, 12, "12-bit samples (only 8-bit)"},
+		{0xc3, 8, "lossless JPEG"},
+		{0xc5, 8, "hierarchical JPEG"},
+	} {
+		data := bytes.Clone(src)
+		data[sof+1], data[sof+4] = c.marker, c.bits
+		_, err := DecodeData("IMG_0001.JPG", data, 0)
+		want := "IMG_0001.JPG: unsupported image variant: JPEG: " + c.want + "; " + errJPEGHint
+		if !errors.Is(err, ErrUnsupported) || err == nil || err.Error() != want {
+			t.Errorf("SOF %#x, %d bits: got %v\nwant %s", c.marker, c.bits, err, want)
+		}
+	}
+}

@@ -44,10 +44,13 @@ func NamedAsImage(path string) bool { return IsImageExt(filepath.Ext(path)) }
 type Found struct {
 	// Image: a file to decode, named as an image vitctl decodes, or named
 	// as one it cannot (NoDecoderExt) but starting as one it can: some
-	// phones and converters save a JPEG as IMG_0001.HEIC.
+	// phones and converters save a JPEG as IMG_0001.HEIC. A camera RAW
+	// file is not one, though most start as a TIFF (their first image is
+	// a thumbnail or a JPEG preview).
 	Image bool
-	// NoDecoder: named and made as HEIC, HEIF, AVIF or JPEG XL, which
-	// vitctl recognises but cannot decode (NoDecoderExt's name for it).
+	// NoDecoder: named and made as HEIC, HEIF, AVIF or JPEG XL, or named
+	// as a camera RAW file, which vitctl recognises but cannot decode
+	// (NoDecoderExt's name for it).
 	NoDecoder string
 	// MacMeta: macOS's metadata beside a copied file, ._NAME starting
 	// with AppleDouble's signature: no image, whatever its name.
@@ -61,8 +64,8 @@ type Found struct {
 func InFolder(path string) Found {
 	meta := strings.HasPrefix(filepath.Base(path), "._")
 	undecoded := NoDecoderExt(path)
-	var head []byte
-	if meta || undecoded != "" {
+	var head []byte // none read for a RAW file: it is never taken by its content
+	if meta || (undecoded != "" && undecoded != RAW) {
 		head = fileprobe.Head(path, MagicBytes)
 	}
 	switch {

@@ -34,7 +34,7 @@ func TestLoadImageData(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"https://example.com/a.jpg?v=2", data[:len(data)/2], "https://example.com/a.jpg?v=2: truncated or corrupt image data: PNG: invalid format: not enough pixel data (the content is PNG although the name says JPEG)"},
+		{"https://example.com/a.jpg?v=2", data[:len(data)/2], "https://example.com/a.jpg?v=2: truncated or corrupt image data: PNG data ends early (the content is PNG although the name says JPEG)"},
 		{"http://example.com/page", []byte("<html>"), "http://example.com/page: a web page (HTML), not an image"},
 		{"http://example.com/page2", []byte("\n<!-- saved -->\n<html lang=en>"), "http://example.com/page2: a web page (HTML)"},
 		{"logo.png", []byte("<svg xmlns='http://www.w3.org/2000/svg'/>"), "logo.png: an SVG drawing"},

@@ -76,6 +76,12 @@ func jpegConfig(data []byte) (w, h int, err error) {
 	return c.Width, c.Height, nil
 }
 
+// errJPEGHint is what a refused JPEG says to do. jpegtran rewrites an
+// arithmetic-coded JPEG with Huffman codes without loss (-copy all keeps
+// its EXIF orientation).
+const errJPEGHint = "vitctl decodes 8-bit Huffman-coded JPEGs, baseline and progressive: convert it first, " +
+	"e.g. jpegtran -copy all IN > OUT.jpg for an arithmetic-coded one (without loss), magick IN OUT.png for another"
+
 // jpegErr maps the decoder's errors onto this package's.
 func jpegErr(err error) error {
 	var e *jpeg.Error
@@ -85,7 +91,7 @@ func jpegErr(err error) error {
 	case errors.Is(err, jpeg.ErrTooLarge):
 		return fmt.Errorf("%w: %v", ErrTooLarge, err)
 	case errors.As(err, &e) && e.Kind == jpeg.ErrUnsupported:
-		return fmt.Errorf("%w: JPEG: %s", ErrUnsupported, e.Detail)
+		return fmt.Errorf("%w: JPEG: %s; %s", ErrUnsupported, e.Detail, errJPEGHint)
 	case errors.As(err, &e):
 		return fmt.Errorf("%w: JPEG: %s", ErrCorrupt, e.Detail)
 	}

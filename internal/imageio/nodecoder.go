@@ -10,18 +10,23 @@ import (
 // browsers save (an iPhone's camera writes HEIC). Their codecs (HEVC, AV1,
 // JPEG XL) are far larger than the rest of imageio, and no pure-Go decoder
 // is good enough to match the reference's pixels, so they are named, not read.
+// A camera's RAW file (IMG_0001.CR2 beside IMG_0001.JPG) holds sensor
+// data, not a picture: most are TIFF files whose first image is a small
+// preview or a JPEG, and a Canon CR3 is ISO-BMFF, so RAW is known by name,
+// and a CR3 by its brand too.
 const (
 	HEIC  = "HEIC"
 	HEIF  = "HEIF" // a HEIF container whose brands name neither HEVC nor AV1
 	AVIF  = "AVIF"
 	JPEGX = "JPEG XL"
+	RAW   = "camera RAW"
 )
 
 // NoDecoderError is the error for images in a format vitctl recognises but
-// cannot decode: HEIC (and other HEIF), AVIF, JPEG XL. errors.Is(err,
+// cannot decode: HEIC (and other HEIF), AVIF, JPEG XL, camera RAW. errors.Is(err,
 // ErrFormat) holds for it.
 type NoDecoderError struct {
-	Formats []string // HEIC, HEIF, AVIF, JPEGX: each once, in the order met
+	Formats []string // HEIC, HEIF, AVIF, JPEGX, RAW: each once, in the order met
 	Files   int      // how many files; 0 or 1: one, the one being decoded
 }
 
@@ -58,6 +63,7 @@ var heifBrands = map[string]string{
 	"heic": HEIC, "heix": HEIC, "hevc": HEIC, "heim": HEIC, "heis": HEIC, "hevm": HEIC, "hevs": HEIC,
 	"avif": AVIF, "avis": AVIF,
 	"mif1": HEIF, "msf1": HEIF,
+	"crx ": RAW, // Canon's CR3
 }
 
 // noDecoderFormat names the undecoded format of data by its signature,
@@ -107,5 +113,18 @@ func NoDecoderExt(name string) string {
 	case ".jxl":
 		return JPEGX
 	}
+	if rawExts[strings.ToLower(nameExt(name))] {
+		return RAW
+	}
 	return ""
+}
+
+// rawExts are the extensions of cameras' RAW files: Canon, Nikon, Sony,
+// Adobe's DNG (also phones'), Olympus, Panasonic, Fujifilm, Pentax,
+// Samsung, Hasselblad, Leica, Sigma, Kodak, Minolta, Phase One, Epson.
+var rawExts = map[string]bool{
+	".cr2": true, ".cr3": true, ".crw": true, ".nef": true, ".nrw": true, ".arw": true, ".srf": true,
+	".sr2": true, ".dng": true, ".orf": true, ".rw2": true, ".raf": true, ".pef": true, ".srw": true,
+	".3fr": true, ".rwl": true, ".x3f": true, ".kdc": true, ".dcr": true, ".mrw": true, ".iiq": true,
+	".erf": true,
 }

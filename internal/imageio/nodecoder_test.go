@@ -41,6 +41,7 @@ func TestNoDecoderFormats(t *testing.T) {
 		{"cat.jxl", []byte("\xff\x0a\xfa\x1f\x00"), JPEGX, "a JPEG XL image"},
 		{"box.jxl", []byte("\x00\x00\x00\x0cJXL \r\n\x87\n\x00\x00\x00\x14ftypjxl "), JPEGX, "a JPEG XL image"},
 		{"renamed.jpg", ftyp("heic"), HEIC, "a HEIC image"},
+		{"IMG_0001.CR3", ftyp("crx ", "crx ", "isom"), RAW, "a camera RAW image, which vitctl cannot decode"},
 		{"clip.mp4", ftyp("isom", "iso2", "mp41"), "", "not a supported image"},
 		{"short.heic", []byte("\x00\x00\x00\x10ftyphei"), "", "not a supported image"},
 		// A box claiming more than the file holds: brands read up to its end.
@@ -83,6 +84,7 @@ func TestNoDecoderExt(t *testing.T) {
 	for name, want := range map[string]string{
 		"IMG_0001.HEIC": HEIC, "a.hif": HEIC, "b.heif": HEIF, "c.AVIF": AVIF, "d.jxl": JPEGX,
 		"https://host/e.avif?w=300": AVIF, "f.jpg": "", "heic": "", "g.heic.txt": "",
+		"IMG_0001.CR2": RAW, "DSC_0001.nef": RAW, "PXL_0001.dng": RAW, "_DSC0001.ARW": RAW, "cr2": "",
 	} {
 		if got := NoDecoderExt(name); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
@@ -117,6 +119,11 @@ func TestInFolder(t *testing.T) {
 		{"empty.heic", []byte{}, Found{NoDecoder: HEIC}},
 		{"missing.heic", nil, Found{NoDecoder: HEIC}},
 		{"x.jxl", []byte("\xff\x0a"), Found{NoDecoder: JPEGX}},
+		// A camera RAW file starts as a TIFF, whose first image is a
+		// thumbnail or a preview: it is counted as RAW, never taken.
+		{"IMG_0001.CR2", []byte("II*\x00\x10\x00\x00\x00CR\x02\x00"), Found{NoDecoder: RAW}},
+		{"DSC_0001.NEF", []byte("MM\x00*\x00\x00\x00\x08\x00\x1c"), Found{NoDecoder: RAW}},
+		{"IMG_0002.CR3", ftyp("crx ", "crx ", "isom"), Found{NoDecoder: RAW}},
 		{"._IMG_0001.jpg", meta, macMeta},
 		{"._x", meta, macMeta},
 		{"._IMG_0002.heic", meta, macMeta},

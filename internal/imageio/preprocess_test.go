@@ -89,6 +89,9 @@ func FuzzDecodePreprocess(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+		if strings.HasPrefix(name, "webp") {
+			f.Add(animatedWebP(f, b, 80, 60, 2, 2))
+		}
 	}
 	f.Add(pngHeader(1, 1))
 	f.Add(ftyp("mif1", "miaf", "avif"))

@@ -2,6 +2,7 @@ package imageio
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -24,6 +25,7 @@ import (
 const (
 	tagImageWidth      = 256
 	tagBitsPerSample   = 258
+	tagCompression     = 259
 	tagPhotometric     = 262
 	tagSamplesPerPixel = 277
 	tagPlanarConfig    = 284
@@ -55,8 +57,74 @@ func tiffConfig(r io.Reader) (image.Config, error) {
 	return cfg, err
 }
 
-// tiffDecode is tiff.Decode, for 8-bit CMYK too: an *image.CMYK.
+// tiffDecode is tiff.Decode, for 8-bit CMYK too: an *image.CMYK. A
+// compression x/image does not decode is named (x/image says "unsupported
+// feature: compression value 7").
 func tiffDecode(r io.Reader) (image.Image, error) {
+	m, err := tiffDecodeCMYK(r)
+	if u := tiff.UnsupportedError(""); errors.As(err, &u) {
+		if e := tiffCompressionErr(r); e != nil {
+			return nil, e
+		}
+	}
+	return m, err
+}
+
+// tiffCompressions names the TIFF compressions x/image does not decode
+// that cameras, scanners and image programs write; raw marks a camera's
+// RAW file, which holds sensor data rather than a picture.
+var tiffCompressions = map[uint]struct {
+	name string
+	raw  bool
+}{
+	2:     {"CCITT modified Huffman RLE", false},
+	6:     {"old-style JPEG", false},
+	7:     {"JPEG", false},
+	32767: {"Sony's ARW compression", true},
+	34712: {"JPEG 2000", false},
+	34713: {"Nikon's NEF compression", true},
+	34887: {"LERC", false},
+	34892: {"lossy JPEG (DNG)", true},
+	34925: {"LZMA", false},
+	50000: {"Zstandard", false},
+	50001: {"WebP", false},
+	65000: {"Kodak's DCR compression", true},
+}
+
+// tiffCompressionErr is the error for a TIFF in r whose first image uses a
+// compression x/image does not decode, naming it; nil for any other.
+func tiffCompressionErr(r io.Reader) error {
+	ra, ok := r.(interface {
+		io.ReaderAt
+		Size() int64
+	})
+	if !ok {
+		return nil
+	}
+	ifd := readIFD0(ra, ra.Size())
+	if ifd == nil {
+		return nil
+	}
+	c := ifd.first(tagCompression)
+	switch c {
+	case 0, 1, 3, 4, 5, 8, 32773, 32946: // none, CCITT G3 and G4, LZW, Deflate, PackBits, old Deflate
+		return nil
+	}
+	k, known := tiffCompressions[c]
+	if !known {
+		k.name = "a scheme it does not know"
+	}
+	if k.raw {
+		return fmt.Errorf("%w: a camera RAW file (TIFF compressed with %s, Compression %d), which vitctl cannot decode: "+
+			"export it as JPEG first, e.g. darktable-cli IN OUT.jpg", ErrUnsupported, k.name, c)
+	}
+	return fmt.Errorf("%w: TIFF compressed with %s (Compression %d), which vitctl cannot decode: "+
+		"it reads uncompressed, LZW, Deflate, PackBits and CCITT G3/G4 TIFFs; convert it first, e.g. tiffcp -c lzw IN OUT.tif or magick IN OUT.png",
+		ErrUnsupported, k.name, c)
+}
+
+// tiffDecodeCMYK is tiff.Decode, for 8-bit CMYK too: an *image.CMYK.
+func tiffDecodeCMYK(r io.Reader) (image.Image, error) {
 	g, predictor, err := cmykView(r)
 	switch {
 	case err != nil:

@@ -138,3 +138,42 @@ func shorts(v ...uint16) []byte {
 	}
 	return b
 }
+
+// TestTIFFCompressionNamed: a TIFF whose compression x/image does not
+// decode (a scanner's JPEG-in-TIFF, a camera's RAW file) is refused naming
+// the compression and what to do, where it said "unsupported image
+// variant: TIFF: unsupported feature: compression value 7". The files are
+// Pillow's tiff_rgb.tif and tiff_cmyk.tif with their Compression entry
+// changed.
+func TestTIFFCompressionNamed(t *testing.T) {
+	const hint = "which vitctl cannot decode: it reads uncompressed, LZW, Deflate, PackBits and CCITT G3/G4 TIFFs; convert it first, e.g. tiffcp -c lzw IN OUT.tif or magick IN OUT.png"
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		src         string
+		compression uint16
+		want        string
+	}{
+		{"tiff_rgb.tif", 7, "TIFF compressed with JPEG (Compression 7), " + hint},
+		{"tiff_cmyk.tif", 7, "TIFF compressed with JPEG (Compression 7), " + hint},
+		{"tiff_rgb.tif", 50000, "TIFF compressed with Zstandard (Compression 50000), " + hint},
+		{"tiff_rgb.tif", 12345, "TIFF compressed with a scheme it does not know (Compression 12345), " + hint},
+		{"tiff_rgb.tif", 34713, "a camera RAW file (TIFF compressed with Nikon's NEF compression, Compression 34713), which vitctl cannot decode: export it as JPEG first, e.g. darktable-cli IN OUT.jpg"},
+	} {
+		src := readImage(t, "formats/"+tc.src)
+		ifd := readIFD0(bytes.NewReader(src), int64(len(src)))
+		at, ok := ifd.offsets[tagCompression]
+		if !ok {
+			t.Fatalf("%s has no Compression entry", tc.src)
+		}
+		data := bytes.Clone(src)
+		copy(data[at:], entry(tagCompression, tc.compression))
+		path := filepath.Join(dir, "scan.tif")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := DecodeFile(path, 0)
+		if want := path + ": unsupported image variant: " + tc.want; !errors.Is(err, ErrUnsupported) || err.Error() != want {
+			t.Errorf("%s, compression %d: got %v\nwant %s", tc.src, tc.compression, err, want)
+		}
+	}
+}

@@ -105,6 +105,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if !m.Config.HasHead() {
 		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
+	if err := m.checkOneImage(&o.imageSize.size, &o.pipeline, o.threads.n, &o.memory); err != nil {
+		return err
+	}
 	cfg := &m.Config
 	lst := o.input.listing()
 	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}

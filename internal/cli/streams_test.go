@@ -139,3 +139,29 @@ func TestTerminalStdinNote(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedBeforeReadingList: a run refused for its --image-size (not a
+// multiple of the patch size, or one image too large for memory) says so
+// before it reads a list of paths: classify and embed asked for paths
+// typed at the terminal, read them, and only then said the size was
+// wrong, since their runners are sized for the images listed (9c82a34).
+func TestRefusedBeforeReadingList(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "30", "-"}, "--image-size 30: 30 is not a multiple of the model's patch size 7; try 28 or 35"},
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "30", "--from-file", "-"}, "--image-size 30: 30 is not a multiple"},
+		{[]string{"embed", "-m", "fashion-vit", "--image-size", "30", "-"}, "--image-size 30: 30 is not a multiple"},
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "70000", "--max-memory", "1G", "-"}, "needs about"},
+		{[]string{"embed", "-m", "fashion-vit", "--image-size", "70000", "--max-memory", "1G", "-"}, "needs about"},
+	} {
+		var out, errb bytes.Buffer
+		in := &terminalStdin{r: strings.NewReader(img + "\n"), w: &errb}
+		err := newRootCmd(streams{in: in, out: &out, err: &errb}, tc.args).Execute()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || in.said || out.Len() != 0 {
+			t.Errorf("%q: error %v, stdout %q, stderr %q; want %q before stdin is read", tc.args, err, out.String(), errb.String(), tc.want)
+		}
+	}
+}

@@ -87,6 +87,9 @@ func TestEmptyValues(t *testing.T) {
 		{[]string{"eval", "-m", "fashion-vit", "--plot", "", imagesDir + "/fashion/labels.csv"}, `vitctl: --plot "": an empty value`},
 		{[]string{"merge", "--inputs", img, "--inputs", "", "x.jsonl"}, `vitctl: --inputs "": an empty value`},
 		{[]string{"convert", "", "--out", filepath.Join(dir, "m.gguf")}, `vitctl: convert: argument 1 is ""`},
+		// It said "vitctl: vitctl: argument 1 is …".
+		{[]string{""}, `vitctl: argument 1 is "", as an unset shell variable gives: give a value (see vitctl --help)` + "\n"},
+		{[]string{"help", ""}, `vitctl: help: argument 1 is ""`},
 	} {
 		code, stdout, stderr := run(t, "", tc.args...)
 		if code != ExitUsage || stdout != "" || !strings.HasPrefix(stderr, tc.want) {

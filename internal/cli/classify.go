@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -90,20 +91,9 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err := o.scale.check(o.output.format.val); err != nil {
 		return err
 	}
-	// The results replaced the model file (-m m.gguf --out m.gguf) or the
-	// list of inputs (--from-file l.txt --out l.txt).
-	if err := checkNotRead("--out", o.scale.out, modelRead(o.model.path), [2]string{"the list --from-file " + o.scale.fromFile, o.scale.fromFile}); err != nil {
-		return err
-	}
-	if err := o.kernel.apply(); err != nil {
-		return err
-	}
-	m, err := openModelRef(cmd.Context(), s.err, o.model.path, o.verify.on, &o.precision)
+	m, err := o.openClassifier(cmd.Context(), s)
 	if err != nil {
 		return err
-	}
-	if !m.Config.HasHead() {
-		return fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
 	}
 	cfg := &m.Config
 	lst := o.input.listing()
@@ -208,6 +198,31 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		note = "; results in " + o.scale.out + note
 	}
 	return summarize(s, done-len(folders), failed, folders, time.Since(start), note)
+}
+
+// openClassifier opens the model -m names, after checking that --out
+// replaces neither it nor the --from-file list, and checks that it has a
+// classifier and runs one image at --image-size within --max-memory.
+func (o *classifyOptions) openClassifier(ctx context.Context, s streams) (*loadedModel, error) {
+	// The results replaced the model file (-m m.gguf --out m.gguf) or the
+	// list of inputs (--from-file l.txt --out l.txt).
+	if err := checkNotRead("--out", o.scale.out, modelRead(o.model.path), [2]string{"the list --from-file " + o.scale.fromFile, o.scale.fromFile}); err != nil {
+		return nil, err
+	}
+	if err := o.kernel.apply(); err != nil {
+		return nil, err
+	}
+	m, err := openModelRef(ctx, s.err, o.model.path, o.verify.on, &o.precision)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Config.HasHead() {
+		return nil, fmt.Errorf("model %s has no classifier (a backbone without labels): vitctl embed -m %s gives its feature vectors", m.Name, m.Name)
+	}
+	if err := m.checkOneImage(&o.imageSize.size, &o.pipeline, o.threads.n, &o.memory); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // summarize prints the one-line summary of n images, and of the folders

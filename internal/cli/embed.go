@@ -153,6 +153,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := m.Config.CheckPool(pool); err != nil {
 		return usagef("--pool: model %s: %v", m.Name, err)
 	}
+	if err := m.checkOneImage(&o.imageSize.size, &o.pipeline, o.threads.n, &o.memory); err != nil {
+		return err
+	}
 	lst := o.input.listing()
 	listed, err := expand(args, lst, s.in, o.stdin.sep())
 	if err != nil {

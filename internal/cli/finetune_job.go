@@ -105,6 +105,21 @@ type finetuneJob struct {
 	lastStep   time.Time
 	lineImages int
 	lineTime   time.Duration
+	// bars, when set, makes the progress bars of a terminal in place of
+	// newProgress: a test's, drawn into a buffer by its own clock.
+	bars func(n int, what, unit string) *progress
+}
+
+// onTerminal reports whether the run's progress is bars (stderr is a
+// terminal), not lines.
+func (j *finetuneJob) onTerminal() bool { return j.bars != nil || isTerminal(j.s.err) }
+
+// newBar is the progress bar of n items, each a unit, while what runs.
+func (j *finetuneJob) newBar(n int, what, unit string) *progress {
+	if j.bars != nil {
+		return j.bars(n, what, unit)
+	}
+	return newProgress(j.s.err, n, what, unit)
 }
 
 // unlearnt says, after the run, which classes had training images but
@@ -321,7 +336,7 @@ func (j *finetuneJob) features(val bool, done, total int) {
 	if val {
 		set = "validation"
 	}
-	if !isTerminal(j.s.err) {
+	if !j.onTerminal() {
 		switch {
 		case done == 0 && j.r.HeadOnly(): // at every epoch's validation otherwise, the epoch line next
 			fmt.Fprintf(j.s.err, "vitctl: computing the features of the %s with the frozen model, once\n", nouns(total, set+" image"))
@@ -332,7 +347,7 @@ func (j *finetuneJob) features(val bool, done, total int) {
 	}
 	if done == 0 {
 		j.bar.finish()
-		j.bar = newBlankProgress(j.s.err, total, 0, set+" features", "img")
+		j.bar = j.newBar(total, set+" features", "img").blank(0)
 	}
 	j.bar.set(done)
 	if done == total {
@@ -354,8 +369,8 @@ func (j *finetuneJob) startSteps() {
 	if steps <= 0 {
 		return
 	}
-	if isTerminal(j.s.err) {
-		j.bar = newBlankProgress(j.s.err, total, done, "training", "step")
+	if j.onTerminal() {
+		j.bar = j.newBar(total, "training", "step").blank(done)
 		return
 	}
 	often := "every 10 %"
@@ -380,11 +395,15 @@ func stepSizes(steps, perEpoch, n, B int) string {
 
 // step updates the progress: on a terminal the bar, counting the run's
 // steps (a bar made after an epoch ended counted those left, 1/4 of a
-// run at step 5 of 8), with the loss; otherwise a line every 10 %.
+// run at step 5 of 8), with the loss; otherwise a line every 10 %. A bar
+// made at a step, the first of an epoch after the first, is made once
+// that step is done: its rate is of the steps after it (counted among
+// those it saw done, that step took no time, and the rate of the next
+// was twice the true one).
 func (j *finetuneJob) step(s train.StepInfo) {
 	j.steps = append(j.steps, s)
-	if j.bar.bar == nil && isTerminal(j.s.err) {
-		j.bar = newProgress(j.s.err, s.Steps, "", "step").from(s.Step - 1)
+	if j.bar.bar == nil && j.onTerminal() {
+		j.bar = j.newBar(s.Steps, "", "step").from(s.Step)
 	}
 	if j.bar.bar != nil {
 		j.bar.describe(fmt.Sprintf("epoch %d loss %.3f", s.Epoch, s.Loss))

@@ -1038,6 +1038,27 @@ func TestFinetuneRateAfterEpoch(t *testing.T) {
 	}
 }
 
+// TestFinetuneBarAfterEpoch: on a terminal, the bar made at the first step
+// of an epoch after the first (the one before was cleared for the epoch's
+// line) gives the rate of the steps it saw take their time: made once that
+// step was done, it counted the step as taking none, and said 1.0 step/s,
+// 2s left, of steps of 2 s.
+func TestFinetuneBarAfterEpoch(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: 2, Batch: 8},
+		train: &train.Dataset{Examples: make([]train.Example, 32)}, bar: &progress{w: &b},
+		bars: func(n int, what, unit string) *progress {
+			return newProgressOn(&b, true, n, what, unit, func() time.Time { return now })
+		}}
+	j.step(train.StepInfo{Epoch: 2, Step: 5, Steps: 8, Images: 8, Loss: 0.5})
+	now = now.Add(2 * time.Second)
+	j.step(train.StepInfo{Epoch: 2, Step: 6, Steps: 8, Images: 8, Loss: 0.4})
+	if want := "(6/8) epoch 2 loss 0.400: 30.0 step/min, 4s left "; !strings.HasSuffix(b.String(), want) {
+		t.Errorf("bar %q; want it ending %q", b.String(), want)
+	}
+}
+
 // TestFinetuneModelMissing: -m naming a missing or damaged file names it
 // once, as classify and eval do; finetune said "model m.gguf: open
 // m.gguf: no such file or directory" and "model m.gguf: m.gguf: not a

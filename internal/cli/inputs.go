@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -263,6 +264,8 @@ func readList(r io.Reader, name string, sep byte) ([]input, error) {
 		switch {
 		case err == io.EOF:
 			return out, nil
+		case errors.Is(err, context.Canceled): // Ctrl-C while a terminal's list was typed
+			return nil, err
 		case err != nil:
 			return append(out, input{path: name, key: name, err: fmt.Errorf("reading its paths: %w", statError(err))}), nil
 		}

@@ -148,11 +148,7 @@ func fileprecision(f *gguf.File) kernels.Precision {
 // (shaped by s; its size is filled in here) fits in memory.
 func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (*model.Runner, prep.Params, error) {
 	cfg := &m.Config
-	s.h, s.w = size.or(cfg.ImageSize)
-	if err := checkPatchMultiple(imageSize{h: s.h, w: s.w, text: size.text}, cfg.PatchSize); err != nil {
-		return nil, prep.Params{}, err
-	}
-	if err := mem.check(s.String(), estimateMemory(cfg, m.Precision(), s)); err != nil {
+	if err := m.checkRun(size, &s, mem); err != nil {
 		return nil, prep.Params{}, err
 	}
 	r, err := m.NewRunnerAt(kernels.NewPool(s.threads), s.batch, s.h, s.w)
@@ -160,6 +156,27 @@ func (m *loadedModel) runnerFor(size *imageSize, s runShape, mem *memoryFlags) (
 		return nil, prep.Params{}, usagef("--image-size: %v", err)
 	}
 	return r, cfg.Preprocess.At(s.h, s.w), nil
+}
+
+// checkRun checks that the model runs at size (unset: the model's size),
+// a multiple of its patch, and that the run shaped by s (its size filled
+// in here) fits in memory: runnerFor's checks, which make no runner.
+func (m *loadedModel) checkRun(size *imageSize, s *runShape, mem *memoryFlags) error {
+	s.h, s.w = size.or(m.Config.ImageSize)
+	if err := checkPatchMultiple(imageSize{h: s.h, w: s.w, text: size.text}, m.Config.PatchSize); err != nil {
+		return err
+	}
+	return mem.check(s.String(), estimateMemory(&m.Config, m.Precision(), *s))
+}
+
+// checkOneImage is checkRun of a run of one image, the least any run
+// needs, for the commands whose runner is sized for the images they list
+// (pipelineFlags.upTo): their size is refused before a list is read, as
+// it was before they sized the runner (classify - at a terminal asked for
+// the paths first, then said the --image-size was wrong).
+func (m *loadedModel) checkOneImage(size *imageSize, p *pipelineFlags, threads int, mem *memoryFlags) error {
+	s := p.upTo([]input{{}}).runShape(threads)
+	return m.checkRun(size, &s, mem)
 }
 
 // modelError names the model once: "model m.gguf: not a GGUF file", not

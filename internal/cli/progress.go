@@ -69,11 +69,10 @@ func newProgressOn(w io.Writer, terminal bool, n int, what, unit string, now fun
 	return p
 }
 
-// newBlankProgress is newProgress with first of its n items done before
-// it starts, drawn at once for a next item seconds away.
-func newBlankProgress(w io.Writer, n, first int, what, unit string) *progress {
-	p := newProgress(w, n, what, unit).from(first)
-	p.set(first)
+// blank says that first items were done before the bar started (from)
+// and draws it at once, for a next item seconds away.
+func (p *progress) blank(first int) *progress {
+	p.from(first).set(first)
 	return p
 }
 

@@ -154,7 +154,7 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
 	if f, ok := in.(*os.File); ok && isTerminal(f) {
-		in = &terminalStdin{r: in, w: errw}
+		in = &terminalStdin{ctx: ctx, r: in, w: errw}
 	}
 	stdout := &firstWriteError{w: out}
 	root := newRootCmd(streams{in: in, out: stdout, err: errw}, args)
@@ -200,8 +200,11 @@ func cobraOutputError(err, wrote error) error {
 // terminalStdin is stdin when it is a terminal: its first read says on
 // stderr that the run waits for paths typed there, where vitctl classify -
 // (or --from-file -) typed at a prompt waited without a word. stdin is
-// read for lists of paths only.
+// read for lists of paths only. A read ends when ctx does (Ctrl-C), with
+// ctx's error: a terminal's read waits for typing, deaf to the context,
+// and Ctrl-C at that prompt did nothing (nor did a second one).
 type terminalStdin struct {
+	ctx  context.Context
 	r    io.Reader
 	w    io.Writer
 	said bool
@@ -212,7 +215,24 @@ func (t *terminalStdin) Read(p []byte) (int, error) {
 		t.said = true
 		fmt.Fprintln(t.w, "vitctl: reading paths from the terminal, one a line; Ctrl-D ends them (or pipe a list in: find DIR -iname '*.jpg' | vitctl …)")
 	}
-	return t.r.Read(p)
+	if err := t.ctx.Err(); err != nil {
+		return 0, err
+	}
+	type read struct {
+		n   int
+		err error
+	}
+	buf, done := make([]byte, len(p)), make(chan read, 1)
+	go func() { // left waiting when ctx ends: the run stops, and with it the process
+		n, err := t.r.Read(buf)
+		done <- read{n, err}
+	}()
+	select {
+	case r := <-done:
+		return copy(p, buf[:r.n]), r.err
+	case <-t.ctx.Done():
+		return 0, t.ctx.Err()
+	}
 }
 
 // stopSignal is the cause of Main's context when a signal stops the run.

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWroteLinesStreams pins where each command says what it wrote: the
@@ -132,10 +135,79 @@ func TestTerminalStdinNote(t *testing.T) {
 		{[]string{"classify", "-m", "fashion-vit", img}, false},
 	} {
 		var out, errb bytes.Buffer
-		in := &terminalStdin{r: strings.NewReader(img + "\n"), w: &errb}
+		in := &terminalStdin{ctx: context.Background(), r: strings.NewReader(img + "\n"), w: &errb}
 		err := newRootCmd(streams{in: in, out: &out, err: &errb}, tc.args).Execute()
 		if err != nil || strings.HasPrefix(errb.String(), note) != tc.note || strings.Count(errb.String(), note) > 1 || !strings.Contains(out.String(), img) {
 			t.Errorf("%q: error %v, stdout %q, stderr\n%s\nwant the note first: %v", tc.args, err, out.String(), errb.String(), tc.note)
 		}
+	}
+}
+
+// TestRefusedBeforeReadingList: a run refused for its --image-size (not a
+// multiple of the patch size, or one image too large for memory) says so
+// before it reads a list of paths: classify and embed asked for paths
+// typed at the terminal, read them, and only then said the size was
+// wrong, since their runners are sized for the images listed (9c82a34).
+func TestRefusedBeforeReadingList(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "30", "-"}, "--image-size 30: 30 is not a multiple of the model's patch size 7; try 28 or 35"},
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "30", "--from-file", "-"}, "--image-size 30: 30 is not a multiple"},
+		{[]string{"embed", "-m", "fashion-vit", "--image-size", "30", "-"}, "--image-size 30: 30 is not a multiple"},
+		{[]string{"classify", "-m", "fashion-vit", "--image-size", "70000", "--max-memory", "1G", "-"}, "needs about"},
+		{[]string{"embed", "-m", "fashion-vit", "--image-size", "70000", "--max-memory", "1G", "-"}, "needs about"},
+	} {
+		var out, errb bytes.Buffer
+		in := &terminalStdin{ctx: context.Background(), r: strings.NewReader(img + "\n"), w: &errb}
+		err := newRootCmd(streams{in: in, out: &out, err: &errb}, tc.args).Execute()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || in.said || out.Len() != 0 {
+			t.Errorf("%q: error %v, stdout %q, stderr %q; want %q before stdin is read", tc.args, err, out.String(), errb.String(), tc.want)
+		}
+	}
+}
+
+// onWrite is a stderr that calls f at its first write.
+type onWrite struct {
+	bytes.Buffer
+	f func()
+}
+
+func (w *onWrite) Write(p []byte) (int, error) {
+	if w.f != nil {
+		w.f()
+		w.f = nil
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestTerminalStdinInterrupted: Ctrl-C while a run waits for paths typed
+// at the terminal stops it, exit 130: the read waited for typing, deaf to
+// the signal, and vitctl classify - typed by mistake ended only at Ctrl-D
+// (a second Ctrl-C did nothing either).
+func TestTerminalStdinInterrupted(t *testing.T) {
+	for _, args := range [][]string{
+		{"classify", "-m", "fashion-vit", "-"},
+		{"classify", "-m", "fashion-vit", "--from-file", "-"},
+		{"embed", "-m", "fashion-vit", "-"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		typing, _ := io.Pipe()      // nothing is typed
+		errb := &onWrite{f: cancel} // Ctrl-C once the note says the run waits
+		var out bytes.Buffer
+		in := &terminalStdin{ctx: ctx, r: typing, w: errb}
+		done := make(chan error, 1)
+		go func() { done <- newRootCmd(streams{in: in, out: &out, err: errb}, args).ExecuteContext(ctx) }()
+		select {
+		case err := <-done:
+			if code := exitCode(ctx, err, errb); code != ExitInterrupted || out.Len() != 0 || !strings.HasSuffix(errb.String(), "vitctl: interrupted\n") {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 130 and \"vitctl: interrupted\"", args, code, out.String(), errb.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%q: still reading the terminal 20 s after Ctrl-C", args)
+		}
+		cancel()
 	}
 }

@@ -96,7 +96,11 @@ func refuseEmpty(cmd *cobra.Command, args []string) error {
 		}
 	})
 	if i := slices.Index(args, ""); err == nil && i >= 0 {
-		err = usagef("%s: argument %d is \"\", as an unset shell variable gives: give a value (see %s --help)", cmdName(cmd), i+1, cmd.CommandPath())
+		name := cmdName(cmd) + ": "
+		if !cmd.HasParent() { // vitctl "": not "vitctl: vitctl: argument 1 …"
+			name = ""
+		}
+		err = usagef("%sargument %d is \"\", as an unset shell variable gives: give a value (see %s --help)", name, i+1, cmd.CommandPath())
 	}
 	return err
 }

@@ -660,6 +660,7 @@ TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-40
 	SHLQ $2, BX
 	MOVQ rows+24(FP), R9
 	MOVQ cols+32(FP), DX
+
 	MOVQ $0xffff, R12
 	XORQ R14, R14 // 0
 	MOVQ $16, R13

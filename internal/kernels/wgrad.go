@@ -224,11 +224,12 @@ func (j *wgJob) itemPacked(s *scratch, it int) {
 		kc := min(kcBlock, j.m-pc)
 		b := j.panels(s, pc, kc, q0, q1)
 		for tg := t0; tg < t1; tg += wgGroup {
+			tg1 := min(tg+wgGroup, t1)
 			if q0 == 0 {
-				j.addSums(pc, kc, tg, min(tg+wgGroup, t1))
+				j.addSums(pc, kc, tg, tg1)
 			}
-			a := j.rows(s, pc, kc, tg, min(tg+wgGroup, t1))
-			for t := tg; t < min(tg+wgGroup, t1); t++ {
+			a := j.rows(s, pc, kc, tg, tg1)
+			for t := tg; t < tg1; t++ {
 				at := a[(t-tg)*kc*mr6:]
 				for q := q0; q < q1; q++ {
 					ct := s.buf[((q-q0)*nt+t-t0)*tile:]

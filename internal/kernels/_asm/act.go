@@ -345,12 +345,9 @@ func actFile(a *asm) {
 	`)
 }
 
-// sumRows512 prints sumRowsAVX512: 64 columns at a time in Z0–Z3 (K1–K4
-// their lanes in range), each adding the rows in order.
-func sumRows512(a *asm) {
-	a.text("sumRowsAVX512", "(dst, src *float32, lds, rows, cols int)", 40, `
-		dst[j] += src[0·lds+j] + src[1·lds+j] + … for j < cols, the rows added
-		to dst's value one at a time in order.`)
+// sumRowsArgs loads the arguments of a sumRows kernel, (dst, src *float32,
+// lds, rows, cols int): DI dst, SI src, BX lds in bytes, R9 rows, DX cols.
+func sumRowsArgs(a *asm) {
 	a.raw(`
 		MOVQ dst+0(FP), DI
 		MOVQ src+8(FP), SI
@@ -358,6 +355,17 @@ func sumRows512(a *asm) {
 		SHLQ $2, BX
 		MOVQ rows+24(FP), R9
 		MOVQ cols+32(FP), DX
+	`)
+}
+
+// sumRows512 prints sumRowsAVX512: 64 columns at a time in Z0–Z3 (K1–K4
+// their lanes in range), each adding the rows in order.
+func sumRows512(a *asm) {
+	a.text("sumRowsAVX512", "(dst, src *float32, lds, rows, cols int)", 40, `
+		dst[j] += src[0·lds+j] + src[1·lds+j] + … for j < cols, the rows added
+		to dst's value one at a time in order.`)
+	sumRowsArgs(a)
+	a.raw(`
 		MOVQ $0xffff, R12
 		XORQ R14, R14 // 0
 		MOVQ $16, R13

@@ -523,14 +523,7 @@ func sumRows2(a *asm) {
 		sumRowsGeneric in AVX2 for cols a multiple of 8: dst[j] += src[0·lds+j]
 		+ src[1·lds+j] + … for j < cols, the rows added to dst's value one at a
 		time in order.`)
-	a.raw(`
-		MOVQ dst+0(FP), DI
-		MOVQ src+8(FP), SI
-		MOVQ lds+16(FP), BX
-		SHLQ $2, BX
-		MOVQ rows+24(FP), R9
-		MOVQ cols+32(FP), DX
-	`)
+	sumRowsArgs(a)
 	for _, w := range []int{4, 1} {
 		l := fmt.Sprintf("sum%d", 8*w)
 		a.label(l)

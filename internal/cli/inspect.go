@@ -712,7 +712,7 @@ type inputBox struct {
 // With exact decoding the model's input is preprocessed from that photo,
 // decoded once.
 func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, *imageio.RGB8, error) {
-	if strings.EqualFold(filepath.Ext(baseName(path)), ".npy") {
+	if isNpy(path) {
 		px, err := loadInput(ctx, path, p, in)
 		return px, nil, err
 	}

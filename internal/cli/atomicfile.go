@@ -247,10 +247,10 @@ func checkOutputFile(flag, path string) error {
 		return usagef("%s %s: is read-only (%v), and vitctl leaves it as it is: make it writable (chmod u+w %s) or give another name", flag, path, st.Mode().Perm(), path)
 	}
 	dir := filepath.Dir(path)
-	if f := fileAbove(path); f != "" {
-		return usagef("%s %s: %s is not a folder", flag, path, f)
-	}
-	if _, err := os.Stat(dir); err != nil {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if f := fileAbove(path); f != "" {
+			return usagef("%s %s: %s is not a folder", flag, path, f)
+		}
 		return usagef("%s %s: folder %s does not exist", flag, path, dir)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/bench"
+	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/kernels"
 	"github.com/vitctl/vitctl/internal/zoo"
 )
@@ -103,30 +104,34 @@ func completeChoice(values []string, list bool, toComplete string) ([]string, co
 // files (.gguf) and folders (a checkpoint folder, or one holding model
 // files) that start with toComplete.
 func completeModel(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	return completeModelFiles(toComplete, ".gguf")
+	return completeModelFiles(toComplete, modelFileName)
 }
 
-// checkpointExts are the endings of the checkpoint files convert reads
-// (model.safetensors, pytorch_model.bin, a torch.save file: .pth, .pt,
-// .pth.tar, .ckpt), beside model files.
-var checkpointExts = []string{".gguf", ".safetensors", ".bin", ".pth", ".pt", ".tar", ".ckpt"}
+// modelFileName reports whether name is a model file's: NAME.gguf.
+func modelFileName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".gguf") }
+
+// sourceFileName reports whether name is one of convert's SRC files: a
+// model file's, or a checkpoint's as convert reads them
+// (convert.CheckpointName: model.safetensors, pytorch_model.bin, a shard
+// index, a torch.save file .pth, .pt, .pth.tar or .ckpt).
+func sourceFileName(name string) bool { return modelFileName(name) || convert.CheckpointName(name) }
 
 // completeSource completes the one argument of export (MODEL, as -m) and
-// convert (SRC, also a checkpoint file: exts), where it offered every
-// file but no built-in model's name; nothing after it.
-func completeSource(exts ...string) cobra.CompletionFunc {
+// convert (SRC, also a checkpoint file), offering the files whose names
+// file takes, where it offered every file but no built-in model's name;
+// nothing after it.
+func completeSource(file func(name string) bool) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return completeModelFiles(toComplete, exts...)
+		return completeModelFiles(toComplete, file)
 	}
 }
 
 // completeModelFiles offers the built-in models' names, then the files
-// whose names end in one of exts, and the folders, that start with
-// toComplete.
-func completeModelFiles(toComplete string, exts ...string) ([]string, cobra.ShellCompDirective) {
+// whose names file takes, and the folders, that start with toComplete.
+func completeModelFiles(toComplete string, file func(name string) bool) ([]string, cobra.ShellCompDirective) {
 	var out []string
 	for _, m := range zoo.All() {
 		if strings.HasPrefix(m.Name, toComplete) {
@@ -142,7 +147,7 @@ func completeModelFiles(toComplete string, exts ...string) ([]string, cobra.Shel
 		}
 		if isDir(filepath.Join(cmp.Or(dir, "."), name)) {
 			out = append(out, dir+name+string(filepath.Separator))
-		} else if slices.ContainsFunc(exts, func(x string) bool { return strings.EqualFold(filepath.Ext(name), x) }) {
+		} else if file(name) {
 			out = append(out, dir+name)
 		}
 	}

@@ -18,6 +18,8 @@ func TestFlagCompletion(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
 	os.Mkdir(filepath.Join(dir, "vit-base"), 0o755)
 	os.WriteFile(filepath.Join(dir, "model_best.pth.tar"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), nil, 0o644) // a sharded checkpoint's
+	os.WriteFile(filepath.Join(dir, "photos.tar"), nil, 0o644)                   // no torch.save file
 	d := dir + string(filepath.Separator)
 	const noFiles, folder, noSpace = ":4", ":6", ":6" // ShellCompDirectiveNoFileComp, with NoSpace
 	for _, tc := range []struct {
@@ -45,7 +47,7 @@ func TestFlagCompletion(t *testing.T) {
 		// export's MODEL is what -m takes; convert's SRC a checkpoint file too.
 		{[]string{"export", "f"}, []string{"fashion-vit"}, noFiles},
 		{[]string{"export", d}, []string{d + "flowers.gguf", d + "vit-base" + string(filepath.Separator)}, noFiles},
-		{[]string{"convert", d}, []string{d + "flowers.gguf", d + "model_best.pth.tar", d + "vit-base" + string(filepath.Separator)}, noFiles},
+		{[]string{"convert", d}, []string{d + "flowers.gguf", d + "model.safetensors.index.json", d + "model_best.pth.tar", d + "vit-base" + string(filepath.Separator)}, noFiles},
 		{[]string{"convert", "fashion-vit", ""}, nil, noFiles},
 		{[]string{"benchmark", "--arch", ""}, []string{"vit-ti", "vit-s", "vit-b", "vit-l"}, noFiles},
 		{[]string{"benchmark", "--arch", "vit-ti,vit-"}, []string{"vit-ti,vit-s", "vit-ti,vit-b", "vit-ti,vit-l"}, noFiles},

@@ -73,7 +73,7 @@ preprocessing, dtype) without writing.`,
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
   vitctl convert --info vit-tiny-in1k`,
-		ValidArgsFunction: completeSource(checkpointExts...),
+		ValidArgsFunction: completeSource(sourceFileName),
 		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.src = args[0]

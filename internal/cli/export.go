@@ -46,7 +46,7 @@ renamed once complete, so a failed export leaves nothing.`,
   vitctl export flowers.gguf --out flowers-hf
   vitctl export fashion-vit --out fashion-vit-hf
   python3 -c 'from transformers import ViTForImageClassification as M; print(M.from_pretrained("flowers-hf").config.id2label)'`,
-		ValidArgsFunction: completeSource(".gguf"),
+		ValidArgsFunction: completeSource(modelFileName),
 		Args:              exactArgs(1, "one model: a built-in name, a .gguf file, a checkpoint folder or ORG/NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ref = args[0]

@@ -185,15 +185,17 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 // classify and eval say it, where it read "too many levels of symbolic
 // links" or "no such file or directory" of a file ls lists.
 func (j *finetuneJob) warn(err error) {
-	msg := convertHint(err).Error()
-	if se, ok := errors.AsType[*train.SkipError](err); ok { // each is
-		if j.unread[se.Example.Path] { // named in an earlier epoch
-			return
-		}
-		j.unread[se.Example.Path] = true
-		msg = quotedPath(convertHint(causeWorded(se.Example.Path, se.Err, brokenLink)).Error(), se.Example.Path)
+	se, ok := errors.AsType[*train.SkipError](err) // each is
+	if !ok {
+		j.bar.message("skipped: " + convertHint(err).Error())
+		return
 	}
-	j.bar.message("skipped: " + msg)
+	path := se.Example.Path
+	if j.unread[path] { // named in an earlier epoch
+		return
+	}
+	j.unread[path] = true
+	j.bar.message("skipped: " + quotedPath(convertHint(causeWorded(path, se.Err, brokenLink)).Error(), path))
 }
 
 // epochText is an epoch line's validation result: its accuracy and loss.

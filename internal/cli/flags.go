@@ -256,7 +256,7 @@ func (p *pipelineFlags) runShape(threads int) runShape {
 // photos was refused as needing 16 GiB).
 func (p *pipelineFlags) upTo(inputs []input) *pipelineFlags {
 	q := *p
-	if len(inputs) > 0 && !slices.ContainsFunc(inputs, func(in input) bool { return strings.Contains(strings.ToLower(in.path), ".npy") }) {
+	if len(inputs) > 0 && !slices.ContainsFunc(inputs, func(in input) bool { return isNpy(in.path) }) {
 		q.batch = min(q.batch, len(inputs))
 	}
 	return &q

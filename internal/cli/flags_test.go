@@ -190,3 +190,28 @@ func TestOutputFormatsHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestUpToNpyByEnding: --batch is cut to the inputs' count unless one is
+// a .npy array, told by its name's ending as loadInput reads it: a photo
+// in a folder named set.npy, or a URL's query naming one, is one image.
+func TestUpToNpyByEnding(t *testing.T) {
+	p := &pipelineFlags{batch: 64, decoders: 2}
+	for _, tc := range []struct {
+		paths []string
+		want  int
+	}{
+		{[]string{"a.jpg", "b.png"}, 2},
+		{[]string{"a.jpg", "x.NPY"}, 64},
+		{[]string{"https://example.com/x.npy?dl=1"}, 64},
+		{[]string{"set.npy/a.jpg", "b.npy.png"}, 2},
+		{[]string{"https://example.com/get?file=x.npy"}, 1},
+	} {
+		var inputs []input
+		for _, path := range tc.paths {
+			inputs = append(inputs, input{path: path})
+		}
+		if got := p.upTo(inputs).batch; got != tc.want {
+			t.Errorf("upTo(%q).batch = %d, want %d", tc.paths, got, tc.want)
+		}
+	}
+}

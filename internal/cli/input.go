@@ -115,7 +115,7 @@ func loadInputFormat(ctx context.Context, path string, p prep.Params, in decodeF
 	if fetch.IsURL(path) {
 		return loadURL(ctx, path, p, in)
 	}
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
+	if isNpy(path) {
 		f, err := os.Open(path)
 		if err != nil { // worded as expand words a missing argument
 			return nil, fmt.Errorf("%s: %w", path, statError(err))
@@ -135,11 +135,16 @@ func loadURL(ctx context.Context, u string, p prep.Params, in decodeFlags) ([]fl
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
 	}
-	if strings.EqualFold(path.Ext(baseName(u)), ".npy") {
+	if isNpy(u) {
 		return loadNpy(u, bytes.NewReader(data), p)
 	}
 	return imageio.LoadImageData(u, data, p, in.maxPixels, in.decoding())
 }
+
+// isNpy reports whether the input at path, a file or a URL, is a .npy
+// array of preprocessed pixels, by the ending of its name (baseName), as
+// loadInput reads it.
+func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(baseName(path)), ".npy") }
 
 // baseName is the last element of a file path, or of a URL's path.
 func baseName(p string) string {

@@ -181,13 +181,13 @@ func (o *inspectOptions) validate() error {
 	if err := checkFolderName("--out", o.out, "the pictures are written into", "attn"); err != nil {
 		return err
 	}
-	switch {
+	switch above := fileAbove(o.out); {
 	case o.out == "":
 		return usagef("--out DIR is required: the folder to write the pictures into")
 	case isFile(o.out):
 		return usagef("--out %s: is a file; give a folder to write the pictures into (created if missing)", o.out)
-	case fileAbove(o.out) != "":
-		return usagef("--out %s: %s is not a folder", o.out, fileAbove(o.out))
+	case above != "":
+		return usagef("--out %s: %s is not a folder", o.out, above)
 	case !(o.discard >= 0 && o.discard < 1):
 		return usagef("--discard-ratio %g: must be at least 0 and below 1 (1 would drop every entry and draw blank maps)", o.discard)
 	case !(o.alpha >= 0 && o.alpha <= 1):
@@ -712,7 +712,7 @@ type inputBox struct {
 // With exact decoding the model's input is preprocessed from that photo,
 // decoded once.
 func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFlags) ([]float32, *imageio.RGB8, error) {
-	if strings.EqualFold(filepath.Ext(baseName(path)), ".npy") {
+	if isNpy(path) {
 		px, err := loadInput(ctx, path, p, in)
 		return px, nil, err
 	}

@@ -175,7 +175,9 @@ func (m *loadedModel) checkRun(size *imageSize, s *runShape, mem *memoryFlags) e
 // it was before they sized the runner (classify - at a terminal asked for
 // the paths first, then said the --image-size was wrong).
 func (m *loadedModel) checkOneImage(size *imageSize, p *pipelineFlags, threads int, mem *memoryFlags) error {
-	s := p.upTo([]input{{}}).runShape(threads)
+	one := *p
+	one.batch = 1
+	s := one.runShape(threads)
 	return m.checkRun(size, &s, mem)
 }
 

@@ -320,7 +320,7 @@ const npyHeaderBytes = 12 + 1<<16
 // shaped (N, C, H, W), read from its header; 0 for any other input, or one
 // whose header cannot be read (the run then reports why).
 func npyImages(ctx context.Context, path string) int {
-	if !strings.EqualFold(filepath.Ext(baseName(path)), ".npy") {
+	if !isNpy(path) {
 		return 0
 	}
 	var r io.Reader

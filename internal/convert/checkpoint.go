@@ -274,18 +274,15 @@ func notRegular(path string, m fs.FileMode, what string) error {
 func readJSON(path string, v any) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return notRegular(path, st.Mode(), "a JSON file")
+	} else if err == nil && st.Size() > maxJSON {
+		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return err
-	} else if st.Size() > maxJSON {
-		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxJSON+1)) // the file may have grown
+	data, err := io.ReadAll(io.LimitReader(f, maxJSON+1)) // it may have grown since the stat
 	if err != nil {
 		return err
 	}

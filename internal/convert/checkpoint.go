@@ -55,7 +55,7 @@ func FindCheckpoint(dir string) (string, error) {
 		case err == nil:
 			return p, nil
 		case dangling == nil:
-			dangling = danglingLink(p, n)
+			dangling = danglingLink(p, n, err)
 		}
 	}
 	if p, err := torchFile(dir); p != "" || err != nil {
@@ -72,12 +72,13 @@ func FindCheckpoint(dir string) (string, error) {
 	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
 }
 
-// danglingLink is the error of the file path when it is a symbolic link to
-// nothing (named name in the message), nil otherwise. A Hugging Face cache snapshot's files are relative links to
+// danglingLink is the error of the file path, whose os.Stat gave statErr,
+// when it is a symbolic link to nothing (named name in the message), nil
+// otherwise. A Hugging Face cache snapshot's files are relative links to
 // its blobs (../../blobs/SHA): copied with cp -r, or with a blob deleted,
 // every link leads nowhere.
-func danglingLink(path, name string) error {
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+func danglingLink(path, name string, statErr error) error {
+	if !errors.Is(statErr, fs.ErrNotExist) {
 		return nil
 	}
 	target, err := os.Readlink(path)
@@ -273,18 +274,15 @@ func notRegular(path string, m fs.FileMode, what string) error {
 func readJSON(path string, v any) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return notRegular(path, st.Mode(), "a JSON file")
+	} else if err == nil && st.Size() > maxJSON {
+		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return err
-	} else if st.Size() > maxJSON {
-		return fmt.Errorf("%s: %d bytes is too large for a JSON file here", path, st.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxJSON+1)) // the file may have grown
+	data, err := io.ReadAll(io.LimitReader(f, maxJSON+1)) // it may have grown since the stat
 	if err != nil {
 		return err
 	}

@@ -113,14 +113,15 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.json")
-	if err := danglingLink(cfgPath, "config.json"); err != nil {
+	_, statErr := os.Stat(cfgPath)
+	if err := danglingLink(cfgPath, "config.json", statErr); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) && isTorchFile(ckPath) {
+	if errors.Is(statErr, fs.ErrNotExist) && isTorchFile(ckPath) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. "+
 			`{"architecture": "vit_small_patch16_224", "num_classes": 3, "label_names": ["cat", "dog", "fish"], "model_args": {"num_heads": 6}, `+
 			`"pretrained_cfg": {"input_size": [3, 224, 224], "interpolation": "bicubic", "crop_pct": 0.9, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}}`, dir, filepath.Base(ckPath))
-	} else if errors.Is(err, fs.ErrNotExist) {
+	} else if errors.Is(statErr, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: the checkpoint's shape, labels and architecture are read from it; fetch it with the weights (every Hugging Face and timm repository has one)", dir, filepath.Base(ckPath))
 	}
 	if isTimmConfig(cfgPath) {
@@ -287,7 +288,7 @@ func sourceError(src string, err error) error {
 func locate(src string) (dir, ck string, err error) {
 	st, err := os.Stat(src)
 	if err != nil {
-		return "", "", cmp.Or(danglingLink(src, src), sourceError(src, err))
+		return "", "", cmp.Or(danglingLink(src, src, err), sourceError(src, err))
 	}
 	if st.IsDir() {
 		ck, err := FindCheckpoint(src)

@@ -75,23 +75,15 @@ func TestShardNotRegular(t *testing.T) {
 		{"a device", func(p string) error { return os.Symlink("/dev/zero", p) }},
 		{"a folder", func(p string) error { return os.Mkdir(p, 0o755) }},
 	} {
-		dir := t.TempDir()
-		src := "../../testdata/models/vit-p8-quickgelu-sharded"
-		ents, err := os.ReadDir(src)
-		if err != nil {
+		dir := copyModel(t, "vit-p8-quickgelu-sharded")
+		path := filepath.Join(dir, shard)
+		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range ents {
-			if e.Name() != shard {
-				b, _ := os.ReadFile(filepath.Join(src, e.Name()))
-				os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
-			}
-		}
-		path := filepath.Join(dir, shard)
 		if err := tc.make(path); err != nil {
 			t.Skip(err)
 		}
-		_, err = Convert(context.Background(), dir, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
+		_, err := Convert(context.Background(), dir, filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
 		if want := path + " is " + tc.kind + ", not a weights file"; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", tc.kind, err, want)
 		}

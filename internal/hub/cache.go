@@ -5,9 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/vitctl/vitctl/internal/filelock"
@@ -126,11 +124,11 @@ func (c *Client) writeRef(repo, revision, commit string) error {
 		return nil
 	}
 	path := filepath.Join(c.repoDir(repo), "refs", filepath.FromSlash(revision))
-	removeDeadTemps(path) // here, as the ref is mostly not written again
+	filelock.RemoveDeadTemps(path) // here, as the ref is mostly not written again
 	if b, err := os.ReadFile(path); err == nil && string(b) == commit {
 		return nil
 	}
-	return writeFileAtomic(path, []byte(commit))
+	return filelock.WriteFile(path, []byte(commit))
 }
 
 // markMissing writes the .no_exist marker of file at commit, as
@@ -159,7 +157,7 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 		return "", err
 	}
 	removeDeadLinks(dst)
-	tmp := tempName(dst)
+	tmp := filelock.TempName(dst)
 	if err := os.Symlink(rel, tmp); err != nil {
 		return "", fmt.Errorf("linking %s: %w", dst, err)
 	}
@@ -170,60 +168,13 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	return dst, nil
 }
 
-// writeFileAtomic writes data to a temporary beside path, locked while it
-// is written (filelock.Hold), and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := tempName(path)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	defer filelock.Hold(tmp)() // until renamed or removed: see removeDeadTemps
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
-
-var tempSeq atomic.Int64
-
-// tempName is a name beside path that no other writer, in this process or
-// another, uses at the same time: PATH.PID-SEQ.tmp.
-func tempName(path string) string {
-	return fmt.Sprintf("%s.%d-%d.tmp", path, os.Getpid(), tempSeq.Add(1))
-}
-
-// A run killed by SIGKILL runs no cleanup and can leave tempName's
-// temporaries behind: a ref's file (refs/main.123-4.tmp) or a snapshot's
-// link. No later run reuses their names, so nothing would ever remove them.
-// The partial downloads of blobs (blobs/ETAG.incomplete) are another thing:
-// their name is the blob's, and the next download of that blob resumes
-// from them (see download), so they are kept.
-
-// tempNames matches tempName's names beside a file named base.
-func tempNames(base string) *regexp.Regexp {
-	return regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `\.\d+-\d+\.tmp$`)
-}
-
-// removeDeadTemps removes the temporary files a killed writeFileAtomic left
-// beside path (unlocked, and unmodified for a minute: filelock.RemoveDead),
-// best effort.
-func removeDeadTemps(path string) {
-	temp := tempNames(filepath.Base(path))
-	filelock.RemoveDead(filepath.Dir(path), func(e os.DirEntry) bool {
-		return e.Type().IsRegular() && temp.MatchString(e.Name())
-	})
-}
+// A run killed by SIGKILL runs no cleanup and can leave temporaries
+// behind (filelock.TempName's names): a ref's file (refs/main.123-4.tmp,
+// removed by filelock.RemoveDeadTemps) or a snapshot's link
+// (removeDeadLinks). No later run reuses their names, so nothing would
+// ever remove them. The partial downloads of blobs (blobs/ETAG.incomplete)
+// are another thing: their name is the blob's, and the next download of
+// that blob resumes from them (see download), so they are kept.
 
 // removeDeadLinks removes the temporary links a killed link left beside dst,
 // best effort. A link cannot carry a lock of its own; link's caller holds
@@ -231,7 +182,7 @@ func removeDeadTemps(path string) {
 // (blobLocks) any such link is a dead writer's; elsewhere only one
 // unmodified for filelock.StaleAfter is taken for one.
 func removeDeadLinks(dst string) {
-	temp := tempNames(filepath.Base(dst))
+	temp := filelock.TempNames(filepath.Base(dst))
 	dir := filepath.Dir(dst)
 	entries, err := os.ReadDir(dir)
 	if err != nil {

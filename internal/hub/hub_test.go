@@ -289,7 +289,7 @@ func TestPythonCache(t *testing.T) {
 		"refs/refs/pr/1":     commitA,
 		"blobs/not-a-linked": "x",
 	} {
-		if err := writeFileAtomic(filepath.Join(repo, path), []byte(data)); err != nil {
+		if err := filelock.WriteFile(filepath.Join(repo, path), []byte(data)); err != nil {
 			t.Fatal(err)
 		}
 	}

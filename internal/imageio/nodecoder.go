@@ -103,7 +103,8 @@ func ftypFormat(data []byte) string {
 // path's) claims, or returns "": a folder walk passes over such files by
 // name, and says what they were.
 func NoDecoderExt(name string) string {
-	switch strings.ToLower(nameExt(name)) {
+	ext := strings.ToLower(nameExt(name))
+	switch ext {
 	case ".heic", ".hif":
 		return HEIC
 	case ".heif":
@@ -113,7 +114,7 @@ func NoDecoderExt(name string) string {
 	case ".jxl":
 		return JPEGX
 	}
-	if rawExts[strings.ToLower(nameExt(name))] {
+	if rawExts[ext] {
 		return RAW
 	}
 	return ""

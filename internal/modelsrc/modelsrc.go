@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -192,63 +191,34 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 func recordPath(out string) string { return strings.TrimSuffix(out, ".gguf") + ".json" }
 
 // writeRecord writes e as the record of the model file out, through a
-// temporary file renamed into place: one cut short (a full disk, a kill)
-// left a record List took for no entry of the cache's, and the model
-// unlisted for good, since its file was usable and the record never
-// written again. The temporary is locked until renamed or removed, so that
-// removeDeadRecordTemps tells a killed writer's from a live one's.
+// temporary file renamed into place (filelock.WriteFile): one cut short (a
+// full disk, a kill) left a record List took for no entry of the cache's,
+// and the model unlisted for good, since its file was usable and the
+// record never written again. The temporaries a writer killed before its
+// rename left are removed first (filelock.RemoveDeadTemps: a live
+// writer's, in this process or another converting at the same time, is
+// kept); they stayed for ever.
 func writeRecord(out string, e Entry) error {
 	b, _ := json.MarshalIndent(e, "", "  ")
 	path := recordPath(out)
-	removeDeadRecordTemps(out)
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer filelock.Hold(tmp.Name())()
-	_, err = tmp.Write(append(b, '\n'))
-	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	filelock.RemoveDeadTemps(path)
+	return filelock.WriteFile(path, append(b, '\n'))
 }
 
 // keepRecord writes e as the record of the usable model file out when its
 // record is missing or unreadable (see writeRecord), best effort: a cache
 // that cannot be written is still read. Either way the temporaries a
-// killed writeRecord left beside it are removed (removeDeadRecordTemps):
-// this is the model's every next use.
+// killed writeRecord left beside it are removed: this is the model's every
+// next use.
 func keepRecord(out string, e Entry) {
-	b, err := os.ReadFile(recordPath(out))
+	path := recordPath(out)
+	b, err := os.ReadFile(path)
 	var old Entry
 	if err == nil && json.Unmarshal(b, &old) == nil && (old.Repo != "" || old.Source != "") {
-		removeDeadRecordTemps(out)
+		filelock.RemoveDeadTemps(path)
 		return
 	}
 	writeRecord(out, e)
-}
-
-// recordTempName matches the names of writeRecord's temporaries beside the
-// record named base: os.CreateTemp puts decimal digits for the "*".
-func recordTempName(base string) *regexp.Regexp {
-	return regexp.MustCompile(`^\.` + regexp.QuoteMeta(base) + `\.\d+\.tmp$`)
-}
-
-// removeDeadRecordTemps removes, best effort, the temporaries a writeRecord
-// killed before its rename (SIGKILL runs no cleanup) left beside the record
-// of the model file out: those unlocked and unmodified for a minute
-// (filelock.RemoveDead), so that a live writer's, in this process or
-// another converting at the same time, is kept. They stayed for ever.
-func removeDeadRecordTemps(out string) {
-	path := recordPath(out)
-	temp := recordTempName(filepath.Base(path))
-	filelock.RemoveDead(filepath.Dir(path), func(e os.DirEntry) bool {
-		return e.Type().IsRegular() && temp.MatchString(e.Name())
-	})
 }
 
 // List returns the converted models in the cache folder dir ("" for

@@ -15,7 +15,7 @@ import (
 )
 
 // TestDeadRecordTempsRemoved: the temporary a run killed while writing a
-// model's record left beside it (.f32.json.123.tmp) is removed by the
+// model's record left beside it (f32.json.123-4.tmp) is removed by the
 // model's next use, whether that use finds the record there or writes it
 // again; a live writer's (locked: another process converting at the same
 // time), a young one (a writer that has not locked it yet) and other names
@@ -39,13 +39,13 @@ func TestDeadRecordTempsRemoved(t *testing.T) {
 			os.Chtimes(p, age, age)
 			return p
 		}
-		dead := file("."+base+".123.tmp", old)
-		live := file("."+base+".456.tmp", old)
+		dead := file(base+".123-1.tmp", old)
+		live := file(base+".456-2.tmp", old)
 		release := filelock.Hold(live)
 		kept := []string{
 			live,
-			file("."+base+".789.tmp", time.Now()),
-			file("."+base+".x.tmp", old),
+			file(base+".789-3.tmp", time.Now()),
+			file(base+".123-x.tmp", old),
 			file(base+".123.tmp", old),
 		}
 		if recordGone {

@@ -92,7 +92,7 @@ func (c *Cache) cachedSnapshot(ctx context.Context, ref hub.Ref) (string, string
 	if _, _, ok := c.Hub.Cached(ref.Repo, commit, preprocessFile); !ok && !c.Hub.KnownMissing(ref.Repo, commit, preprocessFile) && !c.Hub.Offline {
 		at := hub.Ref{Repo: ref.Repo, Revision: commit}
 		if _, _, err := c.Hub.File(ctx, at, preprocessFile); err != nil && !errors.Is(err, hub.ErrEntryNotFound) {
-			c.notify("%s: %s: %v (going on without it)", at, preprocessFile, err)
+			c.notify("%v (going on without it)", err) // hub's errors name the repository and file
 		}
 	}
 	return filepath.Dir(cfg), commit, true

@@ -366,7 +366,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	_, statErr := os.Stat(o.out)
 	made := errors.Is(statErr, fs.ErrNotExist) // removed again if no picture is drawn
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := os.MkdirAll(o.out, 0o777); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	removeStaleTempFolders(o.out)

@@ -135,8 +135,8 @@ func (c *Client) writeRef(repo, revision, commit string) error {
 // huggingface_hub does, so an offline run knows the file is not there.
 func (c *Client) markMissing(repo, commit, file string) {
 	path := filepath.Join(c.repoDir(repo), ".no_exist", commit, filepath.FromSlash(file))
-	if os.MkdirAll(filepath.Dir(path), 0o755) == nil {
-		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+	if os.MkdirAll(filepath.Dir(path), 0o777) == nil {
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o666); err == nil {
 			f.Close()
 		}
 	}
@@ -149,7 +149,7 @@ func (c *Client) markMissing(repo, commit, file string) {
 // a commit and a file name fix the etag.
 func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	dst := c.snapshotPath(repo, commit, file)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return "", err
 	}
 	rel, err := filepath.Rel(filepath.Dir(dst), c.blobPath(repo, etag))

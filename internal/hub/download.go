@@ -108,7 +108,7 @@ func (e *transferError) Unwrap() error { return e.err }
 func (c *Client) download(ctx context.Context, ref Ref, file string, m *fileMeta) error {
 	blob := c.blobPath(ref.Repo, m.etag)
 	part := blob + partialSuffix
-	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(blob), 0o777); err != nil {
 		return err
 	}
 	var err error
@@ -169,7 +169,7 @@ func (c *Client) fetchOnce(ctx context.Context, file string, m *fileMeta, part s
 	default:
 		return fmt.Errorf("downloading from %s: %s", req.URL.Host, resp.Status)
 	}
-	f, err := os.OpenFile(part, flag, 0o644)
+	f, err := os.OpenFile(part, flag, 0o666)
 	if err != nil {
 		return err
 	}

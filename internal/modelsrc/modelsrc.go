@@ -146,7 +146,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	// the parent folder's, which a failed conversion does not remove (it
 	// removes dir).
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return "", c.cacheError(err)
 	}
 	unlock, err := filelock.Wait(ctx, parent, func() {
@@ -162,7 +162,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	case !errors.Is(err, fs.ErrNotExist):
 		c.notify("note: the cached model file cannot be used (%v); converting it again", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", c.cacheError(err)
 	}
 	opt := convert.Options{DType: dtype, Version: c.Version}

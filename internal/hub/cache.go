@@ -19,6 +19,9 @@ func (c *Client) repoDir(repo string) string { return filepath.Join(c.CacheDir, 
 // refs/REVISION, else, for a short hash such as the 7 digits vitctl shows,
 // the one snapshot whose commit starts with it.
 func (c *Client) CachedCommit(repo, revision string) (string, bool) {
+	if c.CacheDir == "" { // no cache (NoHome): nothing is in it
+		return "", false
+	}
 	if IsCommit(revision) {
 		return revision, true
 	}
@@ -102,7 +105,7 @@ func (c *Client) Cached(repo, revision, file string) (path, commit string, ok bo
 // KnownMissing reports whether the cache records that repo has no file
 // named file at commit (huggingface_hub's .no_exist markers).
 func (c *Client) KnownMissing(repo, commit, file string) bool {
-	if !IsCommit(commit) || !validFile(file) {
+	if c.CacheDir == "" || !IsCommit(commit) || !validFile(file) {
 		return false
 	}
 	_, err := os.Stat(filepath.Join(c.repoDir(repo), ".no_exist", commit, filepath.FromSlash(file)))

@@ -29,6 +29,9 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 	if !validFile(file) {
 		return "", "", c.failed(ref, file, errors.New("not a valid file name"))
 	}
+	if c.CacheDir == "" {
+		return "", "", c.wrap(ref, file, fmt.Errorf("no Hugging Face cache to download into: %w: point HF_HOME (or XDG_CACHE_HOME) at a folder you can write into", NoHome()))
+	}
 	if p, commit, ok := c.Cached(ref.Repo, ref.Revision, file); ok && (c.Offline || IsCommit(ref.Revision)) {
 		return p, commit, nil
 	}

@@ -28,6 +28,9 @@ const (
 // first: a repository fetched before, by vitctl or by Python, needs no
 // network. Otherwise the files are downloaded into that cache.
 func (c *Cache) FromHub(ctx context.Context, ref hub.Ref, dtype gguf.Type) (*Model, error) {
+	if err := c.noDir(); err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
 	if commit, ok := c.Hub.CachedCommit(ref.Repo, ref.Revision); ok {
 		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); usable(p) == nil {
 			e := Entry{Repo: ref.Repo, Revision: ref.Revision, Commit: commit, DType: dtype.String()}

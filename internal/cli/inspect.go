@@ -197,7 +197,10 @@ func (o *inspectOptions) validate() error {
 	case o.photoSize != 0 && (o.photoSize < 16 || o.photoSize > 16384):
 		return usagef("--photo-size %d: must be between 16 and 16384 (or 0, the photo's own size)", o.photoSize)
 	}
-	return o.parseChoices()
+	if err := o.parseChoices(); err != nil {
+		return err
+	}
+	return checkOutputFolder("--out", o.out)
 }
 
 // parseChoices reads the flags that name choices: --method (with --class),

@@ -262,6 +262,32 @@ func checkOutputFile(flag, path string) error {
 	return nil
 }
 
+// checkOutputFolder checks that the folder flag names (inspect-attention's
+// --out DIR) can be written into: dir when it is there, else the nearest
+// folder above it, where it is made. It said "--out: mkdir attn:
+// permission denied" of a folder it could not make, and of one there
+// that it could not write into, "making attn/IMG: permission denied" for
+// every image of the run, once the model was loaded.
+func checkOutputFolder(flag, dir string) error {
+	at := dir
+	for {
+		if st, err := os.Stat(at); err == nil && st.IsDir() {
+			break
+		}
+		if at == filepath.Dir(at) {
+			return nil // nothing there to write into: the run's own mkdir says why
+		}
+		at = filepath.Dir(at)
+	}
+	f, err := os.CreateTemp(at, ".vitctl-check-*.tmp")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot write into %s: %w", flag, dir, at, statError(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 // checkResultsName refuses a name like an image's for a results file
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
 // which the results would replace. "-" is refused: it wrote a file

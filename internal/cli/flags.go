@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -113,8 +114,22 @@ func (t *threadsFlags) register(f *pflag.FlagSet) {
 // once (pflag's own "(default 2)" came after a "(default: …)").
 func defaultThreadsHelp(f *pflag.FlagSet) {
 	fl := f.Lookup("threads")
-	fl.Usage += fmt.Sprintf(" (default: the CPUs this process may use, by its affinity mask and cgroup quota: %d here)", kernels.DefaultThreads())
+	fl.Usage += fmt.Sprintf(" (default: %s: %d here)", threadsFrom(), kernels.DefaultThreads())
 	fl.DefValue = "0" // what pflag takes for no default, so it adds none (an int, or benchmark's intList)
+}
+
+// threadsFrom says where kernels.DefaultThreads comes from: the Go
+// runtime's GOMAXPROCS, which is $GOMAXPROCS when that is a number above
+// 0 (a container's or a job's environment may set it), else the CPUs the
+// process may use. Help said "by its affinity mask and cgroup quota: 7
+// here" of GOMAXPROCS=7 on a machine of 2.
+func threadsFrom() string {
+	if v := os.Getenv("GOMAXPROCS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return "GOMAXPROCS=" + v + " in the environment"
+		}
+	}
+	return "the CPUs this process may use, by its affinity mask and cgroup quota"
 }
 
 func (t *threadsFlags) validate() error { return checkThreads("--threads", t.n) }
@@ -125,10 +140,10 @@ const maxThreads = 1024
 
 func checkThreads(flag string, n int) error {
 	if n > maxThreads {
-		return usagef("%s %d: at most %d (this process may use %d CPUs)", flag, n, maxThreads, kernels.DefaultThreads())
+		return usagef("%s %d: at most %d (%s: %d here)", flag, n, maxThreads, threadsFrom(), kernels.DefaultThreads())
 	}
 	if n < 1 {
-		return usagef("%s %d: must be at least 1 (without %s: the %d CPUs this process may use)", flag, n, flag, kernels.DefaultThreads())
+		return usagef("%s %d: must be at least 1 (without %s: %s, %d here)", flag, n, flag, threadsFrom(), kernels.DefaultThreads())
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -212,6 +213,37 @@ func TestUpToNpyByEnding(t *testing.T) {
 		}
 		if got := p.upTo(inputs).batch; got != tc.want {
 			t.Errorf("upTo(%q).batch = %d, want %d", tc.paths, got, tc.want)
+		}
+	}
+}
+
+// TestThreadsDefaultSaysGOMAXPROCS: with $GOMAXPROCS set, which the Go
+// runtime takes in place of the CPUs the process may use, --threads' help
+// and its messages name it: they said "by its affinity mask and cgroup
+// quota: 7 here" of GOMAXPROCS=7 on a machine of 2. A value the runtime
+// ignores (not a number above 0) leaves them as they were.
+func TestThreadsDefaultSaysGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, tc := range []struct{ env, want string }{
+		{"3", "GOMAXPROCS=3 in the environment: 3 here"},
+		{"", "by its affinity mask and cgroup quota: "},
+		{"0", "by its affinity mask and cgroup quota: "},
+		{"lots", "by its affinity mask and cgroup quota: "},
+	} {
+		t.Setenv("GOMAXPROCS", tc.env)
+		if tc.env == "3" {
+			runtime.GOMAXPROCS(3) // as the runtime set it at start
+		}
+		for _, cmd := range []string{"classify", "embed", "eval", "finetune", "inspect-attention", "benchmark"} {
+			if _, out, _ := run(t, "", cmd, "--help"); !strings.Contains(out, tc.want) {
+				t.Errorf("GOMAXPROCS=%q: %s --help does not say %q", tc.env, cmd, tc.want)
+			}
+		}
+		if tc.env == "3" {
+			want := "vitctl: --threads 0: must be at least 1 (without --threads: GOMAXPROCS=3 in the environment, 3 here)\n"
+			if code, _, errs := run(t, "", "classify", "--threads", "0", "x.png"); code != ExitUsage || errs != want {
+				t.Errorf("--threads 0: exit %d, stderr %q, want %q", code, errs, want)
+			}
 		}
 	}
 }

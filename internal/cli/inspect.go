@@ -197,7 +197,10 @@ func (o *inspectOptions) validate() error {
 	case o.photoSize != 0 && (o.photoSize < 16 || o.photoSize > 16384):
 		return usagef("--photo-size %d: must be between 16 and 16384 (or 0, the photo's own size)", o.photoSize)
 	}
-	return o.parseChoices()
+	if err := o.parseChoices(); err != nil {
+		return err
+	}
+	return checkOutputFolder("--out", o.out)
 }
 
 // parseChoices reads the flags that name choices: --method (with --class),
@@ -366,7 +369,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	_, statErr := os.Stat(o.out)
 	made := errors.Is(statErr, fs.ErrNotExist) // removed again if no picture is drawn
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := os.MkdirAll(o.out, 0o777); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	removeStaleTempFolders(o.out)

@@ -15,6 +15,7 @@ import (
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/imageio"
+	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/model"
 	"github.com/vitctl/vitctl/internal/npy"
 	"github.com/vitctl/vitctl/internal/prep"
@@ -344,7 +345,7 @@ func newPictureFolder(dir string) (*pictureFolder, error) {
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".*.tmp")
 	if err == nil {
-		err = os.Chmod(tmp, 0o755) // MkdirTemp makes it 0700
+		err = os.Chmod(tmp, linkpath.NewFolderMode()) // MkdirTemp makes it 0700
 	}
 	if err != nil {
 		if tmp != "" {

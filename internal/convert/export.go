@@ -13,6 +13,7 @@ import (
 
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
+	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/model"
 )
 
@@ -55,7 +56,7 @@ func Export(ctx context.Context, f *gguf.File, out, name string) (*Exported, err
 	}
 	err = writeFolder(out, func(tmp string) error {
 		for file, data := range conf {
-			if err := os.WriteFile(filepath.Join(tmp, file), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(tmp, file), data, 0o666); err != nil {
 				return err
 			}
 		}
@@ -176,7 +177,7 @@ func writeFolder(out string, fill func(tmp string) error) (err error) {
 		}
 		unlock()
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+	if err := os.Chmod(tmp, linkpath.NewFolderMode()); err != nil { // MkdirTemp makes it 0700
 		return fmt.Errorf("writing %s: %w", out, unwrapPath(err))
 	}
 	if err := fill(tmp); err != nil {

@@ -36,7 +36,7 @@ func TryLock(path string) (release func(), ok bool) {
 // and release does nothing.
 func Claim(path string) (release func(), err error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 		if err != nil {
 			return func() {}, nil
 		}

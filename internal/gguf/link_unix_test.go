@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/linkpath"
 )
 
 // TestWriteFileThroughLink: a path that is a symbolic link (m.gguf ->
@@ -64,7 +66,7 @@ func TestWriteFileThroughLink(t *testing.T) {
 
 // TestWriteFileKeepsMode: a model file written over another keeps its
 // permissions (a private one stays private, through a link too), and a new
-// one is 0644; it was 0644 whatever it replaced.
+// one has those the umask gives; it was 0644 whatever it replaced.
 func TestWriteFileKeepsMode(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -72,7 +74,7 @@ func TestWriteFileKeepsMode(t *testing.T) {
 		link bool
 		want os.FileMode
 	}{
-		{"new", 0, false, 0o644},
+		{"new", 0, false, linkpath.NewFileMode()},
 		{"private", 0o600, false, 0o600},
 		{"group", 0o640, false, 0o640},
 		{"private, through a link", 0o600, true, 0o600},

@@ -19,6 +19,9 @@ func (c *Client) repoDir(repo string) string { return filepath.Join(c.CacheDir, 
 // refs/REVISION, else, for a short hash such as the 7 digits vitctl shows,
 // the one snapshot whose commit starts with it.
 func (c *Client) CachedCommit(repo, revision string) (string, bool) {
+	if c.CacheDir == "" { // no cache (NoHome): nothing is in it
+		return "", false
+	}
 	if IsCommit(revision) {
 		return revision, true
 	}
@@ -102,7 +105,7 @@ func (c *Client) Cached(repo, revision, file string) (path, commit string, ok bo
 // KnownMissing reports whether the cache records that repo has no file
 // named file at commit (huggingface_hub's .no_exist markers).
 func (c *Client) KnownMissing(repo, commit, file string) bool {
-	if !IsCommit(commit) || !validFile(file) {
+	if c.CacheDir == "" || !IsCommit(commit) || !validFile(file) {
 		return false
 	}
 	_, err := os.Stat(filepath.Join(c.repoDir(repo), ".no_exist", commit, filepath.FromSlash(file)))
@@ -135,8 +138,8 @@ func (c *Client) writeRef(repo, revision, commit string) error {
 // huggingface_hub does, so an offline run knows the file is not there.
 func (c *Client) markMissing(repo, commit, file string) {
 	path := filepath.Join(c.repoDir(repo), ".no_exist", commit, filepath.FromSlash(file))
-	if os.MkdirAll(filepath.Dir(path), 0o755) == nil {
-		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+	if os.MkdirAll(filepath.Dir(path), 0o777) == nil {
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o666); err == nil {
 			f.Close()
 		}
 	}
@@ -149,7 +152,7 @@ func (c *Client) markMissing(repo, commit, file string) {
 // a commit and a file name fix the etag.
 func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	dst := c.snapshotPath(repo, commit, file)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return "", err
 	}
 	rel, err := filepath.Rel(filepath.Dir(dst), c.blobPath(repo, etag))

@@ -114,11 +114,30 @@ func (c *Client) OfflineVars() string {
 // older name), else $HF_HOME/hub, else ~/.cache/huggingface/hub (with
 // $XDG_CACHE_HOME for ~/.cache), as in huggingface_hub's constants, and
 // expanded as they are (EnvPath).
+// "" when none of them is set and there is no home folder (NoHome).
 func CacheDirFromEnv() string {
 	if d := cmp.Or(os.Getenv("HF_HUB_CACHE"), os.Getenv("HUGGINGFACE_HUB_CACHE")); d != "" {
 		return EnvPath(d)
 	}
-	return filepath.Join(hfHome(), "hub")
+	return under(hfHome(), "hub")
+}
+
+// under is base/name, or "" when base is: a folder of no home folder is
+// none, where it was name under the working folder.
+func under(base, name string) string {
+	if base == "" {
+		return ""
+	}
+	return filepath.Join(base, name)
+}
+
+// NoHome says why a cache folder that defaults to one under ~ has none:
+// a process run as a user the password database does not know (a
+// container's --user 1234, OpenShift's random user id) with HOME unset
+// (env -i, some schedulers) has no ~, and its caches were ".cache/…"
+// under whatever folder it was started in.
+func NoHome() error {
+	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", os.Getuid())
 }
 
 // EnvPath is a path from the environment as huggingface_hub takes it,
@@ -152,11 +171,15 @@ func HomeDir() string {
 	if home, err := os.UserHomeDir(); err == nil {
 		return home
 	}
-	if u, err := user.Current(); err == nil {
+	if u, err := currentUser(); err == nil {
 		return u.HomeDir
 	}
 	return ""
 }
+
+// currentUser is user.Current; a test's own stands for a user id the
+// password database lacks.
+var currentUser = user.Current
 
 // envVar is what Python's posixpath.expandvars replaces.
 var envVar = regexp.MustCompile(`\$(\w+|\{[^}]*\})`)
@@ -208,17 +231,17 @@ func hfHome() string {
 	if d := os.Getenv("HF_HOME"); d != "" {
 		return EnvPath(d)
 	}
-	return filepath.Join(CacheHome(), "huggingface")
+	return under(CacheHome(), "huggingface")
 }
 
 // CacheHome is the folder the Hugging Face cache and vitctl's are in
 // unless set otherwise: $XDG_CACHE_HOME (expanded: EnvPath), else
-// ~/.cache (HomeDir).
+// ~/.cache (HomeDir); "" when neither is known (NoHome).
 func CacheHome() string {
 	if base := EnvPath(os.Getenv("XDG_CACHE_HOME")); base != "" {
 		return base
 	}
-	return filepath.Join(HomeDir(), ".cache")
+	return under(HomeDir(), ".cache")
 }
 
 // tokenFromEnv is $HF_TOKEN, else the file at $HF_TOKEN_PATH or
@@ -227,7 +250,10 @@ func tokenFromEnv() string {
 	if t := strings.TrimSpace(os.Getenv("HF_TOKEN")); t != "" {
 		return t
 	}
-	path := cmp.Or(EnvPath(os.Getenv("HF_TOKEN_PATH")), filepath.Join(hfHome(), "token"))
+	path := cmp.Or(EnvPath(os.Getenv("HF_TOKEN_PATH")), under(hfHome(), "token"))
+	if path == "" {
+		return ""
+	}
 	b, err := os.ReadFile(path)
 	if err != nil || len(b) > 4096 {
 		return ""

@@ -29,6 +29,9 @@ func (c *Client) File(ctx context.Context, ref Ref, file string) (path, commit s
 	if !validFile(file) {
 		return "", "", c.failed(ref, file, errors.New("not a valid file name"))
 	}
+	if c.CacheDir == "" {
+		return "", "", c.wrap(ref, file, fmt.Errorf("no Hugging Face cache to download into: %w: point HF_HOME (or XDG_CACHE_HOME) at a folder you can write into", NoHome()))
+	}
 	if p, commit, ok := c.Cached(ref.Repo, ref.Revision, file); ok && (c.Offline || IsCommit(ref.Revision)) {
 		return p, commit, nil
 	}
@@ -108,7 +111,7 @@ func (e *transferError) Unwrap() error { return e.err }
 func (c *Client) download(ctx context.Context, ref Ref, file string, m *fileMeta) error {
 	blob := c.blobPath(ref.Repo, m.etag)
 	part := blob + partialSuffix
-	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(blob), 0o777); err != nil {
 		return err
 	}
 	var err error
@@ -169,7 +172,7 @@ func (c *Client) fetchOnce(ctx context.Context, file string, m *fileMeta, part s
 	default:
 		return fmt.Errorf("downloading from %s: %s", req.URL.Host, resp.Status)
 	}
-	f, err := os.OpenFile(part, flag, 0o644)
+	f, err := os.OpenFile(part, flag, 0o666)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package hub
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +85,41 @@ func TestOfflineFromEnv(t *testing.T) {
 			t.Errorf("HF_HUB_OFFLINE=%q TRANSFORMERS_OFFLINE=%q: offline %v, %q, unset %q; want %v, %q, unset %q",
 				tc.hub, tc.transformers, c.Offline, c.OfflineSetting(), c.OfflineVars(), tc.offline, tc.setting, tc.unset)
 		}
+	}
+}
+
+// TestNoHome: with HOME unset and no password database entry for this
+// user (a container run as --user 1234, OpenShift's random user id,
+// under env -i), there is no default cache, and a download says so and
+// what to set. The caches were ".cache/huggingface/hub" and
+// ".cache/vitctl" under the working folder: a run filled whatever folder
+// it was started in with downloads. No token is read from the working
+// folder either.
+func TestNoHome(t *testing.T) {
+	defer func(f func() (*user.User, error)) { currentUser = f }(currentUser)
+	currentUser = func() (*user.User, error) { return nil, user.UnknownUserIdError(12345) }
+	for _, k := range []string{"HOME", "XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN", "HF_TOKEN_PATH"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Chdir(t.TempDir())
+	os.WriteFile("token", []byte("hf_not_mine\n"), 0o600)
+	c := FromEnv()
+	if CacheHome() != "" || c.CacheDir != "" || c.Token != "" {
+		t.Errorf("CacheHome %q, cache %q, token %q: want none", CacheHome(), c.CacheDir, c.Token)
+	}
+	if _, ok := c.CachedCommit("org/m", "main"); ok {
+		t.Error("CachedCommit found a commit in no cache")
+	}
+	_, _, err := c.File(t.Context(), Ref{Repo: "org/m", Revision: "main"}, "config.json")
+	if err == nil || !strings.Contains(err.Error(), "HOME is not set and user") || !strings.Contains(err.Error(), "point HF_HOME (or XDG_CACHE_HOME) at a folder") {
+		t.Errorf("File: %v, want it to say there is no home folder and what to set", err)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 1 {
+		t.Errorf("the working folder holds %d entries, want the token file alone", len(ents))
+	}
+	t.Setenv("HF_HOME", "/h")
+	if c := FromEnv(); c.CacheDir != filepath.FromSlash("/h/hub") {
+		t.Errorf("HF_HOME=/h: cache %q", c.CacheDir)
 	}
 }

@@ -19,10 +19,10 @@ const blobLocks = true
 // same blob at once. It waits for ctx; the returned function unlocks.
 func (c *Client) lockBlob(ctx context.Context, repo, etag string) (func(), error) {
 	path := filepath.Join(c.CacheDir, ".locks", folderName(repo), etag+".lock")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return nil, err
 	}

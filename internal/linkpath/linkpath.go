@@ -33,16 +33,6 @@ func Target(path string) string {
 	return path
 }
 
-// KeptMode is the permissions a file written to path (its Target) keeps:
-// those of the regular file there (results or a model made private, 0600,
-// stay private), else 0644.
-func KeptMode(path string) os.FileMode {
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		return st.Mode().Perm()
-	}
-	return 0o644
-}
-
 // SyncDir syncs the folder dir after a rename into it, so the rename
 // outlives a crash of the machine; best effort: failure only weakens
 // durability.

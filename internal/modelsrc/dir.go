@@ -27,6 +27,9 @@ func (c *Cache) FromDir(ctx context.Context, dir string, dtype gguf.Type) (*Mode
 	if _, err := convert.FindCheckpoint(dir); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
+	if err := c.noDir(); err != nil {
+		return nil, err
+	}
 	key, err := folderKey(abs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)

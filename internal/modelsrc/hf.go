@@ -28,6 +28,9 @@ const (
 // first: a repository fetched before, by vitctl or by Python, needs no
 // network. Otherwise the files are downloaded into that cache.
 func (c *Cache) FromHub(ctx context.Context, ref hub.Ref, dtype gguf.Type) (*Model, error) {
+	if err := c.noDir(); err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
 	if commit, ok := c.Hub.CachedCommit(ref.Repo, ref.Revision); ok {
 		if p := filepath.Join(c.hubDir(ref.Repo, commit), dtype.String()+".gguf"); usable(p) == nil {
 			e := Entry{Repo: ref.Repo, Revision: ref.Revision, Commit: commit, DType: dtype.String()}
@@ -92,7 +95,7 @@ func (c *Cache) cachedSnapshot(ctx context.Context, ref hub.Ref) (string, string
 	if _, _, ok := c.Hub.Cached(ref.Repo, commit, preprocessFile); !ok && !c.Hub.KnownMissing(ref.Repo, commit, preprocessFile) && !c.Hub.Offline {
 		at := hub.Ref{Repo: ref.Repo, Revision: commit}
 		if _, _, err := c.Hub.File(ctx, at, preprocessFile); err != nil && !errors.Is(err, hub.ErrEntryNotFound) {
-			c.notify("%s: %s: %v (going on without it)", at, preprocessFile, err)
+			c.notify("%v (going on without it)", err) // hub's errors name the repository and file
 		}
 	}
 	return filepath.Dir(cfg), commit, true

@@ -36,8 +36,14 @@ type Cache struct {
 
 // DefaultDir is $XDG_CACHE_HOME/vitctl, else ~/.cache/vitctl: vitctl
 // under the Hugging Face cache's hub.CacheHome, so that
-// XDG_CACHE_HOME=~/cache puts both caches in one folder.
-func DefaultDir() string { return filepath.Join(hub.CacheHome(), "vitctl") }
+// XDG_CACHE_HOME=~/cache puts both caches in one folder; "" when there is
+// no home folder (hub.NoHome).
+func DefaultDir() string {
+	if base := hub.CacheHome(); base != "" {
+		return filepath.Join(base, "vitctl")
+	}
+	return ""
+}
 
 // DirFrom says where DefaultDir's folder comes from, for messages:
 // "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset.
@@ -124,6 +130,15 @@ func (e Entry) Name() string {
 
 func (c *Cache) dir() string { return cmp.Or(c.Dir, DefaultDir()) }
 
+// noDir is the error of a cache with no folder (hub.NoHome), nil when it
+// has one.
+func (c *Cache) noDir() error {
+	if c.dir() != "" {
+		return nil
+	}
+	return fmt.Errorf("no model cache: %w: -m DIR and -m ORG/NAME convert the model into $XDG_CACHE_HOME/vitctl once: point XDG_CACHE_HOME (or HOME) at a folder you can write into; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", hub.NoHome())
+}
+
 func (c *Cache) notify(format string, a ...any) {
 	if c.Notify != nil {
 		c.Notify(fmt.Sprintf(format, a...))
@@ -146,7 +161,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	// the parent folder's, which a failed conversion does not remove (it
 	// removes dir).
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return "", c.cacheError(err)
 	}
 	unlock, err := filelock.Wait(ctx, parent, func() {
@@ -162,7 +177,7 @@ func (c *Cache) ensure(ctx context.Context, src, dir string, dtype gguf.Type, e 
 	case !errors.Is(err, fs.ErrNotExist):
 		c.notify("note: the cached model file cannot be used (%v); converting it again", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", c.cacheError(err)
 	}
 	opt := convert.Options{DType: dtype, Version: c.Version}

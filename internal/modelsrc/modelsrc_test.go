@@ -193,6 +193,46 @@ func TestFileChoice(t *testing.T) {
 // converts from it with nothing listening at the endpoint.
 func TestPythonCacheNoNetwork(t *testing.T) {
 	c := newCache(t, "http://127.0.0.1:1")
+	src := pythonCache(t, c, "config.json", "preprocessor_config.json", "model.safetensors")
+	m, err := c.FromHub(context.Background(), ref(t, "google/vit-base-patch16-224"), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checksum(t, m.Path) != checksum(t, src) {
+		t.Error("conversion of the cached snapshot differs from the folder's")
+	}
+}
+
+// TestNoNetworkNoPreprocessor: a cached repository without its
+// preprocessor_config.json, with the Hub out of reach, is used with one
+// note naming the repository and the file once; the note said them twice
+// ("org/x@C: preprocessor_config.json: org/x@C: preprocessor_config.json:
+// cannot reach …"), on every run of a server that has no network.
+func TestNoNetworkNoPreprocessor(t *testing.T) {
+	c := newCache(t, "http://127.0.0.1:1")
+	var notes []string
+	c.Notify = func(msg string) { notes = append(notes, msg) }
+	pythonCache(t, c, "config.json", "model.safetensors")
+	if _, err := c.FromHub(context.Background(), ref(t, "google/vit-base-patch16-224"), gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	at := "google/vit-base-patch16-224@" + commitA + ": preprocessor_config.json: "
+	for _, n := range notes {
+		if strings.Contains(n, "going on without it") && (!strings.HasPrefix(n, at) || strings.Count(n, at) != 1) {
+			t.Errorf("note %q: want it to start with %q, once", n, at)
+		}
+	}
+	if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "going on without it") }) {
+		t.Errorf("notes %q: none says the run goes on without preprocessor_config.json", notes)
+	}
+}
+
+// pythonCache lays out google/vit-base-patch16-224 at commitA in c's
+// Hugging Face cache by hand, as huggingface_hub does (refs/main, blobs,
+// relative snapshot links), with files of testdata's vit-p16-gelu; it
+// returns that folder.
+func pythonCache(t *testing.T, c *Cache, files ...string) string {
+	t.Helper()
 	repo := filepath.Join(c.Hub.CacheDir, "models--google--vit-base-patch16-224")
 	snap := filepath.Join(repo, "snapshots", commitA)
 	for _, d := range []string{filepath.Join(repo, "refs"), filepath.Join(repo, "blobs"), snap} {
@@ -200,7 +240,7 @@ func TestPythonCacheNoNetwork(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commitA), 0o644)
 	src := filepath.Join(models, "vit-p16-gelu")
-	for _, f := range []string{"config.json", "preprocessor_config.json", "model.safetensors"} {
+	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)
@@ -211,13 +251,7 @@ func TestPythonCacheNoNetwork(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := c.FromHub(context.Background(), ref(t, "google/vit-base-patch16-224"), gguf.F32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if checksum(t, m.Path) != checksum(t, src) {
-		t.Error("conversion of the cached snapshot differs from the folder's")
-	}
+	return src
 }
 
 func TestOffline(t *testing.T) {

@@ -245,7 +245,7 @@ func (l *Log) FirstTopK() Record { return l.topK.first }
 // record twice, and the one reading it could take the other's line in
 // progress for a torn one and cut it.
 func Resume(path string) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o666)
 	if err != nil {
 		return nil, err
 	}

@@ -242,27 +242,18 @@ func rebuildTensor(args pickleTuple) (any, error) {
 var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "state_dict_ema", "model_ema"}
 
 // unwrap finds the state dict in a training checkpoint, {"state_dict": …,
-// "optimizer": …, "epoch": …} (timm, DeiT, Lightning), and drops the
-// "module." that DataParallel puts before every name.
+// "optimizer": …, "epoch": …} (timm, DeiT, Lightning); openCheckpoint
+// then drops the "module." that DataParallel puts before every name
+// (withoutWrapperPrefixes).
 // note says which wrapper was taken when the checkpoint also holds an
 // EMA copy (timm users often want it), or that the EMA copy was taken.
 func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
 	for _, k := range wrappers {
 		if sd, ok := d.m[k].(*pickleDict); ok {
-			d, note = sd, emaNote(d, k, path)
-			break
+			return sd, emaNote(d, k, path)
 		}
 	}
-	for _, k := range d.keys {
-		if s, ok := k.(string); !ok || !strings.HasPrefix(s, "module.") {
-			return d, note
-		}
-	}
-	out := newPickleDict()
-	for _, k := range d.keys {
-		out.set(strings.TrimPrefix(k.(string), "module."), d.m[k])
-	}
-	return out, note
+	return d, ""
 }
 
 // emaWrappers are the keys of wrappers that hold EMA weights.

@@ -3,6 +3,7 @@ package convert
 import (
 	"context"
 	"encoding/binary"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -294,5 +295,61 @@ func TestDanglingLinks(t *testing.T) {
 	_, err := Convert(context.Background(), filepath.Join(dir, "model.safetensors"), filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
 	if err == nil || !strings.Contains(err.Error(), "model.safetensors is a link to ../../blobs/0123abcd, which is not there") {
 		t.Errorf("the link named: %v", err)
+	}
+}
+
+// TestWrapperPrefixes: a state dict whose every name carries a training
+// wrapper's prefix (DDP's "module.", torch.compile's "_orig_mod.", a
+// LightningModule's "model.", or several) converts as the plain one,
+// whatever the file's format, where all but a .pth's "module." were
+// refused as not matching config.json. A prefix on some names only, or of
+// another name, is left: those checkpoints stay refused.
+func TestWrapperPrefixes(t *testing.T) {
+	want, _, err := convertTo(t, newTiny().write(t), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		prefix string
+		some   bool // only the first name has it
+		ok     bool
+	}{
+		{"module.", false, true},
+		{"_orig_mod.", false, true},
+		{"module._orig_mod.", false, true},
+		{"_orig_mod.module.", false, true},
+		{"model.", false, true},
+		{"model._orig_mod.", false, true},
+		{"module.", true, false},
+		{"net.", false, false},
+	} {
+		m := newTiny()
+		renamed := map[string]stTensor{}
+		for i, name := range slices.Sorted(maps.Keys(m.weights)) {
+			if !tc.some || i == 0 {
+				renamed[tc.prefix+name] = m.weights[name]
+			} else {
+				renamed[name] = m.weights[name]
+			}
+		}
+		m.weights = renamed
+		got, _, err := convertTo(t, m.write(t), gguf.F32)
+		if !tc.ok {
+			if err == nil {
+				t.Errorf("%q (some %v): converted", tc.prefix, tc.some)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.prefix, err)
+			continue
+		}
+		for _, ti := range want.Tensors() {
+			w, _, _ := want.Float32s(ti.Name)
+			g, _, err := got.Float32s(ti.Name)
+			if err != nil || !slices.Equal(g, w) {
+				t.Errorf("%q: %s differs (%v)", tc.prefix, ti.Name, err)
+			}
+		}
 	}
 }

@@ -193,6 +193,27 @@ func withoutWrapperPrefixes(tensors map[string]*tensor) map[string]*tensor {
 	}
 }
 
+// wrapperHint says, of a checkpoint none of whose names a ViT has, what
+// to do when every name begins with one first part ("net."): the weights
+// are those of a wrapper whose attribute holds the network, which convert
+// cannot tell from a network of another kind. "" when the names share no
+// first part.
+func (c *checkpoint) wrapperHint() string {
+	var first string
+	for name := range c.tensors {
+		p, _, ok := strings.Cut(name, ".")
+		if !ok || first != "" && p != first {
+			return ""
+		}
+		first = p
+	}
+	if first == "" {
+		return ""
+	}
+	return fmt.Sprintf("every tensor's name begins %q, as a training wrapper's whose attribute %s holds the network: save the state dict without it, "+
+		"torch.save({k.removeprefix(%q): v for k, v in state_dict.items()}, 'weights.pth'), and convert that", first+".", first, first+".")
+}
+
 // allHavePrefix says whether tensors has names and every one begins with p.
 func allHavePrefix(tensors map[string]*tensor, p string) bool {
 	for name := range tensors {

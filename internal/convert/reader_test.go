@@ -3,6 +3,7 @@ package convert
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -338,6 +339,10 @@ func TestWrapperPrefixes(t *testing.T) {
 			if err == nil {
 				t.Errorf("%q (some %v): converted", tc.prefix, tc.some)
 			}
+			hint := `every tensor's name begins "net."`
+			if tc.prefix == "net." && !strings.Contains(fmt.Sprint(err), hint) {
+				t.Errorf("%q: %v, want %q", tc.prefix, err, hint)
+			}
 			continue
 		}
 		if err != nil {
@@ -350,6 +355,39 @@ func TestWrapperPrefixes(t *testing.T) {
 			if err != nil || !slices.Equal(g, w) {
 				t.Errorf("%q: %s differs (%v)", tc.prefix, ti.Name, err)
 			}
+		}
+	}
+}
+
+// TestWrapperHint: a timm checkpoint whose every name begins with a
+// wrapper's attribute convert does not know ("net.") is told so and how to
+// save it without, where it was "patch_embed.proj.weight []: not a timm
+// VisionTransformer with square patches"; names sharing no first part are
+// listed.
+func TestWrapperHint(t *testing.T) {
+	const src = "../../testdata/models/timm-p8-noclass-avg"
+	ck := openOrFail(t, src+"/model.safetensors")
+	for _, tc := range []struct {
+		rename func(string) string
+		want   string
+	}{
+		{func(n string) string { return "net." + n }, `no tensor patch_embed.proj.weight, which every timm VisionTransformer has: every tensor's name begins "net.", as a training wrapper's whose attribute net holds the network: save the state dict without it, torch.save({k.removeprefix("net."): v`},
+		{func(n string) string { return strings.Replace(n, "patch_embed.", "stem.", 1) }, "no tensor patch_embed.proj.weight, which every timm VisionTransformer has: its tensors are blocks.0.attn.proj.bias, "},
+	} {
+		ts := map[string]stTensor{}
+		for name, x := range ck.tensors {
+			b, err := x.read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts[tc.rename(name)] = stTensor{x.dtype, x.shape, b}
+		}
+		dir := t.TempDir()
+		cfg, _ := os.ReadFile(src + "/config.json")
+		os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+		writeSafetensors(t, filepath.Join(dir, "model.safetensors"), ts)
+		if _, _, err := convertTo(t, dir, gguf.F32); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v, want %q", err, tc.want)
 		}
 	}
 }

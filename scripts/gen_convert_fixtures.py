@@ -11,6 +11,9 @@ checkpoint readers and its f32 -> f16/bf16 rounding.
   train.pth.tar         a timm training checkpoint of views.bin's tensors: state_dict
                         under DataParallel's "module." names, state_dict_ema (doubled),
                         optimizer state, argparse args and a numpy metric beside them
+  whole.pth             torch.save of a whole nn.Module (a pickled class, which vitctl
+                        refuses unrun, saying how to save its state dict)
+  beside.pth            {"model": <that module>, "epoch": 3}: the class inside a checkpoint
 
 Run: /usr/bin/python3 scripts/gen_convert_fixtures.py  (needs python3-torch)
 """
@@ -97,8 +100,22 @@ def training():
     }, os.path.join(OUT, "train.pth.tar"))
 
 
+class TinyNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 2)
+
+
+def whole():
+    torch.manual_seed(2)
+    net = TinyNet()
+    torch.save(net, os.path.join(OUT, "whole.pth"))
+    torch.save({"model": net, "epoch": 3}, os.path.join(OUT, "beside.pth"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     rounding()
     views()
     training()
+    whole()

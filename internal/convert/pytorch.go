@@ -71,6 +71,9 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
 	sd, note, err := readStateDict(z, f, path)
+	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
+		return nil, "", errors.New(rg.advice(path))
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
@@ -159,7 +162,32 @@ func torchGlobal(mod, name string) (any, error) {
 	if dt, ok := storageDType[name]; ok && mod == "torch" {
 		return storageType(dt), nil
 	}
-	return nil, fmt.Errorf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", mod, name)
+	return nil, &refusedGlobal{mod: mod, name: name}
+}
+
+// refusedGlobal is a class or function a pickle names that torchGlobal
+// does not allow; root says the pickle is an object of it, as
+// torch.save(model) of a whole module writes.
+type refusedGlobal struct {
+	mod, name string
+	root      bool
+}
+
+func (e *refusedGlobal) Error() string {
+	return fmt.Sprintf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", e.mod, e.name)
+}
+
+// advice is e's message for a user of the file path: what the file is
+// and the line that saves what convert reads. It was "data.pkl: pickle
+// opcode 0x63 at byte 2: refusing global __main__.Net: only state-dict
+// classes are allowed", of a model saved whole.
+func (e *refusedGlobal) advice(path string) string {
+	const save = "save its weights alone, torch.save(model.state_dict(), 'weights.pth') (model.save_pretrained(DIR) for a Hugging Face model), and convert those"
+	if e.root {
+		return fmt.Sprintf("%s is a whole %s.%s saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; %s", path, e.mod, e.name, save)
+	}
+	return fmt.Sprintf("%s holds a %s.%s, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): "+
+		"a whole model saved with torch.save(model), or an object of your code kept beside the weights; %s", path, e.mod, e.name, save)
 }
 
 // loadStorage resolves ('storage', type, key, location, numel).

@@ -391,3 +391,19 @@ func TestWrapperHint(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeModule: a torch.save of a whole nn.Module, alone or inside a
+// checkpoint, is refused unrun with the line that saves its state dict,
+// where it was "data.pkl: pickle opcode 0x63 at byte 2: refusing global
+// __main__.TinyNet: only state-dict classes are allowed".
+func TestWholeModule(t *testing.T) {
+	for file, want := range map[string]string{
+		"whole.pth":  "whole.pth is a whole __main__.TinyNet saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; save its weights alone, torch.save(model.state_dict(), 'weights.pth')",
+		"beside.pth": "beside.pth holds a __main__.TinyNet, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): a whole model saved with torch.save(model), or an object of your code kept beside the weights; save its weights alone",
+	} {
+		_, err := openCheckpoint("../../testdata/convert/" + file)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "opcode") {
+			t.Errorf("%s: %v, want %q", file, err, want)
+		}
+	}
+}

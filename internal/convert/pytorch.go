@@ -265,16 +265,18 @@ func rebuildTensor(args pickleTuple) (any, error) {
 }
 
 // wrappers are the keys under which training checkpoints keep the model's
-// state dict, in the order timm's load_state_dict takes them (EMA weights
-// only when the checkpoint has nothing else).
-var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "state_dict_ema", "model_ema"}
+// state dict, in the order timm's load_state_dict takes them (its
+// use_ema=True default, which create_model(checkpoint_path=…) keeps): the
+// EMA weights first, as timm's train.py picks model_best.pth.tar by the
+// EMA's accuracy when it keeps one; then the others it does not name.
+var wrappers = []string{"state_dict_ema", "model_ema", "state_dict", "model", "module", "model_state_dict"}
 
 // unwrap finds the state dict in a training checkpoint, {"state_dict": …,
 // "optimizer": …, "epoch": …} (timm, DeiT, Lightning); openCheckpoint
 // then drops the "module." that DataParallel puts before every name
 // (withoutWrapperPrefixes).
-// note says which wrapper was taken when the checkpoint also holds an
-// EMA copy (timm users often want it), or that the EMA copy was taken.
+// note says which wrapper was taken when the checkpoint holds EMA weights:
+// the EMA copy, beside the raw weights or alone.
 func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
 	for _, k := range wrappers {
 		if sd, ok := d.m[k].(*pickleDict); ok {
@@ -288,19 +290,20 @@ func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
 var emaWrappers = []string{"state_dict_ema", "model_ema"}
 
 // emaNote says, of a checkpoint d whose state dict under took was taken,
-// which of its state dicts that is beside an EMA copy, where the EMA
-// weights were passed over without a word; "" with no EMA copy.
+// that it is the EMA copy, and the line that saves the raw weights beside
+// it alone; "" when took holds no EMA weights. The note said "took
+// "state_dict", as timm's load_state_dict does", which takes the EMA copy.
 func emaNote(d *pickleDict, took, path string) string {
-	if slices.Contains(emaWrappers, took) {
-		return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
+	if !slices.Contains(emaWrappers, took) {
+		return ""
 	}
-	for _, k := range emaWrappers {
-		if _, ok := d.m[k].(*pickleDict); ok {
-			return fmt.Sprintf("took %q, as timm's load_state_dict does, not %q, the EMA weights, which the checkpoint also holds; to convert those, save them alone: "+
-				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'ema.pth')"`, took, k, path, k)
+	for _, k := range wrappers {
+		if _, ok := d.m[k].(*pickleDict); ok && !slices.Contains(emaWrappers, k) {
+			return fmt.Sprintf("took %q, the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not %q, which the checkpoint also holds (timm's validate.py without --use-ema takes those); to convert them, save them alone: "+
+				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'weights.pth')"`, took, k, path, k)
 		}
 	}
-	return ""
+	return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
 }
 
 // stateDictTensors turns the unpickled dict into tensors.

@@ -310,9 +310,15 @@ func emaNote(d *pickleDict, took, path string) string {
 func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, error) {
 	d, ok := obj.(*pickleDict)
 	if !ok {
-		return nil, "", fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
+		return nil, "", fmt.Errorf("data.pkl holds %s, not a state dict (a dict of tensors by name)", pyKind(obj))
 	}
 	d, note := unwrap(d, path)
+	if key, sd := onlyStateDict(d); sd != nil {
+		d, note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
+	}
+	if len(d.keys) > 0 && !slices.ContainsFunc(d.keys, func(k any) bool { _, t := d.m[k].(*ptTensor); return t }) {
+		return nil, "", noStateDict(d, path)
+	}
 	var out []*tensor
 	for _, k := range d.keys {
 		name, ok := k.(string)
@@ -321,12 +327,113 @@ func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, 
 		}
 		pt, ok := d.m[k].(*ptTensor)
 		if !ok {
-			return nil, "", fmt.Errorf("state dict entry %q is a %T, not a tensor", name, d.m[k])
+			return nil, "", fmt.Errorf("state dict entry %q is %s, not a tensor", name, pyKind(d.m[k]))
 		}
 		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, note, nil
+}
+
+// isStateDict says whether v is a dict of tensors by name.
+func isStateDict(v any) bool {
+	d, ok := v.(*pickleDict)
+	if !ok || len(d.keys) == 0 {
+		return false
+	}
+	for _, k := range d.keys {
+		_, str := k.(string)
+		if _, t := d.m[k].(*ptTensor); !str || !t {
+			return false
+		}
+	}
+	return true
+}
+
+// onlyStateDict is the one state dict among the entries of a checkpoint d
+// that holds no tensor itself, under a key none of wrappers names
+// ({"net": …, "epoch": 3}), and its key; nil when there is none or more
+// than one. Such a checkpoint was "state dict entry "net" is a
+// *convert.pickleDict, not a tensor".
+func onlyStateDict(d *pickleDict) (string, *pickleDict) {
+	var key string
+	var sd *pickleDict
+	for _, k := range d.keys {
+		switch v := d.m[k].(type) {
+		case *ptTensor:
+			return "", nil
+		case *pickleDict:
+			if !isStateDict(v) {
+				continue
+			}
+			if sd != nil {
+				return "", nil
+			}
+			key, _ = k.(string)
+			sd = v
+		}
+	}
+	if key == "" {
+		return "", nil
+	}
+	return key, sd
+}
+
+// noStateDict is the error of a checkpoint d, holding no tensor itself,
+// in which no one state dict could be told apart: its entries, in Python's
+// words, and the line that saves the one to convert alone.
+func noStateDict(d *pickleDict, path string) error {
+	var entries []string
+	save := "'KEY'"
+	for _, k := range d.keys {
+		entries = append(entries, fmt.Sprintf("%v (%s)", pyRepr(k), pyKind(d.m[k])))
+		if s, ok := k.(string); ok && isStateDict(d.m[k]) && save == "'KEY'" {
+			save = pyRepr(s)
+		}
+	}
+	return fmt.Errorf("no state dict under the keys training scripts use (%s) nor one dict of tensors alone: its entries are %s; save the one to convert alone: "+
+		`python -c "import torch; torch.save(torch.load('%s', weights_only=False)[%s], 'weights.pth')"`,
+		strings.Join(wrappers, ", "), andList(entries, 8), path, save)
+}
+
+// pyRepr writes a checkpoint's key as Python does: a string in single
+// quotes.
+func pyRepr(k any) string {
+	if s, ok := k.(string); ok {
+		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+	}
+	return fmt.Sprint(k)
+}
+
+// pyKind names v, a value unpickled from a checkpoint, in Python's words,
+// where messages gave Go's type ("a *convert.pickleDict").
+func pyKind(v any) string {
+	switch v := v.(type) {
+	case *pickleDict:
+		if isStateDict(v) {
+			return fmt.Sprintf("a dict of %d %s", len(v.keys), plural(len(v.keys), "tensor"))
+		}
+		return "a dict"
+	case *pickleList:
+		return "a list"
+	case pickleTuple:
+		return "a tuple"
+	case *ptTensor:
+		return "a tensor"
+	case string:
+		return "a string"
+	case int64:
+		return "an int"
+	case float64:
+		return "a float"
+	case bool:
+		return "a bool"
+	case nil:
+		return "None"
+	case pickleOpaque:
+		return "a " + string(v)
+	}
+	return "a value of another kind"
 }
 
 // read returns the view's elements in row-major order, gathering them when

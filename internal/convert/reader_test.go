@@ -414,3 +414,50 @@ func TestWholeModule(t *testing.T) {
 		}
 	}
 }
+
+// TestOneStateDict: a checkpoint keeping its one dict of tensors under a
+// key no training script's convention names ({"net": …, "epoch": 3}), or
+// a known one inside another ({"model": {"module": …}}), gives it; one
+// where no single state dict can be told apart lists its entries in
+// Python's words with the line that saves one alone, where it was "state
+// dict entry "net" is a *convert.pickleDict, not a tensor"; and data.pkl
+// of no dict is named as Python would ("a tensor", not "*convert.ptTensor").
+func TestOneStateDict(t *testing.T) {
+	sd := func() *pickleDict {
+		d := newPickleDict()
+		d.set("w", &ptTensor{st: &ptStorage{dtype: "F32", numel: 1}, size: []int{1}, stride: []int64{1}})
+		return d
+	}
+	dict := func(kv ...any) *pickleDict {
+		d := newPickleDict()
+		for i := 0; i < len(kv); i += 2 {
+			d.set(kv[i], kv[i+1])
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name string
+		obj  any
+		want string // the note, or the error
+	}{
+		{"net", dict("net", sd(), "epoch", int64(3), "best", 71.5), `took "net", the one dict of tensors in the checkpoint`},
+		{"nested", dict("model", dict("module", sd())), `took "module", the one dict of tensors in the checkpoint`},
+		{"beside an optimizer", dict("weights", sd(), "optimizer", dict("state", newPickleDict(), "param_groups", &pickleList{})), `took "weights"`},
+		{"two", dict("student", sd(), "teacher", sd(), "epoch", int64(3)),
+			`no state dict under the keys training scripts use (state_dict_ema, model_ema, state_dict, model, module, model_state_dict) nor one dict of tensors alone: its entries are 'student' (a dict of 1 tensor), 'teacher' (a dict of 1 tensor) and 'epoch' (an int); save the one to convert alone: python -c "import torch; torch.save(torch.load('c.pth', weights_only=False)['student'], 'weights.pth')"`},
+		{"mixed", dict("w", sd().m["w"], "epoch", int64(3)), `state dict entry "epoch" is an int, not a tensor`},
+		{"a tensor", sd().m["w"], "data.pkl holds a tensor, not a state dict (a dict of tensors by name)"},
+		{"a list", &pickleList{items: []any{sd()}}, "data.pkl holds a list, not a state dict"},
+	} {
+		ts, note, err := stateDictTensors(tc.obj, nil, "c.pth")
+		got := note
+		if err != nil {
+			got = err.Error()
+		} else if len(ts) != 1 || ts[0].name != "w" {
+			t.Errorf("%s: tensors %v", tc.name, ts)
+		}
+		if !strings.HasPrefix(got, tc.want) || strings.Contains(got, "convert.") {
+			t.Errorf("%s: %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}

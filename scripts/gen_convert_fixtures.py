@@ -11,6 +11,14 @@ checkpoint readers and its f32 -> f16/bf16 rounding.
   train.pth.tar         a timm training checkpoint of views.bin's tensors: state_dict
                         under DataParallel's "module." names, state_dict_ema (doubled),
                         optimizer state, argparse args and a numpy metric beside them
+  whole.pth             torch.save of a whole nn.Module (a pickled class, which vitctl
+                        refuses unrun, saying how to save its state dict)
+  beside.pth            {"model": <that module>, "epoch": 3}: the class inside a checkpoint
+  timm-tiny/            a one-block timm VisionTransformer (D=8, one 8x8 patch, 2 classes)
+                        as timm's train.py leaves it: config.json beside model_best.pth.tar,
+                        whose "state_dict" (f16, DDP's "module." names) sits beside
+                        "state_dict_ema" (bf16, torch.compile's "module._orig_mod." names),
+                        an optimizer's state and the epoch
 
 Run: /usr/bin/python3 scripts/gen_convert_fixtures.py  (needs python3-torch)
 """
@@ -97,8 +105,62 @@ def training():
     }, os.path.join(OUT, "train.pth.tar"))
 
 
+class TinyNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 2)
+
+
+def whole():
+    torch.manual_seed(2)
+    net = TinyNet()
+    torch.save(net, os.path.join(OUT, "whole.pth"))
+    torch.save({"model": net, "epoch": 3}, os.path.join(OUT, "beside.pth"))
+
+
+def timm_tiny():
+    """A timm-named state dict, made by hand: timm is not needed to name it."""
+    g = torch.Generator().manual_seed(3)
+    D, P, C = 8, 8, 2
+    shapes = {
+        "cls_token": (1, 1, D), "pos_embed": (1, 2, D),
+        "patch_embed.proj.weight": (D, 3, P, P), "patch_embed.proj.bias": (D,),
+        "blocks.0.norm1.weight": (D,), "blocks.0.norm1.bias": (D,),
+        "blocks.0.attn.qkv.weight": (3 * D, D), "blocks.0.attn.qkv.bias": (3 * D,),
+        "blocks.0.attn.proj.weight": (D, D), "blocks.0.attn.proj.bias": (D,),
+        "blocks.0.norm2.weight": (D,), "blocks.0.norm2.bias": (D,),
+        "blocks.0.mlp.fc1.weight": (4 * D, D), "blocks.0.mlp.fc1.bias": (4 * D,),
+        "blocks.0.mlp.fc2.weight": (D, 4 * D), "blocks.0.mlp.fc2.bias": (D,),
+        "norm.weight": (D,), "norm.bias": (D,), "head.weight": (C, D), "head.bias": (C,),
+    }
+    sd = {k: torch.randn(s, generator=g) * 0.1 for k, s in shapes.items()}
+    folder = os.path.join(OUT, "timm-tiny")
+    os.makedirs(folder, exist_ok=True)
+    cfg = {
+        "architecture": "vit_tiny_random", "num_classes": C, "num_features": D, "global_pool": "token",
+        "label_names": ["cat", "dog"],
+        "model_args": {"img_size": P, "patch_size": P, "embed_dim": D, "depth": 1, "num_heads": 2},
+        "pretrained_cfg": {"input_size": [3, P, P], "interpolation": "bicubic", "crop_pct": 1.0, "crop_mode": "center",
+                           "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "num_classes": C},
+    }
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.AdamW([p])
+    p.grad = torch.ones(2)
+    opt.step()
+    torch.save({
+        "epoch": 9, "arch": "vit_tiny_random",
+        "state_dict": {"module." + k: v.half() for k, v in sd.items()},
+        "optimizer": opt.state_dict(), "version": 2,
+        "state_dict_ema": {"module._orig_mod." + k: (v * 0.5).bfloat16() for k, v in sd.items()},
+    }, os.path.join(folder, "model_best.pth.tar"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     rounding()
     views()
     training()
+    whole()
+    timm_tiny()

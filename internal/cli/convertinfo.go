@@ -23,6 +23,9 @@ func runConvertInfo(s streams, src string) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range info.Notes {
+		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
+	}
 	for _, w := range info.Warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}

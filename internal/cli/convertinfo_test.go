@@ -48,6 +48,25 @@ func TestConvertInfo(t *testing.T) {
 	}
 }
 
+// TestTrainingCheckpoint: timm's model_best.pth.tar (testdata/convert/
+// timm-tiny: an f16 state_dict under DDP's names beside a bf16
+// state_dict_ema under torch.compile's, an optimizer's state) converts
+// from its EMA weights, and --info says which state dict it describes, as
+// convert does, where --info said nothing of it.
+func TestTrainingCheckpoint(t *testing.T) {
+	src := filepath.Join(testdataDir, "convert", "timm-tiny")
+	note := `vitctl: note: model_best.pth.tar: took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict"`
+	code, stdout, stderr := run(t, "", "convert", "--info", src)
+	if code != ExitOK || !strings.Contains(stdout, "dtype:         bf16") || !strings.HasPrefix(stderr, note) {
+		t.Errorf("--info: exit %d\n%s%s\nwant dtype bf16 and %q", code, stdout, stderr, note)
+	}
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	code, stdout, stderr = run(t, "", "convert", src, "--out", out)
+	if code != ExitOK || !strings.HasPrefix(stdout, "wrote "+out+": 2.5k parameters") || !strings.HasPrefix(stderr, note) {
+		t.Errorf("convert: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
 // TestConvertInfoNames: --info takes a built-in model's name, as -m does,
 // and a path that does not exist is one line naming it, not "stat PATH".
 func TestConvertInfoNames(t *testing.T) {

@@ -163,7 +163,65 @@ func openCheckpoint(path string) (*checkpoint, error) {
 		c.Close()
 		return nil, err
 	}
+	c.tensors = withoutWrapperPrefixes(c.tensors)
 	return c, nil
+}
+
+// wrapperPrefixes are what training wrappers put before every tensor's
+// name: DataParallel's and DDP's "module.", torch.compile's "_orig_mod."
+// (timm's clean_state_dict strips both), and "model.", a LightningModule's
+// or a plain wrapper's attribute holding the network. No name of a ViT
+// checkpoint begins with any of them.
+var wrapperPrefixes = []string{"module.", "_orig_mod.", "model."}
+
+// withoutWrapperPrefixes drops a wrapper's prefix that every name in
+// tensors has, again while one is left ("module._orig_mod.": a compiled
+// model under DDP). Messages keep naming each tensor as its file does. A
+// torch.compile'd model's checkpoint was "patch_embed.proj.weight []: not a
+// timm VisionTransformer", and so was a safetensors file of "module." names.
+func withoutWrapperPrefixes(tensors map[string]*tensor) map[string]*tensor {
+	for {
+		i := slices.IndexFunc(wrapperPrefixes, func(p string) bool { return allHavePrefix(tensors, p) })
+		if i < 0 {
+			return tensors
+		}
+		out := make(map[string]*tensor, len(tensors))
+		for name, t := range tensors {
+			out[strings.TrimPrefix(name, wrapperPrefixes[i])] = t
+		}
+		tensors = out
+	}
+}
+
+// wrapperHint says, of a checkpoint none of whose names a ViT has, what
+// to do when every name begins with one first part ("net."): the weights
+// are those of a wrapper whose attribute holds the network, which convert
+// cannot tell from a network of another kind. "" when the names share no
+// first part.
+func (c *checkpoint) wrapperHint() string {
+	var first string
+	for name := range c.tensors {
+		p, _, ok := strings.Cut(name, ".")
+		if !ok || first != "" && p != first {
+			return ""
+		}
+		first = p
+	}
+	if first == "" {
+		return ""
+	}
+	return fmt.Sprintf("every tensor's name begins %q, as a training wrapper's whose attribute %s holds the network: save the state dict without it, "+
+		"torch.save({k.removeprefix(%q): v for k, v in state_dict.items()}, 'weights.pth'), and convert that", first+".", first, first+".")
+}
+
+// allHavePrefix says whether tensors has names and every one begins with p.
+func allHavePrefix(tensors map[string]*tensor, p string) bool {
+	for name := range tensors {
+		if !strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	return len(tensors) > 0
 }
 
 func (c *checkpoint) addFile(path string) error {

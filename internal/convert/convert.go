@@ -402,7 +402,7 @@ func planTensors(cfg *model.Config, ck *checkpoint, res *Result) ([]planned, err
 	if len(msgs) > 0 {
 		hint := "check that config.json belongs to these weights"
 		if len(used) == 0 {
-			hint = "none of the expected names is present: is this a " + lay.from + " " + lay.arch + " checkpoint?"
+			hint = "none of the expected names is present: " + cmp.Or(ck.wrapperHint(), "is this a "+lay.from+" "+lay.arch+" checkpoint?")
 		}
 		return nil, fmt.Errorf("%s does not match config.json (%s):\n  %s", ck.path, hint, strings.Join(msgs, "\n  "))
 	}

@@ -16,6 +16,7 @@ type Info struct {
 	Params   int64
 	DTypes   []string // stored types of the tensors, sorted
 	Warnings []string
+	Notes    []string // which state dict a training checkpoint gave, as Result.Notes
 }
 
 // Describe reads a model folder, a checkpoint file or a .gguf model file
@@ -31,7 +32,7 @@ func Describe(src string) (*Info, error) {
 	}
 	defer s.ck.Close()
 	lay := layoutOf(s.cfg)
-	info := &Info{Source: s.res.Source, Format: lay.from + " " + lay.arch, Config: s.cfg, Warnings: s.res.Warnings}
+	info := &Info{Source: s.res.Source, Format: lay.from + " " + lay.arch, Config: s.cfg, Warnings: s.res.Warnings, Notes: s.ck.notes}
 	types := map[string]bool{}
 	for _, p := range s.plan {
 		info.Params += p.src.elems()

@@ -360,6 +360,9 @@ func (u *unpickler) long1() error {
 
 func (u *unpickler) pushGlobal(mod, name string) error {
 	g, err := u.global(mod, name)
+	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
+		rg.root = len(u.stack) == 0 && len(u.marks) == 0
+	}
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"sort"
 	"strings"
 )
 
@@ -71,6 +69,9 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
 	sd, note, err := readStateDict(z, f, path)
+	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
+		return nil, "", errors.New(rg.advice(path))
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
@@ -159,7 +160,32 @@ func torchGlobal(mod, name string) (any, error) {
 	if dt, ok := storageDType[name]; ok && mod == "torch" {
 		return storageType(dt), nil
 	}
-	return nil, fmt.Errorf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", mod, name)
+	return nil, &refusedGlobal{mod: mod, name: name}
+}
+
+// refusedGlobal is a class or function a pickle names that torchGlobal
+// does not allow; root says the pickle is an object of it, as
+// torch.save(model) of a whole module writes.
+type refusedGlobal struct {
+	mod, name string
+	root      bool
+}
+
+func (e *refusedGlobal) Error() string {
+	return fmt.Sprintf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", e.mod, e.name)
+}
+
+// advice is e's message for a user of the file path: what the file is
+// and the line that saves what convert reads. It was "data.pkl: pickle
+// opcode 0x63 at byte 2: refusing global __main__.Net: only state-dict
+// classes are allowed", of a model saved whole.
+func (e *refusedGlobal) advice(path string) string {
+	const save = "save its weights alone, torch.save(model.state_dict(), 'weights.pth') (model.save_pretrained(DIR) for a Hugging Face model), and convert those"
+	if e.root {
+		return fmt.Sprintf("%s is a whole %s.%s saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; %s", path, e.mod, e.name, save)
+	}
+	return fmt.Sprintf("%s holds a %s.%s, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): "+
+		"a whole model saved with torch.save(model), or an object of your code kept beside the weights; %s", path, e.mod, e.name, save)
 }
 
 // loadStorage resolves ('storage', type, key, location, numel).
@@ -234,77 +260,6 @@ func rebuildTensor(args pickleTuple) (any, error) {
 		return nil, fmt.Errorf("view of %d elements repeats storage data/%s of %d; save the tensor with .contiguous()", n, st.key, st.numel)
 	}
 	return t, nil
-}
-
-// wrappers are the keys under which training checkpoints keep the model's
-// state dict, in the order timm's load_state_dict takes them (EMA weights
-// only when the checkpoint has nothing else).
-var wrappers = []string{"state_dict", "model", "module", "model_state_dict", "state_dict_ema", "model_ema"}
-
-// unwrap finds the state dict in a training checkpoint, {"state_dict": …,
-// "optimizer": …, "epoch": …} (timm, DeiT, Lightning), and drops the
-// "module." that DataParallel puts before every name.
-// note says which wrapper was taken when the checkpoint also holds an
-// EMA copy (timm users often want it), or that the EMA copy was taken.
-func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
-	for _, k := range wrappers {
-		if sd, ok := d.m[k].(*pickleDict); ok {
-			d, note = sd, emaNote(d, k, path)
-			break
-		}
-	}
-	for _, k := range d.keys {
-		if s, ok := k.(string); !ok || !strings.HasPrefix(s, "module.") {
-			return d, note
-		}
-	}
-	out := newPickleDict()
-	for _, k := range d.keys {
-		out.set(strings.TrimPrefix(k.(string), "module."), d.m[k])
-	}
-	return out, note
-}
-
-// emaWrappers are the keys of wrappers that hold EMA weights.
-var emaWrappers = []string{"state_dict_ema", "model_ema"}
-
-// emaNote says, of a checkpoint d whose state dict under took was taken,
-// which of its state dicts that is beside an EMA copy, where the EMA
-// weights were passed over without a word; "" with no EMA copy.
-func emaNote(d *pickleDict, took, path string) string {
-	if slices.Contains(emaWrappers, took) {
-		return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
-	}
-	for _, k := range emaWrappers {
-		if _, ok := d.m[k].(*pickleDict); ok {
-			return fmt.Sprintf("took %q, as timm's load_state_dict does, not %q, the EMA weights, which the checkpoint also holds; to convert those, save them alone: "+
-				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'ema.pth')"`, took, k, path, k)
-		}
-	}
-	return ""
-}
-
-// stateDictTensors turns the unpickled dict into tensors.
-func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, error) {
-	d, ok := obj.(*pickleDict)
-	if !ok {
-		return nil, "", fmt.Errorf("data.pkl holds a %T, not a state dict", obj)
-	}
-	d, note := unwrap(d, path)
-	var out []*tensor
-	for _, k := range d.keys {
-		name, ok := k.(string)
-		if !ok {
-			return nil, "", fmt.Errorf("state dict key %v is not a string", k)
-		}
-		pt, ok := d.m[k].(*ptTensor)
-		if !ok {
-			return nil, "", fmt.Errorf("state dict entry %q is a %T, not a tensor", name, d.m[k])
-		}
-		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, note, nil
 }
 
 // read returns the view's elements in row-major order, gathering them when

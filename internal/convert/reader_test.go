@@ -3,6 +3,8 @@ package convert
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -49,13 +51,14 @@ func TestRoundingMatchesPyTorch(t *testing.T) {
 // TestViews reads non-contiguous PyTorch views (transpose, storage offset,
 // stride, expand, shared storage) and compares them with the contiguous
 // copies torch wrote to safetensors; also from a timm training checkpoint
-// (train.pth.tar: the state_dict under "module." names, not the EMA copy,
-// beside an optimizer's tensors, argparse args and a numpy metric), which
-// was refused ('refusing global argparse.Namespace'), and whose names
-// kept DataParallel's "module.".
+// (train.pth.tar: the state_dict under "module." names and state_dict_ema,
+// each value doubled, beside an optimizer's tensors, argparse args and a
+// numpy metric), which was refused ('refusing global argparse.Namespace'),
+// and whose names kept DataParallel's "module.". Its EMA copy is taken,
+// as timm's load_state_dict takes it, where the raw state_dict was.
 func TestViews(t *testing.T) {
 	st := openOrFail(t, "../../testdata/convert/views.safetensors")
-	for _, file := range []string{"views.bin", "train.pth.tar"} {
+	for file, scale := range map[string]float32{"views.bin": 1, "train.pth.tar": 2} {
 		pt := openOrFail(t, "../../testdata/convert/"+file)
 		if len(pt.tensors) != len(st.tensors) {
 			t.Fatalf("%d tensors in %s, %d in views.safetensors", len(pt.tensors), file, len(st.tensors))
@@ -68,9 +71,12 @@ func TestViews(t *testing.T) {
 			if got.dtype != want.dtype || !slices.Equal(got.shape, want.shape) {
 				t.Errorf("%s: %s: %s %v, want %s %v", file, name, got.dtype, got.shape, want.dtype, want.shape)
 			}
-			g, err1 := got.read()
-			w, err2 := want.read()
-			if err1 != nil || err2 != nil || string(g) != string(w) {
+			g, err1 := got.float32s()
+			w, err2 := want.float32s()
+			for i := range w {
+				w[i] *= scale
+			}
+			if err1 != nil || err2 != nil || !slices.Equal(g, w) {
 				t.Errorf("%s: %s: data differs (%v, %v)", file, name, err1, err2)
 			}
 		}
@@ -205,13 +211,15 @@ func FuzzSafetensorsHeader(f *testing.F) {
 }
 
 // TestEMANote: a training checkpoint with an EMA copy beside its state
-// dict says which it gave (one note, printed by convert), where the EMA
-// weights were passed over without a word.
+// dict gives the EMA copy, as timm's load_state_dict does, and says so
+// (one note, printed by convert), with the line that saves the raw
+// weights alone; the note said "took "state_dict", as timm's
+// load_state_dict does", which takes the EMA copy.
 func TestEMANote(t *testing.T) {
 	ck := openOrFail(t, "../../testdata/convert/train.pth.tar")
 	path := "../../testdata/convert/train.pth.tar"
-	want := `train.pth.tar: took "state_dict", as timm's load_state_dict does, not "state_dict_ema", the EMA weights, which the checkpoint also holds; to convert those, save them alone: ` +
-		`python -c "import torch; torch.save(torch.load('` + path + `', weights_only=False)['state_dict_ema'], 'ema.pth')"`
+	want := `train.pth.tar: took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict", which the checkpoint also holds (timm's validate.py without --use-ema takes those); to convert them, save them alone: ` +
+		`python -c "import torch; torch.save(torch.load('` + path + `', weights_only=False)['state_dict'], 'weights.pth')"`
 	if len(ck.notes) != 1 || ck.notes[0] != want {
 		t.Errorf("notes %q\nwant %q", ck.notes, want)
 	}
@@ -227,7 +235,8 @@ func TestEMANote(t *testing.T) {
 		want string
 	}{
 		{[]string{"state_dict", "optimizer"}, ""},
-		{[]string{"model", "model_ema"}, `took "model", as timm's load_state_dict does, not "model_ema", the EMA weights`},
+		{[]string{"model", "model_ema"}, `took "model_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "model"`},
+		{[]string{"state_dict", "model_ema", "state_dict_ema"}, `took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict"`},
 		{[]string{"state_dict_ema", "epoch"}, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`},
 	} {
 		if _, note := unwrap(dict(tc.keys...), "c.pth"); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
@@ -294,5 +303,161 @@ func TestDanglingLinks(t *testing.T) {
 	_, err := Convert(context.Background(), filepath.Join(dir, "model.safetensors"), filepath.Join(t.TempDir(), "m.gguf"), Options{DType: gguf.F32})
 	if err == nil || !strings.Contains(err.Error(), "model.safetensors is a link to ../../blobs/0123abcd, which is not there") {
 		t.Errorf("the link named: %v", err)
+	}
+}
+
+// TestWrapperPrefixes: a state dict whose every name carries a training
+// wrapper's prefix (DDP's "module.", torch.compile's "_orig_mod.", a
+// LightningModule's "model.", or several) converts as the plain one,
+// whatever the file's format, where all but a .pth's "module." were
+// refused as not matching config.json. A prefix on some names only, or of
+// another name, is left: those checkpoints stay refused.
+func TestWrapperPrefixes(t *testing.T) {
+	want, _, err := convertTo(t, newTiny().write(t), gguf.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		prefix string
+		some   bool // only the first name has it
+		ok     bool
+	}{
+		{"module.", false, true},
+		{"_orig_mod.", false, true},
+		{"module._orig_mod.", false, true},
+		{"_orig_mod.module.", false, true},
+		{"model.", false, true},
+		{"model._orig_mod.", false, true},
+		{"module.", true, false},
+		{"net.", false, false},
+	} {
+		m := newTiny()
+		renamed := map[string]stTensor{}
+		for i, name := range slices.Sorted(maps.Keys(m.weights)) {
+			if !tc.some || i == 0 {
+				renamed[tc.prefix+name] = m.weights[name]
+			} else {
+				renamed[name] = m.weights[name]
+			}
+		}
+		m.weights = renamed
+		got, _, err := convertTo(t, m.write(t), gguf.F32)
+		if !tc.ok {
+			if err == nil {
+				t.Errorf("%q (some %v): converted", tc.prefix, tc.some)
+			}
+			hint := `every tensor's name begins "net."`
+			if tc.prefix == "net." && !strings.Contains(fmt.Sprint(err), hint) {
+				t.Errorf("%q: %v, want %q", tc.prefix, err, hint)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.prefix, err)
+			continue
+		}
+		for _, ti := range want.Tensors() {
+			w, _, _ := want.Float32s(ti.Name)
+			g, _, err := got.Float32s(ti.Name)
+			if err != nil || !slices.Equal(g, w) {
+				t.Errorf("%q: %s differs (%v)", tc.prefix, ti.Name, err)
+			}
+		}
+	}
+}
+
+// TestWrapperHint: a timm checkpoint whose every name begins with a
+// wrapper's attribute convert does not know ("net.") is told so and how to
+// save it without, where it was "patch_embed.proj.weight []: not a timm
+// VisionTransformer with square patches"; names sharing no first part are
+// listed.
+func TestWrapperHint(t *testing.T) {
+	const src = "../../testdata/models/timm-p8-noclass-avg"
+	ck := openOrFail(t, src+"/model.safetensors")
+	for _, tc := range []struct {
+		rename func(string) string
+		want   string
+	}{
+		{func(n string) string { return "net." + n }, `no tensor patch_embed.proj.weight, which every timm VisionTransformer has: every tensor's name begins "net.", as a training wrapper's whose attribute net holds the network: save the state dict without it, torch.save({k.removeprefix("net."): v`},
+		{func(n string) string { return strings.Replace(n, "patch_embed.", "stem.", 1) }, "no tensor patch_embed.proj.weight, which every timm VisionTransformer has: its tensors are blocks.0.attn.proj.bias, "},
+	} {
+		ts := map[string]stTensor{}
+		for name, x := range ck.tensors {
+			b, err := x.read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts[tc.rename(name)] = stTensor{x.dtype, x.shape, b}
+		}
+		dir := t.TempDir()
+		cfg, _ := os.ReadFile(src + "/config.json")
+		os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+		writeSafetensors(t, filepath.Join(dir, "model.safetensors"), ts)
+		if _, _, err := convertTo(t, dir, gguf.F32); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestWholeModule: a torch.save of a whole nn.Module, alone or inside a
+// checkpoint, is refused unrun with the line that saves its state dict,
+// where it was "data.pkl: pickle opcode 0x63 at byte 2: refusing global
+// __main__.TinyNet: only state-dict classes are allowed".
+func TestWholeModule(t *testing.T) {
+	for file, want := range map[string]string{
+		"whole.pth":  "whole.pth is a whole __main__.TinyNet saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; save its weights alone, torch.save(model.state_dict(), 'weights.pth')",
+		"beside.pth": "beside.pth holds a __main__.TinyNet, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): a whole model saved with torch.save(model), or an object of your code kept beside the weights; save its weights alone",
+	} {
+		_, err := openCheckpoint("../../testdata/convert/" + file)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "opcode") {
+			t.Errorf("%s: %v, want %q", file, err, want)
+		}
+	}
+}
+
+// TestOneStateDict: a checkpoint keeping its one dict of tensors under a
+// key no training script's convention names ({"net": …, "epoch": 3}), or
+// a known one inside another ({"model": {"module": …}}), gives it; one
+// where no single state dict can be told apart lists its entries in
+// Python's words with the line that saves one alone, where it was "state
+// dict entry "net" is a *convert.pickleDict, not a tensor"; and data.pkl
+// of no dict is named as Python would ("a tensor", not "*convert.ptTensor").
+func TestOneStateDict(t *testing.T) {
+	sd := func() *pickleDict {
+		d := newPickleDict()
+		d.set("w", &ptTensor{st: &ptStorage{dtype: "F32", numel: 1}, size: []int{1}, stride: []int64{1}})
+		return d
+	}
+	dict := func(kv ...any) *pickleDict {
+		d := newPickleDict()
+		for i := 0; i < len(kv); i += 2 {
+			d.set(kv[i], kv[i+1])
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name string
+		obj  any
+		want string // the note, or the error
+	}{
+		{"net", dict("net", sd(), "epoch", int64(3), "best", 71.5), `took "net", the one dict of tensors in the checkpoint`},
+		{"nested", dict("model", dict("module", sd())), `took "module", the one dict of tensors in the checkpoint`},
+		{"beside an optimizer", dict("weights", sd(), "optimizer", dict("state", newPickleDict(), "param_groups", &pickleList{})), `took "weights"`},
+		{"two", dict("student", sd(), "teacher", sd(), "epoch", int64(3)),
+			`no state dict under the keys training scripts use (state_dict_ema, model_ema, state_dict, model, module, model_state_dict) nor one dict of tensors alone: its entries are 'student' (a dict of 1 tensor), 'teacher' (a dict of 1 tensor) and 'epoch' (an int); save the one to convert alone: python -c "import torch; torch.save(torch.load('c.pth', weights_only=False)['student'], 'weights.pth')"`},
+		{"mixed", dict("w", sd().m["w"], "epoch", int64(3)), `state dict entry "epoch" is an int, not a tensor`},
+		{"a tensor", sd().m["w"], "data.pkl holds a tensor, not a state dict (a dict of tensors by name)"},
+		{"a list", &pickleList{items: []any{sd()}}, "data.pkl holds a list, not a state dict"},
+	} {
+		ts, note, err := stateDictTensors(tc.obj, nil, "c.pth")
+		got := note
+		if err != nil {
+			got = err.Error()
+		} else if len(ts) != 1 || ts[0].name != "w" {
+			t.Errorf("%s: tensors %v", tc.name, ts)
+		}
+		if !strings.HasPrefix(got, tc.want) || strings.Contains(got, "convert.") {
+			t.Errorf("%s: %q\nwant %q", tc.name, got, tc.want)
+		}
 	}
 }

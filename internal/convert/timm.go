@@ -1,8 +1,10 @@
 package convert
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -194,6 +196,11 @@ func timmModelConfig(path string, tc *timmConfig, ck *checkpoint, res *Result) (
 	}
 	has := func(n string) bool { return ck.tensors[n] != nil }
 	pw := shape("patch_embed.proj.weight")
+	if pw == nil {
+		names := slices.SortedFunc(maps.Keys(ck.tensors), numericCmp)
+		return nil, fmt.Errorf("%s: no tensor patch_embed.proj.weight, which every timm VisionTransformer has: %s",
+			ck.path, cmp.Or(ck.wrapperHint(), "its tensors are "+firstNames(names)))
+	}
 	if len(pw) != 4 || pw[2] != pw[3] {
 		return nil, fmt.Errorf("%s: patch_embed.proj.weight %v: not a timm VisionTransformer with square patches", ck.path, pw)
 	}

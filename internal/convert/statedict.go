@@ -1,0 +1,186 @@
+package convert
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Which of a torch.save file's objects is the state dict: a training
+// checkpoint's wrapper keys (timm's, DeiT's, Lightning's), the EMA copy
+// beside the raw weights, a dict of tensors under a key of its own, and
+// what the file holds, in Python's words, when none can be told apart.
+
+// wrappers are the keys under which training checkpoints keep the model's
+// state dict, in the order timm's load_state_dict takes them (its
+// use_ema=True default, which create_model(checkpoint_path=…) keeps): the
+// EMA weights first, as timm's train.py picks model_best.pth.tar by the
+// EMA's accuracy when it keeps one; then the others it does not name.
+var wrappers = []string{"state_dict_ema", "model_ema", "state_dict", "model", "module", "model_state_dict"}
+
+// unwrap finds the state dict in a training checkpoint, {"state_dict": …,
+// "optimizer": …, "epoch": …} (timm, DeiT, Lightning); openCheckpoint
+// then drops the "module." that DataParallel puts before every name
+// (withoutWrapperPrefixes).
+// note says which wrapper was taken when the checkpoint holds EMA weights:
+// the EMA copy, beside the raw weights or alone.
+func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
+	for _, k := range wrappers {
+		if sd, ok := d.m[k].(*pickleDict); ok {
+			return sd, emaNote(d, k, path)
+		}
+	}
+	return d, ""
+}
+
+// emaWrappers are the keys of wrappers that hold EMA weights.
+var emaWrappers = []string{"state_dict_ema", "model_ema"}
+
+// emaNote says, of a checkpoint d whose state dict under took was taken,
+// that it is the EMA copy, and the line that saves the raw weights beside
+// it alone; "" when took holds no EMA weights. The note said "took
+// "state_dict", as timm's load_state_dict does", which takes the EMA copy.
+func emaNote(d *pickleDict, took, path string) string {
+	if !slices.Contains(emaWrappers, took) {
+		return ""
+	}
+	for _, k := range wrappers {
+		if _, ok := d.m[k].(*pickleDict); ok && !slices.Contains(emaWrappers, k) {
+			return fmt.Sprintf("took %q, the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not %q, which the checkpoint also holds (timm's validate.py without --use-ema takes those); to convert them, save them alone: "+
+				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'weights.pth')"`, took, k, path, k)
+		}
+	}
+	return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
+}
+
+// stateDictTensors turns the unpickled dict into tensors.
+func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, error) {
+	d, ok := obj.(*pickleDict)
+	if !ok {
+		return nil, "", fmt.Errorf("data.pkl holds %s, not a state dict (a dict of tensors by name)", pyKind(obj))
+	}
+	d, note := unwrap(d, path)
+	if key, sd := onlyStateDict(d); sd != nil {
+		d, note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
+	}
+	if len(d.keys) > 0 && !slices.ContainsFunc(d.keys, func(k any) bool { _, t := d.m[k].(*ptTensor); return t }) {
+		return nil, "", noStateDict(d, path)
+	}
+	var out []*tensor
+	for _, k := range d.keys {
+		name, ok := k.(string)
+		if !ok {
+			return nil, "", fmt.Errorf("state dict key %v is not a string", k)
+		}
+		pt, ok := d.m[k].(*ptTensor)
+		if !ok {
+			return nil, "", fmt.Errorf("state dict entry %q is %s, not a tensor", name, pyKind(d.m[k]))
+		}
+		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, note, nil
+}
+
+// isStateDict says whether v is a dict of tensors by name.
+func isStateDict(v any) bool {
+	d, ok := v.(*pickleDict)
+	if !ok || len(d.keys) == 0 {
+		return false
+	}
+	for _, k := range d.keys {
+		_, str := k.(string)
+		if _, t := d.m[k].(*ptTensor); !str || !t {
+			return false
+		}
+	}
+	return true
+}
+
+// onlyStateDict is the one state dict among the entries of a checkpoint d
+// that holds no tensor itself, under a key none of wrappers names
+// ({"net": …, "epoch": 3}), and its key; nil when there is none or more
+// than one. Such a checkpoint was "state dict entry "net" is a
+// *convert.pickleDict, not a tensor".
+func onlyStateDict(d *pickleDict) (string, *pickleDict) {
+	var key string
+	var sd *pickleDict
+	for _, k := range d.keys {
+		switch v := d.m[k].(type) {
+		case *ptTensor:
+			return "", nil
+		case *pickleDict:
+			if !isStateDict(v) {
+				continue
+			}
+			if sd != nil {
+				return "", nil
+			}
+			key, _ = k.(string)
+			sd = v
+		}
+	}
+	if key == "" {
+		return "", nil
+	}
+	return key, sd
+}
+
+// noStateDict is the error of a checkpoint d, holding no tensor itself,
+// in which no one state dict could be told apart: its entries, in Python's
+// words, and the line that saves the one to convert alone.
+func noStateDict(d *pickleDict, path string) error {
+	var entries []string
+	save := "'KEY'"
+	for _, k := range d.keys {
+		entries = append(entries, fmt.Sprintf("%v (%s)", pyRepr(k), pyKind(d.m[k])))
+		if s, ok := k.(string); ok && isStateDict(d.m[k]) && save == "'KEY'" {
+			save = pyRepr(s)
+		}
+	}
+	return fmt.Errorf("no state dict under the keys training scripts use (%s) nor one dict of tensors alone: its entries are %s; save the one to convert alone: "+
+		`python -c "import torch; torch.save(torch.load('%s', weights_only=False)[%s], 'weights.pth')"`,
+		strings.Join(wrappers, ", "), andList(entries, 8), path, save)
+}
+
+// pyRepr writes a checkpoint's key as Python does: a string in single
+// quotes.
+func pyRepr(k any) string {
+	if s, ok := k.(string); ok {
+		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+	}
+	return fmt.Sprint(k)
+}
+
+// pyKind names v, a value unpickled from a checkpoint, in Python's words,
+// where messages gave Go's type ("a *convert.pickleDict").
+func pyKind(v any) string {
+	switch v := v.(type) {
+	case *pickleDict:
+		if isStateDict(v) {
+			return fmt.Sprintf("a dict of %d %s", len(v.keys), plural(len(v.keys), "tensor"))
+		}
+		return "a dict"
+	case *pickleList:
+		return "a list"
+	case pickleTuple:
+		return "a tuple"
+	case *ptTensor:
+		return "a tensor"
+	case string:
+		return "a string"
+	case int64:
+		return "an int"
+	case float64:
+		return "a float"
+	case bool:
+		return "a bool"
+	case nil:
+		return "None"
+	case pickleOpaque:
+		return "a " + string(v)
+	}
+	return "a value of another kind"
+}

@@ -109,3 +109,25 @@ func TestProgressDraws(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressFrameOnce: each drawing of the bar writes its frame once,
+// count and words together; every frame went out twice, first with the
+// new count and the old words, then again with the new words.
+func TestProgressFrameOnce(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	p := newProgressOn(&b, true, 4, "classifying", "img", func() time.Time { return now })
+	for i := 1; i <= 3; i++ {
+		b.Reset()
+		now = now.Add(time.Second)
+		p.describe(fmt.Sprintf("epoch %d", i))
+		p.set(i)
+		count := fmt.Sprintf("(%d/4)", i)
+		if n := strings.Count(b.String(), count); n != 1 {
+			t.Errorf("set(%d) drew %s %d times: %q", i, count, n, b.String())
+		}
+		if strings.Contains(b.String(), fmt.Sprintf("epoch %d ", i-1)) {
+			t.Errorf("set(%d) drew the last frame's words: %q", i, b.String())
+		}
+	}
+}

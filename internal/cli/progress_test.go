@@ -131,3 +131,27 @@ func TestProgressFrameOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestByteBarsEnd: a byte bar stopped midway (a download or conversion
+// that failed, or Ctrl-C) is cleared by end, so the run's message starts
+// its own line; it was left drawn, the message written after it. A file
+// done ends its bar itself. convert drew a bar of its own, with no file.
+func TestByteBarsEnd(t *testing.T) {
+	var b bytes.Buffer
+	bars := &byteBars{w: &b, verb: "downloading"}
+	bars.set("a.safetensors", 50, 100)
+	bars.set("a.safetensors", 100, 100)
+	bars.set("b.safetensors", 10, 100)
+	if !strings.Contains(b.String(), "downloading a.safetensors") || !strings.Contains(b.String(), "downloading b.safetensors") {
+		t.Errorf("bars %q; want one per file, named", b.String())
+	}
+	bars.end()
+	out := b.String()
+	if last := out[strings.LastIndex(strings.TrimSuffix(out, "\r"), "\r"):]; strings.TrimSpace(last) != "" {
+		t.Errorf("the bar stopped midway is not cleared: %q", out)
+	}
+	bars.end() // nothing drawn: nothing to clear
+	if b.String() != out {
+		t.Errorf("end with no bar wrote %q", b.String()[len(out):])
+	}
+}

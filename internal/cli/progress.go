@@ -46,6 +46,19 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// isTerminalFile is isTerminal of a file opened here, asked through its
+// descriptor without Fd, which would make its reads blocking: a read left
+// waiting at the terminal when Ctrl-C stops the run then ends at Close.
+func isTerminalFile(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	rc.Control(func(fd uintptr) { tty = term.IsTerminal(int(fd)) })
+	return tty
+}
+
 // newProgress is the bar of n items, each a unit (img, step, row), while
 // what runs.
 func newProgress(w io.Writer, n int, what, unit string) *progress {

@@ -202,7 +202,8 @@ func cobraOutputError(err, wrote error) error {
 	return fmt.Errorf("writing output: %w", wrote)
 }
 
-// terminalStdin is stdin when it is a terminal: its first read says on
+// terminalStdin is stdin when it is a terminal (or a --from-file list that
+// is one: /dev/stdin, /dev/tty): its first read says on
 // stderr that the run waits for paths typed there, where vitctl classify -
 // (or --from-file -) typed at a prompt waited without a word. stdin is
 // read for lists of paths only. A read ends when ctx does (Ctrl-C), with

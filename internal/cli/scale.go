@@ -127,7 +127,7 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	}
 	listNote := ""
 	if f.fromFile != "" {
-		list, err := readListFile(f.fromFile, s.in, sep)
+		list, err := readListFile(ctx, f.fromFile, s, sep)
 		if err != nil {
 			return nil, err
 		}
@@ -351,10 +351,13 @@ func npyImages(ctx context.Context, path string) int {
 func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(path) }
 
 // readListFile reads the paths listed in the file called name ("-":
-// stdin), separated by sep (readList).
-func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
+// stdin), separated by sep (readList). A file that is a terminal
+// (/dev/stdin, /dev/tty) is read as stdin at a terminal is: a note says
+// that the run waits for typed paths, and Ctrl-C stops it
+// (terminalStdin), where it waited without a word, deaf to Ctrl-C.
+func readListFile(ctx context.Context, name string, s streams, sep byte) ([]input, error) {
 	if name == "-" {
-		return readStdinList(stdin, sep)
+		return readStdinList(s.in, sep)
 	}
 	if isDir(name) {
 		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
@@ -364,7 +367,11 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}
 	defer fh.Close()
-	return readList(fh, name, sep)
+	var r io.Reader = fh
+	if isTerminalFile(fh) {
+		r = &terminalStdin{ctx: ctx, r: fh, w: s.err}
+	}
+	return readList(r, name, sep)
 }
 
 // listFolderNote is a note on the list name (--from-file) whose first

@@ -62,11 +62,13 @@ func TestBinaryExitCodes(t *testing.T) {
 	}
 }
 
-// TestInterruptedFolderRun sends SIGINT (Ctrl-C) or SIGTERM (kill,
-// timeout(1), a scheduler ending a job) during a long folder run: the exit
-// status is 128 plus the signal's number, 130 or 143, as the shell reports
-// of a tool the signal ended (SIGTERM gave 130, as if Ctrl-C had been
-// pressed), and every JSONL line already printed is complete.
+// TestInterruptedFolderRun sends SIGINT (Ctrl-C), SIGTERM (kill,
+// timeout(1), a scheduler ending a job) or SIGHUP (the terminal closed)
+// during a long folder run: the exit status is 128 plus the signal's
+// number, 130, 143 or 129, as the shell reports of a tool the signal ended
+// (SIGTERM gave 130, as if Ctrl-C had been pressed; SIGHUP killed the run
+// where it stood, leaving its --out temporary), and every JSONL line
+// already printed is complete.
 func TestInterruptedFolderRun(t *testing.T) {
 	src, err := os.ReadFile("../../testdata/images/chelsea.png")
 	if err != nil {
@@ -79,7 +81,7 @@ func TestInterruptedFolderRun(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		want int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
 		cmd := exec.Command(vitctl, "classify", "-o", "jsonl", "--batch", "1", "--decoders", "1", dir)
 		stdout, _ := cmd.StdoutPipe()
 		var stderr bytes.Buffer

@@ -95,9 +95,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if err != nil {
 		return err
 	}
-	cfg := &m.Config
 	lst := o.input.listing()
-	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(cfg.Labels))}
+	id := shard.Record{Model: m.Name, ModelSHA256: m.ShortSHA(), TopK: min(o.topK.k, len(m.Config.Labels))}
 	sc, err := o.scale.start(cmd.Context(), args, lst, s, id, o.topK.k)
 	if err != nil {
 		return err
@@ -109,7 +108,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		}
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
-	pf := o.pipeline.upTo(sc.inputs)
+	c := &classifying{o: o, m: m, sc: sc, inputs: sc.inputs}
+	pf := o.pipeline.upTo(c.inputs)
 	runner, pre, err := m.runnerFor(&o.imageSize.size, pf.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		sc.finish(false)
@@ -119,85 +119,115 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	if o.scale.out != "" {
 		header = m.banner(runner.Size())
 	}
-	rep, err := newReporter(o.output.format.val, sc.w, header)
-	if err != nil {
+	if c.rep, err = newReporter(o.output.format.val, sc.w, header); err != nil {
 		sc.finish(false)
 		return err
 	}
-	inputs := sc.inputs
 	fmt.Fprint(s.err, formatNote) // after every check: an error stays one line
-	fmt.Fprint(s.err, o.topK.note(m.Name, len(cfg.Labels)))
-	if o.output.format.val == "text" && len(inputs) > 0 {
+	fmt.Fprint(s.err, o.topK.note(m.Name, len(m.Config.Labels)))
+	if o.output.format.val == "text" && len(c.inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
 	per := runner.PixelsPerImage()
-	pl := pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(cfg.Labels)))
-	bar := newProgress(s.err, len(inputs), "classifying", "img")
-	var done, kept, inputsDone, failed int // done (records written), kept (in the --resume file) and failed count images, inputsDone inputs
-	var folders unreadable                 // records of folders that could not be read, among done
-	inputDone := func(r result) error {    // after an input's last image
-		if r.last {
-			inputsDone++
-			bar.add()
-		}
-		return nil
-	}
-	var writeErr error
+	pl := pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(m.Config.Labels)))
+	c.bar = newProgress(s.err, len(c.inputs), "classifying", "img")
 	start := time.Now()
-	runErr := pl.run(cmd.Context(), inputs, func(r result) error {
-		if sc.has(r.path) { // resumed: the file holds this image's record
-			kept++
-			return inputDone(r)
-		}
-		rec := record{Path: bytestr.String(r.path), Model: m.Name, ModelSHA256: m.ShortSHA()}
-		if r.err != nil {
-			if !folders.add(r.path, r.err) {
-				failed++
-			}
-			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
-		} else {
-			rec.TopK = topK(r.logits, cfg.Labels, o.topK.k)
-		}
-		if err := rep.add(rec); err != nil {
-			// A record that cannot be written (a full disk) stops the
-			// run: the images after it would be classified for nothing,
-			// and a --resume file appended to past a part-written record
-			// would be corrupt. inputsDone counts the inputs written.
-			writeErr = sc.writeError(err, inputsDone, len(inputs))
-			return writeErr
-		}
-		done++
-		return inputDone(r)
-	})
-	bar.finish()
-	if err := rep.close(); err != nil && writeErr == nil {
-		writeErr = sc.writeError(err, inputsDone, len(inputs))
+	if err := c.end(pl.run(cmd.Context(), c.inputs, c.take)); err != nil {
+		return err
 	}
-	if err := sc.finish(runErr == nil && writeErr == nil); err != nil && writeErr == nil {
-		writeErr = err
+	return c.summarize(s, args, lst, time.Since(start))
+}
+
+// classifying is a classify run over its inputs: where its records go,
+// and its counts.
+type classifying struct {
+	o      *classifyOptions
+	m      *loadedModel
+	sc     *scaleRun
+	rep    reporter
+	bar    *progress
+	inputs []input
+	// done (records written), kept (in the --resume file) and failed
+	// count images, inputsDone inputs.
+	done, kept, inputsDone, failed int
+	folders                        unreadable // records of folders that could not be read, among done
+	writeErr                       error
+}
+
+// take writes the record of the pipeline's result r.
+func (c *classifying) take(r result) error {
+	if c.sc.has(r.path) { // resumed: the file holds this image's record
+		c.kept++
+		return c.inputDone(r)
 	}
-	if writeErr != nil { // before runErr: the run stopped for it
-		return writeErr
+	rec := record{Path: bytestr.String(r.path), Model: c.m.Name, ModelSHA256: c.m.ShortSHA()}
+	if r.err != nil {
+		if !c.folders.add(r.path, r.err) {
+			c.failed++
+		}
+		rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
+		c.bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
+	} else {
+		rec.TopK = topK(r.logits, c.m.Config.Labels, c.o.topK.k)
+	}
+	if err := c.rep.add(rec); err != nil {
+		// A record that cannot be written (a full disk) stops the
+		// run: the images after it would be classified for nothing,
+		// and a --resume file appended to past a part-written record
+		// would be corrupt. inputsDone counts the inputs written.
+		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.inputs))
+		return c.writeErr
+	}
+	c.done++
+	return c.inputDone(r)
+}
+
+// inputDone counts an input done after its last image.
+func (c *classifying) inputDone(r result) error {
+	if r.last {
+		c.inputsDone++
+		c.bar.add()
+	}
+	return nil
+}
+
+// end closes the run's output, after the pipeline ended with runErr, and
+// returns what stopped the run: a write first, then an interruption.
+func (c *classifying) end(runErr error) error {
+	c.bar.finish()
+	if err := c.rep.close(); err != nil && c.writeErr == nil {
+		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.inputs))
+	}
+	if err := c.sc.finish(runErr == nil && c.writeErr == nil); err != nil && c.writeErr == nil {
+		c.writeErr = err
+	}
+	if c.writeErr != nil { // before runErr: the run stopped for it
+		return c.writeErr
 	}
 	if runErr != nil {
-		return noteInterrupted(interruptedAfter(runErr, inputsDone, len(inputs), done), sc.interruptNote(done))
+		return noteInterrupted(interruptedAfter(runErr, c.inputsDone, len(c.inputs), c.done), c.sc.interruptNote(c.done))
 	}
-	if done == 0 && (len(inputs) == 0 || kept > 0) && sc.listed > 0 {
-		sc.upToDate(s.err, kept)
-		if sc.passed > 0 { // the share was folders or other files named in a list
+	return nil
+}
+
+// summarize ends a run that went through its inputs (args, listed by lst)
+// in took: the summary line, or what there was to do.
+func (c *classifying) summarize(s streams, args []string, lst *listing, took time.Duration) error {
+	if c.done == 0 && (len(c.inputs) == 0 || c.kept > 0) && c.sc.listed > 0 {
+		c.sc.upToDate(s.err, c.kept)
+		if c.sc.passed > 0 { // the share was folders or other files named in a list
 			fmt.Fprintln(s.err, strings.TrimPrefix(lst.skippedNote(), "; "))
 		}
 		return nil // this shard's share is empty, or all of it was done before
 	}
-	if done == 0 {
-		return noImages(args, o.scale.fromFile, lst.skippedNote())
+	if c.done == 0 {
+		return noImages(args, c.o.scale.fromFile, lst.skippedNote())
 	}
 	note := lst.skippedNote()
-	if o.scale.out != "" {
-		note = "; results in " + o.scale.out + note
+	if c.o.scale.out != "" {
+		note = "; results in " + c.o.scale.out + note
 	}
-	return summarize(s, done-len(folders), failed, folders, time.Since(start), note)
+	return summarize(s, c.done-len(c.folders), c.failed, c.folders, took, note)
 }
 
 // openClassifier opens the model -m names, after checking that --out

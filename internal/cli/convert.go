@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -165,27 +164,13 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return err
 	}
 	start := time.Now()
-	var bar *progressbar.ProgressBar
-	progress := func(done, total int64) {
-		if bar == nil {
-			bar = progressbar.NewOptions64(total,
-				progressbar.OptionSetWriter(s.err),
-				progressbar.OptionSetDescription("converting"),
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionThrottle(100*time.Millisecond),
-				progressbar.OptionClearOnFinish(),
-			)
-		}
-		bar.Set64(done)
-	}
 	o := convert.Options{DType: dt, Version: Version}
+	bar := &byteBars{w: s.err, verb: "converting"}
 	if isTerminal(s.err) {
-		o.Progress = progress
+		o.Progress = func(done, total int64) { bar.set(filepath.Base(opts.src), done, total) }
 	}
 	res, err := convertSource(ctx, opts.src, builtin, opts.out, o)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.end()
 	if cause, ok := tempCause(err, opts.out); ok {
 		return fmt.Errorf("writing %s: %w", opts.out, cause)
 	}

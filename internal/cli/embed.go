@@ -122,10 +122,9 @@ type embedRecord struct {
 	Error       string         `json:"error,omitempty"`
 }
 
-func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
+// checkOut checks --out before anything is read: a file it may write,
+// neither the model nor an input (args), named as a .npy file.
+func (o *embedOptions) checkOut(args []string) error {
 	if err := checkOutputFile("--out", o.npy); err != nil {
 		return err
 	}
@@ -136,7 +135,27 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkNotRead("--out", o.npy, read...); err != nil {
 		return err
 	}
-	if err := checkResultsName("--out", o.npy, "npy"); err != nil {
+	return checkResultsName("--out", o.npy, "npy")
+}
+
+// poolOf is the --pool of m's vectors: the one given, which m must have,
+// or m's default.
+func (o *embedOptions) poolOf(m *loadedModel) (string, error) {
+	pool := o.pool.val
+	if pool == "" {
+		pool = defaultPool(&m.Config)
+	}
+	if err := m.Config.CheckPool(pool); err != nil {
+		return "", usagef("--pool: model %s: %v", m.Name, err)
+	}
+	return pool, nil
+}
+
+func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if err := o.checkOut(args); err != nil {
 		return err
 	}
 	if err := o.kernel.apply(); err != nil {
@@ -146,12 +165,9 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	pool := o.pool.val
-	if pool == "" {
-		pool = defaultPool(&m.Config)
-	}
-	if err := m.Config.CheckPool(pool); err != nil {
-		return usagef("--pool: model %s: %v", m.Name, err)
+	pool, err := o.poolOf(m)
+	if err != nil {
+		return err
 	}
 	if err := m.checkOneImage(&o.imageSize.size, &o.pipeline, o.threads.n, &o.memory); err != nil {
 		return err

@@ -237,7 +237,7 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		return err
 	}
 	if o.fromFile != "" {
-		list, err := readListFile(o.fromFile, s.in, sep)
+		list, err := readListFile(ctx, o.fromFile, s, sep)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/zoo"
@@ -159,4 +160,26 @@ func foreignGGUF(t *testing.T, arch, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestLoadTimeWithoutCheck: a model's load time (benchmark's load_seconds)
+// is of the load alone, not of --verify-model's checksum, which read the
+// whole file and made a checked load look an hour slow; the check still
+// runs.
+func TestLoadTimeWithoutCheck(t *testing.T) {
+	now := time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
+	checked := false
+	check := func(f *gguf.File) error {
+		checked = true
+		now = now.Add(time.Hour) // a slow disk
+		return f.Verify()
+	}
+	m, err := loadModelClock(resolveModel("fashion-vit"), check, &precisionFlags{}, clock)
+	if err != nil || !checked {
+		t.Fatalf("load: %v, checked %v", err, checked)
+	}
+	if m.LoadTime >= time.Hour || m.LoadTime <= 0 {
+		t.Errorf("load time %v: want the load's alone, not the check's hour", m.LoadTime)
+	}
 }

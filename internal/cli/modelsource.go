@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -69,7 +68,8 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	if !isDir && !isRef {
 		return "", "", false, nil
 	}
-	c := newModelCache(errw)
+	c, endBars := newModelCache(errw)
+	defer endBars()
 	var m *modelsrc.Model
 	if isDir {
 		if _, err := convert.FindCheckpoint(name); err != nil {
@@ -161,44 +161,57 @@ func meantAsRef(name string) bool {
 }
 
 // newModelCache is vitctl's model cache configured from the environment,
-// with one-line notes and, on a terminal, progress bars on errw.
-func newModelCache(errw io.Writer) *modelsrc.Cache {
-	c := &modelsrc.Cache{
+// with its download and conversion bars on errw when it is a terminal;
+// end clears the last bar of a run stopped before that file's end.
+func newModelCache(errw io.Writer) (c *modelsrc.Cache, end func()) {
+	c = &modelsrc.Cache{
 		Dir:     modelsrc.DefaultDir(),
 		Hub:     hub.FromEnv(),
 		Version: Version,
 		Notify:  func(msg string) { fmt.Fprintf(errw, "vitctl: %s\n", msg) },
 	}
-	if isTerminal(errw) {
-		c.Hub.Progress = byteBars(errw, "downloading")
-		c.Progress = byteBars(errw, "converting")
+	if !isTerminal(errw) {
+		return c, func() {}
 	}
-	return c
+	down, conv := &byteBars{w: errw, verb: "downloading"}, &byteBars{w: errw, verb: "converting"}
+	c.Hub.Progress, c.Progress = down.set, conv.set
+	return c, func() { down.end(); conv.end() }
 }
 
-// byteBars returns a progress callback that draws one byte-count bar per
-// file on w, ending each when it completes.
-func byteBars(w io.Writer, verb string) func(file string, done, total int64) {
-	var bar *progressbar.ProgressBar
-	var current string
-	return func(file string, done, total int64) {
-		if bar == nil || file != current {
-			if bar != nil {
-				bar.Finish()
-			}
-			current = file
-			bar = progressbar.NewOptions64(total,
-				progressbar.OptionSetWriter(w),
-				progressbar.OptionSetDescription(verb+" "+file),
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionThrottle(100*time.Millisecond),
-				progressbar.OptionClearOnFinish(),
-			)
-		}
-		bar.Set64(done)
-		if done == total {
-			bar.Finish()
-		}
+// byteBars draws one byte-count bar per file on w while verb runs
+// (downloading, converting), ending each when its file completes.
+type byteBars struct {
+	w       io.Writer
+	verb    string
+	bar     *progressbar.ProgressBar
+	current string
+}
+
+// set moves file's bar to done of total bytes (total -1: not known).
+func (b *byteBars) set(file string, done, total int64) {
+	if b.bar == nil || file != b.current {
+		b.end()
+		b.current = file
+		b.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetDescription(b.verb+" "+file),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(drawEvery),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	b.bar.Set64(done)
+	if done == total {
+		b.end()
+	}
+}
+
+// end clears the bar drawn, if any: a file completed, or a run stopped
+// midway, whose message would have followed the bar on its line.
+func (b *byteBars) end() {
+	if b.bar != nil {
+		b.bar.Finish()
+		b.bar = nil
 	}
 }
 

@@ -15,7 +15,7 @@ func hint(it string) string {
 	return "convert " + it + " to JPEG first (heif-convert IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)"
 }
 
-// TestPhoneFormats: HEIC, AVIF and JPEG XL files, and a camera's RAW
+// TestPhoneFormats: HEIC, AVIF, JPEG XL and JPEG 2000 files, and a camera's RAW
 // files (IMG_0001.CR2 beside IMG_0001.JPG, which a folder walk passed over
 // only as "skipped for their names (--all-files tries every file)") are
 // named for what they are, with the commands that convert them, wherever they stop a run or
@@ -48,6 +48,8 @@ func TestPhoneFormats(t *testing.T) {
 	write("camera/IMG_0001.JPG", string(png)) // content decides: a PNG named so is taken
 	write("camera/IMG_0002.CR2", "II*\x00\x10\x00\x00\x00CR\x02\x00")
 	write("one/IMG_0003.HEIC", heic)
+	scan := write("scans/page1.jp2", "\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x14ftypjp2 ")
+	write("scans/page2.j2k", "\xff\x4f\xff\x51\x00\x2f")
 	write("data/Trouser/t.png", string(png))
 	write("data/Trouser/IMG_0004.HEIC", heic)
 	write("data/Shirt/IMG_0005.HEIC", heic)
@@ -72,6 +74,10 @@ func TestPhoneFormats(t *testing.T) {
 			"; 2 files in folders skipped for their names (" + filepath.Join(dir, "camera", "IMG_0001.CR2") + ", " + filepath.Join(dir, "camera", "IMG_0002.CR2") + "), all camera RAW images, which vitctl cannot decode: convert them to JPEG first (darktable-cli IN OUT.jpg, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)\n"},
 		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "one")}, ExitFailed,
 			"; 1 file in folders skipped for its name (" + filepath.Join(dir, "one", "IMG_0003.HEIC") + "), a HEIC image, which vitctl cannot decode: " + hint("it") + "\n"},
+		{[]string{"classify", "-m", "fashion-vit", scan}, ExitFailed,
+			"vitctl: " + scan + ": a JPEG 2000 image, which vitctl cannot decode: convert it to JPEG or PNG first (opj_decompress -i IN -o OUT.png, magick IN OUT.jpg, or on macOS sips -s format jpeg IN --out OUT.jpg)\n"},
+		{[]string{"classify", "-m", "fashion-vit", filepath.Join(dir, "scans")}, ExitFailed,
+			"; 2 files in folders skipped for their names (" + scan + ", " + filepath.Join(dir, "scans", "page2.j2k") + "), all JPEG 2000 images, which vitctl cannot decode: convert them to JPEG or PNG first (opj_decompress"},
 		{[]string{"embed", "-m", "fashion-vit", img, photo}, ExitFailed, fileErr},
 		{[]string{"inspect-attention", "-m", "fashion-vit", "--out", out, photo}, ExitFailed, fileErr},
 		{[]string{"eval", "-m", "fashion-vit", list}, ExitFailed, "vitctl: " + list + ":3: " + strings.TrimPrefix(fileErr, "vitctl: ")},

@@ -17,10 +17,11 @@ import (
 type progress struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
-	what  string // what runs: "classifying", "epoch 2 loss 0.512"
-	unit  string // what is counted: img, step
-	n     int    // items in all
-	first int    // items done before the bar started (a run resumed, or an epoch in)
+	hush  *hushWriter // the bar's writer, silenced while the count is set
+	what  string      // what runs: "classifying", "epoch 2 loss 0.512"
+	unit  string      // what is counted: img, step
+	n     int         // items in all
+	first int         // items done before the bar started (a run resumed, or an epoch in)
 	done  int
 	// start is when the bar was made, and now the clock (time.Now; a
 	// test's own): the rate is of the items done since start.
@@ -45,6 +46,19 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// isTerminalFile is isTerminal of a file opened here, asked through its
+// descriptor without Fd, which would make its reads blocking: a read left
+// waiting at the terminal when Ctrl-C stops the run then ends at Close.
+func isTerminalFile(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	rc.Control(func(fd uintptr) { tty = term.IsTerminal(int(fd)) })
+	return tty
+}
+
 // newProgress is the bar of n items, each a unit (img, step, row), while
 // what runs.
 func newProgress(w io.Writer, n int, what, unit string) *progress {
@@ -57,8 +71,9 @@ func newProgress(w io.Writer, n int, what, unit string) *progress {
 func newProgressOn(w io.Writer, terminal bool, n int, what, unit string, now func() time.Time) *progress {
 	p := &progress{w: w, what: what, unit: unit, n: n, start: now(), now: now}
 	if n > 1 && terminal {
+		p.hush = &hushWriter{w: w}
 		p.bar = progressbar.NewOptions(n,
-			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWriter(p.hush),
 			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionShowCount(),
@@ -88,6 +103,9 @@ func (p *progress) add() { p.set(p.done + 1) }
 // set moves the bar to done items, and draws it when it was not drawn in
 // the last drawEvery, or is done (the library's own throttle drew only
 // one of a new description and a new count, leaving the other behind).
+// Each drawing is one frame: the library draws on a new count and again
+// on a new description, and the first, with the old description, is
+// hushed (every frame went out twice, the count and then the words).
 func (p *progress) set(done int) {
 	p.done = done
 	if p.bar == nil {
@@ -98,10 +116,27 @@ func (p *progress) set(done int) {
 		return
 	}
 	p.drawn = now
-	p.bar.Set(done) // drawn with the count; at n, cleared
-	if done < p.n {
-		p.bar.Describe(p.what + p.rate()) // drawn again, with both
+	if done >= p.n {
+		p.bar.Set(done) // cleared
+		return
 	}
+	p.hush.on = true
+	p.bar.Set(done)
+	p.hush.on = false
+	p.bar.Describe(p.what + p.rate()) // the frame, with both
+}
+
+// hushWriter passes writes to w but while on, when it drops them.
+type hushWriter struct {
+	w  io.Writer
+	on bool
+}
+
+func (h *hushWriter) Write(b []byte) (int, error) {
+	if h.on {
+		return len(b), nil
+	}
+	return h.w.Write(b)
 }
 
 // describe says what runs now, before the rate.

@@ -109,3 +109,49 @@ func TestProgressDraws(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressFrameOnce: each drawing of the bar writes its frame once,
+// count and words together; every frame went out twice, first with the
+// new count and the old words, then again with the new words.
+func TestProgressFrameOnce(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	p := newProgressOn(&b, true, 4, "classifying", "img", func() time.Time { return now })
+	for i := 1; i <= 3; i++ {
+		b.Reset()
+		now = now.Add(time.Second)
+		p.describe(fmt.Sprintf("epoch %d", i))
+		p.set(i)
+		count := fmt.Sprintf("(%d/4)", i)
+		if n := strings.Count(b.String(), count); n != 1 {
+			t.Errorf("set(%d) drew %s %d times: %q", i, count, n, b.String())
+		}
+		if strings.Contains(b.String(), fmt.Sprintf("epoch %d ", i-1)) {
+			t.Errorf("set(%d) drew the last frame's words: %q", i, b.String())
+		}
+	}
+}
+
+// TestByteBarsEnd: a byte bar stopped midway (a download or conversion
+// that failed, or Ctrl-C) is cleared by end, so the run's message starts
+// its own line; it was left drawn, the message written after it. A file
+// done ends its bar itself. convert drew a bar of its own, with no file.
+func TestByteBarsEnd(t *testing.T) {
+	var b bytes.Buffer
+	bars := &byteBars{w: &b, verb: "downloading"}
+	bars.set("a.safetensors", 50, 100)
+	bars.set("a.safetensors", 100, 100)
+	bars.set("b.safetensors", 10, 100)
+	if !strings.Contains(b.String(), "downloading a.safetensors") || !strings.Contains(b.String(), "downloading b.safetensors") {
+		t.Errorf("bars %q; want one per file, named", b.String())
+	}
+	bars.end()
+	out := b.String()
+	if last := out[strings.LastIndex(strings.TrimSuffix(out, "\r"), "\r"):]; strings.TrimSpace(last) != "" {
+		t.Errorf("the bar stopped midway is not cleared: %q", out)
+	}
+	bars.end() // nothing drawn: nothing to clear
+	if b.String() != out {
+		t.Errorf("end with no bar wrote %q", b.String()[len(out):])
+	}
+}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -25,6 +27,9 @@ const (
 	// scheduler ending a job): 128+SIGTERM, what the shell reports of a
 	// tool that SIGTERM ended, where Ctrl-C's SIGINT gives 130.
 	ExitTerminated = 143
+	// ExitHangup is a run stopped by SIGHUP (its terminal closed, ssh
+	// cut): 128+SIGHUP. Under nohup, which ignores SIGHUP, the run goes on.
+	ExitHangup = 129
 	// ExitBrokenPipe is a run whose stdout was closed by its reader
 	// (vitctl embed … | head -1): 128+SIGPIPE, what the shell reports of
 	// a tool that SIGPIPE ended, but after removing any --out temporary.
@@ -149,7 +154,7 @@ var subcommands []func(streams) *cobra.Command
 
 // Main runs vitctl with args and returns the process exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
-	ctx, stop := notifyContext(syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := notifyContext(errw)
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
 	defer release()
@@ -197,7 +202,8 @@ func cobraOutputError(err, wrote error) error {
 	return fmt.Errorf("writing output: %w", wrote)
 }
 
-// terminalStdin is stdin when it is a terminal: its first read says on
+// terminalStdin is stdin when it is a terminal (or a --from-file list that
+// is one: /dev/stdin, /dev/tty): its first read says on
 // stderr that the run waits for paths typed there, where vitctl classify -
 // (or --from-file -) typed at a prompt waited without a word. stdin is
 // read for lists of paths only. A read ends when ctx does (Ctrl-C), with
@@ -240,31 +246,105 @@ type stopSignal struct{ sig os.Signal }
 
 func (s stopSignal) Error() string { return s.sig.String() + " signal received" }
 
-// notifyContext is signal.NotifyContext with the signal kept as the
-// context's cause (stopSignal), so that the exit status can say which
-// one stopped the run.
-func notifyContext(sigs ...os.Signal) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
+// stopSignals stop a run as Ctrl-C does: SIGINT, SIGTERM (kill, docker
+// stop, a scheduler ending a job) and SIGHUP (the terminal closed, ssh
+// cut); each with how messages name it and its exit status, 128 plus its
+// number, what the shell reports of a tool the signal ended.
+var stopSignals = map[os.Signal]struct {
+	name string
+	code int
+}{
+	syscall.SIGINT:  {"Ctrl-C", ExitInterrupted},
+	syscall.SIGTERM: {"SIGTERM", ExitTerminated},
+	syscall.SIGHUP:  {"SIGHUP", ExitHangup},
+}
+
+// stopHintAfter is how long a run stopping may take before stderr says
+// that a second signal exits at once.
+const stopHintAfter = 2 * time.Second
+
+// notifyContext is signal.NotifyContext of stopSignals with the signal
+// kept as the context's cause (stopSignal), so that the exit status can
+// say which one stopped the run, and a second signal exiting at once
+// (watchSignals). A signal the process was started deaf to (nohup's
+// SIGHUP, the SIGINT of a script's background job) is left so: asking
+// for it would undo that.
+func notifyContext(errw io.Writer) (context.Context, func()) {
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, sigs...)
-	go func() {
-		select {
-		case s := <-c:
-			cancel(stopSignal{s})
-		case <-ctx.Done():
+	for sig := range stopSignals {
+		if !signal.Ignored(sig) {
+			signal.Notify(c, sig)
 		}
-	}()
+	}
+	ctx, stop := watchSignals(c, errw, os.Exit, stopHintAfter)
 	return ctx, func() {
 		signal.Stop(c)
+		stop()
+	}
+}
+
+// watchSignals ends the context at the first signal on c. A run that
+// has not stopped hintAfter later (one blocked opening a named pipe that
+// nothing writes to) says that a second signal ends the process at once,
+// and it does, through exit, with that signal's status: Ctrl-C pressed
+// again did nothing. stop ends the watch, and returns once it has.
+func watchSignals(c <-chan os.Signal, errw io.Writer, exit func(int), hintAfter time.Duration) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ended, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		var first os.Signal
+		select {
+		case first = <-c:
+			cancel(stopSignal{first})
+		case <-ended:
+			return
+		}
+		hint := time.NewTimer(hintAfter)
+		defer hint.Stop()
+		for {
+			select {
+			case s := <-c:
+				fmt.Fprintf(errw, "vitctl: %s again: exiting at once\n", signalName(s))
+				exit(signalCode(s))
+				return
+			case <-hint.C:
+				fmt.Fprintf(errw, "vitctl: stopping; %s again exits at once\n", signalName(first))
+			case <-ended:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() { close(ended) })
+		<-watched
 		cancel(nil)
 	}
 }
 
+// signalName is how messages name s: "Ctrl-C", "SIGTERM".
+func signalName(s os.Signal) string {
+	if st, ok := stopSignals[s]; ok {
+		return st.name
+	}
+	return s.String()
+}
+
+// signalCode is the exit status of a run that s stopped; 130 for a
+// signal not in stopSignals.
+func signalCode(s os.Signal) int {
+	if st, ok := stopSignals[s]; ok {
+		return st.code
+	}
+	return ExitInterrupted
+}
+
 // interruptedCode is the exit status of a run that ctx's end stopped:
-// 143 for SIGTERM, else 130 (SIGINT, or a context cancelled otherwise).
+// signalCode of its signal, 130 for a context cancelled otherwise.
 func interruptedCode(ctx context.Context) int {
-	if s, ok := errors.AsType[stopSignal](context.Cause(ctx)); ok && s.sig == syscall.SIGTERM {
-		return ExitTerminated
+	if s, ok := errors.AsType[stopSignal](context.Cause(ctx)); ok {
+		return signalCode(s.sig)
 	}
 	return ExitInterrupted
 }

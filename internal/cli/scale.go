@@ -117,21 +117,9 @@ type scaleRun struct {
 // without a top_k), and for some of its inputs: anything else was
 // another run's.
 func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s streams, id shard.Record, k int) (*scaleRun, error) {
-	sep := byte('\n')
-	if f.null {
-		sep = 0
-	}
-	all, err := expand(args, l, s.in, sep)
+	all, listNote, err := f.list(ctx, args, l, s)
 	if err != nil {
 		return nil, err
-	}
-	listNote := ""
-	if f.fromFile != "" {
-		list, err := readListFile(f.fromFile, s.in, sep)
-		if err != nil {
-			return nil, err
-		}
-		all, listNote = append(all, list...), listFolderNote(f.fromFile, list)
 	}
 	n := len(all)
 	all = l.dropListed(all, f.spec.Owns)
@@ -144,33 +132,8 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	}
 	switch {
 	case f.resume:
-		if r.log, err = shard.Resume(f.out); err != nil {
-			if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
-				return nil, usagef("--resume: %w", err)
-			}
-			if _, ok := errors.AsType[*shard.BusyError](err); ok { // another run is resuming it now
-				return nil, fmt.Errorf("--resume: %w: wait for that run to end (the same command then finishes what it left), or give this one another --out", err)
-			}
-			if shard.Foreign(err) { // not a run's records at all
-				return nil, usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
-			}
-			if errors.Is(err, fs.ErrPermission) { // it would be appended to: "reading FILE" said otherwise
-				return nil, fmt.Errorf("--resume: cannot append to %s: %w: make it writable, or give another --out", f.out, statError(err))
-			}
-			return nil, fmt.Errorf("--resume: %w", readError(err))
-		}
-		r.w = r.log
-		if err := r.checkResumed(f.out, all, id, k); err != nil {
-			r.log.Close()
+		if err := f.resumeOut(r, s.err, all, id, k); err != nil {
 			return nil, err
-		}
-		if r.log.Dropped > 0 {
-			fmt.Fprintf(s.err, "%s: dropped a torn last line (%d bytes), its input is done again\n", f.out, r.log.Dropped)
-		}
-		if f.retry {
-			if err := r.dropFailed(s.err); err != nil {
-				return nil, err
-			}
 		}
 	case f.out != "":
 		if r.tmp, err = createAtomic(f.out); err != nil {
@@ -178,6 +141,72 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 		r.w = r.tmp
 	}
+	r.share(ctx, f, all)
+	fmt.Fprint(s.err, listNote) // after every check: an error stays one line
+	f.describe(s.err, r)
+	if f.resume {
+		r.noteGone(s.err, all)
+	}
+	return r, nil
+}
+
+// list lists the inputs of args and of --from-file (folders as l says),
+// with a note on the --from-file list (listFolderNote).
+func (f *scaleFlags) list(ctx context.Context, args []string, l *listing, s streams) (all []input, listNote string, err error) {
+	sep := byte('\n')
+	if f.null {
+		sep = 0
+	}
+	if all, err = expand(args, l, s.in, sep); err != nil {
+		return nil, "", err
+	}
+	if f.fromFile != "" {
+		list, err := readListFile(ctx, f.fromFile, s, sep)
+		if err != nil {
+			return nil, "", err
+		}
+		all, listNote = append(all, list...), listFolderNote(f.fromFile, list)
+	}
+	return all, listNote, nil
+}
+
+// resumeOut opens the --resume file for r to append to, after checking
+// that it holds records of this run (checkResumed), and drops its torn
+// last line and, with --retry-failed, its failures, saying so on errw.
+func (f *scaleFlags) resumeOut(r *scaleRun, errw io.Writer, all []input, id shard.Record, k int) error {
+	var err error
+	if r.log, err = shard.Resume(f.out); err != nil {
+		if _, ok := errors.AsType[*shard.MixedError](err); ok { // another run's records, as checkResumed refuses
+			return usagef("--resume: %w", err)
+		}
+		if _, ok := errors.AsType[*shard.BusyError](err); ok { // another run is resuming it now
+			return fmt.Errorf("--resume: %w: wait for that run to end (the same command then finishes what it left), or give this one another --out", err)
+		}
+		if shard.Foreign(err) { // not a run's records at all
+			return usagef("--resume: %w; it is left as it is: give --out the results file of the run to finish, or a new file", err)
+		}
+		if errors.Is(err, fs.ErrPermission) { // it would be appended to: "reading FILE" said otherwise
+			return fmt.Errorf("--resume: cannot append to %s: %w: make it writable, or give another --out", f.out, statError(err))
+		}
+		return fmt.Errorf("--resume: %w", readError(err))
+	}
+	r.w = r.log
+	if err := r.checkResumed(f.out, all, id, k); err != nil {
+		r.log.Close()
+		return err
+	}
+	if r.log.Dropped > 0 {
+		fmt.Fprintf(errw, "%s: dropped a torn last line (%d bytes), its input is done again\n", f.out, r.log.Dropped)
+	}
+	if f.retry {
+		return r.dropFailed(errw)
+	}
+	return nil
+}
+
+// share keeps of all the inputs this shard owns that are still to do:
+// one named twice, or whose records the --resume file holds, is skipped.
+func (r *scaleRun) share(ctx context.Context, f *scaleFlags, all []input) {
 	seen := map[string]bool{}
 	for _, in := range all {
 		switch {
@@ -193,12 +222,6 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 			r.inputs = append(r.inputs, in)
 		}
 	}
-	fmt.Fprint(s.err, listNote) // after every check: an error stays one line
-	f.describe(s.err, r)
-	if f.resume {
-		r.noteGone(s.err, all)
-	}
-	return r, nil
 }
 
 // dropFailed removes, for --retry-failed, the failed inputs' records
@@ -351,10 +374,13 @@ func npyImages(ctx context.Context, path string) int {
 func (r *scaleRun) has(path string) bool { return r.log != nil && r.log.Done(path) }
 
 // readListFile reads the paths listed in the file called name ("-":
-// stdin), separated by sep (readList).
-func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
+// stdin), separated by sep (readList). A file that is a terminal
+// (/dev/stdin, /dev/tty) is read as stdin at a terminal is: a note says
+// that the run waits for typed paths, and Ctrl-C stops it
+// (terminalStdin), where it waited without a word, deaf to Ctrl-C.
+func readListFile(ctx context.Context, name string, s streams, sep byte) ([]input, error) {
 	if name == "-" {
-		return readStdinList(stdin, sep)
+		return readStdinList(s.in, sep)
 	}
 	if isDir(name) {
 		return nil, usagef("--from-file %s: is a folder, and --from-file reads a file listing paths; to classify the folder's images, name it as an argument (-r for its sub-folders)", name)
@@ -364,7 +390,11 @@ func readListFile(name string, stdin io.Reader, sep byte) ([]input, error) {
 		return nil, fmt.Errorf("--from-file: %w", err)
 	}
 	defer fh.Close()
-	return readList(fh, name, sep)
+	var r io.Reader = fh
+	if isTerminalFile(fh) {
+		r = &terminalStdin{ctx: ctx, r: fh, w: s.err}
+	}
+	return readList(r, name, sep)
 }
 
 // listFolderNote is a note on the list name (--from-file) whose first

@@ -194,7 +194,7 @@ func TestTerminalStdinInterrupted(t *testing.T) {
 		{"embed", "-m", "fashion-vit", "-"},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
-		typing, _ := io.Pipe()      // nothing is typed
+		typing, keys := io.Pipe()   // nothing is typed
 		errb := &onWrite{f: cancel} // Ctrl-C once the note says the run waits
 		var out bytes.Buffer
 		in := &terminalStdin{ctx: ctx, r: typing, w: errb}
@@ -209,5 +209,6 @@ func TestTerminalStdinInterrupted(t *testing.T) {
 			t.Fatalf("%q: still reading the terminal 20 s after Ctrl-C", args)
 		}
 		cancel()
+		keys.Close() // ends the read left waiting for typing
 	}
 }

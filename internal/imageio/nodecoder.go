@@ -13,20 +13,22 @@ import (
 // A camera's RAW file (IMG_0001.CR2 beside IMG_0001.JPG) holds sensor
 // data, not a picture: most are TIFF files whose first image is a small
 // preview or a JPEG, and a Canon CR3 is ISO-BMFF, so RAW is known by name,
-// and a CR3 by its brand too.
+// and a CR3 by its brand too. JPEG 2000 (scanners, digital cinema, medical
+// and map imagery) has no decoder in Go's standard library or x/image.
 const (
 	HEIC  = "HEIC"
 	HEIF  = "HEIF" // a HEIF container whose brands name neither HEVC nor AV1
 	AVIF  = "AVIF"
 	JPEGX = "JPEG XL"
+	JP2   = "JPEG 2000"
 	RAW   = "camera RAW"
 )
 
 // NoDecoderError is the error for images in a format vitctl recognises but
-// cannot decode: HEIC (and other HEIF), AVIF, JPEG XL, camera RAW. errors.Is(err,
+// cannot decode: HEIC (and other HEIF), AVIF, JPEG XL, JPEG 2000, camera RAW. errors.Is(err,
 // ErrFormat) holds for it.
 type NoDecoderError struct {
-	Formats []string // HEIC, HEIF, AVIF, JPEGX, RAW: each once, in the order met
+	Formats []string // HEIC, HEIF, AVIF, JPEGX, JP2, RAW: each once, in the order met
 	Files   int      // how many files; 0 or 1: one, the one being decoded
 }
 
@@ -74,6 +76,10 @@ func noDecoderFormat(data []byte) string {
 		return JPEGX
 	case len(data) >= 12 && string(data[:12]) == "\x00\x00\x00\x0cJXL \r\n\x87\n": // JPEG XL container
 		return JPEGX
+	case len(data) >= 12 && string(data[:12]) == "\x00\x00\x00\x0cjP  \r\n\x87\n": // JPEG 2000 file (.jp2, .jpf, .jpx)
+		return JP2
+	case len(data) >= 4 && string(data[:4]) == "\xff\x4f\xff\x51": // JPEG 2000 codestream (.j2k, .j2c): SOC, SIZ
+		return JP2
 	}
 	return ftypFormat(data)
 }
@@ -113,6 +119,8 @@ func NoDecoderExt(name string) string {
 		return AVIF
 	case ".jxl":
 		return JPEGX
+	case ".jp2", ".j2k", ".j2c", ".jpf", ".jpx":
+		return JP2
 	}
 	if rawExts[ext] {
 		return RAW

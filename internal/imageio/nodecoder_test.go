@@ -20,7 +20,8 @@ func ftyp(major string, compatible ...string) []byte {
 	return append(b, "\x00\x00\x00\x08meta"...)
 }
 
-// TestNoDecoderFormats: phone and browser formats are named by their
+// TestNoDecoderFormats: phone and browser formats, and JPEG 2000 (which
+// was "not a supported image" with no advice), are named by their
 // content, whatever the file is called; other ISO-BMFF files (videos) and
 // junk stay "not a supported image".
 func TestNoDecoderFormats(t *testing.T) {
@@ -40,6 +41,9 @@ func TestNoDecoderFormats(t *testing.T) {
 		{"anim.avif", ftyp("avis", "msf1"), AVIF, "an AVIF image"},
 		{"cat.jxl", []byte("\xff\x0a\xfa\x1f\x00"), JPEGX, "a JPEG XL image"},
 		{"box.jxl", []byte("\x00\x00\x00\x0cJXL \r\n\x87\n\x00\x00\x00\x14ftypjxl "), JPEGX, "a JPEG XL image"},
+		{"scan.jp2", []byte("\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x14ftypjp2 \x00\x00\x00\x00jp2 "), JP2, "a JPEG 2000 image, which vitctl cannot decode"},
+		{"frame.j2k", []byte("\xff\x4f\xff\x51\x00\x2f\x00\x00"), JP2, "a JPEG 2000 image"},
+		{"scan.png", []byte("\x00\x00\x00\x0cjP  \r\n\x87\n"), JP2, "a JPEG 2000 image"},
 		{"renamed.jpg", ftyp("heic"), HEIC, "a HEIC image"},
 		{"IMG_0001.CR3", ftyp("crx ", "crx ", "isom"), RAW, "a camera RAW image, which vitctl cannot decode"},
 		{"clip.mp4", ftyp("isom", "iso2", "mp41"), "", "not a supported image"},
@@ -84,6 +88,7 @@ func TestNoDecoderExt(t *testing.T) {
 	for name, want := range map[string]string{
 		"IMG_0001.HEIC": HEIC, "a.hif": HEIC, "b.heif": HEIF, "c.AVIF": AVIF, "d.jxl": JPEGX,
 		"https://host/e.avif?w=300": AVIF, "f.jpg": "", "heic": "", "g.heic.txt": "",
+		"scan.jp2": JP2, "f.J2K": JP2, "g.jpf": JP2, "h.jpx": JP2, "i.j2c": JP2,
 		"IMG_0001.CR2": RAW, "DSC_0001.nef": RAW, "PXL_0001.dng": RAW, "_DSC0001.ARW": RAW, "cr2": "",
 	} {
 		if got := NoDecoderExt(name); got != want {
@@ -119,6 +124,7 @@ func TestInFolder(t *testing.T) {
 		{"empty.heic", []byte{}, Found{NoDecoder: HEIC}},
 		{"missing.heic", nil, Found{NoDecoder: HEIC}},
 		{"x.jxl", []byte("\xff\x0a"), Found{NoDecoder: JPEGX}},
+		{"x.jp2", []byte("\x00\x00\x00\x0cjP  \r\n\x87\n"), Found{NoDecoder: JP2}},
 		// A camera RAW file starts as a TIFF, whose first image is a
 		// thumbnail or a preview: it is counted as RAW, never taken.
 		{"IMG_0001.CR2", []byte("II*\x00\x10\x00\x00\x00CR\x02\x00"), Found{NoDecoder: RAW}},

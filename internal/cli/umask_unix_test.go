@@ -6,8 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"github.com/vitctl/vitctl/internal/linkpath"
 )
 
 // TestOutputsFollowUmask: what vitctl makes (results, vectors, model
@@ -19,9 +20,9 @@ import (
 // write, and a run under umask 077 left its results readable by all.
 func TestOutputsFollowUmask(t *testing.T) {
 	for _, mask := range []int{0o077, 0o002} {
-		old := syscall.Umask(mask)
+		old := linkpath.SetUmask(mask)
 		func() {
-			defer syscall.Umask(old)
+			defer linkpath.SetUmask(old)
 			dir := t.TempDir()
 			t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 			out := func(name string) string { return filepath.Join(dir, name) }

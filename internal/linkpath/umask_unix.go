@@ -3,35 +3,32 @@
 package linkpath
 
 import (
-	"bytes"
 	"os"
-	"strconv"
+	"sync/atomic"
 	"syscall"
 )
 
-// startUmask is the umask at start. umask(2) reads it only by setting it,
-// so it is read once, before any goroutine makes a file: one made between
-// the two calls would get the mask 0.
-var startUmask = func() os.FileMode {
+// mask is the process's file mode creation mask. umask(2) reads it only
+// by setting it, so it is read once, at start, before any goroutine makes
+// a file (one made between the two calls would get the mask 0); vitctl
+// never changes it but through SetUmask.
+var mask atomic.Uint32
+
+func init() {
 	m := syscall.Umask(0)
 	syscall.Umask(m)
-	return os.FileMode(m)
-}()
+	mask.Store(uint32(m))
+}
 
-// umask is the process's file mode creation mask: Linux says it in
-// /proc/self/status (since 4.7), read without changing it; elsewhere the
-// mask at start.
-func umask() os.FileMode {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return startUmask
-	}
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte("Umask:")); ok {
-			if m, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 32); err == nil {
-				return os.FileMode(m) & os.ModePerm
-			}
-		}
-	}
-	return startUmask
+// umask is the process's file mode creation mask, as read at start or
+// set by SetUmask.
+func umask() os.FileMode { return os.FileMode(mask.Load()) & os.ModePerm }
+
+// SetUmask sets the process's umask to m, as umask(2) does, and the mask
+// NewFileMode and NewFolderMode take, and returns the old one. vitctl
+// keeps the mask it starts with; tests run it under others.
+func SetUmask(m int) int {
+	old := syscall.Umask(m)
+	mask.Store(uint32(m))
+	return old
 }

@@ -90,7 +90,13 @@ func (c *Cache) cacheError(err error) error {
 	if dir == DefaultDir() {
 		from, fix = " ("+DirFrom()+")", DirFix()
 	}
-	return fmt.Errorf("model cache %s%s: %w: -m DIR and -m ORG/NAME convert the model into it once: %s; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", dir, from, err, fix)
+	return fmt.Errorf("model cache %s%s: %w: %s", dir, from, err, cacheUse("it", fix))
+}
+
+// cacheUse ends the errors of a cache that cannot be used: what -m puts
+// into the folder into, what to do (fix), and the way round the cache.
+func cacheUse(into, fix string) string {
+	return fmt.Sprintf("-m DIR and -m ORG/NAME convert the model into %s once: %s; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", into, fix)
 }
 
 // Model is a converted model file and the name to show for it.
@@ -136,7 +142,7 @@ func (c *Cache) noDir() error {
 	if c.dir() != "" {
 		return nil
 	}
-	return fmt.Errorf("no model cache: %w: -m DIR and -m ORG/NAME convert the model into $XDG_CACHE_HOME/vitctl once: point XDG_CACHE_HOME (or HOME) at a folder you can write into; or convert a folder yourself (vitctl convert DIR --out model.gguf) and give -m model.gguf", hub.NoHome())
+	return fmt.Errorf("no model cache: %w: %s", hub.NoHome(), cacheUse("$XDG_CACHE_HOME/vitctl", "point XDG_CACHE_HOME (or HOME) at a folder you can write into"))
 }
 
 func (c *Cache) notify(format string, a ...any) {

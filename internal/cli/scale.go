@@ -391,7 +391,7 @@ func readListFile(ctx context.Context, name string, s streams, sep byte) ([]inpu
 	}
 	defer fh.Close()
 	var r io.Reader = fh
-	if isTerminalFile(fh) {
+	if isTerminal(fh) {
 		r = &terminalStdin{ctx: ctx, r: fh, w: s.err}
 	}
 	return readList(r, name, sep)

@@ -205,7 +205,8 @@ func (f *scaleFlags) resumeOut(r *scaleRun, errw io.Writer, all []input, id shar
 }
 
 // share keeps of all the inputs this shard owns that are still to do:
-// one named twice, or whose records the --resume file holds, is skipped.
+// with --resume, one named twice, or whose records the file holds, is
+// skipped.
 func (r *scaleRun) share(ctx context.Context, f *scaleFlags, all []input) {
 	seen := map[string]bool{}
 	for _, in := range all {

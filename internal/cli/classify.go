@@ -108,8 +108,8 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 		}
 		return noImages(args, o.scale.fromFile, lst.skippedNote())
 	}
-	c := &classifying{o: o, m: m, sc: sc, inputs: sc.inputs}
-	pf := o.pipeline.upTo(c.inputs)
+	c := &classifying{o: o, m: m, sc: sc}
+	pf := o.pipeline.upTo(sc.inputs)
 	runner, pre, err := m.runnerFor(&o.imageSize.size, pf.runShape(o.threads.n), &o.memory)
 	if err != nil {
 		sc.finish(false)
@@ -125,28 +125,27 @@ func runClassify(cmd *cobra.Command, s streams, o *classifyOptions, args []strin
 	}
 	fmt.Fprint(s.err, formatNote) // after every check: an error stays one line
 	fmt.Fprint(s.err, o.topK.note(m.Name, len(m.Config.Labels)))
-	if o.output.format.val == "text" && len(c.inputs) > 0 {
+	if o.output.format.val == "text" && len(sc.inputs) > 0 {
 		fmt.Fprintln(s.err, m.banner(runner.Size()))
 	}
 	per := runner.PixelsPerImage()
 	pl := pf.imagesPipeline(cmd.Context(), pre, o.input.decodeFlags, per, batchInfer(runner.Forward, per, len(m.Config.Labels)))
-	c.bar = newProgress(s.err, len(c.inputs), "classifying", "img")
+	c.bar = newProgress(s.err, len(sc.inputs), "classifying", "img")
 	start := time.Now()
-	if err := c.end(pl.run(cmd.Context(), c.inputs, c.take)); err != nil {
+	if err := c.end(pl.run(cmd.Context(), sc.inputs, c.take)); err != nil {
 		return err
 	}
 	return c.summarize(s, args, lst, time.Since(start))
 }
 
-// classifying is a classify run over its inputs: where its records go,
-// and its counts.
+// classifying is a classify run over its inputs (sc.inputs): where its
+// records go, and its counts.
 type classifying struct {
-	o      *classifyOptions
-	m      *loadedModel
-	sc     *scaleRun
-	rep    reporter
-	bar    *progress
-	inputs []input
+	o   *classifyOptions
+	m   *loadedModel
+	sc  *scaleRun
+	rep reporter
+	bar *progress
 	// done (records written), kept (in the --resume file) and failed
 	// count images, inputsDone inputs.
 	done, kept, inputsDone, failed int
@@ -175,7 +174,7 @@ func (c *classifying) take(r result) error {
 		// run: the images after it would be classified for nothing,
 		// and a --resume file appended to past a part-written record
 		// would be corrupt. inputsDone counts the inputs written.
-		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.inputs))
+		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.sc.inputs))
 		return c.writeErr
 	}
 	c.done++
@@ -196,7 +195,7 @@ func (c *classifying) inputDone(r result) error {
 func (c *classifying) end(runErr error) error {
 	c.bar.finish()
 	if err := c.rep.close(); err != nil && c.writeErr == nil {
-		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.inputs))
+		c.writeErr = c.sc.writeError(err, c.inputsDone, len(c.sc.inputs))
 	}
 	if err := c.sc.finish(runErr == nil && c.writeErr == nil); err != nil && c.writeErr == nil {
 		c.writeErr = err
@@ -205,7 +204,7 @@ func (c *classifying) end(runErr error) error {
 		return c.writeErr
 	}
 	if runErr != nil {
-		return noteInterrupted(interruptedAfter(runErr, c.inputsDone, len(c.inputs), c.done), c.sc.interruptNote(c.done))
+		return noteInterrupted(interruptedAfter(runErr, c.inputsDone, len(c.sc.inputs), c.done), c.sc.interruptNote(c.done))
 	}
 	return nil
 }
@@ -213,7 +212,7 @@ func (c *classifying) end(runErr error) error {
 // summarize ends a run that went through its inputs (args, listed by lst)
 // in took: the summary line, or what there was to do.
 func (c *classifying) summarize(s streams, args []string, lst *listing, took time.Duration) error {
-	if c.done == 0 && (len(c.inputs) == 0 || c.kept > 0) && c.sc.listed > 0 {
+	if c.done == 0 && (len(c.sc.inputs) == 0 || c.kept > 0) && c.sc.listed > 0 {
 		c.sc.upToDate(s.err, c.kept)
 		if c.sc.passed > 0 { // the share was folders or other files named in a list
 			fmt.Fprintln(s.err, strings.TrimPrefix(lst.skippedNote(), "; "))

@@ -31,7 +31,7 @@ func convertAdvice(nd *imageio.NoDecoderError) string {
 	jxl := slices.Contains(nd.Formats, imageio.JPEGX)
 	jp2 := slices.Contains(nd.Formats, imageio.JP2)
 	raw := slices.Contains(nd.Formats, imageio.RAW)
-	heif := slices.ContainsFunc(nd.Formats, func(f string) bool { return f != imageio.JPEGX && f != imageio.JP2 && f != imageio.RAW })
+	heif := slices.ContainsFunc(nd.Formats, func(f string) bool { return f == imageio.HEIC || f == imageio.HEIF || f == imageio.AVIF })
 	var tools []string
 	if heif {
 		tools = append(tools, "heif-convert IN OUT.jpg")

@@ -38,18 +38,18 @@ const minRateTime = time.Second
 // terminal need not redraw faster than it can be read.
 const drawEvery = 100 * time.Millisecond
 
+// isTerminal says whether w is a terminal (stderr under its hush, a file
+// opened here), asked through its descriptor without Fd, which would make
+// the file's reads blocking: a read left waiting at a terminal opened
+// here (--from-file /dev/tty) when Ctrl-C stops the run ends at Close.
 func isTerminal(w io.Writer) bool {
 	if h, ok := w.(stderrHush); ok {
 		w = h.w
 	}
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// isTerminalFile is isTerminal of a file opened here, asked through its
-// descriptor without Fd, which would make its reads blocking: a read left
-// waiting at the terminal when Ctrl-C stops the run then ends at Close.
-func isTerminalFile(f *os.File) bool {
+	if !ok {
+		return false
+	}
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return false

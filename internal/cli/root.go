@@ -249,7 +249,8 @@ func (s stopSignal) Error() string { return s.sig.String() + " signal received" 
 // stopSignals stop a run as Ctrl-C does: SIGINT, SIGTERM (kill, docker
 // stop, a scheduler ending a job) and SIGHUP (the terminal closed, ssh
 // cut); each with how messages name it and its exit status, 128 plus its
-// number, what the shell reports of a tool the signal ended.
+// number, what the shell reports of a tool the signal ended. They are the
+// signals notifyContext asks for, so every signal watched is here.
 var stopSignals = map[os.Signal]struct {
 	name string
 	code int
@@ -305,11 +306,11 @@ func watchSignals(c <-chan os.Signal, errw io.Writer, exit func(int), hintAfter 
 		for {
 			select {
 			case s := <-c:
-				fmt.Fprintf(errw, "vitctl: %s again: exiting at once\n", signalName(s))
-				exit(signalCode(s))
+				fmt.Fprintf(errw, "vitctl: %s again: exiting at once\n", stopSignals[s].name)
+				exit(stopSignals[s].code)
 				return
 			case <-hint.C:
-				fmt.Fprintf(errw, "vitctl: stopping; %s again exits at once\n", signalName(first))
+				fmt.Fprintf(errw, "vitctl: stopping; %s again exits at once\n", stopSignals[first].name)
 			case <-ended:
 				return
 			}
@@ -323,28 +324,11 @@ func watchSignals(c <-chan os.Signal, errw io.Writer, exit func(int), hintAfter 
 	}
 }
 
-// signalName is how messages name s: "Ctrl-C", "SIGTERM".
-func signalName(s os.Signal) string {
-	if st, ok := stopSignals[s]; ok {
-		return st.name
-	}
-	return s.String()
-}
-
-// signalCode is the exit status of a run that s stopped; 130 for a
-// signal not in stopSignals.
-func signalCode(s os.Signal) int {
-	if st, ok := stopSignals[s]; ok {
-		return st.code
-	}
-	return ExitInterrupted
-}
-
 // interruptedCode is the exit status of a run that ctx's end stopped:
-// signalCode of its signal, 130 for a context cancelled otherwise.
+// its signal's (stopSignals), 130 for a context cancelled otherwise.
 func interruptedCode(ctx context.Context) int {
 	if s, ok := errors.AsType[stopSignal](context.Cause(ctx)); ok {
-		return signalCode(s.sig)
+		return stopSignals[s.sig].code
 	}
 	return ExitInterrupted
 }

@@ -205,7 +205,8 @@ func (f *scaleFlags) resumeOut(r *scaleRun, errw io.Writer, all []input, id shar
 }
 
 // share keeps of all the inputs this shard owns that are still to do:
-// one named twice, or whose records the --resume file holds, is skipped.
+// with --resume, one named twice, or whose records the file holds, is
+// skipped.
 func (r *scaleRun) share(ctx context.Context, f *scaleFlags, all []input) {
 	seen := map[string]bool{}
 	for _, in := range all {
@@ -391,7 +392,7 @@ func readListFile(ctx context.Context, name string, s streams, sep byte) ([]inpu
 	}
 	defer fh.Close()
 	var r io.Reader = fh
-	if isTerminalFile(fh) {
+	if isTerminal(fh) {
 		r = &terminalStdin{ctx: ctx, r: fh, w: s.err}
 	}
 	return readList(r, name, sep)

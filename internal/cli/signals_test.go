@@ -55,7 +55,7 @@ func TestWatchSignals(t *testing.T) {
 		ctx, stop := watchSignals(c, errw, func(code int) { exited <- code }, 0)
 		c <- tc.first
 		<-ctx.Done()
-		if got, want := interruptedCode(ctx), signalCode(tc.first); got != want || !errors.Is(ctx.Err(), context.Canceled) {
+		if got, want := interruptedCode(ctx), stopSignals[tc.first].code; got != want || !errors.Is(ctx.Err(), context.Canceled) {
 			t.Errorf("%v: exit %d (%v), want %d", tc.first, got, ctx.Err(), want)
 		}
 		if got := errw.next(t); got != tc.hint {
@@ -70,7 +70,7 @@ func TestWatchSignals(t *testing.T) {
 		}
 		stop()
 	}
-	if got := signalCode(syscall.SIGHUP); got != 129 {
+	if got := stopSignals[syscall.SIGHUP].code; got != 129 {
 		t.Errorf("SIGHUP: exit %d, want 129", got)
 	}
 }

@@ -56,6 +56,10 @@ shows a whole sharded run.`,
   vitctl merge --out labels.jsonl results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
+		// The shards' files, and folders: <TAB> offered every file.
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"jsonl", "ndjson"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },
 	}
 	f := cmd.Flags()

@@ -275,8 +275,7 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		}
 		fallthrough
 	case len(missing) > 0:
-		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
-			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
+		return missingError(missing, len(want))
 	case len(extra) > 0:
 		hint := extraHint(lst)
 		switch n := goneFiles(extra); {
@@ -298,6 +297,22 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// missingError is the error of inputs (of total) that have no record. An
+// input that is not there either was never a shard's, which would have
+// written its error, and running a shard again gives it none: merge
+// --inputs /data/imgaes said "run its shard again with --resume".
+func missingError(missing []string, total int) error {
+	what := fmt.Sprintf("%d of %s %s no record (%s)", len(missing), nouns(total, "input"), verb(len(missing), "has", "have"), firstFew(missing))
+	switch n := goneFiles(missing); {
+	case n == len(missing):
+		return fmt.Errorf("%s, and %s not there: give --inputs (and --from-file) as the run gave them",
+			what, verb(n, "it is", "they are"))
+	case n > 0:
+		return fmt.Errorf("%s, and %d of them %s not there: give --inputs (and --from-file) as the run gave them, and run the shards of the others again with --resume", what, n, verb(n, "is", "are"))
+	}
+	return fmt.Errorf("%s: run %s again with --resume", what, verb(len(missing), "its shard", "their shards"))
 }
 
 // namedOtherwise is the error of inputs (of total) missing a record

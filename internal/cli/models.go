@@ -37,14 +37,14 @@ func newModelsCmd(s streams) *cobra.Command {
 		Short: "List the built-in models and those converted into vitctl's cache",
 		Long: `models lists the models -m takes without a model file: the ones built into
 vitctl, by name (the first, marked *, is the default), then those in
-vitctl's cache ($XDG_CACHE_HOME/vitctl) by name, converted on first use from a
-Hugging Face repository, listed as ORG/NAME@COMMIT7 (-m takes that), or
-from a checkpoint folder, listed by the folder's path (-m DIR loads its
-conversion). The conversion of a folder that is gone, or has changed since
-(-m DIR converts it again), is marked stale with the cache folder to
-delete; an entry whose model file is gone or unreadable is left out, with
-a note on stderr. --notices prints the licence notices that come with the
-built-in models (-o json: a list of {"name", "notice"}).`,
+vitctl's cache ($XDG_CACHE_HOME/vitctl) in name order, converted on first
+use from a Hugging Face repository, listed as ORG/NAME@COMMIT7 (-m takes
+that), or from a checkpoint folder, listed by the folder's path (-m DIR
+loads its conversion). The conversion of a folder that is gone, or has
+changed since (-m DIR converts it again), is marked stale with the cache
+folder to delete; an entry whose model file is gone or unreadable is left
+out, with a note on stderr. --notices prints the licence notices that come
+with the built-in models (-o json: a list of {"name", "notice"}).`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices

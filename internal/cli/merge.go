@@ -269,6 +269,12 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	switch {
 	case m.Len() == 0 && len(want) == 0:
 		return nil // no inputs, no records: runMerge says there is nothing to merge
+	case len(want) == 0 && lst.subdirs == 0 && lst.skipped == 0: // else extraHint names -r and --all-files
+		// An empty list (--from-file, or - of nothing): no run had it, as
+		// classify finds no image there; each record was said to be "for a
+		// path that is not an input".
+		return fmt.Errorf("%s %s no input, where the files hold %s: give --inputs (and --from-file) as the run gave them",
+			o.givenInputs(), verb(len(o.inputs)+min(1, len(o.fromFile)), "gives", "give"), nouns(m.Len(), "record"))
 	case len(missing) > 0 && len(extra) > 0:
 		if err := namedOtherwise(missing, extra, len(want)); err != nil {
 			return err
@@ -313,6 +319,19 @@ func missingError(missing []string, total int) error {
 		return fmt.Errorf("%s, and %d of them %s not there: give --inputs (and --from-file) as the run gave them, and run the shards of the others again with --resume", what, n, verb(n, "is", "are"))
 	}
 	return fmt.Errorf("%s: run %s again with --resume", what, verb(len(missing), "its shard", "their shards"))
+}
+
+// givenInputs names the inputs merge was given: "--inputs a, --inputs -
+// and --from-file list.txt".
+func (o *mergeOptions) givenInputs() string {
+	var given []string
+	for _, in := range o.inputs {
+		given = append(given, "--inputs "+in)
+	}
+	if o.fromFile != "" {
+		given = append(given, "--from-file "+o.fromFile)
+	}
+	return andList(given)
 }
 
 // namedOtherwise is the error of inputs (of total) missing a record

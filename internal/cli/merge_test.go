@@ -283,6 +283,31 @@ func TestMergeInputsNotThere(t *testing.T) {
 	}
 }
 
+// TestMergeInputsEmpty: --from-file of an empty list, or --inputs - of
+// nothing on stdin, gives no input, and merge says so, where it said each
+// record was "for a path that is not an input".
+func TestMergeInputsEmpty(t *testing.T) {
+	dir := t.TempDir()
+	out, empty := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "empty.txt")
+	os.WriteFile(empty, nil, 0o644)
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", out, filepath.Join(imagesDir, "chelsea.png")); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from-file", empty}, "vitctl: --from-file " + empty + " gives no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{"--inputs", "-"}, "vitctl: --inputs - gives no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{"--inputs", "-", "--from-file", empty}, "vitctl: --inputs - and --from-file " + empty + " give no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+	} {
+		code, stdout, errs := run(t, "", append(append([]string{"merge"}, tc.args...), out)...)
+		if code != ExitFailed || stdout != "" || errs != tc.want {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestMergeInputsNamedOtherwise: --inputs naming the run's inputs another
 // way than the shards did (a relative folder, then its absolute path, or
 // the other way round) says so, with one input and its record's name,

@@ -345,12 +345,16 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 	}
 	if l, ok := bench.LoadAverage(); ok {
 		rep.LoadAvg = l
-		if l > float64(rep.NumCPU) {
-			fmt.Fprintf(s.err, "vitctl: load average %.1f on %d CPUs: other programs compete for the CPUs, expect noisy numbers (see the CPU column)\n", l, rep.NumCPU)
+		machine, ok := bench.MachineCPUs()
+		if !ok {
+			machine = rep.NumCPU
+		}
+		if note := loadNote(l, machine, rep.NumCPU); note != "" {
+			fmt.Fprintln(s.err, note)
 		}
 	}
 	if th, cpus := slices.Max(o.threads), kernels.DefaultThreads(); th > cpus {
-		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %d CPUs this process may use: rows past %d time threads taking turns on the CPUs\n", th, cpus, cpus)
+		fmt.Fprintf(s.err, "vitctl: note: --threads %d is more than the %s this process may use: rows past %d time threads taking turns on the CPUs\n", th, nouns(cpus, "CPU"), cpus)
 	}
 	total := len(shapes) * len(o.batches) * len(o.threads)
 	bar := newProgress(s.err, total, "benchmark", "row")
@@ -475,12 +479,28 @@ func (o *benchmarkOptions) finish(s streams, dst *rowsOut, rep *bench.Report, ru
 	return nil
 }
 
+// loadNote is the warning for a load average l above the machine's CPUs,
+// of which the process's affinity mask (taskset) allows usable; "" when l
+// is not above. The load average counts the whole machine's threads: under
+// taskset -c 0 on two CPUs it said "load average 2.9 on 1 CPUs".
+func loadNote(l float64, machine, usable int) string {
+	if l <= float64(machine) {
+		return ""
+	}
+	mask := ""
+	if usable < machine {
+		mask = fmt.Sprintf(" (its affinity mask gives this process %d of them)", usable)
+	}
+	return fmt.Sprintf("vitctl: load average %.1f on a machine of %s%s: other programs compete for the CPUs, expect noisy numbers (see the CPU column)",
+		l, nouns(machine, "CPU"), mask)
+}
+
 // chartTitle is --plot's title: the kernels the rows ran, as their kernel
 // column names them (the title named the fp32 kernel, kernels.Selected,
 // also over rows of bf16 or int8, which may run on another: avx512vnni,
 // avx2 via fp32), the machine, and an interruption after some of total rows.
 func chartTitle(rep *bench.Report, stopped bool, total int) string {
-	title := fmt.Sprintf("vitctl benchmark: kernel %s; %s (%d CPUs), %s", bench.Kernels(rep.Rows), rep.CPU, rep.NumCPU, rep.GoVersion)
+	title := fmt.Sprintf("vitctl benchmark: kernel %s; %s (%s), %s", bench.Kernels(rep.Rows), rep.CPU, nouns(rep.NumCPU, "CPU"), rep.GoVersion)
 	if stopped {
 		title += fmt.Sprintf(" (interrupted after %d of %d rows)", len(rep.Rows), total)
 	}

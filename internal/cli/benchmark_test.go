@@ -261,7 +261,7 @@ func TestReplaceFileLeavesNothingOnError(t *testing.T) {
 func TestBenchmarkOversubscribed(t *testing.T) {
 	th := kernels.DefaultThreads() + 1
 	code, _, errs := run(t, "", tinyBench("--threads", fmt.Sprint(th))...)
-	want := fmt.Sprintf("note: --threads %d is more than the %d CPUs this process may use", th, th-1)
+	want := fmt.Sprintf("note: --threads %d is more than the %s this process may use", th, nouns(th-1, "CPU")) // "the 1 CPUs" under taskset -c 0
 	if code != ExitOK || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, stderr %q; want %q", code, errs, want)
 	}
@@ -584,5 +584,31 @@ func TestBenchmarkChartTitle(t *testing.T) {
 	}
 	if got, want := chartTitle(rep, true, 8), " (interrupted after 4 of 8 rows)"; !strings.HasSuffix(got, want) {
 		t.Errorf("interrupted: title %q, want it to end %q", got, want)
+	}
+	rep.NumCPU = 1 // under taskset -c 0: it said "(1 CPUs)"
+	if got, want := chartTitle(rep, false, 4), "; EPYC (1 CPU), go1.26"; !strings.HasSuffix(got, want) {
+		t.Errorf("one CPU: title %q, want it to end %q", got, want)
+	}
+}
+
+// TestBenchmarkLoadNote: the machine-wide load average is weighed against
+// the machine's CPUs, and an affinity mask that allows fewer is said
+// apart. Under taskset -c 0 on two CPUs it said "load average 2.9 on 1
+// CPUs", and warned of a load of 1.5 that two CPUs carry.
+func TestBenchmarkLoadNote(t *testing.T) {
+	for _, c := range []struct {
+		load            float64
+		machine, usable int
+		want            string
+	}{
+		{1.5, 2, 1, ""},
+		{2, 2, 2, ""},
+		{2.94, 2, 1, "vitctl: load average 2.9 on a machine of 2 CPUs (its affinity mask gives this process 1 of them): other programs compete for the CPUs, expect noisy numbers (see the CPU column)"},
+		{2.5, 2, 2, "vitctl: load average 2.5 on a machine of 2 CPUs: other programs compete for the CPUs, expect noisy numbers (see the CPU column)"},
+		{1.2, 1, 1, "vitctl: load average 1.2 on a machine of 1 CPU: other programs compete for the CPUs, expect noisy numbers (see the CPU column)"},
+	} {
+		if got := loadNote(c.load, c.machine, c.usable); got != c.want {
+			t.Errorf("load %.2f, %d CPUs, %d usable: %q, want %q", c.load, c.machine, c.usable, got, c.want)
+		}
 	}
 }

@@ -49,6 +49,9 @@ var (
 // completed to the names of files, and nothing for the flags that take
 // no file (numbers, sizes).
 func registerCompletions(c *cobra.Command) {
+	if c.HasParent() && c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 && !namesArgs(c.Use) {
+		c.ValidArgsFunction = cobra.NoFileCompletions // models <TAB> offered the folder's files
+	}
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		var values []string
 		switch typ := f.Value.Type(); {
@@ -76,6 +79,17 @@ func registerCompletions(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		registerCompletions(sub)
 	}
+}
+
+// namesArgs reports whether a command's use line ("merge [flags]
+// SHARD.jsonl...", "models") names an argument.
+func namesArgs(use string) bool {
+	for _, w := range strings.Fields(use)[1:] {
+		if w != "[flags]" {
+			return true
+		}
+	}
+	return false
 }
 
 // completeChoice offers the values that start with toComplete; for a

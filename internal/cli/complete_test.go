@@ -63,7 +63,14 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"finetune", "--seed", ""}, nil, noFiles},
 		{[]string{"inspect-attention", "--class", ""}, nil, noFiles},
 		{[]string{"classify", "--shard", ""}, nil, noFiles},
+		// A command of no argument offers none, where it offered the
+		// folder's files; merge offers the shards' files (and folders).
+		{[]string{"models", ""}, nil, noFiles},
+		{[]string{"benchmark", ""}, nil, noFiles},
+		{[]string{"merge", ""}, []string{"jsonl", "ndjson"}, ":8"}, // ShellCompDirectiveFilterFileExt
+		{[]string{"merge", "a.jsonl", ""}, []string{"jsonl", "ndjson"}, ":8"},
 		// Files stay files.
+		{[]string{"classify", ""}, nil, ":0"},
 		{[]string{"classify", "--out", ""}, nil, ":0"},
 		{[]string{"benchmark", "--plot", ""}, nil, ":0"},
 	} {

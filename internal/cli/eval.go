@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,7 +142,9 @@ func runEval(cmd *cobra.Command, s streams, o *evalOptions, data string) error {
 // label the model lacks means and which folders are left out, and
 // refuses a --plot too large to draw.
 func (o *evalOptions) openData(s streams, m *loadedModel, data string) (*train.Dataset, error) {
-	ds, err := openData("data", data, m.Config.Labels)
+	ds, err := openData("data", data, m.Config.Labels, func(list string) string {
+		return "vitctl eval -m " + cmp.Or(o.model.path, m.Name) + " " + list
+	})
 	if le := (*train.LabelError)(nil); errors.As(err, &le) { // err says "data: …"
 		if o.model.path == "" { // the user may well have meant the model finetune wrote
 			return nil, fmt.Errorf("%w (eval measures a model on its own labels, and without -m it measured the built-in %s: give -m OUT.gguf to measure the model vitctl finetune wrote)", err, m.Name)

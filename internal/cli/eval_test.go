@@ -246,6 +246,14 @@ func TestEvalDataKind(t *testing.T) {
 			t.Errorf("eval %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.data, code, out, errs, tc.want)
 		}
 	}
+	// A folder with a list and no class folders names the list and the
+	// command that reads it: it said "or list path,label in a CSV".
+	os.WriteFile(filepath.Join(dir, "labels.jsonl"), []byte(`{"path":"a.png","label":"cat"}`+"\n"), 0o644)
+	code, out, errs := run(t, "", "eval", "-m", "fashion-vit", dir)
+	want := "vitctl: data: " + dir + ": no class sub-folders, and the list " + filepath.Join(dir, "labels.jsonl") + ": give the list in place of the folder: vitctl eval -m fashion-vit " + filepath.Join(dir, "labels.jsonl") + "\n"
+	if code != ExitFailed || !strings.HasSuffix(errs, want) || out != "" {
+		t.Errorf("eval DIR: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errs, want)
+	}
 }
 
 // TestEvalTop5: eval prints top-5 accuracy for a model of more than 5

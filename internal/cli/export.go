@@ -69,6 +69,11 @@ func runExport(ctx context.Context, s streams, opts *exportOptions) error {
 	if err := checkExportDir(opts.out); err != nil {
 		return err
 	}
+	// A folder it could not write into said "writing exp: .exp.NNN.tmp:
+	// permission denied", naming the temporary, once the model was read.
+	if err := checkOutputFolder("--out", opts.out); err != nil {
+		return err
+	}
 	src, err := findModelArg(ctx, s.err, "", opts.ref)
 	if err != nil {
 		return err

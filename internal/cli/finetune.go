@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -389,7 +390,13 @@ func (j *finetuneJob) upToDate() error {
 // starts it: printed here, they came before an error of --resume, which
 // was then no longer one line.
 func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.Dataset, *train.Dataset, error) {
-	all, err := openData("data", data, nil)
+	all, err := openData("data", data, nil, func(list string) string {
+		m := ""
+		if o.model.path != "" {
+			m = "-m " + o.model.path + " "
+		}
+		return fmt.Sprintf("vitctl finetune %s%s --out %s", m, list, cmp.Or(o.out, "OUT.gguf"))
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -398,7 +405,7 @@ func (o *finetuneOptions) datasets(errw, notes io.Writer, data string) (*train.D
 		return nil, nil, fmt.Errorf("data %s: %s; need at least 2 (one sub-folder per class)", data, nouns(len(all.Labels), "class"))
 	}
 	if o.val != "" {
-		val, err := openData("--val", o.val, all.Labels)
+		val, err := openData("--val", o.val, all.Labels, func(list string) string { return "--val " + list })
 		if le := (*train.LabelError)(nil); errors.As(err, &le) {
 			return nil, nil, valLabelsError(data, o.val, le)
 		}

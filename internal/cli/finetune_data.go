@@ -17,9 +17,14 @@ import (
 // is read, saying what finetune takes, and of an image that it is one and
 // classify takes it (it exited 1 saying only "not a folder, .csv or .jsonl
 // file"). A *train.LabelError stays in the chain for the caller to word.
-func openData(flag, path string, labels []string) (*train.Dataset, error) {
+// Of a folder with no class folders that holds a list (labels.csv), the
+// error ends with use(list), the command line that reads the list.
+func openData(flag, path string, labels []string, use func(list string) string) (*train.Dataset, error) {
 	ds, err := train.Open(path, labels)
 	ke := (*train.KindError)(nil)
+	if le := (*train.ListsError)(nil); errors.As(err, &le) {
+		err = fmt.Errorf("%w: %s", err, use(le.Lists[0]))
+	}
 	switch {
 	case err == nil:
 		return ds, nil

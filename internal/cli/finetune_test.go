@@ -310,6 +310,9 @@ func TestFinetuneErrors(t *testing.T) {
 	os.MkdirAll(filepath.Join(one, "only"), 0o755)
 	b, _ := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
 	os.WriteFile(filepath.Join(one, "only", "a.png"), b, 0o644)
+	listed := t.TempDir() // images and their list, but no class folders
+	os.WriteFile(filepath.Join(listed, "a.png"), b, 0o644)
+	os.WriteFile(filepath.Join(listed, "labels.csv"), []byte("a.png,boot\n"), 0o644)
 	out := filepath.Join(t.TempDir(), "x.gguf")
 	for _, c := range []struct {
 		args []string
@@ -317,6 +320,10 @@ func TestFinetuneErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{data, "-m", base}, ExitUsage, "--out OUT.gguf is required"},
+		// The list beside the images is named, and the command that reads
+		// it: it said "or list path,label in a CSV".
+		{[]string{listed, "-m", base, "--out", out}, ExitFailed, "vitctl: data: " + listed + ": 1 image but no class sub-folders, and the list " + filepath.Join(listed, "labels.csv") + ": give the list in place of the folder: vitctl finetune -m " + base + " " + filepath.Join(listed, "labels.csv") + " --out " + out + "\n"},
+		{[]string{data, "--val", listed, "-m", base, "--out", out}, ExitFailed, "the list " + filepath.Join(listed, "labels.csv") + ": give the list in place of the folder: --val " + filepath.Join(listed, "labels.csv") + "\n"},
 		{[]string{data, "-m", base, "--out", out, "--train", "last:9"}, ExitUsage, "--train last:9"},
 		{[]string{data, "-m", base, "--out", out, "--train", "some"}, ExitUsage, "want head, last:N or all"},
 		{[]string{data, "-m", base, "--out", out, "--val-split", "1.5"}, ExitUsage, "--val-split"},

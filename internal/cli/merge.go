@@ -56,6 +56,10 @@ shows a whole sharded run.`,
   vitctl merge --out labels.jsonl results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
+		// The shards' files, and folders: <TAB> offered every file.
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"jsonl", "ndjson"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },
 	}
 	f := cmd.Flags()
@@ -265,14 +269,19 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	switch {
 	case m.Len() == 0 && len(want) == 0:
 		return nil // no inputs, no records: runMerge says there is nothing to merge
+	case len(want) == 0 && lst.subdirs == 0 && lst.skipped == 0: // else extraHint names -r and --all-files
+		// An empty list (--from-file, or - of nothing): no run had it, as
+		// classify finds no image there; each record was said to be "for a
+		// path that is not an input".
+		return fmt.Errorf("%s %s no input, where the files hold %s: give --inputs (and --from-file) as the run gave them",
+			o.givenInputs(), verb(len(o.inputs)+min(1, len(o.fromFile)), "gives", "give"), nouns(m.Len(), "record"))
 	case len(missing) > 0 && len(extra) > 0:
 		if err := namedOtherwise(missing, extra, len(want)); err != nil {
 			return err
 		}
 		fallthrough
 	case len(missing) > 0:
-		return fmt.Errorf("%d of %s %s no record (%s): run %s again with --resume",
-			len(missing), nouns(len(want), "input"), verb(len(missing), "has", "have"), firstFew(missing), verb(len(missing), "its shard", "their shards"))
+		return missingError(missing, len(want))
 	case len(extra) > 0:
 		hint := extraHint(lst)
 		switch n := goneFiles(extra); {
@@ -294,6 +303,35 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
 	}
 	return nil
+}
+
+// missingError is the error of inputs (of total) that have no record. An
+// input that is not there either was never a shard's, which would have
+// written its error, and running a shard again gives it none: merge
+// --inputs /data/imgaes said "run its shard again with --resume".
+func missingError(missing []string, total int) error {
+	what := fmt.Sprintf("%d of %s %s no record (%s)", len(missing), nouns(total, "input"), verb(len(missing), "has", "have"), firstFew(missing))
+	switch n := goneFiles(missing); {
+	case n == len(missing):
+		return fmt.Errorf("%s, and %s not there: give --inputs (and --from-file) as the run gave them",
+			what, verb(n, "it is", "they are"))
+	case n > 0:
+		return fmt.Errorf("%s, and %d of them %s not there: give --inputs (and --from-file) as the run gave them, and run the shards of the others again with --resume", what, n, verb(n, "is", "are"))
+	}
+	return fmt.Errorf("%s: run %s again with --resume", what, verb(len(missing), "its shard", "their shards"))
+}
+
+// givenInputs names the inputs merge was given: "--inputs a, --inputs -
+// and --from-file list.txt".
+func (o *mergeOptions) givenInputs() string {
+	var given []string
+	for _, in := range o.inputs {
+		given = append(given, "--inputs "+in)
+	}
+	if o.fromFile != "" {
+		given = append(given, "--from-file "+o.fromFile)
+	}
+	return andList(given)
 }
 
 // namedOtherwise is the error of inputs (of total) missing a record

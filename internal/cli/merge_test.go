@@ -254,6 +254,60 @@ func TestMergeInputsHintsR(t *testing.T) {
 	}
 }
 
+// TestMergeInputsNotThere: an input without a record that is not there
+// either (a typo in --inputs) is said to be so; it said to run its shard
+// again, which would give it none.
+func TestMergeInputsNotThere(t *testing.T) {
+	img := filepath.Join(imagesDir, "chelsea.png")
+	out := filepath.Join(t.TempDir(), "run.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", out, img); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	gone := filepath.Join(t.TempDir(), "imgaes")
+	for _, tc := range []struct {
+		inputs []string
+		want   string
+	}{
+		{[]string{img, gone}, "vitctl: 1 of 2 inputs has no record (" + gone + "), and it is not there: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{img, gone, gone + "2"}, "vitctl: 2 of 3 inputs have no record (" + gone + ", " + gone + "2), and they are not there: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{img, gone, filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")}, "vitctl: 2 of 3 inputs have no record (" + gone + ", " + filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png") + "), and 1 of them is not there: give --inputs (and --from-file) as the run gave them, and run the shards of the others again with --resume\n"},
+	} {
+		args := []string{"merge"}
+		for _, in := range tc.inputs {
+			args = append(args, "--inputs", in)
+		}
+		code, stdout, errs := run(t, "", append(args, out)...)
+		if code != ExitFailed || stdout != "" || errs != tc.want {
+			t.Errorf("--inputs %q: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.inputs, code, errs, tc.want)
+		}
+	}
+}
+
+// TestMergeInputsEmpty: --from-file of an empty list, or --inputs - of
+// nothing on stdin, gives no input, and merge says so, where it said each
+// record was "for a path that is not an input".
+func TestMergeInputsEmpty(t *testing.T) {
+	dir := t.TempDir()
+	out, empty := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "empty.txt")
+	os.WriteFile(empty, nil, 0o644)
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--out", out, filepath.Join(imagesDir, "chelsea.png")); code != ExitOK {
+		t.Fatalf("classify: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from-file", empty}, "vitctl: --from-file " + empty + " gives no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{"--inputs", "-"}, "vitctl: --inputs - gives no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+		{[]string{"--inputs", "-", "--from-file", empty}, "vitctl: --inputs - and --from-file " + empty + " give no input, where the files hold 1 record: give --inputs (and --from-file) as the run gave them\n"},
+	} {
+		code, stdout, errs := run(t, "", append(append([]string{"merge"}, tc.args...), out)...)
+		if code != ExitFailed || stdout != "" || errs != tc.want {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
 // TestMergeInputsNamedOtherwise: --inputs naming the run's inputs another
 // way than the shards did (a relative folder, then its absolute path, or
 // the other way round) says so, with one input and its record's name,

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -34,14 +37,14 @@ func newModelsCmd(s streams) *cobra.Command {
 		Short: "List the built-in models and those converted into vitctl's cache",
 		Long: `models lists the models -m takes without a model file: the ones built into
 vitctl, by name (the first, marked *, is the default), then those in
-vitctl's cache ($XDG_CACHE_HOME/vitctl), converted on first use from a
-Hugging Face repository, listed as ORG/NAME@COMMIT7 (-m takes that), or
-from a checkpoint folder, listed by the folder's path (-m DIR loads its
-conversion). The conversion of a folder that is gone, or has changed since
-(-m DIR converts it again), is marked stale with the cache folder to
-delete; an entry whose model file is gone or unreadable is left out, with
-a note on stderr. --notices prints the licence notices that come with the
-built-in models (-o json: a list of {"name", "notice"}).`,
+vitctl's cache ($XDG_CACHE_HOME/vitctl) in name order, converted on first
+use from a Hugging Face repository, listed as ORG/NAME@COMMIT7 (-m takes
+that), or from a checkpoint folder, listed by the folder's path (-m DIR
+loads its conversion). The conversion of a folder that is gone, or has
+changed since (-m DIR converts it again), is marked stale with the cache
+folder to delete; an entry whose model file is gone or unreadable is left
+out, with a note on stderr. --notices prints the licence notices that come
+with the built-in models (-o json: a list of {"name", "notice"}).`,
 		Example: `  vitctl models
   vitctl classify -m fashion-vit testdata/images/fashion
   vitctl models --notices
@@ -82,7 +85,7 @@ type modelEntry struct {
 }
 
 // modelEntries lists the models -m can name without a model file: the
-// built-in ones, then vitctl's cache of converted ones. A cached one whose
+// built-in ones, then vitctl's cache of converted ones, by name. A cached one whose
 // model file is gone or unreadable is left out with a note on errw: it
 // was left out without a word, and -m NAME then converted or downloaded
 // it again, or failed.
@@ -105,6 +108,11 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// By name, the conversion -m picks before stale ones: in the cache's
+	// order, by hash, one folder's conversions were strewn down the list.
+	slices.SortStableFunc(cached, func(a, b modelsrc.Entry) int {
+		return cmp.Or(strings.Compare(a.Name(), b.Name()), strings.Compare(a.Stale, b.Stale)) // "" first
+	})
 	for _, e := range cached {
 		if e.Unreadable != nil {
 			fmt.Fprintln(errw, unreadableNote(e))

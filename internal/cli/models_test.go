@@ -6,10 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/vitctl/vitctl/internal/zoo"
 )
 
 func TestModelsList(t *testing.T) {
@@ -355,5 +358,33 @@ func TestModelDash(t *testing.T) {
 		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, "vitctl: "+tc.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errs, tc.want)
 		}
+	}
+}
+
+// TestModelsCacheSorted: the cache's conversions are listed by name, where
+// they came in the cache's order, by hash, one folder's strewn down the
+// list.
+func TestModelsCacheSorted(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	z, _ := zoo.Lookup("fashion-vit")
+	gone := t.TempDir()
+	for key, name := range map[string]string{"0a": "zz", "1b": "aa", "2c": "mm"} {
+		dir := filepath.Join(cache, "vitctl", "dirs", key)
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "f32.gguf"), z.GGUF, 0o644)
+		os.WriteFile(filepath.Join(dir, "f32.json"), []byte(`{"source": "`+filepath.Join(gone, name)+`", "dtype": "f32"}`), 0o644)
+	}
+	code, out, errs := run(t, "", "models", "-o", "json")
+	var entries []modelEntry
+	if code != ExitOK || json.Unmarshal([]byte(out), &entries) != nil {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	var names []string
+	for _, e := range entries[2:] {
+		names = append(names, filepath.Base(e.Name))
+	}
+	if want := []string{"aa", "mm", "zz"}; !slices.Equal(names, want) {
+		t.Errorf("cache listed as %q, want %q", names, want)
 	}
 }

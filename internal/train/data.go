@@ -107,7 +107,7 @@ func Open(path string, labels []string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: lists no images (want a line of path,label for each)", path)
 	}
 	if len(pairs) == 0 {
-		return nil, noImages(path, f.empty, len(f.loose), &f.photos)
+		return nil, noImages(path, &f)
 	}
 	if !st.IsDir() {
 		if err := noneThere(path, pairs); err != nil {
@@ -123,26 +123,31 @@ func Open(path string, labels []string) (*Dataset, error) {
 }
 
 // noImages is Open's error for the folder path that gave no example:
-// n images but no class folders, class folders without images, or
-// nothing; photos are the files of its class folders passed over for
-// their format.
-func noImages(path string, empty []string, n int, photos *imageio.NoDecoderError) error {
+// images but no class folders, class folders without images, or nothing;
+// f.photos are the files of its class folders passed over for their
+// format. Without class folders, the lists f holds are named
+// (*ListsError).
+func noImages(path string, f *folder) error {
 	var err error
+	images := ""
+	if n := len(f.loose); n == 1 {
+		images = "1 image" // it said "1 images"
+	} else if n > 1 {
+		images = fmt.Sprintf("%d images", n)
+	}
 	switch {
-	case n > 0:
-		images := fmt.Sprintf("%d images", n)
-		if n == 1 {
-			images = "1 image" // it said "1 images"
-		}
+	case len(f.empty) == 0 && len(f.lists) > 0:
+		err = &ListsError{Path: path, Images: images, Lists: f.lists}
+	case images != "":
 		err = fmt.Errorf("%s: %s but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
 			path, images, filepath.Join(path, "CLASS", "…"))
-	case len(empty) > 0:
-		err = noImageInClasses(path, empty)
+	case len(f.empty) > 0:
+		err = noImageInClasses(path, f.empty)
 	default:
 		err = fmt.Errorf("%s: no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)", path)
 	}
-	if photos.Files > 0 {
-		return fmt.Errorf("%w; it holds %w", err, photos)
+	if f.photos.Files > 0 {
+		return fmt.Errorf("%w; it holds %w", err, &f.photos)
 	}
 	return err
 }
@@ -313,6 +318,27 @@ func (e *KindError) Error() string {
 	return e.Path + ": not a folder, .csv or .jsonl file"
 }
 
+// ListsError is Open's error for a folder with no class folders that
+// holds, at its top, .csv or .jsonl files (Lists): the list of path,label
+// meant to be given in place of the folder. It said "or list path,label
+// in a CSV" with labels.csv right there.
+type ListsError struct {
+	Path   string
+	Images string // "2 images" beside the lists, or ""
+	Lists  []string
+}
+
+func (e *ListsError) Error() string {
+	what := "no class sub-folders"
+	if e.Images != "" {
+		what = e.Images + " but no class sub-folders"
+	}
+	if len(e.Lists) == 1 {
+		return fmt.Sprintf("%s: %s, and the list %s: give the list in place of the folder", e.Path, what, e.Lists[0])
+	}
+	return fmt.Sprintf("%s: %s, and the lists %s: give one of them in place of the folder", e.Path, what, strings.Join(e.Lists, " and "))
+}
+
 // LabelError is Open's error for labels that the labels it was given lack.
 type LabelError struct {
 	Path    string   // the data set
@@ -463,6 +489,7 @@ func takes(path string, photos *imageio.NoDecoderError) bool {
 // lead nowhere, and the files named as images vitctl cannot decode.
 type folder struct {
 	empty, loose, dangling []string
+	lists                  []string // .csv and .jsonl files at the top
 	photos                 imageio.NoDecoderError
 }
 
@@ -488,12 +515,12 @@ func readFolder(dir string, f *folder) (pairs []row, err error) {
 				f.dangling = append(f.dangling, root)
 				continue
 			case err != nil || !st.IsDir():
-				f.loose = appendImage(f.loose, root, &f.photos)
+				f.file(root)
 				continue
 			}
 			root += string(filepath.Separator) + "."
 		} else if !c.IsDir() {
-			f.loose = appendImage(f.loose, root, &f.photos)
+			f.file(root)
 			continue
 		}
 		var files []string
@@ -518,6 +545,15 @@ func readFolder(dir string, f *folder) (pairs []row, err error) {
 		}
 	}
 	return pairs, nil
+}
+
+// file takes path, a file at the top of the tree: a loose image or a list.
+func (f *folder) file(path string) {
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".csv" || ext == ".jsonl" {
+		f.lists = append(f.lists, path)
+		return
+	}
+	f.loose = appendImage(f.loose, path, &f.photos)
 }
 
 // appendImage appends path to list when it is an image to read (takes).

@@ -478,6 +478,10 @@ func TestOpenFolderErrors(t *testing.T) {
 		{"empty class folders", []string{"daisy/notes.txt", "rose/", "tulip/sub/", ".cache/a.jpg"}, ": 3 class folders (daisy, rose, tulip) but none has an image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
 		{"one empty class folder", []string{"rose/"}, ": 1 class folder (rose) but it has no image (.bmp, .gif, .jfif, .jpe, .jpeg, .jpg, .png, .tif, .tiff, .webp)"},
 		{"empty folder", nil, ": no images found (want one sub-folder of images per class, or a CSV/JSONL of path,label)"},
+		// A list beside the images, or alone, is named: it said "or list
+		// path,label in a CSV" with labels.csv right there.
+		{"images and a list", []string{"a.jpg", "b.png", "labels.csv"}, ": 2 images but no class sub-folders, and the list %[1]s/labels.csv: give the list in place of the folder"},
+		{"a list alone", []string{"train.jsonl", "val.CSV", "notes.txt"}, ": no class sub-folders, and the lists %[1]s/train.jsonl and %[1]s/val.CSV: give one of them in place of the folder"},
 	} {
 		root := t.TempDir()
 		for _, f := range c.files {
@@ -493,6 +497,8 @@ func TestOpenFolderErrors(t *testing.T) {
 		want := root + c.want
 		if strings.Contains(want, "%s") {
 			want = fmt.Sprintf(want, filepath.Join(root, "CLASS", "…"))
+		} else if strings.Contains(want, "%[1]s") {
+			want = fmt.Sprintf(want, root)
 		}
 		if _, err := Open(root, nil); err == nil || err.Error() != want {
 			t.Errorf("%s: error %v, want %q", c.name, err, want)

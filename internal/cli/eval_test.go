@@ -254,6 +254,15 @@ func TestEvalDataKind(t *testing.T) {
 	if code != ExitFailed || !strings.HasSuffix(errs, want) || out != "" {
 		t.Errorf("eval DIR: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errs, want)
 	}
+	// The command follows the list it reads, before the note of a photo
+	// vitctl cannot decode: it came after, inside that note ("which vitctl
+	// cannot decode: vitctl eval … labels.jsonl: convert it to JPEG").
+	os.WriteFile(filepath.Join(dir, "p.heic"), nil, 0o644)
+	code, out, errs = run(t, "", "eval", "-m", "fashion-vit", dir)
+	want = "the list " + filepath.Join(dir, "labels.jsonl") + ": give the list in place of the folder: vitctl eval -m fashion-vit " + filepath.Join(dir, "labels.jsonl") + "; it holds a HEIC image, which vitctl cannot decode: convert it to JPEG first"
+	if code != ExitFailed || !strings.Contains(errs, want) || out != "" {
+		t.Errorf("eval DIR with a HEIC file: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errs, want)
+	}
 }
 
 // TestEvalTop5: eval prints top-5 accuracy for a model of more than 5

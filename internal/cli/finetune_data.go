@@ -18,12 +18,14 @@ import (
 // classify takes it (it exited 1 saying only "not a folder, .csv or .jsonl
 // file"). A *train.LabelError stays in the chain for the caller to word.
 // Of a folder with no class folders that holds a list (labels.csv), the
-// error ends with use(list), the command line that reads the list.
+// error names use(list), the command line that reads the list, after it
+// (train.ListsError.Use): appended to the chain, it came after a note of
+// photos vitctl cannot decode, inside it.
 func openData(flag, path string, labels []string, use func(list string) string) (*train.Dataset, error) {
 	ds, err := train.Open(path, labels)
 	ke := (*train.KindError)(nil)
 	if le := (*train.ListsError)(nil); errors.As(err, &le) {
-		err = fmt.Errorf("%w: %s", err, use(le.Lists[0]))
+		le.Use = use(le.Lists[0])
 	}
 	switch {
 	case err == nil:

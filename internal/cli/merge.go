@@ -273,8 +273,9 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		// An empty list (--from-file, or - of nothing): no run had it, as
 		// classify finds no image there; each record was said to be "for a
 		// path that is not an input".
+		given := o.givenInputs()
 		return fmt.Errorf("%s %s no input, where the files hold %s: give --inputs (and --from-file) as the run gave them",
-			o.givenInputs(), verb(len(o.inputs)+min(1, len(o.fromFile)), "gives", "give"), nouns(m.Len(), "record"))
+			andList(given), verb(len(given), "gives", "give"), nouns(m.Len(), "record"))
 	case len(missing) > 0 && len(extra) > 0:
 		if err := namedOtherwise(missing, extra, len(want)); err != nil {
 			return err
@@ -321,9 +322,9 @@ func missingError(missing []string, total int) error {
 	return fmt.Errorf("%s: run %s again with --resume", what, verb(len(missing), "its shard", "their shards"))
 }
 
-// givenInputs names the inputs merge was given: "--inputs a, --inputs -
-// and --from-file list.txt".
-func (o *mergeOptions) givenInputs() string {
+// givenInputs names the inputs merge was given: "--inputs a", "--inputs
+// -", "--from-file list.txt".
+func (o *mergeOptions) givenInputs() []string {
 	var given []string
 	for _, in := range o.inputs {
 		given = append(given, "--inputs "+in)
@@ -331,7 +332,7 @@ func (o *mergeOptions) givenInputs() string {
 	if o.fromFile != "" {
 		given = append(given, "--from-file "+o.fromFile)
 	}
-	return andList(given)
+	return given
 }
 
 // namedOtherwise is the error of inputs (of total) missing a record

@@ -137,7 +137,11 @@ func noImages(path string, f *folder) error {
 	}
 	switch {
 	case len(f.empty) == 0 && len(f.lists) > 0:
-		err = &ListsError{Path: path, Images: images, Lists: f.lists}
+		le := &ListsError{Path: path, Images: images, Lists: f.lists}
+		if f.photos.Files > 0 { // said after Use, which the caller sets
+			le.Photos = &f.photos
+		}
+		return le
 	case images != "":
 		err = fmt.Errorf("%s: %s but no class sub-folders: put each class's images in a sub-folder named after the class (%s), or list path,label in a CSV",
 			path, images, filepath.Join(path, "CLASS", "…"))
@@ -326,6 +330,11 @@ type ListsError struct {
 	Path   string
 	Images string // "2 images" beside the lists, or ""
 	Lists  []string
+	// Use, which the caller may set, is the command line that reads
+	// Lists[0], said after them: the caller added it to the error's end,
+	// after the note of Photos, inside it.
+	Use    string
+	Photos *imageio.NoDecoderError // files passed over for their format, or nil
 }
 
 func (e *ListsError) Error() string {
@@ -333,10 +342,25 @@ func (e *ListsError) Error() string {
 	if e.Images != "" {
 		what = e.Images + " but no class sub-folders"
 	}
-	if len(e.Lists) == 1 {
-		return fmt.Sprintf("%s: %s, and the list %s: give the list in place of the folder", e.Path, what, e.Lists[0])
+	msg := fmt.Sprintf("%s: %s, and the list %s: give the list in place of the folder", e.Path, what, e.Lists[0])
+	if len(e.Lists) > 1 {
+		msg = fmt.Sprintf("%s: %s, and the lists %s: give one of them in place of the folder", e.Path, what, strings.Join(e.Lists, " and "))
 	}
-	return fmt.Sprintf("%s: %s, and the lists %s: give one of them in place of the folder", e.Path, what, strings.Join(e.Lists, " and "))
+	if e.Use != "" {
+		msg += ": " + e.Use
+	}
+	if e.Photos != nil {
+		msg += "; it holds " + e.Photos.Error()
+	}
+	return msg
+}
+
+// Unwrap is the note of Photos, for errors.As.
+func (e *ListsError) Unwrap() error {
+	if e.Photos == nil {
+		return nil // not a nil *NoDecoderError
+	}
+	return e.Photos
 }
 
 // LabelError is Open's error for labels that the labels it was given lack.

@@ -482,6 +482,7 @@ func TestOpenFolderErrors(t *testing.T) {
 		// path,label in a CSV" with labels.csv right there.
 		{"images and a list", []string{"a.jpg", "b.png", "labels.csv"}, ": 2 images but no class sub-folders, and the list %[1]s/labels.csv: give the list in place of the folder"},
 		{"a list alone", []string{"train.jsonl", "val.CSV", "notes.txt"}, ": no class sub-folders, and the lists %[1]s/train.jsonl and %[1]s/val.CSV: give one of them in place of the folder"},
+		{"a list and a photo", []string{"labels.csv", "a.heic"}, ": no class sub-folders, and the list %[1]s/labels.csv: give the list in place of the folder; it holds a HEIC image, which vitctl cannot decode"},
 	} {
 		root := t.TempDir()
 		for _, f := range c.files {

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -108,11 +105,6 @@ func modelEntries(errw io.Writer) ([]modelEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	// By name, the conversion -m picks before stale ones: in the cache's
-	// order, by hash, one folder's conversions were strewn down the list.
-	slices.SortStableFunc(cached, func(a, b modelsrc.Entry) int {
-		return cmp.Or(strings.Compare(a.Name(), b.Name()), strings.Compare(a.Stale, b.Stale)) // "" first
-	})
 	for _, e := range cached {
 		if e.Unreadable != nil {
 			fmt.Fprintln(errw, unreadableNote(e))

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -290,6 +291,11 @@ func List(dir string) ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model cache %s: %w", dir, err)
 	}
+	// By name, the conversion -m picks before stale ones: the walk's order
+	// is the cache's, by hash, which strewed one folder's conversions.
+	slices.SortStableFunc(out, func(a, b Entry) int {
+		return cmp.Or(strings.Compare(a.Name(), b.Name()), strings.Compare(a.Stale, b.Stale)) // "" first
+	})
 	return out, nil
 }
 

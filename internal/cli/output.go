@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
 
@@ -169,18 +167,8 @@ func (t *textReporter) add(r record) error {
 
 func (t *textReporter) close() error { return t.begin() }
 
-// textPath is path as text output prints it: as it is, or quoted as Go
-// and JSON quote strings ("new\nline.jpg", "bad\xff.jpg") when it would
-// not read back as one name on one line: with a control character (a
-// newline, a tab), bytes that are not UTF-8, a space at either end, or a
-// double quote first.
-func textPath(path string) string {
-	if !utf8.ValidString(path) || strings.TrimSpace(path) != path || strings.HasPrefix(path, `"`) ||
-		strings.ContainsFunc(path, unicode.IsControl) {
-		return strconv.Quote(path)
-	}
-	return path
-}
+// textPath is path as text output and messages print it: bytestr.Text.
+func textPath(path string) string { return bytestr.Text(path) }
 
 // quotedPath is msg, which names path ("PATH: what is wrong", or after a
 // list's "FILE:LINE: "), with path written as textPath writes it, so that

@@ -119,7 +119,10 @@ func newPicturesReporter(format string, w io.Writer) (reporter, error) {
 // Its labels are padded to the widest as a terminal shows them (uniseg's
 // cells: 猫 and 🌹 take two, the accent of an NFD "rosé", as macOS names
 // folders, none), where text/tabwriter counted runes and the columns after
-// such labels were out of line.
+// such labels were out of line; a label with a line break, a tab or a
+// space at an end is quoted, as textPath quotes a path and eval's table
+// a label (a label from config.json or a finetune list, "rose\n", split
+// the table).
 type textReporter struct {
 	w        io.Writer
 	n        int    // blocks written: the header and the tables
@@ -154,12 +157,14 @@ func (t *textReporter) add(r record) error {
 		fmt.Fprintf(&b, "  error: %s\n", r.Error)
 	}
 	rankW, labelW := len(strconv.Itoa(len(r.TopK))), 0
-	for _, p := range r.TopK {
-		labelW = max(labelW, uniseg.StringWidth(p.Label))
+	labels := make([]string, len(r.TopK))
+	for i, p := range r.TopK {
+		labels[i] = textPath(p.Label) // quoted as eval's table quotes it
+		labelW = max(labelW, uniseg.StringWidth(labels[i]))
 	}
 	for i, p := range r.TopK {
-		pad := strings.Repeat(" ", labelW-uniseg.StringWidth(p.Label))
-		fmt.Fprintf(&b, "  %-*d  %s%s  %6.2f%%  (class %d, logit %.4f)\n", rankW, i+1, p.Label, pad, 100*p.Prob, p.Index, p.Logit)
+		pad := strings.Repeat(" ", labelW-uniseg.StringWidth(labels[i]))
+		fmt.Fprintf(&b, "  %-*d  %s%s  %6.2f%%  (class %d, logit %.4f)\n", rankW, i+1, labels[i], pad, 100*p.Prob, p.Index, p.Logit)
 	}
 	_, err := io.WriteString(t.w, b.String())
 	return err

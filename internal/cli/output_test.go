@@ -9,7 +9,8 @@ import (
 // terminal shows them: labels of wide characters (猫, 🌹) and of combining
 // accents (macOS names a folder "rosé" in NFD, e + U+0301) were padded by
 // their runes (text/tabwriter), and the percentages after them were out of
-// line by a cell or more.
+// line by a cell or more. A label that would not read as one label on
+// one line is quoted, as eval's table and convert --info quote it.
 func TestTextWideLabels(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -22,6 +23,10 @@ func TestTextWideLabels(t *testing.T) {
 			"a.jpg\n  1  猫        50.00%  (class 0, logit 1.0000)\n  2  rose 🌹   25.00%  (class 1, logit 0.5000)\n  3  dog       12.50%  (class 2, logit 0.2500)\n"},
 		{"nfd", []string{"rose\u0301", "tulip"},
 			"a.jpg\n  1  rose\u0301    50.00%  (class 0, logit 1.0000)\n  2  tulip   25.00%  (class 1, logit 0.5000)\n"},
+		// quoted as eval's table quotes them: a line break split the
+		// table, a space at an end did not show
+		{"odd", []string{"a\nb", " lead", "tab\t"},
+			"a.jpg\n  1  \"a\\nb\"    50.00%  (class 0, logit 1.0000)\n  2  \" lead\"   25.00%  (class 1, logit 0.5000)\n  3  \"tab\\t\"   12.50%  (class 2, logit 0.2500)\n"},
 	} {
 		var b strings.Builder
 		rep, err := newReporter("text", &b, "")

@@ -101,6 +101,7 @@ type scaleRun struct {
 	listed  int       // inputs listed, all shards together, less those passed over (below)
 	passed  int       // folders and files named in lists, of this shard's share, passed over (listing.dropListed)
 	skipped int       // inputs the --resume file already has, or listed twice
+	twice   int       // inputs listed more than once, each done once
 	kept    int       // inputs the --resume file already has, each once
 	keptImg int       // the images of those inputs (a .npy file may hold several)
 	w       io.Writer // the records' destination
@@ -178,14 +179,20 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 		r.w = r.tmp
 	}
-	seen := map[string]bool{}
+	// An input listed twice gets one record, in every run: a run without
+	// --resume wrote two, and its file was refused by merge and by
+	// --resume as holding "a second record".
+	seen := map[string]int{}
 	for _, in := range all {
 		switch {
 		case !f.spec.Owns(in.key):
-		case f.resume && seen[in.path]:
+		case seen[in.path] > 0:
+			if seen[in.path]++; seen[in.path] == 2 {
+				r.twice++
+			}
 			r.skipped++
 		default:
-			seen[in.path] = true
+			seen[in.path] = 1
 			if n := r.resumed(ctx, in); n > 0 {
 				r.kept, r.keptImg, r.skipped = r.kept+1, r.keptImg+n, r.skipped+1
 				continue
@@ -386,8 +393,12 @@ func listFolderNote(name string, list []input) string {
 		name, textPath(p), textPath(filepath.Join(dir, p)), textPath(dir), textPath(dir))
 }
 
-// describe says on stderr what sharding and resuming left to do.
+// describe says on stderr what sharding and resuming left to do, and
+// that the inputs listed twice are done once.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
+	if r.twice > 0 {
+		fmt.Fprintf(w, "vitctl: note: %s listed more than once %s done once\n", nouns(r.twice, "input"), verb(r.twice, "is", "are each"))
+	}
 	if f.shard != "" {
 		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.passed, nouns(r.listed+r.passed, "input"))
 	}

@@ -183,7 +183,7 @@ func TestResumeNothingToDo(t *testing.T) {
 		want   string // stderr of the second run; OUT is the file
 	}{
 		{"one image", []string{a}, "the 1 image is already in OUT; nothing to do\n"},
-		{"two, one listed twice", []string{a, b, a}, "all 2 images are already in OUT; nothing to do\n"},
+		{"two, one listed twice", []string{a, b, a}, "vitctl: note: 1 input listed more than once is done once\nall 2 images are already in OUT; nothing to do\n"},
 		{"a .npy of 3", []string{batch}, "all 3 images are already in OUT; nothing to do\n"},
 		{"a .npy of 3 and an image", []string{a, batch}, "all 4 images are already in OUT; nothing to do\n"},
 	} {
@@ -282,7 +282,7 @@ func TestResumeNpyAlreadyDone(t *testing.T) {
 		cut    int    // records left in the file before the second run; all when 0
 		want   string // the second run's stderr
 	}{
-		{"npy listed twice", []string{batch, batch}, 0, "all 3 images are already in OUT; nothing to do\n"},
+		{"npy listed twice", []string{batch, batch}, 0, "vitctl: note: 1 input listed more than once is done once\nall 3 images are already in OUT; nothing to do\n"},
 		{"npy missing a record", []string{img, batch}, 3, "OUT: 3 records kept, 1 input to do\nclassified 1 of 1 image"},
 	} {
 		out := filepath.Join(t.TempDir(), "out.jsonl")
@@ -755,5 +755,30 @@ func TestInterruptNote(t *testing.T) {
 		if want := strings.ReplaceAll(tc.want, "OUT", tc.file); got != want {
 			t.Errorf("%s, %d written: %q\nwant %q", tc.file, tc.written, got, want)
 		}
+	}
+}
+
+// TestListedTwice: an input listed twice (a file named beside its folder,
+// a list of two finds' paths) gets one record in every run, with a note,
+// as --resume gave it one: a plain --out run wrote two, and the file it
+// wrote was refused by merge and by the same command with --resume ("a
+// second record for …").
+func TestListedTwice(t *testing.T) {
+	dir := filepath.Join(imagesDir, "fashion")
+	a, b := filepath.Join(dir, "0000_ankle_boot.png"), filepath.Join(dir, "0001_pullover.png")
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	const note = "vitctl: note: 1 input listed more than once is done once\n"
+	code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", a, b, a)
+	if n := strings.Count(stdout, "\n"); code != ExitOK || n != 2 || !strings.Contains(errs, note) {
+		t.Errorf("stdout: exit %d, %d records, want 2 and %q:\n%s", code, n, note, errs)
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, note) {
+		t.Fatalf("--out: exit %d, want the note %q:\n%s", code, note, errs)
+	}
+	if code, _, errs := run(t, "", "merge", "--inputs", a, "--inputs", b, "--inputs", a, out); code != ExitOK {
+		t.Errorf("merge: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--resume", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, "all 2 images are already in") {
+		t.Errorf("--resume: exit %d\n%s", code, errs)
 	}
 }

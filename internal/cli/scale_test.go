@@ -782,3 +782,39 @@ func TestListedTwice(t *testing.T) {
 		t.Errorf("--resume: exit %d\n%s", code, errs)
 	}
 }
+
+// TestOutUnwrittenFormat: an --out name of a format vitctl does not write
+// (tab-separated values, Parquet, Excel) or of a compressed file is a
+// usage error saying what the file would hold, and nothing is written:
+// --out labels.tsv got text blocks, which no TSV reader takes, and
+// --out labels.jsonl.gz uncompressed JSONL that gzip -d refused.
+func TestOutUnwrittenFormat(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	shard := filepath.Join(dir, "shard.jsonl")
+	os.WriteFile(shard, []byte(`{"path":"a.png","model":"fashion-vit","model_sha256":"d4b0f5fc13d8","error":"x"}`+"\n"), 0o644)
+	out := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		args []string
+		want string // in the message of "--out FILE: "
+	}{
+		{[]string{"classify", "--out", out("labels.tsv"), img}, "a .tsv name, for tab-separated values, which vitctl does not write: these results would be text; give a name such as results.txt"},
+		{[]string{"classify", "-o", "csv", "--out", out("labels.TSV"), img}, "would be CSV; give a name such as results.csv"},
+		{[]string{"classify", "-o", "jsonl", "--out", out("labels.jsonl.gz"), img}, "a .gz name, for a gzip file, which vitctl does not write: these results would be JSONL, uncompressed; give " + out("labels.jsonl") + ", and compress it once it is written"},
+		{[]string{"classify", "--out", out("labels.parquet"), img}, "a .parquet name, for Parquet"},
+		{[]string{"embed", "--out", out("v.npy.zst"), img}, "these results would be a NumPy array, uncompressed; give " + out("v.npy") + ","},
+		{[]string{"merge", "--out", out("all.xz"), shard}, "these results would be JSONL, uncompressed; give a name such as results.jsonl"},
+		{[]string{"benchmark", "--arch", "vit-ti", "--out", out("rows.xlsx")}, "a .xlsx name, for an Excel workbook"},
+	} {
+		args := tc.args
+		if args[0] == "classify" || args[0] == "embed" {
+			args = afterCommand(args, "-m", "fashion-vit")
+		}
+		code, stdout, errs := run(t, "", args...)
+		name := tc.args[slices.Index(tc.args, "--out")+1]
+		_, err := os.Stat(name)
+		if code != ExitUsage || !strings.Contains(errs, "--out "+name+": ") || !strings.Contains(errs, tc.want) || stdout != "" || err == nil {
+			t.Errorf("%q: exit %d, %s written: %v, want exit 2 and %q:\n%s", tc.args, code, name, err == nil, tc.want, errs)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func newReporter(format string, w io.Writer, header string) (reporter, error) {
 	case "text":
 		return &textReporter{w: w, header: header, failures: header != ""}, nil
 	case "json":
-		return &jsonReporter{w: w, all: []record{}}, nil
+		return newJSONReporter(w), nil
 	case "jsonl":
 		return &jsonlReporter{enc: newJSONEncoder(w)}, nil
 	case "csv":
@@ -228,15 +228,47 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// jsonReporter prints one JSON array when the run ends.
+// jsonReporter prints one JSON array, the bytes writeJSON writes of the
+// records, each record as it is done: the records were held until the
+// run ended, 2 to 3 KB an image (11 MB more than -o jsonl for flowers5's
+// 4,317 photos, GBs for millions), and nothing showed until then.
 type jsonReporter struct {
 	w   io.Writer
-	all []record
+	n   int // records written
+	buf bytes.Buffer
+	enc *json.Encoder // to buf, indented as an element of the array
 }
 
-func (j *jsonReporter) add(r record) error { j.all = append(j.all, r); return nil }
+func newJSONReporter(w io.Writer) *jsonReporter {
+	j := &jsonReporter{w: w}
+	j.enc = newJSONEncoder(&j.buf)
+	j.enc.SetIndent("  ", "  ")
+	return j
+}
 
-func (j *jsonReporter) close() error { return writeJSON(j.w, j.all) }
+func (j *jsonReporter) add(r record) error {
+	j.buf.Reset()
+	if j.n == 0 {
+		j.buf.WriteString("[\n  ")
+	} else {
+		j.buf.WriteString(",\n  ")
+	}
+	if err := j.enc.Encode(r); err != nil {
+		return err
+	}
+	j.n++
+	_, err := j.w.Write(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")))
+	return err
+}
+
+func (j *jsonReporter) close() error {
+	end := "\n]\n"
+	if j.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(j.w, end)
+	return err
+}
 
 // jsonlReporter prints one complete JSON object per line as images finish.
 type jsonlReporter struct{ enc *json.Encoder }

@@ -46,3 +46,38 @@ func TestTextWideLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreams: -o json writes each record as it is done, and the
+// whole is the array writeJSON writes of the records (none: []), where
+// they were held in memory until the run ended.
+func TestJSONStreams(t *testing.T) {
+	recs := []record{
+		{Path: "a.jpg", Model: "m", ModelSHA256: "12", TopK: []prediction{{Index: 1, Label: "R&D <cat>", Prob: 0.5, Logit: 1.25}}},
+		{Path: "bad\xff\n.jpg", Model: "m", ModelSHA256: "12", Error: "not an image"},
+		{Path: "c.jpg", Model: "m", ModelSHA256: "12", TopK: []prediction{{Index: 0, Label: "x", Prob: 1, Logit: 3}, {Index: 2, Label: "y", Prob: 1e-9, Logit: -20}}},
+	}
+	for n := range len(recs) + 1 {
+		var b strings.Builder
+		rep, err := newReporter("json", &b, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs[:n] {
+			before := b.Len()
+			if err := rep.add(r); err != nil {
+				t.Fatal(err)
+			}
+			if b.Len() == before {
+				t.Errorf("%d records: record %d not written when added", n, i)
+			}
+		}
+		if err := rep.close(); err != nil {
+			t.Fatal(err)
+		}
+		var want strings.Builder
+		writeJSON(&want, append([]record{}, recs[:n]...))
+		if b.String() != want.String() {
+			t.Errorf("%d records:\n%s\nwant\n%s", n, b.String(), want.String())
+		}
+	}
+}

@@ -98,10 +98,9 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 // scaleRun is one run's inputs and where its records go.
 type scaleRun struct {
 	inputs  []input   // this shard's inputs still to do, in listing order
-	listed  int       // inputs listed, all shards together, less those passed over (below)
+	listed  int       // inputs listed, all shards together, less those passed over (below), each once
 	passed  int       // folders and files named in lists, of this shard's share, passed over (listing.dropListed)
-	skipped int       // inputs the --resume file already has, or listed twice
-	twice   int       // inputs listed more than once, each done once
+	twice   int       // inputs listed more than once, each done once (once)
 	kept    int       // inputs the --resume file already has, each once
 	keptImg int       // the images of those inputs (a .npy file may hold several)
 	w       io.Writer // the records' destination
@@ -136,7 +135,9 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	}
 	n := len(all)
 	all = l.dropListed(all, f.spec.Owns)
-	r := &scaleRun{listed: len(all), passed: n - len(all), w: s.out, out: f.out}
+	passed := n - len(all)
+	all, twice := once(all) // before the shards' split: the first listing's key decides
+	r := &scaleRun{listed: len(all), passed: passed, twice: twice, w: s.out, out: f.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
 	}
@@ -179,26 +180,15 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 		}
 		r.w = r.tmp
 	}
-	// An input listed twice gets one record, in every run: a run without
-	// --resume wrote two, and its file was refused by merge and by
-	// --resume as holding "a second record".
-	seen := map[string]int{}
 	for _, in := range all {
-		switch {
-		case !f.spec.Owns(in.key):
-		case seen[in.path] > 0:
-			if seen[in.path]++; seen[in.path] == 2 {
-				r.twice++
-			}
-			r.skipped++
-		default:
-			seen[in.path] = 1
-			if n := r.resumed(ctx, in); n > 0 {
-				r.kept, r.keptImg, r.skipped = r.kept+1, r.keptImg+n, r.skipped+1
-				continue
-			}
-			r.inputs = append(r.inputs, in)
+		if !f.spec.Owns(in.key) {
+			continue
 		}
+		if n := r.resumed(ctx, in); n > 0 {
+			r.kept, r.keptImg = r.kept+1, r.keptImg+n
+			continue
+		}
+		r.inputs = append(r.inputs, in)
 	}
 	fmt.Fprint(s.err, listNote) // after every check: an error stays one line
 	f.describe(s.err, r)
@@ -396,11 +386,9 @@ func listFolderNote(name string, list []input) string {
 // describe says on stderr what sharding and resuming left to do, and
 // that the inputs listed twice are done once.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
-	if r.twice > 0 {
-		fmt.Fprintf(w, "vitctl: note: %s listed more than once %s done once\n", nouns(r.twice, "input"), verb(r.twice, "is", "are each"))
-	}
+	fmt.Fprint(w, twiceNote(r.twice))
 	if f.shard != "" {
-		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.passed, nouns(r.listed+r.passed, "input"))
+		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.kept+r.passed, nouns(r.listed+r.passed, "input"))
 	}
 	if f.resume && (len(r.inputs) > 0 || r.kept == 0) { // else upToDate says so
 		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))

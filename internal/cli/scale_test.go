@@ -762,7 +762,8 @@ func TestInterruptNote(t *testing.T) {
 // a list of two finds' paths) gets one record in every run, with a note,
 // as --resume gave it one: a plain --out run wrote two, and the file it
 // wrote was refused by merge and by the same command with --resume ("a
-// second record for …").
+// second record for …"); sharded, it was in the share of each of its
+// keys; embed gave it two rows.
 func TestListedTwice(t *testing.T) {
 	dir := filepath.Join(imagesDir, "fashion")
 	a, b := filepath.Join(dir, "0000_ankle_boot.png"), filepath.Join(dir, "0001_pullover.png")
@@ -780,6 +781,30 @@ func TestListedTwice(t *testing.T) {
 	}
 	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--resume", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, "all 2 images are already in") {
 		t.Errorf("--resume: exit %d\n%s", code, errs)
+	}
+	// A file named beside its folder is in one shard's share, the one of
+	// its first listing's key (b.png here), not of both keys.
+	dup := t.TempDir()
+	for _, n := range []string{"a.png", "b.png", "c.png", "d.png"} {
+		img, _ := os.ReadFile(a)
+		os.WriteFile(filepath.Join(dup, n), img, 0o644)
+	}
+	records := 0
+	for i := range 3 {
+		_, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--shard", fmt.Sprintf("%d/3", i), dup, filepath.Join(dup, "b.png"))
+		records += strings.Count(stdout, "\n")
+		if !strings.Contains(errs, note) {
+			t.Errorf("shard %d/3: no note %q:\n%s", i, note, errs)
+		}
+	}
+	if records != 4 {
+		t.Errorf("the shards wrote %d records of 4 inputs", records)
+	}
+	// embed: one row.
+	npy := filepath.Join(t.TempDir(), "v.npy")
+	code, stdout, errs = run(t, "", "embed", "-m", "fashion-vit", "-o", "csv", "--out", npy, a, b, a)
+	if n := strings.Count(stdout, "\n") - 1; code != ExitOK || n != 2 || !strings.Contains(errs, note) || !strings.Contains(errs, "holds (2, ") {
+		t.Errorf("embed: exit %d, %d rows, want 2 and %q:\n%s", code, n, note, errs)
 	}
 }
 

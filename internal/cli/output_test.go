@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,6 +82,35 @@ func TestJSONStreams(t *testing.T) {
 		writeJSON(&want, append([]record{}, recs[:n]...))
 		if b.String() != want.String() {
 			t.Errorf("%d records:\n%s\nwant\n%s", n, b.String(), want.String())
+		}
+	}
+}
+
+// TestRecordNumbers: what README.md says of the numbers of classify's
+// records: a logit is a float32 value exactly, a prob within [0, 1], both
+// the same in CSV as in JSON, and the CSV's rows are the top_k in rank
+// order.
+func TestRecordNumbers(t *testing.T) {
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	_, jsonl, _ := run(t, "", "classify", "-m", "fashion-vit", "-k", "10", "-o", "jsonl", img)
+	_, csvOut, _ := run(t, "", "classify", "-m", "fashion-vit", "-k", "10", "-o", "csv", img)
+	var r record
+	if err := json.Unmarshal([]byte(jsonl), &r); err != nil || len(r.TopK) != 10 {
+		t.Fatalf("%v: %d labels\n%s", err, len(r.TopK), jsonl)
+	}
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if err != nil || len(rows) != 11 {
+		t.Fatalf("%v: %d rows\n%s", err, len(rows), csvOut)
+	}
+	for i, p := range r.TopK {
+		row := rows[i+1] // path,model,model_sha256,rank,index,label,prob,logit,error
+		prob, _ := strconv.ParseFloat(row[6], 64)
+		logit, _ := strconv.ParseFloat(row[7], 64)
+		if float64(float32(p.Logit)) != p.Logit || p.Prob < 0 || p.Prob > 1 || (i > 0 && p.Prob > r.TopK[i-1].Prob) {
+			t.Errorf("rank %d: logit %v (a float32: %v), prob %v", i+1, p.Logit, float64(float32(p.Logit)) == p.Logit, p.Prob)
+		}
+		if row[3] != strconv.Itoa(i+1) || row[4] != strconv.Itoa(p.Index) || row[5] != p.Label || prob != p.Prob || logit != p.Logit {
+			t.Errorf("CSV row %q, JSON %+v", row, p)
 		}
 	}
 }

@@ -264,9 +264,9 @@ func checkOutputFile(flag, path string) error {
 
 // checkResultsName refuses a name like an image's for a results file
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
-// which the results would replace; and a name of a format vitctl does
-// not write (unwrittenExts: .tsv, .parquet, .gz). "-" is refused: it wrote a file
-// named -, where elsewhere it means stdout, and stdout is where the
+// which the results would replace; and a name of a format vitctl does not
+// write (unwrittenExts: .tsv, .parquet, .gz). "-" is refused: it wrote a
+// file named -, where elsewhere it means stdout, and stdout is where the
 // results go without flag.
 func checkResultsName(flag, path, ext string) error {
 	if path == "-" {

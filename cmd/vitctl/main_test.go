@@ -224,7 +224,8 @@ var errEnded = errors.New("the command ended before its temporary file was seen"
 // exit 141 and nothing on stderr, and no temporary (SIGPIPE killed it,
 // leaving .e.npy.NNN.tmp).
 func TestClosedStdout(t *testing.T) {
-	img := "../../testdata/images/fashion/0000_ankle_boot.png"
+	const img = "../../testdata/images/fashion/0000_ankle_boot.png"
+	const img2, img3 = "../../testdata/images/fashion/0001_pullover.png", "../../testdata/images/fashion/0002_trouser.png"
 	dir := t.TempDir()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -232,7 +233,7 @@ func TestClosedStdout(t *testing.T) {
 	}
 	r.Close()
 	defer w.Close()
-	cmd := exec.Command(vitctl, "embed", "-m", "fashion-vit", "-o", "csv", "--out", filepath.Join(dir, "e.npy"), img, img, img)
+	cmd := exec.Command(vitctl, "embed", "-m", "fashion-vit", "-o", "csv", "--out", filepath.Join(dir, "e.npy"), img, img2, img3)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = w, &stderr
 	if err := cmd.Run(); exitCode(err) != 141 || stderr.Len() > 0 {

@@ -6,7 +6,8 @@
 // String writes each byte that is not part of UTF-8 as the lone surrogate
 // \udc80 … \udcff, as Python's surrogateescape does (os.fsdecode): Python's
 // json.loads gives the str that os.listdir gives for the file, and open()
-// takes it; reading it back here gives the same bytes.
+// takes it; reading it back here gives the same bytes. Text writes such a
+// string on one line of text, for messages.
 package bytestr
 
 import (
@@ -15,9 +16,25 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
+
+// Text is s, a name of any bytes, as one line of text prints it: as it
+// is, or quoted as Go and JSON quote strings ("new\nline.jpg",
+// "bad\xff.jpg") when it would not read back as one name on one line:
+// with a control character (a newline, a carriage return, a tab), bytes
+// that are not UTF-8, a space at either end, or a double quote first.
+// Text output and messages name files with it, so that each message
+// stays one line of stderr whatever the names it holds.
+func Text(s string) string {
+	if !utf8.ValidString(s) || strings.TrimSpace(s) != s || strings.HasPrefix(s, `"`) ||
+		strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
+}
 
 // String is a string of any bytes that JSON carries losslessly.
 type String string

@@ -108,3 +108,17 @@ func TestNoHTMLEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestText: a name is written as it is unless it would not read back as
+// one name on one line.
+func TestText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"a b.png", "a b.png"}, {"café.png", "café.png"}, {`a"b.png`, `a"b.png`}, {"a,b.png", "a,b.png"},
+		{"new\nline.png", `"new\nline.png"`}, {"cr\rx.png", `"cr\rx.png"`}, {"tab\t.png", `"tab\t.png"`},
+		{"bad\xff.png", `"bad\xff.png"`}, {" a.png", `" a.png"`}, {"a.png ", `"a.png "`}, {`"a".png`, `"\"a\".png"`},
+	} {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}

@@ -290,15 +290,42 @@ func checkOutputFolder(flag, dir string) error {
 
 // checkResultsName refuses a name like an image's for a results file
 // (results.ext): after "--out *.jpg" the shell hands --out the first photo,
-// which the results would replace. "-" is refused: it wrote a file
-// named -, where elsewhere it means stdout, and stdout is where the
+// which the results would replace; and a name of a format vitctl does not
+// write (unwrittenExts: .tsv, .parquet, .gz). "-" is refused: it wrote a
+// file named -, where elsewhere it means stdout, and stdout is where the
 // results go without flag.
 func checkResultsName(flag, path, ext string) error {
 	if path == "-" {
 		return usagef("%s -: would write a file named -, not stdout: leave %s out to print the results on stdout, or give ./- for a file of that name", flag, flag)
 	}
+	if e := strings.ToLower(filepath.Ext(path)); unwrittenExts[e] != "" {
+		what, hint := formatNames[ext], "give a name such as results."+ext
+		if inner := strings.TrimSuffix(path, filepath.Ext(path)); compressedExts[e] {
+			what += ", uncompressed"
+			if strings.EqualFold(filepath.Ext(inner), "."+ext) {
+				hint = fmt.Sprintf("give %s, and compress it once it is written", inner)
+			}
+		}
+		return usagef("%s %s: a %s name, for %s, which vitctl does not write: these results would be %s; %s", flag, path, e, unwrittenExts[e], what, hint)
+	}
 	return checkNotInputName(flag, path, ext, "results that are not one", "results")
 }
+
+// unwrittenExts are the endings of data formats vitctl does not write,
+// and of compressed files: results under such a name read as neither
+// (--out labels.tsv got text blocks, which pandas' read_csv(sep="\t")
+// made nothing of, and --out labels.jsonl.gz was no gzip file).
+var unwrittenExts = map[string]string{
+	".tsv": "tab-separated values", ".parquet": "Parquet", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook",
+	".gz": "a gzip file", ".bz2": "a bzip2 file", ".xz": "an xz file", ".zst": "a zstd file", ".zip": "a zip archive",
+}
+
+// compressedExts are the unwrittenExts of compressed files.
+var compressedExts = map[string]bool{".gz": true, ".bz2": true, ".xz": true, ".zst": true, ".zip": true}
+
+// formatNames name the format of results written to a file ending in
+// each results ending (checkResultsName's ext).
+var formatNames = map[string]string{"txt": "text", "json": "JSON", "jsonl": "JSONL", "csv": "CSV", "npy": "a NumPy array"}
 
 // checkModelName refuses a name like an image's for a model file
 // (convert's and finetune's --out), as checkResultsName does for results,

@@ -27,16 +27,18 @@ func (closedPipe) Write([]byte) (int, error) {
 // is kept.
 func TestBrokenStdout(t *testing.T) {
 	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	img2 := filepath.Join(imagesDir, "fashion", "0001_pullover.png")
+	img3 := filepath.Join(imagesDir, "fashion", "0002_trouser.png")
 	for _, tc := range []struct {
 		name string
 		args []string // --out DIR/OUT is added where OUT is set
 		out  string
 		kept bool // the --out file is there after
 	}{
-		{"embed --out", []string{"embed", "-m", "fashion-vit", "-o", "csv", img, img, img}, "e.npy", true},
-		{"embed", []string{"embed", "-m", "fashion-vit", img, img}, "", false},
-		{"classify", []string{"classify", "-m", "fashion-vit", "-o", "jsonl", img, img}, "", false},
-		{"classify text", []string{"classify", "-m", "fashion-vit", img, img}, "", false},
+		{"embed --out", []string{"embed", "-m", "fashion-vit", "-o", "csv", img, img2, img3}, "e.npy", true},
+		{"embed", []string{"embed", "-m", "fashion-vit", img, img2}, "", false},
+		{"classify", []string{"classify", "-m", "fashion-vit", "-o", "jsonl", img, img2}, "", false},
+		{"classify text", []string{"classify", "-m", "fashion-vit", img, img2}, "", false},
 		{"eval", []string{"eval", "-m", "fashion-vit", filepath.Join(imagesDir, "fashion", "labels.csv")}, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

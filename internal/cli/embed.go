@@ -177,7 +177,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	inputs := lst.dropListed(listed, nil)
+	inputs, twice := once(lst.dropListed(listed, nil))
 	if len(inputs) == 0 { // before --out is created: nothing is written
 		newEmbedWriter(o.output.format.val, s.out).close() // -o csv's header: a table of no rows
 		return noImages(args, "", lst.skippedNote())
@@ -203,6 +203,7 @@ func runEmbed(cmd *cobra.Command, s streams, o *embedOptions, args []string) err
 	if err := checkNotInput("--out", o.npy, e.inputs); err != nil {
 		return err
 	}
+	fmt.Fprint(s.err, twiceNote(twice)) // after every check: an error stays one line
 	start := time.Now()
 	if o.npy == "" {
 		err = e.run(cmd, s, newEmbedWriter(o.output.format.val, s.out), nil)

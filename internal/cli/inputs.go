@@ -580,6 +580,33 @@ func (l *listing) dropListed(inputs []input, owns func(key string) bool) []input
 	return out
 }
 
+// once drops each input whose path was listed before it, and counts the
+// paths listed more than once: an input listed twice (a file named beside
+// its folder, a list of two finds' paths) gets one record and one row, as
+// merge and --resume want one record a path ("a second record for …").
+func once(inputs []input) (out []input, twice int) {
+	seen := make(map[string]int, len(inputs))
+	out = inputs[:0]
+	for _, in := range inputs {
+		switch seen[in.path]++; seen[in.path] {
+		case 1:
+			out = append(out, in)
+		case 2:
+			twice++
+		}
+	}
+	return out, twice
+}
+
+// twiceNote says that twice inputs listed more than once are each done
+// once; "" for none.
+func twiceNote(twice int) string {
+	if twice == 0 {
+		return ""
+	}
+	return fmt.Sprintf("vitctl: note: %s listed more than once %s done once\n", nouns(twice, "input"), verb(twice, "is", "are each"))
+}
+
 // passesOver reports whether in, read from a list, is no input: a folder
 // (a link to one too), or a file a folder walk would not take; it counts
 // what it passes over. URLs are inputs whatever their names; a path that

@@ -677,3 +677,33 @@ func TestListLineAroundPath(t *testing.T) {
 		}
 	}
 }
+
+// TestListingOrder: results come in the order README.md gives: the
+// arguments as given, a folder's files by name byte for byte (LC_ALL=C
+// ls: B before a), and with -r a sub-folder's files where its name sorts
+// among them (a/x.png before a.png, as a walk goes, not as sort orders
+// whole paths, which puts a.png first).
+func TestListingOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.png", "a0.png", "B.png", "é.png", "a/x.png", "a/y/z.png", "a/w.png", "b/v.png"} {
+		p := filepath.Join(dir, n)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := filepath.Join(t.TempDir(), "z.png")
+	os.WriteFile(first, nil, 0o644)
+	inputs, err := expand([]string{first, dir}, &listing{recursive: true}, nil, '\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range inputs {
+		got = append(got, strings.TrimPrefix(in.path, dir+"/"))
+	}
+	want := []string{first, "B.png", "a/w.png", "a/x.png", "a/y/z.png", "a.png", "a0.png", "b/v.png", "é.png"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order\n%q\nwant\n%q", got, want)
+	}
+}

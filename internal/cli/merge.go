@@ -362,7 +362,7 @@ func namedOtherwise(missing, extra []string, total int) error {
 		return nil
 	}
 	return fmt.Errorf("%d of %s %s recorded under another name (input %s is %s in the records): the shards named the inputs another way; give --inputs (and --from-file) as the run gave them",
-		n, nouns(total, "input"), verb(n, "is", "are"), first[0], first[1])
+		n, nouns(total, "input"), verb(n, "is", "are"), textPath(first[0]), textPath(first[1]))
 }
 
 // goneFiles counts the paths of records that name no file there now (a
@@ -414,10 +414,15 @@ func recordPaths(ctx context.Context, m *shard.Merger, path string) []string {
 	return paths
 }
 
-// firstFew names up to three paths.
+// firstFew names up to three paths, each as textPath writes it: a
+// message naming "new\nline.png" as it is took two lines of stderr.
 func firstFew(paths []string) string {
-	if len(paths) > 3 {
-		return strings.Join(paths[:3], ", ") + ", …"
+	var few []string
+	for _, p := range paths[:min(3, len(paths))] {
+		few = append(few, textPath(p))
 	}
-	return strings.Join(paths, ", ")
+	if len(paths) > 3 {
+		few = append(few, "…")
+	}
+	return strings.Join(few, ", ")
 }

@@ -61,7 +61,11 @@ func TestListEOFOnce(t *testing.T) {
 func TestListWithoutNull(t *testing.T) {
 	dir := t.TempDir()
 	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
-	small := strings.Repeat(img+"\x00", 3)
+	var small string // three images: one listed three times gets one record
+	for _, n := range []string{"chelsea.png", "coffee.png", "camera.png"} {
+		p, _ := filepath.Abs(filepath.Join(imagesDir, n))
+		small += p + "\x00"
+	}
 	big := strings.Repeat(img+"\x00", (2<<20)/len(img))
 	file := func(name, text string) string {
 		p := filepath.Join(dir, name)
@@ -108,6 +112,7 @@ func TestListWithoutNull(t *testing.T) {
 func TestListLinesWithNull(t *testing.T) {
 	dir := t.TempDir()
 	img, _ := filepath.Abs(filepath.Join(imagesDir, "chelsea.png"))
+	img2, _ := filepath.Abs(filepath.Join(imagesDir, "coffee.png"))
 	lines := strings.Repeat(img+"\n", 3)
 	list := filepath.Join(dir, "list")
 	if err := os.WriteFile(list, []byte(lines), 0o644); err != nil {
@@ -141,7 +146,7 @@ func TestListLinesWithNull(t *testing.T) {
 	for _, tc := range []struct {
 		stdin string
 		n     int
-	}{{img, 1}, {img + "\x00", 1}, {img + "\x00" + img + "\x00", 2}} {
+	}{{img, 1}, {img + "\x00", 1}, {img + "\x00" + img2 + "\x00", 2}} {
 		code, stdout, errs := run(t, tc.stdin, "classify", "-m", "fashion-vit", "-o", "jsonl", "-0", "-")
 		if _, paths := jsonlPaths(t, stdout); code != ExitOK || len(paths) != tc.n {
 			t.Errorf("%q with -0: exit %d, records of %q, want %d\n%s", tc.stdin, code, paths, tc.n, errs)

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,6 +278,59 @@ func TestOddNamesStderr(t *testing.T) {
 		for _, p := range bad {
 			if want := textPath(p) + ": not a supported image"; !strings.Contains(errs, want) || strings.Contains(errs, p) {
 				t.Errorf("%s: stderr names %q as it is, or not as %q:\n%s", args[0], p, want, errs)
+			}
+		}
+	}
+}
+
+// TestOddNamesMerge: merge's errors quote a path with a line break, a
+// carriage return or bytes that are not UTF-8, as classify's failures
+// are, so each error is one line of stderr: they named the inputs
+// without a record, the records for no input and a path with two records
+// as they are, and a \r in a name sent a terminal's cursor back over the
+// message.
+func TestOddNamesMerge(t *testing.T) {
+	dir, files := t.TempDir(), t.TempDir()
+	names := []string{"new\nline.png", "cr\rx.png", "bad\xff.png"}
+	var paths []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if err := os.WriteFile(p, []byte("junk"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	records := func(file string, paths ...string) string {
+		t.Helper()
+		var b strings.Builder
+		for _, p := range paths {
+			j, _ := json.Marshal(bytestr.String(p))
+			fmt.Fprintf(&b, `{"path":%s,"model":"vit-tiny-in1k","model_sha256":"89d044742132","error":"not a supported image"}`+"\n", j)
+		}
+		f := filepath.Join(files, file)
+		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	none := records("none.jsonl", filepath.Join(dir, "other\n.png"))
+	some := records("some.jsonl", paths[0])
+	all := records("all.jsonl", paths...)
+	for _, tc := range []struct {
+		args  []string
+		named []string // quoted in the message
+	}{
+		{[]string{"--inputs", dir, some}, paths[1:]},
+		{[]string{"--inputs", dir, all, none}, []string{filepath.Join(dir, "other\n.png")}},
+		{[]string{all, some}, paths[:1]},
+	} {
+		code, _, errs := run(t, "", append([]string{"merge"}, tc.args...)...)
+		if code != ExitFailed || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "\r") {
+			t.Errorf("%q: exit %d, want %d and one line:\n%s", tc.args, code, ExitFailed, errs)
+		}
+		for _, p := range tc.named {
+			if !strings.Contains(errs, textPath(p)) {
+				t.Errorf("%q: stderr does not name %s:\n%s", tc.args, textPath(p), errs)
 			}
 		}
 	}

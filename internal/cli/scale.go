@@ -98,9 +98,9 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 // scaleRun is one run's inputs and where its records go.
 type scaleRun struct {
 	inputs  []input   // this shard's inputs still to do, in listing order
-	listed  int       // inputs listed, all shards together, less those passed over (below)
+	listed  int       // inputs listed, all shards together, less those passed over (below), each once
 	passed  int       // folders and files named in lists, of this shard's share, passed over (listing.dropListed)
-	skipped int       // inputs the --resume file already has, or listed twice
+	twice   int       // inputs listed more than once, each done once (once)
 	kept    int       // inputs the --resume file already has, each once
 	keptImg int       // the images of those inputs (a .npy file may hold several)
 	w       io.Writer // the records' destination
@@ -123,7 +123,9 @@ func (f *scaleFlags) start(ctx context.Context, args []string, l *listing, s str
 	}
 	n := len(all)
 	all = l.dropListed(all, f.spec.Owns)
-	r := &scaleRun{listed: len(all), passed: n - len(all), w: s.out, out: f.out}
+	passed := n - len(all)
+	all, twice := once(all) // before the shards' split: the first listing's key decides
+	r := &scaleRun{listed: len(all), passed: passed, twice: twice, w: s.out, out: f.out}
 	if len(all) == 0 { // no images: --out is neither created nor resumed
 		return r, nil
 	}
@@ -204,24 +206,19 @@ func (f *scaleFlags) resumeOut(r *scaleRun, errw io.Writer, all []input, id shar
 	return nil
 }
 
-// share keeps of all the inputs this shard owns that are still to do:
-// with --resume, one named twice, or whose records the file holds, is
-// skipped.
+// share keeps of all the inputs (listed once each: once) those this
+// shard owns that are still to do: with --resume, one whose records the
+// file holds is skipped.
 func (r *scaleRun) share(ctx context.Context, f *scaleFlags, all []input) {
-	seen := map[string]bool{}
 	for _, in := range all {
-		switch {
-		case !f.spec.Owns(in.key):
-		case f.resume && seen[in.path]:
-			r.skipped++
-		default:
-			seen[in.path] = true
-			if n := r.resumed(ctx, in); n > 0 {
-				r.kept, r.keptImg, r.skipped = r.kept+1, r.keptImg+n, r.skipped+1
-				continue
-			}
-			r.inputs = append(r.inputs, in)
+		if !f.spec.Owns(in.key) {
+			continue
 		}
+		if n := r.resumed(ctx, in); n > 0 {
+			r.kept, r.keptImg = r.kept+1, r.keptImg+n
+			continue
+		}
+		r.inputs = append(r.inputs, in)
 	}
 }
 
@@ -417,10 +414,12 @@ func listFolderNote(name string, list []input) string {
 		name, textPath(p), textPath(filepath.Join(dir, p)), textPath(dir), textPath(dir))
 }
 
-// describe says on stderr what sharding and resuming left to do.
+// describe says on stderr what sharding and resuming left to do, and
+// that the inputs listed twice are done once.
 func (f *scaleFlags) describe(w io.Writer, r *scaleRun) {
+	fmt.Fprint(w, twiceNote(r.twice))
 	if f.shard != "" {
-		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.skipped+r.passed, nouns(r.listed+r.passed, "input"))
+		fmt.Fprintf(w, "shard %v: %d of %s\n", f.spec, len(r.inputs)+r.kept+r.passed, nouns(r.listed+r.passed, "input"))
 	}
 	if f.resume && (len(r.inputs) > 0 || r.kept == 0) { // else upToDate says so
 		fmt.Fprintf(w, "%s: %s kept, %s to do\n", f.out, nouns(r.log.Len(), "record"), nouns(len(r.inputs), "input"))

@@ -183,7 +183,7 @@ func TestResumeNothingToDo(t *testing.T) {
 		want   string // stderr of the second run; OUT is the file
 	}{
 		{"one image", []string{a}, "the 1 image is already in OUT; nothing to do\n"},
-		{"two, one listed twice", []string{a, b, a}, "all 2 images are already in OUT; nothing to do\n"},
+		{"two, one listed twice", []string{a, b, a}, "vitctl: note: 1 input listed more than once is done once\nall 2 images are already in OUT; nothing to do\n"},
 		{"a .npy of 3", []string{batch}, "all 3 images are already in OUT; nothing to do\n"},
 		{"a .npy of 3 and an image", []string{a, batch}, "all 4 images are already in OUT; nothing to do\n"},
 	} {
@@ -282,7 +282,7 @@ func TestResumeNpyAlreadyDone(t *testing.T) {
 		cut    int    // records left in the file before the second run; all when 0
 		want   string // the second run's stderr
 	}{
-		{"npy listed twice", []string{batch, batch}, 0, "all 3 images are already in OUT; nothing to do\n"},
+		{"npy listed twice", []string{batch, batch}, 0, "vitctl: note: 1 input listed more than once is done once\nall 3 images are already in OUT; nothing to do\n"},
 		{"npy missing a record", []string{img, batch}, 3, "OUT: 3 records kept, 1 input to do\nclassified 1 of 1 image"},
 	} {
 		out := filepath.Join(t.TempDir(), "out.jsonl")
@@ -754,6 +754,92 @@ func TestInterruptNote(t *testing.T) {
 		r.finish(false)
 		if want := strings.ReplaceAll(tc.want, "OUT", tc.file); got != want {
 			t.Errorf("%s, %d written: %q\nwant %q", tc.file, tc.written, got, want)
+		}
+	}
+}
+
+// TestListedTwice: an input listed twice (a file named beside its folder,
+// a list of two finds' paths) gets one record in every run, with a note,
+// as --resume gave it one: a plain --out run wrote two, and the file it
+// wrote was refused by merge and by the same command with --resume ("a
+// second record for …"); sharded, it was in the share of each of its
+// keys; embed gave it two rows.
+func TestListedTwice(t *testing.T) {
+	dir := filepath.Join(imagesDir, "fashion")
+	a, b := filepath.Join(dir, "0000_ankle_boot.png"), filepath.Join(dir, "0001_pullover.png")
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	const note = "vitctl: note: 1 input listed more than once is done once\n"
+	code, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", a, b, a)
+	if n := strings.Count(stdout, "\n"); code != ExitOK || n != 2 || !strings.Contains(errs, note) {
+		t.Errorf("stdout: exit %d, %d records, want 2 and %q:\n%s", code, n, note, errs)
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, note) {
+		t.Fatalf("--out: exit %d, want the note %q:\n%s", code, note, errs)
+	}
+	if code, _, errs := run(t, "", "merge", "--inputs", a, "--inputs", b, "--inputs", a, out); code != ExitOK {
+		t.Errorf("merge: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--resume", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, "all 2 images are already in") {
+		t.Errorf("--resume: exit %d\n%s", code, errs)
+	}
+	// A file named beside its folder is in one shard's share, the one of
+	// its first listing's key (b.png here), not of both keys.
+	dup := t.TempDir()
+	for _, n := range []string{"a.png", "b.png", "c.png", "d.png"} {
+		img, _ := os.ReadFile(a)
+		os.WriteFile(filepath.Join(dup, n), img, 0o644)
+	}
+	records := 0
+	for i := range 3 {
+		_, stdout, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "--shard", fmt.Sprintf("%d/3", i), dup, filepath.Join(dup, "b.png"))
+		records += strings.Count(stdout, "\n")
+		if !strings.Contains(errs, note) {
+			t.Errorf("shard %d/3: no note %q:\n%s", i, note, errs)
+		}
+	}
+	if records != 4 {
+		t.Errorf("the shards wrote %d records of 4 inputs", records)
+	}
+	// embed: one row.
+	npy := filepath.Join(t.TempDir(), "v.npy")
+	code, stdout, errs = run(t, "", "embed", "-m", "fashion-vit", "-o", "csv", "--out", npy, a, b, a)
+	if n := strings.Count(stdout, "\n") - 1; code != ExitOK || n != 2 || !strings.Contains(errs, note) || !strings.Contains(errs, "holds (2, ") {
+		t.Errorf("embed: exit %d, %d rows, want 2 and %q:\n%s", code, n, note, errs)
+	}
+}
+
+// TestOutUnwrittenFormat: an --out name of a format vitctl does not write
+// (tab-separated values, Parquet, Excel) or of a compressed file is a
+// usage error saying what the file would hold, and nothing is written:
+// --out labels.tsv got text blocks, which no TSV reader takes, and
+// --out labels.jsonl.gz uncompressed JSONL that gzip -d refused.
+func TestOutUnwrittenFormat(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png")
+	shard := filepath.Join(dir, "shard.jsonl")
+	os.WriteFile(shard, []byte(`{"path":"a.png","model":"fashion-vit","model_sha256":"d4b0f5fc13d8","error":"x"}`+"\n"), 0o644)
+	out := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		args []string
+		want string // in the message of "--out FILE: "
+	}{
+		{[]string{"classify", "--out", out("labels.tsv"), img}, "a .tsv name, for tab-separated values, which vitctl does not write: these results would be text; give a name such as results.txt"},
+		{[]string{"classify", "-o", "csv", "--out", out("labels.TSV"), img}, "would be CSV; give a name such as results.csv"},
+		{[]string{"classify", "-o", "jsonl", "--out", out("labels.jsonl.gz"), img}, "a .gz name, for a gzip file, which vitctl does not write: these results would be JSONL, uncompressed; give " + out("labels.jsonl") + ", and compress it once it is written"},
+		{[]string{"classify", "--out", out("labels.parquet"), img}, "a .parquet name, for Parquet"},
+		{[]string{"embed", "--out", out("v.npy.zst"), img}, "these results would be a NumPy array, uncompressed; give " + out("v.npy") + ","},
+		{[]string{"merge", "--out", out("all.xz"), shard}, "these results would be JSONL, uncompressed; give a name such as results.jsonl"},
+		{[]string{"benchmark", "--arch", "vit-ti", "--out", out("rows.xlsx")}, "a .xlsx name, for an Excel workbook"},
+	} {
+		args := tc.args
+		if args[0] == "classify" || args[0] == "embed" {
+			args = afterCommand(args, "-m", "fashion-vit")
+		}
+		code, stdout, errs := run(t, "", args...)
+		name := tc.args[slices.Index(tc.args, "--out")+1]
+		_, err := os.Stat(name)
+		if code != ExitUsage || !strings.Contains(errs, "--out "+name+": ") || !strings.Contains(errs, tc.want) || stdout != "" || err == nil {
+			t.Errorf("%q: exit %d, %s written: %v, want exit 2 and %q:\n%s", tc.args, code, name, err == nil, tc.want, errs)
 		}
 	}
 }

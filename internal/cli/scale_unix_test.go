@@ -65,13 +65,13 @@ func TestWriteErrorStops(t *testing.T) {
 			f.Close()
 		}
 	}()
-	img := filepath.Join(imagesDir, "chelsea.png")
+	img, img2 := filepath.Join(imagesDir, "chelsea.png"), filepath.Join(imagesDir, "coffee.png")
 	for _, args := range [][]string{
 		{"classify", "-o", "jsonl"},
 		{"classify", "-o", "csv"},
 		{"embed", "-o", "jsonl"},
 	} {
-		args = append(args, "-m", "fashion-vit", "--batch", "1", img, img, fifo)
+		args = append(args, "-m", "fashion-vit", "--batch", "1", img, img2, fifo)
 		var errb bytes.Buffer
 		done := make(chan int)
 		go func() { done <- Main(args, strings.NewReader(""), fullWriter{}, &errb) }()

@@ -58,7 +58,7 @@ func (e *NotResultsError) Error() string {
 	if e.rec.TopK == 0 && !e.rec.Failed {
 		no = append(no, `no "top_k" nor "error"`)
 	}
-	return fmt.Sprintf("the record for %s has %s: %.60q", e.rec.Path, strings.Join(no, " and "), bytes.TrimSpace(e.line))
+	return fmt.Sprintf("the record for %s has %s: %.60q", bytestr.Text(e.rec.Path), strings.Join(no, " and "), bytes.TrimSpace(e.line))
 }
 
 // MixedError reports records that one run cannot have written: records of
@@ -85,7 +85,7 @@ func (o *oneModel) add(rec Record, file string) error {
 		return nil
 	}
 	return &MixedError{fmt.Sprintf("the record for %s is from model %s (sha256 %s), but %s holds records from %s (sha256 %s): were the runs given different -m?",
-		rec.Path, rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)}
+		bytestr.Text(rec.Path), rec.Model, rec.ModelSHA256, o.file, o.first.Model, o.first.ModelSHA256)}
 }
 
 // NotRecordsError reports a file that is not JSONL records at all: its
@@ -256,7 +256,7 @@ func Resume(path string) (*Log, error) {
 	l := &Log{path: path, f: f, done: map[string]bool{}, failed: map[string]bool{}}
 	complete, err := ScanRecords(f, func(rec Record, _ []byte) error {
 		if l.done[rec.Path] {
-			return fmt.Errorf("a second record for %s", rec.Path)
+			return fmt.Errorf("a second record for %s", bytestr.Text(rec.Path))
 		}
 		if err := l.model.add(rec, "the file"); err != nil {
 			return err

@@ -3,6 +3,8 @@ package shard
 import (
 	"fmt"
 	"io"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // Merger joins the JSONL files of a sharded run, copying every record once.
@@ -24,7 +26,7 @@ func (m *Merger) Add(name string, r io.Reader, w io.Writer) error {
 	cr := &countingReader{r: r}
 	complete, err := ScanRecords(cr, func(rec Record, line []byte) error {
 		if prev, ok := m.from[rec.Path]; ok {
-			return fmt.Errorf("a second record for %s (the first is in %s)", rec.Path, prev)
+			return fmt.Errorf("a second record for %s (the first is in %s)", bytestr.Text(rec.Path), prev)
 		}
 		if err := m.model.add(rec, name); err != nil {
 			return err
@@ -68,7 +70,7 @@ func (o *oneTopK) add(rec Record, file string) error {
 		return nil
 	}
 	return &MixedError{fmt.Sprintf("the record for %s holds the top %s, but %s holds the top %s of each image: were the runs given different -k?",
-		rec.Path, labels(rec.TopK), o.file, labels(o.first.TopK))}
+		bytestr.Text(rec.Path), labels(rec.TopK), o.file, labels(o.first.TopK))}
 }
 
 // labels is "1 label" or "n labels".

@@ -298,30 +298,34 @@ func checkResultsName(flag, path, ext string) error {
 	if path == "-" {
 		return usagef("%s -: would write a file named -, not stdout: leave %s out to print the results on stdout, or give ./- for a file of that name", flag, flag)
 	}
-	if e := strings.ToLower(filepath.Ext(path)); unwrittenExts[e] != "" {
+	e := strings.ToLower(filepath.Ext(path))
+	if u, ok := unwrittenExts[e]; ok {
 		what, hint := formatNames[ext], "give a name such as results."+ext
-		if inner := strings.TrimSuffix(path, filepath.Ext(path)); compressedExts[e] {
+		if inner := strings.TrimSuffix(path, filepath.Ext(path)); u.compressed {
 			what += ", uncompressed"
 			if strings.EqualFold(filepath.Ext(inner), "."+ext) {
 				hint = fmt.Sprintf("give %s, and compress it once it is written", inner)
 			}
 		}
-		return usagef("%s %s: a %s name, for %s, which vitctl does not write: these results would be %s; %s", flag, path, e, unwrittenExts[e], what, hint)
+		return usagef("%s %s: a %s name, for %s, which vitctl does not write: these results would be %s; %s", flag, path, e, u.what, what, hint)
 	}
 	return checkNotInputName(flag, path, ext, "results that are not one", "results")
 }
 
 // unwrittenExts are the endings of data formats vitctl does not write,
-// and of compressed files: results under such a name read as neither
-// (--out labels.tsv got text blocks, which pandas' read_csv(sep="\t")
-// made nothing of, and --out labels.jsonl.gz was no gzip file).
-var unwrittenExts = map[string]string{
-	".tsv": "tab-separated values", ".parquet": "Parquet", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook",
-	".gz": "a gzip file", ".bz2": "a bzip2 file", ".xz": "an xz file", ".zst": "a zstd file", ".zip": "a zip archive",
+// and of compressed files, with what a file so named is: results under
+// such a name read as neither (--out labels.tsv got text blocks, which
+// pandas' read_csv(sep="\t") made nothing of, and --out labels.jsonl.gz
+// was no gzip file).
+var unwrittenExts = map[string]struct {
+	what       string
+	compressed bool
+}{
+	".tsv": {"tab-separated values", false}, ".parquet": {"Parquet", false},
+	".xlsx": {"an Excel workbook", false}, ".xls": {"an Excel workbook", false},
+	".gz": {"a gzip file", true}, ".bz2": {"a bzip2 file", true}, ".xz": {"an xz file", true},
+	".zst": {"a zstd file", true}, ".zip": {"a zip archive", true},
 }
-
-// compressedExts are the unwrittenExts of compressed files.
-var compressedExts = map[string]bool{".gz": true, ".bz2": true, ".xz": true, ".zst": true, ".zip": true}
 
 // formatNames name the format of results written to a file ending in
 // each results ending (checkResultsName's ext).

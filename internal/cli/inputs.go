@@ -80,7 +80,7 @@ func (l *listing) takes(path string) bool {
 	if !ok && !f.MacMeta {
 		l.skipped++
 		if len(l.skippedFew) < 4 {
-			l.skippedFew = append(l.skippedFew, textPath(path))
+			l.skippedFew = append(l.skippedFew, path) // quoted by firstFew
 		}
 		if f.NoDecoder != "" {
 			l.photos.Add(f.NoDecoder)

@@ -385,6 +385,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	for i, in := range inputs {
 		if err := cmd.Context().Err(); err != nil {
 			bar.finish()
+			rep.close() // -o json's array ends after the records done; the interruption is the run's error
 			return interruptedAfter(err, i, len(inputs), i)
 		}
 		sum := r.summary(in.path)

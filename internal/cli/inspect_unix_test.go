@@ -3,6 +3,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -36,5 +38,23 @@ func TestInspectOutNotWritable(t *testing.T) {
 		if code != ExitFailed || !strings.HasPrefix(errs, want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("--out %s: exit %d, stderr\n%s\nwant exit 1 and one line starting %q", c.out, code, errs, want)
 		}
+	}
+}
+
+// TestInspectInterruptedJSON: inspect-attention -o json interrupted
+// (Ctrl-C) closes its array after the records done, as classify's does:
+// since the records stream, the array was left open ("[\n  {…}" and no
+// "]"), which no JSON reader takes.
+func TestInspectInterruptedJSON(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.png")
+	os.WriteFile(broken, []byte("\x89PNG not really"), 0o644)
+	img := filepath.Join(imagesDir, "chelsea.png")
+	errw := &interruptAfter{mark: "broken.png"} // the first input's failure
+	var out bytes.Buffer
+	code := Main([]string{"inspect-attention", "-m", "fashion-vit", "-o", "json", "--out", filepath.Join(dir, "attn"), broken, img, img}, strings.NewReader(""), &out, errw)
+	var recs []record
+	if err := json.Unmarshal(out.Bytes(), &recs); code != ExitInterrupted || err != nil || len(recs) != 1 {
+		t.Errorf("exit %d, %d records, %v; want exit 130 and an array of 1 record:\n%s\n%s", code, len(recs), err, out.String(), errw.buf.String())
 	}
 }

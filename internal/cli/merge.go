@@ -253,6 +253,9 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 		if !m.Has(in.path) && lst.passesOver(in) {
 			continue // classify passed over it: a folder, or a file not named as an image, named in a list
 		}
+		if named[in.path] {
+			continue // listed again: classify did it once (once), after passing over what it passed over
+		}
 		named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {
 			if want[p] = true; !m.Has(p) {

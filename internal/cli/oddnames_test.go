@@ -335,3 +335,21 @@ func TestOddNamesMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestOddNamesSkippedNote: the note of files in folders skipped for their
+// names quotes an odd name once, as every other note of paths does
+// (firstFew): the names it kept were quoted already, and firstFew quoted
+// them again ("\"d/new\\nline.txt\"").
+func TestOddNamesSkippedNote(t *testing.T) {
+	dir := t.TempDir()
+	img, _ := os.ReadFile(filepath.Join(imagesDir, "fashion", "0000_ankle_boot.png"))
+	os.WriteFile(filepath.Join(dir, "a.png"), img, 0o644)
+	odd := filepath.Join(dir, "new\nline.txt")
+	if err := os.WriteFile(odd, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "1 file in folders skipped for its name (" + textPath(odd) + "; --all-files tries every file)"
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", dir); code != ExitOK || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr\n%s\nwant exit 0 and %s", code, errs, want)
+	}
+}

@@ -782,6 +782,16 @@ func TestListedTwice(t *testing.T) {
 	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--resume", "--out", out, a, b, a); code != ExitOK || !strings.Contains(errs, "all 2 images are already in") {
 		t.Errorf("--resume: exit %d\n%s", code, errs)
 	}
+	// merge takes an input listed twice as classify does, once: one
+	// without its record was "2 of 2 inputs have no record (a, a)".
+	onlyB := filepath.Join(t.TempDir(), "b.jsonl")
+	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "--out", onlyB, b); code != ExitOK {
+		t.Fatalf("b: exit %d\n%s", code, errs)
+	}
+	want := "vitctl: 1 of 2 inputs has no record (" + a + "): run its shard again with --resume\n"
+	if code, _, errs := run(t, "", "merge", "--inputs", a, "--inputs", b, "--inputs", a, onlyB); code != ExitFailed || errs != want {
+		t.Errorf("merge of b's record: exit %d, stderr\n%s\nwant exit %d and\n%s", code, errs, ExitFailed, want)
+	}
 	// A file named beside its folder is in one shard's share, the one of
 	// its first listing's key (b.png here), not of both keys.
 	dup := t.TempDir()

@@ -253,7 +253,14 @@ func checkOutputFile(flag, path string) error {
 		}
 		return usagef("%s %s: folder %s does not exist", flag, path, dir)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	return probeWrite(flag, path, dir, "."+filepath.Base(path)+".*.tmp")
+}
+
+// probeWrite checks that dir takes a new file, named as pattern says (a
+// pattern of os.CreateTemp), by making one and removing it; its error
+// names flag's path, the folder and why.
+func probeWrite(flag, path, dir, pattern string) error {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return fmt.Errorf("%s %s: cannot write into %s: %w", flag, path, dir, statError(err))
 	}
@@ -279,13 +286,7 @@ func checkOutputFolder(flag, dir string) error {
 		}
 		at = filepath.Dir(at)
 	}
-	f, err := os.CreateTemp(at, ".vitctl-check-*.tmp")
-	if err != nil {
-		return fmt.Errorf("%s %s: cannot write into %s: %w", flag, dir, at, statError(err))
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return nil
+	return probeWrite(flag, dir, at, ".vitctl-check-*.tmp")
 }
 
 // checkResultsName refuses a name like an image's for a results file

@@ -165,7 +165,7 @@ func (c *classifying) take(r result) error {
 			c.failed++
 		}
 		rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-		c.bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
+		c.bar.message(fmt.Sprintf("%s: %s", bytestr.Text(r.path), rec.Error))
 	} else {
 		rec.TopK = topK(r.logits, c.m.Config.Labels, c.o.topK.k)
 	}

@@ -282,7 +282,7 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 				e.failed++
 			}
 			rec.Error = strings.TrimPrefix(r.err.Error(), r.path+": ")
-			bar.message(fmt.Sprintf("%s: %s", textPath(r.path), rec.Error))
+			bar.message(fmt.Sprintf("%s: %s", bytestr.Text(r.path), rec.Error))
 		case st != nil:
 			row := st.Rows()
 			if err := st.Append(r.logits); err != nil {

@@ -257,7 +257,7 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 	for i, c := range v.perClass {
 		p, rec, f1 := scoreCells(c, predicted(r, v.ids[i]))
 		undefined = undefined || p == "-" || rec == "-"
-		table = append(table, []string{textPath(c.Label), fmt.Sprint(c.Support), p, rec, f1})
+		table = append(table, []string{bytestr.Text(c.Label), fmt.Sprint(c.Support), p, rec, f1})
 	}
 	if err := textcol.Right(w, table); err != nil {
 		return err
@@ -271,11 +271,11 @@ func writeReport(w io.Writer, format string, j evalJSON) error {
 	fmt.Fprintln(w, "\nconfusion (rows: true, columns: predicted)")
 	head := []string{""}
 	for _, c := range v.cols {
-		head = append(head, textPath(c))
+		head = append(head, bytestr.Text(c))
 	}
 	table = [][]string{head}
 	for i, row := range v.confusion {
-		cells := []string{textPath(v.rows[i])}
+		cells := []string{bytestr.Text(v.rows[i])}
 		for _, n := range row {
 			cells = append(cells, fmt.Sprint(n))
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/filelock"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/linkpath"
@@ -445,7 +446,7 @@ func warnLeftOut(errw io.Writer, path string, d *train.Dataset, why func(dir str
 	}
 	for _, link := range d.Dangling {
 		_, err := os.Stat(link)
-		fmt.Fprintf(errw, "vitctl: warning: %s: %v; not a class\n", textPath(link), brokenLink(link, err))
+		fmt.Fprintf(errw, "vitctl: warning: %s: %v; not a class\n", bytestr.Text(link), brokenLink(link, err))
 	}
 	if n := len(d.Loose); n > 0 {
 		names := make([]string, len(d.Loose))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/imageio"
 	"github.com/vitctl/vitctl/internal/model"
@@ -82,7 +83,7 @@ func brokenLink(path string, err error) error {
 	if loop {
 		why = "part of a loop of links that leads to no file"
 	}
-	return &linkError{"a link to " + textPath(to) + ", " + why, err}
+	return &linkError{"a link to " + bytestr.Text(to) + ", " + why, err}
 }
 
 // linkError is brokenLink's error: its words, and the error they explain
@@ -106,7 +107,7 @@ func otherScheme(path string) error {
 		return nil
 	}
 	if u, err := url.Parse(path); err == nil && strings.EqualFold(scheme, "file") && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
-		return fmt.Errorf("a file:// address, not a path: give the file's path, %s", textPath(filepath.FromSlash(u.Path)))
+		return fmt.Errorf("a file:// address, not a path: give the file's path, %s", bytestr.Text(filepath.FromSlash(u.Path)))
 	}
 	return fmt.Errorf("an address of the scheme %s://, which vitctl does not fetch (it fetches http:// and https://): download the file and give its path, or give its https:// address", strings.ToLower(scheme))
 }

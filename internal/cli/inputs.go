@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/fileprobe"
 	"github.com/vitctl/vitctl/internal/imageio"
@@ -298,7 +299,7 @@ func listLineError(p string) error {
 		} else if quotes {
 			around = "quotes"
 		}
-		return fmt.Errorf("no such file: the line has %s around %s, which is there; a list holds each path as it is, one a line", around, textPath(t))
+		return fmt.Errorf("no such file: the line has %s around %s, which is there; a list holds each path as it is, one a line", around, bytestr.Text(t))
 	}
 	parts := strings.FieldsFunc(p, func(r rune) bool { return r == ',' || r == '\t' })
 	for _, part := range parts {

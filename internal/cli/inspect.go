@@ -396,7 +396,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		if d := dirs[i]; err == nil && d.taken != "" {
 			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
-				textPath(in.path), textPath(pics), textPath(filepath.Join(o.out, d.base)), textPath(d.taken)))
+				bytestr.Text(in.path), bytestr.Text(pics), bytestr.Text(filepath.Join(o.out, d.base)), bytestr.Text(d.taken)))
 		}
 		rec := record{Path: bytestr.String(in.path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA()}
 		if err == nil {
@@ -407,7 +407,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			}
 			msg := strings.TrimPrefix(err.Error(), in.path+": ")
 			rec.Error = msg
-			bar.message(textPath(in.path) + ": " + msg)
+			bar.message(bytestr.Text(in.path) + ": " + msg)
 		}
 		if err := rep.add(rec); err != nil {
 			bar.message(fmt.Sprintf("writing output: %v", err))

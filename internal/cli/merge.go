@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/shard"
 )
@@ -365,7 +366,7 @@ func namedOtherwise(missing, extra []string, total int) error {
 		return nil
 	}
 	return fmt.Errorf("%d of %s %s recorded under another name (input %s is %s in the records): the shards named the inputs another way; give --inputs (and --from-file) as the run gave them",
-		n, nouns(total, "input"), verb(n, "is", "are"), textPath(first[0]), textPath(first[1]))
+		n, nouns(total, "input"), verb(n, "is", "are"), bytestr.Text(first[0]), bytestr.Text(first[1]))
 }
 
 // goneFiles counts the paths of records that name no file there now (a
@@ -417,12 +418,12 @@ func recordPaths(ctx context.Context, m *shard.Merger, path string) []string {
 	return paths
 }
 
-// firstFew names up to three paths, each as textPath writes it: a
+// firstFew names up to three paths, each as bytestr.Text writes it: a
 // message naming "new\nline.png" as it is took two lines of stderr.
 func firstFew(paths []string) string {
 	var few []string
 	for _, p := range paths[:min(3, len(paths))] {
-		few = append(few, textPath(p))
+		few = append(few, bytestr.Text(p))
 	}
 	if len(paths) > 3 {
 		few = append(few, "…")

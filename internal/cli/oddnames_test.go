@@ -159,7 +159,7 @@ func TestOddNamesText(t *testing.T) {
 	}
 	var want []string
 	for _, p := range oddPaths(dir) {
-		want = append(want, textPath(p), "")
+		want = append(want, bytestr.Text(p), "")
 	}
 	var got []string
 	for _, l := range strings.Split(out, "\n") {
@@ -178,8 +178,8 @@ func TestOddNamesText(t *testing.T) {
 		{"a b.png", "a b.png"}, {"new\nline.png", `"new\nline.png"`}, {"bad\xff.png", `"bad\xff.png"`},
 		{" a.png", `" a.png"`}, {`"a".png`, `"\"a\".png"`}, {`a"b.png`, `a"b.png`}, {"café.png", "café.png"},
 	} {
-		if got := textPath(c.in); got != c.want {
-			t.Errorf("textPath(%q) = %s, want %s", c.in, got, c.want)
+		if got := bytestr.Text(c.in); got != c.want {
+			t.Errorf("bytestr.Text(%q) = %s, want %s", c.in, got, c.want)
 		}
 	}
 }
@@ -276,7 +276,7 @@ func TestOddNamesStderr(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d:\n%s", args[0], code, ExitFailed, errs)
 		}
 		for _, p := range bad {
-			if want := textPath(p) + ": not a supported image"; !strings.Contains(errs, want) || strings.Contains(errs, p) {
+			if want := bytestr.Text(p) + ": not a supported image"; !strings.Contains(errs, want) || strings.Contains(errs, p) {
 				t.Errorf("%s: stderr names %q as it is, or not as %q:\n%s", args[0], p, want, errs)
 			}
 		}
@@ -329,8 +329,8 @@ func TestOddNamesMerge(t *testing.T) {
 			t.Errorf("%q: exit %d, want %d and one line:\n%s", tc.args, code, ExitFailed, errs)
 		}
 		for _, p := range tc.named {
-			if !strings.Contains(errs, textPath(p)) {
-				t.Errorf("%q: stderr does not name %s:\n%s", tc.args, textPath(p), errs)
+			if !strings.Contains(errs, bytestr.Text(p)) {
+				t.Errorf("%q: stderr does not name %s:\n%s", tc.args, bytestr.Text(p), errs)
 			}
 		}
 	}
@@ -348,7 +348,7 @@ func TestOddNamesSkippedNote(t *testing.T) {
 	if err := os.WriteFile(odd, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := "1 file in folders skipped for its name (" + textPath(odd) + "; --all-files tries every file)"
+	want := "1 file in folders skipped for its name (" + bytestr.Text(odd) + "; --all-files tries every file)"
 	if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", dir); code != ExitOK || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, stderr\n%s\nwant exit 0 and %s", code, errs, want)
 	}

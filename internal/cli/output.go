@@ -120,7 +120,7 @@ func newPicturesReporter(format string, w io.Writer) (reporter, error) {
 // cells: 猫 and 🌹 take two, the accent of an NFD "rosé", as macOS names
 // folders, none), where text/tabwriter counted runes and the columns after
 // such labels were out of line; a label with a line break, a tab or a
-// space at an end is quoted, as textPath quotes a path and eval's table
+// space at an end is quoted, as bytestr.Text quotes a path and eval's table
 // a label (a label from config.json or a finetune list, "rose\n", split
 // the table).
 type textReporter struct {
@@ -152,14 +152,14 @@ func (t *textReporter) add(r record) error {
 	if t.n++; t.n > 1 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%s\n", textPath(string(r.Path)))
+	fmt.Fprintf(&b, "%s\n", bytestr.Text(string(r.Path)))
 	if r.Error != "" {
 		fmt.Fprintf(&b, "  error: %s\n", r.Error)
 	}
 	rankW, labelW := len(strconv.Itoa(len(r.TopK))), 0
 	labels := make([]string, len(r.TopK))
 	for i, p := range r.TopK {
-		labels[i] = textPath(p.Label) // quoted as eval's table quotes it
+		labels[i] = bytestr.Text(p.Label) // quoted as eval's table quotes it
 		labelW = max(labelW, uniseg.StringWidth(labels[i]))
 	}
 	for i, p := range r.TopK {
@@ -172,15 +172,12 @@ func (t *textReporter) add(r record) error {
 
 func (t *textReporter) close() error { return t.begin() }
 
-// textPath is path as text output and messages print it: bytestr.Text.
-func textPath(path string) string { return bytestr.Text(path) }
-
 // quotedPath is msg, which names path ("PATH: what is wrong", or after a
-// list's "FILE:LINE: "), with path written as textPath writes it, so that
+// list's "FILE:LINE: "), with path written as bytestr.Text writes it, so that
 // a name holding a line break or a tab keeps its message on one line of
 // stderr, as classify's and embed's failures are.
 func quotedPath(msg, path string) string {
-	if q := textPath(path); q != path {
+	if q := bytestr.Text(path); q != path {
 		return strings.Replace(msg, path+": ", q+": ", 1)
 	}
 	return msg

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fetch"
 	"github.com/vitctl/vitctl/internal/linkpath"
 	"github.com/vitctl/vitctl/internal/npy"
@@ -411,7 +412,7 @@ func listFolderNote(name string, list []input) string {
 		return ""
 	}
 	return fmt.Sprintf("vitctl: note: --from-file %s: its first path, %s, is not there, and %s is: a list's paths are taken from the current folder, not the list's (run vitctl in %s, or write the list from here: find %s …)\n",
-		name, textPath(p), textPath(filepath.Join(dir, p)), textPath(dir), textPath(dir))
+		name, bytestr.Text(p), bytestr.Text(filepath.Join(dir, p)), bytestr.Text(dir), bytestr.Text(dir))
 }
 
 // describe says on stderr what sharding and resuming left to do, and

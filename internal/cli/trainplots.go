@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/train"
 )
 
@@ -143,7 +144,7 @@ func drawnLabels(v evalView) (drawn evalView, numbered []string) {
 		l := norm.NFC.String(label)
 		if !drawable(l) {
 			l = "#" + strconv.Itoa(v.ids[i])
-			numbered = append(numbered, l+" "+textPath(label))
+			numbered = append(numbered, l+" "+bytestr.Text(label))
 		}
 		if r := []rune(l); len(r) > maxDrawnLabel {
 			l = string(r[:maxDrawnLabel-1]) + "…"

@@ -46,11 +46,28 @@ type stdoutWatch struct {
 
 func (s stdoutWatch) Write(b []byte) (int, error) {
 	n, err := s.w.Write(b)
-	if errors.Is(err, syscall.EPIPE) {
+	if brokenPipe(err) {
 		s.g.gone.Store(true)
 		s.g.cancel(errBrokenPipe)
 	}
 	return n, err
+}
+
+// brokenPipe says whether err, of a write, is that of a pipe whose
+// reader has gone: EPIPE, or one of the errors Windows gives instead
+// (pipeGoneErrnos), where vitctl embed … | more, quit early, said
+// "vitctl: writing output: write /dev/stdout: The pipe is being closed."
+// and exited 1.
+func brokenPipe(err error) bool {
+	if errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	for _, e := range pipeGoneErrnos {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // stderrHush passes writes to w until stdout's pipe is broken, and drops

@@ -62,3 +62,24 @@ func TestBrokenStdout(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokenPipeOfThisSystem writes to a real pipe whose reader is closed:
+// the error is taken for a broken pipe on every system. On Windows (run
+// under Wine) it was ERROR_NO_DATA or ERROR_PIPE_NOT_CONNECTED, not EPIPE,
+// and vitctl … | more, quit early, exited 1 with "writing output: write
+// /dev/stdout: Pipe not connected." where Linux exits 141 in silence.
+func TestBrokenPipeOfThisSystem(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r.Close()
+	_, err = w.Write([]byte("x\n"))
+	if err == nil || !brokenPipe(err) {
+		t.Errorf("write to a pipe with no reader: %v, not taken for a broken pipe", err)
+	}
+	if brokenPipe(fs.ErrNotExist) || brokenPipe(nil) {
+		t.Error("an error of no pipe taken for a broken pipe")
+	}
+}

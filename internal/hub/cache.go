@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -149,26 +150,63 @@ func (c *Client) markMissing(repo, commit, file string) {
 // the cache can be moved; the link is made under a temporary name and
 // renamed into place, so readers never see a half-made one. The caller
 // holds the blob's lock (lockBlob), which every writer of that link takes:
-// a commit and a file name fix the etag.
+// a commit and a file name fix the etag. Where no symbolic link can be
+// made it is the blob's file itself (sameFile).
 func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	dst := c.snapshotPath(repo, commit, file)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return "", err
 	}
-	rel, err := filepath.Rel(filepath.Dir(dst), c.blobPath(repo, etag))
+	blob := c.blobPath(repo, etag)
+	rel, err := filepath.Rel(filepath.Dir(dst), blob)
 	if err != nil {
 		return "", err
 	}
 	removeDeadLinks(dst)
 	tmp := filelock.TempName(dst)
-	if err := os.Symlink(rel, tmp); err != nil {
-		return "", fmt.Errorf("linking %s: %w", dst, err)
+	if err := symlink(rel, tmp); err != nil {
+		if err := sameFile(blob, tmp); err != nil {
+			return "", fmt.Errorf("linking %s: %w", dst, err)
+		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("linking %s: %w", dst, err)
 	}
 	return dst, nil
+}
+
+// symlink and hardlink are os.Symlink and os.Link; a test's own stand
+// for a system that makes no links.
+var symlink, hardlink = os.Symlink, os.Link
+
+// sameFile makes dst the file at blob, for a snapshot where no symbolic
+// link can be made: Windows makes them only in Developer Mode or as an
+// administrator ("A required privilege is not held by the client"), and
+// FAT or exFAT disks, and some network shares, not at all; every download
+// of -m ORG/NAME failed there. It is a hard link, else a copy (FAT has
+// neither), as huggingface_hub copies where it cannot link.
+func sameFile(blob, dst string) error {
+	if hardlink(blob, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(blob)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+	}
+	return err
 }
 
 // A run killed by SIGKILL runs no cleanup and can leave temporaries
@@ -179,9 +217,10 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 // are another thing: their name is the blob's, and the next download of
 // that blob resumes from them (see download), so they are kept.
 
-// removeDeadLinks removes the temporary links a killed link left beside dst,
-// best effort. A link cannot carry a lock of its own; link's caller holds
-// the blob's, which every writer of dst takes, so where locks exist
+// removeDeadLinks removes the temporary links (or sameFile's files) a
+// killed link left beside dst, best effort. A link cannot carry a lock of
+// its own; link's caller holds the blob's, which every writer of dst
+// takes, so where locks exist
 // (blobLocks) any such link is a dead writer's; elsewhere only one
 // unmodified for filelock.StaleAfter is taken for one.
 func removeDeadLinks(dst string) {
@@ -192,7 +231,7 @@ func removeDeadLinks(dst string) {
 		return
 	}
 	for _, e := range entries {
-		if e.Type()&os.ModeSymlink == 0 || !temp.MatchString(e.Name()) {
+		if (e.Type()&os.ModeSymlink == 0 && !e.Type().IsRegular()) || !temp.MatchString(e.Name()) { // regular: sameFile's
 			continue
 		}
 		if info, err := e.Info(); err == nil && (blobLocks || time.Since(info.ModTime()) >= filelock.StaleAfter) {

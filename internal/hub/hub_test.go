@@ -473,3 +473,45 @@ func TestEndpointNotAnAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSymlinks downloads into a cache where no symbolic link can be made
+// (Windows without Developer Mode: "A required privilege is not held by
+// the client"; FAT disks, where no hard link can be made either): the
+// snapshot holds the blob's file, a hard link or a copy, read again from
+// the cache. Every download failed there, "linking
+// …/snapshots/COMMIT/model.safetensors: symlink …".
+func TestNoSymlinks(t *testing.T) {
+	defer func(s, h func(string, string) error) { symlink, hardlink = s, h }(symlink, hardlink)
+	refuse := func(op string) func(string, string) error {
+		return func(oldname, newname string) error {
+			return &os.LinkError{Op: op, Old: oldname, New: newname, Err: errors.ErrUnsupported}
+		}
+	}
+	symlink = refuse("symlink")
+	for _, noHardLinks := range []bool{false, true} {
+		hardlink = os.Link
+		if noHardLinks {
+			hardlink = refuse("link")
+		}
+		t.Run(fmt.Sprintf("no hard links %v", noHardLinks), func(t *testing.T) {
+			c := newClient(t, newFake(t))
+			for _, rev := range []string{"main", commitA} { // commitA: from the cache
+				p, _, err := c.File(context.Background(), mustRef(t, "org/public@"+rev), "model.safetensors")
+				if err != nil {
+					t.Fatalf("%s: %v", rev, err)
+				}
+				if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, weights) {
+					t.Errorf("%s: %s holds %d bytes (%v), want the blob's %d", rev, p, len(got), err, len(weights))
+				}
+			}
+			blob := filepath.Join(c.CacheDir, "models--org--public", "blobs", hubtest.SHA256(weights))
+			if b, err := os.ReadFile(blob); err != nil || !bytes.Equal(b, weights) {
+				t.Errorf("blob: %v", err)
+			}
+			left, _ := os.ReadDir(filepath.Join(c.CacheDir, "models--org--public", "snapshots", commitA))
+			if len(left) != 1 {
+				t.Errorf("snapshot holds %d files, want model.safetensors alone (no temporary)", len(left))
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/bytestr"
@@ -308,8 +309,8 @@ func (l *Log) Failed(path string) bool { return l.failed[path] }
 // killed at any moment leaves the file as it was or without those
 // records, never torn; a killed run's temporary, ".NAME.123.tmp", is
 // unlocked and can be removed. The temporary is locked before the rename
-// and the old file stays locked until Close, so no other run takes either
-// for free meanwhile.
+// and the old file stays locked until Close (but on Windows: replace), so
+// no other run takes either for free meanwhile.
 func (l *Log) DropFailed() (int, error) {
 	if len(l.failed) == 0 {
 		return 0, nil
@@ -329,19 +330,51 @@ func (l *Log) DropFailed() (int, error) {
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("%s: writing the records kept beside it: %w; the file is left as it was", l.path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		tmp.Close()
+	switch renamed, err := l.replace(tmp, path); {
+	case err != nil && !renamed:
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("%s: %w; the file is left as it was", l.path, err)
+	case err != nil:
+		return 0, fmt.Errorf("%s: %w", l.path, err)
 	}
 	linkpath.SyncDir(filepath.Dir(path))
-	l.old, l.f = l.f, tmp
 	n := len(l.failed)
 	for p := range l.failed {
 		delete(l.done, p)
 	}
 	clear(l.failed)
 	return n, nil
+}
+
+// openBlocksRename: Windows renames no file that is open, nor over one
+// that is (a sharing violation), this process's own handles included,
+// where Unix renames and leaves open files to their holders. A variable:
+// tests take the Windows way on Unix too.
+var openBlocksRename = runtime.GOOS == "windows"
+
+// replace renames tmp, written, over path, the file l.f holds open, and
+// makes it l.f. Where open files block the rename (openBlocksRename), both
+// are closed first and path is opened again after: --retry-failed on
+// Windows failed every time, "rename .out.jsonl.123.tmp out.jsonl: Access
+// is denied". renamed says whether path holds tmp's records now.
+func (l *Log) replace(tmp *os.File, path string) (renamed bool, err error) {
+	if !openBlocksRename {
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			tmp.Close()
+			return false, err
+		}
+		l.old, l.f = l.f, tmp
+		return true, nil
+	}
+	tmp.Close()
+	l.f.Close()
+	err = os.Rename(tmp.Name(), path)
+	f, oerr := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if oerr != nil {
+		return err == nil, errors.Join(err, fmt.Errorf("opening it again: %w", oerr))
+	}
+	l.f = f
+	return err == nil, err
 }
 
 // copyKept writes the file's records, but the failures', to tmp, with

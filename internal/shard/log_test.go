@@ -3,8 +3,10 @@ package shard
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -175,8 +177,25 @@ func TestLogStopsAtError(t *testing.T) {
 // TestDropFailed: DropFailed removes the failed inputs' records (and a
 // torn last line) and keeps the others byte for byte, in order, through a
 // link to the file too (the link stays one) and with the file's
-// permissions; records appended after land in the file.
+// permissions; records appended after land in the file. It runs as on
+// Unix, the old file open through the rename, and as on Windows, where an
+// open file blocks the rename (openBlocksRename), each file closed first
+// and the file opened again after: under Wine --retry-failed failed with
+// "rename .out.jsonl.123.tmp out.jsonl: Sharing violation". Windows, with
+// no Unix permissions and no links for most users, checks neither.
 func TestDropFailed(t *testing.T) {
+	defer func(was bool) { openBlocksRename = was }(openBlocksRename)
+	for _, closeFirst := range []bool{false, true} {
+		if runtime.GOOS == "windows" && !closeFirst {
+			continue // Windows renames over no open file
+		}
+		openBlocksRename = closeFirst
+		t.Run(fmt.Sprintf("close first %v", closeFirst), testDropFailed)
+	}
+}
+
+func testDropFailed(t *testing.T) {
+	windows := runtime.GOOS == "windows"
 	const (
 		a    = "{\"path\":\"a\",\"model_sha256\":\"11\",\"top_k\":[{}]}\n"
 		b    = "{\"path\":\"b\",\"model_sha256\":\"11\",\"error\":\"permission denied\"}\n"
@@ -195,6 +214,9 @@ func TestDropFailed(t *testing.T) {
 		{"a torn line", b + a + "{\"path\":\"c\",\"mo", a, 1, false},
 		{"through a link", a + b + c, a + c, 1, true},
 	} {
+		if tc.link && windows {
+			continue
+		}
 		dir := t.TempDir()
 		path := filepath.Join(dir, "out.jsonl")
 		os.WriteFile(path, []byte(tc.content), 0o600)
@@ -227,7 +249,7 @@ func TestDropFailed(t *testing.T) {
 		if st, err := os.Lstat(name); err != nil || tc.link != (st.Mode()&os.ModeSymlink != 0) {
 			t.Errorf("%s: %s is no longer a link", tc.name, name)
 		}
-		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 && !windows {
 			t.Errorf("%s: mode %v, want 0600", tc.name, st.Mode().Perm())
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 1+btoi(tc.link) {

@@ -156,7 +156,7 @@ func (c *Client) fetchOnce(ctx context.Context, file string, m *fileMeta, part s
 	if have > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := c.downloadClient().Do(req)
 	if err != nil {
 		return &transferError{fmt.Errorf("cannot reach %s: %w", req.URL.Host, unwrapURL(err))}
 	}

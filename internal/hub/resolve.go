@@ -132,6 +132,27 @@ func (c *Client) authorize(req *http.Request) {
 	}
 }
 
+// downloadClient is httpClient with a redirect policy that keeps the
+// token for the endpoint: a redirect elsewhere loses it (Go's default
+// kept it for the same host name on another port, for a subdomain and
+// from https to http), as huggingface_hub drops it for another host.
+func (c *Client) downloadClient() *http.Client {
+	hc := *c.httpClient()
+	check := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		req.Header.Del("Authorization")
+		c.authorize(req)
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &hc
+}
+
 // unwrapURL drops *url.Error's "Head \"...\":" prefix; callers name the file.
 func unwrapURL(err error) error {
 	var ue *url.Error

@@ -57,3 +57,34 @@ func TestTokenNotSentAfterRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusEscapesQuoted: the reason phrase and X-Error-Message are the
+// server's text; a terminal obeyed the escapes in them (a window title
+// set, the screen cleared). Messages quote them.
+func TestStatusEscapesQuoted(t *testing.T) {
+	for _, tt := range []struct{ status, msg, want string }{
+		{"500 \x1b]0;owned\a", "", `"500 \x1b]0;owned\a" from `},
+		{"500 Internal Server Error", "bad \u009b2J", `500 Internal Server Error: "bad \u009b2J"`},
+		{"500 Internal Server Error", "plain words", `500 Internal Server Error: plain words`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				panic(err)
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 " + tt.status + "\r\n")
+			if tt.msg != "" {
+				buf.WriteString("X-Error-Message: " + tt.msg + "\r\n")
+			}
+			buf.WriteString("Content-Length: 0\r\nConnection: close\r\n\r\n")
+			buf.Flush()
+		}))
+		c := &Client{Endpoint: srv.URL, CacheDir: t.TempDir(), Attempts: 1}
+		_, _, err := c.File(context.Background(), mustRef(t, "org/x"), "config.json")
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("status %q, X-Error-Message %q: error %v, want %s", tt.status, tt.msg, err, tt.want)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // fileMeta is what a HEAD on a resolve URL tells about a file.
@@ -62,7 +64,7 @@ func (c *Client) head(ctx context.Context, ref Ref, file string) (*fileMeta, err
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
 			loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
 			if err != nil || resp.Header.Get("Location") == "" {
-				return nil, fmt.Errorf("%s: redirect without a usable Location", resp.Status)
+				return nil, fmt.Errorf("%s: redirect without a usable Location", bytestr.Text(resp.Status))
 			}
 			if !isAbsolute(resp.Header.Get("Location")) {
 				u = loc.String()

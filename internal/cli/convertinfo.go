@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
@@ -79,17 +80,20 @@ func describe(src string) (*convert.Info, fineTuned, error) {
 type fineTuned struct{ base, summary string }
 
 // fineTuning reads the finetune metadata of the model file f; zero for
-// any other (a built-in model, a converted file).
+// any other (a built-in model, a converted file). Its strings are the
+// file's text, quoted when they hold control characters (bytestr.Text):
+// a terminal obeyed the escapes in a file from someone else.
 func fineTuning(f *gguf.File) fineTuned {
 	base, err := f.String(keyFTBase)
 	if err != nil {
 		return fineTuned{}
 	}
+	base = bytestr.Text(base)
 	var parts []string
 	if n, err := f.Int(keyFTImages); err == nil {
 		data := nouns(n, "training image")
 		if d, err := f.String(keyFTData); err == nil && d != "" {
-			data += " from " + d
+			data += " from " + bytestr.Text(d)
 		}
 		parts = append(parts, data)
 	}
@@ -103,7 +107,7 @@ func fineTuning(f *gguf.File) fineTuned {
 		parts = append(parts, kept)
 	}
 	if r, err := f.String(keyFTRecipe); err == nil {
-		parts = append(parts, r)
+		parts = append(parts, bytestr.Text(r))
 	}
 	return fineTuned{base, strings.Join(parts, "; ")}
 }

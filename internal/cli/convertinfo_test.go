@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -160,6 +161,63 @@ func TestInfoLabels(t *testing.T) {
 		writeInfo(&b, &convert.Info{Config: &model.Config{HiddenSize: 8, NumAttentionHeads: 1, ImageSize: 8, PatchSize: 8, Labels: tc.labels}})
 		if got := b.String(); !strings.Contains(got, tc.want) {
 			t.Errorf("%q:\n%s\nwant the line\n%s", tc.labels, got, tc.want)
+		}
+	}
+}
+
+// TestInfoMetadataEscapes: a model file's provenance (the checkpoint it
+// was converted from, finetune's base model, data and recipe) is its
+// author's text, and convert --info printed it as it is: a terminal obeyed
+// the escapes in it (a window title set, the screen cleared). It is quoted
+// when it holds a control character, as file names are.
+func TestInfoMetadataEscapes(t *testing.T) {
+	src := filepath.Join(testdataDir, "models", "vit-p16-gelu")
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("no testdata models")
+	}
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.gguf")
+	if code, _, stderr := run(t, "", "convert", src, "--out", plain); code != ExitOK {
+		t.Fatalf("convert: exit %d: %s", code, stderr)
+	}
+	f, err := convert.OpenModelFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := model.ConfigFrom(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		extra func(*gguf.Writer)
+		want  []string
+	}{
+		{nil, []string{`converted from "ckpt\x1b]0;owned\a/model.safetensors"`}},
+		{func(w *gguf.Writer) {
+			w.AddString(keyFTBase, "base\x1b[2J")
+			w.AddUint32(keyFTImages, 10)
+			w.AddString(keyFTData, "data\x1b[31m")
+			w.AddString(keyFTRecipe, "recipe\u009b2J")
+		}, []string{`fine-tuned from "base\x1b[2J"`, `10 training images from "data\x1b[31m"`, `"recipe\u009b2J"`}},
+	} {
+		odd := filepath.Join(dir, "odd.gguf")
+		err = convert.WriteModel(odd, cfg, f.Float32s, convert.Written{Name: "m", Version: "test",
+			Source: "ckpt\x1b]0;owned\a/model.safetensors", Extra: tc.extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := run(t, "", "convert", "--info", odd)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if strings.ContainsFunc(stdout, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+			t.Errorf("output holds control characters:\n%q", stdout)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("output lacks %s:\n%s", w, stdout)
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/fileprobe"
 )
 
@@ -211,7 +212,7 @@ func (c *checkpoint) wrapperHint() string {
 		return ""
 	}
 	return fmt.Sprintf("every tensor's name begins %q, as a training wrapper's whose attribute %s holds the network: save the state dict without it, "+
-		"torch.save({k.removeprefix(%q): v for k, v in state_dict.items()}, 'weights.pth'), and convert that", first+".", first, first+".")
+		"torch.save({k.removeprefix(%q): v for k, v in state_dict.items()}, 'weights.pth'), and convert that", first+".", bytestr.Text(first), first+".")
 }
 
 // allHavePrefix says whether tensors has names and every one begins with p.

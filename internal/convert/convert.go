@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -453,11 +454,18 @@ func leadingDigits(s string) int {
 }
 
 // firstNames joins the first maxListed of names, saying how many more.
+// A name is quoted when it holds a control character (bytestr.Text): a
+// checkpoint's names are its author's text, and a terminal obeyed the
+// escapes in them.
 func firstNames(names []string) string {
-	if len(names) <= maxListed {
-		return strings.Join(names, ", ")
+	shown := make([]string, min(len(names), maxListed))
+	for i := range shown {
+		shown[i] = bytestr.Text(names[i])
 	}
-	return fmt.Sprintf("%s, … and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+	if len(names) <= maxListed {
+		return strings.Join(shown, ", ")
+	}
+	return fmt.Sprintf("%s, … and %d more", strings.Join(shown, ", "), len(names)-maxListed)
 }
 
 // tensorCmp orders the file: embeddings, blocks by index, then the rest.

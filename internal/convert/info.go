@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/vitctl/vitctl/internal/bytestr"
 	"github.com/vitctl/vitctl/internal/gguf"
 	"github.com/vitctl/vitctl/internal/model"
 )
@@ -97,7 +98,7 @@ func DescribeModelFile(f *gguf.File, source string) (*Info, error) {
 	}
 	info := &Info{Source: source, Format: "vitctl model file (GGUF)", Config: cfg}
 	if src, err := f.String(model.KeySource); err == nil {
-		info.Format += ", converted from " + src
+		info.Format += ", converted from " + bytestr.Text(src) // the file's text: quoted when it holds escapes
 	}
 	types := map[string]bool{}
 	for _, t := range f.Tensors() {

@@ -86,7 +86,7 @@ func TestPickleRefusals(t *testing.T) {
 		{"bad pid", "K\x01Q.", "not a storage"},
 		{"rebuild", "ctorch._utils\n_rebuild_tensor_v2\n(K\x01t" + "R.", "_rebuild_tensor_v2 with 1 arguments"},
 	} {
-		persid := func(pid any) (any, error) { return loadStorage(pid, "a", nil) }
+		persid := func(pid any) (any, error) { return loadStorage(pid, "a", nil, 0) }
 		_, err := unpickle([]byte(tc.pkl), torchGlobal, persid)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)

@@ -68,7 +68,7 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 		}
 		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
-	sd, note, err := readStateDict(z, f, path)
+	sd, note, err := readStateDict(z, f, st.Size(), path)
 	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
 		return nil, "", errors.New(rg.advice(path))
 	}
@@ -78,8 +78,9 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 	return sd, note, nil
 }
 
-// readStateDict unpickles data.pkl and resolves its storages.
-func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, string, error) {
+// readStateDict unpickles data.pkl and resolves its storages in ra, an
+// archive of size bytes.
+func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string) ([]*tensor, string, error) {
 	var pkl *zip.File
 	records := map[string]*zip.File{}
 	for _, zf := range z.File {
@@ -109,7 +110,7 @@ func readStateDict(z *zip.Reader, ra io.ReaderAt, path string) ([]*tensor, strin
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
 	}
-	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records) }
+	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records, size) }
 	obj, err := unpickle(data, torchGlobal, persid)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
@@ -188,8 +189,11 @@ func (e *refusedGlobal) advice(path string) string {
 		"a whole model saved with torch.save(model), or an object of your code kept beside the weights; %s", path, e.mod, e.name, save)
 }
 
-// loadStorage resolves ('storage', type, key, location, numel).
-func loadStorage(pid any, prefix string, records map[string]*zip.File) (any, error) {
+// loadStorage resolves ('storage', type, key, location, numel) to its
+// record in an archive of size bytes. The record's size is the zip
+// directory's word, checked against the file: a 400-byte file whose record
+// claimed 4 GiB had that much allocated for its tensor.
+func loadStorage(pid any, prefix string, records map[string]*zip.File, size int64) (any, error) {
 	t, ok := pid.(pickleTuple)
 	if !ok || len(t) != 5 || t[0] != "storage" {
 		return nil, fmt.Errorf("persistent id %v is not a storage", pid)
@@ -214,6 +218,9 @@ func loadStorage(pid any, prefix string, records map[string]*zip.File) (any, err
 	off, err := zf.DataOffset()
 	if err != nil {
 		return nil, fmt.Errorf("storage data/%s: %w", key, err)
+	}
+	if want > uint64(size) || off > size-int64(want) {
+		return nil, fmt.Errorf("storage data/%s of %d bytes at byte %d runs past the end of the file (%d bytes): truncated or damaged; fetch it again", key, want, off, size)
 	}
 	return &ptStorage{key: key, dtype: string(dt), numel: n, off: off}, nil
 }

@@ -5,7 +5,10 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // Which of a torch.save file's objects is the state dict: a training
@@ -146,9 +149,13 @@ func noStateDict(d *pickleDict, path string) error {
 }
 
 // pyRepr writes a checkpoint's key as Python does: a string in single
-// quotes.
+// quotes, or, one with a control character (a terminal escape), quoted
+// with its escapes written out ("a\x1b[2J"), which Python reads the same.
 func pyRepr(k any) string {
 	if s, ok := k.(string); ok {
+		if bytestr.Text(s) != s {
+			return strconv.Quote(s)
+		}
 		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 	}
 	return fmt.Sprint(k)

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // Defaults of Getter.
@@ -115,7 +117,7 @@ func (g *Getter) get(ctx context.Context, rawURL, rangeSpec string) (*http.Respo
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body.Close()
-		return nil, fmt.Errorf("server answered %s", resp.Status)
+		return nil, fmt.Errorf("server answered %s", bytestr.Text(resp.Status)) // the server's text: quoted when it holds escapes
 	}
 	return resp, nil
 }

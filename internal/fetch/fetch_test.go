@@ -136,3 +136,35 @@ func TestPrefix(t *testing.T) {
 		t.Errorf("Range headers %q, want one bytes=0-127", ranges)
 	}
 }
+
+// rawStatus answers with the status line "HTTP/1.1 " + status as it is:
+// net/http's server writes only the standard reason phrases.
+func rawStatus(status string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		buf.Flush()
+	}
+}
+
+// TestStatusEscapes: a server's reason phrase is the server's text, and a
+// terminal obeys the escapes in it (a window title set, colours, the
+// screen cleared); the message quotes it, so it is printed as text.
+func TestStatusEscapes(t *testing.T) {
+	srv := httptest.NewServer(rawStatus("404 \x1b]0;owned\a\x1b[31mRed \u009b2J"))
+	defer srv.Close()
+	_, err := (&Getter{}).Get(context.Background(), srv.URL+"/a.jpg")
+	want := `server answered "404 \x1b]0;owned\a\x1b[31mRed \u009b2J"`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	srv2 := httptest.NewServer(rawStatus("404 Not Found"))
+	defer srv2.Close()
+	if _, err := (&Getter{}).Get(context.Background(), srv2.URL); err == nil || err.Error() != "server answered 404 Not Found" {
+		t.Errorf("error %v, want server answered 404 Not Found", err)
+	}
+}

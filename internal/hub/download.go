@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // maxUnsized bounds a download whose size the Hub did not announce.
@@ -156,7 +158,7 @@ func (c *Client) fetchOnce(ctx context.Context, file string, m *fileMeta, part s
 	if have > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := c.downloadClient().Do(req)
 	if err != nil {
 		return &transferError{fmt.Errorf("cannot reach %s: %w", req.URL.Host, unwrapURL(err))}
 	}
@@ -170,7 +172,7 @@ func (c *Client) fetchOnce(ctx context.Context, file string, m *fileMeta, part s
 		os.Remove(part)
 		return &transferError{errors.New("the server refused to resume the partial download; starting over")}
 	default:
-		return fmt.Errorf("downloading from %s: %s", req.URL.Host, resp.Status)
+		return fmt.Errorf("downloading from %s: %s", req.URL.Host, bytestr.Text(resp.Status))
 	}
 	f, err := os.OpenFile(part, flag, 0o666)
 	if err != nil {

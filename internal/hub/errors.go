@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 var (
@@ -45,7 +47,7 @@ func (c *Client) wrap(ref Ref, file string, err error) error {
 // hf_raise_for_status does, from the status and the Hub's X-Error-Code.
 func (c *Client) statusError(ref Ref, resp *http.Response) error {
 	code := resp.Header.Get("X-Error-Code")
-	status := resp.Status
+	status := bytestr.Text(resp.Status) // the server's text: quoted when it holds escapes
 	login := "set HF_TOKEN or run huggingface-cli login"
 	switch {
 	case code == "GatedRepo" && c.Token == "":
@@ -68,7 +70,7 @@ func (c *Client) statusError(ref Ref, resp *http.Response) error {
 		return fmt.Errorf("%s: rate limited by %s; retry later or set HF_TOKEN", status, c.Endpoint)
 	}
 	if msg := resp.Header.Get("X-Error-Message"); msg != "" {
-		return fmt.Errorf("%s: %s", status, msg)
+		return fmt.Errorf("%s: %s", status, bytestr.Text(msg))
 	}
 	return fmt.Errorf("%s from %s", status, resp.Request.URL.Host)
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // fileMeta is what a HEAD on a resolve URL tells about a file.
@@ -62,7 +64,7 @@ func (c *Client) head(ctx context.Context, ref Ref, file string) (*fileMeta, err
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
 			loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
 			if err != nil || resp.Header.Get("Location") == "" {
-				return nil, fmt.Errorf("%s: redirect without a usable Location", resp.Status)
+				return nil, fmt.Errorf("%s: redirect without a usable Location", bytestr.Text(resp.Status))
 			}
 			if !isAbsolute(resp.Header.Get("Location")) {
 				u = loc.String()
@@ -130,6 +132,27 @@ func (c *Client) authorize(req *http.Request) {
 	if ep, err := url.Parse(c.Endpoint); err == nil && ep.Host == req.URL.Host && ep.Scheme == req.URL.Scheme {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+}
+
+// downloadClient is httpClient with a redirect policy that keeps the
+// token for the endpoint: a redirect elsewhere loses it (Go's default
+// kept it for the same host name on another port, for a subdomain and
+// from https to http), as huggingface_hub drops it for another host.
+func (c *Client) downloadClient() *http.Client {
+	hc := *c.httpClient()
+	check := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		req.Header.Del("Authorization")
+		c.authorize(req)
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &hc
 }
 
 // unwrapURL drops *url.Error's "Head \"...\":" prefix; callers name the file.

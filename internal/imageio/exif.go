@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -66,24 +67,41 @@ func jpegExif(d []byte) []byte {
 // pngOrientation reads the orientation from a PNG's metadata chunks, with
 // Pillow's precedence; when a key repeats, the last chunk wins as in
 // Pillow's info dict.
+//
+// Only the text chunks of the two keywords it reads are decompressed, the
+// last that decompresses: a 1 MB file of a thousand zTXt chunks of other
+// keywords, each inflating to Pillow's 1 MB limit, held 1.4 GB.
 func pngOrientation(d []byte) int {
 	var exif []byte
-	text := map[string][]byte{}
+	type chunk struct {
+		kind string
+		body []byte
+	}
+	chunks := map[string][]chunk{} // of the keywords pngTextKeys names, in file order
 	for i := 8; i+12 <= len(d); {
 		n := int(binary.BigEndian.Uint32(d[i:]))
 		if n < 0 || n > len(d)-i-12 {
 			break
 		}
-		body := d[i+8 : i+8+n]
-		switch string(d[i+4 : i+8]) {
+		body, kind := d[i+8:i+8+n], string(d[i+4:i+8])
+		switch kind {
 		case "eXIf":
 			exif = body
 		case "tEXt", "zTXt", "iTXt":
-			if k, v, ok := pngText(string(d[i+4:i+8]), body); ok {
-				text[k] = v
+			if k, _, ok := bytes.Cut(body, []byte{0}); ok && slices.Contains(pngTextKeys, string(k)) {
+				chunks[string(k)] = append(chunks[string(k)], chunk{kind, body})
 			}
 		}
 		i += 12 + n
+	}
+	text := map[string][]byte{}
+	for k, cs := range chunks {
+		for j := len(cs) - 1; j >= 0; j-- { // the last that decodes wins
+			if _, v, ok := pngText(cs[j].kind, cs[j].body); ok {
+				text[k] = v
+				break
+			}
+		}
 	}
 	if exif == nil {
 		if raw, ok := text["Raw profile type exif"]; ok {
@@ -103,6 +121,9 @@ func pngOrientation(d []byte) int {
 	}
 	return 0
 }
+
+// pngTextKeys are the keywords of the text chunks pngOrientation reads.
+var pngTextKeys = []string{"Raw profile type exif", "XML:com.adobe.xmp"}
 
 var xmpOrientation = regexp.MustCompile(`tiff:Orientation(="|>)([0-9])`)
 

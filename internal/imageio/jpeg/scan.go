@@ -7,8 +7,18 @@ type scan struct {
 	ss, se, ah, al int
 }
 
+// maxScans bounds the scans of one file. Encoders write about ten
+// (jpegtran -progressive) and a few dozen at most; each scan is a pass over
+// the image's blocks, and one of a few bytes (a run of end-of-bands) costs
+// as much as a real one, so a 300 KB file of 2,000 scans of a 64-megapixel
+// image took a minute to decode. nvImageCodec refuses more than 256 for
+// this reason (NVIMGCODEC_MAX_JPEG_SCANS), as libjpeg-turbo's djpeg
+// -maxscans can.
+const maxScans = 256
+
 // decodeScans reads everything from the first SOS to EOI.
 func (d *decoder) decodeScans() error {
+	scans := 0
 	for {
 		m, err := d.nextMarker()
 		if err != nil {
@@ -25,6 +35,9 @@ func (d *decoder) decodeScans() error {
 			d.emitRest()
 			return nil
 		case mSOS:
+			if scans++; scans > maxScans {
+				return corrupt("more than %d scans, more than encoders write (a file made to be slow to decode?)", maxScans)
+			}
 			s, err := d.segment()
 			if err != nil {
 				return err

@@ -84,8 +84,8 @@ attention to the patches, blended over the image as the model saw it (and
 the maps through all layers over the whole photo too), into one sub-folder
 of DIR per image (named after the image file; -2, -3, … when another image
 of the run, or of an earlier run into DIR, has that name: a run replaces
-the pictures of the same image only), put in place only when all its
-pictures are written. IMAGE may be an image
+the pictures of the same image only; an input listed twice is drawn once),
+put in place only when all its pictures are written. IMAGE may be an image
 file, an http(s):// URL of one, a .npy file of preprocessed pixels, a folder
 (its image files; -r for sub-folders too) or - to read paths from stdin (a
 list taken as classify takes it). Each sub-folder holds:
@@ -362,7 +362,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	inputs = lst.dropListed(inputs, nil)
+	inputs, twice := once(lst.dropListed(inputs, nil))
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		rep.close() // stdout's document of no records: [] for -o json
 		return noImages(args, "", lst.skippedNote())
@@ -374,7 +374,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	}
 	removeStaleTempFolders(o.out)
 	dirs := subfolderNames(o.out, inputs)
-	fmt.Fprint(s.err, o.classNote) // after every check: an error stays one line
+	fmt.Fprint(s.err, o.classNote, twiceNote(twice)) // after every check: an error stays one line
 	if o.output.format.val == "text" {
 		fmt.Fprintln(s.err, r.m.banner(r.h, r.w))
 	}

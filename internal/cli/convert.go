@@ -26,6 +26,7 @@ type convertOptions struct {
 	dtype    enumValue
 	verify   bool
 	info     bool
+	useEMA   bool // a training checkpoint's EMA copy, not its raw weights
 }
 
 func newConvertCmd(s streams) *cobra.Command {
@@ -38,7 +39,8 @@ preprocessor_config.json when present, and model.safetensors, sharded
 safetensors with their index, or pytorch_model.bin) and writes one GGUF model
 file holding the config, labels, preprocessing and weights. A timm training
 checkpoint (model_best.pth.tar, any .pth, .pt or .ckpt) converts with a timm
-config.json beside it.
+config.json beside it, from its EMA weights when it keeps them, as timm
+loads it (--use-ema=false takes the raw weights beside them).
 
 SRC may also name the checkpoint file itself, or be a model file (.gguf),
 such as one vitctl finetune wrote, or a built-in model's name: convert then
@@ -69,6 +71,8 @@ preprocessing, dtype) without writing.`,
   # or, from the Hugging Face cache (huggingface-cli download google/vit-base-patch16-224)
   vitctl convert google/vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert flowers.gguf --out flowers-f16.gguf --dtype f16
+  # a timm training checkpoint's raw weights, not its EMA copy
+  vitctl convert testdata/convert/timm-tiny --out timm-tiny.gguf --use-ema=false
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
   vitctl convert --info vit-tiny-in1k`,
@@ -106,6 +110,7 @@ preprocessing, dtype) without writing.`,
 	f.Var(&opts.dtype, "dtype", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
 	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
 	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
+	f.BoolVar(&opts.useEMA, "use-ema", true, "of a training checkpoint that holds an EMA copy beside its raw weights (timm's state_dict_ema and state_dict, or model_ema and model), take the EMA copy, as timm's load_state_dict does; --use-ema=false takes the raw weights, as timm's validate.py without --use-ema")
 	return cmd
 }
 
@@ -145,7 +150,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", opts.src, trainingStateText, m, m)
 	}
 	if opts.info {
-		return runConvertInfo(s, opts.src)
+		return runConvertInfo(s, opts.src, !opts.useEMA)
 	}
 	if opts.out == "" {
 		return usagef("convert: --out OUT.gguf is required (the model file to write)")
@@ -164,7 +169,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return err
 	}
 	start := time.Now()
-	o := convert.Options{DType: dt, Version: Version}
+	o := convert.Options{DType: dt, Version: Version, NoEMA: !opts.useEMA}
 	bar := &byteBars{w: s.err, verb: "converting"}
 	if isTerminal(s.err) {
 		o.Progress = func(done, total int64) { bar.set(filepath.Base(opts.src), done, total) }

@@ -28,6 +28,7 @@ type checkpoint struct {
 	tensors map[string]*tensor
 	closers []io.Closer
 	notes   []string // which state dict a training checkpoint gave (unwrap)
+	noEMA   bool     // take a training checkpoint's raw weights, not its EMA copy
 }
 
 func (c *checkpoint) Close() error {
@@ -150,9 +151,10 @@ func torchFile(dir string) (string, error) {
 }
 
 // openCheckpoint opens path: one safetensors or PyTorch file, or an index of
-// shards of either.
-func openCheckpoint(path string) (*checkpoint, error) {
-	c := &checkpoint{path: path, tensors: map[string]*tensor{}}
+// shards of either; noEMA takes a training checkpoint's raw weights where
+// it holds an EMA copy beside them.
+func openCheckpoint(path string, noEMA bool) (*checkpoint, error) {
+	c := &checkpoint{path: path, tensors: map[string]*tensor{}, noEMA: noEMA}
 	var err error
 	if hasSuffixFold(path, ".index.json") {
 		err = c.addIndex(path)
@@ -241,7 +243,7 @@ func (c *checkpoint) addFile(path string) error {
 	if hasSuffixFold(path, ".safetensors") {
 		ts, cl, err = openSafetensors(path)
 	} else {
-		ts, cl, note, err = openPyTorch(path)
+		ts, cl, note, err = openPyTorch(path, c.noEMA)
 	}
 	if err != nil {
 		return err

@@ -542,7 +542,7 @@ func TestSourceNameCase(t *testing.T) {
 		t.Fatalf("convert %s: %v", src, err)
 	}
 	for _, p := range []string{src, out} {
-		if _, err := Describe(p); err != nil {
+		if _, err := Describe(p, false); err != nil {
 			t.Errorf("describe %s: %v", p, err)
 		}
 	}

@@ -816,8 +816,8 @@ func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFl
 	} else {
 		photo, err = imageio.DecodeFile(path, in.maxPixels)
 	}
-	if err != nil {
-		return nil, nil, convertHint(err)
+	if err != nil { // a link that leads nowhere worded as loadInput words it
+		return nil, nil, convertHint(causeWorded(path, err, notThere))
 	}
 	var px []float32
 	switch {

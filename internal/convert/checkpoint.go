@@ -70,7 +70,30 @@ func FindCheckpoint(dir string) (string, error) {
 			return "", fmt.Errorf("only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", n)
 		}
 	}
-	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
+	return "", noCheckpoint(dir)
+}
+
+// noCheckpoint is FindCheckpoint's error of a folder dir that holds no
+// weights it reads: the names it reads, the PyTorch files' endings too
+// (the message named Hugging Face's alone), and the model files (.gguf)
+// in dir, which are given themselves, not their folder: a folder of one
+// said only "no checkpoint found".
+func noCheckpoint(dir string) error {
+	want := fmt.Sprintf("want one of %s, or a PyTorch file (%s)", strings.Join(checkpointNames, ", "), strings.Join(torchSuffixes, ", "))
+	ents, _ := os.ReadDir(dir)
+	var models []string
+	for _, e := range ents {
+		if hasSuffixFold(e.Name(), ".gguf") && !e.IsDir() {
+			models = append(models, e.Name())
+		}
+	}
+	switch len(models) {
+	case 0:
+		return fmt.Errorf("no checkpoint found (%s)", want)
+	case 1:
+		return fmt.Errorf("no checkpoint found (%s); %s in it is a model file already: give the file itself, %s", want, models[0], filepath.Join(dir, models[0]))
+	}
+	return fmt.Errorf("no checkpoint found (%s); %s in it are model files already: give one itself, e.g. %s", want, andList(models, 3), filepath.Join(dir, models[0]))
 }
 
 // danglingLink is the error of the file path, whose os.Stat gave statErr,

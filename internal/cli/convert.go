@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/convert"
 	"github.com/vitctl/vitctl/internal/gguf"
@@ -26,19 +27,37 @@ type convertOptions struct {
 	dtype    enumValue
 	verify   bool
 	info     bool
+	useEMA   bool // a training checkpoint's EMA copy, not its raw weights
 }
 
 func newConvertCmd(s streams) *cobra.Command {
 	opts := &convertOptions{}
 	cmd := &cobra.Command{
-		Use:   "convert SRC --out OUT.gguf | convert --info SRC",
-		Short: "Convert a Hugging Face ViT or DeiT, or a timm ViT checkpoint to a vitctl model file",
-		Long: `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
+		Use:               "convert SRC --out OUT.gguf | convert --info SRC",
+		Short:             "Convert a Hugging Face ViT or DeiT, or a timm ViT checkpoint to a vitctl model file",
+		Long:              convertLong,
+		Example:           convertExamples,
+		ValidArgsFunction: completeSource(sourceFileName),
+		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.src = args[0]
+			if err := opts.checkFlags(cmd, s); err != nil {
+				return err
+			}
+			return runConvert(cmd.Context(), s, opts)
+		},
+	}
+	opts.register(cmd.Flags())
+	return cmd
+}
+
+const convertLong = `Convert reads a Hugging Face ViTForImageClassification folder (config.json,
 preprocessor_config.json when present, and model.safetensors, sharded
 safetensors with their index, or pytorch_model.bin) and writes one GGUF model
 file holding the config, labels, preprocessing and weights. A timm training
 checkpoint (model_best.pth.tar, any .pth, .pt or .ckpt) converts with a timm
-config.json beside it.
+config.json beside it, from its EMA weights when it keeps them, as timm
+loads it (--use-ema=false takes the raw weights beside them).
 
 SRC may also name the checkpoint file itself, or be a model file (.gguf),
 such as one vitctl finetune wrote, or a built-in model's name: convert then
@@ -60,8 +79,9 @@ way; docs/families.md lists the options supported. Backbones without a
 classifier (Hugging Face ViTModel, timm num_classes=0) convert too: vitctl
 embed gives their feature vectors. --info prints what SRC (also a .gguf
 model file, or a built-in model's name) holds (architecture, sizes, labels,
-preprocessing, dtype) without writing.`,
-		Example: `  vitctl convert testdata/models/fashion-vit --out fashion-vit.gguf
+preprocessing, dtype) without writing.`
+
+const convertExamples = `  vitctl convert testdata/models/fashion-vit --out fashion-vit.gguf
   # download google/vit-base-patch16-224 from the Hugging Face Hub first, e.g.
   # huggingface-cli download google/vit-base-patch16-224 --local-dir vit-base-patch16-224
   vitctl convert vit-base-patch16-224 --out vit-base-patch16-224.gguf
@@ -69,44 +89,47 @@ preprocessing, dtype) without writing.`,
   # or, from the Hugging Face cache (huggingface-cli download google/vit-base-patch16-224)
   vitctl convert google/vit-base-patch16-224 --out vit-base-patch16-224.gguf
   vitctl convert flowers.gguf --out flowers-f16.gguf --dtype f16
+  # a timm training checkpoint's raw weights, not its EMA copy
+  vitctl convert testdata/convert/timm-tiny --out timm-tiny.gguf --use-ema=false
   vitctl convert --info vit-base-patch16-224
   vitctl convert --info vit-base-patch16-224.gguf
-  vitctl convert --info vit-tiny-in1k`,
-		ValidArgsFunction: completeSource(sourceFileName),
-		Args:              exactArgs(1, "one checkpoint folder or file, model file or built-in model"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.src = args[0]
-			if opts.src == "-" {
-				return modelFromStdin("SRC", "a checkpoint folder or file, a .gguf model file or a built-in name")
-			}
-			if opts.info && opts.oldOut != "" {
-				return usagef("convert --info: -o %s: --info prints text and writes no file (-o is convert's old spelling of --out)", opts.oldOut)
-			}
-			if opts.info && opts.out != "" {
-				return usagef("convert --info: --out %s: --info prints what SRC holds and writes no file; give --info or --out", opts.out)
-			}
-			if flag := writeOnly(cmd, opts); opts.info && flag != "" {
-				return usagef("convert --info: %s: --info prints what SRC holds and writes no file; --dtype and --verify apply to --out", flag)
-			}
-			if opts.oldOut != "" {
-				if opts.out != "" {
-					return usagef("convert: give the model file once, with --out (-o is its old spelling)")
-				}
-				fmt.Fprintf(s.err, "vitctl: note: convert -o FILE is now --out FILE (-o names the output format in the other commands); -o still works here\n")
-				opts.out = opts.oldOut
-			}
-			return runConvert(cmd.Context(), s, opts)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&opts.out, "out", "", "model file to write (required), e.g. model.gguf")
-	f.StringVarP(&opts.oldOut, "output", "o", "", "old spelling of --out")
+  vitctl convert --info vit-tiny-in1k`
+
+// register adds convert's flags to f.
+func (o *convertOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&o.out, "out", "", "model file to write (required), e.g. model.gguf")
+	f.StringVarP(&o.oldOut, "output", "o", "", "old spelling of --out")
 	f.MarkHidden("output")
-	opts.dtype = enumValue{val: "f32", names: dtypeNames, aliases: dtypeAliases}
-	f.Var(&opts.dtype, "dtype", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
-	f.BoolVar(&opts.verify, "verify", false, "reopen the written file and check its tensor data checksum")
-	f.BoolVar(&opts.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
-	return cmd
+	o.dtype = enumValue{val: "f32", names: dtypeNames, aliases: dtypeAliases}
+	f.Var(&o.dtype, "dtype", "stored type of the weight matrices: f32, f16, bf16 or q8_0 (vectors and embeddings stay f32; q8_0 keeps the patch weights f32, and warns of the matrices it keeps f32, those whose rows are no multiple of 32 values); fp32, fp16 and int8, the --precision names, also work")
+	f.BoolVar(&o.verify, "verify", false, "reopen the written file and check its tensor data checksum")
+	f.BoolVar(&o.info, "info", false, "print what SRC (a checkpoint folder or file, a .gguf, or a built-in model's name) holds and write nothing")
+	f.BoolVar(&o.useEMA, "use-ema", true, "of a training checkpoint that holds an EMA copy beside its raw weights (timm's state_dict_ema and state_dict, or model_ema and model), take the EMA copy, as timm's load_state_dict does; --use-ema=false takes the raw weights, as timm's validate.py without --use-ema")
+}
+
+// checkFlags refuses SRC "-" and the flags that --info, which writes no
+// file, cannot take, and takes -o, the old spelling of --out, with a note.
+func (o *convertOptions) checkFlags(cmd *cobra.Command, s streams) error {
+	if o.src == "-" {
+		return modelFromStdin("SRC", "a checkpoint folder or file, a .gguf model file or a built-in name")
+	}
+	if o.info && o.oldOut != "" {
+		return usagef("convert --info: -o %s: --info prints text and writes no file (-o is convert's old spelling of --out)", o.oldOut)
+	}
+	if o.info && o.out != "" {
+		return usagef("convert --info: --out %s: --info prints what SRC holds and writes no file; give --info or --out", o.out)
+	}
+	if flag := writeOnly(cmd, o); o.info && flag != "" {
+		return usagef("convert --info: %s: --info prints what SRC holds and writes no file; --dtype and --verify apply to --out", flag)
+	}
+	if o.oldOut != "" {
+		if o.out != "" {
+			return usagef("convert: give the model file once, with --out (-o is its old spelling)")
+		}
+		fmt.Fprintf(s.err, "vitctl: note: convert -o FILE is now --out FILE (-o names the output format in the other commands); -o still works here\n")
+		o.out = o.oldOut
+	}
+	return nil
 }
 
 // writeOnly is the first of the flags given that apply to a model file
@@ -129,42 +152,19 @@ var dtypeNames = []string{"f32", "f16", "bf16", "q8_0"}
 var dtypeAliases = map[string]string{"fp32": "f32", "fp16": "f16", "int8": "q8_0"}
 
 func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
-	// A built-in model's name is that model, a file or folder of the name
-	// aside, as describe (--info) and -m take it.
-	var builtin *zoo.Model
-	if z, ok := zoo.Lookup(opts.src); ok {
-		builtin = &z
-	} else if dir, err := notOnDisk(opts.src); err != nil {
-		return err
-	} else if dir != "" {
-		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", opts.src, dir)
-		opts.src = dir
-	}
-	if trainingState(opts.src) {
-		m := keptModel(opts.src)
-		return fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", opts.src, trainingStateText, m, m)
-	}
-	if opts.info {
-		return runConvertInfo(s, opts.src)
-	}
-	if opts.out == "" {
-		return usagef("convert: --out OUT.gguf is required (the model file to write)")
-	}
-	dt, err := gguf.ParseType(opts.dtype.val) // a name --dtype's enumValue took
+	builtin, err := opts.resolveSource(s)
 	if err != nil {
 		return err
 	}
-	if err := checkOutputFile("--out", opts.out); err != nil {
-		return err
+	if opts.info {
+		return runConvertInfo(s, opts.src, !opts.useEMA)
 	}
-	if err := checkModelName("--out", opts.out); err != nil {
-		return err
-	}
-	if err := checkNotResultsName(opts.out, "convert", "GGUF, one binary file", ""); err != nil {
+	dt, err := opts.checkOut()
+	if err != nil {
 		return err
 	}
 	start := time.Now()
-	o := convert.Options{DType: dt, Version: Version}
+	o := convert.Options{DType: dt, Version: Version, NoEMA: !opts.useEMA}
 	bar := &byteBars{w: s.err, verb: "converting"}
 	if isTerminal(s.err) {
 		o.Progress = func(done, total int64) { bar.set(filepath.Base(opts.src), done, total) }
@@ -177,6 +177,62 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err != nil {
 		return err
 	}
+	printConvertNotes(s, res)
+	verified := ""
+	if opts.verify {
+		if err := verifyModelFile(opts.out); err != nil {
+			return err
+		}
+		verified = "; checksum verified"
+	}
+	_, err = fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)%s\n",
+		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source, verified)
+	return writtenOutputError(opts.out, err) // convert > /dev/full said nothing and exited 0
+}
+
+// resolveSource reads SRC: a built-in model's name is that model (builtin),
+// a file or folder of the name aside, as describe (--info) and -m take it;
+// a Hugging Face repository the cache holds is its snapshot folder, which
+// opts.src then names; a finetune run's training state is refused,
+// naming the model file the run kept.
+func (opts *convertOptions) resolveSource(s streams) (builtin *zoo.Model, err error) {
+	if z, ok := zoo.Lookup(opts.src); ok {
+		builtin = &z
+	} else if dir, err := notOnDisk(opts.src); err != nil {
+		return nil, err
+	} else if dir != "" {
+		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", opts.src, dir)
+		opts.src = dir
+	}
+	if trainingState(opts.src) {
+		m := keptModel(opts.src)
+		return nil, fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", opts.src, trainingStateText, m, m)
+	}
+	return builtin, nil
+}
+
+// checkOut checks --out, before anything is read: given, a file that can
+// be written, named as a model file; and gives --dtype's type.
+func (opts *convertOptions) checkOut() (gguf.Type, error) {
+	if opts.out == "" {
+		return 0, usagef("convert: --out OUT.gguf is required (the model file to write)")
+	}
+	dt, err := gguf.ParseType(opts.dtype.val) // a name --dtype's enumValue took
+	if err != nil {
+		return 0, err
+	}
+	if err := checkOutputFile("--out", opts.out); err != nil {
+		return 0, err
+	}
+	if err := checkModelName("--out", opts.out); err != nil {
+		return 0, err
+	}
+	return dt, checkNotResultsName(opts.out, "convert", "GGUF, one binary file", "")
+}
+
+// printConvertNotes prints to stderr what the conversion chose (notes),
+// warned of, and ignored.
+func printConvertNotes(s streams, res *convert.Result) {
 	for _, n := range res.Notes {
 		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
 	}
@@ -186,24 +242,17 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if len(res.Ignored) > 0 {
 		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(res.Ignored), "tensor"), res.Ignored)
 	}
-	if opts.verify {
-		f, err := gguf.Open(opts.out)
-		if err != nil {
-			return err
-		}
-		err = f.Verify()
-		f.Close()
-		if err != nil {
-			return err
-		}
+}
+
+// verifyModelFile reopens the model file written at path and checks its
+// tensor data checksum (--verify).
+func verifyModelFile(path string) error {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return err
 	}
-	verified := ""
-	if opts.verify {
-		verified = "; checksum verified"
-	}
-	_, err = fmt.Fprintf(s.out, "wrote %s: %s parameters, %v, %s, %.1fs (from %s)%s\n",
-		opts.out, humanCount(res.Params), res.DType, humanBytes(res.Bytes), time.Since(start).Seconds(), res.Source, verified)
-	return writtenOutputError(opts.out, err) // convert > /dev/full said nothing and exited 0
+	defer f.Close()
+	return f.Verify()
 }
 
 // convertSource converts the checkpoint or model file src (convert.Convert),

@@ -18,9 +18,10 @@ import (
 )
 
 // runConvertInfo prints what a checkpoint, a model file or a built-in
-// model holds.
-func runConvertInfo(s streams, src string) error {
-	info, ft, err := describe(src)
+// model holds; noEMA describes a training checkpoint's raw weights
+// (--use-ema=false), as convert converts them.
+func runConvertInfo(s streams, src string, noEMA bool) error {
+	info, ft, err := describe(src, noEMA)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ var openModelFile = convert.OpenModelFile
 // -m does (a built-in name wins over a file of the same name), and reads a
 // model file's fine-tuning record from the same open file: the file is
 // opened once.
-func describe(src string) (*convert.Info, fineTuned, error) {
+func describe(src string, noEMA bool) (*convert.Info, fineTuned, error) {
 	var f *gguf.File
 	var err error
 	name := src
@@ -61,7 +62,7 @@ func describe(src string) (*convert.Info, fineTuned, error) {
 	case strings.EqualFold(filepath.Ext(src), ".gguf"):
 		f, err = openModelFile(src)
 	default:
-		info, err := convert.Describe(src)
+		info, err := convert.Describe(src, noEMA)
 		return info, fineTuned{}, err
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -51,9 +52,11 @@ func TestConvertInfo(t *testing.T) {
 
 // TestTrainingCheckpoint: timm's model_best.pth.tar (testdata/convert/
 // timm-tiny: an f16 state_dict under DDP's names beside a bf16
-// state_dict_ema under torch.compile's, an optimizer's state) converts
-// from its EMA weights, and --info says which state dict it describes, as
-// convert does, where --info said nothing of it.
+// state_dict_ema under torch.compile's, half the raw weights, an
+// optimizer's state) converts from its EMA weights, and --info says which
+// state dict it describes, as convert does, where --info said nothing of
+// it. --use-ema=false takes the raw weights, in --info and in convert; they
+// could only be converted after saving them alone with a line of Python.
 func TestTrainingCheckpoint(t *testing.T) {
 	src := filepath.Join(testdataDir, "convert", "timm-tiny")
 	note := `vitctl: note: model_best.pth.tar: took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict"`
@@ -66,6 +69,37 @@ func TestTrainingCheckpoint(t *testing.T) {
 	if code != ExitOK || !strings.HasPrefix(stdout, "wrote "+out+": 2.5k parameters") || !strings.HasPrefix(stderr, note) {
 		t.Errorf("convert: exit %d\n%s%s", code, stdout, stderr)
 	}
+	rawNote := `vitctl: note: model_best.pth.tar: took "state_dict", the raw weights (--use-ema=false), not "state_dict_ema"`
+	code, stdout, stderr = run(t, "", "convert", "--info", "--use-ema=false", src)
+	if code != ExitOK || !strings.Contains(stdout, "dtype:         f16") || !strings.HasPrefix(stderr, rawNote) {
+		t.Errorf("--info --use-ema=false: exit %d\n%s%s\nwant dtype f16 and %q", code, stdout, stderr, rawNote)
+	}
+	raw := filepath.Join(t.TempDir(), "raw.gguf")
+	code, stdout, stderr = run(t, "", "convert", src, "--use-ema=false", "--out", raw)
+	if code != ExitOK || !strings.HasPrefix(stderr, rawNote) {
+		t.Fatalf("convert --use-ema=false: exit %d\n%s%s", code, stdout, stderr)
+	}
+	ema, raws := headWeights(t, out), headWeights(t, raw)
+	for i := range raws { // the EMA copy is half the raw weights, in bf16
+		if d := raws[i] - 2*ema[i]; d > 0.01 || d < -0.01 {
+			t.Fatalf("head.weight[%d]: raw %g, EMA %g: want the raw weights, twice the EMA's", i, raws[i], ema[i])
+		}
+	}
+}
+
+// headWeights reads the classifier weights of the model file path.
+func headWeights(t *testing.T, path string) []float32 {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, _, err := f.Float32s(model.TensorClassW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Clone(w) // w may be the file's mapped bytes, gone once it is closed
 }
 
 // TestConvertInfoNames: --info takes a built-in model's name, as -m does,

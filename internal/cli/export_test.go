@@ -63,7 +63,7 @@ func TestExport(t *testing.T) {
 		{"checkpoint weights", []string{weights, "--out", filepath.Join(tmp, "w")}, 1, "",
 			"vitctl: " + weights + ": a checkpoint's weights, not a vitctl model file: give ../../testdata/models/vit-p8-f16, its folder"},
 		{"folder without checkpoint", []string{existing, "--out", filepath.Join(tmp, "e")}, 1, "",
-			"vitctl: " + existing + ": a folder, but no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json); MODEL takes a checkpoint folder"},
+			"vitctl: " + existing + ": a folder, but no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json, or a PyTorch file (.pth, .pt, .pth.tar, .ckpt)); MODEL takes a checkpoint folder"},
 		// The file was not named: "vitctl: model metadata: general.architecture is …".
 		{"another tool's GGUF", []string{llama, "--out", filepath.Join(tmp, "llama")}, 1, "",
 			"vitctl: model " + llama + ": model metadata: general.architecture is \"llama\", not \"vit\": a GGUF file of another tool"},

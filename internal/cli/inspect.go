@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vitctl/vitctl/internal/attention"
 	"github.com/vitctl/vitctl/internal/bytestr"
@@ -76,16 +77,27 @@ func newInspectCmd(s streams) *cobra.Command {
 	o.output.format.hint = "-o is the format of the predictions; the pictures go to --out DIR"
 	o.memory.smaller = "--image-size" // one image at a time: no --batch
 	cmd := &cobra.Command{
-		Use:   "inspect-attention [flags] IMAGE... --out DIR",
-		Short: "Draw where the model looks: attention maps per layer and head, and rollout",
-		Long: `inspect-attention runs each image through the model, captures the attention
+		Use:     "inspect-attention [flags] IMAGE... --out DIR",
+		Short:   "Draw where the model looks: attention maps per layer and head, and rollout",
+		Long:    inspectLong,
+		Example: inspectExamples,
+		Args:    o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
+	}
+	f := cmd.Flags()
+	o.groups().register(f)
+	o.register(f)
+	return cmd
+}
+
+const inspectLong = `inspect-attention runs each image through the model, captures the attention
 probabilities of every layer and head, and writes pictures of the CLS token's
 attention to the patches, blended over the image as the model saw it (and
 the maps through all layers over the whole photo too), into one sub-folder
 of DIR per image (named after the image file; -2, -3, … when another image
 of the run, or of an earlier run into DIR, has that name: a run replaces
-the pictures of the same image only), put in place only when all its
-pictures are written. IMAGE may be an image
+the pictures of the same image only; an input listed twice is drawn once),
+put in place only when all its pictures are written. IMAGE may be an image
 file, an http(s):// URL of one, a .npy file of preprocessed pixels, a folder
 (its image files; -r for sub-folders too) or - to read paths from stdin (a
 list taken as classify takes it). Each sub-folder holds:
@@ -141,17 +153,17 @@ mean of the patch tokens (timm avg pooling, no CLS token) show the patch
 tokens' mean attention instead of CLS's. Layers and heads count from 0. The
 top-k prediction is printed as classify prints it; the -o json and jsonl
 records also name the image's sub-folder ("pictures": "DIR/NAME"), and -o
-csv in a last column, pictures.`,
-		Example: `  vitctl inspect-attention testdata/images/chelsea.png --out attn
+csv in a last column, pictures.`
+
+const inspectExamples = `  vitctl inspect-attention testdata/images/chelsea.png --out attn
   vitctl inspect-attention testdata/images/chelsea.png testdata/images/coffee.png --out attn --layers 11 --method rollout,relevance --mask-outliers
   vitctl inspect-attention testdata/images/chelsea.png --out attn --method relevance,grad-rollout --class "tiger cat"
   vitctl inspect-attention -m fashion-vit testdata/images/chelsea.png --out attn --fuse max --discard-ratio 0.9 --colormap magma
-  vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all`,
-		Args: o.stdin.args("an image, a .npy file, a folder, or - to read paths from stdin"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, s, o, args) },
-	}
-	f := cmd.Flags()
-	o.groups().register(f)
+  vitctl inspect-attention -m vit-base.gguf cat.jpg dog.jpg --out attn --layers 0,5-11 --heads all`
+
+// register adds inspect-attention's own flags to f (groups has the shared
+// ones).
+func (o *inspectOptions) register(f *pflag.FlagSet) {
 	f.StringVar(&o.out, "out", "", "folder to write the pictures into (required; created if missing)")
 	f.StringVar(&o.layers, "layers", "all", `layers to draw: "all" or a list like 0,3,8-11`)
 	f.StringVar(&o.heads, "heads", "all", `heads to draw and fuse: "all" or a list like 0,2-4`)
@@ -171,7 +183,6 @@ csv in a last column, pictures.`,
 	f.Var(&o.scaleName, "scale", fmt.Sprintf("colour scale of each map: robust (values above its %dth percentile clipped, then minimum to maximum) or minmax", attention.ClipPercentile))
 	f.StringVar(&o.method, "method", "rollout", "maps through all layers, a list of: rollout, relevance (class-specific, gradient-weighted), grad-rollout")
 	f.StringVar(&o.class, "class", "", "relevance and grad-rollout: the class to explain, a label or an index (default: the predicted class); without --method it draws relevance")
-	return cmd
 }
 
 func (o *inspectOptions) validate() error {
@@ -362,19 +373,17 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 	if err != nil {
 		return err
 	}
-	inputs = lst.dropListed(inputs, nil)
+	inputs, twice := once(lst.dropListed(inputs, nil))
 	if len(inputs) == 0 { // before --out is made: no empty folder is left
 		rep.close() // stdout's document of no records: [] for -o json
 		return noImages(args, "", lst.skippedNote())
 	}
-	_, statErr := os.Stat(o.out)
-	made := errors.Is(statErr, fs.ErrNotExist) // removed again if no picture is drawn
-	if err := os.MkdirAll(o.out, 0o777); err != nil {
-		return fmt.Errorf("--out: %w", err)
+	made, err := makeOutFolder(o.out)
+	if err != nil {
+		return err
 	}
-	removeStaleTempFolders(o.out)
 	dirs := subfolderNames(o.out, inputs)
-	fmt.Fprint(s.err, o.classNote) // after every check: an error stays one line
+	fmt.Fprint(s.err, o.classNote, twiceNote(twice)) // after every check: an error stays one line
 	if o.output.format.val == "text" {
 		fmt.Fprintln(s.err, r.m.banner(r.h, r.w))
 	}
@@ -388,26 +397,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 			rep.close() // -o json's array ends after the records done; the interruption is the run's error
 			return interruptedAfter(err, i, len(inputs), i)
 		}
-		sum := r.summary(in.path)
-		pics := filepath.Join(o.out, dirs[i].name) // this input's pictures
-		err := in.err
-		if err == nil {
-			err = r.one(cmd.Context(), pics, sum)
-		}
-		if d := dirs[i]; err == nil && d.taken != "" {
-			bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
-				bytestr.Text(in.path), bytestr.Text(pics), bytestr.Text(filepath.Join(o.out, d.base)), bytestr.Text(d.taken)))
-		}
-		rec := record{Path: bytestr.String(in.path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA()}
-		if err == nil {
-			rec.TopK, rec.Pictures = sum.TopK, bytestr.String(pics)
-		} else {
-			if !folders.add(in.path, err) {
-				failed++
-			}
-			msg := strings.TrimPrefix(err.Error(), in.path+": ")
-			rec.Error = msg
-			bar.message(bytestr.Text(in.path) + ": " + msg)
+		rec, err := r.inspectInput(cmd.Context(), in, dirs[i], bar)
+		if err != nil && !folders.add(in.path, err) {
+			failed++
 		}
 		if err := rep.add(rec); err != nil {
 			bar.message(fmt.Sprintf("writing output: %v", err))
@@ -423,6 +415,43 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		os.Remove(o.out) // empty: every input failed before its sub-folder was made
 	}
 	return summarizeInspect(s, n, failed, folders, o.out, time.Since(start), lst.skippedNote())
+}
+
+// makeOutFolder makes --out's folder out, if missing, and removes the
+// temporary folders a killed run left in it; made says it was missing
+// (runInspect removes it again when no picture is drawn).
+func makeOutFolder(out string) (made bool, err error) {
+	_, statErr := os.Stat(out)
+	made = errors.Is(statErr, fs.ErrNotExist)
+	if err := os.MkdirAll(out, 0o777); err != nil {
+		return false, fmt.Errorf("--out: %w", err)
+	}
+	removeStaleTempFolders(out)
+	return made, nil
+}
+
+// inspectInput draws the pictures of in into its sub-folder d of --out,
+// saying so when d is not the folder of in's name, and gives its record;
+// err is why in was not drawn, also in the record and on the bar.
+func (r *inspectRun) inspectInput(ctx context.Context, in input, d subfolder, bar *progress) (record, error) {
+	sum := r.summary(in.path)
+	pics := filepath.Join(r.o.out, d.name) // this input's pictures
+	err := in.err
+	if err == nil {
+		err = r.one(ctx, pics, sum)
+	}
+	rec := record{Path: bytestr.String(in.path), Model: r.m.Name, ModelSHA256: r.m.ShortSHA()}
+	if err != nil {
+		rec.Error = strings.TrimPrefix(err.Error(), in.path+": ")
+		bar.message(bytestr.Text(in.path) + ": " + rec.Error)
+		return rec, err
+	}
+	if d.taken != "" {
+		bar.message(fmt.Sprintf("note: %s: pictures in %s, as %s holds those of %s",
+			bytestr.Text(in.path), bytestr.Text(pics), bytestr.Text(filepath.Join(r.o.out, d.base)), bytestr.Text(d.taken)))
+	}
+	rec.TopK, rec.Pictures = sum.TopK, bytestr.String(pics)
+	return rec, nil
 }
 
 // inspectRun is what each image of an inspect-attention run is drawn
@@ -585,49 +614,18 @@ func layoutOf(r *model.Runner, cfg *model.Config) attention.Layout {
 // one runs one image and writes its pictures into dir (all or none of
 // them: see pictureFolder), filling sum.
 func (r *inspectRun) one(ctx context.Context, dir string, sum *inspectSummary) error {
-	o, cfg, lo, c, need, class := r.o, r.cfg, r.lo, r.capture, r.need, r.class
-	pre := cfg.Preprocess.At(sum.Height, sum.Width)
-	px, photo, err := loadInputPhoto(ctx, string(sum.Path), pre, o.input.decodeFlags)
+	pre := r.cfg.Preprocess.At(sum.Height, sum.Width)
+	px, photo, err := r.load(ctx, sum, pre)
 	if err != nil {
 		return err
 	}
-	if photo != nil {
-		need.inputs += photoMemory(photo.W, photo.H, o.photoSize)
-		if err := o.memory.checkHint(fmt.Sprintf("drawing over the %dx%d photo", photo.W, photo.H), "--photo-size", need); err != nil {
-			return fmt.Errorf("%s: %w", sum.Path, err)
-		}
-	}
-	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
-		return fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
-	}
-	var logits []float32
-	if cfg.HasHead() {
-		if logits, err = r.runner.Forward(px, 1); err != nil {
-			return fmt.Errorf("inference: %w", err)
-		}
-		if err := finiteOutput(string(sum.Path), logits); err != nil {
-			return err // its summary.json could not hold the NaN
-		}
-		sum.TopK = topK(logits, cfg.Labels, o.topK.k)
-	} else if feat, err := r.runner.Features(px, 1, model.FeatMean); err != nil { // a backbone: attention, no labels
-		return fmt.Errorf("inference: %w", err)
-	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
+	logits, err := r.forward(px, sum)
+	if err != nil {
 		return err
 	}
-	sum.ArtifactTokens, sum.PatchNormMedian = lo.Artifacts(c.last, cfg.HiddenSize)
-	if sum.ArtifactTokens == nil {
-		sum.ArtifactTokens = []attention.Artifact{}
-	}
-	var gm *gradMaps
-	if r.grads != nil {
-		if class < 0 {
-			class = topK(logits, cfg.Labels, 1)[0].Index
-		}
-		if gm, err = r.grads.run(px, class); err != nil {
-			return err
-		}
-		all := topK(logits, cfg.Labels, len(logits))
-		sum.Class = &all[slices.IndexFunc(all, func(p prediction) bool { return p.Index == class })]
+	gm, err := r.explain(px, logits, sum)
+	if err != nil {
+		return err
 	}
 	folder, err := newPictureFolder(dir)
 	if err != nil {
@@ -635,7 +633,83 @@ func (r *inspectRun) one(ctx context.Context, dir string, sum *inspectSummary) e
 	}
 	defer folder.abort()
 	w := folder.writer()
-	pics := newPictures(cfg, lo, o, px, sum.Height, sum.Width)
+	if err := r.draw(w, px, photo, pre, logits, gm, sum); err != nil {
+		return err
+	}
+	return folder.commit(sum.Files)
+}
+
+// load reads the image sum names: the model's input px and, of an image
+// file, the photo, within --max-memory with it; one image per .npy file.
+func (r *inspectRun) load(ctx context.Context, sum *inspectSummary, pre prep.Params) (px []float32, photo *imageio.RGB8, err error) {
+	o, need := r.o, r.need
+	px, photo, err = loadInputPhoto(ctx, string(sum.Path), pre, o.input.decodeFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	if photo != nil {
+		need.inputs += photoMemory(photo.W, photo.H, o.photoSize)
+		if err := o.memory.checkHint(fmt.Sprintf("drawing over the %dx%d photo", photo.W, photo.H), "--photo-size", need); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", sum.Path, err)
+		}
+	}
+	if n := len(px) / (prep.Channels * sum.Height * sum.Width); n > 1 {
+		return nil, nil, fmt.Errorf("%s: holds %d images; inspect-attention draws one image per file (classify takes batched .npy files)", sum.Path, n)
+	}
+	return px, photo, nil
+}
+
+// forward runs px through the model, capturing its attention, and fills
+// sum's top-k prediction and artifact tokens; logits is nil for a
+// backbone, which has attention and no labels.
+func (r *inspectRun) forward(px []float32, sum *inspectSummary) (logits []float32, err error) {
+	cfg := r.cfg
+	if cfg.HasHead() {
+		if logits, err = r.runner.Forward(px, 1); err != nil {
+			return nil, fmt.Errorf("inference: %w", err)
+		}
+		if err := finiteOutput(string(sum.Path), logits); err != nil {
+			return nil, err // its summary.json could not hold the NaN
+		}
+		sum.TopK = topK(logits, cfg.Labels, r.o.topK.k)
+	} else if feat, err := r.runner.Features(px, 1, model.FeatMean); err != nil {
+		return nil, fmt.Errorf("inference: %w", err)
+	} else if err := finiteOutput(string(sum.Path), feat); err != nil {
+		return nil, err
+	}
+	sum.ArtifactTokens, sum.PatchNormMedian = r.lo.Artifacts(r.capture.last, cfg.HiddenSize)
+	if sum.ArtifactTokens == nil {
+		sum.ArtifactTokens = []attention.Artifact{}
+	}
+	return logits, nil
+}
+
+// explain runs the gradient methods' pass for the class they explain (the
+// predicted one, unless --class names one), recorded in sum; nil without
+// them.
+func (r *inspectRun) explain(px, logits []float32, sum *inspectSummary) (*gradMaps, error) {
+	if r.grads == nil {
+		return nil, nil
+	}
+	class := r.class
+	if class < 0 {
+		class = topK(logits, r.cfg.Labels, 1)[0].Index
+	}
+	gm, err := r.grads.run(px, class)
+	if err != nil {
+		return nil, err
+	}
+	all := topK(logits, r.cfg.Labels, len(logits))
+	sum.Class = &all[slices.IndexFunc(all, func(p prediction) bool { return p.Index == class })]
+	return gm, nil
+}
+
+// draw writes every picture of the image into w: the input, the layers,
+// each --method's map, the summary page, with --raw the probabilities,
+// and summary.json last, listing them in sum.Files.
+func (r *inspectRun) draw(w *pictureWriter, px []float32, photo *imageio.RGB8, pre prep.Params, logits []float32, gm *gradMaps, sum *inspectSummary) error {
+	o, cfg, c := r.o, r.cfg, r.capture
+	pics := newPictures(cfg, r.lo, o, px, sum.Height, sum.Width)
 	if photo != nil {
 		box := imageio.InputBox(photo.W, photo.H, pre)
 		sum.PhotoWidth, sum.PhotoHeight, sum.InputBox = photo.W, photo.H, (*inputBox)(&box)
@@ -648,35 +722,46 @@ func (r *inspectRun) one(ctx context.Context, dir string, sum *inspectSummary) e
 	}
 	w.png("input.png", pics.base)
 	pics.drawLayers(w, c.layers, sum.Layers, sum.Heads)
-	var shown []shownMap
-	for _, m := range o.methods {
-		if m == "rollout" {
-			shown = append(shown, shownMap{"rollout", pics.drawRollout(w, c.layers, sum.Layers, sum.Heads)})
-		} else {
-			final := pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
-			shown = append(shown, shownMap{fmt.Sprintf("%s for %q", m, sum.Class.Label), final})
-		}
-	}
-	title := fmt.Sprintf("%s, model %s", baseName(string(sum.Path)), sum.Model)
-	var top []prediction
-	if logits != nil {
-		top = topK(logits, cfg.Labels, summaryBars)
-		title = fmt.Sprintf("%s: %s %.1f%% (model %s)", baseName(string(sum.Path)), top[0].Label, 100*top[0].Prob, sum.Model)
-	}
+	shown := r.drawMethods(w, pics, gm, sum)
+	title, top := r.summaryTitle(logits, sum)
 	if err := pics.drawSummary(w, title, top, len(cfg.Labels), shown); err != nil {
 		return fmt.Errorf("%s: %w", sum.Path, err)
 	}
 	if o.raw {
 		w.file("attentions.npy", func(f io.Writer) error {
-			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, lo.T))
+			return npy.Write(f, rawAttention(c.layers, sum.Layers, sum.Heads, r.lo.T))
 		})
 	}
 	sum.Files = append(slices.Sorted(slices.Values(w.files)), "summary.json")
 	w.file("summary.json", func(f io.Writer) error { return writeJSON(f, sum) })
-	if w.err != nil {
-		return w.err
+	return w.err
+}
+
+// drawMethods draws each --method's maps through all layers into w, and
+// gives the final maps, titled, for the summary page.
+func (r *inspectRun) drawMethods(w *pictureWriter, pics *pictures, gm *gradMaps, sum *inspectSummary) []shownMap {
+	var shown []shownMap
+	for _, m := range r.o.methods {
+		if m == "rollout" {
+			shown = append(shown, shownMap{"rollout", pics.drawRollout(w, r.capture.layers, sum.Layers, sum.Heads)})
+		} else {
+			final := pics.drawGradMethod(w, m, gm, sum.Layers, sum.Heads, sum.Class.Label)
+			shown = append(shown, shownMap{fmt.Sprintf("%s for %q", m, sum.Class.Label), final})
+		}
 	}
-	return folder.commit(sum.Files)
+	return shown
+}
+
+// summaryTitle is the summary page's title, naming the image, its top
+// class (when the model has a classifier) and the model, and the classes
+// its bar chart shows (nil for a backbone).
+func (r *inspectRun) summaryTitle(logits []float32, sum *inspectSummary) (string, []prediction) {
+	name := baseName(string(sum.Path))
+	if logits == nil {
+		return fmt.Sprintf("%s, model %s", name, sum.Model), nil
+	}
+	top := topK(logits, r.cfg.Labels, summaryBars)
+	return fmt.Sprintf("%s: %s %.1f%% (model %s)", name, top[0].Label, 100*top[0].Prob, sum.Model), top
 }
 
 // pictureName matches the files inspect-attention writes into an image's
@@ -731,8 +816,8 @@ func loadInputPhoto(ctx context.Context, path string, p prep.Params, in decodeFl
 	} else {
 		photo, err = imageio.DecodeFile(path, in.maxPixels)
 	}
-	if err != nil {
-		return nil, nil, convertHint(err)
+	if err != nil { // a link that leads nowhere worded as loadInput words it
+		return nil, nil, convertHint(causeWorded(path, err, notThere))
 	}
 	var px []float32
 	switch {

@@ -381,7 +381,11 @@ func TestInspectSomeFail(t *testing.T) {
 	fx := newInspectFixture(t, "vit-p16-gelu", 2)
 	out := t.TempDir()
 	missing := filepath.Join(t.TempDir(), "missing.png")
-	code, stdout, stderr := run(t, "", "inspect-attention", "-m", fx.model, missing, fx.input, fx.input, "--out", out, "-o", "jsonl", "--size", "16")
+	other := filepath.Join(t.TempDir(), "img.npy") // another img: drawn into img-2
+	if err := os.Link(fx.input, other); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "inspect-attention", "-m", fx.model, missing, fx.input, other, "--out", out, "-o", "jsonl", "--size", "16")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
 	}
@@ -406,6 +410,37 @@ func TestInspectSomeFail(t *testing.T) {
 				t.Errorf("temporary file left: %s/%s", d, f.Name())
 			}
 		}
+	}
+}
+
+// TestInspectListedTwice: an input listed twice, as arguments or in a
+// list, is drawn once, into one folder, with one record and the note every
+// other command gives; it was drawn twice, into img and img-2, with two
+// records, the second folder a copy of the first.
+func TestInspectListedTwice(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p16-gelu", 1)
+	const note = "vitctl: note: 1 input listed more than once is done once\n"
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+	}{
+		{"arguments", "", []string{fx.input, fx.input}},
+		{"list", fx.input + "\n" + fx.input + "\n", []string{"-"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"inspect-attention", "-m", fx.model, "--out", out, "-o", "jsonl", "--size", "16"}, tc.args...)
+			code, stdout, stderr := run(t, tc.stdin, args...)
+			if code != ExitOK || !strings.Contains(stderr, note) {
+				t.Fatalf("exit %d, stderr %q; want 0 and the note %q", code, stderr, note)
+			}
+			if n := strings.Count(stdout, "\n"); n != 1 {
+				t.Errorf("%d records, want 1:\n%s", n, stdout)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 1 || entries[0].Name() != "img" {
+				t.Errorf("sub-folders %v, want img alone", entries)
+			}
+		})
 	}
 }
 

@@ -511,9 +511,14 @@ func TestOtherSchemes(t *testing.T) {
 		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
 		{[]string{"help"}, "", `"error":"no such file or directory (for the command's help, give --help)"`}, // vitctl classify help
 	} {
-		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
-		if code != ExitFailed || !strings.Contains(out, tc.want) {
-			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		for _, cmd := range [][]string{
+			{"classify"},
+			{"inspect-attention", "--layers", "5", "--out", filepath.Join(t.TempDir(), "attn")}, // it said "no such file or directory" of a link found in a folder
+		} {
+			code, out, errs := run(t, tc.stdin, append(append(cmd, "-m", "fashion-vit", "-o", "jsonl"), tc.args...)...)
+			if code != ExitFailed || !strings.Contains(out, tc.want) {
+				t.Errorf("%s %q: exit %d, records\n%s\nstderr\n%s\nwant %s", cmd[0], tc.args, code, out, errs, tc.want)
+			}
 		}
 	}
 	if !madeThere {
@@ -534,6 +539,7 @@ func TestOtherSchemes(t *testing.T) {
 // The words are finetune's and eval's for a class folder's link, without
 // the errno after them ("(no such file or directory)"), and so are those
 // of a file named for reading: eval's DATA, --from-file, merge's shards.
+// inspect-attention words them as classify does.
 func TestBrokenLink(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "gone.png")
@@ -559,9 +565,14 @@ func TestBrokenLink(t *testing.T) {
 		{[]string{loopDir}, "", wantLoop},
 		{[]string{"-"}, loop + "\n", wantLoop},
 	} {
-		code, out, errs := run(t, tc.stdin, append([]string{"classify", "-m", "fashion-vit", "-o", "jsonl"}, tc.args...)...)
-		if code != ExitFailed || !strings.Contains(out, tc.want) {
-			t.Errorf("%q: exit %d, records\n%s\nstderr\n%s\nwant %s", tc.args, code, out, errs, tc.want)
+		for _, cmd := range [][]string{
+			{"classify"},
+			{"inspect-attention", "--layers", "5", "--out", filepath.Join(t.TempDir(), "attn")}, // it said "no such file or directory" of a link found in a folder
+		} {
+			code, out, errs := run(t, tc.stdin, append(append(cmd, "-m", "fashion-vit", "-o", "jsonl"), tc.args...)...)
+			if code != ExitFailed || !strings.Contains(out, tc.want) {
+				t.Errorf("%s %q: exit %d, records\n%s\nstderr\n%s\nwant %s", cmd[0], tc.args, code, out, errs, tc.want)
+			}
 		}
 	}
 	for _, args := range [][]string{

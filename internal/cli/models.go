@@ -129,11 +129,12 @@ func unreadableNote(e modelsrc.Entry) string {
 	if e.Path != modelsrc.DefaultDir() {
 		return fmt.Sprintf("vitctl: note: cannot read %s in the cache (%v); what it holds is left out: make it readable, or delete it", e.Path, statError(e.Unreadable))
 	}
+	from, dirFix := modelsrc.DirFrom()
 	why, fix := statError(e.Unreadable).Error(), "make it readable"
 	if p := modelsrc.NotFolder(e.Path); p != "" && errors.Is(e.Unreadable, syscall.ENOTDIR) {
-		why, fix = p+" is not a folder", modelsrc.DirFix()
+		why, fix = p+" is not a folder", dirFix
 	}
-	return fmt.Sprintf("vitctl: note: cannot read %s, the cache of converted models (%s): %s; none is listed: %s", e.Path, modelsrc.DirFrom(), why, fix)
+	return fmt.Sprintf("vitctl: note: cannot read %s, the cache of converted models (%s): %s; none is listed: %s", e.Path, from, why, fix)
 }
 
 // cachedEntry describes a converted model in the cache, or says why its

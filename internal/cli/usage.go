@@ -45,10 +45,31 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		case len(args) < n:
 			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		case len(args) > n:
+			if flag, v := boolValueArg(cmd, args); flag != "" {
+				return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
+			}
 			return usagef("%s: unexpected argument %q: give only %s (see %s --help)", cmdName(cmd), args[n], what, cmd.CommandPath())
 		}
 		return nil
 	}
+}
+
+// boolValueArg finds, among args, a value meant for a yes/no flag given
+// (convert --use-ema false, which pflag reads as --use-ema and the
+// argument "false"): the flag's name and the value; "" when there is none.
+// It was "unexpected argument", of the "false", or of the argument after
+// it ("convert --use-ema false SRC": "unexpected argument SRC").
+func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
+	i := slices.IndexFunc(args, func(a string) bool { return strings.EqualFold(a, "true") || strings.EqualFold(a, "false") })
+	if i < 0 {
+		return "", ""
+	}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if flag == "" && f.Value.Type() == "bool" {
+			flag = f.Name
+		}
+	})
+	return flag, strings.ToLower(args[i])
 }
 
 // dataArg wants the one DATA argument of finetune and eval. A model file

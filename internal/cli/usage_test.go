@@ -33,6 +33,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect-attention", "--out", "x"}, ExitUsage, "missing argument: give an image"},
 		{[]string{"convert"}, ExitUsage, "missing argument: give one checkpoint"},
 		{[]string{"convert", "a", "b"}, ExitUsage, `unexpected argument "b"`},
+		// A yes/no flag's value after a space was "unexpected argument",
+		// of the value or of the argument after it.
+		{[]string{"convert", "a", "--use-ema", "false", "--out", "b.gguf"}, ExitUsage, "vitctl: convert: unexpected argument \"false\": a yes/no flag takes its value after =, --use-ema=false (see vitctl convert --help)\n"},
+		{[]string{"convert", "--use-ema", "FALSE", "a", "--out", "b.gguf"}, ExitUsage, "vitctl: convert: unexpected argument \"false\": a yes/no flag takes its value after =, --use-ema=false"},
+		{[]string{"convert", "--info", "true", "a"}, ExitUsage, "--info=true"},
+		{[]string{"convert", "true", "a"}, ExitUsage, `unexpected argument "a": give only one checkpoint`},
 		{[]string{"benchmark", "model.gguf"}, ExitUsage, "after -m"},
 		{[]string{"clasify", img}, ExitUsage, "did you mean classify?"},
 		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},

@@ -29,6 +29,7 @@ type checkpoint struct {
 	tensors map[string]*tensor
 	closers []io.Closer
 	notes   []string // which state dict a training checkpoint gave (unwrap)
+	noEMA   bool     // take a training checkpoint's raw weights, not its EMA copy
 }
 
 func (c *checkpoint) Close() error {
@@ -70,7 +71,30 @@ func FindCheckpoint(dir string) (string, error) {
 			return "", fmt.Errorf("only %s found; vitctl reads PyTorch weights (download model.safetensors or pytorch_model.bin)", n)
 		}
 	}
-	return "", fmt.Errorf("no checkpoint found (want one of %s)", strings.Join(checkpointNames, ", "))
+	return "", noCheckpoint(dir)
+}
+
+// noCheckpoint is FindCheckpoint's error of a folder dir that holds no
+// weights it reads: the names it reads, the PyTorch files' endings too
+// (the message named Hugging Face's alone), and the model files (.gguf)
+// in dir, which are given themselves, not their folder: a folder of one
+// said only "no checkpoint found".
+func noCheckpoint(dir string) error {
+	want := fmt.Sprintf("want one of %s, or a PyTorch file (%s)", strings.Join(checkpointNames, ", "), strings.Join(torchSuffixes, ", "))
+	ents, _ := os.ReadDir(dir)
+	var models []string
+	for _, e := range ents {
+		if hasSuffixFold(e.Name(), ".gguf") && !e.IsDir() {
+			models = append(models, e.Name())
+		}
+	}
+	switch len(models) {
+	case 0:
+		return fmt.Errorf("no checkpoint found (%s)", want)
+	case 1:
+		return fmt.Errorf("no checkpoint found (%s); %s in it is a model file already: give the file itself, %s", want, models[0], filepath.Join(dir, models[0]))
+	}
+	return fmt.Errorf("no checkpoint found (%s); %s in it are model files already: give one itself, e.g. %s", want, andList(models, 3), filepath.Join(dir, models[0]))
 }
 
 // danglingLink is the error of the file path, whose os.Stat gave statErr,
@@ -151,9 +175,10 @@ func torchFile(dir string) (string, error) {
 }
 
 // openCheckpoint opens path: one safetensors or PyTorch file, or an index of
-// shards of either.
-func openCheckpoint(path string) (*checkpoint, error) {
-	c := &checkpoint{path: path, tensors: map[string]*tensor{}}
+// shards of either; noEMA takes a training checkpoint's raw weights where
+// it holds an EMA copy beside them.
+func openCheckpoint(path string, noEMA bool) (*checkpoint, error) {
+	c := &checkpoint{path: path, tensors: map[string]*tensor{}, noEMA: noEMA}
 	var err error
 	if hasSuffixFold(path, ".index.json") {
 		err = c.addIndex(path)
@@ -242,7 +267,7 @@ func (c *checkpoint) addFile(path string) error {
 	if hasSuffixFold(path, ".safetensors") {
 		ts, cl, err = openSafetensors(path)
 	} else {
-		ts, cl, note, err = openPyTorch(path)
+		ts, cl, note, err = openPyTorch(path, c.noEMA)
 	}
 	if err != nil {
 		return err

@@ -26,8 +26,13 @@ import (
 
 // Options tune Convert.
 type Options struct {
-	DType    gguf.Type // matrices and patch weights: F32, F16, BF16 or Q8_0; vectors and embeddings stay F32
-	Version  string    // converter version recorded in the file
+	DType   gguf.Type // matrices and patch weights: F32, F16, BF16 or Q8_0; vectors and embeddings stay F32
+	Version string    // converter version recorded in the file
+	// NoEMA takes a training checkpoint's raw weights ("state_dict",
+	// "model") where it also holds an EMA copy ("state_dict_ema",
+	// "model_ema"), which is taken otherwise, as timm's load_state_dict
+	// does (use_ema=True).
+	NoEMA    bool
 	Progress func(done, total int64)
 	// Started, when set, is called once the checkpoint is read and its
 	// tensors matched, before the model file is written: a folder that
@@ -62,7 +67,7 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 	if err := checkDType(opt.DType); err != nil {
 		return nil, err
 	}
-	s, err := prepare(src, out)
+	s, err := prepare(src, out, opt.NoEMA)
 	if err != nil {
 		return nil, err
 	}
@@ -106,9 +111,10 @@ type prepared struct {
 	res  *Result
 }
 
-// prepare reads src's config and checkpoint and plans the model file,
-// refusing an output out that would replace an input ("" for none).
-func prepare(src, out string) (*prepared, error) {
+// prepare reads src's config and checkpoint (its raw weights, with noEMA:
+// Options.NoEMA) and plans the model file, refusing an output out that
+// would replace an input ("" for none).
+func prepare(src, out string, noEMA bool) (*prepared, error) {
 	dir, ckPath, err := locate(src)
 	if err != nil {
 		return nil, err
@@ -126,13 +132,13 @@ func prepare(src, out string) (*prepared, error) {
 		return nil, fmt.Errorf("%s: no config.json beside %s: the checkpoint's shape, labels and architecture are read from it; fetch it with the weights (every Hugging Face and timm repository has one)", dir, filepath.Base(ckPath))
 	}
 	if isTimmConfig(cfgPath) {
-		return prepareTimm(dir, ckPath, out)
+		return prepareTimm(dir, ckPath, out, noEMA)
 	}
 	cfg, hc, err := readConfig(cfgPath)
 	if err != nil {
 		return nil, err
 	}
-	ck, err := openCheckpoint(ckPath)
+	ck, err := openCheckpoint(ckPath, noEMA)
 	if err != nil {
 		return nil, err
 	}

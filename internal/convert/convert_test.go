@@ -542,7 +542,7 @@ func TestSourceNameCase(t *testing.T) {
 		t.Fatalf("convert %s: %v", src, err)
 	}
 	for _, p := range []string{src, out} {
-		if _, err := Describe(p); err != nil {
+		if _, err := Describe(p, false); err != nil {
 			t.Errorf("describe %s: %v", p, err)
 		}
 	}
@@ -599,8 +599,21 @@ func TestNoCheckpoint(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dir, "tf_model.h5"))
 	_, err = Convert(context.Background(), dir, filepath.Join(dir, "m.gguf"), Options{DType: gguf.F32})
-	if err == nil || !strings.Contains(err.Error(), "no checkpoint found") {
-		t.Fatalf("err = %v", err)
+	want := "no checkpoint found (want one of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json, or a PyTorch file (.pth, .pt, .pth.tar, .ckpt))"
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("err = %v, want it to end %q", err, want)
+	}
+	// A folder holding a model file, not a checkpoint, says to give the
+	// file: it said "no checkpoint found", as of an empty folder.
+	os.WriteFile(filepath.Join(dir, "flowers.gguf"), nil, 0o644)
+	_, err = FindCheckpoint(dir)
+	if want := want + "; flowers.gguf in it is a model file already: give the file itself, " + filepath.Join(dir, "flowers.gguf"); err == nil || err.Error() != want {
+		t.Errorf("a model file: err = %v\nwant %s", err, want)
+	}
+	os.WriteFile(filepath.Join(dir, "flowers-f16.GGUF"), nil, 0o644)
+	_, err = FindCheckpoint(dir)
+	if want := want + "; flowers-f16.GGUF and flowers.gguf in it are model files already: give one itself, e.g. " + filepath.Join(dir, "flowers-f16.GGUF"); err == nil || err.Error() != want {
+		t.Errorf("two model files: err = %v\nwant %s", err, want)
 	}
 }
 

@@ -33,7 +33,7 @@ func familyFolder(t *testing.T, name string, editCfg func(map[string]any), editT
 	if b, err := os.ReadFile(filepath.Join(src, "preprocessor_config.json")); err == nil {
 		os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), b, 0o644)
 	}
-	ck, err := openCheckpoint(filepath.Join(src, "model.safetensors"))
+	ck, err := openCheckpoint(filepath.Join(src, "model.safetensors"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestFamilyPreprocess(t *testing.T) {
 		{"timm-p8-avg-fcnorm-prenorm", 44, 0, 0, 40, 3, 0.9}, // floor(40/0.9) = floor(44.4)
 		{"timm-p8-noclass-avg", 32, 0, 0, 32, 3, 1},          // crop_pct 1: resize to the size, crop nothing
 	} {
-		info, err := Describe(filepath.Join(modelsDir, tc.model))
+		info, err := Describe(filepath.Join(modelsDir, tc.model), false)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.model, err)
 		}
@@ -147,12 +147,12 @@ func TestFamilyPreprocess(t *testing.T) {
 	dir := familyFolder(t, "deit-p8-distilled", nil, nil)
 	pre := `{"do_resize": true, "size": {"height": 35, "width": 35}, "do_center_crop": true, "crop_size": {"height": 32, "width": 32}}`
 	os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), []byte(pre), 0o644)
-	if _, err := Describe(dir); err == nil || !strings.Contains(err.Error(), "crop_size 32x32 from size 35x35: vitctl needs a crop no larger than the resize with even margins") {
+	if _, err := Describe(dir, false); err == nil || !strings.Contains(err.Error(), "crop_size 32x32 from size 35x35: vitctl needs a crop no larger than the resize with even margins") {
 		t.Errorf("odd crop margin: %v", err)
 	}
 	pre = `{"do_resize": true, "size": {"shortest_edge": 36}, "do_center_crop": true, "crop_size": {"height": 32, "width": 32}}`
 	os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), []byte(pre), 0o644)
-	if _, err := Describe(dir); err == nil || !strings.Contains(err.Error(), "size {shortest_edge} with do_center_crop is not supported") {
+	if _, err := Describe(dir, false); err == nil || !strings.Contains(err.Error(), "size {shortest_edge} with do_center_crop is not supported") {
 		t.Errorf("shortest_edge crop: %v", err)
 	}
 }
@@ -178,6 +178,6 @@ func FuzzFamilyConfig(f *testing.F) {
 		os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
 		os.WriteFile(filepath.Join(dir, "preprocessor_config.json"), pre, 0o644)
 		os.WriteFile(filepath.Join(dir, "model.safetensors"), st, 0o644)
-		Describe(dir)
+		Describe(dir, false)
 	})
 }

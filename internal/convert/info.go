@@ -22,12 +22,13 @@ type Info struct {
 
 // Describe reads a model folder, a checkpoint file or a .gguf model file
 // and says what it is, checking it as Convert (or the loader) would,
-// without writing anything.
-func Describe(src string) (*Info, error) {
+// without writing anything; noEMA describes a training checkpoint's raw
+// weights, as Options.NoEMA converts them.
+func Describe(src string, noEMA bool) (*Info, error) {
 	if hasSuffixFold(src, ".gguf") {
 		return describeModelFile(src)
 	}
-	s, err := prepare(src, "")
+	s, err := prepare(src, "", noEMA)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func TestPyTorchArchiveErrors(t *testing.T) {
 	} {
 		p := dir + "/" + tc.name
 		os.WriteFile(p, tc.data, 0o644)
-		_, err := openCheckpoint(p)
+		_, err := openCheckpoint(p, false)
 		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
 		}
@@ -157,7 +157,7 @@ func FuzzPickle(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ts, _, err := stateDictTensors(obj, bytes.NewReader(make([]byte, 64)), "fuzz"); err == nil {
+		if ts, _, err := stateDictTensors(obj, bytes.NewReader(make([]byte, 64)), "fuzz", false); err == nil {
 			for _, x := range ts {
 				x.read() // must stay inside the storage: never panic
 			}

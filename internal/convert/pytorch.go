@@ -40,13 +40,14 @@ type ptTensor struct {
 // openPyTorch reads a torch.save zip archive's pickle; tensor data is read on
 // demand from the (uncompressed) storage records.
 // note, when set, says which of a training checkpoint's state dicts was
-// taken where it holds an EMA copy beside (unwrap).
-func openPyTorch(path string) (_ []*tensor, _ io.Closer, note string, _ error) {
+// taken where it holds an EMA copy (unwrap); noEMA takes the raw weights
+// beside it.
+func openPyTorch(path string, noEMA bool) (_ []*tensor, _ io.Closer, note string, _ error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	ts, note, err := readPyTorch(f, path)
+	ts, note, err := readPyTorch(f, path, noEMA)
 	if err != nil {
 		f.Close()
 		return nil, nil, "", err
@@ -54,7 +55,7 @@ func openPyTorch(path string) (_ []*tensor, _ io.Closer, note string, _ error) {
 	return ts, f, note, nil
 }
 
-func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
+func readPyTorch(f *os.File, path string, noEMA bool) ([]*tensor, string, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, "", err
@@ -68,7 +69,7 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 		}
 		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
-	sd, note, err := readStateDict(z, f, st.Size(), path)
+	sd, note, err := readStateDict(z, f, st.Size(), path, noEMA)
 	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
 		return nil, "", errors.New(rg.advice(path))
 	}
@@ -80,7 +81,7 @@ func readPyTorch(f *os.File, path string) ([]*tensor, string, error) {
 
 // readStateDict unpickles data.pkl and resolves its storages in ra, an
 // archive of size bytes.
-func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string) ([]*tensor, string, error) {
+func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string, noEMA bool) ([]*tensor, string, error) {
 	var pkl *zip.File
 	records := map[string]*zip.File{}
 	for _, zf := range z.File {
@@ -115,7 +116,7 @@ func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string) ([]*t
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
 	}
-	return stateDictTensors(obj, ra, path)
+	return stateDictTensors(obj, ra, path, noEMA)
 }
 
 func readSmall(zf *zip.File, max uint64) ([]byte, error) {

@@ -17,7 +17,7 @@ import (
 
 func openOrFail(t *testing.T, path string) *checkpoint {
 	t.Helper()
-	ck, err := openCheckpoint(path)
+	ck, err := openCheckpoint(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestTorchFileNoConfig(t *testing.T) {
 	dir := t.TempDir()
 	train, _ := os.ReadFile("../../testdata/convert/train.pth.tar")
 	os.WriteFile(filepath.Join(dir, "model_best.pth.tar"), train, 0o644)
-	_, err := Describe(dir)
+	_, err := Describe(dir, false)
 	want := dir + `: no config.json beside model_best.pth.tar: a training checkpoint holds the weights only, and vitctl reads the labels and preprocessing from config.json: write one as timm's push_to_hub does, with your run's values, e.g. {"architecture": "vit_small_patch16_224", `
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err %v, want %q…", err, want)
@@ -137,7 +137,7 @@ func TestTorchFileNoConfig(t *testing.T) {
 }
 
 func TestLegacyRefused(t *testing.T) {
-	_, err := openCheckpoint("../../testdata/convert/legacy.bin")
+	_, err := openCheckpoint("../../testdata/convert/legacy.bin", false)
 	if err == nil || !strings.Contains(err.Error(), "legacy.bin: legacy (pre-1.6) PyTorch format") {
 		t.Fatalf("err = %v", err)
 	}
@@ -182,7 +182,7 @@ func TestSafetensorsFileErrors(t *testing.T) {
 	} {
 		p := dir + "/" + tc.name
 		os.WriteFile(p, tc.data, 0o644)
-		_, err := openCheckpoint(p)
+		_, err := openCheckpoint(p, false)
 		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
 		}
@@ -212,16 +212,26 @@ func FuzzSafetensorsHeader(f *testing.F) {
 
 // TestEMANote: a training checkpoint with an EMA copy beside its state
 // dict gives the EMA copy, as timm's load_state_dict does, and says so
-// (one note, printed by convert), with the line that saves the raw
-// weights alone; the note said "took "state_dict", as timm's
-// load_state_dict does", which takes the EMA copy.
+// (one note, printed by convert), naming the flag that takes the raw
+// weights; with noEMA (convert --use-ema=false) it gives the raw weights,
+// as timm's load_state_dict(use_ema=False) does, saying so, and refuses a
+// checkpoint that holds the EMA copy alone. The raw weights could only be
+// converted after saving them alone with a line of Python.
 func TestEMANote(t *testing.T) {
-	ck := openOrFail(t, "../../testdata/convert/train.pth.tar")
 	path := "../../testdata/convert/train.pth.tar"
-	want := `train.pth.tar: took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict", which the checkpoint also holds (timm's validate.py without --use-ema takes those); to convert them, save them alone: ` +
-		`python -c "import torch; torch.save(torch.load('` + path + `', weights_only=False)['state_dict'], 'weights.pth')"`
+	ck := openOrFail(t, path)
+	want := `train.pth.tar: took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict", which the checkpoint also holds (timm's validate.py without --use-ema takes those): convert --use-ema=false takes them`
 	if len(ck.notes) != 1 || ck.notes[0] != want {
 		t.Errorf("notes %q\nwant %q", ck.notes, want)
+	}
+	raw, err := openCheckpoint(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	want = `train.pth.tar: took "state_dict", the raw weights (--use-ema=false), not "state_dict_ema", the EMA copy the checkpoint also holds`
+	if len(raw.notes) != 1 || raw.notes[0] != want {
+		t.Errorf("noEMA: notes %q\nwant %q", raw.notes, want)
 	}
 	dict := func(keys ...string) *pickleDict {
 		d := newPickleDict()
@@ -231,16 +241,26 @@ func TestEMANote(t *testing.T) {
 		return d
 	}
 	for _, tc := range []struct {
-		keys []string
-		want string
+		keys  []string
+		noEMA bool
+		want  string
+		err   string
 	}{
-		{[]string{"state_dict", "optimizer"}, ""},
-		{[]string{"model", "model_ema"}, `took "model_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "model"`},
-		{[]string{"state_dict", "model_ema", "state_dict_ema"}, `took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict"`},
-		{[]string{"state_dict_ema", "epoch"}, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`},
+		{[]string{"state_dict", "optimizer"}, false, "", ""},
+		{[]string{"state_dict", "optimizer"}, true, "", ""},
+		{[]string{"model", "model_ema"}, false, `took "model_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "model"`, ""},
+		{[]string{"model", "model_ema"}, true, `took "model", the raw weights (--use-ema=false), not "model_ema"`, ""},
+		{[]string{"state_dict", "model_ema", "state_dict_ema"}, false, `took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict"`, ""},
+		{[]string{"state_dict", "model_ema", "state_dict_ema"}, true, `took "state_dict", the raw weights (--use-ema=false), not "state_dict_ema"`, ""},
+		{[]string{"state_dict_ema", "epoch"}, false, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`, ""},
+		{[]string{"state_dict_ema", "epoch"}, true, "", `--use-ema=false: the checkpoint holds the EMA weights alone ("state_dict_ema"), no raw ones (state_dict, model, module, model_state_dict): convert it without --use-ema=false`},
 	} {
-		if _, note := unwrap(dict(tc.keys...), "c.pth"); !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
-			t.Errorf("%v: note %q, want %q", tc.keys, note, tc.want)
+		_, note, err := unwrap(dict(tc.keys...), tc.noEMA)
+		if !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
+			t.Errorf("%v, noEMA %v: note %q, want %q", tc.keys, tc.noEMA, note, tc.want)
+		}
+		if got := fmt.Sprint(err); tc.err == "" && err != nil || tc.err != "" && got != tc.err {
+			t.Errorf("%v, noEMA %v: error %v, want %q", tc.keys, tc.noEMA, err, tc.err)
 		}
 	}
 }
@@ -408,7 +428,7 @@ func TestWholeModule(t *testing.T) {
 		"whole.pth":  "whole.pth is a whole __main__.TinyNet saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; save its weights alone, torch.save(model.state_dict(), 'weights.pth')",
 		"beside.pth": "beside.pth holds a __main__.TinyNet, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): a whole model saved with torch.save(model), or an object of your code kept beside the weights; save its weights alone",
 	} {
-		_, err := openCheckpoint("../../testdata/convert/" + file)
+		_, err := openCheckpoint("../../testdata/convert/"+file, false)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "opcode") {
 			t.Errorf("%s: %v, want %q", file, err, want)
 		}
@@ -449,7 +469,7 @@ func TestOneStateDict(t *testing.T) {
 		{"a tensor", sd().m["w"], "data.pkl holds a tensor, not a state dict (a dict of tensors by name)"},
 		{"a list", &pickleList{items: []any{sd()}}, "data.pkl holds a list, not a state dict"},
 	} {
-		ts, note, err := stateDictTensors(tc.obj, nil, "c.pth")
+		ts, note, err := stateDictTensors(tc.obj, nil, "c.pth", false)
 		got := note
 		if err != nil {
 			got = err.Error()

@@ -26,45 +26,75 @@ var wrappers = []string{"state_dict_ema", "model_ema", "state_dict", "model", "m
 // unwrap finds the state dict in a training checkpoint, {"state_dict": …,
 // "optimizer": …, "epoch": …} (timm, DeiT, Lightning); openCheckpoint
 // then drops the "module." that DataParallel puts before every name
-// (withoutWrapperPrefixes).
+// (withoutWrapperPrefixes). noEMA passes over the EMA copy, as timm's
+// load_state_dict(use_ema=False) does; a checkpoint that holds the EMA
+// copy alone is then refused, not converted from it.
 // note says which wrapper was taken when the checkpoint holds EMA weights:
-// the EMA copy, beside the raw weights or alone.
-func unwrap(d *pickleDict, path string) (_ *pickleDict, note string) {
+// the EMA copy, beside the raw weights or alone, or the raw weights
+// beside it.
+func unwrap(d *pickleDict, noEMA bool) (_ *pickleDict, note string, _ error) {
 	for _, k := range wrappers {
-		if sd, ok := d.m[k].(*pickleDict); ok {
-			return sd, emaNote(d, k, path)
+		if sd, ok := d.m[k].(*pickleDict); ok && !(noEMA && slices.Contains(emaWrappers, k)) {
+			return sd, emaNote(d, k), nil
 		}
 	}
-	return d, ""
+	if k := emaKey(d); noEMA && k != "" {
+		return nil, "", fmt.Errorf("--use-ema=false: the checkpoint holds the EMA weights alone (%q), no raw ones (%s): convert it without --use-ema=false", k, strings.Join(rawWrappers(), ", "))
+	}
+	return d, "", nil
 }
 
 // emaWrappers are the keys of wrappers that hold EMA weights.
 var emaWrappers = []string{"state_dict_ema", "model_ema"}
 
-// emaNote says, of a checkpoint d whose state dict under took was taken,
-// that it is the EMA copy, and the line that saves the raw weights beside
-// it alone; "" when took holds no EMA weights. The note said "took
-// "state_dict", as timm's load_state_dict does", which takes the EMA copy.
-func emaNote(d *pickleDict, took, path string) string {
-	if !slices.Contains(emaWrappers, took) {
-		return ""
+// emaKey is the first key of emaWrappers that holds a dict in d; "" for
+// none.
+func emaKey(d *pickleDict) string {
+	for _, k := range emaWrappers {
+		if _, ok := d.m[k].(*pickleDict); ok {
+			return k
+		}
 	}
-	for _, k := range wrappers {
-		if _, ok := d.m[k].(*pickleDict); ok && !slices.Contains(emaWrappers, k) {
-			return fmt.Sprintf("took %q, the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not %q, which the checkpoint also holds (timm's validate.py without --use-ema takes those); to convert them, save them alone: "+
-				`python -c "import torch; torch.save(torch.load('%s', weights_only=False)['%s'], 'weights.pth')"`, took, k, path, k)
+	return ""
+}
+
+// rawWrappers are the keys of wrappers that hold no EMA weights.
+func rawWrappers() []string {
+	return slices.DeleteFunc(slices.Clone(wrappers), func(k string) bool { return slices.Contains(emaWrappers, k) })
+}
+
+// emaNote says, of a checkpoint d whose state dict under took was taken,
+// which of its EMA copy and its raw weights that is when it holds an EMA
+// copy, and how to take the other: "" when it holds none. The note said
+// "took "state_dict", as timm's load_state_dict does", which takes the EMA
+// copy; then it gave a line of Python to save the raw weights alone, the
+// only way to convert them.
+func emaNote(d *pickleDict, took string) string {
+	ema := emaKey(d)
+	switch {
+	case ema == "":
+		return ""
+	case !slices.Contains(emaWrappers, took):
+		return fmt.Sprintf("took %q, the raw weights (--use-ema=false), not %q, the EMA copy the checkpoint also holds", took, ema)
+	}
+	for _, k := range rawWrappers() {
+		if _, ok := d.m[k].(*pickleDict); ok {
+			return fmt.Sprintf("took %q, the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not %q, which the checkpoint also holds (timm's validate.py without --use-ema takes those): convert --use-ema=false takes them", took, k)
 		}
 	}
 	return fmt.Sprintf("took %q, the EMA weights, as the checkpoint holds no other state dict", took)
 }
 
 // stateDictTensors turns the unpickled dict into tensors.
-func stateDictTensors(obj any, ra io.ReaderAt, path string) ([]*tensor, string, error) {
+func stateDictTensors(obj any, ra io.ReaderAt, path string, noEMA bool) ([]*tensor, string, error) {
 	d, ok := obj.(*pickleDict)
 	if !ok {
 		return nil, "", fmt.Errorf("data.pkl holds %s, not a state dict (a dict of tensors by name)", pyKind(obj))
 	}
-	d, note := unwrap(d, path)
+	d, note, err := unwrap(d, noEMA)
+	if err != nil {
+		return nil, "", err
+	}
 	if key, sd := onlyStateDict(d); sd != nil {
 		d, note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
 	}

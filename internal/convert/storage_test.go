@@ -66,7 +66,7 @@ func TestStoragePastArchive(t *testing.T) {
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := openCheckpoint(p)
+	ck, err := openCheckpoint(p, false)
 	if err == nil {
 		ck.Close()
 		t.Fatalf("%s (%d bytes) opened, its storage claiming %d bytes", p, buf.Len(), 4*n)

@@ -114,13 +114,13 @@ func timmLayout() layout {
 }
 
 // prepareTimm is prepare for a timm folder.
-func prepareTimm(dir, ckPath, out string) (*prepared, error) {
+func prepareTimm(dir, ckPath, out string, noEMA bool) (*prepared, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	var tc timmConfig
 	if err := readJSON(cfgPath, &tc); err != nil {
 		return nil, err
 	}
-	ck, err := openCheckpoint(ckPath)
+	ck, err := openCheckpoint(ckPath, noEMA)
 	if err != nil {
 		return nil, err
 	}

@@ -187,12 +187,24 @@ var envVar = regexp.MustCompile(`\$(\w+|\{[^}]*\})`)
 // cacheFrom says where CacheDirFromEnv's folder comes from, for
 // messages, with what to set to change it.
 func cacheFrom() (from, fix string) {
-	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"} {
+	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME"} {
 		if d := os.Getenv(v); d != "" {
 			return v + "=" + d, "point " + v + " at a folder you can write into"
 		}
 	}
-	return "~/.cache", "make ~/.cache a folder you can write into, or point HF_HUB_CACHE at one"
+	return CacheHomeFrom("HF_HUB_CACHE")
+}
+
+// CacheHomeFrom says where CacheHome's folder comes from, for messages:
+// "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset; and
+// what to do when a cache under it cannot be made or written, naming the
+// variable set that moves that cache elsewhere when XDG_CACHE_HOME is
+// unset.
+func CacheHomeFrom(set string) (from, fix string) {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return "XDG_CACHE_HOME=" + d, "point XDG_CACHE_HOME at a folder you can write into"
+	}
+	return "~/.cache", "make ~/.cache a folder you can write into, or point " + set + " at one"
 }
 
 // cacheError is err in writing into the cache, said with where the cache

@@ -46,23 +46,10 @@ func DefaultDir() string {
 	return ""
 }
 
-// DirFrom says where DefaultDir's folder comes from, for messages:
-// "XDG_CACHE_HOME=/x", or "~/.cache" when XDG_CACHE_HOME is unset.
-func DirFrom() string {
-	if base := os.Getenv("XDG_CACHE_HOME"); base != "" {
-		return "XDG_CACHE_HOME=" + base
-	}
-	return "~/.cache"
-}
-
-// DirFix says what to do when DefaultDir's folder cannot be made or
-// written.
-func DirFix() string {
-	if os.Getenv("XDG_CACHE_HOME") == "" {
-		return "make ~/.cache a folder you can write into, or point XDG_CACHE_HOME at one"
-	}
-	return "point XDG_CACHE_HOME at a folder you can write into"
-}
+// DirFrom says where DefaultDir's folder comes from, for messages
+// ("XDG_CACHE_HOME=/x", or "~/.cache"), and what to do when it cannot be
+// made or written: hub.CacheHomeFrom, the Hugging Face cache's as well.
+func DirFrom() (from, fix string) { return hub.CacheHomeFrom("XDG_CACHE_HOME") }
 
 // NotFolder is the nearest of path's parents that is there and is no
 // folder, which made using path fail with ENOTDIR; "" when none is.
@@ -89,7 +76,8 @@ func (c *Cache) cacheError(err error) error {
 	}
 	dir, from, fix := c.dir(), "", "make it a folder you can write into"
 	if dir == DefaultDir() {
-		from, fix = " ("+DirFrom()+")", DirFix()
+		f, x := DirFrom()
+		from, fix = " ("+f+")", x
 	}
 	return fmt.Errorf("model cache %s%s: %w: %s", dir, from, err, cacheUse("it", fix))
 }

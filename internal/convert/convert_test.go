@@ -455,6 +455,11 @@ func TestConvertErrors(t *testing.T) {
 		{"size shape", func(m *tiny) { m.pre["size"] = map[string]int{"longest_edge": 8} }, gguf.F32, []string{"preprocessor_config.json: size: {\"longest_edge\":8} has neither"}},
 		{"mean channels", func(m *tiny) { m.pre["image_mean"] = []float64{0.5, 0.5} }, gguf.F32, []string{"preprocessor_config.json: image_mean: 2 values for 3 channels"}},
 		{"std zero", func(m *tiny) { m.pre["image_std"] = 0 }, gguf.F32, []string{"image_std [0 0 0] has a zero"}},
+		// They converted, and classify's every logit was NaN: float32, in which pixels are normalised, holds neither.
+		{"mean beyond float32", func(m *tiny) { m.pre["image_mean"] = []float64{0.5, 1e308, 0.5} }, gguf.F32,
+			[]string{"preprocessor_config.json: preprocess: image_mean [0.5 1e+308 0.5]: 1e+308 is outside float32's range"}},
+		{"std beyond float32", func(m *tiny) { m.pre["image_std"] = 1e39 }, gguf.F32,
+			[]string{"preprocessor_config.json: preprocess: image_std [1e+39 1e+39 1e+39]: 1e+39 is outside float32's range"}},
 		{"resample", func(m *tiny) { m.pre["resample"] = 7 }, gguf.F32, []string{"unknown resample filter 7"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/bytestr"
@@ -179,12 +178,13 @@ func noStateDict(d *pickleDict, path string) error {
 }
 
 // pyRepr writes a checkpoint's key as Python does: a string in single
-// quotes, or, one with a control character (a terminal escape), quoted
-// with its escapes written out ("a\x1b[2J"), which Python reads the same.
+// quotes, or, one with a control character (a terminal escape), as
+// bytestr.Text quotes it, its escapes written out ("a\x1b[2J"), which
+// Python reads the same.
 func pyRepr(k any) string {
 	if s, ok := k.(string); ok {
-		if bytestr.Text(s) != s {
-			return strconv.Quote(s)
+		if q := bytestr.Text(s); q != s {
+			return q
 		}
 		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 	}

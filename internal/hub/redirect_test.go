@@ -15,7 +15,8 @@ import (
 // huggingface_hub drops it for another host: Go's own redirect policy
 // keeps Authorization for the same host name on another port, for a
 // subdomain and from https to http, so a mirror's storage on
-// 127.0.0.1:OTHER (or cdn.HOST) was sent the user's token.
+// 127.0.0.1:OTHER (or cdn.HOST) was sent the user's token. A relative
+// redirect stays on the endpoint and keeps it.
 func TestTokenNotSentAfterRedirect(t *testing.T) {
 	body := []byte(`{"a":1}`)
 	var mu sync.Mutex
@@ -36,8 +37,12 @@ func TestTokenNotSentAfterRedirect(t *testing.T) {
 		mu.Unlock()
 		w.Header().Set("X-Repo-Commit", commitA)
 		w.Header().Set("ETag", `"`+strings.Repeat("a", 40)+`"`)
-		if r.Method == http.MethodGet {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/moved":
 			http.Redirect(w, r, storage.URL+"/blob", http.StatusFound)
+			return
+		case r.Method == http.MethodGet: // a relative redirect: the endpoint still, with the token
+			http.Redirect(w, r, "/moved", http.StatusFound)
 			return
 		}
 		w.Header().Set("Content-Length", "7")
@@ -50,6 +55,9 @@ func TestTokenNotSentAfterRedirect(t *testing.T) {
 	}
 	if len(leaked) > 0 {
 		t.Errorf("the token reached the server the download was redirected to: %v", leaked)
+	}
+	if len(hubAuth) != 3 {
+		t.Errorf("the Hub had %d requests, want 3 (HEAD, GET, the GET it redirected to itself)", len(hubAuth))
 	}
 	for _, a := range hubAuth {
 		if a != "Bearer hf_secret" {

@@ -48,8 +48,9 @@ func Default(size int) Params {
 }
 
 // Validate reports the first inconsistency in p: an unknown filter, a
-// resize that does not leave a Height×Width center crop of every image, or
-// mean and std without one nonzero value per channel.
+// resize that does not leave a Height×Width center crop of every image,
+// mean and std without one nonzero value per channel, or a rescale factor,
+// mean or std that float32 cannot hold.
 func (p *Params) Validate() error {
 	if err := p.Resample.Check(); err != nil {
 		return fmt.Errorf("preprocess: %w", err)
@@ -68,13 +69,29 @@ func (p *Params) Validate() error {
 			return fmt.Errorf("preprocess: image_mean has %d and image_std %d values, want %d (one per channel)", len(p.Mean), len(p.Std), Channels)
 		}
 		for _, s := range p.Std {
-			if s == 0 {
+			switch {
+			case s == 0:
 				return fmt.Errorf("preprocess: image_std %v has a zero", p.Std)
+			case beyondFloat32(s) || float32(s) == 0: // a pixel divided by it is Inf
+				return fmt.Errorf("preprocess: image_std %v: %g is outside float32's range, in which pixels are normalised", p.Std, s)
+			}
+		}
+		for _, m := range p.Mean {
+			if beyondFloat32(m) {
+				return fmt.Errorf("preprocess: image_mean %v: %g is outside float32's range, in which pixels are normalised", p.Mean, m)
 			}
 		}
 	}
+	if p.DoRescale && beyondFloat32(255*p.RescaleFactor) {
+		return fmt.Errorf("preprocess: rescale_factor %g makes a pixel of 255 outside float32's range, in which pixels are normalised", p.RescaleFactor)
+	}
 	return nil
 }
+
+// beyondFloat32 says whether x is infinite in float32, as imageio.Preprocess
+// computes pixels: a mean of 1e308 there made every pixel, and so every
+// logit, NaN or Inf.
+func beyondFloat32(x float64) bool { return math.IsInf(float64(float32(x)), 0) }
 
 // At is p for a model run at height×width instead of its own size: the
 // input becomes height×width, and a resize-then-crop keeps its proportions

@@ -47,6 +47,13 @@ func TestValidate(t *testing.T) {
 		{func(p *Params) { p.ResizeHeight = -1 }, "center crop"},
 		{func(p *Params) { p.Mean = p.Mean[:2] }, "one per channel"},
 		{func(p *Params) { p.Std = []float64{1, 0, 1} }, "has a zero"},
+		// float32, as pixels are normalised: Inf there, and a std of 0.
+		{func(p *Params) { p.Mean = []float64{0.5, 1e308, 0.5} }, "image_mean [0.5 1e+308 0.5]: 1e+308 is outside float32's range"},
+		{func(p *Params) { p.Std = []float64{0.5, 0.5, -1e39} }, "image_std [0.5 0.5 -1e+39]: -1e+39 is outside float32's range"},
+		{func(p *Params) { p.Std = []float64{1e-50, 0.5, 0.5} }, "image_std [1e-50 0.5 0.5]: 1e-50 is outside float32's range"},
+		{func(p *Params) { p.RescaleFactor = 1e37 }, "rescale_factor 1e+37 makes a pixel of 255 outside float32's range"},
+		{func(p *Params) { p.DoNormalize, p.Mean, p.Std = false, []float64{1e308, 1e308, 1e308}, nil }, ""},
+		{func(p *Params) { p.Mean, p.Std = []float64{3e38, -3e38, 1e-50}, []float64{3e38, 1e-40, 1} }, ""},
 	} {
 		p := Default(224)
 		tc.change(&p)

@@ -1,8 +1,7 @@
 package cli
 
-import "syscall"
+import "golang.org/x/sys/windows"
 
 // pipeGoneErrnos are what a write to a pipe whose reader has gone fails
-// with on Windows, which has no EPIPE: ERROR_BROKEN_PIPE, ERROR_NO_DATA
-// ("The pipe is being closed") and ERROR_PIPE_NOT_CONNECTED (Wine's).
-var pipeGoneErrnos = []error{syscall.ERROR_BROKEN_PIPE, syscall.Errno(232), syscall.Errno(233)}
+// with on Windows, which has no EPIPE; ERROR_PIPE_NOT_CONNECTED is Wine's.
+var pipeGoneErrnos = []error{windows.ERROR_BROKEN_PIPE, windows.ERROR_NO_DATA, windows.ERROR_PIPE_NOT_CONNECTED}

@@ -151,7 +151,7 @@ func (c *Client) markMissing(repo, commit, file string) {
 // renamed into place, so readers never see a half-made one. The caller
 // holds the blob's lock (lockBlob), which every writer of that link takes:
 // a commit and a file name fix the etag. Where no symbolic link can be
-// made it is the blob's file itself (sameFile).
+// made it is a hard link to the blob, else a copy of it (hardlinkOrCopy).
 func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	dst := c.snapshotPath(repo, commit, file)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
@@ -165,7 +165,7 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 	removeDeadLinks(dst)
 	tmp := filelock.TempName(dst)
 	if err := symlink(rel, tmp); err != nil {
-		if err := sameFile(blob, tmp); err != nil {
+		if err := hardlinkOrCopy(blob, tmp); err != nil {
 			return "", fmt.Errorf("linking %s: %w", dst, err)
 		}
 	}
@@ -180,13 +180,13 @@ func (c *Client) link(repo, commit, file, etag string) (string, error) {
 // for a system that makes no links.
 var symlink, hardlink = os.Symlink, os.Link
 
-// sameFile makes dst the file at blob, for a snapshot where no symbolic
-// link can be made: Windows makes them only in Developer Mode or as an
-// administrator ("A required privilege is not held by the client"), and
-// FAT or exFAT disks, and some network shares, not at all; every download
-// of -m ORG/NAME failed there. It is a hard link, else a copy (FAT has
-// neither), as huggingface_hub copies where it cannot link.
-func sameFile(blob, dst string) error {
+// hardlinkOrCopy makes dst a hard link to blob, else a copy of it (FAT
+// has neither), as huggingface_hub copies where it cannot link: the
+// snapshot's file where no symbolic link can be made. Windows makes those
+// only in Developer Mode or as an administrator ("A required privilege is
+// not held by the client"), and FAT or exFAT disks, and some network
+// shares, not at all; every download of -m ORG/NAME failed there.
+func hardlinkOrCopy(blob, dst string) error {
 	if hardlink(blob, dst) == nil {
 		return nil
 	}
@@ -217,12 +217,12 @@ func sameFile(blob, dst string) error {
 // are another thing: their name is the blob's, and the next download of
 // that blob resumes from them (see download), so they are kept.
 
-// removeDeadLinks removes the temporary links (or sameFile's files) a
-// killed link left beside dst, best effort. A link cannot carry a lock of
-// its own; link's caller holds the blob's, which every writer of dst
-// takes, so where locks exist
-// (blobLocks) any such link is a dead writer's; elsewhere only one
-// unmodified for filelock.StaleAfter is taken for one.
+// removeDeadLinks removes the temporary links (or hardlinkOrCopy's files)
+// a killed link left beside dst, best effort. A link cannot carry a lock
+// of its own; link's caller holds the blob's, which every writer of dst
+// takes, so where locks exist (blobLocks) any such link is a dead
+// writer's; elsewhere only one unmodified for filelock.StaleAfter is taken
+// for one.
 func removeDeadLinks(dst string) {
 	temp := filelock.TempNames(filepath.Base(dst))
 	dir := filepath.Dir(dst)
@@ -231,7 +231,7 @@ func removeDeadLinks(dst string) {
 		return
 	}
 	for _, e := range entries {
-		if (e.Type()&os.ModeSymlink == 0 && !e.Type().IsRegular()) || !temp.MatchString(e.Name()) { // regular: sameFile's
+		if (e.Type()&os.ModeSymlink == 0 && !e.Type().IsRegular()) || !temp.MatchString(e.Name()) { // regular: hardlinkOrCopy's
 			continue
 		}
 		if info, err := e.Info(); err == nil && (blobLocks || time.Since(info.ModTime()) >= filelock.StaleAfter) {

@@ -508,6 +508,14 @@ func TestNoSymlinks(t *testing.T) {
 			if b, err := os.ReadFile(blob); err != nil || !bytes.Equal(b, weights) {
 				t.Errorf("blob: %v", err)
 			}
+			snap := filepath.Join(c.CacheDir, "models--org--public", "snapshots", commitA, "model.safetensors")
+			bst, err1 := os.Stat(blob)
+			sst, err2 := os.Lstat(snap)
+			if err := errors.Join(err1, err2); err != nil {
+				t.Error(err)
+			} else if !sst.Mode().IsRegular() || os.SameFile(bst, sst) == noHardLinks {
+				t.Errorf("snapshot's file: mode %v, a hard link to the blob %v; want a hard link where one can be made, else a copy", sst.Mode(), os.SameFile(bst, sst))
+			}
 			left, _ := os.ReadDir(filepath.Join(c.CacheDir, "models--org--public", "snapshots", commitA))
 			if len(left) != 1 {
 				t.Errorf("snapshot holds %d files, want model.safetensors alone (no temporary)", len(left))

@@ -15,10 +15,10 @@ import (
 
 // TestDeadTempsRemoved: what a run killed by SIGKILL leaves in the cache
 // is removed by the next run that writes beside it: a ref's temporary file
-// once unlocked and a minute old, a snapshot's temporary link (made under
-// the blob's lock), a partial download whose blob is already whole. A live
-// writer's temporary (locked), a young one, other names and other files'
-// links are kept. They stayed forever.
+// once unlocked and a minute old, a snapshot's temporary link or file
+// (made under the blob's lock), a partial download whose blob is already
+// whole. A live writer's temporary (locked), a young one, other names and
+// other files' links are kept. They stayed forever.
 func TestDeadTempsRemoved(t *testing.T) {
 	h := newFake(t)
 	c := newClient(t, h)
@@ -51,6 +51,7 @@ func TestDeadTempsRemoved(t *testing.T) {
 	dead := []string{
 		file("refs/main.999-1.tmp", old),
 		link(filepath.Join(snap, "model.safetensors.999-2.tmp")),
+		file(filepath.Join(snap, "model.safetensors.999-6.tmp"), time.Now()), // a hard link's or a copy's (hardlinkOrCopy)
 		file(filepath.Join("blobs", hubtest.SHA256(weights)+".incomplete"), old),
 	}
 	live := file("refs/main.999-3.tmp", old)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,8 @@ func newMergeCmd(s streams) *cobra.Command {
 		Long: `Merge copies the records of the JSONL files written by the shards of a
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file, once every file is checked: a failing merge writes no record.
+An --out name ending in .csv or .json gets them as classify -o csv or
+-o json writes them; any other name, and stdout, the shards' JSONL.
 It fails, naming the files, when a path has two records, the records are
 from two models (model_sha256) or hold top_k lists of two lengths (shards
 run with different -k), a file ends with a torn line (its shard was killed:
@@ -55,6 +58,7 @@ shows a whole sharded run.`,
   vitctl classify -m fashion-vit --shard 1/2 --out shard-1.jsonl testdata/images/fashion
   vitctl merge --inputs testdata/images/fashion --out labels.jsonl shard-0.jsonl shard-1.jsonl
   vitctl merge --out labels.jsonl results/shard-*.jsonl
+  vitctl merge --out labels.csv results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
 		// The shards' files, and folders: <TAB> offered every file.
@@ -64,7 +68,7 @@ shows a whole sharded run.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
+	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout: CSV for a name ending in .csv, a JSON array for .json, JSONL otherwise")
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
 	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders and lists, not only those named as images (classify --all-files)")
@@ -77,7 +81,8 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return err
 	}
-	if err := checkResultsName("--out", o.out, "jsonl"); err != nil {
+	format, err := mergeFormat(o.out)
+	if err != nil {
 		return err
 	}
 	if err := checkMergeFiles(files, o.out); err != nil {
@@ -102,13 +107,19 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	var held bytes.Buffer
 	w, tmp := io.Writer(&held), (*atomicFile)(nil)
 	if o.out != "" {
-		var err error
 		if tmp, err = createAtomic(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 		w = tmp
 	}
-	m, err := mergeFiles(files, w)
+	rep, err := newRecordsWriter(format, w)
+	var m *shard.Merger
+	if err == nil {
+		m, err = mergeFiles(files, rep)
+	}
+	if err == nil {
+		err = rep.close()
+	}
 	if err == nil {
 		err = o.checkInputs(ctx, s, m) // first: its inputs without a record say more
 	}
@@ -132,6 +143,60 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 		fmt.Fprintf(s.err, "merged %s from %s%s\n", nouns(m.Len(), "record"), nouns(len(files), "file"), into)
 	}
 	return err
+}
+
+// mergeFormat is the format of the merged records that the --out name
+// out says, as classify's --out name picks it: CSV for .csv, a JSON array
+// for .json, the shards' JSONL otherwise (stdout, .jsonl, any other name).
+// A text name (.txt) is refused: merge --out labels.csv wrote JSONL
+// under that name, which no CSV reader took, and text tables are for
+// people, not the records of a run.
+func mergeFormat(out string) (string, error) {
+	format := formatExts[strings.ToLower(filepath.Ext(out))]
+	switch format {
+	case "text":
+		return "", usagef("--out %s: a text name, and merge writes records, not text tables: give a name ending in .jsonl (the shards' JSONL), .csv or .json (the rows or array classify -o csv or -o json writes)", out)
+	case "csv", "json":
+	default:
+		format = "jsonl"
+	}
+	return format, checkResultsName("--out", out, format)
+}
+
+// recordsWriter takes the merged JSONL records, one a Write (as
+// shard.Merger.Add writes them), and writes them in its format: as they
+// are for JSONL, else each read back and written by format's reporter,
+// classify's CSV rows or JSON array.
+type recordsWriter struct {
+	w   io.Writer
+	rep reporter // nil: JSONL, copied
+}
+
+func newRecordsWriter(format string, w io.Writer) (*recordsWriter, error) {
+	if format == "jsonl" {
+		return &recordsWriter{w: w}, nil
+	}
+	rep, err := newReporter(format, w, "")
+	return &recordsWriter{w: w, rep: rep}, err
+}
+
+func (r *recordsWriter) Write(line []byte) (int, error) {
+	if r.rep == nil {
+		return r.w.Write(line)
+	}
+	var rec record
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return 0, fmt.Errorf("reading a record back: %w", err)
+	}
+	return len(line), r.rep.add(rec)
+}
+
+// close ends the format's document (a JSON array's bracket).
+func (r *recordsWriter) close() error {
+	if r.rep == nil {
+		return nil
+	}
+	return r.rep.close()
 }
 
 // noRecords is the error of a merge of files that hold no record, as

@@ -168,7 +168,7 @@ func (o *mergeOptions) merge(ctx context.Context, s streams, files []string, for
 // under that name, which no CSV reader took, and text tables are for
 // people, not the records of a run.
 func mergeFormat(out string) (string, error) {
-	format := formatExts[strings.ToLower(filepath.Ext(out))]
+	format := formatExts[strings.ToLower(filepath.Ext(uncompressed(out)))]
 	switch format {
 	case "text":
 		return "", usagef("--out %s: a text name, and merge writes records, not text tables: give a name ending in .jsonl (the shards' JSONL), .csv or .json (the rows or array classify -o csv or -o json writes)", out)

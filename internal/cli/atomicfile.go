@@ -343,6 +343,15 @@ func uncompressed(path string) string {
 // each results ending (checkResultsName's ext).
 var formatNames = map[string]string{"txt": "text", "json": "JSON", "jsonl": "JSONL", "csv": "CSV", "npy": "a NumPy array"}
 
+// formatEnding is the ending of a results file of format (-o's value):
+// txt for text, the format's name otherwise.
+func formatEnding(format string) string {
+	if format == "text" {
+		return "txt"
+	}
+	return format
+}
+
 // checkModelName refuses a name like an image's for a model file
 // (convert's and finetune's --out), as checkResultsName does for results,
 // and a checkpoint's (model.safetensors, x.bin, x.pth): -m reads a file so

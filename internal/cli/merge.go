@@ -123,7 +123,8 @@ func (o *mergeOptions) check(files []string) (format string, err error) {
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return "", err
 	}
-	if format, err = mergeFormat(o.out); err != nil {
+	format = mergeFormat(o.out)
+	if err := checkResultsName("--out", o.out, formatEnding(format)); err != nil {
 		return "", err
 	}
 	if err := checkMergeFiles(files, o.out); err != nil {
@@ -131,6 +132,9 @@ func (o *mergeOptions) check(files []string) (format string, err error) {
 	}
 	if err := checkNotRead("--out", o.out, [2]string{"the list --from-file " + o.fromFile, o.fromFile}); err != nil {
 		return "", err // the merged records replaced the run's list
+	}
+	if format == "text" {
+		return "", usagef("--out %s: a text name, and merge writes records, not text tables: give a name ending in .jsonl (the shards' JSONL), .csv or .json (the rows or array classify -o csv or -o json writes)", o.out)
 	}
 	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
 		return "", err
@@ -163,20 +167,15 @@ func (o *mergeOptions) merge(ctx context.Context, s streams, files []string, for
 
 // mergeFormat is the format of the merged records that the --out name
 // out says, as classify's --out name picks it: CSV for .csv, a JSON array
-// for .json, the shards' JSONL otherwise (stdout, .jsonl, any other name).
-// A text name (.txt) is refused: merge --out labels.csv wrote JSONL
-// under that name, which no CSV reader took, and text tables are for
-// people, not the records of a run.
-func mergeFormat(out string) (string, error) {
-	format := formatExts[strings.ToLower(filepath.Ext(uncompressed(out)))]
-	switch format {
-	case "text":
-		return "", usagef("--out %s: a text name, and merge writes records, not text tables: give a name ending in .jsonl (the shards' JSONL), .csv or .json (the rows or array classify -o csv or -o json writes)", out)
-	case "csv", "json":
-	default:
-		format = "jsonl"
+// for .json, text for .txt (which check refuses: merge --out labels.csv
+// wrote JSONL under that name, which no CSV reader took, and text tables
+// are for people, not the records of a run), the shards' JSONL otherwise
+// (stdout, .jsonl, any other name).
+func mergeFormat(out string) string {
+	if f := formatExts[strings.ToLower(filepath.Ext(uncompressed(out)))]; f != "" {
+		return f
 	}
-	return format, checkResultsName("--out", out, format)
+	return "jsonl"
 }
 
 // recordsWriter takes the merged JSONL records, one a Write (as

@@ -50,10 +50,10 @@ const drawEvery = 100 * time.Millisecond
 const logEvery = time.Minute
 
 // isTerminal says whether w is a terminal (stderr under its hush and its
-// lineWriter, a file
-// opened here), asked through its descriptor without Fd, which would make
-// the file's reads blocking: a read left waiting at a terminal opened
-// here (--from-file /dev/tty) when Ctrl-C stops the run ends at Close.
+// lineWriter, a file opened here), asked through its descriptor without
+// Fd, which would make the file's reads blocking: a read left waiting at
+// a terminal opened here (--from-file /dev/tty) when Ctrl-C stops the run
+// ends at Close.
 func isTerminal(w io.Writer) bool {
 	if h, ok := w.(stderrHush); ok {
 		w = h.w

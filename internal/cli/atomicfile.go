@@ -328,9 +328,29 @@ var unwrittenExts = map[string]struct {
 	".zst": {"a zstd file", true}, ".zip": {"a zip archive", true},
 }
 
+// uncompressed is path less a compressed file's ending (labels.csv of
+// labels.csv.gz), path itself otherwise: the format an --out name says
+// is that of the name within (classify --out labels.csv.gz said its
+// results would be text, and to give results.txt).
+func uncompressed(path string) string {
+	if u, ok := unwrittenExts[strings.ToLower(filepath.Ext(path))]; ok && u.compressed {
+		return strings.TrimSuffix(path, filepath.Ext(path))
+	}
+	return path
+}
+
 // formatNames name the format of results written to a file ending in
 // each results ending (checkResultsName's ext).
 var formatNames = map[string]string{"txt": "text", "json": "JSON", "jsonl": "JSONL", "csv": "CSV", "npy": "a NumPy array"}
+
+// formatEnding is the ending of a results file of format (-o's value):
+// txt for text, the format's name otherwise.
+func formatEnding(format string) string {
+	if format == "text" {
+		return "txt"
+	}
+	return format
+}
 
 // checkModelName refuses a name like an image's for a model file
 // (convert's and finetune's --out), as checkResultsName does for results,

@@ -372,14 +372,10 @@ func runBenchmark(cmd *cobra.Command, s streams, o *benchmarkOptions) error {
 // checkOut checks --out before any row runs: a file that can be written,
 // not named like an image (--plot's chart is one) nor -m's model file.
 func (o *benchmarkOptions) checkOut() error {
-	ext := o.output.format.val
-	if ext == "text" {
-		ext = "txt"
-	}
 	if err := checkOutputFile("--out", o.out); err != nil {
 		return err
 	}
-	if err := checkResultsName("--out", o.out, ext); err != nil {
+	if err := checkResultsName("--out", o.out, formatEnding(o.output.format.val)); err != nil {
 		return err
 	}
 	return checkNotRead("--out", o.out, modelRead(o.model.path))

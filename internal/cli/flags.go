@@ -378,7 +378,7 @@ var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "j
 // that format; an -o given wins over the name, and follow returns a note
 // saying so when the name says another format ("" otherwise).
 func (o *outputFlags) follow(path string) string {
-	ext := filepath.Ext(path)
+	ext := filepath.Ext(uncompressed(path))
 	f, ok := formatExts[strings.ToLower(ext)]
 	switch {
 	case !ok:

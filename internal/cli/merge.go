@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,8 @@ func newMergeCmd(s streams) *cobra.Command {
 		Long: `Merge copies the records of the JSONL files written by the shards of a
 run (classify --shard I/N -o jsonl --out FILE) to stdout or --out, file
 after file, once every file is checked: a failing merge writes no record.
+An --out name ending in .csv or .json gets them as classify -o csv or
+-o json writes them; any other name, and stdout, the shards' JSONL.
 It fails, naming the files, when a path has two records, the records are
 from two models (model_sha256) or hold top_k lists of two lengths (shards
 run with different -k), a file ends with a torn line (its shard was killed:
@@ -55,6 +58,7 @@ shows a whole sharded run.`,
   vitctl classify -m fashion-vit --shard 1/2 --out shard-1.jsonl testdata/images/fashion
   vitctl merge --inputs testdata/images/fashion --out labels.jsonl shard-0.jsonl shard-1.jsonl
   vitctl merge --out labels.jsonl results/shard-*.jsonl
+  vitctl merge --out labels.csv results/shard-*.jsonl
   vitctl merge --inputs /data/images -r --out labels.jsonl results/shard-*.jsonl`,
 		Args: minArgs(1, "the JSONL files of the shards"),
 		// The shards' files, and folders: <TAB> offered every file.
@@ -64,7 +68,7 @@ shows a whole sharded run.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), s, o, args) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout")
+	f.StringVar(&o.out, "out", "", "write the merged records to this file (through a temporary file, renamed only when every check passed) instead of stdout: CSV for a name ending in .csv, a JSON array for .json, JSONL otherwise")
 	f.StringArrayVar(&o.inputs, "inputs", nil, "an image, folder or - (paths on stdin) the run was given; repeat for each; every input must have one record")
 	f.BoolVarP(&o.recursive, "recursive", "r", false, "the run descended into sub-folders of the --inputs folders")
 	f.BoolVar(&o.allFiles, "all-files", false, "the run took every file of the --inputs folders and lists, not only those named as images (classify --all-files)")
@@ -74,22 +78,8 @@ shows a whole sharded run.`,
 }
 
 func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) error {
-	if err := checkOutputFile("--out", o.out); err != nil {
-		return err
-	}
-	if err := checkResultsName("--out", o.out, "jsonl"); err != nil {
-		return err
-	}
-	if err := checkMergeFiles(files, o.out); err != nil {
-		return err
-	}
-	if err := checkNotRead("--out", o.out, [2]string{"the list --from-file " + o.fromFile, o.fromFile}); err != nil {
-		return err // the merged records replaced the run's list
-	}
-	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
-		return err
-	}
-	if err := o.checkListFlags(); err != nil {
+	format, err := o.check(files)
+	if err != nil {
 		return err
 	}
 	// Nothing reaches stdout or --out before every file and input is
@@ -102,19 +92,12 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 	var held bytes.Buffer
 	w, tmp := io.Writer(&held), (*atomicFile)(nil)
 	if o.out != "" {
-		var err error
 		if tmp, err = createAtomic(o.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 		w = tmp
 	}
-	m, err := mergeFiles(files, w)
-	if err == nil {
-		err = o.checkInputs(ctx, s, m) // first: its inputs without a record say more
-	}
-	if err == nil && m.Len() == 0 {
-		err = noRecords(files)
-	}
+	m, err := o.merge(ctx, s, files, format, w)
 	switch {
 	case tmp != nil && err != nil:
 		tmp.abort()
@@ -132,6 +115,103 @@ func runMerge(ctx context.Context, s streams, o *mergeOptions, files []string) e
 		fmt.Fprintf(s.err, "merged %s from %s%s\n", nouns(m.Len(), "record"), nouns(len(files), "file"), into)
 	}
 	return err
+}
+
+// check refuses, before any file is read, flags and files that make no
+// merge, and gives the format --out's name says.
+func (o *mergeOptions) check(files []string) (format string, err error) {
+	if err := checkOutputFile("--out", o.out); err != nil {
+		return "", err
+	}
+	format = mergeFormat(o.out)
+	if err := checkResultsName("--out", o.out, formatEnding(format)); err != nil {
+		return "", err
+	}
+	if err := checkMergeFiles(files, o.out); err != nil {
+		return "", err
+	}
+	if err := checkNotRead("--out", o.out, [2]string{"the list --from-file " + o.fromFile, o.fromFile}); err != nil {
+		return "", err // the merged records replaced the run's list
+	}
+	if format == "text" {
+		return "", usagef("--out %s: a text name, and merge writes records, not text tables: give a name ending in .jsonl (the shards' JSONL), .csv or .json (the rows or array classify -o csv or -o json writes)", o.out)
+	}
+	if err := stdinOnce("in --inputs and --from-file", append(slices.Clone(o.inputs), o.fromFile)...); err != nil {
+		return "", err
+	}
+	return format, o.checkListFlags()
+}
+
+// merge writes the records of files to w in format, and checks them
+// against the run's inputs; an error leaves w with a part of them.
+func (o *mergeOptions) merge(ctx context.Context, s streams, files []string, format string, w io.Writer) (*shard.Merger, error) {
+	rep, err := newRecordsWriter(format, w)
+	if err != nil {
+		return nil, err
+	}
+	m, err := mergeFiles(files, rep)
+	if err != nil {
+		return nil, err
+	}
+	if err := rep.close(); err != nil {
+		return nil, err
+	}
+	if err := o.checkInputs(ctx, s, m); err != nil { // first: its inputs without a record say more
+		return nil, err
+	}
+	if m.Len() == 0 {
+		return nil, noRecords(files)
+	}
+	return m, nil
+}
+
+// mergeFormat is the format of the merged records that the --out name
+// out says, as classify's --out name picks it: CSV for .csv, a JSON array
+// for .json, text for .txt (which check refuses: merge --out labels.csv
+// wrote JSONL under that name, which no CSV reader took, and text tables
+// are for people, not the records of a run), the shards' JSONL otherwise
+// (stdout, .jsonl, any other name).
+func mergeFormat(out string) string {
+	if f := formatExts[strings.ToLower(filepath.Ext(uncompressed(out)))]; f != "" {
+		return f
+	}
+	return "jsonl"
+}
+
+// recordsWriter takes the merged JSONL records, one a Write (as
+// shard.Merger.Add writes them), and writes them in its format: as they
+// are for JSONL, else each read back and written by format's reporter,
+// classify's CSV rows or JSON array.
+type recordsWriter struct {
+	w   io.Writer
+	rep reporter // nil: JSONL, copied
+}
+
+func newRecordsWriter(format string, w io.Writer) (*recordsWriter, error) {
+	if format == "jsonl" {
+		return &recordsWriter{w: w}, nil
+	}
+	rep, err := newReporter(format, w, "")
+	return &recordsWriter{w: w, rep: rep}, err
+}
+
+func (r *recordsWriter) Write(line []byte) (int, error) {
+	if r.rep == nil {
+		return r.w.Write(line)
+	}
+	var rec record
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return 0, fmt.Errorf("reading a record back: %w", err)
+	}
+	return len(line), r.rep.add(rec)
+}
+
+// close ends the format's document (a JSON array's bracket).
+func (r *recordsWriter) close() error {
+	if r.rep == nil {
+		return nil
+	}
+	return r.rep.close()
 }
 
 // noRecords is the error of a merge of files that hold no record, as
@@ -232,82 +312,128 @@ func (o *mergeOptions) checkInputs(ctx context.Context, s streams, m *shard.Merg
 	if len(o.inputs) == 0 && o.fromFile == "" {
 		return nil
 	}
+	lst := &listing{recursive: o.recursive, allFiles: o.allFiles}
+	inputs, err := o.listInputs(ctx, s, lst)
+	if err != nil {
+		return err
+	}
+	c := compareRecords(ctx, m, inputs, lst)
+	if m.Len() == 0 && len(c.want) == 0 {
+		return nil // no inputs, no records: runMerge says there is nothing to merge
+	}
+	if err := o.recordsError(m, lst, c); err != nil {
+		return err
+	}
+	c.say(s.err)
+	return nil
+}
+
+// listInputs lists the run's inputs as classify listed them (folders as
+// lst says), those of --inputs, then those of --from-file.
+func (o *mergeOptions) listInputs(ctx context.Context, s streams, lst *listing) ([]input, error) {
 	sep := byte('\n')
 	if o.null {
 		sep = 0
 	}
-	lst := &listing{recursive: o.recursive, allFiles: o.allFiles}
 	inputs, err := expand(o.inputs, lst, s.in, sep)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if o.fromFile != "" {
 		list, err := readListFile(ctx, o.fromFile, s, sep)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		inputs = append(inputs, list...)
 	}
-	want, named := map[string]bool{}, map[string]bool{}
-	var missing, extra []string
+	return inputs, nil
+}
+
+// inputRecords is how the run's inputs and the merged records compare:
+// the paths of the records the inputs want, the inputs named (each once),
+// the wanted paths without a record and the records' paths not wanted
+// (sorted).
+type inputRecords struct {
+	want, named    map[string]bool
+	missing, extra []string
+}
+
+// compareRecords compares the run's inputs with the merged records,
+// passing over what classify passed over and inputs listed again.
+func compareRecords(ctx context.Context, m *shard.Merger, inputs []input, lst *listing) inputRecords {
+	c := inputRecords{want: map[string]bool{}, named: map[string]bool{}}
 	for _, in := range inputs {
 		if !m.Has(in.path) && lst.passesOver(in) {
 			continue // classify passed over it: a folder, or a file not named as an image, named in a list
 		}
-		if named[in.path] {
+		if c.named[in.path] {
 			continue // listed again: classify did it once (once), after passing over what it passed over
 		}
-		named[in.path] = true
+		c.named[in.path] = true
 		for _, p := range recordPaths(ctx, m, in.path) {
-			if want[p] = true; !m.Has(p) {
-				missing = append(missing, p)
+			if c.want[p] = true; !m.Has(p) {
+				c.missing = append(c.missing, p)
 			}
 		}
 	}
 	m.Paths(func(p string) {
-		if !want[p] {
-			extra = append(extra, p)
+		if !c.want[p] {
+			c.extra = append(c.extra, p)
 		}
 	})
-	slices.Sort(extra)
+	slices.Sort(c.extra)
+	return c
+}
+
+// recordsError is the error of records (some) that do not match the
+// inputs (c), nil when they do.
+func (o *mergeOptions) recordsError(m *shard.Merger, lst *listing, c inputRecords) error {
 	switch {
-	case m.Len() == 0 && len(want) == 0:
-		return nil // no inputs, no records: runMerge says there is nothing to merge
-	case len(want) == 0 && lst.subdirs == 0 && lst.skipped == 0: // else extraHint names -r and --all-files
+	case len(c.want) == 0 && lst.subdirs == 0 && lst.skipped == 0: // else extraHint names -r and --all-files
 		// An empty list (--from-file, or - of nothing): no run had it, as
 		// classify finds no image there; each record was said to be "for a
 		// path that is not an input".
 		given := o.givenInputs()
 		return fmt.Errorf("%s %s no input, where the files hold %s: give --inputs (and --from-file) as the run gave them",
 			andList(given), verb(len(given), "gives", "give"), nouns(m.Len(), "record"))
-	case len(missing) > 0 && len(extra) > 0:
-		if err := namedOtherwise(missing, extra, len(want)); err != nil {
+	case len(c.missing) > 0 && len(c.extra) > 0:
+		if err := namedOtherwise(c.missing, c.extra, len(c.want)); err != nil {
 			return err
 		}
 		fallthrough
-	case len(missing) > 0:
-		return missingError(missing, len(want))
-	case len(extra) > 0:
-		hint := extraHint(lst)
-		switch n := goneFiles(extra); {
-		case n == len(extra):
-			hint = verb(n, "it is no longer there, removed or renamed since the run: delete its line from its shard's file",
-				"they are no longer there, removed or renamed since the run: delete their lines from the shards' files")
-		case n > 0:
-			hint = fmt.Sprintf("%d of them are no longer there, removed or renamed since the run; %s", n, hint)
-		}
-		return fmt.Errorf("%s %s (%s): %s",
-			nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
-	}
-	switch {
-	case len(named) != len(want): // .npy files of several images
-		fmt.Fprintf(s.err, "%s has its records (%s)\n", verb(len(named), "the one input", fmt.Sprintf("every one of the %d inputs", len(named))), nouns(len(want), "image"))
-	case len(want) == 1:
-		fmt.Fprintln(s.err, "the one input has one record")
-	default:
-		fmt.Fprintf(s.err, "every one of the %d inputs has one record\n", len(want))
+	case len(c.missing) > 0:
+		return missingError(c.missing, len(c.want))
+	case len(c.extra) > 0:
+		return extraError(c.extra, lst)
 	}
 	return nil
+}
+
+// extraError is the error of records for paths (extra) that are not
+// inputs, the inputs listed as lst says.
+func extraError(extra []string, lst *listing) error {
+	hint := extraHint(lst)
+	switch n := goneFiles(extra); {
+	case n == len(extra):
+		hint = verb(n, "it is no longer there, removed or renamed since the run: delete its line from its shard's file",
+			"they are no longer there, removed or renamed since the run: delete their lines from the shards' files")
+	case n > 0:
+		hint = fmt.Sprintf("%d of them are no longer there, removed or renamed since the run; %s", n, hint)
+	}
+	return fmt.Errorf("%s %s (%s): %s",
+		nouns(len(extra), "record"), verb(len(extra), "is for a path that is not an input", "are for paths that are not inputs"), firstFew(extra), hint)
+}
+
+// say writes to w that every input has its records.
+func (c inputRecords) say(w io.Writer) {
+	switch {
+	case len(c.named) != len(c.want): // .npy files of several images
+		fmt.Fprintf(w, "%s has its records (%s)\n", verb(len(c.named), "the one input", fmt.Sprintf("every one of the %d inputs", len(c.named))), nouns(len(c.want), "image"))
+	case len(c.want) == 1:
+		fmt.Fprintln(w, "the one input has one record")
+	default:
+		fmt.Fprintf(w, "every one of the %d inputs has one record\n", len(c.want))
+	}
 }
 
 // missingError is the error of inputs (of total) that have no record. An

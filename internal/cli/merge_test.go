@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -344,5 +346,60 @@ func TestMergeWriteError(t *testing.T) {
 	code := Main([]string{"merge", f}, strings.NewReader(""), failWriter{}, &errb)
 	if want := "vitctl: writing output: no space left on device\n"; code != ExitFailed || errb.String() != want {
 		t.Errorf("merge: exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
+	}
+}
+
+// TestMergeOutFormat: an --out name ending in .csv or .json gets the
+// merged records as classify -o csv or -o json writes the whole run's (the
+// same rows and records, in the shards' order), and one ending in .txt is
+// refused with exit 2, writing nothing: merge --out labels.csv wrote JSONL
+// under that name.
+func TestMergeOutFormat(t *testing.T) {
+	root, _ := shardFolder(t)
+	dir := t.TempDir()
+	var files []string
+	for i := range 2 {
+		f := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", i))
+		if code, _, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "-r", "--shard", fmt.Sprintf("%d/2", i), "--out", f, root); code != ExitOK {
+			t.Fatalf("shard %d: exit %d\n%s", i, code, errs)
+		}
+		files = append(files, f)
+	}
+	for _, format := range []string{"csv", "json"} {
+		_, whole, _ := run(t, "", "classify", "-m", "fashion-vit", "-o", format, "-r", root)
+		out := filepath.Join(dir, "all."+strings.ToUpper(format))
+		code, stdout, errs := run(t, "", append([]string{"merge", "--inputs", root, "-r", "--out", out}, files...)...)
+		b, _ := os.ReadFile(out)
+		if code != ExitOK || stdout != "" {
+			t.Fatalf("--out %s: exit %d, %d bytes on stdout\n%s", out, code, len(stdout), errs)
+		}
+		if format == "csv" {
+			g, w := strings.SplitAfter(string(b), "\n"), strings.SplitAfter(whole, "\n")
+			if g[0] != w[0] {
+				t.Errorf("--out %s: header %q, want classify's %q", out, g[0], w[0])
+			}
+			slices.Sort(g)
+			slices.Sort(w)
+			if !slices.Equal(g, w) {
+				t.Errorf("--out %s: %d lines, not classify -o csv's %d:\n%s", out, len(g), len(w), b)
+			}
+			continue
+		}
+		var g, w []record
+		if err := json.Unmarshal(b, &g); err != nil {
+			t.Fatalf("--out %s: %v:\n%s", out, err, b)
+		}
+		json.Unmarshal([]byte(whole), &w)
+		byPath := func(a, b record) int { return strings.Compare(string(a.Path), string(b.Path)) }
+		slices.SortFunc(g, byPath)
+		slices.SortFunc(w, byPath)
+		if len(w) == 0 || !reflect.DeepEqual(g, w) {
+			t.Errorf("--out %s: %d records, not classify -o json's %d:\n%s", out, len(g), len(w), b)
+		}
+	}
+	out := filepath.Join(dir, "labels.txt")
+	code, _, errs := run(t, "", append([]string{"merge", "--out", out}, files...)...)
+	if _, err := os.Stat(out); code != ExitUsage || !strings.Contains(errs, "--out "+out+": a text name, and merge writes records") || err == nil {
+		t.Errorf("--out labels.txt: exit %d, written %v, want 2\n%s", code, err == nil, errs)
 	}
 }

@@ -43,6 +43,45 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestProgressLog: off a terminal (2>run.log, a service's journal) the
+// count is a plain line at most every logEvery, the first logEvery in, by
+// the bar's clock, with the time since the start, the rate and the time
+// left; none once every item is done (the summary follows), and none from
+// a run shorter than logEvery. A run of hours said nothing until its end.
+func TestProgressLog(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)
+	now := t0
+	var b bytes.Buffer
+	p := newProgressOn(&b, false, 100, "classifying", "img", func() time.Time { return now })
+	for _, tc := range []struct {
+		at   time.Duration
+		done int
+		want string
+	}{
+		{time.Second, 1, ""},
+		{59 * time.Second, 10, ""},
+		{time.Minute, 12, "vitctl: classifying 12/100 after 1m0s: 12.0 img/min, 7m20s left\n"},
+		{90 * time.Second, 13, ""},
+		{2 * time.Minute, 30, "vitctl: classifying 30/100 after 2m0s: 15.0 img/min, 4m40s left\n"},
+		{5 * time.Minute, 100, ""},
+	} {
+		b.Reset()
+		now = t0.Add(tc.at)
+		p.set(tc.done)
+		if got := b.String(); got != tc.want {
+			t.Errorf("%d of 100 at %v: wrote %q, want %q", tc.done, tc.at, got, tc.want)
+		}
+	}
+	b.Reset()
+	now = t0
+	p = newProgressOn(&b, true, 100, "classifying", "img", func() time.Time { return now })
+	now = t0.Add(time.Hour)
+	p.set(50)
+	if strings.Contains(b.String(), "\n") {
+		t.Errorf("a bar at a terminal wrote a line: %q", b.String())
+	}
+}
+
 // TestProgressRate: the bar gives no rate until a second has passed with an
 // item done, then the items done since it started over the time since, in
 // the unit it counts, and the time left at that rate, after the count. Its

@@ -154,6 +154,7 @@ var subcommands []func(streams) *cobra.Command
 
 // Main runs vitctl with args and returns the process exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
+	errw = &lineWriter{w: errw}
 	ctx, stop := notifyContext(errw)
 	defer stop()
 	ctx, out, errw, release := watchStdout(ctx, out, errw)
@@ -187,6 +188,50 @@ func (f *firstWriteError) err() error {
 		return *p
 	}
 	return nil
+}
+
+// lineWriter is stderr, which a run's progress bar and the signal
+// watcher (watchSignals) write to from two goroutines: it passes each
+// write on whole, and knows whether the last left a line open, as a bar's
+// drawing does ("\r(3/10) classifying"), so that a note written from
+// outside the run ends that line first (ownLine): "vitctl: stopping;
+// Ctrl-C again exits at once" was written on the bar's line, after it.
+type lineWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool // the last byte written is neither a line break nor a carriage return
+}
+
+func (l *lineWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.w.Write(b)
+	if n > 0 {
+		l.open = b[n-1] != '\n' && b[n-1] != '\r'
+	}
+	return n, err
+}
+
+// ownLine writes s and a line break to w, on a line of its own: a line
+// a progress bar's drawing left open on w (a lineWriter, or one under a
+// stderrHush) is ended first, the bar's last frame kept above s.
+func ownLine(w io.Writer, s string) {
+	switch l := w.(type) {
+	case stderrHush:
+		if !l.g.gone.Load() {
+			ownLine(l.w, s)
+		}
+		return
+	case *lineWriter:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.open {
+			s = "\n" + s
+		}
+		l.open = false
+		w = l.w
+	}
+	io.WriteString(w, s+"\n")
 }
 
 // cobraOutputError is err of a run whose first failed write to stdout
@@ -306,11 +351,11 @@ func watchSignals(c <-chan os.Signal, errw io.Writer, exit func(int), hintAfter 
 		for {
 			select {
 			case s := <-c:
-				fmt.Fprintf(errw, "vitctl: %s again: exiting at once\n", stopSignals[s].name)
+				ownLine(errw, fmt.Sprintf("vitctl: %s again: exiting at once", stopSignals[s].name))
 				exit(stopSignals[s].code)
 				return
 			case <-hint.C:
-				fmt.Fprintf(errw, "vitctl: stopping; %s again exits at once\n", stopSignals[first].name)
+				ownLine(errw, fmt.Sprintf("vitctl: stopping; %s again exits at once", stopSignals[first].name))
 			case <-ended:
 				return
 			}
@@ -343,9 +388,9 @@ func exitCode(ctx context.Context, err error, errw io.Writer) int {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		var ie interrupted
 		if errors.As(err, &ie) {
-			fmt.Fprintf(errw, "vitctl: %v\n", ie)
+			ownLine(errw, fmt.Sprintf("vitctl: %v", ie))
 		} else {
-			fmt.Fprintln(errw, "vitctl: interrupted")
+			ownLine(errw, "vitctl: interrupted")
 		}
 		return interruptedCode(ctx)
 	case errors.Is(err, errPartial):

@@ -64,11 +64,7 @@ func (f *scaleFlags) validate() error {
 
 // check relates the group to the command's output format.
 func (f *scaleFlags) check(format string) error {
-	ext := format
-	if format == "text" {
-		ext = "txt"
-	}
-	if err := checkResultsName("--out", f.out, ext); err != nil {
+	if err := checkResultsName("--out", f.out, formatEnding(format)); err != nil {
 		return err
 	}
 	if f.resume && (format != "jsonl" || f.out == "" || isStream(f.out)) {

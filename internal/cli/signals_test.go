@@ -92,3 +92,49 @@ func TestWatchSignalsStopped(t *testing.T) {
 		}
 	}
 }
+
+// TestStopNotesOwnLine: the notes of a run stopping by a signal (the
+// hint of a second signal, the exit at once, exitCode's "interrupted
+// after …") start a line of their own where a progress bar's drawing
+// left one open, ending it; "vitctl: stopping; Ctrl-C again exits at
+// once" was written on the bar's line, after its frame.
+func TestStopNotesOwnLine(t *testing.T) {
+	const hint, again = "vitctl: stopping; Ctrl-C again exits at once\n", "vitctl: Ctrl-C again: exiting at once\n"
+	for _, tc := range []struct {
+		before, end string // written before the signal; written to end its line
+	}{
+		{"\r(3/10) classifying ", "\n"},                        // a bar drawn
+		{"\r(3/10) classifying \r                     \r", ""}, // a bar cleared
+		{"vitctl: a.png: not a supported image\n", ""},
+		{"", ""},
+	} {
+		l := &lines{c: make(chan string, 4)}
+		errw := &lineWriter{w: l}
+		c, exited := make(chan os.Signal), make(chan int, 1)
+		ctx, stop := watchSignals(c, errw, func(code int) { exited <- code }, 0)
+		drawn := func() { // as the bar, or a message, writes it
+			if tc.before != "" {
+				errw.Write([]byte(tc.before))
+				l.next(t)
+			}
+		}
+		drawn()
+		c <- syscall.SIGINT
+		<-ctx.Done()
+		if got := l.next(t); got != tc.end+hint {
+			t.Errorf("after %q: hint %q, want %q", tc.before, got, tc.end+hint)
+		}
+		drawn()
+		c <- syscall.SIGINT
+		if got := l.next(t); got != tc.end+again {
+			t.Errorf("after %q: %q, want %q", tc.before, got, tc.end+again)
+		}
+		<-exited
+		stop()
+		drawn()
+		exitCode(ctx, interrupted{done: 3, total: 10, images: 3}, errw)
+		if got, want := l.next(t), tc.end+"vitctl: interrupted after 3 of 10 images\n"; got != want {
+			t.Errorf("after %q: exitCode wrote %q, want %q", tc.before, got, want)
+		}
+	}
+}

@@ -45,13 +45,21 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		case len(args) < n:
 			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		case len(args) > n:
-			if flag, v := boolValueArg(cmd, args); flag != "" {
-				return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
-			}
-			return usagef("%s: unexpected argument %q: give only %s (see %s --help)", cmdName(cmd), args[n], what, cmd.CommandPath())
+			return unexpectedArg(cmd, args, n, "give only "+what)
 		}
 		return nil
 	}
+}
+
+// unexpectedArg is the error of args[i], an argument more than cmd takes;
+// hint says what it takes. A yes/no flag's value given after a space
+// (convert --use-ema false, benchmark --verify-model false) is said to go
+// after = instead (boolValueArg).
+func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error {
+	if flag, v := boolValueArg(cmd, args); flag != "" {
+		return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
+	}
+	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[i], hint, cmd.CommandPath())
 }
 
 // boolValueArg finds, among args, a value meant for a yes/no flag given
@@ -94,7 +102,7 @@ func dataArg() cobra.PositionalArgs {
 func noArgs(hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[0], hint, cmd.CommandPath())
+			return unexpectedArg(cmd, args, 0, hint)
 		}
 		return nil
 	}

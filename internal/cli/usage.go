@@ -66,14 +66,16 @@ func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error 
 // (convert --use-ema false, which pflag reads as --use-ema and the
 // argument "false"): the flag's name and the value; "" when there is none.
 // It was "unexpected argument", of the "false", or of the argument after
-// it ("convert --use-ema false SRC": "unexpected argument SRC").
+// it ("convert --use-ema false SRC": "unexpected argument SRC"). The flag
+// was given bare, so it is true: one given its value after = (--use-ema=false)
+// is not the one the value was meant for.
 func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
 	i := slices.IndexFunc(args, func(a string) bool { return strings.EqualFold(a, "true") || strings.EqualFold(a, "false") })
 	if i < 0 {
 		return "", ""
 	}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if flag == "" && f.Value.Type() == "bool" {
+		if flag == "" && f.Value.Type() == "bool" && f.Value.String() == "true" {
 			flag = f.Name
 		}
 	})

@@ -193,41 +193,41 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 // resolveSource reads SRC: a built-in model's name is that model (builtin),
 // a file or folder of the name aside, as describe (--info) and -m take it;
 // a Hugging Face repository the cache holds is its snapshot folder, which
-// opts.src then names; a finetune run's training state is refused,
+// o.src then names; a finetune run's training state is refused,
 // naming the model file the run kept.
-func (opts *convertOptions) resolveSource(s streams) (builtin *zoo.Model, err error) {
-	if z, ok := zoo.Lookup(opts.src); ok {
+func (o *convertOptions) resolveSource(s streams) (builtin *zoo.Model, err error) {
+	if z, ok := zoo.Lookup(o.src); ok {
 		builtin = &z
-	} else if dir, err := notOnDisk(opts.src); err != nil {
+	} else if dir, err := notOnDisk(o.src); err != nil {
 		return nil, err
 	} else if dir != "" {
-		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", opts.src, dir)
-		opts.src = dir
+		fmt.Fprintf(s.err, "vitctl: %s: reading the Hugging Face cache's copy, %s\n", o.src, dir)
+		o.src = dir
 	}
-	if trainingState(opts.src) {
-		m := keptModel(opts.src)
-		return nil, fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", opts.src, trainingStateText, m, m)
+	if trainingState(o.src) {
+		m := keptModel(o.src)
+		return nil, fmt.Errorf("%s: %s, not a checkpoint to convert: %s is the model the run kept, a model file already (convert --info %s describes it)", o.src, trainingStateText, m, m)
 	}
 	return builtin, nil
 }
 
 // checkOut checks --out, before anything is read: given, a file that can
 // be written, named as a model file; and gives --dtype's type.
-func (opts *convertOptions) checkOut() (gguf.Type, error) {
-	if opts.out == "" {
+func (o *convertOptions) checkOut() (gguf.Type, error) {
+	if o.out == "" {
 		return 0, usagef("convert: --out OUT.gguf is required (the model file to write)")
 	}
-	dt, err := gguf.ParseType(opts.dtype.val) // a name --dtype's enumValue took
+	dt, err := gguf.ParseType(o.dtype.val) // a name --dtype's enumValue took
 	if err != nil {
 		return 0, err
 	}
-	if err := checkOutputFile("--out", opts.out); err != nil {
+	if err := checkOutputFile("--out", o.out); err != nil {
 		return 0, err
 	}
-	if err := checkModelName("--out", opts.out); err != nil {
+	if err := checkModelName("--out", o.out); err != nil {
 		return 0, err
 	}
-	return dt, checkNotResultsName(opts.out, "convert", "GGUF, one binary file", "")
+	return dt, checkNotResultsName(o.out, "convert", "GGUF, one binary file", "")
 }
 
 // printConvertNotes prints to stderr what the conversion chose (notes),

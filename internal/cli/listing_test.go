@@ -511,15 +511,7 @@ func TestOtherSchemes(t *testing.T) {
 		{[]string{filepath.Join(dir, "none.png")}, "", `"error":"no such file or directory"`},
 		{[]string{"help"}, "", `"error":"no such file or directory (for the command's help, give --help)"`}, // vitctl classify help
 	} {
-		for _, cmd := range [][]string{
-			{"classify"},
-			{"inspect-attention", "--layers", "5", "--out", filepath.Join(t.TempDir(), "attn")}, // it said "no such file or directory" of a link found in a folder
-		} {
-			code, out, errs := run(t, tc.stdin, append(append(cmd, "-m", "fashion-vit", "-o", "jsonl"), tc.args...)...)
-			if code != ExitFailed || !strings.Contains(out, tc.want) {
-				t.Errorf("%s %q: exit %d, records\n%s\nstderr\n%s\nwant %s", cmd[0], tc.args, code, out, errs, tc.want)
-			}
-		}
+		wantFailedRecord(t, tc.stdin, tc.args, tc.want)
 	}
 	if !madeThere {
 		return
@@ -527,6 +519,24 @@ func TestOtherSchemes(t *testing.T) {
 	t.Chdir(dir)
 	if code, out, errs := run(t, "", "classify", "-m", "fashion-vit", "-o", "jsonl", "s3://photo.png"); code != ExitOK || !strings.Contains(out, `"top_k"`) {
 		t.Errorf("s3://photo.png, a file here: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// wantFailedRecord runs classify and inspect-attention (-m fashion-vit,
+// -o jsonl) on args, stdin its standard input, each wanting exit 1 and a
+// record holding want: inspect-attention words an input's error as
+// classify does (it said "no such file or directory" of a link found in a
+// folder).
+func wantFailedRecord(t *testing.T, stdin string, args []string, want string) {
+	t.Helper()
+	for _, cmd := range [][]string{
+		{"classify"},
+		{"inspect-attention", "--layers", "5", "--out", filepath.Join(t.TempDir(), "attn")},
+	} {
+		code, out, errs := run(t, stdin, append(append(cmd, "-m", "fashion-vit", "-o", "jsonl"), args...)...)
+		if code != ExitFailed || !strings.Contains(out, want) {
+			t.Errorf("%s %q: exit %d, records\n%s\nstderr\n%s\nwant %s", cmd[0], args, code, out, errs, want)
+		}
 	}
 }
 
@@ -565,15 +575,7 @@ func TestBrokenLink(t *testing.T) {
 		{[]string{loopDir}, "", wantLoop},
 		{[]string{"-"}, loop + "\n", wantLoop},
 	} {
-		for _, cmd := range [][]string{
-			{"classify"},
-			{"inspect-attention", "--layers", "5", "--out", filepath.Join(t.TempDir(), "attn")}, // it said "no such file or directory" of a link found in a folder
-		} {
-			code, out, errs := run(t, tc.stdin, append(append(cmd, "-m", "fashion-vit", "-o", "jsonl"), tc.args...)...)
-			if code != ExitFailed || !strings.Contains(out, tc.want) {
-				t.Errorf("%s %q: exit %d, records\n%s\nstderr\n%s\nwant %s", cmd[0], tc.args, code, out, errs, tc.want)
-			}
-		}
+		wantFailedRecord(t, tc.stdin, tc.args, tc.want)
 	}
 	for _, args := range [][]string{
 		{"eval", "-m", "fashion-vit", link},

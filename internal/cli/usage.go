@@ -45,27 +45,37 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		case len(args) < n:
 			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		case len(args) > n:
-			if flag, v := boolValueArg(cmd, args); flag != "" {
-				return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
-			}
-			return usagef("%s: unexpected argument %q: give only %s (see %s --help)", cmdName(cmd), args[n], what, cmd.CommandPath())
+			return unexpectedArg(cmd, args, n, "give only "+what)
 		}
 		return nil
 	}
+}
+
+// unexpectedArg is the error of args[i], an argument more than cmd takes;
+// hint says what it takes. A yes/no flag's value given after a space
+// (convert --use-ema false, benchmark --verify-model false) is said to go
+// after = instead (boolValueArg).
+func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error {
+	if flag, v := boolValueArg(cmd, args); flag != "" {
+		return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
+	}
+	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[i], hint, cmd.CommandPath())
 }
 
 // boolValueArg finds, among args, a value meant for a yes/no flag given
 // (convert --use-ema false, which pflag reads as --use-ema and the
 // argument "false"): the flag's name and the value; "" when there is none.
 // It was "unexpected argument", of the "false", or of the argument after
-// it ("convert --use-ema false SRC": "unexpected argument SRC").
+// it ("convert --use-ema false SRC": "unexpected argument SRC"). The flag
+// was given bare, so it is true: one given its value after = (--use-ema=false)
+// is not the one the value was meant for.
 func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
 	i := slices.IndexFunc(args, func(a string) bool { return strings.EqualFold(a, "true") || strings.EqualFold(a, "false") })
 	if i < 0 {
 		return "", ""
 	}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if flag == "" && f.Value.Type() == "bool" {
+		if flag == "" && f.Value.Type() == "bool" && f.Value.String() == "true" {
 			flag = f.Name
 		}
 	})
@@ -94,7 +104,7 @@ func dataArg() cobra.PositionalArgs {
 func noArgs(hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[0], hint, cmd.CommandPath())
+			return unexpectedArg(cmd, args, 0, hint)
 		}
 		return nil
 	}

@@ -39,6 +39,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"convert", "--use-ema", "FALSE", "a", "--out", "b.gguf"}, ExitUsage, "vitctl: convert: unexpected argument \"false\": a yes/no flag takes its value after =, --use-ema=false"},
 		{[]string{"convert", "--info", "true", "a"}, ExitUsage, "--info=true"},
 		{[]string{"convert", "true", "a"}, ExitUsage, `unexpected argument "a": give only one checkpoint`},
+		// The flag given bare is the one, not one given its value after =
+		// (it said --use-ema=true).
+		{[]string{"convert", "--use-ema=false", "--verify", "true", "a", "--out", "b.gguf"}, ExitUsage, "unexpected argument \"true\": a yes/no flag takes its value after =, --verify=true"},
+		// So in the commands that take no argument: it was their own hint
+		// (benchmark: "a model file goes after -m").
+		{[]string{"benchmark", "--verify-model", "false"}, ExitUsage, "vitctl: benchmark: unexpected argument \"false\": a yes/no flag takes its value after =, --verify-model=false (see vitctl benchmark --help)\n"},
+		{[]string{"models", "--notices", "true"}, ExitUsage, "vitctl: models: unexpected argument \"true\": a yes/no flag takes its value after =, --notices=true (see vitctl models --help)\n"},
 		{[]string{"benchmark", "model.gguf"}, ExitUsage, "after -m"},
 		{[]string{"clasify", img}, ExitUsage, "did you mean classify?"},
 		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},

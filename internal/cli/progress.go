@@ -147,7 +147,7 @@ func (p *progress) set(done int) {
 // logLine writes the count as a line of its own, with the time since the
 // start, the rate and the time left, when logEvery has passed since the
 // start or the last line, and items are left (the run's summary follows
-// the last): "vitctl: classifying 1200/4317 after 3m12s: 6.2 img/s, 8m23s
+// the last): "vitctl: classifying 1200/4317 after 3m12s: 6.2 img/s, 8m19s
 // left". It is a bar for a log, which a bar's carriage returns garble.
 func (p *progress) logLine() {
 	now := p.now()

@@ -29,9 +29,8 @@ type progress struct {
 	start, drawn time.Time
 	now          func() time.Time
 	// logged is when the count was last written as a line (logLine), or
-	// the start; logs, whether it is (no terminal).
+	// the start.
 	logged time.Time
-	logs   bool
 }
 
 // minRateTime is how long a bar runs before it gives a rate: the first
@@ -85,7 +84,7 @@ func newProgress(w io.Writer, n int, what, unit string) *progress {
 // a buffer at the times they choose.
 func newProgressOn(w io.Writer, terminal bool, n int, what, unit string, now func() time.Time) *progress {
 	p := &progress{w: w, what: what, unit: unit, n: n, start: now(), now: now}
-	p.logged, p.logs = p.start, n > 1 && !terminal
+	p.logged = p.start
 	if n > 1 && terminal {
 		p.hush = &hushWriter{w: w}
 		p.bar = progressbar.NewOptions(n,
@@ -124,10 +123,10 @@ func (p *progress) add() { p.set(p.done + 1) }
 // hushed (every frame went out twice, the count and then the words).
 func (p *progress) set(done int) {
 	p.done = done
-	if p.logs {
-		p.logLine()
-	}
 	if p.bar == nil {
+		if p.n > 1 { // no terminal: the count is a line (logLine)
+			p.logLine()
+		}
 		return
 	}
 	now := p.now()
@@ -148,7 +147,7 @@ func (p *progress) set(done int) {
 // logLine writes the count as a line of its own, with the time since the
 // start, the rate and the time left, when logEvery has passed since the
 // start or the last line, and items are left (the run's summary follows
-// the last): "vitctl: classifying 1200/4317 after 3m12s: 6.2 img/s, 8m23s
+// the last): "vitctl: classifying 1200/4317 after 3m12s: 6.2 img/s, 8m19s
 // left". It is a bar for a log, which a bar's carriage returns garble.
 func (p *progress) logLine() {
 	now := p.now()

@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -136,8 +137,27 @@ func under(base, name string) string {
 // container's --user 1234, OpenShift's random user id) with HOME unset
 // (env -i, some schedulers) has no ~, and its caches were ".cache/…"
 // under whatever folder it was started in.
-func NoHome() error {
-	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", os.Getuid())
+func NoHome() error { return noHome(runtime.GOOS, os.Getuid()) }
+
+// noHome is NoHome on goos, for user id uid. Windows has no user ids
+// (os.Getuid is -1: "user -1 has no home folder") nor password database:
+// its ~ is USERPROFILE, else the profile folder of the user's account.
+func noHome(goos string, uid int) error {
+	if goos == "windows" {
+		return errors.New("USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache")
+	}
+	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", uid)
+}
+
+// HomeVar is the variable that names the home folder here, as
+// os.UserHomeDir reads it: HOME, or USERPROFILE on Windows.
+var HomeVar = homeVar(runtime.GOOS)
+
+func homeVar(goos string) string {
+	if goos == "windows" {
+		return "USERPROFILE"
+	}
+	return "HOME"
 }
 
 // EnvPath is a path from the environment as huggingface_hub takes it,

@@ -88,6 +88,31 @@ func TestOfflineFromEnv(t *testing.T) {
 	}
 }
 
+// TestNoHomeWords: the words of no home folder are those of the system:
+// on Windows, which has no user ids (os.Getuid is -1) nor password
+// database, they said "HOME is not set and user -1 has no home folder in
+// the password database"; its ~ is USERPROFILE.
+func TestNoHomeWords(t *testing.T) {
+	for _, tc := range []struct {
+		goos      string
+		uid       int
+		want, not string
+		homeVar   string
+	}{
+		{"linux", 1234, "HOME is not set and user 1234 has no home folder in the password database, so there is no ~/.cache", "USERPROFILE", "HOME"},
+		{"darwin", 501, "HOME is not set and user 501 has no home folder", "USERPROFILE", "HOME"},
+		{"windows", -1, "USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache", "user -1", "USERPROFILE"},
+	} {
+		msg := noHome(tc.goos, tc.uid).Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, tc.not) {
+			t.Errorf("%s: %q, want %q and no %q", tc.goos, msg, tc.want, tc.not)
+		}
+		if v := homeVar(tc.goos); v != tc.homeVar {
+			t.Errorf("%s: home variable %s, want %s", tc.goos, v, tc.homeVar)
+		}
+	}
+}
+
 // TestNoHome: with HOME unset and no password database entry for this
 // user (a container run as --user 1234, OpenShift's random user id,
 // under env -i), there is no default cache, and a download says so and

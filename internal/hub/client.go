@@ -166,8 +166,13 @@ func homeVar(goos string) string {
 // set where no shell expands it (a Dockerfile's ENV HF_HOME=~/hf, a
 // systemd unit, a .env file) named a folder "~" in the working folder,
 // where Python found its models.
-func EnvPath(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
+func EnvPath(p string) string { return envPath(p, runtime.GOOS) }
+
+// envPath is EnvPath on goos: on Windows ~\ leads a path as ~/ does,
+// as Python's ntpath.expanduser takes both (HF_HOME=~\hf was a folder
+// "~" in the working folder); elsewhere a \ is part of a name.
+func envPath(p, goos string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") || goos == "windows" && strings.HasPrefix(p, `~\`) {
 		if home := HomeDir(); home != "" {
 			p = home + p[1:]
 		}

@@ -58,6 +58,29 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+// TestEnvPathWindows: on Windows a path from the environment that starts
+// ~\ is under the home folder, as one that starts ~/ is, as Python's
+// ntpath.expanduser has it; HF_HOME=~\hf was a folder "~" in the working
+// folder. Elsewhere ~\hf is a name (a \ is a character of it).
+func TestEnvPathWindows(t *testing.T) {
+	home := HomeDir()
+	if home == "" {
+		t.Skip("no home folder")
+	}
+	for _, tc := range []struct{ p, goos, want string }{
+		{`~\hf`, "windows", home + `\hf`},
+		{`~/hf`, "windows", home + `/hf`},
+		{`~`, "windows", home},
+		{`~\hf`, "linux", `~\hf`},
+		{`~/hf`, "linux", home + `/hf`},
+		{`a\~\hf`, "windows", `a\~\hf`},
+	} {
+		if got := envPath(tc.p, tc.goos); got != tc.want {
+			t.Errorf("%s on %s: %q, want %q", tc.p, tc.goos, got, tc.want)
+		}
+	}
+}
+
 // TestOfflineFromEnv reads offline mode as huggingface_hub's constants do,
 // _is_true(HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE): the alias counts when
 // HF_HUB_OFFLINE is unset or empty (it was not read at all), and messages

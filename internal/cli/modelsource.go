@@ -193,7 +193,7 @@ func (b *byteBars) set(file string, done, total int64) {
 		b.end()
 		b.current = file
 		b.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetWriter(&lineWiper{w: b.w}),
 			progressbar.OptionSetDescription(b.verb+" "+file),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionThrottle(drawEvery),

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/vitctl/vitctl/internal/convert"
@@ -244,7 +245,7 @@ func checkOutputFile(flag, path string) error {
 	case err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o222 == 0:
 		// The rename would replace it all the same: a file made read-only
 		// to keep it was overwritten, and made writable.
-		return usagef("%s %s: is read-only (%v), and vitctl leaves it as it is: make it writable (chmod u+w %s) or give another name", flag, path, st.Mode().Perm(), path)
+		return readOnlyOut(flag, path, st.Mode().Perm(), runtime.GOOS)
 	}
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -254,6 +255,16 @@ func checkOutputFile(flag, path string) error {
 		return usagef("%s %s: folder %s does not exist", flag, path, dir)
 	}
 	return probeWrite(flag, path, dir, "."+filepath.Base(path)+".*.tmp")
+}
+
+// readOnlyOut refuses path (given with flag), a file read-only on goos,
+// saying how to make it writable there: Windows has no chmod, and its
+// read-only attribute shows as -r--r--r--, which it set on no one's file.
+func readOnlyOut(flag, path string, perm fs.FileMode, goos string) error {
+	if goos == "windows" {
+		return usagef("%s %s: is read-only (its read-only attribute is set), and vitctl leaves it as it is: make it writable (attrib -r %s) or give another name", flag, path, path)
+	}
+	return usagef("%s %s: is read-only (%v), and vitctl leaves it as it is: make it writable (chmod u+w %s) or give another name", flag, path, perm, path)
 }
 
 // probeWrite checks that dir takes a new file, named as pattern says (a

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,22 @@ func TestOutBelowFile(t *testing.T) {
 	}
 }
 
+// TestReadOnlyOutWords: a read-only --out is refused with the command that
+// makes it writable on the system: on Windows, which has no chmod, it said
+// "is read-only (-r--r--r--) … (chmod u+w FILE)" of its read-only
+// attribute.
+func TestReadOnlyOutWords(t *testing.T) {
+	for _, tc := range []struct{ goos, want string }{
+		{"linux", "--out k.csv: is read-only (-r--r--r--), and vitctl leaves it as it is: make it writable (chmod u+w k.csv) or give another name"},
+		{"darwin", "--out k.csv: is read-only (-r--r--r--), and vitctl leaves it as it is: make it writable (chmod u+w k.csv) or give another name"},
+		{"windows", "--out k.csv: is read-only (its read-only attribute is set), and vitctl leaves it as it is: make it writable (attrib -r k.csv) or give another name"},
+	} {
+		if err := readOnlyOut("--out", "k.csv", 0o444, tc.goos); err.Error() != tc.want {
+			t.Errorf("%s: %q, want %q", tc.goos, err, tc.want)
+		}
+	}
+}
+
 // TestReadOnlyOut: an --out file made read-only (chmod 444, to keep it) is
 // refused with exit status 2 and left as it was, in every command that
 // writes one, where the rename of the temporary replaced it all the same,
@@ -109,6 +126,9 @@ func TestReadOnlyOut(t *testing.T) {
 			}
 			code, _, errs := run(t, "", append(tc.args, out)...)
 			want := "vitctl: --out " + out + ": is read-only (-r--r--r--), and vitctl leaves it as it is: make it writable (chmod u+w " + out + ") or give another name\n"
+			if runtime.GOOS == "windows" {
+				want = "vitctl: --out " + out + ": is read-only (its read-only attribute is set), and vitctl leaves it as it is: make it writable (attrib -r " + out + ") or give another name\n"
+			}
 			st, _ := os.Stat(out)
 			if b, _ := os.ReadFile(out); code != ExitUsage || errs != want || string(b) != "kept\n" || st.Mode().Perm() != 0o444 {
 				t.Errorf("exit %d, file now %q (%v), stderr\n%s\nwant exit 2, the file as it was and\n%s", code, b, st.Mode().Perm(), errs, want)

@@ -401,8 +401,9 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		if err != nil && !folders.add(in.path, err) {
 			failed++
 		}
-		if err := rep.add(rec); err != nil {
-			bar.message(fmt.Sprintf("writing output: %v", err))
+		if err := rep.add(rec); err != nil { // a full disk: the inputs after it would be drawn for nothing
+			bar.finish()
+			return stoppedWriting(err, i, len(inputs))
 		}
 		bar.add()
 	}

@@ -413,6 +413,32 @@ func TestInspectSomeFail(t *testing.T) {
 	}
 }
 
+// TestInspectWriteErrorStops: a record that cannot be written to stdout (a
+// full disk) stops the run there, as every other command's does, saying
+// after how many inputs; it said "writing output: …" once per input and
+// again at the end, drew the pictures of every input after it, and
+// printed its summary.
+func TestInspectWriteErrorStops(t *testing.T) {
+	fx := newInspectFixture(t, "vit-p16-gelu", 1)
+	out := t.TempDir()
+	other := filepath.Join(t.TempDir(), "img.npy") // another img: it would be drawn into img-2
+	if err := os.Link(fx.input, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "jsonl"} {
+		var errb bytes.Buffer
+		args := []string{"inspect-attention", "-m", fx.model, fx.input, other, "--out", out, "-o", format, "--size", "16"}
+		code := Main(args, strings.NewReader(""), failWriter{}, &errb)
+		want := "vitctl: writing output: no space left on device; stopped after 0 of 2 inputs\n"
+		if errs := errb.String(); code != ExitFailed || !strings.HasSuffix(errs, want) || strings.Count(errs, "writing output") != 1 {
+			t.Errorf("-o %s: exit %d, stderr\n%s\nwant exit 1, ending with\n%s", format, code, errs, want)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 1 || entries[0].Name() != "img" {
+			t.Errorf("-o %s: sub-folders %v, want img alone", format, entries)
+		}
+	}
+}
+
 // TestInspectListedTwice: an input listed twice, as arguments or in a
 // list, is drawn once, into one folder, with one record and the note every
 // other command gives; it was drawn twice, into img and img-2, with two

@@ -31,11 +31,12 @@ func memoryLimit() (limit int64, source string, ok bool) {
 	return limit, source, ok
 }
 
-// memTotal reads MemTotal from /proc/meminfo (Linux); 0 elsewhere.
+// memTotal reads MemTotal from /proc/meminfo (Linux), else asks the
+// system (systemMemory: Windows); 0 when neither says.
 func memTotal() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
-		return 0
+		return systemMemory()
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)

@@ -86,10 +86,14 @@ func TestCheckpointFileAsModel(t *testing.T) {
 		// the checkpoint with vitctl convert", naming no folder nor command.
 		{filepath.Join(testdataDir, "convert", "train.pth.tar"), "classify"},
 		{ckpt, "classify"},
+		// Given with slashes, on Windows too: both paths suggested have the
+		// system's separator, as filepath.Dir gives the folder's; it said
+		// "give -m ..\..\testdata\… or … vitctl convert ../../testdata/…".
+		{"../../testdata/models/fashion-vit/model.safetensors", "classify"},
 	} {
 		code, _, errs := run(t, "", tc.cmd, "-m", tc.file, img)
 		want := "vitctl: -m " + tc.file + ": a checkpoint's weights, not a vitctl model file: give -m " + filepath.Dir(tc.file) +
-			", its folder (converted once, then cached), or make a model file with vitctl convert " + tc.file + " --out model.gguf\n"
+			", its folder (converted once, then cached), or make a model file with vitctl convert " + filepath.FromSlash(tc.file) + " --out model.gguf\n"
 		if code != ExitFailed || errs != want {
 			t.Errorf("%s -m %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", tc.cmd, tc.file, code, errs, want)
 		}

@@ -40,9 +40,12 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 	}
 	// A checkpoint's weights (model.safetensors, pytorch_model.bin, a
 	// timm training checkpoint) were taken for a GGUF file ("bad magic").
+	// Both paths suggested have the system's separator, as filepath.Dir
+	// gives the folder's: on Windows -m ../../x/model.safetensors was
+	// "give -m ..\..\x … or … vitctl convert ../../x/model.safetensors".
 	if isFile && convert.CheckpointName(name) {
 		return "", "", true, fmt.Errorf("%s: a checkpoint's weights, not a vitctl model file: give %s, its folder (converted once, then cached), or make a model file with vitctl convert %s --out model.gguf",
-			given(name), given(filepath.Dir(name)), name)
+			given(name), given(filepath.Dir(name)), filepath.FromSlash(name))
 	}
 	if isFile {
 		// By name first: a model file is not opened an extra time.
@@ -193,7 +196,7 @@ func (b *byteBars) set(file string, done, total int64) {
 		b.end()
 		b.current = file
 		b.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetWriter(&lineWiper{w: b.w}),
 			progressbar.OptionSetDescription(b.verb+" "+file),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionThrottle(drawEvery),

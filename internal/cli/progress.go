@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/rivo/uniseg"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -86,7 +89,7 @@ func newProgressOn(w io.Writer, terminal bool, n int, what, unit string, now fun
 	p := &progress{w: w, what: what, unit: unit, n: n, start: now(), now: now}
 	p.logged = p.start
 	if n > 1 && terminal {
-		p.hush = &hushWriter{w: w}
+		p.hush = &hushWriter{w: &lineWiper{w: w}}
 		p.bar = progressbar.NewOptions(n,
 			progressbar.OptionSetWriter(p.hush),
 			progressbar.OptionSetDescription(what),
@@ -169,6 +172,41 @@ func (h *hushWriter) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return h.w.Write(b)
+}
+
+// lineWiper is a bar's writer: it keeps the width of what the bar drew on
+// the line, and makes the library's clearing of the line on Windows, a
+// bare "\r" (progressbar's clearProgressBar there), blank it as the
+// library does elsewhere: "\r", spaces to that width, "\r". A message
+// shorter than the bar, a frame shorter than the last, or the next file's
+// bar was written over the old one there, whose end stayed on screen.
+type lineWiper struct {
+	w          io.Writer
+	col, shown int // the cursor's column, and the width drawn on the line
+}
+
+func (l *lineWiper) Write(b []byte) (int, error) {
+	if string(b) == "\r" && l.shown > 0 {
+		_, err := io.WriteString(l.w, "\r"+strings.Repeat(" ", l.shown)+"\r")
+		l.col, l.shown = 0, 0
+		return len(b), err
+	}
+	for rest := b; len(rest) > 0; {
+		i := bytes.IndexAny(rest, "\r\n")
+		if i < 0 {
+			i = len(rest)
+		}
+		l.col += uniseg.StringWidth(string(rest[:i])) // a wide character (猫) takes two columns
+		l.shown = max(l.shown, l.col)
+		if i < len(rest) {
+			if rest[i] == '\n' {
+				l.shown = 0
+			}
+			l.col, i = 0, i+1
+		}
+		rest = rest[i:]
+	}
+	return l.w.Write(b)
 }
 
 // describe says what runs now, before the rate.

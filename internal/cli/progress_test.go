@@ -194,3 +194,37 @@ func TestByteBarsEnd(t *testing.T) {
 		t.Errorf("end with no bar wrote %q", b.String()[len(out):])
 	}
 }
+
+// TestLineWiper: the library clears a bar on Windows with a bare "\r",
+// which left the end of a longer bar on screen under a shorter message,
+// frame or next file's bar (TestByteBarsEnd failed under Wine); the bar's
+// writer blanks the width drawn on the line, as the library does on other
+// systems, counting a wide character as two columns, and a line ended
+// (a message's "\n") as none. Other writes pass as they are.
+func TestLineWiper(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		writes []string
+		want   string // what the last write wrote
+	}{
+		{"frame", []string{"\r(1/3) classifying ", "\r"}, "\r" + strings.Repeat(" ", 18) + "\r"},
+		{"shorter frame after", []string{"\r(1/3) epoch 10 loss 0.5 ", "\r", "\r(2/3) epoch 9 ", "\r(3/3) e ", "\r"}, "\r" + strings.Repeat(" ", 14) + "\r"},
+		{"frame in pieces", []string{"\r(1/3)", " classifying ", "\r"}, "\r" + strings.Repeat(" ", 18) + "\r"},
+		{"wide characters", []string{"\rdownloading 猫.gguf ", "\r"}, "\r" + strings.Repeat(" ", 20) + "\r"},
+		{"line ended", []string{"\r(1/3) classifying ", "\n", "\r"}, "\r"},
+		{"nothing drawn", []string{"\r"}, "\r"},
+		{"other systems' clear", []string{"\r(1/3) x ", "\r         \r"}, "\r         \r"},
+	} {
+		var b bytes.Buffer
+		w := &lineWiper{w: &b}
+		for _, s := range tc.writes {
+			b.Reset()
+			if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+				t.Fatalf("%s: Write(%q) = %d, %v", tc.name, s, n, err)
+			}
+		}
+		if b.String() != tc.want {
+			t.Errorf("%s: the last write wrote %q, want %q", tc.name, b.String(), tc.want)
+		}
+	}
+}

@@ -464,6 +464,12 @@ func (r *scaleRun) writeError(err error, done, total int) error {
 	case r.tmp != nil:
 		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s", r.out, statError(err), done, nouns(total, "input"), notWritten(r.out))
 	}
+	return stoppedWriting(err, done, total)
+}
+
+// stoppedWriting is err in writing a run's results to stdout, which
+// stopped it after done of total inputs had their results written.
+func stoppedWriting(err error, done, total int) error {
 	return fmt.Errorf("writing output: %w; stopped after %d of %s", err, done, nouns(total, "input"))
 }
 

@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -136,8 +137,27 @@ func under(base, name string) string {
 // container's --user 1234, OpenShift's random user id) with HOME unset
 // (env -i, some schedulers) has no ~, and its caches were ".cache/…"
 // under whatever folder it was started in.
-func NoHome() error {
-	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", os.Getuid())
+func NoHome() error { return noHome(runtime.GOOS, os.Getuid()) }
+
+// noHome is NoHome on goos, for user id uid. Windows has no user ids
+// (os.Getuid is -1: "user -1 has no home folder") nor password database:
+// its ~ is USERPROFILE, else the profile folder of the user's account.
+func noHome(goos string, uid int) error {
+	if goos == "windows" {
+		return errors.New("USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache")
+	}
+	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", uid)
+}
+
+// HomeVar is the variable that names the home folder here, as
+// os.UserHomeDir reads it: HOME, or USERPROFILE on Windows.
+var HomeVar = homeVar(runtime.GOOS)
+
+func homeVar(goos string) string {
+	if goos == "windows" {
+		return "USERPROFILE"
+	}
+	return "HOME"
 }
 
 // EnvPath is a path from the environment as huggingface_hub takes it,
@@ -146,8 +166,13 @@ func NoHome() error {
 // set where no shell expands it (a Dockerfile's ENV HF_HOME=~/hf, a
 // systemd unit, a .env file) named a folder "~" in the working folder,
 // where Python found its models.
-func EnvPath(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
+func EnvPath(p string) string { return envPath(p, runtime.GOOS) }
+
+// envPath is EnvPath on goos: on Windows ~\ leads a path as ~/ does,
+// as Python's ntpath.expanduser takes both (HF_HOME=~\hf was a folder
+// "~" in the working folder); elsewhere a \ is part of a name.
+func envPath(p, goos string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") || goos == "windows" && strings.HasPrefix(p, `~\`) {
 		if home := HomeDir(); home != "" {
 			p = home + p[1:]
 		}

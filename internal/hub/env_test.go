@@ -58,6 +58,29 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+// TestEnvPathWindows: on Windows a path from the environment that starts
+// ~\ is under the home folder, as one that starts ~/ is, as Python's
+// ntpath.expanduser has it; HF_HOME=~\hf was a folder "~" in the working
+// folder. Elsewhere ~\hf is a name (a \ is a character of it).
+func TestEnvPathWindows(t *testing.T) {
+	home := HomeDir()
+	if home == "" {
+		t.Skip("no home folder")
+	}
+	for _, tc := range []struct{ p, goos, want string }{
+		{`~\hf`, "windows", home + `\hf`},
+		{`~/hf`, "windows", home + `/hf`},
+		{`~`, "windows", home},
+		{`~\hf`, "linux", `~\hf`},
+		{`~/hf`, "linux", home + `/hf`},
+		{`a\~\hf`, "windows", `a\~\hf`},
+	} {
+		if got := envPath(tc.p, tc.goos); got != tc.want {
+			t.Errorf("%s on %s: %q, want %q", tc.p, tc.goos, got, tc.want)
+		}
+	}
+}
+
 // TestOfflineFromEnv reads offline mode as huggingface_hub's constants do,
 // _is_true(HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE): the alias counts when
 // HF_HUB_OFFLINE is unset or empty (it was not read at all), and messages
@@ -84,6 +107,31 @@ func TestOfflineFromEnv(t *testing.T) {
 		if c.Offline != tc.offline || c.OfflineSetting() != tc.setting || c.OfflineVars() != tc.unset {
 			t.Errorf("HF_HUB_OFFLINE=%q TRANSFORMERS_OFFLINE=%q: offline %v, %q, unset %q; want %v, %q, unset %q",
 				tc.hub, tc.transformers, c.Offline, c.OfflineSetting(), c.OfflineVars(), tc.offline, tc.setting, tc.unset)
+		}
+	}
+}
+
+// TestNoHomeWords: the words of no home folder are those of the system:
+// on Windows, which has no user ids (os.Getuid is -1) nor password
+// database, they said "HOME is not set and user -1 has no home folder in
+// the password database"; its ~ is USERPROFILE.
+func TestNoHomeWords(t *testing.T) {
+	for _, tc := range []struct {
+		goos      string
+		uid       int
+		want, not string
+		homeVar   string
+	}{
+		{"linux", 1234, "HOME is not set and user 1234 has no home folder in the password database, so there is no ~/.cache", "USERPROFILE", "HOME"},
+		{"darwin", 501, "HOME is not set and user 501 has no home folder", "USERPROFILE", "HOME"},
+		{"windows", -1, "USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache", "user -1", "USERPROFILE"},
+	} {
+		msg := noHome(tc.goos, tc.uid).Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, tc.not) {
+			t.Errorf("%s: %q, want %q and no %q", tc.goos, msg, tc.want, tc.not)
+		}
+		if v := homeVar(tc.goos); v != tc.homeVar {
+			t.Errorf("%s: home variable %s, want %s", tc.goos, v, tc.homeVar)
 		}
 	}
 }

@@ -131,7 +131,7 @@ func (c *Cache) noDir() error {
 	if c.dir() != "" {
 		return nil
 	}
-	return fmt.Errorf("no model cache: %w: %s", hub.NoHome(), cacheUse("$XDG_CACHE_HOME/vitctl", "point XDG_CACHE_HOME (or HOME) at a folder you can write into"))
+	return fmt.Errorf("no model cache: %w: %s", hub.NoHome(), cacheUse("$XDG_CACHE_HOME/vitctl", "point XDG_CACHE_HOME (or "+hub.HomeVar+") at a folder you can write into"))
 }
 
 func (c *Cache) notify(format string, a ...any) {

@@ -178,6 +178,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 		return err
 	}
 	printConvertNotes(s, res)
+	noEMAChoice(s, opts.useEMA || res.EMA, res.Source)
 	verified := ""
 	if opts.verify {
 		if err := verifyModelFile(opts.out); err != nil {
@@ -241,6 +242,18 @@ func printConvertNotes(s streams, res *convert.Result) {
 	}
 	if len(res.Ignored) > 0 {
 		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(res.Ignored), "tensor"), res.Ignored)
+	}
+}
+
+// noEMAChoice notes that --use-ema=false chose nothing (when !chose): the
+// source src, a model file, a built-in model, a safetensors checkpoint or
+// a torch.save file of one state dict, holds no EMA copy to pass over.
+// It was taken without a word, as timm's load_state_dict(use_ema=False)
+// takes such a file; the raw weights asked for may be the EMA weights
+// saved alone.
+func noEMAChoice(s streams, chose bool, src string) {
+	if !chose {
+		fmt.Fprintf(s.err, "vitctl: note: --use-ema=false chose nothing: %s holds one set of weights, no EMA copy beside them (the flag takes a training checkpoint's raw weights, not its EMA copy)\n", src)
 	}
 }
 

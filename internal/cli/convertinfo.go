@@ -31,6 +31,7 @@ func runConvertInfo(s streams, src string, noEMA bool) error {
 	for _, w := range info.Warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
+	noEMAChoice(s, !noEMA || info.EMA, info.Source)
 	if ft.base != "" {
 		info.Format = "vitctl model file (GGUF), fine-tuned from " + ft.base
 	}

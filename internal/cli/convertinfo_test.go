@@ -87,6 +87,53 @@ func TestTrainingCheckpoint(t *testing.T) {
 	}
 }
 
+// TestUseEMAChoseNothing: --use-ema=false where there is no EMA copy to
+// pass over (a safetensors folder, a built-in model, a model file) says it
+// chose nothing, in convert and --info; it was taken without a word, so
+// that one who asked for the raw weights could not tell. Where it chose
+// (model_best.pth.tar), or was not given, there is no such note.
+func TestUseEMAChoseNothing(t *testing.T) {
+	dir := t.TempDir()
+	hf := filepath.Join(testdataDir, "models", "vit-p16-gelu")
+	model := filepath.Join(dir, "m.gguf")
+	if code, _, stderr := run(t, "", "convert", hf, "--out", model); code != ExitOK {
+		t.Fatalf("convert: exit %d: %s", code, stderr)
+	}
+	const nothing = "vitctl: note: --use-ema=false chose nothing: "
+	for _, tc := range []struct {
+		src, named string // named: the source as the note names it; "" for no note
+		useEMA     string
+	}{
+		{hf, filepath.Join(hf, "model.safetensors"), "--use-ema=false"},
+		{"vit-tiny-in1k", "vit-tiny-in1k", "--use-ema=false"},
+		{model, model, "--use-ema=false"},
+		{filepath.Join(testdataDir, "convert", "timm-tiny"), "", "--use-ema=false"},
+		{hf, "", "--use-ema=true"},
+	} {
+		want := ""
+		if tc.named != "" {
+			want = nothing + tc.named + " holds one set of weights, no EMA copy beside them (the flag takes a training checkpoint's raw weights, not its EMA copy)\n"
+		}
+		out := filepath.Join(dir, "out.gguf")
+		os.Remove(out)
+		for _, args := range [][]string{{"convert", tc.src, tc.useEMA, "--out", out}, {"convert", "--info", tc.useEMA, tc.src}} {
+			code, _, stderr := run(t, "", args...)
+			notes := ""
+			for line := range strings.Lines(stderr) {
+				if strings.HasPrefix(line, nothing) {
+					notes += line
+				}
+			}
+			if args[1] == "--info" && tc.src == "vit-tiny-in1k" && want != "" {
+				want = strings.Replace(want, ": vit-tiny", ": built-in model vit-tiny", 1)
+			}
+			if code != ExitOK || notes != want {
+				t.Errorf("vitctl %q: exit %d, stderr %q; want 0 and %q", args, code, stderr, want)
+			}
+		}
+	}
+}
+
 // headWeights reads the classifier weights of the model file path.
 func headWeights(t *testing.T, path string) []float32 {
 	t.Helper()

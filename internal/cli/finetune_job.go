@@ -105,6 +105,12 @@ type finetuneJob struct {
 	lastStep   time.Time
 	lineImages int
 	lineTime   time.Duration
+	// lined is when the last line of the progress was written where
+	// stderr is no terminal (zero before the first): one is written at
+	// least every logEvery, as the other commands' count is (lineDue).
+	lined time.Time
+	// now is the clock of the lines (time.Now when nil; a test's own).
+	now func() time.Time
 	// bars, when set, makes the progress bars of a terminal in place of
 	// newProgress: a test's, drawn into a buffer by its own clock.
 	bars func(n int, what, unit string) *progress
@@ -162,6 +168,7 @@ func (j *finetuneJob) run(ctx context.Context) ([]train.EpochInfo, error) {
 			j.bar.finish()
 			j.bar = &progress{w: j.s.err}
 			fmt.Fprintf(j.s.err, "vitctl: epoch %d/%d: train loss %.4f, %s%s\n", e.Epoch, j.r.Epochs, e.TrainLoss, epochText(e), keptText(e, j.best))
+			j.lined = j.clock()
 			if !e.Best {
 				return nil
 			}
@@ -330,7 +337,7 @@ func (j *finetuneJob) cached() bool { return j.r.CachesFeatures() }
 // or of the validation set (val), which on a few hundred images takes
 // seconds before the first step: on a terminal a bar from the start (done
 // 0), otherwise a note of what runs, and a line every 10 % of at least 200
-// images. Each names its set: of --train head, the note of the training
+// images, and at least one a minute (lineDue). Each names its set: of --train head, the note of the training
 // images and that of the validation images read the same but for the
 // count ("computing the features of 30 images").
 func (j *finetuneJob) features(val bool, done, total int) {
@@ -342,8 +349,9 @@ func (j *finetuneJob) features(val bool, done, total int) {
 		switch {
 		case done == 0 && j.r.HeadOnly(): // at every epoch's validation otherwise, the epoch line next
 			fmt.Fprintf(j.s.err, "vitctl: computing the features of the %s with the frozen model, once\n", nouns(total, set+" image"))
-		case done > 0 && total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total):
-			fmt.Fprintf(j.s.err, "vitctl: %s features %d/%d (%s)\n", set, done, total, time.Since(j.start).Round(time.Second))
+			j.lined = j.clock()
+		case done > 0 && j.lineDue(total >= 200 && (10*done/total > 10*(done-j.r.Batch)/total || done == total)):
+			fmt.Fprintf(j.s.err, "vitctl: %s features %d/%d (%s)\n", set, done, total, j.clock().Sub(j.start).Round(time.Second))
 		}
 		return
 	}
@@ -375,11 +383,34 @@ func (j *finetuneJob) startSteps() {
 		j.bar = j.newBar(total, "training", "step").blank(done)
 		return
 	}
-	often := "every 10 %"
+	often := "every 10 % and at least once a minute"
 	if steps < 10 {
 		often = "each step"
 	}
 	fmt.Fprintf(j.s.err, "vitctl: training %s, a line %s\n", stepSizes(steps, perEpoch, len(j.train.Examples), j.r.Batch), often)
+	j.lined = j.clock()
+}
+
+// clock is the time now, by the job's clock.
+func (j *finetuneJob) clock() time.Time {
+	if j.now != nil {
+		return j.now()
+	}
+	return time.Now()
+}
+
+// lineDue says whether a line of the progress is written now where stderr
+// is no terminal: at a mark (every 10 % of the steps), or when logEvery
+// has passed since the last line, as the other commands write their count
+// (a run of ten hours said nothing for an hour at a time; one of two
+// minutes still writes its ten lines). It starts logEvery again when so.
+func (j *finetuneJob) lineDue(mark bool) bool {
+	now := j.clock()
+	if !mark && (j.lined.IsZero() || now.Sub(j.lined) < logEvery) {
+		return false
+	}
+	j.lined = now
+	return true
 }
 
 // stepSizes says how many optimizer steps run and of how many images: n
@@ -397,7 +428,8 @@ func stepSizes(steps, perEpoch, n, B int) string {
 
 // step updates the progress: on a terminal the bar, counting the run's
 // steps (a bar made after an epoch ended counted those left, 1/4 of a
-// run at step 5 of 8), with the loss; otherwise a line every 10 %. A bar
+// run at step 5 of 8), with the loss; otherwise a line every 10 % and at
+// least one a minute (lineDue). A bar
 // made at a step, the first of an epoch after the first, is made once
 // that step is done: its rate is of the steps after it (counted among
 // those it saw done, that step took no time, and the rate of the next
@@ -412,8 +444,9 @@ func (j *finetuneJob) step(s train.StepInfo) {
 		j.bar.set(s.Step)
 		return
 	}
-	// Not a terminal: a line every 10 % of the run's steps.
-	now := time.Now()
+	// Not a terminal: a line every 10 % of the run's steps, and at least
+	// one a minute.
+	now := j.clock()
 	if !j.lastStep.IsZero() {
 		j.lineImages += s.Images
 		j.lineTime += now.Sub(j.lastStep)
@@ -426,7 +459,7 @@ func (j *finetuneJob) step(s train.StepInfo) {
 	if j.resume != nil {
 		done, steps = done-j.resume.Step, steps-j.resume.Step
 	}
-	if steps > 0 && 10*done/steps > 10*(done-1)/steps {
+	if j.lineDue(steps > 0 && 10*done/steps > 10*(done-1)/steps) {
 		rate := ""
 		// A head trained on cached features steps through a linear layer
 		// only: its tens of thousands of img/s said nothing of the run,
@@ -444,7 +477,7 @@ func (j *finetuneJob) step(s train.StepInfo) {
 // that counted them (4.1 img/s where the steps ran at 9).
 func (j *finetuneJob) epochEnded() {
 	if !j.lastStep.IsZero() {
-		j.lastStep = time.Now()
+		j.lastStep = j.clock()
 	}
 }
 

@@ -1026,6 +1026,55 @@ func TestFinetuneResumedLines(t *testing.T) {
 	}
 }
 
+// TestFinetuneLinesAMinute: without a terminal, the progress lines come
+// every 10 % of the steps and at least once a minute, as the other
+// commands' count does: a run of 50 steps of 25 s each printed a line
+// every 125 s (a run of ten hours, one an hour); one whose steps take a
+// second prints only the tenths. The features of a validation set too
+// small for tenths (under 200 images) get a line a minute when slow.
+func TestFinetuneLinesAMinute(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		each time.Duration // a step's time
+		want []int         // the steps printed
+	}{
+		{"slow", 25 * time.Second, []int{3, 5, 8, 10, 13, 15, 18, 20, 23, 25, 28, 30, 33, 35, 38, 40, 43, 45, 48, 50}},
+		{"fast", time.Second, []int{5, 10, 15, 20, 25, 30, 35, 40, 45, 50}},
+	} {
+		var b strings.Builder
+		clock := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+		j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: 1, Batch: 8},
+			train: &train.Dataset{Examples: make([]train.Example, 400)}, bar: &progress{w: &b},
+			now: func() time.Time { return clock }}
+		j.startSteps()
+		for s := 1; s <= 50; s++ {
+			clock = clock.Add(tc.each)
+			j.step(train.StepInfo{Epoch: 1, Step: s, Steps: 50, Images: 8})
+		}
+		var got []int
+		for _, m := range regexp.MustCompile(`vitctl: step (\d+)/50, epoch 1, loss .*, lr .*`).FindAllStringSubmatch(b.String(), -1) {
+			n, _ := strconv.Atoi(m[1])
+			got = append(got, n)
+		}
+		note := "vitctl: training 50 optimizer steps of 8 images (50 an epoch), a line every 10 % and at least once a minute\n"
+		if !strings.HasPrefix(b.String(), note) || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: steps printed %v, want %v, after %q:\n%s", tc.name, got, tc.want, note, b.String())
+		}
+	}
+	var b strings.Builder
+	clock := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	j := &finetuneJob{s: streams{err: &b}, r: train.Recipe{Train: "all", Epochs: 1, Batch: 10}, bar: &progress{w: &b},
+		start: clock, lined: clock, now: func() time.Time { return clock }}
+	for done := 10; done <= 100; done += 10 {
+		clock = clock.Add(25 * time.Second)
+		j.features(true, done, 100)
+	}
+	want := "vitctl: validation features 30/100 (1m15s)\nvitctl: validation features 60/100 (2m30s)\nvitctl: validation features 90/100 (3m45s)\n"
+	if b.String() != want {
+		t.Errorf("features lines %q, want %q", b.String(), want)
+	}
+}
+
 // TestFinetuneRateAfterEpoch: the first progress line of an epoch gives
 // the rate of its steps, not of the validation and saves of the epoch
 // before (the line after a validation of an hour said "0.0 img/s").

@@ -83,10 +83,12 @@ func (f *scaleFlags) minArgs(n int, what string) cobra.PositionalArgs {
 		if err := stdinOnce("as an argument or --from-file", append(slices.Clone(args), f.fromFile)...); err != nil {
 			return err
 		}
-		if f.fromFile == "" {
-			if err := minArgs(n, what)(cmd, args); err != nil {
-				return err
-			}
+		want := n
+		if f.fromFile != "" { // the list may hold every input
+			want = 0
+		}
+		if err := minArgs(want, what)(cmd, args); err != nil {
+			return err
 		}
 		return nullNeedsList(cmd.Name(), f.null, args, &f.fromFile)
 	}

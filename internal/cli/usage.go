@@ -19,14 +19,37 @@ import (
 // contain "accepts" or "invalid argument").
 
 // minArgs wants at least n arguments; what says what they are, e.g.
-// "an image, a folder, or - to read paths from stdin".
+// "an image, a folder, or - to read paths from stdin". An argument true or
+// false that is no file, after a yes/no flag given bare, is the flag's
+// value given after a space (boolValueInput).
 func minArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := boolValueInput(cmd, args); err != nil {
+			return err
+		}
 		if len(args) < n {
 			return usagef("%s: missing argument: give %s (see %s --help)", cmdName(cmd), what, cmd.CommandPath())
 		}
 		return nil
 	}
+}
+
+// boolValueInput refuses, in a command that takes many inputs, the value
+// of a yes/no flag given after a space (classify --verify-model false
+// IMG): pflag reads the flag bare, so true, and the value as one more
+// input. The run went on with the flag's other value, and the value
+// failed as an input: "false: no such file or directory". An argument
+// true or false that names a file is an input.
+func boolValueInput(cmd *cobra.Command, args []string) error {
+	for _, a := range args {
+		if _, err := os.Lstat(a); err == nil {
+			continue
+		}
+		if flag, _ := boolValueArg(cmd, []string{a}); flag != "" {
+			return unexpectedArg(cmd, []string{a}, 0, "")
+		}
+	}
+	return nil
 }
 
 // cmdName names cmd at the start of a message: its path below vitctl

@@ -47,6 +47,18 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"benchmark", "--verify-model", "false"}, ExitUsage, "vitctl: benchmark: unexpected argument \"false\": a yes/no flag takes its value after =, --verify-model=false (see vitctl benchmark --help)\n"},
 		{[]string{"models", "--notices", "true"}, ExitUsage, "vitctl: models: unexpected argument \"true\": a yes/no flag takes its value after =, --notices=true (see vitctl models --help)\n"},
 		{[]string{"benchmark", "model.gguf"}, ExitUsage, "after -m"},
+		// And in the commands that take many inputs, where the run went
+		// on with the flag true and the value failed as an input,
+		// "false: no such file or directory", exit 1.
+		{[]string{"classify", "--verify-model", "false", img}, ExitUsage, "vitctl: classify: unexpected argument \"false\": a yes/no flag takes its value after =, --verify-model=false (see vitctl classify --help)\n"},
+		{[]string{"classify", img, "--recursive", "True"}, ExitUsage, "--recursive=true"},
+		{[]string{"classify", "--from-file", "list.txt", "--recursive", "false"}, ExitUsage, "--recursive=false"},
+		{[]string{"embed", "--verify-model", "false", img}, ExitUsage, "vitctl: embed: unexpected argument \"false\": a yes/no flag takes its value after =, --verify-model=false"},
+		{[]string{"inspect-attention", "--out", "x", "--verify-model", "false"}, ExitUsage, "vitctl: inspect-attention: unexpected argument \"false\": a yes/no flag takes its value after =, --verify-model=false"},
+		{[]string{"merge", "--recursive", "false", "a.jsonl"}, ExitUsage, "--recursive=false"},
+		{[]string{"eval", "--verify-model", "false", "data"}, ExitUsage, "--verify-model=false"},
+		// Without a yes/no flag given bare, false is an input like any.
+		{[]string{"classify", "--verify-model=false", "false"}, ExitFailed, "vitctl: false: no such file or directory\n"},
 		{[]string{"clasify", img}, ExitUsage, "did you mean classify?"},
 		{[]string{"classify", "--no-such-flag", img}, ExitUsage, "unknown flag"},
 		{[]string{"classify", "-k"}, ExitUsage, "flag needs an argument"},
@@ -70,6 +82,23 @@ func TestExitCodes(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("vitctl %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestBoolValueNamesAFile: an input named false that is there is an input,
+// after a yes/no flag given bare too; the run classifies it.
+func TestBoolValueNamesAFile(t *testing.T) {
+	img, err := os.ReadFile(imagesDir + "/chelsea.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("false", img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "classify", "--verify-model", "false", "-k", "1", "-o", "csv")
+	if code != ExitOK || !strings.Contains(stdout, "\nfalse,") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and a row of false", code, stdout, stderr)
 	}
 }
 

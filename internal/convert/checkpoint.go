@@ -30,6 +30,7 @@ type checkpoint struct {
 	closers []io.Closer
 	notes   []string // which state dict a training checkpoint gave (unwrap)
 	noEMA   bool     // take a training checkpoint's raw weights, not its EMA copy
+	ema     bool     // a file holds an EMA copy: noEMA chose between it and the raw weights
 }
 
 func (c *checkpoint) Close() error {
@@ -253,7 +254,7 @@ func allHavePrefix(tensors map[string]*tensor, p string) bool {
 func (c *checkpoint) addFile(path string) error {
 	var ts []*tensor
 	var cl io.Closer
-	var note string
+	var choice dictChoice
 	switch st, err := os.Stat(path); {
 	case err == nil && !st.Mode().IsRegular():
 		// A shard an index names: it was "empty file (0 bytes)" of a
@@ -267,14 +268,15 @@ func (c *checkpoint) addFile(path string) error {
 	if hasSuffixFold(path, ".safetensors") {
 		ts, cl, err = openSafetensors(path)
 	} else {
-		ts, cl, note, err = openPyTorch(path, c.noEMA)
+		ts, cl, choice, err = openPyTorch(path, c.noEMA)
 	}
 	if err != nil {
 		return err
 	}
-	if note != "" {
-		c.notes = append(c.notes, filepath.Base(path)+": "+note)
+	if choice.note != "" {
+		c.notes = append(c.notes, filepath.Base(path)+": "+choice.note)
 	}
+	c.ema = c.ema || choice.ema
 	c.closers = append(c.closers, cl)
 	for _, t := range ts {
 		if prev, dup := c.tensors[t.name]; dup {

@@ -49,6 +49,10 @@ type Result struct {
 	Ignored  []string
 	Warnings []string
 	Notes    []string // what was chosen for the user: the state dict a training checkpoint gave
+	// EMA says the checkpoint holds an EMA copy of its weights, so that
+	// Options.NoEMA chose between it and the raw weights; false of a
+	// model file and of a checkpoint of one set of weights.
+	EMA bool
 }
 
 // Convert reads the model folder (or checkpoint file) src and writes the
@@ -76,7 +80,7 @@ func Convert(ctx context.Context, src, out string, opt Options) (*Result, error)
 		opt.Started()
 	}
 	res := s.res
-	res.DType, res.Notes = opt.DType, s.ck.notes
+	res.DType, res.Notes, res.EMA = opt.DType, s.ck.notes, s.ck.ema
 	if n := unnamedNote(filepath.Join(s.dir, "config.json"), s.cfg.Labels); n != "" {
 		res.Notes = append(res.Notes, n)
 	}

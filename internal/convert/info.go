@@ -18,6 +18,7 @@ type Info struct {
 	DTypes   []string // stored types of the tensors, sorted
 	Warnings []string
 	Notes    []string // which state dict a training checkpoint gave, as Result.Notes
+	EMA      bool     // the checkpoint holds an EMA copy, as Result.EMA
 }
 
 // Describe reads a model folder, a checkpoint file or a .gguf model file
@@ -34,7 +35,7 @@ func Describe(src string, noEMA bool) (*Info, error) {
 	}
 	defer s.ck.Close()
 	lay := layoutOf(s.cfg)
-	info := &Info{Source: s.res.Source, Format: lay.from + " " + lay.arch, Config: s.cfg, Warnings: s.res.Warnings, Notes: s.ck.notes}
+	info := &Info{Source: s.res.Source, Format: lay.from + " " + lay.arch, Config: s.cfg, Warnings: s.res.Warnings, Notes: s.ck.notes, EMA: s.ck.ema}
 	types := map[string]bool{}
 	for _, p := range s.plan {
 		info.Params += p.src.elems()

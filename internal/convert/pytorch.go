@@ -39,49 +39,48 @@ type ptTensor struct {
 
 // openPyTorch reads a torch.save zip archive's pickle; tensor data is read on
 // demand from the (uncompressed) storage records.
-// note, when set, says which of a training checkpoint's state dicts was
-// taken where it holds an EMA copy (unwrap); noEMA takes the raw weights
-// beside it.
-func openPyTorch(path string, noEMA bool) (_ []*tensor, _ io.Closer, note string, _ error) {
+// The choice says which of a training checkpoint's state dicts was taken
+// (unwrap); noEMA takes the raw weights beside an EMA copy.
+func openPyTorch(path string, noEMA bool) (_ []*tensor, _ io.Closer, _ dictChoice, _ error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, dictChoice{}, err
 	}
-	ts, note, err := readPyTorch(f, path, noEMA)
+	ts, choice, err := readPyTorch(f, path, noEMA)
 	if err != nil {
 		f.Close()
-		return nil, nil, "", err
+		return nil, nil, dictChoice{}, err
 	}
-	return ts, f, note, nil
+	return ts, f, choice, nil
 }
 
-func readPyTorch(f *os.File, path string, noEMA bool) ([]*tensor, string, error) {
+func readPyTorch(f *os.File, path string, noEMA bool) ([]*tensor, dictChoice, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, "", err
+		return nil, dictChoice{}, err
 	}
 	z, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		var magic [2]byte
 		f.ReadAt(magic[:], 0)
 		if magic == [2]byte{0x80, 0x02} {
-			return nil, "", fmt.Errorf("%s: legacy (pre-1.6) PyTorch format; re-save it with a recent torch.save or as safetensors", path)
+			return nil, dictChoice{}, fmt.Errorf("%s: legacy (pre-1.6) PyTorch format; re-save it with a recent torch.save or as safetensors", path)
 		}
-		return nil, "", fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: not a PyTorch zip archive (%v); truncated download? fetch it again", path, err)
 	}
-	sd, note, err := readStateDict(z, f, st.Size(), path, noEMA)
+	sd, choice, err := readStateDict(z, f, st.Size(), path, noEMA)
 	if rg := (*refusedGlobal)(nil); errors.As(err, &rg) {
-		return nil, "", errors.New(rg.advice(path))
+		return nil, dictChoice{}, errors.New(rg.advice(path))
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return sd, note, nil
+	return sd, choice, nil
 }
 
 // readStateDict unpickles data.pkl and resolves its storages in ra, an
 // archive of size bytes.
-func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string, noEMA bool) ([]*tensor, string, error) {
+func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string, noEMA bool) ([]*tensor, dictChoice, error) {
 	var pkl *zip.File
 	records := map[string]*zip.File{}
 	for _, zf := range z.File {
@@ -92,29 +91,29 @@ func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string, noEMA
 		switch {
 		case name == "data.pkl":
 			if pkl != nil {
-				return nil, "", errors.New("archive holds more than one data.pkl")
+				return nil, dictChoice{}, errors.New("archive holds more than one data.pkl")
 			}
 			pkl = zf
 		case strings.HasPrefix(name, "data/"):
 			records[dir+"/"+strings.TrimPrefix(name, "data/")] = zf
 		case name == "byteorder":
 			if b, err := readSmall(zf, 16); err != nil || string(b) != "little" {
-				return nil, "", fmt.Errorf("byteorder %q is not supported (want little)", b)
+				return nil, dictChoice{}, fmt.Errorf("byteorder %q is not supported (want little)", b)
 			}
 		}
 	}
 	if pkl == nil {
-		return nil, "", errors.New("no data.pkl: not a torch.save archive")
+		return nil, dictChoice{}, errors.New("no data.pkl: not a torch.save archive")
 	}
 	prefix, _, _ := strings.Cut(pkl.Name, "/")
 	data, err := readSmall(pkl, maxPickle)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records, size) }
 	obj, err := unpickle(data, torchGlobal, persid)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	return stateDictTensors(obj, ra, path, noEMA)
 }

@@ -255,9 +255,14 @@ func TestEMANote(t *testing.T) {
 		{[]string{"state_dict_ema", "epoch"}, false, `took "state_dict_ema", the EMA weights, as the checkpoint holds no other state dict`, ""},
 		{[]string{"state_dict_ema", "epoch"}, true, "", `--use-ema=false: the checkpoint holds the EMA weights alone ("state_dict_ema"), no raw ones (state_dict, model, module, model_state_dict): convert it without --use-ema=false`},
 	} {
-		_, note, err := unwrap(dict(tc.keys...), tc.noEMA)
-		if !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
+		_, choice, err := unwrap(dict(tc.keys...), tc.noEMA)
+		if note := choice.note; !strings.HasPrefix(note, tc.want) || tc.want == "" && note != "" {
 			t.Errorf("%v, noEMA %v: note %q, want %q", tc.keys, tc.noEMA, note, tc.want)
+		}
+		// An EMA copy held is said, so that --use-ema=false choosing
+		// nothing can be: the note says so of each that holds one.
+		if ema := slices.ContainsFunc(tc.keys, func(k string) bool { return slices.Contains(emaWrappers, k) }); err == nil && choice.ema != ema {
+			t.Errorf("%v, noEMA %v: ema %v, want %v", tc.keys, tc.noEMA, choice.ema, ema)
 		}
 		if got := fmt.Sprint(err); tc.err == "" && err != nil || tc.err != "" && got != tc.err {
 			t.Errorf("%v, noEMA %v: error %v, want %q", tc.keys, tc.noEMA, err, tc.err)
@@ -469,8 +474,8 @@ func TestOneStateDict(t *testing.T) {
 		{"a tensor", sd().m["w"], "data.pkl holds a tensor, not a state dict (a dict of tensors by name)"},
 		{"a list", &pickleList{items: []any{sd()}}, "data.pkl holds a list, not a state dict"},
 	} {
-		ts, note, err := stateDictTensors(tc.obj, nil, "c.pth", false)
-		got := note
+		ts, choice, err := stateDictTensors(tc.obj, nil, "c.pth", false)
+		got := choice.note
 		if err != nil {
 			got = err.Error()
 		} else if len(ts) != 1 || ts[0].name != "w" {

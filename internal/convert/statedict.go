@@ -28,19 +28,28 @@ var wrappers = []string{"state_dict_ema", "model_ema", "state_dict", "model", "m
 // (withoutWrapperPrefixes). noEMA passes over the EMA copy, as timm's
 // load_state_dict(use_ema=False) does; a checkpoint that holds the EMA
 // copy alone is then refused, not converted from it.
-// note says which wrapper was taken when the checkpoint holds EMA weights:
-// the EMA copy, beside the raw weights or alone, or the raw weights
-// beside it.
-func unwrap(d *pickleDict, noEMA bool) (_ *pickleDict, note string, _ error) {
+// The choice says which wrapper was taken when the checkpoint holds EMA
+// weights: the EMA copy, beside the raw weights or alone, or the raw
+// weights beside it.
+func unwrap(d *pickleDict, noEMA bool) (*pickleDict, dictChoice, error) {
 	for _, k := range wrappers {
 		if sd, ok := d.m[k].(*pickleDict); ok && !(noEMA && slices.Contains(emaWrappers, k)) {
-			return sd, emaNote(d, k), nil
+			return sd, dictChoice{note: emaNote(d, k), ema: emaKey(d) != ""}, nil
 		}
 	}
 	if k := emaKey(d); noEMA && k != "" {
-		return nil, "", fmt.Errorf("--use-ema=false: the checkpoint holds the EMA weights alone (%q), no raw ones (%s): convert it without --use-ema=false", k, strings.Join(rawWrappers(), ", "))
+		return nil, dictChoice{}, fmt.Errorf("--use-ema=false: the checkpoint holds the EMA weights alone (%q), no raw ones (%s): convert it without --use-ema=false", k, strings.Join(rawWrappers(), ", "))
 	}
-	return d, "", nil
+	return d, dictChoice{}, nil
+}
+
+// dictChoice is which of a torch.save file's dicts was taken: note says
+// which, where there was one to choose ("" where the file is the state
+// dict); ema, that the file holds an EMA copy, so that --use-ema chose
+// between it and the raw weights.
+type dictChoice struct {
+	note string
+	ema  bool
 }
 
 // emaWrappers are the keys of wrappers that hold EMA weights.
@@ -85,35 +94,35 @@ func emaNote(d *pickleDict, took string) string {
 }
 
 // stateDictTensors turns the unpickled dict into tensors.
-func stateDictTensors(obj any, ra io.ReaderAt, path string, noEMA bool) ([]*tensor, string, error) {
+func stateDictTensors(obj any, ra io.ReaderAt, path string, noEMA bool) ([]*tensor, dictChoice, error) {
 	d, ok := obj.(*pickleDict)
 	if !ok {
-		return nil, "", fmt.Errorf("data.pkl holds %s, not a state dict (a dict of tensors by name)", pyKind(obj))
+		return nil, dictChoice{}, fmt.Errorf("data.pkl holds %s, not a state dict (a dict of tensors by name)", pyKind(obj))
 	}
-	d, note, err := unwrap(d, noEMA)
+	d, choice, err := unwrap(d, noEMA)
 	if err != nil {
-		return nil, "", err
+		return nil, dictChoice{}, err
 	}
 	if key, sd := onlyStateDict(d); sd != nil {
-		d, note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
+		d, choice.note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
 	}
 	if len(d.keys) > 0 && !slices.ContainsFunc(d.keys, func(k any) bool { _, t := d.m[k].(*ptTensor); return t }) {
-		return nil, "", noStateDict(d, path)
+		return nil, dictChoice{}, noStateDict(d, path)
 	}
 	var out []*tensor
 	for _, k := range d.keys {
 		name, ok := k.(string)
 		if !ok {
-			return nil, "", fmt.Errorf("state dict key %v is not a string", k)
+			return nil, dictChoice{}, fmt.Errorf("state dict key %v is not a string", k)
 		}
 		pt, ok := d.m[k].(*ptTensor)
 		if !ok {
-			return nil, "", fmt.Errorf("state dict entry %q is %s, not a tensor", name, pyKind(d.m[k]))
+			return nil, dictChoice{}, fmt.Errorf("state dict entry %q is %s, not a tensor", name, pyKind(d.m[k]))
 		}
 		out = append(out, &tensor{name: name, file: path, dtype: pt.st.dtype, shape: pt.size, read: func() ([]byte, error) { return pt.read(ra) }})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, note, nil
+	return out, choice, nil
 }
 
 // isStateDict says whether v is a dict of tensors by name.

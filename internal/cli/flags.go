@@ -380,6 +380,13 @@ var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "j
 func (o *outputFlags) follow(path string) string {
 	ext := filepath.Ext(path)
 	f, ok := formatExts[strings.ToLower(ext)]
+	if unwrittenExts[strings.ToLower(ext)].compressed && !o.format.set {
+		// labels.jsonl.gz: the name under the compression's ending says
+		// the format, so that checkResultsName refuses it as JSONL, with
+		// labels.jsonl to give, not as text with results.txt.
+		inner := strings.TrimSuffix(path, ext)
+		f, ok = formatExts[strings.ToLower(filepath.Ext(inner))]
+	}
 	switch {
 	case !ok:
 	case !o.format.set && slices.Contains(o.format.names, f):

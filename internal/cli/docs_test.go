@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -364,5 +366,86 @@ func TestFindAnyCase(t *testing.T) {
 		for _, m := range caseSensitiveFindRe.FindAllString(f.text, -1) {
 			t.Errorf("%s: %q: give find -iname, which takes .JPG too", f.path, m)
 		}
+	}
+}
+
+// TestArchitectureImports checks the imports column of docs/architecture.md's
+// table of packages against the packages' sources (every non-test file,
+// whatever its build tags): the table had lost bytestr from convert's,
+// fetch's and hub's imports when they took it up. "everything below" (cli's
+// row) is not checked; a package under internal/ without a row, other than
+// a tests' helper (…test), is an error.
+func TestArchitectureImports(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := "github.com/vitctl/vitctl/"
+	rowRe := regexp.MustCompile("(?m)^\\| `((?:cmd|internal)/[a-z/]+)` \\|.*\\| ([^|]*) \\|$")
+	rows := rowRe.FindAllStringSubmatch(string(doc), -1)
+	if len(rows) < 20 {
+		t.Fatalf("found %d rows of packages in docs/architecture.md: the pattern is wrong", len(rows))
+	}
+	documented := map[string]bool{}
+	for _, row := range rows {
+		pkg, col := row[1], strings.TrimSpace(row[2])
+		documented[pkg] = true
+		if col == "everything below" {
+			continue
+		}
+		want := map[string]bool{}
+		if col != "—" {
+			for name := range strings.SplitSeq(col, ", ") {
+				want[name] = true
+			}
+		}
+		have := map[string]bool{}
+		files, err := filepath.Glob(filepath.Join(repoRoot, pkg, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Errorf("docs/architecture.md: package %s: no Go files (%v)", pkg, err)
+			continue
+		}
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if rest, ok := strings.CutPrefix(p, module); ok {
+					have[strings.TrimPrefix(rest, "internal/")] = true
+				}
+			}
+		}
+		for name := range have {
+			if !want[name] {
+				t.Errorf("docs/architecture.md: %s imports %s, which its row does not list", pkg, name)
+			}
+		}
+		for name := range want {
+			if !have[name] {
+				t.Errorf("docs/architecture.md: %s's row lists %s, which it does not import", pkg, name)
+			}
+		}
+	}
+	err = filepath.WalkDir(filepath.Join(repoRoot, "internal"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), "_") || d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(repoRoot, p)
+		rel = filepath.ToSlash(rel)
+		if gos, _ := filepath.Glob(filepath.Join(p, "*.go")); len(gos) > 0 && !documented[rel] && !strings.HasSuffix(rel, "test") {
+			t.Errorf("docs/architecture.md: package %s has no row in the table of packages", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

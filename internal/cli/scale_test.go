@@ -838,6 +838,11 @@ func TestOutUnwrittenFormat(t *testing.T) {
 		{[]string{"classify", "-o", "jsonl", "--out", out("labels.jsonl.gz"), img}, "a .gz name, for a gzip file, which vitctl does not write: these results would be JSONL, uncompressed; give " + out("labels.jsonl") + ", and compress it once it is written"},
 		{[]string{"classify", "--out", out("labels.csv.gz"), img}, "these results would be CSV, uncompressed; give " + out("labels.csv") + ", and compress it once it is written"},
 		{[]string{"merge", "--out", out("all.csv.bz2"), shard}, "these results would be CSV, uncompressed; give " + out("all.csv") + ", and compress it once it is written"},
+		// Without -o the name under the .gz picks the format: the message
+		// said "these results would be text, …; give a name such as
+		// results.txt" to a user who wanted JSONL.
+		{[]string{"classify", "--out", out("labels.jsonl.gz"), img}, "these results would be JSONL, uncompressed; give " + out("labels.jsonl") + ", and compress it once it is written"},
+		{[]string{"benchmark", "--arch", "vit-ti", "--out", out("rows.CSV.bz2")}, "these results would be CSV, uncompressed; give " + out("rows.CSV") + ", and compress it once it is written"},
 		{[]string{"classify", "--out", out("labels.parquet"), img}, "a .parquet name, for Parquet"},
 		{[]string{"embed", "--out", out("v.npy.zst"), img}, "these results would be a NumPy array, uncompressed; give " + out("v.npy") + ","},
 		{[]string{"merge", "--out", out("all.xz"), shard}, "these results would be JSONL, uncompressed; give a name such as results.jsonl"},

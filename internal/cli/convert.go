@@ -33,7 +33,7 @@ type convertOptions struct {
 func newConvertCmd(s streams) *cobra.Command {
 	opts := &convertOptions{}
 	cmd := &cobra.Command{
-		Use:               "convert SRC --out OUT.gguf | convert --info SRC",
+		Use:               "convert (SRC --out OUT.gguf | --info SRC)",
 		Short:             "Convert a Hugging Face ViT or DeiT, or a timm ViT checkpoint to a vitctl model file",
 		Long:              convertLong,
 		Example:           convertExamples,

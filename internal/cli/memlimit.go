@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path"
@@ -29,26 +28,6 @@ func memoryLimit() (limit int64, source string, ok bool) {
 		consider(max(as/2-256<<20, 1), fmt.Sprintf("ulimit -v (%s, of which a run may hold less than half)", humanSize(float64(as))))
 	}
 	return limit, source, ok
-}
-
-// memTotal reads MemTotal from /proc/meminfo (Linux), else asks the
-// system (systemMemory: Windows); 0 when neither says.
-func memTotal() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return systemMemory()
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err == nil {
-				return kb << 10
-			}
-		}
-	}
-	return 0
 }
 
 // cgroupLimit is the memory limit of this process's cgroup (v2, then

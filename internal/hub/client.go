@@ -137,16 +137,18 @@ func under(base, name string) string {
 // container's --user 1234, OpenShift's random user id) with HOME unset
 // (env -i, some schedulers) has no ~, and its caches were ".cache/…"
 // under whatever folder it was started in.
-func NoHome() error { return noHome(runtime.GOOS, os.Getuid()) }
+func NoHome() error { return noHome(os.Getuid(), runtime.GOOS) }
 
-// noHome is NoHome on goos, for user id uid. Windows has no user ids
+// noHome is NoHome for user id uid on goos. Windows has no user ids
 // (os.Getuid is -1: "user -1 has no home folder") nor password database:
-// its ~ is USERPROFILE, else the profile folder of the user's account.
-func noHome(goos string, uid int) error {
+// its ~ is USERPROFILE (homeVar), else the profile folder of the user's
+// account.
+func noHome(uid int, goos string) error {
+	why := fmt.Sprintf("user %d has no home folder in the password database", uid)
 	if goos == "windows" {
-		return errors.New("USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache")
+		why = "Windows gives no profile folder for this user"
 	}
-	return fmt.Errorf("HOME is not set and user %d has no home folder in the password database, so there is no ~/.cache", uid)
+	return fmt.Errorf("%s is not set and %s, so there is no ~/.cache", homeVar(goos), why)
 }
 
 // HomeVar is the variable that names the home folder here, as

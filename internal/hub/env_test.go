@@ -126,7 +126,7 @@ func TestNoHomeWords(t *testing.T) {
 		{"darwin", 501, "HOME is not set and user 501 has no home folder", "USERPROFILE", "HOME"},
 		{"windows", -1, "USERPROFILE is not set and Windows gives no profile folder for this user, so there is no ~/.cache", "user -1", "USERPROFILE"},
 	} {
-		msg := noHome(tc.goos, tc.uid).Error()
+		msg := noHome(tc.uid, tc.goos).Error()
 		if !strings.Contains(msg, tc.want) || strings.Contains(msg, tc.not) {
 			t.Errorf("%s: %q, want %q and no %q", tc.goos, msg, tc.want, tc.not)
 		}

@@ -17,10 +17,10 @@ type memoryStatusEx struct {
 	totalVirtual, availVirtual, availExtendedVirtual   uint64
 }
 
-// systemMemory is the machine's physical memory, which Windows has in no
+// memTotal is the machine's physical memory, which Windows has in no
 // /proc/meminfo: a run past it was not refused there, and paged or died
 // for memory; 0 when it cannot be read.
-func systemMemory() int64 {
+func memTotal() int64 {
 	st := memoryStatusEx{length: uint32(unsafe.Sizeof(memoryStatusEx{}))}
 	if r, _, _ := globalMemoryStatusEx.Call(uintptr(unsafe.Pointer(&st))); r == 0 {
 		return 0

@@ -39,14 +39,15 @@ func minArgs(n int, what string) cobra.PositionalArgs {
 // IMG): pflag reads the flag bare, so true, and the value as one more
 // input. The run went on with the flag's other value, and the value
 // failed as an input: "false: no such file or directory". An argument
-// true or false that names a file is an input.
+// true or false that names a file is an input; the others are not looked
+// up (a glob's thousands of images are each stat'ed once, by the run).
 func boolValueInput(cmd *cobra.Command, args []string) error {
 	for _, a := range args {
-		if _, err := os.Lstat(a); err == nil {
+		if !isBoolWord(a) {
 			continue
 		}
-		if flag, _ := boolValueArg(cmd, []string{a}); flag != "" {
-			return unexpectedArg(cmd, []string{a}, 0, "")
+		if _, err := os.Lstat(a); err != nil {
+			return boolValueError(cmd, []string{a})
 		}
 	}
 	return nil
@@ -79,10 +80,20 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 // (convert --use-ema false, benchmark --verify-model false) is said to go
 // after = instead (boolValueArg).
 func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error {
-	if flag, v := boolValueArg(cmd, args); flag != "" {
-		return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
+	if err := boolValueError(cmd, args); err != nil {
+		return err
 	}
 	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[i], hint, cmd.CommandPath())
+}
+
+// boolValueError is the usage error of a yes/no flag's value given after a
+// space among args (boolValueArg): it goes after =. nil when there is none.
+func boolValueError(cmd *cobra.Command, args []string) error {
+	flag, v := boolValueArg(cmd, args)
+	if flag == "" {
+		return nil
+	}
+	return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
 }
 
 // boolValueArg finds, among args, a value meant for a yes/no flag given
@@ -93,7 +104,7 @@ func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error 
 // was given bare, so it is true: one given its value after = (--use-ema=false)
 // is not the one the value was meant for.
 func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
-	i := slices.IndexFunc(args, func(a string) bool { return strings.EqualFold(a, "true") || strings.EqualFold(a, "false") })
+	i := slices.IndexFunc(args, isBoolWord)
 	if i < 0 {
 		return "", ""
 	}
@@ -104,6 +115,9 @@ func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
 	})
 	return flag, strings.ToLower(args[i])
 }
+
+// isBoolWord says whether a is a yes/no flag's value, true or false.
+func isBoolWord(a string) bool { return strings.EqualFold(a, "true") || strings.EqualFold(a, "false") }
 
 // dataArg wants the one DATA argument of finetune and eval. A model file
 // in its place (vitctl eval flowers.gguf photos/, the order classify's -m

@@ -337,9 +337,10 @@ func (j *finetuneJob) cached() bool { return j.r.CachesFeatures() }
 // or of the validation set (val), which on a few hundred images takes
 // seconds before the first step: on a terminal a bar from the start (done
 // 0), otherwise a note of what runs, and a line every 10 % of at least 200
-// images, and at least one a minute (lineDue). Each names its set: of --train head, the note of the training
-// images and that of the validation images read the same but for the
-// count ("computing the features of 30 images").
+// images, and at least one a minute (lineDue). Each names its set: of
+// --train head, the note of the training images and that of the
+// validation images read the same but for the count ("computing the
+// features of 30 images").
 func (j *finetuneJob) features(val bool, done, total int) {
 	set := "training"
 	if val {
@@ -429,11 +430,10 @@ func stepSizes(steps, perEpoch, n, B int) string {
 // step updates the progress: on a terminal the bar, counting the run's
 // steps (a bar made after an epoch ended counted those left, 1/4 of a
 // run at step 5 of 8), with the loss; otherwise a line every 10 % and at
-// least one a minute (lineDue). A bar
-// made at a step, the first of an epoch after the first, is made once
-// that step is done: its rate is of the steps after it (counted among
-// those it saw done, that step took no time, and the rate of the next
-// was twice the true one).
+// least one a minute (lineDue). A bar made at a step, the first of an
+// epoch after the first, is made once that step is done: its rate is of
+// the steps after it (counted among those it saw done, that step took no
+// time, and the rate of the next was twice the true one).
 func (j *finetuneJob) step(s train.StepInfo) {
 	j.steps = append(j.steps, s)
 	if j.bar.bar == nil && j.onTerminal() {

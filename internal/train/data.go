@@ -88,13 +88,11 @@ func Open(path string, labels []string) (*Dataset, error) {
 	}
 	var pairs []row
 	var f folder
-	switch {
+	switch read := listReader(path); {
 	case st.IsDir():
 		pairs, err = readFolder(path, &f)
-	case strings.EqualFold(filepath.Ext(path), ".csv"):
-		pairs, err = readCSV(path)
-	case strings.EqualFold(filepath.Ext(path), ".jsonl"):
-		pairs, err = readJSONL(path)
+	case read != nil:
+		pairs, err = read(path)
 	case imageio.InFolder(path).Image:
 		return nil, &KindError{Path: path, Image: true}
 	default:
@@ -571,9 +569,10 @@ func readFolder(dir string, f *folder) (pairs []row, err error) {
 	return pairs, nil
 }
 
-// file takes path, a file at the top of the tree: a loose image or a list.
+// file takes path, a file at the top of the tree: a loose image or a list
+// (one Open reads: listReader).
 func (f *folder) file(path string) {
-	if ext := strings.ToLower(filepath.Ext(path)); ext == ".csv" || ext == ".jsonl" {
+	if listReader(path) != nil {
 		f.lists = append(f.lists, path)
 		return
 	}
@@ -586,6 +585,20 @@ func appendImage(list []string, path string, photos *imageio.NoDecoderError) []s
 		return append(list, path)
 	}
 	return list
+}
+
+// listReader is the reader of the list of path,label that path's
+// extension names, in any letter case (.csv, .jsonl), or nil where it
+// names none: Open reads such a file in place of a folder, and a folder
+// holding one is named in its error (ListsError).
+func listReader(path string) func(string) ([]row, error) {
+	switch ext := filepath.Ext(path); {
+	case strings.EqualFold(ext, ".csv"):
+		return readCSV
+	case strings.EqualFold(ext, ".jsonl"):
+		return readJSONL
+	}
+	return nil
 }
 
 // readCSV reads a CSV list: rows of path,label, or, after a header row

@@ -313,9 +313,9 @@ func checkResultsName(flag, path, ext string) error {
 	e := strings.ToLower(filepath.Ext(path))
 	if u, ok := unwrittenExts[e]; ok {
 		what, hint := formatNames[ext], "give a name such as results."+ext
-		if inner := strings.TrimSuffix(path, filepath.Ext(path)); u.compressed {
+		if u.compressed {
 			what += ", uncompressed"
-			if strings.EqualFold(filepath.Ext(inner), "."+ext) {
+			if inner := uncompressed(path); strings.EqualFold(filepath.Ext(inner), "."+ext) {
 				hint = fmt.Sprintf("give %s, and compress it once it is written", inner)
 			}
 		}

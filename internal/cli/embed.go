@@ -270,7 +270,7 @@ func (e *embedding) run(cmd *cobra.Command, s streams, w *embedWriter, st *npy.S
 	// A vector or record that cannot be written (a full disk) stops the
 	// run: the images after it would be embedded for nothing.
 	fail := func(what string, err error) error {
-		outErr = fmt.Errorf("%s: %w; stopped after %d of %s", what, err, e.inputsDone, nouns(len(e.inputs), "input"))
+		outErr = stoppedWriting(what, err, e.inputsDone, len(e.inputs))
 		return outErr
 	}
 	runErr := e.pl.run(cmd.Context(), e.inputs, func(r result) error {

@@ -373,15 +373,22 @@ func (o *outputFlags) followsName(f *pflag.FlagSet, flag string) {
 // formatExts are the file name endings that name an output format.
 var formatExts = map[string]string{".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
+// nameFormat is the output format that the name path ends in
+// (formatExts), a compressed file's by the name within (uncompressed),
+// and that ending; "" for a name of no format.
+func nameFormat(path string) (format, ext string) {
+	ext = filepath.Ext(uncompressed(path))
+	return formatExts[strings.ToLower(ext)], ext
+}
+
 // follow makes the format the one the name of the results file path
 // says (results.json: json), when -o was not given and the command has
 // that format; an -o given wins over the name, and follow returns a note
 // saying so when the name says another format ("" otherwise).
 func (o *outputFlags) follow(path string) string {
-	ext := filepath.Ext(uncompressed(path))
-	f, ok := formatExts[strings.ToLower(ext)]
+	f, ext := nameFormat(path)
 	switch {
-	case !ok:
+	case f == "":
 	case !o.format.set && slices.Contains(o.format.names, f):
 		o.format.val = f
 	case o.format.set && f != o.format.val:

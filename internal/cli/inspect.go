@@ -403,7 +403,7 @@ func runInspect(cmd *cobra.Command, s streams, o *inspectOptions, args []string)
 		}
 		if err := rep.add(rec); err != nil { // a full disk: the inputs after it would be drawn for nothing
 			bar.finish()
-			return stoppedWriting(err, i, len(inputs))
+			return stoppedWriting("writing output", err, i, len(inputs))
 		}
 		bar.add()
 	}

@@ -172,7 +172,7 @@ func (o *mergeOptions) merge(ctx context.Context, s streams, files []string, for
 // are for people, not the records of a run), the shards' JSONL otherwise
 // (stdout, .jsonl, any other name).
 func mergeFormat(out string) string {
-	if f := formatExts[strings.ToLower(filepath.Ext(uncompressed(out)))]; f != "" {
+	if f, _ := nameFormat(out); f != "" {
 		return f
 	}
 	return "jsonl"

@@ -461,18 +461,20 @@ func (r *scaleRun) interruptNote(written int) string {
 func (r *scaleRun) writeError(err error, done, total int) error {
 	switch {
 	case r.log != nil:
-		return fmt.Errorf("writing %s: %w; stopped after %d of %s: the records before are kept in it, and once there is room the same command finishes the run",
-			r.out, statError(err), done, nouns(total, "input"))
+		return fmt.Errorf("%w: the records before are kept in it, and once there is room the same command finishes the run",
+			stoppedWriting("writing "+r.out, statError(err), done, total))
 	case r.tmp != nil:
-		return fmt.Errorf("writing %s: %w; stopped after %d of %s, and %s", r.out, statError(err), done, nouns(total, "input"), notWritten(r.out))
+		return fmt.Errorf("%w, and %s", stoppedWriting("writing "+r.out, statError(err), done, total), notWritten(r.out))
 	}
-	return stoppedWriting(err, done, total)
+	return stoppedWriting("writing output", err, done, total)
 }
 
-// stoppedWriting is err in writing a run's results to stdout, which
-// stopped it after done of total inputs had their results written.
-func stoppedWriting(err error, done, total int) error {
-	return fmt.Errorf("writing output: %w; stopped after %d of %s", err, done, nouns(total, "input"))
+// stoppedWriting is err in writing (what: "writing output" of stdout,
+// "writing FILE") a run's results, which stopped it after done of total
+// inputs had their results written: classify's, embed's and
+// inspect-attention's words.
+func stoppedWriting(what string, err error, done, total int) error {
+	return fmt.Errorf("%s: %w; stopped after %d of %s", what, err, done, nouns(total, "input"))
 }
 
 // jsonlName is name with the extension .jsonl, for a --resume file.

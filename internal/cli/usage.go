@@ -47,7 +47,7 @@ func boolValueInput(cmd *cobra.Command, args []string) error {
 			continue
 		}
 		if _, err := os.Lstat(a); err != nil {
-			return boolValueError(cmd, []string{a})
+			return boolValueError(cmd, a)
 		}
 	}
 	return nil
@@ -78,42 +78,35 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 // unexpectedArg is the error of args[i], an argument more than cmd takes;
 // hint says what it takes. A yes/no flag's value given after a space
 // (convert --use-ema false, benchmark --verify-model false) is said to go
-// after = instead (boolValueArg).
+// after = instead (boolValueError).
 func unexpectedArg(cmd *cobra.Command, args []string, i int, hint string) error {
-	if err := boolValueError(cmd, args); err != nil {
-		return err
+	if j := slices.IndexFunc(args, isBoolWord); j >= 0 {
+		if err := boolValueError(cmd, args[j]); err != nil {
+			return err
+		}
 	}
 	return usagef("%s: unexpected argument %q: %s (see %s --help)", cmdName(cmd), args[i], hint, cmd.CommandPath())
 }
 
-// boolValueError is the usage error of a yes/no flag's value given after a
-// space among args (boolValueArg): it goes after =. nil when there is none.
-func boolValueError(cmd *cobra.Command, args []string) error {
-	flag, v := boolValueArg(cmd, args)
-	if flag == "" {
-		return nil
-	}
-	return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
-}
-
-// boolValueArg finds, among args, a value meant for a yes/no flag given
-// (convert --use-ema false, which pflag reads as --use-ema and the
-// argument "false"): the flag's name and the value; "" when there is none.
-// It was "unexpected argument", of the "false", or of the argument after
-// it ("convert --use-ema false SRC": "unexpected argument SRC"). The flag
-// was given bare, so it is true: one given its value after = (--use-ema=false)
-// is not the one the value was meant for.
-func boolValueArg(cmd *cobra.Command, args []string) (flag, value string) {
-	i := slices.IndexFunc(args, isBoolWord)
-	if i < 0 {
-		return "", ""
-	}
+// boolValueError is the usage error of v, an argument true or false, when
+// it is the value of a yes/no flag given after a space (convert --use-ema
+// false, which pflag reads as --use-ema and the argument "false"): it goes
+// after =. It was "unexpected argument", of the "false", or of the
+// argument after it ("convert --use-ema false SRC": "unexpected argument
+// SRC"). The flag was given bare, so it is true: one given its value after
+// = (--use-ema=false) is not the one v was meant for; nil when no flag is.
+func boolValueError(cmd *cobra.Command, v string) error {
+	flag := ""
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		if flag == "" && f.Value.Type() == "bool" && f.Value.String() == "true" {
 			flag = f.Name
 		}
 	})
-	return flag, strings.ToLower(args[i])
+	if flag == "" {
+		return nil
+	}
+	v = strings.ToLower(v)
+	return usagef("%s: unexpected argument %q: a yes/no flag takes its value after =, --%s=%s (see %s --help)", cmdName(cmd), v, flag, v, cmd.CommandPath())
 }
 
 // isBoolWord says whether a is a yes/no flag's value, true or false.

@@ -177,7 +177,7 @@ func runConvert(ctx context.Context, s streams, opts *convertOptions) error {
 	if err != nil {
 		return err
 	}
-	printConvertNotes(s, res)
+	printConvertNotes(s, res.Notes, res.Warnings, res.Ignored)
 	noEMAChoice(s, opts.useEMA || res.EMA, res.Source)
 	verified := ""
 	if opts.verify {
@@ -231,17 +231,17 @@ func (o *convertOptions) checkOut() (gguf.Type, error) {
 	return dt, checkNotResultsName(o.out, "convert", "GGUF, one binary file", "")
 }
 
-// printConvertNotes prints to stderr what the conversion chose (notes),
-// warned of, and ignored.
-func printConvertNotes(s streams, res *convert.Result) {
-	for _, n := range res.Notes {
+// printConvertNotes prints to stderr what the conversion (or --info) chose
+// (notes), warned of, and ignored (nil for --info).
+func printConvertNotes(s streams, notes, warnings, ignored []string) {
+	for _, n := range notes {
 		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
 	}
-	for _, w := range res.Warnings {
+	for _, w := range warnings {
 		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
 	}
-	if len(res.Ignored) > 0 {
-		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(res.Ignored), "tensor"), res.Ignored)
+	if len(ignored) > 0 {
+		fmt.Fprintf(s.err, "vitctl: ignored %s the model does not use (as Hugging Face does): %v\n", nouns(len(ignored), "tensor"), ignored)
 	}
 }
 

@@ -25,12 +25,7 @@ func runConvertInfo(s streams, src string, noEMA bool) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range info.Notes {
-		fmt.Fprintf(s.err, "vitctl: note: %s\n", n)
-	}
-	for _, w := range info.Warnings {
-		fmt.Fprintf(s.err, "vitctl: warning: %s\n", w)
-	}
+	printConvertNotes(s, info.Notes, info.Warnings, nil)
 	noEMAChoice(s, !noEMA || info.EMA, info.Source)
 	if ft.base != "" {
 		info.Format = "vitctl model file (GGUF), fine-tuned from " + ft.base

@@ -1,7 +1,11 @@
 package convert
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
 	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,5 +49,51 @@ func TestOddTensorNamesQuoted(t *testing.T) {
 	}
 	if got, want := pyRepr("it's"), `'it\'s'`; got != want {
 		t.Errorf("pyRepr = %s, want %s", got, want)
+	}
+}
+
+// TestOddPickleTextQuoted: a torch.save file's pickle is its author's text
+// too: the class it names (a whole module, refused) and its storages' keys
+// reach messages quoted, as tensor names do. The class was written as it
+// is, escapes and all, into "ckpt.pth is a whole … saved with
+// torch.save(model)".
+func TestOddPickleTextQuoted(t *testing.T) {
+	const odd = "Net\x1b]0;owned\a\x1b[2J"
+	var pkl bytes.Buffer
+	pkl.WriteString("\x80\x02")
+	for _, s := range []string{"__main__", odd} {
+		pkl.WriteByte('X')
+		binary.Write(&pkl, binary.LittleEndian, uint32(len(s)))
+		pkl.WriteString(s)
+	}
+	pkl.WriteString("\x93)\x81.") // STACK_GLOBAL, EMPTY_TUPLE, NEWOBJ, STOP
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "m/data.pkl", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(pkl.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "ckpt.pth")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = openCheckpoint(p, false)
+	if want := `is a whole "__main__.Net\x1b]0;owned\a\x1b[2J" saved with torch.save(model)`; err == nil || !strings.Contains(err.Error(), want) || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("error\n%q\nlacks %s or holds an escape as it is", err, want)
+	}
+
+	key := "0\x1b[2J"
+	_, err = loadStorage(pickleTuple{"storage", storageType("F32"), key, "cpu", int64(1)}, "m", nil, 0)
+	if want := `storage "data/0\x1b[2J" is missing`; err == nil || !strings.Contains(err.Error(), want) || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("error\n%q\nlacks %s or holds an escape as it is", err, want)
+	}
+	st := &ptStorage{key: key, dtype: "F32", numel: 1}
+	_, err = rebuildTensor(pickleTuple{st, int64(1), pickleTuple{int64(1)}, pickleTuple{int64(1)}})
+	if want := `runs past storage "data/0\x1b[2J" of 1`; err == nil || !strings.Contains(err.Error(), want) || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("error\n%q\nlacks %s or holds an escape as it is", err, want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/vitctl/vitctl/internal/bytestr"
 )
 
 // maxPickle bounds data.pkl; a state dict's pickle is kilobytes.
@@ -108,12 +110,12 @@ func readStateDict(z *zip.Reader, ra io.ReaderAt, size int64, path string, noEMA
 	prefix, _, _ := strings.Cut(pkl.Name, "/")
 	data, err := readSmall(pkl, maxPickle)
 	if err != nil {
-		return nil, dictChoice{}, fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: %w", bytestr.Text(pkl.Name), err)
 	}
 	persid := func(pid any) (any, error) { return loadStorage(pid, prefix, records, size) }
 	obj, err := unpickle(data, torchGlobal, persid)
 	if err != nil {
-		return nil, dictChoice{}, fmt.Errorf("%s: %w", pkl.Name, err)
+		return nil, dictChoice{}, fmt.Errorf("%s: %w", bytestr.Text(pkl.Name), err)
 	}
 	return stateDictTensors(obj, ra, path, noEMA)
 }
@@ -172,8 +174,13 @@ type refusedGlobal struct {
 	root      bool
 }
 
+// class is the global as messages name it, mod.name, quoted when it
+// holds a control character (bytestr.Text): the pickle's text, as a
+// tensor's name is.
+func (e *refusedGlobal) class() string { return bytestr.Text(e.mod + "." + e.name) }
+
 func (e *refusedGlobal) Error() string {
-	return fmt.Sprintf("refusing global %s.%s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", e.mod, e.name)
+	return fmt.Sprintf("refusing global %s: only state-dict classes are allowed (re-save the model with save_pretrained, or as safetensors)", e.class())
 }
 
 // advice is e's message for a user of the file path: what the file is
@@ -183,10 +190,10 @@ func (e *refusedGlobal) Error() string {
 func (e *refusedGlobal) advice(path string) string {
 	const save = "save its weights alone, torch.save(model.state_dict(), 'weights.pth') (model.save_pretrained(DIR) for a Hugging Face model), and convert those"
 	if e.root {
-		return fmt.Sprintf("%s is a whole %s.%s saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; %s", path, e.mod, e.name, save)
+		return fmt.Sprintf("%s is a whole %s saved with torch.save(model), not a state dict: loading it would run that class's code, which vitctl never does; %s", path, e.class(), save)
 	}
-	return fmt.Sprintf("%s holds a %s.%s, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): "+
-		"a whole model saved with torch.save(model), or an object of your code kept beside the weights; %s", path, e.mod, e.name, save)
+	return fmt.Sprintf("%s holds a %s, of Python code, which vitctl never runs (it reads tensors, dicts, lists and plain values, and an argparse.Namespace or a numpy scalar beside them): "+
+		"a whole model saved with torch.save(model), or an object of your code kept beside the weights; %s", path, e.class(), save)
 }
 
 // loadStorage resolves ('storage', type, key, location, numel) to its
@@ -196,34 +203,39 @@ func (e *refusedGlobal) advice(path string) string {
 func loadStorage(pid any, prefix string, records map[string]*zip.File, size int64) (any, error) {
 	t, ok := pid.(pickleTuple)
 	if !ok || len(t) != 5 || t[0] != "storage" {
-		return nil, fmt.Errorf("persistent id %v is not a storage", pid)
+		return nil, fmt.Errorf("persistent id %s is not a storage", bytestr.Text(fmt.Sprint(pid)))
 	}
 	dt, ok1 := t[1].(storageType)
 	key, ok2 := t[2].(string)
 	n, ok3 := t[4].(int64)
 	if !ok1 || !ok2 || !ok3 || n < 0 || n > maxElems {
-		return nil, fmt.Errorf("malformed storage reference %v", pid)
+		return nil, fmt.Errorf("malformed storage reference %s", bytestr.Text(fmt.Sprint(pid)))
 	}
 	zf, ok := records[prefix+"/"+key]
 	if !ok {
-		return nil, fmt.Errorf("storage data/%s is missing from the archive (truncated?)", key)
+		return nil, fmt.Errorf("storage %s is missing from the archive (truncated?)", record(key))
 	}
 	want := uint64(n) * uint64(dtypeSize[string(dt)])
 	if zf.UncompressedSize64 != want {
-		return nil, fmt.Errorf("storage data/%s holds %d bytes, the pickle says %d", key, zf.UncompressedSize64, want)
+		return nil, fmt.Errorf("storage %s holds %d bytes, the pickle says %d", record(key), zf.UncompressedSize64, want)
 	}
 	if zf.Method != zip.Store {
-		return nil, fmt.Errorf("storage data/%s is compressed; re-save the model with torch.save", key)
+		return nil, fmt.Errorf("storage %s is compressed; re-save the model with torch.save", record(key))
 	}
 	off, err := zf.DataOffset()
 	if err != nil {
-		return nil, fmt.Errorf("storage data/%s: %w", key, err)
+		return nil, fmt.Errorf("storage %s: %w", record(key), err)
 	}
 	if want > uint64(size) || off > size-int64(want) {
-		return nil, fmt.Errorf("storage data/%s of %d bytes at byte %d runs past the end of the file (%d bytes): truncated or damaged; fetch it again", key, want, off, size)
+		return nil, fmt.Errorf("storage %s of %d bytes at byte %d runs past the end of the file (%d bytes): truncated or damaged; fetch it again", record(key), want, off, size)
 	}
 	return &ptStorage{key: key, dtype: string(dt), numel: n, off: off}, nil
 }
+
+// record is the name of a storage's record, data/KEY, as messages give
+// it: quoted when the key, the pickle's text, holds a control character
+// (bytestr.Text), as a tensor's name is.
+func record(key string) string { return bytestr.Text("data/" + key) }
 
 // rebuildTensor is torch._utils._rebuild_tensor_v2(storage, storage_offset,
 // size, stride, requires_grad, backward_hooks[, metadata]), checked so that
@@ -251,7 +263,7 @@ func rebuildTensor(args pickleTuple) (any, error) {
 		dims[i], t.size[i], t.stride[i] = d, int(d), s
 		if d > 1 && s > 0 {
 			if s > st.numel/(d-1) {
-				return nil, fmt.Errorf("view %v/%v runs past storage data/%s", size, stride, st.key)
+				return nil, fmt.Errorf("view %v/%v runs past storage %s", size, stride, record(st.key))
 			}
 			last += (d - 1) * s
 		}
@@ -262,9 +274,9 @@ func rebuildTensor(args pickleTuple) (any, error) {
 	}
 	switch {
 	case n > 0 && last >= st.numel:
-		return nil, fmt.Errorf("view of %d elements at offset %d runs past storage data/%s of %d", n, off, st.key, st.numel)
+		return nil, fmt.Errorf("view of %d elements at offset %d runs past storage %s of %d", n, off, record(st.key), st.numel)
 	case n > st.numel: // an expanded view: bound what reading it allocates
-		return nil, fmt.Errorf("view of %d elements repeats storage data/%s of %d; save the tensor with .contiguous()", n, st.key, st.numel)
+		return nil, fmt.Errorf("view of %d elements repeats storage %s of %d; save the tensor with .contiguous()", n, record(st.key), st.numel)
 	}
 	return t, nil
 }

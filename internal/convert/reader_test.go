@@ -467,6 +467,8 @@ func TestOneStateDict(t *testing.T) {
 	}{
 		{"net", dict("net", sd(), "epoch", int64(3), "best", 71.5), `took "net", the one dict of tensors in the checkpoint`},
 		{"nested", dict("model", dict("module", sd())), `took "module", the one dict of tensors in the checkpoint`},
+		{"nested beside an EMA copy", dict("state_dict_ema", dict("module", sd()), "state_dict", dict("module", sd())),
+			`took "state_dict_ema", the EMA weights, as timm's load_state_dict and create_model(checkpoint_path=…) do, not "state_dict", which the checkpoint also holds (timm's validate.py without --use-ema takes those): convert --use-ema=false takes them; in it, "module", its one dict of tensors`},
 		{"beside an optimizer", dict("weights", sd(), "optimizer", dict("state", newPickleDict(), "param_groups", &pickleList{})), `took "weights"`},
 		{"two", dict("student", sd(), "teacher", sd(), "epoch", int64(3)),
 			`no state dict under the keys training scripts use (state_dict_ema, model_ema, state_dict, model, module, model_state_dict) nor one dict of tensors alone: its entries are 'student' (a dict of 1 tensor), 'teacher' (a dict of 1 tensor) and 'epoch' (an int); save the one to convert alone: python -c "import torch; torch.save(torch.load('c.pth', weights_only=False)['student'], 'weights.pth')"`},

@@ -104,7 +104,14 @@ func stateDictTensors(obj any, ra io.ReaderAt, path string, noEMA bool) ([]*tens
 		return nil, dictChoice{}, err
 	}
 	if key, sd := onlyStateDict(d); sd != nil {
-		d, choice.note = sd, fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
+		// Inside a wrapper unwrap took ({"state_dict_ema": {"module": …}}),
+		// its note, of the EMA copy or the raw weights, is kept: it was
+		// replaced, and the choice between them went unsaid.
+		took := fmt.Sprintf("took %q, the one dict of tensors in the checkpoint", key)
+		if choice.note != "" {
+			took = fmt.Sprintf("%s; in it, %q, its one dict of tensors", choice.note, key)
+		}
+		d, choice.note = sd, took
 	}
 	if len(d.keys) > 0 && !slices.ContainsFunc(d.keys, func(k any) bool { _, t := d.m[k].(*ptTensor); return t }) {
 		return nil, dictChoice{}, noStateDict(d, path)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -55,7 +54,7 @@ func describe(src string, noEMA bool) (*convert.Info, fineTuned, error) {
 	case builtin:
 		f, err = gguf.FromBytes(z.GGUF)
 		name = "built-in model " + z.Name
-	case strings.EqualFold(filepath.Ext(src), ".gguf"):
+	case modelFileName(src):
 		f, err = openModelFile(src)
 	default:
 		info, err := convert.Describe(src, noEMA)

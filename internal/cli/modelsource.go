@@ -58,7 +58,7 @@ func sourceModel(ctx context.Context, errw io.Writer, arg, name string) (path, s
 		return "", "", true, fmt.Errorf("%s: %w", given(name), e)
 	}
 	isRef := false
-	if os.IsNotExist(statErr) && !strings.HasSuffix(strings.ToLower(name), ".gguf") {
+	if os.IsNotExist(statErr) && !modelFileName(name) {
 		_, err := hub.ParseRef(name)
 		if r, ok := hub.RefFromAddress(name); err != nil && ok {
 			return "", "", true, fmt.Errorf("%s: no such file or folder, and not a Hugging Face name as it is written: give %s", given(name), given(refName(r)))

@@ -118,7 +118,7 @@ func isBoolWord(a string) bool { return strings.EqualFold(a, "true") || strings.
 func dataArg() cobra.PositionalArgs {
 	one := exactArgs(1, "a folder of class sub-folders, or a CSV/JSONL of path,label")
 	return func(cmd *cobra.Command, args []string) error {
-		if len(args) > 0 && strings.EqualFold(filepath.Ext(args[0]), ".gguf") {
+		if len(args) > 0 && modelFileName(args[0]) {
 			data := "DATA"
 			if len(args) > 1 {
 				data = args[1]
